@@ -1,0 +1,62 @@
+# GONV-uppföljning: `make run` (the app with demo data) and `make test` (the whole suite).
+# Both install what they need: the virtualenv, pinned packages, compiled translations and,
+# for the browser tests, Debian's Chromium.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-12)
+CHROMIUM ?= /usr/bin/chromium
+
+TEST_DATABASE_URL ?= postgres://postgres@localhost:5432/gonv
+TEST_REDIS_URL ?= redis://localhost:6379/0
+
+.PHONY: run test lint bench install messages chromium services clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	  else echo "make: GNU gettext (msgfmt) is missing: install the 'gettext' package." >&2; exit 1; fi; }
+	@$(PY) manage.py compilemessages --ignore=.venv --verbosity 0
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make: Chromium is missing at $(CHROMIUM): install Debian's 'chromium' package or set CHROMIUM=/path." >&2; exit 1; fi; }
+
+run: messages
+	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py migrate --verbosity 0
+	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py load_demo
+	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+services: $(STAMP)
+	@DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+	  $(PY) scripts/check_services.py
+
+test: messages chromium services lint
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+	  $(PY) manage.py makemigrations --check --dry-run --verbosity 0
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+	  CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) services
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+	  $(PY) -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 locale/*/LC_MESSAGES/*.mo

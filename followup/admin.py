@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from gonv.admin_base import GonvAdmin
+
+from .models import ComputeRun, GoalResult, ImportBatch, Measure, MeasureResult, Observation
+
+
+@admin.register(Measure)
+class MeasureAdmin(GonvAdmin):
+    list_display = ["name", "code", "value_type", "aggregation", "frequency", "source"]
+    list_filter = ["value_type", "source", "frequency"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["programme_areas", "unit_kinds"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(GonvAdmin):
+    list_display = ["created_at", "source", "file_name", "row_count", "imported_by"]
+    list_filter = ["source"]
+
+
+@admin.register(Observation)
+class ObservationAdmin(GonvAdmin):
+    list_display = ["measure", "unit", "period_start", "period_end", "value", "source"]
+    list_filter = ["measure", "source", "quarter"]
+    search_fields = ["unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+    list_select_related = ["measure", "unit"]
+
+
+class ReadOnlyResultAdmin(GonvAdmin):
+    """Computed rows: visible for checking, written only by the follow-up job."""
+
+    list_select_related = True
+
+
+@admin.register(MeasureResult)
+class MeasureResultAdmin(ReadOnlyResultAdmin):
+    list_display = ["measure", "unit", "quarter", "value", "reporting_units", "expected_units"]
+    list_filter = ["quarter", "measure"]
+
+
+@admin.register(GoalResult)
+class GoalResultAdmin(ReadOnlyResultAdmin):
+    list_display = ["goal", "quarter", "status", "progress", "target", "forecast"]
+    list_filter = ["quarter", "status"]
+
+
+@admin.register(ComputeRun)
+class ComputeRunAdmin(ReadOnlyResultAdmin):
+    list_display = ["quarter", "started_at", "finished_at", "measure_rows", "goal_rows", "trigger"]

@@ -1,0 +1,272 @@
+"""Measures, observations per unit and period, imports, and the precomputed results."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from goals.models import Goal
+from goals.status import Status
+from organisation.models import Unit
+
+
+class Measure(models.Model):
+    """A follow-up measure (mått) and how it behaves: type, direction, roll-up rule, source."""
+
+    class ValueType(models.TextChoices):
+        COUNT = "count", _("Antal")
+        SHARE = "share", _("Andel")
+        MEAN = "mean", _("Medelvärde")
+        INDEX = "index", _("Index")
+
+    class Improvement(models.TextChoices):
+        HIGHER = "higher", _("Högre är bättre")
+        LOWER = "lower", _("Lägre är bättre")
+        NONE = "none", _("Ingen riktning")
+
+    class Aggregation(models.TextChoices):
+        SUM = "sum", _("Summa")
+        RATIO = "ratio", _("Kvot av summor (täljare/nämnare)")
+        WEIGHTED_MEAN = "weighted_mean", _("Viktat medelvärde (viktat med nämnare)")
+
+    class Frequency(models.TextChoices):
+        MONTHLY = "monthly", _("Månad")
+        QUARTERLY = "quarterly", _("Kvartal")
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Manuell inrapportering")
+        CYKLOP = "cyklop", _("Cyklop")
+        COSMIC = "cosmic", _("Cosmic")
+        MVG = "mvg", _("Min vård Gävleborg")
+        VIS = "vis", _("Vården i siffror")
+
+    code = models.SlugField(_("kod"), max_length=60, unique=True)
+    name = models.CharField(_("namn"), max_length=200)
+    description = models.TextField(_("beskrivning"), blank=True)
+    unit = models.CharField(_("enhet"), max_length=30, blank=True, help_text=_("t.ex. %, st, dagar"))
+    value_type = models.CharField(_("värdetyp"), max_length=10, choices=ValueType.choices)
+    improvement = models.CharField(
+        _("önskad riktning"), max_length=6, choices=Improvement.choices, default=Improvement.HIGHER
+    )
+    aggregation = models.CharField(
+        _("sammanvägning"), max_length=15, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    frequency = models.CharField(
+        _("frekvens"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    source = models.CharField(_("källa"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    programme_areas = models.ManyToManyField(
+        "programmes.ProgrammeArea", blank=True, related_name="measures", verbose_name=_("programområden")
+    )
+    unit_kinds = models.ManyToManyField(
+        "organisation.UnitKind",
+        blank=True,
+        related_name="measures",
+        verbose_name=_("rapporterande enhetstyper"),
+        help_text=_("Enheter av dessa typer förväntas rapportera (för datatäckning)."),
+    )
+    history = HistoricalRecords(m2m_fields=[programme_areas, unit_kinds])
+
+    class Meta:
+        verbose_name = _("mått")
+        verbose_name_plural = _("mått")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(value_type="share") | Q(aggregation="ratio"),
+                name="measure_share_aggregates_as_ratio",
+                violation_error_message=_(
+                    "En andel vägs samman som kvot av summerade täljare och nämnare."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One import of a BI export file; observations point back to the batch that wrote them."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Manuell inrapportering")
+        CYKLOP = "cyklop", _("Cyklop")
+        COSMIC = "cosmic", _("Cosmic")
+        MVG = "mvg", _("Min vård Gävleborg")
+        VIS = "vis", _("Vården i siffror")
+        DEMO = "demo", _("Demodata")
+
+    source = models.CharField(_("källa"), max_length=10, choices=Source.choices)
+    file_name = models.CharField(_("filnamn"), max_length=300, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+        verbose_name=_("importerad av"),
+    )
+    created_at = models.DateTimeField(_("importerad"), auto_now_add=True)
+    row_count = models.PositiveIntegerField(_("antal rader"), default=0)
+    note = models.TextField(_("anteckning"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("importomgång")
+        verbose_name_plural = _("importomgångar")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.file_name} ({self.created_at:%Y-%m-%d})"
+
+
+class Observation(models.Model):
+    """A measured value for one measure, unit and period (aggregates only, never patients)."""
+
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="observations", verbose_name=_("mått")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="observations", verbose_name=_("enhet")
+    )
+    period_start = models.DateField(_("period från"))
+    period_end = models.DateField(_("period till"))
+    # Denormalised from period_end ("2025Q4") so the quarterly job filters on one indexed column.
+    quarter = models.CharField(_("kvartal"), max_length=6, db_index=True)
+    value = models.DecimalField(_("värde"), max_digits=16, decimal_places=4)
+    numerator = models.DecimalField(
+        _("täljare"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    denominator = models.DecimalField(
+        _("nämnare"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    source = models.CharField(
+        _("källa"), max_length=10, choices=ImportBatch.Source.choices, default=ImportBatch.Source.MANUAL
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="observations",
+        verbose_name=_("importomgång"),
+    )
+    updated_at = models.DateTimeField(_("uppdaterad"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("observation")
+        verbose_name_plural = _("observationer")
+        ordering = ["measure", "unit", "period_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "unit", "period_start"],
+                name="observation_unique_measure_unit_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="observation_period_ordered",
+                violation_error_message=_("Periodens slut kan inte vara före dess start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
+                name="observation_denominator_positive",
+                violation_error_message=_("Nämnaren måste vara större än noll."),
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True) | Q(numerator__gte=0),
+                name="observation_numerator_not_negative",
+                violation_error_message=_("Täljaren kan inte vara negativ."),
+            ),
+        ]
+        indexes = [models.Index(fields=["measure", "quarter", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.measure.name} – {self.unit.name} – {self.period_start:%Y-%m}: {self.value}"
+
+
+class MeasureResult(models.Model):
+    """Precomputed quarterly value of a measure for a unit at any level of the tree."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="results")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="measure_results")
+    quarter = models.CharField(max_length=6)
+    value = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    numerator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    denominator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    reporting_units = models.PositiveIntegerField(default=0)
+    expected_units = models.PositiveIntegerField(default=0)
+    change_previous_quarter = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    change_previous_year = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    latest_update = models.DateTimeField(null=True)
+    spc = models.JSONField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("beräknat måttvärde")
+        verbose_name_plural = _("beräknade måttvärden")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "unit", "quarter"], name="measureresult_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["quarter", "measure"])]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id}/{self.unit_id}/{self.quarter}: {self.value}"
+
+    @property
+    def completeness_pct(self) -> float | None:
+        """Share of the units that should report that did."""
+        if not self.expected_units:
+            return None
+        return 100.0 * self.reporting_units / self.expected_units
+
+
+class GoalResult(models.Model):
+    """Precomputed status of a goal for a quarter, with the numbers and the explanation."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="results")
+    quarter = models.CharField(max_length=6)
+    status = models.CharField(max_length=20, choices=[(s.value, s.label) for s in Status], null=True)
+    progress = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    target = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    forecast = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    forecast_status = models.CharField(
+        max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+    )
+    explanation = models.TextField(blank=True)
+    basis = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("beräknad målstatus")
+        verbose_name_plural = _("beräknade målstatus")
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "quarter"], name="goalresult_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal_id}/{self.quarter}: {self.status}"
+
+
+class ComputeRun(models.Model):
+    """A log line per recompute: what was written, when, and how long it took."""
+
+    quarter = models.CharField(max_length=6)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True)
+    measure_rows = models.PositiveIntegerField(default=0)
+    goal_rows = models.PositiveIntegerField(default=0)
+    trigger = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("beräkningskörning")
+        verbose_name_plural = _("beräkningskörningar")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,299 @@
+"""Goals and milestones with typed targets, per-unit adoption, and quarterly assessments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from gonv.periods import month_label
+from organisation.models import Unit, UnitKind
+from programmes.models import ProgrammeArea, WorkingMethod
+
+from .status import Status
+
+
+class Improvement(models.TextChoices):
+    HIGHER = "higher", _("Högre är bättre")
+    LOWER = "lower", _("Lägre är bättre")
+
+
+class GoalQuerySet(models.QuerySet["Goal"]):
+    def top_level(self) -> GoalQuerySet:
+        """Goals that are not milestones."""
+        return self.filter(parent__isnull=True)
+
+
+class Goal(models.Model):
+    """A goal (mål) or, when it has a parent, a milestone (delmål) with a typed target."""
+
+    class Kind(models.TextChoices):
+        ADOPTION = "adoption", _("Införande")
+        DELIVERABLE = "deliverable", _("Leverans")
+        MEASURE = "measure", _("Mått")
+        DIRECTION = "direction", _("Inriktning")
+
+    programme_area = models.ForeignKey(
+        ProgrammeArea, on_delete=models.PROTECT, related_name="goals", verbose_name=_("programområde")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        verbose_name=_("överordnat mål"),
+    )
+    code = models.SlugField(_("kod"), max_length=60, unique=True)
+    title = models.CharField(_("rubrik"), max_length=300)
+    description = models.TextField(_("beskrivning"), blank=True)
+    kind = models.CharField(_("typ"), max_length=12, choices=Kind.choices)
+    start_date = models.DateField(_("startdatum"), null=True, blank=True)
+    deadline = models.DateField(_("måldatum"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("ordning"), default=0)
+
+    # adoption
+    working_method = models.ForeignKey(
+        WorkingMethod,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("arbetssätt"),
+    )
+    unit_kind = models.ForeignKey(
+        UnitKind,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("målgrupp (enhetstyp)"),
+    )
+    target_share = models.DecimalField(
+        _("målandel (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    # deliverable
+    completed_on = models.DateField(_("klart datum"), null=True, blank=True)
+    evidence_reference = models.CharField(_("beslut/referens"), max_length=300, blank=True)
+    evidence_url = models.URLField(_("länk till underlag"), blank=True)
+    # measure (by string: followup sits above goals in the dependency order)
+    measure = models.ForeignKey(
+        "followup.Measure",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("mått"),
+    )
+    target_value = models.DecimalField(
+        _("målvärde"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    relative_change_pct = models.DecimalField(
+        _("förändring mot basperiod (%)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    baseline_start = models.DateField(_("basperiod från"), null=True, blank=True)
+    baseline_end = models.DateField(_("basperiod till"), null=True, blank=True)
+    improvement = models.CharField(
+        _("jämförelseriktning"),
+        max_length=6,
+        choices=Improvement.choices,
+        default=Improvement.HIGHER,
+    )
+    history = HistoricalRecords()
+
+    objects = GoalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mål")
+        verbose_name_plural = _("mål")
+        ordering = ["programme_area__number", "order", "deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_share__isnull=True)
+                | Q(target_share__gte=0, target_share__lte=100),
+                name="goal_target_share_0_100",
+                violation_error_message=_("Målandelen måste vara mellan 0 och 100 %."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="adoption")
+                | Q(working_method__isnull=False, unit_kind__isnull=False, target_share__isnull=False),
+                name="goal_adoption_has_target",
+                violation_error_message=_(
+                    "Ett införandemål behöver arbetssätt, enhetstyp och målandel."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="measure")
+                | (
+                    Q(measure__isnull=False)
+                    & (
+                        Q(target_value__isnull=False, relative_change_pct__isnull=True)
+                        | Q(
+                            target_value__isnull=True,
+                            relative_change_pct__isnull=False,
+                            baseline_start__isnull=False,
+                            baseline_end__isnull=False,
+                        )
+                    )
+                ),
+                name="goal_measure_has_one_target",
+                violation_error_message=_(
+                    "Ett måttmål behöver ett mått och antingen ett målvärde eller en "
+                    "förändring mot en basperiod."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["adoption", "deliverable", "measure"], deadline__isnull=False)
+                | Q(kind="direction"),
+                name="goal_deadline_required",
+                violation_error_message=_("Målet behöver ett måldatum."),
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_start__isnull=True)
+                | Q(baseline_end__isnull=True)
+                | Q(baseline_end__gte=F("baseline_start")),
+                name="goal_baseline_dates_ordered",
+                violation_error_message=_("Basperiodens slut kan inte vara före dess start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(deadline__isnull=True)
+                | Q(deadline__gte=F("start_date")),
+                name="goal_dates_ordered",
+                violation_error_message=_("Måldatum kan inte vara före startdatum."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")),
+                name="goal_not_own_parent",
+                violation_error_message=_("Ett mål kan inte vara sitt eget överordnade mål."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        prefix = _("Delmål") if self.parent_id else _("Mål")
+        return f"{prefix}: {self.title}"
+
+    @property
+    def is_milestone(self) -> bool:
+        """A milestone (delmål) is a goal with a parent."""
+        return self.parent_id is not None
+
+    @property
+    def deadline_label(self) -> str:
+        """The deadline as the plan writes it, "dec 2025"."""
+        return month_label(self.deadline) if self.deadline else ""
+
+    @property
+    def target_label(self) -> str:
+        """The target in words, e.g. "50 % av hälsocentralerna"."""
+        from .status import format_number, format_percent
+
+        if self.kind == self.Kind.ADOPTION and self.target_share is not None:
+            kind = self.unit_kind.name_plural.lower() if self.unit_kind else ""
+            return f"{format_percent(self.target_share)} av {kind}na".strip()
+        if self.kind == self.Kind.MEASURE:
+            if self.relative_change_pct is not None and self.baseline_end:
+                sign = "+" if self.relative_change_pct >= 0 else "−"
+                return (
+                    f"{sign}{format_percent(abs(self.relative_change_pct))} jämfört med "
+                    f"{month_label(self.baseline_end)}"
+                )
+            if self.target_value is not None:
+                unit = self.measure.unit if self.measure else ""
+                return f"{format_number(self.target_value)} {unit}".strip()
+        if self.kind == self.Kind.DELIVERABLE:
+            return str(_("Klart"))
+        return ""
+
+
+class AdoptionRecord(models.Model):
+    """Where one unit stands with one working method."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "ej_paborjad", _("Ej påbörjad")
+        PLANNED = "planerad", _("Planerad")
+        IN_PROGRESS = "pagar", _("Pågår")
+        ADOPTED = "infort", _("Infört")
+        PHASED_OUT = "utfasat", _("Utfasat")
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="adoption_records", verbose_name=_("enhet")
+    )
+    working_method = models.ForeignKey(
+        WorkingMethod,
+        on_delete=models.PROTECT,
+        related_name="adoption_records",
+        verbose_name=_("arbetssätt"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    planned_date = models.DateField(_("planerat datum"), null=True, blank=True)
+    actual_date = models.DateField(_("faktiskt datum"), null=True, blank=True)
+    comment = models.TextField(_("kommentar"), blank=True)
+    updated_at = models.DateTimeField(_("uppdaterad"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("införandestatus")
+        verbose_name_plural = _("införandestatus")
+        ordering = ["unit__name", "working_method__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "working_method"], name="adoptionrecord_unique_unit_method"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["infort", "utfasat"]) | Q(actual_date__isnull=False),
+                name="adoptionrecord_done_has_date",
+                violation_error_message=_("Ange datum när arbetssättet infördes eller fasades ut."),
+            ),
+        ]
+        indexes = [models.Index(fields=["working_method", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.working_method.name} – {self.unit.name}: {self.get_status_display()}"
+
+
+class Assessment(models.Model):
+    """A person's quarterly judgement of a goal: status and a required comment."""
+
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("mål")
+    )
+    quarter = models.CharField(_("kvartal"), max_length=6)
+    status = models.CharField(_("bedömning"), max_length=20, choices=[(s.value, s.label) for s in Status])
+    comment = models.TextField(_("kommentar"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("bedömd av"),
+    )
+    assessed_at = models.DateTimeField(_("bedömd"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bedömning")
+        verbose_name_plural = _("bedömningar")
+        ordering = ["goal", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "quarter"], name="assessment_one_per_quarter"),
+            models.CheckConstraint(
+                condition=~Q(comment=""),
+                name="assessment_comment_required",
+                violation_error_message=_("En bedömning måste ha en kommentar."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal.title} – {self.quarter}: {self.get_status_display()}"

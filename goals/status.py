@@ -1,0 +1,805 @@
+"""Status engine for GONV goals: plain values in, a status that explains itself out.
+
+No I/O and no Django: the quarterly job gathers counts and series set-based and calls these
+functions. The rules are documented in docs/status-rules.md; keep the two in step.
+"""
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from itertools import pairwise
+from typing import Any, Literal
+
+UNKNOWN_RULES_ERROR = "Unknown GONV_STATUS_RULES keys: {names}."
+RULE_TYPE_ERROR = "GONV_STATUS_RULES[{name!r}] must be {expected}, got {value!r}."
+RULE_RANGE_ERROR = "GONV_STATUS_RULES[{name!r}] is out of range: {reason}."
+TARGET_SHARE_ERROR = "target_share is a percentage and must be > 0 and <= 100."
+UNIT_COUNT_ERROR = (
+    "Unit counts must be >= 0 and adopted + planned_by_deadline must not exceed active_units."
+)
+START_AFTER_DEADLINE_ERROR = "start must not be after deadline."
+MEASURE_TARGET_ERROR = "Give exactly one of target_value and relative_change_pct."
+IMPROVEMENT_ERROR = "improvement must be 'higher' or 'lower'."
+SERIES_ORDER_ERROR = "series must be in strictly increasing order of period end."
+ASSESSMENT_STATUS_ERROR = "An assessment cannot have the status 'ej_bedomt'."
+
+
+class Status(StrEnum):
+    """Goal status; the values are stable codes stored in the database."""
+
+    ACHIEVED = "uppnatt"
+    ON_TRACK = "enligt_plan"
+    AT_RISK = "risk"
+    OFF_TRACK = "ej_enligt_plan"
+    NOT_STARTED = "ej_paborjat"
+    MISSED = "ej_uppnatt"
+    NO_DATA = "underlag_saknas"
+    NOT_ASSESSED = "ej_bedomt"
+
+    @property
+    def label(self) -> str:
+        """Swedish label shown to users."""
+        return _LABELS[self]
+
+    @property
+    def severity(self) -> int:
+        """Rank for ordering and roll-up: higher is worse."""
+        return _SEVERITY[self]
+
+
+_LABELS: dict[Status, str] = {
+    Status.ACHIEVED: "Uppnått",
+    Status.ON_TRACK: "Enligt plan",
+    Status.AT_RISK: "Risk",
+    Status.OFF_TRACK: "Ej enligt plan",
+    Status.NOT_STARTED: "Ej påbörjat",
+    Status.MISSED: "Ej uppnått",
+    Status.NO_DATA: "Underlag saknas",
+    Status.NOT_ASSESSED: "Ej bedömt",
+}
+
+# Unknown (no data, not assessed) ranks worse than "on plan" because nobody can vouch for it,
+# but better than a known problem.
+_SEVERITY: dict[Status, int] = {
+    Status.ACHIEVED: 0,
+    Status.NOT_STARTED: 1,
+    Status.ON_TRACK: 2,
+    Status.NOT_ASSESSED: 3,
+    Status.NO_DATA: 4,
+    Status.AT_RISK: 5,
+    Status.OFF_TRACK: 6,
+    Status.MISSED: 7,
+}
+
+STATUS_CHOICES: tuple[tuple[str, str], ...] = tuple((s.value, s.label) for s in Status)
+ASSESSABLE_STATUSES: tuple[Status, ...] = tuple(s for s in Status if s is not Status.NOT_ASSESSED)
+
+
+@dataclass(frozen=True)
+class StatusRules:
+    """Thresholds of the status rules; each field is a key of GONV_STATUS_RULES."""
+
+    at_risk_margin_pct: float = 10.0
+    pace_margin_pct: float = 25.0
+    not_started_grace_days: int = 92
+    trend_periods: int = 4
+    min_trend_points: int = 3
+    measure_at_risk_margin_pct: float = 10.0
+
+    def __post_init__(self) -> None:
+        """Reject thresholds that would make the rules meaningless."""
+        for name in ("at_risk_margin_pct", "pace_margin_pct", "measure_at_risk_margin_pct"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and 0 <= value <= 100):
+                raise ValueError(RULE_RANGE_ERROR.format(name=name, reason="must be 0-100"))
+        if self.not_started_grace_days < 0:
+            raise ValueError(
+                RULE_RANGE_ERROR.format(name="not_started_grace_days", reason="must be >= 0")
+            )
+        if self.min_trend_points < 2:
+            raise ValueError(
+                RULE_RANGE_ERROR.format(name="min_trend_points", reason="must be >= 2")
+            )
+        if self.trend_periods < self.min_trend_points:
+            raise ValueError(
+                RULE_RANGE_ERROR.format(name="trend_periods", reason="must be >= min_trend_points")
+            )
+
+
+DEFAULT_RULES = StatusRules()
+
+
+def rules_from_mapping(overrides: Mapping[str, Any] | None) -> StatusRules:
+    """Build StatusRules from the GONV_STATUS_RULES setting; unknown keys or bad values raise."""
+    if not overrides:
+        return DEFAULT_RULES
+    kinds = {f.name: f.type for f in fields(StatusRules)}
+    unknown = sorted(set(overrides) - set(kinds))
+    if unknown:
+        raise ValueError(UNKNOWN_RULES_ERROR.format(names=", ".join(unknown)))
+    values: dict[str, Any] = {}
+    for name, value in overrides.items():
+        # bool is an int subclass, but True as a threshold is a typo, not a number.
+        if kinds[name] is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(RULE_TYPE_ERROR.format(name=name, expected="an int", value=value))
+            values[name] = value
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+                raise ValueError(
+                    RULE_TYPE_ERROR.format(name=name, expected="a number", value=value)
+                )
+            values[name] = float(value)
+    return replace(DEFAULT_RULES, **values)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """A person's manual assessment of a goal, made at a quarterly follow-up."""
+
+    status: Status
+    comment: str
+    author: str
+    assessed_on: date
+
+    def __post_init__(self) -> None:
+        """Refuse 'not assessed' as an assessment's own status."""
+        if self.status is Status.NOT_ASSESSED:
+            raise ValueError(ASSESSMENT_STATUS_ERROR)
+
+
+@dataclass(frozen=True)
+class GoalEvaluation:
+    """The computed status of one goal, with the numbers behind it and the latest assessment."""
+
+    status: Status | None
+    progress: Decimal | None
+    target: Decimal | None
+    forecast: Decimal | None
+    forecast_status: Status | None
+    explanation: str
+    basis: dict[str, Any]
+    assessment: Assessment | None
+
+
+# --- Swedish formatting -----------------------------------------------------------------------
+
+# One ordinary space everywhere (thousands, before %, before units) so that exports, tests and
+# screen readers agree; templates may swap it for a no-break space when rendering.
+_SPACE = " "
+_HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
+# 365.25 / 12: an average month, so monthly and quarterly series get comparable slopes.
+_DAYS_PER_MONTH = Decimal("30.4375")
+
+
+def _dec(value: Decimal | int | float) -> Decimal:
+    """Convert a number to Decimal without binary-float noise."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _step(decimals: int) -> Decimal:
+    """Return the quantum for rounding to the given number of decimals."""
+    return Decimal(1).scaleb(-decimals)
+
+
+def _group_thousands(whole: str) -> str:
+    """Insert a space between groups of three digits."""
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return _SPACE.join([whole, *groups])
+
+
+def format_number(value: Decimal | int | float, decimals: int | None = None) -> str:
+    """Format a number the Swedish way ("1 234,5"); by default up to two decimals."""
+    number = _dec(value)
+    if decimals is None:
+        number = number.quantize(_CENT, ROUND_HALF_UP).normalize()
+    else:
+        number = number.quantize(_step(decimals), ROUND_HALF_UP)
+    sign = "-" if number < 0 else ""
+    whole, _, fraction = f"{abs(number):f}".partition(".")
+    return sign + _group_thousands(whole) + ("," + fraction if fraction else "")
+
+
+def _percent_decimals(number: Decimal) -> int:
+    """Choose decimals for a percentage: whole percent, one decimal if exact or needed."""
+    if number == number.quantize(Decimal("0.1")):
+        return 0 if number == number.to_integral_value() else 1
+    for decimals in (0, 1):
+        rounded = number.quantize(_step(decimals), ROUND_HALF_UP)
+        # A share just above 0 or just below 100 must not read as "none" or "all".
+        if rounded not in (0, 100):
+            return decimals
+    return 2
+
+
+def format_percent(value: Decimal | int | float, decimals: int | None = None) -> str:
+    """Format a percentage the Swedish way ("54 %", "12,5 %")."""
+    number = _dec(value)
+    if decimals is None:
+        decimals = _percent_decimals(number)
+    return f"{format_number(number, decimals)}{_SPACE}%"
+
+
+def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: bool) -> str:
+    """Format value so that rounding never flips whether it looks as if it reaches target."""
+
+    def reaches(number: Decimal) -> bool:
+        """Tell whether number reaches target in the direction of improvement."""
+        return number >= target if higher else number <= target
+
+    formatter: Callable[..., str] = format_percent if percent else format_number
+    first = _percent_decimals(value) if percent else 2
+    for decimals in range(first, 3):
+        if reaches(value.quantize(_step(decimals), ROUND_HALF_UP)) == reaches(value):
+            return formatter(value) if decimals == first else formatter(value, decimals)
+    toward_target = ROUND_FLOOR if reaches(value) != higher else ROUND_CEILING
+    return formatter(value.quantize(_CENT, toward_target), 2)
+
+
+def _signed(text: str) -> str:
+    """Prefix a plus sign to a formatted number that is above zero."""
+    return text if text.startswith("-") or text.split(_SPACE)[0] == "0" else "+" + text
+
+
+def _with_unit(text: str, unit: str) -> str:
+    """Append a unit after a formatted number."""
+    return f"{text}{_SPACE}{unit}" if unit else text
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    """Return "1 dag" or "3 dagar"."""
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _capitalise(text: str) -> str:
+    """Upper-case the first letter of a sentence without touching the rest."""
+    return text[:1].upper() + text[1:]
+
+
+def _json(value: Decimal | None) -> float | None:
+    """Convert a Decimal for the JSON basis."""
+    return None if value is None else float(value)
+
+
+def _round2(value: Decimal) -> Decimal:
+    """Round a reported value to two decimals."""
+    return value.quantize(_CENT, ROUND_HALF_UP)
+
+
+# --- Adoption ---------------------------------------------------------------------------------
+
+
+def _forecast_judgement(shortfall: Decimal, tolerance: Decimal) -> tuple[Status, str]:
+    """Judge a forecast from how far it falls short of the target."""
+    if shortfall <= 0:
+        return Status.ON_TRACK, "forecast_meets_target"
+    if shortfall <= tolerance:
+        return Status.AT_RISK, "forecast_within_margin"
+    return Status.OFF_TRACK, "forecast_below_margin"
+
+
+def evaluate_adoption(
+    *,
+    as_of: date,
+    deadline: date,
+    start: date | None,
+    target_share: Decimal,
+    method_name: str,
+    unit_kind_plural: str,
+    active_units: int,
+    adopted: int,
+    planned_by_deadline: int,
+    assessment: Assessment | None = None,
+    rules: StatusRules = DEFAULT_RULES,
+) -> GoalEvaluation:
+    """Evaluate a goal that a share of units has introduced a working method by a deadline."""
+    target = _dec(target_share)
+    if not 0 < target <= _HUNDRED:
+        raise ValueError(TARGET_SHARE_ERROR)
+    if min(active_units, adopted, planned_by_deadline) < 0 or (
+        adopted + planned_by_deadline > active_units
+    ):
+        raise ValueError(UNIT_COUNT_ERROR)
+    if start is not None and start > deadline:
+        raise ValueError(START_AFTER_DEADLINE_ERROR)
+
+    evaluated_on = min(as_of, deadline)
+    deadline_passed = as_of > deadline
+    target_text = format_percent(target)
+    basis: dict[str, Any] = {
+        "kind": "adoption",
+        "as_of": as_of.isoformat(),
+        "evaluated_on": evaluated_on.isoformat(),
+        "deadline": deadline.isoformat(),
+        "start": start.isoformat() if start else None,
+        "active_units": active_units,
+        "adopted": adopted,
+        "planned_by_deadline": planned_by_deadline,
+        "target_pct": _json(target),
+        "at_risk_margin_pct": rules.at_risk_margin_pct,
+        "pace_margin_pct": rules.pace_margin_pct,
+        "not_started_grace_days": rules.not_started_grace_days,
+    }
+
+    def result(
+        status: Status,
+        rule: str,
+        explanation: str,
+        share: Decimal | None = None,
+        forecast: Decimal | None = None,
+        forecast_status: Status | None = None,
+    ) -> GoalEvaluation:
+        """Record the deciding rule and build the evaluation."""
+        basis.update(
+            rule=rule,
+            share_pct=_json(None if share is None else _round2(share)),
+            forecast_pct=_json(None if forecast is None else _round2(forecast)),
+        )
+        return GoalEvaluation(
+            status=status,
+            progress=None if share is None else _round2(share),
+            target=target,
+            forecast=None if forecast is None else _round2(forecast),
+            forecast_status=forecast_status,
+            explanation=explanation,
+            basis=basis,
+            assessment=assessment,
+        )
+
+    if active_units == 0:
+        return result(
+            Status.NO_DATA,
+            "no_active_units",
+            f"Det finns inga aktiva {unit_kind_plural} att följa upp införandet av "
+            f"{method_name} på; målet är {target_text} senast {deadline.isoformat()}.",
+        )
+
+    share = _HUNDRED * adopted / active_units
+    share_text = _format_against(share, target, higher=True, percent=True)
+    counted = f"{adopted} av {active_units} {unit_kind_plural} ({share_text})"
+
+    if share >= target:
+        status, rule = Status.ACHIEVED, "achieved"
+        if deadline_passed:
+            text = (
+                f"{counted} hade infört {method_name} vid deadline {deadline.isoformat()}; "
+                f"målet var {target_text}."
+            )
+        else:
+            text = (
+                f"{counted} har infört {method_name}; "
+                f"målet är {target_text} senast {deadline.isoformat()}."
+            )
+        forecast_share = (
+            None if deadline_passed else _HUNDRED * (adopted + planned_by_deadline) / active_units
+        )
+        return result(
+            status,
+            rule,
+            text,
+            share,
+            forecast_share,
+            None if forecast_share is None else Status.ON_TRACK,
+        )
+
+    if deadline_passed:
+        return result(
+            Status.MISSED,
+            "deadline_passed",
+            f"{counted} hade infört {method_name} vid deadline {deadline.isoformat()}; "
+            f"målet var {target_text}.",
+            share,
+        )
+
+    forecast = _HUNDRED * (adopted + planned_by_deadline) / active_units
+    forecast_status, forecast_rule = _forecast_judgement(
+        target - forecast, _dec(rules.at_risk_margin_pct)
+    )
+    forecast_text = _format_against(forecast, target, higher=True, percent=True)
+
+    expected: Decimal | None = None
+    if start is not None and start < deadline:
+        elapsed = max(0, (evaluated_on - start).days)
+        expected = target * elapsed / (deadline - start).days
+        basis["expected_share_pct"] = _json(_round2(expected))
+
+    if adopted == 0 and start is not None and as_of < start:
+        planned_clause = (
+            f"ingen av {active_units} {unit_kind_plural} har infört eller planerat det ännu"
+            if planned_by_deadline == 0
+            else f"{planned_by_deadline} av {active_units} {unit_kind_plural} har planerat det"
+        )
+        return result(
+            Status.NOT_STARTED,
+            "before_start",
+            f"Införandet av {method_name} startar {start.isoformat()} och {planned_clause}; "
+            f"målet är {target_text} senast {deadline.isoformat()}.",
+            share,
+            forecast,
+            forecast_status,
+        )
+
+    if adopted == 0 and planned_by_deadline == 0:
+        grace_ends = None if start is None else start + timedelta(days=rules.not_started_grace_days)
+        if grace_ends is None or as_of < grace_ends:
+            basis["grace_ends"] = grace_ends.isoformat() if grace_ends else None
+            return result(
+                Status.NOT_STARTED,
+                "nothing_adopted_or_planned",
+                f"Ingen av {active_units} {unit_kind_plural} har infört eller planerat att "
+                f"införa {method_name} ännu; målet är {target_text} senast {deadline.isoformat()}.",
+                share,
+                forecast,
+                forecast_status,
+            )
+
+    status, rule = forecast_status, forecast_rule
+    if planned_by_deadline == 0:
+        plans = "utan fler planerade införanden"
+    else:
+        plans = "med " + _count(planned_by_deadline, "planerat införande", "planerade införanden")
+    text = (
+        f"{counted} har infört {method_name}; {plans} blir prognosen {forecast_text} "
+        f"mot målet {target_text} senast {deadline.isoformat()}"
+    )
+    # Plans that all fall due at the end are a risk even when they add up: lower "on plan" when
+    # the actual share lags far behind an even pace from start to deadline.
+    if (
+        status is Status.ON_TRACK
+        and expected is not None
+        and expected - share > _dec(rules.pace_margin_pct)
+    ):
+        status, rule = Status.AT_RISK, "behind_pace"
+        text += (
+            f", men införandet ligger efter jämn takt ({format_percent(expected)} "
+            f"förväntat {evaluated_on.isoformat()})"
+        )
+    return result(status, rule, text + ".", share, forecast, forecast_status)
+
+
+# --- Deliverable ------------------------------------------------------------------------------
+
+# What an assessment of an open deliverable means for its computed status. "Uppnått" is left
+# out on purpose: completion is a fact recorded as a date, not an opinion.
+_DELIVERABLE_FROM_ASSESSMENT: dict[Status, Status] = {
+    Status.ON_TRACK: Status.ON_TRACK,
+    Status.AT_RISK: Status.AT_RISK,
+    Status.OFF_TRACK: Status.OFF_TRACK,
+    Status.NOT_STARTED: Status.NOT_STARTED,
+    Status.MISSED: Status.OFF_TRACK,
+}
+
+
+def evaluate_deliverable(
+    *,
+    as_of: date,
+    deadline: date,
+    completed_on: date | None,
+    title: str,
+    assessment: Assessment | None = None,
+    rules: StatusRules = DEFAULT_RULES,
+) -> GoalEvaluation:
+    """Evaluate a goal that something is decided or done by a deadline."""
+    # rules is accepted so that every evaluator is called alike; no threshold applies here.
+    quoted = f"”{title}”"
+    # A completion after as_of had not happened yet on the evaluated date (recomputed quarters).
+    done_on = completed_on if completed_on is not None and completed_on <= as_of else None
+    basis: dict[str, Any] = {
+        "kind": "deliverable",
+        "as_of": as_of.isoformat(),
+        "deadline": deadline.isoformat(),
+        "completed_on": done_on.isoformat() if done_on else None,
+    }
+
+    if done_on is not None and done_on <= deadline:
+        status, rule = Status.ACHIEVED, "completed_by_deadline"
+        text = f"{quoted} slutfördes {done_on.isoformat()}, inom deadline {deadline.isoformat()}."
+    elif done_on is not None:
+        days_late = (done_on - deadline).days
+        basis["days_late"] = days_late
+        status, rule = Status.MISSED, "completed_late"
+        text = (
+            f"{quoted} slutfördes {done_on.isoformat()}, "
+            f"{_count(days_late, 'dag', 'dagar')} efter deadline {deadline.isoformat()}."
+        )
+    elif as_of > deadline:
+        status, rule = Status.MISSED, "deadline_passed"
+        text = f"{quoted} har inte slutförts och deadline {deadline.isoformat()} har passerat."
+    else:
+        days_left = (deadline - as_of).days
+        basis["days_left"] = days_left
+        text = (
+            f"{quoted} har inte slutförts ännu; "
+            f"{_count(days_left, 'dag', 'dagar')} kvar till {deadline.isoformat()}"
+        )
+        # An assessment dated after as_of was not known on the evaluated date.
+        derived = None
+        if assessment is not None and assessment.assessed_on <= as_of:
+            derived = _DELIVERABLE_FROM_ASSESSMENT.get(assessment.status)
+        if assessment is not None and derived is not None:
+            status, rule = derived, "open_assessed"
+            basis["assessment_status"] = assessment.status.value
+            text += (
+                f" och {assessment.author} bedömde {assessment.assessed_on.isoformat()} "
+                f"läget som {assessment.status.label.lower()}."
+            )
+        else:
+            status, rule = Status.ON_TRACK, "open_before_deadline"
+            text += "."
+    basis["rule"] = rule
+    return GoalEvaluation(
+        status=status,
+        progress=None,
+        target=None,
+        forecast=None,
+        forecast_status=None,
+        explanation=text,
+        basis=basis,
+        assessment=assessment,
+    )
+
+
+# --- Measure ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Trend:
+    """A least-squares line through the last points of a series."""
+
+    points: tuple[tuple[date, Decimal], ...]
+    slope_per_day: Decimal
+    forecast: Decimal
+
+
+def _linear_trend(points: Sequence[tuple[date, Decimal]], at: date) -> _Trend:
+    """Fit value = a + b * days by least squares and extrapolate it to the given date."""
+    origin = points[0][0]
+    xs = [Decimal((day - origin).days) for day, _ in points]
+    ys = [value for _, value in points]
+    n = Decimal(len(points))
+    mean_x = sum(xs, Decimal(0)) / n
+    mean_y = sum(ys, Decimal(0)) / n
+    sxx = sum(((x - mean_x) ** 2 for x in xs), Decimal(0))
+    sxy = sum(((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)), Decimal(0))
+    slope = sxy / sxx
+    forecast = mean_y + slope * (Decimal((at - origin).days) - mean_x)
+    return _Trend(points=tuple(points), slope_per_day=slope, forecast=forecast)
+
+
+def evaluate_measure(
+    *,
+    as_of: date,
+    deadline: date,
+    series: Sequence[tuple[date, Decimal]],
+    improvement: Literal["higher", "lower"],
+    target_value: Decimal | None = None,
+    relative_change_pct: Decimal | None = None,
+    baseline_value: Decimal | None = None,
+    baseline_label: str | None = None,
+    measure_name: str,
+    unit: str = "",
+    assessment: Assessment | None = None,
+    rules: StatusRules = DEFAULT_RULES,
+) -> GoalEvaluation:
+    """Evaluate a goal that a measured value reaches an absolute or baseline-relative target."""
+    if target_value is not None and relative_change_pct is not None:
+        raise ValueError(MEASURE_TARGET_ERROR)
+    if improvement not in ("higher", "lower"):
+        raise ValueError(IMPROVEMENT_ERROR)
+    points = [(day, _dec(value)) for day, value in series]
+    if any(later <= earlier for (earlier, _), (later, _) in pairwise(points)):
+        raise ValueError(SERIES_ORDER_ERROR)
+
+    higher = improvement == "higher"
+    name = _capitalise(measure_name)
+    evaluated_on = min(as_of, deadline)
+    deadline_passed = as_of > deadline
+    basis: dict[str, Any] = {
+        "kind": "measure",
+        "as_of": as_of.isoformat(),
+        "evaluated_on": evaluated_on.isoformat(),
+        "deadline": deadline.isoformat(),
+        "improvement": improvement,
+        "target_kind": "absolute" if target_value is not None else "relative",
+        "relative_change_pct": _json(
+            None if relative_change_pct is None else _dec(relative_change_pct)
+        ),
+        "baseline_value": _json(None if baseline_value is None else _dec(baseline_value)),
+        "baseline_label": baseline_label,
+        "trend_periods": rules.trend_periods,
+        "min_trend_points": rules.min_trend_points,
+        "measure_at_risk_margin_pct": rules.measure_at_risk_margin_pct,
+    }
+
+    def result(
+        status: Status,
+        rule: str,
+        explanation: str,
+        *,
+        target: Decimal | None,
+        latest: Decimal | None = None,
+        trend: _Trend | None = None,
+        forecast_status: Status | None = None,
+    ) -> GoalEvaluation:
+        """Record the deciding rule and the trend, and build the evaluation."""
+        basis.update(rule=rule, target=_json(target), latest_value=_json(latest))
+        forecast = None if trend is None else _round2(trend.forecast)
+        if trend is not None:
+            basis.update(
+                trend_points=[[day.isoformat(), float(value)] for day, value in trend.points],
+                slope_per_day=float(trend.slope_per_day),
+                slope_per_month=float(trend.slope_per_day * _DAYS_PER_MONTH),
+                forecast=_json(forecast),
+            )
+        return GoalEvaluation(
+            status=status,
+            progress=latest,
+            target=target,
+            forecast=forecast,
+            forecast_status=forecast_status,
+            explanation=explanation,
+            basis=basis,
+            assessment=assessment,
+        )
+
+    if target_value is not None:
+        target = _dec(target_value)
+        detail = ""
+    elif relative_change_pct is not None:
+        change = _dec(relative_change_pct)
+        if baseline_value is None:
+            period = f"Basperioden {baseline_label}" if baseline_label else "Basperioden"
+            return result(
+                Status.NO_DATA,
+                "baseline_missing",
+                f"{period} har ännu inga värden; målet beräknas när de finns.",
+                target=None,
+            )
+        baseline = _dec(baseline_value)
+        target = baseline * (1 + change / _HUNDRED)
+        baseline_text = _with_unit(format_number(baseline), unit)
+        compared = (
+            f"{baseline_text} i {baseline_label}"
+            if baseline_label
+            else f"basvärdet {baseline_text}"
+        )
+        detail = f" ({_signed(format_percent(change))} jämfört med {compared})"
+    else:
+        raise ValueError(MEASURE_TARGET_ERROR)
+    basis["target"] = _json(target)
+    bound = "minst" if higher else "högst"
+    goal = f"{bound} {_with_unit(format_number(target), unit)}{detail}"
+
+    known = [(day, value) for day, value in points if day <= evaluated_on]
+    if not known:
+        return result(
+            Status.NO_DATA,
+            "no_values",
+            f"{name} har inga värden till och med {evaluated_on.isoformat()}; "
+            f"målet är {goal} senast {deadline.isoformat()}.",
+            target=target,
+        )
+
+    latest_on, latest = known[-1]
+    basis["latest_period_end"] = latest_on.isoformat()
+    reached = latest >= target if higher else latest <= target
+    now = (
+        f"{name} var "
+        f"{_with_unit(_format_against(latest, target, higher=higher, percent=False), unit)} "
+        f"per {latest_on.isoformat()}"
+    )
+
+    used = known[-rules.trend_periods :]
+    trend = (
+        _linear_trend(used, deadline)
+        if not deadline_passed and len(used) >= rules.min_trend_points
+        else None
+    )
+    forecast_status: Status | None = None
+    forecast_rule = ""
+    if trend is not None:
+        shortfall = target - trend.forecast if higher else trend.forecast - target
+        tolerance = abs(target) * _dec(rules.measure_at_risk_margin_pct) / _HUNDRED
+        forecast_status, forecast_rule = _forecast_judgement(shortfall, tolerance)
+
+    if reached:
+        return result(
+            Status.ACHIEVED,
+            "achieved",
+            f"{now}, vilket når målet {goal} senast {deadline.isoformat()}.",
+            target=target,
+            latest=latest,
+            trend=trend,
+            forecast_status=forecast_status,
+        )
+    if deadline_passed:
+        return result(
+            Status.MISSED,
+            "deadline_passed",
+            f"{now} och nådde inte målet {goal} senast {deadline.isoformat()}.",
+            target=target,
+            latest=latest,
+        )
+    if trend is None or forecast_status is None:
+        return result(
+            Status.NO_DATA,
+            "too_few_points",
+            f"{now}, men {_count(len(used), 'värde', 'värden')} räcker inte för en prognos "
+            f"(minst {rules.min_trend_points} behövs); "
+            f"målet är {goal} senast {deadline.isoformat()}.",
+            target=target,
+            latest=latest,
+        )
+
+    slope_text = _with_unit(_signed(format_number(trend.slope_per_day * _DAYS_PER_MONTH)), unit)
+    forecast_text = _with_unit(
+        _format_against(trend.forecast, target, higher=higher, percent=False), unit
+    )
+    return result(
+        forecast_status,
+        forecast_rule,
+        f"{now} och trenden över de senaste {len(used)} värdena ({slope_text} per månad) "
+        f"ger prognosen {forecast_text} vid {deadline.isoformat()}; målet är {goal}.",
+        target=target,
+        latest=latest,
+        trend=trend,
+        forecast_status=forecast_status,
+    )
+
+
+# --- Direction, roll-up and display -----------------------------------------------------------
+
+
+def evaluate_direction(*, assessment: Assessment | None) -> GoalEvaluation:
+    """Describe a qualitative goal: no computed status, only the latest manual assessment."""
+    basis: dict[str, Any] = {"kind": "direction", "rule": "manual_only"}
+    if assessment is None:
+        text = "Ej bedömd ännu."
+    else:
+        basis.update(
+            assessment_status=assessment.status.value,
+            author=assessment.author,
+            assessed_on=assessment.assessed_on.isoformat(),
+        )
+        text = (
+            f"{assessment.author} bedömde {assessment.assessed_on.isoformat()} "
+            f"läget som {assessment.status.label.lower()}."
+        )
+    return GoalEvaluation(
+        status=None,
+        progress=None,
+        target=None,
+        forecast=None,
+        forecast_status=None,
+        explanation=text,
+        basis=basis,
+        assessment=assessment,
+    )
+
+
+def overall_status(statuses: Iterable[Status | None]) -> Status | None:
+    """Roll statuses up to one: worst of them, never better than "on plan" for a mixed set."""
+    considered = [s for s in statuses if s is not None and s is not Status.NOT_ASSESSED]
+    if not considered:
+        return None
+    if len(set(considered)) == 1:
+        return considered[0]
+    worst = max(considered, key=lambda s: s.severity)
+    # A mix of achieved and not-yet-started parts is work in progress, not done and not idle.
+    return worst if worst.severity > Status.ON_TRACK.severity else Status.ON_TRACK
+
+
+def effective_status(evaluation: GoalEvaluation) -> Status:
+    """Status for display ordering: the computed one, else the assessment's, else "not assessed"."""
+    if evaluation.status is not None:
+        return evaluation.status
+    if evaluation.assessment is not None:
+        return evaluation.assessment.status
+    return Status.NOT_ASSESSED

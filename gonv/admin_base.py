@@ -1,0 +1,10 @@
+"""The admin base class: object permissions from gonv.rules, and history on every model."""
+
+from rules.contrib.admin import ObjectPermissionsModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+
+class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
+    """Admin that asks gonv.rules for every permission and shows each object's history."""
+
+    list_per_page = 50

@@ -1,0 +1,92 @@
+"""Calendar quarters, the rhythm of the follow-up ("Kv 4 2025", stored as "2025Q4")."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*[QqKk](?:v\s*)?([1-4])\s*$")
+
+MONTHS_SV = (
+    "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+)  # fmt: skip
+
+
+class InvalidQuarter(ValueError):
+    """Raised for text that is not a quarter such as 2025Q4."""
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A calendar quarter."""
+
+    year: int
+    number: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.number <= 4:
+            raise InvalidQuarter(f"Kvartal måste vara 1–4, inte {self.number}.")
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """Parse "2025Q4", "2025-Q4" or "2025K4"."""
+        match = _QUARTER_RE.match(text or "")
+        if not match:
+            raise InvalidQuarter(f"”{text}” är inte ett kvartal; skriv till exempel 2025Q4.")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def containing(cls, day: datetime.date) -> Quarter:
+        """The quarter a date falls in."""
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @property
+    def code(self) -> str:
+        """The stored form, "2025Q4"."""
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def label(self) -> str:
+        """The Swedish display form, "Kv 4 2025"."""
+        return f"Kv {self.number} {self.year}"
+
+    @property
+    def start(self) -> datetime.date:
+        """First day of the quarter."""
+        return datetime.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        """Last day of the quarter."""
+        return self.next().start - datetime.timedelta(days=1)
+
+    def next(self) -> Quarter:
+        """The following quarter."""
+        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+
+    def previous(self) -> Quarter:
+        """The preceding quarter."""
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+    def year_before(self) -> Quarter:
+        """The same quarter one year earlier."""
+        return Quarter(self.year - 1, self.number)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
+    """Every quarter from first to last, inclusive."""
+    out: list[Quarter] = []
+    current = first
+    while current <= last:
+        out.append(current)
+        current = current.next()
+    return out
+
+
+def month_label(day: datetime.date) -> str:
+    """Swedish month label, "dec 2025"."""
+    return f"{MONTHS_SV[day.month - 1]} {day.year}"

@@ -1,0 +1,212 @@
+"""The unit tree (region → area → VO → care unit) and people's roles, as data."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class UnitKind(models.Model):
+    """A configurable kind of unit: region, område, VO, hälsocentral, vårdavdelning, …"""
+
+    code = models.SlugField(_("kod"), max_length=40, unique=True)
+    name = models.CharField(_("namn"), max_length=100)
+    name_plural = models.CharField(_("namn i plural"), max_length=100)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("enhetstyp")
+        verbose_name_plural = _("enhetstyper")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UnitQuerySet(models.QuerySet["Unit"]):
+    def active_on(self, day: datetime.date) -> UnitQuerySet:
+        """Units open on the given day."""
+        return self.filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=day),
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day),
+        )
+
+    def in_subtree(self, root: Unit | int) -> UnitQuerySet:
+        """The root and every unit below it."""
+        root_id = root if isinstance(root, int) else root.pk
+        return self.filter(ancestor_links__ancestor_id=root_id)
+
+    def in_subtree_of_any(self, root_ids: Iterable[int]) -> UnitQuerySet:
+        """Every unit in any of the given subtrees."""
+        return self.filter(ancestor_links__ancestor_id__in=list(root_ids)).distinct()
+
+
+class Unit(models.Model):
+    """One node of the organisation tree, identified by a stable code that imports match on."""
+
+    code = models.CharField(_("kod"), max_length=40, unique=True)
+    name = models.CharField(_("namn"), max_length=200)
+    kind = models.ForeignKey(
+        UnitKind, on_delete=models.PROTECT, related_name="units", verbose_name=_("typ")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("överordnad enhet"),
+    )
+    valid_from = models.DateField(_("giltig från"), null=True, blank=True)
+    valid_to = models.DateField(_("giltig till"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enhet")
+        verbose_name_plural = _("enheter")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_to__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="unit_valid_dates_ordered",
+                violation_error_message=_("Slutdatum kan inte vara före startdatum."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")),
+                name="unit_not_own_parent",
+                violation_error_message=_("En enhet kan inte vara sin egen överordnade enhet."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def is_active_on(self, day: datetime.date) -> bool:
+        """Whether the unit is open on the given day."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or self.valid_to >= day
+        )
+
+
+class UnitClosure(models.Model):
+    """Transitive closure of the tree (ancestor, descendant, depth), rebuilt by the services.
+
+    It makes subtree permission checks and the roll-up of measures single set-based queries on
+    any depth of tree, on SQLite and PostgreSQL alike.
+    """
+
+    ancestor = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="descendant_links")
+    descendant = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="ancestor_links")
+    depth = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("enhetsrelation")
+        verbose_name_plural = _("enhetsrelationer")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ancestor", "descendant"], name="unitclosure_unique_pair"
+            ),
+        ]
+        indexes = [models.Index(fields=["descendant", "ancestor"])]
+
+    def __str__(self) -> str:
+        return f"{self.ancestor_id} → {self.descendant_id} ({self.depth})"
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administratör")
+    STRATEGIST = "strateg", _("Strateg GONV")
+    PORTFOLIO_OWNER = "portfoljagare", _("Portföljägare")
+    STEERING_GROUP = "styrgrupp", _("HSL styrgrupp")
+    PROGRAMME_OWNER = "programomradesansvarig", _("Programområdesansvarig")
+    HEAD_OF_AREA = "verksamhetschef", _("Verksamhetschef (VC)")
+    HEAD_OF_UNIT = "vardenhetschef", _("Vårdenhetschef (VEC)")
+
+
+UNIT_SCOPED_ROLES = (Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT)
+AREA_SCOPED_ROLES = (Role.PROGRAMME_OWNER,)
+
+
+class RoleAssignment(models.Model):
+    """A user's role with its scope: a unit subtree, a programme area, or everything."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("användare"),
+    )
+    role = models.CharField(_("roll"), max_length=30, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("enhet (med underliggande enheter)"),
+    )
+    # By string: organisation sits below programmes in the dependency order.
+    programme_area = models.ForeignKey(
+        "programmes.ProgrammeArea",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("programområde"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rolltilldelning")
+        verbose_name_plural = _("rolltilldelningar")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=UNIT_SCOPED_ROLES, unit__isnull=False, programme_area__isnull=True)
+                    | Q(
+                        role__in=AREA_SCOPED_ROLES,
+                        programme_area__isnull=False,
+                        unit__isnull=True,
+                    )
+                    | (
+                        ~Q(role__in=UNIT_SCOPED_ROLES + AREA_SCOPED_ROLES)
+                        & Q(unit__isnull=True, programme_area__isnull=True)
+                    )
+                ),
+                name="roleassignment_scope_matches_role",
+                violation_error_message=_(
+                    "VC och VEC kräver en enhet, programområdesansvarig kräver ett "
+                    "programområde, övriga roller gäller allt."
+                ),
+            ),
+            # Partial constraints rather than nulls_distinct=False, which SQLite lacks.
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(unit__isnull=True, programme_area__isnull=True),
+                name="roleassignment_unique_global",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "unit"],
+                condition=Q(unit__isnull=False),
+                name="roleassignment_unique_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "programme_area"],
+                condition=Q(programme_area__isnull=False),
+                name="roleassignment_unique_area",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.unit or self.programme_area or _("hela portföljen")
+        return f"{self.user} – {self.get_role_display()} – {scope}"

@@ -1,0 +1,88 @@
+"""Writes to the organisation: units, the closure table, role assignments."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from .models import Role, RoleAssignment, Unit, UnitClosure, UnitKind
+
+ERROR_CYCLE = "En enhet kan inte placeras under sig själv eller en av sina underenheter."
+
+# A recursive CTE that SQLite and PostgreSQL both run; one statement for any depth of tree.
+_CLOSURE_SQL = """
+WITH RECURSIVE tree(ancestor_id, descendant_id, depth) AS (
+    SELECT id, id, 0 FROM {unit}
+    UNION ALL
+    SELECT tree.ancestor_id, child.id, tree.depth + 1
+    FROM tree JOIN {unit} child ON child.parent_id = tree.descendant_id
+)
+INSERT INTO {closure} (ancestor_id, descendant_id, depth)
+SELECT ancestor_id, descendant_id, depth FROM tree
+"""
+
+
+def unit_tree_rebuild() -> int:
+    """Rebuild the closure table from the parent links; returns the number of pairs."""
+    unit_table = connection.ops.quote_name(Unit._meta.db_table)
+    closure_table = connection.ops.quote_name(UnitClosure._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {closure_table}")  # noqa: S608 - table names, not input
+        cursor.execute(_CLOSURE_SQL.format(unit=unit_table, closure=closure_table))
+        return cursor.rowcount
+
+
+def _check_no_cycle(unit: Unit, parent: Unit | None) -> None:
+    """Refuse a parent that is the unit itself or lies below it."""
+    if parent is None or unit.pk is None:
+        return
+    if parent.pk == unit.pk or UnitClosure.objects.filter(
+        ancestor_id=unit.pk, descendant_id=parent.pk
+    ).exists():
+        raise ValidationError(ERROR_CYCLE)
+
+
+@transaction.atomic
+def unit_save(*, unit: Unit) -> Unit:
+    """Create or update a unit and keep the closure table in step."""
+    if unit.pk is not None:
+        _check_no_cycle(unit, unit.parent)
+    unit.full_clean()
+    unit.save()
+    unit_tree_rebuild()
+    return unit
+
+
+def unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: UnitKind,
+    parent: Unit | None = None,
+    valid_from: datetime.date | None = None,
+    valid_to: datetime.date | None = None,
+) -> Unit:
+    """Create a unit under a parent."""
+    return unit_save(
+        unit=Unit(
+            code=code, name=name, kind=kind, parent=parent, valid_from=valid_from, valid_to=valid_to
+        )
+    )
+
+
+@transaction.atomic
+def role_assign(
+    *,
+    user: User,
+    role: Role | str,
+    unit: Unit | None = None,
+    programme_area: object | None = None,
+) -> RoleAssignment:
+    """Give a user a role with its scope (idempotent)."""
+    assignment, _ = RoleAssignment.objects.get_or_create(
+        user=user, role=role, unit=unit, programme_area=programme_area
+    )
+    return assignment

@@ -1,0 +1,237 @@
+"""Phases, programme areas, working methods, VO activity plans and support needs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from organisation.models import Unit, UnitKind
+
+
+def _dates_ordered(start: str, end: str, name: str) -> models.CheckConstraint:
+    """A constraint that an optional end date is not before an optional start date."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__isnull": True})
+        | Q(**{f"{end}__gte": F(start)}),
+        name=name,
+        violation_error_message=_("Slutdatum kan inte vara före startdatum."),
+    )
+
+
+class Phase(models.Model):
+    """A phase of the transformation, e.g. Fas 2 (2025–2027): göra, lära, bredda."""
+
+    code = models.SlugField(_("kod"), max_length=40, unique=True)
+    name = models.CharField(_("namn"), max_length=200)
+    description = models.TextField(_("beskrivning"), blank=True)
+    start_date = models.DateField(_("startdatum"))
+    end_date = models.DateField(_("slutdatum"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fas")
+        verbose_name_plural = _("faser")
+        ordering = ["start_date"]
+        constraints = [_dates_ordered("start_date", "end_date", "phase_dates_ordered")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start_date:%Y}–{self.end_date:%Y})"
+
+
+class SupportingProcess(models.Model):
+    """A supporting process that programme work can be linked to (Personcentrering, Cosmic, …)."""
+
+    name = models.CharField(_("namn"), max_length=200, unique=True)
+    description = models.TextField(_("beskrivning"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("stödjande process")
+        verbose_name_plural = _("stödjande processer")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgrammeArea(models.Model):
+    """A programme area (programområde, PO) of a phase."""
+
+    phase = models.ForeignKey(
+        Phase, on_delete=models.PROTECT, related_name="programme_areas", verbose_name=_("fas")
+    )
+    number = models.PositiveSmallIntegerField(_("nummer"))
+    name = models.CharField(_("namn"), max_length=200)
+    description = models.TextField(_("beskrivning"), blank=True)
+    start_date = models.DateField(_("startdatum"), null=True, blank=True)
+    delivery_owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="owned_programme_areas",
+        verbose_name=_("leveransansvariga"),
+    )
+    supporting_processes = models.ManyToManyField(
+        SupportingProcess,
+        blank=True,
+        related_name="programme_areas",
+        verbose_name=_("stödjande processer"),
+    )
+    history = HistoricalRecords(m2m_fields=[delivery_owners, supporting_processes])
+
+    class Meta:
+        verbose_name = _("programområde")
+        verbose_name_plural = _("programområden")
+        ordering = ["phase__start_date", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "number"], name="programmearea_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"PO {self.number}. {self.name}"
+
+
+class WorkingMethod(models.Model):
+    """A working method (arbetssätt) a programme area introduces or phases out."""
+
+    class Direction(models.TextChoices):
+        INTRODUCE = "infora", _("Införa")
+        PHASE_OUT = "fasa_ut", _("Fasa ut")
+
+    code = models.SlugField(_("kod"), max_length=60, unique=True)
+    name = models.CharField(_("namn"), max_length=200)
+    description = models.TextField(_("beskrivning"), blank=True)
+    programme_area = models.ForeignKey(
+        ProgrammeArea,
+        on_delete=models.PROTECT,
+        related_name="working_methods",
+        verbose_name=_("programområde"),
+    )
+    direction = models.CharField(
+        _("riktning"), max_length=10, choices=Direction.choices, default=Direction.INTRODUCE
+    )
+    target_unit_kinds = models.ManyToManyField(
+        UnitKind, blank=True, related_name="working_methods", verbose_name=_("målgrupp (enhetstyper)")
+    )
+    history = HistoricalRecords(m2m_fields=[target_unit_kinds])
+
+    class Meta:
+        verbose_name = _("arbetssätt")
+        verbose_name_plural = _("arbetssätt")
+        ordering = ["programme_area__number", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActivityPlan(models.Model):
+    """A VO's activity plan and timeline for one programme area."""
+
+    class Status(models.TextChoices):
+        DRAFT = "utkast", _("Utkast")
+        SUBMITTED = "inlamnad", _("Inlämnad")
+        ACCEPTED = "godkand", _("Godkänd")
+
+    programme_area = models.ForeignKey(
+        ProgrammeArea,
+        on_delete=models.PROTECT,
+        related_name="activity_plans",
+        verbose_name=_("programområde"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="activity_plans", verbose_name=_("enhet (VO)")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("inlämnad"), null=True, blank=True)
+    comment = models.TextField(_("kommentar"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("aktivitetsplan")
+        verbose_name_plural = _("aktivitetsplaner")
+        ordering = ["programme_area__number", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme_area", "unit"], name="activityplan_unique_per_area_and_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Aktivitetsplan {self.unit.name} – PO {self.programme_area.number}"
+
+
+class Activity(models.Model):
+    """One activity in a VO's activity plan, with its timeline."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planerad", _("Planerad")
+        ONGOING = "pagar", _("Pågår")
+        DONE = "klar", _("Klar")
+        CANCELLED = "installd", _("Inställd")
+
+    plan = models.ForeignKey(
+        ActivityPlan, on_delete=models.CASCADE, related_name="activities", verbose_name=_("plan")
+    )
+    title = models.CharField(_("aktivitet"), max_length=300)
+    responsible = models.CharField(_("ansvarig"), max_length=200, blank=True)
+    start_date = models.DateField(_("start"), null=True, blank=True)
+    end_date = models.DateField(_("slut"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("aktivitet")
+        verbose_name_plural = _("aktiviteter")
+        ordering = ["start_date", "title"]
+        constraints = [_dates_ordered("start_date", "end_date", "activity_dates_ordered")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SupportNeed(models.Model):
+    """A need for support raised by a manager through the dialogue model (Dialogmodellen)."""
+
+    class Status(models.TextChoices):
+        OPEN = "oppen", _("Öppen")
+        IN_PROGRESS = "pagar", _("Under handläggning")
+        ANSWERED = "besvarad", _("Besvarad")
+        CLOSED = "stangd", _("Stängd")
+
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="support_needs",
+        verbose_name=_("framfört av"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="support_needs", verbose_name=_("enhet")
+    )
+    programme_area = models.ForeignKey(
+        ProgrammeArea,
+        on_delete=models.PROTECT,
+        related_name="support_needs",
+        verbose_name=_("programområde"),
+    )
+    text = models.TextField(_("vad behöver du som chef för att implementera detta?"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    response = models.TextField(_("svar"), blank=True)
+    created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("stödbehov")
+        verbose_name_plural = _("stödbehov")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Stödbehov {self.unit.name} – PO {self.programme_area.number}"
