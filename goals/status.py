@@ -16,7 +16,7 @@ from typing import Any, Literal
 UNKNOWN_RULES_ERROR = "Unknown GONV_STATUS_RULES keys: {names}."
 RULE_TYPE_ERROR = "GONV_STATUS_RULES[{name!r}] must be {expected}, got {value!r}."
 RULE_RANGE_ERROR = "GONV_STATUS_RULES[{name!r}] is out of range: {reason}."
-TARGET_SHARE_ERROR = "target_share is a percentage and must be > 0 and <= 100."
+TARGET_SHARE_ERROR = "target_share is a percentage and must be between 0 and 100."
 UNIT_COUNT_ERROR = (
     "Unit counts must be >= 0 and adopted + planned_by_deadline must not exceed active_units."
 )
@@ -24,7 +24,6 @@ START_AFTER_DEADLINE_ERROR = "start must not be after deadline."
 MEASURE_TARGET_ERROR = "Give exactly one of target_value and relative_change_pct."
 IMPROVEMENT_ERROR = "improvement must be 'higher' or 'lower'."
 SERIES_ORDER_ERROR = "series must be in strictly increasing order of period end."
-ASSESSMENT_STATUS_ERROR = "An assessment cannot have the status 'ej_bedomt'."
 
 
 class Status(StrEnum):
@@ -146,9 +145,9 @@ class Assessment:
     assessed_on: date
 
     def __post_init__(self) -> None:
-        """Refuse 'not assessed' as an assessment's own status."""
-        if self.status is Status.NOT_ASSESSED:
-            raise ValueError(ASSESSMENT_STATUS_ERROR)
+        """Accept the stored status code as well as the enum member."""
+        # The database hands back plain strings; the rules need the enum's label and severity.
+        object.__setattr__(self, "status", Status(self.status))
 
 
 @dataclass(frozen=True)
@@ -168,8 +167,10 @@ class GoalEvaluation:
 # --- Swedish formatting -----------------------------------------------------------------------
 
 # One ordinary space everywhere (thousands, before %, before units) so that exports, tests and
-# screen readers agree; templates may swap it for a no-break space when rendering.
+# screen readers agree; templates may swap it for a no-break space when rendering. The minus
+# is U+2212, as Swedish typography wants and as the rest of the app writes it.
 _SPACE = " "
+_MINUS = "\u2212"
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
 # 365.25 / 12: an average month, so monthly and quarterly series get comparable slopes.
@@ -202,7 +203,7 @@ def format_number(value: Decimal | int | float, decimals: int | None = None) -> 
         number = number.quantize(_CENT, ROUND_HALF_UP).normalize()
     else:
         number = number.quantize(_step(decimals), ROUND_HALF_UP)
-    sign = "-" if number < 0 else ""
+    sign = _MINUS if number < 0 else ""
     whole, _, fraction = f"{abs(number):f}".partition(".")
     return sign + _group_thousands(whole) + ("," + fraction if fraction else "")
 
@@ -245,7 +246,7 @@ def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: b
 
 def _signed(text: str) -> str:
     """Prefix a plus sign to a formatted number that is above zero."""
-    return text if text.startswith("-") or text.split(_SPACE)[0] == "0" else "+" + text
+    return text if text.startswith(_MINUS) or text.split(_SPACE)[0] == "0" else "+" + text
 
 
 def _with_unit(text: str, unit: str) -> str:
@@ -301,7 +302,7 @@ def evaluate_adoption(
 ) -> GoalEvaluation:
     """Evaluate a goal that a share of units has introduced a working method by a deadline."""
     target = _dec(target_share)
-    if not 0 < target <= _HUNDRED:
+    if not 0 <= target <= _HUNDRED:
         raise ValueError(TARGET_SHARE_ERROR)
     if min(active_units, adopted, planned_by_deadline) < 0 or (
         adopted + planned_by_deadline > active_units

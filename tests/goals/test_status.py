@@ -1,0 +1,752 @@
+"""Tests for the status engine: each goal kind, each status and the sentences explaining them."""
+
+import json
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from goals.status import (
+    DEFAULT_RULES,
+    MEASURE_TARGET_ERROR,
+    SERIES_ORDER_ERROR,
+    UNIT_COUNT_ERROR,
+    UNKNOWN_RULES_ERROR,
+    Assessment,
+    GoalEvaluation,
+    Status,
+    StatusRules,
+    effective_status,
+    evaluate_adoption,
+    evaluate_deliverable,
+    evaluate_direction,
+    evaluate_measure,
+    format_number,
+    format_percent,
+    overall_status,
+    rules_from_mapping,
+)
+
+DEADLINE_2025 = date(2025, 12, 31)
+TEAMROND_START = date(2025, 3, 1)
+
+
+def teamrond(**overrides: Any) -> GoalEvaluation:
+    """Evaluate the PO 1 milestone "Teamrond on 50 % of HCs by Dec 2025" with overrides."""
+    arguments: dict[str, Any] = {
+        "as_of": date(2025, 9, 30),
+        "deadline": DEADLINE_2025,
+        "start": TEAMROND_START,
+        "target_share": Decimal(50),
+        "method_name": "Teamrond",
+        "unit_kind_plural": "hälsocentraler",
+        "active_units": 26,
+        "adopted": 10,
+        "planned_by_deadline": 4,
+    }
+    arguments.update(overrides)
+    return evaluate_adoption(**arguments)
+
+
+def steady_series(
+    start: date, values: list[int], step_days: int = 30
+) -> list[tuple[date, Decimal]]:
+    """Build a series with one value every step_days days."""
+    return [(start + timedelta(days=step_days * i), Decimal(v)) for i, v in enumerate(values)]
+
+
+# Points at day 0, 30, 60 and 90 of 2027 rising 3 per 30 days: the trend reaches 136.4 on
+# 2027-12-31 (day 364).
+LINEAR_2027 = steady_series(date(2027, 1, 1), [100, 103, 106, 109])
+
+
+def visits(**overrides: Any) -> GoalEvaluation:
+    """Evaluate an absolute higher-is-better measure goal with overrides."""
+    arguments: dict[str, Any] = {
+        "as_of": date(2027, 4, 15),
+        "deadline": date(2027, 12, 31),
+        "series": LINEAR_2027,
+        "improvement": "higher",
+        "target_value": Decimal(150),
+        "measure_name": "antal besök",
+    }
+    arguments.update(overrides)
+    return evaluate_measure(**arguments)
+
+
+def agreements(**overrides: Any) -> GoalEvaluation:
+    """Evaluate the PO 3 milestone "+50 % documented agreements in Dec 2027 vs Dec 2026"."""
+    arguments: dict[str, Any] = {
+        "as_of": date(2027, 6, 30),
+        "deadline": date(2027, 12, 31),
+        "series": [],
+        "improvement": "higher",
+        "relative_change_pct": Decimal(50),
+        "baseline_value": Decimal(200),
+        "baseline_label": "dec 2026",
+        "measure_name": "Antal dokumenterade överenskommelser",
+        "unit": "st",
+    }
+    arguments.update(overrides)
+    return evaluate_measure(**arguments)
+
+
+def assessed(status: Status, on: date = date(2025, 9, 15)) -> Assessment:
+    """Build a manual assessment by the programme owner."""
+    return Assessment(status=status, comment="Se kommentar.", author="Anna Berg", assessed_on=on)
+
+
+# --- Status, formatting, rules ----------------------------------------------------------------
+
+
+def test_status_codes_and_swedish_labels_are_stable() -> None:
+    assert {s.value: s.label for s in Status} == {
+        "uppnatt": "Uppnått",
+        "enligt_plan": "Enligt plan",
+        "risk": "Risk",
+        "ej_enligt_plan": "Ej enligt plan",
+        "ej_paborjat": "Ej påbörjat",
+        "ej_uppnatt": "Ej uppnått",
+        "underlag_saknas": "Underlag saknas",
+        "ej_bedomt": "Ej bedömt",
+    }
+
+
+def test_severity_ranks_missed_worst_and_achieved_best() -> None:
+    ranked = sorted(Status, key=lambda s: s.severity)
+    assert ranked[0] is Status.ACHIEVED
+    assert ranked[-1] is Status.MISSED
+    assert Status.ON_TRACK.severity < Status.NO_DATA.severity < Status.AT_RISK.severity
+    assert Status.AT_RISK.severity < Status.OFF_TRACK.severity < Status.MISSED.severity
+    assert len({s.severity for s in Status}) == len(Status)
+
+
+def test_format_number_uses_space_for_thousands_and_decimal_comma() -> None:
+    assert format_number(Decimal("1234567.891")) == "1 234 567,89"
+    assert format_number(Decimal("12.50")) == "12,5"
+    assert format_number(150) == "150"
+    assert format_number(Decimal("3.14159"), decimals=3) == "3,142"
+    assert format_number(Decimal("-0.001")) == "0"
+
+
+def test_format_number_writes_negative_numbers_with_a_true_minus_sign() -> None:
+    assert format_number(Decimal("-1234.5")) == "\u22121 234,5"
+
+
+def test_format_percent_rounds_computed_shares_to_whole_percent() -> None:
+    assert format_percent(Decimal(1400) / 26) == "54 %"
+    assert format_percent(Decimal(50)) == "50 %"
+
+
+def test_format_percent_keeps_an_exact_decimal() -> None:
+    assert format_percent(Decimal("12.5")) == "12,5 %"
+
+
+def test_format_percent_never_rounds_a_partial_share_to_none_or_all() -> None:
+    assert format_percent(Decimal("0.3")) == "0,3 %"
+    assert format_percent(Decimal(100) * 199 / 200) == "99,5 %"
+    assert format_percent(Decimal("99.96")) == "99,96 %"
+
+
+def test_assessment_accepts_a_stored_status_code() -> None:
+    code: Any = "risk"
+    assessment = Assessment(status=code, comment="", author="A", assessed_on=date(2025, 1, 1))
+    assert assessment.status is Status.AT_RISK
+
+
+def test_rules_from_mapping_without_overrides_gives_the_defaults() -> None:
+    assert rules_from_mapping(None) == DEFAULT_RULES
+    assert rules_from_mapping({}) == DEFAULT_RULES
+    assert DEFAULT_RULES.at_risk_margin_pct == 10.0
+    assert DEFAULT_RULES.trend_periods == 4
+
+
+def test_rules_from_mapping_applies_overrides_and_converts_numbers() -> None:
+    rules = rules_from_mapping({"at_risk_margin_pct": 5, "trend_periods": 6})
+    assert rules.at_risk_margin_pct == 5.0
+    assert isinstance(rules.at_risk_margin_pct, float)
+    assert rules.trend_periods == 6
+    assert rules.pace_margin_pct == DEFAULT_RULES.pace_margin_pct
+
+
+def test_rules_from_mapping_rejects_unknown_keys() -> None:
+    expected = UNKNOWN_RULES_ERROR.format(names="at_risk_margin, colour")
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        rules_from_mapping({"at_risk_margin": 5, "colour": "red"})
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"at_risk_margin_pct": "10"},
+        {"at_risk_margin_pct": True},
+        {"trend_periods": 4.0},
+        {"at_risk_margin_pct": -1},
+        {"measure_at_risk_margin_pct": float("nan")},
+        {"min_trend_points": 1},
+        {"trend_periods": 2},
+        {"not_started_grace_days": -1},
+    ],
+)
+def test_rules_from_mapping_rejects_bad_values(overrides: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="GONV_STATUS_RULES"):
+        rules_from_mapping(overrides)
+
+
+# --- Adoption ---------------------------------------------------------------------------------
+
+
+def test_adoption_reaching_half_of_health_centres_before_deadline_is_achieved() -> None:
+    evaluation = teamrond(as_of=date(2025, 11, 23), adopted=14, planned_by_deadline=3)
+
+    assert evaluation.status is Status.ACHIEVED
+    assert evaluation.explanation == (
+        "14 av 26 hälsocentraler (54 %) har infört Teamrond; målet är 50 % senast 2025-12-31."
+    )
+    assert evaluation.progress == Decimal("53.85")
+    assert evaluation.target == Decimal(50)
+    assert evaluation.forecast == Decimal("65.38")
+    assert evaluation.basis["rule"] == "achieved"
+
+
+def test_adoption_exactly_at_target_share_is_achieved() -> None:
+    assert teamrond(adopted=13, planned_by_deadline=0).status is Status.ACHIEVED
+
+
+def test_adoption_forecast_counts_units_planned_by_deadline() -> None:
+    evaluation = teamrond(adopted=10, planned_by_deadline=4)
+
+    assert evaluation.status is Status.ON_TRACK
+    assert evaluation.forecast == Decimal("53.85")
+    assert evaluation.forecast_status is Status.ON_TRACK
+    assert evaluation.explanation == (
+        "10 av 26 hälsocentraler (38 %) har infört Teamrond; med 4 planerade införanden blir "
+        "prognosen 54 % mot målet 50 % senast 2025-12-31."
+    )
+
+
+def test_adoption_forecast_within_margin_below_target_is_at_risk() -> None:
+    evaluation = teamrond(adopted=10, planned_by_deadline=1)
+
+    assert evaluation.status is Status.AT_RISK
+    assert evaluation.forecast == Decimal("42.31")
+    assert evaluation.basis["rule"] == "forecast_within_margin"
+    assert "med 1 planerat införande blir prognosen 42 %" in evaluation.explanation
+
+
+def test_adoption_forecast_far_below_target_is_off_track() -> None:
+    evaluation = teamrond(adopted=3, planned_by_deadline=2)
+
+    assert evaluation.status is Status.OFF_TRACK
+    assert evaluation.forecast_status is Status.OFF_TRACK
+    assert evaluation.basis["rule"] == "forecast_below_margin"
+
+
+def test_adoption_rules_override_of_risk_margin_turns_risk_into_off_track() -> None:
+    rules = rules_from_mapping({"at_risk_margin_pct": 5})
+
+    assert teamrond(adopted=10, planned_by_deadline=1).status is Status.AT_RISK
+    assert teamrond(adopted=10, planned_by_deadline=1, rules=rules).status is Status.OFF_TRACK
+
+
+def test_adoption_whose_plans_add_up_but_lag_far_behind_even_pace_is_at_risk() -> None:
+    evaluation = teamrond(adopted=2, planned_by_deadline=12)
+
+    assert evaluation.status is Status.AT_RISK
+    assert evaluation.forecast_status is Status.ON_TRACK
+    assert evaluation.basis["rule"] == "behind_pace"
+    assert evaluation.basis["expected_share_pct"] == 34.92
+    assert evaluation.explanation.endswith(
+        "men införandet ligger efter jämn takt (35 % förväntat 2025-09-30)."
+    )
+
+
+def test_adoption_rules_override_of_pace_margin_accepts_a_late_roll_out() -> None:
+    rules = StatusRules(pace_margin_pct=40.0)
+    assert teamrond(adopted=2, planned_by_deadline=12, rules=rules).status is Status.ON_TRACK
+
+
+def test_adoption_after_deadline_without_reaching_target_is_missed() -> None:
+    evaluation = teamrond(as_of=date(2026, 1, 15), adopted=11, planned_by_deadline=3)
+
+    assert evaluation.status is Status.MISSED
+    assert evaluation.forecast is None
+    assert evaluation.forecast_status is None
+    assert evaluation.explanation == (
+        "11 av 26 hälsocentraler (42 %) hade infört Teamrond vid deadline 2025-12-31; "
+        "målet var 50 %."
+    )
+
+
+def test_adoption_reached_by_deadline_stays_achieved_after_deadline() -> None:
+    evaluation = teamrond(as_of=date(2026, 3, 31), adopted=14, planned_by_deadline=0)
+
+    assert evaluation.status is Status.ACHIEVED
+    assert evaluation.basis["evaluated_on"] == "2025-12-31"
+    assert "hade infört Teamrond vid deadline 2025-12-31" in evaluation.explanation
+
+
+def test_adoption_on_the_deadline_day_is_not_yet_missed() -> None:
+    assert teamrond(as_of=DEADLINE_2025, adopted=11, planned_by_deadline=3).status is not (
+        Status.MISSED
+    )
+
+
+def test_adoption_before_start_date_is_not_started_but_keeps_its_forecast() -> None:
+    evaluation = teamrond(as_of=date(2025, 2, 15), adopted=0, planned_by_deadline=5)
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.basis["rule"] == "before_start"
+    assert evaluation.forecast_status is Status.OFF_TRACK
+    assert evaluation.explanation == (
+        "Införandet av Teamrond startar 2025-03-01 och 5 av 26 hälsocentraler har planerat det; "
+        "målet är 50 % senast 2025-12-31."
+    )
+
+
+def test_adoption_that_started_before_its_start_date_is_evaluated_normally() -> None:
+    evaluation = teamrond(as_of=date(2025, 2, 15), adopted=2, planned_by_deadline=12)
+    assert evaluation.status is Status.ON_TRACK
+
+
+def test_adoption_with_nothing_adopted_or_planned_is_not_started_during_grace() -> None:
+    evaluation = teamrond(as_of=date(2025, 5, 15), adopted=0, planned_by_deadline=0)
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.basis["rule"] == "nothing_adopted_or_planned"
+    assert evaluation.basis["grace_ends"] == "2025-06-01"
+    assert evaluation.explanation == (
+        "Ingen av 26 hälsocentraler har infört eller planerat att införa Teamrond ännu; "
+        "målet är 50 % senast 2025-12-31."
+    )
+
+
+def test_adoption_with_nothing_adopted_or_planned_after_grace_is_off_track() -> None:
+    evaluation = teamrond(as_of=date(2025, 6, 30), adopted=0, planned_by_deadline=0)
+
+    assert evaluation.status is Status.OFF_TRACK
+    assert evaluation.explanation == (
+        "0 av 26 hälsocentraler (0 %) har infört Teamrond; utan fler planerade införanden blir "
+        "prognosen 0 % mot målet 50 % senast 2025-12-31."
+    )
+
+
+def test_adoption_rules_override_of_grace_period_keeps_it_not_started() -> None:
+    rules = rules_from_mapping({"not_started_grace_days": 183})
+    evaluation = teamrond(as_of=date(2025, 6, 30), adopted=0, planned_by_deadline=0, rules=rules)
+    assert evaluation.status is Status.NOT_STARTED
+
+
+def test_adoption_without_start_date_and_nothing_adopted_or_planned_is_not_started() -> None:
+    evaluation = teamrond(start=None, adopted=0, planned_by_deadline=0)
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.forecast_status is Status.OFF_TRACK
+
+
+def test_adoption_without_active_units_has_no_data() -> None:
+    evaluation = teamrond(active_units=0, adopted=0, planned_by_deadline=0)
+
+    assert evaluation.status is Status.NO_DATA
+    assert evaluation.progress is None
+    assert evaluation.explanation == (
+        "Det finns inga aktiva hälsocentraler att följa upp införandet av Teamrond på; "
+        "målet är 50 % senast 2025-12-31."
+    )
+
+
+def test_adoption_share_just_below_target_is_not_rounded_up_to_the_target() -> None:
+    evaluation = teamrond(active_units=199, adopted=99, planned_by_deadline=0)
+
+    assert evaluation.status is not Status.ACHIEVED
+    assert "99 av 199 hälsocentraler (49,7 %)" in evaluation.explanation
+
+
+def test_adoption_rejects_counts_that_do_not_add_up() -> None:
+    with pytest.raises(ValueError, match=re.escape(UNIT_COUNT_ERROR)):
+        teamrond(adopted=20, planned_by_deadline=10)
+
+
+def test_adoption_shows_assessment_side_by_side_without_changing_computed_status() -> None:
+    assessment = assessed(Status.OFF_TRACK)
+    evaluation = teamrond(adopted=10, planned_by_deadline=4, assessment=assessment)
+
+    assert evaluation.status is Status.ON_TRACK
+    assert evaluation.assessment == assessment
+    assert effective_status(evaluation) is Status.ON_TRACK
+
+
+def test_adoption_basis_is_json_serialisable() -> None:
+    basis = teamrond().basis
+    assert json.loads(json.dumps(basis)) == basis
+    assert basis["adopted"] == 10
+    assert basis["at_risk_margin_pct"] == 10.0
+
+
+# --- Deliverable ------------------------------------------------------------------------------
+
+INSTRUMENT = "Enhetligt riskbedömningsinstrument beslutat"
+
+
+def test_deliverable_completed_before_deadline_is_achieved() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2025, 12, 31),
+        deadline=DEADLINE_2025,
+        completed_on=date(2025, 11, 20),
+        title=INSTRUMENT,
+    )
+
+    assert evaluation.status is Status.ACHIEVED
+    assert evaluation.explanation == (
+        "”Enhetligt riskbedömningsinstrument beslutat” slutfördes 2025-11-20, "
+        "inom deadline 2025-12-31."
+    )
+
+
+def test_deliverable_completed_on_the_deadline_is_achieved() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2026, 1, 10), deadline=DEADLINE_2025, completed_on=DEADLINE_2025, title="X"
+    )
+    assert evaluation.status is Status.ACHIEVED
+
+
+def test_deliverable_completed_after_deadline_is_missed_and_says_how_late() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2026, 3, 31),
+        deadline=DEADLINE_2025,
+        completed_on=date(2026, 1, 15),
+        title=INSTRUMENT,
+    )
+
+    assert evaluation.status is Status.MISSED
+    assert evaluation.basis["days_late"] == 15
+    assert evaluation.explanation == (
+        "”Enhetligt riskbedömningsinstrument beslutat” slutfördes 2026-01-15, "
+        "15 dagar efter deadline 2025-12-31."
+    )
+
+
+def test_deliverable_not_completed_after_deadline_is_missed_whatever_the_assessment() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2026, 1, 1),
+        deadline=DEADLINE_2025,
+        completed_on=None,
+        title=INSTRUMENT,
+        assessment=assessed(Status.ON_TRACK),
+    )
+
+    assert evaluation.status is Status.MISSED
+    assert evaluation.explanation == (
+        "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts och deadline "
+        "2025-12-31 har passerat."
+    )
+
+
+def test_open_deliverable_without_assessment_is_on_track_with_days_left() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2025, 11, 23), deadline=DEADLINE_2025, completed_on=None, title=INSTRUMENT
+    )
+
+    assert evaluation.status is Status.ON_TRACK
+    assert evaluation.basis["days_left"] == 38
+    assert evaluation.explanation == (
+        "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts ännu; "
+        "38 dagar kvar till 2025-12-31."
+    )
+
+
+def test_open_deliverable_takes_its_status_from_the_latest_assessment() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2025, 11, 23),
+        deadline=DEADLINE_2025,
+        completed_on=None,
+        title=INSTRUMENT,
+        assessment=assessed(Status.AT_RISK, on=date(2025, 11, 1)),
+    )
+
+    assert evaluation.status is Status.AT_RISK
+    assert evaluation.basis["rule"] == "open_assessed"
+    assert evaluation.explanation == (
+        "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts ännu; 38 dagar kvar "
+        "till 2025-12-31 och Anna Berg bedömde 2025-11-01 läget som risk."
+    )
+
+
+def test_open_deliverable_reads_an_assessment_of_missed_as_off_track() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2025, 11, 23),
+        deadline=DEADLINE_2025,
+        completed_on=None,
+        title=INSTRUMENT,
+        assessment=assessed(Status.MISSED),
+    )
+    assert evaluation.status is Status.OFF_TRACK
+
+
+def test_open_deliverable_is_not_achieved_by_an_assessment_without_completion_date() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2025, 11, 23),
+        deadline=DEADLINE_2025,
+        completed_on=None,
+        title=INSTRUMENT,
+        assessment=assessed(Status.ACHIEVED),
+    )
+
+    assert evaluation.status is Status.ON_TRACK
+    assert evaluation.assessment is not None
+    assert evaluation.assessment.status is Status.ACHIEVED
+
+
+def test_deliverable_ignores_an_assessment_made_after_the_evaluation_date() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2025, 9, 30),
+        deadline=DEADLINE_2025,
+        completed_on=None,
+        title=INSTRUMENT,
+        assessment=assessed(Status.OFF_TRACK, on=date(2025, 11, 1)),
+    )
+    assert evaluation.status is Status.ON_TRACK
+
+
+def test_deliverable_completed_after_the_evaluation_date_is_not_done_yet_on_that_date() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2025, 9, 30),
+        deadline=DEADLINE_2025,
+        completed_on=date(2025, 11, 20),
+        title=INSTRUMENT,
+    )
+
+    assert evaluation.status is Status.ON_TRACK
+    assert evaluation.basis["completed_on"] is None
+
+
+# --- Measure ----------------------------------------------------------------------------------
+
+
+def test_relative_measure_without_baseline_value_has_no_data() -> None:
+    evaluation = agreements(as_of=date(2026, 9, 30), baseline_value=None)
+
+    assert evaluation.status is Status.NO_DATA
+    assert evaluation.target is None
+    assert evaluation.explanation == (
+        "Basperioden dec 2026 har ännu inga värden; målet beräknas när de finns."
+    )
+    assert evaluation.basis["rule"] == "baseline_missing"
+
+
+def test_relative_measure_target_is_baseline_raised_by_the_percentage() -> None:
+    series = steady_series(date(2027, 1, 31), [210, 240, 270, 300])
+    evaluation = agreements(series=series)
+
+    assert evaluation.target == Decimal(300)
+    assert evaluation.status is Status.ACHIEVED
+    assert evaluation.explanation == (
+        "Antal dokumenterade överenskommelser var 300 st per 2027-05-01, vilket når målet minst "
+        "300 st (+50 % jämfört med 200 st i dec 2026) senast 2027-12-31."
+    )
+
+
+def test_relative_measure_forecasts_against_the_baseline_target() -> None:
+    series = steady_series(date(2027, 1, 31), [200, 205, 210, 215])
+    evaluation = agreements(series=series)
+
+    assert evaluation.status is Status.OFF_TRACK
+    assert evaluation.basis["target_kind"] == "relative"
+    assert evaluation.basis["baseline_value"] == 200.0
+
+
+def test_measure_forecast_extrapolates_the_linear_trend_to_the_deadline() -> None:
+    evaluation = visits(target_value=Decimal(136))
+
+    assert evaluation.status is Status.ON_TRACK
+    assert evaluation.progress == Decimal(109)
+    assert evaluation.forecast == Decimal("136.40")
+    assert evaluation.basis["slope_per_day"] == pytest.approx(0.1)
+    assert evaluation.basis["slope_per_month"] == pytest.approx(3.04375)
+    assert len(evaluation.basis["trend_points"]) == 4
+    assert evaluation.explanation == (
+        "Antal besök var 109 per 2027-04-01 och trenden över de senaste 4 värdena "
+        "(+3,04 per månad) ger prognosen 136,4 vid 2027-12-31; målet är minst 136."
+    )
+
+
+def test_measure_forecast_within_margin_below_target_is_at_risk() -> None:
+    evaluation = visits(target_value=Decimal(150))
+
+    assert evaluation.status is Status.AT_RISK
+    assert evaluation.forecast_status is Status.AT_RISK
+
+
+def test_measure_forecast_far_below_target_is_off_track() -> None:
+    assert visits(target_value=Decimal(160)).status is Status.OFF_TRACK
+
+
+def test_measure_rules_override_of_margin_turns_risk_into_off_track() -> None:
+    rules = rules_from_mapping({"measure_at_risk_margin_pct": 5})
+    assert visits(target_value=Decimal(150), rules=rules).status is Status.OFF_TRACK
+
+
+def test_measure_rules_override_of_trend_periods_changes_the_forecast() -> None:
+    # Flat for a quarter, then rising: a short trend window sees the recent rise.
+    series = steady_series(date(2027, 1, 1), [100, 100, 100, 100, 110, 120])
+    default = visits(series=series, as_of=date(2027, 6, 15), target_value=Decimal(200))
+    short = visits(
+        series=series,
+        as_of=date(2027, 6, 15),
+        target_value=Decimal(200),
+        rules=rules_from_mapping({"trend_periods": 3}),
+    )
+
+    assert default.status is Status.OFF_TRACK
+    assert short.status is Status.AT_RISK
+    assert len(short.basis["trend_points"]) == 3
+    assert short.forecast is not None
+    assert default.forecast is not None
+    assert short.forecast > default.forecast
+
+
+def test_lower_is_better_measure_at_or_below_target_is_achieved() -> None:
+    evaluation = visits(
+        series=steady_series(date(2027, 1, 1), [30, 26, 22, 20]),
+        improvement="lower",
+        target_value=Decimal(20),
+        measure_name="väntetid",
+        unit="dagar",
+    )
+
+    assert evaluation.status is Status.ACHIEVED
+    assert "målet högst 20 dagar" in evaluation.explanation
+
+
+def test_lower_is_better_measure_with_a_rising_trend_is_off_track() -> None:
+    evaluation = visits(
+        series=steady_series(date(2027, 1, 1), [25, 26, 27, 28]),
+        improvement="lower",
+        target_value=Decimal(20),
+    )
+
+    assert evaluation.status is Status.OFF_TRACK
+    assert "+1,01 per månad" in evaluation.explanation
+
+
+def test_lower_is_better_measure_with_a_falling_trend_is_on_track() -> None:
+    evaluation = visits(
+        series=steady_series(date(2027, 1, 1), [40, 37, 34, 31]),
+        improvement="lower",
+        target_value=Decimal(20),
+    )
+
+    assert evaluation.status is Status.ON_TRACK
+    assert "\u22123,04 per månad" in evaluation.explanation
+
+
+def test_measure_after_deadline_without_meeting_target_is_missed() -> None:
+    evaluation = visits(as_of=date(2028, 1, 31), deadline=date(2027, 3, 31))
+
+    assert evaluation.status is Status.MISSED
+    assert evaluation.forecast is None
+    assert evaluation.explanation == (
+        "Antal besök var 106 per 2027-03-02 och nådde inte målet minst 150 senast 2027-03-31."
+    )
+
+
+def test_measure_that_met_its_target_earlier_but_fell_back_is_not_achieved() -> None:
+    evaluation = visits(series=steady_series(date(2027, 1, 1), [140, 155, 145, 148]))
+    assert evaluation.status is not Status.ACHIEVED
+
+
+def test_measure_ignores_values_after_the_evaluation_date() -> None:
+    evaluation = visits(as_of=date(2027, 3, 15))
+
+    assert evaluation.progress == Decimal(106)
+    assert len(evaluation.basis["trend_points"]) == 3
+
+
+def test_measure_without_values_has_no_data() -> None:
+    evaluation = visits(series=[])
+
+    assert evaluation.status is Status.NO_DATA
+    assert evaluation.explanation == (
+        "Antal besök har inga värden till och med 2027-04-15; målet är minst 150 senast 2027-12-31."
+    )
+
+
+def test_measure_with_too_few_values_for_a_trend_has_no_data() -> None:
+    evaluation = visits(series=LINEAR_2027[:2])
+
+    assert evaluation.status is Status.NO_DATA
+    assert evaluation.forecast is None
+    assert evaluation.basis["rule"] == "too_few_points"
+    assert "2 värden räcker inte för en prognos (minst 3 behövs)" in evaluation.explanation
+
+
+def test_measure_keeps_assessment_side_by_side_without_changing_computed_status() -> None:
+    evaluation = visits(assessment=assessed(Status.ON_TRACK))
+
+    assert evaluation.status is Status.AT_RISK
+    assert evaluation.assessment is not None
+    assert evaluation.assessment.status is Status.ON_TRACK
+
+
+def test_measure_requires_exactly_one_kind_of_target() -> None:
+    with pytest.raises(ValueError, match=re.escape(MEASURE_TARGET_ERROR)):
+        visits(target_value=None)
+    with pytest.raises(ValueError, match=re.escape(MEASURE_TARGET_ERROR)):
+        visits(relative_change_pct=Decimal(50), baseline_value=Decimal(100))
+
+
+def test_measure_rejects_a_series_out_of_order() -> None:
+    with pytest.raises(ValueError, match=re.escape(SERIES_ORDER_ERROR)):
+        visits(series=list(reversed(LINEAR_2027)))
+
+
+def test_measure_basis_is_json_serialisable() -> None:
+    basis = agreements(series=steady_series(date(2027, 1, 31), [200, 205, 210, 215])).basis
+    assert json.loads(json.dumps(basis)) == basis
+
+
+# --- Direction, roll-up, display --------------------------------------------------------------
+
+
+def test_direction_goal_without_assessment_is_not_assessed_yet() -> None:
+    evaluation = evaluate_direction(assessment=None)
+
+    assert evaluation.status is None
+    assert evaluation.explanation == "Ej bedömd ännu."
+    assert effective_status(evaluation) is Status.NOT_ASSESSED
+
+
+def test_direction_goal_shows_who_assessed_it_and_when_but_computes_nothing() -> None:
+    evaluation = evaluate_direction(assessment=assessed(Status.ON_TRACK, on=date(2025, 10, 15)))
+
+    assert evaluation.status is None
+    assert evaluation.explanation == "Anna Berg bedömde 2025-10-15 läget som enligt plan."
+    assert effective_status(evaluation) is Status.ON_TRACK
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([Status.ACHIEVED, Status.AT_RISK, Status.ON_TRACK], Status.AT_RISK),
+        ([Status.OFF_TRACK, Status.MISSED, Status.AT_RISK], Status.MISSED),
+        ([Status.ACHIEVED, Status.ACHIEVED], Status.ACHIEVED),
+        ([Status.ACHIEVED, Status.ON_TRACK], Status.ON_TRACK),
+        ([Status.ACHIEVED, Status.NOT_STARTED], Status.ON_TRACK),
+        ([Status.NOT_STARTED, Status.NOT_STARTED], Status.NOT_STARTED),
+        ([Status.ON_TRACK, Status.NO_DATA], Status.NO_DATA),
+        ([Status.NO_DATA, Status.AT_RISK], Status.AT_RISK),
+        ([Status.ACHIEVED, None, Status.NOT_ASSESSED], Status.ACHIEVED),
+        ([None, Status.NOT_ASSESSED], None),
+        ([], None),
+    ],
+)
+def test_overall_status_is_the_worst_computed_status(
+    statuses: list[Status | None], expected: Status | None
+) -> None:
+    assert overall_status(statuses) is expected
+
+
+def test_overall_status_accepts_any_iterable() -> None:
+    assert overall_status(s for s in [Status.ON_TRACK, Status.OFF_TRACK]) is Status.OFF_TRACK
