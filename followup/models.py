@@ -46,7 +46,9 @@ class Measure(models.Model):
     code = models.SlugField(_("kod"), max_length=60, unique=True)
     name = models.CharField(_("namn"), max_length=200)
     description = models.TextField(_("beskrivning"), blank=True)
-    unit = models.CharField(_("enhet"), max_length=30, blank=True, help_text=_("t.ex. %, st, dagar"))
+    unit = models.CharField(
+        _("enhet"), max_length=30, blank=True, help_text=_("t.ex. %, st, dagar")
+    )
     value_type = models.CharField(_("värdetyp"), max_length=10, choices=ValueType.choices)
     improvement = models.CharField(
         _("önskad riktning"), max_length=6, choices=Improvement.choices, default=Improvement.HIGHER
@@ -57,9 +59,14 @@ class Measure(models.Model):
     frequency = models.CharField(
         _("frekvens"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
     )
-    source = models.CharField(_("källa"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    source = models.CharField(
+        _("källa"), max_length=10, choices=Source.choices, default=Source.MANUAL
+    )
     programme_areas = models.ManyToManyField(
-        "programmes.ProgrammeArea", blank=True, related_name="measures", verbose_name=_("programområden")
+        "programmes.ProgrammeArea",
+        blank=True,
+        related_name="measures",
+        verbose_name=_("programområden"),
     )
     unit_kinds = models.ManyToManyField(
         "organisation.UnitKind",
@@ -144,7 +151,10 @@ class Observation(models.Model):
         _("nämnare"), max_digits=16, decimal_places=4, null=True, blank=True
     )
     source = models.CharField(
-        _("källa"), max_length=10, choices=ImportBatch.Source.choices, default=ImportBatch.Source.MANUAL
+        _("källa"),
+        max_length=10,
+        choices=ImportBatch.Source.choices,
+        default=ImportBatch.Source.MANUAL,
     )
     import_batch = models.ForeignKey(
         ImportBatch,
@@ -203,7 +213,6 @@ class MeasureResult(models.Model):
     change_previous_year = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     latest_update = models.DateTimeField(null=True)
     spc = models.JSONField(null=True, blank=True)
-    computed_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("beräknat måttvärde")
@@ -226,12 +235,42 @@ class MeasureResult(models.Model):
         return 100.0 * self.reporting_units / self.expected_units
 
 
+class PeriodResult(models.Model):
+    """Precomputed value of a measure for a unit at any level and one reporting period.
+
+    The monthly (or quarterly) series that SPC charts are drawn from; written for a quarter's
+    periods by the same job as MeasureResult.
+    """
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="period_results")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="period_results")
+    period_start = models.DateField()
+    quarter = models.CharField(max_length=6)
+    value = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    reporting_units = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("beräknat periodvärde")
+        verbose_name_plural = _("beräknade periodvärden")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "unit", "period_start"], name="periodresult_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["quarter", "measure"])]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id}/{self.unit_id}/{self.period_start}: {self.value}"
+
+
 class GoalResult(models.Model):
     """Precomputed status of a goal for a quarter, with the numbers and the explanation."""
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="results")
     quarter = models.CharField(max_length=6)
-    status = models.CharField(max_length=20, choices=[(s.value, s.label) for s in Status], null=True)
+    status = models.CharField(
+        max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+    )
     progress = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     target = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     forecast = models.DecimalField(max_digits=20, decimal_places=6, null=True)
@@ -240,7 +279,12 @@ class GoalResult(models.Model):
     )
     explanation = models.TextField(blank=True)
     basis = models.JSONField(default=dict)
-    computed_at = models.DateTimeField()
+    assessment_status = models.CharField(
+        max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+    )
+    assessment_comment = models.TextField(blank=True)
+    assessment_author = models.CharField(max_length=200, blank=True)
+    assessment_quarter = models.CharField(max_length=6, blank=True)
 
     class Meta:
         verbose_name = _("beräknad målstatus")
@@ -260,7 +304,9 @@ class ComputeRun(models.Model):
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True)
     measure_rows = models.PositiveIntegerField(default=0)
+    period_rows = models.PositiveIntegerField(default=0)
     goal_rows = models.PositiveIntegerField(default=0)
+    spc_series = models.PositiveIntegerField(default=0)
     trigger = models.CharField(max_length=40, blank=True)
 
     class Meta:

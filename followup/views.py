@@ -1,18 +1,46 @@
 """Pages of the follow-up: the start page (portfolio overview)."""
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_logged_out
 from django.core.exceptions import PermissionDenied
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
 
 from goals.selectors import portfolio_overview
+
+LOGGED_OUT_MESSAGE = _("Du är nu utloggad.")
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request that has passed django-htmx's middleware."""
+
+    htmx: HtmxDetails
+
+
+@receiver(user_logged_out, dispatch_uid="followup.logged_out_message")
+def logged_out_message(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
+    """Tell the user on the login page that they are logged out (Django's LogoutView is silent).
+
+    The message survives the session flush because the messages framework keeps it in a cookie.
+    """
+    if request is not None and hasattr(request, "_messages"):
+        messages.info(request, LOGGED_OUT_MESSAGE)
 
 
 @require_GET
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def home(request: HtmxHttpRequest) -> HttpResponse:
     """The start page: every programme area of the current phase with its goals and milestones."""
     if not request.user.has_perm("gonv.view_portfolio"):
         raise PermissionDenied
-    return render(request, "followup/home.html", {"phases": portfolio_overview()})
+    template = "followup/home.html#portfolio" if request.htmx else "followup/home.html"
+    return render(request, template, {"phases": portfolio_overview()})

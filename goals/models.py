@@ -15,7 +15,7 @@ from gonv.periods import month_label
 from organisation.models import Unit, UnitKind
 from programmes.models import ProgrammeArea, WorkingMethod
 
-from .status import Status
+from .status import ASSESSABLE_STATUSES
 
 
 class Improvement(models.TextChoices):
@@ -39,7 +39,10 @@ class Goal(models.Model):
         DIRECTION = "direction", _("Inriktning")
 
     programme_area = models.ForeignKey(
-        ProgrammeArea, on_delete=models.PROTECT, related_name="goals", verbose_name=_("programområde")
+        ProgrammeArea,
+        on_delete=models.PROTECT,
+        related_name="goals",
+        verbose_name=_("programområde"),
     )
     parent = models.ForeignKey(
         "self",
@@ -126,7 +129,11 @@ class Goal(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(kind="adoption")
-                | Q(working_method__isnull=False, unit_kind__isnull=False, target_share__isnull=False),
+                | Q(
+                    working_method__isnull=False,
+                    unit_kind__isnull=False,
+                    target_share__isnull=False,
+                ),
                 name="goal_adoption_has_target",
                 violation_error_message=_(
                     "Ett införandemål behöver arbetssätt, enhetstyp och målandel."
@@ -271,7 +278,11 @@ class Assessment(models.Model):
         Goal, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("mål")
     )
     quarter = models.CharField(_("kvartal"), max_length=6)
-    status = models.CharField(_("bedömning"), max_length=20, choices=[(s.value, s.label) for s in Status])
+    status = models.CharField(
+        _("bedömning"),
+        max_length=20,
+        choices=[(s.value, s.label) for s in ASSESSABLE_STATUSES],
+    )
     comment = models.TextField(_("kommentar"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

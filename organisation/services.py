@@ -30,7 +30,7 @@ def unit_tree_rebuild() -> int:
     unit_table = connection.ops.quote_name(Unit._meta.db_table)
     closure_table = connection.ops.quote_name(UnitClosure._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {closure_table}")  # noqa: S608 - table names, not input
+        cursor.execute(f"DELETE FROM {closure_table}")
         cursor.execute(_CLOSURE_SQL.format(unit=unit_table, closure=closure_table))
         return cursor.rowcount
 
@@ -39,9 +39,10 @@ def _check_no_cycle(unit: Unit, parent: Unit | None) -> None:
     """Refuse a parent that is the unit itself or lies below it."""
     if parent is None or unit.pk is None:
         return
-    if parent.pk == unit.pk or UnitClosure.objects.filter(
-        ancestor_id=unit.pk, descendant_id=parent.pk
-    ).exists():
+    if (
+        parent.pk == unit.pk
+        or UnitClosure.objects.filter(ancestor_id=unit.pk, descendant_id=parent.pk).exists()
+    ):
         raise ValidationError(ERROR_CYCLE)
 
 

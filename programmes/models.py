@@ -30,6 +30,16 @@ class Phase(models.Model):
     description = models.TextField(_("beskrivning"), blank=True)
     start_date = models.DateField(_("startdatum"))
     end_date = models.DateField(_("slutdatum"))
+    # The region or municipality whose phase this is: goals count its units. Empty means the
+    # whole tree, which is right while one organisation uses the installation.
+    organisation_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="phases",
+        verbose_name=_("organisation (region/kommun)"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -114,7 +124,10 @@ class WorkingMethod(models.Model):
         _("riktning"), max_length=10, choices=Direction.choices, default=Direction.INTRODUCE
     )
     target_unit_kinds = models.ManyToManyField(
-        UnitKind, blank=True, related_name="working_methods", verbose_name=_("målgrupp (enhetstyper)")
+        UnitKind,
+        blank=True,
+        related_name="working_methods",
+        verbose_name=_("målgrupp (enhetstyper)"),
     )
     history = HistoricalRecords(m2m_fields=[target_unit_kinds])
 

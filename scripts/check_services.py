@@ -15,7 +15,9 @@ def reachable(url: str, default_port: int) -> bool:
     """Whether a TCP connection to the URL's host and port opens within two seconds."""
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "localhost", parsed.port or default_port), 2):
+        with socket.create_connection(
+            (parsed.hostname or "localhost", parsed.port or default_port), 2
+        ):
             return True
     except OSError:
         return False
