@@ -1,0 +1,376 @@
+"""The quarterly computation: roll-up rules, completeness, changes, SPC, goal status, reruns."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.db import transaction
+
+from followup import services
+from followup.models import (
+    ComputeRun,
+    GoalResult,
+    Measure,
+    MeasureResult,
+    Observation,
+    PeriodResult,
+)
+from goals.models import AdoptionRecord, Assessment, Goal
+from goals.status import Status
+from gonv.periods import Quarter
+from organisation.models import Unit, UnitKind
+from organisation.services import unit_create
+from programmes.models import Phase, ProgrammeArea, WorkingMethod
+
+Q4 = Quarter(2025, 4)
+TODAY = datetime.date(2026, 11, 23)
+
+
+@pytest.fixture
+def tree(db: None) -> dict[str, Unit]:
+    """Region → Primärvård → VO Syd (HC A, HC B), VO Nord (HC C, closed HC D)."""
+    kinds = {
+        code: UnitKind.objects.create(code=code, name=name, name_plural=plural)
+        for code, name, plural in [
+            ("region", "Region", "Regioner"),
+            ("vo", "Verksamhetsområde", "Verksamhetsområden"),
+            ("hc", "Hälsocentral", "Hälsocentraler"),
+        ]
+    }
+    region = unit_create(code="R", name="Region Test", kind=kinds["region"])
+    syd = unit_create(code="VO-SYD", name="VO Syd", kind=kinds["vo"], parent=region)
+    nord = unit_create(code="VO-NORD", name="VO Nord", kind=kinds["vo"], parent=region)
+    return {
+        "region": region,
+        "syd": syd,
+        "nord": nord,
+        "a": unit_create(code="HC-A", name="HC A", kind=kinds["hc"], parent=syd),
+        "b": unit_create(code="HC-B", name="HC B", kind=kinds["hc"], parent=syd),
+        "c": unit_create(code="HC-C", name="HC C", kind=kinds["hc"], parent=nord),
+        "d": unit_create(
+            code="HC-D",
+            name="HC D (stängd)",
+            kind=kinds["hc"],
+            parent=nord,
+            valid_to=datetime.date(2025, 6, 30),
+        ),
+    }
+
+
+def _measure(code: str, value_type: str, aggregation: str, **extra: object) -> Measure:
+    measure = Measure.objects.create(
+        code=code, name=code, value_type=value_type, aggregation=aggregation, **extra
+    )
+    measure.unit_kinds.set(UnitKind.objects.filter(code="hc"))
+    return measure
+
+
+def _obs(measure: Measure, unit: Unit, month: int, value: str, *, year: int = 2025, **fig: str):
+    start = datetime.date(year, month, 1)
+    end = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(
+        days=1
+    )
+    return Observation.objects.create(
+        measure=measure,
+        unit=unit,
+        period_start=start,
+        period_end=end,
+        quarter=Quarter.containing(end).code,
+        value=Decimal(value),
+        **{k: Decimal(v) for k, v in fig.items()},
+    )
+
+
+def _result(measure: Measure, unit: Unit, quarter: Quarter = Q4) -> MeasureResult:
+    return MeasureResult.objects.get(measure=measure, unit=unit, quarter=quarter.code)
+
+
+def _compute(quarter: Quarter = Q4) -> services.QuarterSummary:
+    return services.quarter_compute(quarter=quarter, today=TODAY)
+
+
+def test_shares_roll_up_as_ratio_of_sums_not_average_of_percentages(tree):
+    share = _measure("ratt-hjalp", "share", "ratio")
+    _obs(share, tree["a"], 10, "90", numerator="9", denominator="10")
+    _obs(share, tree["b"], 10, "50", numerator="50", denominator="100")
+
+    _compute()
+
+    # (9 + 50) / (10 + 100) = 53.6 %, not (90 + 50) / 2 = 70 %.
+    expected = pytest.approx(Decimal("53.636364"), abs=Decimal("1e-5"))
+    assert _result(share, tree["syd"]).value == expected
+    assert _result(share, tree["a"]).value == Decimal("90")
+
+
+def test_counts_sum_over_the_quarters_months_and_up_the_tree(tree):
+    count = _measure("do-antal", "count", "sum")
+    for month in (10, 11, 12):
+        _obs(count, tree["a"], month, "10")
+        _obs(count, tree["c"], month, "5")
+
+    _compute()
+
+    assert _result(count, tree["a"]).value == Decimal(30)
+    assert _result(count, tree["nord"]).value == Decimal(15)
+    assert _result(count, tree["region"]).value == Decimal(45)
+
+
+def test_indices_are_weighted_by_their_denominator(tree):
+    index = _measure("arbetsmiljo", "index", "weighted_mean", frequency="quarterly")
+    _obs(index, tree["a"], 12, "80", denominator="30")
+    _obs(index, tree["b"], 12, "60", denominator="10")
+
+    _compute()
+
+    assert _result(index, tree["syd"]).value == Decimal(75)  # (80·30 + 60·10) / 40
+
+
+def test_a_closed_unit_does_not_count_and_is_not_expected(tree):
+    count = _measure("do-antal", "count", "sum")
+    _obs(count, tree["c"], 10, "5")
+    _obs(count, tree["d"], 10, "100")  # closed 2025-06-30; stray data must not count
+
+    _compute()
+
+    nord = _result(count, tree["nord"])
+    assert nord.value == Decimal(5)
+    assert (nord.reporting_units, nord.expected_units) == (1, 1)
+
+
+def test_completeness_counts_units_that_should_report_and_did(tree):
+    count = _measure("do-antal", "count", "sum")
+    _obs(count, tree["a"], 10, "3")
+
+    _compute()
+
+    region = _result(count, tree["region"])
+    assert (region.reporting_units, region.expected_units) == (1, 3)
+    assert region.completeness_pct == pytest.approx(100 / 3)
+    silent = _result(count, tree["c"])
+    assert silent.value is None
+    assert (silent.reporting_units, silent.expected_units) == (0, 1)
+
+
+def test_change_against_previous_quarter_and_same_quarter_last_year(tree):
+    count = _measure("do-antal", "count", "sum")
+    _obs(count, tree["a"], 10, "10", year=2024)
+    _obs(count, tree["a"], 7, "20")
+    _obs(count, tree["a"], 10, "35")
+    for quarter in (Quarter(2024, 4), Quarter(2025, 3), Q4):
+        _compute(quarter)
+
+    result = _result(count, tree["a"])
+    assert result.change_previous_quarter == Decimal(15)
+    assert result.change_previous_year == Decimal(25)
+
+
+def test_rerunning_a_quarter_leaves_identical_rows(tree):
+    share = _measure("ratt-hjalp", "share", "ratio")
+    for month in range(1, 13):
+        _obs(share, tree["a"], month, "70", numerator=str(60 + month), denominator="100")
+    for quarter in services.quarters_in_scope(TODAY)[:4]:
+        _compute(quarter)
+
+    def snapshot() -> list[tuple]:
+        return [
+            *MeasureResult.objects.order_by("id").values_list(),
+            *PeriodResult.objects.order_by("id").values_list(),
+            *GoalResult.objects.order_by("id").values_list(),
+        ]
+
+    before = snapshot()
+    _compute()
+    assert snapshot() == before
+
+
+def test_deleting_an_observation_removes_its_roll_up_on_recompute(tree):
+    count = _measure("do-antal", "count", "sum")
+    count.unit_kinds.clear()
+    observation = _obs(count, tree["a"], 10, "4")
+    _compute()
+    # HC A, VO Syd and the region
+    assert MeasureResult.objects.filter(measure=count, quarter=Q4.code).count() == 3
+
+    observation.delete()
+    _compute()
+
+    assert not MeasureResult.objects.filter(measure=count, quarter=Q4.code).exists()
+    assert not PeriodResult.objects.filter(measure=count).exists()
+
+
+def test_spc_limits_appear_only_with_thirteen_points(tree):
+    share = _measure("ratt-hjalp", "share", "ratio")
+    values = [50, 52, 49, 51, 50, 48, 52, 51, 49, 50, 51, 50]
+    for month, value in enumerate(values, start=1):
+        _obs(share, tree["a"], month, str(value), numerator=str(value), denominator="100")
+    for number in (1, 2, 3, 4):
+        _compute(Quarter(2025, number))
+    assert _result(share, tree["a"]).spc["limits_available"] is False
+
+    _obs(share, tree["a"], 1, "95", year=2026, numerator="95", denominator="100")
+    _compute(Quarter(2026, 1))
+
+    spc = _result(share, tree["a"], Quarter(2026, 1)).spc
+    assert spc["limits_available"] is True
+    assert spc["points"][-1][2] == "improvement"  # 95 % is far above the upper limit
+    assert spc["variation"] == "special_cause_improvement_high"
+
+
+@pytest.fixture
+def plan(tree: dict[str, Unit]) -> dict[str, object]:
+    """Phase 2 with a Teamrond adoption milestone and a DÖ relative-change milestone."""
+    phase = Phase.objects.create(
+        code="fas2",
+        name="Fas 2",
+        start_date=datetime.date(2025, 1, 1),
+        end_date=datetime.date(2027, 12, 31),
+        organisation_unit=tree["region"],
+    )
+    area = ProgrammeArea.objects.create(
+        phase=phase, number=1, name="Teamarbete", start_date=datetime.date(2025, 3, 1)
+    )
+    method = WorkingMethod.objects.create(code="teamrond", name="Teamrond", programme_area=area)
+    hc = UnitKind.objects.get(code="hc")
+    adoption = Goal.objects.create(
+        programme_area=area,
+        code="teamrond-50",
+        title="Teamrond infört på 50 % av hälsocentralerna",
+        kind=Goal.Kind.ADOPTION,
+        deadline=datetime.date(2025, 12, 31),
+        working_method=method,
+        unit_kind=hc,
+        target_share=Decimal(50),
+    )
+    do_count = _measure("do-antal", "count", "sum")
+    relative = Goal.objects.create(
+        programme_area=area,
+        code="do-plus-50",
+        title="+50 % dokumenterade överenskommelser",
+        kind=Goal.Kind.MEASURE,
+        deadline=datetime.date(2027, 12, 31),
+        measure=do_count,
+        relative_change_pct=Decimal(50),
+        baseline_start=datetime.date(2026, 12, 1),
+        baseline_end=datetime.date(2026, 12, 31),
+    )
+    return {"area": area, "method": method, "adoption": adoption, "relative": relative}
+
+
+def test_adoption_goal_counts_active_health_centres_that_introduced_the_method(tree, plan):
+    for unit, status, actual, planned in [
+        ("a", "infort", datetime.date(2025, 5, 1), None),
+        ("b", "infort", datetime.date(2025, 11, 1), None),
+        ("c", "planerad", None, datetime.date(2026, 3, 1)),
+        ("d", "infort", datetime.date(2025, 1, 1), None),  # closed: not counted at all
+    ]:
+        AdoptionRecord.objects.create(
+            unit=tree[unit],
+            working_method=plan["method"],
+            status=status,
+            actual_date=actual,
+            planned_date=planned,
+        )
+
+    _compute()
+
+    result = GoalResult.objects.get(goal=plan["adoption"], quarter=Q4.code)
+    assert result.status == Status.ACHIEVED
+    assert result.progress == pytest.approx(Decimal("66.67"), abs=Decimal("1e-5"))
+    assert result.explanation == (
+        "2 av 3 hälsocentraler (67 %) har infört Teamrond; målet är 50 % senast 2025-12-31."
+    )
+    earlier = services.quarter_compute(quarter=Quarter(2025, 3), today=TODAY)
+    assert earlier.goal_rows == 2
+    q3 = GoalResult.objects.get(goal=plan["adoption"], quarter="2025Q3")
+    assert q3.progress == pytest.approx(Decimal("33.33"), abs=Decimal("1e-5"))  # only HC A by Sep
+
+
+def test_relative_goal_waits_for_its_baseline_then_targets_one_and_a_half_times_it(tree, plan):
+    count = Measure.objects.get(code="do-antal")
+    _obs(count, tree["a"], 11, "40", year=2026)
+    _compute(Quarter(2026, 4))
+    waiting = GoalResult.objects.get(goal=plan["relative"], quarter="2026Q4")
+    assert waiting.status == Status.NO_DATA
+    assert "dec 2026" in waiting.explanation
+
+    _obs(count, tree["a"], 12, "40", year=2026)
+    _obs(count, tree["c"], 12, "20", year=2026)
+    services.quarter_compute(quarter=Quarter(2026, 4), today=datetime.date(2027, 1, 15))
+
+    result = GoalResult.objects.get(goal=plan["relative"], quarter="2026Q4")
+    assert result.target == Decimal(90)  # 1.5 × (40 + 20) in dec 2026
+
+
+def test_manual_assessment_is_shown_beside_the_computed_status(tree, plan):
+    author = User.objects.create(username="strateg", first_name="Sara", last_name="Strateg")
+    Assessment.objects.create(
+        goal=plan["adoption"],
+        quarter=Q4.code,
+        status=Status.AT_RISK,
+        comment="Två VO saknar aktivitetsplan.",
+        author=author,
+    )
+
+    _compute()
+
+    result = GoalResult.objects.get(goal=plan["adoption"], quarter=Q4.code)
+    assert result.status == Status.OFF_TRACK  # computed: nothing introduced on the deadline day
+    assert result.assessment_status == Status.AT_RISK
+    assert result.assessment_author == "Sara Strateg"
+    assert result.assessment_quarter == Q4.code
+
+
+@pytest.fixture
+def eager(settings, transactional_db) -> None:
+    """Real commits, with the recompute running in-process as in the embedded mode."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+def test_a_change_committed_triggers_one_recompute_per_affected_quarter(eager, tree):
+    count = _measure("do-antal", "count", "sum")
+    ComputeRun.objects.all().delete()
+    with transaction.atomic():
+        for unit in ("a", "b", "c"):
+            for month in (10, 11, 12):
+                _obs(count, tree[unit], month, "1")
+
+    runs = list(ComputeRun.objects.values_list("quarter", flat=True))
+    affected = [q.code for q in services.quarters_affected_from(Q4)]
+    assert sorted(runs) == affected  # nine edits, one run per quarter from Kv 4 2025 on
+    assert _result(count, tree["region"]).value == Decimal(9)
+
+
+def test_a_rolled_back_change_is_not_computed_and_the_next_commit_is(eager, tree):
+    count = _measure("do-antal", "count", "sum")
+
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            _obs(count, tree["a"], 10, "1")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
+    with transaction.atomic():
+        _obs(count, tree["b"], 10, "2")
+
+    assert _result(count, tree["region"]).value == Decimal(2)
+
+
+def test_compute_followup_command_prints_what_it_wrote(tree, capsys):
+    count = _measure("do-antal", "count", "sum")
+    _obs(count, tree["a"], 10, "1")
+
+    call_command("compute_followup", "--quarter", "2025Q4")
+
+    out = capsys.readouterr().out
+    assert "Kv 4 2025:" in out
+    assert "måttvärden" in out
+
+
+def test_compute_followup_command_rejects_a_bad_quarter_in_swedish(db):
+    with pytest.raises(CommandError, match="inte ett kvartal"):
+        call_command("compute_followup", "--quarter", "2025Q5")
