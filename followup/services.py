@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
@@ -591,6 +592,48 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
         ],
     )
     return len(rows)
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+ERROR_OBSERVATION_FORBIDDEN = "Du har inte behörighet att rapportera värden för {unit}."
+
+
+def observation_record(
+    *,
+    user: Any,
+    measure: Measure,
+    unit: Unit,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    value: Decimal,
+    numerator: Decimal | None = None,
+    denominator: Decimal | None = None,
+    source: str = "manual",
+) -> Observation:
+    """Record (create or correct) one value for a measure, unit and period.
+
+    Permission-checked, validated with Swedish messages, recorded in the history with the user;
+    the recompute of the affected quarters follows on commit (followup.signals).
+    """
+    existing = Observation.objects.filter(
+        measure=measure, unit=unit, period_start=period_start
+    ).first()
+    observation = existing or Observation(measure=measure, unit=unit, period_start=period_start)
+    action = "change_observation" if existing else "add_observation"
+    if not user.has_perm(f"followup.{action}", observation):
+        raise PermissionDenied(ERROR_OBSERVATION_FORBIDDEN.format(unit=unit.name))
+    observation.period_end = period_end
+    observation.quarter = Quarter.containing(period_end).code
+    observation.value = value
+    observation.numerator = numerator
+    observation.denominator = denominator
+    observation.source = source
+    observation.full_clean()
+    observation._history_user = user  # simple-history records who made the change
+    with transaction.atomic():
+        observation.save()
+    return observation
 
 
 # --- orchestration ----------------------------------------------------------------------------

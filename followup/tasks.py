@@ -26,11 +26,19 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
     retry_jitter=True,
     max_retries=8,
 )
-def compute_quarter(quarter: str, trigger: str = "") -> dict[str, Any]:
-    """Recompute one quarter's results (upserts, so a rerun or redelivery is harmless)."""
+def compute_quarter(quarter: str, trigger: str = "", coalesced: bool = False) -> dict[str, Any]:
+    """Recompute one quarter's results (upserts, so a rerun or redelivery is harmless).
+
+    A coalesced run (enqueued by followup.triggers) first defers itself while edits go on.
+    """
     parsed = Quarter.parse(quarter)
-    # Cleared before computing: a change made while this runs schedules a fresh run.
-    triggers.clear_pending(parsed)
+    if coalesced:
+        wait = triggers.seconds_to_wait(parsed)
+        if wait > 0:
+            compute_quarter.apply_async(
+                args=[quarter, trigger], kwargs={"coalesced": True}, countdown=wait
+            )
+            return {"quarter": quarter, "deferred_seconds": round(wait, 1)}
     return services.quarter_compute(quarter=parsed, trigger=trigger).as_dict()
 
 

@@ -1,15 +1,19 @@
 """When data changes, recompute the affected quarters: after commit, coalesced.
 
-A burst of edits (an import, a busy reporting day) must cause one recompute per affected
+A burst of edits (an import, a busy reporting hour) must cause one recompute per affected
 quarter, not one per edit. Two mechanisms do that:
 - within a transaction, the quarters are collected and dispatched once, on commit;
-- across transactions, a cache key per quarter marks a run as pending for the coalescing
-  delay; the task clears it when it starts, so edits made during a run schedule the next one.
+- across transactions, a trailing-edge debounce per quarter: every edit stamps the time of
+  the latest change, only the first edit of a burst enqueues a run, and that run waits until
+  no edit has come for GONV_RECOMPUTE_DELAY_SECONDS (at most GONV_RECOMPUTE_MAX_WAIT_SECONDS
+  from the burst's start, so a steady trickle cannot starve the dashboards). The run clears the
+  marks before it computes, so an edit made during a run schedules the next one.
 In the embedded mode (eager Celery) the recompute runs in-process right after the commit.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -18,16 +22,30 @@ from django.db import transaction
 
 from gonv.periods import Quarter
 
-_PENDING_KEY = "followup:pending:{quarter}"
+_SCHEDULED_KEY = "followup:scheduled:{quarter}"  # value: when the burst started
+_LATEST_KEY = "followup:latest-change:{quarter}"  # value: when the latest edit committed
+# The marks outlive any wait, so the task, not an expiry, clears them.
+_MARK_TIMEOUT = 24 * 60 * 60
 
 
-def _pending_key(quarter: Quarter) -> str:
-    return _PENDING_KEY.format(quarter=quarter.code)
+def _keys(quarter: Quarter) -> tuple[str, str]:
+    return _SCHEDULED_KEY.format(quarter=quarter.code), _LATEST_KEY.format(quarter=quarter.code)
 
 
-def clear_pending(quarter: Quarter) -> None:
-    """Forget that a run of the quarter is pending (called by the task as it starts)."""
-    cache.delete(_pending_key(quarter))
+def seconds_to_wait(quarter: Quarter, *, now: float | None = None) -> float:
+    """How long a coalesced run should still wait; 0 means compute now (and clear the marks)."""
+    now = time.time() if now is None else now
+    scheduled_key, latest_key = _keys(quarter)
+    started = cache.get(scheduled_key)
+    latest = cache.get(latest_key)
+    if started is not None and latest is not None:
+        quiet_for = now - float(latest)
+        waited = now - float(started)
+        remaining = settings.GONV_RECOMPUTE_DELAY_SECONDS - quiet_for
+        if remaining > 0 and waited < settings.GONV_RECOMPUTE_MAX_WAIT_SECONDS:
+            return remaining
+    cache.delete_many([scheduled_key, latest_key])
+    return 0.0
 
 
 def _dispatch(quarters: set[Quarter], trigger: str) -> None:
@@ -35,14 +53,18 @@ def _dispatch(quarters: set[Quarter], trigger: str) -> None:
 
     delay = settings.GONV_RECOMPUTE_DELAY_SECONDS
     eager = settings.CELERY_TASK_ALWAYS_EAGER
+    now = time.time()
     for quarter in sorted(quarters):
         if eager:
             compute_quarter.apply(args=[quarter.code, trigger])
             continue
-        # Only the first change in the window enqueues; the pending mark outlives the delay so
-        # the task, not the expiry, clears it.
-        if cache.add(_pending_key(quarter), trigger, timeout=delay + 600):
-            compute_quarter.apply_async(args=[quarter.code, trigger], countdown=delay)
+        scheduled_key, latest_key = _keys(quarter)
+        cache.set(latest_key, now, timeout=_MARK_TIMEOUT)
+        # Only the first change of a burst enqueues; the run defers itself while edits go on.
+        if cache.add(scheduled_key, now, timeout=_MARK_TIMEOUT):
+            compute_quarter.apply_async(
+                args=[quarter.code, trigger], kwargs={"coalesced": True}, countdown=delay
+            )
 
 
 class _Batch:

@@ -153,9 +153,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # The hard limit stays well below the broker's visibility timeout so a task that is still
 # running is never redelivered to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_BROKER_VISIBILITY_TIMEOUT = int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+CELERY_TASK_TIME_LIMIT = min(30 * 60, int(CELERY_BROKER_VISIBILITY_TIMEOUT * 0.9))
+CELERY_TASK_SOFT_TIME_LIMIT = int(CELERY_TASK_TIME_LIMIT * 0.9)
+# A queue name per installation (or per test run) so two of them never share work on one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "gonv")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -250,6 +253,8 @@ LOGGING = {
 # --- GONV domain settings ---------------------------------------------------------------------
 # Overrides of the status engine's thresholds (see docs/status-rules.md).
 GONV_STATUS_RULES: dict[str, object] = {}
-# Seconds the follow-up recompute waits after a change, so a burst of edits coalesces into
-# one recompute per quarter.
+# Seconds of quiet after the latest change before the follow-up recomputes, so a burst of
+# edits coalesces into one recompute per quarter (see followup/triggers.py).
 GONV_RECOMPUTE_DELAY_SECONDS = int(env("GONV_RECOMPUTE_DELAY_SECONDS", "5"))
+# ...but never longer than this after the first edit of a burst.
+GONV_RECOMPUTE_MAX_WAIT_SECONDS = int(env("GONV_RECOMPUTE_MAX_WAIT_SECONDS", "120"))
