@@ -36,8 +36,9 @@ from .spc import xmr
 
 logger = logging.getLogger(__name__)
 
-# Arbitrary namespace for PostgreSQL advisory locks taken by the follow-up job.
-_LOCK_NAMESPACE = 0x60_4E_56  # "GNV"
+# The PostgreSQL advisory lock every computation takes: one at a time, so a quarter never reads
+# an earlier quarter that another run is halfway through rewriting.
+COMPUTE_LOCK = (0x60_4E_56, 1)  # arbitrary namespace ("GNV") and key
 
 
 @dataclass(frozen=True)
@@ -64,17 +65,14 @@ def _date(day: datetime.date) -> Any:
     return day.isoformat() if connection.vendor == "sqlite" else day
 
 
-def _lock_quarter(quarter: Quarter) -> None:
-    """Serialise runs of the same quarter (PostgreSQL advisory lock, held to commit).
+def _lock_computation() -> None:
+    """Serialise computations (PostgreSQL advisory lock, held until commit or rollback).
 
     SQLite has a single writer anyway, so the transaction itself serialises there.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)",
-                [_LOCK_NAMESPACE, quarter.year * 10 + quarter.number],
-            )
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(COMPUTE_LOCK))
 
 
 def _common_ctes() -> str:
@@ -228,9 +226,14 @@ def _quarter_params(quarter: Quarter) -> dict[str, Any]:
 
 
 def _run(sql: str, params: dict[str, Any]) -> int:
+    """Execute one statement; returns the rows it wrote."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        if connection.vendor == "sqlite":
+            # Python's sqlite3 reports rowcount -1 for statements that start with WITH.
+            cursor.execute("SELECT changes()")
+            return cursor.fetchone()[0]
+        return cursor.rowcount
 
 
 def _write_measure_results(quarter: Quarter) -> int:
@@ -666,7 +669,7 @@ def quarter_compute(
     as_of = min(quarter.end, today)
     started = timezone.now()
     with transaction.atomic():
-        _lock_quarter(quarter)
+        _lock_computation()
         measure_rows = _write_measure_results(quarter)
         period_rows = _write_period_results(quarter)
         spc_series = _write_spc(quarter)

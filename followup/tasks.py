@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import shared_task
+from celery import chain, shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -15,38 +15,47 @@ from . import services, triggers
 
 # Transient failures worth retrying with backoff; anything else is a bug and should surface.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
+RETRY = {
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-)
-def compute_quarter(quarter: str, trigger: str = "", coalesced: bool = False) -> dict[str, Any]:
-    """Recompute one quarter's results (upserts, so a rerun or redelivery is harmless).
-
-    A coalesced run (enqueued by followup.triggers) first defers itself while edits go on.
-    """
-    parsed = Quarter.parse(quarter)
-    if coalesced:
-        wait = triggers.seconds_to_wait(parsed)
-        if wait > 0:
-            compute_quarter.apply_async(
-                args=[quarter, trigger], kwargs={"coalesced": True}, countdown=wait
-            )
-            return {"quarter": quarter, "deferred_seconds": round(wait, 1)}
-    return services.quarter_compute(quarter=parsed, trigger=trigger).as_dict()
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
+def compute_quarter(quarter: str, trigger: str = "") -> dict[str, Any]:
+    """Recompute one quarter's results (upserts, so a rerun or redelivery is harmless)."""
+    return services.quarter_compute(quarter=Quarter.parse(quarter), trigger=trigger).as_dict()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def compute_current_quarter() -> list[str]:
-    """Nightly: recompute the current quarter (and the one before, which may still change)."""
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
+def recompute_changed(trigger: str = "change") -> dict[str, Any]:
+    """Dispatcher of coalesced recomputes: wait for quiet, then chain the dirty quarters."""
+    wait = triggers.seconds_to_wait()
+    if wait > 0:
+        recompute_changed.apply_async(kwargs={"trigger": trigger}, countdown=wait)
+        return {"deferred_seconds": round(wait, 1)}
+    quarters = triggers.claim_dirty(services.quarters_in_scope())
+    if quarters:
+        # A chain of durable messages: each step survives a lost worker on its own.
+        chain(compute_quarter.si(q.code, trigger) for q in quarters).apply_async()
+    return {"quarters": [q.code for q in quarters]}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
+def compute_recent_quarters() -> list[str]:
+    """Nightly: recompute the previous and the current quarter, oldest first."""
     current = Quarter.containing(timezone.localdate())
     quarters = [current.previous(), current]
-    for quarter in quarters:
-        compute_quarter.delay(quarter.code, "schedule")
+    chain(compute_quarter.si(q.code, "schedule") for q in quarters).apply_async()
+    return [q.code for q in quarters]
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
+def compute_all_quarters() -> list[str]:
+    """At each quarter's start: recompute every quarter in scope, oldest first."""
+    quarters = services.quarters_in_scope()
+    chain(compute_quarter.si(q.code, "quarter-start") for q in quarters).apply_async()
     return [q.code for q in quarters]

@@ -1,14 +1,15 @@
-"""When data changes, recompute the affected quarters: after commit, coalesced.
+"""When data changes, recompute the affected quarters: after commit, coalesced, in order.
 
 A burst of edits (an import, a busy reporting hour) must cause one recompute per affected
-quarter, not one per edit. Two mechanisms do that:
-- within a transaction, the quarters are collected and dispatched once, on commit;
-- across transactions, a trailing-edge debounce per quarter: every edit stamps the time of
-  the latest change, only the first edit of a burst enqueues a run, and that run waits until
-  no edit has come for GONV_RECOMPUTE_DELAY_SECONDS (at most GONV_RECOMPUTE_MAX_WAIT_SECONDS
-  from the burst's start, so a steady trickle cannot starve the dashboards). The run clears the
-  marks before it computes, so an edit made during a run schedules the next one.
-In the embedded mode (eager Celery) the recompute runs in-process right after the commit.
+quarter, not one per edit:
+- within a transaction, the affected quarters are collected and dispatched once, on commit;
+- across transactions, each dispatch marks its quarters dirty and stamps the time of the
+  latest change; only the first edit of a burst enqueues the dispatcher task
+  (followup.tasks.recompute_changed), which waits until no edit has come for
+  GONV_RECOMPUTE_DELAY_SECONDS (at most GONV_RECOMPUTE_MAX_WAIT_SECONDS from the burst's start,
+  so a steady trickle cannot starve the dashboards), then claims the dirty quarters and
+  computes them oldest first in a Celery chain (a later quarter reads the earlier ones).
+In the embedded mode (eager Celery) the quarters are computed in-process right after commit.
 """
 
 from __future__ import annotations
@@ -22,49 +23,51 @@ from django.db import transaction
 
 from gonv.periods import Quarter
 
-_SCHEDULED_KEY = "followup:scheduled:{quarter}"  # value: when the burst started
-_LATEST_KEY = "followup:latest-change:{quarter}"  # value: when the latest edit committed
-# The marks outlive any wait, so the task, not an expiry, clears them.
+_SCHEDULED_KEY = "followup:recompute-scheduled"  # value: when the burst started
+_LATEST_KEY = "followup:latest-change"  # value: when the latest edit committed
+_DIRTY_KEY = "followup:dirty:{quarter}"
+# The marks outlive any wait, so the dispatcher, not an expiry, clears them.
 _MARK_TIMEOUT = 24 * 60 * 60
 
 
-def _keys(quarter: Quarter) -> tuple[str, str]:
-    return _SCHEDULED_KEY.format(quarter=quarter.code), _LATEST_KEY.format(quarter=quarter.code)
+def _dirty_key(quarter: Quarter) -> str:
+    return _DIRTY_KEY.format(quarter=quarter.code)
 
 
-def seconds_to_wait(quarter: Quarter, *, now: float | None = None) -> float:
-    """How long a coalesced run should still wait; 0 means compute now (and clear the marks)."""
+def seconds_to_wait(*, now: float | None = None) -> float:
+    """How long the dispatcher should still wait; 0 means go now (and clear the marks)."""
     now = time.time() if now is None else now
-    scheduled_key, latest_key = _keys(quarter)
-    started = cache.get(scheduled_key)
-    latest = cache.get(latest_key)
+    started = cache.get(_SCHEDULED_KEY)
+    latest = cache.get(_LATEST_KEY)
     if started is not None and latest is not None:
-        quiet_for = now - float(latest)
-        waited = now - float(started)
-        remaining = settings.GONV_RECOMPUTE_DELAY_SECONDS - quiet_for
-        if remaining > 0 and waited < settings.GONV_RECOMPUTE_MAX_WAIT_SECONDS:
+        remaining = settings.GONV_RECOMPUTE_DELAY_SECONDS - (now - float(latest))
+        if remaining > 0 and now - float(started) < settings.GONV_RECOMPUTE_MAX_WAIT_SECONDS:
             return remaining
-    cache.delete_many([scheduled_key, latest_key])
+    # Cleared before the claim: an edit from here on schedules the next dispatcher run.
+    cache.delete_many([_SCHEDULED_KEY, _LATEST_KEY])
     return 0.0
 
 
-def _dispatch(quarters: set[Quarter], trigger: str) -> None:
-    from .tasks import compute_quarter
+def claim_dirty(quarters: Iterable[Quarter]) -> list[Quarter]:
+    """Take the dirty marks of the given quarters; returns those that were dirty, oldest first."""
+    # delete() reports whether the key existed, so two dispatchers never claim one quarter.
+    return [quarter for quarter in sorted(quarters) if cache.delete(_dirty_key(quarter))]
 
-    delay = settings.GONV_RECOMPUTE_DELAY_SECONDS
-    eager = settings.CELERY_TASK_ALWAYS_EAGER
-    now = time.time()
-    for quarter in sorted(quarters):
-        if eager:
+
+def _dispatch(quarters: set[Quarter], trigger: str) -> None:
+    from .tasks import compute_quarter, recompute_changed
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        for quarter in sorted(quarters):
             compute_quarter.apply(args=[quarter.code, trigger])
-            continue
-        scheduled_key, latest_key = _keys(quarter)
-        cache.set(latest_key, now, timeout=_MARK_TIMEOUT)
-        # Only the first change of a burst enqueues; the run defers itself while edits go on.
-        if cache.add(scheduled_key, now, timeout=_MARK_TIMEOUT):
-            compute_quarter.apply_async(
-                args=[quarter.code, trigger], kwargs={"coalesced": True}, countdown=delay
-            )
+        return
+    now = time.time()
+    cache.set_many({_dirty_key(q): now for q in quarters}, timeout=_MARK_TIMEOUT)
+    cache.set(_LATEST_KEY, now, timeout=_MARK_TIMEOUT)
+    if cache.add(_SCHEDULED_KEY, now, timeout=_MARK_TIMEOUT):
+        recompute_changed.apply_async(
+            kwargs={"trigger": trigger}, countdown=settings.GONV_RECOMPUTE_DELAY_SECONDS
+        )
 
 
 class _Batch:

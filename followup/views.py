@@ -4,9 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.signals import user_logged_out
 from django.core.exceptions import PermissionDenied
-from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from goals.selectors import portfolio_overview
+from .selectors import portfolio_with_status
 
 LOGGED_OUT_MESSAGE = _("Du är nu utloggad.")
 
@@ -25,7 +23,6 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-@receiver(user_logged_out, dispatch_uid="followup.logged_out_message")
 def logged_out_message(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
     """Tell the user on the login page that they are logged out (Django's LogoutView is silent).
 
@@ -43,4 +40,10 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.has_perm("gonv.view_portfolio"):
         raise PermissionDenied
     template = "followup/home.html#portfolio" if request.htmx else "followup/home.html"
-    return render(request, template, {"phases": portfolio_overview()})
+    portfolio = portfolio_with_status()
+    context = {
+        "phases": portfolio.phases,
+        "status_quarter": portfolio.quarter,
+        "computed_at": portfolio.computed_at,
+    }
+    return render(request, template, context)

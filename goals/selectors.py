@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from programmes.models import Phase, ProgrammeArea
 
@@ -11,12 +11,15 @@ from .models import Goal
 
 def portfolio_overview() -> list[Phase]:
     """Phases with their programme areas, top-level goals and milestones (fixed query count)."""
+    # Nulls last on both databases, so goals without a deadline sort alike everywhere.
+    by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")
     milestones = Goal.objects.select_related("unit_kind", "measure", "working_method").order_by(
-        "deadline", "order", "id"
+        *by_deadline
     )
     goals = (
         Goal.objects.top_level()
         .select_related("unit_kind", "measure", "working_method")
+        .order_by("order", *by_deadline)
         .prefetch_related(Prefetch("milestones", queryset=milestones))
     )
     areas = ProgrammeArea.objects.prefetch_related(

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -72,9 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -85,6 +84,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+
+if PRODUCTION:
+    # Serves the collected, hashed static files; locally the staticfiles app does that.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "gonv.urls"
 WSGI_APPLICATION = "gonv.wsgi.application"
@@ -162,9 +165,13 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "gonv")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "nightly-recompute-current-quarter": {
-        "task": "followup.tasks.compute_current_quarter",
-        "schedule": 24 * 60 * 60,
+    "followup-nightly": {
+        "task": "followup.tasks.compute_recent_quarters",
+        "schedule": crontab(minute=15, hour=2),
+    },
+    "followup-quarter-start": {
+        "task": "followup.tasks.compute_all_quarters",
+        "schedule": crontab(minute=45, hour=3, day_of_month=1, month_of_year="1,4,7,10"),
     },
 }
 
@@ -218,6 +225,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Internationalisation ---------------------------------------------------------------------
+# Swedish for everyone. No LocaleMiddleware: a browser set to English must not switch a Swedish
+# public-sector service; English (locale/en) will come as an explicit choice.
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", _("Svenska")), ("en", _("Engelska"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

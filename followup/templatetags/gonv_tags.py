@@ -6,6 +6,7 @@ from django import template
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext as _
 
+from gonv.periods import InvalidQuarter, Quarter
 from gonv.rules import scope_for
 from organisation.models import Role
 
@@ -28,3 +29,12 @@ def user_role_labels(user: User | AnonymousUser) -> list[str]:
 def user_has_role(user: User | AnonymousUser) -> bool:
     """Whether the user has any role at all (a user without one sees nothing)."""
     return scope_for(user).reads_anything
+
+
+@register.filter
+def quarter_label(code: str) -> str:
+    """ "2025Q4" as users read it: "Kv 4 2025" (unknown text is shown as it is)."""
+    try:
+        return Quarter.parse(code).label
+    except InvalidQuarter:
+        return code

@@ -12,12 +12,15 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.views.defaults import server_error
 from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
+from followup.services import quarter_compute
 from followup.views import LOGGED_OUT_MESSAGE
 from goals.models import Goal
 from goals.selectors import portfolio_overview
+from gonv.periods import Quarter
 from programmes.models import ProgrammeArea
 from tests.factories import (
     TEST_PASSWORD,
@@ -245,11 +248,13 @@ def test_start_page_query_count_is_pinned(
 ) -> None:
     client.force_login(strategist)
     _make_goals(areas[1], 5)
+    quarter_compute(quarter=Quarter.containing(timezone.localdate()))
     client.get(HOME)
 
     # session, user, role assignments; phases, areas, supporting processes, goals, milestones;
-    # the session save (SESSION_SAVE_EVERY_REQUEST) inside its savepoint.
-    with django_assert_num_queries(11):
+    # the status quarter, its goal results and its computation time; the session save
+    # (SESSION_SAVE_EVERY_REQUEST) inside its savepoint.
+    with django_assert_num_queries(14):
         client.get(HOME)
 
 
@@ -373,14 +378,21 @@ def test_local_mode_banner_shows_only_in_local_mode(
     assert banner not in client.get(HOME).content.decode()
 
 
-def test_english_browser_gets_the_english_catalogue(client: Client, strategist: User) -> None:
+def test_an_english_browser_still_gets_the_swedish_interface(
+    client: Client, strategist: User
+) -> None:
     client.force_login(strategist)
 
     content = client.get(HOME, headers={"Accept-Language": "en"}).content.decode()
 
-    assert '<html lang="en">' in content
-    assert "Skip to main content" in content
-    assert "Log out" in content
+    assert '<html lang="sv">' in content
+    assert "Hoppa till huvudinnehållet" in content
+
+
+def test_the_english_catalogue_translates_the_interface_when_chosen() -> None:
+    with translation.override("en"):
+        assert translation.gettext("Hoppa till huvudinnehållet") == "Skip to main content"
+        assert translation.gettext("Logga ut") == "Log out"
 
 
 # --- login and logout -------------------------------------------------------------------------
