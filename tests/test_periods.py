@@ -1,0 +1,42 @@
+"""Quarters as users write and read them."""
+
+import datetime
+
+import pytest
+
+from gonv.periods import InvalidQuarter, Quarter, month_label, quarter_range
+
+
+@pytest.mark.parametrize("text", ["2025Q4", "2025-Q4", "2025q4", "2025K4", " 2025 Kv 4 "])
+def test_a_quarter_is_read_in_the_forms_people_write(text):
+    assert Quarter.parse(text) == Quarter(2025, 4)
+
+
+@pytest.mark.parametrize("text", ["2025Q5", "2025", "Q4", "", "fjärde kvartalet"])
+def test_anything_else_is_refused_with_a_swedish_message(text):
+    with pytest.raises(InvalidQuarter, match="skriv till exempel 2025Q4"):
+        Quarter.parse(text)
+
+
+def test_a_quarter_knows_its_days_neighbours_and_labels():
+    q = Quarter(2025, 4)
+    assert (q.start, q.end) == (datetime.date(2025, 10, 1), datetime.date(2025, 12, 31))
+    assert (q.label, q.code) == ("Kv 4 2025", "2025Q4")
+    assert q.next() == Quarter(2026, 1)
+    assert q.previous() == Quarter(2025, 3)
+    assert Quarter(2025, 1).previous() == Quarter(2024, 4)
+    assert q.year_before() == Quarter(2024, 4)
+    assert Quarter.containing(datetime.date(2026, 2, 28)) == Quarter(2026, 1)
+
+
+def test_a_range_of_quarters_is_inclusive_and_ordered():
+    assert quarter_range(Quarter(2025, 3), Quarter(2026, 1)) == [
+        Quarter(2025, 3),
+        Quarter(2025, 4),
+        Quarter(2026, 1),
+    ]
+
+
+def test_months_are_labelled_as_the_plan_writes_them():
+    assert month_label(datetime.date(2025, 12, 31)) == "dec 2025"
+    assert month_label(datetime.date(2027, 5, 1)) == "maj 2027"
