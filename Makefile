@@ -52,7 +52,7 @@ test: messages chromium services lint
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 	  $(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-	  CHROMIUM=$(CHROMIUM) CELERY_QUEUE="gonv-test-$$$$" CACHE_KEY_PREFIX="gonv-test-$$$$" $(PY) -m pytest $(PYTEST_ARGS)
+	  CHROMIUM=$(CHROMIUM) CELERY_QUEUE="gonv-test-$$$$" $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) services
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \

@@ -1,8 +1,17 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from gonv.admin_base import GonvAdmin
 
-from .models import ComputeRun, GoalResult, ImportBatch, Measure, MeasureResult, Observation
+from .models import (
+    ComputeRun,
+    GoalResult,
+    ImportBatch,
+    Measure,
+    MeasureResult,
+    Observation,
+    PeriodResult,
+)
 
 
 @admin.register(Measure)
@@ -29,14 +38,29 @@ class ObservationAdmin(GonvAdmin):
 
 
 class ReadOnlyResultAdmin(GonvAdmin):
-    """Computed rows: visible for checking, written only by the follow-up job."""
+    """Computed rows: visible for checking, written only by the follow-up job (superusers too)."""
 
     list_select_related = True
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(MeasureResult)
 class MeasureResultAdmin(ReadOnlyResultAdmin):
     list_display = ["measure", "unit", "quarter", "value", "reporting_units", "expected_units"]
+    list_filter = ["quarter", "measure"]
+
+
+@admin.register(PeriodResult)
+class PeriodResultAdmin(ReadOnlyResultAdmin):
+    list_display = ["measure", "unit", "period_start", "value", "reporting_units"]
     list_filter = ["quarter", "measure"]
 
 

@@ -15,7 +15,9 @@ In the embedded mode (eager Celery) the quarters are computed in-process right a
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -82,12 +84,23 @@ class _Batch:
 
 
 _BATCH_ATTR = "_gonv_recompute_batch"
+_suppressed: ContextVar[bool] = ContextVar("gonv_recompute_suppressed", default=False)
+
+
+@contextmanager
+def suppressed() -> Iterator[None]:
+    """Changes made in the block schedule no recompute: for bulk loaders that recompute once."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
 
 
 def request_recompute(quarters: Iterable[Quarter], *, trigger: str = "change") -> None:
     """Schedule a recompute of the quarters after the current transaction commits."""
     wanted = set(quarters)
-    if not wanted:
+    if not wanted or _suppressed.get():
         return
     connection = transaction.get_connection()
     batch: _Batch | None = getattr(connection, _BATCH_ATTR, None)

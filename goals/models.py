@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from gonv.periods import month_label
+from gonv.periods import month_label, quarter_label
 from organisation.models import Unit, UnitKind
 from programmes.models import ProgrammeArea, WorkingMethod
 
@@ -125,7 +125,8 @@ class Goal(models.Model):
                 condition=Q(target_share__isnull=True)
                 | Q(target_share__gte=0, target_share__lte=100),
                 name="goal_target_share_0_100",
-                violation_error_message=_("Målandelen måste vara mellan 0 och 100 %."),
+                # %% because Django %-formats constraint messages.
+                violation_error_message=_("Målandelen måste vara mellan 0 och 100 %%."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="adoption")
@@ -307,4 +308,4 @@ class Assessment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.goal.title} – {self.quarter}: {self.get_status_display()}"
+        return f"{self.goal.title} – {quarter_label(self.quarter)}: {self.get_status_display()}"

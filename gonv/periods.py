@@ -94,3 +94,11 @@ def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
 def month_label(day: datetime.date) -> str:
     """Swedish month label, "dec 2025"."""
     return f"{MONTHS_SV[day.month - 1]} {day.year}"
+
+
+def quarter_label(code: str) -> str:
+    """ "2025Q4" as users read it, "Kv 4 2025"; text that is no quarter is returned as it is."""
+    try:
+        return Quarter.parse(code).label
+    except InvalidQuarter:
+        return code

@@ -201,5 +201,10 @@ _crud(
 )
 
 # Computed rows are written by the follow-up job only.
-for name in ("followup.measureresult", "followup.goalresult", "followup.computerun"):
+for name in (
+    "followup.measureresult",
+    "followup.periodresult",
+    "followup.goalresult",
+    "followup.computerun",
+):
     _crud(name, add=rules.always_deny, change=rules.always_deny, delete=rules.always_deny)

@@ -194,16 +194,19 @@ class RoleAssignment(models.Model):
                 fields=["user", "role"],
                 condition=Q(unit__isnull=True, programme_area__isnull=True),
                 name="roleassignment_unique_global",
+                violation_error_message=_("Användaren har redan den rollen med samma omfattning."),
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "unit"],
                 condition=Q(unit__isnull=False),
                 name="roleassignment_unique_unit",
+                violation_error_message=_("Användaren har redan den rollen med samma omfattning."),
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "programme_area"],
                 condition=Q(programme_area__isnull=False),
                 name="roleassignment_unique_area",
+                violation_error_message=_("Användaren har redan den rollen med samma omfattning."),
             ),
         ]
 

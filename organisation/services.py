@@ -30,6 +30,11 @@ def unit_tree_rebuild() -> int:
     unit_table = connection.ops.quote_name(Unit._meta.db_table)
     closure_table = connection.ops.quote_name(UnitClosure._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Two rebuilds at once would both insert every pair (a unique violation); the
+            # second waits here and then rebuilds from what the first committed. SQLite
+            # serialises writers by itself.
+            cursor.execute(f"LOCK TABLE {closure_table} IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {closure_table}")
         cursor.execute(_CLOSURE_SQL.format(unit=unit_table, closure=closure_table))
         return cursor.rowcount

@@ -6,7 +6,7 @@ from django import template
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext as _
 
-from gonv.periods import InvalidQuarter, Quarter
+from gonv.periods import quarter_label
 from gonv.rules import scope_for
 from organisation.models import Role
 
@@ -31,10 +31,4 @@ def user_has_role(user: User | AnonymousUser) -> bool:
     return scope_for(user).reads_anything
 
 
-@register.filter
-def quarter_label(code: str) -> str:
-    """ "2025Q4" as users read it: "Kv 4 2025" (unknown text is shown as it is)."""
-    try:
-        return Quarter.parse(code).label
-    except InvalidQuarter:
-        return code
+register.filter("quarter_label", quarter_label)

@@ -114,12 +114,9 @@ def test_a_worker_lost_mid_task_is_rerun_with_identical_results_and_no_duplicate
     before = _snapshot()
     runs_before = ComputeRun.objects.count()
 
-    # Hold the quarter's lock so the next run stops mid-task, inside its transaction.
+    # Hold the computation lock so the next run stops mid-task, inside its transaction.
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)",
-            [services._LOCK_NAMESPACE, QUARTER.year * 10 + QUARTER.number],
-        )
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(services.COMPUTE_LOCK))
         compute_quarter.delay(QUARTER.code, "integration-test")
         wait_for(_waiting_for_lock, what="the task to block on the lock")
         for pid in worker.child_pids():

@@ -1,0 +1,149 @@
+"""Follow-up models: measures and observations are checked in the database."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+
+from followup.models import ImportBatch, Measure, Observation
+from tests.factories import ImportBatchFactory, MeasureFactory, ObservationFactory, OrgTree
+
+pytestmark = pytest.mark.django_db
+
+
+def clean_errors(obj: Model) -> list[str]:
+    """The messages full_clean() gives for an object (empty if it is valid)."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
+def assert_database_refuses(obj: Model) -> None:
+    """Saving the object past the form validation still fails in the database."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        obj.save()
+
+
+def test_measure_code_is_unique() -> None:
+    MeasureFactory(code="ratt-hjalp")
+    duplicate = MeasureFactory.build(code="ratt-hjalp")
+
+    assert clean_errors(duplicate) == ["Mått med detta Kod finns redan."]
+    assert_database_refuses(duplicate)
+
+
+def test_a_share_measure_must_aggregate_as_a_ratio() -> None:
+    measure = MeasureFactory.build(
+        value_type=Measure.ValueType.SHARE, aggregation=Measure.Aggregation.SUM
+    )
+
+    assert clean_errors(measure) == [
+        "En andel vägs samman som kvot av summerade täljare och nämnare."
+    ]
+    assert_database_refuses(measure)
+
+
+def test_observation_factory_gives_a_valid_observation(org_tree: OrgTree) -> None:
+    observation = ObservationFactory(unit=org_tree.hc1a, ratio=True)
+
+    assert clean_errors(observation) == []
+    assert observation.quarter == "2025Q4"
+
+
+def test_one_observation_per_measure_unit_and_period(org_tree: OrgTree) -> None:
+    existing = ObservationFactory(unit=org_tree.hc1a)
+    duplicate = ObservationFactory.build(
+        measure=existing.measure, unit=org_tree.hc1a, value=Decimal("12")
+    )
+    other_unit = ObservationFactory.build(measure=existing.measure, unit=org_tree.hc1b)
+    next_month = ObservationFactory.build(
+        measure=existing.measure, unit=org_tree.hc1a, period_start=datetime.date(2025, 11, 1)
+    )
+
+    assert clean_errors(duplicate) == [
+        "Observation med samma Mått, Enhet och Period från finns redan."
+    ]
+    assert_database_refuses(duplicate)
+    assert clean_errors(other_unit) == []
+    assert clean_errors(next_month) == []
+
+
+def test_observation_period_cannot_end_before_it_starts(org_tree: OrgTree) -> None:
+    observation = ObservationFactory.build(
+        measure=MeasureFactory(),
+        unit=org_tree.hc1a,
+        period_start=datetime.date(2025, 10, 1),
+        period_end=datetime.date(2025, 9, 30),
+    )
+
+    assert clean_errors(observation) == ["Periodens slut kan inte vara före dess start."]
+    assert_database_refuses(observation)
+
+
+@pytest.mark.parametrize("denominator", [Decimal("0"), Decimal("-5")])
+def test_observation_denominator_must_be_positive(org_tree: OrgTree, denominator: Decimal) -> None:
+    observation = ObservationFactory.build(
+        measure=MeasureFactory(share=True),
+        unit=org_tree.hc1a,
+        numerator=Decimal("0"),
+        denominator=denominator,
+    )
+
+    assert clean_errors(observation) == ["Nämnaren måste vara större än noll."]
+    assert_database_refuses(observation)
+
+
+def test_observation_numerator_cannot_be_negative(org_tree: OrgTree) -> None:
+    observation = ObservationFactory.build(
+        measure=MeasureFactory(share=True),
+        unit=org_tree.hc1a,
+        numerator=Decimal("-1"),
+        denominator=Decimal("10"),
+    )
+
+    assert clean_errors(observation) == ["Täljaren kan inte vara negativ."]
+    assert_database_refuses(observation)
+
+
+def test_observations_are_kept_when_their_import_batch_is_deleted(org_tree: OrgTree) -> None:
+    batch = ImportBatchFactory()
+    observation = ObservationFactory(unit=org_tree.hc1a, import_batch=batch)
+
+    batch.delete()
+
+    observation.refresh_from_db()
+    assert observation.import_batch is None
+
+
+def test_measure_str_is_its_name() -> None:
+    assert str(MeasureFactory(name="Rätt hjälp på en gång")) == "Rätt hjälp på en gång"
+
+
+def test_import_batch_str_shows_source_file_and_date() -> None:
+    batch = ImportBatchFactory(source=ImportBatch.Source.CYKLOP, file_name="cyklop-okt.csv")
+
+    assert str(batch) == f"Cyklop cyklop-okt.csv ({batch.created_at:%Y-%m-%d})"
+
+
+def test_observation_str_shows_measure_unit_and_month(org_tree: OrgTree) -> None:
+    observation = ObservationFactory(
+        measure=MeasureFactory(name="Frigjorda läkartider"),
+        unit=org_tree.hc1a,
+        period_start=datetime.date(2025, 10, 1),
+        value=Decimal("12"),
+    )
+
+    assert str(observation) == "Frigjorda läkartider – Hälsocentral Norrby – 2025-10: 12"
+
+
+def test_observation_quarter_is_stored_as_a_code(org_tree: OrgTree) -> None:
+    observation = ObservationFactory(unit=org_tree.hc1a, period_start=datetime.date(2025, 3, 1))
+
+    assert Observation.objects.get(pk=observation.pk).quarter == "2025Q1"
