@@ -1,0 +1,95 @@
+"""The start page's status: each goal's computed result, assessments beside it, area roll-up."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from followup.selectors import portfolio_with_status, status_quarter
+from goals.status import Status
+from gonv.periods import Quarter
+from tests.factories import ComputeRunFactory, GoalFactory, GoalResultFactory
+
+TODAY = datetime.date(2026, 2, 10)  # in Kv 1 2026
+
+
+@pytest.fixture
+def area_goals(programme_area):
+    goal = GoalFactory(adoption=True, programme_area=programme_area, title="Teamrond på alla HC")
+    milestone = GoalFactory(
+        adoption=True, programme_area=programme_area, parent=goal, title="Teamrond på hälften"
+    )
+    return goal, milestone
+
+
+def _area(portfolio, area):
+    return next(a for p in portfolio.phases for a in p.programme_areas.all() if a.pk == area.pk)
+
+
+def test_the_area_takes_the_worst_status_of_its_goals_and_milestones(programme_area, area_goals):
+    goal, milestone = area_goals
+    GoalResultFactory(goal=goal, quarter="2026Q1", status=Status.AT_RISK)
+    GoalResultFactory(goal=milestone, quarter="2026Q1", status=Status.ACHIEVED)
+
+    portfolio = portfolio_with_status(today=TODAY)
+
+    area = _area(portfolio, programme_area)
+    assert portfolio.quarter.code == "2026Q1"
+    assert area.overall_status == Status.AT_RISK
+    assert area.top_goals[0].milestones.all()[0].result.status == Status.ACHIEVED
+
+
+def test_a_direction_goal_contributes_its_assessed_status(programme_area):
+    direction = GoalFactory(direction=True, programme_area=programme_area)
+    GoalResultFactory(
+        goal=direction, quarter="2026Q1", status=None, assessment_status=Status.OFF_TRACK
+    )
+
+    area = _area(portfolio_with_status(today=TODAY), programme_area)
+
+    assert area.overall_status == Status.OFF_TRACK
+
+
+def test_the_latest_computed_quarter_is_shown_until_the_current_one_is_computed(area_goals):
+    GoalResultFactory(goal=area_goals[0], quarter="2025Q4")
+
+    assert status_quarter(TODAY).code == "2025Q4"
+    GoalResultFactory(goal=area_goals[0], quarter="2026Q2")  # a future quarter is never shown
+    assert status_quarter(TODAY).code == "2025Q4"
+
+
+def test_the_start_page_shows_status_explanation_and_assessment_side_by_side(
+    client, strategist, area_goals
+):
+    goal, _ = area_goals
+    code = Quarter.containing(timezone.localdate()).code
+    GoalResultFactory(
+        goal=goal,
+        quarter=code,
+        status=Status.OFF_TRACK,
+        explanation="3 av 26 hälsocentraler (12 %) har infört Teamrond; målet är 100 %.",
+        assessment_status=Status.AT_RISK,
+        assessment_comment="Två VO saknar aktivitetsplan.",
+        assessment_author="Sara Provberg",
+        assessment_quarter=code,
+    )
+    ComputeRunFactory(quarter=code)
+    client.force_login(strategist)
+
+    content = client.get("/").content.decode()
+
+    assert "3 av 26 hälsocentraler (12 %) har infört Teamrond" in content
+    assert '<span class="status status-ej_enligt_plan">Ej enligt plan</span>' in content
+    assert "av Sara Provberg:" in content
+    assert '<span class="status status-risk">Risk</span>' in content
+    assert "Två VO saknar aktivitetsplan." in content
+
+
+def test_before_any_computation_the_page_says_so(client, strategist, area_goals):
+    client.force_login(strategist)
+
+    content = client.get("/").content.decode()
+
+    assert "Ingen uppföljning är beräknad ännu" in content
