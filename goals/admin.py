@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gonv.admin_base import GonvAdmin
+from gonv.admin_base import HTTPS_URL_FIELDS, GonvAdmin
 
 from .models import AdoptionRecord, Assessment, Goal
 
@@ -9,6 +9,7 @@ class MilestoneInline(admin.StackedInline):
     model = Goal
     fk_name = "parent"
     extra = 0
+    formfield_overrides = HTTPS_URL_FIELDS
     verbose_name = "delmål"
     verbose_name_plural = "delmål"
 

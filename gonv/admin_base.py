@@ -4,10 +4,12 @@ from django.db import models
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+# Links to evidence are https; Django 6 makes that the default, this says it now.
+HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
 
 class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
     """Admin that asks gonv.rules for every permission and shows each object's history."""
 
     list_per_page = 50
-    # Links to evidence are https; Django 6 makes that the default, this says it now.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    formfield_overrides = HTTPS_URL_FIELDS
