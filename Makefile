@@ -38,6 +38,8 @@ chromium:
 run: messages
 	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py migrate --verbosity 0
 	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py load_demo
+	@echo ""
+	@echo "GONV-uppföljning: open http://127.0.0.1:8000/ and log in with an account above (password: demo)."
 	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)
