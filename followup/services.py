@@ -13,7 +13,7 @@ import datetime
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
@@ -75,13 +75,80 @@ def _lock_computation() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(COMPUTE_LOCK))
 
 
-def _common_ctes() -> str:
-    """CTEs shared by the roll-up statements: active units, observations along the tree."""
-    return f"""
+_ACTIVE_CTE = """
     active AS (
-        SELECT u.id, u.kind_id FROM {_table(Unit)} u
+        SELECT u.id, u.kind_id FROM {unit} u
         WHERE (u.valid_from IS NULL OR u.valid_from <= %(q_end)s)
           AND (u.valid_to IS NULL OR u.valid_to >= %(q_start)s)
+    )"""
+
+# Each observation feeds two sums, chosen by the measure's roll-up rule (numeric sums are the
+# bulk of the work, so no more than the rule needs):
+#   sum            primary = value
+#   ratio          primary = numerator,                weight = denominator
+#   weighted_mean  primary = value × weight,           weight = denominator (1 where none)
+_PRIMARY = """
+    CASE m.aggregation
+        WHEN 'sum' THEN o.value
+        WHEN 'ratio' THEN o.numerator
+        ELSE o.value * COALESCE(o.denominator, 1)
+    END"""
+_WEIGHT = """
+    CASE m.aggregation
+        WHEN 'sum' THEN NULL
+        WHEN 'ratio' THEN o.denominator
+        ELSE COALESCE(o.denominator, 1)
+    END"""
+# The value of a group: shares are ratios of summed numerators and denominators (never an
+# average of percentages); means and indices are weighted by their denominators. The * 1.0
+# keeps SQLite from integer division.
+_VALUE_EXPR = """
+    CASE m.aggregation
+        WHEN 'sum' THEN g.primary_sum
+        WHEN 'ratio' THEN CASE WHEN g.weight_sum > 0
+            THEN g.primary_sum * (CASE WHEN m.value_type = 'share' THEN 100.0 ELSE 1.0 END)
+                 / g.weight_sum
+            END
+        ELSE g.primary_sum * 1.0 / NULLIF(g.weight_sum, 0)
+    END"""
+# What MeasureResult stores as numerator and denominator: for shares and ratios the summed
+# numerator and denominator, for means and indices the total weight (e.g. respondents).
+_NUMERATOR_EXPR = "CASE WHEN m.aggregation = 'ratio' THEN g.primary_sum END"
+_DENOMINATOR_EXPR = "g.weight_sum"
+
+# Temporary tables: each result set is aggregated once and then used by both the delete of
+# stale rows and the upsert (SQLite and PostgreSQL both keep them per connection, without WAL).
+_MEASURE_TMP = "gonv_tmp_measure_result"
+_PERIOD_TMP = "gonv_tmp_period_result"
+
+
+def _measure_tmp_sql() -> str:
+    """The quarter's results for every unit at every level, into a temporary table.
+
+    Observations are first summed per unit (what the database's floor does), and only those
+    per-unit sums travel up the closure table: a fraction of the rows of joining every
+    observation to every ancestor.
+    """
+    return f"""
+    CREATE TEMP TABLE {_MEASURE_TMP} AS
+    WITH {_ACTIVE_CTE.format(unit=_table(Unit))},
+    per_unit AS (
+        SELECT o.measure_id, o.unit_id,
+               SUM({_PRIMARY}) AS primary_sum, SUM({_WEIGHT}) AS weight_sum,
+               MAX(o.updated_at) AS latest_update
+        FROM {_table(Observation)} o
+        JOIN active a ON a.id = o.unit_id
+        JOIN {_table(Measure)} m ON m.id = o.measure_id
+        WHERE o.quarter = %(q)s
+        GROUP BY o.measure_id, o.unit_id
+    ),
+    grouped AS (
+        SELECT p.measure_id, c.ancestor_id AS unit_id,
+               SUM(p.primary_sum) AS primary_sum, SUM(p.weight_sum) AS weight_sum,
+               COUNT(*) AS reporting_units, MAX(p.latest_update) AS latest_update
+        FROM per_unit p
+        JOIN {_table(UnitClosure)} c ON c.descendant_id = p.unit_id
+        GROUP BY p.measure_id, c.ancestor_id
     ),
     expected AS (
         SELECT mk.measure_id, c.ancestor_id AS unit_id, COUNT(*) AS expected_units
@@ -89,130 +156,140 @@ def _common_ctes() -> str:
         JOIN active a ON a.kind_id = mk.unitkind_id
         JOIN {_table(UnitClosure)} c ON c.descendant_id = a.id
         GROUP BY mk.measure_id, c.ancestor_id
-    )"""
-
-
-# The value of a group of observations by the measure's roll-up rule. Shares are ratios of
-# summed numerators and denominators (never an average of percentages); means and indices are
-# weighted by their denominators (weight 1 where none is given). The * 1.0 keeps SQLite from
-# integer division.
-_VALUE_EXPR = """
-    CASE m.aggregation
-        WHEN 'sum' THEN g.sum_value
-        WHEN 'ratio' THEN CASE WHEN g.sum_den > 0
-            THEN g.sum_num * (CASE WHEN m.value_type = 'share' THEN 100.0 ELSE 1.0 END) / g.sum_den
-            END
-        ELSE g.sum_weighted * 1.0 / NULLIF(g.sum_weight, 0)
-    END"""
-
-_GROUP_SUMS = """
-    SUM(o.value) AS sum_value,
-    SUM(o.numerator) AS sum_num,
-    SUM(o.denominator) AS sum_den,
-    SUM(o.value * COALESCE(o.denominator, 1)) AS sum_weighted,
-    SUM(COALESCE(o.denominator, 1)) AS sum_weight,
-    COUNT(DISTINCT o.unit_id) AS reporting_units"""
-
-
-def _measure_results_sql() -> tuple[str, str]:
-    """The upsert of quarterly results and the delete of rows it no longer produces."""
-    obs, closure, measure = _table(Observation), _table(UnitClosure), _table(Measure)
-    result = _table(MeasureResult)
-    ctes = f"""
-    WITH {_common_ctes()},
-    grouped AS (
-        SELECT o.measure_id, c.ancestor_id AS unit_id, {_GROUP_SUMS},
-               MAX(o.updated_at) AS latest_update
-        FROM {obs} o
-        JOIN active a ON a.id = o.unit_id
-        JOIN {closure} c ON c.descendant_id = o.unit_id
-        WHERE o.quarter = %(q)s
-        GROUP BY o.measure_id, c.ancestor_id
     ),
     keys AS (
         SELECT measure_id, unit_id FROM grouped
         UNION
         SELECT measure_id, unit_id FROM expected
-    ),
-    vals AS (
-        SELECT k.measure_id, k.unit_id, {_VALUE_EXPR} AS value, g.sum_num, g.sum_den,
-               COALESCE(g.reporting_units, 0) AS reporting_units,
-               COALESCE(e.expected_units, 0) AS expected_units, g.latest_update
-        FROM keys k
-        JOIN {measure} m ON m.id = k.measure_id
-        LEFT JOIN grouped g ON g.measure_id = k.measure_id AND g.unit_id = k.unit_id
-        LEFT JOIN expected e ON e.measure_id = k.measure_id AND e.unit_id = k.unit_id
-    )"""
-    upsert = f"""
-    {ctes}
-    INSERT INTO {result} (
-        measure_id, unit_id, quarter, value, numerator, denominator, reporting_units,
-        expected_units, latest_update, change_previous_quarter, change_previous_year
     )
-    SELECT v.measure_id, v.unit_id, %(q)s, v.value, v.sum_num, v.sum_den, v.reporting_units,
-           v.expected_units, v.latest_update, v.value - prev.value, v.value - last_year.value
-    FROM vals v
-    LEFT JOIN {result} prev ON prev.measure_id = v.measure_id AND prev.unit_id = v.unit_id
-                           AND prev.quarter = %(prev_q)s
-    LEFT JOIN {result} last_year ON last_year.measure_id = v.measure_id
-                                AND last_year.unit_id = v.unit_id
-                                AND last_year.quarter = %(year_q)s
-    WHERE TRUE
-    ON CONFLICT (measure_id, unit_id, quarter) DO UPDATE SET
-        value = excluded.value, numerator = excluded.numerator,
-        denominator = excluded.denominator, reporting_units = excluded.reporting_units,
-        expected_units = excluded.expected_units, latest_update = excluded.latest_update,
-        change_previous_quarter = excluded.change_previous_quarter,
-        change_previous_year = excluded.change_previous_year
+    SELECT k.measure_id, k.unit_id, {_VALUE_EXPR} AS value,
+           {_NUMERATOR_EXPR} AS sum_num, {_DENOMINATOR_EXPR} AS sum_den,
+           COALESCE(g.reporting_units, 0) AS reporting_units,
+           COALESCE(e.expected_units, 0) AS expected_units, g.latest_update
+    FROM keys k
+    JOIN {_table(Measure)} m ON m.id = k.measure_id
+    LEFT JOIN grouped g ON g.measure_id = k.measure_id AND g.unit_id = k.unit_id
+    LEFT JOIN expected e ON e.measure_id = k.measure_id AND e.unit_id = k.unit_id
     """
-    delete = f"""
-    {ctes}
-    DELETE FROM {result}
-    WHERE quarter = %(q)s
-      AND NOT EXISTS (
-        SELECT 1 FROM keys k
-        WHERE k.measure_id = {result}.measure_id AND k.unit_id = {result}.unit_id
-      )
-    """
-    return upsert, delete
 
 
-def _period_results_sql() -> tuple[str, str]:
-    """The upsert of per-period (monthly) roll-ups of a quarter, and the stale-row delete."""
-    obs, closure, measure = _table(Observation), _table(UnitClosure), _table(Measure)
-    result = _table(PeriodResult)
-    ctes = f"""
-    WITH {_common_ctes()},
+def _period_tmp_sql() -> str:
+    """Each period's results of the quarter for every unit at every level, into a temp table."""
+    return f"""
+    CREATE TEMP TABLE {_PERIOD_TMP} AS
+    WITH {_ACTIVE_CTE.format(unit=_table(Unit))},
     grouped AS (
-        SELECT o.measure_id, c.ancestor_id AS unit_id, o.period_start, {_GROUP_SUMS}
-        FROM {obs} o
+        SELECT o.measure_id, c.ancestor_id AS unit_id, o.period_start,
+               SUM({_PRIMARY}) AS primary_sum, SUM({_WEIGHT}) AS weight_sum,
+               COUNT(*) AS reporting_units
+        FROM {_table(Observation)} o
         JOIN active a ON a.id = o.unit_id
-        JOIN {closure} c ON c.descendant_id = o.unit_id
+        JOIN {_table(Measure)} m ON m.id = o.measure_id
+        JOIN {_table(UnitClosure)} c ON c.descendant_id = o.unit_id
         WHERE o.quarter = %(q)s
         GROUP BY o.measure_id, c.ancestor_id, o.period_start
-    )"""
-    upsert = f"""
-    {ctes}
-    INSERT INTO {result} (measure_id, unit_id, period_start, quarter, value, reporting_units)
-    SELECT g.measure_id, g.unit_id, g.period_start, %(q)s, {_VALUE_EXPR}, g.reporting_units
+    )
+    SELECT g.measure_id, g.unit_id, g.period_start, {_VALUE_EXPR} AS value, g.reporting_units
     FROM grouped g
-    JOIN {measure} m ON m.id = g.measure_id
-    WHERE TRUE
-    ON CONFLICT (measure_id, unit_id, period_start) DO UPDATE SET
-        quarter = excluded.quarter, value = excluded.value,
-        reporting_units = excluded.reporting_units
+    JOIN {_table(Measure)} m ON m.id = g.measure_id
     """
+
+
+def _changed(table: str, columns: list[str]) -> str:
+    """An upsert's condition: only rows whose values differ are rewritten (reruns write none)."""
+    return " OR ".join(f"{table}.{c} IS DISTINCT FROM excluded.{c}" for c in columns)
+
+
+_MEASURE_COLUMNS = [
+    "value",
+    "numerator",
+    "denominator",
+    "reporting_units",
+    "expected_units",
+    "latest_update",
+    "change_previous_quarter",
+    "change_previous_year",
+]
+_PERIOD_COLUMNS = ["quarter", "value", "reporting_units"]
+# What each stored column is computed from, for finding the rows that changed in one join
+# (a no-op rerun then costs a hash join, not one conflict check per row).
+_MEASURE_SOURCES = {
+    "value": "t.value",
+    "numerator": "t.sum_num",
+    "denominator": "t.sum_den",
+    "reporting_units": "t.reporting_units",
+    "expected_units": "t.expected_units",
+    "latest_update": "t.latest_update",
+    "change_previous_quarter": "t.value - prev.value",
+    "change_previous_year": "t.value - last_year.value",
+}
+_PERIOD_SOURCES = {
+    "quarter": "%(q)s",
+    "value": "t.value",
+    "reporting_units": "t.reporting_units",
+}
+
+
+def _differs(alias: str, sources: dict[str, str]) -> str:
+    """A condition that a stored row differs from what the statement computes for it."""
+    return "(" + " OR ".join(f"{alias}.{c} IS DISTINCT FROM {e}" for c, e in sources.items()) + ")"
+
+
+def _measure_write_sql() -> tuple[str, str]:
+    """Delete the quarter's stale results, then upsert from the temporary table."""
+    result = _table(MeasureResult)
     delete = f"""
-    {ctes}
     DELETE FROM {result}
     WHERE quarter = %(q)s
       AND NOT EXISTS (
-        SELECT 1 FROM grouped g
-        WHERE g.measure_id = {result}.measure_id AND g.unit_id = {result}.unit_id
-          AND g.period_start = {result}.period_start
+        SELECT 1 FROM {_MEASURE_TMP} t
+        WHERE t.measure_id = {result}.measure_id AND t.unit_id = {result}.unit_id
       )
     """
-    return upsert, delete
+    sets = ", ".join(f"{c} = excluded.{c}" for c in _MEASURE_COLUMNS)
+    upsert = f"""
+    INSERT INTO {result} (measure_id, unit_id, quarter, {", ".join(_MEASURE_COLUMNS)})
+    SELECT t.measure_id, t.unit_id, %(q)s, t.value, t.sum_num, t.sum_den, t.reporting_units,
+           t.expected_units, t.latest_update, t.value - prev.value, t.value - last_year.value
+    FROM {_MEASURE_TMP} t
+    LEFT JOIN {result} prev ON prev.measure_id = t.measure_id AND prev.unit_id = t.unit_id
+                           AND prev.quarter = %(prev_q)s
+    LEFT JOIN {result} last_year ON last_year.measure_id = t.measure_id
+                                AND last_year.unit_id = t.unit_id
+                                AND last_year.quarter = %(year_q)s
+    LEFT JOIN {result} cur ON cur.measure_id = t.measure_id AND cur.unit_id = t.unit_id
+                          AND cur.quarter = %(q)s
+    WHERE cur.id IS NULL OR {_differs("cur", _MEASURE_SOURCES)}
+    ON CONFLICT (measure_id, unit_id, quarter) DO UPDATE SET {sets}
+    WHERE {_changed(result, _MEASURE_COLUMNS)}
+    """
+    return delete, upsert
+
+
+def _period_write_sql() -> tuple[str, str]:
+    """Delete the quarter's stale period results, then upsert from the temporary table."""
+    result = _table(PeriodResult)
+    delete = f"""
+    DELETE FROM {result}
+    WHERE quarter = %(q)s
+      AND NOT EXISTS (
+        SELECT 1 FROM {_PERIOD_TMP} t
+        WHERE t.measure_id = {result}.measure_id AND t.unit_id = {result}.unit_id
+          AND t.period_start = {result}.period_start
+      )
+    """
+    sets = ", ".join(f"{c} = excluded.{c}" for c in _PERIOD_COLUMNS)
+    upsert = f"""
+    INSERT INTO {result} (measure_id, unit_id, period_start, {", ".join(_PERIOD_COLUMNS)})
+    SELECT t.measure_id, t.unit_id, t.period_start, %(q)s, t.value, t.reporting_units
+    FROM {_PERIOD_TMP} t
+    LEFT JOIN {result} cur ON cur.measure_id = t.measure_id AND cur.unit_id = t.unit_id
+                          AND cur.period_start = t.period_start
+    WHERE cur.id IS NULL OR {_differs("cur", _PERIOD_SOURCES)}
+    ON CONFLICT (measure_id, unit_id, period_start) DO UPDATE SET {sets}
+    WHERE {_changed(result, _PERIOD_COLUMNS)}
+    """
+    return delete, upsert
 
 
 def _quarter_params(quarter: Quarter) -> dict[str, Any]:
@@ -225,7 +302,7 @@ def _quarter_params(quarter: Quarter) -> dict[str, Any]:
     }
 
 
-def _run(sql: str, params: dict[str, Any]) -> int:
+def _run(sql: str, params: dict[str, Any] | None = None) -> int:
     """Execute one statement; returns the rows it wrote."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -236,20 +313,28 @@ def _run(sql: str, params: dict[str, Any]) -> int:
         return cursor.rowcount
 
 
+def _through_temp(name: str, fill: str, writes: tuple[str, str], quarter: Quarter) -> int:
+    """Aggregate into a temporary table, apply the delete and the upsert, drop the table."""
+    params = _quarter_params(quarter)
+    _run(f"DROP TABLE IF EXISTS {name}")
+    _run(fill, params)
+    if connection.vendor == "postgresql":
+        _run(f"ANALYZE {name}")  # temporary tables get no statistics otherwise
+    delete, upsert = writes
+    try:
+        return _run(delete, params) + _run(upsert, params)
+    finally:
+        _run(f"DROP TABLE IF EXISTS {name}")
+
+
 def _write_measure_results(quarter: Quarter) -> int:
     """Roll the quarter's observations up the tree into MeasureResult; returns rows written."""
-    upsert, delete = _measure_results_sql()
-    params = _quarter_params(quarter)
-    _run(delete, params)
-    return _run(upsert, params)
+    return _through_temp(_MEASURE_TMP, _measure_tmp_sql(), _measure_write_sql(), quarter)
 
 
 def _write_period_results(quarter: Quarter) -> int:
     """Roll each period of the quarter up the tree into PeriodResult; returns rows written."""
-    upsert, delete = _period_results_sql()
-    params = _quarter_params(quarter)
-    _run(delete, params)
-    return _run(upsert, params)
+    return _through_temp(_PERIOD_TMP, _period_tmp_sql(), _period_write_sql(), quarter)
 
 
 # --- SPC --------------------------------------------------------------------------------------
@@ -318,7 +403,7 @@ def _measure_targets() -> dict[tuple[int, int], Decimal]:
     return targets
 
 
-def _write_spc(quarter: Quarter) -> int:
+def _write_spc(quarter: Quarter, *, measure_ids: Iterable[int] | None = None) -> int:
     """Compute SPC for every (measure, unit) result of the quarter; returns series computed."""
     only_aggregates = getattr(settings, "GONV_SPC_SCOPE", "all") == "aggregates"
     parent_ids = (
@@ -333,8 +418,11 @@ def _write_spc(quarter: Quarter) -> int:
         f"UPDATE {result_table} SET spc = {placeholder} "
         "WHERE measure_id = %s AND unit_id = %s AND quarter = %s"
     )
+    measures = Measure.objects.only("id", "improvement", "frequency")
+    if measure_ids is not None:
+        measures = measures.filter(id__in=list(measure_ids))
     count = 0
-    for measure in Measure.objects.only("id", "improvement", "frequency"):
+    for measure in measures:
         batch: list[tuple[Any, ...]] = []
         for unit_id, series in _series_by_unit(measure.pk, quarter, parent_ids):
             summary = spc_summary(
@@ -347,6 +435,18 @@ def _write_spc(quarter: Quarter) -> int:
                 count += _flush(sql, batch)
                 batch = []
         count += _flush(sql, batch)
+    return count
+
+
+def spc_compute(*, quarter: Quarter, measure_ids: Iterable[int] | None = None) -> int:
+    """Compute and store the SPC of the quarter's results (optionally for some measures only).
+
+    Separate from quarter_compute because it is CPU-bound Python, one series at a time: the
+    Celery path fans it out per measure after the set-based roll-up has committed.
+    """
+    with transaction.atomic():
+        count = _write_spc(quarter, measure_ids=measure_ids)
+        transaction.on_commit(result_cache.bump_generation)
     return count
 
 
@@ -374,7 +474,11 @@ def _scope_roots() -> dict[int, int]:
 
 
 def _adoption_counts(as_of: datetime.date) -> dict[int, tuple[int, int, int]]:
-    """Per adoption goal: (active target units, adopted by the date, planned by the deadline)."""
+    """Per adoption goal: (active target units, adopted by the date, planned by the deadline).
+
+    The units are found by walking the closure table down from the unit the goal's phase is
+    about, so each goal touches only its own organisation's units.
+    """
     from programmes.models import ProgrammeArea, WorkingMethod
 
     ev = "(CASE WHEN g.deadline < %(as_of)s THEN g.deadline ELSE %(as_of)s END)"
@@ -391,19 +495,21 @@ def _adoption_counts(as_of: datetime.date) -> dict[int, tuple[int, int, int]]:
     JOIN {_table(WorkingMethod)} wm ON wm.id = g.working_method_id
     JOIN {_table(ProgrammeArea)} pa ON pa.id = g.programme_area_id
     JOIN {_table(Phase)} ph ON ph.id = pa.phase_id
-    JOIN {_table(Unit)} u ON u.kind_id = g.unit_kind_id
-    LEFT JOIN {_table(UnitClosure)} sc ON sc.descendant_id = u.id
-                                       AND sc.ancestor_id = ph.organisation_unit_id
+    JOIN {_table(UnitClosure)} sc
+      ON sc.ancestor_id = COALESCE(ph.organisation_unit_id, %(default_root)s)
+    JOIN {_table(Unit)} u ON u.id = sc.descendant_id AND u.kind_id = g.unit_kind_id
     LEFT JOIN {_table(AdoptionRecord)} ar ON ar.unit_id = u.id
                                           AND ar.working_method_id = g.working_method_id
     WHERE g.kind = 'adoption'
-      AND (ph.organisation_unit_id IS NULL OR sc.ancestor_id IS NOT NULL)
       AND (u.valid_from IS NULL OR u.valid_from <= {ev})
       AND (u.valid_to IS NULL OR u.valid_to >= {ev})
     GROUP BY g.id
     """
+    default_root = (
+        Unit.objects.filter(parent__isnull=True).order_by("id").values_list("id", flat=True).first()
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"as_of": _date(as_of)})
+        cursor.execute(sql, {"as_of": _date(as_of), "default_root": default_root})
         return {row[0]: (int(row[1]), int(row[2] or 0), int(row[3] or 0)) for row in cursor}
 
 
@@ -661,18 +767,40 @@ def quarters_in_scope(today: datetime.date | None = None) -> list[Quarter]:
     return quarter_range(first, max(first, Quarter.containing(today)))
 
 
+def _tune_for_batch() -> None:
+    """Planner settings for this transaction's large aggregations (PostgreSQL only).
+
+    The planner overestimates the closure joins by an order of magnitude and would spend a
+    second on JIT compilation; sorts and hashes of a national quarter need more than the
+    default 4 MB to stay in memory. SET LOCAL ends with the transaction.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+
+
 def quarter_compute(
-    *, quarter: Quarter, trigger: str = "", today: datetime.date | None = None
+    *,
+    quarter: Quarter,
+    trigger: str = "",
+    today: datetime.date | None = None,
+    spc: bool = True,
 ) -> QuarterSummary:
-    """Compute and store every result of one quarter, atomically; a rerun writes the same rows."""
+    """Compute and store every result of one quarter, atomically; a rerun writes the same rows.
+
+    Counts in the summary are rows written: a rerun over unchanged data writes none. With
+    spc=False the SPC is left to spc_compute (the Celery path runs it per measure afterwards).
+    """
     today = today or timezone.localdate()
     as_of = min(quarter.end, today)
     started = timezone.now()
     with transaction.atomic():
         _lock_computation()
+        _tune_for_batch()
         measure_rows = _write_measure_results(quarter)
         period_rows = _write_period_results(quarter)
-        spc_series = _write_spc(quarter)
+        spc_series = _write_spc(quarter) if spc else 0
         goal_rows = _write_goal_results(quarter, as_of)
         ComputeRun.objects.create(
             quarter=quarter.code,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import chain, shared_task
-from django.db import InterfaceError, OperationalError
+from celery import chain, group, shared_task
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from gonv.periods import Quarter
 
 from . import services, triggers
+from .models import Measure
 
 # Transient failures worth retrying with backoff; anything else is a bug and should surface.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
@@ -26,8 +27,25 @@ RETRY = {
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def compute_quarter(quarter: str, trigger: str = "") -> dict[str, Any]:
-    """Recompute one quarter's results (upserts, so a rerun or redelivery is harmless)."""
-    return services.quarter_compute(quarter=Quarter.parse(quarter), trigger=trigger).as_dict()
+    """Recompute one quarter's results (upserts, so a rerun or redelivery is harmless).
+
+    The set-based roll-up and goal status run here; SPC follows as one task per measure, so
+    the CPU-bound part spreads over the workers once the numbers are committed.
+    """
+    parsed = Quarter.parse(quarter)
+    summary = services.quarter_compute(quarter=parsed, trigger=trigger, spc=False)
+    measure_ids = list(Measure.objects.values_list("id", flat=True))
+    transaction.on_commit(
+        lambda: group(compute_spc.si(quarter, measure_id) for measure_id in measure_ids).delay()
+    )
+    return summary.as_dict()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
+def compute_spc(quarter: str, measure_id: int) -> dict[str, Any]:
+    """Recompute the SPC of one measure's results in one quarter (overwrites, so idempotent)."""
+    series = services.spc_compute(quarter=Quarter.parse(quarter), measure_ids=[measure_id])
+    return {"quarter": quarter, "measure": measure_id, "spc_series": series}
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)

@@ -19,6 +19,7 @@ from followup.models import (
     Observation,
     PeriodResult,
 )
+from followup.tasks import compute_quarter
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
 from gonv.periods import Quarter
@@ -374,3 +375,20 @@ def test_compute_followup_command_prints_what_it_wrote(tree, capsys):
 def test_compute_followup_command_rejects_a_bad_quarter_in_swedish(db):
     with pytest.raises(CommandError, match="inte ett kvartal"):
         call_command("compute_followup", "--quarter", "2025Q5")
+
+
+def test_the_celery_path_computes_spc_per_measure_after_the_roll_up_commits(
+    tree, django_capture_on_commit_callbacks
+):
+    share = _measure("ratt-hjalp", "share", "ratio")
+    count = _measure("do-antal", "count", "sum")
+    _obs(share, tree["a"], 10, "50", numerator="5", denominator="10")
+    _obs(count, tree["a"], 10, "3")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        summary = compute_quarter.apply(args=[Q4.code, "test"]).get()
+
+    assert summary["spc_series"] == 0  # the roll-up itself leaves SPC to the fan-out
+    assert len(callbacks) >= 1
+    spc = MeasureResult.objects.filter(quarter=Q4.code).values_list("measure_id", "spc")
+    assert {measure for measure, data in spc if data is not None} == {share.pk, count.pk}
