@@ -150,12 +150,17 @@ def _measure_tmp_sql() -> str:
         JOIN {_table(UnitClosure)} c ON c.descendant_id = p.unit_id
         GROUP BY p.measure_id, c.ancestor_id
     ),
-    expected AS (
-        SELECT mk.measure_id, c.ancestor_id AS unit_id, COUNT(*) AS expected_units
-        FROM {_table(Measure.unit_kinds.through)} mk
-        JOIN active a ON a.kind_id = mk.unitkind_id
+    kinds_below AS (
+        SELECT c.ancestor_id AS unit_id, a.kind_id, COUNT(*) AS units
+        FROM active a
         JOIN {_table(UnitClosure)} c ON c.descendant_id = a.id
-        GROUP BY mk.measure_id, c.ancestor_id
+        GROUP BY c.ancestor_id, a.kind_id
+    ),
+    expected AS (
+        SELECT mk.measure_id, k.unit_id, SUM(k.units) AS expected_units
+        FROM {_table(Measure.unit_kinds.through)} mk
+        JOIN kinds_below k ON k.kind_id = mk.unitkind_id
+        GROUP BY mk.measure_id, k.unit_id
     ),
     keys AS (
         SELECT measure_id, unit_id FROM grouped
@@ -173,8 +178,27 @@ def _measure_tmp_sql() -> str:
     """
 
 
-def _period_tmp_sql() -> str:
-    """Each period's results of the quarter for every unit at every level, into a temp table."""
+def _id_list(ids: Iterable[int]) -> str:
+    """A literal list of ids for an IN clause (integers from the database, never user text)."""
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
+def _period_filter(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | None) -> str:
+    """SQL conditions limiting a period roll-up to some measures and/or result units."""
+    parts = []
+    if measure_ids is not None:
+        parts.append(f"measure_id IN ({_id_list(measure_ids)})")
+    if unit_ids is not None:
+        parts.append(f"unit_id IN ({_id_list(unit_ids)})")
+    return "".join(f" AND {part}" for part in parts)
+
+
+def _period_tmp_sql(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | None) -> str:
+    """Each period's results of the quarter for units at every level, into a temp table."""
+    observation_filter = _period_filter(measure_ids, None).replace("measure_id", "o.measure_id")
+    ancestor_filter = (
+        f" AND c.ancestor_id IN ({_id_list(unit_ids)})" if unit_ids is not None else ""
+    )
     return f"""
     CREATE TEMP TABLE {_PERIOD_TMP} AS
     WITH {_ACTIVE_CTE.format(unit=_table(Unit))},
@@ -185,8 +209,8 @@ def _period_tmp_sql() -> str:
         FROM {_table(Observation)} o
         JOIN active a ON a.id = o.unit_id
         JOIN {_table(Measure)} m ON m.id = o.measure_id
-        JOIN {_table(UnitClosure)} c ON c.descendant_id = o.unit_id
-        WHERE o.quarter = %(q)s
+        JOIN {_table(UnitClosure)} c ON c.descendant_id = o.unit_id{ancestor_filter}
+        WHERE o.quarter = %(q)s{observation_filter}
         GROUP BY o.measure_id, c.ancestor_id, o.period_start
     )
     SELECT g.measure_id, g.unit_id, g.period_start, {_VALUE_EXPR} AS value, g.reporting_units
@@ -195,9 +219,14 @@ def _period_tmp_sql() -> str:
     """
 
 
+def _distinct() -> str:
+    """NULL-safe inequality: SQLite's IS NOT (its IS DISTINCT FROM needs 3.39, 2022)."""
+    return "IS NOT" if connection.vendor == "sqlite" else "IS DISTINCT FROM"
+
+
 def _changed(table: str, columns: list[str]) -> str:
     """An upsert's condition: only rows whose values differ are rewritten (reruns write none)."""
-    return " OR ".join(f"{table}.{c} IS DISTINCT FROM excluded.{c}" for c in columns)
+    return " OR ".join(f"{table}.{c} {_distinct()} excluded.{c}" for c in columns)
 
 
 _MEASURE_COLUMNS = [
@@ -232,7 +261,7 @@ _PERIOD_SOURCES = {
 
 def _differs(alias: str, sources: dict[str, str]) -> str:
     """A condition that a stored row differs from what the statement computes for it."""
-    return "(" + " OR ".join(f"{alias}.{c} IS DISTINCT FROM {e}" for c, e in sources.items()) + ")"
+    return "(" + " OR ".join(f"{alias}.{c} {_distinct()} {e}" for c, e in sources.items()) + ")"
 
 
 def _measure_write_sql() -> tuple[str, str]:
@@ -266,12 +295,14 @@ def _measure_write_sql() -> tuple[str, str]:
     return delete, upsert
 
 
-def _period_write_sql() -> tuple[str, str]:
-    """Delete the quarter's stale period results, then upsert from the temporary table."""
+def _period_write_sql(
+    measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | None
+) -> tuple[str, str]:
+    """Delete the quarter's stale period results (in scope), then upsert from the temp table."""
     result = _table(PeriodResult)
     delete = f"""
     DELETE FROM {result}
-    WHERE quarter = %(q)s
+    WHERE quarter = %(q)s{_period_filter(measure_ids, unit_ids)}
       AND NOT EXISTS (
         SELECT 1 FROM {_PERIOD_TMP} t
         WHERE t.measure_id = {result}.measure_id AND t.unit_id = {result}.unit_id
@@ -332,9 +363,25 @@ def _write_measure_results(quarter: Quarter) -> int:
     return _through_temp(_MEASURE_TMP, _measure_tmp_sql(), _measure_write_sql(), quarter)
 
 
-def _write_period_results(quarter: Quarter) -> int:
-    """Roll each period of the quarter up the tree into PeriodResult; returns rows written."""
-    return _through_temp(_PERIOD_TMP, _period_tmp_sql(), _period_write_sql(), quarter)
+def _write_period_results(
+    quarter: Quarter,
+    *,
+    measure_ids: Iterable[int] | None = None,
+    unit_ids: Iterable[int] | None = None,
+) -> int:
+    """Roll each period of the quarter up the tree into PeriodResult; returns rows written.
+
+    Optionally only for some measures (the SPC step, one measure at a time) or some result
+    units (the goal status needs the series of each phase's organisation unit only).
+    """
+    measure_ids = None if measure_ids is None else list(measure_ids)
+    unit_ids = None if unit_ids is None else list(unit_ids)
+    return _through_temp(
+        _PERIOD_TMP,
+        _period_tmp_sql(measure_ids, unit_ids),
+        _period_write_sql(measure_ids, unit_ids),
+        quarter,
+    )
 
 
 # --- SPC --------------------------------------------------------------------------------------
@@ -438,15 +485,21 @@ def _write_spc(quarter: Quarter, *, measure_ids: Iterable[int] | None = None) ->
     return count
 
 
-def spc_compute(*, quarter: Quarter, measure_ids: Iterable[int] | None = None) -> int:
-    """Compute and store the SPC of the quarter's results (optionally for some measures only).
+def spc_compute(*, quarters: Iterable[Quarter], measure_ids: Iterable[int] | None = None) -> int:
+    """Roll up the period series and compute SPC for the quarters, oldest first.
 
-    Separate from quarter_compute because it is CPU-bound Python, one series at a time: the
-    Celery path fans it out per measure after the set-based roll-up has committed.
+    The CPU-bound half of the follow-up: the Celery path runs it as one task per measure after
+    the roll-ups have committed, each going through the quarters in order (a quarter's series
+    includes the earlier quarters' periods). Returns the series computed.
     """
-    with transaction.atomic():
-        count = _write_spc(quarter, measure_ids=measure_ids)
-        transaction.on_commit(result_cache.bump_generation)
+    ids = None if measure_ids is None else list(measure_ids)
+    count = 0
+    for quarter in sorted(quarters):
+        with transaction.atomic():
+            _tune_for_batch()
+            _write_period_results(quarter, measure_ids=ids)
+            count += _write_spc(quarter, measure_ids=ids)
+    transaction.on_commit(result_cache.bump_generation)
     return count
 
 
@@ -682,25 +735,44 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     GoalResult.objects.filter(quarter=quarter.code).exclude(
         goal_id__in=[g.pk for g in goals]
     ).delete()
+    stored = {
+        row["goal_id"]: row
+        for row in GoalResult.objects.filter(quarter=quarter.code).values(
+            "goal_id", *_GOAL_RESULT_FIELDS
+        )
+    }
+    # Like the roll-ups, a rerun over unchanged inputs rewrites nothing.
+    changed = [row for row in rows if _goal_row(row) != stored.get(row.goal_id)]
     GoalResult.objects.bulk_create(
-        rows,
+        changed,
         update_conflicts=True,
         unique_fields=["goal", "quarter"],
-        update_fields=[
-            "status",
-            "progress",
-            "target",
-            "forecast",
-            "forecast_status",
-            "explanation",
-            "basis",
-            "assessment_status",
-            "assessment_comment",
-            "assessment_author",
-            "assessment_quarter",
-        ],
+        update_fields=list(_GOAL_RESULT_FIELDS),
     )
-    return len(rows)
+    return len(changed)
+
+
+_GOAL_RESULT_FIELDS = (
+    "status",
+    "progress",
+    "target",
+    "forecast",
+    "forecast_status",
+    "explanation",
+    "basis",
+    "assessment_status",
+    "assessment_comment",
+    "assessment_author",
+    "assessment_quarter",
+)
+
+
+def _goal_row(result: GoalResult) -> dict[str, Any]:
+    """A GoalResult as the stored values it would have (JSON round-tripped, like the database)."""
+    row = {name: getattr(result, name) for name in _GOAL_RESULT_FIELDS}
+    row["basis"] = json.loads(json.dumps(row["basis"], cls=DjangoJSONEncoder))
+    row["goal_id"] = result.goal_id
+    return row
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -790,7 +862,8 @@ def quarter_compute(
     """Compute and store every result of one quarter, atomically; a rerun writes the same rows.
 
     Counts in the summary are rows written: a rerun over unchanged data writes none. With
-    spc=False the SPC is left to spc_compute (the Celery path runs it per measure afterwards).
+    spc=False the period series of units below the phases' organisation units and the SPC are
+    left to spc_compute (the Celery path runs it per measure afterwards).
     """
     today = today or timezone.localdate()
     as_of = min(quarter.end, today)
@@ -799,7 +872,9 @@ def quarter_compute(
         _lock_computation()
         _tune_for_batch()
         measure_rows = _write_measure_results(quarter)
-        period_rows = _write_period_results(quarter)
+        # Goal status reads the series of each phase's organisation unit; the rest feeds SPC.
+        scope = None if spc else set(_scope_roots().values())
+        period_rows = _write_period_results(quarter, unit_ids=scope)
         spc_series = _write_spc(quarter) if spc else 0
         goal_rows = _write_goal_results(quarter, as_of)
         ComputeRun.objects.create(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from celery import chain, group, shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from celery import Signature, chain, group, shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -33,19 +35,38 @@ def compute_quarter(quarter: str, trigger: str = "") -> dict[str, Any]:
     the CPU-bound part spreads over the workers once the numbers are committed.
     """
     parsed = Quarter.parse(quarter)
-    summary = services.quarter_compute(quarter=parsed, trigger=trigger, spc=False)
-    measure_ids = list(Measure.objects.values_list("id", flat=True))
-    transaction.on_commit(
-        lambda: group(compute_spc.si(quarter, measure_id) for measure_id in measure_ids).delay()
-    )
-    return summary.as_dict()
+    return services.quarter_compute(quarter=parsed, trigger=trigger, spc=False).as_dict()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
-def compute_spc(quarter: str, measure_id: int) -> dict[str, Any]:
-    """Recompute the SPC of one measure's results in one quarter (overwrites, so idempotent)."""
-    series = services.spc_compute(quarter=Quarter.parse(quarter), measure_ids=[measure_id])
-    return {"quarter": quarter, "measure": measure_id, "spc_series": series}
+def compute_spc(quarters: list[str], measure_id: int) -> dict[str, Any]:
+    """Period series and SPC of one measure over the quarters, oldest first (idempotent)."""
+    parsed = [Quarter.parse(q) for q in quarters]
+    series = services.spc_compute(quarters=parsed, measure_ids=[measure_id])
+    return {"quarters": quarters, "measure": measure_id, "spc_series": series}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
+def fan_out_spc(quarters: list[str]) -> list[int]:
+    """One SPC task per measure, in parallel across the workers."""
+    measure_ids = list(Measure.objects.values_list("id", flat=True))
+    _send(group(compute_spc.si(quarters, measure_id) for measure_id in measure_ids))
+    return measure_ids
+
+
+def _send(signature: Signature) -> None:
+    """Enqueue, or in the embedded mode run in-process (read from Django's settings, so a test
+    or the local mode switching it is obeyed even after Celery has been configured)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        signature.apply()
+    else:
+        signature.apply_async()
+
+
+def recompute_in_order(quarters: Iterable[Quarter], trigger: str) -> None:
+    """The roll-ups of the quarters oldest first, then the SPC fan-out over them."""
+    codes = [q.code for q in sorted(quarters)]
+    _send(chain(*(compute_quarter.si(code, trigger) for code in codes), fan_out_spc.si(codes)))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
@@ -58,7 +79,7 @@ def recompute_changed(trigger: str = "change") -> dict[str, Any]:
     quarters = triggers.claim_dirty(services.quarters_in_scope())
     if quarters:
         # A chain of durable messages: each step survives a lost worker on its own.
-        chain(compute_quarter.si(q.code, trigger) for q in quarters).apply_async()
+        recompute_in_order(quarters, trigger)
     return {"quarters": [q.code for q in quarters]}
 
 
@@ -67,7 +88,7 @@ def compute_recent_quarters() -> list[str]:
     """Nightly: recompute the previous and the current quarter, oldest first."""
     current = Quarter.containing(timezone.localdate())
     quarters = [current.previous(), current]
-    chain(compute_quarter.si(q.code, "schedule") for q in quarters).apply_async()
+    recompute_in_order(quarters, "schedule")
     return [q.code for q in quarters]
 
 
@@ -75,5 +96,5 @@ def compute_recent_quarters() -> list[str]:
 def compute_all_quarters() -> list[str]:
     """At each quarter's start: recompute every quarter in scope, oldest first."""
     quarters = services.quarters_in_scope()
-    chain(compute_quarter.si(q.code, "quarter-start") for q in quarters).apply_async()
+    recompute_in_order(quarters, "quarter-start")
     return [q.code for q in quarters]

@@ -57,11 +57,10 @@ def claim_dirty(quarters: Iterable[Quarter]) -> list[Quarter]:
 
 
 def _dispatch(quarters: set[Quarter], trigger: str) -> None:
-    from .tasks import compute_quarter, recompute_changed
+    from .tasks import recompute_changed, recompute_in_order
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        for quarter in sorted(quarters):
-            compute_quarter.apply(args=[quarter.code, trigger])
+        recompute_in_order(quarters, trigger)
         return
     now = time.time()
     cache.set_many({_dirty_key(q): now for q in quarters}, timeout=_MARK_TIMEOUT)
