@@ -21,20 +21,14 @@ from tests.factories import (
     ProgrammeAreaFactory,
     UserFactory,
 )
+from tests.helpers import PHASE2_AREAS
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 # Screenshots for a human to look at (not compared by the tests).
 SCREENSHOT_DIR = os.environ.get("GONV_SCREENSHOT_DIR", tempfile.gettempdir())
 START_URL = re.compile(r"^http://[^/]+/$")
-AREAS = (
-    (1, "Teamarbete"),
-    (2, "Prevention"),
-    (3, "Dokumenterad överenskommelse (DÖ)"),
-    (4, "Digitala arbetssätt"),
-    (5, "Undvik slutenvård genom proaktiva arbetssätt"),
-    (6, "Stegvis vård för psykisk hälsa"),
-)
+AREAS = PHASE2_AREAS
 
 
 @pytest.fixture

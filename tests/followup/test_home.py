@@ -29,6 +29,7 @@ from tests.factories import (
     ProgrammeAreaFactory,
     SupportingProcessFactory,
 )
+from tests.helpers import PHASE2_AREAS
 
 HOME = reverse("home")
 LOGIN = reverse("login")
@@ -38,14 +39,7 @@ NO_ROLE_TEXT = (
 )
 EMPTY_AREA_TEXT = "Inga mål är satta för programområdet ännu."
 
-AREAS = (
-    (1, "Teamarbete"),
-    (2, "Prevention"),
-    (3, "Dokumenterad överenskommelse (DÖ)"),
-    (4, "Digitala arbetssätt"),
-    (5, "Undvik slutenvård genom proaktiva arbetssätt"),
-    (6, "Stegvis vård för psykisk hälsa"),
-)
+AREAS = PHASE2_AREAS
 
 
 @pytest.fixture

@@ -6,29 +6,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Model
 
 from followup.models import ImportBatch, Measure, Observation
 from tests.factories import ImportBatchFactory, MeasureFactory, ObservationFactory, OrgTree
+from tests.helpers import assert_database_refuses, clean_errors
 
 pytestmark = pytest.mark.django_db
-
-
-def clean_errors(obj: Model) -> list[str]:
-    """The messages full_clean() gives for an object (empty if it is valid)."""
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        return exc.messages
-    return []
-
-
-def assert_database_refuses(obj: Model) -> None:
-    """Saving the object past the form validation still fails in the database."""
-    with pytest.raises(IntegrityError), transaction.atomic():
-        obj.save()
 
 
 def test_measure_code_is_unique() -> None:

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 from goals.models import AdoptionRecord, Assessment
@@ -21,6 +20,7 @@ from tests.factories import (
     UserFactory,
     WorkingMethodFactory,
 )
+from tests.helpers import assert_database_refuses, clean_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -28,21 +28,6 @@ ADOPTION_MESSAGE = "Ett införandemål behöver arbetssätt, enhetstyp och måla
 MEASURE_MESSAGE = (
     "Ett måttmål behöver ett mått och antingen ett målvärde eller en förändring mot en basperiod."
 )
-
-
-def clean_errors(obj: Model) -> list[str]:
-    """The messages full_clean() gives for an object (empty if it is valid)."""
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        return exc.messages
-    return []
-
-
-def assert_database_refuses(obj: Model) -> None:
-    """Saving the object past the form validation still fails in the database."""
-    with pytest.raises(IntegrityError), transaction.atomic():
-        obj.save()
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Model
 
 from organisation.models import Role, RoleAssignment, Unit
 from tests.factories import (
@@ -18,23 +15,9 @@ from tests.factories import (
     UnitKindFactory,
     UserFactory,
 )
+from tests.helpers import assert_database_refuses, clean_errors
 
 pytestmark = pytest.mark.django_db
-
-
-def clean_errors(obj: Model) -> list[str]:
-    """The messages full_clean() gives for an object (empty if it is valid)."""
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        return exc.messages
-    return []
-
-
-def assert_database_refuses(obj: Model) -> None:
-    """Saving the object past the form validation still fails in the database."""
-    with pytest.raises(IntegrityError), transaction.atomic():
-        obj.save()
 
 
 def test_unit_code_is_unique(org_tree: OrgTree) -> None:

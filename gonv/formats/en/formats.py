@@ -1,11 +1,25 @@
-"""Swedish formats: ISO dates (2025-12-31) as Swedish public-sector sites write them."""
+"""English formats: the same ISO dates and numbers as the Swedish interface."""
 
-DATE_FORMAT = "Y-m-d"
-SHORT_DATE_FORMAT = "Y-m-d"
-DATETIME_FORMAT = "Y-m-d H:i"
-SHORT_DATETIME_FORMAT = "Y-m-d H:i"
-YEAR_MONTH_FORMAT = "M Y"
-DATE_INPUT_FORMATS = ["%Y-%m-%d"]
-DECIMAL_SEPARATOR = ","
-THOUSAND_SEPARATOR = "\xa0"
-NUMBER_GROUPING = 3
+from gonv.formats.sv.formats import (
+    DATE_FORMAT,
+    DATE_INPUT_FORMATS,
+    DATETIME_FORMAT,
+    DECIMAL_SEPARATOR,
+    NUMBER_GROUPING,
+    SHORT_DATE_FORMAT,
+    SHORT_DATETIME_FORMAT,
+    THOUSAND_SEPARATOR,
+    YEAR_MONTH_FORMAT,
+)
+
+__all__ = [
+    "DATE_FORMAT",
+    "DATE_INPUT_FORMATS",
+    "DATETIME_FORMAT",
+    "DECIMAL_SEPARATOR",
+    "NUMBER_GROUPING",
+    "SHORT_DATE_FORMAT",
+    "SHORT_DATETIME_FORMAT",
+    "THOUSAND_SEPARATOR",
+    "YEAR_MONTH_FORMAT",
+]
