@@ -162,19 +162,27 @@ def _measure_tmp_sql() -> str:
         JOIN kinds_below k ON k.kind_id = mk.unitkind_id
         GROUP BY mk.measure_id, k.unit_id
     ),
-    keys AS (
-        SELECT measure_id, unit_id FROM grouped
-        UNION
-        SELECT measure_id, unit_id FROM expected
+    -- Units that reported, units that should have, or both: one row each after the GROUP BY.
+    combined AS (
+        SELECT measure_id, unit_id, primary_sum, weight_sum, reporting_units, latest_update,
+               0 AS expected_units
+        FROM grouped
+        UNION ALL
+        SELECT measure_id, unit_id, NULL, NULL, 0, NULL, expected_units
+        FROM expected
+    ),
+    g AS (
+        SELECT measure_id, unit_id, SUM(primary_sum) AS primary_sum,
+               SUM(weight_sum) AS weight_sum, SUM(reporting_units) AS reporting_units,
+               MAX(latest_update) AS latest_update, SUM(expected_units) AS expected_units
+        FROM combined
+        GROUP BY measure_id, unit_id
     )
-    SELECT k.measure_id, k.unit_id, {_VALUE_EXPR} AS value,
+    SELECT g.measure_id, g.unit_id, {_VALUE_EXPR} AS value,
            {_NUMERATOR_EXPR} AS sum_num, {_DENOMINATOR_EXPR} AS sum_den,
-           COALESCE(g.reporting_units, 0) AS reporting_units,
-           COALESCE(e.expected_units, 0) AS expected_units, g.latest_update
-    FROM keys k
-    JOIN {_table(Measure)} m ON m.id = k.measure_id
-    LEFT JOIN grouped g ON g.measure_id = k.measure_id AND g.unit_id = k.unit_id
-    LEFT JOIN expected e ON e.measure_id = k.measure_id AND e.unit_id = k.unit_id
+           g.reporting_units, g.expected_units, g.latest_update
+    FROM g
+    JOIN {_table(Measure)} m ON m.id = g.measure_id
     """
 
 
