@@ -460,7 +460,7 @@ def _measure_targets() -> dict[tuple[int, int], Decimal]:
 
 def _write_spc(quarter: Quarter, *, measure_ids: Iterable[int] | None = None) -> int:
     """Compute SPC for every (measure, unit) result of the quarter; returns series computed."""
-    only_aggregates = getattr(settings, "GONV_SPC_SCOPE", "all") == "aggregates"
+    only_aggregates = settings.GONV_SPC_SCOPE == "aggregates"
     parent_ids = (
         set(Unit.objects.filter(children__isnull=False).values_list("id", flat=True))
         if only_aggregates
@@ -701,7 +701,7 @@ def _decimal_or_none(value: Decimal | None) -> Decimal | None:
 
 def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     """Evaluate every goal for the quarter and upsert GoalResult; returns rows written."""
-    rules = engine.rules_from_mapping(getattr(settings, "GONV_STATUS_RULES", None))
+    rules = engine.rules_from_mapping(settings.GONV_STATUS_RULES)
     goals = list(
         Goal.objects.select_related(
             "programme_area", "working_method", "unit_kind", "measure"

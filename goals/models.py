@@ -15,7 +15,7 @@ from gonv.periods import month_label, quarter_label
 from organisation.models import Unit, UnitKind
 from programmes.models import ProgrammeArea, WorkingMethod
 
-from .status import ASSESSABLE_STATUSES
+from .status import ASSESSABLE_STATUSES, format_number, format_percent
 
 
 class Improvement(models.TextChoices):
@@ -204,8 +204,6 @@ class Goal(models.Model):
     @property
     def target_label(self) -> str:
         """The target in words, e.g. "50 % av hälsocentralerna"."""
-        from .status import format_number, format_percent
-
         if self.kind == self.Kind.ADOPTION and self.target_share is not None:
             kind = self.unit_kind.name_plural.lower() if self.unit_kind else ""
             return f"{format_percent(self.target_share)} av {kind}na".strip()

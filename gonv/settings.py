@@ -267,3 +267,6 @@ GONV_STATUS_RULES: dict[str, object] = {}
 GONV_RECOMPUTE_DELAY_SECONDS = int(env("GONV_RECOMPUTE_DELAY_SECONDS", "5"))
 # ...but never longer than this after the first edit of a burst.
 GONV_RECOMPUTE_MAX_WAIT_SECONDS = int(env("GONV_RECOMPUTE_MAX_WAIT_SECONDS", "120"))
+# SPC for every unit ("all") or only for units with units below them ("aggregates"), for an
+# installation whose workers cannot keep up with the per-unit charts.
+GONV_SPC_SCOPE = env("GONV_SPC_SCOPE", "all")
