@@ -360,9 +360,16 @@ def _through_temp(name: str, fill: str, writes: tuple[str, str], quarter: Quarte
     if connection.vendor == "postgresql":
         _run(f"ANALYZE {name}")  # temporary tables get no statistics otherwise
     delete, upsert = writes
+    postgres = connection.vendor == "postgresql"
     try:
+        if postgres:
+            # The lookups of each computed row's stored and earlier rows are far cheaper as
+            # hash joins than as the index loops the planner picks (measured: about half).
+            _run("SET LOCAL enable_nestloop = off")
         return _run(delete, params) + _run(upsert, params)
     finally:
+        if postgres:
+            _run("SET LOCAL enable_nestloop = on")
         _run(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -404,23 +411,35 @@ def _period_end(start: datetime.date, frequency: str) -> datetime.date:
 
 
 def _series_by_unit(
-    measure_id: int, quarter: Quarter, unit_ids: set[int] | None
+    measure_id: int, quarter: Quarter, *, only_aggregates: bool
 ) -> Iterator[tuple[int, list[tuple[datetime.date, Decimal | None]]]]:
-    """Stream (unit, series up to the quarter's end) for one measure, one unit at a time."""
-    rows = (
-        PeriodResult.objects.filter(measure_id=measure_id, period_start__lte=quarter.end)
-        .order_by("unit_id", "period_start")
-        .values_list("unit_id", "period_start", "value")
+    """Stream (unit, series up to the quarter's end) for one measure, one unit at a time.
+
+    Only units with a result this quarter (a closed unit's old series gets no new chart),
+    and with only_aggregates only units that have units below them; filtered in the query.
+    """
+    with_result = MeasureResult.objects.filter(measure_id=measure_id, quarter=quarter.code).values(
+        "unit_id"
     )
+    rows = PeriodResult.objects.filter(
+        measure_id=measure_id, period_start__lte=quarter.end, unit_id__in=with_result
+    )
+    if only_aggregates:
+        rows = rows.filter(
+            unit_id__in=Unit.objects.filter(parent__isnull=False).values("parent_id")
+        )
     current: int | None = None
     series: list[tuple[datetime.date, Decimal | None]] = []
-    for unit_id, start, value in rows.iterator(chunk_size=5000):
+    ordered = rows.order_by("unit_id", "period_start").values_list(
+        "unit_id", "period_start", "value"
+    )
+    for unit_id, start, value in ordered.iterator(chunk_size=5000):
         if unit_id != current:
-            if current is not None and (unit_ids is None or current in unit_ids):
+            if current is not None:
                 yield current, series
             current, series = unit_id, []
         series.append((start, value))
-    if current is not None and (unit_ids is None or current in unit_ids):
+    if current is not None:
         yield current, series
 
 
@@ -461,11 +480,6 @@ def _measure_targets() -> dict[tuple[int, int], Decimal]:
 def _write_spc(quarter: Quarter, *, measure_ids: Iterable[int] | None = None) -> int:
     """Compute SPC for every (measure, unit) result of the quarter; returns series computed."""
     only_aggregates = settings.GONV_SPC_SCOPE == "aggregates"
-    parent_ids = (
-        set(Unit.objects.filter(children__isnull=False).values_list("id", flat=True))
-        if only_aggregates
-        else None
-    )
     targets = _measure_targets()
     result_table = _table(MeasureResult)
     placeholder = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
@@ -479,7 +493,9 @@ def _write_spc(quarter: Quarter, *, measure_ids: Iterable[int] | None = None) ->
     count = 0
     for measure in measures:
         batch: list[tuple[Any, ...]] = []
-        for unit_id, series in _series_by_unit(measure.pk, quarter, parent_ids):
+        for unit_id, series in _series_by_unit(
+            measure.pk, quarter, only_aggregates=only_aggregates
+        ):
             summary = spc_summary(
                 series, improvement=measure.improvement, target=targets.get((measure.pk, unit_id))
             )
