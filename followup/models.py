@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from goals.models import Goal
 from goals.status import Status
+from gonv.periods import month_label, quarter_label
 from organisation.models import Unit
 
 
@@ -225,7 +226,7 @@ class MeasureResult(models.Model):
         indexes = [models.Index(fields=["quarter", "measure"])]
 
     def __str__(self) -> str:
-        return f"{self.measure_id}/{self.unit_id}/{self.quarter}: {self.value}"
+        return f"{self.measure} – {self.unit.name} – {quarter_label(self.quarter)}"
 
     @property
     def completeness_pct(self) -> float | None:
@@ -260,7 +261,7 @@ class PeriodResult(models.Model):
         indexes = [models.Index(fields=["quarter", "measure"])]
 
     def __str__(self) -> str:
-        return f"{self.measure_id}/{self.unit_id}/{self.period_start}: {self.value}"
+        return f"{self.measure} – {self.unit.name} – {month_label(self.period_start)}"
 
 
 class GoalResult(models.Model):
@@ -294,7 +295,7 @@ class GoalResult(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.goal_id}/{self.quarter}: {self.status}"
+        return f"{self.goal.title} – {quarter_label(self.quarter)}"
 
 
 class ComputeRun(models.Model):
@@ -315,4 +316,4 @@ class ComputeRun(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"{self.quarter} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{quarter_label(self.quarter)} beräknat {self.started_at:%Y-%m-%d %H:%M}"

@@ -8,7 +8,14 @@ from decimal import Decimal
 import pytest
 
 from followup.models import ImportBatch, Measure, Observation
-from tests.factories import ImportBatchFactory, MeasureFactory, ObservationFactory, OrgTree
+from tests.factories import (
+    GoalResultFactory,
+    ImportBatchFactory,
+    MeasureFactory,
+    MeasureResultFactory,
+    ObservationFactory,
+    OrgTree,
+)
 from tests.helpers import assert_database_refuses, clean_errors
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +137,11 @@ def test_observation_quarter_is_stored_as_a_code(org_tree: OrgTree) -> None:
     observation = ObservationFactory(unit=org_tree.hc1a, period_start=datetime.date(2025, 3, 1))
 
     assert Observation.objects.get(pk=observation.pk).quarter == "2025Q1"
+
+
+def test_computed_rows_read_as_measure_unit_and_quarter_in_swedish() -> None:
+    result = MeasureResultFactory(quarter="2025Q4")
+    goal_result = GoalResultFactory(quarter="2025Q4")
+
+    assert str(result) == f"{result.measure.name} – {result.unit.name} – Kv 4 2025"
+    assert str(goal_result) == f"{goal_result.goal.title} – Kv 4 2025"
