@@ -165,7 +165,7 @@ def xmr(
             mean=lines[i].mean,
             lower_limit=lines[i].sigma.lower_limit if available and lines[i].sigma else None,
             upper_limit=lines[i].sigma.upper_limit if available and lines[i].sigma else None,
-            rules=tuple(rule for rule in RULES if any(r == rule for r, _ in signals[i])),
+            rules=_rule_names(signals[i]),
             type=_point_type(signals[i], improvement),
         )
         for i in range(len(xs))
@@ -287,14 +287,23 @@ def _signals(xs: list[float], lines: list[_Limits], run_length: int) -> list[set
 
     near = [_near_side(x, line) for x, line in zip(xs, lines, strict=True)]
     for first in range(len(xs) - 2):
-        window = range(first, first + 3)
+        window = near[first : first + 3]
+        if window.count(0) > 1:
+            continue  # fewer than two points beyond a two-sigma line: the common case
         for side in (_HIGH, _LOW):
-            same_side = all(sides[i] == side for i in window)
-            if same_side and sum(near[i] == side for i in window) >= 2:
-                for i in window:
+            if window.count(side) >= 2 and sides[first : first + 3] == [side, side, side]:
+                for i in range(first, first + 3):
                     if near[i] == side:
                         found[i].add((TWO_OF_THREE, side))
     return found
+
+
+def _rule_names(found: set[tuple[str, int]]) -> tuple[str, ...]:
+    """The rules that flag a point, in the order of RULES."""
+    if not found:
+        return ()
+    fired = {rule for rule, _ in found}
+    return tuple(rule for rule in RULES if rule in fired)
 
 
 def _side(x: float, reference: float) -> int:

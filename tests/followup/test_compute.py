@@ -393,3 +393,116 @@ def test_the_celery_path_rolls_up_then_computes_series_and_spc_per_measure(tree)
     spc = MeasureResult.objects.filter(quarter=Q4.code).values_list("measure_id", "spc")
     assert {measure for measure, data in spc if data is not None} == {share.pk, count.pk}
     assert PeriodResult.objects.filter(unit=tree["a"]).count() == 2
+
+
+def test_a_rerun_recomputes_spc_only_for_series_whose_inputs_changed(tree):
+    share = _measure("ratt-hjalp", "share", "ratio")
+    for unit in ("a", "b", "c"):
+        for month in (10, 11, 12):
+            _obs(share, tree[unit], month, "50", numerator="5", denominator="10")
+    first = _compute()
+    # HC A, B, C, VO Syd, VO Nord and the region each have a series.
+    assert first.spc_series == 6
+    before = dict(MeasureResult.objects.filter(quarter=Q4.code).values_list("unit_id", "spc"))
+
+    assert _compute().spc_series == 0  # nothing changed: no series is recomputed
+
+    Observation.objects.filter(unit=tree["a"], period_start__month=12).update(
+        value=Decimal(90), numerator=Decimal(9)
+    )
+    changed = _compute()
+
+    # HC A's change alters HC A's, VO Syd's and the region's series; B, C and VO Nord stay.
+    assert changed.spc_series == 3
+    after = dict(MeasureResult.objects.filter(quarter=Q4.code).values_list("unit_id", "spc"))
+    for unit in ("b", "c", "nord"):
+        assert after[tree[unit].pk] == before[tree[unit].pk]
+    assert after[tree["a"].pk]["points"][-1][1] == 90.0
+    assert after[tree["region"].pk]["points"][-1][1] == pytest.approx(100 * 19 / 30)
+
+
+def test_a_month_without_a_value_has_no_spc_point_and_breaks_nothing(tree):
+    share = _measure("ratt-hjalp", "share", "ratio")
+    _obs(share, tree["a"], 10, "50", numerator="5", denominator="10")
+    _obs(share, tree["a"], 11, "0")  # no numerator and denominator: no share to compute
+    _obs(share, tree["a"], 12, "60", numerator="6", denominator="10")
+
+    _compute()
+
+    spc = _result(share, tree["a"]).spc
+    assert [point[0] for point in spc["points"]] == ["2025-10-01", "2025-12-01"]
+    assert [point[1] for point in spc["points"]] == [50.0, 60.0]
+
+
+def test_deleting_a_unit_deletes_its_computed_rows(tree):
+    count = _measure("do-antal", "count", "sum")
+    _obs(count, tree["b"], 10, "4")
+    _compute()
+    assert MeasureResult.objects.filter(unit=tree["b"]).exists()
+
+    # Result tables carry no database constraints (derived rows); Django's cascade applies.
+    Observation.objects.filter(unit=tree["b"]).delete()
+    tree["b"].delete()
+
+    assert not MeasureResult.objects.filter(unit_id=tree["b"].pk).exists()
+    assert not PeriodResult.objects.filter(unit_id=tree["b"].pk).exists()
+
+
+@pytest.fixture
+def other_session(transactional_db):
+    """A second PostgreSQL session on the test database, as another worker would have.
+
+    With real commits: a computation's locks last until its transaction ends.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("advisory locks are PostgreSQL's")
+    import psycopg
+
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        autocommit=True,
+    ) as session:
+        yield session
+
+
+def _blocked(run) -> bool:
+    """Whether run() waits on a lock (it gives up after 300 ms instead of waiting)."""
+    from django.db import OperationalError, connection
+
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '300ms'")
+            run()
+    except OperationalError as error:
+        if "lock timeout" not in str(error):
+            raise
+        return True
+    return False
+
+
+def test_spc_runs_of_different_measures_overlap_but_never_of_one_measure(tree, other_session):
+    share = _measure("ratt-hjalp", "share", "ratio")
+    count = _measure("do-antal", "count", "sum")
+    _obs(share, tree["a"], 10, "50", numerator="5", denominator="10")
+    _obs(count, tree["a"], 10, "3")
+    _compute()
+    # Another worker inside an SPC run of the share measure holds what _lock_spc takes.
+    other_session.execute("SELECT pg_advisory_lock_shared(%s, %s)", list(services.COMPUTE_LOCK))
+    other_session.execute(
+        "SELECT pg_advisory_lock(%s, %s)", [services.SPC_LOCK_NAMESPACE, share.pk]
+    )
+
+    assert not _blocked(lambda: services.spc_compute(quarters=[Q4], measure_ids=[count.pk]))
+    assert _blocked(lambda: services.spc_compute(quarters=[Q4], measure_ids=[share.pk]))
+    assert _blocked(lambda: _compute())  # a roll-up waits until no SPC run is writing
+
+    other_session.execute("SELECT pg_advisory_unlock_all()")
+    assert not _blocked(lambda: services.spc_compute(quarters=[Q4], measure_ids=[share.pk]))
