@@ -120,6 +120,20 @@ def test_counts_sum_over_the_quarters_months_and_up_the_tree(tree):
     assert _result(count, tree["region"]).value == Decimal(45)
 
 
+def test_a_unit_reporting_itself_and_through_its_units_counts_both(tree):
+    count = _measure("do-antal", "count", "sum")
+    _obs(count, tree["syd"], 10, "5")  # VO Syd's own figure, e.g. its joint reception
+    _obs(count, tree["a"], 10, "10")
+
+    _compute()
+
+    syd = _result(count, tree["syd"])
+    assert (syd.value, syd.reporting_units) == (Decimal(15), 2)
+    region = _result(count, tree["region"])
+    assert (region.value, region.reporting_units) == (Decimal(15), 2)
+    assert _result(count, tree["a"]).value == Decimal(10)
+
+
 def test_indices_are_weighted_by_their_denominator(tree):
     index = _measure("arbetsmiljo", "index", "weighted_mean", frequency="quarterly")
     _obs(index, tree["a"], 12, "80", denominator="30")

@@ -28,8 +28,9 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
             summaries = [services.quarter_compute(quarter=quarter, trigger="command")]
         for summary in summaries:
+            # Counts are rows written: a rerun over unchanged data rewrites nothing.
             self.stdout.write(
                 f"{Quarter.parse(summary.quarter).label}: {summary.measure_rows} måttvärden, "
-                f"{summary.period_rows} periodvärden, {summary.spc_series} SPC-serier, "
-                f"{summary.goal_rows} målstatus"
+                f"{summary.period_rows} periodvärden, {summary.spc_series} SPC-serier och "
+                f"{summary.goal_rows} målstatus nya eller ändrade"
             )
