@@ -25,6 +25,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 TIMED = (
     "compute_one_quarter_s",
     "compute_one_quarter_cold_s",
+    "compute_one_quarter_rewrite_s",
     "compute_all_quarters_s",
     "sql_floor_s",
     "spc_one_quarter_s",
@@ -68,18 +69,22 @@ def test_quick_bench_writes_results_and_its_sql_floor_matches_the_computed_regio
     assert scale["quarters"] == 12
     for key in TIMED:
         assert {"median", "best", "runs"} <= scale[key].keys()
-        # One run each; the floor runs once before the rerun and once before the cold run.
-        assert len(scale[key]["runs"]) == (2 if key == "sql_floor_s" else 1)
+        # One run each; the floor runs before each of the rerun, the cold run and the rewrite.
+        assert len(scale[key]["runs"]) == (3 if key == "sql_floor_s" else 1)
     assert set(scale["split_s"]) == set(scale["split_cold_s"]) == SPLIT_STEPS
     for key in ("ratio", "ratio_cold", "obs_per_s", "peak_rss_mb", "heap_peak_mb"):
         assert isinstance(scale[key], int | float)
     # Each ratio is the median of the runs' own ratios against the floor run just before.
-    for key in ("ratio_pairs", "ratio_cold_pairs"):
+    for key in ("ratio_pairs", "ratio_cold_pairs", "ratio_rewrite_pairs"):
         assert len(scale[key]["runs"]) == 1
     assert scale["ratio"] == scale["ratio_pairs"]["median"]
     # compute_quarter is the task's roll-up: SPC follows in its own tasks.
     assert scale["rows_written"]["measure_rows"] > 0
     assert scale["rows_written"]["spc_series"] == 0
+    # A rerun over unchanged data writes nothing; after a re-save of the quarter's
+    # observations (the rewrite), every result row of the quarter is written again.
+    assert scale["rows_written_rerun"]["measure_rows"] == 0
+    assert scale["rows_written_rewrite"]["measure_rows"] == scale["rows_written"]["measure_rows"]
     # The cold SPC run computed a series per (measure, unit with a result).
     assert scale["spc_series"] > 0
 

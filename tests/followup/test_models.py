@@ -145,3 +145,21 @@ def test_computed_rows_read_as_measure_unit_and_quarter_in_swedish() -> None:
 
     assert str(result) == f"{result.measure.name} – {result.unit.name} – Kv 4 2025"
     assert str(goal_result) == f"{goal_result.goal.title} – Kv 4 2025"
+
+
+def test_large_result_tables_leave_room_on_each_page_for_rows_rewritten_in_place() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("fill factor is a PostgreSQL storage setting")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN "
+            "('followup_measureresult', 'followup_periodresult', 'followup_goalresult')"
+        )
+        options = dict(cursor.fetchall())
+
+    # Room for HOT updates where a recompute rewrites every row (migration 0005).
+    assert options["followup_measureresult"] == ["fillfactor=70"]
+    assert options["followup_periodresult"] == ["fillfactor=70"]
+    assert options["followup_goalresult"] is None  # small: the default is right
