@@ -10,6 +10,7 @@ under a lock, so a rerun overwrites with identical rows and two runs never inter
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import logging
@@ -459,8 +460,9 @@ def _write_period_results(
 # --- SPC --------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
 def _period_end(start: datetime.date, frequency: str) -> datetime.date:
-    """Last day of the period that starts on the given day."""
+    """Last day of the period that starts on the given day (a few dozen distinct ones)."""
     if frequency == Measure.Frequency.QUARTERLY:
         return Quarter.containing(start).end
     next_month = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
@@ -706,23 +708,37 @@ def _adoption_counts(as_of: datetime.date) -> dict[int, tuple[int, int, int]]:
 
 def _latest_assessments(quarter: Quarter) -> dict[int, tuple[engine.Assessment, str]]:
     """The latest assessment of each goal made in or before the quarter, with its quarter."""
-    latest: dict[int, tuple[engine.Assessment, str]] = {}
     rows = (
         Assessment.objects.filter(quarter__lte=quarter.code)
-        .select_related("author")
         .order_by("goal_id", "quarter")
-    )
-    for row in rows:
-        latest[row.goal_id] = (
-            engine.Assessment(
-                status=engine.Status(row.status),
-                comment=row.comment,
-                author=row.author.get_full_name() or row.author.get_username(),
-                assessed_on=timezone.localdate(row.assessed_at),
-            ),
-            row.quarter,
+        .values_list(
+            "goal_id",
+            "quarter",
+            "status",
+            "comment",
+            "author__first_name",
+            "author__last_name",
+            "author__username",
+            "assessed_at",
         )
-    return latest
+    )
+    # Ordered by quarter: the last row of each goal is its latest assessment.
+    last_row = {row[0]: row for row in rows}
+    return {
+        goal_id: (
+            engine.Assessment(
+                status=engine.Status(status),
+                comment=comment,
+                # As User.get_full_name(), falling back to the username.
+                author=f"{first} {last}".strip() or username,
+                assessed_on=timezone.localdate(assessed_at),
+            ),
+            assessed_quarter,
+        )
+        for goal_id, assessed_quarter, status, comment, first, last, username, assessed_at in (
+            last_row.values()
+        )
+    }
 
 
 def _measure_series(
