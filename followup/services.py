@@ -29,8 +29,8 @@ from django.utils import timezone
 from goals import status as engine
 from goals.models import AdoptionRecord, Assessment, Goal
 from gonv.periods import Quarter, month_label, quarter_range
-from organisation.models import Unit, UnitClosure
-from programmes.models import Phase
+from organisation.models import Unit, UnitClosure, UnitKind
+from programmes.models import Phase, ProgrammeArea, WorkingMethod
 
 from . import cache as result_cache
 from .models import ComputeRun, GoalResult, Measure, MeasureResult, Observation, PeriodResult
@@ -415,15 +415,17 @@ def _run(sql: str, params: dict[str, Any] | None = None) -> int:
         return cursor.rowcount
 
 
-def _through_temp(name: str, fill: str, writes: _Writes, quarter: Quarter) -> int:
-    """Aggregate into a temporary table, apply its writes, drop the table."""
+def _through_temp(name: str, keys: str, fill: str, writes: _Writes, quarter: Quarter) -> int:
+    """Aggregate into a temporary table, apply its writes, drop the table.
+
+    keys: the temporary table's key columns, which the writes join on.
+    """
     params = _quarter_params(quarter)
     _run(f"DROP TABLE IF EXISTS {name}")
     _run(fill, params)
     if connection.vendor == "postgresql":
         # Temporary tables get no statistics otherwise; the joins need only their keys'
         # (statistics of every column took four times as long).
-        keys = "measure_id, unit_id" + (", period_start" if name == _PERIOD_TMP else "")
         _run(f"ANALYZE {name} ({keys})")
     try:
         return sum(_run(sql, params) for sql in (writes.delete, writes.update, writes.insert))
@@ -433,7 +435,9 @@ def _through_temp(name: str, fill: str, writes: _Writes, quarter: Quarter) -> in
 
 def _write_measure_results(quarter: Quarter) -> int:
     """Roll the quarter's observations up the tree into MeasureResult; returns rows written."""
-    return _through_temp(_MEASURE_TMP, _measure_tmp_sql(), _measure_write_sql(), quarter)
+    return _through_temp(
+        _MEASURE_TMP, "measure_id, unit_id", _measure_tmp_sql(), _measure_write_sql(), quarter
+    )
 
 
 def _write_period_results(
@@ -451,6 +455,7 @@ def _write_period_results(
     unit_ids = None if unit_ids is None else list(unit_ids)
     return _through_temp(
         _PERIOD_TMP,
+        "measure_id, unit_id, period_start",
         _period_tmp_sql(measure_ids, unit_ids),
         _period_write_sql(measure_ids, unit_ids),
         quarter,
@@ -672,8 +677,6 @@ def _adoption_counts(as_of: datetime.date) -> dict[int, tuple[int, int, int]]:
     The units are found by walking the closure table down from the unit the goal's phase is
     about, so each goal touches only its own organisation's units.
     """
-    from programmes.models import ProgrammeArea, WorkingMethod
-
     ev = "(CASE WHEN g.deadline < %(as_of)s THEN g.deadline ELSE %(as_of)s END)"
     done = "(CASE WHEN wm.direction = 'fasa_ut' THEN 'utfasat' ELSE 'infort' END)"
     is_done = f"(ar.status = {done} AND ar.actual_date <= {ev})"
@@ -852,9 +855,6 @@ def _goals_for_status() -> list[Goal]:
     and attached, instead of select_related building four model instances per goal: at
     national scale that was a third of the goal step.
     """
-    from organisation.models import UnitKind
-    from programmes.models import ProgrammeArea, WorkingMethod
-
     areas = ProgrammeArea.objects.in_bulk()
     methods = WorkingMethod.objects.in_bulk()
     kinds = UnitKind.objects.in_bulk()

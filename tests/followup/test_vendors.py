@@ -27,7 +27,7 @@ import os
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -88,76 +88,42 @@ def _key(*parts: object) -> str:
     return "|".join(str(part) for part in parts)
 
 
+def _plain(row: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """The stored fields of a result row, decimals as text with their 6 places."""
+    return {f: _decimal(row[f]) if isinstance(row[f], Decimal) else row[f] for f in fields}
+
+
+# Every column the computation stores, as the engine lists them, except the time the demo rows
+# were saved (MeasureResult.latest_update), which differs between the two loads.
+MEASURE_FIELDS = [c for c in services._MEASURE_COLUMNS if c != "latest_update"] + ["spc"]
+PERIOD_FIELDS = services._PERIOD_COLUMNS
+GOAL_FIELDS = services._GOAL_RESULT_FIELDS
+
+
 def snapshot() -> Snapshot:
     """Every stored result up to the demo's quarter, read through the ORM, keyed naturally.
 
     Later quarters are left out: `load_demo` computes up to the real today's quarter first.
-    MeasureResult.latest_update is left out too: it is the time the demo rows were saved.
     """
     last = LAST_QUARTER.code
     measures = {
-        _key(row["measure__code"], row["unit__code"], row["quarter"]): {
-            "value": _decimal(row["value"]),
-            "numerator": _decimal(row["numerator"]),
-            "denominator": _decimal(row["denominator"]),
-            "reporting_units": row["reporting_units"],
-            "expected_units": row["expected_units"],
-            "change_previous_quarter": _decimal(row["change_previous_quarter"]),
-            "change_previous_year": _decimal(row["change_previous_year"]),
-            "spc": row["spc"],
-        }
+        _key(row["measure__code"], row["unit__code"], row["quarter"]): _plain(row, MEASURE_FIELDS)
         for row in MeasureResult.objects.filter(quarter__lte=last).values(
-            "measure__code",
-            "unit__code",
-            "quarter",
-            "value",
-            "numerator",
-            "denominator",
-            "reporting_units",
-            "expected_units",
-            "change_previous_quarter",
-            "change_previous_year",
-            "spc",
+            "measure__code", "unit__code", "quarter", *MEASURE_FIELDS
         )
     }
     periods = {
-        _key(row["measure__code"], row["unit__code"], row["period_start"].isoformat()): {
-            "quarter": row["quarter"],
-            "value": _decimal(row["value"]),
-            "reporting_units": row["reporting_units"],
-        }
+        _key(row["measure__code"], row["unit__code"], row["period_start"].isoformat()): _plain(
+            row, PERIOD_FIELDS
+        )
         for row in PeriodResult.objects.filter(quarter__lte=last).values(
-            "measure__code", "unit__code", "period_start", "quarter", "value", "reporting_units"
+            "measure__code", "unit__code", "period_start", *PERIOD_FIELDS
         )
     }
     goals = {
-        _key(row["goal__code"], row["quarter"]): {
-            "status": row["status"],
-            "progress": _decimal(row["progress"]),
-            "target": _decimal(row["target"]),
-            "forecast": _decimal(row["forecast"]),
-            "forecast_status": row["forecast_status"],
-            "explanation": row["explanation"],
-            "basis": row["basis"],
-            "assessment_status": row["assessment_status"],
-            "assessment_comment": row["assessment_comment"],
-            "assessment_author": row["assessment_author"],
-            "assessment_quarter": row["assessment_quarter"],
-        }
+        _key(row["goal__code"], row["quarter"]): _plain(row, GOAL_FIELDS)
         for row in GoalResult.objects.filter(quarter__lte=last).values(
-            "goal__code",
-            "quarter",
-            "status",
-            "progress",
-            "target",
-            "forecast",
-            "forecast_status",
-            "explanation",
-            "basis",
-            "assessment_status",
-            "assessment_comment",
-            "assessment_author",
-            "assessment_quarter",
+            "goal__code", "quarter", *GOAL_FIELDS
         )
     }
     # Through JSON, so both sides compare what the child process prints.

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         for summary in summaries:
             # Counts are rows written: a rerun over unchanged data rewrites nothing.
             self.stdout.write(
-                f"{Quarter.parse(summary.quarter).label}: {summary.measure_rows} måttvärden, "
-                f"{summary.period_rows} periodvärden, {summary.spc_series} SPC-serier och "
-                f"{summary.goal_rows} målstatus nya eller ändrade"
+                f"{Quarter.parse(summary.quarter).label}: skrev {summary.measure_rows} "
+                f"måttvärden, {summary.period_rows} periodvärden, {summary.spc_series} "
+                f"SPC-serier och {summary.goal_rows} målstatusar (oförändrade hoppas över)"
             )
