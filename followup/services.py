@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
@@ -224,19 +224,25 @@ def _measure_tmp_sql() -> str:
                g.reporting_units, g.expected_units, g.latest_update
         FROM g
         JOIN {_table(Measure)} m ON m.id = g.measure_id
-    )
+    ),
     -- With the changes against the previous quarter and the same quarter last year, so the
     -- writes that follow read the stored results of those quarters no more.
-    SELECT v.measure_id, v.unit_id, v.value, v.numerator, v.denominator, v.reporting_units,
-           v.expected_units, v.latest_update,
-           v.value - prev.value AS change_previous_quarter,
-           v.value - last_year.value AS change_previous_year
-    FROM v
-    LEFT JOIN {result} prev ON prev.quarter = %(prev_q)s AND prev.measure_id = v.measure_id
-                           AND prev.unit_id = v.unit_id
-    LEFT JOIN {result} last_year ON last_year.quarter = %(year_q)s
-                                AND last_year.measure_id = v.measure_id
-                                AND last_year.unit_id = v.unit_id
+    r AS (
+        SELECT v.measure_id, v.unit_id, v.value, v.numerator, v.denominator, v.reporting_units,
+               v.expected_units, v.latest_update,
+               v.value - prev.value AS change_previous_quarter,
+               v.value - last_year.value AS change_previous_year
+        FROM v
+        LEFT JOIN {result} prev ON prev.quarter = %(prev_q)s AND prev.measure_id = v.measure_id
+                               AND prev.unit_id = v.unit_id
+        LEFT JOIN {result} last_year ON last_year.quarter = %(year_q)s
+                                    AND last_year.measure_id = v.measure_id
+                                    AND last_year.unit_id = v.unit_id
+    )
+    SELECT r.*, {_against_stored("r", _MEASURE_COLUMNS)}
+    FROM r
+    LEFT JOIN {result} cur ON cur.quarter = %(q)s AND cur.measure_id = r.measure_id
+                          AND cur.unit_id = r.unit_id
     """
 
 
@@ -279,12 +285,34 @@ def _period_tmp_sql(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] |
         JOIN {_table(UnitClosure)} c ON c.descendant_id = o.unit_id{ancestor_filter}
         WHERE o.quarter = %(q)s{observation_filter}
         GROUP BY o.measure_id, c.ancestor_id, o.period_start
+    ),
+    r AS (
+        SELECT g.measure_id, g.unit_id, g.period_start, ROUND({_VALUE_EXPR}, 6) AS value,
+               g.reporting_units
+        FROM grouped g
+        JOIN {_table(Measure)} m ON m.id = g.measure_id
     )
-    SELECT g.measure_id, g.unit_id, g.period_start, ROUND({_VALUE_EXPR}, 6) AS value,
-           g.reporting_units
-    FROM grouped g
-    JOIN {_table(Measure)} m ON m.id = g.measure_id
+    SELECT r.*, {_against_stored("r", _PERIOD_COLUMNS)}
+    FROM r
+    LEFT JOIN {_table(PeriodResult)} cur
+           ON cur.quarter = %(q)s AND cur.measure_id = r.measure_id AND cur.unit_id = r.unit_id
+          AND cur.period_start = r.period_start
     """
+
+
+def _against_stored(source: str, columns: list[str]) -> str:
+    """The columns that tell how a computed row stands against its stored row, `cur`.
+
+    stored_id: the stored row's id, NULL for a new row; changed: 1 where a stored row differs
+    in any column. Comparing while aggregating (the stored rows are joined once, by the
+    unique key) leaves the writes only the rows that change: a rerun over unchanged data
+    writes nothing and joins nothing more.
+    """
+    differs = " OR ".join(f"cur.{c} {_distinct()} {source}.{c}" for c in columns)
+    return (
+        "cur.id AS stored_id, "
+        f"CASE WHEN cur.id IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END AS changed"
+    )
 
 
 def _distinct() -> str:
@@ -302,96 +330,59 @@ _MEASURE_COLUMNS = [
     "change_previous_quarter",
     "change_previous_year",
 ]
-_PERIOD_COLUMNS = ["quarter", "value", "reporting_units"]
+_PERIOD_COLUMNS = ["value", "reporting_units"]
 
 
-@dataclass(frozen=True)
-class _Writes:
-    """The three statements that bring a result table in line with a temporary table.
+def _scalar(sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return tuple(cursor.fetchone())
 
-    Computations hold the compute lock (see _lock_computation), so nothing else writes these
-    rows meanwhile: rows that exist are updated only where a value differs (a rerun over
-    unchanged data writes nothing), and new rows are inserted plainly. That is cheaper than
-    INSERT … ON CONFLICT, whose speculative insertion cost half of a cold quarter's write.
+
+def _apply(
+    tmp: str, table: str, keys: list[str], columns: list[str], scope: str, quarter: Quarter
+) -> int:
+    """Bring the quarter's rows of a result table in line with a temporary table of results.
+
+    The temporary table says per row how it stands against the stored row (_against_stored),
+    so each statement touches only its rows, and a statement with nothing to do is not run:
+    - delete: stored rows (within scope, an SQL condition on the result table) that were not
+      computed again, e.g. a unit that stopped reporting;
+    - update: stored rows whose values changed, found by id;
+    - insert: new rows, plainly: computations hold the compute lock (_lock_computation), so
+      nothing else writes these rows meanwhile, and INSERT … ON CONFLICT's speculative
+      insertion cost half of a cold quarter's write.
+    Returns the rows written.
     """
-
-    delete: str
-    update: str
-    insert: str
-
-
-def _differs(table: str, source: str, columns: list[str]) -> str:
-    """A condition that a stored row differs from its computed counterpart in any column."""
-    return "(" + " OR ".join(f"{table}.{c} {_distinct()} {source}.{c}" for c in columns) + ")"
-
-
-def _measure_write_sql() -> _Writes:
-    """Delete the quarter's stale results, update the changed ones, insert the new ones."""
-    result = _table(MeasureResult)
-    columns = ", ".join(_MEASURE_COLUMNS)
-    return _Writes(
-        delete=f"""
-        DELETE FROM {result}
-        WHERE quarter = %(q)s
-          AND NOT EXISTS (
-            SELECT 1 FROM {_MEASURE_TMP} t
-            WHERE t.measure_id = {result}.measure_id AND t.unit_id = {result}.unit_id
-          )
-        """,
-        update=f"""
-        UPDATE {result} SET {", ".join(f"{c} = s.{c}" for c in _MEASURE_COLUMNS)}
-        FROM {_MEASURE_TMP} s
-        WHERE {result}.quarter = %(q)s AND {result}.measure_id = s.measure_id
-          AND {result}.unit_id = s.unit_id AND {_differs(result, "s", _MEASURE_COLUMNS)}
-        """,
-        insert=f"""
-        INSERT INTO {result} (measure_id, unit_id, quarter, {columns})
-        SELECT s.measure_id, s.unit_id, %(q)s, {", ".join(f"s.{c}" for c in _MEASURE_COLUMNS)}
-        FROM {_MEASURE_TMP} s
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {result} cur
-            WHERE cur.quarter = %(q)s AND cur.measure_id = s.measure_id
-              AND cur.unit_id = s.unit_id
+    params = {"q": quarter.code}
+    matched, changed, new = _scalar(
+        f"SELECT COUNT(stored_id), COALESCE(SUM(changed), 0), "
+        f"COALESCE(SUM(CASE WHEN stored_id IS NULL THEN 1 ELSE 0 END), 0) FROM {tmp}",
+        params,
+    )
+    (stored,) = _scalar(f"SELECT COUNT(*) FROM {table} WHERE quarter = %(q)s{scope}", params)
+    written = 0
+    if stored > matched:
+        written += _run(
+            f"DELETE FROM {table} WHERE quarter = %(q)s{scope} AND id NOT IN "
+            f"(SELECT stored_id FROM {tmp} WHERE stored_id IS NOT NULL)",
+            params,
         )
-        """,
-    )
-
-
-def _period_write_sql(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | None) -> _Writes:
-    """Delete the quarter's stale period results (in scope), then update and insert."""
-    result = _table(PeriodResult)
-    source = f"(SELECT t.*, %(q)s AS quarter FROM {_PERIOD_TMP} t)"
-    key = (
-        "{a}.measure_id = {b}.measure_id AND {a}.unit_id = {b}.unit_id"
-        " AND {a}.period_start = {b}.period_start"
-    )
-    values = ", ".join(f"s.{c}" for c in _PERIOD_COLUMNS)
-    return _Writes(
-        delete=f"""
-        DELETE FROM {result}
-        WHERE quarter = %(q)s{_period_filter(measure_ids, unit_ids)}
-          AND NOT EXISTS (
-            SELECT 1 FROM {_PERIOD_TMP} t WHERE {key.format(a="t", b=result)}
-          )
-        """,
-        # The quarter's periods are the rows with its code: saying so lets the joins read
-        # only the quarter's rows (by index) instead of the whole table's.
-        update=f"""
-        UPDATE {result} SET {", ".join(f"{c} = s.{c}" for c in _PERIOD_COLUMNS)}
-        FROM {source} s
-        WHERE {result}.quarter = %(q)s AND {key.format(a=result, b="s")}
-          AND {_differs(result, "s", _PERIOD_COLUMNS)}
-        """,
-        insert=f"""
-        INSERT INTO {result} (measure_id, unit_id, period_start, {", ".join(_PERIOD_COLUMNS)})
-        SELECT s.measure_id, s.unit_id, s.period_start, {values}
-        FROM {source} s
-        WHERE NOT EXISTS (
-            SELECT 1 FROM {result} cur
-            WHERE cur.quarter = %(q)s AND {key.format(a="cur", b="s")}
+    if changed:
+        # The quarter's condition lets the join read the quarter's rows by index.
+        written += _run(
+            f"UPDATE {table} SET {', '.join(f'{c} = s.{c}' for c in columns)} FROM {tmp} s "
+            f"WHERE {table}.quarter = %(q)s AND {table}.id = s.stored_id AND s.changed = 1",
+            params,
         )
-        """,
-    )
+    if new:
+        names = ", ".join([*keys, *columns])
+        written += _run(
+            f"INSERT INTO {table} (quarter, {names}) "
+            f"SELECT %(q)s, {names} FROM {tmp} WHERE stored_id IS NULL",
+            params,
+        )
+    return written
 
 
 def _quarter_params(quarter: Quarter) -> dict[str, Any]:
@@ -415,28 +406,39 @@ def _run(sql: str, params: dict[str, Any] | None = None) -> int:
         return cursor.rowcount
 
 
-def _through_temp(name: str, keys: str, fill: str, writes: _Writes, quarter: Quarter) -> int:
-    """Aggregate into a temporary table, apply its writes, drop the table.
+def _through_temp(
+    tmp: str,
+    fill: str,
+    *,
+    table: str,
+    keys: list[str],
+    columns: list[str],
+    scope: str,
+    quarter: Quarter,
+) -> int:
+    """Aggregate into a temporary table, apply it to the result table, drop it.
 
-    keys: the temporary table's key columns, which the writes join on.
+    No ANALYZE of the temporary table: the writes that follow know their row counts and use
+    hash joins (_tune_for_batch), so statistics would buy nothing.
     """
-    params = _quarter_params(quarter)
-    _run(f"DROP TABLE IF EXISTS {name}")
-    _run(fill, params)
-    if connection.vendor == "postgresql":
-        # Temporary tables get no statistics otherwise; the joins need only their keys'
-        # (statistics of every column took four times as long).
-        _run(f"ANALYZE {name} ({keys})")
+    _run(f"DROP TABLE IF EXISTS {tmp}")
+    _run(fill, _quarter_params(quarter))
     try:
-        return sum(_run(sql, params) for sql in (writes.delete, writes.update, writes.insert))
+        return _apply(tmp, table, keys, columns, scope, quarter)
     finally:
-        _run(f"DROP TABLE IF EXISTS {name}")
+        _run(f"DROP TABLE IF EXISTS {tmp}")
 
 
 def _write_measure_results(quarter: Quarter) -> int:
     """Roll the quarter's observations up the tree into MeasureResult; returns rows written."""
     return _through_temp(
-        _MEASURE_TMP, "measure_id, unit_id", _measure_tmp_sql(), _measure_write_sql(), quarter
+        _MEASURE_TMP,
+        _measure_tmp_sql(),
+        table=_table(MeasureResult),
+        keys=["measure_id", "unit_id"],
+        columns=_MEASURE_COLUMNS,
+        scope="",
+        quarter=quarter,
     )
 
 
@@ -455,10 +457,12 @@ def _write_period_results(
     unit_ids = None if unit_ids is None else list(unit_ids)
     return _through_temp(
         _PERIOD_TMP,
-        "measure_id, unit_id, period_start",
         _period_tmp_sql(measure_ids, unit_ids),
-        _period_write_sql(measure_ids, unit_ids),
-        quarter,
+        table=_table(PeriodResult),
+        keys=["measure_id", "unit_id", "period_start"],
+        columns=_PERIOD_COLUMNS,
+        scope=_period_filter(measure_ids, unit_ids),
+        quarter=quarter,
     )
 
 
@@ -567,6 +571,27 @@ def _measure_targets() -> dict[tuple[int, int], Decimal]:
 _SPC_TMP = "gonv_tmp_spc"
 
 
+def _copy_into_temp(
+    cursor: Any, name: str, like: str, columns: list[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL: put rows into a temporary table with the types of `like`'s columns, by COPY.
+
+    COPY streams the rows in one round trip and the server parses them in bulk: for a few
+    thousand rows a small fraction of the time of one statement per row (executemany), and
+    unlike Django's UNNEST-based bulk_create it quotes nothing in Python. The table lives until
+    the transaction ends.
+    """
+    names = ", ".join(columns)
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DROP AS "
+        f"SELECT {names} FROM {like} WITH NO DATA"
+    )
+    cursor.execute(f"TRUNCATE {name}")
+    with cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _store_spc(quarter: Quarter, rows: list[tuple[int, int, str]]) -> int:
     """Write (measure, unit, SPC JSON) onto the quarter's MeasureResult rows.
 
@@ -585,14 +610,7 @@ def _store_spc(quarter: Quarter, rows: list[tuple[int, int, str]]) -> int:
             )
         return len(rows)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {_SPC_TMP} "
-            "(measure_id bigint, unit_id bigint, spc jsonb) ON COMMIT DROP"
-        )
-        cursor.execute(f"TRUNCATE {_SPC_TMP}")
-        with cursor.copy(f"COPY {_SPC_TMP} (measure_id, unit_id, spc) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy_into_temp(cursor, _SPC_TMP, result, ["measure_id", "unit_id", "spc"], rows)
         cursor.execute(
             f"UPDATE {result} SET spc = t.spc FROM {_SPC_TMP} t "
             f"WHERE {result}.quarter = %s AND {result}.measure_id = t.measure_id "
@@ -879,8 +897,10 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     adoption = _adoption_counts(as_of)
     assessments = _latest_assessments(quarter)
     series = _measure_series(goals, roots, quarter)
+    # Results of goals deleted meanwhile (a subquery: a list of every goal id as parameters
+    # cost more to send than the whole evaluation's SQL).
     GoalResult.objects.filter(quarter=quarter.code).exclude(
-        goal_id__in=[g.pk for g in goals]
+        goal_id__in=Goal.objects.values("id")
     ).delete()
     stored = {
         row.pop("goal_id"): row
@@ -921,28 +941,24 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     return len(changed)
 
 
-def _upsert_goal_results(quarter: Quarter, rows: list[tuple[int, dict[str, Any]]]) -> None:
-    """Insert or update GoalResult rows, one statement per row in a single round of executemany.
+_GOAL_TMP = "gonv_tmp_goal_result"
 
-    What bulk_create(update_conflicts=True) does, minus its cost here: on PostgreSQL Django
-    sends the rows as one array per column, and psycopg quotes arrays of text and JSON in
-    Python, which took 0.2 s for the 800 goals of the national benchmark.
+
+def _upsert_goal_results(quarter: Quarter, rows: list[tuple[int, dict[str, Any]]]) -> None:
+    """Insert or update the quarter's GoalResult rows of the goals given.
+
+    PostgreSQL: COPY into a temporary table and one INSERT … ON CONFLICT from it; one
+    statement per row (executemany) took half the floor at national scale for 800 goals, and
+    Django's bulk_create(update_conflicts=True) quotes its text and JSON arrays in Python
+    (0.2 s). SQLite (the embedded mode, small data): executemany.
     """
     if not rows:
         return
     columns = list(_GOAL_RESULT_FIELDS)
-    json_value = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    placeholders = ", ".join(json_value if c == "basis" else "%s" for c in columns)
-    sql = (
-        f"INSERT INTO {_table(GoalResult)} (goal_id, quarter, {', '.join(columns)}) "
-        f"VALUES (%s, %s, {placeholders}) "
-        f"ON CONFLICT (goal_id, quarter) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in columns)
-    )
+    table = _table(GoalResult)
     params = [
         [
             goal_id,
-            quarter.code,
             *(
                 json.dumps(values[c], cls=DjangoJSONEncoder) if c == "basis" else values[c]
                 for c in columns
@@ -950,8 +966,24 @@ def _upsert_goal_results(quarter: Quarter, rows: list[tuple[int, dict[str, Any]]
         ]
         for goal_id, values in rows
     ]
+    on_conflict = "ON CONFLICT (goal_id, quarter) DO UPDATE SET " + ", ".join(
+        f"{c} = excluded.{c}" for c in columns
+    )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            _copy_into_temp(cursor, _GOAL_TMP, table, ["goal_id", *columns], params)
+            cursor.execute(
+                f"INSERT INTO {table} (goal_id, quarter, {', '.join(columns)}) "
+                f"SELECT goal_id, %s, {', '.join(columns)} FROM {_GOAL_TMP} {on_conflict}",
+                [quarter.code],
+            )
+        else:
+            placeholders = ", ".join("%s" for _ in columns)
+            cursor.executemany(
+                f"INSERT INTO {table} (quarter, goal_id, {', '.join(columns)}) "
+                f"VALUES (%s, %s, {placeholders}) {on_conflict}",
+                [[quarter.code, *row] for row in params],
+            )
 
 
 _GOAL_RESULT_FIELDS = (
