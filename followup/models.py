@@ -312,6 +312,10 @@ class GoalResult(models.Model):
     assessment_comment = models.TextField(blank=True)
     assessment_author = models.CharField(max_length=200, blank=True)
     assessment_quarter = models.CharField(max_length=6, blank=True)
+    # A digest of everything the status was computed from (the goal, its numbers, its latest
+    # assessment, the date, the rules and the code that applies them): a recompute skips the
+    # goals whose digest is unchanged, as SPC skips unchanged series.
+    inputs_digest = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("beräknad målstatus")

@@ -14,17 +14,19 @@ import functools
 import hashlib
 import json
 import logging
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from goals import status as engine
 from goals.models import AdoptionRecord, Assessment, Goal
@@ -889,9 +891,53 @@ def _goals_for_status() -> list[Goal]:
     return goals
 
 
+@functools.lru_cache(maxsize=1)
+def _engine_source_digest() -> str:
+    """A digest of the code that turns a goal's inputs into its result row.
+
+    Part of every goal's inputs digest, so that a release that changes a rule or a sentence
+    re-evaluates every goal once, without anybody having to remember a version number.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for module in (engine, sys.modules[__name__]):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+def _field_values(obj: Any) -> tuple[Any, ...]:
+    """Every stored field of a model instance, as the database gave it."""
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+
+
+def _goal_inputs_digest(goal: Goal, context: tuple[Any, ...], inputs: tuple[Any, ...]) -> str:
+    """What a goal's result follows from: its fields, its related rows' fields and its inputs.
+
+    The related rows (area, method, unit kind, measure) enter with all their fields: a renamed
+    working method changes the explanation's sentence, so it must change the digest too.
+    """
+    related = tuple(
+        _field_values(getattr(goal, name)) if getattr(goal, f"{name}_id") is not None else None
+        for name in ("programme_area", "working_method", "unit_kind", "measure")
+    )
+    text = repr((context, _field_values(goal), related, inputs))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
-    """Evaluate every goal for the quarter and upsert GoalResult; returns rows written."""
-    rules = engine.rules_from_mapping(settings.GONV_STATUS_RULES)
+    """Evaluate the goals whose inputs changed and upsert their GoalResult; returns rows written.
+
+    Like the roll-ups, a rerun over unchanged inputs writes nothing, and it evaluates nothing
+    either: each row keeps the digest of its inputs (_goal_inputs_digest), and a goal with the
+    same digest keeps its row.
+    """
+    rules_mapping = settings.GONV_STATUS_RULES
+    rules = engine.rules_from_mapping(rules_mapping)
+    context = (
+        _engine_source_digest(),
+        sorted(rules_mapping.items()),
+        translation.get_language(),
+        as_of,
+    )
     goals = _goals_for_status()
     roots = _scope_roots()
     adoption = _adoption_counts(as_of)
@@ -902,41 +948,47 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     GoalResult.objects.filter(quarter=quarter.code).exclude(
         goal_id__in=Goal.objects.values("id")
     ).delete()
-    stored = {
-        row.pop("goal_id"): row
-        for row in GoalResult.objects.filter(quarter=quarter.code).values(
-            "goal_id", *_GOAL_RESULT_FIELDS
-        )
-    }
+    stored = dict(
+        GoalResult.objects.filter(quarter=quarter.code).values_list("goal_id", "inputs_digest")
+    )
     changed: list[tuple[int, dict[str, Any]]] = []
     for goal in goals:
         assessment, assessment_quarter = assessments.get(goal.pk, (None, ""))
+        goal_adoption = adoption.get(goal.pk)
+        goal_series = series.get((goal.measure_id, roots.get(goal.programme_area.phase_id, -1)))
+        digest = _goal_inputs_digest(
+            goal, context, (goal_adoption, goal_series, assessment, assessment_quarter)
+        )
+        if stored.get(goal.pk) == digest:
+            continue
         evaluation = evaluate_goal(
             goal,
             as_of=as_of,
             assessment=assessment,
-            adoption=adoption.get(goal.pk),
-            series=series.get((goal.measure_id, roots.get(goal.programme_area.phase_id, -1))),
+            adoption=goal_adoption,
+            series=goal_series,
             rules=rules,
         )
         latest = evaluation.assessment
-        values = {
-            "status": evaluation.status,
-            "progress": _decimal_or_none(evaluation.progress),
-            "target": _decimal_or_none(evaluation.target),
-            "forecast": _decimal_or_none(evaluation.forecast),
-            "forecast_status": evaluation.forecast_status,
-            "explanation": evaluation.explanation,
-            # As the database gives it back, so that an unchanged row compares equal.
-            "basis": json.loads(json.dumps(evaluation.basis, cls=DjangoJSONEncoder)),
-            "assessment_status": latest.status if latest else None,
-            "assessment_comment": latest.comment if latest else "",
-            "assessment_author": latest.author if latest else "",
-            "assessment_quarter": assessment_quarter,
-        }
-        # Like the roll-ups, a rerun over unchanged inputs rewrites nothing.
-        if values != stored.get(goal.pk):
-            changed.append((goal.pk, values))
+        changed.append(
+            (
+                goal.pk,
+                {
+                    "status": evaluation.status,
+                    "progress": _decimal_or_none(evaluation.progress),
+                    "target": _decimal_or_none(evaluation.target),
+                    "forecast": _decimal_or_none(evaluation.forecast),
+                    "forecast_status": evaluation.forecast_status,
+                    "explanation": evaluation.explanation,
+                    "basis": evaluation.basis,
+                    "assessment_status": latest.status if latest else None,
+                    "assessment_comment": latest.comment if latest else "",
+                    "assessment_author": latest.author if latest else "",
+                    "assessment_quarter": assessment_quarter,
+                    "inputs_digest": digest,
+                },
+            )
+        )
     _upsert_goal_results(quarter, changed)
     return len(changed)
 
@@ -954,7 +1006,7 @@ def _upsert_goal_results(quarter: Quarter, rows: list[tuple[int, dict[str, Any]]
     """
     if not rows:
         return
-    columns = list(_GOAL_RESULT_FIELDS)
+    columns = [*_GOAL_RESULT_FIELDS, "inputs_digest"]
     table = _table(GoalResult)
     params = [
         [
