@@ -224,11 +224,11 @@ def _truncate_results() -> None:
     """Empty every result table, so each all-quarters run starts from nothing."""
     from django.db import connection
 
-    from followup.models import ComputeRun, GoalResult, MeasureResult, PeriodResult
+    from followup.models import ComputeRun, GoalResult, MeasureResult, PeriodResult, SpcResult
 
     tables = ", ".join(
         connection.ops.quote_name(m._meta.db_table)
-        for m in (MeasureResult, PeriodResult, GoalResult, ComputeRun)
+        for m in (MeasureResult, PeriodResult, SpcResult, GoalResult, ComputeRun)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {tables}")
@@ -238,11 +238,11 @@ def _vacuum_results() -> None:
     """Clean the dead rows of earlier runs, as autovacuum would between nightly runs."""
     from django.db import connection
 
-    from followup.models import GoalResult, MeasureResult, PeriodResult
+    from followup.models import GoalResult, MeasureResult, PeriodResult, SpcResult
 
     tables = ", ".join(
         connection.ops.quote_name(m._meta.db_table)
-        for m in (MeasureResult, PeriodResult, GoalResult)
+        for m in (MeasureResult, PeriodResult, SpcResult, GoalResult)
     )
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {tables}")
@@ -250,9 +250,9 @@ def _vacuum_results() -> None:
 
 def _delete_quarter_results(quarter_code: str) -> None:
     """Remove one quarter's results, so the next computation writes every row (cold)."""
-    from followup.models import GoalResult, MeasureResult, PeriodResult
+    from followup.models import GoalResult, MeasureResult, PeriodResult, SpcResult
 
-    for model in (MeasureResult, PeriodResult, GoalResult):
+    for model in (MeasureResult, PeriodResult, SpcResult, GoalResult):
         model.objects.filter(quarter=quarter_code).delete()
 
 
@@ -433,9 +433,9 @@ def _touch_observations(quarter_code: str) -> None:
 
 def _forget_spc(quarter_code: str) -> None:
     """Clear the quarter's SPC, so the next SPC run computes every series (cold)."""
-    from followup.models import MeasureResult
+    from followup.models import SpcResult
 
-    MeasureResult.objects.filter(quarter=quarter_code).update(spc=None)
+    SpcResult.objects.filter(quarter=quarter_code).delete()
 
 
 def _spc_run(quarters: list[Any]) -> tuple[float, float, int]:

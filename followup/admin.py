@@ -11,6 +11,7 @@ from .models import (
     MeasureResult,
     Observation,
     PeriodResult,
+    SpcResult,
 )
 
 
@@ -55,6 +56,12 @@ class ReadOnlyResultAdmin(GonvAdmin):
 @admin.register(MeasureResult)
 class MeasureResultAdmin(ReadOnlyResultAdmin):
     list_display = ["measure", "unit", "quarter", "value", "reporting_units", "expected_units"]
+    list_filter = ["quarter", "measure"]
+
+
+@admin.register(SpcResult)
+class SpcResultAdmin(ReadOnlyResultAdmin):
+    list_display = ["measure", "unit", "quarter", "digest"]
     list_filter = ["quarter", "measure"]
 
 

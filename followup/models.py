@@ -228,7 +228,9 @@ class MeasureResult(models.Model):
     change_previous_quarter = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     change_previous_year = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     latest_update = models.DateTimeField(null=True)
-    spc = models.JSONField(null=True, blank=True)
+    # The SPC chart of the row's series is an SpcResult of the same key: kept apart, a row is
+    # about a tenth of its size, and the roll-up, which reads three quarters' rows and
+    # rewrites one, reads and writes a tenth of the bytes.
 
     class Meta:
         verbose_name = _("beräknat måttvärde")
@@ -250,6 +252,42 @@ class MeasureResult(models.Model):
         if not self.expected_units:
             return None
         return 100.0 * self.reporting_units / self.expected_units
+
+
+class SpcResult(models.Model):
+    """The SPC chart of a measure's series for a unit, up to a quarter's end.
+
+    One per MeasureResult (same quarter, measure and unit), written by the SPC tasks after
+    the roll-up; the summary's shape is documented in docs/spc.md.
+    """
+
+    # Derived rows without database constraints, as MeasureResult.
+    measure = models.ForeignKey(
+        Measure,
+        on_delete=models.CASCADE,
+        related_name="spc_results",
+        db_index=False,
+        db_constraint=False,
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="spc_results", db_constraint=False
+    )
+    quarter = models.CharField(max_length=6)
+    summary = models.JSONField()
+    # Of the summary's inputs (services.spc_digest): a rerun skips series whose digest matches.
+    digest = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("beräknat styrdiagram")
+        verbose_name_plural = _("beräknade styrdiagram")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quarter", "measure", "unit"], name="spcresult_unique_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure} – {self.unit.name} – {quarter_label(self.quarter)}"
 
 
 class PeriodResult(models.Model):

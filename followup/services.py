@@ -35,7 +35,15 @@ from organisation.models import Unit, UnitClosure, UnitKind
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
 
 from . import cache as result_cache
-from .models import ComputeRun, GoalResult, Measure, MeasureResult, Observation, PeriodResult
+from .models import (
+    ComputeRun,
+    GoalResult,
+    Measure,
+    MeasureResult,
+    Observation,
+    PeriodResult,
+    SpcResult,
+)
 from .spc import xmr
 
 logger = logging.getLogger(__name__)
@@ -342,14 +350,21 @@ def _scalar(sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _apply(
-    tmp: str, table: str, keys: list[str], columns: list[str], scope: str, quarter: Quarter
+    tmp: str,
+    table: str,
+    keys: list[str],
+    columns: list[str],
+    scope: str,
+    quarter: Quarter,
+    dependents: tuple[str, ...] = (),
 ) -> int:
     """Bring the quarter's rows of a result table in line with a temporary table of results.
 
     The temporary table says per row how it stands against the stored row (_against_stored),
     so each statement touches only its rows, and a statement with nothing to do is not run:
     - delete: stored rows (within scope, an SQL condition on the result table) that were not
-      computed again, e.g. a unit that stopped reporting;
+      computed again, e.g. a unit that stopped reporting, and the rows of the dependent
+      tables (same quarter and keys) that belonged to them;
     - update: stored rows whose values changed, found by id;
     - insert: new rows, plainly: computations hold the compute lock (_lock_computation), so
       nothing else writes these rows meanwhile, and INSERT … ON CONFLICT's speculative
@@ -370,6 +385,13 @@ def _apply(
             f"(SELECT stored_id FROM {tmp} WHERE stored_id IS NOT NULL)",
             params,
         )
+        for dependent in dependents:
+            same_key = " AND ".join(f"r.{k} = {dependent}.{k}" for k in ["quarter", *keys])
+            _run(
+                f"DELETE FROM {dependent} WHERE quarter = %(q)s AND NOT EXISTS "
+                f"(SELECT 1 FROM {table} r WHERE {same_key})",
+                params,
+            )
     if changed:
         # The quarter's condition lets the join read the quarter's rows by index.
         written += _run(
@@ -417,6 +439,7 @@ def _through_temp(
     columns: list[str],
     scope: str,
     quarter: Quarter,
+    dependents: tuple[str, ...] = (),
 ) -> int:
     """Aggregate into a temporary table, apply it to the result table, drop it.
 
@@ -426,7 +449,7 @@ def _through_temp(
     _run(f"DROP TABLE IF EXISTS {tmp}")
     _run(fill, _quarter_params(quarter))
     try:
-        return _apply(tmp, table, keys, columns, scope, quarter)
+        return _apply(tmp, table, keys, columns, scope, quarter, dependents)
     finally:
         _run(f"DROP TABLE IF EXISTS {tmp}")
 
@@ -441,6 +464,7 @@ def _write_measure_results(quarter: Quarter) -> int:
         columns=_MEASURE_COLUMNS,
         scope="",
         quarter=quarter,
+        dependents=(_table(SpcResult),),
     )
 
 
@@ -524,7 +548,7 @@ def spc_summary(
     improvement: str,
     target: Decimal | None = None,
 ) -> dict[str, Any]:
-    """SPC of one series in the compact form stored on MeasureResult.spc.
+    """SPC of one series in the compact form stored as SpcResult.summary.
 
     Points are [period start, value, type, rules]; a period without a value (say, a share
     whose denominator was 0) has no point, as xmr skips missing values.
@@ -594,32 +618,35 @@ def _copy_into_temp(
             copy.write_row(row)
 
 
-def _store_spc(quarter: Quarter, rows: list[tuple[int, int, str]]) -> int:
-    """Write (measure, unit, SPC JSON) onto the quarter's MeasureResult rows.
+def _store_spc(quarter: Quarter, rows: list[tuple[int, int, str, str]]) -> int:
+    """Upsert (measure, unit, summary JSON, digest) as the quarter's SpcResult rows.
 
-    PostgreSQL: COPY into a temporary table and one UPDATE … FROM, a third of the time of one
-    UPDATE per row. SQLite (the embedded mode, small data): one UPDATE per row.
+    PostgreSQL: COPY into a temporary table and one INSERT … ON CONFLICT from it, a third of
+    the time of one statement per row. SQLite (the embedded mode, small data): executemany.
     """
     if not rows:
         return 0
-    result = _table(MeasureResult)
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {result} SET spc = %s WHERE measure_id = %s AND unit_id = %s"
-                " AND quarter = %s",
-                [(spc, measure_id, unit_id, quarter.code) for measure_id, unit_id, spc in rows],
-            )
-        return len(rows)
+    table = _table(SpcResult)
+    columns = ["measure_id", "unit_id", "summary", "digest"]
+    on_conflict = (
+        "ON CONFLICT (quarter, measure_id, unit_id) "
+        "DO UPDATE SET summary = excluded.summary, digest = excluded.digest"
+    )
     with connection.cursor() as cursor:
-        _copy_into_temp(cursor, _SPC_TMP, result, ["measure_id", "unit_id", "spc"], rows)
-        cursor.execute(
-            f"UPDATE {result} SET spc = t.spc FROM {_SPC_TMP} t "
-            f"WHERE {result}.quarter = %s AND {result}.measure_id = t.measure_id "
-            f"AND {result}.unit_id = t.unit_id",
-            [quarter.code],
-        )
-        return cursor.rowcount
+        if connection.vendor == "postgresql":
+            _copy_into_temp(cursor, _SPC_TMP, table, columns, rows)
+            cursor.execute(
+                f"INSERT INTO {table} (quarter, {', '.join(columns)}) "
+                f"SELECT %s, {', '.join(columns)} FROM {_SPC_TMP} {on_conflict}",
+                [quarter.code],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} (quarter, {', '.join(columns)}) "
+                f"VALUES (%s, %s, %s, %s, %s) {on_conflict}",
+                [(quarter.code, *row) for row in rows],
+            )
+    return len(rows)
 
 
 def _write_spc(quarter: Quarter, *, measure_ids: Iterable[int] | None = None) -> int:
@@ -635,25 +662,32 @@ def _write_spc(quarter: Quarter, *, measure_ids: Iterable[int] | None = None) ->
     count = 0
     for measure in measures:
         stored = dict(
-            MeasureResult.objects.filter(measure=measure, quarter=quarter.code).values_list(
-                "unit_id", "spc__digest"
+            SpcResult.objects.filter(measure=measure, quarter=quarter.code).values_list(
+                "unit_id", "digest"
             )
         )
-        rows: list[tuple[int, int, str]] = []
+        rows: list[tuple[int, int, str, str]] = []
+        charted: set[int] = set()
         for unit_id, series in _series_by_unit(
             measure.pk, quarter, only_aggregates=only_aggregates
         ):
+            charted.add(unit_id)
             target = targets.get((measure.pk, unit_id))
             digest = spc_digest(series, improvement=measure.improvement, target=target)
             if stored.get(unit_id) == digest:
                 continue
             summary = spc_summary(series, improvement=measure.improvement, target=target)
-            summary["digest"] = digest
-            rows.append((measure.pk, unit_id, json.dumps(summary, cls=DjangoJSONEncoder)))
+            rows.append((measure.pk, unit_id, json.dumps(summary, cls=DjangoJSONEncoder), digest))
             if len(rows) >= 5000:
                 count += _store_spc(quarter, rows)
                 rows = []
         count += _store_spc(quarter, rows)
+        # A unit whose series is gone (its observations withdrawn, or outside the SPC scope
+        # now) keeps no chart of what it used to be.
+        if gone := stored.keys() - charted:
+            SpcResult.objects.filter(
+                measure=measure, quarter=quarter.code, unit_id__in=sorted(gone)
+            ).delete()
     return count
 
 

@@ -204,6 +204,7 @@ _crud(
 for name in (
     "followup.measureresult",
     "followup.periodresult",
+    "followup.spcresult",
     "followup.goalresult",
     "followup.computerun",
 ):

@@ -402,7 +402,9 @@ def test_anonymous_user_has_no_permissions(perm: str, org_tree: OrgTree) -> None
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("model", ["measureresult", "periodresult", "goalresult", "computerun"])
+@pytest.mark.parametrize(
+    "model", ["measureresult", "spcresult", "periodresult", "goalresult", "computerun"]
+)
 @pytest.mark.parametrize("action", ["add", "change", "delete"])
 def test_nobody_writes_computed_results(
     request: pytest.FixtureRequest, role: str, model: str, action: str

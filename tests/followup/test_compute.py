@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -18,6 +19,7 @@ from followup.models import (
     MeasureResult,
     Observation,
     PeriodResult,
+    SpcResult,
 )
 from followup.tasks import compute_quarter, recompute_in_order
 from goals.models import AdoptionRecord, Assessment, Goal
@@ -88,6 +90,11 @@ def _obs(measure: Measure, unit: Unit, month: int, value: str, *, year: int = 20
 
 def _result(measure: Measure, unit: Unit, quarter: Quarter = Q4) -> MeasureResult:
     return MeasureResult.objects.get(measure=measure, unit=unit, quarter=quarter.code)
+
+
+def _spc(measure: Measure, unit: Unit, quarter: Quarter = Q4) -> dict[str, Any]:
+    """The stored SPC summary of a unit's series as of the quarter."""
+    return SpcResult.objects.get(measure=measure, unit=unit, quarter=quarter.code).summary
 
 
 def _compute(quarter: Quarter = Q4) -> services.QuarterSummary:
@@ -224,12 +231,12 @@ def test_spc_limits_appear_only_with_thirteen_points(tree):
         _obs(share, tree["a"], month, str(value), numerator=str(value), denominator="100")
     for number in (1, 2, 3, 4):
         _compute(Quarter(2025, number))
-    assert _result(share, tree["a"]).spc["limits_available"] is False
+    assert _spc(share, tree["a"])["limits_available"] is False
 
     _obs(share, tree["a"], 1, "95", year=2026, numerator="95", denominator="100")
     _compute(Quarter(2026, 1))
 
-    spc = _result(share, tree["a"], Quarter(2026, 1)).spc
+    spc = _spc(share, tree["a"], Quarter(2026, 1))
     assert spc["limits_available"] is True
     assert spc["points"][-1][2] == "improvement"  # 95 % is far above the upper limit
     assert spc["variation"] == "special_cause_improvement_high"
@@ -404,8 +411,8 @@ def test_the_celery_path_rolls_up_then_computes_series_and_spc_per_measure(tree)
 
     recompute_in_order([Q4], "test")  # eager here: the chain and the per-measure fan-out
 
-    spc = MeasureResult.objects.filter(quarter=Q4.code).values_list("measure_id", "spc")
-    assert {measure for measure, data in spc if data is not None} == {share.pk, count.pk}
+    spc = SpcResult.objects.filter(quarter=Q4.code).values_list("measure_id", flat=True)
+    assert set(spc) == {share.pk, count.pk}
     assert PeriodResult.objects.filter(unit=tree["a"]).count() == 2
 
 
@@ -417,7 +424,7 @@ def test_a_rerun_recomputes_spc_only_for_series_whose_inputs_changed(tree):
     first = _compute()
     # HC A, B, C, VO Syd, VO Nord and the region each have a series.
     assert first.spc_series == 6
-    before = dict(MeasureResult.objects.filter(quarter=Q4.code).values_list("unit_id", "spc"))
+    before = dict(SpcResult.objects.filter(quarter=Q4.code).values_list("unit_id", "summary"))
 
     assert _compute().spc_series == 0  # nothing changed: no series is recomputed
 
@@ -428,7 +435,7 @@ def test_a_rerun_recomputes_spc_only_for_series_whose_inputs_changed(tree):
 
     # HC A's change alters HC A's, VO Syd's and the region's series; B, C and VO Nord stay.
     assert changed.spc_series == 3
-    after = dict(MeasureResult.objects.filter(quarter=Q4.code).values_list("unit_id", "spc"))
+    after = dict(SpcResult.objects.filter(quarter=Q4.code).values_list("unit_id", "summary"))
     for unit in ("b", "c", "nord"):
         assert after[tree[unit].pk] == before[tree[unit].pk]
     assert after[tree["a"].pk]["points"][-1][1] == 90.0
@@ -443,7 +450,7 @@ def test_a_month_without_a_value_has_no_spc_point_and_breaks_nothing(tree):
 
     _compute()
 
-    spc = _result(share, tree["a"]).spc
+    spc = _spc(share, tree["a"])
     assert [point[0] for point in spc["points"]] == ["2025-10-01", "2025-12-01"]
     assert [point[1] for point in spc["points"]] == [50.0, 60.0]
 
@@ -459,8 +466,51 @@ def test_deleting_a_unit_deletes_its_computed_rows(tree):
     tree["b"].delete()
 
     assert not MeasureResult.objects.filter(unit_id=tree["b"].pk).exists()
+    assert not SpcResult.objects.filter(unit_id=tree["b"].pk).exists()
     assert not PeriodResult.objects.filter(unit_id=tree["b"].pk).exists()
 
+
+def test_a_unit_whose_observations_are_withdrawn_loses_its_result_and_its_chart(tree):
+    count = _measure("do-antal", "count", "sum")
+    _obs(count, tree["a"], 10, "4")
+    _obs(count, tree["c"], 10, "6")
+    _compute()
+    assert SpcResult.objects.filter(unit=tree["c"], quarter=Q4.code).exists()
+
+    Observation.objects.filter(unit=tree["c"]).delete()
+    _compute()
+
+    # HC C still should report (its row says 0 of 1 reported), but neither it nor VO Nord
+    # above it has a series left to chart; the region's total and chart follow HC A alone.
+    nord = _result(count, tree["nord"])
+    assert (nord.value, nord.reporting_units, nord.expected_units) == (None, 0, 1)
+    assert not SpcResult.objects.filter(unit__in=[tree["c"], tree["nord"]]).exists()
+    assert _result(count, tree["region"]).value == Decimal(4)
+    assert _spc(count, tree["region"])["points"][-1][1] == 4.0
+    assert set(SpcResult.objects.values_list("unit_id", flat=True)) == {
+        tree["a"].pk,
+        tree["syd"].pk,
+        tree["region"].pk,
+    }
+
+
+
+def test_a_result_that_is_no_longer_computed_takes_its_chart_along_at_once(tree):
+    count = _measure("do-antal", "count", "sum")
+    count.unit_kinds.clear()  # reported where there is something to report: nobody must
+    _obs(count, tree["a"], 10, "4")
+    _obs(count, tree["c"], 10, "6")
+    _compute()
+    assert SpcResult.objects.filter(unit=tree["c"], quarter=Q4.code).exists()
+
+    Observation.objects.filter(unit=tree["c"]).delete()
+    # The roll-up alone, as the compute_quarter task runs it: the charts follow later.
+    services.quarter_compute(quarter=Q4, today=TODAY, spc=False)
+
+    gone = [tree["c"], tree["nord"]]
+    assert not MeasureResult.objects.filter(unit__in=gone).exists()
+    assert not SpcResult.objects.filter(unit__in=gone).exists()
+    assert SpcResult.objects.filter(unit=tree["a"], quarter=Q4.code).exists()
 
 @pytest.fixture
 def other_session(transactional_db):

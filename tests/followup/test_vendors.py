@@ -40,7 +40,14 @@ from django.test import override_settings
 from pytest_django import DjangoDbBlocker
 
 from followup import services, triggers
-from followup.models import GoalResult, Measure, MeasureResult, Observation, PeriodResult
+from followup.models import (
+    GoalResult,
+    Measure,
+    MeasureResult,
+    Observation,
+    PeriodResult,
+    SpcResult,
+)
 from gonv.periods import Quarter
 
 # django_db: pytest-django sets up the test database only when a collected test asks for one.
@@ -95,7 +102,8 @@ def _plain(row: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
 
 # Every column the computation stores, as the engine lists them, except the time the demo rows
 # were saved (MeasureResult.latest_update), which differs between the two loads.
-MEASURE_FIELDS = [c for c in services._MEASURE_COLUMNS if c != "latest_update"] + ["spc"]
+MEASURE_FIELDS = [c for c in services._MEASURE_COLUMNS if c != "latest_update"]
+SPC_FIELDS = ["summary", "digest"]
 PERIOD_FIELDS = services._PERIOD_COLUMNS
 GOAL_FIELDS = services._GOAL_RESULT_FIELDS
 
@@ -110,6 +118,12 @@ def snapshot() -> Snapshot:
         _key(row["measure__code"], row["unit__code"], row["quarter"]): _plain(row, MEASURE_FIELDS)
         for row in MeasureResult.objects.filter(quarter__lte=last).values(
             "measure__code", "unit__code", "quarter", *MEASURE_FIELDS
+        )
+    }
+    charts = {
+        _key(row["measure__code"], row["unit__code"], row["quarter"]): _plain(row, SPC_FIELDS)
+        for row in SpcResult.objects.filter(quarter__lte=last).values(
+            "measure__code", "unit__code", "quarter", *SPC_FIELDS
         )
     }
     periods = {
@@ -128,7 +142,14 @@ def snapshot() -> Snapshot:
     }
     # Through JSON, so both sides compare what the child process prints.
     return json.loads(
-        json.dumps({"measure_results": measures, "period_results": periods, "goal_results": goals})
+        json.dumps(
+            {
+                "measure_results": measures,
+                "spc_results": charts,
+                "period_results": periods,
+                "goal_results": goals,
+            }
+        )
     )
 
 
@@ -283,7 +304,7 @@ def assert_same_results(results: dict[str, dict[str, Snapshot]], stage: str) -> 
     """Both vendors stored the same rows with the same values at this stage."""
     sqlite, postgresql = results["sqlite"][stage], results["postgresql"][stage]
     found: list[str] = []
-    for table in ("measure_results", "period_results", "goal_results"):
+    for table in ("measure_results", "spc_results", "period_results", "goal_results"):
         only_sqlite = sorted(sqlite[table].keys() - postgresql[table].keys())
         only_postgresql = sorted(postgresql[table].keys() - sqlite[table].keys())
         if only_sqlite:
@@ -314,7 +335,7 @@ def test_both_vendors_hold_a_substantial_follow_up_to_compare(
 ) -> None:
     for vendor, stages in results.items():
         loaded = stages["loaded"]
-        spc = [r["spc"] for r in loaded["measure_results"].values() if r["spc"]]
+        spc = [r["summary"] for r in loaded["spc_results"].values()]
         assert len(loaded["measure_results"]) >= 1000, vendor
         assert len(loaded["period_results"]) >= 2500, vendor
         assert len(loaded["goal_results"]) >= 100, vendor
@@ -360,6 +381,6 @@ def test_restoring_the_deleted_values_brings_the_same_results_back_on_both_vendo
 ) -> None:
     assert_same_results(results, "restored")
     for vendor, stages in results.items():
-        for table in ("measure_results", "period_results", "goal_results"):
+        for table in ("measure_results", "spc_results", "period_results", "goal_results"):
             changed = sorted(changed_rows(stages["loaded"], stages["restored"], table))
             assert not changed, f"{vendor} {table}: not as loaded: {changed[:5]}"
