@@ -234,16 +234,21 @@ def _truncate_results() -> None:
         cursor.execute(f"TRUNCATE {tables}")
 
 
-def _vacuum_results() -> None:
-    """Clean the dead rows of earlier runs, as autovacuum would between nightly runs."""
+def _vacuum_results(*, observations: bool = False) -> None:
+    """Clean the dead rows of earlier runs, as autovacuum would between nightly runs.
+
+    With observations, the observation table's too: after the rewrite case re-saves a
+    quarter's observations, both the floor and the computation would otherwise read their
+    dead versions, and autovacuum would clean them in the middle of a later timing.
+    """
     from django.db import connection
 
-    from followup.models import GoalResult, MeasureResult, PeriodResult, SpcResult
+    from followup.models import GoalResult, MeasureResult, Observation, PeriodResult, SpcResult
 
-    tables = ", ".join(
-        connection.ops.quote_name(m._meta.db_table)
-        for m in (MeasureResult, PeriodResult, SpcResult, GoalResult)
-    )
+    models = [MeasureResult, PeriodResult, SpcResult, GoalResult]
+    if observations:
+        models.append(Observation)
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {tables}")
 
@@ -456,6 +461,18 @@ def _spc_run(quarters: list[Any]) -> tuple[float, float, int]:
     return total, slowest, series
 
 
+def _paired(quarter_code: str, compute: Callable[[], Any]) -> tuple[float, float]:
+    """(computation, floor) seconds: the floor is the mean of a run just before and just after.
+
+    On a shared machine whose speed drifts within minutes, the floor on either side of the
+    computation is the closest measure of the speed it ran at.
+    """
+    before = _timed(lambda: _floor(quarter_code))
+    seconds = _timed(compute)
+    after = _timed(lambda: _floor(quarter_code))
+    return seconds, (before + after) / 2
+
+
 def _pairs(runs: list[tuple[float, float]]) -> dict[str, Any]:
     """Ratios of interleaved (computation, floor) pairs.
 
@@ -493,23 +510,20 @@ def step_time(scale_name: str, repeat: int, repeat_all: int, with_totals: bool) 
         _log(scale_name, f"SPC of all quarters, run {i + 1}: {spc_all_runs[-1]:.1f} s")
     _vacuum_results()
 
-    # One quarter, each computation paired with a floor run just before it.
+    # One quarter, each computation paired with floor runs just before and after it.
     rerun: list[tuple[float, float]] = []
     cold: list[tuple[float, float]] = []
     rewrite: list[tuple[float, float]] = []
     summary: list[dict[str, Any]] = []
     rewritten: list[dict[str, Any]] = []
     for i in range(repeat):
-        floor = _timed(lambda: _floor(last.code))
-        rerun.append((_timed(lambda: summary.append(_compute_quarter(last.code))), floor))
+        rerun.append(_paired(last.code, lambda: summary.append(_compute_quarter(last.code))))
         _delete_quarter_results(last.code)
         _vacuum_results()
-        floor = _timed(lambda: _floor(last.code))
-        cold.append((_timed(lambda: _compute_quarter(last.code)), floor))
+        cold.append(_paired(last.code, lambda: _compute_quarter(last.code)))
         _touch_observations(last.code)
-        _vacuum_results()
-        floor = _timed(lambda: _floor(last.code))
-        rewrite.append((_timed(lambda: rewritten.append(_compute_quarter(last.code))), floor))
+        _vacuum_results(observations=True)
+        rewrite.append(_paired(last.code, lambda: rewritten.append(_compute_quarter(last.code))))
         _log(
             scale_name,
             f"quarter {last.code}, run {i + 1}: rerun {rerun[-1][0]:.2f} s "

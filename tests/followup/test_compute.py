@@ -494,7 +494,6 @@ def test_a_unit_whose_observations_are_withdrawn_loses_its_result_and_its_chart(
     }
 
 
-
 def test_a_result_that_is_no_longer_computed_takes_its_chart_along_at_once(tree):
     count = _measure("do-antal", "count", "sum")
     count.unit_kinds.clear()  # reported where there is something to report: nobody must
@@ -511,6 +510,7 @@ def test_a_result_that_is_no_longer_computed_takes_its_chart_along_at_once(tree)
     assert not MeasureResult.objects.filter(unit__in=gone).exists()
     assert not SpcResult.objects.filter(unit__in=gone).exists()
     assert SpcResult.objects.filter(unit=tree["a"], quarter=Q4.code).exists()
+
 
 @pytest.fixture
 def other_session(transactional_db):
