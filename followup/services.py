@@ -206,10 +206,12 @@ def _measure_tmp_sql() -> str:
         FROM above a
         FULL JOIN per_unit o ON o.measure_id = a.measure_id AND o.unit_id = a.unit_id
     ),
+    -- Only units of a kind that some measure expects count (most units are of other kinds).
     kinds_below AS (
         SELECT c.ancestor_id AS unit_id, a.kind_id, COUNT(*) AS units
         FROM active a
         JOIN {_table(UnitClosure)} c ON c.descendant_id = a.id
+        WHERE a.kind_id IN (SELECT unitkind_id FROM {_table(Measure.unit_kinds.through)})
         GROUP BY c.ancestor_id, a.kind_id
     ),
     expected AS (
