@@ -777,8 +777,8 @@ def report(results: dict[str, Any]) -> str:
         f"({results['settings']['repeat_all']} for all quarters).",
         "The Celery task compute_quarter (roll-ups and goal status of a quarter): 1 quarter = "
         "rerun over existing results, cold = the quarter's results deleted first, rewrite = "
-        "every result changed (observations re-saved). Each run is paired with a floor run "
-        "just before it; ratio = median of the pairs' ratios.",
+        "every result changed (observations re-saved). Each run is paired with the mean of "
+        "floor runs just before and after it; ratio = median of the pairs' ratios.",
         "",
         _table(main_rows, header),
         "",

@@ -156,14 +156,15 @@ _VALUE_EXPR = """
 _NUMERATOR_EXPR = "CASE WHEN m.aggregation = 'ratio' THEN g.primary_sum END"
 _DENOMINATOR_EXPR = "g.weight_sum"
 
-# Temporary tables: each result set is aggregated once and then used by both the delete of
-# stale rows and the upsert (SQLite and PostgreSQL both keep them per connection, without WAL).
+# Temporary tables: a recompute aggregates each result set once into one, which the delete of
+# stale rows, the update and the insert then read (SQLite and PostgreSQL both keep them per
+# connection, without WAL).
 _MEASURE_TMP = "gonv_tmp_measure_result"
 _PERIOD_TMP = "gonv_tmp_period_result"
 
 
-def _measure_tmp_sql() -> str:
-    """The quarter's results for every unit at every level, into a temporary table.
+def _measure_sql() -> str:
+    """The quarter's results for every unit at every level, each against its stored row.
 
     Observations are first summed per unit (what the database's floor does), and only those
     per-unit sums travel up the closure table: a fraction of the rows of joining every
@@ -171,7 +172,6 @@ def _measure_tmp_sql() -> str:
     """
     result = _table(MeasureResult)
     return f"""
-    CREATE TEMP TABLE {_MEASURE_TMP} AS
     WITH {_ACTIVE_CTE.format(unit=_table(Unit))},
     per_unit AS (
         SELECT o.measure_id, o.unit_id,
@@ -278,14 +278,13 @@ def _period_filter(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | 
     return "".join(f" AND {part}" for part in parts)
 
 
-def _period_tmp_sql(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | None) -> str:
-    """Each period's results of the quarter for units at every level, into a temp table."""
+def _period_sql(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | None) -> str:
+    """Each period's results of the quarter for units at every level, against stored rows."""
     observation_filter = _period_filter(measure_ids, None).replace("measure_id", "o.measure_id")
     ancestor_filter = (
         f" AND c.ancestor_id IN ({_id_list(unit_ids)})" if unit_ids is not None else ""
     )
     return f"""
-    CREATE TEMP TABLE {_PERIOD_TMP} AS
     WITH {_ACTIVE_CTE.format(unit=_table(Unit))},
     grouped AS (
         SELECT o.measure_id, c.ancestor_id AS unit_id, o.period_start,
@@ -358,6 +357,7 @@ def _apply(
     columns: list[str],
     scope: str,
     quarter: Quarter,
+    stored: int,
     dependents: tuple[str, ...] = (),
 ) -> int:
     """Bring the quarter's rows of a result table in line with a temporary table of results.
@@ -379,7 +379,6 @@ def _apply(
         f"COALESCE(SUM(CASE WHEN stored_id IS NULL THEN 1 ELSE 0 END), 0) FROM {tmp}",
         params,
     )
-    (stored,) = _scalar(f"SELECT COUNT(*) FROM {table} WHERE quarter = %(q)s{scope}", params)
     written = 0
     if stored > matched:
         written += _run(
@@ -434,7 +433,7 @@ def _run(sql: str, params: dict[str, Any] | None = None) -> int:
 
 def _through_temp(
     tmp: str,
-    fill: str,
+    select: str,
     *,
     table: str,
     keys: list[str],
@@ -443,15 +442,25 @@ def _through_temp(
     quarter: Quarter,
     dependents: tuple[str, ...] = (),
 ) -> int:
-    """Aggregate into a temporary table, apply it to the result table, drop it.
+    """Write the results that `select` computes into the result table; returns rows written.
 
-    No ANALYZE of the temporary table: the writes that follow know their row counts and use
-    hash joins (_tune_for_batch), so statistics would buy nothing.
+    The first computation of a quarter (nothing stored in scope) inserts straight from the
+    aggregation. Otherwise the results go into a temporary table that _apply brings the
+    stored rows in line with, and is dropped. No ANALYZE of the temporary table: the writes
+    know their row counts and use hash joins (_tune_for_batch), so statistics buy nothing.
     """
+    params = _quarter_params(quarter)
+    (stored,) = _scalar(f"SELECT COUNT(*) FROM {table} WHERE quarter = %(q)s{scope}", params)
+    if not stored:
+        names = ", ".join([*keys, *columns])
+        return _run(
+            f"INSERT INTO {table} (quarter, {names}) SELECT %(q)s, {names} FROM ({select}) s",
+            params,
+        )
     _run(f"DROP TABLE IF EXISTS {tmp}")
-    _run(fill, _quarter_params(quarter))
+    _run(f"CREATE TEMP TABLE {tmp} AS {select}", params)
     try:
-        return _apply(tmp, table, keys, columns, scope, quarter, dependents)
+        return _apply(tmp, table, keys, columns, scope, quarter, stored, dependents)
     finally:
         _run(f"DROP TABLE IF EXISTS {tmp}")
 
@@ -460,7 +469,7 @@ def _write_measure_results(quarter: Quarter) -> int:
     """Roll the quarter's observations up the tree into MeasureResult; returns rows written."""
     return _through_temp(
         _MEASURE_TMP,
-        _measure_tmp_sql(),
+        _measure_sql(),
         table=_table(MeasureResult),
         keys=["measure_id", "unit_id"],
         columns=_MEASURE_COLUMNS,
@@ -485,7 +494,7 @@ def _write_period_results(
     unit_ids = None if unit_ids is None else list(unit_ids)
     return _through_temp(
         _PERIOD_TMP,
-        _period_tmp_sql(measure_ids, unit_ids),
+        _period_sql(measure_ids, unit_ids),
         table=_table(PeriodResult),
         keys=["measure_id", "unit_id", "period_start"],
         columns=_PERIOD_COLUMNS,
