@@ -327,6 +327,41 @@ def test_relative_goal_waits_for_its_baseline_then_targets_one_and_a_half_times_
     assert result.target == Decimal(90)  # 1.5 × (40 + 20) in dec 2026
 
 
+def test_a_recompute_evaluates_only_goals_whose_inputs_changed(tree, plan, settings):
+    AdoptionRecord.objects.create(
+        unit=tree["a"],
+        working_method=plan["method"],
+        status="infort",
+        actual_date=datetime.date(2025, 5, 1),
+    )
+    assert _compute().goal_rows == 2
+    assert _compute().goal_rows == 0  # nothing changed: nothing evaluated, nothing written
+
+    # A new adoption changes the adoption goal only.
+    AdoptionRecord.objects.create(
+        unit=tree["b"],
+        working_method=plan["method"],
+        status="infort",
+        actual_date=datetime.date(2025, 6, 1),
+    )
+    assert _compute().goal_rows == 1
+    assert GoalResult.objects.get(goal=plan["adoption"], quarter=Q4.code).explanation.startswith(
+        "2 av 3 hälsocentraler"
+    )
+
+    # A renamed working method changes the sentence, though no number changed.
+    WorkingMethod.objects.filter(pk=plan["method"].pk).update(name="Teamrond med patient")
+    assert _compute().goal_rows == 1
+    assert "har infört Teamrond med patient;" in (
+        GoalResult.objects.get(goal=plan["adoption"], quarter=Q4.code).explanation
+    )
+
+    # Other thresholds can change any status: every goal is evaluated again.
+    settings.GONV_STATUS_RULES = {"at_risk_margin_pct": 12.5}
+    assert _compute().goal_rows == 2
+    assert _compute().goal_rows == 0
+
+
 def test_manual_assessment_is_shown_beside_the_computed_status(tree, plan):
     author = User.objects.create(username="strateg", first_name="Sara", last_name="Strateg")
     Assessment.objects.create(
