@@ -547,6 +547,43 @@ def test_a_result_that_is_no_longer_computed_takes_its_chart_along_at_once(tree)
     assert SpcResult.objects.filter(unit=tree["a"], quarter=Q4.code).exists()
 
 
+def test_a_recompute_that_changes_every_row_rewrites_them_in_place(tree):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("heap-only (HOT) updates are PostgreSQL's")
+    count = _measure("do-antal", "count", "sum")
+    hc = UnitKind.objects.get(code="hc")
+    for i in range(80):  # more rows than half a page holds
+        unit = unit_create(code=f"HC-{i}", name=f"HC {i}", kind=hc, parent=tree["syd"])
+        _obs(count, unit, 10, str(i))
+    _compute()
+
+    # A re-import: every observation saved again, so every result's latest update changes.
+    Observation.objects.update(updated_at=datetime.datetime.now(datetime.UTC))
+    before = _updates_in_this_transaction()
+    rewritten = _compute().measure_rows
+    after = _updates_in_this_transaction()
+    updated, in_place = after[0] - before[0], after[1] - before[1]
+
+    # Every unit with observations below it changed (HC B, HC C and VO Nord have none); each
+    # new version fits on its page (fill factor 50, migration 0008), so no index is touched.
+    assert rewritten == updated >= 81
+    assert in_place == updated
+
+
+def _updates_in_this_transaction() -> tuple[int, int]:
+    """(rows updated, of which heap-only) in MeasureResult by this test's transaction."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+            "WHERE relname = 'followup_measureresult'"
+        )
+        return cursor.fetchone()
+
+
 @pytest.fixture
 def other_session(transactional_db):
     """A second PostgreSQL session on the test database, as another worker would have.

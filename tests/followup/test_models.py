@@ -159,7 +159,7 @@ def test_large_result_tables_leave_room_on_each_page_for_rows_rewritten_in_place
         )
         options = dict(cursor.fetchall())
 
-    # Room for HOT updates where a recompute rewrites every row (migration 0005).
-    assert options["followup_measureresult"] == ["fillfactor=70"]
+    # Room for HOT updates where a recompute rewrites every row (migrations 0005 and 0008).
+    assert options["followup_measureresult"] == ["fillfactor=50"]
     assert options["followup_periodresult"] == ["fillfactor=70"]
     assert options["followup_goalresult"] is None  # small: the default is right
