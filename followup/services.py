@@ -284,6 +284,12 @@ def _period_sql(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | Non
     ancestor_filter = (
         f" AND c.ancestor_id IN ({_id_list(unit_ids)})" if unit_ids is not None else ""
     )
+    # The stored rows in scope only (one measure's, for an SPC task), read by index.
+    stored_filter = (
+        _period_filter(measure_ids, unit_ids)
+        .replace("measure_id", "cur.measure_id")
+        .replace("unit_id", "cur.unit_id")
+    )
     return f"""
     WITH {_ACTIVE_CTE.format(unit=_table(Unit))},
     grouped AS (
@@ -307,7 +313,7 @@ def _period_sql(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | Non
     FROM r
     LEFT JOIN {_table(PeriodResult)} cur
            ON cur.quarter = %(q)s AND cur.measure_id = r.measure_id AND cur.unit_id = r.unit_id
-          AND cur.period_start = r.period_start
+          AND cur.period_start = r.period_start{stored_filter}
     """
 
 
@@ -1197,6 +1203,10 @@ def _tune_for_batch() -> None:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute("SET LOCAL enable_nestloop = off")
+            # Nor merge joins: right after a quarter's first write the statistics still say it
+            # has no rows, and the planner merged a measure's period series with the stored
+            # ones on the measure alone, comparing 9 million pairs (1.5 s instead of 0.1 s).
+            cursor.execute("SET LOCAL enable_mergejoin = off")
 
 
 def quarter_compute(
