@@ -74,7 +74,7 @@ def test_quick_bench_writes_results_and_its_sql_floor_matches_the_computed_regio
     assert set(scale["split_s"]) == set(scale["split_cold_s"]) == SPLIT_STEPS
     for key in ("ratio", "ratio_cold", "obs_per_s", "peak_rss_mb", "heap_peak_mb"):
         assert isinstance(scale[key], int | float)
-    # Each ratio is the median of the runs' own ratios against the floor run just before.
+    # Each ratio is the median of the runs' ratios to their floor (runs just before and after).
     for key in ("ratio_pairs", "ratio_cold_pairs", "ratio_rewrite_pairs"):
         assert len(scale[key]["runs"]) == 1
     assert scale["ratio"] == scale["ratio_pairs"]["median"]
