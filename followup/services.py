@@ -16,7 +16,7 @@ import json
 import logging
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -611,59 +611,56 @@ def _measure_targets() -> dict[tuple[int, int], Decimal]:
     return targets
 
 
-_SPC_TMP = "gonv_tmp_spc"
+def _upsert_quarter_rows(
+    model: type[Any], quarter: Quarter, keys: list[str], columns: list[str], rows: list[Any]
+) -> int:
+    """Insert or update a quarter's rows of a result table on its key (quarter, *keys).
 
-
-def _copy_into_temp(
-    cursor: Any, name: str, like: str, columns: list[str], rows: Iterable[Sequence[Any]]
-) -> None:
-    """PostgreSQL: put rows into a temporary table with the types of `like`'s columns, by COPY.
-
-    COPY streams the rows in one round trip and the server parses them in bulk: for a few
-    thousand rows a small fraction of the time of one statement per row (executemany), and
-    unlike Django's UNNEST-based bulk_create it quotes nothing in Python. The table lives until
-    the transaction ends.
-    """
-    names = ", ".join(columns)
-    cursor.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {name} ON COMMIT DROP AS "
-        f"SELECT {names} FROM {like} WITH NO DATA"
-    )
-    cursor.execute(f"TRUNCATE {name}")
-    with cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _store_spc(quarter: Quarter, rows: list[tuple[int, int, str, str]]) -> int:
-    """Upsert (measure, unit, summary JSON, digest) as the quarter's SpcResult rows.
-
-    PostgreSQL: COPY into a temporary table and one INSERT … ON CONFLICT from it, a third of
-    the time of one statement per row. SQLite (the embedded mode, small data): executemany.
+    rows hold the values of keys then columns. PostgreSQL: COPY into a temporary table and one
+    INSERT … ON CONFLICT from it. COPY streams the rows in one round trip and the server parses
+    them in bulk: a fraction of the time of one statement per row (executemany took half the
+    SQL floor for the 800 goals of the national benchmark), and unlike Django's
+    bulk_create(update_conflicts=True), which sends one array per column, it quotes no text or
+    JSON in Python (0.2 s there). SQLite (the embedded mode, small data): executemany.
+    Returns the rows written.
     """
     if not rows:
         return 0
-    table = _table(SpcResult)
-    columns = ["measure_id", "unit_id", "summary", "digest"]
-    on_conflict = (
-        "ON CONFLICT (quarter, measure_id, unit_id) "
-        "DO UPDATE SET summary = excluded.summary, digest = excluded.digest"
+    table = _table(model)
+    names = ", ".join([*keys, *columns])
+    on_conflict = f"ON CONFLICT (quarter, {', '.join(keys)}) DO UPDATE SET " + ", ".join(
+        f"{c} = excluded.{c}" for c in columns
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy_into_temp(cursor, _SPC_TMP, table, columns, rows)
+            tmp = f"gonv_tmp_{model._meta.model_name}"
             cursor.execute(
-                f"INSERT INTO {table} (quarter, {', '.join(columns)}) "
-                f"SELECT %s, {', '.join(columns)} FROM {_SPC_TMP} {on_conflict}",
+                f"CREATE TEMP TABLE IF NOT EXISTS {tmp} ON COMMIT DROP AS "
+                f"SELECT {names} FROM {table} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {tmp}")
+            with cursor.copy(f"COPY {tmp} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"INSERT INTO {table} (quarter, {names}) "
+                f"SELECT %s, {names} FROM {tmp} {on_conflict}",
                 [quarter.code],
             )
         else:
+            placeholders = ", ".join(["%s"] * (1 + len(keys) + len(columns)))
             cursor.executemany(
-                f"INSERT INTO {table} (quarter, {', '.join(columns)}) "
-                f"VALUES (%s, %s, %s, %s, %s) {on_conflict}",
+                f"INSERT INTO {table} (quarter, {names}) VALUES ({placeholders}) {on_conflict}",
                 [(quarter.code, *row) for row in rows],
             )
     return len(rows)
+
+
+def _store_spc(quarter: Quarter, rows: list[tuple[int, int, str, str]]) -> int:
+    """Upsert (measure, unit, summary JSON, digest) as the quarter's SpcResult rows."""
+    return _upsert_quarter_rows(
+        SpcResult, quarter, ["measure_id", "unit_id"], ["summary", "digest"], rows
+    )
 
 
 def _write_spc(quarter: Quarter, *, measure_ids: Iterable[int] | None = None) -> int:
@@ -1054,49 +1051,25 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     return len(changed)
 
 
-_GOAL_TMP = "gonv_tmp_goal_result"
-
-
 def _upsert_goal_results(quarter: Quarter, rows: list[tuple[int, dict[str, Any]]]) -> None:
-    """Insert or update the quarter's GoalResult rows of the goals given.
-
-    PostgreSQL: COPY into a temporary table and one INSERT … ON CONFLICT from it; one
-    statement per row (executemany) took half the floor at national scale for 800 goals, and
-    Django's bulk_create(update_conflicts=True) quotes its text and JSON arrays in Python
-    (0.2 s). SQLite (the embedded mode, small data): executemany.
-    """
-    if not rows:
-        return
+    """Insert or update the quarter's GoalResult rows of the goals given."""
     columns = [*_GOAL_RESULT_FIELDS, "inputs_digest"]
-    table = _table(GoalResult)
-    params = [
+    _upsert_quarter_rows(
+        GoalResult,
+        quarter,
+        ["goal_id"],
+        columns,
         [
-            goal_id,
-            *(
-                json.dumps(values[c], cls=DjangoJSONEncoder) if c == "basis" else values[c]
-                for c in columns
-            ),
-        ]
-        for goal_id, values in rows
-    ]
-    on_conflict = "ON CONFLICT (goal_id, quarter) DO UPDATE SET " + ", ".join(
-        f"{c} = excluded.{c}" for c in columns
+            [
+                goal_id,
+                *(
+                    json.dumps(values[c], cls=DjangoJSONEncoder) if c == "basis" else values[c]
+                    for c in columns
+                ),
+            ]
+            for goal_id, values in rows
+        ],
     )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _copy_into_temp(cursor, _GOAL_TMP, table, ["goal_id", *columns], params)
-            cursor.execute(
-                f"INSERT INTO {table} (goal_id, quarter, {', '.join(columns)}) "
-                f"SELECT goal_id, %s, {', '.join(columns)} FROM {_GOAL_TMP} {on_conflict}",
-                [quarter.code],
-            )
-        else:
-            placeholders = ", ".join("%s" for _ in columns)
-            cursor.executemany(
-                f"INSERT INTO {table} (quarter, goal_id, {', '.join(columns)}) "
-                f"VALUES (%s, %s, {placeholders}) {on_conflict}",
-                [[quarter.code, *row] for row in params],
-            )
 
 
 _GOAL_RESULT_FIELDS = (
