@@ -9,10 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -20,20 +17,11 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from gonv.middleware import SESSION_STARTED_KEY
+from tests.helpers import ROOT, base_env, manage
 
-ROOT = Path(__file__).resolve().parents[1]
-SUBPROCESS_TIMEOUT = 300
 TEST_DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@localhost:5432/gonv")
 TEST_REDIS_URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
 LOGIN_PAGE = "/konto/logga-in/"
-
-
-def base_env(**variables: str) -> dict[str, str]:
-    """A bare environment: nothing the settings read leaks in from the test run."""
-    env = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
-    env |= {"LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
-    env.update(variables)
-    return env
 
 
 def production_env(**variables: str) -> dict[str, str]:
@@ -45,19 +33,6 @@ def production_env(**variables: str) -> dict[str, str]:
         DATABASE_URL=TEST_DATABASE_URL,
         REDIS_URL=TEST_REDIS_URL,
         **variables,
-    )
-
-
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run manage.py in the project root with exactly `env`."""
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-        check=False,
     )
 
 

@@ -23,9 +23,7 @@ import datetime
 import io
 import json
 import math
-import os
 import subprocess
-import sys
 import tomllib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -49,12 +47,11 @@ from followup.models import (
     SpcResult,
 )
 from gonv.periods import Quarter
+from tests.helpers import ROOT, base_env, manage
 
 # django_db: pytest-django sets up the test database only when a collected test asks for one.
 pytestmark = [pytest.mark.subprocess, pytest.mark.django_db]
 
-ROOT = Path(__file__).resolve().parents[2]
-SUBPROCESS_TIMEOUT = 300
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 
@@ -189,25 +186,9 @@ def print_follow_up_snapshots() -> None:
 # --- the two sides ----------------------------------------------------------------------------
 
 
-def base_env(**variables: str) -> dict[str, str]:
-    """A bare environment: nothing the settings read leaks in from the test run."""
-    env = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
-    env |= {"LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
-    env.update(variables)
-    return env
-
-
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run manage.py in the project root with exactly `env`; fail with its output if it fails."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SUBPROCESS_TIMEOUT,
-        check=False,
-    )
+def manage_ok(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """manage.py in a child process; fail with its output if it fails."""
+    result = manage(*args, env=env)
     assert result.returncode == 0, f"manage.py {args[0]}:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -220,9 +201,9 @@ SQLITE_SCRIPT = (
 def sqlite_snapshots(database: Path) -> dict[str, Snapshot]:
     """The embedded mode on a fresh SQLite file: migrate, load the demo, take the snapshots."""
     env = base_env(SQLITE_PATH=str(database))
-    manage("migrate", "--no-input", "--verbosity", "0", env=env)
-    manage("load_demo", env=env)
-    result = manage("shell", "--verbosity", "0", "-c", SQLITE_SCRIPT, env=env)
+    manage_ok("migrate", "--no-input", "--verbosity", "0", env=env)
+    manage_ok("load_demo", env=env)
+    result = manage_ok("shell", "--verbosity", "0", "-c", SQLITE_SCRIPT, env=env)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
