@@ -220,18 +220,27 @@ def _floor(quarter_code: str) -> list[tuple[int, int, Decimal | None]]:
         return cursor.fetchall()
 
 
+def _result_models() -> list[Any]:
+    """The tables the computation writes, per quarter (imported after Django's set-up)."""
+    from followup.models import GoalResult, MeasureResult, PeriodResult, SpcResult
+
+    return [MeasureResult, PeriodResult, SpcResult, GoalResult]
+
+
+def _tables(models: list[Any]) -> str:
+    from django.db import connection
+
+    return ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+
+
 def _truncate_results() -> None:
     """Empty every result table, so each all-quarters run starts from nothing."""
     from django.db import connection
 
-    from followup.models import ComputeRun, GoalResult, MeasureResult, PeriodResult, SpcResult
+    from followup.models import ComputeRun
 
-    tables = ", ".join(
-        connection.ops.quote_name(m._meta.db_table)
-        for m in (MeasureResult, PeriodResult, SpcResult, GoalResult, ComputeRun)
-    )
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {tables}")
+        cursor.execute(f"TRUNCATE {_tables([*_result_models(), ComputeRun])}")
 
 
 def _vacuum_results(*, observations: bool = False) -> None:
@@ -243,21 +252,16 @@ def _vacuum_results(*, observations: bool = False) -> None:
     """
     from django.db import connection
 
-    from followup.models import GoalResult, MeasureResult, Observation, PeriodResult, SpcResult
+    from followup.models import Observation
 
-    models = [MeasureResult, PeriodResult, SpcResult, GoalResult]
-    if observations:
-        models.append(Observation)
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    models = _result_models() + ([Observation] if observations else [])
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {tables}")
+        cursor.execute(f"VACUUM ANALYZE {_tables(models)}")
 
 
 def _delete_quarter_results(quarter_code: str) -> None:
     """Remove one quarter's results, so the next computation writes every row (cold)."""
-    from followup.models import GoalResult, MeasureResult, PeriodResult, SpcResult
-
-    for model in (MeasureResult, PeriodResult, SpcResult, GoalResult):
+    for model in _result_models():
         model.objects.filter(quarter=quarter_code).delete()
 
 
