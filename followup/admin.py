@@ -61,7 +61,7 @@ class MeasureResultAdmin(ReadOnlyResultAdmin):
 
 @admin.register(SpcResult)
 class SpcResultAdmin(ReadOnlyResultAdmin):
-    list_display = ["measure", "unit", "quarter", "digest"]
+    list_display = ["measure", "unit", "quarter"]
     list_filter = ["quarter", "measure"]
 
 

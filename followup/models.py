@@ -215,16 +215,21 @@ class MeasureResult(models.Model):
         related_name="results",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("mått"),
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="measure_results", db_constraint=False
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="measure_results",
+        db_constraint=False,
+        verbose_name=_("enhet"),
     )
-    quarter = models.CharField(max_length=6)
-    value = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    quarter = models.CharField(_("kvartal"), max_length=6)
+    value = models.DecimalField(_("värde"), max_digits=20, decimal_places=6, null=True)
     numerator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     denominator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
-    reporting_units = models.PositiveIntegerField(default=0)
-    expected_units = models.PositiveIntegerField(default=0)
+    reporting_units = models.PositiveIntegerField(_("rapporterande enheter"), default=0)
+    expected_units = models.PositiveIntegerField(_("förväntade enheter"), default=0)
     change_previous_quarter = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     change_previous_year = models.DecimalField(max_digits=20, decimal_places=6, null=True)
     latest_update = models.DateTimeField(null=True)
@@ -268,14 +273,19 @@ class SpcResult(models.Model):
         related_name="spc_results",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("mått"),
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="spc_results", db_constraint=False
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="spc_results",
+        db_constraint=False,
+        verbose_name=_("enhet"),
     )
-    quarter = models.CharField(max_length=6)
-    summary = models.JSONField()
+    quarter = models.CharField(_("kvartal"), max_length=6)
+    summary = models.JSONField(_("diagramdata"))
     # Of the summary's inputs (services.spc_digest): a rerun skips series whose digest matches.
-    digest = models.CharField(max_length=32)
+    digest = models.CharField(_("kontrollsumma för indata"), max_length=32)
 
     class Meta:
         verbose_name = _("beräknat styrdiagram")
@@ -305,14 +315,19 @@ class PeriodResult(models.Model):
         related_name="period_results",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("mått"),
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.CASCADE, related_name="period_results", db_constraint=False
+        Unit,
+        on_delete=models.CASCADE,
+        related_name="period_results",
+        db_constraint=False,
+        verbose_name=_("enhet"),
     )
-    period_start = models.DateField()
-    quarter = models.CharField(max_length=6)
-    value = models.DecimalField(max_digits=20, decimal_places=6, null=True)
-    reporting_units = models.PositiveIntegerField(default=0)
+    period_start = models.DateField(_("period från"))
+    quarter = models.CharField(_("kvartal"), max_length=6)
+    value = models.DecimalField(_("värde"), max_digits=20, decimal_places=6, null=True)
+    reporting_units = models.PositiveIntegerField(_("rapporterande enheter"), default=0)
 
     class Meta:
         verbose_name = _("beräknat periodvärde")
@@ -331,14 +346,16 @@ class PeriodResult(models.Model):
 class GoalResult(models.Model):
     """Precomputed status of a goal for a quarter, with the numbers and the explanation."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="results")
-    quarter = models.CharField(max_length=6)
-    status = models.CharField(
-        max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="results", verbose_name=_("mål")
     )
-    progress = models.DecimalField(max_digits=20, decimal_places=6, null=True)
-    target = models.DecimalField(max_digits=20, decimal_places=6, null=True)
-    forecast = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    quarter = models.CharField(_("kvartal"), max_length=6)
+    status = models.CharField(
+        _("status"), max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+    )
+    progress = models.DecimalField(_("utfall"), max_digits=20, decimal_places=6, null=True)
+    target = models.DecimalField(_("målvärde"), max_digits=20, decimal_places=6, null=True)
+    forecast = models.DecimalField(_("prognos"), max_digits=20, decimal_places=6, null=True)
     forecast_status = models.CharField(
         max_length=20, choices=[(s.value, s.label) for s in Status], null=True
     )
@@ -369,14 +386,14 @@ class GoalResult(models.Model):
 class ComputeRun(models.Model):
     """A log line per recompute: what was written, when, and how long it took."""
 
-    quarter = models.CharField(max_length=6)
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True)
-    measure_rows = models.PositiveIntegerField(default=0)
+    quarter = models.CharField(_("kvartal"), max_length=6)
+    started_at = models.DateTimeField(_("startad"))
+    finished_at = models.DateTimeField(_("klar"), null=True)
+    measure_rows = models.PositiveIntegerField(_("skrivna måttvärden"), default=0)
     period_rows = models.PositiveIntegerField(default=0)
-    goal_rows = models.PositiveIntegerField(default=0)
+    goal_rows = models.PositiveIntegerField(_("skrivna målstatusar"), default=0)
     spc_series = models.PositiveIntegerField(default=0)
-    trigger = models.CharField(max_length=40, blank=True)
+    trigger = models.CharField(_("orsak"), max_length=40, blank=True)
 
     class Meta:
         verbose_name = _("beräkningskörning")
