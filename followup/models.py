@@ -226,13 +226,17 @@ class MeasureResult(models.Model):
     )
     quarter = models.CharField(_("kvartal"), max_length=6)
     value = models.DecimalField(_("värde"), max_digits=20, decimal_places=6, null=True)
-    numerator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
-    denominator = models.DecimalField(max_digits=20, decimal_places=6, null=True)
+    numerator = models.DecimalField(_("täljare"), max_digits=20, decimal_places=6, null=True)
+    denominator = models.DecimalField(_("nämnare"), max_digits=20, decimal_places=6, null=True)
     reporting_units = models.PositiveIntegerField(_("rapporterande enheter"), default=0)
     expected_units = models.PositiveIntegerField(_("förväntade enheter"), default=0)
-    change_previous_quarter = models.DecimalField(max_digits=20, decimal_places=6, null=True)
-    change_previous_year = models.DecimalField(max_digits=20, decimal_places=6, null=True)
-    latest_update = models.DateTimeField(null=True)
+    change_previous_quarter = models.DecimalField(
+        _("förändring mot föregående kvartal"), max_digits=20, decimal_places=6, null=True
+    )
+    change_previous_year = models.DecimalField(
+        _("förändring mot samma kvartal året före"), max_digits=20, decimal_places=6, null=True
+    )
+    latest_update = models.DateTimeField(_("senast uppdaterad"), null=True)
     # The SPC chart of the row's series is an SpcResult of the same key: kept apart, a row is
     # about a tenth of its size, and the roll-up, which reads three quarters' rows and
     # rewrites one, reads and writes a tenth of the bytes.
@@ -357,20 +361,22 @@ class GoalResult(models.Model):
     target = models.DecimalField(_("målvärde"), max_digits=20, decimal_places=6, null=True)
     forecast = models.DecimalField(_("prognos"), max_digits=20, decimal_places=6, null=True)
     forecast_status = models.CharField(
-        max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+        _("prognosstatus"), max_length=20, choices=[(s.value, s.label) for s in Status], null=True
     )
-    explanation = models.TextField(blank=True)
-    basis = models.JSONField(default=dict)
+    explanation = models.TextField(_("förklaring"), blank=True)
+    basis = models.JSONField(_("underlag"), default=dict)
     assessment_status = models.CharField(
-        max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+        _("bedömd status"), max_length=20, choices=[(s.value, s.label) for s in Status], null=True
     )
-    assessment_comment = models.TextField(blank=True)
-    assessment_author = models.CharField(max_length=200, blank=True)
-    assessment_quarter = models.CharField(max_length=6, blank=True)
+    assessment_comment = models.TextField(_("bedömningens kommentar"), blank=True)
+    assessment_author = models.CharField(_("bedömd av"), max_length=200, blank=True)
+    assessment_quarter = models.CharField(_("bedömningens kvartal"), max_length=6, blank=True)
     # A digest of everything the status was computed from (the goal, its numbers, its latest
     # assessment, the date, the rules and the code that applies them): a recompute skips the
     # goals whose digest is unchanged, as SPC skips unchanged series.
-    inputs_digest = models.CharField(max_length=32, blank=True, editable=False)
+    inputs_digest = models.CharField(
+        _("kontrollsumma för indata"), max_length=32, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("beräknad målstatus")
@@ -390,9 +396,9 @@ class ComputeRun(models.Model):
     started_at = models.DateTimeField(_("startad"))
     finished_at = models.DateTimeField(_("klar"), null=True)
     measure_rows = models.PositiveIntegerField(_("skrivna måttvärden"), default=0)
-    period_rows = models.PositiveIntegerField(default=0)
+    period_rows = models.PositiveIntegerField(_("skrivna periodvärden"), default=0)
     goal_rows = models.PositiveIntegerField(_("skrivna målstatusar"), default=0)
-    spc_series = models.PositiveIntegerField(default=0)
+    spc_series = models.PositiveIntegerField(_("beräknade styrdiagram"), default=0)
     trigger = models.CharField(_("orsak"), max_length=40, blank=True)
 
     class Meta:
