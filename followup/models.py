@@ -206,9 +206,9 @@ class MeasureResult(models.Model):
     # and measures in the same transaction, so they cannot point nowhere; deleting a unit or a
     # measure deletes its results through Django's cascade (on_delete works without a database
     # constraint). Checking 2 foreign keys per row at commit cost a cold national quarter
-    # 0.4 s, more than the SQL floor itself, hence db_constraint=False. No index of its own on
-    # measure either: the unique key starts with (quarter, measure), and each index costs a cold
-    # quarter's write about 50 ms (see bench/README.md).
+    # 0.4 s, more than the SQL floor itself, hence db_constraint=False. No index of their own
+    # on measure or unit either: the unique key (quarter, unit, measure) serves the reads, and
+    # an index on unit alone cost a quarter's first write 0.4× the floor (bench/README.md).
     measure = models.ForeignKey(
         Measure,
         on_delete=models.CASCADE,
@@ -221,6 +221,7 @@ class MeasureResult(models.Model):
         Unit,
         on_delete=models.CASCADE,
         related_name="measure_results",
+        db_index=False,
         db_constraint=False,
         verbose_name=_("enhet"),
     )
@@ -245,10 +246,12 @@ class MeasureResult(models.Model):
         verbose_name = _("beräknat måttvärde")
         verbose_name_plural = _("beräknade måttvärden")
         # Quarter first: the computation reads and writes a quarter at a time (a new quarter's
-        # rows append to the index's end), and the pages read a quarter's measures.
+        # rows append to the index's end). Then unit: the pages read some units' measures for
+        # a quarter, or for several quarters (quarter IN (…) AND unit = …, a short range per
+        # quarter). Deleting a unit scans the table for its rows: rare, and done in the admin.
         constraints = [
             models.UniqueConstraint(
-                fields=["quarter", "measure", "unit"], name="measureresult_unique_key"
+                fields=["quarter", "unit", "measure"], name="measureresult_unique_key"
             )
         ]
 
