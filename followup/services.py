@@ -1,10 +1,11 @@
 """The quarterly follow-up computation: measure roll-ups, period series, SPC and goal status.
 
-Everything is written set-based: one INSERT … SELECT … ON CONFLICT DO UPDATE per result table
-aggregates the observations in the database along the unit closure table, so the Python
-process never holds the observations. Goal status is gathered with a few grouped queries and
-evaluated by the pure functions in goals.status. A quarter is computed in one transaction
-under a lock, so a rerun overwrites with identical rows and two runs never interleave.
+Everything is written set-based: one aggregation per result table rolls the observations up
+the unit closure table in the database and compares each row with its stored one, and the
+writes that follow touch only the new, changed and stale rows; the Python process never holds
+the observations. Goal status is gathered with a few grouped queries and evaluated by the
+pure functions in goals.status. A quarter is computed in one transaction under a lock, so a
+rerun leaves identical rows and two runs never interleave.
 """
 
 from __future__ import annotations
@@ -155,12 +156,6 @@ _VALUE_EXPR = """
 # numerator and denominator, for means and indices the total weight (e.g. respondents).
 _NUMERATOR_EXPR = "CASE WHEN m.aggregation = 'ratio' THEN g.primary_sum END"
 _DENOMINATOR_EXPR = "g.weight_sum"
-
-# Temporary tables: a recompute aggregates each result set once into one, which the delete of
-# stale rows, the update and the insert then read (SQLite and PostgreSQL both keep them per
-# connection, without WAL).
-_MEASURE_TMP = "gonv_tmp_measure_result"
-_PERIOD_TMP = "gonv_tmp_period_result"
 
 
 def _measure_sql() -> str:
@@ -350,29 +345,61 @@ _MEASURE_COLUMNS = [
 _PERIOD_COLUMNS = ["value", "reporting_units"]
 
 
+@dataclass(frozen=True)
+class _RollUpTable:
+    """A result table as a roll-up writes it (_through_temp, _apply).
+
+    keys: with the quarter, the table's unique key. columns: the values, compared with the
+    stored row's. tmp: the temporary table a recompute stages its results in (SQLite and
+    PostgreSQL both keep it per connection, without WAL). dependents: tables with rows of the
+    same quarter and keys (an SPC chart per result), deleted along with a stale row.
+    """
+
+    model: type[Any]
+    tmp: str
+    keys: tuple[str, ...]
+    columns: tuple[str, ...]
+    dependents: tuple[type[Any], ...] = ()
+
+    @property
+    def table(self) -> str:
+        return _table(self.model)
+
+    @property
+    def names(self) -> str:
+        """The columns an insert fills besides the quarter."""
+        return ", ".join([*self.keys, *self.columns])
+
+
+_MEASURE_RESULTS = _RollUpTable(
+    MeasureResult,
+    tmp="gonv_tmp_measure_result",
+    keys=("measure_id", "unit_id"),
+    columns=tuple(_MEASURE_COLUMNS),
+    dependents=(SpcResult,),
+)
+_PERIOD_RESULTS = _RollUpTable(
+    PeriodResult,
+    tmp="gonv_tmp_period_result",
+    keys=("measure_id", "unit_id", "period_start"),
+    columns=tuple(_PERIOD_COLUMNS),
+)
+
+
 def _scalar(sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return tuple(cursor.fetchone())
 
 
-def _apply(
-    tmp: str,
-    table: str,
-    keys: list[str],
-    columns: list[str],
-    scope: str,
-    quarter: Quarter,
-    stored: int,
-    dependents: tuple[str, ...] = (),
-) -> int:
-    """Bring the quarter's rows of a result table in line with a temporary table of results.
+def _apply(target: _RollUpTable, *, scope: str, quarter: Quarter, stored: int) -> int:
+    """Bring the quarter's rows of a result table in line with its temporary table of results.
 
     The temporary table says per row how it stands against the stored row (_against_stored),
     so each statement touches only its rows, and a statement with nothing to do is not run:
-    - delete: stored rows (within scope, an SQL condition on the result table) that were not
-      computed again, e.g. a unit that stopped reporting, and the rows of the dependent
-      tables (same quarter and keys) that belonged to them;
+    - delete: stored rows (within scope, an SQL condition on the result table; `stored` of
+      them) that were not computed again, e.g. a unit that stopped reporting, and the rows of
+      the dependent tables that belonged to them;
     - update: stored rows whose values changed, found by id;
     - insert: new rows, plainly: computations hold the compute lock (_lock_computation), so
       nothing else writes these rows meanwhile, and INSERT … ON CONFLICT's speculative
@@ -380,6 +407,7 @@ def _apply(
     Returns the rows written.
     """
     params = {"q": quarter.code}
+    table, tmp = target.table, target.tmp
     matched, changed, new = _scalar(
         f"SELECT COUNT(stored_id), COALESCE(SUM(changed), 0), "
         f"COALESCE(SUM(CASE WHEN stored_id IS NULL THEN 1 ELSE 0 END), 0) FROM {tmp}",
@@ -392,8 +420,8 @@ def _apply(
             f"(SELECT stored_id FROM {tmp} WHERE stored_id IS NOT NULL)",
             params,
         )
-        for dependent in dependents:
-            same_key = " AND ".join(f"r.{k} = {dependent}.{k}" for k in ["quarter", *keys])
+        for dependent in map(_table, target.dependents):
+            same_key = " AND ".join(f"r.{k} = {dependent}.{k}" for k in ["quarter", *target.keys])
             _run(
                 f"DELETE FROM {dependent} WHERE quarter = %(q)s AND NOT EXISTS "
                 f"(SELECT 1 FROM {table} r WHERE {same_key})",
@@ -402,15 +430,15 @@ def _apply(
     if changed:
         # The quarter's condition lets the join read the quarter's rows by index.
         written += _run(
-            f"UPDATE {table} SET {', '.join(f'{c} = s.{c}' for c in columns)} FROM {tmp} s "
+            f"UPDATE {table} SET {', '.join(f'{c} = s.{c}' for c in target.columns)} "
+            f"FROM {tmp} s "
             f"WHERE {table}.quarter = %(q)s AND {table}.id = s.stored_id AND s.changed = 1",
             params,
         )
     if new:
-        names = ", ".join([*keys, *columns])
         written += _run(
-            f"INSERT INTO {table} (quarter, {names}) "
-            f"SELECT %(q)s, {names} FROM {tmp} WHERE stored_id IS NULL",
+            f"INSERT INTO {table} (quarter, {target.names}) "
+            f"SELECT %(q)s, {target.names} FROM {tmp} WHERE stored_id IS NULL",
             params,
         )
     return written
@@ -437,17 +465,7 @@ def _run(sql: str, params: dict[str, Any] | None = None) -> int:
         return cursor.rowcount
 
 
-def _through_temp(
-    tmp: str,
-    select: str,
-    *,
-    table: str,
-    keys: list[str],
-    columns: list[str],
-    scope: str,
-    quarter: Quarter,
-    dependents: tuple[str, ...] = (),
-) -> int:
+def _through_temp(target: _RollUpTable, select: str, *, scope: str, quarter: Quarter) -> int:
     """Write the results that `select` computes into the result table; returns rows written.
 
     The first computation of a quarter (nothing stored in scope) inserts straight from the
@@ -456,33 +474,25 @@ def _through_temp(
     know their row counts and use hash joins (_tune_for_batch), so statistics buy nothing.
     """
     params = _quarter_params(quarter)
+    table, tmp = target.table, target.tmp
     (stored,) = _scalar(f"SELECT COUNT(*) FROM {table} WHERE quarter = %(q)s{scope}", params)
     if not stored:
-        names = ", ".join([*keys, *columns])
         return _run(
-            f"INSERT INTO {table} (quarter, {names}) SELECT %(q)s, {names} FROM ({select}) s",
+            f"INSERT INTO {table} (quarter, {target.names}) "
+            f"SELECT %(q)s, {target.names} FROM ({select}) s",
             params,
         )
     _run(f"DROP TABLE IF EXISTS {tmp}")
     _run(f"CREATE TEMP TABLE {tmp} AS {select}", params)
     try:
-        return _apply(tmp, table, keys, columns, scope, quarter, stored, dependents)
+        return _apply(target, scope=scope, quarter=quarter, stored=stored)
     finally:
         _run(f"DROP TABLE IF EXISTS {tmp}")
 
 
 def _write_measure_results(quarter: Quarter) -> int:
     """Roll the quarter's observations up the tree into MeasureResult; returns rows written."""
-    return _through_temp(
-        _MEASURE_TMP,
-        _measure_sql(),
-        table=_table(MeasureResult),
-        keys=["measure_id", "unit_id"],
-        columns=_MEASURE_COLUMNS,
-        scope="",
-        quarter=quarter,
-        dependents=(_table(SpcResult),),
-    )
+    return _through_temp(_MEASURE_RESULTS, _measure_sql(), scope="", quarter=quarter)
 
 
 def _write_period_results(
@@ -499,11 +509,8 @@ def _write_period_results(
     measure_ids = None if measure_ids is None else list(measure_ids)
     unit_ids = None if unit_ids is None else list(unit_ids)
     return _through_temp(
-        _PERIOD_TMP,
+        _PERIOD_RESULTS,
         _period_sql(measure_ids, unit_ids),
-        table=_table(PeriodResult),
-        keys=["measure_id", "unit_id", "period_start"],
-        columns=_PERIOD_COLUMNS,
         scope=_period_filter(measure_ids, unit_ids),
         quarter=quarter,
     )
