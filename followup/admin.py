@@ -8,7 +8,6 @@ from .models import (
     GoalResult,
     ImportBatch,
     Measure,
-    MeasureResult,
     Observation,
     PeriodResult,
     SpcResult,
@@ -51,12 +50,6 @@ class ReadOnlyResultAdmin(GonvAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
-
-
-@admin.register(MeasureResult)
-class MeasureResultAdmin(ReadOnlyResultAdmin):
-    list_display = ["measure", "unit", "quarter", "value", "reporting_units", "expected_units"]
-    list_filter = ["quarter", "measure"]
 
 
 @admin.register(SpcResult)

@@ -202,13 +202,21 @@ class Observation(models.Model):
 class MeasureResult(models.Model):
     """Precomputed quarterly value of a measure for a unit at any level of the tree."""
 
+    # The result's own key is its primary key, with no surrogate id (one index in all):
+    # quarter first, as the computation reads and writes a quarter at a time (a new quarter's
+    # rows append to the index's end); then unit, as the pages read some units' measures for
+    # a quarter, or for several quarters (quarter IN (…) AND unit = …, a short range each).
+    # A quarter's first write paid about 0.25× the SQL floor for an id's index and 0.4× for
+    # an index on unit alone (bench/README.md). Deleting a unit scans the table for its rows:
+    # rare, and done in the admin. Django's admin cannot list a model with a composite key
+    # (5.2), so these rows have no admin page.
+    pk = models.CompositePrimaryKey("quarter", "unit", "measure")
     # Results are derived rows that only the computation writes, from a join with the units
     # and measures in the same transaction, so they cannot point nowhere; deleting a unit or a
     # measure deletes its results through Django's cascade (on_delete works without a database
     # constraint). Checking 2 foreign keys per row at commit cost a cold national quarter
     # 0.4 s, more than the SQL floor itself, hence db_constraint=False. No index of their own
-    # on measure or unit either: the unique key (quarter, unit, measure) serves the reads, and
-    # an index on unit alone cost a quarter's first write 0.4× the floor (bench/README.md).
+    # on measure or unit either: the primary key serves the reads.
     measure = models.ForeignKey(
         Measure,
         on_delete=models.CASCADE,
@@ -245,15 +253,6 @@ class MeasureResult(models.Model):
     class Meta:
         verbose_name = _("beräknat måttvärde")
         verbose_name_plural = _("beräknade måttvärden")
-        # Quarter first: the computation reads and writes a quarter at a time (a new quarter's
-        # rows append to the index's end). Then unit: the pages read some units' measures for
-        # a quarter, or for several quarters (quarter IN (…) AND unit = …, a short range per
-        # quarter). Deleting a unit scans the table for its rows: rare, and done in the admin.
-        constraints = [
-            models.UniqueConstraint(
-                fields=["quarter", "unit", "measure"], name="measureresult_unique_key"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.measure} – {self.unit.name} – {quarter_label(self.quarter)}"

@@ -315,15 +315,16 @@ def _period_sql(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | Non
 def _against_stored(source: str, columns: list[str]) -> str:
     """The columns that tell how a computed row stands against its stored row, `cur`.
 
-    stored_id: the stored row's id, NULL for a new row; changed: 1 where a stored row differs
-    in any column. Comparing while aggregating (the stored rows are joined once, by the
-    unique key) leaves the writes only the rows that change: a rerun over unchanged data
-    writes nothing and joins nothing more.
+    stored: 1 where a row of the same key is stored, 0 for a new row; changed: 1 where the
+    stored row differs in any column. Comparing while aggregating (the stored rows are joined
+    once, by the unique key) leaves the writes only the rows that change: a rerun over
+    unchanged data writes nothing and joins nothing more.
     """
     differs = " OR ".join(f"cur.{c} {_distinct()} {source}.{c}" for c in columns)
+    # Every result table's quarter is NOT NULL: NULL means no stored row joined.
     return (
-        "cur.id AS stored_id, "
-        f"CASE WHEN cur.id IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END AS changed"
+        "CASE WHEN cur.quarter IS NULL THEN 0 ELSE 1 END AS stored, "
+        f"CASE WHEN cur.quarter IS NOT NULL AND ({differs}) THEN 1 ELSE 0 END AS changed"
     )
 
 
@@ -400,7 +401,7 @@ def _apply(target: _RollUpTable, *, scope: str, quarter: Quarter, stored: int) -
     - delete: stored rows (within scope, an SQL condition on the result table; `stored` of
       them) that were not computed again, e.g. a unit that stopped reporting, and the rows of
       the dependent tables that belonged to them;
-    - update: stored rows whose values changed, found by id;
+    - update: stored rows whose values changed, found by their key;
     - insert: new rows, plainly: computations hold the compute lock (_lock_computation), so
       nothing else writes these rows meanwhile, and INSERT … ON CONFLICT's speculative
       insertion cost half of a cold quarter's write.
@@ -409,22 +410,23 @@ def _apply(target: _RollUpTable, *, scope: str, quarter: Quarter, stored: int) -
     params = {"q": quarter.code}
     table, tmp = target.table, target.tmp
     matched, changed, new = _scalar(
-        f"SELECT COUNT(stored_id), COALESCE(SUM(changed), 0), "
-        f"COALESCE(SUM(CASE WHEN stored_id IS NULL THEN 1 ELSE 0 END), 0) FROM {tmp}",
+        f"SELECT COALESCE(SUM(stored), 0), COALESCE(SUM(changed), 0), "
+        f"COALESCE(SUM(1 - stored), 0) FROM {tmp}",
         params,
     )
+    same_key = " AND ".join(f"s.{k} = {table}.{k}" for k in target.keys)
     written = 0
     if stored > matched:
         written += _run(
-            f"DELETE FROM {table} WHERE quarter = %(q)s{scope} AND id NOT IN "
-            f"(SELECT stored_id FROM {tmp} WHERE stored_id IS NOT NULL)",
+            f"DELETE FROM {table} WHERE quarter = %(q)s{scope} AND NOT EXISTS "
+            f"(SELECT 1 FROM {tmp} s WHERE s.stored = 1 AND {same_key})",
             params,
         )
         for dependent in map(_table, target.dependents):
-            same_key = " AND ".join(f"r.{k} = {dependent}.{k}" for k in ["quarter", *target.keys])
+            result_key = " AND ".join(f"r.{k} = {dependent}.{k}" for k in ["quarter", *target.keys])
             _run(
                 f"DELETE FROM {dependent} WHERE quarter = %(q)s AND NOT EXISTS "
-                f"(SELECT 1 FROM {table} r WHERE {same_key})",
+                f"(SELECT 1 FROM {table} r WHERE {result_key})",
                 params,
             )
     if changed:
@@ -432,13 +434,13 @@ def _apply(target: _RollUpTable, *, scope: str, quarter: Quarter, stored: int) -
         written += _run(
             f"UPDATE {table} SET {', '.join(f'{c} = s.{c}' for c in target.columns)} "
             f"FROM {tmp} s "
-            f"WHERE {table}.quarter = %(q)s AND {table}.id = s.stored_id AND s.changed = 1",
+            f"WHERE {table}.quarter = %(q)s AND {same_key} AND s.changed = 1",
             params,
         )
     if new:
         written += _run(
             f"INSERT INTO {table} (quarter, {target.names}) "
-            f"SELECT %(q)s, {target.names} FROM {tmp} WHERE stored_id IS NULL",
+            f"SELECT %(q)s, {target.names} FROM {tmp} WHERE stored = 0",
             params,
         )
     return written

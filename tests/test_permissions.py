@@ -493,4 +493,4 @@ def test_strategist_cannot_add_computed_results_in_the_admin(
     client.force_login(strategist)
 
     assert client.get("/admin/followup/goalresult/add/").status_code == 403
-    assert client.get("/admin/followup/measureresult/add/").status_code == 403
+    assert client.get("/admin/followup/spcresult/add/").status_code == 403

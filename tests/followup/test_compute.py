@@ -199,7 +199,7 @@ def test_rerunning_a_quarter_leaves_identical_rows(tree):
 
     def snapshot() -> list[tuple]:
         return [
-            *MeasureResult.objects.order_by("id").values_list(),
+            *MeasureResult.objects.order_by("pk").values_list(),
             *PeriodResult.objects.order_by("id").values_list(),
             *GoalResult.objects.order_by("id").values_list(),
         ]

@@ -1,0 +1,68 @@
+"""Migrations that rebuild a table keep its rows, both ways, on the database under test."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = ("followup", "0009_swedish_labels_of_computed_rows")
+AFTER = ("followup", "0010_measureresult_natural_primary_key")
+
+
+def _migrate(target: tuple[str, str]):
+    """Migrate followup to target; returns the app registry of that state."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([target])
+    executor.loader.build_graph()
+    return executor.loader.project_state([target]).apps
+
+
+@pytest.fixture
+def at_0009(transactional_db):
+    apps = _migrate(BEFORE)
+    yield apps
+    _migrate(executor_leaf())  # the schema the rest of the suite expects
+
+
+def executor_leaf() -> tuple[str, str]:
+    return next(
+        node
+        for node in MigrationExecutor(connection).loader.graph.leaf_nodes()
+        if node[0] == "followup"
+    )
+
+
+def test_measure_results_keep_their_rows_under_the_natural_primary_key(at_0009) -> None:
+    apps = at_0009
+    Unit = apps.get_model("organisation", "Unit")
+    UnitKind = apps.get_model("organisation", "UnitKind")
+    Measure = apps.get_model("followup", "Measure")
+    kind = UnitKind.objects.create(code="hc", name="Hälsocentral", name_plural="Hälsocentraler")
+    units = [Unit.objects.create(name=f"HC {i}", code=f"hc{i}", kind=kind) for i in range(3)]
+    measure = Measure.objects.create(code="m", name="Mått", unit="st")
+    OldResult = apps.get_model("followup", "MeasureResult")
+    for i, unit in enumerate(units):
+        OldResult.objects.create(
+            measure=measure, unit=unit, quarter="2025Q4", value=Decimal(i), reporting_units=i
+        )
+    rows = sorted(OldResult.objects.values_list("quarter", "unit_id", "measure_id", "value"))
+
+    NewResult = _migrate(AFTER).get_model("followup", "MeasureResult")
+
+    assert (
+        sorted(NewResult.objects.values_list("quarter", "unit_id", "measure_id", "value")) == rows
+    )
+    assert NewResult._meta.pk.field_names == ("quarter", "unit", "measure")
+    # The key is the primary key: the same key again is refused.
+    with pytest.raises(IntegrityError):
+        NewResult.objects.create(
+            measure_id=measure.pk, unit_id=units[0].pk, quarter="2025Q4", reporting_units=0
+        )
+
+    Restored = _migrate(BEFORE).get_model("followup", "MeasureResult")
+
+    assert sorted(Restored.objects.values_list("quarter", "unit_id", "measure_id", "value")) == rows
+    assert Restored.objects.filter(id__isnull=False).count() == len(rows)
