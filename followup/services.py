@@ -621,7 +621,13 @@ def _measure_targets() -> dict[tuple[int, int], Decimal]:
 
 
 def _upsert_quarter_rows(
-    model: type[Any], quarter: Quarter, keys: list[str], columns: list[str], rows: list[Any]
+    model: type[Any],
+    quarter: Quarter,
+    keys: list[str],
+    columns: list[str],
+    rows: list[Any],
+    *,
+    none_stored: bool = False,
 ) -> int:
     """Insert or update a quarter's rows of a result table on its key (quarter, *keys).
 
@@ -630,7 +636,9 @@ def _upsert_quarter_rows(
     them in bulk: a fraction of the time of one statement per row (executemany took half the
     SQL floor for the 800 goals of the national benchmark), and unlike Django's
     bulk_create(update_conflicts=True), which sends one array per column, it quotes no text or
-    JSON in Python (0.2 s there). SQLite (the embedded mode, small data): executemany.
+    JSON in Python (0.2 s there). With none_stored (the caller found none of these keys stored,
+    under the computation's lock), COPY goes straight into the table: a quarter's first write
+    has nothing to update. SQLite (the embedded mode, small data): executemany.
     Returns the rows written.
     """
     if not rows:
@@ -641,7 +649,11 @@ def _upsert_quarter_rows(
         f"{c} = excluded.{c}" for c in columns
     )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and none_stored:
+            with cursor.copy(f"COPY {table} (quarter, {names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((quarter.code, *row))
+        elif connection.vendor == "postgresql":
             tmp = f"gonv_tmp_{model._meta.model_name}"
             cursor.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {tmp} ON COMMIT DROP AS "
@@ -665,10 +677,17 @@ def _upsert_quarter_rows(
     return len(rows)
 
 
-def _store_spc(quarter: Quarter, rows: list[tuple[int, int, str, str]]) -> int:
+def _store_spc(
+    quarter: Quarter, rows: list[tuple[int, int, str, str]], *, none_stored: bool
+) -> int:
     """Upsert (measure, unit, summary JSON, digest) as the quarter's SpcResult rows."""
     return _upsert_quarter_rows(
-        SpcResult, quarter, ["measure_id", "unit_id"], ["summary", "digest"], rows
+        SpcResult,
+        quarter,
+        ["measure_id", "unit_id"],
+        ["summary", "digest"],
+        rows,
+        none_stored=none_stored,
     )
 
 
@@ -702,9 +721,9 @@ def _write_spc(quarter: Quarter, *, measure_ids: Iterable[int] | None = None) ->
             summary = spc_summary(series, improvement=measure.improvement, target=target)
             rows.append((measure.pk, unit_id, json.dumps(summary, cls=DjangoJSONEncoder), digest))
             if len(rows) >= 5000:
-                count += _store_spc(quarter, rows)
+                count += _store_spc(quarter, rows, none_stored=not stored)
                 rows = []
-        count += _store_spc(quarter, rows)
+        count += _store_spc(quarter, rows, none_stored=not stored)
         # A unit whose series is gone (its observations withdrawn, or outside the SPC scope
         # now) keeps no chart of what it used to be.
         if gone := stored.keys() - charted:
@@ -979,27 +998,28 @@ def _field_values(obj: Any) -> tuple[Any, ...]:
 
 def _goal_inputs_digest(
     goal: Goal,
-    context: tuple[Any, ...],
+    context: bytes,
     inputs: tuple[Any, ...],
-    related_values: dict[tuple[str, int], tuple[Any, ...]],
+    related_texts: dict[tuple[str, int | None], bytes],
 ) -> str:
     """What a goal's result follows from: its fields, its related rows' fields and its inputs.
 
+    context: what every goal's result follows from (rules, language, date, code), as text.
     The related rows (area, method, unit kind, measure) enter with all their fields: a renamed
     working method changes the explanation's sentence, so it must change the digest too.
-    related_values caches their fields across goals (a few dozen rows for 800 goals).
+    related_texts caches their fields' text across goals (a few dozen rows for 800 goals).
     """
-    related: list[tuple[Any, ...] | None] = []
+    digest = hashlib.blake2b(context, digest_size=16)
     for name in ("programme_area", "working_method", "unit_kind", "measure"):
         pk = getattr(goal, f"{name}_id")
-        if pk is None:
-            related.append(None)
-            continue
-        if (name, pk) not in related_values:
-            related_values[(name, pk)] = _field_values(getattr(goal, name))
-        related.append(related_values[(name, pk)])
-    text = repr((context, _field_values(goal), related, inputs))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+        key = (name, pk)
+        if key not in related_texts:
+            fields = None if pk is None else _field_values(getattr(goal, name))
+            # NUL never occurs in a repr: it keeps the parts apart.
+            related_texts[key] = repr(fields).encode() + b"\0"
+        digest.update(related_texts[key])
+    digest.update(repr((_field_values(goal), inputs)).encode())
+    return digest.hexdigest()
 
 
 def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
@@ -1011,7 +1031,8 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     """
     rules = engine.rules_from_mapping(settings.GONV_STATUS_RULES)
     # The rules in force (defaults and overrides alike), as the engine applies them.
-    context = (_engine_source_digest(), rules, translation.get_language(), as_of)
+    context = repr((_engine_source_digest(), rules, translation.get_language(), as_of))
+    context_text = context.encode() + b"\0"
     goals = _goals_for_status()
     roots = _scope_roots()
     adoption = _adoption_counts(as_of)
@@ -1026,16 +1047,16 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
         GoalResult.objects.filter(quarter=quarter.code).values_list("goal_id", "inputs_digest")
     )
     changed: list[tuple[int, dict[str, Any]]] = []
-    related_values: dict[tuple[str, int], tuple[Any, ...]] = {}
+    related_texts: dict[tuple[str, int | None], bytes] = {}
     for goal in goals:
         assessment, assessment_quarter = assessments.get(goal.pk, (None, ""))
         goal_adoption = adoption.get(goal.pk)
         goal_series = series.get((goal.measure_id, roots.get(goal.programme_area.phase_id, -1)))
         digest = _goal_inputs_digest(
             goal,
-            context,
+            context_text,
             (goal_adoption, goal_series, assessment, assessment_quarter),
-            related_values,
+            related_texts,
         )
         if stored.get(goal.pk) == digest:
             continue
@@ -1067,11 +1088,13 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
                 },
             )
         )
-    _upsert_goal_results(quarter, changed)
+    _upsert_goal_results(quarter, changed, none_stored=not stored)
     return len(changed)
 
 
-def _upsert_goal_results(quarter: Quarter, rows: list[tuple[int, dict[str, Any]]]) -> None:
+def _upsert_goal_results(
+    quarter: Quarter, rows: list[tuple[int, dict[str, Any]]], *, none_stored: bool
+) -> None:
     """Insert or update the quarter's GoalResult rows of the goals given."""
     columns = [*_GOAL_RESULT_FIELDS, "inputs_digest"]
     _upsert_quarter_rows(
@@ -1089,6 +1112,7 @@ def _upsert_goal_results(quarter: Quarter, rows: list[tuple[int, dict[str, Any]]
             ]
             for goal_id, values in rows
         ],
+        none_stored=none_stored,
     )
 
 
