@@ -51,7 +51,8 @@ services: $(STAMP)
 	  $(PY) scripts/check_services.py
 
 test: messages chromium services lint
-	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+	# Models against migrations, on an in-memory SQLite: no database of the app's to look up.
+	env -u DATABASE_URL -u REDIS_URL SQLITE_PATH=:memory: \
 	  $(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 	  CHROMIUM=$(CHROMIUM) CELERY_QUEUE="gonv-test-$$$$" $(PY) -m pytest $(PYTEST_ARGS)
