@@ -207,7 +207,7 @@ class MeasureResult(models.Model):
     # rows append to the index's end); then unit, as the pages read some units' measures for
     # a quarter, or for several quarters (quarter IN (…) AND unit = …, a short range each).
     # A quarter's first write paid about 0.25× the SQL floor for an id's index and 0.4× for
-    # an index on unit alone (bench/README.md). Deleting a unit scans the table for its rows:
+    # an index on unit alone (make bench, national). Deleting a unit scans the table for its rows:
     # rare, and done in the admin. Django's admin cannot list a model with a composite key
     # (5.2), so these rows have no admin page.
     pk = models.CompositePrimaryKey("quarter", "unit", "measure")
