@@ -1031,8 +1031,10 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     """
     rules = engine.rules_from_mapping(settings.GONV_STATUS_RULES)
     # The rules in force (defaults and overrides alike), as the engine applies them.
-    context = repr((_engine_source_digest(), rules, translation.get_language(), as_of))
-    context_text = context.encode() + b"\0"
+    # NUL ends it, as each part of a goal's digest (_goal_inputs_digest).
+    context = (
+        repr((_engine_source_digest(), rules, translation.get_language(), as_of)).encode() + b"\0"
+    )
     goals = _goals_for_status()
     roots = _scope_roots()
     adoption = _adoption_counts(as_of)
@@ -1054,7 +1056,7 @@ def _write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
         goal_series = series.get((goal.measure_id, roots.get(goal.programme_area.phase_id, -1)))
         digest = _goal_inputs_digest(
             goal,
-            context_text,
+            context,
             (goal_adoption, goal_series, assessment, assessment_quarter),
             related_texts,
         )

@@ -20,19 +20,21 @@ def _migrate(target: tuple[str, str]):
     return executor.loader.project_state([target]).apps
 
 
+def _latest() -> tuple[str, str]:
+    """followup's newest migration: the schema the rest of the suite expects."""
+    graph = MigrationExecutor(connection).loader.graph
+    return next(node for node in graph.leaf_nodes() if node[0] == "followup")
+
+
+def _rows(model) -> list[tuple]:
+    return sorted(model.objects.values_list("quarter", "unit_id", "measure_id", "value"))
+
+
 @pytest.fixture
 def at_0009(transactional_db):
     apps = _migrate(BEFORE)
     yield apps
-    _migrate(executor_leaf())  # the schema the rest of the suite expects
-
-
-def executor_leaf() -> tuple[str, str]:
-    return next(
-        node
-        for node in MigrationExecutor(connection).loader.graph.leaf_nodes()
-        if node[0] == "followup"
-    )
+    _migrate(_latest())
 
 
 def test_measure_results_keep_their_rows_under_the_natural_primary_key(at_0009) -> None:
@@ -48,13 +50,11 @@ def test_measure_results_keep_their_rows_under_the_natural_primary_key(at_0009) 
         OldResult.objects.create(
             measure=measure, unit=unit, quarter="2025Q4", value=Decimal(i), reporting_units=i
         )
-    rows = sorted(OldResult.objects.values_list("quarter", "unit_id", "measure_id", "value"))
+    rows = _rows(OldResult)
 
     NewResult = _migrate(AFTER).get_model("followup", "MeasureResult")
 
-    assert (
-        sorted(NewResult.objects.values_list("quarter", "unit_id", "measure_id", "value")) == rows
-    )
+    assert _rows(NewResult) == rows
     assert NewResult._meta.pk.field_names == ("quarter", "unit", "measure")
     # The key is the primary key: the same key again is refused.
     with pytest.raises(IntegrityError):
@@ -64,5 +64,5 @@ def test_measure_results_keep_their_rows_under_the_natural_primary_key(at_0009) 
 
     Restored = _migrate(BEFORE).get_model("followup", "MeasureResult")
 
-    assert sorted(Restored.objects.values_list("quarter", "unit_id", "measure_id", "value")) == rows
+    assert _rows(Restored) == rows
     assert Restored.objects.filter(id__isnull=False).count() == len(rows)
