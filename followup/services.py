@@ -163,7 +163,8 @@ def _measure_sql() -> str:
 
     Observations are first summed per unit (what the database's floor does), and only those
     per-unit sums travel up the closure table: a fraction of the rows of joining every
-    observation to every ancestor.
+    observation to every ancestor. The changes against earlier quarters are not stored: the
+    pages read them with the values (MeasureResult.objects.of_quarter).
     """
     result = _table(MeasureResult)
     return f"""
@@ -231,25 +232,11 @@ def _measure_sql() -> str:
                g.reporting_units, g.expected_units, g.latest_update
         FROM g
         JOIN {_table(Measure)} m ON m.id = g.measure_id
-    ),
-    -- With the changes against the previous quarter and the same quarter last year, so the
-    -- writes that follow read the stored results of those quarters no more.
-    r AS (
-        SELECT v.measure_id, v.unit_id, v.value, v.numerator, v.denominator, v.reporting_units,
-               v.expected_units, v.latest_update,
-               v.value - prev.value AS change_previous_quarter,
-               v.value - last_year.value AS change_previous_year
-        FROM v
-        LEFT JOIN {result} prev ON prev.quarter = %(prev_q)s AND prev.measure_id = v.measure_id
-                               AND prev.unit_id = v.unit_id
-        LEFT JOIN {result} last_year ON last_year.quarter = %(year_q)s
-                                    AND last_year.measure_id = v.measure_id
-                                    AND last_year.unit_id = v.unit_id
     )
-    SELECT r.*, {_against_stored("r", _MEASURE_COLUMNS)}
-    FROM r
-    LEFT JOIN {result} cur ON cur.quarter = %(q)s AND cur.measure_id = r.measure_id
-                          AND cur.unit_id = r.unit_id
+    SELECT v.*, {_against_stored("v", _MEASURE_COLUMNS)}
+    FROM v
+    LEFT JOIN {result} cur ON cur.quarter = %(q)s AND cur.measure_id = v.measure_id
+                          AND cur.unit_id = v.unit_id
     """
 
 
@@ -340,8 +327,6 @@ _MEASURE_COLUMNS = [
     "reporting_units",
     "expected_units",
     "latest_update",
-    "change_previous_quarter",
-    "change_previous_year",
 ]
 _PERIOD_COLUMNS = ["value", "reporting_units"]
 
@@ -449,8 +434,6 @@ def _apply(target: _RollUpTable, *, scope: str, quarter: Quarter, stored: int) -
 def _quarter_params(quarter: Quarter) -> dict[str, Any]:
     return {
         "q": quarter.code,
-        "prev_q": quarter.previous().code,
-        "year_q": quarter.year_before().code,
         "q_start": _date(quarter.start),
         "q_end": _date(quarter.end),
     }
@@ -1288,7 +1271,7 @@ def recompute_all(
 def quarters_affected_from(
     first: Quarter | str, today: datetime.date | None = None
 ) -> list[Quarter]:
-    """A change in one quarter alters it and every later one (changes, SPC series, status)."""
+    """A change in one quarter alters it and every later one (SPC series, goal status)."""
     start = Quarter.parse(first) if isinstance(first, str) else first
     current = Quarter.containing(today or timezone.localdate())
     return quarter_range(start, current) if start <= current else []

@@ -89,7 +89,8 @@ def _obs(measure: Measure, unit: Unit, month: int, value: str, *, year: int = 20
 
 
 def _result(measure: Measure, unit: Unit, quarter: Quarter = Q4) -> MeasureResult:
-    return MeasureResult.objects.get(measure=measure, unit=unit, quarter=quarter.code)
+    """The stored result as the pages read it: with its changes against earlier quarters."""
+    return MeasureResult.objects.of_quarter(quarter).get(measure=measure, unit=unit)
 
 
 def _spc(measure: Measure, unit: Unit, quarter: Quarter = Q4) -> dict[str, Any]:
@@ -188,6 +189,30 @@ def test_change_against_previous_quarter_and_same_quarter_last_year(tree):
     result = _result(count, tree["a"])
     assert result.change_previous_quarter == Decimal(15)
     assert result.change_previous_year == Decimal(25)
+    # Rolled up: the region's value is HC A's, the only unit that reported.
+    region = _result(count, tree["region"])
+    assert (region.change_previous_quarter, region.change_previous_year) == (15, 25)
+    # A quarter with nothing before it has no change to show.
+    first = _result(count, tree["a"], Quarter(2024, 4))
+    assert (first.change_previous_quarter, first.change_previous_year) == (None, None)
+
+
+def test_changes_follow_an_earlier_quarter_recomputed_alone(tree):
+    count = _measure("do-antal", "count", "sum")
+    september = _obs(count, tree["a"], 9, "20")
+    _obs(count, tree["a"], 10, "35")
+    _compute(Quarter(2025, 3))
+    _compute(Q4)
+    assert _result(count, tree["a"]).change_previous_quarter == Decimal(15)
+
+    # A late correction of September, and only its own quarter recomputed (compute_followup
+    # --quarter 2025Q3): Kv 4's change already shows it.
+    september.value = Decimal(30)
+    september.save()
+    _compute(Quarter(2025, 3))
+
+    assert _result(count, tree["a"]).change_previous_quarter == Decimal(5)
+    assert _result(count, tree["region"]).change_previous_quarter == Decimal(5)
 
 
 def test_rerunning_a_quarter_leaves_identical_rows(tree):

@@ -98,8 +98,13 @@ def _plain(row: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
 
 
 # Every column the computation stores, as the engine lists them, except the time the demo rows
-# were saved (MeasureResult.latest_update), which differs between the two loads.
-MEASURE_FIELDS = [c for c in services._MEASURE_COLUMNS if c != "latest_update"]
+# were saved (MeasureResult.latest_update), which differs between the two loads; and the changes
+# against earlier quarters that the pages read with them.
+MEASURE_FIELDS = [
+    *(c for c in services._MEASURE_COLUMNS if c != "latest_update"),
+    "change_previous_quarter",
+    "change_previous_year",
+]
 SPC_FIELDS = ["summary", "digest"]
 PERIOD_FIELDS = services._PERIOD_COLUMNS
 GOAL_FIELDS = services._GOAL_RESULT_FIELDS
@@ -111,9 +116,11 @@ def snapshot() -> Snapshot:
     Later quarters are left out: `load_demo` computes up to the real today's quarter first.
     """
     last = LAST_QUARTER.code
+    stored = MeasureResult.objects.filter(quarter__lte=last)
     measures = {
         _key(row["measure__code"], row["unit__code"], row["quarter"]): _plain(row, MEASURE_FIELDS)
-        for row in MeasureResult.objects.filter(quarter__lte=last).values(
+        for quarter in stored.values_list("quarter", flat=True).distinct()
+        for row in MeasureResult.objects.of_quarter(Quarter.parse(quarter)).values(
             "measure__code", "unit__code", "quarter", *MEASURE_FIELDS
         )
     }
