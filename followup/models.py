@@ -276,8 +276,8 @@ class MeasureResult(models.Model):
     objects = MeasureResultQuerySet.as_manager()
 
     # The SPC chart of the row's series is an SpcResult of the same key: kept apart, a row is
-    # about a tenth of its size, and the roll-up, which reads three quarters' rows and
-    # rewrites one, reads and writes a tenth of the bytes.
+    # about a tenth of its size, and the roll-up, which compares a quarter's rows with the
+    # stored ones and rewrites them, reads and writes a tenth of the bytes.
 
     class Meta:
         verbose_name = _("beräknat måttvärde")
