@@ -114,19 +114,6 @@ def _lock_spc(measure_ids: list[int] | None) -> None:
             )
 
 
-# Inlined where it is used, not computed once: the roll-up joins it twice, which by default
-# makes PostgreSQL materialise it, and then the planner, with no statistics for the
-# materialised rows, hashed the quarter's 69,000 observations to probe them with the 10,000
-# units instead of the other way round (about 0.2× the SQL floor, make bench, national).
-# SQLite plans the embedded mode's small data either way, and older SQLite (before 3.35, 2021)
-# does not know the words.
-_ACTIVE_CTE = """
-    active AS {materialized}(
-        SELECT u.id, u.kind_id FROM {unit} u
-        WHERE (u.valid_from IS NULL OR u.valid_from <= %(q_end)s)
-          AND (u.valid_to IS NULL OR u.valid_to >= %(q_start)s)
-    )"""
-
 # Each observation feeds two sums, chosen by the measure's roll-up rule (numeric sums are the
 # bulk of the work, so no more than the rule needs):
 #   sum            primary = value
@@ -165,8 +152,22 @@ _DENOMINATOR_EXPR = "g.weight_sum"
 
 
 def _active_cte() -> str:
+    """The CTE `active`: the units open at some time in the quarter.
+
+    Inlined where it is used on PostgreSQL, not computed once: the roll-up joins it twice,
+    which by default makes PostgreSQL materialise it, and then the planner, with no statistics
+    for the materialised rows, hashed the quarter's 69,000 observations to probe them with the
+    10,000 units instead of the other way round (about 0.2× the SQL floor, make bench,
+    national). SQLite plans the embedded mode's small data either way, and older SQLite
+    (before 3.35, 2021) does not know the words.
+    """
     materialized = "NOT MATERIALIZED " if connection.vendor == "postgresql" else ""
-    return _ACTIVE_CTE.format(unit=_table(Unit), materialized=materialized)
+    return f"""
+    active AS {materialized}(
+        SELECT u.id, u.kind_id FROM {_table(Unit)} u
+        WHERE (u.valid_from IS NULL OR u.valid_from <= %(q_end)s)
+          AND (u.valid_to IS NULL OR u.valid_to >= %(q_start)s)
+    )"""
 
 
 def _measure_sql() -> str:
