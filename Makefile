@@ -6,20 +6,34 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-12)
+# One stamp per pinned set: `make run` installs only what running needs, `make test` the rest.
+STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | md5sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
 CHROMIUM ?= /usr/bin/chromium
 
 TEST_DATABASE_URL ?= postgres://postgres@localhost:5432/gonv
 TEST_REDIS_URL ?= redis://localhost:6379/0
 
-.PHONY: run test lint bench install messages chromium services clean
+.PHONY: run test lint bench install install-dev requirements messages chromium services clean
 
 install: $(STAMP)
 
+install-dev: $(DEV_STAMP)
+
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@rm -f $(VENV)/.installed-* && touch $@
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
+	@rm -f $(VENV)/.installed-run-* && touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@ && touch $(STAMP)
+
+# Re-pin both sets from the .in files (after editing them): hashes for every package.
+requirements: install-dev
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements.txt requirements.in
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements-dev.txt requirements-dev.in
 
 messages: $(STAMP)
 	@command -v msgfmt >/dev/null || { \
@@ -42,11 +56,11 @@ run: messages
 	@echo "GONV-uppföljning: open http://127.0.0.1:8000/ and log in with an account above (password: demo)."
 	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py runserver 127.0.0.1:8000
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-services: $(STAMP)
+services: $(DEV_STAMP)
 	@DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 	  $(PY) scripts/check_services.py
 
@@ -57,7 +71,7 @@ test: messages chromium services lint
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 	  CHROMIUM=$(CHROMIUM) CELERY_QUEUE="gonv-test-$$$$" $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP) services
+bench: $(DEV_STAMP) services
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 	  $(PY) -m bench.run $(BENCH_ARGS)
 
