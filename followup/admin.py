@@ -16,16 +16,18 @@ from .models import (
 
 @admin.register(Measure)
 class MeasureAdmin(GonvAdmin):
-    list_display = ["name", "code", "value_type", "aggregation", "frequency", "source"]
-    list_filter = ["value_type", "source", "frequency"]
+    list_display = [
+        "name", "code", "value_type", "aggregation", "frequency", "source", "provenance",
+    ]  # fmt: skip
+    list_filter = ["value_type", "source", "frequency", "provenance"]
     search_fields = ["name", "code"]
     filter_horizontal = ["programme_areas", "unit_kinds"]
 
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(GonvAdmin):
-    list_display = ["created_at", "source", "file_name", "row_count", "imported_by"]
-    list_filter = ["source"]
+    list_display = ["created_at", "source", "file_name", "row_count", "imported_by", "synthetic"]
+    list_filter = ["source", "synthetic"]
 
 
 @admin.register(Observation)

@@ -12,6 +12,7 @@ from goals.models import Goal
 from goals.status import Status
 from gonv.periods import Quarter, month_label, quarter_label
 from organisation.models import Unit
+from programmes.models import provenance_field, provenance_note_field
 
 
 class Measure(models.Model):
@@ -76,6 +77,8 @@ class Measure(models.Model):
         verbose_name=_("rapporterande enhetstyper"),
         help_text=_("Enheter av dessa typer förväntas rapportera (för datatäckning)."),
     )
+    provenance = provenance_field()
+    provenance_note = provenance_note_field()
     history = HistoricalRecords(m2m_fields=[programme_areas, unit_kinds])
 
     class Meta:
@@ -120,6 +123,14 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(_("importerad"), auto_now_add=True)
     row_count = models.PositiveIntegerField(_("antal rader"), default=0)
     note = models.TextField(_("anteckning"), blank=True)
+    synthetic = models.BooleanField(
+        _("syntetiska värden"),
+        default=False,
+        help_text=_(
+            "Demodata: påhittade värden, inte verkliga uppgifter. Sidorna visar en banderoll "
+            "så länge sådana data finns."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -439,3 +450,26 @@ class ComputeRun(models.Model):
 
     def __str__(self) -> str:
         return f"{quarter_label(self.quarter)} beräknat {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DemoAccount(models.Model):
+    """A login that load_demo created: the only users it may touch again.
+
+    load_demo creates demo accounts only in a database whose every user is one of these, so it
+    never adds a known password beside the region's real users.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="demo_account",
+        verbose_name=_("användare"),
+    )
+    created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("demokonto")
+        verbose_name_plural = _("demokonton")
+
+    def __str__(self) -> str:
+        return str(self.user)

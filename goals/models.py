@@ -13,7 +13,13 @@ from simple_history.models import HistoricalRecords
 
 from gonv.periods import month_label, quarter_label
 from organisation.models import Unit, UnitKind
-from programmes.models import ProgrammeArea, WorkingMethod
+from programmes.models import (
+    ProgrammeArea,
+    Provenance,
+    WorkingMethod,
+    provenance_field,
+    provenance_note_field,
+)
 
 from .status import ASSESSABLE_STATUSES, format_number, format_percent
 
@@ -112,6 +118,8 @@ class Goal(models.Model):
         choices=Improvement.choices,
         default=Improvement.HIGHER,
     )
+    provenance = provenance_field()
+    provenance_note = provenance_note_field()
     history = HistoricalRecords()
 
     objects = GoalQuerySet.as_manager()
@@ -190,6 +198,11 @@ class Goal(models.Model):
     def __str__(self) -> str:
         prefix = _("Delmål") if self.parent_id else _("Mål")
         return f"{prefix}: {self.title}"
+
+    @property
+    def is_example(self) -> bool:
+        """Whether the goal is an example the region has yet to confirm."""
+        return self.provenance == Provenance.EXAMPLE
 
     @property
     def is_milestone(self) -> bool:
