@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from goals.selectors import portfolio_overview
@@ -12,7 +13,11 @@ from goals.status import Status, overall_status
 from gonv.periods import Quarter
 from programmes.models import Phase
 
-from .models import ComputeRun, GoalResult
+from .models import ComputeRun, GoalResult, ImportBatch, Observation
+
+SYNTHETIC_CACHE_KEY = "followup:synthetic-data-present"
+# A write that no receiver sees (a bulk update, a raw delete) shows within this many seconds.
+SYNTHETIC_CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -68,3 +73,24 @@ def _status_of(result: GoalResult | None) -> Status | None:
         return None
     code = result.status or result.assessment_status
     return Status(code) if code else None
+
+
+def synthetic_data_present() -> bool:
+    """Whether the database holds synthetic (demo) data: a batch flagged so, or its values.
+
+    Every page asks (the banner), so the answer is cached and forgotten on each change to an
+    import batch or to observations of the demo.
+    """
+    present = cache.get(SYNTHETIC_CACHE_KEY)
+    if present is None:
+        present = (
+            ImportBatch.objects.filter(synthetic=True).exists()
+            or Observation.objects.filter(source=ImportBatch.Source.DEMO).exists()
+        )
+        cache.set(SYNTHETIC_CACHE_KEY, present, timeout=SYNTHETIC_CACHE_SECONDS)
+    return bool(present)
+
+
+def forget_synthetic_data_presence(*args: object, **kwargs: object) -> None:
+    """Drop the cached answer of synthetic_data_present (a signal receiver as well)."""
+    cache.delete(SYNTHETIC_CACHE_KEY)
