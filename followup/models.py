@@ -8,9 +8,9 @@ from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.periods import Quarter, month_label, quarter_label
 from goals.models import Goal
 from goals.status import Status
-from gonv.periods import Quarter, month_label, quarter_label
 from organisation.models import Unit
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from base.periods import Quarter
 from goals.selectors import portfolio_overview
 from goals.status import Status, overall_status
-from gonv.periods import Quarter
 from programmes.models import Phase
 
 from .models import ComputeRun, GoalResult

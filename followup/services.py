@@ -29,9 +29,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
+from base.periods import Quarter, month_label, quarter_range
 from goals import status as engine
 from goals.models import AdoptionRecord, Assessment, Goal
-from gonv.periods import Quarter, month_label, quarter_range
 from organisation.models import Unit, UnitClosure, UnitKind
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
 

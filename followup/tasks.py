@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from gonv.periods import Quarter
+from base.periods import Quarter
 
 from . import services, triggers
 from .models import Measure

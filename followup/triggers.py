@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from gonv.periods import Quarter
+from base.periods import Quarter
 
 _SCHEDULED_KEY = "followup:recompute-scheduled"  # value: when the burst started
 _LATEST_KEY = "followup:latest-change"  # value: when the latest edit committed

@@ -11,11 +11,12 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from gonv.periods import month_label, quarter_label
+from base.formatting import format_number, format_percent
+from base.periods import month_label, quarter_label
 from organisation.models import Unit, UnitKind
 from programmes.models import ProgrammeArea, WorkingMethod
 
-from .status import ASSESSABLE_STATUSES, format_number, format_percent
+from .status import ASSESSABLE_STATUSES
 
 
 class Improvement(models.TextChoices):

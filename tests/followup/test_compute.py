@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+from base.periods import Quarter
 from followup import services
 from followup.models import (
     ComputeRun,
@@ -24,7 +25,6 @@ from followup.models import (
 from followup.tasks import compute_quarter, recompute_in_order
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
-from gonv.periods import Quarter
 from organisation.models import Unit, UnitKind
 from organisation.services import unit_create
 from programmes.models import Phase, ProgrammeArea, WorkingMethod

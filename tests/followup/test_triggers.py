@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
+from base.periods import Quarter
 from followup import triggers
-from gonv.periods import Quarter
 
 
 @pytest.fixture

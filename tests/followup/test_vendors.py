@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from pytest_django import DjangoDbBlocker
 
+from base.periods import Quarter
 from followup import services, triggers
 from followup.models import (
     GoalResult,
@@ -46,7 +47,6 @@ from followup.models import (
     PeriodResult,
     SpcResult,
 )
-from gonv.periods import Quarter
 from tests.helpers import ROOT, base_env, manage
 
 # django_db: pytest-django sets up the test database only when a collected test asks for one.

@@ -11,10 +11,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 
+from base.periods import Quarter
 from followup import services
 from followup.models import ComputeRun, GoalResult, Measure, MeasureResult, PeriodResult
 from followup.tasks import compute_quarter
-from gonv.periods import Quarter
 from organisation.models import Role, Unit, UnitKind
 from organisation.services import role_assign, unit_create
 

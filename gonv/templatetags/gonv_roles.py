@@ -1,4 +1,4 @@
-"""Template helpers shared by every page: the signed-in user's roles."""
+"""Template tags about the signed-in user's roles (they ask gonv.rules, so they live on top)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from django import template
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext as _
 
-from gonv.periods import quarter_label
 from gonv.rules import scope_for
 from organisation.models import Role
 
@@ -29,6 +28,3 @@ def user_role_labels(user: User | AnonymousUser) -> list[str]:
 def user_has_role(user: User | AnonymousUser) -> bool:
     """Whether the user has any role at all (a user without one sees nothing)."""
     return scope_for(user).reads_anything
-
-
-register.filter("quarter_label", quarter_label)
