@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from base.periods import Quarter
 
-from . import services, triggers
+from . import recompute_marks, services
 from .models import Measure
 
 # Transient failures worth retrying with backoff; anything else is a bug and should surface.
@@ -72,11 +72,11 @@ def recompute_in_order(quarters: Iterable[Quarter], trigger: str) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def recompute_changed(trigger: str = "change") -> dict[str, Any]:
     """Dispatcher of coalesced recomputes: wait for quiet, then chain the dirty quarters."""
-    wait = triggers.seconds_to_wait()
+    wait = recompute_marks.seconds_to_wait()
     if wait > 0:
         recompute_changed.apply_async(kwargs={"trigger": trigger}, countdown=wait)
         return {"deferred_seconds": round(wait, 1)}
-    quarters = triggers.claim_dirty(services.quarters_in_scope())
+    quarters = recompute_marks.claim_dirty(services.quarters_in_scope())
     if quarters:
         # A chain of durable messages: each step survives a lost worker on its own.
         recompute_in_order(quarters, trigger)
