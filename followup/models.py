@@ -319,7 +319,8 @@ class SpcResult(models.Model):
     )
     quarter = models.CharField(_("kvartal"), max_length=6)
     summary = models.JSONField(_("diagramdata"))
-    # Of the summary's inputs (services.spc_digest): a rerun skips series whose digest matches.
+    # Of the summary's inputs (followup.compute.series.spc_digest): a rerun skips series whose
+    # digest matches.
     digest = models.CharField(_("kontrollsumma för indata"), max_length=32)
 
     class Meta:

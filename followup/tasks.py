@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from base.periods import Quarter
 
-from . import recompute_marks, services
+from . import recompute_marks, selectors, services
 from .models import Measure
 
 # Transient failures worth retrying with backoff; anything else is a bug and should surface.
@@ -76,7 +76,7 @@ def recompute_changed(trigger: str = "change") -> dict[str, Any]:
     if wait > 0:
         recompute_changed.apply_async(kwargs={"trigger": trigger}, countdown=wait)
         return {"deferred_seconds": round(wait, 1)}
-    quarters = recompute_marks.claim_dirty(services.quarters_in_scope())
+    quarters = recompute_marks.claim_dirty(selectors.quarters_in_scope())
     if quarters:
         # A chain of durable messages: each step survives a lost worker on its own.
         recompute_in_order(quarters, trigger)
@@ -95,6 +95,6 @@ def compute_recent_quarters() -> list[str]:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def compute_all_quarters() -> list[str]:
     """At each quarter's start: recompute every quarter in scope, oldest first."""
-    quarters = services.quarters_in_scope()
+    quarters = selectors.quarters_in_scope()
     recompute_in_order(quarters, "quarter-start")
     return [q.code for q in quarters]

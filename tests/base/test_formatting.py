@@ -34,7 +34,7 @@ def test_format_percent_never_rounds_a_partial_share_to_none_or_all() -> None:
     assert format_percent(Decimal("99.96")) == "99,96 %"
 
 
-def test_template_filters_write_quarters_and_numbers_the_swedish_way_and_nothing_for_none() -> None:
+def test_template_filters_write_quarters_and_numbers_the_swedish_way_or_nothing() -> None:
     template = Template(
         "{% load gonv_tags %}{{ q|quarter_label }}|{{ n|swedish_number }}|"
         "{{ n|swedish_number:1 }}|{{ p|swedish_percent }}|{{ none|swedish_number }}|"

@@ -38,7 +38,9 @@ from django.test import override_settings
 from pytest_django import DjangoDbBlocker
 
 from base.periods import Quarter
-from followup import services, triggers
+from followup import selectors, services, triggers
+from followup.compute.evaluate import GOAL_RESULT_FIELDS
+from followup.compute.rollup import MEASURE_COLUMNS, PERIOD_COLUMNS
 from followup.models import (
     GoalResult,
     Measure,
@@ -101,13 +103,13 @@ def _plain(row: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
 # were saved (MeasureResult.latest_update), which differs between the two loads; and the changes
 # against earlier quarters that the pages read with them.
 MEASURE_FIELDS = [
-    *(c for c in services._MEASURE_COLUMNS if c != "latest_update"),
+    *(c for c in MEASURE_COLUMNS if c != "latest_update"),
     "change_previous_quarter",
     "change_previous_year",
 ]
 SPC_FIELDS = ["summary", "digest"]
-PERIOD_FIELDS = services._PERIOD_COLUMNS
-GOAL_FIELDS = services._GOAL_RESULT_FIELDS
+PERIOD_FIELDS = PERIOD_COLUMNS
+GOAL_FIELDS = GOAL_RESULT_FIELDS
 
 
 def snapshot() -> Snapshot:
@@ -164,7 +166,7 @@ def follow_up_snapshots() -> dict[str, Snapshot]:
     services.recompute_all(trigger=TRIGGER, today=DEMO_TODAY)
     snapshots["loaded"] = snapshot()
 
-    affected = services.quarters_affected_from(CORRECTED_QUARTER, today=DEMO_TODAY)
+    affected = selectors.quarters_affected_from(CORRECTED_QUARTER, today=DEMO_TODAY)
     removed = list(Observation.objects.filter(unit__code=CORRECTED_UNIT, quarter=CORRECTED_QUARTER))
     # The recompute is run below, on the demo's day, instead of by the triggers.
     with triggers.suppressed(), transaction.atomic():

@@ -1,0 +1,28 @@
+"""Which units the goals are about and which measures they follow (reads for the computation)."""
+
+from __future__ import annotations
+
+from goals.models import Goal
+from organisation.models import Unit
+from programmes.models import Phase
+
+
+def scope_roots() -> dict[int, int]:
+    """The unit each phase's goals are about: its organisation unit, or the tree's root."""
+    default_root = (
+        Unit.objects.filter(parent__isnull=True).order_by("id").values_list("id", flat=True).first()
+    )
+    return {
+        phase_id: unit_id or default_root
+        for phase_id, unit_id in Phase.objects.values_list("id", "organisation_unit_id")
+        if (unit_id or default_root) is not None
+    }
+
+
+def goal_measure_ids() -> set[int]:
+    """The measures that measure goals follow."""
+    return set(
+        Goal.objects.filter(kind=Goal.Kind.MEASURE, measure__isnull=False)
+        .values_list("measure_id", flat=True)
+        .distinct()
+    )
