@@ -1,8 +1,9 @@
 """Status engine for GONV goals: plain values in, a status that explains itself out.
 
-No I/O and no Django: the quarterly job gathers counts and series set-based and calls these
-functions (the numbers in the sentences are written by base.formatting, plain as well).
-The rules are documented in docs/status-rules.md; keep the two in step.
+No I/O, and of Django only gettext for the status labels: the quarterly job gathers counts and
+series set-based and calls these functions (the numbers in the sentences are written by
+base.formatting, plain as well). The rules are documented in docs/status-rules.md; keep the
+two in step.
 """
 
 import math
@@ -13,6 +14,9 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any, Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from base.formatting import MINUS as _MINUS
 from base.formatting import SPACE as _SPACE
@@ -46,8 +50,8 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
-        """Swedish label shown to users."""
-        return _LABELS[self]
+        """The label shown to users, in the active language (Swedish msgid)."""
+        return str(_LABELS[self])
 
     @property
     def severity(self) -> int:
@@ -55,15 +59,15 @@ class Status(StrEnum):
         return _SEVERITY[self]
 
 
-_LABELS: dict[Status, str] = {
-    Status.ACHIEVED: "Uppnått",
-    Status.ON_TRACK: "Enligt plan",
-    Status.AT_RISK: "Risk",
-    Status.OFF_TRACK: "Ej enligt plan",
-    Status.NOT_STARTED: "Ej påbörjat",
-    Status.MISSED: "Ej uppnått",
-    Status.NO_DATA: "Underlag saknas",
-    Status.NOT_ASSESSED: "Ej bedömt",
+_LABELS: dict[Status, Promise] = {
+    Status.ACHIEVED: _("Uppnått"),
+    Status.ON_TRACK: _("Enligt plan"),
+    Status.AT_RISK: _("Risk"),
+    Status.OFF_TRACK: _("Ej enligt plan"),
+    Status.NOT_STARTED: _("Ej påbörjat"),
+    Status.MISSED: _("Ej uppnått"),
+    Status.NO_DATA: _("Underlag saknas"),
+    Status.NOT_ASSESSED: _("Ej bedömt"),
 }
 
 # Unknown (no data, not assessed) ranks worse than "on plan" because nobody can vouch for it,
@@ -79,8 +83,13 @@ _SEVERITY: dict[Status, int] = {
     Status.MISSED: 7,
 }
 
-STATUS_CHOICES: tuple[tuple[str, str], ...] = tuple((s.value, s.label) for s in Status)
 ASSESSABLE_STATUSES: tuple[Status, ...] = tuple(s for s in Status if s is not Status.NOT_ASSESSED)
+
+
+def status_choices(statuses: Iterable[Status] = tuple(Status)) -> list[tuple[str, Promise]]:
+    """(code, label) pairs for a model field's choices; the labels are translated when shown,
+    so this may be called at import time (before a language is active)."""
+    return [(status.value, _LABELS[status]) for status in statuses]
 
 
 @dataclass(frozen=True)

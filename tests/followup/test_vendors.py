@@ -1,8 +1,10 @@
 """The embedded mode (SQLite) computes the same follow-up as production (PostgreSQL).
 
-The engine in followup/services.py has vendor-specific SQL: on SQLite `IS NOT` for NULL-safe
-comparison, float ROUND and one UPDATE per SPC row; on PostgreSQL `IS DISTINCT FROM`, COPY
-with UPDATE … FROM for SPC, jsonb casts and advisory locks. Both vendors load the Gävleborg
+The engine in followup/compute/ has vendor-specific SQL: on SQLite `IS NOT` for NULL-safe
+comparison, dates compared as ISO text, float ROUND and executemany upserts of the goal and
+SPC rows; on PostgreSQL `IS DISTINCT FROM`, the active units inlined (NOT MATERIALIZED), COPY
+into the result tables or into a temporary table with INSERT … ON CONFLICT, planner settings
+and advisory locks. Both vendors load the Gävleborg
 demo data and go through the same three stages, and every stored result is compared, keyed by
 natural keys (codes, quarters, periods; database ids differ between the two):
 

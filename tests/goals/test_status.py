@@ -25,6 +25,7 @@ from goals.status import (
     evaluate_measure,
     overall_status,
     rules_from_mapping,
+    status_choices,
 )
 
 DEADLINE_2025 = date(2025, 12, 31)
@@ -721,3 +722,14 @@ def test_overall_status_is_the_worst_computed_status(
 
 def test_overall_status_accepts_any_iterable() -> None:
     assert overall_status(s for s in [Status.ON_TRACK, Status.OFF_TRACK]) is Status.OFF_TRACK
+
+
+def test_status_labels_are_swedish_and_go_through_gettext(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.utils import translation
+
+    assert Status.ACHIEVED.label == "Uppnått"
+    assert Status.NO_DATA.label == "Underlag saknas"
+    # Whatever the active catalogue answers is what users see.
+    monkeypatch.setattr(translation._trans, "gettext", lambda message: f"<{message}>")
+    assert Status.OFF_TRACK.label == "<Ej enligt plan>"
+    assert dict(status_choices())[Status.AT_RISK.value] == "<Risk>"
