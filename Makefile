@@ -61,6 +61,7 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	env -u DATABASE_URL -u REDIS_URL SQLITE_PATH=:memory: $(VENV)/bin/mypy
 
 services: $(DEV_STAMP)
 	@DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \

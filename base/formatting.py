@@ -26,7 +26,7 @@ def quantum(decimals: int) -> Decimal:
 
 def _group_thousands(whole: str) -> str:
     """Insert a space between groups of three digits."""
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

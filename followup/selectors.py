@@ -47,13 +47,14 @@ def portfolio_with_status(*, today: datetime.date | None = None) -> PortfolioSta
     for phase in phases:
         for area in phase.programme_areas.all():
             statuses: list[Status | None] = []
-            for goal in area.top_goals:
+            # top_goals: the Prefetch's to_attr (goals.selectors); the results are attached here.
+            for goal in area.top_goals:  # type: ignore[attr-defined]
                 goal.result = results.get(goal.pk)
                 statuses.append(_status_of(goal.result))
                 for milestone in goal.milestones.all():
                     milestone.result = results.get(milestone.pk)
                     statuses.append(_status_of(milestone.result))
-            area.overall_status = overall_status(statuses)
+            area.overall_status = overall_status(statuses)  # type: ignore[attr-defined]
     computed_at = (
         ComputeRun.objects.filter(quarter=quarter.code)
         .order_by("-finished_at")

@@ -104,7 +104,8 @@ def observation_record(
     observation.denominator = denominator
     observation.source = source
     observation.full_clean()
-    observation._history_user = user  # simple-history records who made the change
+    # simple-history records who made the change (its documented hook, unknown to the types).
+    observation._history_user = user  # type: ignore[attr-defined]
     with transaction.atomic():
         observation.save()
     return observation

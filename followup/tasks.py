@@ -18,7 +18,7 @@ from .models import Measure
 
 # Transient failures worth retrying with backoff; anything else is a bug and should surface.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
-RETRY = {
+RETRY: dict[str, Any] = {
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 5,
     "retry_backoff_max": 300,

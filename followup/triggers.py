@@ -70,8 +70,7 @@ def request_recompute(quarters: Iterable[Quarter], *, trigger: str = "change") -
     connection = transaction.get_connection()
     batch: _Batch | None = getattr(connection, _BATCH_ATTR, None)
     # A batch is live while its callback is still queued; a rollback or a commit removes it.
-    live = batch is not None and any(func == batch.run for _, func, _ in connection.run_on_commit)
-    if live:
+    if batch is not None and any(func == batch.run for _, func, _ in connection.run_on_commit):
         batch.quarters |= wanted
         return
     batch = _Batch(trigger)

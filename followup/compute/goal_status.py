@@ -145,7 +145,7 @@ def _measure_series(
         .values_list("measure_id", "unit_id", "period_start", "value", "measure__frequency")
     )
     for measure_id, unit_id, start, value, frequency in rows:
-        if (measure_id, unit_id) in keys:
+        if (measure_id, unit_id) in keys and value is not None:
             series[(measure_id, unit_id)].append((period_end(start, frequency), value))
     return series
 
@@ -254,7 +254,8 @@ def write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     for goal in goals:
         assessment, assessment_quarter = assessments.get(goal.pk, (None, ""))
         goal_adoption = adoption.get(goal.pk)
-        goal_series = series.get((goal.measure_id, roots.get(goal.programme_area.phase_id, -1)))
+        root = roots.get(goal.programme_area.phase_id, -1)
+        goal_series = None if goal.measure_id is None else series.get((goal.measure_id, root))
         digest = _goal_inputs_digest(
             goal,
             context,

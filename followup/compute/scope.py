@@ -12,11 +12,12 @@ def scope_roots() -> dict[int, int]:
     default_root = (
         Unit.objects.filter(parent__isnull=True).order_by("id").values_list("id", flat=True).first()
     )
-    return {
-        phase_id: unit_id or default_root
-        for phase_id, unit_id in Phase.objects.values_list("id", "organisation_unit_id")
-        if (unit_id or default_root) is not None
-    }
+    roots: dict[int, int] = {}
+    for phase_id, unit_id in Phase.objects.values_list("id", "organisation_unit_id"):
+        root = unit_id or default_root
+        if root is not None:
+            roots[phase_id] = root
+    return roots
 
 
 def goal_measure_ids() -> set[int]:

@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, cast
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -83,7 +83,10 @@ def spc_summary(
     """
     result = xmr(
         [value for _, value in series],
-        improvement=None if improvement == Measure.Improvement.NONE else improvement,
+        improvement=cast(
+            Literal["higher", "lower"] | None,
+            None if improvement == Measure.Improvement.NONE else improvement,
+        ),
         target=float(target) if target is not None else None,
     )
     data = result.to_dict()
@@ -117,8 +120,9 @@ def _measure_targets() -> dict[tuple[int, int], Decimal]:
         "measure_id", "target_value", "programme_area__phase_id"
     ):
         root = roots.get(goal["programme_area__phase_id"])
-        if root is not None:
-            targets[(goal["measure_id"], root)] = goal["target_value"]
+        target = goal["target_value"]
+        if root is not None and target is not None:
+            targets[(goal["measure_id"], root)] = target
     return targets
 
 

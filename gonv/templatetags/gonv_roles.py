@@ -18,10 +18,10 @@ _ROLE_ORDER = {role.value: index for index, role in enumerate(Role)}
 def user_role_labels(user: User | AnonymousUser) -> list[str]:
     """The user's role names in the order of Role, from the per-request scope (no extra query)."""
     scope = scope_for(user)
-    labels = [Role(code).label for code in sorted(scope.roles, key=_ROLE_ORDER.__getitem__)]
+    labels = [str(Role(code).label) for code in sorted(scope.roles, key=_ROLE_ORDER.__getitem__)]
     if not labels and scope.is_superuser:
         labels = [_("Superanvändare")]
-    return [str(label) for label in labels]
+    return labels
 
 
 @register.simple_tag
