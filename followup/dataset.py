@@ -225,10 +225,17 @@ def provenance_values(item: Mapping[str, Any], where: str) -> dict[str, Any]:
 def _differs(obj: models.Model, name: str, value: Any) -> bool:
     """Whether a field of a saved row differs from the wanted value."""
     model_field = obj._meta.get_field(name)
-    if model_field.is_relation:
+    if isinstance(model_field, models.ForeignKey):
         wanted = value.pk if isinstance(value, models.Model) else value
-        return getattr(obj, model_field.attname) != wanted
-    return getattr(obj, name) != value
+        return bool(getattr(obj, model_field.attname) != wanted)
+    return bool(getattr(obj, name) != value)
+
+
+def _default(model: type[models.Model], name: str) -> Any:
+    """A concrete field's default, for a key the data set leaves out."""
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field)  # noqa: S101 - names of concrete fields only
+    return model_field.get_default()
 
 
 def sync_row(
@@ -534,12 +541,7 @@ def load_measures(data: Mapping[str, Any], ctx: LoadContext) -> None:
             (*_MEASURE_OPTIONAL, "unit_kinds", "programme_areas", *PROVENANCE_KEYS),
         )
         values = {name: item[name] for name in _MEASURE_FIELDS}
-        values.update(
-            {
-                name: item.get(name, Measure._meta.get_field(name).get_default())
-                for name in _MEASURE_OPTIONAL
-            }
-        )
+        values.update({name: item.get(name, _default(Measure, name)) for name in _MEASURE_OPTIONAL})
         values.update(provenance_values(item, where))
         measure, state = sync_row(ctx.report, Measure, {"code": item["code"]}, values)
         areas = [
@@ -602,7 +604,7 @@ def load_goals(data: Mapping[str, Any], ctx: LoadContext) -> None:
             "relative_change_pct": _decimal(item.get("relative_change_pct")),
             "baseline_start": item.get("baseline_start"),
             "baseline_end": item.get("baseline_end"),
-            "improvement": item.get("improvement", Goal._meta.get_field("improvement").default),
+            "improvement": item.get("improvement", _default(Goal, "improvement")),
             **provenance_values(item, where),
         }
         values.update({name: item[name] for name in _GOAL_PROGRESS if name in item})

@@ -29,9 +29,9 @@ from django.contrib.auth.models import User
 from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
+from base.periods import Quarter
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
-from gonv.periods import Quarter
 from organisation.models import Role, RoleAssignment, Unit
 from organisation.services import role_assign
 from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
@@ -204,6 +204,7 @@ def load_users(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> None:
                 owned.delivery_owners.add(user)
                 owners.created += 1
 
+        assert isinstance(ctx.report, DemoReport)  # noqa: S101 - demo_load made it one
         ctx.report.accounts.append(
             DemoAccountLine(
                 username=user.username,
@@ -723,9 +724,10 @@ def demo_load(*, dataset: Path, users: bool | None = None, synthetic: bool = Tru
     if users and not settings.LOCAL_MODE:
         raise DemoUsersRefused(ERROR_USERS_IN_PRODUCTION)
     data = dataset_read(dataset)
-    ctx = DemoContext(report=DemoReport(dataset=dataset))
+    report = DemoReport(dataset=dataset)
+    ctx = DemoContext(report=report)
     with_demo = synthetic and data.demo is not None
-    create_users = _may_create_users(users, ctx.report) if with_demo else False
+    create_users = _may_create_users(users, report) if with_demo else False
     # The command recomputes once afterwards; per-row triggers would only repeat that work.
     with triggers.suppressed(), transaction.atomic():
         dataset_load(data, ctx)
@@ -733,4 +735,4 @@ def demo_load(*, dataset: Path, users: bool | None = None, synthetic: bool = Tru
             assert data.demo is not None  # noqa: S101 - narrowed for the type checker
             load_demo_data(data.demo, ctx, users=create_users, dataset_name=dataset.name)
             transaction.on_commit(forget_synthetic_data_presence)
-    return ctx.report
+    return report
