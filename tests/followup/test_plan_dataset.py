@@ -7,6 +7,7 @@ a later edit of data/gavleborg/*.toml cannot silently change what the plan says.
 from __future__ import annotations
 
 import datetime
+import io
 import shutil
 import tomllib
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any, NamedTuple
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -285,6 +287,15 @@ def test_a_dry_run_lists_each_change_and_keeps_nothing(plan_loaded: None, tmp_pa
     ]
     assert Goal.objects.get(code="po1-teamarbete").title == "Ökat teamarbete i hela vården"
     assert not Goal.objects.filter(code="po5-proaktiva-arbetssatt").exists()
+
+    out = io.StringIO()
+    call_command("load_demo", "--dataset", str(edited), "--dry-run", stdout=out)
+    printed = out.getvalue()
+
+    assert "ändras/changes   mål (Goal) code=po1-teamarbete: title" in printed
+    assert "ny/new           mål (Goal) code=po5-proaktiva-arbetssatt" in printed
+    assert "Dry run: nothing saved." in printed
+    assert Goal.objects.get(code="po1-teamarbete").title == "Ökat teamarbete i hela vården"
 
 
 # --- shown in the UI ----------------------------------------------------------------------------
