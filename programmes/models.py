@@ -64,9 +64,11 @@ class Phase(models.Model):
     start_date = models.DateField(_("startdatum"))
     end_date = models.DateField(_("slutdatum"))
     governance = models.TextField(
-        _("styrning och ledning"),
+        _("styrning, ledning och uppdrag"),
         blank=True,
-        help_text=_("Vilka grupper som styr och följer arbetet och hur ofta de möts."),
+        help_text=_(
+            "Vilka grupper som styr arbetet, hur ofta de möts, och vårdens uppdrag i fasen."
+        ),
     )
     # The region or municipality whose phase this is: goals count its units. Empty means the
     # whole tree, which is right while one organisation uses the installation.

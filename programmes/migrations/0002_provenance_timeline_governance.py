@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalphase',
             name='governance',
-            field=models.TextField(blank=True, help_text='Vilka grupper som styr och följer arbetet och hur ofta de möts.', verbose_name='styrning och ledning'),
+            field=models.TextField(blank=True, help_text='Vilka grupper som styr arbetet, hur ofta de möts, och vårdens uppdrag i fasen.', verbose_name='styrning, ledning och uppdrag'),
         ),
         migrations.AddField(
             model_name='historicalworkingmethod',
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='phase',
             name='governance',
-            field=models.TextField(blank=True, help_text='Vilka grupper som styr och följer arbetet och hur ofta de möts.', verbose_name='styrning och ledning'),
+            field=models.TextField(blank=True, help_text='Vilka grupper som styr arbetet, hur ofta de möts, och vårdens uppdrag i fasen.', verbose_name='styrning, ledning och uppdrag'),
         ),
         migrations.AddField(
             model_name='workingmethod',

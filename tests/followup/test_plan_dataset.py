@@ -254,8 +254,8 @@ def test_timeline_and_governance_of_the_plan_are_on_the_phase(plan_loaded: None)
     assert "VC/bitr. VC VUP" in PhaseEvent.objects.get(code="po6-uppstart-2025").title
     assert "GONV Utvecklingsgrupp (möten 1 gång/månad)" in _unwrap(phase.governance)
     assert "HSL styrgrupp" in phase.governance
-    assert "Slutenvårdens uppdrag i Fas 2" in phase.description
-    assert "Öppenvårdens uppdrag i Fas 2" in phase.description
+    assert "Slutenvårdens uppdrag i Fas 2" in phase.governance
+    assert "Öppenvårdens uppdrag i Fas 2" in phase.governance
     # Timeline items are not goals: the status engine never sees them.
     assert not Goal.objects.filter(code__in=[e.code for e in events]).exists()
 
@@ -321,7 +321,7 @@ def test_start_page_labels_each_example_goal_with_its_note(
     teamrond = content[content.index("Teamrond infört på samtliga hälsocentraler") :]
     assert "Planen: ”Arbetssättet ”Teamrond”" in teamrond
     assert teamrond.index("Planen: ”Arbetssättet") < teamrond.index(EXAMPLE_LABEL)
-    assert "Styrning och ledning" in content
+    assert "Styrning, ledning och uppdrag" in content
     assert "Sätta inriktning 2025–2027" in content
 
 
