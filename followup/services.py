@@ -901,7 +901,30 @@ def evaluate_goal(
     series: list[tuple[datetime.date, Decimal]] | None,
     rules: engine.StatusRules,
 ) -> engine.GoalEvaluation:
-    """Call the status engine for one goal with the inputs gathered for it."""
+    """Call the status engine for one goal with the inputs gathered for it.
+
+    Each goal is evaluated in isolation: a goal whose data contradict each other (a deadline
+    before its area's start, say) gets "underlag saknas" with the reason, and the quarter's
+    other goals are computed as usual.
+    """
+    try:
+        return _evaluate_goal(
+            goal, as_of=as_of, assessment=assessment, adoption=adoption, series=series, rules=rules
+        )
+    except (ValueError, TypeError, AttributeError, ArithmeticError, KeyError) as error:
+        logger.warning("Goal %s (%s) has inconsistent inputs: %s", goal.pk, goal.code, error)
+        return engine.evaluate_inconsistent(error=error, assessment=assessment)
+
+
+def _evaluate_goal(
+    goal: Goal,
+    *,
+    as_of: datetime.date,
+    assessment: engine.Assessment | None,
+    adoption: tuple[int, int, int] | None,
+    series: list[tuple[datetime.date, Decimal]] | None,
+    rules: engine.StatusRules,
+) -> engine.GoalEvaluation:
     if goal.kind == Goal.Kind.ADOPTION:
         active, adopted, planned = adoption or (0, 0, 0)
         return engine.evaluate_adoption(
@@ -1158,7 +1181,6 @@ def observation_record(
     if not user.has_perm(f"followup.{action}", observation):
         raise PermissionDenied(ERROR_OBSERVATION_FORBIDDEN.format(unit=unit.name))
     observation.period_end = period_end
-    observation.quarter = Quarter.containing(period_end).code
     observation.value = value
     observation.numerator = numerator
     observation.denominator = denominator
