@@ -54,7 +54,7 @@ def _delivery_allowed(task: Task) -> tuple[bool, int]:
     against it. Without a cache to count in, the delivery is allowed.
     """
     request = task.request
-    if request.id is None or request.is_eager:
+    if request.id is None:
         return True, 1
     key = _DELIVERIES_KEY.format(task_id=request.id, retries=request.retries or 0)
     try:
