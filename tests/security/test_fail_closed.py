@@ -1,4 +1,4 @@
-"""Finding 6: a mistyped DJANGO_ENV or DEBUG under production stops start-up instead of failing open.
+"""Finding 6: a mistyped DJANGO_ENV, or DEBUG under production, stops start-up (fails closed).
 
 Settings are read once at start-up, so each case runs `manage.py check` in a child process
 with exactly the environment it sets.

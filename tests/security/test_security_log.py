@@ -140,9 +140,7 @@ def test_a_history_revert_in_the_admin_is_logged(strategist: User, security_line
     assignment.save()
     client = Client()
     client.force_login(superuser)
-    url = (
-        f"/admin/organisation/roleassignment/{assignment.pk}/history/{old_version.history_id}/"
-    )
+    url = f"/admin/organisation/roleassignment/{assignment.pk}/history/{old_version.history_id}/"
 
     page = client.get(url)
     assert page.status_code == 200
