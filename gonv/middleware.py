@@ -35,10 +35,28 @@ class AbsoluteSessionTimeoutMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Keep authenticated pages out of shared caches; warn once about an untrusted TLS proxy.
+    """Keep authenticated pages out of shared caches.
 
     Static files never pass here with a user (WhiteNoise answers them before the session is
     read, and keeps their long cache).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Replaces what a view set: nothing a logged-in user sees belongs in a shared cache.
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class UntrustedProxyWarningMiddleware:
+    """Warn once when a TLS proxy's https arrives untrusted (the https redirect loop).
+
+    First in the chain: SecurityMiddleware's redirect would otherwise answer before it looks.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -48,12 +66,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not self.proxy_warned:
             self._warn_about_untrusted_proxy(request)
-        response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            # Replaces what a view set: nothing a logged-in user sees belongs in a shared cache.
-            response["Cache-Control"] = "private, no-store"
-        return response
+        return self.get_response(request)
 
     def _warn_about_untrusted_proxy(self, request: HttpRequest) -> None:
         if (

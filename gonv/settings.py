@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gonv.middleware.UntrustedProxyWarningMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,7 +105,7 @@ MIDDLEWARE = [
 
 if PRODUCTION:
     # Serves the collected, hashed static files; locally the staticfiles app does that.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "gonv.urls"
 WSGI_APPLICATION = "gonv.wsgi.application"
