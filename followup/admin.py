@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from gonv.admin_base import GonvAdmin
+from base.admin import GonvAdmin
 
 from .models import (
     ComputeRun,

@@ -15,9 +15,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from gonv.periods import Quarter
+from base.periods import Quarter
 
-from . import services, triggers
+from . import recompute_marks, selectors, services
 from .models import ComputeRun, Measure
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ TRANSIENT_ERRORS = (
     RedisConnectionError,
     RedisTimeoutError,
 )
-RETRY = {
+RETRY: dict[str, Any] = {
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 5,
     "retry_backoff_max": 300,
@@ -71,7 +71,7 @@ def _record_failure(
 ) -> None:
     """Leave the quarter dirty and tell the administrator why (a ComputeRun with the error)."""
     try:
-        triggers.mark_failed(quarter, trigger=trigger)
+        recompute_marks.mark_failed(quarter, trigger=trigger)
         ComputeRun.objects.create(
             quarter=quarter.code,
             started_at=started,
@@ -105,14 +105,14 @@ def compute_quarter(self: Task, quarter: str, trigger: str = "") -> dict[str, An
     except Exception as exc:
         _record_failure(parsed, trigger, started, f"{type(exc).__name__}: {exc}")
         raise
-    triggers.mark_done(parsed, started=started)
+    recompute_marks.mark_done(parsed, started=started)
     return summary.as_dict()
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY)
 def compute_spc(self: Task, quarters: list[str], measure_id: int) -> dict[str, Any]:
     """Period series and SPC of one measure over the quarters, oldest first (idempotent)."""
-    allowed, count = _delivery_allowed(self)
+    allowed, _count = _delivery_allowed(self)
     if not allowed:
         logger.error("compute_spc %s %s: %s", quarters, measure_id, ERROR_TOO_MANY_DELIVERIES)
         return {"quarters": quarters, "measure": measure_id, "error": "too many deliveries"}
@@ -147,11 +147,11 @@ def recompute_in_order(quarters: Iterable[Quarter], trigger: str) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def recompute_changed(trigger: str = "change") -> dict[str, Any]:
     """Dispatcher of coalesced recomputes: wait for quiet, then chain the dirty quarters."""
-    wait = triggers.seconds_to_wait()
+    wait = recompute_marks.seconds_to_wait()
     if wait > 0:
         recompute_changed.apply_async(kwargs={"trigger": trigger}, countdown=wait)
         return {"deferred_seconds": round(wait, 1)}
-    quarters = triggers.claim_dirty()
+    quarters = recompute_marks.claim_dirty()
     if quarters:
         # A chain of durable messages: each step survives a lost worker on its own.
         recompute_in_order(quarters, trigger)
@@ -163,7 +163,7 @@ def compute_recent_quarters() -> list[str]:
     """Nightly: recompute the previous and the current quarter, and every quarter still marked
     dirty (a change made while the broker was down, a computation that failed), oldest first."""
     current = Quarter.containing(timezone.localdate())
-    quarters = sorted({current.previous(), current, *triggers.claim_dirty()})
+    quarters = sorted({current.previous(), current, *recompute_marks.claim_dirty()})
     recompute_in_order(quarters, "schedule")
     return [q.code for q in quarters]
 
@@ -171,6 +171,6 @@ def compute_recent_quarters() -> list[str]:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def compute_all_quarters() -> list[str]:
     """At each quarter's start: recompute every quarter in scope, oldest first."""
-    quarters = sorted({*services.quarters_in_scope(), *triggers.claim_dirty()})
+    quarters = sorted({*selectors.quarters_in_scope(), *recompute_marks.claim_dirty()})
     recompute_in_order(quarters, "quarter-start")
     return [q.code for q in quarters]

@@ -19,12 +19,12 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from followup import triggers
+from base.periods import Quarter
+from followup import recompute_marks, triggers
 from followup.models import GoalResult, RecomputeRequest
-from followup.services import quarters_in_scope
+from followup.selectors import quarters_in_scope
 from followup.tasks import compute_recent_quarters, recompute_changed
 from gonv.celery import app as celery_app
-from gonv.periods import Quarter
 from programmes.models import ProgrammeArea
 from tests.factories import AdoptionRecordFactory, GoalFactory
 from tests.test_history import admin_form_data
@@ -131,7 +131,7 @@ def test_with_the_broker_down_and_the_cache_up_the_next_edit_schedules_again(
     assert "kept in the database" in warning.getMessage()
     assert "OperationalError" in caplog.text  # the broker's refusal, not something else
     # The dispatcher was never enqueued, so its "scheduled" mark must not block the next edit.
-    assert cache.get(triggers._SCHEDULED_KEY) is None
+    assert cache.get(recompute_marks.SCHEDULED_KEY) is None
 
 
 def test_the_kept_recompute_is_carried_out_when_the_broker_is_back(
@@ -159,7 +159,7 @@ def test_the_kept_recompute_is_carried_out_when_the_broker_is_back(
 def test_the_nightly_run_also_computes_quarters_left_dirty(programme_area: ProgrammeArea) -> None:
     goal = GoalFactory(programme_area=programme_area)
     old = Quarter(2025, 1)
-    triggers.mark_dirty([old], trigger="test")
+    recompute_marks.mark_dirty([old], trigger="test")
 
     compute_recent_quarters.apply().get()
 

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from followup import services, tasks, triggers
+from base.periods import Quarter
+from followup import recompute_marks, services, tasks
 from followup.models import ComputeRun, GoalResult, RecomputeRequest
 from goals.status import Status
-from gonv.periods import Quarter
 from programmes.models import ProgrammeArea
 from tests.factories import GoalFactory
 from tests.security.test_broker_down import closed_port_url
@@ -50,7 +50,7 @@ def test_health_with_a_reachable_broker_is_ok(settings: Any) -> None:
 def test_health_with_the_broker_down_is_503_and_says_which_part(settings: Any) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.REDIS_URL = settings.CELERY_BROKER_URL = closed_port_url()
-    triggers.mark_dirty([Q4])
+    recompute_marks.mark_dirty([Q4])
 
     response = Client().get("/halsa/")
 
@@ -80,8 +80,8 @@ def test_health_needs_no_login_and_names_no_user() -> None:
 def test_a_failing_computation_leaves_the_quarter_dirty_and_tells_the_administrator(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    triggers.mark_dirty([Q4])
-    triggers.claim_dirty()
+    recompute_marks.mark_dirty([Q4])
+    recompute_marks.claim_dirty()
 
     def broken(**kwargs: Any) -> Any:
         raise RuntimeError("disk full")
@@ -96,7 +96,7 @@ def test_a_failing_computation_leaves_the_quarter_dirty_and_tells_the_administra
     assert run.error == "RuntimeError: disk full"
     assert run.finished_at is None
     # Dirty and waiting again: the next trigger or the nightly run claims it.
-    assert triggers.claim_dirty() == [Q4]
+    assert recompute_marks.claim_dirty() == [Q4]
 
 
 @pytest.mark.django_db
@@ -104,7 +104,7 @@ def test_a_successful_computation_clears_the_mark_and_a_failed_run_is_not_its_ti
     programme_area: ProgrammeArea,
 ) -> None:
     GoalFactory(programme_area=programme_area)
-    triggers.mark_dirty([Q4])
+    recompute_marks.mark_dirty([Q4])
     ComputeRun.objects.create(quarter=Q4.code, started_at="2025-12-01T00:00Z", error="X: y")
 
     tasks.compute_quarter.apply(args=[Q4.code, "test"]).get()
@@ -150,7 +150,7 @@ def test_a_task_that_kills_its_worker_is_redelivered_a_bounded_number_of_times(
     assert "error" in fourth
     [run] = ComputeRun.objects.filter(quarter=Q4.code).exclude(error__startswith="SystemExit")
     assert "Gav upp efter 3 leveranser" in run.error
-    assert triggers.claim_dirty() == [Q4]  # still marked for recompute
+    assert recompute_marks.claim_dirty() == [Q4]  # still marked for recompute
 
 
 # --- the poison goal --------------------------------------------------------------------------
