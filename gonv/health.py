@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 OK = "ok"
 DOWN = "fel"
@@ -57,7 +57,7 @@ def pending_recomputes() -> int | None:
         return None
 
 
-@require_GET
+@require_safe
 @never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """200 when the database and the broker answer, else 503; no login, no personal data."""
