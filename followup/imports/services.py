@@ -38,7 +38,7 @@ from .parsing import COLUMN_LABELS, CellError, FileRefused
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
-ERROR_FILE_TOO_LARGE = "Filen är {size} MB; den får vara högst {limit} MB."
+ERROR_FILE_TOO_LARGE = "Filen är {size}; den får vara högst {limit}."
 ERROR_UNKNOWN_UNIT = "Enheten ”{code}” finns inte (varken som enhetskod eller HSA-id)."
 ERROR_UNKNOWN_MEASURE = "Måttet ”{code}” finns inte."
 ERROR_MONTH_FOR_QUARTERLY = (
@@ -70,6 +70,7 @@ ERROR_TOO_LARGE = "Talet {value} är för stort."
 ERROR_DUPLICATE = "Samma enhet, mått och period finns redan på rad {row}."
 ERROR_OUT_OF_SCOPE = "Du får inte rapportera värden för enheten ”{unit}”."
 ERROR_MORE_PROBLEMS = "…och {count} problem till."
+ERROR_NO_ROWS = "Filen har en rubrikrad men inga rader med värden."
 ERROR_HAS_PROBLEMS = "Filen har {count} problem och importerades inte."
 ERROR_UNDO_DONE = "Importen är redan ångrad."
 ERROR_UNDO_FORBIDDEN = (
@@ -560,14 +561,20 @@ def _differs(obs: Observation, row: _Row) -> bool:
     )
 
 
+def file_size_label(size: int) -> str:
+    """Bytes as people read them: 20 MB, 236 kB, 100 byte."""
+    for unit, scale in (("MB", 1_000_000), ("kB", 1000)):
+        if size >= scale:
+            return f"{_fmt(round(Decimal(size) / scale, 1))} {unit}"
+    return f"{size} byte"
+
+
 def _check_size(path: Path) -> None:
     size = path.stat().st_size
     limit = settings.GONV_IMPORT_MAX_BYTES
     if size > limit:
         raise FileRefused(
-            _(ERROR_FILE_TOO_LARGE).format(
-                size=_fmt(Decimal(size) / 1_000_000), limit=_fmt(Decimal(limit) / 1_000_000)
-            )
+            _(ERROR_FILE_TOO_LARGE).format(size=file_size_label(size), limit=file_size_label(limit))
         )
 
 
@@ -657,6 +664,8 @@ def _run(
         if progress is not None:
             progress(report.rows)
     report.quarters = sorted(q.code for q in quarters)
+    if report.rows == 0:
+        report.add_problem(Problem(_(ERROR_NO_ROWS)))
     if not report.ok:
         if store:
             raise ImportRefused(report)
