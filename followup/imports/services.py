@@ -678,7 +678,6 @@ def _run(
         batch.save(update_fields=["row_count", "created_count", "changed_count", "unchanged_count"])
         report.batch_id = batch.pk
         report.stored = True
-        _recompute_from(min(quarters))
     return report
 
 
@@ -749,13 +748,17 @@ def import_store(
     """
     if user is not None and not user.has_perm("followup.add_observation"):
         raise PermissionDenied(_("Du får inte importera mätvärden."))
-    with transaction.atomic(), triggers.suppressed():
-        report = _run(
-            user=user, path=path, file_name=file_name, source=source, sheet=sheet, store=True,
-            progress=progress, today=today,
-        )  # fmt: skip
+    with transaction.atomic():
+        with triggers.suppressed():
+            report = _run(
+                user=user, path=path, file_name=file_name, source=source, sheet=sheet,
+                store=True, progress=progress, today=today,
+            )  # fmt: skip
         if not report.ok:  # a file-level refusal (no rows were written)
             raise ImportRefused(report)
+        # Outside suppressed(), inside the transaction: one dispatch, on commit.
+        if report.stored:
+            _recompute_from(Quarter.parse(report.quarters[0]))
     return report
 
 
