@@ -98,3 +98,34 @@ def compute_all_quarters() -> list[str]:
     quarters = services.quarters_in_scope()
     recompute_in_order(quarters, "quarter-start")
     return [q.code for q in quarters]
+
+
+def send(signature: Signature) -> None:
+    """Enqueue a task (run in-process in the embedded mode)."""
+    _send(signature)
+
+
+# A file is checked or stored once: a redelivery after a lost worker would only repeat the
+# same check, or (storing) find every value unchanged.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_validate(job_id: str) -> None:
+    """Check an uploaded file of measure values and keep its preview on the job."""
+    from .imports.jobs import import_job_fail, import_job_validate
+
+    try:
+        import_job_validate(job_id=job_id)
+    except Exception:
+        import_job_fail(job_id=job_id)
+        raise
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_store(job_id: str) -> None:
+    """Store an uploaded file of measure values, all or nothing."""
+    from .imports.jobs import import_job_fail, import_job_store
+
+    try:
+        import_job_store(job_id=job_id)
+    except Exception:
+        import_job_fail(job_id=job_id)
+        raise
