@@ -9,18 +9,32 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
+from pytest_django.fixtures import Settings
 
 from followup import tasks
 from followup.models import ImportBatch, Observation
 from tests.browser.conftest import BrowserErrors
-from tests.factories import TEST_PASSWORD
-from tests.followup.imports.conftest import CorpusWorld, corpus_world  # noqa: F401  (fixture)
+from tests.factories import TEST_PASSWORD, OrgTree
+from tests.followup.imports.world import CorpusWorld, corpus_world_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-EXCEL_CSV = "Enhet;Mått;Period;Värde;Kommentar\r\nHC1A;antal;dec 2025;45;Räknat\r\nHC1A;index;Kv 4 2025;71,5;\r\n"
+EXCEL_CSV = (
+    "Enhet;Mått;Period;Värde;Kommentar\r\n"
+    "HC1A;antal;dec 2025;45;Räknat\r\n"
+    "HC1A;index;Kv 4 2025;71,5;\r\n"
+)
 BAD_CSV = "enhet;mått;period;värde\nHC1A;antal;2025-11;45\nHC9;antal;2025-11;sju\n"
+
+
+@pytest.fixture
+def corpus_world(
+    org_tree: OrgTree, strategist: User, vc: User, vec: User, settings: Settings, tmp_path: Path
+) -> CorpusWorld:
+    settings.GONV_IMPORT_DIR = tmp_path
+    return corpus_world_create(org_tree, {"strateg": strategist, "vc1": vc, "vec1a": vec})
 
 
 def assert_accessible(page: Page, state: str) -> None:

@@ -11,8 +11,8 @@ from pytest_django.fixtures import Settings
 
 from followup.imports.services import ImportRefused, import_store
 from followup.models import ImportBatch, Observation
-from tests.followup.imports.conftest import CorpusWorld
 from tests.followup.imports.corpus import CASES, CORPUS_DIR, Case
+from tests.followup.imports.world import CorpusWorld
 
 GOOD = [case for case in CASES if case.good]
 BAD = [case for case in CASES if not case.good]

@@ -23,7 +23,7 @@ from followup.models import ImportBatch, Observation
 from followup.services import observation_record
 from gonv.periods import Quarter
 from tests.factories import ObservationFactory
-from tests.followup.imports.conftest import CorpusWorld
+from tests.followup.imports.world import CorpusWorld
 
 
 def write(tmp_path: Path, *lines: str, name: str = "export.csv") -> Path:

@@ -18,7 +18,7 @@ from pytest_django.fixtures import Settings
 from followup.imports.jobs import job_path
 from followup.models import ImportBatch, ImportJob, Observation
 from tests.factories import TEST_PASSWORD
-from tests.followup.imports.conftest import CorpusWorld
+from tests.followup.imports.world import CorpusWorld
 
 GOOD = "enhet;mått;period;värde;Extra\nHC1A;antal;2025-11;45;x\nHC1B;antal;dec 2025;7;y\n"
 BAD = "enhet;mått;period;värde\nHC1A;antal;2025-11;45\nHC1B;antal;2025-11;sju\n"
