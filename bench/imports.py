@@ -36,6 +36,7 @@ from bench.run import (
     _server_url,
     _with_database,
     check_database_name,
+    drop_database,
     recreate_database,
 )
 
@@ -227,12 +228,11 @@ def main(argv: list[str] | None = None) -> None:
             subprocess.run(command, env=_child_env(), cwd=BASE_DIR, check=True)
         results.append(json.loads(out.read_text()))
         print(json.dumps(results[-1]), flush=True)
-    from bench.run import drop_database
-
     drop_database(args.database)
     print()
     print(
-        f"| rows ({args.scale} units) | COPY | import, cold | × COPY | again, unchanged | × COPY | peak RSS |"
+        f"| rows ({args.scale} units) | COPY | import, cold | × COPY "
+        "| again, unchanged | × COPY | peak RSS |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
