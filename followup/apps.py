@@ -7,10 +7,7 @@ class FollowupConfig(AppConfig):
     verbose_name = _("Uppföljning")
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_out
-
         from . import signals
-        from .views import logged_out_message
+        from .imports import tasks  # noqa: F401  (registers the import tasks with Celery)
 
         signals.connect()
-        user_logged_out.connect(logged_out_message, dispatch_uid="followup.logged_out_message")

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import ImportJob
@@ -112,16 +111,3 @@ def import_job_fail(*, job_id: str) -> None:
     ImportJob.objects.filter(pk=job_id).update(
         state=ImportJob.State.FAILED, result=report.as_dict()
     )
-
-
-def import_job_start(*, job: ImportJob, step: str) -> None:
-    """Run a step ("validate" or "store") now, or for a large file as a task after commit."""
-    from .. import tasks
-
-    if job.background:
-        task = tasks.import_validate if step == "validate" else tasks.import_store
-        transaction.on_commit(lambda: tasks.send(task.si(str(job.pk))))
-    elif step == "validate":
-        import_job_validate(job_id=str(job.pk))
-    else:
-        import_job_store(job_id=str(job.pk))

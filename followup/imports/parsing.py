@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from gonv.periods import MONTHS_SV
+from base.periods import MONTHS_SV
 
 # --- messages (the tests import them) ---------------------------------------------------------
 

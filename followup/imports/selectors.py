@@ -9,12 +9,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from gonv.periods import Quarter, month_label
-from gonv.rules import scope_for
+from base.periods import Quarter, month_label
 from organisation.models import Unit
 
 from ..models import ImportBatch, Measure, Observation
-from .services import change_reason
+from .services import change_reason, unit_writable
 
 
 def latest_periods(today: datetime.date | None = None) -> dict[str, str]:
@@ -38,14 +37,18 @@ def import_template_rows(*, user: Any, today: datetime.date | None = None) -> It
     scope; a measure with no reporting kinds is reported by every unit.
     """
     today = today or timezone.localdate()
-    scope = scope_for(user)
-    units = Unit.objects.active_on(today).filter(children__isnull=True).select_related("kind")
-    if not scope.edits_everything:
-        units = units.filter(pk__in=scope.unit_ids)
+    units = [
+        unit
+        for unit in Unit.objects.active_on(today)
+        .filter(children__isnull=True)
+        .select_related("kind")
+        .order_by("code")
+        if unit_writable(user, unit.pk)
+    ]
     periods = latest_periods(today)
     measures = list(Measure.objects.prefetch_related("unit_kinds").order_by("code"))
     kinds = {m.pk: {k.pk for k in m.unit_kinds.all()} for m in measures}
-    for unit in units.order_by("code"):
+    for unit in units:
         for measure in measures:
             if kinds[measure.pk] and unit.kind_id not in kinds[measure.pk]:
                 continue
@@ -58,7 +61,8 @@ def import_batches_for(*, user: Any) -> QuerySet[ImportBatch]:
     batches = ImportBatch.objects.select_related("imported_by").exclude(
         source=ImportBatch.Source.DEMO
     )
-    if not scope_for(user).edits_everything:
+    # Who may change any batch (a global editor) sees everyone's.
+    if not user.has_perm("followup.change_importbatch"):
         batches = batches.filter(imported_by=user)
     return batches[:20]
 

@@ -27,8 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from gonv.periods import Quarter, month_label
-from gonv.rules import scope_for
+from base.periods import Quarter, month_label
 from organisation.models import Unit
 
 from .. import triggers
@@ -229,7 +228,16 @@ class _MeasureInfo:
 class _Lookups:
     units: dict[str, _UnitInfo]
     measures: dict[str, _MeasureInfo]
-    allowed_unit_ids: frozenset[int] | None  # None: every unit
+    user: Any  # None: the command line's operator, who may import for every unit
+    allowed: dict[int, bool] = field(default_factory=dict)
+
+    def may_write(self, unit_id: int) -> bool:
+        """Whether the user may report for the unit (the rules, asked once per unit)."""
+        if self.user is None:
+            return True
+        if unit_id not in self.allowed:
+            self.allowed[unit_id] = unit_writable(self.user, unit_id)
+        return self.allowed[unit_id]
 
     @classmethod
     def load(cls, user: Any) -> _Lookups:
@@ -255,10 +263,16 @@ class _Lookups:
                 "id", "code", "name", "value_type", "frequency"
             )
         }
-        # No user: the command line's operator, who may import for every unit.
-        scope = scope_for(user) if user is not None else None
-        allowed = None if scope is None or scope.edits_everything else scope.unit_ids
-        return cls(units, measures, allowed)
+        return cls(units, measures, user)
+
+
+def unit_writable(user: Any, unit_id: int) -> bool:
+    """Whether the user may add, change and delete the unit's values (gonv.rules decides)."""
+    probe = Observation(unit_id=unit_id)
+    return all(
+        user.has_perm(f"followup.{action}_observation", probe)
+        for action in ("add", "change", "delete")
+    )
 
 
 # --- one row ----------------------------------------------------------------------------------
@@ -296,6 +310,12 @@ def _fmt(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(".", ",").replace("-", "−")
+
+
+def _decimals(value: Decimal) -> int:
+    """How many decimals the number was written with (12,50 has two)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _period_label(kind: str, start: datetime.date) -> str:
@@ -358,8 +378,7 @@ class _RowChecker:
         denominator, denominator_ok = self._number(row, cells, "denominator")
         comment = str(_cell(cells, positions.get("comment")) or "").strip()
 
-        allowed = self.lookups.allowed_unit_ids
-        if unit is not None and allowed is not None and unit.id not in allowed:
+        if unit is not None and not self.lookups.may_write(unit.id):
             self._problem(row, "unit", _(ERROR_OUT_OF_SCOPE).format(unit=unit.name))
         if period is not None and measure is not None:
             text = str(raw_period).strip() if not hasattr(raw_period, "year") else ""
@@ -479,7 +498,7 @@ class _RowChecker:
             final = computed.quantize(FOUR_PLACES)
         else:
             final = value.value
-            if -final.as_tuple().exponent > 4:  # type: ignore[operator]
+            if _decimals(final) > 4:
                 self._problem(row, "value", _(ERROR_TOO_PRECISE).format(value=_fmt(final)))
                 return None
             if (
@@ -495,9 +514,9 @@ class _RowChecker:
                     ),
                 )
                 return None
-        for key, number in (("numerator", num), ("denominator", den)):
-            if number is not None and -number.as_tuple().exponent > 4:  # type: ignore[operator]
-                self._problem(row, key, _(ERROR_TOO_PRECISE).format(value=_fmt(number)))
+        for key, part in (("numerator", num), ("denominator", den)):
+            if part is not None and _decimals(part) > 4:
+                self._problem(row, key, _(ERROR_TOO_PRECISE).format(value=_fmt(part)))
                 return None
         if value_type == Measure.ValueType.SHARE and not 0 <= final <= HUNDRED:
             self._problem(row, "value", _(ERROR_SHARE_RANGE).format(value=_fmt(final)))
@@ -708,7 +727,7 @@ def _write(
 
 def _recompute_from(first: Quarter) -> None:
     """One coalesced recompute of the first changed quarter and every later one, on commit."""
-    from ..services import quarters_affected_from
+    from ..selectors import quarters_affected_from
 
     triggers.request_recompute(quarters_affected_from(first), trigger="import")
 
@@ -784,12 +803,10 @@ def import_batch_undo(*, user: Any, batch: ImportBatch) -> UndoReport:
             raise UndoRefused(_(ERROR_UNDO_DONE))
         records = history.objects.filter(history_change_reason=change_reason(batch))
         unit_ids = set(records.values_list("unit_id", flat=True).distinct())
-        scope = scope_for(user)
-        if not scope.edits_everything:
-            outside = Unit.objects.filter(pk__in=unit_ids - scope.unit_ids)
-            if outside.exists() or not user.has_perm("followup.change_observation"):
-                names = ", ".join(sorted(outside.values_list("name", flat=True)[:5]))
-                raise UndoRefused(_(ERROR_UNDO_FORBIDDEN).format(units=names))
+        outside = {unit_id for unit_id in unit_ids if not unit_writable(user, unit_id)}
+        if outside:
+            names = Unit.objects.filter(pk__in=outside).values_list("name", flat=True)
+            raise UndoRefused(_(ERROR_UNDO_FORBIDDEN).format(units=", ".join(sorted(names)[:5])))
         later = history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
         touched = records.annotate(changed_since=Exists(later)).filter(changed_since=True)
         count = touched.count()
@@ -881,13 +898,10 @@ def import_batch_can_undo(*, user: Any, batch: ImportBatch) -> bool:
     """Whether the user may write every unit of the batch (the undo button shows)."""
     if batch.undone_at is not None or batch.source == ImportBatch.Source.DEMO:
         return False
-    scope = scope_for(user)
-    if scope.edits_everything:
-        return True
     history = Observation.history.model
     unit_ids = set(
         history.objects.filter(history_change_reason=change_reason(batch))
         .values_list("unit_id", flat=True)
         .distinct()
     )
-    return bool(unit_ids) and unit_ids <= scope.unit_ids
+    return bool(unit_ids) and all(unit_writable(user, unit_id) for unit_id in unit_ids)

@@ -11,15 +11,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from base.http import HtmxHttpRequest
+
 from ..models import ImportBatch, ImportJob
-from ..views import HtmxHttpRequest
-from . import jobs, selectors, services
+from . import jobs, selectors, services, tasks
 from .forms import ImportUploadForm
 from .services import ImportReport
 
@@ -55,7 +57,7 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
             source=form.cleaned_data["source"],
             sheet=form.cleaned_data["sheet"],
         )
-        jobs.import_job_start(job=job, step="validate")
+        _start(job, "validate")
         return redirect("import_job", job_id=job.pk)
     context = {
         "form": form,
@@ -65,6 +67,18 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request, "followup/imports/upload.html", context, status=400 if form.errors else 200
     )
+
+
+def _start(job: ImportJob, step: str) -> None:
+    """Run a step ("validate" or "store") now, or for a large file as a task after commit."""
+    if job.background:
+        task = tasks.import_validate if step == "validate" else tasks.import_store
+        signature = task.si(str(job.pk))
+        transaction.on_commit(lambda: tasks.send(signature))
+    elif step == "validate":
+        jobs.import_job_validate(job_id=str(job.pk))
+    else:
+        jobs.import_job_store(job_id=str(job.pk))
 
 
 def _job_context(job: ImportJob) -> dict[str, object]:
@@ -108,7 +122,7 @@ def import_confirm(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
         return redirect("import_job", job_id=job.pk)
     job.state = ImportJob.State.STORING
     job.save(update_fields=["state"])
-    jobs.import_job_start(job=job, step="store")
+    _start(job, "store")
     job.refresh_from_db()
     if job.state == ImportJob.State.STORED:
         result = ImportReport.from_dict(job.result)

@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
-from followup import tasks
+from followup.imports import tasks
 from followup.models import ImportBatch, Observation
 from tests.browser.conftest import BrowserErrors
 from tests.factories import TEST_PASSWORD, OrgTree

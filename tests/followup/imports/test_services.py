@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from base.periods import Quarter
 from followup import tasks
 from followup.imports import services
 from followup.imports.services import (
@@ -21,7 +22,6 @@ from followup.imports.services import (
 )
 from followup.models import ImportBatch, Observation
 from followup.services import observation_record
-from gonv.periods import Quarter
 from tests.factories import ObservationFactory
 from tests.followup.imports.world import CorpusWorld
 

@@ -110,7 +110,7 @@ def test_a_large_file_runs_in_the_background_with_a_polled_progress_bar(
 ) -> None:  # fmt: skip
     settings.GONV_IMPORT_BACKGROUND_ROWS = 2
     sent: list[object] = []
-    from followup import tasks
+    from followup.imports import tasks
 
     monkeypatch.setattr(tasks, "send", sent.append)  # the worker has not started yet
     client = client_for("strateg")
