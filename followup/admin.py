@@ -24,7 +24,10 @@ class MeasureAdmin(GonvAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(GonvAdmin):
-    list_display = ["created_at", "source", "file_name", "row_count", "imported_by"]
+    list_display = [
+        "created_at", "source", "file_name", "row_count", "created_count", "changed_count",
+        "imported_by", "undone_at",
+    ]  # fmt: skip
     list_filter = ["source"]
 
 
