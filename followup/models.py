@@ -233,7 +233,8 @@ class Observation(models.Model):
         related_name="observations",
         verbose_name=_("importomgång"),
     )
-    comment = models.TextField(_("kommentar"), blank=True)
+    # A database default as well: bulk loaders that write rows with SQL (the bench) leave it out.
+    comment = models.TextField(_("kommentar"), blank=True, default="", db_default="")
     updated_at = models.DateTimeField(_("uppdaterad"), auto_now=True)
     history = HistoricalRecords()
 
