@@ -25,8 +25,10 @@ BAD = "enhet;mått;period;värde\nHC1A;antal;2025-11;45\nHC1B;antal;2025-11;sju\
 
 
 def client_for(username: str) -> Client:
+    """A client logged in through the login form (django-axes checks every login)."""
     client = Client()
-    assert client.login(username=username, password=TEST_PASSWORD)
+    client.post(reverse("login"), {"username": username, "password": TEST_PASSWORD})
+    assert "_auth_user_id" in client.session, username
     return client
 
 
