@@ -28,7 +28,10 @@ class MeasureAdmin(GonvAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(GonvAdmin):
-    list_display = ["created_at", "source", "file_name", "row_count", "imported_by", "synthetic"]
+    list_display = [
+        "created_at", "source", "file_name", "row_count", "created_count", "changed_count",
+        "imported_by", "undone_at", "synthetic",
+    ]  # fmt: skip
     list_filter = ["source", "synthetic"]
 
 

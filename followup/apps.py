@@ -8,5 +8,6 @@ class FollowupConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals
+        from .imports import tasks  # noqa: F401  (registers the import tasks with Celery)
 
         signals.connect()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection, Iterable
 from decimal import Decimal
 from typing import Any
@@ -137,6 +138,20 @@ class ImportBatch(models.Model):
             "så länge sådana data finns."
         ),
     )
+    # Of the file as uploaded: the same file imported twice is recognisable.
+    sha256 = models.CharField(_("SHA-256 för filen"), max_length=64, blank=True)
+    created_count = models.PositiveIntegerField(_("nya värden"), default=0)
+    changed_count = models.PositiveIntegerField(_("ändrade värden"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("oförändrade värden"), default=0)
+    undone_at = models.DateTimeField(_("ångrad"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ångrad av"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -146,6 +161,58 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.file_name} ({self.created_at:%Y-%m-%d})"
+
+
+class ImportJob(models.Model):
+    """An uploaded file on its way from preview to store (the browser's import), with its state.
+
+    Transient: the file waits in GONV_IMPORT_DIR under the job's id; the batch it stored is
+    the lasting record.
+    """
+
+    class State(models.TextChoices):
+        VALIDATING = "validating", _("Kontrolleras")
+        READY = "ready", _("Förhandsgranskad")
+        STORING = "storing", _("Importeras")
+        STORED = "stored", _("Importerad")
+        FAILED = "failed", _("Misslyckades")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+        verbose_name=_("användare"),
+    )
+    file_name = models.CharField(_("filnamn"), max_length=300)
+    sha256 = models.CharField(_("SHA-256 för filen"), max_length=64)
+    size = models.PositiveBigIntegerField(_("storlek (byte)"), default=0)
+    source = models.CharField(_("källa"), max_length=10, choices=ImportBatch.Source.choices)
+    sheet = models.CharField(_("blad"), max_length=100, blank=True)
+    row_estimate = models.PositiveIntegerField(_("uppskattat antal rader"), default=0)
+    state = models.CharField(
+        _("läge"), max_length=10, choices=State.choices, default=State.VALIDATING
+    )
+    background = models.BooleanField(_("i bakgrunden"), default=False)
+    preview = models.JSONField(_("förhandsgranskning"), default=dict)
+    result = models.JSONField(_("resultat"), default=dict)
+    batch = models.ForeignKey(
+        ImportBatch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("importomgång"),
+    )
+    created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("importjobb")
+        verbose_name_plural = _("importjobb")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"
 
 
 ERROR_COUNT_NOT_WHOLE = _("Ett antal måste vara ett heltal som är noll eller större.")
@@ -216,6 +283,8 @@ class Observation(models.Model):
         related_name="observations",
         verbose_name=_("importomgång"),
     )
+    # A database default as well: bulk loaders that write rows with SQL (the bench) leave it out.
+    comment = models.TextField(_("kommentar"), blank=True, default="", db_default="")
     updated_at = models.DateTimeField(_("uppdaterad"), auto_now=True)
     history = HistoricalRecords()
 

@@ -327,3 +327,9 @@ GONV_TASK_MAX_DELIVERIES = int(env("GONV_TASK_MAX_DELIVERIES", "3"))
 # SPC for every unit ("all") or only for units with units below them ("aggregates"), for an
 # installation whose workers cannot keep up with the per-unit charts.
 GONV_SPC_SCOPE = env("GONV_SPC_SCOPE", "all")
+# Imports of measure values (followup/imports): the largest file accepted, the number of rows
+# from which checking and storing run as a background task with a progress bar, and the
+# directory where an uploaded file waits between preview and import (shared by web and worker).
+GONV_IMPORT_MAX_BYTES = int(env("GONV_IMPORT_MAX_BYTES", str(20 * 1000 * 1000)))
+GONV_IMPORT_BACKGROUND_ROWS = int(env("GONV_IMPORT_BACKGROUND_ROWS", "5000"))
+GONV_IMPORT_DIR = Path(env("GONV_IMPORT_DIR", str(BASE_DIR / "var" / "imports")))

@@ -16,9 +16,9 @@ class UnitKindAdmin(GonvAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(GonvAdmin):
-    list_display = ["name", "code", "kind", "parent", "valid_from", "valid_to"]
+    list_display = ["name", "code", "hsa_id", "kind", "parent", "valid_from", "valid_to"]
     list_filter = ["kind"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "code", "hsa_id"]
     autocomplete_fields = ["parent"]
 
     def save_model(self, request: HttpRequest, obj: Unit, form: object, change: bool) -> None:

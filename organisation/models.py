@@ -75,6 +75,15 @@ class Unit(models.Model):
     """One node of the organisation tree, identified by a stable code that imports match on."""
 
     code = models.CharField(_("kod"), max_length=40, unique=True)
+    # The national directory's identifier (HSA-id, e.g. SE2321000180-1234) that exports carry.
+    hsa_id = models.CharField(
+        _("HSA-id"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Enhetens HSA-id i den nationella katalogen, t.ex. SE2321000180-1234."),
+    )
     name = models.CharField(_("namn"), max_length=200)
     kind = models.ForeignKey(
         UnitKind, on_delete=models.PROTECT, related_name="units", verbose_name=_("typ")

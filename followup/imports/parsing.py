@@ -1,0 +1,420 @@
+"""Reading measure-value files (CSV or XLSX) into rows of raw cells, and parsing their cells.
+
+Pure functions with no database access. The file is streamed: a CSV is decoded line by line
+and an XLSX read with openpyxl's read-only mode, so only the rows the caller keeps are held in
+memory. Every failure is a FileRefused (the whole file) or a CellError (one cell), each with a
+Swedish message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from django.utils.translation import gettext as _
+
+from base.periods import MONTHS_SV
+
+# --- messages (the tests import them) ---------------------------------------------------------
+
+ERROR_EMPTY_FILE = "Filen är tom."
+ERROR_NOT_CSV_OR_XLSX = (
+    "Filen är varken en CSV-fil eller en Excel-fil (XLSX), vad dess namn än säger. "
+    "Spara den som CSV eller XLSX och försök igen."
+)
+ERROR_XLSX_UNREADABLE = "Excel-filen kunde inte läsas: {error}"
+ERROR_SHEET_MISSING = "Bladet ”{sheet}” finns inte i filen. Bladen heter: {sheets}."
+ERROR_NO_HEADER = "Filen har ingen rubrikrad."
+ERROR_COLUMN_MISSING = "Kolumnen ”{column}” saknas (godtagbara namn: {names})."
+ERROR_VALUE_COLUMN_MISSING = (
+    "Kolumnen ”värde” saknas, och värdet kan inte räknas fram utan både ”täljare” och "
+    "”nämnare” (godtagbara namn för värdet: {names})."
+)
+ERROR_COLUMN_TWICE = "Kolumnen ”{column}” finns två gånger i rubrikraden ({first} och {second})."
+ERROR_NOT_A_NUMBER = "”{text}” är inte ett tal; skriv till exempel 12,5 eller 1 234."
+ERROR_PERIOD_UNREADABLE = (
+    "”{text}” är ingen period; skriv en månad som 2025-12 eller dec 2025, "
+    "eller ett kvartal som Kv 4 2025 eller 2025Q4."
+)
+ERROR_PERIOD_NOT_FIRST = "”{text}” är inte den första dagen i en månad; skriv månaden som 2025-12."
+ERROR_PERIOD_OUT_OF_RANGE = "Perioden ”{text}” ligger utanför åren {first}–{last}."
+
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+
+
+class FileRefused(Exception):
+    """The whole file cannot be read (with a Swedish message)."""
+
+
+class CellError(ValueError):
+    """One cell cannot be read (with a Swedish message)."""
+
+
+# --- header matching --------------------------------------------------------------------------
+
+
+def normalise_header(text: object) -> str:
+    """Lower case without accents, spaces, underscores or hyphens: "Mått_kod " -> "mattkod"."""
+    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s_\-]+", "", plain).casefold()
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column the importer understands, its display name and the names it goes by."""
+
+    key: str
+    label: str
+    names: tuple[str, ...]
+    required: bool
+
+
+COLUMNS = (
+    Column("unit", "enhet", ("enhet", "enhetskod", "enhet kod", "kod", "hsa-id"), True),
+    Column("measure", "mått", ("mått", "måttkod", "mått kod", "indikator"), True),
+    Column("period", "period", ("period", "månad", "kvartal"), True),
+    Column("value", "värde", ("värde", "utfall"), False),
+    Column("numerator", "täljare", ("täljare",), False),
+    Column("denominator", "nämnare", ("nämnare",), False),
+    Column("comment", "kommentar", ("kommentar",), False),
+)
+_BY_NAME = {normalise_header(name): column for column in COLUMNS for name in column.names}
+COLUMN_LABELS = {column.key: column.label for column in COLUMNS}
+
+
+@dataclass(frozen=True)
+class Header:
+    """Which cell of a row holds which column, and the columns that are ignored."""
+
+    positions: dict[str, int]
+    names: dict[str, str]  # column key -> the header text as written in the file
+    ignored: tuple[str, ...]
+
+
+def header_match(cells: list[Any]) -> Header:
+    """Match the first row's cells to the known columns; FileRefused when one is missing."""
+    positions: dict[str, int] = {}
+    names: dict[str, str] = {}
+    ignored: list[str] = []
+    for index, cell in enumerate(cells):
+        text = "" if cell is None else str(cell).strip()
+        if not text:
+            continue
+        column = _BY_NAME.get(normalise_header(text))
+        if column is None:
+            ignored.append(text)
+            continue
+        if column.key in positions:
+            raise FileRefused(
+                _(ERROR_COLUMN_TWICE).format(
+                    column=column.label, first=names[column.key], second=text
+                )
+            )
+        positions[column.key] = index
+        names[column.key] = text
+    if not positions and not ignored:
+        raise FileRefused(_(ERROR_NO_HEADER))
+    for column in COLUMNS:
+        if column.required and column.key not in positions:
+            raise FileRefused(
+                _(ERROR_COLUMN_MISSING).format(column=column.label, names=", ".join(column.names))
+            )
+    if "value" not in positions and not {"numerator", "denominator"} <= positions.keys():
+        raise FileRefused(_(ERROR_VALUE_COLUMN_MISSING).format(names=", ".join(COLUMNS[3].names)))
+    return Header(positions=positions, names=names, ignored=tuple(ignored))
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+_SPACES = " \u00a0\u202f"
+_NUMBER_RE = re.compile(
+    rf"^(?P<sign>[-\u2212]?)(?P<int>\d{{1,3}}(?:[{_SPACES}]\d{{3}})+|\d+)"
+    rf"(?:[.,](?P<frac>\d+))?(?P<pct>[{_SPACES}]?%)?$"
+)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A parsed number, and whether it was written with a trailing %."""
+
+    value: Decimal
+    percent: bool = False
+
+
+def parse_number(raw: Any) -> Number:
+    """A Swedish-written number: 12,5 · 12.5 · 1 234,5 · −3 · 54,2 % (or an XLSX number)."""
+    if isinstance(raw, bool):
+        raise CellError(_(ERROR_NOT_A_NUMBER).format(text=raw))
+    if isinstance(raw, int):
+        return Number(Decimal(raw))
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            raise CellError(_(ERROR_NOT_A_NUMBER).format(text=raw))
+        return Number(Decimal(repr(raw)))
+    if isinstance(raw, Decimal):
+        return Number(raw)
+    text = str(raw).strip(_SPACES + "\t")
+    match = _NUMBER_RE.match(text)
+    if not match:
+        raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text))
+    digits = re.sub(f"[{_SPACES}]", "", match["int"])
+    literal = f"{'-' if match['sign'] else ''}{digits}" + (
+        f".{match['frac']}" if match["frac"] else ""
+    )
+    try:
+        value = Decimal(literal)
+    except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
+        raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text)) from error
+    return Number(value, percent=match["pct"] is not None)
+
+
+# --- periods ----------------------------------------------------------------------------------
+
+MONTH_NAMES = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)  # fmt: skip
+_MONTH_BY_NAME = {name: i + 1 for i, name in enumerate(MONTH_NAMES)} | {
+    short: i + 1 for i, short in enumerate(MONTHS_SV)
+}
+_MONTH_RES = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})$"),
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"),
+)
+_FIRST_DAY_RE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
+_MONTH_NAME_RE = re.compile(r"^(?P<name>[a-zåäö]+)\.?\s+(?P<y>\d{4})$")
+_QUARTER_RES = (
+    re.compile(r"^(?P<y>\d{4})-?q(?P<q>[1-4])$"),
+    re.compile(r"^kv\s?(?P<q>[1-4])\s+(?P<y>\d{4})$"),
+    re.compile(r"^(?P<y>\d{4})\s+kv\s?(?P<q>[1-4])$"),
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month or a quarter: its first and last day."""
+
+    kind: str  # "month" or "quarter"
+    start: datetime.date
+    end: datetime.date
+
+
+def _month(year: int, month: int, text: str) -> Period:
+    if not 1 <= month <= 12:
+        raise CellError(_(ERROR_PERIOD_UNREADABLE).format(text=text))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise CellError(
+            _(ERROR_PERIOD_OUT_OF_RANGE).format(text=text, first=FIRST_YEAR, last=LAST_YEAR)
+        )
+    start = datetime.date(year, month, 1)
+    following = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return Period("month", start, following - datetime.timedelta(days=1))
+
+
+def _quarter(year: int, number: int, text: str) -> Period:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise CellError(
+            _(ERROR_PERIOD_OUT_OF_RANGE).format(text=text, first=FIRST_YEAR, last=LAST_YEAR)
+        )
+    start = datetime.date(year, 3 * number - 2, 1)
+    end = _month(year, 3 * number, text).end
+    return Period("quarter", start, end)
+
+
+def parse_period(raw: Any) -> Period:
+    """A month (2025-12, 202512, 2025-12-01, dec 2025, december 2025, a date cell) or a quarter
+    (2025Q4, 2025-Q4, Kv 4 2025, Kv4 2025, 2025 kv 4)."""
+    if isinstance(raw, datetime.datetime | datetime.date):
+        return _month(raw.year, raw.month, raw.isoformat()[:10])
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    text = re.sub(r"\s+", " ", str(raw or "").strip()).casefold()
+    for pattern in _MONTH_RES:
+        if match := pattern.match(text):
+            return _month(int(match["y"]), int(match["m"]), text)
+    if match := _FIRST_DAY_RE.match(text):
+        if match["d"] != "01":
+            raise CellError(_(ERROR_PERIOD_NOT_FIRST).format(text=text))
+        return _month(int(match["y"]), int(match["m"]), text)
+    if (match := _MONTH_NAME_RE.match(text)) and match["name"] in _MONTH_BY_NAME:
+        return _month(int(match["y"]), _MONTH_BY_NAME[match["name"]], text)
+    for pattern in _QUARTER_RES:
+        if match := pattern.match(text):
+            return _quarter(int(match["y"]), int(match["q"]), text)
+    raise CellError(_(ERROR_PERIOD_UNREADABLE).format(text=str(raw or "").strip()))
+
+
+# --- files ------------------------------------------------------------------------------------
+
+_SNIFF_BYTES = 64 * 1024
+_CHUNK = 1024 * 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+# Bytes Windows-1252 leaves undefined: text in that encoding never has them.
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_CONTROL = frozenset(range(32)) - {9, 10, 13}
+
+
+@dataclass(frozen=True)
+class Table:
+    """An opened file: its format, the header row and an iterator of (row number, cells)."""
+
+    kind: str  # "csv" or "xlsx"
+    header: list[Any]
+    rows: Iterator[tuple[int, list[Any]]]
+    encoding: str = ""
+    delimiter: str = ""
+
+
+def sniff_kind(path: Path) -> str:
+    """ "xlsx" or "csv" from the file's content, never its name; FileRefused otherwise."""
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise FileRefused(_(ERROR_EMPTY_FILE))
+    if head.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    body = head.removeprefix(codecs.BOM_UTF8)
+    if any(byte in _CONTROL for byte in body):
+        raise FileRefused(_(ERROR_NOT_CSV_OR_XLSX))
+    return "csv"
+
+
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes as such, else Windows-1252."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "utf-8-sig"
+        handle.seek(0)
+        while chunk := handle.read(_CHUNK):
+            if _CP1252_UNDEFINED.intersection(chunk) or _CONTROL.intersection(chunk):
+                raise FileRefused(_(ERROR_NOT_CSV_OR_XLSX))
+    return "cp1252"
+
+
+def _delimiter(first_line: str) -> str:
+    """The separator of the header line: the most frequent of ; tab , outside quotes."""
+    unquoted = re.sub(r'"[^"]*"', "", first_line)
+    counts = {sep: unquoted.count(sep) for sep in (";", "\t", ",")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ";"
+
+
+def _csv_rows(handle: IO[str], delimiter: str) -> Iterator[tuple[int, list[Any]]]:
+    reader = csv.reader(handle, delimiter=delimiter, quotechar='"', strict=False)
+    last_line = 0
+    for cells in reader:
+        start, last_line = last_line + 1, reader.line_num
+        trimmed = [cell.strip(_SPACES + "\t") for cell in cells]
+        if any(trimmed):  # blank lines are ignored
+            yield start, trimmed
+
+
+def open_csv(path: Path) -> Table:
+    """A CSV file, decoded as it is read."""
+    encoding = _encoding(path)
+    handle = path.open(encoding=encoding, newline="")
+    first = ""
+    for line in handle:
+        if line.strip():
+            first = line
+            break
+    handle.seek(0)
+    delimiter = _delimiter(first)
+    rows = _csv_rows(handle, delimiter)
+    header_row = next(rows, None)
+    if header_row is None:
+        handle.close()
+        raise FileRefused(_(ERROR_EMPTY_FILE))
+    return Table("csv", header_row[1], _closing(rows, handle), encoding, delimiter)
+
+
+def _closing(rows: Iterator[Any], handle: Any) -> Iterator[Any]:
+    try:
+        yield from rows
+    finally:
+        handle.close()
+
+
+def _is_blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _xlsx_rows(worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        cells = [value.strip() if isinstance(value, str) else value for value in values]
+        while cells and _is_blank(cells[-1]):  # the empty trailing area
+            cells.pop()
+        if cells and not all(_is_blank(cell) for cell in cells):
+            yield number, cells
+
+
+def open_xlsx(path: Path, sheet: str | None = None) -> Table:
+    """An XLSX workbook in read-only mode: the first (or the named) sheet, cached formula values."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged or foreign zip
+        raise FileRefused(
+            _(ERROR_NOT_CSV_OR_XLSX)
+            if "zip" in str(error).lower() or isinstance(error, KeyError)
+            else _(ERROR_XLSX_UNREADABLE).format(error=error)
+        ) from error
+    if sheet:
+        if sheet not in workbook.sheetnames:
+            names = ", ".join(f"”{name}”" for name in workbook.sheetnames)
+            workbook.close()
+            raise FileRefused(_(ERROR_SHEET_MISSING).format(sheet=sheet, sheets=names))
+        worksheet = workbook[sheet]
+    else:
+        worksheet = workbook.worksheets[0]
+    if worksheet.max_row is None or worksheet.max_column is None:
+        worksheet.reset_dimensions()  # a writer that left out the dimension: read everything
+    rows = _xlsx_rows(worksheet)
+    header_row = next(rows, None)
+    if header_row is None:
+        workbook.close()
+        raise FileRefused(_(ERROR_EMPTY_FILE))
+    return Table("xlsx", header_row[1], _closing(rows, workbook))
+
+
+def open_table(path: Path, *, sheet: str | None = None) -> Table:
+    """Open a CSV or XLSX file by its content; FileRefused when it is neither or is empty."""
+    kind = sniff_kind(path)
+    return open_xlsx(path, sheet) if kind == "xlsx" else open_csv(path)
+
+
+def estimate_rows(path: Path) -> int:
+    """A cheap upper estimate of the data rows (line breaks; an XLSX sheet's dimension)."""
+    if sniff_kind(path) == "xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(path, read_only=True)
+        except Exception:
+            return 0
+        rows = workbook.worksheets[0].max_row or 0
+        workbook.close()
+        return max(rows - 1, 0)
+    lines = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            lines += chunk.count(b"\n")
+    return lines

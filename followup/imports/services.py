@@ -1,0 +1,907 @@
+"""Validate and store a file of measure values: preview, all or nothing, undo.
+
+One pass over the file does everything, a chunk of rows at a time: each row is parsed and
+checked, the chunk's stored values are read with one query and compared, and (when storing)
+the chunk's new and changed values are written with their history. The file is streamed and
+only the chunk is held as objects; what grows with the file is a compact set of the keys seen
+(to find a value given twice). Storing runs in one transaction: the first problem found rolls
+everything back, so a refused file leaves no observation, batch or history row behind.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from base.periods import Quarter, month_label
+from organisation.models import Unit
+
+from .. import triggers
+from ..models import ImportBatch, Measure, Observation
+from . import parsing
+from .parsing import COLUMN_LABELS, CellError, FileRefused
+
+# --- messages (the tests import them) ---------------------------------------------------------
+
+ERROR_FILE_TOO_LARGE = "Filen är {size}; den får vara högst {limit}."
+ERROR_UNKNOWN_UNIT = "Enheten ”{code}” finns inte (varken som enhetskod eller HSA-id)."
+ERROR_UNKNOWN_MEASURE = "Måttet ”{code}” finns inte."
+ERROR_MONTH_FOR_QUARTERLY = (
+    "”{text}” är en månad, men måttet ”{measure}” rapporteras per kvartal; skriv till exempel "
+    "Kv 4 2025."
+)
+ERROR_QUARTER_FOR_MONTHLY = (
+    "”{text}” är ett kvartal, men måttet ”{measure}” rapporteras per månad; skriv till exempel "
+    "2025-12."
+)
+ERROR_PERIOD_IN_FUTURE = "Perioden {period} har inte börjat än."
+ERROR_UNIT_NOT_ACTIVE = "Enheten ”{unit}” var inte verksam under {period}."
+ERROR_KIND_DOES_NOT_REPORT = "Enheter av typen {kind} rapporterar inte måttet ”{measure}”."
+ERROR_VALUE_MISSING = "Värde saknas (ange värde, eller täljare och nämnare)."
+ERROR_SHARE_RANGE = "En andel måste vara mellan 0 och 100 procent, inte {value}."
+ERROR_INDEX_RANGE = "Ett index måste vara mellan 0 och 100, inte {value}."
+ERROR_COUNT_NEGATIVE = "Ett antal kan inte vara negativt ({value})."
+ERROR_COUNT_DECIMALS = "Ett antal måste vara ett heltal, inte {value}."
+ERROR_PERCENT_NOT_SHARE = "Procenttecken passar bara mått som är andelar ({value})."
+ERROR_NEGATIVE = "Talet kan inte vara negativt ({value})."
+ERROR_DENOMINATOR_ZERO = "Nämnaren kan inte vara 0."
+ERROR_NUMERATOR_ABOVE_DENOMINATOR = "Täljaren ({numerator}) är större än nämnaren ({denominator})."
+ERROR_PAIR_INCOMPLETE = "Täljare och nämnare måste anges tillsammans."
+ERROR_VALUE_INCONSISTENT = (
+    "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst 0,05 ifrån)."
+)
+ERROR_TOO_PRECISE = "Talet {value} har fler än fyra decimaler."
+ERROR_TOO_LARGE = "Talet {value} är för stort."
+ERROR_DUPLICATE = "Samma enhet, mått och period finns redan på rad {row}."
+ERROR_OUT_OF_SCOPE = "Du får inte rapportera värden för enheten ”{unit}”."
+ERROR_MORE_PROBLEMS = "…och {count} problem till."
+ERROR_NO_ROWS = "Filen har en rubrikrad men inga rader med värden."
+ERROR_HAS_PROBLEMS = "Filen har {count} problem och importerades inte."
+ERROR_UNDO_DONE = "Importen är redan ångrad."
+ERROR_UNDO_FORBIDDEN = (
+    "Du kan inte ångra importen: den innehåller värden för enheter du inte får ändra ({units})."
+)
+ERROR_UNDO_LATER_CHANGE = (
+    "Importen kan inte ångras: {count} av dess värden har ändrats efter importen, "
+    "till exempel {example}. Ändra dem för hand i stället."
+)
+
+PROBLEM_LIMIT = 300
+CHANGE_LIMIT = 200
+CHUNK_ROWS = 2000
+TOLERANCE = Decimal("0.05")
+FOUR_PLACES = Decimal("0.0001")
+MAX_VALUE = Decimal("1e12")
+HUNDRED = Decimal(100)
+
+
+def change_reason(batch: ImportBatch) -> str:
+    """The history's change reason of every value a batch wrote (undo finds them by it)."""
+    return f"Import #{batch.pk}"
+
+
+def undo_reason(batch: ImportBatch) -> str:
+    return f"Ångrad import #{batch.pk}"
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a row (or the file) was refused: row number as in the file, header = row 1."""
+
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        if self.row is None:
+            return self.message
+        where = _("Rad {row}").format(row=self.row)
+        if self.column:
+            where += ", " + _("kolumn ”{column}”").format(column=self.column)
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One value the import changes, as the preview shows it."""
+
+    row: int
+    unit: str
+    measure: str
+    period: str
+    old: str
+    new: str
+
+
+@dataclass
+class ImportReport:
+    """What an import will do (preview) or did (stored): counts, changes and problems."""
+
+    file_name: str = ""
+    sha256: str = ""
+    rows: int = 0
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    changes: list[ChangeLine] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    quarters: list[str] = field(default_factory=list)
+    batch_id: int | None = None
+    stored: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+    @property
+    def more_problems(self) -> int:
+        return self.problem_count - len(self.problems)
+
+    def add_problem(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < PROBLEM_LIMIT:
+            self.problems.append(problem)
+
+    def problem_lines(self) -> list[str]:
+        """Every listed problem as one line, then the count of the rest."""
+        lines = [str(problem) for problem in self.problems]
+        if self.more_problems:
+            lines.append(_(ERROR_MORE_PROBLEMS).format(count=self.more_problems))
+        return lines
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (for the job's JSON and Celery)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImportReport:
+        if not data:
+            return cls()
+        return cls(
+            **{
+                **data,
+                "changes": [ChangeLine(**c) for c in data.get("changes", [])],
+                "problems": [Problem(**p) for p in data.get("problems", [])],
+            }
+        )
+
+
+class ImportRefused(Exception):
+    """The file has problems; nothing was stored. The report lists them."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(_(ERROR_HAS_PROBLEMS).format(count=report.problem_count))
+        self.report = report
+
+
+class UndoRefused(Exception):
+    """The batch cannot be undone (with a Swedish message)."""
+
+
+Progress = Callable[[int], None]
+
+
+# --- lookups ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _UnitInfo:
+    id: int
+    code: str
+    name: str
+    kind_id: int
+    kind_name: str
+    valid_from: datetime.date | None
+    valid_to: datetime.date | None
+
+
+@dataclass(frozen=True)
+class _MeasureInfo:
+    id: int
+    code: str
+    name: str
+    value_type: str
+    frequency: str
+    kind_ids: frozenset[int]
+
+
+@dataclass
+class _Lookups:
+    units: dict[str, _UnitInfo]
+    measures: dict[str, _MeasureInfo]
+    user: Any  # None: the command line's operator, who may import for every unit
+    allowed: dict[int, bool] = field(default_factory=dict)
+
+    def may_write(self, unit_id: int) -> bool:
+        """Whether the user may report for the unit (the rules, asked once per unit)."""
+        if self.user is None:
+            return True
+        if unit_id not in self.allowed:
+            self.allowed[unit_id] = unit_writable(self.user, unit_id)
+        return self.allowed[unit_id]
+
+    @classmethod
+    def load(cls, user: Any) -> _Lookups:
+        units: dict[str, _UnitInfo] = {}
+        rows = Unit.objects.values_list(
+            "id", "code", "hsa_id", "name", "kind_id", "kind__name", "valid_from", "valid_to"
+        )
+        for pk, code, hsa_id, name, kind_id, kind_name, valid_from, valid_to in rows:
+            info = _UnitInfo(pk, code, name, kind_id, kind_name, valid_from, valid_to)
+            units[code.casefold()] = info
+            if hsa_id:
+                units.setdefault(hsa_id.casefold(), info)
+        kinds: dict[int, set[int]] = {}
+        for measure_id, kind_id in Measure.unit_kinds.through.objects.values_list(
+            "measure_id", "unitkind_id"
+        ):
+            kinds.setdefault(measure_id, set()).add(kind_id)
+        measures = {
+            code.casefold(): _MeasureInfo(
+                pk, code, name, value_type, frequency, frozenset(kinds.get(pk, ()))
+            )
+            for pk, code, name, value_type, frequency in Measure.objects.values_list(
+                "id", "code", "name", "value_type", "frequency"
+            )
+        }
+        return cls(units, measures, user)
+
+
+def unit_writable(user: Any, unit_id: int) -> bool:
+    """Whether the user may add, change and delete the unit's values (gonv.rules decides)."""
+    probe = Observation(unit_id=unit_id)
+    return all(
+        user.has_perm(f"followup.{action}_observation", probe)
+        for action in ("add", "change", "delete")
+    )
+
+
+# --- one row ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A checked row, ready to compare with the stored value."""
+
+    number: int
+    unit: _UnitInfo
+    measure: _MeasureInfo
+    start: datetime.date
+    end: datetime.date
+    value: Decimal
+    numerator: Decimal | None
+    denominator: Decimal | None
+    comment: str
+
+    @property
+    def key(self) -> tuple[int, int, datetime.date]:
+        return (self.measure.id, self.unit.id, self.start)
+
+
+def _cell(cells: list[Any], position: int | None) -> Any:
+    if position is None or position >= len(cells):
+        return None
+    value = cells[position]
+    return None if isinstance(value, str) and not value else value
+
+
+def _fmt(value: Decimal) -> str:
+    """A decimal as Swedes write it: 12,5 (no trailing zeros)."""
+    text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",").replace("-", "−")
+
+
+def _decimals(value: Decimal) -> int:
+    """How many decimals the number was written with (12,50 has two)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _period_label(kind: str, start: datetime.date) -> str:
+    return Quarter.containing(start).label if kind == "quarter" else month_label(start)
+
+
+class _RowChecker:
+    """Parses and checks one row at a time, adding its problems to the report."""
+
+    def __init__(
+        self, header: parsing.Header, lookups: _Lookups, report: ImportReport, today: datetime.date
+    ) -> None:
+        self.header = header
+        self.lookups = lookups
+        self.report = report
+        self.today = today
+        self.seen: dict[tuple[int, int, int], int] = {}
+
+    def _label(self, key: str) -> str:
+        return self.header.names.get(key, COLUMN_LABELS[key])
+
+    def _problem(self, row: int, key: str | None, message: str) -> None:
+        self.report.add_problem(Problem(message, row, self._label(key) if key else None))
+
+    def _number(self, row: int, cells: list[Any], key: str) -> tuple[parsing.Number | None, bool]:
+        """The column's number (None when blank) and whether it was readable."""
+        raw = _cell(cells, self.header.positions.get(key))
+        if raw is None:
+            return None, True
+        try:
+            number = parsing.parse_number(raw)
+        except CellError as error:
+            self._problem(row, key, str(error))
+            return None, False
+        if abs(number.value) >= MAX_VALUE:
+            self._problem(row, key, _(ERROR_TOO_LARGE).format(value=_fmt(number.value)))
+            return None, False
+        return number, True
+
+    def check(self, row: int, cells: list[Any]) -> _Row | None:
+        """The row as checked values, or None after adding its problems to the report."""
+        positions = self.header.positions
+        before = self.report.problem_count
+        unit_code = str(_cell(cells, positions["unit"]) or "").strip()
+        unit = self.lookups.units.get(unit_code.casefold())
+        if unit is None:
+            self._problem(row, "unit", _(ERROR_UNKNOWN_UNIT).format(code=unit_code))
+        measure_code = str(_cell(cells, positions["measure"]) or "").strip()
+        measure = self.lookups.measures.get(measure_code.casefold())
+        if measure is None:
+            self._problem(row, "measure", _(ERROR_UNKNOWN_MEASURE).format(code=measure_code))
+        period: parsing.Period | None = None
+        raw_period = _cell(cells, positions["period"])
+        try:
+            period = parsing.parse_period(raw_period)
+        except CellError as error:
+            self._problem(row, "period", str(error))
+        value, value_ok = self._number(row, cells, "value")
+        numerator, numerator_ok = self._number(row, cells, "numerator")
+        denominator, denominator_ok = self._number(row, cells, "denominator")
+        comment = str(_cell(cells, positions.get("comment")) or "").strip()
+
+        if unit is not None and not self.lookups.may_write(unit.id):
+            self._problem(row, "unit", _(ERROR_OUT_OF_SCOPE).format(unit=unit.name))
+        if period is not None and measure is not None:
+            text = str(raw_period).strip() if not hasattr(raw_period, "year") else ""
+            text = text or period.start.isoformat()
+            if period.kind == "month" and measure.frequency == Measure.Frequency.QUARTERLY:
+                self._problem(
+                    row,
+                    "period",
+                    _(ERROR_MONTH_FOR_QUARTERLY).format(text=text, measure=measure.name),
+                )
+                period = None
+            elif period.kind == "quarter" and measure.frequency == Measure.Frequency.MONTHLY:
+                self._problem(
+                    row,
+                    "period",
+                    _(ERROR_QUARTER_FOR_MONTHLY).format(text=text, measure=measure.name),
+                )
+                period = None
+        if period is not None:
+            label = _period_label(period.kind, period.start)
+            if period.start > self.today:
+                self._problem(row, "period", _(ERROR_PERIOD_IN_FUTURE).format(period=label))
+            elif unit is not None and not (
+                (unit.valid_from is None or unit.valid_from <= period.end)
+                and (unit.valid_to is None or unit.valid_to >= period.start)
+            ):
+                self._problem(
+                    row, "period", _(ERROR_UNIT_NOT_ACTIVE).format(unit=unit.name, period=label)
+                )
+        if (
+            unit is not None
+            and measure is not None
+            and measure.kind_ids
+            and unit.kind_id not in measure.kind_ids
+        ):
+            self._problem(
+                row,
+                "unit",
+                _(ERROR_KIND_DOES_NOT_REPORT).format(
+                    kind=unit.kind_name.lower(), measure=measure.name
+                ),
+            )
+        final = None
+        if value_ok and numerator_ok and denominator_ok:
+            final = self._values(row, measure, value, numerator, denominator)
+        if (
+            self.report.problem_count > before
+            or final is None
+            or unit is None
+            or measure is None
+            or period is None
+        ):
+            return None
+        checked = _Row(row, unit, measure, period.start, period.end, *final, comment)
+        packed = (measure.id, unit.id, period.start.toordinal())
+        first = self.seen.setdefault(packed, row)
+        if first != row:
+            self._problem(row, "unit", _(ERROR_DUPLICATE).format(row=first))
+            return None
+        return checked
+
+    def _values(
+        self,
+        row: int,
+        measure: _MeasureInfo | None,
+        value: parsing.Number | None,
+        numerator: parsing.Number | None,
+        denominator: parsing.Number | None,
+    ) -> tuple[Decimal, Decimal | None, Decimal | None] | None:
+        """The value, numerator and denominator to store, checked against the measure's type."""
+        problems = self.report.problem_count
+        for key, number in (("numerator", numerator), ("denominator", denominator)):
+            if number is None:
+                continue
+            if number.percent:
+                self._problem(row, key, _(ERROR_PERCENT_NOT_SHARE).format(value=_fmt(number.value)))
+            elif number.value < 0:
+                self._problem(row, key, _(ERROR_NEGATIVE).format(value=_fmt(number.value)))
+        if denominator is not None and denominator.value == 0:
+            self._problem(row, "denominator", _(ERROR_DENOMINATOR_ZERO))
+        if (numerator is None) != (denominator is None):
+            missing = "numerator" if numerator is None else "denominator"
+            self._problem(row, missing, _(ERROR_PAIR_INCOMPLETE))
+        if value is None and (numerator is None or denominator is None):
+            if problems == self.report.problem_count:
+                self._problem(row, "value", _(ERROR_VALUE_MISSING))
+            return None
+        if measure is None or self.report.problem_count > problems:
+            return None
+        value_type = measure.value_type
+        if value is not None and value.percent and value_type != Measure.ValueType.SHARE:
+            self._problem(row, "value", _(ERROR_PERCENT_NOT_SHARE).format(value=_fmt(value.value)))
+            return None
+        num = numerator.value if numerator else None
+        den = denominator.value if denominator else None
+        if (
+            num is not None
+            and den is not None
+            and value_type == Measure.ValueType.SHARE
+            and num > den
+        ):
+            self._problem(
+                row,
+                "numerator",
+                _(ERROR_NUMERATOR_ABOVE_DENOMINATOR).format(
+                    numerator=_fmt(num), denominator=_fmt(den)
+                ),
+            )
+            return None
+        computed: Decimal | None = None
+        if num is not None and den is not None:
+            ratio = num / den
+            computed = ratio * HUNDRED if value_type == Measure.ValueType.SHARE else ratio
+        if value is None:
+            if computed is None:  # pragma: no cover - a missing pair was refused above
+                return None
+            final = computed.quantize(FOUR_PLACES)
+        else:
+            final = value.value
+            if _decimals(final) > 4:
+                self._problem(row, "value", _(ERROR_TOO_PRECISE).format(value=_fmt(final)))
+                return None
+            if (
+                computed is not None
+                and value_type == Measure.ValueType.SHARE
+                and abs(final - computed) > TOLERANCE
+            ):
+                self._problem(
+                    row,
+                    "value",
+                    _(ERROR_VALUE_INCONSISTENT).format(
+                        value=_fmt(final), computed=_fmt(computed.quantize(Decimal("0.01")))
+                    ),
+                )
+                return None
+        for key, part in (("numerator", num), ("denominator", den)):
+            if part is not None and _decimals(part) > 4:
+                self._problem(row, key, _(ERROR_TOO_PRECISE).format(value=_fmt(part)))
+                return None
+        if value_type == Measure.ValueType.SHARE and not 0 <= final <= HUNDRED:
+            self._problem(row, "value", _(ERROR_SHARE_RANGE).format(value=_fmt(final)))
+            return None
+        if value_type == Measure.ValueType.INDEX and not 0 <= final <= HUNDRED:
+            self._problem(row, "value", _(ERROR_INDEX_RANGE).format(value=_fmt(final)))
+            return None
+        if value_type == Measure.ValueType.COUNT:
+            if final < 0:
+                self._problem(row, "value", _(ERROR_COUNT_NEGATIVE).format(value=_fmt(final)))
+                return None
+            if final != final.to_integral_value():
+                self._problem(row, "value", _(ERROR_COUNT_DECIMALS).format(value=_fmt(final)))
+                return None
+        return final, num, den
+
+
+# --- the pass over the file -------------------------------------------------------------------
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _chunks(rows: Iterable[_Row], size: int) -> Iterator[list[_Row]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+_COMPARED = ("period_end", "value", "numerator", "denominator", "comment")
+
+
+def _stored(chunk: list[_Row]) -> dict[tuple[int, int, datetime.date], Observation]:
+    """The stored observations of the chunk's keys, by key (one query)."""
+    keys = {row.key for row in chunk}
+    queryset = Observation.objects.filter(
+        measure_id__in={k[0] for k in keys},
+        unit_id__in={k[1] for k in keys},
+        period_start__in={k[2] for k in keys},
+    ).only("id", "measure_id", "unit_id", "period_start", *_COMPARED, "source", "import_batch")
+    return {
+        (obs.measure_id, obs.unit_id, obs.period_start): obs
+        for obs in queryset
+        if (obs.measure_id, obs.unit_id, obs.period_start) in keys
+    }
+
+
+def _differs(obs: Observation, row: _Row) -> bool:
+    return (
+        obs.period_end != row.end
+        or obs.value != row.value
+        or obs.numerator != row.numerator
+        or obs.denominator != row.denominator
+        or obs.comment != row.comment
+    )
+
+
+def file_size_label(size: int) -> str:
+    """Bytes as people read them: 20 MB, 236 kB, 100 byte."""
+    for unit, scale in (("MB", 1_000_000), ("kB", 1000)):
+        if size >= scale:
+            return f"{_fmt(round(Decimal(size) / scale, 1))} {unit}"
+    return f"{size} byte"
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    limit = settings.GONV_IMPORT_MAX_BYTES
+    if size > limit:
+        raise FileRefused(
+            _(ERROR_FILE_TOO_LARGE).format(size=file_size_label(size), limit=file_size_label(limit))
+        )
+
+
+def _run(
+    *,
+    user: Any,
+    path: Path,
+    file_name: str,
+    source: str,
+    sheet: str | None,
+    store: bool,
+    progress: Progress | None,
+    today: datetime.date | None,
+) -> ImportReport:
+    """The one pass: check every row, compare by chunks and (when storing) write them."""
+    report = ImportReport(file_name=file_name)
+    try:
+        _check_size(path)
+        report.sha256 = file_sha256(path)
+        table = parsing.open_table(path, sheet=sheet or None)
+        header = parsing.header_match(table.header)
+    except FileRefused as error:
+        report.add_problem(Problem(str(error)))
+        return report
+    report.ignored_columns = list(header.ignored)
+    checker = _RowChecker(header, _Lookups.load(user), report, today or timezone.localdate())
+    quarters: set[Quarter] = set()
+    batch: ImportBatch | None = None
+
+    def checked_rows() -> Iterator[_Row]:
+        for number, cells in table.rows:
+            report.rows += 1
+            checked = checker.check(number, cells)
+            if checked is not None:
+                yield checked
+
+    for chunk in _chunks(checked_rows(), CHUNK_ROWS):
+        stored = _stored(chunk)
+        new: list[Observation] = []
+        changed: list[Observation] = []
+        for row in chunk:
+            obs = stored.get(row.key)
+            if obs is not None and not _differs(obs, row):
+                report.unchanged += 1
+                continue
+            quarters.add(Quarter.containing(row.end))
+            if obs is None:
+                report.created += 1
+                old = "–"
+                obs = Observation(
+                    measure_id=row.measure.id, unit_id=row.unit.id, period_start=row.start
+                )
+                new.append(obs)
+            else:
+                report.changed += 1
+                old = _fmt(obs.value)
+                changed.append(obs)
+            if len(report.changes) < CHANGE_LIMIT:
+                report.changes.append(
+                    ChangeLine(
+                        row.number,
+                        row.unit.name,
+                        row.measure.name,
+                        _period_label(
+                            "quarter"
+                            if row.measure.frequency == Measure.Frequency.QUARTERLY
+                            else "month",
+                            row.start,
+                        ),
+                        old,
+                        _fmt(row.value),
+                    )
+                )
+            obs.period_end = row.end
+            obs.quarter = Quarter.containing(row.end).code
+            obs.value = row.value
+            obs.numerator = row.numerator
+            obs.denominator = row.denominator
+            obs.comment = row.comment
+            obs.source = source
+        if store and report.ok and (new or changed):
+            if batch is None:
+                batch = ImportBatch.objects.create(
+                    source=source, file_name=file_name, imported_by=user, sha256=report.sha256
+                )
+            _write(batch, user, new, changed)
+        if progress is not None:
+            progress(report.rows)
+    report.quarters = sorted(q.code for q in quarters)
+    if report.rows == 0:
+        report.add_problem(Problem(_(ERROR_NO_ROWS)))
+    if not report.ok:
+        if store:
+            raise ImportRefused(report)
+        return report
+    if batch is not None:
+        batch.row_count = report.rows
+        batch.created_count = report.created
+        batch.changed_count = report.changed
+        batch.unchanged_count = report.unchanged
+        batch.save(update_fields=["row_count", "created_count", "changed_count", "unchanged_count"])
+        report.batch_id = batch.pk
+        report.stored = True
+    return report
+
+
+def _write(
+    batch: ImportBatch, user: Any, new: list[Observation], changed: list[Observation]
+) -> None:
+    """One chunk's writes, each with its history row naming the user and the batch."""
+    reason = change_reason(batch)
+    now = timezone.now()
+    for obs in new + changed:
+        obs.import_batch = batch
+        obs.updated_at = now
+    if new:
+        bulk_create_with_history(
+            new, Observation, batch_size=CHUNK_ROWS, default_user=user,
+            default_change_reason=reason,
+        )  # fmt: skip
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Observation,
+            fields=[*_COMPARED, "quarter", "source", "import_batch", "updated_at"],
+            batch_size=CHUNK_ROWS,
+            default_user=user,
+            default_change_reason=reason,
+        )
+
+
+def _recompute_from(first: Quarter) -> None:
+    """One coalesced recompute of the first changed quarter and every later one, on commit."""
+    from ..selectors import quarters_affected_from
+
+    triggers.request_recompute(quarters_affected_from(first), trigger="import")
+
+
+def import_preview(
+    *,
+    user: Any,
+    path: Path,
+    file_name: str,
+    source: str = ImportBatch.Source.MANUAL,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+    today: datetime.date | None = None,
+) -> ImportReport:
+    """What importing the file would do: counts, changes, ignored columns, problems. No writes."""
+    return _run(
+        user=user, path=path, file_name=file_name, source=source, sheet=sheet, store=False,
+        progress=progress, today=today,
+    )  # fmt: skip
+
+
+def import_store(
+    *,
+    user: Any,
+    path: Path,
+    file_name: str,
+    source: str = ImportBatch.Source.MANUAL,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+    today: datetime.date | None = None,
+) -> ImportReport:
+    """Store the file's values in one transaction, or nothing (ImportRefused) if it has problems.
+
+    Upserts on measure × unit × period; an ImportBatch and history rows only when something
+    changes; one recompute of the affected quarters after commit. No user means the command
+    line's operator (every unit).
+    """
+    if user is not None and not user.has_perm("followup.add_observation"):
+        raise PermissionDenied(_("Du får inte importera mätvärden."))
+    with transaction.atomic():
+        with triggers.suppressed():
+            report = _run(
+                user=user, path=path, file_name=file_name, source=source, sheet=sheet,
+                store=True, progress=progress, today=today,
+            )  # fmt: skip
+        if not report.ok:  # a file-level refusal (no rows were written)
+            raise ImportRefused(report)
+        # Outside suppressed(), inside the transaction: one dispatch, on commit.
+        if report.stored:
+            _recompute_from(Quarter.parse(report.quarters[0]))
+    return report
+
+
+# --- undo -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UndoReport:
+    removed: int
+    restored: int
+
+
+def import_batch_undo(*, user: Any, batch: ImportBatch) -> UndoReport:
+    """Revert a batch as a whole: its new values removed, its changed values restored.
+
+    Refused if the batch is already undone, if the user may not write every unit it touched,
+    or if any of its values changed (by hand or by a later import) after it.
+    """
+    history = Observation.history.model
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.undone_at is not None:
+            raise UndoRefused(_(ERROR_UNDO_DONE))
+        records = history.objects.filter(history_change_reason=change_reason(batch))
+        unit_ids = set(records.values_list("unit_id", flat=True).distinct())
+        outside = {unit_id for unit_id in unit_ids if not unit_writable(user, unit_id)}
+        if outside:
+            names = Unit.objects.filter(pk__in=outside).values_list("name", flat=True)
+            raise UndoRefused(_(ERROR_UNDO_FORBIDDEN).format(units=", ".join(sorted(names)[:5])))
+        later = history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
+        touched = records.annotate(changed_since=Exists(later)).filter(changed_since=True)
+        count = touched.count()
+        if count:
+            example = touched.select_related("unit", "measure").first()
+            label = (
+                f"{example.unit.name}, {example.measure.name}, {month_label(example.period_start)}"
+                if example is not None
+                else ""
+            )
+            raise UndoRefused(_(ERROR_UNDO_LATER_CHANGE).format(count=count, example=label))
+        previous = history.objects.filter(
+            id=OuterRef("id"), history_id__lt=OuterRef("history_id")
+        ).order_by("-history_id")
+        reason = undo_reason(batch)
+        removed = restored = 0
+        first: Quarter | None = None
+        with triggers.suppressed():
+            created_ids = list(records.filter(history_type="+").values_list("id", flat=True))
+            for start in range(0, len(created_ids), CHUNK_ROWS):
+                ids = created_ids[start : start + CHUNK_ROWS]
+                doomed = list(Observation.objects.filter(pk__in=ids))
+                _history_delete(doomed, user, reason)
+                for obs in doomed:
+                    q = Quarter.parse(obs.quarter)
+                    first = q if first is None or q < first else first
+                # A raw delete: the history rows were written just above, and the per-row
+                # signals would write them again without the user.
+                Observation.objects.filter(pk__in=ids)._raw_delete(Observation.objects.db)
+                removed += len(doomed)
+            changed = records.filter(history_type="~").annotate(
+                previous_id=Subquery(previous.values("history_id")[:1])
+            )
+            previous_ids = list(changed.values_list("previous_id", flat=True))
+            for start in range(0, len(previous_ids), CHUNK_ROWS):
+                olds = {
+                    old.id: old
+                    for old in history.objects.filter(
+                        history_id__in=previous_ids[start : start + CHUNK_ROWS]
+                    )
+                }
+                current = list(Observation.objects.filter(pk__in=olds))
+                for obs in current:
+                    old = olds[obs.pk]
+                    for name in (*_COMPARED, "quarter", "source", "import_batch_id"):
+                        setattr(obs, name, getattr(old, name))
+                    obs.updated_at = timezone.now()
+                    for code in {obs.quarter, old.quarter}:
+                        q = Quarter.parse(code)
+                        first = q if first is None or q < first else first
+                bulk_update_with_history(
+                    current,
+                    Observation,
+                    fields=[*_COMPARED, "quarter", "source", "import_batch", "updated_at"],
+                    batch_size=CHUNK_ROWS,
+                    default_user=user,
+                    default_change_reason=reason,
+                )
+                restored += len(current)
+        batch.undone_at = timezone.now()
+        batch.undone_by = user
+        batch._history_user = user  # type: ignore[attr-defined]
+        batch.save(update_fields=["undone_at", "undone_by"])
+        if first is not None:
+            _recompute_from(first)
+    return UndoReport(removed=removed, restored=restored)
+
+
+def _history_delete(objs: list[Observation], user: Any, reason: str) -> None:
+    """The '-' history rows of observations about to be deleted."""
+    history = Observation.history.model
+    now = timezone.now()
+    history.objects.bulk_create(
+        [
+            history(
+                history_date=now,
+                history_user=user,
+                history_change_reason=reason,
+                history_type="-",
+                **{f.attname: getattr(obj, f.attname) for f in history.tracked_fields},
+            )
+            for obj in objs
+        ],
+        batch_size=CHUNK_ROWS,
+    )
+
+
+def import_batch_can_undo(*, user: Any, batch: ImportBatch) -> bool:
+    """Whether the user may write every unit of the batch (the undo button shows)."""
+    if batch.undone_at is not None or batch.source == ImportBatch.Source.DEMO:
+        return False
+    history = Observation.history.model
+    unit_ids = set(
+        history.objects.filter(history_change_reason=change_reason(batch))
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+    return bool(unit_ids) and all(unit_writable(user, unit_id) for unit_id in unit_ids)

@@ -1,0 +1,43 @@
+"""Celery tasks of the browser's import of large files: thin wrappers around jobs.py.
+
+Imported by FollowupConfig.ready so the worker registers them (autodiscovery finds only
+followup.tasks).
+"""
+
+from __future__ import annotations
+
+from celery import Signature, shared_task
+from django.conf import settings
+
+from .jobs import import_job_fail, import_job_store, import_job_validate
+
+
+def send(signature: Signature) -> None:
+    """Enqueue, or in the embedded mode run in-process (read from Django's settings, so a test
+    or the local mode switching it is obeyed even after Celery has been configured)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        signature.apply()
+    else:
+        signature.apply_async()
+
+
+# A file is checked or stored once: a redelivery after a lost worker would only repeat the
+# same check, or (storing) find every value unchanged.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_validate(job_id: str) -> None:
+    """Check an uploaded file of measure values and keep its preview on the job."""
+    try:
+        import_job_validate(job_id=job_id)
+    except Exception:
+        import_job_fail(job_id=job_id)
+        raise
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_store(job_id: str) -> None:
+    """Store an uploaded file of measure values, all or nothing."""
+    try:
+        import_job_store(job_id=job_id)
+    except Exception:
+        import_job_fail(job_id=job_id)
+        raise

@@ -1,0 +1,85 @@
+"""`manage.py import_observations FILE`: check a file of measure values and store it, or not.
+
+Exits 0 when the file was valid (and stored, unless --dry-run), 1 with the problems on stderr
+when it was not; a refused file stores nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from followup.imports.services import ImportRefused, ImportReport, import_preview, import_store
+from followup.models import ImportBatch
+
+SOURCES = [choice for choice in ImportBatch.Source.values if choice != ImportBatch.Source.DEMO]
+
+
+class Command(BaseCommand):
+    help = "Importera mätvärden från en CSV- eller XLSX-fil (förhandsgranska med --dry-run)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="CSV- eller XLSX-fil, en rad per värde")
+        parser.add_argument("--dry-run", action="store_true", help="kontrollera men spara inget")
+        parser.add_argument("--source", choices=SOURCES, default="manual", help="källsystem")
+        parser.add_argument("--sheet", help="blad i XLSX-filen (annars det första)")
+        parser.add_argument(
+            "--user", help="användarnamn; importen görs med användarens behörighet och i dess namn"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"Filen {path} finns inte.")
+        user = None
+        if options["user"]:
+            try:
+                user = get_user_model().objects.get(username=options["user"])
+            except get_user_model().DoesNotExist as error:
+                raise CommandError(f"Användaren ”{options['user']}” finns inte.") from error
+        arguments = {
+            "user": user,
+            "path": path,
+            "file_name": path.name,
+            "source": options["source"],
+            "sheet": options["sheet"],
+        }
+        try:
+            if options["dry_run"]:
+                report = import_preview(**arguments)
+            else:
+                report = import_store(**arguments)
+        except ImportRefused as refused:
+            report = refused.report
+        self._counts(report, dry_run=options["dry_run"])
+        if not report.ok:
+            for line in report.problem_lines():
+                self.stderr.write(line)
+            self.stderr.write(f"Filen har {report.problem_count} problem; inget sparades.")
+            sys.exit(1)
+
+    def _counts(self, report: ImportReport, *, dry_run: bool) -> None:
+        self.stdout.write(
+            f"{report.file_name}: {report.rows} rader – {report.created} nya, "
+            f"{report.changed} ändrade, {report.unchanged} oförändrade."
+        )
+        if report.ignored_columns:
+            self.stdout.write("Ignorerade kolumner: " + ", ".join(report.ignored_columns))
+        for change in report.changes:
+            if change.old != "–":
+                self.stdout.write(
+                    f"  rad {change.row}: {change.unit}, {change.measure}, {change.period}: "
+                    f"{change.old} → {change.new}"
+                )
+        if not report.ok:
+            return
+        if dry_run:
+            self.stdout.write("Provkörning (--dry-run): inget sparades.")
+        elif report.batch_id is not None:
+            self.stdout.write(f"Sparat som importomgång {report.batch_id}.")
+        else:
+            self.stdout.write("Inget ändrades.")

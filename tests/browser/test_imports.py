@@ -1,0 +1,139 @@
+"""The import in a real browser: upload, preview, Importera, a bad file's problems, a large
+file's progress bar that stops when done; axe-core on every state."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+from pytest_django.fixtures import Settings
+
+from followup.imports import tasks
+from followup.models import ImportBatch, Observation
+from tests.browser.conftest import BrowserErrors
+from tests.factories import TEST_PASSWORD, OrgTree
+from tests.followup.imports.world import CorpusWorld, corpus_world_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+EXCEL_CSV = (
+    "Enhet;Mått;Period;Värde;Kommentar\r\n"
+    "HC1A;antal;dec 2025;45;Räknat\r\n"
+    "HC1A;index;Kv 4 2025;71,5;\r\n"
+)
+BAD_CSV = "enhet;mått;period;värde\nHC1A;antal;2025-11;45\nHC9;antal;2025-11;sju\n"
+
+
+@pytest.fixture
+def corpus_world(
+    org_tree: OrgTree, strategist: User, vc: User, vec: User, settings: Settings, tmp_path: Path
+) -> CorpusWorld:
+    settings.GONV_IMPORT_DIR = tmp_path
+    return corpus_world_create(org_tree, {"strateg": strategist, "vc1": vc, "vec1a": vec})
+
+
+def assert_accessible(page: Page, state: str) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{state}: {results.generate_report()}"
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/konto/logga-in/")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def choose_file(page: Page, tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    page.get_by_label("Fil (CSV eller XLSX)").set_input_files(str(path))
+
+
+def test_upload_preview_and_import_a_swedish_excel_csv(
+    page: Page, corpus_world: CorpusWorld, tmp_path: Path, browser_errors: BrowserErrors
+) -> None:
+    log_in(page, "strateg")
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role(
+        "link", name="Importera mätvärden"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importera mätvärden")
+    assert_accessible(page, "upload")
+
+    choose_file(page, tmp_path, "cyklop-dec.csv", EXCEL_CSV.encode("cp1252"))
+    page.get_by_label("Källa").select_option("cyklop")
+    page.get_by_role("button", name="Kontrollera filen").click()
+
+    expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
+    expect(page.locator(".import-counts")).to_contain_text("Nya värden")
+    expect(page.get_by_role("cell", name="Arbetsmiljöindex")).to_be_visible()
+    expect(page.get_by_role("cell", name="71,5")).to_be_visible()
+    assert not Observation.objects.exists()
+    assert_accessible(page, "preview")
+
+    page.get_by_role("button", name="Importera").click()
+
+    expect(page.get_by_role("status")).to_contain_text(
+        "Importen är klar: 2 nya och 0 ändrade värden."
+    )
+    expect(page.get_by_role("button", name="Ångra import")).to_be_visible()
+    assert Observation.objects.get(measure__code="index").value == Decimal("71.5")
+    assert_accessible(page, "batch")
+
+    page.get_by_role("button", name="Ångra import").click()
+    expect(page.get_by_role("status")).to_contain_text("Importen är ångrad")
+    assert not Observation.objects.exists()
+    assert browser_errors.all == []
+
+
+def test_a_bad_file_shows_its_problems_and_no_import_button(
+    page: Page, corpus_world: CorpusWorld, tmp_path: Path, browser_errors: BrowserErrors
+) -> None:
+    log_in(page, "vc1")
+    page.goto("/importera/")
+    choose_file(page, tmp_path, "fel.csv", BAD_CSV.encode())
+    page.get_by_role("button", name="Kontrollera filen").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Filen har 2 problem och kan inte importeras")
+    expect(summary).to_contain_text("Rad 3, kolumn ”enhet”: Enheten ”HC9” finns inte")
+    expect(summary).to_contain_text("Rad 3, kolumn ”värde”: ”sju” är inte ett tal")
+    expect(summary).to_be_focused()
+    expect(page.get_by_role("button", name="Importera")).to_have_count(0)
+    assert_accessible(page, "problems")
+    assert not ImportBatch.objects.exists()
+    assert browser_errors.all == []
+
+
+def test_a_large_file_shows_a_progress_bar_that_stops_when_done(
+    page: Page, corpus_world: CorpusWorld, tmp_path: Path, settings: object,
+    monkeypatch: pytest.MonkeyPatch, browser_errors: BrowserErrors,
+) -> None:  # fmt: skip
+    settings.GONV_IMPORT_BACKGROUND_ROWS = 2  # type: ignore[attr-defined]
+    queued: list[object] = []
+    monkeypatch.setattr(tasks, "send", queued.append)  # a worker that has not started yet
+    log_in(page, "strateg")
+    page.goto("/importera/")
+    choose_file(page, tmp_path, "stor.csv", EXCEL_CSV.encode("cp1252"))
+    page.get_by_role("button", name="Kontrollera filen").click()
+
+    progress = page.get_by_role("progressbar")
+    expect(progress).to_be_visible()
+    expect(page.get_by_text("Filen kontrolleras…")).to_be_visible()
+    assert_accessible(page, "progress")
+
+    queued.pop().apply()  # type: ignore[attr-defined]  # the worker checks the file
+
+    expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
+    expect(progress).to_have_count(0)
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url))
+    page.wait_for_timeout(2500)
+    assert polls == []  # polling stopped with the 286 response
+    assert browser_errors.all == []

@@ -1,0 +1,695 @@
+# ruff: noqa: E501  (the corpus is a table of files: one recipe a line reads best)
+"""The import corpus: good and bad files of measure values, each with what must happen to it.
+
+The files live in corpus/ beside this module and are committed; `python -m
+tests.followup.imports.corpus` writes them again from the recipes below (the XLSX files with
+openpyxl, patched where a feature needs what openpyxl cannot write, such as a formula's cached
+value). The units and measures they name are made by `corpus_world` in conftest.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CORPUS_DIR = Path(__file__).parent / "corpus"
+HSA_HC1A = "SE0000000000-TEST1A"  # fictitious: no real HSA-id starts SE0000000000
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A value a good file must store exactly."""
+
+    unit: str
+    measure: str
+    period_start: str
+    value: str
+    numerator: str | None = None
+    denominator: str | None = None
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    make: Callable[[], bytes]
+    user: str = "strateg"  # strateg, vc1 (VO1), vec1a (HC1A)
+    stored: tuple[Stored, ...] = ()  # for a good file: every value it stores
+    ignored: tuple[str, ...] = ()
+    problem: str = ""  # for a bad file: a listed problem, row and column included
+    problem_count: int | None = None
+    sheet: str | None = None
+    settings: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def good(self) -> bool:
+        return not self.problem
+
+
+def text(content: str, encoding: str = "utf-8", newline: str = "\n") -> Callable[[], bytes]:
+    """A text file: lines joined with the newline, in the encoding."""
+    return lambda: content.replace("\n", newline).encode(encoding)
+
+
+def rows(*lines: str, sep: str = ";") -> str:
+    return "\n".join(line.replace("|", sep) for line in lines) + "\n"
+
+
+HEADER = "enhet|mått|period|värde"
+
+
+def xlsx(
+    sheets: dict[str, list[list[object]]],
+    *,
+    formulas: dict[str, str] | None = None,
+    hidden_rows: tuple[int, ...] = (),
+    styled_tail: bool = False,
+) -> Callable[[], bytes]:
+    """A workbook with the sheets' rows; formulas: cell -> formula kept beside its cached value."""
+
+    def make() -> bytes:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        workbook = Workbook()
+        workbook.remove(workbook.active)
+        for title, data in sheets.items():
+            sheet = workbook.create_sheet(title)
+            for row in data:
+                sheet.append(row)
+            for number in hidden_rows:
+                sheet.row_dimensions[number].hidden = True
+            if styled_tail:  # formatted but empty cells far below and to the right
+                for ref in ("A40", "H3", "K200"):
+                    sheet[ref].font = Font(bold=True)
+                    sheet[ref].value = None
+                sheet["B41"] = ""
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        if not formulas:
+            return buffer.getvalue()
+        return _with_formulas(buffer.getvalue(), formulas)
+
+    return make
+
+
+def _with_formulas(data: bytes, formulas: dict[str, str]) -> bytes:
+    """Put a formula beside each given cell's value, as Excel saves it (value = cached result)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                xml = content.decode()
+                for ref, formula in formulas.items():
+                    xml = re.sub(
+                        rf'(<c r="{ref}"[^>]*>)(<v>)', rf"\1<f>{formula}</f>\2", xml, count=1
+                    )
+                content = xml.encode()
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def png() -> bytes:
+    return bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
+
+
+def pdf() -> bytes:
+    return (
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Length 12 /Filter /FlateDecode >>\nstream\n"
+        b"x\x9c\x03\x00\x00\x00\x00\x01\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+def plain_zip() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("data.csv", "enhet;mått;period;värde\nHC1A;antal;2025-12;3\n")
+    return out.getvalue()
+
+
+def many_rows(count: int, bad_at: int | None = None) -> Callable[[], bytes]:
+    """count rows of a monthly count over 4 units and enough months; one bad row if asked."""
+
+    def make() -> bytes:
+        units = ("HC1A", "HC1B", "HC2A", "HC2B")
+        lines = [HEADER.replace("|", ";")]
+        for i in range(count):
+            unit, measure = units[i % 4], ("antal", "medel")[i // 4 % 2]
+            year, month0 = 2000 + i // 8 // 12, i // 8 % 12
+            value = "tolv" if bad_at is not None and i + 2 == bad_at else str(i % 50)
+            lines.append(f"{unit};{measure};{year}-{month0 + 1:02d};{value}")
+        return ("\n".join(lines) + "\n").encode()
+
+    return make
+
+
+S = Stored
+CASES: tuple[Case, ...] = (
+    # --- good files ---------------------------------------------------------------------------
+    Case(
+        "good_01_excel_swedish_windows.csv",
+        text(
+            rows(
+                "Enhet|Mått|Period|Värde|Kommentar",
+                "HC1A|andel|dec 2025|54,2|Bättre än förra månaden",
+                "HC1B|andel|nov 2025|48,0|",
+                "HC1A|index|Kv 4 2025|71,5|Enkät i oktober",
+                "HC2A|antal|dec 2025|1 234|Räknat för hand",
+            ),
+            "cp1252",
+            "\r\n",
+        ),
+        stored=(
+            S("HC1A", "andel", "2025-12-01", "54.2", comment="Bättre än förra månaden"),
+            S("HC1B", "andel", "2025-11-01", "48"),
+            S("HC1A", "index", "2025-10-01", "71.5", comment="Enkät i oktober"),
+            S("HC2A", "antal", "2025-12-01", "1234", comment="Räknat för hand"),
+        ),
+    ),
+    Case(
+        "good_02_utf8_bom_semicolon.csv",
+        lambda: (
+            b"\xef\xbb\xbf"
+            + rows(HEADER, "HC1A|antal|2025-12|17", "HC2B|medel|2025-12|3,25").encode()
+        ),
+        stored=(S("HC1A", "antal", "2025-12-01", "17"), S("HC2B", "medel", "2025-12-01", "3.25")),
+    ),
+    Case(
+        "good_03_utf8_comma_quoted.csv",
+        text(
+            'enhet,mått,period,värde\n"HC1A","andel","2025-12","12,5"\nHC1B,andel,2025-11,"7.5"\n'
+        ),
+        stored=(S("HC1A", "andel", "2025-12-01", "12.5"), S("HC1B", "andel", "2025-11-01", "7.5")),
+    ),
+    Case(
+        "good_04_tab_separated.txt",
+        text(rows(HEADER, "HC1A|antal|2025-10|4", "HC1B|antal|2025-10|5", sep="\t")),
+        stored=(S("HC1A", "antal", "2025-10-01", "4"), S("HC1B", "antal", "2025-10-01", "5")),
+    ),
+    Case(
+        "good_05_blank_lines_and_spaces.csv",
+        text(
+            "\nenhet ; mått ; period ; värde \n\n  HC1A ;  antal ; 2025-09 ;  8  \n\n\nHC2A;antal;2025-09;9\n\n"
+        ),
+        stored=(S("HC1A", "antal", "2025-09-01", "8"), S("HC2A", "antal", "2025-09-01", "9")),
+    ),
+    Case(
+        "good_06_header_spellings.csv",
+        text(rows("ENHETSKOD|Mått_kod|MÅNAD|Utfall", "HC1A|antal|2025-08|3")),
+        stored=(S("HC1A", "antal", "2025-08-01", "3"),),
+    ),
+    Case(
+        "good_07_header_spellings_2.csv",
+        text(rows(" Enhet-kod |Indikator|Kvartal|utfall", "HC1B|index|2025 kv 3|66")),
+        stored=(S("HC1B", "index", "2025-07-01", "66"),),
+    ),
+    Case(
+        "good_08_hsa_id.csv",
+        text(rows("HSA-id|Måttkod|Period|Värde", f"{HSA_HC1A}|antal|2025-12|11")),
+        stored=(S("HC1A", "antal", "2025-12-01", "11"),),
+    ),
+    Case(
+        "good_09_share_from_numerator_and_denominator.csv",
+        text(
+            rows(
+                "enhet|mått|period|täljare|nämnare",
+                "HC1A|andel|2025-12|271|500",
+                "HC1B|andel|2025-12|1|3",
+            )
+        ),
+        stored=(
+            S("HC1A", "andel", "2025-12-01", "54.2", "271", "500"),
+            S("HC1B", "andel", "2025-12-01", "33.3333", "1", "3"),
+        ),
+    ),
+    Case(
+        "good_10_value_numerator_denominator_consistent.csv",
+        text(
+            rows(
+                "enhet|mått|period|värde|täljare|nämnare",
+                "HC1A|andel|2025-12|33,3|1|3",
+                "HC1B|andel|2025-12|54,2 %|271|500",
+            )
+        ),
+        stored=(
+            S("HC1A", "andel", "2025-12-01", "33.3", "1", "3"),
+            S("HC1B", "andel", "2025-12-01", "54.2", "271", "500"),
+        ),
+    ),
+    Case(
+        "good_11_percent_signs.csv",
+        text(
+            rows(
+                HEADER,
+                "HC1A|andel|2025-11|54,2 %",
+                "HC1B|andel|2025-11|60%",
+                "HC2A|andel|2025-11|0 %",
+            )
+        ),
+        stored=(
+            S("HC1A", "andel", "2025-11-01", "54.2"),
+            S("HC1B", "andel", "2025-11-01", "60"),
+            S("HC2A", "andel", "2025-11-01", "0"),
+        ),
+    ),
+    Case(
+        "good_12_thousands_separators.csv",
+        text(
+            rows(
+                HEADER,
+                "HC1A|antal|2025-11|1 234",
+                "HC1B|antal|2025-11|12\u00a0345",
+                "HC2A|antal|2025-11|1\u202f000\u202f000",
+                "HC2B|medel|2025-11|1 234,5",
+            )
+        ),
+        stored=(
+            S("HC1A", "antal", "2025-11-01", "1234"),
+            S("HC1B", "antal", "2025-11-01", "12345"),
+            S("HC2A", "antal", "2025-11-01", "1000000"),
+            S("HC2B", "medel", "2025-11-01", "1234.5"),
+        ),
+    ),
+    Case(
+        "good_13_monthly_spellings.csv",
+        text(
+            rows(
+                HEADER,
+                "HC1A|antal|2025-01|1",
+                "HC1A|antal|202502|2",
+                "HC1A|antal|2025-03-01|3",
+                "HC1A|antal|apr 2025|4",
+                "HC1A|antal|Maj 2025|5",
+                "HC1A|antal|juni 2025|6",
+                "HC1A|antal|DECEMBER 2024|12",
+            )
+        ),
+        stored=tuple(
+            S("HC1A", "antal", day, value)
+            for day, value in (
+                ("2025-01-01", "1"),
+                ("2025-02-01", "2"),
+                ("2025-03-01", "3"),
+                ("2025-04-01", "4"),
+                ("2025-05-01", "5"),
+                ("2025-06-01", "6"),
+                ("2024-12-01", "12"),
+            )  # fmt: skip
+        ),
+    ),
+    Case(
+        "good_14_quarterly_spellings.csv",
+        text(
+            rows(
+                HEADER,
+                "HC1A|index|2025Q1|61",
+                "HC1A|index|2025-Q2|62",
+                "HC1A|index|Kv 3 2025|63",
+                "HC1A|index|Kv4 2024|54",
+                "HC1A|index|kv 3 2024|53",
+                "HC1A|index|2024 kv 2|52",
+            )
+        ),
+        stored=tuple(
+            S("HC1A", "index", day, value)
+            for day, value in (
+                ("2025-01-01", "61"),
+                ("2025-04-01", "62"),
+                ("2025-07-01", "63"),
+                ("2024-10-01", "54"),
+                ("2024-07-01", "53"),
+                ("2024-04-01", "52"),
+            )  # fmt: skip
+        ),
+    ),
+    Case(
+        "good_15_ignored_columns.csv",
+        text(
+            rows(
+                "Enhetsnamn|enhet|mått|Måttnamn|period|värde|Uttagsdatum",
+                "Norrby|HC1A|antal|Antal|2025-12|2|2026-01-05",
+            )
+        ),
+        stored=(S("HC1A", "antal", "2025-12-01", "2"),),
+        ignored=("Enhetsnamn", "Måttnamn", "Uttagsdatum"),
+    ),
+    Case(
+        "good_16_mean_from_numerator_and_denominator.csv",
+        text(
+            rows(
+                "enhet|mått|period|täljare|nämnare|kommentar",
+                "HC1A|medel|2025-12|45|10|Väntetid i dagar",
+            )
+        ),
+        stored=(S("HC1A", "medel", "2025-12-01", "4.5", "45", "10", "Väntetid i dagar"),),
+    ),
+    Case(
+        "good_17_numbers.xlsx",
+        xlsx(
+            {
+                "Blad1": [
+                    ["Enhet", "Mått", "Period", "Värde"],
+                    ["HC1A", "andel", "2025-12", 54.2],
+                    ["HC1B", "antal", 202512, 12],
+                    ["HC2A", "index", "Kv 4 2025", 70],
+                ]
+            }
+        ),
+        stored=(
+            S("HC1A", "andel", "2025-12-01", "54.2"),
+            S("HC1B", "antal", "2025-12-01", "12"),
+            S("HC2A", "index", "2025-10-01", "70"),
+        ),
+    ),
+    Case(
+        "good_18_date_cells.xlsx",
+        xlsx(
+            {
+                "Export": [
+                    ["enhet", "mått", "månad", "värde"],
+                    ["HC1A", "antal", datetime.datetime(2025, 11, 1), 4],
+                    ["HC1B", "antal", datetime.date(2025, 12, 15), 5],
+                ]
+            }
+        ),
+        stored=(S("HC1A", "antal", "2025-11-01", "4"), S("HC1B", "antal", "2025-12-01", "5")),
+    ),
+    Case(
+        "good_19_formulas_cached_values.xlsx",
+        xlsx(
+            {
+                "Blad1": [
+                    ["enhet", "mått", "period", "täljare", "nämnare", "värde"],
+                    ["HC1A", "andel", "2025-12", 271, 500, 54.2],
+                ]
+            },
+            formulas={"F2": "D2/E2*100"},
+        ),
+        stored=(S("HC1A", "andel", "2025-12-01", "54.2", "271", "500"),),
+    ),
+    Case(
+        "good_20_named_sheet.xlsx",
+        xlsx(
+            {
+                "Info": [["Uttag från Cyklop"]],
+                "Data": [["enhet", "mått", "period", "värde"], ["HC2B", "antal", "2025-12", 6]],
+            }
+        ),
+        sheet="Data",
+        stored=(S("HC2B", "antal", "2025-12-01", "6"),),
+    ),
+    Case(
+        "good_21_trailing_empty_area.xlsx",
+        xlsx(
+            {
+                "Blad1": [
+                    ["enhet", "mått", "period", "värde", None, None],
+                    ["HC1A", "antal", "2025-12", 1, None, ""],
+                    [None, None, None, None],
+                    ["", " ", None, None],
+                ]
+            },
+            styled_tail=True,
+        ),
+        stored=(S("HC1A", "antal", "2025-12-01", "1"),),
+    ),
+    Case(
+        "good_22_vc_own_units.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|1", "HC1B|antal|2025-12|2", "VO1|andel|2025-12|40")),
+        user="vc1",
+        stored=(
+            S("HC1A", "antal", "2025-12-01", "1"),
+            S("HC1B", "antal", "2025-12-01", "2"),
+            S("VO1", "andel", "2025-12-01", "40"),
+        ),
+    ),
+    Case(
+        "good_23_vec_own_unit.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|3")),
+        user="vec1a",
+        stored=(S("HC1A", "antal", "2025-12-01", "3"),),
+    ),
+    Case(
+        "good_24_lower_case_codes.csv",
+        text(rows(HEADER, "hc1a|ANTAL|2025-12|3", f"{HSA_HC1A.lower()}|antal|2025-11|4")),
+        stored=(S("HC1A", "antal", "2025-12-01", "3"), S("HC1A", "antal", "2025-11-01", "4")),
+    ),
+    # --- bad files ----------------------------------------------------------------------------
+    Case("bad_01_empty.csv", lambda: b"", problem="Filen är tom."),
+    Case(
+        "bad_02_only_bom_and_blank_lines.csv",
+        lambda: b"\xef\xbb\xbf\r\n\r\n  \r\n",
+        problem="Filen är tom.",
+    ),
+    Case(
+        "bad_03_header_only.csv",
+        text(rows(HEADER)),
+        problem="Filen har en rubrikrad men inga rader med värden.",
+    ),
+    Case(
+        "bad_04_png_named_csv.csv",
+        png,
+        problem="Filen är varken en CSV-fil eller en Excel-fil (XLSX)",
+    ),
+    Case(
+        "bad_05_pdf_named_xlsx.xlsx",
+        pdf,
+        problem="Filen är varken en CSV-fil eller en Excel-fil (XLSX)",
+    ),
+    Case(
+        "bad_06_zip_named_xlsx.xlsx",
+        plain_zip,
+        problem="Filen är varken en CSV-fil eller en Excel-fil (XLSX)",
+    ),
+    Case(
+        "bad_07_utf16_text.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|3"), "utf-16"),
+        problem="Filen är varken en CSV-fil eller en Excel-fil (XLSX)",
+    ),
+    Case(
+        "bad_08_period_column_missing.csv",
+        text(rows("enhet|mått|värde", "HC1A|antal|3")),
+        problem="Kolumnen ”period” saknas (godtagbara namn: period, månad, kvartal).",
+    ),
+    Case(
+        "bad_09_unit_column_missing.csv",
+        text(rows("enhetsnamn|mått|period|värde", "Norrby|antal|2025-12|3")),
+        problem="Kolumnen ”enhet” saknas",
+    ),
+    Case(
+        "bad_10_value_column_missing.csv",
+        text(rows("enhet|mått|period|täljare", "HC1A|andel|2025-12|3")),
+        problem="Kolumnen ”värde” saknas",
+    ),
+    Case(
+        "bad_11_column_twice.csv",
+        text(rows("enhet|mått|period|värde|utfall", "HC1A|antal|2025-12|3|3")),
+        problem="Kolumnen ”värde” finns två gånger i rubrikraden (värde och utfall).",
+    ),
+    Case(
+        "bad_12_unknown_unit.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|3", "HC9Z|antal|2025-12|3")),
+        problem="Rad 3, kolumn ”enhet”: Enheten ”HC9Z” finns inte (varken som enhetskod eller HSA-id).",
+    ),
+    Case(
+        "bad_13_unknown_measure.csv",
+        text(rows(HEADER, "HC1A|antal-besok|2025-12|3")),
+        problem="Rad 2, kolumn ”mått”: Måttet ”antal-besok” finns inte.",
+    ),
+    Case(
+        "bad_14_unreadable_period.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|3", "HC1A|antal|13/2025|3")),
+        problem="Rad 3, kolumn ”period”: ”13/2025” är ingen period",
+    ),
+    Case(
+        "bad_15_month_13.csv",
+        text(rows(HEADER, "HC1A|antal|2025-13|3")),
+        problem="Rad 2, kolumn ”period”: ”2025-13” är ingen period",
+    ),
+    Case(
+        "bad_16_period_out_of_range.csv",
+        text(rows(HEADER, "HC1A|antal|1999-12|3")),
+        problem="Rad 2, kolumn ”period”: Perioden ”1999-12” ligger utanför åren 2000–2100.",
+    ),
+    Case(
+        "bad_17_period_in_future.csv",
+        text(rows(HEADER, "HC1A|antal|2099-01|3")),
+        problem="Rad 2, kolumn ”period”: Perioden jan 2099 har inte börjat än.",
+    ),
+    Case(
+        "bad_18_day_not_first.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12-15|3")),
+        problem="Rad 2, kolumn ”period”: ”2025-12-15” är inte den första dagen i en månad",
+    ),
+    Case(
+        "bad_19_unit_not_active.csv",
+        text(rows(HEADER, "HC-STANGD|antal|2024-06|3", "HC-STANGD|antal|2025-01|3")),
+        problem="Rad 3, kolumn ”period”: Enheten ”Hälsocentral Stängd” var inte verksam under jan 2025.",
+    ),
+    Case(
+        "bad_20_kind_does_not_report.csv",
+        text(rows(HEADER, "MOTT1|antal|2025-12|3")),
+        problem="Rad 2, kolumn ”enhet”: Enheter av typen mottagning rapporterar inte måttet ”Antal frigjorda tider”.",
+    ),
+    Case(
+        "bad_21_not_a_number.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|tolv")),
+        problem="Rad 2, kolumn ”värde”: ”tolv” är inte ett tal",
+    ),
+    Case(
+        "bad_22_two_decimal_separators.csv",
+        text(rows(HEADER, "HC1A|medel|2025-12|1.234,5")),
+        problem="Rad 2, kolumn ”värde”: ”1.234,5” är inte ett tal",
+    ),
+    Case(
+        "bad_23_share_above_100.csv",
+        text(rows(HEADER, "HC1A|andel|2025-12|120")),
+        problem="Rad 2, kolumn ”värde”: En andel måste vara mellan 0 och 100 procent, inte 120.",
+    ),
+    Case(
+        "bad_24_share_negative.csv",
+        text(rows(HEADER, "HC1A|andel|2025-12|-5")),
+        problem="Rad 2, kolumn ”värde”: En andel måste vara mellan 0 och 100 procent, inte −5.",
+    ),
+    Case(
+        "bad_25_numerator_above_denominator.csv",
+        text(rows("enhet|mått|period|täljare|nämnare", "HC1A|andel|2025-12|501|500")),
+        problem="Rad 2, kolumn ”täljare”: Täljaren (501) är större än nämnaren (500).",
+    ),
+    Case(
+        "bad_26_denominator_zero.csv",
+        text(rows("enhet|mått|period|täljare|nämnare", "HC1A|andel|2025-12|0|0")),
+        problem="Rad 2, kolumn ”nämnare”: Nämnaren kan inte vara 0.",
+    ),
+    Case(
+        "bad_27_negative_count.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|-3")),
+        problem="Rad 2, kolumn ”värde”: Ett antal kan inte vara negativt (−3).",
+    ),
+    Case(
+        "bad_28_count_with_decimals.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|3,5")),
+        problem="Rad 2, kolumn ”värde”: Ett antal måste vara ett heltal, inte 3,5.",
+    ),
+    Case(
+        "bad_29_index_above_100.csv",
+        text(rows(HEADER, "HC1A|index|Kv 4 2025|101")),
+        problem="Rad 2, kolumn ”värde”: Ett index måste vara mellan 0 och 100, inte 101.",
+    ),
+    Case(
+        "bad_30_value_inconsistent.csv",
+        text(rows("enhet|mått|period|värde|täljare|nämnare", "HC1A|andel|2025-12|54,3|271|500")),
+        problem="Rad 2, kolumn ”värde”: Värdet 54,3 stämmer inte med täljare ÷ nämnare × 100 = 54,2",
+    ),
+    Case(
+        "bad_31_duplicate_row.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|3", "HC1B|antal|2025-12|3", "HC1A|antal|dec 2025|4")),
+        problem="Rad 4, kolumn ”enhet”: Samma enhet, mått och period finns redan på rad 2.",
+    ),
+    Case(
+        "bad_32_month_for_quarterly_measure.csv",
+        text(rows(HEADER, "HC1A|index|2025-12|70")),
+        problem="Rad 2, kolumn ”period”: ”2025-12” är en månad, men måttet ”Arbetsmiljöindex” rapporteras per kvartal",
+    ),
+    Case(
+        "bad_33_quarter_for_monthly_measure.csv",
+        text(rows(HEADER, "HC1A|antal|Kv 4 2025|70")),
+        problem="Rad 2, kolumn ”period”: ”Kv 4 2025” är ett kvartal, men måttet ”Antal frigjorda tider” rapporteras per månad",
+    ),
+    Case(
+        "bad_34_vc_row_for_another_vo.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|1", "HC1B|antal|2025-12|2", "HC2A|antal|2025-12|3")),
+        user="vc1",
+        problem="Rad 4, kolumn ”enhet”: Du får inte rapportera värden för enheten ”Hälsocentral Söderby”.",
+        problem_count=1,
+    ),
+    Case(
+        "bad_35_vec_row_for_sibling.csv",
+        text(rows(HEADER, "HC1B|antal|2025-12|2")),
+        user="vec1a",
+        problem="Rad 2, kolumn ”enhet”: Du får inte rapportera värden för enheten ”Hälsocentral Nordvik”.",
+    ),
+    Case(
+        "bad_36_too_large.csv",
+        text(rows(HEADER, *["HC1A|antal|2025-12|3"] * 10)),
+        settings={"GONV_IMPORT_MAX_BYTES": 100},
+        problem="Filen är 236 byte; den får vara högst 100 byte.",
+    ),
+    Case(
+        "bad_37_sheet_missing.xlsx",
+        xlsx({"Blad1": [["enhet", "mått", "period", "värde"], ["HC1A", "antal", "2025-12", 1]]}),
+        sheet="Data",
+        problem="Bladet ”Data” finns inte i filen. Bladen heter: ”Blad1”.",
+    ),
+    Case("bad_38_empty_sheet.xlsx", xlsx({"Blad1": []}), problem="Filen är tom."),
+    Case(
+        "bad_39_xlsx_text_in_number_cell.xlsx",
+        xlsx(
+            {
+                "Blad1": [
+                    ["enhet", "mått", "period", "värde"],
+                    ["HC1A", "antal", "2025-12", 1],
+                    ["HC1B", "antal", "2025-12", "n/a"],
+                ]
+            }
+        ),
+        problem="Rad 3, kolumn ”värde”: ”n/a” är inte ett tal",
+    ),
+    Case(
+        "bad_40_percent_on_count.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|5 %")),
+        problem="Rad 2, kolumn ”värde”: Procenttecken passar bara mått som är andelar (5).",
+    ),
+    Case(
+        "bad_41_numerator_without_denominator.csv",
+        text(rows("enhet|mått|period|värde|täljare|nämnare", "HC1A|andel|2025-12|50|5|")),
+        problem="Rad 2, kolumn ”nämnare”: Täljare och nämnare måste anges tillsammans.",
+    ),
+    Case(
+        "bad_42_too_many_decimals.csv",
+        text(rows(HEADER, "HC1A|medel|2025-12|1,23456")),
+        problem="Rad 2, kolumn ”värde”: Talet 1,23456 har fler än fyra decimaler.",
+    ),
+    Case(
+        "bad_43_value_missing.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|")),
+        problem="Rad 2, kolumn ”värde”: Värde saknas",
+    ),
+    Case(
+        "bad_44_bad_row_after_a_written_chunk.csv",
+        many_rows(2400, bad_at=2300),
+        problem="Rad 2300, kolumn ”värde”: ”tolv” är inte ett tal",
+        problem_count=1,
+    ),
+    Case(
+        "bad_45_many_problems.csv",
+        text(rows(HEADER, *[f"HC1A|antal|2025-12|x{i}" for i in range(350)])),
+        problem="…och 50 problem till.",
+        problem_count=350,
+    ),
+    Case(
+        "bad_46_quoted_multiline_row_numbers.csv",
+        text(
+            'enhet;mått;period;värde;kommentar\nHC1A;antal;2025-12;3;"rad ett\nrad två"\nHC1B;antal;2025-12;x;\n'
+        ),
+        problem="Rad 4, kolumn ”värde”: ”x” är inte ett tal",
+    ),
+)
+
+
+def write_all() -> None:
+    """Write every corpus file from its recipe."""
+    CORPUS_DIR.mkdir(exist_ok=True)
+    for case in CASES:
+        (CORPUS_DIR / case.name).write_bytes(case.make())
+
+
+if __name__ == "__main__":
+    write_all()

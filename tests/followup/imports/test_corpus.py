@@ -1,0 +1,95 @@
+"""Every corpus file through import_store: good ones store exactly their values, bad ones
+are refused with their message and leave no observation, batch or history row."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from pytest_django.fixtures import Settings
+
+from followup.imports.services import ImportRefused, import_store
+from followup.models import ImportBatch, Observation
+from tests.followup.imports.corpus import CASES, CORPUS_DIR, Case
+from tests.followup.imports.world import CorpusWorld
+
+GOOD = [case for case in CASES if case.good]
+BAD = [case for case in CASES if not case.good]
+
+
+def _counts() -> tuple[int, int, int, int]:
+    return (
+        Observation.objects.count(),
+        ImportBatch.objects.count(),
+        Observation.history.count(),
+        ImportBatch.history.count(),
+    )
+
+
+def test_the_corpus_has_at_least_forty_files_on_disk() -> None:
+    assert len(CASES) >= 40
+    assert len(GOOD) >= 20
+    for case in CASES:
+        assert (CORPUS_DIR / case.name).is_file(), case.name
+
+
+@pytest.mark.parametrize("case", GOOD, ids=lambda case: case.name)
+def test_good_file_stores_exactly_its_values(
+    case: Case, corpus_world: CorpusWorld, settings: Settings
+) -> None:
+    for name, value in case.settings.items():
+        setattr(settings, name, value)
+    user = corpus_world.users[case.user]
+
+    report = import_store(
+        user=user, path=CORPUS_DIR / case.name, file_name=case.name, source="cyklop",
+        sheet=case.sheet,
+    )  # fmt: skip
+
+    assert report.problem_lines() == []
+    assert report.created == len(case.stored)
+    assert report.ignored_columns == list(case.ignored)
+    stored = {
+        (o.unit.code, o.measure.code, o.period_start.isoformat()): o
+        for o in Observation.objects.select_related("unit", "measure")
+    }
+    assert len(stored) == len(case.stored)
+    for want in case.stored:
+        obs = stored[(want.unit, want.measure, want.period_start)]
+        assert obs.value == Decimal(want.value), want
+        assert obs.numerator == (Decimal(want.numerator) if want.numerator else None), want
+        assert obs.denominator == (Decimal(want.denominator) if want.denominator else None)
+        assert obs.comment == want.comment
+        assert obs.source == "cyklop"
+        assert obs.quarter == f"{obs.period_end.year}Q{(obs.period_end.month - 1) // 3 + 1}"
+        assert obs.import_batch_id == report.batch_id
+    batch = ImportBatch.objects.get()
+    assert batch.imported_by == user
+    assert batch.file_name == case.name
+    assert batch.created_count == len(case.stored)
+    assert len(batch.sha256) == 64
+    history = Observation.history.filter(history_change_reason=f"Import #{batch.pk}")
+    assert history.count() == len(case.stored)
+    assert set(history.values_list("history_user", flat=True)) == {user.pk}
+
+
+@pytest.mark.parametrize("case", BAD, ids=lambda case: case.name)
+def test_bad_file_is_refused_with_its_message_and_writes_nothing(
+    case: Case, corpus_world: CorpusWorld, settings: Settings
+) -> None:
+    for name, value in case.settings.items():
+        setattr(settings, name, value)
+    before = _counts()
+
+    with pytest.raises(ImportRefused) as refused:
+        import_store(
+            user=corpus_world.users[case.user], path=CORPUS_DIR / case.name,
+            file_name=case.name, sheet=case.sheet, today=datetime.date(2026, 1, 15),
+        )  # fmt: skip
+
+    lines = refused.value.report.problem_lines()
+    assert any(case.problem in line for line in lines), lines
+    if case.problem_count is not None:
+        assert refused.value.report.problem_count == case.problem_count
+    assert _counts() == before

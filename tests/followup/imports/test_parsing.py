@@ -1,0 +1,245 @@
+"""The parsers alone: header names, CSV dialects, and hypothesis properties of the number and
+period parsers (every accepted spelling round-trips; nothing else is accepted silently)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from followup.imports import parsing
+from followup.imports.parsing import CellError, FileRefused, parse_number, parse_period
+
+# --- numbers ----------------------------------------------------------------------------------
+
+decimals = st.decimals(
+    min_value=Decimal("-999999999"), max_value=Decimal("999999999"), places=4
+).map(lambda d: d.normalize() if d == d.to_integral() else d)
+GROUP_SEPARATORS = (" ", "\u00a0", "\u202f")
+
+
+def grouped(digits: str, separator: str) -> str:
+    """1234567 -> 1 234 567."""
+    head = len(digits) % 3 or 3
+    return separator.join([digits[:head]] + re.findall(r"\d{3}", digits[head:]))
+
+
+def spellings_of(value: Decimal) -> list[str]:
+    """Every way the importer promises to read the number."""
+    sign = "-" if value < 0 else ""
+    integer, _, fraction = format(abs(value), "f").partition(".")
+    out = []
+    for decimal_mark in (",", "."):
+        tail = f"{decimal_mark}{fraction}" if fraction else ""
+        out.append(f"{sign}{integer}{tail}")
+        out.extend(f"{sign}{grouped(integer, sep)}{tail}" for sep in GROUP_SEPARATORS)
+    return out
+
+
+@given(decimals)
+def test_every_spelling_of_a_number_reads_as_that_number(value: Decimal) -> None:
+    for spelling in spellings_of(value):
+        assert parse_number(spelling).value == value, spelling
+        assert parse_number(spelling).percent is False
+        assert parse_number(f"{spelling} %") == parsing.Number(value, percent=True)
+        assert parse_number(f"{spelling}%").percent is True
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_xlsx_integer_cells_are_read_as_they_are(value: int) -> None:
+    assert parse_number(value).value == value
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False))
+def test_xlsx_float_cells_are_read_as_their_shortest_decimal(value: float) -> None:
+    assert float(parse_number(value).value) == value
+
+
+@given(st.text(alphabet="0123456789 ,.%-+\u00a0eE", max_size=12))
+@example("1.234,5")
+@example("1,234.5")
+@example("1 23")
+@example("12,")
+@example(",5")
+@example("--1")
+@example("1e5")
+@example("+5")
+@example("1 234 5")
+@example("%")
+def test_a_number_is_accepted_only_in_a_promised_spelling(text: str) -> None:
+    try:
+        number = parse_number(text)
+    except CellError:
+        return
+    stripped = text.strip(" \u00a0\u202f\t")
+    body = re.sub(r"[ \u00a0\u202f]?%$", "", stripped) if number.percent else stripped
+    # Written out again from its digits, the accepted text is the number it was read as.
+    plain = re.sub(r"[ \u00a0\u202f]", "", body).replace(",", ".")
+    assert Decimal(plain) == number.value
+    assert re.fullmatch(r"-?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?", body), body
+
+
+@pytest.mark.parametrize("text", ["tolv", "", "12 %%", "1.234,5", "1,234.5", "1 23", "1e5"])
+def test_text_that_is_no_number_is_refused(text: str) -> None:
+    with pytest.raises(CellError, match="är inte ett tal"):
+        parse_number(text)
+
+
+# --- periods ----------------------------------------------------------------------------------
+
+MONTHS = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)  # fmt: skip
+SHORT = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+years = st.integers(min_value=parsing.FIRST_YEAR, max_value=parsing.LAST_YEAR)
+
+
+def month_spellings(year: int, month: int) -> list[str]:
+    return [
+        f"{year}-{month:02d}",
+        f"{year}{month:02d}",
+        f"{year}-{month:02d}-01",
+        f"{SHORT[month - 1]} {year}",
+        f"{MONTHS[month - 1]} {year}",
+        f"{SHORT[month - 1].capitalize()} {year}",
+        f"{MONTHS[month - 1].upper()} {year}",
+    ]
+
+
+def quarter_spellings(year: int, number: int) -> list[str]:
+    return [
+        f"{year}Q{number}",
+        f"{year}-Q{number}",
+        f"{year}q{number}",
+        f"Kv {number} {year}",
+        f"Kv{number} {year}",
+        f"kv {number} {year}",
+        f"{year} kv {number}",
+        f"{year} Kv{number}",
+    ]
+
+
+@given(years, st.integers(min_value=1, max_value=12))
+def test_every_spelling_of_a_month_reads_as_that_month(year: int, month: int) -> None:
+    start = datetime.date(year, month, 1)
+    for spelling in month_spellings(year, month):
+        period = parse_period(spelling)
+        assert (period.kind, period.start) == ("month", start), spelling
+        assert period.end.month == month
+        assert (period.end + datetime.timedelta(days=1)).day == 1
+
+
+@given(st.dates(min_value=datetime.date(2000, 1, 1), max_value=datetime.date(2100, 12, 31)))
+def test_an_xlsx_date_cell_is_its_month(day: datetime.date) -> None:
+    period = parse_period(day)
+    assert (period.kind, period.start) == ("month", day.replace(day=1))
+    assert parse_period(datetime.datetime(day.year, day.month, day.day, 13, 5)) == period
+
+
+@given(years, st.integers(min_value=1, max_value=4))
+def test_every_spelling_of_a_quarter_reads_as_that_quarter(year: int, number: int) -> None:
+    for spelling in quarter_spellings(year, number):
+        period = parse_period(spelling)
+        assert period.kind == "quarter", spelling
+        assert period.start == datetime.date(year, 3 * number - 2, 1)
+        assert period.end.month == 3 * number
+
+
+@given(st.text(alphabet="0123456789 -QqKkv/.decjanmrsoktu", max_size=14))
+@example("2025-13")
+@example("2025Q5")
+@example("Kv 0 2025")
+@example("2025-12-15")
+@example("12/2025")
+@example("dec. 2025 ")
+@example("1999-12")
+@example("2025 - 12")
+def test_a_period_is_accepted_only_in_a_promised_spelling(text: str) -> None:
+    try:
+        period = parse_period(text)
+    except CellError:
+        return
+    normal = re.sub(r"\s+", " ", text.strip()).casefold()
+    year = period.start.year
+    if period.kind == "month":
+        promised = month_spellings(year, period.start.month) + [
+            f"{SHORT[period.start.month - 1]}. {year}"
+        ]
+    else:
+        promised = quarter_spellings(year, (period.start.month + 2) // 3)
+    assert normal in {spelling.casefold() for spelling in promised}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2025-13", "är ingen period"),
+        ("12/2025", "är ingen period"),
+        ("2025-12-15", "inte den första dagen"),
+        ("1999-12", "utanför åren 2000–2100"),
+        ("", "är ingen period"),
+    ],
+)
+def test_text_that_is_no_period_is_refused_with_the_reason(text: str, message: str) -> None:
+    with pytest.raises(CellError, match=message):
+        parse_period(text)
+
+
+# --- headers and files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Enhet", "unit"), ("ENHETSKOD", "unit"), ("enhet kod", "unit"), ("enhet_kod", "unit"),
+        ("Kod", "unit"), ("HSA-id", "unit"), ("hsa id", "unit"), ("Mått", "measure"),
+        ("MATT", "measure"), ("måttkod", "measure"), ("Mått-kod", "measure"),
+        ("Indikator", "measure"), ("Period", "period"), ("Månad", "period"),
+        ("kvartal", "period"), ("Värde", "value"), ("Utfall", "value"), ("Täljare", "numerator"),
+        ("NÄMNARE", "denominator"), (" Kommentar ", "comment"),
+    ],
+)  # fmt: skip
+def test_header_names_match_whatever_their_case_accents_and_separators(name: str, key: str) -> None:
+    others = {"unit": "enhet", "measure": "mått", "period": "period", "value": "värde"}
+    cells = [name] + [text for column, text in others.items() if column != key]
+    assert parsing.header_match(cells).positions[key] == 0
+
+
+def test_unknown_header_names_are_ignored_and_listed() -> None:
+    header = parsing.header_match(["Enhetsnamn", "enhet", "mått", "period", "värde", ""])
+    assert header.ignored == ("Enhetsnamn",)
+
+
+@pytest.mark.parametrize(
+    ("content", "delimiter", "encoding"),
+    [
+        ("enhet;mått;period;värde\r\nA;b;2025-12;1,5\r\n".encode("cp1252"), ";", "cp1252"),
+        ('\ufeffenhet,mått,period,värde\nA,b,2025-12,"1,5"\n'.encode(), ",", "utf-8-sig"),
+        ("enhet\tmått\tperiod\tvärde\nA\tb\t2025-12\t1,5\n".encode(), "\t", "utf-8-sig"),
+    ],
+)  # fmt: skip
+def test_csv_separator_and_encoding_are_detected(
+    tmp_path: Path, content: bytes, delimiter: str, encoding: str
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    table = parsing.open_table(path)
+    assert (table.kind, table.delimiter, table.encoding) == ("csv", delimiter, encoding)
+    assert table.header == ["enhet", "mått", "period", "värde"]
+    assert list(table.rows) == [(2, ["A", "b", "2025-12", "1,5"])]
+
+
+def test_a_file_is_judged_by_its_content_not_its_name(tmp_path: Path) -> None:
+    path = tmp_path / "values.xlsx"
+    path.write_text("enhet;mått;period;värde\nA;b;2025-12;1\n", encoding="utf-8")
+    assert parsing.open_table(path).kind == "csv"
+    image = tmp_path / "values.csv"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(FileRefused, match="varken en CSV-fil eller en Excel-fil"):
+        parsing.open_table(image)

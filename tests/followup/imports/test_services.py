@@ -1,0 +1,285 @@
+"""Preview, store, the same file again, undo, permissions and the one coalesced recompute."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from base.periods import Quarter
+from followup import tasks
+from followup.imports import services
+from followup.imports.services import (
+    UndoRefused,
+    import_batch_undo,
+    import_preview,
+    import_store,
+)
+from followup.models import ImportBatch, Observation
+from followup.services import observation_record
+from tests.factories import ObservationFactory
+from tests.followup.imports.world import CorpusWorld
+
+
+def write(tmp_path: Path, *lines: str, name: str = "export.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(["enhet;mått;period;värde", *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def value_of(unit: str, measure: str, day: str) -> Decimal | None:
+    obs = Observation.objects.filter(
+        unit__code=unit, measure__code=measure, period_start=day
+    ).first()
+    return obs.value if obs else None
+
+
+@pytest.fixture
+def existing(corpus_world: CorpusWorld) -> Observation:
+    """HC1A's count for Nov 2025 is 40 (entered by hand)."""
+    return ObservationFactory(
+        unit=corpus_world.tree.hc1a,
+        measure=corpus_world.count,
+        period_start=datetime.date(2025, 11, 1),
+        value=Decimal(40),
+    )
+
+
+def test_preview_counts_created_changed_unchanged_and_stores_nothing(
+    corpus_world: CorpusWorld, existing: Observation, tmp_path: Path
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1b,
+        measure=corpus_world.count,
+        period_start=datetime.date(2025, 11, 1),
+        value=Decimal(7),
+    )
+    path = write(tmp_path, "HC1A;antal;2025-11;45", "HC1B;antal;2025-11;7", "HC2A;antal;2025-11;3")
+    before = Observation.history.count()
+
+    report = import_preview(user=corpus_world.users["strateg"], path=path, file_name="x.csv")
+
+    assert (report.created, report.changed, report.unchanged) == (1, 1, 1)
+    changed = [c for c in report.changes if c.old != "–"]
+    assert [(c.row, c.unit, c.old, c.new) for c in changed] == [
+        (2, "Hälsocentral Norrby", "40", "45")
+    ]
+    assert value_of("HC1A", "antal", "2025-11-01") == 40
+    assert value_of("HC2A", "antal", "2025-11-01") is None
+    assert Observation.history.count() == before
+    assert not ImportBatch.objects.exists()
+
+
+def test_store_upserts_and_the_same_file_again_changes_nothing(
+    corpus_world: CorpusWorld, existing: Observation, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "HC1A;antal;2025-11;45", "HC2A;antal;2025-11;3")
+    user = corpus_world.users["strateg"]
+
+    first = import_store(user=user, path=path, file_name="x.csv", source="cyklop")
+
+    assert (first.created, first.changed, first.unchanged) == (1, 1, 0)
+    assert value_of("HC1A", "antal", "2025-11-01") == 45
+    assert Observation.objects.get(pk=existing.pk).import_batch_id == first.batch_id
+    counts = (
+        ImportBatch.objects.count(),
+        ImportBatch.history.count(),
+        Observation.history.count(),
+    )
+
+    again = import_store(user=user, path=path, file_name="x.csv", source="cyklop")
+
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 2)
+    assert again.batch_id is None
+    assert (
+        ImportBatch.objects.count(),
+        ImportBatch.history.count(),
+        Observation.history.count(),
+    ) == counts
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_file_triggers_one_recompute_of_its_quarters_and_later_ones(
+    corpus_world: CorpusWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[list[str], str]] = []
+
+    def record(quarters: Any, trigger: str) -> None:
+        calls.append(([q.code for q in sorted(quarters)], trigger))
+
+    monkeypatch.setattr(tasks, "recompute_in_order", record)
+    path = write(tmp_path, *[f"HC1A;antal;2025-{m:02d};{m}" for m in range(1, 13)])
+
+    import_store(user=corpus_world.users["strateg"], path=path, file_name="x.csv")  # commits
+
+    assert len(calls) == 1
+    quarters, trigger = calls[0]
+    assert trigger == "import"
+    assert quarters[0] == "2025Q1"
+    assert quarters[-1] == Quarter.containing(datetime.date.today()).code
+
+
+def test_undo_removes_created_values_and_restores_changed_ones_in_history(
+    corpus_world: CorpusWorld, existing: Observation, tmp_path: Path
+) -> None:
+    user = corpus_world.users["strateg"]
+    report = import_store(
+        user=user, path=write(tmp_path, "HC1A;antal;2025-11;45", "HC2A;antal;2025-11;3"),
+        file_name="x.csv",
+    )  # fmt: skip
+    batch = ImportBatch.objects.get(pk=report.batch_id)
+
+    result = import_batch_undo(user=user, batch=batch)
+
+    assert (result.removed, result.restored) == (1, 1)
+    assert value_of("HC1A", "antal", "2025-11-01") == 40
+    assert value_of("HC2A", "antal", "2025-11-01") is None
+    batch.refresh_from_db()
+    assert batch.undone_by == user
+    assert batch.undone_at is not None
+    undo_rows = Observation.history.filter(history_change_reason=f"Ångrad import #{batch.pk}")
+    assert sorted(undo_rows.values_list("history_type", "history_user")) == [
+        ("-", user.pk),
+        ("~", user.pk),
+    ]
+    with pytest.raises(UndoRefused, match="redan ångrad"):
+        import_batch_undo(user=user, batch=batch)
+
+
+def test_undo_is_refused_when_a_value_was_edited_after_the_import(
+    corpus_world: CorpusWorld, existing: Observation, tmp_path: Path
+) -> None:
+    user = corpus_world.users["strateg"]
+    report = import_store(
+        user=user, path=write(tmp_path, "HC1A;antal;2025-11;45", "HC2A;antal;2025-11;3"),
+        file_name="x.csv",
+    )  # fmt: skip
+    observation_record(
+        user=user,
+        measure=corpus_world.count,
+        unit=corpus_world.tree.hc2a,
+        period_start=datetime.date(2025, 11, 1),
+        period_end=datetime.date(2025, 11, 30),
+        value=Decimal(4),
+    )
+    batch = ImportBatch.objects.get(pk=report.batch_id)
+
+    with pytest.raises(UndoRefused, match="1 av dess värden har ändrats efter importen"):
+        import_batch_undo(user=user, batch=batch)
+
+    assert value_of("HC1A", "antal", "2025-11-01") == 45
+    assert value_of("HC2A", "antal", "2025-11-01") == 4
+    batch.refresh_from_db()
+    assert batch.undone_at is None
+
+
+def test_undo_is_refused_when_a_later_import_changed_a_value(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    user = corpus_world.users["strateg"]
+    first = import_store(
+        user=user, path=write(tmp_path, "HC1A;antal;2025-11;45"), file_name="a.csv"
+    )
+    import_store(
+        user=user, path=write(tmp_path, "HC1A;antal;2025-11;46", name="b.csv"), file_name="b.csv"
+    )
+
+    with pytest.raises(UndoRefused, match="har ändrats efter importen"):
+        import_batch_undo(user=user, batch=ImportBatch.objects.get(pk=first.batch_id))
+
+
+def test_a_vc_cannot_undo_a_batch_with_units_outside_their_vo(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    report = import_store(
+        user=corpus_world.users["strateg"],
+        path=write(tmp_path, "HC1A;antal;2025-11;45", "HC2A;antal;2025-11;3"),
+        file_name="x.csv",
+    )
+    batch = ImportBatch.objects.get(pk=report.batch_id)
+    vc = corpus_world.users["vc1"]
+
+    assert services.import_batch_can_undo(user=vc, batch=batch) is False
+    with pytest.raises(UndoRefused, match="Hälsocentral Söderby"):
+        import_batch_undo(user=vc, batch=batch)
+
+    assert value_of("HC2A", "antal", "2025-11-01") == 3
+
+
+def test_a_vc_may_undo_their_own_batch(corpus_world: CorpusWorld, tmp_path: Path) -> None:
+    vc = corpus_world.users["vc1"]
+    report = import_store(user=vc, path=write(tmp_path, "HC1A;antal;2025-11;45"), file_name="x.csv")
+    batch = ImportBatch.objects.get(pk=report.batch_id)
+
+    assert services.import_batch_can_undo(user=vc, batch=batch) is True
+    import_batch_undo(user=vc, batch=batch)
+
+    assert value_of("HC1A", "antal", "2025-11-01") is None
+
+
+@pytest.mark.parametrize("role_user", ["portfolio_owner", "no_role_user", "programme_owner"])
+def test_readers_cannot_import(
+    corpus_world: CorpusWorld, tmp_path: Path, role_user: str, request: pytest.FixtureRequest
+) -> None:
+    user = request.getfixturevalue(role_user)
+
+    with pytest.raises(PermissionDenied):
+        import_store(user=user, path=write(tmp_path, "HC1A;antal;2025-11;45"), file_name="x")
+
+    assert not Observation.objects.exists()
+
+
+def test_a_programme_owner_preview_refuses_every_unit(
+    corpus_world: CorpusWorld, tmp_path: Path, programme_owner: Any
+) -> None:
+    report = import_preview(
+        user=programme_owner, path=write(tmp_path, "HC1A;antal;2025-11;45"), file_name="x"
+    )
+    assert report.problem_lines() == [
+        "Rad 2, kolumn ”enhet”: Du får inte rapportera värden för enheten ”Hälsocentral Norrby”."
+    ]
+
+
+def test_problems_are_listed_up_to_the_limit_then_counted(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    path = write(tmp_path, *[f"HC1A;antal;2025-11;x{i}" for i in range(services.PROBLEM_LIMIT + 5)])
+    report = import_preview(user=corpus_world.users["strateg"], path=path, file_name="x")
+    lines = report.problem_lines()
+    assert len(lines) == services.PROBLEM_LIMIT + 1
+    assert lines[-1] == "…och 5 problem till."
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_exits_0_and_stores_and_1_with_problems_on_stderr(
+    corpus_world: CorpusWorld, tmp_path: Path, settings: Any
+) -> None:
+    from django.core.management import call_command
+
+    good = write(tmp_path, "HC1A;antal;2025-11;45", name="good.csv")
+    bad = write(tmp_path, "HC1A;antal;2025-11;45", "HC9;antal;2025-11;1", name="bad.csv")
+
+    call_command("import_observations", str(good), "--dry-run", "--user", "strateg")
+    assert not Observation.objects.exists()
+
+    call_command("import_observations", str(good), "--source", "cyklop", "--user", "vc1")
+    assert value_of("HC1A", "antal", "2025-11-01") == 45
+    assert ImportBatch.objects.get().imported_by == corpus_world.users["vc1"]
+
+    stderr = io.StringIO()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import_observations", str(bad), stderr=stderr)
+    assert exit_info.value.code == 1
+    assert stderr.getvalue().splitlines() == [
+        "Rad 3, kolumn ”enhet”: Enheten ”HC9” finns inte (varken som enhetskod eller HSA-id).",
+        "Filen har 1 problem; inget sparades.",
+    ]
+    assert ImportBatch.objects.count() == 1

@@ -1,0 +1,238 @@
+"""The import pages: upload → preview → Importera, large files in the background with a
+polled progress bar, the batch page with its undo, the templates, and who may use them."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+from pytest_django.fixtures import Settings
+
+from followup.imports.jobs import job_path
+from followup.models import ImportBatch, ImportJob, Observation
+from tests.factories import TEST_PASSWORD
+from tests.followup.imports.world import CorpusWorld
+
+GOOD = "enhet;mått;period;värde;Extra\nHC1A;antal;2025-11;45;x\nHC1B;antal;dec 2025;7;y\n"
+BAD = "enhet;mått;period;värde\nHC1A;antal;2025-11;45\nHC1B;antal;2025-11;sju\n"
+
+
+def client_for(username: str) -> Client:
+    """A client logged in through the login form (django-axes checks every login)."""
+    client = Client()
+    client.post(reverse("login"), {"username": username, "password": TEST_PASSWORD})
+    assert "_auth_user_id" in client.session, username
+    return client
+
+
+def upload(client: Client, content: str | bytes, name: str = "export.csv", **data: str):
+    raw = content.encode("cp1252") if isinstance(content, str) else content
+    return client.post(
+        reverse("import_upload"),
+        {"file": SimpleUploadedFile(name, raw), "source": "cyklop", **data},
+    )
+
+
+def test_upload_shows_a_preview_and_stores_nothing_until_importera(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+
+    response = upload(client, GOOD)
+
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("import_job", args=[job.pk])
+    assert job_path(job).is_file()
+    page = client.get(response["Location"]).content.decode()
+    assert "Förhandsgranskning" in page
+    assert "Inget är sparat ännu" in page
+    assert "Kolumner som inte läses: Extra" in page
+    assert "Hälsocentral Norrby" in page
+    assert ">Importera</button>" in page
+    assert not Observation.objects.exists()
+
+    response = client.post(reverse("import_confirm", args=[job.pk]))
+
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == reverse("import_batch", args=[batch.pk])
+    assert Observation.objects.get(unit__code="HC1A").value == Decimal(45)
+    batch_page = client.get(response["Location"]).content.decode()
+    assert "Importen är klar: 2 nya och 0 ändrade värden." in batch_page
+    assert "Ångra import" in batch_page
+    assert not job_path(ImportJob.objects.get()).exists()  # the waiting file is gone
+
+
+def test_a_file_with_problems_lists_them_and_cannot_be_confirmed(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    response = upload(client, BAD)
+    page = client.get(response["Location"]).content.decode()
+
+    assert 'role="alert"' in page
+    assert "Filen har 1 problem och kan inte importeras" in page
+    assert "Rad 3, kolumn ”värde”: ”sju” är inte ett tal" in page
+    assert ">Importera</button>" not in page
+
+    job = ImportJob.objects.get()
+    response = client.post(reverse("import_confirm", args=[job.pk]))
+    assert response.status_code == 302
+    assert not Observation.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_picture_named_csv_is_refused_whatever_its_name(corpus_world: CorpusWorld) -> None:
+    client = client_for("strateg")
+    response = upload(client, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", name="varden.csv")
+    page = client.get(response["Location"]).content.decode()
+    assert "varken en CSV-fil eller en Excel-fil" in page
+
+
+def test_a_file_above_the_size_limit_is_refused_by_the_form(
+    corpus_world: CorpusWorld, settings: Settings
+) -> None:
+    settings.GONV_IMPORT_MAX_BYTES = 50
+    response = upload(client_for("strateg"), GOOD)
+    assert response.status_code == 400
+    assert "Filen är 78 byte; den får vara högst 50 byte." in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_large_file_runs_in_the_background_with_a_polled_progress_bar(
+    corpus_world: CorpusWorld, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:  # fmt: skip
+    settings.GONV_IMPORT_BACKGROUND_ROWS = 2
+    sent: list[object] = []
+    from followup.imports import tasks
+
+    monkeypatch.setattr(tasks, "send", sent.append)  # the worker has not started yet
+    client = client_for("strateg")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, GOOD)
+    job = ImportJob.objects.get()
+    assert job.background is True
+    page = client.get(response["Location"]).content.decode()
+    assert "Filen kontrolleras…" in page
+    assert 'hx-trigger="every 1s"' in page
+    assert "<progress" in page
+    polled = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert polled.status_code == 200
+    assert "<progress" in polled.content.decode()
+
+    sent.pop().apply()  # the worker runs the check
+
+    done = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert done.status_code == 286  # htmx stops polling
+    assert "Förhandsgranskning" in done.content.decode()
+    assert "<main" not in done.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_confirm", args=[job.pk]))
+    assert "Värdena sparas…" in client.get(response["Location"]).content.decode()
+    sent.pop().apply()
+    assert Observation.objects.count() == 2
+    assert ImportJob.objects.get().state == ImportJob.State.STORED
+
+
+def test_the_same_file_again_says_nothing_changed(corpus_world: CorpusWorld) -> None:
+    client = client_for("strateg")
+    for _ in range(2):
+        response = upload(client, GOOD)
+        job = ImportJob.objects.order_by("-created_at").first()
+        response = client.post(reverse("import_confirm", args=[job.pk]))
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Inget ändrades: alla 2 värden i filen fanns redan." in page
+    assert ImportBatch.objects.count() == 1
+
+
+def test_undo_from_the_batch_page(corpus_world: CorpusWorld) -> None:
+    client = client_for("strateg")
+    upload(client, GOOD)
+    client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = ImportBatch.objects.get()
+
+    response = client.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
+
+    assert "Importen är ångrad: 2 värden togs bort och 0 återställdes." in response.content.decode()
+    assert not Observation.objects.exists()
+
+
+def test_a_vc_sees_no_undo_button_for_a_batch_with_other_vos_units(
+    corpus_world: CorpusWorld,
+) -> None:
+    strateg = client_for("strateg")
+    upload(strateg, "enhet;mått;period;värde\nHC1A;antal;2025-11;4\nHC2A;antal;2025-11;5\n")
+    strateg.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = ImportBatch.objects.get()
+    vc = client_for("vc1")
+
+    page = vc.get(reverse("import_batch", args=[batch.pk])).content.decode()
+    assert "Ångra import</button>" not in page
+    response = vc.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
+    assert "Du kan inte ångra importen" in response.content.decode()
+    assert Observation.objects.count() == 2
+
+
+def test_another_users_job_is_not_found(corpus_world: CorpusWorld) -> None:
+    upload(client_for("strateg"), GOOD)
+    job = ImportJob.objects.get()
+    vc = client_for("vc1")
+    assert vc.get(reverse("import_job", args=[job.pk])).status_code == 404
+    assert vc.post(reverse("import_confirm", args=[job.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("username", ["portfoljagare", "styrgrupp", "utanroll"])
+def test_readers_cannot_open_the_import_page(
+    corpus_world: CorpusWorld, portfolio_owner: object, steering_member: object,
+    no_role_user: object, username: str,
+) -> None:  # fmt: skip
+    client = client_for(username)
+    assert client.get(reverse("import_upload")).status_code == 403
+    assert upload(client, GOOD).status_code == 403
+    assert client.get(reverse("import_template", args=["csv"])).status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+def test_the_templates_list_the_vecs_unit_and_its_measures_for_the_latest_period(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("vec1a")
+
+    csv_text = client.get(reverse("import_template", args=["csv"])).content.decode("utf-8")
+    xlsx = client.get(reverse("import_template", args=["xlsx"]))
+
+    lines = csv_text.lstrip("\ufeff").splitlines()
+    assert lines[0] == "enhet;enhetsnamn;mått;måttnamn;period;värde;täljare;nämnare;kommentar"
+    assert {line.split(";")[0] for line in lines[1:]} == {"HC1A"}
+    assert sorted(line.split(";")[2] for line in lines[1:]) == ["andel", "antal", "index", "medel"]
+    sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
+    assert [row[0] for row in sheet.iter_rows(values_only=True)][1:] == ["HC1A"] * 4
+
+
+def test_the_filled_in_template_imports(corpus_world: CorpusWorld, tmp_path: Path) -> None:
+    client = client_for("vec1a")
+    lines = client.get(reverse("import_template", args=["csv"])).content.decode().splitlines()
+    filled = [lines[0]] + [line.replace(";;;;", ";3;;;") for line in lines[1:] if ";antal;" in line]
+    upload(client, "\n".join(filled).encode("utf-8"))
+    job = ImportJob.objects.get()
+    assert job.preview["problems"] == []
+    assert job.preview["created"] == 1
+
+
+def test_the_navigation_links_the_import_page_for_those_who_report(
+    corpus_world: CorpusWorld, portfolio_owner: object
+) -> None:
+    link = f'href="{reverse("import_upload")}"'
+    assert link in client_for("vec1a").get(reverse("import_upload")).content.decode()
+    assert link not in client_for("portfoljagare").get(reverse("home")).content.decode()
