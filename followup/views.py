@@ -1,24 +1,42 @@
-"""Pages of the follow-up: the start page (portfolio overview), the measures and the goals."""
+"""Pages of the follow-up: the landing page per role, the portfolio, programme areas, units."""
 
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from goals.models import Goal
-from gonv.periods import Quarter
+from gonv.rules import GLOBAL_READERS, scope_for
+from organisation.models import Role
+from organisation.selectors import region_unit, unit_get, unit_home_for, unit_tree
+from programmes.selectors import programme_area_get, programme_area_owned_by
 
-from . import selectors
-from .forms import MeasureQueryForm
-from .models import Measure
-from .selectors import portfolio_with_status
+from .forms import MeasureUnitForm
+from .quarter_selection import quarter_selection
+from .selectors import (
+    goal_get,
+    goal_page,
+    latest_compute_run,
+    measure_get,
+    measure_rows,
+    measure_series,
+    portfolio_with_status,
+    programme_area_quarter,
+    unit_choices,
+    unit_dashboard,
+)
+from .todo import unit_todo
 
 LOGGED_OUT_MESSAGE = _("Du är nu utloggad.")
 NO_UNITS = _("Inga enheter är inlagda ännu.")
@@ -39,95 +57,204 @@ def logged_out_message(sender: Any, request: HttpRequest | None, **kwargs: Any) 
         messages.info(request, LOGGED_OUT_MESSAGE)
 
 
+def wants_partial(request: HtmxHttpRequest) -> bool:
+    """An htmx swap asks for its region only; a history restore (Back after the cache was
+    evicted) asks for the whole page even though it, too, carries HX-Request."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not request.user.has_perm("gonv.view_portfolio"):
+        raise PermissionDenied
+
+
+def landing_url(user: User | AnonymousUser) -> str:
+    """The page a role came for: the portfolio for the steering group, portfolio owner,
+    strategist and admin; their area for a programme owner; their VO or unit for a VC or VEC."""
+    scope = scope_for(user)
+    if scope.is_superuser or scope.roles & GLOBAL_READERS:
+        return reverse("home")
+    if Role.PROGRAMME_OWNER in scope.roles:
+        area = programme_area_owned_by(area_ids=scope.area_ids)
+        if area is not None:
+            return reverse("programme_area_detail", kwargs={"number": area.number})
+    if scope.roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT}:
+        unit = unit_home_for(user=user)
+        if unit is not None:
+            return reverse("unit_detail", kwargs={"code": unit.code})
+    return reverse("home")
+
+
+class LandingLoginView(LoginView):
+    """The login page; without a `next` a user lands on their role's page."""
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user)
+
+
+@require_GET
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """The user's own start page (as after login), for a bookmark or a link."""
+    return redirect(landing_url(request.user))
+
+
+@require_GET
+@login_required
+def my_unit(request: HttpRequest) -> HttpResponse:
+    """ "Min enhet": the dashboard of the VO a VC leads or the unit a VEC leads."""
+    unit = unit_home_for(user=request.user)
+    if unit is None:
+        return redirect("unit_list")
+    return redirect(reverse("unit_detail", kwargs={"code": unit.code}))
+
+
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    """The start page: every programme area of the current phase with its goals and milestones."""
-    if not request.user.has_perm("gonv.view_portfolio"):
-        raise PermissionDenied
-    template = "followup/home.html#portfolio" if request.htmx else "followup/home.html"
-    portfolio = portfolio_with_status()
+    """Portfölj: every programme area of the current phase with its goals and milestones, and
+    the selected quarter's status, summary, deadlines and measures."""
+    _require_reader(request)
+    selection = quarter_selection(request)
+    portfolio = portfolio_with_status(quarter=selection.quarter)
     context = {
+        "selection": selection,
         "phases": portfolio.phases,
-        "status_quarter": portfolio.quarter,
+        "status_quarter": selection.quarter if selection.is_computed else None,
         "computed_at": portfolio.computed_at,
     }
-    return render(request, template, context)
+    if wants_partial(request):
+        return render(request, "followup/home.html#quarter-region", context)
+    return render(request, "followup/home.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def programme_area_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Programområden: the areas of each phase with their overall status for the quarter."""
+    _require_reader(request)
+    selection = quarter_selection(request)
+    portfolio = portfolio_with_status(quarter=selection.quarter)
+    context = {"selection": selection, "phases": portfolio.phases}
+    if wants_partial(request):
+        return render(request, "followup/programme_area_list.html#quarter-region", context)
+    return render(request, "followup/programme_area_list.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """One programme area: its goals and milestones with status, assessments and measures."""
+    _require_reader(request)
+    area = programme_area_get(number=number)
+    if area is None:
+        raise Http404(_("Programområdet finns inte."))
+    selection = quarter_selection(request)
+    context = {
+        "area": area,
+        "selection": selection,
+        **programme_area_quarter(area=area, quarter=selection.quarter),
+    }
+    if wants_partial(request):
+        return render(request, "followup/programme_area_detail.html#quarter-region", context)
+    return render(request, "followup/programme_area_detail.html", context)
+
+
+@require_GET
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    """Enheter: the unit tree, each unit a link to its dashboard."""
+    _require_reader(request)
+    return render(request, "followup/unit_list.html", {"roots": unit_tree()})
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """A unit's dashboard: units below, measures against parent and region, peers, to-do."""
+    _require_reader(request)
+    unit = unit_get(code=code)
+    if unit is None:
+        raise Http404(_("Enheten finns inte."))
+    selection = quarter_selection(request)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "selection": selection,
+        **unit_dashboard(
+            unit=unit, quarter=selection.quarter, measure_code=request.GET.get("matt")
+        ),
+    }
+    may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
+    context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
+    context["my_unit_page"] = unit.pk in scope_for(request.user).root_unit_ids
+    if wants_partial(request):
+        region = "peers" if request.htmx.target == "peers" else "quarter-region"
+        return render(request, f"followup/unit_detail.html#{region}", context)
+    return render(request, "followup/unit_detail.html", context)
 
 
 # --- the Mått and Mål pages ---------------------------------------------------------------------
-
-
-def _require_reader(request: HttpRequest) -> None:
-    """Every role reads every page; a user without a role reads none."""
-    if not request.user.has_perm("gonv.view_portfolio"):
-        raise PermissionDenied
-
-
-def _is_partial(request: HtmxHttpRequest) -> bool:
-    """An htmx swap (not a history restore, which needs the whole page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _quarter_for(requested: Quarter | None, quarters: list[Quarter]) -> Quarter | None:
-    """The requested quarter, else the latest computed one up to today."""
-    return requested or selectors.default_quarter(quarters)
 
 
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
 def measure_list(request: HtmxHttpRequest) -> HttpResponse:
-    """Every measure with the region's value, change, sparkline and SPC icons for a quarter."""
+    """Mått: every measure with the region's value, changes, sparkline and SPC icons."""
     _require_reader(request)
-    form = MeasureQueryForm(request.GET)
-    form.is_valid()
-    quarters = selectors.computed_quarters()
-    quarter = _quarter_for(form.cleaned_data.get("kvartal"), quarters)
-    unit = selectors.region_unit()
+    selection = quarter_selection(request)
+    unit = region_unit()
+    quarter = selection.quarter if selection.is_computed else None
     context = {
-        "form": form,
+        "selection": selection,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
         "quarter": quarter,
-        "quarters": quarters,
         "unit": unit,
-        "rows": selectors.measure_list(unit=unit, quarter=quarter),
+        "rows": measure_rows(unit=unit, quarter=quarter),
     }
-    template = "followup/measure_list.html"
-    if _is_partial(request):
-        template += "#measure-table"
-    return render(request, template, context, status=400 if form.errors else 200)
+    if wants_partial(request):
+        return render(request, "followup/measure_list.html#quarter-region", context)
+    return render(request, "followup/measure_list.html", context)
 
 
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
 def measure_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
-    """A measure for a unit (default the region): SPC chart, icons, quarters and signals."""
+    """A measure for a unit (default the region): SPC chart, icons, quarters and signals.
+
+    The unit, quarter and two-sigma lines come from one GET form that swaps #measure-unit over
+    htmx and pushes the URL; an unknown unit shows the region and says so.
+    """
     _require_reader(request)
-    measure = get_object_or_404(Measure, code=code)
-    form = MeasureQueryForm(request.GET)
+    measure = measure_get(code=code)
+    if measure is None:
+        raise Http404(_("Måttet finns inte."))
+    selection = quarter_selection(request)
+    form = MeasureUnitForm(request.GET)
     form.is_valid()
-    quarters = selectors.computed_quarters()
-    quarter = _quarter_for(form.cleaned_data.get("kvartal"), quarters)
-    unit = form.cleaned_data.get("enhet") or selectors.region_unit()
+    unit = form.cleaned_data.get("enhet") or region_unit()
     if unit is None:
         raise Http404(NO_UNITS)
-    series = selectors.measure_series(measure=measure, unit=unit, quarter=quarter)
+    quarter = selection.quarter if selection.is_computed else None
     context = {
+        "selection": selection,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
         "form": form,
         "measure": measure,
         "unit": unit,
         "quarter": quarter,
-        "quarters": quarters,
-        "series": series,
-        "choices": selectors.unit_choices(unit),
+        "series": measure_series(measure=measure, unit=unit, quarter=quarter),
+        "choices": unit_choices(unit),
         "show_two_sigma": bool(form.cleaned_data.get("sigma")),
     }
-    template = "followup/measure_detail.html"
-    if _is_partial(request):
-        template += "#measure-unit"
-    return render(request, template, context, status=400 if form.errors else 200)
+    if wants_partial(request):
+        return render(request, "followup/measure_detail.html#measure-unit", context)
+    return render(request, "followup/measure_detail.html", context)
 
 
 @require_GET
@@ -137,31 +264,20 @@ def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     """A goal or milestone: status per quarter, the basis of the latest, milestones, and the
     units (adoption) or SPC chart (measure) behind it."""
     _require_reader(request)
-    goal = get_object_or_404(
-        Goal.objects.select_related(
-            "programme_area__phase__organisation_unit",
-            "parent",
-            "measure",
-            "working_method",
-            "unit_kind",
-        ),
-        code=code,
-    )
-    form = MeasureQueryForm(request.GET)
-    form.is_valid()
-    quarters = selectors.computed_quarters()
-    quarter = _quarter_for(form.cleaned_data.get("kvartal"), quarters)
-    page = selectors.goal_page(goal=goal, quarter=quarter)
+    goal = goal_get(code=code)
+    if goal is None:
+        raise Http404(_("Målet finns inte."))
+    selection = quarter_selection(request)
+    quarter = selection.quarter if selection.is_computed else None
     context = {
-        "form": form,
+        "selection": selection,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
         "goal": goal,
         "quarter": quarter,
-        "quarters": quarters,
-        "page": page,
+        "page": goal_page(goal=goal, quarter=quarter),
         "status_in_percent": goal.kind == Goal.Kind.ADOPTION,
         "measure_unit": goal.measure.unit if goal.measure else "",
     }
-    template = "followup/goal_detail.html"
-    if _is_partial(request):
-        template += "#goal-quarter"
-    return render(request, template, context, status=400 if form.errors else 200)
+    if wants_partial(request):
+        return render(request, "followup/goal_detail.html#quarter-region", context)
+    return render(request, "followup/goal_detail.html", context)

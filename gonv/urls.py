@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from followup.views import LandingLoginView
+
 admin.site.site_header = _("GONV-uppföljning – administration")
 admin.site.site_title = _("GONV-uppföljning")
 
@@ -12,7 +14,7 @@ urlpatterns = [
     path("", include("followup.urls")),
     path(
         "konto/logga-in/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        LandingLoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),

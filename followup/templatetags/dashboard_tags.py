@@ -1,0 +1,111 @@
+"""Template helpers of the dashboards: the top navigation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.contrib.auth.models import AnonymousUser, User
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy
+
+from followup.formatting import format_change, format_day, format_value
+from goals.status import format_percent
+from gonv.rules import scope_for
+from organisation.models import Role
+
+register = template.Library()
+
+# Which top-navigation item a page belongs to, by URL name.
+_NAV_SECTIONS = {
+    "home": "portfolio",
+    "programme_area_list": "areas",
+    "programme_area_detail": "areas",
+    "unit_list": "units",
+    "unit_detail": "units",
+}
+
+
+@register.simple_tag
+def nav_section(url_name: str | None) -> str:
+    """The navigation item the current page sits under (its link gets aria-current)."""
+    name = url_name or ""
+    if name.startswith("measure"):
+        return "measures"
+    if name.startswith("goal"):
+        return "portfolio"
+    return _NAV_SECTIONS.get(name, "")
+
+
+@register.simple_tag
+def leads_a_unit(user: User | AnonymousUser) -> bool:
+    """Whether the user is a VC or VEC: the navigation then offers "Min enhet" (no query)."""
+    return bool(scope_for(user).roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT})
+
+
+@register.simple_tag
+def url_if_routed(*names: str) -> str:
+    """The URL of the first of these route names that exists, else "" (the Mått pages come
+    from another part of the application; until they are routed the link is left out)."""
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+register.filter("sv_day", format_day)
+
+
+@register.filter
+def sv_value(value: Decimal | float | None, unit: str = "") -> str:
+    """A measure's value the Swedish way, with its unit ("54 %", "1 234,5 st")."""
+    return format_value(value, unit or "")
+
+
+@register.filter
+def sv_change(value: Decimal | float | None, unit: str = "") -> str:
+    """A change with its sign ("+2,5 %-enheter", "−3 st")."""
+    return format_change(value, unit or "")
+
+
+@register.filter
+def sv_percent(value: Decimal | float | None) -> str:
+    """A percentage ("54 %"), or a dash for none."""
+    return "–" if value is None else format_percent(value)
+
+
+_VARIATION = {
+    "common_cause": gettext_lazy("Normal variation"),
+    "special_cause_improvement_high": gettext_lazy(
+        "Särskild orsak – förbättring (högre är bättre)"
+    ),
+    "special_cause_improvement_low": gettext_lazy("Särskild orsak – förbättring (lägre är bättre)"),
+    "special_cause_concern_high": gettext_lazy("Särskild orsak – försämring (högre är sämre)"),
+    "special_cause_concern_low": gettext_lazy("Särskild orsak – försämring (lägre är sämre)"),
+    "special_cause_neither_high": gettext_lazy("Särskild orsak – högre (ingen önskad riktning)"),
+    "special_cause_neither_low": gettext_lazy("Särskild orsak – lägre (ingen önskad riktning)"),
+}
+_ASSURANCE = {
+    "consistently_passing": gettext_lazy("Når målet varje gång"),
+    "consistently_failing": gettext_lazy("Når inte målet med nuvarande process"),
+    "hit_and_miss": gettext_lazy("Når målet ibland"),
+}
+
+
+@register.simple_tag
+def variation_text(code: str | None, summary: dict[str, Any] | None = None) -> str:
+    """The Making Data Count variation in Swedish; why there is none when there is none."""
+    if code in _VARIATION:
+        return str(_VARIATION[code])
+    if summary and summary.get("message"):
+        return str(summary["message"])
+    return "–"
+
+
+@register.simple_tag
+def assurance_text(code: str | None) -> str:
+    """The Making Data Count assurance in Swedish ("–" without a target or limits)."""
+    return str(_ASSURANCE[code]) if code in _ASSURANCE else "–"
