@@ -488,7 +488,10 @@ def spc_chart(
         for (kind, level), y, label_y in zip(levels, ys, label_ys, strict=True)
     )
     path = " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points)
-    y_ticks = tuple(Tick(scale(t), format_value(t, unit)) for t in ticks) if scale else ()
+    # Only a percent sign on the axis: "st" or "index" on every tick is noise (the caption and
+    # the table carry the unit).
+    tick_unit = unit if unit.strip() == "%" else ""
+    y_ticks = tuple(Tick(scale(t), format_value(t, tick_unit)) for t in ticks) if scale else ()
     message = summary.get("message") if raw_points else None
     return SpcChart(
         frame=frame,
