@@ -199,7 +199,8 @@ def test_an_earlier_quarter_swaps_over_htmx(steering_member: User, adoption_goal
     response = _client_for(steering_member).get(_url(adoption_goal, kvartal="2025Q3"), **HX)
     html = response.content.decode()
     assert "HX-Request" in response["Vary"]
-    assert html.lstrip().startswith('<div id="quarter-region"')
+    assert html.lstrip().startswith("<title>Teamrond infört")
+    assert '<div id="quarter-region"' in html
     assert "Status Kv 3 2025" in html
     assert "1 av 4 hälsocentraler (25 %) har infört Teamrond." in html
     assert "Kv 4 2025</th>" not in html  # the chart stops at the quarter shown
