@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from base.periods import MONTHS_SV
 from goals.status import format_number, format_percent
-from gonv.periods import MONTHS_SV
 
 _MINUS = "\u2212"
 

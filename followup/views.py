@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import LoginView
@@ -14,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
+from base.http import HtmxHttpRequest
 from goals.models import Goal
 from gonv.rules import GLOBAL_READERS, scope_for
 from organisation.models import Role
@@ -38,23 +37,7 @@ from .selectors import (
 )
 from .todo import unit_todo
 
-LOGGED_OUT_MESSAGE = _("Du är nu utloggad.")
 NO_UNITS = _("Inga enheter är inlagda ännu.")
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request that has passed django-htmx's middleware."""
-
-    htmx: HtmxDetails
-
-
-def logged_out_message(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
-    """Tell the user on the login page that they are logged out (Django's LogoutView is silent).
-
-    The message survives the session flush because the messages framework keeps it in a cookie.
-    """
-    if request is not None and hasattr(request, "_messages"):
-        messages.info(request, LOGGED_OUT_MESSAGE)
 
 
 def wants_partial(request: HtmxHttpRequest) -> bool:
@@ -111,7 +94,6 @@ def my_unit(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-@vary_on_headers("HX-Request")
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """Portfölj: every programme area of the current phase with its goals and milestones, and
     the selected quarter's status, summary, deadlines and measures."""

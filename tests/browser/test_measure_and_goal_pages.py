@@ -14,9 +14,9 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from base.periods import Quarter
 from followup import triggers
 from goals.models import Goal
-from gonv.periods import Quarter
 from organisation.models import Role
 from tests.browser.accessibility import screenshot
 from tests.browser.conftest import BrowserErrors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gonv.periods import Quarter
+from base.periods import Quarter
 from tests.factories import OrgTree
 from tests.followup.measure_data import ComputedMeasure, compute_measure, quarters_up_to
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from base.periods import Quarter
 from followup.models import Measure, SpcResult
 from followup.services import spc_summary
-from gonv.periods import Quarter
 from organisation.models import Unit
 from tests.factories import (
     ComputeRunFactory,

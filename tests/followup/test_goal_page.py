@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from base.periods import Quarter
 from goals.models import AdoptionRecord, Goal
-from gonv.periods import Quarter
 from tests.factories import (
     AdoptionRecordFactory,
     ComputeRunFactory,

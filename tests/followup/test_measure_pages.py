@@ -9,8 +9,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from base.periods import Quarter
 from followup.models import Measure
-from gonv.periods import Quarter
 from tests.factories import (
     GoalFactory,
     GoalResultFactory,
