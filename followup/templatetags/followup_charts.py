@@ -332,6 +332,8 @@ def goal_status_chart(
 @register.filter
 def status_label(status: str | None) -> str:
     """A goal status code as its Swedish label ("Enligt plan")."""
+    if not status:
+        return ""
     try:
         return Status(status).label
     except ValueError:

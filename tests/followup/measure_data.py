@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 
 from base.periods import Quarter
+from followup.compute.series import spc_summary
 from followup.models import Measure, SpcResult
-from followup.services import spc_summary
 from organisation.models import Unit
 from tests.factories import (
     ComputeRunFactory,
