@@ -94,6 +94,7 @@ def my_unit(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@vary_on_headers("HX-Request")
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """Portfölj: every programme area of the current phase with its goals and milestones, and
     the selected quarter's status, summary, deadlines and measures."""
