@@ -25,6 +25,7 @@ from .models import (
     Observation,
     SpcResult,
 )
+from .summary import DueMilestone, SummaryFacts, quarter_summary
 
 
 @dataclass(frozen=True)
@@ -333,4 +334,71 @@ def unit_dashboard(
         "peer_parent_result": peer_parent_result,
         "peers": peers,
         "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+    }
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A goal or milestone due soon, with the days left from today (negative: passed)."""
+
+    goal: Goal
+    days_left: int
+
+
+def portfolio_quarter(
+    *, phases: list[Phase], quarter: Quarter | None, today: datetime.date
+) -> dict[str, Any]:
+    """What the portfolio shows for a quarter besides the areas: the region's measures, the
+    deadlines of the quarter and the next, and the summary paragraph (four queries)."""
+    if quarter is None:
+        return {"measure_lines": [], "deadlines": [], "summary": [], "region": None}
+    goals = [
+        g
+        for phase in phases
+        for area in phase.programme_areas.all()
+        for goal in area.top_goals
+        for g in (goal, *goal.milestones.all())
+    ]
+    region = region_unit()
+    measures = list(Measure.objects.order_by("name"))
+    lines = measure_lines(quarter=quarter, unit=region, measures=measures) if region else []
+    window_end = quarter.next().end
+    deadlines = [
+        Deadline(goal=g, days_left=(g.deadline - today).days)
+        for g in sorted(
+            (g for g in goals if g.deadline and quarter.start <= g.deadline <= window_end),
+            key=lambda g: (g.deadline, g.title),
+        )
+    ]
+    due = [
+        DueMilestone(title=g.title, status=_status_of(getattr(g, "result", None)))
+        for g in goals
+        if g.is_milestone and g.deadline and quarter.start <= g.deadline <= quarter.end
+    ]
+    facts = SummaryFacts(
+        quarter=quarter,
+        statuses=[_status_of(getattr(g, "result", None)) for g in goals],
+        due_milestones=due,
+        improvements=[
+            line.measure.name
+            for line in lines
+            if (line.variation or "").startswith("special_cause_improvement")
+        ],
+        concerns=[
+            line.measure.name
+            for line in lines
+            if (line.variation or "").startswith("special_cause_concern")
+        ],
+        measures_with_spc=sum(1 for line in lines if line.variation),
+        reporting_units=sum(line.result.reporting_units for line in lines if line.result),
+        expected_units=sum(line.result.expected_units for line in lines if line.result),
+        missing_values=[
+            line.measure.name for line in lines if not line.result or line.result.value is None
+        ],
+    )
+    return {
+        "measure_lines": lines,
+        "deadlines": deadlines,
+        "summary": quarter_summary(facts),
+        "region": region,
     }

@@ -22,7 +22,12 @@ from organisation.selectors import unit_get, unit_home_for, unit_tree
 from programmes.selectors import programme_area_get, programme_area_owned_by
 
 from .quarter_selection import quarter_selection
-from .selectors import portfolio_with_status, programme_area_quarter, unit_dashboard
+from .selectors import (
+    portfolio_quarter,
+    portfolio_with_status,
+    programme_area_quarter,
+    unit_dashboard,
+)
 from .todo import unit_todo
 
 LOGGED_OUT_MESSAGE = _("Du är nu utloggad.")
@@ -104,11 +109,13 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     _require_reader(request)
     selection = quarter_selection(request)
     portfolio = portfolio_with_status(quarter=selection.quarter)
+    quarter = selection.quarter if selection.is_computed else None
     context = {
         "selection": selection,
         "phases": portfolio.phases,
-        "status_quarter": selection.quarter if selection.is_computed else None,
+        "status_quarter": quarter,
         "computed_at": portfolio.computed_at,
+        **portfolio_quarter(phases=portfolio.phases, quarter=quarter, today=timezone.localdate()),
     }
     if wants_partial(request):
         return render(request, "followup/home.html#quarter-region", context)
@@ -174,10 +181,11 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
             unit=unit, quarter=selection.quarter, measure_code=request.GET.get("matt")
         ),
     }
-    may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
-    context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
-    context["my_unit_page"] = unit.pk in scope_for(request.user).root_unit_ids
     if wants_partial(request):
         region = "peers" if request.htmx.target == "peers" else "quarter-region"
         return render(request, f"followup/unit_detail.html#{region}", context)
+    # "Att göra" only for a unit the user may write (it sits outside the swapped regions).
+    may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
+    context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
+    context["my_unit_page"] = unit.pk in scope_for(request.user).root_unit_ids
     return render(request, "followup/unit_detail.html", context)

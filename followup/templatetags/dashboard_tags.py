@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django import template
 from django.contrib.auth.models import AnonymousUser, User
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, ngettext
 
 from followup.formatting import format_change, format_day, format_value
 from goals.status import format_percent
@@ -77,35 +76,22 @@ def sv_percent(value: Decimal | float | None) -> str:
     return "–" if value is None else format_percent(value)
 
 
-_VARIATION = {
-    "common_cause": gettext_lazy("Normal variation"),
-    "special_cause_improvement_high": gettext_lazy(
-        "Särskild orsak – förbättring (högre är bättre)"
-    ),
-    "special_cause_improvement_low": gettext_lazy("Särskild orsak – förbättring (lägre är bättre)"),
-    "special_cause_concern_high": gettext_lazy("Särskild orsak – försämring (högre är sämre)"),
-    "special_cause_concern_low": gettext_lazy("Särskild orsak – försämring (lägre är sämre)"),
-    "special_cause_neither_high": gettext_lazy("Särskild orsak – högre (ingen önskad riktning)"),
-    "special_cause_neither_low": gettext_lazy("Särskild orsak – lägre (ingen önskad riktning)"),
-}
-_ASSURANCE = {
-    "consistently_passing": gettext_lazy("Når målet varje gång"),
-    "consistently_failing": gettext_lazy("Når inte målet med nuvarande process"),
-    "hit_and_miss": gettext_lazy("Når målet ibland"),
-}
+@register.simple_tag
+def url_if_routed_with(*names: str, **kwargs: object) -> str:
+    """As url_if_routed, for a route with arguments (a measure's or goal's page by code)."""
+    for name in names:
+        try:
+            return reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    return ""
 
 
 @register.simple_tag
-def variation_text(code: str | None, summary: dict[str, Any] | None = None) -> str:
-    """The Making Data Count variation in Swedish; why there is none when there is none."""
-    if code in _VARIATION:
-        return str(_VARIATION[code])
-    if summary and summary.get("message"):
-        return str(summary["message"])
-    return "–"
-
-
-@register.simple_tag
-def assurance_text(code: str | None) -> str:
-    """The Making Data Count assurance in Swedish ("–" without a target or limits)."""
-    return str(_ASSURANCE[code]) if code in _ASSURANCE else "–"
+def days_left_text(days: int) -> str:
+    """ "om 31 dagar", "i dag", "för 3 dagar sedan"."""
+    if days == 0:
+        return gettext("i dag")
+    if days > 0:
+        return ngettext("om %(days)s dag", "om %(days)s dagar", days) % {"days": days}
+    return ngettext("för %(days)s dag sedan", "för %(days)s dagar sedan", -days) % {"days": -days}
