@@ -27,6 +27,10 @@ NEITHER = "neither"
 POINT_TYPES = (COMMON_CAUSE, IMPROVEMENT, CONCERN, NEITHER)
 
 SPARKLINE_DEFAULT_PERIODS = 12
+# A target further off the data than this many times the data's range is drawn at the edge.
+TARGET_REACH = 1.0
+# The least distance between two lines' names (the labels are 11 units high).
+LABEL_GAP = 13.0
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ class Frame:
 
 SPC_FRAME = Frame()
 SPARKLINE_FRAME = Frame(width=120, height=32, left=4, right=8, top=4, bottom=4)
-STATUS_FRAME = Frame(width=480, height=150, left=44, right=56, top=12, bottom=50)
+STATUS_FRAME = Frame(width=520, height=170, left=48, right=64, top=12, bottom=64)
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,11 @@ class Line:
     value: float
     y: float
     value_label: str  # the value as users read it, "80 %"; the template names the line
+    # Where the line's name sits: moved apart from its neighbours' so that none overlap.
+    label_y: float = 0.0
+    # "above" or "below" when the value lies so far off the data that drawing it to scale
+    # would flatten the series; the line then runs along that edge, marked as off the scale.
+    off_scale: str = ""
 
 
 @dataclass(frozen=True)
@@ -230,6 +239,12 @@ class StatusColumn:
     def center(self) -> float:
         return round(self.x + self.width / 2, 2)
 
+    @property
+    def label_lines(self) -> tuple[str, str]:
+        """The label on two lines under the column, ("Kv 4", "2025"): narrow columns fit."""
+        head, _, year = self.label.rpartition(" ")
+        return (head, year) if head else (self.label, "")
+
 
 @dataclass(frozen=True)
 class StatusChart:
@@ -300,6 +315,25 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     if ticks[-1] < high:
         ticks.append(round(value, 10))
     return ticks
+
+
+def spread_labels(ys: Sequence[float], *, gap: float, low: float, high: float) -> list[float]:
+    """Label positions for lines at ys, moved apart until neighbours are at least `gap` apart,
+    in the lines' order, and kept above `high` (the plot's bottom) where the run allows."""
+    if not ys:
+        return []
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = [ys[i] for i in order]
+    for i in range(1, len(placed)):  # push each label below the one above it
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    if placed[-1] > high:  # then pull the run back up from the bottom
+        placed[-1] = max(high, ys[order[-1]])
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = min(placed[i], placed[i + 1] - gap)
+    out = [0.0] * len(ys)
+    for position, index in zip(placed, order, strict=True):
+        out[index] = round(max(position, low - gap), 2)
+    return out
 
 
 @dataclass(frozen=True)
@@ -403,10 +437,29 @@ def spc_chart(
     if target_value is not None and raw_points:
         levels.append(("target", target_value))
 
-    extent = values + [level for _, level in levels]
-    ticks = nice_ticks(min(extent), max(extent)) if extent else []
+    # A target far off the data (say 100 % for a series around 12 %) would squash the series
+    # into a flat line: it is drawn at the edge instead, marked as off the scale.
+    scaled = values + [level for kind, level in levels if kind != "target"]
+    off_scale = ""
+    if target_value is not None and scaled:
+        low, high = min(scaled), max(scaled)
+        reach = max(high - low, abs(high) * 0.05, 1e-9) * TARGET_REACH
+        if target_value > high + reach:
+            off_scale = "above"
+        elif target_value < low - reach:
+            off_scale = "below"
+        else:
+            scaled.append(target_value)
+    ticks = nice_ticks(min(scaled), max(scaled)) if scaled else []
     scale = _Scale(ticks[0], ticks[-1], frame.plot_top, frame.plot_bottom) if ticks else None
     xs = _x_positions(days, frame)
+
+    def line_y(kind: str, level: float) -> float:
+        if scale is None:
+            return 0.0
+        if kind == "target" and off_scale:
+            return frame.plot_top if off_scale == "above" else frame.plot_bottom
+        return scale(level)
 
     points = tuple(
         ChartPoint(
@@ -421,14 +474,18 @@ def spc_chart(
         )
         for raw, day, value, x in zip(raw_points, days, values, xs, strict=True)
     )
+    ys = [line_y(kind, level) for kind, level in levels]
+    label_ys = spread_labels(ys, gap=LABEL_GAP, low=frame.plot_top, high=frame.plot_bottom)
     lines = tuple(
         Line(
             kind=kind,
             value=level,
-            y=scale(level) if scale else 0.0,
+            y=y,
             value_label=format_value(level, unit),
+            label_y=label_y,
+            off_scale=off_scale if kind == "target" else "",
         )
-        for kind, level in levels
+        for (kind, level), y, label_y in zip(levels, ys, label_ys, strict=True)
     )
     path = " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points)
     y_ticks = tuple(Tick(scale(t), format_value(t, unit)) for t in ticks) if scale else ()

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from goals.models import AdoptionRecord, Goal
 from goals.selectors import adoption_records_of, goal_tree_for_area, portfolio_overview
 from goals.status import Status, overall_status
 from gonv.periods import Quarter
-from organisation.models import Unit
+from organisation.models import Unit, UnitClosure
 from organisation.selectors import region_unit, unit_ancestors, unit_children
-from programmes.models import Phase, ProgrammeArea
+from programmes.models import Phase, ProgrammeArea, WorkingMethod
 
 from .cache import cached
 from .models import (
@@ -25,6 +27,7 @@ from .models import (
     Observation,
     SpcResult,
 )
+from .spc import RULES
 from .summary import DueMilestone, SummaryFacts, quarter_summary
 
 
@@ -402,3 +405,295 @@ def portfolio_quarter(
         "summary": quarter_summary(facts),
         "region": region,
     }
+
+
+# --- measures (the Mått pages) and goals (the Mål page) -----------------------------------------
+#
+# Each read below runs a fixed number of queries whatever the data's size (tests pin them), and
+# reads MeasureResult by its primary key's leading columns (quarter IN (…), unit, measure).
+
+SERIES_QUARTERS = 12  # the quarters a measure's table and a goal's status chart go back
+
+
+def measure_get(*, code: str) -> Measure | None:
+    """A measure by its code."""
+    return Measure.objects.filter(code=code).first()
+
+
+def goal_get(*, code: str) -> Goal | None:
+    """A goal or milestone by its code, with what its page shows of its relations."""
+    return (
+        Goal.objects.select_related(
+            "programme_area__phase__organisation_unit",
+            "parent",
+            "measure",
+            "working_method",
+            "unit_kind",
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+def _quarters_back(quarter: Quarter, count: int = SERIES_QUARTERS) -> list[Quarter]:
+    """The quarter and the count − 1 before it, oldest first."""
+    quarters = [quarter]
+    while len(quarters) < count:
+        quarters.insert(0, quarters[0].previous())
+    return quarters
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """One measure on the list: the region's value for the quarter and its SPC chart."""
+
+    measure: Measure
+    result: MeasureResult | None
+    summary: dict[str, Any] | None
+
+
+def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureRow]:
+    """Every measure with the unit's result (and changes) and SPC summary for the quarter."""
+    measures = list(Measure.objects.prefetch_related("programme_areas").order_by("name"))
+    if unit is None or quarter is None:
+        return [MeasureRow(measure, None, None) for measure in measures]
+    results = {
+        row.measure_id: row for row in MeasureResult.objects.of_quarter(quarter).filter(unit=unit)
+    }
+    summaries = dict(
+        SpcResult.objects.filter(quarter=quarter.code, unit=unit).values_list(
+            "measure_id", "summary"
+        )
+    )
+    return [
+        MeasureRow(measure, results.get(measure.pk), summaries.get(measure.pk))
+        for measure in measures
+    ]
+
+
+@dataclass(frozen=True)
+class UnitChoices:
+    """The units a measure's page offers: the path from the region, the unit's siblings and
+    the units below it, so the select stays short at any size and still reaches every unit."""
+
+    ancestors: list[Unit]
+    siblings: list[Unit]
+    children: list[Unit]
+
+
+def unit_choices(unit: Unit) -> UnitChoices:
+    """The units around `unit` for the select (two queries)."""
+    ancestors = [
+        link.ancestor
+        for link in UnitClosure.objects.filter(descendant=unit, depth__gt=0)
+        .select_related("ancestor")
+        .order_by("-depth")
+    ]
+    near = Unit.objects.filter(
+        Q(parent_id=unit.parent_id) if unit.parent_id else Q(parent__isnull=True)
+    ) | Unit.objects.filter(parent=unit)
+    siblings: list[Unit] = []
+    children: list[Unit] = []
+    for other in near.order_by("name"):
+        (children if other.parent_id == unit.pk else siblings).append(other)
+    return UnitChoices(ancestors=ancestors, siblings=siblings, children=children)
+
+
+@dataclass(frozen=True)
+class SignalGroup:
+    """The periods of a quarter that one kind of special cause flags, and the rules that did."""
+
+    type: str  # improvement, concern or neither (followup.spc.PointType)
+    periods: list[str]  # period starts, ISO dates
+    rules: list[str]  # in the order of followup.spc.RULES
+
+
+@dataclass(frozen=True)
+class QuarterRow:
+    """A quarter of a measure for a unit: its result and the SPC signals among its periods."""
+
+    quarter: Quarter
+    result: MeasureResult
+    signals: list[SignalGroup]
+
+
+def _signals_in(points: list[list[Any]], quarter: Quarter) -> list[SignalGroup]:
+    """The quarter's special-cause points, one group per kind, as the stored chart has them."""
+    first, last = quarter.start.isoformat(), quarter.end.isoformat()
+    groups: dict[str, SignalGroup] = {}
+    for start, _value, kind, rules in points:
+        if kind == "common_cause" or not first <= start <= last:
+            continue
+        group = groups.setdefault(kind, SignalGroup(kind, [], []))
+        group.periods.append(start)
+        group.rules.extend(rule for rule in rules if rule not in group.rules)
+    for group in groups.values():
+        group.rules.sort(key=lambda rule: RULES.index(rule) if rule in RULES else len(RULES))
+    return list(groups.values())
+
+
+@dataclass(frozen=True)
+class MeasureSeries:
+    """A measure for one unit up to a quarter: its SPC chart, quarters, target and goals."""
+
+    measure: Measure
+    unit: Unit
+    quarter: Quarter | None
+    current: MeasureResult | None
+    summary: dict[str, Any] | None
+    rows: list[QuarterRow]
+    target: Decimal | None
+    goals: list[GoalResult]
+
+
+def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> MeasureSeries:
+    """What the measure page shows for a unit and quarter (four queries)."""
+    if quarter is None:
+        return MeasureSeries(measure, unit, None, None, None, [], None, [])
+    current = MeasureResult.objects.of_quarter(quarter).filter(unit=unit, measure=measure).first()
+    spc = SpcResult.objects.filter(quarter=quarter.code, unit=unit, measure=measure).first()
+    summary = spc.summary if spc else None
+    codes = [q.code for q in _quarters_back(quarter)]
+    stored = MeasureResult.objects.filter(quarter__in=codes, unit=unit, measure=measure)
+    points = (summary or {}).get("points") or []
+    rows = [
+        QuarterRow(Quarter.parse(r.quarter), r, _signals_in(points, Quarter.parse(r.quarter)))
+        for r in sorted(stored, key=lambda r: r.quarter, reverse=True)
+    ]
+    # The goals that follow the measure, with their status this quarter; the target line is
+    # theirs for the unit the goals are about (the region), as the engine's assurance icon.
+    goals = list(
+        GoalResult.objects.filter(
+            quarter=quarter.code, goal__kind=Goal.Kind.MEASURE, goal__measure=measure
+        )
+        .select_related("goal__programme_area__phase")
+        .order_by("goal__programme_area__number", "goal__order", "goal_id")
+    )
+    target = next(
+        (
+            r.target
+            for r in goals
+            if r.target is not None
+            and (r.goal.programme_area.phase.organisation_unit_id or _root_id(unit)) == unit.pk
+        ),
+        None,
+    )
+    return MeasureSeries(measure, unit, quarter, current, summary, rows, target, goals)
+
+
+def _root_id(unit: Unit) -> int | None:
+    """The unit's tree root, if the unit is one (no query: goals without a phase unit are
+    about the region, the tree's root)."""
+    return unit.pk if unit.parent_id is None else None
+
+
+@dataclass(frozen=True)
+class AdoptionUnit:
+    """A unit an adoption goal counts, with where it stands with the goal's working method."""
+
+    unit: Unit
+    record: AdoptionRecord | None
+    # As the status engine counts: "adopted" by its evaluation day, "planned" by the deadline;
+    # "planned_late" (a date after the deadline) and "not_started" count as neither.
+    standing: str
+
+
+@dataclass(frozen=True)
+class GoalPage:
+    """A goal or milestone: its results per quarter, milestones, and what lies behind it."""
+
+    goal: Goal
+    quarter: Quarter | None
+    results: list[GoalResult]  # oldest first, up to the quarter
+    latest: GoalResult | None  # the quarter's
+    milestones: list[Goal]  # each with .result for the quarter
+    adoption: list[AdoptionUnit]
+    summary: dict[str, Any] | None  # a measure goal's SPC chart for the unit it is about
+    scope_unit: Unit | None
+
+
+def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
+    """What the goal page shows (a fixed number of queries, whatever the goal's kind)."""
+    if quarter is None:
+        return GoalPage(goal, None, [], None, [], [], None, None)
+    codes = [q.code for q in _quarters_back(quarter)]
+    results = list(GoalResult.objects.filter(goal=goal, quarter__in=codes).order_by("quarter"))
+    latest = next((r for r in results if r.quarter == quarter.code), None)
+    milestones = list(
+        Goal.objects.filter(parent=goal)
+        .select_related("unit_kind", "measure", "working_method")
+        .order_by(F("deadline").asc(nulls_last=True), "order", "id")
+    )
+    if milestones:
+        by_goal = {
+            r.goal_id: r for r in GoalResult.objects.filter(quarter=quarter.code, goal__parent=goal)
+        }
+        for milestone in milestones:
+            milestone.result = by_goal.get(milestone.pk)
+    scope_unit = None
+    adoption: list[AdoptionUnit] = []
+    summary = None
+    if goal.kind in (Goal.Kind.ADOPTION, Goal.Kind.MEASURE):
+        scope_unit = goal.programme_area.phase.organisation_unit or region_unit()
+    if goal.kind == Goal.Kind.ADOPTION and scope_unit is not None:
+        adoption = _adoption_units(goal, scope_unit, latest, quarter)
+    if goal.kind == Goal.Kind.MEASURE and scope_unit is not None:
+        summary = (
+            SpcResult.objects.filter(quarter=quarter.code, unit=scope_unit, measure=goal.measure_id)
+            .values_list("summary", flat=True)
+            .first()
+        )
+    return GoalPage(goal, quarter, results, latest, milestones, adoption, summary, scope_unit)
+
+
+def _adoption_units(
+    goal: Goal, scope: Unit, latest: GoalResult | None, quarter: Quarter
+) -> list[AdoptionUnit]:
+    """The units the goal counts, grouped as the engine counted them on its evaluation day.
+
+    Adopted: the working method introduced (or phased out) by that day; planned: a planned
+    date by the deadline; the rest not started. Two queries.
+    """
+    evaluated_on = _evaluated_on(latest, goal, quarter)
+    done = (
+        AdoptionRecord.Status.PHASED_OUT
+        if goal.working_method.direction == WorkingMethod.Direction.PHASE_OUT
+        else AdoptionRecord.Status.ADOPTED
+    )
+    records = AdoptionRecord.objects.filter(working_method_id=goal.working_method_id)
+    units = (
+        Unit.objects.in_subtree(scope)
+        .filter(kind_id=goal.unit_kind_id)
+        .active_on(evaluated_on)
+        .select_related("parent")
+        .prefetch_related(Prefetch("adoption_records", queryset=records, to_attr="records"))
+        .order_by("parent__name", "name")
+    )
+    out = []
+    for unit in units:
+        record = unit.records[0] if unit.records else None
+        due = (record.planned_date or record.actual_date) if record else None
+        if (
+            record
+            and record.status == done
+            and record.actual_date
+            and record.actual_date <= evaluated_on
+        ):
+            standing = "adopted"
+        elif due is not None and goal.deadline and due <= goal.deadline:
+            standing = "planned"
+        elif due is not None:
+            standing = "planned_late"
+        else:
+            standing = "not_started"
+        out.append(AdoptionUnit(unit, record, standing))
+    return out
+
+
+def _evaluated_on(latest: GoalResult | None, goal: Goal, quarter: Quarter) -> datetime.date:
+    """The day the engine evaluated the goal on (its basis), else the quarter's end."""
+    raw = (latest.basis or {}).get("evaluated_on") if latest else None
+    if raw:
+        return datetime.date.fromisoformat(raw)
+    end = quarter.end
+    return min(end, goal.deadline) if goal.deadline else end

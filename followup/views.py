@@ -16,21 +16,31 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
+from goals.models import Goal
 from gonv.rules import GLOBAL_READERS, scope_for
 from organisation.models import Role
-from organisation.selectors import unit_get, unit_home_for, unit_tree
+from organisation.selectors import region_unit, unit_get, unit_home_for, unit_tree
 from programmes.selectors import programme_area_get, programme_area_owned_by
 
+from .forms import MeasureUnitForm
 from .quarter_selection import quarter_selection
 from .selectors import (
+    goal_get,
+    goal_page,
+    latest_compute_run,
+    measure_get,
+    measure_rows,
+    measure_series,
     portfolio_quarter,
     portfolio_with_status,
     programme_area_quarter,
+    unit_choices,
     unit_dashboard,
 )
 from .todo import unit_todo
 
 LOGGED_OUT_MESSAGE = _("Du är nu utloggad.")
+NO_UNITS = _("Inga enheter är inlagda ännu.")
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -189,3 +199,89 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
     context["my_unit_page"] = unit.pk in scope_for(request.user).root_unit_ids
     return render(request, "followup/unit_detail.html", context)
+
+
+# --- the Mått and Mål pages ---------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def measure_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Mått: every measure with the region's value, changes, sparkline and SPC icons."""
+    _require_reader(request)
+    selection = quarter_selection(request)
+    unit = region_unit()
+    quarter = selection.quarter if selection.is_computed else None
+    context = {
+        "selection": selection,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "quarter": quarter,
+        "unit": unit,
+        "rows": measure_rows(unit=unit, quarter=quarter),
+    }
+    if wants_partial(request):
+        return render(request, "followup/measure_list.html#quarter-region", context)
+    return render(request, "followup/measure_list.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def measure_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """A measure for a unit (default the region): SPC chart, icons, quarters and signals.
+
+    The unit, quarter and two-sigma lines come from one GET form that swaps #measure-unit over
+    htmx and pushes the URL; an unknown unit shows the region and says so.
+    """
+    _require_reader(request)
+    measure = measure_get(code=code)
+    if measure is None:
+        raise Http404(_("Måttet finns inte."))
+    selection = quarter_selection(request)
+    form = MeasureUnitForm(request.GET)
+    form.is_valid()
+    unit = form.cleaned_data.get("enhet") or region_unit()
+    if unit is None:
+        raise Http404(NO_UNITS)
+    quarter = selection.quarter if selection.is_computed else None
+    context = {
+        "selection": selection,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "form": form,
+        "measure": measure,
+        "unit": unit,
+        "quarter": quarter,
+        "series": measure_series(measure=measure, unit=unit, quarter=quarter),
+        "choices": unit_choices(unit),
+        "show_two_sigma": bool(form.cleaned_data.get("sigma")),
+    }
+    if wants_partial(request):
+        return render(request, "followup/measure_detail.html#measure-unit", context)
+    return render(request, "followup/measure_detail.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """A goal or milestone: status per quarter, the basis of the latest, milestones, and the
+    units (adoption) or SPC chart (measure) behind it."""
+    _require_reader(request)
+    goal = goal_get(code=code)
+    if goal is None:
+        raise Http404(_("Målet finns inte."))
+    selection = quarter_selection(request)
+    quarter = selection.quarter if selection.is_computed else None
+    context = {
+        "selection": selection,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "goal": goal,
+        "quarter": quarter,
+        "page": goal_page(goal=goal, quarter=quarter),
+        "status_in_percent": goal.kind == Goal.Kind.ADOPTION,
+        "measure_unit": goal.measure.unit if goal.measure else "",
+    }
+    if wants_partial(request):
+        return render(request, "followup/goal_detail.html#quarter-region", context)
+    return render(request, "followup/goal_detail.html", context)

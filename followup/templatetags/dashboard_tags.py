@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django import template
 from django.contrib.auth.models import AnonymousUser, User
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext, ngettext
 
 from followup.formatting import format_change, format_day, format_value
@@ -43,18 +42,6 @@ def leads_a_unit(user: User | AnonymousUser) -> bool:
     return bool(scope_for(user).roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT})
 
 
-@register.simple_tag
-def url_if_routed(*names: str) -> str:
-    """The URL of the first of these route names that exists, else "" (the Mått pages come
-    from another part of the application; until they are routed the link is left out)."""
-    for name in names:
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return ""
-
-
 register.filter("sv_day", format_day)
 
 
@@ -74,17 +61,6 @@ def sv_change(value: Decimal | float | None, unit: str = "") -> str:
 def sv_percent(value: Decimal | float | None) -> str:
     """A percentage ("54 %"), or a dash for none."""
     return "–" if value is None else format_percent(value)
-
-
-@register.simple_tag
-def url_if_routed_with(*names: str, **kwargs: object) -> str:
-    """As url_if_routed, for a route with arguments (a measure's or goal's page by code)."""
-    for name in names:
-        try:
-            return reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return ""
 
 
 @register.simple_tag

@@ -15,6 +15,7 @@ signatures stable: the dashboards use them.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -152,6 +153,14 @@ def chart_line_label(kind: str) -> str:
 @register.filter
 def status_glyph(status: str | None) -> str:
     return STATUS_GLYPHS.get(status or "", "")
+
+
+@register.filter
+def period_label(day: str | datetime.date, frequency: str = "monthly") -> str:
+    """A stored period start ("2025-10-01") as "okt 2025", or "Kv 4 2025" if quarterly."""
+    if not isinstance(day, datetime.date):
+        day = datetime.date.fromisoformat(str(day))
+    return charts.period_label(day, quarterly=frequency == "quarterly")
 
 
 @register.filter
