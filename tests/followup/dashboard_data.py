@@ -7,6 +7,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from followup import triggers
 from followup.models import ComputeRun, GoalResult, Measure, MeasureResult, SpcResult
 from goals.models import Goal
 from goals.status import Status
@@ -70,7 +71,20 @@ def spc_summary(values: list[float], variation: str | None) -> dict[str, object]
 def dashboard_data_create(
     *, vos: int, hcs_per_vo: int, quarters: int, measures: int, goals: int
 ) -> DashboardData:
-    """Build the data; every count scales a different part of what the pages read."""
+    """Build the data; every count scales a different part of what the pages read.
+
+    The results are written here, as the engine would, so no recompute may run on commit
+    (browser tests commit as they go).
+    """
+    with triggers.suppressed():
+        return _create(
+            vos=vos, hcs_per_vo=hcs_per_vo, quarters=quarters, measures=measures, goals=goals
+        )
+
+
+def _create(
+    *, vos: int, hcs_per_vo: int, quarters: int, measures: int, goals: int
+) -> DashboardData:
     region = UnitFactory(code="REG", name="Region Testland", kind__region=True)
     area = UnitFactory(code="PV", name="Primärvård", kind__area=True, parent=region)
     hc_kind = UnitKindFactory(hc=True)
