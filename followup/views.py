@@ -190,6 +190,8 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         **unit_dashboard(
             unit=unit, quarter=selection.quarter, measure_code=request.GET.get("matt")
         ),
+        # Without JavaScript the quarter form keeps the peer comparison's measure along.
+        "keep": [("matt", request.GET["matt"])] if request.GET.get("matt") else [],
     }
     if wants_partial(request):
         region = "peers" if request.htmx.target == "peers" else "quarter-region"

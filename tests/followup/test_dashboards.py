@@ -483,3 +483,14 @@ def test_a_pinned_page_runs_exactly_its_queries(
 
     with django_assert_num_queries(EXPECTED_QUERIES["unit"]):
         client.get(url)
+
+
+def test_changing_quarter_keeps_the_peer_comparisons_measure(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+
+    content = client.get(unit_url(data.vos[0].code), {"matt": "matt-01"}).content.decode()
+
+    assert '<input type="hidden" name="matt" value="matt-01">' in content  # without JS
+    assert 'hx-include="#peer-measure"' in content  # with htmx, the current select
