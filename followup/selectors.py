@@ -17,6 +17,7 @@ from gonv.periods import Quarter
 from organisation.models import Unit, UnitClosure
 from organisation.selectors import region_unit, unit_ancestors, unit_children
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
+from programmes.selectors import activities_of_area
 
 from .cache import cached
 from .models import (
@@ -697,3 +698,49 @@ def _evaluated_on(latest: GoalResult | None, goal: Goal, quarter: Quarter) -> da
         return datetime.date.fromisoformat(raw)
     end = quarter.end
     return min(end, goal.deadline) if goal.deadline else end
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A dated line of a programme area's timeline: a deadline, an activity, or today."""
+
+    day: datetime.date
+    kind: str  # "goal", "milestone", "activity" or "today"
+    title: str
+    end: datetime.date | None = None
+    unit_name: str = ""
+    goal: Goal | None = None
+
+
+def programme_area_timeline(
+    *, area: ProgrammeArea, goals: list[Goal], today: datetime.date
+) -> list[TimelineEntry]:
+    """The phase's dated events in order: goals' and milestones' deadlines, the VOs' activities
+    (one query), and today among them."""
+    start, end = area.phase.start_date, area.phase.end_date
+    entries = [
+        TimelineEntry(
+            day=g.deadline,
+            kind="milestone" if g.is_milestone else "goal",
+            title=g.title,
+            goal=g,
+        )
+        for goal in goals
+        for g in (goal, *goal.milestones.all())
+        if g.deadline and start <= g.deadline <= end
+    ]
+    entries += [
+        TimelineEntry(
+            day=activity.start_date or activity.end_date,
+            kind="activity",
+            title=activity.title,
+            end=activity.end_date,
+            unit_name=activity.plan.unit.name,
+        )
+        for activity in activities_of_area(area=area)
+        if activity.start_date or activity.end_date
+    ]
+    if start <= today <= end:
+        entries.append(TimelineEntry(day=today, kind="today", title=""))
+    order = {"today": 0, "goal": 1, "milestone": 2, "activity": 3}
+    return sorted(entries, key=lambda e: (e.day, order[e.kind], e.title))

@@ -17,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
 from goals.models import Goal
+from goals.selectors import MATRIX_SORTS, adoption_matrix
 from gonv.rules import GLOBAL_READERS, scope_for
 from organisation.models import Role
 from organisation.selectors import region_unit, unit_get, unit_home_for, unit_tree
@@ -34,6 +35,7 @@ from .selectors import (
     portfolio_quarter,
     portfolio_with_status,
     programme_area_quarter,
+    programme_area_timeline,
     unit_choices,
     unit_dashboard,
 )
@@ -156,13 +158,29 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
     if area is None:
         raise Http404(_("Programområdet finns inte."))
     selection = quarter_selection(request)
-    context = {
+    sort = request.GET.get("sortera", "enhet")
+    vo_code = request.GET.get("vo", "")
+    context: dict[str, Any] = {
         "area": area,
         "selection": selection,
-        **programme_area_quarter(area=area, quarter=selection.quarter),
+        "sort": sort,
+        "vo_code": vo_code,
     }
-    if wants_partial(request):
+    today = timezone.localdate()
+    target = request.htmx.target if wants_partial(request) else None
+    if target != "quarter-region":
+        context["matrix"] = adoption_matrix(
+            area=area,
+            day=today,
+            vo_code=vo_code,
+            sort=sort if sort in MATRIX_SORTS else "enhet",
+        )
+    if target == "adoption":
+        return render(request, "followup/programme_area_detail.html#adoption", context)
+    context.update(programme_area_quarter(area=area, quarter=selection.quarter))
+    if target is not None:
         return render(request, "followup/programme_area_detail.html#quarter-region", context)
+    context["timeline"] = programme_area_timeline(area=area, goals=context["goals"], today=today)
     return render(request, "followup/programme_area_detail.html", context)
 
 

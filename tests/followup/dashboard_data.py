@@ -12,7 +12,7 @@ from followup.models import ComputeRun, GoalResult, Measure, MeasureResult, SpcR
 from goals.models import Goal
 from goals.status import Status
 from gonv.periods import Quarter
-from organisation.models import Unit
+from organisation.models import Unit, UnitKind
 from programmes.models import ProgrammeArea
 from tests.factories import (
     ActivityFactory,
@@ -24,7 +24,6 @@ from tests.factories import (
     ProgrammeAreaFactory,
     SupportNeedFactory,
     UnitFactory,
-    UnitKindFactory,
     WorkingMethodFactory,
 )
 
@@ -85,11 +84,17 @@ def dashboard_data_create(
 def _create(
     *, vos: int, hcs_per_vo: int, quarters: int, measures: int, goals: int
 ) -> DashboardData:
-    region = UnitFactory(code="REG", name="Region Testland", kind__region=True)
-    area = UnitFactory(code="PV", name="Primärvård", kind__area=True, parent=region)
-    hc_kind = UnitKindFactory(hc=True)
+    def kind(code: str, name: str) -> UnitKind:
+        return UnitKind.objects.get_or_create(
+            code=code, defaults={"name": name, "name_plural": f"{name}er"}
+        )[0]
+
+    region = UnitFactory(code="REG", name="Region Testland", kind=kind("region", "Region"))
+    area = UnitFactory(code="PV", name="Primärvård", kind=kind("omrade", "Område"), parent=region)
+    hc_kind = kind("halsocentral", "Hälsocentral")
+    vo_kind = kind("vo", "Verksamhetsområde")
     vo_units = [
-        UnitFactory(code=f"VO{v}", name=f"VO {v}", kind__vo=True, parent=area)
+        UnitFactory(code=f"VO{v}", name=f"VO {v}", kind=vo_kind, parent=area)
         for v in range(1, vos + 1)
     ]
     hcs = [

@@ -3,6 +3,7 @@ Enhet pages with their htmx partials, and their constant query counts."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 import pytest
@@ -407,11 +408,18 @@ PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] =
     "area": (lambda d: reverse("programme_area_detail", kwargs={"number": 1}), None),
     "area-region": (
         lambda d: reverse("programme_area_detail", kwargs={"number": 1}) + "?kvartal=2025Q4",
-        HX,
+        {**HX, "HX-Target": "quarter-region"},
+    ),
+    "area-adoption": (
+        lambda d: reverse("programme_area_detail", kwargs={"number": 1}) + "?vo=VO1",
+        {**HX, "HX-Target": "adoption"},
     ),
     "unit-list": (lambda d: reverse("unit_list"), None),
     "unit": (lambda d: unit_url(d.vos[0].code), None),
-    "unit-region": (lambda d: unit_url(d.vos[0].code) + "?kvartal=2025Q4", HX),
+    "unit-region": (
+        lambda d: unit_url(d.vos[0].code) + "?kvartal=2025Q4",
+        {**HX, "HX-Target": "quarter-region"},
+    ),
     "unit-peers": (
         lambda d: unit_url(d.vos[0].code) + "?kvartal=2025Q4&matt=matt-01",
         {**HX, "HX-Target": "peers"},
@@ -428,9 +436,12 @@ EXPECTED_QUERIES = {
     "portfolio-region": 17,
     "area-list": 13,
     "area-list-region": 13,
-    # + the area, owners, processes, goals, milestones and assessments, measures, results, SPC.
-    "area": 19,
+    # + the area, owners, processes, goals, milestones and assessments, measures, results, SPC;
+    # on the full page also the adoption matrix (methods, their unit kinds, units, records,
+    # adoption goals) and the timeline's activities.
+    "area": 23,
     "area-region": 19,
+    "area-adoption": 12,
     "unit-list": 7,
     # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
     # their kinds, observations, adoption, activities, support needs).
@@ -494,3 +505,55 @@ def test_changing_quarter_keeps_the_peer_comparisons_measure(
 
     assert '<input type="hidden" name="matt" value="matt-01">' in content  # without JS
     assert 'hx-include="#peer-measure"' in content  # with htmx, the current select
+
+
+def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_target(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    from tests.factories import GoalFactory
+
+    method = data.programme_area.working_methods.get()
+    method.target_unit_kinds.add(data.hcs[0].kind)
+    GoalFactory(
+        adoption=True,
+        programme_area=data.programme_area,
+        working_method=method,
+        unit_kind=data.hcs[0].kind,
+        deadline=datetime.date(2099, 12, 31),
+    )
+    client.force_login(users["styrgrupp"])
+    url = reverse("programme_area_detail", kwargs={"number": 1})
+
+    content = client.get(url).content.decode()
+
+    assert "Införandestatus per enhet och arbetssätt, PO 1" in content
+    # Every other health centre has adopted: VO 1 has HC 1-2, VO 2 has HC 2-1 and 2-3.
+    assert "1 av 3 (33 %)" in content
+    assert "2 av 3 (67 %)" in content
+    assert "3 av 6 (50 %)" in content
+    assert "mål 100 %" in content
+
+    response = client.get(
+        url, {"vo": "VO2", "sortera": "status"}, headers={**HX, "HX-Target": "adoption"}
+    )
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<section id="adoption"')
+    assert "VO 1</a>" not in fragment
+    # Sorted by status: the adopted units of VO 2 first.
+    assert fragment.index("Hälsocentral 2-1") < fragment.index("Hälsocentral 2-2")
+    assert fragment.index("Hälsocentral 2-3") < fragment.index("Hälsocentral 2-2")
+
+
+def test_programme_area_timeline_has_deadlines_activities_and_today(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("programme_area_detail", kwargs={"number": 1})).content.decode()
+
+    assert "Tidslinje, Fas 2: göra, lära, bredda (2025–2027)" in content
+    assert "Aktivitet (VO 1): Utbilda team i VO 1" in content
+    assert "Delmål: <a" in content
+    assert "<strong>I dag</strong>" in content
+    timeline = content[content.index("Tidslinje") :]
+    assert timeline.index("Delmål: <a") < timeline.index("Mål: <a") < timeline.index("I dag")
