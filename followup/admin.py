@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from gonv.admin_base import GonvAdmin
+from base.admin import GonvAdmin
 
 from .models import (
     ComputeRun,

@@ -16,8 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any
 
-from goals.status import format_number, format_percent
-from gonv.periods import MONTHS_SV
+from base.formatting import format_number, format_percent
+from base.periods import MONTHS_SV
 
 # The point types of followup.spc, as the summary stores them.
 COMMON_CAUSE = "common_cause"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from goals.status import format_number
-from gonv.periods import MONTHS_SV
+from base.formatting import format_number
+from base.periods import MONTHS_SV
 
 from . import charts
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gonv.periods import InvalidQuarter, Quarter
+from base.periods import InvalidQuarter, Quarter
 
 from .selectors import computed_quarters
 

@@ -1,4 +1,5 @@
-"""Reads of the precomputed follow-up for pages and reports (no computation here)."""
+"""Reads of the precomputed follow-up for pages and reports, and of which quarters there are to
+compute (no computation here)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Any
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
+from base.periods import Quarter, quarter_range
 from goals.models import AdoptionRecord, Goal
 from goals.selectors import adoption_records_of, goal_tree_for_area, portfolio_overview
 from goals.status import Status, overall_status
-from gonv.periods import Quarter
 from organisation.models import Unit, UnitClosure
 from organisation.selectors import region_unit, unit_ancestors, unit_children
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
@@ -62,13 +63,14 @@ def portfolio_with_status(*, quarter: Quarter | None) -> PortfolioStatus:
     for phase in phases:
         for area in phase.programme_areas.all():
             statuses: list[Status | None] = []
-            for goal in area.top_goals:
+            # top_goals: the Prefetch's to_attr (goals.selectors); the results are attached here.
+            for goal in area.top_goals:  # type: ignore[attr-defined]
                 goal.result = results.get(goal.pk)
                 statuses.append(_status_of(goal.result))
                 for milestone in goal.milestones.all():
                     milestone.result = results.get(milestone.pk)
                     statuses.append(_status_of(milestone.result))
-            area.overall_status = overall_status(statuses)
+            area.overall_status = overall_status(statuses)  # type: ignore[attr-defined]
     computed_at = (
         ComputeRun.objects.filter(quarter=quarter.code)
         .order_by("-finished_at")
@@ -266,7 +268,7 @@ def programme_area_quarter(*, area: ProgrammeArea, quarter: Quarter | None) -> d
     everything = [g for goal in goals for g in (goal, *goal.milestones.all())]
     results = goal_results_of(quarter=quarter, goals=everything) if quarter else {}
     for goal in everything:
-        goal.result = results.get(goal.pk)
+        goal.result = results.get(goal.pk)  # type: ignore[attr-defined]
     region = region_unit()
     measures = list(area.measures.order_by("name"))
     lines = (
@@ -360,7 +362,7 @@ def portfolio_quarter(
         g
         for phase in phases
         for area in phase.programme_areas.all()
-        for goal in area.top_goals
+        for goal in area.top_goals  # type: ignore[attr-defined]
         for g in (goal, *goal.milestones.all())
     ]
     region = region_unit()
@@ -630,7 +632,7 @@ def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
             r.goal_id: r for r in GoalResult.objects.filter(quarter=quarter.code, goal__parent=goal)
         }
         for milestone in milestones:
-            milestone.result = by_goal.get(milestone.pk)
+            milestone.result = by_goal.get(milestone.pk)  # type: ignore[attr-defined]
     scope_unit = None
     adoption: list[AdoptionUnit] = []
     summary = None
@@ -658,7 +660,8 @@ def _adoption_units(
     evaluated_on = _evaluated_on(latest, goal, quarter)
     done = (
         AdoptionRecord.Status.PHASED_OUT
-        if goal.working_method.direction == WorkingMethod.Direction.PHASE_OUT
+        if goal.working_method is not None
+        and goal.working_method.direction == WorkingMethod.Direction.PHASE_OUT
         else AdoptionRecord.Status.ADOPTED
     )
     records = AdoptionRecord.objects.filter(working_method_id=goal.working_method_id)
@@ -718,7 +721,7 @@ def programme_area_timeline(
     """The phase's dated events in order: goals' and milestones' deadlines, the VOs' activities
     (one query), and today among them."""
     start, end = area.phase.start_date, area.phase.end_date
-    entries = [
+    entries: list[TimelineEntry] = [
         TimelineEntry(
             day=g.deadline,
             kind="milestone" if g.is_milestone else "goal",
@@ -729,18 +732,50 @@ def programme_area_timeline(
         for g in (goal, *goal.milestones.all())
         if g.deadline and start <= g.deadline <= end
     ]
-    entries += [
-        TimelineEntry(
-            day=activity.start_date or activity.end_date,
-            kind="activity",
-            title=activity.title,
-            end=activity.end_date,
-            unit_name=activity.plan.unit.name,
-        )
-        for activity in activities_of_area(area=area)
-        if activity.start_date or activity.end_date
-    ]
+    for activity in activities_of_area(area=area):
+        first = activity.start_date or activity.end_date
+        if first is not None:
+            entries.append(
+                TimelineEntry(
+                    day=first,
+                    kind="activity",
+                    title=activity.title,
+                    end=activity.end_date,
+                    unit_name=activity.plan.unit.name,
+                )
+            )
     if start <= today <= end:
         entries.append(TimelineEntry(day=today, kind="today", title=""))
     order = {"today": 0, "goal": 1, "milestone": 2, "activity": 3}
     return sorted(entries, key=lambda e: (e.day, order[e.kind], e.title))
+
+
+# --- which quarters to compute ---------------------------------------------------------------
+
+
+def quarters_in_scope(today: datetime.date | None = None) -> list[Quarter]:
+    """Every quarter with data or plan to compute: from the earliest to the current one."""
+    today = today or timezone.localdate()
+    starts = [
+        day
+        for day in (
+            Phase.objects.order_by("start_date").values_list("start_date", flat=True).first(),
+            Observation.objects.order_by("period_start")
+            .values_list("period_start", flat=True)
+            .first(),
+        )
+        if day is not None
+    ]
+    if not starts:
+        return [Quarter.containing(today)]
+    first = Quarter.containing(min(starts))
+    return quarter_range(first, max(first, Quarter.containing(today)))
+
+
+def quarters_affected_from(
+    first: Quarter | str, today: datetime.date | None = None
+) -> list[Quarter]:
+    """A change in one quarter alters it and every later one (SPC series, goal status)."""
+    start = Quarter.parse(first) if isinstance(first, str) else first
+    current = Quarter.containing(today or timezone.localdate())
+    return quarter_range(start, current) if start <= current else []

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from goals.status import Status, format_percent
-from gonv.periods import Quarter
+from base.formatting import format_percent
+from base.periods import Quarter
+from goals.status import Status
 
 # The statuses the paragraph counts by name, in the order it names them.
 COUNTED = (

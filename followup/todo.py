@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from base.periods import Quarter, month_label
 from goals.models import AdoptionRecord
 from goals.selectors import adoption_records_without_plan
-from gonv.periods import Quarter, month_label
 from organisation.models import Unit
 from organisation.selectors import units_in_subtree
 from programmes.models import Activity, SupportNeed

@@ -2,10 +2,7 @@
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,14 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
+from base.http import HtmxHttpRequest
 from goals.models import Goal
 from goals.selectors import MATRIX_SORTS, adoption_matrix
-from gonv.rules import GLOBAL_READERS, scope_for
-from organisation.models import Role
 from organisation.selectors import region_unit, unit_get, unit_home_for, unit_tree
-from programmes.selectors import programme_area_get, programme_area_owned_by
+from programmes.selectors import programme_area_get
 
 from .forms import MeasureUnitForm
 from .quarter_selection import quarter_selection
@@ -41,23 +36,7 @@ from .selectors import (
 )
 from .todo import unit_todo
 
-LOGGED_OUT_MESSAGE = _("Du är nu utloggad.")
 NO_UNITS = _("Inga enheter är inlagda ännu.")
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request that has passed django-htmx's middleware."""
-
-    htmx: HtmxDetails
-
-
-def logged_out_message(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:
-    """Tell the user on the login page that they are logged out (Django's LogoutView is silent).
-
-    The message survives the session flush because the messages framework keeps it in a cookie.
-    """
-    if request is not None and hasattr(request, "_messages"):
-        messages.info(request, LOGGED_OUT_MESSAGE)
 
 
 def wants_partial(request: HtmxHttpRequest) -> bool:
@@ -69,37 +48,6 @@ def wants_partial(request: HtmxHttpRequest) -> bool:
 def _require_reader(request: HttpRequest) -> None:
     if not request.user.has_perm("gonv.view_portfolio"):
         raise PermissionDenied
-
-
-def landing_url(user: User | AnonymousUser) -> str:
-    """The page a role came for: the portfolio for the steering group, portfolio owner,
-    strategist and admin; their area for a programme owner; their VO or unit for a VC or VEC."""
-    scope = scope_for(user)
-    if scope.is_superuser or scope.roles & GLOBAL_READERS:
-        return reverse("home")
-    if Role.PROGRAMME_OWNER in scope.roles:
-        area = programme_area_owned_by(area_ids=scope.area_ids)
-        if area is not None:
-            return reverse("programme_area_detail", kwargs={"number": area.number})
-    if scope.roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT}:
-        unit = unit_home_for(user=user)
-        if unit is not None:
-            return reverse("unit_detail", kwargs={"code": unit.code})
-    return reverse("home")
-
-
-class LandingLoginView(LoginView):
-    """The login page; without a `next` a user lands on their role's page."""
-
-    def get_default_redirect_url(self) -> str:
-        return landing_url(self.request.user)
-
-
-@require_GET
-@login_required
-def landing(request: HttpRequest) -> HttpResponse:
-    """The user's own start page (as after login), for a bookmark or a link."""
-    return redirect(landing_url(request.user))
 
 
 @require_GET
@@ -217,7 +165,6 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     # "Att göra" only for a unit the user may write (it sits outside the swapped regions).
     may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
     context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
-    context["my_unit_page"] = unit.pk in scope_for(request.user).root_unit_ids
     return render(request, "followup/unit_detail.html", context)
 
 

@@ -91,7 +91,7 @@ class MatrixRow:
 
     @property
     def done(self) -> int:
-        return sum(1 for cell in self.cells if cell is not None and cell.status in DONE_STATUSES)
+        return sum(1 for cell in self.cells if _is_done(cell))
 
 
 @dataclass(frozen=True)
@@ -120,14 +120,14 @@ class AdoptionMatrix:
     vos: list[Unit]  # every VO, for the filter
 
 
+def _is_done(record: AdoptionRecord | None) -> bool:
+    return record is not None and record.status in DONE_STATUSES
+
+
 def _shares(rows: list[MatrixRow], count: int, targets: list[Decimal | None]) -> list[Share]:
     return [
         Share(
-            done=sum(
-                1
-                for row in rows
-                if row.cells[i] is not None and row.cells[i].status in DONE_STATUSES  # type: ignore[union-attr]
-            ),
+            done=sum(1 for row in rows if _is_done(row.cells[i])),
             total=len(rows),
             target=targets[i],
         )
@@ -159,7 +159,7 @@ def adoption_matrix(
         )
     }
     # The nearest adoption goal's target per method (a goal and its milestone share a method).
-    targets_by_method: dict[int, Decimal] = {}
+    targets_by_method: dict[int | None, Decimal | None] = {}
     for goal in Goal.objects.filter(
         programme_area=area, kind=Goal.Kind.ADOPTION, deadline__gte=day
     ).order_by("-deadline"):

@@ -7,11 +7,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from base.periods import Quarter
 from followup import triggers
 from followup.models import ComputeRun, GoalResult, Measure, MeasureResult, SpcResult
 from goals.models import Goal
 from goals.status import Status
-from gonv.periods import Quarter
 from organisation.models import Unit, UnitKind
 from programmes.models import ProgrammeArea
 from tests.factories import (

@@ -10,7 +10,7 @@ import pytest
 from django.template import engines
 
 from followup import charts
-from followup.services import spc_summary
+from followup.compute.series import spc_summary
 
 
 def _series(values: list[float], start: datetime.date = datetime.date(2023, 1, 1)):

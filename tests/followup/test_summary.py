@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from django.utils import translation
 
+from base.periods import Quarter
 from followup.summary import DueMilestone, SummaryFacts, join_words, quarter_summary
 from goals.status import Status
-from gonv.periods import Quarter
 
 Q4 = Quarter(2025, 4)
 

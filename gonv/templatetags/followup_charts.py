@@ -284,6 +284,6 @@ def goal_status_chart(
 def status_label(status: str | None) -> str:
     """A goal status code as its Swedish label ("Enligt plan")."""
     try:
-        return Status(status).label
+        return Status(status or "").label
     except ValueError:
         return ""

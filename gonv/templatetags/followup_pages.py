@@ -9,9 +9,9 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from base.formatting import format_number, format_percent
+from base.periods import MONTHS_SV
 from followup.charts import format_value
-from goals.status import format_number, format_percent
-from gonv.periods import MONTHS_SV
 
 register = template.Library()
 

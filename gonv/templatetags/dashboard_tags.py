@@ -8,8 +8,8 @@ from django import template
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils.translation import gettext, ngettext
 
+from base.formatting import format_percent
 from followup.formatting import format_change, format_day, format_value
-from goals.status import format_percent
 from gonv.rules import scope_for
 from organisation.models import Role
 
@@ -34,6 +34,12 @@ def nav_section(url_name: str | None) -> str:
     if name.startswith("goal"):
         return "portfolio"
     return _NAV_SECTIONS.get(name, "")
+
+
+@register.simple_tag
+def is_home_unit(user: User | AnonymousUser, unit: object) -> bool:
+    """Whether the unit is the one a VC or VEC leads ("Min enhet" is then the current page)."""
+    return getattr(unit, "pk", None) in scope_for(user).root_unit_ids
 
 
 @register.simple_tag
