@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from base.formatting import format_number
 from base.periods import MONTHS_SV
-from goals.status import format_number, format_percent
+
+from . import charts
 
 _MINUS = "\u2212"
 
@@ -19,12 +21,8 @@ def format_day(day: datetime.date | None) -> str:
 
 
 def format_value(value: Decimal | float | None, unit: str = "") -> str:
-    """A measure's value with its unit: "54 %" for a share, "1 234,5 st" otherwise."""
-    if value is None:
-        return "–"
-    if unit.strip() == "%":
-        return format_percent(value, 1 if Decimal(str(value)) % 1 else 0)
-    return f"{format_number(value, None)} {unit}".strip()
+    """A measure's value with its unit ("54,3 %", "1 234 st"), a dash for none."""
+    return charts.format_value(value, unit) or "–"
 
 
 def format_change(value: Decimal | float | None, unit: str = "") -> str:

@@ -18,6 +18,7 @@ from goals.status import Status, overall_status
 from organisation.models import Unit, UnitClosure
 from organisation.selectors import region_unit, unit_ancestors, unit_children
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
+from programmes.selectors import activities_of_area
 
 from .cache import cached
 from .models import (
@@ -29,6 +30,7 @@ from .models import (
     SpcResult,
 )
 from .spc import RULES
+from .summary import DueMilestone, SummaryFacts, quarter_summary
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,7 @@ def programme_area_quarter(*, area: ProgrammeArea, quarter: Quarter | None) -> d
     everything = [g for goal in goals for g in (goal, *goal.milestones.all())]
     results = goal_results_of(quarter=quarter, goals=everything) if quarter else {}
     for goal in everything:
-        goal.result = results.get(goal.pk)
+        goal.result = results.get(goal.pk)  # type: ignore[attr-defined]
     region = region_unit()
     measures = list(area.measures.order_by("name"))
     lines = (
@@ -338,6 +340,73 @@ def unit_dashboard(
         "peer_parent_result": peer_parent_result,
         "peers": peers,
         "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+    }
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A goal or milestone due soon, with the days left from today (negative: passed)."""
+
+    goal: Goal
+    days_left: int
+
+
+def portfolio_quarter(
+    *, phases: list[Phase], quarter: Quarter | None, today: datetime.date
+) -> dict[str, Any]:
+    """What the portfolio shows for a quarter besides the areas: the region's measures, the
+    deadlines of the quarter and the next, and the summary paragraph (four queries)."""
+    if quarter is None:
+        return {"measure_lines": [], "deadlines": [], "summary": [], "region": None}
+    goals = [
+        g
+        for phase in phases
+        for area in phase.programme_areas.all()
+        for goal in area.top_goals  # type: ignore[attr-defined]
+        for g in (goal, *goal.milestones.all())
+    ]
+    region = region_unit()
+    measures = list(Measure.objects.order_by("name"))
+    lines = measure_lines(quarter=quarter, unit=region, measures=measures) if region else []
+    window_end = quarter.next().end
+    deadlines = [
+        Deadline(goal=g, days_left=(g.deadline - today).days)
+        for g in sorted(
+            (g for g in goals if g.deadline and quarter.start <= g.deadline <= window_end),
+            key=lambda g: (g.deadline, g.title),
+        )
+    ]
+    due = [
+        DueMilestone(title=g.title, status=_status_of(getattr(g, "result", None)))
+        for g in goals
+        if g.is_milestone and g.deadline and quarter.start <= g.deadline <= quarter.end
+    ]
+    facts = SummaryFacts(
+        quarter=quarter,
+        statuses=[_status_of(getattr(g, "result", None)) for g in goals],
+        due_milestones=due,
+        improvements=[
+            line.measure.name
+            for line in lines
+            if (line.variation or "").startswith("special_cause_improvement")
+        ],
+        concerns=[
+            line.measure.name
+            for line in lines
+            if (line.variation or "").startswith("special_cause_concern")
+        ],
+        measures_with_spc=sum(1 for line in lines if line.variation),
+        reporting_units=sum(line.result.reporting_units for line in lines if line.result),
+        expected_units=sum(line.result.expected_units for line in lines if line.result),
+        missing_values=[
+            line.measure.name for line in lines if not line.result or line.result.value is None
+        ],
+    )
+    return {
+        "measure_lines": lines,
+        "deadlines": deadlines,
+        "summary": quarter_summary(facts),
+        "region": region,
     }
 
 
@@ -642,6 +711,53 @@ def _evaluated_on(latest: GoalResult | None, goal: Goal, quarter: Quarter) -> da
         return datetime.date.fromisoformat(raw)
     end = quarter.end
     return min(end, goal.deadline) if goal.deadline else end
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A dated line of a programme area's timeline: a deadline, an activity, or today."""
+
+    day: datetime.date
+    kind: str  # "goal", "milestone", "activity" or "today"
+    title: str
+    end: datetime.date | None = None
+    unit_name: str = ""
+    goal: Goal | None = None
+
+
+def programme_area_timeline(
+    *, area: ProgrammeArea, goals: list[Goal], today: datetime.date
+) -> list[TimelineEntry]:
+    """The phase's dated events in order: goals' and milestones' deadlines, the VOs' activities
+    (one query), and today among them."""
+    start, end = area.phase.start_date, area.phase.end_date
+    entries: list[TimelineEntry] = [
+        TimelineEntry(
+            day=g.deadline,
+            kind="milestone" if g.is_milestone else "goal",
+            title=g.title,
+            goal=g,
+        )
+        for goal in goals
+        for g in (goal, *goal.milestones.all())
+        if g.deadline and start <= g.deadline <= end
+    ]
+    for activity in activities_of_area(area=area):
+        first = activity.start_date or activity.end_date
+        if first is not None:
+            entries.append(
+                TimelineEntry(
+                    day=first,
+                    kind="activity",
+                    title=activity.title,
+                    end=activity.end_date,
+                    unit_name=activity.plan.unit.name,
+                )
+            )
+    if start <= today <= end:
+        entries.append(TimelineEntry(day=today, kind="today", title=""))
+    order = {"today": 0, "goal": 1, "milestone": 2, "activity": 3}
+    return sorted(entries, key=lambda e: (e.day, order[e.kind], e.title))
 
 
 # --- which quarters to compute ---------------------------------------------------------------

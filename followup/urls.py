@@ -4,7 +4,6 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("start/", views.landing, name="landing"),
     path("programomraden/", views.programme_area_list, name="programme_area_list"),
     path(
         "programomraden/<int:number>/",

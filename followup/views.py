@@ -3,8 +3,6 @@
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,10 +14,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from base.http import HtmxHttpRequest
 from goals.models import Goal
-from gonv.rules import GLOBAL_READERS, scope_for
-from organisation.models import Role
+from goals.selectors import MATRIX_SORTS, adoption_matrix
 from organisation.selectors import region_unit, unit_get, unit_home_for, unit_tree
-from programmes.selectors import programme_area_get, programme_area_owned_by
+from programmes.selectors import programme_area_get
 
 from .forms import MeasureUnitForm
 from .quarter_selection import quarter_selection
@@ -30,8 +27,10 @@ from .selectors import (
     measure_get,
     measure_rows,
     measure_series,
+    portfolio_quarter,
     portfolio_with_status,
     programme_area_quarter,
+    programme_area_timeline,
     unit_choices,
     unit_dashboard,
 )
@@ -49,37 +48,6 @@ def wants_partial(request: HtmxHttpRequest) -> bool:
 def _require_reader(request: HttpRequest) -> None:
     if not request.user.has_perm("gonv.view_portfolio"):
         raise PermissionDenied
-
-
-def landing_url(user: User | AnonymousUser) -> str:
-    """The page a role came for: the portfolio for the steering group, portfolio owner,
-    strategist and admin; their area for a programme owner; their VO or unit for a VC or VEC."""
-    scope = scope_for(user)
-    if scope.is_superuser or scope.roles & GLOBAL_READERS:
-        return reverse("home")
-    if Role.PROGRAMME_OWNER in scope.roles:
-        area = programme_area_owned_by(area_ids=scope.area_ids)
-        if area is not None:
-            return reverse("programme_area_detail", kwargs={"number": area.number})
-    if scope.roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT}:
-        unit = unit_home_for(user=user)
-        if unit is not None:
-            return reverse("unit_detail", kwargs={"code": unit.code})
-    return reverse("home")
-
-
-class LandingLoginView(LoginView):
-    """The login page; without a `next` a user lands on their role's page."""
-
-    def get_default_redirect_url(self) -> str:
-        return landing_url(self.request.user)
-
-
-@require_GET
-@login_required
-def landing(request: HttpRequest) -> HttpResponse:
-    """The user's own start page (as after login), for a bookmark or a link."""
-    return redirect(landing_url(request.user))
 
 
 @require_GET
@@ -101,11 +69,13 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     _require_reader(request)
     selection = quarter_selection(request)
     portfolio = portfolio_with_status(quarter=selection.quarter)
+    quarter = selection.quarter if selection.is_computed else None
     context = {
         "selection": selection,
         "phases": portfolio.phases,
-        "status_quarter": selection.quarter if selection.is_computed else None,
+        "status_quarter": quarter,
         "computed_at": portfolio.computed_at,
+        **portfolio_quarter(phases=portfolio.phases, quarter=quarter, today=timezone.localdate()),
     }
     if wants_partial(request):
         return render(request, "followup/home.html#quarter-region", context)
@@ -136,13 +106,29 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
     if area is None:
         raise Http404(_("Programområdet finns inte."))
     selection = quarter_selection(request)
-    context = {
+    sort = request.GET.get("sortera", "enhet")
+    vo_code = request.GET.get("vo", "")
+    context: dict[str, Any] = {
         "area": area,
         "selection": selection,
-        **programme_area_quarter(area=area, quarter=selection.quarter),
+        "sort": sort,
+        "vo_code": vo_code,
     }
-    if wants_partial(request):
+    today = timezone.localdate()
+    target = request.htmx.target if wants_partial(request) else None
+    if target != "quarter-region":
+        context["matrix"] = adoption_matrix(
+            area=area,
+            day=today,
+            vo_code=vo_code,
+            sort=sort if sort in MATRIX_SORTS else "enhet",
+        )
+    if target == "adoption":
+        return render(request, "followup/programme_area_detail.html#adoption", context)
+    context.update(programme_area_quarter(area=area, quarter=selection.quarter))
+    if target is not None:
         return render(request, "followup/programme_area_detail.html#quarter-region", context)
+    context["timeline"] = programme_area_timeline(area=area, goals=context["goals"], today=today)
     return render(request, "followup/programme_area_detail.html", context)
 
 
@@ -170,13 +156,15 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         **unit_dashboard(
             unit=unit, quarter=selection.quarter, measure_code=request.GET.get("matt")
         ),
+        # Without JavaScript the quarter form keeps the peer comparison's measure along.
+        "keep": [("matt", request.GET["matt"])] if request.GET.get("matt") else [],
     }
-    may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
-    context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
-    context["my_unit_page"] = unit.pk in scope_for(request.user).root_unit_ids
     if wants_partial(request):
         region = "peers" if request.htmx.target == "peers" else "quarter-region"
         return render(request, f"followup/unit_detail.html#{region}", context)
+    # "Att göra" only for a unit the user may write (it sits outside the swapped regions).
+    may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
+    context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
     return render(request, "followup/unit_detail.html", context)
 
 

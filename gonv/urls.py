@@ -5,13 +5,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from followup.views import LandingLoginView
+from .views import LandingLoginView, landing
 
 admin.site.site_header = _("GONV-uppföljning – administration")
 admin.site.site_title = _("GONV-uppföljning")
 
 urlpatterns = [
     path("", include("followup.urls")),
+    path("start/", landing, name="landing"),
     path(
         "konto/logga-in/",
         LandingLoginView.as_view(redirect_authenticated_user=True),

@@ -22,7 +22,7 @@ def unit_home_for(*, user: User | AnonymousUser) -> Unit | None:
         .select_related("unit")
         .order_by("unit__code")
     )
-    by_role = dict.fromkeys(_HOME_UNIT_ROLES)
+    by_role: dict[str, Unit | None] = dict.fromkeys(_HOME_UNIT_ROLES)
     for assignment in assignments:
         by_role[assignment.role] = by_role[assignment.role] or assignment.unit
     return next((unit for unit in by_role.values() if unit is not None), None)
@@ -71,7 +71,7 @@ def unit_tree() -> list[UnitNode]:
     """The whole unit tree, roots first, siblings by name (one query)."""
     units = list(Unit.objects.select_related("kind").order_by("name", "code"))
     nodes = {unit.pk: UnitNode(unit) for unit in units}
-    roots = []
+    roots: list[UnitNode] = []
     for unit in units:
         parent = nodes.get(unit.parent_id) if unit.parent_id else None
         (parent.children if parent else roots).append(nodes[unit.pk])

@@ -46,3 +46,12 @@ def support_needs_open(*, unit_ids: list[int]) -> list[SupportNeed]:
         .select_related("unit", "programme_area")
         .order_by("-created_at")
     )
+
+
+def activities_of_area(*, area: ProgrammeArea) -> list[Activity]:
+    """The VOs' activity-plan activities for a programme area, by start date (one query)."""
+    return list(
+        Activity.objects.filter(plan__programme_area=area)
+        .select_related("plan__unit")
+        .order_by("start_date", "end_date", "title")
+    )

@@ -335,6 +335,6 @@ def status_label(status: str | None) -> str:
     if not status:
         return ""
     try:
-        return Status(status).label
+        return Status(status or "").label
     except ValueError:
         return ""
