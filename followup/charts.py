@@ -1,7 +1,7 @@
 """Geometry of the server-rendered SVG charts, from the stored SPC summaries and goal results.
 
 Pure Python: no Django, no database. The template tags in
-``followup/templatetags/followup_charts.py`` turn these frozen dataclasses into SVG through
+``gonv/templatetags/followup_charts.py`` turn these frozen dataclasses into SVG through
 templates; everything here is plain numbers and strings, so it is unit-tested without a page.
 Coordinates are in the SVG's user units (its viewBox); the SVG scales to its container.
 """
