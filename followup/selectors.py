@@ -5,16 +5,34 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from base.periods import Quarter, quarter_range
-from goals.selectors import portfolio_overview
+from goals.models import AdoptionRecord, Goal
+from goals.selectors import adoption_records_of, goal_tree_for_area, portfolio_overview
 from goals.status import Status, overall_status
-from programmes.models import Phase
+from organisation.models import Unit, UnitClosure
+from organisation.selectors import region_unit, unit_ancestors, unit_children
+from programmes.models import Phase, ProgrammeArea, WorkingMethod
+from programmes.selectors import activities_of_area
 
-from .models import ComputeRun, GoalResult, ImportBatch, Observation
+from .cache import cached
+from .models import (
+    ComputeRun,
+    GoalResult,
+    ImportBatch,
+    Measure,
+    MeasureResult,
+    Observation,
+    SpcResult,
+)
+from .spc import RULES
+from .summary import DueMilestone, SummaryFacts, quarter_summary
 
 SYNTHETIC_CACHE_KEY = "followup:synthetic-data-present"
 # A write that no receiver sees (a bulk update, a raw delete) shows within this many seconds.
@@ -42,10 +60,9 @@ def status_quarter(today: datetime.date | None = None) -> Quarter | None:
     return Quarter.parse(latest) if latest else None
 
 
-def portfolio_with_status(*, today: datetime.date | None = None) -> PortfolioStatus:
+def portfolio_with_status(*, quarter: Quarter | None) -> PortfolioStatus:
     """Phases → areas → goals and milestones, each with its computed result for the quarter."""
     phases = portfolio_overview()
-    quarter = status_quarter(today)
     if quarter is None:
         return PortfolioStatus(phases=phases, quarter=None, computed_at=None)
     results = {row.goal_id: row for row in GoalResult.objects.filter(quarter=quarter.code)}
@@ -96,6 +113,678 @@ def synthetic_data_present() -> bool:
 def forget_synthetic_data_presence(*args: object, **kwargs: object) -> None:
     """Drop the cached answer of synthetic_data_present (a signal receiver as well)."""
     cache.delete(SYNTHETIC_CACHE_KEY)
+
+
+def computed_quarters() -> list[Quarter]:
+    """Every quarter the engine has written results for, newest first (cached per generation)."""
+
+    def build() -> list[str]:
+        codes = set(GoalResult.objects.values_list("quarter", flat=True).distinct())
+        codes |= set(ComputeRun.objects.values_list("quarter", flat=True).distinct())
+        return sorted(codes, reverse=True)
+
+    return [Quarter.parse(code) for code in cached("computed-quarters", build)]
+
+
+# --- measure values of units, as the dashboards show them ---------------------------------------
+
+
+@dataclass
+class MeasureLine:
+    """One measure's computed value for a unit and quarter, with its SPC chart's summary and the
+    same measure's value for the units it is compared with (its parent, the region)."""
+
+    measure: Measure
+    result: MeasureResult | None
+    spc: dict[str, Any] | None = None
+    parent_result: MeasureResult | None = None
+    region_result: MeasureResult | None = None
+
+    @property
+    def variation(self) -> str | None:
+        """The Making Data Count variation icon's code for the latest point."""
+        return (self.spc or {}).get("variation")
+
+    @property
+    def assurance(self) -> str | None:
+        """The Making Data Count assurance icon's code."""
+        return (self.spc or {}).get("assurance")
+
+    @property
+    def recent_points(self) -> list[list[Any]]:
+        """The series' latest 12 points, [period start, value, type, rules], for a sparkline."""
+        return list((self.spc or {}).get("points", []))[-SPARKLINE_POINTS:]
+
+
+SPARKLINE_POINTS = 12
+
+
+def measure_lines(
+    *,
+    quarter: Quarter,
+    unit: Unit,
+    measures: list[Measure] | None = None,
+    parent: Unit | None = None,
+    region: Unit | None = None,
+) -> list[MeasureLine]:
+    """The quarter's value of each measure for a unit, with SPC, beside its parent's and the
+    region's (three queries whatever the number of measures).
+
+    With `measures` None: every measure the unit has a result for in the quarter.
+    """
+    compare_ids = [u.pk for u in (parent, region) if u is not None and u.pk != unit.pk]
+    rows = MeasureResult.objects.of_quarter(quarter).filter(unit_id__in=[unit.pk, *compare_ids])
+    if measures is not None:
+        rows = rows.filter(measure_id__in=[m.pk for m in measures])
+    else:
+        rows = rows.select_related("measure")
+    results = {(row.unit_id, row.measure_id): row for row in rows}
+    spc_rows = SpcResult.objects.filter(quarter=quarter.code, unit_id=unit.pk)
+    if measures is not None:
+        spc_rows = spc_rows.filter(measure_id__in=[m.pk for m in measures])
+    spcs = dict(spc_rows.values_list("measure_id", "summary"))
+    if measures is None:
+        measures = sorted(
+            {row.measure for row in results.values() if row.unit_id == unit.pk},
+            key=lambda m: (m.name, m.pk),
+        )
+    return [
+        MeasureLine(
+            measure=measure,
+            result=results.get((unit.pk, measure.pk)),
+            spc=spcs.get(measure.pk),
+            parent_result=results.get((parent.pk, measure.pk)) if parent else None,
+            region_result=results.get((region.pk, measure.pk)) if region else None,
+        )
+        for measure in measures
+    ]
+
+
+def goal_results_of(*, quarter: Quarter, goals: list[Goal]) -> dict[int, GoalResult]:
+    """The quarter's computed result of each goal, by goal id (one query)."""
+    return {
+        row.goal_id: row
+        for row in GoalResult.objects.filter(quarter=quarter.code, goal__in=[g.pk for g in goals])
+    }
+
+
+@dataclass(frozen=True)
+class Peer:
+    """One unit of a peer comparison: its value, SPC variation and place against the parent."""
+
+    unit: Unit
+    result: MeasureResult | None
+    variation: str | None
+    against_parent: str  # "above", "below", "equal" or "" when either value is missing
+
+
+def peer_comparison(
+    *, quarter: Quarter, measure: Measure, parent: Unit, units: list[Unit]
+) -> tuple[MeasureResult | None, list[Peer]]:
+    """Units of the same kind side by side for a measure and quarter, each against the parent's
+    value (two queries)."""
+    rows = {
+        row.unit_id: row
+        for row in MeasureResult.objects.of_quarter(quarter).filter(
+            measure_id=measure.pk, unit_id__in=[parent.pk, *[u.pk for u in units]]
+        )
+    }
+    variations = {
+        unit_id: (summary or {}).get("variation")
+        for unit_id, summary in SpcResult.objects.filter(
+            quarter=quarter.code, measure_id=measure.pk, unit_id__in=[u.pk for u in units]
+        ).values_list("unit_id", "summary")
+    }
+    parent_row = rows.get(parent.pk)
+    peers = []
+    for unit in units:
+        row = rows.get(unit.pk)
+        against = ""
+        if row and row.value is not None and parent_row and parent_row.value is not None:
+            against = (
+                "above"
+                if row.value > parent_row.value
+                else "below"
+                if row.value < parent_row.value
+                else "equal"
+            )
+        peers.append(
+            Peer(unit=unit, result=row, variation=variations.get(unit.pk), against_parent=against)
+        )
+    return parent_row, peers
+
+
+def latest_compute_run(*, quarter: Quarter) -> ComputeRun | None:
+    """The latest finished computation of the quarter (pages say when results were computed)."""
+    return (
+        ComputeRun.objects.filter(quarter=quarter.code, finished_at__isnull=False)
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def missing_observations(
+    *, units: list[Unit], period_for: dict[str, datetime.date]
+) -> list[tuple[Unit, Measure, datetime.date]]:
+    """(unit, measure, period start) for each measure a unit is expected to report for its
+    latest complete period but has not (three queries)."""
+    measures = list(Measure.objects.prefetch_related("unit_kinds").order_by("name"))
+    starts = sorted(set(period_for.values()))
+    reported = set(
+        Observation.objects.filter(
+            unit_id__in=[u.pk for u in units], period_start__in=starts
+        ).values_list("unit_id", "measure_id", "period_start")
+    )
+    missing = []
+    for measure in measures:
+        kinds = {kind.pk for kind in measure.unit_kinds.all()}
+        start = period_for[measure.frequency]
+        for unit in units:
+            if unit.kind_id in kinds and (unit.pk, measure.pk, start) not in reported:
+                missing.append((unit, measure, start))
+    return missing
+
+
+# --- the pages' reads, composed ------------------------------------------------------------------
+
+
+def programme_area_quarter(*, area: ProgrammeArea, quarter: Quarter | None) -> dict[str, Any]:
+    """What a programme area's page shows for a quarter: its goal tree with each goal's result,
+    and its measures for the region (a fixed number of queries)."""
+    goals = goal_tree_for_area(area=area)
+    everything = [g for goal in goals for g in (goal, *goal.milestones.all())]
+    results = goal_results_of(quarter=quarter, goals=everything) if quarter else {}
+    for goal in everything:
+        goal.result = results.get(goal.pk)  # type: ignore[attr-defined]
+    region = region_unit()
+    measures = list(area.measures.order_by("name"))
+    lines = (
+        measure_lines(quarter=quarter, unit=region, measures=measures)
+        if quarter and region and measures
+        else []
+    )
+    return {
+        "goals": goals,
+        "region": region,
+        "measure_lines": lines,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+    }
+
+
+@dataclass(frozen=True)
+class AdoptionRow:
+    """A unit and its adoption record per working method (None where it has none)."""
+
+    unit: Unit
+    cells: list[AdoptionRecord | None]
+
+
+def unit_dashboard(
+    *, unit: Unit, quarter: Quarter | None, measure_code: str | None
+) -> dict[str, Any]:
+    """What a unit's dashboard shows for a quarter (a fixed number of queries)."""
+    ancestors = unit_ancestors(unit=unit)
+    region = ancestors[0] if ancestors else unit
+    parent = ancestors[-2] if len(ancestors) > 1 else None
+    children = unit_children(unit=unit)
+
+    rows_units = children or [unit]
+    records = adoption_records_of(unit_ids=[u.pk for u in rows_units])
+    methods = list(dict.fromkeys(record.working_method for record in records))
+    by_key = {(r.unit_id, r.working_method_id): r for r in records}
+    adoption = [
+        AdoptionRow(unit=u, cells=[by_key.get((u.pk, m.pk)) for m in methods]) for u in rows_units
+    ]
+
+    lines = (
+        measure_lines(quarter=quarter, unit=unit, parent=parent, region=region) if quarter else []
+    )
+    # Peers: a unit with units below compares those; a unit without compares its siblings.
+    peer_parent, peer_units = (unit, children) if children else (parent, [])
+    if not children and parent is not None:
+        peer_units = [u for u in unit_children(unit=parent) if u.kind_id == unit.kind_id]
+    peer_measures = [line.measure for line in lines]
+    peer_measure = next(
+        (m for m in peer_measures if m.code == measure_code),
+        peer_measures[0] if peer_measures else None,
+    )
+    peer_parent_result, peers = (
+        peer_comparison(quarter=quarter, measure=peer_measure, parent=peer_parent, units=peer_units)
+        if quarter and peer_measure and peer_parent and peer_units
+        else (None, [])
+    )
+    return {
+        "ancestors": ancestors[:-1],
+        "region": region,
+        "parent": parent,
+        "children": children,
+        "methods": methods,
+        "adoption": adoption,
+        "measure_lines": lines,
+        "peer_parent": peer_parent,
+        "peer_measures": peer_measures,
+        "peer_measure": peer_measure,
+        "peer_parent_result": peer_parent_result,
+        "peers": peers,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+    }
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A goal or milestone due soon, with the days left from today (negative: passed)."""
+
+    goal: Goal
+    days_left: int
+
+
+def portfolio_quarter(
+    *, phases: list[Phase], quarter: Quarter | None, today: datetime.date
+) -> dict[str, Any]:
+    """What the portfolio shows for a quarter besides the areas: the region's measures, the
+    deadlines of the quarter and the next, and the summary paragraph (four queries)."""
+    if quarter is None:
+        return {"measure_lines": [], "deadlines": [], "summary": [], "region": None}
+    goals = [
+        g
+        for phase in phases
+        for area in phase.programme_areas.all()
+        for goal in area.top_goals  # type: ignore[attr-defined]
+        for g in (goal, *goal.milestones.all())
+    ]
+    region = region_unit()
+    measures = list(Measure.objects.order_by("name"))
+    lines = measure_lines(quarter=quarter, unit=region, measures=measures) if region else []
+    window_end = quarter.next().end
+    deadlines = [
+        Deadline(goal=g, days_left=(g.deadline - today).days)
+        for g in sorted(
+            (g for g in goals if g.deadline and quarter.start <= g.deadline <= window_end),
+            key=lambda g: (g.deadline, g.title),
+        )
+    ]
+    due = [
+        DueMilestone(title=g.title, status=_status_of(getattr(g, "result", None)))
+        for g in goals
+        if g.is_milestone and g.deadline and quarter.start <= g.deadline <= quarter.end
+    ]
+    facts = SummaryFacts(
+        quarter=quarter,
+        statuses=[_status_of(getattr(g, "result", None)) for g in goals],
+        due_milestones=due,
+        improvements=[
+            line.measure.name
+            for line in lines
+            if (line.variation or "").startswith("special_cause_improvement")
+        ],
+        concerns=[
+            line.measure.name
+            for line in lines
+            if (line.variation or "").startswith("special_cause_concern")
+        ],
+        measures_with_spc=sum(1 for line in lines if line.variation),
+        reporting_units=sum(line.result.reporting_units for line in lines if line.result),
+        expected_units=sum(line.result.expected_units for line in lines if line.result),
+        missing_values=[
+            line.measure.name for line in lines if not line.result or line.result.value is None
+        ],
+    )
+    return {
+        "measure_lines": lines,
+        "deadlines": deadlines,
+        "summary": quarter_summary(facts),
+        "region": region,
+    }
+
+
+# --- measures (the Mått pages) and goals (the Mål page) -----------------------------------------
+#
+# Each read below runs a fixed number of queries whatever the data's size (tests pin them), and
+# reads MeasureResult by its primary key's leading columns (quarter IN (…), unit, measure).
+
+SERIES_QUARTERS = 12  # the quarters a measure's table and a goal's status chart go back
+
+
+def measure_get(*, code: str) -> Measure | None:
+    """A measure by its code."""
+    return Measure.objects.filter(code=code).first()
+
+
+def goal_get(*, code: str) -> Goal | None:
+    """A goal or milestone by its code, with what its page shows of its relations."""
+    return (
+        Goal.objects.select_related(
+            "programme_area__phase__organisation_unit",
+            "parent",
+            "measure",
+            "working_method",
+            "unit_kind",
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+def _quarters_back(quarter: Quarter, count: int = SERIES_QUARTERS) -> list[Quarter]:
+    """The quarter and the count − 1 before it, oldest first."""
+    quarters = [quarter]
+    while len(quarters) < count:
+        quarters.insert(0, quarters[0].previous())
+    return quarters
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """One measure on the list: the region's value for the quarter and its SPC chart."""
+
+    measure: Measure
+    result: MeasureResult | None
+    summary: dict[str, Any] | None
+
+
+def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureRow]:
+    """Every measure with the unit's result (and changes) and SPC summary for the quarter."""
+    measures = list(Measure.objects.prefetch_related("programme_areas").order_by("name"))
+    if unit is None or quarter is None:
+        return [MeasureRow(measure, None, None) for measure in measures]
+    results = {
+        row.measure_id: row for row in MeasureResult.objects.of_quarter(quarter).filter(unit=unit)
+    }
+    summaries = dict(
+        SpcResult.objects.filter(quarter=quarter.code, unit=unit).values_list(
+            "measure_id", "summary"
+        )
+    )
+    return [
+        MeasureRow(measure, results.get(measure.pk), summaries.get(measure.pk))
+        for measure in measures
+    ]
+
+
+@dataclass(frozen=True)
+class UnitChoices:
+    """The units a measure's page offers: the path from the region, the unit's siblings and
+    the units below it, so the select stays short at any size and still reaches every unit."""
+
+    ancestors: list[Unit]
+    siblings: list[Unit]
+    children: list[Unit]
+
+
+def unit_choices(unit: Unit) -> UnitChoices:
+    """The units around `unit` for the select (two queries)."""
+    ancestors = [
+        link.ancestor
+        for link in UnitClosure.objects.filter(descendant=unit, depth__gt=0)
+        .select_related("ancestor")
+        .order_by("-depth")
+    ]
+    near = Unit.objects.filter(
+        Q(parent_id=unit.parent_id) if unit.parent_id else Q(parent__isnull=True)
+    ) | Unit.objects.filter(parent=unit)
+    siblings: list[Unit] = []
+    children: list[Unit] = []
+    for other in near.order_by("name"):
+        (children if other.parent_id == unit.pk else siblings).append(other)
+    return UnitChoices(ancestors=ancestors, siblings=siblings, children=children)
+
+
+@dataclass(frozen=True)
+class SignalGroup:
+    """The periods of a quarter that one kind of special cause flags, and the rules that did."""
+
+    type: str  # improvement, concern or neither (followup.spc.PointType)
+    periods: list[str]  # period starts, ISO dates
+    rules: list[str]  # in the order of followup.spc.RULES
+
+
+@dataclass(frozen=True)
+class QuarterRow:
+    """A quarter of a measure for a unit: its result and the SPC signals among its periods."""
+
+    quarter: Quarter
+    result: MeasureResult
+    signals: list[SignalGroup]
+
+
+def _signals_in(points: list[list[Any]], quarter: Quarter) -> list[SignalGroup]:
+    """The quarter's special-cause points, one group per kind, as the stored chart has them."""
+    first, last = quarter.start.isoformat(), quarter.end.isoformat()
+    groups: dict[str, SignalGroup] = {}
+    for start, _value, kind, rules in points:
+        if kind == "common_cause" or not first <= start <= last:
+            continue
+        group = groups.setdefault(kind, SignalGroup(kind, [], []))
+        group.periods.append(start)
+        group.rules.extend(rule for rule in rules if rule not in group.rules)
+    for group in groups.values():
+        group.rules.sort(key=lambda rule: RULES.index(rule) if rule in RULES else len(RULES))
+    return list(groups.values())
+
+
+@dataclass(frozen=True)
+class MeasureSeries:
+    """A measure for one unit up to a quarter: its SPC chart, quarters, target and goals."""
+
+    measure: Measure
+    unit: Unit
+    quarter: Quarter | None
+    current: MeasureResult | None
+    summary: dict[str, Any] | None
+    rows: list[QuarterRow]
+    target: Decimal | None
+    goals: list[GoalResult]
+
+
+def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> MeasureSeries:
+    """What the measure page shows for a unit and quarter (four queries)."""
+    if quarter is None:
+        return MeasureSeries(measure, unit, None, None, None, [], None, [])
+    current = MeasureResult.objects.of_quarter(quarter).filter(unit=unit, measure=measure).first()
+    spc = SpcResult.objects.filter(quarter=quarter.code, unit=unit, measure=measure).first()
+    summary = spc.summary if spc else None
+    codes = [q.code for q in _quarters_back(quarter)]
+    stored = MeasureResult.objects.filter(quarter__in=codes, unit=unit, measure=measure)
+    points = (summary or {}).get("points") or []
+    rows = [
+        QuarterRow(Quarter.parse(r.quarter), r, _signals_in(points, Quarter.parse(r.quarter)))
+        for r in sorted(stored, key=lambda r: r.quarter, reverse=True)
+    ]
+    # The goals that follow the measure, with their status this quarter; the target line is
+    # theirs for the unit the goals are about (the region), as the engine's assurance icon.
+    goals = list(
+        GoalResult.objects.filter(
+            quarter=quarter.code, goal__kind=Goal.Kind.MEASURE, goal__measure=measure
+        )
+        .select_related("goal__programme_area__phase")
+        .order_by("goal__programme_area__number", "goal__order", "goal_id")
+    )
+    target = next(
+        (
+            r.target
+            for r in goals
+            if r.target is not None
+            and (r.goal.programme_area.phase.organisation_unit_id or _root_id(unit)) == unit.pk
+        ),
+        None,
+    )
+    return MeasureSeries(measure, unit, quarter, current, summary, rows, target, goals)
+
+
+def _root_id(unit: Unit) -> int | None:
+    """The unit's tree root, if the unit is one (no query: goals without a phase unit are
+    about the region, the tree's root)."""
+    return unit.pk if unit.parent_id is None else None
+
+
+@dataclass(frozen=True)
+class AdoptionUnit:
+    """A unit an adoption goal counts, with where it stands with the goal's working method."""
+
+    unit: Unit
+    record: AdoptionRecord | None
+    # As the status engine counts: "adopted" by its evaluation day, "planned" by the deadline;
+    # "planned_late" (a date after the deadline) and "not_started" count as neither.
+    standing: str
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    """A milestone with its result for the quarter (None where none is computed)."""
+
+    goal: Goal
+    result: GoalResult | None
+
+
+@dataclass(frozen=True)
+class GoalPage:
+    """A goal or milestone: its results per quarter, milestones, and what lies behind it."""
+
+    goal: Goal
+    quarter: Quarter | None
+    results: list[GoalResult]  # oldest first, up to the quarter
+    latest: GoalResult | None  # the quarter's
+    milestones: list[MilestoneRow]
+    adoption: list[AdoptionUnit]
+    summary: dict[str, Any] | None  # a measure goal's SPC chart for the unit it is about
+    scope_unit: Unit | None
+
+
+def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
+    """What the goal page shows (a fixed number of queries, whatever the goal's kind)."""
+    if quarter is None:
+        return GoalPage(goal, None, [], None, [], [], None, None)  # nothing computed yet
+    codes = [q.code for q in _quarters_back(quarter)]
+    results = list(GoalResult.objects.filter(goal=goal, quarter__in=codes).order_by("quarter"))
+    latest = next((r for r in results if r.quarter == quarter.code), None)
+    milestones = list(
+        Goal.objects.filter(parent=goal)
+        .select_related("unit_kind", "measure", "working_method")
+        .order_by(F("deadline").asc(nulls_last=True), "order", "id")
+    )
+    by_goal = (
+        {r.goal_id: r for r in GoalResult.objects.filter(quarter=quarter.code, goal__parent=goal)}
+        if milestones
+        else {}
+    )
+    milestone_rows = [MilestoneRow(m, by_goal.get(m.pk)) for m in milestones]
+    scope_unit = None
+    adoption: list[AdoptionUnit] = []
+    summary = None
+    if goal.kind in (Goal.Kind.ADOPTION, Goal.Kind.MEASURE):
+        scope_unit = goal.programme_area.phase.organisation_unit or region_unit()
+    if goal.kind == Goal.Kind.ADOPTION and scope_unit is not None:
+        adoption = _adoption_units(goal, scope_unit, latest, quarter)
+    if goal.kind == Goal.Kind.MEASURE and scope_unit is not None:
+        summary = (
+            SpcResult.objects.filter(quarter=quarter.code, unit=scope_unit, measure=goal.measure_id)
+            .values_list("summary", flat=True)
+            .first()
+        )
+    return GoalPage(goal, quarter, results, latest, milestone_rows, adoption, summary, scope_unit)
+
+
+def _adoption_units(
+    goal: Goal, scope: Unit, latest: GoalResult | None, quarter: Quarter
+) -> list[AdoptionUnit]:
+    """The units the goal counts, grouped as the engine counted them on its evaluation day.
+
+    Adopted: the working method introduced (or phased out) by that day; planned: a planned
+    date by the deadline; the rest not started. Two queries.
+    """
+    method = goal.working_method
+    if method is None:  # an adoption goal always has one (its constraint)
+        return []
+    evaluated_on = _evaluated_on(latest, goal, quarter)
+    done = (
+        AdoptionRecord.Status.PHASED_OUT
+        if method.direction == WorkingMethod.Direction.PHASE_OUT
+        else AdoptionRecord.Status.ADOPTED
+    )
+    records = AdoptionRecord.objects.filter(working_method_id=goal.working_method_id)
+    units = (
+        Unit.objects.in_subtree(scope)
+        .filter(kind_id=goal.unit_kind_id)
+        .active_on(evaluated_on)
+        .select_related("parent")
+        .prefetch_related(Prefetch("adoption_records", queryset=records, to_attr="records"))
+        .order_by("parent__name", "name")
+    )
+    out = []
+    for unit in units:
+        record = unit.records[0] if unit.records else None
+        due = (record.planned_date or record.actual_date) if record else None
+        if (
+            record
+            and record.status == done
+            and record.actual_date
+            and record.actual_date <= evaluated_on
+        ):
+            standing = "adopted"
+        elif due is not None and goal.deadline and due <= goal.deadline:
+            standing = "planned"
+        elif due is not None:
+            standing = "planned_late"
+        else:
+            standing = "not_started"
+        out.append(AdoptionUnit(unit, record, standing))
+    return out
+
+
+def _evaluated_on(latest: GoalResult | None, goal: Goal, quarter: Quarter) -> datetime.date:
+    """The day the engine evaluated the goal on (its basis), else the quarter's end."""
+    raw = (latest.basis or {}).get("evaluated_on") if latest else None
+    if raw:
+        return datetime.date.fromisoformat(raw)
+    end = quarter.end
+    return min(end, goal.deadline) if goal.deadline else end
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A dated line of a programme area's timeline: a deadline, an activity, or today."""
+
+    day: datetime.date
+    kind: str  # "goal", "milestone", "activity" or "today"
+    title: str
+    end: datetime.date | None = None
+    unit_name: str = ""
+    goal: Goal | None = None
+
+
+def programme_area_timeline(
+    *, area: ProgrammeArea, goals: list[Goal], today: datetime.date
+) -> list[TimelineEntry]:
+    """The phase's dated events in order: goals' and milestones' deadlines, the VOs' activities
+    (one query), and today among them."""
+    start, end = area.phase.start_date, area.phase.end_date
+    entries: list[TimelineEntry] = [
+        TimelineEntry(
+            day=g.deadline,
+            kind="milestone" if g.is_milestone else "goal",
+            title=g.title,
+            goal=g,
+        )
+        for goal in goals
+        for g in (goal, *goal.milestones.all())
+        if g.deadline and start <= g.deadline <= end
+    ]
+    for activity in activities_of_area(area=area):
+        first = activity.start_date or activity.end_date
+        if first is not None:
+            entries.append(
+                TimelineEntry(
+                    day=first,
+                    kind="activity",
+                    title=activity.title,
+                    end=activity.end_date,
+                    unit_name=activity.plan.unit.name,
+                )
+            )
+    if start <= today <= end:
+        entries.append(TimelineEntry(day=today, kind="today", title=""))
+    order = {"today": 0, "goal": 1, "milestone": 2, "activity": 3}
+    return sorted(entries, key=lambda e: (e.day, order[e.kind], e.title))
 
 
 # --- which quarters to compute ---------------------------------------------------------------

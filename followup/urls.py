@@ -5,4 +5,17 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("followup.imports.urls")),
+    path("programomraden/", views.programme_area_list, name="programme_area_list"),
+    path(
+        "programomraden/<int:number>/",
+        views.programme_area_detail,
+        name="programme_area_detail",
+    ),
+    path("enheter/", views.unit_list, name="unit_list"),
+    # Before <code>: "Min enhet" redirects to the VC's VO or the VEC's unit.
+    path("enheter/min-enhet/", views.my_unit, name="my_unit"),
+    path("enheter/<str:code>/", views.unit_detail, name="unit_detail"),
+    path("matt/", views.measure_list, name="measure_list"),
+    path("matt/<slug:code>/", views.measure_detail, name="measure_detail"),
+    path("mal/<slug:code>/", views.goal_detail, name="goal_detail"),
 ]

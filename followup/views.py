@@ -1,25 +1,260 @@
-"""Pages of the follow-up: the start page (portfolio overview)."""
+"""Pages of the follow-up: the landing page per role, the portfolio, programme areas, units."""
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
-from base.http import HtmxHttpRequest, render_partial
+from base.http import HtmxHttpRequest
+from goals.models import Goal
+from goals.selectors import MATRIX_SORTS, adoption_matrix
+from organisation.selectors import region_unit, unit_get, unit_home_for, unit_tree
+from programmes.selectors import programme_area_get
 
-from .selectors import portfolio_with_status
+from .forms import MeasureUnitForm
+from .quarter_selection import quarter_selection
+from .selectors import (
+    goal_get,
+    goal_page,
+    latest_compute_run,
+    measure_get,
+    measure_rows,
+    measure_series,
+    portfolio_quarter,
+    portfolio_with_status,
+    programme_area_quarter,
+    programme_area_timeline,
+    unit_choices,
+    unit_dashboard,
+)
+from .todo import unit_todo
+
+NO_UNITS = _("Inga enheter är inlagda ännu.")
+
+
+def wants_partial(request: HtmxHttpRequest) -> bool:
+    """An htmx swap asks for its region only; a history restore (Back after the cache was
+    evicted) asks for the whole page even though it, too, carries HX-Request."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not request.user.has_perm("gonv.view_portfolio"):
+        raise PermissionDenied
 
 
 @require_GET
 @login_required
+def my_unit(request: HttpRequest) -> HttpResponse:
+    """ "Min enhet": the dashboard of the VO a VC leads or the unit a VEC leads."""
+    unit = unit_home_for(user=request.user)
+    if unit is None:
+        return redirect("unit_list")
+    return redirect(reverse("unit_detail", kwargs={"code": unit.code}))
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    """The start page: every programme area of the current phase with its goals and milestones."""
-    if not request.user.has_perm("gonv.view_portfolio"):
-        raise PermissionDenied
-    portfolio = portfolio_with_status()
+    """Portfölj: every programme area of the current phase with its goals and milestones, and
+    the selected quarter's status, summary, deadlines and measures."""
+    _require_reader(request)
+    selection = quarter_selection(request)
+    portfolio = portfolio_with_status(quarter=selection.quarter)
+    quarter = selection.quarter if selection.is_computed else None
     context = {
+        "selection": selection,
         "phases": portfolio.phases,
-        "status_quarter": portfolio.quarter,
+        "status_quarter": quarter,
         "computed_at": portfolio.computed_at,
+        **portfolio_quarter(phases=portfolio.phases, quarter=quarter, today=timezone.localdate()),
     }
-    return render_partial(request, "followup/home.html", "portfolio", context)
+    if wants_partial(request):
+        return render(request, "followup/home.html#quarter-region", context)
+    return render(request, "followup/home.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def programme_area_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Programområden: the areas of each phase with their overall status for the quarter."""
+    _require_reader(request)
+    selection = quarter_selection(request)
+    portfolio = portfolio_with_status(quarter=selection.quarter)
+    context = {"selection": selection, "phases": portfolio.phases}
+    if wants_partial(request):
+        return render(request, "followup/programme_area_list.html#quarter-region", context)
+    return render(request, "followup/programme_area_list.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse:
+    """One programme area: its goals and milestones with status, assessments and measures."""
+    _require_reader(request)
+    area = programme_area_get(number=number)
+    if area is None:
+        raise Http404(_("Programområdet finns inte."))
+    selection = quarter_selection(request)
+    sort = request.GET.get("sortera", "enhet")
+    vo_code = request.GET.get("vo", "")
+    context: dict[str, Any] = {
+        "area": area,
+        "selection": selection,
+        "sort": sort,
+        "vo_code": vo_code,
+    }
+    today = timezone.localdate()
+    target = request.htmx.target if wants_partial(request) else None
+    if target != "quarter-region":
+        context["matrix"] = adoption_matrix(
+            area=area,
+            day=today,
+            vo_code=vo_code,
+            sort=sort if sort in MATRIX_SORTS else "enhet",
+        )
+    if target == "adoption":
+        return render(request, "followup/programme_area_detail.html#adoption", context)
+    context.update(programme_area_quarter(area=area, quarter=selection.quarter))
+    if target is not None:
+        return render(request, "followup/programme_area_detail.html#quarter-region", context)
+    context["timeline"] = programme_area_timeline(area=area, goals=context["goals"], today=today)
+    return render(request, "followup/programme_area_detail.html", context)
+
+
+@require_GET
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    """Enheter: the unit tree, each unit a link to its dashboard."""
+    _require_reader(request)
+    return render(request, "followup/unit_list.html", {"roots": unit_tree()})
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """A unit's dashboard: units below, measures against parent and region, peers, to-do."""
+    _require_reader(request)
+    unit = unit_get(code=code)
+    if unit is None:
+        raise Http404(_("Enheten finns inte."))
+    selection = quarter_selection(request)
+    context: dict[str, Any] = {
+        "unit": unit,
+        "selection": selection,
+        **unit_dashboard(
+            unit=unit, quarter=selection.quarter, measure_code=request.GET.get("matt")
+        ),
+        # Without JavaScript the quarter form keeps the peer comparison's measure along.
+        "keep": [("matt", request.GET["matt"])] if request.GET.get("matt") else [],
+    }
+    if wants_partial(request):
+        region = "peers" if request.htmx.target == "peers" else "quarter-region"
+        return render(request, f"followup/unit_detail.html#{region}", context)
+    # "Att göra" only for a unit the user may write (it sits outside the swapped regions).
+    may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
+    context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
+    return render(request, "followup/unit_detail.html", context)
+
+
+# --- the Mått and Mål pages ---------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def measure_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Mått: every measure with the region's value, changes, sparkline and SPC icons."""
+    _require_reader(request)
+    selection = quarter_selection(request)
+    unit = region_unit()
+    quarter = selection.quarter if selection.is_computed else None
+    context = {
+        "selection": selection,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "quarter": quarter,
+        "unit": unit,
+        "rows": measure_rows(unit=unit, quarter=quarter),
+    }
+    if wants_partial(request):
+        return render(
+            request, "followup/measure_list.html#quarter-region", {**context, "partial": True}
+        )
+    return render(request, "followup/measure_list.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def measure_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """A measure for a unit (default the region): SPC chart, icons, quarters and signals.
+
+    The unit, quarter and two-sigma lines come from one GET form that swaps #measure-unit over
+    htmx and pushes the URL; an unknown unit shows the region and says so.
+    """
+    _require_reader(request)
+    measure = measure_get(code=code)
+    if measure is None:
+        raise Http404(_("Måttet finns inte."))
+    selection = quarter_selection(request)
+    form = MeasureUnitForm(request.GET)
+    form.is_valid()
+    unit = form.cleaned_data.get("enhet") or region_unit()
+    if unit is None:
+        raise Http404(NO_UNITS)
+    quarter = selection.quarter if selection.is_computed else None
+    context = {
+        "selection": selection,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "form": form,
+        "measure": measure,
+        "unit": unit,
+        "quarter": quarter,
+        "series": measure_series(measure=measure, unit=unit, quarter=quarter),
+        "choices": unit_choices(unit),
+        "show_two_sigma": bool(form.cleaned_data.get("sigma")),
+    }
+    if wants_partial(request):
+        return render(
+            request, "followup/measure_detail.html#measure-unit", {**context, "partial": True}
+        )
+    return render(request, "followup/measure_detail.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """A goal or milestone: status per quarter, the basis of the latest, milestones, and the
+    units (adoption) or SPC chart (measure) behind it."""
+    _require_reader(request)
+    goal = goal_get(code=code)
+    if goal is None:
+        raise Http404(_("Målet finns inte."))
+    selection = quarter_selection(request)
+    quarter = selection.quarter if selection.is_computed else None
+    context = {
+        "selection": selection,
+        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "goal": goal,
+        "quarter": quarter,
+        "page": goal_page(goal=goal, quarter=quarter),
+        "status_in_percent": goal.kind == Goal.Kind.ADOPTION,
+        "measure_unit": goal.measure.unit if goal.measure else "",
+    }
+    if wants_partial(request):
+        return render(
+            request, "followup/goal_detail.html#quarter-region", {**context, "partial": True}
+        )
+    return render(request, "followup/goal_detail.html", context)

@@ -6,15 +6,17 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from .health import health
+from .views import LandingLoginView, landing
 
 admin.site.site_header = _("GONV-uppföljning – administration")
 admin.site.site_title = _("GONV-uppföljning")
 
 urlpatterns = [
     path("", include("followup.urls")),
+    path("start/", landing, name="landing"),
     path(
         "konto/logga-in/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        LandingLoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),

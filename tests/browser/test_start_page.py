@@ -110,7 +110,7 @@ def test_keyboard_only_login_lands_on_the_start_page(
 
     log_in_with_keyboard(page, "strateg")
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Portföljöversikt")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Portfölj")
     expect(page.get_by_role("heading", name="PO 1. Teamarbete")).to_be_visible()
     expect(page.locator(".user-name")).to_contain_text("Stina Strateg")
     expect(page.locator(".user-roles")).to_contain_text("Strateg GONV")

@@ -204,7 +204,7 @@ def test_milestone_is_listed_under_its_goal(
     goal_at = content.index("Teamrond införd på alla hälsocentraler")
     milestone_list_at = content.index('class="milestone-list"', goal_at)
     assert goal_at < milestone_list_at < content.index("Teamrond införd på 50 %")
-    assert content.index("Teamrond införd på 50 %") < content.index("PO 2. Prevention</h3>")
+    assert content.index("Teamrond införd på 50 %") < content.index("PO 2. Prevention</a></h3>")
 
 
 def test_empty_portfolio_says_so(client: Client, strategist: User) -> None:
@@ -264,7 +264,7 @@ def test_start_page_varies_on_hx_request(client: Client, strategist: User) -> No
     assert "HX-Request" in response["Vary"]
 
 
-def test_htmx_request_gets_only_the_portfolio_fragment(
+def test_htmx_request_gets_only_the_quarter_region(
     client: Client, strategist: User, portfolio: dict[str, Goal]
 ) -> None:
     client.force_login(strategist)
@@ -273,7 +273,8 @@ def test_htmx_request_gets_only_the_portfolio_fragment(
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert content.lstrip().startswith('<div id="portfolio"')
+    assert content.lstrip().startswith('<div id="quarter-region"')
+    assert '<div id="portfolio"' in content
     assert "<html" not in content
     assert "PO 1. Teamarbete" in content
     assert "Teamrond införd på 50 % av hälsocentralerna" in content

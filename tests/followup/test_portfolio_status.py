@@ -33,7 +33,7 @@ def test_the_area_takes_the_worst_status_of_its_goals_and_milestones(programme_a
     GoalResultFactory(goal=goal, quarter="2026Q1", status=Status.AT_RISK)
     GoalResultFactory(goal=milestone, quarter="2026Q1", status=Status.ACHIEVED)
 
-    portfolio = portfolio_with_status(today=TODAY)
+    portfolio = portfolio_with_status(quarter=status_quarter(TODAY))
 
     area = _area(portfolio, programme_area)
     assert portfolio.quarter.code == "2026Q1"
@@ -47,7 +47,7 @@ def test_a_direction_goal_contributes_its_assessed_status(programme_area):
         goal=direction, quarter="2026Q1", status=None, assessment_status=Status.OFF_TRACK
     )
 
-    area = _area(portfolio_with_status(today=TODAY), programme_area)
+    area = _area(portfolio_with_status(quarter=status_quarter(TODAY)), programme_area)
 
     assert area.overall_status == Status.OFF_TRACK
 

@@ -1,0 +1,640 @@
+"""Geometry of the server-rendered SVG charts, from the stored SPC summaries and goal results.
+
+Pure Python: no Django, no database. The template tags in
+``gonv/templatetags/followup_charts.py`` turn these frozen dataclasses into SVG through
+templates; everything here is plain numbers and strings, so it is unit-tested without a page.
+Coordinates are in the SVG's user units (its viewBox); the SVG scales to its container.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from statistics import median
+from typing import Any
+
+from base.formatting import format_number, format_percent
+from base.periods import MONTHS_SV
+
+# The point types of followup.spc, as the summary stores them.
+COMMON_CAUSE = "common_cause"
+IMPROVEMENT = "improvement"
+CONCERN = "concern"
+NEITHER = "neither"
+POINT_TYPES = (COMMON_CAUSE, IMPROVEMENT, CONCERN, NEITHER)
+
+SPARKLINE_DEFAULT_PERIODS = 12
+# A target further off the data than this many times the data's range is drawn at the edge.
+TARGET_REACH = 1.0
+# The least distance between two lines' names (the labels are 11 units high).
+LABEL_GAP = 13.0
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The drawing area: the SVG's size and the plot's margins inside it."""
+
+    width: float = 720
+    height: float = 300
+    left: float = 72
+    right: float = 96
+    top: float = 16
+    bottom: float = 44
+
+    @property
+    def plot_left(self) -> float:
+        return self.left
+
+    @property
+    def plot_right(self) -> float:
+        return self.width - self.right
+
+    @property
+    def plot_top(self) -> float:
+        return self.top
+
+    @property
+    def plot_bottom(self) -> float:
+        return self.height - self.bottom
+
+    @property
+    def y_label_x(self) -> float:
+        """Where the y axis' labels end (right-aligned, left of the plot)."""
+        return self.left - 6
+
+    @property
+    def x_label_y(self) -> float:
+        """The baseline of the x axis' labels, under the plot."""
+        return self.plot_bottom + 20
+
+    @property
+    def tick_end(self) -> float:
+        return self.plot_bottom + 5
+
+    @property
+    def line_label_x(self) -> float:
+        """Where a horizontal line's name starts, right of the plot."""
+        return self.plot_right + 4
+
+    @property
+    def plot_width(self) -> float:
+        return self.plot_right - self.plot_left
+
+    @property
+    def plot_height(self) -> float:
+        return self.plot_bottom - self.plot_top
+
+
+SPC_FRAME = Frame()
+SPARKLINE_FRAME = Frame(width=120, height=32, left=4, right=8, top=4, bottom=4)
+STATUS_FRAME = Frame(width=520, height=170, left=48, right=64, top=12, bottom=64)
+
+
+@dataclass(frozen=True)
+class Tick:
+    """An axis tick: its position along the axis and its label."""
+
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One period's value on the chart, with the SPC verdict the engine gave it."""
+
+    period: datetime.date
+    value: float
+    type: str
+    rules: tuple[str, ...]
+    x: float
+    y: float
+    label: str  # the period, "okt 2025" or "Kv 4 2025"
+    value_label: str  # the value as a user reads it, "54,3 %"
+
+    @property
+    def is_signal(self) -> bool:
+        """Whether a special-cause rule flags the point."""
+        return self.type != COMMON_CAUSE
+
+    @property
+    def shape(self) -> str:
+        """The marker shape, so that a signal shows without colour (and in black and white)."""
+        return {
+            COMMON_CAUSE: "circle",
+            IMPROVEMENT: "square",
+            CONCERN: "triangle",
+            NEITHER: "diamond",
+        }.get(self.type, "circle")
+
+    @property
+    def marker_points(self) -> str:
+        """The polygon of a square, triangle or diamond marker around (x, y)."""
+        r = 6.0 if self.is_signal else 3.5
+        x, y = self.x, self.y
+        if self.shape == "square":
+            corners = [(x - r, y - r), (x + r, y - r), (x + r, y + r), (x - r, y + r)]
+        elif self.shape == "triangle":
+            h = r * 1.2
+            corners = [(x, y - h), (x + h, y + h * 0.8), (x - h, y + h * 0.8)]
+        elif self.shape == "diamond":
+            h = r * 1.25
+            corners = [(x, y - h), (x + h, y), (x, y + h), (x - h, y)]
+        else:
+            return ""
+        return " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in corners)
+
+    @property
+    def radius(self) -> float:
+        return 6.0 if self.is_signal else 3.5
+
+
+@dataclass(frozen=True)
+class Line:
+    """A horizontal line across the plot: centre line, a limit, a two-sigma line or the target."""
+
+    kind: str  # mean, median, upper_limit, lower_limit, upper_two_sigma, lower_two_sigma, target
+    value: float
+    y: float
+    value_label: str  # the value as users read it, "80 %"; the template names the line
+    # Where the line's name sits: moved apart from its neighbours' so that none overlap.
+    label_y: float = 0.0
+    # "above" or "below" when the value lies so far off the data that drawing it to scale
+    # would flatten the series; the line then runs along that edge, marked as off the scale.
+    off_scale: str = ""
+
+
+@dataclass(frozen=True)
+class SpcChart:
+    """An SPC (XmR) chart, or a run chart when there are too few points for limits."""
+
+    frame: Frame
+    points: tuple[ChartPoint, ...]
+    lines: tuple[Line, ...]
+    y_ticks: tuple[Tick, ...]
+    x_ticks: tuple[Tick, ...]
+    path: str
+    limits_available: bool
+    message: str | None
+    variation: str | None
+    assurance: str | None
+    quarterly: bool
+
+    @property
+    def is_run_chart(self) -> bool:
+        """Fewer points than the engine needs for limits: a run chart, no limits."""
+        return not self.limits_available
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.points
+
+    @property
+    def signals(self) -> tuple[ChartPoint, ...]:
+        return tuple(point for point in self.points if point.is_signal)
+
+    @property
+    def point_types(self) -> tuple[str, ...]:
+        """The point types present, in a fixed order (the legend shows only these)."""
+        present = {point.type for point in self.points}
+        return tuple(kind for kind in POINT_TYPES if kind in present)
+
+    @property
+    def line_kinds(self) -> tuple[str, ...]:
+        return tuple(line.kind for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """The last periods of a series as a small line, with its latest point marked."""
+
+    frame: Frame
+    path: str
+    points: tuple[ChartPoint, ...]
+    last: ChartPoint | None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.points
+
+
+@dataclass(frozen=True)
+class StatusColumn:
+    """One quarter of a goal: its status and, where the goal is measured, its progress bar."""
+
+    quarter: str
+    label: str  # "Kv 4 2025"
+    status: str | None
+    progress: float | None
+    progress_label: str
+    x: float
+    width: float
+    bar_top: float | None
+    bar_height: float
+    cell_y: float
+
+    @property
+    def center(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
+    @property
+    def label_lines(self) -> tuple[str, str]:
+        """The label on two lines under the column, ("Kv 4", "2025"): narrow columns fit."""
+        head, _, year = self.label.rpartition(" ")
+        return (head, year) if head else (self.label, "")
+
+
+@dataclass(frozen=True)
+class StatusChart:
+    """A goal's status per quarter: a cell per quarter, bars of progress and the target line."""
+
+    frame: Frame
+    columns: tuple[StatusColumn, ...]
+    target: Line | None
+    y_ticks: tuple[Tick, ...]
+    has_progress: bool
+    cell_height: float
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.columns
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def format_value(value: float | Decimal | None, unit: str = "") -> str:
+    """A measure value as users read it: "54,3 %", "1 234 st"; an empty string for none."""
+    if value is None:
+        return ""
+    number = Decimal(str(value))
+    if unit.strip() == "%":
+        return format_percent(number.quantize(Decimal("0.1"), ROUND_HALF_UP))
+    text = format_number(number)
+    return f"{text}\u00a0{unit}" if unit else text
+
+
+def period_label(day: datetime.date, *, quarterly: bool = False) -> str:
+    """A period's label: "okt 2025" for a month, "Kv 4 2025" for a quarter."""
+    if quarterly:
+        return f"Kv {(day.month - 1) // 3 + 1} {day.year}"
+    return f"{MONTHS_SV[day.month - 1]} {day.year}"
+
+
+def _short_period(day: datetime.date, *, quarterly: bool) -> str:
+    """An axis label: "okt 25", "Kv4 25"."""
+    year = f"{day.year % 100:02d}"
+    if quarterly:
+        return f"Kv{(day.month - 1) // 3 + 1} {year}"
+    return f"{MONTHS_SV[day.month - 1]} {year}"
+
+
+# --- scales -----------------------------------------------------------------------------------
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 × 10^k apart) covering low..high."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError("ticks need finite bounds")
+    if high < low:
+        low, high = high, low
+    if high == low:
+        spread = abs(high) * 0.1 or 1.0
+        low, high = low - spread, high + spread
+    raw = (high - low) / max(count - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks = []
+    value = first
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high:
+        ticks.append(round(value, 10))
+    return ticks
+
+
+def spread_labels(ys: Sequence[float], *, gap: float, low: float, high: float) -> list[float]:
+    """Label positions for lines at ys, moved apart until neighbours are at least `gap` apart,
+    in the lines' order, and kept above `high` (the plot's bottom) where the run allows."""
+    if not ys:
+        return []
+    order = sorted(range(len(ys)), key=lambda i: ys[i])
+    placed = [ys[i] for i in order]
+    for i in range(1, len(placed)):  # push each label below the one above it
+        placed[i] = max(placed[i], placed[i - 1] + gap)
+    if placed[-1] > high:  # then pull the run back up from the bottom
+        placed[-1] = max(high, ys[order[-1]])
+        for i in range(len(placed) - 2, -1, -1):
+            placed[i] = min(placed[i], placed[i + 1] - gap)
+    out = [0.0] * len(ys)
+    for position, index in zip(placed, order, strict=True):
+        out[index] = round(max(position, low - gap), 2)
+    return out
+
+
+@dataclass(frozen=True)
+class _Scale:
+    low: float
+    high: float
+    top: float
+    bottom: float
+
+    def __call__(self, value: float) -> float:
+        if self.high == self.low:
+            return (self.top + self.bottom) / 2
+        share = (value - self.low) / (self.high - self.low)
+        return round(self.bottom - share * (self.bottom - self.top), 2)
+
+
+def _months_between(first: datetime.date, day: datetime.date) -> int:
+    return (day.year - first.year) * 12 + day.month - first.month
+
+
+def _x_positions(days: Sequence[datetime.date], frame: Frame) -> list[float]:
+    """x of each period by calendar month, so that a missing period leaves a gap."""
+    if not days:
+        return []
+    span = _months_between(days[0], days[-1])
+    if span == 0:
+        return [round(frame.plot_left + frame.plot_width / 2, 2) for _ in days]
+    step = frame.plot_width / span
+    return [round(frame.plot_left + _months_between(days[0], d) * step, 2) for d in days]
+
+
+def _x_ticks(
+    days: Sequence[datetime.date], xs: Sequence[float], *, quarterly: bool, most: int = 8
+) -> tuple[Tick, ...]:
+    """Labels for at most `most` periods, on round months (every 1, 2, 3, 6 or 12)."""
+    if not days:
+        return ()
+    span = _months_between(days[0], days[-1]) + 1
+    step = next((s for s in (1, 2, 3, 6, 12, 24) if span / s <= most), 24)
+    if quarterly:
+        step = max(step, 3)
+    ticks = [
+        Tick(x, _short_period(day, quarterly=quarterly))
+        for day, x in zip(days, xs, strict=True)
+        if (day.month - 1) % step == 0
+    ]
+    if not ticks:  # a short series that starts mid-step: label its first period
+        ticks = [Tick(xs[0], _short_period(days[0], quarterly=quarterly))]
+    return tuple(ticks)
+
+
+def _parse_day(raw: Any) -> datetime.date:
+    if isinstance(raw, datetime.date):
+        return raw
+    return datetime.date.fromisoformat(str(raw))
+
+
+def _float_or_none(raw: Any) -> float | None:
+    if raw is None:
+        return None
+    value = float(raw)
+    return value if math.isfinite(value) else None
+
+
+# --- the SPC chart ------------------------------------------------------------------------------
+
+
+def spc_chart(
+    summary: Mapping[str, Any] | None,
+    *,
+    unit: str = "",
+    target: float | Decimal | None = None,
+    two_sigma: bool = False,
+    quarterly: bool = False,
+    frame: Frame = SPC_FRAME,
+) -> SpcChart:
+    """The chart of a stored SPC summary (SpcResult.summary, see docs/spc.md).
+
+    With limits: points, the centre line (mean), the process limits, optionally the two-sigma
+    lines, and the target line. Without (fewer points than the engine needs): a run chart,
+    points around their median and the target, with the engine's message; never limits.
+    """
+    summary = summary or {}
+    raw_points = summary.get("points") or []
+    days = [_parse_day(p[0]) for p in raw_points]
+    values = [float(p[1]) for p in raw_points]
+    limits_available = bool(summary.get("limits_available")) and bool(raw_points)
+    target_value = _float_or_none(target)
+
+    levels: list[tuple[str, float]] = []
+    if limits_available:
+        wanted = ["mean", "upper_limit", "lower_limit"]
+        if two_sigma:
+            wanted += ["upper_two_sigma", "lower_two_sigma"]
+        for kind in wanted:
+            level = _float_or_none(summary.get(kind))
+            if level is not None:
+                levels.append((kind, level))
+    elif values:
+        levels.append(("median", median(values)))
+    if target_value is not None and raw_points:
+        levels.append(("target", target_value))
+
+    # A target far off the data (say 100 % for a series around 12 %) would squash the series
+    # into a flat line: it is drawn at the edge instead, marked as off the scale.
+    scaled = values + [level for kind, level in levels if kind != "target"]
+    off_scale = ""
+    if target_value is not None and scaled:
+        low, high = min(scaled), max(scaled)
+        reach = max(high - low, abs(high) * 0.05, 1e-9) * TARGET_REACH
+        if target_value > high + reach:
+            off_scale = "above"
+        elif target_value < low - reach:
+            off_scale = "below"
+        else:
+            scaled.append(target_value)
+    ticks = nice_ticks(min(scaled), max(scaled)) if scaled else []
+    scale = _Scale(ticks[0], ticks[-1], frame.plot_top, frame.plot_bottom) if ticks else None
+    xs = _x_positions(days, frame)
+
+    def line_y(kind: str, level: float) -> float:
+        if scale is None:
+            return 0.0
+        if kind == "target" and off_scale:
+            return frame.plot_top if off_scale == "above" else frame.plot_bottom
+        return scale(level)
+
+    points = tuple(
+        ChartPoint(
+            period=day,
+            value=value,
+            type=str(raw[2]) if len(raw) > 2 and raw[2] in POINT_TYPES else COMMON_CAUSE,
+            rules=tuple(raw[3]) if len(raw) > 3 and raw[3] else (),
+            x=x,
+            y=scale(value) if scale else 0.0,
+            label=period_label(day, quarterly=quarterly),
+            value_label=format_value(value, unit),
+        )
+        for raw, day, value, x in zip(raw_points, days, values, xs, strict=True)
+    )
+    ys = [line_y(kind, level) for kind, level in levels]
+    label_ys = spread_labels(ys, gap=LABEL_GAP, low=frame.plot_top, high=frame.plot_bottom)
+    lines = tuple(
+        Line(
+            kind=kind,
+            value=level,
+            y=y,
+            value_label=format_value(level, unit),
+            label_y=label_y,
+            off_scale=off_scale if kind == "target" else "",
+        )
+        for (kind, level), y, label_y in zip(levels, ys, label_ys, strict=True)
+    )
+    path = " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points)
+    # Only a percent sign on the axis: "st" or "index" on every tick is noise (the caption and
+    # the table carry the unit).
+    tick_unit = unit if unit.strip() == "%" else ""
+    y_ticks = tuple(Tick(scale(t), format_value(t, tick_unit)) for t in ticks) if scale else ()
+    message = summary.get("message") if raw_points else None
+    return SpcChart(
+        frame=frame,
+        points=points,
+        lines=lines,
+        y_ticks=y_ticks,
+        x_ticks=_x_ticks(days, xs, quarterly=quarterly),
+        path=path,
+        limits_available=limits_available,
+        message=message,
+        variation=summary.get("variation") if limits_available else None,
+        assurance=summary.get("assurance") if limits_available else None,
+        quarterly=quarterly,
+    )
+
+
+# --- the sparkline ----------------------------------------------------------------------------
+
+
+def sparkline(
+    series: Mapping[str, Any] | Iterable[Sequence[Any]] | None,
+    *,
+    periods: int = SPARKLINE_DEFAULT_PERIODS,
+    unit: str = "",
+    quarterly: bool = False,
+    frame: Frame = SPARKLINE_FRAME,
+) -> Sparkline:
+    """The last `periods` values (8–12 on the dashboards) of an SPC summary or of
+    (period, value[, type]) rows, scaled to their own range."""
+    if not 2 <= periods <= 36:
+        raise ValueError("a sparkline shows 2 to 36 periods")
+    rows = series.get("points") or [] if isinstance(series, Mapping) else list(series or [])
+    rows = [row for row in rows if row[1] is not None][-periods:]
+    days = [_parse_day(row[0]) for row in rows]
+    values = [float(row[1]) for row in rows]
+    if not values:
+        return Sparkline(frame=frame, path="", points=(), last=None)
+    low, high = min(values), max(values)
+    if low == high:
+        low, high = low - 1, high + 1
+    scale = _Scale(low, high, frame.plot_top, frame.plot_bottom)
+    xs = _x_positions(days, frame)
+    points = tuple(
+        ChartPoint(
+            period=day,
+            value=value,
+            type=str(row[2]) if len(row) > 2 and row[2] in POINT_TYPES else COMMON_CAUSE,
+            rules=(),
+            x=x,
+            y=scale(value),
+            label=period_label(day, quarterly=quarterly),
+            value_label=format_value(value, unit),
+        )
+        for row, day, value, x in zip(rows, days, values, xs, strict=True)
+    )
+    path = " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points)
+    return Sparkline(frame=frame, path=path, points=points, last=points[-1])
+
+
+# --- goal status per quarter ------------------------------------------------------------------
+
+
+def _quarter_label(code: str) -> str:
+    year, _, number = code.partition("Q")
+    return f"Kv {number} {year}" if number else code
+
+
+def status_chart(
+    results: Iterable[Any],
+    *,
+    percent: bool = False,
+    unit: str = "",
+    frame: Frame = STATUS_FRAME,
+) -> StatusChart:
+    """A goal's results per quarter (objects or mappings with quarter, status, progress,
+    target), oldest first: a status cell per quarter and, where progress is a number, a bar
+    up to it with the latest target as a line."""
+    rows = sorted(
+        (
+            {
+                "quarter": str(_field(r, "quarter")),
+                "status": _field(r, "status"),
+                "progress": _float_or_none(_field(r, "progress")),
+                "target": _float_or_none(_field(r, "target")),
+            }
+            for r in results
+        ),
+        key=lambda r: r["quarter"],
+    )
+    if not rows:
+        return StatusChart(frame, (), None, (), has_progress=False, cell_height=0)
+    cell_height = 22.0
+    has_progress = any(r["progress"] is not None for r in rows)
+    target = next((r["target"] for r in reversed(rows) if r["target"] is not None), None)
+    bar_bottom = frame.plot_bottom - cell_height - 6
+    scale = None
+    ticks: list[float] = []
+    if has_progress:
+        extent = [r["progress"] for r in rows if r["progress"] is not None]
+        if target is not None:
+            extent.append(target)
+        ticks = nice_ticks(min(0.0, *extent), max(extent), count=3)
+        scale = _Scale(ticks[0], ticks[-1], frame.plot_top, bar_bottom)
+    slot = frame.plot_width / len(rows)
+    width = min(slot * 0.7, 48.0)
+
+    def fmt(value: float) -> str:
+        return format_value(value, "%" if percent else unit)
+
+    columns = tuple(
+        StatusColumn(
+            quarter=r["quarter"],
+            label=_quarter_label(r["quarter"]),
+            status=r["status"] or None,
+            progress=r["progress"],
+            progress_label=fmt(r["progress"]) if r["progress"] is not None else "",
+            x=round(frame.plot_left + slot * i + (slot - width) / 2, 2),
+            width=round(width, 2),
+            bar_top=scale(r["progress"]) if scale and r["progress"] is not None else None,
+            bar_height=(
+                round(bar_bottom - scale(r["progress"]), 2)
+                if scale and r["progress"] is not None
+                else 0.0
+            ),
+            cell_y=round(frame.plot_bottom - cell_height, 2),
+        )
+        for i, r in enumerate(rows)
+    )
+    target_line = (
+        Line("target", target, scale(target), fmt(target)) if scale and target is not None else None
+    )
+    y_ticks = tuple(Tick(scale(t), fmt(t)) for t in ticks) if scale else ()
+    return StatusChart(
+        frame=frame,
+        columns=columns,
+        target=target_line,
+        y_ticks=y_ticks,
+        has_progress=has_progress,
+        cell_height=cell_height,
+    )
+
+
+def _field(row: Any, name: str) -> Any:
+    if isinstance(row, Mapping):
+        return row.get(name)
+    return getattr(row, name, None)

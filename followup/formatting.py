@@ -1,0 +1,38 @@
+"""Swedish display of the dashboards' values: "1 234,5", "54 %", "31 dec 2025", "+2,5"."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from base.formatting import format_number
+from base.periods import MONTHS_SV
+
+from . import charts
+
+_MINUS = "\u2212"
+
+
+def format_day(day: datetime.date | None) -> str:
+    """A date as the dashboards write it, "31 dec 2025"."""
+    if day is None:
+        return ""
+    return f"{day.day} {MONTHS_SV[day.month - 1]} {day.year}"
+
+
+def format_value(value: Decimal | float | None, unit: str = "") -> str:
+    """A measure's value with its unit ("54,3 %", "1 234 st"), a dash for none."""
+    return charts.format_value(value, unit) or "–"
+
+
+def format_change(value: Decimal | float | None, unit: str = "") -> str:
+    """A change with its sign: "+2,5 %-enheter", "−3 st", "±0"."""
+    if value is None:
+        return "–"
+    number = Decimal(str(value))
+    if number.quantize(Decimal("0.01")) == 0:
+        return "±0"
+    sign = "+" if number > 0 else _MINUS
+    text = format_number(abs(number), None)
+    suffix = " %-enheter" if unit.strip() == "%" else f" {unit}".rstrip()
+    return f"{sign}{text}{suffix}"

@@ -1,0 +1,86 @@
+"""The quarter selector every quarter-dependent page shares: `?kvartal=2025Q4`.
+
+A plain GET form (it works without JavaScript); with htmx it swaps only the page's region and
+pushes the URL, so reload and Back give the same state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from base.periods import InvalidQuarter, Quarter
+
+from .selectors import computed_quarters
+
+QUARTER_PARAM = "kvartal"
+INVALID_QUARTER_MESSAGE = gettext_lazy(
+    "”%(text)s” är inget kvartal; skriv till exempel 2025Q4. Sidan visar i stället %(label)s."
+)
+
+
+class QuarterForm(forms.Form):
+    """Parses `?kvartal=`: "2025Q4" (also "2025-Q4", "2025K4")."""
+
+    kvartal = forms.CharField(required=False, max_length=20)
+
+    def clean_kvartal(self) -> Quarter | None:
+        text = self.cleaned_data["kvartal"].strip()
+        if not text:
+            return None
+        try:
+            return Quarter.parse(text)
+        except InvalidQuarter as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+@dataclass(frozen=True)
+class QuarterSelection:
+    """The quarter a page shows, the quarters it can offer, and what to tell the user."""
+
+    quarter: Quarter | None
+    computed: list[Quarter] = field(default_factory=list)  # newest first
+    error: str = ""
+
+    @property
+    def is_computed(self) -> bool:
+        """Whether the engine has written results for the selected quarter."""
+        return self.quarter is not None and self.quarter in self.computed
+
+    @property
+    def choices(self) -> list[Quarter]:
+        """What the select offers: the computed quarters, plus the selected one if it is not."""
+        if self.quarter is None or self.quarter in self.computed:
+            return self.computed
+        return sorted([*self.computed, self.quarter], reverse=True)
+
+
+def quarter_selection(request: HttpRequest) -> QuarterSelection:
+    """The selected quarter from `?kvartal=`, else the quarter the dashboards show by default."""
+    computed = computed_quarters()
+    default = default_quarter(computed)
+    form = QuarterForm(data={QUARTER_PARAM: request.GET.get(QUARTER_PARAM, "")})
+    if not form.is_valid():
+        label = default.label if default else _("inget beräknat kvartal")
+        message = INVALID_QUARTER_MESSAGE % {
+            "text": request.GET.get(QUARTER_PARAM, ""),
+            "label": label,
+        }
+        return QuarterSelection(quarter=default, computed=computed, error=str(message))
+    chosen: Quarter | None = form.cleaned_data[QUARTER_PARAM]
+    return QuarterSelection(quarter=chosen or default, computed=computed)
+
+
+def default_quarter(computed: list[Quarter]) -> Quarter | None:
+    """The current quarter if computed, else the latest computed one before it (as the start
+    page always did), else the earliest computed one."""
+    current = Quarter.containing(timezone.localdate())
+    earlier = [quarter for quarter in computed if quarter <= current]
+    if earlier:
+        return earlier[0]
+    return computed[-1] if computed else None

@@ -1,0 +1,162 @@
+"""The quarter's summary paragraph on the portfolio: facts from the computed results, in Swedish.
+
+Pure and deterministic: the same input gives the same text, word for word. It states what the
+engine computed (counts, due milestones, SPC signals, completeness) and never a cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from base.formatting import format_percent
+from base.periods import Quarter
+from goals.status import Status
+
+# The statuses the paragraph counts by name, in the order it names them.
+COUNTED = (
+    Status.ACHIEVED,
+    Status.ON_TRACK,
+    Status.AT_RISK,
+    Status.OFF_TRACK,
+    Status.MISSED,
+)
+
+
+@dataclass(frozen=True)
+class DueMilestone:
+    title: str
+    status: Status | None
+
+
+@dataclass(frozen=True)
+class SummaryFacts:
+    """What the paragraph is built from, all read from the engine's results for one quarter."""
+
+    quarter: Quarter
+    statuses: Sequence[Status | None]  # one per goal and milestone: computed, else assessed
+    due_milestones: Sequence[DueMilestone] = ()
+    improvements: Sequence[str] = ()  # measures whose region series shows improvement
+    concerns: Sequence[str] = ()  # … or concern
+    measures_with_spc: int = 0
+    reporting_units: int = 0
+    expected_units: int = 0
+    missing_values: Sequence[str] = field(default_factory=tuple)
+
+
+def join_words(items: Sequence[str]) -> str:
+    """ "a", "a och b", "a, b och c"."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return _("%(first)s och %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
+
+
+def quarter_summary(facts: SummaryFacts) -> list[str]:
+    """The paragraph's sentences."""
+    return [
+        s
+        for s in (
+            _status_sentence(facts),
+            _milestone_sentence(facts),
+            _spc_sentence(facts),
+            _completeness_sentence(facts),
+        )
+        if s
+    ]
+
+
+def _status_sentence(facts: SummaryFacts) -> str:
+    total = len(facts.statuses)
+    if not total:
+        return _("%(quarter)s finns inga mål eller delmål att följa upp.") % {
+            "quarter": facts.quarter.label
+        }
+    counts = [(status, sum(1 for s in facts.statuses if s == status)) for status in COUNTED]
+    named = [f"{count} {status.label.lower()}" for status, count in counts if count]
+    rest = total - sum(count for _status, count in counts)
+    text = ngettext(
+        "%(quarter)s följs %(total)s mål eller delmål upp",
+        "%(quarter)s följs %(total)s mål och delmål upp",
+        total,
+    ) % {"quarter": facts.quarter.label, "total": total}
+    if named:
+        text += _(": %(counts)s") % {"counts": join_words(named)}
+    if rest:
+        text += ngettext(
+            "; %(rest)s har ännu ingen sådan status (ej påbörjat, underlag saknas eller ej bedömt)",
+            "; %(rest)s har ännu ingen sådan status (ej påbörjat, underlag saknas eller ej bedömt)",
+            rest,
+        ) % {"rest": rest}
+    return text + "."
+
+
+def _milestone_sentence(facts: SummaryFacts) -> str:
+    due = list(facts.due_milestones)
+    if not due:
+        return _("Inga delmål hade måldatum under kvartalet.")
+    met = [m.title for m in due if m.status == Status.ACHIEVED]
+    not_met = [
+        _("%(title)s (%(status)s)")
+        % {"title": m.title, "status": m.status.label.lower() if m.status else _("status saknas")}
+        for m in due
+        if m.status != Status.ACHIEVED
+    ]
+    text = ngettext(
+        "%(count)s delmål hade måldatum under kvartalet.",
+        "%(count)s delmål hade måldatum under kvartalet.",
+        len(due),
+    ) % {"count": len(due)}
+    if met:
+        text += " " + _("Uppnått: %(titles)s.") % {"titles": join_words(met)}
+    if not_met:
+        text += " " + _("Inte uppnått: %(titles)s.") % {"titles": join_words(not_met)}
+    return text
+
+
+def _spc_sentence(facts: SummaryFacts) -> str:
+    if not facts.measures_with_spc:
+        return _(
+            "Inget av regionens mått har styrgränser detta kvartal "
+            "(för få perioder eller inget styrdiagram)."
+        )
+    parts = []
+    if facts.improvements:
+        parts.append(
+            _("särskild orsak – förbättring för %(names)s")
+            % {"names": join_words(sorted(facts.improvements))}
+        )
+    if facts.concerns:
+        parts.append(
+            _("särskild orsak – försämring för %(names)s")
+            % {"names": join_words(sorted(facts.concerns))}
+        )
+    if not parts:
+        return ngettext(
+            "Regionens styrdiagram visar ingen särskild orsak till variation (%(count)s mått).",
+            "Regionens styrdiagram visar ingen särskild orsak till variation (%(count)s mått).",
+            facts.measures_with_spc,
+        ) % {"count": facts.measures_with_spc}
+    text = _("Regionens styrdiagram visar %(parts)s.") % {"parts": join_words(parts)}
+    return text[0].upper() + text[1:]
+
+
+def _completeness_sentence(facts: SummaryFacts) -> str:
+    if not facts.expected_units:
+        return _("Inga inrapporteringar förväntades för kvartalets mått.")
+    share = 100 * facts.reporting_units / facts.expected_units
+    text = _(
+        "Datatäckning: %(share)s av förväntade inrapporteringar (%(reporting)s av %(expected)s)."
+    ) % {
+        "share": format_percent(share),
+        "reporting": facts.reporting_units,
+        "expected": facts.expected_units,
+    }
+    if facts.missing_values:
+        text += " " + _("Värden saknas för %(names)s.") % {
+            "names": join_words(sorted(facts.missing_values))
+        }
+    return text

@@ -1,0 +1,157 @@
+"""A unit's "Att göra": what its VC or VEC has left to do, each with a link to where it is done.
+
+The links are made in one place, the functions below `# --- links`: until editing in the
+browser exists they are the admin's pages; switching an item to its own page is a change of one
+function there.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from base.periods import Quarter, month_label
+from goals.models import AdoptionRecord
+from goals.selectors import adoption_records_without_plan
+from organisation.models import Unit
+from organisation.selectors import units_in_subtree
+from programmes.models import Activity, SupportNeed
+from programmes.selectors import activities_overdue, support_needs_open
+
+from .formatting import format_day
+from .models import Measure
+from .selectors import missing_observations
+
+# A unit with more items than this shows the first ones and how many there are in all.
+TODO_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class TodoItem:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class TodoList:
+    """One kind of to-do item: its heading, the first TODO_LIMIT items and the total."""
+
+    key: str
+    title: str
+    items: list[TodoItem]
+    total: int
+
+
+def latest_complete_periods(today: datetime.date) -> dict[str, datetime.date]:
+    """The start of the latest period that has ended, per measure frequency."""
+    first_of_month = today.replace(day=1)
+    previous_month = (first_of_month - datetime.timedelta(days=1)).replace(day=1)
+    return {
+        Measure.Frequency.MONTHLY: previous_month,
+        Measure.Frequency.QUARTERLY: Quarter.containing(today).previous().start,
+    }
+
+
+def unit_todo(*, unit: Unit, today: datetime.date) -> list[TodoList]:
+    """What is left to do for a unit and the units below it (a fixed number of queries)."""
+    units = units_in_subtree(unit=unit, day=today)
+    unit_ids = [u.pk for u in units]
+    periods = latest_complete_periods(today)
+    missing = [
+        TodoItem(
+            text=_("%(unit)s: %(measure)s för %(period)s")
+            % {
+                "unit": missing_unit.name,
+                "measure": measure.name,
+                "period": _period_label(measure, start),
+            },
+            url=observation_add_url(unit=missing_unit, measure=measure, period_start=start),
+        )
+        for missing_unit, measure, start in missing_observations(units=units, period_for=periods)
+    ]
+    unplanned = [
+        TodoItem(
+            text=_("%(unit)s: %(method)s (%(status)s) saknar planerat datum")
+            % {
+                "unit": record.unit.name,
+                "method": record.working_method.name,
+                "status": record.get_status_display().lower(),
+            },
+            url=adoption_record_url(record=record),
+        )
+        for record in adoption_records_without_plan(unit_ids=unit_ids)
+    ]
+    overdue = [
+        TodoItem(
+            text=_("%(unit)s: %(title)s – skulle vara klar %(date)s")
+            % {
+                "unit": activity.plan.unit.name,
+                "title": activity.title,
+                "date": format_day(activity.end_date),
+            },
+            url=activity_url(activity=activity),
+        )
+        for activity in activities_overdue(unit_ids=unit_ids, today=today)
+    ]
+    needs = [
+        TodoItem(
+            text=_("%(unit)s, PO %(number)s (%(status)s): %(text)s%(answer)s")
+            % {
+                "unit": need.unit.name,
+                "number": need.programme_area.number,
+                "status": need.get_status_display().lower(),
+                "text": need.text,
+                "answer": (_(" – Svar: %(response)s") % {"response": need.response})
+                if need.response
+                else "",
+            },
+            url=support_need_url(need=need),
+        )
+        for need in support_needs_open(unit_ids=unit_ids)
+    ]
+    lists = [
+        ("missing", _("Saknade värden för senaste hela period"), missing),
+        ("unplanned", _("Införande utan planerat datum"), unplanned),
+        ("overdue", _("Försenade aktiviteter"), overdue),
+        ("support", _("Öppna stödbehov och svar"), needs),
+    ]
+    return [
+        TodoList(key=key, title=title, items=items[:TODO_LIMIT], total=len(items))
+        for key, title, items in lists
+    ]
+
+
+def _period_label(measure: Measure, start: datetime.date) -> str:
+    if measure.frequency == Measure.Frequency.QUARTERLY:
+        return Quarter.containing(start).label
+    return month_label(start)
+
+
+# --- links: where each item is done -------------------------------------------------------------
+
+
+def observation_add_url(*, unit: Unit, measure: Measure, period_start: datetime.date) -> str:
+    """Report a missing value: the observation form with unit, measure and period filled in."""
+    query = urlencode(
+        {"unit": unit.pk, "measure": measure.pk, "period_start": period_start.isoformat()}
+    )
+    return f"{reverse('admin:followup_observation_add')}?{query}"
+
+
+def adoption_record_url(*, record: AdoptionRecord) -> str:
+    """Give an adoption record its planned date."""
+    return reverse("admin:goals_adoptionrecord_change", args=[record.pk])
+
+
+def activity_url(*, activity: Activity) -> str:
+    """Update an overdue activity (activities are edited in their plan)."""
+    return reverse("admin:programmes_activityplan_change", args=[activity.plan_id])
+
+
+def support_need_url(*, need: SupportNeed) -> str:
+    """Read or follow up a support need and its answer."""
+    return reverse("admin:programmes_supportneed_change", args=[need.pk])

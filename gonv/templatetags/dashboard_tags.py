@@ -1,0 +1,79 @@
+"""Template helpers of the dashboards: the top navigation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.contrib.auth.models import AnonymousUser, User
+from django.utils.translation import gettext, ngettext
+
+from base.formatting import format_percent
+from followup.formatting import format_change, format_day, format_value
+from gonv.rules import scope_for
+from organisation.models import Role
+
+register = template.Library()
+
+# Which top-navigation item a page belongs to, by URL name.
+_NAV_SECTIONS = {
+    "home": "portfolio",
+    "programme_area_list": "areas",
+    "programme_area_detail": "areas",
+    "unit_list": "units",
+    "unit_detail": "units",
+}
+
+
+@register.simple_tag
+def nav_section(url_name: str | None) -> str:
+    """The navigation item the current page sits under (its link gets aria-current)."""
+    name = url_name or ""
+    if name.startswith("measure"):
+        return "measures"
+    if name.startswith("goal"):
+        return "portfolio"
+    return _NAV_SECTIONS.get(name, "")
+
+
+@register.simple_tag
+def is_home_unit(user: User | AnonymousUser, unit: object) -> bool:
+    """Whether the unit is the one a VC or VEC leads ("Min enhet" is then the current page)."""
+    return getattr(unit, "pk", None) in scope_for(user).root_unit_ids
+
+
+@register.simple_tag
+def leads_a_unit(user: User | AnonymousUser) -> bool:
+    """Whether the user is a VC or VEC: the navigation then offers "Min enhet" (no query)."""
+    return bool(scope_for(user).roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT})
+
+
+register.filter("sv_day", format_day)
+
+
+@register.filter
+def sv_value(value: Decimal | float | None, unit: str = "") -> str:
+    """A measure's value the Swedish way, with its unit ("54 %", "1 234,5 st")."""
+    return format_value(value, unit or "")
+
+
+@register.filter
+def sv_change(value: Decimal | float | None, unit: str = "") -> str:
+    """A change with its sign ("+2,5 %-enheter", "−3 st")."""
+    return format_change(value, unit or "")
+
+
+@register.filter
+def sv_percent(value: Decimal | float | None) -> str:
+    """A percentage ("54 %"), or a dash for none."""
+    return "–" if value is None else format_percent(value)
+
+
+@register.simple_tag
+def days_left_text(days: int) -> str:
+    """ "om 31 dagar", "i dag", "för 3 dagar sedan"."""
+    if days == 0:
+        return gettext("i dag")
+    if days > 0:
+        return ngettext("om %(days)s dag", "om %(days)s dagar", days) % {"days": days}
+    return ngettext("för %(days)s dag sedan", "för %(days)s dagar sedan", -days) % {"days": -days}

@@ -1,0 +1,340 @@
+"""Chart components for every page: server-rendered SVG, no script (README: "Charts").
+
+    {% load followup_charts %}
+    {% spc_chart result.summary measure=measure target=goal.target_value caption="…" %}
+    {% sparkline result.summary measure=measure label="Besök per månad" %}
+    {% variation_icon result.summary.variation %}   {% assurance_icon result.summary.assurance %}
+    {% goal_status_chart goal_results percent=True caption="…" %}
+    {{ code|variation_meaning }}  {{ code|assurance_meaning }}  {{ rule|spc_rule_label }}
+    {{ value|measure_value:measure.unit }}
+
+Every chart is a <figure> with a caption and a text alternative (its data as a table, visible
+or in a <details>); signals are shown by marker shape and label as well as colour. Keep these
+signatures stable: the dashboards use them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from followup import charts
+from goals.status import Status
+
+register = template.Library()
+
+# Making Data Count variation icons (followup.spc.Variation), in Swedish.
+VARIATION_MEANINGS = {
+    "common_cause": gettext_lazy("Vanlig variation – inga särskilda orsaker"),
+    "special_cause_improvement_high": gettext_lazy(
+        "Särskild orsak – förbättring (högre är bättre)"
+    ),
+    "special_cause_improvement_low": gettext_lazy("Särskild orsak – förbättring (lägre är bättre)"),
+    "special_cause_concern_high": gettext_lazy("Särskild orsak – försämring (lägre är bättre)"),
+    "special_cause_concern_low": gettext_lazy("Särskild orsak – försämring (högre är bättre)"),
+    "special_cause_neither_high": gettext_lazy(
+        "Särskild orsak – högre värden (ingen önskad riktning)"
+    ),
+    "special_cause_neither_low": gettext_lazy(
+        "Särskild orsak – lägre värden (ingen önskad riktning)"
+    ),
+}
+VARIATION_UNKNOWN = gettext_lazy("Variation kan inte bedömas – för få datapunkter")
+
+# Making Data Count assurance icons (followup.spc.Assurance), in Swedish.
+ASSURANCE_MEANINGS = {
+    "consistently_passing": gettext_lazy(
+        "Målet nås konsekvent – målet ligger utanför styrgränserna på rätt sida"
+    ),
+    "consistently_failing": gettext_lazy(
+        "Målet missas konsekvent – processen behöver ändras för att nå det"
+    ),
+    "hit_and_miss": gettext_lazy(
+        "Målet nås ibland och missas ibland – målet ligger mellan styrgränserna"
+    ),
+}
+ASSURANCE_UNKNOWN = gettext_lazy("Måluppfyllelse kan inte bedömas – inget mål eller för få punkter")
+
+RULE_LABELS = {
+    "astronomical": gettext_lazy("Punkt utanför styrgränsen"),
+    "shift": gettext_lazy("Sex punkter i rad på samma sida om medelvärdet"),
+    "trend": gettext_lazy("Sex punkter i rad som stiger eller sjunker"),
+    "two_of_three": gettext_lazy("Två av tre punkter bortom 2 sigma på samma sida"),
+}
+
+POINT_TYPE_LABELS = {
+    charts.COMMON_CAUSE: gettext_lazy("Vanlig variation"),
+    charts.IMPROVEMENT: gettext_lazy("Särskild orsak – förbättring"),
+    charts.CONCERN: gettext_lazy("Särskild orsak – försämring"),
+    charts.NEITHER: gettext_lazy("Särskild orsak"),
+}
+
+LINE_LABELS = {
+    "mean": gettext_lazy("Medel"),
+    "median": gettext_lazy("Median"),
+    "upper_limit": gettext_lazy("Övre gräns"),
+    "lower_limit": gettext_lazy("Undre gräns"),
+    "upper_two_sigma": gettext_lazy("Övre 2σ"),
+    "lower_two_sigma": gettext_lazy("Undre 2σ"),
+    "target": gettext_lazy("Mål"),
+}
+
+# The glyph each goal status shows in the status chart, as on the status badges (app.css).
+STATUS_GLYPHS = {
+    "uppnatt": "✓",
+    "enligt_plan": "●",
+    "risk": "!",
+    "ej_enligt_plan": "▲",
+    "ej_paborjat": "○",
+    "ej_uppnatt": "✕",
+    "underlag_saknas": "?",
+    "ej_bedomt": "–",
+}
+
+
+def _measure_options(measure: Any, unit: str | None, quarterly: bool | None) -> tuple[str, bool]:
+    """The value unit and period kind from a Measure, unless given explicitly."""
+    if unit is None:
+        unit = getattr(measure, "unit", "") or ""
+    if quarterly is None:
+        quarterly = getattr(measure, "frequency", "monthly") == "quarterly"
+    return unit, quarterly
+
+
+# Rendered charts by the digest of what they are drawn from: the same summary, options and
+# language always give the same HTML, so a page full of sparklines and icons renders each
+# once per process. Content-addressed, so nothing needs invalidating; bounded in size.
+_RENDERED: OrderedDict[str, str] = OrderedDict()
+_RENDERED_MAX = 2048
+_RENDERED_LOCK = threading.Lock()
+
+
+def _key_part(value: Any) -> Any:
+    """A JSON-able stand-in for a value JSON lacks: a model instance's fields a chart reads
+    (a Measure's unit and frequency, a GoalResult's numbers), else its text (Decimal, date,
+    lazy translation)."""
+    if not hasattr(value, "_meta"):
+        return str(value)
+    fields = ("quarter", "status", "progress", "target", "unit", "frequency")
+    return [type(value).__name__, getattr(value, "pk", None)] + [
+        str(getattr(value, name, "")) for name in fields
+    ]
+
+
+def _rendered_tag(template_name: str, prefix: str, id_field: str) -> Callable[..., Any]:
+    """Register a tag that renders `template_name` with the context the function returns,
+    memoised on a digest of its arguments; an element id not given derives from the digest
+    (stable, and different for different charts on one page)."""
+
+    def wrap(func: Callable[..., dict[str, Any]]) -> Callable[..., str]:
+        @functools.wraps(func)
+        def tag(*args: Any, **kwargs: Any) -> str:
+            text = json.dumps([get_language(), args, kwargs], sort_keys=True, default=_key_part)
+            key = hashlib.blake2b(f"{prefix}{text}".encode(), digest_size=12).hexdigest()
+            with _RENDERED_LOCK:
+                html = _RENDERED.get(key)
+                if html is not None:
+                    _RENDERED.move_to_end(key)
+            if html is None:
+                context = func(*args, **kwargs)
+                context[id_field] = context.get(id_field) or f"{prefix}-{key[:10]}"
+                html = render_to_string(template_name, context)
+                with _RENDERED_LOCK:
+                    _RENDERED[key] = html
+                    if len(_RENDERED) > _RENDERED_MAX:
+                        _RENDERED.popitem(last=False)
+            return mark_safe(html)  # noqa: S308 - our own template's output
+
+        register.simple_tag(tag, name=func.__name__)
+        return tag
+
+    return wrap
+
+
+# --- filters ------------------------------------------------------------------------------------
+
+
+@register.filter
+def variation_meaning(code: str | None) -> str:
+    """The Swedish meaning of a Making Data Count variation icon."""
+    return str(VARIATION_MEANINGS.get(code or "", VARIATION_UNKNOWN))
+
+
+@register.filter
+def assurance_meaning(code: str | None) -> str:
+    """The Swedish meaning of a Making Data Count assurance icon."""
+    return str(ASSURANCE_MEANINGS.get(code or "", ASSURANCE_UNKNOWN))
+
+
+@register.filter
+def spc_rule_label(rule: str) -> str:
+    """A special-cause rule in Swedish ("Punkt utanför styrgränsen")."""
+    return str(RULE_LABELS.get(rule, rule))
+
+
+@register.filter
+def spc_rule_labels(rules: Iterable[str]) -> str:
+    """The rules that fired for a point, in Swedish, separated by semicolons."""
+    return "; ".join(spc_rule_label(rule) for rule in rules or ())
+
+
+@register.filter
+def point_type_label(point_type: str) -> str:
+    """A point's SPC verdict in Swedish."""
+    return str(POINT_TYPE_LABELS.get(point_type, point_type))
+
+
+@register.filter
+def chart_line_label(kind: str) -> str:
+    return str(LINE_LABELS.get(kind, kind))
+
+
+@register.filter
+def status_glyph(status: str | None) -> str:
+    return STATUS_GLYPHS.get(status or "", "")
+
+
+@register.filter
+def period_label(day: str | datetime.date, frequency: str = "monthly") -> str:
+    """A stored period start ("2025-10-01") as "okt 2025", or "Kv 4 2025" if quarterly."""
+    if not isinstance(day, datetime.date):
+        day = datetime.date.fromisoformat(str(day))
+    return charts.period_label(day, quarterly=frequency == "quarterly")
+
+
+@register.filter
+def measure_value(value: float | Decimal | None, unit: str = "") -> str:
+    """A measure value the Swedish way with its unit: "54,3 %", "1 234 st"."""
+    return charts.format_value(value, unit or "")
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+
+@_rendered_tag("followup/charts/spc_chart.html", "spc", "chart_id")
+def spc_chart(
+    summary: Mapping[str, Any] | None,
+    *,
+    measure: Any = None,
+    unit: str | None = None,
+    quarterly: bool | None = None,
+    target: float | Decimal | None = None,
+    two_sigma: bool = False,
+    caption: str = "",
+    table: str = "details",
+    chart_id: str = "",
+) -> dict[str, Any]:
+    """An SPC chart (or a run chart below the engine's minimum of points) with its table.
+
+    table: "details" puts the data table in a <details> under the chart, "visible" shows it,
+    "none" leaves it to the page (which must then show the same data itself).
+    """
+    unit, quarterly = _measure_options(measure, unit, quarterly)
+    chart = charts.spc_chart(
+        summary, unit=unit, target=target, two_sigma=two_sigma, quarterly=quarterly
+    )
+    return {
+        "chart": chart,
+        "caption": caption,
+        "table": table,
+        "unit": unit,
+        "chart_id": chart_id,
+    }
+
+
+@_rendered_tag("followup/charts/sparkline.html", "spark", "chart_id")
+def sparkline(
+    summary: Mapping[str, Any] | Iterable[Any] | None,
+    *,
+    measure: Any = None,
+    unit: str | None = None,
+    quarterly: bool | None = None,
+    periods: int = charts.SPARKLINE_DEFAULT_PERIODS,
+    label: str = "",
+) -> dict[str, Any]:
+    """The last 8–12 periods as a small line; its text alternative names first and last."""
+    unit, quarterly = _measure_options(measure, unit, quarterly)
+    line = charts.sparkline(summary, periods=periods, unit=unit, quarterly=quarterly)
+    return {"line": line, "label": label}
+
+
+@_rendered_tag("followup/charts/variation_icon.html", "var", "icon_id")
+def variation_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
+    """The Making Data Count variation icon; label=False keeps the meaning in the tooltip
+    and the accessible name only (for tight table cells)."""
+    code = code or ""
+    if code == "common_cause":
+        tone, direction = "common", ""
+    elif code.startswith("special_cause_"):
+        _, _, rest = code.partition("special_cause_")
+        tone, _, direction = rest.rpartition("_")
+    else:
+        tone, direction = "unknown", ""
+    return {
+        "code": code,
+        "tone": tone,
+        "direction": direction,
+        "meaning": variation_meaning(code),
+        "label": label,
+    }
+
+
+@_rendered_tag("followup/charts/assurance_icon.html", "ass", "icon_id")
+def assurance_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
+    """The Making Data Count assurance icon: P (passing), F (failing), ? (hit and miss)."""
+    code = code or ""
+    letters = {"consistently_passing": "P", "consistently_failing": "F", "hit_and_miss": "?"}
+    tones = {
+        "consistently_passing": "improvement",
+        "consistently_failing": "concern",
+        "hit_and_miss": "common",
+    }
+    return {
+        "code": code,
+        "letter": letters.get(code, "–"),
+        "tone": tones.get(code, "unknown"),
+        "meaning": assurance_meaning(code),
+        "label": label,
+    }
+
+
+@_rendered_tag("followup/charts/status_chart.html", "status", "chart_id")
+def goal_status_chart(
+    results: Iterable[Any],
+    *,
+    percent: bool = False,
+    unit: str = "",
+    caption: str = "",
+    table: str = "details",
+) -> dict[str, Any]:
+    """A goal's status per quarter (GoalResult rows) as cells and progress bars, with a table."""
+    chart = charts.status_chart(results, percent=percent, unit=unit)
+    return {
+        "chart": chart,
+        "caption": caption or _("Status per kvartal"),
+        "table": table,
+    }
+
+
+@register.filter
+def status_label(status: str | None) -> str:
+    """A goal status code as its Swedish label ("Enligt plan")."""
+    if not status:
+        return ""
+    try:
+        return Status(status or "").label
+    except ValueError:
+        return ""

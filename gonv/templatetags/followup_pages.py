@@ -1,0 +1,85 @@
+"""Helpers of the Mått and Mål pages: changes with their sign, and a goal's basis in Swedish."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from base.formatting import format_number, format_percent
+from base.periods import MONTHS_SV
+from followup.charts import format_value
+
+register = template.Library()
+
+_MINUS = "\u2212"
+
+
+@register.filter
+def measure_change(value: Decimal | float | None, unit: str = "") -> str:
+    """A change with its sign, "+1,2 procentenheter", "−3 st"; "–" where there is none."""
+    if value is None or value == "":
+        return "–"
+    number = Decimal(str(value))
+    if unit.strip() == "%":
+        text = f"{format_number(abs(number).quantize(Decimal('0.1')))} {_('procentenheter')}"
+    else:
+        text = format_value(abs(number), unit)
+    if number == 0:
+        return text
+    return ("+" if number > 0 else _MINUS) + text
+
+
+# The keys of GoalResult.basis (goals/status.py) a reader needs, in Swedish, and how to show
+# their values. Keys not listed (thresholds of the rules, internal points) stay in the admin.
+_BASIS = (
+    ("as_of", _("Beräknad per"), "date"),
+    ("evaluated_on", _("Bedömd per"), "date"),
+    ("deadline", _("Måldatum"), "date"),
+    ("active_units", _("Enheter som räknas"), "int"),
+    ("adopted", _("Har infört"), "int"),
+    ("planned_by_deadline", _("Planerar före måldatum"), "int"),
+    ("share_pct", _("Andel"), "pct"),
+    ("target_pct", _("Målandel"), "pct"),
+    ("expected_share_pct", _("Förväntad andel i dag"), "pct"),
+    ("forecast_pct", _("Prognos vid måldatum"), "pct"),
+    ("latest_value", _("Senaste värde"), "num"),
+    ("latest_period_end", _("Senaste period"), "date"),
+    ("target", _("Målvärde"), "num"),
+    ("baseline_value", _("Basvärde"), "num"),
+    ("baseline_label", _("Basperiod"), "text"),
+    ("relative_change_pct", _("Förändring mot basperioden"), "pct"),
+    ("forecast", _("Prognos vid måldatum"), "num"),
+    ("days_left", _("Dagar kvar"), "int"),
+    ("days_late", _("Dagar försenat"), "int"),
+    ("rule", _("Regel som avgjorde"), "code"),
+)
+
+
+def _date(raw: Any) -> str:
+    day = datetime.date.fromisoformat(str(raw))
+    return f"{day.day} {MONTHS_SV[day.month - 1]} {day.year}"
+
+
+@register.filter
+def basis_items(basis: dict[str, Any] | None, unit: str = "") -> list[tuple[str, str, bool]]:
+    """The basis of a goal's status as (label, value, is_code) rows, in a fixed order; the
+    measure's unit goes with its values."""
+    rows = []
+    for key, label, kind in _BASIS:
+        raw = (basis or {}).get(key)
+        if raw is None or raw == "":
+            continue
+        if kind == "date":
+            value = _date(raw)
+        elif kind == "pct":
+            value = format_percent(Decimal(str(raw)))
+        elif kind == "num":
+            value = format_value(Decimal(str(raw)), unit or "")
+        else:
+            value = str(raw)
+        rows.append((str(label), value, kind == "code"))
+    return rows

@@ -1,0 +1,46 @@
+"""Views that need the role rules on top of every app: where each role lands after login."""
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from organisation.models import Role
+from organisation.selectors import unit_home_for
+from programmes.selectors import programme_area_owned_by
+
+from .rules import GLOBAL_READERS, scope_for
+
+
+def landing_url(user: User | AnonymousUser) -> str:
+    """The page a role came for: the portfolio for the steering group, portfolio owner,
+    strategist and admin; their area for a programme owner; their VO or unit for a VC or VEC."""
+    scope = scope_for(user)
+    if scope.is_superuser or scope.roles & GLOBAL_READERS:
+        return reverse("home")
+    if Role.PROGRAMME_OWNER in scope.roles:
+        area = programme_area_owned_by(area_ids=scope.area_ids)
+        if area is not None:
+            return reverse("programme_area_detail", kwargs={"number": area.number})
+    if scope.roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT}:
+        unit = unit_home_for(user=user)
+        if unit is not None:
+            return reverse("unit_detail", kwargs={"code": unit.code})
+    return reverse("home")
+
+
+class LandingLoginView(LoginView):
+    """The login page; without a `next` a user lands on their role's page."""
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user)
+
+
+@require_GET
+@login_required
+def landing(request: HttpRequest) -> HttpResponse:
+    """The user's own start page (as after login), for a bookmark or a link."""
+    return redirect(landing_url(request.user))

@@ -1,0 +1,78 @@
+"""Reads of the unit tree and role assignments for pages."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser, User
+
+from .models import Role, RoleAssignment, Unit
+
+# A VC's VO before a VEC's unit: the larger scope is the one they came for.
+_HOME_UNIT_ROLES = (Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT)
+
+
+def unit_home_for(*, user: User | AnonymousUser) -> Unit | None:
+    """The unit a VC or VEC leads ("Min enhet"), or None for other roles."""
+    if not user.is_authenticated:
+        return None
+    assignments = (
+        RoleAssignment.objects.filter(user=user, role__in=_HOME_UNIT_ROLES)
+        .select_related("unit")
+        .order_by("unit__code")
+    )
+    by_role: dict[str, Unit | None] = dict.fromkeys(_HOME_UNIT_ROLES)
+    for assignment in assignments:
+        by_role[assignment.role] = by_role[assignment.role] or assignment.unit
+    return next((unit for unit in by_role.values() if unit is not None), None)
+
+
+def region_unit() -> Unit | None:
+    """The root of the tree the dashboards compare with ("regionen")."""
+    return Unit.objects.filter(parent__isnull=True).select_related("kind").order_by("code").first()
+
+
+def unit_get(*, code: str) -> Unit | None:
+    """A unit by its code, with its kind."""
+    return Unit.objects.select_related("kind").filter(code=code).first()
+
+
+def unit_ancestors(*, unit: Unit) -> list[Unit]:
+    """The unit's ancestors from the root down, ending with the unit itself (one query)."""
+    return list(
+        Unit.objects.filter(descendant_links__descendant=unit)
+        .select_related("kind")
+        .order_by("-descendant_links__depth")
+    )
+
+
+def unit_children(*, unit: Unit) -> list[Unit]:
+    """The units directly below a unit, by name."""
+    return list(unit.children.select_related("kind").order_by("name", "code"))
+
+
+def units_in_subtree(*, unit: Unit, day: datetime.date) -> list[Unit]:
+    """The unit and every unit below it that is open on the day (one query)."""
+    return list(
+        Unit.objects.in_subtree(unit).active_on(day).select_related("kind").order_by("name")
+    )
+
+
+@dataclass
+class UnitNode:
+    """A unit and the nodes below it, for the unit tree."""
+
+    unit: Unit
+    children: list[UnitNode] = field(default_factory=list)
+
+
+def unit_tree() -> list[UnitNode]:
+    """The whole unit tree, roots first, siblings by name (one query)."""
+    units = list(Unit.objects.select_related("kind").order_by("name", "code"))
+    nodes = {unit.pk: UnitNode(unit) for unit in units}
+    roots: list[UnitNode] = []
+    for unit in units:
+        parent = nodes.get(unit.parent_id) if unit.parent_id else None
+        (parent.children if parent else roots).append(nodes[unit.pk])
+    return roots

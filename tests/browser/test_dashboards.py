@@ -1,0 +1,174 @@
+"""The dashboards' journeys in Chromium: the steering group, a VC, the strategist; axe-core
+(WCAG 2.1 A/AA) on every page; full-page screenshots for people to look at."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
+from playwright.sync_api import Page, expect
+
+from organisation.models import Role
+from tests.browser.conftest import BrowserErrors
+from tests.factories import TEST_PASSWORD, UserFactory
+from tests.followup.dashboard_data import DashboardData, dashboard_data_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+# Git-ignored; the README names it. GONV_SCREENSHOT_DIR overrides it.
+SCREENSHOT_DIR = Path(
+    os.environ.get("GONV_SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "screenshots")
+)
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+_axe = Axe()
+
+
+def check_page(page: Page, name: str, errors: BrowserErrors) -> None:
+    """Fail on any WCAG 2.1 A/AA violation axe-core finds; save full-page screenshots at
+    1280 px and at tablet width (768 px), and check neither scrolls sideways."""
+    before = len(errors.console)
+    results = _axe.run(page, options=WCAG_21_AA)
+    assert results.violations_count == 0, results.generate_report()
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for width in (1280, 768):
+        page.set_viewport_size({"width": width, "height": 900})
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{name} scrolls sideways at {width} px"
+        page.screenshot(path=str(SCREENSHOT_DIR / f"{name}-{width}.png"), full_page=True)
+    if size:
+        page.set_viewport_size(size)
+    page.wait_for_timeout(200)  # let the console events of the checks arrive
+    # axe-core's probes and Playwright's screenshots (it hides the caret) inject inline
+    # styles, which our CSP reports; they are the tools', not the page's.
+    del errors.console[before:]
+
+
+@pytest.fixture
+def data(transactional_db: None) -> DashboardData:
+    return dashboard_data_create(vos=2, hcs_per_vo=3, quarters=5, measures=2, goals=2)
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/konto/logga-in/")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+
+
+def test_steering_group_opens_the_portfolio_changes_quarter_and_goes_on(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Portfölj")
+
+    # Before axe and the screenshots: their injected probes would be in htmx's history snapshot.
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+    page.evaluate("window.gonvStillHere = true")
+    page.get_by_label("Kvartal", exact=True).select_option("2025Q2")
+
+    region = page.locator("#quarter-region")
+    expect(region).to_contain_text("Status för Kv 2 2025.")
+    expect(page).to_have_url(re.compile(r"\?kvartal=2025Q2$"))
+    assert loads == []
+    assert page.evaluate("window.gonvStillHere") is True
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
+    expect(region).to_contain_text("Status för Kv 4 2025.")
+    check_page(page, "portfolio", browser_errors)
+
+    page.locator("h3 a", has_text="PO 1. Teamarbete").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("PO 1. Teamarbete")
+    check_page(page, "programme-area", browser_errors)
+
+    page.get_by_role("link", name="Mått 00").first.click()
+    expect(page).to_have_url(re.compile(r"/matt/matt-00/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Mått 00")
+
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role(
+        "link", name="Programområden"
+    ).click()
+    check_page(page, "programme-areas", browser_errors)
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Enheter").click()
+    check_page(page, "units", browser_errors)
+    assert browser_errors.all == []
+
+
+def test_quarter_selector_works_without_javascript(
+    browser: object, live_server: object, data: DashboardData
+) -> None:
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    context = browser.new_context(  # type: ignore[attr-defined]
+        base_url=live_server.url,  # type: ignore[attr-defined]
+        java_script_enabled=False,
+        locale="sv-SE",
+    )
+    page = context.new_page()
+    log_in(page, "styrgrupp")
+    page.get_by_label("Kvartal", exact=True).select_option("2025Q2")
+    page.locator(".quarter-selector").get_by_role("button", name="Visa").click()
+
+    expect(page).to_have_url(re.compile(r"\?kvartal=2025Q2$"))
+    expect(page.locator("#quarter-region")).to_contain_text("Status för Kv 2 2025.")
+    context.close()
+
+
+def test_vc_lands_on_their_vo_filters_peers_and_follows_a_todo_link(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    # Staff: until editing in the browser exists, "Att göra" links open the admin.
+    UserFactory(username="vc", is_staff=True, role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    log_in(page, "vc")
+    expect(page).to_have_url(re.compile(rf"/enheter/{data.vos[0].code}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("VO 1")
+    nav = page.get_by_role("navigation", name="Huvudmeny")
+    expect(nav.get_by_role("link", name="Min enhet")).to_have_attribute("aria-current", "page")
+    check_page(page, "unit-vo", browser_errors)
+
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+    page.locator("#peers").get_by_label("Mått", exact=True).select_option("matt-01")
+    expect(page.locator("#peers caption")).to_contain_text("Mått 01 per enhet jämfört med VO 1")
+    expect(page).to_have_url(re.compile(r"matt=matt-01"))
+    assert loads == []
+
+    page.locator(".todo-unplanned a").first.click()
+    expect(page).to_have_url(re.compile(r"/admin/goals/adoptionrecord/\d+/change/"))
+    assert browser_errors.all == []
+
+
+def test_strategist_opens_a_goal_from_the_portfolio(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST)
+    log_in(page, "strateg")
+
+    page.get_by_role("link", name="Delmål 0").first.click()
+
+    expect(page).to_have_url(re.compile(r"/mal/"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Delmål 0")
+    assert browser_errors.all == []
+
+
+def test_care_unit_page_passes_axe(
+    page: Page, data: DashboardData, user_vec: User, browser_errors: BrowserErrors
+) -> None:
+    log_in(page, "vec")
+    expect(page).to_have_url(re.compile(rf"/enheter/{data.hcs[0].code}/$"))
+    check_page(page, "unit-care-unit", browser_errors)
+
+
+@pytest.fixture
+def user_vec(data: DashboardData) -> User:
+    return UserFactory(username="vec", role=Role.HEAD_OF_UNIT, role__unit=data.hcs[0])

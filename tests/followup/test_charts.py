@@ -1,0 +1,237 @@
+"""The charts' geometry (followup.charts) and their template tags' SVG."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+from django.template import engines
+
+from followup import charts
+from followup.compute.series import spc_summary
+
+
+def _series(values: list[float], start: datetime.date = datetime.date(2023, 1, 1)):
+    out = []
+    day = start
+    for value in values:
+        out.append((day, Decimal(str(value))))
+        day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return out
+
+
+# A stable process, then a jump: the last points are special cause (improvement, higher).
+STEP = [50, 51, 52] * 7 + [58, 59, 60, 58, 59, 60]
+
+
+def _summary(values: list[float] = STEP, **kwargs):
+    return spc_summary(_series(values), improvement=kwargs.pop("improvement", "higher"), **kwargs)
+
+
+def test_nice_ticks_cover_the_range_with_round_steps() -> None:
+    assert charts.nice_ticks(49.5, 60.2) == [45.0, 50.0, 55.0, 60.0, 65.0]
+    assert charts.nice_ticks(0, 1) == [0.0, 0.25, 0.5, 0.75, 1.0]
+    # A flat series still gets a range around its value.
+    ticks = charts.nice_ticks(10, 10)
+    assert ticks[0] < 10 < ticks[-1]
+
+
+def test_spc_chart_puts_higher_values_higher_and_every_line_inside_the_plot() -> None:
+    chart = charts.spc_chart(_summary(), unit="%", target=62, two_sigma=True)
+    frame = chart.frame
+    assert len(chart.points) == len(STEP)
+    low = min(chart.points, key=lambda p: p.value)
+    high = max(chart.points, key=lambda p: p.value)
+    assert high.y < low.y  # SVG's y grows downwards
+    assert chart.line_kinds == (
+        "mean",
+        "upper_limit",
+        "lower_limit",
+        "upper_two_sigma",
+        "lower_two_sigma",
+        "target",
+    )
+    for item in [*chart.points, *chart.lines]:
+        assert frame.plot_top <= item.y <= frame.plot_bottom
+    lines = {line.kind: line for line in chart.lines}
+    assert lines["upper_limit"].y < lines["mean"].y < lines["lower_limit"].y
+    assert lines["target"].y < lines["upper_limit"].y  # 62 is above the upper limit
+    assert lines["target"].value_label == "62 %"
+
+
+def test_spc_chart_spaces_points_by_month_so_a_missing_period_leaves_a_gap() -> None:
+    series = _series([1, 2, 3, 4])
+    del series[2]  # no value for March
+    summary = spc_summary(series, improvement="higher")
+    xs = [point.x for point in charts.spc_chart(summary).points]
+    assert xs[0] == charts.SPC_FRAME.plot_left
+    assert xs[-1] == charts.SPC_FRAME.plot_right
+    assert xs[2] - xs[1] == pytest.approx(2 * (xs[1] - xs[0]))
+
+
+def test_special_cause_points_differ_in_shape_not_only_colour() -> None:
+    chart = charts.spc_chart(_summary())
+    signals = chart.signals
+    assert signals, "the jump is a special cause"
+    assert {p.type for p in signals} <= {"improvement", "concern"}
+    shapes = {p.type: p.shape for p in chart.points}
+    assert shapes["improvement"] == "square"
+    assert shapes["concern"] == "triangle"
+    improvement = next(p for p in signals if p.type == "improvement")
+    assert "shift" in improvement.rules
+    assert improvement.marker_points.count(",") == 4  # a square's four corners
+
+
+def test_two_sigma_lines_only_when_asked() -> None:
+    assert "upper_two_sigma" not in charts.spc_chart(_summary()).line_kinds
+
+
+def test_fewer_than_13_points_give_a_run_chart_with_the_engines_sentence_and_no_limits() -> None:
+    chart = charts.spc_chart(_summary(STEP[:8]), target=55)
+    assert chart.is_run_chart
+    assert chart.message == "För få datapunkter (8 av 13) för styrgränser."
+    assert chart.line_kinds == ("median", "target")
+    assert chart.variation is None
+    assert chart.assurance is None
+    assert not chart.signals
+
+
+def test_an_empty_or_missing_summary_gives_an_empty_chart() -> None:
+    for summary in (None, {}, {"points": [], "limits_available": False}):
+        chart = charts.spc_chart(summary)
+        assert chart.is_empty
+        assert chart.lines == ()
+        assert chart.message is None
+
+
+def test_quarterly_points_are_labelled_as_quarters() -> None:
+    summary = spc_summary(
+        [(datetime.date(2025, m, 1), Decimal(m)) for m in (1, 4, 7, 10)], improvement="higher"
+    )
+    chart = charts.spc_chart(summary, quarterly=True)
+    assert [p.label for p in chart.points] == ["Kv 1 2025", "Kv 2 2025", "Kv 3 2025", "Kv 4 2025"]
+
+
+def test_x_axis_labels_stay_few_on_a_long_series() -> None:
+    chart = charts.spc_chart(_summary([float(i % 5) for i in range(36)]))
+    assert 3 <= len(chart.x_ticks) <= 8
+    assert chart.x_ticks[0].label == "jan 23"
+
+
+def test_format_value_is_swedish() -> None:
+    assert charts.format_value(54.25, "%") == "54,3 %"
+    assert charts.format_value(Decimal("1234.5"), "st") == "1 234,5\u00a0st"
+    assert charts.format_value(None, "st") == ""
+
+
+def test_sparkline_keeps_the_last_periods_and_marks_the_latest() -> None:
+    line = charts.sparkline(_summary([float(i) for i in range(20)]), periods=12)
+    assert len(line.points) == 12
+    assert line.points[0].value == 8.0
+    assert line.last is not None
+    assert line.last.value == 19.0
+    assert line.last.y == line.frame.plot_top  # the highest value on top
+    assert line.points[0].y == line.frame.plot_bottom
+
+
+def test_sparkline_accepts_plain_rows_and_rejects_a_silly_length() -> None:
+    line = charts.sparkline([("2025-10-01", 3), ("2025-11-01", None), ("2025-12-01", 5)])
+    assert [p.value for p in line.points] == [3.0, 5.0]
+    assert charts.sparkline(None).is_empty
+    with pytest.raises(ValueError, match="2 to 36"):
+        charts.sparkline([], periods=1)
+
+
+def test_status_chart_has_a_column_per_quarter_oldest_first_and_the_latest_target() -> None:
+    results = [
+        {"quarter": "2025Q2", "status": "risk", "progress": 30, "target": 50},
+        {"quarter": "2025Q1", "status": "enligt_plan", "progress": 20, "target": 50},
+        {"quarter": "2025Q3", "status": None, "progress": None, "target": None},
+    ]
+    chart = charts.status_chart(results, percent=True)
+    assert [c.label for c in chart.columns] == ["Kv 1 2025", "Kv 2 2025", "Kv 3 2025"]
+    first, second, third = chart.columns
+    assert second.bar_height > first.bar_height > 0
+    assert third.bar_top is None
+    assert third.bar_height == 0
+    assert chart.target is not None
+    assert chart.target.value_label == "50 %"
+    assert chart.target.y < second.bar_top  # the target is above the bars
+    assert first.x < second.x < third.x
+
+
+def test_status_chart_without_numbers_shows_cells_only() -> None:
+    chart = charts.status_chart([{"quarter": "2025Q4", "status": "uppnatt"}])
+    assert not chart.has_progress
+    assert chart.target is None
+    assert chart.y_ticks == ()
+    assert charts.status_chart([]).is_empty
+
+
+# --- the template tags ------------------------------------------------------------------------
+
+
+def _render(source: str, **context) -> str:
+    template = engines["django"].from_string("{% load followup_charts %}" + source)
+    return template.render(context)
+
+
+def test_spc_chart_tag_renders_an_accessible_svg_with_its_table_and_no_style_attribute() -> None:
+    html = _render(
+        '{% spc_chart s unit="%" target=62 caption="Andel" chart_id="c1" %}', s=_summary()
+    )
+    assert '<figure class="chart spc-chart" id="c1">' in html
+    assert 'role="img" aria-labelledby="c1-title c1-desc"' in html
+    assert "<details" in html
+    assert "<table" in html
+    assert "style=" not in html
+    # Coordinates are never localised ("72,0" would break the SVG).
+    assert re.search(r'y1="\d+(\.\d+)?"', html)
+    assert not re.search(r'(cx|cy|x1|y1)="\d+,\d', html)
+    # The rule that fired, in a tooltip and in the table.
+    assert html.count("Sex punkter i rad på samma sida om medelvärdet") >= 2
+    assert "Särskild orsak – förbättring" in html
+
+
+def test_spc_chart_tag_with_few_points_says_why_there_are_no_limits() -> None:
+    html = _render("{% spc_chart s %}", s=_summary(STEP[:5]))
+    assert "Körschema" in html
+    assert "För få datapunkter (5 av 13) för styrgränser." in html
+    assert "Övre gräns" not in html
+
+
+def test_icons_carry_their_swedish_meaning() -> None:
+    html = _render("{% variation_icon 'special_cause_improvement_high' %}")
+    assert "Särskild orsak – förbättring (högre är bättre)" in html
+    assert ">H</text>" in html
+    html = _render("{% assurance_icon 'consistently_failing' label=False %}")
+    assert 'role="img"' in html
+    assert "Målet missas konsekvent" in html
+    assert ">F</text>" in html
+    assert "Variation kan inte bedömas" in _render("{% variation_icon None %}")
+
+
+def test_goal_status_chart_tag_lists_each_quarter_in_its_table() -> None:
+    rows = [{"quarter": "2025Q3", "status": "risk", "progress": Decimal("30"), "target": 50}]
+    html = _render("{% goal_status_chart rows percent=True %}", rows=rows)
+    assert "Kv 3 2025" in html
+    assert "Risk" in html
+    assert "30 %" in html
+
+
+def test_a_chart_renders_once_per_content_and_its_id_follows_the_content() -> None:
+    first = _render('{% spc_chart s unit="%" caption="A" %}', s=_summary())
+    again = _render('{% spc_chart s unit="%" caption="A" %}', s=_summary())
+    other = _render('{% spc_chart s unit="%" caption="A" %}', s=_summary(STEP[:20]))
+    assert first == again
+    assert first != other
+    ids = {re.search(r'<figure [^>]*id="([^"]+)"', html).group(1) for html in (first, other)}
+    assert len(ids) == 2  # two different charts on one page never share an id
+
+
+def test_a_measure_goals_target_is_part_of_what_the_chart_is_drawn_from() -> None:
+    low = _render("{% spc_chart s target=t %}", s=_summary(), t=Decimal("55"))
+    high = _render("{% spc_chart s target=t %}", s=_summary(), t=Decimal("57"))
+    assert low != high

@@ -1,0 +1,559 @@
+"""The dashboards: landing per role, navigation, quarter selector, Portfölj, Programområde and
+Enhet pages with their htmx partials, and their constant query counts."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pytest_django.fixtures import DjangoAssertNumQueries
+
+from followup.quarter_selection import QUARTER_PARAM
+from followup.todo import adoption_record_url, support_need_url
+from organisation.models import Role
+from programmes.models import SupportNeed
+from tests.factories import TEST_PASSWORD, UserFactory
+from tests.followup.dashboard_data import DashboardData, dashboard_data_create
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def data(db: None) -> DashboardData:
+    return dashboard_data_create(vos=2, hcs_per_vo=3, quarters=5, measures=2, goals=2)
+
+
+@pytest.fixture
+def users(data: DashboardData) -> dict[str, User]:
+    return {
+        "strateg": UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST),
+        "styrgrupp": UserFactory(username="styrgrupp", role=Role.STEERING_GROUP),
+        "portfoljagare": UserFactory(username="portfoljagare", role=Role.PORTFOLIO_OWNER),
+        "poansvarig": UserFactory(
+            username="poansvarig",
+            role=Role.PROGRAMME_OWNER,
+            role__programme_area=data.programme_area,
+        ),
+        "vc": UserFactory(username="vc", role=Role.HEAD_OF_AREA, role__unit=data.vos[0]),
+        "vec": UserFactory(username="vec", role=Role.HEAD_OF_UNIT, role__unit=data.hcs[0]),
+    }
+
+
+def unit_url(code: str) -> str:
+    return reverse("unit_detail", kwargs={"code": code})
+
+
+# --- landing and navigation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("strateg", lambda d: reverse("home")),
+        ("styrgrupp", lambda d: reverse("home")),
+        ("portfoljagare", lambda d: reverse("home")),
+        ("poansvarig", lambda d: reverse("programme_area_detail", kwargs={"number": 1})),
+        ("vc", lambda d: unit_url(d.vos[0].code)),
+        ("vec", lambda d: unit_url(d.hcs[0].code)),
+    ],
+)
+def test_each_role_lands_on_its_page_after_login(
+    client: Client,
+    data: DashboardData,
+    users: dict[str, User],
+    username: str,
+    expected: Callable[[DashboardData], str],
+) -> None:
+    response = client.post(reverse("login"), {"username": username, "password": TEST_PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == expected(data)
+
+
+def test_the_login_forms_next_wins_over_the_landing_page(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    response = client.post(
+        reverse("login") + "?next=/programomraden/",
+        {"username": "vc", "password": TEST_PASSWORD, "next": "/programomraden/"},
+    )
+
+    assert response["Location"] == "/programomraden/"
+
+
+def test_navigation_offers_min_enhet_only_to_a_vc_or_vec(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+    content = client.get(reverse("home")).content.decode()
+    for label in ("Portfölj", "Programområden", "Enheter", "Min enhet"):
+        assert f">{label}</a>" in content
+    assert 'href="/" aria-current="page"' in content
+
+    client.force_login(users["styrgrupp"])
+    assert ">Min enhet</a>" not in client.get(reverse("home")).content.decode()
+
+
+def test_min_enhet_opens_the_vcs_vo_and_marks_it_current(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+
+    response = client.get(reverse("my_unit"), follow=True)
+
+    assert response.redirect_chain[-1][0] == unit_url(data.vos[0].code)
+    assert 'href="/enheter/min-enhet/" aria-current="page"' in response.content.decode()
+
+
+def test_anonymous_users_go_to_login_from_every_page(client: Client, data: DashboardData) -> None:
+    for url in (
+        reverse("programme_area_list"),
+        reverse("programme_area_detail", kwargs={"number": 1}),
+        reverse("unit_list"),
+        unit_url("VO1"),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+# --- the quarter selector -----------------------------------------------------------------------
+
+
+def test_quarter_selector_offers_the_computed_quarters_with_swedish_labels(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("home")).content.decode()
+
+    assert '<option value="2025Q4" selected>Kv 4 2025</option>' in content
+    assert '<option value="2024Q4">Kv 4 2024</option>' in content
+    assert 'hx-push-url="true"' in content
+    assert 'hx-target="#quarter-region"' in content
+    assert 'method="get"' in content  # works as a plain form without JavaScript
+
+
+def test_choosing_a_quarter_without_htmx_gives_the_whole_page_for_that_quarter(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    response = client.get(reverse("home"), {QUARTER_PARAM: "2025Q2"})
+
+    content = response.content.decode()
+    assert "<html" in content
+    assert '<option value="2025Q2" selected>Kv 2 2025</option>' in content
+    assert "Status för Kv 2 2025." in content
+
+
+def test_choosing_a_quarter_over_htmx_gives_only_the_region(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    response = client.get(reverse("home"), {QUARTER_PARAM: "2025Q2"}, headers=HX)
+
+    content = response.content.decode()
+    assert content.lstrip().startswith('<div id="quarter-region"')
+    assert "<html" not in content
+    assert "Status för Kv 2 2025." in content
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_history_restore_gets_the_whole_page(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    response = client.get(
+        reverse("home"),
+        {QUARTER_PARAM: "2025Q2"},
+        headers={**HX, "HX-History-Restore-Request": "true"},
+    )
+
+    assert "<html" in response.content.decode()
+
+
+def test_a_quarter_without_results_says_so_and_offers_the_computed_ones(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("home"), {QUARTER_PARAM: "2030Q1"}).content.decode()
+
+    assert "Inga resultat är beräknade för Kv 1 2030." in content
+    assert "Kv 1 2030 – inte beräknat" in content
+    assert '<option value="2025Q4">Kv 4 2025</option>' in content
+
+
+def test_text_that_is_no_quarter_gets_a_swedish_message_and_the_default(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("home"), {QUARTER_PARAM: "förra året"}).content.decode()
+
+    assert "”förra året” är inget kvartal; skriv till exempel 2025Q4." in content
+    assert "Sidan visar i stället Kv 4 2025." in content
+    assert "Status för Kv 4 2025." in content
+
+
+def test_nothing_computed_says_so(client: Client, users: dict[str, User]) -> None:
+    from followup.models import ComputeRun, GoalResult
+
+    GoalResult.objects.all().delete()
+    ComputeRun.objects.all().delete()
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("home")).content.decode()
+
+    assert "Ingen uppföljning är beräknad ännu" in content
+    assert 'name="kvartal"' not in content
+
+
+# --- Portfölj -----------------------------------------------------------------------------------
+
+
+def test_portfolio_shows_summary_deadlines_and_region_measures_with_changes(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("home")).content.decode()
+
+    assert "Kv 4 2025 följs 4 mål och delmål upp: 4 enligt plan." in content
+    assert "2 delmål hade måldatum under kvartalet." in content
+    assert "Förändring mot föregående kvartal" in content
+    assert "Förändring mot samma kvartal året före" in content
+    assert "Mått 00" in content
+    assert "+1 st" in content  # each quarter's value is one more than the one before
+    assert "+4 st" in content
+    assert "30 nov 2025" in content
+    assert 'class="sparkline"' in content
+    assert "Särskild orsak – förbättring" in content
+
+
+# --- Programområde ------------------------------------------------------------------------------
+
+
+def test_programme_area_list_links_every_area(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vec"])
+
+    content = client.get(reverse("programme_area_list")).content.decode()
+
+    assert 'href="/programomraden/1/"' in content
+    assert "PO 1. Teamarbete" in content
+
+
+def test_programme_area_page_shows_goals_with_status_and_its_measures(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["poansvarig"])
+
+    content = client.get(reverse("programme_area_detail", kwargs={"number": 1})).content.decode()
+
+    assert "Mål 0" in content
+    assert "Delmål 1" in content
+    assert "status-enligt_plan" in content
+    assert "Programområdets mått för Region Testland, Kv 4 2025" in content
+
+
+def test_unknown_programme_area_is_404(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    assert client.get(reverse("programme_area_detail", kwargs={"number": 9})).status_code == 404
+
+
+# --- Enhet --------------------------------------------------------------------------------------
+
+
+def test_unit_list_links_every_unit(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("unit_list")).content.decode()
+
+    for unit in (data.region, data.area, *data.vos, *data.hcs):
+        assert f'href="{unit_url(unit.code)}"' in content
+
+
+def test_vc_sees_todo_with_links_on_their_own_vo(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+    need = SupportNeed.objects.get(unit=data.vos[0])
+    need.response = "Vi bokar en workshop."
+    need.save()
+
+    content = client.get(unit_url(data.vos[0].code)).content.decode()
+
+    assert "Att göra" in content
+    assert "Saknade värden för senaste hela period" in content
+    assert f'href="{support_need_url(need=need)}"' in content
+    assert "Svar: Vi bokar en workshop." in content
+    record = data.hcs[0].adoption_records.get()
+    assert f'href="{adoption_record_url(record=record)}"' in content
+    assert "Utbilda team i VO 1" in content  # overdue since Dec 2025
+
+
+def test_vc_on_another_vo_reads_it_without_todo_or_edit_links(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+
+    response = client.get(unit_url(data.vos[1].code))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Att göra" not in content
+    assert "/admin/" not in content
+    assert "Hälsocentral 2-1" in content
+
+
+def test_readers_see_no_todo(client: Client, data: DashboardData, users: dict[str, User]) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(unit_url(data.vos[0].code)).content.decode()
+
+    assert "Att göra" not in content
+    assert "/admin/" not in content
+
+
+def test_unit_page_compares_with_parent_and_region_and_peers(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+
+    content = client.get(unit_url(data.vos[0].code)).content.decode()
+
+    assert "Mått för VO 1, Kv 4 2025" in content
+    assert '<th scope="col" class="num">Primärvård</th>' in content
+    assert '<th scope="col" class="num">Region Testland</th>' in content
+    assert "Mått 00 per enhet jämfört med VO 1, Kv 4 2025" in content
+    assert "Införandestatus per arbetssätt, VO 1" in content
+    for hc in data.hcs[:3]:
+        assert hc.name in content
+
+
+def test_peer_comparison_swaps_alone_for_another_measure(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+
+    response = client.get(
+        unit_url(data.vos[0].code),
+        {"kvartal": "2025Q4", "matt": "matt-01"},
+        headers={**HX, "HX-Target": "peers"},
+    )
+
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="peers"')
+    assert "Mått 01 per enhet jämfört med VO 1, Kv 4 2025" in content
+    assert "<html" not in content
+
+
+def test_a_care_unit_compares_with_its_siblings(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vec"])
+
+    content = client.get(unit_url(data.hcs[0].code)).content.decode()
+
+    assert "Mått 00 per enhet jämfört med VO 1, Kv 4 2025" in content
+    assert '<tr class="current">' in content
+
+
+def test_a_unit_with_no_data_says_so(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    from tests.factories import UnitFactory
+
+    UnitFactory(code="NY", name="Ny hälsocentral", parent=data.vos[0])
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(unit_url("NY")).content.decode()
+
+    assert "Enheten har inga beräknade mått detta kvartal." in content
+
+
+def test_unknown_unit_is_404(client: Client, data: DashboardData, users: dict[str, User]) -> None:
+    client.force_login(users["styrgrupp"])
+
+    assert client.get(unit_url("FINNS-INTE")).status_code == 404
+
+
+# --- constant query counts ----------------------------------------------------------------------
+
+SMALL = {"vos": 1, "hcs_per_vo": 3, "quarters": 2, "measures": 2, "goals": 1}
+LARGE = {"vos": 5, "hcs_per_vo": 6, "quarters": 12, "measures": 5, "goals": 4}
+
+# page name → (url from the data, htmx headers or None)
+PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] = {
+    "portfolio": (lambda d: reverse("home"), None),
+    "portfolio-region": (lambda d: reverse("home") + "?kvartal=2025Q4", HX),
+    "area-list": (lambda d: reverse("programme_area_list"), None),
+    "area-list-region": (lambda d: reverse("programme_area_list") + "?kvartal=2025Q4", HX),
+    "area": (lambda d: reverse("programme_area_detail", kwargs={"number": 1}), None),
+    "area-region": (
+        lambda d: reverse("programme_area_detail", kwargs={"number": 1}) + "?kvartal=2025Q4",
+        {**HX, "HX-Target": "quarter-region"},
+    ),
+    "area-adoption": (
+        lambda d: reverse("programme_area_detail", kwargs={"number": 1}) + "?vo=VO1",
+        {**HX, "HX-Target": "adoption"},
+    ),
+    "unit-list": (lambda d: reverse("unit_list"), None),
+    "unit": (lambda d: unit_url(d.vos[0].code), None),
+    "unit-region": (
+        lambda d: unit_url(d.vos[0].code) + "?kvartal=2025Q4",
+        {**HX, "HX-Target": "quarter-region"},
+    ),
+    "unit-peers": (
+        lambda d: unit_url(d.vos[0].code) + "?kvartal=2025Q4&matt=matt-01",
+        {**HX, "HX-Target": "peers"},
+    ),
+    "care-unit": (lambda d: unit_url(d.hcs[0].code), None),
+}
+
+# Pinned counts, the same at both sizes: the session, the user and their role assignments (and
+# for a VC their subtree) come first, the session save last; the rest is the page's reads.
+EXPECTED_QUERIES = {
+    # session, user, roles; phases, areas, processes, goals, milestones; goal results, the
+    # computation time; region, measures, their results and SPC; session save (17).
+    "portfolio": 17,
+    "portfolio-region": 17,
+    "area-list": 13,
+    "area-list-region": 13,
+    # + the area, owners, processes, goals, milestones and assessments, measures, results, SPC;
+    # on the full page also the adoption matrix (methods, their unit kinds, units, records,
+    # adoption goals) and the timeline's activities.
+    "area": 23,
+    "area-region": 19,
+    "area-adoption": 12,
+    "unit-list": 7,
+    # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
+    # their kinds, observations, adoption, activities, support needs).
+    "unit": 22,
+    "unit-region": 15,
+    "unit-peers": 15,
+    "care-unit": 23,
+}
+
+
+def _queries(client: Client, url: str, headers: dict[str, str] | None) -> int:
+    client.get(url, headers=headers or {})  # warm: content types, the cache of quarters
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers or {})
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["small", "large"])
+@pytest.mark.parametrize("role", ["strateg", "vc"])
+def test_every_page_and_partial_runs_the_same_small_number_of_queries_at_any_size(
+    client: Client,
+    db: None,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    size: dict[str, int],
+    role: str,
+) -> None:
+    data = dashboard_data_create(**size)
+    user = (
+        UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST)
+        if role == "strateg"
+        else UserFactory(username="vc", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    )
+    client.force_login(user)
+    extra = 1 if role == "vc" else 0  # the VC's subtree, read once for their permissions
+    counts = {name: _queries(client, url(data), headers) for name, (url, headers) in PAGES.items()}
+
+    assert counts == {name: count + extra for name, count in EXPECTED_QUERIES.items()}
+
+
+def test_a_pinned_page_runs_exactly_its_queries(
+    client: Client,
+    data: DashboardData,
+    users: dict[str, User],
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    client.force_login(users["strateg"])
+    url = unit_url(data.vos[0].code)
+    client.get(url)
+
+    with django_assert_num_queries(EXPECTED_QUERIES["unit"]):
+        client.get(url)
+
+
+def test_changing_quarter_keeps_the_peer_comparisons_measure(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+
+    content = client.get(unit_url(data.vos[0].code), {"matt": "matt-01"}).content.decode()
+
+    assert '<input type="hidden" name="matt" value="matt-01">' in content  # without JS
+    assert 'hx-include="#peer-measure"' in content  # with htmx, the current select
+
+
+def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_target(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    from tests.factories import GoalFactory
+
+    method = data.programme_area.working_methods.get()
+    method.target_unit_kinds.add(data.hcs[0].kind)
+    GoalFactory(
+        adoption=True,
+        programme_area=data.programme_area,
+        working_method=method,
+        unit_kind=data.hcs[0].kind,
+        deadline=datetime.date(2099, 12, 31),
+    )
+    client.force_login(users["styrgrupp"])
+    url = reverse("programme_area_detail", kwargs={"number": 1})
+
+    content = client.get(url).content.decode()
+
+    assert "Införandestatus per enhet och arbetssätt, PO 1" in content
+    # Every other health centre has adopted: VO 1 has HC 1-2, VO 2 has HC 2-1 and 2-3.
+    assert "1 av 3 (33 %)" in content
+    assert "2 av 3 (67 %)" in content
+    assert "3 av 6 (50 %)" in content
+    assert "mål 100 %" in content
+
+    response = client.get(
+        url, {"vo": "VO2", "sortera": "status"}, headers={**HX, "HX-Target": "adoption"}
+    )
+    fragment = response.content.decode()
+    assert fragment.lstrip().startswith('<section id="adoption"')
+    assert "VO 1</a>" not in fragment
+    # Sorted by status: the adopted units of VO 2 first.
+    assert fragment.index("Hälsocentral 2-1") < fragment.index("Hälsocentral 2-2")
+    assert fragment.index("Hälsocentral 2-3") < fragment.index("Hälsocentral 2-2")
+
+
+def test_programme_area_timeline_has_deadlines_activities_and_today(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("programme_area_detail", kwargs={"number": 1})).content.decode()
+
+    assert "Tidslinje, Fas 2: göra, lära, bredda (2025–2027)" in content
+    assert "Aktivitet (VO 1): Utbilda team i VO 1" in content
+    assert "Delmål: <a" in content
+    assert "<strong>I dag</strong>" in content
+    timeline = content[content.index("Tidslinje") :]
+    assert timeline.index("Delmål: <a") < timeline.index("Mål: <a") < timeline.index("I dag")

@@ -1,0 +1,162 @@
+"""The portfolio's summary paragraph: one case per sentence, facts only, word for word."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import translation
+
+from base.periods import Quarter
+from followup.summary import DueMilestone, SummaryFacts, join_words, quarter_summary
+from goals.status import Status
+
+Q4 = Quarter(2025, 4)
+
+
+@pytest.fixture(autouse=True)
+def _swedish() -> Iterator[None]:
+    with translation.override("sv"):
+        yield
+
+
+def facts(**kwargs: object) -> SummaryFacts:
+    base: dict[str, object] = {"quarter": Q4, "statuses": [Status.ON_TRACK]}
+    base.update(kwargs)
+    return SummaryFacts(**base)  # type: ignore[arg-type]
+
+
+def test_join_words_lists_the_swedish_way() -> None:
+    assert join_words([]) == ""
+    assert join_words(["a"]) == "a"
+    assert join_words(["a", "b"]) == "a och b"
+    assert join_words(["a", "b", "c"]) == "a, b och c"
+
+
+def test_status_counts_name_only_the_statuses_that_occur_in_a_fixed_order() -> None:
+    statuses = [
+        Status.MISSED,
+        Status.ON_TRACK,
+        Status.ACHIEVED,
+        Status.ON_TRACK,
+        Status.AT_RISK,
+    ]
+
+    first = quarter_summary(facts(statuses=statuses))[0]
+
+    assert first == (
+        "Kv 4 2025 följs 5 mål och delmål upp: 1 uppnått, 2 enligt plan, 1 risk och 1 ej uppnått."
+    )
+
+
+def test_goals_without_a_counted_status_are_said_to_have_none_not_guessed() -> None:
+    statuses = [Status.OFF_TRACK, Status.NO_DATA, Status.NOT_STARTED, None]
+
+    first = quarter_summary(facts(statuses=statuses))[0]
+
+    assert first == (
+        "Kv 4 2025 följs 4 mål och delmål upp: 1 ej enligt plan; 3 har ännu ingen sådan "
+        "status (ej påbörjat, underlag saknas eller ej bedömt)."
+    )
+
+
+def test_no_goals_at_all_says_so() -> None:
+    assert quarter_summary(facts(statuses=[]))[0] == (
+        "Kv 4 2025 finns inga mål eller delmål att följa upp."
+    )
+
+
+def test_milestones_due_in_the_quarter_are_named_met_or_not_with_their_status() -> None:
+    due = [
+        DueMilestone("Teamrond på 50 % av HC", Status.ACHIEVED),
+        DueMilestone("Riskinstrument beslutat", Status.MISSED),
+        DueMilestone("Arbetssätt klarlagda", None),
+    ]
+
+    sentence = quarter_summary(facts(due_milestones=due))[1]
+
+    assert sentence == (
+        "3 delmål hade måldatum under kvartalet. Uppnått: Teamrond på 50 % av HC. "
+        "Inte uppnått: Riskinstrument beslutat (ej uppnått) och Arbetssätt klarlagda "
+        "(status saknas)."
+    )
+
+
+def test_no_milestone_due_says_so() -> None:
+    assert quarter_summary(facts())[1] == "Inga delmål hade måldatum under kvartalet."
+
+
+def test_special_cause_variation_is_listed_by_kind_in_name_order() -> None:
+    sentence = quarter_summary(
+        facts(
+            improvements=["Rätt hjälp på en gång", "Frigjorda läkartider"],
+            concerns=["Arbetsmiljö"],
+            measures_with_spc=4,
+        )
+    )[2]
+
+    assert sentence == (
+        "Regionens styrdiagram visar särskild orsak – förbättring för Frigjorda läkartider "
+        "och Rätt hjälp på en gång och särskild orsak – försämring för Arbetsmiljö."
+    )
+
+
+def test_only_common_cause_variation_says_no_special_cause() -> None:
+    sentence = quarter_summary(facts(measures_with_spc=3))[2]
+
+    assert sentence == ("Regionens styrdiagram visar ingen särskild orsak till variation (3 mått).")
+
+
+def test_no_spc_at_all_says_there_are_no_limits_rather_than_no_signal() -> None:
+    sentence = quarter_summary(facts(measures_with_spc=0))[2]
+
+    assert sentence == (
+        "Inget av regionens mått har styrgränser detta kvartal "
+        "(för få perioder eller inget styrdiagram)."
+    )
+
+
+def test_completeness_gives_share_counts_and_measures_without_values() -> None:
+    sentence = quarter_summary(
+        facts(reporting_units=412, expected_units=474, missing_values=["Arbetsmiljö"])
+    )[3]
+
+    assert sentence == (
+        "Datatäckning: 87 % av förväntade inrapporteringar (412 av 474). "
+        "Värden saknas för Arbetsmiljö."
+    )
+
+
+def test_nothing_expected_says_so() -> None:
+    assert quarter_summary(facts())[3] == ("Inga inrapporteringar förväntades för kvartalets mått.")
+
+
+def test_the_same_facts_give_the_same_text() -> None:
+    one = facts(
+        statuses=[Status.AT_RISK, Status.ACHIEVED],
+        improvements=["B", "A"],
+        measures_with_spc=2,
+    )
+    two = facts(
+        statuses=[Status.AT_RISK, Status.ACHIEVED], improvements=["A", "B"], measures_with_spc=2
+    )
+
+    assert quarter_summary(one) == quarter_summary(two)
+
+
+def test_the_paragraph_never_gives_a_cause() -> None:
+    text = " ".join(
+        quarter_summary(
+            facts(
+                statuses=[Status.OFF_TRACK, Status.MISSED],
+                due_milestones=[DueMilestone("X", Status.MISSED)],
+                concerns=["Arbetsmiljö"],
+                measures_with_spc=1,
+                reporting_units=1,
+                expected_units=10,
+            )
+        )
+    )
+
+    for causal in ("på grund av", "eftersom", "beror", "orsakas", "därför"):
+        assert causal not in text
