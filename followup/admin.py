@@ -1,8 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
-from gonv.admin_base import GonvAdmin
+from gonv.admin_base import GonvAdmin, adopt_saved
+from organisation.admin import ScopedChoicesAdmin
 
+from . import services
 from .models import (
     ComputeRun,
     GoalResult,
@@ -26,15 +32,49 @@ class MeasureAdmin(GonvAdmin):
 class ImportBatchAdmin(GonvAdmin):
     list_display = ["created_at", "source", "file_name", "row_count", "imported_by"]
     list_filter = ["source"]
+    # Who imported is the user who saves, never a form value.
+    readonly_fields = ["imported_by"]
+
+    def save_object(self, request: HttpRequest, obj: ImportBatch, change: bool) -> None:
+        if not change:
+            obj.imported_by = request.user  # type: ignore[assignment]
+        super().save_object(request, obj, change)
 
 
 @admin.register(Observation)
-class ObservationAdmin(GonvAdmin):
+class ObservationAdmin(ScopedChoicesAdmin):
     list_display = ["measure", "unit", "period_start", "period_end", "value", "source"]
     list_filter = ["measure", "source", "quarter"]
     search_fields = ["unit__name", "unit__code"]
     autocomplete_fields = ["unit"]
     list_select_related = ["measure", "unit"]
+    unit_scoped_fields = ("unit",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The quarter follows the period; an import batch is set by the import. A value's key
+        # (measure, unit, period) is fixed once recorded: a value for another unit is another
+        # observation, recorded in its own right.
+        readonly = ["quarter", "import_batch"]
+        if obj is not None:
+            readonly += ["measure", "unit", "period_start"]
+        return readonly
+
+    def save_object(self, request: HttpRequest, obj: Observation, change: bool) -> None:
+        saved = services.observation_record(
+            user=request.user,
+            measure=obj.measure,
+            unit=obj.unit,
+            period_start=obj.period_start,
+            period_end=obj.period_end,
+            value=obj.value,
+            numerator=obj.numerator,
+            denominator=obj.denominator,
+            source=obj.source,
+        )
+        adopt_saved(obj, saved)
+
+    def delete_object(self, request: HttpRequest, obj: Observation) -> None:
+        services.observation_delete(user=request.user, observation=obj)
 
 
 class ReadOnlyResultAdmin(GonvAdmin):

@@ -16,7 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from organisation.models import Unit
-from organisation.writes import Actor, apply, checked_delete, checked_save, stored_version
+from organisation.writes import (
+    Actor,
+    apply,
+    authorize_save,
+    checked_delete,
+    checked_save,
+    stored_version,
+)
 from programmes.models import WorkingMethod
 
 from .models import AdoptionRecord, Assessment, Goal
@@ -31,6 +38,12 @@ _ASSESSMENT_SET_BY_SERVICE = frozenset({"author", "assessed_at"})
 
 
 # --- goals and milestones ---------------------------------------------------------------------
+
+
+def goal_authorize(*, user: Actor, goal: Goal) -> None:
+    """Raise PermissionDenied unless the user may save the goal as it was and as it will be."""
+    _check_parent(user=user, goal=goal)
+    authorize_save(user=user, obj=goal, message=ERROR_GOAL_FORBIDDEN)
 
 
 def _check_parent(*, user: Actor, goal: Goal) -> None:
