@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from gonv.admin_base import GonvAdmin, adopt_saved
 from organisation.admin import ScopedChoicesAdmin
@@ -110,6 +111,33 @@ class GoalResultAdmin(ReadOnlyResultAdmin):
     list_filter = ["quarter", "status"]
 
 
+# What started a recompute, as the admin shows it (the stored value is a short code).
+TRIGGER_LABELS = {
+    "observation": _("Ändrat värde"),
+    "goal": _("Ändrat mål"),
+    "adoptionrecord": _("Ändrad införandestatus"),
+    "assessment": _("Ändrad bedömning"),
+    "unit": _("Ändrad enhet"),
+    "measure": _("Ändrat mått"),
+    "change": _("Ändring"),
+    "command": _("Kommando"),
+    "load_demo": _("Inläsning av data"),
+    "schedule": _("Nattlig omräkning"),
+    "quarter-start": _("Kvartalsstart"),
+}
+
+
 @admin.register(ComputeRun)
 class ComputeRunAdmin(ReadOnlyResultAdmin):
-    list_display = ["quarter", "started_at", "finished_at", "measure_rows", "goal_rows", "trigger"]
+    list_display = [
+        "quarter",
+        "started_at",
+        "finished_at",
+        "measure_rows",
+        "goal_rows",
+        "trigger_label",
+    ]
+
+    @admin.display(description=_("orsak"), ordering="trigger")
+    def trigger_label(self, obj: ComputeRun) -> str:
+        return str(TRIGGER_LABELS.get(obj.trigger, obj.trigger or "–"))

@@ -12,8 +12,9 @@ import decimal
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models, transaction
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -150,10 +151,16 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
                 raise PermissionDenied(ERROR_REVERT_FORBIDDEN)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
-    # --- how lists show values --------------------------------------------------------------
+    # --- how values are shown -------------------------------------------------------------
 
     def get_list_display(self, request: HttpRequest) -> Sequence[Any]:
         return [self._readable(name) for name in super().get_list_display(request)]
+
+    def get_list_filter(self, request: HttpRequest) -> Sequence[Any]:
+        return [
+            quarter_list_filter(name) if name in self.quarter_fields else name
+            for name in super().get_list_filter(request)
+        ]
 
     def _readable(self, name: Any) -> Any:
         """Quarters as "Kv 4 2026" and decimals without trailing zeros (choices show labels)."""
@@ -161,7 +168,7 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
             return name
         try:
             field = self.model._meta.get_field(name)
-        except Exception:  # noqa: BLE001 - a method or property name, shown as it is
+        except FieldDoesNotExist:  # a method or property, shown as it is
             return name
         label = getattr(field, "verbose_name", name)
         if isinstance(field, models.DecimalField):
@@ -169,6 +176,29 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
         if name in self.quarter_fields and isinstance(field, models.CharField):
             return _display(name, label, format_quarter)
         return name
+
+
+def quarter_list_filter(field_name: str) -> type[admin.SimpleListFilter]:
+    """A list filter on a quarter code field, offering "Kv 4 2026", newest first."""
+
+    class QuarterListFilter(admin.SimpleListFilter):
+        title = _("kvartal")
+        parameter_name = field_name
+
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+            codes = (
+                model_admin.get_queryset(request)
+                .order_by(f"-{field_name}")
+                .values_list(field_name, flat=True)
+                .distinct()
+            )
+            return [(code, format_quarter(code)) for code in codes if code]
+
+        def queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> Any:
+            value = self.value()
+            return queryset.filter(**{field_name: value}) if value else queryset
+
+    return QuarterListFilter
 
 
 def adopt_saved(obj: models.Model, saved: models.Model) -> None:
