@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GonvConfig(AppConfig):
+    name = "gonv"
+    verbose_name = _("GONV-uppföljning")
+
+    def ready(self) -> None:
+        # django-celery-beat labels this field with a literal English string, out of reach of
+        # the translation catalogue; the admin's schedule pages are Swedish like the rest.
+        from django_celery_beat.models import PeriodicTask
+
+        PeriodicTask._meta.get_field("task").verbose_name = _("Uppgiftens namn")
