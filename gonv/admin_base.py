@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -29,6 +30,33 @@ from organisation.writes import authorize_save, checked_delete, checked_save
 HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 ERROR_REVERT_FORBIDDEN = "Du har inte behörighet att återställa den här versionen."
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, re-rendering a posted value that is no key without a 500.
+
+    Django looks the posted value up as a key to show it again; text that is no key of the
+    related model (posted by hand) raised ValueError while rendering the form's error page.
+    """
+
+    def optgroups(self, name: str, value: list[str], attr: dict[str, Any] | None = None) -> Any:
+        target = self.field.target_field
+        valid = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+def _safe_autocomplete(formfield: Any) -> Any:
+    widget = getattr(formfield, "widget", None)
+    inner = getattr(widget, "widget", widget)  # inside RelatedFieldWidgetWrapper
+    if type(inner) is AutocompleteSelect:
+        inner.__class__ = SafeAutocompleteSelect
+    return formfield
 
 
 def format_decimal(value: decimal.Decimal | None) -> str:
@@ -65,6 +93,9 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
     formfield_overrides = HTTPS_URL_FIELDS
     # Fields holding a quarter code ("2026Q4"), shown as "Kv 4 2026" in lists.
     quarter_fields: Sequence[str] = ("quarter",)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return _safe_autocomplete(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     # --- the one write path ---------------------------------------------------------------
 
