@@ -15,13 +15,24 @@ from . import services
 from .models import AdoptionRecord, Assessment, Goal
 
 
-class MilestoneInline(admin.StackedInline):
+class MilestoneInline(admin.StackedInline):  # type: ignore[type-arg]
     model = Goal
     fk_name = "parent"
     extra = 0
     formfield_overrides = HTTPS_URL_FIELDS
     verbose_name = "delmål"
     verbose_name_plural = "delmål"
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        # A milestone's area is offered from the user's areas, like its goal's.
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name == "programme_area":
+            area_ids = programme_area_ids_in_scope(user=request.user)
+            if area_ids is not None:
+                field.queryset = field.queryset.filter(pk__in=area_ids)
+        return field
 
 
 @admin.register(Goal)

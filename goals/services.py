@@ -49,7 +49,11 @@ def goal_authorize(*, user: Actor, goal: Goal) -> None:
 def _check_parent(*, user: Actor, goal: Goal) -> None:
     """A milestone is placed under a goal the user may change (its old parent too, if moved)."""
     stored = stored_version(goal)
-    parents = {goal.parent_id, stored.parent_id if stored is not None else None} - {None}
+    parents = [
+        parent_id
+        for parent_id in (goal.parent_id, stored.parent_id if stored is not None else None)
+        if parent_id is not None
+    ]
     for parent in Goal.objects.filter(pk__in=parents):
         if not user.has_perm("goals.change_goal", parent):
             raise PermissionDenied(ERROR_PARENT_FORBIDDEN)

@@ -39,7 +39,7 @@ class SafeAutocompleteSelect(AutocompleteSelect):
     related model (posted by hand) raised ValueError while rendering the form's error page.
     """
 
-    def optgroups(self, name: str, value: list[str], attr: dict[str, Any] | None = None) -> Any:
+    def optgroups(self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None) -> Any:
         target = self.field.target_field
         valid = []
         for item in value:
@@ -172,7 +172,8 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
         if request.method == "POST":
             # Reverting writes: the user must be allowed to change the object as it is now and
             # as it was in the version (the save then checks what is posted, too).
-            history = getattr(self.model, self.model._meta.simple_history_manager_attribute).model  # type: ignore[attr-defined]
+            manager = self.model._meta.simple_history_manager_attribute
+            history = getattr(self.model, manager).model
             pk = self.model._meta.pk.to_python(unquote(object_id))
             version = history.objects.filter(
                 **{self.model._meta.pk.attname: pk, "history_id": version_id}
@@ -180,16 +181,21 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
             current = self.model._default_manager.filter(pk=pk).first()
             if version is None or not self._may_revert(request, current, version.instance):
                 raise PermissionDenied(ERROR_REVERT_FORBIDDEN)
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        response: HttpResponse = super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
+        return response
 
     # --- how values are shown -------------------------------------------------------------
 
-    def get_list_display(self, request: HttpRequest) -> Sequence[Any]:
+    def get_list_display(self, request: HttpRequest) -> Any:
         return [self._readable(name) for name in super().get_list_display(request)]
 
-    def get_list_filter(self, request: HttpRequest) -> Sequence[Any]:
+    def get_list_filter(self, request: HttpRequest) -> Any:
         return [
-            quarter_list_filter(name) if name in self.quarter_fields else name
+            quarter_list_filter(name)
+            if isinstance(name, str) and name in self.quarter_fields
+            else name
             for name in super().get_list_filter(request)
         ]
 

@@ -464,3 +464,77 @@ def test_a_support_need_posted_with_another_raiser_is_raised_by_the_poster(
 
     assert response.status_code == 302
     assert SupportNeed.objects.get().raised_by == vec
+
+
+# --- inline rows and answers go through the same services -------------------------------------
+
+
+def _with_new_milestone(page: Any, area: ProgrammeArea, code: str) -> dict[str, Any]:
+    data = admin_form_data(page)
+    prefix = "milestones"
+    data |= {
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-0-programme_area": str(area.pk),
+        f"{prefix}-0-code": code,
+        f"{prefix}-0-title": "Hälften av hälsocentralerna",
+        f"{prefix}-0-kind": Goal.Kind.DELIVERABLE,
+        f"{prefix}-0-deadline": "2025-12-31",
+        f"{prefix}-0-order": "0",
+        f"{prefix}-0-improvement": "higher",
+    }
+    return data
+
+
+def test_a_programme_owner_adds_a_milestone_inline_only_in_the_own_area(
+    admin_client_as: AdminClient,
+    programme_owner: User,
+    programme_area: ProgrammeArea,
+    other_programme_area: ProgrammeArea,
+) -> None:
+    goal = GoalFactory(programme_area=programme_area)
+    client = admin_client_as("programme_owner")
+    url = _change_url(goal)
+
+    refused = client.post(url, _with_new_milestone(client.get(url), other_programme_area, "fel"))
+    allowed = client.post(url, _with_new_milestone(client.get(url), programme_area, "ratt"))
+
+    assert refused.status_code == 200
+    assert allowed.status_code == 302
+    milestone = goal.milestones.get()
+    assert (milestone.code, milestone.programme_area) == ("ratt", programme_area)
+    assert milestone.history.get().history_user == programme_owner
+
+
+def test_a_programme_owner_answers_a_support_need_but_cannot_rewrite_or_move_it(
+    admin_client_as: AdminClient,
+    vec: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+) -> None:
+    need = SupportNeed.objects.create(
+        raised_by=vec, unit=org_tree.hc2a, programme_area=programme_area, text="Utbildning"
+    )
+    client = admin_client_as("programme_owner")
+    url = _change_url(need)
+    page = client.get(url)
+
+    response = client.post(
+        url,
+        admin_form_data(
+            page,
+            response="Vi ordnar en utbildningsdag.",
+            status=SupportNeed.Status.ANSWERED,
+            text="Omskrivet",
+            unit=org_tree.hc1a.pk,
+        ),
+    )
+
+    assert response.status_code == 302
+    need.refresh_from_db()
+    assert (need.text, need.unit, need.status, need.response) == (
+        "Utbildning",
+        org_tree.hc2a,
+        SupportNeed.Status.ANSWERED,
+        "Vi ordnar en utbildningsdag.",
+    )
+    assert need.raised_by == vec
