@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from gonv.admin_base import GonvAdmin, adopt_saved
+from base.admin import GonvAdmin, adopt_saved
 from organisation.admin import ScopedChoicesAdmin
 
 from . import services

@@ -8,9 +8,9 @@ from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.periods import Quarter, month_label, quarter_label
 from goals.models import Goal
-from goals.status import Status
-from gonv.periods import Quarter, month_label, quarter_label
+from goals.status import status_choices
 from organisation.models import Unit
 
 
@@ -319,7 +319,8 @@ class SpcResult(models.Model):
     )
     quarter = models.CharField(_("kvartal"), max_length=6)
     summary = models.JSONField(_("diagramdata"))
-    # Of the summary's inputs (services.spc_digest): a rerun skips series whose digest matches.
+    # Of the summary's inputs (followup.compute.series.spc_digest): a rerun skips series whose
+    # digest matches.
     digest = models.CharField(_("kontrollsumma för indata"), max_length=32)
 
     class Meta:
@@ -385,19 +386,17 @@ class GoalResult(models.Model):
         Goal, on_delete=models.CASCADE, related_name="results", verbose_name=_("mål")
     )
     quarter = models.CharField(_("kvartal"), max_length=6)
-    status = models.CharField(
-        _("status"), max_length=20, choices=[(s.value, s.label) for s in Status], null=True
-    )
+    status = models.CharField(_("status"), max_length=20, choices=status_choices(), null=True)
     progress = models.DecimalField(_("utfall"), max_digits=20, decimal_places=6, null=True)
     target = models.DecimalField(_("målvärde"), max_digits=20, decimal_places=6, null=True)
     forecast = models.DecimalField(_("prognos"), max_digits=20, decimal_places=6, null=True)
     forecast_status = models.CharField(
-        _("prognosstatus"), max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+        _("prognosstatus"), max_length=20, choices=status_choices(), null=True
     )
     explanation = models.TextField(_("förklaring"), blank=True)
     basis = models.JSONField(_("underlag"), default=dict)
     assessment_status = models.CharField(
-        _("bedömd status"), max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+        _("bedömd status"), max_length=20, choices=status_choices(), null=True
     )
     assessment_comment = models.TextField(_("bedömningens kommentar"), blank=True)
     assessment_author = models.CharField(_("bedömd av"), max_length=200, blank=True)

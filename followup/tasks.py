@@ -11,14 +11,14 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from gonv.periods import Quarter
+from base.periods import Quarter
 
-from . import services, triggers
+from . import recompute_marks, selectors, services
 from .models import Measure
 
 # Transient failures worth retrying with backoff; anything else is a bug and should surface.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
-RETRY = {
+RETRY: dict[str, Any] = {
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 5,
     "retry_backoff_max": 300,
@@ -72,11 +72,11 @@ def recompute_in_order(quarters: Iterable[Quarter], trigger: str) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def recompute_changed(trigger: str = "change") -> dict[str, Any]:
     """Dispatcher of coalesced recomputes: wait for quiet, then chain the dirty quarters."""
-    wait = triggers.seconds_to_wait()
+    wait = recompute_marks.seconds_to_wait()
     if wait > 0:
         recompute_changed.apply_async(kwargs={"trigger": trigger}, countdown=wait)
         return {"deferred_seconds": round(wait, 1)}
-    quarters = triggers.claim_dirty(services.quarters_in_scope())
+    quarters = recompute_marks.claim_dirty(selectors.quarters_in_scope())
     if quarters:
         # A chain of durable messages: each step survives a lost worker on its own.
         recompute_in_order(quarters, trigger)
@@ -95,6 +95,6 @@ def compute_recent_quarters() -> list[str]:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def compute_all_quarters() -> list[str]:
     """At each quarter's start: recompute every quarter in scope, oldest first."""
-    quarters = services.quarters_in_scope()
+    quarters = selectors.quarters_in_scope()
     recompute_in_order(quarters, "quarter-start")
     return [q.code for q in quarters]

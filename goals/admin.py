@@ -7,7 +7,7 @@ from django.db import models
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
-from gonv.admin_base import HTTPS_URL_FIELDS, adopt_saved
+from base.admin import HTTPS_URL_FIELDS, adopt_saved
 from organisation.admin import ScopedChoicesAdmin
 from organisation.selectors import programme_area_ids_in_scope
 
@@ -15,7 +15,14 @@ from . import services
 from .models import AdoptionRecord, Assessment, Goal
 
 
-class MilestoneInline(admin.StackedInline):  # type: ignore[type-arg]
+def _limit_to_own_areas(field: ModelChoiceField[Any], request: HttpRequest, lookup: str) -> None:
+    """Offer only rows of the user's programme areas (every area for those who edit all)."""
+    area_ids = programme_area_ids_in_scope(user=request.user)
+    if area_ids is not None and field.queryset is not None:
+        field.queryset = field.queryset.filter(**{lookup: area_ids})
+
+
+class MilestoneInline(admin.StackedInline):
     model = Goal
     fk_name = "parent"
     extra = 0
@@ -29,9 +36,7 @@ class MilestoneInline(admin.StackedInline):  # type: ignore[type-arg]
         # A milestone's area is offered from the user's areas, like its goal's.
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and db_field.name == "programme_area":
-            area_ids = programme_area_ids_in_scope(user=request.user)
-            if area_ids is not None:
-                field.queryset = field.queryset.filter(pk__in=area_ids)
+            _limit_to_own_areas(field, request, "pk__in")
         return field
 
 
@@ -48,9 +53,7 @@ class GoalAdmin(ScopedChoicesAdmin):
     ) -> ModelChoiceField[Any] | None:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and db_field.name == "parent":
-            area_ids = programme_area_ids_in_scope(user=request.user)
-            if area_ids is not None:
-                field.queryset = field.queryset.filter(programme_area_id__in=area_ids)
+            _limit_to_own_areas(field, request, "programme_area_id__in")
         return field
 
     def authorize(self, request: HttpRequest, obj: Goal) -> None:
@@ -110,9 +113,7 @@ class AssessmentAdmin(ScopedChoicesAdmin):
     ) -> ModelChoiceField[Any] | None:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if field is not None and db_field.name == "goal":
-            area_ids = programme_area_ids_in_scope(user=request.user)
-            if area_ids is not None:
-                field.queryset = field.queryset.filter(programme_area_id__in=area_ids)
+            _limit_to_own_areas(field, request, "programme_area_id__in")
         return field
 
     def save_object(self, request: HttpRequest, obj: Assessment, change: bool) -> None:

@@ -11,11 +11,12 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from gonv.periods import month_label, quarter_label
+from base.formatting import format_number, format_percent
+from base.periods import month_label, quarter_label
 from organisation.models import Unit, UnitKind
 from programmes.models import ProgrammeArea, WorkingMethod
 
-from .status import ASSESSABLE_STATUSES, format_number, format_percent
+from .status import ASSESSABLE_STATUSES, status_choices
 
 
 class Improvement(models.TextChoices):
@@ -280,7 +281,7 @@ class Assessment(models.Model):
     status = models.CharField(
         _("bedömning"),
         max_length=20,
-        choices=[(s.value, s.label) for s in ASSESSABLE_STATUSES],
+        choices=status_choices(ASSESSABLE_STATUSES),
     )
     comment = models.TextField(_("kommentar"))
     author = models.ForeignKey(

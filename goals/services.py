@@ -1,7 +1,7 @@
 """Writes to goals, milestones, adoption records and assessments: the one path for every page.
 
 Each service takes the acting user, checks `gonv.rules` on the object as it was and as it will
-be saved (organisation.writes), validates, saves in a transaction and records the user in the
+be saved (base.writes), validates, saves in a transaction and records the user in the
 history; the on-commit triggers of followup mark the recompute. A milestone (delmål) is a goal
 with a parent: the same services, and the user must also be allowed to change the parent.
 """
@@ -15,8 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from organisation.models import Unit
-from organisation.writes import (
+from base.writes import (
     Actor,
     apply,
     authorize_save,
@@ -24,6 +23,7 @@ from organisation.writes import (
     checked_save,
     stored_version,
 )
+from organisation.models import Unit
 from programmes.models import WorkingMethod
 
 from .models import AdoptionRecord, Assessment, Goal

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "csp",
+    "base",
     "gonv",
     "organisation",
     "programmes",
@@ -233,8 +234,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Stockholm"
 USE_TZ = True
-# Dates as 2025-12-31 everywhere (the Swedish public-sector convention), see gonv/formats.
-FORMAT_MODULE_PATH = ["gonv.formats"]
+# Dates as 2025-12-31 everywhere (the Swedish public-sector convention), see base/formats.
+FORMAT_MODULE_PATH = ["base.formats"]
 
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "static/"

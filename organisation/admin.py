@@ -7,7 +7,7 @@ from django.db import models
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
-from gonv.admin_base import GonvAdmin
+from base.admin import GonvAdmin
 
 from .models import RoleAssignment, Unit, UnitKind
 from .selectors import programme_area_ids_in_scope, units_in_scope

@@ -12,8 +12,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from base.writes import Actor, authorize_delete, authorize_save, checked_delete, checked_save
+
 from .models import Role, RoleAssignment, Unit, UnitClosure, UnitKind
-from .writes import Actor, authorize_delete, authorize_save, checked_delete, checked_save
 
 ERROR_UNIT_FORBIDDEN = "Du har inte behörighet att ändra organisationen."
 ERROR_ROLE_FORBIDDEN = "Bara administratörer kan dela ut roller."
@@ -96,7 +97,11 @@ def role_assign(
 ) -> RoleAssignment:
     """Give a user a role with its scope (idempotent)."""
     assignment, _ = RoleAssignment.objects.get_or_create(
-        user=user, role=role, unit=unit, programme_area=programme_area
+        user=user,
+        role=role,
+        unit=unit,
+        # A ProgrammeArea, which organisation may not import (a string foreign key upward).
+        programme_area=programme_area,  # type: ignore[misc]
     )
     return assignment
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from gonv.admin_base import GonvAdmin, adopt_saved
+from base.admin import GonvAdmin, adopt_saved
 from organisation.admin import ScopedChoicesAdmin
 
 from . import services

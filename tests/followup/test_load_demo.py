@@ -22,11 +22,11 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
+from base.periods import Quarter
 from followup.demo import DEMO_IMPORT_NOTE, DEMO_PASSWORD, ERROR_USERS_IN_PRODUCTION
 from followup.models import ComputeRun, GoalResult, ImportBatch, Measure, Observation
-from followup.services import quarters_in_scope
+from followup.selectors import quarters_in_scope
 from goals.models import AdoptionRecord, Assessment, Goal
-from gonv.periods import Quarter
 from organisation.models import Role, RoleAssignment, Unit
 from programmes.models import ActivityPlan, ProgrammeArea, SupportingProcess, SupportNeed
 

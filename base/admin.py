@@ -1,7 +1,7 @@
 """The admin base class: object permissions from gonv.rules, writes through the services.
 
 Every add, change, delete, bulk delete, inline row and history revert of the admin goes through
-the same checked write path as the pages (`organisation.writes` or an app's `services.py`): the
+the same checked write path as the pages (`base.writes` or an app's `services.py`): the
 user needs the permission on the object as it was and as it will be saved. The form asks the
 same question while validating, so a refusal is a form error in Swedish, not a bare 403.
 """
@@ -23,11 +23,13 @@ from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from gonv.periods import quarter_label
-from organisation.writes import authorize_save, checked_delete, checked_save
+from base.periods import quarter_label
+from base.writes import authorize_save, checked_delete, checked_save
 
 # Links to evidence are https; Django 6 makes that the default, this says it now.
-HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+HTTPS_URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 ERROR_REVERT_FORBIDDEN = "Du har inte behörighet att återställa den här versionen."
 
@@ -146,6 +148,10 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
         return _with_permission_check(form, lambda instance: self.authorize(request, instance))
 
     # --- history revert ("återställ") -----------------------------------------------------
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed: bool = super().has_change_permission(request, obj)  # type: ignore[no-untyped-call]
+        return allowed
 
     def _may_revert(self, request: HttpRequest, current: Any, reverted: Any) -> bool:
         return (
