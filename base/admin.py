@@ -267,6 +267,21 @@ def _with_permission_check(
                 authorize(self.instance)
             except PermissionDenied as refusal:
                 self.add_error(None, str(refusal) or _("Du har inte behörighet att spara detta."))
+                return
+            # The service validates the whole object; the form only the fields it shows. Ask
+            # about the others now (those shown read-only), so a refusal is a form error, not
+            # a 500. Fields still empty are the service's to set (author, raiser, quarter).
+            instance = self.instance
+            unset = [
+                field.name
+                for field in instance._meta.fields
+                if field.name not in self.fields and field.value_from_object(instance) in (None, "")
+            ]
+            try:
+                instance.full_clean(exclude=unset, validate_unique=False)
+            except ValidationError as invalid:
+                for name, messages in invalid.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages)
 
     PermissionCheckedForm.__name__ = form.__name__
     return PermissionCheckedForm

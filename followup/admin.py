@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +15,7 @@ from .models import (
     Measure,
     Observation,
     PeriodResult,
+    RecomputeRequest,
     SpcResult,
 )
 
@@ -51,16 +50,14 @@ class ObservationAdmin(ScopedChoicesAdmin):
     list_select_related = ["measure", "unit"]
     unit_scoped_fields = ("unit",)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # The quarter follows the period; an import batch is set by the import. A value's key
-        # (measure, unit, period) is fixed once recorded: a value for another unit is another
-        # observation, recorded in its own right.
-        readonly = ["quarter", "import_batch"]
-        if obj is not None:
-            readonly += ["measure", "unit", "period_start"]
-        return readonly
+    # The quarter follows the period (derived by the model); an import batch is set by the
+    # import that wrote the value.
+    readonly_fields = ["quarter", "import_batch"]
 
     def save_object(self, request: HttpRequest, obj: Observation, change: bool) -> None:
+        if change:
+            services.observation_update(user=request.user, observation=obj)
+            return
         saved = services.observation_record(
             user=request.user,
             measure=obj.measure,
@@ -127,6 +124,11 @@ TRIGGER_LABELS = {
 }
 
 
+def trigger_text(code: str) -> str:
+    """What started a recompute, in Swedish (an unknown code is shown as it is)."""
+    return str(TRIGGER_LABELS.get(code, code or "–"))
+
+
 @admin.register(ComputeRun)
 class ComputeRunAdmin(ReadOnlyResultAdmin):
     list_display = [
@@ -136,8 +138,26 @@ class ComputeRunAdmin(ReadOnlyResultAdmin):
         "measure_rows",
         "goal_rows",
         "trigger_label",
+        "succeeded",
+        "error",
     ]
+    list_filter = ["quarter", ("error", admin.EmptyFieldListFilter)]
 
     @admin.display(description=_("orsak"), ordering="trigger")
     def trigger_label(self, obj: ComputeRun) -> str:
-        return str(TRIGGER_LABELS.get(obj.trigger, obj.trigger or "–"))
+        return trigger_text(obj.trigger)
+
+    @admin.display(boolean=True, description=_("lyckades"))
+    def succeeded(self, obj: ComputeRun) -> bool:
+        return not obj.failed
+
+
+@admin.register(RecomputeRequest)
+class RecomputeRequestAdmin(ReadOnlyResultAdmin):
+    """Quarters waiting for a recompute (kept while the broker is down or after a failure)."""
+
+    list_display = ["quarter", "trigger_label", "requested_at", "dispatched_at"]
+
+    @admin.display(description=_("orsak"), ordering="trigger")
+    def trigger_label(self, obj: RecomputeRequest) -> str:
+        return trigger_text(obj.trigger)

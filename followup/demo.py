@@ -1006,7 +1006,6 @@ def load_observations(
                         unit=unit,
                         period_start=start,
                         period_end=end,
-                        quarter=Quarter.containing(end).code,
                         value=point.value,
                         numerator=point.numerator,
                         denominator=point.denominator,

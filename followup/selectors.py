@@ -56,7 +56,7 @@ def portfolio_with_status(*, today: datetime.date | None = None) -> PortfolioSta
                     statuses.append(_status_of(milestone.result))
             area.overall_status = overall_status(statuses)  # type: ignore[attr-defined]
     computed_at = (
-        ComputeRun.objects.filter(quarter=quarter.code)
+        ComputeRun.objects.filter(quarter=quarter.code, error="")
         .order_by("-finished_at")
         .values_list("finished_at", flat=True)
         .first()

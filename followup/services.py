@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from base.periods import Quarter
-from base.writes import checked_delete
+from base.writes import checked_delete, checked_save
 from organisation.models import Unit
 
 from . import cache as result_cache
@@ -99,7 +99,6 @@ def observation_record(
     if not user.has_perm(f"followup.{action}", observation):
         raise PermissionDenied(ERROR_OBSERVATION_FORBIDDEN.format(unit=unit.name))
     observation.period_end = period_end
-    observation.quarter = Quarter.containing(period_end).code
     observation.value = value
     observation.numerator = numerator
     observation.denominator = denominator
@@ -110,6 +109,18 @@ def observation_record(
     with transaction.atomic():
         observation.save()
     return observation
+
+
+def observation_update(*, user: Any, observation: Observation) -> Observation:
+    """Correct a stored observation as edited (its unit too): the user must be allowed to change
+    it as it was and as it will be saved; the quarter follows the period."""
+    if observation.pk is None:
+        raise ValueError("observation_update takes a saved observation; use observation_record")
+    return checked_save(
+        user=user,
+        obj=observation,
+        message=ERROR_OBSERVATION_FORBIDDEN.format(unit=observation.unit.name),
+    )
 
 
 def observation_delete(*, user: Any, observation: Observation) -> None:

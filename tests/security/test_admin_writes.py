@@ -231,22 +231,41 @@ def test_a_unit_manager_cannot_move_an_adoption_record_out_of_scope_in_the_admin
     assert record.unit == getattr(org_tree, own)
 
 
-@pytest.mark.parametrize(("role", "own"), [("vc", "hc1a"), ("vec", "hc1a")])
+@pytest.mark.parametrize(
+    ("role", "own", "other"), [("vc", "hc1a", "hc2b"), ("vec", "hc1a", "hc1b")]
+)
 def test_a_unit_manager_cannot_move_an_observation_to_another_unit_in_the_admin(
-    admin_client_as: AdminClient, org_tree: OrgTree, role: str, own: str
+    admin_client_as: AdminClient, org_tree: OrgTree, role: str, own: str, other: str
 ) -> None:
-    observation = ObservationFactory(unit=getattr(org_tree, own))
+    observation = ObservationFactory(unit=getattr(org_tree, own), value=Decimal(5))
     client = admin_client_as(role)
-    page = client.get(_change_url(observation))
 
-    response = client.post(
-        _change_url(observation), admin_form_data(page, unit=org_tree.hc2b.pk, value="7")
+    response = admin_post(
+        client, _change_url(observation), unit=getattr(org_tree, other).pk, value="7"
     )
 
-    assert response.status_code == 302  # the value is saved; the unit is not a field
+    assert response.status_code == 200
+    assert form_errors(response)
     observation.refresh_from_db()
-    assert (observation.unit, observation.value) == (getattr(org_tree, own), Decimal(7))
-    assert "unit" not in page.context["adminform"].form.fields
+    assert (observation.unit, observation.value) == (getattr(org_tree, own), Decimal(5))
+
+
+@pytest.mark.parametrize(
+    ("role", "own", "other"), [("vc", "hc1a", "hc1b"), ("vec", "hc1a", "hc1a")]
+)
+def test_a_unit_manager_corrects_an_observation_within_scope_in_the_admin(
+    admin_client_as: AdminClient, org_tree: OrgTree, role: str, own: str, other: str
+) -> None:
+    observation = ObservationFactory(unit=getattr(org_tree, own), value=Decimal(5))
+    client = admin_client_as(role)
+
+    response = admin_post(
+        client, _change_url(observation), unit=getattr(org_tree, other).pk, value="7"
+    )
+
+    assert response.status_code == 302
+    observation.refresh_from_db()
+    assert (observation.unit, observation.value) == (getattr(org_tree, other), Decimal(7))
 
 
 def test_a_programme_owner_cannot_move_a_goal_to_another_area_in_the_admin(
