@@ -1,21 +1,297 @@
-"""The admin base class: object permissions from gonv.rules, and history on every model."""
+"""The admin base class: object permissions from gonv.rules, writes through the services.
+
+Every add, change, delete, bulk delete, inline row and history revert of the admin goes through
+the same checked write path as the pages (`base.writes` or an app's `services.py`): the
+user needs the permission on the object as it was and as it will be saved. The form asks the
+same question while validating, so a refusal is a form error in Swedish, not a bare 403.
+"""
 
 from __future__ import annotations
 
+import decimal
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import models
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
+
+from base.periods import quarter_label
+from base.writes import authorize_save, checked_delete, checked_save
 
 # Links to evidence are https; Django 6 makes that the default, this says it now.
 HTTPS_URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.URLField: {"assume_scheme": "https"}
 }
 
+ERROR_REVERT_FORBIDDEN = "Du har inte behörighet att återställa den här versionen."
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, re-rendering a posted value that is no key without a 500.
+
+    Django looks the posted value up as a key to show it again; text that is no key of the
+    related model (posted by hand) raised ValueError while rendering the form's error page.
+    """
+
+    def optgroups(self, name: str, value: Sequence[str], attr: dict[str, Any] | None = None) -> Any:
+        target = self.field.target_field
+        valid = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+def _safe_autocomplete(formfield: Any) -> Any:
+    widget = getattr(formfield, "widget", None)
+    inner = getattr(widget, "widget", widget)  # inside RelatedFieldWidgetWrapper
+    if type(inner) is AutocompleteSelect:
+        inner.__class__ = SafeAutocompleteSelect
+    return formfield
+
+
+def format_decimal(value: decimal.Decimal | None) -> str:
+    """A decimal in Swedish without trailing zeros: 53,85 (not 53,850000), 12 (not 12,0000)."""
+    if value is None:
+        return "–"
+    if not value.is_finite():
+        return str(value)
+    normal = value.normalize()
+    if normal == normal.to_integral_value():
+        normal = normal.quantize(decimal.Decimal(1))
+    return f"{normal:f}".replace("-", "−").replace(".", ",")
+
+
+def format_quarter(code: str | None) -> str:
+    """A quarter as "Kv 4 2026" (an unreadable code is shown as it is)."""
+    return quarter_label(code) if code else "–"
+
+
+def _display(name: str, label: Any, render: Callable[[Any], str]) -> Callable[[Any], str]:
+    def show(obj: Any) -> str:
+        return render(getattr(obj, name))
+
+    show.short_description = label  # type: ignore[attr-defined]
+    show.admin_order_field = name  # type: ignore[attr-defined]
+    return show
+
 
 class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
-    """Admin that asks gonv.rules for every permission and shows each object's history."""
+    """Admin that asks gonv.rules for every permission, writes through the services and shows
+    each object's history."""
 
     list_per_page = 50
     formfield_overrides = HTTPS_URL_FIELDS
+    # Fields holding a quarter code ("2026Q4"), shown as "Kv 4 2026" in lists.
+    quarter_fields: Sequence[str] = ("quarter",)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return _safe_autocomplete(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    # --- the one write path ---------------------------------------------------------------
+
+    def authorize(self, request: HttpRequest, obj: Any) -> None:
+        """Raise PermissionDenied unless the user may save the object (as it was and will be)."""
+        authorize_save(user=request.user, obj=obj)
+
+    def save_object(self, request: HttpRequest, obj: Any, change: bool) -> None:
+        """Save through the model's service; apps override this with their own."""
+        checked_save(user=request.user, obj=obj)
+
+    def delete_object(self, request: HttpRequest, obj: Any) -> None:
+        """Delete through the model's service; apps override this with their own."""
+        checked_delete(user=request.user, obj=obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        self.save_object(request, obj, change)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_object(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
+        # One by one through the service, all or nothing: a selection that reaches outside the
+        # user's scope deletes nothing.
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_object(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Inline rows (milestones, activities) go through the services like the parent.
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            self.delete_inline(request, obj)
+        for obj in instances:
+            self.save_inline(request, obj)
+        formset.save_m2m()
+
+    def save_inline(self, request: HttpRequest, obj: Any) -> None:
+        checked_save(user=request.user, obj=obj)
+
+    def delete_inline(self, request: HttpRequest, obj: Any) -> None:
+        checked_delete(user=request.user, obj=obj)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm[Any]]:
+        form = super().get_form(request, obj, change, **kwargs)
+        return _with_permission_check(form, lambda instance: self.authorize(request, instance))
+
+    # --- history revert ("återställ") -----------------------------------------------------
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed: bool = super().has_change_permission(request, obj)  # type: ignore[no-untyped-call]
+        return allowed
+
+    def _may_revert(self, request: HttpRequest, current: Any, reverted: Any) -> bool:
+        return (
+            current is not None
+            and self.has_change_permission(request, current)
+            and self.has_change_permission(request, reverted)
+        )
+
+    def revert_disabled(self, request: HttpRequest, obj: Any = None) -> bool:
+        if super().revert_disabled(request, obj):
+            return True
+        if obj is None:
+            return not self.has_change_permission(request)
+        current = self.model._default_manager.filter(pk=obj.pk).first()
+        return not self._may_revert(request, current, obj)
+
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST":
+            # Reverting writes: the user must be allowed to change the object as it is now and
+            # as it was in the version (the save then checks what is posted, too).
+            manager = self.model._meta.simple_history_manager_attribute
+            history = getattr(self.model, manager).model
+            pk = self.model._meta.pk.to_python(unquote(object_id))
+            version = history.objects.filter(
+                **{self.model._meta.pk.attname: pk, "history_id": version_id}
+            ).first()
+            current = self.model._default_manager.filter(pk=pk).first()
+            if version is None or not self._may_revert(request, current, version.instance):
+                raise PermissionDenied(ERROR_REVERT_FORBIDDEN)
+        response: HttpResponse = super().history_form_view(
+            request, object_id, version_id, extra_context
+        )
+        return response
+
+    # --- how values are shown -------------------------------------------------------------
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return [self._readable(name) for name in super().get_list_display(request)]
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return [
+            quarter_list_filter(name)
+            if isinstance(name, str) and name in self.quarter_fields
+            else name
+            for name in super().get_list_filter(request)
+        ]
+
+    def _readable(self, name: Any) -> Any:
+        """Quarters as "Kv 4 2026" and decimals without trailing zeros (choices show labels)."""
+        if not isinstance(name, str):
+            return name
+        try:
+            field = self.model._meta.get_field(name)
+        except FieldDoesNotExist:  # a method or property, shown as it is
+            return name
+        label = getattr(field, "verbose_name", name)
+        if isinstance(field, models.DecimalField):
+            return _display(name, label, format_decimal)
+        if name in self.quarter_fields and isinstance(field, models.CharField):
+            return _display(name, label, format_quarter)
+        return name
+
+
+def quarter_list_filter(field_name: str) -> type[admin.SimpleListFilter]:
+    """A list filter on a quarter code field, offering "Kv 4 2026", newest first."""
+
+    class QuarterListFilter(admin.SimpleListFilter):
+        title = _("kvartal")
+        parameter_name = field_name
+
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+            codes = (
+                model_admin.get_queryset(request)
+                .order_by(f"-{field_name}")
+                .values_list(field_name, flat=True)
+                .distinct()
+            )
+            return [(code, format_quarter(code)) for code in codes if code]
+
+        def queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> Any:
+            value = self.value()
+            return queryset.filter(**{field_name: value}) if value else queryset
+
+    return QuarterListFilter
+
+
+def adopt_saved(obj: models.Model, saved: models.Model) -> None:
+    """Make the admin's unsaved instance the row a service created (for the admin's redirect)."""
+    obj.__dict__.update(
+        {key: value for key, value in saved.__dict__.items() if not key.startswith("_")}
+    )
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+def _with_permission_check(
+    form: type[ModelForm[Any]], authorize: Callable[[Any], None]
+) -> type[ModelForm[Any]]:
+    """The admin form, refusing with a form error what the user may not save."""
+
+    class PermissionCheckedForm(form):  # type: ignore[valid-type, misc]
+        def _post_clean(self) -> None:
+            super()._post_clean()
+            if self._errors:
+                return
+            try:
+                authorize(self.instance)
+            except PermissionDenied as refusal:
+                self.add_error(None, str(refusal) or _("Du har inte behörighet att spara detta."))
+                return
+            # The service validates the whole object; the form only the fields it shows. Ask
+            # about the others now (those shown read-only), so a refusal is a form error, not
+            # a 500. Fields still empty are the service's to set (author, raiser, quarter).
+            instance = self.instance
+            unset = [
+                field.name
+                for field in instance._meta.fields
+                if field.name not in self.fields and field.value_from_object(instance) in (None, "")
+            ]
+            try:
+                instance.full_clean(exclude=unset, validate_unique=False)
+            except ValidationError as invalid:
+                for name, messages in invalid.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages)
+
+    PermissionCheckedForm.__name__ = form.__name__
+    return PermissionCheckedForm
+
+
+__all__ = [
+    "ERROR_REVERT_FORBIDDEN",
+    "HTTPS_URL_FIELDS",
+    "GonvAdmin",
+    "adopt_saved",
+    "format_decimal",
+    "format_quarter",
+]

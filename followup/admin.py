@@ -1,9 +1,13 @@
+from __future__ import annotations
+
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from base.admin import GonvAdmin
+from base.admin import GonvAdmin, adopt_saved
+from organisation.admin import ScopedChoicesAdmin
 
+from . import services
 from .models import (
     ComputeRun,
     GoalResult,
@@ -33,17 +37,47 @@ class ImportBatchAdmin(GonvAdmin):
         "imported_by", "undone_at", "synthetic",
     ]  # fmt: skip
     list_filter = ["source", "synthetic"]
+    # Who imported is the user who saves, never a form value.
+    readonly_fields = ["imported_by"]
+
+    def save_object(self, request: HttpRequest, obj: ImportBatch, change: bool) -> None:
+        if not change:
+            obj.imported_by = request.user  # type: ignore[assignment]
+        super().save_object(request, obj, change)
 
 
 @admin.register(Observation)
-class ObservationAdmin(GonvAdmin):
+class ObservationAdmin(ScopedChoicesAdmin):
     list_display = ["measure", "unit", "period_start", "period_end", "value", "source"]
     list_filter = ["measure", "source", "quarter"]
     search_fields = ["unit__name", "unit__code"]
     autocomplete_fields = ["unit"]
     list_select_related = ["measure", "unit"]
-    # Derived from the period's end by the model; shown, never typed.
-    readonly_fields = ["quarter"]
+    unit_scoped_fields = ("unit",)
+
+    # The quarter follows the period (derived by the model); an import batch is set by the
+    # import that wrote the value.
+    readonly_fields = ["quarter", "import_batch"]
+
+    def save_object(self, request: HttpRequest, obj: Observation, change: bool) -> None:
+        if change:
+            services.observation_update(user=request.user, observation=obj)
+            return
+        saved = services.observation_record(
+            user=request.user,
+            measure=obj.measure,
+            unit=obj.unit,
+            period_start=obj.period_start,
+            period_end=obj.period_end,
+            value=obj.value,
+            numerator=obj.numerator,
+            denominator=obj.denominator,
+            source=obj.source,
+        )
+        adopt_saved(obj, saved)
+
+    def delete_object(self, request: HttpRequest, obj: Observation) -> None:
+        services.observation_delete(user=request.user, observation=obj)
 
 
 class ReadOnlyResultAdmin(GonvAdmin):
@@ -79,6 +113,27 @@ class GoalResultAdmin(ReadOnlyResultAdmin):
     list_filter = ["quarter", "status"]
 
 
+# What started a recompute, as the admin shows it (the stored value is a short code).
+TRIGGER_LABELS = {
+    "observation": _("Ändrat värde"),
+    "goal": _("Ändrat mål"),
+    "adoptionrecord": _("Ändrad införandestatus"),
+    "assessment": _("Ändrad bedömning"),
+    "unit": _("Ändrad enhet"),
+    "measure": _("Ändrat mått"),
+    "change": _("Ändring"),
+    "command": _("Kommando"),
+    "load_demo": _("Inläsning av data"),
+    "schedule": _("Nattlig omräkning"),
+    "quarter-start": _("Kvartalsstart"),
+}
+
+
+def trigger_text(code: str) -> str:
+    """What started a recompute, in Swedish (an unknown code is shown as it is)."""
+    return str(TRIGGER_LABELS.get(code, code or "–"))
+
+
 @admin.register(ComputeRun)
 class ComputeRunAdmin(ReadOnlyResultAdmin):
     list_display = [
@@ -87,11 +142,15 @@ class ComputeRunAdmin(ReadOnlyResultAdmin):
         "finished_at",
         "measure_rows",
         "goal_rows",
-        "trigger",
+        "trigger_label",
         "succeeded",
         "error",
     ]
     list_filter = ["quarter", ("error", admin.EmptyFieldListFilter)]
+
+    @admin.display(description=_("orsak"), ordering="trigger")
+    def trigger_label(self, obj: ComputeRun) -> str:
+        return trigger_text(obj.trigger)
 
     @admin.display(boolean=True, description=_("lyckades"))
     def succeeded(self, obj: ComputeRun) -> bool:
@@ -102,4 +161,8 @@ class ComputeRunAdmin(ReadOnlyResultAdmin):
 class RecomputeRequestAdmin(ReadOnlyResultAdmin):
     """Quarters waiting for a recompute (kept while the broker is down or after a failure)."""
 
-    list_display = ["quarter", "trigger", "requested_at", "dispatched_at"]
+    list_display = ["quarter", "trigger_label", "requested_at", "dispatched_at"]
+
+    @admin.display(description=_("orsak"), ordering="trigger")
+    def trigger_label(self, obj: RecomputeRequest) -> str:
+        return trigger_text(obj.trigger)

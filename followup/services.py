@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from base.periods import Quarter
+from base.writes import checked_delete, checked_save
 from organisation.models import Unit
 
 from . import cache as result_cache
@@ -108,6 +109,27 @@ def observation_record(
     with transaction.atomic():
         observation.save()
     return observation
+
+
+def observation_update(*, user: Any, observation: Observation) -> Observation:
+    """Correct a stored observation as edited (its unit too): the user must be allowed to change
+    it as it was and as it will be saved; the quarter follows the period."""
+    if observation.pk is None:
+        raise ValueError("observation_update takes a saved observation; use observation_record")
+    return checked_save(
+        user=user,
+        obj=observation,
+        message=ERROR_OBSERVATION_FORBIDDEN.format(unit=observation.unit.name),
+    )
+
+
+def observation_delete(*, user: Any, observation: Observation) -> None:
+    """Delete one value of a unit in the user's scope (history keeps it; recompute on commit)."""
+    checked_delete(
+        user=user,
+        obj=observation,
+        message=ERROR_OBSERVATION_FORBIDDEN.format(unit=observation.unit.name),
+    )
 
 
 def quarter_compute(

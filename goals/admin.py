@@ -1,8 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.db import models
+from django.forms import ModelChoiceField
+from django.http import HttpRequest
 
-from base.admin import HTTPS_URL_FIELDS, GonvAdmin
+from base.admin import HTTPS_URL_FIELDS, adopt_saved
+from organisation.admin import ScopedChoicesAdmin
+from organisation.selectors import programme_area_ids_in_scope
 
+from . import services
 from .models import AdoptionRecord, Assessment, Goal
+
+
+def _limit_to_own_areas(field: ModelChoiceField[Any], request: HttpRequest, lookup: str) -> None:
+    """Offer only rows of the user's programme areas (every area for those who edit all)."""
+    area_ids = programme_area_ids_in_scope(user=request.user)
+    if area_ids is not None and field.queryset is not None:
+        field.queryset = field.queryset.filter(**{lookup: area_ids})
 
 
 class MilestoneInline(admin.StackedInline):
@@ -13,23 +30,104 @@ class MilestoneInline(admin.StackedInline):
     verbose_name = "delmål"
     verbose_name_plural = "delmål"
 
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        # A milestone's area is offered from the user's areas, like its goal's.
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name == "programme_area":
+            _limit_to_own_areas(field, request, "pk__in")
+        return field
+
 
 @admin.register(Goal)
-class GoalAdmin(GonvAdmin):
+class GoalAdmin(ScopedChoicesAdmin):
     list_display = ["title", "programme_area", "kind", "deadline", "parent", "provenance"]
     list_filter = ["programme_area", "kind", "provenance"]
     search_fields = ["title", "code"]
     inlines = [MilestoneInline]
+    area_scoped_fields = ("programme_area",)
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name == "parent":
+            _limit_to_own_areas(field, request, "programme_area_id__in")
+        return field
+
+    def authorize(self, request: HttpRequest, obj: Goal) -> None:
+        services.goal_authorize(user=request.user, goal=obj)
+
+    def save_object(self, request: HttpRequest, obj: Goal, change: bool) -> None:
+        if change:
+            services.goal_update(user=request.user, goal=obj)
+        else:
+            services.goal_create(user=request.user, goal=obj)
+
+    def delete_object(self, request: HttpRequest, obj: Goal) -> None:
+        services.goal_delete(user=request.user, goal=obj)
+
+    def save_inline(self, request: HttpRequest, obj: Any) -> None:
+        self.save_object(request, obj, change=obj.pk is not None)
+
+    def delete_inline(self, request: HttpRequest, obj: Any) -> None:
+        self.delete_object(request, obj)
 
 
 @admin.register(AdoptionRecord)
-class AdoptionRecordAdmin(GonvAdmin):
+class AdoptionRecordAdmin(ScopedChoicesAdmin):
     list_display = ["unit", "working_method", "status", "planned_date", "actual_date"]
     list_filter = ["working_method", "status"]
     autocomplete_fields = ["unit"]
+    unit_scoped_fields = ("unit",)
+
+    def save_object(self, request: HttpRequest, obj: AdoptionRecord, change: bool) -> None:
+        if change:
+            services.adoption_record_update(user=request.user, record=obj)
+            return
+        created = services.adoption_record_create(
+            user=request.user,
+            unit=obj.unit,
+            working_method=obj.working_method,
+            status=obj.status,
+            planned_date=obj.planned_date,
+            actual_date=obj.actual_date,
+            comment=obj.comment,
+        )
+        adopt_saved(obj, created)
+
+    def delete_object(self, request: HttpRequest, obj: AdoptionRecord) -> None:
+        services.adoption_record_delete(user=request.user, record=obj)
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(GonvAdmin):
+class AssessmentAdmin(ScopedChoicesAdmin):
     list_display = ["goal", "quarter", "status", "author", "assessed_at"]
     list_filter = ["quarter", "status"]
+    # Who assessed is the user who saves, never a form value.
+    readonly_fields = ["author", "assessed_at"]
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name == "goal":
+            _limit_to_own_areas(field, request, "programme_area_id__in")
+        return field
+
+    def save_object(self, request: HttpRequest, obj: Assessment, change: bool) -> None:
+        if change:
+            services.assessment_update(user=request.user, assessment=obj)
+            return
+        created = services.assessment_record(
+            user=request.user,
+            goal=obj.goal,
+            quarter=obj.quarter,
+            status=obj.status,
+            comment=obj.comment,
+        )
+        adopt_saved(obj, created)
+
+    def delete_object(self, request: HttpRequest, obj: Assessment) -> None:
+        services.assessment_delete(user=request.user, assessment=obj)

@@ -215,3 +215,27 @@ for name in (
     "followup.computerun",
 ):
     _crud(name, add=rules.always_deny, change=rules.always_deny, delete=rules.always_deny)
+
+# People and their accounts: administrators only (a role is given by an administrator alone).
+for name in ("auth.user", "auth.group"):
+    _crud(name, add=is_admin, change=is_admin, delete=is_admin)
+    rules.set_perm(name.replace(".", ".view_"), is_admin)
+
+# The schedules of the follow-up jobs (django-celery-beat): administrators only.
+for name in (
+    "django_celery_beat.periodictask",
+    "django_celery_beat.crontabschedule",
+    "django_celery_beat.intervalschedule",
+    "django_celery_beat.solarschedule",
+    "django_celery_beat.clockedschedule",
+):
+    _crud(name, add=is_admin, change=is_admin, delete=is_admin)
+    rules.set_perm(name.replace(".", ".view_"), is_admin)
+
+# Module permissions: which apps the admin index lists for a user (rules' documented
+# `add_perm("<app_label>", predicate)`, asked by `user.has_module_perms`). Each model's own
+# permissions then decide what the user may do inside the app.
+for app_label in ("organisation", "programmes", "goals", "followup"):
+    rules.add_perm(app_label, can_read)
+for app_label in ("auth", "django_celery_beat"):
+    rules.add_perm(app_label, is_admin)

@@ -1,11 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
-from django.db import transaction
+from django.db import models
+from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
 from base.admin import GonvAdmin
 
 from .models import RoleAssignment, Unit, UnitKind
-from .services import unit_save, unit_tree_rebuild
+from .selectors import programme_area_ids_in_scope, units_in_scope
+from .services import (
+    role_assignment_create,
+    role_assignment_delete,
+    role_assignment_update,
+    unit_create_checked,
+    unit_delete,
+    unit_update,
+)
+
+
+class ScopedChoicesAdmin(GonvAdmin):
+    """An admin whose unit and programme-area choices are limited to the user's scope.
+
+    The rules still decide (the form and the service check the object); this only keeps a
+    form from offering what would be refused.
+    """
+
+    unit_scoped_fields: tuple[str, ...] = ()
+    area_scoped_fields: tuple[str, ...] = ()
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is None:
+            return None
+        if db_field.name in self.unit_scoped_fields:
+            field.queryset = field.queryset.filter(pk__in=units_in_scope(user=request.user))
+        elif db_field.name in self.area_scoped_fields:
+            area_ids = programme_area_ids_in_scope(user=request.user)
+            if area_ids is not None:
+                field.queryset = field.queryset.filter(pk__in=area_ids)
+        return field
 
 
 @admin.register(UnitKind)
@@ -21,14 +59,15 @@ class UnitAdmin(GonvAdmin):
     search_fields = ["name", "code", "hsa_id"]
     autocomplete_fields = ["parent"]
 
-    def save_model(self, request: HttpRequest, obj: Unit, form: object, change: bool) -> None:
-        # Through the service so the closure table follows the tree.
-        unit_save(unit=obj)
+    # Through the services so the closure table follows the tree.
+    def save_object(self, request: HttpRequest, obj: Unit, change: bool) -> None:
+        if change:
+            unit_update(user=request.user, unit=obj)
+        else:
+            unit_create_checked(user=request.user, unit=obj)
 
-    @transaction.atomic
-    def delete_model(self, request: HttpRequest, obj: Unit) -> None:
-        super().delete_model(request, obj)
-        unit_tree_rebuild()
+    def delete_object(self, request: HttpRequest, obj: Unit) -> None:
+        unit_delete(user=request.user, unit=obj)
 
 
 @admin.register(RoleAssignment)
@@ -37,3 +76,12 @@ class RoleAssignmentAdmin(GonvAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     autocomplete_fields = ["unit"]
+
+    def save_object(self, request: HttpRequest, obj: RoleAssignment, change: bool) -> None:
+        if change:
+            role_assignment_update(user=request.user, assignment=obj)
+        else:
+            role_assignment_create(user=request.user, assignment=obj)
+
+    def delete_object(self, request: HttpRequest, obj: Any) -> None:
+        role_assignment_delete(user=request.user, assignment=obj)

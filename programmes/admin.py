@@ -1,7 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
-from base.admin import GonvAdmin
+from base.admin import GonvAdmin, adopt_saved
+from organisation.admin import ScopedChoicesAdmin
 
+from . import services
 from .models import (
     Activity,
     ActivityPlan,
@@ -50,6 +57,16 @@ class ProgrammeAreaAdmin(GonvAdmin):
     search_fields = ["name"]
     inlines = [ProgrammeAreaProcessInline]
 
+    # The many-to-many fields follow in save_related, inside the same transaction.
+    def save_object(self, request: HttpRequest, obj: ProgrammeArea, change: bool) -> None:
+        if change:
+            services.programme_area_update(user=request.user, area=obj)
+        else:
+            services.programme_area_create(user=request.user, area=obj)
+
+    def delete_object(self, request: HttpRequest, obj: ProgrammeArea) -> None:
+        services.programme_area_delete(user=request.user, area=obj)
+
 
 @admin.register(ProgrammeAreaProcess)
 class ProgrammeAreaProcessAdmin(GonvAdmin):
@@ -66,11 +83,21 @@ class PhaseEventAdmin(GonvAdmin):
 
 
 @admin.register(WorkingMethod)
-class WorkingMethodAdmin(GonvAdmin):
+class WorkingMethodAdmin(ScopedChoicesAdmin):
     list_display = ["name", "programme_area", "direction", "provenance"]
     list_filter = ["programme_area", "direction", "provenance"]
     filter_horizontal = ["target_unit_kinds"]
     search_fields = ["name", "code"]
+    area_scoped_fields = ("programme_area",)
+
+    def save_object(self, request: HttpRequest, obj: WorkingMethod, change: bool) -> None:
+        if change:
+            services.working_method_update(user=request.user, method=obj)
+        else:
+            services.working_method_create(user=request.user, method=obj)
+
+    def delete_object(self, request: HttpRequest, obj: WorkingMethod) -> None:
+        services.working_method_delete(user=request.user, method=obj)
 
 
 class ActivityInline(admin.TabularInline):
@@ -79,15 +106,66 @@ class ActivityInline(admin.TabularInline):
 
 
 @admin.register(ActivityPlan)
-class ActivityPlanAdmin(GonvAdmin):
+class ActivityPlanAdmin(ScopedChoicesAdmin):
     list_display = ["unit", "programme_area", "status", "submitted_at"]
     list_filter = ["programme_area", "status"]
     inlines = [ActivityInline]
     autocomplete_fields = ["unit"]
+    readonly_fields = ["submitted_at"]
+    unit_scoped_fields = ("unit",)
+
+    def save_object(self, request: HttpRequest, obj: ActivityPlan, change: bool) -> None:
+        if change:
+            services.activity_plan_update(user=request.user, plan=obj)
+        else:
+            services.activity_plan_create(user=request.user, plan=obj)
+
+    def delete_object(self, request: HttpRequest, obj: ActivityPlan) -> None:
+        services.activity_plan_delete(user=request.user, plan=obj)
+
+    def save_inline(self, request: HttpRequest, obj: Any) -> None:
+        if obj.pk is None:
+            services.activity_create(user=request.user, activity=obj)
+        else:
+            services.activity_update(user=request.user, activity=obj)
+
+    def delete_inline(self, request: HttpRequest, obj: Any) -> None:
+        services.activity_delete(user=request.user, activity=obj)
 
 
 @admin.register(SupportNeed)
-class SupportNeedAdmin(GonvAdmin):
+class SupportNeedAdmin(ScopedChoicesAdmin):
     list_display = ["unit", "programme_area", "status", "raised_by", "created_at"]
     list_filter = ["programme_area", "status"]
     autocomplete_fields = ["unit"]
+    unit_scoped_fields = ("unit",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Who raised the need is the user who raised it; the programme area only answers.
+        readonly = ["raised_by", "created_at"]
+        if obj is not None and not self._raises_for(request, obj):
+            readonly += ["unit", "programme_area", "text"]
+        return readonly
+
+    @staticmethod
+    def _raises_for(request: HttpRequest, obj: SupportNeed) -> bool:
+        return request.user.has_perm("programmes.add_supportneed", obj)
+
+    def save_object(self, request: HttpRequest, obj: SupportNeed, change: bool) -> None:
+        if not change:
+            saved = services.support_need_raise(
+                user=request.user,
+                unit=obj.unit,
+                programme_area=obj.programme_area,
+                text=obj.text,
+            )
+            adopt_saved(obj, saved)
+        elif self._raises_for(request, obj):
+            services.support_need_update(user=request.user, need=obj)
+        else:
+            services.support_need_answer(
+                user=request.user, need=obj, response=obj.response, status=obj.status
+            )
+
+    def delete_object(self, request: HttpRequest, obj: SupportNeed) -> None:
+        services.support_need_delete(user=request.user, need=obj)

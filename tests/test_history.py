@@ -7,15 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django import forms
 from django.contrib.auth.models import User
-from django.http import HttpResponse
 from django.test import Client
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from followup.models import Observation
 from goals.models import AdoptionRecord, Goal
 from programmes.models import ProgrammeArea
+from tests.admin_forms import admin_delete, admin_save
 from tests.factories import (
     AdoptionRecordFactory,
     GoalFactory,
@@ -26,59 +25,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-# --- posting admin forms as a browser would ---------------------------------------------------
-
-
-def _post_value(field: forms.Field, value: Any) -> Any:
-    """A form value as the browser sends it."""
-    if value is None:
-        return ""
-    if isinstance(field, forms.BooleanField):
-        return "on" if value else None
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [str(item) for item in value]
-    return str(value)
-
-
-def _form_data(form: forms.BaseForm) -> dict[str, Any]:
-    data = {}
-    for name, field in form.fields.items():
-        value = _post_value(field, form[name].value())
-        if value is not None:
-            data[form.add_prefix(name)] = value
-    return data
-
-
-def admin_form_data(page: HttpResponse, **changes: Any) -> dict[str, Any]:
-    """What the admin's add or change page posts if the user only changes `changes`."""
-    data = _form_data(page.context["adminform"].form)
-    for inline in page.context["inline_admin_formsets"]:
-        formset = inline.formset
-        data |= _form_data(formset.management_form)
-        for form in formset.initial_forms:
-            data |= _form_data(form)
-    for name, value in changes.items():
-        data[name] = _post_value(forms.Field(), value)
-    return data
-
-
-def admin_save(client: Client, url: str, **changes: Any) -> HttpResponse:
-    """Open an admin add/change page, change some fields and save."""
-    page = client.get(url)
-    assert page.status_code == 200
-    response = client.post(url, admin_form_data(page, **changes))
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    return response
-
-
-def admin_delete(client: Client, url: str) -> None:
-    """Confirm the admin's delete page."""
-    assert client.get(url).status_code == 200
-    assert client.post(url, {"post": "yes"}).status_code == 302
 
 
 def changes_of(record: Any) -> dict[str, tuple[Any, Any]]:

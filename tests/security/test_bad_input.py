@@ -35,6 +35,7 @@ from goals.models import (
 )
 from organisation.models import ERROR_UNIT_CYCLE, ERROR_UNIT_OWN_PARENT, Unit
 from programmes.models import ProgrammeArea
+from tests.admin_forms import admin_form_data
 from tests.factories import (
     AssessmentFactory,
     GoalFactory,
@@ -42,7 +43,6 @@ from tests.factories import (
     ObservationFactory,
     OrgTree,
 )
-from tests.test_history import admin_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,8 @@ from followup.selectors import quarters_in_scope
 from followup.tasks import compute_recent_quarters, recompute_changed
 from gonv.celery import app as celery_app
 from programmes.models import ProgrammeArea
+from tests.admin_forms import admin_form_data
 from tests.factories import AdoptionRecordFactory, GoalFactory
-from tests.test_history import admin_form_data
 
 
 def closed_port_url() -> str:
