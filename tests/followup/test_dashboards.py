@@ -292,6 +292,8 @@ def test_unit_list_links_every_unit(
 def test_vc_sees_todo_with_links_on_their_own_vo(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
+    users["vc"].is_staff = True  # the links open the admin until editing in the browser exists
+    users["vc"].save()
     client.force_login(users["vc"])
     need = SupportNeed.objects.get(unit=data.vos[0])
     need.response = "Vi bokar en workshop."
@@ -557,3 +559,16 @@ def test_programme_area_timeline_has_deadlines_activities_and_today(
     assert "<strong>I dag</strong>" in content
     timeline = content[content.index("Tidslinje") :]
     assert timeline.index("Delmål: <a") < timeline.index("Mål: <a") < timeline.index("I dag")
+
+
+def test_todo_without_admin_access_lists_the_items_without_dead_links(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+
+    content = client.get(unit_url(data.vos[0].code)).content.decode()
+
+    assert "Att göra" in content
+    assert "Utbilda team i VO 1" in content
+    assert "/admin/" not in content
+    assert "be strategen om åtkomst" in content
