@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from base.admin import GonvAdmin
 
@@ -10,22 +11,25 @@ from .models import (
     Measure,
     Observation,
     PeriodResult,
+    RecomputeRequest,
     SpcResult,
 )
 
 
 @admin.register(Measure)
 class MeasureAdmin(GonvAdmin):
-    list_display = ["name", "code", "value_type", "aggregation", "frequency", "source"]
-    list_filter = ["value_type", "source", "frequency"]
+    list_display = [
+        "name", "code", "value_type", "aggregation", "frequency", "source", "provenance",
+    ]  # fmt: skip
+    list_filter = ["value_type", "source", "frequency", "provenance"]
     search_fields = ["name", "code"]
     filter_horizontal = ["programme_areas", "unit_kinds"]
 
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(GonvAdmin):
-    list_display = ["created_at", "source", "file_name", "row_count", "imported_by"]
-    list_filter = ["source"]
+    list_display = ["created_at", "source", "file_name", "row_count", "imported_by", "synthetic"]
+    list_filter = ["source", "synthetic"]
 
 
 @admin.register(Observation)
@@ -35,6 +39,8 @@ class ObservationAdmin(GonvAdmin):
     search_fields = ["unit__name", "unit__code"]
     autocomplete_fields = ["unit"]
     list_select_related = ["measure", "unit"]
+    # Derived from the period's end by the model; shown, never typed.
+    readonly_fields = ["quarter"]
 
 
 class ReadOnlyResultAdmin(GonvAdmin):
@@ -72,4 +78,25 @@ class GoalResultAdmin(ReadOnlyResultAdmin):
 
 @admin.register(ComputeRun)
 class ComputeRunAdmin(ReadOnlyResultAdmin):
-    list_display = ["quarter", "started_at", "finished_at", "measure_rows", "goal_rows", "trigger"]
+    list_display = [
+        "quarter",
+        "started_at",
+        "finished_at",
+        "measure_rows",
+        "goal_rows",
+        "trigger",
+        "succeeded",
+        "error",
+    ]
+    list_filter = ["quarter", ("error", admin.EmptyFieldListFilter)]
+
+    @admin.display(boolean=True, description=_("lyckades"))
+    def succeeded(self, obj: ComputeRun) -> bool:
+        return not obj.failed
+
+
+@admin.register(RecomputeRequest)
+class RecomputeRequestAdmin(ReadOnlyResultAdmin):
+    """Quarters waiting for a recompute (kept while the broker is down or after a failure)."""
+
+    list_display = ["quarter", "trigger", "requested_at", "dispatched_at"]

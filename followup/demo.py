@@ -1,10 +1,15 @@
-"""Load a region's data set (unit tree, plan, measures) and its synthetic demo data from TOML.
+"""The synthetic demo: demo accounts and invented values that bring a data set's plan to life.
 
-A data set is a folder such as ``data/gavleborg/`` with ``organisation.toml``, ``plan.toml``,
-``measures.toml`` and, optionally, ``demo.toml``. Loading is idempotent: rows are matched on
-their natural keys (codes, names, numbers) and saved only when a field differs, so a rerun adds
-no rows, not even to the simple-history tables. Synthetic rows (observations, adoption status,
-assessments, plans) are only created where missing, so edits made in the app survive a rerun.
+`demo_load` loads the region's data set (`followup.dataset`) and then ``demo.toml``: demo
+accounts, adoption status, completions, assessments, activity plans, support needs and
+generated observations. All of it is invented and marked so: the observations belong to an
+import batch flagged `synthetic`, and every page shows a banner while such data exists, in
+every mode. Synthetic rows are only created where missing, so edits made in the app survive a
+rerun.
+
+Demo accounts (password "demo") are created only in the embedded local mode and only in a
+database whose every user is a demo account this command made (`DemoAccount`): never beside
+the region's real users.
 """
 
 from __future__ import annotations
@@ -12,12 +17,11 @@ from __future__ import annotations
 import datetime
 import math
 import random
-import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -28,43 +32,49 @@ from simple_history.utils import bulk_create_with_history
 from base.periods import Quarter
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
-from organisation.models import Role, RoleAssignment, Unit, UnitClosure, UnitKind
-from organisation.services import role_assign, unit_create, unit_save, unit_tree_rebuild
-from programmes.models import (
-    Activity,
-    ActivityPlan,
-    Phase,
-    ProgrammeArea,
-    SupportingProcess,
-    SupportNeed,
-    WorkingMethod,
-)
+from organisation.models import Role, RoleAssignment, Unit
+from organisation.services import role_assign
+from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
 
 from . import triggers
-from .models import ImportBatch, Measure, Observation
+from .dataset import (
+    DEFAULT_DATASET,
+    DEMO_FILE,
+    ERROR_BAD_VALUE,
+    DatasetError,
+    LoadContext,
+    LoadReport,
+    check_keys,
+    dataset_load,
+    dataset_read,
+    enum_value,
+    ref,
+)
+from .models import DemoAccount, ImportBatch, Measure, Observation
+from .selectors import forget_synthetic_data_presence
 
-DEFAULT_DATASET = "data/gavleborg"
-REQUIRED_FILES = ("organisation.toml", "plan.toml", "measures.toml")
-DEMO_FILE = "demo.toml"
+__all__ = ["DEFAULT_DATASET", "DatasetError", "DemoReport", "DemoUsersRefused", "demo_load"]
+
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password; accounts exist only locally
 DEMO_IMPORT_NOTE = "Demodata – syntetiska värden, inte verkliga uppgifter"
 DEMO_CHANGE_REASON = "Demodata (load_demo)"
 
-ERROR_NOT_A_DATASET = (
-    "{path} är ingen datamängd: {name} saknas. / {path} is not a data set: {name} is missing."
-)
-ERROR_BAD_TOML = "{file}: ogiltig TOML / invalid TOML: {error}"
-ERROR_UNKNOWN_KEYS = "{where}: okända nycklar / unknown keys: {keys}"
-ERROR_MISSING_KEYS = "{where}: saknade nycklar / missing keys: {keys}"
-ERROR_BAD_VALUE = "{where}: ogiltigt värde / invalid value {value!r}"
-ERROR_UNKNOWN_REF = "{where}: okänd referens / unknown reference {kind} {value!r}"
 ERROR_USERS_IN_PRODUCTION = (
     "Demokonton skapas bara i lokalt läge (LOCAL_MODE); produktionsläget är på. / "
     "Demo accounts are only created in local mode (LOCAL_MODE); production mode is on."
 )
+ERROR_FOREIGN_USERS = (
+    "Demokonton skapas inte i en databas med andra användare ({usernames}). / "
+    "Demo accounts are not created in a database with other users ({usernames})."
+)
 MESSAGE_USERS_SKIPPED = (
     "Demokonton skapades inte (produktionsläge eller --no-users). / "
     "Demo accounts were not created (production mode or --no-users)."
+)
+MESSAGE_FOREIGN_USERS = (
+    "Demokonton skapades inte: databasen har användare som load_demo inte har skapat "
+    "({usernames}). / Demo accounts were not created: the database has users load_demo did "
+    "not create ({usernames})."
 )
 MESSAGE_NEEDS_USER = (
     "{count} {what} hoppades över: demokontot {username!r} finns inte i denna körning. / "
@@ -77,32 +87,13 @@ _SEASON = (1.05, 1.05, 1.0, 1.0, 1.0, 0.9, 0.65, 0.85, 1.0, 1.05, 1.05, 0.9)  # 
 _RAMP_DAYS = 60  # an adopted working method reaches its full effect about two months in
 _FOUR_PLACES = Decimal("0.0001")
 
-M = TypeVar("M", bound=models.Model)
-E = TypeVar("E")
-
-
-class DatasetError(ValueError):
-    """The data set folder or one of its files is missing or inconsistent."""
-
 
 class DemoUsersRefused(PermissionError):
-    """Demo accounts were asked for while the production switch is on."""
-
-
-# --- the report -------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    """How many rows of one kind were created, updated or left unchanged."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    """Demo accounts were asked for where they must not be made (production, real users)."""
 
 
 @dataclass(frozen=True)
-class DemoAccount:
+class DemoAccountLine:
     """One demo login as printed for the user."""
 
     username: str
@@ -113,401 +104,27 @@ class DemoAccount:
 
 
 @dataclass
-class LoadReport:
-    """What a load did: counts per kind of row, the demo accounts and notes."""
+class DemoReport(LoadReport):
+    """The data set's report plus the demo accounts to print."""
 
-    dataset: Path
-    tallies: dict[str, Tally] = field(default_factory=dict)
-    accounts: list[DemoAccount] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def tally(self, model: type[models.Model], detail: str = "") -> Tally:
-        """The tally for a model (and an optional detail such as an m2m field)."""
-        name = str(model._meta.verbose_name_plural)
-        label = f"{name} ({model.__name__}{'.' + detail if detail else ''})"
-        return self.tallies.setdefault(label, Tally())
-
-    @property
-    def changed(self) -> bool:
-        """Whether any row was created or updated."""
-        return any(t.created or t.updated for t in self.tallies.values())
-
-
-# --- reading the data set ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """The parsed TOML files of one data set folder."""
-
-    path: Path
-    organisation: dict[str, Any]
-    plan: dict[str, Any]
-    measures: dict[str, Any]
-    demo: dict[str, Any] | None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    """Parse one TOML file."""
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise DatasetError(ERROR_BAD_TOML.format(file=path, error=exc)) from exc
-
-
-def dataset_read(path: Path) -> Dataset:
-    """Read a data set folder; demo.toml is optional."""
-    for name in REQUIRED_FILES:
-        if not (path / name).is_file():
-            raise DatasetError(ERROR_NOT_A_DATASET.format(path=path, name=name))
-    demo_path = path / DEMO_FILE
-    return Dataset(
-        path=path,
-        organisation=_read_toml(path / "organisation.toml"),
-        plan=_read_toml(path / "plan.toml"),
-        measures=_read_toml(path / "measures.toml"),
-        demo=_read_toml(demo_path) if demo_path.is_file() else None,
-    )
-
-
-def _check_keys(
-    item: Mapping[str, Any], where: str, required: Iterable[str], optional: Iterable[str] = ()
-) -> None:
-    """Fail loudly on a typo in the data set rather than silently ignoring a key."""
-    needed = set(required)
-    missing = needed - item.keys()
-    if missing:
-        raise DatasetError(ERROR_MISSING_KEYS.format(where=where, keys=", ".join(sorted(missing))))
-    unknown = item.keys() - needed - set(optional)
-    if unknown:
-        raise DatasetError(ERROR_UNKNOWN_KEYS.format(where=where, keys=", ".join(sorted(unknown))))
-
-
-def _ref(mapping: Mapping[Any, M], key: Any, where: str, kind: str) -> M:
-    """Look up a referenced row loaded earlier, or explain which reference is wrong."""
-    try:
-        return mapping[key]
-    except KeyError:
-        raise DatasetError(ERROR_UNKNOWN_REF.format(where=where, kind=kind, value=key)) from None
-
-
-def _enum(kind: Callable[[str], E], value: str, where: str) -> E:
-    """A choice from the data set (a role, a status, a quarter), or a DatasetError."""
-    try:
-        return kind(value)
-    except ValueError:
-        raise DatasetError(ERROR_BAD_VALUE.format(where=where, value=value)) from None
-
-
-def _decimal(value: float | int | str | None) -> Decimal | None:
-    """A TOML number as a Decimal (via str, so 0.1 stays 0.1)."""
-    return None if value is None else Decimal(str(value))
-
-
-# --- compare-then-save helpers ----------------------------------------------------------------
-
-
-def _differs(obj: models.Model, name: str, value: Any) -> bool:
-    """Whether a field of a saved row differs from the wanted value."""
-    model_field = obj._meta.get_field(name)
-    if model_field.is_relation:
-        wanted = value.pk if isinstance(value, models.Model) else value
-        return getattr(obj, model_field.attname) != wanted
-    return getattr(obj, name) != value
-
-
-def _sync(
-    report: LoadReport, model: type[M], lookup: Mapping[str, Any], values: Mapping[str, Any]
-) -> tuple[M, str]:
-    """Create the row or update only the fields that differ; returns it and what happened."""
-    tally = report.tally(model)
-    obj = model._default_manager.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values)
-        obj.full_clean()
-        obj.save()
-        tally.created += 1
-        return obj, "created"
-    changed = [name for name, value in values.items() if _differs(obj, name, value)]
-    if not changed:
-        tally.unchanged += 1
-        return obj, "unchanged"
-    for name in changed:
-        setattr(obj, name, values[name])
-    obj.full_clean()
-    obj.save()
-    tally.updated += 1
-    return obj, "updated"
-
-
-def _sync_m2m(obj: models.Model, name: str, wanted: Iterable[models.Model]) -> bool:
-    """Set an m2m field only when its members differ (m2m history records every change)."""
-    wanted_ids = {related.pk for related in wanted}
-    manager = getattr(obj, name)
-    if set(manager.values_list("pk", flat=True)) == wanted_ids:
-        return False
-    manager.set(wanted_ids)
-    return True
-
-
-def _count_m2m_change(report: LoadReport, obj: models.Model, state: str, changed: bool) -> None:
-    """Count a row whose only change was in its m2m fields as updated."""
-    if changed and state == "unchanged":
-        tally = report.tally(type(obj))
-        tally.unchanged -= 1
-        tally.updated += 1
-
-
-# --- loading the plan -------------------------------------------------------------------------
+    accounts: list[DemoAccountLine] = field(default_factory=list)
 
 
 @dataclass
-class _Context:
-    """Rows loaded so far, by the keys the data set refers to them with."""
+class DemoContext(LoadContext):
+    """The loaded data set plus the demo accounts the synthetic rows are written by."""
 
-    report: LoadReport
-    kinds: dict[str, UnitKind] = field(default_factory=dict)
-    units: dict[str, Unit] = field(default_factory=dict)
-    units_by_kind: dict[str, list[Unit]] = field(default_factory=dict)
-    areas: dict[int, ProgrammeArea] = field(default_factory=dict)
-    processes: dict[str, SupportingProcess] = field(default_factory=dict)
-    methods: dict[str, WorkingMethod] = field(default_factory=dict)
-    measures: dict[str, Measure] = field(default_factory=dict)
-    measure_kinds: dict[str, list[str]] = field(default_factory=dict)
-    goals: dict[str, Goal] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    batch: ImportBatch | None = None
 
 
-def _closure_is_complete() -> bool:
-    """Whether the closure table holds exactly one row per (ancestor, descendant) pair."""
-    parents = dict(Unit.objects.values_list("pk", "parent_id"))
-    expected = 0
-    for unit_id in parents:
-        current: int | None = unit_id
-        while current is not None:
-            expected += 1
-            current = parents.get(current)
-    return UnitClosure.objects.count() == expected
-
-
-def load_organisation(data: Mapping[str, Any], ctx: _Context) -> None:
-    """Unit kinds and the unit tree, created through the organisation services."""
-    for i, item in enumerate(data.get("unit_kinds", [])):
-        _check_keys(item, f"organisation.toml unit_kinds[{i}]", ["code", "name", "name_plural"])
-        ctx.kinds[item["code"]], _ = _sync(
-            ctx.report,
-            UnitKind,
-            {"code": item["code"]},
-            {"name": item["name"], "name_plural": item["name_plural"]},
-        )
-    existing = {unit.code: unit for unit in Unit.objects.all()}
-    tally = ctx.report.tally(Unit)
-    for i, item in enumerate(data.get("units", [])):
-        where = f"organisation.toml units[{i}]"
-        _check_keys(item, where, ["code", "name", "kind"], ["parent", "valid_from", "valid_to"])
-        values: dict[str, Any] = {
-            "name": item["name"],
-            "kind": _ref(ctx.kinds, item["kind"], where, "unit kind"),
-            # A parent must come earlier in the file, which also rules out cycles.
-            "parent": _ref(ctx.units, item["parent"], where, "parent")
-            if "parent" in item
-            else None,
-            "valid_from": item.get("valid_from"),
-            "valid_to": item.get("valid_to"),
-        }
-        unit = existing.get(item["code"])
-        if unit is None:
-            unit = unit_create(code=item["code"], **values)
-            tally.created += 1
-        elif any(_differs(unit, name, value) for name, value in values.items()):
-            for name, value in values.items():
-                setattr(unit, name, value)
-            unit = unit_save(unit=unit)
-            tally.updated += 1
-        else:
-            tally.unchanged += 1
-        ctx.units[item["code"]] = unit
-        ctx.units_by_kind.setdefault(item["kind"], []).append(unit)
-    # The closure table is delete+insert, so rebuild only when it is out of step.
-    if not _closure_is_complete():
-        unit_tree_rebuild()
-
-
-def load_plan(data: Mapping[str, Any], ctx: _Context) -> None:
-    """Phases, supporting processes, programme areas and working methods."""
-    _check_keys(
-        data,
-        "plan.toml",
-        ["phases", "programme_areas"],
-        ["dataset", "supporting_processes", "working_methods", "goals"],
+def users_not_made_by_demo(limit: int = 5) -> list[str]:
+    """Usernames of users load_demo did not create (the region's real users, say)."""
+    return list(
+        User.objects.filter(demo_account__isnull=True)
+        .order_by("username")
+        .values_list("username", flat=True)[:limit]
     )
-    phase: Phase | None = None
-    for i, item in enumerate(data["phases"]):
-        _check_keys(
-            item,
-            f"plan.toml phases[{i}]",
-            ["code", "name", "start_date", "end_date"],
-            ["description"],
-        )
-        phase, _ = _sync(
-            ctx.report,
-            Phase,
-            {"code": item["code"]},
-            {
-                "name": item["name"],
-                "description": item.get("description", ""),
-                "start_date": item["start_date"],
-                "end_date": item["end_date"],
-            },
-        )
-    if phase is None:
-        raise DatasetError(ERROR_MISSING_KEYS.format(where="plan.toml", keys="phases"))
-
-    for i, item in enumerate(data.get("supporting_processes", [])):
-        _check_keys(item, f"plan.toml supporting_processes[{i}]", ["name"], ["description"])
-        ctx.processes[item["name"]], _ = _sync(
-            ctx.report,
-            SupportingProcess,
-            {"name": item["name"]},
-            {"description": item.get("description", "")},
-        )
-
-    for i, item in enumerate(data["programme_areas"]):
-        where = f"plan.toml programme_areas[{i}]"
-        _check_keys(
-            item,
-            where,
-            ["number", "name"],
-            ["description", "start_date", "supporting_processes"],
-        )
-        area, state = _sync(
-            ctx.report,
-            ProgrammeArea,
-            {"phase": phase, "number": item["number"]},
-            {
-                "name": item["name"],
-                "description": item.get("description", ""),
-                "start_date": item.get("start_date"),
-            },
-        )
-        processes = [
-            _ref(ctx.processes, name, where, "supporting process")
-            for name in item.get("supporting_processes", [])
-        ]
-        _count_m2m_change(
-            ctx.report, area, state, _sync_m2m(area, "supporting_processes", processes)
-        )
-        ctx.areas[item["number"]] = area
-
-    for i, item in enumerate(data.get("working_methods", [])):
-        where = f"plan.toml working_methods[{i}]"
-        _check_keys(
-            item,
-            where,
-            ["code", "name", "programme_area"],
-            ["description", "direction", "target_unit_kinds"],
-        )
-        method, state = _sync(
-            ctx.report,
-            WorkingMethod,
-            {"code": item["code"]},
-            {
-                "name": item["name"],
-                "description": item.get("description", ""),
-                "programme_area": _ref(ctx.areas, item["programme_area"], where, "programme area"),
-                "direction": item.get("direction", WorkingMethod.Direction.INTRODUCE),
-            },
-        )
-        kinds = [
-            _ref(ctx.kinds, code, where, "unit kind") for code in item.get("target_unit_kinds", [])
-        ]
-        _count_m2m_change(ctx.report, method, state, _sync_m2m(method, "target_unit_kinds", kinds))
-        ctx.methods[item["code"]] = method
-
-
-_MEASURE_FIELDS = ("name", "value_type")
-_MEASURE_OPTIONAL = ("description", "unit", "improvement", "aggregation", "frequency", "source")
-
-
-def load_measures(data: Mapping[str, Any], ctx: _Context) -> None:
-    """Measure definitions with their programme areas and reporting unit kinds."""
-    for i, item in enumerate(data.get("measures", [])):
-        where = f"measures.toml measures[{i}]"
-        _check_keys(
-            item,
-            where,
-            ("code", *_MEASURE_FIELDS),
-            (*_MEASURE_OPTIONAL, "unit_kinds", "programme_areas"),
-        )
-        values = {name: item[name] for name in _MEASURE_FIELDS}
-        values.update(
-            {
-                name: item.get(name, Measure._meta.get_field(name).get_default())
-                for name in _MEASURE_OPTIONAL
-            }
-        )
-        measure, state = _sync(ctx.report, Measure, {"code": item["code"]}, values)
-        areas = [
-            _ref(ctx.areas, number, where, "programme area")
-            for number in item.get("programme_areas", [])
-        ]
-        kind_codes = item.get("unit_kinds", [])
-        kinds = [_ref(ctx.kinds, code, where, "unit kind") for code in kind_codes]
-        areas_changed = _sync_m2m(measure, "programme_areas", areas)
-        kinds_changed = _sync_m2m(measure, "unit_kinds", kinds)
-        _count_m2m_change(ctx.report, measure, state, areas_changed or kinds_changed)
-        ctx.measures[item["code"]] = measure
-        ctx.measure_kinds[item["code"]] = list(kind_codes)
-
-
-_GOAL_REQUIRED = ("code", "programme_area", "kind", "title")
-_GOAL_OPTIONAL = (
-    "parent", "description", "order", "start_date", "deadline", "working_method", "unit_kind",
-    "target_share", "measure", "target_value", "relative_change_pct", "baseline_start",
-    "baseline_end", "improvement", "completed_on", "evidence_reference", "evidence_url",
-)  # fmt: skip
-# Set only when the data set says so: they record progress, which the app may have recorded.
-_GOAL_PROGRESS = ("completed_on", "evidence_reference", "evidence_url")
-
-
-def load_goals(data: Mapping[str, Any], ctx: _Context) -> None:
-    """Goals, then milestones, each matched on its stable code."""
-    items = list(enumerate(data.get("goals", [])))
-    # Goals before milestones so a milestone's parent exists whatever the file order.
-    ordered = [pair for pair in items if "parent" not in pair[1]] + [
-        pair for pair in items if "parent" in pair[1]
-    ]
-    for i, item in ordered:
-        where = f"plan.toml goals[{i}] ({item.get('code', '?')})"
-        _check_keys(item, where, _GOAL_REQUIRED, _GOAL_OPTIONAL)
-        values: dict[str, Any] = {
-            "programme_area": _ref(ctx.areas, item["programme_area"], where, "programme area"),
-            "parent": _ref(ctx.goals, item["parent"], where, "goal") if "parent" in item else None,
-            "title": item["title"],
-            "description": item.get("description", ""),
-            "kind": item["kind"],
-            "order": item.get("order", 0),
-            "start_date": item.get("start_date"),
-            "deadline": item.get("deadline"),
-            "working_method": _ref(ctx.methods, item["working_method"], where, "working method")
-            if "working_method" in item
-            else None,
-            "unit_kind": _ref(ctx.kinds, item["unit_kind"], where, "unit kind")
-            if "unit_kind" in item
-            else None,
-            "target_share": _decimal(item.get("target_share")),
-            "measure": _ref(ctx.measures, item["measure"], where, "measure")
-            if "measure" in item
-            else None,
-            "target_value": _decimal(item.get("target_value")),
-            "relative_change_pct": _decimal(item.get("relative_change_pct")),
-            "baseline_start": item.get("baseline_start"),
-            "baseline_end": item.get("baseline_end"),
-            "improvement": item.get("improvement", Goal._meta.get_field("improvement").default),
-        }
-        values.update({name: item[name] for name in _GOAL_PROGRESS if name in item})
-        ctx.goals[item["code"]], _ = _sync(ctx.report, Goal, {"code": item["code"]}, values)
 
 
 # --- demo accounts ----------------------------------------------------------------------------
@@ -522,7 +139,7 @@ def _scope_label(unit: Unit | None, area: ProgrammeArea | None) -> str:
     return "hela portföljen"
 
 
-def load_users(items: Iterable[Mapping[str, Any]], ctx: _Context) -> None:
+def load_users(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> None:
     """Demo accounts with password "demo" (set on creation only) and their roles."""
     tally = ctx.report.tally(User)
     roles = ctx.report.tally(RoleAssignment)
@@ -530,16 +147,16 @@ def load_users(items: Iterable[Mapping[str, Any]], ctx: _Context) -> None:
     hashed: str | None = None
     for i, item in enumerate(items):
         where = f"demo.toml users[{i}]"
-        _check_keys(
+        check_keys(
             item,
             where,
             ["username", "first_name", "last_name", "role"],
             ["unit", "programme_area", "staff", "superuser", "delivery_owner_of"],
         )
-        role = _enum(Role, item["role"], where)
-        unit = _ref(ctx.units, item["unit"], where, "unit") if "unit" in item else None
+        role = enum_value(Role, item["role"], where)
+        unit = ref(ctx.units, item["unit"], where, "unit") if "unit" in item else None
         area = (
-            _ref(ctx.areas, item["programme_area"], where, "programme area")
+            ref(ctx.areas, item["programme_area"], where, "programme area")
             if "programme_area" in item
             else None
         )
@@ -560,6 +177,7 @@ def load_users(items: Iterable[Mapping[str, Any]], ctx: _Context) -> None:
                 # (a third of a second each with the production hasher).
                 user.password = hashed
             user.save()
+            DemoAccount.objects.create(user=user)
             tally.created += 1
         elif changed := [name for name, value in wanted.items() if getattr(user, name) != value]:
             for name in changed:
@@ -579,15 +197,16 @@ def load_users(items: Iterable[Mapping[str, Any]], ctx: _Context) -> None:
             roles.created += 1
 
         for number in item.get("delivery_owner_of", []):
-            owned = _ref(ctx.areas, number, where, "programme area")
+            owned = ref(ctx.areas, number, where, "programme area")
             if owned.delivery_owners.filter(pk=user.pk).exists():
                 owners.unchanged += 1
             else:
                 owned.delivery_owners.add(user)
                 owners.created += 1
 
+        assert isinstance(ctx.report, DemoReport)  # noqa: S101 - demo_load made it one
         ctx.report.accounts.append(
-            DemoAccount(
+            DemoAccountLine(
                 username=user.username,
                 full_name=user.get_full_name(),
                 role=str(role.label),
@@ -618,14 +237,14 @@ def _random_date(
     return start + datetime.timedelta(days=round(fraction * (end - start).days))
 
 
-def load_adoption(specs: Iterable[Mapping[str, Any]], ctx: _Context, seed: int) -> None:
+def load_adoption(specs: Iterable[Mapping[str, Any]], ctx: DemoContext, seed: int) -> None:
     """Adoption status per unit and working method, created where missing."""
     tally = ctx.report.tally(AdoptionRecord)
     done = {AdoptionRecord.Status.ADOPTED, AdoptionRecord.Status.PHASED_OUT}
     for i, spec in enumerate(specs):
         where = f"demo.toml adoption[{i}]"
-        _check_keys(spec, where, ["working_method", "unit_kind", "groups"])
-        method = _ref(ctx.methods, spec["working_method"], where, "working method")
+        check_keys(spec, where, ["working_method", "unit_kind", "groups"])
+        method = ref(ctx.methods, spec["working_method"], where, "working method")
         units = sorted(ctx.units_by_kind.get(spec["unit_kind"], []), key=lambda u: u.code)
         rng = _rng(seed, "adoption", method.code)
         rng.shuffle(units)
@@ -635,10 +254,10 @@ def load_adoption(specs: Iterable[Mapping[str, Any]], ctx: _Context, seed: int) 
         new: list[AdoptionRecord] = []
         position = 0
         for j, group in enumerate(spec["groups"]):
-            _check_keys(
+            check_keys(
                 group, f"{where} groups[{j}]", ["status"], ["count", "from", "to", "comment"]
             )
-            status = _enum(AdoptionRecord.Status, group["status"], where)
+            status = enum_value(AdoptionRecord.Status, group["status"], where)
             count = group.get("count", len(units) - position)
             for unit in units[position : position + count]:
                 day = _random_date(rng, group.get("from"), group.get("to"))
@@ -663,13 +282,13 @@ def load_adoption(specs: Iterable[Mapping[str, Any]], ctx: _Context, seed: int) 
         tally.created += len(new)
 
 
-def load_completions(items: Iterable[Mapping[str, Any]], ctx: _Context) -> None:
+def load_completions(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> None:
     """Mark deliverables done, only while the goal has no completion date yet."""
     tally = ctx.report.tally(Goal, "completed_on")
     for i, item in enumerate(items):
         where = f"demo.toml completions[{i}]"
-        _check_keys(item, where, ["goal", "completed_on"], ["evidence_reference", "evidence_url"])
-        goal = _ref(ctx.goals, item["goal"], where, "goal")
+        check_keys(item, where, ["goal", "completed_on"], ["evidence_reference", "evidence_url"])
+        goal = ref(ctx.goals, item["goal"], where, "goal")
         if goal.completed_on is not None:
             tally.unchanged += 1
             continue
@@ -682,7 +301,7 @@ def load_completions(items: Iterable[Mapping[str, Any]], ctx: _Context) -> None:
 
 
 def _needs_user(
-    ctx: _Context, username: str, what: str, skipped: dict[tuple[str, str], int]
+    ctx: DemoContext, username: str, what: str, skipped: dict[tuple[str, str], int]
 ) -> User | None:
     """The demo account a row is written by, or None (and a note) when it is not loaded."""
     user = ctx.users.get(username)
@@ -691,7 +310,7 @@ def _needs_user(
     return user
 
 
-def _note_skipped(ctx: _Context, skipped: Mapping[tuple[str, str], int]) -> None:
+def _note_skipped(ctx: DemoContext, skipped: Mapping[tuple[str, str], int]) -> None:
     """Explain the rows left out for want of a demo account."""
     for (what, username), count in skipped.items():
         ctx.report.notes.append(
@@ -711,18 +330,16 @@ def _backdate(obj: models.Model, name: str, day: datetime.date | None) -> None:
     setattr(obj, name, moment)
 
 
-def load_assessments(items: Iterable[Mapping[str, Any]], ctx: _Context) -> None:
+def load_assessments(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> None:
     """Quarterly assessments by a demo account, created where missing."""
     tally = ctx.report.tally(Assessment)
     skipped: dict[tuple[str, str], int] = {}
     for i, item in enumerate(items):
         where = f"demo.toml assessments[{i}]"
-        _check_keys(
-            item, where, ["goal", "quarter", "status", "author", "comment"], ["assessed_on"]
-        )
-        goal = _ref(ctx.goals, item["goal"], where, "goal")
-        quarter = _enum(Quarter.parse, item["quarter"], where).code
-        status = _enum(Status, item["status"], where)
+        check_keys(item, where, ["goal", "quarter", "status", "author", "comment"], ["assessed_on"])
+        goal = ref(ctx.goals, item["goal"], where, "goal")
+        quarter = enum_value(Quarter.parse, item["quarter"], where).code
+        status = enum_value(Status, item["status"], where)
         if Assessment.objects.filter(goal=goal, quarter=quarter).exists():
             tally.unchanged += 1
             continue
@@ -750,21 +367,21 @@ def _activity_status(start: datetime.date, end: datetime.date, today: datetime.d
 
 
 def load_activity_plans(
-    specs: Iterable[Mapping[str, Any]], ctx: _Context, seed: int, today: datetime.date
+    specs: Iterable[Mapping[str, Any]], ctx: DemoContext, seed: int, today: datetime.date
 ) -> None:
     """An activity plan per unit of a kind under a root, with its activities."""
     plans = ctx.report.tally(ActivityPlan)
     activities = ctx.report.tally(Activity)
     for i, spec in enumerate(specs):
         where = f"demo.toml activity_plans[{i}]"
-        _check_keys(
+        check_keys(
             spec,
             where,
             ["programme_area", "unit_kind", "under", "activities"],
             ["accepted_share", "submitted_from", "submitted_to", "comment", "max_shift_days"],
         )
-        area = _ref(ctx.areas, spec["programme_area"], where, "programme area")
-        root = _ref(ctx.units, spec["under"], where, "unit")
+        area = ref(ctx.areas, spec["programme_area"], where, "programme area")
+        root = ref(ctx.units, spec["under"], where, "unit")
         units = Unit.objects.in_subtree(root).filter(kind__code=spec["unit_kind"]).order_by("code")
         for unit in units:
             rng = _rng(seed, "activity-plan", area.number, unit.code)
@@ -795,7 +412,7 @@ def load_activity_plans(
             titles = set(plan.activities.values_list("title", flat=True))
             new: list[Activity] = []
             for j, template in enumerate(spec["activities"]):
-                _check_keys(
+                check_keys(
                     template, f"{where} activities[{j}]", ["title", "start", "end"], ["responsible"]
                 )
                 if template["title"] in titles:
@@ -816,20 +433,20 @@ def load_activity_plans(
             activities.created += len(new)
 
 
-def load_support_needs(items: Iterable[Mapping[str, Any]], ctx: _Context) -> None:
+def load_support_needs(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> None:
     """Support needs raised through the dialogue model, created where missing."""
     tally = ctx.report.tally(SupportNeed)
     skipped: dict[tuple[str, str], int] = {}
     for i, item in enumerate(items):
         where = f"demo.toml support_needs[{i}]"
-        _check_keys(
+        check_keys(
             item,
             where,
             ["raised_by", "unit", "programme_area", "text"],
             ["status", "response", "raised_on"],
         )
-        unit = _ref(ctx.units, item["unit"], where, "unit")
-        area = _ref(ctx.areas, item["programme_area"], where, "programme area")
+        unit = ref(ctx.units, item["unit"], where, "unit")
+        area = ref(ctx.areas, item["programme_area"], where, "programme area")
         if SupportNeed.objects.filter(unit=unit, programme_area=area, text=item["text"]).exists():
             tally.unchanged += 1
             continue
@@ -949,7 +566,7 @@ def _effect(adopted: datetime.date | None, end: datetime.date) -> float:
 
 def load_observations(
     specs: Iterable[Mapping[str, Any]],
-    ctx: _Context,
+    ctx: DemoContext,
     seed: int,
     options: Mapping[str, Any],
     dataset_name: str,
@@ -961,13 +578,13 @@ def load_observations(
     new: list[Observation] = []
     for i, spec in enumerate(specs):
         where = f"demo.toml series[{i}]"
-        _check_keys(spec, where, _Series._REQUIRED, _Series._OPTIONAL)
+        check_keys(spec, where, _Series._REQUIRED, _Series._OPTIONAL)
         if spec["model"] not in _Series.MODELS:
             raise DatasetError(ERROR_BAD_VALUE.format(where=where, value=spec["model"]))
-        measure = _ref(ctx.measures, spec["measure"], where, "measure")
+        measure = ref(ctx.measures, spec["measure"], where, "measure")
         adopted: dict[int, datetime.date] = {}
         if "step_after" in spec:
-            method = _ref(ctx.methods, spec["step_after"], where, "working method")
+            method = ref(ctx.methods, spec["step_after"], where, "working method")
             adopted = dict(
                 AdoptionRecord.objects.filter(
                     working_method=method,
@@ -1006,7 +623,6 @@ def load_observations(
                         unit=unit,
                         period_start=start,
                         period_end=end,
-                        quarter=Quarter.containing(end).code,
                         value=point.value,
                         numerator=point.numerator,
                         denominator=point.denominator,
@@ -1015,31 +631,40 @@ def load_observations(
                 )
     if not new:
         return
-    batch = (
-        ImportBatch.objects.filter(source=ImportBatch.Source.DEMO, note=DEMO_IMPORT_NOTE)
-        .order_by("pk")
-        .first()
-    )
-    already = batch.observations.count() if batch else 0
-    if batch is None:
-        batch = ImportBatch(
-            source=ImportBatch.Source.DEMO,
-            file_name=f"{dataset_name}/{DEMO_FILE}",
-            note=DEMO_IMPORT_NOTE,
-            row_count=len(new),
-        )
-        batch.save()
-        ctx.report.tally(ImportBatch).created += 1
-    else:
-        batch.row_count = already + len(new)
-        batch.save(update_fields=["row_count"])
-        ctx.report.tally(ImportBatch).updated += 1
+    batch = ctx.batch
+    assert batch is not None  # load_demo_data made it first  # noqa: S101
+    batch.row_count = batch.observations.count() + len(new)
+    batch.save(update_fields=["row_count"])
     for observation in new:
         observation.import_batch = batch
     bulk_create_with_history(
         new, Observation, batch_size=1000, default_change_reason=DEMO_CHANGE_REASON
     )
     tally.created += len(new)
+
+
+def _synthetic_batch(ctx: DemoContext, dataset_name: str) -> ImportBatch:
+    """The import batch flagged synthetic that marks the demo's values in the database.
+
+    It exists whenever demo data was loaded (observations or not), so the banner that says the
+    data is synthetic shows on every page, in every mode, until it is deleted.
+    """
+    batch = (
+        ImportBatch.objects.filter(synthetic=True, source=ImportBatch.Source.DEMO)
+        .order_by("pk")
+        .first()
+    )
+    if batch is None:
+        batch = ImportBatch.objects.create(
+            source=ImportBatch.Source.DEMO,
+            file_name=f"{dataset_name}/{DEMO_FILE}",
+            note=DEMO_IMPORT_NOTE,
+            synthetic=True,
+        )
+        ctx.report.record(ImportBatch, f"file_name={batch.file_name}", "created")
+    else:
+        ctx.report.record(ImportBatch, f"file_name={batch.file_name}", "unchanged")
+    return batch
 
 
 _DEMO_SECTIONS = (
@@ -1049,22 +674,21 @@ _DEMO_SECTIONS = (
 
 
 def load_demo_data(
-    data: Mapping[str, Any], ctx: _Context, *, users: bool, dataset_name: str
+    data: Mapping[str, Any], ctx: DemoContext, *, users: bool, dataset_name: str
 ) -> None:
     """Demo accounts (when allowed) and the synthetic rows that bring the plan to life."""
-    _check_keys(data, "demo.toml", ["demo"], _DEMO_SECTIONS)
+    check_keys(data, "demo.toml", ["demo"], _DEMO_SECTIONS)
     options = data["demo"]
-    _check_keys(
+    check_keys(
         options,
         "demo.toml [demo]",
         ["seed", "as_of", "first_period", "last_period"],
         ["unit_size"],
     )
     seed = int(options["seed"])
+    ctx.batch = _synthetic_batch(ctx, dataset_name)
     if users:
         load_users(data.get("users", []), ctx)
-    else:
-        ctx.report.notes.append(MESSAGE_USERS_SKIPPED)
     load_adoption(data.get("adoption", []), ctx, seed)
     load_completions(data.get("completions", []), ctx)
     load_assessments(data.get("assessments", []), ctx)
@@ -1076,20 +700,38 @@ def load_demo_data(
 # --- entry points -----------------------------------------------------------------------------
 
 
-def demo_load(*, dataset: Path, users: bool | None = None, synthetic: bool = True) -> LoadReport:
-    """Load a data set and (unless plan only) its demo data in one transaction."""
-    # users=None: demo accounts only in local mode; users=True under the production switch fails.
+def _may_create_users(users: bool | None, report: DemoReport) -> bool:
+    """Whether to create demo accounts: local mode and no user load_demo did not make."""
+    if users is False or not settings.LOCAL_MODE:
+        report.notes.append(MESSAGE_USERS_SKIPPED)
+        return False
+    foreign = users_not_made_by_demo()
+    if foreign:
+        if users:
+            raise DemoUsersRefused(ERROR_FOREIGN_USERS.format(usernames=", ".join(foreign)))
+        report.notes.append(MESSAGE_FOREIGN_USERS.format(usernames=", ".join(foreign)))
+        return False
+    return True
+
+
+def demo_load(*, dataset: Path, users: bool | None = None, synthetic: bool = True) -> DemoReport:
+    """Load a data set and (unless plan only) its synthetic demo data in one transaction.
+
+    users=None creates demo accounts where allowed (local mode, no other users); users=True
+    fails where they are not allowed; users=False creates none.
+    """
     if users and not settings.LOCAL_MODE:
         raise DemoUsersRefused(ERROR_USERS_IN_PRODUCTION)
-    create_users = settings.LOCAL_MODE if users is None else users
     data = dataset_read(dataset)
-    ctx = _Context(report=LoadReport(dataset=dataset))
+    report = DemoReport(dataset=dataset)
+    ctx = DemoContext(report=report)
+    with_demo = synthetic and data.demo is not None
+    create_users = _may_create_users(users, report) if with_demo else False
     # The command recomputes once afterwards; per-row triggers would only repeat that work.
     with triggers.suppressed(), transaction.atomic():
-        load_organisation(data.organisation, ctx)
-        load_plan(data.plan, ctx)
-        load_measures(data.measures, ctx)
-        load_goals(data.plan, ctx)
-        if synthetic and data.demo is not None:
+        dataset_load(data, ctx)
+        if with_demo:
+            assert data.demo is not None  # noqa: S101 - narrowed for the type checker
             load_demo_data(data.demo, ctx, users=create_users, dataset_name=dataset.name)
-    return ctx.report
+            transaction.on_commit(forget_synthetic_data_presence)
+    return report

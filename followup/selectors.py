@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from .cache import cached
 from .models import (
     ComputeRun,
     GoalResult,
+    ImportBatch,
     Measure,
     MeasureResult,
     Observation,
@@ -31,6 +33,10 @@ from .models import (
 )
 from .spc import RULES
 from .summary import DueMilestone, SummaryFacts, quarter_summary
+
+SYNTHETIC_CACHE_KEY = "followup:synthetic-data-present"
+# A write that no receiver sees (a bulk update, a raw delete) shows within this many seconds.
+SYNTHETIC_CACHE_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ def portfolio_with_status(*, quarter: Quarter | None) -> PortfolioStatus:
                     statuses.append(_status_of(milestone.result))
             area.overall_status = overall_status(statuses)  # type: ignore[attr-defined]
     computed_at = (
-        ComputeRun.objects.filter(quarter=quarter.code)
+        ComputeRun.objects.filter(quarter=quarter.code, error="")
         .order_by("-finished_at")
         .values_list("finished_at", flat=True)
         .first()
@@ -748,6 +754,27 @@ def programme_area_timeline(
         entries.append(TimelineEntry(day=today, kind="today", title=""))
     order = {"today": 0, "goal": 1, "milestone": 2, "activity": 3}
     return sorted(entries, key=lambda e: (e.day, order[e.kind], e.title))
+
+
+def synthetic_data_present() -> bool:
+    """Whether the database holds synthetic (demo) data: a batch flagged so, or its values.
+
+    Every page asks (the banner), so the answer is cached and forgotten on each change to an
+    import batch or to observations of the demo.
+    """
+    present = cache.get(SYNTHETIC_CACHE_KEY)
+    if present is None:
+        present = (
+            ImportBatch.objects.filter(synthetic=True).exists()
+            or Observation.objects.filter(source=ImportBatch.Source.DEMO).exists()
+        )
+        cache.set(SYNTHETIC_CACHE_KEY, present, timeout=SYNTHETIC_CACHE_SECONDS)
+    return bool(present)
+
+
+def forget_synthetic_data_presence(*args: object, **kwargs: object) -> None:
+    """Drop the cached answer of synthetic_data_present (a signal receiver as well)."""
+    cache.delete(SYNTHETIC_CACHE_KEY)
 
 
 # --- which quarters to compute ---------------------------------------------------------------

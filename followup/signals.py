@@ -14,7 +14,8 @@ from goals.models import AdoptionRecord, Assessment, Goal
 from organisation.models import Unit
 
 from . import selectors, triggers
-from .models import Measure, Observation
+from .models import ImportBatch, Measure, Observation
+from .selectors import forget_synthetic_data_presence
 
 
 def _observation_changed(sender: type, instance: Observation, **kwargs: Any) -> None:
@@ -32,6 +33,10 @@ def connect() -> None:
     """Wire the receivers (called from FollowupConfig.ready)."""
     for signal in (post_save, post_delete):
         signal.connect(_observation_changed, sender=Observation, dispatch_uid=f"obs-{signal}")
+        # The banner "demodata – syntetiska värden" follows the batches that mark such data.
+        signal.connect(
+            forget_synthetic_data_presence, sender=ImportBatch, dispatch_uid=f"synth-{signal}"
+        )
         for model in (Goal, AdoptionRecord, Assessment, Unit, Measure):
             signal.connect(
                 _status_input_changed, sender=model, dispatch_uid=f"{model.__name__}-{signal}"

@@ -9,12 +9,16 @@ quarter, not one per edit:
   GONV_RECOMPUTE_DELAY_SECONDS (at most GONV_RECOMPUTE_MAX_WAIT_SECONDS from the burst's start,
   so a steady trickle cannot starve the dashboards), then claims the dirty quarters and
   computes them oldest first in a Celery chain (a later quarter reads the earlier ones).
-The marks themselves live in followup.recompute_marks, which the dispatcher reads.
+The marks themselves live in followup.recompute_marks, which the dispatcher reads: the dirty
+quarters in the database (an outbox), so a broker or cache that is down loses nothing. The
+edit is saved, the user gets the normal answer, and the next trigger or the nightly run
+claims the quarters.
 In the embedded mode (eager Celery) the quarters are computed in-process right after commit.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,15 +30,34 @@ from base.periods import Quarter
 
 from . import recompute_marks, tasks
 
+logger = logging.getLogger(__name__)
+
+KEPT_FOR_LATER = (
+    "Could not schedule the recompute of %s (broker or cache unavailable); the request is kept "
+    "in the database and carried out by the next trigger or the nightly run."
+)
+
 
 def _dispatch(quarters: set[Quarter], trigger: str) -> None:
+    # First, in the database: whatever happens to the broker, the request is not lost.
+    recompute_marks.mark_dirty(quarters, trigger=trigger)
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        tasks.recompute_in_order(quarters, trigger)
+        # Every dirty quarter: these, and any that an earlier failure left behind.
+        tasks.recompute_in_order(recompute_marks.claim_dirty(), trigger)
         return
-    if recompute_marks.mark_dirty(quarters):
-        tasks.recompute_changed.apply_async(
-            kwargs={"trigger": trigger}, countdown=settings.GONV_RECOMPUTE_DELAY_SECONDS
-        )
+    try:
+        if recompute_marks.stamp_change():
+            try:
+                tasks.recompute_changed.apply_async(
+                    kwargs={"trigger": trigger}, countdown=settings.GONV_RECOMPUTE_DELAY_SECONDS
+                )
+            except Exception:
+                recompute_marks.unschedule()
+                raise
+    except Exception:
+        # The edit is committed and its recompute kept in the database: the user gets the
+        # normal answer, not a 500 for a broker that is down.
+        logger.warning(KEPT_FOR_LATER, ", ".join(q.code for q in sorted(quarters)), exc_info=True)
 
 
 class _Batch:

@@ -16,8 +16,8 @@ class MilestoneInline(admin.StackedInline):
 
 @admin.register(Goal)
 class GoalAdmin(GonvAdmin):
-    list_display = ["title", "programme_area", "kind", "deadline", "parent"]
-    list_filter = ["programme_area", "kind"]
+    list_display = ["title", "programme_area", "kind", "deadline", "parent", "provenance"]
+    list_filter = ["programme_area", "kind", "provenance"]
     search_fields = ["title", "code"]
     inlines = [MilestoneInline]
 

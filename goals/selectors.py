@@ -9,13 +9,13 @@ from decimal import Decimal
 from django.db.models import F, Prefetch
 
 from organisation.models import Unit
-from programmes.models import Phase, ProgrammeArea, WorkingMethod
+from programmes.models import Phase, ProgrammeArea, ProgrammeAreaProcess, WorkingMethod
 
 from .models import AdoptionRecord, Assessment, Goal
 
 
 def portfolio_overview() -> list[Phase]:
-    """Phases with their programme areas, top-level goals and milestones (fixed query count)."""
+    """Phases with their timeline, areas, process links, goals and milestones (fixed queries)."""
     # Nulls last on both databases, so goals without a deadline sort alike everywhere.
     by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")
     milestones = Goal.objects.select_related("unit_kind", "measure", "working_method").order_by(
@@ -27,13 +27,17 @@ def portfolio_overview() -> list[Phase]:
         .order_by("order", *by_deadline)
         .prefetch_related(Prefetch("milestones", queryset=milestones))
     )
+    links = ProgrammeAreaProcess.objects.select_related("supporting_process").order_by(
+        "supporting_process__name"
+    )
     areas = ProgrammeArea.objects.prefetch_related(
-        Prefetch("goals", queryset=goals, to_attr="top_goals"), "supporting_processes"
+        Prefetch("goals", queryset=goals, to_attr="top_goals"),
+        Prefetch("process_links", queryset=links),
     )
     return list(
-        Phase.objects.prefetch_related(Prefetch("programme_areas", queryset=areas)).order_by(
-            "start_date"
-        )
+        Phase.objects.prefetch_related(
+            Prefetch("programme_areas", queryset=areas), "events"
+        ).order_by("start_date")
     )
 
 

@@ -744,6 +744,37 @@ def evaluate_direction(*, assessment: Assessment | None) -> GoalEvaluation:
     )
 
 
+# The engine's own checks, as a user reads them in the explanation of an inconsistent goal.
+_INCONSISTENCY_REASONS: dict[str, str] = {
+    TARGET_SHARE_ERROR: "målandelen är inte mellan 0 och 100 %",
+    UNIT_COUNT_ERROR: "antalet enheter går inte ihop (negativt, eller fler införda än enheter)",
+    START_AFTER_DEADLINE_ERROR: "startdatumet (eller programområdets start) är efter måldatumet",
+    MEASURE_TARGET_ERROR: "målet behöver antingen ett målvärde eller en förändring mot basperiod",
+    IMPROVEMENT_ERROR: "jämförelseriktningen är varken högre eller lägre",
+    SERIES_ORDER_ERROR: "måttets perioder är inte i ordning",
+}
+
+
+def evaluate_inconsistent(*, error: Exception, assessment: Assessment | None) -> GoalEvaluation:
+    """A goal whose inputs contradict each other: "underlag saknas", with the reason.
+
+    The quarterly job evaluates each goal on its own: one goal's bad data must not stop the
+    quarter's other goals from getting a status.
+    """
+    message = str(error)
+    reason = _INCONSISTENCY_REASONS.get(message, message or type(error).__name__)
+    return GoalEvaluation(
+        status=Status.NO_DATA,
+        progress=None,
+        target=None,
+        forecast=None,
+        forecast_status=None,
+        explanation=f"Målets uppgifter går inte ihop: {reason}. Rätta målet så beräknas det igen.",
+        basis={"rule": "inconsistent_inputs", "error": f"{type(error).__name__}: {message}"},
+        assessment=assessment,
+    )
+
+
 def overall_status(statuses: Iterable[Status | None]) -> Status | None:
     """Roll statuses up to one: worst of them, never better than "on plan" for a mixed set."""
     considered = [s for s in statuses if s is not None and s is not Status.NOT_ASSESSED]

@@ -168,6 +168,7 @@ for name in (
     "organisation.unitkind",
     "organisation.unit",
     "programmes.phase",
+    "programmes.phaseevent",
     "programmes.supportingprocess",
     "followup.measure",
     "followup.importbatch",
@@ -180,7 +181,12 @@ rules.add_perm("organisation.view_unitclosure", can_read)
 _crud(
     "programmes.programmearea", add=edits_everything, change=edits_area_of, delete=edits_everything
 )
-for name in ("programmes.workingmethod", "goals.goal", "goals.assessment"):
+for name in (
+    "programmes.workingmethod",
+    "programmes.programmeareaprocess",
+    "goals.goal",
+    "goals.assessment",
+):
     _crud(name, add=edits_area_of, change=edits_area_of, delete=edits_area_of)
 
 # What a unit reports: its VC (the whole VO) or VEC (the unit), and the strategist.

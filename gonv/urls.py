@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from .health import health
 from .views import LandingLoginView, landing
 
 admin.site.site_header = _("GONV-uppföljning – administration")
@@ -20,4 +21,5 @@ urlpatterns = [
     ),
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("halsa/", health, name="health"),
 ]

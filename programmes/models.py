@@ -22,6 +22,39 @@ def _dates_ordered(start: str, end: str, name: str) -> models.CheckConstraint:
     )
 
 
+class Provenance(models.TextChoices):
+    """Where a record of the plan comes from: the plan itself, an example, or the region."""
+
+    PLAN = "plan", _("Ur planen")
+    EXAMPLE = "exempel", _("Exempel – fastställs av regionen")
+    REGION = "region", _("Fastställd av regionen")
+
+
+def provenance_field() -> models.CharField:
+    """The provenance of a record; rows made in the app are the region's own."""
+    return models.CharField(
+        _("ursprung"),
+        max_length=10,
+        choices=Provenance.choices,
+        default=Provenance.REGION,
+        help_text=_(
+            "Ur planen, ett exempel som regionen ska fastställa, eller fastställt av regionen."
+        ),
+    )
+
+
+def provenance_note_field() -> models.TextField:
+    """A short note on the provenance: the plan's wording, or what an example assumes."""
+    return models.TextField(
+        _("kommentar om ursprunget"),
+        blank=True,
+        help_text=_(
+            "Planens formulering där rubriken är omskriven, eller vad exemplet antar och "
+            "regionen behöver ta ställning till."
+        ),
+    )
+
+
 class Phase(models.Model):
     """A phase of the transformation, e.g. Fas 2 (2025–2027): göra, lära, bredda."""
 
@@ -30,6 +63,13 @@ class Phase(models.Model):
     description = models.TextField(_("beskrivning"), blank=True)
     start_date = models.DateField(_("startdatum"))
     end_date = models.DateField(_("slutdatum"))
+    governance = models.TextField(
+        _("styrning, ledning och uppdrag"),
+        blank=True,
+        help_text=_(
+            "Vilka grupper som styr arbetet, hur ofta de möts, och vårdens uppdrag i fasen."
+        ),
+    )
     # The region or municipality whose phase this is: goals count its units. Empty means the
     # whole tree, which is right while one organisation uses the installation.
     organisation_unit = models.ForeignKey(
@@ -86,11 +126,14 @@ class ProgrammeArea(models.Model):
     )
     supporting_processes = models.ManyToManyField(
         SupportingProcess,
+        through="ProgrammeAreaProcess",
         blank=True,
         related_name="programme_areas",
         verbose_name=_("stödjande processer"),
     )
-    history = HistoricalRecords(m2m_fields=[delivery_owners, supporting_processes])
+    # A link to a supporting process keeps its own history (ProgrammeAreaProcess), provenance
+    # included, which an m2m snapshot of the area would not show.
+    history = HistoricalRecords(m2m_fields=[delivery_owners])
 
     class Meta:
         verbose_name = _("programområde")
@@ -102,6 +145,81 @@ class ProgrammeArea(models.Model):
 
     def __str__(self) -> str:
         return f"PO {self.number}. {self.name}"
+
+
+class ProgrammeAreaProcess(models.Model):
+    """A supporting process linked to a programme area, with where the link comes from."""
+
+    programme_area = models.ForeignKey(
+        ProgrammeArea,
+        on_delete=models.CASCADE,
+        related_name="process_links",
+        verbose_name=_("programområde"),
+        db_column="programmearea_id",
+    )
+    supporting_process = models.ForeignKey(
+        SupportingProcess,
+        on_delete=models.CASCADE,
+        related_name="area_links",
+        verbose_name=_("stödjande process"),
+        db_column="supportingprocess_id",
+    )
+    provenance = provenance_field()
+    provenance_note = provenance_note_field()
+    history = HistoricalRecords()
+
+    class Meta:
+        # The table Django made for the plain many-to-many field: its rows are kept.
+        db_table = "programmes_programmearea_supporting_processes"
+        verbose_name = _("koppling till stödjande process")
+        verbose_name_plural = _("kopplingar till stödjande processer")
+        ordering = ["programme_area__number", "supporting_process__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme_area", "supporting_process"],
+                name="programmeareaprocess_unique_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"PO {self.programme_area.number} – {self.supporting_process.name}"
+
+
+class PhaseEvent(models.Model):
+    """An item of a phase's timeline (tidplan): dated, without a target, so never a status."""
+
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="events", verbose_name=_("fas")
+    )
+    programme_area = models.ForeignKey(
+        ProgrammeArea,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("programområde"),
+    )
+    code = models.SlugField(_("kod"), max_length=60, unique=True)
+    title = models.CharField(_("rubrik"), max_length=300)
+    description = models.TextField(_("beskrivning"), blank=True)
+    start_date = models.DateField(_("från"), null=True, blank=True)
+    end_date = models.DateField(_("till"), null=True, blank=True)
+    ongoing = models.BooleanField(
+        _("pågående"), default=False, help_text=_("Pågår utan slutdatum (t.ex. ”PO 4 – pågår”).")
+    )
+    order = models.PositiveSmallIntegerField(_("ordning"), default=0)
+    provenance = provenance_field()
+    provenance_note = provenance_note_field()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("händelse i tidplanen")
+        verbose_name_plural = _("tidplan")
+        ordering = ["phase__start_date", "order", "id"]
+        constraints = [_dates_ordered("start_date", "end_date", "phaseevent_dates_ordered")]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class WorkingMethod(models.Model):
@@ -129,6 +247,8 @@ class WorkingMethod(models.Model):
         related_name="working_methods",
         verbose_name=_("målgrupp (enhetstyper)"),
     )
+    provenance = provenance_field()
+    provenance_note = provenance_note_field()
     history = HistoricalRecords(m2m_fields=[target_unit_kinds])
 
     class Meta:

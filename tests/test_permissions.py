@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
 
 from organisation.models import Role
-from programmes.models import ProgrammeArea
+from programmes.models import PhaseEvent, ProgrammeArea, ProgrammeAreaProcess
 from tests.factories import (
     ActivityFactory,
     ActivityPlanFactory,
@@ -25,6 +25,7 @@ from tests.factories import (
     OrgTree,
     PeriodResultFactory,
     RoleAssignmentFactory,
+    SupportingProcessFactory,
     SupportNeedFactory,
     UserFactory,
     WorkingMethodFactory,
@@ -71,6 +72,26 @@ CASES: dict[str, Case] = {
     "unit HC 1A": Case("organisation.change_unit", lambda t, a, b: t.hc1a, EVERYTHING),
     "unit kind": Case("organisation.change_unitkind", lambda t, a, b: t.hc1a.kind, EVERYTHING),
     "phase": Case("programmes.change_phase", lambda t, a, b: a.phase, EVERYTHING),
+    "timeline item": Case(
+        "programmes.change_phaseevent",
+        lambda t, a, b: PhaseEvent.objects.create(phase=a.phase, code="start", title="Start"),
+        EVERYTHING,
+    ),
+    # a programme area's link to a supporting process, and its provenance: the area's owner
+    "process link PO 1": Case(
+        "programmes.change_programmeareaprocess",
+        lambda t, a, b: ProgrammeAreaProcess.objects.create(
+            programme_area=a, supporting_process=SupportingProcessFactory()
+        ),
+        EVERYTHING | PO,
+    ),
+    "process link PO 2": Case(
+        "programmes.change_programmeareaprocess",
+        lambda t, a, b: ProgrammeAreaProcess.objects.create(
+            programme_area=b, supporting_process=SupportingProcessFactory()
+        ),
+        EVERYTHING,
+    ),
     "measure": Case("followup.change_measure", lambda t, a, b: MeasureFactory(), EVERYTHING),
     "import batch": Case(
         "followup.change_importbatch", lambda t, a, b: ImportBatchFactory(), EVERYTHING

@@ -9,6 +9,7 @@ Keep here only what decides a result, nothing that reads or writes the database.
 from __future__ import annotations
 
 import datetime
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,8 @@ from goals import status as engine
 from goals.models import Goal
 
 from ..models import Measure
+
+logger = logging.getLogger(__name__)
 
 
 def _baseline(
@@ -46,7 +49,30 @@ def evaluate_goal(
     series: list[tuple[datetime.date, Decimal]] | None,
     rules: engine.StatusRules,
 ) -> engine.GoalEvaluation:
-    """Call the status engine for one goal with the inputs gathered for it."""
+    """Call the status engine for one goal with the inputs gathered for it.
+
+    Each goal is evaluated in isolation: a goal whose data contradict each other (a deadline
+    before its area's start, say) gets "underlag saknas" with the reason, and the quarter's
+    other goals are computed as usual.
+    """
+    try:
+        return _evaluate_goal(
+            goal, as_of=as_of, assessment=assessment, adoption=adoption, series=series, rules=rules
+        )
+    except (ValueError, TypeError, AttributeError, ArithmeticError, KeyError) as error:
+        logger.warning("Goal %s (%s) has inconsistent inputs: %s", goal.pk, goal.code, error)
+        return engine.evaluate_inconsistent(error=error, assessment=assessment)
+
+
+def _evaluate_goal(
+    goal: Goal,
+    *,
+    as_of: datetime.date,
+    assessment: engine.Assessment | None,
+    adoption: tuple[int, int, int] | None,
+    series: list[tuple[datetime.date, Decimal]] | None,
+    rules: engine.StatusRules,
+) -> engine.GoalEvaluation:
     if goal.kind == Goal.Kind.ADOPTION:
         active, adopted, planned = adoption or (0, 0, 0)
         return engine.evaluate_adoption(

@@ -432,12 +432,12 @@ PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] =
 # Pinned counts, the same at both sizes: the session, the user and their role assignments (and
 # for a VC their subtree) come first, the session save last; the rest is the page's reads.
 EXPECTED_QUERIES = {
-    # session, user, roles; phases, areas, processes, goals, milestones; goal results, the
-    # computation time; region, measures, their results and SPC; session save (17).
-    "portfolio": 17,
-    "portfolio-region": 17,
-    "area-list": 13,
-    "area-list-region": 13,
+    # session, user, roles; phases, their timeline, areas, processes, goals, milestones; goal
+    # results, the computation time; region, measures, their results and SPC; session save.
+    "portfolio": 18,
+    "portfolio-region": 18,
+    "area-list": 14,
+    "area-list-region": 14,
     # + the area, owners, processes, goals, milestones and assessments, measures, results, SPC;
     # on the full page also the adoption matrix (methods, their unit kinds, units, records,
     # adoption goals) and the timeline's activities.

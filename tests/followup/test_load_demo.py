@@ -24,7 +24,7 @@ from pytest_django import DjangoDbBlocker
 
 from base.periods import Quarter
 from followup.demo import DEMO_IMPORT_NOTE, DEMO_PASSWORD, ERROR_USERS_IN_PRODUCTION
-from followup.models import ComputeRun, GoalResult, ImportBatch, Measure, Observation
+from followup.models import ComputeRun, DemoAccount, GoalResult, ImportBatch, Measure, Observation
 from followup.selectors import quarters_in_scope
 from goals.models import AdoptionRecord, Assessment, Goal
 from organisation.models import Role, RoleAssignment, Unit
@@ -322,7 +322,7 @@ def test_unit_tree_has_about_26_health_centres_in_five_primary_care_vos(loaded: 
     )
 
 
-def test_measures_name_the_health_centres_as_reporting_units(loaded: str) -> None:
+def test_measures_name_their_reporting_units_and_dö_every_care_level(loaded: str) -> None:
     measures = Measure.objects.prefetch_related("unit_kinds", "programme_areas")
 
     assert {m.name for m in measures} >= {
@@ -332,8 +332,15 @@ def test_measures_name_the_health_centres_as_reporting_units(loaded: str) -> Non
         "Antal dokumenterade överenskommelser",
     }
     for measure in measures:
-        assert [k.code for k in measure.unit_kinds.all()] == ["halsocentral"]
+        assert "halsocentral" in {k.code for k in measure.unit_kinds.all()}
         assert measure.programme_areas.exists()
+    # The plan gives DÖ to primary care and to inpatient and outpatient care alike.
+    for code in ("antal-dokumenterade-overenskommelser", "andel-samordningsbehov-med-do"):
+        kinds = set(measures.get(code=code).unit_kinds.values_list("code", flat=True))
+        assert kinds == {"halsocentral", "vardavdelning", "mottagning"}
+        assert Observation.objects.filter(
+            measure__code=code, unit__kind__code="vardavdelning"
+        ).exists()
     assert measures.get(code="arbetsmiljo").frequency == Measure.Frequency.QUARTERLY
     assert measures.get(code="ratt-hjalp-pa-en-gang").aggregation == Measure.Aggregation.RATIO
 
@@ -405,8 +412,15 @@ def test_demo_accounts_are_printed_with_role_scope_and_password(loaded: str) -> 
 
 
 def test_every_demo_user_can_log_in_with_demo(loaded: str) -> None:
+    # Through the login form: django-axes checks every login against a request.
     for username in DEMO_USERNAMES:
-        assert Client().login(username=username, password=DEMO_PASSWORD), username
+        client = Client()
+        client.post("/konto/logga-in/", {"username": username, "password": DEMO_PASSWORD})
+        assert "_auth_user_id" in client.session, username
+
+
+def test_every_demo_user_is_recorded_as_made_by_load_demo(loaded: str) -> None:
+    assert set(DemoAccount.objects.values_list("user__username", flat=True)) == set(DEMO_USERNAMES)
 
 
 def test_demo_users_have_their_roles_and_scopes(loaded: str) -> None:
@@ -434,6 +448,7 @@ def test_observations_are_labelled_demo(loaded: str) -> None:
     observations = Observation.objects.all()
 
     assert batch.source == ImportBatch.Source.DEMO
+    assert batch.synthetic
     assert batch.note == DEMO_IMPORT_NOTE
     assert batch.row_count == observations.count()
     assert set(observations.values_list("source", flat=True)) == {ImportBatch.Source.DEMO}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from base.periods import Quarter
 from followup import recompute_marks
+from followup.models import RecomputeRequest
 
 
 @pytest.fixture
@@ -41,9 +43,36 @@ def test_a_never_ending_trickle_is_computed_after_the_maximum_wait(timing):
     assert recompute_marks.seconds_to_wait(now=1061.0) == 0
 
 
+@pytest.mark.django_db
 def test_dirty_quarters_are_claimed_once_and_oldest_first():
     q3, q4, q1 = Quarter(2025, 3), Quarter(2025, 4), Quarter(2026, 1)
-    cache.set_many({recompute_marks.dirty_key(q): 1 for q in (q1, q3)})
+    recompute_marks.mark_dirty([q1, q3])
 
-    assert recompute_marks.claim_dirty([q4, q1, q3]) == [q3, q1]
-    assert recompute_marks.claim_dirty([q4, q1, q3]) == []
+    assert recompute_marks.claim_dirty() == [q3, q1]
+    assert recompute_marks.claim_dirty() == []
+    assert q4 not in recompute_marks.claim_dirty()
+
+
+@pytest.mark.django_db
+def test_a_claimed_quarter_stays_marked_until_its_computation_succeeds():
+    q4 = Quarter(2025, 4)
+    recompute_marks.mark_dirty([q4])
+    recompute_marks.claim_dirty()
+    started = timezone.now()
+
+    recompute_marks.mark_failed(q4)
+    assert recompute_marks.claim_dirty() == [q4]  # waiting again after the failure
+
+    recompute_marks.mark_done(q4, started=started)
+    assert not RecomputeRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_change_during_a_computation_is_not_taken_as_done():
+    q4 = Quarter(2025, 4)
+    started = timezone.now()
+    recompute_marks.mark_dirty([q4])  # requested after the computation started
+
+    recompute_marks.mark_done(q4, started=started)
+
+    assert recompute_marks.claim_dirty() == [q4]

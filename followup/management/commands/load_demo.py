@@ -1,4 +1,9 @@
-"""`manage.py load_demo`: load a region's data set and demo data, then print the demo accounts."""
+"""`manage.py load_demo`: load a region's data set and demo data, then print the demo accounts.
+
+The data set (plan, units, measures) is loaded by `followup.dataset`, the synthetic values and
+demo accounts by `followup.demo`; `--dry-run` shows what loading the data set would change,
+row by row, and keeps nothing.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from followup.demo import (
-    DEFAULT_DATASET,
-    DatasetError,
-    DemoUsersRefused,
-    LoadReport,
-    demo_load,
-)
+from followup.dataset import DEFAULT_DATASET, DatasetError, LoadReport, dataset_import
+from followup.demo import DemoReport, DemoUsersRefused, demo_load
 from followup.services import recompute_all
 
 
@@ -64,6 +64,12 @@ class Command(BaseCommand):
             "measures, no demo data.",
         )
         parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Visa vad inläsningen av datamängden skulle ändra, rad för rad, utan att spara "
+            "något / show what loading the data set would change, row by row, keeping nothing.",
+        )
+        parser.add_argument(
             "--recompute",
             action="store_true",
             help="Räkna om även om inget ändrades / recompute even when nothing changed.",
@@ -72,35 +78,56 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         """Load, summarise, recompute when something changed, print the demo accounts."""
         dataset = _resolve_dataset(options["dataset"])
+        report: LoadReport
         try:
-            report = demo_load(
-                dataset=dataset, users=options["users"], synthetic=not options["plan_only"]
-            )
+            if options["dry_run"]:
+                report = dataset_import(path=dataset, dry_run=True)
+            else:
+                report = demo_load(
+                    dataset=dataset, users=options["users"], synthetic=not options["plan_only"]
+                )
         except (DatasetError, DemoUsersRefused) as exc:
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self._print_summary(report)
+        if report.dry_run:
+            self._print_changes(report)
+            return
         self._recompute(report, force=options["recompute"])
-        self._print_accounts(report)
+        if isinstance(report, DemoReport):
+            self._print_accounts(report)
 
     def _print_summary(self, report: LoadReport) -> None:
         """Created, updated and unchanged rows per kind."""
         self.stdout.write(f"Datamängd / data set: {report.dataset}")
         width = max((len(label) for label in report.tallies), default=0)
         for label, tally in report.tallies.items():
+            deleted = f"  {tally.deleted:>4} borttagna/deleted" if tally.deleted else ""
             self.stdout.write(
                 f"  {label:<{width}}  {tally.created:>5} nya/created  "
                 f"{tally.updated:>4} ändrade/updated  {tally.unchanged:>5} oförändrade/unchanged"
+                f"{deleted}"
             )
         for note in report.notes:
             self.stdout.write(self.style.WARNING(note))
-        if report.changed:
+        if report.dry_run:
+            self.stdout.write(
+                self.style.WARNING("Förhandsgranskning: inget sparades. / Dry run: nothing saved.")
+            )
+        elif report.changed:
             self.stdout.write(self.style.SUCCESS("Inläsningen klar. / Load complete."))
         else:
             self.stdout.write(
                 self.style.SUCCESS("Inget att ändra: allt var redan inläst. / Nothing to change.")
             )
+
+    def _print_changes(self, report: LoadReport) -> None:
+        """Each row the load would create, update or delete, with the fields that differ."""
+        words = {"created": "ny/new", "updated": "ändras/changes", "deleted": "tas bort/deleted"}
+        for change in report.changes:
+            fields = f": {', '.join(change.fields)}" if change.fields else ""
+            self.stdout.write(f"  {words[change.state]:<16} {change.kind} {change.key}{fields}")
 
     def _recompute(self, report: LoadReport, *, force: bool) -> None:
         """Run the follow-up engine when it exists and the data changed (or when asked)."""
@@ -119,7 +146,7 @@ class Command(BaseCommand):
             )
         )
 
-    def _print_accounts(self, report: LoadReport) -> None:
+    def _print_accounts(self, report: DemoReport) -> None:
         """The demo accounts as a table (`make run` shows it before starting the server)."""
         if not report.accounts:
             return

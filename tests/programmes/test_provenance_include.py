@@ -1,0 +1,40 @@
+"""templates/includes/provenance.html: what each provenance shows (pages include it)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django.template.loader import render_to_string
+
+TEMPLATE = "includes/provenance.html"
+
+
+def render(provenance: str, note: str = "", **extra: object) -> str:
+    record = SimpleNamespace(provenance=provenance, provenance_note=note)
+    return render_to_string(TEMPLATE, {"record": record, **extra})
+
+
+def test_an_example_is_labelled_with_its_note() -> None:
+    html = render("exempel", "Planen definierar inte måttet.")
+
+    assert "Exempel – fastställs av regionen" in html
+    assert "Planen definierar inte måttet." in html
+
+
+def test_a_compact_example_is_one_word_with_the_note_as_title_and_no_spaces_around() -> None:
+    html = render("exempel", "Antagande", compact=True)
+
+    assert html == ('<span class="provenance provenance-example" title="Antagande">Exempel</span>')
+
+
+def test_a_plan_record_shows_the_plans_wording_and_no_example_label() -> None:
+    html = render("plan", "Planen: ”Teamrond ska vara infört på 50% av HC i dec 2025”.")
+
+    assert "Teamrond ska vara infört" in html
+    assert "Exempel" not in html
+    assert render("plan").strip() == ""
+    assert render("plan", "Planen: …", compact=True) == ""
+
+
+def test_the_regions_own_record_shows_nothing() -> None:
+    assert render("region", "Fastställt i HSL").strip() == ""
