@@ -14,7 +14,7 @@ CHROMIUM ?= /usr/bin/chromium
 TEST_DATABASE_URL ?= postgres://postgres@localhost:5432/gonv
 TEST_REDIS_URL ?= redis://localhost:6379/0
 
-.PHONY: run test lint bench install install-dev requirements messages chromium services clean
+.PHONY: run test lint bench bench-pages install install-dev requirements messages chromium services clean
 
 install: $(STAMP)
 
@@ -77,6 +77,11 @@ test: messages chromium services lint
 bench: $(DEV_STAMP) services
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 	  $(PY) -m bench.run $(BENCH_ARGS)
+
+# Page timings against a bare logged-in page (base.html only), one scale (default Gävleborg).
+bench-pages: $(DEV_STAMP) services
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+	  $(PY) -m bench.pages $(BENCH_PAGES_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 locale/*/LC_MESSAGES/*.mo

@@ -1,7 +1,7 @@
 """Geometry of the server-rendered SVG charts, from the stored SPC summaries and goal results.
 
 Pure Python: no Django, no database. The template tags in
-``followup/templatetags/followup_charts.py`` turn these frozen dataclasses into SVG through
+``gonv/templatetags/followup_charts.py`` turn these frozen dataclasses into SVG through
 templates; everything here is plain numbers and strings, so it is unit-tested without a page.
 Coordinates are in the SVG's user units (its viewBox); the SVG scales to its container.
 """
@@ -488,7 +488,10 @@ def spc_chart(
         for (kind, level), y, label_y in zip(levels, ys, label_ys, strict=True)
     )
     path = " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points)
-    y_ticks = tuple(Tick(scale(t), format_value(t, unit)) for t in ticks) if scale else ()
+    # Only a percent sign on the axis: "st" or "index" on every tick is noise (the caption and
+    # the table carry the unit).
+    tick_unit = unit if unit.strip() == "%" else ""
+    y_ticks = tuple(Tick(scale(t), format_value(t, tick_unit)) for t in ticks) if scale else ()
     message = summary.get("message") if raw_points else None
     return SpcChart(
         frame=frame,

@@ -608,6 +608,14 @@ class AdoptionUnit:
 
 
 @dataclass(frozen=True)
+class MilestoneRow:
+    """A milestone with its result for the quarter (None where none is computed)."""
+
+    goal: Goal
+    result: GoalResult | None
+
+
+@dataclass(frozen=True)
 class GoalPage:
     """A goal or milestone: its results per quarter, milestones, and what lies behind it."""
 
@@ -615,7 +623,7 @@ class GoalPage:
     quarter: Quarter | None
     results: list[GoalResult]  # oldest first, up to the quarter
     latest: GoalResult | None  # the quarter's
-    milestones: list[Goal]  # each with .result for the quarter
+    milestones: list[MilestoneRow]
     adoption: list[AdoptionUnit]
     summary: dict[str, Any] | None  # a measure goal's SPC chart for the unit it is about
     scope_unit: Unit | None
@@ -624,7 +632,7 @@ class GoalPage:
 def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
     """What the goal page shows (a fixed number of queries, whatever the goal's kind)."""
     if quarter is None:
-        return GoalPage(goal, None, [], None, [], [], None, None)
+        return GoalPage(goal, None, [], None, [], [], None, None)  # nothing computed yet
     codes = [q.code for q in _quarters_back(quarter)]
     results = list(GoalResult.objects.filter(goal=goal, quarter__in=codes).order_by("quarter"))
     latest = next((r for r in results if r.quarter == quarter.code), None)
@@ -633,12 +641,12 @@ def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
         .select_related("unit_kind", "measure", "working_method")
         .order_by(F("deadline").asc(nulls_last=True), "order", "id")
     )
-    if milestones:
-        by_goal = {
-            r.goal_id: r for r in GoalResult.objects.filter(quarter=quarter.code, goal__parent=goal)
-        }
-        for milestone in milestones:
-            milestone.result = by_goal.get(milestone.pk)  # type: ignore[attr-defined]
+    by_goal = (
+        {r.goal_id: r for r in GoalResult.objects.filter(quarter=quarter.code, goal__parent=goal)}
+        if milestones
+        else {}
+    )
+    milestone_rows = [MilestoneRow(m, by_goal.get(m.pk)) for m in milestones]
     scope_unit = None
     adoption: list[AdoptionUnit] = []
     summary = None
@@ -652,7 +660,7 @@ def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
             .values_list("summary", flat=True)
             .first()
         )
-    return GoalPage(goal, quarter, results, latest, milestones, adoption, summary, scope_unit)
+    return GoalPage(goal, quarter, results, latest, milestone_rows, adoption, summary, scope_unit)
 
 
 def _adoption_units(
@@ -663,11 +671,13 @@ def _adoption_units(
     Adopted: the working method introduced (or phased out) by that day; planned: a planned
     date by the deadline; the rest not started. Two queries.
     """
+    method = goal.working_method
+    if method is None:  # an adoption goal always has one (its constraint)
+        return []
     evaluated_on = _evaluated_on(latest, goal, quarter)
     done = (
         AdoptionRecord.Status.PHASED_OUT
-        if goal.working_method is not None
-        and goal.working_method.direction == WorkingMethod.Direction.PHASE_OUT
+        if method.direction == WorkingMethod.Direction.PHASE_OUT
         else AdoptionRecord.Status.ADOPTED
     )
     records = AdoptionRecord.objects.filter(working_method_id=goal.working_method_id)

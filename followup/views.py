@@ -193,7 +193,9 @@ def measure_list(request: HtmxHttpRequest) -> HttpResponse:
         "rows": measure_rows(unit=unit, quarter=quarter),
     }
     if wants_partial(request):
-        return render(request, "followup/measure_list.html#quarter-region", context)
+        return render(
+            request, "followup/measure_list.html#quarter-region", {**context, "partial": True}
+        )
     return render(request, "followup/measure_list.html", context)
 
 
@@ -229,7 +231,9 @@ def measure_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         "show_two_sigma": bool(form.cleaned_data.get("sigma")),
     }
     if wants_partial(request):
-        return render(request, "followup/measure_detail.html#measure-unit", context)
+        return render(
+            request, "followup/measure_detail.html#measure-unit", {**context, "partial": True}
+        )
     return render(request, "followup/measure_detail.html", context)
 
 
@@ -255,5 +259,7 @@ def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         "measure_unit": goal.measure.unit if goal.measure else "",
     }
     if wants_partial(request):
-        return render(request, "followup/goal_detail.html#quarter-region", context)
+        return render(
+            request, "followup/goal_detail.html#quarter-region", {**context, "partial": True}
+        )
     return render(request, "followup/goal_detail.html", context)

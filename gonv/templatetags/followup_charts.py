@@ -16,14 +16,20 @@ signatures stable: the dashboards use them.
 from __future__ import annotations
 
 import datetime
-import uuid
-from collections.abc import Iterable, Mapping
+import functools
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from followup import charts
 from goals.status import Status
@@ -108,8 +114,54 @@ def _measure_options(measure: Any, unit: str | None, quarterly: bool | None) -> 
     return unit, quarterly
 
 
-def _new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+# Rendered charts by the digest of what they are drawn from: the same summary, options and
+# language always give the same HTML, so a page full of sparklines and icons renders each
+# once per process. Content-addressed, so nothing needs invalidating; bounded in size.
+_RENDERED: OrderedDict[str, str] = OrderedDict()
+_RENDERED_MAX = 2048
+_RENDERED_LOCK = threading.Lock()
+
+
+def _key_part(value: Any) -> Any:
+    """A JSON-able stand-in for a value JSON lacks: a model instance's fields a chart reads
+    (a Measure's unit and frequency, a GoalResult's numbers), else its text (Decimal, date,
+    lazy translation)."""
+    if not hasattr(value, "_meta"):
+        return str(value)
+    fields = ("quarter", "status", "progress", "target", "unit", "frequency")
+    return [type(value).__name__, getattr(value, "pk", None)] + [
+        str(getattr(value, name, "")) for name in fields
+    ]
+
+
+def _rendered_tag(template_name: str, prefix: str, id_field: str) -> Callable[..., Any]:
+    """Register a tag that renders `template_name` with the context the function returns,
+    memoised on a digest of its arguments; an element id not given derives from the digest
+    (stable, and different for different charts on one page)."""
+
+    def wrap(func: Callable[..., dict[str, Any]]) -> Callable[..., str]:
+        @functools.wraps(func)
+        def tag(*args: Any, **kwargs: Any) -> str:
+            text = json.dumps([get_language(), args, kwargs], sort_keys=True, default=_key_part)
+            key = hashlib.blake2b(f"{prefix}{text}".encode(), digest_size=12).hexdigest()
+            with _RENDERED_LOCK:
+                html = _RENDERED.get(key)
+                if html is not None:
+                    _RENDERED.move_to_end(key)
+            if html is None:
+                context = func(*args, **kwargs)
+                context[id_field] = context.get(id_field) or f"{prefix}-{key[:10]}"
+                html = render_to_string(template_name, context)
+                with _RENDERED_LOCK:
+                    _RENDERED[key] = html
+                    if len(_RENDERED) > _RENDERED_MAX:
+                        _RENDERED.popitem(last=False)
+            return mark_safe(html)  # noqa: S308 - our own template's output
+
+        register.simple_tag(tag, name=func.__name__)
+        return tag
+
+    return wrap
 
 
 # --- filters ------------------------------------------------------------------------------------
@@ -172,7 +224,7 @@ def measure_value(value: float | Decimal | None, unit: str = "") -> str:
 # --- charts -------------------------------------------------------------------------------------
 
 
-@register.inclusion_tag("followup/charts/spc_chart.html")
+@_rendered_tag("followup/charts/spc_chart.html", "spc", "chart_id")
 def spc_chart(
     summary: Mapping[str, Any] | None,
     *,
@@ -199,11 +251,11 @@ def spc_chart(
         "caption": caption,
         "table": table,
         "unit": unit,
-        "chart_id": chart_id or _new_id("spc"),
+        "chart_id": chart_id,
     }
 
 
-@register.inclusion_tag("followup/charts/sparkline.html")
+@_rendered_tag("followup/charts/sparkline.html", "spark", "chart_id")
 def sparkline(
     summary: Mapping[str, Any] | Iterable[Any] | None,
     *,
@@ -216,10 +268,10 @@ def sparkline(
     """The last 8–12 periods as a small line; its text alternative names first and last."""
     unit, quarterly = _measure_options(measure, unit, quarterly)
     line = charts.sparkline(summary, periods=periods, unit=unit, quarterly=quarterly)
-    return {"line": line, "label": label, "chart_id": _new_id("spark")}
+    return {"line": line, "label": label}
 
 
-@register.inclusion_tag("followup/charts/variation_icon.html")
+@_rendered_tag("followup/charts/variation_icon.html", "var", "icon_id")
 def variation_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
     """The Making Data Count variation icon; label=False keeps the meaning in the tooltip
     and the accessible name only (for tight table cells)."""
@@ -237,11 +289,10 @@ def variation_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
         "direction": direction,
         "meaning": variation_meaning(code),
         "label": label,
-        "icon_id": _new_id("var"),
     }
 
 
-@register.inclusion_tag("followup/charts/assurance_icon.html")
+@_rendered_tag("followup/charts/assurance_icon.html", "ass", "icon_id")
 def assurance_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
     """The Making Data Count assurance icon: P (passing), F (failing), ? (hit and miss)."""
     code = code or ""
@@ -257,11 +308,10 @@ def assurance_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
         "tone": tones.get(code, "unknown"),
         "meaning": assurance_meaning(code),
         "label": label,
-        "icon_id": _new_id("ass"),
     }
 
 
-@register.inclusion_tag("followup/charts/status_chart.html")
+@_rendered_tag("followup/charts/status_chart.html", "status", "chart_id")
 def goal_status_chart(
     results: Iterable[Any],
     *,
@@ -276,13 +326,14 @@ def goal_status_chart(
         "chart": chart,
         "caption": caption or _("Status per kvartal"),
         "table": table,
-        "chart_id": _new_id("status"),
     }
 
 
 @register.filter
 def status_label(status: str | None) -> str:
     """A goal status code as its Swedish label ("Enligt plan")."""
+    if not status:
+        return ""
     try:
         return Status(status or "").label
     except ValueError:

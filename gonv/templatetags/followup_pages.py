@@ -21,7 +21,7 @@ _MINUS = "\u2212"
 @register.filter
 def measure_change(value: Decimal | float | None, unit: str = "") -> str:
     """A change with its sign, "+1,2 procentenheter", "−3 st"; "–" where there is none."""
-    if value is None:
+    if value is None or value == "":
         return "–"
     number = Decimal(str(value))
     if unit.strip() == "%":

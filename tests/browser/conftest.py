@@ -6,12 +6,15 @@ Never `playwright install`: the browser is the system's (CHROMIUM, default /usr/
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 from pytest_django.live_server_helper import LiveServer
+
+from tests.browser.accessibility import assert_accessible
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse the
 # ORM calls the tests make to set up data.
@@ -79,3 +82,10 @@ def page(
     page.on("pageerror", browser_errors.on_page_error)
     yield page
     context.close()
+
+
+@pytest.fixture
+def axe() -> Callable[..., Path]:
+    """`axe(page, "name")`: a full-page screenshot, then fail on any WCAG 2.1 A/AA violation
+    axe-core finds (tests/browser/accessibility.py)."""
+    return assert_accessible

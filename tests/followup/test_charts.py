@@ -219,3 +219,19 @@ def test_goal_status_chart_tag_lists_each_quarter_in_its_table() -> None:
     assert "Kv 3 2025" in html
     assert "Risk" in html
     assert "30 %" in html
+
+
+def test_a_chart_renders_once_per_content_and_its_id_follows_the_content() -> None:
+    first = _render('{% spc_chart s unit="%" caption="A" %}', s=_summary())
+    again = _render('{% spc_chart s unit="%" caption="A" %}', s=_summary())
+    other = _render('{% spc_chart s unit="%" caption="A" %}', s=_summary(STEP[:20]))
+    assert first == again
+    assert first != other
+    ids = {re.search(r'<figure [^>]*id="([^"]+)"', html).group(1) for html in (first, other)}
+    assert len(ids) == 2  # two different charts on one page never share an id
+
+
+def test_a_measure_goals_target_is_part_of_what_the_chart_is_drawn_from() -> None:
+    low = _render("{% spc_chart s target=t %}", s=_summary(), t=Decimal("55"))
+    high = _render("{% spc_chart s target=t %}", s=_summary(), t=Decimal("57"))
+    assert low != high

@@ -1,0 +1,279 @@
+"""The Mål page: a goal's status per quarter, its basis, milestones and what lies behind it."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from base.periods import Quarter
+from goals.models import AdoptionRecord, Goal
+from tests.factories import (
+    AdoptionRecordFactory,
+    ComputeRunFactory,
+    GoalFactory,
+    GoalResultFactory,
+    OrgTree,
+    UnitFactory,
+)
+from tests.followup.measure_data import compute_measure, quarters_up_to
+
+HX = {"HTTP_HX_REQUEST": "true"}
+READERS = ["strategist", "portfolio_owner", "steering_member", "programme_owner", "vc", "vec"]
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _url(goal: Goal, **params: str) -> str:
+    url = reverse("goal_detail", args=[goal.code])
+    if params:
+        url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    return url
+
+
+def _adoption_basis(adopted: int, planned: int, active: int) -> dict:
+    return {
+        "kind": "adoption",
+        "as_of": "2025-12-31",
+        "evaluated_on": "2025-12-31",
+        "deadline": "2025-12-31",
+        "active_units": active,
+        "adopted": adopted,
+        "planned_by_deadline": planned,
+        "target_pct": "50",
+        "share_pct": str(100 * adopted / active),
+        "rule": "achieved",
+    }
+
+
+@pytest.fixture
+def adoption_goal(org_tree: OrgTree) -> Goal:
+    """Teamrond on 50 % of the four health centres by Dec 2025, with a milestone, two quarters
+    computed, and one health centre in each state."""
+    goal = GoalFactory(
+        adoption=True,
+        code="teamrond-2025",
+        title="Teamrond infört på 50 % av hälsocentralerna",
+        target_share=Decimal("50"),
+        deadline=datetime.date(2025, 12, 31),
+    )
+    method = goal.working_method
+    AdoptionRecordFactory(unit=org_tree.hc1a, working_method=method, adopted=True)
+    AdoptionRecordFactory(
+        unit=org_tree.hc1b,
+        working_method=method,
+        status=AdoptionRecord.Status.PLANNED,
+        planned_date=datetime.date(2025, 11, 1),
+    )
+    AdoptionRecordFactory(
+        unit=org_tree.hc2a,
+        working_method=method,
+        status=AdoptionRecord.Status.PLANNED,
+        planned_date=datetime.date(2026, 5, 1),
+    )
+    # HC 2B has no record: not started.
+    milestone = GoalFactory(
+        programme_area=goal.programme_area,
+        parent=goal,
+        code="teamrond-utbildning",
+        title="Utbildning i teamrond genomförd",
+        deadline=datetime.date(2025, 9, 30),
+    )
+    GoalResultFactory(
+        goal=goal,
+        quarter="2025Q3",
+        status="enligt_plan",
+        progress=Decimal("25"),
+        target=Decimal("50"),
+        explanation="1 av 4 hälsocentraler (25 %) har infört Teamrond.",
+    )
+    GoalResultFactory(
+        goal=goal,
+        quarter="2025Q4",
+        status="risk",
+        progress=Decimal("25"),
+        target=Decimal("50"),
+        explanation="1 av 4 hälsocentraler (25 %) hade infört Teamrond vid deadline.",
+        basis=_adoption_basis(1, 1, 4),
+        assessment_status="risk",
+        assessment_comment="Två enheter har bytt chef.",
+        assessment_author="Stina Strateg",
+        assessment_quarter="2025Q4",
+    )
+    GoalResultFactory(goal=milestone, quarter="2025Q4", status="uppnatt", explanation="Klart.")
+    ComputeRunFactory(quarter="2025Q3")
+    ComputeRunFactory(quarter="2025Q4")
+    return goal
+
+
+@pytest.mark.parametrize("role", READERS)
+def test_every_role_reads_a_goal(
+    role: str, request: pytest.FixtureRequest, adoption_goal: Goal
+) -> None:
+    response = _client_for(request.getfixturevalue(role)).get(_url(adoption_goal))
+    assert response.status_code == 200
+    assert "Teamrond infört på 50 % av hälsocentralerna" in response.content.decode()
+
+
+def test_anonymous_users_go_to_login_and_roleless_users_are_refused(
+    client: Client, no_role_user: User, adoption_goal: Goal
+) -> None:
+    response = client.get(_url(adoption_goal))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert _client_for(no_role_user).get(_url(adoption_goal)).status_code == 403
+
+
+def test_a_goal_shows_its_status_per_quarter_and_the_basis_of_the_latest(
+    steering_member: User, adoption_goal: Goal
+) -> None:
+    html = _client_for(steering_member).get(_url(adoption_goal)).content.decode()
+    assert "Status Kv 4 2025" in html
+    assert "1 av 4 hälsocentraler (25 %) hade infört Teamrond vid deadline." in html
+    # The status chart and its table: both quarters, oldest first.
+    assert html.index("Kv 3 2025</th>") < html.index("Kv 4 2025</th>")
+    assert 'class="status-column status-cell-risk"' in html
+    # The basis in Swedish.
+    assert "Enheter som räknas" in html
+    assert "Har infört" in html
+    assert "<code>achieved</code>" in html
+    # The latest assessment beside the computed status.
+    assert "Två enheter har bytt chef." in html
+
+
+def test_an_adoption_goal_lists_the_units_behind_its_share(
+    steering_member: User, adoption_goal: Goal
+) -> None:
+    html = _client_for(steering_member).get(_url(adoption_goal)).content.decode()
+    rows = {
+        name: html[html.index(name) : html.index("</tr>", html.index(name))]
+        for name in (
+            "Hälsocentral Norrby",
+            "Hälsocentral Nordvik",
+            "Hälsocentral Söderby",
+            "Hälsocentral Södervik",
+        )
+    }
+    assert "Infört" in rows["Hälsocentral Norrby"]
+    assert "Planerar före måldatum" in rows["Hälsocentral Nordvik"]
+    assert "Planerar efter måldatum" in rows["Hälsocentral Söderby"]
+    assert "Ej påbörjat" in rows["Hälsocentral Södervik"]
+    assert "VO Norr" in rows["Hälsocentral Norrby"]
+
+
+def test_a_closed_unit_is_not_behind_the_share(
+    steering_member: User, adoption_goal: Goal, org_tree: OrgTree
+) -> None:
+    UnitFactory(
+        code="HCX",
+        name="Hälsocentral Stängd",
+        parent=org_tree.vo1,
+        valid_to=datetime.date(2024, 1, 1),
+    )
+    html = _client_for(steering_member).get(_url(adoption_goal)).content.decode()
+    assert "Hälsocentral Stängd" not in html
+
+
+def test_a_goal_lists_its_milestones_with_their_status(
+    steering_member: User, adoption_goal: Goal
+) -> None:
+    html = _client_for(steering_member).get(_url(adoption_goal)).content.decode()
+    milestone = Goal.objects.get(code="teamrond-utbildning")
+    assert reverse("goal_detail", args=[milestone.code]) in html
+    assert "Utbildning i teamrond genomförd" in html
+    assert "Klart." in html
+    # The milestone's own page leads back to its goal.
+    page = _client_for(steering_member).get(_url(milestone)).content.decode()
+    assert reverse("goal_detail", args=[adoption_goal.code]) in page
+
+
+def test_an_earlier_quarter_swaps_over_htmx(steering_member: User, adoption_goal: Goal) -> None:
+    response = _client_for(steering_member).get(_url(adoption_goal, kvartal="2025Q3"), **HX)
+    html = response.content.decode()
+    assert "HX-Request" in response["Vary"]
+    assert html.lstrip().startswith("<title>Teamrond infört")
+    assert '<div id="quarter-region"' in html
+    assert "Status Kv 3 2025" in html
+    assert "1 av 4 hälsocentraler (25 %) har infört Teamrond." in html
+    assert "Kv 4 2025</th>" not in html  # the chart stops at the quarter shown
+
+
+def test_a_quarter_without_results_says_so(steering_member: User, adoption_goal: Goal) -> None:
+    html = _client_for(steering_member).get(_url(adoption_goal, kvartal="2024Q1")).content.decode()
+    assert "Inga resultat är beräknade för Kv 1 2024." in html
+
+
+def test_a_goal_without_any_computed_status_says_so(
+    steering_member: User, org_tree: OrgTree
+) -> None:
+    goal = GoalFactory(title="Riskbedömning beslutad")
+    html = _client_for(steering_member).get(_url(goal)).content.decode()
+    assert "Ingen uppföljning är beräknad ännu" in html
+
+
+def test_a_measure_goal_shows_its_spc_chart_with_the_target_line(
+    steering_member: User, org_tree: OrgTree
+) -> None:
+    computed = compute_measure(
+        units=[org_tree.region], quarters=quarters_up_to(Quarter(2025, 4), 12)
+    )
+    goal = GoalFactory(
+        measure_absolute=True, measure=computed.measure, target_value=Decimal("60"), code="rhpeg"
+    )
+    GoalResultFactory(
+        goal=goal, quarter="2025Q4", status="risk", target=Decimal("60"), progress=Decimal("58")
+    )
+    html = _client_for(steering_member).get(_url(goal)).content.decode()
+    assert "Styrdiagram (XmR)" in html
+    assert "Mål 60 %" in html
+    assert reverse("measure_detail", args=[computed.measure.code]) in html
+
+
+def test_an_unknown_goal_is_not_found(steering_member: User, org_tree: OrgTree) -> None:
+    response = _client_for(steering_member).get(reverse("goal_detail", args=["finns-inte"]))
+    assert response.status_code == 404
+
+
+# --- constant query counts ------------------------------------------------------------------------
+
+# With the session's read and renewal (three statements) and the user's roles.
+GOAL_QUERIES = 14
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_goal_page_runs_the_same_queries_at_any_size(
+    size: str,
+    steering_member: User,
+    adoption_goal: Goal,
+    org_tree: OrgTree,
+    django_assert_num_queries,
+) -> None:
+    if size == "large":
+        for v in range(5):
+            vo = UnitFactory(code=f"XVO{v}", name=f"VO X{v}", kind__vo=True, parent=org_tree.area)
+            for h in range(6):
+                unit = UnitFactory(code=f"XVO{v}HC{h}", name=f"HC X{v}{h}", parent=vo)
+                AdoptionRecordFactory(
+                    unit=unit, working_method=adoption_goal.working_method, adopted=True
+                )
+        for quarter in quarters_up_to(Quarter(2025, 2), 10):
+            GoalResultFactory(goal=adoption_goal, quarter=quarter.code, status="enligt_plan")
+            ComputeRunFactory(quarter=quarter.code)
+        for n in range(5):
+            GoalFactory(
+                programme_area=adoption_goal.programme_area, parent=adoption_goal, code=f"extra-{n}"
+            )
+    client = _client_for(steering_member)
+    client.get("/")
+    with django_assert_num_queries(GOAL_QUERIES):
+        assert client.get(_url(adoption_goal)).status_code == 200
+    with django_assert_num_queries(GOAL_QUERIES):
+        assert client.get(_url(adoption_goal, kvartal="2025Q3"), **HX).status_code == 200
