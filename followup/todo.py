@@ -56,8 +56,11 @@ def latest_complete_periods(today: datetime.date) -> dict[str, datetime.date]:
     }
 
 
-def unit_todo(*, unit: Unit, today: datetime.date) -> list[TodoList]:
-    """What is left to do for a unit and the units below it (a fixed number of queries)."""
+def unit_todo(*, unit: Unit, today: datetime.date, links: bool = True) -> list[TodoList]:
+    """What is left to do for a unit and the units below it (a fixed number of queries).
+
+    links=False leaves the items without links (the admin's pages need staff access).
+    """
     units = units_in_subtree(unit=unit, day=today)
     unit_ids = [u.pk for u in units]
     periods = latest_complete_periods(today)
@@ -120,7 +123,14 @@ def unit_todo(*, unit: Unit, today: datetime.date) -> list[TodoList]:
         ("support", _("Öppna stödbehov och svar"), needs),
     ]
     return [
-        TodoList(key=key, title=title, items=items[:TODO_LIMIT], total=len(items))
+        TodoList(
+            key=key,
+            title=title,
+            items=[
+                item if links else TodoItem(text=item.text, url="") for item in items[:TODO_LIMIT]
+            ],
+            total=len(items),
+        )
         for key, title, items in lists
     ]
 

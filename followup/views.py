@@ -164,7 +164,12 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         return render(request, f"followup/unit_detail.html#{region}", context)
     # "Att göra" only for a unit the user may write (it sits outside the swapped regions).
     may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
-    context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
+    # The items' links open the admin until editing in the browser exists: staff only.
+    context["todo"] = (
+        unit_todo(unit=unit, today=timezone.localdate(), links=request.user.is_staff)
+        if may_write
+        else None
+    )
     return render(request, "followup/unit_detail.html", context)
 
 

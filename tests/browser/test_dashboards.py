@@ -3,51 +3,38 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from organisation.models import Role
+from tests.browser.accessibility import axe_violations, screenshot
 from tests.browser.conftest import BrowserErrors
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.followup.dashboard_data import DashboardData, dashboard_data_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-# Git-ignored; the README names it. GONV_SCREENSHOT_DIR overrides it.
-SCREENSHOT_DIR = Path(
-    os.environ.get("GONV_SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "screenshots")
-)
-WCAG_21_AA = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    "resultTypes": ["violations"],
-}
-_axe = Axe()
-
 
 def check_page(page: Page, name: str, errors: BrowserErrors) -> None:
     """Fail on any WCAG 2.1 A/AA violation axe-core finds; save full-page screenshots at
     1280 px and at tablet width (768 px), and check neither scrolls sideways."""
     before = len(errors.console)
-    results = _axe.run(page, options=WCAG_21_AA)
-    assert results.violations_count == 0, results.generate_report()
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    violations = axe_violations(page)
+    assert not violations, "\n".join(str(v) for v in violations)
     size = page.viewport_size
     for width in (1280, 768):
         page.set_viewport_size({"width": width, "height": 900})
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= width, f"{name} scrolls sideways at {width} px"
-        page.screenshot(path=str(SCREENSHOT_DIR / f"{name}-{width}.png"), full_page=True)
+        screenshot(page, f"{name}-{width}")
     if size:
         page.set_viewport_size(size)
     page.wait_for_timeout(200)  # let the console events of the checks arrive
-    # axe-core's probes and Playwright's screenshots (it hides the caret) inject inline
-    # styles, which our CSP reports; they are the tools', not the page's.
+    # Playwright's screenshots (it hides the caret) inject a style, which our CSP reports;
+    # that is the tool's, not the page's.
     del errors.console[before:]
 
 
