@@ -8,6 +8,7 @@ from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.versioning import Versioned
 from goals.models import Goal
 from goals.status import Status
 from gonv.periods import Quarter, month_label, quarter_label
@@ -131,7 +132,7 @@ class ImportBatch(models.Model):
         return f"{self.get_source_display()} {self.file_name} ({self.created_at:%Y-%m-%d})"
 
 
-class Observation(models.Model):
+class Observation(Versioned):
     """A measured value for one measure, unit and period (aggregates only, never patients)."""
 
     measure = models.ForeignKey(

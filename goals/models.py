@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.versioning import Versioned
 from gonv.periods import month_label, quarter_label
 from organisation.models import Unit, UnitKind
 from programmes.models import ProgrammeArea, WorkingMethod
@@ -29,7 +30,7 @@ class GoalQuerySet(models.QuerySet["Goal"]):
         return self.filter(parent__isnull=True)
 
 
-class Goal(models.Model):
+class Goal(Versioned):
     """A goal (mål) or, when it has a parent, a milestone (delmål) with a typed target."""
 
     class Kind(models.TextChoices):
@@ -222,7 +223,7 @@ class Goal(models.Model):
         return ""
 
 
-class AdoptionRecord(models.Model):
+class AdoptionRecord(Versioned):
     """Where one unit stands with one working method."""
 
     class Status(models.TextChoices):
@@ -270,7 +271,7 @@ class AdoptionRecord(models.Model):
         return f"{self.working_method.name} – {self.unit.name}: {self.get_status_display()}"
 
 
-class Assessment(models.Model):
+class Assessment(Versioned):
     """A person's quarterly judgement of a goal: status and a required comment."""
 
     goal = models.ForeignKey(

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.versioning import Versioned
 from organisation.models import Unit, UnitKind
 
 
@@ -104,7 +105,7 @@ class ProgrammeArea(models.Model):
         return f"PO {self.number}. {self.name}"
 
 
-class WorkingMethod(models.Model):
+class WorkingMethod(Versioned):
     """A working method (arbetssätt) a programme area introduces or phases out."""
 
     class Direction(models.TextChoices):
@@ -140,7 +141,7 @@ class WorkingMethod(models.Model):
         return self.name
 
 
-class ActivityPlan(models.Model):
+class ActivityPlan(Versioned):
     """A VO's activity plan and timeline for one programme area."""
 
     class Status(models.TextChoices):
@@ -178,7 +179,7 @@ class ActivityPlan(models.Model):
         return f"Aktivitetsplan {self.unit.name} – PO {self.programme_area.number}"
 
 
-class Activity(models.Model):
+class Activity(Versioned):
     """One activity in a VO's activity plan, with its timeline."""
 
     class Status(models.TextChoices):
@@ -209,7 +210,7 @@ class Activity(models.Model):
         return self.title
 
 
-class SupportNeed(models.Model):
+class SupportNeed(Versioned):
     """A need for support raised by a manager through the dialogue model (Dialogmodellen)."""
 
     class Status(models.TextChoices):

@@ -1,0 +1,1 @@
+"""What every app needs below it; imports no app."""
