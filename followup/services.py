@@ -33,6 +33,7 @@ from goals import status as engine
 from goals.models import AdoptionRecord, Assessment, Goal
 from gonv.periods import Quarter, month_label, quarter_range
 from organisation.models import Unit, UnitClosure, UnitKind
+from organisation.writes import checked_delete
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
 
 from . import cache as result_cache
@@ -1168,6 +1169,15 @@ def observation_record(
     with transaction.atomic():
         observation.save()
     return observation
+
+
+def observation_delete(*, user: Any, observation: Observation) -> None:
+    """Delete one value of a unit in the user's scope (history keeps it; recompute on commit)."""
+    checked_delete(
+        user=user,
+        obj=observation,
+        message=ERROR_OBSERVATION_FORBIDDEN.format(unit=observation.unit.name),
+    )
 
 
 # --- orchestration ----------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Writes to the organisation: units, the closure table, role assignments."""
+"""Writes to the organisation: units, the closure table, role assignments.
+
+`unit_save`, `unit_create` and `role_assign` are the trusted writes of the data-set loader (no
+acting user); everything a person does goes through the checked services below them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from .models import Role, RoleAssignment, Unit, UnitClosure, UnitKind
+from .writes import Actor, authorize_delete, authorize_save, checked_delete, checked_save
 
+ERROR_UNIT_FORBIDDEN = "Du har inte behörighet att ändra organisationen."
+ERROR_ROLE_FORBIDDEN = "Bara administratörer kan dela ut roller."
 ERROR_CYCLE = "En enhet kan inte placeras under sig själv eller en av sina underenheter."
 
 # A recursive CTE that SQLite and PostgreSQL both run; one statement for any depth of tree.
@@ -92,3 +99,63 @@ def role_assign(
         user=user, role=role, unit=unit, programme_area=programme_area
     )
     return assignment
+
+
+# --- what a person does (permission-checked) -------------------------------------------------
+
+
+def unit_create_checked(*, user: Actor, unit: Unit) -> Unit:
+    """Create a unit from an unsaved instance (the strategist and administrators)."""
+    if unit.pk is not None:
+        raise ValueError("unit_create_checked takes an unsaved unit")
+    with transaction.atomic():
+        authorize_save(user=user, obj=unit, message=ERROR_UNIT_FORBIDDEN)
+        _set_history_user(unit, user)
+        return unit_save(unit=unit)
+
+
+def unit_update(*, user: Actor, unit: Unit) -> Unit:
+    """Change a unit (its place in the tree too; the closure table follows)."""
+    if unit.pk is None:
+        raise ValueError("unit_update takes a saved unit")
+    with transaction.atomic():
+        authorize_save(user=user, obj=unit, message=ERROR_UNIT_FORBIDDEN)
+        _set_history_user(unit, user)
+        return unit_save(unit=unit)
+
+
+def unit_delete(*, user: Actor, unit: Unit) -> None:
+    """Delete a unit and rebuild the closure table."""
+    with transaction.atomic():
+        authorize_delete(user=user, obj=unit, message=ERROR_UNIT_FORBIDDEN)
+        _set_history_user(unit, user)
+        unit.delete()
+        unit_tree_rebuild()
+
+
+def role_assignment_create(*, user: Actor, assignment: RoleAssignment) -> RoleAssignment:
+    """Give someone a role (administrators only)."""
+    if assignment.pk is not None:
+        raise ValueError("role_assignment_create takes an unsaved assignment")
+    return _role_assignment_save(user=user, assignment=assignment)
+
+
+def role_assignment_update(*, user: Actor, assignment: RoleAssignment) -> RoleAssignment:
+    """Change a role assignment (administrators only)."""
+    if assignment.pk is None:
+        raise ValueError("role_assignment_update takes a saved assignment")
+    return _role_assignment_save(user=user, assignment=assignment)
+
+
+def role_assignment_delete(*, user: Actor, assignment: RoleAssignment) -> None:
+    """Take a role away (administrators only)."""
+    checked_delete(user=user, obj=assignment, message=ERROR_ROLE_FORBIDDEN)
+
+
+def _role_assignment_save(*, user: Actor, assignment: RoleAssignment) -> RoleAssignment:
+    return checked_save(user=user, obj=assignment, message=ERROR_ROLE_FORBIDDEN)
+
+
+def _set_history_user(unit: Unit, user: Actor) -> None:
+    if user.is_authenticated:
+        unit._history_user = user  # type: ignore[attr-defined]

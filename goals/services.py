@@ -1,0 +1,145 @@
+"""Writes to goals, milestones, adoption records and assessments: the one path for every page.
+
+Each service takes the acting user, checks `gonv.rules` on the object as it was and as it will
+be saved (organisation.writes), validates, saves in a transaction and records the user in the
+history; the on-commit triggers of followup mark the recompute. A milestone (delmål) is a goal
+with a parent: the same services, and the user must also be allowed to change the parent.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from organisation.models import Unit
+from organisation.writes import Actor, apply, checked_delete, checked_save, stored_version
+from programmes.models import WorkingMethod
+
+from .models import AdoptionRecord, Assessment, Goal
+
+ERROR_GOAL_FORBIDDEN = "Du har inte behörighet att ändra mål i det här programområdet."
+ERROR_PARENT_FORBIDDEN = "Du har inte behörighet att lägga delmål under det överordnade målet."
+ERROR_ADOPTION_FORBIDDEN = "Du har inte behörighet att rapportera införande för {unit}."
+ERROR_ASSESSMENT_FORBIDDEN = "Du har inte behörighet att bedöma mål i det här programområdet."
+
+# Who assessed a goal is the acting user, never a value from a form.
+_ASSESSMENT_SET_BY_SERVICE = frozenset({"author", "assessed_at"})
+
+
+# --- goals and milestones ---------------------------------------------------------------------
+
+
+def _check_parent(*, user: Actor, goal: Goal) -> None:
+    """A milestone is placed under a goal the user may change (its old parent too, if moved)."""
+    stored = stored_version(goal)
+    parents = {goal.parent_id, stored.parent_id if stored is not None else None} - {None}
+    for parent in Goal.objects.filter(pk__in=parents):
+        if not user.has_perm("goals.change_goal", parent):
+            raise PermissionDenied(ERROR_PARENT_FORBIDDEN)
+
+
+def goal_create(*, user: Actor, goal: Goal) -> Goal:
+    """Create a goal, or a milestone when `goal.parent` is set, from an unsaved instance."""
+    if goal.pk is not None:
+        raise ValueError("goal_create takes an unsaved goal; use goal_update")
+    with transaction.atomic():
+        _check_parent(user=user, goal=goal)
+        return checked_save(user=user, obj=goal, message=ERROR_GOAL_FORBIDDEN)
+
+
+def goal_update(*, user: Actor, goal: Goal, data: Mapping[str, Any] | None = None) -> Goal:
+    """Change a goal or milestone: `data` (field → value) on top of what `goal` already holds."""
+    if goal.pk is None:
+        raise ValueError("goal_update takes a saved goal; use goal_create")
+    apply(goal, data)
+    with transaction.atomic():
+        _check_parent(user=user, goal=goal)
+        return checked_save(user=user, obj=goal, message=ERROR_GOAL_FORBIDDEN)
+
+
+def goal_delete(*, user: Actor, goal: Goal) -> None:
+    """Delete a goal with its milestones and assessments (their history keeps them)."""
+    checked_delete(user=user, obj=goal, message=ERROR_GOAL_FORBIDDEN)
+
+
+# --- adoption records -------------------------------------------------------------------------
+
+
+def adoption_record_create(
+    *,
+    user: Actor,
+    unit: Unit,
+    working_method: WorkingMethod,
+    status: str = AdoptionRecord.Status.NOT_STARTED,
+    planned_date: datetime.date | None = None,
+    actual_date: datetime.date | None = None,
+    comment: str = "",
+) -> AdoptionRecord:
+    """Record where a unit stands with a working method (add permission for that unit)."""
+    record = AdoptionRecord(
+        unit=unit,
+        working_method=working_method,
+        status=status,
+        planned_date=planned_date,
+        actual_date=actual_date,
+        comment=comment,
+    )
+    return checked_save(
+        user=user, obj=record, message=ERROR_ADOPTION_FORBIDDEN.format(unit=unit.name)
+    )
+
+
+def adoption_record_update(
+    *, user: Actor, record: AdoptionRecord, data: Mapping[str, Any] | None = None
+) -> AdoptionRecord:
+    """Change an adoption record; allowed only if the user may change it before and after."""
+    if record.pk is None:
+        raise ValueError("adoption_record_update takes a saved record")
+    apply(record, data)
+    return checked_save(
+        user=user, obj=record, message=ERROR_ADOPTION_FORBIDDEN.format(unit=record.unit.name)
+    )
+
+
+def adoption_record_delete(*, user: Actor, record: AdoptionRecord) -> None:
+    """Delete an adoption record of a unit in the user's scope."""
+    checked_delete(
+        user=user, obj=record, message=ERROR_ADOPTION_FORBIDDEN.format(unit=record.unit.name)
+    )
+
+
+# --- assessments ------------------------------------------------------------------------------
+
+
+def assessment_record(
+    *, user: Actor, goal: Goal, quarter: str, status: str, comment: str
+) -> Assessment:
+    """Record (create or replace) the quarter's assessment of a goal, authored by the user."""
+    with transaction.atomic():
+        assessment = Assessment.objects.select_for_update().filter(
+            goal=goal, quarter=quarter
+        ).first() or Assessment(goal=goal, quarter=quarter)
+        assessment.status = status
+        assessment.comment = comment
+        assessment.author = user  # type: ignore[assignment]
+        return checked_save(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
+
+
+def assessment_update(
+    *, user: Actor, assessment: Assessment, data: Mapping[str, Any] | None = None
+) -> Assessment:
+    """Change an assessment; the acting user becomes its author."""
+    if assessment.pk is None:
+        raise ValueError("assessment_update takes a saved assessment; use assessment_record")
+    apply(assessment, data, forbidden=_ASSESSMENT_SET_BY_SERVICE)
+    assessment.author = user  # type: ignore[assignment]
+    return checked_save(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
+
+
+def assessment_delete(*, user: Actor, assessment: Assessment) -> None:
+    """Delete an assessment of a goal the user may assess."""
+    checked_delete(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)

@@ -1,0 +1,257 @@
+"""Writes to programme areas, working methods, activity plans and support needs.
+
+Each service takes the acting user, checks `gonv.rules` on the object as it was and as it will
+be saved (organisation.writes), validates, saves in a transaction and records the user in the
+history. Many-to-many fields are set after the row is saved, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.utils import timezone
+
+from organisation.models import Unit, UnitKind
+from organisation.writes import Actor, apply, checked_delete, checked_save
+
+from .models import (
+    Activity,
+    ActivityPlan,
+    ProgrammeArea,
+    SupportingProcess,
+    SupportNeed,
+    WorkingMethod,
+)
+
+ERROR_AREA_FORBIDDEN = "Du har inte behörighet att ändra det här programområdet."
+ERROR_METHOD_FORBIDDEN = "Du har inte behörighet att ändra arbetssätt i det här programområdet."
+ERROR_PLAN_FORBIDDEN = "Du har inte behörighet att ändra aktivitetsplaner för {unit}."
+ERROR_SUPPORT_NEED_FORBIDDEN = "Du har inte behörighet att framföra stödbehov för {unit}."
+ERROR_SUPPORT_ANSWER_FORBIDDEN = "Du har inte behörighet att besvara det här stödbehovet."
+
+# Who raised a support need is the acting user, never a value from a form.
+_SUPPORT_NEED_SET_BY_SERVICE = frozenset({"raised_by", "created_at"})
+
+
+def _set_m2m(obj: models.Model, values: Mapping[str, Iterable[models.Model]] | None) -> None:
+    for name, related in (values or {}).items():
+        getattr(obj, name).set(related)
+
+
+# --- programme areas --------------------------------------------------------------------------
+
+
+def programme_area_create(
+    *,
+    user: Actor,
+    area: ProgrammeArea,
+    delivery_owners: Iterable[User] | None = None,
+    supporting_processes: Iterable[SupportingProcess] | None = None,
+) -> ProgrammeArea:
+    """Create a programme area from an unsaved instance (the strategist and administrators)."""
+    if area.pk is not None:
+        raise ValueError("programme_area_create takes an unsaved area")
+    with transaction.atomic():
+        checked_save(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
+        _set_m2m(
+            area,
+            {
+                name: values
+                for name, values in (
+                    ("delivery_owners", delivery_owners),
+                    ("supporting_processes", supporting_processes),
+                )
+                if values is not None
+            },
+        )
+    return area
+
+
+def programme_area_update(
+    *,
+    user: Actor,
+    area: ProgrammeArea,
+    data: Mapping[str, Any] | None = None,
+    delivery_owners: Iterable[User] | None = None,
+    supporting_processes: Iterable[SupportingProcess] | None = None,
+) -> ProgrammeArea:
+    """Change a programme area (its owner or the strategist)."""
+    if area.pk is None:
+        raise ValueError("programme_area_update takes a saved area")
+    apply(area, data)
+    with transaction.atomic():
+        checked_save(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
+        _set_m2m(
+            area,
+            {
+                name: values
+                for name, values in (
+                    ("delivery_owners", delivery_owners),
+                    ("supporting_processes", supporting_processes),
+                )
+                if values is not None
+            },
+        )
+    return area
+
+
+def programme_area_delete(*, user: Actor, area: ProgrammeArea) -> None:
+    """Delete a programme area (refused by the database while goals or plans point at it)."""
+    checked_delete(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
+
+
+# --- working methods --------------------------------------------------------------------------
+
+
+def working_method_create(
+    *, user: Actor, method: WorkingMethod, target_unit_kinds: Iterable[UnitKind] | None = None
+) -> WorkingMethod:
+    """Create a working method in a programme area the user owns."""
+    if method.pk is not None:
+        raise ValueError("working_method_create takes an unsaved method")
+    with transaction.atomic():
+        checked_save(user=user, obj=method, message=ERROR_METHOD_FORBIDDEN)
+        if target_unit_kinds is not None:
+            method.target_unit_kinds.set(target_unit_kinds)
+    return method
+
+
+def working_method_update(
+    *,
+    user: Actor,
+    method: WorkingMethod,
+    data: Mapping[str, Any] | None = None,
+    target_unit_kinds: Iterable[UnitKind] | None = None,
+) -> WorkingMethod:
+    """Change a working method; it may not be moved to an area the user does not own."""
+    if method.pk is None:
+        raise ValueError("working_method_update takes a saved method")
+    apply(method, data)
+    with transaction.atomic():
+        checked_save(user=user, obj=method, message=ERROR_METHOD_FORBIDDEN)
+        if target_unit_kinds is not None:
+            method.target_unit_kinds.set(target_unit_kinds)
+    return method
+
+
+def working_method_delete(*, user: Actor, method: WorkingMethod) -> None:
+    """Delete a working method (refused by the database while goals or records use it)."""
+    checked_delete(user=user, obj=method, message=ERROR_METHOD_FORBIDDEN)
+
+
+# --- activity plans and their activities ------------------------------------------------------
+
+
+def activity_plan_create(*, user: Actor, plan: ActivityPlan) -> ActivityPlan:
+    """Create a VO's activity plan for a programme area (the VO's VC or the strategist)."""
+    if plan.pk is not None:
+        raise ValueError("activity_plan_create takes an unsaved plan")
+    _stamp_submission(plan)
+    return checked_save(user=user, obj=plan, message=_plan_message(plan))
+
+
+def activity_plan_update(
+    *, user: Actor, plan: ActivityPlan, data: Mapping[str, Any] | None = None
+) -> ActivityPlan:
+    """Change an activity plan; submitting it stamps the time it was submitted."""
+    if plan.pk is None:
+        raise ValueError("activity_plan_update takes a saved plan")
+    apply(plan, data, forbidden=frozenset({"submitted_at"}))
+    _stamp_submission(plan)
+    return checked_save(user=user, obj=plan, message=_plan_message(plan))
+
+
+def activity_plan_delete(*, user: Actor, plan: ActivityPlan) -> None:
+    """Delete an activity plan with its activities."""
+    checked_delete(user=user, obj=plan, message=_plan_message(plan))
+
+
+def activity_create(*, user: Actor, activity: Activity) -> Activity:
+    """Add an activity to a plan the user may change."""
+    if activity.pk is not None:
+        raise ValueError("activity_create takes an unsaved activity")
+    return checked_save(user=user, obj=activity, message=_plan_message(activity.plan))
+
+
+def activity_update(
+    *, user: Actor, activity: Activity, data: Mapping[str, Any] | None = None
+) -> Activity:
+    """Change an activity; it may not be moved to a plan the user may not change."""
+    if activity.pk is None:
+        raise ValueError("activity_update takes a saved activity")
+    apply(activity, data)
+    return checked_save(user=user, obj=activity, message=_plan_message(activity.plan))
+
+
+def activity_delete(*, user: Actor, activity: Activity) -> None:
+    """Delete an activity of a plan the user may change."""
+    checked_delete(user=user, obj=activity, message=_plan_message(activity.plan))
+
+
+def _plan_message(plan: ActivityPlan) -> str:
+    unit = Unit.objects.filter(pk=plan.unit_id).values_list("name", flat=True).first()
+    return ERROR_PLAN_FORBIDDEN.format(unit=unit or "–")
+
+
+def _stamp_submission(plan: ActivityPlan) -> None:
+    if plan.status == ActivityPlan.Status.DRAFT:
+        plan.submitted_at = None
+    elif plan.submitted_at is None:
+        plan.submitted_at = timezone.now()
+
+
+# --- support needs (the dialogue model) -------------------------------------------------------
+
+
+def support_need_raise(
+    *, user: Actor, unit: Unit, programme_area: ProgrammeArea, text: str
+) -> SupportNeed:
+    """Raise a support need for a unit in the user's scope; the user is recorded as raiser."""
+    need = SupportNeed(unit=unit, programme_area=programme_area, text=text)
+    need.raised_by = user  # type: ignore[assignment]
+    return checked_save(
+        user=user, obj=need, message=ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=unit.name)
+    )
+
+
+def support_need_update(
+    *, user: Actor, need: SupportNeed, data: Mapping[str, Any] | None = None
+) -> SupportNeed:
+    """Change a support need (its unit's managers): text, unit, area; never who raised it."""
+    if need.pk is None:
+        raise ValueError("support_need_update takes a saved support need")
+    apply(need, data, forbidden=_SUPPORT_NEED_SET_BY_SERVICE)
+    if not user.has_perm("programmes.add_supportneed", need):
+        # Answering (area) rights do not extend to rewriting the need or moving it.
+        raise PermissionDenied(ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=need.unit.name))
+    return checked_save(
+        user=user, obj=need, message=ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=need.unit.name)
+    )
+
+
+def support_need_answer(
+    *, user: Actor, need: SupportNeed, response: str, status: str = SupportNeed.Status.ANSWERED
+) -> SupportNeed:
+    """Answer a support need (the programme area's owner or the strategist)."""
+    if need.pk is None:
+        raise ValueError("support_need_answer takes a saved support need")
+    with transaction.atomic():
+        stored = SupportNeed.objects.select_for_update().get(pk=need.pk)
+        if not user.has_perm("programmes.change_supportneed", stored):
+            raise PermissionDenied(ERROR_SUPPORT_ANSWER_FORBIDDEN)
+        stored.response = response
+        stored.status = status
+        checked_save(user=user, obj=stored, message=ERROR_SUPPORT_ANSWER_FORBIDDEN)
+    need.refresh_from_db()
+    return need
+
+
+def support_need_delete(*, user: Actor, need: SupportNeed) -> None:
+    """Delete a support need (the strategist and administrators)."""
+    checked_delete(
+        user=user, obj=need, message=ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=need.unit.name)
+    )
