@@ -70,7 +70,8 @@ def test_strategist_changes_a_deadline_inline_and_the_history_shows_it(
     assert milestone.version == 2
     detail = client.get(reverse("goals:goal_detail", args=[milestone.pk])).content.decode()
     assert "Måldatum" in detail
-    assert "2025-12-31" in detail and "2026-03-31" in detail  # before → after
+    assert "2025-12-31" in detail
+    assert "2026-03-31" in detail
     assert strategist.get_full_name() in detail
 
 
@@ -101,8 +102,10 @@ def test_a_stale_save_gets_409_with_the_other_users_values_and_changes_nothing(
     body = response.content.decode()
     assert "Någon annan hann före" in body
     assert admin_user.get_full_name() in body
-    assert "Min rubrik" in body and "Deras rubrik" in body
-    assert "Spara mina ändringar" in body and "Ta deras värden" in body
+    assert "Min rubrik" in body
+    assert "Deras rubrik" in body
+    assert "Spara mina ändringar" in body
+    assert "Ta deras värden" in body
     milestone.refresh_from_db()
     assert milestone.title == "Deras rubrik"
     assert milestone.history.count() == 2  # created + the other user's change only
@@ -121,7 +124,8 @@ def test_a_double_submit_of_the_same_change_is_harmless(strategist: User, milest
     first = client.post(url, data, **HTMX)
     second = client.post(url, data, **HTMX)
 
-    assert first.status_code == 200 and second.status_code == 200
+    assert first.status_code == 200
+    assert second.status_code == 200
     assert "Inget ändrades" in second.content.decode()
     assert milestone.history.count() == 2
 
@@ -134,8 +138,10 @@ def test_the_form_shows_only_the_fields_of_the_chosen_kind(
         reverse("goals:goal_kind_fields"), {"kind": "adoption", "goal": milestone.pk}, **HTMX
     )
     body = response.content.decode()
-    assert 'name="target_share"' in body and 'name="working_method"' in body
-    assert 'name="evidence_reference"' not in body and 'name="measure"' not in body
+    assert 'name="target_share"' in body
+    assert 'name="working_method"' in body
+    assert 'name="evidence_reference"' not in body
+    assert 'name="measure"' not in body
 
 
 @pytest.mark.parametrize(
@@ -196,7 +202,8 @@ def test_each_kind_validates_with_a_swedish_message_by_the_field(
     assert f'id="id_{field}_error"' in body
     assert message in body
     milestone.refresh_from_db()
-    assert milestone.kind == "deliverable" and milestone.version == 1
+    assert milestone.kind == "deliverable"
+    assert milestone.version == 1
 
 
 def test_saving_another_kind_clears_the_old_kinds_fields(strategist: User, milestone: Goal) -> None:
@@ -235,7 +242,8 @@ def test_creating_a_milestone_twice_with_one_token_creates_one(
     assert Goal.objects.filter(title="Nytt delmål").count() == 1
     assert "redan skickats" in second.content.decode()
     created = Goal.objects.get(title="Nytt delmål")
-    assert created.parent == parent and created.code.startswith("nytt-delmal")
+    assert created.parent == parent
+    assert created.code.startswith("nytt-delmal")
 
 
 def test_milestones_are_reordered(strategist: User, milestone: Goal) -> None:
