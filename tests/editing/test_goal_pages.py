@@ -55,7 +55,7 @@ def test_strategist_changes_a_deadline_inline_and_the_history_shows_it(
 
     form = client.get(url, **HTMX)
     assert form.status_code == 200
-    assert 'id="goal-%d"' % milestone.pk in form.content.decode()
+    assert f'id="goal-{milestone.pk}"' in form.content.decode()
     assert "<html" not in form.content.decode()  # the form alone, swapped in place
 
     response = client.post(url, form_data(milestone, deadline="2026-03-31"), **HTMX)
