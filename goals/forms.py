@@ -52,6 +52,12 @@ class GoalForm(forms.ModelForm):
     """A goal or milestone: the common fields and those of the chosen kind only."""
 
     version = VersionField()
+    evidence_url = forms.URLField(
+        label=Goal._meta.get_field("evidence_url").verbose_name.capitalize(),
+        required=False,
+        assume_scheme="https",
+        max_length=200,
+    )
 
     class Meta:
         model = Goal
@@ -64,7 +70,6 @@ class GoalForm(forms.ModelForm):
             "baseline_end": DATE_WIDGET,
             "description": forms.Textarea(attrs={"rows": 3}),
         }
-        field_classes = {"evidence_url": forms.URLField}
         help_texts = {
             "target_share": _("Andel av målgruppens enheter, 0–100."),
             "relative_change_pct": _("T.ex. 50 för en ökning med 50 %."),
@@ -73,7 +78,6 @@ class GoalForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["data-kind-switch"] = ""
-        self.fields["evidence_url"].assume_scheme = "https"  # type: ignore[attr-defined]
         for name in ("working_method", "unit_kind", "measure"):
             self.fields[name].widget.choices = self.fields[name].choices  # type: ignore[attr-defined]
 

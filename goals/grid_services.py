@@ -71,8 +71,10 @@ def adoption_grid_cells(
                 continue
             record = records.get((u.pk, method.pk)) or AdoptionRecord(unit=u, working_method=method)
             prefix = f"c{u.pk}m{method.pk}"
+            # A cell the request did not send stays unbound: unchanged, never an error.
+            sent = data is not None and f"{prefix}-status" in data
             form = form_class(
-                data,
+                data if sent else None,
                 instance=record,
                 prefix=prefix,
                 initial={"version": record.version if record.pk else 0},
@@ -86,7 +88,12 @@ def adoption_grid_cells(
 def adoption_grid_save(*, user: Any, sections: list[dict[str, Any]]) -> GridResult:
     """Save every changed cell of a bound grid in one transaction, or none of them."""
     result = GridResult()
-    changed = [row for section in sections for row in section["rows"] if row["form"].has_changed()]
+    changed = [
+        row
+        for section in sections
+        for row in section["rows"]
+        if row["form"].is_bound and row["form"].has_changed()
+    ]
     for row in changed:
         if not row["form"].is_valid():
             result.errors[row["key"]] = [e for errs in row["form"].errors.values() for e in errs]
