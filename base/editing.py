@@ -307,3 +307,40 @@ def first_error_target(form: forms.BaseForm) -> str:
 
 
 SaveFn = Callable[[], Any]
+
+
+def versioned_save(
+    *,
+    form: forms.ModelForm,
+    model: type[models.Model],
+    pk: Any,
+    save: Callable[[], Any],
+) -> Conflict | None:
+    """Run `save` from the version the form was rendered from; a Conflict if it is stale.
+
+    `save` calls the service with the form's instance. A repeated submit of what is already
+    stored is not a conflict: nothing is written and None is returned.
+    """
+    expected = form.cleaned_data.get("version") or 0
+    form.instance.version = expected  # type: ignore[attr-defined]
+    try:
+        with at_version(model, pk, expected):
+            save()
+    except StaleVersion:
+        current = model._default_manager.filter(pk=pk).first()
+        if current is None:
+            return Conflict(user_name="", saved_at=None, version=0, fields=[], deleted=True)
+        submitted = {name: form.cleaned_data.get(name) for name in form._meta.fields or ()}
+        if unchanged(current, submitted):
+            return None
+        return conflict_for(current, submitted)
+    return None
+
+
+def rebound_at(form: forms.ModelForm, version: int) -> forms.ModelForm:
+    """The same submitted values with the stored version, for "Spara mina ändringar"."""
+    data = form.data.copy()
+    data[form.add_prefix("version")] = str(version)
+    rebound = type(form)(data, instance=form.instance, prefix=form.prefix)
+    rebound.is_valid()
+    return rebound

@@ -15,6 +15,7 @@ urlpatterns = [
     path("mal/<int:pk>/andra/", views.goal_edit, name="goal_edit"),
     path("mal/<int:pk>/ta-bort/", views.goal_delete, name="goal_delete"),
     path("mal/<int:pk>/flytta/", views.milestone_move, name="milestone_move"),
+    path("mal/<int:pk>/bedom/", views.goal_assess, name="goal_assess"),
     path("inforande/", views.adoption_start, name="adoption_start"),
     path("inforande/<int:unit_id>/", views.adoption_grid, name="adoption_grid"),
 ]

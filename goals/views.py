@@ -36,8 +36,8 @@ from organisation.models import Unit
 from programmes.models import ProgrammeArea
 
 from . import grid_services, services
-from .forms import AdoptionCellForm, GoalForm
-from .models import Goal
+from .forms import AdoptionCellForm, AssessmentForm, GoalForm, editable_quarters
+from .models import Assessment, Goal
 
 SAVED_MESSAGE = "Ändringarna är sparade."
 CREATED_MESSAGE = "”{title}” är skapat."
@@ -371,3 +371,66 @@ def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("goals:adoption_grid", args=[unit.pk]))
     sections = _grid_forms(request, unit)
     return render(request, template, {"unit": unit, "sections": sections})
+
+
+# --- the quarter's assessment -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """ "Bedöm kvartalet": status and a required comment, one per goal and quarter; a quarter
+    stays editable until its next quarter ends, earlier assessments stay readable."""
+    goal = _goal_or_404(pk)
+    _require(request, "goals.add_assessment", Assessment(goal=goal))
+    quarters = [q.code for q in editable_quarters()]
+    quarter = request.POST.get("quarter") or request.GET.get("kvartal") or quarters[0]
+    if quarter not in quarters:
+        quarter = quarters[0]
+    existing = Assessment.objects.filter(goal=goal, quarter=quarter).first()
+    url = reverse("goals:goal_assess", args=[goal.pk])
+    context: dict[str, Any] = {
+        "goal": goal,
+        "quarter": quarter,
+        "assessments": goal.assessments.select_related("author").order_by("-quarter"),
+    }
+    if request.method == "GET":
+        form = AssessmentForm(
+            instance=existing or Assessment(goal=goal, quarter=quarter),
+            initial={"version": existing.version if existing else 0, "quarter": quarter},
+        )
+        return render(request, "goals/goal_assess.html", {**context, "form": form})
+    form = AssessmentForm(request.POST, instance=existing or Assessment(goal=goal))
+    if not form.is_valid():
+        return render(request, "goals/goal_assess.html", {**context, "form": form}, status=422)
+    expected = form.cleaned_data.get("version") or 0
+    submitted = {k: form.cleaned_data[k] for k in ("status", "comment")}
+    try:
+        with transaction.atomic():
+            current = (
+                Assessment.objects.select_for_update().filter(goal=goal, quarter=quarter).first()
+            )
+            if (current.version if current else 0) != expected:
+                raise StaleVersion(current or Assessment(goal=goal), expected)
+            services.assessment_record(user=request.user, goal=goal, quarter=quarter, **submitted)
+    except StaleVersion:
+        current = Assessment.objects.filter(goal=goal, quarter=quarter).first()
+        if current is None or not unchanged(current, submitted):
+            conflict = conflict_for(current, submitted) if current else None
+            data = request.POST.copy()
+            data["version"] = str(current.version if current else 0)
+            form = AssessmentForm(data, instance=current or Assessment(goal=goal))
+            form.is_valid()
+            return render(
+                request,
+                "goals/goal_assess.html",
+                {**context, "form": form, "conflict": conflict, "take_theirs_url": url},
+                status=409,
+            )
+        messages.info(request, _(UNCHANGED_MESSAGE))
+        return HttpResponseRedirect(url + f"?kvartal={quarter}")
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render(request, "goals/goal_assess.html", {**context, "form": form}, status=422)
+    messages.success(request, _("Bedömningen är sparad."))
+    return HttpResponseRedirect(url + f"?kvartal={quarter}")

@@ -11,6 +11,7 @@ admin.site.site_title = _("GONV-uppföljning")
 urlpatterns = [
     path("", include("followup.urls")),
     path("redigera/", include("goals.urls")),
+    path("redigera/", include("programmes.urls")),
     path(
         "konto/logga-in/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -198,12 +198,13 @@ class Activity(Versioned):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )
+    order = models.PositiveSmallIntegerField(_("ordning"), default=0)
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("aktivitet")
         verbose_name_plural = _("aktiviteter")
-        ordering = ["start_date", "title"]
+        ordering = ["order", "start_date", "title"]
         constraints = [_dates_ordered("start_date", "end_date", "activity_dates_ordered")]
 
     def __str__(self) -> str:
@@ -214,10 +215,10 @@ class SupportNeed(Versioned):
     """A need for support raised by a manager through the dialogue model (Dialogmodellen)."""
 
     class Status(models.TextChoices):
-        OPEN = "oppen", _("Öppen")
-        IN_PROGRESS = "pagar", _("Under handläggning")
+        OPEN = "oppen", _("Ny")
+        IN_PROGRESS = "pagar", _("Pågår")
         ANSWERED = "besvarad", _("Besvarad")
-        CLOSED = "stangd", _("Stängd")
+        CLOSED = "stangd", _("Avslutad")
 
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
