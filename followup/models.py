@@ -167,6 +167,16 @@ class Observation(Versioned):
         verbose_name=_("importomgång"),
     )
     updated_at = models.DateTimeField(_("uppdaterad"), auto_now=True)
+    comment = models.TextField(_("kommentar"), blank=True, default="", db_default="")
+    # Set when a person replaced a value imported from a source system: which source it was.
+    overrides_source = models.CharField(
+        _("ersätter importerat värde från"),
+        max_length=10,
+        choices=ImportBatch.Source.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     history = HistoricalRecords()
 
     class Meta:

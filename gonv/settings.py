@@ -270,3 +270,7 @@ GONV_RECOMPUTE_MAX_WAIT_SECONDS = int(env("GONV_RECOMPUTE_MAX_WAIT_SECONDS", "12
 # SPC for every unit ("all") or only for units with units below them ("aggregates"), for an
 # installation whose workers cannot keep up with the per-unit charts.
 GONV_SPC_SCOPE = env("GONV_SPC_SCOPE", "all")
+
+# Reporting in the browser: a value that differs from the unit's previous period by more than
+# this many per cent needs a comment.
+GONV_REPORT_JUMP_PCT = float(env("GONV_REPORT_JUMP_PCT", "50"))

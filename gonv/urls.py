@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("followup.urls")),
     path("redigera/", include("goals.urls")),
     path("redigera/", include("programmes.urls")),
+    path("redigera/", include("followup.report_urls")),
     path(
         "konto/logga-in/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
