@@ -136,7 +136,7 @@ def working_method_edit(
     if not pk:
         if not form.is_valid():
             return render(
-                request, "programmes/working_method_form.html", {**context, "form": form}, 422
+                request, "programmes/working_method_form.html", {**context, "form": form}, status=422
             )
         method.code = _unique_code(method.name)
         services.working_method_create(
