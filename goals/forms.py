@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from base.editing import VersionField
 from gonv.periods import Quarter
 
-from .models import AdoptionRecord, Assessment, Goal
+from .models import AdoptionRecord, Assessment, Goal, Improvement
 
 COMMON_FIELDS = ("title", "description", "kind", "start_date", "deadline")
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -78,6 +78,8 @@ class GoalForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["data-kind-switch"] = ""
+        # Shown for measure goals only; others keep what they have (or the default).
+        self.fields["improvement"].required = False
         for name in ("working_method", "unit_kind", "measure"):
             self.fields[name].widget.choices = self.fields[name].choices  # type: ignore[attr-defined]
 
@@ -118,6 +120,8 @@ class GoalForm(forms.ModelForm):
                     self.add_error(name, ERROR_REQUIRED)
         if kind == Goal.Kind.MEASURE:
             self._clean_measure(data)
+        if not data.get("improvement"):
+            data["improvement"] = self.instance.improvement or Improvement.HIGHER
         return data
 
     def _clean_measure(self, data: dict[str, Any]) -> None:

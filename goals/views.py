@@ -159,6 +159,8 @@ def goal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"goal": goal, "next": next_url, "detail_url": detail_url}
     if request.method == "GET":
         form = GoalForm(instance=goal, initial={"version": goal.version})
+        if request.htmx:  # the form replaces the block: focus moves into it
+            form.fields["title"].widget.attrs["autofocus"] = ""
         return render(request, partial, {**context, "form": form})
 
     form = GoalForm(request.POST, instance=goal)
@@ -190,7 +192,11 @@ def _goal_saved(request: HtmxHttpRequest, pk: int, next_url: str) -> HttpRespons
     if not request.htmx:
         return HttpResponseRedirect(next_url)
     goal = _goal_or_404(pk)
-    context = {**_detail_context(request, goal), "refocus": True, "oob_history": True}
+    # The history section is on the goal's own page only; elsewhere there is nothing to update.
+    on_detail = (request.htmx.current_url_abs_path or "").split("?")[0] == reverse(
+        "goals:goal_detail", args=[pk]
+    )
+    context = {**_detail_context(request, goal), "refocus": True, "oob_history": on_detail}
     return render(request, "goals/goal_detail.html#goal-saved", context)
 
 

@@ -135,9 +135,8 @@ def working_method_edit(
     form = WorkingMethodForm(request.POST, instance=method)
     if not pk:
         if not form.is_valid():
-            return render(
-                request, "programmes/working_method_form.html", {**context, "form": form}, status=422
-            )
+            template = "programmes/working_method_form.html"
+            return render(request, template, {**context, "form": form}, status=422)
         method.code = _unique_code(method.name)
         services.working_method_create(
             user=request.user,

@@ -35,7 +35,6 @@ def form_data(goal: Goal, **changes: object) -> dict[str, object]:
         "completed_on": "",
         "evidence_reference": goal.evidence_reference,
         "evidence_url": goal.evidence_url,
-        "improvement": goal.improvement,
         "version": goal.version,
     }
     data.update(changes)
