@@ -56,9 +56,12 @@ run: messages
 	@echo "GONV-uppföljning: open http://127.0.0.1:8000/ and log in with an account above (password: demo)."
 	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py runserver 127.0.0.1:8000
 
+# Style, the layers (import-linter contracts in pyproject.toml) and the type hints (mypy).
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	env -u DATABASE_URL -u REDIS_URL SQLITE_PATH=:memory: $(VENV)/bin/mypy
 
 services: $(DEV_STAMP)
 	@DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \

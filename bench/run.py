@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
 import json
 import logging
 import os
@@ -265,24 +266,23 @@ def _delete_quarter_results(quarter_code: str) -> None:
         model.objects.filter(quarter=quarter_code).delete()
 
 
-# The private steps of quarter_compute that the split times, by the name in the JSON.
+# The steps of quarter_compute that the split times, by the name in the JSON: the public
+# function of followup.compute that does each, as (module, name).
 SPLIT_STEPS = {
-    "measure_results": "_write_measure_results",
-    "period_results": "_write_period_results",
-    "goals": "_write_goal_results",
+    "measure_results": ("followup.compute.rollup", "write_measure_results"),
+    "period_results": ("followup.compute.rollup", "write_period_results"),
+    "goals": ("followup.compute.goal_status", "write_goal_results"),
 }
 
 
 @contextmanager
 def _step_timers(times: dict[str, float]) -> Iterator[None]:
-    """Wrap quarter_compute's private steps so each call adds its time to times.
+    """Wrap quarter_compute's steps so each call adds its time to times.
 
     Times are exclusive: a step called from within another counts for itself only. Wrapping,
     rather than calling the steps one by one, keeps the split true to whatever quarter_compute
     calls, with which arguments, in which order.
     """
-    from followup import services
-
     nested: list[float] = []  # per active step: time spent in steps it called
 
     def wrap(key: str, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -300,14 +300,16 @@ def _step_timers(times: dict[str, float]) -> Iterator[None]:
 
         return timed
 
-    originals = {name: getattr(services, name) for name in SPLIT_STEPS.values()}
-    for key, name in SPLIT_STEPS.items():
-        setattr(services, name, wrap(key, originals[name]))
+    # quarter_compute calls each step through its module, so wrapping it there is seen.
+    modules = {key: importlib.import_module(module) for key, (module, _) in SPLIT_STEPS.items()}
+    originals = {key: getattr(modules[key], name) for key, (_, name) in SPLIT_STEPS.items()}
+    for key, (_, name) in SPLIT_STEPS.items():
+        setattr(modules[key], name, wrap(key, originals[key]))
     try:
         yield
     finally:
-        for name, func in originals.items():
-            setattr(services, name, func)
+        for key, (_, name) in SPLIT_STEPS.items():
+            setattr(modules[key], name, originals[key])
 
 
 def _split_once(quarter: Any, *, cold: bool) -> dict[str, float]:
@@ -493,11 +495,11 @@ def _pairs(runs: list[tuple[float, float]]) -> dict[str, Any]:
 
 def step_time(scale_name: str, repeat: int, repeat_all: int, with_totals: bool) -> dict[str, Any]:
     """All timings of one scale, each repeated; peak RSS is this process's."""
-    from followup import services
+    from followup import selectors
     from followup.models import Observation
 
     rss_setup = _rss_mb()
-    quarters = services.quarters_in_scope(TODAY)
+    quarters = selectors.quarters_in_scope(TODAY)
     last = quarters[-1]
     observations = Observation.objects.count()
     quarter_observations = Observation.objects.filter(quarter=last.code).count()
@@ -615,12 +617,13 @@ def step_memory(scale_name: str) -> dict[str, Any]:
     """Python heap peaks (tracemalloc): compute_quarter cold, and one measure's SPC cold."""
     from followup import cache as result_cache
     from followup import (
+        selectors,
         services,
         tasks,  # noqa: F401 - imported here, not inside the traced run
     )
     from followup.models import Measure
 
-    last = services.quarters_in_scope(TODAY)[-1]
+    last = selectors.quarters_in_scope(TODAY)[-1]
     _delete_quarter_results(last.code)  # every row is written: the larger of the two cases
     # The cache client (Redis when REDIS_URL is set) is imported and connected on first use,
     # a few MB of modules that are no part of the computation's working memory.

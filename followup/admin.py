@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from gonv.admin_base import GonvAdmin
+from base.admin import GonvAdmin
 
 from .models import (
     ComputeRun,
@@ -10,6 +11,7 @@ from .models import (
     Measure,
     Observation,
     PeriodResult,
+    RecomputeRequest,
     SpcResult,
 )
 
@@ -35,6 +37,8 @@ class ObservationAdmin(GonvAdmin):
     search_fields = ["unit__name", "unit__code"]
     autocomplete_fields = ["unit"]
     list_select_related = ["measure", "unit"]
+    # Derived from the period's end by the model; shown, never typed.
+    readonly_fields = ["quarter"]
 
 
 class ReadOnlyResultAdmin(GonvAdmin):
@@ -72,4 +76,25 @@ class GoalResultAdmin(ReadOnlyResultAdmin):
 
 @admin.register(ComputeRun)
 class ComputeRunAdmin(ReadOnlyResultAdmin):
-    list_display = ["quarter", "started_at", "finished_at", "measure_rows", "goal_rows", "trigger"]
+    list_display = [
+        "quarter",
+        "started_at",
+        "finished_at",
+        "measure_rows",
+        "goal_rows",
+        "trigger",
+        "succeeded",
+        "error",
+    ]
+    list_filter = ["quarter", ("error", admin.EmptyFieldListFilter)]
+
+    @admin.display(boolean=True, description=_("lyckades"))
+    def succeeded(self, obj: ComputeRun) -> bool:
+        return not obj.failed
+
+
+@admin.register(RecomputeRequest)
+class RecomputeRequestAdmin(ReadOnlyResultAdmin):
+    """Quarters waiting for a recompute (kept while the broker is down or after a failure)."""
+
+    list_display = ["quarter", "trigger", "requested_at", "dispatched_at"]

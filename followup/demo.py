@@ -25,9 +25,9 @@ from django.contrib.auth.models import User
 from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
+from base.periods import Quarter
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
-from gonv.periods import Quarter
 from organisation.models import Role, RoleAssignment, Unit, UnitClosure, UnitKind
 from organisation.services import role_assign, unit_create, unit_save, unit_tree_rebuild
 from programmes.models import (
@@ -1006,7 +1006,6 @@ def load_observations(
                         unit=unit,
                         period_start=start,
                         period_end=end,
-                        quarter=Quarter.containing(end).code,
                         value=point.value,
                         numerator=point.numerator,
                         denominator=point.denominator,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat, ExtractQuarter, ExtractYear
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.periods import Quarter, month_label, quarter_label
 from base.versioning import Versioned
 from goals.models import Goal
-from goals.status import Status
-from gonv.periods import Quarter, month_label, quarter_label
+from goals.status import status_choices
 from organisation.models import Unit
 
 
@@ -132,8 +138,41 @@ class ImportBatch(models.Model):
         return f"{self.get_source_display()} {self.file_name} ({self.created_at:%Y-%m-%d})"
 
 
+ERROR_COUNT_NOT_WHOLE = _("Ett antal måste vara ett heltal som är noll eller större.")
+ERROR_OBSERVATION_QUARTER = _("Kvartalet måste vara det kvartal som perioden slutar i.")
+
+
+def _whole_and_not_negative(value: Decimal) -> bool:
+    return value.is_finite() and value >= 0 and value == value.to_integral_value()
+
+
+def quarter_of_date(field: str) -> Concat:
+    """The quarter code ("2025Q4") of a date column, computed by the database."""
+    return Concat(
+        Cast(ExtractYear(field), models.CharField()),
+        Value("Q"),
+        Cast(ExtractQuarter(field), models.CharField()),
+        output_field=models.CharField(),
+    )
+
+
+class ObservationQuerySet(models.QuerySet["Observation"]):
+    def bulk_create(  # type: ignore[override]
+        self, objs: Iterable[Observation], *args: Any, **kwargs: Any
+    ) -> list[Observation]:
+        """As QuerySet.bulk_create, with each observation's quarter derived from its period."""
+        listed = list(objs)
+        for obj in listed:
+            obj.derive_quarter()
+        return list(super().bulk_create(listed, *args, **kwargs))  # type: ignore[arg-type]
+
+
 class Observation(Versioned):
-    """A measured value for one measure, unit and period (aggregates only, never patients)."""
+    """A measured value for one measure, unit and period (aggregates only, never patients).
+
+    The quarter is derived from period_end, here and nowhere else: on validation and on save,
+    with a database check behind it so that no write (a bulk insert, raw SQL) stores another.
+    """
 
     measure = models.ForeignKey(
         Measure, on_delete=models.PROTECT, related_name="observations", verbose_name=_("mått")
@@ -144,7 +183,8 @@ class Observation(Versioned):
     period_start = models.DateField(_("period från"))
     period_end = models.DateField(_("period till"))
     # Denormalised from period_end ("2025Q4") so the quarterly job filters on one indexed column.
-    quarter = models.CharField(_("kvartal"), max_length=6, db_index=True)
+    # Derived (derive_quarter), never typed: forms do not show it as a field to edit.
+    quarter = models.CharField(_("kvartal"), max_length=6, db_index=True, editable=False)
     value = models.DecimalField(_("värde"), max_digits=16, decimal_places=4)
     numerator = models.DecimalField(
         _("täljare"), max_digits=16, decimal_places=4, null=True, blank=True
@@ -179,6 +219,8 @@ class Observation(Versioned):
     )
     history = HistoricalRecords()
 
+    objects = ObservationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("observation")
         verbose_name_plural = _("observationer")
@@ -203,11 +245,44 @@ class Observation(Versioned):
                 name="observation_numerator_not_negative",
                 violation_error_message=_("Täljaren kan inte vara negativ."),
             ),
+            models.CheckConstraint(
+                condition=Q(quarter=quarter_of_date("period_end")),
+                name="observation_quarter_of_period_end",
+                violation_error_message=ERROR_OBSERVATION_QUARTER,
+            ),
         ]
         indexes = [models.Index(fields=["measure", "quarter", "unit"])]
 
     def __str__(self) -> str:
         return f"{self.measure.name} – {self.unit.name} – {self.period_start:%Y-%m}: {self.value}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.derive_quarter()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "period_end" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "quarter"}
+        super().save(*args, **kwargs)
+
+    def derive_quarter(self) -> None:
+        """Set the quarter from the period's end (the one place that does)."""
+        if self.period_end is not None:
+            self.quarter = Quarter.containing(self.period_end).code
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        self.derive_quarter()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        """A count is a whole number, zero or more (a measure's own rule, beyond the columns)."""
+        super().clean()
+        measure = Measure.objects.filter(pk=self.measure_id).first() if self.measure_id else None
+        if (
+            measure is not None
+            and measure.value_type == Measure.ValueType.COUNT
+            and self.value is not None
+            and not _whole_and_not_negative(Decimal(self.value))
+        ):
+            raise ValidationError({"value": [str(ERROR_COUNT_NOT_WHOLE)]})
 
 
 class MeasureResultQuerySet(models.QuerySet["MeasureResult"]):
@@ -330,7 +405,8 @@ class SpcResult(models.Model):
     )
     quarter = models.CharField(_("kvartal"), max_length=6)
     summary = models.JSONField(_("diagramdata"))
-    # Of the summary's inputs (services.spc_digest): a rerun skips series whose digest matches.
+    # Of the summary's inputs (followup.compute.series.spc_digest): a rerun skips series whose
+    # digest matches.
     digest = models.CharField(_("kontrollsumma för indata"), max_length=32)
 
     class Meta:
@@ -396,19 +472,17 @@ class GoalResult(models.Model):
         Goal, on_delete=models.CASCADE, related_name="results", verbose_name=_("mål")
     )
     quarter = models.CharField(_("kvartal"), max_length=6)
-    status = models.CharField(
-        _("status"), max_length=20, choices=[(s.value, s.label) for s in Status], null=True
-    )
+    status = models.CharField(_("status"), max_length=20, choices=status_choices(), null=True)
     progress = models.DecimalField(_("utfall"), max_digits=20, decimal_places=6, null=True)
     target = models.DecimalField(_("målvärde"), max_digits=20, decimal_places=6, null=True)
     forecast = models.DecimalField(_("prognos"), max_digits=20, decimal_places=6, null=True)
     forecast_status = models.CharField(
-        _("prognosstatus"), max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+        _("prognosstatus"), max_length=20, choices=status_choices(), null=True
     )
     explanation = models.TextField(_("förklaring"), blank=True)
     basis = models.JSONField(_("underlag"), default=dict)
     assessment_status = models.CharField(
-        _("bedömd status"), max_length=20, choices=[(s.value, s.label) for s in Status], null=True
+        _("bedömd status"), max_length=20, choices=status_choices(), null=True
     )
     assessment_comment = models.TextField(_("bedömningens kommentar"), blank=True)
     assessment_author = models.CharField(_("bedömd av"), max_length=200, blank=True)
@@ -442,6 +516,9 @@ class ComputeRun(models.Model):
     goal_rows = models.PositiveIntegerField(_("skrivna målstatusar"), default=0)
     spc_series = models.PositiveIntegerField(_("beräknade styrdiagram"), default=0)
     trigger = models.CharField(_("orsak"), max_length=40, blank=True)
+    # Set when the computation failed: the quarter stays requested (RecomputeRequest) and the
+    # administrator sees why here.
+    error = models.TextField(_("fel"), blank=True)
 
     class Meta:
         verbose_name = _("beräkningskörning")
@@ -450,3 +527,31 @@ class ComputeRun(models.Model):
 
     def __str__(self) -> str:
         return f"{quarter_label(self.quarter)} beräknat {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def failed(self) -> bool:
+        """Whether this run ended in an error."""
+        return bool(self.error)
+
+
+class RecomputeRequest(models.Model):
+    """A quarter that must be recomputed: the durable outbox of the recompute triggers.
+
+    Written in the database when a change commits, before anything is sent to the broker, so a
+    broker that is down loses nothing; the dispatcher and the nightly run claim the rows, and a
+    successful computation of the quarter deletes the rows requested before it started.
+    """
+
+    quarter = models.CharField(_("kvartal"), max_length=6, unique=True)
+    trigger = models.CharField(_("orsak"), max_length=40, blank=True)
+    requested_at = models.DateTimeField(_("begärd"))
+    # When a dispatcher sent it to the workers; empty while it waits for one.
+    dispatched_at = models.DateTimeField(_("skickad"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("begärd omberäkning")
+        verbose_name_plural = _("begärda omberäkningar")
+        ordering = ["quarter"]
+
+    def __str__(self) -> str:
+        return quarter_label(self.quarter)

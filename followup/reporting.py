@@ -23,8 +23,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from base.periods import Quarter, month_label
 from base.versioning import StaleVersion
-from gonv.periods import Quarter, month_label
 from organisation.models import Unit
 from organisation.writes import checked_save
 

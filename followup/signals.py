@@ -13,19 +13,19 @@ from django.db.models.signals import post_delete, post_save
 from goals.models import AdoptionRecord, Assessment, Goal
 from organisation.models import Unit
 
-from . import services, triggers
+from . import selectors, triggers
 from .models import Measure, Observation
 
 
 def _observation_changed(sender: type, instance: Observation, **kwargs: Any) -> None:
     triggers.request_recompute(
-        services.quarters_affected_from(instance.quarter), trigger="observation"
+        selectors.quarters_affected_from(instance.quarter), trigger="observation"
     )
 
 
 def _status_input_changed(sender: type, instance: Any, **kwargs: Any) -> None:
     # Goals, adoption, assessments, units and measure rules can change any quarter's result.
-    triggers.request_recompute(services.quarters_in_scope(), trigger=sender.__name__.lower())
+    triggers.request_recompute(selectors.quarters_in_scope(), trigger=sender.__name__.lower())
 
 
 def connect() -> None:

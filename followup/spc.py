@@ -121,6 +121,13 @@ class _Limits:
     sigma: _Sigma | None
 
 
+def _drawn_limits(line: _Limits, available: bool) -> tuple[float | None, float | None]:
+    """The segment's lower and upper process limits, when there are enough points to draw."""
+    if not available or line.sigma is None:
+        return None, None
+    return line.sigma.lower_limit, line.sigma.upper_limit
+
+
 def xmr(
     values: Sequence[float | Decimal | None],
     *,
@@ -163,8 +170,8 @@ def xmr(
             value=xs[i],
             moving_range=moving_ranges[i],
             mean=lines[i].mean,
-            lower_limit=lines[i].sigma.lower_limit if available and lines[i].sigma else None,
-            upper_limit=lines[i].sigma.upper_limit if available and lines[i].sigma else None,
+            lower_limit=_drawn_limits(lines[i], available)[0],
+            upper_limit=_drawn_limits(lines[i], available)[1],
             rules=_rule_names(signals[i]),
             type=_point_type(signals[i], improvement),
         )

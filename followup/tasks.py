@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
-from celery import Signature, chain, group, shared_task
+from celery import Signature, Task, chain, group, shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from gonv.periods import Quarter
+from base.periods import Quarter
 
-from . import services, triggers
-from .models import Measure
+from . import recompute_marks, selectors, services
+from .models import ComputeRun, Measure
+
+logger = logging.getLogger(__name__)
 
 # Transient failures worth retrying with backoff; anything else is a bug and should surface.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, BrokerError)
-RETRY = {
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    BrokerError,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+RETRY: dict[str, Any] = {
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 5,
     "retry_backoff_max": 300,
@@ -27,20 +39,83 @@ RETRY = {
 }
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
-def compute_quarter(quarter: str, trigger: str = "") -> dict[str, Any]:
+ERROR_TOO_MANY_DELIVERIES = (
+    "Gav upp efter {count} leveranser av samma uppgift: arbetsprocessen dog varje gång "
+    "(minne, tidsgräns?). Kvartalet står kvar som begärt för omberäkning."
+)
+_DELIVERIES_KEY = "followup:deliveries:{task_id}:{retries}"
+
+
+def _delivery_allowed(task: Task) -> tuple[bool, int]:
+    """Count this delivery of the task; False once a message has come back too often.
+
+    A task that kills its worker (acks_late with reject_on_worker_lost) is redelivered with
+    the same id and retry number; an autoretry gets a new retry number and is not counted
+    against it. Without a cache to count in, the delivery is allowed.
+    """
+    request = task.request
+    if request.id is None:
+        return True, 1
+    key = _DELIVERIES_KEY.format(task_id=request.id, retries=request.retries or 0)
+    try:
+        cache.add(key, 0, timeout=24 * 60 * 60)
+        count = int(cache.incr(key))
+    except Exception:
+        logger.warning("Could not count the deliveries of task %s", request.id, exc_info=True)
+        return True, 1
+    return count <= settings.GONV_TASK_MAX_DELIVERIES, count
+
+
+def _record_failure(
+    quarter: Quarter, trigger: str, started: Any, error: str, *, finished: bool = False
+) -> None:
+    """Leave the quarter dirty and tell the administrator why (a ComputeRun with the error)."""
+    try:
+        recompute_marks.mark_failed(quarter, trigger=trigger)
+        ComputeRun.objects.create(
+            quarter=quarter.code,
+            started_at=started,
+            finished_at=timezone.now() if finished else None,
+            trigger=trigger[:40],
+            error=error[:4000],
+        )
+    except Exception:
+        # The database itself may be what failed; the log still says it.
+        logger.exception("Could not record the failed computation of %s", quarter.code)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY)
+def compute_quarter(self: Task, quarter: str, trigger: str = "") -> dict[str, Any]:
     """Recompute one quarter's results (upserts, so a rerun or redelivery is harmless).
 
     The set-based roll-up and goal status run here; SPC follows as one task per measure, so
-    the CPU-bound part spreads over the workers once the numbers are committed.
+    the CPU-bound part spreads over the workers once the numbers are committed. A failure
+    leaves the quarter marked for recompute and a ComputeRun with the error.
     """
     parsed = Quarter.parse(quarter)
-    return services.quarter_compute(quarter=parsed, trigger=trigger, spc=False).as_dict()
+    started = timezone.now()
+    allowed, count = _delivery_allowed(self)
+    if not allowed:
+        message = ERROR_TOO_MANY_DELIVERIES.format(count=count - 1)
+        logger.error("compute_quarter %s: %s", quarter, message)
+        _record_failure(parsed, trigger, started, message, finished=True)
+        return {"quarter": quarter, "error": message}
+    try:
+        summary = services.quarter_compute(quarter=parsed, trigger=trigger, spc=False)
+    except Exception as exc:
+        _record_failure(parsed, trigger, started, f"{type(exc).__name__}: {exc}")
+        raise
+    recompute_marks.mark_done(parsed, started=started)
+    return summary.as_dict()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
-def compute_spc(quarters: list[str], measure_id: int) -> dict[str, Any]:
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY)
+def compute_spc(self: Task, quarters: list[str], measure_id: int) -> dict[str, Any]:
     """Period series and SPC of one measure over the quarters, oldest first (idempotent)."""
+    allowed, _count = _delivery_allowed(self)
+    if not allowed:
+        logger.error("compute_spc %s %s: %s", quarters, measure_id, ERROR_TOO_MANY_DELIVERIES)
+        return {"quarters": quarters, "measure": measure_id, "error": "too many deliveries"}
     parsed = [Quarter.parse(q) for q in quarters]
     series = services.spc_compute(quarters=parsed, measure_ids=[measure_id])
     return {"quarters": quarters, "measure": measure_id, "spc_series": series}
@@ -72,11 +147,11 @@ def recompute_in_order(quarters: Iterable[Quarter], trigger: str) -> None:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def recompute_changed(trigger: str = "change") -> dict[str, Any]:
     """Dispatcher of coalesced recomputes: wait for quiet, then chain the dirty quarters."""
-    wait = triggers.seconds_to_wait()
+    wait = recompute_marks.seconds_to_wait()
     if wait > 0:
         recompute_changed.apply_async(kwargs={"trigger": trigger}, countdown=wait)
         return {"deferred_seconds": round(wait, 1)}
-    quarters = triggers.claim_dirty(services.quarters_in_scope())
+    quarters = recompute_marks.claim_dirty()
     if quarters:
         # A chain of durable messages: each step survives a lost worker on its own.
         recompute_in_order(quarters, trigger)
@@ -85,9 +160,10 @@ def recompute_changed(trigger: str = "change") -> dict[str, Any]:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def compute_recent_quarters() -> list[str]:
-    """Nightly: recompute the previous and the current quarter, oldest first."""
+    """Nightly: recompute the previous and the current quarter, and every quarter still marked
+    dirty (a change made while the broker was down, a computation that failed), oldest first."""
     current = Quarter.containing(timezone.localdate())
-    quarters = [current.previous(), current]
+    quarters = sorted({current.previous(), current, *recompute_marks.claim_dirty()})
     recompute_in_order(quarters, "schedule")
     return [q.code for q in quarters]
 
@@ -95,6 +171,6 @@ def compute_recent_quarters() -> list[str]:
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def compute_all_quarters() -> list[str]:
     """At each quarter's start: recompute every quarter in scope, oldest first."""
-    quarters = services.quarters_in_scope()
+    quarters = sorted({*selectors.quarters_in_scope(), *recompute_marks.claim_dirty()})
     recompute_in_order(quarters, "quarter-start")
     return [q.code for q in quarters]

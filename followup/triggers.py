@@ -9,66 +9,55 @@ quarter, not one per edit:
   GONV_RECOMPUTE_DELAY_SECONDS (at most GONV_RECOMPUTE_MAX_WAIT_SECONDS from the burst's start,
   so a steady trickle cannot starve the dashboards), then claims the dirty quarters and
   computes them oldest first in a Celery chain (a later quarter reads the earlier ones).
+The marks themselves live in followup.recompute_marks, which the dispatcher reads: the dirty
+quarters in the database (an outbox), so a broker or cache that is down loses nothing. The
+edit is saved, the user gets the normal answer, and the next trigger or the nightly run
+claims the quarters.
 In the embedded mode (eager Celery) the quarters are computed in-process right after commit.
 """
 
 from __future__ import annotations
 
-import time
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
-from gonv.periods import Quarter
+from base.periods import Quarter
 
-_SCHEDULED_KEY = "followup:recompute-scheduled"  # value: when the burst started
-_LATEST_KEY = "followup:latest-change"  # value: when the latest edit committed
-_DIRTY_KEY = "followup:dirty:{quarter}"
-# The marks outlive any wait, so the dispatcher, not an expiry, clears them.
-_MARK_TIMEOUT = 24 * 60 * 60
+from . import recompute_marks, tasks
 
+logger = logging.getLogger(__name__)
 
-def _dirty_key(quarter: Quarter) -> str:
-    return _DIRTY_KEY.format(quarter=quarter.code)
-
-
-def seconds_to_wait(*, now: float | None = None) -> float:
-    """How long the dispatcher should still wait; 0 means go now (and clear the marks)."""
-    now = time.time() if now is None else now
-    started = cache.get(_SCHEDULED_KEY)
-    latest = cache.get(_LATEST_KEY)
-    if started is not None and latest is not None:
-        remaining = settings.GONV_RECOMPUTE_DELAY_SECONDS - (now - float(latest))
-        if remaining > 0 and now - float(started) < settings.GONV_RECOMPUTE_MAX_WAIT_SECONDS:
-            return remaining
-    # Cleared before the claim: an edit from here on schedules the next dispatcher run.
-    cache.delete_many([_SCHEDULED_KEY, _LATEST_KEY])
-    return 0.0
-
-
-def claim_dirty(quarters: Iterable[Quarter]) -> list[Quarter]:
-    """Take the dirty marks of the given quarters; returns those that were dirty, oldest first."""
-    # delete() reports whether the key existed, so two dispatchers never claim one quarter.
-    return [quarter for quarter in sorted(quarters) if cache.delete(_dirty_key(quarter))]
+KEPT_FOR_LATER = (
+    "Could not schedule the recompute of %s (broker or cache unavailable); the request is kept "
+    "in the database and carried out by the next trigger or the nightly run."
+)
 
 
 def _dispatch(quarters: set[Quarter], trigger: str) -> None:
-    from .tasks import recompute_changed, recompute_in_order
-
+    # First, in the database: whatever happens to the broker, the request is not lost.
+    recompute_marks.mark_dirty(quarters, trigger=trigger)
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        recompute_in_order(quarters, trigger)
+        # Every dirty quarter: these, and any that an earlier failure left behind.
+        tasks.recompute_in_order(recompute_marks.claim_dirty(), trigger)
         return
-    now = time.time()
-    cache.set_many({_dirty_key(q): now for q in quarters}, timeout=_MARK_TIMEOUT)
-    cache.set(_LATEST_KEY, now, timeout=_MARK_TIMEOUT)
-    if cache.add(_SCHEDULED_KEY, now, timeout=_MARK_TIMEOUT):
-        recompute_changed.apply_async(
-            kwargs={"trigger": trigger}, countdown=settings.GONV_RECOMPUTE_DELAY_SECONDS
-        )
+    try:
+        if recompute_marks.stamp_change():
+            try:
+                tasks.recompute_changed.apply_async(
+                    kwargs={"trigger": trigger}, countdown=settings.GONV_RECOMPUTE_DELAY_SECONDS
+                )
+            except Exception:
+                recompute_marks.unschedule()
+                raise
+    except Exception:
+        # The edit is committed and its recompute kept in the database: the user gets the
+        # normal answer, not a 500 for a broker that is down.
+        logger.warning(KEPT_FOR_LATER, ", ".join(q.code for q in sorted(quarters)), exc_info=True)
 
 
 class _Batch:
@@ -104,8 +93,7 @@ def request_recompute(quarters: Iterable[Quarter], *, trigger: str = "change") -
     connection = transaction.get_connection()
     batch: _Batch | None = getattr(connection, _BATCH_ATTR, None)
     # A batch is live while its callback is still queued; a rollback or a commit removes it.
-    live = batch is not None and any(func == batch.run for _, func, _ in connection.run_on_commit)
-    if live:
+    if batch is not None and any(func == batch.run for _, func, _ in connection.run_on_commit):
         batch.quarters |= wanted
         return
     batch = _Batch(trigger)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gonv.admin_base import HTTPS_URL_FIELDS, GonvAdmin
+from base.admin import HTTPS_URL_FIELDS, GonvAdmin
 
 from .models import AdoptionRecord, Assessment, Goal
 

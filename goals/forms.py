@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from base.editing import VersionField
-from gonv.periods import Quarter
+from base.periods import Quarter
 
 from .models import AdoptionRecord, Assessment, Goal, Improvement
 

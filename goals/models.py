@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.formatting import format_number, format_percent
+from base.periods import QUARTER_CODE_PATTERN, InvalidQuarter, Quarter, month_label, quarter_label
 from base.versioning import Versioned
-from gonv.periods import month_label, quarter_label
-from organisation.models import Unit, UnitKind
+from organisation.models import Unit, UnitKind, parent_cycle
 from programmes.models import ProgrammeArea, WorkingMethod
 
-from .status import ASSESSABLE_STATUSES, format_number, format_percent
+from .status import ASSESSABLE_STATUSES, status_choices
+
+ERROR_GOAL_OWN_PARENT = _("Ett mål kan inte vara sitt eget överordnade mål.")
+ERROR_GOAL_CYCLE = _(
+    "Ett mål kan inte placeras under ett av sina egna delmål (målen skulle bilda en ring)."
+)
+ERROR_DEADLINE_BEFORE_AREA_START = _(
+    "Måldatum kan inte vara före programområdets startdatum (%(start)s); ange ett senare "
+    "måldatum eller ett eget startdatum för målet."
+)
+ERROR_QUARTER = _("Ange ett kvartal som 2025Q4.")
 
 
 class Improvement(models.TextChoices):
@@ -184,13 +197,40 @@ class Goal(Versioned):
             models.CheckConstraint(
                 condition=~Q(parent=F("id")),
                 name="goal_not_own_parent",
-                violation_error_message=_("Ett mål kan inte vara sitt eget överordnade mål."),
+                violation_error_message=ERROR_GOAL_OWN_PARENT,
             ),
         ]
 
     def __str__(self) -> str:
         prefix = _("Delmål") if self.parent_id else _("Mål")
         return f"{prefix}: {self.title}"
+
+    def clean(self) -> None:
+        """What a form can break and the status engine needs: no parent cycle of any length,
+        the deadline not before the start the engine counts from."""
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        if self.pk is not None and self.parent_id == self.pk:
+            errors.setdefault("parent", []).append(str(ERROR_GOAL_OWN_PARENT))
+        elif self.parent_id is not None and parent_cycle(self, self.parent):
+            errors.setdefault("parent", []).append(str(ERROR_GOAL_CYCLE))
+        area = (
+            ProgrammeArea.objects.filter(pk=self.programme_area_id).first()
+            if self.programme_area_id
+            else None
+        )
+        if (
+            self.deadline is not None
+            and self.start_date is None
+            and area is not None
+            and area.start_date is not None
+            and area.start_date > self.deadline
+        ):
+            errors.setdefault("deadline", []).append(
+                str(ERROR_DEADLINE_BEFORE_AREA_START % {"start": area.start_date.isoformat()})
+            )
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_milestone(self) -> bool:
@@ -281,7 +321,7 @@ class Assessment(Versioned):
     status = models.CharField(
         _("bedömning"),
         max_length=20,
-        choices=[(s.value, s.label) for s in ASSESSABLE_STATUSES],
+        choices=status_choices(ASSESSABLE_STATUSES),
     )
     comment = models.TextField(_("kommentar"))
     author = models.ForeignKey(
@@ -300,6 +340,11 @@ class Assessment(Versioned):
         constraints = [
             models.UniqueConstraint(fields=["goal", "quarter"], name="assessment_one_per_quarter"),
             models.CheckConstraint(
+                condition=Q(quarter__regex=QUARTER_CODE_PATTERN),
+                name="assessment_quarter_code",
+                violation_error_message=ERROR_QUARTER,
+            ),
+            models.CheckConstraint(
                 condition=~Q(comment=""),
                 name="assessment_comment_required",
                 violation_error_message=_("En bedömning måste ha en kommentar."),
@@ -308,3 +353,12 @@ class Assessment(Versioned):
 
     def __str__(self) -> str:
         return f"{self.goal.title} – {quarter_label(self.quarter)}: {self.get_status_display()}"
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        """A quarter written as "2025 Kv 4" is stored as 2025Q4; anything else is an error."""
+        if not exclude or "quarter" not in exclude:
+            try:
+                self.quarter = Quarter.parse(self.quarter or "").code
+            except InvalidQuarter:
+                raise ValidationError({"quarter": [str(ERROR_QUARTER)]}) from None
+        super().clean_fields(exclude=exclude)

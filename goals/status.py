@@ -1,7 +1,9 @@
 """Status engine for GONV goals: plain values in, a status that explains itself out.
 
-No I/O and no Django: the quarterly job gathers counts and series set-based and calls these
-functions. The rules are documented in docs/status-rules.md; keep the two in step.
+No I/O, and of Django only gettext for the status labels: the quarterly job gathers counts and
+series set-based and calls these functions (the numbers in the sentences are written by
+base.formatting, plain as well). The rules are documented in docs/status-rules.md; keep the
+two in step.
 """
 
 import math
@@ -12,6 +14,14 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import pairwise
 from typing import Any, Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from base.formatting import MINUS as _MINUS
+from base.formatting import SPACE as _SPACE
+from base.formatting import as_decimal as _dec
+from base.formatting import format_number, format_percent, percent_decimals, quantum
 
 UNKNOWN_RULES_ERROR = "Unknown GONV_STATUS_RULES keys: {names}."
 RULE_TYPE_ERROR = "GONV_STATUS_RULES[{name!r}] must be {expected}, got {value!r}."
@@ -40,8 +50,8 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
-        """Swedish label shown to users."""
-        return _LABELS[self]
+        """The label shown to users, in the active language (Swedish msgid)."""
+        return str(_LABELS[self])
 
     @property
     def severity(self) -> int:
@@ -49,15 +59,15 @@ class Status(StrEnum):
         return _SEVERITY[self]
 
 
-_LABELS: dict[Status, str] = {
-    Status.ACHIEVED: "Uppnått",
-    Status.ON_TRACK: "Enligt plan",
-    Status.AT_RISK: "Risk",
-    Status.OFF_TRACK: "Ej enligt plan",
-    Status.NOT_STARTED: "Ej påbörjat",
-    Status.MISSED: "Ej uppnått",
-    Status.NO_DATA: "Underlag saknas",
-    Status.NOT_ASSESSED: "Ej bedömt",
+_LABELS: dict[Status, Promise] = {
+    Status.ACHIEVED: _("Uppnått"),
+    Status.ON_TRACK: _("Enligt plan"),
+    Status.AT_RISK: _("Risk"),
+    Status.OFF_TRACK: _("Ej enligt plan"),
+    Status.NOT_STARTED: _("Ej påbörjat"),
+    Status.MISSED: _("Ej uppnått"),
+    Status.NO_DATA: _("Underlag saknas"),
+    Status.NOT_ASSESSED: _("Ej bedömt"),
 }
 
 # Unknown (no data, not assessed) ranks worse than "on plan" because nobody can vouch for it,
@@ -73,8 +83,13 @@ _SEVERITY: dict[Status, int] = {
     Status.MISSED: 7,
 }
 
-STATUS_CHOICES: tuple[tuple[str, str], ...] = tuple((s.value, s.label) for s in Status)
 ASSESSABLE_STATUSES: tuple[Status, ...] = tuple(s for s in Status if s is not Status.NOT_ASSESSED)
+
+
+def status_choices(statuses: Iterable[Status] = tuple(Status)) -> list[tuple[str, Promise]]:
+    """(code, label) pairs for a model field's choices; the labels are translated when shown,
+    so this may be called at import time (before a language is active)."""
+    return [(status.value, _LABELS[status]) for status in statuses]
 
 
 @dataclass(frozen=True)
@@ -164,68 +179,12 @@ class GoalEvaluation:
     assessment: Assessment | None
 
 
-# --- Swedish formatting -----------------------------------------------------------------------
+# --- Swedish formatting (the numbers themselves: base.formatting) ----------------------------
 
-# One ordinary space everywhere (thousands, before %, before units) so that exports, tests and
-# screen readers agree; templates may swap it for a no-break space when rendering. The minus
-# is U+2212, as Swedish typography wants and as the rest of the app writes it.
-_SPACE = " "
-_MINUS = "\u2212"
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
 # 365.25 / 12: an average month, so monthly and quarterly series get comparable slopes.
 _DAYS_PER_MONTH = Decimal("30.4375")
-
-
-def _dec(value: Decimal | int | float) -> Decimal:
-    """Convert a number to Decimal without binary-float noise."""
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def _step(decimals: int) -> Decimal:
-    """Return the quantum for rounding to the given number of decimals."""
-    return Decimal(1).scaleb(-decimals)
-
-
-def _group_thousands(whole: str) -> str:
-    """Insert a space between groups of three digits."""
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    return _SPACE.join([whole, *groups])
-
-
-def format_number(value: Decimal | int | float, decimals: int | None = None) -> str:
-    """Format a number the Swedish way ("1 234,5"); by default up to two decimals."""
-    number = _dec(value)
-    if decimals is None:
-        number = number.quantize(_CENT, ROUND_HALF_UP).normalize()
-    else:
-        number = number.quantize(_step(decimals), ROUND_HALF_UP)
-    sign = _MINUS if number < 0 else ""
-    whole, _, fraction = f"{abs(number):f}".partition(".")
-    return sign + _group_thousands(whole) + ("," + fraction if fraction else "")
-
-
-def _percent_decimals(number: Decimal) -> int:
-    """Choose decimals for a percentage: whole percent, one decimal if exact or needed."""
-    if number == number.quantize(Decimal("0.1")):
-        return 0 if number == number.to_integral_value() else 1
-    for decimals in (0, 1):
-        rounded = number.quantize(_step(decimals), ROUND_HALF_UP)
-        # A share just above 0 or just below 100 must not read as "none" or "all".
-        if rounded not in (0, 100):
-            return decimals
-    return 2
-
-
-def format_percent(value: Decimal | int | float, decimals: int | None = None) -> str:
-    """Format a percentage the Swedish way ("54 %", "12,5 %")."""
-    number = _dec(value)
-    if decimals is None:
-        decimals = _percent_decimals(number)
-    return f"{format_number(number, decimals)}{_SPACE}%"
 
 
 def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: bool) -> str:
@@ -236,9 +195,9 @@ def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: b
         return number >= target if higher else number <= target
 
     formatter: Callable[..., str] = format_percent if percent else format_number
-    first = _percent_decimals(value) if percent else 2
+    first = percent_decimals(value) if percent else 2
     for decimals in range(first, 3):
-        if reaches(value.quantize(_step(decimals), ROUND_HALF_UP)) == reaches(value):
+        if reaches(value.quantize(quantum(decimals), ROUND_HALF_UP)) == reaches(value):
             return formatter(value) if decimals == first else formatter(value, decimals)
     toward_target = ROUND_FLOOR if reaches(value) != higher else ROUND_CEILING
     return formatter(value.quantize(_CENT, toward_target), 2)
@@ -781,6 +740,37 @@ def evaluate_direction(*, assessment: Assessment | None) -> GoalEvaluation:
         forecast_status=None,
         explanation=text,
         basis=basis,
+        assessment=assessment,
+    )
+
+
+# The engine's own checks, as a user reads them in the explanation of an inconsistent goal.
+_INCONSISTENCY_REASONS: dict[str, str] = {
+    TARGET_SHARE_ERROR: "målandelen är inte mellan 0 och 100 %",
+    UNIT_COUNT_ERROR: "antalet enheter går inte ihop (negativt, eller fler införda än enheter)",
+    START_AFTER_DEADLINE_ERROR: "startdatumet (eller programområdets start) är efter måldatumet",
+    MEASURE_TARGET_ERROR: "målet behöver antingen ett målvärde eller en förändring mot basperiod",
+    IMPROVEMENT_ERROR: "jämförelseriktningen är varken högre eller lägre",
+    SERIES_ORDER_ERROR: "måttets perioder är inte i ordning",
+}
+
+
+def evaluate_inconsistent(*, error: Exception, assessment: Assessment | None) -> GoalEvaluation:
+    """A goal whose inputs contradict each other: "underlag saknas", with the reason.
+
+    The quarterly job evaluates each goal on its own: one goal's bad data must not stop the
+    quarter's other goals from getting a status.
+    """
+    message = str(error)
+    reason = _INCONSISTENCY_REASONS.get(message, message or type(error).__name__)
+    return GoalEvaluation(
+        status=Status.NO_DATA,
+        progress=None,
+        target=None,
+        forecast=None,
+        forecast_status=None,
+        explanation=f"Målets uppgifter går inte ihop: {reason}. Rätta målet så beräknas det igen.",
+        basis={"rule": "inconsistent_inputs", "error": f"{type(error).__name__}: {message}"},
         assessment=assessment,
     )
 

@@ -31,8 +31,8 @@ from base.editing import (
 )
 from base.http import HtmxHttpRequest
 from base.versioning import StaleVersion
-from gonv.rules import scope_for
 from organisation.models import Unit
+from organisation.selectors import role_scope_for
 from programmes.models import ProgrammeArea
 
 from . import grid_services, services
@@ -332,12 +332,12 @@ def milestone_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def adoption_start(request: HtmxHttpRequest) -> HttpResponse:
     """Where the user's adoption grids are: one per unit they report for."""
-    scope = scope_for(request.user)
-    if scope.edits_everything:
+    scope = role_scope_for(request.user)
+    if request.user.has_perm("organisation.change_unit"):
         units = Unit.objects.filter(children__isnull=False).distinct().order_by("name")
     else:
         units = Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name")
-    if not units and not scope.edits_everything:
+    if not units and not request.user.has_perm("organisation.change_unit"):
         raise PermissionDenied
     if len(units) == 1:
         return HttpResponseRedirect(reverse("goals:adoption_grid", args=[units[0].pk]))

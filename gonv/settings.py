@@ -5,6 +5,7 @@ DEBUG). `DATABASE_URL` switches to PostgreSQL, `REDIS_URL` to Redis as broker an
 `DJANGO_ENV=production` to the hardened production profile (see README, "Configuration").
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -33,9 +34,20 @@ def env_list(name: str) -> list[str]:
     return [part.strip() for part in env(name).split(",") if part.strip()]
 
 
-PRODUCTION = env("DJANGO_ENV", "local").lower() == "production"
+# Fail closed: a typo ("prod") must not silently give the local mode with DEBUG and demo users.
+DJANGO_ENV = env("DJANGO_ENV", "local").strip().lower()
+if DJANGO_ENV not in {"local", "production"}:
+    raise ImproperlyConfigured(
+        f"DJANGO_ENV must be 'local' or 'production', not {env('DJANGO_ENV')!r}."
+    )
+PRODUCTION = DJANGO_ENV == "production"
 LOCAL_MODE = not PRODUCTION
 DEBUG = env_bool("DJANGO_DEBUG", default=LOCAL_MODE)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG cannot be on when DJANGO_ENV=production: it shows settings and code to "
+        "anyone who causes an error."
+    )
 
 if PRODUCTION:
     SECRET_KEY = env("SECRET_KEY")
@@ -64,6 +76,8 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "csp",
+    "axes",
+    "base",
     "gonv",
     "organisation",
     "programmes",
@@ -72,6 +86,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gonv.middleware.UntrustedProxyWarningMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,11 +98,15 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "gonv.middleware.SecurityHeadersMiddleware",
+    "gonv.middleware.PermissionDeniedLogMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if PRODUCTION:
     # Serves the collected, hashed static files; locally the staticfiles app does that.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "gonv.urls"
 WSGI_APPLICATION = "gonv.wsgi.application"
@@ -177,6 +196,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Auth and sessions ------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -208,6 +229,27 @@ if PRODUCTION:
     if env_bool("SECURE_PROXY_SSL_HEADER", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# The health endpoint answers the load balancer over plain http too.
+SECURE_REDIRECT_EXEMPT = [r"^halsa/$"]
+
+# --- Lockout on guessing (django-axes), on the site's and the admin's login alike -------------
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
+# A username from one address: an attacker cannot lock a user out from everywhere, and one
+# address cannot try a password on many users without each being counted.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout do not extend it, so the time the page gives holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "gonv.security_log.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind a trusted proxy the client's address is the left-most X-Forwarded-For entry.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    if env_bool("SECURE_PROXY_SSL_HEADER", default=False)
+    else ["REMOTE_ADDR"]
+)
+
 # --- Content Security Policy: no inline scripts or styles, nothing from elsewhere -------------
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -233,8 +275,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Stockholm"
 USE_TZ = True
-# Dates as 2025-12-31 everywhere (the Swedish public-sector convention), see gonv/formats.
-FORMAT_MODULE_PATH = ["gonv.formats"]
+# Dates as 2025-12-31 everywhere (the Swedish public-sector convention), see base/formats.
+FORMAT_MODULE_PATH = ["base.formats"]
 
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -255,8 +297,20 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json_line": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # One JSON object a line on stderr, for the region's log collection (README, Security).
+        "security": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "json_line",
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "gonv.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- GONV domain settings ---------------------------------------------------------------------
@@ -267,6 +321,9 @@ GONV_STATUS_RULES: dict[str, object] = {}
 GONV_RECOMPUTE_DELAY_SECONDS = int(env("GONV_RECOMPUTE_DELAY_SECONDS", "5"))
 # ...but never longer than this after the first edit of a burst.
 GONV_RECOMPUTE_MAX_WAIT_SECONDS = int(env("GONV_RECOMPUTE_MAX_WAIT_SECONDS", "120"))
+# How often a compute task that killed its worker is delivered before it is given up (and
+# recorded as a failed ComputeRun, the quarter left marked for recompute).
+GONV_TASK_MAX_DELIVERIES = int(env("GONV_TASK_MAX_DELIVERIES", "3"))
 # SPC for every unit ("all") or only for units with units below them ("aggregates"), for an
 # installation whose workers cannot keep up with the per-unit charts.
 GONV_SPC_SCOPE = env("GONV_SPC_SCOPE", "all")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.http import HttpRequest
 
-from gonv.admin_base import GonvAdmin
+from base.admin import GonvAdmin
 
 from .models import RoleAssignment, Unit, UnitKind
 from .services import unit_save, unit_tree_rebuild

@@ -6,10 +6,34 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+
+def parent_cycle(obj: models.Model, parent: models.Model | None) -> bool:
+    """Whether `parent` is the object itself or lies below it (a cycle of any length).
+
+    For any model whose `parent` points to its own kind (units here, goals above). Walks up
+    from the parent, one query a level: these trees are a few levels deep.
+    """
+    if parent is None or obj.pk is None:
+        return False
+    model = type(obj)
+    seen: set[object] = set()
+    current: object | None = parent.pk
+    while current is not None and current not in seen:
+        if current == obj.pk:
+            return True
+        seen.add(current)
+        current = model._default_manager.filter(pk=current).values_list("parent", flat=True).first()
+    return current is not None  # a cycle already stored above: refuse to join it
+
+
+ERROR_UNIT_OWN_PARENT = _("En enhet kan inte vara sin egen överordnade enhet.")
+ERROR_UNIT_CYCLE = _("En enhet kan inte placeras under sig själv eller en av sina underenheter.")
 
 
 class UnitKind(models.Model):
@@ -84,12 +108,20 @@ class Unit(models.Model):
             models.CheckConstraint(
                 condition=~Q(parent=models.F("id")),
                 name="unit_not_own_parent",
-                violation_error_message=_("En enhet kan inte vara sin egen överordnade enhet."),
+                violation_error_message=ERROR_UNIT_OWN_PARENT,
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def clean(self) -> None:
+        """No parent cycle of any length: a unit cannot move under itself or its descendants."""
+        super().clean()
+        if self.pk is not None and self.parent_id == self.pk:
+            raise ValidationError({"parent": [str(ERROR_UNIT_OWN_PARENT)]})
+        if self.parent_id is not None and parent_cycle(self, self.parent):
+            raise ValidationError({"parent": [str(ERROR_UNIT_CYCLE)]})
 
     def is_active_on(self, day: datetime.date) -> bool:
         """Whether the unit is open on the given day."""

@@ -96,7 +96,11 @@ def role_assign(
 ) -> RoleAssignment:
     """Give a user a role with its scope (idempotent)."""
     assignment, _ = RoleAssignment.objects.get_or_create(
-        user=user, role=role, unit=unit, programme_area=programme_area
+        user=user,
+        role=role,
+        unit=unit,
+        # A ProgrammeArea, which organisation may not import (a string foreign key upward).
+        programme_area=programme_area,  # type: ignore[misc]
     )
     return assignment
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gonv.admin_base import GonvAdmin
+from base.admin import GonvAdmin
 
 from .models import (
     Activity,

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from base.periods import Quarter
 from followup.models import (
     ComputeRun,
     GoalResult,
@@ -28,7 +29,6 @@ from followup.models import (
 )
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
-from gonv.periods import Quarter
 from gonv.rules import forget_scope
 from organisation.models import Role, RoleAssignment, Unit, UnitKind
 from organisation.services import unit_tree_rebuild

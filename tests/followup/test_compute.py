@@ -11,7 +11,9 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from followup import services
+from base.periods import Quarter
+from followup import selectors, services
+from followup.compute.db import COMPUTE_LOCK, SPC_LOCK_NAMESPACE
 from followup.models import (
     ComputeRun,
     GoalResult,
@@ -24,7 +26,6 @@ from followup.models import (
 from followup.tasks import compute_quarter, recompute_in_order
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
-from gonv.periods import Quarter
 from organisation.models import Unit, UnitKind
 from organisation.services import unit_create
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
@@ -219,7 +220,7 @@ def test_rerunning_a_quarter_leaves_identical_rows(tree):
     share = _measure("ratt-hjalp", "share", "ratio")
     for month in range(1, 13):
         _obs(share, tree["a"], month, "70", numerator=str(60 + month), denominator="100")
-    for quarter in services.quarters_in_scope(TODAY)[:4]:
+    for quarter in selectors.quarters_in_scope(TODAY)[:4]:
         _compute(quarter)
 
     def snapshot() -> list[tuple]:
@@ -421,7 +422,7 @@ def test_a_change_committed_triggers_one_recompute_per_affected_quarter(eager, t
                 _obs(count, tree[unit], month, "1")
 
     runs = list(ComputeRun.objects.values_list("quarter", flat=True))
-    affected = [q.code for q in services.quarters_affected_from(Q4)]
+    affected = [q.code for q in selectors.quarters_affected_from(Q4)]
     assert sorted(runs) == affected  # nine edits, one run per quarter from Kv 4 2025 on
     assert _result(count, tree["region"]).value == Decimal(9)
 
@@ -656,10 +657,8 @@ def test_spc_runs_of_different_measures_overlap_but_never_of_one_measure(tree, o
     _obs(count, tree["a"], 10, "3")
     _compute()
     # Another worker inside an SPC run of the share measure holds what _lock_spc takes.
-    other_session.execute("SELECT pg_advisory_lock_shared(%s, %s)", list(services.COMPUTE_LOCK))
-    other_session.execute(
-        "SELECT pg_advisory_lock(%s, %s)", [services.SPC_LOCK_NAMESPACE, share.pk]
-    )
+    other_session.execute("SELECT pg_advisory_lock_shared(%s, %s)", list(COMPUTE_LOCK))
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [SPC_LOCK_NAMESPACE, share.pk])
 
     assert not _blocked(lambda: services.spc_compute(quarters=[Q4], measure_ids=[count.pk]))
     assert _blocked(lambda: services.spc_compute(quarters=[Q4], measure_ids=[share.pk]))

@@ -16,11 +16,11 @@ from django.utils import timezone, translation
 from django.views.defaults import server_error
 from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
+from base.http import LOGGED_OUT_MESSAGE
+from base.periods import Quarter
 from followup.services import quarter_compute
-from followup.views import LOGGED_OUT_MESSAGE
 from goals.models import Goal
 from goals.selectors import portfolio_overview
-from gonv.periods import Quarter
 from programmes.models import ProgrammeArea
 from tests.factories import (
     TEST_PASSWORD,

@@ -7,9 +7,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from base.periods import Quarter
 from followup.selectors import portfolio_with_status, status_quarter
 from goals.status import Status
-from gonv.periods import Quarter
 from tests.factories import ComputeRunFactory, GoalFactory, GoalResultFactory
 
 TODAY = datetime.date(2026, 2, 10)  # in Kv 1 2026

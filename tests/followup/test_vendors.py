@@ -1,8 +1,10 @@
 """The embedded mode (SQLite) computes the same follow-up as production (PostgreSQL).
 
-The engine in followup/services.py has vendor-specific SQL: on SQLite `IS NOT` for NULL-safe
-comparison, float ROUND and one UPDATE per SPC row; on PostgreSQL `IS DISTINCT FROM`, COPY
-with UPDATE … FROM for SPC, jsonb casts and advisory locks. Both vendors load the Gävleborg
+The engine in followup/compute/ has vendor-specific SQL: on SQLite `IS NOT` for NULL-safe
+comparison, dates compared as ISO text, float ROUND and executemany upserts of the goal and
+SPC rows; on PostgreSQL `IS DISTINCT FROM`, the active units inlined (NOT MATERIALIZED), COPY
+into the result tables or into a temporary table with INSERT … ON CONFLICT, planner settings
+and advisory locks. Both vendors load the Gävleborg
 demo data and go through the same three stages, and every stored result is compared, keyed by
 natural keys (codes, quarters, periods; database ids differ between the two):
 
@@ -37,7 +39,10 @@ from django.db import connection, transaction
 from django.test import override_settings
 from pytest_django import DjangoDbBlocker
 
-from followup import services, triggers
+from base.periods import Quarter
+from followup import selectors, services, triggers
+from followup.compute.evaluate import GOAL_RESULT_FIELDS
+from followup.compute.rollup import MEASURE_COLUMNS, PERIOD_COLUMNS
 from followup.models import (
     GoalResult,
     Measure,
@@ -46,7 +51,6 @@ from followup.models import (
     PeriodResult,
     SpcResult,
 )
-from gonv.periods import Quarter
 from tests.helpers import ROOT, base_env, manage
 
 # django_db: pytest-django sets up the test database only when a collected test asks for one.
@@ -101,13 +105,13 @@ def _plain(row: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
 # were saved (MeasureResult.latest_update), which differs between the two loads; and the changes
 # against earlier quarters that the pages read with them.
 MEASURE_FIELDS = [
-    *(c for c in services._MEASURE_COLUMNS if c != "latest_update"),
+    *(c for c in MEASURE_COLUMNS if c != "latest_update"),
     "change_previous_quarter",
     "change_previous_year",
 ]
 SPC_FIELDS = ["summary", "digest"]
-PERIOD_FIELDS = services._PERIOD_COLUMNS
-GOAL_FIELDS = services._GOAL_RESULT_FIELDS
+PERIOD_FIELDS = PERIOD_COLUMNS
+GOAL_FIELDS = GOAL_RESULT_FIELDS
 
 
 def snapshot() -> Snapshot:
@@ -164,7 +168,7 @@ def follow_up_snapshots() -> dict[str, Snapshot]:
     services.recompute_all(trigger=TRIGGER, today=DEMO_TODAY)
     snapshots["loaded"] = snapshot()
 
-    affected = services.quarters_affected_from(CORRECTED_QUARTER, today=DEMO_TODAY)
+    affected = selectors.quarters_affected_from(CORRECTED_QUARTER, today=DEMO_TODAY)
     removed = list(Observation.objects.filter(unit__code=CORRECTED_UNIT, quarter=CORRECTED_QUARTER))
     # The recompute is run below, on the demo's day, instead of by the triggers.
     with triggers.suppressed(), transaction.atomic():

@@ -23,10 +23,9 @@ from goals.status import (
     evaluate_deliverable,
     evaluate_direction,
     evaluate_measure,
-    format_number,
-    format_percent,
     overall_status,
     rules_from_mapping,
+    status_choices,
 )
 
 DEADLINE_2025 = date(2025, 12, 31)
@@ -121,33 +120,6 @@ def test_severity_ranks_missed_worst_and_achieved_best() -> None:
     assert Status.ON_TRACK.severity < Status.NO_DATA.severity < Status.AT_RISK.severity
     assert Status.AT_RISK.severity < Status.OFF_TRACK.severity < Status.MISSED.severity
     assert len({s.severity for s in Status}) == len(Status)
-
-
-def test_format_number_uses_space_for_thousands_and_decimal_comma() -> None:
-    assert format_number(Decimal("1234567.891")) == "1 234 567,89"
-    assert format_number(Decimal("12.50")) == "12,5"
-    assert format_number(150) == "150"
-    assert format_number(Decimal("3.14159"), decimals=3) == "3,142"
-    assert format_number(Decimal("-0.001")) == "0"
-
-
-def test_format_number_writes_negative_numbers_with_a_true_minus_sign() -> None:
-    assert format_number(Decimal("-1234.5")) == "\u22121 234,5"
-
-
-def test_format_percent_rounds_computed_shares_to_whole_percent() -> None:
-    assert format_percent(Decimal(1400) / 26) == "54 %"
-    assert format_percent(Decimal(50)) == "50 %"
-
-
-def test_format_percent_keeps_an_exact_decimal() -> None:
-    assert format_percent(Decimal("12.5")) == "12,5 %"
-
-
-def test_format_percent_never_rounds_a_partial_share_to_none_or_all() -> None:
-    assert format_percent(Decimal("0.3")) == "0,3 %"
-    assert format_percent(Decimal(100) * 199 / 200) == "99,5 %"
-    assert format_percent(Decimal("99.96")) == "99,96 %"
 
 
 def test_assessment_accepts_a_stored_status_code() -> None:
@@ -750,3 +722,14 @@ def test_overall_status_is_the_worst_computed_status(
 
 def test_overall_status_accepts_any_iterable() -> None:
     assert overall_status(s for s in [Status.ON_TRACK, Status.OFF_TRACK]) is Status.OFF_TRACK
+
+
+def test_status_labels_are_swedish_and_go_through_gettext(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.utils import translation
+
+    assert Status.ACHIEVED.label == "Uppnått"
+    assert Status.NO_DATA.label == "Underlag saknas"
+    # Whatever the active catalogue answers is what users see.
+    monkeypatch.setattr(translation._trans, "gettext", lambda message: f"<{message}>")
+    assert Status.OFF_TRACK.label == "<Ej enligt plan>"
+    assert dict(status_choices())[Status.AT_RISK.value] == "<Risk>"

@@ -11,10 +11,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 
+from base.periods import Quarter
 from followup import services
+from followup.compute.db import COMPUTE_LOCK
 from followup.models import ComputeRun, GoalResult, Measure, MeasureResult, PeriodResult
 from followup.tasks import compute_quarter
-from gonv.periods import Quarter
 from organisation.models import Role, Unit, UnitKind
 from organisation.services import role_assign, unit_create
 
@@ -116,7 +117,7 @@ def test_a_worker_lost_mid_task_is_rerun_with_identical_results_and_no_duplicate
 
     # Hold the computation lock so the next run stops mid-task, inside its transaction.
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(services.COMPUTE_LOCK))
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(COMPUTE_LOCK))
         compute_quarter.delay(QUARTER.code, "integration-test")
         wait_for(_waiting_for_lock, what="the task to block on the lock")
         for pid in worker.child_pids():

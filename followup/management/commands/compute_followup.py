@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from base.periods import InvalidQuarter, Quarter
 from followup import services
-from gonv.periods import InvalidQuarter, Quarter
 
 
 class Command(BaseCommand):

@@ -1,11 +1,17 @@
 """The admin base class: object permissions from gonv.rules, and history on every model."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.db import models
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 # Links to evidence are https; Django 6 makes that the default, this says it now.
-HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+HTTPS_URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 
 class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):

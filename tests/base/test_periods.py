@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from gonv.periods import InvalidQuarter, Quarter, month_label, quarter_range
+from base.periods import InvalidQuarter, Quarter, month_label, quarter_range
 
 
 @pytest.mark.parametrize("text", ["2025Q4", "2025-Q4", "2025q4", "2025K4", " 2025 Kv 4 "])

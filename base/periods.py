@@ -13,6 +13,10 @@ MONTHS_SV = (
 )  # fmt: skip
 
 
+# A stored quarter code, as the database checks it ("2025Q4").
+QUARTER_CODE_PATTERN = r"^[0-9]{4}Q[1-4]$"
+
+
 class InvalidQuarter(ValueError):
     """Raised for text that is not a quarter such as 2025Q4."""
 

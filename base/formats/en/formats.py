@@ -1,6 +1,6 @@
 """English formats: the same ISO dates and numbers as the Swedish interface."""
 
-from gonv.formats.sv.formats import (
+from base.formats.sv.formats import (
     DATE_FORMAT,
     DATE_INPUT_FORMATS,
     DATETIME_FORMAT,

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseConfig(AppConfig):
+    name = "base"
+    verbose_name = _("Gemensamt")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
+        from .http import logged_out_message
+
+        user_logged_out.connect(logged_out_message, dispatch_uid="base.logged_out_message")

@@ -1,0 +1,65 @@
+"""Numbers the Swedish way ("1 234,5", "54 %", "−3"): plain functions, no Django, no I/O.
+
+Dates need no helper: Django's format modules in base/formats write them as 2025-12-31, and
+base.periods writes quarters ("Kv 4 2025") and months ("dec 2025").
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+# One ordinary space everywhere (thousands, before %, before units) so that exports, tests and
+# screen readers agree; templates may swap it for a no-break space when rendering. The minus
+# is U+2212, as Swedish typography wants and as the rest of the app writes it.
+SPACE = " "
+MINUS = "\u2212"
+_CENT = Decimal("0.01")
+
+
+def as_decimal(value: Decimal | int | float) -> Decimal:
+    """Convert a number to Decimal without binary-float noise."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def quantum(decimals: int) -> Decimal:
+    """Return the quantum for rounding to the given number of decimals."""
+    return Decimal(1).scaleb(-decimals)
+
+
+def _group_thousands(whole: str) -> str:
+    """Insert a space between groups of three digits."""
+    groups: list[str] = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return SPACE.join([whole, *groups])
+
+
+def format_number(value: Decimal | int | float, decimals: int | None = None) -> str:
+    """Format a number the Swedish way ("1 234,5"); by default up to two decimals."""
+    number = as_decimal(value)
+    if decimals is None:
+        number = number.quantize(_CENT, ROUND_HALF_UP).normalize()
+    else:
+        number = number.quantize(quantum(decimals), ROUND_HALF_UP)
+    sign = MINUS if number < 0 else ""
+    whole, _, fraction = f"{abs(number):f}".partition(".")
+    return sign + _group_thousands(whole) + ("," + fraction if fraction else "")
+
+
+def percent_decimals(number: Decimal) -> int:
+    """Choose decimals for a percentage: whole percent, one decimal if exact or needed."""
+    if number == number.quantize(Decimal("0.1")):
+        return 0 if number == number.to_integral_value() else 1
+    for decimals in (0, 1):
+        rounded = number.quantize(quantum(decimals), ROUND_HALF_UP)
+        # A share just above 0 or just below 100 must not read as "none" or "all".
+        if rounded not in (0, 100):
+            return decimals
+    return 2
+
+
+def format_percent(value: Decimal | int | float, decimals: int | None = None) -> str:
+    """Format a percentage the Swedish way ("54 %", "12,5 %")."""
+    number = as_decimal(value)
+    if decimals is None:
+        decimals = percent_decimals(number)
+    return f"{format_number(number, decimals)}{SPACE}%"

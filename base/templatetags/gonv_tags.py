@@ -1,0 +1,27 @@
+"""Template filters shared by every page: quarters and numbers as Swedish readers write them.
+
+The tags about the signed-in user's roles ask gonv.rules and live on top, in gonv_roles.
+"""
+
+from decimal import Decimal
+
+from django import template
+
+from base.formatting import format_number, format_percent
+from base.periods import quarter_label
+
+register = template.Library()
+
+register.filter("quarter_label", quarter_label)
+
+
+@register.filter
+def swedish_number(value: Decimal | int | float | None, decimals: int | None = None) -> str:
+    """ "1 234,5"; nothing for a missing value."""
+    return "" if value is None or value == "" else format_number(value, decimals)
+
+
+@register.filter
+def swedish_percent(value: Decimal | int | float | None, decimals: int | None = None) -> str:
+    """ "54 %"; nothing for a missing value."""
+    return "" if value is None or value == "" else format_percent(value, decimals)

@@ -1,0 +1,154 @@
+"""A goal's inputs turned into its GoalResult row by the status engine (goals.status).
+
+This module, with goals.status and the base modules that write its sentences' numbers and
+months, decides a status: their source is part of every goal's inputs digest
+(goal_status.engine_source_digest), so a release that changes one re-evaluates every goal.
+Keep here only what decides a result, nothing that reads or writes the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from decimal import Decimal
+from typing import Any
+
+from base.periods import month_label
+from goals import status as engine
+from goals.models import Goal
+
+from ..models import Measure
+
+logger = logging.getLogger(__name__)
+
+
+def _baseline(
+    points: list[tuple[datetime.date, Decimal]], goal: Goal, as_of: datetime.date
+) -> Decimal | None:
+    """The baseline value of a relative goal, once its whole baseline period has data.
+
+    Several periods in the baseline add up for counts and average otherwise.
+    """
+    if goal.baseline_start is None or goal.baseline_end is None or goal.baseline_end > as_of:
+        return None
+    values = [v for end, v in points if goal.baseline_start <= end <= goal.baseline_end]
+    if not values:
+        return None
+    total = sum(values, Decimal(0))
+    if goal.measure.aggregation == Measure.Aggregation.SUM:
+        return total
+    return total / len(values)
+
+
+def evaluate_goal(
+    goal: Goal,
+    *,
+    as_of: datetime.date,
+    assessment: engine.Assessment | None,
+    adoption: tuple[int, int, int] | None,
+    series: list[tuple[datetime.date, Decimal]] | None,
+    rules: engine.StatusRules,
+) -> engine.GoalEvaluation:
+    """Call the status engine for one goal with the inputs gathered for it.
+
+    Each goal is evaluated in isolation: a goal whose data contradict each other (a deadline
+    before its area's start, say) gets "underlag saknas" with the reason, and the quarter's
+    other goals are computed as usual.
+    """
+    try:
+        return _evaluate_goal(
+            goal, as_of=as_of, assessment=assessment, adoption=adoption, series=series, rules=rules
+        )
+    except (ValueError, TypeError, AttributeError, ArithmeticError, KeyError) as error:
+        logger.warning("Goal %s (%s) has inconsistent inputs: %s", goal.pk, goal.code, error)
+        return engine.evaluate_inconsistent(error=error, assessment=assessment)
+
+
+def _evaluate_goal(
+    goal: Goal,
+    *,
+    as_of: datetime.date,
+    assessment: engine.Assessment | None,
+    adoption: tuple[int, int, int] | None,
+    series: list[tuple[datetime.date, Decimal]] | None,
+    rules: engine.StatusRules,
+) -> engine.GoalEvaluation:
+    if goal.kind == Goal.Kind.ADOPTION:
+        active, adopted, planned = adoption or (0, 0, 0)
+        return engine.evaluate_adoption(
+            as_of=as_of,
+            deadline=goal.deadline,
+            start=goal.start_date or goal.programme_area.start_date,
+            target_share=goal.target_share,
+            method_name=goal.working_method.name,
+            unit_kind_plural=goal.unit_kind.name_plural.lower(),
+            active_units=active,
+            adopted=adopted,
+            planned_by_deadline=planned,
+            assessment=assessment,
+            rules=rules,
+        )
+    if goal.kind == Goal.Kind.DELIVERABLE:
+        return engine.evaluate_deliverable(
+            as_of=as_of,
+            deadline=goal.deadline,
+            completed_on=goal.completed_on,
+            title=goal.title,
+            assessment=assessment,
+            rules=rules,
+        )
+    if goal.kind == Goal.Kind.MEASURE:
+        points = series or []
+        relative = goal.relative_change_pct is not None
+        return engine.evaluate_measure(
+            as_of=as_of,
+            deadline=goal.deadline,
+            series=[(end, value) for end, value in points if end <= as_of],
+            improvement="lower" if goal.improvement == "lower" else "higher",
+            target_value=goal.target_value,
+            relative_change_pct=goal.relative_change_pct,
+            baseline_value=_baseline(points, goal, as_of) if relative else None,
+            baseline_label=month_label(goal.baseline_end) if relative else None,
+            measure_name=goal.measure.name,
+            unit=goal.measure.unit,
+            assessment=assessment,
+            rules=rules,
+        )
+    return engine.evaluate_direction(assessment=assessment)
+
+
+def _decimal_or_none(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.000001"))
+
+
+GOAL_RESULT_FIELDS = (
+    "status",
+    "progress",
+    "target",
+    "forecast",
+    "forecast_status",
+    "explanation",
+    "basis",
+    "assessment_status",
+    "assessment_comment",
+    "assessment_author",
+    "assessment_quarter",
+)
+
+
+def result_row(evaluation: engine.GoalEvaluation, assessment_quarter: str) -> dict[str, Any]:
+    """The GoalResult fields (GOAL_RESULT_FIELDS) of an evaluation, as they are stored."""
+    latest = evaluation.assessment
+    return {
+        "status": evaluation.status,
+        "progress": _decimal_or_none(evaluation.progress),
+        "target": _decimal_or_none(evaluation.target),
+        "forecast": _decimal_or_none(evaluation.forecast),
+        "forecast_status": evaluation.forecast_status,
+        "explanation": evaluation.explanation,
+        "basis": evaluation.basis,
+        "assessment_status": latest.status if latest else None,
+        "assessment_comment": latest.comment if latest else "",
+        "assessment_author": latest.author if latest else "",
+        "assessment_quarter": assessment_quarter,
+    }
