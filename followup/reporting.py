@@ -1,7 +1,7 @@
 """Reporting measure values in the browser: the grid of a unit's units × the measures they are
 expected to report, for one period, saved all or nothing.
 
-Each cell is written through organisation.writes.checked_save (permission on the observation
+Each cell is written through base.writes.checked_save (permission on the observation
 as it was and as it will be, validation, history with the user), as followup.services'
 observation_record does for one value; this module adds the grid, the comment a value needs
 when it jumps, and the explicit override of an imported value (recorded in
@@ -25,8 +25,8 @@ from django.utils.translation import gettext_lazy as _
 
 from base.periods import Quarter, month_label
 from base.versioning import StaleVersion
+from base.writes import checked_save
 from organisation.models import Unit
-from organisation.writes import checked_save
 
 from .models import ImportBatch, Measure, Observation
 

@@ -1,4 +1,4 @@
-"""Reads of the organisation for pages below gonv: a user's role scope."""
+"""A user's role scope for the editing pages below gonv (which may not ask gonv.rules)."""
 
 from __future__ import annotations
 
