@@ -122,7 +122,8 @@ def user_label(user: Any) -> str:
 
 def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflict:
     """The conflict between the stored row and the values the user submitted."""
-    latest = current.history.first() if hasattr(current, "history") else None  # type: ignore[attr-defined]
+    history = getattr(current, "history", None)
+    latest = history.first() if history is not None else None
     choices = []
     for name, mine in submitted.items():
         try:
@@ -136,8 +137,8 @@ def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflic
             FieldChoice(
                 name=name,
                 label=str(getattr(field, "verbose_name", name)).capitalize(),
-                mine=display_value(field, mine),
-                theirs=display_value(field, theirs),
+                mine=display_value(field if isinstance(field, models.Field) else None, mine),
+                theirs=display_value(field if isinstance(field, models.Field) else None, theirs),
             )
         )
     return Conflict(
@@ -241,9 +242,9 @@ def _value(model: type[models.Model], name: str, value: Any) -> str:
     except FieldDoesNotExist:
         field = None
     if isinstance(field, models.ForeignKey) and value is not None:
-        related = field.related_model._default_manager.filter(pk=value).first()  # type: ignore[union-attr]
+        related = field.related_model._default_manager.filter(pk=value).first()
         return str(related) if related is not None else f"#{value}"
-    return display_value(field if not isinstance(field, models.ForeignObjectRel) else None, value)  # type: ignore[arg-type]
+    return display_value(field if isinstance(field, models.Field) else None, value)
 
 
 def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[HistoryLine]:
@@ -322,7 +323,7 @@ def versioned_save(
     stored is not a conflict: nothing is written and None is returned.
     """
     expected = form.cleaned_data.get("version") or 0
-    form.instance.version = expected  # type: ignore[attr-defined]
+    form.instance.version = expected
     try:
         with at_version(model, pk, expected):
             save()
@@ -339,7 +340,7 @@ def versioned_save(
 
 def rebound_at(form: forms.ModelForm, version: int) -> forms.ModelForm:
     """The same submitted values with the stored version, for "Spara mina ändringar"."""
-    data = form.data.copy()
+    data = form.data.copy()  # type: ignore[attr-defined]
     data[form.add_prefix("version")] = str(version)
     rebound = type(form)(data, instance=form.instance, prefix=form.prefix)
     rebound.is_valid()

@@ -134,7 +134,7 @@ class ObservationCellForm(forms.Form):
         return all(not self.data.get(self.add_prefix(n)) for n in names)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.imported and not data.get("override"):
             raise ValidationError(
                 str(ERROR_IMPORTED).format(source=self.existing.get_source_display())  # type: ignore[union-attr]
@@ -231,7 +231,7 @@ def report_grid_cells(*, unit: Unit, period: Period, data: Any = None) -> list[d
             obs = existing.get((measure.pk, u.pk))
             prefix = f"m{measure.pk}u{u.pk}"
             sent = data is not None and any(k.startswith(f"{prefix}-") for k in data)
-            initial = {"version": obs.version if obs else 0}
+            initial: dict[str, Any] = {"version": obs.version if obs else 0}
             if obs is not None:
                 initial.update(
                     value=obs.value,

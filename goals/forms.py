@@ -97,7 +97,7 @@ class GoalForm(forms.ModelForm):
         return [self[name] for name in KIND_FIELDS[self.chosen_kind]]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         kind = data.get("kind")
         if kind not in KIND_FIELDS:
             return data
@@ -144,7 +144,7 @@ class GoalForm(forms.ModelForm):
             self.add_error("baseline_end", ERROR_BASELINE_ORDER)
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]
         if self.instance.pk is None and not self.instance.code:
             self.instance.code = unique_goal_code(self.instance.title)
 
@@ -180,7 +180,9 @@ class AssessmentForm(forms.ModelForm):
 
     def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["quarter"].choices = [(q.code, q.label) for q in editable_quarters(today)]
+        self.fields["quarter"].choices = [  # type: ignore[attr-defined]
+            (q.code, q.label) for q in editable_quarters(today)
+        ]
         self.fields["comment"].required = True
         self.fields["comment"].error_messages["required"] = _(
             "Skriv en kommentar till bedömningen."
@@ -206,7 +208,7 @@ class AdoptionCellForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         status, actual = data.get("status"), data.get("actual_date")
         if (
             status in (AdoptionRecord.Status.ADOPTED, AdoptionRecord.Status.PHASED_OUT)

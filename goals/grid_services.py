@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -42,7 +41,7 @@ class _Rollback(Exception):  # noqa: N818 - control flow inside the transaction 
 
 
 def adoption_grid_cells(
-    *, unit: Unit, data: Any = None, form_class: type[forms.ModelForm]
+    *, unit: Unit, data: Any = None, form_class: type[Any]
 ) -> list[dict[str, Any]]:
     """The grid below a unit: per working method, a cell form for each active unit of a kind
     the method targets; existing records fill their cells."""

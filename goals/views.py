@@ -183,7 +183,7 @@ def goal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 def _switched(form: GoalForm) -> GoalForm:
     """The form again with the submitted values and no errors, showing the chosen kind."""
-    fresh = GoalForm(instance=form.instance, initial=form.data.dict())
+    fresh = GoalForm(instance=form.instance, initial=form.data.dict())  # type: ignore[attr-defined]
     fresh.initial["kind"] = form.data.get("kind", "")
     return fresh
 

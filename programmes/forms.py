@@ -38,7 +38,7 @@ class ActivityForm(forms.ModelForm):
         widgets = {"start_date": DATE_WIDGET, "end_date": DATE_WIDGET}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", ERROR_END_BEFORE_START)
@@ -72,7 +72,7 @@ class SupportAnswerForm(forms.ModelForm):
         widgets = {"response": forms.Textarea(attrs={"rows": 4})}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("status") == SupportNeed.Status.ANSWERED and not data.get("response"):
             self.add_error("response", _("Skriv svaret innan behovet markeras som besvarat."))
         return data

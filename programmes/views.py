@@ -231,7 +231,7 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
         return render(request, "programmes/activity_plan.html", context)
     once = SubmitOnce(request.POST.get("submit_token", ""))
     if once.claim() is not None:
-        messages.info(request, _(ALREADY_SENT_MESSAGE))
+        messages.info(request, str(ALREADY_SENT_MESSAGE))
         return HttpResponseRedirect(url)
     form = ActivityForm(request.POST, instance=Activity())
     if not form.is_valid():
@@ -384,7 +384,7 @@ def support_need_create(request: HtmxHttpRequest) -> HttpResponse:
     once = SubmitOnce(request.POST.get("submit_token", ""))
     first = once.claim()
     if first is not None:
-        messages.info(request, _(ALREADY_SENT_MESSAGE))
+        messages.info(request, str(ALREADY_SENT_MESSAGE))
         return HttpResponseRedirect(first or reverse("programmes:support_needs"))
     form = SupportNeedForm(request.POST, units=units)
     if not form.is_valid():
