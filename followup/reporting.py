@@ -268,12 +268,14 @@ def report_grid_save(*, user: Any, period: Period, sections: list[dict[str, Any]
         for row in section["rows"]:
             form = row["form"]
             if not form.is_bound or not form.has_changed():
+                form.is_bound = False  # shown as it was, never with errors of its own
                 continue
             if (
                 row["existing"] is None
                 and form.is_empty
                 and not form.data.get(form.add_prefix("comment"))
             ):
+                form.is_bound = False
                 continue  # an untouched empty cell
             changed.append((section["measure"], row))
             if not form.is_valid():

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from base.periods import Quarter
+from base.writes import checked_delete
 from organisation.models import Unit
 
 from . import cache as result_cache
@@ -98,6 +99,7 @@ def observation_record(
     if not user.has_perm(f"followup.{action}", observation):
         raise PermissionDenied(ERROR_OBSERVATION_FORBIDDEN.format(unit=unit.name))
     observation.period_end = period_end
+    observation.quarter = Quarter.containing(period_end).code
     observation.value = value
     observation.numerator = numerator
     observation.denominator = denominator
@@ -108,6 +110,15 @@ def observation_record(
     with transaction.atomic():
         observation.save()
     return observation
+
+
+def observation_delete(*, user: Any, observation: Observation) -> None:
+    """Delete one value of a unit in the user's scope (history keeps it; recompute on commit)."""
+    checked_delete(
+        user=user,
+        obj=observation,
+        message=ERROR_OBSERVATION_FORBIDDEN.format(unit=observation.unit.name),
+    )
 
 
 def quarter_compute(

@@ -87,12 +87,13 @@ def adoption_grid_cells(
 def adoption_grid_save(*, user: Any, sections: list[dict[str, Any]]) -> GridResult:
     """Save every changed cell of a bound grid in one transaction, or none of them."""
     result = GridResult()
-    changed = [
-        row
-        for section in sections
-        for row in section["rows"]
-        if row["form"].is_bound and row["form"].has_changed()
-    ]
+    changed = []
+    for section in sections:
+        for row in section["rows"]:
+            if row["form"].is_bound and row["form"].has_changed():
+                changed.append(row)
+            else:
+                row["form"].is_bound = False  # shown as it was, never with errors of its own
     for row in changed:
         if not row["form"].is_valid():
             result.errors[row["key"]] = [e for errs in row["form"].errors.values() for e in errs]

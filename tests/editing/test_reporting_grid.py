@@ -155,3 +155,17 @@ def test_a_vc_cannot_report_for_another_vo(vc: User, org_tree: OrgTree, visits: 
     data = {"period": "2025-10", **cell(visits, org_tree.hc2a.pk, value="1")}
     assert login(vc).post(other, data).status_code == 403
     assert not Observation.objects.exists()
+
+
+def test_cells_left_alone_show_no_errors_when_another_cell_is_wrong(
+    vc: User, org_tree: OrgTree, visits: Measure, right_help: Measure
+) -> None:
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="-1"),
+        **cell(right_help, org_tree.hc1a.pk, numerator="", denominator=""),
+        **cell(right_help, org_tree.hc1b.pk, numerator="", denominator=""),
+    }
+    body = login(vc).post(url(org_tree), data).content.decode()
+    assert "negativt" in body
+    assert "Ange täljare och nämnare" not in body
