@@ -1,7 +1,7 @@
 """Writes to goals, milestones, adoption records and assessments: the one path for every page.
 
 Each service takes the acting user, checks `gonv.rules` on the object as it was and as it will
-be saved (organisation.writes), validates, saves in a transaction and records the user in the
+be saved (base.writes), validates, saves in a transaction and records the user in the
 history; the on-commit triggers of followup mark the recompute. A milestone (delmål) is a goal
 with a parent: the same services, and the user must also be allowed to change the parent.
 """
@@ -15,8 +15,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from base.writes import (
+    Actor,
+    apply,
+    authorize_save,
+    checked_delete,
+    checked_save,
+    stored_version,
+)
 from organisation.models import Unit
-from organisation.writes import Actor, apply, checked_delete, checked_save, stored_version
 from programmes.models import WorkingMethod
 
 from .models import AdoptionRecord, Assessment, Goal
@@ -33,10 +40,20 @@ _ASSESSMENT_SET_BY_SERVICE = frozenset({"author", "assessed_at"})
 # --- goals and milestones ---------------------------------------------------------------------
 
 
+def goal_authorize(*, user: Actor, goal: Goal) -> None:
+    """Raise PermissionDenied unless the user may save the goal as it was and as it will be."""
+    _check_parent(user=user, goal=goal)
+    authorize_save(user=user, obj=goal, message=ERROR_GOAL_FORBIDDEN)
+
+
 def _check_parent(*, user: Actor, goal: Goal) -> None:
     """A milestone is placed under a goal the user may change (its old parent too, if moved)."""
     stored = stored_version(goal)
-    parents = {goal.parent_id, stored.parent_id if stored is not None else None} - {None}
+    parents = [
+        parent_id
+        for parent_id in (goal.parent_id, stored.parent_id if stored is not None else None)
+        if parent_id is not None
+    ]
     for parent in Goal.objects.filter(pk__in=parents):
         if not user.has_perm("goals.change_goal", parent):
             raise PermissionDenied(ERROR_PARENT_FORBIDDEN)

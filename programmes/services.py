@@ -1,7 +1,7 @@
 """Writes to programme areas, working methods, activity plans and support needs.
 
 Each service takes the acting user, checks `gonv.rules` on the object as it was and as it will
-be saved (organisation.writes), validates, saves in a transaction and records the user in the
+be saved (base.writes), validates, saves in a transaction and records the user in the
 history. Many-to-many fields are set after the row is saved, in the same transaction.
 """
 
@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
+from base.writes import Actor, apply, checked_delete, checked_save
 from organisation.models import Unit, UnitKind
-from organisation.writes import Actor, apply, checked_delete, checked_save
 
 from .models import (
     Activity,
