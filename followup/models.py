@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from base.periods import Quarter, month_label, quarter_label
+from base.versioning import Versioned
 from goals.models import Goal
 from goals.status import status_choices
 from organisation.models import Unit
@@ -244,7 +245,7 @@ class ObservationQuerySet(models.QuerySet["Observation"]):
         return list(super().bulk_create(listed, *args, **kwargs))  # type: ignore[arg-type]
 
 
-class Observation(models.Model):
+class Observation(Versioned):
     """A measured value for one measure, unit and period (aggregates only, never patients).
 
     The quarter is derived from period_end, here and nowhere else: on validation and on save,
@@ -286,6 +287,15 @@ class Observation(models.Model):
     # A database default as well: bulk loaders that write rows with SQL (the bench) leave it out.
     comment = models.TextField(_("kommentar"), blank=True, default="", db_default="")
     updated_at = models.DateTimeField(_("uppdaterad"), auto_now=True)
+    # Set when a person replaced a value imported from a source system: which source it was.
+    overrides_source = models.CharField(
+        _("ersätter importerat värde från"),
+        max_length=10,
+        choices=ImportBatch.Source.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     history = HistoricalRecords()
 
     objects = ObservationQuerySet.as_manager()

@@ -99,6 +99,7 @@ def observation_record(
     if not user.has_perm(f"followup.{action}", observation):
         raise PermissionDenied(ERROR_OBSERVATION_FORBIDDEN.format(unit=unit.name))
     observation.period_end = period_end
+    observation.quarter = Quarter.containing(period_end).code
     observation.value = value
     observation.numerator = numerator
     observation.denominator = denominator

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from base.formatting import format_number, format_percent
 from base.periods import QUARTER_CODE_PATTERN, InvalidQuarter, Quarter, month_label, quarter_label
+from base.versioning import Versioned
 from organisation.models import Unit, UnitKind, parent_cycle
 from programmes.models import (
     ProgrammeArea,
@@ -48,7 +49,7 @@ class GoalQuerySet(models.QuerySet["Goal"]):
         return self.filter(parent__isnull=True)
 
 
-class Goal(models.Model):
+class Goal(Versioned):
     """A goal (mål) or, when it has a parent, a milestone (delmål) with a typed target."""
 
     class Kind(models.TextChoices):
@@ -275,7 +276,7 @@ class Goal(models.Model):
         return ""
 
 
-class AdoptionRecord(models.Model):
+class AdoptionRecord(Versioned):
     """Where one unit stands with one working method."""
 
     class Status(models.TextChoices):
@@ -323,7 +324,7 @@ class AdoptionRecord(models.Model):
         return f"{self.working_method.name} – {self.unit.name}: {self.get_status_display()}"
 
 
-class Assessment(models.Model):
+class Assessment(Versioned):
     """A person's quarterly judgement of a goal: status and a required comment."""
 
     goal = models.ForeignKey(

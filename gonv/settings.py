@@ -333,3 +333,7 @@ GONV_SPC_SCOPE = env("GONV_SPC_SCOPE", "all")
 GONV_IMPORT_MAX_BYTES = int(env("GONV_IMPORT_MAX_BYTES", str(20 * 1000 * 1000)))
 GONV_IMPORT_BACKGROUND_ROWS = int(env("GONV_IMPORT_BACKGROUND_ROWS", "5000"))
 GONV_IMPORT_DIR = Path(env("GONV_IMPORT_DIR", str(BASE_DIR / "var" / "imports")))
+
+# Reporting in the browser: a value that differs from the unit's previous period by more than
+# this many per cent needs a comment.
+GONV_REPORT_JUMP_PCT = float(env("GONV_REPORT_JUMP_PCT", "50"))

@@ -14,6 +14,9 @@ admin.site.site_title = _("GONV-uppföljning")
 urlpatterns = [
     path("", include("followup.urls")),
     path("start/", landing, name="landing"),
+    path("redigera/", include("goals.urls")),
+    path("redigera/", include("programmes.urls")),
+    path("redigera/", include("followup.report_urls")),
     path(
         "konto/logga-in/",
         LandingLoginView.as_view(redirect_authenticated_user=True),

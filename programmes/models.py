@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.versioning import Versioned
 from organisation.models import Unit, UnitKind
 
 
@@ -222,7 +223,7 @@ class PhaseEvent(models.Model):
         return self.title
 
 
-class WorkingMethod(models.Model):
+class WorkingMethod(Versioned):
     """A working method (arbetssätt) a programme area introduces or phases out."""
 
     class Direction(models.TextChoices):
@@ -260,7 +261,7 @@ class WorkingMethod(models.Model):
         return self.name
 
 
-class ActivityPlan(models.Model):
+class ActivityPlan(Versioned):
     """A VO's activity plan and timeline for one programme area."""
 
     class Status(models.TextChoices):
@@ -298,7 +299,7 @@ class ActivityPlan(models.Model):
         return f"Aktivitetsplan {self.unit.name} – PO {self.programme_area.number}"
 
 
-class Activity(models.Model):
+class Activity(Versioned):
     """One activity in a VO's activity plan, with its timeline."""
 
     class Status(models.TextChoices):
@@ -317,26 +318,27 @@ class Activity(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )
+    order = models.PositiveSmallIntegerField(_("ordning"), default=0)
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("aktivitet")
         verbose_name_plural = _("aktiviteter")
-        ordering = ["start_date", "title"]
+        ordering = ["order", "start_date", "title"]
         constraints = [_dates_ordered("start_date", "end_date", "activity_dates_ordered")]
 
     def __str__(self) -> str:
         return self.title
 
 
-class SupportNeed(models.Model):
+class SupportNeed(Versioned):
     """A need for support raised by a manager through the dialogue model (Dialogmodellen)."""
 
     class Status(models.TextChoices):
-        OPEN = "oppen", _("Öppen")
-        IN_PROGRESS = "pagar", _("Under handläggning")
+        OPEN = "oppen", _("Ny")
+        IN_PROGRESS = "pagar", _("Pågår")
         ANSWERED = "besvarad", _("Besvarad")
-        CLOSED = "stangd", _("Stängd")
+        CLOSED = "stangd", _("Avslutad")
 
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -113,11 +113,16 @@ class OrgTree:
 
 
 def org_tree_create() -> OrgTree:
-    """Region → area (Primärvård) → two VOs → two HCs each (the `org_tree` fixture)."""
-    region = UnitFactory(code="REG", name="Region Testland", kind__region=True)
-    area = UnitFactory(code="PV", name="Primärvård", kind__area=True, parent=region)
-    vo1 = UnitFactory(code="VO1", name="VO Norr", kind__vo=True, parent=area)
-    vo2 = UnitFactory(code="VO2", name="VO Söder", kind__vo=True, parent=area)
+    """Region → area (Primärvård) → two VOs → two HCs each (the `org_tree` fixture).
+
+    Kinds are made apart: `kind__vo=True` on UnitFactory would combine with its default
+    `hc=True` trait, and the hälsocentral trait would win.
+    """
+    region = UnitFactory(code="REG", name="Region Testland", kind=UnitKindFactory(region=True))
+    area = UnitFactory(code="PV", name="Primärvård", kind=UnitKindFactory(area=True), parent=region)
+    vo_kind = UnitKindFactory(vo=True)
+    vo1 = UnitFactory(code="VO1", name="VO Norr", kind=vo_kind, parent=area)
+    vo2 = UnitFactory(code="VO2", name="VO Söder", kind=vo_kind, parent=area)
     return OrgTree(
         region=region,
         area=area,

@@ -1,0 +1,347 @@
+"""What every editing page shares: the version a form was rendered from, the conflict when
+someone else saved first, and the change history with the fields' own labels.
+
+Imports no app: the pages of goals, programmes and followup build on it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django import forms
+from django.core.cache import cache
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Page, Paginator
+from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .versioning import StaleVersion
+
+M = TypeVar("M", bound=models.Model)
+
+CONFLICT_MESSAGE = gettext_lazy(
+    "Någon annan har sparat ändringar sedan du öppnade formuläret. Inget av dina ändringar "
+    "har sparats: jämför och välj."
+)
+ALREADY_SENT_MESSAGE = gettext_lazy("Formuläret har redan skickats; det sparades en gång.")
+HISTORY_PAGE_SIZE = 10
+
+# Bookkeeping columns no history line is about.
+_HIDDEN_FIELDS = frozenset({"version", "updated_at", "assessed_at", "created_at", "id"})
+
+
+class VersionField(forms.IntegerField):
+    """The row version the form was rendered from, sent back hidden."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=0, required=False, **kwargs)
+
+
+def versioned_initial(instance: models.Model | None) -> dict[str, Any]:
+    """The `version` initial value of a form for an instance (0 for a new one)."""
+    return {"version": getattr(instance, "version", 0) if instance is not None else 0}
+
+
+@contextmanager
+def at_version(model: type[M], pk: Any, expected: int | None) -> Iterator[M]:
+    """Lock the row and yield it, or raise StaleVersion if its version is not `expected`.
+
+    For services that read the row again themselves (so the instance's own version check
+    would compare against a fresh read): the lock holds until the caller's transaction ends,
+    so a parallel save from the same version waits, then finds the version moved on.
+    """
+    with transaction.atomic():
+        current = model._default_manager.select_for_update().filter(pk=pk).first()
+        if current is None:
+            raise StaleVersion(model(pk=pk), expected or 0)
+        if expected is not None and current.version != expected:  # type: ignore[attr-defined]
+            raise StaleVersion(current, expected)
+        yield current
+
+
+# --- conflicts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChoice:
+    """One field where the user's value and the stored one differ."""
+
+    name: str
+    label: str
+    mine: str
+    theirs: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Who saved first, when, and how their values differ from the user's."""
+
+    user_name: str
+    saved_at: datetime.datetime | None
+    version: int
+    fields: list[FieldChoice]
+    deleted: bool = False
+
+
+def display_value(field: models.Field[Any, Any] | None, value: Any) -> str:
+    """A stored or submitted value as a person reads it (choice labels, dates, names)."""
+    if value is None or value == "":
+        return "–"
+    if field is not None and field.choices:
+        for key, label in field.flatchoices:
+            if str(key) == str(value):
+                return str(label)
+    if isinstance(value, bool):
+        return _("Ja") if value else _("Nej")
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text.replace(".", ",")
+    if isinstance(value, models.Model):
+        return str(value)
+    return str(value)
+
+
+def user_label(user: Any) -> str:
+    """A person's name as pages show it, or a neutral word when unknown."""
+    if user is None:
+        return _("okänd användare")
+    return user.get_full_name() or user.get_username()
+
+
+def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflict:
+    """The conflict between the stored row and the values the user submitted."""
+    history = getattr(current, "history", None)
+    latest = history.first() if history is not None else None
+    choices = []
+    for name, mine in submitted.items():
+        try:
+            field = current._meta.get_field(name)
+        except FieldDoesNotExist:  # a form-only field has no stored value to compare
+            continue
+        theirs = getattr(current, name)
+        if _same(theirs, mine):
+            continue
+        choices.append(
+            FieldChoice(
+                name=name,
+                label=str(getattr(field, "verbose_name", name)).capitalize(),
+                mine=display_value(field if isinstance(field, models.Field) else None, mine),
+                theirs=display_value(field if isinstance(field, models.Field) else None, theirs),
+            )
+        )
+    return Conflict(
+        user_name=user_label(getattr(latest, "history_user", None)),
+        saved_at=getattr(latest, "history_date", None),
+        version=current.version,  # type: ignore[attr-defined]
+        fields=choices,
+    )
+
+
+def _same(stored: Any, submitted: Any) -> bool:
+    if isinstance(stored, models.Model) or isinstance(submitted, models.Model):
+        stored_pk = getattr(stored, "pk", stored)
+        submitted_pk = getattr(submitted, "pk", submitted)
+        return stored_pk == submitted_pk
+    if stored in (None, "") and submitted in (None, ""):
+        return True
+    if isinstance(stored, Decimal) and submitted is not None:
+        try:
+            return stored == Decimal(str(submitted))
+        except ArithmeticError:
+            return False
+    return bool(stored == submitted)
+
+
+def unchanged(current: models.Model, submitted: Mapping[str, Any]) -> bool:
+    """Whether the stored row already holds every submitted value (a repeated save)."""
+    return not conflict_for(current, submitted).fields
+
+
+# --- double submits of new objects -----------------------------------------------------------
+
+
+class SubmitOnce:
+    """A create form's one-time token: a repeated POST finds the first one's result.
+
+    The token travels in the form (`submit_token`); the first POST claims it in the cache
+    (atomic `add`), a failed one releases it so the user can correct and send again.
+    """
+
+    TTL = 60 * 60
+
+    def __init__(self, token: str) -> None:
+        self.key = f"gonv:submit:{token}" if token else ""
+
+    def claim(self) -> str | None:
+        """Claim the token; if it was used already, the URL its first use led to ("" while busy)."""
+        if not self.key:
+            return None
+        if cache.add(self.key, "", self.TTL):
+            return None
+        return str(cache.get(self.key) or "")
+
+    def done(self, url: str) -> None:
+        if self.key:
+            cache.set(self.key, url, self.TTL)
+
+    def release(self) -> None:
+        if self.key:
+            cache.delete(self.key)
+
+
+# --- change history --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One saved change: who, when, what kind of change, and each field before → after."""
+
+    user_name: str
+    at: datetime.datetime
+    kind: str
+    changes: list[FieldChange]
+    is_change: bool = False
+
+
+_KIND_LABELS = {
+    "+": gettext_lazy("Skapad"),
+    "~": gettext_lazy("Ändrad"),
+    "-": gettext_lazy("Borttagen"),
+}
+
+
+def _label(model: type[models.Model], name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name).capitalize()  # type: ignore[union-attr]
+    except FieldDoesNotExist:  # a field removed since: show its name
+        return name
+
+
+def _value(model: type[models.Model], name: str, value: Any) -> str:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        field = None
+    if isinstance(field, models.ForeignKey) and value is not None:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else f"#{value}"
+    return display_value(field if isinstance(field, models.Field) else None, value)
+
+
+def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[HistoryLine]:
+    """History lines of a page of historical records (newest first), each diffed against the
+    record before it (django-simple-history's diff_against)."""
+    lines = []
+    for record in records:
+        previous = record.prev_record
+        changes: list[FieldChange] = []
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous, excluded_fields=list(_HIDDEN_FIELDS))
+            for change in delta.changes:
+                changes.append(
+                    FieldChange(
+                        label=_label(model, change.field),
+                        old=_value(model, change.field, change.old),
+                        new=_value(model, change.field, change.new),
+                    )
+                )
+        elif record.history_type == "+":
+            for field in model._meta.concrete_fields:
+                if field.name in _HIDDEN_FIELDS or not field.editable:
+                    continue
+                value = getattr(record, field.attname)
+                if value in (None, ""):
+                    continue
+                changes.append(
+                    FieldChange(
+                        label=_label(model, field.name),
+                        old="",
+                        new=_value(model, field.name, value),
+                    )
+                )
+        if record.history_type == "~" and not changes:
+            continue  # a save that changed nothing a person sees
+        lines.append(
+            HistoryLine(
+                user_name=user_label(record.history_user),
+                at=record.history_date,
+                kind=str(_KIND_LABELS.get(record.history_type, record.history_type)),
+                changes=changes,
+                is_change=record.history_type == "~",
+            )
+        )
+    return lines
+
+
+def history_page(obj: models.Model, page_number: Any) -> tuple[Page[Any], list[HistoryLine]]:
+    """One page of an object's change history, newest first."""
+    records = obj.history.select_related("history_user").order_by("-history_date", "-history_id")  # type: ignore[attr-defined]
+    page = Paginator(records, HISTORY_PAGE_SIZE).get_page(page_number)
+    return page, history_lines(page.object_list, type(obj))
+
+
+def first_error_target(form: forms.BaseForm) -> str:
+    """The id of the first field with an error, for the error summary's link."""
+    for name in form.errors:
+        if name in form.fields:
+            return form[name].id_for_label
+    return ""
+
+
+SaveFn = Callable[[], Any]
+
+
+def versioned_save(
+    *,
+    form: forms.ModelForm,
+    model: type[models.Model],
+    pk: Any,
+    save: Callable[[], Any],
+) -> Conflict | None:
+    """Run `save` from the version the form was rendered from; a Conflict if it is stale.
+
+    `save` calls the service with the form's instance. A repeated submit of what is already
+    stored is not a conflict: nothing is written and None is returned.
+    """
+    expected = form.cleaned_data.get("version") or 0
+    form.instance.version = expected
+    try:
+        with at_version(model, pk, expected):
+            save()
+    except StaleVersion:
+        current = model._default_manager.filter(pk=pk).first()
+        if current is None:
+            return Conflict(user_name="", saved_at=None, version=0, fields=[], deleted=True)
+        submitted = {name: form.cleaned_data.get(name) for name in form._meta.fields or ()}
+        if unchanged(current, submitted):
+            return None
+        return conflict_for(current, submitted)
+    return None
+
+
+def rebound_at(form: forms.ModelForm, version: int) -> forms.ModelForm:
+    """The same submitted values with the stored version, for "Spara mina ändringar"."""
+    data = form.data.copy()  # type: ignore[attr-defined]
+    data[form.add_prefix("version")] = str(version)
+    rebound = type(form)(data, instance=form.instance, prefix=form.prefix)
+    rebound.is_valid()
+    return rebound

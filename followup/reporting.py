@@ -1,0 +1,338 @@
+"""Reporting measure values in the browser: the grid of a unit's units × the measures they are
+expected to report, for one period, saved all or nothing.
+
+Each cell is written through base.writes.checked_save (permission on the observation
+as it was and as it will be, validation, history with the user), as followup.services'
+observation_record does for one value; this module adds the grid, the comment a value needs
+when it jumps, and the explicit override of an imported value (recorded in
+`overrides_source`). The recompute follows on commit (followup.signals).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from base.periods import Quarter, month_label
+from base.versioning import StaleVersion
+from base.writes import checked_save
+from organisation.models import Unit
+
+from .models import ImportBatch, Measure, Observation
+
+ERROR_SHARE_PARTS = _("Ange täljare och nämnare för en andel.")
+ERROR_NUMERATOR_ABOVE = _("Täljaren kan inte vara större än nämnaren.")
+ERROR_DENOMINATOR = _("Nämnaren måste vara större än noll.")
+ERROR_NEGATIVE = _("Värdet kan inte vara negativt.")
+ERROR_WHOLE = _("Ett antal måste vara ett heltal.")
+ERROR_0_100 = _("Värdet måste vara mellan 0 och 100.")
+ERROR_JUMP = _(
+    "Värdet skiljer sig mer än {pct} % från föregående period ({previous}): skriv en kommentar."
+)
+ERROR_IMPORTED = _("Värdet är importerat från {source}; kryssa i ”Ersätt” för att ändra det.")
+CONFLICT_MESSAGE = _(
+    "Inget sparades: någon annan har ändrat markerade värden sedan du öppnade sidan."
+)
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: a month for monthly measures, a quarter for quarterly ones."""
+
+    start: datetime.date
+    end: datetime.date
+    frequency: str
+    label: str
+    code: str
+
+    def previous(self) -> Period:
+        return period_parse(
+            (self.start - datetime.timedelta(days=1)).strftime("%Y-%m")
+            if self.frequency == Measure.Frequency.MONTHLY
+            else Quarter.containing(self.start).previous().code
+        )
+
+
+def period_parse(text: str | None, today: datetime.date | None = None) -> Period:
+    """ "2025-10" (a month) or "2025Q4" (a quarter); by default the previous month."""
+    text = (text or "").strip()
+    match = _MONTH.match(text)
+    if match and 1 <= int(match.group(2)) <= 12:
+        year, month = int(match.group(1)), int(match.group(2))
+        start = datetime.date(year, month, 1)
+        end = datetime.date(year, month, calendar.monthrange(year, month)[1])
+        return Period(start, end, Measure.Frequency.MONTHLY, month_label(start), text)
+    try:
+        quarter = Quarter.parse(text)
+    except ValueError:
+        first = (today or datetime.date.today()).replace(day=1) - datetime.timedelta(days=1)
+        return period_parse(first.strftime("%Y-%m"))
+    return Period(
+        quarter.start, quarter.end, Measure.Frequency.QUARTERLY, quarter.label, quarter.code
+    )
+
+
+class ObservationCellForm(forms.Form):
+    """One unit's value of one measure for the period."""
+
+    value = forms.DecimalField(
+        label=_("Värde"), required=False, localize=True, max_digits=16, decimal_places=4
+    )
+    numerator = forms.DecimalField(
+        label=_("Täljare"), required=False, localize=True, max_digits=16, decimal_places=4
+    )
+    denominator = forms.DecimalField(
+        label=_("Nämnare"), required=False, localize=True, max_digits=16, decimal_places=4
+    )
+    comment = forms.CharField(label=_("Kommentar"), required=False, max_length=2000)
+    override = forms.BooleanField(label=_("Ersätt importerat värde"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(
+        self,
+        *args: Any,
+        measure: Measure,
+        existing: Observation | None,
+        previous: Decimal | None,
+        **kwargs: Any,
+    ) -> None:
+        self.measure, self.existing, self.previous = measure, existing, previous
+        super().__init__(*args, **kwargs)
+        if measure.value_type == Measure.ValueType.SHARE:
+            del self.fields["value"]
+        else:
+            del self.fields["numerator"]
+            del self.fields["denominator"]
+        if not self.imported:
+            del self.fields["override"]
+        for f in self.fields.values():
+            if isinstance(f, forms.DecimalField):
+                f.widget.attrs["inputmode"] = "decimal"
+
+    @property
+    def imported(self) -> bool:
+        return self.existing is not None and self.existing.source not in (
+            ImportBatch.Source.MANUAL,
+            "",
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        names = ("value", "numerator", "denominator")
+        return all(not self.data.get(self.add_prefix(n)) for n in names)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.imported and not data.get("override"):
+            raise ValidationError(
+                str(ERROR_IMPORTED).format(source=self.existing.get_source_display())  # type: ignore[union-attr]
+            )
+        kind = self.measure.value_type
+        if kind == Measure.ValueType.SHARE:
+            num, den = data.get("numerator"), data.get("denominator")
+            if num is None or den is None:
+                self.add_error("numerator" if num is None else "denominator", ERROR_SHARE_PARTS)
+                return data
+            if den <= 0:
+                self.add_error("denominator", ERROR_DENOMINATOR)
+                return data
+            if num < 0:
+                self.add_error("numerator", ERROR_NEGATIVE)
+                return data
+            if num > den:
+                self.add_error("numerator", ERROR_NUMERATOR_ABOVE)
+                return data
+            data["value"] = (Decimal(100) * num / den).quantize(Decimal("0.0001"))
+        value = data.get("value")
+        if value is None:
+            self.add_error("value" if "value" in self.fields else "numerator", _("Ange ett värde."))
+            return data
+        if kind == Measure.ValueType.COUNT:
+            if value < 0:
+                self.add_error("value", ERROR_NEGATIVE)
+            elif value != value.to_integral_value():
+                self.add_error("value", ERROR_WHOLE)
+        if kind == Measure.ValueType.INDEX and not Decimal(0) <= value <= Decimal(100):
+            self.add_error("value", ERROR_0_100)
+        self._check_jump(data, value)
+        return data
+
+    def _check_jump(self, data: dict[str, Any], value: Decimal) -> None:
+        limit = Decimal(str(settings.GONV_REPORT_JUMP_PCT))
+        previous = self.previous
+        if previous is None or data.get("comment") or self.errors:
+            return
+        base = abs(previous) if previous else None
+        jumped = (abs(value - previous) * 100 / base > limit) if base else value != previous
+        if jumped:
+            shown = format(previous.normalize(), "f").replace(".", ",")
+            self.add_error(
+                "comment",
+                str(ERROR_JUMP).format(pct=format(limit.normalize(), "f"), previous=shown),
+            )
+
+
+@dataclass
+class ReportResult:
+    saved: int = 0
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: dict[str, Observation | None] = field(default_factory=dict)
+
+
+class _Rollback(Exception):  # noqa: N818 - control flow inside the transaction only
+    pass
+
+
+def report_grid_cells(*, unit: Unit, period: Period, data: Any = None) -> list[dict[str, Any]]:
+    """Per measure of the period's frequency, a cell form for each active unit below `unit`
+    of a kind the measure expects to report."""
+    units = list(
+        Unit.objects.in_subtree(unit).active_on(period.end).select_related("kind").order_by("name")
+    )
+    kinds = {u.kind_id for u in units}
+    measures = list(
+        Measure.objects.filter(unit_kinds__in=kinds, frequency=period.frequency)
+        .distinct()
+        .prefetch_related("unit_kinds")
+        .order_by("name")
+    )
+    existing = {
+        (o.measure_id, o.unit_id): o
+        for o in Observation.objects.filter(
+            measure__in=measures, unit__in=units, period_start=period.start
+        )
+    }
+    previous_period = period.previous()
+    previous = {
+        (m, u): v
+        for m, u, v in Observation.objects.filter(
+            measure__in=measures, unit__in=units, period_start=previous_period.start
+        ).values_list("measure_id", "unit_id", "value")
+    }
+    sections = []
+    for measure in measures:
+        targets = {k.pk for k in measure.unit_kinds.all()}
+        rows = []
+        for u in units:
+            if u.kind_id not in targets:
+                continue
+            obs = existing.get((measure.pk, u.pk))
+            prefix = f"m{measure.pk}u{u.pk}"
+            sent = data is not None and any(k.startswith(f"{prefix}-") for k in data)
+            initial: dict[str, Any] = {"version": obs.version if obs else 0}
+            if obs is not None:
+                initial.update(
+                    value=obs.value,
+                    numerator=obs.numerator,
+                    denominator=obs.denominator,
+                    comment=obs.comment,
+                )
+            form = ObservationCellForm(
+                data if sent else None,
+                prefix=prefix,
+                initial=initial,
+                measure=measure,
+                existing=obs,
+                previous=previous.get((measure.pk, u.pk)),
+            )
+            rows.append(
+                {
+                    "unit": u,
+                    "form": form,
+                    "existing": obs,
+                    "key": prefix,
+                    "previous": previous.get((measure.pk, u.pk)),
+                }
+            )
+        sections.append({"measure": measure, "rows": rows})
+    return sections
+
+
+def report_grid_save(*, user: Any, period: Period, sections: list[dict[str, Any]]) -> ReportResult:
+    """Save every changed value of a bound reporting grid in one transaction, or none."""
+    result = ReportResult()
+    changed = []
+    for section in sections:
+        for row in section["rows"]:
+            form = row["form"]
+            if not form.is_bound or not form.has_changed():
+                form.is_bound = False  # shown as it was, never with errors of its own
+                continue
+            if (
+                row["existing"] is None
+                and form.is_empty
+                and not form.data.get(form.add_prefix("comment"))
+            ):
+                form.is_bound = False
+                continue  # an untouched empty cell
+            changed.append((section["measure"], row))
+            if not form.is_valid():
+                result.errors[row["key"]] = [e for errs in form.errors.values() for e in errs]
+    if result.errors:
+        return result
+    try:
+        with transaction.atomic():
+            for measure, row in changed:
+                _save_cell(user=user, period=period, measure=measure, row=row, result=result)
+            if result.errors or result.conflicts:
+                raise _Rollback
+    except _Rollback:
+        result.saved = 0
+    return result
+
+
+def _save_cell(
+    *, user: Any, period: Period, measure: Measure, row: dict[str, Any], result: ReportResult
+) -> None:
+    form, unit, existing = row["form"], row["unit"], row["existing"]
+    data = form.cleaned_data
+    expected = data.get("version") or 0
+    obs = existing or Observation(measure=measure, unit=unit, period_start=period.start)
+    overridden = existing.source if existing is not None and form.imported else ""
+    obs.period_end = period.end
+    obs.quarter = Quarter.containing(period.end).code
+    obs.value = data["value"]
+    obs.numerator = data.get("numerator")
+    obs.denominator = data.get("denominator")
+    obs.comment = data.get("comment") or ""
+    obs.source = ImportBatch.Source.MANUAL
+    if overridden:
+        obs.overrides_source = overridden
+    obs.version = expected
+    try:
+        with transaction.atomic():
+            if (
+                existing is None
+                and Observation.objects.filter(
+                    measure=measure, unit=unit, period_start=period.start
+                ).exists()
+            ):
+                raise StaleVersion(obs, expected)
+            checked_save(
+                user=user,
+                obj=obs,
+                message=f"Du har inte behörighet att rapportera värden för {unit.name}.",
+            )
+    except StaleVersion:
+        result.conflicts[row["key"]] = Observation.objects.filter(
+            measure=measure, unit=unit, period_start=period.start
+        ).first()
+        row["conflict"] = result.conflicts[row["key"]]
+    except ValidationError as error:
+        result.errors[row["key"]] = error.messages
+        for message in error.messages:
+            form.add_error(None, message)
+    else:
+        result.saved += 1

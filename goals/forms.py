@@ -1,0 +1,225 @@
+"""Forms of the goal pages: a goal or milestone by kind, the quarter's assessment, an
+adoption grid cell. They validate as the model does, with a Swedish message next to each field.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.forms.models import construct_instance
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from base.editing import VersionField
+from base.periods import Quarter
+
+from .models import AdoptionRecord, Assessment, Goal, Improvement
+
+COMMON_FIELDS = ("title", "description", "kind", "start_date", "deadline")
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    Goal.Kind.ADOPTION: ("working_method", "unit_kind", "target_share"),
+    Goal.Kind.DELIVERABLE: ("completed_on", "evidence_reference", "evidence_url"),
+    Goal.Kind.MEASURE: (
+        "measure",
+        "target_value",
+        "relative_change_pct",
+        "baseline_start",
+        "baseline_end",
+        "improvement",
+    ),
+    Goal.Kind.DIRECTION: (),
+}
+ALL_KIND_FIELDS = tuple(name for names in KIND_FIELDS.values() for name in names)
+
+ERROR_REQUIRED = _("Fyll i fältet.")
+ERROR_DEADLINE = _("Ange ett måldatum (inriktningsmål kan sakna måldatum).")
+ERROR_ONE_TARGET = _("Ange antingen ett målvärde eller en förändring mot en basperiod, inte båda.")
+ERROR_NO_TARGET = _("Ange ett målvärde eller en förändring mot en basperiod.")
+ERROR_BASELINE = _("Ange basperiodens start och slut för en relativ förändring.")
+ERROR_DATES = _("Måldatum kan inte vara före startdatum.")
+ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
+ERROR_ACTUAL_NEEDED = _("Ange faktiskt datum när arbetssättet är infört eller utfasat.")
+ERROR_ACTUAL_FUTURE = _("Faktiskt datum kan inte ligga i framtiden.")
+ERROR_QUARTER_CLOSED = _("Kvartalet går inte längre att bedöma.")
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class GoalForm(forms.ModelForm):
+    """A goal or milestone: the common fields and those of the chosen kind only."""
+
+    version = VersionField()
+    evidence_url = forms.URLField(
+        label=Goal._meta.get_field("evidence_url").verbose_name.capitalize(),
+        required=False,
+        assume_scheme="https",
+        max_length=200,
+    )
+
+    class Meta:
+        model = Goal
+        fields = (*COMMON_FIELDS, *ALL_KIND_FIELDS)
+        widgets = {
+            "start_date": DATE_WIDGET,
+            "deadline": DATE_WIDGET,
+            "completed_on": DATE_WIDGET,
+            "baseline_start": DATE_WIDGET,
+            "baseline_end": DATE_WIDGET,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "target_share": _("Andel av målgruppens enheter, 0–100."),
+            "relative_change_pct": _("T.ex. 50 för en ökning med 50 %."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].widget.attrs["data-kind-switch"] = ""
+        # Shown for measure goals only; others keep what they have (or the default).
+        self.fields["improvement"].required = False
+        for name in ("working_method", "unit_kind", "measure"):
+            self.fields[name].widget.choices = self.fields[name].choices  # type: ignore[attr-defined]
+
+    @property
+    def chosen_kind(self) -> str:
+        """The kind whose fields the form shows: the submitted one, else the goal's own."""
+        value = self.data.get(self.add_prefix("kind")) if self.is_bound else None
+        value = value or self.initial.get("kind") or self.instance.kind or Goal.Kind.DELIVERABLE
+        return value if value in KIND_FIELDS else Goal.Kind.DELIVERABLE
+
+    def common_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in COMMON_FIELDS]
+
+    def kind_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in KIND_FIELDS[self.chosen_kind]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind not in KIND_FIELDS:
+            return data
+        # Fields of the other kinds are cleared: a deliverable keeps no stale target share.
+        for name in ALL_KIND_FIELDS:
+            if name not in KIND_FIELDS[kind]:
+                data[name] = (
+                    self.fields[name].to_python(None)
+                    if name != "improvement"
+                    else (self.instance.improvement or Goal._meta.get_field("improvement").default)
+                )
+        if kind != Goal.Kind.DIRECTION and not data.get("deadline"):
+            self.add_error("deadline", ERROR_DEADLINE)
+        start, deadline = data.get("start_date"), data.get("deadline")
+        if start and deadline and deadline < start:
+            self.add_error("deadline", ERROR_DATES)
+        if kind == Goal.Kind.ADOPTION:
+            for name in KIND_FIELDS[kind]:
+                if data.get(name) in (None, ""):
+                    self.add_error(name, ERROR_REQUIRED)
+        if kind == Goal.Kind.MEASURE:
+            self._clean_measure(data)
+        if not data.get("improvement"):
+            data["improvement"] = self.instance.improvement or Improvement.HIGHER
+        return data
+
+    def _clean_measure(self, data: dict[str, Any]) -> None:
+        if not data.get("measure"):
+            self.add_error("measure", ERROR_REQUIRED)
+        absolute = data.get("target_value") is not None
+        relative = data.get("relative_change_pct") is not None
+        if absolute and relative:
+            self.add_error("target_value", ERROR_ONE_TARGET)
+        elif not absolute and not relative:
+            self.add_error("target_value", ERROR_NO_TARGET)
+        if relative:
+            for name in ("baseline_start", "baseline_end"):
+                if not data.get(name):
+                    self.add_error(name, ERROR_BASELINE)
+        else:
+            data["baseline_start"] = data["baseline_end"] = None
+        start, end = data.get("baseline_start"), data.get("baseline_end")
+        if start and end and end < start:
+            self.add_error("baseline_end", ERROR_BASELINE_ORDER)
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        if self.instance.pk is None and not self.instance.code:
+            self.instance.code = unique_goal_code(self.instance.title)
+
+
+def unique_goal_code(title: str) -> str:
+    """A slug for a new goal's code from its title, unique among goals."""
+    base = (slugify(title) or "mal")[:50]
+    code, n = base, 1
+    while Goal.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+def editable_quarters(today: datetime.date | None = None) -> list[Quarter]:
+    """Quarters that can still be assessed: the current one and the previous one (a quarter
+    stays editable until its next quarter ends)."""
+    current = Quarter.containing(today or timezone.localdate())
+    return [current, current.previous()]
+
+
+class AssessmentForm(forms.ModelForm):
+    """The quarter's assessment of a goal: status and a required comment."""
+
+    version = VersionField()
+    quarter = forms.ChoiceField(label=_("Kvartal"))
+
+    class Meta:
+        model = Assessment
+        fields = ("quarter", "status", "comment")
+        widgets = {"comment": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"comment": _("Motivera bedömningen: vad har hänt och vad händer härnäst?")}
+
+    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["quarter"].choices = [  # type: ignore[attr-defined]
+            (q.code, q.label) for q in editable_quarters(today)
+        ]
+        self.fields["comment"].required = True
+        self.fields["comment"].error_messages["required"] = _(
+            "Skriv en kommentar till bedömningen."
+        )
+
+
+class AdoptionCellForm(forms.ModelForm):
+    """One cell of the adoption grid: a unit's status with one working method."""
+
+    version = VersionField()
+
+    class Meta:
+        model = AdoptionRecord
+        fields = ("status", "planned_date", "actual_date", "comment")
+        widgets = {
+            "planned_date": DATE_WIDGET,
+            "actual_date": DATE_WIDGET,
+            "comment": forms.TextInput(),
+        }
+
+    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
+        self.today = today or timezone.localdate()
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        status, actual = data.get("status"), data.get("actual_date")
+        if (
+            status in (AdoptionRecord.Status.ADOPTED, AdoptionRecord.Status.PHASED_OUT)
+            and not actual
+        ):
+            self.add_error("actual_date", ERROR_ACTUAL_NEEDED)
+        if actual and actual > self.today:
+            self.add_error("actual_date", ERROR_ACTUAL_FUTURE)
+        return data
+
+    def _post_clean(self) -> None:
+        # Only carry the values over: the unit and method are the grid's, and the model's
+        # checks run once more in the service (this form already says them per field).
+        self.instance = construct_instance(self, self.instance, self._meta.fields)

@@ -1,0 +1,147 @@
+"""The adoption grid: several cells (unit × working method) saved together, all or nothing.
+
+A separate module beside goals.services, whose adoption_record_create/update each cell goes
+through (permission on the record as it was and as it will be, validation, history). This
+module adds the grid: which cells exist, and one transaction for all changed cells that is
+rolled back entirely when any cell is invalid, forbidden or stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from base.versioning import StaleVersion
+from organisation.models import Unit
+from programmes.models import WorkingMethod
+
+from . import services
+from .models import AdoptionRecord
+
+GRID_CONFLICT_MESSAGE = (
+    "Inget sparades: någon annan har ändrat markerade celler sedan du öppnade sidan."
+)
+
+
+@dataclass
+class GridResult:
+    """What a grid save did: cells saved, or per-cell errors and conflicts (then none saved)."""
+
+    saved: int = 0
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: dict[str, AdoptionRecord | None] = field(default_factory=dict)
+
+
+class _Rollback(Exception):  # noqa: N818 - control flow inside the transaction only
+    pass
+
+
+def adoption_grid_cells(
+    *, unit: Unit, data: Any = None, form_class: type[Any]
+) -> list[dict[str, Any]]:
+    """The grid below a unit: per working method, a cell form for each active unit of a kind
+    the method targets; existing records fill their cells."""
+    today = timezone.localdate()
+    units = list(
+        Unit.objects.in_subtree(unit).active_on(today).select_related("kind").order_by("name")
+    )
+    kinds = {u.kind_id for u in units}
+    methods = (
+        WorkingMethod.objects.filter(target_unit_kinds__in=kinds)
+        .distinct()
+        .select_related("programme_area")
+        .prefetch_related("target_unit_kinds")
+        .order_by("programme_area__number", "name")
+    )
+    records = {
+        (r.unit_id, r.working_method_id): r
+        for r in AdoptionRecord.objects.filter(unit__in=units, working_method__in=methods)
+    }
+    sections = []
+    for method in methods:
+        targets = {k.pk for k in method.target_unit_kinds.all()}
+        rows = []
+        for u in units:
+            if u.kind_id not in targets:
+                continue
+            record = records.get((u.pk, method.pk)) or AdoptionRecord(unit=u, working_method=method)
+            prefix = f"c{u.pk}m{method.pk}"
+            # A cell the request did not send stays unbound: unchanged, never an error.
+            sent = data is not None and f"{prefix}-status" in data
+            form = form_class(
+                data if sent else None,
+                instance=record,
+                prefix=prefix,
+                initial={"version": record.version if record.pk else 0},
+                today=today,
+            )
+            rows.append({"unit": u, "form": form, "record": record, "key": prefix})
+        sections.append({"method": method, "rows": rows})
+    return sections
+
+
+def adoption_grid_save(*, user: Any, sections: list[dict[str, Any]]) -> GridResult:
+    """Save every changed cell of a bound grid in one transaction, or none of them."""
+    result = GridResult()
+    changed = []
+    for section in sections:
+        for row in section["rows"]:
+            if row["form"].is_bound and row["form"].has_changed():
+                changed.append(row)
+            else:
+                row["form"].is_bound = False  # shown as it was, never with errors of its own
+    for row in changed:
+        if not row["form"].is_valid():
+            result.errors[row["key"]] = [e for errs in row["form"].errors.values() for e in errs]
+    if result.errors:
+        return result
+    try:
+        with transaction.atomic():
+            for row in changed:
+                _save_cell(user=user, row=row, result=result)
+            if result.errors or result.conflicts:
+                raise _Rollback
+    except _Rollback:
+        result.saved = 0
+    return result
+
+
+def _save_cell(*, user: Any, row: dict[str, Any], result: GridResult) -> None:
+    form, record = row["form"], row["form"].instance
+    expected = form.cleaned_data.get("version") or 0
+    data = {name: form.cleaned_data[name] for name in form._meta.fields}
+    try:
+        with transaction.atomic():
+            if record.pk is None:
+                if expected:
+                    raise StaleVersion(record, expected)
+                services.adoption_record_create(
+                    user=user, unit=record.unit, working_method=record.working_method, **data
+                )
+            else:
+                record.version = expected
+                services.adoption_record_update(user=user, record=record, data=data)
+    except StaleVersion:
+        current = AdoptionRecord.objects.filter(
+            unit=record.unit, working_method=record.working_method
+        ).first()
+        result.conflicts[row["key"]] = current
+        row["conflict"] = current
+    except ValidationError as error:
+        if "adoptionrecord_unique_unit_method" in str(error) or "finns redan" in str(error):
+            current = AdoptionRecord.objects.filter(
+                unit=record.unit, working_method=record.working_method
+            ).first()
+            result.conflicts[row["key"]] = current
+            row["conflict"] = current
+            return
+        messages = error.messages
+        result.errors[row["key"]] = messages
+        for message in messages:
+            form.add_error(None, message)
+    else:
+        result.saved += 1

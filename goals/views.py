@@ -1,0 +1,442 @@
+"""Editing pages of goals and milestones: inline HTMX editing with a full-page fallback,
+create, delete, reorder milestones, the quarter's assessment and the adoption grid.
+
+Every write goes through goals.services (permission on the object as it was and as it will
+be saved, history with the user); a save from a stale version answers 409 with both values.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from base.editing import (
+    ALREADY_SENT_MESSAGE,
+    SubmitOnce,
+    conflict_for,
+    history_page,
+    unchanged,
+)
+from base.http import HtmxHttpRequest
+from base.versioning import StaleVersion
+from organisation.models import Unit
+from organisation.scopes import role_scope_for
+from programmes.models import ProgrammeArea
+
+from . import grid_services, services
+from .forms import AdoptionCellForm, AssessmentForm, GoalForm, editable_quarters
+from .models import Assessment, Goal
+
+SAVED_MESSAGE = "Ändringarna är sparade."
+CREATED_MESSAGE = "”{title}” är skapat."
+DELETED_MESSAGE = "”{title}” är borttaget."
+UNCHANGED_MESSAGE = "Inget ändrades: värdena var redan sparade."
+GRID_SAVED_MESSAGE = "{count} ändringar är sparade."
+GRID_ERRORS_MESSAGE = "Inget sparades: rätta de markerade cellerna och spara igen."
+
+
+def _next_url(request: HtmxHttpRequest, default: str) -> str:
+    """A same-site `next` parameter, or the default."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _goal_or_404(pk: int) -> Goal:
+    return get_object_or_404(
+        Goal.objects.select_related(
+            "programme_area", "parent", "working_method", "unit_kind", "measure"
+        ),
+        pk=pk,
+    )
+
+
+def _require(request: HtmxHttpRequest, perm: str, obj: Any = None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _history_context(obj: Any, request: HtmxHttpRequest, prefix: str) -> dict[str, Any]:
+    page, lines = history_page(obj, request.GET.get("sida"))
+    return {
+        "history_page": page,
+        "history_lines": lines,
+        "history_id": f"history-{prefix}-{obj.pk}",
+        "history_url": reverse("goals:goal_history", args=[obj.pk]),
+    }
+
+
+# --- the programme area's goals --------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def area_goals(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
+    """A programme area's goals and milestones, each editable in place."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    _require(request, "goals.view_goal")
+    goals = (
+        Goal.objects.top_level()
+        .filter(programme_area=area)
+        .select_related("working_method", "unit_kind", "measure", "programme_area")
+        .prefetch_related("milestones__unit_kind", "milestones__measure")
+    )
+    context = {
+        "area": area,
+        "goals": goals,
+        "can_edit": request.user.has_perm("goals.add_goal", area),
+    }
+    return render(request, "goals/area.html", context)
+
+
+# --- one goal ---------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def goal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A goal or milestone with its milestones and change history; `?block=1` (htmx) gives
+    the goal's block alone, as "Avbryt" swaps it back in."""
+    goal = _goal_or_404(pk)
+    _require(request, "goals.view_goal", goal)
+    context = _detail_context(request, goal)
+    if request.htmx and request.GET.get("block"):
+        return render(request, "goals/goal_detail.html#goal-block", {**context, "refocus": True})
+    return render(request, "goals/goal_detail.html", context)
+
+
+def _detail_context(request: HtmxHttpRequest, goal: Goal) -> dict[str, Any]:
+    return {
+        "goal": goal,
+        "can_edit": request.user.has_perm("goals.change_goal", goal),
+        "milestones": goal.milestones.select_related("unit_kind", "measure").order_by(
+            "order", "deadline", "id"
+        ),
+        **_history_context(goal, request, "goal"),
+    }
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def goal_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """One page of a goal's change history (the paging links of the history section)."""
+    goal = _goal_or_404(pk)
+    _require(request, "goals.view_goal", goal)
+    context = {"goal": goal, **_history_context(goal, request, "goal")}
+    if request.htmx:
+        return render(request, "includes/history.html", context)
+    return render(request, "goals/goal_history.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def goal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Edit a goal or milestone: in place over htmx, or as a full page without JavaScript."""
+    goal = _goal_or_404(pk)
+    _require(request, "goals.change_goal", goal)
+    detail_url = reverse("goals:goal_detail", args=[goal.pk])
+    next_url = _next_url(request, detail_url)
+    partial = "goals/goal_edit.html#goal-form" if request.htmx else "goals/goal_edit.html"
+    context: dict[str, Any] = {"goal": goal, "next": next_url, "detail_url": detail_url}
+    if request.method == "GET":
+        form = GoalForm(instance=goal, initial={"version": goal.version})
+        if request.htmx:  # the form replaces the block: focus moves into it
+            form.fields["title"].widget.attrs["autofocus"] = ""
+        return render(request, partial, {**context, "form": form})
+
+    form = GoalForm(request.POST, instance=goal)
+    if request.POST.get("byt_typ"):  # without JavaScript: show the chosen kind's fields
+        return render(request, partial, {**context, "form": _switched(form)})
+    if not form.is_valid():
+        return render(request, partial, {**context, "form": form}, status=422)
+    expected = form.cleaned_data.get("version") or 0
+    goal.version = expected
+    try:
+        services.goal_update(user=request.user, goal=goal)
+    except StaleVersion:
+        return _goal_conflict(request, form, pk, partial, context)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render(request, partial, {**context, "form": form}, status=422)
+    messages.success(request, _(SAVED_MESSAGE))
+    return _goal_saved(request, pk, next_url)
+
+
+def _switched(form: GoalForm) -> GoalForm:
+    """The form again with the submitted values and no errors, showing the chosen kind."""
+    fresh = GoalForm(instance=form.instance, initial=form.data.dict())  # type: ignore[attr-defined]
+    fresh.initial["kind"] = form.data.get("kind", "")
+    return fresh
+
+
+def _goal_saved(request: HtmxHttpRequest, pk: int, next_url: str) -> HttpResponse:
+    if not request.htmx:
+        return HttpResponseRedirect(next_url)
+    goal = _goal_or_404(pk)
+    # The history section is on the goal's own page only; elsewhere there is nothing to update.
+    on_detail = (request.htmx.current_url_abs_path or "").split("?")[0] == reverse(
+        "goals:goal_detail", args=[pk]
+    )
+    context = {**_detail_context(request, goal), "refocus": True, "oob_history": on_detail}
+    return render(request, "goals/goal_detail.html#goal-saved", context)
+
+
+def _goal_conflict(
+    request: HtmxHttpRequest, form: GoalForm, pk: int, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    current = Goal.objects.filter(pk=pk).first()
+    if current is None:
+        messages.error(request, _("Målet har tagits bort av någon annan."))
+        raise Http404
+    submitted = {name: form.cleaned_data.get(name) for name in form._meta.fields or ()}
+    if unchanged(current, submitted):  # a repeated submit of what is already saved
+        messages.info(request, _(UNCHANGED_MESSAGE))
+        return _goal_saved(request, pk, context["next"])
+    conflict = conflict_for(current, submitted)
+    data = request.POST.copy()
+    data["version"] = str(current.version)  # "Spara mina ändringar" then overwrites knowingly
+    form = GoalForm(data, instance=current)
+    form.is_valid()
+    take_theirs = reverse("goals:goal_edit", args=[pk]) + f"?next={context['next']}"
+    return render(
+        request,
+        partial,
+        {**context, "form": form, "conflict": conflict, "take_theirs_url": take_theirs},
+        status=409,
+    )
+
+
+@require_GET
+@login_required
+def goal_kind_fields(request: HtmxHttpRequest) -> HttpResponse:
+    """The fields of the chosen kind (the kind switch swaps them in over htmx)."""
+    _require(request, "goals.view_goal")
+    pk = request.GET.get("goal")
+    instance = Goal.objects.filter(pk=pk).first() if pk and pk.isdigit() else None
+    form = GoalForm(instance=instance, initial={"kind": request.GET.get("kind", "")})
+    form.data = {}  # unbound, showing the chosen kind
+    form.initial.update({k: v for k, v in request.GET.items() if k in form.fields})
+    return render(request, "goals/goal_edit.html#kind-fields", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def goal_create(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
+    """Create a goal in a programme area, or a milestone under `?overordnat=<goal>`."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    parent_id = request.POST.get("overordnat") or request.GET.get("overordnat")
+    parent = _goal_or_404(int(parent_id)) if parent_id and parent_id.isdigit() else None
+    if parent is not None and parent.programme_area_id != area.pk:
+        raise Http404
+    _require(request, "goals.add_goal", area)
+    instance = Goal(programme_area=area, parent=parent)
+    context: dict[str, Any] = {"area": area, "parent": parent}
+    if request.method == "GET":
+        form = GoalForm(instance=instance, initial={"version": 0})
+        context["submit_token"] = uuid.uuid4().hex
+        return render(request, "goals/goal_create.html", {**context, "form": form})
+    context["submit_token"] = request.POST.get("submit_token", "")
+    once = SubmitOnce(context["submit_token"])
+    first_result = once.claim()
+    if first_result is not None:
+        messages.info(request, ALREADY_SENT_MESSAGE)
+        return HttpResponseRedirect(first_result or reverse("goals:area", args=[area.pk]))
+    form = GoalForm(request.POST, instance=instance)
+    if request.POST.get("byt_typ"):  # without JavaScript: show the chosen kind's fields
+        once.release()
+        return render(request, "goals/goal_create.html", {**context, "form": _switched(form)})
+    if form.is_valid():
+        try:
+            goal = services.goal_create(user=request.user, goal=form.instance)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            url = reverse("goals:goal_detail", args=[goal.pk])
+            once.done(url)
+            messages.success(request, _(CREATED_MESSAGE).format(title=goal.title))
+            return HttpResponseRedirect(url)
+    once.release()
+    return render(request, "goals/goal_create.html", {**context, "form": form}, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def goal_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Confirm and delete a goal with its milestones."""
+    goal = _goal_or_404(pk)
+    _require(request, "goals.delete_goal", goal)
+    back = (
+        reverse("goals:goal_detail", args=[goal.parent_id])
+        if goal.parent_id
+        else reverse("goals:area", args=[goal.programme_area_id])
+    )
+    if request.method == "POST":
+        title = goal.title
+        services.goal_delete(user=request.user, goal=goal)
+        messages.success(request, _(DELETED_MESSAGE).format(title=title))
+        return HttpResponseRedirect(back)
+    return render(request, "goals/goal_delete.html", {"goal": goal, "back": back})
+
+
+@require_POST
+@login_required
+def milestone_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Move a milestone one place up or down among its siblings."""
+    goal = _goal_or_404(pk)
+    _require(request, "goals.change_goal", goal)
+    if goal.parent_id is None:
+        raise Http404
+    direction = request.POST.get("riktning")
+    with transaction.atomic():
+        siblings = list(
+            Goal.objects.select_for_update()
+            .filter(parent_id=goal.parent_id)
+            .order_by("order", "deadline", "id")
+        )
+        index = next(i for i, s in enumerate(siblings) if s.pk == goal.pk)
+        other = index - 1 if direction == "upp" else index + 1
+        if 0 <= other < len(siblings):
+            siblings[index], siblings[other] = siblings[other], siblings[index]
+            for position, sibling in enumerate(siblings):
+                if sibling.order != position:
+                    services.goal_update(user=request.user, goal=sibling, data={"order": position})
+            messages.success(request, _("Ordningen är sparad."))
+    return HttpResponseRedirect(
+        _next_url(request, reverse("goals:goal_detail", args=[goal.parent_id]))
+    )
+
+
+# --- the adoption grid ------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def adoption_start(request: HtmxHttpRequest) -> HttpResponse:
+    """Where the user's adoption grids are: one per unit they report for."""
+    scope = role_scope_for(request.user)
+    if request.user.has_perm("organisation.change_unit"):
+        units = Unit.objects.filter(children__isnull=False).distinct().order_by("name")
+    else:
+        units = Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name")
+    if not units and not request.user.has_perm("organisation.change_unit"):
+        raise PermissionDenied
+    if len(units) == 1:
+        return HttpResponseRedirect(reverse("goals:adoption_grid", args=[units[0].pk]))
+    return render(request, "goals/adoption_start.html", {"units": units})
+
+
+def _grid_forms(request: HtmxHttpRequest, unit: Unit, data: Any = None) -> list[dict[str, Any]]:
+    """The grid's sections: one per working method, a row (cell form) per target unit."""
+    return grid_services.adoption_grid_cells(unit=unit, data=data, form_class=AdoptionCellForm)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
+    """The VC's (or VEC's) units × working methods: change several cells, save them at once."""
+    unit = get_object_or_404(Unit, pk=unit_id)
+    _require(request, "goals.change_adoptionrecord", unit)
+    template = "goals/adoption_grid.html#grid-form" if request.htmx else "goals/adoption_grid.html"
+    if request.method == "GET":
+        sections = _grid_forms(request, unit)
+        return render(request, template, {"unit": unit, "sections": sections})
+    sections = _grid_forms(request, unit, data=request.POST)
+    result = grid_services.adoption_grid_save(user=request.user, sections=sections)
+    context = {"unit": unit, "sections": sections, "result": result}
+    if result.conflicts:
+        messages.error(request, _(grid_services.GRID_CONFLICT_MESSAGE))
+        return render(request, template, context, status=409)
+    if result.errors:
+        messages.error(request, _(GRID_ERRORS_MESSAGE))
+        return render(request, template, context, status=422)
+    if result.saved:
+        messages.success(request, _(GRID_SAVED_MESSAGE).format(count=result.saved))
+    else:
+        messages.info(request, _("Inga ändringar att spara."))
+    if not request.htmx:
+        return HttpResponseRedirect(reverse("goals:adoption_grid", args=[unit.pk]))
+    sections = _grid_forms(request, unit)
+    return render(request, template, {"unit": unit, "sections": sections})
+
+
+# --- the quarter's assessment -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """ "Bedöm kvartalet": status and a required comment, one per goal and quarter; a quarter
+    stays editable until its next quarter ends, earlier assessments stay readable."""
+    goal = _goal_or_404(pk)
+    _require(request, "goals.add_assessment", Assessment(goal=goal))
+    quarters = [q.code for q in editable_quarters()]
+    quarter = request.POST.get("quarter") or request.GET.get("kvartal") or quarters[0]
+    if quarter not in quarters:
+        quarter = quarters[0]
+    existing = Assessment.objects.filter(goal=goal, quarter=quarter).first()
+    url = reverse("goals:goal_assess", args=[goal.pk])
+    context: dict[str, Any] = {
+        "goal": goal,
+        "quarter": quarter,
+        "assessments": goal.assessments.select_related("author").order_by("-quarter"),
+    }
+    if request.method == "GET":
+        form = AssessmentForm(
+            instance=existing or Assessment(goal=goal, quarter=quarter),
+            initial={"version": existing.version if existing else 0, "quarter": quarter},
+        )
+        return render(request, "goals/goal_assess.html", {**context, "form": form})
+    form = AssessmentForm(request.POST, instance=existing or Assessment(goal=goal))
+    if not form.is_valid():
+        return render(request, "goals/goal_assess.html", {**context, "form": form}, status=422)
+    expected = form.cleaned_data.get("version") or 0
+    submitted = {k: form.cleaned_data[k] for k in ("status", "comment")}
+    try:
+        with transaction.atomic():
+            current = (
+                Assessment.objects.select_for_update().filter(goal=goal, quarter=quarter).first()
+            )
+            if (current.version if current else 0) != expected:
+                raise StaleVersion(current or Assessment(goal=goal), expected)
+            services.assessment_record(user=request.user, goal=goal, quarter=quarter, **submitted)
+    except StaleVersion:
+        current = Assessment.objects.filter(goal=goal, quarter=quarter).first()
+        if current is None or not unchanged(current, submitted):
+            conflict = conflict_for(current, submitted) if current else None
+            data = request.POST.copy()
+            data["version"] = str(current.version if current else 0)
+            form = AssessmentForm(data, instance=current or Assessment(goal=goal))
+            form.is_valid()
+            return render(
+                request,
+                "goals/goal_assess.html",
+                {**context, "form": form, "conflict": conflict, "take_theirs_url": url},
+                status=409,
+            )
+        messages.info(request, _(UNCHANGED_MESSAGE))
+        return HttpResponseRedirect(url + f"?kvartal={quarter}")
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render(request, "goals/goal_assess.html", {**context, "form": form}, status=422)
+    messages.success(request, _("Bedömningen är sparad."))
+    return HttpResponseRedirect(url + f"?kvartal={quarter}")

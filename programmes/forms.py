@@ -1,0 +1,78 @@
+"""Forms of the programme pages: working methods, activities, support needs and answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from base.editing import VersionField
+from organisation.models import Unit
+
+from .models import Activity, ProgrammeArea, SupportNeed, WorkingMethod
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+ERROR_END_BEFORE_START = _("Slutdatum kan inte vara före startdatum.")
+
+
+class WorkingMethodForm(forms.ModelForm):
+    version = VersionField()
+
+    class Meta:
+        model = WorkingMethod
+        fields = ("name", "description", "direction", "target_unit_kinds")
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "target_unit_kinds": forms.CheckboxSelectMultiple,
+        }
+
+
+class ActivityForm(forms.ModelForm):
+    version = VersionField()
+
+    class Meta:
+        model = Activity
+        fields = ("title", "responsible", "start_date", "end_date", "status")
+        widgets = {"start_date": DATE_WIDGET, "end_date": DATE_WIDGET}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", ERROR_END_BEFORE_START)
+        return data
+
+
+class SupportNeedForm(forms.ModelForm):
+    """Raise a support need for one of the user's units."""
+
+    class Meta:
+        model = SupportNeed
+        fields = ("programme_area", "unit", "text")
+        widgets = {"text": forms.Textarea(attrs={"rows": 4})}
+        labels = {"text": _("Vad behöver du som chef för att implementera detta i din verksamhet?")}
+
+    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["programme_area"].queryset = ProgrammeArea.objects.all()  # type: ignore[attr-defined]
+        self.fields["text"].error_messages["required"] = _("Beskriv vad du behöver.")
+
+
+class SupportAnswerForm(forms.ModelForm):
+    """The programme area's answer and the need's status."""
+
+    version = VersionField()
+
+    class Meta:
+        model = SupportNeed
+        fields = ("status", "response")
+        widgets = {"response": forms.Textarea(attrs={"rows": 4})}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") == SupportNeed.Status.ANSWERED and not data.get("response"):
+            self.add_error("response", _("Skriv svaret innan behovet markeras som besvarat."))
+        return data

@@ -1,0 +1,444 @@
+"""Editing pages of programme areas' working methods, VO activity plans and support needs.
+
+Every write goes through programmes.services; a save from a stale version answers 409 with
+both values side by side (base.editing).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from base.editing import (
+    ALREADY_SENT_MESSAGE,
+    SubmitOnce,
+    history_page,
+    rebound_at,
+    versioned_save,
+)
+from base.http import HtmxHttpRequest
+from organisation.models import Unit
+from organisation.scopes import role_scope_for
+
+from . import services
+from .forms import ActivityForm, SupportAnswerForm, SupportNeedForm, WorkingMethodForm
+from .models import Activity, ActivityPlan, ProgrammeArea, SupportNeed, WorkingMethod
+
+SAVED_MESSAGE = "Ändringarna är sparade."
+UNCHANGED_MESSAGE = "Inget ändrades: värdena var redan sparade."
+DELETED_ELSEWHERE = "Det du redigerade har tagits bort av någon annan."
+
+
+def _require(request: HtmxHttpRequest, perm: str, obj: Any = None) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _history(obj: Any, request: HtmxHttpRequest, name: str) -> dict[str, Any]:
+    page, lines = history_page(obj, request.GET.get("sida"))
+    return {
+        "history_page": page,
+        "history_lines": lines,
+        "history_id": f"history-{name}-{obj.pk}",
+        "history_url": request.path,
+    }
+
+
+def _edit(
+    request: HtmxHttpRequest,
+    *,
+    form: Any,
+    model: type[Any],
+    pk: int,
+    save: Any,
+    template: str,
+    context: dict[str, Any],
+    success_url: str,
+) -> HttpResponse:
+    """Validate, save from the form's version, answer 422/409 or redirect with a message."""
+    if not form.is_valid():
+        return render(request, template, {**context, "form": form}, status=422)
+    try:
+        conflict = versioned_save(form=form, model=model, pk=pk, save=save)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return render(request, template, {**context, "form": form}, status=422)
+    if conflict is not None and conflict.deleted:
+        messages.error(request, _(DELETED_ELSEWHERE))
+        raise Http404
+    if conflict is not None:
+        context = {
+            **context,
+            "form": rebound_at(form, conflict.version),
+            "conflict": conflict,
+            "take_theirs_url": request.path,
+        }
+        return render(request, template, context, status=409)
+    messages.success(request, _(SAVED_MESSAGE))
+    return HttpResponseRedirect(success_url)
+
+
+# --- working methods --------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def working_methods(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
+    """A programme area's working methods with their target unit kinds."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    _require(request, "programmes.view_workingmethod")
+    methods = area.working_methods.prefetch_related("target_unit_kinds")
+    can_edit = request.user.has_perm("programmes.add_workingmethod", area)
+    return render(
+        request,
+        "programmes/working_methods.html",
+        {"area": area, "methods": methods, "can_edit": can_edit},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def working_method_edit(
+    request: HtmxHttpRequest, area_id: int, pk: int | None = None
+) -> HttpResponse:
+    """Create (no pk) or change a working method of a programme area."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    method = (
+        get_object_or_404(WorkingMethod, pk=pk, programme_area=area)
+        if pk
+        else WorkingMethod(programme_area=area)
+    )
+    _require(
+        request,
+        "programmes.change_workingmethod" if pk else "programmes.add_workingmethod",
+        method if pk else area,
+    )
+    list_url = reverse("programmes:working_methods", args=[area.pk])
+    context: dict[str, Any] = {"area": area, "method": method, "back": list_url}
+    if pk:
+        context.update(_history(method, request, "method"))
+    if request.method == "GET":
+        form = WorkingMethodForm(instance=method, initial={"version": method.version if pk else 0})
+        return render(request, "programmes/working_method_form.html", {**context, "form": form})
+    form = WorkingMethodForm(request.POST, instance=method)
+    if not pk:
+        if not form.is_valid():
+            template = "programmes/working_method_form.html"
+            return render(request, template, {**context, "form": form}, status=422)
+        method.code = _unique_code(method.name)
+        services.working_method_create(
+            user=request.user,
+            method=method,
+            target_unit_kinds=form.cleaned_data["target_unit_kinds"],
+        )
+        messages.success(request, _("Arbetssättet är skapat."))
+        return HttpResponseRedirect(list_url)
+    return _edit(
+        request,
+        form=form,
+        model=WorkingMethod,
+        pk=method.pk,
+        save=lambda: services.working_method_update(
+            user=request.user,
+            method=form.instance,
+            target_unit_kinds=form.cleaned_data["target_unit_kinds"],
+        ),
+        template="programmes/working_method_form.html",
+        context=context,
+        success_url=list_url,
+    )
+
+
+def _unique_code(name: str) -> str:
+    base = (slugify(name) or "arbetssatt")[:50]
+    code, n = base, 1
+    while WorkingMethod.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+# --- activity plans ---------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
+    """The user's VOs × programme areas, each a link to its activity plan; submitted plans
+    for those who read them all."""
+    scope = role_scope_for(request.user)
+    if not request.user.has_perm("gonv.view_portfolio"):
+        raise PermissionDenied
+    units = Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name")
+    areas = ProgrammeArea.objects.order_by("phase__start_date", "number")
+    plans = (
+        ActivityPlan.objects.select_related("unit", "programme_area")
+        .exclude(status=ActivityPlan.Status.DRAFT)
+        .order_by("programme_area__number", "unit__name")
+    )
+    return render(
+        request,
+        "programmes/activity_plans.html",
+        {"units": units, "areas": areas, "submitted": plans},
+    )
+
+
+def _plan_for(area: ProgrammeArea, unit: Unit) -> ActivityPlan:
+    return ActivityPlan.objects.filter(programme_area=area, unit=unit).first() or ActivityPlan(
+        programme_area=area, unit=unit
+    )
+
+
+def _ensure_plan(request: HtmxHttpRequest, plan: ActivityPlan) -> ActivityPlan:
+    if plan.pk is None:
+        plan = services.activity_plan_create(user=request.user, plan=plan)
+    return plan
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpResponse:
+    """A VO's activity plan for a programme area: activities in order, add one, submit."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    unit = get_object_or_404(Unit, pk=unit_id)
+    plan = _plan_for(area, unit)
+    can_edit = request.user.has_perm("programmes.change_activityplan", plan)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    if not can_edit and plan.pk is None:
+        raise PermissionDenied  # nothing to read, and not theirs to start
+    _require(request, "programmes.view_activityplan")
+    url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
+    context: dict[str, Any] = {"area": area, "unit": unit, "plan": plan, "can_edit": can_edit}
+    if plan.pk:
+        context["activities"] = plan.activities.all()
+        context.update(_history(plan, request, "plan"))
+    if request.method == "GET":
+        context["form"] = ActivityForm(initial={"version": 0})
+        context["submit_token"] = uuid.uuid4().hex
+        return render(request, "programmes/activity_plan.html", context)
+    once = SubmitOnce(request.POST.get("submit_token", ""))
+    if once.claim() is not None:
+        messages.info(request, str(ALREADY_SENT_MESSAGE))
+        return HttpResponseRedirect(url)
+    form = ActivityForm(request.POST, instance=Activity())
+    if not form.is_valid():
+        once.release()
+        context.update(form=form, submit_token=request.POST.get("submit_token", ""))
+        return render(request, "programmes/activity_plan.html", context, status=422)
+    with transaction.atomic():
+        plan = _ensure_plan(request, plan)
+        activity = form.instance
+        activity.plan = plan
+        activity.order = (
+            plan.activities.order_by("-order").values_list("order", flat=True).first() or 0
+        ) + 1
+        services.activity_create(user=request.user, activity=activity)
+    once.done(url)
+    messages.success(request, _("Aktiviteten är tillagd."))
+    return HttpResponseRedirect(url)
+
+
+def _activity_or_404(pk: int) -> Activity:
+    return get_object_or_404(
+        Activity.objects.select_related("plan__unit", "plan__programme_area"), pk=pk
+    )
+
+
+def _plan_url(plan: ActivityPlan) -> str:
+    return reverse("programmes:activity_plan", args=[plan.programme_area_id, plan.unit_id])
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def activity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Change one activity."""
+    activity = _activity_or_404(pk)
+    _require(request, "programmes.change_activity", activity)
+    context: dict[str, Any] = {"activity": activity, "back": _plan_url(activity.plan)}
+    context.update(_history(activity, request, "activity"))
+    if request.method == "GET":
+        form = ActivityForm(instance=activity, initial={"version": activity.version})
+        return render(request, "programmes/activity_form.html", {**context, "form": form})
+    form = ActivityForm(request.POST, instance=activity)
+    return _edit(
+        request,
+        form=form,
+        model=Activity,
+        pk=activity.pk,
+        save=lambda: services.activity_update(user=request.user, activity=form.instance),
+        template="programmes/activity_form.html",
+        context=context,
+        success_url=_plan_url(activity.plan),
+    )
+
+
+@require_POST
+@login_required
+def activity_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Move an activity up or down, or mark it done."""
+    activity = _activity_or_404(pk)
+    _require(request, "programmes.change_activity", activity)
+    action = request.POST.get("atgard")
+    with transaction.atomic():
+        if action == "klar":
+            if activity.status != Activity.Status.DONE:
+                services.activity_update(
+                    user=request.user, activity=activity, data={"status": Activity.Status.DONE}
+                )
+            messages.success(
+                request, _("”{title}” är markerad som klar.").format(title=activity.title)
+            )
+        elif action in ("upp", "ned"):
+            siblings = list(
+                Activity.objects.select_for_update()
+                .filter(plan=activity.plan)
+                .order_by("order", "start_date", "title", "id")
+            )
+            index = next(i for i, a in enumerate(siblings) if a.pk == activity.pk)
+            other = index - 1 if action == "upp" else index + 1
+            if 0 <= other < len(siblings):
+                siblings[index], siblings[other] = siblings[other], siblings[index]
+                for position, sibling in enumerate(siblings, start=1):
+                    if sibling.order != position:
+                        services.activity_update(
+                            user=request.user, activity=sibling, data={"order": position}
+                        )
+                messages.success(request, _("Ordningen är sparad."))
+        else:
+            raise Http404
+    return HttpResponseRedirect(_plan_url(activity.plan))
+
+
+@require_POST
+@login_required
+def activity_plan_submit(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpResponse:
+    """Submit the plan ("Skicka in"); the strategist sees submitted plans."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    unit = get_object_or_404(Unit, pk=unit_id)
+    plan = _plan_for(area, unit)
+    _require(request, "programmes.change_activityplan", plan)
+    if plan.pk is None or not plan.activities.exists():
+        messages.error(request, _("Lägg till minst en aktivitet innan planen skickas in."))
+    elif plan.status == ActivityPlan.Status.DRAFT:
+        services.activity_plan_update(
+            user=request.user, plan=plan, data={"status": ActivityPlan.Status.SUBMITTED}
+        )
+        messages.success(request, _("Aktivitetsplanen är inskickad."))
+    else:
+        messages.info(request, _("Aktivitetsplanen är redan inskickad."))
+    return HttpResponseRedirect(reverse("programmes:activity_plan", args=[area.pk, unit.pk]))
+
+
+# --- support needs ----------------------------------------------------------------------------
+
+
+def _visible_needs(request: HtmxHttpRequest) -> Any:
+    scope = role_scope_for(request.user)
+    needs = SupportNeed.objects.select_related("unit", "programme_area", "raised_by")
+    if scope.reads_everything or request.user.is_superuser:
+        return needs
+    return needs.filter(Q(unit_id__in=scope.unit_ids) | Q(programme_area_id__in=scope.area_ids))
+
+
+@require_GET
+@login_required
+def support_needs(request: HtmxHttpRequest) -> HttpResponse:
+    """The support needs the user raised for their units or answers for their areas."""
+    _require(request, "programmes.view_supportneed")
+    scope = role_scope_for(request.user)
+    return render(
+        request,
+        "programmes/support_needs.html",
+        {"needs": _visible_needs(request), "can_raise": bool(scope.unit_ids)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def support_need_create(request: HtmxHttpRequest) -> HttpResponse:
+    """Raise a support need ("Vad behöver du som chef …?") for one of the user's units."""
+    scope = role_scope_for(request.user)
+    if not scope.unit_ids:
+        raise PermissionDenied
+    units = Unit.objects.filter(pk__in=scope.unit_ids).order_by("name")
+    context: dict[str, Any] = {}
+    if request.method == "GET":
+        context.update(
+            form=SupportNeedForm(units=units, initial={"programme_area": request.GET.get("po")}),
+            submit_token=uuid.uuid4().hex,
+        )
+        return render(request, "programmes/support_need_form.html", context)
+    once = SubmitOnce(request.POST.get("submit_token", ""))
+    first = once.claim()
+    if first is not None:
+        messages.info(request, str(ALREADY_SENT_MESSAGE))
+        return HttpResponseRedirect(first or reverse("programmes:support_needs"))
+    form = SupportNeedForm(request.POST, units=units)
+    if not form.is_valid():
+        once.release()
+        context.update(form=form, submit_token=request.POST.get("submit_token", ""))
+        return render(request, "programmes/support_need_form.html", context, status=422)
+    need = services.support_need_raise(
+        user=request.user,
+        unit=form.cleaned_data["unit"],
+        programme_area=form.cleaned_data["programme_area"],
+        text=form.cleaned_data["text"],
+    )
+    url = reverse("programmes:support_need", args=[need.pk])
+    once.done(url)
+    messages.success(request, _("Stödbehovet är framfört."))
+    return HttpResponseRedirect(url)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def support_need(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """One support need with its answer; the programme area answers it here."""
+    need = get_object_or_404(
+        SupportNeed.objects.select_related("unit", "programme_area", "raised_by"), pk=pk
+    )
+    if not _visible_needs(request).filter(pk=need.pk).exists():
+        raise PermissionDenied
+    scope = role_scope_for(request.user)
+    can_answer = (
+        request.user.has_perm("organisation.change_unit")
+        or need.programme_area_id in scope.area_ids
+    )
+    if request.method == "POST" and not can_answer:
+        raise PermissionDenied
+    url = reverse("programmes:support_need", args=[need.pk])
+    context: dict[str, Any] = {"need": need, "can_answer": can_answer}
+    context.update(_history(need, request, "need"))
+    if request.method == "GET":
+        if can_answer:
+            context["form"] = SupportAnswerForm(instance=need, initial={"version": need.version})
+        return render(request, "programmes/support_need.html", context)
+    form = SupportAnswerForm(request.POST, instance=need)
+    return _edit(
+        request,
+        form=form,
+        model=SupportNeed,
+        pk=need.pk,
+        save=lambda: services.support_need_answer(
+            user=request.user,
+            need=need,
+            response=form.cleaned_data["response"],
+            status=form.cleaned_data["status"],
+        ),
+        template="programmes/support_need.html",
+        context=context,
+        success_url=url,
+    )

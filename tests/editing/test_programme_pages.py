@@ -1,0 +1,198 @@
+"""Assessments, working methods, activity plans and support needs edited in the browser."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from goals.forms import editable_quarters
+from goals.models import Assessment
+from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed, WorkingMethod
+from tests.factories import (
+    ActivityFactory,
+    ActivityPlanFactory,
+    GoalFactory,
+    OrgTree,
+    SupportNeedFactory,
+    UnitKindFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_programme_owner_assesses_the_quarter_with_a_required_comment(
+    programme_owner: User, programme_area: ProgrammeArea
+) -> None:
+    goal = GoalFactory(direction=True, programme_area=programme_area)
+    url = reverse("goals:goal_assess", args=[goal.pk])
+    quarter = editable_quarters()[0].code
+    client = login(programme_owner)
+
+    missing = client.post(url, {"quarter": quarter, "status": "risk", "comment": "", "version": 0})
+    assert missing.status_code == 422
+    assert "Skriv en kommentar till bedömningen." in missing.content.decode()
+
+    saved = client.post(
+        url, {"quarter": quarter, "status": "risk", "comment": "Sen start.", "version": 0}
+    )
+    assert saved.status_code == 302
+    assessment = Assessment.objects.get(goal=goal, quarter=quarter)
+    assert assessment.author == programme_owner
+    # A second post from the same (now stale) version with other words is a conflict.
+    stale = client.post(
+        url, {"quarter": quarter, "status": "uppnatt", "comment": "Klart!", "version": 0}
+    )
+    assert stale.status_code == 409
+    assessment.refresh_from_db()
+    assert assessment.status == "risk"
+
+
+def test_a_closed_quarter_cannot_be_assessed(
+    programme_owner: User, programme_area: ProgrammeArea
+) -> None:
+    goal = GoalFactory(direction=True, programme_area=programme_area)
+    response = login(programme_owner).post(
+        reverse("goals:goal_assess", args=[goal.pk]),
+        {"quarter": "2020Q1", "status": "risk", "comment": "För sent.", "version": 0},
+    )
+    assert response.status_code == 422
+    assert not Assessment.objects.filter(quarter="2020Q1").exists()
+
+
+def test_the_programme_owner_creates_and_edits_a_working_method(
+    programme_owner: User, programme_area: ProgrammeArea
+) -> None:
+    hc = UnitKindFactory(hc=True)
+    client = login(programme_owner)
+    create = reverse("programmes:working_method_create", args=[programme_area.pk])
+    data = {
+        "name": "Teamrond",
+        "description": "",
+        "direction": "infora",
+        "target_unit_kinds": [hc.pk],
+    }
+    assert client.post(create, data).status_code == 302
+    method = WorkingMethod.objects.get(name="Teamrond")
+    assert list(method.target_unit_kinds.all()) == [hc]
+    edit = reverse("programmes:working_method_edit", args=[programme_area.pk, method.pk])
+    response = client.post(edit, {**data, "name": "Teamrond 2.0", "version": method.version})
+    assert response.status_code == 302
+    method.refresh_from_db()
+    assert method.name == "Teamrond 2.0"
+    assert "Teamrond 2.0" in client.get(edit).content.decode()  # its history
+
+
+def test_the_vc_builds_reorders_completes_and_submits_an_activity_plan(
+    vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    client = login(vc)
+    url = reverse("programmes:activity_plan", args=[programme_area.pk, org_tree.vo1.pk])
+    assert client.get(url).status_code == 200
+    for title, token in (("Utbilda teamen", "t1"), ("Starta teamrond", "t2")):
+        data = {
+            "title": title,
+            "responsible": "VC",
+            "start_date": "2025-04-01",
+            "end_date": "2025-06-30",
+            "status": "planerad",
+            "version": 0,
+            "submit_token": token,
+        }
+        assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302  # the same token again: no third row
+    plan = ActivityPlan.objects.get(unit=org_tree.vo1, programme_area=programme_area)
+    assert [a.title for a in plan.activities.all()] == ["Utbilda teamen", "Starta teamrond"]
+
+    second = plan.activities.get(title="Starta teamrond")
+    client.post(reverse("programmes:activity_action", args=[second.pk]), {"atgard": "upp"})
+    assert [a.title for a in plan.activities.all()] == ["Starta teamrond", "Utbilda teamen"]
+    client.post(reverse("programmes:activity_action", args=[second.pk]), {"atgard": "klar"})
+    assert Activity.objects.get(pk=second.pk).status == "klar"
+
+    submit = reverse("programmes:activity_plan_submit", args=[programme_area.pk, org_tree.vo1.pk])
+    client.post(submit)
+    plan.refresh_from_db()
+    assert plan.status == "inlamnad"
+    assert plan.submitted_at is not None
+
+
+def test_an_activity_with_its_end_before_its_start_is_refused(
+    vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    activity = ActivityFactory(plan=ActivityPlanFactory(unit=org_tree.vo1))
+    response = login(vc).post(
+        reverse("programmes:activity_edit", args=[activity.pk]),
+        {
+            "title": activity.title,
+            "responsible": "",
+            "start_date": "2025-06-01",
+            "end_date": "2025-05-01",
+            "status": "pagar",
+            "version": activity.version,
+        },
+    )
+    assert response.status_code == 422
+    assert "Slutdatum kan inte vara före startdatum." in response.content.decode()
+
+
+def test_a_vc_cannot_touch_another_vos_activity_plan(
+    vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    url = reverse("programmes:activity_plan", args=[programme_area.pk, org_tree.vo2.pk])
+    assert login(vc).post(url, {"title": "Smuggel", "status": "planerad"}).status_code == 403
+    assert not Activity.objects.exists()
+
+
+def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner(
+    vec: User, programme_owner: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    raise_url = reverse("programmes:support_need_create")
+    data = {
+        "programme_area": programme_area.pk,
+        "unit": org_tree.hc1a.pk,
+        "text": "Tid för utbildning av teamet.",
+        "submit_token": "s1",
+    }
+    assert login(vec).post(raise_url, data).status_code == 302
+    need = SupportNeed.objects.get()
+    assert need.raised_by == vec
+    assert need.get_status_display() == "Ny"
+
+    url = reverse("programmes:support_need", args=[need.pk])
+    empty = login(programme_owner).post(
+        url, {"status": "besvarad", "response": "", "version": need.version}
+    )
+    assert empty.status_code == 422
+    answer = {"status": "besvarad", "response": "Vi ordnar en utbildningsdag.", "version": 1}
+    assert login(programme_owner).post(url, answer).status_code == 302
+    need.refresh_from_db()
+    assert need.get_status_display() == "Besvarad"
+    page = login(vec).get(url).content.decode()
+    assert "Vi ordnar en utbildningsdag." in page  # the unit sees the answer
+    assert "Spara svaret" not in page  # and cannot answer itself
+
+
+def test_a_vec_cannot_raise_a_need_for_another_unit(
+    vec: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    response = login(vec).post(
+        reverse("programmes:support_need_create"),
+        {"programme_area": programme_area.pk, "unit": org_tree.hc1b.pk, "text": "x"},
+    )
+    assert response.status_code == 422  # not a choice the form offers
+    assert not SupportNeed.objects.exists()
+
+
+def test_a_vc_does_not_see_another_vos_support_need(
+    vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    need = SupportNeedFactory(unit=org_tree.hc2a, programme_area=programme_area)
+    assert login(vc).get(reverse("programmes:support_need", args=[need.pk])).status_code == 403

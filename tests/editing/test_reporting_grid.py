@@ -1,0 +1,171 @@
+"""The reporting grid: a period's values for the VC's units, validated by value type."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from followup.models import Measure, Observation
+from tests.factories import MeasureFactory, ObservationFactory, OrgTree
+
+pytestmark = pytest.mark.django_db
+OCT = datetime.date(2025, 10, 1)
+
+
+@pytest.fixture
+def visits(org_tree: OrgTree) -> Measure:
+    measure = MeasureFactory(name="Besök", value_type=Measure.ValueType.COUNT)
+    measure.unit_kinds.set([org_tree.hc1a.kind])
+    return measure
+
+
+@pytest.fixture
+def right_help(org_tree: OrgTree) -> Measure:
+    measure = MeasureFactory(name="Rätt hjälp på en gång", share=True)
+    measure.unit_kinds.set([org_tree.hc1a.kind])
+    return measure
+
+
+def login(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def url(org_tree: OrgTree) -> str:
+    return reverse("report_grid", args=[org_tree.vo1.pk])
+
+
+def cell(measure: Measure, unit_id: int, **values: object) -> dict[str, object]:
+    values.setdefault("version", 0)
+    return {f"m{measure.pk}u{unit_id}-{k}": v for k, v in values.items()}
+
+
+def test_the_vc_reports_a_months_values_for_the_health_centres(
+    vc: User, org_tree: OrgTree, visits: Measure, right_help: Measure
+) -> None:
+    client = login(vc)
+    page = client.get(url(org_tree), {"period": "2025-10"}).content.decode()
+    assert "okt 2025" in page
+    assert "Hälsocentral Norrby" in page
+    assert "Hälsocentral Söderby" not in page
+
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="120"),
+        **cell(visits, org_tree.hc1b.pk, value="98"),
+        **cell(right_help, org_tree.hc1a.pk, numerator="30", denominator="40"),
+    }
+    response = client.post(url(org_tree), data)
+
+    assert response.status_code == 302
+    assert Observation.objects.count() == 3
+    share = Observation.objects.get(measure=right_help)
+    assert share.value == Decimal("75")
+    assert share.period_end == datetime.date(2025, 10, 31)
+    assert share.quarter == "2025Q4"
+    assert share.history.first().history_user == vc
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"value": "-1"}, "negativt"),
+        ({"value": "2,5"}, "heltal"),
+        ({"value": "tio"}, "Fyll i ett tal."),
+    ],
+)
+def test_counts_are_whole_and_not_negative(
+    vc: User, org_tree: OrgTree, visits: Measure, values: dict[str, str], message: str
+) -> None:
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1b.pk, value="5"),
+        **cell(visits, org_tree.hc1a.pk, **values),
+    }
+    response = login(vc).post(url(org_tree), data)
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Observation.objects.exists()  # the valid cell was not saved either
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"numerator": "50", "denominator": "40"}, "större än nämnaren"),
+        ({"numerator": "5", "denominator": "0"}, "större än noll"),
+        ({"numerator": "5", "denominator": ""}, "täljare och nämnare"),
+    ],
+)
+def test_shares_need_a_numerator_not_above_a_positive_denominator(
+    vc: User, org_tree: OrgTree, right_help: Measure, values: dict[str, str], message: str
+) -> None:
+    data = {"period": "2025-10", **cell(right_help, org_tree.hc1a.pk, **values)}
+    response = login(vc).post(url(org_tree), data)
+    assert response.status_code == 422
+    assert message in response.content.decode()
+
+
+def test_a_jump_above_the_setting_needs_a_comment(
+    vc: User, org_tree: OrgTree, visits: Measure, settings: object
+) -> None:
+    ObservationFactory(
+        measure=visits, unit=org_tree.hc1a, period_start=datetime.date(2025, 9, 1), value=100
+    )
+    client = login(vc)
+    jump = {"period": "2025-10", **cell(visits, org_tree.hc1a.pk, value="200")}
+    response = client.post(url(org_tree), jump)
+    assert response.status_code == 422
+    assert "mer än 50 %" in response.content.decode()
+    explained = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="200", comment="Ny läkare på plats."),
+    }
+    assert client.post(url(org_tree), explained).status_code == 302
+    assert Observation.objects.get(period_start=OCT).comment == "Ny läkare på plats."
+
+
+def test_an_imported_value_changes_only_when_overridden_and_says_so(
+    vc: User, org_tree: OrgTree, visits: Measure
+) -> None:
+    imported = ObservationFactory(
+        measure=visits, unit=org_tree.hc1a, period_start=OCT, value=10, source="cyklop"
+    )
+    client = login(vc)
+    data = {"period": "2025-10", **cell(visits, org_tree.hc1a.pk, value="12", version=1)}
+    refused = client.post(url(org_tree), data)
+    assert refused.status_code == 422
+    assert "importerat från Cyklop" in refused.content.decode()
+
+    data[f"m{visits.pk}u{org_tree.hc1a.pk}-override"] = "on"
+    assert client.post(url(org_tree), data).status_code == 302
+    imported.refresh_from_db()
+    assert imported.value == Decimal("12")
+    assert imported.source == "manual"
+    assert imported.overrides_source == "cyklop"
+
+
+def test_a_vc_cannot_report_for_another_vo(vc: User, org_tree: OrgTree, visits: Measure) -> None:
+    other = reverse("report_grid", args=[org_tree.vo2.pk])
+    data = {"period": "2025-10", **cell(visits, org_tree.hc2a.pk, value="1")}
+    assert login(vc).post(other, data).status_code == 403
+    assert not Observation.objects.exists()
+
+
+def test_cells_left_alone_show_no_errors_when_another_cell_is_wrong(
+    vc: User, org_tree: OrgTree, visits: Measure, right_help: Measure
+) -> None:
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="-1"),
+        **cell(right_help, org_tree.hc1a.pk, numerator="", denominator=""),
+        **cell(right_help, org_tree.hc1b.pk, numerator="", denominator=""),
+    }
+    body = login(vc).post(url(org_tree), data).content.decode()
+    assert "negativt" in body
+    assert "Ange täljare och nämnare" not in body
