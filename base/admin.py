@@ -114,6 +114,9 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
         checked_delete(user=request.user, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        base_version = getattr(request, "_gonv_revert_base_version", None)
+        if base_version is not None and hasattr(obj, "version"):
+            obj.version = base_version
         self.save_object(request, obj, change)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
@@ -187,6 +190,9 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
             current = self.model._default_manager.filter(pk=pk).first()
             if version is None or not self._may_revert(request, current, version.instance):
                 raise PermissionDenied(ERROR_REVERT_FORBIDDEN)
+            # The historical row carries the version it had then; a revert is a new change of
+            # the row as it is now, so it is based on the current version (save_model).
+            request._gonv_revert_base_version = getattr(current, "version", None)  # type: ignore[attr-defined]
         response: HttpResponse = super().history_form_view(
             request, object_id, version_id, extra_context
         )

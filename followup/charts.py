@@ -267,7 +267,8 @@ class StatusChart:
 
 def format_value(value: float | Decimal | None, unit: str = "") -> str:
     """A measure value as users read it: "54,3 %", "1 234 st"; an empty string for none."""
-    if value is None:
+    # A template hands over "" for a missing result (`line.result.value` of no result).
+    if value is None or value == "":
         return ""
     number = Decimal(str(value))
     if unit.strip() == "%":

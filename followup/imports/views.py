@@ -49,7 +49,12 @@ def _own_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> ImportJob:
 def import_upload(request: HtmxHttpRequest) -> HttpResponse:
     """Importera mätvärden: choose a file; it is checked, nothing is stored yet."""
     _require_importer(request)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    # Bound on every POST, an empty one too: "choose a file" is an error to show, not a new form.
+    form = (
+        ImportUploadForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else ImportUploadForm()
+    )
     if request.method == "POST" and form.is_valid():
         job = jobs.import_job_create(
             user=request.user,

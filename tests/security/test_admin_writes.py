@@ -500,6 +500,7 @@ def _with_new_milestone(page: Any, area: ProgrammeArea, code: str) -> dict[str, 
         f"{prefix}-0-deadline": "2025-12-31",
         f"{prefix}-0-order": "0",
         f"{prefix}-0-improvement": "higher",
+        f"{prefix}-0-provenance": "region",  # the select's default as the page offers it
     }
     return data
 
