@@ -274,8 +274,12 @@ def _count(client: Client, url: str, django_assert_num_queries, expected: int, *
 
 # Each includes the session's read and its save (the idle timeout renews it on every request:
 # three statements) and the user's roles; an htmx partial skips base.html's reads.
-LIST_QUERIES = 12
-DETAIL_QUERIES = 15
+# + 2 on full pages for a reader (this steering group member): the editing pages' menu asks
+# perms the rules deny, so Django's ModelBackend reads the user's and their groups' permissions,
+# once per request (cached on the user), whatever the data.
+LIST_QUERIES = 14
+LIST_PARTIAL_QUERIES = 12
+DETAIL_QUERIES = 17
 DETAIL_PARTIAL_OTHER_UNIT_QUERIES = 15  # one more: the unit of ?enhet=; one fewer: base.html
 
 
@@ -297,7 +301,7 @@ def test_the_measure_pages_run_the_same_queries_at_any_size(
     client = _client_for(steering_member)
     client.get("/")  # the session and the cache of computed quarters, as for any later page
     _count(client, reverse("measure_list"), django_assert_num_queries, LIST_QUERIES)
-    _count(client, reverse("measure_list"), django_assert_num_queries, LIST_QUERIES, **HX)
+    _count(client, reverse("measure_list"), django_assert_num_queries, LIST_PARTIAL_QUERIES, **HX)
     _count(client, _detail(computed.measure), django_assert_num_queries, DETAIL_QUERIES)
     _count(
         client,
