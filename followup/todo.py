@@ -1,8 +1,8 @@
 """A unit's "Att göra": what its VC or VEC has left to do, each with a link to where it is done.
 
-The links are made in one place, the functions below `# --- links`: until editing in the
-browser exists they are the admin's pages; switching an item to its own page is a change of one
-function there.
+The links are made in one place, the functions below `# --- links`: each opens the editing
+page under /redigera/ where the item is done (the reporting and adoption grids, the activity
+plan, the support need), which the VC and VEC may open for their own units.
 """
 
 from __future__ import annotations
@@ -56,11 +56,8 @@ def latest_complete_periods(today: datetime.date) -> dict[str, datetime.date]:
     }
 
 
-def unit_todo(*, unit: Unit, today: datetime.date, links: bool = True) -> list[TodoList]:
-    """What is left to do for a unit and the units below it (a fixed number of queries).
-
-    links=False leaves the items without links (the admin's pages need staff access).
-    """
+def unit_todo(*, unit: Unit, today: datetime.date) -> list[TodoList]:
+    """What is left to do for a unit and the units below it (a fixed number of queries)."""
     units = units_in_subtree(unit=unit, day=today)
     unit_ids = [u.pk for u in units]
     periods = latest_complete_periods(today)
@@ -123,14 +120,7 @@ def unit_todo(*, unit: Unit, today: datetime.date, links: bool = True) -> list[T
         ("support", _("Öppna stödbehov och svar"), needs),
     ]
     return [
-        TodoList(
-            key=key,
-            title=title,
-            items=[
-                item if links else TodoItem(text=item.text, url="") for item in items[:TODO_LIMIT]
-            ],
-            total=len(items),
-        )
+        TodoList(key=key, title=title, items=items[:TODO_LIMIT], total=len(items))
         for key, title, items in lists
     ]
 
@@ -145,23 +135,29 @@ def _period_label(measure: Measure, start: datetime.date) -> str:
 
 
 def observation_add_url(*, unit: Unit, measure: Measure, period_start: datetime.date) -> str:
-    """Report a missing value: the observation form with unit, measure and period filled in."""
-    query = urlencode(
-        {"unit": unit.pk, "measure": measure.pk, "period_start": period_start.isoformat()}
-    )
-    return f"{reverse('admin:followup_observation_add')}?{query}"
+    """Report a missing value: the unit's reporting grid for the period, at the measure's row."""
+    if measure.frequency == Measure.Frequency.QUARTERLY:
+        period = Quarter.containing(period_start).code
+    else:
+        period = period_start.strftime("%Y-%m")
+    query = urlencode({"period": period})
+    # The grid's row ids are "m<measure>u<unit>-unit" (followup.reporting.report_grid_cells).
+    return f"{reverse('report_grid', args=[unit.pk])}?{query}#m{measure.pk}u{unit.pk}-unit"
 
 
 def adoption_record_url(*, record: AdoptionRecord) -> str:
-    """Give an adoption record its planned date."""
-    return reverse("admin:goals_adoptionrecord_change", args=[record.pk])
+    """Give an adoption record its planned date: the unit's adoption grid, at its cell."""
+    # The grid's row ids are "c<unit>m<method>-unit" (goals.grid_services.adoption_grid_cells).
+    url = reverse("goals:adoption_grid", args=[record.unit_id])
+    return f"{url}#c{record.unit_id}m{record.working_method_id}-unit"
 
 
 def activity_url(*, activity: Activity) -> str:
-    """Update an overdue activity (activities are edited in their plan)."""
-    return reverse("admin:programmes_activityplan_change", args=[activity.plan_id])
+    """Update an overdue activity: its VO's activity plan (edit, mark done, reorder)."""
+    plan = activity.plan
+    return reverse("programmes:activity_plan", args=[plan.programme_area_id, plan.unit_id])
 
 
 def support_need_url(*, need: SupportNeed) -> str:
     """Read or follow up a support need and its answer."""
-    return reverse("admin:programmes_supportneed_change", args=[need.pk])
+    return reverse("programmes:support_need", args=[need.pk])

@@ -113,6 +113,8 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         "selection": selection,
         "sort": sort,
         "vo_code": vo_code,
+        # The permission the editing pages ask (goals.views): the area's owner, the strategist.
+        "can_edit": request.user.has_perm("goals.change_goal", area),
     }
     today = timezone.localdate()
     target = request.htmx.target if wants_partial(request) else None
@@ -164,12 +166,7 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         return render(request, f"followup/unit_detail.html#{region}", context)
     # "Att göra" only for a unit the user may write (it sits outside the swapped regions).
     may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
-    # The items' links open the admin until editing in the browser exists: staff only.
-    context["todo"] = (
-        unit_todo(unit=unit, today=timezone.localdate(), links=request.user.is_staff)
-        if may_write
-        else None
-    )
+    context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
     return render(request, "followup/unit_detail.html", context)
 
 
@@ -253,6 +250,8 @@ def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         "selection": selection,
         "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
         "goal": goal,
+        # The permission the editing pages ask (goals.views); milestones share the goal's area.
+        "can_edit": request.user.has_perm("goals.change_goal", goal),
         "quarter": quarter,
         "page": goal_page(goal=goal, quarter=quarter),
         "status_in_percent": goal.kind == Goal.Kind.ADOPTION,

@@ -114,8 +114,8 @@ def test_quarter_selector_works_without_javascript(
 def test_vc_lands_on_their_vo_filters_peers_and_follows_a_todo_link(
     page: Page, data: DashboardData, browser_errors: BrowserErrors
 ) -> None:
-    # Staff: until editing in the browser exists, "Att göra" links open the admin.
-    UserFactory(username="vc", is_staff=True, role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    # Not staff: "Att göra" links open the editing pages, never the admin.
+    UserFactory(username="vc", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
     log_in(page, "vc")
     expect(page).to_have_url(re.compile(rf"/enheter/{data.vos[0].code}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("VO 1")
@@ -131,7 +131,8 @@ def test_vc_lands_on_their_vo_filters_peers_and_follows_a_todo_link(
     assert loads == []
 
     page.locator(".todo-unplanned a").first.click()
-    expect(page).to_have_url(re.compile(r"/admin/goals/adoptionrecord/\d+/change/"))
+    expect(page).to_have_url(re.compile(r"/redigera/inforande/\d+/#c\d+m\d+-unit$"))
+    expect(page.get_by_role("button", name="Spara ändringar")).to_be_visible()
     assert browser_errors.all == []
 
 

@@ -230,8 +230,8 @@ WRITES: dict[str, Row] = {
         args=obj("batch"),
         get_in=None,
         get_out=None,
-        post_in={role: 302 for role in ROLES},
-        post_out={role: 302 for role in ROLES},
+        post_in=dict.fromkeys(ROLES, 302),
+        post_out=dict.fromkeys(ROLES, 302),
     ),
     "programmes:support_need": Row(
         args=obj("need"),

@@ -4,6 +4,8 @@ Enhet pages with their htmx partials, and their constant query counts."""
 from __future__ import annotations
 
 import datetime
+import html
+import re
 from collections.abc import Callable
 
 import pytest
@@ -16,9 +18,10 @@ from pytest_django.fixtures import DjangoAssertNumQueries
 
 from followup.quarter_selection import QUARTER_PARAM
 from followup.todo import adoption_record_url, support_need_url
+from goals.models import Goal
 from organisation.models import Role
-from programmes.models import SupportNeed
-from tests.factories import TEST_PASSWORD, UserFactory
+from programmes.models import Activity, SupportNeed
+from tests.factories import TEST_PASSWORD, ProgrammeAreaFactory, UserFactory
 from tests.followup.dashboard_data import DashboardData, dashboard_data_create
 
 HX = {"HX-Request": "true"}
@@ -292,9 +295,7 @@ def test_unit_list_links_every_unit(
 def test_vc_sees_todo_with_links_on_their_own_vo(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
-    users["vc"].is_staff = True  # the links open the admin until editing in the browser exists
-    users["vc"].save()
-    client.force_login(users["vc"])
+    client.force_login(users["vc"])  # no staff access: the links open the editing pages
     need = SupportNeed.objects.get(unit=data.vos[0])
     need.response = "Vi bokar en workshop."
     need.save()
@@ -308,6 +309,7 @@ def test_vc_sees_todo_with_links_on_their_own_vo(
     record = data.hcs[0].adoption_records.get()
     assert f'href="{adoption_record_url(record=record)}"' in content
     assert "Utbilda team i VO 1" in content  # overdue since Dec 2025
+    assert "/admin/" not in content
 
 
 def test_vc_on_another_vo_reads_it_without_todo_or_edit_links(
@@ -561,14 +563,136 @@ def test_programme_area_timeline_has_deadlines_activities_and_today(
     assert timeline.index("Delmål: <a") < timeline.index("Mål: <a") < timeline.index("I dag")
 
 
-def test_todo_without_admin_access_lists_the_items_without_dead_links(
+def _todo_links(content: str) -> list[str]:
+    """The hrefs of the "Att göra" section."""
+    section = content[content.index('<section class="card todo"') :]
+    section = section[: section.index("</section>")]
+    return re.findall(r'href="([^"]+)"', section)
+
+
+@pytest.mark.parametrize(("role", "unit"), [("vc", "vos"), ("vec", "hcs")])
+def test_every_todo_link_opens_an_editing_page_the_vc_or_vec_may_use(
+    client: Client, data: DashboardData, users: dict[str, User], role: str, unit: str
+) -> None:
+    client.force_login(users[role])  # neither is staff: no link may lead to the admin
+
+    content = client.get(unit_url(getattr(data, unit)[0].code)).content.decode()
+
+    links = _todo_links(content)
+    assert links, "the to-do lists items with links"
+    assert all(link.startswith("/redigera/") for link in links), links
+    for link in links:
+        assert client.get(html.unescape(link)).status_code == 200, link
+
+
+def test_todo_links_open_the_grids_at_the_item_the_plan_and_the_need(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
     client.force_login(users["vc"])
 
     content = client.get(unit_url(data.vos[0].code)).content.decode()
 
-    assert "Att göra" in content
-    assert "Utbilda team i VO 1" in content
-    assert "/admin/" not in content
-    assert "be strategen om åtkomst" in content
+    links = [html.unescape(link) for link in _todo_links(content)]
+    record = data.hcs[0].adoption_records.select_related("working_method").get()
+    grid = reverse("goals:adoption_grid", args=[record.unit_id])
+    assert f"{grid}#c{record.unit_id}m{record.working_method_id}-unit" in links
+    assert any(link.startswith(reverse("report_grid", args=[data.hcs[0].pk])) for link in links)
+    assert any("?period=" in link and "#m" in link for link in links)
+    need = SupportNeed.objects.get(unit=data.vos[0])
+    assert reverse("programmes:support_need", args=[need.pk]) in links
+    plan = Activity.objects.get(title="Utbilda team i VO 1").plan
+    assert reverse("programmes:activity_plan", args=[plan.programme_area_id, plan.unit_id]) in links
+
+
+# --- ways into the editing pages ------------------------------------------------------------------
+
+EDIT_MARKERS = ("/andra/", "/bedom/", ">Redigera", "Bedöm kvartalet", "Nytt mål")
+
+
+@pytest.fixture
+def other_owner(data: DashboardData) -> User:
+    """The owner of another programme area: reads PO 1, writes nothing there."""
+    other = ProgrammeAreaFactory(phase=data.programme_area.phase, number=2, name="Annat")
+    return UserFactory(username="po2", role=Role.PROGRAMME_OWNER, role__programme_area=other)
+
+
+@pytest.mark.parametrize(
+    ("role", "may_edit"),
+    [
+        ("strateg", True),
+        ("poansvarig", True),
+        ("other_owner", False),
+        ("styrgrupp", False),
+        ("portfoljagare", False),
+        ("vc", False),
+        ("vec", False),
+    ],
+)
+def test_area_and_goal_pages_offer_editing_only_to_who_may_write(
+    client: Client,
+    data: DashboardData,
+    users: dict[str, User],
+    other_owner: User,
+    role: str,
+    may_edit: bool,
+) -> None:
+    client.force_login(other_owner if role == "other_owner" else users[role])
+    goal = Goal.objects.filter(programme_area=data.programme_area, parent=None).first()
+    assert goal is not None
+    area_url = reverse("programme_area_detail", kwargs={"number": 1})
+    goal_url = reverse("goal_detail", args=[goal.code])
+
+    area = client.get(area_url).content.decode()
+    region = client.get(
+        area_url + "?kvartal=2025Q4", headers={**HX, "HX-Target": "quarter-region"}
+    ).content.decode()
+    page = client.get(goal_url).content.decode()
+
+    edit = reverse("goals:goal_edit", args=[goal.pk])
+    for content in (area, region, page):
+        assert (edit in content) is may_edit
+        assert all((marker in content) is may_edit for marker in EDIT_MARKERS[:4])
+        # The history is readable by everyone.
+        assert reverse("goals:goal_detail", args=[goal.pk]) + f"#history-goal-{goal.pk}" in content
+    assert (reverse("goals:area", args=[data.programme_area.pk]) in area) is may_edit
+    assert (
+        reverse("programmes:working_methods", args=[data.programme_area.pk]) in area
+    ) is may_edit
+    assert (reverse("goals:goal_assess", args=[goal.pk]) in page) is may_edit
+
+
+def test_every_milestone_on_the_area_page_has_its_edit_link(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["poansvarig"])
+
+    content = client.get(reverse("programme_area_detail", kwargs={"number": 1})).content.decode()
+
+    for goal in Goal.objects.filter(programme_area=data.programme_area):
+        assert reverse("goals:goal_edit", args=[goal.pk]) in content
+        assert reverse("goals:goal_assess", args=[goal.pk]) in content
+
+
+def test_strateg_changes_a_deadline_from_the_area_page_and_comes_back_to_it(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["strateg"])
+    area_url = reverse("programme_area_detail", kwargs={"number": 1})
+    goal = Goal.objects.filter(programme_area=data.programme_area, parent=None).first()
+    assert goal is not None
+    content = client.get(area_url).content.decode()
+    edit_url = html.unescape(
+        re.search(rf'href="({reverse("goals:goal_edit", args=[goal.pk])}[^"]*)"', content)[1]
+    )
+
+    form = client.get(edit_url).context["form"]  # the goal as it is, version included
+    post = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    post.update(deadline="2026-03-31", next=area_url)
+    response = client.post(edit_url, post)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == area_url
+    goal.refresh_from_db()
+    assert goal.deadline == datetime.date(2026, 3, 31)
+    page = client.get(reverse("goals:goal_detail", args=[goal.pk])).content.decode()
+    assert "2026-03-31" in page
