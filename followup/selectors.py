@@ -404,7 +404,11 @@ def portfolio_quarter(
         )
     ]
     due = [
-        DueMilestone(title=g.title, status=_status_of(getattr(g, "result", None)))
+        DueMilestone(
+            title=g.title,
+            status=_status_of(getattr(g, "result", None)),
+            pending=g.deadline > today,
+        )
         for g in goals
         if g.is_milestone and g.deadline and quarter.start <= g.deadline <= quarter.end
     ]

@@ -30,6 +30,8 @@ COUNTED = (
 class DueMilestone:
     title: str
     status: Status | None
+    # Its deadline is still ahead (the quarter is under way): neither met nor missed yet.
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,12 +101,13 @@ def _milestone_sentence(facts: SummaryFacts) -> str:
     if not due:
         return _("Inga delmål hade måldatum under kvartalet.")
     met = [m.title for m in due if m.status == Status.ACHIEVED]
-    not_met = [
-        _("%(title)s (%(status)s)")
-        % {"title": m.title, "status": m.status.label.lower() if m.status else _("status saknas")}
-        for m in due
-        if m.status != Status.ACHIEVED
-    ]
+
+    def with_status(m: DueMilestone) -> str:
+        status = m.status.label.lower() if m.status else _("status saknas")
+        return _("%(title)s (%(status)s)") % {"title": m.title, "status": status}
+
+    pending = [with_status(m) for m in due if m.status != Status.ACHIEVED and m.pending]
+    not_met = [with_status(m) for m in due if m.status != Status.ACHIEVED and not m.pending]
     text = ngettext(
         "%(count)s delmål hade måldatum under kvartalet.",
         "%(count)s delmål hade måldatum under kvartalet.",
@@ -114,6 +117,10 @@ def _milestone_sentence(facts: SummaryFacts) -> str:
         text += " " + _("Uppnått: %(titles)s.") % {"titles": join_words(met)}
     if not_met:
         text += " " + _("Inte uppnått: %(titles)s.") % {"titles": join_words(not_met)}
+    if pending:
+        text += " " + _("Måldatum ännu inte passerat: %(titles)s.") % {
+            "titles": join_words(pending)
+        }
     return text
 
 

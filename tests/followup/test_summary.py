@@ -82,6 +82,21 @@ def test_milestones_due_in_the_quarter_are_named_met_or_not_with_their_status() 
     )
 
 
+def test_a_milestone_whose_deadline_is_still_ahead_is_not_called_missed() -> None:
+    # The quarter is under way: a milestone due at its end is neither met nor missed yet.
+    due = [
+        DueMilestone("Riskinstrument beslutat", Status.MISSED),
+        DueMilestone("Modulen fungerar i Cosmic", Status.ON_TRACK, pending=True),
+    ]
+
+    sentence = quarter_summary(facts(due_milestones=due))[1]
+
+    assert sentence == (
+        "2 delmål hade måldatum under kvartalet. Inte uppnått: Riskinstrument beslutat "
+        "(ej uppnått). Måldatum ännu inte passerat: Modulen fungerar i Cosmic (enligt plan)."
+    )
+
+
 def test_no_milestone_due_says_so() -> None:
     assert quarter_summary(facts())[1] == "Inga delmål hade måldatum under kvartalet."
 
