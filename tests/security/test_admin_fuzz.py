@@ -2,7 +2,8 @@
 hypothesis-generated values for every field (empty, huge, negative, NaN, odd unicode, dates out
 of order, foreign keys to objects outside the scope).
 
-Never a 500, and never a row the role wrote that lies outside its scope afterwards.
+Never a 500, never a row the role wrote that lies outside its scope afterwards, and never a
+broken quarter: whatever was saved, the current quarter still computes, every goal included.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from base.periods import Quarter
 from followup.admin import ReadOnlyResultAdmin
+from followup.models import GoalResult
+from followup.services import quarter_compute
+from goals.models import Goal
 from programmes.models import ProgrammeArea
 from tests.admin_forms import admin_form_data
 from tests.factories import (
@@ -194,3 +199,9 @@ def test_no_admin_form_gives_a_500_or_a_row_outside_the_scope(
         assert response.status_code in {200, 302, 403}, (url, response.status_code)
 
     assert _rows_outside_scope(model, user) == []
+    # The quarter still computes (a goal with inconsistent data gets "underlag saknas", it
+    # does not stop the others), SPC left out: it would not change the answer and costs most.
+    quarter = Quarter.containing(datetime.date.today())
+    quarter_compute(quarter=quarter, spc=False)
+    evaluated = set(GoalResult.objects.filter(quarter=quarter.code).values_list("goal", flat=True))
+    assert set(Goal.objects.values_list("pk", flat=True)) <= evaluated
