@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
 from django.contrib.auth.models import AnonymousUser, User
@@ -51,21 +52,28 @@ def leads_a_unit(user: User | AnonymousUser) -> bool:
 register.filter("sv_day", format_day)
 
 
+def _none_if_missing(value: Any) -> Any:
+    """A template hands a filter "" for a value it could not resolve (`line.result.value` of a
+    line without a result): the same as no value."""
+    return None if value == "" else value
+
+
 @register.filter
 def sv_value(value: Decimal | float | None, unit: str = "") -> str:
     """A measure's value the Swedish way, with its unit ("54 %", "1 234,5 st")."""
-    return format_value(value, unit or "")
+    return format_value(_none_if_missing(value), unit or "")
 
 
 @register.filter
 def sv_change(value: Decimal | float | None, unit: str = "") -> str:
     """A change with its sign ("+2,5 %-enheter", "−3 st")."""
-    return format_change(value, unit or "")
+    return format_change(_none_if_missing(value), unit or "")
 
 
 @register.filter
 def sv_percent(value: Decimal | float | None) -> str:
     """A percentage ("54 %"), or a dash for none."""
+    value = _none_if_missing(value)
     return "–" if value is None else format_percent(value)
 
 

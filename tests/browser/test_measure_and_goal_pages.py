@@ -194,7 +194,9 @@ def test_the_goal_page_swaps_its_quarter_and_passes_axe(
     log_in(page, "styrgrupp")
     page.goto(f"/mal/{goal.code}/")
     expect(page.get_by_role("heading", name="Status Kv 4 2025")).to_be_visible()
-    expect(page.get_by_text("Utbildning i teamrond genomförd")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Utbildning i teamrond genomförd", exact=True)
+    ).to_be_visible()
     expect(page.locator(".status-chart svg.chart-svg")).to_be_visible()
     axe(page, "mal-adoption")
     page.wait_for_function("() => window.htmx !== undefined")
