@@ -17,7 +17,12 @@ from goals.models import AdoptionRecord, Goal
 from goals.selectors import adoption_records_of, goal_tree_for_area, portfolio_overview
 from goals.status import Status, overall_status
 from organisation.models import Unit, UnitClosure
-from organisation.selectors import region_unit, unit_ancestors, unit_children
+from organisation.selectors import (
+    region_unit,
+    unit_ancestors,
+    unit_children,
+    units_with_children,
+)
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
 from programmes.selectors import activities_of_area
 
@@ -288,27 +293,40 @@ def missing_observations(
 # --- the pages' reads, composed ------------------------------------------------------------------
 
 
-def programme_area_quarter(*, area: ProgrammeArea, quarter: Quarter | None) -> dict[str, Any]:
+def programme_area_quarter(
+    *, area: ProgrammeArea, quarter: Quarter | None, unit: Unit | None = None
+) -> dict[str, Any]:
     """What a programme area's page shows for a quarter: its goal tree with each goal's result,
-    and its measures for the region (a fixed number of queries)."""
+    and its measures for a unit, default the region (a fixed number of queries)."""
     goals = goal_tree_for_area(area=area)
     everything = [g for goal in goals for g in (goal, *goal.milestones.all())]
     results = goal_results_of(quarter=quarter, goals=everything) if quarter else {}
     for goal in everything:
         goal.result = results.get(goal.pk)  # type: ignore[attr-defined]
-    region = region_unit()
-    measures = list(area.measures.order_by("name"))
-    lines = (
-        measure_lines(quarter=quarter, unit=region, measures=measures)
-        if quarter and region and measures
-        else []
-    )
     return {
         "goals": goals,
-        "region": region,
-        "measure_lines": lines,
+        **programme_area_measures(area=area, unit=unit, quarter=quarter),
         "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
     }
+
+
+def programme_area_measures(
+    *, area: ProgrammeArea, unit: Unit | None, quarter: Quarter | None
+) -> dict[str, Any]:
+    """The area's measures for a unit (default the region) with their SPC charts, and the
+    units the page's select offers (four queries whatever the number of measures or units)."""
+    choices = units_with_children()
+    region = next((u for u in choices if u.parent_id is None), None) or region_unit()
+    chosen = unit or region
+    if chosen is not None and chosen not in choices:
+        choices.append(chosen)  # a care unit chosen by its code stays selectable
+    measures = list(area.measures.order_by("name"))
+    lines = (
+        measure_lines(quarter=quarter, unit=chosen, measures=measures)
+        if quarter and chosen and measures
+        else []
+    )
+    return {"region": region, "chart_unit": chosen, "unit_choices": choices, "measure_lines": lines}
 
 
 @dataclass(frozen=True)

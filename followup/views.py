@@ -29,6 +29,7 @@ from .selectors import (
     measure_series,
     portfolio_quarter,
     portfolio_with_status,
+    programme_area_measures,
     programme_area_quarter,
     programme_area_timeline,
     unit_choices,
@@ -108,17 +109,25 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
     selection = quarter_selection(request)
     sort = request.GET.get("sortera", "enhet")
     vo_code = request.GET.get("vo", "")
+    # ?enhet= chooses the unit of the measures' charts (default the region); an unknown code
+    # shows the region and says so.
+    unit_form = MeasureUnitForm(request.GET)
+    unit_form.is_valid()
+    chart_unit = unit_form.cleaned_data.get("enhet")
     context: dict[str, Any] = {
         "area": area,
         "selection": selection,
         "sort": sort,
         "vo_code": vo_code,
+        "unit_form": unit_form,
+        # Without JavaScript the quarter form keeps the charts' unit along.
+        "keep": [("enhet", chart_unit.code)] if chart_unit else [],
         # The permission the editing pages ask (goals.views): the area's owner, the strategist.
         "can_edit": request.user.has_perm("goals.change_goal", area),
     }
     today = timezone.localdate()
     target = request.htmx.target if wants_partial(request) else None
-    if target != "quarter-region":
+    if target not in ("quarter-region", "area-charts"):
         context["matrix"] = adoption_matrix(
             area=area,
             day=today,
@@ -127,7 +136,12 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         )
     if target == "adoption":
         return render(request, "followup/programme_area_detail.html#adoption", context)
-    context.update(programme_area_quarter(area=area, quarter=selection.quarter))
+    if target == "area-charts":
+        context.update(
+            programme_area_measures(area=area, unit=chart_unit, quarter=selection.quarter)
+        )
+        return render(request, "followup/programme_area_detail.html#area-charts", context)
+    context.update(programme_area_quarter(area=area, quarter=selection.quarter, unit=chart_unit))
     if target is not None:
         return render(request, "followup/programme_area_detail.html#quarter-region", context)
     context["timeline"] = programme_area_timeline(area=area, goals=context["goals"], today=today)

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Exists, F, OuterRef
 
 from .models import Role, RoleAssignment, Unit, UnitQuerySet
 
@@ -36,6 +37,17 @@ def region_unit() -> Unit | None:
 def unit_get(*, code: str) -> Unit | None:
     """A unit by its code, with its kind."""
     return Unit.objects.select_related("kind").filter(code=code).first()
+
+
+def units_with_children() -> list[Unit]:
+    """The units with units below them (the region, areas, VOs): the root first, then by name
+    (one query)."""
+    has_children = Unit.objects.filter(parent=OuterRef("pk"))
+    return list(
+        Unit.objects.filter(Exists(has_children))
+        .select_related("kind")
+        .order_by(F("parent_id").asc(nulls_first=True), "name", "code")
+    )
 
 
 def unit_ancestors(*, unit: Unit) -> list[Unit]:

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.fixtures import DjangoAssertNumQueries
 
+from followup.forms import ERROR_UNKNOWN_UNIT
 from followup.quarter_selection import QUARTER_PARAM
 from followup.todo import adoption_record_url, support_need_url
 from goals.models import Goal
@@ -270,6 +271,96 @@ def test_programme_area_page_shows_goals_with_status_and_its_measures(
     assert "Programområdets mått för Region Testland, Kv 4 2025" in content
 
 
+def area_url() -> str:
+    return reverse("programme_area_detail", kwargs={"number": 1})
+
+
+@pytest.mark.parametrize(
+    "role", ["strateg", "styrgrupp", "portfoljagare", "poansvarig", "vc", "vec"]
+)
+def test_each_role_sees_the_areas_measures_as_spc_charts_for_the_region(
+    client: Client, data: DashboardData, users: dict[str, User], role: str
+) -> None:
+    client.force_login(users[role])
+
+    content = client.get(area_url()).content.decode()
+
+    assert 'id="area-charts"' in content
+    assert content.count('class="chart spc-chart') == len(data.measures)
+    assert "Mått 01, Region Testland" in content
+    assert '<option value="REG" selected>Region Testland</option>' in content
+    assert '<option value="VO1">VO 1</option>' in content
+    assert 'value="HC11"' not in content  # the select offers units with units below
+
+
+def test_choosing_a_unit_over_htmx_swaps_only_the_charts(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    response = client.get(
+        area_url(),
+        {"enhet": "VO1", "kvartal": "2025Q4"},
+        headers={**HX, "HX-Target": "area-charts"},
+    )
+    content = response.content.decode()
+
+    assert content.lstrip().startswith('<section id="area-charts"')
+    assert "<html" not in content
+    assert "Mål 0" not in content  # the goal tree is not swapped
+    assert "Mått 01, VO 1" in content
+    assert "Mått 01, Region Testland" not in content
+    assert '<option value="VO1" selected>VO 1</option>' in content
+    assert 'hx-get="/programomraden/1/"' in content
+    assert 'hx-target="#area-charts"' in content
+    assert 'hx-push-url="true"' in content
+    assert 'hx-indicator="#area-charts-indicator"' in content
+    assert '<input type="hidden" name="kvartal" value="2025Q4">' in content
+    assert response["Vary"] == "HX-Request" or "HX-Request" in response["Vary"]
+
+
+def test_choosing_a_unit_without_js_gives_the_whole_page_with_its_charts(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["poansvarig"])
+
+    content = client.get(area_url(), {"enhet": "VO2"}).content.decode()
+
+    assert "<html" in content
+    assert "Mål 0" in content
+    assert "Programområdets mått för VO 2, Kv 4 2025" in content
+    assert "Mått 00, VO 2" in content
+    assert '<form class="unit-form inline-form" method="get" action="/programomraden/1/"' in content
+
+
+def test_changing_quarter_keeps_the_charts_unit(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["strateg"])
+
+    content = client.get(area_url(), {"enhet": "VO1"}).content.decode()
+    region = client.get(
+        area_url(),
+        {"enhet": "VO1", "kvartal": "2025Q3"},
+        headers={**HX, "HX-Target": "quarter-region"},
+    ).content.decode()
+
+    assert '<input type="hidden" name="enhet" value="VO1">' in content  # without JS
+    assert 'hx-include="#area-enhet"' in content  # with htmx, the current select
+    assert "Programområdets mått för VO 1, Kv 3 2025" in region
+
+
+def test_an_unknown_unit_shows_the_region_with_a_swedish_message(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = html.unescape(client.get(area_url(), {"enhet": "NOPE"}).content.decode())
+
+    assert str(ERROR_UNKNOWN_UNIT % {"code": "NOPE"}) in content
+    assert "Programområdets mått för Region Testland, Kv 4 2025" in content
+
+
 def test_unknown_programme_area_is_404(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
@@ -418,6 +509,10 @@ PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] =
         lambda d: reverse("programme_area_detail", kwargs={"number": 1}) + "?vo=VO1",
         {**HX, "HX-Target": "adoption"},
     ),
+    "area-charts": (
+        lambda d: reverse("programme_area_detail", kwargs={"number": 1}) + "?enhet=VO1",
+        {**HX, "HX-Target": "area-charts"},
+    ),
     "unit-list": (lambda d: reverse("unit_list"), None),
     "unit": (lambda d: unit_url(d.vos[0].code), None),
     "unit-region": (
@@ -446,6 +541,9 @@ EXPECTED_QUERIES = {
     "area": 23,
     "area-region": 19,
     "area-adoption": 12,
+    # + the area (owners, processes), the chosen unit, the units with units below, measures,
+    # their results and SPC (one query for the area's measures and the unit).
+    "area-charts": 14,
     "unit-list": 7,
     # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
     # their kinds, observations, adoption, activities, support needs).
