@@ -330,9 +330,12 @@ def load_organisation(data: Mapping[str, Any], ctx: LoadContext) -> None:
     existing = {unit.code: unit for unit in Unit.objects.all()}
     for i, item in enumerate(data.get("units", [])):
         where = f"organisation.toml units[{i}]"
-        check_keys(item, where, ["code", "name", "kind"], ["parent", "valid_from", "valid_to"])
+        check_keys(
+            item, where, ["code", "name", "kind"], ["hsa_id", "parent", "valid_from", "valid_to"]
+        )
         values: dict[str, Any] = {
             "name": item["name"],
+            "hsa_id": item.get("hsa_id"),
             "kind": ref(ctx.kinds, item["kind"], where, "unit kind"),
             # A parent must come earlier in the file, which also rules out cycles.
             "parent": ref(ctx.units, item["parent"], where, "parent") if "parent" in item else None,

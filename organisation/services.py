@@ -78,11 +78,18 @@ def unit_create(
     parent: Unit | None = None,
     valid_from: datetime.date | None = None,
     valid_to: datetime.date | None = None,
+    hsa_id: str | None = None,
 ) -> Unit:
     """Create a unit under a parent."""
     return unit_save(
         unit=Unit(
-            code=code, name=name, kind=kind, parent=parent, valid_from=valid_from, valid_to=valid_to
+            code=code,
+            hsa_id=hsa_id,
+            name=name,
+            kind=kind,
+            parent=parent,
+            valid_from=valid_from,
+            valid_to=valid_to,
         )
     )
 

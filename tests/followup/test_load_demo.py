@@ -24,6 +24,7 @@ from pytest_django import DjangoDbBlocker
 
 from base.periods import Quarter
 from followup.demo import DEMO_IMPORT_NOTE, DEMO_PASSWORD, ERROR_USERS_IN_PRODUCTION
+from followup.imports.services import import_preview
 from followup.models import ComputeRun, DemoAccount, GoalResult, ImportBatch, Measure, Observation
 from followup.selectors import quarters_in_scope
 from goals.models import AdoptionRecord, Assessment, Goal
@@ -536,3 +537,26 @@ def test_assessments_plans_and_support_needs_are_there(loaded: str) -> None:
     assert plans.count() == 5
     assert all(3 <= plan.activities.count() <= 4 for plan in plans)
     assert SupportNeed.objects.filter(programme_area__number=1).exists()
+
+
+def test_demo_units_carry_fictitious_hsa_ids_that_an_import_finds(
+    loaded: str, tmp_path: Path
+) -> None:
+    hsa_ids = list(Unit.objects.values_list("hsa_id", flat=True))
+    assert all(hsa and hsa.startswith("SE0000000000-E") for hsa in hsa_ids)
+    assert len(set(hsa_ids)) == len(hsa_ids)
+
+    storvik = Unit.objects.get(code="HC-STORVIK")
+    csv = tmp_path / "cyklop.csv"
+    csv.write_text(
+        f"HSA-id;Mått;Period;Täljare;Nämnare\n{storvik.hsa_id};ratt-hjalp-pa-en-gang;2025-01;3;4\n",
+        encoding="utf-8",
+    )
+    strateg = User.objects.get(username="strateg")
+
+    report = import_preview(
+        user=strateg, path=csv, file_name=csv.name, today=datetime.date(2026, 11, 30)
+    )
+
+    assert report.problems == []
+    assert report.created + report.changed + report.unchanged == 1
