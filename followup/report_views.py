@@ -14,7 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from base.http import HtmxHttpRequest
 from organisation.models import Unit
-from organisation.scopes import role_scope_for
+from organisation.selectors import role_scope_for
 
 from .models import Observation
 from .reporting import CONFLICT_MESSAGE, period_parse, report_grid_cells, report_grid_save

@@ -32,7 +32,7 @@ from base.editing import (
 from base.http import HtmxHttpRequest
 from base.versioning import StaleVersion
 from organisation.models import Unit
-from organisation.scopes import role_scope_for
+from organisation.selectors import role_scope_for
 from programmes.models import ProgrammeArea
 
 from . import grid_services, services

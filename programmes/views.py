@@ -30,7 +30,7 @@ from base.editing import (
 )
 from base.http import HtmxHttpRequest
 from organisation.models import Unit
-from organisation.scopes import role_scope_for
+from organisation.selectors import role_scope_for
 
 from . import services
 from .forms import ActivityForm, SupportAnswerForm, SupportNeedForm, WorkingMethodForm
