@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,6 +193,17 @@ class ImportRefused(Exception):
         self.report = report
 
 
+class ImportConflict(Exception):
+    """Values the file writes were changed by someone else during the import; nothing stored."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(
+            "Some of the file's values were changed by someone else during the import; "
+            "nothing was stored."
+        )
+        self.report = report
+
+
 class UndoRefused(Exception):
     """The batch cannot be undone (with a Swedish message)."""
 
@@ -332,7 +343,9 @@ class _RowChecker:
         self.lookups = lookups
         self.report = report
         self.today = today
-        self.seen: dict[tuple[int, int, int], int] = {}
+        # The keys seen, for a value given twice: only where the database does not find them
+        # (the staged PostgreSQL path finds them with one query, keeping memory flat).
+        self.seen: dict[tuple[int, int, int], int] | None = {}
 
     def _label(self, key: str) -> str:
         return self.header.names.get(key, COLUMN_LABELS[key])
@@ -433,11 +446,12 @@ class _RowChecker:
         ):
             return None
         checked = _Row(row, unit, measure, period.start, period.end, *final, comment)
-        packed = (measure.id, unit.id, period.start.toordinal())
-        first = self.seen.setdefault(packed, row)
-        if first != row:
-            self._problem(row, "unit", _(ERROR_DUPLICATE).format(row=first))
-            return None
+        if self.seen is not None:
+            packed = (measure.id, unit.id, period.start.toordinal())
+            first = self.seen.setdefault(packed, row)
+            if first != row:
+                self._problem(row, "unit", _(ERROR_DUPLICATE).format(row=first))
+                return None
         return checked
 
     def _values(
@@ -597,29 +611,18 @@ def _check_size(path: Path) -> None:
         )
 
 
-def _run(
+def _orm_pass(
     *,
+    table: parsing.Table,
+    checker: _RowChecker,
     user: Any,
-    path: Path,
     file_name: str,
     source: str,
-    sheet: str | None,
     store: bool,
     progress: Progress | None,
-    today: datetime.date | None,
-) -> ImportReport:
-    """The one pass: check every row, compare by chunks and (when storing) write them."""
-    report = ImportReport(file_name=file_name)
-    try:
-        _check_size(path)
-        report.sha256 = file_sha256(path)
-        table = parsing.open_table(path, sheet=sheet or None)
-        header = parsing.header_match(table.header)
-    except FileRefused as error:
-        report.add_problem(Problem(str(error)))
-        return report
-    report.ignored_columns = list(header.ignored)
-    checker = _RowChecker(header, _Lookups.load(user), report, today or timezone.localdate())
+) -> ImportBatch | None:
+    """Compare and write by chunks through the ORM (SQLite, the embedded mode)."""
+    report = checker.report
     quarters: set[Quarter] = set()
     batch: ImportBatch | None = None
 
@@ -683,6 +686,42 @@ def _run(
         if progress is not None:
             progress(report.rows)
     report.quarters = sorted(q.code for q in quarters)
+    return batch
+
+
+def _run(
+    *,
+    user: Any,
+    path: Path,
+    file_name: str,
+    source: str,
+    sheet: str | None,
+    store: bool,
+    progress: Progress | None,
+    today: datetime.date | None,
+) -> ImportReport:
+    """The one pass: check every row, compare by chunks and (when storing) write them."""
+    report = ImportReport(file_name=file_name)
+    try:
+        _check_size(path)
+        report.sha256 = file_sha256(path)
+        table = parsing.open_table(path, sheet=sheet or None)
+        header = parsing.header_match(table.header)
+    except FileRefused as error:
+        report.add_problem(Problem(str(error)))
+        return report
+    report.ignored_columns = list(header.ignored)
+    checker = _RowChecker(header, _Lookups.load(user), report, today or timezone.localdate())
+    if copy_available():
+        batch = _staged_pass(
+            table=table, checker=checker, user=user, file_name=file_name, source=source,
+            store=store, progress=progress,
+        )  # fmt: skip
+    else:
+        batch = _orm_pass(
+            table=table, checker=checker, user=user, file_name=file_name, source=source,
+            store=store, progress=progress,
+        )  # fmt: skip
     if report.rows == 0:
         report.add_problem(Problem(_(ERROR_NO_ROWS)))
     if not report.ok:
@@ -723,6 +762,231 @@ def _write(
             default_user=user,
             default_change_reason=reason,
         )
+
+
+# --- the staged pass (PostgreSQL): COPY into a staging table, then set-based SQL ---------------
+
+_STAGING = "gonv_import_staging"
+_STAGED_COLUMNS = (
+    "line", "measure_id", "unit_id", "period_start", "period_end", "quarter", "value",
+    "numerator", "denominator", "comment",
+)  # fmt: skip
+_SAME_KEY = (
+    "o.measure_id = s.measure_id AND o.unit_id = s.unit_id AND o.period_start = s.period_start"
+)
+_DIFFERS = (
+    "(o.period_end, o.value, o.numerator, o.denominator, o.comment) IS DISTINCT FROM "
+    "(s.period_end, s.value, s.numerator, s.denominator, s.comment)"
+)
+
+
+def copy_available() -> bool:
+    """Whether the import stages its rows with COPY (PostgreSQL) instead of the ORM (SQLite).
+
+    GONV_IMPORT_COPY = False keeps PostgreSQL on the ORM path (the tests compare the two).
+    """
+    return connection.vendor == "postgresql" and getattr(settings, "GONV_IMPORT_COPY", True)
+
+
+def _staged_pass(
+    *,
+    table: parsing.Table,
+    checker: _RowChecker,
+    user: Any,
+    file_name: str,
+    source: str,
+    store: bool,
+    progress: Progress | None,
+) -> ImportBatch | None:
+    """Check the rows into a staging table, then find duplicates, compare and write in SQL.
+
+    Memory stays flat: a row is checked and handed to COPY, and what the file as a whole needs
+    (a value given twice, the counts, the changes to list, the writes and their history) is
+    asked of the database. Everything happens in the caller's transaction (or one of its own
+    for a preview); the staging table is temporary and dropped at the end.
+    """
+    report = checker.report
+    checker.seen = None  # duplicates are found in the staging table
+    batch: ImportBatch | None = None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGING}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_STAGING} (line integer NOT NULL, measure_id bigint NOT "
+            "NULL, unit_id bigint NOT NULL, period_start date NOT NULL, period_end date NOT "
+            "NULL, quarter varchar(6) NOT NULL, value numeric(16, 4) NOT NULL, numerator "
+            "numeric(16, 4), denominator numeric(16, 4), comment text NOT NULL)"
+        )
+        _stage(cursor, table, checker, progress)
+        _staged_duplicates(cursor, checker)
+        _staged_compare(cursor, report, checker.lookups)
+        if store and report.ok and (report.created or report.changed):
+            batch = ImportBatch.objects.create(
+                source=source, file_name=file_name, imported_by=user, sha256=report.sha256
+            )
+            _staged_write(cursor, batch, user, source, report)
+        cursor.execute(f"DROP TABLE {_STAGING}")
+    return batch
+
+
+def _stage(
+    cursor: Any, table: parsing.Table, checker: _RowChecker, progress: Progress | None
+) -> None:
+    """Every row checked and its checked values COPYed into the staging table, in one pass."""
+    report = checker.report
+    quarter_of: dict[datetime.date, str] = {}
+    columns = ", ".join(_STAGED_COLUMNS)
+    with cursor.cursor.copy(f"COPY {_STAGING} ({columns}) FROM STDIN") as copy:
+        for number, cells in table.rows:
+            report.rows += 1
+            row = checker.check(number, cells)
+            if row is not None:
+                quarter = quarter_of.get(row.end)
+                if quarter is None:
+                    quarter = quarter_of[row.end] = Quarter.containing(row.end).code
+                copy.write_row(
+                    (
+                        row.number,
+                        row.measure.id,
+                        row.unit.id,
+                        row.start,
+                        row.end,
+                        quarter,
+                        row.value,
+                        row.numerator,
+                        row.denominator,
+                        row.comment,
+                    )  # fmt: skip
+                )
+            if progress is not None and report.rows % CHUNK_ROWS == 0:
+                progress(report.rows)
+    if progress is not None:
+        progress(report.rows)
+
+
+def _staged_duplicates(cursor: Any, checker: _RowChecker) -> None:
+    """A unit × measure × period given twice: each later row's problem names the first row.
+
+    The problems are merged with the rows' own in row order, as the ORM path reports them; a
+    duplicate's later rows are then left out of the comparison.
+    """
+    report = checker.report
+    cursor.execute(
+        f"SELECT line, first, count(*) OVER () FROM (SELECT line, min(line) OVER "
+        f"(PARTITION BY measure_id, unit_id, period_start) AS first FROM {_STAGING}) AS d "
+        "WHERE line <> first ORDER BY line LIMIT %s",
+        [PROBLEM_LIMIT],
+    )
+    found = cursor.fetchall()
+    if not found:
+        return
+    label = checker._label("unit")
+    duplicates = [
+        Problem(_(ERROR_DUPLICATE).format(row=first), line, label) for line, first, _count in found
+    ]
+    merged = sorted([*report.problems, *duplicates], key=lambda p: (p.row is None, p.row or 0))
+    report.problems = merged[:PROBLEM_LIMIT]
+    report.problem_count += found[0][2]
+    cursor.execute(
+        f"DELETE FROM {_STAGING} AS s USING {_STAGING} AS f WHERE f.measure_id = s.measure_id "
+        "AND f.unit_id = s.unit_id AND f.period_start = s.period_start AND f.line < s.line"
+    )
+
+
+def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> None:
+    """Counts of new, changed and unchanged rows, the affected quarters and the first changes."""
+    observations = Observation._meta.db_table
+    state = f"CASE WHEN o.id IS NULL THEN 'new' WHEN {_DIFFERS} THEN 'changed' ELSE 'same' END"
+    joined = f"{_STAGING} AS s LEFT JOIN {observations} AS o ON {_SAME_KEY}"
+    cursor.execute(f"SELECT {state}, s.quarter, count(*) FROM {joined} GROUP BY 1, 2")
+    quarters: set[str] = set()
+    for kind, quarter, count in cursor.fetchall():
+        if kind == "same":
+            report.unchanged += count
+            continue
+        quarters.add(quarter)
+        if kind == "new":
+            report.created += count
+        else:
+            report.changed += count
+    report.quarters = sorted(quarters)
+    if not quarters:
+        return
+    cursor.execute(
+        f"SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value, s.value "
+        f"FROM {joined} WHERE {state} <> 'same' ORDER BY s.line LIMIT %s",
+        [CHANGE_LIMIT],
+    )
+    found = cursor.fetchall()
+    units = {info.id: info for info in lookups.units.values()}
+    measures = {info.id: info for info in lookups.measures.values()}
+    for line, unit_id, measure_id, start, old, new in found:
+        measure = measures[measure_id]
+        kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"
+        report.changes.append(
+            ChangeLine(
+                line,
+                units[unit_id].name,
+                measure.name,
+                _period_label(kind, start),
+                "–" if old is None else _fmt(old),
+                _fmt(new),
+            )
+        )
+
+
+def _staged_write(
+    cursor: Any, batch: ImportBatch, user: Any, source: str, report: ImportReport
+) -> None:
+    """The changed values updated and the new ones inserted, each with its history row.
+
+    Each statement writes the observations and, from what they return, the history rows that
+    bulk_create_with_history / bulk_update_with_history would write: every tracked field as
+    stored, history_date now, the user, the change reason `Import #<batch>`, '~' or '+'. A
+    changed value's version is bumped, as a save does.
+    """
+    history = Observation.history.model
+    if user is None:
+        user = history.get_default_history_user(Observation())
+    tracked = [f.column for f in history.tracked_fields]
+    history_columns = ", ".join(
+        [*tracked, "history_date", "history_change_reason", "history_type", "history_user_id"]
+    )
+    returned = ", ".join(f"w.{column}" for column in tracked)
+    params = {
+        "source": source,
+        "batch": batch.pk,
+        "now": timezone.now(),
+        "reason": change_reason(batch),
+        "user": user.pk if user is not None else None,
+    }
+    observations = Observation._meta.db_table
+    cursor.execute(
+        f"WITH w AS (UPDATE {observations} AS o SET period_end = s.period_end, "
+        "quarter = s.quarter, value = s.value, numerator = s.numerator, "
+        "denominator = s.denominator, comment = s.comment, source = %(source)s, "
+        "import_batch_id = %(batch)s, updated_at = %(now)s, version = o.version + 1 "
+        f"FROM {_STAGING} AS s WHERE {_SAME_KEY} AND {_DIFFERS} RETURNING o.*, s.line) "
+        f"INSERT INTO {history._meta.db_table} ({history_columns}) "
+        f"SELECT {returned}, %(now)s, %(reason)s, '~', %(user)s FROM w ORDER BY w.line",
+        params,
+    )
+    changed = cursor.rowcount
+    cursor.execute(
+        f"WITH w AS (INSERT INTO {observations} (measure_id, unit_id, period_start, "
+        "period_end, quarter, value, numerator, denominator, comment, source, import_batch_id, "
+        "updated_at, overrides_source, version) SELECT s.measure_id, s.unit_id, "
+        "s.period_start, s.period_end, s.quarter, s.value, s.numerator, s.denominator, "
+        "s.comment, %(source)s, %(batch)s, %(now)s, '', 1 "
+        f"FROM {_STAGING} AS s WHERE NOT EXISTS (SELECT FROM {observations} AS o "
+        f"WHERE {_SAME_KEY}) ORDER BY s.line RETURNING *) "
+        f"INSERT INTO {history._meta.db_table} ({history_columns}) "
+        f"SELECT {returned}, %(now)s, %(reason)s, '+', %(user)s FROM w ORDER BY w.id",
+        params,
+    )
+    created = cursor.rowcount
+    if (created, changed) != (report.created, report.changed):
+        # Another transaction wrote some of these values since they were compared.
+        raise ImportConflict(report)
 
 
 def _recompute_from(first: Quarter) -> None:
