@@ -576,7 +576,10 @@ def _stored(chunk: list[_Row]) -> dict[tuple[int, int, datetime.date], Observati
         measure_id__in={k[0] for k in keys},
         unit_id__in={k[1] for k in keys},
         period_start__in={k[2] for k in keys},
-    ).only("id", "measure_id", "unit_id", "period_start", *_COMPARED, "source", "import_batch")
+    ).only(
+        "id", "measure_id", "unit_id", "period_start", *_COMPARED, "source", "import_batch",
+        "overrides_source", "version",
+    )  # fmt: skip
     return {
         (obs.measure_id, obs.unit_id, obs.period_start): obs
         for obs in queryset
@@ -653,6 +656,7 @@ def _orm_pass(
             else:
                 report.changed += 1
                 old = _fmt(obs.value)
+                obs.version += 1  # a bulk update bumps the version as a save does
                 changed.append(obs)
             if len(report.changes) < CHANGE_LIMIT:
                 report.changes.append(
@@ -757,7 +761,7 @@ def _write(
         bulk_update_with_history(
             changed,
             Observation,
-            fields=[*_COMPARED, "quarter", "source", "import_batch", "updated_at"],
+            fields=[*_COMPARED, "quarter", "source", "import_batch", "updated_at", "version"],
             batch_size=CHUNK_ROWS,
             default_user=user,
             default_change_reason=reason,
