@@ -835,36 +835,49 @@ def _staged_pass(
 def _stage(
     cursor: Any, table: parsing.Table, checker: _RowChecker, progress: Progress | None
 ) -> None:
-    """Every row checked and its checked values COPYed into the staging table, in one pass."""
+    """Every row checked, and the checked values COPYed into the staging table a chunk at a time.
+
+    A chunk is checked before its COPY starts: checking may ask the database (the rules, once
+    per unit), which a connection in the middle of a COPY cannot answer.
+    """
     report = checker.report
     quarter_of: dict[datetime.date, str] = {}
-    columns = ", ".join(_STAGED_COLUMNS)
-    with cursor.cursor.copy(f"COPY {_STAGING} ({columns}) FROM STDIN") as copy:
-        for number, cells in table.rows:
-            report.rows += 1
-            row = checker.check(number, cells)
-            if row is not None:
-                quarter = quarter_of.get(row.end)
-                if quarter is None:
-                    quarter = quarter_of[row.end] = Quarter.containing(row.end).code
-                copy.write_row(
-                    (
-                        row.number,
-                        row.measure.id,
-                        row.unit.id,
-                        row.start,
-                        row.end,
-                        quarter,
-                        row.value,
-                        row.numerator,
-                        row.denominator,
-                        row.comment,
-                    )  # fmt: skip
-                )
-            if progress is not None and report.rows % CHUNK_ROWS == 0:
-                progress(report.rows)
-    if progress is not None:
-        progress(report.rows)
+    statement = f"COPY {_STAGING} ({', '.join(_STAGED_COLUMNS)}) FROM STDIN"
+    chunk: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        if chunk:
+            with cursor.cursor.copy(statement) as copy:
+                for values in chunk:
+                    copy.write_row(values)
+            chunk.clear()
+        if progress is not None:
+            progress(report.rows)
+
+    for number, cells in table.rows:
+        report.rows += 1
+        row = checker.check(number, cells)
+        if row is not None:
+            quarter = quarter_of.get(row.end)
+            if quarter is None:
+                quarter = quarter_of[row.end] = Quarter.containing(row.end).code
+            chunk.append(
+                (
+                    row.number,
+                    row.measure.id,
+                    row.unit.id,
+                    row.start,
+                    row.end,
+                    quarter,
+                    row.value,
+                    row.numerator,
+                    row.denominator,
+                    row.comment,
+                )  # fmt: skip
+            )
+        if report.rows % CHUNK_ROWS == 0:
+            flush()
+    flush()
 
 
 def _staged_duplicates(cursor: Any, checker: _RowChecker) -> None:
