@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from base.periods import Quarter, month_label, quarter_label
-from base.versioning import Versioned
+from base.versioning import Versioned, VersionedQuerySet
 from goals.models import Goal
 from goals.status import status_choices
 from organisation.models import Unit
@@ -234,7 +234,7 @@ def quarter_of_date(field: str) -> Concat:
     )
 
 
-class ObservationQuerySet(models.QuerySet["Observation"]):
+class ObservationQuerySet(VersionedQuerySet["Observation"]):
     def bulk_create(  # type: ignore[override]
         self, objs: Iterable[Observation], *args: Any, **kwargs: Any
     ) -> list[Observation]:
