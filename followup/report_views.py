@@ -141,7 +141,8 @@ def _link_overrides(
                 continue
             key = row["key"]
             others = [k for k in overriding if k != key]
-            row["override_url"] = url([*others, key]) + f"#{key}-unit"
+            # No fragment: a fragment target stops the browser from honouring `autofocus`.
+            row["override_url"] = url([*others, key])
             row["override_row_url"] = url([key], row=key)
             row["keep_url"] = url(others) + f"#{key}-unit"
             row["keep_row_url"] = url([], row=key)

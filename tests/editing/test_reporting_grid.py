@@ -180,7 +180,7 @@ def test_an_imported_value_is_read_only_text_with_its_source_and_batch(
     assert f'name="{key}-value"' not in row  # no input: nothing to change by accident
     assert f'name="{key}-override"' not in row
     assert "Ersätt värdet" in row
-    assert f'href="{url(org_tree)}?period=2025-10&amp;ersatt={key}#{key}-unit"' in row
+    assert f'href="{url(org_tree)}?period=2025-10&amp;ersatt={key}"' in row
     # The other unit's cell, not imported, is an input as before.
     assert f'name="m{visits.pk}u{org_tree.hc1b.pk}-value"' in page
 
