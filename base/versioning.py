@@ -36,10 +36,10 @@ class StaleVersion(Exception):  # noqa: N818 - reads as what happened, like Obje
         self.expected = expected
 
 
-_M = TypeVar("_M", bound="Versioned")
+_M = TypeVar("_M", bound="Versioned", covariant=True)
 
 
-class VersionedQuerySet(models.QuerySet[_M]):
+class VersionedQuerySet(models.QuerySet[_M, _M]):
     """Bulk writes that bump `version` like a save does.
 
     `update()` adds ``version = version + 1`` unless the caller sets `version` itself;
@@ -66,7 +66,7 @@ class VersionedQuerySet(models.QuerySet[_M]):
         # Read as stored on the instance: a deferred version (``only()``) is not loaded per row.
         before = [obj.__dict__.get("version") for obj in listed]
         for obj in listed:
-            obj.version = F("version") + 1  # type: ignore[assignment]
+            obj.version = F("version") + 1
         try:
             with transaction.atomic(using=self.db, savepoint=False):
                 rows = super().bulk_update(listed, names, batch_size=batch_size)
@@ -94,7 +94,9 @@ def _restore_version(obj: models.Model, version: int | None) -> None:
 
 
 # The rows a `deliberate_overwrite` block bases its saves on: (model label, pk) -> version.
-_overwrites: ContextVar[dict[tuple[str, Any], int]] = ContextVar("gonv_overwrites", default={})
+_overwrites: ContextVar[dict[tuple[str, Any], int] | None] = ContextVar(
+    "gonv_overwrites", default=None
+)
 
 
 @contextmanager
@@ -108,7 +110,7 @@ def deliberate_overwrite(instance: Versioned, *, of_version: int) -> Iterator[No
     it is refused like any stale save. Only the first save of the row in the block uses it.
     """
     key = (instance._meta.label, instance.pk)
-    token = _overwrites.set({**_overwrites.get(), key: of_version})
+    token = _overwrites.set({**(_overwrites.get() or {}), key: of_version})
     try:
         yield
     finally:
@@ -117,7 +119,7 @@ def deliberate_overwrite(instance: Versioned, *, of_version: int) -> Iterator[No
 
 def _overwrite_base(instance: Versioned) -> int | None:
     key = (instance._meta.label, instance.pk)
-    pending = _overwrites.get()
+    pending = _overwrites.get() or {}
     if key not in pending:
         return None
     remaining = dict(pending)

@@ -235,14 +235,14 @@ def quarter_of_date(field: str) -> Concat:
 
 
 class ObservationQuerySet(VersionedQuerySet["Observation"]):
-    def bulk_create(  # type: ignore[override]
+    def bulk_create(
         self, objs: Iterable[Observation], *args: Any, **kwargs: Any
     ) -> list[Observation]:
         """As QuerySet.bulk_create, with each observation's quarter derived from its period."""
         listed = list(objs)
         for obj in listed:
             obj.derive_quarter()
-        return list(super().bulk_create(listed, *args, **kwargs))  # type: ignore[arg-type]
+        return list(super().bulk_create(listed, *args, **kwargs))
 
 
 class Observation(Versioned):
@@ -298,7 +298,7 @@ class Observation(Versioned):
     )
     history = HistoricalRecords()
 
-    objects = ObservationQuerySet.as_manager()
+    objects = ObservationQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("observation")

@@ -136,7 +136,7 @@ class Goal(Versioned):
     provenance_note = provenance_note_field()
     history = HistoricalRecords()
 
-    objects = GoalQuerySet.as_manager()
+    objects = GoalQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("mål")
