@@ -656,7 +656,6 @@ def _orm_pass(
             else:
                 report.changed += 1
                 old = _fmt(obs.value)
-                obs.version += 1  # a bulk update bumps the version as a save does
                 changed.append(obs)
             if len(report.changes) < CHANGE_LIMIT:
                 report.changes.append(
@@ -761,7 +760,8 @@ def _write(
         bulk_update_with_history(
             changed,
             Observation,
-            fields=[*_COMPARED, "quarter", "source", "import_batch", "updated_at", "version"],
+            # The versioned manager's bulk_update bumps each version (base.versioning).
+            fields=[*_COMPARED, "quarter", "source", "import_batch", "updated_at"],
             batch_size=CHUNK_ROWS,
             default_user=user,
             default_change_reason=reason,
