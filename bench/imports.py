@@ -10,7 +10,7 @@ decimal comma, "dec 2025"), then times:
   the batch (the recompute it schedules is left out: `make bench` measures that);
 - the import again, unchanged: every row checked and compared, nothing written;
 and reports the ratios to the floor and the child's peak RSS (flat from 10,000 to 100,000
-rows is the target; the file is streamed, what grows is the set of keys seen). See
+rows is the target; the file is streamed and, on PostgreSQL, staged with COPY). See
 bench/README.md.
 """
 

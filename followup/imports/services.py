@@ -1,11 +1,11 @@
 """Validate and store a file of measure values: preview, all or nothing, undo.
 
-One pass over the file does everything, a chunk of rows at a time: each row is parsed and
-checked, the chunk's stored values are read with one query and compared, and (when storing)
-the chunk's new and changed values are written with their history. The file is streamed and
-only the chunk is held as objects; what grows with the file is a compact set of the keys seen
-(to find a value given twice). Storing runs in one transaction: the first problem found rolls
-everything back, so a refused file leaves no observation, batch or history row behind.
+One pass over the file checks every row. On PostgreSQL the checked rows go with COPY into a
+temporary staging table, a chunk at a time, and set-based SQL finds a value given twice,
+compares with the stored values and writes the changes with their history; memory stays flat.
+On SQLite (the embedded mode) the ORM compares and writes a chunk at a time, and a compact set
+of the keys seen finds a value given twice. Storing runs in one transaction: a refused file
+leaves no observation, batch or history row behind.
 """
 
 from __future__ import annotations
