@@ -149,6 +149,12 @@ def edits_area_of(user: User, obj: Any) -> bool:
     return area_id is not None and area_id in scope.area_ids
 
 
+@rules.predicate
+def uploaded(user: User, job: Any) -> bool:
+    """The import job's file was uploaded by the user."""
+    return job is not None and job.user_id == user.pk
+
+
 # --- permissions ------------------------------------------------------------------------------
 
 
@@ -205,6 +211,9 @@ _crud(
     change=edits_unit_of | edits_area_of,
     delete=edits_everything,
 )
+
+# A waiting upload (followup.ImportJob) is cancelled by whoever uploaded it, or the strategist.
+rules.add_perm("followup.delete_importjob", uploaded | edits_everything)
 
 # Computed rows are written by the follow-up job only.
 for name in (
