@@ -168,7 +168,8 @@ class ImportJob(models.Model):
     """An uploaded file on its way from preview to store (the browser's import), with its state.
 
     Transient: the file waits in GONV_IMPORT_DIR under the job's id; the batch it stored is
-    the lasting record.
+    the lasting record. A waiting file is deleted when the user cancels (CANCELLED) or when it
+    has waited GONV_IMPORT_MAX_AGE_HOURS (EXPIRED, followup.imports.jobs.import_uploads_expire).
     """
 
     class State(models.TextChoices):
@@ -177,6 +178,8 @@ class ImportJob(models.Model):
         STORING = "storing", _("Importeras")
         STORED = "stored", _("Importerad")
         FAILED = "failed", _("Misslyckades")
+        CANCELLED = "cancelled", _("Avbruten")
+        EXPIRED = "expired", _("Utgången")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(

@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from base.http import HtmxHttpRequest
 from organisation.models import Unit
-from organisation.selectors import role_scope_for
+from organisation.selectors import scope_for
 
 from .models import Observation
 from .reporting import (
@@ -33,7 +33,7 @@ from .reporting import (
 @login_required
 def report_start(request: HtmxHttpRequest) -> HttpResponse:
     """Where the user reports: one grid per unit they report for."""
-    scope = role_scope_for(request.user)
+    scope = scope_for(request.user)
     if request.user.has_perm("organisation.change_unit"):
         units = list(Unit.objects.filter(children__isnull=False).distinct().order_by("name"))
     else:

@@ -34,7 +34,7 @@ from base.editing import (
 from base.http import HtmxHttpRequest
 from base.versioning import StaleVersion
 from organisation.models import Unit
-from organisation.selectors import role_scope_for
+from organisation.selectors import scope_for
 from programmes.models import ProgrammeArea
 
 from . import grid_services, services
@@ -334,7 +334,7 @@ def milestone_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def adoption_start(request: HtmxHttpRequest) -> HttpResponse:
     """Where the user's adoption grids are: one per unit they report for."""
-    scope = role_scope_for(request.user)
+    scope = scope_for(request.user)
     if request.user.has_perm("organisation.change_unit"):
         units = Unit.objects.filter(children__isnull=False).distinct().order_by("name")
     else:

@@ -7,6 +7,7 @@ class GonvConfig(AppConfig):
     verbose_name = _("GONV-uppföljning")
 
     def ready(self) -> None:
+        from django.apps import apps
         from django_celery_beat.models import PeriodicTask
 
         from . import security_log
@@ -15,3 +16,5 @@ class GonvConfig(AppConfig):
         # django-celery-beat labels this field with a literal English string, out of reach of
         # the translation catalogue; the admin's schedule pages are Swedish like the rest.
         PeriodicTask._meta.get_field("task").verbose_name = _("Uppgiftens namn")
+        # django-axes has no verbose name: the admin would list the app as "Axes".
+        apps.get_app_config("axes").verbose_name = _("Inloggningsspärr")

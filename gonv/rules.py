@@ -16,72 +16,23 @@ assignments (organisation.RoleAssignment), loaded once per user object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import rules
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 
-from organisation.models import Role, RoleAssignment, Unit
+from organisation.models import Role, Unit
+from organisation.selectors import (
+    GLOBAL_EDITORS,
+    GLOBAL_READERS,
+    Scope,
+    forget_scope,
+    scope_for,
+)
 
-GLOBAL_EDITORS = frozenset({Role.ADMIN, Role.STRATEGIST})
-GLOBAL_READERS = frozenset({Role.PORTFOLIO_OWNER, Role.STEERING_GROUP}) | GLOBAL_EDITORS
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What one user's role assignments cover."""
-
-    roles: frozenset[str] = frozenset()
-    unit_ids: frozenset[int] = frozenset()  # every unit in the user's subtrees
-    area_ids: frozenset[int] = frozenset()
-    is_superuser: bool = False
-    root_unit_ids: frozenset[int] = field(default_factory=frozenset)
-
-    @property
-    def edits_everything(self) -> bool:
-        return self.is_superuser or bool(self.roles & GLOBAL_EDITORS)
-
-    @property
-    def reads_anything(self) -> bool:
-        return self.is_superuser or bool(self.roles)
-
-
-_EMPTY = Scope()
-_CACHE_ATTR = "_gonv_scope"
-
-
-def scope_for(user: User | AnonymousUser) -> Scope:
-    """The user's scope, computed once per user object (that is, once per request)."""
-    if not user.is_authenticated or not user.is_active:
-        return _EMPTY
-    cached = getattr(user, _CACHE_ATTR, None)
-    if cached is not None:
-        return cached
-    assignments = list(
-        RoleAssignment.objects.filter(user=user).values_list("role", "unit_id", "programme_area_id")
-    )
-    root_ids = frozenset(unit for _, unit, _ in assignments if unit is not None)
-    unit_ids = (
-        frozenset(Unit.objects.in_subtree_of_any(root_ids).values_list("id", flat=True))
-        if root_ids
-        else frozenset()
-    )
-    scope = Scope(
-        roles=frozenset(role for role, _, _ in assignments),
-        unit_ids=unit_ids,
-        area_ids=frozenset(area for _, _, area in assignments if area is not None),
-        is_superuser=user.is_superuser,
-        root_unit_ids=root_ids,
-    )
-    setattr(user, _CACHE_ATTR, scope)
-    return scope
-
-
-def forget_scope(user: User) -> None:
-    """Drop the cached scope (after the user's role assignments change)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+# The scope type and its computation live in organisation.selectors (the pages below gonv read
+# it there); every predicate here answers from it.
+__all__ = ["GLOBAL_EDITORS", "GLOBAL_READERS", "Scope", "forget_scope", "scope_for"]
 
 
 # --- predicates -------------------------------------------------------------------------------
@@ -149,6 +100,12 @@ def edits_area_of(user: User, obj: Any) -> bool:
     return area_id is not None and area_id in scope.area_ids
 
 
+@rules.predicate
+def uploaded(user: User, job: Any) -> bool:
+    """The import job's file was uploaded by the user."""
+    return job is not None and job.user_id == user.pk
+
+
 # --- permissions ------------------------------------------------------------------------------
 
 
@@ -205,6 +162,9 @@ _crud(
     change=edits_unit_of | edits_area_of,
     delete=edits_everything,
 )
+
+# A waiting upload (followup.ImportJob) is cancelled by whoever uploaded it, or the strategist.
+rules.add_perm("followup.delete_importjob", uploaded | edits_everything)
 
 # Computed rows are written by the follow-up job only.
 for name in (

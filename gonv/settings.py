@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followup.tasks.compute_all_quarters",
         "schedule": crontab(minute=45, hour=3, day_of_month=1, month_of_year="1,4,7,10"),
     },
+    "followup-import-uploads-expire": {
+        "task": "followup.imports.tasks.import_uploads_expire",
+        "schedule": crontab(minute=35),
+    },
 }
 
 # --- Auth and sessions ------------------------------------------------------------------------
@@ -333,6 +337,9 @@ GONV_SPC_SCOPE = env("GONV_SPC_SCOPE", "all")
 GONV_IMPORT_MAX_BYTES = int(env("GONV_IMPORT_MAX_BYTES", str(20 * 1000 * 1000)))
 GONV_IMPORT_BACKGROUND_ROWS = int(env("GONV_IMPORT_BACKGROUND_ROWS", "5000"))
 GONV_IMPORT_DIR = Path(env("GONV_IMPORT_DIR", str(BASE_DIR / "var" / "imports")))
+# How long an uploaded file may wait for "Importera" before the hourly cleanup deletes it
+# (followup.imports.tasks.import_uploads_expire; `manage.py expire_import_uploads` by hand).
+GONV_IMPORT_MAX_AGE_HOURS = int(env("GONV_IMPORT_MAX_AGE_HOURS", "24"))
 
 # Reporting in the browser: a value that differs from the unit's previous period by more than
 # this many per cent needs a comment.

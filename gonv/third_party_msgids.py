@@ -2,7 +2,7 @@
 """The English msgids of third-party admins we translate in locale/sv (never imported).
 
 makemessages finds them here, so regenerating the catalogues keeps their Swedish entries
-(django-simple-history's history pages, django-celery-beat's schedules).
+(django-simple-history's history pages, django-celery-beat's schedules, django-axes' lockout).
 """
 
 from django.utils.translation import gettext_noop, ngettext_lazy
@@ -172,4 +172,35 @@ MSGIDS = [
     ngettext_lazy("entry", "entries", 1),
     gettext_noop("Revert"),
     gettext_noop("Change History"),
+    # django-axes (models and admin)
+    gettext_noop("User Agent"),
+    gettext_noop("IP Address"),
+    gettext_noop("Username"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("Path"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Access lock out"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("GET Data"),
+    gettext_noop("POST Data"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("Access Attempt"),
+    gettext_noop("Expires At"),
+    gettext_noop("The time when access attempt expires and is no longer valid."),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("Logout Time"),
+    gettext_noop("Session key hash (sha256)"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Form Data"),
+    gettext_noop("Meta Data"),
+    gettext_noop("Clean up expired attempts"),
+    gettext_noop("Not set"),
+    gettext_noop("Attempt Remaining"),
+    gettext_noop("Account locked: too many login attempts. Please try again later."),
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, F, OuterRef
@@ -91,67 +90,89 @@ def unit_tree() -> list[UnitNode]:
     return roots
 
 
+# --- a user's scope: the one computation ----------------------------------------------------
+# gonv.rules answers every permission from it; the pages below gonv and the admin's choices read
+# it here. Computed once per user object, that is once per request.
+
+GLOBAL_EDITORS = frozenset({Role.ADMIN, Role.STRATEGIST})
+GLOBAL_READERS = frozenset({Role.PORTFOLIO_OWNER, Role.STEERING_GROUP}) | GLOBAL_EDITORS
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user's role assignments cover."""
+
+    roles: frozenset[str] = frozenset()
+    unit_ids: frozenset[int] = frozenset()  # every unit in the user's subtrees
+    area_ids: frozenset[int] = frozenset()
+    is_superuser: bool = False
+    root_unit_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def edits_everything(self) -> bool:
+        return self.is_superuser or bool(self.roles & GLOBAL_EDITORS)
+
+    @property
+    def reads_everything(self) -> bool:
+        """Every unit's and area's data, not only the user's own (support needs)."""
+        return self.is_superuser or bool(self.roles & GLOBAL_READERS)
+
+    @property
+    def reads_anything(self) -> bool:
+        return self.is_superuser or bool(self.roles)
+
+
+_EMPTY = Scope()
+_CACHE_ATTR = "_gonv_scope"
+
+
+def scope_for(user: User | AnonymousUser) -> Scope:
+    """The user's scope (empty when anonymous or inactive), computed once per user object."""
+    if not user.is_authenticated or not user.is_active:
+        return _EMPTY
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    assignments = list(
+        RoleAssignment.objects.filter(user_id=user.pk).values_list(
+            "role", "unit_id", "programme_area_id"
+        )
+    )
+    root_ids = frozenset(unit for _, unit, _ in assignments if unit is not None)
+    unit_ids = (
+        frozenset(Unit.objects.in_subtree_of_any(root_ids).values_list("id", flat=True))
+        if root_ids
+        else frozenset()
+    )
+    scope = Scope(
+        roles=frozenset(role for role, _, _ in assignments),
+        unit_ids=unit_ids,
+        area_ids=frozenset(area for _, _, area in assignments if area is not None),
+        is_superuser=user.is_superuser,
+        root_unit_ids=root_ids,
+    )
+    setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user: User) -> None:
+    """Drop the cached scope (after the user's role assignments change)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
 def units_in_scope(*, user: User | AnonymousUser) -> UnitQuerySet:
     """The units a user may write data about: every unit for those who edit everything, else
     the subtrees of the user's unit-scoped roles (the choices a form offers; gonv.rules decides)."""
-    if user.has_perm("organisation.change_unit"):
+    scope = scope_for(user)
+    if scope.edits_everything:
         return Unit.objects.all()
-    if not user.is_authenticated:
+    if not scope.root_unit_ids:
         return Unit.objects.none()
-    roots = RoleAssignment.objects.filter(user_id=user.pk, unit__isnull=False).values_list(
-        "unit_id", flat=True
-    )
-    return Unit.objects.in_subtree_of_any(roots)
+    return Unit.objects.in_subtree_of_any(scope.root_unit_ids)
 
 
 def programme_area_ids_in_scope(*, user: User | AnonymousUser) -> list[int] | None:
     """The programme areas a user owns (None: every area, for those who edit everything)."""
-    if user.has_perm("organisation.change_unit"):
-        return None
-    if not user.is_authenticated:
-        return []
-    return list(
-        RoleAssignment.objects.filter(user_id=user.pk, programme_area__isnull=False).values_list(
-            "programme_area_id", flat=True
-        )
-    )
-
-
-# --- the scope the editing pages ask (they sit below gonv, so cannot ask gonv.rules) ---
-
-
-@dataclass(frozen=True)
-class RoleScope:
-    """The units and programme areas a user's role assignments name."""
-
-    roles: frozenset[str]
-    root_unit_ids: frozenset[int]
-    unit_ids: frozenset[int]
-    area_ids: frozenset[int]
-
-    @property
-    def reads_everything(self) -> bool:
-        return bool(
-            self.roles & {Role.ADMIN, Role.STRATEGIST, Role.PORTFOLIO_OWNER, Role.STEERING_GROUP}
-        )
-
-
-def role_scope_for(user: Any) -> RoleScope:
-    """The user's role assignments with every unit below their units (empty when anonymous)."""
-    if not user.is_authenticated:
-        return RoleScope(frozenset(), frozenset(), frozenset(), frozenset())
-    rows = list(
-        RoleAssignment.objects.filter(user=user).values_list("role", "unit_id", "programme_area_id")
-    )
-    roots = frozenset(unit for _, unit, _ in rows if unit is not None)
-    units = (
-        frozenset(Unit.objects.in_subtree_of_any(roots).values_list("id", flat=True))
-        if roots
-        else frozenset()
-    )
-    return RoleScope(
-        roles=frozenset(role for role, _, _ in rows),
-        root_unit_ids=roots,
-        unit_ids=units,
-        area_ids=frozenset(area for _, _, area in rows if area is not None),
-    )
+    scope = scope_for(user)
+    return None if scope.edits_everything else sorted(scope.area_ids)

@@ -30,7 +30,7 @@ from base.editing import (
 )
 from base.http import HtmxHttpRequest
 from organisation.models import Unit
-from organisation.selectors import role_scope_for
+from organisation.selectors import scope_for
 
 from . import services
 from .forms import ActivityForm, SupportAnswerForm, SupportNeedForm, WorkingMethodForm
@@ -180,7 +180,7 @@ def _unique_code(name: str) -> str:
 def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     """The user's VOs × programme areas, each a link to its activity plan; submitted plans
     for those who read them all."""
-    scope = role_scope_for(request.user)
+    scope = scope_for(request.user)
     if not request.user.has_perm("gonv.view_portfolio"):
         raise PermissionDenied
     units = Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name")
@@ -348,7 +348,7 @@ def activity_plan_submit(request: HtmxHttpRequest, area_id: int, unit_id: int) -
 
 
 def _visible_needs(request: HtmxHttpRequest) -> Any:
-    scope = role_scope_for(request.user)
+    scope = scope_for(request.user)
     needs = SupportNeed.objects.select_related("unit", "programme_area", "raised_by")
     if scope.reads_everything or request.user.is_superuser:
         return needs
@@ -360,7 +360,7 @@ def _visible_needs(request: HtmxHttpRequest) -> Any:
 def support_needs(request: HtmxHttpRequest) -> HttpResponse:
     """The support needs the user raised for their units or answers for their areas."""
     _require(request, "programmes.view_supportneed")
-    scope = role_scope_for(request.user)
+    scope = scope_for(request.user)
     return render(
         request,
         "programmes/support_needs.html",
@@ -372,7 +372,7 @@ def support_needs(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def support_need_create(request: HtmxHttpRequest) -> HttpResponse:
     """Raise a support need ("Vad behöver du som chef …?") for one of the user's units."""
-    scope = role_scope_for(request.user)
+    scope = scope_for(request.user)
     if not scope.unit_ids:
         raise PermissionDenied
     units = Unit.objects.filter(pk__in=scope.unit_ids).order_by("name")
@@ -414,7 +414,7 @@ def support_need(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     if not _visible_needs(request).filter(pk=need.pk).exists():
         raise PermissionDenied
-    scope = role_scope_for(request.user)
+    scope = scope_for(request.user)
     can_answer = (
         request.user.has_perm("organisation.change_unit")
         or need.programme_area_id in scope.area_ids

@@ -8,12 +8,17 @@ progress, which the pass reports to the cache as it goes.
 from __future__ import annotations
 
 import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import ImportJob
@@ -23,11 +28,17 @@ from .services import ImportRefused, import_preview, import_store
 
 _PROGRESS_KEY = "followup:import-progress:{job}"
 _PROGRESS_TIMEOUT = 24 * 60 * 60
+_SUFFIX = ".upload"
+
+# States in which the job's file waits on disk for the user (a store in progress owns its file).
+WAITING = (ImportJob.State.VALIDATING, ImportJob.State.READY, ImportJob.State.FAILED)
+# States from which the user may cancel: the check is done, nothing is being stored.
+CANCELLABLE = (ImportJob.State.READY, ImportJob.State.FAILED)
 
 
 def job_path(job: ImportJob) -> Path:
     """Where the job's file waits (named by the job's id, never by the user's file name)."""
-    return Path(settings.GONV_IMPORT_DIR) / f"{job.pk}.upload"
+    return Path(settings.GONV_IMPORT_DIR) / f"{job.pk}{_SUFFIX}"
 
 
 def progress_of(job: ImportJob) -> int:
@@ -68,18 +79,23 @@ def import_job_create(
 def import_job_validate(*, job_id: str) -> None:
     """Check the job's file and keep the preview on the job (state READY)."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
+    if job.state != ImportJob.State.VALIDATING:
+        return  # a redelivered task, or the upload was cancelled or expired meanwhile
     report = import_preview(
         user=job.user, path=job_path(job), file_name=job.file_name, source=job.source,
         sheet=job.sheet or None, progress=_progress_setter(job),
     )  # fmt: skip
-    job.preview = report.as_dict()
-    job.state = ImportJob.State.READY
-    job.save(update_fields=["preview", "state"])
+    # Only if it is still being checked: an expiry in between keeps its word.
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.VALIDATING).update(
+        preview=report.as_dict(), state=ImportJob.State.READY
+    )
 
 
 def import_job_store(*, job_id: str) -> None:
     """Store the job's file (all or nothing) and keep the outcome on the job."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
+    if job.state != ImportJob.State.STORING:
+        return  # a redelivered task whose store had finished
     cache.delete(_PROGRESS_KEY.format(job=job.pk))
     try:
         report = import_store(
@@ -108,6 +124,83 @@ def import_job_fail(*, job_id: str) -> None:
 
     report = ImportReport()
     report.add_problem(Problem(_(ERROR_UNEXPECTED)))
-    ImportJob.objects.filter(pk=job_id).update(
+    running = (ImportJob.State.VALIDATING, ImportJob.State.STORING)
+    ImportJob.objects.filter(pk=job_id, state__in=running).update(
         state=ImportJob.State.FAILED, result=report.as_dict()
     )
+
+
+def import_job_start_store(*, job: ImportJob) -> bool:
+    """Move a previewed job to STORING; False if it is no longer waiting (stored, cancelled,
+    expired, or confirmed twice at once)."""
+    moved = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.READY).update(
+        state=ImportJob.State.STORING
+    )
+    job.refresh_from_db(fields=["state"])
+    return bool(moved)
+
+
+def import_job_cancel(*, user: Any, job: ImportJob) -> bool:
+    """Avbryt: delete the waiting upload and mark the job cancelled (its uploader or a
+    strategist). False if there was nothing to cancel (already stored, cancelled or expired)."""
+    if not user.has_perm("followup.delete_importjob", job):
+        raise PermissionDenied
+    cancelled = ImportJob.objects.filter(pk=job.pk, state__in=CANCELLABLE).update(
+        state=ImportJob.State.CANCELLED
+    )
+    if cancelled:
+        job_path(job).unlink(missing_ok=True)
+        cache.delete(_PROGRESS_KEY.format(job=job.pk))
+    job.refresh_from_db(fields=["state"])
+    return bool(cancelled)
+
+
+@dataclass(frozen=True)
+class ExpiryResult:
+    """What one cleanup did."""
+
+    jobs_expired: int
+    files_removed: int
+
+
+def import_uploads_expire(*, now: datetime | None = None) -> ExpiryResult:
+    """Delete uploads that have waited longer than GONV_IMPORT_MAX_AGE_HOURS and mark their
+    jobs EXPIRED, so the job's page says the file must be uploaded again.
+
+    Idempotent, and safe beside the pages: every change of state is conditional, so a job
+    confirmed at the same moment is either stored or expired, never both. A store in progress
+    keeps its file. Files in GONV_IMPORT_DIR named like an upload but without a waiting job
+    (left by a crash, or by a deleted user's jobs) are removed once as old.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.GONV_IMPORT_MAX_AGE_HOURS)
+    jobs_expired = files_removed = 0
+    stale = ImportJob.objects.filter(state__in=WAITING, created_at__lt=cutoff)
+    for job in stale.only("pk"):
+        if stale.filter(pk=job.pk).update(state=ImportJob.State.EXPIRED):
+            jobs_expired += 1
+            cache.delete(_PROGRESS_KEY.format(job=job.pk))
+            path = job_path(job)
+            if path.exists():
+                path.unlink(missing_ok=True)
+                files_removed += 1
+    directory = Path(settings.GONV_IMPORT_DIR)
+    if directory.is_dir():
+        for path in directory.glob(f"*{_SUFFIX}"):
+            if _orphan(path, cutoff):
+                path.unlink(missing_ok=True)
+                files_removed += 1
+    return ExpiryResult(jobs_expired=jobs_expired, files_removed=files_removed)
+
+
+def _orphan(path: Path, cutoff: datetime) -> bool:
+    """An old upload file that no job waits for or is storing."""
+    try:
+        modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+        job_id = uuid.UUID(path.name.removesuffix(_SUFFIX))
+    except (OSError, ValueError):
+        return False  # gone meanwhile, or not a name we gave
+    if modified >= cutoff:
+        return False
+    live = (*WAITING, ImportJob.State.STORING)
+    return not ImportJob.objects.filter(pk=job_id, state__in=live).exists()

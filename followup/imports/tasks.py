@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import Signature, shared_task
 from django.conf import settings
 
+from . import jobs
 from .jobs import import_job_fail, import_job_store, import_job_validate
 
 
@@ -41,3 +42,10 @@ def import_store(job_id: str) -> None:
     except Exception:
         import_job_fail(job_id=job_id)
         raise
+
+
+@shared_task
+def import_uploads_expire() -> dict[str, int]:
+    """Delete uploads that waited too long for "Importera" (hourly, by beat; idempotent)."""
+    result = jobs.import_uploads_expire()
+    return {"jobs_expired": result.jobs_expired, "files_removed": result.files_removed}

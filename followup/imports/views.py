@@ -29,6 +29,10 @@ MESSAGE_STORED = "Importen är klar: {created} nya och {changed} ändrade värde
 MESSAGE_NOTHING_CHANGED = "Inget ändrades: alla {unchanged} värden i filen fanns redan."
 MESSAGE_UNDONE = "Importen är ångrad: {removed} värden togs bort och {restored} återställdes."
 MESSAGE_NOT_READY = "Filen kan inte importeras: den har problem eller är redan importerad."
+MESSAGE_CANCELLED = "Importen avbröts och den uppladdade filen ”{name}” togs bort."
+MESSAGE_NOT_CANCELLED = (
+    "Importen kunde inte avbrytas: den är redan importerad, avbruten eller utgången."
+)
 STATUS_STOP_POLLING = 286  # htmx stops polling on this status and still swaps the content
 
 
@@ -96,6 +100,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "rows_total": max(job.row_estimate, done, 1),
         "preview": ImportReport.from_dict(job.preview),
         "result": ImportReport.from_dict(job.result),
+        "max_age_hours": settings.GONV_IMPORT_MAX_AGE_HOURS,
     }
 
 
@@ -122,11 +127,10 @@ def import_confirm(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
     _require_importer(request)
     job = _own_job(request, job_id)
     preview = ImportReport.from_dict(job.preview)
-    if job.state != ImportJob.State.READY or not preview.ok:
-        messages.error(request, _(MESSAGE_NOT_READY))
+    if not preview.ok or not jobs.import_job_start_store(job=job):
+        if job.state not in (ImportJob.State.CANCELLED, ImportJob.State.EXPIRED):
+            messages.error(request, _(MESSAGE_NOT_READY))  # else the job's page says why
         return redirect("import_job", job_id=job.pk)
-    job.state = ImportJob.State.STORING
-    job.save(update_fields=["state"])
     _start(job, "store")
     job.refresh_from_db()
     if job.state == ImportJob.State.STORED:
@@ -139,6 +143,21 @@ def import_confirm(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
         )
         return redirect("import_batch", pk=job.batch_id)
     return redirect("import_job", job_id=job.pk)
+
+
+@require_POST
+@login_required
+def import_cancel(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """Avbryt: delete the waiting upload (its uploader, or a strategist for anyone's)."""
+    _require_importer(request)
+    job = get_object_or_404(ImportJob, pk=job_id)
+    if not request.user.has_perm("followup.delete_importjob", job):
+        raise Http404  # as for another user's job page: not revealed
+    if jobs.import_job_cancel(user=request.user, job=job):
+        messages.success(request, _(MESSAGE_CANCELLED).format(name=job.file_name))
+    else:
+        messages.error(request, _(MESSAGE_NOT_CANCELLED))
+    return redirect("import_upload")
 
 
 @require_GET

@@ -1,5 +1,6 @@
-"""The import in a real browser: upload, preview, Importera, a bad file's problems, a large
-file's progress bar that stops when done; axe-core on every state."""
+"""The import in a real browser: upload, preview, Importera, the imported value on the Mått
+page after the recompute, a bad file's problems, Avbryt, a large file's progress bar that
+stops when done; axe-core on every state."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
 from followup.imports import tasks
-from followup.models import ImportBatch, Observation
+from followup.models import ImportBatch, ImportJob, MeasureResult, Observation
 from tests.browser.conftest import BrowserErrors
 from tests.factories import TEST_PASSWORD, OrgTree
 from tests.followup.imports.world import CorpusWorld, corpus_world_create
@@ -89,6 +90,61 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     page.get_by_role("button", name="Ångra import").click()
     expect(page.get_by_role("status")).to_contain_text("Importen är ångrad")
     assert not Observation.objects.exists()
+    assert browser_errors.all == []
+
+
+def test_an_imported_value_reaches_the_measure_page_after_the_recompute(
+    page: Page, corpus_world: CorpusWorld, tmp_path: Path, browser_errors: BrowserErrors
+) -> None:
+    log_in(page, "vec1a")
+    page.goto("/importera/")
+    choose_file(
+        page,
+        tmp_path,
+        "arbetsmiljo.csv",
+        "enhet;mått;period;värde\nHC1A;index;Kv 4 2025;63,5\n".encode(),
+    )
+    page.get_by_role("button", name="Kontrollera filen").click()
+    expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
+    expect(page.get_by_role("cell", name="63,5")).to_be_visible()
+
+    page.get_by_role("button", name="Importera").click()
+    # The recompute runs on commit (eager Celery, as in the embedded mode), before the answer.
+    expect(page.get_by_role("status")).to_contain_text("Importen är klar: 1 nya och 0 ändrade")
+    assert MeasureResult.objects.filter(
+        measure__code="index", unit__code="HC1A", quarter="2025Q4"
+    ).exists()
+
+    page.goto("/matt/index/?enhet=HC1A&kvartal=2025Q4")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Arbetsmiljöindex")
+    expect(page.get_by_role("heading", name="Hälsocentral Norrby, Kv 4 2025")).to_be_visible()
+    expect(page.get_by_label("Enhet")).to_have_value("HC1A")
+    table = page.get_by_role("table", name="Per kvartal")
+    row = table.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Kv 4 2025"))
+    expect(row.get_by_role("cell").first).to_have_text("63,5")
+    expect(page.locator(".headline-value")).to_have_text("63,5")
+    assert_accessible(page, "measure page after import")
+    assert browser_errors.all == []
+
+
+def test_avbryt_on_the_preview_deletes_the_upload(
+    page: Page, corpus_world: CorpusWorld, tmp_path: Path, browser_errors: BrowserErrors
+) -> None:
+    log_in(page, "strateg")
+    page.goto("/importera/")
+    choose_file(page, tmp_path, "cyklop-dec.csv", EXCEL_CSV.encode("cp1252"))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
+
+    page.get_by_role("button", name="Avbryt").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importera mätvärden")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Importen avbröts och den uppladdade filen ”cyklop-dec.csv” togs bort."
+    )
+    assert ImportJob.objects.get().state == ImportJob.State.CANCELLED
+    assert not Observation.objects.exists()
+    assert_accessible(page, "cancelled")
     assert browser_errors.all == []
 
 

@@ -88,10 +88,12 @@ def world(
         "need_out": SupportNeedFactory(unit=org_tree.hc2a, programme_area=other_programme_area),
     }
     w.objects["activity_in"] = ActivityFactory(plan=w.objects["plan_in"])
-    # An upload previewed by the strategist: only its owner may confirm it (others get 404).
+    # An upload of the strategist's whose check failed: only its owner may confirm it (others
+    # get 404); its owner and the administrator may cancel it.
     w.objects["job"] = ImportJob.objects.create(
-        user=strategist, file_name="v.csv", sha256="0" * 64, source=ImportBatch.Source.MANUAL
-    )
+        user=strategist, file_name="v.csv", sha256="0" * 64, source=ImportBatch.Source.MANUAL,
+        state=ImportJob.State.FAILED,
+    )  # fmt: skip
     # Import batches of a unit inside and outside the VC's and VEC's scope.
     for inside, unit in ((True, org_tree.hc1a), (False, org_tree.hc2a)):
         batch = ImportBatchFactory()
@@ -224,6 +226,15 @@ WRITES: dict[str, Row] = {
         post_in={**expect(GLOBAL | {"vc", "vec"}, 404), "strategist": 302},
         post_out={**expect(GLOBAL | {"vc", "vec"}, 404), "strategist": 302},
     ),
+    # Avbryt: the uploader (here the strategist) or a strategist/administrator for anyone's
+    # upload; another importer gets 404, as for the job's page.
+    "import_cancel": Row(
+        args=lambda w, inside: [w.objects["job"].pk],
+        get_in=None,
+        get_out=None,
+        post_in={**expect(GLOBAL | {"vc", "vec"}, 404), "strategist": 302, "admin_user": 302},
+        post_out={**expect(GLOBAL | {"vc", "vec"}, 404), "strategist": 302, "admin_user": 302},
+    ),
     # Undo answers with a redirect to the batch page and says why when it is refused; the
     # refusal (scope, later edits) is tested in tests/followup/imports. Nothing may change here.
     "import_batch_undo": Row(
@@ -310,6 +321,7 @@ def _snapshot() -> tuple[Any, ...]:
         list(SupportNeed.objects.values_list("pk", "version")),
         sorted(Observation.objects.values_list("pk", "version")),
         list(ImportBatch.objects.values_list("pk", "undone_at")),
+        list(ImportJob.objects.values_list("pk", "state")),
     )
 
 

@@ -10,7 +10,10 @@ from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 from programmes.models import ProgrammeArea
@@ -167,12 +170,17 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
-def english_on(html: str) -> list[str]:
-    """The English words of the list that the page shows."""
+def text_on(html: str) -> str:
+    """The text a user reads on the page."""
     parser = _Text()
     parser.feed(html)
-    text = " ".join(parser.parts)
-    return [word for word in ENGLISH if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)]
+    return " ".join(parser.parts)
+
+
+def english_on(html: str, words: list[str] = ENGLISH) -> list[str]:
+    """The English words of the list that the page shows."""
+    text = text_on(html)
+    return [word for word in words if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text)]
 
 
 def test_the_history_and_periodic_task_pages_are_swedish(
@@ -209,6 +217,117 @@ def test_the_history_and_periodic_task_pages_are_swedish(
         found[url] = english_on(response.content.decode())
 
     assert found == {url: [] for url in pages}
+
+
+# django-axes' own labels, as its admin would show them untranslated.
+AXES_ENGLISH = [
+    "Axes",
+    "Access attempts",
+    "Access attempt",
+    "Access logs",
+    "Access log",
+    "Access failures",
+    "Access failure",
+    "Attempt Time",
+    "IP Address",
+    "User Agent",
+    "Username",
+    "Path",
+    "HTTP Accept",
+    "GET Data",
+    "POST Data",
+    "Failed Logins",
+    "Form Data",
+    "Meta Data",
+    "Logout Time",
+    "Session key hash",
+    "Access lock out",
+    "Locked Out",
+    "Attempt Remaining",
+    "Expiration",
+    "Not set",
+    "Clean up expired attempts",
+]
+
+
+def test_the_lockout_pages_of_django_axes_are_swedish(db: None) -> None:
+    superuser = User.objects.create_superuser("huvudadmin", password="x-" * 8)
+    client = Client()
+    client.force_login(superuser)
+    attempt = AccessAttempt.objects.create(
+        username="strateg", user_agent="Firefox", get_data="", post_data="",
+        failures_since_start=5, http_accept="text/html", path_info="/konto/logga-in/",
+        ip_address="10.0.0.1",
+    )  # fmt: skip
+    log = AccessLog.objects.create(
+        username="strateg", user_agent="Firefox", http_accept="text/html",
+        path_info="/konto/logga-in/", ip_address="10.0.0.1",
+    )  # fmt: skip
+    failure = AccessFailureLog.objects.create(
+        username="strateg", user_agent="Firefox", http_accept="text/html",
+        path_info="/konto/logga-in/", ip_address="10.0.0.1", locked_out=True,
+    )  # fmt: skip
+    pages = [
+        "/admin/",
+        "/admin/axes/",
+        "/admin/axes/accessattempt/",
+        f"/admin/axes/accessattempt/{attempt.pk}/change/",
+        "/admin/axes/accesslog/",
+        f"/admin/axes/accesslog/{log.pk}/change/",
+        "/admin/axes/accessfailurelog/",
+        f"/admin/axes/accessfailurelog/{failure.pk}/change/",
+    ]
+
+    found, texts = {}, {}
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        found[url] = english_on(html, AXES_ENGLISH)
+        texts[url] = text_on(html)
+
+    assert found == {url: [] for url in pages}
+    # The admin index names the app and its three lists in Swedish.
+    index = client.get("/admin/")
+    axes_app = next(app for app in index.context["app_list"] if app["app_label"] == "axes")
+    assert str(axes_app["name"]) == "Inloggningsspärr"
+    assert sorted(str(model["name"]) for model in axes_app["models"]) == [
+        "Inloggningar",
+        "Inloggningsförsök",
+        "Misslyckade inloggningar",
+    ]
+    attempts = texts["/admin/axes/accessattempt/"]
+    for label in ("Tidpunkt", "IP-adress", "Användarnamn", "Sökväg", "Misslyckade inloggningar"):
+        assert label in attempts
+    assert "Spärrad" in attempts  # the status column of a locked-out row, and its filter
+    assert "Rensa utgångna inloggningsförsök" in attempts
+    assert "Formulärdata" in texts[f"/admin/axes/accessattempt/{attempt.pk}/change/"]
+    assert "Utloggad" in texts["/admin/axes/accesslog/"]
+
+
+def test_the_axes_clean_up_action_removes_expired_attempts_and_answers_in_swedish(
+    db: None,
+) -> None:
+    superuser = User.objects.create_superuser("huvudadmin", password="x-" * 8)
+    client = Client()
+    client.force_login(superuser)
+    row = {"user_agent": "Firefox", "get_data": "", "post_data": "", "http_accept": "text/html",
+           "path_info": "/", "ip_address": "10.0.0.1", "failures_since_start": 1}  # fmt: skip
+    old = AccessAttempt.objects.create(username="gammal", **row)
+    AccessAttempt.objects.filter(pk=old.pk).update(
+        attempt_time=timezone.now() - datetime.timedelta(hours=1)
+    )
+    recent = AccessAttempt.objects.create(username="ny", **row)
+
+    response = client.post(
+        "/admin/axes/accessattempt/",
+        {"action": "cleanup_expired_attempts", "_selected_action": [old.pk, recent.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1 utgånget inloggningsförsök rensades." in response.content.decode()
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["ny"]
 
 
 def test_the_english_word_finder_finds_english() -> None:
