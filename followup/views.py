@@ -289,7 +289,8 @@ INLINE_LOOKS = ("omrade", "mal", "delmal")
 
 
 def _inline_look(request: HttpRequest) -> str:
-    look = request.GET.get("vy", "")
+    """The block's place from `?vy=`, default the goal's own Mål page; an unknown one is 404."""
+    look = request.GET.get("vy") or "mal"
     if look not in INLINE_LOOKS:
         raise Http404(_("Okänd vy."))
     return look
