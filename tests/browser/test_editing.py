@@ -209,7 +209,7 @@ def test_strategist_edits_a_milestone_deadline_inline_on_the_dashboards_area_pag
     assert_no_axe_violations(page, "inline goal form on the area page, with an error")
 
     form.get_by_label("Måldatum").fill("2026-03-31")
-    form.get_by_label("Måldatum").press("Enter")  # submits the form, keyboard only
+    form.get_by_role("button", name="Spara").press("Enter")  # keyboard only
 
     expect(block.locator('time[datetime="2026-03-31"]')).to_have_text("mar 2026")
     expect(block.get_by_role("link", name="Redigera")).to_be_focused()  # focus back
