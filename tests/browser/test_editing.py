@@ -156,7 +156,7 @@ def test_strategist_edits_a_milestone_deadline_inline_and_sees_the_history_line(
     form.get_by_role("button", name="Spara").click()
 
     saved = page.locator(f"div#goal-{milestone.pk}")
-    expect(saved).to_contain_text("2026-03-31")
+    expect(saved).to_contain_text("31 mar 2026")
     expect(saved.get_by_role("link", name="Redigera")).to_be_focused()  # focus back
     expect(page.locator("#messages")).to_contain_text("Ändringarna är sparade.")
     milestone.refresh_from_db()
