@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +29,7 @@ from tests.followup.dashboard_data import DashboardData, dashboard_data_create
 
 HX = {"HX-Request": "true"}
 QUARTER = "2025Q4"  # the data's latest computed quarter, the pages' default
+BLOCK_QUERIES = {"block": 9, "form": 7}  # the same at any size
 
 
 @pytest.fixture
@@ -331,3 +334,29 @@ def test_another_areas_owner_gets_403_and_an_unknown_place_404(
 
     assert login(owner).get(inline_url(goal, "omrade"), headers=HX).status_code == 403
     assert login(strateg).get(inline_url(goal, "annat"), headers=HX).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        {"vos": 1, "hcs_per_vo": 2, "quarters": 2, "measures": 1, "goals": 1},
+        {"vos": 4, "hcs_per_vo": 5, "quarters": 10, "measures": 3, "goals": 4},
+    ],
+    ids=["small", "large"],
+)
+def test_the_block_and_the_inline_form_run_a_constant_number_of_queries(
+    db: None, size: dict[str, int]
+) -> None:
+    data = dashboard_data_create(**size)
+    client = login(UserFactory(username="strateg", role=Role.STRATEGIST))
+    goal = data.goals[0]
+    counts = {}
+    for name, url in (("block", block_url(goal, "omrade")), ("form", inline_url(goal, "omrade"))):
+        client.get(url, headers=HX)  # warm: content types, the cache of quarters
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, headers=HX).status_code == 200
+        counts[name] = len(queries)
+
+    # The block reads the goal with its relations, its assessments and its result; the form the
+    # goal and its fields' choices: nothing per unit, quarter, measure or other goal.
+    assert counts == BLOCK_QUERIES
