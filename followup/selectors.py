@@ -13,7 +13,7 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from base.periods import Quarter, quarter_range
-from goals.models import AdoptionRecord, Goal
+from goals.models import AdoptionRecord, Assessment, Goal
 from goals.selectors import adoption_records_of, goal_tree_for_area, portfolio_overview
 from goals.status import Status, overall_status
 from organisation.models import Unit, UnitClosure
@@ -689,6 +689,8 @@ def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
         if milestones
         else {}
     )
+    for milestone in milestones:  # each milestone's line reads its result (goal_line.html)
+        milestone.result = by_goal.get(milestone.pk)  # type: ignore[attr-defined]
     milestone_rows = [MilestoneRow(m, by_goal.get(m.pk)) for m in milestones]
     scope_unit = None
     adoption: list[AdoptionUnit] = []
@@ -838,3 +840,22 @@ def quarters_affected_from(
     start = Quarter.parse(first) if isinstance(first, str) else first
     current = Quarter.containing(today or timezone.localdate())
     return quarter_range(start, current) if start <= current else []
+
+
+def goal_block_get(*, code: str, quarter: Quarter | None) -> Goal | None:
+    """A goal or milestone as its block on the dashboards shows it (the inline editing's
+    "Spara" and "Avbryt" give the block back): the relations its line and the Mål page's header
+    read, its assessments (newest first) and its result for the quarter as `result`."""
+    assessments = Assessment.objects.select_related("author").order_by("-quarter")
+    goal = (
+        Goal.objects.select_related(
+            "programme_area", "parent", "measure", "working_method", "unit_kind"
+        )
+        .prefetch_related(Prefetch("assessments", queryset=assessments))
+        .filter(code=code)
+        .first()
+    )
+    if goal is not None:
+        results = goal_results_of(quarter=quarter, goals=[goal]) if quarter else {}
+        goal.result = results.get(goal.pk)  # type: ignore[attr-defined]
+    return goal

@@ -18,4 +18,7 @@ urlpatterns = [
     path("matt/", views.measure_list, name="measure_list"),
     path("matt/<slug:code>/", views.measure_detail, name="measure_detail"),
     path("mal/<slug:code>/", views.goal_detail, name="goal_detail"),
+    # "Redigera" on the dashboards: the goal's form in place of its block, and the block back.
+    path("mal/<slug:code>/redigera/", views.goal_inline_edit, name="goal_inline_edit"),
+    path("mal/<slug:code>/block/", views.goal_inline_block, name="goal_inline_block"),
 ]

@@ -1,6 +1,7 @@
 """Pages of the follow-up: the landing page per role, the portfolio, programme areas, units."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,18 +10,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from base.http import HtmxHttpRequest
 from goals.models import Goal
 from goals.selectors import MATRIX_SORTS, adoption_matrix
+from goals.views import goal_form_response
 from organisation.selectors import region_unit, unit_get, unit_home_for, unit_tree
 from programmes.selectors import programme_area_get
 
 from .forms import MeasureUnitForm
 from .quarter_selection import quarter_selection
 from .selectors import (
+    goal_block_get,
     goal_get,
     goal_page,
     latest_compute_run,
@@ -276,3 +279,103 @@ def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
             request, "followup/goal_detail.html#quarter-region", {**context, "partial": True}
         )
     return render(request, "followup/goal_detail.html", context)
+
+
+# --- inline editing of a goal's block on the dashboards ------------------------------------------
+
+# Where a goal's block sits (`?vy=`): the Programområde page's tree, the Mål page's header, a
+# milestone's line on its goal's Mål page. Each gives back its own look on "Spara"/"Avbryt".
+INLINE_LOOKS = ("omrade", "mal", "delmal")
+
+
+def _inline_look(request: HttpRequest) -> str:
+    """The block's place from `?vy=`, default the goal's own Mål page; an unknown one is 404."""
+    look = request.GET.get("vy") or "mal"
+    if look not in INLINE_LOOKS:
+        raise Http404(_("Okänd vy."))
+    return look
+
+
+def _dashboard_page_url(goal: Goal, look: str, quarter_code: str) -> str:
+    """The dashboard page the block sits on, at the shown quarter ("Avbryt" without htmx, and
+    where a save without JavaScript leads back)."""
+    if look == "omrade":
+        url = reverse("programme_area_detail", kwargs={"number": goal.programme_area.number})
+    elif look == "delmal" and goal.parent is not None:
+        url = reverse("goal_detail", kwargs={"code": goal.parent.code})
+    else:
+        url = reverse("goal_detail", kwargs={"code": goal.code})
+    return f"{url}?{urlencode({'kvartal': quarter_code})}" if quarter_code else url
+
+
+def _goal_block(request: HtmxHttpRequest, code: str, *, saved: bool = False) -> HttpResponse:
+    """The goal's block in its dashboard look, for the quarter shown, with the focus back on
+    its "Redigera" (and, after a save, the message out of band)."""
+    look = _inline_look(request)
+    selection = quarter_selection(request)
+    goal = goal_block_get(code=code, quarter=selection.quarter)
+    if goal is None:
+        raise Http404(_("Målet finns inte."))
+    quarter_code = selection.quarter.code if selection.quarter else ""
+    context: dict[str, Any] = {
+        "goal": goal,
+        "selection": selection,
+        "can_edit": request.user.has_perm("goals.change_goal", goal),
+        "inline_look": look,
+        "next": _dashboard_page_url(goal, look, quarter_code),
+        "refocus": True,
+        "saved": saved,
+    }
+    if look == "mal":
+        quarter = selection.quarter if selection.is_computed else None
+        page = {"latest": goal.result}  # type: ignore[attr-defined]
+        return render(
+            request,
+            "followup/goal_detail.html#goal-header",
+            {**context, "quarter": quarter, "page": page},
+        )
+    context["milestone"] = goal.parent_id is not None
+    context["with_assessments"] = look == "omrade"
+    return render(request, "includes/goal_block.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def goal_inline_block(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """A goal's block on a dashboard (`?vy=omrade|mal|delmal&kvartal=`): what "Avbryt" of the
+    inline form swaps back in."""
+    _require_reader(request)
+    return _goal_block(request, code)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@vary_on_headers("HX-Request")
+def goal_inline_edit(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """ "Redigera" on the Programområde and Mål pages: the goal's form in place of its block
+    (over htmx; the edit page without), saved through the editing pages' own view code
+    (goals.views.goal_form_response: 422, 409 with both values, the history) and answered with
+    the block in its dashboard look with the saved values."""
+    goal = goal_get(code=code)
+    if goal is None:
+        raise Http404(_("Målet finns inte."))
+    if not request.user.has_perm("goals.change_goal", goal):
+        raise PermissionDenied
+    look = _inline_look(request)
+    quarter_code = request.GET.get("kvartal", "")
+    query = "?" + urlencode({"vy": look, **({"kvartal": quarter_code} if quarter_code else {})})
+    form_url = reverse("goal_inline_edit", kwargs={"code": code}) + query
+    next_url = _dashboard_page_url(goal, look, quarter_code)
+
+    def saved() -> HttpResponse:
+        if not request.htmx:
+            return redirect(next_url)
+        return _goal_block(request, code, saved=True)
+
+    context = {
+        "next": next_url,
+        "form_url": form_url,
+        "cancel_url": reverse("goal_inline_block", kwargs={"code": code}) + query,
+    }
+    return goal_form_response(request, goal, context=context, saved=saved)

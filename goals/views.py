@@ -8,7 +8,9 @@ be saved, history with the user); a save from a stale version answers 409 with b
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -157,8 +159,30 @@ def goal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _require(request, "goals.change_goal", goal)
     detail_url = reverse("goals:goal_detail", args=[goal.pk])
     next_url = _next_url(request, detail_url)
+    return goal_form_response(
+        request,
+        goal,
+        context={"next": next_url, "detail_url": detail_url},
+        saved=lambda: _goal_saved(request, pk, next_url),
+    )
+
+
+def goal_form_response(
+    request: HtmxHttpRequest,
+    goal: Goal,
+    *,
+    context: dict[str, Any],
+    saved: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """The goal's form (GET) or its save (POST), for a user the caller has checked may change
+    it: over htmx the form alone, swapped in place of the goal's block; without JavaScript the
+    whole edit page. Invalid → 422, stale version → 409 with both values, saved (or a repeated
+    submit of what is stored) → `saved()`. `context` has `next` (where "Avbryt" and a save
+    without JavaScript lead) and may have `form_url` (where the form posts, default the edit
+    page) and `cancel_url` (what "Avbryt" fetches over htmx, default the editing block); the
+    dashboards' inline editing (followup.views.goal_inline_edit) passes its own."""
     partial = "goals/goal_edit.html#goal-form" if request.htmx else "goals/goal_edit.html"
-    context: dict[str, Any] = {"goal": goal, "next": next_url, "detail_url": detail_url}
+    context = {"goal": goal, **context}
     if request.method == "GET":
         form = GoalForm(instance=goal, initial={"version": goal.version})
         if request.htmx:  # the form replaces the block: focus moves into it
@@ -175,12 +199,12 @@ def goal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         with overwriting(goal, keep_mine(request.POST)):
             services.goal_update(user=request.user, goal=goal)
     except StaleVersion:
-        return _goal_conflict(request, form, pk, partial, context)
+        return _goal_conflict(request, form, goal.pk, partial, context, saved)
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, partial, {**context, "form": form}, status=422)
     messages.success(request, _(SAVED_MESSAGE))
-    return _goal_saved(request, pk, next_url)
+    return saved()
 
 
 def _switched(form: GoalForm) -> GoalForm:
@@ -203,7 +227,12 @@ def _goal_saved(request: HtmxHttpRequest, pk: int, next_url: str) -> HttpRespons
 
 
 def _goal_conflict(
-    request: HtmxHttpRequest, form: GoalForm, pk: int, partial: str, context: dict[str, Any]
+    request: HtmxHttpRequest,
+    form: GoalForm,
+    pk: int,
+    partial: str,
+    context: dict[str, Any],
+    saved: Callable[[], HttpResponse],
 ) -> HttpResponse:
     current = Goal.objects.filter(pk=pk).first()
     if current is None:
@@ -212,13 +241,13 @@ def _goal_conflict(
     submitted = {name: form.cleaned_data.get(name) for name in form._meta.fields or ()}
     if unchanged(current, submitted):  # a repeated submit of what is already saved
         messages.info(request, _(UNCHANGED_MESSAGE))
-        return _goal_saved(request, pk, context["next"])
+        return saved()
     conflict = conflict_for(current, submitted)
     # The form keeps the version it was rendered from: only "Spara mina ändringar" (which
     # sends the version shown as theirs) overwrites, knowingly.
     form = GoalForm(request.POST, instance=current)
     form.is_valid()
-    take_theirs = reverse("goals:goal_edit", args=[pk]) + f"?next={context['next']}"
+    take_theirs = reverse("goals:goal_edit", args=[pk]) + "?" + urlencode({"next": context["next"]})
     return render(
         request,
         partial,

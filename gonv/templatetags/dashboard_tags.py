@@ -7,10 +7,12 @@ from typing import Any
 
 from django import template
 from django.contrib.auth.models import AnonymousUser, User
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from base.formatting import format_percent
 from followup.formatting import format_change, format_day, format_value
+from goals.status import Status
 from gonv.rules import scope_for
 from organisation.models import Role
 
@@ -85,3 +87,29 @@ def days_left_text(days: int) -> str:
     if days > 0:
         return ngettext("om %(days)s dag", "om %(days)s dagar", days) % {"days": days}
     return ngettext("för %(days)s dag sedan", "för %(days)s dagar sedan", -days) % {"days": -days}
+
+
+# A goal whose quarter says it is settled needs no countdown: its deadline is history.
+_SETTLED = {Status.ACHIEVED.value, Status.MISSED.value}
+
+
+@register.simple_tag
+def deadline_countdown(goal: Any, result: Any = None) -> str:
+    """The days from today to a goal's or milestone's deadline, on its line: "om 32 dagar",
+    "i dag", "passerat för 5 dagar sedan". Relative to today whatever quarter is shown (what a
+    steering group plans by); nothing for a goal without a deadline or one its result (the
+    shown quarter's `GoalResult`, or the manual assessment where nothing is computed) says is
+    uppnått or ej uppnått: its date is shown and the status says the rest."""
+    deadline = getattr(goal, "deadline", None)
+    if not deadline:
+        return ""
+    if result:
+        status = getattr(result, "status", "") or getattr(result, "assessment_status", "")
+        if status in _SETTLED:
+            return ""
+    days = (deadline - timezone.localdate()).days
+    if days >= 0:
+        return days_left_text(days)
+    return ngettext(
+        "passerat för %(days)s dag sedan", "passerat för %(days)s dagar sedan", -days
+    ) % {"days": -days}

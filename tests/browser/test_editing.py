@@ -158,7 +158,7 @@ def test_strategist_edits_a_milestone_deadline_inline_and_sees_the_history_line(
     form.get_by_role("button", name="Spara").click()
 
     saved = page.locator(f"div#goal-{milestone.pk}")
-    expect(saved).to_contain_text("2026-03-31")
+    expect(saved).to_contain_text("31 mar 2026")
     expect(saved.get_by_role("link", name="Redigera")).to_be_focused()  # focus back
     expect(page.locator("#messages")).to_contain_text("Ändringarna är sparade.")
     milestone.refresh_from_db()
@@ -171,6 +171,61 @@ def test_strategist_edits_a_milestone_deadline_inline_and_sees_the_history_line(
     expect(history).to_contain_text("2026-03-31")
     assert_no_axe_violations(page, "goal page with history", browser_errors)
     shoot(page, "goal-page")
+    assert_only_expected(browser_errors)
+
+
+def test_strategist_edits_a_milestone_deadline_inline_on_the_dashboards_area_page(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    """The dashboards' Programområde page, keyboard only: "Redigera" turns the milestone's
+    block into its form in place, "Avbryt" and "Spara" give it back with the focus on
+    "Redigera"; the new deadline shows in the block and the history has its line."""
+    milestone: Goal = plan["milestone"]
+    area_path = f"/programomraden/{plan['area'].number}/"
+    log_in(page, "strateg")
+    page.goto(area_path)
+    page.wait_for_function("() => window.htmx !== undefined")
+    block = page.locator(f"div#goal-{milestone.pk}")
+    redigera = block.get_by_role("link", name="Redigera")
+
+    redigera.focus()
+    page.keyboard.press("Enter")
+    form = page.locator(f"form#goal-{milestone.pk}")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Rubrik")).to_be_focused()  # focus moved into the form
+    assert page.url.endswith(area_path)  # in place, no navigation
+    assert_no_axe_violations(page, "inline goal form on the area page", browser_errors)
+    shoot(page, "dashboard-inline-form")
+
+    form.get_by_role("link", name="Avbryt").focus()
+    page.keyboard.press("Enter")  # "Avbryt" gives the block back, focus on its "Redigera"
+    expect(block.get_by_role("link", name="Redigera")).to_be_focused()
+    expect(form).to_have_count(0)
+
+    page.keyboard.press("Enter")
+    expect(form.get_by_label("Rubrik")).to_be_focused()
+    form.get_by_label("Måldatum").fill("")
+    form.get_by_role("button", name="Spara").click()
+    expect(form.get_by_role("alert")).to_contain_text("Ange ett måldatum")
+    expect(form.get_by_role("alert")).to_be_focused()  # errors announced and focused
+    assert_no_axe_violations(page, "inline goal form on the area page, with an error")
+
+    form.get_by_label("Måldatum").fill("2026-03-31")
+    form.get_by_role("button", name="Spara").press("Enter")  # keyboard only
+
+    expect(block.locator('time[datetime="2026-03-31"]')).to_have_text("mar 2026")
+    expect(block.get_by_role("link", name="Redigera")).to_be_focused()  # focus back
+    expect(page.locator("#messages")).to_contain_text("Ändringarna är sparade.")
+    assert page.url.endswith(area_path)
+    milestone.refresh_from_db()
+    assert milestone.deadline == datetime.date(2026, 3, 31)
+    assert_no_axe_violations(page, "area page after an inline save", browser_errors)
+    shoot(page, "dashboard-inline-saved")
+
+    block.get_by_role("link", name="Ändringshistorik").click()
+    history = page.get_by_role("region", name="Ändringshistorik")
+    expect(history).to_contain_text("Stina Strateg")
+    expect(history).to_contain_text(re.compile(r"Måldatum: .*2025-12-31.*2026-03-31"))
     assert_only_expected(browser_errors)
 
 

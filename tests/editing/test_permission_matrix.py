@@ -156,6 +156,10 @@ def goal(w: World, inside: bool) -> list[Any]:
     return [(w.goal_in if inside else w.goal_out).pk]
 
 
+def goal_code(w: World, inside: bool) -> list[Any]:
+    return [(w.goal_in if inside else w.goal_out).code]
+
+
 def area(w: World, inside: bool) -> list[Any]:
     return [(w.area_in if inside else w.area_out).pk]
 
@@ -187,6 +191,8 @@ NEED_READ_OUT = expect(GLOBAL | {"portfolio_owner", "steering_member"}, 200)
 
 WRITES: dict[str, Row] = {
     "goals:goal_edit": area_row(args=goal),
+    # "Redigera" in place on the dashboards' Programområde and Mål pages.
+    "goal_inline_edit": area_row(args=goal_code),
     "goals:goal_create": area_row(args=area),
     "goals:goal_delete": area_row(ok_post=302, args=goal),
     "goals:milestone_move": area_row(
@@ -259,6 +265,7 @@ READS: dict[str, tuple[Callable[[World, bool], list[Any]], dict[str, int]]] = {
     "home": (lambda w, i: [], expect(READERS, 200)),
     "goals:area": (area, expect(READERS, 200)),
     "goals:goal_detail": (goal, expect(READERS, 200)),
+    "goal_inline_block": (goal_code, expect(READERS, 200)),
     "goals:goal_history": (goal, expect(READERS, 200)),
     "goals:goal_kind_fields": (lambda w, i: [], expect(READERS, 200)),
     "goals:adoption_start": (lambda w, i: [], SCOPED_START),
