@@ -7,6 +7,7 @@ import datetime
 import html
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -834,3 +835,95 @@ def test_strateg_changes_a_deadline_from_the_area_page_and_comes_back_to_it(
     assert goal.deadline == datetime.date(2026, 3, 31)
     page = client.get(reverse("goals:goal_detail", args=[goal.pk])).content.decode()
     assert "2026-03-31" in page
+
+
+# --- the cached regions: never stale after an edit, never one user's links for another ---------
+
+
+def _edit_goal(client: Client, goal: Goal, next_url: str, **changes: str) -> None:
+    """Save the goal through its editing page, as the strategist does in the browser."""
+    edit_url = reverse("goals:goal_edit", args=[goal.pk]) + f"?next={next_url}"
+    form = client.get(edit_url).context["form"]  # the goal as it is, version included
+    post = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    post.update(next=next_url, **changes)
+    response = client.post(edit_url, post)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def test_a_strategists_new_goal_title_shows_at_once_on_the_cached_portfolio(
+    client: Client,
+    data: DashboardData,
+    users: dict[str, User],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    client.force_login(users["strateg"])
+    goal = Goal.objects.filter(programme_area=data.programme_area, parent=None).first()
+    assert goal is not None
+    for url in (reverse("home"), reverse("goal_detail", args=[goal.code])):
+        assert goal.title in client.get(url).content.decode()  # now cached
+        assert goal.title in client.get(url, headers=HX).content.decode()
+
+    # The title is no input of the engine's results: no recompute has run when the page is read.
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit_goal(client, goal, reverse("home"), title="Ny rubrik för målet")
+
+    for role in ("strateg", "styrgrupp"):
+        client.force_login(users[role])
+        assert "Ny rubrik för målet" in client.get(reverse("home")).content.decode()
+        assert "Ny rubrik för målet" in client.get(reverse("home"), headers=HX).content.decode()
+        area = reverse("programme_area_detail", kwargs={"number": 1})
+        assert "Ny rubrik för målet" in client.get(area).content.decode()
+
+
+def test_an_adoption_record_saved_without_the_engine_shows_at_once_on_the_unit_page(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+    url = unit_url(data.vos[0].code)
+    record = data.hcs[0].adoption_records.get()
+    before = client.get(url).content.decode()  # cached
+    assert "2031-05-17" not in before
+
+    record.planned_date = datetime.date(2031, 5, 17)
+    record.actual_date = None
+    record.status = "planned"
+    record.save()
+
+    assert 'datetime="2031-05-17"' in client.get(url).content.decode()
+
+
+def test_a_cached_page_never_shows_one_users_todo_or_edit_links_to_another(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    unit = unit_url(data.vos[0].code)
+    area = reverse("programme_area_detail", kwargs={"number": 1})
+    goal = Goal.objects.filter(programme_area=data.programme_area, parent=None).first()
+    assert goal is not None
+    goal_url = reverse("goal_detail", args=[goal.code])
+    edit_link = reverse("goals:goal_edit", args=[goal.pk])
+    milestone = goal.milestones.first()
+    assert milestone is not None
+    # In the swapped region of both pages (the goal page's own link sits above it).
+    milestone_link = reverse("goals:goal_edit", args=[milestone.pk])
+
+    # Those who may write fill the cache first ...
+    client.force_login(users["vc"])
+    assert "Att göra" in client.get(unit).content.decode()
+    client.force_login(users["poansvarig"])
+    for url in (area, goal_url):
+        assert edit_link in client.get(url).content.decode()
+        partial = client.get(url + "?kvartal=2025Q4", headers=HX).content.decode()
+        assert milestone_link in partial
+
+    # ... and readers, served from the same cache, get neither "Att göra" nor edit links.
+    client.force_login(users["styrgrupp"])
+    assert "Att göra" not in client.get(unit).content.decode()
+    for url in (area, goal_url):
+        assert edit_link not in client.get(url).content.decode()
+        partial = client.get(url + "?kvartal=2025Q4", headers=HX).content.decode()
+        assert milestone_link not in partial
+
+    # The edit links return to the page they were followed from, not to the one cached first.
+    client.force_login(users["poansvarig"])
+    content = client.get(area + "?kvartal=2025Q3").content.decode()
+    assert f"{edit_link}?next={area}%3Fkvartal%3D2025Q3" in content
