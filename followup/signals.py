@@ -86,7 +86,7 @@ def connect() -> None:
             signal.connect(
                 _status_input_changed, sender=model, dispatch_uid=f"{model.__name__}-{signal}"
             )
-    for model in _dashboard_models():
+    for shown in _dashboard_models():
         for signal in (post_save, post_delete, m2m_changed):
-            uid = f"dashboards-{model._meta.label}-{signal}"
-            signal.connect(_shown_data_changed, sender=model, dispatch_uid=uid)
+            uid = f"dashboards-{shown._meta.label}-{signal}"
+            signal.connect(_shown_data_changed, sender=shown, dispatch_uid=uid)
