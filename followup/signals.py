@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from goals.models import AdoptionRecord, Assessment, Goal
@@ -64,7 +65,7 @@ def _shown_data_changed(sender: type, **kwargs: Any) -> None:
     bump_generation_on_change()
 
 
-def _dashboard_models() -> list[type]:
+def _dashboard_models() -> list[type[Model]]:
     models = []
     for label in DASHBOARD_APPS:
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
