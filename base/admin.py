@@ -24,6 +24,7 @@ from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from base.periods import quarter_label
+from base.versioning import Versioned, deliberate_overwrite
 from base.writes import authorize_save, checked_delete, checked_save
 
 # Links to evidence are https; Django 6 makes that the default, this says it now.
@@ -114,9 +115,6 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
         checked_delete(user=request.user, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        base_version = getattr(request, "_gonv_revert_base_version", None)
-        if base_version is not None and hasattr(obj, "version"):
-            obj.version = base_version
         self.save_object(request, obj, change)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
@@ -190,9 +188,20 @@ class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
             current = self.model._default_manager.filter(pk=pk).first()
             if version is None or not self._may_revert(request, current, version.instance):
                 raise PermissionDenied(ERROR_REVERT_FORBIDDEN)
-            # The historical row carries the version it had then; a revert is a new change of
-            # the row as it is now, so it is based on the current version (save_model).
-            request._gonv_revert_base_version = getattr(current, "version", None)  # type: ignore[attr-defined]
+            if isinstance(current, Versioned):
+                # The historical row carries the version it had then; a revert knowingly
+                # overwrites the row as it is now.
+                with deliberate_overwrite(current, of_version=current.version):
+                    return self._history_form_view(request, object_id, version_id, extra_context)
+        return self._history_form_view(request, object_id, version_id, extra_context)
+
+    def _history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None,
+    ) -> HttpResponse:
         response: HttpResponse = super().history_form_view(
             request, object_id, version_id, extra_context
         )

@@ -21,7 +21,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .versioning import StaleVersion
+from .versioning import StaleVersion, Versioned, deliberate_overwrite
 
 M = TypeVar("M", bound=models.Model)
 
@@ -310,22 +310,50 @@ def first_error_target(form: forms.BaseForm) -> str:
 SaveFn = Callable[[], Any]
 
 
+def keep_mine(data: Mapping[str, Any]) -> int | None:
+    """The version "Spara mina ändringar" overwrites, or None for an ordinary save.
+
+    The conflict box (includes/conflict.html) sends the version it showed as theirs beside
+    the button; the form's own `version` stays the one it was rendered from, so an ordinary
+    "Spara" after a conflict is refused again and only the explicit choice overwrites.
+    """
+    if not data.get("keep_mine"):
+        return None
+    text = str(data.get("overwrite_version") or "")
+    return int(text) if text.isdigit() else None
+
+
+@contextmanager
+def overwriting(instance: models.Model, version: int | None) -> Iterator[None]:
+    """`deliberate_overwrite` of `version` when there is one; an ordinary save otherwise."""
+    if version is None or not isinstance(instance, Versioned):
+        yield
+        return
+    with deliberate_overwrite(instance, of_version=version):
+        yield
+
+
 def versioned_save(
     *,
     form: forms.ModelForm,
     model: type[models.Model],
     pk: Any,
     save: Callable[[], Any],
+    overwrite: int | None = None,
 ) -> Conflict | None:
     """Run `save` from the version the form was rendered from; a Conflict if it is stale.
 
-    `save` calls the service with the form's instance. A repeated submit of what is already
-    stored is not a conflict: nothing is written and None is returned.
+    `save` calls the service with the form's instance. With `overwrite` (`keep_mine`) the
+    save is a deliberate overwrite of that version instead. A repeated submit of what is
+    already stored is not a conflict: nothing is written and None is returned.
     """
     expected = form.cleaned_data.get("version") or 0
     form.instance.version = expected
     try:
-        with at_version(model, pk, expected):
+        with (
+            at_version(model, pk, expected if overwrite is None else overwrite),
+            overwriting(form.instance, overwrite),
+        ):
             save()
     except StaleVersion:
         current = model._default_manager.filter(pk=pk).first()
@@ -336,12 +364,3 @@ def versioned_save(
             return None
         return conflict_for(current, submitted)
     return None
-
-
-def rebound_at(form: forms.ModelForm, version: int) -> forms.ModelForm:
-    """The same submitted values with the stored version, for "Spara mina ändringar"."""
-    data = form.data.copy()  # type: ignore[attr-defined]
-    data[form.add_prefix("version")] = str(version)
-    rebound = type(form)(data, instance=form.instance, prefix=form.prefix)
-    rebound.is_valid()
-    return rebound

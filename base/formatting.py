@@ -1,7 +1,7 @@
 """Numbers the Swedish way ("1 234,5", "54 %", "−3"): plain functions, no Django, no I/O.
 
-Dates need no helper: Django's format modules in base/formats write them as 2025-12-31, and
-base.periods writes quarters ("Kv 4 2025") and months ("dec 2025").
+Dates: Django's format modules in base/formats write form values as 2025-12-31, and
+base.periods writes days in text ("31 dec 2025"), quarters ("Kv 4 2025") and months ("dec 2025").
 """
 
 from decimal import ROUND_HALF_UP, Decimal

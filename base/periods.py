@@ -95,6 +95,12 @@ def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
     return out
 
 
+def day_label(day: datetime.date) -> str:
+    """A date as Swedish text writes it, "31 dec 2025" (the dashboards and the engine's
+    explanations; ISO dates stay in data: forms, JSON, exports)."""
+    return f"{day.day} {MONTHS_SV[day.month - 1]} {day.year}"
+
+
 def month_label(day: datetime.date) -> str:
     """Swedish month label, "dec 2025"."""
     return f"{MONTHS_SV[day.month - 1]} {day.year}"

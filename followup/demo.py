@@ -30,6 +30,7 @@ from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
 from base.periods import Quarter
+from base.versioning import Versioned
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
 from organisation.models import Role, RoleAssignment, Unit
@@ -323,9 +324,12 @@ def _backdate(obj: models.Model, name: str, day: datetime.date | None) -> None:
     if day is None:
         return
     # auto_now/auto_now_add stamp today on save; update() writes the field without a new
-    # history record, so the row count stays as it is.
+    # history record, so the row count stays as it is. On a versioned row it bumps the
+    # version as every write does (base.versioning); the instance follows.
     moment = datetime.datetime.combine(day, datetime.time(10), tzinfo=_TZ)
     type(obj)._default_manager.filter(pk=obj.pk).update(**{name: moment})
+    if isinstance(obj, Versioned):
+        obj.version += 1
     obj.history.update(**{name: moment, "history_date": moment})
     setattr(obj, name, moment)
 

@@ -6,7 +6,7 @@ import datetime
 from decimal import Decimal
 
 from base.formatting import format_number
-from base.periods import MONTHS_SV
+from base.periods import day_label
 
 from . import charts
 
@@ -17,7 +17,7 @@ def format_day(day: datetime.date | None) -> str:
     """A date as the dashboards write it, "31 dec 2025"."""
     if day is None:
         return ""
-    return f"{day.day} {MONTHS_SV[day.month - 1]} {day.year}"
+    return day_label(day)
 
 
 def format_value(value: Decimal | float | None, unit: str = "") -> str:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from base.periods import Quarter, month_label, quarter_label
-from base.versioning import Versioned
+from base.versioning import Versioned, VersionedQuerySet
 from goals.models import Goal
 from goals.status import status_choices
 from organisation.models import Unit
@@ -234,15 +234,15 @@ def quarter_of_date(field: str) -> Concat:
     )
 
 
-class ObservationQuerySet(models.QuerySet["Observation"]):
-    def bulk_create(  # type: ignore[override]
+class ObservationQuerySet(VersionedQuerySet["Observation"]):
+    def bulk_create(
         self, objs: Iterable[Observation], *args: Any, **kwargs: Any
     ) -> list[Observation]:
         """As QuerySet.bulk_create, with each observation's quarter derived from its period."""
         listed = list(objs)
         for obj in listed:
             obj.derive_quarter()
-        return list(super().bulk_create(listed, *args, **kwargs))  # type: ignore[arg-type]
+        return list(super().bulk_create(listed, *args, **kwargs))
 
 
 class Observation(Versioned):
@@ -298,7 +298,7 @@ class Observation(Versioned):
     )
     history = HistoricalRecords()
 
-    objects = ObservationQuerySet.as_manager()
+    objects = ObservationQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("observation")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +20,13 @@ from organisation.models import Unit
 from organisation.selectors import role_scope_for
 
 from .models import Observation
-from .reporting import CONFLICT_MESSAGE, period_parse, report_grid_cells, report_grid_save
+from .reporting import (
+    CONFLICT_MESSAGE,
+    cell_keys,
+    period_parse,
+    report_grid_cells,
+    report_grid_save,
+)
 
 
 @require_GET
@@ -40,7 +49,11 @@ def report_start(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
-    """A period's values for the units below a unit, saved together or not at all."""
+    """A period's values for the units below a unit, saved together or not at all.
+
+    `?ersatt=<cell>` (repeatable) shows an imported value's cell as inputs ("Ersätt värdet"
+    without JavaScript); with htmx, `&rad=<cell>` answers that one row only, to swap in place.
+    """
     unit = get_object_or_404(Unit, pk=unit_id)
     if not request.user.has_perm("followup.change_observation", Observation(unit=unit)):
         raise PermissionDenied
@@ -50,11 +63,38 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     )
     context = {"unit": unit, "period": period, "previous": period.previous()}
     if request.method == "GET":
-        sections = report_grid_cells(unit=unit, period=period)
-        return render(request, template, {**context, "sections": sections})
+        overriding = cell_keys(request.GET.getlist("ersatt"))
+        sections = report_grid_cells(unit=unit, period=period, overriding=overriding)
+        context.update(sections=sections)
+        _link_overrides(request.path, period.code, sections, overriding)
+        only = request.GET.get("rad", "")
+        if request.htmx and only:
+            for section in sections:
+                for row in section["rows"]:
+                    if row["key"] == only:
+                        _focus(row)
+                        return render(
+                            request,
+                            "followup/report_grid.html#report-row",
+                            {**context, "section": section, "row": row},
+                        )
+            raise Http404
+        if overriding:  # the cell chosen last gets the focus (its link's fragment scrolls)
+            for section in sections:
+                for row in section["rows"]:
+                    if row["key"] == overriding[-1] and row["imported"]:
+                        _focus(row)
+        return render(request, template, context)
     sections = report_grid_cells(unit=unit, period=period, data=request.POST)
     result = report_grid_save(user=request.user, period=period, sections=sections)
     context.update(sections=sections, result=result)
+    overridden = [
+        row["key"]
+        for section in sections
+        for row in section["rows"]
+        if row["imported"] and row["editable"]
+    ]
+    _link_overrides(request.path, period.code, sections, overridden)
     if result.conflicts:
         messages.error(request, str(CONFLICT_MESSAGE))
         return render(request, template, context, status=409)
@@ -69,4 +109,40 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     if not request.htmx:
         return HttpResponseRedirect(url)
     sections = report_grid_cells(unit=unit, period=period)
+    _link_overrides(request.path, period.code, sections, [])
     return render(request, template, {**context, "sections": sections, "result": None})
+
+
+def _focus(row: dict[str, Any]) -> None:
+    """Where the focus goes when a cell is swapped: its first input, or its "Ersätt värdet"."""
+    row["focus"] = True
+    if row["editable"]:
+        for field in row["form"].visible_fields():
+            if field.name != "override":
+                field.field.widget.attrs["autofocus"] = True
+                return
+
+
+def _link_overrides(
+    path: str, period: str, sections: list[dict[str, Any]], overriding: list[str]
+) -> None:
+    """The links of each imported cell: "Ersätt värdet" (this cell editable too) and "Behåll
+    importerat värde" (back to read-only), as full-page links and as htmx row requests."""
+
+    def url(keys: list[str], row: str = "") -> str:
+        query = [("period", period), *(("ersatt", key) for key in keys)]
+        if row:
+            query.append(("rad", row))
+        return f"{path}?{urlencode(query)}"
+
+    for section in sections:
+        for row in section["rows"]:
+            if not row["imported"]:
+                continue
+            key = row["key"]
+            others = [k for k in overriding if k != key]
+            # No fragment: a fragment target stops the browser from honouring `autofocus`.
+            row["override_url"] = url([*others, key])
+            row["override_row_url"] = url([key], row=key)
+            row["keep_url"] = url(others) + f"#{key}-unit"
+            row["keep_row_url"] = url([], row=key)

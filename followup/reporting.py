@@ -6,6 +6,11 @@ as it was and as it will be, validation, history with the user), as followup.ser
 observation_record does for one value; this module adds the grid, the comment a value needs
 when it jumps, and the explicit override of an imported value (recorded in
 `overrides_source`). The recompute follows on commit (followup.signals).
+
+A value imported from a source system is shown read-only with its source; the user chooses
+"Ersätt värdet" for that cell (`overriding`, the `ersatt` parameter of the page), which shows
+its inputs with a hidden override flag. The server refuses a changed imported value without
+the flag, whatever the form contains.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import re
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,6 +34,7 @@ from base.versioning import StaleVersion
 from base.writes import checked_save
 from organisation.models import Unit
 
+from .formatting import format_value
 from .models import ImportBatch, Measure, Observation
 
 ERROR_SHARE_PARTS = _("Ange täljare och nämnare för en andel.")
@@ -39,12 +46,18 @@ ERROR_0_100 = _("Värdet måste vara mellan 0 och 100.")
 ERROR_JUMP = _(
     "Värdet skiljer sig mer än {pct} % från föregående period ({previous}): skriv en kommentar."
 )
-ERROR_IMPORTED = _("Värdet är importerat från {source}; kryssa i ”Ersätt” för att ändra det.")
+ERROR_IMPORTED = _("Värdet är importerat från {source}; välj ”Ersätt värdet” för att ändra det.")
 CONFLICT_MESSAGE = _(
     "Inget sparades: någon annan har ändrat markerade värden sedan du öppnade sidan."
 )
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_CELL_KEY = re.compile(r"^m\d{1,10}u\d{1,10}$")
+
+
+def cell_keys(values: Iterable[str]) -> list[str]:
+    """The well-formed cell keys ("m<measure>u<unit>") among the values, in order, once each."""
+    return list(dict.fromkeys(v for v in values if _CELL_KEY.match(v)))
 
 
 @dataclass(frozen=True)
@@ -195,9 +208,23 @@ class _Rollback(Exception):  # noqa: N818 - control flow inside the transaction 
     pass
 
 
-def report_grid_cells(*, unit: Unit, period: Period, data: Any = None) -> list[dict[str, Any]]:
+def _trimmed(value: Decimal | None) -> Decimal | None:
+    """A stored value without its trailing zeros, as a person typed it: 54, not 54,0000."""
+    if value is None:
+        return None
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
+def report_grid_cells(
+    *, unit: Unit, period: Period, data: Any = None, overriding: Collection[str] = ()
+) -> list[dict[str, Any]]:
     """Per measure of the period's frequency, a cell form for each active unit below `unit`
-    of a kind the measure expects to report."""
+    of a kind the measure expects to report.
+
+    An imported value's cell is read-only (`editable` false) unless its key is in
+    `overriding` or its override flag was posted with `data`.
+    """
     units = list(
         Unit.objects.in_subtree(unit).active_on(period.end).select_related("kind").order_by("name")
     )
@@ -234,9 +261,9 @@ def report_grid_cells(*, unit: Unit, period: Period, data: Any = None) -> list[d
             initial: dict[str, Any] = {"version": obs.version if obs else 0}
             if obs is not None:
                 initial.update(
-                    value=obs.value,
-                    numerator=obs.numerator,
-                    denominator=obs.denominator,
+                    value=_trimmed(obs.value),
+                    numerator=_trimmed(obs.numerator),
+                    denominator=_trimmed(obs.denominator),
                     comment=obs.comment,
                 )
             form = ObservationCellForm(
@@ -247,15 +274,28 @@ def report_grid_cells(*, unit: Unit, period: Period, data: Any = None) -> list[d
                 existing=obs,
                 previous=previous.get((measure.pk, u.pk)),
             )
-            rows.append(
-                {
-                    "unit": u,
-                    "form": form,
-                    "existing": obs,
-                    "key": prefix,
-                    "previous": previous.get((measure.pk, u.pk)),
-                }
-            )
+            row: dict[str, Any] = {
+                "unit": u,
+                "form": form,
+                "existing": obs,
+                "key": prefix,
+                "previous": previous.get((measure.pk, u.pk)),
+                "imported": form.imported,
+                "editable": True,
+            }
+            if obs is not None and form.imported:
+                posted = sent and bool(data.get(f"{prefix}-override"))
+                row.update(
+                    editable=posted or prefix in overriding,
+                    value_text=format_value(obs.value, measure.unit),
+                    source_label=obs.get_source_display(),
+                    batch_id=obs.import_batch_id,
+                )
+                # A screen reader hears, on the inputs, what they replace.
+                for f in form.fields.values():
+                    if not isinstance(f.widget, forms.HiddenInput):
+                        f.widget.attrs["aria-describedby"] = f"{prefix}-source"
+            rows.append(row)
         sections.append({"measure": measure, "rows": rows})
     return sections
 
@@ -267,7 +307,8 @@ def report_grid_save(*, user: Any, period: Period, sections: list[dict[str, Any]
     for section in sections:
         for row in section["rows"]:
             form = row["form"]
-            if not form.is_bound or not form.has_changed():
+            # The override flag alone changes nothing: "Ersätt värdet" and no new value.
+            if not form.is_bound or not set(form.changed_data) - {"override"}:
                 form.is_bound = False  # shown as it was, never with errors of its own
                 continue
             if (

@@ -307,7 +307,7 @@ def programme_area_quarter(
     everything = [g for goal in goals for g in (goal, *goal.milestones.all())]
     results = goal_results_of(quarter=quarter, goals=everything) if quarter else {}
     for goal in everything:
-        goal.result = results.get(goal.pk)  # type: ignore[attr-defined]
+        goal.result = results.get(goal.pk)
     return {
         "goals": goals,
         **programme_area_measures(area=area, unit=unit, quarter=quarter),

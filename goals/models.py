@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from base.formatting import format_number, format_percent
 from base.periods import QUARTER_CODE_PATTERN, InvalidQuarter, Quarter, month_label, quarter_label
-from base.versioning import Versioned
+from base.versioning import Versioned, VersionedQuerySet
 from organisation.models import Unit, UnitKind, parent_cycle
 from programmes.models import (
     ProgrammeArea,
@@ -43,7 +43,7 @@ class Improvement(models.TextChoices):
     LOWER = "lower", _("Lägre är bättre")
 
 
-class GoalQuerySet(models.QuerySet["Goal"]):
+class GoalQuerySet(VersionedQuerySet["Goal"]):
     def top_level(self) -> GoalQuerySet:
         """Goals that are not milestones."""
         return self.filter(parent__isnull=True)
@@ -136,7 +136,7 @@ class Goal(Versioned):
     provenance_note = provenance_note_field()
     history = HistoricalRecords()
 
-    objects = GoalQuerySet.as_manager()
+    objects = GoalQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("mål")

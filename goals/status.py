@@ -22,6 +22,7 @@ from base.formatting import MINUS as _MINUS
 from base.formatting import SPACE as _SPACE
 from base.formatting import as_decimal as _dec
 from base.formatting import format_number, format_percent, percent_decimals, quantum
+from base.periods import day_label as _day
 
 UNKNOWN_RULES_ERROR = "Unknown GONV_STATUS_RULES keys: {names}."
 RULE_TYPE_ERROR = "GONV_STATUS_RULES[{name!r}] must be {expected}, got {value!r}."
@@ -318,7 +319,7 @@ def evaluate_adoption(
             Status.NO_DATA,
             "no_active_units",
             f"Det finns inga aktiva {unit_kind_plural} att följa upp införandet av "
-            f"{method_name} på; målet är {target_text} senast {deadline.isoformat()}.",
+            f"{method_name} på; målet är {target_text} senast {_day(deadline)}.",
         )
 
     share = _HUNDRED * adopted / active_units
@@ -329,13 +330,13 @@ def evaluate_adoption(
         status, rule = Status.ACHIEVED, "achieved"
         if deadline_passed:
             text = (
-                f"{counted} hade infört {method_name} vid deadline {deadline.isoformat()}; "
+                f"{counted} hade infört {method_name} vid måldatumet {_day(deadline)}; "
                 f"målet var {target_text}."
             )
         else:
             text = (
                 f"{counted} har infört {method_name}; "
-                f"målet är {target_text} senast {deadline.isoformat()}."
+                f"målet är {target_text} senast {_day(deadline)}."
             )
         forecast_share = (
             None if deadline_passed else _HUNDRED * (adopted + planned_by_deadline) / active_units
@@ -353,7 +354,7 @@ def evaluate_adoption(
         return result(
             Status.MISSED,
             "deadline_passed",
-            f"{counted} hade infört {method_name} vid deadline {deadline.isoformat()}; "
+            f"{counted} hade infört {method_name} vid måldatumet {_day(deadline)}; "
             f"målet var {target_text}.",
             share,
         )
@@ -379,8 +380,8 @@ def evaluate_adoption(
         return result(
             Status.NOT_STARTED,
             "before_start",
-            f"Införandet av {method_name} startar {start.isoformat()} och {planned_clause}; "
-            f"målet är {target_text} senast {deadline.isoformat()}.",
+            f"Införandet av {method_name} startar {_day(start)} och {planned_clause}; "
+            f"målet är {target_text} senast {_day(deadline)}.",
             share,
             forecast,
             forecast_status,
@@ -394,7 +395,7 @@ def evaluate_adoption(
                 Status.NOT_STARTED,
                 "nothing_adopted_or_planned",
                 f"Ingen av {active_units} {unit_kind_plural} har infört eller planerat att "
-                f"införa {method_name} ännu; målet är {target_text} senast {deadline.isoformat()}.",
+                f"införa {method_name} ännu; målet är {target_text} senast {_day(deadline)}.",
                 share,
                 forecast,
                 forecast_status,
@@ -407,7 +408,7 @@ def evaluate_adoption(
         plans = "med " + _count(planned_by_deadline, "planerat införande", "planerade införanden")
     text = (
         f"{counted} har infört {method_name}; {plans} blir prognosen {forecast_text} "
-        f"mot målet {target_text} senast {deadline.isoformat()}"
+        f"mot målet {target_text} senast {_day(deadline)}"
     )
     # Plans that all fall due at the end are a risk even when they add up: lower "on plan" when
     # the actual share lags far behind an even pace from start to deadline.
@@ -419,7 +420,7 @@ def evaluate_adoption(
         status, rule = Status.AT_RISK, "behind_pace"
         text += (
             f", men införandet ligger efter jämn takt ({format_percent(expected)} "
-            f"förväntat {evaluated_on.isoformat()})"
+            f"förväntat {_day(evaluated_on)})"
         )
     return result(status, rule, text + ".", share, forecast, forecast_status)
 
@@ -460,24 +461,24 @@ def evaluate_deliverable(
 
     if done_on is not None and done_on <= deadline:
         status, rule = Status.ACHIEVED, "completed_by_deadline"
-        text = f"{quoted} slutfördes {done_on.isoformat()}, inom deadline {deadline.isoformat()}."
+        text = f"{quoted} slutfördes {_day(done_on)}, i tid till måldatumet {_day(deadline)}."
     elif done_on is not None:
         days_late = (done_on - deadline).days
         basis["days_late"] = days_late
         status, rule = Status.MISSED, "completed_late"
         text = (
-            f"{quoted} slutfördes {done_on.isoformat()}, "
-            f"{_count(days_late, 'dag', 'dagar')} efter deadline {deadline.isoformat()}."
+            f"{quoted} slutfördes {_day(done_on)}, "
+            f"{_count(days_late, 'dag', 'dagar')} efter måldatumet {_day(deadline)}."
         )
     elif as_of > deadline:
         status, rule = Status.MISSED, "deadline_passed"
-        text = f"{quoted} har inte slutförts och deadline {deadline.isoformat()} har passerat."
+        text = f"{quoted} har inte slutförts och måldatumet {_day(deadline)} har passerat."
     else:
         days_left = (deadline - as_of).days
         basis["days_left"] = days_left
         text = (
             f"{quoted} har inte slutförts ännu; "
-            f"{_count(days_left, 'dag', 'dagar')} kvar till {deadline.isoformat()}"
+            f"{_count(days_left, 'dag', 'dagar')} kvar till {_day(deadline)}"
         )
         # An assessment dated after as_of was not known on the evaluated date.
         derived = None
@@ -487,7 +488,7 @@ def evaluate_deliverable(
             status, rule = derived, "open_assessed"
             basis["assessment_status"] = assessment.status.value
             text += (
-                f" och {assessment.author} bedömde {assessment.assessed_on.isoformat()} "
+                f" och {assessment.author} bedömde {_day(assessment.assessed_on)} "
                 f"läget som {assessment.status.label.lower()}."
             )
         else:
@@ -642,8 +643,8 @@ def evaluate_measure(
         return result(
             Status.NO_DATA,
             "no_values",
-            f"{name} har inga värden till och med {evaluated_on.isoformat()}; "
-            f"målet är {goal} senast {deadline.isoformat()}.",
+            f"{name} har inga värden till och med {_day(evaluated_on)}; "
+            f"målet är {goal} senast {_day(deadline)}.",
             target=target,
         )
 
@@ -653,7 +654,7 @@ def evaluate_measure(
     now = (
         f"{name} var "
         f"{_with_unit(_format_against(latest, target, higher=higher, percent=False), unit)} "
-        f"per {latest_on.isoformat()}"
+        f"per {_day(latest_on)}"
     )
 
     used = known[-rules.trend_periods :]
@@ -673,7 +674,7 @@ def evaluate_measure(
         return result(
             Status.ACHIEVED,
             "achieved",
-            f"{now}, vilket når målet {goal} senast {deadline.isoformat()}.",
+            f"{now}, vilket når målet {goal} senast {_day(deadline)}.",
             target=target,
             latest=latest,
             trend=trend,
@@ -683,7 +684,7 @@ def evaluate_measure(
         return result(
             Status.MISSED,
             "deadline_passed",
-            f"{now} och nådde inte målet {goal} senast {deadline.isoformat()}.",
+            f"{now} och nådde inte målet {goal} senast {_day(deadline)}.",
             target=target,
             latest=latest,
         )
@@ -693,7 +694,7 @@ def evaluate_measure(
             "too_few_points",
             f"{now}, men {_count(len(used), 'värde', 'värden')} räcker inte för en prognos "
             f"(minst {rules.min_trend_points} behövs); "
-            f"målet är {goal} senast {deadline.isoformat()}.",
+            f"målet är {goal} senast {_day(deadline)}.",
             target=target,
             latest=latest,
         )
@@ -706,7 +707,7 @@ def evaluate_measure(
         forecast_status,
         forecast_rule,
         f"{now} och trenden över de senaste {len(used)} värdena ({slope_text} per månad) "
-        f"ger prognosen {forecast_text} vid {deadline.isoformat()}; målet är {goal}.",
+        f"ger prognosen {forecast_text} vid {_day(deadline)}; målet är {goal}.",
         target=target,
         latest=latest,
         trend=trend,
@@ -729,7 +730,7 @@ def evaluate_direction(*, assessment: Assessment | None) -> GoalEvaluation:
             assessed_on=assessment.assessed_on.isoformat(),
         )
         text = (
-            f"{assessment.author} bedömde {assessment.assessed_on.isoformat()} "
+            f"{assessment.author} bedömde {_day(assessment.assessed_on)} "
             f"läget som {assessment.status.label.lower()}."
         )
     return GoalEvaluation(

@@ -27,6 +27,8 @@ from base.editing import (
     SubmitOnce,
     conflict_for,
     history_page,
+    keep_mine,
+    overwriting,
     unchanged,
 )
 from base.http import HtmxHttpRequest
@@ -168,10 +170,10 @@ def goal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(request, partial, {**context, "form": _switched(form)})
     if not form.is_valid():
         return render(request, partial, {**context, "form": form}, status=422)
-    expected = form.cleaned_data.get("version") or 0
-    goal.version = expected
+    goal.version = form.cleaned_data.get("version") or 0
     try:
-        services.goal_update(user=request.user, goal=goal)
+        with overwriting(goal, keep_mine(request.POST)):
+            services.goal_update(user=request.user, goal=goal)
     except StaleVersion:
         return _goal_conflict(request, form, pk, partial, context)
     except ValidationError as error:
@@ -212,9 +214,9 @@ def _goal_conflict(
         messages.info(request, _(UNCHANGED_MESSAGE))
         return _goal_saved(request, pk, context["next"])
     conflict = conflict_for(current, submitted)
-    data = request.POST.copy()
-    data["version"] = str(current.version)  # "Spara mina ändringar" then overwrites knowingly
-    form = GoalForm(data, instance=current)
+    # The form keeps the version it was rendered from: only "Spara mina ändringar" (which
+    # sends the version shown as theirs) overwrites, knowingly.
+    form = GoalForm(request.POST, instance=current)
     form.is_valid()
     take_theirs = reverse("goals:goal_edit", args=[pk]) + f"?next={context['next']}"
     return render(
@@ -409,7 +411,8 @@ def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     form = AssessmentForm(request.POST, instance=existing or Assessment(goal=goal))
     if not form.is_valid():
         return render(request, "goals/goal_assess.html", {**context, "form": form}, status=422)
-    expected = form.cleaned_data.get("version") or 0
+    overwrite = keep_mine(request.POST)
+    expected = (form.cleaned_data.get("version") or 0) if overwrite is None else overwrite
     submitted = {k: form.cleaned_data[k] for k in ("status", "comment")}
     try:
         with transaction.atomic():
@@ -418,14 +421,15 @@ def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             )
             if (current.version if current else 0) != expected:
                 raise StaleVersion(current or Assessment(goal=goal), expected)
-            services.assessment_record(user=request.user, goal=goal, quarter=quarter, **submitted)
+            with overwriting(current or Assessment(goal=goal), overwrite):
+                services.assessment_record(
+                    user=request.user, goal=goal, quarter=quarter, **submitted
+                )
     except StaleVersion:
         current = Assessment.objects.filter(goal=goal, quarter=quarter).first()
         if current is None or not unchanged(current, submitted):
             conflict = conflict_for(current, submitted) if current else None
-            data = request.POST.copy()
-            data["version"] = str(current.version if current else 0)
-            form = AssessmentForm(data, instance=current or Assessment(goal=goal))
+            form = AssessmentForm(request.POST, instance=current or Assessment(goal=goal))
             form.is_valid()
             return render(
                 request,

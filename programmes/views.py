@@ -25,7 +25,7 @@ from base.editing import (
     ALREADY_SENT_MESSAGE,
     SubmitOnce,
     history_page,
-    rebound_at,
+    keep_mine,
     versioned_save,
 )
 from base.http import HtmxHttpRequest
@@ -71,7 +71,9 @@ def _edit(
     if not form.is_valid():
         return render(request, template, {**context, "form": form}, status=422)
     try:
-        conflict = versioned_save(form=form, model=model, pk=pk, save=save)
+        conflict = versioned_save(
+            form=form, model=model, pk=pk, save=save, overwrite=keep_mine(request.POST)
+        )
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, template, {**context, "form": form}, status=422)
@@ -81,7 +83,7 @@ def _edit(
     if conflict is not None:
         context = {
             **context,
-            "form": rebound_at(form, conflict.version),
+            "form": form,
             "conflict": conflict,
             "take_theirs_url": request.path,
         }

@@ -10,7 +10,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from base.formatting import format_number, format_percent
-from base.periods import MONTHS_SV
+from base.periods import day_label
 from followup.charts import format_value
 
 register = template.Library()
@@ -60,8 +60,7 @@ _BASIS = (
 
 
 def _date(raw: Any) -> str:
-    day = datetime.date.fromisoformat(str(raw))
-    return f"{day.day} {MONTHS_SV[day.month - 1]} {day.year}"
+    return day_label(datetime.date.fromisoformat(str(raw)))
 
 
 @register.filter

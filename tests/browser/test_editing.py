@@ -24,7 +24,9 @@ from tests.browser.conftest import BrowserErrors
 from tests.factories import (
     TEST_PASSWORD,
     GoalFactory,
+    ImportBatchFactory,
     MeasureFactory,
+    ObservationFactory,
     OrgTree,
     ProgrammeAreaFactory,
     UserFactory,
@@ -282,6 +284,75 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     assert_no_axe_violations(page, "reporting grid", browser_errors)
     shoot(page, "report")
     assert_only_expected(browser_errors)
+
+
+def test_a_vc_overrides_an_imported_value_with_the_keyboard_and_without_javascript(
+    browser: Browser, live_server: LiveServer, plan: dict[str, Any], page: Page,
+    browser_errors: BrowserErrors,
+) -> None:  # fmt: skip
+    tree: OrgTree = plan["tree"]
+    visits = Measure.objects.get(name="Besök")
+    imported = ObservationFactory(
+        measure=visits,
+        unit=tree.hc1a,
+        period_start=datetime.date(2025, 10, 1),
+        value=54,
+        source="cyklop",
+        import_batch=ImportBatchFactory(source="cyklop"),
+    )
+    log_in(page, "vc-norr")
+    page.goto(f"/redigera/rapportera/{tree.vo1.pk}/?period=2025-10")
+    page.wait_for_function("() => window.htmx !== undefined")
+    table = page.get_by_role("table", name=re.compile("^Besök"))
+    norrby = table.get_by_role("row", name=re.compile("Hälsocentral Norrby"))
+    # Read-only text with its source and a link to the import; nothing to type into.
+    expect(norrby).to_contain_text(re.compile(r"54\s+st \(Cyklop, import #\d+\)"))
+    expect(norrby.get_by_role("link", name=re.compile("^import #"))).to_be_visible()
+    expect(norrby.get_by_role("textbox")).to_have_count(0)
+    assert_no_axe_violations(page, "reporting grid with an imported value", browser_errors)
+
+    # "Ersätt värdet" by keyboard: the cell becomes inputs in place, the focus on the value.
+    norrby.get_by_role("link", name=re.compile("^Ersätt värdet")).focus()
+    page.keyboard.press("Enter")
+    value = table.get_by_label(re.compile("^Värde, Hälsocentral Norrby"))
+    expect(value).to_be_focused()
+    expect(value).to_have_value("54")
+    assert "ersatt" not in page.url  # swapped by htmx, no page load
+    assert_no_axe_violations(page, "reporting grid overriding a value", browser_errors)
+    shoot(page, "report-override")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("60")
+    page.get_by_role("button", name="Spara värden").click()
+    expect(page.locator("#messages")).to_contain_text("1 värden är sparade.")
+    imported.refresh_from_db()
+    assert (imported.value, imported.source, imported.overrides_source) == (60, "manual", "cyklop")
+    assert_only_expected(browser_errors)
+
+    # Without JavaScript the same link loads the grid with that cell editable.
+    other = ObservationFactory(
+        measure=visits,
+        unit=tree.hc1b,
+        period_start=datetime.date(2025, 10, 1),
+        value=7,
+        source="cosmic",
+    )
+    context = browser.new_context(
+        base_url=live_server.url, locale="sv-SE", java_script_enabled=False
+    )
+    plain = context.new_page()
+    log_in(plain, "vc-norr")
+    plain.goto(f"/redigera/rapportera/{tree.vo1.pk}/?period=2025-10")
+    table = plain.get_by_role("table", name=re.compile("^Besök"))
+    table.get_by_role("link", name=re.compile("^Ersätt värdet Hälsocentral Nordvik")).click()
+    assert "ersatt=" in plain.url
+    value = table.get_by_label(re.compile("^Värde, Hälsocentral Nordvik"))
+    expect(value).to_be_focused()
+    value.fill("8")
+    plain.get_by_role("button", name="Spara värden").click()
+    expect(plain.locator("#messages")).to_contain_text("1 värden är sparade.")
+    other.refresh_from_db()
+    assert (other.value, other.overrides_source) == (8, "cosmic")
+    context.close()
 
 
 def test_a_vcs_browser_cannot_reach_another_vos_grid(page: Page, plan: dict[str, Any]) -> None:

@@ -108,11 +108,40 @@ def test_a_stale_save_gets_409_with_the_other_users_values_and_changes_nothing(
     milestone.refresh_from_db()
     assert milestone.title == "Deras rubrik"
     assert milestone.history.count() == 2  # created + the other user's change only
-    # "Spara mina ändringar" posts the stored version and then wins.
-    keep = login(strategist).post(url, {**stale, "version": milestone.version}, **HTMX)
+    assert f'name="overwrite_version" value="{milestone.version}"' in body
+    # The conflict form keeps the user's version: an ordinary save is refused again ...
+    assert login(strategist).post(url, stale, **HTMX).status_code == 409
+    # ... and "Spara mina ändringar" overwrites the version it showed, knowingly.
+    keep_mine = {**stale, "keep_mine": "1", "overwrite_version": milestone.version}
+    keep = login(strategist).post(url, keep_mine, **HTMX)
     assert keep.status_code == 200
     milestone.refresh_from_db()
     assert milestone.title == "Min rubrik"
+    assert milestone.history.count() == 3
+
+
+def test_keep_mine_is_refused_when_the_row_moved_on_again(
+    strategist: User, admin_user: User, milestone: Goal
+) -> None:
+    url = reverse("goals:goal_edit", args=[milestone.pk])
+    shown = milestone.version
+    other = login(admin_user)
+    assert other.post(url, form_data(milestone, title="Deras")).status_code == 302
+    milestone.refresh_from_db()
+    # The conflict box showed version `shown + 1`; a third save moves it on again.
+    assert other.post(url, form_data(milestone, title="Deras igen")).status_code == 302
+    keep_mine = {
+        **form_data(milestone, title="Min"),
+        "version": shown,
+        "keep_mine": "1",
+        "overwrite_version": shown + 1,
+    }
+
+    response = login(strategist).post(url, keep_mine, **HTMX)
+
+    assert response.status_code == 409
+    milestone.refresh_from_db()
+    assert milestone.title == "Deras igen"
 
 
 def test_a_double_submit_of_the_same_change_is_harmless(strategist: User, milestone: Goal) -> None:

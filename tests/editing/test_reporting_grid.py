@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from followup.models import Measure, Observation
-from tests.factories import MeasureFactory, ObservationFactory, OrgTree
+from tests.factories import ImportBatchFactory, MeasureFactory, ObservationFactory, OrgTree
 
 pytestmark = pytest.mark.django_db
 OCT = datetime.date(2025, 10, 1)
@@ -141,6 +141,8 @@ def test_an_imported_value_changes_only_when_overridden_and_says_so(
     refused = client.post(url(org_tree), data)
     assert refused.status_code == 422
     assert "importerat från Cyklop" in refused.content.decode()
+    imported.refresh_from_db()
+    assert (imported.value, imported.source, imported.version) == (Decimal(10), "cyklop", 1)
 
     data[f"m{visits.pk}u{org_tree.hc1a.pk}-override"] = "on"
     assert client.post(url(org_tree), data).status_code == 302
@@ -148,6 +150,149 @@ def test_an_imported_value_changes_only_when_overridden_and_says_so(
     assert imported.value == Decimal("12")
     assert imported.source == "manual"
     assert imported.overrides_source == "cyklop"
+    record = imported.history.first()
+    assert (record.history_user, record.overrides_source) == (vc, "cyklop")
+
+
+@pytest.fixture
+def imported(org_tree: OrgTree, visits: Measure) -> Observation:
+    """Norrby's October visits, 54 imported from Cyklop in a batch."""
+    batch = ImportBatchFactory(source="cyklop")
+    return ObservationFactory(
+        measure=visits,
+        unit=org_tree.hc1a,
+        period_start=OCT,
+        value=54,
+        source="cyklop",
+        import_batch=batch,
+    )
+
+
+def test_an_imported_value_is_read_only_text_with_its_source_and_batch(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    key = f"m{visits.pk}u{org_tree.hc1a.pk}"
+    page = login(vc).get(url(org_tree), {"period": "2025-10"}).content.decode()
+
+    row = _row(page, key)
+    batch_url = reverse("import_batch", args=[imported.import_batch_id])
+    number = imported.import_batch_id
+    assert f'54\u00a0st (Cyklop, <a href="{batch_url}">import #{number}</a>)' in row
+    assert f'name="{key}-value"' not in row  # no input: nothing to change by accident
+    assert f'name="{key}-override"' not in row
+    assert "Ersätt värdet" in row
+    assert f'href="{url(org_tree)}?period=2025-10&amp;ersatt={key}"' in row
+    # The other unit's cell, not imported, is an input as before.
+    assert f'name="m{visits.pk}u{org_tree.hc1b.pk}-value"' in page
+
+
+def test_ersatt_vardet_shows_the_cell_as_inputs_with_a_hidden_override_flag(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    key = f"m{visits.pk}u{org_tree.hc1a.pk}"
+    client = login(vc)
+
+    # Without JavaScript: the link renders the whole grid with that cell editable, focused.
+    page = client.get(url(org_tree), {"period": "2025-10", "ersatt": key}).content.decode()
+    row = _row(page, key)
+    assert f'<input type="hidden" name="{key}-override" value="on">' in row
+    assert f'name="{key}-value" value="54"' in row
+    assert "autofocus" in _tag(row, f'name="{key}-value"')
+    assert f'aria-describedby="{key}-source"' in _tag(row, f'name="{key}-value"')
+    assert "Ersätter 54\u00a0st från Cyklop" in row
+    assert "Behåll importerat värde" in row
+
+    # With htmx: the same cell alone, to swap in place.
+    swapped = client.get(
+        url(org_tree), {"period": "2025-10", "ersatt": key, "rad": key}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert swapped.lstrip().startswith(f'<tr id="{key}-row"')
+    assert "<form" not in swapped
+    assert f'<input type="hidden" name="{key}-override" value="on">' in swapped
+    assert "autofocus" in _tag(swapped, f'name="{key}-value"')
+    # "Behåll importerat värde" swaps it back, the focus on "Ersätt värdet".
+    back = client.get(
+        url(org_tree), {"period": "2025-10", "rad": key}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert f'name="{key}-value"' not in back
+    assert "autofocus" in _tag(back, "Ersätt värdet")
+
+
+def test_an_overridden_value_is_saved_and_recorded_as_an_override(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="60", version=1, override="on"),
+    }
+    response = login(vc).post(url(org_tree), data)
+
+    assert response.status_code == 302
+    imported.refresh_from_db()
+    assert (imported.value, imported.source, imported.overrides_source) == (60, "manual", "cyklop")
+    page = login(vc).get(url(org_tree), {"period": "2025-10"}).content.decode()
+    row = _row(page, f"m{visits.pk}u{org_tree.hc1a.pk}")
+    assert "ersätter import" in row
+    assert f'name="m{visits.pk}u{org_tree.hc1a.pk}-value"' in row  # manual now: editable
+
+
+def test_ersatt_without_a_new_value_writes_nothing(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="54", version=1, override="on"),
+    }
+    assert login(vc).post(url(org_tree), data).status_code == 302
+    imported.refresh_from_db()
+    assert (imported.source, imported.version, imported.overrides_source) == ("cyklop", 1, "")
+
+
+def test_an_override_is_all_or_nothing_with_the_other_cells(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    key = f"m{visits.pk}u{org_tree.hc1a.pk}"
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="60", version=1, override="on"),
+        **cell(visits, org_tree.hc1b.pk, value="-1"),
+    }
+    response = login(vc).post(url(org_tree), data)
+
+    assert response.status_code == 422
+    imported.refresh_from_db()
+    assert (imported.value, imported.source) == (54, "cyklop")
+    assert Observation.objects.count() == 1
+    # The overridden cell stays as the user left it: inputs, their value, the flag.
+    row = _row(response.content.decode(), key)
+    assert f'name="{key}-value" value="60"' in row
+    assert f'<input type="hidden" name="{key}-override" value="on">' in row
+
+
+def test_a_stale_override_is_a_conflict_and_changes_nothing(
+    vc: User, strategist: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    fresh = Observation.objects.get(pk=imported.pk)
+    fresh.value = Decimal(55)
+    fresh.save()  # a re-import, say: version 2
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="60", version=1, override="on"),
+    }
+    response = login(vc).post(url(org_tree), data)
+    assert response.status_code == 409
+    imported.refresh_from_db()
+    assert (imported.value, imported.source) == (55, "cyklop")
+
+
+def _row(page: str, key: str) -> str:
+    start = page.index(f'<tr id="{key}-row"')
+    return page[start : page.index("</tr>", start)]
+
+
+def _tag(html: str, marker: str) -> str:
+    at = html.index(marker)
+    return html[html.rindex("<", 0, at) : html.index(">", at)]
 
 
 def test_a_vc_cannot_report_for_another_vo(vc: User, org_tree: OrgTree, visits: Measure) -> None:

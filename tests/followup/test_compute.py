@@ -329,7 +329,7 @@ def test_adoption_goal_counts_active_health_centres_that_introduced_the_method(t
     assert result.status == Status.ACHIEVED
     assert result.progress == pytest.approx(Decimal("66.67"), abs=Decimal("1e-5"))
     assert result.explanation == (
-        "2 av 3 hälsocentraler (67 %) har infört Teamrond; målet är 50 % senast 2025-12-31."
+        "2 av 3 hälsocentraler (67 %) har infört Teamrond; målet är 50 % senast 31 dec 2025."
     )
     earlier = services.quarter_compute(quarter=Quarter(2025, 3), today=TODAY)
     assert earlier.goal_rows == 2

@@ -175,7 +175,7 @@ def test_adoption_reaching_half_of_health_centres_before_deadline_is_achieved() 
 
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.explanation == (
-        "14 av 26 hälsocentraler (54 %) har infört Teamrond; målet är 50 % senast 2025-12-31."
+        "14 av 26 hälsocentraler (54 %) har infört Teamrond; målet är 50 % senast 31 dec 2025."
     )
     assert evaluation.progress == Decimal("53.85")
     assert evaluation.target == Decimal(50)
@@ -195,7 +195,7 @@ def test_adoption_forecast_counts_units_planned_by_deadline() -> None:
     assert evaluation.forecast_status is Status.ON_TRACK
     assert evaluation.explanation == (
         "10 av 26 hälsocentraler (38 %) har infört Teamrond; med 4 planerade införanden blir "
-        "prognosen 54 % mot målet 50 % senast 2025-12-31."
+        "prognosen 54 % mot målet 50 % senast 31 dec 2025."
     )
 
 
@@ -231,7 +231,7 @@ def test_adoption_whose_plans_add_up_but_lag_far_behind_even_pace_is_at_risk() -
     assert evaluation.basis["rule"] == "behind_pace"
     assert evaluation.basis["expected_share_pct"] == 34.92
     assert evaluation.explanation.endswith(
-        "men införandet ligger efter jämn takt (35 % förväntat 2025-09-30)."
+        "men införandet ligger efter jämn takt (35 % förväntat 30 sep 2025)."
     )
 
 
@@ -247,7 +247,7 @@ def test_adoption_after_deadline_without_reaching_target_is_missed() -> None:
     assert evaluation.forecast is None
     assert evaluation.forecast_status is None
     assert evaluation.explanation == (
-        "11 av 26 hälsocentraler (42 %) hade infört Teamrond vid deadline 2025-12-31; "
+        "11 av 26 hälsocentraler (42 %) hade infört Teamrond vid måldatumet 31 dec 2025; "
         "målet var 50 %."
     )
 
@@ -257,7 +257,7 @@ def test_adoption_reached_by_deadline_stays_achieved_after_deadline() -> None:
 
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.basis["evaluated_on"] == "2025-12-31"
-    assert "hade infört Teamrond vid deadline 2025-12-31" in evaluation.explanation
+    assert "hade infört Teamrond vid måldatumet 31 dec 2025" in evaluation.explanation
 
 
 def test_adoption_on_the_deadline_day_is_not_yet_missed() -> None:
@@ -273,8 +273,8 @@ def test_adoption_before_start_date_is_not_started_but_keeps_its_forecast() -> N
     assert evaluation.basis["rule"] == "before_start"
     assert evaluation.forecast_status is Status.OFF_TRACK
     assert evaluation.explanation == (
-        "Införandet av Teamrond startar 2025-03-01 och 5 av 26 hälsocentraler har planerat det; "
-        "målet är 50 % senast 2025-12-31."
+        "Införandet av Teamrond startar 1 mar 2025 och 5 av 26 hälsocentraler har planerat det; "
+        "målet är 50 % senast 31 dec 2025."
     )
 
 
@@ -291,7 +291,7 @@ def test_adoption_with_nothing_adopted_or_planned_is_not_started_during_grace() 
     assert evaluation.basis["grace_ends"] == "2025-06-01"
     assert evaluation.explanation == (
         "Ingen av 26 hälsocentraler har infört eller planerat att införa Teamrond ännu; "
-        "målet är 50 % senast 2025-12-31."
+        "målet är 50 % senast 31 dec 2025."
     )
 
 
@@ -301,7 +301,7 @@ def test_adoption_with_nothing_adopted_or_planned_after_grace_is_off_track() -> 
     assert evaluation.status is Status.OFF_TRACK
     assert evaluation.explanation == (
         "0 av 26 hälsocentraler (0 %) har infört Teamrond; utan fler planerade införanden blir "
-        "prognosen 0 % mot målet 50 % senast 2025-12-31."
+        "prognosen 0 % mot målet 50 % senast 31 dec 2025."
     )
 
 
@@ -325,7 +325,7 @@ def test_adoption_without_active_units_has_no_data() -> None:
     assert evaluation.progress is None
     assert evaluation.explanation == (
         "Det finns inga aktiva hälsocentraler att följa upp införandet av Teamrond på; "
-        "målet är 50 % senast 2025-12-31."
+        "målet är 50 % senast 31 dec 2025."
     )
 
 
@@ -372,8 +372,8 @@ def test_deliverable_completed_before_deadline_is_achieved() -> None:
 
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.explanation == (
-        "”Enhetligt riskbedömningsinstrument beslutat” slutfördes 2025-11-20, "
-        "inom deadline 2025-12-31."
+        "”Enhetligt riskbedömningsinstrument beslutat” slutfördes 20 nov 2025, "
+        "i tid till måldatumet 31 dec 2025."
     )
 
 
@@ -395,8 +395,8 @@ def test_deliverable_completed_after_deadline_is_missed_and_says_how_late() -> N
     assert evaluation.status is Status.MISSED
     assert evaluation.basis["days_late"] == 15
     assert evaluation.explanation == (
-        "”Enhetligt riskbedömningsinstrument beslutat” slutfördes 2026-01-15, "
-        "15 dagar efter deadline 2025-12-31."
+        "”Enhetligt riskbedömningsinstrument beslutat” slutfördes 15 jan 2026, "
+        "15 dagar efter måldatumet 31 dec 2025."
     )
 
 
@@ -411,8 +411,8 @@ def test_deliverable_not_completed_after_deadline_is_missed_whatever_the_assessm
 
     assert evaluation.status is Status.MISSED
     assert evaluation.explanation == (
-        "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts och deadline "
-        "2025-12-31 har passerat."
+        "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts och måldatumet "
+        "31 dec 2025 har passerat."
     )
 
 
@@ -425,7 +425,7 @@ def test_open_deliverable_without_assessment_is_on_track_with_days_left() -> Non
     assert evaluation.basis["days_left"] == 38
     assert evaluation.explanation == (
         "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts ännu; "
-        "38 dagar kvar till 2025-12-31."
+        "38 dagar kvar till 31 dec 2025."
     )
 
 
@@ -442,7 +442,7 @@ def test_open_deliverable_takes_its_status_from_the_latest_assessment() -> None:
     assert evaluation.basis["rule"] == "open_assessed"
     assert evaluation.explanation == (
         "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts ännu; 38 dagar kvar "
-        "till 2025-12-31 och Anna Berg bedömde 2025-11-01 läget som risk."
+        "till 31 dec 2025 och Anna Berg bedömde 1 nov 2025 läget som risk."
     )
 
 
@@ -515,8 +515,8 @@ def test_relative_measure_target_is_baseline_raised_by_the_percentage() -> None:
     assert evaluation.target == Decimal(300)
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.explanation == (
-        "Antal dokumenterade överenskommelser var 300 st per 2027-05-01, vilket når målet minst "
-        "300 st (+50 % jämfört med 200 st i dec 2026) senast 2027-12-31."
+        "Antal dokumenterade överenskommelser var 300 st per 1 maj 2027, vilket når målet minst "
+        "300 st (+50 % jämfört med 200 st i dec 2026) senast 31 dec 2027."
     )
 
 
@@ -539,8 +539,8 @@ def test_measure_forecast_extrapolates_the_linear_trend_to_the_deadline() -> Non
     assert evaluation.basis["slope_per_month"] == pytest.approx(3.04375)
     assert len(evaluation.basis["trend_points"]) == 4
     assert evaluation.explanation == (
-        "Antal besök var 109 per 2027-04-01 och trenden över de senaste 4 värdena "
-        "(+3,04 per månad) ger prognosen 136,4 vid 2027-12-31; målet är minst 136."
+        "Antal besök var 109 per 1 apr 2027 och trenden över de senaste 4 värdena "
+        "(+3,04 per månad) ger prognosen 136,4 vid 31 dec 2027; målet är minst 136."
     )
 
 
@@ -620,7 +620,7 @@ def test_measure_after_deadline_without_meeting_target_is_missed() -> None:
     assert evaluation.status is Status.MISSED
     assert evaluation.forecast is None
     assert evaluation.explanation == (
-        "Antal besök var 106 per 2027-03-02 och nådde inte målet minst 150 senast 2027-03-31."
+        "Antal besök var 106 per 2 mar 2027 och nådde inte målet minst 150 senast 31 mar 2027."
     )
 
 
@@ -641,7 +641,8 @@ def test_measure_without_values_has_no_data() -> None:
 
     assert evaluation.status is Status.NO_DATA
     assert evaluation.explanation == (
-        "Antal besök har inga värden till och med 2027-04-15; målet är minst 150 senast 2027-12-31."
+        "Antal besök har inga värden till och med 15 apr 2027; "
+        "målet är minst 150 senast 31 dec 2027."
     )
 
 
@@ -694,7 +695,7 @@ def test_direction_goal_shows_who_assessed_it_and_when_but_computes_nothing() ->
     evaluation = evaluate_direction(assessment=assessed(Status.ON_TRACK, on=date(2025, 10, 15)))
 
     assert evaluation.status is None
-    assert evaluation.explanation == "Anna Berg bedömde 2025-10-15 läget som enligt plan."
+    assert evaluation.explanation == "Anna Berg bedömde 15 okt 2025 läget som enligt plan."
     assert effective_status(evaluation) is Status.ON_TRACK
 
 
