@@ -26,11 +26,16 @@ class Scale:
     health_centres: int
     units: int
     description: str
+    # Health centres of the first region's first primary-care VO (0: spread evenly, ~6 a VO):
+    # the VC's unit page at national scale is that of a VO with 60 health centres.
+    largest_vo: int = 0
 
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale("tiny", 1, 8, 30, "smoke test: one small region"),
     "gavleborg": Scale("gavleborg", 1, 30, 150, "Region Gävleborg: ~30 HC, ~150 units"),
     "region": Scale("region", 1, 200, 1_500, "a large region: ~200 HC, ~1,500 units"),
-    "national": Scale("national", 21, 1_200, 10_000, "21 regions: ~1,200 HC, ~10,000 units"),
+    "national": Scale(
+        "national", 21, 1_200, 10_000, "21 regions: ~1,200 HC, ~10,000 units", largest_vo=60
+    ),
 }

@@ -165,8 +165,11 @@ class _Tree:
         self.rows.append(row)
         return row
 
-    def region(self, number: int, units: int, hcs: int) -> _UnitRow:
-        """One region: Primärvård with HCs in VOs of ~6, other areas with VOs of ~10 units."""
+    def region(self, number: int, units: int, hcs: int, largest_vo: int = 0) -> _UnitRow:
+        """One region: Primärvård with HCs in VOs of ~6, other areas with VOs of ~10 units.
+
+        largest_vo: that many of the HCs go to the first primary-care VO, the rest in VOs of ~6.
+        """
         code = f"R{number:02d}"
         region = self.add(code, f"Region {number:02d}", "region", None)
         primary = self.add(f"{code}-PV", f"Primärvård {number:02d}", "omrade", region)
@@ -174,15 +177,15 @@ class _Tree:
             self.add(
                 f"{code}-PV-VO{i:02d}", f"VO PV {number:02d}-{i:02d}", "verksamhetsomrade", primary
             )
-            for i in range(1, max(1, math.ceil(hcs / 6)) + 1)
+            for i in range(1, max(1, math.ceil((hcs - largest_vo) / 6)) + (2 if largest_vo else 1))
         ]
         for i in range(hcs):
-            hc = self.add(
-                f"{code}-HC{i + 1:04d}",
-                f"Hälsocentral {number:02d}-{i + 1:04d}",
-                "halsocentral",
-                pv_vos[i % len(pv_vos)],
-            )
+            if largest_vo:
+                vo = pv_vos[0] if i < largest_vo else pv_vos[1 + i % (len(pv_vos) - 1)]
+            else:
+                vo = pv_vos[i % len(pv_vos)]
+            name = f"Hälsocentral {number:02d}-{i + 1:04d}"
+            hc = self.add(f"{code}-HC{i + 1:04d}", name, "halsocentral", vo)
             # A few HCs open or close during the series, so "active" does real work.
             global_index = len(self.health_centres)
             if global_index % 33 == 7:
@@ -221,7 +224,8 @@ def _build_tree(scale: Scale) -> _Tree:
     units = _apportion(scale.units - sum(hcs), weights, 12)
     tree = _Tree()
     for number, (region_units, region_hcs) in enumerate(zip(units, hcs, strict=True), start=1):
-        tree.region(number, region_units + region_hcs, region_hcs)
+        largest = min(scale.largest_vo, region_hcs - 1) if number == 1 else 0
+        tree.region(number, region_units + region_hcs, region_hcs, largest)
     return tree
 
 

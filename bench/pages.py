@@ -1,6 +1,6 @@
 """Benchmark of the pages (`make bench-pages`): server time per page against a bare page.
 
-    python -m bench.pages [--scale gavleborg] [--repeat 30] [--json PATH] [--keep]
+    python -m bench.pages [--scale gavleborg] [--repeat 30] [--json PATH] [--keep] [--reuse]
 
 The parent process (re)creates the bench database, has bench.run's `generate` step load the
 synthetic data of one scale, then runs the `time` child below: it computes every quarter as
@@ -28,9 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from psycopg import sql
+
 from bench import SCALES, TODAY
 from bench.run import (
     BASE_DIR,
+    _admin,
     _child_env,
     _server_url,
     _with_database,
@@ -74,6 +77,7 @@ class Page:
     path: Callable[[Fixtures], str]
     partial: Callable[[Fixtures], str] | None = None
     route: str = ""  # a URL name that must exist, else the page is skipped (not yet merged)
+    target: str = "quarter-region"  # the HX-Target the partial's request sends, as htmx does
 
 
 def _reverse(name: str, *args: Any) -> str:
@@ -124,6 +128,7 @@ PAGES: list[Page] = [
         lambda f: _reverse("measure_detail", f.measure),
         lambda f: _reverse("measure_detail", f.measure) + f"?enhet={f.vo}",
         route="measure_detail",
+        target="measure-unit",
     ),
     Page(
         "Mål (införande)",
@@ -171,18 +176,22 @@ def _compute_everything() -> dict[str, Any]:
 
 
 def _fixtures(quarters: list[str]) -> Fixtures:
-    from django.db.models import Count
+    from django.db.models import Count, Q
 
     from followup.models import Measure
     from goals.models import Goal
     from organisation.models import Unit
 
     region = Unit.objects.filter(parent__isnull=True).order_by("code").first()
-    # The VO with the most health centres: the unit page's largest peer comparison.
+    # The VO with the most health centres: the unit page's largest peer comparison (60 at
+    # national scale, 6 at Gävleborg's).
     vo = (
-        Unit.objects.filter(kind__code="vo")
-        .annotate(n=Count("children"))
-        .order_by("-n", "code")
+        Unit.objects.filter(kind__code="verksamhetsomrade")
+        .annotate(
+            hcs=Count("children", filter=Q(children__kind__code="halsocentral")),
+            n=Count("children"),
+        )
+        .order_by("-hcs", "-n", "code")
         .first()
     ) or Unit.objects.annotate(n=Count("children")).order_by("-n", "code").first()
     adoption = Goal.objects.filter(kind="adoption").order_by("id").first()
@@ -215,9 +224,17 @@ def _users(vo_code: str) -> dict[str, Any]:
 
 
 def _measure(client: Any, url: str, repeat: int, headers: dict[str, str]) -> dict[str, Any]:
-    """Median and p95 of `repeat` requests, the queries and bytes of one."""
+    """Median and p95 of `repeat` requests (warm: the page's regions cached), the queries and
+    bytes of one, and the time of one cold request (right after a new cache generation, as
+    after a recompute or an edit: every region rendered from the database)."""
     from django.db import connection
 
+    from followup.cache import bump_generation
+
+    bump_generation()
+    started = time.perf_counter()
+    response = client.get(url, **headers)
+    cold_ms = (time.perf_counter() - started) * 1000
     for _ in range(WARM_UP):
         response = client.get(url, **headers)
     if response.status_code != 200:
@@ -238,16 +255,34 @@ def _measure(client: Any, url: str, repeat: int, headers: dict[str, str]) -> dic
     return {
         "status": 200,
         "median_ms": round(timing.median, 2),
+        "cold_ms": round(cold_ms, 2),
         "p95_ms": round(timing.p95, 2),
         "queries": len(queries),
         "bytes": len(response.content),
     }
 
 
-def step_time(scale_name: str, repeat: int) -> dict[str, Any]:
+def _computed_already() -> dict[str, Any]:
+    """The quarters of a kept database (--reuse): computed by an earlier run."""
+    from followup import services
+
+    return {"quarters": [q.code for q in services.quarters_in_scope(TODAY)], "compute_s": 0.0}
+
+
+def step_time(
+    scale_name: str,
+    repeat: int,
+    *,
+    compute: bool = True,
+    on_computed: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
     from django.test import Client, override_settings
 
-    computed = _compute_everything()
+    if compute:
+        computed = _compute_everything()
+        on_computed()
+    else:
+        computed = _computed_already()
     fixtures = _fixtures(computed["quarters"])
     users = _users(fixtures.vo)
     results: dict[str, Any] = {
@@ -271,7 +306,8 @@ def step_time(scale_name: str, repeat: int) -> dict[str, Any]:
                 if full.get("status") == 200:
                     row["ratio"] = round(full["median_ms"] / bare["median_ms"], 2)
                 if page.partial is not None and full.get("status") == 200:
-                    partial = _measure(client, page.partial(fixtures), repeat, HX)
+                    headers = {**HX, "HTTP_HX_TARGET": page.target}
+                    partial = _measure(client, page.partial(fixtures), repeat, headers)
                     row["partial"] = {"path": page.partial(fixtures), **partial}
                     if partial.get("status") == 200:
                         row["partial"]["ratio"] = round(partial["median_ms"] / bare["median_ms"], 2)
@@ -308,7 +344,13 @@ def run_child(args: argparse.Namespace) -> None:
 
     django.setup()
     logging.getLogger("followup").setLevel(logging.WARNING)
-    Path(args.out).write_text(json.dumps(step_time(args.scale, args.repeat), indent=2))
+    results = step_time(
+        args.scale,
+        args.repeat,
+        compute=not args.no_compute,
+        on_computed=lambda: _note_database(args.database, computed=True),
+    )
+    Path(args.out).write_text(json.dumps(results, indent=2))
 
 
 # --- the parent: database, children, report ------------------------------------------------------
@@ -342,30 +384,72 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _database_note(database: str) -> dict[str, Any]:
+    """What a run noted on the database (its COMMENT): scale, generated counts, computed."""
+    with _admin() as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [database],
+        ).fetchone()
+    try:
+        note = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        return {}
+    return note if isinstance(note, dict) else {}
+
+
+def _note_database(database: str, **fields: Any) -> None:
+    """Add to the note on the database, for a later --reuse."""
+    note = {**_database_note(database), **fields}
+    with _admin() as conn:
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                sql.Identifier(check_database_name(database)), sql.Literal(json.dumps(note))
+            )
+        )
+
+
+def _kept(database: str, scale: str) -> bool:
+    """Whether the database is a kept run's of this scale, generated and computed."""
+    note = _database_note(database)
+    return note.get("scale") == scale and bool(note.get("computed"))
+
+
 def run_parent(args: argparse.Namespace) -> int:
     database = check_database_name(args.database)
     machine = machine_info()
     with exclusive_use(database), tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        recreate_database(database)
-        set_synchronous_commit(database, on=False)
         env = _child_env()
+        # The dashboards' cache keys (and the engine's generation) of this database only.
+        env["CACHE_KEY_PREFIX"] = f"{database}-{args.scale}"
+        reuse = args.reuse and _kept(database, args.scale)
         generate_out = workdir / "generate.json"
-        subprocess.run(
-            [sys.executable, "-m", "bench.run", "--one", args.scale, "--step", "generate",
-             "--out", str(generate_out), "--database", database],
-            env=env, cwd=BASE_DIR, check=True,
-        )  # fmt: skip
-        set_synchronous_commit(database, on=True)
+        if reuse:
+            print(f"reusing {database} ({args.scale}, computed)", file=sys.stderr)
+            generate_out.write_text(json.dumps(_database_note(database).get("generated", {})))
+        else:
+            recreate_database(database)
+            set_synchronous_commit(database, on=False)
+            subprocess.run(
+                [sys.executable, "-m", "bench.run", "--one", args.scale, "--step", "generate",
+                 "--out", str(generate_out), "--database", database],
+                env=env, cwd=BASE_DIR, check=True,
+            )  # fmt: skip
+            set_synchronous_commit(database, on=True)
+            generated = json.loads(generate_out.read_text())
+            _note_database(database, scale=args.scale, generated=generated, computed=False)
         time_out = workdir / "time.json"
         subprocess.run(
             [sys.executable, "-m", "bench.pages", "--child", "--scale", args.scale,
-             "--repeat", str(args.repeat), "--out", str(time_out), "--database", database],
+             "--repeat", str(args.repeat), "--out", str(time_out), "--database", database,
+             *(["--no-compute"] if reuse else [])],
             env=env, cwd=BASE_DIR, check=True,
         )  # fmt: skip
         results = json.loads(time_out.read_text())
         results["generated"] = json.loads(generate_out.read_text())
-        if not args.keep:
+        results["reused_database"] = reuse
+        if not (args.keep or args.reuse):
             drop_database(database)
     results.update(
         repeat=args.repeat,
@@ -389,8 +473,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", default=str(DEFAULT_JSON))
     parser.add_argument("--database", default=DEFAULT_DATABASE)
     parser.add_argument("--keep", action="store_true", help="leave the bench database behind")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time on the database a --keep run of the same scale left (no generation, no "
+        "compute); generate and keep it if there is none",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--no-compute", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 

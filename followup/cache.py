@@ -1,14 +1,28 @@
-"""Generation-keyed cache for the dashboards: a recompute bumps the generation."""
+"""Generation-keyed cache for the dashboards: a recompute, or any edit, bumps the generation.
+
+Everything the dashboards cache (the list of computed quarters, the rendered regions of the
+pages) is keyed on the current generation, so bumping it invalidates all of it at once (old
+keys simply expire). The engine bumps it after each recompute (followup.services); every
+edit of the data the pages show bumps it too (followup.signals: a saved or deleted row of the
+organisation, programmes, goals or follow-up inputs, and every recompute request, which bulk
+writes such as imports make), so a goal's new title shows at once, not after the recompute.
+"""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import get_language
 
 GENERATION_KEY = "followup:generation"
+# How long a rendered region stays cached at most (a new generation replaces it sooner).
+REGION_TIMEOUT = 3600
 T = TypeVar("T")
 
 
@@ -27,6 +41,22 @@ def bump_generation() -> None:
     cache.set(GENERATION_KEY, str(time.time_ns()), timeout=None)
 
 
+def bump_generation_on_change() -> None:
+    """An edit of what the pages show: bump now and again when the transaction commits.
+
+    Now, so the editing request's own next page (and a test inside one transaction) sees the
+    edit; on commit, so a page rendered by another request between the two, from the data as
+    it was before the commit, is not kept under the new generation. Once per transaction.
+    """
+    bump_generation()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is bump_generation for _, func, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(bump_generation)
+
+
 def cached(key: str, build: Callable[[], T], timeout: int = 3600) -> T:
     """Cache a computed read under the current generation."""
     full_key = f"followup:{current_generation()}:{key}"
@@ -35,3 +65,34 @@ def cached(key: str, build: Callable[[], T], timeout: int = 3600) -> T:
         value = build()
         cache.set(full_key, value, timeout=timeout)
     return value
+
+
+def region_key(*parts: object) -> str:
+    """The vary-on of a cached page region (`{% cache REGION_TIMEOUT "name" region_key %}`).
+
+    The generation, the language and today's date (days to a deadline, what is overdue) are
+    always part of it; the view adds what else the region depends on: the quarter, the unit,
+    and for a region with edit links or "Att göra" whether the user may write (and the path the
+    links return to), never more of the user than that.
+    """
+    fixed = (current_generation(), get_language(), timezone.localdate().isoformat())
+    return ":".join(str(part) for part in (*fixed, *parts))
+
+
+def lazy(build: Callable[[], T]) -> Callable[[], T]:
+    """A context value read only if a template renders it (a cached region does not).
+
+    The template engine calls a callable context variable; the result is memoised, so a
+    value read in several places is built once.
+    """
+    return functools.cache(build)
+
+
+def lazy_items(build: Callable[[], dict[str, Any]], names: tuple[str, ...]) -> dict[str, Any]:
+    """Several context values from one lazily built dict (one selector call for all)."""
+    once = lazy(build)
+    return {name: _item(once, name) for name in names}
+
+
+def _item(build: Callable[[], dict[str, Any]], name: str) -> Callable[[], Any]:
+    return lambda: build()[name]

@@ -294,11 +294,16 @@ def missing_observations(
 
 
 def programme_area_quarter(
-    *, area: ProgrammeArea, quarter: Quarter | None, unit: Unit | None = None
+    *,
+    area: ProgrammeArea,
+    quarter: Quarter | None,
+    unit: Unit | None = None,
+    goals: list[Goal] | None = None,
 ) -> dict[str, Any]:
     """What a programme area's page shows for a quarter: its goal tree with each goal's result,
-    and its measures for a unit, default the region (a fixed number of queries)."""
-    goals = goal_tree_for_area(area=area)
+    and its measures for a unit, default the region (a fixed number of queries). goals: the
+    area's goal tree if the caller has read it already (goal_tree_for_area)."""
+    goals = goal_tree_for_area(area=area) if goals is None else goals
     everything = [g for goal in goals for g in (goal, *goal.milestones.all())]
     results = goal_results_of(quarter=quarter, goals=everything) if quarter else {}
     for goal in everything:

@@ -2,19 +2,37 @@
 
 The receivers only enqueue (through followup.triggers); they write nothing. Bulk writes,
 which send no signals, call followup.triggers.request_recompute themselves.
+
+Every saved or deleted row of what the dashboards show (the organisation, programmes, goals
+and the follow-up's inputs, not the engine's own results) also bumps the dashboards' cache
+generation (followup.cache), so a cached page never outlives an edit.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.apps import apps
+from django.db.models import Model
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from goals.models import AdoptionRecord, Assessment, Goal
 from organisation.models import Unit
 
 from . import selectors, triggers
-from .models import ImportBatch, Measure, Observation
+from .cache import bump_generation_on_change
+from .models import (
+    ComputeRun,
+    GoalResult,
+    ImportBatch,
+    ImportJob,
+    Measure,
+    MeasureResult,
+    Observation,
+    PeriodResult,
+    RecomputeRequest,
+    SpcResult,
+)
 from .selectors import forget_synthetic_data_presence
 
 
@@ -29,6 +47,34 @@ def _status_input_changed(sender: type, instance: Any, **kwargs: Any) -> None:
     triggers.request_recompute(selectors.quarters_in_scope(), trigger=sender.__name__.lower())
 
 
+# The apps whose rows the dashboards show; of followup, not the engine's results (it bumps the
+# generation itself after writing them) nor the bookkeeping of imports and recomputes.
+DASHBOARD_APPS = ("organisation", "programmes", "goals", "followup")
+NOT_SHOWN = (
+    ComputeRun,
+    GoalResult,
+    MeasureResult,
+    PeriodResult,
+    SpcResult,
+    RecomputeRequest,
+    ImportJob,
+)
+
+
+def _shown_data_changed(sender: type, **kwargs: Any) -> None:
+    bump_generation_on_change()
+
+
+def _dashboard_models() -> list[type[Model]]:
+    models = []
+    for label in DASHBOARD_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            if model in NOT_SHOWN or model.__name__.startswith("Historical"):
+                continue
+            models.append(model)
+    return models
+
+
 def connect() -> None:
     """Wire the receivers (called from FollowupConfig.ready)."""
     for signal in (post_save, post_delete):
@@ -41,3 +87,7 @@ def connect() -> None:
             signal.connect(
                 _status_input_changed, sender=model, dispatch_uid=f"{model.__name__}-{signal}"
             )
+    for shown in _dashboard_models():
+        for signal in (post_save, post_delete, m2m_changed):
+            uid = f"dashboards-{shown._meta.label}-{signal}"
+            signal.connect(_shown_data_changed, sender=shown, dispatch_uid=uid)

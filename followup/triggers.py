@@ -29,6 +29,7 @@ from django.db import transaction
 from base.periods import Quarter
 
 from . import recompute_marks, tasks
+from .cache import bump_generation_on_change
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,9 @@ def request_recompute(quarters: Iterable[Quarter], *, trigger: str = "change") -
     wanted = set(quarters)
     if not wanted or _suppressed.get():
         return
+    # The edit shows on the dashboards at once, before its recompute (a bulk write sends no
+    # signal for followup.signals to bump the generation on).
+    bump_generation_on_change()
     connection = transaction.get_connection()
     batch: _Batch | None = getattr(connection, _BATCH_ATTR, None)
     # A batch is live while its callback is still queued; a rollback or a commit removes it.

@@ -15,11 +15,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from base.http import HtmxHttpRequest
 from goals.models import Goal
-from goals.selectors import MATRIX_SORTS, adoption_matrix
+from goals.selectors import MATRIX_SORTS, adoption_matrix, goal_tree_for_area
 from goals.views import goal_form_response
 from organisation.selectors import region_unit, unit_get, unit_home_for, unit_tree
 from programmes.selectors import programme_area_get
 
+from .cache import REGION_TIMEOUT, lazy, lazy_items, region_key
 from .forms import MeasureUnitForm
 from .quarter_selection import quarter_selection
 from .selectors import (
@@ -54,6 +55,24 @@ def _require_reader(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _regions(**keys: object) -> dict[str, object]:
+    """The cache keys of a page's regions (`{% cache region_timeout "name" keys.name %}`).
+
+    Each region's content is built lazily (followup.cache.lazy), so a cached region reads
+    nothing: the selectors run only when a region is rendered.
+    """
+    return {
+        "region_timeout": REGION_TIMEOUT,
+        "keys": {name: region_key(name, value) for name, value in keys.items()},
+    }
+
+
+def _edit_key(request: HttpRequest, can_edit: bool) -> str:
+    """The part of a region's key its edit links depend on: whether the user may write, and
+    the page they return to (`?next=`); nothing of the user for one who may not."""
+    return f"edit:{request.get_full_path()}" if can_edit else "read"
+
+
 @require_GET
 @login_required
 def my_unit(request: HttpRequest) -> HttpResponse:
@@ -72,14 +91,19 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     the selected quarter's status, summary, deadlines and measures."""
     _require_reader(request)
     selection = quarter_selection(request)
-    portfolio = portfolio_with_status(quarter=selection.quarter)
+    portfolio = lazy(lambda: portfolio_with_status(quarter=selection.quarter))
     quarter = selection.quarter if selection.is_computed else None
+    today = timezone.localdate()
     context = {
         "selection": selection,
-        "phases": portfolio.phases,
+        "phases": lambda: portfolio().phases,
         "status_quarter": quarter,
-        "computed_at": portfolio.computed_at,
-        **portfolio_quarter(phases=portfolio.phases, quarter=quarter, today=timezone.localdate()),
+        "computed_at": lambda: portfolio().computed_at,
+        **lazy_items(
+            lambda: portfolio_quarter(phases=portfolio().phases, quarter=quarter, today=today),
+            ("measure_lines", "deadlines", "summary", "region"),
+        ),
+        **_regions(portfolio=f"{selection.quarter}:{selection.is_computed}"),
     }
     if wants_partial(request):
         return render(request, "followup/home.html#quarter-region", context)
@@ -93,8 +117,12 @@ def programme_area_list(request: HtmxHttpRequest) -> HttpResponse:
     """Programområden: the areas of each phase with their overall status for the quarter."""
     _require_reader(request)
     selection = quarter_selection(request)
-    portfolio = portfolio_with_status(quarter=selection.quarter)
-    context = {"selection": selection, "phases": portfolio.phases}
+    portfolio = lazy(lambda: portfolio_with_status(quarter=selection.quarter))
+    context = {
+        "selection": selection,
+        "phases": lambda: portfolio().phases,
+        **_regions(areas=f"{selection.quarter}:{selection.is_computed}"),
+    }
     if wants_partial(request):
         return render(request, "followup/programme_area_list.html#quarter-region", context)
     return render(request, "followup/programme_area_list.html", context)
@@ -117,6 +145,9 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
     unit_form = MeasureUnitForm(request.GET)
     unit_form.is_valid()
     chart_unit = unit_form.cleaned_data.get("enhet")
+    can_edit = request.user.has_perm("goals.change_goal", area)
+    today = timezone.localdate()
+    quarter_code = f"{area.pk}:{selection.quarter}:{selection.is_computed}"
     context: dict[str, Any] = {
         "area": area,
         "selection": selection,
@@ -126,29 +157,61 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         # Without JavaScript the quarter form keeps the charts' unit along.
         "keep": [("enhet", chart_unit.code)] if chart_unit else [],
         # The permission the editing pages ask (goals.views): the area's owner, the strategist.
-        "can_edit": request.user.has_perm("goals.change_goal", area),
+        "can_edit": can_edit,
+        "matrix": lazy(
+            lambda: adoption_matrix(
+                area=area,
+                day=today,
+                vo_code=vo_code,
+                sort=sort if sort in MATRIX_SORTS else "enhet",
+            )
+        ),
+        **_regions(
+            goals=f"{quarter_code}:{_edit_key(request, can_edit)}",
+            charts=(
+                f"{quarter_code}:{request.GET.get('enhet', '')}:{vo_code}:{sort}:"
+                f"{chart_unit.code if chart_unit else ''}"
+            ),
+            adoption=f"{area.pk}:{selection.quarter}:{vo_code}:{sort}:{context_keep(chart_unit)}",
+            timeline=f"{area.pk}",
+        ),
     }
-    today = timezone.localdate()
     target = request.htmx.target if wants_partial(request) else None
-    if target not in ("quarter-region", "area-charts"):
-        context["matrix"] = adoption_matrix(
-            area=area,
-            day=today,
-            vo_code=vo_code,
-            sort=sort if sort in MATRIX_SORTS else "enhet",
-        )
     if target == "adoption":
         return render(request, "followup/programme_area_detail.html#adoption", context)
     if target == "area-charts":
         context.update(
-            programme_area_measures(area=area, unit=chart_unit, quarter=selection.quarter)
+            lazy_items(
+                lambda: programme_area_measures(
+                    area=area, unit=chart_unit, quarter=selection.quarter
+                ),
+                ("region", "chart_unit", "unit_choices", "measure_lines"),
+            )
         )
         return render(request, "followup/programme_area_detail.html#area-charts", context)
-    context.update(programme_area_quarter(area=area, quarter=selection.quarter, unit=chart_unit))
+    tree = lazy(lambda: goal_tree_for_area(area=area))
+    quarter_data = lazy(
+        lambda: programme_area_quarter(
+            area=area, quarter=selection.quarter, unit=chart_unit, goals=tree()
+        )
+    )
+    context.update(
+        lazy_items(
+            quarter_data,
+            ("goals", "region", "chart_unit", "unit_choices", "measure_lines", "computed_at"),
+        )
+    )
     if target is not None:
         return render(request, "followup/programme_area_detail.html#quarter-region", context)
-    context["timeline"] = programme_area_timeline(area=area, goals=context["goals"], today=today)
+    context["timeline"] = lazy(
+        lambda: programme_area_timeline(area=area, goals=tree(), today=today)
+    )
     return render(request, "followup/programme_area_detail.html", context)
+
+
+def context_keep(unit: Any) -> str:
+    """The chart unit the adoption form keeps along (part of its region's key)."""
+    return unit.code if unit is not None else ""
 
 
 @require_GET
@@ -156,7 +219,8 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
 def unit_list(request: HttpRequest) -> HttpResponse:
     """Enheter: the unit tree, each unit a link to its dashboard."""
     _require_reader(request)
-    return render(request, "followup/unit_list.html", {"roots": unit_tree()})
+    context = {"roots": lazy(unit_tree), **_regions(tree="")}
+    return render(request, "followup/unit_list.html", context)
 
 
 @require_GET
@@ -169,22 +233,48 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     if unit is None:
         raise Http404(_("Enheten finns inte."))
     selection = quarter_selection(request)
+    measure_code = request.GET.get("matt") or ""
+    # "Att göra" only for a unit the user may write (it sits outside the swapped regions); it
+    # is the same for everyone who may, so its cached region is keyed on the unit alone.
+    may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
+    today = timezone.localdate()
+    quarter_key = f"{unit.pk}:{selection.quarter}:{selection.is_computed}:{measure_code}"
     context: dict[str, Any] = {
         "unit": unit,
         "selection": selection,
-        **unit_dashboard(
-            unit=unit, quarter=selection.quarter, measure_code=request.GET.get("matt")
+        **lazy_items(
+            lambda: unit_dashboard(
+                unit=unit, quarter=selection.quarter, measure_code=measure_code or None
+            ),
+            UNIT_DASHBOARD_ITEMS,
         ),
         # Without JavaScript the quarter form keeps the peer comparison's measure along.
-        "keep": [("matt", request.GET["matt"])] if request.GET.get("matt") else [],
+        "keep": [("matt", measure_code)] if measure_code else [],
+        "may_write": may_write,
+        "todo": lazy(lambda: unit_todo(unit=unit, today=today)) if may_write else None,
+        **_regions(unit=f"{unit.pk}", unit_quarter=quarter_key, todo=f"{unit.pk}"),
     }
     if wants_partial(request):
         region = "peers" if request.htmx.target == "peers" else "quarter-region"
         return render(request, f"followup/unit_detail.html#{region}", context)
-    # "Att göra" only for a unit the user may write (it sits outside the swapped regions).
-    may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
-    context["todo"] = unit_todo(unit=unit, today=timezone.localdate()) if may_write else None
     return render(request, "followup/unit_detail.html", context)
+
+
+UNIT_DASHBOARD_ITEMS = (
+    "ancestors",
+    "region",
+    "parent",
+    "children",
+    "methods",
+    "adoption",
+    "measure_lines",
+    "peer_parent",
+    "peer_measures",
+    "peer_measure",
+    "peer_parent_result",
+    "peers",
+    "computed_at",
+)
 
 
 # --- the Mått and Mål pages ---------------------------------------------------------------------
@@ -201,10 +291,14 @@ def measure_list(request: HtmxHttpRequest) -> HttpResponse:
     quarter = selection.quarter if selection.is_computed else None
     context = {
         "selection": selection,
-        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "computed_at": lazy(lambda: latest_compute_run(quarter=quarter) if quarter else None),
         "quarter": quarter,
         "unit": unit,
-        "rows": measure_rows(unit=unit, quarter=quarter),
+        "rows": lazy(lambda: measure_rows(unit=unit, quarter=quarter)),
+        **_regions(
+            measures=f"{selection.quarter}:{selection.is_computed}",
+            measure_facts=f"{selection.quarter}:{selection.is_computed}",
+        ),
     }
     if wants_partial(request):
         return render(
@@ -233,16 +327,23 @@ def measure_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     if unit is None:
         raise Http404(NO_UNITS)
     quarter = selection.quarter if selection.is_computed else None
+    show_two_sigma = bool(form.cleaned_data.get("sigma"))
     context = {
         "selection": selection,
-        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "computed_at": lazy(lambda: latest_compute_run(quarter=quarter) if quarter else None),
         "form": form,
         "measure": measure,
         "unit": unit,
         "quarter": quarter,
-        "series": measure_series(measure=measure, unit=unit, quarter=quarter),
-        "choices": unit_choices(unit),
-        "show_two_sigma": bool(form.cleaned_data.get("sigma")),
+        "series": lazy(lambda: measure_series(measure=measure, unit=unit, quarter=quarter)),
+        "choices": lazy(lambda: unit_choices(unit)),
+        "show_two_sigma": show_two_sigma,
+        **_regions(
+            measure_unit=(
+                f"{measure.pk}:{unit.pk}:{selection.quarter}:{selection.is_computed}:"
+                f"{show_two_sigma}"
+            )
+        ),
     }
     if wants_partial(request):
         return render(
@@ -263,14 +364,21 @@ def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         raise Http404(_("Målet finns inte."))
     selection = quarter_selection(request)
     quarter = selection.quarter if selection.is_computed else None
+    # The permission the editing pages ask (goals.views); milestones share the goal's area.
+    can_edit = request.user.has_perm("goals.change_goal", goal)
     context = {
         "selection": selection,
-        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "computed_at": lazy(lambda: latest_compute_run(quarter=quarter) if quarter else None),
         "goal": goal,
-        # The permission the editing pages ask (goals.views); milestones share the goal's area.
-        "can_edit": request.user.has_perm("goals.change_goal", goal),
+        "can_edit": can_edit,
         "quarter": quarter,
-        "page": goal_page(goal=goal, quarter=quarter),
+        "page": lazy(lambda: goal_page(goal=goal, quarter=quarter)),
+        **_regions(
+            goal=(
+                f"{goal.pk}:{selection.quarter}:{selection.is_computed}:"
+                f"{_edit_key(request, can_edit)}"
+            )
+        ),
         "status_in_percent": goal.kind == Goal.Kind.ADOPTION,
         "measure_unit": goal.measure.unit if goal.measure else "",
     }

@@ -7,6 +7,7 @@ import datetime
 import html
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.fixtures import DjangoAssertNumQueries
 
+from followup.cache import bump_generation
 from followup.forms import ERROR_UNKNOWN_UNIT
 from followup.quarter_selection import QUARTER_PARAM
 from followup.todo import adoption_record_url, support_need_url
@@ -528,34 +530,62 @@ PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] =
 
 # Pinned counts, the same at both sizes: the session, the user and their role assignments (and
 # for a VC their subtree) come first, the session save last; the rest is the page's reads.
+# Cold: as right after a recompute or an edit (a new cache generation), so the computed
+# quarters are read too (two queries) and every region is rendered from the database.
 EXPECTED_QUERIES = {
-    # session, user, roles; phases, their timeline, areas, processes, goals, milestones; goal
-    # results, the computation time; region, measures, their results and SPC; session save.
-    "portfolio": 18,
-    "portfolio-region": 18,
-    "area-list": 14,
-    "area-list-region": 14,
+    # session, user, roles; the computed quarters; phases, their timeline, areas, processes,
+    # goals, milestones; goal results, the computation time; region, measures, their results
+    # and SPC; session save.
+    "portfolio": 20,
+    "portfolio-region": 20,
+    "area-list": 16,
+    "area-list-region": 16,
     # + the area, owners, processes, goals, milestones and assessments, measures, results, SPC;
     # on the full page also the adoption matrix (methods, their unit kinds, units, records,
     # adoption goals) and the timeline's activities.
-    "area": 23,
-    "area-region": 19,
-    "area-adoption": 12,
+    "area": 25,
+    "area-region": 21,
+    "area-adoption": 14,
     # + the area (owners, processes), the chosen unit, the units with units below, measures,
     # their results and SPC (one query for the area's measures and the unit).
-    "area-charts": 14,
+    "area-charts": 16,
     "unit-list": 7,
     # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
     # their kinds, observations, adoption, activities, support needs).
-    "unit": 22,
-    "unit-region": 15,
-    "unit-peers": 15,
-    "care-unit": 23,
+    "unit": 24,
+    "unit-region": 17,
+    "unit-peers": 17,
+    "care-unit": 25,
+}
+
+# Warm: the same request again. Its regions come from the cache (followup.cache): what is left
+# is the session, user and roles, what the view needs before the cache (the area, unit or
+# measure of the URL and, on an area page, its header: owners, processes, phase), and the
+# session save. The unit tree reads only the session's queries.
+EXPECTED_WARM_QUERIES = {
+    "portfolio": 6,
+    "portfolio-region": 6,
+    "area-list": 6,
+    "area-list-region": 6,
+    "area": 9,
+    "area-region": 9,
+    "area-adoption": 9,
+    "area-charts": 10,
+    "unit-list": 6,
+    "unit": 7,
+    "unit-region": 7,
+    "unit-peers": 7,
+    "care-unit": 7,
 }
 
 
-def _queries(client: Client, url: str, headers: dict[str, str] | None) -> int:
-    client.get(url, headers=headers or {})  # warm: content types, the cache of quarters
+def _queries(client: Client, url: str, headers: dict[str, str] | None, *, cold: bool) -> int:
+    """The queries of one request: cold, as right after a recompute or an edit (a new cache
+    generation: nothing of the page cached, not even the computed quarters), or warm (the
+    same request again: its regions come from the cache)."""
+    client.get(url, headers=headers or {})  # warm: content types, sessions, the cache
+    if cold:
+        bump_generation()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, headers=headers or {})
     assert response.status_code == 200
@@ -579,9 +609,17 @@ def test_every_page_and_partial_runs_the_same_small_number_of_queries_at_any_siz
     )
     client.force_login(user)
     extra = 1 if role == "vc" else 0  # the VC's subtree, read once for their permissions
-    counts = {name: _queries(client, url(data), headers) for name, (url, headers) in PAGES.items()}
+    cold = {
+        name: _queries(client, url(data), headers, cold=True)
+        for name, (url, headers) in PAGES.items()
+    }
+    warm = {
+        name: _queries(client, url(data), headers, cold=False)
+        for name, (url, headers) in PAGES.items()
+    }
 
-    assert counts == {name: count + extra for name, count in EXPECTED_QUERIES.items()}
+    assert cold == {name: count + extra for name, count in EXPECTED_QUERIES.items()}
+    assert warm == {name: count + extra for name, count in EXPECTED_WARM_QUERIES.items()}
 
 
 def test_a_pinned_page_runs_exactly_its_queries(
@@ -593,8 +631,11 @@ def test_a_pinned_page_runs_exactly_its_queries(
     client.force_login(users["strateg"])
     url = unit_url(data.vos[0].code)
     client.get(url)
+    bump_generation()  # as after a recompute: nothing cached
 
     with django_assert_num_queries(EXPECTED_QUERIES["unit"]):
+        client.get(url)
+    with django_assert_num_queries(EXPECTED_WARM_QUERIES["unit"]):
         client.get(url)
 
 
@@ -794,3 +835,95 @@ def test_strateg_changes_a_deadline_from_the_area_page_and_comes_back_to_it(
     assert goal.deadline == datetime.date(2026, 3, 31)
     page = client.get(reverse("goals:goal_detail", args=[goal.pk])).content.decode()
     assert "2026-03-31" in page
+
+
+# --- the cached regions: never stale after an edit, never one user's links for another ---------
+
+
+def _edit_goal(client: Client, goal: Goal, next_url: str, **changes: str) -> None:
+    """Save the goal through its editing page, as the strategist does in the browser."""
+    edit_url = reverse("goals:goal_edit", args=[goal.pk]) + f"?next={next_url}"
+    form = client.get(edit_url).context["form"]  # the goal as it is, version included
+    post = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    post.update(next=next_url, **changes)
+    response = client.post(edit_url, post)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def test_a_strategists_new_goal_title_shows_at_once_on_the_cached_portfolio(
+    client: Client,
+    data: DashboardData,
+    users: dict[str, User],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    client.force_login(users["strateg"])
+    goal = Goal.objects.filter(programme_area=data.programme_area, parent=None).first()
+    assert goal is not None
+    for url in (reverse("home"), reverse("goal_detail", args=[goal.code])):
+        assert goal.title in client.get(url).content.decode()  # now cached
+        assert goal.title in client.get(url, headers=HX).content.decode()
+
+    # The title is no input of the engine's results: no recompute has run when the page is read.
+    with django_capture_on_commit_callbacks(execute=True):
+        _edit_goal(client, goal, reverse("home"), title="Ny rubrik för målet")
+
+    for role in ("strateg", "styrgrupp"):
+        client.force_login(users[role])
+        assert "Ny rubrik för målet" in client.get(reverse("home")).content.decode()
+        assert "Ny rubrik för målet" in client.get(reverse("home"), headers=HX).content.decode()
+        area = reverse("programme_area_detail", kwargs={"number": 1})
+        assert "Ny rubrik för målet" in client.get(area).content.decode()
+
+
+def test_an_adoption_record_saved_without_the_engine_shows_at_once_on_the_unit_page(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+    url = unit_url(data.vos[0].code)
+    record = data.hcs[0].adoption_records.get()
+    before = client.get(url).content.decode()  # cached
+    assert "2031-05-17" not in before
+
+    record.planned_date = datetime.date(2031, 5, 17)
+    record.actual_date = None
+    record.status = "planned"
+    record.save()
+
+    assert 'datetime="2031-05-17"' in client.get(url).content.decode()
+
+
+def test_a_cached_page_never_shows_one_users_todo_or_edit_links_to_another(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    unit = unit_url(data.vos[0].code)
+    area = reverse("programme_area_detail", kwargs={"number": 1})
+    goal = Goal.objects.filter(programme_area=data.programme_area, parent=None).first()
+    assert goal is not None
+    goal_url = reverse("goal_detail", args=[goal.code])
+    edit_link = reverse("goals:goal_edit", args=[goal.pk])
+    milestone = goal.milestones.first()
+    assert milestone is not None
+    # In the swapped region of both pages (the goal page's own link sits above it).
+    milestone_link = reverse("goals:goal_edit", args=[milestone.pk])
+
+    # Those who may write fill the cache first ...
+    client.force_login(users["vc"])
+    assert "Att göra" in client.get(unit).content.decode()
+    client.force_login(users["poansvarig"])
+    for url in (area, goal_url):
+        assert edit_link in client.get(url).content.decode()
+        partial = client.get(url + "?kvartal=2025Q4", headers=HX).content.decode()
+        assert milestone_link in partial
+
+    # ... and readers, served from the same cache, get neither "Att göra" nor edit links.
+    client.force_login(users["styrgrupp"])
+    assert "Att göra" not in client.get(unit).content.decode()
+    for url in (area, goal_url):
+        assert edit_link not in client.get(url).content.decode()
+        partial = client.get(url + "?kvartal=2025Q4", headers=HX).content.decode()
+        assert milestone_link not in partial
+
+    # The edit links return to the page they were followed from, not to the one cached first.
+    client.force_login(users["poansvarig"])
+    content = client.get(area + "?kvartal=2025Q3").content.decode()
+    assert f"{edit_link}?next={area}%3Fkvartal%3D2025Q3" in content
