@@ -11,6 +11,7 @@ writes such as imports make), so a goal's new title shows at once, not after the
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,6 +20,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "followup:generation"
 # How long a rendered region stays cached at most (a new generation replaces it sooner).
@@ -37,8 +40,16 @@ def current_generation() -> str:
 
 
 def bump_generation() -> None:
-    """Invalidate everything cached from earlier results (old keys simply expire)."""
-    cache.set(GENERATION_KEY, str(time.time_ns()), timeout=None)
+    """Invalidate everything cached from earlier results (old keys simply expire).
+
+    A cache that cannot be reached must not fail the save or the recompute that bumps it (the
+    edit is stored and its recompute waits in the outbox): it is logged, and what the cache
+    still holds expires within REGION_TIMEOUT.
+    """
+    try:
+        cache.set(GENERATION_KEY, str(time.time_ns()), timeout=None)
+    except Exception:  # any backend's connection error; the write itself has succeeded
+        logger.warning("The dashboards' cache generation could not be bumped", exc_info=True)
 
 
 def bump_generation_on_change() -> None:

@@ -27,6 +27,7 @@ from .selectors import (
     goal_block_get,
     goal_get,
     goal_page,
+    goal_results_of,
     latest_compute_run,
     measure_get,
     measure_rows,
@@ -373,6 +374,10 @@ def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         "can_edit": can_edit,
         "quarter": quarter,
         "page": lazy(lambda: goal_page(goal=goal, quarter=quarter)),
+        # The header (outside the cached region) needs only the status, for the countdown.
+        "header_result": lazy(
+            lambda: goal_results_of(quarter=quarter, goals=[goal]).get(goal.pk) if quarter else None
+        ),
         **_regions(
             goal=(
                 f"{goal.pk}:{selection.quarter}:{selection.is_computed}:"
@@ -436,11 +441,10 @@ def _goal_block(request: HtmxHttpRequest, code: str, *, saved: bool = False) -> 
     }
     if look == "mal":
         quarter = selection.quarter if selection.is_computed else None
-        page = {"latest": goal.result}  # type: ignore[attr-defined]
         return render(
             request,
             "followup/goal_detail.html#goal-header",
-            {**context, "quarter": quarter, "page": page},
+            {**context, "quarter": quarter, "header_result": goal.result},  # type: ignore[attr-defined]
         )
     context["milestone"] = goal.parent_id is not None
     context["with_assessments"] = look == "omrade"

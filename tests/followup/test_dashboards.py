@@ -419,6 +419,49 @@ def test_vc_on_another_vo_reads_it_without_todo_or_edit_links(
     assert "Hälsocentral 2-1" in content
 
 
+@pytest.mark.parametrize(
+    ("username", "vo", "offered"),
+    [("vc", 0, True), ("vc", 1, False), ("strateg", 1, True), ("styrgrupp", 0, False)],
+)
+def test_a_unit_page_leads_to_reporting_import_and_adoption_only_for_who_may_write_it(
+    client: Client,
+    data: DashboardData,
+    users: dict[str, User],
+    username: str,
+    vo: int,
+    offered: bool,
+) -> None:
+    client.force_login(users[username])
+    unit = data.vos[vo]
+
+    content = client.get(unit_url(unit.code)).content.decode()
+    start = content.find('<ul class="action-links"')
+    actions = "" if start < 0 else content[start : content.index("</ul>", start)]
+
+    links = [
+        f'href="{reverse("report_grid", args=[unit.pk])}"',
+        f'href="{reverse("goals:adoption_grid", args=[unit.pk])}"',
+        f'href="{reverse("import_upload")}"',
+    ]
+    assert [link in actions for link in links] == [offered] * 3
+    if offered:  # and the links lead to pages that user may use
+        for url in (reverse("report_grid", args=[unit.pk]), reverse("import_upload")):
+            assert client.get(url).status_code == 200
+
+
+def test_the_measure_pages_lead_to_import_for_who_may_import(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    pages = [reverse("measure_list"), reverse("measure_detail", args=[data.measures[0].code])]
+    for username, offered in (("vec", True), ("styrgrupp", False)):
+        client.force_login(users[username])
+        for page in pages:
+            content = client.get(page).content.decode()
+            assert (
+                f'<p class="action-links"><a href="{reverse("import_upload")}"' in content
+            ) is offered
+
+
 def test_readers_see_no_todo(client: Client, data: DashboardData, users: dict[str, User]) -> None:
     client.force_login(users["styrgrupp"])
 
