@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .periods import day_label
 from .versioning import StaleVersion, Versioned, deliberate_overwrite
 
 M = TypeVar("M", bound=models.Model)
@@ -102,9 +103,9 @@ def display_value(field: models.Field[Any, Any] | None, value: Any) -> str:
     if isinstance(value, bool):
         return _("Ja") if value else _("Nej")
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return f"{day_label(value.date())} {value:%H:%M}"
     if isinstance(value, datetime.date):
-        return value.isoformat()
+        return day_label(value)
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
         return text.replace(".", ",")
