@@ -203,7 +203,7 @@ def adoption_matrix(
         groups.append(MatrixGroup(vo=vo, rows=[] if collapsed else rows, shares=shares))
     if collapsed and sort == "status":
         # No unit rows to sort: the VOs themselves, most adopted first.
-        groups.sort(key=lambda group: (-sum(share.done for share in group.shares), group.vo.name))
+        groups.sort(key=lambda g: (-sum(s.done for s in g.shares), g.vo.name if g.vo else ""))
     return AdoptionMatrix(
         methods=methods,
         groups=groups,

@@ -124,7 +124,7 @@ def unit_tree(*, depth: int | None = None) -> list[UnitNode]:
 def unit_tree_children(*, unit: Unit) -> list[UnitNode]:
     """The units directly below a unit, by name, each folded with its own count (one query)."""
     children = _with_child_count(unit.children.select_related("kind").order_by("name", "code"))
-    return [UnitNode(child, child_count=child.child_count) for child in children]
+    return [UnitNode(child, child_count=getattr(child, "child_count", 0)) for child in children]
 
 
 # --- a user's scope: the one computation ----------------------------------------------------

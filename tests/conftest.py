@@ -77,6 +77,9 @@ def _tasks_run_in_process(settings: Settings) -> None:
     messages on the shared broker for no one.
     """
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # The recompute chain's last step renders the dashboards into the cache: seconds of work
+    # no test but the one about it wants (tests/followup/test_warm.py turns it on).
+    settings.GONV_WARM_DASHBOARDS = False
 
 
 @pytest.fixture(autouse=True)
