@@ -43,11 +43,15 @@ _SCOPE_ATTR = "_gonv_scope"
 def warmed_paths() -> list[str]:
     """The pages warmed after a recompute: Portfölj, Programområden, every programme area, the
     Enheter tree and the Mått list (one query for the areas)."""
-    areas = ProgrammeArea.objects.order_by("number").values_list("number", flat=True)
+    # An area's page is found by its number (areas of several phases may share one).
+    numbers = ProgrammeArea.objects.order_by("number").values_list("number", flat=True)
     return [
         reverse("home"),
         reverse("programme_area_list"),
-        *(reverse("programme_area_detail", kwargs={"number": number}) for number in areas),
+        *(
+            reverse("programme_area_detail", kwargs={"number": number})
+            for number in dict.fromkeys(numbers)
+        ),
         reverse("unit_list"),
         reverse("measure_list"),
     ]
