@@ -23,6 +23,7 @@ from organisation.selectors import (
     unit_get,
     unit_home_for,
     unit_tree,
+    unit_tree_depth,
 )
 from organisation.selectors import unit_tree_children as unit_tree_children_of
 from programmes.selectors import programme_area_get
@@ -226,11 +227,16 @@ def context_keep(unit: Any) -> str:
 @require_GET
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    """Enheter: the unit tree down to settings.GONV_UNIT_TREE_DEPTH (the VOs), each unit a link
-    to its dashboard; a folded unit's units are fetched when it is opened (unit_tree_children)."""
+    """Enheter: the unit tree down to settings.GONV_UNIT_TREE_DEPTH (the VOs), or less where
+    that would be more than GONV_UNIT_TREE_MAX_NODES units, each unit a link to its dashboard;
+    a folded unit's units are fetched when it is opened (unit_tree_children)."""
     _require_reader(request)
-    depth = settings.GONV_UNIT_TREE_DEPTH
-    context = {"roots": lazy(lambda: unit_tree(depth=depth)), **_regions(tree=f"{depth}")}
+    depth, max_nodes = settings.GONV_UNIT_TREE_DEPTH, settings.GONV_UNIT_TREE_MAX_NODES
+
+    def tree() -> list[Any]:
+        return unit_tree(depth=unit_tree_depth(depth=depth, max_nodes=max_nodes))
+
+    context = {"roots": lazy(tree), **_regions(tree=f"{depth}:{max_nodes}")}
     return render(request, "followup/unit_list.html", context)
 
 

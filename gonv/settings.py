@@ -347,6 +347,8 @@ GONV_ADOPTION_MATRIX_UNIT_LIMIT = int(env("GONV_ADOPTION_MATRIX_UNIT_LIMIT", "20
 # The Enheter page renders the unit tree down to this level (0: the roots; 2: region, area,
 # VO); the units below a unit at that level are fetched when it is opened.
 GONV_UNIT_TREE_DEPTH = int(env("GONV_UNIT_TREE_DEPTH", "2"))
+# ...or less deep where the levels down to it hold more units than this.
+GONV_UNIT_TREE_MAX_NODES = int(env("GONV_UNIT_TREE_MAX_NODES", "300"))
 # After each recompute the cache is warmed with the most-read pages' regions as the steering
 # group sees them (followup.warm), unless this is off (the tests turn it off).
 GONV_WARM_DASHBOARDS = env_bool("GONV_WARM_DASHBOARDS", True)

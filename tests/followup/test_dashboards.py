@@ -447,6 +447,26 @@ def test_the_unit_tree_folds_at_the_configured_depth(
     assert "1 enhet<span" in content
 
 
+def test_a_tree_too_large_for_the_page_folds_higher_up(
+    client: Client, data: DashboardData, users: dict[str, User], settings: Settings
+) -> None:
+    client.force_login(users["styrgrupp"])
+    # Region and area: 2 units; down to the VOs: 4; down to the health centres: 10.
+    settings.GONV_UNIT_TREE_MAX_NODES = 3
+
+    content = client.get(reverse("unit_list")).content.decode()
+
+    assert f'href="{unit_url(data.area.code)}"' in content
+    assert f'href="{unit_url(data.vos[0].code)}"' not in content
+    assert content.count("<details") == 1
+    assert '2 enheter<span class="visually-hidden"> under Primärvård</span>' in content
+
+    settings.GONV_UNIT_TREE_MAX_NODES = 4
+    content = client.get(reverse("unit_list")).content.decode()
+    assert f'href="{unit_url(data.vos[0].code)}"' in content
+    assert content.count("<details") == 2
+
+
 def test_vc_sees_todo_with_links_on_their_own_vo(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
@@ -658,7 +678,8 @@ EXPECTED_QUERIES = {
     # + the area (owners, processes), the chosen unit, the units with units below, measures,
     # their results and SPC (one query for the area's measures and the unit).
     "area-charts": 16,
-    "unit-list": 7,
+    # + the units per level (how deep to render), the tree down to it with each unit's count.
+    "unit-list": 8,
     # + the unit, its children with their counts.
     "unit-tree-children": 8,
     # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
@@ -838,7 +859,7 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
     link = f"{url}?vo=VO2&amp;kvartal=2025Q3"
     assert f'href="{link}#adoption"' in section
     assert f'hx-get="{link}"' in section
-    assert 'hx-target="#adoption"' in section
+    assert '<tbody hx-target="#adoption" hx-swap="outerHTML" hx-push-url="true"' in section
     assert 'Visa enheter<span class="visually-hidden"> i VO 2</span>' in section
 
     for headers in ({}, {**HX, "HX-Target": "adoption"}):
