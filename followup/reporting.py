@@ -296,7 +296,7 @@ def report_grid_cells(
                     if not isinstance(f.widget, forms.HiddenInput):
                         f.widget.attrs["aria-describedby"] = f"{prefix}-source"
             rows.append(row)
-        sections.append({"measure": measure, "rows": rows})
+        sections.append({"measure": measure, "name": measure.name, "rows": rows})
     return sections
 
 
