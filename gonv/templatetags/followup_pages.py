@@ -9,28 +9,18 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from base.formatting import format_number, format_percent
+from base.formatting import format_percent
 from base.periods import day_label
 from followup.charts import format_value
+from followup.formatting import format_change
 
 register = template.Library()
-
-_MINUS = "\u2212"
 
 
 @register.filter
 def measure_change(value: Decimal | float | None, unit: str = "") -> str:
     """A change with its sign, "+1,2 procentenheter", "−3 st"; "–" where there is none."""
-    if value is None or value == "":
-        return "–"
-    number = Decimal(str(value))
-    if unit.strip() == "%":
-        text = f"{format_number(abs(number).quantize(Decimal('0.1')))} {_('procentenheter')}"
-    else:
-        text = format_value(abs(number), unit)
-    if number == 0:
-        return text
-    return ("+" if number > 0 else _MINUS) + text
+    return format_change(value, unit or "")
 
 
 # The keys of GoalResult.basis (goals/status.py) a reader needs, in Swedish, and how to show
