@@ -13,6 +13,7 @@ from base.formatting import format_percent
 from base.periods import day_label
 from followup.charts import format_value
 from followup.formatting import format_change
+from goals.status import RULE_LABELS
 
 register = template.Library()
 
@@ -68,6 +69,8 @@ def basis_items(basis: dict[str, Any] | None, unit: str = "") -> list[tuple[str,
             value = format_percent(Decimal(str(raw)))
         elif kind == "num":
             value = format_value(Decimal(str(raw)), unit or "")
+        elif kind == "code" and str(raw) in RULE_LABELS:
+            value, kind = str(RULE_LABELS[str(raw)]), "text"
         else:
             value = str(raw)
         rows.append((str(label), value, kind == "code"))

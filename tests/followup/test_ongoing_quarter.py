@@ -17,7 +17,7 @@ def test_the_ongoing_quarter_says_that_its_values_are_so_far() -> None:
 
     assert selection.is_ongoing
     assert f"{current.label} pågår till och med" in html
-    assert "värdena gäller perioderna hittills" in html
+    assert "resultaten gäller det som har rapporterats hittills" in html
 
 
 def test_an_ended_quarter_says_nothing_of_the_kind() -> None:
