@@ -242,8 +242,8 @@ def test_portfolio_shows_summary_deadlines_and_region_measures_with_changes(
     assert "Förändring mot föregående kvartal" in content
     assert "Förändring mot samma kvartal året före" in content
     assert "Mått 00" in content
-    assert "+1 st" in content  # each quarter's value is one more than the one before
-    assert "+4 st" in content
+    assert "+1\u00a0st" in content  # each quarter's value is one more than the one before
+    assert "+4\u00a0st" in content
     assert "30 nov 2025" in content
     assert 'class="sparkline"' in content
     assert "Särskild orsak – förbättring" in content

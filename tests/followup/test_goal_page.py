@@ -146,7 +146,9 @@ def test_a_goal_shows_its_status_per_quarter_and_the_basis_of_the_latest(
     # The basis in Swedish.
     assert "Enheter som räknas" in html
     assert "Har infört" in html
-    assert "<code>achieved</code>" in html
+    # The rule that decided, in words, not its code.
+    assert "<dt>Regel som avgjorde</dt><dd>Målet är nått</dd>" in html
+    assert "achieved" not in html
     # The latest assessment beside the computed status.
     assert "Två enheter har bytt chef." in html
 
