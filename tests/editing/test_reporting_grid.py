@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from base.formatting import SPACE
 from followup.models import Measure, Observation
 from tests.factories import ImportBatchFactory, MeasureFactory, ObservationFactory, OrgTree
 
@@ -359,3 +360,19 @@ def test_cells_left_alone_show_no_errors_when_another_cell_is_wrong(
     body = login(vc).post(url(org_tree), data).content.decode()
     assert "negativt" in body
     assert "Ange täljare och nämnare" not in body
+
+
+def test_the_previous_periods_values_are_written_the_swedish_way_with_their_unit(
+    vc: User, org_tree: OrgTree, visits: Measure, right_help: Measure
+) -> None:
+    sep = datetime.date(2025, 9, 1)
+    ObservationFactory(measure=visits, unit=org_tree.hc1a, period_start=sep, value=Decimal("1234"))
+    ObservationFactory(
+        measure=right_help, unit=org_tree.hc1a, period_start=sep, value=Decimal("19.90")
+    )
+
+    page = login(vc).get(url(org_tree), {"period": "2025-10"}).content.decode()
+
+    assert f"19,9{SPACE}%" in page  # not "19,90"
+    assert f"1{SPACE}234\u00a0st" in page
+    assert "19,90" not in page
