@@ -8,20 +8,23 @@ import html
 import re
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
+from followup import cache as cache_module
+from followup import triggers
 from followup.cache import bump_generation
 from followup.forms import ERROR_UNKNOWN_UNIT
 from followup.quarter_selection import QUARTER_PARAM
 from followup.todo import adoption_record_url, support_need_url
-from goals.models import Goal
+from goals.models import AdoptionRecord, Goal
 from organisation.models import Role
 from programmes.models import Activity, SupportNeed
 from tests.factories import TEST_PASSWORD, ProgrammeAreaFactory, UserFactory
@@ -239,8 +242,8 @@ def test_portfolio_shows_summary_deadlines_and_region_measures_with_changes(
     assert "Förändring mot föregående kvartal" in content
     assert "Förändring mot samma kvartal året före" in content
     assert "Mått 00" in content
-    assert "+1 st" in content  # each quarter's value is one more than the one before
-    assert "+4 st" in content
+    assert "+1\u00a0st" in content  # each quarter's value is one more than the one before
+    assert "+4\u00a0st" in content
     assert "30 nov 2025" in content
     assert 'class="sparkline"' in content
     assert "Särskild orsak – förbättring" in content
@@ -1125,6 +1128,49 @@ def test_an_adoption_record_saved_without_the_engine_shows_at_once_on_the_unit_p
     record.status = "planned"
     record.save()
 
+    assert 'datetime="2031-05-17"' in client.get(url).content.decode()
+
+
+def test_a_transaction_publishes_one_new_generation_and_only_when_it_commits(
+    transactional_db: None, client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    """Several saves in one transaction: other requests keep the published generation (and
+    the pages cached under it) until the commit, the transaction reads its edits at once, and
+    the commit publishes one new generation, the one the transaction read under."""
+    client.force_login(users["styrgrupp"])
+    url = unit_url(data.vos[0].code)
+    client.get(url)  # cached under the published generation
+    published = cache_module.cache.get(cache_module.GENERATION_KEY)
+    records = list(AdoptionRecord.objects.filter(unit__in=data.hcs)[:3])
+    assert len(records) == 3
+    writes = []
+    real_set = cache_module.cache.set
+
+    def counting_set(key: str, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if key == cache_module.GENERATION_KEY:
+            writes.append(value)
+        return real_set(key, value, *args, **kwargs)
+
+    # No recompute: it publishes a generation of its own after writing the results.
+    with (
+        triggers.suppressed(),
+        mock.patch.object(cache_module.cache, "set", counting_set),
+        transaction.atomic(),
+    ):
+        for record in records:
+            record.comment = "Ändrad i samma transaktion"
+            record.planned_date = datetime.date(2031, 5, 17)
+            record.actual_date = None
+            record.status = "planned"
+            record.save()
+        assert writes == []  # nothing published before the commit
+        assert cache_module.cache.get(cache_module.GENERATION_KEY) == published
+        read_under = cache_module.current_generation()
+        assert read_under != published
+        assert 'datetime="2031-05-17"' in client.get(url).content.decode()  # its own edit
+
+    assert writes == [read_under]  # once, on commit
+    assert cache_module.current_generation() == read_under
     assert 'datetime="2031-05-17"' in client.get(url).content.decode()
 
 
