@@ -132,7 +132,14 @@ def test_the_unit_select_swaps_the_chart_and_back_restores_it(
     expect(page).to_have_title(re.compile(r"^Rätt hjälp på en gång – Primärvård"))
     # Focus stays on the select that was changed, and it now offers the units below.
     assert page.evaluate("() => document.activeElement.id") == "enhet"
-    page.get_by_label("Enhet").select_option("VO1")
+    # The select was swapped too: change it only once htmx has settled the new one (a change
+    # on the old, detached select would send nothing).
+    expect(page.get_by_label("Enhet").locator('option[value="VO1"]')).to_be_attached()
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    with page.expect_response(re.compile(r"enhet=VO1")):
+        page.get_by_label("Enhet").select_option("VO1")
     expect(page.get_by_role("heading", name="VO Norr, Kv 4 2025")).to_be_visible()
     assert _same_document(page)
     axe(page, "matt-vo")
