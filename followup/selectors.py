@@ -65,12 +65,90 @@ def status_quarter(today: datetime.date | None = None) -> Quarter | None:
     return Quarter.parse(latest) if latest else None
 
 
-def portfolio_with_status(*, quarter: Quarter | None) -> PortfolioStatus:
-    """Phases → areas → goals and milestones, each with its computed result for the quarter."""
-    phases = portfolio_overview()
+@dataclass(frozen=True)
+class Organisation:
+    """A region or municipality some phase belongs to (`Phase.organisation_unit`)."""
+
+    id: int
+    code: str
+    name: str
+
+
+def _phase_organisations() -> list[tuple[int | None, str | None, str | None]]:
+    """Each phase's organisation unit (id, code, name), None's for a phase of none (one query,
+    cached per generation; plain tuples: nothing pickled that a code change could break)."""
+
+    def build() -> list[tuple[int | None, str | None, str | None]]:
+        return list(
+            Phase.objects.order_by("id").values_list(
+                "organisation_unit_id", "organisation_unit__code", "organisation_unit__name"
+            )
+        )
+
+    return cached("phase-organisations", build)
+
+
+def organisations() -> list[Organisation]:
+    """The units that phases belong to, by name (no query but the cached one).
+
+    More than one: the installation holds several organisations' plans, and the portfolio shows
+    one organisation's at a time.
+    """
+    found = {
+        Organisation(unit_id, code, name)
+        for unit_id, code, name in _phase_organisations()
+        if unit_id is not None and code is not None and name is not None
+    }
+    return sorted(found, key=lambda o: (o.name, o.code))
+
+
+def phases_without_organisation() -> int:
+    """How many phases belong to no organisation (the same cached read as organisations)."""
+    return sum(1 for unit_id, _, _ in _phase_organisations() if unit_id is None)
+
+
+def organisation_of_roles(
+    *,
+    choices: list[Organisation],
+    unit_ids: frozenset[int],
+    area_ids: frozenset[int],
+) -> Organisation | None:
+    """The organisation of a user's roles: the nearest one above (or at) a role's unit, else the
+    organisation of a role's programme area; None for roles of neither (one query at most)."""
+    by_id = {organisation.id: organisation for organisation in choices}
+    found: int | None = None
+    if unit_ids:
+        found = (
+            UnitClosure.objects.filter(descendant_id__in=unit_ids, ancestor_id__in=by_id)
+            .order_by("depth", "ancestor__name", "ancestor_id")
+            .values_list("ancestor_id", flat=True)
+            .first()
+        )
+    elif area_ids:
+        found = (
+            ProgrammeArea.objects.filter(pk__in=area_ids, phase__organisation_unit_id__in=by_id)
+            .order_by("phase__organisation_unit__name", "phase__organisation_unit_id")
+            .values_list("phase__organisation_unit_id", flat=True)
+            .first()
+        )
+    return by_id.get(found) if found is not None else None
+
+
+def portfolio_with_status(
+    *, quarter: Quarter | None, organisation: Organisation | None = None
+) -> PortfolioStatus:
+    """Phases → areas → goals and milestones, each with its computed result for the quarter.
+
+    With `organisation`: only its phases (goals.selectors.portfolio_overview).
+    """
+    phases = portfolio_overview(organisation_id=organisation.id if organisation else None)
     if quarter is None:
         return PortfolioStatus(phases=phases, quarter=None, computed_at=None)
-    results = {row.goal_id: row for row in GoalResult.objects.filter(quarter=quarter.code)}
+    rows = GoalResult.objects.filter(quarter=quarter.code)
+    if organisation is not None:
+        # Only the shown goals' results, not every organisation's.
+        rows = rows.filter(goal_id__in=[goal.pk for goal in _goals_of(phases)])
+    results = {row.goal_id: row for row in rows}
     for phase in phases:
         for area in phase.programme_areas.all():
             statuses: list[Status | None] = []
@@ -401,39 +479,55 @@ class Deadline:
     days_left: int
 
 
-def portfolio_quarter(
-    *, phases: list[Phase], quarter: Quarter | None, today: datetime.date
-) -> dict[str, Any]:
-    """What the portfolio shows for a quarter besides the areas: the region's measures, the
-    deadlines of the quarter and the next, and the summary paragraph (four queries)."""
-    if quarter is None:
-        return {"measure_lines": [], "deadlines": [], "summary": [], "region": None}
-    goals = [
+def _goals_of(phases: list[Phase]) -> list[Goal]:
+    """The goals and milestones of portfolio_overview's phases (prefetched: no query)."""
+    return [
         g
         for phase in phases
         for area in phase.programme_areas.all()
         for goal in area.top_goals  # type: ignore[attr-defined]
         for g in (goal, *goal.milestones.all())
     ]
-    region = region_unit()
+
+
+def portfolio_quarter(
+    *,
+    phases: list[Phase],
+    quarter: Quarter | None,
+    today: datetime.date,
+    organisation: Organisation | None = None,
+) -> dict[str, Any]:
+    """What the portfolio shows for a quarter besides the areas: the region's measures, the
+    deadlines of the quarter and the next, and the summary paragraph (four queries).
+
+    The region is the organisation's unit when one is chosen, else the root of the tree.
+    """
+    if quarter is None:
+        return {"measure_lines": [], "deadlines": [], "summary": [], "region": None}
+    goals = _goals_of(phases)
+    if organisation is None:
+        region = region_unit()
+    else:
+        region = Unit.objects.select_related("kind").filter(pk=organisation.id).first()
     measures = list(Measure.objects.order_by("name"))
     lines = measure_lines(quarter=quarter, unit=region, measures=measures) if region else []
     window_end = quarter.next().end
+    dated = [(g, g.deadline) for g in goals if g.deadline is not None]
     deadlines = [
-        Deadline(goal=g, days_left=(g.deadline - today).days)
-        for g in sorted(
-            (g for g in goals if g.deadline and quarter.start <= g.deadline <= window_end),
-            key=lambda g: (g.deadline, g.title),
+        Deadline(goal=g, days_left=(deadline - today).days)
+        for g, deadline in sorted(
+            ((g, d) for g, d in dated if quarter.start <= d <= window_end),
+            key=lambda pair: (pair[1], pair[0].title),
         )
     ]
     due = [
         DueMilestone(
             title=g.title,
             status=_status_of(getattr(g, "result", None)),
-            pending=g.deadline > today,
+            pending=deadline > today,
         )
-        for g in goals
-        if g.is_milestone and g.deadline and quarter.start <= g.deadline <= quarter.end
+        for g, deadline in dated
+        if g.is_milestone and quarter.start <= deadline <= quarter.end
     ]
     facts = SummaryFacts(
         quarter=quarter,

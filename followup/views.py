@@ -30,6 +30,7 @@ from programmes.selectors import programme_area_get
 
 from .cache import REGION_TIMEOUT, lazy, lazy_items, region_key
 from .forms import MeasureUnitForm
+from .organisation_selection import organisation_selection
 from .quarter_selection import quarter_selection
 from .selectors import (
     goal_block_get,
@@ -97,22 +98,31 @@ def my_unit(request: HttpRequest) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def home(request: HtmxHttpRequest) -> HttpResponse:
     """Portfölj: every programme area of the current phase with its goals and milestones, and
-    the selected quarter's status, summary, deadlines and measures."""
+    the selected quarter's status, summary, deadlines and measures; with several organisations,
+    one organisation's (`?organisation=`, followup.organisation_selection)."""
     _require_reader(request)
     selection = quarter_selection(request)
-    portfolio = lazy(lambda: portfolio_with_status(quarter=selection.quarter))
+    chosen = organisation_selection(request)
+    organisation = chosen.organisation
+    portfolio = lazy(
+        lambda: portfolio_with_status(quarter=selection.quarter, organisation=organisation)
+    )
     quarter = selection.quarter if selection.is_computed else None
     today = timezone.localdate()
     context = {
         "selection": selection,
+        "organisation_selection": chosen,
         "phases": lambda: portfolio().phases,
         "status_quarter": quarter,
         "computed_at": lambda: portfolio().computed_at,
         **lazy_items(
-            lambda: portfolio_quarter(phases=portfolio().phases, quarter=quarter, today=today),
+            lambda: portfolio_quarter(
+                phases=portfolio().phases, quarter=quarter, today=today, organisation=organisation
+            ),
             ("measure_lines", "deadlines", "summary", "region"),
         ),
-        **_regions(portfolio=f"{selection.quarter}:{selection.is_computed}"),
+        # The organisation is part of the key: no organisation's portfolio served for another.
+        **_regions(portfolio=f"{chosen.code}:{selection.quarter}:{selection.is_computed}"),
     }
     if wants_partial(request):
         return render(request, "followup/home.html#quarter-region", context)

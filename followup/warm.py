@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -34,6 +35,9 @@ from organisation.models import Role
 from organisation.selectors import Scope
 from programmes.models import ProgrammeArea
 
+from .organisation_selection import ORGANISATION_PARAM
+from .selectors import organisations
+
 logger = logging.getLogger(__name__)
 
 # The attribute organisation.selectors.scope_for caches a user's scope under.
@@ -41,12 +45,20 @@ _SCOPE_ATTR = "_gonv_scope"
 
 
 def warmed_paths() -> list[str]:
-    """The pages warmed after a recompute: Portfölj, Programområden, every programme area, the
-    Enheter tree and the Mått list (one query for the areas)."""
+    """The pages warmed after a recompute: Portfölj (with several organisations, each one's),
+    Programområden, every programme area, the Enheter tree and the Mått list (one query for the
+    areas, one for the organisations)."""
     # An area's page is found by its number (areas of several phases may share one).
     numbers = ProgrammeArea.objects.order_by("number").values_list("number", flat=True)
+    home = reverse("home")
+    choices = organisations()
+    # The reader's own default (no role unit: the first by name) is the plain "/"; a user whose
+    # roles belong to another organisation gets that one's, under the same key as its
+    # ?organisation= (the key holds the organisation, not how it was chosen).
+    others = [f"{home}?{urlencode({ORGANISATION_PARAM: o.code})}" for o in choices[1:]]
     return [
-        reverse("home"),
+        home,
+        *others,
         reverse("programme_area_list"),
         *(
             reverse("programme_area_detail", kwargs={"number": number})
@@ -113,8 +125,8 @@ def warm_dashboards() -> dict[str, Any]:
 
 def _render(factory: RequestFactory, user: User, path: str) -> int:
     """One GET of the page through its view, as the URL resolver would dispatch it."""
-    match = resolve(path)
-    request = factory.get(path)
+    match = resolve(urlsplit(path).path)
+    request = factory.get(path)  # its query string too
     request.user = user
     request.resolver_match = match
     request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]

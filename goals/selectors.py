@@ -14,8 +14,13 @@ from programmes.models import Phase, ProgrammeArea, ProgrammeAreaProcess, Workin
 from .models import AdoptionRecord, Assessment, Goal
 
 
-def portfolio_overview() -> list[Phase]:
-    """Phases with their timeline, areas, process links, goals and milestones (fixed queries)."""
+def portfolio_overview(*, organisation_id: int | None = None) -> list[Phase]:
+    """Phases with their timeline, areas, process links, goals and milestones (fixed queries).
+
+    With `organisation_id`: that organisation's phases only. Not the phases of no organisation:
+    the engine counts their goals on the tree's first root (followup.compute), so with several
+    organisations they are no one organisation's portfolio (Programområden lists them).
+    """
     # Nulls last on both databases, so goals without a deadline sort alike everywhere.
     by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")
     milestones = Goal.objects.select_related("unit_kind", "measure", "working_method").order_by(
@@ -34,11 +39,10 @@ def portfolio_overview() -> list[Phase]:
         Prefetch("goals", queryset=goals, to_attr="top_goals"),
         Prefetch("process_links", queryset=links),
     )
-    return list(
-        Phase.objects.prefetch_related(
-            Prefetch("programme_areas", queryset=areas), "events"
-        ).order_by("start_date")
-    )
+    phases = Phase.objects.prefetch_related(Prefetch("programme_areas", queryset=areas), "events")
+    if organisation_id is None:
+        return list(phases.order_by("start_date"))
+    return list(phases.filter(organisation_unit_id=organisation_id).order_by("start_date", "id"))
 
 
 def goal_tree_for_area(*, area: ProgrammeArea) -> list[Goal]:

@@ -189,3 +189,76 @@ def _create(
         goals=goal_rows,
         quarters=quarter_list,
     )
+
+
+@dataclass
+class SecondOrganisation:
+    region: Unit
+    vo: Unit
+    programme_area: ProgrammeArea
+    goals: list[Goal]
+
+
+def second_organisation_create(data: DashboardData, *, goals: int) -> SecondOrganisation:
+    """A second organisation in the installation: the first one's phase gets its region as its
+    organisation, and "Region Bergland" (first by name) its own tree, phase, goals with results
+    and its region's measure values. `goals` scales it as dashboard_data_create's does."""
+    with triggers.suppressed():
+        return _second(data, goals=goals)
+
+
+def _second(data: DashboardData, *, goals: int) -> SecondOrganisation:
+    phase = data.programme_area.phase
+    phase.organisation_unit = data.region
+    phase.save()
+    region = UnitFactory(code="BERG", name="Region Bergland", kind=data.region.kind)
+    area = UnitFactory(
+        code="BERG-PV", name="Primärvård Bergland", kind=data.area.kind, parent=region
+    )
+    vo = UnitFactory(code="BERG-VO1", name="VO Bergland", kind=data.vos[0].kind, parent=area)
+    UnitFactory(code="BERG-HC1", name="Hälsocentral Bergland", kind=data.hcs[0].kind, parent=vo)
+    other_phase = PhaseFactory(code="fas-bergland", name="Fas 2 Bergland", organisation_unit=region)
+    programme_area = ProgrammeAreaFactory(phase=other_phase, number=2, name="Nära vård Bergland")
+    goal_rows = []
+    for g in range(goals):
+        goal = GoalFactory(
+            programme_area=programme_area,
+            title=f"Bergmål {g}",
+            deadline=datetime.date(2025, 12, 31),
+        )
+        milestone = GoalFactory(
+            programme_area=programme_area,
+            parent=goal,
+            title=f"Bergdelmål {g}",
+            deadline=datetime.date(2025, 11, 30),
+        )
+        goal_rows += [goal, milestone]
+    GoalResult.objects.bulk_create(
+        GoalResult(goal=goal, quarter=quarter.code, status=Status.AT_RISK.value, explanation="x")
+        for goal in goal_rows
+        for quarter in data.quarters
+    )
+    MeasureResult.objects.bulk_create(
+        MeasureResult(
+            quarter=quarter.code,
+            unit=region,
+            measure=measure,
+            value=Decimal(77),
+            reporting_units=1,
+            expected_units=1,
+        )
+        for quarter in data.quarters
+        for measure in data.measures
+    )
+    SpcResult.objects.bulk_create(
+        SpcResult(
+            quarter=quarter.code,
+            unit=region,
+            measure=measure,
+            summary=spc_summary([77.0 + i % 3 for i in range(13)], "common_cause"),
+            digest="test",
+        )
+        for quarter in data.quarters
+        for measure in data.measures
+    )
+    return SecondOrganisation(region=region, vo=vo, programme_area=programme_area, goals=goal_rows)

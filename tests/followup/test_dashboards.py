@@ -665,11 +665,11 @@ PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] =
 # Cold: as right after a recompute or an edit (a new cache generation), so the computed
 # quarters are read too (two queries) and every region is rendered from the database.
 EXPECTED_QUERIES = {
-    # session, user, roles; the computed quarters; phases, their timeline, areas, processes,
-    # goals, milestones; goal results, the computation time; region, measures, their results
-    # and SPC; session save.
-    "portfolio": 20,
-    "portfolio-region": 20,
+    # session, user, roles; the computed quarters; the phases' organisations; phases, their
+    # timeline, areas, processes, goals, milestones; goal results, the computation time;
+    # region, measures, their results and SPC; session save.
+    "portfolio": 21,
+    "portfolio-region": 21,
     "area-list": 16,
     "area-list-region": 16,
     # + the area, owners, processes, goals, milestones and assessments, measures, results, SPC;

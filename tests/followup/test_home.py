@@ -248,12 +248,13 @@ def test_start_page_query_count_is_pinned(
     client.get(HOME)
     bump_generation()  # cold: as right after a recompute, nothing of the page cached
 
-    # session, user, role assignments; the computed quarters; phases, their timeline, areas,
-    # supporting-process links, goals, milestones; the quarter's goal results and its
-    # computation time; the region and the measures (no units here, so no results to read); the
-    # session save (SESSION_SAVE_EVERY_REQUEST) inside its savepoint. Whether synthetic data
-    # exists (the banner) is cached by the warm-up request.
-    with django_assert_num_queries(18):
+    # session, user, role assignments; the computed quarters; the phases' organisations (for
+    # the organisation select); phases, their timeline, areas, supporting-process links, goals,
+    # milestones; the quarter's goal results and its computation time; the region and the
+    # measures (no units here, so no results to read); the session save
+    # (SESSION_SAVE_EVERY_REQUEST) inside its savepoint. Whether synthetic data exists (the
+    # banner) is cached by the warm-up request.
+    with django_assert_num_queries(19):
         client.get(HOME)
     # Warm: the quarter's region from the cache; the session, user and roles remain.
     with django_assert_num_queries(6):

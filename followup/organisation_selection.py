@@ -1,0 +1,85 @@
+"""The organisation select of Portfölj: `?organisation=<unit code>`.
+
+An installation may hold the plans of several regions or municipalities (a phase's
+`organisation_unit`). Their steering groups each follow their own, so with more than one
+organisation the portfolio shows one at a time: the one in `?organisation=`, else the one the
+user's roles belong to, else the first by name. With one organisation (or none) nothing is
+chosen and the page shows every phase, as it always did.
+
+It sits in the quarter selector's form (templates/includes/quarter_selector.html): a plain GET
+form; with htmx a change swaps the page's region and pushes the URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
+
+from organisation.selectors import scope_for
+
+from .selectors import (
+    Organisation,
+    organisation_of_roles,
+    organisations,
+    phases_without_organisation,
+)
+
+ORGANISATION_PARAM = "organisation"
+INVALID_ORGANISATION_MESSAGE = gettext_lazy(
+    "”%(text)s” är ingen organisation med en plan här. Sidan visar i stället %(name)s."
+)
+
+
+@dataclass(frozen=True)
+class OrganisationSelection:
+    """The organisation a page shows (None: one or no organisation, every phase shown), the
+    organisations it can offer, and what to tell the user."""
+
+    organisation: Organisation | None = None
+    choices: list[Organisation] = field(default_factory=list)  # by name
+    error: str = ""
+    # The default of a user whose roles belong to no organisation: the first by name.
+    first_by_name: bool = False
+    # Phases of no organisation: on no organisation's portfolio (goals.selectors), so the
+    # page says where they are.
+    phases_without_organisation: int = 0
+
+    @property
+    def code(self) -> str:
+        """The part of a cache key the choice adds ("" with nothing to choose)."""
+        return self.organisation.code if self.organisation else ""
+
+
+def organisation_selection(request: HttpRequest) -> OrganisationSelection:
+    """The organisation from `?organisation=`, else the user's, else the first by name (no
+    query with one organisation, or a valid choice from a cached list; at most one more for
+    the user's default)."""
+    choices = organisations()
+    if len(choices) < 2:
+        return OrganisationSelection()
+    text = request.GET.get(ORGANISATION_PARAM, "").strip()
+    if text:
+        chosen = next((o for o in choices if o.code.casefold() == text.casefold()), None)
+        if chosen is not None:
+            return OrganisationSelection(
+                organisation=chosen,
+                choices=choices,
+                phases_without_organisation=phases_without_organisation(),
+            )
+    scope = scope_for(request.user)
+    own = organisation_of_roles(
+        choices=choices, unit_ids=scope.root_unit_ids, area_ids=scope.area_ids
+    )
+    default = own or choices[0]
+    error = ""
+    if text:
+        error = str(INVALID_ORGANISATION_MESSAGE % {"text": text, "name": default.name})
+    return OrganisationSelection(
+        organisation=default,
+        choices=choices,
+        error=error,
+        first_by_name=own is None,
+        phases_without_organisation=phases_without_organisation(),
+    )
