@@ -13,7 +13,11 @@ from organisation.models import Role
 from tests.browser.accessibility import axe_violations, screenshot
 from tests.browser.conftest import BrowserErrors
 from tests.factories import TEST_PASSWORD, UserFactory
-from tests.followup.dashboard_data import DashboardData, dashboard_data_create
+from tests.followup.dashboard_data import (
+    DashboardData,
+    dashboard_data_create,
+    second_organisation_create,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -89,6 +93,36 @@ def test_steering_group_opens_the_portfolio_changes_quarter_and_goes_on(
     check_page(page, "programme-areas", browser_errors)
     page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Enheter").click()
     check_page(page, "units", browser_errors)
+    assert browser_errors.all == []
+
+
+def test_steering_group_changes_organisation_on_the_portfolio(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    second_organisation_create(data, goals=2)
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    region = page.locator("#quarter-region")
+    # No role in either organisation: the first by name, and the page says so.
+    expect(region).to_contain_text("Sidan visar portföljen för Region Bergland.")
+    expect(region).to_contain_text("Bergmål 0")
+
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+    page.evaluate("window.gonvStillHere = true")
+    page.get_by_label("Organisation", exact=True).select_option("REG")
+
+    expect(region).to_contain_text("Sidan visar portföljen för Region Testland.")
+    expect(region).to_contain_text("Regionens värden, Region Testland")
+    expect(region).not_to_contain_text("Bergmål 0")
+    expect(page).to_have_url(re.compile(r"\?organisation=REG&kvartal=2025Q4$"))
+    assert loads == []
+    assert page.evaluate("window.gonvStillHere") is True
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
+    expect(region).to_contain_text("Bergmål 0")
+    check_page(page, "portfolio-organisations", browser_errors)
     assert browser_errors.all == []
 
 
