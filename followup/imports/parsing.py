@@ -136,11 +136,27 @@ def header_match(cells: list[Any]) -> Header:
 
 # --- numbers ----------------------------------------------------------------------------------
 
-_SPACES = " \u00a0\u202f"
-_NUMBER_RE = re.compile(
-    rf"^(?P<sign>[-\u2212]?)(?P<int>\d{{1,3}}(?:[{_SPACES}]\d{{3}})+|\d+)"
-    rf"(?:[.,](?P<frac>\d+))?(?P<pct>[{_SPACES}]?%)?$"
+# The patterns below are written once and used twice: by these parsers, and by the SQL that
+# checks a CSV file on PostgreSQL (followup.imports.sqlcheck). So they keep to what both
+# Python's re and PostgreSQL's regular expressions read alike: positional groups, ASCII digits
+# spelled [0-9], literal characters in brackets.
+
+# Whitespace as Python's str.strip() and \s know it, spelled out for PostgreSQL.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
+_SPACES = " \u00a0\u202f"
+# Groups: sign, integer part (thousands maybe separated), fraction, trailing percent.
+NUMBER_PATTERN = (
+    f"^([-\u2212]?)([0-9]{{1,3}}(?:[{_SPACES}][0-9]{{3}})+|[0-9]+)"
+    f"(?:[.,]([0-9]+))?([{_SPACES}]?%)?$"
+)
+_NUMBER_RE = re.compile(NUMBER_PATTERN)
+SPACES_PATTERN = f"[{_SPACES}]"
+MAX_VALUE = Decimal("1e12")  # no number this large is read
+# How far a share's value may be from täljare ÷ nämnare × 100.
+TOLERANCE = Decimal("0.05")
 
 
 @dataclass(frozen=True)
@@ -167,15 +183,14 @@ def parse_number(raw: Any) -> Number:
     match = _NUMBER_RE.match(text)
     if not match:
         raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text))
-    digits = re.sub(f"[{_SPACES}]", "", match["int"])
-    literal = f"{'-' if match['sign'] else ''}{digits}" + (
-        f".{match['frac']}" if match["frac"] else ""
-    )
+    sign, integer, fraction, percent = match.groups()
+    digits = re.sub(SPACES_PATTERN, "", integer)
+    literal = f"{'-' if sign else ''}{digits}" + (f".{fraction}" if fraction else "")
     try:
         value = Decimal(literal)
     except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
         raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text)) from error
-    return Number(value, percent=match["pct"] is not None)
+    return Number(value, percent=percent is not None)
 
 
 # --- periods ----------------------------------------------------------------------------------
@@ -187,17 +202,27 @@ MONTH_NAMES = (
 _MONTH_BY_NAME = {name: i + 1 for i, name in enumerate(MONTH_NAMES)} | {
     short: i + 1 for i, short in enumerate(MONTHS_SV)
 }
-_MONTH_RES = (
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})$"),
-    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"),
+# The spellings of a period, tried in order on the text trimmed, its runs of whitespace made
+# one space and lower-cased (an ASCII text only: nothing else can be a period). Each names the
+# meaning of its groups: y year, m month, d day, n a month's name, q quarter.
+PERIOD_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"^([0-9]{4})-([0-9]{2})$", "ym"),
+    (r"^([0-9]{4})([0-9]{2})$", "ym"),
+    (r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$", "ymd"),
+    (r"^([a-z]+)\.? ([0-9]{4})$", "ny"),
+    (r"^([0-9]{4})-?q([1-4])$", "yq"),
+    (r"^kv ?([1-4]) ([0-9]{4})$", "qy"),
+    (r"^([0-9]{4}) kv ?([1-4])$", "yq"),
 )
-_FIRST_DAY_RE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
-_MONTH_NAME_RE = re.compile(r"^(?P<name>[a-zåäö]+)\.?\s+(?P<y>\d{4})$")
-_QUARTER_RES = (
-    re.compile(r"^(?P<y>\d{4})-?q(?P<q>[1-4])$"),
-    re.compile(r"^kv\s?(?P<q>[1-4])\s+(?P<y>\d{4})$"),
-    re.compile(r"^(?P<y>\d{4})\s+kv\s?(?P<q>[1-4])$"),
-)
+_PERIOD_RES = tuple((re.compile(pattern), groups) for pattern, groups in PERIOD_PATTERNS)
+_WHITESPACE_RUN = re.compile(f"[{WHITESPACE}]+")
+
+
+def period_text(raw: str) -> str:
+    """The text the period patterns read: trimmed, one space for each run of whitespace,
+    lower-cased; "" for a text that is not ASCII (no spelling of a period is)."""
+    text = _WHITESPACE_RUN.sub(" ", raw.strip(WHITESPACE))
+    return text.lower() if text.isascii() else ""
 
 
 @dataclass(frozen=True)
@@ -238,20 +263,23 @@ def parse_period(raw: Any) -> Period:
         return _month(raw.year, raw.month, raw.isoformat()[:10])
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
-    text = re.sub(r"\s+", " ", str(raw or "").strip()).casefold()
-    for pattern in _MONTH_RES:
-        if match := pattern.match(text):
-            return _month(int(match["y"]), int(match["m"]), text)
-    if match := _FIRST_DAY_RE.match(text):
-        if match["d"] != "01":
+    original = str(raw or "").strip(WHITESPACE)
+    text = period_text(original)
+    for pattern, groups in _PERIOD_RES:
+        match = pattern.match(text)
+        if not match:
+            continue
+        part = dict(zip(groups, match.groups(), strict=True))
+        if "q" in part:
+            return _quarter(int(part["y"]), int(part["q"]), text)
+        if "n" in part:
+            if part["n"] not in _MONTH_BY_NAME:
+                continue
+            return _month(int(part["y"]), _MONTH_BY_NAME[part["n"]], text)
+        if part.get("d", "01") != "01":
             raise CellError(_(ERROR_PERIOD_NOT_FIRST).format(text=text))
-        return _month(int(match["y"]), int(match["m"]), text)
-    if (match := _MONTH_NAME_RE.match(text)) and match["name"] in _MONTH_BY_NAME:
-        return _month(int(match["y"]), _MONTH_BY_NAME[match["name"]], text)
-    for pattern in _QUARTER_RES:
-        if match := pattern.match(text):
-            return _quarter(int(match["y"]), int(match["q"]), text)
-    raise CellError(_(ERROR_PERIOD_UNREADABLE).format(text=str(raw or "").strip()))
+        return _month(int(part["y"]), int(part["m"]), text)
+    raise CellError(_(ERROR_PERIOD_UNREADABLE).format(text=original))
 
 
 # --- files ------------------------------------------------------------------------------------

@@ -1,0 +1,367 @@
+"""The checks of a CSV file's rows, set-based in PostgreSQL.
+
+Python only reads the CSV (its encoding and separator detected, blank lines skipped, cells
+trimmed: parsing.open_csv) and sends the raw text of the cells the header names, with the
+file's row number, to a temporary table with COPY. Then one statement parses the numbers and
+periods (with the patterns parsing.py uses, passed as parameters: one source), looks up the
+units and measures by join, runs every row check the Python checker runs (services._RowChecker,
+in the same order, with the same early stops), writes the rows without problems into the
+staging table of the staged pass, and returns the first rows with problems: each with the
+codes of its problems in order and the facts their messages need. The messages themselves are
+written in Python (services._sql_problems) from the same templates the Python checker uses.
+
+The parity of the two paths is tested file by file over the whole corpus and cell by cell for
+the parsers (tests/followup/imports/test_sqlcheck.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import islice
+from typing import Any
+
+from organisation.models import Unit, UnitKind
+
+from ..models import Measure
+from . import parsing
+
+RAW = "gonv_import_raw"
+# The cells staged, by the header's column keys (comment last), after the row number.
+RAW_KEYS = ("unit", "measure", "period", "value", "numerator", "denominator", "comment")
+RAW_CHUNK = 10_000
+
+
+def create_raw(cursor: Any) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {RAW}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {RAW} (line integer NOT NULL, "
+        + ", ".join(f"{key} text" for key in RAW_KEYS)
+        + ")"
+    )
+
+
+def stage_raw(
+    cursor: Any,
+    rows: Iterator[tuple[int, list[Any]]],
+    positions: dict[str, int],
+    counted: Callable[[int], None],
+) -> None:
+    """Every row's cells as text into the raw table, a COPY per chunk; `counted` after each.
+
+    No cell is parsed here: a missing cell (a short row) is NULL, an empty one ''.
+    """
+    picks = [positions.get(key) for key in RAW_KEYS]
+    statement = f"COPY {RAW} (line, {', '.join(RAW_KEYS)}) FROM STDIN"
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, RAW_CHUNK)):
+        with cursor.cursor.copy(statement) as copy:
+            write = copy.write_row
+            for number, cells in chunk:
+                width = len(cells)
+                write((number, *[cells[p] if p is not None and p < width else None for p in picks]))
+        counted(len(chunk))
+
+
+def _number(cell: str) -> str:
+    """A lateral subquery reading a number cell: ok (readable), lit (the plain literal: sign,
+    digits, point, fraction), pct (a trailing %), frac (decimals as written), big (≥ the limit).
+    """
+    return f"""
+    CROSS JOIN LATERAL (SELECT regexp_match(NULLIF(r.{cell}, ''), %(number)s) AS g) AS {cell}_g
+    CROSS JOIN LATERAL (
+        SELECT NULLIF(r.{cell}, '') IS NOT NULL AS present,
+               {cell}_g.g IS NOT NULL AS ok,
+               CASE WHEN {cell}_g.g IS NOT NULL THEN
+                   CASE WHEN {cell}_g.g[1] <> '' THEN '-' ELSE '' END
+                   || regexp_replace({cell}_g.g[2], %(spaces)s, '', 'g')
+                   || coalesce('.' || {cell}_g.g[3], '') END AS lit,
+               {cell}_g.g[4] IS NOT NULL AS pct,
+               coalesce(length({cell}_g.g[3]), 0) AS frac
+    ) AS {cell}_p
+    CROSS JOIN LATERAL (SELECT {cell}_p.lit::numeric AS val) AS {cell}_v
+    CROSS JOIN LATERAL (
+        SELECT {cell}_p.present AND NOT {cell}_p.ok AS nan,
+               {cell}_p.ok AND abs({cell}_v.val) >= %(max_value)s AS big,
+               {cell}_p.ok AND abs({cell}_v.val) < %(max_value)s AS has
+    ) AS {cell}"""
+
+
+def period_text_sql(expression: str) -> str:
+    """parsing.period_text in SQL (the whitespace set and its ASCII rule)."""
+    collapsed = f"regexp_replace(btrim({expression}, %(ws)s), %(ws_run)s, ' ', 'g')"
+    return (
+        f"CASE WHEN octet_length({collapsed}) = char_length({collapsed}) "
+        f"THEN lower({collapsed}) ELSE '' END"
+    )
+
+
+def periods_sql(source: str) -> str:
+    """The distinct period cells of `source` (a query with a column `raw`, '' for none) parsed:
+    kind ('month'/'quarter'), start, end_, error ('unreadable' with the original text,
+    'month' unreadable month, 'not_first', 'range'), original and t (the normalised text)."""
+    return f"""
+    SELECT d.raw, d.original, d.t, pk.kind,
+        CASE
+            WHEN pm.groups IS NULL THEN 'unreadable'
+            WHEN pk.kind = 'month' AND pv.day IS NOT NULL AND pv.day <> '01' THEN 'not_first'
+            WHEN pk.kind = 'month' AND pv.month NOT BETWEEN 1 AND 12 THEN 'month'
+            WHEN pv.year NOT BETWEEN %(first_year)s AND %(last_year)s THEN 'range'
+        END AS error,
+        pv.year, pv.month
+    FROM (
+        SELECT raw, btrim(raw, %(ws)s) AS original, {period_text_sql("raw")} AS t
+        FROM ({source}) AS s
+    ) AS d
+    LEFT JOIN LATERAL (
+        SELECT p.groups, regexp_match(d.t, p.pattern) AS g
+        FROM unnest(%(period_patterns)s::text[], %(period_groups)s::text[])
+            WITH ORDINALITY AS p(pattern, groups, ord)
+        WHERE d.t ~ p.pattern AND (
+            strpos(p.groups, 'n') = 0
+            OR (regexp_match(d.t, p.pattern))[strpos(p.groups, 'n')] = ANY(%(month_names)s)
+        )
+        ORDER BY p.ord LIMIT 1
+    ) AS pm ON true
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN pm.groups IS NULL THEN NULL
+                    WHEN strpos(pm.groups, 'q') > 0 THEN 'quarter' ELSE 'month' END AS kind
+    ) AS pk
+    CROSS JOIN LATERAL (
+        SELECT (pm.g[strpos(pm.groups, 'y')])::int AS year,
+               CASE WHEN strpos(pm.groups, 'q') > 0
+                    THEN 3 * (pm.g[strpos(pm.groups, 'q')])::int
+                    WHEN strpos(pm.groups, 'n') > 0
+                    THEN (%(month_numbers)s::int[])[
+                        array_position(%(month_names)s::text[], pm.g[strpos(pm.groups, 'n')])]
+                    ELSE (pm.g[strpos(pm.groups, 'm')])::int END AS month,
+               pm.g[strpos(pm.groups, 'd')] AS day
+    ) AS pv"""
+
+
+# What periods_sql gives: a period's start and end when it has no error.
+_PERIOD_BOUNDS = """
+    CASE WHEN p.error IS NULL THEN
+        make_date(p.year, p.month - CASE WHEN p.kind = 'quarter' THEN 2 ELSE 0 END, 1) END
+        AS start,
+    CASE WHEN p.error IS NULL THEN
+        (make_date(p.year, p.month, 1) + interval '1 month' - interval '1 day')::date END
+        AS end_"""
+
+
+def _half_even(x: str) -> str:
+    """round(x, 4) with ties to even, as Decimal.quantize rounds."""
+    return (
+        f"CASE WHEN {x} * 10000 - trunc({x} * 10000) = 0.5 AND mod(trunc({x} * 10000), 2) = 0 "
+        f"THEN trunc({x}, 4) ELSE round({x}, 4) END"
+    )
+
+
+def params(*, today: Any, denied: list[int]) -> dict[str, Any]:
+    """The parameters of the statements: the parsers' rules, the day, the units refused."""
+    month_names = list(parsing._MONTH_BY_NAME)
+    return {
+        "number": parsing.NUMBER_PATTERN,
+        "spaces": parsing.SPACES_PATTERN,
+        "max_value": parsing.MAX_VALUE,
+        "ws": parsing.WHITESPACE,
+        "ws_run": f"[{parsing.WHITESPACE}]+",
+        "period_patterns": [pattern for pattern, _groups in parsing.PERIOD_PATTERNS],
+        "period_groups": [groups for _pattern, groups in parsing.PERIOD_PATTERNS],
+        "month_names": month_names,
+        "month_numbers": [parsing._MONTH_BY_NAME[name] for name in month_names],
+        "first_year": parsing.FIRST_YEAR,
+        "last_year": parsing.LAST_YEAR,
+        "today": today,
+        "denied": denied,
+        "monthly": Measure.Frequency.MONTHLY.value,
+        "quarterly": Measure.Frequency.QUARTERLY.value,
+        "share": Measure.ValueType.SHARE.value,
+        "index": Measure.ValueType.INDEX.value,
+        "count": Measure.ValueType.COUNT.value,
+        "tolerance": parsing.TOLERANCE,
+        "limit": 0,
+    }
+
+
+def _lookups() -> str:
+    units = Unit._meta.db_table
+    kinds = UnitKind._meta.db_table
+    measures = Measure._meta.db_table
+    through = Measure.unit_kinds.through._meta.db_table
+    return f"""
+    units AS (
+        SELECT DISTINCT ON (key) key, id, name, kind_id, kind_name, valid_from, valid_to
+        FROM (
+            SELECT lower(u.code) AS key, 0 AS pick, u.id, u.name, u.kind_id,
+                   k.name AS kind_name, u.valid_from, u.valid_to
+            FROM {units} AS u JOIN {kinds} AS k ON k.id = u.kind_id
+            UNION ALL
+            SELECT lower(u.hsa_id), 1, u.id, u.name, u.kind_id, k.name, u.valid_from, u.valid_to
+            FROM {units} AS u JOIN {kinds} AS k ON k.id = u.kind_id
+            WHERE u.hsa_id IS NOT NULL AND u.hsa_id <> ''
+        ) AS keyed
+        ORDER BY key, pick, id
+    ),
+    measures AS (
+        SELECT DISTINCT ON (lower(m.code)) lower(m.code) AS key, m.id, m.name, m.value_type,
+               m.frequency,
+               ARRAY(SELECT t.unitkind_id FROM {through} AS t WHERE t.measure_id = m.id) AS kinds
+        FROM {measures} AS m ORDER BY lower(m.code), m.id DESC
+    )"""
+
+
+def unit_ids_sql() -> str:
+    """The ids of the units the raw rows name (for the scope, asked of the rules per unit)."""
+    return (
+        f"WITH {_lookups()} SELECT DISTINCT u.id FROM {RAW} AS r "
+        "JOIN units AS u ON u.key = lower(btrim(r.unit, %(ws)s))"
+    )
+
+
+# The facts a problem's message may need, after the codes (services._sql_problems reads them).
+FACTS = (
+    "unit_text", "measure_text", "period_original", "period_t", "period_kind", "period_start",
+    "unit_name", "kind_name", "measure_name", "value_raw", "value_lit", "numerator_raw",
+    "numerator_lit", "denominator_raw", "denominator_lit", "final", "computed",
+)  # fmt: skip
+
+
+def check_sql(staging: str) -> str:
+    """Check every raw row; write the good ones into `staging`; return the first bad ones.
+
+    The problem codes of a row come in the order services._RowChecker finds them, with its
+    early stops (its _values returns at the first problem from the percent sign on).
+    """
+    c = "coalesce"
+    return f"""
+    WITH {_lookups()},
+    periods AS ({periods_sql(f"SELECT DISTINCT {c}(period, '') AS raw FROM {RAW}")}),
+    rows AS MATERIALIZED (
+    SELECT r.line, btrim({c}(r.comment, ''), %(ws)s) AS comment,
+        btrim({c}(r.unit, ''), %(ws)s) AS unit_text,
+        btrim({c}(r.measure, ''), %(ws)s) AS measure_text,
+        u.id AS unit_id, u.name AS unit_name, u.kind_id, u.kind_name, u.valid_from, u.valid_to,
+        m.id AS measure_id, m.name AS measure_name, m.value_type, m.frequency, m.kinds,
+        p.original AS period_original, p.t AS period_t, p.kind AS period_kind, p.error AS perr,
+        {_PERIOD_BOUNDS},
+        r.value AS value_raw, value_p.lit AS value_lit, value_p.pct AS value_pct,
+        value_p.frac AS value_frac, value_v.val AS value_val, value.nan AS value_nan,
+        value.big AS value_big, value.has AS value_has,
+        r.numerator AS numerator_raw, numerator_p.lit AS numerator_lit,
+        numerator_p.pct AS numerator_pct, numerator_p.frac AS numerator_frac,
+        numerator_v.val AS numerator_val, numerator.nan AS numerator_nan,
+        numerator.big AS numerator_big, numerator.has AS numerator_has,
+        r.denominator AS denominator_raw, denominator_p.lit AS denominator_lit,
+        denominator_p.pct AS denominator_pct, denominator_p.frac AS denominator_frac,
+        denominator_v.val AS denominator_val, denominator.nan AS denominator_nan,
+        denominator.big AS denominator_big, denominator.has AS denominator_has
+    FROM {RAW} AS r
+    LEFT JOIN units AS u ON u.key = lower(btrim(r.unit, %(ws)s))
+    LEFT JOIN measures AS m ON m.key = lower(btrim(r.measure, %(ws)s))
+    JOIN periods AS p ON p.raw = {c}(r.period, '')
+    {_number("value")}
+    {_number("numerator")}
+    {_number("denominator")}
+    ),
+    flagged AS (
+    SELECT x.*, f.*, g.*, h.*, k.*
+    FROM rows AS x
+    CROSS JOIN LATERAL (SELECT
+        x.perr IS NULL AND x.measure_id IS NOT NULL AND x.period_kind = 'month'
+            AND x.frequency = %(quarterly)s AS month_for_quarterly,
+        x.perr IS NULL AND x.measure_id IS NOT NULL AND x.period_kind = 'quarter'
+            AND x.frequency = %(monthly)s AS quarter_for_monthly,
+        NOT (x.value_nan OR x.value_big OR x.numerator_nan OR x.numerator_big
+             OR x.denominator_nan OR x.denominator_big) AS numbers_ok,
+        x.value_type = %(share)s AS share,
+        CASE WHEN x.numerator_has AND x.denominator_has AND x.denominator_val <> 0 THEN
+            round(x.numerator_val, 30) / x.denominator_val
+            * CASE WHEN x.value_type = %(share)s THEN 100 ELSE 1 END END AS computed
+    ) AS f
+    CROSS JOIN LATERAL (SELECT
+        x.perr IS NULL AND NOT f.month_for_quarterly AND NOT f.quarter_for_monthly AS period_ok,
+        f.numbers_ok AND x.numerator_has AND x.numerator_pct AS numerator_percent,
+        f.numbers_ok AND x.numerator_has AND NOT x.numerator_pct AND x.numerator_val < 0
+            AS numerator_negative,
+        f.numbers_ok AND x.denominator_has AND x.denominator_pct AS denominator_percent,
+        f.numbers_ok AND x.denominator_has AND NOT x.denominator_pct AND x.denominator_val < 0
+            AS denominator_negative,
+        f.numbers_ok AND x.denominator_has AND x.denominator_val = 0 AS denominator_zero,
+        f.numbers_ok AND x.denominator_has AND NOT x.numerator_has AS numerator_pair,
+        f.numbers_ok AND x.numerator_has AND NOT x.denominator_has AS denominator_pair,
+        f.numbers_ok AND NOT x.value_has AND NOT (x.numerator_has AND x.denominator_has)
+            AS no_value
+    ) AS g
+    CROSS JOIN LATERAL (SELECT
+        g.numerator_percent OR g.numerator_negative OR g.denominator_percent
+            OR g.denominator_negative OR g.denominator_zero OR g.numerator_pair
+            OR g.denominator_pair AS early,
+        CASE WHEN x.value_has THEN x.value_val ELSE {_half_even("f.computed")} END AS final
+    ) AS h
+    CROSS JOIN LATERAL (SELECT
+        f.numbers_ok AND NOT g.no_value AND NOT h.early AND x.measure_id IS NOT NULL
+            AS go_values
+    ) AS k
+    ),
+    coded AS (
+    SELECT y.*, array_remove(ARRAY[
+        CASE WHEN y.unit_id IS NULL THEN 'unit_unknown' END,
+        CASE WHEN y.measure_id IS NULL THEN 'measure_unknown' END,
+        CASE WHEN y.perr IS NOT NULL THEN 'period_' || y.perr END,
+        CASE WHEN y.value_nan THEN 'value_nan' WHEN y.value_big THEN 'value_big' END,
+        CASE WHEN y.numerator_nan THEN 'numerator_nan'
+             WHEN y.numerator_big THEN 'numerator_big' END,
+        CASE WHEN y.denominator_nan THEN 'denominator_nan'
+             WHEN y.denominator_big THEN 'denominator_big' END,
+        CASE WHEN y.unit_id = ANY(%(denied)s::bigint[]) THEN 'out_of_scope' END,
+        CASE WHEN y.month_for_quarterly THEN 'month_for_quarterly'
+             WHEN y.quarter_for_monthly THEN 'quarter_for_monthly' END,
+        CASE WHEN y.period_ok AND y.start > %(today)s THEN 'period_in_future'
+             WHEN y.period_ok AND y.unit_id IS NOT NULL AND NOT (
+                 (y.valid_from IS NULL OR y.valid_from <= y.end_)
+                 AND (y.valid_to IS NULL OR y.valid_to >= y.start)) THEN 'unit_not_active' END,
+        CASE WHEN y.unit_id IS NOT NULL AND y.measure_id IS NOT NULL
+             AND cardinality(y.kinds) > 0 AND NOT y.kind_id = ANY(y.kinds)
+             THEN 'kind_not_reporting' END,
+        CASE WHEN y.numerator_percent THEN 'numerator_percent'
+             WHEN y.numerator_negative THEN 'numerator_negative' END,
+        CASE WHEN y.denominator_percent THEN 'denominator_percent'
+             WHEN y.denominator_negative THEN 'denominator_negative' END,
+        CASE WHEN y.denominator_zero THEN 'denominator_zero' END,
+        CASE WHEN y.numerator_pair THEN 'numerator_pair'
+             WHEN y.denominator_pair THEN 'denominator_pair' END,
+        CASE WHEN y.no_value AND NOT y.early THEN 'value_missing' END,
+        CASE WHEN NOT y.go_values THEN NULL
+             WHEN y.value_has AND y.value_pct AND NOT y.share THEN 'value_percent'
+             WHEN y.share AND y.numerator_has AND y.denominator_has
+                  AND y.numerator_val > y.denominator_val THEN 'numerator_above'
+             WHEN y.value_has AND y.value_frac > 4 THEN 'value_precise'
+             WHEN y.value_has AND y.computed IS NOT NULL AND y.share
+                  AND abs(y.value_val - y.computed) > %(tolerance)s THEN 'value_inconsistent'
+             WHEN y.numerator_has AND y.numerator_frac > 4 THEN 'numerator_precise'
+             WHEN y.denominator_has AND y.denominator_frac > 4 THEN 'denominator_precise'
+             WHEN y.share AND NOT y.final BETWEEN 0 AND 100 THEN 'share_range'
+             WHEN y.value_type = %(index)s AND NOT y.final BETWEEN 0 AND 100
+                 THEN 'index_range'
+             WHEN y.value_type = %(count)s AND y.final < 0 THEN 'count_negative'
+             WHEN y.value_type = %(count)s AND y.final <> trunc(y.final)
+                 THEN 'count_decimals'
+        END
+    ], NULL) AS codes
+    FROM flagged AS y
+    ),
+    written AS (
+        INSERT INTO {staging} (line, measure_id, unit_id, period_start, period_end, quarter,
+            value, numerator, denominator, comment)
+        SELECT line, measure_id, unit_id, start, end_,
+            extract(year FROM end_)::int || 'Q' || ((extract(month FROM end_)::int - 1) / 3 + 1),
+            final, numerator_val, denominator_val, comment
+        FROM coded WHERE cardinality(codes) = 0
+        RETURNING 1
+    )
+    SELECT line, codes, sum(cardinality(codes)) OVER () AS total,
+        unit_text, measure_text, period_original, period_t, period_kind, start, unit_name,
+        kind_name, measure_name, value_raw, value_lit, numerator_raw, numerator_lit,
+        denominator_raw, denominator_lit, final::text, computed::text
+    FROM coded WHERE cardinality(codes) > 0
+    ORDER BY line LIMIT %(limit)s"""
