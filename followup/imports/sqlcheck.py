@@ -62,28 +62,43 @@ def stage_raw(
         counted(len(chunk))
 
 
-def _number(cell: str) -> str:
-    """A lateral subquery reading a number cell: ok (readable), lit (the plain literal: sign,
-    digits, point, fraction), pct (a trailing %), frac (decimals as written), big (≥ the limit).
+NUMBER_CELLS = ("value", "numerator", "denominator")
+
+
+def numbers_sql(source: str) -> str:
+    """The rows of `source` with their number cells (value, numerator, denominator) read.
+
+    For each cell c: c_lit (the plain literal: sign, digits, point, fraction), c_pct (a trailing
+    %), c_frac (decimals as written), c_val, c_nan (a cell that is no number), c_big (at or
+    above the limit) and c_has (a number to use). Each level is its own subquery (OFFSET 0), so
+    that a pattern is matched once per cell, not once for every expression that reads it.
     """
+    cells = NUMBER_CELLS
+    match = ", ".join(f"regexp_match(NULLIF(s.{c}, ''), %(number)s) AS {c}_g" for c in cells)
+    parts = ", ".join(
+        f"""CASE WHEN m.{c}_g IS NOT NULL THEN
+            CASE WHEN m.{c}_g[1] <> '' THEN '-' ELSE '' END
+            || regexp_replace(m.{c}_g[2], %(spaces)s, '', 'g')
+            || coalesce('.' || m.{c}_g[3], '') END AS {c}_lit,
+        m.{c}_g[4] IS NOT NULL AS {c}_pct,
+        coalesce(length(m.{c}_g[3]), 0) AS {c}_frac,
+        NULLIF(m.{c}, '') IS NOT NULL AND m.{c}_g IS NULL AS {c}_nan"""
+        for c in cells
+    )
+    values = ", ".join(f"p.{c}_lit::numeric AS {c}_val" for c in cells)
+    flags = ", ".join(
+        f"coalesce(abs(v.{c}_val) >= %(max_value)s, false) AS {c}_big, "
+        f"coalesce(abs(v.{c}_val) < %(max_value)s, false) AS {c}_has"
+        for c in cells
+    )
     return f"""
-    CROSS JOIN LATERAL (SELECT regexp_match(NULLIF(r.{cell}, ''), %(number)s) AS g) AS {cell}_g
-    CROSS JOIN LATERAL (
-        SELECT NULLIF(r.{cell}, '') IS NOT NULL AS present,
-               {cell}_g.g IS NOT NULL AS ok,
-               CASE WHEN {cell}_g.g IS NOT NULL THEN
-                   CASE WHEN {cell}_g.g[1] <> '' THEN '-' ELSE '' END
-                   || regexp_replace({cell}_g.g[2], %(spaces)s, '', 'g')
-                   || coalesce('.' || {cell}_g.g[3], '') END AS lit,
-               {cell}_g.g[4] IS NOT NULL AS pct,
-               coalesce(length({cell}_g.g[3]), 0) AS frac
-    ) AS {cell}_p
-    CROSS JOIN LATERAL (SELECT {cell}_p.lit::numeric AS val) AS {cell}_v
-    CROSS JOIN LATERAL (
-        SELECT {cell}_p.present AND NOT {cell}_p.ok AS nan,
-               {cell}_p.ok AND abs({cell}_v.val) >= %(max_value)s AS big,
-               {cell}_p.ok AND abs({cell}_v.val) < %(max_value)s AS has
-    ) AS {cell}"""
+    SELECT v.*, {flags} FROM (
+        SELECT p.*, {values} FROM (
+            SELECT m.*, {parts} FROM (
+                SELECT s.*, {match} FROM ({source}) AS s OFFSET 0
+            ) AS m OFFSET 0
+        ) AS p OFFSET 0
+    ) AS v"""
 
 
 def period_text_sql(expression: str) -> str:
@@ -235,7 +250,7 @@ def check_sql(staging: str) -> str:
     c = "coalesce"
     return f"""
     WITH {_lookups()},
-    periods AS ({periods_sql(f"SELECT DISTINCT {c}(period, '') AS raw FROM {RAW}")}),
+    periods AS MATERIALIZED ({periods_sql(f"SELECT DISTINCT {c}(period, '') AS raw FROM {RAW}")}),
     rows AS MATERIALIZED (
     SELECT r.line, btrim({c}(r.comment, ''), %(ws)s) AS comment,
         btrim({c}(r.unit, ''), %(ws)s) AS unit_text,
@@ -244,24 +259,17 @@ def check_sql(staging: str) -> str:
         m.id AS measure_id, m.name AS measure_name, m.value_type, m.frequency, m.kinds,
         p.original AS period_original, p.t AS period_t, p.kind AS period_kind, p.error AS perr,
         {_PERIOD_BOUNDS},
-        r.value AS value_raw, value_p.lit AS value_lit, value_p.pct AS value_pct,
-        value_p.frac AS value_frac, value_v.val AS value_val, value.nan AS value_nan,
-        value.big AS value_big, value.has AS value_has,
-        r.numerator AS numerator_raw, numerator_p.lit AS numerator_lit,
-        numerator_p.pct AS numerator_pct, numerator_p.frac AS numerator_frac,
-        numerator_v.val AS numerator_val, numerator.nan AS numerator_nan,
-        numerator.big AS numerator_big, numerator.has AS numerator_has,
-        r.denominator AS denominator_raw, denominator_p.lit AS denominator_lit,
-        denominator_p.pct AS denominator_pct, denominator_p.frac AS denominator_frac,
-        denominator_v.val AS denominator_val, denominator.nan AS denominator_nan,
-        denominator.big AS denominator_big, denominator.has AS denominator_has
-    FROM {RAW} AS r
+        r.value AS value_raw, r.value_lit, r.value_pct, r.value_frac, r.value_val,
+        r.value_nan, r.value_big, r.value_has,
+        r.numerator AS numerator_raw, r.numerator_lit, r.numerator_pct, r.numerator_frac,
+        r.numerator_val, r.numerator_nan, r.numerator_big, r.numerator_has,
+        r.denominator AS denominator_raw, r.denominator_lit, r.denominator_pct,
+        r.denominator_frac, r.denominator_val, r.denominator_nan, r.denominator_big,
+        r.denominator_has
+    FROM ({numbers_sql(f"SELECT * FROM {RAW}")}) AS r
     LEFT JOIN units AS u ON u.key = lower(btrim(r.unit, %(ws)s))
     LEFT JOIN measures AS m ON m.key = lower(btrim(r.measure, %(ws)s))
     JOIN periods AS p ON p.raw = {c}(r.period, '')
-    {_number("value")}
-    {_number("numerator")}
-    {_number("denominator")}
     ),
     flagged AS (
     SELECT x.*, f.*, g.*, h.*, k.*
@@ -277,6 +285,7 @@ def check_sql(staging: str) -> str:
         CASE WHEN x.numerator_has AND x.denominator_has AND x.denominator_val <> 0 THEN
             round(x.numerator_val, 30) / x.denominator_val
             * CASE WHEN x.value_type = %(share)s THEN 100 ELSE 1 END END AS computed
+        OFFSET 0
     ) AS f
     CROSS JOIN LATERAL (SELECT
         x.perr IS NULL AND NOT f.month_for_quarterly AND NOT f.quarter_for_monthly AS period_ok,
@@ -291,12 +300,14 @@ def check_sql(staging: str) -> str:
         f.numbers_ok AND x.numerator_has AND NOT x.denominator_has AS denominator_pair,
         f.numbers_ok AND NOT x.value_has AND NOT (x.numerator_has AND x.denominator_has)
             AS no_value
+        OFFSET 0
     ) AS g
     CROSS JOIN LATERAL (SELECT
         g.numerator_percent OR g.numerator_negative OR g.denominator_percent
             OR g.denominator_negative OR g.denominator_zero OR g.numerator_pair
             OR g.denominator_pair AS early,
         CASE WHEN x.value_has THEN x.value_val ELSE {_half_even("f.computed")} END AS final
+        OFFSET 0
     ) AS h
     CROSS JOIN LATERAL (SELECT
         f.numbers_ok AND NOT g.no_value AND NOT h.early AND x.measure_id IS NOT NULL

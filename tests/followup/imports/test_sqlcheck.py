@@ -190,11 +190,14 @@ def test_a_good_file_of_computed_and_rounded_values_stores_the_same(
 
 
 def _sql_numbers(texts: list[str]) -> list[tuple[Any, ...]]:
+    source = (
+        "SELECT ord, value, NULL::text AS numerator, NULL::text AS denominator "
+        "FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS u(value, ord)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT value_p.lit, value_p.pct, value.nan, value.big "
-            "FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS r(value, ord) "
-            f"{sqlcheck._number('value')} ORDER BY r.ord",
+            "SELECT value_lit, value_pct, value_nan, value_big "
+            f"FROM ({sqlcheck.numbers_sql(source)}) AS n ORDER BY ord",
             {**sqlcheck.params(today=TODAY, denied=[]), "texts": texts},
         )
         return cursor.fetchall()
