@@ -74,15 +74,24 @@ def numbers_sql(source: str) -> str:
     that a pattern is matched once per cell, not once for every expression that reads it.
     """
     cells = NUMBER_CELLS
-    match = ", ".join(f"regexp_match(NULLIF(s.{c}, ''), %(number)s) AS {c}_g" for c in cells)
+    # A plain number (digits, maybe a mark and digits) is read without the groups.
+    match = ", ".join(
+        f"coalesce(s.{c} ~ %(plain)s, false) AS {c}_plain, "
+        f"CASE WHEN s.{c} <> '' AND NOT s.{c} ~ %(plain)s "
+        f"THEN regexp_match(s.{c}, %(number)s) END AS {c}_g"
+        for c in cells
+    )
     parts = ", ".join(
-        f"""CASE WHEN m.{c}_g IS NOT NULL THEN
+        f"""CASE WHEN m.{c}_plain THEN replace(m.{c}, ',', '.')
+            WHEN m.{c}_g IS NOT NULL THEN
             CASE WHEN m.{c}_g[1] <> '' THEN '-' ELSE '' END
             || regexp_replace(m.{c}_g[2], %(spaces)s, '', 'g')
             || coalesce('.' || m.{c}_g[3], '') END AS {c}_lit,
         m.{c}_g[4] IS NOT NULL AS {c}_pct,
-        coalesce(length(m.{c}_g[3]), 0) AS {c}_frac,
-        NULLIF(m.{c}, '') IS NOT NULL AND m.{c}_g IS NULL AS {c}_nan"""
+        CASE WHEN m.{c}_plain THEN
+            coalesce(length(m.{c}) - NULLIF(greatest(strpos(m.{c}, ','), strpos(m.{c}, '.')), 0), 0)
+            ELSE coalesce(length(m.{c}_g[3]), 0) END AS {c}_frac,
+        coalesce(m.{c} <> '', false) AND NOT m.{c}_plain AND m.{c}_g IS NULL AS {c}_nan"""
         for c in cells
     )
     values = ", ".join(f"p.{c}_lit::numeric AS {c}_val" for c in cells)
@@ -176,6 +185,8 @@ def params(*, today: Any, denied: list[int]) -> dict[str, Any]:
     month_names = list(parsing._MONTH_BY_NAME)
     return {
         "number": parsing.NUMBER_PATTERN,
+        "plain": parsing.PLAIN_NUMBER_PATTERN,
+        "pad": parsing.CELL_PADDING,
         "spaces": parsing.SPACES_PATTERN,
         "max_value": parsing.MAX_VALUE,
         "ws": parsing.WHITESPACE,
@@ -241,6 +252,13 @@ FACTS = (
 )  # fmt: skip
 
 
+# The raw cells trimmed as parsing trims a CSV's cells (the Python pass does not: sqlcheck's
+# rows come untrimmed, parsing.open_csv(trim=False)).
+TRIMMED = (
+    f"SELECT line, {', '.join(f'btrim({key}, %(pad)s) AS {key}' for key in RAW_KEYS)} FROM {RAW}"
+)
+
+
 def check_sql(staging: str) -> str:
     """Check every raw row; write the good ones into `staging`; return the first bad ones.
 
@@ -248,13 +266,27 @@ def check_sql(staging: str) -> str:
     early stops (its _values returns at the first problem from the percent sign on).
     """
     c = "coalesce"
+
+    def distinct(column: str) -> str:  # a column's distinct trimmed cells, '' for none
+        return f"SELECT DISTINCT {c}(btrim({column}, %(pad)s), '') AS raw FROM {RAW}"
+
     return f"""
     WITH {_lookups()},
-    periods AS MATERIALIZED ({periods_sql(f"SELECT DISTINCT {c}(period, '') AS raw FROM {RAW}")}),
+    periods AS MATERIALIZED ({periods_sql(distinct("period"))}),
+    unit_of AS MATERIALIZED (
+        SELECT d.raw, btrim(d.raw, %(ws)s) AS text, u.id, u.name, u.kind_id, u.kind_name,
+            u.valid_from, u.valid_to
+        FROM ({distinct("unit")}) AS d LEFT JOIN units AS u ON u.key = lower(btrim(d.raw, %(ws)s))
+    ),
+    measure_of AS MATERIALIZED (
+        SELECT d.raw, btrim(d.raw, %(ws)s) AS text, m.id, m.name, m.value_type, m.frequency,
+            m.kinds
+        FROM ({distinct("measure")}) AS d
+        LEFT JOIN measures AS m ON m.key = lower(btrim(d.raw, %(ws)s))
+    ),
     rows AS MATERIALIZED (
     SELECT r.line, btrim({c}(r.comment, ''), %(ws)s) AS comment,
-        btrim({c}(r.unit, ''), %(ws)s) AS unit_text,
-        btrim({c}(r.measure, ''), %(ws)s) AS measure_text,
+        u.text AS unit_text, m.text AS measure_text,
         u.id AS unit_id, u.name AS unit_name, u.kind_id, u.kind_name, u.valid_from, u.valid_to,
         m.id AS measure_id, m.name AS measure_name, m.value_type, m.frequency, m.kinds,
         p.original AS period_original, p.t AS period_t, p.kind AS period_kind, p.error AS perr,
@@ -266,9 +298,9 @@ def check_sql(staging: str) -> str:
         r.denominator AS denominator_raw, r.denominator_lit, r.denominator_pct,
         r.denominator_frac, r.denominator_val, r.denominator_nan, r.denominator_big,
         r.denominator_has
-    FROM ({numbers_sql(f"SELECT * FROM {RAW}")}) AS r
-    LEFT JOIN units AS u ON u.key = lower(btrim(r.unit, %(ws)s))
-    LEFT JOIN measures AS m ON m.key = lower(btrim(r.measure, %(ws)s))
+    FROM ({numbers_sql(TRIMMED)}) AS r
+    JOIN unit_of AS u ON u.raw = {c}(r.unit, '')
+    JOIN measure_of AS m ON m.raw = {c}(r.measure, '')
     JOIN periods AS p ON p.raw = {c}(r.period, '')
     ),
     flagged AS (
