@@ -1,8 +1,10 @@
 """Validate and store a file of measure values: preview, all or nothing, undo.
 
-One pass over the file checks every row. On PostgreSQL the checked rows go with COPY into a
-temporary staging table, a chunk at a time, and set-based SQL finds a value given twice,
-compares with the stored values and writes the changes with their history; memory stays flat.
+One pass over the file checks every row. On PostgreSQL a CSV's raw cells go with COPY into a
+temporary table and are parsed and checked set-based in SQL (sqlcheck); an XLSX's rows are
+checked here (_RowChecker) and their checked values COPYed. Either way the checked rows land in
+a staging table, and set-based SQL finds a value given twice, compares with the stored values
+and writes the changes with their history; memory stays flat.
 On SQLite (the embedded mode) the ORM compares and writes a chunk at a time, and a compact set
 of the keys seen finds a value given twice. Storing runs in one transaction: a refused file
 leaves no observation, batch or history row behind.
@@ -706,7 +708,8 @@ def _run(
     try:
         _check_size(path)
         report.sha256 = file_sha256(path)
-        table = parsing.open_table(path, sheet=sheet or None)
+        # The SQL checks trim a CSV's cells themselves (one Python step less per row).
+        table = parsing.open_table(path, sheet=sheet or None, trim=not _sql_checks())
         header = parsing.header_match(table.header)
     except FileRefused as error:
         report.add_problem(Problem(str(error)))
@@ -790,6 +793,15 @@ def copy_available() -> bool:
     return connection.vendor == "postgresql" and getattr(settings, "GONV_IMPORT_COPY", True)
 
 
+def _sql_checks() -> bool:
+    """Whether a CSV's rows are checked in SQL (sqlcheck) rather than by _RowChecker.
+
+    Only on the staged (PostgreSQL) path; GONV_IMPORT_SQL_CHECKS = False keeps the Python
+    checks there (the tests compare the two).
+    """
+    return copy_available() and getattr(settings, "GONV_IMPORT_SQL_CHECKS", True)
+
+
 def _staged_pass(
     *,
     table: parsing.Table,
@@ -818,7 +830,7 @@ def _staged_pass(
             "NULL, quarter varchar(6) NOT NULL, value numeric(16, 4) NOT NULL, numerator "
             "numeric(16, 4), denominator numeric(16, 4), comment text NOT NULL)"
         )
-        if table.kind == "csv" and getattr(settings, "GONV_IMPORT_SQL_CHECKS", True):
+        if table.kind == "csv" and _sql_checks():
             _stage_checked_in_sql(cursor, table, checker, progress)
         else:
             _stage(cursor, table, checker, progress)

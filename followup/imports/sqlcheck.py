@@ -53,13 +53,18 @@ def stage_raw(
     picks = [positions.get(key) for key in RAW_KEYS]
     statement = f"COPY {RAW} (line, {', '.join(RAW_KEYS)}) FROM STDIN"
     iterator = iter(rows)
-    while chunk := list(islice(iterator, RAW_CHUNK)):
+    while True:
+        count = 0
+        # Rows go to COPY as they are read (no chunk is held), RAW_CHUNK rows a COPY.
         with cursor.cursor.copy(statement) as copy:
             write = copy.write_row
-            for number, cells in chunk:
+            for number, cells in islice(iterator, RAW_CHUNK):
                 width = len(cells)
                 write((number, *[cells[p] if p is not None and p < width else None for p in picks]))
-        counted(len(chunk))
+                count += 1
+        if not count:
+            return
+        counted(count)
 
 
 NUMBER_CELLS = ("value", "numerator", "denominator")
