@@ -153,10 +153,15 @@ NUMBER_PATTERN = (
     f"(?:[.,]([0-9]+))?([{_SPACES}]?%)?$"
 )
 _NUMBER_RE = re.compile(NUMBER_PATTERN)
+# The common case, which the SQL checks read without NUMBER_PATTERN's groups (slow to capture):
+# every text it matches, NUMBER_PATTERN matches as digits, maybe a decimal mark and digits.
+PLAIN_NUMBER_PATTERN = "^[0-9]+(?:[.,][0-9]+)?$"
 SPACES_PATTERN = f"[{_SPACES}]"
 MAX_VALUE = Decimal("1e12")  # no number this large is read
 # How far a share's value may be from täljare ÷ nämnare × 100.
 TOLERANCE = Decimal("0.05")
+MAX_DECIMALS = 4  # what a stored value holds (numeric(16, 4))
+HUNDRED = Decimal(100)  # a share is percent, an index 0–100
 
 
 @dataclass(frozen=True)
@@ -301,6 +306,7 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]
     encoding: str = ""
     delimiter: str = ""
+    trimmed: bool = True  # whether the cells come trimmed (an XLSX's always do)
 
 
 def sniff_kind(path: Path) -> str:
@@ -344,18 +350,29 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ";"
 
 
-def _csv_rows(handle: IO[str], delimiter: str) -> Iterator[tuple[int, list[Any]]]:
+CELL_PADDING = _SPACES + "\t"  # what is trimmed off every cell
+
+
+def _csv_rows(
+    handle: IO[str], delimiter: str, *, trim: bool = True
+) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cells) of the non-blank rows; with trim=False the cells as written (the SQL
+    checks trim them, CELL_PADDING, in the database)."""
     reader = csv.reader(handle, delimiter=delimiter, quotechar='"', strict=False)
     last_line = 0
     for cells in reader:
         start, last_line = last_line + 1, reader.line_num
-        trimmed = [cell.strip(_SPACES + "\t") for cell in cells]
+        if not trim:
+            if "".join(cells).strip(CELL_PADDING):  # blank lines are ignored
+                yield start, cells
+            continue
+        trimmed = [cell.strip(CELL_PADDING) for cell in cells]
         if any(trimmed):  # blank lines are ignored
             yield start, trimmed
 
 
-def open_csv(path: Path) -> Table:
-    """A CSV file, decoded as it is read."""
+def open_csv(path: Path, *, trim: bool = True) -> Table:
+    """A CSV file, decoded as it is read (the cells trimmed unless trim=False)."""
     encoding = _encoding(path)
     handle = path.open(encoding=encoding, newline="")
     first = ""
@@ -365,12 +382,13 @@ def open_csv(path: Path) -> Table:
             break
     handle.seek(0)
     delimiter = _delimiter(first)
-    rows = _csv_rows(handle, delimiter)
+    rows = _csv_rows(handle, delimiter, trim=trim)
     header_row = next(rows, None)
     if header_row is None:
         handle.close()
         raise FileRefused(_(ERROR_EMPTY_FILE))
-    return Table("csv", header_row[1], _closing(rows, handle), encoding, delimiter)
+    header = [cell.strip(CELL_PADDING) for cell in header_row[1]]
+    return Table("csv", header, _closing(rows, handle), encoding, delimiter, trimmed=trim)
 
 
 def _closing(rows: Iterator[Any], handle: Any) -> Iterator[Any]:
@@ -423,10 +441,10 @@ def open_xlsx(path: Path, sheet: str | None = None) -> Table:
     return Table("xlsx", header_row[1], _closing(rows, workbook))
 
 
-def open_table(path: Path, *, sheet: str | None = None) -> Table:
+def open_table(path: Path, *, sheet: str | None = None, trim: bool = True) -> Table:
     """Open a CSV or XLSX file by its content; FileRefused when it is neither or is empty."""
     kind = sniff_kind(path)
-    return open_xlsx(path, sheet) if kind == "xlsx" else open_csv(path)
+    return open_xlsx(path, sheet) if kind == "xlsx" else open_csv(path, trim=trim)
 
 
 def estimate_rows(path: Path) -> int:

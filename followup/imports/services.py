@@ -35,7 +35,15 @@ from organisation.models import Unit
 from .. import triggers
 from ..models import ImportBatch, Measure, Observation
 from . import parsing, sqlcheck
-from .parsing import COLUMN_LABELS, MAX_VALUE, TOLERANCE, CellError, FileRefused
+from .parsing import (
+    COLUMN_LABELS,
+    HUNDRED,
+    MAX_DECIMALS,
+    MAX_VALUE,
+    TOLERANCE,
+    CellError,
+    FileRefused,
+)
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
@@ -85,8 +93,7 @@ ERROR_UNDO_LATER_CHANGE = (
 PROBLEM_LIMIT = 300
 CHANGE_LIMIT = 200
 CHUNK_ROWS = 2000
-FOUR_PLACES = Decimal("0.0001")
-HUNDRED = Decimal(100)
+FOUR_PLACES = Decimal(1).scaleb(-parsing.MAX_DECIMALS)
 
 
 def change_reason(batch: ImportBatch) -> str:
@@ -512,7 +519,7 @@ class _RowChecker:
             final = computed.quantize(FOUR_PLACES)
         else:
             final = value.value
-            if _decimals(final) > 4:
+            if _decimals(final) > MAX_DECIMALS:
                 self._problem(row, "value", _(ERROR_TOO_PRECISE).format(value=_fmt(final)))
                 return None
             if (
@@ -529,7 +536,7 @@ class _RowChecker:
                 )
                 return None
         for key, part in (("numerator", num), ("denominator", den)):
-            if part is not None and _decimals(part) > 4:
+            if part is not None and _decimals(part) > MAX_DECIMALS:
                 self._problem(row, key, _(ERROR_TOO_PRECISE).format(value=_fmt(part)))
                 return None
         if value_type == Measure.ValueType.SHARE and not 0 <= final <= HUNDRED:

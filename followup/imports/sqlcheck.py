@@ -178,10 +178,12 @@ _PERIOD_BOUNDS = """
 
 
 def _half_even(x: str) -> str:
-    """round(x, 4) with ties to even, as Decimal.quantize rounds."""
+    """round(x, MAX_DECIMALS) with ties to even, as Decimal.quantize rounds."""
+    places = parsing.MAX_DECIMALS
+    scaled = f"({x} * {10**places})"
     return (
-        f"CASE WHEN {x} * 10000 - trunc({x} * 10000) = 0.5 AND mod(trunc({x} * 10000), 2) = 0 "
-        f"THEN trunc({x}, 4) ELSE round({x}, 4) END"
+        f"CASE WHEN {scaled} - trunc({scaled}) = 0.5 AND mod(trunc({scaled}), 2) = 0 "
+        f"THEN trunc({x}, {places}) ELSE round({x}, {places}) END"
     )
 
 
@@ -210,6 +212,8 @@ def params(*, today: Any, denied: list[int]) -> dict[str, Any]:
         "index": Measure.ValueType.INDEX.value,
         "count": Measure.ValueType.COUNT.value,
         "tolerance": parsing.TOLERANCE,
+        "max_decimals": parsing.MAX_DECIMALS,
+        "hundred": parsing.HUNDRED,
         "limit": 0,
     }
 
@@ -279,21 +283,19 @@ def check_sql(staging: str) -> str:
     WITH {_lookups()},
     periods AS MATERIALIZED ({periods_sql(distinct("period"))}),
     unit_of AS MATERIALIZED (
-        SELECT d.raw, btrim(d.raw, %(ws)s) AS text, u.id, u.name, u.kind_id, u.kind_name,
-            u.valid_from, u.valid_to
+        SELECT d.raw, btrim(d.raw, %(ws)s) AS text, u.id, u.kind_id, u.valid_from, u.valid_to
         FROM ({distinct("unit")}) AS d LEFT JOIN units AS u ON u.key = lower(btrim(d.raw, %(ws)s))
     ),
     measure_of AS MATERIALIZED (
-        SELECT d.raw, btrim(d.raw, %(ws)s) AS text, m.id, m.name, m.value_type, m.frequency,
-            m.kinds
+        SELECT d.raw, btrim(d.raw, %(ws)s) AS text, m.id, m.value_type, m.frequency, m.kinds
         FROM ({distinct("measure")}) AS d
         LEFT JOIN measures AS m ON m.key = lower(btrim(d.raw, %(ws)s))
     ),
     rows AS MATERIALIZED (
     SELECT r.line, btrim({c}(r.comment, ''), %(ws)s) AS comment,
         u.text AS unit_text, m.text AS measure_text,
-        u.id AS unit_id, u.name AS unit_name, u.kind_id, u.kind_name, u.valid_from, u.valid_to,
-        m.id AS measure_id, m.name AS measure_name, m.value_type, m.frequency, m.kinds,
+        u.id AS unit_id, u.kind_id, u.valid_from, u.valid_to,
+        m.id AS measure_id, m.value_type, m.frequency, m.kinds,
         p.original AS period_original, p.t AS period_t, p.kind AS period_kind, p.error AS perr,
         {_PERIOD_BOUNDS},
         r.value AS value_raw, r.value_lit, r.value_pct, r.value_frac, r.value_val,
@@ -321,7 +323,7 @@ def check_sql(staging: str) -> str:
         x.value_type = %(share)s AS share,
         CASE WHEN x.numerator_has AND x.denominator_has AND x.denominator_val <> 0 THEN
             round(x.numerator_val, 30) / x.denominator_val
-            * CASE WHEN x.value_type = %(share)s THEN 100 ELSE 1 END END AS computed
+            * CASE WHEN x.value_type = %(share)s THEN %(hundred)s ELSE 1 END END AS computed
         OFFSET 0
     ) AS f
     CROSS JOIN LATERAL (SELECT
@@ -383,13 +385,14 @@ def check_sql(staging: str) -> str:
              WHEN y.value_has AND y.value_pct AND NOT y.share THEN 'value_percent'
              WHEN y.share AND y.numerator_has AND y.denominator_has
                   AND y.numerator_val > y.denominator_val THEN 'numerator_above'
-             WHEN y.value_has AND y.value_frac > 4 THEN 'value_precise'
+             WHEN y.value_has AND y.value_frac > %(max_decimals)s THEN 'value_precise'
              WHEN y.value_has AND y.computed IS NOT NULL AND y.share
                   AND abs(y.value_val - y.computed) > %(tolerance)s THEN 'value_inconsistent'
-             WHEN y.numerator_has AND y.numerator_frac > 4 THEN 'numerator_precise'
-             WHEN y.denominator_has AND y.denominator_frac > 4 THEN 'denominator_precise'
-             WHEN y.share AND NOT y.final BETWEEN 0 AND 100 THEN 'share_range'
-             WHEN y.value_type = %(index)s AND NOT y.final BETWEEN 0 AND 100
+             WHEN y.numerator_has AND y.numerator_frac > %(max_decimals)s THEN 'numerator_precise'
+             WHEN y.denominator_has AND y.denominator_frac > %(max_decimals)s
+                 THEN 'denominator_precise'
+             WHEN y.share AND NOT y.final BETWEEN 0 AND %(hundred)s THEN 'share_range'
+             WHEN y.value_type = %(index)s AND NOT y.final BETWEEN 0 AND %(hundred)s
                  THEN 'index_range'
              WHEN y.value_type = %(count)s AND y.final < 0 THEN 'count_negative'
              WHEN y.value_type = %(count)s AND y.final <> trunc(y.final)
@@ -407,9 +410,13 @@ def check_sql(staging: str) -> str:
         FROM coded WHERE cardinality(codes) = 0
         RETURNING 1
     )
-    SELECT line, codes, sum(cardinality(codes)) OVER () AS total,
-        unit_text, measure_text, period_original, period_t, period_kind, start, unit_name,
-        kind_name, measure_name, value_raw, value_lit, numerator_raw, numerator_lit,
-        denominator_raw, denominator_lit, final::text, computed::text
-    FROM coded WHERE cardinality(codes) > 0
-    ORDER BY line LIMIT %(limit)s"""
+    SELECT e.line, e.codes, sum(cardinality(e.codes)) OVER () AS total,
+        e.unit_text, e.measure_text, e.period_original, e.period_t, e.period_kind, e.start,
+        un.name, uk.name, me.name, e.value_raw, e.value_lit, e.numerator_raw, e.numerator_lit,
+        e.denominator_raw, e.denominator_lit, e.final::text, e.computed::text
+    FROM coded AS e
+    LEFT JOIN {Unit._meta.db_table} AS un ON un.id = e.unit_id
+    LEFT JOIN {UnitKind._meta.db_table} AS uk ON uk.id = un.kind_id
+    LEFT JOIN {Measure._meta.db_table} AS me ON me.id = e.measure_id
+    WHERE cardinality(e.codes) > 0
+    ORDER BY e.line LIMIT %(limit)s"""
