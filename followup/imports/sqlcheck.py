@@ -124,10 +124,28 @@ def period_text_sql(expression: str) -> str:
     )
 
 
+# A parsed period's start and end when it has no error.
+_PERIOD_BOUNDS = """
+    CASE WHEN p.error IS NULL THEN
+        make_date(p.year, p.month - CASE WHEN p.kind = 'quarter' THEN 2 ELSE 0 END, 1) END
+        AS start,
+    CASE WHEN p.error IS NULL THEN
+        (make_date(p.year, p.month, 1) + interval '1 month' - interval '1 day')::date END
+        AS end_"""
+
+
 def periods_sql(source: str) -> str:
     """The distinct period cells of `source` (a query with a column `raw`, '' for none) parsed:
-    kind ('month'/'quarter'), start, end_, error ('unreadable' with the original text,
-    'month' unreadable month, 'not_first', 'range'), original and t (the normalised text)."""
+    kind ('month'/'quarter'), error ('unreadable' with the original text, 'month' unreadable
+    month, 'not_first', 'range'), original and t (the normalised text), and when there is no
+    error start, end_ and quarter ("2025Q4", of the end, as Quarter.containing(end).code)."""
+    return f"""
+    SELECT b.*, extract(year FROM b.end_)::int || 'Q'
+        || ((extract(month FROM b.end_)::int - 1) / 3 + 1) AS quarter
+    FROM (SELECT p.*, {_PERIOD_BOUNDS} FROM ({_periods_parsed(source)}) AS p) AS b"""
+
+
+def _periods_parsed(source: str) -> str:
     return f"""
     SELECT d.raw, d.original, d.t, pk.kind,
         CASE
@@ -165,16 +183,6 @@ def periods_sql(source: str) -> str:
                     ELSE (pm.g[strpos(pm.groups, 'm')])::int END AS month,
                pm.g[strpos(pm.groups, 'd')] AS day
     ) AS pv"""
-
-
-# What periods_sql gives: a period's start and end when it has no error.
-_PERIOD_BOUNDS = """
-    CASE WHEN p.error IS NULL THEN
-        make_date(p.year, p.month - CASE WHEN p.kind = 'quarter' THEN 2 ELSE 0 END, 1) END
-        AS start,
-    CASE WHEN p.error IS NULL THEN
-        (make_date(p.year, p.month, 1) + interval '1 month' - interval '1 day')::date END
-        AS end_"""
 
 
 def _half_even(x: str) -> str:
@@ -291,13 +299,13 @@ def check_sql(staging: str) -> str:
         FROM ({distinct("measure")}) AS d
         LEFT JOIN measures AS m ON m.key = lower(btrim(d.raw, %(ws)s))
     ),
-    rows AS MATERIALIZED (
+    rows AS (
     SELECT r.line, btrim({c}(r.comment, ''), %(ws)s) AS comment,
         u.text AS unit_text, m.text AS measure_text,
         u.id AS unit_id, u.kind_id, u.valid_from, u.valid_to,
         m.id AS measure_id, m.value_type, m.frequency, m.kinds,
         p.original AS period_original, p.t AS period_t, p.kind AS period_kind, p.error AS perr,
-        {_PERIOD_BOUNDS},
+        p.start, p.end_, p.quarter,
         r.value AS value_raw, r.value_lit, r.value_pct, r.value_frac, r.value_val,
         r.value_nan, r.value_big, r.value_has,
         r.numerator AS numerator_raw, r.numerator_lit, r.numerator_pct, r.numerator_frac,
@@ -405,7 +413,7 @@ def check_sql(staging: str) -> str:
         INSERT INTO {staging} (line, measure_id, unit_id, period_start, period_end, quarter,
             value, numerator, denominator, comment)
         SELECT line, measure_id, unit_id, start, end_,
-            extract(year FROM end_)::int || 'Q' || ((extract(month FROM end_)::int - 1) / 3 + 1),
+            quarter,
             final, numerator_val, denominator_val, comment
         FROM coded WHERE cardinality(codes) = 0
         RETURNING 1

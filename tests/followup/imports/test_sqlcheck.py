@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_django.fixtures import Settings
 
+from base.periods import Quarter
 from followup.imports import parsing, sqlcheck
 from followup.imports.parsing import CellError, parse_number, parse_period
 from followup.imports.services import (
@@ -149,6 +150,9 @@ HC1A;;2024-09;1;;;
 HC1A;antal;;1;;;
 HC1A;antal;2024-08;;;;
 HC1A;antal;2024-07;1
+ HC1A\u00a0;\tantal ; 2024-06\u202f; 1 234 ;;;  kommentar med luft\t
+;  ;\t;;;;
+\u00a0HC1B;antal;2024-06;\u00a012,5\u00a0;;;
 """
 
 
@@ -176,6 +180,8 @@ def test_a_good_file_of_computed_and_rounded_values_stores_the_same(
         "HC1A;andel;2024-10;54,2 %;;;",
         "HC1A;andel;2024-11;50,05;1;2;",
         "HC1A;index;Kv 4 2025;71,25;;;",
+        " HC1A\u00a0;\tantal ; 2024-06\u00a0; 1 234 ;;;  kommentar med luft\t",
+        "HC1B;antal;2024-06;0012;;;",
     ]
     path = tmp_path / "good.csv"
     path.write_text("\n".join(rows) + "\n", encoding="cp1252")
@@ -229,7 +235,8 @@ NUMBERS = [
     "54,2\u00a0%", "-3", "\u22123", "0", "-0", "0,00001", "12,50", "999 999 999 999,9999",
     "1 000 000 000 000", "1000000000000", "0012", "", "tolv", "12 %%", "1.234,5", "1,234.5",
     "1 23", "1e5", "+5", "12,", ",5", "--1", "1 234 5", "%", "1  234", "١٢", "12 5", "12;5",
-    " 12", "12 ", "1 234 567,25", "12,5 % ", "-12,5 %",
+    " 12", "12 ", "1 234 567,25", "12,5 % ", "-12,5 %", "0,5", "12.", "1,2,3", "00", "5.0000",
+    "5,00000", "1 234", "1234,5678", "-0,5", "\u00a012", "12\t",
 ]  # fmt: skip
 
 
@@ -246,9 +253,7 @@ def test_the_sql_number_parser_agrees_on_any_text(texts: list[str]) -> None:
 def _sql_periods(texts: list[str]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT p.kind, p.error, p.original, p.t, "
-            + sqlcheck._PERIOD_BOUNDS
-            + " FROM ("
+            "SELECT p.kind, p.error, p.original, p.t, p.start, p.end_, p.quarter FROM ("
             + sqlcheck.periods_sql("SELECT unnest(%(texts)s::text[]) AS raw")
             + ") AS p",
             {**sqlcheck.params(today=TODAY, denied=[]), "texts": texts},
@@ -260,7 +265,7 @@ def _assert_periods_agree(texts: list[str]) -> None:
     texts = sorted(set(texts))
     found = {row[2]: row for row in _sql_periods(texts)}
     for text in texts:
-        kind, error, original, t, start, end = found[text.strip(parsing.WHITESPACE)]
+        kind, error, original, t, start, end, quarter = found[text.strip(parsing.WHITESPACE)]
         try:
             period = parse_period(text or None)
         except CellError as refused:
@@ -268,6 +273,7 @@ def _assert_periods_agree(texts: list[str]) -> None:
         else:
             assert error is None, text
             assert (kind, start, end) == (period.kind, period.start, period.end), text
+            assert quarter == Quarter.containing(period.end).code, text
             continue
         assert error is not None, text
         facts = {"period_original": original, "period_t": t}
