@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .history import author_label
 from .periods import day_label
 from .versioning import StaleVersion, Versioned, deliberate_overwrite
 
@@ -114,13 +115,6 @@ def display_value(field: models.Field[Any, Any] | None, value: Any) -> str:
     return str(value)
 
 
-def user_label(user: Any) -> str:
-    """A person's name as pages show it, or a neutral word when unknown."""
-    if user is None:
-        return _("okänd användare")
-    return user.get_full_name() or user.get_username()
-
-
 def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflict:
     """The conflict between the stored row and the values the user submitted."""
     history = getattr(current, "history", None)
@@ -143,7 +137,9 @@ def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflic
             )
         )
     return Conflict(
-        user_name=user_label(getattr(latest, "history_user", None)),
+        user_name=author_label(
+            getattr(latest, "history_user", None), getattr(latest, "history_change_reason", None)
+        ),
         saved_at=getattr(latest, "history_date", None),
         version=current.version,  # type: ignore[attr-defined]
         fields=choices,
@@ -283,7 +279,7 @@ def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[His
             continue  # a save that changed nothing a person sees
         lines.append(
             HistoryLine(
-                user_name=user_label(record.history_user),
+                user_name=author_label(record.history_user, record.history_change_reason),
                 at=record.history_date,
                 kind=str(_KIND_LABELS.get(record.history_type, record.history_type)),
                 changes=changes,

@@ -110,7 +110,21 @@ PAGES: list[Page] = [
         ),
         route="programme_area_detail",
     ),
-    Page("Enheter", lambda f: _reverse("unit_list"), route="unit_list"),
+    Page(
+        "Programområde: en VO",
+        lambda f: _reverse("programme_area_detail", f.area_number) + f"?vo={f.vo}",
+        lambda f: _reverse("programme_area_detail", f.area_number) + f"?vo={f.vo}",
+        route="programme_area_detail",
+        target="adoption",
+    ),
+    Page(
+        "Enheter",
+        lambda f: _reverse("unit_list"),
+        # A folded VO opened: its units (the <details>' target has no id: no HX-Target).
+        lambda f: _reverse("unit_tree_children", f.vo),
+        route="unit_list",
+        target="",
+    ),
     Page(
         "Enhet (VO)",
         lambda f: _reverse("unit_detail", f.vo),
@@ -223,14 +237,26 @@ def _users(vo_code: str) -> dict[str, Any]:
     return {"styrgrupp": steering, "vc": vc}
 
 
-def _measure(client: Any, url: str, repeat: int, headers: dict[str, str]) -> dict[str, Any]:
+def _measure(
+    client: Any, url: str, repeat: int, headers: dict[str, str], *, warmed: bool = False
+) -> dict[str, Any]:
     """Median and p95 of `repeat` requests (warm: the page's regions cached), the queries and
     bytes of one, and the time of one cold request (right after a new cache generation, as
-    after a recompute or an edit: every region rendered from the database)."""
+    after an edit: every region rendered from the database). With `warmed`, also the first
+    request after a recompute whose chain warmed the cache (followup.warm): `warmed_ms`."""
     from django.db import connection
 
     from followup.cache import bump_generation
 
+    extra: dict[str, Any] = {}
+    if warmed:
+        from followup.warm import warm_dashboards
+
+        bump_generation()
+        warm_dashboards()
+        started = time.perf_counter()
+        client.get(url, **headers)
+        extra["warmed_ms"] = round((time.perf_counter() - started) * 1000, 2)
     bump_generation()
     started = time.perf_counter()
     response = client.get(url, **headers)
@@ -259,6 +285,7 @@ def _measure(client: Any, url: str, repeat: int, headers: dict[str, str]) -> dic
         "p95_ms": round(timing.p95, 2),
         "queries": len(queries),
         "bytes": len(response.content),
+        **extra,
     }
 
 
@@ -292,7 +319,10 @@ def step_time(
         "users": {},
     }
     # DEBUG off, as in production; ALLOWED_HOSTS for the test client's "testserver".
-    with override_settings(ROOT_URLCONF="bench.pages_urls", ALLOWED_HOSTS=["testserver"]):
+    with override_settings(
+        ROOT_URLCONF="bench.pages_urls", ALLOWED_HOSTS=["testserver"], GONV_WARM_DASHBOARDS=True
+    ):
+        results["warm_dashboards"] = _time_warming()
         for role, user in users.items():
             client = Client()
             client.force_login(user)
@@ -301,7 +331,7 @@ def step_time(
             for page in PAGES:
                 if not _routed(page.route):
                     continue
-                full = _measure(client, page.path(fixtures), repeat, {})
+                full = _measure(client, page.path(fixtures), repeat, {}, warmed=True)
                 row: dict[str, Any] = {"page": page.name, "path": page.path(fixtures), **full}
                 if full.get("status") == 200:
                     row["ratio"] = round(full["median_ms"] / bare["median_ms"], 2)
@@ -316,6 +346,18 @@ def step_time(
                 print(f"  {role:9} {page.name:28} {_short(row)}", file=sys.stderr, flush=True)
             results["users"][role] = rows
     return results
+
+
+def _time_warming() -> dict[str, Any]:
+    """What the recompute chain's last task costs: every warmed page rendered after a new
+    generation (followup.warm), as the steering group sees them."""
+    from followup.cache import bump_generation
+    from followup.warm import warm_dashboards
+
+    bump_generation()
+    summary = warm_dashboards()
+    print(f"  warm_dashboards: {summary}", file=sys.stderr, flush=True)
+    return summary
 
 
 def _routed(name: str) -> bool:
@@ -363,7 +405,8 @@ def report(results: dict[str, Any]) -> str:
     ]
     header = (
         f"{'page':30} {'median ms':>9} {'p95 ms':>8} {'ratio':>6} {'queries':>7} "
-        f"{'HTML bytes':>10} {'partial':>8} {'p/full':>6} {'p ratio':>7}"
+        f"{'HTML bytes':>10} {'partial':>8} {'p/full':>6} {'p ratio':>7} {'cold ms':>8} "
+        f"{'warmed ms':>9}"
     )
     for role, rows in results["users"].items():
         lines += ["", f"as {role}:", header, "-" * len(header)]
@@ -379,9 +422,14 @@ def report(results: dict[str, Any]) -> str:
             lines.append(
                 f"{row['page']:30} {row['median_ms']:9.1f} {row['p95_ms']:8.1f} "
                 f"{row.get('ratio', 1.0):6.2f} {row['queries']:7d} {row['bytes']:10,d} "
-                f"{partial_bytes:>8} {share:>6} {partial_ratio:>7}"
+                f"{partial_bytes:>8} {share:>6} {partial_ratio:>7} "
+                f"{_ms(row.get('cold_ms')):>8} {_ms(row.get('warmed_ms')):>9}"
             )
     return "\n".join(lines)
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
 
 
 def _database_note(database: str) -> dict[str, Any]:
@@ -462,6 +510,7 @@ def run_parent(args: argparse.Namespace) -> int:
     )
     Path(args.json).write_text(json.dumps(results, indent=2))
     print(report(results))
+    print(f"\nwarm_dashboards after a new generation: {results.get('warm_dashboards')}")
     print(f"\nwritten to {args.json}")
     return 0
 

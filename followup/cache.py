@@ -30,42 +30,93 @@ T = TypeVar("T")
 
 
 def current_generation() -> str:
-    """The generation the dashboards' cache keys include."""
+    """The generation the dashboards' cache keys include.
+
+    Inside a transaction that has changed what the pages show, the generation it will publish
+    on commit: the editing request's own pages (and a test, which runs in one transaction)
+    see the edit at once, while other requests keep the published one until the commit.
+    """
+    pending = _pending(transaction.get_connection())
+    if pending is not None:
+        return pending.value
     value = cache.get(GENERATION_KEY)
     if value is None:
-        value = str(time.time_ns())
+        value = _new_value()
         cache.add(GENERATION_KEY, value, timeout=None)
         value = cache.get(GENERATION_KEY, value)
     return str(value)
 
 
 def bump_generation() -> None:
-    """Invalidate everything cached from earlier results (old keys simply expire).
+    """Invalidate everything cached from earlier results (old keys simply expire)."""
+    pending = _pending(transaction.get_connection())
+    if pending is not None:
+        # This transaction's own reads must not keep what they cached before the bump either.
+        pending.value = _new_value()
+    _publish(_new_value())
+
+
+def bump_generation_on_change() -> None:
+    """An edit of what the pages show: a new generation, published once per transaction.
+
+    In a transaction, on commit (one cache write however many rows it saves); until then the
+    transaction itself reads under the new generation (current_generation), so a page that
+    another request renders from the data as it was before the commit is never kept under it.
+    Outside a transaction (autocommit), at once.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _publish(_new_value())
+        return
+    pending = _pending(connection)
+    if pending is None:
+        pending = _PendingGeneration()
+        setattr(connection, _PENDING_ATTR, pending)
+        transaction.on_commit(pending.publish)
+    else:
+        # A region this transaction rendered before this edit must not become current.
+        pending.value = _new_value()
+
+
+_PENDING_ATTR = "_gonv_pending_generation"
+
+
+class _PendingGeneration:
+    """The generation an uncommitted transaction's edits will be shown under."""
+
+    def __init__(self) -> None:
+        self.value = _new_value()
+
+    def publish(self) -> None:
+        _publish(self.value)
+
+
+def _pending(connection: Any) -> _PendingGeneration | None:
+    """The current transaction's unpublished generation; none once it is committed or rolled
+    back (either removes its on-commit callback), nor for one rolled back to a savepoint."""
+    pending: _PendingGeneration | None = getattr(connection, _PENDING_ATTR, None)
+    if pending is None or not connection.in_atomic_block:
+        return None
+    if any(func == pending.publish for _, func, _ in connection.run_on_commit):
+        return pending
+    return None
+
+
+def _new_value() -> str:
+    return str(time.time_ns())
+
+
+def _publish(value: str) -> None:
+    """Make `value` the generation every request reads.
 
     A cache that cannot be reached must not fail the save or the recompute that bumps it (the
     edit is stored and its recompute waits in the outbox): it is logged, and what the cache
     still holds expires within REGION_TIMEOUT.
     """
     try:
-        cache.set(GENERATION_KEY, str(time.time_ns()), timeout=None)
+        cache.set(GENERATION_KEY, value, timeout=None)
     except Exception:  # any backend's connection error; the write itself has succeeded
         logger.warning("The dashboards' cache generation could not be bumped", exc_info=True)
-
-
-def bump_generation_on_change() -> None:
-    """An edit of what the pages show: bump now and again when the transaction commits.
-
-    Now, so the editing request's own next page (and a test inside one transaction) sees the
-    edit; on commit, so a page rendered by another request between the two, from the data as
-    it was before the commit, is not kept under the new generation. Once per transaction.
-    """
-    bump_generation()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        func is bump_generation for _, func, _ in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(bump_generation)
 
 
 def cached(key: str, build: Callable[[], T], timeout: int = 3600) -> T:

@@ -21,6 +21,7 @@ from typing import Any, Literal, TypeVar
 
 from django.db import models, transaction
 
+from base.history import DATASET_CHANGE_REASON, changes_by
 from goals.models import Goal
 from organisation.models import Unit, UnitClosure, UnitKind
 from organisation.services import unit_create, unit_save, unit_tree_rebuild
@@ -633,7 +634,8 @@ def dataset_import(*, path: Path, dry_run: bool = False) -> LoadReport:
     ctx = LoadContext(report=LoadReport(dataset=path, dry_run=dry_run))
     try:
         # The caller recomputes once afterwards; per-row triggers would only repeat that work.
-        with triggers.suppressed(), transaction.atomic():
+        # The history names the source of these rows (no user made them): base.history.
+        with triggers.suppressed(), transaction.atomic(), changes_by(DATASET_CHANGE_REASON):
             dataset_load(data, ctx)
             if dry_run:
                 raise _DryRunRollback

@@ -29,6 +29,7 @@ from django.contrib.auth.models import User
 from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
+from base.history import DATASET_CHANGE_REASON, DEMO_CHANGE_REASON, changes_by
 from base.periods import Quarter
 from base.versioning import Versioned
 from goals.models import AdoptionRecord, Assessment, Goal
@@ -58,7 +59,6 @@ __all__ = ["DEFAULT_DATASET", "DatasetError", "DemoReport", "DemoUsersRefused", 
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password; accounts exist only locally
 DEMO_IMPORT_NOTE = "Demodata – syntetiska värden, inte verkliga uppgifter"
-DEMO_CHANGE_REASON = "Demodata (load_demo)"
 
 ERROR_USERS_IN_PRODUCTION = (
     "Demokonton skapas bara i lokalt läge (LOCAL_MODE); produktionsläget är på. / "
@@ -733,9 +733,12 @@ def demo_load(*, dataset: Path, users: bool | None = None, synthetic: bool = Tru
     create_users = _may_create_users(users, report) if with_demo else False
     # The command recomputes once afterwards; per-row triggers would only repeat that work.
     with triggers.suppressed(), transaction.atomic():
-        dataset_load(data, ctx)
+        # The history names the source of these rows (no user made them): base.history.
+        with changes_by(DATASET_CHANGE_REASON):
+            dataset_load(data, ctx)
         if with_demo:
             assert data.demo is not None  # noqa: S101 - narrowed for the type checker
-            load_demo_data(data.demo, ctx, users=create_users, dataset_name=dataset.name)
+            with changes_by(DEMO_CHANGE_REASON):
+                load_demo_data(data.demo, ctx, users=create_users, dataset_name=dataset.name)
             transaction.on_commit(forget_synthetic_data_presence)
     return report

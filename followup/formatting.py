@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext
 
 from base.formatting import format_number
 from base.periods import day_label
@@ -26,13 +28,20 @@ def format_value(value: Decimal | float | None, unit: str = "") -> str:
 
 
 def format_change(value: Decimal | float | None, unit: str = "") -> str:
-    """A change with its sign: "+2,5 %-enheter", "−3 st", "±0"."""
-    if value is None:
+    """A change with its sign: "+2,5 procentenheter", "−3 st", "±0"; a dash for none.
+
+    The one spelling of a change on every page: a change of a share is in percentage points,
+    to one decimal (the share itself is shown to one decimal).
+    """
+    if value is None or value == "":
         return "–"
     number = Decimal(str(value))
-    if number.quantize(Decimal("0.01")) == 0:
+    percent = unit.strip() == "%"
+    number = number.quantize(Decimal("0.1") if percent else Decimal("0.01"), ROUND_HALF_UP)
+    if number == 0:
         return "±0"
     sign = "+" if number > 0 else _MINUS
     text = format_number(abs(number), None)
-    suffix = " %-enheter" if unit.strip() == "%" else f" {unit}".rstrip()
+    # A no-break space keeps "3 st" together; "procentenheter" may go to the next line.
+    suffix = f" {gettext('procentenheter')}" if percent else f"\u00a0{unit}".rstrip()
     return f"{sign}{text}{suffix}"

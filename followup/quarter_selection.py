@@ -53,6 +53,12 @@ class QuarterSelection:
         return self.quarter is not None and self.quarter in self.computed
 
     @property
+    def is_ongoing(self) -> bool:
+        """Whether the selected quarter has not ended yet: its results cover the periods so far,
+        and its changes compare a part of a quarter with whole ones."""
+        return self.quarter is not None and self.quarter == Quarter.containing(timezone.localdate())
+
+    @property
     def choices(self) -> list[Quarter]:
         """What the select offers: the computed quarters, plus the selected one if it is not."""
         if self.quarter is None or self.quarter in self.computed:

@@ -28,6 +28,9 @@ from .reporting import (
     report_grid_save,
 )
 
+# The names of the grid's "Ersätt värdet" and "Behåll importerat värde" buttons.
+OPEN, CLOSE = "ersatt", "behall"
+
 
 @require_GET
 @login_required
@@ -51,8 +54,11 @@ def report_start(request: HtmxHttpRequest) -> HttpResponse:
 def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     """A period's values for the units below a unit, saved together or not at all.
 
-    `?ersatt=<cell>` (repeatable) shows an imported value's cell as inputs ("Ersätt värdet"
-    without JavaScript); with htmx, `&rad=<cell>` answers that one row only, to swap in place.
+    "Ersätt värdet" and "Behåll importerat värde" are submit buttons of the grid form: without
+    JavaScript they post the grid with `ersatt=<cell>` or `behall=<cell>`, and the answer is
+    the grid with that cell opened (or closed again) and every typed value kept, nothing
+    stored. With htmx they ask for that one row (`?ersatt=<cell>&rad=<cell>`, `?rad=<cell>`)
+    to swap in place. `?ersatt=<cell>` (repeatable) on a GET opens cells as well.
     """
     unit = get_object_or_404(Unit, pk=unit_id)
     if not request.user.has_perm("followup.change_observation", Observation(unit=unit)):
@@ -63,10 +69,10 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     )
     context = {"unit": unit, "period": period, "previous": period.previous()}
     if request.method == "GET":
-        overriding = cell_keys(request.GET.getlist("ersatt"))
+        overriding = cell_keys(request.GET.getlist(OPEN))
         sections = report_grid_cells(unit=unit, period=period, overriding=overriding)
         context.update(sections=sections)
-        _link_overrides(request.path, period.code, sections, overriding)
+        _link_rows(request.path, period.code, sections)
         only = request.GET.get("rad", "")
         if request.htmx and only:
             for section in sections:
@@ -85,16 +91,12 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
                     if row["key"] == overriding[-1] and row["imported"]:
                         _focus(row)
         return render(request, template, context)
+    if OPEN in request.POST or CLOSE in request.POST:
+        return _redisplay(request, template, context)
     sections = report_grid_cells(unit=unit, period=period, data=request.POST)
     result = report_grid_save(user=request.user, period=period, sections=sections)
     context.update(sections=sections, result=result)
-    overridden = [
-        row["key"]
-        for section in sections
-        for row in section["rows"]
-        if row["imported"] and row["editable"]
-    ]
-    _link_overrides(request.path, period.code, sections, overridden)
+    _link_rows(request.path, period.code, sections)
     if result.conflicts:
         messages.error(request, str(CONFLICT_MESSAGE))
         return render(request, template, context, status=409)
@@ -109,8 +111,33 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     if not request.htmx:
         return HttpResponseRedirect(url)
     sections = report_grid_cells(unit=unit, period=period)
-    _link_overrides(request.path, period.code, sections, [])
+    _link_rows(request.path, period.code, sections)
     return render(request, template, {**context, "sections": sections, "result": None})
+
+
+def _redisplay(request: HtmxHttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """The grid again as posted, with one imported cell opened for an override (or closed
+    again), the focus on it; nothing is validated or stored."""
+    data = request.POST.copy()
+    opened = next(iter(cell_keys(request.POST.getlist(OPEN))), "")
+    closed = next(iter(cell_keys(request.POST.getlist(CLOSE))), "")
+    if closed:
+        # Back to the imported value: the cell's typed values and override flag are dropped.
+        for name in [name for name in data if name.startswith(f"{closed}-")]:
+            del data[name]
+    sections = report_grid_cells(
+        unit=context["unit"],
+        period=context["period"],
+        data=data,
+        overriding=[opened] if opened else [],
+        redisplay=True,
+    )
+    _link_rows(request.path, context["period"].code, sections)
+    for section in sections:
+        for row in section["rows"]:
+            if row["key"] in (opened, closed) and row["imported"]:
+                _focus(row)
+    return render(request, template, {**context, "sections": sections})
 
 
 def _focus(row: dict[str, Any]) -> None:
@@ -123,26 +150,13 @@ def _focus(row: dict[str, Any]) -> None:
                 return
 
 
-def _link_overrides(
-    path: str, period: str, sections: list[dict[str, Any]], overriding: list[str]
-) -> None:
-    """The links of each imported cell: "Ersätt värdet" (this cell editable too) and "Behåll
-    importerat värde" (back to read-only), as full-page links and as htmx row requests."""
-
-    def url(keys: list[str], row: str = "") -> str:
-        query = [("period", period), *(("ersatt", key) for key in keys)]
-        if row:
-            query.append(("rad", row))
-        return f"{path}?{urlencode(query)}"
-
+def _link_rows(path: str, period: str, sections: list[dict[str, Any]]) -> None:
+    """The htmx row requests of each imported cell's buttons: "Ersätt värdet" (the cell as
+    inputs) and "Behåll importerat värde" (back to read-only)."""
     for section in sections:
         for row in section["rows"]:
-            if not row["imported"]:
-                continue
-            key = row["key"]
-            others = [k for k in overriding if k != key]
-            # No fragment: a fragment target stops the browser from honouring `autofocus`.
-            row["override_url"] = url([*others, key])
-            row["override_row_url"] = url([key], row=key)
-            row["keep_url"] = url(others) + f"#{key}-unit"
-            row["keep_row_url"] = url([], row=key)
+            if row["imported"]:
+                key = row["key"]
+                opened = urlencode([("period", period), (OPEN, key), ("rad", key)])
+                row["override_row_url"] = f"{path}?{opened}"
+                row["keep_row_url"] = f"{path}?{urlencode([('period', period), ('rad', key)])}"

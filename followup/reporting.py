@@ -216,14 +216,25 @@ def _trimmed(value: Decimal | None) -> Decimal | None:
     return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
 
 
+# What a cell posts, shown again as typed when the grid is redisplayed without saving.
+CELL_FIELDS = ("value", "numerator", "denominator", "comment", "version")
+
+
 def report_grid_cells(
-    *, unit: Unit, period: Period, data: Any = None, overriding: Collection[str] = ()
+    *,
+    unit: Unit,
+    period: Period,
+    data: Any = None,
+    overriding: Collection[str] = (),
+    redisplay: bool = False,
 ) -> list[dict[str, Any]]:
     """Per measure of the period's frequency, a cell form for each active unit below `unit`
     of a kind the measure expects to report.
 
     An imported value's cell is read-only (`editable` false) unless its key is in
-    `overriding` or its override flag was posted with `data`.
+    `overriding` or its override flag was posted with `data`. With `redisplay`, the posted
+    values are shown again as typed (the version included), unvalidated: the grid after
+    "Ersätt värdet" without JavaScript, which stores nothing.
     """
     units = list(
         Unit.objects.in_subtree(unit).active_on(period.end).select_related("kind").order_by("name")
@@ -266,8 +277,12 @@ def report_grid_cells(
                     denominator=_trimmed(obs.denominator),
                     comment=obs.comment,
                 )
+            if redisplay and sent:
+                initial.update(
+                    {n: data[f"{prefix}-{n}"] for n in CELL_FIELDS if f"{prefix}-{n}" in data}
+                )
             form = ObservationCellForm(
-                data if sent else None,
+                data if sent and not redisplay else None,
                 prefix=prefix,
                 initial=initial,
                 measure=measure,
@@ -296,7 +311,7 @@ def report_grid_cells(
                     if not isinstance(f.widget, forms.HiddenInput):
                         f.widget.attrs["aria-describedby"] = f"{prefix}-source"
             rows.append(row)
-        sections.append({"measure": measure, "rows": rows})
+        sections.append({"measure": measure, "name": measure.name, "rows": rows})
     return sections
 
 

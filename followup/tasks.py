@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +18,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from base.periods import Quarter
 
-from . import recompute_marks, selectors, services
+from . import recompute_marks, selectors, services, warm
 from .models import ComputeRun, Measure
 
 logger = logging.getLogger(__name__)
@@ -110,23 +111,78 @@ def compute_quarter(self: Task, quarter: str, trigger: str = "") -> dict[str, An
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY)
-def compute_spc(self: Task, quarters: list[str], measure_id: int) -> dict[str, Any]:
-    """Period series and SPC of one measure over the quarters, oldest first (idempotent)."""
+def compute_spc(
+    self: Task, quarters: list[str], measure_id: int, batch: str = ""
+) -> dict[str, Any]:
+    """Period series and SPC of one measure over the quarters, oldest first (idempotent).
+
+    batch: the fan-out this task belongs to; the last of its tasks to finish warms the cache.
+    """
     allowed, _count = _delivery_allowed(self)
     if not allowed:
         logger.error("compute_spc %s %s: %s", quarters, measure_id, ERROR_TOO_MANY_DELIVERIES)
         return {"quarters": quarters, "measure": measure_id, "error": "too many deliveries"}
     parsed = [Quarter.parse(q) for q in quarters]
     series = services.spc_compute(quarters=parsed, measure_ids=[measure_id])
+    _spc_task_done(batch)
     return {"quarters": quarters, "measure": measure_id, "spc_series": series}
+
+
+# The SPC tasks of one fan-out left to finish (there is no result backend for a chord): the
+# task that counts it down to zero ends the chain with warm_dashboards.
+_SPC_BATCH_KEY = "followup:spc-batch:{batch}"
+_SPC_BATCH_TIMEOUT = 24 * 60 * 60
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)
 def fan_out_spc(quarters: list[str]) -> list[int]:
-    """One SPC task per measure, in parallel across the workers."""
+    """One SPC task per measure, in parallel across the workers; then the cache warmed."""
     measure_ids = list(Measure.objects.values_list("id", flat=True))
-    _send(group(compute_spc.si(quarters, measure_id) for measure_id in measure_ids))
+    batch = uuid.uuid4().hex if measure_ids else ""
+    if batch:
+        try:
+            cache.set(
+                _SPC_BATCH_KEY.format(batch=batch), len(measure_ids), timeout=_SPC_BATCH_TIMEOUT
+            )
+        except Exception:  # no cache: the SPC runs, the pages stay cold
+            logger.warning("Could not count the SPC tasks of %s", quarters, exc_info=True)
+            batch = ""
+    _send(group(compute_spc.si(quarters, measure_id, batch) for measure_id in measure_ids))
+    if not measure_ids:
+        _send(warm_dashboards.si())
     return measure_ids
+
+
+def _spc_task_done(batch: str) -> None:
+    """Count one SPC task of the fan-out down; the last one sends warm_dashboards.
+
+    Its bump of the generation has run by now (on commit, and spc_compute's transactions
+    have committed), so the warmed regions are the new generation's. Never fails the task.
+    """
+    if not batch:
+        return
+    try:
+        left = cache.decr(_SPC_BATCH_KEY.format(batch=batch))
+    except Exception:  # expired, evicted or unreachable: the pages render cold, as before
+        logger.warning("Lost count of the SPC tasks of batch %s", batch, exc_info=True)
+        return
+    if left <= 0:
+        cache.delete(_SPC_BATCH_KEY.format(batch=batch))
+        _send(warm_dashboards.si())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def warm_dashboards() -> dict[str, Any]:
+    """Render the most-read pages into the cache after a recompute (followup.warm).
+
+    Idempotent (a page already cached renders from the cache) and it never fails: a page that
+    cannot be rendered is logged and skipped; without a retry, a cold page is the worst case.
+    """
+    try:
+        return warm.warm_dashboards()
+    except Exception:
+        logger.warning("Could not warm the dashboards' cache", exc_info=True)
+        return {"error": "not warmed"}
 
 
 def _send(signature: Signature) -> None:

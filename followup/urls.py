@@ -15,6 +15,8 @@ urlpatterns = [
     # Before <code>: "Min enhet" redirects to the VC's VO or the VEC's unit.
     path("enheter/min-enhet/", views.my_unit, name="my_unit"),
     path("enheter/<str:code>/", views.unit_detail, name="unit_detail"),
+    # The Enheter tree's folded node: the units below a unit, fetched when it is opened.
+    path("enheter/<str:code>/underenheter/", views.unit_tree_children, name="unit_tree_children"),
     path("matt/", views.measure_list, name="measure_list"),
     path("matt/<slug:code>/", views.measure_detail, name="measure_detail"),
     path("mal/<slug:code>/", views.goal_detail, name="goal_detail"),

@@ -3,6 +3,7 @@
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +18,14 @@ from base.http import HtmxHttpRequest
 from goals.models import Goal
 from goals.selectors import MATRIX_SORTS, adoption_matrix, goal_tree_for_area
 from goals.views import goal_form_response
-from organisation.selectors import region_unit, unit_get, unit_home_for, unit_tree
+from organisation.selectors import (
+    region_unit,
+    unit_get,
+    unit_home_for,
+    unit_tree,
+    unit_tree_depth,
+)
+from organisation.selectors import unit_tree_children as unit_tree_children_of
 from programmes.selectors import programme_area_get
 
 from .cache import REGION_TIMEOUT, lazy, lazy_items, region_key
@@ -165,6 +173,7 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
                 day=today,
                 vo_code=vo_code,
                 sort=sort if sort in MATRIX_SORTS else "enhet",
+                unit_limit=settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT,
             )
         ),
         **_regions(
@@ -218,10 +227,39 @@ def context_keep(unit: Any) -> str:
 @require_GET
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    """Enheter: the unit tree, each unit a link to its dashboard."""
+    """Enheter: the unit tree down to settings.GONV_UNIT_TREE_DEPTH (the VOs), or less where
+    that would be more than GONV_UNIT_TREE_MAX_NODES units, each unit a link to its dashboard;
+    a folded unit's units are fetched when it is opened (unit_tree_children)."""
     _require_reader(request)
-    context = {"roots": lazy(unit_tree), **_regions(tree="")}
+    depth, max_nodes = settings.GONV_UNIT_TREE_DEPTH, settings.GONV_UNIT_TREE_MAX_NODES
+
+    def tree() -> list[Any]:
+        return unit_tree(depth=unit_tree_depth(depth=depth, max_nodes=max_nodes))
+
+    context = {"roots": lazy(tree), **_regions(tree=f"{depth}:{max_nodes}")}
     return render(request, "followup/unit_list.html", context)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def unit_tree_children(request: HtmxHttpRequest, code: str) -> HttpResponse:
+    """The units directly below a folded node of the Enheter tree (htmx, on its first opening).
+
+    Without htmx (the URL opened by hand) it leads to the unit's page, which lists its units.
+    """
+    _require_reader(request)
+    unit = unit_get(code=code)
+    if unit is None:
+        raise Http404(_("Enheten finns inte."))
+    if not request.htmx:
+        return redirect(reverse("unit_detail", kwargs={"code": unit.code}))
+    context = {
+        "parent": unit,
+        "nodes": lazy(lambda: unit_tree_children_of(unit=unit)),
+        **_regions(tree_children=f"{unit.pk}"),
+    }
+    return render(request, "followup/unit_list.html#unit-children", context)
 
 
 @require_GET

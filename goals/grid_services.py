@@ -80,7 +80,7 @@ def adoption_grid_cells(
                 today=today,
             )
             rows.append({"unit": u, "form": form, "record": record, "key": prefix})
-        sections.append({"method": method, "rows": rows})
+        sections.append({"method": method, "name": method.name, "rows": rows})
     return sections
 
 

@@ -122,6 +122,10 @@ class AdoptionMatrix:
     groups: list[MatrixGroup]
     totals: list[Share]
     vos: list[Unit]  # every VO, for the filter
+    # More units than a page can list (settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT) and no VO
+    # chosen: the groups carry their shares but no rows; a VO's units are one filter away.
+    collapsed: bool = False
+    unit_count: int = 0
 
 
 def _is_done(record: AdoptionRecord | None) -> bool:
@@ -140,10 +144,20 @@ def _shares(rows: list[MatrixRow], count: int, targets: list[Decimal | None]) ->
 
 
 def adoption_matrix(
-    *, area: ProgrammeArea, day: datetime.date, vo_code: str = "", sort: str = "enhet"
+    *,
+    area: ProgrammeArea,
+    day: datetime.date,
+    vo_code: str = "",
+    sort: str = "enhet",
+    unit_limit: int | None = None,
 ) -> AdoptionMatrix:
     """The area's working methods × the units they target, grouped by VO, with the share done
-    per VO and in all against the adoption goals' targets (four queries)."""
+    per VO and in all against the adoption goals' targets (four queries).
+
+    With more than `unit_limit` units and no VO chosen the matrix is collapsed: every VO with
+    its shares, no unit rows (a national area would list every health centre of the nation,
+    megabytes of HTML). The shares are computed over all units either way.
+    """
     methods = list(
         WorkingMethod.objects.filter(programme_area=area)
         .prefetch_related("target_unit_kinds")
@@ -171,6 +185,7 @@ def adoption_matrix(
     targets = [targets_by_method.get(m.pk) for m in methods]
 
     vos = list({u.parent_id: u.parent for u in units if u.parent is not None}.values())
+    collapsed = not vo_code and unit_limit is not None and len(units) > unit_limit
     groups = []
     all_rows: list[MatrixRow] = []
     for vo in vos:
@@ -184,10 +199,16 @@ def adoption_matrix(
             continue
         if sort == "status":
             rows.sort(key=lambda row: (-row.done, row.unit.name))
-        groups.append(MatrixGroup(vo=vo, rows=rows, shares=_shares(rows, len(methods), targets)))
+        shares = _shares(rows, len(methods), targets)
+        groups.append(MatrixGroup(vo=vo, rows=[] if collapsed else rows, shares=shares))
+    if collapsed and sort == "status":
+        # No unit rows to sort: the VOs themselves, most adopted first.
+        groups.sort(key=lambda g: (-sum(s.done for s in g.shares), g.vo.name if g.vo else ""))
     return AdoptionMatrix(
         methods=methods,
         groups=groups,
         totals=_shares(all_rows, len(methods), targets),
         vos=vos,
+        collapsed=collapsed,
+        unit_count=len(units),
     )

@@ -237,6 +237,28 @@ def _round2(value: Decimal) -> Decimal:
 # --- Adoption ---------------------------------------------------------------------------------
 
 
+# What each rule code in `basis["rule"]` means, as the Mål page says it. The codes stay in the
+# stored basis (stable, for the admin and tests); readers get these words.
+RULE_LABELS: dict[str, Promise] = {
+    "achieved": _("Målet är nått"),
+    "before_start": _("Införandet har inte startat ännu"),
+    "behind_pace": _("Prognosen når målet, men införandet ligger efter jämn takt"),
+    "baseline_missing": _("Basvärde saknas"),
+    "completed_by_deadline": _("Klart senast måldatum"),
+    "completed_late": _("Klart först efter måldatum"),
+    "deadline_passed": _("Måldatum har passerat utan att målet nåtts"),
+    "forecast_below_margin": _("Prognosen missar målet med mer än marginalen"),
+    "forecast_meets_target": _("Prognosen når målet"),
+    "forecast_within_margin": _("Prognosen missar målet men ligger inom marginalen"),
+    "no_active_units": _("Inga aktiva enheter att följa upp"),
+    "no_values": _("Inga värden"),
+    "nothing_adopted_or_planned": _("Inget infört eller planerat ännu"),
+    "open_assessed": _("Inte klart; status enligt den senaste bedömningen"),
+    "open_before_deadline": _("Inte klart; måldatum har inte passerat"),
+    "too_few_points": _("För få värden för en prognos"),
+}
+
+
 def _forecast_judgement(shortfall: Decimal, tolerance: Decimal) -> tuple[Status, str]:
     """Judge a forecast from how far it falls short of the target."""
     if shortfall <= 0:

@@ -341,6 +341,18 @@ GONV_IMPORT_DIR = Path(env("GONV_IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
 # (followup.imports.tasks.import_uploads_expire; `manage.py expire_import_uploads` by hand).
 GONV_IMPORT_MAX_AGE_HOURS = int(env("GONV_IMPORT_MAX_AGE_HOURS", "24"))
 
+# The dashboards: a programme area's adoption matrix lists its units only up to this many;
+# above it shows each VO with its shares, and a VO's units on choosing it (followup.views).
+GONV_ADOPTION_MATRIX_UNIT_LIMIT = int(env("GONV_ADOPTION_MATRIX_UNIT_LIMIT", "200"))
+# The Enheter page renders the unit tree down to this level (0: the roots; 2: region, area,
+# VO); the units below a unit at that level are fetched when it is opened.
+GONV_UNIT_TREE_DEPTH = int(env("GONV_UNIT_TREE_DEPTH", "2"))
+# ...or less deep where the levels down to it hold more units than this.
+GONV_UNIT_TREE_MAX_NODES = int(env("GONV_UNIT_TREE_MAX_NODES", "300"))
+# After each recompute the cache is warmed with the most-read pages' regions as the steering
+# group sees them (followup.warm), unless this is off (the tests turn it off).
+GONV_WARM_DASHBOARDS = env_bool("GONV_WARM_DASHBOARDS", True)
+
 # Reporting in the browser: a value that differs from the unit's previous period by more than
 # this many per cent needs a comment.
 GONV_REPORT_JUMP_PCT = float(env("GONV_REPORT_JUMP_PCT", "50"))

@@ -6,9 +6,10 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from .models import Role, RoleAssignment, Unit, UnitQuerySet
+from .models import Role, RoleAssignment, Unit, UnitClosure, UnitQuerySet
 
 # A VC's VO before a VEC's unit: the larger scope is the one they came for.
 _HOME_UNIT_ROLES = (Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT)
@@ -73,21 +74,74 @@ def units_in_subtree(*, unit: Unit, day: datetime.date) -> list[Unit]:
 
 @dataclass
 class UnitNode:
-    """A unit and the nodes below it, for the unit tree."""
+    """A unit and the nodes below it, for the unit tree.
+
+    child_count is the number of units directly below; a node whose children were not read
+    (below the tree's folding depth) has child_count > 0 and no children: it is folded.
+    """
 
     unit: Unit
     children: list[UnitNode] = field(default_factory=list)
+    child_count: int = 0
+
+    @property
+    def folded(self) -> bool:
+        return self.child_count > 0 and not self.children
 
 
-def unit_tree() -> list[UnitNode]:
-    """The whole unit tree, roots first, siblings by name (one query)."""
-    units = list(Unit.objects.select_related("kind").order_by("name", "code"))
-    nodes = {unit.pk: UnitNode(unit) for unit in units}
+def _with_child_count(units: UnitQuerySet) -> UnitQuerySet:
+    counts = (
+        Unit.objects.filter(parent=OuterRef("pk"))
+        .order_by()
+        .values("parent")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return units.annotate(
+        child_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+    )
+
+
+def unit_tree_depth(*, depth: int, max_nodes: int) -> int:
+    """The deepest level, at most `depth`, down to which the tree has at most `max_nodes`
+    units (at least the roots' level 0): one query, the units counted per level.
+
+    Gävleborg's tree (150 units) is shown down to its VOs; a national one (21 regions, 135
+    areas, 968 VOs) down to its areas, whose VOs are fetched on opening.
+    """
+    level = Subquery(
+        UnitClosure.objects.filter(descendant=OuterRef("pk")).order_by("-depth").values("depth")[:1]
+    )
+    counts = Unit.objects.annotate(level=Coalesce(level, Value(0))).aggregate(
+        **{f"l{d}": Count("pk", filter=Q(level__lte=d)) for d in range(depth + 1)}
+    )
+    return max([0, *(d for d in range(depth + 1) if counts[f"l{d}"] <= max_nodes)])
+
+
+def unit_tree(*, depth: int | None = None) -> list[UnitNode]:
+    """The unit tree, roots first, siblings by name (one query).
+
+    With a depth only the levels 0..depth are read (0: the roots; through the closure table),
+    each node with the number of units below it, so a national tree of 10,000 units is shown
+    down to a level a page can hold and the units below are read when a unit is opened
+    (unit_tree_children).
+    """
+    units = Unit.objects.select_related("kind").order_by("name", "code")
+    if depth is not None:
+        deeper = UnitClosure.objects.filter(descendant=OuterRef("pk"), depth__gt=depth)
+        units = _with_child_count(units.filter(~Exists(deeper)))
+    nodes = {unit.pk: UnitNode(unit, child_count=getattr(unit, "child_count", 0)) for unit in units}
     roots: list[UnitNode] = []
-    for unit in units:
-        parent = nodes.get(unit.parent_id) if unit.parent_id else None
-        (parent.children if parent else roots).append(nodes[unit.pk])
+    for node in nodes.values():
+        parent = nodes.get(node.unit.parent_id) if node.unit.parent_id else None
+        (parent.children if parent else roots).append(node)
     return roots
+
+
+def unit_tree_children(*, unit: Unit) -> list[UnitNode]:
+    """The units directly below a unit, by name, each folded with its own count (one query)."""
+    children = _with_child_count(unit.children.select_related("kind").order_by("name", "code"))
+    return [UnitNode(child, child_count=getattr(child, "child_count", 0)) for child in children]
 
 
 # --- a user's scope: the one computation ----------------------------------------------------

@@ -45,6 +45,17 @@ def _set_m2m(obj: models.Model, values: Mapping[str, Iterable[models.Model]] | N
 # --- programme areas --------------------------------------------------------------------------
 
 
+def _area_m2m(
+    delivery_owners: Iterable[User] | None, supporting_processes: Iterable[SupportingProcess] | None
+) -> dict[str, Iterable[models.Model]]:
+    """The area's many-to-many values to set; None leaves a relation as it is."""
+    given: tuple[tuple[str, Iterable[models.Model] | None], ...] = (
+        ("delivery_owners", delivery_owners),
+        ("supporting_processes", supporting_processes),
+    )
+    return {name: values for name, values in given if values is not None}
+
+
 def programme_area_create(
     *,
     user: Actor,
@@ -57,17 +68,7 @@ def programme_area_create(
         raise ValueError("programme_area_create takes an unsaved area")
     with transaction.atomic():
         checked_save(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
-        _set_m2m(
-            area,
-            {
-                name: values
-                for name, values in (
-                    ("delivery_owners", delivery_owners),
-                    ("supporting_processes", supporting_processes),
-                )
-                if values is not None
-            },
-        )
+        _set_m2m(area, _area_m2m(delivery_owners, supporting_processes))
     return area
 
 
@@ -85,17 +86,7 @@ def programme_area_update(
     apply(area, data)
     with transaction.atomic():
         checked_save(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
-        _set_m2m(
-            area,
-            {
-                name: values
-                for name, values in (
-                    ("delivery_owners", delivery_owners),
-                    ("supporting_processes", supporting_processes),
-                )
-                if values is not None
-            },
-        )
+        _set_m2m(area, _area_m2m(delivery_owners, supporting_processes))
     return area
 
 

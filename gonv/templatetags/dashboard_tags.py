@@ -68,7 +68,7 @@ def sv_value(value: Decimal | float | None, unit: str = "") -> str:
 
 @register.filter
 def sv_change(value: Decimal | float | None, unit: str = "") -> str:
-    """A change with its sign ("+2,5 %-enheter", "−3 st")."""
+    """A change with its sign ("+2,5 procentenheter", "−3 st")."""
     return format_change(_none_if_missing(value), unit or "")
 
 

@@ -9,28 +9,19 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from base.formatting import format_number, format_percent
+from base.formatting import format_percent
 from base.periods import day_label
 from followup.charts import format_value
+from followup.formatting import format_change
+from goals.status import RULE_LABELS
 
 register = template.Library()
-
-_MINUS = "\u2212"
 
 
 @register.filter
 def measure_change(value: Decimal | float | None, unit: str = "") -> str:
     """A change with its sign, "+1,2 procentenheter", "−3 st"; "–" where there is none."""
-    if value is None or value == "":
-        return "–"
-    number = Decimal(str(value))
-    if unit.strip() == "%":
-        text = f"{format_number(abs(number).quantize(Decimal('0.1')))} {_('procentenheter')}"
-    else:
-        text = format_value(abs(number), unit)
-    if number == 0:
-        return text
-    return ("+" if number > 0 else _MINUS) + text
+    return format_change(value, unit or "")
 
 
 # The keys of GoalResult.basis (goals/status.py) a reader needs, in Swedish, and how to show
@@ -78,6 +69,8 @@ def basis_items(basis: dict[str, Any] | None, unit: str = "") -> list[tuple[str,
             value = format_percent(Decimal(str(raw)))
         elif kind == "num":
             value = format_value(Decimal(str(raw)), unit or "")
+        elif kind == "code" and str(raw) in RULE_LABELS:
+            value, kind = str(RULE_LABELS[str(raw)]), "text"
         else:
             value = str(raw)
         rows.append((str(label), value, kind == "code"))

@@ -160,3 +160,93 @@ def test_care_unit_page_passes_axe(
 @pytest.fixture
 def user_vec(data: DashboardData) -> User:
     return UserFactory(username="vec", role=Role.HEAD_OF_UNIT, role__unit=data.hcs[0])
+
+
+def test_the_unit_tree_opens_a_vo_with_the_keyboard_and_fetches_its_units_once(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role("link", name="Enheter").click()
+    tree = page.locator(".unit-tree")
+    expect(tree.get_by_role("link", name="VO 1", exact=True)).to_be_visible()
+    expect(tree.get_by_role("link", name="Hälsocentral 1-1")).to_have_count(0)
+    check_page(page, "units-folded", browser_errors)
+
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "underenheter" in r.url else None)
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+    summary = tree.get_by_role("group").first.locator("summary")
+    expect(summary).to_have_text("3 enheter under VO 1")
+    summary.focus()
+    page.keyboard.press("Enter")
+
+    expect(tree.get_by_role("link", name="Hälsocentral 1-1")).to_be_visible()
+    expect(tree.get_by_role("link", name="Hälsocentral 2-1")).to_have_count(0)
+    page.keyboard.press("Enter")  # closed
+    page.keyboard.press("Enter")  # open again: from the page, not fetched again
+    expect(tree.get_by_role("link", name="Hälsocentral 1-3")).to_be_visible()
+    assert len(fetched) == 1
+    assert loads == []
+    check_page(page, "units-opened", browser_errors)
+
+    tree.get_by_role("link", name="Hälsocentral 1-2").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hälsocentral 1-2")
+    assert browser_errors.all == []
+
+
+def test_a_large_adoption_matrix_shows_its_vos_and_opens_one(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors, settings: object
+) -> None:
+    from tests.followup.test_dashboards import _adoption_setup
+
+    _adoption_setup(data)
+    settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT = 4  # type: ignore[attr-defined]
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    page.goto("/programomraden/1/")
+    matrix = page.locator("#adoption")
+    expect(matrix).to_contain_text("Visar verksamhetsområden; välj ett för att se dess enheter.")
+    expect(matrix).not_to_contain_text("Hälsocentral")
+    check_page(page, "programme-area-matrix-vos", browser_errors)
+
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+    matrix.get_by_role("link", name="Visa enheter i VO 2").click()
+
+    expect(matrix).to_contain_text("Hälsocentral 2-1")
+    expect(matrix).not_to_contain_text("Hälsocentral 1-1")
+    expect(matrix).to_contain_text("3 av 6 (50 %)")  # the footer over all units
+    expect(page).to_have_url(re.compile(r"\?vo=VO2&kvartal=\w+$"))
+    assert loads == []
+    check_page(page, "programme-area-matrix-vo", browser_errors)
+    assert browser_errors.all == []
+
+
+def test_a_large_adoption_matrix_opens_a_vo_without_javascript(
+    browser: object, live_server: object, data: DashboardData, settings: object
+) -> None:
+    from tests.followup.test_dashboards import _adoption_setup
+
+    _adoption_setup(data)
+    settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT = 4  # type: ignore[attr-defined]
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    context = browser.new_context(  # type: ignore[attr-defined]
+        base_url=live_server.url,  # type: ignore[attr-defined]
+        java_script_enabled=False,
+        locale="sv-SE",
+    )
+    page = context.new_page()
+    log_in(page, "styrgrupp")
+    page.goto("/programomraden/1/")
+    page.locator("#adoption").get_by_role("link", name="Visa enheter i VO 1").click()
+
+    expect(page).to_have_url(re.compile(r"\?vo=VO1&kvartal=\w+#adoption$"))
+    expect(page.locator("#adoption")).to_contain_text("Hälsocentral 1-1")
+    # The tree's folded VO leads to its page, which lists its units.
+    page.goto("/enheter/")
+    page.locator(".unit-tree").get_by_role("link", name="VO 1", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("VO 1")
+    expect(page.get_by_role("link", name="Hälsocentral 1-1").first).to_be_visible()
+    context.close()

@@ -367,7 +367,7 @@ def test_a_vc_overrides_an_imported_value_with_the_keyboard_and_without_javascri
     assert_no_axe_violations(page, "reporting grid with an imported value", browser_errors)
 
     # "Ersätt värdet" by keyboard: the cell becomes inputs in place, the focus on the value.
-    norrby.get_by_role("link", name=re.compile("^Ersätt värdet")).focus()
+    norrby.get_by_role("button", name=re.compile("^Ersätt värdet")).focus()
     page.keyboard.press("Enter")
     value = table.get_by_label(re.compile("^Värde, Hälsocentral Norrby"))
     expect(value).to_be_focused()
@@ -377,13 +377,16 @@ def test_a_vc_overrides_an_imported_value_with_the_keyboard_and_without_javascri
     shoot(page, "report-override")
     page.keyboard.press("Control+A")
     page.keyboard.type("60")
-    page.get_by_role("button", name="Spara värden").click()
+    # Enter saves the grid (its first submit button is a hidden "Spara värden", not a cell's
+    # "Ersätt värdet").
+    page.keyboard.press("Enter")
     expect(page.locator("#messages")).to_contain_text("1 värden är sparade.")
     imported.refresh_from_db()
     assert (imported.value, imported.source, imported.overrides_source) == (60, "manual", "cyklop")
     assert_only_expected(browser_errors)
 
-    # Without JavaScript the same link loads the grid with that cell editable.
+    # Without JavaScript the same button posts the grid: it comes back with that cell
+    # editable and what was typed elsewhere kept, nothing stored until "Spara värden".
     other = ObservationFactory(
         measure=visits,
         unit=tree.hc1b,
@@ -398,15 +401,19 @@ def test_a_vc_overrides_an_imported_value_with_the_keyboard_and_without_javascri
     log_in(plain, "vc-norr")
     plain.goto(f"/redigera/rapportera/{tree.vo1.pk}/?period=2025-10")
     table = plain.get_by_role("table", name=re.compile("^Besök"))
-    table.get_by_role("link", name=re.compile("^Ersätt värdet Hälsocentral Nordvik")).click()
-    assert "ersatt=" in plain.url
+    table.get_by_label(re.compile("^Värde, Hälsocentral Norrby")).fill("61")
+    table.get_by_role("button", name=re.compile("^Ersätt värdet Hälsocentral Nordvik")).click()
     value = table.get_by_label(re.compile("^Värde, Hälsocentral Nordvik"))
     expect(value).to_be_focused()
+    expect(table.get_by_label(re.compile("^Värde, Hälsocentral Norrby"))).to_have_value("61")
+    imported.refresh_from_db()
+    assert imported.value == 60  # nothing stored yet
     value.fill("8")
     plain.get_by_role("button", name="Spara värden").click()
-    expect(plain.locator("#messages")).to_contain_text("1 värden är sparade.")
+    expect(plain.locator("#messages")).to_contain_text("2 värden är sparade.")
     other.refresh_from_db()
-    assert (other.value, other.overrides_source) == (8, "cosmic")
+    imported.refresh_from_db()
+    assert (other.value, other.overrides_source, imported.value) == (8, "cosmic", 61)
     context.close()
 
 

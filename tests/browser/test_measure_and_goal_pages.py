@@ -65,7 +65,8 @@ def goal(org_tree: OrgTree, measure: ComputedMeasure) -> Goal:
         deadline=datetime.date(2025, 12, 31),
     )
     AdoptionRecordFactory(unit=org_tree.hc1a, working_method=goal.working_method, adopted=True)
-    for code, status, share in (("2025Q3", "enligt_plan", 25), ("2025Q4", "risk", 25)):
+    # Kv 3 says uppnått (the header shows no countdown), Kv 4 risk (days since the deadline).
+    for code, status, share in (("2025Q3", "uppnatt", 25), ("2025Q4", "risk", 25)):
         GoalResultFactory(
             goal=goal,
             quarter=code,
@@ -131,7 +132,14 @@ def test_the_unit_select_swaps_the_chart_and_back_restores_it(
     expect(page).to_have_title(re.compile(r"^Rätt hjälp på en gång – Primärvård"))
     # Focus stays on the select that was changed, and it now offers the units below.
     assert page.evaluate("() => document.activeElement.id") == "enhet"
-    page.get_by_label("Enhet").select_option("VO1")
+    # The select was swapped too: change it only once htmx has settled the new one (a change
+    # on the old, detached select would send nothing).
+    expect(page.get_by_label("Enhet").locator('option[value="VO1"]')).to_be_attached()
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    with page.expect_response(re.compile(r"enhet=VO1")):
+        page.get_by_label("Enhet").select_option("VO1")
     expect(page.get_by_role("heading", name="VO Norr, Kv 4 2025")).to_be_visible()
     assert _same_document(page)
     axe(page, "matt-vo")
@@ -194,6 +202,7 @@ def test_the_goal_page_swaps_its_quarter_and_passes_axe(
     log_in(page, "styrgrupp")
     page.goto(f"/mal/{goal.code}/")
     expect(page.get_by_role("heading", name="Status Kv 4 2025")).to_be_visible()
+    expect(page.locator(".goal-header .goal-days-left")).to_be_visible()
     expect(
         page.get_by_role("link", name="Utbildning i teamrond genomförd", exact=True)
     ).to_be_visible()
@@ -203,6 +212,9 @@ def test_the_goal_page_swaps_its_quarter_and_passes_axe(
     _mark_document(page)
     page.get_by_label("Kvartal", exact=True).select_option("2025Q3")
     expect(page.get_by_role("heading", name="Status Kv 3 2025")).to_be_visible()
+    # The header came along out of band: Kv 3's status settles the goal, no countdown.
+    expect(page.locator(".goal-header .goal-days-left")).to_have_count(0)
+    expect(page.locator(".goal-header")).to_have_count(1)
     assert _same_document(page)
     expect(page).to_have_url(re.compile(r"[?&]kvartal=2025Q3"))
     page.go_back()

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from base.formatting import SPACE
 from followup.models import Measure, Observation
 from tests.factories import ImportBatchFactory, MeasureFactory, ObservationFactory, OrgTree
 
@@ -181,7 +182,10 @@ def test_an_imported_value_is_read_only_text_with_its_source_and_batch(
     assert f'name="{key}-value"' not in row  # no input: nothing to change by accident
     assert f'name="{key}-override"' not in row
     assert "Ersätt värdet" in row
-    assert f'href="{url(org_tree)}?period=2025-10&amp;ersatt={key}"' in row
+    # A button of the grid form (without JavaScript it posts what was typed elsewhere).
+    button = _tag(row, "Ersätt värdet")
+    assert 'type="submit"' in button
+    assert f'name="ersatt" value="{key}"' in button
     # The other unit's cell, not imported, is an input as before.
     assert f'name="m{visits.pk}u{org_tree.hc1b.pk}-value"' in page
 
@@ -216,6 +220,48 @@ def test_ersatt_vardet_shows_the_cell_as_inputs_with_a_hidden_override_flag(
     ).content.decode()
     assert f'name="{key}-value"' not in back
     assert "autofocus" in _tag(back, "Ersätt värdet")
+
+
+def test_ersatt_vardet_without_javascript_keeps_the_typed_values_and_stores_nothing(
+    vc: User, org_tree: OrgTree, visits: Measure, right_help: Measure, imported: Observation
+) -> None:
+    """The button posts the grid: it comes back with the cell open and every typed value
+    (and comment) where it was, nothing saved; "Behåll importerat värde" closes it the same way."""
+    key = f"m{visits.pk}u{org_tree.hc1a.pk}"
+    other = f"m{visits.pk}u{org_tree.hc1b.pk}"
+    share = f"m{right_help.pk}u{org_tree.hc1a.pk}"
+    typed = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1b.pk, value="98", comment="Ny rutin"),
+        **cell(right_help, org_tree.hc1a.pk, numerator="30", denominator="4O"),  # a typo, too
+    }
+    client = login(vc)
+
+    response = client.post(url(org_tree), {**typed, "ersatt": key})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'name="{other}-value" value="98"' in page
+    assert f'name="{other}-comment" value="Ny rutin"' in page
+    assert f'name="{share}-numerator" value="30"' in page
+    assert f'name="{share}-denominator" value="4O"' in page
+    assert "Inget sparades" not in page  # not validated: nothing was meant to be saved yet
+    row = _row(page, key)
+    assert f'<input type="hidden" name="{key}-override" value="on">' in row
+    assert "autofocus" in _tag(row, f'name="{key}-value"')
+    assert Observation.objects.count() == 1  # only the imported value, as it was
+    imported.refresh_from_db()
+    assert (imported.value, imported.source, imported.version) == (54, "cyklop", 1)
+
+    # Typed into the opened cell too, then "Behåll importerat värde": the cell is read-only
+    # again (its typed value dropped), the others keep theirs, still nothing stored.
+    opened = {**typed, **cell(visits, org_tree.hc1a.pk, value="60", version=1, override="on")}
+    page = client.post(url(org_tree), {**opened, "behall": key}).content.decode()
+    row = _row(page, key)
+    assert f'name="{key}-value"' not in row
+    assert "autofocus" in _tag(row, "Ersätt värdet")
+    assert f'name="{other}-value" value="98"' in page
+    assert Observation.objects.count() == 1
 
 
 def test_an_overridden_value_is_saved_and_recorded_as_an_override(
@@ -314,3 +360,19 @@ def test_cells_left_alone_show_no_errors_when_another_cell_is_wrong(
     body = login(vc).post(url(org_tree), data).content.decode()
     assert "negativt" in body
     assert "Ange täljare och nämnare" not in body
+
+
+def test_the_previous_periods_values_are_written_the_swedish_way_with_their_unit(
+    vc: User, org_tree: OrgTree, visits: Measure, right_help: Measure
+) -> None:
+    sep = datetime.date(2025, 9, 1)
+    ObservationFactory(measure=visits, unit=org_tree.hc1a, period_start=sep, value=Decimal("1234"))
+    ObservationFactory(
+        measure=right_help, unit=org_tree.hc1a, period_start=sep, value=Decimal("19.90")
+    )
+
+    page = login(vc).get(url(org_tree), {"period": "2025-10"}).content.decode()
+
+    assert f"19,9{SPACE}%" in page  # not "19,90"
+    assert f"1{SPACE}234\u00a0st" in page
+    assert "19,90" not in page

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.template import Context, Template
 
+from base.formatting import SPACE
+
 
 def render(source: str, **context: object) -> str:
     return Template("{% load dashboard_tags %}" + source).render(Context(context))
@@ -22,4 +24,20 @@ def test_a_measure_without_a_result_shows_a_dash_not_an_error() -> None:
 
 def test_values_and_changes_are_written_the_swedish_way() -> None:
     assert render("{{ v|sv_value:'%' }}", v=Decimal("54.25")) == "54,3 %"
-    assert render("{{ v|sv_change:'st' }}", v=Decimal("-3")) == "\u22123 st"
+    assert render("{{ v|sv_change:'st' }}", v=Decimal("-3")) == "\u22123\u00a0st"
+
+
+def test_a_change_is_spelled_the_same_on_the_unit_page_and_the_measure_pages() -> None:
+    # The unit page (sv_change) and the Mått pages (measure_change) once wrote the same
+    # change of a share as "+1,14 %-enheter" and "+1,1 procentenheter".
+    for source in (
+        "{% load dashboard_tags %}{{ v|sv_change:'%' }}",
+        "{% load followup_pages %}{{ v|measure_change:'%' }}",
+    ):
+        template = Template(source)
+        assert template.render(Context({"v": Decimal("1.14")})) == "+1,1 procentenheter"
+        assert template.render(Context({"v": Decimal("-0.26")})) == "\u22120,3 procentenheter"
+        # A change that rounds to nothing at the shown precision is no change.
+        assert template.render(Context({"v": Decimal("0.04")})) == "±0"
+    counts = Template("{% load followup_pages %}{{ v|measure_change:'st' }}")
+    assert counts.render(Context({"v": Decimal("-1234.5")})) == f"\u22121{SPACE}234,5\u00a0st"

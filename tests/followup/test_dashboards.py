@@ -8,20 +8,23 @@ import html
 import re
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from pytest_django.fixtures import DjangoAssertNumQueries
+from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
+from followup import cache as cache_module
+from followup import triggers
 from followup.cache import bump_generation
 from followup.forms import ERROR_UNKNOWN_UNIT
 from followup.quarter_selection import QUARTER_PARAM
 from followup.todo import adoption_record_url, support_need_url
-from goals.models import Goal
+from goals.models import AdoptionRecord, Goal
 from organisation.models import Role
 from programmes.models import Activity, SupportNeed
 from tests.factories import TEST_PASSWORD, ProgrammeAreaFactory, UserFactory
@@ -239,8 +242,8 @@ def test_portfolio_shows_summary_deadlines_and_region_measures_with_changes(
     assert "Förändring mot föregående kvartal" in content
     assert "Förändring mot samma kvartal året före" in content
     assert "Mått 00" in content
-    assert "+1 st" in content  # each quarter's value is one more than the one before
-    assert "+4 st" in content
+    assert "+1\u00a0st" in content  # each quarter's value is one more than the one before
+    assert "+4\u00a0st" in content
     assert "30 nov 2025" in content
     assert 'class="sparkline"' in content
     assert "Särskild orsak – förbättring" in content
@@ -374,15 +377,97 @@ def test_unknown_programme_area_is_404(
 # --- Enhet --------------------------------------------------------------------------------------
 
 
-def test_unit_list_links_every_unit(
+def test_unit_tree_shows_the_units_down_to_the_vos_and_folds_the_units_below(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
     client.force_login(users["styrgrupp"])
 
     content = client.get(reverse("unit_list")).content.decode()
 
+    for unit in (data.region, data.area, *data.vos):
+        assert f'href="{unit_url(unit.code)}"' in content
+    for hc in data.hcs:
+        assert f'href="{unit_url(hc.code)}"' not in content
+    # Each VO's link is followed by a <details> ("3 enheter under VO 1") whose units come on
+    # its first opening; without JavaScript the link inside leads to the VO's page, which
+    # lists them.
+    vo = data.vos[0]
+    children_url = reverse("unit_tree_children", kwargs={"code": vo.code})
+    fold = content[content.index(f'<a href="{unit_url(vo.code)}">VO 1</a>') :]
+    fold = fold[: fold.index("</details>")]
+    assert f'<details class="unit-fold" hx-get="{children_url}" hx-trigger="toggle once"' in fold
+    summary = fold[fold.index("<summary>") : fold.index("</summary>")]
+    assert re.sub(r"<[^>]+>", "", summary) == "3 enheter under VO 1"
+    assert "Enheterna under VO 1 finns på enhetens sida" in fold
+    unit_page = client.get(unit_url(vo.code)).content.decode()
+    for hc in data.hcs[:3]:
+        assert f'href="{unit_url(hc.code)}"' in unit_page
+
+
+def test_a_folded_units_children_come_over_htmx_and_lead_to_the_page_without(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+    url = reverse("unit_tree_children", kwargs={"code": data.vos[1].code})
+
+    fragment = client.get(url, headers=HX).content.decode()
+
+    assert fragment.lstrip().startswith("<ul>")
+    assert "<html" not in fragment
+    for hc in data.hcs[3:]:
+        assert f'href="{unit_url(hc.code)}"' in fragment
+    assert f'href="{unit_url(data.hcs[0].code)}"' not in fragment
+    assert "<details" not in fragment  # health centres have no units below
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == unit_url(data.vos[1].code)
+    unknown = reverse("unit_tree_children", kwargs={"code": "X"})
+    assert client.get(unknown, headers=HX).status_code == 404
+    # A folded node's own children fold again: the area's VOs, each with its count.
+    area = client.get(
+        reverse("unit_tree_children", kwargs={"code": data.area.code}), headers=HX
+    ).content.decode()
+    assert area.count("<details") == 2
+    assert f'hx-get="{reverse("unit_tree_children", kwargs={"code": "VO2"})}"' in area
+
+
+def test_the_unit_tree_folds_at_the_configured_depth(
+    client: Client, data: DashboardData, users: dict[str, User], settings: Settings
+) -> None:
+    client.force_login(users["styrgrupp"])
+    settings.GONV_UNIT_TREE_DEPTH = 3
+
+    content = client.get(reverse("unit_list")).content.decode()
+
+    assert "<details" not in content
     for unit in (data.region, data.area, *data.vos, *data.hcs):
         assert f'href="{unit_url(unit.code)}"' in content
+
+    settings.GONV_UNIT_TREE_DEPTH = 0
+    content = client.get(reverse("unit_list")).content.decode()
+    assert content.count("<details") == 1  # the region, with the area below it
+    assert f'href="{unit_url(data.area.code)}"' not in content
+    assert "1 enhet<span" in content
+
+
+def test_a_tree_too_large_for_the_page_folds_higher_up(
+    client: Client, data: DashboardData, users: dict[str, User], settings: Settings
+) -> None:
+    client.force_login(users["styrgrupp"])
+    # Region and area: 2 units; down to the VOs: 4; down to the health centres: 10.
+    settings.GONV_UNIT_TREE_MAX_NODES = 3
+
+    content = client.get(reverse("unit_list")).content.decode()
+
+    assert f'href="{unit_url(data.area.code)}"' in content
+    assert f'href="{unit_url(data.vos[0].code)}"' not in content
+    assert content.count("<details") == 1
+    assert '2 enheter<span class="visually-hidden"> under Primärvård</span>' in content
+
+    settings.GONV_UNIT_TREE_MAX_NODES = 4
+    content = client.get(reverse("unit_list")).content.decode()
+    assert f'href="{unit_url(data.vos[0].code)}"' in content
+    assert content.count("<details") == 2
 
 
 def test_vc_sees_todo_with_links_on_their_own_vo(
@@ -559,6 +644,10 @@ PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] =
         {**HX, "HX-Target": "area-charts"},
     ),
     "unit-list": (lambda d: reverse("unit_list"), None),
+    "unit-tree-children": (
+        lambda d: reverse("unit_tree_children", kwargs={"code": d.vos[0].code}),
+        HX,
+    ),
     "unit": (lambda d: unit_url(d.vos[0].code), None),
     "unit-region": (
         lambda d: unit_url(d.vos[0].code) + "?kvartal=2025Q4",
@@ -592,7 +681,10 @@ EXPECTED_QUERIES = {
     # + the area (owners, processes), the chosen unit, the units with units below, measures,
     # their results and SPC (one query for the area's measures and the unit).
     "area-charts": 16,
-    "unit-list": 7,
+    # + the units per level (how deep to render), the tree down to it with each unit's count.
+    "unit-list": 8,
+    # + the unit, its children with their counts.
+    "unit-tree-children": 8,
     # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
     # their kinds, observations, adoption, activities, support needs).
     "unit": 24,
@@ -615,6 +707,7 @@ EXPECTED_WARM_QUERIES = {
     "area-adoption": 9,
     "area-charts": 10,
     "unit-list": 6,
+    "unit-tree-children": 7,
     "unit": 7,
     "unit-region": 7,
     "unit-peers": 7,
@@ -728,6 +821,109 @@ def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_targe
     # Sorted by status: the adopted units of VO 2 first.
     assert fragment.index("Hälsocentral 2-1") < fragment.index("Hälsocentral 2-2")
     assert fragment.index("Hälsocentral 2-3") < fragment.index("Hälsocentral 2-2")
+
+
+def _adoption_setup(data: DashboardData) -> None:
+    """Every other health centre has adopted the area's method (goal: 100 %)."""
+    from tests.factories import GoalFactory
+
+    method = data.programme_area.working_methods.get()
+    method.target_unit_kinds.add(data.hcs[0].kind)
+    GoalFactory(
+        adoption=True,
+        programme_area=data.programme_area,
+        working_method=method,
+        unit_kind=data.hcs[0].kind,
+        deadline=datetime.date(2099, 12, 31),
+    )
+
+
+def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_request(
+    client: Client, data: DashboardData, users: dict[str, User], settings: Settings
+) -> None:
+    _adoption_setup(data)
+    settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT = 5  # 6 health centres
+    client.force_login(users["styrgrupp"])
+    url = reverse("programme_area_detail", kwargs={"number": 1})
+
+    content = client.get(url, {"kvartal": "2025Q3"}).content.decode()
+
+    section = content[content.index('<section id="adoption"') :]
+    section = section[: section.index("</section>")]
+    assert "Visar verksamhetsområden; välj ett för att se dess enheter." in section
+    assert "6 enheter i 2 verksamhetsområden." in section
+    assert "Hälsocentral" not in section  # no unit rows
+    # Each VO with its own share, the footer over all units.
+    assert "1 av 3 (33 %)" in section
+    assert "2 av 3 (67 %)" in section
+    assert "3 av 6 (50 %)" in section
+    assert "mål 100 %" in section
+    # "Visa enheter": the VO filter as a plain link (to the matrix), and over htmx its swap.
+    link = f"{url}?vo=VO2&amp;kvartal=2025Q3"
+    assert f'href="{link}#adoption"' in section
+    assert f'hx-get="{link}"' in section
+    assert '<tbody hx-target="#adoption" hx-swap="outerHTML" hx-push-url="true"' in section
+    assert 'Visa enheter<span class="visually-hidden"> i VO 2</span>' in section
+
+    for headers in ({}, {**HX, "HX-Target": "adoption"}):
+        opened = client.get(url, {"vo": "VO2", "kvartal": "2025Q3"}, headers=headers)
+        fragment = opened.content.decode()
+        assert "Hälsocentral 2-1" in fragment
+        assert "Hälsocentral 1-1" not in fragment
+        assert "Visar verksamhetsområden" not in fragment
+        assert "3 av 6 (50 %)" in fragment  # the footer still over all units
+    assert fragment.lstrip().startswith('<section id="adoption"')
+
+
+def test_a_matrix_within_the_limit_lists_every_unit(
+    client: Client, data: DashboardData, users: dict[str, User], settings: Settings
+) -> None:
+    _adoption_setup(data)
+    settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT = 6
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("programme_area_detail", kwargs={"number": 1})).content.decode()
+
+    assert "Visar verksamhetsområden" not in content
+    assert "Visa enheter" not in content
+    for hc in data.hcs:
+        assert f">{hc.name}</a>" in content
+
+
+def test_a_collapsed_matrix_sorted_by_status_puts_the_most_adopted_vo_first(
+    client: Client, data: DashboardData, users: dict[str, User], settings: Settings
+) -> None:
+    _adoption_setup(data)
+    settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT = 0
+    client.force_login(users["styrgrupp"])
+    url = reverse("programme_area_detail", kwargs={"number": 1})
+
+    fragment = client.get(
+        url, {"sortera": "status"}, headers={**HX, "HX-Target": "adoption"}
+    ).content.decode()
+
+    assert fragment.index(">VO 2</a>") < fragment.index(">VO 1</a>")  # 2 of 3 before 1 of 3
+    assert re.search(rf'href="{url}\?vo=VO1&amp;kvartal=\w+&amp;sortera=status#adoption"', fragment)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["small", "large"])
+@pytest.mark.parametrize("limit", [0, 1000], ids=["collapsed", "full"])
+def test_the_adoption_matrix_reads_the_same_queries_collapsed_or_full_at_any_size(
+    client: Client, db: None, settings: Settings, size: dict[str, int], limit: int
+) -> None:
+    settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT = limit
+    data = dashboard_data_create(**size)
+    _adoption_setup(data)
+    client.force_login(UserFactory(username="styrgrupp", role=Role.STEERING_GROUP))
+    url = reverse("programme_area_detail", kwargs={"number": 1})
+
+    full = _queries(client, url, None, cold=True)
+    partial = _queries(client, url, {**HX, "HX-Target": "adoption"}, cold=True)
+    opened = _queries(client, url + "?vo=VO1", {**HX, "HX-Target": "adoption"}, cold=True)
+
+    # The same in both modes and at both sizes (more than EXPECTED_QUERIES' "area" and
+    # "area-adoption": the adoption goal's target and status are read too).
+    assert (full, partial, opened) == (29, 16, 16)
 
 
 def test_programme_area_timeline_has_deadlines_activities_and_today(
@@ -932,6 +1128,49 @@ def test_an_adoption_record_saved_without_the_engine_shows_at_once_on_the_unit_p
     record.status = "planned"
     record.save()
 
+    assert 'datetime="2031-05-17"' in client.get(url).content.decode()
+
+
+def test_a_transaction_publishes_one_new_generation_and_only_when_it_commits(
+    transactional_db: None, client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    """Several saves in one transaction: other requests keep the published generation (and
+    the pages cached under it) until the commit, the transaction reads its edits at once, and
+    the commit publishes one new generation, the one the transaction read under."""
+    client.force_login(users["styrgrupp"])
+    url = unit_url(data.vos[0].code)
+    client.get(url)  # cached under the published generation
+    published = cache_module.cache.get(cache_module.GENERATION_KEY)
+    records = list(AdoptionRecord.objects.filter(unit__in=data.hcs)[:3])
+    assert len(records) == 3
+    writes = []
+    real_set = cache_module.cache.set
+
+    def counting_set(key: str, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if key == cache_module.GENERATION_KEY:
+            writes.append(value)
+        return real_set(key, value, *args, **kwargs)
+
+    # No recompute: it publishes a generation of its own after writing the results.
+    with (
+        triggers.suppressed(),
+        mock.patch.object(cache_module.cache, "set", counting_set),
+        transaction.atomic(),
+    ):
+        for record in records:
+            record.comment = "Ändrad i samma transaktion"
+            record.planned_date = datetime.date(2031, 5, 17)
+            record.actual_date = None
+            record.status = "planned"
+            record.save()
+        assert writes == []  # nothing published before the commit
+        assert cache_module.cache.get(cache_module.GENERATION_KEY) == published
+        read_under = cache_module.current_generation()
+        assert read_under != published
+        assert 'datetime="2031-05-17"' in client.get(url).content.decode()  # its own edit
+
+    assert writes == [read_under]  # once, on commit
+    assert cache_module.current_generation() == read_under
     assert 'datetime="2031-05-17"' in client.get(url).content.decode()
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from base.periods import Quarter
 from followup.cache import bump_generation
+from followup.models import GoalResult
 from goals.models import AdoptionRecord, Goal
 from tests.factories import (
     AdoptionRecordFactory,
@@ -145,7 +146,9 @@ def test_a_goal_shows_its_status_per_quarter_and_the_basis_of_the_latest(
     # The basis in Swedish.
     assert "Enheter som räknas" in html
     assert "Har infört" in html
-    assert "<code>achieved</code>" in html
+    # The rule that decided, in words, not its code.
+    assert "<dt>Regel som avgjorde</dt><dd>Målet är nått</dd>" in html
+    assert "achieved" not in html
     # The latest assessment beside the computed status.
     assert "Två enheter har bytt chef." in html
 
@@ -207,6 +210,43 @@ def test_an_earlier_quarter_swaps_over_htmx(steering_member: User, adoption_goal
     assert "Kv 4 2025</th>" not in html  # the chart stops at the quarter shown
 
 
+def _header(html: str, goal: Goal) -> str:
+    """The goal's header block (id goal-<pk>) of a response."""
+    start = html.index(f'id="goal-{goal.pk}"')
+    return html[start : html.index("</div>\n", html.index('class="goal-links', start))]
+
+
+def test_the_header_follows_the_quarter_with_and_without_htmx(
+    strategist: User, adoption_goal: Goal
+) -> None:
+    """The countdown reads the shown quarter's status (none once it says uppnått) and
+    "Redigera" edits from, and returns to, the shown quarter: on the whole page (no JS) and in
+    the htmx swap, which sends the header along out of band."""
+    GoalResult.objects.filter(goal=adoption_goal, quarter="2025Q3").update(status="uppnatt")
+    client = _client_for(strategist)
+
+    loaded = _header(
+        client.get(_url(adoption_goal, kvartal="2025Q4")).content.decode(), adoption_goal
+    )
+    assert "goal-days-left" in loaded  # Kv 4: risk, the deadline passed
+    assert "kvartal=2025Q4" in loaded
+    assert "kvartal%3D2025Q4" in loaded
+
+    for extra in ({}, HX):
+        html = client.get(_url(adoption_goal, kvartal="2025Q3"), **extra).content.decode()
+        header = _header(html, adoption_goal)
+        assert "goal-days-left" not in header  # Kv 3 says uppnått: its date, no countdown
+        assert (
+            f"{reverse('goal_inline_edit', args=[adoption_goal.code])}?vy=mal&amp;kvartal=2025Q3"
+            in header
+        )
+        assert "kvartal%3D2025Q3" in header  # "Redigera" without JS returns to Kv 3
+        assert "2025Q4" not in header
+    assert f'id="goal-{adoption_goal.pk}" hx-swap-oob="true"' in html
+    assert 'id="goal-breadcrumbs" hx-swap-oob="true"' in html
+    assert html.index("</title>") < html.index("hx-swap-oob")  # the title stays first
+
+
 def test_a_quarter_without_results_says_so(steering_member: User, adoption_goal: Goal) -> None:
     html = _client_for(steering_member).get(_url(adoption_goal, kvartal="2024Q1")).content.decode()
     assert "Inga resultat är beräknade för Kv 1 2024." in html
@@ -250,12 +290,13 @@ def test_an_unknown_goal_is_not_found(steering_member: User, org_tree: OrgTree) 
 # deny, so Django's ModelBackend reads the user's and their groups' permissions once per request.
 # The edit links (can_edit) reuse the roles already read: nothing more.
 # Cold (as right after a recompute: + 2, the computed quarters read again), then warm (the
-# quarter's region from the cache: only the session, roles and the goal remain). The full page's
-# header, outside the cached region, reads the goal's result for its days-to-deadline: + 1.
+# quarter's region from the cache: only the session, roles and the goal remain). The header,
+# outside the cached region (and sent along out of band with a swapped quarter), reads the
+# goal's result for its days-to-deadline: + 1.
 GOAL_QUERIES = 19
-GOAL_PARTIAL_QUERIES = 16
+GOAL_PARTIAL_QUERIES = 17
 GOAL_WARM = 10
-GOAL_PARTIAL_WARM = 7
+GOAL_PARTIAL_WARM = 8
 
 
 @pytest.mark.parametrize("size", ["small", "large"])

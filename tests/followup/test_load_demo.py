@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
@@ -400,6 +401,22 @@ def test_recompute_runs_after_a_change_and_not_on_an_unchanged_rerun(
 
 
 # --- demo accounts ----------------------------------------------------------------------------
+
+
+def test_the_history_names_the_data_set_and_the_demo_data_not_an_unknown_user(
+    loaded: str,
+) -> None:
+    """No person made these rows: "Ändringshistorik" says where they came from."""
+    client = Client()
+    client.force_login(User.objects.get(username="strateg"))
+    done = goal("po2-instrument-beslutat-2025")  # created by the data set, completed by the demo
+    page = client.get(reverse("goals:goal_history", args=[done.pk])).content.decode()
+    lines = re.findall(
+        r'<p class="history-meta"><strong>([^<]*)</strong>.*?:\s*(\w+)</p>', page, re.S
+    )
+    assert lines == [("Demodata", "ändrad"), ("Datamängden", "skapad")]
+    assert "okänd användare" not in page
+    assert "systemet" not in page
 
 
 def test_demo_accounts_are_printed_with_role_scope_and_password(loaded: str) -> None:

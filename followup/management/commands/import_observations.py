@@ -13,10 +13,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from base.formatting import format_number
 from followup.imports.services import ImportRefused, ImportReport, import_preview, import_store
 from followup.models import ImportBatch
 
 SOURCES = [choice for choice in ImportBatch.Source.values if choice != ImportBatch.Source.DEMO]
+
+
+def _count(number: int) -> str:
+    """A count as the pages write it: "1 234" (an id or a file's line number stays as it is)."""
+    return format_number(number, 0)
 
 
 class Command(BaseCommand):
@@ -59,13 +65,13 @@ class Command(BaseCommand):
         if not report.ok:
             for line in report.problem_lines():
                 self.stderr.write(line)
-            self.stderr.write(f"Filen har {report.problem_count} problem; inget sparades.")
+            self.stderr.write(f"Filen har {_count(report.problem_count)} problem; inget sparades.")
             sys.exit(1)
 
     def _counts(self, report: ImportReport, *, dry_run: bool) -> None:
         self.stdout.write(
-            f"{report.file_name}: {report.rows} rader – {report.created} nya, "
-            f"{report.changed} ändrade, {report.unchanged} oförändrade."
+            f"{report.file_name}: {_count(report.rows)} rader – {_count(report.created)} nya, "
+            f"{_count(report.changed)} ändrade, {_count(report.unchanged)} oförändrade."
         )
         if report.ignored_columns:
             self.stdout.write("Ignorerade kolumner: " + ", ".join(report.ignored_columns))

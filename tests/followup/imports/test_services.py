@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -283,3 +284,21 @@ def test_command_exits_0_and_stores_and_1_with_problems_on_stderr(
         "Filen har 1 problem; inget sparades.",
     ]
     assert ImportBatch.objects.count() == 1
+
+
+def test_the_command_writes_its_counts_as_the_pages_do(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    """Thousands grouped the Swedish way: "1 234 rader", not "1234 rader"."""
+    from django.core.management import call_command
+
+    lines = [f"HC9;antal;{2025 - n // 12}-{n % 12 + 1:02d};1" for n in range(1234)]
+    big = write(tmp_path, *lines, name="big.csv")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import_observations", str(big), "--dry-run", stdout=stdout, stderr=stderr)
+    assert stdout.getvalue().startswith("big.csv: 1 234 rader – 0 nya, 0 ändrade, 0 oförändrade.")
+    # (An unknown unit on each row, and too old a period on some: over a thousand problems.)
+    assert re.fullmatch(
+        r"Filen har \d \d{3} problem; inget sparades.", stderr.getvalue().splitlines()[-1]
+    )

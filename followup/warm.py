@@ -1,0 +1,126 @@
+"""Warm the dashboards' cache after a recompute, so the next reader does not render cold.
+
+A recompute bumps the cache generation (followup.cache): every cached page region is gone and
+the first request per page renders everything from the database (at national scale seconds
+for the portfolio or a programme area). The engine's Celery chain ends here instead
+(followup.tasks.warm_dashboards, after the last SPC task of a recompute): the most-read pages
+are requested once, in-process, as the steering group sees them (no edit rights: the regions'
+"read" key variant, shared by every reader who may not write), for the quarter a request
+without `?kvartal=` shows (the latest computed). The pages render through their own views
+(resolved from their URLs), so there is no second renderer to keep in step with the templates.
+
+It never fails the chain: a page that cannot be rendered is logged and the next one tried.
+A cache of one process (locmem) or none (dummy) gains nothing from a worker's warming, and
+settings.GONV_WARM_DASHBOARDS turns it off (the tests do, unless a test asks for it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.test import RequestFactory
+from django.urls import resolve, reverse
+from django.utils import translation
+from django_htmx.middleware import HtmxDetails
+
+from organisation.models import Role
+from organisation.selectors import Scope
+from programmes.models import ProgrammeArea
+
+logger = logging.getLogger(__name__)
+
+# The attribute organisation.selectors.scope_for caches a user's scope under.
+_SCOPE_ATTR = "_gonv_scope"
+
+
+def warmed_paths() -> list[str]:
+    """The pages warmed after a recompute: Portfölj, Programområden, every programme area, the
+    Enheter tree and the Mått list (one query for the areas)."""
+    # An area's page is found by its number (areas of several phases may share one).
+    numbers = ProgrammeArea.objects.order_by("number").values_list("number", flat=True)
+    return [
+        reverse("home"),
+        reverse("programme_area_list"),
+        *(
+            reverse("programme_area_detail", kwargs={"number": number})
+            for number in dict.fromkeys(numbers)
+        ),
+        reverse("unit_list"),
+        reverse("measure_list"),
+    ]
+
+
+def reader() -> User:
+    """An unsaved user who reads everything and writes nothing (the steering group's view).
+
+    Its scope and permission caches are filled in, so the permission checks read nothing and
+    nothing about it is stored.
+    """
+    user = User(username="gonv-cache-warmer", is_active=True)
+    setattr(user, _SCOPE_ATTR, Scope(roles=frozenset({Role.STEERING_GROUP})))
+    # django.contrib.auth's ModelBackend caches; an unsaved user has no permission rows.
+    user._perm_cache = set()  # type: ignore[attr-defined]
+    user._user_perm_cache = set()  # type: ignore[attr-defined]
+    user._group_perm_cache = set()  # type: ignore[attr-defined]
+    return user
+
+
+def cache_is_shared() -> bool:
+    """Whether what a worker puts in the cache can serve a web request (not locmem or dummy)."""
+    return not isinstance(caches["default"], DummyCache | LocMemCache)
+
+
+def warm_dashboards() -> dict[str, Any]:
+    """Render the most-read pages once into the cache; what was rendered, failed or skipped."""
+    if not settings.GONV_WARM_DASHBOARDS:
+        return {"skipped": "GONV_WARM_DASHBOARDS is off"}
+    if not cache_is_shared():
+        return {"skipped": "the cache is not shared with the web processes"}
+    started = time.perf_counter()
+    rendered: list[str] = []
+    failed: list[str] = []
+    try:
+        paths = warmed_paths()
+    except Exception:
+        logger.warning("Could not list the dashboards to warm", exc_info=True)
+        return {"rendered": rendered, "failed": ["(list)"]}
+    factory = RequestFactory()
+    user = reader()
+    with translation.override(settings.LANGUAGE_CODE):
+        for path in paths:
+            try:
+                status = _render(factory, user, path)
+            except Exception:
+                logger.warning("Could not warm the cache with %s", path, exc_info=True)
+                failed.append(path)
+                continue
+            (rendered if status == 200 else failed).append(path)
+    summary = {
+        "rendered": rendered,
+        "failed": failed,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    logger.info("Warmed the dashboards' cache: %s", summary)
+    return summary
+
+
+def _render(factory: RequestFactory, user: User, path: str) -> int:
+    """One GET of the page through its view, as the URL resolver would dispatch it."""
+    match = resolve(path)
+    request = factory.get(path)
+    request.user = user
+    request.resolver_match = match
+    request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
+    response = match.func(request, *match.args, **match.kwargs)
+    # A TemplateResponse would render only when returned from the handler.
+    render = getattr(response, "render", None)
+    if callable(render) and not getattr(response, "is_rendered", True):
+        render()
+    return int(response.status_code)
