@@ -1,14 +1,15 @@
 """The checks of a CSV file's rows, set-based in PostgreSQL.
 
-Python only reads the CSV (its encoding and separator detected, blank lines skipped, cells
-trimmed: parsing.open_csv) and sends the raw text of the cells the header names, with the
-file's row number, to a temporary table with COPY. Then one statement parses the numbers and
-periods (with the patterns parsing.py uses, passed as parameters: one source), looks up the
-units and measures by join, runs every row check the Python checker runs (services._RowChecker,
-in the same order, with the same early stops), writes the rows without problems into the
-staging table of the staged pass, and returns the first rows with problems: each with the
-codes of its problems in order and the facts their messages need. The messages themselves are
-written in Python (services._sql_problems) from the same templates the Python checker uses.
+Python only reads the CSV (its encoding and separator detected, blank rows skipped:
+parsing.open_csv(trim=False)) and sends the raw text of the cells the header names, with the
+file's row number, to a temporary table with COPY. Then one statement trims the cells, parses
+the numbers and periods (with the patterns and limits parsing.py uses, passed as parameters:
+one source), looks up the units and measures by join (each distinct text once), runs every row
+check the Python checker runs (services._RowChecker, in the same order, with the same early
+stops), writes the rows without problems into the staging table of the staged pass, and
+returns the first rows with problems: each with the codes of its problems in order and the
+facts their messages need. The messages themselves are written in Python
+(services._sql_messages) from the same templates the Python checker uses.
 
 The parity of the two paths is tested file by file over the whole corpus and cell by cell for
 the parsers (tests/followup/imports/test_sqlcheck.py).
@@ -32,6 +33,7 @@ RAW_CHUNK = 10_000
 
 
 def create_raw(cursor: Any) -> None:
+    """The temporary table of the raw cells (text, as the file has them)."""
     cursor.execute(f"DROP TABLE IF EXISTS {RAW}")
     cursor.execute(
         f"CREATE TEMPORARY TABLE {RAW} (line integer NOT NULL, "
