@@ -43,5 +43,7 @@ def format_change(value: Decimal | float | None, unit: str = "") -> str:
     sign = "+" if number > 0 else _MINUS
     text = format_number(abs(number), None)
     # A no-break space keeps "3 st" together; "procentenheter" may go to the next line.
-    suffix = f" {gettext('procentenheter')}" if percent else f"\u00a0{unit}".rstrip()
+    # (gettext outside the f-string: xgettext does not look inside one.)
+    points = gettext("procentenheter")
+    suffix = f" {points}" if percent else f"\u00a0{unit}".rstrip()
     return f"{sign}{text}{suffix}"

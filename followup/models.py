@@ -255,8 +255,14 @@ class Observation(Versioned):
     with a database check behind it so that no write (a bulk insert, raw SQL) stores another.
     """
 
+    # No index of its own: the unique (measure, unit, period_start) and the (measure, quarter,
+    # unit) indexes both lead with it. Every index is paid for by every import's writes.
     measure = models.ForeignKey(
-        Measure, on_delete=models.PROTECT, related_name="observations", verbose_name=_("mått")
+        Measure,
+        on_delete=models.PROTECT,
+        related_name="observations",
+        verbose_name=_("mått"),
+        db_index=False,
     )
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="observations", verbose_name=_("enhet")
@@ -265,7 +271,9 @@ class Observation(Versioned):
     period_end = models.DateField(_("period till"))
     # Denormalised from period_end ("2025Q4") so the quarterly job filters on one indexed column.
     # Derived (derive_quarter), never typed: forms do not show it as a field to edit.
-    quarter = models.CharField(_("kvartal"), max_length=6, db_index=True, editable=False)
+    # Indexed in Meta.indexes, a plain b-tree: db_index would add a second, LIKE-pattern index
+    # that no query uses (the quarter is compared whole).
+    quarter = models.CharField(_("kvartal"), max_length=6, editable=False)
     value = models.DecimalField(_("värde"), max_digits=16, decimal_places=4)
     numerator = models.DecimalField(
         _("täljare"), max_digits=16, decimal_places=4, null=True, blank=True
@@ -299,7 +307,9 @@ class Observation(Versioned):
         default="",
         db_default="",
     )
-    history = HistoricalRecords()
+    # The history is read by the observation (id), by date and by change reason; its per-field
+    # indexes on measure, unit, quarter and batch served no query and slowed every write.
+    history = HistoricalRecords(no_db_index=["measure", "unit", "quarter", "import_batch"])
 
     objects = ObservationQuerySet.as_manager()  # type: ignore[misc]
 
@@ -333,7 +343,10 @@ class Observation(Versioned):
                 violation_error_message=ERROR_OBSERVATION_QUARTER,
             ),
         ]
-        indexes = [models.Index(fields=["measure", "quarter", "unit"])]
+        indexes = [
+            models.Index(fields=["measure", "quarter", "unit"]),
+            models.Index(fields=["quarter"], name="observation_quarter"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.measure.name} – {self.unit.name} – {self.period_start:%Y-%m}: {self.value}"

@@ -136,11 +136,32 @@ def header_match(cells: list[Any]) -> Header:
 
 # --- numbers ----------------------------------------------------------------------------------
 
-_SPACES = " \u00a0\u202f"
-_NUMBER_RE = re.compile(
-    rf"^(?P<sign>[-\u2212]?)(?P<int>\d{{1,3}}(?:[{_SPACES}]\d{{3}})+|\d+)"
-    rf"(?:[.,](?P<frac>\d+))?(?P<pct>[{_SPACES}]?%)?$"
+# The patterns below are written once and used twice: by these parsers, and by the SQL that
+# checks a CSV file on PostgreSQL (followup.imports.sqlcheck). So they keep to what both
+# Python's re and PostgreSQL's regular expressions read alike: positional groups, ASCII digits
+# spelled [0-9], literal characters in brackets.
+
+# Whitespace as Python's str.strip() and \s know it, spelled out for PostgreSQL.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
+_SPACES = " \u00a0\u202f"
+# Groups: sign, integer part (thousands maybe separated), fraction, trailing percent.
+NUMBER_PATTERN = (
+    f"^([-\u2212]?)([0-9]{{1,3}}(?:[{_SPACES}][0-9]{{3}})+|[0-9]+)"
+    f"(?:[.,]([0-9]+))?([{_SPACES}]?%)?$"
+)
+_NUMBER_RE = re.compile(NUMBER_PATTERN)
+# The common case, which the SQL checks read without NUMBER_PATTERN's groups (slow to capture):
+# every text it matches, NUMBER_PATTERN matches as digits, maybe a decimal mark and digits.
+PLAIN_NUMBER_PATTERN = "^[0-9]+(?:[.,][0-9]+)?$"
+SPACES_PATTERN = f"[{_SPACES}]"
+MAX_VALUE = Decimal("1e12")  # no number this large is read
+# How far a share's value may be from täljare ÷ nämnare × 100.
+TOLERANCE = Decimal("0.05")
+MAX_DECIMALS = 4  # what a stored value holds (numeric(16, 4))
+HUNDRED = Decimal(100)  # a share is percent, an index 0–100
 
 
 @dataclass(frozen=True)
@@ -167,15 +188,14 @@ def parse_number(raw: Any) -> Number:
     match = _NUMBER_RE.match(text)
     if not match:
         raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text))
-    digits = re.sub(f"[{_SPACES}]", "", match["int"])
-    literal = f"{'-' if match['sign'] else ''}{digits}" + (
-        f".{match['frac']}" if match["frac"] else ""
-    )
+    sign, integer, fraction, percent = match.groups()
+    digits = re.sub(SPACES_PATTERN, "", integer)
+    literal = f"{'-' if sign else ''}{digits}" + (f".{fraction}" if fraction else "")
     try:
         value = Decimal(literal)
     except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
         raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text)) from error
-    return Number(value, percent=match["pct"] is not None)
+    return Number(value, percent=percent is not None)
 
 
 # --- periods ----------------------------------------------------------------------------------
@@ -187,17 +207,27 @@ MONTH_NAMES = (
 _MONTH_BY_NAME = {name: i + 1 for i, name in enumerate(MONTH_NAMES)} | {
     short: i + 1 for i, short in enumerate(MONTHS_SV)
 }
-_MONTH_RES = (
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})$"),
-    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"),
+# The spellings of a period, tried in order on the text trimmed, its runs of whitespace made
+# one space and lower-cased (an ASCII text only: nothing else can be a period). Each names the
+# meaning of its groups: y year, m month, d day, n a month's name, q quarter.
+PERIOD_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"^([0-9]{4})-([0-9]{2})$", "ym"),
+    (r"^([0-9]{4})([0-9]{2})$", "ym"),
+    (r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$", "ymd"),
+    (r"^([a-z]+)\.? ([0-9]{4})$", "ny"),
+    (r"^([0-9]{4})-?q([1-4])$", "yq"),
+    (r"^kv ?([1-4]) ([0-9]{4})$", "qy"),
+    (r"^([0-9]{4}) kv ?([1-4])$", "yq"),
 )
-_FIRST_DAY_RE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
-_MONTH_NAME_RE = re.compile(r"^(?P<name>[a-zåäö]+)\.?\s+(?P<y>\d{4})$")
-_QUARTER_RES = (
-    re.compile(r"^(?P<y>\d{4})-?q(?P<q>[1-4])$"),
-    re.compile(r"^kv\s?(?P<q>[1-4])\s+(?P<y>\d{4})$"),
-    re.compile(r"^(?P<y>\d{4})\s+kv\s?(?P<q>[1-4])$"),
-)
+_PERIOD_RES = tuple((re.compile(pattern), groups) for pattern, groups in PERIOD_PATTERNS)
+_WHITESPACE_RUN = re.compile(f"[{WHITESPACE}]+")
+
+
+def period_text(raw: str) -> str:
+    """The text the period patterns read: trimmed, one space for each run of whitespace,
+    lower-cased; "" for a text that is not ASCII (no spelling of a period is)."""
+    text = _WHITESPACE_RUN.sub(" ", raw.strip(WHITESPACE))
+    return text.lower() if text.isascii() else ""
 
 
 @dataclass(frozen=True)
@@ -238,20 +268,23 @@ def parse_period(raw: Any) -> Period:
         return _month(raw.year, raw.month, raw.isoformat()[:10])
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
-    text = re.sub(r"\s+", " ", str(raw or "").strip()).casefold()
-    for pattern in _MONTH_RES:
-        if match := pattern.match(text):
-            return _month(int(match["y"]), int(match["m"]), text)
-    if match := _FIRST_DAY_RE.match(text):
-        if match["d"] != "01":
+    original = str(raw or "").strip(WHITESPACE)
+    text = period_text(original)
+    for pattern, groups in _PERIOD_RES:
+        match = pattern.match(text)
+        if not match:
+            continue
+        part = dict(zip(groups, match.groups(), strict=True))
+        if "q" in part:
+            return _quarter(int(part["y"]), int(part["q"]), text)
+        if "n" in part:
+            if part["n"] not in _MONTH_BY_NAME:
+                continue
+            return _month(int(part["y"]), _MONTH_BY_NAME[part["n"]], text)
+        if part.get("d", "01") != "01":
             raise CellError(_(ERROR_PERIOD_NOT_FIRST).format(text=text))
-        return _month(int(match["y"]), int(match["m"]), text)
-    if (match := _MONTH_NAME_RE.match(text)) and match["name"] in _MONTH_BY_NAME:
-        return _month(int(match["y"]), _MONTH_BY_NAME[match["name"]], text)
-    for pattern in _QUARTER_RES:
-        if match := pattern.match(text):
-            return _quarter(int(match["y"]), int(match["q"]), text)
-    raise CellError(_(ERROR_PERIOD_UNREADABLE).format(text=str(raw or "").strip()))
+        return _month(int(part["y"]), int(part["m"]), text)
+    raise CellError(_(ERROR_PERIOD_UNREADABLE).format(text=original))
 
 
 # --- files ------------------------------------------------------------------------------------
@@ -273,6 +306,7 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]
     encoding: str = ""
     delimiter: str = ""
+    trimmed: bool = True  # whether the cells come trimmed (an XLSX's always do)
 
 
 def sniff_kind(path: Path) -> str:
@@ -316,18 +350,29 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ";"
 
 
-def _csv_rows(handle: IO[str], delimiter: str) -> Iterator[tuple[int, list[Any]]]:
+CELL_PADDING = _SPACES + "\t"  # what is trimmed off every cell
+
+
+def _csv_rows(
+    handle: IO[str], delimiter: str, *, trim: bool = True
+) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cells) of the non-blank rows; with trim=False the cells as written (the SQL
+    checks trim them, CELL_PADDING, in the database)."""
     reader = csv.reader(handle, delimiter=delimiter, quotechar='"', strict=False)
     last_line = 0
     for cells in reader:
         start, last_line = last_line + 1, reader.line_num
-        trimmed = [cell.strip(_SPACES + "\t") for cell in cells]
+        if not trim:
+            if "".join(cells).strip(CELL_PADDING):  # blank lines are ignored
+                yield start, cells
+            continue
+        trimmed = [cell.strip(CELL_PADDING) for cell in cells]
         if any(trimmed):  # blank lines are ignored
             yield start, trimmed
 
 
-def open_csv(path: Path) -> Table:
-    """A CSV file, decoded as it is read."""
+def open_csv(path: Path, *, trim: bool = True) -> Table:
+    """A CSV file, decoded as it is read (the cells trimmed unless trim=False)."""
     encoding = _encoding(path)
     handle = path.open(encoding=encoding, newline="")
     first = ""
@@ -337,12 +382,13 @@ def open_csv(path: Path) -> Table:
             break
     handle.seek(0)
     delimiter = _delimiter(first)
-    rows = _csv_rows(handle, delimiter)
+    rows = _csv_rows(handle, delimiter, trim=trim)
     header_row = next(rows, None)
     if header_row is None:
         handle.close()
         raise FileRefused(_(ERROR_EMPTY_FILE))
-    return Table("csv", header_row[1], _closing(rows, handle), encoding, delimiter)
+    header = [cell.strip(CELL_PADDING) for cell in header_row[1]]
+    return Table("csv", header, _closing(rows, handle), encoding, delimiter, trimmed=trim)
 
 
 def _closing(rows: Iterator[Any], handle: Any) -> Iterator[Any]:
@@ -395,10 +441,10 @@ def open_xlsx(path: Path, sheet: str | None = None) -> Table:
     return Table("xlsx", header_row[1], _closing(rows, workbook))
 
 
-def open_table(path: Path, *, sheet: str | None = None) -> Table:
+def open_table(path: Path, *, sheet: str | None = None, trim: bool = True) -> Table:
     """Open a CSV or XLSX file by its content; FileRefused when it is neither or is empty."""
     kind = sniff_kind(path)
-    return open_xlsx(path, sheet) if kind == "xlsx" else open_csv(path)
+    return open_xlsx(path, sheet) if kind == "xlsx" else open_csv(path, trim=trim)
 
 
 def estimate_rows(path: Path) -> int:

@@ -1,8 +1,10 @@
 """Validate and store a file of measure values: preview, all or nothing, undo.
 
-One pass over the file checks every row. On PostgreSQL the checked rows go with COPY into a
-temporary staging table, a chunk at a time, and set-based SQL finds a value given twice,
-compares with the stored values and writes the changes with their history; memory stays flat.
+One pass over the file checks every row. On PostgreSQL a CSV's raw cells go with COPY into a
+temporary table and are parsed and checked set-based in SQL (sqlcheck); an XLSX's rows are
+checked here (_RowChecker) and their checked values COPYed. Either way the checked rows land in
+a staging table, and set-based SQL finds a value given twice, compares with the stored values
+and writes the changes with their history; memory stays flat.
 On SQLite (the embedded mode) the ORM compares and writes a chunk at a time, and a compact set
 of the keys seen finds a value given twice. Storing runs in one transaction: a refused file
 leaves no observation, batch or history row behind.
@@ -32,8 +34,16 @@ from organisation.models import Unit
 
 from .. import triggers
 from ..models import ImportBatch, Measure, Observation
-from . import parsing
-from .parsing import COLUMN_LABELS, CellError, FileRefused
+from . import parsing, sqlcheck
+from .parsing import (
+    COLUMN_LABELS,
+    HUNDRED,
+    MAX_DECIMALS,
+    MAX_VALUE,
+    TOLERANCE,
+    CellError,
+    FileRefused,
+)
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
@@ -83,10 +93,7 @@ ERROR_UNDO_LATER_CHANGE = (
 PROBLEM_LIMIT = 300
 CHANGE_LIMIT = 200
 CHUNK_ROWS = 2000
-TOLERANCE = Decimal("0.05")
-FOUR_PLACES = Decimal("0.0001")
-MAX_VALUE = Decimal("1e12")
-HUNDRED = Decimal(100)
+FOUR_PLACES = Decimal(1).scaleb(-parsing.MAX_DECIMALS)
 
 
 def change_reason(batch: ImportBatch) -> str:
@@ -258,16 +265,16 @@ class _Lookups:
         )
         for pk, code, hsa_id, name, kind_id, kind_name, valid_from, valid_to in rows:
             info = _UnitInfo(pk, code, name, kind_id, kind_name, valid_from, valid_to)
-            units[code.casefold()] = info
+            units[code.lower()] = info
             if hsa_id:
-                units.setdefault(hsa_id.casefold(), info)
+                units.setdefault(hsa_id.lower(), info)
         kinds: dict[int, set[int]] = {}
         for measure_id, kind_id in Measure.unit_kinds.through.objects.values_list(
             "measure_id", "unitkind_id"
         ):
             kinds.setdefault(measure_id, set()).add(kind_id)
         measures = {
-            code.casefold(): _MeasureInfo(
+            code.lower(): _MeasureInfo(
                 pk, code, name, value_type, frequency, frozenset(kinds.get(pk, ()))
             )
             for pk, code, name, value_type, frequency in Measure.objects.values_list(
@@ -373,11 +380,11 @@ class _RowChecker:
         positions = self.header.positions
         before = self.report.problem_count
         unit_code = str(_cell(cells, positions["unit"]) or "").strip()
-        unit = self.lookups.units.get(unit_code.casefold())
+        unit = self.lookups.units.get(unit_code.lower())
         if unit is None:
             self._problem(row, "unit", _(ERROR_UNKNOWN_UNIT).format(code=unit_code))
         measure_code = str(_cell(cells, positions["measure"]) or "").strip()
-        measure = self.lookups.measures.get(measure_code.casefold())
+        measure = self.lookups.measures.get(measure_code.lower())
         if measure is None:
             self._problem(row, "measure", _(ERROR_UNKNOWN_MEASURE).format(code=measure_code))
         period: parsing.Period | None = None
@@ -512,7 +519,7 @@ class _RowChecker:
             final = computed.quantize(FOUR_PLACES)
         else:
             final = value.value
-            if _decimals(final) > 4:
+            if _decimals(final) > MAX_DECIMALS:
                 self._problem(row, "value", _(ERROR_TOO_PRECISE).format(value=_fmt(final)))
                 return None
             if (
@@ -529,7 +536,7 @@ class _RowChecker:
                 )
                 return None
         for key, part in (("numerator", num), ("denominator", den)):
-            if part is not None and _decimals(part) > 4:
+            if part is not None and _decimals(part) > MAX_DECIMALS:
                 self._problem(row, key, _(ERROR_TOO_PRECISE).format(value=_fmt(part)))
                 return None
         if value_type == Measure.ValueType.SHARE and not 0 <= final <= HUNDRED:
@@ -708,7 +715,8 @@ def _run(
     try:
         _check_size(path)
         report.sha256 = file_sha256(path)
-        table = parsing.open_table(path, sheet=sheet or None)
+        # The SQL checks trim a CSV's cells themselves (one Python step less per row).
+        table = parsing.open_table(path, sheet=sheet or None, trim=not _sql_checks())
         header = parsing.header_match(table.header)
     except FileRefused as error:
         report.add_problem(Problem(str(error)))
@@ -792,6 +800,15 @@ def copy_available() -> bool:
     return connection.vendor == "postgresql" and getattr(settings, "GONV_IMPORT_COPY", True)
 
 
+def _sql_checks() -> bool:
+    """Whether a CSV's rows are checked in SQL (sqlcheck) rather than by _RowChecker.
+
+    Only on the staged (PostgreSQL) path; GONV_IMPORT_SQL_CHECKS = False keeps the Python
+    checks there (the tests compare the two).
+    """
+    return copy_available() and getattr(settings, "GONV_IMPORT_SQL_CHECKS", True)
+
+
 def _staged_pass(
     *,
     table: parsing.Table,
@@ -820,7 +837,10 @@ def _staged_pass(
             "NULL, quarter varchar(6) NOT NULL, value numeric(16, 4) NOT NULL, numerator "
             "numeric(16, 4), denominator numeric(16, 4), comment text NOT NULL)"
         )
-        _stage(cursor, table, checker, progress)
+        if table.kind == "csv" and _sql_checks():
+            _stage_checked_in_sql(cursor, table, checker, progress)
+        else:
+            _stage(cursor, table, checker, progress)
         _staged_duplicates(cursor, checker)
         _staged_compare(cursor, report, checker.lookups)
         if store and report.ok and (report.created or report.changed):
@@ -878,6 +898,148 @@ def _stage(
         if report.rows % CHUNK_ROWS == 0:
             flush()
     flush()
+
+
+def _stage_checked_in_sql(
+    cursor: Any, table: parsing.Table, checker: _RowChecker, progress: Progress | None
+) -> None:
+    """A CSV's raw cells COPYed as they are, then checked and staged set-based (sqlcheck).
+
+    The Python checker's rules, order and messages, without a Python step per row: the rows
+    with problems come back (the first PROBLEM_LIMIT of them) with the codes of their problems
+    and the facts the messages need, and are written here with the checker's own templates.
+    """
+    report = checker.report
+
+    def counted(rows: int) -> None:
+        report.rows += rows
+        if progress is not None:
+            progress(report.rows)
+
+    sqlcheck.create_raw(cursor)
+    sqlcheck.stage_raw(cursor, table.rows, checker.header.positions, counted)
+    denied: list[int] = []
+    if checker.lookups.user is not None:
+        cursor.execute(sqlcheck.unit_ids_sql(), sqlcheck.params(today=checker.today, denied=[]))
+        denied = [
+            unit_id for (unit_id,) in cursor.fetchall() if not checker.lookups.may_write(unit_id)
+        ]
+    cursor.execute(
+        sqlcheck.check_sql(_STAGING),
+        {**sqlcheck.params(today=checker.today, denied=denied), "limit": PROBLEM_LIMIT},
+    )
+    found = cursor.fetchall()
+    cursor.execute(f"DROP TABLE {sqlcheck.RAW}")
+    if not found:
+        return
+    report.problem_count += int(found[0][2])
+    for line, codes, _total, *facts in found:
+        for key, message in _sql_messages(codes, dict(zip(sqlcheck.FACTS, facts, strict=True))):
+            if len(report.problems) >= PROBLEM_LIMIT:
+                return
+            report.problems.append(Problem(message, line, checker._label(key)))
+
+
+def _sql_messages(codes: list[str], facts: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(column key, message) of each problem code sqlcheck found, as _RowChecker writes them."""
+
+    def number(key: str) -> str:
+        return _fmt(Decimal(facts[f"{key}_lit"]))
+
+    def period() -> str:
+        return _period_label(facts["period_kind"], facts["period_start"])
+
+    ranges = {
+        "share_range": ERROR_SHARE_RANGE,
+        "index_range": ERROR_INDEX_RANGE,
+        "count_negative": ERROR_COUNT_NEGATIVE,
+        "count_decimals": ERROR_COUNT_DECIMALS,
+    }
+    for code in codes:
+        column, _sep, what = code.partition("_")
+        if code in ranges:
+            yield "value", _(ranges[code]).format(value=_fmt(Decimal(facts["final"])))
+        elif code == "unit_unknown":
+            yield "unit", _(ERROR_UNKNOWN_UNIT).format(code=facts["unit_text"])
+        elif code == "measure_unknown":
+            yield "measure", _(ERROR_UNKNOWN_MEASURE).format(code=facts["measure_text"])
+        elif code == "period_unreadable":
+            text = facts["period_original"]
+            yield "period", _(parsing.ERROR_PERIOD_UNREADABLE).format(text=text)
+        elif code == "period_month":
+            text = facts["period_t"]
+            yield "period", _(parsing.ERROR_PERIOD_UNREADABLE).format(text=text)
+        elif code == "period_not_first":
+            yield "period", _(parsing.ERROR_PERIOD_NOT_FIRST).format(text=facts["period_t"])
+        elif code == "period_range":
+            yield (
+                "period",
+                _(parsing.ERROR_PERIOD_OUT_OF_RANGE).format(
+                    text=facts["period_t"], first=parsing.FIRST_YEAR, last=parsing.LAST_YEAR
+                ),
+            )
+        elif what == "nan":
+            text = facts[f"{column}_raw"]
+            yield column, _(parsing.ERROR_NOT_A_NUMBER).format(text=text)
+        elif what == "big":
+            yield column, _(ERROR_TOO_LARGE).format(value=number(column))
+        elif code == "out_of_scope":
+            yield "unit", _(ERROR_OUT_OF_SCOPE).format(unit=facts["unit_name"])
+        elif code == "month_for_quarterly":
+            yield (
+                "period",
+                _(ERROR_MONTH_FOR_QUARTERLY).format(
+                    text=facts["period_original"], measure=facts["measure_name"]
+                ),
+            )
+        elif code == "quarter_for_monthly":
+            yield (
+                "period",
+                _(ERROR_QUARTER_FOR_MONTHLY).format(
+                    text=facts["period_original"], measure=facts["measure_name"]
+                ),
+            )
+        elif code == "period_in_future":
+            yield "period", _(ERROR_PERIOD_IN_FUTURE).format(period=period())
+        elif code == "unit_not_active":
+            yield (
+                "period",
+                _(ERROR_UNIT_NOT_ACTIVE).format(unit=facts["unit_name"], period=period()),
+            )
+        elif code == "kind_not_reporting":
+            yield (
+                "unit",
+                _(ERROR_KIND_DOES_NOT_REPORT).format(
+                    kind=facts["kind_name"].lower(), measure=facts["measure_name"]
+                ),
+            )
+        elif what == "percent":
+            yield column, _(ERROR_PERCENT_NOT_SHARE).format(value=number(column))
+        elif what == "negative":
+            yield column, _(ERROR_NEGATIVE).format(value=number(column))
+        elif code == "denominator_zero":
+            yield column, _(ERROR_DENOMINATOR_ZERO)
+        elif what == "pair":
+            yield column, _(ERROR_PAIR_INCOMPLETE)
+        elif code == "value_missing":
+            yield column, _(ERROR_VALUE_MISSING)
+        elif code == "numerator_above":
+            yield (
+                column,
+                _(ERROR_NUMERATOR_ABOVE_DENOMINATOR).format(
+                    numerator=number("numerator"), denominator=number("denominator")
+                ),
+            )
+        elif what == "precise":
+            yield column, _(ERROR_TOO_PRECISE).format(value=number(column))
+        elif code == "value_inconsistent":
+            computed = Decimal(facts["computed"]).quantize(Decimal("0.01"))
+            yield (
+                column,
+                _(ERROR_VALUE_INCONSISTENT).format(value=number("value"), computed=_fmt(computed)),
+            )
+        else:  # pragma: no cover - a code sqlcheck does not write
+            raise ValueError(code)
 
 
 def _staged_duplicates(cursor: Any, checker: _RowChecker) -> None:
