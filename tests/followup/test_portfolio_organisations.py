@@ -294,3 +294,24 @@ def test_after_warming_a_vc_of_any_organisation_gets_their_portfolio_from_the_ca
 
     assert HOME + "?organisation=REG" in summary["rendered"]
     assert after_warming == again == 8  # test above: the VC's warm count
+
+
+def test_a_role_under_nested_organisations_gets_the_nearest(
+    client: Client, data: DashboardData, bergland: SecondOrganisation
+) -> None:
+    # A municipality's plan inside Testland's tree: its VC sees the municipality's, not the
+    # region's, though both organisations are above their unit.
+    Phase.objects.create(
+        code="fas-kommun",
+        name="Kommunens fas",
+        start_date=data.programme_area.phase.start_date,
+        end_date=data.programme_area.phase.end_date,
+        organisation_unit=data.area,
+    )
+    vc = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+
+    content = _page(client, vc)
+
+    assert f"Sidan visar portföljen för {data.area.name}." in content
+    assert "Kommunens fas" in content
+    assert TESTLAND_GOAL not in content
