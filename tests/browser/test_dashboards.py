@@ -142,6 +142,17 @@ def test_quarter_selector_works_without_javascript(
 
     expect(page).to_have_url(re.compile(r"\?kvartal=2025Q2$"))
     expect(page.locator("#quarter-region")).to_contain_text("Status för Kv 2 2025.")
+
+    # With several organisations the same form sends the organisation along.
+    second_organisation_create(data, goals=1)
+    page.goto("/")
+    page.get_by_label("Organisation", exact=True).select_option("REG")
+    page.locator(".quarter-selector").get_by_role("button", name="Visa").click()
+
+    expect(page).to_have_url(re.compile(r"\?organisation=REG&kvartal=2025Q4$"))
+    expect(page.locator("#quarter-region")).to_contain_text(
+        "Sidan visar portföljen för Region Testland."
+    )
     context.close()
 
 
