@@ -6,6 +6,12 @@ organisation the portfolio shows one at a time: the one in `?organisation=`, els
 user's roles belong to, else the first by name. With one organisation (or none) nothing is
 chosen and the page shows every phase, as it always did.
 
+The programme area pages use the same choice: `/programomraden/<number>/` is the area with
+that number of the chosen organisation (areas of several organisations share numbers), and
+every link to an area names its organisation (programme_area_url), so it opens the area it
+names whoever follows it (an area of a phase of no organisation names its phase,
+`?fas=<code>`). With one organisation the URLs carry nothing.
+
 It sits in the quarter selector's form (templates/includes/quarter_selector.html): a plain GET
 form; with htmx a change swaps the page's region and pushes the URL.
 """
@@ -13,20 +19,27 @@ form; with htmx a change swaps the page's region and pushes the URL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from organisation.selectors import scope_for
+from programmes.models import ProgrammeArea
 
 from .selectors import (
     Organisation,
     organisation_of_roles,
     organisations,
+    phase_organisation,
     phases_without_organisation,
 )
 
 ORGANISATION_PARAM = "organisation"
+# An area of a phase of no organisation, with several organisations: its phase's code (the
+# chosen organisation may have an area of the same number).
+PHASE_PARAM = "fas"
 INVALID_ORGANISATION_MESSAGE = gettext_lazy(
     "”%(text)s” är ingen organisation med en plan här. Sidan visar i stället %(name)s."
 )
@@ -83,3 +96,34 @@ def organisation_selection(request: HttpRequest) -> OrganisationSelection:
         first_by_name=own is None,
         phases_without_organisation=phases_without_organisation(),
     )
+
+
+def organisation_params(phase_id: int) -> dict[str, str]:
+    """What a link to an area of this phase carries when there are several organisations:
+    `{"organisation": code}` for a phase of an organisation, `{"fas": code}` for a phase of
+    none. Nothing with one organisation: its URLs stay as they were (no query once cached)."""
+    if len(organisations()) < 2:
+        return {}
+    phase = phase_organisation(phase_id)
+    if phase is None:
+        return {}
+    if phase.organisation is None:
+        return {PHASE_PARAM: phase.code}
+    return {ORGANISATION_PARAM: phase.organisation.code}
+
+
+def programme_area_url(area: ProgrammeArea, **params: str) -> str:
+    """The URL of an area's page that opens this area, whoever follows it (the organisation
+    along where several share its number), with `params` after it."""
+    url = reverse("programme_area_detail", kwargs={"number": area.number})
+    query = {**organisation_params(area.phase_id), **params}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def portfolio_url(phase_id: int) -> str:
+    """Portfölj showing this phase's organisation (its own page with one organisation)."""
+    params = organisation_params(phase_id)
+    if ORGANISATION_PARAM not in params:
+        # A phase of no organisation is on no organisation's portfolio: the user's own.
+        return reverse("home")
+    return f"{reverse('home')}?{urlencode({ORGANISATION_PARAM: params[ORGANISATION_PARAM]})}"

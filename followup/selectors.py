@@ -74,18 +74,23 @@ class Organisation:
     name: str
 
 
-def _phase_organisations() -> list[tuple[int | None, str | None, str | None]]:
-    """Each phase's organisation unit (id, code, name), None's for a phase of none (one query,
-    cached per generation; plain tuples: nothing pickled that a code change could break)."""
+def _phase_organisations() -> list[tuple[int, str, int | None, str | None, str | None]]:
+    """Each phase's id, code and organisation unit (id, code, name), None's for a phase of none
+    (one query, cached per generation; plain tuples: nothing pickled that a code change could
+    break, and a new key whenever the tuple changes)."""
 
-    def build() -> list[tuple[int | None, str | None, str | None]]:
+    def build() -> list[tuple[int, str, int | None, str | None, str | None]]:
         return list(
             Phase.objects.order_by("id").values_list(
-                "organisation_unit_id", "organisation_unit__code", "organisation_unit__name"
+                "id",
+                "code",
+                "organisation_unit_id",
+                "organisation_unit__code",
+                "organisation_unit__name",
             )
         )
 
-    return cached("phase-organisations", build)
+    return cached("phase-organisation-units", build)
 
 
 def organisations() -> list[Organisation]:
@@ -96,7 +101,7 @@ def organisations() -> list[Organisation]:
     """
     found = {
         Organisation(unit_id, code, name)
-        for unit_id, code, name in _phase_organisations()
+        for _, _, unit_id, code, name in _phase_organisations()
         if unit_id is not None and code is not None and name is not None
     }
     return sorted(found, key=lambda o: (o.name, o.code))
@@ -104,7 +109,29 @@ def organisations() -> list[Organisation]:
 
 def phases_without_organisation() -> int:
     """How many phases belong to no organisation (the same cached read as organisations)."""
-    return sum(1 for unit_id, _, _ in _phase_organisations() if unit_id is None)
+    return sum(1 for _, _, unit_id, _, _ in _phase_organisations() if unit_id is None)
+
+
+@dataclass(frozen=True)
+class PhaseOrganisation:
+    """A phase's code and the organisation it belongs to (None: none)."""
+
+    code: str
+    organisation: Organisation | None
+
+
+def phase_organisation(phase_id: int) -> PhaseOrganisation | None:
+    """A phase's code and organisation (the same cached read: a link to an area can name its
+    organisation without loading the area's phase); None for a phase not (yet) cached."""
+    for found_id, phase_code, unit_id, code, name in _phase_organisations():
+        if found_id == phase_id:
+            organisation = (
+                Organisation(unit_id, code, name)
+                if unit_id is not None and code is not None and name is not None
+                else None
+            )
+            return PhaseOrganisation(phase_code, organisation)
+    return None
 
 
 def organisation_of_roles(
@@ -135,13 +162,20 @@ def organisation_of_roles(
 
 
 def portfolio_with_status(
-    *, quarter: Quarter | None, organisation: Organisation | None = None
+    *,
+    quarter: Quarter | None,
+    organisation: Organisation | None = None,
+    with_unassigned: bool = False,
 ) -> PortfolioStatus:
     """Phases → areas → goals and milestones, each with its computed result for the quarter.
 
-    With `organisation`: only its phases (goals.selectors.portfolio_overview).
+    With `organisation`: only its phases, and with `with_unassigned` those of no organisation
+    too (goals.selectors.portfolio_overview).
     """
-    phases = portfolio_overview(organisation_id=organisation.id if organisation else None)
+    phases = portfolio_overview(
+        organisation_id=organisation.id if organisation else None,
+        with_unassigned=with_unassigned,
+    )
     if quarter is None:
         return PortfolioStatus(phases=phases, quarter=None, computed_at=None)
     rows = GoalResult.objects.filter(quarter=quarter.code)

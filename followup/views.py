@@ -30,7 +30,13 @@ from programmes.selectors import programme_area_get
 
 from .cache import REGION_TIMEOUT, lazy, lazy_items, region_key
 from .forms import MeasureUnitForm
-from .organisation_selection import organisation_selection
+from .organisation_selection import (
+    PHASE_PARAM,
+    organisation_params,
+    organisation_selection,
+    portfolio_url,
+    programme_area_url,
+)
 from .quarter_selection import quarter_selection
 from .selectors import (
     goal_block_get,
@@ -133,14 +139,22 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @vary_on_headers("HX-Request")
 def programme_area_list(request: HtmxHttpRequest) -> HttpResponse:
-    """Programområden: the areas of each phase with their overall status for the quarter."""
+    """Programområden: the areas of each phase with their overall status for the quarter; with
+    several organisations, the chosen one's phases (as on Portfölj) and those of none."""
     _require_reader(request)
     selection = quarter_selection(request)
-    portfolio = lazy(lambda: portfolio_with_status(quarter=selection.quarter))
+    chosen = organisation_selection(request)
+    portfolio = lazy(
+        lambda: portfolio_with_status(
+            quarter=selection.quarter, organisation=chosen.organisation, with_unassigned=True
+        )
+    )
     context = {
         "selection": selection,
+        "organisation_selection": chosen,
         "phases": lambda: portfolio().phases,
-        **_regions(areas=f"{selection.quarter}:{selection.is_computed}"),
+        # The organisation is part of the key: no organisation's list served for another.
+        **_regions(areas=f"{chosen.code}:{selection.quarter}:{selection.is_computed}"),
     }
     if wants_partial(request):
         return render(request, "followup/programme_area_list.html#quarter-region", context)
@@ -153,9 +167,20 @@ def programme_area_list(request: HtmxHttpRequest) -> HttpResponse:
 def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse:
     """One programme area: its goals and milestones with status, assessments and measures."""
     _require_reader(request)
-    area = programme_area_get(number=number)
+    # Areas of several organisations share numbers: the chosen organisation's, as on Portfölj
+    # (`?organisation=`, else the user's); with one organisation, the latest phase's.
+    # An area of a phase of no organisation is named by its phase (`?fas=`).
+    chosen = organisation_selection(request)
+    area = programme_area_get(
+        number=number,
+        organisation_id=chosen.organisation.id if chosen.organisation else None,
+        phase_code=request.GET.get(PHASE_PARAM, "").strip() if chosen.organisation else "",
+    )
     if area is None:
         raise Http404(_("Programområdet finns inte."))
+    # The area's organisation goes along in every form and link of the page, so a swap or a
+    # plain GET reaches this area again (nothing with one organisation).
+    area_params = list(organisation_params(area.phase_id).items())
     selection = quarter_selection(request)
     sort = request.GET.get("sortera", "enhet")
     vo_code = request.GET.get("vo", "")
@@ -174,7 +199,11 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         "vo_code": vo_code,
         "unit_form": unit_form,
         # Without JavaScript the quarter form keeps the charts' unit along.
-        "keep": [("enhet", chart_unit.code)] if chart_unit else [],
+        "keep": [*area_params, *([("enhet", chart_unit.code)] if chart_unit else [])],
+        "area_params": area_params,
+        "organisation_error": chosen.error,
+        "portfolio_url": portfolio_url(area.phase_id),
+        "area_list_url": _url_with(reverse("programme_area_list"), area_params),
         # The permission the editing pages ask (goals.views): the area's owner, the strategist.
         "can_edit": can_edit,
         "matrix": lazy(
@@ -227,6 +256,10 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         lambda: programme_area_timeline(area=area, goals=tree(), today=today)
     )
     return render(request, "followup/programme_area_detail.html", context)
+
+
+def _url_with(url: str, params: list[tuple[str, str]]) -> str:
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def context_keep(unit: Any) -> str:
@@ -460,13 +493,15 @@ def _inline_look(request: HttpRequest) -> str:
 def _dashboard_page_url(goal: Goal, look: str, quarter_code: str) -> str:
     """The dashboard page the block sits on, at the shown quarter ("Avbryt" without htmx, and
     where a save without JavaScript leads back)."""
+    params = {"kvartal": quarter_code} if quarter_code else {}
     if look == "omrade":
-        url = reverse("programme_area_detail", kwargs={"number": goal.programme_area.number})
-    elif look == "delmal" and goal.parent is not None:
+        # The area's organisation along: the page of the area the goal belongs to.
+        return programme_area_url(goal.programme_area, **params)
+    if look == "delmal" and goal.parent is not None:
         url = reverse("goal_detail", kwargs={"code": goal.parent.code})
     else:
         url = reverse("goal_detail", kwargs={"code": goal.code})
-    return f"{url}?{urlencode({'kvartal': quarter_code})}" if quarter_code else url
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def _goal_block(request: HtmxHttpRequest, code: str, *, saved: bool = False) -> HttpResponse:

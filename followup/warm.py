@@ -35,7 +35,7 @@ from organisation.models import Role
 from organisation.selectors import Scope
 from programmes.models import ProgrammeArea
 
-from .organisation_selection import ORGANISATION_PARAM
+from .organisation_selection import ORGANISATION_PARAM, programme_area_url
 from .selectors import organisations
 
 logger = logging.getLogger(__name__)
@@ -48,8 +48,11 @@ def warmed_paths() -> list[str]:
     """The pages warmed after a recompute: Portfölj (with several organisations, each one's),
     Programområden, every programme area, the Enheter tree and the Mått list (one query for the
     areas, one for the organisations)."""
-    # An area's page is found by its number (areas of several phases may share one).
-    numbers = ProgrammeArea.objects.order_by("number").values_list("number", flat=True)
+    # An area's page is found by its number and, with several organisations, the organisation
+    # in its URL (programme_area_url): each organisation's areas are warmed under their own URL.
+    areas = ProgrammeArea.objects.order_by("number", "-phase__start_date", "pk").only(
+        "number", "phase_id"
+    )
     home = reverse("home")
     choices = organisations()
     # The reader's own default (no role unit: the first by name) is the plain "/"; a user whose
@@ -60,10 +63,7 @@ def warmed_paths() -> list[str]:
         home,
         *others,
         reverse("programme_area_list"),
-        *(
-            reverse("programme_area_detail", kwargs={"number": number})
-            for number in dict.fromkeys(numbers)
-        ),
+        *dict.fromkeys(programme_area_url(area) for area in areas),
         reverse("unit_list"),
         reverse("measure_list"),
     ]

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 
 from organisation.models import Unit
 from programmes.models import Phase, ProgrammeArea, ProgrammeAreaProcess, WorkingMethod
@@ -14,12 +14,15 @@ from programmes.models import Phase, ProgrammeArea, ProgrammeAreaProcess, Workin
 from .models import AdoptionRecord, Assessment, Goal
 
 
-def portfolio_overview(*, organisation_id: int | None = None) -> list[Phase]:
+def portfolio_overview(
+    *, organisation_id: int | None = None, with_unassigned: bool = False
+) -> list[Phase]:
     """Phases with their timeline, areas, process links, goals and milestones (fixed queries).
 
     With `organisation_id`: that organisation's phases only. Not the phases of no organisation:
     the engine counts their goals on the tree's first root (followup.compute), so with several
-    organisations they are no one organisation's portfolio (Programområden lists them).
+    organisations they are no one organisation's portfolio; Programområden lists them beside
+    each organisation's (`with_unassigned`).
     """
     # Nulls last on both databases, so goals without a deadline sort alike everywhere.
     by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")
@@ -42,7 +45,10 @@ def portfolio_overview(*, organisation_id: int | None = None) -> list[Phase]:
     phases = Phase.objects.prefetch_related(Prefetch("programme_areas", queryset=areas), "events")
     if organisation_id is None:
         return list(phases.order_by("start_date"))
-    return list(phases.filter(organisation_unit_id=organisation_id).order_by("start_date", "id"))
+    mine = Q(organisation_unit_id=organisation_id)
+    if with_unassigned:
+        mine |= Q(organisation_unit__isnull=True)
+    return list(phases.filter(mine).order_by("start_date", "id"))
 
 
 def goal_tree_for_area(*, area: ProgrammeArea) -> list[Goal]:

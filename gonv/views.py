@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from followup.organisation_selection import programme_area_url
 from organisation.models import Role
 from organisation.selectors import unit_home_for
 from programmes.selectors import programme_area_owned_by
@@ -24,7 +25,8 @@ def landing_url(user: User | AnonymousUser) -> str:
     if Role.PROGRAMME_OWNER in scope.roles:
         area = programme_area_owned_by(area_ids=scope.area_ids)
         if area is not None:
-            return reverse("programme_area_detail", kwargs={"number": area.number})
+            # With its organisation: several organisations' areas share numbers.
+            return programme_area_url(area)
     if scope.roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT}:
         unit = unit_home_for(user=user)
         if unit is not None:

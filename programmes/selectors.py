@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import F, Q
 
 from .models import Activity, ProgrammeArea, SupportNeed
 
@@ -17,13 +20,30 @@ def programme_area_owned_by(*, area_ids: Iterable[int]) -> ProgrammeArea | None:
     )
 
 
-def programme_area_get(*, number: int) -> ProgrammeArea | None:
-    """The programme area with this number in the latest phase that has one."""
+def programme_area_get(
+    *, number: int, organisation_id: int | None = None, phase_code: str = ""
+) -> ProgrammeArea | None:
+    """The programme area with this number in the latest phase that has one.
+
+    With `organisation_id` (an installation of several organisations): the latest such phase of
+    that organisation, else of no organisation; an area of another organisation never (areas of
+    several organisations share numbers: each region's "PO 1"). With `phase_code`: that phase's.
+    """
+    areas = ProgrammeArea.objects.filter(number=number)
+    order: list[Any] = ["-phase__start_date", "pk"]
+    if phase_code:
+        areas = areas.filter(phase__code=phase_code)
+    elif organisation_id is not None:
+        areas = areas.filter(
+            Q(phase__organisation_unit_id=organisation_id)
+            | Q(phase__organisation_unit__isnull=True)
+        )
+        # The organisation's own area before one of a phase of no organisation.
+        order.insert(0, F("phase__organisation_unit_id").asc(nulls_last=True))
     return (
-        ProgrammeArea.objects.filter(number=number)
-        .select_related("phase")
+        areas.select_related("phase")
         .prefetch_related("delivery_owners", "supporting_processes")
-        .order_by("-phase__start_date")
+        .order_by(*order)
         .first()
     )
 

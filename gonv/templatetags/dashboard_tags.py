@@ -12,6 +12,7 @@ from django.utils.translation import gettext, ngettext
 
 from base.formatting import format_percent
 from followup.formatting import format_change, format_day, format_value
+from followup.organisation_selection import portfolio_url, programme_area_url
 from goals.status import Status
 from gonv.rules import scope_for
 from organisation.models import Role
@@ -52,6 +53,19 @@ def leads_a_unit(user: User | AnonymousUser) -> bool:
 
 
 register.filter("sv_day", format_day)
+
+
+@register.filter
+def area_url(area: Any) -> str:
+    """The page of this programme area, with its organisation where several organisations'
+    areas share its number (followup.organisation_selection; no query once cached)."""
+    return programme_area_url(area)
+
+
+@register.filter
+def area_portfolio_url(area: Any) -> str:
+    """Portfölj of this area's organisation (the plain "/" with one organisation)."""
+    return portfolio_url(area.phase_id)
 
 
 def _none_if_missing(value: Any) -> Any:

@@ -670,17 +670,20 @@ EXPECTED_QUERIES = {
     # region, measures, their results and SPC; session save.
     "portfolio": 21,
     "portfolio-region": 21,
-    "area-list": 16,
-    "area-list-region": 16,
+    # The area list and the area pages read the phases' organisations too (one query per
+    # generation, shared with Portfölj): the organisation an area is found in, and whether its
+    # links name one (followup.organisation_selection).
+    "area-list": 17,
+    "area-list-region": 17,
     # + the area, owners, processes, goals, milestones and assessments, measures, results, SPC;
     # on the full page also the adoption matrix (methods, their unit kinds, units, records,
     # adoption goals) and the timeline's activities.
-    "area": 25,
-    "area-region": 21,
-    "area-adoption": 14,
+    "area": 26,
+    "area-region": 22,
+    "area-adoption": 15,
     # + the area (owners, processes), the chosen unit, the units with units below, measures,
     # their results and SPC (one query for the area's measures and the unit).
-    "area-charts": 16,
+    "area-charts": 17,
     # + the units per level (how deep to render), the tree down to it with each unit's count.
     "unit-list": 8,
     # + the unit, its children with their counts.
@@ -922,8 +925,9 @@ def test_the_adoption_matrix_reads_the_same_queries_collapsed_or_full_at_any_siz
     opened = _queries(client, url + "?vo=VO1", {**HX, "HX-Target": "adoption"}, cold=True)
 
     # The same in both modes and at both sizes (more than EXPECTED_QUERIES' "area" and
-    # "area-adoption": the adoption goal's target and status are read too).
-    assert (full, partial, opened) == (29, 16, 16)
+    # "area-adoption": the adoption goal's target and status are read too; like them, one for
+    # the phases' organisations).
+    assert (full, partial, opened) == (30, 17, 17)
 
 
 def test_programme_area_timeline_has_deadlines_activities_and_today(
