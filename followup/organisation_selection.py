@@ -120,10 +120,10 @@ def programme_area_url(area: ProgrammeArea, **params: str) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def portfolio_url(phase_id: int) -> str:
-    """Portfölj showing this phase's organisation (its own page with one organisation)."""
-    params = organisation_params(phase_id)
-    if ORGANISATION_PARAM not in params:
-        # A phase of no organisation is on no organisation's portfolio: the user's own.
-        return reverse("home")
-    return f"{reverse('home')}?{urlencode({ORGANISATION_PARAM: params[ORGANISATION_PARAM]})}"
+def portfolio_url(phase_id: int, url_name: str = "home") -> str:
+    """Portfölj (or another page of the organisation select: `url_name`) showing this phase's
+    organisation; the plain page with one organisation, or for a phase of none (on no
+    organisation's portfolio: the user's own)."""
+    url = reverse(url_name)
+    code = organisation_params(phase_id).get(ORGANISATION_PARAM)
+    return f"{url}?{urlencode({ORGANISATION_PARAM: code})}" if code else url

@@ -203,7 +203,7 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         "area_params": area_params,
         "organisation_error": chosen.error,
         "portfolio_url": portfolio_url(area.phase_id),
-        "area_list_url": _url_with(reverse("programme_area_list"), area_params),
+        "area_list_url": portfolio_url(area.phase_id, "programme_area_list"),
         # The permission the editing pages ask (goals.views): the area's owner, the strategist.
         "can_edit": can_edit,
         "matrix": lazy(
@@ -256,10 +256,6 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         lambda: programme_area_timeline(area=area, goals=tree(), today=today)
     )
     return render(request, "followup/programme_area_detail.html", context)
-
-
-def _url_with(url: str, params: list[tuple[str, str]]) -> str:
-    return f"{url}?{urlencode(params)}" if params else url
 
 
 def context_keep(unit: Any) -> str:

@@ -284,6 +284,9 @@ def test_a_phase_of_no_organisation_is_on_every_list_and_its_link_names_its_phas
     assert _h1(page) == "PO 1. Gemensamma arbetssätt"
     assert ">Gemensamt mål<" in page
     assert '<input type="hidden" name="fas" value="fas-gemensam">' in page
+    # On no organisation's portfolio: the breadcrumbs lead to the user's own pages.
+    assert f'<li><a href="{HOME}">Portfölj</a></li>' in page
+    assert f'<li><a href="{AREA_LIST}">Programområden</a></li>' in page
 
 
 # --- one organisation: the URLs as they always were ------------------------------------------
