@@ -430,10 +430,17 @@ def programme_area_quarter(
 def programme_area_measures(
     *, area: ProgrammeArea, unit: Unit | None, quarter: Quarter | None
 ) -> dict[str, Any]:
-    """The area's measures for a unit (default the region) with their SPC charts, and the
-    units the page's select offers (four queries whatever the number of measures or units)."""
+    """The area's measures for a unit (default the region: the area's organisation, else the
+    root) with their SPC charts, and the units the page's select offers (four queries whatever
+    the number of measures or units)."""
     choices = units_with_children()
-    region = next((u for u in choices if u.parent_id is None), None) or region_unit()
+    # With several organisations, Region B's area compares with Region B, not the first root.
+    own = area.phase.organisation_unit_id
+    region = (
+        next((u for u in choices if own is not None and u.pk == own), None)
+        or next((u for u in choices if u.parent_id is None), None)
+        or region_unit()
+    )
     chosen = unit or region
     if chosen is not None and chosen not in choices:
         choices.append(chosen)  # a care unit chosen by its code stays selectable

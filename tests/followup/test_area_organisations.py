@@ -96,6 +96,8 @@ def test_each_users_portfolio_link_opens_their_own_area(
         assert _h1(page) == name
         assert goal in page
         assert other_goal not in page
+        # Its measures compare with its own organisation, not the first root by code.
+        assert f'<option value="{code}" selected>' in page.split('id="area-enhet"')[1]
 
 
 def test_the_plain_url_opens_the_users_own_organisations_area(
