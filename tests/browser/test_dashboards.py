@@ -126,6 +126,51 @@ def test_steering_group_changes_organisation_on_the_portfolio(
     assert browser_errors.all == []
 
 
+def test_steering_group_changes_organisation_on_programme_areas_and_opens_its_po_1(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    from followup.cache import bump_generation
+    from programmes.models import ProgrammeArea
+
+    bergland = second_organisation_create(data, goals=2)
+    # Each region numbers its plan from PO 1.
+    ProgrammeArea.objects.filter(pk=bergland.programme_area.pk).update(number=1)
+    bump_generation()
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    page.goto("/programomraden/")
+    region = page.locator("#quarter-region")
+    expect(region).to_contain_text("Sidan visar programområdena för Region Bergland.")
+    expect(region).to_contain_text("PO 1. Nära vård Bergland")
+
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+    page.evaluate("window.gonvStillHere = true")
+    page.get_by_label("Organisation", exact=True).select_option("REG")
+
+    expect(region).to_contain_text("Sidan visar programområdena för Region Testland.")
+    expect(region).not_to_contain_text("Nära vård Bergland")
+    expect(page).to_have_url(re.compile(r"/programomraden/\?organisation=REG&kvartal=2025Q4$"))
+    assert loads == []
+    assert page.evaluate("window.gonvStillHere") is True
+    check_page(page, "programme-areas-organisations", browser_errors)
+
+    # Testland's PO 1, though the steering group's own default is Bergland.
+    region.get_by_role("link", name="PO 1. Teamarbete").click()
+    expect(page).to_have_url(re.compile(r"/programomraden/1/\?organisation=REG$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("PO 1. Teamarbete")
+    # A quarter swap stays on it.
+    page.get_by_label("Kvartal", exact=True).select_option("2025Q2")
+    # The hidden organisation goes along; the charts' unit is Testland, the area's own.
+    expect(page).to_have_url(
+        re.compile(r"/programomraden/1/\?kvartal=2025Q2&organisation=REG&enhet=REG$")
+    )
+    expect(page.locator("#quarter-region")).to_contain_text("Mål 0")
+    expect(page.locator("#quarter-region")).not_to_contain_text("Bergmål 0")
+    check_page(page, "programme-area-organisations", browser_errors)
+    assert browser_errors.all == []
+
+
 def test_quarter_selector_works_without_javascript(
     browser: object, live_server: object, data: DashboardData
 ) -> None:
