@@ -60,7 +60,9 @@ class Fixtures:
     measure_goal: str
     region: str
     vo: str
-    area_number: int
+    # The adoption goal's area as its links name it: with several organisations each has a
+    # PO 1, so the URL carries the organisation (followup.organisation_selection).
+    area_url: str
     quarter: str
     earlier_quarter: str
 
@@ -86,6 +88,11 @@ def _reverse(name: str, *args: Any) -> str:
     return reverse(name, args=args)
 
 
+def _query(url: str, query: str) -> str:
+    """The URL with `query` ("a=b") after what it carries already."""
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
 BARE = Page("bare page (base.html only)", lambda f: "/bench/bare/")
 
 # Every page and its partial. Pages of other parts of the application join here when they land.
@@ -104,16 +111,14 @@ PAGES: list[Page] = [
     ),
     Page(
         "Programområde",
-        lambda f: _reverse("programme_area_detail", f.area_number),
-        lambda f: (
-            _reverse("programme_area_detail", f.area_number) + f"?kvartal={f.earlier_quarter}"
-        ),
+        lambda f: f.area_url,
+        lambda f: _query(f.area_url, f"kvartal={f.earlier_quarter}"),
         route="programme_area_detail",
     ),
     Page(
         "Programområde: en VO",
-        lambda f: _reverse("programme_area_detail", f.area_number) + f"?vo={f.vo}",
-        lambda f: _reverse("programme_area_detail", f.area_number) + f"?vo={f.vo}",
+        lambda f: _query(f.area_url, f"vo={f.vo}"),
+        lambda f: _query(f.area_url, f"vo={f.vo}"),
         route="programme_area_detail",
         target="adoption",
     ),
@@ -193,6 +198,7 @@ def _fixtures(quarters: list[str]) -> Fixtures:
     from django.db.models import Count, Q
 
     from followup.models import Measure
+    from followup.organisation_selection import programme_area_url
     from goals.models import Goal
     from organisation.models import Unit
 
@@ -217,7 +223,7 @@ def _fixtures(quarters: list[str]) -> Fixtures:
         measure_goal=(measure_goal or adoption).code,
         region=region.code,
         vo=vo.code,
-        area_number=adoption.programme_area.number,
+        area_url=programme_area_url(adoption.programme_area),
         quarter=quarters[-1],
         earlier_quarter=quarters[-2],
     )

@@ -15,7 +15,7 @@ def _fixtures() -> pages.Fixtures:
         measure_goal="do-2030",
         region="REG",
         vo="VO1",
-        area_number=1,
+        area_url="/programomraden/1/",
         quarter="2025Q4",
         earlier_quarter="2025Q3",
     )
