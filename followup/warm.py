@@ -36,7 +36,7 @@ from organisation.selectors import Scope
 from programmes.models import ProgrammeArea
 
 from .organisation_selection import ORGANISATION_PARAM, programme_area_url
-from .selectors import organisations
+from .selectors import Organisation, organisations
 
 logger = logging.getLogger(__name__)
 
@@ -45,9 +45,9 @@ _SCOPE_ATTR = "_gonv_scope"
 
 
 def warmed_paths() -> list[str]:
-    """The pages warmed after a recompute: Portfölj (with several organisations, each one's),
-    Programområden, every programme area, the Enheter tree and the Mått list (one query for the
-    areas, one for the organisations)."""
+    """The pages warmed after a recompute: Portfölj and Programområden (with several
+    organisations, each one's), every programme area, the Enheter tree and the Mått list (one
+    query for the areas, one for the organisations)."""
     # An area's page is found by its number and, with several organisations, the organisation
     # in its URL (programme_area_url): each organisation's areas are warmed under their own URL.
     areas = ProgrammeArea.objects.order_by("number", "-phase__start_date", "pk").only(
@@ -58,15 +58,20 @@ def warmed_paths() -> list[str]:
     # The reader's own default (no role unit: the first by name) is the plain "/"; a user whose
     # roles belong to another organisation gets that one's, under the same key as its
     # ?organisation= (the key holds the organisation, not how it was chosen).
-    others = [f"{home}?{urlencode({ORGANISATION_PARAM: o.code})}" for o in choices[1:]]
+    area_list = reverse("programme_area_list")
     return [
-        home,
-        *others,
-        reverse("programme_area_list"),
+        *(_each_organisation(home, choices)),
+        *(_each_organisation(area_list, choices)),
         *dict.fromkeys(programme_area_url(area) for area in areas),
         reverse("unit_list"),
         reverse("measure_list"),
     ]
+
+
+def _each_organisation(path: str, choices: list[Organisation]) -> list[str]:
+    """The page as the reader gets it, then as each other organisation's (nothing more with
+    one organisation)."""
+    return [path, *(f"{path}?{urlencode({ORGANISATION_PARAM: o.code})}" for o in choices[1:])]
 
 
 def reader() -> User:

@@ -359,3 +359,6 @@ def test_warming_renders_each_organisations_area_under_its_own_url(
     assert f"{AREA_1}?organisation=REG" in paths
     assert f"{AREA_1}?organisation=BERG" in paths
     assert AREA_1 not in paths
+    # Programområden as Portfölj: the reader's default (Bergland), then Testland's.
+    assert AREA_LIST in paths
+    assert f"{AREA_LIST}?organisation=REG" in paths
