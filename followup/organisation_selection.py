@@ -102,10 +102,8 @@ def organisation_params(phase_id: int) -> dict[str, str]:
     """What a link to an area of this phase carries when there are several organisations:
     `{"organisation": code}` for a phase of an organisation, `{"fas": code}` for a phase of
     none. Nothing with one organisation: its URLs stay as they were (no query once cached)."""
-    if len(organisations()) < 2:
-        return {}
     phase = phase_organisation(phase_id)
-    if phase is None:
+    if phase is None or not phase.several:
         return {}
     if phase.organisation is None:
         return {PHASE_PARAM: phase.code}

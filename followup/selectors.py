@@ -114,23 +114,27 @@ def phases_without_organisation() -> int:
 
 @dataclass(frozen=True)
 class PhaseOrganisation:
-    """A phase's code and the organisation it belongs to (None: none)."""
+    """A phase's code, the organisation it belongs to (None: none), and whether phases belong
+    to several organisations (its areas' links then name it)."""
 
     code: str
     organisation: Organisation | None
+    several: bool
 
 
 def phase_organisation(phase_id: int) -> PhaseOrganisation | None:
-    """A phase's code and organisation (the same cached read: a link to an area can name its
-    organisation without loading the area's phase); None for a phase not (yet) cached."""
-    for found_id, phase_code, unit_id, code, name in _phase_organisations():
+    """A phase's code and organisation (one read of the same cache: a link to an area names
+    its organisation without loading the area's phase); None for a phase not (yet) cached."""
+    rows = _phase_organisations()
+    several = len({unit_id for _, _, unit_id, _, _ in rows if unit_id is not None}) > 1
+    for found_id, phase_code, unit_id, code, name in rows:
         if found_id == phase_id:
             organisation = (
                 Organisation(unit_id, code, name)
                 if unit_id is not None and code is not None and name is not None
                 else None
             )
-            return PhaseOrganisation(phase_code, organisation)
+            return PhaseOrganisation(phase_code, organisation, several)
     return None
 
 
