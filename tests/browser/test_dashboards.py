@@ -96,6 +96,29 @@ def test_steering_group_opens_the_portfolio_changes_quarter_and_goes_on(
     assert browser_errors.all == []
 
 
+def test_the_portfolios_measure_table_prints_each_spc_meaning_under_its_icon(
+    page: Page, data: DashboardData
+) -> None:
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 900})  # about A4's printable width
+
+    labels = page.locator(".measure-table .spc-cell .mdc-label")
+    expect(labels.first).to_be_visible()
+    for i in range(labels.count()):
+        label = labels.nth(i)
+        icon = label.locator("xpath=preceding-sibling::*[name()='svg']")
+        label_box, icon_box = label.bounding_box(), icon.bounding_box()
+        assert label_box and icon_box
+        # Beside the icon, A4's narrow column stood the meaning one word a line.
+        assert label_box["y"] >= icon_box["y"] + icon_box["height"] - 1
+        size = label.evaluate("e => getComputedStyle(e).fontSize")
+        cell = label.evaluate("e => getComputedStyle(e.closest('td')).fontSize")
+        assert size == cell  # the table's own print size, not the screen's 15 px
+    screenshot(page, "portfolio-print")
+
+
 def test_steering_group_changes_organisation_on_the_portfolio(
     page: Page, data: DashboardData, browser_errors: BrowserErrors
 ) -> None:
