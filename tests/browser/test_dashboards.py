@@ -226,6 +226,27 @@ def test_vc_lands_on_their_vo_filters_peers_and_follows_a_todo_link(
     assert browser_errors.all == []
 
 
+def test_vc_opens_the_whole_of_a_long_todo_list(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The live server runs in this process: a short dashboard list, and a paged whole list.
+    monkeypatch.setattr("followup.todo.TODO_LIMIT", 2)
+    UserFactory(username="vc", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    log_in(page, "vc")
+
+    page.locator(".todo").get_by_role("link", name=re.compile(r"^Visa alla \d+\W+saknade")).click()
+
+    expect(page).to_have_url(re.compile(rf"/enheter/{data.vos[0].code}/att-gora/missing/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Saknade värden för senaste hela period"
+    )
+    assert page.locator(".todo-list li").count() > 2
+    check_page(page, "unit-todo-list", browser_errors)
+    page.get_by_role("link", name="Tillbaka till VO 1").click()
+    expect(page).to_have_url(re.compile(rf"/enheter/{data.vos[0].code}/$"))
+    assert browser_errors.all == []
+
+
 def test_strategist_opens_a_goal_from_the_portfolio(
     page: Page, data: DashboardData, browser_errors: BrowserErrors
 ) -> None:
