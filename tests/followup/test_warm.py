@@ -116,6 +116,37 @@ def test_a_page_that_fails_is_logged_and_the_rest_warmed(
     assert "Could not warm the cache with /programomraden/" in caplog.text
 
 
+def test_warming_stops_when_an_edit_made_its_pages_a_generation_old(
+    data: DashboardData,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings.GONV_WARM_DASHBOARDS = True
+    monkeypatch.setattr(warm, "STALE_CHECK_EVERY", 1)
+    render = warm._render
+    caplog.set_level(logging.INFO, logger="followup.warm")
+
+    def and_an_edit_elsewhere(factory: Any, user: Any, path: str) -> int:
+        status = render(factory, user, path)
+        if path == reverse("programme_area_list"):
+            bump_generation()  # another process saved a value: a new generation published
+        return status
+
+    monkeypatch.setattr(warm, "_render", and_an_edit_elsewhere)
+
+    summary = warm.warm_dashboards()
+
+    # Portfölj and Programområden were rendered; the rest would have been stale at once.
+    assert summary["rendered"] == [reverse("home"), reverse("programme_area_list")]
+    assert summary["left_stale"] == 3
+    assert "moved on while warming: 3 pages not warmed" in caplog.text
+    # The next request renders in the new generation, as it would have anyway.
+    client = Client()
+    client.force_login(UserFactory(username="styrgrupp", role=Role.STEERING_GROUP))
+    assert _queries(client, reverse("unit_list")) > _queries(client, reverse("unit_list"))
+
+
 def test_the_warming_task_never_fails_the_chain(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken() -> dict[str, Any]:
         raise RuntimeError("no database")
