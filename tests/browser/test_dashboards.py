@@ -110,7 +110,8 @@ def test_the_portfolios_measure_table_prints_each_spc_meaning_under_its_icon(
         label = labels.nth(i)
         icon = label.locator("xpath=preceding-sibling::*[name()='svg']")
         label_box, icon_box = label.bounding_box(), icon.bounding_box()
-        assert label_box and icon_box
+        assert label_box
+        assert icon_box
         # Beside the icon, A4's narrow column stood the meaning one word a line.
         assert label_box["y"] >= icon_box["y"] + icon_box["height"] - 1
         size = label.evaluate("e => getComputedStyle(e).fontSize")
