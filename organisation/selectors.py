@@ -35,7 +35,8 @@ def home_units() -> list[tuple[Unit, str]]:
     with the role they hold there (a VC's where a VC and a VEC land on the same unit): the
     units most users land on first, then by code (one query)."""
     assignments = (
-        RoleAssignment.objects.filter(role__in=_HOME_UNIT_ROLES)
+        # A deactivated account lands nowhere: its unit is not warmed for it.
+        RoleAssignment.objects.filter(role__in=_HOME_UNIT_ROLES, user__is_active=True)
         .select_related("unit__kind")
         .order_by("user_id", "unit__code")
     )

@@ -263,6 +263,8 @@ def test_the_unit_pages_warmed_are_limited_and_the_cut_logged(
         UserFactory(username=username, role=Role.HEAD_OF_AREA, role__unit=data.vos[1])
     both = UserFactory(username="vc-c", role=Role.HEAD_OF_UNIT, role__unit=data.hcs[0])
     RoleAssignmentFactory(user=both, role=Role.HEAD_OF_AREA, unit=data.vos[0])
+    # A deactivated account lands nowhere: its VEC unit is neither warmed nor counted.
+    UserFactory(username="gone", is_active=False, role=Role.HEAD_OF_UNIT, role__unit=data.hcs[4])
     settings.GONV_WARM_UNIT_PAGES_LIMIT = 1
 
     with caplog.at_level(logging.INFO, logger="followup.warm"):
