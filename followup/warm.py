@@ -50,6 +50,7 @@ from programmes.models import ProgrammeArea
 from programmes.selectors import programme_areas_owned
 
 from .cache import current_generation
+from .models import Measure
 from .organisation_selection import ORGANISATION_PARAM, programme_area_url
 from .selectors import Organisation, organisations
 
@@ -61,8 +62,9 @@ _SCOPE_ATTR = "_gonv_scope"
 
 def warmed_paths() -> list[str]:
     """The pages warmed after a recompute: Portfölj and Programområden (with several
-    organisations, each one's), every programme area, the Enheter tree and the Mått list (one
-    query for the areas, one for the organisations)."""
+    organisations, each one's), every programme area, the Enheter tree, the Mått list and
+    each measure's page for the region (a query each for the areas, the organisations and the
+    measures)."""
     # An area's page is found by its number and, with several organisations, the organisation
     # in its URL (programme_area_url): each organisation's areas are warmed under their own URL.
     areas = ProgrammeArea.objects.order_by("number", "-phase__start_date", "pk").only(
@@ -80,6 +82,11 @@ def warmed_paths() -> list[str]:
         *dict.fromkeys(programme_area_url(area) for area in areas),
         reverse("unit_list"),
         reverse("measure_list"),
+        # Each a link of the portfolio's and the list's measure table (a few dozen at most).
+        *(
+            reverse("measure_detail", kwargs={"code": code})
+            for code in Measure.objects.order_by("code").values_list("code", flat=True)
+        ),
     ]
 
 

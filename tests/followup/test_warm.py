@@ -38,6 +38,7 @@ WARMED = {
     "area-list": lambda: reverse("programme_area_list"),
     "area": lambda: reverse("programme_area_detail", kwargs={"number": 1}),
     "unit-list": lambda: reverse("unit_list"),
+    "measure": lambda: reverse("measure_detail", kwargs={"code": "matt-01"}),
 }
 
 
@@ -112,6 +113,8 @@ def test_a_page_that_fails_is_logged_and_the_rest_warmed(
         reverse("programme_area_detail", kwargs={"number": 1}),
         reverse("unit_list"),
         reverse("measure_list"),
+        reverse("measure_detail", kwargs={"code": "matt-00"}),
+        reverse("measure_detail", kwargs={"code": "matt-01"}),
     ]
     assert "Could not warm the cache with /programomraden/" in caplog.text
 
@@ -139,8 +142,8 @@ def test_warming_stops_when_an_edit_made_its_pages_a_generation_old(
 
     # Portfölj and Programområden were rendered; the rest would have been stale at once.
     assert summary["rendered"] == [reverse("home"), reverse("programme_area_list")]
-    assert summary["left_stale"] == 3
-    assert "moved on while warming: 3 pages not warmed" in caplog.text
+    assert summary["left_stale"] == 5
+    assert "moved on while warming: 5 pages not warmed" in caplog.text
     # The next request renders in the new generation, as it would have anyway.
     client = Client()
     client.force_login(UserFactory(username="styrgrupp", role=Role.STEERING_GROUP))
