@@ -20,10 +20,12 @@ from goals.models import Goal
 from goals.selectors import MATRIX_SORTS, adoption_matrix, goal_tree_for_area
 from goals.views import goal_form_response
 from organisation.selectors import (
+    UNIT_SEARCH_MIN_LENGTH,
     region_unit,
     unit_ancestors,
     unit_get,
     unit_home_for,
+    unit_search,
     unit_tree,
     unit_tree_depth,
 )
@@ -265,19 +267,35 @@ def context_keep(unit: Any) -> str:
     return unit.code if unit is not None else ""
 
 
+# The Enheter page's search: `?sok=<part of a name or code, or an HSA-id>`.
+SEARCH_PARAM = "sok"
+
+
 @require_GET
 @login_required
-def unit_list(request: HttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def unit_list(request: HtmxHttpRequest) -> HttpResponse:
     """Enheter: the unit tree down to settings.GONV_UNIT_TREE_DEPTH (the VOs), or less where
     that would be more than GONV_UNIT_TREE_MAX_NODES units, each unit a link to its dashboard;
-    a folded unit's units are fetched when it is opened (unit_tree_children)."""
+    a folded unit's units are fetched when it is opened (unit_tree_children). Above it a
+    search by name, code or HSA-id (`?sok=`; over htmx only its results are swapped)."""
     _require_reader(request)
     depth, max_nodes = settings.GONV_UNIT_TREE_DEPTH, settings.GONV_UNIT_TREE_MAX_NODES
 
     def tree() -> list[Any]:
         return unit_tree(depth=unit_tree_depth(depth=depth, max_nodes=max_nodes))
 
-    context = {"roots": lazy(tree), **_regions(tree=f"{depth}:{max_nodes}")}
+    text = request.GET.get(SEARCH_PARAM, "")
+    context = {
+        "roots": lazy(tree),
+        # Not cached: one query, and as many texts as users type.
+        "search": unit_search(text=text) if text.strip() else None,
+        "search_min_length": UNIT_SEARCH_MIN_LENGTH,
+        "today": timezone.localdate(),
+        **_regions(tree=f"{depth}:{max_nodes}"),
+    }
+    if wants_partial(request) and request.htmx.target == "unit-search-results":
+        return render(request, "followup/unit_list.html#unit-search-results", context)
     return render(request, "followup/unit_list.html", context)
 
 

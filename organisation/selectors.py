@@ -6,7 +6,18 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from .models import Role, RoleAssignment, Unit, UnitClosure, UnitQuerySet
@@ -258,3 +269,43 @@ def programme_area_ids_in_scope(*, user: User | AnonymousUser) -> list[int] | No
     """The programme areas a user owns (None: every area, for those who edit everything)."""
     scope = scope_for(user)
     return None if scope.edits_everything else sorted(scope.area_ids)
+
+
+UNIT_SEARCH_MIN_LENGTH = 2
+UNIT_SEARCH_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class UnitSearch:
+    """The units whose name, code or HSA-id holds a text: the first `limit`, and whether there
+    were more."""
+
+    text: str
+    units: list[Unit] = field(default_factory=list)
+    more: bool = False
+
+
+def unit_search(*, text: str, limit: int | None = None) -> UnitSearch:
+    """Units by a part of their name or code, or their HSA-id, case-insensitively: an exact
+    code or HSA-id first, then names that begin with the text, then the rest by name (one
+    query, with each unit's kind and parent). Closed units are found too (the page says so):
+    their history is still readable."""
+    text = " ".join(text.split())
+    limit = limit or UNIT_SEARCH_LIMIT
+    if len(text) < UNIT_SEARCH_MIN_LENGTH:
+        return UnitSearch(text)
+    exact = Q(code__iexact=text) | Q(hsa_id__iexact=text)
+    rows: list[Unit] = list(
+        Unit.objects.filter(Q(name__icontains=text) | Q(code__icontains=text) | exact)
+        .select_related("kind", "parent")
+        .annotate(
+            rank=Case(
+                When(exact, then=Value(0)),
+                When(name__istartswith=text, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "name", "code")[: limit + 1]
+    )
+    return UnitSearch(text, rows[:limit], len(rows) > limit)

@@ -297,6 +297,28 @@ def user_vec(data: DashboardData) -> User:
     return UserFactory(username="vec", role=Role.HEAD_OF_UNIT, role__unit=data.hcs[0])
 
 
+def test_the_unit_search_shows_its_hits_as_one_types_and_passes_axe(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    page.goto("/enheter/")
+    loads: list[str] = []
+    page.on("load", lambda p: loads.append(p.url))
+
+    page.get_by_label("Sök enhet").press_sequentially("centRal 1-", delay=30)
+
+    hits = page.locator("#unit-search-results .search-hits a")
+    expect(hits).to_have_count(3)
+    expect(hits.first).to_have_text("Hälsocentral 1-1")
+    expect(page).to_have_url(re.compile(r"\?sok=centRal(\+|%20)1-$"))
+    assert loads == []
+    check_page(page, "unit-search", browser_errors)
+    hits.first.click()
+    expect(page).to_have_url(re.compile(rf"/enheter/{data.hcs[0].code}/$"))
+    assert browser_errors.all == []
+
+
 def test_the_unit_tree_opens_a_vo_with_the_keyboard_and_fetches_its_units_once(
     page: Page, data: DashboardData, browser_errors: BrowserErrors
 ) -> None:

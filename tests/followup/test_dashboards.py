@@ -377,6 +377,71 @@ def test_unknown_programme_area_is_404(
 # --- Enhet --------------------------------------------------------------------------------------
 
 
+def test_the_unit_search_finds_units_by_part_of_name_code_or_hsa_id(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    data.hcs[4].hsa_id = "SE2321000180-1234"
+    data.hcs[4].save()
+    data.hcs[5].valid_to = datetime.date(2024, 12, 31)
+    data.hcs[5].save()
+    client.force_login(users["styrgrupp"])
+
+    by_name = client.get(reverse("unit_list"), {"sok": "  centRAL 2- "}).content.decode()
+    by_hsa = client.get(reverse("unit_list"), {"sok": "se2321000180-1234"}).content.decode()
+    by_code = client.get(reverse("unit_list"), {"sok": "vo1"}).content.decode()
+
+    hits = by_name[by_name.index('id="unit-search-results"') :].split("</section>")[0]
+    assert "Enheter som matchar ”centRAL 2-”" in hits
+    assert [
+        html.unescape(t) for t in re.findall(r'<a href="/enheter/[^"]+/">([^<]+)</a>', hits)
+    ] == [
+        "Hälsocentral 2-1",
+        "Hälsocentral 2-2",
+        "Hälsocentral 2-3",
+    ]
+    assert "stängd 31 dec 2024" in hits  # a closed unit is found, and said to be closed
+    assert "under VO 2" in hits
+    assert f'href="{unit_url(data.hcs[4].code)}"' in by_hsa.split('id="unit-search-results"')[1]
+    # An exact code comes first, before names that merely contain it.
+    first = re.search(r'search-hits">\s*<li><a href="([^"]+)"', by_code)
+    assert first
+    assert first.group(1) == unit_url(data.vos[0].code)
+
+
+def test_the_unit_search_says_what_it_could_not_do(
+    client: Client, data: DashboardData, users: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.force_login(users["vc"])
+
+    short = client.get(reverse("unit_list"), {"sok": "H"}).content.decode()
+    nothing = client.get(reverse("unit_list"), {"sok": "Finns inte"}).content.decode()
+    monkeypatch.setattr("organisation.selectors.UNIT_SEARCH_LIMIT", 2)
+    many = client.get(reverse("unit_list"), {"sok": "Hälsocentral"}).content.decode()
+
+    assert "Skriv minst 2 tecken." in short
+    assert "Ingen enhet har ”Finns inte” i namnet eller koden, eller som HSA-id." in nothing
+    assert "Visar de första 2; skriv mer för att hitta färre." in many
+
+
+def test_the_unit_search_swaps_only_its_results_over_htmx(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    response = client.get(
+        reverse("unit_list"),
+        {"sok": "VO 2"},
+        headers={**HX, "HX-Target": "unit-search-results"},
+    )
+
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="unit-search-results"')
+    assert "<h1>" not in content
+    assert 'class="unit-tree"' not in content
+    assert f'href="{unit_url(data.vos[1].code)}"' in content
+    assert "HX-Request" in response["Vary"]
+
+
 def test_unit_tree_shows_the_units_down_to_the_vos_and_folds_the_units_below(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
@@ -644,6 +709,10 @@ PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] =
         {**HX, "HX-Target": "area-charts"},
     ),
     "unit-list": (lambda d: reverse("unit_list"), None),
+    "unit-search": (
+        lambda d: reverse("unit_list") + "?sok=Hälsocentral",
+        {**HX, "HX-Target": "unit-search-results"},
+    ),
     "unit-tree-children": (
         lambda d: reverse("unit_tree_children", kwargs={"code": d.vos[0].code}),
         HX,
@@ -690,6 +759,8 @@ EXPECTED_QUERIES = {
     "area-charts": 17,
     # + the units per level (how deep to render), the tree down to it with each unit's count.
     "unit-list": 8,
+    # The session's queries and one for the units found (not cached).
+    "unit-search": 7,
     # + the unit, its children with their counts.
     "unit-tree-children": 8,
     # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
@@ -716,6 +787,7 @@ EXPECTED_WARM_QUERIES = {
     "area-adoption": 9,
     "area-charts": 10,
     "unit-list": 6,
+    "unit-search": 7,
     "unit-tree-children": 7,
     "unit": 7,
     "unit-region": 7,
