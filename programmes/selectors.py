@@ -41,7 +41,7 @@ def programme_area_get(
         # The organisation's own area before one of a phase of no organisation.
         order.insert(0, F("phase__organisation_unit_id").asc(nulls_last=True))
     return (
-        areas.select_related("phase")
+        areas.select_related("phase__organisation_unit")
         .prefetch_related("delivery_owners", "supporting_processes")
         .order_by(*order)
         .first()
@@ -69,9 +69,13 @@ def support_needs_open(*, unit_ids: list[int]) -> list[SupportNeed]:
 
 
 def activities_of_area(*, area: ProgrammeArea) -> list[Activity]:
-    """The VOs' activity-plan activities for a programme area, by start date (one query)."""
+    """The VOs' activity-plan activities for a programme area, by start date (one query): of
+    the area's organisation's units only, when its phase has one (the area's phase loaded)."""
+    activities = Activity.objects.filter(plan__programme_area=area)
+    organisation_id = area.phase.organisation_unit_id
+    if organisation_id is not None:
+        activities = activities.filter(plan__unit__ancestor_links__ancestor_id=organisation_id)
     return list(
-        Activity.objects.filter(plan__programme_area=area)
-        .select_related("plan__unit")
+        activities.select_related("plan__unit")
         .order_by("start_date", "end_date", "title")
     )
