@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import F, Q
 
+from organisation.models import Unit, UnitClosure
+
 from .models import Activity, ProgrammeArea, SupportNeed
 
 
@@ -75,7 +77,29 @@ def activities_of_area(*, area: ProgrammeArea) -> list[Activity]:
     organisation_id = area.phase.organisation_unit_id
     if organisation_id is not None:
         activities = activities.filter(plan__unit__ancestor_links__ancestor_id=organisation_id)
-    return list(
-        activities.select_related("plan__unit")
-        .order_by("start_date", "end_date", "title")
+    return list(activities.select_related("plan__unit").order_by("start_date", "end_date", "title"))
+
+
+def areas_per_unit(*, units: list[Unit]) -> list[tuple[Unit, list[ProgrammeArea]]]:
+    """Each unit with the programme areas its plans may be for: those of phases of an
+    organisation at or above it, and of phases of no organisation (two queries)."""
+    above: dict[int, set[int]] = {}
+    for descendant_id, ancestor_id in UnitClosure.objects.filter(
+        descendant__in=[unit.pk for unit in units]
+    ).values_list("descendant_id", "ancestor_id"):
+        above.setdefault(descendant_id, set()).add(ancestor_id)
+    areas = list(
+        ProgrammeArea.objects.select_related("phase").order_by("phase__start_date", "number", "pk")
     )
+    return [
+        (
+            unit,
+            [
+                area
+                for area in areas
+                if area.phase.organisation_unit_id is None
+                or area.phase.organisation_unit_id in above.get(unit.pk, set())
+            ],
+        )
+        for unit in units
+    ]
