@@ -44,12 +44,10 @@ class MeasureUnitForm(forms.Form):
             else Value(True)
         )
         # Whether it is the organisation's in the same query as the unit.
-        unit = (
-            Unit.objects.select_related("kind").annotate(inside=inside).filter(code=code).first()
-        )
+        unit = Unit.objects.select_related("kind").annotate(inside=inside).filter(code=code).first()
         if unit is None:
             raise forms.ValidationError(ERROR_UNKNOWN_UNIT, params={"code": code})
-        if self.organisation is not None and not unit.inside:  # type: ignore[attr-defined]
+        if self.organisation is not None and not unit.inside:
             raise forms.ValidationError(
                 ERROR_UNIT_OF_OTHER_ORGANISATION,
                 params={"code": code, "organisation": self.organisation.name},

@@ -182,11 +182,7 @@ def adoption_matrix(
     organisation_id = area.phase.organisation_unit_id
     if organisation_id is not None:
         targeted = targeted.in_subtree(organisation_id)
-    units = list(
-        targeted.active_on(day)
-        .select_related("parent")
-        .order_by("parent__name", "name")
-    )
+    units = list(targeted.active_on(day).select_related("parent").order_by("parent__name", "name"))
     records = {
         (r.unit_id, r.working_method_id): r
         for r in AdoptionRecord.objects.filter(

@@ -79,9 +79,7 @@ def test_the_matrix_swap_and_a_vo_of_another_organisation_show_none_of_its_units
     client: Client, testland: DashboardData, bergland: SecondOrganisation, reader: User
 ) -> None:
     swapped = _get(client, reader, TESTLAND_PAGE, {**HX, "HX-Target": "adoption"})
-    other_vo = _get(
-        client, reader, f"{TESTLAND_PAGE}&vo=BERG-VO1", {**HX, "HX-Target": "adoption"}
-    )
+    other_vo = _get(client, reader, f"{TESTLAND_PAGE}&vo=BERG-VO1", {**HX, "HX-Target": "adoption"})
 
     assert "<html" not in swapped
     assert ">Hälsocentral 1-1</a>" in swapped
@@ -127,8 +125,7 @@ def test_a_unit_of_another_organisation_in_the_url_shows_the_organisation_and_sa
     )
 
     assert (
-        "Enheten ”BERG-VO1” hör inte till Region Testland; sidan visar Region Testland."
-        in content
+        "Enheten ”BERG-VO1” hör inte till Region Testland; sidan visar Region Testland." in content
     )
     assert '<option value="REG" selected>' in content
     assert "BERG-VO1" not in _unit_options(content)

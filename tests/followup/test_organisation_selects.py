@@ -14,10 +14,12 @@ from django.test import Client
 from django.urls import reverse
 
 from base.writes import checked_save
+from goals.models import Goal
 from organisation.models import Role
 from programmes import services
-from programmes.models import ActivityPlan, Phase, SupportNeed
+from programmes.models import ActivityPlan, Phase, SupportNeed, WorkingMethod
 from tests.factories import (
+    GoalFactory,
     PhaseFactory,
     ProgrammeAreaFactory,
     RoleAssignmentFactory,
@@ -181,6 +183,25 @@ def test_the_admins_area_and_goal_selects_name_the_organisation(
     assert "Mål: Bergmål 0 (PO 1, Region Bergland)" in _options(goal_form, "parent")
     assert "Mål: Mål 0 (PO 1, Region Testland)" in _options(assessment_form, "goal")
     assert BERGLAND_LABEL in _options(plan_form, "programme_area")
+
+
+def test_the_goal_forms_working_methods_name_their_area_and_organisation(
+    client: Client, testland: DashboardData, bergland: SecondOrganisation, strateg: User
+) -> None:
+    method = WorkingMethod.objects.get(name="Teamrond")
+    goal = GoalFactory(
+        programme_area=testland.programme_area,
+        kind=Goal.Kind.ADOPTION,
+        working_method=method,
+        unit_kind=testland.hcs[0].kind,
+        target_share=50,
+    )
+    url = reverse("goals:goal_edit", args=[goal.pk])
+
+    options = _options(_get(client, strateg, url), "working_method")
+
+    assert "Teamrond (PO 1, Region Testland)" in options
+    assert "Bergrond (PO 1, Region Bergland)" in options
 
 
 def test_the_admins_list_filters_name_the_organisation(
