@@ -62,6 +62,66 @@ def _safe_autocomplete(formfield: Any) -> Any:
     return formfield
 
 
+# --- choice labels that tell equal names apart ----------------------------------------------
+# With several organisations' plans in one installation every region has a "PO 1. Teamarbete";
+# an app registers a labeller for such a model (programmes: areas; goals: goals) and every select
+# and list filter of the admin shows its labels ("PO 1. Teamarbete (Region Gävleborg)"). base
+# knows no app: the registry is how the labels reach every admin without importing them.
+
+# A labeller factory: called once per select or filter (one read at most, on first use), it gives
+# the function that labels each object.
+ChoiceLabeller = Callable[[], Callable[[Any], str]]
+_CHOICE_LABELLERS: dict[type[models.Model], ChoiceLabeller] = {}
+
+
+def register_choice_labels(model: type[models.Model], labeller: ChoiceLabeller) -> None:
+    """Label every admin select and list filter of `model` with `labeller`."""
+    _CHOICE_LABELLERS[model] = labeller
+
+
+def label_choices(formfield: Any) -> Any:
+    """Give a model choice field the registered labels of its model (if any)."""
+    queryset = getattr(formfield, "queryset", None)
+    labeller = _CHOICE_LABELLERS.get(queryset.model) if queryset is not None else None
+    if labeller is not None:
+        formfield.label_from_instance = labeller()
+    return formfield
+
+
+class LabelledChoices:
+    """Admin mixin (model admins and inlines): foreign-key and many-to-many selects labelled
+    by their model's registered labeller."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return label_choices(super().formfield_for_foreignkey(db_field, request, **kwargs))  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return label_choices(super().formfield_for_manytomany(db_field, request, **kwargs))  # type: ignore[misc]
+
+
+class LabelledRelatedFilter(admin.RelatedFieldListFilter):
+    """A list filter by a related object, each choice with its registered label."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        label = _CHOICE_LABELLERS[field.related_model]()
+        target = field.target_field.attname
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        objects = field.related_model._default_manager.all()
+        if ordering:
+            objects = objects.order_by(*ordering)
+        return [(getattr(obj, target), label(obj)) for obj in objects]
+
+
+admin.FieldListFilter.register(
+    lambda field: (
+        field.remote_field is not None
+        and getattr(field, "related_model", None) in _CHOICE_LABELLERS
+    ),
+    LabelledRelatedFilter,
+    take_priority=True,
+)
+
+
 def format_decimal(value: decimal.Decimal | None) -> str:
     """A decimal in Swedish without trailing zeros: 53,85 (not 53,850000), 12 (not 12,0000)."""
     if value is None:
@@ -88,7 +148,7 @@ def _display(name: str, label: Any, render: Callable[[Any], str]) -> Callable[[A
     return show
 
 
-class GonvAdmin(ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
+class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
     """Admin that asks gonv.rules for every permission, writes through the services and shows
     each object's history."""
 

@@ -2,25 +2,54 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import gettext_lazy as _
 
-from organisation.models import Unit
+from organisation.models import Unit, UnitClosure
 
 ERROR_UNKNOWN_UNIT = _("Det finns ingen enhet med koden ”%(code)s”; sidan visar regionen.")
+ERROR_UNIT_OF_OTHER_ORGANISATION = _(
+    "Enheten ”%(code)s” hör inte till %(organisation)s; sidan visar %(organisation)s."
+)
 
 
 class MeasureUnitForm(forms.Form):
-    """?enhet=<unit code>&sigma=1 of a measure's page (the quarter is the shared selector's)."""
+    """?enhet=<unit code>&sigma=1 of a measure's page (the quarter is the shared selector's).
+
+    With `organisation` (a programme area's page whose phase has one) only that organisation's
+    units: Region B's area does not chart Region A's units.
+    """
 
     enhet = forms.CharField(required=False, max_length=40)
     sigma = forms.BooleanField(required=False)  # show the two-sigma lines
+
+    def __init__(self, *args: Any, organisation: Unit | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
 
     def clean_enhet(self) -> Unit | None:
         code = self.cleaned_data["enhet"].strip()
         if not code:
             return None
-        unit = Unit.objects.select_related("kind").filter(code=code).first()
+        inside = (
+            Exists(
+                UnitClosure.objects.filter(
+                    ancestor_id=self.organisation.pk, descendant=OuterRef("pk")
+                )
+            )
+            if self.organisation is not None
+            else Value(True)
+        )
+        # Whether it is the organisation's in the same query as the unit.
+        unit = Unit.objects.select_related("kind").annotate(inside=inside).filter(code=code).first()
         if unit is None:
             raise forms.ValidationError(ERROR_UNKNOWN_UNIT, params={"code": code})
+        if self.organisation is not None and not unit.inside:
+            raise forms.ValidationError(
+                ERROR_UNIT_OF_OTHER_ORGANISATION,
+                params={"code": code, "organisation": self.organisation.name},
+            )
         return unit

@@ -435,11 +435,12 @@ def programme_area_measures(
     *, area: ProgrammeArea, unit: Unit | None, quarter: Quarter | None
 ) -> dict[str, Any]:
     """The area's measures for a unit (default the region: the area's organisation, else the
-    root) with their SPC charts, and the units the page's select offers (four queries whatever
-    the number of measures or units)."""
-    choices = units_with_children()
-    # With several organisations, Region B's area compares with Region B, not the first root.
+    root) with their SPC charts, and the units the page's select offers: the organisation's
+    (four queries whatever the number of measures or units)."""
+    # With several organisations, Region B's area compares with Region B, not the first root,
+    # and offers Region B's units only (a national tree: not every region's areas and VOs).
     own = area.phase.organisation_unit_id
+    choices = units_with_children(root_id=own)
     region = (
         next((u for u in choices if own is not None and u.pk == own), None)
         or next((u for u in choices if u.parent_id is None), None)

@@ -190,7 +190,8 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
     vo_code = request.GET.get("vo", "")
     # ?enhet= chooses the unit of the measures' charts (default the region); an unknown code
     # shows the region and says so.
-    unit_form = MeasureUnitForm(request.GET)
+    # Only the area's organisation's units (the whole tree for a phase of none).
+    unit_form = MeasureUnitForm(request.GET, organisation=area.phase.organisation_unit)
     unit_form.is_valid()
     chart_unit = unit_form.cleaned_data.get("enhet")
     can_edit = request.user.has_perm("goals.change_goal", area)

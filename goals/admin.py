@@ -7,12 +7,17 @@ from django.db import models
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
-from base.admin import HTTPS_URL_FIELDS, adopt_saved
+from base.admin import HTTPS_URL_FIELDS, LabelledChoices, adopt_saved, register_choice_labels
 from organisation.admin import ScopedChoicesAdmin
 from organisation.selectors import programme_area_ids_in_scope
+from programmes.choices import of_area_labels
 
 from . import services
 from .models import AdoptionRecord, Assessment, Goal
+
+# Goals' selects and filters name their area and organisation when several organisations' plans
+# are here (every region has its "Teamrond införd"); programmes.choices.
+register_choice_labels(Goal, of_area_labels)
 
 
 def _limit_to_own_areas(field: ModelChoiceField[Any], request: HttpRequest, lookup: str) -> None:
@@ -22,7 +27,7 @@ def _limit_to_own_areas(field: ModelChoiceField[Any], request: HttpRequest, look
         field.queryset = field.queryset.filter(**{lookup: area_ids})
 
 
-class MilestoneInline(admin.StackedInline):
+class MilestoneInline(LabelledChoices, admin.StackedInline):
     model = Goal
     fk_name = "parent"
     extra = 0

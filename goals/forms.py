@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from base.editing import VersionField
 from base.periods import Quarter
+from programmes.choices import AreaLabels
 
 from .models import AdoptionRecord, Assessment, Goal, Improvement
 
@@ -80,6 +81,9 @@ class GoalForm(forms.ModelForm):
         self.fields["kind"].widget.attrs["data-kind-switch"] = ""
         # Shown for measure goals only; others keep what they have (or the default).
         self.fields["improvement"].required = False
+        # Every region has its "Teamrond": with several organisations the label names the
+        # method's area and organisation (one query when the select is rendered).
+        self.fields["working_method"].label_from_instance = AreaLabels().of_area  # type: ignore[attr-defined]
         for name in ("working_method", "unit_kind", "measure"):
             self.fields[name].widget.choices = self.fields[name].choices  # type: ignore[attr-defined]
 

@@ -164,6 +164,10 @@ def adoption_matrix(
     """The area's working methods × the units they target, grouped by VO, with the share done
     per VO and in all against the adoption goals' targets (four queries).
 
+    The units are those of the area's organisation (`Phase.organisation_unit`: Region B's area
+    lists Region B's health centres, not every region's; one join on the closure table), or of
+    the whole tree for a phase of no organisation. The area's phase must be loaded with it.
+
     With more than `unit_limit` units and no VO chosen the matrix is collapsed: every VO with
     its shares, no unit rows (a national area would list every health centre of the nation,
     megabytes of HTML). The shares are computed over all units either way.
@@ -174,12 +178,11 @@ def adoption_matrix(
         .order_by("name")
     )
     kind_ids = {kind.pk for m in methods for kind in m.target_unit_kinds.all()}
-    units = list(
-        Unit.objects.filter(kind_id__in=kind_ids)
-        .active_on(day)
-        .select_related("parent")
-        .order_by("parent__name", "name")
-    )
+    targeted = Unit.objects.filter(kind_id__in=kind_ids)
+    organisation_id = area.phase.organisation_unit_id
+    if organisation_id is not None:
+        targeted = targeted.in_subtree(organisation_id)
+    units = list(targeted.active_on(day).select_related("parent").order_by("parent__name", "name"))
     records = {
         (r.unit_id, r.working_method_id): r
         for r in AdoptionRecord.objects.filter(

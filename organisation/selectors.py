@@ -79,15 +79,22 @@ def unit_get(*, code: str) -> Unit | None:
     return Unit.objects.select_related("kind").filter(code=code).first()
 
 
-def units_with_children() -> list[Unit]:
+def units_with_children(*, root_id: int | None = None) -> list[Unit]:
     """The units with units below them (the region, areas, VOs): the root first, then by name
-    (one query)."""
+    (one query). With `root_id` only that unit and those below it (an organisation's units),
+    the root first."""
     has_children = Unit.objects.filter(parent=OuterRef("pk"))
-    return list(
-        Unit.objects.filter(Exists(has_children))
-        .select_related("kind")
-        .order_by(F("parent_id").asc(nulls_first=True), "name", "code")
-    )
+    units = Unit.objects.filter(Exists(has_children))
+    if root_id is None:
+        return list(
+            units.select_related("kind").order_by(
+                F("parent_id").asc(nulls_first=True), "name", "code"
+            )
+        )
+    found = units.in_subtree(root_id).select_related("kind").order_by("name", "code")
+    # An organisation may sit below another unit (a municipality in a county): not parent_id
+    # but the root asked for comes first.
+    return sorted(found, key=lambda unit: unit.pk != root_id)
 
 
 def unit_ancestors(*, unit: Unit) -> list[Unit]:

@@ -5,10 +5,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from base.admin import GonvAdmin, adopt_saved
+from base.admin import GonvAdmin, LabelledChoices, adopt_saved, register_choice_labels
 from organisation.admin import ScopedChoicesAdmin
 
 from . import services
+from .choices import area_labels, of_area_labels
 from .models import (
     Activity,
     ActivityPlan,
@@ -21,8 +22,13 @@ from .models import (
     WorkingMethod,
 )
 
+# Every select and list filter of areas and working methods names the organisation when several
+# organisations' plans are here (programmes.choices); the demo's single region sees no change.
+register_choice_labels(ProgrammeArea, area_labels)
+register_choice_labels(WorkingMethod, of_area_labels)
 
-class PhaseEventInline(admin.TabularInline):
+
+class PhaseEventInline(LabelledChoices, admin.TabularInline):
     model = PhaseEvent
     fk_name = "phase"
     extra = 0

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from base.editing import VersionField
 from organisation.models import Unit
 
-from .models import Activity, ProgrammeArea, SupportNeed, WorkingMethod
+from .choices import AreaLabels, areas_for_units
+from .models import Activity, SupportNeed, WorkingMethod
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ERROR_END_BEFORE_START = _("Slutdatum kan inte vara före startdatum.")
@@ -46,7 +47,12 @@ class ActivityForm(forms.ModelForm):
 
 
 class SupportNeedForm(forms.ModelForm):
-    """Raise a support need for one of the user's units."""
+    """Raise a support need for one of the user's units.
+
+    The areas offered are those of the units' organisations (and of phases of none), each
+    labelled with its organisation when several organisations have plans here; a unit with an
+    area of another organisation is refused by the model (models.check_area_organisation).
+    """
 
     class Meta:
         model = SupportNeed
@@ -57,7 +63,9 @@ class SupportNeedForm(forms.ModelForm):
     def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["programme_area"].queryset = ProgrammeArea.objects.all()  # type: ignore[attr-defined]
+        area = self.fields["programme_area"]
+        area.queryset = areas_for_units(units)  # type: ignore[attr-defined]
+        area.label_from_instance = AreaLabels().area  # type: ignore[attr-defined]
         self.fields["text"].error_messages["required"] = _("Beskriv vad du behöver.")
 
 

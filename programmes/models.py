@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from base.versioning import Versioned
-from organisation.models import Unit, UnitKind
+from organisation.models import Unit, UnitClosure, UnitKind
+
+ERROR_AREA_OF_OTHER_ORGANISATION = _(
+    "%(area)s hör till %(organisation)s, men %(unit)s gör det inte. Välj ett programområde i "
+    "enhetens organisation."
+)
 
 
 def _dates_ordered(start: str, end: str, name: str) -> models.CheckConstraint:
@@ -29,6 +35,38 @@ class Provenance(models.TextChoices):
     PLAN = "plan", _("Ur planen")
     EXAMPLE = "exempel", _("Exempel – fastställs av regionen")
     REGION = "region", _("Fastställd av regionen")
+
+
+def check_area_organisation(obj: ActivityPlan | SupportNeed) -> None:
+    """Refuse a unit's need or plan for a programme area of another organisation (Region A's
+    health centre and Region B's PO 1); an area of a phase of no organisation is everyone's.
+
+    Only when the unit or the area is new or changed: a pair saved before the check existed can
+    still be answered or submitted.
+    """
+    unit_id, area_id = obj.unit_id, obj.programme_area_id
+    if unit_id is None or area_id is None:
+        return
+    unchanged = type(obj).objects.filter(pk=obj.pk, unit_id=unit_id, programme_area_id=area_id)
+    if obj.pk is not None and unchanged.exists():
+        return
+    area = ProgrammeArea.objects.select_related("phase__organisation_unit").filter(pk=area_id)
+    found = area.first()
+    organisation = found.phase.organisation_unit if found else None
+    if organisation is None:
+        return
+    if UnitClosure.objects.filter(ancestor=organisation, descendant_id=unit_id).exists():
+        return
+    unit = Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first() or ""
+    raise ValidationError(
+        {
+            "programme_area": ValidationError(
+                ERROR_AREA_OF_OTHER_ORGANISATION,
+                code="area_of_other_organisation",
+                params={"area": str(found), "organisation": organisation.name, "unit": unit},
+            )
+        }
+    )
 
 
 def provenance_field() -> models.CharField:
@@ -298,6 +336,10 @@ class ActivityPlan(Versioned):
     def __str__(self) -> str:
         return f"Aktivitetsplan {self.unit.name} – PO {self.programme_area.number}"
 
+    def clean(self) -> None:
+        super().clean()
+        check_area_organisation(self)
+
 
 class Activity(Versioned):
     """One activity in a VO's activity plan, with its timeline."""
@@ -370,3 +412,7 @@ class SupportNeed(Versioned):
 
     def __str__(self) -> str:
         return f"Stödbehov {self.unit.name} – PO {self.programme_area.number}"
+
+    def clean(self) -> None:
+        super().clean()
+        check_area_organisation(self)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import F, Q
 
-from organisation.models import Role, RoleAssignment
+from organisation.models import Role, RoleAssignment, Unit, UnitClosure
 
 from .models import Activity, ProgrammeArea, SupportNeed
 
@@ -59,7 +59,7 @@ def programme_area_get(
         # The organisation's own area before one of a phase of no organisation.
         order.insert(0, F("phase__organisation_unit_id").asc(nulls_last=True))
     return (
-        areas.select_related("phase")
+        areas.select_related("phase__organisation_unit")
         .prefetch_related("delivery_owners", "supporting_processes")
         .order_by(*order)
         .first()
@@ -87,9 +87,35 @@ def support_needs_open(*, unit_ids: list[int]) -> list[SupportNeed]:
 
 
 def activities_of_area(*, area: ProgrammeArea) -> list[Activity]:
-    """The VOs' activity-plan activities for a programme area, by start date (one query)."""
-    return list(
-        Activity.objects.filter(plan__programme_area=area)
-        .select_related("plan__unit")
-        .order_by("start_date", "end_date", "title")
+    """The VOs' activity-plan activities for a programme area, by start date (one query): of
+    the area's organisation's units only, when its phase has one (the area's phase loaded)."""
+    activities = Activity.objects.filter(plan__programme_area=area)
+    organisation_id = area.phase.organisation_unit_id
+    if organisation_id is not None:
+        activities = activities.filter(plan__unit__ancestor_links__ancestor_id=organisation_id)
+    return list(activities.select_related("plan__unit").order_by("start_date", "end_date", "title"))
+
+
+def areas_per_unit(*, units: list[Unit]) -> list[tuple[Unit, list[ProgrammeArea]]]:
+    """Each unit with the programme areas its plans may be for: those of phases of an
+    organisation at or above it, and of phases of no organisation (two queries)."""
+    above: dict[int, set[int]] = {}
+    for descendant_id, ancestor_id in UnitClosure.objects.filter(
+        descendant__in=[unit.pk for unit in units]
+    ).values_list("descendant_id", "ancestor_id"):
+        above.setdefault(descendant_id, set()).add(ancestor_id)
+    areas = list(
+        ProgrammeArea.objects.select_related("phase").order_by("phase__start_date", "number", "pk")
     )
+    return [
+        (
+            unit,
+            [
+                area
+                for area in areas
+                if area.phase.organisation_unit_id is None
+                or area.phase.organisation_unit_id in above.get(unit.pk, set())
+            ],
+        )
+        for unit in units
+    ]

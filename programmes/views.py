@@ -33,8 +33,10 @@ from organisation.models import Unit
 from organisation.selectors import scope_for
 
 from . import services
+from .choices import AreaLabels
 from .forms import ActivityForm, SupportAnswerForm, SupportNeedForm, WorkingMethodForm
 from .models import Activity, ActivityPlan, ProgrammeArea, SupportNeed, WorkingMethod
+from .selectors import areas_per_unit
 
 SAVED_MESSAGE = "Ändringarna är sparade."
 UNCHANGED_MESSAGE = "Inget ändrades: värdena var redan sparade."
@@ -183,8 +185,13 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not request.user.has_perm("gonv.view_portfolio"):
         raise PermissionDenied
-    units = Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name")
-    areas = ProgrammeArea.objects.order_by("phase__start_date", "number")
+    units = list(Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name"))
+    labels = AreaLabels()
+    # Each unit's plans are for its own organisation's areas (and those of phases of none).
+    unit_areas = [
+        (unit, [(area, labels.area(area)) for area in areas])
+        for unit, areas in areas_per_unit(units=units)
+    ]
     plans = (
         ActivityPlan.objects.select_related("unit", "programme_area")
         .exclude(status=ActivityPlan.Status.DRAFT)
@@ -193,7 +200,7 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "programmes/activity_plans.html",
-        {"units": units, "areas": areas, "submitted": plans},
+        {"unit_areas": unit_areas, "submitted": plans},
     )
 
 

@@ -104,7 +104,7 @@ def _create(
     ]
     phase = PhaseFactory()
     po1 = ProgrammeAreaFactory(phase=phase, number=1, name="Teamarbete")
-    method = WorkingMethodFactory(programme_area=po1, name="Teamrond")
+    method = WorkingMethodFactory(programme_area=po1, name="Teamrond", target_unit_kinds=[hc_kind])
     for index, hc in enumerate(hcs):
         if index % 2:
             AdoptionRecordFactory(unit=hc, working_method=method, adopted=True)
@@ -195,19 +195,29 @@ def _create(
 class SecondOrganisation:
     region: Unit
     vo: Unit
+    hc: Unit
     programme_area: ProgrammeArea
     goals: list[Goal]
 
 
-def second_organisation_create(data: DashboardData, *, goals: int) -> SecondOrganisation:
+# The two-organisation tests' size (tests/followup/conftest.py: `testland`, `bergland`).
+TWO_ORGANISATIONS_SIZE = {"vos": 2, "hcs_per_vo": 3, "quarters": 5, "measures": 2, "goals": 2}
+
+
+def second_organisation_create(
+    data: DashboardData, *, goals: int, number: int = 2
+) -> SecondOrganisation:
     """A second organisation in the installation: the first one's phase gets its region as its
-    organisation, and "Region Bergland" (first by name) its own tree, phase, goals with results
-    and its region's measure values. `goals` scales it as dashboard_data_create's does."""
+    organisation, and "Region Bergland" (first by name) its own tree (a VO with a health
+    centre), phase, area "Nära vård Bergland" of the given number (1: each region's plan
+    numbers from 1, so both have a "PO 1") with a working method for health centres that its
+    health centre has adopted and its VO's activity plan, goals with results and its region's
+    measure values. `goals` scales it as dashboard_data_create's does."""
     with triggers.suppressed():
-        return _second(data, goals=goals)
+        return _second(data, goals=goals, number=number)
 
 
-def _second(data: DashboardData, *, goals: int) -> SecondOrganisation:
+def _second(data: DashboardData, *, goals: int, number: int) -> SecondOrganisation:
     phase = data.programme_area.phase
     phase.organisation_unit = data.region
     phase.save()
@@ -216,9 +226,18 @@ def _second(data: DashboardData, *, goals: int) -> SecondOrganisation:
         code="BERG-PV", name="Primärvård Bergland", kind=data.area.kind, parent=region
     )
     vo = UnitFactory(code="BERG-VO1", name="VO Bergland", kind=data.vos[0].kind, parent=area)
-    UnitFactory(code="BERG-HC1", name="Hälsocentral Bergland", kind=data.hcs[0].kind, parent=vo)
+    hc_kind = data.hcs[0].kind
+    hc = UnitFactory(code="BERG-HC1", name="Hälsocentral Bergland", kind=hc_kind, parent=vo)
     other_phase = PhaseFactory(code="fas-bergland", name="Fas 2 Bergland", organisation_unit=region)
-    programme_area = ProgrammeAreaFactory(phase=other_phase, number=2, name="Nära vård Bergland")
+    programme_area = ProgrammeAreaFactory(
+        phase=other_phase, number=number, name="Nära vård Bergland"
+    )
+    method = WorkingMethodFactory(
+        programme_area=programme_area, name="Bergrond", target_unit_kinds=[hc_kind]
+    )
+    AdoptionRecordFactory(unit=hc, working_method=method, adopted=True)
+    plan = ActivityPlanFactory(programme_area=programme_area, unit=vo)
+    ActivityFactory(plan=plan, title="Utbilda team i VO Bergland")
     goal_rows = []
     for g in range(goals):
         goal = GoalFactory(
@@ -261,4 +280,6 @@ def _second(data: DashboardData, *, goals: int) -> SecondOrganisation:
         for quarter in data.quarters
         for measure in data.measures
     )
-    return SecondOrganisation(region=region, vo=vo, programme_area=programme_area, goals=goal_rows)
+    return SecondOrganisation(
+        region=region, vo=vo, hc=hc, programme_area=programme_area, goals=goal_rows
+    )

@@ -30,16 +30,6 @@ TESTLAND_GOAL = ">Mål 0<"
 BERGLAND_GOAL = ">Bergmål 0<"
 
 
-@pytest.fixture
-def data(db: None) -> DashboardData:
-    return dashboard_data_create(vos=2, hcs_per_vo=3, quarters=5, measures=2, goals=2)
-
-
-@pytest.fixture
-def bergland(data: DashboardData) -> SecondOrganisation:
-    return second_organisation_create(data, goals=2)
-
-
 def _page(
     client: Client, user: User, query: str = "", headers: dict[str, str] | None = None
 ) -> str:
@@ -59,10 +49,10 @@ def steering(db: None) -> User:
 
 
 def test_one_organisation_shows_its_whole_portfolio_without_a_select(
-    client: Client, data: DashboardData, steering: User
+    client: Client, testland: DashboardData, steering: User
 ) -> None:
     # Gävleborg's case: one phase, with or without its organisation set.
-    for organisation in (None, data.region):
+    for organisation in (None, testland.region):
         Phase.objects.update(organisation_unit=organisation)
         bump_generation()
 
@@ -75,7 +65,7 @@ def test_one_organisation_shows_its_whole_portfolio_without_a_select(
 
 
 def test_several_organisations_offer_the_select_with_each_by_name(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
     content = _page(client, _steering())
 
@@ -86,18 +76,18 @@ def test_several_organisations_offer_the_select_with_each_by_name(
 
 
 def test_a_vc_sees_their_own_organisations_goals_and_not_the_others(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
-    vc_testland = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    vc_testland = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=testland.vos[0])
     vc_bergland = UserFactory(username="vc-b", role=Role.HEAD_OF_AREA, role__unit=bergland.vo)
 
-    testland = _page(client, vc_testland)
+    testland_page = _page(client, vc_testland)
     berg = _page(client, vc_bergland)
 
-    assert TESTLAND_GOAL in testland
-    assert BERGLAND_GOAL not in testland
-    assert "Regionens värden, Region Testland" in testland
-    assert '<option value="REG" selected>' in testland
+    assert TESTLAND_GOAL in testland_page
+    assert BERGLAND_GOAL not in testland_page
+    assert "Regionens värden, Region Testland" in testland_page
+    assert '<option value="REG" selected>' in testland_page
     assert BERGLAND_GOAL in berg
     assert TESTLAND_GOAL not in berg
     assert "Regionens värden, Region Bergland" in berg
@@ -106,12 +96,12 @@ def test_a_vc_sees_their_own_organisations_goals_and_not_the_others(
 
 
 def test_a_programme_owner_sees_their_areas_organisation(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
     owner = UserFactory(
         username="po-b",
         role=Role.PROGRAMME_OWNER,
-        role__programme_area=data.programme_area,  # Testland's area
+        role__programme_area=testland.programme_area,  # Testland's area
     )
 
     content = _page(client, owner)
@@ -121,7 +111,7 @@ def test_a_programme_owner_sees_their_areas_organisation(
 
 
 def test_a_user_whose_roles_give_no_organisation_gets_the_first_by_name_and_is_told(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
     content = _page(client, _steering())
 
@@ -132,7 +122,7 @@ def test_a_user_whose_roles_give_no_organisation_gets_the_first_by_name_and_is_t
 
 
 def test_choosing_an_organisation_without_htmx_gives_the_whole_page_for_it(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
     content = _page(client, _steering(), "?organisation=REG&kvartal=2025Q3")
 
@@ -146,7 +136,7 @@ def test_choosing_an_organisation_without_htmx_gives_the_whole_page_for_it(
 
 
 def test_choosing_an_organisation_over_htmx_gives_only_the_region(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
     content = _page(client, _steering(), "?organisation=REG", HX)
 
@@ -159,7 +149,7 @@ def test_choosing_an_organisation_over_htmx_gives_only_the_region(
 
 
 def test_the_select_swaps_the_region_and_pushes_the_url(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
     content = _page(client, _steering())
     form = content[content.index('<form class="quarter-selector"') :]
@@ -173,9 +163,9 @@ def test_the_select_swaps_the_region_and_pushes_the_url(
 
 
 def test_an_unknown_organisation_gets_a_swedish_message_and_the_default(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
-    vc = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    vc = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=testland.vos[0])
 
     content = _page(client, vc, "?organisation=NOPE")
 
@@ -188,13 +178,13 @@ def test_an_unknown_organisation_gets_a_swedish_message_and_the_default(
 
 
 def test_the_summary_and_deadlines_follow_the_organisation(
-    client: Client, data: DashboardData, bergland: SecondOrganisation, steering: User
+    client: Client, testland: DashboardData, bergland: SecondOrganisation, steering: User
 ) -> None:
     berg = _page(client, steering, "?organisation=BERG")
-    testland = _page(client, steering, "?organisation=REG")
+    testland_page = _page(client, steering, "?organisation=REG")
 
     summary_berg = berg.split('class="summary"')[1].split("</section>")[0]
-    summary_testland = testland.split('class="summary"')[1].split("</section>")[0]
+    summary_testland = testland_page.split('class="summary"')[1].split("</section>")[0]
     # Bergland's four goals and milestones are at risk, Testland's four on track.
     assert "Kv 4 2025 följs 4 mål och delmål upp: 4 risk." in summary_berg
     assert "Kv 4 2025 följs 4 mål och delmål upp: 4 enligt plan." in summary_testland
@@ -204,25 +194,25 @@ def test_the_summary_and_deadlines_follow_the_organisation(
 
 
 def test_the_cache_keeps_each_organisations_portfolio_apart(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
     steering = _steering()
     first = _page(client, steering)  # Bergland, cached
-    vc = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    vc = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=testland.vos[0])
 
     # The same quarter, generation, language and day: only the organisation differs.
-    testland = _page(client, vc)
+    testland_page = _page(client, vc)
     again = _page(client, steering, "?organisation=BERG")
 
     assert BERGLAND_GOAL in first
-    assert TESTLAND_GOAL in testland
-    assert BERGLAND_GOAL not in testland
+    assert TESTLAND_GOAL in testland_page
+    assert BERGLAND_GOAL not in testland_page
     assert BERGLAND_GOAL in again
     assert TESTLAND_GOAL not in again
 
 
 def test_phases_of_no_organisation_are_on_no_portfolio_and_the_page_says_where(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
     from tests.factories import GoalFactory, PhaseFactory, ProgrammeAreaFactory
 
@@ -243,8 +233,8 @@ def test_phases_of_no_organisation_are_on_no_portfolio_and_the_page_says_where(
 def test_the_portfolio_of_one_of_several_organisations_reads_the_same_queries_at_any_size(
     client: Client, db: None, size: dict[str, int]
 ) -> None:
-    data = dashboard_data_create(**size)
-    bergland = second_organisation_create(data, goals=size["goals"])
+    testland = dashboard_data_create(**size)
+    bergland = second_organisation_create(testland, goals=size["goals"])
     # The roles of test_dashboards' pinned counts: the strategist's give no organisation.
     strateg = UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST)
     vc = UserFactory(username="vc-b", role=Role.HEAD_OF_AREA, role__unit=bergland.vo)
@@ -274,16 +264,16 @@ def test_the_portfolio_of_one_of_several_organisations_reads_the_same_queries_at
 
 
 def test_warming_renders_each_organisations_portfolio(
-    data: DashboardData, bergland: SecondOrganisation, settings: Settings
+    testland: DashboardData, bergland: SecondOrganisation, settings: Settings
 ) -> None:
     assert warm.warmed_paths()[:2] == [HOME, HOME + "?organisation=REG"]
 
 
 def test_after_warming_a_vc_of_any_organisation_gets_their_portfolio_from_the_cache(
-    client: Client, data: DashboardData, bergland: SecondOrganisation, settings: Settings
+    client: Client, testland: DashboardData, bergland: SecondOrganisation, settings: Settings
 ) -> None:
     settings.GONV_WARM_DASHBOARDS = True
-    vc = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    vc = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=testland.vos[0])
     client.force_login(vc)
     client.get(HOME)  # the session, content types: not what is measured
     bump_generation()
@@ -297,21 +287,21 @@ def test_after_warming_a_vc_of_any_organisation_gets_their_portfolio_from_the_ca
 
 
 def test_a_role_under_nested_organisations_gets_the_nearest(
-    client: Client, data: DashboardData, bergland: SecondOrganisation
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
 ) -> None:
     # A municipality's plan inside Testland's tree: its VC sees the municipality's, not the
     # region's, though both organisations are above their unit.
     Phase.objects.create(
         code="fas-kommun",
         name="Kommunens fas",
-        start_date=data.programme_area.phase.start_date,
-        end_date=data.programme_area.phase.end_date,
-        organisation_unit=data.area,
+        start_date=testland.programme_area.phase.start_date,
+        end_date=testland.programme_area.phase.end_date,
+        organisation_unit=testland.area,
     )
-    vc = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    vc = UserFactory(username="vc-a", role=Role.HEAD_OF_AREA, role__unit=testland.vos[0])
 
     content = _page(client, vc)
 
-    assert f"Sidan visar portföljen för {data.area.name}." in content
+    assert f"Sidan visar portföljen för {testland.area.name}." in content
     assert "Kommunens fas" in content
     assert TESTLAND_GOAL not in content
