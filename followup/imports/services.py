@@ -323,7 +323,9 @@ def _cell(cells: list[Any], position: int | None) -> Any:
 
 
 def _fmt(value: Decimal) -> str:
-    """A decimal as Swedes write it: 12,5 (no trailing zeros)."""
+    """A decimal as Swedes write it: 12,5 (no trailing zeros); a zero never as "−0"."""
+    if value.is_zero():
+        value = value.copy_abs()
     text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
