@@ -107,25 +107,25 @@ class _PendingGeneration:
 
 def _pending(connection: Any) -> _PendingGeneration | None:
     """The current transaction's unpublished generation; none once it is committed or rolled
-    back, nor for one rolled back to a savepoint (see kept_until_commit)."""
+    back, nor for one rolled back to a savepoint (see keep_until_commit)."""
     pending: _PendingGeneration | None = kept_until_commit(_PENDING_ATTR, connection)
     return pending
 
 
 def keep_until_commit(name: str, state: Any, on_commit: Callable[[], None]) -> None:
     """Run `on_commit` when the current transaction commits, and keep `state` as the
-    transaction's `name` for kept_until_commit while it waits.
+    transaction's `name` for kept_until_commit until then.
 
-    The connection holds only a weak reference to `state`: `on_commit` (a bound method of
-    `state`) is what keeps it alive, and Django's queue of on-commit callbacks is its only
-    other holder. So `state` is gone as soon as Django runs the callback (a commit) or discards
-    it (a rollback, or a rollback to a savepoint it was registered in) — public behaviour of
-    transaction.on_commit, without reading Django's private queue. A later transaction on the
-    same connection finds nothing and starts a state of its own.
+    Only public behaviour of transaction.on_commit, not Django's private queue: the connection
+    holds a weak reference to the registered callback, so the state is gone once Django drops
+    the callback — when it runs it (and marks itself done first), or when a rollback, or a
+    rollback to a savepoint it was registered in, discards it. A later transaction on the same
+    connection then finds nothing and starts a state of its own.
     """
+    callback = _Kept(state, on_commit)
     connection = transaction.get_connection()
-    setattr(connection, name, weakref.ref(state))
-    transaction.on_commit(on_commit)
+    setattr(connection, name, weakref.ref(callback))
+    transaction.on_commit(callback)
 
 
 def kept_until_commit(name: str, connection: Any = None) -> Any:
@@ -134,8 +134,25 @@ def kept_until_commit(name: str, connection: Any = None) -> Any:
     connection = connection or transaction.get_connection()
     if not connection.in_atomic_block:
         return None
-    ref: weakref.ref[Any] | None = getattr(connection, name, None)
-    return ref() if ref is not None else None
+    ref: weakref.ref[_Kept] | None = getattr(connection, name, None)
+    callback = ref() if ref is not None else None
+    if callback is None or callback.done:
+        # Done: a test's captured on-commit callbacks may keep it alive after it ran.
+        return None
+    return callback.state
+
+
+class _Kept:
+    """An on-commit callback and the state it publishes; Django's queue is its only holder."""
+
+    def __init__(self, state: Any, on_commit: Callable[[], None]) -> None:
+        self.state = state
+        self.on_commit = on_commit
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        self.on_commit()
 
 
 def _new_value() -> str:
