@@ -26,8 +26,11 @@ from .formatting import format_day
 from .models import Measure
 from .selectors import missing_observations
 
-# A unit with more items than this shows the first ones and how many there are in all.
+# A unit with more items than this shows the first ones, how many there are in all and a link
+# to the whole list (unit_todo_list, TODO_PAGE_SIZE items a page).
 TODO_LIMIT = 20
+TODO_PAGE_SIZE = 100
+TODO_KEYS = ("missing", "unplanned", "overdue", "support")
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,8 @@ class TodoItem:
 
 @dataclass(frozen=True)
 class TodoList:
-    """One kind of to-do item: its heading, the first TODO_LIMIT items and the total."""
+    """One kind of to-do item: its heading, its items (the first TODO_LIMIT on the dashboard,
+    every one on the list's own page) and the total."""
 
     key: str
     title: str
@@ -56,8 +60,9 @@ def latest_complete_periods(today: datetime.date) -> dict[str, datetime.date]:
     }
 
 
-def unit_todo(*, unit: Unit, today: datetime.date) -> list[TodoList]:
-    """What is left to do for a unit and the units below it (a fixed number of queries)."""
+def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[TodoList]:
+    """What is left to do for a unit and the units below it (a fixed number of queries), each
+    list cut at TODO_LIMIT items unless `whole`."""
     units = units_in_subtree(unit=unit, day=today)
     unit_ids = [u.pk for u in units]
     periods = latest_complete_periods(today)
@@ -120,7 +125,9 @@ def unit_todo(*, unit: Unit, today: datetime.date) -> list[TodoList]:
         ("support", _("Öppna stödbehov och svar"), needs),
     ]
     return [
-        TodoList(key=key, title=title, items=items[:TODO_LIMIT], total=len(items))
+        TodoList(
+            key=key, title=title, items=items if whole else items[:TODO_LIMIT], total=len(items)
+        )
         for key, title, items in lists
     ]
 

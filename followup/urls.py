@@ -15,6 +15,7 @@ urlpatterns = [
     # Before <code>: "Min enhet" redirects to the VC's VO or the VEC's unit.
     path("enheter/min-enhet/", views.my_unit, name="my_unit"),
     path("enheter/<str:code>/", views.unit_detail, name="unit_detail"),
+    path("enheter/<str:code>/att-gora/<slug:key>/", views.unit_todo_list, name="unit_todo_list"),
     # The Enheter tree's folded node: the units below a unit, fetched when it is opened.
     path("enheter/<str:code>/underenheter/", views.unit_tree_children, name="unit_tree_children"),
     path("matt/", views.measure_list, name="measure_list"),

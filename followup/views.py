@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from goals.selectors import MATRIX_SORTS, adoption_matrix, goal_tree_for_area
 from goals.views import goal_form_response
 from organisation.selectors import (
     region_unit,
+    unit_ancestors,
     unit_get,
     unit_home_for,
     unit_tree,
@@ -55,7 +57,7 @@ from .selectors import (
     unit_choices,
     unit_dashboard,
 )
-from .todo import unit_todo
+from .todo import TODO_KEYS, TODO_PAGE_SIZE, unit_todo
 
 NO_UNITS = _("Inga enheter är inlagda ännu.")
 
@@ -336,6 +338,31 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         region = "peers" if request.htmx.target == "peers" else "quarter-region"
         return render(request, f"followup/unit_detail.html#{region}", context)
     return render(request, "followup/unit_detail.html", context)
+
+
+@require_GET
+@login_required
+def unit_todo_list(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    """One of a unit's "Att göra" lists whole, TODO_PAGE_SIZE items a page (the dashboard shows
+    the first TODO_LIMIT of each). Only for a user who may write the unit, as on the dashboard.
+    """
+    _require_reader(request)
+    unit = unit_get(code=code)
+    if unit is None or key not in TODO_KEYS:
+        raise Http404(_("Listan finns inte."))
+    if not request.user.has_perm("goals.change_adoptionrecord", unit):
+        raise PermissionDenied(_("Du får inte rapportera för den här enheten."))
+    todo = next(
+        t for t in unit_todo(unit=unit, today=timezone.localdate(), whole=True) if t.key == key
+    )
+    page = Paginator(todo.items, TODO_PAGE_SIZE).get_page(request.GET.get("sida"))
+    context = {
+        "unit": unit,
+        "ancestors": unit_ancestors(unit=unit),  # the unit itself last
+        "todo": todo,
+        "page": page,
+    }
+    return render(request, "followup/unit_todo_list.html", context)
 
 
 UNIT_DASHBOARD_ITEMS = (

@@ -354,6 +354,10 @@ GONV_UNIT_TREE_MAX_NODES = int(env("GONV_UNIT_TREE_MAX_NODES", "300"))
 # After each recompute the cache is warmed with the most-read pages' regions as the steering
 # group sees them (followup.warm), unless this is off (the tests turn it off).
 GONV_WARM_DASHBOARDS = env_bool("GONV_WARM_DASHBOARDS", True)
+# ...and with the unit pages VCs and VECs land on (with "Att göra"), at most this many units
+# (those most users land on first; a national installation has some 1,400): each costs a cold
+# render of its page in the worker after every recompute. Over the limit is logged.
+GONV_WARM_UNIT_PAGES_LIMIT = int(env("GONV_WARM_UNIT_PAGES_LIMIT", "500"))
 
 # Reporting in the browser: a value that differs from the unit's previous period by more than
 # this many per cent needs a comment.

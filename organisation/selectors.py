@@ -30,6 +30,34 @@ def unit_home_for(*, user: User | AnonymousUser) -> Unit | None:
     return next((unit for unit in by_role.values() if unit is not None), None)
 
 
+def home_units() -> list[tuple[Unit, str]]:
+    """Every VC's and VEC's home unit (unit_home_for, the page they land on), once per unit,
+    with the role they hold there (a VC's where a VC and a VEC land on the same unit): the
+    units most users land on first, then by code (one query)."""
+    assignments = (
+        # A deactivated account lands nowhere: its unit is not warmed for it.
+        RoleAssignment.objects.filter(role__in=_HOME_UNIT_ROLES, user__is_active=True)
+        .select_related("unit__kind")
+        .order_by("user_id", "unit__code")
+    )
+    # Per user as unit_home_for picks: their first VO as a VC, else their first unit as a VEC.
+    home: dict[int, tuple[int, Unit]] = {}
+    for assignment in assignments:
+        rank = _HOME_UNIT_ROLES.index(Role(assignment.role))
+        if assignment.unit is not None and (
+            assignment.user_id not in home or rank < home[assignment.user_id][0]
+        ):
+            home[assignment.user_id] = (rank, assignment.unit)
+    users: dict[int, int] = {}
+    best: dict[int, tuple[int, Unit]] = {}
+    for rank, unit in home.values():
+        users[unit.pk] = users.get(unit.pk, 0) + 1
+        if unit.pk not in best or rank < best[unit.pk][0]:
+            best[unit.pk] = (rank, unit)
+    ordered = sorted(best.values(), key=lambda pair: (-users[pair[1].pk], pair[1].code))
+    return [(unit, _HOME_UNIT_ROLES[rank].value) for rank, unit in ordered]
+
+
 def region_unit() -> Unit | None:
     """The root of the tree the dashboards compare with ("regionen")."""
     return Unit.objects.filter(parent__isnull=True).select_related("kind").order_by("code").first()

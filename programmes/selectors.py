@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import F, Q
 
+from organisation.models import Role, RoleAssignment
+
 from .models import Activity, ProgrammeArea, SupportNeed
 
 
@@ -18,6 +20,22 @@ def programme_area_owned_by(*, area_ids: Iterable[int]) -> ProgrammeArea | None:
         .order_by("-phase__start_date", "number")
         .first()
     )
+
+
+def programme_areas_owned() -> list[ProgrammeArea]:
+    """The area every programme owner lands on (programme_area_owned_by), once per area, by
+    number (one query)."""
+    owned = (
+        RoleAssignment.objects.filter(role=Role.PROGRAMME_OWNER, programme_area__isnull=False)
+        .select_related("programme_area")
+        .order_by("user_id", "-programme_area__phase__start_date", "programme_area__number")
+    )
+    landing: dict[int, ProgrammeArea] = {}
+    for assignment in owned:
+        if assignment.programme_area is not None:
+            landing.setdefault(assignment.user_id, assignment.programme_area)
+    areas = {area.pk: area for area in landing.values()}
+    return sorted(areas.values(), key=lambda area: (area.number, area.pk))
 
 
 def programme_area_get(

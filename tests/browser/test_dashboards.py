@@ -96,6 +96,30 @@ def test_steering_group_opens_the_portfolio_changes_quarter_and_goes_on(
     assert browser_errors.all == []
 
 
+def test_the_portfolios_measure_table_prints_each_spc_meaning_under_its_icon(
+    page: Page, data: DashboardData
+) -> None:
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 680, "height": 900})  # about A4's printable width
+
+    labels = page.locator(".measure-table .spc-cell .mdc-label")
+    expect(labels.first).to_be_visible()
+    for i in range(labels.count()):
+        label = labels.nth(i)
+        icon = label.locator("xpath=preceding-sibling::*[name()='svg']")
+        label_box, icon_box = label.bounding_box(), icon.bounding_box()
+        assert label_box
+        assert icon_box
+        # Beside the icon, A4's narrow column stood the meaning one word a line.
+        assert label_box["y"] >= icon_box["y"] + icon_box["height"] - 1
+        size = label.evaluate("e => getComputedStyle(e).fontSize")
+        cell = label.evaluate("e => getComputedStyle(e.closest('td')).fontSize")
+        assert size == cell  # the table's own print size, not the screen's 15 px
+    screenshot(page, "portfolio-print")
+
+
 def test_steering_group_changes_organisation_on_the_portfolio(
     page: Page, data: DashboardData, browser_errors: BrowserErrors
 ) -> None:
@@ -223,6 +247,27 @@ def test_vc_lands_on_their_vo_filters_peers_and_follows_a_todo_link(
     page.locator(".todo-unplanned a").first.click()
     expect(page).to_have_url(re.compile(r"/redigera/inforande/\d+/#c\d+m\d+-unit$"))
     expect(page.get_by_role("button", name="Spara ändringar")).to_be_visible()
+    assert browser_errors.all == []
+
+
+def test_vc_opens_the_whole_of_a_long_todo_list(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The live server runs in this process: a short dashboard list, and a paged whole list.
+    monkeypatch.setattr("followup.todo.TODO_LIMIT", 2)
+    UserFactory(username="vc", role=Role.HEAD_OF_AREA, role__unit=data.vos[0])
+    log_in(page, "vc")
+
+    page.locator(".todo").get_by_role("link", name=re.compile(r"^Visa alla \d+\W+saknade")).click()
+
+    expect(page).to_have_url(re.compile(rf"/enheter/{data.vos[0].code}/att-gora/missing/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Saknade värden för senaste hela period"
+    )
+    assert page.locator(".todo-list li").count() > 2
+    check_page(page, "unit-todo-list", browser_errors)
+    page.get_by_role("link", name="Tillbaka till VO 1").click()
+    expect(page).to_have_url(re.compile(rf"/enheter/{data.vos[0].code}/$"))
     assert browser_errors.all == []
 
 

@@ -658,6 +658,10 @@ PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] =
         {**HX, "HX-Target": "peers"},
     ),
     "care-unit": (lambda d: unit_url(d.hcs[0].code), None),
+    "unit-todo-list": (
+        lambda d: reverse("unit_todo_list", kwargs={"code": d.vos[0].code, "key": "missing"}),
+        None,
+    ),
 }
 
 # Pinned counts, the same at both sizes: the session, the user and their role assignments (and
@@ -694,6 +698,8 @@ EXPECTED_QUERIES = {
     "unit-region": 17,
     "unit-peers": 17,
     "care-unit": 25,
+    # + the unit, its ancestors, the to-do's reads; not cached (its page is seldom opened).
+    "unit-todo-list": 15,
 }
 
 # Warm: the same request again. Its regions come from the cache (followup.cache): what is left
@@ -715,6 +721,7 @@ EXPECTED_WARM_QUERIES = {
     "unit-region": 7,
     "unit-peers": 7,
     "care-unit": 7,
+    "unit-todo-list": 15,
 }
 
 
@@ -984,6 +991,83 @@ def test_todo_links_open_the_grids_at_the_item_the_plan_and_the_need(
     assert reverse("programmes:support_need", args=[need.pk]) in links
     plan = Activity.objects.get(title="Utbilda team i VO 1").plan
     assert reverse("programmes:activity_plan", args=[plan.programme_area_id, plan.unit_id]) in links
+
+
+def test_a_long_todo_list_links_to_the_whole_list_paged(
+    client: Client, data: DashboardData, users: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("followup.todo.TODO_LIMIT", 2)
+    monkeypatch.setattr("followup.todo.TODO_PAGE_SIZE", 3)
+    monkeypatch.setattr("followup.views.TODO_PAGE_SIZE", 3)
+    client.force_login(users["vc"])
+    whole = reverse("unit_todo_list", kwargs={"code": data.vos[0].code, "key": "missing"})
+
+    content = client.get(unit_url(data.vos[0].code)).content.decode()
+
+    section = content[content.index('<section class="card todo"') :]
+    total = int(re.search(r"Visar 2 av (\d+)\.", section).group(1))  # type: ignore[union-attr]
+    assert total > 3, "the data set misses more values than one page of the whole list holds"
+    assert f'href="{whole}"' in section
+    assert f"Visa alla {total}" in section
+    first = client.get(whole).content.decode()
+    second = client.get(f"{whole}?sida=2").content.decode()
+    assert "<h1>Saknade värden för senaste hela period</h1>" in first
+    assert f"Sida 1 av {-(-total // 3)}" in first
+    items = [
+        item
+        for page in (first, second)
+        for item in re.findall(
+            r"<li><a href=\"/redigera/[^\"]+\">([^<]+)</a></li>",
+            page[page.index('<ul class="todo-list') :].split("</ul>")[0],
+        )
+    ]
+    assert len(items) == min(total, 6)
+    assert len(set(items)) == len(items)  # the second page goes on where the first stopped
+    assert f'href="{unit_url(data.vos[0].code)}"' in first  # the way back
+
+
+@pytest.mark.parametrize(
+    ("username", "vo", "status"),
+    [("vc", 0, 200), ("vec", 0, 403), ("vc", 1, 403), ("styrgrupp", 0, 403), ("strateg", 1, 200)],
+)
+def test_the_whole_todo_list_is_only_for_who_may_write_the_unit(
+    client: Client,
+    data: DashboardData,
+    users: dict[str, User],
+    username: str,
+    vo: int,
+    status: int,
+) -> None:
+    client.force_login(users[username])
+    url = reverse("unit_todo_list", kwargs={"code": data.vos[vo].code, "key": "support"})
+
+    response = client.get(url)
+
+    assert response.status_code == status
+    if status == 403:
+        assert "Att göra" not in response.content.decode()
+
+
+def test_an_unknown_todo_list_or_unit_is_404(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+
+    unknown_list = reverse("unit_todo_list", kwargs={"code": data.vos[0].code, "key": "nagot"})
+    unknown_unit = reverse("unit_todo_list", kwargs={"code": "FINNS-INTE", "key": "missing"})
+
+    assert client.get(unknown_list).status_code == 404
+    assert client.get(unknown_unit).status_code == 404
+
+
+def test_a_short_todo_list_has_no_link_to_the_whole(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+
+    content = client.get(unit_url(data.vos[0].code)).content.decode()
+
+    assert "Visa alla" not in content
 
 
 # --- ways into the editing pages ------------------------------------------------------------------
