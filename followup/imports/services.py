@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -54,6 +54,10 @@ ERROR_AMBIGUOUS_UNIT = (
     "bokstäver. Skriv koden exakt som enheten har den."
 )
 ERROR_UNKNOWN_MEASURE = "Måttet ”{code}” finns inte."
+ERROR_AMBIGUOUS_MEASURE = (
+    "”{code}” kan vara flera mått ({codes}): de skiljer sig bara i stora och små bokstäver. "
+    "Skriv koden exakt som måttet har den."
+)
 ERROR_MONTH_FOR_QUARTERLY = (
     "”{text}” är en månad, men måttet ”{measure}” rapporteras per kvartal; skriv till exempel "
     "Kv 4 2025."
@@ -250,12 +254,31 @@ class _MeasureInfo:
     kind_ids: frozenset[int]
 
 
+_Found = TypeVar("_Found", _UnitInfo, _MeasureInfo)
+
+
+def _pick(written: dict[str, list[tuple[str, _Found]]], text: str) -> _Found | list[_Found] | None:
+    """What `text` names among codes looked up ignoring case (`written`: each lower-cased
+    code's spellings and what has it, by id): the one written exactly so, else the only one;
+    several that differ only by case and none written exactly so: all of them (refused as
+    ambiguous rather than given to one of them by chance); None for none."""
+    found = written.get(text.lower())
+    if not found:
+        return None
+    exact = [item for spelling, item in found if spelling == text]
+    if exact:
+        return exact[0]
+    if len(found) == 1:
+        return found[0][1]
+    return [item for _, item in found]
+
+
 @dataclass
 class _Lookups:
     # By code, then by HSA-id: each lower-cased, with every unit so written (sqlcheck._unit_of
     # finds the same).
     units: tuple[dict[str, list[_UnitKey]], dict[str, list[_UnitKey]]]
-    measures: dict[str, _MeasureInfo]
+    measures: dict[str, list[tuple[str, _MeasureInfo]]]
     user: Any  # None: the command line's operator, who may import for every unit
     allowed: dict[int, bool] = field(default_factory=dict)
 
@@ -272,18 +295,18 @@ class _Lookups:
         two that matches, the unit written exactly so wins, else the only one; several units
         whose codes differ only by case, none written exactly so: all of them (the row is
         refused as ambiguous, not given to one of them by chance)."""
-        key = text.lower()
         for written in self.units:
-            found = written.get(key)
-            if not found:
-                continue
-            exact = [unit for spelling, unit in found if spelling == text]
-            if exact:
-                return exact[0]
-            if len(found) == 1:
-                return found[0][1]
-            return sorted((unit for _, unit in found), key=lambda unit: unit.id)
+            found = _pick(written, text)
+            if found is not None:
+                return found
         return None
+
+    def measure(self, text: str) -> _MeasureInfo | list[_MeasureInfo] | None:
+        """The measure a file names by code, as `unit` finds a unit by code."""
+        return _pick(self.measures, text)
+
+    def all_measures(self) -> list[_MeasureInfo]:
+        return [measure for measures in self.measures.values() for _, measure in measures]
 
     def all_units(self) -> list[_UnitInfo]:
         return [unit for units in self.units[0].values() for _, unit in units]
@@ -306,14 +329,14 @@ class _Lookups:
             "measure_id", "unitkind_id"
         ):
             kinds.setdefault(measure_id, set()).add(kind_id)
-        measures = {
-            code.lower(): _MeasureInfo(
+        measures: dict[str, list[tuple[str, _MeasureInfo]]] = {}
+        for pk, code, name, value_type, frequency in Measure.objects.order_by("id").values_list(
+            "id", "code", "name", "value_type", "frequency"
+        ):
+            measure = _MeasureInfo(
                 pk, code, name, value_type, frequency, frozenset(kinds.get(pk, ()))
             )
-            for pk, code, name, value_type, frequency in Measure.objects.values_list(
-                "id", "code", "name", "value_type", "frequency"
-            )
-        }
+            measures.setdefault(code.lower(), []).append((code, measure))
         return cls(units, measures, user)
 
 
@@ -422,8 +445,11 @@ class _RowChecker:
         elif unit is None:
             self._problem(row, "unit", _(ERROR_UNKNOWN_UNIT).format(code=unit_code))
         measure_code = str(_cell(cells, positions["measure"]) or "").strip()
-        measure = self.lookups.measures.get(measure_code.lower())
-        if measure is None:
+        measure = self.lookups.measure(measure_code)
+        if isinstance(measure, list):
+            self._problem(row, "measure", _ambiguous_measure(self.lookups, measure_code))
+            measure = None
+        elif measure is None:
             self._problem(row, "measure", _(ERROR_UNKNOWN_MEASURE).format(code=measure_code))
         period: parsing.Period | None = None
         raw_period = _cell(cells, positions["period"])
@@ -987,6 +1013,14 @@ def _ambiguous_unit(lookups: _Lookups, text: str) -> str:
     return _(ERROR_AMBIGUOUS_UNIT).format(code=text, codes=codes)
 
 
+def _ambiguous_measure(lookups: _Lookups, text: str) -> str:
+    """The problem of a measure text several measures' codes match only ignoring case."""
+    found = lookups.measure(text)
+    measures = found if isinstance(found, list) else []
+    codes = ", ".join(f"”{measure.code}”" for measure in measures)
+    return _(ERROR_AMBIGUOUS_MEASURE).format(code=text, codes=codes)
+
+
 def _sql_messages(
     codes: list[str], facts: dict[str, Any], lookups: _Lookups
 ) -> Iterator[tuple[str, str]]:
@@ -1012,6 +1046,8 @@ def _sql_messages(
             yield "unit", _(ERROR_UNKNOWN_UNIT).format(code=facts["unit_text"])
         elif code == "unit_ambiguous":
             yield "unit", _ambiguous_unit(lookups, facts["unit_text"])
+        elif code == "measure_ambiguous":
+            yield "measure", _ambiguous_measure(lookups, facts["measure_text"])
         elif code == "measure_unknown":
             yield "measure", _(ERROR_UNKNOWN_MEASURE).format(code=facts["measure_text"])
         elif code == "period_unreadable":
@@ -1148,7 +1184,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
     )
     found = cursor.fetchall()
     units = {info.id: info for info in lookups.all_units()}
-    measures = {info.id: info for info in lookups.measures.values()}
+    measures = {info.id: info for info in lookups.all_measures()}
     for line, unit_id, measure_id, start, old, new in found:
         measure = measures[measure_id]
         kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"

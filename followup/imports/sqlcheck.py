@@ -250,10 +250,10 @@ def _lookups() -> str:
         ) AS keyed
     ),
     measures AS (
-        SELECT DISTINCT ON (lower(m.code)) lower(m.code) AS key, m.id, m.name, m.value_type,
-               m.frequency,
-               ARRAY(SELECT t.unitkind_id FROM {through} AS t WHERE t.measure_id = m.id) AS kinds
-        FROM {measures} AS m ORDER BY lower(m.code), m.id DESC
+        SELECT m.code AS exact, lower(m.code) AS key, m.id, m.name, m.value_type, m.frequency,
+               ARRAY(SELECT t.unitkind_id FROM {through} AS t WHERE t.measure_id = m.id) AS kinds,
+               count(*) OVER (PARTITION BY lower(m.code)) AS candidates
+        FROM {measures} AS m
     )"""
 
 
@@ -320,15 +320,24 @@ def check_sql(staging: str) -> str:
     unit_of AS MATERIALIZED ({_unit_of(distinct("unit"))}
     ),
     measure_of AS MATERIALIZED (
-        SELECT d.raw, btrim(d.raw, %(ws)s) AS text, m.id, m.value_type, m.frequency, m.kinds
-        FROM ({distinct("measure")}) AS d
-        LEFT JOIN measures AS m ON m.key = lower(btrim(d.raw, %(ws)s))
+        SELECT raw, text, CASE WHEN found THEN id END AS id,
+            CASE WHEN found THEN value_type END AS value_type,
+            CASE WHEN found THEN frequency END AS frequency,
+            CASE WHEN found THEN kinds END AS kinds,
+            coalesce(NOT found, false) AS ambiguous
+        FROM (
+            SELECT DISTINCT ON (d.raw) d.raw, d.text, m.id, m.value_type, m.frequency, m.kinds,
+                m.exact = d.text OR m.candidates = 1 AS found
+            FROM (SELECT raw, btrim(raw, %(ws)s) AS text FROM ({distinct("measure")}) AS t) AS d
+            LEFT JOIN measures AS m ON m.key = lower(d.text)
+            ORDER BY d.raw, m.exact = d.text DESC, m.id
+        ) AS picked
     ),
     rows AS (
     SELECT r.line, btrim({c}(r.comment, ''), %(ws)s) AS comment,
         u.text AS unit_text, m.text AS measure_text,
         u.id AS unit_id, u.ambiguous AS unit_ambiguous, u.kind_id, u.valid_from, u.valid_to,
-        m.id AS measure_id, m.value_type, m.frequency, m.kinds,
+        m.id AS measure_id, m.ambiguous AS measure_ambiguous, m.value_type, m.frequency, m.kinds,
         p.original AS period_original, p.t AS period_t, p.kind AS period_kind, p.error AS perr,
         p.start, p.end_, p.quarter,
         r.value AS value_raw, r.value_lit, r.value_pct, r.value_frac, r.value_val,
@@ -390,7 +399,8 @@ def check_sql(staging: str) -> str:
     SELECT y.*, array_remove(ARRAY[
         CASE WHEN y.unit_ambiguous THEN 'unit_ambiguous'
              WHEN y.unit_id IS NULL THEN 'unit_unknown' END,
-        CASE WHEN y.measure_id IS NULL THEN 'measure_unknown' END,
+        CASE WHEN y.measure_ambiguous THEN 'measure_ambiguous'
+             WHEN y.measure_id IS NULL THEN 'measure_unknown' END,
         CASE WHEN y.perr IS NOT NULL THEN 'period_' || y.perr END,
         CASE WHEN y.value_nan THEN 'value_nan' WHEN y.value_big THEN 'value_big' END,
         CASE WHEN y.numerator_nan THEN 'numerator_nan'

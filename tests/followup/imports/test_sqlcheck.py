@@ -28,7 +28,8 @@ from followup.imports.services import (
     import_store,
 )
 from followup.models import Observation
-from tests.factories import UnitFactory
+from organisation.models import UnitKind
+from tests.factories import MeasureFactory, UnitFactory
 from tests.followup.imports.corpus import CASES, CORPUS_DIR, Case
 from tests.followup.imports.test_copy import _tracked
 from tests.followup.imports.test_parsing import month_spellings, quarter_spellings
@@ -244,6 +245,34 @@ def test_unit_codes_that_differ_only_by_case_are_resolved_alike_in_sql_and_in_py
             "enhet",
             "”hc-duo” kan vara flera enheter (”Hc-Duo”, ”HC-DUO”): de skiljer sig bara i stora "
             "och små bokstäver. Skriv koden exakt som enheten har den.",
+        )
+    ]
+
+
+def test_measure_codes_that_differ_only_by_case_are_resolved_alike_in_sql_and_in_python(
+    corpus_world: CorpusWorld, settings: Settings, tmp_path: Path
+) -> None:
+    kind = UnitKind.objects.get(code="halsocentral")
+    ids = {}
+    for code in ("besok", "BESOK"):
+        measure = MeasureFactory(code=code, name=f"Besök {code}")
+        measure.unit_kinds.set([kind])
+        ids[code] = measure.pk
+    good = ["enhet;mått;period;värde", "HC1A;besok;2025-11;1", "HC1A;BESOK;2025-11;2"]
+    path = tmp_path / "case.csv"
+    path.write_text("\n".join(good) + "\n", encoding="utf-8")
+    stored = _parity(Case(name="case", make=bytes), corpus_world, path, settings)
+    by_value = {row[5]: row[0] for row in stored["stored"] if row[0] in ids.values()}
+    assert by_value == {Decimal(1): ids["besok"], Decimal(2): ids["BESOK"]}
+
+    path.write_text("\n".join([*good, "HC1A;Besok;2025-10;3"]) + "\n", encoding="utf-8")
+    refused = _parity(Case(name="case", make=bytes), corpus_world, path, settings)
+    assert refused["store"]["problems"] == [
+        (
+            4,
+            "mått",
+            "”Besok” kan vara flera mått (”besok”, ”BESOK”): de skiljer sig bara i stora och "
+            "små bokstäver. Skriv koden exakt som måttet har den.",
         )
     ]
 
