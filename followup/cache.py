@@ -120,7 +120,9 @@ def keep_until_commit(name: str, state: Any, on_commit: Callable[[], None]) -> N
     holds a weak reference to the registered callback, so the state is gone once Django drops
     the callback — when it runs it (and marks itself done first), or when a rollback, or a
     rollback to a savepoint it was registered in, discards it. A later transaction on the same
-    connection then finds nothing and starts a state of its own.
+    connection then finds nothing and starts a state of its own. (Only something else holding
+    the discarded callback — a test's capture of on-commit callbacks that are never run — could
+    keep a rolled-back state alive; production code holds none.)
     """
     callback = _Kept(state, on_commit)
     connection = transaction.get_connection()
