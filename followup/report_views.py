@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from base.http import HtmxHttpRequest
 from organisation.models import Unit
@@ -23,7 +24,7 @@ from .models import Observation
 from .reporting import (
     CONFLICT_MESSAGE,
     cell_keys,
-    period_parse,
+    period_choice,
     report_grid_cells,
     report_grid_save,
 )
@@ -63,11 +64,24 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     unit = get_object_or_404(Unit, pk=unit_id)
     if not request.user.has_perm("followup.change_observation", Observation(unit=unit)):
         raise PermissionDenied
-    period = period_parse(request.POST.get("period") or request.GET.get("period"))
+    choice = period_choice(request.POST.get("period") or request.GET.get("period"))
+    period = choice.period
     template = (
         "followup/report_grid.html#report-form" if request.htmx else "followup/report_grid.html"
     )
-    context = {"unit": unit, "period": period, "previous": period.previous()}
+    if request.method == "POST" and choice.error:
+        # Values posted for a period that is no period or has not begun: nothing is stored.
+        messages.error(request, _("Inget sparades. %(reason)s") % {"reason": choice.error})
+        grid = reverse("report_grid", args=[unit.pk])
+        return HttpResponseClientRedirect(grid) if request.htmx else HttpResponseRedirect(grid)
+    context = {
+        "unit": unit,
+        "period": period,
+        "previous": period.previous(),
+        "following": choice.following,
+        "period_error": choice.error,
+        "period_text": request.GET.get("period", "") if choice.error else period.label,
+    }
     if request.method == "GET":
         overriding = cell_keys(request.GET.getlist(OPEN))
         sections = report_grid_cells(unit=unit, period=period, overriding=overriding)

@@ -27,6 +27,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base.periods import Quarter, month_label
@@ -35,6 +36,7 @@ from base.writes import checked_save
 from organisation.models import Unit
 
 from .formatting import format_value
+from .imports.parsing import CellError, parse_period
 from .models import ImportBatch, Measure, Observation
 
 ERROR_SHARE_PARTS = _("Ange täljare och nämnare för en andel.")
@@ -76,6 +78,62 @@ class Period:
             if self.frequency == Measure.Frequency.MONTHLY
             else Quarter.containing(self.start).previous().code
         )
+
+    def following(self) -> Period:
+        return period_parse(
+            (self.end + datetime.timedelta(days=1)).strftime("%Y-%m")
+            if self.frequency == Measure.Frequency.MONTHLY
+            else Quarter.containing(self.end + datetime.timedelta(days=1)).code
+        )
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """The period the grid shows, what to tell the user about the text they gave, and the
+    period after it when that one has begun (for a "Nästa" link)."""
+
+    period: Period
+    error: str = ""
+    following: Period | None = None
+
+
+def period_choice(text: str | None, today: datetime.date | None = None) -> PeriodChoice:
+    """The period in the text, in any spelling an import accepts ("2025-12", "dec 2025",
+    "2025Q4", "Kv 4 2025"...), else the previous month with a Swedish message saying why.
+
+    A period that has not begun is refused as an import refuses it: nothing can be reported
+    for it yet.
+    """
+    today = today or timezone.localdate()
+    default = period_parse(None, today)
+    text = (text or "").strip()
+    if not text:
+        return _with_following(default, "", today)
+    try:
+        parsed = parse_period(text)
+    except CellError as error:
+        message = _("%(problem)s Sidan visar i stället %(default)s.") % {
+            "problem": error,
+            "default": default.label,
+        }
+        return _with_following(default, message, today)
+    period = period_parse(
+        parsed.start.strftime("%Y-%m")
+        if parsed.kind == "month"
+        else Quarter.containing(parsed.start).code
+    )
+    if period.start > today:
+        message = _(
+            "Perioden %(period)s har inte börjat än, så inget kan rapporteras för den. "
+            "Sidan visar i stället %(default)s."
+        ) % {"period": period.label, "default": default.label}
+        return _with_following(default, message, today)
+    return _with_following(period, "", today)
+
+
+def _with_following(period: Period, error: str, today: datetime.date) -> PeriodChoice:
+    following = period.following()
+    return PeriodChoice(period, error, following if following.start <= today else None)
 
 
 def period_parse(text: str | None, today: datetime.date | None = None) -> Period:

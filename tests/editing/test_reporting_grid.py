@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from base.formatting import SPACE
+from base.periods import MONTHS_SV
 from followup.models import Measure, Observation
 from tests.factories import ImportBatchFactory, MeasureFactory, ObservationFactory, OrgTree
 
@@ -376,3 +377,80 @@ def test_the_previous_periods_values_are_written_the_swedish_way_with_their_unit
     assert f"19,9{SPACE}%" in page  # not "19,90"
     assert f"1{SPACE}234\u00a0st" in page
     assert "19,90" not in page
+
+
+# --- the period picker ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("2025-10", "okt 2025"),
+        ("okt 2025", "okt 2025"),
+        ("oktober 2025", "okt 2025"),
+        ("202510", "okt 2025"),
+        ("2025Q3", "Kv 3 2025"),
+        ("Kv 3 2025", "Kv 3 2025"),
+        ("kv3 2025", "Kv 3 2025"),
+    ],
+)
+def test_the_period_is_read_in_every_spelling_an_import_accepts(
+    vc: User, org_tree: OrgTree, visits: Measure, text: str, shown: str
+) -> None:
+    page = login(vc).get(url(org_tree), {"period": text}).content.decode()
+
+    assert f"<h1>Rapportera värden för {shown}:" in page
+    assert f'value="{shown}"' in page  # the picker shows the period as it is spoken
+    assert 'role="alert"' not in page
+
+
+def test_text_that_is_no_period_says_so_and_shows_the_previous_month(
+    vc: User, org_tree: OrgTree, visits: Measure
+) -> None:
+    page = login(vc).get(url(org_tree), {"period": "2025-13"}).content.decode()
+
+    last_month = datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
+    expected = f"{MONTHS_SV[last_month.month - 1]} {last_month.year}"
+    assert "”2025-13” är ingen period" in page
+    assert f"Sidan visar i stället {expected}." in page
+    assert f"<h1>Rapportera värden för {expected}:" in page
+    assert 'aria-invalid="true"' in page
+
+
+def test_a_period_not_begun_cannot_be_shown_or_reported(
+    vc: User, org_tree: OrgTree, visits: Measure
+) -> None:
+    client = login(vc)
+    next_year = datetime.date.today().year + 1
+
+    page = client.get(url(org_tree), {"period": f"{next_year}-01"}).content.decode()
+    response = client.post(
+        url(org_tree),
+        {"period": f"{next_year}-01", **cell(visits, org_tree.hc1a.pk, value="120")},
+        follow=True,
+    )
+
+    assert f"Perioden jan {next_year} har inte börjat än" in page
+    assert Observation.objects.count() == 0
+    assert Observation.history.count() == 0
+    assert "Inget sparades. Perioden jan" in response.content.decode()
+
+
+def test_the_picker_leads_to_the_previous_period_and_to_the_next_once_it_has_begun(
+    vc: User, org_tree: OrgTree, visits: Measure
+) -> None:
+    client = login(vc)
+
+    october = client.get(url(org_tree), {"period": "2025-10"}).content.decode()
+    latest = client.get(url(org_tree)).content.decode()
+
+    assert 'href="?period=2025-09">Föregående: sep 2025</a>' in october
+    assert 'href="?period=2025-11">Nästa: nov 2025</a>' in october
+    this_month = datetime.date.today().strftime("%Y-%m")
+    assert f'href="?period={this_month}">Nästa:' in latest  # this month has begun
+    month_after = (datetime.date.today().replace(day=28) + datetime.timedelta(days=4)).strftime(
+        "%Y-%m"
+    )
+    current = client.get(url(org_tree), {"period": this_month}).content.decode()
+    assert "Nästa:" not in current
+    assert f"?period={month_after}" not in current
