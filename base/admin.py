@@ -128,7 +128,7 @@ def format_decimal(value: decimal.Decimal | None) -> str:
         return "–"
     if not value.is_finite():
         return str(value)
-    normal = value.normalize()
+    normal = value.copy_abs().normalize() if value.is_zero() else value.normalize()  # not "−0"
     if normal == normal.to_integral_value():
         normal = normal.quantize(decimal.Decimal(1))
     return f"{normal:f}".replace("-", "−").replace(".", ",")

@@ -6,6 +6,11 @@ keys simply expire). The engine bumps it after each recompute (followup.services
 edit of the data the pages show bumps it too (followup.signals: a saved or deleted row of the
 organisation, programmes, goals or follow-up inputs, and every recompute request, which bulk
 writes such as imports make), so a goal's new title shows at once, not after the recompute.
+
+Within one request (RequestMemoMiddleware; warm.py's renders too) the generation and each
+`cached` value are read from the cache once: a page with a hundred links to programme areas
+makes one round trip for the phases' organisations, not two per link. A bump in the request
+forgets what it read.
 """
 
 from __future__ import annotations
@@ -13,11 +18,15 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -39,11 +48,16 @@ def current_generation() -> str:
     pending = _pending(transaction.get_connection())
     if pending is not None:
         return pending.value
+    memo = _memo.get()
+    if memo is not None and GENERATION_KEY in memo:
+        return str(memo[GENERATION_KEY])
     value = cache.get(GENERATION_KEY)
     if value is None:
         value = _new_value()
         cache.add(GENERATION_KEY, value, timeout=None)
         value = cache.get(GENERATION_KEY, value)
+    if memo is not None:
+        memo[GENERATION_KEY] = value
     return str(value)
 
 
@@ -71,11 +85,11 @@ def bump_generation_on_change() -> None:
     pending = _pending(connection)
     if pending is None:
         pending = _PendingGeneration()
-        setattr(connection, _PENDING_ATTR, pending)
-        transaction.on_commit(pending.publish)
+        keep_until_commit(_PENDING_ATTR, pending, pending.publish)
     else:
         # A region this transaction rendered before this edit must not become current.
         pending.value = _new_value()
+    _forget_memo()
 
 
 _PENDING_ATTR = "_gonv_pending_generation"
@@ -93,13 +107,54 @@ class _PendingGeneration:
 
 def _pending(connection: Any) -> _PendingGeneration | None:
     """The current transaction's unpublished generation; none once it is committed or rolled
-    back (either removes its on-commit callback), nor for one rolled back to a savepoint."""
-    pending: _PendingGeneration | None = getattr(connection, _PENDING_ATTR, None)
-    if pending is None or not connection.in_atomic_block:
+    back, nor for one rolled back to a savepoint (see keep_until_commit)."""
+    pending: _PendingGeneration | None = kept_until_commit(_PENDING_ATTR, connection)
+    return pending
+
+
+def keep_until_commit(name: str, state: Any, on_commit: Callable[[], None]) -> None:
+    """Run `on_commit` when the current transaction commits, and keep `state` as the
+    transaction's `name` for kept_until_commit until then.
+
+    Only public behaviour of transaction.on_commit, not Django's private queue: the connection
+    holds a weak reference to the registered callback, so the state is gone once Django drops
+    the callback — when it runs it (and marks itself done first), or when a rollback, or a
+    rollback to a savepoint it was registered in, discards it. A later transaction on the same
+    connection then finds nothing and starts a state of its own. (Only something else holding
+    the discarded callback — a test's capture of on-commit callbacks that are never run — could
+    keep a rolled-back state alive; production code holds none.)
+    """
+    callback = _Kept(state, on_commit)
+    connection = transaction.get_connection()
+    setattr(connection, name, weakref.ref(callback))
+    transaction.on_commit(callback)
+
+
+def kept_until_commit(name: str, connection: Any = None) -> Any:
+    """The current transaction's `name` from keep_until_commit; None if it has none (no
+    transaction, or its callback has run or been discarded)."""
+    connection = connection or transaction.get_connection()
+    if not connection.in_atomic_block:
         return None
-    if any(func == pending.publish for _, func, _ in connection.run_on_commit):
-        return pending
-    return None
+    ref: weakref.ref[_Kept] | None = getattr(connection, name, None)
+    callback = ref() if ref is not None else None
+    if callback is None or callback.done:
+        # Done: a test's captured on-commit callbacks may keep it alive after it ran.
+        return None
+    return callback.state
+
+
+class _Kept:
+    """An on-commit callback and the state it publishes; Django's queue is its only holder."""
+
+    def __init__(self, state: Any, on_commit: Callable[[], None]) -> None:
+        self.state = state
+        self.on_commit = on_commit
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        self.on_commit()
 
 
 def _new_value() -> str:
@@ -113,6 +168,7 @@ def _publish(value: str) -> None:
     edit is stored and its recompute waits in the outbox): it is logged, and what the cache
     still holds expires within REGION_TIMEOUT.
     """
+    _forget_memo()
     try:
         cache.set(GENERATION_KEY, value, timeout=None)
     except Exception:  # any backend's connection error; the write itself has succeeded
@@ -122,11 +178,53 @@ def _publish(value: str) -> None:
 def cached(key: str, build: Callable[[], T], timeout: int = 3600) -> T:
     """Cache a computed read under the current generation."""
     full_key = f"followup:{current_generation()}:{key}"
+    memo = _memo.get()
+    if memo is not None and full_key in memo:
+        return memo[full_key]
     value = cache.get(full_key)
     if value is None:
         value = build()
         cache.set(full_key, value, timeout=timeout)
+    if memo is not None:
+        memo[full_key] = value
     return value
+
+
+# What this request has read from the cache (the generation, `cached` values); None outside a
+# request (a task, the shell), which reads the cache each time as before.
+_memo: ContextVar[dict[str, Any] | None] = ContextVar("gonv_cache_memo", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block, read the generation and each `cached` value from the cache once.
+
+    A snapshot for one request: a generation another process publishes meanwhile is not seen
+    until the next request (what this one renders is at least as new as the generation it
+    read, so nothing older is ever kept under a newer key). A bump here forgets the memo.
+    """
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _forget_memo() -> None:
+    memo = _memo.get()
+    if memo is not None:
+        memo.clear()
+
+
+class RequestMemoMiddleware:
+    """One read of each cached value per request (read_once)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with read_once():
+            return self.get_response(request)
 
 
 def region_key(*parts: object) -> str:

@@ -29,7 +29,7 @@ from django.db import transaction
 from base.periods import Quarter
 
 from . import recompute_marks, tasks
-from .cache import bump_generation_on_change
+from .cache import bump_generation_on_change, keep_until_commit, kept_until_commit
 
 logger = logging.getLogger(__name__)
 
@@ -94,13 +94,14 @@ def request_recompute(quarters: Iterable[Quarter], *, trigger: str = "change") -
     # The edit shows on the dashboards at once, before its recompute (a bulk write sends no
     # signal for followup.signals to bump the generation on).
     bump_generation_on_change()
-    connection = transaction.get_connection()
-    batch: _Batch | None = getattr(connection, _BATCH_ATTR, None)
+    if not transaction.get_connection().in_atomic_block:
+        _dispatch(wanted, trigger)  # autocommit: the edit is committed already
+        return
     # A batch is live while its callback is still queued; a rollback or a commit removes it.
-    if batch is not None and any(func == batch.run for _, func, _ in connection.run_on_commit):
+    batch: _Batch | None = kept_until_commit(_BATCH_ATTR)
+    if batch is not None:
         batch.quarters |= wanted
         return
     batch = _Batch(trigger)
     batch.quarters |= wanted
-    setattr(connection, _BATCH_ATTR, batch)
-    transaction.on_commit(batch.run)
+    keep_until_commit(_BATCH_ATTR, batch, batch.run)

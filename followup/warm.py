@@ -49,7 +49,7 @@ from organisation.selectors import Scope, home_units
 from programmes.models import ProgrammeArea
 from programmes.selectors import programme_areas_owned
 
-from .cache import current_generation
+from .cache import current_generation, read_once
 from .models import Measure
 from .organisation_selection import ORGANISATION_PARAM, programme_area_url
 from .selectors import Organisation, organisations
@@ -250,9 +250,10 @@ def _render(factory: RequestFactory, user: User, path: str) -> int:
     request.user = user
     request.resolver_match = match
     request.htmx = HtmxDetails(request)  # type: ignore[attr-defined]
-    response = match.func(request, *match.args, **match.kwargs)
-    # A TemplateResponse would render only when returned from the handler.
-    render = getattr(response, "render", None)
-    if callable(render) and not getattr(response, "is_rendered", True):
-        render()
+    with read_once():  # as RequestMemoMiddleware does for a request
+        response = match.func(request, *match.args, **match.kwargs)
+        # A TemplateResponse would render only when returned from the handler.
+        render = getattr(response, "render", None)
+        if callable(render) and not getattr(response, "is_rendered", True):
+            render()
     return int(response.status_code)

@@ -173,7 +173,18 @@ class Number:
 
 
 def parse_number(raw: Any) -> Number:
-    """A Swedish-written number: 12,5 · 12.5 · 1 234,5 · −3 · 54,2 % (or an XLSX number)."""
+    """A Swedish-written number: 12,5 · 12.5 · 1 234,5 · −3 · 54,2 % (or an XLSX number).
+
+    A negative zero ("-0", "−0,0", an XLSX -0.0) is read as zero, as PostgreSQL's numeric
+    stores it on the COPY path: the report and the pages say "0" on either path.
+    """
+    number = _parse_number(raw)
+    if number.value.is_zero() and number.value.is_signed():
+        return Number(number.value.copy_abs(), percent=number.percent)
+    return number
+
+
+def _parse_number(raw: Any) -> Number:
     if isinstance(raw, bool):
         raise CellError(_(ERROR_NOT_A_NUMBER).format(text=raw))
     if isinstance(raw, int):

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -49,7 +49,15 @@ from .parsing import (
 
 ERROR_FILE_TOO_LARGE = "Filen är {size}; den får vara högst {limit}."
 ERROR_UNKNOWN_UNIT = "Enheten ”{code}” finns inte (varken som enhetskod eller HSA-id)."
+ERROR_AMBIGUOUS_UNIT = (
+    "”{code}” kan vara flera enheter ({codes}): de skiljer sig bara i stora och små "
+    "bokstäver. Skriv koden exakt som enheten har den."
+)
 ERROR_UNKNOWN_MEASURE = "Måttet ”{code}” finns inte."
+ERROR_AMBIGUOUS_MEASURE = (
+    "”{code}” kan vara flera mått ({codes}): de skiljer sig bara i stora och små bokstäver. "
+    "Skriv koden exakt som måttet har den."
+)
 ERROR_MONTH_FOR_QUARTERLY = (
     "”{text}” är en månad, men måttet ”{measure}” rapporteras per kvartal; skriv till exempel "
     "Kv 4 2025."
@@ -232,6 +240,10 @@ class _UnitInfo:
     valid_to: datetime.date | None
 
 
+# A code or HSA-id as the unit has it, and the unit.
+_UnitKey = tuple[str, _UnitInfo]
+
+
 @dataclass(frozen=True)
 class _MeasureInfo:
     id: int
@@ -242,10 +254,31 @@ class _MeasureInfo:
     kind_ids: frozenset[int]
 
 
+_Found = TypeVar("_Found", _UnitInfo, _MeasureInfo)
+
+
+def _pick(written: dict[str, list[tuple[str, _Found]]], text: str) -> _Found | list[_Found] | None:
+    """What `text` names among codes looked up ignoring case (`written`: each lower-cased
+    code's spellings and what has it, by id): the one written exactly so, else the only one;
+    several that differ only by case and none written exactly so: all of them (refused as
+    ambiguous rather than given to one of them by chance); None for none."""
+    found = written.get(text.lower())
+    if not found:
+        return None
+    exact = [item for spelling, item in found if spelling == text]
+    if exact:
+        return exact[0]
+    if len(found) == 1:
+        return found[0][1]
+    return [item for _, item in found]
+
+
 @dataclass
 class _Lookups:
-    units: dict[str, _UnitInfo]
-    measures: dict[str, _MeasureInfo]
+    # By code, then by HSA-id: each lower-cased, with every unit so written (sqlcheck._unit_of
+    # finds the same).
+    units: tuple[dict[str, list[_UnitKey]], dict[str, list[_UnitKey]]]
+    measures: dict[str, list[tuple[str, _MeasureInfo]]]
     user: Any  # None: the command line's operator, who may import for every unit
     allowed: dict[int, bool] = field(default_factory=dict)
 
@@ -257,30 +290,53 @@ class _Lookups:
             self.allowed[unit_id] = unit_writable(self.user, unit_id)
         return self.allowed[unit_id]
 
+    def unit(self, text: str) -> _UnitInfo | list[_UnitInfo] | None:
+        """The unit a file names: by code, else by HSA-id, ignoring case. At the first of the
+        two that matches, the unit written exactly so wins, else the only one; several units
+        whose codes differ only by case, none written exactly so: all of them (the row is
+        refused as ambiguous, not given to one of them by chance)."""
+        for written in self.units:
+            found = _pick(written, text)
+            if found is not None:
+                return found
+        return None
+
+    def measure(self, text: str) -> _MeasureInfo | list[_MeasureInfo] | None:
+        """The measure a file names by code, as `unit` finds a unit by code."""
+        return _pick(self.measures, text)
+
+    def all_measures(self) -> list[_MeasureInfo]:
+        return [measure for measures in self.measures.values() for _, measure in measures]
+
+    def all_units(self) -> list[_UnitInfo]:
+        return [unit for units in self.units[0].values() for _, unit in units]
+
     @classmethod
     def load(cls, user: Any) -> _Lookups:
-        units: dict[str, _UnitInfo] = {}
-        rows = Unit.objects.values_list(
+        codes: dict[str, list[_UnitKey]] = {}
+        hsa_ids: dict[str, list[_UnitKey]] = {}
+        rows = Unit.objects.order_by("id").values_list(
             "id", "code", "hsa_id", "name", "kind_id", "kind__name", "valid_from", "valid_to"
         )
         for pk, code, hsa_id, name, kind_id, kind_name, valid_from, valid_to in rows:
             info = _UnitInfo(pk, code, name, kind_id, kind_name, valid_from, valid_to)
-            units[code.lower()] = info
+            codes.setdefault(code.lower(), []).append((code, info))
             if hsa_id:
-                units.setdefault(hsa_id.lower(), info)
+                hsa_ids.setdefault(hsa_id.lower(), []).append((hsa_id, info))
+        units = (codes, hsa_ids)
         kinds: dict[int, set[int]] = {}
         for measure_id, kind_id in Measure.unit_kinds.through.objects.values_list(
             "measure_id", "unitkind_id"
         ):
             kinds.setdefault(measure_id, set()).add(kind_id)
-        measures = {
-            code.lower(): _MeasureInfo(
+        measures: dict[str, list[tuple[str, _MeasureInfo]]] = {}
+        for pk, code, name, value_type, frequency in Measure.objects.order_by("id").values_list(
+            "id", "code", "name", "value_type", "frequency"
+        ):
+            measure = _MeasureInfo(
                 pk, code, name, value_type, frequency, frozenset(kinds.get(pk, ()))
             )
-            for pk, code, name, value_type, frequency in Measure.objects.values_list(
-                "id", "code", "name", "value_type", "frequency"
-            )
-        }
+            measures.setdefault(code.lower(), []).append((code, measure))
         return cls(units, measures, user)
 
 
@@ -323,7 +379,9 @@ def _cell(cells: list[Any], position: int | None) -> Any:
 
 
 def _fmt(value: Decimal) -> str:
-    """A decimal as Swedes write it: 12,5 (no trailing zeros)."""
+    """A decimal as Swedes write it: 12,5 (no trailing zeros); a zero never as "−0"."""
+    if value.is_zero():
+        value = value.copy_abs()
     text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
@@ -380,12 +438,18 @@ class _RowChecker:
         positions = self.header.positions
         before = self.report.problem_count
         unit_code = str(_cell(cells, positions["unit"]) or "").strip()
-        unit = self.lookups.units.get(unit_code.lower())
-        if unit is None:
+        unit = self.lookups.unit(unit_code)
+        if isinstance(unit, list):
+            self._problem(row, "unit", _ambiguous_unit(self.lookups, unit_code))
+            unit = None
+        elif unit is None:
             self._problem(row, "unit", _(ERROR_UNKNOWN_UNIT).format(code=unit_code))
         measure_code = str(_cell(cells, positions["measure"]) or "").strip()
-        measure = self.lookups.measures.get(measure_code.lower())
-        if measure is None:
+        measure = self.lookups.measure(measure_code)
+        if isinstance(measure, list):
+            self._problem(row, "measure", _ambiguous_measure(self.lookups, measure_code))
+            measure = None
+        elif measure is None:
             self._problem(row, "measure", _(ERROR_UNKNOWN_MEASURE).format(code=measure_code))
         period: parsing.Period | None = None
         raw_period = _cell(cells, positions["period"])
@@ -934,13 +998,32 @@ def _stage_checked_in_sql(
         return
     report.problem_count += int(found[0][2])
     for line, codes, _total, *facts in found:
-        for key, message in _sql_messages(codes, dict(zip(sqlcheck.FACTS, facts, strict=True))):
+        facts_of = dict(zip(sqlcheck.FACTS, facts, strict=True))
+        for key, message in _sql_messages(codes, facts_of, checker.lookups):
             if len(report.problems) >= PROBLEM_LIMIT:
                 return
             report.problems.append(Problem(message, line, checker._label(key)))
 
 
-def _sql_messages(codes: list[str], facts: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _ambiguous_unit(lookups: _Lookups, text: str) -> str:
+    """The problem of a unit text several units' codes match only ignoring case."""
+    found = lookups.unit(text)
+    units = found if isinstance(found, list) else []
+    codes = ", ".join(f"”{unit.code}”" for unit in units)
+    return _(ERROR_AMBIGUOUS_UNIT).format(code=text, codes=codes)
+
+
+def _ambiguous_measure(lookups: _Lookups, text: str) -> str:
+    """The problem of a measure text several measures' codes match only ignoring case."""
+    found = lookups.measure(text)
+    measures = found if isinstance(found, list) else []
+    codes = ", ".join(f"”{measure.code}”" for measure in measures)
+    return _(ERROR_AMBIGUOUS_MEASURE).format(code=text, codes=codes)
+
+
+def _sql_messages(
+    codes: list[str], facts: dict[str, Any], lookups: _Lookups
+) -> Iterator[tuple[str, str]]:
     """(column key, message) of each problem code sqlcheck found, as _RowChecker writes them."""
 
     def number(key: str) -> str:
@@ -961,6 +1044,10 @@ def _sql_messages(codes: list[str], facts: dict[str, Any]) -> Iterator[tuple[str
             yield "value", _(ranges[code]).format(value=_fmt(Decimal(facts["final"])))
         elif code == "unit_unknown":
             yield "unit", _(ERROR_UNKNOWN_UNIT).format(code=facts["unit_text"])
+        elif code == "unit_ambiguous":
+            yield "unit", _ambiguous_unit(lookups, facts["unit_text"])
+        elif code == "measure_ambiguous":
+            yield "measure", _ambiguous_measure(lookups, facts["measure_text"])
         elif code == "measure_unknown":
             yield "measure", _(ERROR_UNKNOWN_MEASURE).format(code=facts["measure_text"])
         elif code == "period_unreadable":
@@ -1096,8 +1183,8 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
         [CHANGE_LIMIT],
     )
     found = cursor.fetchall()
-    units = {info.id: info for info in lookups.units.values()}
-    measures = {info.id: info for info in lookups.measures.values()}
+    units = {info.id: info for info in lookups.all_units()}
+    measures = {info.id: info for info in lookups.all_measures()}
     for line, unit_id, measure_id, start, old, new in found:
         measure = measures[measure_id]
         kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"

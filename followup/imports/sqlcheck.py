@@ -75,7 +75,8 @@ NUMBER_CELLS = ("value", "numerator", "denominator")
 def numbers_sql(source: str) -> str:
     """The rows of `source` with their number cells (value, numerator, denominator) read.
 
-    For each cell c: c_lit (the plain literal: sign, digits, point, fraction), c_pct (a trailing
+    For each cell c: c_lit (the plain literal: sign, digits, point, fraction; no sign on a zero,
+    as parsing.parse_number reads "−0"), c_pct (a trailing
     %), c_frac (decimals as written), c_val, c_nan (a cell that is no number), c_big (at or
     above the limit) and c_has (a number to use). Each level is its own subquery (OFFSET 0), so
     that a pattern is matched once per cell, not once for every expression that reads it.
@@ -91,7 +92,8 @@ def numbers_sql(source: str) -> str:
     parts = ", ".join(
         f"""CASE WHEN m.{c}_plain THEN replace(m.{c}, ',', '.')
             WHEN m.{c}_g IS NOT NULL THEN
-            CASE WHEN m.{c}_g[1] <> '' THEN '-' ELSE '' END
+            CASE WHEN m.{c}_g[1] <> '' AND m.{c}_g[2] || coalesce(m.{c}_g[3], '') ~ '[1-9]'
+                THEN '-' ELSE '' END
             || regexp_replace(m.{c}_g[2], %(spaces)s, '', 'g')
             || coalesce('.' || m.{c}_g[3], '') END AS {c}_lit,
         m.{c}_g[4] IS NOT NULL AS {c}_pct,
@@ -235,31 +237,56 @@ def _lookups() -> str:
     through = Measure.unit_kinds.through._meta.db_table
     return f"""
     units AS (
-        SELECT DISTINCT ON (key) key, id, name, kind_id, kind_name, valid_from, valid_to
+        SELECT keyed.*, count(*) OVER (PARTITION BY key, pick) AS candidates
         FROM (
-            SELECT lower(u.code) AS key, 0 AS pick, u.id, u.name, u.kind_id,
+            SELECT u.code AS exact, lower(u.code) AS key, 0 AS pick, u.id, u.name, u.kind_id,
                    k.name AS kind_name, u.valid_from, u.valid_to
             FROM {units} AS u JOIN {kinds} AS k ON k.id = u.kind_id
             UNION ALL
-            SELECT lower(u.hsa_id), 1, u.id, u.name, u.kind_id, k.name, u.valid_from, u.valid_to
+            SELECT u.hsa_id, lower(u.hsa_id), 1, u.id, u.name, u.kind_id, k.name, u.valid_from,
+                   u.valid_to
             FROM {units} AS u JOIN {kinds} AS k ON k.id = u.kind_id
             WHERE u.hsa_id IS NOT NULL AND u.hsa_id <> ''
         ) AS keyed
-        ORDER BY key, pick, id
     ),
     measures AS (
-        SELECT DISTINCT ON (lower(m.code)) lower(m.code) AS key, m.id, m.name, m.value_type,
-               m.frequency,
-               ARRAY(SELECT t.unitkind_id FROM {through} AS t WHERE t.measure_id = m.id) AS kinds
-        FROM {measures} AS m ORDER BY lower(m.code), m.id DESC
+        SELECT m.code AS exact, lower(m.code) AS key, m.id, m.name, m.value_type, m.frequency,
+               ARRAY(SELECT t.unitkind_id FROM {through} AS t WHERE t.measure_id = m.id) AS kinds,
+               count(*) OVER (PARTITION BY lower(m.code)) AS candidates
+        FROM {measures} AS m
     )"""
+
+
+def _distinct(column: str) -> str:
+    """A column's distinct trimmed cells, '' for none."""
+    return f"SELECT DISTINCT coalesce(btrim({column}, %(pad)s), '') AS raw FROM {RAW}"
+
+
+def _unit_of(texts: str) -> str:
+    """The unit each distinct cell of `texts` (a query of `raw`) names, as
+    services._Lookups.unit finds it: by code, else by HSA-id, ignoring case; at that level the
+    one written exactly so wins, else the only one; several that differ only by case and none
+    written exactly so: `ambiguous`, and no unit."""
+    return f"""
+    SELECT raw, text, CASE WHEN found THEN id END AS id,
+        CASE WHEN found THEN kind_id END AS kind_id,
+        CASE WHEN found THEN valid_from END AS valid_from,
+        CASE WHEN found THEN valid_to END AS valid_to,
+        coalesce(NOT found, false) AS ambiguous
+    FROM (
+        SELECT DISTINCT ON (d.raw) d.raw, d.text, u.id, u.kind_id, u.valid_from, u.valid_to,
+            u.exact = d.text OR u.candidates = 1 AS found
+        FROM (SELECT raw, btrim(raw, %(ws)s) AS text FROM ({texts}) AS t) AS d
+        LEFT JOIN units AS u ON u.key = lower(d.text)
+        ORDER BY d.raw, u.pick, u.exact = d.text DESC, u.id
+    ) AS picked"""
 
 
 def unit_ids_sql() -> str:
     """The ids of the units the raw rows name (for the scope, asked of the rules per unit)."""
     return (
-        f"WITH {_lookups()} SELECT DISTINCT u.id FROM {RAW} AS r "
-        "JOIN units AS u ON u.key = lower(btrim(r.unit, %(ws)s))"
+        f"WITH {_lookups()} SELECT id FROM ({_unit_of(_distinct('unit'))}) AS u "
+        "WHERE id IS NOT NULL"
     )
 
 
@@ -285,27 +312,32 @@ def check_sql(staging: str) -> str:
     early stops (its _values returns at the first problem from the percent sign on).
     """
     c = "coalesce"
-
-    def distinct(column: str) -> str:  # a column's distinct trimmed cells, '' for none
-        return f"SELECT DISTINCT {c}(btrim({column}, %(pad)s), '') AS raw FROM {RAW}"
+    distinct = _distinct
 
     return f"""
     WITH {_lookups()},
     periods AS MATERIALIZED ({periods_sql(distinct("period"))}),
-    unit_of AS MATERIALIZED (
-        SELECT d.raw, btrim(d.raw, %(ws)s) AS text, u.id, u.kind_id, u.valid_from, u.valid_to
-        FROM ({distinct("unit")}) AS d LEFT JOIN units AS u ON u.key = lower(btrim(d.raw, %(ws)s))
+    unit_of AS MATERIALIZED ({_unit_of(distinct("unit"))}
     ),
     measure_of AS MATERIALIZED (
-        SELECT d.raw, btrim(d.raw, %(ws)s) AS text, m.id, m.value_type, m.frequency, m.kinds
-        FROM ({distinct("measure")}) AS d
-        LEFT JOIN measures AS m ON m.key = lower(btrim(d.raw, %(ws)s))
+        SELECT raw, text, CASE WHEN found THEN id END AS id,
+            CASE WHEN found THEN value_type END AS value_type,
+            CASE WHEN found THEN frequency END AS frequency,
+            CASE WHEN found THEN kinds END AS kinds,
+            coalesce(NOT found, false) AS ambiguous
+        FROM (
+            SELECT DISTINCT ON (d.raw) d.raw, d.text, m.id, m.value_type, m.frequency, m.kinds,
+                m.exact = d.text OR m.candidates = 1 AS found
+            FROM (SELECT raw, btrim(raw, %(ws)s) AS text FROM ({distinct("measure")}) AS t) AS d
+            LEFT JOIN measures AS m ON m.key = lower(d.text)
+            ORDER BY d.raw, m.exact = d.text DESC, m.id
+        ) AS picked
     ),
     rows AS (
     SELECT r.line, btrim({c}(r.comment, ''), %(ws)s) AS comment,
         u.text AS unit_text, m.text AS measure_text,
-        u.id AS unit_id, u.kind_id, u.valid_from, u.valid_to,
-        m.id AS measure_id, m.value_type, m.frequency, m.kinds,
+        u.id AS unit_id, u.ambiguous AS unit_ambiguous, u.kind_id, u.valid_from, u.valid_to,
+        m.id AS measure_id, m.ambiguous AS measure_ambiguous, m.value_type, m.frequency, m.kinds,
         p.original AS period_original, p.t AS period_t, p.kind AS period_kind, p.error AS perr,
         p.start, p.end_, p.quarter,
         r.value AS value_raw, r.value_lit, r.value_pct, r.value_frac, r.value_val,
@@ -365,8 +397,10 @@ def check_sql(staging: str) -> str:
     ),
     coded AS (
     SELECT y.*, array_remove(ARRAY[
-        CASE WHEN y.unit_id IS NULL THEN 'unit_unknown' END,
-        CASE WHEN y.measure_id IS NULL THEN 'measure_unknown' END,
+        CASE WHEN y.unit_ambiguous THEN 'unit_ambiguous'
+             WHEN y.unit_id IS NULL THEN 'unit_unknown' END,
+        CASE WHEN y.measure_ambiguous THEN 'measure_ambiguous'
+             WHEN y.measure_id IS NULL THEN 'measure_unknown' END,
         CASE WHEN y.perr IS NOT NULL THEN 'period_' || y.perr END,
         CASE WHEN y.value_nan THEN 'value_nan' WHEN y.value_big THEN 'value_big' END,
         CASE WHEN y.numerator_nan THEN 'numerator_nan'

@@ -5,14 +5,17 @@
 from __future__ import annotations
 
 import html
+from typing import Any
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
 from followup import warm
-from followup.cache import bump_generation
+from followup.cache import GENERATION_KEY, bump_generation
 from goals.models import Goal
 from gonv.views import landing_url
 from organisation.models import Role
@@ -330,6 +333,37 @@ def test_an_area_of_one_of_several_organisations_reads_the_same_queries_at_any_s
         (AREA_LIST + "?organisation=REG", "cold"): 17,
         (AREA_LIST + "?organisation=REG", "warm"): 6,
     }
+
+
+def test_a_page_of_many_area_links_reads_the_generation_and_the_phases_once_from_the_cache(
+    transactional_db: None, client: Client, data: DashboardData, vc_testland: User
+) -> None:
+    """Each link to an area names its organisation (the phases' organisations, cached per
+    generation); a cold page of many links still asks the cache once for each. (Committed:
+    in a test's transaction the generation is the edits' own, read from no cache.)"""
+    for number in range(2, 12):
+        ProgrammeAreaFactory(
+            phase=data.programme_area.phase, number=number, name=f"Område {number}"
+        )
+    client.force_login(vc_testland)
+    client.get(HOME)  # sessions, content types
+    bump_generation()  # cold: as right after a recompute or an edit
+    backend = caches["default"]
+    real_get = backend.get
+    reads: list[str] = []
+
+    def counting_get(key: str, *args: Any, **kwargs: Any) -> Any:
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    area_11 = reverse("programme_area_detail", kwargs={"number": 11})
+    with mock.patch.object(backend, "get", counting_get):
+        for url in (HOME, AREA_LIST):
+            reads.clear()
+            content = client.get(url).content.decode()
+            assert f'href="{area_11}?organisation=REG"' in content
+            assert reads.count(GENERATION_KEY) == 1, url
+            assert sum(key.endswith(":phase-organisation-units") for key in reads) == 1, url
 
 
 def test_warming_renders_each_organisations_area_under_its_own_url(

@@ -41,3 +41,13 @@ def test_a_change_is_spelled_the_same_on_the_unit_page_and_the_measure_pages() -
         assert template.render(Context({"v": Decimal("0.04")})) == "±0"
     counts = Template("{% load followup_pages %}{{ v|measure_change:'st' }}")
     assert counts.render(Context({"v": Decimal("-1234.5")})) == f"\u22121{SPACE}234,5\u00a0st"
+
+
+def test_a_negative_zero_or_a_value_rounding_to_zero_is_written_without_a_minus() -> None:
+    from base.admin import format_decimal
+
+    for value in (Decimal("-0"), Decimal("-0.0000"), Decimal("-0.001")):
+        assert render("{{ v|sv_value }}", v=value) == "0", value
+        assert render("{{ v|sv_value:'%' }}", v=value) == f"0{SPACE}%", value
+        assert render("{{ v|sv_change:'st' }}", v=value) == "±0", value
+    assert format_decimal(Decimal("-0.0000")) == "0"  # the admin's lists

@@ -1336,6 +1336,91 @@ def test_a_transaction_publishes_one_new_generation_and_only_when_it_commits(
     assert 'datetime="2031-05-17"' in client.get(url).content.decode()
 
 
+def _edit(record: AdoptionRecord, comment: str) -> None:
+    record.comment = comment
+    record.save()
+
+
+def test_an_edit_rolled_back_publishes_nothing_and_the_next_transaction_publishes_its_own(
+    transactional_db: None, client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    """A rolled-back transaction's generation is dropped with it: the next transaction on the
+    same connection reads the published one until it edits, and its commit publishes."""
+    client.force_login(users["styrgrupp"])
+    url = unit_url(data.vos[0].code)
+    record = AdoptionRecord.objects.filter(unit__in=data.hcs).first()
+    assert record is not None
+    published = cache_module.current_generation()
+
+    with triggers.suppressed():
+        with transaction.atomic():
+            _edit(record, "Ångrad")
+            assert cache_module.current_generation() != published
+            transaction.set_rollback(True)
+        assert cache_module.cache.get(cache_module.GENERATION_KEY) == published
+        record.refresh_from_db()  # its version too
+
+        with transaction.atomic():
+            # Nothing left of the rolled-back one: this transaction shares the cached pages.
+            assert cache_module.current_generation() == published
+            record.planned_date = datetime.date(2031, 5, 17)
+            record.actual_date = None
+            record.status = "planned"
+            _edit(record, "Sparad")
+            read_under = cache_module.current_generation()
+            assert read_under != published
+
+    assert cache_module.cache.get(cache_module.GENERATION_KEY) == read_under
+    assert 'datetime="2031-05-17"' in client.get(url).content.decode()
+
+
+def test_an_edit_rolled_back_to_a_savepoint_is_forgotten_and_a_later_edit_publishes(
+    transactional_db: None, data: DashboardData
+) -> None:
+    records = list(AdoptionRecord.objects.filter(unit__in=data.hcs)[:2])
+    published = cache_module.current_generation()
+
+    with triggers.suppressed(), transaction.atomic():
+        with transaction.atomic():
+            _edit(records[0], "Ångrad")
+            transaction.set_rollback(True)  # back to the savepoint
+        # Its edit undone, the transaction reads what every other request reads.
+        assert cache_module.current_generation() == published
+        _edit(records[1], "Sparad")
+        read_under = cache_module.current_generation()
+        assert read_under != published
+        # An edit in a savepoint that is kept goes under the same pending generation.
+        records[0].refresh_from_db()
+        with transaction.atomic():
+            _edit(records[0], "Sparad i en sparpunkt")
+        assert cache_module.current_generation() != published
+
+    assert cache_module.cache.get(cache_module.GENERATION_KEY) == cache_module.current_generation()
+    assert cache_module.current_generation() != published
+
+
+def test_a_recompute_requested_in_a_rolled_back_transaction_is_not_dispatched(
+    transactional_db: None, data: DashboardData
+) -> None:
+    """The quarters collected by a rolled-back transaction are dropped with it; the next
+    transaction dispatches only its own."""
+    dispatched: list[set[str]] = []
+
+    def dispatch(quarters: set[Any], trigger: str) -> None:
+        dispatched.append({quarter.code for quarter in quarters})
+
+    q1, q2 = data.quarters[0], data.quarters[1]
+    with mock.patch.object(triggers, "_dispatch", dispatch):
+        with transaction.atomic():
+            triggers.request_recompute([q1])
+            transaction.set_rollback(True)
+        with transaction.atomic():
+            triggers.request_recompute([q2])
+            triggers.request_recompute([q2])
+
+    assert dispatched == [{q2.code}]
+
+
 def test_a_cached_page_never_shows_one_users_todo_or_edit_links_to_another(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:

@@ -137,3 +137,33 @@ def test_copy_and_orm_paths_report_the_same_problems_in_row_order(
     )
     assert (copied.created, copied.unchanged) == (orm.created, orm.unchanged) == (12, 0)
     assert (Observation.objects.count(), ImportBatch.objects.count()) == before
+
+
+def test_a_negative_zero_is_stored_and_reported_as_0_on_both_paths(
+    corpus_world: CorpusWorld, tmp_path: Path, settings: Settings
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1a, measure=corpus_world.count,
+        period_start=datetime.date(2025, 11, 1), value=Decimal(40),
+    )  # fmt: skip
+    path = tmp_path / "zero.csv"
+    path.write_text(
+        "enhet;mått;period;värde\n"
+        "HC1A;antal;2025-11;-0\n"
+        "HC1B;antal;2025-11;\u22120\n"
+        "HC1A;index;Kv 4 2025;-0,00\n",
+        encoding="utf-8",
+    )
+
+    copied, copied_stored, copied_report = _import_and_read(corpus_world, path)
+    copied_preview = import_preview(user=corpus_world.users["strateg"], path=path, file_name="x")
+    settings.GONV_IMPORT_COPY = False
+    orm, orm_stored, orm_report = _import_and_read(corpus_world, path)
+    orm_preview = import_preview(user=corpus_world.users["strateg"], path=path, file_name="x")
+
+    assert [(c.old, c.new) for c in orm_report.changes] == [("40", "0"), ("–", "0"), ("–", "0")]
+    assert orm_report.changes == copied_report.changes
+    assert orm_preview.changes == copied_preview.changes == copied_report.changes
+    assert [str(value) for _, _, _, value, *_ in orm_stored] == ["0.0000"] * 3
+    assert copied_stored == orm_stored
+    assert copied == orm

@@ -22,11 +22,14 @@ from followup.imports.parsing import CellError, parse_number, parse_period
 from followup.imports.services import (
     ImportRefused,
     ImportReport,
+    _Lookups,
     _sql_messages,
     import_preview,
     import_store,
 )
 from followup.models import Observation
+from organisation.models import UnitKind
+from tests.factories import MeasureFactory, UnitFactory
 from tests.followup.imports.corpus import CASES, CORPUS_DIR, Case
 from tests.followup.imports.test_copy import _tracked
 from tests.followup.imports.test_parsing import month_spellings, quarter_spellings
@@ -192,6 +195,88 @@ def test_a_good_file_of_computed_and_rounded_values_stores_the_same(
     assert Decimal("33.3333") in values
 
 
+def _case_units(world: CorpusWorld) -> dict[str, int]:
+    """Units whose codes differ from others' only by case (and an HSA-id that is another
+    unit's code ignoring case); their ids by code."""
+    vo1 = world.tree.vo1
+    made = [
+        UnitFactory(code="hc1a", name="Hälsocentral Gemen", parent=vo1),
+        UnitFactory(code="Hc-Duo", name="Hälsocentral Duo", parent=vo1),
+        UnitFactory(code="HC-DUO", name="Hälsocentral DUO", parent=vo1),
+        UnitFactory(code="E-HSA", name="Hälsocentral Hsa", hsa_id="hc1b", parent=vo1),
+    ]
+    return {unit.code: unit.pk for unit in [*made, world.tree.hc1a, world.tree.hc1b]}
+
+
+@pytest.mark.parametrize("user", ["strateg", "vc1"])
+def test_unit_codes_that_differ_only_by_case_are_resolved_alike_in_sql_and_in_python(
+    user: str, corpus_world: CorpusWorld, settings: Settings, tmp_path: Path
+) -> None:
+    """The code written exactly so wins; codes before HSA-ids; a code several units have
+    ignoring case, none exactly so, is refused on every path rather than given to one."""
+    ids = _case_units(corpus_world)
+    good = [
+        "enhet;mått;period;värde",
+        "HC1A;antal;2025-11;1",
+        "hc1a;antal;2025-11;2",
+        "HC-DUO;antal;2025-11;3",
+        "Hc-Duo;antal;2025-11;4",
+        "hc1b;antal;2025-11;5",  # HC1B's code, not E-HSA's HSA-id
+        "e-hsa;antal;2025-10;6",  # one unit with that code ignoring case
+    ]
+    path = tmp_path / "case.csv"
+    path.write_text("\n".join(good) + "\n", encoding="utf-8")
+    stored = _parity(Case(name="case", make=bytes, user=user), corpus_world, path, settings)
+    by_value = {row[5]: row[1] for row in stored["stored"] if row[4] == Quarter(2025, 4).code}
+    assert by_value == {
+        Decimal(1): ids["HC1A"],
+        Decimal(2): ids["hc1a"],
+        Decimal(3): ids["HC-DUO"],
+        Decimal(4): ids["Hc-Duo"],
+        Decimal(5): ids["HC1B"],
+        Decimal(6): ids["E-HSA"],
+    }
+
+    path.write_text("\n".join([*good, "hc-duo;antal;2025-10;7"]) + "\n", encoding="utf-8")
+    refused = _parity(Case(name="case", make=bytes, user=user), corpus_world, path, settings)
+    assert refused["store"]["problems"] == [
+        (
+            8,
+            "enhet",
+            "”hc-duo” kan vara flera enheter (”Hc-Duo”, ”HC-DUO”): de skiljer sig bara i stora "
+            "och små bokstäver. Skriv koden exakt som enheten har den.",
+        )
+    ]
+
+
+def test_measure_codes_that_differ_only_by_case_are_resolved_alike_in_sql_and_in_python(
+    corpus_world: CorpusWorld, settings: Settings, tmp_path: Path
+) -> None:
+    kind = UnitKind.objects.get(code="halsocentral")
+    ids = {}
+    for code in ("besok", "BESOK"):
+        measure = MeasureFactory(code=code, name=f"Besök {code}")
+        measure.unit_kinds.set([kind])
+        ids[code] = measure.pk
+    good = ["enhet;mått;period;värde", "HC1A;besok;2025-11;1", "HC1A;BESOK;2025-11;2"]
+    path = tmp_path / "case.csv"
+    path.write_text("\n".join(good) + "\n", encoding="utf-8")
+    stored = _parity(Case(name="case", make=bytes), corpus_world, path, settings)
+    by_value = {row[5]: row[0] for row in stored["stored"] if row[0] in ids.values()}
+    assert by_value == {Decimal(1): ids["besok"], Decimal(2): ids["BESOK"]}
+
+    path.write_text("\n".join([*good, "HC1A;Besok;2025-10;3"]) + "\n", encoding="utf-8")
+    refused = _parity(Case(name="case", make=bytes), corpus_world, path, settings)
+    assert refused["store"]["problems"] == [
+        (
+            4,
+            "mått",
+            "”Besok” kan vara flera mått (”besok”, ”BESOK”): de skiljer sig bara i stora och "
+            "små bokstäver. Skriv koden exakt som måttet har den.",
+        )
+    ]
+
+
 # --- the parsers, cell by cell ----------------------------------------------------------------
 
 
@@ -264,6 +349,7 @@ def _sql_periods(texts: list[str]) -> list[tuple[Any, ...]]:
 def _assert_periods_agree(texts: list[str]) -> None:
     texts = sorted(set(texts))
     found = {row[2]: row for row in _sql_periods(texts)}
+    lookups = _Lookups.load(None)  # units and measures: none of a period's messages names one
     for text in texts:
         kind, error, original, t, start, end, quarter = found[text.strip(parsing.WHITESPACE)]
         try:
@@ -277,7 +363,8 @@ def _assert_periods_agree(texts: list[str]) -> None:
             continue
         assert error is not None, text
         facts = {"period_original": original, "period_t": t}
-        assert list(_sql_messages([f"period_{error}"], facts)) == [("period", reason)], text
+        messages = list(_sql_messages([f"period_{error}"], facts, lookups))
+        assert messages == [("period", reason)], text
 
 
 def _spellings() -> list[str]:
