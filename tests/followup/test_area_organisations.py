@@ -336,14 +336,14 @@ def test_an_area_of_one_of_several_organisations_reads_the_same_queries_at_any_s
 
 
 def test_a_page_of_many_area_links_reads_the_generation_and_the_phases_once_from_the_cache(
-    transactional_db: None, client: Client, data: DashboardData, vc_testland: User
+    transactional_db: None, client: Client, testland: DashboardData, vc_testland: User
 ) -> None:
     """Each link to an area names its organisation (the phases' organisations, cached per
     generation); a cold page of many links still asks the cache once for each. (Committed:
     in a test's transaction the generation is the edits' own, read from no cache.)"""
     for number in range(2, 12):
         ProgrammeAreaFactory(
-            phase=data.programme_area.phase, number=number, name=f"Område {number}"
+            phase=testland.programme_area.phase, number=number, name=f"Område {number}"
         )
     client.force_login(vc_testland)
     client.get(HOME)  # sessions, content types
