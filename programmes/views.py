@@ -35,7 +35,14 @@ from organisation.selectors import scope_for
 from . import services
 from .choices import AreaLabels
 from .forms import ActivityForm, SupportAnswerForm, SupportNeedForm, WorkingMethodForm
-from .models import Activity, ActivityPlan, ProgrammeArea, SupportNeed, WorkingMethod
+from .models import (
+    Activity,
+    ActivityPlan,
+    ProgrammeArea,
+    SupportNeed,
+    WorkingMethod,
+    check_area_organisation,
+)
 from .selectors import areas_per_unit
 
 SAVED_MESSAGE = "Ändringarna är sparade."
@@ -228,6 +235,13 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
         raise PermissionDenied
     if not can_edit and plan.pk is None:
         raise PermissionDenied  # nothing to read, and not theirs to start
+    if plan.pk is None:
+        # A plan that could never be saved (a unit and another organisation's area: an old
+        # bookmark or a typed URL) is no page; its form would only fail on "Lägg till".
+        try:
+            check_area_organisation(plan)
+        except ValidationError as error:
+            raise Http404(" ".join(error.messages)) from error
     _require(request, "programmes.view_activityplan")
     url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
     context: dict[str, Any] = {"area": area, "unit": unit, "plan": plan, "can_edit": can_edit}
@@ -247,14 +261,23 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
         once.release()
         context.update(form=form, submit_token=request.POST.get("submit_token", ""))
         return render(request, "programmes/activity_plan.html", context, status=422)
-    with transaction.atomic():
-        plan = _ensure_plan(request, plan)
-        activity = form.instance
-        activity.plan = plan
-        activity.order = (
-            plan.activities.order_by("-order").values_list("order", flat=True).first() or 0
-        ) + 1
-        services.activity_create(user=request.user, activity=activity)
+    try:
+        with transaction.atomic():
+            plan = _ensure_plan(request, plan)
+            activity = form.instance
+            activity.plan = plan
+            activity.order = (
+                plan.activities.order_by("-order").values_list("order", flat=True).first() or 0
+            ) + 1
+            services.activity_create(user=request.user, activity=activity)
+    except ValidationError as error:
+        # Refused by the model's own checks after the form's (nothing was stored): say why,
+        # and let the same form be sent again once it is put right.
+        once.release()
+        for message in error.messages:
+            form.add_error(None, message)
+        context.update(form=form, submit_token=request.POST.get("submit_token", ""))
+        return render(request, "programmes/activity_plan.html", context, status=422)
     once.done(url)
     messages.success(request, _("Aktiviteten är tillagd."))
     return HttpResponseRedirect(url)

@@ -163,6 +163,36 @@ def test_the_activity_plans_page_lists_each_units_organisations_areas(
     assert "Teamarbete" not in bergland_section
 
 
+def test_a_plan_page_for_another_organisations_area_is_no_page_and_stores_nothing(
+    client: Client, testland: DashboardData, bergland: SecondOrganisation, vc_of_both: User
+) -> None:
+    # An old bookmark or a typed URL: Bergland's PO 1 with Testland's VO 1, both the VC's.
+    url = reverse("programmes:activity_plan", args=[bergland.programme_area.pk, testland.vos[0].pk])
+    client.force_login(vc_of_both)
+    plans, history = ActivityPlan.objects.count(), ActivityPlan.history.count()
+
+    page = client.get(url)
+    response = client.post(
+        url,
+        {
+            "title": "Utbildning",
+            "start_date": "2026-01-01",
+            "end_date": "2026-02-01",
+            "status": "planerad",
+            "version": 0,
+            "submit_token": "a" * 32,
+        },
+    )
+
+    assert page.status_code == 404
+    assert response.status_code == 404
+    assert ActivityPlan.objects.count() == plans
+    assert ActivityPlan.history.count() == history
+    # The right pair is a page, and its first activity starts the plan.
+    own = reverse("programmes:activity_plan", args=[bergland.programme_area.pk, bergland.vo.pk])
+    assert client.get(own).status_code == 200
+
+
 # --- the admin's selects and filters ---------------------------------------------------------
 
 
