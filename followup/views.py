@@ -367,10 +367,13 @@ def unit_todo_list(request: HttpRequest, code: str, key: str) -> HttpResponse:
     """
     _require_reader(request)
     unit = unit_get(code=code)
-    if unit is None or key not in TODO_KEYS:
+    if unit is None:
+        raise Http404(_("Enheten finns inte."))
+    if key not in TODO_KEYS:
         raise Http404(_("Listan finns inte."))
+    # The same check as the dashboard's "Att göra" (unit_detail's may_write).
     if not request.user.has_perm("goals.change_adoptionrecord", unit):
-        raise PermissionDenied(_("Du får inte rapportera för den här enheten."))
+        raise PermissionDenied(_("Att göra visas bara för den som får ändra enhetens uppgifter."))
     todo = next(
         t for t in unit_todo(unit=unit, today=timezone.localdate(), whole=True) if t.key == key
     )

@@ -26,7 +26,10 @@ def programme_areas_owned() -> list[ProgrammeArea]:
     """The area every programme owner lands on (programme_area_owned_by), once per area, by
     number (one query)."""
     owned = (
-        RoleAssignment.objects.filter(role=Role.PROGRAMME_OWNER, programme_area__isnull=False)
+        # A deactivated account lands nowhere (as organisation.selectors.home_units).
+        RoleAssignment.objects.filter(
+            role=Role.PROGRAMME_OWNER, programme_area__isnull=False, user__is_active=True
+        )
         .select_related("programme_area")
         .order_by("user_id", "-programme_area__phase__start_date", "programme_area__number")
     )

@@ -16,6 +16,7 @@ from base.periods import Quarter
 from followup import tasks, warm
 from followup.cache import bump_generation
 from organisation.models import Role
+from programmes.selectors import programme_areas_owned
 from tests.factories import RoleAssignmentFactory, UserFactory
 from tests.followup.dashboard_data import DashboardData, dashboard_data_create
 
@@ -307,3 +308,17 @@ def test_a_landing_page_that_fails_is_logged_and_the_rest_warmed(
     assert f"{_unit_url(data.vos[1])} [write]" in summary["rendered"]
     assert _unit_url(data.vos[0]) in summary["rendered"]  # its readers' variant
     assert "Could not warm the cache with /enheter/" in caplog.text
+
+
+def test_a_deactivated_programme_owners_area_is_not_warmed_for_them(data: DashboardData) -> None:
+    owner = UserFactory(
+        username="po-gone",
+        role=Role.PROGRAMME_OWNER,
+        role__programme_area=data.programme_area,
+    )
+    assert programme_areas_owned() == [data.programme_area]
+
+    owner.is_active = False
+    owner.save()
+
+    assert programme_areas_owned() == []
