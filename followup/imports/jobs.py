@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ..models import ImportJob
 from . import parsing
@@ -113,7 +114,7 @@ def import_job_store(*, job_id: str) -> None:
     job.save(update_fields=["result", "state", "batch"])
 
 
-ERROR_UNEXPECTED = (
+ERROR_UNEXPECTED = gettext_noop(
     "Ett oväntat fel inträffade; inget sparades. Försök igen eller kontakta förvaltningen."
 )
 

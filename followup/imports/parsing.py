@@ -20,32 +20,37 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base.periods import MONTHS_SV
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
-ERROR_EMPTY_FILE = "Filen är tom."
-ERROR_NOT_CSV_OR_XLSX = (
+ERROR_EMPTY_FILE = gettext_noop("Filen är tom.")
+ERROR_NOT_CSV_OR_XLSX = gettext_noop(
     "Filen är varken en CSV-fil eller en Excel-fil (XLSX), vad dess namn än säger. "
     "Spara den som CSV eller XLSX och försök igen."
 )
-ERROR_XLSX_UNREADABLE = "Excel-filen kunde inte läsas: {error}"
-ERROR_SHEET_MISSING = "Bladet ”{sheet}” finns inte i filen. Bladen heter: {sheets}."
-ERROR_NO_HEADER = "Filen har ingen rubrikrad."
-ERROR_COLUMN_MISSING = "Kolumnen ”{column}” saknas (godtagbara namn: {names})."
-ERROR_VALUE_COLUMN_MISSING = (
+ERROR_XLSX_UNREADABLE = gettext_noop("Excel-filen kunde inte läsas: {error}")
+ERROR_SHEET_MISSING = gettext_noop("Bladet ”{sheet}” finns inte i filen. Bladen heter: {sheets}.")
+ERROR_NO_HEADER = gettext_noop("Filen har ingen rubrikrad.")
+ERROR_COLUMN_MISSING = gettext_noop("Kolumnen ”{column}” saknas (godtagbara namn: {names}).")
+ERROR_VALUE_COLUMN_MISSING = gettext_noop(
     "Kolumnen ”värde” saknas, och värdet kan inte räknas fram utan både ”täljare” och "
     "”nämnare” (godtagbara namn för värdet: {names})."
 )
-ERROR_COLUMN_TWICE = "Kolumnen ”{column}” finns två gånger i rubrikraden ({first} och {second})."
-ERROR_NOT_A_NUMBER = "”{text}” är inte ett tal; skriv till exempel 12,5 eller 1 234."
-ERROR_PERIOD_UNREADABLE = (
+ERROR_COLUMN_TWICE = gettext_noop(
+    "Kolumnen ”{column}” finns två gånger i rubrikraden ({first} och {second})."
+)
+ERROR_NOT_A_NUMBER = gettext_noop("”{text}” är inte ett tal; skriv till exempel 12,5 eller 1 234.")
+ERROR_PERIOD_UNREADABLE = gettext_noop(
     "”{text}” är ingen period; skriv en månad som 2025-12 eller dec 2025, "
     "eller ett kvartal som Kv 4 2025 eller 2025Q4."
 )
-ERROR_PERIOD_NOT_FIRST = "”{text}” är inte den första dagen i en månad; skriv månaden som 2025-12."
-ERROR_PERIOD_OUT_OF_RANGE = "Perioden ”{text}” ligger utanför åren {first}–{last}."
+ERROR_PERIOD_NOT_FIRST = gettext_noop(
+    "”{text}” är inte den första dagen i en månad; skriv månaden som 2025-12."
+)
+ERROR_PERIOD_OUT_OF_RANGE = gettext_noop("Perioden ”{text}” ligger utanför åren {first}–{last}.")
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2100

@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from base.periods import Quarter, month_label
@@ -47,53 +48,59 @@ from .parsing import (
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
-ERROR_FILE_TOO_LARGE = "Filen är {size}; den får vara högst {limit}."
-ERROR_UNKNOWN_UNIT = "Enheten ”{code}” finns inte (varken som enhetskod eller HSA-id)."
-ERROR_AMBIGUOUS_UNIT = (
+ERROR_FILE_TOO_LARGE = gettext_noop("Filen är {size}; den får vara högst {limit}.")
+ERROR_UNKNOWN_UNIT = gettext_noop(
+    "Enheten ”{code}” finns inte (varken som enhetskod eller HSA-id)."
+)
+ERROR_AMBIGUOUS_UNIT = gettext_noop(
     "”{code}” kan vara flera enheter ({codes}): de skiljer sig bara i stora och små "
     "bokstäver. Skriv koden exakt som enheten har den."
 )
-ERROR_UNKNOWN_MEASURE = "Måttet ”{code}” finns inte."
-ERROR_AMBIGUOUS_MEASURE = (
+ERROR_UNKNOWN_MEASURE = gettext_noop("Måttet ”{code}” finns inte.")
+ERROR_AMBIGUOUS_MEASURE = gettext_noop(
     "”{code}” kan vara flera mått ({codes}): de skiljer sig bara i stora och små bokstäver. "
     "Skriv koden exakt som måttet har den."
 )
-ERROR_MONTH_FOR_QUARTERLY = (
+ERROR_MONTH_FOR_QUARTERLY = gettext_noop(
     "”{text}” är en månad, men måttet ”{measure}” rapporteras per kvartal; skriv till exempel "
     "Kv 4 2025."
 )
-ERROR_QUARTER_FOR_MONTHLY = (
+ERROR_QUARTER_FOR_MONTHLY = gettext_noop(
     "”{text}” är ett kvartal, men måttet ”{measure}” rapporteras per månad; skriv till exempel "
     "2025-12."
 )
-ERROR_PERIOD_IN_FUTURE = "Perioden {period} har inte börjat än."
-ERROR_UNIT_NOT_ACTIVE = "Enheten ”{unit}” var inte verksam under {period}."
-ERROR_KIND_DOES_NOT_REPORT = "Enheter av typen {kind} rapporterar inte måttet ”{measure}”."
-ERROR_VALUE_MISSING = "Värde saknas (ange värde, eller täljare och nämnare)."
-ERROR_SHARE_RANGE = "En andel måste vara mellan 0 och 100 procent, inte {value}."
-ERROR_INDEX_RANGE = "Ett index måste vara mellan 0 och 100, inte {value}."
-ERROR_COUNT_NEGATIVE = "Ett antal kan inte vara negativt ({value})."
-ERROR_COUNT_DECIMALS = "Ett antal måste vara ett heltal, inte {value}."
-ERROR_PERCENT_NOT_SHARE = "Procenttecken passar bara mått som är andelar ({value})."
-ERROR_NEGATIVE = "Talet kan inte vara negativt ({value})."
-ERROR_DENOMINATOR_ZERO = "Nämnaren kan inte vara 0."
-ERROR_NUMERATOR_ABOVE_DENOMINATOR = "Täljaren ({numerator}) är större än nämnaren ({denominator})."
-ERROR_PAIR_INCOMPLETE = "Täljare och nämnare måste anges tillsammans."
-ERROR_VALUE_INCONSISTENT = (
+ERROR_PERIOD_IN_FUTURE = gettext_noop("Perioden {period} har inte börjat än.")
+ERROR_UNIT_NOT_ACTIVE = gettext_noop("Enheten ”{unit}” var inte verksam under {period}.")
+ERROR_KIND_DOES_NOT_REPORT = gettext_noop(
+    "Enheter av typen {kind} rapporterar inte måttet ”{measure}”."
+)
+ERROR_VALUE_MISSING = gettext_noop("Värde saknas (ange värde, eller täljare och nämnare).")
+ERROR_SHARE_RANGE = gettext_noop("En andel måste vara mellan 0 och 100 procent, inte {value}.")
+ERROR_INDEX_RANGE = gettext_noop("Ett index måste vara mellan 0 och 100, inte {value}.")
+ERROR_COUNT_NEGATIVE = gettext_noop("Ett antal kan inte vara negativt ({value}).")
+ERROR_COUNT_DECIMALS = gettext_noop("Ett antal måste vara ett heltal, inte {value}.")
+ERROR_PERCENT_NOT_SHARE = gettext_noop("Procenttecken passar bara mått som är andelar ({value}).")
+ERROR_NEGATIVE = gettext_noop("Talet kan inte vara negativt ({value}).")
+ERROR_DENOMINATOR_ZERO = gettext_noop("Nämnaren kan inte vara 0.")
+ERROR_NUMERATOR_ABOVE_DENOMINATOR = gettext_noop(
+    "Täljaren ({numerator}) är större än nämnaren ({denominator})."
+)
+ERROR_PAIR_INCOMPLETE = gettext_noop("Täljare och nämnare måste anges tillsammans.")
+ERROR_VALUE_INCONSISTENT = gettext_noop(
     "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst 0,05 ifrån)."
 )
-ERROR_TOO_PRECISE = "Talet {value} har fler än fyra decimaler."
-ERROR_TOO_LARGE = "Talet {value} är för stort."
-ERROR_DUPLICATE = "Samma enhet, mått och period finns redan på rad {row}."
-ERROR_OUT_OF_SCOPE = "Du får inte rapportera värden för enheten ”{unit}”."
-ERROR_MORE_PROBLEMS = "…och {count} problem till."
-ERROR_NO_ROWS = "Filen har en rubrikrad men inga rader med värden."
-ERROR_HAS_PROBLEMS = "Filen har {count} problem och importerades inte."
-ERROR_UNDO_DONE = "Importen är redan ångrad."
-ERROR_UNDO_FORBIDDEN = (
+ERROR_TOO_PRECISE = gettext_noop("Talet {value} har fler än fyra decimaler.")
+ERROR_TOO_LARGE = gettext_noop("Talet {value} är för stort.")
+ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på rad {row}.")
+ERROR_OUT_OF_SCOPE = gettext_noop("Du får inte rapportera värden för enheten ”{unit}”.")
+ERROR_MORE_PROBLEMS = gettext_noop("…och {count} problem till.")
+ERROR_NO_ROWS = gettext_noop("Filen har en rubrikrad men inga rader med värden.")
+ERROR_HAS_PROBLEMS = gettext_noop("Filen har {count} problem och importerades inte.")
+ERROR_UNDO_DONE = gettext_noop("Importen är redan ångrad.")
+ERROR_UNDO_FORBIDDEN = gettext_noop(
     "Du kan inte ångra importen: den innehåller värden för enheter du inte får ändra ({units})."
 )
-ERROR_UNDO_LATER_CHANGE = (
+ERROR_UNDO_LATER_CHANGE = gettext_noop(
     "Importen kan inte ångras: {count} av dess värden har ändrats efter importen, "
     "till exempel {example}. Ändra dem för hand i stället."
 )

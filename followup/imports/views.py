@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -25,12 +26,18 @@ from . import jobs, selectors, services, tasks
 from .forms import ImportUploadForm
 from .services import ImportReport
 
-MESSAGE_STORED = "Importen är klar: {created} nya och {changed} ändrade värden."
-MESSAGE_NOTHING_CHANGED = "Inget ändrades: alla {unchanged} värden i filen fanns redan."
-MESSAGE_UNDONE = "Importen är ångrad: {removed} värden togs bort och {restored} återställdes."
-MESSAGE_NOT_READY = "Filen kan inte importeras: den har problem eller är redan importerad."
-MESSAGE_CANCELLED = "Importen avbröts och den uppladdade filen ”{name}” togs bort."
-MESSAGE_NOT_CANCELLED = (
+MESSAGE_STORED = gettext_noop("Importen är klar: {created} nya och {changed} ändrade värden.")
+MESSAGE_NOTHING_CHANGED = gettext_noop(
+    "Inget ändrades: alla {unchanged} värden i filen fanns redan."
+)
+MESSAGE_UNDONE = gettext_noop(
+    "Importen är ångrad: {removed} värden togs bort och {restored} återställdes."
+)
+MESSAGE_NOT_READY = gettext_noop(
+    "Filen kan inte importeras: den har problem eller är redan importerad."
+)
+MESSAGE_CANCELLED = gettext_noop("Importen avbröts och den uppladdade filen ”{name}” togs bort.")
+MESSAGE_NOT_CANCELLED = gettext_noop(
     "Importen kunde inte avbrytas: den är redan importerad, avbruten eller utgången."
 )
 STATUS_STOP_POLLING = 286  # htmx stops polling on this status and still swaps the content
