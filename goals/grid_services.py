@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from base.versioning import StaleVersion
 from organisation.models import Unit
@@ -22,7 +23,7 @@ from programmes.models import WorkingMethod
 from . import services
 from .models import AdoptionRecord
 
-GRID_CONFLICT_MESSAGE = (
+GRID_CONFLICT_MESSAGE = gettext_noop(
     "Inget sparades: någon annan har ändrat markerade celler sedan du öppnade sidan."
 )
 

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -43,12 +44,12 @@ from . import grid_services, services
 from .forms import AdoptionCellForm, AssessmentForm, GoalForm, editable_quarters
 from .models import Assessment, Goal
 
-SAVED_MESSAGE = "Ändringarna är sparade."
-CREATED_MESSAGE = "”{title}” är skapat."
-DELETED_MESSAGE = "”{title}” är borttaget."
-UNCHANGED_MESSAGE = "Inget ändrades: värdena var redan sparade."
-GRID_SAVED_MESSAGE = "{count} ändringar är sparade."
-GRID_ERRORS_MESSAGE = "Inget sparades: rätta de markerade cellerna och spara igen."
+SAVED_MESSAGE = gettext_noop("Ändringarna är sparade.")
+CREATED_MESSAGE = gettext_noop("”{title}” är skapat.")
+DELETED_MESSAGE = gettext_noop("”{title}” är borttaget.")
+UNCHANGED_MESSAGE = gettext_noop("Inget ändrades: värdena var redan sparade.")
+GRID_SAVED_MESSAGE = gettext_noop("{count} ändringar är sparade.")
+GRID_ERRORS_MESSAGE = gettext_noop("Inget sparades: rätta de markerade cellerna och spara igen.")
 
 
 def _next_url(request: HtmxHttpRequest, default: str) -> str:

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from base.editing import (
@@ -45,9 +46,9 @@ from .models import (
 )
 from .selectors import areas_per_unit
 
-SAVED_MESSAGE = "Ändringarna är sparade."
-UNCHANGED_MESSAGE = "Inget ändrades: värdena var redan sparade."
-DELETED_ELSEWHERE = "Det du redigerade har tagits bort av någon annan."
+SAVED_MESSAGE = gettext_noop("Ändringarna är sparade.")
+UNCHANGED_MESSAGE = gettext_noop("Inget ändrades: värdena var redan sparade.")
+DELETED_ELSEWHERE = gettext_noop("Det du redigerade har tagits bort av någon annan.")
 
 
 def _require(request: HtmxHttpRequest, perm: str, obj: Any = None) -> None:
