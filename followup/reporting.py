@@ -124,7 +124,7 @@ def period_choice(text: str | None, today: datetime.date | None = None) -> Perio
     )
     if period.start > today:
         message = _(
-            "Perioden %(period)s har inte börjat än, så inget kan rapporteras för den. "
+            "Perioden %(period)s har inte börjat än; värden rapporteras när den har börjat. "
             "Sidan visar i stället %(default)s."
         ) % {"period": period.label, "default": default.label}
         return _with_following(default, message, today)
