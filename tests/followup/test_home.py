@@ -399,6 +399,24 @@ def test_the_english_catalogue_translates_the_interface_when_chosen() -> None:
         assert translation.gettext("Logga ut") == "Log out"
 
 
+def test_the_english_catalogue_has_every_import_problem() -> None:
+    """The import's messages are constants translated where shown (gettext_noop marks them
+    for makemessages): each must have its English, or an English interface would mix in
+    Swedish problems."""
+    from followup.imports import parsing, services
+
+    constants = [
+        value
+        for module in (parsing, services)
+        for name, value in vars(module).items()
+        if name.startswith("ERROR_") and isinstance(value, str)
+    ]
+    assert len(constants) > 30
+    with translation.override("en"):
+        untranslated = [text for text in constants if translation.gettext(text) == text]
+    assert untranslated == []
+
+
 # --- login and logout -------------------------------------------------------------------------
 
 
