@@ -19,7 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from .history import author_label
 from .periods import day_label
@@ -32,6 +32,9 @@ CONFLICT_MESSAGE = gettext_lazy(
     "har sparats: jämför och välj."
 )
 ALREADY_SENT_MESSAGE = gettext_lazy("Formuläret har redan skickats; det sparades en gång.")
+# The editing pages' outcomes, translated where shown (`_(SAVED_MESSAGE)`).
+SAVED_MESSAGE = gettext_noop("Ändringarna är sparade.")
+UNCHANGED_MESSAGE = gettext_noop("Inget ändrades: värdena var redan sparade.")
 HISTORY_PAGE_SIZE = 10
 
 # Bookkeeping columns no history line is about.

@@ -27,6 +27,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from base.editing import (
     ALREADY_SENT_MESSAGE,
+    SAVED_MESSAGE,
+    UNCHANGED_MESSAGE,
     SubmitOnce,
     conflict_for,
     history_page,
@@ -44,10 +46,8 @@ from . import grid_services, services
 from .forms import AdoptionCellForm, AssessmentForm, GoalForm, editable_quarters
 from .models import Assessment, Goal
 
-SAVED_MESSAGE = gettext_noop("Ändringarna är sparade.")
 CREATED_MESSAGE = gettext_noop("”{title}” är skapat.")
 DELETED_MESSAGE = gettext_noop("”{title}” är borttaget.")
-UNCHANGED_MESSAGE = gettext_noop("Inget ändrades: värdena var redan sparade.")
 GRID_SAVED_MESSAGE = gettext_noop("{count} ändringar är sparade.")
 GRID_ERRORS_MESSAGE = gettext_noop("Inget sparades: rätta de markerade cellerna och spara igen.")
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from base.editing import (
     ALREADY_SENT_MESSAGE,
+    SAVED_MESSAGE,
     SubmitOnce,
     history_page,
     keep_mine,
@@ -46,8 +47,6 @@ from .models import (
 )
 from .selectors import areas_per_unit
 
-SAVED_MESSAGE = gettext_noop("Ändringarna är sparade.")
-UNCHANGED_MESSAGE = gettext_noop("Inget ändrades: värdena var redan sparade.")
 DELETED_ELSEWHERE = gettext_noop("Det du redigerade har tagits bort av någon annan.")
 
 
