@@ -3,7 +3,10 @@
 Every add, change, delete, bulk delete, inline row and history revert of the admin goes through
 the same checked write path as the pages (`base.writes` or an app's `services.py`): the
 user needs the permission on the object as it was and as it will be saved. The form asks the
-same question while validating, so a refusal is a form error in Swedish, not a bare 403.
+same question while validating, so a refusal is a form error in Swedish, not a bare 403; so
+does an app's `validate` (the service's rules of the day, such as an assessment's open
+quarters). The change and history forms of a versioned row, and its inline rows, carry the
+version they were rendered from: a save based on an older one is refused like on the pages.
 """
 
 from __future__ import annotations
@@ -12,19 +15,20 @@ import decimal
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from base.editing import VersionField
 from base.periods import quarter_label
-from base.versioning import Versioned, deliberate_overwrite
+from base.versioning import StaleVersion, Versioned, deliberate_overwrite
 from base.writes import authorize_save, checked_delete, checked_save
 
 # Links to evidence are https; Django 6 makes that the default, this says it now.
@@ -33,6 +37,13 @@ HTTPS_URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 }
 
 ERROR_REVERT_FORBIDDEN = "Du har inte behörighet att återställa den här versionen."
+# The editing pages' conflict message (base.editing) without their "jämför och välj": the admin
+# has no comparison, the user reloads the form and sees the other person's values.
+ERROR_SAVED_BY_SOMEONE_ELSE = _(
+    "Någon annan har sparat ändringar sedan du öppnade formuläret. Inget av dina ändringar "
+    "har sparats: öppna formuläret på nytt för att se deras ändringar och gör sedan om dina."
+)
+VERSION_FIELD = "version"
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -202,11 +213,54 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
     def delete_inline(self, request: HttpRequest, obj: Any) -> None:
         checked_delete(user=request.user, obj=obj)
 
+    def validate(self, request: HttpRequest, obj: Any) -> None:
+        """Raise ValidationError for what the service would refuse beyond the model's own
+        validation (rules of the day or the user); apps override this with their service's."""
+
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
     ) -> type[ModelForm[Any]]:
+        # The version is the form's own field, not the model's (which no form may set).
+        if "fields" not in kwargs:
+            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = _without_version(kwargs["fields"])
         form = super().get_form(request, obj, change, **kwargs)
-        return _with_permission_check(form, lambda instance: self.authorize(request, instance))
+        form = _with_permission_check(
+            form,
+            lambda instance: self.authorize(request, instance),
+            lambda instance: self.validate(request, instance),
+        )
+        if _checks_version(obj) and self.has_change_permission(request, obj):
+            # The stored row's version: in the history form `obj` is the old version.
+            form = _with_version_check(form, _stored_version(obj))
+        return form
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return _with_version_fieldset(
+            super().get_fieldsets(request, obj),
+            _checks_version(obj) and self.has_change_permission(request, obj),
+        )
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # Every inline of versioned rows (milestones, activities) checks each row's version.
+        return [_versioned_inline(inline) for inline in super().get_inline_instances(request, obj)]
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            response: HttpResponse = super().changeform_view(
+                request, object_id, form_url, extra_context
+            )
+        except StaleVersion:
+            # Saved by someone else between the form's check and the save: the transaction
+            # of the admin's view rolled everything back.
+            return _saved_by_someone_else(request)
+        return response
 
     # --- history revert ("återställ") -----------------------------------------------------
 
@@ -250,9 +304,17 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
                 raise PermissionDenied(ERROR_REVERT_FORBIDDEN)
             if isinstance(current, Versioned):
                 # The historical row carries the version it had then; a revert knowingly
-                # overwrites the row as it is now.
-                with deliberate_overwrite(current, of_version=current.version):
-                    return self._history_form_view(request, object_id, version_id, extra_context)
+                # overwrites the row as it was when the form was opened (its hidden version,
+                # checked by the form like a change form's), never a later save.
+                posted = str(request.POST.get(VERSION_FIELD) or "")
+                base = int(posted) if posted.isdigit() else current.version
+                try:
+                    with transaction.atomic(), deliberate_overwrite(current, of_version=base):
+                        return self._history_form_view(
+                            request, object_id, version_id, extra_context
+                        )
+                except StaleVersion:
+                    return _saved_by_someone_else(request)
         return self._history_form_view(request, object_id, version_id, extra_context)
 
     def _history_form_view(
@@ -328,10 +390,111 @@ def adopt_saved(obj: models.Model, saved: models.Model) -> None:
     obj._state.db = saved._state.db
 
 
-def _with_permission_check(
-    form: type[ModelForm[Any]], authorize: Callable[[Any], None]
+def _checks_version(obj: Any) -> bool:
+    """Whether the admin's form of `obj` carries its version: a saved row of a versioned model."""
+    return isinstance(obj, Versioned) and obj.pk is not None
+
+
+def _stored_version(obj: models.Model) -> int | None:
+    version: int | None = (
+        type(obj)._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
+    )
+    return version
+
+
+def _without_version(fields: Sequence[str] | None) -> Sequence[str] | None:
+    return None if fields is None else [name for name in fields if name != VERSION_FIELD]
+
+
+def _with_version_fieldset(fieldsets: Any, versioned: bool) -> Any:
+    """The fieldsets with the hidden version (declared fieldsets may leave it out)."""
+    if not versioned or VERSION_FIELD in flatten_fieldsets(fieldsets):
+        return fieldsets
+    return [*fieldsets, (None, {"fields": [VERSION_FIELD]})]
+
+
+def _saved_by_someone_else(request: HttpRequest) -> HttpResponse:
+    messages.error(request, ERROR_SAVED_BY_SOMEONE_ELSE)
+    return HttpResponseRedirect(request.get_full_path())
+
+
+def _with_version_check(
+    form: type[ModelForm[Any]], stored: int | None = None
 ) -> type[ModelForm[Any]]:
-    """The admin form, refusing with a form error what the user may not save."""
+    """The admin form of a saved versioned row, refusing a save based on an older version.
+
+    The form carries the version it was rendered from, hidden (the stored row's, or for an
+    inline row its own); on POST the admin reloads the object, so without it the save would
+    always match and silently write over a save made since (on a page, by an import). A stale
+    version is a form error and nothing is saved; the save itself is then based on the posted
+    version, so a save between this check and the write is refused too (StaleVersion).
+    """
+
+    class VersionCheckedForm(form):  # type: ignore[valid-type, misc]
+        version = VersionField()
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.fields[VERSION_FIELD].initial = (
+                stored if stored is not None else getattr(self.instance, VERSION_FIELD, None)
+            )
+
+        def _post_clean(self) -> None:
+            instance = self.instance
+            if instance.pk is not None and not self._errors.get(VERSION_FIELD):
+                posted = self.cleaned_data.get(VERSION_FIELD)
+                if posted is None or posted != _stored_version(instance):
+                    self.add_error(None, ERROR_SAVED_BY_SOMEONE_ELSE)
+                    return
+                instance.version = posted
+            super()._post_clean()
+
+    VersionCheckedForm.__name__ = form.__name__
+    return VersionCheckedForm
+
+
+class VersionedInline:
+    """Inline mixin: each saved row's form carries its version (see `_with_version_check`)."""
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        if "fields" not in kwargs:
+            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = _without_version(kwargs["fields"])
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        if self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            formset.form = _with_version_check(formset.form)
+        return formset
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        return _with_version_fieldset(
+            super().get_fieldsets(request, obj),  # type: ignore[misc]
+            self.has_change_permission(request, obj),  # type: ignore[attr-defined]
+        )
+
+
+_VERSIONED_INLINES: dict[type[Any], type[Any]] = {}
+
+
+def _versioned_inline(inline: Any) -> Any:
+    """The inline, made a VersionedInline if its rows are versioned (once per class)."""
+    cls = type(inline)
+    if not issubclass(getattr(inline, "model", object), Versioned) or isinstance(
+        inline, VersionedInline
+    ):
+        return inline
+    if cls not in _VERSIONED_INLINES:
+        _VERSIONED_INLINES[cls] = type(cls.__name__, (VersionedInline, cls), {})
+    inline.__class__ = _VERSIONED_INLINES[cls]
+    return inline
+
+
+def _with_permission_check(
+    form: type[ModelForm[Any]],
+    authorize: Callable[[Any], None],
+    validate: Callable[[Any], None] = lambda instance: None,
+) -> type[ModelForm[Any]]:
+    """The admin form, refusing with a form error what the user may not save, or what the
+    service would refuse (`validate`)."""
 
     class PermissionCheckedForm(form):  # type: ignore[valid-type, misc]
         def _post_clean(self) -> None:
@@ -354,18 +517,27 @@ def _with_permission_check(
             ]
             try:
                 instance.full_clean(exclude=unset, validate_unique=False)
+                validate(instance)
             except ValidationError as invalid:
-                for name, messages in invalid.message_dict.items():
-                    self.add_error(name if name in self.fields else None, messages)
+                for name, errors in _by_field(invalid).items():
+                    self.add_error(name if name in self.fields else None, errors)
 
     PermissionCheckedForm.__name__ = form.__name__
     return PermissionCheckedForm
 
 
+def _by_field(invalid: ValidationError) -> dict[str, list[str]]:
+    if hasattr(invalid, "error_dict"):
+        return dict(invalid.message_dict)
+    return {"__all__": invalid.messages}
+
+
 __all__ = [
     "ERROR_REVERT_FORBIDDEN",
+    "ERROR_SAVED_BY_SOMEONE_ELSE",
     "HTTPS_URL_FIELDS",
     "GonvAdmin",
+    "VersionedInline",
     "adopt_saved",
     "format_decimal",
     "format_quarter",
