@@ -121,6 +121,10 @@ class AssessmentAdmin(ScopedChoicesAdmin):
             _limit_to_own_areas(field, request, "programme_area_id__in")
         return field
 
+    def validate(self, request: HttpRequest, obj: Assessment) -> None:
+        # Only a quarter that can still be assessed, as on the page (a form error here).
+        services.assessment_check(assessment=obj)
+
     def save_object(self, request: HttpRequest, obj: Assessment, change: bool) -> None:
         if change:
             services.assessment_update(user=request.user, assessment=obj)

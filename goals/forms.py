@@ -14,10 +14,17 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from base.editing import VersionField
-from base.periods import Quarter
 from programmes.choices import AreaLabels
 
-from .models import AdoptionRecord, Assessment, Goal, Improvement
+from .models import (
+    ERROR_ACTUAL_FUTURE,
+    ERROR_QUARTER_CLOSED,
+    AdoptionRecord,
+    Assessment,
+    Goal,
+    Improvement,
+    editable_quarters,
+)
 
 COMMON_FIELDS = ("title", "description", "kind", "start_date", "deadline")
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -43,8 +50,6 @@ ERROR_BASELINE = _("Ange basperiodens start och slut för en relativ förändrin
 ERROR_DATES = _("Måldatum kan inte vara före startdatum.")
 ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
 ERROR_ACTUAL_NEEDED = _("Ange faktiskt datum när arbetssättet är infört eller utfasat.")
-ERROR_ACTUAL_FUTURE = _("Faktiskt datum kan inte ligga i framtiden.")
-ERROR_QUARTER_CLOSED = _("Kvartalet går inte längre att bedöma.")
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -163,13 +168,6 @@ def unique_goal_code(title: str) -> str:
     return code
 
 
-def editable_quarters(today: datetime.date | None = None) -> list[Quarter]:
-    """Quarters that can still be assessed: the current one and the previous one (a quarter
-    stays editable until its next quarter ends)."""
-    current = Quarter.containing(today or timezone.localdate())
-    return [current, current.previous()]
-
-
 class AssessmentForm(forms.ModelForm):
     """The quarter's assessment of a goal: status and a required comment."""
 
@@ -187,6 +185,8 @@ class AssessmentForm(forms.ModelForm):
         self.fields["quarter"].choices = [  # type: ignore[attr-defined]
             (q.code, q.label) for q in editable_quarters(today)
         ]
+        # Any other quarter is closed (the services say the same to the admin).
+        self.fields["quarter"].error_messages["invalid_choice"] = ERROR_QUARTER_CLOSED
         self.fields["comment"].required = True
         self.fields["comment"].error_messages["required"] = _(
             "Skriv en kommentar till bedömningen."

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from base.versioning import StaleVersion
-from organisation.models import Unit
+from organisation.models import Unit, UnitClosure
 from programmes.models import WorkingMethod
 
 from . import services
@@ -45,16 +46,31 @@ def adoption_grid_cells(
     *, unit: Unit, data: Any = None, form_class: type[Any]
 ) -> list[dict[str, Any]]:
     """The grid below a unit: per working method, a cell form for each active unit of a kind
-    the method targets; existing records fill their cells."""
+    the method targets and of the organisation whose plan the method is in (a method of a phase
+    with no organisation is everyone's); existing records fill their cells.
+
+    A cell the grid does not offer is never saved: a posted key for Region B's method at
+    Region A's health centre is ignored (and the model refuses the pair on every path).
+    """
     today = timezone.localdate()
     units = list(
         Unit.objects.in_subtree(unit).active_on(today).select_related("kind").order_by("name")
     )
     kinds = {u.kind_id for u in units}
+    above: dict[int, set[int]] = {}
+    for descendant_id, ancestor_id in UnitClosure.objects.filter(
+        descendant__in=[u.pk for u in units]
+    ).values_list("descendant_id", "ancestor_id"):
+        above.setdefault(descendant_id, set()).add(ancestor_id)
+    organisations = set().union(*above.values())
     methods = (
         WorkingMethod.objects.filter(target_unit_kinds__in=kinds)
+        .filter(
+            Q(programme_area__phase__organisation_unit__isnull=True)
+            | Q(programme_area__phase__organisation_unit__in=organisations)
+        )
         .distinct()
-        .select_related("programme_area")
+        .select_related("programme_area__phase")
         .prefetch_related("target_unit_kinds")
         .order_by("programme_area__number", "name")
     )
@@ -65,9 +81,12 @@ def adoption_grid_cells(
     sections = []
     for method in methods:
         targets = {k.pk for k in method.target_unit_kinds.all()}
+        organisation_id = method.programme_area.phase.organisation_unit_id
         rows = []
         for u in units:
             if u.kind_id not in targets:
+                continue
+            if organisation_id is not None and organisation_id not in above.get(u.pk, set()):
                 continue
             record = records.get((u.pk, method.pk)) or AdoptionRecord(unit=u, working_method=method)
             prefix = f"c{u.pk}m{method.pk}"
@@ -81,7 +100,8 @@ def adoption_grid_cells(
                 today=today,
             )
             rows.append({"unit": u, "form": form, "record": record, "key": prefix})
-        sections.append({"method": method, "name": method.name, "rows": rows})
+        if rows:
+            sections.append({"method": method, "name": method.name, "rows": rows})
     return sections
 
 

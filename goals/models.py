@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -21,6 +23,7 @@ from programmes.models import (
     ProgrammeArea,
     Provenance,
     WorkingMethod,
+    area_outside_organisation,
     provenance_field,
     provenance_note_field,
 )
@@ -36,6 +39,20 @@ ERROR_DEADLINE_BEFORE_AREA_START = _(
     "måldatum eller ett eget startdatum för målet."
 )
 ERROR_QUARTER = _("Ange ett kvartal som 2025Q4.")
+ERROR_QUARTER_CLOSED = _("Kvartalet går inte längre att bedöma.")
+ERROR_ACTUAL_FUTURE = _("Faktiskt datum kan inte ligga i framtiden.")
+ERROR_METHOD_OF_OTHER_ORGANISATION = _(
+    "Arbetssättet %(method)s hör till %(organisation)s, men %(unit)s gör det inte. Välj ett "
+    "arbetssätt i enhetens organisation."
+)
+
+
+def editable_quarters(today: datetime.date | None = None) -> list[Quarter]:
+    """Quarters that can still be assessed: the current one and the previous one (a quarter
+    stays editable until its next quarter ends). The page offers these; the services refuse
+    any other (goals.services.assessment_check)."""
+    current = Quarter.containing(today or timezone.localdate())
+    return [current, current.previous()]
 
 
 class Improvement(models.TextChoices):
@@ -322,6 +339,41 @@ class AdoptionRecord(Versioned):
 
     def __str__(self) -> str:
         return f"{self.working_method.name} – {self.unit.name}: {self.get_status_display()}"
+
+    def clean(self) -> None:
+        """What the grid refuses, for every writer (the admin, its history revert, services):
+        an actual date in the future, and a working method of another organisation."""
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        if self.actual_date is not None and self.actual_date > timezone.localdate():
+            errors["actual_date"] = [str(ERROR_ACTUAL_FUTURE)]
+        outside = self._method_outside_organisation()
+        if outside:
+            errors["working_method"] = [outside]
+        if errors:
+            raise ValidationError(errors)
+
+    def _method_outside_organisation(self) -> str:
+        """Region B's working method for Region A's health centre is refused, as plans and needs
+        for another organisation's area are (programmes.models.check_area_organisation): only
+        when the unit or method is new or changed, a pair saved before the check stays."""
+        unit_id, method_id = self.unit_id, self.working_method_id
+        if unit_id is None or method_id is None:
+            return ""
+        unchanged = AdoptionRecord.objects.filter(
+            pk=self.pk, unit_id=unit_id, working_method_id=method_id
+        )
+        if self.pk is not None and unchanged.exists():
+            return ""
+        method = WorkingMethod.objects.filter(pk=method_id).first()
+        outside = area_outside_organisation(unit_id, method.programme_area_id) if method else None
+        if method is None or outside is None:
+            return ""
+        _area, organisation, unit = outside
+        return str(
+            ERROR_METHOD_OF_OTHER_ORGANISATION
+            % {"method": method.name, "organisation": organisation.name, "unit": unit}
+        )
 
 
 class Assessment(Versioned):

@@ -12,9 +12,10 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from base.periods import InvalidQuarter, Quarter
 from base.writes import (
     Actor,
     apply,
@@ -26,7 +27,7 @@ from base.writes import (
 from organisation.models import Unit
 from programmes.models import WorkingMethod
 
-from .models import AdoptionRecord, Assessment, Goal
+from .models import ERROR_QUARTER_CLOSED, AdoptionRecord, Assessment, Goal, editable_quarters
 
 ERROR_GOAL_FORBIDDEN = "Du har inte behörighet att ändra mål i det här programområdet."
 ERROR_PARENT_FORBIDDEN = "Du har inte behörighet att lägga delmål under det överordnade målet."
@@ -132,10 +133,28 @@ def adoption_record_delete(*, user: Actor, record: AdoptionRecord) -> None:
 # --- assessments ------------------------------------------------------------------------------
 
 
+def assessment_check(*, assessment: Assessment, today: datetime.date | None = None) -> None:
+    """Raise ValidationError unless the assessment is of a quarter that can still be assessed,
+    as it was and as it will be saved (the current quarter and the previous one, for every
+    role, as on the page): earlier assessments stay as they were written."""
+    open_codes = {quarter.code for quarter in editable_quarters(today)}
+    stored = stored_version(assessment)
+    for text in (assessment.quarter, stored.quarter if stored is not None else None):
+        if text is None:
+            continue
+        try:
+            code = Quarter.parse(text).code
+        except InvalidQuarter:
+            continue  # not a quarter at all: the model's validation says so
+        if code not in open_codes:
+            raise ValidationError({"quarter": [str(ERROR_QUARTER_CLOSED)]})
+
+
 def assessment_record(
     *, user: Actor, goal: Goal, quarter: str, status: str, comment: str
 ) -> Assessment:
-    """Record (create or replace) the quarter's assessment of a goal, authored by the user."""
+    """Record (create or replace) the quarter's assessment of a goal, authored by the user;
+    only for a quarter that can still be assessed (assessment_check)."""
     with transaction.atomic():
         assessment = Assessment.objects.select_for_update().filter(
             goal=goal, quarter=quarter
@@ -143,18 +162,24 @@ def assessment_record(
         assessment.status = status
         assessment.comment = comment
         assessment.author = user  # type: ignore[assignment]
+        authorize_save(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
+        assessment_check(assessment=assessment)
         return checked_save(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
 
 
 def assessment_update(
     *, user: Actor, assessment: Assessment, data: Mapping[str, Any] | None = None
 ) -> Assessment:
-    """Change an assessment; the acting user becomes its author."""
+    """Change an assessment of a quarter that can still be assessed, to such a quarter
+    (assessment_check); the acting user becomes its author."""
     if assessment.pk is None:
         raise ValueError("assessment_update takes a saved assessment; use assessment_record")
     apply(assessment, data, forbidden=_ASSESSMENT_SET_BY_SERVICE)
     assessment.author = user  # type: ignore[assignment]
-    return checked_save(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
+    with transaction.atomic():
+        authorize_save(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
+        assessment_check(assessment=assessment)
+        return checked_save(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
 
 
 def assessment_delete(*, user: Actor, assessment: Assessment) -> None:

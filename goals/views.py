@@ -43,8 +43,8 @@ from organisation.selectors import scope_for
 from programmes.models import ProgrammeArea
 
 from . import grid_services, services
-from .forms import AdoptionCellForm, AssessmentForm, GoalForm, editable_quarters
-from .models import Assessment, Goal
+from .forms import AdoptionCellForm, AssessmentForm, GoalForm
+from .models import Assessment, Goal, editable_quarters
 
 CREATED_MESSAGE = gettext_noop("”{title}” är skapat.")
 DELETED_MESSAGE = gettext_noop("”{title}” är borttaget.")
