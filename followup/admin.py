@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from base.admin import GonvAdmin, adopt_saved
 from organisation.admin import ScopedChoicesAdmin
+from organisation.selectors import scope_for
 
 from . import services
 from .models import (
@@ -58,6 +59,15 @@ class ObservationAdmin(ScopedChoicesAdmin):
     # The quarter follows the period (derived by the model); an import batch is set by the
     # import that wrote the value.
     readonly_fields = ["quarter", "import_batch"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        # Where a value comes from is said by the service (a person's value is manual, one
+        # that replaces an imported value says which): only those who edit everything may
+        # set it here. A VC re-labelling a value "Cyklop" or "Demodata" is not offered.
+        readonly = [*self.readonly_fields]
+        if not scope_for(request.user).edits_everything:
+            readonly += ["source", "overrides_source"]
+        return readonly
 
     def save_object(self, request: HttpRequest, obj: Observation, change: bool) -> None:
         if change:

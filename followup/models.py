@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat, ExtractQuarter, ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -21,6 +23,8 @@ from goals.models import Goal
 from goals.status import status_choices
 from organisation.models import Unit
 from programmes.models import provenance_field, provenance_note_field
+
+from . import value_rules
 
 
 class Measure(models.Model):
@@ -368,16 +372,97 @@ class Observation(Versioned):
         super().clean_fields(exclude=exclude)
 
     def clean(self) -> None:
-        """A count is a whole number, zero or more (a measure's own rule, beyond the columns)."""
+        """The rules the import and the reporting grid keep, for every other writer too (the
+        admin and its history revert, the services), in the import's words (value_rules): a
+        period that has begun, a unit in operation during it and of a kind that reports the
+        measure, and a value its measure's type allows, a share's agreeing with its parts."""
         super().clean()
-        measure = Measure.objects.filter(pk=self.measure_id).first() if self.measure_id else None
-        if (
-            measure is not None
-            and measure.value_type == Measure.ValueType.COUNT
-            and self.value is not None
-            and not _whole_and_not_negative(Decimal(self.value))
+        measure = (
+            Measure.objects.prefetch_related("unit_kinds").filter(pk=self.measure_id).first()
+            if self.measure_id
+            else None
+        )
+        unit = (
+            Unit.objects.select_related("kind").filter(pk=self.unit_id).first()
+            if self.unit_id
+            else None
+        )
+        errors: dict[str, list[str]] = {}
+        if measure is not None:
+            for name, message in self._period_problems(measure, unit):
+                errors.setdefault(name, []).append(message)
+            for name, message in self._value_problems(measure):
+                errors.setdefault(name, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
+    def _period_problems(self, measure: Measure, unit: Unit | None) -> list[tuple[str, str]]:
+        start, end = self.period_start, self.period_end
+        if start is None or end is None:
+            return []
+        label = (
+            Quarter.containing(start).label
+            if measure.frequency == Measure.Frequency.QUARTERLY
+            else month_label(start)
+        )
+        if start > timezone.localdate():
+            return [
+                ("period_start", gettext(value_rules.ERROR_PERIOD_IN_FUTURE).format(period=label))
+            ]
+        if unit is None:
+            return []
+        problems = []
+        if not (
+            (unit.valid_from is None or unit.valid_from <= end)
+            and (unit.valid_to is None or unit.valid_to >= start)
         ):
-            raise ValidationError({"value": [str(ERROR_COUNT_NOT_WHOLE)]})
+            problems.append(
+                (
+                    "unit",
+                    gettext(value_rules.ERROR_UNIT_NOT_ACTIVE).format(unit=unit.name, period=label),
+                )
+            )
+        kinds = {kind.pk for kind in measure.unit_kinds.all()}
+        if kinds and unit.kind_id not in kinds:
+            problems.append(
+                (
+                    "unit",
+                    gettext(value_rules.ERROR_KIND_DOES_NOT_REPORT).format(
+                        kind=unit.kind.name.lower(), measure=measure.name
+                    ),
+                )
+            )
+        return problems
+
+    def _value_problems(self, measure: Measure) -> list[tuple[str, str]]:
+        value = None if self.value is None else Decimal(self.value)
+        num = None if self.numerator is None else Decimal(self.numerator)
+        den = None if self.denominator is None else Decimal(self.denominator)
+        text = value_rules.number_text
+        if (num is None) != (den is None):
+            missing = "numerator" if num is None else "denominator"
+            return [(missing, gettext(value_rules.ERROR_PAIR_INCOMPLETE))]
+        if value is None:
+            return []
+        kind = measure.value_type
+        if kind == Measure.ValueType.COUNT and not _whole_and_not_negative(value):
+            return [("value", str(ERROR_COUNT_NOT_WHOLE))]
+        # A negative numerator or a zero denominator is the constraints' to refuse.
+        if kind == Measure.ValueType.SHARE and num is not None and den is not None:
+            if num < 0 or den <= 0:
+                return []
+            if num > den:
+                message = gettext(value_rules.ERROR_NUMERATOR_ABOVE_DENOMINATOR)
+                return [("numerator", message.format(numerator=text(num), denominator=text(den)))]
+            if not value_rules.share_consistent(value, num, den):
+                computed = value_rules.share_of(num, den).quantize(Decimal("0.01"))
+                message = gettext(value_rules.ERROR_VALUE_INCONSISTENT)
+                return [("value", message.format(value=text(value), computed=text(computed)))]
+        if kind == Measure.ValueType.SHARE and not 0 <= value <= 100:
+            return [("value", gettext(value_rules.ERROR_SHARE_RANGE).format(value=text(value)))]
+        if kind == Measure.ValueType.INDEX and not 0 <= value <= 100:
+            return [("value", gettext(value_rules.ERROR_INDEX_RANGE).format(value=text(value)))]
+        return []
 
 
 class MeasureResultQuerySet(models.QuerySet["MeasureResult"]):

@@ -12,6 +12,7 @@ followup.selectors.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import logging
 from collections.abc import Iterable
@@ -26,12 +27,13 @@ from django.utils import timezone
 from base.periods import Quarter
 from base.writes import checked_delete, checked_save
 from organisation.models import Unit
+from organisation.selectors import scope_for
 
 from . import cache as result_cache
 from .compute import goal_status, rollup, series
 from .compute.db import lock_computation, lock_spc, tune_for_batch
 from .compute.scope import goal_measure_ids, scope_roots
-from .models import ComputeRun, Measure, Observation
+from .models import ComputeRun, ImportBatch, Measure, Observation
 from .selectors import quarters_in_scope
 
 logger = logging.getLogger(__name__)
@@ -73,6 +75,44 @@ def spc_compute(*, quarters: Iterable[Quarter], measure_ids: Iterable[int] | Non
 
 ERROR_OBSERVATION_FORBIDDEN = "Du har inte behörighet att rapportera värden för {unit}."
 
+# What makes an observation another value: a change of any of these replaces what was imported.
+_VALUE_FIELDS = (
+    "measure_id", "unit_id", "period_start", "period_end", "value", "numerator", "denominator",
+)  # fmt: skip
+
+
+def observation_source_settle(
+    *, user: Any, observation: Observation, stored: Observation | None
+) -> None:
+    """Say where the value comes from, as the reporting grid does: not a form's to choose.
+
+    A value a person writes is manual; one that replaces an imported value (any of
+    `_VALUE_FIELDS` changed) records the source it overrides (`overrides_source`), as "Ersätt
+    värdet" on the grid does. Otherwise the stored source and override stay as they are. Only
+    those who edit everything (strateg, admin) may set the source and override themselves (the
+    admin shows them the fields); the source is never theirs to leave on a value they changed
+    without saying so.
+    """
+    manual = ImportBatch.Source.MANUAL
+    explicit = scope_for(user).edits_everything and (
+        stored is None
+        or (observation.source, observation.overrides_source)
+        != (stored.source, stored.overrides_source)
+    )
+    if explicit:
+        return
+    if stored is None:
+        observation.source, observation.overrides_source = manual, ""
+        return
+    changed = any(getattr(observation, name) != getattr(stored, name) for name in _VALUE_FIELDS)
+    if not changed:
+        observation.source, observation.overrides_source = stored.source, stored.overrides_source
+        return
+    observation.source = manual
+    observation.overrides_source = (
+        stored.source if stored.source not in (manual, "") else stored.overrides_source
+    )
+
 
 def observation_record(
     *,
@@ -88,12 +128,15 @@ def observation_record(
 ) -> Observation:
     """Record (create or correct) one value for a measure, unit and period.
 
-    Permission-checked, validated with Swedish messages, recorded in the history with the user;
-    the recompute of the affected quarters follows on commit (followup.signals).
+    Permission-checked, validated with Swedish messages (the import's rules, Observation.clean),
+    recorded in the history with the user; the recompute of the affected quarters follows on
+    commit (followup.signals). The source is the user's only if they edit everything; a
+    correction of an imported value records what it overrides (observation_source_settle).
     """
     existing = Observation.objects.filter(
         measure=measure, unit=unit, period_start=period_start
     ).first()
+    stored = copy.copy(existing)
     observation = existing or Observation(measure=measure, unit=unit, period_start=period_start)
     action = "change_observation" if existing else "add_observation"
     if not user.has_perm(f"followup.{action}", observation):
@@ -104,6 +147,7 @@ def observation_record(
     observation.numerator = numerator
     observation.denominator = denominator
     observation.source = source
+    observation_source_settle(user=user, observation=observation, stored=stored)
     observation.full_clean()
     # simple-history records who made the change (its documented hook, unknown to the types).
     observation._history_user = user  # type: ignore[attr-defined]
@@ -114,9 +158,12 @@ def observation_record(
 
 def observation_update(*, user: Any, observation: Observation) -> Observation:
     """Correct a stored observation as edited (its unit too): the user must be allowed to change
-    it as it was and as it will be saved; the quarter follows the period."""
+    it as it was and as it will be saved; the quarter follows the period, the source says who
+    wrote the value (observation_source_settle)."""
     if observation.pk is None:
         raise ValueError("observation_update takes a saved observation; use observation_record")
+    stored = Observation.objects.filter(pk=observation.pk).first()
+    observation_source_settle(user=user, observation=observation, stored=stored)
     return checked_save(
         user=user,
         obj=observation,

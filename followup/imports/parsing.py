@@ -24,6 +24,8 @@ from django.utils.translation import gettext_noop
 
 from base.periods import MONTHS_SV
 
+from .. import value_rules
+
 # --- messages (the tests import them) ---------------------------------------------------------
 
 ERROR_EMPTY_FILE = gettext_noop("Filen är tom.")
@@ -163,8 +165,8 @@ _NUMBER_RE = re.compile(NUMBER_PATTERN)
 PLAIN_NUMBER_PATTERN = "^[0-9]+(?:[.,][0-9]+)?$"
 SPACES_PATTERN = f"[{_SPACES}]"
 MAX_VALUE = Decimal("1e12")  # no number this large is read
-# How far a share's value may be from täljare ÷ nämnare × 100.
-TOLERANCE = Decimal("0.05")
+# How far a share's value may be from täljare ÷ nämnare × 100 (every writer's rule).
+TOLERANCE = value_rules.TOLERANCE
 MAX_DECIMALS = 4  # what a stored value holds (numeric(16, 4))
 HUNDRED = Decimal(100)  # a share is percent, an index 0–100
 
