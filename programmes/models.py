@@ -37,6 +37,25 @@ class Provenance(models.TextChoices):
     REGION = "region", _("Fastställd av regionen")
 
 
+def area_outside_organisation(unit_id: int, area_id: int) -> tuple[ProgrammeArea, Unit, str] | None:
+    """The area, its organisation and the unit's name when the unit is outside the area's
+    organisation; None when it is inside, or the area's phase has no organisation (everyone's).
+
+    Shared by the plans and needs (check_area_organisation) and the adoption records of goals (a
+    working method's area).
+    """
+    found = (
+        ProgrammeArea.objects.select_related("phase__organisation_unit").filter(pk=area_id).first()
+    )
+    organisation = found.phase.organisation_unit if found else None
+    if found is None or organisation is None:
+        return None
+    if UnitClosure.objects.filter(ancestor=organisation, descendant_id=unit_id).exists():
+        return None
+    unit = Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first() or ""
+    return found, organisation, unit
+
+
 def check_area_organisation(obj: ActivityPlan | SupportNeed) -> None:
     """Refuse a unit's need or plan for a programme area of another organisation (Region A's
     health centre and Region B's PO 1); an area of a phase of no organisation is everyone's.
@@ -53,35 +72,16 @@ def check_area_organisation(obj: ActivityPlan | SupportNeed) -> None:
     outside = area_outside_organisation(unit_id, area_id)
     if outside is None:
         return
-    area, organisation, unit = outside
+    found, organisation, unit = outside
     raise ValidationError(
         {
             "programme_area": ValidationError(
                 ERROR_AREA_OF_OTHER_ORGANISATION,
                 code="area_of_other_organisation",
-                params={"area": str(area), "organisation": organisation.name, "unit": unit},
+                params={"area": str(found), "organisation": organisation.name, "unit": unit},
             )
         }
     )
-
-
-def area_outside_organisation(unit_id: int, area_id: int) -> tuple[ProgrammeArea, Unit, str] | None:
-    """The area, its organisation and the unit's name when the unit is outside the area's
-    organisation; None when it is inside, or the area's phase has no organisation (everyone's).
-
-    Shared by the plans and needs (above) and the adoption records of goals (a working
-    method's area).
-    """
-    found = (
-        ProgrammeArea.objects.select_related("phase__organisation_unit").filter(pk=area_id).first()
-    )
-    organisation = found.phase.organisation_unit if found else None
-    if found is None or organisation is None:
-        return None
-    if UnitClosure.objects.filter(ancestor=organisation, descendant_id=unit_id).exists():
-        return None
-    unit = Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first() or ""
-    return found, organisation, unit
 
 
 def provenance_field() -> models.CharField:
