@@ -6,13 +6,23 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from goals import services
 from goals.models import AdoptionRecord
 from programmes.models import WorkingMethod
-from tests.factories import AdoptionRecordFactory, OrgTree, WorkingMethodFactory
+from tests.admin_forms import admin_post, form_errors
+from tests.factories import (
+    AdoptionRecordFactory,
+    OrgTree,
+    PhaseFactory,
+    ProgrammeAreaFactory,
+    UnitFactory,
+    WorkingMethodFactory,
+)
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -144,3 +154,99 @@ def test_cells_of_other_units_smuggled_into_the_form_are_ignored(
     }
     login(vc).post(grid_url(org_tree), data)
     assert list(AdoptionRecord.objects.values_list("unit_id", flat=True)) == [org_tree.hc1a.pk]
+
+
+# --- review finding 8: another organisation's working methods ---------------------------------
+
+
+@pytest.fixture
+def two_regions(org_tree: OrgTree) -> dict[str, WorkingMethod]:
+    """Region A (the org tree's, the VC's) and Region B, each with a phase and a method for
+    health centres, and one method of a phase of no organisation (everyone's)."""
+    hc = org_tree.hc1a.kind
+    region_b = UnitFactory(code="REGB", name="Region B", kind=org_tree.region.kind)
+    methods = {}
+    for key, organisation in (("a", org_tree.region), ("b", region_b), ("all", None)):
+        phase = PhaseFactory(code=f"fas-{key}", name=f"Fas {key}", organisation_unit=organisation)
+        area = ProgrammeAreaFactory(phase=phase, number=1, name=f"Teamarbete {key}")
+        methods[key] = WorkingMethodFactory(
+            programme_area=area, name=f"Teamrond {key}", target_unit_kinds=[hc]
+        )
+    return methods
+
+
+def test_vc_records_adoption_of_another_organisations_method(
+    vc: User, org_tree: OrgTree, two_regions: dict[str, WorkingMethod]
+) -> None:
+    client = login(vc)
+    page = client.get(grid_url(org_tree)).content.decode()
+
+    response = client.post(
+        grid_url(org_tree),
+        {
+            **cell(org_tree.hc1a.pk, two_regions["b"].pk, status="planerad"),
+            **cell(org_tree.hc1b.pk, two_regions["a"].pk, status="planerad"),
+            **cell(org_tree.hc1b.pk, two_regions["all"].pk, status="pagar"),
+        },
+        **HTMX,
+    )
+
+    assert "Teamrond a" in page
+    assert "Teamrond all" in page
+    assert "Teamrond b" not in page
+    assert response.status_code == 200
+    assert set(AdoptionRecord.objects.values_list("unit", "working_method", "status")) == {
+        (org_tree.hc1b.pk, two_regions["a"].pk, "planerad"),
+        (org_tree.hc1b.pk, two_regions["all"].pk, "pagar"),
+    }
+
+
+@pytest.mark.parametrize("role", ["strategist", "vc", "vec"])
+def test_no_entry_pairs_a_unit_with_another_organisations_method(
+    org_tree: OrgTree,
+    two_regions: dict[str, WorkingMethod],
+    request: pytest.FixtureRequest,
+    role: str,
+) -> None:
+    user = request.getfixturevalue(role)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    message = (
+        "Arbetssättet Teamrond b hör till Region B, men Hälsocentral Norrby gör det inte. "
+        "Välj ett arbetssätt i enhetens organisation."
+    )
+    own = AdoptionRecordFactory(unit=org_tree.hc1a, working_method=two_regions["a"])
+
+    with pytest.raises(ValidationError) as created:
+        services.adoption_record_create(
+            user=user, unit=org_tree.hc1a, working_method=two_regions["b"]
+        )
+    with pytest.raises(ValidationError) as moved:
+        services.adoption_record_update(
+            user=user, record=own, data={"working_method": two_regions["b"]}
+        )
+    added = admin_post(
+        login(user),
+        "/admin/goals/adoptionrecord/add/",
+        unit=org_tree.hc1a.pk,
+        working_method=two_regions["b"].pk,
+        status="planerad",
+    )
+
+    assert created.value.message_dict == {"working_method": [message]}
+    assert moved.value.message_dict == {"working_method": [message]}
+    assert form_errors(added) == [message]
+    assert list(AdoptionRecord.objects.values_list("working_method", flat=True)) == [
+        two_regions["a"].pk
+    ]
+
+
+def test_a_pair_saved_before_the_check_can_still_be_changed(
+    vc: User, org_tree: OrgTree, two_regions: dict[str, WorkingMethod]
+) -> None:
+    old = AdoptionRecordFactory(unit=org_tree.hc1a, working_method=two_regions["b"])
+
+    services.adoption_record_update(user=vc, record=old, data={"comment": "Sparat före."})
+
+    old.refresh_from_db()
+    assert old.comment == "Sparat före."
