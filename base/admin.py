@@ -19,7 +19,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import models, transaction
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
@@ -33,7 +33,7 @@ HTTPS_URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
     models.URLField: {"assume_scheme": "https"}
 }
 
-ERROR_REVERT_FORBIDDEN = "Du har inte behörighet att återställa den här versionen."
+ERROR_REVERT_FORBIDDEN = gettext_noop("Du har inte behörighet att återställa den här versionen.")
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -271,7 +271,7 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             ).first()
             current = self.model._default_manager.filter(pk=pk).first()
             if version is None or not self._may_revert(request, current, version.instance):
-                raise PermissionDenied(ERROR_REVERT_FORBIDDEN)
+                raise PermissionDenied(gettext(ERROR_REVERT_FORBIDDEN))
             if isinstance(current, Versioned):
                 # The historical row carries the version it had then; a revert knowingly
                 # overwrites the row as it is now.
