@@ -706,7 +706,10 @@ class ComputeRun(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"{quarter_label(self.quarter)} beräknat {self.started_at:%Y-%m-%d %H:%M}"
+        return gettext("%(quarter)s beräknat %(time)s") % {
+            "quarter": quarter_label(self.quarter),
+            "time": f"{self.started_at:%Y-%m-%d %H:%M}",
+        }
 
     @property
     def failed(self) -> bool:

@@ -23,6 +23,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base.periods import Quarter
 from base.writes import checked_delete, checked_save
@@ -73,7 +75,9 @@ def spc_compute(*, quarters: Iterable[Quarter], measure_ids: Iterable[int] | Non
     return count
 
 
-ERROR_OBSERVATION_FORBIDDEN = "Du har inte behörighet att rapportera värden för {unit}."
+ERROR_OBSERVATION_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att rapportera värden för {unit}."
+)
 
 # What makes an observation another value: a change of any of these replaces what was imported.
 _VALUE_FIELDS = (
@@ -140,7 +144,7 @@ def observation_record(
     observation = existing or Observation(measure=measure, unit=unit, period_start=period_start)
     action = "change_observation" if existing else "add_observation"
     if not user.has_perm(f"followup.{action}", observation):
-        raise PermissionDenied(ERROR_OBSERVATION_FORBIDDEN.format(unit=unit.name))
+        raise PermissionDenied(_(ERROR_OBSERVATION_FORBIDDEN).format(unit=unit.name))
     observation.period_end = period_end
     observation.quarter = Quarter.containing(period_end).code
     observation.value = value
@@ -167,7 +171,7 @@ def observation_update(*, user: Any, observation: Observation) -> Observation:
     return checked_save(
         user=user,
         obj=observation,
-        message=ERROR_OBSERVATION_FORBIDDEN.format(unit=observation.unit.name),
+        message=_(ERROR_OBSERVATION_FORBIDDEN).format(unit=observation.unit.name),
     )
 
 
@@ -176,7 +180,7 @@ def observation_delete(*, user: Any, observation: Observation) -> None:
     checked_delete(
         user=user,
         obj=observation,
-        message=ERROR_OBSERVATION_FORBIDDEN.format(unit=observation.unit.name),
+        message=_(ERROR_OBSERVATION_FORBIDDEN).format(unit=observation.unit.name),
     )
 
 

@@ -5,7 +5,13 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from base.admin import GonvAdmin, LabelledChoices, adopt_saved, register_choice_labels
+from base.admin import (
+    AccessibleTabularInline,
+    GonvAdmin,
+    LabelledChoices,
+    adopt_saved,
+    register_choice_labels,
+)
 from organisation.admin import ScopedChoicesAdmin
 
 from . import services
@@ -28,7 +34,7 @@ register_choice_labels(ProgrammeArea, area_labels)
 register_choice_labels(WorkingMethod, of_area_labels)
 
 
-class PhaseEventInline(LabelledChoices, admin.TabularInline):
+class PhaseEventInline(LabelledChoices, AccessibleTabularInline):
     model = PhaseEvent
     fk_name = "phase"
     extra = 0
@@ -49,7 +55,7 @@ class SupportingProcessAdmin(GonvAdmin):
     search_fields = ["name"]
 
 
-class ProgrammeAreaProcessInline(admin.TabularInline):
+class ProgrammeAreaProcessInline(AccessibleTabularInline):
     model = ProgrammeAreaProcess
     extra = 0
     fields = ["supporting_process", "provenance", "provenance_note"]
@@ -106,7 +112,7 @@ class WorkingMethodAdmin(ScopedChoicesAdmin):
         services.working_method_delete(user=request.user, method=obj)
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(AccessibleTabularInline):
     model = Activity
     extra = 0
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -426,7 +427,10 @@ class SupportNeed(Versioned):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Stödbehov {self.unit.name} – PO {self.programme_area.number}"
+        return gettext("Stödbehov %(unit)s – PO %(number)s") % {
+            "unit": self.unit.name,
+            "number": self.programme_area.number,
+        }
 
     def clean(self) -> None:
         super().clean()

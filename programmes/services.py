@@ -14,6 +14,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base.writes import Actor, apply, checked_delete, checked_save
 from organisation.models import Unit, UnitKind
@@ -27,11 +29,17 @@ from .models import (
     WorkingMethod,
 )
 
-ERROR_AREA_FORBIDDEN = "Du har inte behörighet att ändra det här programområdet."
-ERROR_METHOD_FORBIDDEN = "Du har inte behörighet att ändra arbetssätt i det här programområdet."
-ERROR_PLAN_FORBIDDEN = "Du har inte behörighet att ändra aktivitetsplaner för {unit}."
-ERROR_SUPPORT_NEED_FORBIDDEN = "Du har inte behörighet att framföra stödbehov för {unit}."
-ERROR_SUPPORT_ANSWER_FORBIDDEN = "Du har inte behörighet att besvara det här stödbehovet."
+ERROR_AREA_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra det här programområdet.")
+ERROR_METHOD_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att ändra arbetssätt i det här programområdet."
+)
+ERROR_PLAN_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra aktivitetsplaner för {unit}.")
+ERROR_SUPPORT_NEED_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att framföra stödbehov för {unit}."
+)
+ERROR_SUPPORT_ANSWER_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att besvara det här stödbehovet."
+)
 
 # Who raised a support need is the acting user, never a value from a form.
 _SUPPORT_NEED_SET_BY_SERVICE = frozenset({"raised_by", "created_at"})
@@ -67,7 +75,7 @@ def programme_area_create(
     if area.pk is not None:
         raise ValueError("programme_area_create takes an unsaved area")
     with transaction.atomic():
-        checked_save(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
+        checked_save(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
         _set_m2m(area, _area_m2m(delivery_owners, supporting_processes))
     return area
 
@@ -85,14 +93,14 @@ def programme_area_update(
         raise ValueError("programme_area_update takes a saved area")
     apply(area, data)
     with transaction.atomic():
-        checked_save(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
+        checked_save(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
         _set_m2m(area, _area_m2m(delivery_owners, supporting_processes))
     return area
 
 
 def programme_area_delete(*, user: Actor, area: ProgrammeArea) -> None:
     """Delete a programme area (refused by the database while goals or plans point at it)."""
-    checked_delete(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
+    checked_delete(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
 
 
 # --- working methods --------------------------------------------------------------------------
@@ -105,7 +113,7 @@ def working_method_create(
     if method.pk is not None:
         raise ValueError("working_method_create takes an unsaved method")
     with transaction.atomic():
-        checked_save(user=user, obj=method, message=ERROR_METHOD_FORBIDDEN)
+        checked_save(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
         if target_unit_kinds is not None:
             method.target_unit_kinds.set(target_unit_kinds)
     return method
@@ -123,7 +131,7 @@ def working_method_update(
         raise ValueError("working_method_update takes a saved method")
     apply(method, data)
     with transaction.atomic():
-        checked_save(user=user, obj=method, message=ERROR_METHOD_FORBIDDEN)
+        checked_save(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
         if target_unit_kinds is not None:
             method.target_unit_kinds.set(target_unit_kinds)
     return method
@@ -131,7 +139,7 @@ def working_method_update(
 
 def working_method_delete(*, user: Actor, method: WorkingMethod) -> None:
     """Delete a working method (refused by the database while goals or records use it)."""
-    checked_delete(user=user, obj=method, message=ERROR_METHOD_FORBIDDEN)
+    checked_delete(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
 
 
 # --- activity plans and their activities ------------------------------------------------------
@@ -185,7 +193,7 @@ def activity_delete(*, user: Actor, activity: Activity) -> None:
 
 def _plan_message(plan: ActivityPlan) -> str:
     unit = Unit.objects.filter(pk=plan.unit_id).values_list("name", flat=True).first()
-    return ERROR_PLAN_FORBIDDEN.format(unit=unit or "–")
+    return _(ERROR_PLAN_FORBIDDEN).format(unit=unit or "–")
 
 
 def _stamp_submission(plan: ActivityPlan) -> None:
@@ -205,7 +213,7 @@ def support_need_raise(
     need = SupportNeed(unit=unit, programme_area=programme_area, text=text)
     need.raised_by = user  # type: ignore[assignment]
     return checked_save(
-        user=user, obj=need, message=ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=unit.name)
+        user=user, obj=need, message=_(ERROR_SUPPORT_NEED_FORBIDDEN).format(unit=unit.name)
     )
 
 
@@ -218,9 +226,9 @@ def support_need_update(
     apply(need, data, forbidden=_SUPPORT_NEED_SET_BY_SERVICE)
     if not user.has_perm("programmes.add_supportneed", need):
         # Answering (area) rights do not extend to rewriting the need or moving it.
-        raise PermissionDenied(ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=need.unit.name))
+        raise PermissionDenied(_(ERROR_SUPPORT_NEED_FORBIDDEN).format(unit=need.unit.name))
     return checked_save(
-        user=user, obj=need, message=ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=need.unit.name)
+        user=user, obj=need, message=_(ERROR_SUPPORT_NEED_FORBIDDEN).format(unit=need.unit.name)
     )
 
 
@@ -233,10 +241,10 @@ def support_need_answer(
     with transaction.atomic():
         stored = SupportNeed.objects.select_for_update().get(pk=need.pk)
         if not user.has_perm("programmes.change_supportneed", stored):
-            raise PermissionDenied(ERROR_SUPPORT_ANSWER_FORBIDDEN)
+            raise PermissionDenied(_(ERROR_SUPPORT_ANSWER_FORBIDDEN))
         stored.response = response
         stored.status = status
-        checked_save(user=user, obj=stored, message=ERROR_SUPPORT_ANSWER_FORBIDDEN)
+        checked_save(user=user, obj=stored, message=_(ERROR_SUPPORT_ANSWER_FORBIDDEN))
     need.refresh_from_db()
     return need
 
@@ -244,5 +252,5 @@ def support_need_answer(
 def support_need_delete(*, user: Actor, need: SupportNeed) -> None:
     """Delete a support need (the strategist and administrators)."""
     checked_delete(
-        user=user, obj=need, message=ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=need.unit.name)
+        user=user, obj=need, message=_(ERROR_SUPPORT_NEED_FORBIDDEN).format(unit=need.unit.name)
     )

@@ -1048,19 +1048,19 @@ def _sql_messages(
             yield "measure", _ambiguous_measure(lookups, facts["measure_text"])
         elif code == "measure_unknown":
             yield "measure", _(ERROR_UNKNOWN_MEASURE).format(code=facts["measure_text"])
-        elif code == "period_unreadable":
+        elif code in ("period_unreadable", "period_month"):
             text = facts["period_original"]
             yield "period", _(parsing.ERROR_PERIOD_UNREADABLE).format(text=text)
-        elif code == "period_month":
-            text = facts["period_t"]
-            yield "period", _(parsing.ERROR_PERIOD_UNREADABLE).format(text=text)
         elif code == "period_not_first":
-            yield "period", _(parsing.ERROR_PERIOD_NOT_FIRST).format(text=facts["period_t"])
+            text = facts["period_original"]
+            yield "period", _(parsing.ERROR_PERIOD_NOT_FIRST).format(text=text)
         elif code == "period_range":
             yield (
                 "period",
                 _(parsing.ERROR_PERIOD_OUT_OF_RANGE).format(
-                    text=facts["period_t"], first=parsing.FIRST_YEAR, last=parsing.LAST_YEAR
+                    text=facts["period_original"],
+                    first=parsing.FIRST_YEAR,
+                    last=parsing.LAST_YEAR,
                 ),
             )
         elif what == "nan":
