@@ -484,10 +484,12 @@ class VersionedInline:
         if "fields" not in kwargs:
             kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
         kwargs["fields"] = _without_version(kwargs["fields"])
-        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
         if self.has_change_permission(request, obj):  # type: ignore[attr-defined]
-            formset.form = _with_version_check(formset.form)
-        return formset
+            # The form the formset is made from, so that what the inline does to the made
+            # form's fields afterwards (AccessibleTabularInline's names) stays on them.
+            form: type[ModelForm[Any]] = kwargs.get("form") or self.form  # type: ignore[attr-defined]
+            kwargs["form"] = _with_version_check(form)
+        return super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         return _with_version_fieldset(

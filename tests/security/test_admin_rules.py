@@ -39,6 +39,7 @@ from goals.status import Status
 from programmes.models import ProgrammeArea
 from tests.admin_forms import admin_form_data, admin_post, admin_save, form_errors
 from tests.factories import (
+    ActivityFactory,
     ActivityPlanFactory,
     AdoptionRecordFactory,
     AssessmentFactory,
@@ -368,6 +369,27 @@ def test_a_milestone_saved_since_the_goal_form_was_opened_is_not_overwritten_inl
     assert fresh.status_code == 302
     milestone.refresh_from_db()
     assert (milestone.title, milestone.version) == ("Inline", 3)
+
+
+def test_an_activity_saved_since_the_plan_form_was_opened_is_not_overwritten_inline(
+    admin_client_as: AdminClient, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    activity = ActivityFactory(plan__unit=org_tree.vo1, plan__programme_area=programme_area)
+    url = _change_url(activity.plan)
+    client = admin_client_as("vc")
+    data = admin_form_data(client.get(url), **{"activities-0-title": "I admin"})
+    activity.title = "Sparat på sidan"
+    activity.save()
+
+    stale = client.post(url, data)
+    fresh = client.post(url, admin_form_data(client.get(url), **{"activities-0-title": "I admin"}))
+
+    assert stale.status_code == 200
+    inline_errors = stale.context["inline_admin_formsets"][0].formset.forms[0].non_field_errors()
+    assert list(inline_errors) == [str(ERROR_SAVED_BY_SOMEONE_ELSE)]
+    assert fresh.status_code == 302, form_errors(fresh)
+    activity.refresh_from_db()
+    assert (activity.title, activity.version) == ("I admin", 3)
 
 
 def test_a_history_revert_still_reverts_and_is_refused_if_saved_since_it_was_opened(
