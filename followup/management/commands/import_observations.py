@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from base.formatting import format_number
 from followup.imports.services import ImportRefused, ImportReport, import_preview, import_store
+from followup.imports.wording import command_counts
 from followup.models import ImportBatch
 
 SOURCES = [choice for choice in ImportBatch.Source.values if choice != ImportBatch.Source.DEMO]
@@ -69,10 +70,8 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _counts(self, report: ImportReport, *, dry_run: bool) -> None:
-        self.stdout.write(
-            f"{report.file_name}: {_count(report.rows)} rader – {_count(report.created)} nya, "
-            f"{_count(report.changed)} ändrade, {_count(report.unchanged)} oförändrade."
-        )
+        counts = command_counts(report.rows, report.created, report.changed, report.unchanged)
+        self.stdout.write(f"{report.file_name}: {counts}.")
         if report.ignored_columns:
             self.stdout.write("Ignorerade kolumner: " + ", ".join(report.ignored_columns))
         for change in report.changes:
