@@ -273,8 +273,21 @@ def format_value(value: float | Decimal | None, unit: str = "") -> str:
     number = Decimal(str(value))
     if unit.strip() == "%":
         return format_percent(number.quantize(Decimal("0.1"), ROUND_HALF_UP))
-    text = format_number(number)
-    return f"{text}\u00a0{unit}" if unit else text
+    return format_number(number) + unit_suffix(unit)
+
+
+# Units that name a scale rather than a quantity: a value on it is a plain number ("67,3", not
+# "67,3 index"); the heading names the scale, as it does the measure.
+SCALE_UNITS = frozenset({"index"})
+
+
+def unit_suffix(unit: str) -> str:
+    """What follows a value of the unit: " st", " dagar" (a no-break space keeps them
+    together); nothing for no unit or a scale ("index")."""
+    unit = unit.strip()
+    if not unit or unit.lower() in SCALE_UNITS:
+        return ""
+    return f"\u00a0{unit}"
 
 
 def period_label(day: datetime.date, *, quarterly: bool = False) -> str:

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext
 
-from base.formatting import format_number
+from base.formatting import format_number, format_percent
 from base.periods import day_label
 
 from . import charts
@@ -25,6 +25,33 @@ def format_day(day: datetime.date | None) -> str:
 def format_value(value: Decimal | float | None, unit: str = "") -> str:
     """A measure's value with its unit ("54,3 %", "1 234 st"), a dash for none."""
     return charts.format_value(value, unit) or "–"
+
+
+def format_value_pair(
+    old: Decimal | float | None, new: Decimal | float | None, unit: str = ""
+) -> tuple[str, str]:
+    """Two values of one measure, before and after ("69,3 %" → "70 %"), as format_value writes
+    them, but with as many more decimals as it takes for two different values to read
+    differently ("69,272 %" → "69,270 %", never "69,3 %" → "69,3 %")."""
+    old_text, new_text = format_value(old, unit), format_value(new, unit)
+    if old is None or new is None or old_text != new_text:
+        return old_text, new_text
+    before, after = Decimal(str(old)), Decimal(str(new))
+    if before == after:
+        return old_text, new_text
+    percent = unit.strip() == "%"
+    for decimals in range(1, 9):
+        if percent:
+            texts = (format_percent(before, decimals), format_percent(after, decimals))
+        else:
+            suffix = charts.unit_suffix(unit)
+            texts = (
+                format_number(before, decimals) + suffix,
+                format_number(after, decimals) + suffix,
+            )
+        if texts[0] != texts[1]:
+            return texts
+    return old_text, new_text
 
 
 def format_change(value: Decimal | float | None, unit: str = "") -> str:
@@ -45,5 +72,5 @@ def format_change(value: Decimal | float | None, unit: str = "") -> str:
     # A no-break space keeps "3 st" together; "procentenheter" may go to the next line.
     # (gettext outside the f-string: xgettext does not look inside one.)
     points = gettext("procentenheter")
-    suffix = f" {points}" if percent else f"\u00a0{unit}".rstrip()
+    suffix = f" {points}" if percent else charts.unit_suffix(unit)
     return f"{sign}{text}{suffix}"

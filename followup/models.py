@@ -110,6 +110,15 @@ class Measure(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def unit_label(self) -> str:
+        """The unit to name beside the kind: "%", "st"; nothing when it only repeats the kind
+        ("index" of an index), so a heading reads "(index)", not "(index, index)"."""
+        unit = self.unit.strip()
+        if unit.lower() in {self.value_type, str(self.get_value_type_display()).lower()}:
+            return ""
+        return unit
+
 
 class ImportBatch(models.Model):
     """One import of a BI export file; observations point back to the batch that wrote them."""

@@ -12,10 +12,12 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from base.formatting import format_number
 from base.http import HtmxHttpRequest
 from organisation.models import Unit
 from organisation.selectors import scope_for
@@ -118,7 +120,11 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         messages.error(request, _("Inget sparades: rätta de markerade värdena och spara igen."))
         return render(request, template, context, status=422)
     if result.saved:
-        messages.success(request, _("{count} värden är sparade.").format(count=result.saved))
+        messages.success(
+            request,
+            ngettext("%(count)s värde är sparat.", "%(count)s värden är sparade.", result.saved)
+            % {"count": format_number(result.saved, 0)},
+        )
     else:
         messages.info(request, _("Inga ändringar att spara."))
     url = reverse("report_grid", args=[unit.pk]) + f"?period={period.code}"

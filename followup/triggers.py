@@ -33,6 +33,10 @@ from .cache import bump_generation_on_change, keep_until_commit, kept_until_comm
 
 logger = logging.getLogger(__name__)
 
+NOT_COMPUTED_NOW = (
+    "The in-process recompute of %s failed after the change was committed; the change stands "
+    "and the quarters stay marked for the next trigger or the nightly run."
+)
 KEPT_FOR_LATER = (
     "Could not schedule the recompute of %s (broker or cache unavailable); the request is kept "
     "in the database and carried out by the next trigger or the nightly run."
@@ -40,12 +44,11 @@ KEPT_FOR_LATER = (
 
 
 def _dispatch(quarters: set[Quarter], trigger: str) -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        _compute_now(quarters, trigger)
+        return
     # First, in the database: whatever happens to the broker, the request is not lost.
     recompute_marks.mark_dirty(quarters, trigger=trigger)
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        # Every dirty quarter: these, and any that an earlier failure left behind.
-        tasks.recompute_in_order(recompute_marks.claim_dirty(), trigger)
-        return
     try:
         if recompute_marks.stamp_change():
             try:
@@ -59,6 +62,22 @@ def _dispatch(quarters: set[Quarter], trigger: str) -> None:
         # The edit is committed and its recompute kept in the database: the user gets the
         # normal answer, not a 500 for a broker that is down.
         logger.warning(KEPT_FOR_LATER, ", ".join(q.code for q in sorted(quarters)), exc_info=True)
+
+
+def _compute_now(quarters: set[Quarter], trigger: str) -> None:
+    """The embedded mode: compute in-process, after the commit, as a worker would.
+
+    The change is committed by now, so a failure here (the database locked by another
+    request, a bug in the computation) must not turn the user's saved change into an error
+    page: it is logged, compute_quarter has recorded it (a ComputeRun with the error) and the
+    quarters stay marked dirty, so the next change or the nightly run computes them.
+    """
+    try:
+        recompute_marks.mark_dirty(quarters, trigger=trigger)
+        # Every dirty quarter: these, and any that an earlier failure left behind.
+        tasks.recompute_in_order(recompute_marks.claim_dirty(), trigger)
+    except Exception:
+        logger.exception(NOT_COMPUTED_NOW, ", ".join(q.code for q in sorted(quarters)))
 
 
 class _Batch:

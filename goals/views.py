@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -36,6 +36,7 @@ from base.editing import (
     overwriting,
     unchanged,
 )
+from base.formatting import format_number
 from base.http import HtmxHttpRequest
 from base.versioning import StaleVersion
 from organisation.models import Unit
@@ -48,8 +49,14 @@ from .models import Assessment, Goal, editable_quarters
 
 CREATED_MESSAGE = gettext_noop("”{title}” är skapat.")
 DELETED_MESSAGE = gettext_noop("”{title}” är borttaget.")
-GRID_SAVED_MESSAGE = gettext_noop("{count} ändringar är sparade.")
 GRID_ERRORS_MESSAGE = gettext_noop("Inget sparades: rätta de markerade cellerna och spara igen.")
+
+
+def grid_saved_message(count: int) -> str:
+    """ "1 ändring är sparad." / "2 ändringar är sparade." (the adoption grid's outcome)"""
+    return ngettext("%(count)s ändring är sparad.", "%(count)s ändringar är sparade.", count) % {
+        "count": format_number(count, 0)
+    }
 
 
 def _next_url(request: HtmxHttpRequest, default: str) -> str:
@@ -402,7 +409,7 @@ def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         messages.error(request, _(GRID_ERRORS_MESSAGE))
         return render(request, template, context, status=422)
     if result.saved:
-        messages.success(request, _(GRID_SAVED_MESSAGE).format(count=result.saved))
+        messages.success(request, grid_saved_message(result.saved))
     else:
         messages.info(request, _("Inga ändringar att spara."))
     if not request.htmx:

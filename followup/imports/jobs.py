@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -93,25 +94,59 @@ def import_job_validate(*, job_id: str) -> None:
 
 
 def import_job_store(*, job_id: str) -> None:
-    """Store the job's file (all or nothing) and keep the outcome on the job."""
+    """Store the job's file (all or nothing) and keep the outcome on the job (the task's step,
+    after import_job_start_store)."""
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     if job.state != ImportJob.State.STORING:
         return  # a redelivered task whose store had finished
+    _store(job)
+
+
+def import_job_store_now(*, job: ImportJob) -> bool:
+    """Store a previewed job in this request: READY → STORING → STORED (or FAILED) in one
+    transaction with the values. False if it is no longer waiting.
+
+    No other request ever sees it STORING: if this one dies, nothing was stored and the job is
+    READY again, so "Importera" can simply be pressed again; a concurrent "Importera", "Avbryt"
+    or expiry waits for the row and then finds it stored.
+    """
+    with transaction.atomic():
+        if not ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.READY).update(
+            state=ImportJob.State.STORING
+        ):
+            job.refresh_from_db(fields=["state"])
+            return False
+        _store(job)
+    job.refresh_from_db()
+    return True
+
+
+class _NoLongerStoring(Exception):
+    """The job left STORING while its file was being stored: roll the values back."""
+
+
+def _store(job: ImportJob) -> None:
+    """The store itself. The job becomes STORED in the transaction that stores the values, so
+    a job is STORED exactly when its values are, whatever happens after the commit (the
+    recompute that follows it, a lost request); a refused file makes it FAILED."""
     cache.delete(_PROGRESS_KEY.format(job=job.pk))
+    storing = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.STORING)
     try:
-        report = import_store(
-            user=job.user, path=job_path(job), file_name=job.file_name, source=job.source,
-            sheet=job.sheet or None, progress=_progress_setter(job),
-        )  # fmt: skip
+        with transaction.atomic():
+            report = import_store(
+                user=job.user, path=job_path(job), file_name=job.file_name,
+                source=job.source, sheet=job.sheet or None, progress=_progress_setter(job),
+            )  # fmt: skip
+            if not storing.update(
+                result=report.as_dict(), batch_id=report.batch_id, state=ImportJob.State.STORED
+            ):
+                raise _NoLongerStoring
     except ImportRefused as refused:
-        job.result = refused.report.as_dict()
-        job.state = ImportJob.State.FAILED
+        storing.update(result=refused.report.as_dict(), state=ImportJob.State.FAILED)
+    except _NoLongerStoring:
+        return  # cancelled, expired or failed meanwhile: nothing stored, its state stands
     else:
-        job.result = report.as_dict()
-        job.batch_id = report.batch_id
-        job.state = ImportJob.State.STORED
         job_path(job).unlink(missing_ok=True)
-    job.save(update_fields=["result", "state", "batch"])
 
 
 ERROR_UNEXPECTED = gettext_noop(
@@ -120,7 +155,8 @@ ERROR_UNEXPECTED = gettext_noop(
 
 
 def import_job_fail(*, job_id: str) -> None:
-    """Mark a job whose step crashed as failed, so its page stops waiting."""
+    """Mark a job whose step crashed as failed, so its page stops waiting (a job whose values
+    were stored is STORED already and stays so)."""
     from .services import ImportReport, Problem
 
     report = ImportReport()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from base.periods import Quarter, month_label
 from organisation.models import Unit
 
+from ..formatting import format_value
 from ..models import ImportBatch, Measure, Observation
 from .services import change_reason, unit_writable
 
@@ -84,7 +85,8 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
                 if row.measure_id and row.measure.frequency == Measure.Frequency.QUARTERLY
                 else month_label(row.period_start)
             ),
-            "value": row.value,
+            # As the dashboards write the measure's values: "71,5", "69,3 %", "1 234 st".
+            "value": format_value(row.value, row.measure.unit if row.measure_id else ""),
             "created": row.history_type == "+",
         }
         for row in rows

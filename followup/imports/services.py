@@ -34,6 +34,7 @@ from base.periods import Quarter, month_label
 from organisation.models import Unit
 
 from .. import triggers
+from ..formatting import format_value_pair
 from ..models import ImportBatch, Measure, Observation
 from ..value_rules import (  # every writer's messages (the tests import them from here)
     ERROR_INDEX_RANGE,
@@ -267,6 +268,7 @@ class _MeasureInfo:
     value_type: str
     frequency: str
     kind_ids: frozenset[int]
+    unit: str = ""  # the measure's unit ("%", "st"), for showing its values
 
 
 _Found = TypeVar("_Found", _UnitInfo, _MeasureInfo)
@@ -345,11 +347,11 @@ class _Lookups:
         ):
             kinds.setdefault(measure_id, set()).add(kind_id)
         measures: dict[str, list[tuple[str, _MeasureInfo]]] = {}
-        for pk, code, name, value_type, frequency in Measure.objects.order_by("id").values_list(
-            "id", "code", "name", "value_type", "frequency"
-        ):
+        for pk, code, name, value_type, frequency, unit in Measure.objects.order_by(
+            "id"
+        ).values_list("id", "code", "name", "value_type", "frequency", "unit"):
             measure = _MeasureInfo(
-                pk, code, name, value_type, frequency, frozenset(kinds.get(pk, ()))
+                pk, code, name, value_type, frequency, frozenset(kinds.get(pk, ())), unit
             )
             measures.setdefault(code.lower(), []).append((code, measure))
         return cls(units, measures, user)
@@ -391,6 +393,17 @@ def _cell(cells: list[Any], position: int | None) -> Any:
         return None
     value = cells[position]
     return None if isinstance(value, str) and not value else value
+
+
+def _change_texts(old: Decimal | None, new: Decimal, measure: _MeasureInfo) -> tuple[str, str]:
+    """A change's values as the dashboards write the measure's values ("69,3 %", "1 234 st",
+    a dash for none), with the decimals it takes for the two to read differently; a zero never
+    as "−0"."""
+    return format_value_pair(
+        None if old is None else old.copy_abs() if old.is_zero() else old,
+        new.copy_abs() if new.is_zero() else new,
+        measure.unit,
+    )
 
 
 # A decimal as Swedes write it: 12,5 (no trailing zeros); a zero never as "−0".
@@ -728,14 +741,14 @@ def _orm_pass(
             quarters.add(Quarter.containing(row.end))
             if obs is None:
                 report.created += 1
-                old = "–"
+                old = None
                 obs = Observation(
                     measure_id=row.measure.id, unit_id=row.unit.id, period_start=row.start
                 )
                 new.append(obs)
             else:
                 report.changed += 1
-                old = _fmt(obs.value)
+                old = obs.value
                 changed.append(obs)
             if len(report.changes) < CHANGE_LIMIT:
                 report.changes.append(
@@ -749,8 +762,7 @@ def _orm_pass(
                             else "month",
                             row.start,
                         ),
-                        old,
-                        _fmt(row.value),
+                        *_change_texts(old, row.value, row.measure),
                     )
                 )
             obs.period_end = row.end
@@ -1203,8 +1215,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
                 units[unit_id].name,
                 measure.name,
                 _period_label(kind, start),
-                "–" if old is None else _fmt(old),
-                _fmt(new),
+                *_change_texts(old, new, measure),
             )
         )
 

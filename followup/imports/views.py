@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import uuid
 
 from django.conf import settings
@@ -25,16 +26,16 @@ from ..models import ImportBatch, ImportJob
 from . import jobs, selectors, services, tasks
 from .forms import ImportUploadForm
 from .services import ImportReport
+from .wording import nothing_changed_message, stored_message, stored_summary, undone_message
 
-MESSAGE_STORED = gettext_noop("Importen är klar: {created} nya och {changed} ändrade värden.")
-MESSAGE_NOTHING_CHANGED = gettext_noop(
-    "Inget ändrades: alla {unchanged} värden i filen fanns redan."
-)
-MESSAGE_UNDONE = gettext_noop(
-    "Importen är ångrad: {removed} värden togs bort och {restored} återställdes."
-)
+logger = logging.getLogger(__name__)
+
 MESSAGE_NOT_READY = gettext_noop(
     "Filen kan inte importeras: den har problem eller är redan importerad."
+)
+MESSAGE_STORE_FAILED = gettext_noop(
+    "Ett oväntat fel inträffade när värdena skulle sparas; inget sparades. Försök igen, eller "
+    "kontakta förvaltningen om det händer igen."
 )
 MESSAGE_CANCELLED = gettext_noop("Importen avbröts och den uppladdade filen ”{name}” togs bort.")
 MESSAGE_NOT_CANCELLED = gettext_noop(
@@ -73,7 +74,11 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
             source=form.cleaned_data["source"],
             sheet=form.cleaned_data["sheet"],
         )
-        _start(job, "validate")
+        try:
+            _start(job, "validate")
+        except Exception:
+            logger.exception("Import job %s could not be checked", job.pk)
+            jobs.import_job_fail(job_id=str(job.pk))  # its page says so, not "kontrolleras…"
         return redirect("import_job", job_id=job.pk)
     context = {
         "form": form,
@@ -86,7 +91,8 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _start(job: ImportJob, step: str) -> None:
-    """Run a step ("validate" or "store") now, or for a large file as a task after commit."""
+    """Run a step ("validate" or "store") of a large file as a task after commit; a small
+    file's check runs now (its store: jobs.import_job_store_now)."""
     if job.background:
         task = tasks.import_validate if step == "validate" else tasks.import_store
         signature = task.si(str(job.pk))
@@ -94,19 +100,28 @@ def _start(job: ImportJob, step: str) -> None:
     elif step == "validate":
         jobs.import_job_validate(job_id=str(job.pk))
     else:
-        jobs.import_job_store(job_id=str(job.pk))
+        jobs.import_job_store_now(job=job)
 
 
 def _job_context(job: ImportJob) -> dict[str, object]:
     running = job.state in (ImportJob.State.VALIDATING, ImportJob.State.STORING)
     done = jobs.progress_of(job) if running else 0
+    result = ImportReport.from_dict(job.result)
+    stored_text = ""
+    if job.state == ImportJob.State.STORED:
+        stored_text = (
+            stored_summary(result.created, result.changed)
+            if job.batch_id
+            else nothing_changed_message(result.unchanged)
+        )
     return {
         "job": job,
         "running": running,
         "rows_done": done,
         "rows_total": max(job.row_estimate, done, 1),
         "preview": ImportReport.from_dict(job.preview),
-        "result": ImportReport.from_dict(job.result),
+        "result": result,
+        "stored_text": stored_text,
         "max_age_hours": settings.GONV_IMPORT_MAX_AGE_HOURS,
     }
 
@@ -134,22 +149,43 @@ def import_confirm(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
     _require_importer(request)
     job = _own_job(request, job_id)
     preview = ImportReport.from_dict(job.preview)
-    if not preview.ok or not jobs.import_job_start_store(job=job):
+    if not preview.ok:
+        messages.error(request, _(MESSAGE_NOT_READY))
+        return redirect("import_job", job_id=job.pk)
+    try:
+        started = _store(job)
+    except Exception:
+        # Nothing was stored (the values and the job's state commit together): the job is
+        # READY again (a store in this request) or FAILED with its message (a task).
+        logger.exception("Import job %s could not be stored", job.pk)
+        job.refresh_from_db()
+        if job.state == ImportJob.State.READY:
+            messages.error(request, _(MESSAGE_STORE_FAILED))
+        return redirect("import_job", job_id=job.pk)
+    if not started:
         if job.state not in (ImportJob.State.CANCELLED, ImportJob.State.EXPIRED):
             messages.error(request, _(MESSAGE_NOT_READY))  # else the job's page says why
         return redirect("import_job", job_id=job.pk)
-    _start(job, "store")
-    job.refresh_from_db()
     if job.state == ImportJob.State.STORED:
         result = ImportReport.from_dict(job.result)
         if job.batch_id is None:
-            messages.info(request, _(MESSAGE_NOTHING_CHANGED).format(unchanged=result.unchanged))
+            messages.info(request, nothing_changed_message(result.unchanged))
             return redirect("import_job", job_id=job.pk)
-        messages.success(
-            request, _(MESSAGE_STORED).format(created=result.created, changed=result.changed)
-        )
+        messages.success(request, stored_message(result.created, result.changed))
         return redirect("import_batch", pk=job.batch_id)
     return redirect("import_job", job_id=job.pk)
+
+
+def _store(job: ImportJob) -> bool:
+    """Importera: in this request, or for a large file as a task after commit (the page then
+    polls its progress). False if the job no longer waits for it."""
+    if not job.background:
+        return jobs.import_job_store_now(job=job)
+    if not jobs.import_job_start_store(job=job):
+        return False
+    _start(job, "store")
+    job.refresh_from_db()
+    return True
 
 
 @require_POST
@@ -195,9 +231,7 @@ def import_batch_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except services.UndoRefused as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(
-            request, _(MESSAGE_UNDONE).format(removed=result.removed, restored=result.restored)
-        )
+        messages.success(request, undone_message(result.removed, result.restored))
     return redirect("import_batch", pk=batch.pk)
 
 

@@ -75,6 +75,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     expect(page.locator(".import-counts")).to_contain_text("Nya värden")
     expect(page.get_by_role("cell", name="Arbetsmiljöindex")).to_be_visible()
     expect(page.get_by_role("cell", name="71,5")).to_be_visible()
+    expect(page.get_by_role("cell", name=re.compile(r"^45\s+st$"))).to_be_visible()  # its unit
     assert not Observation.objects.exists()
     assert_accessible(page, "preview")
 
@@ -84,11 +85,15 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
         "Importen är klar: 2 nya och 0 ändrade värden."
     )
     expect(page.get_by_role("button", name="Ångra import")).to_be_visible()
+    values = page.get_by_role("table", name="Värden som importen skrev")
+    expect(values.get_by_role("cell", name="71,5", exact=True)).to_be_visible()  # not 71,5000
     assert Observation.objects.get(measure__code="index").value == Decimal("71.5")
     assert_accessible(page, "batch")
 
     page.get_by_role("button", name="Ångra import").click()
-    expect(page.get_by_role("status")).to_contain_text("Importen är ångrad")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Importen är ångrad: 2 värden togs bort och 0 återställdes."
+    )
     assert not Observation.objects.exists()
     assert browser_errors.all == []
 
@@ -110,7 +115,7 @@ def test_an_imported_value_reaches_the_measure_page_after_the_recompute(
 
     page.get_by_role("button", name="Importera").click()
     # The recompute runs on commit (eager Celery, as in the embedded mode), before the answer.
-    expect(page.get_by_role("status")).to_contain_text("Importen är klar: 1 nya och 0 ändrade")
+    expect(page.get_by_role("status")).to_contain_text("Importen är klar: 1 nytt och 0 ändrade")
     assert MeasureResult.objects.filter(
         measure__code="index", unit__code="HC1A", quarter="2025Q4"
     ).exists()

@@ -379,6 +379,29 @@ def test_the_previous_periods_values_are_written_the_swedish_way_with_their_unit
     assert "19,90" not in page
 
 
+def test_an_index_is_named_once_in_its_heading_and_its_values_are_plain_numbers(
+    vc: User, org_tree: OrgTree, visits: Measure, right_help: Measure
+) -> None:
+    index = MeasureFactory(
+        name="Arbetsmiljö", unit="index", value_type=Measure.ValueType.INDEX,
+        aggregation=Measure.Aggregation.WEIGHTED_MEAN, frequency=Measure.Frequency.QUARTERLY,
+    )  # fmt: skip
+    index.unit_kinds.set([org_tree.hc1a.kind])
+    ObservationFactory(
+        measure=index, unit=org_tree.hc1a, period_start=datetime.date(2025, 7, 1),
+        period_end=datetime.date(2025, 9, 30), value=Decimal("67.3"),
+    )  # fmt: skip
+
+    page = login(vc).get(url(org_tree), {"period": "2025Q4"}).content.decode()
+
+    assert '<span class="caption-meta">(index)</span>' in page  # not "(index, index)"
+    assert ">67,3</td>" in page  # the heading names the scale, not every value
+    assert "67,3\u00a0index" not in page
+    month = login(vc).get(url(org_tree), {"period": "2025-10"}).content.decode()
+    assert '<span class="caption-meta">(andel, %)</span>' in month
+    assert '<span class="caption-meta">(antal, st)</span>' in month
+
+
 # --- the period picker ------------------------------------------------------------------------
 
 

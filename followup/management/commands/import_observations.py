@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from base.formatting import format_number
 from followup.imports.services import ImportRefused, ImportReport, import_preview, import_store
+from followup.imports.wording import command_counts
 from followup.models import ImportBatch
 
 SOURCES = [choice for choice in ImportBatch.Source.values if choice != ImportBatch.Source.DEMO]
@@ -75,19 +76,8 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _counts(self, report: ImportReport, *, dry_run: bool) -> None:
-        self.stdout.write(
-            _(
-                "%(file)s: %(rows)s rader – %(created)s nya, %(changed)s ändrade, "
-                "%(unchanged)s oförändrade."
-            )
-            % {
-                "file": report.file_name,
-                "rows": _count(report.rows),
-                "created": _count(report.created),
-                "changed": _count(report.changed),
-                "unchanged": _count(report.unchanged),
-            }
-        )
+        counts = command_counts(report.rows, report.created, report.changed, report.unchanged)
+        self.stdout.write(_("%(file)s: %(counts)s.") % {"file": report.file_name, "counts": counts})
         if report.ignored_columns:
             self.stdout.write(
                 _("Ignorerade kolumner: %(columns)s")

@@ -68,7 +68,7 @@ def test_preview_counts_created_changed_unchanged_and_stores_nothing(
     assert (report.created, report.changed, report.unchanged) == (1, 1, 1)
     changed = [c for c in report.changes if c.old != "–"]
     assert [(c.row, c.unit, c.old, c.new) for c in changed] == [
-        (2, "Hälsocentral Norrby", "40", "45")
+        (2, "Hälsocentral Norrby", "40\u00a0st", "45\u00a0st")
     ]
     assert value_of("HC1A", "antal", "2025-11-01") == 40
     assert value_of("HC2A", "antal", "2025-11-01") is None
@@ -316,4 +316,26 @@ def test_the_command_writes_its_counts_as_the_pages_do(
     # (An unknown unit on each row, and too old a period on some: over a thousand problems.)
     assert re.fullmatch(
         r"Filen har \d \d{3} problem; inget sparades.", stderr.getvalue().splitlines()[-1]
+    )
+
+
+def test_the_command_counts_one_row_in_the_singular_and_writes_values_with_their_unit(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    from django.core.management import call_command
+
+    ObservationFactory(
+        unit=corpus_world.tree.hc1a, measure=corpus_world.count,
+        period_start=datetime.date(2025, 11, 1), value=Decimal(1200),
+    )  # fmt: skip
+    path = write(tmp_path, "HC1A;antal;2025-11;1234", name="one.csv")
+    stdout = io.StringIO()
+
+    call_command("import_observations", str(path), "--dry-run", stdout=stdout)
+
+    lines = stdout.getvalue().splitlines()
+    assert lines[0] == "one.csv: 1 rad – 0 nya, 1 ändrad, 0 oförändrade."
+    assert lines[1] == (
+        "  rad 2: Hälsocentral Norrby, Antal frigjorda tider, nov 2025: "
+        "1 200\u00a0st → 1 234\u00a0st"
     )

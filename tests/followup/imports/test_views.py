@@ -4,6 +4,7 @@ polled progress bar, the batch page with its undo, the templates, and who may us
 from __future__ import annotations
 
 import io
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from pytest_django.fixtures import Settings
 
 from followup.imports.jobs import job_path
 from followup.models import ImportBatch, ImportJob, Observation
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, ObservationFactory
 from tests.followup.imports.world import CorpusWorld
 
 GOOD = "enhet;mått;period;värde;Extra\nHC1A;antal;2025-11;45;x\nHC1B;antal;dec 2025;7;y\n"
@@ -236,3 +237,101 @@ def test_the_navigation_links_the_import_page_for_those_who_report(
     link = f'href="{reverse("import_upload")}"'
     assert link in client_for("vec1a").get(reverse("import_upload")).content.decode()
     assert link not in client_for("portfoljagare").get(reverse("home")).content.decode()
+
+
+# --- values and counts as the pages write them -------------------------------------------------
+
+MIXED = (
+    "enhet;mått;period;värde;täljare;nämnare\n"
+    "HC1A;andel;2025-11;;70;100\n"
+    "HC1B;andel;2025-11;;12;60\n"
+    "HC1A;antal;2025-11;1234;;\n"
+    "HC1A;index;Kv 4 2025;71,5;;\n"
+)
+
+
+def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
+    corpus_world: CorpusWorld,
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1a, measure=corpus_world.share,
+        period_start=date(2025, 11, 1), value=Decimal("69.2722"),
+    )  # fmt: skip
+    client = client_for("strateg")
+    response = upload(client, MIXED)
+
+    preview = client.get(response["Location"]).content.decode()
+
+    assert '<td class="num">69,3 %</td>\n                          <td class="num">70 %</td>' in (
+        preview
+    )  # not "69,2722" → "70"
+    assert '<td class="num">20 %</td>' in preview  # 12 of 60, with its per cent sign
+    assert '<td class="num">1 234\u00a0st</td>' in preview  # thousands apart, with the unit
+    assert '<td class="num">71,5</td>' in preview
+    assert "69,2722" not in preview
+
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = client.get(response["Location"]).content.decode()
+
+    assert "Importen är klar: 3 nya och 1 ändrat värde." in batch
+    for shown in ("70 %", "20 %", "1 234\u00a0st", ">71,5<"):
+        assert shown in batch, shown
+    assert "71,5000" not in batch
+    assert ">1234<" not in batch
+
+
+def test_a_change_too_small_for_the_usual_decimals_is_shown_with_more(
+    corpus_world: CorpusWorld,
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1a, measure=corpus_world.share,
+        period_start=date(2025, 11, 1), value=Decimal("69.2722"),
+    )  # fmt: skip
+    client = client_for("strateg")
+    response = upload(client, "enhet;mått;period;värde\nHC1A;andel;2025-11;69,27\n")
+
+    preview = client.get(response["Location"]).content.decode()
+
+    # Not "69,3 %" → "69,3 %".
+    assert '<td class="num">69,272 %</td>' in preview
+    assert '<td class="num">69,270 %</td>' in preview
+
+
+def test_one_value_is_written_in_the_singular_on_every_import_page(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    one = "enhet;mått;period;värde\nHC1A;antal;2025-11;45\n"
+    upload(client, one)
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    assert "Importen är klar: 1 nytt och 0 ändrade värden." in (
+        client.get(response["Location"]).content.decode()
+    )
+
+    upload(client, one)
+    again = ImportJob.objects.order_by("-created_at").first()
+    response = client.post(reverse("import_confirm", args=[again.pk]), follow=True)
+    assert "Inget ändrades: värdet i filen fanns redan." in response.content.decode()
+
+    batch = ImportBatch.objects.get()
+    response = client.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
+    assert "Importen är ångrad: 1 värde togs bort och 0 återställdes." in (
+        response.content.decode()
+    )
+
+
+def test_the_job_page_after_the_store_counts_in_singular_and_plural(
+    corpus_world: CorpusWorld, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:  # fmt: skip
+    settings.GONV_IMPORT_BACKGROUND_ROWS = 1  # the page, not the message, tells the outcome
+    client = client_for("strateg")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;45\n")
+    job = ImportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("import_confirm", args=[job.pk]))
+
+    page = client.get(response["Location"]).content.decode()
+
+    assert "1 nytt och 0 ändrade värden sparades." in page

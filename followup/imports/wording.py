@@ -1,0 +1,68 @@
+"""The import's sentences with counts, in singular or plural as the count wants ("1 nytt",
+"2 nya"), shared by the pages, their messages and the command.
+
+Counts are written as the pages write numbers ("1 234"). Each counted phrase is its own
+ngettext, so a sentence with two counts gets each right ("1 nytt och 2 ändrade värden").
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from base.formatting import format_number
+
+
+def count_text(count: int) -> str:
+    """A count as the pages write it: "1 234"."""
+    return format_number(count, 0)
+
+
+def _counted(singular: str, plural: str, count: int) -> str:
+    return ngettext(singular, plural, count) % {"count": count_text(count)}
+
+
+def stored_message(created: int, changed: int) -> str:
+    """ "Importen är klar: 1 nytt och 2 ändrade värden." """
+    return _("Importen är klar: %(created)s och %(changed)s.") % {
+        "created": _counted("%(count)s nytt", "%(count)s nya", created),
+        "changed": _counted("%(count)s ändrat värde", "%(count)s ändrade värden", changed),
+    }
+
+
+def stored_summary(created: int, changed: int) -> str:
+    """ "1 nytt och 2 ändrade värden sparades." (the job's page after the store)"""
+    return _("%(created)s och %(changed)s sparades.") % {
+        "created": _counted("%(count)s nytt", "%(count)s nya", created),
+        "changed": _counted("%(count)s ändrat värde", "%(count)s ändrade värden", changed),
+    }
+
+
+def nothing_changed_message(unchanged: int) -> str:
+    """ "Inget ändrades: alla 2 värden i filen fanns redan." (or "värdet", for one)"""
+    return _counted(
+        "Inget ändrades: värdet i filen fanns redan.",
+        "Inget ändrades: alla %(count)s värden i filen fanns redan.",
+        unchanged,
+    )
+
+
+def undone_message(removed: int, restored: int) -> str:
+    """ "Importen är ångrad: 1 värde togs bort och 0 återställdes." """
+    return _("Importen är ångrad: %(removed)s och %(restored)s.") % {
+        "removed": _counted("%(count)s värde togs bort", "%(count)s värden togs bort", removed),
+        "restored": _counted("%(count)s återställdes", "%(count)s återställdes", restored),
+    }
+
+
+def command_counts(rows: int, created: int, changed: int, unchanged: int) -> str:
+    """The command's line of counts: "1 rad – 1 ny, 0 ändrade, 0 oförändrade"."""
+    return ", ".join(
+        [
+            _counted("%(count)s rad", "%(count)s rader", rows)
+            + " – "
+            + _counted("%(count)s ny", "%(count)s nya", created),
+            _counted("%(count)s ändrad", "%(count)s ändrade", changed),
+            _counted("%(count)s oförändrad", "%(count)s oförändrade", unchanged),
+        ]
+    )
