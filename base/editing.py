@@ -14,13 +14,17 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models, transaction
+from django.utils import dateformat, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from .formatting import format_number, format_percent
 from .history import author_label
 from .periods import day_label
 from .versioning import StaleVersion, Versioned, deliberate_overwrite
@@ -36,6 +40,11 @@ ALREADY_SENT_MESSAGE = gettext_lazy("Formuläret har redan skickats; det sparade
 SAVED_MESSAGE = gettext_noop("Ändringarna är sparade.")
 UNCHANGED_MESSAGE = gettext_noop("Inget ändrades: värdena var redan sparade.")
 HISTORY_PAGE_SIZE = 10
+
+# A model may name the unit of a number field (`display_units`): a fixed unit ("%") or a
+# function of the row (or historical row) that gives it, as a goal's target value takes its
+# measure's unit. Shown as the pages show numbers: "100 %", "1 234,5 st", "−5".
+UnitSource = str | Callable[[Any], str]
 
 # Bookkeeping columns no history line is about.
 _HIDDEN_FIELDS = frozenset({"version", "updated_at", "assessed_at", "created_at", "id"})
@@ -96,8 +105,12 @@ class Conflict:
     deleted: bool = False
 
 
-def display_value(field: models.Field[Any, Any] | None, value: Any) -> str:
-    """A stored or submitted value as a person reads it (choice labels, dates, names)."""
+def display_value(field: models.Field[Any, Any] | None, value: Any, unit: str = "") -> str:
+    """A stored or submitted value as a person reads it (choice labels, dates, names).
+
+    Times are in local time (TIME_ZONE) as the pages write them ("30 apr 2025 15:00"), dates
+    "31 dec 2025", numbers the Swedish way with their unit ("100 %", "−5", "1 234,5 st").
+    """
     if value is None or value == "":
         return "–"
     if field is not None and field.choices:
@@ -107,15 +120,43 @@ def display_value(field: models.Field[Any, Any] | None, value: Any) -> str:
     if isinstance(value, bool):
         return _("Ja") if value else _("Nej")
     if isinstance(value, datetime.datetime):
-        return f"{day_label(value.date())} {value:%H:%M}"
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return dateformat.format(value, "j b Y H:i")
     if isinstance(value, datetime.date):
         return day_label(value)
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text.replace(".", ",")
+    if isinstance(value, (Decimal, int, float)):
+        return _number(value, unit)
     if isinstance(value, models.Model):
-        return str(value)
+        return _object_label(value)
     return str(value)
+
+
+def _number(value: Decimal | int | float, unit: str) -> str:
+    if unit.strip() == "%":
+        return format_percent(value)
+    text = format_number(value)
+    return f"{text} {unit}" if unit else text
+
+
+def _object_label(value: models.Model) -> str:
+    """A related row by name; a person by full name (else username), as "Ändrad av" shows."""
+    if isinstance(value, get_user_model()):
+        return author_label(value)
+    return str(value)
+
+
+def field_label(field: Any, name: str) -> str:
+    """A field's label with its first letter capitalised, the rest as written ("Enhet (VO)")."""
+    return str(capfirst(getattr(field, "verbose_name", name)))
+
+
+def value_unit(model: type[models.Model], name: str, row: Any) -> str:
+    """The unit a model gives a number field (`display_units`), for this row; "" for none."""
+    source = getattr(model, "display_units", {}).get(name)
+    if source is None:
+        return ""
+    return source if isinstance(source, str) else str(source(row) or "")
 
 
 def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflict:
@@ -131,12 +172,13 @@ def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflic
         theirs = getattr(current, name)
         if _same(theirs, mine):
             continue
+        model_field = field if isinstance(field, models.Field) else None
         choices.append(
             FieldChoice(
                 name=name,
-                label=str(getattr(field, "verbose_name", name)).capitalize(),
-                mine=display_value(field if isinstance(field, models.Field) else None, mine),
-                theirs=display_value(field if isinstance(field, models.Field) else None, theirs),
+                label=field_label(field, name),
+                mine=display_value(model_field, mine, value_unit(type(current), name, current)),
+                theirs=display_value(model_field, theirs, value_unit(type(current), name, current)),
             )
         )
     return Conflict(
@@ -231,20 +273,23 @@ _KIND_LABELS = {
 
 def _label(model: type[models.Model], name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name).capitalize()  # type: ignore[union-attr]
+        return field_label(model._meta.get_field(name), name)
     except FieldDoesNotExist:  # a field removed since: show its name
         return name
 
 
-def _value(model: type[models.Model], name: str, value: Any) -> str:
+def _value(model: type[models.Model], name: str, value: Any, row: Any) -> str:
+    """A historical value as the pages show it; `row` is the historical record it is from
+    (a goal's target value takes the unit of the measure the goal had then)."""
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         field = None
     if isinstance(field, models.ForeignKey) and value is not None:
         related = field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related is not None else f"#{value}"
-    return display_value(field if isinstance(field, models.Field) else None, value)
+        return _object_label(related) if related is not None else f"#{value}"
+    model_field = field if isinstance(field, models.Field) else None
+    return display_value(model_field, value, value_unit(model, name, row))
 
 
 def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[HistoryLine]:
@@ -260,8 +305,8 @@ def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[His
                 changes.append(
                     FieldChange(
                         label=_label(model, change.field),
-                        old=_value(model, change.field, change.old),
-                        new=_value(model, change.field, change.new),
+                        old=_value(model, change.field, change.old, previous),
+                        new=_value(model, change.field, change.new, record),
                     )
                 )
         elif record.history_type == "+":
@@ -275,7 +320,7 @@ def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[His
                     FieldChange(
                         label=_label(model, field.name),
                         old="",
-                        new=_value(model, field.name, value),
+                        new=_value(model, field.name, value, record),
                     )
                 )
         if record.history_type == "~" and not changes:

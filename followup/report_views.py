@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from base.formatting import format_number
 from base.http import HtmxHttpRequest
 from organisation.models import Unit
-from organisation.selectors import scope_for
+from organisation.selectors import scope_for, unit_forest
 
 from .models import Observation
 from .reporting import (
@@ -48,7 +48,9 @@ def report_start(request: HtmxHttpRequest) -> HttpResponse:
             raise PermissionDenied
     if len(units) == 1:
         return HttpResponseRedirect(reverse("report_grid", args=[units[0].pk]))
-    return render(request, "followup/report_start.html", {"units": units})
+    # In tree order (region, areas, their VOs), not one alphabetical list.
+    tree = unit_forest(units=units)
+    return render(request, "followup/report_start.html", {"units": units, "tree": tree})
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.editing import UnitSource
 from base.formatting import format_number, format_percent
 from base.periods import QUARTER_CODE_PATTERN, InvalidQuarter, Quarter, month_label, quarter_label
 from base.versioning import Versioned, VersionedQuerySet
@@ -59,6 +61,16 @@ def editable_quarters(today: datetime.date | None = None) -> list[Quarter]:
 class Improvement(models.TextChoices):
     HIGHER = "higher", _("Högre är bättre")
     LOWER = "lower", _("Lägre är bättre")
+
+
+def _measure_unit(measure_id: int | None) -> str:
+    """The unit of a measure by id ("" for none): a goal's target value is in it."""
+    if measure_id is None:
+        return ""
+    from django.apps import apps  # followup sits above goals: the model by name, not import
+
+    measure = apps.get_model("followup", "Measure")
+    return str(measure.objects.filter(pk=measure_id).values_list("unit", flat=True).first() or "")
 
 
 class GoalQuerySet(VersionedQuerySet["Goal"]):
@@ -155,6 +167,14 @@ class Goal(Versioned):
     history = HistoricalRecords()
 
     objects = GoalQuerySet.as_manager()  # type: ignore[misc]
+
+    # The units of the number fields in the change history and the conflict box (base.editing):
+    # a target value is in its measure's unit, the shares and changes in percent.
+    display_units: ClassVar[dict[str, UnitSource]] = {
+        "target_share": "%",
+        "relative_change_pct": "%",
+        "target_value": lambda row: _measure_unit(getattr(row, "measure_id", None)),
+    }
 
     class Meta:
         verbose_name = _("mål")

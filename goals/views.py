@@ -40,7 +40,7 @@ from base.formatting import format_number
 from base.http import HtmxHttpRequest
 from base.versioning import StaleVersion
 from organisation.models import Unit
-from organisation.selectors import scope_for
+from organisation.selectors import scope_for, unit_forest
 from programmes.models import ProgrammeArea
 
 from . import grid_services, services
@@ -380,7 +380,9 @@ def adoption_start(request: HtmxHttpRequest) -> HttpResponse:
         raise PermissionDenied
     if len(units) == 1:
         return HttpResponseRedirect(reverse("goals:adoption_grid", args=[units[0].pk]))
-    return render(request, "goals/adoption_start.html", {"units": units})
+    # In tree order (region, areas, their VOs), not one alphabetical list.
+    tree = unit_forest(units=list(units))
+    return render(request, "goals/adoption_start.html", {"units": units, "tree": tree})
 
 
 def _grid_forms(request: HtmxHttpRequest, unit: Unit, data: Any = None) -> list[dict[str, Any]]:

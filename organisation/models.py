@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -71,6 +73,14 @@ class UnitQuerySet(models.QuerySet["Unit"]):
         return self.filter(ancestor_links__ancestor_id__in=list(root_ids)).distinct()
 
 
+def search_form(text: str) -> str:
+    """Text as the unit search compares it: lower case, without accents ("Hälsocentral" →
+    "halsocentral"), so that a search typed without å, ä, ö finds the unit (the same on
+    SQLite and PostgreSQL; PostgreSQL's unaccent would need an extension)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 class Unit(models.Model):
     """One node of the organisation tree, identified by a stable code that imports match on."""
 
@@ -98,7 +108,9 @@ class Unit(models.Model):
     )
     valid_from = models.DateField(_("giltig från"), null=True, blank=True)
     valid_to = models.DateField(_("giltig till"), null=True, blank=True)
-    history = HistoricalRecords()
+    # The name and code in search_form, kept by save(): what the unit search matches on.
+    search_text = models.CharField(max_length=250, blank=True, default="", editable=False)
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     objects = UnitQuerySet.as_manager()
 
@@ -123,6 +135,13 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = search_form(f"{self.name} {self.code}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "code"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         """No parent cycle of any length: a unit cannot move under itself or its descendants."""

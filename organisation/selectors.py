@@ -20,7 +20,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from .models import Role, RoleAssignment, Unit, UnitClosure, UnitQuerySet
+from .models import Role, RoleAssignment, Unit, UnitClosure, UnitQuerySet, search_form
 
 # A VC's VO before a VEC's unit: the larger scope is the one they came for.
 _HOME_UNIT_ROLES = (Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT)
@@ -293,7 +293,8 @@ class UnitSearch:
 
 
 def unit_search(*, text: str, limit: int | None = None) -> UnitSearch:
-    """Units by a part of their name or code, or their HSA-id, case-insensitively: an exact
+    """Units by a part of their name or code, or their HSA-id, ignoring case and accents
+    ("halsocentral" finds "Hälsocentral"): an exact
     code or HSA-id first, then names that begin with the text, then the rest by name (one
     query, with each unit's kind and parent). Closed units are found too (the page says so):
     their history is still readable."""
@@ -302,13 +303,15 @@ def unit_search(*, text: str, limit: int | None = None) -> UnitSearch:
     if len(text) < UNIT_SEARCH_MIN_LENGTH:
         return UnitSearch(text)
     exact = Q(code__iexact=text) | Q(hsa_id__iexact=text)
+    # Name and code as Unit.search_text holds them: "halsocentral" finds "Hälsocentral".
+    folded = search_form(text)
     rows: list[Unit] = list(
-        Unit.objects.filter(Q(name__icontains=text) | Q(code__icontains=text) | exact)
+        Unit.objects.filter(Q(search_text__contains=folded) | exact)
         .select_related("kind", "parent")
         .annotate(
             rank=Case(
                 When(exact, then=Value(0)),
-                When(name__istartswith=text, then=Value(1)),
+                When(search_text__startswith=folded, then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
             )
@@ -316,3 +319,31 @@ def unit_search(*, text: str, limit: int | None = None) -> UnitSearch:
         .order_by("rank", "name", "code")[: limit + 1]
     )
     return UnitSearch(text, rows[:limit], len(rows) > limit)
+
+
+@dataclass
+class ListedUnit:
+    """A unit in a list ordered as the tree, with the listed units below it."""
+
+    unit: Unit
+    children: list[ListedUnit] = field(default_factory=list)
+
+
+def unit_forest(*, units: list[Unit]) -> list[ListedUnit]:
+    """These units as the tree orders them: each under its nearest ancestor among them,
+    siblings by name (the region, then its areas, each with its VOs). One query."""
+    by_id = {unit.pk: unit for unit in units}
+    links = UnitClosure.objects.filter(
+        descendant_id__in=by_id, ancestor_id__in=by_id, depth__gt=0
+    ).values_list("descendant_id", "ancestor_id", "depth")
+    nearest: dict[int, tuple[int, int]] = {}
+    for descendant_id, ancestor_id, depth in links:
+        if descendant_id not in nearest or depth < nearest[descendant_id][1]:
+            nearest[descendant_id] = (ancestor_id, depth)
+    nodes = {pk: ListedUnit(unit) for pk, unit in by_id.items()}
+    roots: list[ListedUnit] = []
+    for unit in sorted(by_id.values(), key=lambda unit: (unit.name, unit.code)):
+        parent = nearest.get(unit.pk)
+        siblings = nodes[parent[0]].children if parent else roots
+        siblings.append(nodes[unit.pk])
+    return roots

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 
 from organisation.models import Role, RoleAssignment, Unit, UnitClosure
 
-from .models import Activity, ProgrammeArea, SupportNeed
+from .models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
 
 
 def programme_area_owned_by(*, area_ids: Iterable[int]) -> ProgrammeArea | None:
@@ -122,3 +122,12 @@ def areas_per_unit(*, units: list[Unit]) -> list[tuple[Unit, list[ProgrammeArea]
         )
         for unit in units
     ]
+
+
+def plan_statuses(*, units: list[Unit]) -> dict[tuple[int, int], str]:
+    """The status of each of these units' activity plans by (unit id, area id), in one query;
+    a pair without a plan is missing (not started)."""
+    rows = ActivityPlan.objects.filter(unit__in=units).values_list(
+        "unit_id", "programme_area_id", "status"
+    )
+    return {(unit_id, area_id): status for unit_id, area_id, status in rows}

@@ -47,7 +47,7 @@ from .models import (
     check_area_organisation,
     check_unit_open,
 )
-from .selectors import areas_per_unit
+from .selectors import areas_per_unit, plan_statuses
 
 DELETED_ELSEWHERE = gettext_noop("Det du redigerade har tagits bort av någon annan.")
 
@@ -202,8 +202,20 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     )
     labels = AreaLabels()
     # Each unit's plans are for its own organisation's areas (and those of phases of none).
+    statuses = plan_statuses(units=units)
+    status_labels = dict(ActivityPlan.Status.choices)
     unit_areas = [
-        (unit, [(area, labels.area(area)) for area in areas])
+        (
+            unit,
+            [
+                (
+                    area,
+                    labels.area(area),
+                    _plan_status(statuses.get((unit.pk, area.pk)), status_labels),
+                )
+                for area in areas
+            ],
+        )
         for unit, areas in areas_per_unit(units=units)
     ]
     plans = (
@@ -216,6 +228,13 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
         "programmes/activity_plans.html",
         {"unit_areas": unit_areas, "submitted": plans},
     )
+
+
+def _plan_status(status: str | None, labels: dict[str, Any]) -> str:
+    """A plan's status as the plan page says it; "Ej påbörjad" for a pair without a plan."""
+    if status is None:
+        return _("Ej påbörjad")
+    return str(labels.get(status, status))
 
 
 def _plan_for(area: ProgrammeArea, unit: Unit) -> ActivityPlan:

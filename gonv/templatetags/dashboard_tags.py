@@ -19,25 +19,51 @@ from organisation.models import Role
 
 register = template.Library()
 
-# Which top-navigation item a page belongs to, by URL name.
+# Which top-navigation item a page belongs to, by view name (namespace:name). The editing
+# pages sit where a user comes from: a programme area's goals, goals and working methods under
+# "Programområden" (they are reached from an area and /redigera/programomrade/ is their path);
+# adoption, reporting, activity plans and support needs under their own items.
 _NAV_SECTIONS = {
     "home": "portfolio",
+    "goal_detail": "portfolio",
+    "goal_inline_edit": "portfolio",
+    "goal_inline_block": "portfolio",
     "programme_area_list": "areas",
     "programme_area_detail": "areas",
     "unit_list": "units",
     "unit_detail": "units",
+    "unit_todo_list": "units",
+    "unit_tree_children": "units",
+    "my_unit": "units",
+    "measure_list": "measures",
+    "measure_detail": "measures",
+    "import_upload": "imports",
+    "import_job": "imports",
+    "import_batch": "imports",
+    "report_start": "report",
+    "report_grid": "report",
+    "goals:adoption_start": "adoption",
+    "goals:adoption_grid": "adoption",
+    "programmes:activity_plans": "activity_plans",
+    "programmes:activity_plan": "activity_plans",
+    "programmes:activity_edit": "activity_plans",
+    "programmes:support_needs": "support_needs",
+    "programmes:support_need": "support_needs",
+    "programmes:support_need_create": "support_needs",
 }
+# Every other page of these namespaces: a programme area's goals and working methods.
+_NAV_NAMESPACES = {"goals": "areas", "programmes": "areas"}
 
 
 @register.simple_tag
-def nav_section(url_name: str | None) -> str:
-    """The navigation item the current page sits under (its link gets aria-current)."""
-    name = url_name or ""
-    if name.startswith("measure"):
-        return "measures"
-    if name.startswith("goal"):
-        return "portfolio"
-    return _NAV_SECTIONS.get(name, "")
+def nav_section(view_name: str | None) -> str:
+    """The navigation item the current page sits under (its link gets aria-current), from the
+    page's view name (`request.resolver_match.view_name`); "" for a page under none."""
+    name = view_name or ""
+    if name in _NAV_SECTIONS:
+        return _NAV_SECTIONS[name]
+    namespace, _, _rest = name.rpartition(":")
+    return _NAV_NAMESPACES.get(namespace, "")
 
 
 @register.simple_tag

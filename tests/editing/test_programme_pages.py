@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from goals.forms import editable_quarters
@@ -196,3 +201,30 @@ def test_a_vc_does_not_see_another_vos_support_need(
 ) -> None:
     need = SupportNeedFactory(unit=org_tree.hc2a, programme_area=programme_area)
     assert login(vc).get(reverse("programmes:support_need", args=[need.pk])).status_code == 403
+
+
+def test_the_vcs_list_of_plans_says_where_each_plan_stands(
+    vc: User, org_tree: OrgTree, programme_area: ProgrammeArea, other_programme_area: ProgrammeArea
+) -> None:
+    ActivityPlanFactory(
+        unit=org_tree.vo1, programme_area=programme_area, status=ActivityPlan.Status.SUBMITTED
+    )
+    client = login(vc)
+    url = reverse("programmes:activity_plans")
+    client.get(url)  # warm the per-process caches (area labels)
+
+    with CaptureQueriesContext(connection) as one_plan:
+        page = client.get(url).content.decode()
+
+    mine = page[page.index(f'id="plans-{org_tree.vo1.pk}"') :].split("</section>")[0]
+    text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(mine)).split())
+    assert "PO 1. Teamarbete – Inlämnad" in text
+    assert "PO 2. Prevention – Ej påbörjad" in text
+
+    ActivityPlanFactory(
+        unit=org_tree.vo1, programme_area=other_programme_area, status=ActivityPlan.Status.DRAFT
+    )
+    with CaptureQueriesContext(connection) as two_plans:
+        page = client.get(url).content.decode()
+    assert "PO 2. Prevention – Utkast" in " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert len(two_plans) == len(one_plan)  # one query for every plan's status
