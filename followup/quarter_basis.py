@@ -23,7 +23,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from base.periods import Quarter, month_label
+from base.periods import MONTHS_SV, Quarter, month_label
 
 from .models import Measure, MeasureResult
 
@@ -221,7 +221,10 @@ def quarter_basis(
     due = tuple(
         PeriodCoverage(
             start=start,
-            label=_period_text(start, measure.frequency),
+            # Within the quarter a month needs no year: "okt: 5 av 5".
+            label=MONTHS_SV[start.month - 1]
+            if measure.frequency == Measure.Frequency.MONTHLY
+            else quarter.label,
             reporting=own.get(start, (0, False))[0],
             expected=expected,
         )

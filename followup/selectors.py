@@ -312,8 +312,8 @@ def measure_lines(
     parent: Unit | None = None,
     region: Unit | None = None,
 ) -> list[MeasureLine]:
-    """The quarter's value of each measure for a unit, with SPC, beside its parent's and the
-    region's (three queries whatever the number of measures).
+    """The quarter's value of each measure for a unit, with SPC and what the value covers of the
+    quarter, beside its parent's and the region's (four queries whatever the number of measures).
 
     With `measures` None: every measure the unit has a result for in the quarter.
     """
@@ -472,7 +472,7 @@ def programme_area_measures(
 ) -> dict[str, Any]:
     """The area's measures for a unit (default the region: the area's organisation, else the
     root) with their SPC charts, and the units the page's select offers: the organisation's
-    (four queries whatever the number of measures or units)."""
+    (five queries whatever the number of measures or units)."""
     # With several organisations, Region B's area compares with Region B, not the first root,
     # and offers Region B's units only (a national tree: not every region's areas and VOs).
     own = area.phase.organisation_unit_id
@@ -580,7 +580,7 @@ def portfolio_quarter(
     organisation: Organisation | None = None,
 ) -> dict[str, Any]:
     """What the portfolio shows for a quarter besides the areas: the region's measures, the
-    deadlines of the quarter and the next, and the summary paragraph (four queries).
+    deadlines of the quarter and the next, and the summary paragraph (five queries).
 
     The region is the organisation's unit when one is chosen, else the root of the tree.
     """
