@@ -34,8 +34,10 @@ from .models import (
     Measure,
     MeasureResult,
     Observation,
+    PeriodResult,
     SpcResult,
 )
+from .quarter_basis import PeriodRows, QuarterBasis, quarter_basis
 from .spc import RULES
 from .summary import DueMilestone, SummaryFacts, quarter_summary
 
@@ -260,6 +262,8 @@ class MeasureLine:
     spc: dict[str, Any] | None = None
     parent_result: MeasureResult | None = None
     region_result: MeasureResult | None = None
+    # What the unit's value covers of the quarter and what it may be compared with.
+    basis: QuarterBasis | None = None
 
     @property
     def variation(self) -> str | None:
@@ -280,6 +284,26 @@ class MeasureLine:
 SPARKLINE_POINTS = 12
 
 
+def period_rows(*, unit_id: int, measure_ids: list[int], quarters: list[Quarter]) -> PeriodRows:
+    """The unit's period results of some measures in some quarters (one query): for each
+    (measure, quarter), each period's reporting units and whether it has a value."""
+    rows: dict[tuple[int, str], dict[datetime.date, tuple[int, bool]]] = {}
+    if not measure_ids:
+        return rows
+    for measure_id, quarter, start, reporting, value in PeriodResult.objects.filter(
+        unit_id=unit_id,
+        measure_id__in=measure_ids,
+        quarter__in=sorted({q.code for q in quarters}),
+    ).values_list("measure_id", "quarter", "period_start", "reporting_units", "value"):
+        rows.setdefault((measure_id, quarter), {})[start] = (reporting, value is not None)
+    return rows
+
+
+def _compared_quarters(quarter: Quarter) -> list[Quarter]:
+    """The quarter and the two its changes are against."""
+    return [quarter, quarter.previous(), quarter.year_before()]
+
+
 def measure_lines(
     *,
     quarter: Quarter,
@@ -288,8 +312,8 @@ def measure_lines(
     parent: Unit | None = None,
     region: Unit | None = None,
 ) -> list[MeasureLine]:
-    """The quarter's value of each measure for a unit, with SPC, beside its parent's and the
-    region's (three queries whatever the number of measures).
+    """The quarter's value of each measure for a unit, with SPC and what the value covers of the
+    quarter, beside its parent's and the region's (four queries whatever the number of measures).
 
     With `measures` None: every measure the unit has a result for in the quarter.
     """
@@ -309,6 +333,10 @@ def measure_lines(
             {row.measure for row in results.values() if row.unit_id == unit.pk},
             key=lambda m: (m.name, m.pk),
         )
+    rows_by_period = period_rows(
+        unit_id=unit.pk, measure_ids=[m.pk for m in measures], quarters=_compared_quarters(quarter)
+    )
+    today = timezone.localdate()
     return [
         MeasureLine(
             measure=measure,
@@ -316,6 +344,14 @@ def measure_lines(
             spc=spcs.get(measure.pk),
             parent_result=results.get((parent.pk, measure.pk)) if parent else None,
             region_result=results.get((region.pk, measure.pk)) if region else None,
+            basis=quarter_basis(
+                measure=measure,
+                quarter=quarter,
+                result=results.get((unit.pk, measure.pk)),
+                rows=rows_by_period,
+                today=today,
+                summary=spcs.get(measure.pk),
+            ),
         )
         for measure in measures
     ]
@@ -436,7 +472,7 @@ def programme_area_measures(
 ) -> dict[str, Any]:
     """The area's measures for a unit (default the region: the area's organisation, else the
     root) with their SPC charts, and the units the page's select offers: the organisation's
-    (four queries whatever the number of measures or units)."""
+    (five queries whatever the number of measures or units)."""
     # With several organisations, Region B's area compares with Region B, not the first root,
     # and offers Region B's units only (a national tree: not every region's areas and VOs).
     own = area.phase.organisation_unit_id
@@ -544,7 +580,7 @@ def portfolio_quarter(
     organisation: Organisation | None = None,
 ) -> dict[str, Any]:
     """What the portfolio shows for a quarter besides the areas: the region's measures, the
-    deadlines of the quarter and the next, and the summary paragraph (four queries).
+    deadlines of the quarter and the next, and the summary paragraph (five queries).
 
     The region is the organisation's unit when one is chosen, else the root of the tree.
     """
@@ -590,8 +626,10 @@ def portfolio_quarter(
             if (line.variation or "").startswith("special_cause_concern")
         ],
         measures_with_spc=sum(1 for line in lines if line.variation),
-        reporting_units=sum(line.result.reporting_units for line in lines if line.result),
-        expected_units=sum(line.result.expected_units for line in lines if line.result),
+        # The reports made of those expected for the periods that have ended, as the table's
+        # Datatäckning counts them (a unit reporting October only is not complete in December).
+        reporting_units=sum(line.basis.reports[0] for line in lines if line.basis),
+        expected_units=sum(line.basis.reports[1] for line in lines if line.basis),
         missing_values=[
             line.measure.name for line in lines if not line.result or line.result.value is None
         ],
@@ -647,6 +685,7 @@ class MeasureRow:
     measure: Measure
     result: MeasureResult | None
     summary: dict[str, Any] | None
+    basis: QuarterBasis | None = None
 
 
 def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureRow]:
@@ -662,8 +701,24 @@ def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureR
             "measure_id", "summary"
         )
     )
+    rows_by_period = period_rows(
+        unit_id=unit.pk, measure_ids=[m.pk for m in measures], quarters=_compared_quarters(quarter)
+    )
+    today = timezone.localdate()
     return [
-        MeasureRow(measure, results.get(measure.pk), summaries.get(measure.pk))
+        MeasureRow(
+            measure,
+            results.get(measure.pk),
+            summaries.get(measure.pk),
+            quarter_basis(
+                measure=measure,
+                quarter=quarter,
+                result=results.get(measure.pk),
+                rows=rows_by_period,
+                today=today,
+                summary=summaries.get(measure.pk),
+            ),
+        )
         for measure in measures
     ]
 
@@ -712,6 +767,7 @@ class QuarterRow:
     quarter: Quarter
     result: MeasureResult
     signals: list[SignalGroup]
+    basis: QuarterBasis | None = None
 
 
 def _signals_in(points: list[list[Any]], quarter: Quarter) -> list[SignalGroup]:
@@ -741,20 +797,41 @@ class MeasureSeries:
     rows: list[QuarterRow]
     target: Decimal | None
     goals: list[GoalResult]
+    basis: QuarterBasis | None = None
 
 
 def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> MeasureSeries:
-    """What the measure page shows for a unit and quarter (four queries)."""
+    """What the measure page shows for a unit and quarter (five queries)."""
     if quarter is None:
         return MeasureSeries(measure, unit, None, None, None, [], None, [])
     current = MeasureResult.objects.of_quarter(quarter).filter(unit=unit, measure=measure).first()
     spc = SpcResult.objects.filter(quarter=quarter.code, unit=unit, measure=measure).first()
     summary = spc.summary if spc else None
-    codes = [q.code for q in _quarters_back(quarter)]
+    back = _quarters_back(quarter)
+    codes = [q.code for q in back]
     stored = MeasureResult.objects.filter(quarter__in=codes, unit=unit, measure=measure)
     points = (summary or {}).get("points") or []
+    # The 12 quarters back hold the selected quarter's previous one and the year before.
+    rows_by_period = period_rows(unit_id=unit.pk, measure_ids=[measure.pk], quarters=back)
+    today = timezone.localdate()
+
+    def basis(of: Quarter, result: MeasureResult | None) -> QuarterBasis:
+        return quarter_basis(
+            measure=measure,
+            quarter=of,
+            result=result,
+            rows=rows_by_period,
+            today=today,
+            summary=summary if of == quarter else None,
+        )
+
     rows = [
-        QuarterRow(Quarter.parse(r.quarter), r, _signals_in(points, Quarter.parse(r.quarter)))
+        QuarterRow(
+            Quarter.parse(r.quarter),
+            r,
+            _signals_in(points, Quarter.parse(r.quarter)),
+            basis(Quarter.parse(r.quarter), r),
+        )
         for r in sorted(stored, key=lambda r: r.quarter, reverse=True)
     ]
     # The goals that follow the measure, with their status this quarter; the target line is
@@ -775,7 +852,9 @@ def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> 
         ),
         None,
     )
-    return MeasureSeries(measure, unit, quarter, current, summary, rows, target, goals)
+    return MeasureSeries(
+        measure, unit, quarter, current, summary, rows, target, goals, basis(quarter, current)
+    )
 
 
 def _root_id(unit: Unit) -> int | None:

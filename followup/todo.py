@@ -1,5 +1,9 @@
 """A unit's "Att göra": what its VC or VEC has left to do, each with a link to where it is done.
 
+A missing value of a measure reported by hand is the unit's to do; one of a measure whose
+values arrive by import from a source system (Cyklop, Cosmic …) is not the health centre's to
+report, so it is listed apart, once per measure and period, naming the source.
+
 The links are made in one place, the functions below `# --- links`: each opens the editing
 page under /redigera/ where the item is done (the reporting and adoption grids, the activity
 plan, the support need), which the VC and VEC may open for their own units.
@@ -13,6 +17,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from base.periods import Quarter, month_label
 from goals.models import AdoptionRecord
@@ -30,7 +35,7 @@ from .selectors import missing_observations
 # to the whole list (unit_todo_list, TODO_PAGE_SIZE items a page).
 TODO_LIMIT = 20
 TODO_PAGE_SIZE = 100
-TODO_KEYS = ("missing", "unplanned", "overdue", "support")
+TODO_KEYS = ("missing", "imported", "unplanned", "overdue", "support")
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
     units = units_in_subtree(unit=unit, day=today)
     unit_ids = [u.pk for u in units]
     periods = latest_complete_periods(today)
+    gaps = missing_observations(units=units, period_for=periods)
     missing = [
         TodoItem(
             text=_("%(unit)s: %(measure)s för %(period)s")
@@ -76,8 +82,10 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
             },
             url=observation_add_url(unit=missing_unit, measure=measure, period_start=start),
         )
-        for missing_unit, measure, start in missing_observations(units=units, period_for=periods)
+        for missing_unit, measure, start in gaps
+        if measure.source == Measure.Source.MANUAL
     ]
+    imported = _awaiting_import(gaps)
     unplanned = [
         TodoItem(
             text=_("%(unit)s: %(method)s (%(status)s) saknar planerat datum")
@@ -118,8 +126,19 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
         )
         for need in support_needs_open(unit_ids=unit_ids)
     ]
+    period_text = _periods_text(periods)
     lists = [
-        ("missing", _("Saknade värden för senaste hela period"), missing),
+        (
+            "missing",
+            _("Saknade värden för den senaste hela perioden: %(period)s") % {"period": period_text},
+            missing,
+        ),
+        (
+            "imported",
+            _("Väntar på import för den senaste hela perioden: %(period)s")
+            % {"period": period_text},
+            imported,
+        ),
         ("unplanned", _("Införande utan planerat datum"), unplanned),
         ("overdue", _("Försenade aktiviteter"), overdue),
         ("support", _("Öppna stödbehov och svar"), needs),
@@ -130,6 +149,45 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
         )
         for key, title, items in lists
     ]
+
+
+def _awaiting_import(gaps: list[tuple[Unit, Measure, datetime.date]]) -> list[TodoItem]:
+    """The missing values of imported measures: one item per measure and period, with how
+    many units lack it and the source it is imported from."""
+    counts: dict[tuple[int, datetime.date], tuple[Measure, int]] = {}
+    for _unit, measure, start in gaps:
+        if measure.source == Measure.Source.MANUAL:
+            continue
+        _measure, count = counts.get((measure.pk, start), (measure, 0))
+        counts[(measure.pk, start)] = (measure, count + 1)
+    return [
+        TodoItem(
+            text=ngettext(
+                "%(measure)s för %(period)s: %(count)s enhet saknar värde (importeras från "
+                "%(source)s)",
+                "%(measure)s för %(period)s: %(count)s enheter saknar värde (importeras från "
+                "%(source)s)",
+                count,
+            )
+            % {
+                "measure": measure.name,
+                "period": _period_label(measure, start),
+                "count": count,
+                "source": measure.get_source_display(),
+            },
+            url=reverse("import_upload"),
+        )
+        for (_id, start), (measure, count) in counts.items()
+    ]
+
+
+def _periods_text(periods: dict[str, datetime.date]) -> str:
+    """The latest complete periods, as the lists' headings name them: "nov 2026, för
+    kvartalsmått Kv 3 2026"."""
+    return _("%(month)s, för kvartalsmått %(quarter)s") % {
+        "month": month_label(periods[Measure.Frequency.MONTHLY]),
+        "quarter": Quarter.containing(periods[Measure.Frequency.QUARTERLY]).label,
+    }
 
 
 def _period_label(measure: Measure, start: datetime.date) -> str:

@@ -547,7 +547,7 @@ def test_vc_sees_todo_with_links_on_their_own_vo(
     content = client.get(unit_url(data.vos[0].code)).content.decode()
 
     assert "Att göra" in content
-    assert "Saknade värden för senaste hela period" in content
+    assert "Saknade värden för den senaste hela perioden: " in content
     assert f'href="{support_need_url(need=need)}"' in content
     assert "Svar: Vi bokar en workshop." in content
     record = data.hcs[0].adoption_records.get()
@@ -741,9 +741,11 @@ PAGES: dict[str, tuple[Callable[[DashboardData], str], dict[str, str] | None]] =
 EXPECTED_QUERIES = {
     # session, user, roles; the computed quarters; the phases' organisations; phases, their
     # timeline, areas, processes, goals, milestones; goal results, the computation time;
-    # region, measures, their results and SPC; session save.
-    "portfolio": 21,
-    "portfolio-region": 21,
+    # region, measures, their results and SPC, their period results (what each value covers
+    # of the quarter: followup.quarter_basis); session save. Every page with a measure table
+    # reads the period results too.
+    "portfolio": 22,
+    "portfolio-region": 22,
     # The area list and the area pages read the phases' organisations too (one query per
     # generation, shared with Portfölj): the organisation an area is found in, and whether its
     # links name one (followup.organisation_selection).
@@ -754,12 +756,12 @@ EXPECTED_QUERIES = {
     # adoption goals) and the timeline's activities. (The units and records: the data's
     # working method targets the health centres; before it targeted none, so those two
     # queries never ran here and the counts were 26 and 15.)
-    "area": 28,
-    "area-region": 22,
+    "area": 29,
+    "area-region": 23,
     "area-adoption": 17,
     # + the area (owners, processes), the chosen unit, the units with units below, measures,
     # their results and SPC (one query for the area's measures and the unit).
-    "area-charts": 17,
+    "area-charts": 18,
     # + the units per level (how deep to render), the tree down to it with each unit's count.
     "unit-list": 8,
     # The session's queries and one for the units found (not cached).
@@ -768,10 +770,10 @@ EXPECTED_QUERIES = {
     "unit-tree-children": 8,
     # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
     # their kinds, observations, adoption, activities, support needs).
-    "unit": 24,
-    "unit-region": 17,
-    "unit-peers": 17,
-    "care-unit": 25,
+    "unit": 25,
+    "unit-region": 18,
+    "unit-peers": 18,
+    "care-unit": 26,
     # + the unit, its ancestors, the to-do's reads; not cached (its page is seldom opened).
     "unit-todo-list": 15,
 }
@@ -1009,7 +1011,7 @@ def test_the_adoption_matrix_reads_the_same_queries_collapsed_or_full_at_any_siz
     # The same in both modes and at both sizes (more than EXPECTED_QUERIES' "area" and
     # "area-adoption": the adoption goal's target and status are read too; like them, one for
     # the phases' organisations).
-    assert (full, partial, opened) == (30, 17, 17)
+    assert (full, partial, opened) == (31, 17, 17)
 
 
 def test_programme_area_timeline_has_deadlines_activities_and_today(
@@ -1086,7 +1088,7 @@ def test_a_long_todo_list_links_to_the_whole_list_paged(
     assert f"Visa alla {total}" in section
     first = client.get(whole).content.decode()
     second = client.get(f"{whole}?sida=2").content.decode()
-    assert "<h1>Saknade värden för senaste hela period</h1>" in first
+    assert "<h1>Saknade värden för den senaste hela perioden: " in first
     assert f"Sida 1 av {-(-total // 3)}" in first
     items = [
         item

@@ -285,10 +285,11 @@ def _count(
 # perms the rules deny, so Django's ModelBackend reads the user's and their groups' permissions,
 # once per request (cached on the user), whatever the data.
 # Cold, + 2: the computed quarters, read again after a recompute (followup.cache).
-LIST_QUERIES = 16
-LIST_PARTIAL_QUERIES = 14
-DETAIL_QUERIES = 19
-DETAIL_PARTIAL_OTHER_UNIT_QUERIES = 17  # one more: the unit of ?enhet=; one fewer: base.html
+# + 1 for the period results: what each value covers of the quarter (followup.quarter_basis).
+LIST_QUERIES = 17
+LIST_PARTIAL_QUERIES = 15
+DETAIL_QUERIES = 20
+DETAIL_PARTIAL_OTHER_UNIT_QUERIES = 18  # one more: the unit of ?enhet=; one fewer: base.html
 # Warm: the swapped region comes from the cache; the session, roles and the URL's objects stay.
 LIST_WARM = 9
 LIST_PARTIAL_WARM = 7

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
 from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from base.periods import Quarter
+from followup import services
+from followup.models import Measure
 from followup.quarter_selection import QuarterSelection
+from organisation.models import Unit
+from tests.factories import MeasureFactory, ObservationFactory, OrgTree
 
 
 def test_the_ongoing_quarter_says_that_its_values_are_so_far() -> None:
@@ -29,3 +41,156 @@ def test_an_ended_quarter_says_nothing_of_the_kind() -> None:
     assert not selection.is_ongoing
     assert f"Resultat för {earlier.label}" in html
     assert "pågår" not in html
+
+
+# --- a measure's quarter in progress, computed by the engine and shown on the pages ----------
+
+TODAY = datetime.date(2025, 12, 1)  # Kv 4 2025 holds October; November is the latest whole month
+
+
+@pytest.fixture
+def today(monkeypatch: pytest.MonkeyPatch) -> datetime.date:
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+    return TODAY
+
+
+def _observe(
+    measure: Measure, units: list[Unit], months: list[datetime.date], **values: Any
+) -> None:
+    for unit in units:
+        for start in months:
+            ObservationFactory(measure=measure, unit=unit, period_start=start, **values)
+
+
+def _compute() -> None:
+    for quarter in (Quarter(2025, 3), Quarter(2025, 4)):
+        services.quarter_compute(quarter=quarter, today=TODAY)
+
+
+SUMMER = [datetime.date(2025, month, 1) for month in (7, 8, 9)]
+OCTOBER = [datetime.date(2025, 10, 1)]
+
+
+@pytest.fixture
+def count_measure(org_tree: OrgTree, today: datetime.date) -> Measure:
+    """A monthly count both HCs of VO 1 report: Kv 3 whole (600 st), Kv 4 October only (200 st)."""
+    measure = MeasureFactory(name="Antal överenskommelser", code="antal")
+    measure.unit_kinds.add(org_tree.hc1a.kind)
+    _observe(measure, [org_tree.hc1a, org_tree.hc1b], SUMMER + OCTOBER, value=Decimal("100"))
+    return measure
+
+
+def test_a_count_over_part_of_the_quarter_is_not_compared_with_a_whole_quarter(
+    client: Client, count_measure: Measure, org_tree: OrgTree, steering_member: User
+) -> None:
+    _compute()
+    client.force_login(steering_member)
+    url = reverse("measure_detail", args=[count_measure.code])
+
+    ongoing = client.get(url, {"enhet": org_tree.vo1.code, "kvartal": "2025Q4"})
+    ended = client.get(url, {"enhet": org_tree.vo1.code, "kvartal": "2025Q3"})
+
+    content = ongoing.content.decode()
+    assert "200\u00a0st" in content
+    assert "hittills (1 av 3 månader)" in content
+    assert "Jämförs när kvartalet är komplett" in content
+    assert "−400" not in content  # October alone is no fall from a whole quarter
+    # Datatäckning counts each month that has ended, as Att göra does: November is missing.
+    assert "okt: 2 av 2" in content
+    assert "nov: 0 av 2" in content
+    assert "Senaste punkten: okt 2025" in content
+    content = ended.content.decode()
+    assert "600\u00a0st" in content
+    assert "2 av 2 varje månad" in content
+    assert "hittills" not in content
+    assert "Jämförs" not in content
+
+
+def test_the_region_tables_say_the_same_of_the_quarter_in_progress(
+    client: Client, count_measure: Measure, steering_member: User
+) -> None:
+    _compute()
+    client.force_login(steering_member)
+
+    for url in (reverse("measure_list"), reverse("home")):
+        content = client.get(url, {"kvartal": "2025Q4"}).content.decode()
+
+        assert "hittills (1 av 3 månader)" in content, url
+        assert "Jämförs när kvartalet är komplett" in content, url
+        assert "−400" not in content, url
+        assert "okt: 2 av 4" in content, url  # the region expects all four HCs
+        assert "nov: 0 av 4" in content, url
+        assert "Styrdiagram (SPC)" in content, url
+        assert "Datatäckning" in content, url
+        assert "Rapporterat<" not in content, url
+
+
+def test_a_share_over_part_of_the_quarter_is_compared_with_the_months_so_far(
+    client: Client, org_tree: OrgTree, steering_member: User, today: datetime.date
+) -> None:
+    measure = MeasureFactory(share=True, name="Andel med DÖ", code="andel")
+    measure.unit_kinds.add(org_tree.hc1a.kind)
+    _observe(
+        measure,
+        [org_tree.hc1a],
+        SUMMER,
+        numerator=Decimal("30"),
+        denominator=Decimal("60"),
+        value=Decimal("50"),
+    )
+    _observe(
+        measure,
+        [org_tree.hc1a],
+        OCTOBER,
+        numerator=Decimal("36"),
+        denominator=Decimal("60"),
+        value=Decimal("60"),
+    )
+    _compute()
+    client.force_login(steering_member)
+
+    content = client.get(
+        reverse("measure_detail", args=[measure.code]),
+        {"enhet": org_tree.hc1a.code, "kvartal": "2025Q4"},
+    ).content.decode()
+
+    assert "hittills (1 av 3 månader)" in content
+    assert "+10 procentenheter" in content
+    assert "Jämförs" not in content
+
+
+def test_the_ongoing_quarter_says_how_counts_and_shares_are_compared() -> None:
+    current = Quarter.containing(timezone.localdate())
+    selection = QuarterSelection(quarter=current, computed=[current])
+
+    html = render_to_string("includes/quarter_state.html", {"selection": selection})
+
+    assert "jämförs med andra kvartal först när kvartalet är komplett" in html
+    assert "andelar, medelvärden och index jämförs med månaderna hittills" in html
+
+
+# --- Att göra: what the unit reports, and what is imported ------------------------------------
+
+
+def test_todo_names_the_period_and_lists_imported_values_apart_with_their_source(
+    client: Client, org_tree: OrgTree, vc: User, today: datetime.date
+) -> None:
+    manual = MeasureFactory(name="Arbetsmiljö i teamet", code="manuell")
+    imported = MeasureFactory(
+        name="Åtgärder psykisk hälsa", code="cyklop", source=Measure.Source.CYKLOP
+    )
+    for measure in (manual, imported):
+        measure.unit_kinds.add(org_tree.hc1a.kind)
+    client.force_login(vc)
+
+    content = client.get(reverse("unit_detail", args=[org_tree.vo1.code])).content.decode()
+
+    assert "Saknade värden för den senaste hela perioden: nov 2025" in content
+    assert f"{org_tree.hc1a.name}: Arbetsmiljö i teamet för nov 2025" in content
+    assert f"{org_tree.hc1b.name}: Arbetsmiljö i teamet för nov 2025" in content
+    assert "Väntar på import för den senaste hela perioden: nov 2025" in content
+    assert (
+        "Åtgärder psykisk hälsa för nov 2025: 2 enheter saknar värde (importeras från Cyklop)"
+        in content
+    )
+    assert f"{org_tree.hc1a.name}: Åtgärder psykisk hälsa" not in content

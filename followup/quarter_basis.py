@@ -1,0 +1,261 @@
+"""What a measure's quarterly value rests on: how many of the quarter's periods have values,
+which units reported in each period that has ended, and whether the value may be compared
+with another quarter's.
+
+A count is summed over the quarter's months, so a quarter with one month of three (the quarter
+in progress, or one whose last month has not arrived) holds a third of a whole quarter's count:
+against a whole quarter that is no fall. Such a change is not shown ("Jämförs när kvartalet är
+komplett"). A share, mean or index is a ratio over the months there are, so it may be compared
+with the months so far; the value then says "hittills". The SPC chart judges the monthly
+points, each a whole month; where its latest point is not the quarter's last period the table
+says which period it is about.
+
+Pure: the selectors read the rows (one query of PeriodResult) and pass them here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from base.periods import MONTHS_SV, Quarter, month_label
+
+from .models import Measure, MeasureResult
+
+# (measure id, quarter code) → {period start: (reporting units, has a value)}
+PeriodRows = Mapping[tuple[int, str], Mapping[datetime.date, tuple[int, bool]]]
+
+
+def quarter_periods(quarter: Quarter, frequency: str) -> list[datetime.date]:
+    """The starts of a quarter's periods: its three months, or the quarter for a quarterly
+    measure."""
+    if frequency == Measure.Frequency.QUARTERLY:
+        return [quarter.start]
+    start = quarter.start
+    return [start.replace(month=start.month + offset) for offset in range(3)]
+
+
+def _period_end(start: datetime.date, frequency: str, quarter: Quarter) -> datetime.date:
+    if frequency == Measure.Frequency.QUARTERLY:
+        return quarter.end
+    following = (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def _period_text(start: datetime.date, frequency: str) -> str:
+    if frequency == Measure.Frequency.QUARTERLY:
+        return Quarter.containing(start).label
+    return month_label(start)
+
+
+@dataclass(frozen=True)
+class PeriodCoverage:
+    """One period of the quarter that has ended: the units that reported for it, of those
+    expected."""
+
+    start: datetime.date
+    label: str
+    reporting: int
+    expected: int
+
+
+@dataclass(frozen=True)
+class QuarterBasis:
+    """A measure's quarter for one unit: what its value covers and what it may be compared with.
+
+    Notes are empty where there is nothing to say; the templates show a note instead of the
+    change it stands for.
+    """
+
+    quarter: Quarter
+    periods: int  # in the quarter: 3 months, or 1 for a quarterly measure
+    with_values: int  # of those, the periods that have a value
+    ongoing: bool  # the quarter has not ended
+    due: tuple[PeriodCoverage, ...]  # the quarter's periods that have ended by today
+    value_note: str = ""
+    previous_quarter_note: str = ""
+    previous_year_note: str = ""
+    spc_note: str = ""
+    # (reporting, expected) units of the whole quarter, where the period series is not written
+    # yet (the Celery path writes it after the quarter's values): the basis is then unknown.
+    quarter_units: tuple[int, int] | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Whether some of the quarter's periods have no value (yet)."""
+        return self.with_values < self.periods
+
+    @property
+    def reports(self) -> tuple[int, int]:
+        """(made, expected) reports for the periods that have ended: units × periods."""
+        if self.quarter_units is not None:
+            return self.quarter_units
+        return (
+            sum(period.reporting for period in self.due),
+            sum(period.expected for period in self.due),
+        )
+
+    @property
+    def coverage_pct(self) -> float | None:
+        """Share of the expected reports for the periods that have ended."""
+        made, expected = self.reports
+        return 100.0 * made / expected if expected else None
+
+    @property
+    def coverage_lines(self) -> list[str]:
+        """The units that reported, period by period: "okt: 5 av 5", "nov: 0 av 5"; one line
+        where every period's count is the same ("30 av 30 varje månad")."""
+        if self.quarter_units is not None:
+            reporting, expected = self.quarter_units
+            if not expected:
+                return []
+            return [
+                _("%(reporting)s av %(expected)s") % {"reporting": reporting, "expected": expected}
+            ]
+        if not self.due or not self.due[0].expected:
+            return []
+        counts = {(period.reporting, period.expected) for period in self.due}
+        if len(counts) == 1:
+            reporting, expected = counts.pop()
+            if len(self.due) == 1 and self.periods > 1:
+                return [
+                    _("%(reporting)s av %(expected)s för %(period)s")
+                    % {"reporting": reporting, "expected": expected, "period": self.due[0].label}
+                ]
+            if len(self.due) == 1:
+                return [
+                    _("%(reporting)s av %(expected)s")
+                    % {"reporting": reporting, "expected": expected}
+                ]
+            return [
+                _("%(reporting)s av %(expected)s varje månad")
+                % {"reporting": reporting, "expected": expected}
+            ]
+        return [
+            _("%(period)s: %(reporting)s av %(expected)s")
+            % {"period": period.label, "reporting": period.reporting, "expected": period.expected}
+            for period in self.due
+        ]
+
+
+def _with_values(rows: PeriodRows, measure_id: int, quarter: Quarter) -> int:
+    return sum(
+        1 for _count, has_value in rows.get((measure_id, quarter.code), {}).values() if has_value
+    )
+
+
+def _months_text(with_values: int, periods: int) -> str:
+    return ngettext("%(count)s av %(total)s månad", "%(count)s av %(total)s månader", periods) % {
+        "count": with_values,
+        "total": periods,
+    }
+
+
+def _compare_note(
+    measure: Measure,
+    with_values: int,
+    ongoing: bool,
+    other: Quarter,
+    other_values: int,
+) -> str:
+    """Why a summed measure's change against `other` is not shown, or "" where it is."""
+    if measure.aggregation != Measure.Aggregation.SUM or not with_values:
+        return ""
+    if with_values < len(quarter_periods(other, measure.frequency)):
+        if ongoing:
+            return _("Jämförs när kvartalet är komplett")
+        return _("Jämförs inte: kvartalet saknar värden för några månader")
+    periods = len(quarter_periods(other, measure.frequency))
+    if 0 < other_values < periods:
+        return _("Jämförs inte: %(quarter)s har värden för %(months)s") % {
+            "quarter": other.label,
+            "months": _months_text(other_values, periods),
+        }
+    return ""
+
+
+def _spc_note(
+    summary: Mapping[str, Any] | None, measure: Measure, periods: list[datetime.date]
+) -> str:
+    """Which period the SPC icons judge, where it is not the quarter's last."""
+    points = (summary or {}).get("points") or []
+    if not points:
+        return ""
+    latest = datetime.date.fromisoformat(str(points[-1][0]))
+    if latest == periods[-1]:
+        return ""
+    return _("Senaste punkten: %(period)s") % {"period": _period_text(latest, measure.frequency)}
+
+
+def quarter_basis(
+    *,
+    measure: Measure,
+    quarter: Quarter,
+    result: MeasureResult | None,
+    rows: PeriodRows,
+    today: datetime.date,
+    summary: Mapping[str, Any] | None = None,
+) -> QuarterBasis:
+    """The basis of a measure's value for a quarter, from the unit's period rows (which must
+    hold the quarter, the one before it and the same quarter a year before)."""
+    starts = quarter_periods(quarter, measure.frequency)
+    own = rows.get((measure.pk, quarter.code), {})
+    with_values = _with_values(rows, measure.pk, quarter)
+    ongoing = quarter.end >= today
+    if not own and result is not None and result.reporting_units:
+        # Values without their period series: nothing to judge the quarter by yet.
+        return QuarterBasis(
+            quarter=quarter,
+            periods=len(starts),
+            with_values=len(starts),
+            ongoing=ongoing,
+            due=(),
+            quarter_units=(result.reporting_units, result.expected_units),
+        )
+    expected = result.expected_units if result is not None else 0
+    due = tuple(
+        PeriodCoverage(
+            start=start,
+            # Within the quarter a month needs no year: "okt: 5 av 5".
+            label=MONTHS_SV[start.month - 1]
+            if measure.frequency == Measure.Frequency.MONTHLY
+            else quarter.label,
+            reporting=own.get(start, (0, False))[0],
+            expected=expected,
+        )
+        for start in starts
+        if _period_end(start, measure.frequency, quarter) < today
+    )
+    partial = with_values < len(starts)
+    value_note = ""
+    if partial and with_values and measure.frequency == Measure.Frequency.MONTHLY:
+        months = _months_text(with_values, len(starts))
+        value_note = _("hittills (%(months)s)") % {"months": months} if ongoing else months
+    return QuarterBasis(
+        quarter=quarter,
+        periods=len(starts),
+        with_values=with_values,
+        ongoing=ongoing,
+        due=due,
+        value_note=value_note,
+        previous_quarter_note=_compare_note(
+            measure,
+            with_values,
+            ongoing,
+            quarter.previous(),
+            _with_values(rows, measure.pk, quarter.previous()),
+        ),
+        previous_year_note=_compare_note(
+            measure,
+            with_values,
+            ongoing,
+            quarter.year_before(),
+            _with_values(rows, measure.pk, quarter.year_before()),
+        ),
+        spc_note=_spc_note(summary, measure, starts) if partial else "",
+    )
