@@ -6,12 +6,18 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*[QqKk](?:v\s*)?([1-4])\s*$")
 
 MONTHS_SV = (
     "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
 )  # fmt: skip
 
+
+# Refusals, translated where raised (the command line and forms show them).
+ERROR_QUARTER_NUMBER = gettext_noop("Kvartal måste vara 1–4, inte {number}.")
+ERROR_NOT_A_QUARTER = gettext_noop("”{text}” är inte ett kvartal; skriv till exempel 2025Q4.")
 
 # A stored quarter code, as the database checks it ("2025Q4").
 QUARTER_CODE_PATTERN = r"^[0-9]{4}Q[1-4]$"
@@ -30,14 +36,14 @@ class Quarter:
 
     def __post_init__(self) -> None:
         if not 1 <= self.number <= 4:
-            raise InvalidQuarter(f"Kvartal måste vara 1–4, inte {self.number}.")
+            raise InvalidQuarter(gettext(ERROR_QUARTER_NUMBER).format(number=self.number))
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
         """Parse "2025Q4", "2025-Q4" or "2025K4"."""
         match = _QUARTER_RE.match(text or "")
         if not match:
-            raise InvalidQuarter(f"”{text}” är inte ett kvartal; skriv till exempel 2025Q4.")
+            raise InvalidQuarter(gettext(ERROR_NOT_A_QUARTER).format(text=text))
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

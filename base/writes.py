@@ -16,12 +16,14 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 M = TypeVar("M", bound=models.Model)
 
-ERROR_FORBIDDEN = "Du har inte behörighet att ändra detta."
-ERROR_FORBIDDEN_ADD = "Du har inte behörighet att lägga till detta här."
-ERROR_FORBIDDEN_DELETE = "Du har inte behörighet att ta bort detta."
+ERROR_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra detta.")
+ERROR_FORBIDDEN_ADD = gettext_noop("Du har inte behörighet att lägga till detta här.")
+ERROR_FORBIDDEN_DELETE = gettext_noop("Du har inte behörighet att ta bort detta.")
 
 Actor = User | AnonymousUser
 
@@ -54,18 +56,18 @@ def authorize_save(*, user: Actor, obj: models.Model, message: str = "") -> None
     stored = stored_version(obj)
     if stored is None:
         if not user.has_perm(perm_name(obj, "add"), obj):
-            raise PermissionDenied(message or ERROR_FORBIDDEN_ADD)
+            raise PermissionDenied(message or _(ERROR_FORBIDDEN_ADD))
         return
     change = perm_name(obj, "change")
     if not (user.has_perm(change, stored) and user.has_perm(change, obj)):
-        raise PermissionDenied(message or ERROR_FORBIDDEN)
+        raise PermissionDenied(message or _(ERROR_FORBIDDEN))
 
 
 def authorize_delete(*, user: Actor, obj: models.Model, message: str = "") -> None:
     """Raise PermissionDenied unless the user may delete the object as stored."""
     stored = stored_version(obj) or obj
     if not user.has_perm(perm_name(obj, "delete"), stored):
-        raise PermissionDenied(message or ERROR_FORBIDDEN_DELETE)
+        raise PermissionDenied(message or _(ERROR_FORBIDDEN_DELETE))
 
 
 def checked_save(*, user: Actor, obj: M, message: str = "") -> M:

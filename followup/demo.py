@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import models, transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from base.history import DATASET_CHANGE_REASON, DEMO_CHANGE_REASON, changes_by
@@ -386,7 +387,13 @@ def load_activity_plans(
         )
         area = ref(ctx.areas, spec["programme_area"], where, "programme area")
         root = ref(ctx.units, spec["under"], where, "unit")
-        units = Unit.objects.in_subtree(root).filter(kind__code=spec["unit_kind"]).order_by("code")
+        # A closed unit gets no new plan (programmes.models.check_unit_open).
+        units = (
+            Unit.objects.in_subtree(root)
+            .filter(kind__code=spec["unit_kind"])
+            .exclude(valid_to__lt=timezone.localdate())
+            .order_by("code")
+        )
         for unit in units:
             rng = _rng(seed, "activity-plan", area.number, unit.code)
             accepted = rng.random() < spec.get("accepted_share", 1.0)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat, ExtractQuarter, ExtractYear
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -621,7 +622,10 @@ class ComputeRun(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"{quarter_label(self.quarter)} beräknat {self.started_at:%Y-%m-%d %H:%M}"
+        return gettext("%(quarter)s beräknat %(time)s") % {
+            "quarter": quarter_label(self.quarter),
+            "time": f"{self.started_at:%Y-%m-%d %H:%M}",
+        }
 
     @property
     def failed(self) -> bool:

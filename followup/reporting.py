@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from base.periods import Quarter, month_label
@@ -38,6 +39,7 @@ from organisation.models import Unit
 from .formatting import format_value
 from .imports.parsing import CellError, parse_period
 from .models import ImportBatch, Measure, Observation
+from .services import ERROR_OBSERVATION_FORBIDDEN
 
 ERROR_SHARE_PARTS = _("Ange täljare och nämnare för en andel.")
 ERROR_NUMERATOR_ABOVE = _("Täljaren kan inte vara större än nämnaren.")
@@ -437,7 +439,7 @@ def _save_cell(
             checked_save(
                 user=user,
                 obj=obs,
-                message=f"Du har inte behörighet att rapportera värden för {unit.name}.",
+                message=gettext(ERROR_OBSERVATION_FORBIDDEN).format(unit=unit.name),
             )
     except StaleVersion:
         result.conflicts[row["key"]] = Observation.objects.filter(

@@ -22,6 +22,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base.periods import Quarter
 from base.writes import checked_delete, checked_save
@@ -71,7 +73,9 @@ def spc_compute(*, quarters: Iterable[Quarter], measure_ids: Iterable[int] | Non
     return count
 
 
-ERROR_OBSERVATION_FORBIDDEN = "Du har inte behörighet att rapportera värden för {unit}."
+ERROR_OBSERVATION_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att rapportera värden för {unit}."
+)
 
 
 def observation_record(
@@ -97,7 +101,7 @@ def observation_record(
     observation = existing or Observation(measure=measure, unit=unit, period_start=period_start)
     action = "change_observation" if existing else "add_observation"
     if not user.has_perm(f"followup.{action}", observation):
-        raise PermissionDenied(ERROR_OBSERVATION_FORBIDDEN.format(unit=unit.name))
+        raise PermissionDenied(_(ERROR_OBSERVATION_FORBIDDEN).format(unit=unit.name))
     observation.period_end = period_end
     observation.quarter = Quarter.containing(period_end).code
     observation.value = value
@@ -120,7 +124,7 @@ def observation_update(*, user: Any, observation: Observation) -> Observation:
     return checked_save(
         user=user,
         obj=observation,
-        message=ERROR_OBSERVATION_FORBIDDEN.format(unit=observation.unit.name),
+        message=_(ERROR_OBSERVATION_FORBIDDEN).format(unit=observation.unit.name),
     )
 
 
@@ -129,7 +133,7 @@ def observation_delete(*, user: Any, observation: Observation) -> None:
     checked_delete(
         user=user,
         obj=observation,
-        message=ERROR_OBSERVATION_FORBIDDEN.format(unit=observation.unit.name),
+        message=_(ERROR_OBSERVATION_FORBIDDEN).format(unit=observation.unit.name),
     )
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import models
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from base.admin import HTTPS_URL_FIELDS, LabelledChoices, adopt_saved, register_choice_labels
 from organisation.admin import ScopedChoicesAdmin
@@ -32,8 +33,8 @@ class MilestoneInline(LabelledChoices, admin.StackedInline):
     fk_name = "parent"
     extra = 0
     formfield_overrides = HTTPS_URL_FIELDS
-    verbose_name = "delmål"
-    verbose_name_plural = "delmål"
+    verbose_name = _("delmål")
+    verbose_name_plural = _("delmål")
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -259,15 +260,21 @@ class Goal(Versioned):
     def target_label(self) -> str:
         """The target in words, e.g. "50 % av hälsocentralerna"."""
         if self.kind == self.Kind.ADOPTION and self.target_share is not None:
-            kind = self.unit_kind.name_plural.lower() if self.unit_kind else ""
-            return f"{format_percent(self.target_share)} av {kind}na".strip()
+            percent = format_percent(self.target_share)
+            if not self.unit_kind:
+                return percent
+            # The kind's plural made definite the Swedish way: "hälsocentraler" + "na".
+            return gettext("%(percent)s av %(kinds)sna") % {
+                "percent": percent,
+                "kinds": self.unit_kind.name_plural.lower(),
+            }
         if self.kind == self.Kind.MEASURE:
             if self.relative_change_pct is not None and self.baseline_end:
                 sign = "+" if self.relative_change_pct >= 0 else "−"
-                return (
-                    f"{sign}{format_percent(abs(self.relative_change_pct))} jämfört med "
-                    f"{month_label(self.baseline_end)}"
-                )
+                return gettext("%(change)s jämfört med %(month)s") % {
+                    "change": f"{sign}{format_percent(abs(self.relative_change_pct))}",
+                    "month": month_label(self.baseline_end),
+                }
             if self.target_value is not None:
                 unit = self.measure.unit if self.measure else ""
                 return f"{format_number(self.target_value)} {unit}".strip()

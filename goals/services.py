@@ -14,6 +14,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base.writes import (
     Actor,
@@ -28,10 +30,18 @@ from programmes.models import WorkingMethod
 
 from .models import AdoptionRecord, Assessment, Goal
 
-ERROR_GOAL_FORBIDDEN = "Du har inte behörighet att ändra mål i det här programområdet."
-ERROR_PARENT_FORBIDDEN = "Du har inte behörighet att lägga delmål under det överordnade målet."
-ERROR_ADOPTION_FORBIDDEN = "Du har inte behörighet att rapportera införande för {unit}."
-ERROR_ASSESSMENT_FORBIDDEN = "Du har inte behörighet att bedöma mål i det här programområdet."
+ERROR_GOAL_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att ändra mål i det här programområdet."
+)
+ERROR_PARENT_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att lägga delmål under det överordnade målet."
+)
+ERROR_ADOPTION_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att rapportera införande för {unit}."
+)
+ERROR_ASSESSMENT_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att bedöma mål i det här programområdet."
+)
 
 # Who assessed a goal is the acting user, never a value from a form.
 _ASSESSMENT_SET_BY_SERVICE = frozenset({"author", "assessed_at"})
@@ -43,7 +53,7 @@ _ASSESSMENT_SET_BY_SERVICE = frozenset({"author", "assessed_at"})
 def goal_authorize(*, user: Actor, goal: Goal) -> None:
     """Raise PermissionDenied unless the user may save the goal as it was and as it will be."""
     _check_parent(user=user, goal=goal)
-    authorize_save(user=user, obj=goal, message=ERROR_GOAL_FORBIDDEN)
+    authorize_save(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
 
 
 def _check_parent(*, user: Actor, goal: Goal) -> None:
@@ -56,7 +66,7 @@ def _check_parent(*, user: Actor, goal: Goal) -> None:
     ]
     for parent in Goal.objects.filter(pk__in=parents):
         if not user.has_perm("goals.change_goal", parent):
-            raise PermissionDenied(ERROR_PARENT_FORBIDDEN)
+            raise PermissionDenied(_(ERROR_PARENT_FORBIDDEN))
 
 
 def goal_create(*, user: Actor, goal: Goal) -> Goal:
@@ -65,7 +75,7 @@ def goal_create(*, user: Actor, goal: Goal) -> Goal:
         raise ValueError("goal_create takes an unsaved goal; use goal_update")
     with transaction.atomic():
         _check_parent(user=user, goal=goal)
-        return checked_save(user=user, obj=goal, message=ERROR_GOAL_FORBIDDEN)
+        return checked_save(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
 
 
 def goal_update(*, user: Actor, goal: Goal, data: Mapping[str, Any] | None = None) -> Goal:
@@ -75,12 +85,12 @@ def goal_update(*, user: Actor, goal: Goal, data: Mapping[str, Any] | None = Non
     apply(goal, data)
     with transaction.atomic():
         _check_parent(user=user, goal=goal)
-        return checked_save(user=user, obj=goal, message=ERROR_GOAL_FORBIDDEN)
+        return checked_save(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
 
 
 def goal_delete(*, user: Actor, goal: Goal) -> None:
     """Delete a goal with its milestones and assessments (their history keeps them)."""
-    checked_delete(user=user, obj=goal, message=ERROR_GOAL_FORBIDDEN)
+    checked_delete(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
 
 
 # --- adoption records -------------------------------------------------------------------------
@@ -106,7 +116,7 @@ def adoption_record_create(
         comment=comment,
     )
     return checked_save(
-        user=user, obj=record, message=ERROR_ADOPTION_FORBIDDEN.format(unit=unit.name)
+        user=user, obj=record, message=_(ERROR_ADOPTION_FORBIDDEN).format(unit=unit.name)
     )
 
 
@@ -118,14 +128,14 @@ def adoption_record_update(
         raise ValueError("adoption_record_update takes a saved record")
     apply(record, data)
     return checked_save(
-        user=user, obj=record, message=ERROR_ADOPTION_FORBIDDEN.format(unit=record.unit.name)
+        user=user, obj=record, message=_(ERROR_ADOPTION_FORBIDDEN).format(unit=record.unit.name)
     )
 
 
 def adoption_record_delete(*, user: Actor, record: AdoptionRecord) -> None:
     """Delete an adoption record of a unit in the user's scope."""
     checked_delete(
-        user=user, obj=record, message=ERROR_ADOPTION_FORBIDDEN.format(unit=record.unit.name)
+        user=user, obj=record, message=_(ERROR_ADOPTION_FORBIDDEN).format(unit=record.unit.name)
     )
 
 
@@ -143,7 +153,7 @@ def assessment_record(
         assessment.status = status
         assessment.comment = comment
         assessment.author = user  # type: ignore[assignment]
-        return checked_save(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
+        return checked_save(user=user, obj=assessment, message=_(ERROR_ASSESSMENT_FORBIDDEN))
 
 
 def assessment_update(
@@ -154,9 +164,9 @@ def assessment_update(
         raise ValueError("assessment_update takes a saved assessment; use assessment_record")
     apply(assessment, data, forbidden=_ASSESSMENT_SET_BY_SERVICE)
     assessment.author = user  # type: ignore[assignment]
-    return checked_save(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
+    return checked_save(user=user, obj=assessment, message=_(ERROR_ASSESSMENT_FORBIDDEN))
 
 
 def assessment_delete(*, user: Actor, assessment: Assessment) -> None:
     """Delete an assessment of a goal the user may assess."""
-    checked_delete(user=user, obj=assessment, message=ERROR_ASSESSMENT_FORBIDDEN)
+    checked_delete(user=user, obj=assessment, message=_(ERROR_ASSESSMENT_FORBIDDEN))

@@ -7,9 +7,11 @@ assignments (organisation.RoleAssignment), loaded once per user object.
 - admin, strateg: read and write everything;
 - portföljägare, styrgrupp: read everything;
 - programområdesansvarig: read everything, write their own programme area (its goals, milestones,
-  working methods, assessments, answers to support needs);
+  working methods, assessments, answers to support needs, approval of activity plans), but
+  not its phase or number (structure);
 - verksamhetschef (VC): read everything, write data about the units in their VO subtree
-  (adoption status, observations, activity plans, support needs);
+  (adoption status, observations, activity plans up to submitting them, support needs but not
+  their status or answer);
 - vårdenhetschef (VEC): the same for their own unit;
 - a user with no role reads nothing.
 """
@@ -155,13 +157,19 @@ for name in (
 ):
     _crud(name, add=edits_unit_of, change=edits_unit_of, delete=edits_unit_of)
 
-# A support need is raised for a unit and answered by the programme area.
+# An activity plan is written and submitted by its VO; approving it ("Godkänd") or sending it
+# back to draft is the programme area's (its owner, the strategist), never the VO's own.
+rules.add_perm("programmes.approve_activityplan", edits_area_of)
+
+# A support need is raised for a unit and answered by the programme area: its status and answer
+# are the area's alone, so the VC or VEC who raised it cannot answer or close it themselves.
 _crud(
     "programmes.supportneed",
     add=edits_unit_of,
     change=edits_unit_of | edits_area_of,
     delete=edits_everything,
 )
+rules.add_perm("programmes.answer_supportneed", edits_area_of)
 
 # A waiting upload (followup.ImportJob) is cancelled by whoever uploaded it, or the strategist.
 rules.add_perm("followup.delete_importjob", uploaded | edits_everything)

@@ -141,9 +141,17 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH") or str(BASE_DIR / "db.sqlite3"),
-            # Eager Celery and the dev server write from one process; a busy timeout avoids
-            # "database is locked" when a request and a task overlap.
-            "OPTIONS": {"timeout": 20},
+            # Eager Celery and the threaded dev server write from one process, on several
+            # connections. A busy timeout alone does not stop "database is locked": a
+            # transaction that began by reading cannot wait for another writer (SQLite fails it
+            # at once rather than deadlock), as an import's recompute did while another user
+            # browsed. IMMEDIATE takes the write lock when a transaction begins, so it waits its
+            # turn; WAL lets pages read while a write is under way.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -11,14 +11,18 @@ import datetime
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base.writes import Actor, authorize_delete, authorize_save, checked_delete, checked_save
 
 from .models import Role, RoleAssignment, Unit, UnitClosure, UnitKind
 
-ERROR_UNIT_FORBIDDEN = "Du har inte behörighet att ändra organisationen."
-ERROR_ROLE_FORBIDDEN = "Bara administratörer kan dela ut roller."
-ERROR_CYCLE = "En enhet kan inte placeras under sig själv eller en av sina underenheter."
+ERROR_UNIT_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra organisationen.")
+ERROR_ROLE_FORBIDDEN = gettext_noop("Bara administratörer kan dela ut roller.")
+ERROR_CYCLE = gettext_noop(
+    "En enhet kan inte placeras under sig själv eller en av sina underenheter."
+)
 
 # A recursive CTE that SQLite and PostgreSQL both run; one statement for any depth of tree.
 _CLOSURE_SQL = """
@@ -56,7 +60,7 @@ def _check_no_cycle(unit: Unit, parent: Unit | None) -> None:
         parent.pk == unit.pk
         or UnitClosure.objects.filter(ancestor_id=unit.pk, descendant_id=parent.pk).exists()
     ):
-        raise ValidationError(ERROR_CYCLE)
+        raise ValidationError(_(ERROR_CYCLE))
 
 
 @transaction.atomic
@@ -121,7 +125,7 @@ def unit_create_checked(*, user: Actor, unit: Unit) -> Unit:
     if unit.pk is not None:
         raise ValueError("unit_create_checked takes an unsaved unit")
     with transaction.atomic():
-        authorize_save(user=user, obj=unit, message=ERROR_UNIT_FORBIDDEN)
+        authorize_save(user=user, obj=unit, message=_(ERROR_UNIT_FORBIDDEN))
         _set_history_user(unit, user)
         return unit_save(unit=unit)
 
@@ -131,7 +135,7 @@ def unit_update(*, user: Actor, unit: Unit) -> Unit:
     if unit.pk is None:
         raise ValueError("unit_update takes a saved unit")
     with transaction.atomic():
-        authorize_save(user=user, obj=unit, message=ERROR_UNIT_FORBIDDEN)
+        authorize_save(user=user, obj=unit, message=_(ERROR_UNIT_FORBIDDEN))
         _set_history_user(unit, user)
         return unit_save(unit=unit)
 
@@ -139,7 +143,7 @@ def unit_update(*, user: Actor, unit: Unit) -> Unit:
 def unit_delete(*, user: Actor, unit: Unit) -> None:
     """Delete a unit and rebuild the closure table."""
     with transaction.atomic():
-        authorize_delete(user=user, obj=unit, message=ERROR_UNIT_FORBIDDEN)
+        authorize_delete(user=user, obj=unit, message=_(ERROR_UNIT_FORBIDDEN))
         _set_history_user(unit, user)
         unit.delete()
         unit_tree_rebuild()
@@ -161,11 +165,11 @@ def role_assignment_update(*, user: Actor, assignment: RoleAssignment) -> RoleAs
 
 def role_assignment_delete(*, user: Actor, assignment: RoleAssignment) -> None:
     """Take a role away (administrators only)."""
-    checked_delete(user=user, obj=assignment, message=ERROR_ROLE_FORBIDDEN)
+    checked_delete(user=user, obj=assignment, message=_(ERROR_ROLE_FORBIDDEN))
 
 
 def _role_assignment_save(*, user: Actor, assignment: RoleAssignment) -> RoleAssignment:
-    return checked_save(user=user, obj=assignment, message=ERROR_ROLE_FORBIDDEN)
+    return checked_save(user=user, obj=assignment, message=_(ERROR_ROLE_FORBIDDEN))
 
 
 def _set_history_user(unit: Unit, user: Actor) -> None:

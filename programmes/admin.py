@@ -5,7 +5,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from base.admin import GonvAdmin, LabelledChoices, adopt_saved, register_choice_labels
+from base.admin import (
+    AccessibleTabularInline,
+    GonvAdmin,
+    LabelledChoices,
+    adopt_saved,
+    register_choice_labels,
+)
+from base.writes import authorize_save, stored_version
 from organisation.admin import ScopedChoicesAdmin
 
 from . import services
@@ -28,7 +35,7 @@ register_choice_labels(ProgrammeArea, area_labels)
 register_choice_labels(WorkingMethod, of_area_labels)
 
 
-class PhaseEventInline(LabelledChoices, admin.TabularInline):
+class PhaseEventInline(LabelledChoices, AccessibleTabularInline):
     model = PhaseEvent
     fk_name = "phase"
     extra = 0
@@ -49,7 +56,7 @@ class SupportingProcessAdmin(GonvAdmin):
     search_fields = ["name"]
 
 
-class ProgrammeAreaProcessInline(admin.TabularInline):
+class ProgrammeAreaProcessInline(AccessibleTabularInline):
     model = ProgrammeAreaProcess
     extra = 0
     fields = ["supporting_process", "provenance", "provenance_note"]
@@ -62,6 +69,19 @@ class ProgrammeAreaAdmin(GonvAdmin):
     filter_horizontal = ["delivery_owners"]
     search_fields = ["name"]
     inlines = [ProgrammeAreaProcessInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The phase (and with it the organisation) and the number are structure: an area's
+        # owner edits its contents, the strategist and administrators place it.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.has_perm("programmes.add_programmearea"):
+            readonly += ["phase", "number"]
+        return readonly
+
+    def authorize(self, request: HttpRequest, obj: ProgrammeArea) -> None:
+        # A history revert hands over the version's phase and number: a form error, not a 403.
+        super().authorize(request, obj)
+        services.check_area_structure(user=request.user, area=obj)
 
     # The many-to-many fields follow in save_related, inside the same transaction.
     def save_object(self, request: HttpRequest, obj: ProgrammeArea, change: bool) -> None:
@@ -106,7 +126,7 @@ class WorkingMethodAdmin(ScopedChoicesAdmin):
         services.working_method_delete(user=request.user, method=obj)
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(AccessibleTabularInline):
     model = Activity
     extra = 0
 
@@ -120,8 +140,42 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
     readonly_fields = ["submitted_at"]
     unit_scoped_fields = ("unit",)
 
+    # The VO writes its plan and submits it; the programme area (its owner, the strategist)
+    # approves it or sends it back (services.check_plan_status). An area owner who does not
+    # write the VO's plans opens it to set its status only.
+
+    # Asked of the plan as stored: the form's instance may already carry the posted values.
+    @staticmethod
+    def _writes_plan(request: HttpRequest, obj: ActivityPlan) -> bool:
+        return request.user.has_perm("programmes.change_activityplan", stored_version(obj) or obj)
+
+    @staticmethod
+    def _reviews_plan(request: HttpRequest, obj: ActivityPlan) -> bool:
+        return request.user.has_perm("programmes.approve_activityplan", stored_version(obj) or obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and self._reviews_plan(request, obj):
+            return True
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self._writes_plan(request, obj):
+            readonly += ["unit", "programme_area", "comment"]
+        return readonly
+
+    def authorize(self, request: HttpRequest, obj: ActivityPlan) -> None:
+        if obj.pk is not None and not self._writes_plan(request, obj):
+            if not self._reviews_plan(request, obj):
+                authorize_save(user=request.user, obj=obj)  # refuses, in its words
+            return
+        super().authorize(request, obj)
+        services.check_plan_status(user=request.user, plan=obj)
+
     def save_object(self, request: HttpRequest, obj: ActivityPlan, change: bool) -> None:
-        if change:
+        if change and not self._writes_plan(request, obj):
+            services.activity_plan_review(user=request.user, plan=obj, status=obj.status)
+        elif change:
             services.activity_plan_update(user=request.user, plan=obj)
         else:
             services.activity_plan_create(user=request.user, plan=obj)
@@ -147,15 +201,28 @@ class SupportNeedAdmin(ScopedChoicesAdmin):
     unit_scoped_fields = ("unit",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # Who raised the need is the user who raised it; the programme area only answers.
+        # Who raised the need is the user who raised it; the programme area only answers, and
+        # only the area answers: the unit that raised it cannot answer or close it itself. A
+        # new need is "Ny" with no answer.
         readonly = ["raised_by", "created_at"]
         if obj is not None and not self._raises_for(request, obj):
             readonly += ["unit", "programme_area", "text"]
+        if obj is None or not self._answers_for(request, obj):
+            readonly += ["status", "response"]
         return readonly
 
     @staticmethod
     def _raises_for(request: HttpRequest, obj: SupportNeed) -> bool:
         return request.user.has_perm("programmes.add_supportneed", obj)
+
+    @staticmethod
+    def _answers_for(request: HttpRequest, obj: SupportNeed) -> bool:
+        return request.user.has_perm("programmes.answer_supportneed", obj)
+
+    def authorize(self, request: HttpRequest, obj: SupportNeed) -> None:
+        # A history revert hands over the version's status and answer: a form error, not a 403.
+        super().authorize(request, obj)
+        services.check_support_need_answer(user=request.user, need=obj)
 
     def save_object(self, request: HttpRequest, obj: SupportNeed, change: bool) -> None:
         if not change:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.periods import day_label
 from base.versioning import Versioned
 from organisation.models import Unit, UnitClosure, UnitKind
 
@@ -64,6 +69,38 @@ def check_area_organisation(obj: ActivityPlan | SupportNeed) -> None:
                 ERROR_AREA_OF_OTHER_ORGANISATION,
                 code="area_of_other_organisation",
                 params={"area": str(found), "organisation": organisation.name, "unit": unit},
+            )
+        }
+    )
+
+
+ERROR_UNIT_CLOSED = _(
+    "Enheten ”%(unit)s” är inte längre verksam (till och med %(date)s). Välj en enhet som är "
+    "verksam i dag."
+)
+
+
+def check_unit_open(obj: ActivityPlan | SupportNeed, today: datetime.date | None = None) -> None:
+    """Refuse a new plan or support need for a unit no longer open (its `valid_to` passed), or
+    moving one there.
+
+    One saved before the unit closed can still be submitted, answered and closed.
+    """
+    unit_id = obj.unit_id
+    if unit_id is None:
+        return
+    if obj.pk is not None and type(obj).objects.filter(pk=obj.pk, unit_id=unit_id).exists():
+        return
+    unit = Unit.objects.filter(pk=unit_id).first()
+    today = today or timezone.localdate()
+    if unit is None or unit.valid_to is None or unit.valid_to >= today:
+        return
+    raise ValidationError(
+        {
+            "unit": ValidationError(
+                ERROR_UNIT_CLOSED,
+                code="unit_closed",
+                params={"unit": unit.name, "date": day_label(unit.valid_to)},
             )
         }
     )
@@ -339,6 +376,7 @@ class ActivityPlan(Versioned):
     def clean(self) -> None:
         super().clean()
         check_area_organisation(self)
+        check_unit_open(self)
 
 
 class Activity(Versioned):
@@ -411,8 +449,12 @@ class SupportNeed(Versioned):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Stödbehov {self.unit.name} – PO {self.programme_area.number}"
+        return gettext("Stödbehov %(unit)s – PO %(number)s") % {
+            "unit": self.unit.name,
+            "number": self.programme_area.number,
+        }
 
     def clean(self) -> None:
         super().clean()
         check_area_organisation(self)
+        check_unit_open(self)

@@ -14,6 +14,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from base.writes import Actor, apply, checked_delete, checked_save
 from organisation.models import Unit, UnitKind
@@ -27,11 +29,34 @@ from .models import (
     WorkingMethod,
 )
 
-ERROR_AREA_FORBIDDEN = "Du har inte behörighet att ändra det här programområdet."
-ERROR_METHOD_FORBIDDEN = "Du har inte behörighet att ändra arbetssätt i det här programområdet."
-ERROR_PLAN_FORBIDDEN = "Du har inte behörighet att ändra aktivitetsplaner för {unit}."
-ERROR_SUPPORT_NEED_FORBIDDEN = "Du har inte behörighet att framföra stödbehov för {unit}."
-ERROR_SUPPORT_ANSWER_FORBIDDEN = "Du har inte behörighet att besvara det här stödbehovet."
+ERROR_AREA_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra det här programområdet.")
+ERROR_METHOD_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att ändra arbetssätt i det här programområdet."
+)
+ERROR_PLAN_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra aktivitetsplaner för {unit}.")
+ERROR_SUPPORT_NEED_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att framföra stödbehov för {unit}."
+)
+ERROR_SUPPORT_ANSWER_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att besvara det här stödbehovet."
+)
+
+# Structure, rules and answers that belong to another role than the one writing the record
+# (gonv.rules: add_programmearea, approve_activityplan, answer_supportneed).
+ERROR_AREA_STRUCTURE = gettext_noop(
+    "Bara strategen och administratörer flyttar ett programområde till en annan fas eller ger "
+    "det ett annat nummer."
+)
+ERROR_PLAN_STATUS = gettext_noop(
+    "En verksamhet kan skicka in sin aktivitetsplan men inte godkänna den eller ta tillbaka den "
+    "till utkast: det gör programområdets ansvariga eller strategen."
+)
+ERROR_PLAN_APPROVE_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att godkänna aktivitetsplaner i det här programområdet."
+)
+ERROR_SUPPORT_ANSWER_BY_RAISER = gettext_noop(
+    "Ett stödbehovs status och svar sätts av programområdet, inte av enheten som framförde det."
+)
 
 # Who raised a support need is the acting user, never a value from a form.
 _SUPPORT_NEED_SET_BY_SERVICE = frozenset({"raised_by", "created_at"})
@@ -67,7 +92,7 @@ def programme_area_create(
     if area.pk is not None:
         raise ValueError("programme_area_create takes an unsaved area")
     with transaction.atomic():
-        checked_save(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
+        checked_save(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
         _set_m2m(area, _area_m2m(delivery_owners, supporting_processes))
     return area
 
@@ -85,14 +110,29 @@ def programme_area_update(
         raise ValueError("programme_area_update takes a saved area")
     apply(area, data)
     with transaction.atomic():
-        checked_save(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
+        check_area_structure(user=user, area=area)
+        checked_save(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
         _set_m2m(area, _area_m2m(delivery_owners, supporting_processes))
     return area
 
 
+def check_area_structure(*, user: Actor, area: ProgrammeArea) -> None:
+    """Refuse a changed phase or number unless the user shapes the portfolio.
+
+    An area's owner edits its contents; which phase (and so which organisation) it belongs to
+    and its number are structure, the strategist's and administrators' (those who may add an
+    area). Asked with the stored row, so a history revert to an older phase is refused too.
+    """
+    stored = ProgrammeArea.objects.filter(pk=area.pk).values_list("phase_id", "number").first()
+    if stored is None or stored == (area.phase_id, area.number):
+        return
+    if not user.has_perm("programmes.add_programmearea"):
+        raise PermissionDenied(_(ERROR_AREA_STRUCTURE))
+
+
 def programme_area_delete(*, user: Actor, area: ProgrammeArea) -> None:
     """Delete a programme area (refused by the database while goals or plans point at it)."""
-    checked_delete(user=user, obj=area, message=ERROR_AREA_FORBIDDEN)
+    checked_delete(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
 
 
 # --- working methods --------------------------------------------------------------------------
@@ -105,7 +145,7 @@ def working_method_create(
     if method.pk is not None:
         raise ValueError("working_method_create takes an unsaved method")
     with transaction.atomic():
-        checked_save(user=user, obj=method, message=ERROR_METHOD_FORBIDDEN)
+        checked_save(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
         if target_unit_kinds is not None:
             method.target_unit_kinds.set(target_unit_kinds)
     return method
@@ -123,7 +163,7 @@ def working_method_update(
         raise ValueError("working_method_update takes a saved method")
     apply(method, data)
     with transaction.atomic():
-        checked_save(user=user, obj=method, message=ERROR_METHOD_FORBIDDEN)
+        checked_save(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
         if target_unit_kinds is not None:
             method.target_unit_kinds.set(target_unit_kinds)
     return method
@@ -131,7 +171,7 @@ def working_method_update(
 
 def working_method_delete(*, user: Actor, method: WorkingMethod) -> None:
     """Delete a working method (refused by the database while goals or records use it)."""
-    checked_delete(user=user, obj=method, message=ERROR_METHOD_FORBIDDEN)
+    checked_delete(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
 
 
 # --- activity plans and their activities ------------------------------------------------------
@@ -141,6 +181,7 @@ def activity_plan_create(*, user: Actor, plan: ActivityPlan) -> ActivityPlan:
     """Create a VO's activity plan for a programme area (the VO's VC or the strategist)."""
     if plan.pk is not None:
         raise ValueError("activity_plan_create takes an unsaved plan")
+    check_plan_status(user=user, plan=plan)
     _stamp_submission(plan)
     return checked_save(user=user, obj=plan, message=_plan_message(plan))
 
@@ -152,8 +193,50 @@ def activity_plan_update(
     if plan.pk is None:
         raise ValueError("activity_plan_update takes a saved plan")
     apply(plan, data, forbidden=frozenset({"submitted_at"}))
-    _stamp_submission(plan)
-    return checked_save(user=user, obj=plan, message=_plan_message(plan))
+    with transaction.atomic():
+        check_plan_status(user=user, plan=plan)
+        _stamp_submission(plan)
+        return checked_save(user=user, obj=plan, message=_plan_message(plan))
+
+
+def check_plan_status(*, user: Actor, plan: ActivityPlan) -> None:
+    """Refuse a status change the user may not make: the VO drafts and submits its plan; only
+    the programme area (its owner, the strategist) approves it or sends it back to draft.
+
+    Compared with the stored row, so a history revert to an approved version is refused too.
+    """
+    stored = ActivityPlan.objects.filter(pk=plan.pk).values_list("status", "programme_area_id")
+    before, area_id = stored.first() or (ActivityPlan.Status.DRAFT, plan.programme_area_id)
+    if plan.status == before:
+        return
+    if (before, plan.status) == (ActivityPlan.Status.DRAFT, ActivityPlan.Status.SUBMITTED):
+        return
+    approve = "programmes.approve_activityplan"
+    if user.has_perm(approve, plan) and user.has_perm(
+        approve, ActivityPlan(programme_area_id=area_id)
+    ):
+        return
+    raise PermissionDenied(_(ERROR_PLAN_STATUS))
+
+
+def activity_plan_review(*, user: Actor, plan: ActivityPlan, status: str) -> ActivityPlan:
+    """Approve a plan ("Godkänd") or send it back (the programme area's owner, the strategist).
+
+    Only the status changes; the plan's contents stay the VO's.
+    """
+    if plan.pk is None:
+        raise ValueError("activity_plan_review takes a saved plan")
+    with transaction.atomic():
+        stored = ActivityPlan.objects.select_for_update().get(pk=plan.pk)
+        if not user.has_perm("programmes.approve_activityplan", stored):
+            raise PermissionDenied(_(ERROR_PLAN_APPROVE_FORBIDDEN))
+        stored.status = status
+        _stamp_submission(stored)
+        stored.full_clean()
+        stored._history_user = user  # type: ignore[attr-defined]
+        stored.save()
+    plan.refresh_from_db()
+    return plan
 
 
 def activity_plan_delete(*, user: Actor, plan: ActivityPlan) -> None:
@@ -185,7 +268,7 @@ def activity_delete(*, user: Actor, activity: Activity) -> None:
 
 def _plan_message(plan: ActivityPlan) -> str:
     unit = Unit.objects.filter(pk=plan.unit_id).values_list("name", flat=True).first()
-    return ERROR_PLAN_FORBIDDEN.format(unit=unit or "–")
+    return _(ERROR_PLAN_FORBIDDEN).format(unit=unit or "–")
 
 
 def _stamp_submission(plan: ActivityPlan) -> None:
@@ -205,7 +288,7 @@ def support_need_raise(
     need = SupportNeed(unit=unit, programme_area=programme_area, text=text)
     need.raised_by = user  # type: ignore[assignment]
     return checked_save(
-        user=user, obj=need, message=ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=unit.name)
+        user=user, obj=need, message=_(ERROR_SUPPORT_NEED_FORBIDDEN).format(unit=unit.name)
     )
 
 
@@ -215,12 +298,13 @@ def support_need_update(
     """Change a support need (its unit's managers): text, unit, area; never who raised it."""
     if need.pk is None:
         raise ValueError("support_need_update takes a saved support need")
-    apply(need, data, forbidden=_SUPPORT_NEED_SET_BY_SERVICE)
+    apply(need, data, forbidden=_SUPPORT_NEED_SET_BY_SERVICE | {"status", "response"})
     if not user.has_perm("programmes.add_supportneed", need):
         # Answering (area) rights do not extend to rewriting the need or moving it.
-        raise PermissionDenied(ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=need.unit.name))
+        raise PermissionDenied(_(ERROR_SUPPORT_NEED_FORBIDDEN).format(unit=need.unit.name))
+    check_support_need_answer(user=user, need=need)
     return checked_save(
-        user=user, obj=need, message=ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=need.unit.name)
+        user=user, obj=need, message=_(ERROR_SUPPORT_NEED_FORBIDDEN).format(unit=need.unit.name)
     )
 
 
@@ -232,17 +316,31 @@ def support_need_answer(
         raise ValueError("support_need_answer takes a saved support need")
     with transaction.atomic():
         stored = SupportNeed.objects.select_for_update().get(pk=need.pk)
-        if not user.has_perm("programmes.change_supportneed", stored):
-            raise PermissionDenied(ERROR_SUPPORT_ANSWER_FORBIDDEN)
+        # The area's right, not change_supportneed (which the raising unit's managers have).
+        if not user.has_perm("programmes.answer_supportneed", stored):
+            raise PermissionDenied(_(ERROR_SUPPORT_ANSWER_FORBIDDEN))
         stored.response = response
         stored.status = status
-        checked_save(user=user, obj=stored, message=ERROR_SUPPORT_ANSWER_FORBIDDEN)
+        checked_save(user=user, obj=stored, message=_(ERROR_SUPPORT_ANSWER_FORBIDDEN))
     need.refresh_from_db()
     return need
+
+
+def check_support_need_answer(*, user: Actor, need: SupportNeed) -> None:
+    """Refuse a changed status or answer unless the user answers for the need's area.
+
+    Compared with the stored row: the admin's form and a history revert hand over the whole
+    need, status and answer included.
+    """
+    stored = SupportNeed.objects.filter(pk=need.pk).values_list("status", "response").first()
+    if stored is None or stored == (need.status, need.response):
+        return
+    if not user.has_perm("programmes.answer_supportneed", need):
+        raise PermissionDenied(_(ERROR_SUPPORT_ANSWER_BY_RAISER))
 
 
 def support_need_delete(*, user: Actor, need: SupportNeed) -> None:
     """Delete a support need (the strategist and administrators)."""
     checked_delete(
-        user=user, obj=need, message=ERROR_SUPPORT_NEED_FORBIDDEN.format(unit=need.unit.name)
+        user=user, obj=need, message=_(ERROR_SUPPORT_NEED_FORBIDDEN).format(unit=need.unit.name)
     )

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -44,6 +45,7 @@ from .models import (
     SupportNeed,
     WorkingMethod,
     check_area_organisation,
+    check_unit_open,
 )
 from .selectors import areas_per_unit
 
@@ -192,7 +194,12 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not request.user.has_perm("gonv.view_portfolio"):
         raise PermissionDenied
-    units = list(Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name"))
+    # A closed unit gets no new plan; its existing plans stay listed below once submitted.
+    units = list(
+        Unit.objects.filter(pk__in=scope.root_unit_ids)
+        .exclude(valid_to__lt=timezone.localdate())
+        .order_by("name")
+    )
     labels = AreaLabels()
     # Each unit's plans are for its own organisation's areas (and those of phases of none).
     unit_areas = [
@@ -238,8 +245,10 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     if plan.pk is None:
         # A plan that could never be saved (a unit and another organisation's area: an old
         # bookmark or a typed URL) is no page; its form would only fail on "Lägg till".
+        # Nor is one for a unit that is no longer open.
         try:
             check_area_organisation(plan)
+            check_unit_open(plan)
         except ValidationError as error:
             raise Http404(" ".join(error.messages)) from error
     _require(request, "programmes.view_activityplan")
@@ -405,7 +414,12 @@ def support_need_create(request: HtmxHttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not scope.unit_ids:
         raise PermissionDenied
-    units = Unit.objects.filter(pk__in=scope.unit_ids).order_by("name")
+    # Only units open today: a closed unit raises no new needs (the model refuses it too).
+    units = (
+        Unit.objects.filter(pk__in=scope.unit_ids)
+        .exclude(valid_to__lt=timezone.localdate())
+        .order_by("name")
+    )
     context: dict[str, Any] = {}
     if request.method == "GET":
         context.update(
@@ -444,11 +458,8 @@ def support_need(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     if not _visible_needs(request).filter(pk=need.pk).exists():
         raise PermissionDenied
-    scope = scope_for(request.user)
-    can_answer = (
-        request.user.has_perm("organisation.change_unit")
-        or need.programme_area_id in scope.area_ids
-    )
+    # The programme area answers (its owner, the strategist), never the unit that raised it.
+    can_answer = request.user.has_perm("programmes.answer_supportneed", need)
     if request.method == "POST" and not can_answer:
         raise PermissionDenied
     url = reverse("programmes:support_need", args=[need.pk])

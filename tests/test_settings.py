@@ -114,6 +114,49 @@ def test_subprocess_embedded_mode_uses_sqlite_eager_tasks_and_a_local_cache(
     }
 
 
+OVERLAPPING_WRITERS_SCRIPT = """
+import threading, time
+from django.db import connection, transaction
+
+# A table of its own: the demo test after this one needs a database with no data.
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE overlap_probe (name text)")
+started = threading.Event()
+
+def first_writer():
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO overlap_probe VALUES ('first')")
+        started.set()
+        time.sleep(1.0)
+    connection.close()
+
+thread = threading.Thread(target=first_writer)
+thread.start()
+started.wait()
+# A transaction that reads before it writes, as a recompute does, while the other one writes.
+with transaction.atomic(), connection.cursor() as cursor:
+    cursor.execute("SELECT count(*) FROM overlap_probe")
+    cursor.execute("INSERT INTO overlap_probe VALUES ('second')")
+thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT count(*) FROM overlap_probe")
+    print("WRITERS", cursor.fetchone()[0])
+    cursor.execute("DROP TABLE overlap_probe")
+"""
+
+
+@pytest.mark.subprocess
+def test_subprocess_embedded_mode_lets_overlapping_writers_wait_their_turn(
+    embedded_env: dict[str, str],
+) -> None:
+    """Two users writing at once in the embedded mode (an import's recompute while another
+    user saves) both succeed, one after the other, instead of "database is locked"."""
+    result = manage("shell", "-c", OVERLAPPING_WRITERS_SCRIPT, env=embedded_env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WRITERS 2" in result.stdout
+
+
 DEMO_LOGIN_SCRIPT = """
 from django.test import Client
 client = Client()

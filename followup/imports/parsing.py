@@ -291,15 +291,16 @@ def parse_period(raw: Any) -> Period:
         if not match:
             continue
         part = dict(zip(groups, match.groups(), strict=True))
+        # A message quotes the text as the user wrote it (trimmed), not as it was matched.
         if "q" in part:
-            return _quarter(int(part["y"]), int(part["q"]), text)
+            return _quarter(int(part["y"]), int(part["q"]), original)
         if "n" in part:
             if part["n"] not in _MONTH_BY_NAME:
                 continue
-            return _month(int(part["y"]), _MONTH_BY_NAME[part["n"]], text)
+            return _month(int(part["y"]), _MONTH_BY_NAME[part["n"]], original)
         if part.get("d", "01") != "01":
-            raise CellError(_(ERROR_PERIOD_NOT_FIRST).format(text=text))
-        return _month(int(part["y"]), int(part["m"]), text)
+            raise CellError(_(ERROR_PERIOD_NOT_FIRST).format(text=original))
+        return _month(int(part["y"]), int(part["m"]), original)
     raise CellError(_(ERROR_PERIOD_UNREADABLE).format(text=original))
 
 

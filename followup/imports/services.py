@@ -100,6 +100,17 @@ ERROR_UNDO_DONE = gettext_noop("Importen är redan ångrad.")
 ERROR_UNDO_FORBIDDEN = gettext_noop(
     "Du kan inte ångra importen: den innehåller värden för enheter du inte får ändra ({units})."
 )
+ERROR_UNDO_NOT_IMPORTER = gettext_noop(
+    "Du får inte ångra importer: det kräver behörighet att rapportera mätvärden."
+)
+ERROR_UNDO_DEMO = gettext_noop(
+    "Demodata kan inte ångras som en import: de tas bort tillsammans med sina värden i "
+    "administrationen."
+)
+ERROR_UNDO_UNATTRIBUTED = gettext_noop(
+    "Importen kan inte ångras: inga värden i historiken kommer från den, så det går inte att "
+    "se vad den skrev."
+)
 ERROR_UNDO_LATER_CHANGE = gettext_noop(
     "Importen kan inte ångras: {count} av dess värden har ändrats efter importen, "
     "till exempel {example}. Ändra dem för hand i stället."
@@ -1057,19 +1068,19 @@ def _sql_messages(
             yield "measure", _ambiguous_measure(lookups, facts["measure_text"])
         elif code == "measure_unknown":
             yield "measure", _(ERROR_UNKNOWN_MEASURE).format(code=facts["measure_text"])
-        elif code == "period_unreadable":
+        elif code in ("period_unreadable", "period_month"):
             text = facts["period_original"]
             yield "period", _(parsing.ERROR_PERIOD_UNREADABLE).format(text=text)
-        elif code == "period_month":
-            text = facts["period_t"]
-            yield "period", _(parsing.ERROR_PERIOD_UNREADABLE).format(text=text)
         elif code == "period_not_first":
-            yield "period", _(parsing.ERROR_PERIOD_NOT_FIRST).format(text=facts["period_t"])
+            text = facts["period_original"]
+            yield "period", _(parsing.ERROR_PERIOD_NOT_FIRST).format(text=text)
         elif code == "period_range":
             yield (
                 "period",
                 _(parsing.ERROR_PERIOD_OUT_OF_RANGE).format(
-                    text=facts["period_t"], first=parsing.FIRST_YEAR, last=parsing.LAST_YEAR
+                    text=facts["period_original"],
+                    first=parsing.FIRST_YEAR,
+                    last=parsing.LAST_YEAR,
                 ),
             )
         elif what == "nan":
@@ -1330,20 +1341,18 @@ class UndoReport:
 def import_batch_undo(*, user: Any, batch: ImportBatch) -> UndoReport:
     """Revert a batch as a whole: its new values removed, its changed values restored.
 
-    Refused if the batch is already undone, if the user may not write every unit it touched,
-    or if any of its values changed (by hand or by a later import) after it.
+    Refused (`import_batch_undo_refusal`) if the batch is already undone, is the demo data's,
+    if the user may not report values, if no value in the history comes from the batch (one
+    made by hand in the admin: nothing to attribute), if the user may not write every unit it
+    touched, or if any of its values changed (by hand or by a later import) after it.
     """
     history = Observation.history.model
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.undone_at is not None:
-            raise UndoRefused(_(ERROR_UNDO_DONE))
         records = history.objects.filter(history_change_reason=change_reason(batch))
-        unit_ids = set(records.values_list("unit_id", flat=True).distinct())
-        outside = {unit_id for unit_id in unit_ids if not unit_writable(user, unit_id)}
-        if outside:
-            names = Unit.objects.filter(pk__in=outside).values_list("name", flat=True)
-            raise UndoRefused(_(ERROR_UNDO_FORBIDDEN).format(units=", ".join(sorted(names)[:5])))
+        refusal = import_batch_undo_refusal(user=user, batch=batch)
+        if refusal is not None:
+            raise UndoRefused(refusal)
         later = history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
         touched = records.annotate(changed_since=Exists(later)).filter(changed_since=True)
         count = touched.count()
@@ -1431,14 +1440,34 @@ def _history_delete(objs: list[Observation], user: Any, reason: str) -> None:
     )
 
 
-def import_batch_can_undo(*, user: Any, batch: ImportBatch) -> bool:
-    """Whether the user may write every unit of the batch (the undo button shows)."""
-    if batch.undone_at is not None or batch.source == ImportBatch.Source.DEMO:
-        return False
+def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
+    """Why the user may not undo the batch (a Swedish sentence), or None if they may try.
+
+    Whether a value changed after the import is left to the undo itself (it reads every value).
+    """
+    if batch.undone_at is not None:
+        return _(ERROR_UNDO_DONE)
+    if batch.source == ImportBatch.Source.DEMO:
+        return _(ERROR_UNDO_DEMO)
+    if user is None or not user.has_perm("followup.add_observation"):
+        return _(ERROR_UNDO_NOT_IMPORTER)
     history = Observation.history.model
     unit_ids = set(
         history.objects.filter(history_change_reason=change_reason(batch))
         .values_list("unit_id", flat=True)
         .distinct()
     )
-    return bool(unit_ids) and all(unit_writable(user, unit_id) for unit_id in unit_ids)
+    if not unit_ids:
+        # A batch made by hand in the admin wrote nothing: an empty set of units would refuse
+        # nobody, and marking it undone would claim an undo that never happened.
+        return _(ERROR_UNDO_UNATTRIBUTED)
+    outside = {unit_id for unit_id in unit_ids if not unit_writable(user, unit_id)}
+    if outside:
+        names = Unit.objects.filter(pk__in=outside).values_list("name", flat=True)
+        return _(ERROR_UNDO_FORBIDDEN).format(units=", ".join(sorted(names)[:5]))
+    return None
+
+
+def import_batch_can_undo(*, user: Any, batch: ImportBatch) -> bool:
+    """Whether the batch page offers "Ångra import" to the user."""
+    return import_batch_undo_refusal(user=user, batch=batch) is None

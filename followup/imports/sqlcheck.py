@@ -292,7 +292,7 @@ def unit_ids_sql() -> str:
 
 # The facts a problem's message may need, after the codes (services._sql_problems reads them).
 FACTS = (
-    "unit_text", "measure_text", "period_original", "period_t", "period_kind", "period_start",
+    "unit_text", "measure_text", "period_original", "period_kind", "period_start",
     "unit_name", "kind_name", "measure_name", "value_raw", "value_lit", "numerator_raw",
     "numerator_lit", "denominator_raw", "denominator_lit", "final", "computed",
 )  # fmt: skip
@@ -338,7 +338,7 @@ def check_sql(staging: str) -> str:
         u.text AS unit_text, m.text AS measure_text,
         u.id AS unit_id, u.ambiguous AS unit_ambiguous, u.kind_id, u.valid_from, u.valid_to,
         m.id AS measure_id, m.ambiguous AS measure_ambiguous, m.value_type, m.frequency, m.kinds,
-        p.original AS period_original, p.t AS period_t, p.kind AS period_kind, p.error AS perr,
+        p.original AS period_original, p.kind AS period_kind, p.error AS perr,
         p.start, p.end_, p.quarter,
         r.value AS value_raw, r.value_lit, r.value_pct, r.value_frac, r.value_val,
         r.value_nan, r.value_big, r.value_has,
@@ -455,7 +455,7 @@ def check_sql(staging: str) -> str:
         RETURNING 1
     )
     SELECT e.line, e.codes, sum(cardinality(e.codes)) OVER () AS total,
-        e.unit_text, e.measure_text, e.period_original, e.period_t, e.period_kind, e.start,
+        e.unit_text, e.measure_text, e.period_original, e.period_kind, e.start,
         un.name, uk.name, me.name, e.value_raw, e.value_lit, e.numerator_raw, e.numerator_lit,
         e.denominator_raw, e.denominator_lit, e.final::text, e.computed::text
     FROM coded AS e

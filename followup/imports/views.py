@@ -174,10 +174,12 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("imported_by", "undone_by"), pk=pk)
     if not request.user.has_perm("followup.view_importbatch", batch):
         raise PermissionDenied
+    refusal = services.import_batch_undo_refusal(user=request.user, batch=batch)
     context = {
         "batch": batch,
         "values": selectors.import_batch_values(batch=batch),
-        "can_undo": services.import_batch_can_undo(user=request.user, batch=batch),
+        "can_undo": refusal is None,
+        "undo_refusal": refusal,
     }
     return render(request, "followup/imports/batch.html", context)
 
@@ -185,7 +187,8 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def import_batch_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Ångra import: revert the batch as a whole, or say why not."""
+    """Ångra import: revert the batch as a whole, or say why not (to those who may import)."""
+    _require_importer(request)
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:
         result = services.import_batch_undo(user=request.user, batch=batch)

@@ -407,3 +407,53 @@ def test_a_large_adoption_matrix_opens_a_vo_without_javascript(
     expect(page.get_by_role("heading", level=1)).to_have_text("VO 1")
     expect(page.get_by_role("link", name="Hälsocentral 1-1").first).to_be_visible()
     context.close()
+
+
+# What scrolls sideways: the document, and each table region whose content is wider than it.
+SIDEWAYS = """() => ({
+  page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  tables: [...document.querySelectorAll('.table-wrap')]
+    .filter(wrap => wrap.scrollWidth > wrap.clientWidth + 1)
+    .map(wrap => (wrap.querySelector('caption') || wrap).textContent.trim()),
+})"""
+
+
+def test_the_measure_tables_fit_a_tablet_without_scrolling_sideways(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    from followup.cache import bump_generation
+    from followup.models import Measure
+
+    # A real measure's name, longer than the test data's "Mått 01".
+    long_name = "Andel patienter med samordningsbehov som har DÖ"
+    Measure.objects.filter(pk=data.measures[1].pk).update(name=long_name)
+    bump_generation()
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    page.set_viewport_size({"width": 768, "height": 1000})
+
+    pages = {
+        "portfolio": "/",
+        "measures": "/matt/",
+        "measure": f"/matt/{data.measures[1].code}/",
+        "unit-vo": f"/enheter/{data.vos[0].code}/",
+    }
+    for name, path in pages.items():
+        page.goto(path)
+        expect(page.locator(".table-wrap:visible").first).to_be_visible()
+        assert page.evaluate(SIDEWAYS) == {"page": 0, "tables": []}, path
+        violations = axe_violations(page)
+        assert not violations, "\n".join(str(v) for v in violations)
+        screenshot(page, f"tablet-{name}-768")
+
+    # Still a table to a screen reader (its display is a grid there), and nothing hidden: the
+    # VO's own value, its area's and the region's, both changes, the SPC icon's meaning.
+    table = page.get_by_role("table", name=re.compile(r"^Mått för VO 1"))
+    row = table.get_by_role("row").filter(has=page.get_by_role("rowheader", name=long_name))
+    expect(row.get_by_role("cell")).to_have_count(7)
+    expect(table.get_by_role("columnheader")).to_have_count(8)
+    for cell in row.get_by_role("cell").all():
+        expect(cell).to_be_visible()
+    expect(row.locator(".mdc-label").first).to_be_visible()
+    page.wait_for_timeout(200)
+    assert browser_errors.all == []

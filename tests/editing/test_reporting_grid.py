@@ -417,6 +417,14 @@ def test_text_that_is_no_period_says_so_and_shows_the_previous_month(
     assert 'aria-invalid="true"' in page
 
 
+def test_a_period_out_of_range_is_quoted_as_typed(
+    vc: User, org_tree: OrgTree, visits: Measure
+) -> None:
+    page = login(vc).get(url(org_tree), {"period": "  Kv 4 1999 "}).content.decode()
+
+    assert "Perioden ”Kv 4 1999” ligger utanför åren 2000–2100. Sidan visar i stället" in page
+
+
 def test_a_period_not_begun_cannot_be_shown_or_reported(
     vc: User, org_tree: OrgTree, visits: Measure
 ) -> None:

@@ -630,8 +630,8 @@ def test_unit_page_compares_with_parent_and_region_and_peers(
     content = client.get(unit_url(data.vos[0].code)).content.decode()
 
     assert "Mått för VO 1, Kv 4 2025" in content
-    assert '<th scope="col" class="num">Primärvård</th>' in content
-    assert '<th scope="col" class="num">Region Testland</th>' in content
+    assert '<th scope="col" role="columnheader" class="num">Primärvård</th>' in content
+    assert '<th scope="col" role="columnheader" class="num">Region Testland</th>' in content
     assert "Mått 00 per enhet jämfört med VO 1, Kv 4 2025" in content
     assert "Införandestatus per arbetssätt, VO 1" in content
     for hc in data.hcs[:3]:

@@ -417,6 +417,79 @@ def test_the_english_catalogue_has_every_import_problem() -> None:
     assert untranslated == []
 
 
+def test_the_english_catalogue_has_every_permission_refusal() -> None:
+    """The services' refusals are constants translated where raised, as the import's are: each
+    must have its English, or a refused English user would read Swedish."""
+    from base import admin, writes
+    from followup import services as followup_services
+    from goals import services as goal_services
+    from organisation import services as organisation_services
+    from programmes import services as programme_services
+
+    constants = {
+        f"{module.__name__}.{name}": value
+        for module in (
+            admin,
+            writes,
+            followup_services,
+            goal_services,
+            organisation_services,
+            programme_services,
+        )
+        for name, value in vars(module).items()
+        if name.startswith("ERROR_") and isinstance(value, str)
+    }
+    assert len([name for name in constants if "FORBIDDEN" in name]) >= 15
+    with translation.override("en"):
+        untranslated = [
+            name for name, text in constants.items() if translation.gettext(text) == text
+        ]
+    assert untranslated == []
+
+
+# Message constants that are not the interface's: the load_demo command's output and data-set
+# errors are written in both languages at once, the status engine's are English programming
+# errors (the goal page words them through its own table), and the compute task's is stored
+# as the failed run's error for the administrator.
+NOT_INTERFACE_MESSAGES = frozenset({"followup.dataset", "followup.demo", "goals.status"})
+NOT_INTERFACE_CONSTANTS = frozenset({"followup.tasks.ERROR_TOO_MANY_DELIVERIES"})
+
+
+def test_the_english_catalogue_has_every_message_constant_of_the_apps() -> None:
+    """A message kept in a module constant (ERROR_*, MESSAGE_*, *_MESSAGE) is extracted only when
+    marked (gettext_noop or gettext_lazy); an unmarked one, or one the catalogue lacks, shows
+    Swedish in an English interface."""
+    import importlib
+    import pkgutil
+
+    from django.utils.functional import Promise
+
+    found: dict[str, str | Promise] = {}
+    for package in ("base", "organisation", "programmes", "goals", "followup"):
+        root = importlib.import_module(package)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if ".migrations" in info.name or info.name in NOT_INTERFACE_MESSAGES:
+                continue
+            module = importlib.import_module(info.name)
+            for name, value in vars(module).items():
+                qualified = f"{info.name}.{name}"
+                if (
+                    (name.startswith(("ERROR_", "MESSAGE_")) or name.endswith("_MESSAGE"))
+                    and isinstance(value, str | Promise)
+                    and qualified not in NOT_INTERFACE_CONSTANTS
+                ):
+                    found[qualified] = value
+    assert len(found) > 100
+    with translation.override("en"):
+        untranslated = [
+            name
+            for name, text in found.items()
+            if (str(text) if isinstance(text, Promise) else translation.gettext(text))
+            == (text._args[0] if isinstance(text, Promise) else text)
+        ]
+    assert untranslated == []
+
+
 # --- login and logout -------------------------------------------------------------------------
 
 

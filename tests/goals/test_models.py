@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils import translation
 
 from goals.models import AdoptionRecord, Assessment
 from goals.status import Status
@@ -264,3 +265,16 @@ def test_adoption_goal_target_label_in_swedish() -> None:
 
     assert goal.target_label.endswith("av hälsocentralerna")
     assert goal.deadline_label == "dec 2026"
+
+
+def test_the_target_label_is_worded_in_the_interface_language() -> None:
+    adoption = GoalFactory(
+        adoption=True, target_share=Decimal("50"), unit_kind=UnitKindFactory(hc=True)
+    )
+    relative = GoalFactory(measure_relative=True)
+
+    assert adoption.target_label == "50 % av hälsocentralerna"
+    assert relative.target_label == "+50 % jämfört med dec 2026"
+    with translation.override("en"):
+        assert adoption.target_label == "50 % of the hälsocentraler"
+        assert relative.target_label == "+50 % compared with dec 2026"

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from followup import services as followup_services
 from followup.models import Observation
@@ -310,6 +311,28 @@ def test_a_unit_manager_records_and_deletes_observations_only_in_scope(
 
     assert list(Observation.objects.all()) == [foreign]
     assert Observation.history.filter(history_type="-").get().history_user == user
+
+
+def test_a_refusal_is_worded_in_the_interface_language_with_the_unit_named(
+    vc: User, org_tree: OrgTree
+) -> None:
+    measure = MeasureFactory()
+    period = {"period_start": datetime.date(2025, 10, 1), "period_end": datetime.date(2025, 10, 31)}
+
+    def refusal() -> str:
+        with pytest.raises(PermissionDenied) as refused:
+            followup_services.observation_record(
+                user=vc, measure=measure, unit=org_tree.hc2a, value=Decimal(5), **period
+            )
+        return str(refused.value)
+
+    assert refusal() == "Du har inte behörighet att rapportera värden för Hälsocentral Söderby."
+    with translation.override("en"):
+        assert refusal() == "You do not have permission to report values for Hälsocentral Söderby."
+        with pytest.raises(PermissionDenied, match="^Only administrators can assign roles.$"):
+            organisation_services.role_assignment_create(
+                user=vc, assignment=RoleAssignment(user=vc, role=Role.ADMIN)
+            )
 
 
 # --- programmes -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from base.periods import InvalidQuarter, Quarter
 from followup import services
@@ -30,7 +31,15 @@ class Command(BaseCommand):
         for summary in summaries:
             # Counts are rows written: a rerun over unchanged data rewrites nothing.
             self.stdout.write(
-                f"{Quarter.parse(summary.quarter).label}: skrev {summary.measure_rows} "
-                f"måttvärden, {summary.period_rows} periodvärden, {summary.spc_series} "
-                f"SPC-serier och {summary.goal_rows} målstatusar (oförändrade hoppas över)"
+                _(
+                    "%(quarter)s: skrev %(measures)s måttvärden, %(periods)s periodvärden, "
+                    "%(spc)s SPC-serier och %(goals)s målstatusar (oförändrade hoppas över)"
+                )
+                % {
+                    "quarter": Quarter.parse(summary.quarter).label,
+                    "measures": summary.measure_rows,
+                    "periods": summary.period_rows,
+                    "spc": summary.spc_series,
+                    "goals": summary.goal_rows,
+                }
             )

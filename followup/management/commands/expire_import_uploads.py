@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from followup.imports import jobs
 
@@ -19,6 +20,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = jobs.import_uploads_expire()
         self.stdout.write(
-            f"{result.jobs_expired} uppladdningar äldre än {settings.GONV_IMPORT_MAX_AGE_HOURS} "
-            f"timmar markerades som utgångna; {result.files_removed} filer togs bort."
+            _(
+                "%(jobs)s uppladdningar äldre än %(hours)s timmar markerades som utgångna; "
+                "%(files)s filer togs bort."
+            )
+            % {
+                "jobs": result.jobs_expired,
+                "hours": settings.GONV_IMPORT_MAX_AGE_HOURS,
+                "files": result.files_removed,
+            }
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from base.formatting import format_number
 from followup.imports.services import ImportRefused, ImportReport, import_preview, import_store
@@ -40,13 +41,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
-            raise CommandError(f"Filen {path} finns inte.")
+            raise CommandError(_("Filen %(path)s finns inte.") % {"path": path})
         user = None
         if options["user"]:
             try:
                 user = get_user_model().objects.get(username=options["user"])
             except get_user_model().DoesNotExist as error:
-                raise CommandError(f"Användaren ”{options['user']}” finns inte.") from error
+                raise CommandError(
+                    _("Användaren ”%(username)s” finns inte.") % {"username": options["user"]}
+                ) from error
         arguments = {
             "user": user,
             "path": path,
@@ -65,27 +68,50 @@ class Command(BaseCommand):
         if not report.ok:
             for line in report.problem_lines():
                 self.stderr.write(line)
-            self.stderr.write(f"Filen har {_count(report.problem_count)} problem; inget sparades.")
+            self.stderr.write(
+                _("Filen har %(count)s problem; inget sparades.")
+                % {"count": _count(report.problem_count)}
+            )
             sys.exit(1)
 
     def _counts(self, report: ImportReport, *, dry_run: bool) -> None:
         self.stdout.write(
-            f"{report.file_name}: {_count(report.rows)} rader – {_count(report.created)} nya, "
-            f"{_count(report.changed)} ändrade, {_count(report.unchanged)} oförändrade."
+            _(
+                "%(file)s: %(rows)s rader – %(created)s nya, %(changed)s ändrade, "
+                "%(unchanged)s oförändrade."
+            )
+            % {
+                "file": report.file_name,
+                "rows": _count(report.rows),
+                "created": _count(report.created),
+                "changed": _count(report.changed),
+                "unchanged": _count(report.unchanged),
+            }
         )
         if report.ignored_columns:
-            self.stdout.write("Ignorerade kolumner: " + ", ".join(report.ignored_columns))
+            self.stdout.write(
+                _("Ignorerade kolumner: %(columns)s")
+                % {"columns": ", ".join(report.ignored_columns)}
+            )
         for change in report.changes:
             if change.old != "–":
                 self.stdout.write(
-                    f"  rad {change.row}: {change.unit}, {change.measure}, {change.period}: "
-                    f"{change.old} → {change.new}"
+                    "  "
+                    + _("rad %(row)s: %(unit)s, %(measure)s, %(period)s: %(old)s → %(new)s")
+                    % {
+                        "row": change.row,
+                        "unit": change.unit,
+                        "measure": change.measure,
+                        "period": change.period,
+                        "old": change.old,
+                        "new": change.new,
+                    }
                 )
         if not report.ok:
             return
         if dry_run:
-            self.stdout.write("Provkörning (--dry-run): inget sparades.")
+            self.stdout.write(_("Provkörning (--dry-run): inget sparades."))
         elif report.batch_id is not None:
-            self.stdout.write(f"Sparat som importomgång {report.batch_id}.")
+            self.stdout.write(_("Sparat som importomgång %(id)s.") % {"id": report.batch_id})
         else:
-            self.stdout.write("Inget ändrades.")
+            self.stdout.write(_("Inget ändrades."))

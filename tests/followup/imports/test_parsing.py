@@ -191,6 +191,25 @@ def test_text_that_is_no_period_is_refused_with_the_reason(text: str, message: s
         parse_period(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("December 2999", "Perioden ”December 2999” ligger utanför åren 2000–2100."),
+        (" KV 4 1999\u00a0", "Perioden ”KV 4 1999” ligger utanför åren 2000–2100."),
+        ("1999Q4", "Perioden ”1999Q4” ligger utanför åren 2000–2100."),
+        ("Dec  2101", "Perioden ”Dec  2101” ligger utanför åren 2000–2100."),
+        ("2025-12-15\t", "”2025-12-15” är inte den första dagen i en månad"),
+        ("Kvartal 9 2026", "”Kvartal 9 2026” är ingen period"),
+    ],
+)
+def test_a_refused_period_is_quoted_as_the_user_wrote_it_only_trimmed(
+    text: str, message: str
+) -> None:
+    with pytest.raises(CellError) as refused:
+        parse_period(text)
+    assert str(refused.value).startswith(message)
+
+
 # --- headers and files ------------------------------------------------------------------------
 
 

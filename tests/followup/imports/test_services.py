@@ -286,6 +286,21 @@ def test_command_exits_0_and_stores_and_1_with_problems_on_stderr(
     assert ImportBatch.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_command_quotes_a_refused_period_as_written(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    from django.core.management import call_command
+
+    bad = write(tmp_path, "HC1A;antal;December 1999;45", name="bad.csv")
+    stderr = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("import_observations", str(bad), "--user", "strateg", stderr=stderr)
+    assert stderr.getvalue().splitlines()[0] == (
+        "Rad 2, kolumn ”period”: Perioden ”December 1999” ligger utanför åren 2000–2100."
+    )
+
+
 def test_the_command_writes_its_counts_as_the_pages_do(
     corpus_world: CorpusWorld, tmp_path: Path
 ) -> None:

@@ -351,7 +351,7 @@ def _assert_periods_agree(texts: list[str]) -> None:
     found = {row[2]: row for row in _sql_periods(texts)}
     lookups = _Lookups.load(None)  # units and measures: none of a period's messages names one
     for text in texts:
-        kind, error, original, t, start, end, quarter = found[text.strip(parsing.WHITESPACE)]
+        kind, error, original, _t, start, end, quarter = found[text.strip(parsing.WHITESPACE)]
         try:
             period = parse_period(text or None)
         except CellError as refused:
@@ -362,7 +362,7 @@ def _assert_periods_agree(texts: list[str]) -> None:
             assert quarter == Quarter.containing(period.end).code, text
             continue
         assert error is not None, text
-        facts = {"period_original": original, "period_t": t}
+        facts = {"period_original": original}
         messages = list(_sql_messages([f"period_{error}"], facts, lookups))
         assert messages == [("period", reason)], text
 
@@ -378,6 +378,10 @@ def _spellings() -> list[str]:
     return texts
 
 
+UNREADABLE = (
+    "är ingen period; skriv en månad som 2025-12 eller dec 2025, eller ett kvartal som "
+    "Kv 4 2025 eller 2025Q4."
+)
 NEAR_MISSES = [
     "", "2025-13", "2025-00", "2025Q5", "2025Q0", "Kv 0 2025", "Kv 5 2025", "2025-12-15",
     "2025-12-00", "12/2025", "dec. 2025 ", "1999-12", "2101-01", "1999Q4", "Kv 1 2101",
@@ -389,6 +393,31 @@ NEAR_MISSES = [
 
 def test_the_sql_period_parser_reads_every_spelling_and_near_miss_as_the_python_parser() -> None:
     _assert_periods_agree(_spellings() + NEAR_MISSES)
+
+
+def test_a_refused_period_is_quoted_as_written_in_sql_and_in_python(
+    corpus_world: CorpusWorld, settings: Settings, tmp_path: Path
+) -> None:
+    rows = [
+        "enhet;mått;period;värde",
+        "HC1A;antal;December 2999;1",
+        "HC1A;antal; KV 4 1999 ;1",
+        "HC1A;antal;2025-12-15;1",
+        "HC1A;antal;2025-13;1",
+        "HC1A;antal;Kvartal 9 2026;1",
+    ]
+    path = tmp_path / "periods.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    outcome = _parity(Case(name="periods", make=bytes), corpus_world, path, settings)
+
+    assert [message for _row, _column, message in outcome["store"]["problems"]] == [
+        "Perioden ”December 2999” ligger utanför åren 2000–2100.",
+        "Perioden ”KV 4 1999” ligger utanför åren 2000–2100.",
+        "”2025-12-15” är inte den första dagen i en månad; skriv månaden som 2025-12.",
+        f"”2025-13” {UNREADABLE}",
+        f"”Kvartal 9 2026” {UNREADABLE}",
+    ]
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,0 +1,123 @@
+"""The admin is the strategist's editing tool for what the pages do not edit: axe-core on every
+model's change and add page, as the administrator sees them (every model, every field).
+
+Django's admin falls short of WCAG 2.1 AA in places of its own (breadcrumb links told apart by
+colour only, tabular inlines' and split date-time inputs without names, select2's unnamed
+combobox, SelectFilter2's icon); templates/admin/base_site.html, static/css/admin.css,
+static/js/admin-a11y.js and base.admin.AccessibleTabularInline mend them. This test keeps it so,
+also for a model admin added later."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page
+
+from followup.models import Measure
+from organisation.models import Role
+from programmes.models import PhaseEvent, ProgrammeAreaProcess
+from tests.browser.accessibility import axe_violations
+from tests.factories import (
+    TEST_PASSWORD,
+    ActivityFactory,
+    AdoptionRecordFactory,
+    AssessmentFactory,
+    GoalFactory,
+    ImportBatchFactory,
+    MeasureFactory,
+    ObservationFactory,
+    PhaseFactory,
+    ProgrammeAreaFactory,
+    SupportingProcessFactory,
+    SupportNeedFactory,
+    UserFactory,
+    WorkingMethodFactory,
+    org_tree_create,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
+
+
+@pytest.fixture
+def one_of_everything(transactional_db: None) -> dict[str, Any]:
+    """An object of each model the admin lists, so that each change page has one to show."""
+    tree = org_tree_create()
+    phase = PhaseFactory()
+    area = ProgrammeAreaFactory(number=1, name="Teamarbete", phase=phase)
+    process = SupportingProcessFactory(name="Kompetensförsörjning")
+    ProgrammeAreaProcess.objects.create(programme_area=area, supporting_process=process)
+    PhaseEvent.objects.create(phase=phase, programme_area=area, code="start", title="Start")
+    method = WorkingMethodFactory(
+        name="Teamrond", programme_area=area, target_unit_kinds=[tree.hc1a.kind]
+    )
+    goal = GoalFactory(
+        adoption=True, programme_area=area, working_method=method, unit_kind=tree.hc1a.kind
+    )
+    AssessmentFactory(goal=goal)
+    AdoptionRecordFactory(unit=tree.hc1a, working_method=method)
+    measure = MeasureFactory(name="Besök", value_type=Measure.ValueType.COUNT)
+    measure.unit_kinds.set([tree.hc1a.kind])
+    ObservationFactory(measure=measure, unit=tree.hc1a)
+    ImportBatchFactory()
+    ActivityFactory(plan__programme_area=area, plan__unit=tree.vo1)
+    SupportNeedFactory(unit=tree.hc1a, programme_area=area)
+    UserFactory(username="vc-norr", role=Role.HEAD_OF_AREA, role__unit=tree.vo1)
+    get_user_model().objects.create_superuser("admin", "admin@example.se", TEST_PASSWORD)
+    return {"area": area}
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/konto/logga-in/")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_every_admin_change_and_add_page_passes_axe(
+    page: Page, one_of_everything: dict[str, Any]
+) -> None:
+    log_in(page, "admin")
+    page.goto("/admin/")
+    changelists = sorted(
+        {
+            href
+            for href in page.locator("#content-main table a").evaluate_all(
+                "links => links.map(a => a.getAttribute('href'))"
+            )
+            if href and re.fullmatch(r"/admin/\w+/\w+/", href)
+        }
+    )
+    assert "/admin/goals/goal/" in changelists
+    assert "/admin/programmes/phase/" in changelists
+
+    # Every model of ours, and the user admin of the third-party ones (its date-time fields).
+    # All lists share one template: the first stands for them (each list is a page to crawl,
+    # and axe-core costs seconds a page).
+    ours = [
+        changelist
+        for changelist in changelists
+        if changelist.split("/")[2] in {"goals", "programmes", "followup", "organisation"}
+        or changelist == "/admin/auth/user/"
+    ]
+    urls = ["/admin/", ours[0]]
+    for changelist in ours:
+        page.goto(changelist)
+        first = page.locator("#result_list tbody tr").first.locator("th a, td a").first
+        if first.count():
+            urls.append(first.get_attribute("href") or "")
+        if page.locator("a.addlink").count():
+            urls.append(f"{changelist}add/")
+
+    failures = []
+    for url in urls:
+        page.goto(url)
+        page.wait_for_load_state("load")
+        failures += [f"{url}: {violation}" for violation in axe_violations(page)]
+    assert not failures, "\n".join(failures)
+    # The widgets the admin builds in the browser were there to be checked, and are named.
+    page.goto("/admin/programmes/activityplan/add/")
+    assert page.locator(".select2-selection[role=combobox]").first.get_attribute("aria-labelledby")

@@ -1,0 +1,584 @@
+"""What belongs to another role than the one writing the record, held on every entry.
+
+A security review found four ways round the roles of programmes/ (pages, services, the admin
+and its history revert alike):
+
+1. a programme area's owner moved the area into another phase (another organisation's) or
+   renumbered it: phase and number are structure, the strategist's and administrators';
+4. a VC or VEC answered or closed their own support need: only the area answers;
+5. a VC approved ("Godkänd") their own activity plan or pulled it back to draft: the VO drafts
+   and submits, the area (its owner, the strategist) approves or sends back;
+9. a closed unit still got new activity plans and support needs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from programmes import services
+from programmes.models import ActivityPlan, Phase, ProgrammeArea, SupportNeed
+from tests.admin_forms import admin_form_data, admin_post, form_errors
+from tests.factories import (
+    ActivityFactory,
+    ActivityPlanFactory,
+    OrgTree,
+    PhaseFactory,
+    SupportNeedFactory,
+)
+from tests.security.conftest import ROLES, AdminClient
+
+pytestmark = pytest.mark.django_db
+
+GLOBAL = {"strategist", "admin_user"}
+AREA = GLOBAL | {"programme_owner"}  # who answers and approves in PO 1
+
+STRUCTURE = "Bara strategen och administratörer flyttar ett programområde"
+PLAN_STATUS = "En verksamhet kan skicka in sin aktivitetsplan men inte godkänna den"
+ANSWER_BY_RAISER = "Ett stödbehovs status och svar sätts av programområdet"
+CLOSED = (
+    "Enheten ”Hälsocentral Norrby” är inte längre verksam (till och med 31 jan 2024). Välj en "
+    "enhet som är verksam i dag."
+)
+
+
+def _change_url(obj: Any) -> str:
+    opts = obj._meta
+    return f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/change/"
+
+
+def _history_url(obj: Any, version: Any) -> str:
+    opts = obj._meta
+    return f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/history/{version.history_id}/"
+
+
+def _revert(client: Client, obj: Any, version: Any) -> Any:
+    """Open the history form of an earlier version and post it as it is ("Återställ")."""
+    url = _history_url(obj, version)
+    page = client.get(url)
+    assert page.status_code == 200
+    return client.post(url, admin_form_data(page))
+
+
+def _fields(client: Client, url: str) -> set[str]:
+    return set(client.get(url).context["adminform"].form.fields)
+
+
+@pytest.fixture
+def other_phase(org_tree: OrgTree) -> Phase:
+    """Another organisation's phase (VO 2 standing in for another region)."""
+    return PhaseFactory(code="fas-annan", name="Annan regions fas", organisation_unit=org_tree.vo2)
+
+
+# --- 1: an area's phase and number are structure ----------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_strategist_and_administrators_move_or_renumber_an_area(
+    request: pytest.FixtureRequest,
+    programme_area: ProgrammeArea,
+    programme_owner: User,
+    other_phase: Phase,
+    role: str,
+) -> None:
+    user = request.getfixturevalue(role)
+    home = programme_area.phase
+
+    for change in ({"phase": other_phase}, {"number": 77}):
+        area = ProgrammeArea.objects.get(pk=programme_area.pk)
+        if role in GLOBAL:
+            services.programme_area_update(user=user, area=area, data=change)
+        else:
+            with pytest.raises(PermissionDenied):
+                services.programme_area_update(user=user, area=area, data=change)
+
+    programme_area.refresh_from_db()
+    moved = (other_phase, 77) if role in GLOBAL else (home, 1)
+    assert (programme_area.phase, programme_area.number) == moved
+
+
+def test_the_owner_still_edits_the_own_areas_contents(
+    programme_owner: User, programme_area: ProgrammeArea
+) -> None:
+    services.programme_area_update(
+        user=programme_owner, area=programme_area, data={"description": "Teamrond varje vecka"}
+    )
+
+    programme_area.refresh_from_db()
+    assert programme_area.description == "Teamrond varje vecka"
+    assert programme_area.history.first().history_user == programme_owner
+
+
+def test_the_owner_sees_phase_and_number_read_only_in_the_admin_and_cannot_post_them(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, other_phase: Phase
+) -> None:
+    client = admin_client_as("programme_owner")
+    url = _change_url(programme_area)
+    home = programme_area.phase
+
+    fields = _fields(client, url)
+    response = admin_post(client, url, phase=other_phase.pk, number=77, description="Ny text")
+
+    assert {"phase", "number"}.isdisjoint(fields)
+    assert "description" in fields
+    assert response.status_code == 302
+    programme_area.refresh_from_db()
+    assert (programme_area.phase, programme_area.number) == (home, 1)
+    assert programme_area.description == "Ny text"
+
+
+@pytest.mark.parametrize("role", sorted(GLOBAL))
+def test_the_strategist_and_administrators_move_an_area_in_the_admin(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, other_phase: Phase, role: str
+) -> None:
+    client = admin_client_as(role)
+
+    response = admin_post(client, _change_url(programme_area), phase=other_phase.pk, number=7)
+
+    assert response.status_code == 302
+    programme_area.refresh_from_db()
+    assert (programme_area.phase, programme_area.number) == (other_phase, 7)
+
+
+def test_the_owner_cannot_move_an_area_back_through_the_history(
+    admin_client_as: AdminClient,
+    strategist: User,
+    programme_area: ProgrammeArea,
+    other_phase: Phase,
+) -> None:
+    first = programme_area.history.first()
+    services.programme_area_update(
+        user=strategist, area=programme_area, data={"phase": other_phase, "number": 5}
+    )
+    client = admin_client_as("programme_owner")
+
+    response = _revert(client, programme_area, first)
+
+    assert response.status_code == 200
+    assert any(STRUCTURE in message for message in form_errors(response))
+    programme_area.refresh_from_db()
+    assert (programme_area.phase, programme_area.number) == (other_phase, 5)
+
+
+def test_the_strategist_moves_an_area_back_through_the_history(
+    admin_client_as: AdminClient,
+    strategist: User,
+    programme_area: ProgrammeArea,
+    other_phase: Phase,
+) -> None:
+    home, first = programme_area.phase, programme_area.history.first()
+    services.programme_area_update(user=strategist, area=programme_area, data={"number": 5})
+
+    response = _revert(admin_client_as("strategist"), programme_area, first)
+
+    assert response.status_code == 302
+    programme_area.refresh_from_db()
+    assert (programme_area.phase, programme_area.number) == (home, 1)
+
+
+# --- 4: only the programme area answers a support need ----------------------------------------
+
+
+@pytest.fixture
+def need(vec: User, org_tree: OrgTree, programme_area: ProgrammeArea) -> SupportNeed:
+    """HC 1A's need to PO 1, raised by its VEC (in the VC's VO too)."""
+    return SupportNeedFactory(unit=org_tree.hc1a, programme_area=programme_area, raised_by=vec)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_area_answers_a_support_need_through_the_service(
+    request: pytest.FixtureRequest, need: SupportNeed, programme_owner: User, role: str
+) -> None:
+    user = request.getfixturevalue(role)
+
+    if role in AREA:
+        services.support_need_answer(
+            user=user, need=need, response="Vi ordnar en utbildningsdag.", status="stangd"
+        )
+    else:
+        with pytest.raises(PermissionDenied):
+            services.support_need_answer(
+                user=user, need=need, response="Löst av mig själv", status="stangd"
+            )
+
+    need.refresh_from_db()
+    if role in AREA:
+        assert (need.status, need.response) == ("stangd", "Vi ordnar en utbildningsdag.")
+        assert need.history.first().history_user == user
+    else:
+        assert (need.status, need.response) == ("oppen", "")
+
+
+def test_the_owner_does_not_answer_another_areas_need(
+    programme_owner: User, org_tree: OrgTree, other_programme_area: ProgrammeArea
+) -> None:
+    foreign = SupportNeedFactory(unit=org_tree.hc1a, programme_area=other_programme_area)
+
+    with pytest.raises(PermissionDenied):
+        services.support_need_answer(user=programme_owner, need=foreign, response="Kapat")
+
+
+@pytest.mark.parametrize("role", ["vc", "vec"])
+def test_the_raising_unit_rewrites_its_need_but_never_its_status_or_answer(
+    request: pytest.FixtureRequest, need: SupportNeed, role: str
+) -> None:
+    user = request.getfixturevalue(role)
+
+    services.support_need_update(user=user, need=need, data={"text": "Tid och en handledare."})
+    with pytest.raises(ValueError, match="status"):
+        services.support_need_update(user=user, need=need, data={"status": "stangd"})
+    with pytest.raises(ValueError, match="response"):
+        services.support_need_update(user=user, need=need, data={"response": "Löst"})
+    need.status = SupportNeed.Status.CLOSED  # as a form or a revert hands it over
+    with pytest.raises(PermissionDenied, match=ANSWER_BY_RAISER):
+        services.support_need_update(user=user, need=need)
+
+    need.refresh_from_db()
+    assert (need.text, need.status, need.response) == ("Tid och en handledare.", "oppen", "")
+
+
+@pytest.mark.parametrize("role", ["vc", "vec"])
+def test_the_raising_unit_cannot_answer_or_close_its_need_in_the_admin_or_on_the_page(
+    admin_client_as: AdminClient, need: SupportNeed, role: str
+) -> None:
+    client = admin_client_as(role)
+    url = _change_url(need)
+
+    fields = _fields(client, url)
+    response = admin_post(client, url, status="stangd", response="Löst av mig själv")
+    page = client.post(
+        reverse("programmes:support_need", args=[need.pk]),
+        {"status": "stangd", "response": "Löst av mig själv", "version": need.version},
+    )
+
+    assert {"status", "response"}.isdisjoint(fields)
+    assert response.status_code == 302  # the need's own fields are saved as they were
+    assert page.status_code == 403
+    need.refresh_from_db()
+    assert (need.status, need.response) == ("oppen", "")
+
+
+@pytest.mark.parametrize("role", sorted(AREA))
+def test_the_area_answers_in_the_admin(
+    admin_client_as: AdminClient, need: SupportNeed, role: str
+) -> None:
+    response = admin_post(
+        admin_client_as(role), _change_url(need), status="besvarad", response="Vi hjälper till."
+    )
+
+    assert response.status_code == 302
+    need.refresh_from_db()
+    assert (need.status, need.response) == ("besvarad", "Vi hjälper till.")
+
+
+def test_a_raiser_cannot_undo_the_areas_answer_through_the_history(
+    admin_client_as: AdminClient, need: SupportNeed, programme_owner: User
+) -> None:
+    first = need.history.first()
+    services.support_need_answer(user=programme_owner, need=need, response="Vi ordnar det.")
+    client = admin_client_as("vec")
+
+    response = _revert(client, need, first)
+
+    assert response.status_code == 200
+    assert any(ANSWER_BY_RAISER in message for message in form_errors(response))
+    need.refresh_from_db()
+    assert (need.status, need.response) == ("besvarad", "Vi ordnar det.")
+
+
+def test_a_new_need_in_the_admin_is_raised_without_status_or_answer(
+    admin_client_as: AdminClient, vec: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    client = admin_client_as("vec")
+
+    response = admin_post(
+        client,
+        "/admin/programmes/supportneed/add/",
+        unit=org_tree.hc1a.pk,
+        programme_area=programme_area.pk,
+        text="Tid för utbildning.",
+        status="stangd",
+        response="Redan löst",
+    )
+
+    assert response.status_code == 302
+    saved = SupportNeed.objects.get()
+    assert (saved.raised_by, saved.status, saved.response) == (vec, "oppen", "")
+
+
+# --- 5: the VO submits its activity plan, the area approves it --------------------------------
+
+# (role, its unit the plan is for)
+PLAN_WRITERS = [("vc", "vo1"), ("vec", "hc1a")]
+
+
+@pytest.mark.parametrize(("role", "unit"), PLAN_WRITERS)
+def test_the_vo_submits_its_plan_but_cannot_approve_or_withdraw_it(
+    request: pytest.FixtureRequest,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+    other_programme_area: ProgrammeArea,
+    role: str,
+    unit: str,
+) -> None:
+    user = request.getfixturevalue(role)
+    plan = ActivityPlanFactory(unit=getattr(org_tree, unit), programme_area=programme_area)
+
+    services.activity_plan_update(user=user, plan=plan, data={"status": "inlamnad"})
+    for status in ("godkand", "utkast"):
+        with pytest.raises(PermissionDenied, match=PLAN_STATUS):
+            services.activity_plan_update(user=user, plan=plan, data={"status": status})
+        plan.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.activity_plan_review(user=user, plan=plan, status="godkand")
+    with pytest.raises(PermissionDenied, match=PLAN_STATUS):
+        services.activity_plan_create(
+            user=user,
+            plan=ActivityPlan(
+                unit=getattr(org_tree, unit), programme_area=other_programme_area, status="godkand"
+            ),
+        )
+
+    plan.refresh_from_db()
+    assert plan.status == "inlamnad"
+    assert plan.submitted_at is not None
+    assert ActivityPlan.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_area_approves_a_plan_or_sends_it_back(
+    request: pytest.FixtureRequest,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+    programme_owner: User,
+    role: str,
+) -> None:
+    user = request.getfixturevalue(role)
+    plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=programme_area, status="inlamnad")
+
+    if role in AREA:
+        services.activity_plan_review(user=user, plan=plan, status="godkand")
+        assert plan.status == "godkand"
+        assert plan.history.first().history_user == user
+        services.activity_plan_review(user=user, plan=plan, status="utkast")
+        assert (plan.status, plan.submitted_at) == ("utkast", None)
+    else:
+        with pytest.raises(PermissionDenied):
+            services.activity_plan_review(user=user, plan=plan, status="godkand")
+        plan.refresh_from_db()
+        assert plan.status == "inlamnad"
+
+
+def test_the_owner_approves_no_plan_of_another_area(
+    programme_owner: User, org_tree: OrgTree, other_programme_area: ProgrammeArea
+) -> None:
+    plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=other_programme_area)
+
+    with pytest.raises(PermissionDenied):
+        services.activity_plan_review(user=programme_owner, plan=plan, status="godkand")
+
+
+@pytest.mark.parametrize(("role", "unit"), PLAN_WRITERS)
+def test_the_vo_cannot_approve_its_plan_in_the_admin_but_submits_it(
+    admin_client_as: AdminClient,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+    role: str,
+    unit: str,
+) -> None:
+    plan = ActivityPlanFactory(unit=getattr(org_tree, unit), programme_area=programme_area)
+    client = admin_client_as(role)
+    url = _change_url(plan)
+
+    submitted = admin_post(client, url, status="inlamnad")
+    approved = admin_post(client, url, status="godkand")
+    withdrawn = admin_post(client, url, status="utkast")
+
+    assert submitted.status_code == 302
+    for refused in (approved, withdrawn):
+        assert refused.status_code == 200
+        assert any(PLAN_STATUS in message for message in form_errors(refused))
+    plan.refresh_from_db()
+    assert plan.status == "inlamnad"
+
+
+def test_the_owner_approves_the_areas_plan_in_the_admin_and_changes_nothing_else(
+    admin_client_as: AdminClient,
+    programme_owner: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+) -> None:
+    plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=programme_area, status="inlamnad")
+    ActivityFactory(plan=plan, title="Utbilda teamen")
+    client = admin_client_as("programme_owner")
+    url = _change_url(plan)
+
+    fields = _fields(client, url)
+    response = admin_post(client, url, status="godkand", unit=org_tree.vo2.pk, comment="Ändrad")
+
+    assert fields == {"status"}
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.status, plan.unit, plan.comment) == ("godkand", org_tree.vo1, "")
+    assert plan.history.first().history_user == programme_owner
+    assert plan.activities.get().title == "Utbilda teamen"
+
+
+def test_the_owner_cannot_approve_another_areas_plan_in_the_admin(
+    admin_client_as: AdminClient, org_tree: OrgTree, other_programme_area: ProgrammeArea
+) -> None:
+    plan = ActivityPlanFactory(
+        unit=org_tree.vo1, programme_area=other_programme_area, status="inlamnad"
+    )
+    client = admin_client_as("programme_owner")
+    url = _change_url(plan)
+
+    page = client.get(url)
+    response = client.post(url, {"status": "godkand"})
+
+    assert page.status_code == 200
+    assert "adminform" not in page.context or not page.context["adminform"].form.fields
+    assert response.status_code == 403
+    plan.refresh_from_db()
+    assert plan.status == "inlamnad"
+
+
+def test_the_vo_cannot_revert_its_plan_to_an_approved_version(
+    admin_client_as: AdminClient,
+    programme_owner: User,
+    strategist: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+) -> None:
+    plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=programme_area, status="inlamnad")
+    services.activity_plan_review(user=programme_owner, plan=plan, status="godkand")
+    approved = plan.history.first()
+    services.activity_plan_review(user=strategist, plan=plan, status="inlamnad")
+    client = admin_client_as("vc")
+
+    response = _revert(client, plan, approved)
+
+    assert response.status_code == 200
+    assert any(PLAN_STATUS in message for message in form_errors(response))
+    plan.refresh_from_db()
+    assert plan.status == "inlamnad"
+
+
+# --- 9: a closed unit gets no new plan or support need ----------------------------------------
+
+
+@pytest.fixture
+def closed(org_tree: OrgTree) -> OrgTree:
+    """HC 1A closed at the end of January 2024."""
+    org_tree.hc1a.valid_to = datetime.date(2024, 1, 31)
+    org_tree.hc1a.save()
+    return org_tree
+
+
+@pytest.mark.parametrize("role", ["strategist", "vc", "vec"])
+def test_no_service_starts_a_plan_or_raises_a_need_for_a_closed_unit(
+    request: pytest.FixtureRequest, closed: OrgTree, programme_area: ProgrammeArea, role: str
+) -> None:
+    user = request.getfixturevalue(role)
+
+    with pytest.raises(ValidationError, match=re.escape(CLOSED)):
+        services.activity_plan_create(
+            user=user, plan=ActivityPlan(unit=closed.hc1a, programme_area=programme_area)
+        )
+    with pytest.raises(ValidationError, match=re.escape(CLOSED)):
+        services.support_need_raise(
+            user=user, unit=closed.hc1a, programme_area=programme_area, text="Hjälp"
+        )
+
+    assert not ActivityPlan.objects.exists()
+    assert not SupportNeed.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["vc", "vec"])
+def test_the_pages_offer_no_closed_unit_and_refuse_it(
+    request: pytest.FixtureRequest, closed: OrgTree, programme_area: ProgrammeArea, role: str
+) -> None:
+    client = Client()
+    client.force_login(request.getfixturevalue(role))
+    plan_url = reverse("programmes:activity_plan", args=[programme_area.pk, closed.hc1a.pk])
+    hc1a = f'value="{closed.hc1a.pk}"'
+
+    plan_page = client.get(plan_url)
+    plan_post = client.post(plan_url, {"title": "Utbilda", "status": "planerad", "version": 0})
+    need_form = client.get(reverse("programmes:support_need_create")).content.decode()
+    need_post = client.post(
+        reverse("programmes:support_need_create"),
+        {"unit": closed.hc1a.pk, "programme_area": programme_area.pk, "text": "Hjälp"},
+    )
+
+    assert plan_page.status_code == 404
+    assert plan_post.status_code == 404
+    assert hc1a not in need_form
+    assert need_post.status_code == 422
+    assert not ActivityPlan.objects.exists()
+    assert not SupportNeed.objects.exists()
+
+
+def test_the_activity_plan_list_does_not_offer_a_closed_unit(
+    vec: User, closed: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    client = Client()
+    client.force_login(vec)
+
+    page = client.get(reverse("programmes:activity_plans")).content.decode()
+
+    assert reverse("programmes:activity_plan", args=[programme_area.pk, closed.hc1a.pk]) not in page
+
+
+@pytest.mark.parametrize("role", ["strategist", "vc", "vec"])
+def test_the_admin_refuses_a_closed_unit_with_the_reason(
+    admin_client_as: AdminClient, closed: OrgTree, programme_area: ProgrammeArea, role: str
+) -> None:
+    client = admin_client_as(role)
+
+    need = admin_post(
+        client,
+        "/admin/programmes/supportneed/add/",
+        unit=closed.hc1a.pk,
+        programme_area=programme_area.pk,
+        text="Hjälp",
+    )
+    plan = admin_post(
+        client,
+        "/admin/programmes/activityplan/add/",
+        unit=closed.hc1a.pk,
+        programme_area=programme_area.pk,
+        status="utkast",
+    )
+
+    for response in (need, plan):
+        assert response.status_code == 200
+        assert CLOSED in form_errors(response)
+    assert not ActivityPlan.objects.exists()
+    assert not SupportNeed.objects.exists()
+
+
+def test_a_plan_and_a_need_from_before_the_closing_can_still_be_finished(
+    vc: User,
+    programme_owner: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+) -> None:
+    plan = ActivityPlanFactory(unit=org_tree.hc1a, programme_area=programme_area)
+    need = SupportNeedFactory(unit=org_tree.hc1a, programme_area=programme_area, raised_by=vc)
+    org_tree.hc1a.valid_to = datetime.date(2024, 1, 31)
+    org_tree.hc1a.save()
+
+    services.activity_plan_update(user=vc, plan=plan, data={"status": "inlamnad"})
+    services.support_need_answer(user=programme_owner, need=need, response="Stängd enhet.")
+
+    plan.refresh_from_db()
+    need.refresh_from_db()
+    assert (plan.status, need.status) == ("inlamnad", "besvarad")
