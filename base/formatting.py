@@ -78,6 +78,7 @@ def format_share(value: Decimal | int | float) -> str:
     """
     number = as_decimal(value)
     rounded = number.quantize(_TENTH, ROUND_HALF_UP)
-    if rounded in (0, 100) and number != rounded:
+    # Only a share strictly between none and all: a −0.001 of rounding noise is 0 %.
+    if rounded in (0, 100) and 0 < number < 100:
         return format_percent(number, 2)
     return format_percent(rounded)
