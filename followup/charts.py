@@ -12,11 +12,11 @@ import datetime
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from base.formatting import format_number, format_percent
+from base.formatting import format_number, format_share
 from base.periods import MONTHS_SV
 
 # The point types of followup.spc, as the summary stores them.
@@ -272,7 +272,8 @@ def format_value(value: float | Decimal | None, unit: str = "") -> str:
         return ""
     number = Decimal(str(value))
     if unit.strip() == "%":
-        return format_percent(number.quantize(Decimal("0.1"), ROUND_HALF_UP))
+        # One decimal, as the status sentences write shares (base.formatting.format_share).
+        return format_share(number)
     return format_number(number) + unit_suffix(unit)
 
 

@@ -39,7 +39,7 @@ from .models import (
 )
 from .quarter_basis import PeriodRows, QuarterBasis, quarter_basis
 from .spc import RULES
-from .summary import DueMilestone, SummaryFacts, quarter_summary
+from .summary import DueGoal, SummaryFacts, quarter_summary
 
 SYNTHETIC_CACHE_KEY = "followup:synthetic-data-present"
 # A write that no receiver sees (a bulk update, a raw delete) shows within this many seconds.
@@ -602,19 +602,22 @@ def portfolio_quarter(
             key=lambda pair: (pair[1], pair[0].title),
         )
     ]
+    # Goals and milestones alike: the table below lists both, and the paragraph must not
+    # leave out a goal that falls due.
     due = [
-        DueMilestone(
+        DueGoal(
             title=g.title,
             status=_status_of(getattr(g, "result", None)),
             pending=deadline > today,
+            milestone=g.is_milestone,
         )
-        for g, deadline in dated
-        if g.is_milestone and quarter.start <= deadline <= quarter.end
+        for g, deadline in sorted(dated, key=lambda pair: (pair[1], pair[0].title))
+        if quarter.start <= deadline <= quarter.end
     ]
     facts = SummaryFacts(
         quarter=quarter,
         statuses=[_status_of(getattr(g, "result", None)) for g in goals],
-        due_milestones=due,
+        due=due,
         improvements=[
             line.measure.name
             for line in lines

@@ -1,7 +1,7 @@
 """The quarter's summary paragraph on the portfolio: facts from the computed results, in Swedish.
 
 Pure and deterministic: the same input gives the same text, word for word. It states what the
-engine computed (counts, due milestones, SPC signals, completeness) and never a cause.
+engine computed (counts, goals and milestones due, SPC signals, completeness) and never a cause.
 """
 
 from __future__ import annotations
@@ -27,11 +27,14 @@ COUNTED = (
 
 
 @dataclass(frozen=True)
-class DueMilestone:
+class DueGoal:
+    """A goal or milestone whose deadline falls in the quarter."""
+
     title: str
     status: Status | None
     # Its deadline is still ahead (the quarter is under way): neither met nor missed yet.
     pending: bool = False
+    milestone: bool = True
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class SummaryFacts:
 
     quarter: Quarter
     statuses: Sequence[Status | None]  # one per goal and milestone: computed, else assessed
-    due_milestones: Sequence[DueMilestone] = ()
+    due: Sequence[DueGoal] = ()  # goals and milestones due in the quarter
     improvements: Sequence[str] = ()  # measures whose region series shows improvement
     concerns: Sequence[str] = ()  # … or concern
     measures_with_spc: int = 0
@@ -63,7 +66,7 @@ def quarter_summary(facts: SummaryFacts) -> list[str]:
         s
         for s in (
             _status_sentence(facts),
-            _milestone_sentence(facts),
+            _due_sentence(facts),
             _spc_sentence(facts),
             _completeness_sentence(facts),
         )
@@ -74,15 +77,15 @@ def quarter_summary(facts: SummaryFacts) -> list[str]:
 def _status_sentence(facts: SummaryFacts) -> str:
     total = len(facts.statuses)
     if not total:
-        return _("%(quarter)s finns inga mål eller delmål att följa upp.") % {
+        return _("Under %(quarter)s finns inga mål eller delmål att följa upp.") % {
             "quarter": facts.quarter.label
         }
     counts = [(status, sum(1 for s in facts.statuses if s == status)) for status in COUNTED]
     named = [f"{count} {status.label.lower()}" for status, count in counts if count]
     rest = total - sum(count for _status, count in counts)
     text = ngettext(
-        "%(quarter)s följs %(total)s mål eller delmål upp",
-        "%(quarter)s följs %(total)s mål och delmål upp",
+        "Under %(quarter)s följs %(total)s mål eller delmål upp",
+        "Under %(quarter)s följs %(total)s mål och delmål upp",
         total,
     ) % {"quarter": facts.quarter.label, "total": total}
     if named:
@@ -96,23 +99,37 @@ def _status_sentence(facts: SummaryFacts) -> str:
     return text + "."
 
 
-def _milestone_sentence(facts: SummaryFacts) -> str:
-    due = list(facts.due_milestones)
+def _due_count(due: Sequence[DueGoal]) -> str:
+    """ "2 mål och 1 delmål", "3 delmål", "1 mål" (the words are the same in the plural)."""
+    goals = sum(1 for d in due if not d.milestone)
+    milestones = len(due) - goals
+    parts = []
+    if goals:
+        parts.append(_("%(count)s mål") % {"count": goals})
+    if milestones:
+        parts.append(_("%(count)s delmål") % {"count": milestones})
+    return join_words(parts)
+
+
+def _due_sentence(facts: SummaryFacts) -> str:
+    """The goals and milestones due in the quarter: met, not met, or (the quarter under way)
+    still ahead with their current status."""
+    due = list(facts.due)
     if not due:
-        return _("Inga delmål hade måldatum under kvartalet.")
-    met = [m.title for m in due if m.status == Status.ACHIEVED]
+        return _("Inga mål eller delmål hade måldatum under kvartalet.")
+    met = [d.title for d in due if d.status == Status.ACHIEVED]
 
-    def with_status(m: DueMilestone) -> str:
-        status = m.status.label.lower() if m.status else _("status saknas")
-        return _("%(title)s (%(status)s)") % {"title": m.title, "status": status}
+    def with_status(d: DueGoal) -> str:
+        status = d.status.label.lower() if d.status else _("status saknas")
+        return _("%(title)s (%(status)s)") % {"title": d.title, "status": status}
 
-    pending = [with_status(m) for m in due if m.status != Status.ACHIEVED and m.pending]
-    not_met = [with_status(m) for m in due if m.status != Status.ACHIEVED and not m.pending]
-    text = ngettext(
-        "%(count)s delmål hade måldatum under kvartalet.",
-        "%(count)s delmål hade måldatum under kvartalet.",
-        len(due),
-    ) % {"count": len(due)}
+    pending = [with_status(d) for d in due if d.status != Status.ACHIEVED and d.pending]
+    not_met = [with_status(d) for d in due if d.status != Status.ACHIEVED and not d.pending]
+    # "har" while a deadline in it is still ahead (the quarter is under way), else "hade".
+    if any(d.pending for d in due):
+        text = _("%(items)s har måldatum under kvartalet.") % {"items": _due_count(due)}
+    else:
+        text = _("%(items)s hade måldatum under kvartalet.") % {"items": _due_count(due)}
     if met:
         text += " " + _("Uppnått: %(titles)s.") % {"titles": join_words(met)}
     if not_met:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from base.formatting import MINUS as _MINUS
 from base.formatting import SPACE as _SPACE
 from base.formatting import as_decimal as _dec
-from base.formatting import format_number, format_percent, percent_decimals, quantum
+from base.formatting import format_number, format_percent, format_share, quantum
 from base.periods import day_label as _day
 
 UNKNOWN_RULES_ERROR = "Unknown GONV_STATUS_RULES keys: {names}."
@@ -103,10 +103,16 @@ class StatusRules:
     trend_periods: int = 4
     min_trend_points: int = 3
     measure_at_risk_margin_pct: float = 10.0
+    min_reported_pct: float = 80.0
 
     def __post_init__(self) -> None:
         """Reject thresholds that would make the rules meaningless."""
-        for name in ("at_risk_margin_pct", "pace_margin_pct", "measure_at_risk_margin_pct"):
+        for name in (
+            "at_risk_margin_pct",
+            "pace_margin_pct",
+            "measure_at_risk_margin_pct",
+            "min_reported_pct",
+        ):
             value = getattr(self, name)
             if not (math.isfinite(value) and 0 <= value <= 100):
                 raise ValueError(RULE_RANGE_ERROR.format(name=name, reason="must be 0-100"))
@@ -184,22 +190,32 @@ class GoalEvaluation:
 
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
+_MICRO = Decimal("0.000001")
 # 365.25 / 12: an average month, so monthly and quarterly series get comparable slopes.
 _DAYS_PER_MONTH = Decimal("30.4375")
 
 
 def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: bool) -> str:
-    """Format value so that rounding never flips whether it looks as if it reaches target."""
+    """Format value so that rounding never flips whether it looks as if it reaches target.
+
+    A share is written as the tables beside the sentence show it (format_share: one decimal,
+    "73,1 %"), other values with up to two decimals; more only where that rounding would flip
+    the comparison. (The examples of the plan write whole percent, "14 av 26 (54 %)"; one page
+    showing "54 %" in its sentence and "53,8 %" in its table reads as two different numbers, so
+    the tables' precision wins.)
+    """
 
     def reaches(number: Decimal) -> bool:
         """Tell whether number reaches target in the direction of improvement."""
         return number >= target if higher else number <= target
 
     formatter: Callable[..., str] = format_percent if percent else format_number
-    first = percent_decimals(value) if percent else 2
+    first = 1 if percent else 2
     for decimals in range(first, 3):
         if reaches(value.quantize(quantum(decimals), ROUND_HALF_UP)) == reaches(value):
-            return formatter(value) if decimals == first else formatter(value, decimals)
+            if decimals == first:
+                return format_share(value) if percent else format_number(value)
+            return formatter(value, decimals)
     toward_target = ROUND_FLOOR if reaches(value) != higher else ROUND_CEILING
     return formatter(value.quantize(_CENT, toward_target), 2)
 
@@ -215,8 +231,8 @@ def _with_unit(text: str, unit: str) -> str:
 
 
 def _count(n: int, singular: str, plural: str) -> str:
-    """Return "1 dag" or "3 dagar"."""
-    return f"{n} {singular if n == 1 else plural}"
+    """Return "1 dag" or "1 491 dagar" (thousands grouped, as every number in a sentence)."""
+    return f"{format_number(n)} {singular if n == 1 else plural}"
 
 
 def _capitalise(text: str) -> str:
@@ -229,9 +245,13 @@ def _json(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _round2(value: Decimal) -> Decimal:
-    """Round a reported value to two decimals."""
-    return value.quantize(_CENT, ROUND_HALF_UP)
+def _reported(value: Decimal) -> Decimal:
+    """Round a reported value to the six decimals GoalResult stores.
+
+    Not fewer: the pages round what is stored once more for display, and 14 of 26 (53.846 %)
+    stored as 53.85 would show as "53,9 %" in a table beside a sentence saying "53,8 %".
+    """
+    return value.quantize(_MICRO, ROUND_HALF_UP)
 
 
 # --- Adoption ---------------------------------------------------------------------------------
@@ -256,6 +276,7 @@ RULE_LABELS: dict[str, Promise] = {
     "open_assessed": _("Inte klart; status enligt den senaste bedömningen"),
     "open_before_deadline": _("Inte klart; måldatum har inte passerat"),
     "too_few_points": _("För få värden för en prognos"),
+    "too_few_reported": _("För få enheter har rapporterat"),
 }
 
 
@@ -295,7 +316,7 @@ def evaluate_adoption(
 
     evaluated_on = min(as_of, deadline)
     deadline_passed = as_of > deadline
-    target_text = format_percent(target)
+    target_text = format_share(target)
     basis: dict[str, Any] = {
         "kind": "adoption",
         "as_of": as_of.isoformat(),
@@ -322,14 +343,14 @@ def evaluate_adoption(
         """Record the deciding rule and build the evaluation."""
         basis.update(
             rule=rule,
-            share_pct=_json(None if share is None else _round2(share)),
-            forecast_pct=_json(None if forecast is None else _round2(forecast)),
+            share_pct=_json(None if share is None else _reported(share)),
+            forecast_pct=_json(None if forecast is None else _reported(forecast)),
         )
         return GoalEvaluation(
             status=status,
-            progress=None if share is None else _round2(share),
+            progress=None if share is None else _reported(share),
             target=target,
-            forecast=None if forecast is None else _round2(forecast),
+            forecast=None if forecast is None else _reported(forecast),
             forecast_status=forecast_status,
             explanation=explanation,
             basis=basis,
@@ -360,17 +381,8 @@ def evaluate_adoption(
                 f"{counted} har infört {method_name}; "
                 f"målet är {target_text} senast {_day(deadline)}."
             )
-        forecast_share = (
-            None if deadline_passed else _HUNDRED * (adopted + planned_by_deadline) / active_units
-        )
-        return result(
-            status,
-            rule,
-            text,
-            share,
-            forecast_share,
-            None if forecast_share is None else Status.ON_TRACK,
-        )
+        # Reached is final: no forecast (it could only repeat "Enligt plan" beside "Uppnått").
+        return result(status, rule, text, share)
 
     if deadline_passed:
         return result(
@@ -391,7 +403,7 @@ def evaluate_adoption(
     if start is not None and start < deadline:
         elapsed = max(0, (evaluated_on - start).days)
         expected = target * elapsed / (deadline - start).days
-        basis["expected_share_pct"] = _json(_round2(expected))
+        basis["expected_share_pct"] = _json(_reported(expected))
 
     if adopted == 0 and start is not None and as_of < start:
         planned_clause = (
@@ -441,7 +453,7 @@ def evaluate_adoption(
     ):
         status, rule = Status.AT_RISK, "behind_pace"
         text += (
-            f", men införandet ligger efter jämn takt ({format_percent(expected)} "
+            f", men införandet ligger efter jämn takt ({format_share(expected)} "
             f"förväntat {_day(evaluated_on)})"
         )
     return result(status, rule, text + ".", share, forecast, forecast_status)
@@ -556,6 +568,45 @@ def _linear_trend(points: Sequence[tuple[date, Decimal]], at: date) -> _Trend:
     return _Trend(points=tuple(points), slope_per_day=slope, forecast=forecast)
 
 
+def reported_enough(
+    period_end: date, reported: Mapping[date, tuple[int, int]], rules: StatusRules
+) -> bool:
+    """Whether enough of the units expected to report a period did, for its value to count.
+
+    A region's value summed or averaged over the few units that reported early is not the
+    region's value: one health centre's 20 % is not the region's share. A period not in
+    `reported`, or one that expects no units, counts (nothing says it is incomplete).
+    """
+    reporting, expected = reported.get(period_end, (0, 0))
+    if expected <= 0:
+        return True
+    return _HUNDRED * reporting >= _dec(rules.min_reported_pct) * expected
+
+
+def _left_out_sentence(
+    days: Sequence[date], reported: Mapping[date, tuple[int, int]], rules: StatusRules
+) -> str:
+    """ "Perioden till 30 nov 2026 räknas inte: 1 av 30 enheter har rapporterat (minst 80 %
+    behövs)." for the periods left out after the latest that counts; "" for none."""
+    if not days:
+        return ""
+    needed = format_share(_dec(rules.min_reported_pct))
+    if len(days) == 1:
+        reporting, expected = reported[days[0]]
+        return (
+            f"Perioden till {_day(days[0])} räknas inte: {format_number(reporting)} av "
+            f"{format_number(expected)} enheter har rapporterat (minst {needed} behövs)."
+        )
+    parts = [
+        f"{_day(day)} ({format_number(reported[day][0])} av {format_number(reported[day][1])})"
+        for day in days
+    ]
+    listed = ", ".join(parts[:-1]) + " och " + parts[-1]
+    return (
+        f"Perioderna till {listed} räknas inte: minst {needed} av enheterna behöver ha rapporterat."
+    )
+
+
 def evaluate_measure(
     *,
     as_of: date,
@@ -568,10 +619,16 @@ def evaluate_measure(
     baseline_label: str | None = None,
     measure_name: str,
     unit: str = "",
+    reported: Mapping[date, tuple[int, int]] | None = None,
     assessment: Assessment | None = None,
     rules: StatusRules = DEFAULT_RULES,
 ) -> GoalEvaluation:
-    """Evaluate a goal that a measured value reaches an absolute or baseline-relative target."""
+    """Evaluate a goal that a measured value reaches an absolute or baseline-relative target.
+
+    reported: per period end, (units that reported, units expected to); a period where fewer
+    than rules.min_reported_pct of the expected units reported is left out (see
+    reported_enough). A period not in it, or expecting no units, counts.
+    """
     if target_value is not None and relative_change_pct is not None:
         raise ValueError(MEASURE_TARGET_ERROR)
     if improvement not in ("higher", "lower"):
@@ -599,6 +656,7 @@ def evaluate_measure(
         "trend_periods": rules.trend_periods,
         "min_trend_points": rules.min_trend_points,
         "measure_at_risk_margin_pct": rules.measure_at_risk_margin_pct,
+        "min_reported_pct": rules.min_reported_pct,
     }
 
     def result(
@@ -613,7 +671,7 @@ def evaluate_measure(
     ) -> GoalEvaluation:
         """Record the deciding rule and the trend, and build the evaluation."""
         basis.update(rule=rule, target=_json(target), latest_value=_json(latest))
-        forecast = None if trend is None else _round2(trend.forecast)
+        forecast = None if trend is None else _reported(trend.forecast)
         if trend is not None:
             basis.update(
                 trend_points=[[day.isoformat(), float(value)] for day, value in trend.points],
@@ -658,10 +716,39 @@ def evaluate_measure(
         raise ValueError(MEASURE_TARGET_ERROR)
     basis["target"] = _json(target)
     bound = "minst" if higher else "högst"
-    goal = f"{bound} {_with_unit(format_number(target), unit)}{detail}"
+    share = unit.strip() == "%"
 
-    known = [(day, value) for day, value in points if day <= evaluated_on]
+    def shown(value: Decimal) -> str:
+        """A value of the measure against the target, a share as the tables show one."""
+        if share:
+            return _format_against(value, target, higher=higher, percent=True)
+        return _with_unit(_format_against(value, target, higher=higher, percent=False), unit)
+
+    goal_value = format_share(target) if share else _with_unit(format_number(target), unit)
+    goal = f"{bound} {goal_value}{detail}"
+
+    dated = [(day, value) for day, value in points if day <= evaluated_on]
+    known = [(day, value) for day, value in dated if reported_enough(day, reported or {}, rules)]
+    # The periods after the latest one that counts: what a reader would take for the latest
+    # value if the sentence did not say why it is left out (one unit's early report is not
+    # the region's value).
+    after = [day for day, _ in dated if not known or day > known[-1][0]]
+    basis["incomplete_periods"] = [
+        [day.isoformat(), *(reported or {})[day]]
+        for day, _ in dated
+        if not reported_enough(day, reported or {}, rules)
+    ]
+    left_out = _left_out_sentence(after, reported or {}, rules)
     if not known:
+        if left_out:
+            return result(
+                Status.NO_DATA,
+                "too_few_reported",
+                f"{name} har ingen period till och med {_day(evaluated_on)} där tillräckligt "
+                f"många enheter har rapporterat; målet är {goal} senast {_day(deadline)}. "
+                f"{left_out}",
+                target=target,
+            )
         return result(
             Status.NO_DATA,
             "no_values",
@@ -673,11 +760,8 @@ def evaluate_measure(
     latest_on, latest = known[-1]
     basis["latest_period_end"] = latest_on.isoformat()
     reached = latest >= target if higher else latest <= target
-    now = (
-        f"{name} var "
-        f"{_with_unit(_format_against(latest, target, higher=higher, percent=False), unit)} "
-        f"per {_day(latest_on)}"
-    )
+    now = f"{name} var {shown(latest)} per {_day(latest_on)}"
+    tail = f" {left_out}" if left_out else ""
 
     used = known[-rules.trend_periods :]
     trend = (
@@ -693,20 +777,19 @@ def evaluate_measure(
         forecast_status, forecast_rule = _forecast_judgement(shortfall, tolerance)
 
     if reached:
+        # Reached is final for the sentence and the page: no forecast beside "Uppnått".
         return result(
             Status.ACHIEVED,
             "achieved",
-            f"{now}, vilket når målet {goal} senast {_day(deadline)}.",
+            f"{now}, vilket når målet {goal} senast {_day(deadline)}.{tail}",
             target=target,
             latest=latest,
-            trend=trend,
-            forecast_status=forecast_status,
         )
     if deadline_passed:
         return result(
             Status.MISSED,
             "deadline_passed",
-            f"{now} och nådde inte målet {goal} senast {_day(deadline)}.",
+            f"{now} och nådde inte målet {goal} senast {_day(deadline)}.{tail}",
             target=target,
             latest=latest,
         )
@@ -716,20 +799,19 @@ def evaluate_measure(
             "too_few_points",
             f"{now}, men {_count(len(used), 'värde', 'värden')} räcker inte för en prognos "
             f"(minst {rules.min_trend_points} behövs); "
-            f"målet är {goal} senast {_day(deadline)}.",
+            f"målet är {goal} senast {_day(deadline)}.{tail}",
             target=target,
             latest=latest,
         )
 
-    slope_text = _with_unit(_signed(format_number(trend.slope_per_day * _DAYS_PER_MONTH)), unit)
-    forecast_text = _with_unit(
-        _format_against(trend.forecast, target, higher=higher, percent=False), unit
-    )
+    # A share changes by percentage points, as the measure tables write its changes.
+    slope = _signed(format_number(trend.slope_per_day * _DAYS_PER_MONTH))
+    slope_text = f"{slope}{_SPACE}procentenheter" if share else _with_unit(slope, unit)
     return result(
         forecast_status,
         forecast_rule,
         f"{now} och trenden över de senaste {len(used)} värdena ({slope_text} per månad) "
-        f"ger prognosen {forecast_text} vid {_day(deadline)}; målet är {goal}.",
+        f"ger prognosen {shown(trend.forecast)} vid {_day(deadline)}; målet är {goal}.{tail}",
         target=target,
         latest=latest,
         trend=trend,

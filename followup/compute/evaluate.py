@@ -23,17 +23,24 @@ logger = logging.getLogger(__name__)
 
 
 def _baseline(
-    points: list[tuple[datetime.date, Decimal]], goal: Goal, as_of: datetime.date
+    points: list[tuple[datetime.date, Decimal]],
+    goal: Goal,
+    as_of: datetime.date,
+    reported: dict[datetime.date, tuple[int, int]],
+    rules: engine.StatusRules,
 ) -> Decimal | None:
     """The baseline value of a relative goal, once its whole baseline period has data.
 
-    Several periods in the baseline add up for counts and average otherwise.
+    Several periods in the baseline add up for counts and average otherwise. A baseline
+    period that too few units have reported is not there yet (engine.reported_enough), as a
+    later period's value is not.
     """
     if goal.baseline_start is None or goal.baseline_end is None or goal.baseline_end > as_of:
         return None
-    values = [v for end, v in points if goal.baseline_start <= end <= goal.baseline_end]
-    if not values:
+    inside = [(end, v) for end, v in points if goal.baseline_start <= end <= goal.baseline_end]
+    if not inside or not all(engine.reported_enough(end, reported, rules) for end, _ in inside):
         return None
+    values = [v for _, v in inside]
     total = sum(values, Decimal(0))
     if goal.measure.aggregation == Measure.Aggregation.SUM:
         return total
@@ -48,6 +55,7 @@ def evaluate_goal(
     adoption: tuple[int, int, int] | None,
     series: list[tuple[datetime.date, Decimal]] | None,
     rules: engine.StatusRules,
+    reported: dict[datetime.date, tuple[int, int]] | None = None,
 ) -> engine.GoalEvaluation:
     """Call the status engine for one goal with the inputs gathered for it.
 
@@ -57,7 +65,13 @@ def evaluate_goal(
     """
     try:
         return _evaluate_goal(
-            goal, as_of=as_of, assessment=assessment, adoption=adoption, series=series, rules=rules
+            goal,
+            as_of=as_of,
+            assessment=assessment,
+            adoption=adoption,
+            series=series,
+            rules=rules,
+            reported=reported or {},
         )
     except (ValueError, TypeError, AttributeError, ArithmeticError, KeyError) as error:
         logger.warning("Goal %s (%s) has inconsistent inputs: %s", goal.pk, goal.code, error)
@@ -72,6 +86,7 @@ def _evaluate_goal(
     adoption: tuple[int, int, int] | None,
     series: list[tuple[datetime.date, Decimal]] | None,
     rules: engine.StatusRules,
+    reported: dict[datetime.date, tuple[int, int]] | None = None,
 ) -> engine.GoalEvaluation:
     if goal.kind == Goal.Kind.ADOPTION:
         active, adopted, planned = adoption or (0, 0, 0)
@@ -99,6 +114,7 @@ def _evaluate_goal(
         )
     if goal.kind == Goal.Kind.MEASURE:
         points = series or []
+        reported = reported or {}
         relative = goal.relative_change_pct is not None
         return engine.evaluate_measure(
             as_of=as_of,
@@ -107,10 +123,11 @@ def _evaluate_goal(
             improvement="lower" if goal.improvement == "lower" else "higher",
             target_value=goal.target_value,
             relative_change_pct=goal.relative_change_pct,
-            baseline_value=_baseline(points, goal, as_of) if relative else None,
+            baseline_value=_baseline(points, goal, as_of, reported, rules) if relative else None,
             baseline_label=month_label(goal.baseline_end) if relative else None,
             measure_name=goal.measure.name,
             unit=goal.measure.unit,
+            reported=reported,
             assessment=assessment,
             rules=rules,
         )

@@ -29,7 +29,7 @@ from goals.models import AdoptionRecord, Assessment, Goal
 from organisation.models import Unit, UnitClosure, UnitKind
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
 
-from ..models import GoalResult, Measure, PeriodResult
+from ..models import GoalResult, Measure, MeasureResult, PeriodResult
 from . import evaluate
 from .db import sql_date, table_name
 from .evaluate import GOAL_RESULT_FIELDS, evaluate_goal, result_row
@@ -122,32 +122,62 @@ def _latest_assessments(quarter: Quarter) -> dict[int, tuple[engine.Assessment, 
     }
 
 
+Series = dict[tuple[int, int], list[tuple[datetime.date, Decimal]]]
+Reported = dict[tuple[int, int], dict[datetime.date, tuple[int, int]]]
+
+
 def _measure_series(
     goals: list[Goal], roots: dict[int, int], quarter: Quarter
-) -> dict[tuple[int, int], list[tuple[datetime.date, Decimal]]]:
-    """Per (measure, scope unit): the period series up to the quarter's end, chronological."""
+) -> tuple[Series, Reported]:
+    """Per (measure, scope unit): the period series up to the quarter's end, chronological,
+    and per period end (units that reported, units expected to) (two queries).
+
+    The units expected are those of the quarter's result (MeasureResult.expected_units: the
+    units of the measure's kinds under the scope unit); the status engine leaves out a period
+    too few of them have reported (goals.status.reported_enough).
+    """
     keys = {
         (g.measure_id, roots[g.programme_area.phase_id])
         for g in goals
         if g.kind == Goal.Kind.MEASURE and g.programme_area.phase_id in roots
     }
     if not keys:
-        return {}
-    series: dict[tuple[int, int], list[tuple[datetime.date, Decimal]]] = defaultdict(list)
+        return {}, {}
+    measure_ids = {m for m, _ in keys if m is not None}
+    unit_ids = {u for _, u in keys}
+    expected = {
+        (measure_id, unit_id, code): units
+        for measure_id, unit_id, code, units in MeasureResult.objects.filter(
+            measure_id__in=measure_ids, unit_id__in=unit_ids, quarter__lte=quarter.code
+        ).values_list("measure_id", "unit_id", "quarter", "expected_units")
+    }
+    series: Series = defaultdict(list)
+    reported: Reported = defaultdict(dict)
     rows = (
         PeriodResult.objects.filter(
-            measure_id__in={m for m, _ in keys},
-            unit_id__in={u for _, u in keys},
+            measure_id__in=measure_ids,
+            unit_id__in=unit_ids,
             period_start__lte=quarter.end,
             value__isnull=False,
         )
         .order_by("period_start")
-        .values_list("measure_id", "unit_id", "period_start", "value", "measure__frequency")
+        .values_list(
+            "measure_id",
+            "unit_id",
+            "period_start",
+            "value",
+            "measure__frequency",
+            "quarter",
+            "reporting_units",
+        )
     )
-    for measure_id, unit_id, start, value, frequency in rows:
-        if (measure_id, unit_id) in keys and value is not None:
-            series[(measure_id, unit_id)].append((period_end(start, frequency), value))
-    return series
+    for measure_id, unit_id, start, value, frequency, code, reporting in rows:
+        key = (measure_id, unit_id)
+        if key in keys and value is not None:
+            end = period_end(start, frequency)
+            series[key].append((end, value))
+            reported[key][end] = (reporting, expected.get((measure_id, unit_id, code), 0))
+    return series, reported
 
 
 def _goals_for_status() -> list[Goal]:
@@ -240,7 +270,7 @@ def write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     roots = scope_roots()
     adoption = _adoption_counts(as_of)
     assessments = _latest_assessments(quarter)
-    series = _measure_series(goals, roots, quarter)
+    series, reported = _measure_series(goals, roots, quarter)
     # Results of goals deleted meanwhile (a subquery: a list of every goal id as parameters
     # cost more to send than the whole evaluation's SQL).
     GoalResult.objects.filter(quarter=quarter.code).exclude(
@@ -256,10 +286,11 @@ def write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
         goal_adoption = adoption.get(goal.pk)
         root = roots.get(goal.programme_area.phase_id, -1)
         goal_series = None if goal.measure_id is None else series.get((goal.measure_id, root))
+        goal_reported = None if goal.measure_id is None else reported.get((goal.measure_id, root))
         digest = _goal_inputs_digest(
             goal,
             context,
-            (goal_adoption, goal_series, assessment, assessment_quarter),
+            (goal_adoption, goal_series, goal_reported, assessment, assessment_quarter),
             related_texts,
         )
         if stored.get(goal.pk) == digest:
@@ -271,6 +302,7 @@ def write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
             adoption=goal_adoption,
             series=goal_series,
             rules=rules,
+            reported=goal_reported,
         )
         changed.append(
             (goal.pk, {**result_row(evaluation, assessment_quarter), "inputs_digest": digest})

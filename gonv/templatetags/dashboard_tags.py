@@ -10,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from base.formatting import format_percent
+from base.formatting import format_number, format_percent
 from followup.formatting import format_change, format_day, format_value
 from followup.organisation_selection import portfolio_url, programme_area_url
 from goals.status import Status
@@ -121,16 +121,28 @@ def sv_percent(value: Decimal | float | None) -> str:
 
 @register.simple_tag
 def days_left_text(days: int) -> str:
-    """ "om 31 dagar", "i dag", "för 3 dagar sedan"."""
+    """ "om 1 491 dagar", "i dag", "för 3 dagar sedan" (thousands grouped, as every number)."""
     if days == 0:
         return gettext("i dag")
     if days > 0:
-        return ngettext("om %(days)s dag", "om %(days)s dagar", days) % {"days": days}
-    return ngettext("för %(days)s dag sedan", "för %(days)s dagar sedan", -days) % {"days": -days}
+        return ngettext("om %(days)s dag", "om %(days)s dagar", days) % {
+            "days": format_number(days)
+        }
+    return ngettext("för %(days)s dag sedan", "för %(days)s dagar sedan", -days) % {
+        "days": format_number(-days)
+    }
 
 
 # A goal whose quarter says it is settled needs no countdown: its deadline is history.
 _SETTLED = {Status.ACHIEVED.value, Status.MISSED.value}
+
+
+@register.filter
+def is_settled(result: Any) -> bool:
+    """Whether a goal's result (GoalResult) says uppnått or ej uppnått: final, so it has no
+    forecast to show (the status engine gives none; a row stored before it stopped giving one
+    is read the same way)."""
+    return bool(result) and getattr(result, "status", "") in _SETTLED
 
 
 @register.simple_tag
@@ -152,4 +164,4 @@ def deadline_countdown(goal: Any, result: Any = None) -> str:
         return days_left_text(days)
     return ngettext(
         "passerat för %(days)s dag sedan", "passerat för %(days)s dagar sedan", -days
-    ) % {"days": -days}
+    ) % {"days": format_number(-days)}

@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from base.formatting import format_percent
+from base.formatting import format_number, format_percent, format_share
 from base.periods import day_label
 from followup.charts import format_value
 from followup.formatting import format_change
@@ -42,7 +42,7 @@ _BASIS = (
     ("target", _("Målvärde"), "num"),
     ("baseline_value", _("Basvärde"), "num"),
     ("baseline_label", _("Basperiod"), "text"),
-    ("relative_change_pct", _("Förändring mot basperioden"), "pct"),
+    ("relative_change_pct", _("Förändring mot basperioden"), "signed_pct"),
     ("forecast", _("Prognos vid måldatum"), "num"),
     ("days_left", _("Dagar kvar"), "int"),
     ("days_late", _("Dagar försenat"), "int"),
@@ -66,7 +66,12 @@ def basis_items(basis: dict[str, Any] | None, unit: str = "") -> list[tuple[str,
         if kind == "date":
             value = _date(raw)
         elif kind == "pct":
+            # A share as the page's tables and its status sentence write it ("73,1 %").
+            value = format_share(Decimal(str(raw)))
+        elif kind == "signed_pct":
             value = format_percent(Decimal(str(raw)))
+        elif kind == "int":
+            value = format_number(int(raw))
         elif kind == "num":
             value = format_value(Decimal(str(raw)), unit or "")
         elif kind == "code" and str(raw) in RULE_LABELS:

@@ -327,14 +327,16 @@ def test_adoption_goal_counts_active_health_centres_that_introduced_the_method(t
 
     result = GoalResult.objects.get(goal=plan["adoption"], quarter=Q4.code)
     assert result.status == Status.ACHIEVED
-    assert result.progress == pytest.approx(Decimal("66.67"), abs=Decimal("1e-5"))
+    assert result.progress == pytest.approx(Decimal("66.666667"), abs=Decimal("1e-5"))
     assert result.explanation == (
-        "2 av 3 hälsocentraler (67 %) har infört Teamrond; målet är 50 % senast 31 dec 2025."
+        "2 av 3 hälsocentraler (66,7 %) har infört Teamrond; målet är 50 % senast 31 dec 2025."
     )
     earlier = services.quarter_compute(quarter=Quarter(2025, 3), today=TODAY)
     assert earlier.goal_rows == 2
     q3 = GoalResult.objects.get(goal=plan["adoption"], quarter="2025Q3")
-    assert q3.progress == pytest.approx(Decimal("33.33"), abs=Decimal("1e-5"))  # only HC A by Sep
+    assert q3.progress == pytest.approx(
+        Decimal("33.333333"), abs=Decimal("1e-5")
+    )  # only HC A by Sep
 
 
 def test_relative_goal_waits_for_its_baseline_then_targets_one_and_a_half_times_it(tree, plan):
@@ -348,9 +350,54 @@ def test_relative_goal_waits_for_its_baseline_then_targets_one_and_a_half_times_
     _obs(count, tree["a"], 12, "40", year=2026)
     _obs(count, tree["c"], 12, "20", year=2026)
     services.quarter_compute(quarter=Quarter(2026, 4), today=datetime.date(2027, 1, 15))
+    # Two of the three health centres are not enough for the baseline (80 % must report).
+    partial = GoalResult.objects.get(goal=plan["relative"], quarter="2026Q4")
+    assert partial.status == Status.NO_DATA
+    assert partial.basis["rule"] == "baseline_missing"
+
+    _obs(count, tree["b"], 12, "30", year=2026)
+    services.quarter_compute(quarter=Quarter(2026, 4), today=datetime.date(2027, 1, 15))
 
     result = GoalResult.objects.get(goal=plan["relative"], quarter="2026Q4")
-    assert result.target == Decimal(90)  # 1.5 × (40 + 20) in dec 2026
+    assert result.target == Decimal(135)  # 1.5 × (40 + 20 + 30) in dec 2026
+
+
+def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):
+    share = _measure("do-andel", "share", "ratio", unit="%")
+    goal = Goal.objects.create(
+        programme_area=plan["area"],
+        code="do-alla",
+        title="Alla med samordningsbehov har en DÖ",
+        kind=Goal.Kind.MEASURE,
+        deadline=datetime.date(2027, 12, 31),
+        measure=share,
+        target_value=Decimal(100),
+    )
+    for month in range(7, 12):
+        for unit in ("a", "b", "c"):
+            _obs(share, tree[unit], month, "0", numerator=str(10 + month), denominator="100")
+    # December: one health centre of three has reported, with a share far above the others'.
+    _obs(share, tree["a"], 12, "60", numerator="60", denominator="100")
+
+    _compute(Quarter(2025, 3))
+    _compute()
+
+    result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
+    assert result.progress == Decimal(21)  # November's 21 %, not December's one-unit 60 %
+    assert result.basis["latest_period_end"] == "2025-11-30"
+    assert result.explanation.startswith("Do-andel var 21 % per 30 nov 2025 och trenden")
+    assert "procentenheter per månad" in result.explanation
+    assert result.explanation.endswith(
+        "Perioden till 31 dec 2025 räknas inte: 1 av 3 enheter har rapporterat (minst 80 % behövs)."
+    )
+
+    # Once enough have reported, December counts.
+    _obs(share, tree["b"], 12, "22", numerator="22", denominator="100")
+    _obs(share, tree["c"], 12, "22", numerator="22", denominator="100")
+    _compute()
+    result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
+    assert result.basis["latest_period_end"] == "2025-12-31"
+    assert "räknas inte" not in result.explanation
 
 
 def test_a_recompute_evaluates_only_goals_whose_inputs_changed(tree, plan, settings):

@@ -145,6 +145,45 @@ def test_an_achieved_or_missed_goal_shows_its_date_and_no_countdown(
     assert "(om 32 dagar)" in earlier
 
 
+def test_days_far_ahead_or_behind_are_grouped_by_thousands(
+    client: Client, goal: Goal, milestone: Goal, strateg: User
+) -> None:
+    set_deadline(goal, 1491)
+    client.force_login(strateg)
+
+    for page in (
+        text(client.get(reverse("home"))),
+        text(client.get(area_url())),
+        text(client.get(reverse("goal_detail", kwargs={"code": goal.code}))),
+    ):
+        assert "(om 1 491 dagar)" in page
+        assert "1491" not in page
+    long_ago = SimpleNamespace(deadline=timezone.localdate() - datetime.timedelta(days=1200))
+    assert deadline_countdown(long_ago) == "passerat för 1 200 dagar sedan"
+
+
+def test_an_achieved_milestone_due_in_the_quarter_shows_no_forecast(
+    client: Client, goal: Goal, milestone: Goal, strateg: User
+) -> None:
+    # As a row stored before the engine stopped giving a forecast beside "Uppnått".
+    Goal.objects.filter(pk=milestone.pk).update(deadline=datetime.date(2025, 12, 31))
+    GoalResult.objects.filter(goal=milestone, quarter=QUARTER).update(
+        status=Status.ACHIEVED.value, forecast_status=Status.ON_TRACK.value
+    )
+    client.force_login(strateg)
+
+    page = client.get(reverse("home"), {"kvartal": QUARTER}).content.decode()
+    table = page.split('id="deadlines-title"')[1].split("</table>")[0]
+    row = next(r for r in table.split("<tr>") if milestone.title in r)
+
+    assert "Uppnått" in row
+    assert "Enligt plan" not in row
+    assert '<span aria-hidden="true">–</span>' in row
+    assert "Ingen prognos: utfallet är avgjort" in row
+    goal_page = text(client.get(reverse("goal_detail", kwargs={"code": milestone.code})))
+    assert "Prognos: Enligt plan" not in goal_page
+
+
 def test_the_countdown_follows_the_manual_assessment_where_nothing_is_computed() -> None:
     soon = SimpleNamespace(deadline=timezone.localdate() + datetime.timedelta(days=3))
     assessed = SimpleNamespace(status="", assessment_status=Status.ACHIEVED.value)

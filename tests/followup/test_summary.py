@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from base.periods import Quarter
-from followup.summary import DueMilestone, SummaryFacts, join_words, quarter_summary
+from followup.summary import DueGoal, SummaryFacts, join_words, quarter_summary
 from goals.status import Status
 
 Q4 = Quarter(2025, 4)
@@ -45,7 +45,8 @@ def test_status_counts_name_only_the_statuses_that_occur_in_a_fixed_order() -> N
     first = quarter_summary(facts(statuses=statuses))[0]
 
     assert first == (
-        "Kv 4 2025 följs 5 mål och delmål upp: 1 uppnått, 2 enligt plan, 1 risk och 1 ej uppnått."
+        "Under Kv 4 2025 följs 5 mål och delmål upp: 1 uppnått, 2 enligt plan, 1 risk och "
+        "1 ej uppnått."
     )
 
 
@@ -55,25 +56,25 @@ def test_goals_without_a_counted_status_are_said_to_have_none_not_guessed() -> N
     first = quarter_summary(facts(statuses=statuses))[0]
 
     assert first == (
-        "Kv 4 2025 följs 4 mål och delmål upp: 1 ej enligt plan; 3 har ännu ingen sådan "
+        "Under Kv 4 2025 följs 4 mål och delmål upp: 1 ej enligt plan; 3 har ännu ingen sådan "
         "status (ej påbörjat, underlag saknas eller ej bedömt)."
     )
 
 
 def test_no_goals_at_all_says_so() -> None:
     assert quarter_summary(facts(statuses=[]))[0] == (
-        "Kv 4 2025 finns inga mål eller delmål att följa upp."
+        "Under Kv 4 2025 finns inga mål eller delmål att följa upp."
     )
 
 
 def test_milestones_due_in_the_quarter_are_named_met_or_not_with_their_status() -> None:
     due = [
-        DueMilestone("Teamrond på 50 % av HC", Status.ACHIEVED),
-        DueMilestone("Riskinstrument beslutat", Status.MISSED),
-        DueMilestone("Arbetssätt klarlagda", None),
+        DueGoal("Teamrond på 50 % av HC", Status.ACHIEVED),
+        DueGoal("Riskinstrument beslutat", Status.MISSED),
+        DueGoal("Arbetssätt klarlagda", None),
     ]
 
-    sentence = quarter_summary(facts(due_milestones=due))[1]
+    sentence = quarter_summary(facts(due=due))[1]
 
     assert sentence == (
         "3 delmål hade måldatum under kvartalet. Uppnått: Teamrond på 50 % av HC. "
@@ -85,20 +86,47 @@ def test_milestones_due_in_the_quarter_are_named_met_or_not_with_their_status() 
 def test_a_milestone_whose_deadline_is_still_ahead_is_not_called_missed() -> None:
     # The quarter is under way: a milestone due at its end is neither met nor missed yet.
     due = [
-        DueMilestone("Riskinstrument beslutat", Status.MISSED),
-        DueMilestone("Modulen fungerar i Cosmic", Status.ON_TRACK, pending=True),
+        DueGoal("Riskinstrument beslutat", Status.MISSED),
+        DueGoal("Modulen fungerar i Cosmic", Status.ON_TRACK, pending=True),
     ]
 
-    sentence = quarter_summary(facts(due_milestones=due))[1]
+    sentence = quarter_summary(facts(due=due))[1]
 
     assert sentence == (
-        "2 delmål hade måldatum under kvartalet. Inte uppnått: Riskinstrument beslutat "
+        "2 delmål har måldatum under kvartalet. Inte uppnått: Riskinstrument beslutat "
         "(ej uppnått). Måldatum ännu inte passerat: Modulen fungerar i Cosmic (enligt plan)."
     )
 
 
-def test_no_milestone_due_says_so() -> None:
-    assert quarter_summary(facts())[1] == "Inga delmål hade måldatum under kvartalet."
+def test_goals_due_in_the_quarter_are_counted_beside_its_milestones() -> None:
+    # The ongoing quarter: goals and milestones due at its end, with their current status.
+    due = [
+        DueGoal("Modulen fungerar i Cosmic", Status.ON_TRACK, pending=True),
+        DueGoal("Teamrond på alla HC", Status.AT_RISK, pending=True, milestone=False),
+        DueGoal("Nära vård-arbetssätt på alla HC", Status.OFF_TRACK, pending=True, milestone=False),
+        DueGoal("Instrumentet implementerat", Status.ON_TRACK, pending=True, milestone=False),
+    ]
+
+    sentence = quarter_summary(facts(due=due))[1]
+
+    assert sentence == (
+        "3 mål och 1 delmål har måldatum under kvartalet. Måldatum ännu inte passerat: "
+        "Modulen fungerar i Cosmic (enligt plan), Teamrond på alla HC (risk), "
+        "Nära vård-arbetssätt på alla HC (ej enligt plan) och Instrumentet implementerat "
+        "(enligt plan)."
+    )
+
+
+def test_a_goal_due_alone_is_counted_as_a_goal() -> None:
+    due = [DueGoal("Teamrond på alla HC", Status.ACHIEVED, milestone=False)]
+
+    assert quarter_summary(facts(due=due))[1] == (
+        "1 mål hade måldatum under kvartalet. Uppnått: Teamrond på alla HC."
+    )
+
+
+def test_nothing_due_says_so() -> None:
+    assert quarter_summary(facts())[1] == "Inga mål eller delmål hade måldatum under kvartalet."
 
 
 def test_special_cause_variation_is_listed_by_kind_in_name_order() -> None:
@@ -164,7 +192,7 @@ def test_the_paragraph_never_gives_a_cause() -> None:
         quarter_summary(
             facts(
                 statuses=[Status.OFF_TRACK, Status.MISSED],
-                due_milestones=[DueMilestone("X", Status.MISSED)],
+                due=[DueGoal("X", Status.MISSED)],
                 concerns=["Arbetsmiljö"],
                 measures_with_spc=1,
                 reporting_units=1,

@@ -175,11 +175,13 @@ def test_adoption_reaching_half_of_health_centres_before_deadline_is_achieved() 
 
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.explanation == (
-        "14 av 26 hälsocentraler (54 %) har infört Teamrond; målet är 50 % senast 31 dec 2025."
+        "14 av 26 hälsocentraler (53,8 %) har infört Teamrond; målet är 50 % senast 31 dec 2025."
     )
-    assert evaluation.progress == Decimal("53.85")
+    assert evaluation.progress == Decimal("53.846154")
     assert evaluation.target == Decimal(50)
-    assert evaluation.forecast == Decimal("65.38")
+    # Reached is final: no forecast to show beside "Uppnått".
+    assert evaluation.forecast is None
+    assert evaluation.forecast_status is None
     assert evaluation.basis["rule"] == "achieved"
 
 
@@ -191,11 +193,11 @@ def test_adoption_forecast_counts_units_planned_by_deadline() -> None:
     evaluation = teamrond(adopted=10, planned_by_deadline=4)
 
     assert evaluation.status is Status.ON_TRACK
-    assert evaluation.forecast == Decimal("53.85")
+    assert evaluation.forecast == Decimal("53.846154")
     assert evaluation.forecast_status is Status.ON_TRACK
     assert evaluation.explanation == (
-        "10 av 26 hälsocentraler (38 %) har infört Teamrond; med 4 planerade införanden blir "
-        "prognosen 54 % mot målet 50 % senast 31 dec 2025."
+        "10 av 26 hälsocentraler (38,5 %) har infört Teamrond; med 4 planerade införanden blir "
+        "prognosen 53,8 % mot målet 50 % senast 31 dec 2025."
     )
 
 
@@ -203,9 +205,9 @@ def test_adoption_forecast_within_margin_below_target_is_at_risk() -> None:
     evaluation = teamrond(adopted=10, planned_by_deadline=1)
 
     assert evaluation.status is Status.AT_RISK
-    assert evaluation.forecast == Decimal("42.31")
+    assert evaluation.forecast == Decimal("42.307692")
     assert evaluation.basis["rule"] == "forecast_within_margin"
-    assert "med 1 planerat införande blir prognosen 42 %" in evaluation.explanation
+    assert "med 1 planerat införande blir prognosen 42,3 %" in evaluation.explanation
 
 
 def test_adoption_forecast_far_below_target_is_off_track() -> None:
@@ -229,9 +231,9 @@ def test_adoption_whose_plans_add_up_but_lag_far_behind_even_pace_is_at_risk() -
     assert evaluation.status is Status.AT_RISK
     assert evaluation.forecast_status is Status.ON_TRACK
     assert evaluation.basis["rule"] == "behind_pace"
-    assert evaluation.basis["expected_share_pct"] == 34.92
+    assert evaluation.basis["expected_share_pct"] == pytest.approx(34.92, abs=0.005)
     assert evaluation.explanation.endswith(
-        "men införandet ligger efter jämn takt (35 % förväntat 30 sep 2025)."
+        "men införandet ligger efter jämn takt (34,9 % förväntat 30 sep 2025)."
     )
 
 
@@ -247,7 +249,7 @@ def test_adoption_after_deadline_without_reaching_target_is_missed() -> None:
     assert evaluation.forecast is None
     assert evaluation.forecast_status is None
     assert evaluation.explanation == (
-        "11 av 26 hälsocentraler (42 %) hade infört Teamrond vid måldatumet 31 dec 2025; "
+        "11 av 26 hälsocentraler (42,3 %) hade infört Teamrond vid måldatumet 31 dec 2025; "
         "målet var 50 %."
     )
 
@@ -734,3 +736,111 @@ def test_status_labels_are_swedish_and_go_through_gettext(monkeypatch: pytest.Mo
     monkeypatch.setattr(translation._trans, "gettext", lambda message: f"<{message}>")
     assert Status.OFF_TRACK.label == "<Ej enligt plan>"
     assert dict(status_choices())[Status.AT_RISK.value] == "<Risk>"
+
+
+# --- Measure: periods too few units have reported, shares, days --------------------------------
+
+# The region's share of patients with a DÖ, monthly to October 2026, all 30 units reporting,
+# then November with one unit's early report (12 of 60 = 20 %).
+DO_SHARE = [
+    (date(2026, 7, 31), Decimal("17.05")),
+    (date(2026, 8, 31), Decimal("17.6")),
+    (date(2026, 9, 30), Decimal("18.4")),
+    (date(2026, 10, 31), Decimal("18.81")),
+    (date(2026, 11, 30), Decimal("20")),
+]
+DO_REPORTED = {day: (30, 30) for day, _ in DO_SHARE[:-1]} | {date(2026, 11, 30): (1, 30)}
+
+
+def do_share(**overrides: Any) -> GoalEvaluation:
+    """Evaluate the PO 3 goal "all patients with a need for coordination have a DÖ by 2030"."""
+    arguments: dict[str, Any] = {
+        "as_of": date(2026, 12, 1),
+        "deadline": date(2030, 12, 31),
+        "series": DO_SHARE,
+        "improvement": "higher",
+        "target_value": Decimal(100),
+        "measure_name": "andel patienter med samordningsbehov som har DÖ",
+        "unit": "%",
+        "reported": DO_REPORTED,
+    }
+    arguments.update(overrides)
+    return evaluate_measure(**arguments)
+
+
+def test_a_period_one_unit_of_thirty_has_reported_is_not_the_goals_latest_value() -> None:
+    evaluation = do_share()
+
+    assert evaluation.progress == Decimal("18.81")
+    assert evaluation.basis["latest_period_end"] == "2026-10-31"
+    assert evaluation.basis["incomplete_periods"] == [["2026-11-30", 1, 30]]
+    assert [day for day, _ in evaluation.basis["trend_points"]] == [
+        "2026-07-31",
+        "2026-08-31",
+        "2026-09-30",
+        "2026-10-31",
+    ]
+    assert evaluation.explanation.startswith(
+        "Andel patienter med samordningsbehov som har DÖ var 18,8 % per 31 okt 2026 och "
+        "trenden över de senaste 4 värdena (+"
+    )
+    assert evaluation.explanation.endswith(
+        "; målet är minst 100 %. Perioden till 30 nov 2026 räknas inte: 1 av 30 enheter har "
+        "rapporterat (minst 80 % behövs)."
+    )
+
+
+def test_a_share_goals_trend_is_in_percentage_points_and_its_values_to_one_decimal() -> None:
+    evaluation = do_share()
+
+    assert re.search(r"\(\+0,\d+ procentenheter per månad\)", evaluation.explanation)
+    assert re.search(r"ger prognosen \d\d,\d % vid 31 dec 2030", evaluation.explanation)
+    assert "18,81" not in evaluation.explanation
+
+
+def test_a_period_counts_once_enough_units_have_reported_it() -> None:
+    reported = DO_REPORTED | {date(2026, 11, 30): (24, 30)}
+    evaluation = do_share(reported=reported)
+
+    assert evaluation.basis["latest_period_end"] == "2026-11-30"
+    assert evaluation.basis["incomplete_periods"] == []
+    assert "var 20 % per 30 nov 2026" in evaluation.explanation
+    assert "räknas inte" not in evaluation.explanation
+
+
+def test_the_reporting_threshold_is_a_rule_setting() -> None:
+    rules = rules_from_mapping({"min_reported_pct": 0})
+    assert do_share(rules=rules).basis["latest_period_end"] == "2026-11-30"
+    with pytest.raises(ValueError, match="GONV_STATUS_RULES"):
+        rules_from_mapping({"min_reported_pct": 101})
+
+
+def test_a_measure_with_no_period_enough_units_have_reported_has_no_data() -> None:
+    reported = {day: (3, 30) for day, _ in DO_SHARE}
+    evaluation = do_share(reported=reported)
+
+    assert evaluation.status is Status.NO_DATA
+    assert evaluation.basis["rule"] == "too_few_reported"
+    assert evaluation.progress is None
+    assert "Perioderna till 31 jul 2026 (3 av 30)," in evaluation.explanation
+
+
+def test_an_achieved_measure_goal_has_no_forecast() -> None:
+    evaluation = do_share(target_value=Decimal(15))
+
+    assert evaluation.status is Status.ACHIEVED
+    assert evaluation.forecast is None
+    assert evaluation.forecast_status is None
+
+
+def test_days_left_of_a_deliverable_are_grouped_by_thousands() -> None:
+    evaluation = evaluate_deliverable(
+        as_of=date(2026, 12, 1), deadline=date(2030, 12, 31), completed_on=None, title="X"
+    )
+    assert "1 491 dagar kvar till 31 dec 2030" in evaluation.explanation
+
+
+def test_a_share_that_rounds_onto_the_target_keeps_the_decimals_that_tell_it_short() -> None:
+    # 999 of 1999 is 49.975 %: to one decimal it would read as the target, 50 %.
+    evaluation = teamrond(active_units=1999, adopted=999, planned_by_deadline=0)
+    assert "(49,97 %)" in evaluation.explanation
