@@ -329,7 +329,10 @@ def test_the_sql_number_parser_reads_every_cell_as_the_python_parser() -> None:
     _assert_numbers_agree(NUMBERS)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline: each example is a round trip to PostgreSQL, slow on a shared machine.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.text(alphabet="0123456789 ,.%-+\u00a0\u202f\u2212eE", max_size=14), max_size=40))
 def test_the_sql_number_parser_agrees_on_any_text(texts: list[str]) -> None:
     _assert_numbers_agree(texts)
@@ -420,7 +423,10 @@ def test_a_refused_period_is_quoted_as_written_in_sql_and_in_python(
     ]
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# No deadline: each example is a round trip to PostgreSQL, slow on a shared machine.
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.lists(st.text(alphabet="0123456789 -QqKkv/.decjanmrsoktu\u00a0", max_size=14), max_size=30)
 )
