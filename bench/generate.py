@@ -21,7 +21,7 @@ from django.db import connection, transaction
 
 from followup.models import Measure, Observation
 from goals.models import AdoptionRecord, Assessment, Goal
-from organisation.models import Unit, UnitKind
+from organisation.models import Unit, UnitKind, search_form
 from organisation.services import unit_tree_rebuild
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
 
@@ -252,9 +252,19 @@ def _load_units(tree: _Tree, kinds: dict[str, UnitKind]) -> None:
     table = Unit._meta.db_table
     _copy(
         table,
-        ("id", "code", "name", "kind_id", "parent_id", "valid_from", "valid_to"),
+        ("id", "code", "name", "kind_id", "parent_id", "valid_from", "valid_to", "search_text"),
         [
-            (r.id, r.code, r.name, kinds[r.kind].pk, r.parent_id, r.valid_from, r.valid_to)
+            (
+                r.id,
+                r.code,
+                r.name,
+                kinds[r.kind].pk,
+                r.parent_id,
+                r.valid_from,
+                r.valid_to,
+                # What Unit.save writes, so the unit search finds the bench's units too.
+                search_form(f"{r.name} {r.code}"),
+            )
             for r in tree.rows
         ],
     )

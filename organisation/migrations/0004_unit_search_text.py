@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='unit',
             name='search_text',
-            field=models.CharField(blank=True, default='', editable=False, max_length=250),
+            field=models.CharField(blank=True, db_default='', default='', editable=False, max_length=250),
         ),
         migrations.RunPython(fill_search_text, migrations.RunPython.noop),
     ]
