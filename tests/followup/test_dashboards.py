@@ -769,13 +769,13 @@ EXPECTED_QUERIES = {
     # + the unit, its children with their counts.
     "unit-tree-children": 8,
     # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
-    # their kinds, observations, adoption, activities, support needs).
-    "unit": 25,
+    # their kinds, observations, adoption, plans sent back, activities, support needs).
+    "unit": 26,
     "unit-region": 18,
     "unit-peers": 18,
-    "care-unit": 26,
+    "care-unit": 27,
     # + the unit, its ancestors, the to-do's reads; not cached (its page is seldom opened).
-    "unit-todo-list": 15,
+    "unit-todo-list": 16,
 }
 
 # Warm: the same request again. Its regions come from the cache (followup.cache): what is left
@@ -798,7 +798,7 @@ EXPECTED_WARM_QUERIES = {
     "unit-region": 7,
     "unit-peers": 7,
     "care-unit": 7,
-    "unit-todo-list": 15,
+    "unit-todo-list": 16,
 }
 
 

@@ -367,8 +367,18 @@ def test_only_the_area_approves_a_plan_or_sends_it_back(
         services.activity_plan_review(user=user, plan=plan, status="godkand")
         assert plan.status == "godkand"
         assert plan.history.first().history_user == user
-        services.activity_plan_review(user=user, plan=plan, status="utkast")
-        assert (plan.status, plan.submitted_at) == ("utkast", None)
+        # Sending back takes a submitted plan and a comment to the VO.
+        other = ActivityPlanFactory(
+            unit=org_tree.vo2, programme_area=programme_area, status="inlamnad"
+        )
+        services.activity_plan_review(
+            user=user, plan=other, status="utkast", comment="Komplettera tidplanen."
+        )
+        assert (other.status, other.submitted_at, other.review_comment) == (
+            "utkast",
+            None,
+            "Komplettera tidplanen.",
+        )
     else:
         with pytest.raises(PermissionDenied):
             services.activity_plan_review(user=user, plan=plan, status="godkand")
@@ -423,7 +433,9 @@ def test_the_owner_approves_the_areas_plan_in_the_admin_and_changes_nothing_else
     fields = _fields(client, url)
     response = admin_post(client, url, status="godkand", unit=org_tree.vo2.pk, comment="Ändrad")
 
-    assert fields == {"status", "version"}  # and the hidden version a stale approval is refused by
+    # The decision and its comment to the VO, and the hidden version a stale approval is
+    # refused by.
+    assert fields == {"status", "review_comment", "version"}
     assert response.status_code == 302
     plan.refresh_from_db()
     assert (plan.status, plan.unit, plan.comment) == ("godkand", org_tree.vo1, "")
@@ -460,7 +472,7 @@ def test_the_vo_cannot_revert_its_plan_to_an_approved_version(
     plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=programme_area, status="inlamnad")
     services.activity_plan_review(user=programme_owner, plan=plan, status="godkand")
     approved = plan.history.first()
-    services.activity_plan_review(user=strategist, plan=plan, status="inlamnad")
+    services.activity_plan_update(user=strategist, plan=plan, data={"status": "inlamnad"})
     client = admin_client_as("vc")
 
     response = _revert(client, plan, approved)
