@@ -95,6 +95,9 @@ class PlanReviewForm(forms.ModelForm):
     """
 
     version = VersionField()
+    # The plan's activities as the reviewer saw them (views.activities_seen): the VO may change
+    # them without the plan's version moving, and a decision is on what was shown.
+    activities_seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = ActivityPlan

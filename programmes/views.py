@@ -6,6 +6,7 @@ both values side by side (base.editing).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -344,9 +345,22 @@ def _plan_context(
             "programmes.approve_activityplan", plan
         ):
             context["review_form"] = PlanReviewForm(
-                instance=plan, initial={"version": plan.version, "review_comment": ""}
+                instance=plan,
+                initial={
+                    "version": plan.version,
+                    "review_comment": "",
+                    "activities_seen": activities_seen(plan),
+                },
             )
     return context
+
+
+def activities_seen(plan: ActivityPlan) -> str:
+    """A fingerprint of the plan's activities (each one's id and version, one query): it
+    changes when the VO adds, edits, reorders or removes one."""
+    rows = plan.activities.order_by("pk").values_list("pk", "version")
+    text = ",".join(f"{pk}:{version}" for pk, version in rows)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @require_POST
@@ -371,6 +385,17 @@ def activity_plan_review(request: HtmxHttpRequest, area_id: int, unit_id: int) -
         context.update(form=ActivityForm(initial={"version": 0}), submit_token=uuid.uuid4().hex)
     # The form's own copy of the plan: the page around it shows the plan as stored.
     form = PlanReviewForm(request.POST, instance=ActivityPlan.objects.get(pk=plan.pk))
+    seen = request.POST.get("activities_seen")
+    current = activities_seen(plan)
+    if seen and seen != current and form.is_valid():
+        # The VO changed the activities since the page was opened: show them as they are now
+        # and ask again (the form now carries what is shown); nothing is decided.
+        data = request.POST.copy()
+        data["activities_seen"] = current
+        form = PlanReviewForm(data, instance=ActivityPlan.objects.get(pk=plan.pk))
+        form.is_valid()
+        context.update(review_form=form, activities_changed=True)
+        return render(request, "programmes/activity_plan.html", context, status=409)
     approve = request.POST.get("status") == ActivityPlan.Status.ACCEPTED
     message = (
         _("Aktivitetsplanen för {unit} är godkänd.")

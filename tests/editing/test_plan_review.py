@@ -16,7 +16,7 @@ from base.versioning import StaleVersion
 from followup.todo import unit_todo
 from organisation.models import Role, RoleAssignment
 from programmes import services
-from programmes.models import ActivityPlan, ProgrammeArea
+from programmes.models import Activity, ActivityPlan, ProgrammeArea
 from tests.factories import ActivityFactory, ActivityPlanFactory, OrgTree, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -321,6 +321,34 @@ def test_a_stale_review_is_a_conflict_and_only_the_explicit_choice_overwrites(
     assert kept.status_code == 302
     plan.refresh_from_db()
     assert (plan.status, plan.reviewed_by) == (ActivityPlan.Status.ACCEPTED, programme_owner)
+
+
+def test_a_decision_on_activities_changed_since_is_asked_again(
+    programme_owner: User, vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    plan = submitted_plan(org_tree.vo1, programme_area)
+    client = Client()
+    client.force_login(programme_owner)
+    page = client.get(page_url(plan))
+    seen = page.context["review_form"]["activities_seen"].value()
+    # Meanwhile the VC adds an activity (the plan's own version does not move).
+    services.activity_create(
+        user=vc, activity=Activity(plan=plan, title="Extra utbildningsdag", order=2)
+    )
+    before = state(plan)
+
+    asked = decide(client, plan, APPROVE, activities_seen=seen)
+
+    content = html.unescape(asked.content.decode())
+    assert asked.status_code == 409
+    assert "Aktiviteterna har ändrats" in content
+    assert "Extra utbildningsdag" in content
+    assert state(plan) == before
+    fresh = asked.context["review_form"]["activities_seen"].value()
+    assert fresh != seen
+    approved = decide(client, plan, APPROVE, activities_seen=fresh)
+    assert approved.status_code == 302
+    assert state(plan)[0] == ActivityPlan.Status.ACCEPTED
 
 
 def test_the_service_refuses_a_decision_on_an_older_version(

@@ -443,6 +443,42 @@ def test_the_owner_approves_the_areas_plan_in_the_admin_and_changes_nothing_else
     assert plan.activities.get().title == "Utbilda teamen"
 
 
+def test_the_owner_sends_a_plan_back_in_the_admin_only_with_a_comment_and_only_once_submitted(
+    admin_client_as: AdminClient,
+    programme_owner: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+) -> None:
+    plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=programme_area, status="inlamnad")
+    approved = ActivityPlanFactory(
+        unit=org_tree.vo2, programme_area=programme_area, status="godkand"
+    )
+    client = admin_client_as("programme_owner")
+
+    bare = admin_post(client, _change_url(plan), status="utkast", review_comment="")
+    reopened = admin_post(client, _change_url(approved), status="utkast", review_comment="Gör om.")
+    plan.refresh_from_db()
+    approved.refresh_from_db()
+    assert bare.status_code == 200
+    assert any("komplettera" in message for message in form_errors(bare))
+    assert plan.status == "inlamnad"
+    assert reopened.status_code == 200
+    assert any("Bara en inlämnad" in message for message in form_errors(reopened))
+    assert approved.status == "godkand"
+
+    sent = admin_post(
+        client, _change_url(plan), status="utkast", review_comment="Lägg till tidplan."
+    )
+
+    assert sent.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.status, plan.review_comment, plan.reviewed_by) == (
+        "utkast",
+        "Lägg till tidplan.",
+        programme_owner,
+    )
+
+
 def test_the_owner_cannot_approve_another_areas_plan_in_the_admin(
     admin_client_as: AdminClient, org_tree: OrgTree, other_programme_area: ProgrammeArea
 ) -> None:
