@@ -463,3 +463,15 @@ def test_the_vcs_to_do_names_the_plan_sent_back_with_the_reviewers_words(
     # (The list itself: the dashboard's region is cached until the next recompute.)
     lists = unit_todo(unit=org_tree.vo1, today=date.today())
     assert next(t for t in lists if t.key == "returned").total == 0
+
+
+@pytest.mark.parametrize("role", ["programme_owner", "strategist", "steering_member", "vc"])
+def test_the_areas_page_leads_its_reviewers_to_the_plans_awaiting_them(
+    request: pytest.FixtureRequest, programme_area: ProgrammeArea, role: str
+) -> None:
+    client = client_for(role, request)
+
+    content = client.get(reverse("programme_area_detail", args=[programme_area.number])).content
+
+    link = f'href="{reverse("programmes:activity_plans")}#awaiting-title"'
+    assert (link in content.decode()) == (role in REVIEWERS)
