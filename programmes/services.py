@@ -202,11 +202,29 @@ def activity_plan_update(
     """Change an activity plan; submitting it stamps the time it was submitted."""
     if plan.pk is None:
         raise ValueError("activity_plan_update takes a saved plan")
-    apply(plan, data, forbidden=frozenset({"submitted_at"}))
+    apply(plan, data, forbidden=_PLAN_SET_BY_SERVICE)
     with transaction.atomic():
         check_plan_status(user=user, plan=plan)
         _stamp_submission(plan)
+        _stamp_status_decision(user=user, plan=plan)
         return checked_save(user=user, obj=plan, message=_plan_message(plan))
+
+
+# The review is the reviewer's (activity_plan_review); the submission time the service's.
+_PLAN_SET_BY_SERVICE = frozenset({"submitted_at", "review_comment", "reviewed_by", "reviewed_at"})
+
+
+def _stamp_status_decision(*, user: Actor, plan: ActivityPlan) -> None:
+    """A status the area sets by editing the plan itself (the strategist in the admin, allowed
+    by check_plan_status) is a decision too: it is theirs and now, and an earlier review's
+    comment no longer speaks for it (the history keeps it)."""
+    before = ActivityPlan.objects.filter(pk=plan.pk).values_list("status", flat=True).first()
+    submitted = (ActivityPlan.Status.DRAFT, ActivityPlan.Status.SUBMITTED)
+    if before is None or before == plan.status or (before, plan.status) == submitted:
+        return
+    plan.reviewed_by = user if isinstance(user, User) else None
+    plan.reviewed_at = timezone.now()
+    plan.review_comment = ""
 
 
 def check_plan_status(*, user: Actor, plan: ActivityPlan) -> None:

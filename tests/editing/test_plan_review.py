@@ -475,3 +475,20 @@ def test_the_areas_page_leads_its_reviewers_to_the_plans_awaiting_them(
 
     link = f'href="{reverse("programmes:activity_plans")}#awaiting-title"'
     assert (link in content.decode()) == (role in REVIEWERS)
+
+
+def test_a_status_the_strategist_sets_on_the_plan_itself_is_their_decision(
+    strategist: User, programme_owner: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    plan = submitted_plan(org_tree.vo1, programme_area)
+    services.activity_plan_review(
+        user=programme_owner, plan=plan, status=APPROVE, comment="Bra plan."
+    )
+
+    # Reopened through the plan's own form (the admin's change form for those who write it).
+    services.activity_plan_update(user=strategist, plan=plan, data={"status": SEND_BACK})
+
+    plan.refresh_from_db()
+    assert (plan.status, plan.reviewed_by, plan.review_comment) == (SEND_BACK, strategist, "")
+    with pytest.raises(ValueError, match="review_comment"):
+        services.activity_plan_update(user=strategist, plan=plan, data={"review_comment": "x"})
