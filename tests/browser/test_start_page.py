@@ -6,7 +6,9 @@ import datetime
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -238,3 +240,18 @@ def test_print_hides_navigation_but_keeps_the_demo_banner(
     expect(page.get_by_text("Lokalt demoläge – demodata, inte verkliga uppgifter")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOT_DIR}/gonv-start-print.png", full_page=True)
     page.pdf(path=f"{SCREENSHOT_DIR}/gonv-start.pdf", format="A4")
+
+
+def test_accessibility_statement_is_a_footer_link_away_from_login_and_passes_axe(
+    page: Page, axe: Callable[..., Path], browser_errors: BrowserErrors
+) -> None:
+    page.goto("/konto/logga-in/")
+
+    page.get_by_role("contentinfo").get_by_role("link", name="Tillgänglighetsredogörelse").click()
+
+    expect(page).to_have_url(re.compile(r"/tillganglighet/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tillgänglighet för GONV-uppföljning")
+    axe(page, "tillganglighetsredogorelse")
+    page.set_viewport_size({"width": 768, "height": 900})
+    axe(page, "tillganglighetsredogorelse-768")
+    assert not browser_errors.all
