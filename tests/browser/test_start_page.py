@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from organisation.models import Role
+from programmes.models import Phase
 from tests.browser.conftest import BrowserErrors
 from tests.factories import (
     TEST_PASSWORD,
@@ -255,3 +256,32 @@ def test_accessibility_statement_is_a_footer_link_away_from_login_and_passes_axe
     page.set_viewport_size({"width": 768, "height": 900})
     axe(page, "tillganglighetsredogorelse-768")
     assert not browser_errors.all
+
+
+def test_printing_shows_what_the_closed_details_hold(
+    page: Page, strategist_user: User, portfolio: None, browser_errors: BrowserErrors
+) -> None:
+    Phase.objects.filter(code="fas-2").update(
+        governance="HSL styrgrupp styr och leder GONV-arbetet."
+    )
+    log_in_with_keyboard(page, "strateg")
+    details = page.locator("details.phase-details")
+    governance = page.get_by_text("HSL styrgrupp styr och leder GONV-arbetet.")
+    expect(governance).to_be_hidden()
+
+    # The print stylesheet shows a closed <details>' content (::details-content)...
+    page.emulate_media(media="print")
+    expect(governance).to_be_visible()
+    expect(details).not_to_have_attribute("open", "")
+    page.screenshot(path=f"{SCREENSHOT_DIR}/gonv-start-details-print.png", full_page=True)
+    page.pdf(path=f"{SCREENSHOT_DIR}/gonv-start-details.pdf", format="A4")
+
+    # ...and where it cannot, static/js/print.js opens each before printing and closes it after.
+    page.emulate_media(media="screen")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    expect(details).to_have_attribute("open", "")
+    expect(governance).to_be_visible()
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    expect(details).not_to_have_attribute("open", "")
+    expect(governance).to_be_hidden()
+    assert browser_errors.all == []
