@@ -14,11 +14,13 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
+from goals.models import Goal
 from organisation.models import Role
 from programmes.models import Phase
 from tests.browser.conftest import BrowserErrors
 from tests.factories import (
     TEST_PASSWORD,
+    AssessmentFactory,
     GoalFactory,
     PhaseFactory,
     ProgrammeAreaFactory,
@@ -284,4 +286,23 @@ def test_printing_shows_what_the_closed_details_hold(
     page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
     expect(details).not_to_have_attribute("open", "")
     expect(governance).to_be_hidden()
+    assert browser_errors.all == []
+
+
+def test_a_programme_areas_printed_page_shows_its_goals_assessments(
+    page: Page, strategist_user: User, portfolio: None, browser_errors: BrowserErrors
+) -> None:
+    goal = Goal.objects.get(title="Ökat teamarbete i hela vården")
+    AssessmentFactory(goal=goal, author=strategist_user, comment="Teamronden sprids till fler HC.")
+    log_in_with_keyboard(page, "strateg")
+    page.goto("/programomraden/1/")
+    # The latest assessment is shown beside the goal; all of them in its closed "1 bedömning".
+    comment = page.locator("details.assessments").get_by_text("Teamronden sprids till fler HC.")
+    expect(comment).to_be_hidden()
+
+    page.emulate_media(media="print")
+
+    expect(comment).to_be_visible()
+    page.screenshot(path=f"{SCREENSHOT_DIR}/gonv-po1-print.png", full_page=True)
+    page.pdf(path=f"{SCREENSHOT_DIR}/gonv-po1.pdf", format="A4")
     assert browser_errors.all == []
