@@ -41,7 +41,7 @@ def test_statement_names_the_known_shortcomings_with_the_session_limits_in_force
 
     assert "Du loggas ut efter 20 minuter utan aktivitet och senast 8 timmar" in html
     assert "2.2.1" in html
-    assert "Djangos standardadministration" in html
+    assert "standardadministrationen i ramverket Django" in html
 
 
 def test_default_contact_is_said_to_be_a_placeholder(client: Client) -> None:
