@@ -188,10 +188,13 @@ class QuarterReportAdmin(ReadOnlyResultAdmin):
 
     list_display = ["quarter", "organisation", "status", "closed_by", "closed_at", "approved_by"]
     list_filter = ["quarter", "status"]
-    list_select_related = ["organisation", "closed_by", "approved_by"]
     # The frozen body is long HTML: the page shows it; here its hash identifies it.
     fields = [
         "organisation", "quarter", "status", "strategist_comment", "closed_by", "closed_at",
         "approved_by", "approved_at", "approval_note", "returned_by", "returned_at",
         "return_comment", "content_sha256", "content_computed_at", "created_at",
     ]  # fmt: skip
+
+    def get_list_select_related(self, request: HttpRequest) -> list[str]:
+        # The people are nullable: `True` would not follow them (a query per row).
+        return ["organisation", "closed_by", "approved_by"]

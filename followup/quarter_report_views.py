@@ -32,7 +32,11 @@ from organisation.selectors import region_unit
 from . import services
 from .forms import QuarterReportActionForm
 from .models import ERROR_REPORT_STALE, QuarterReport
-from .organisation_selection import ORGANISATION_PARAM, OrganisationSelection, organisation_selection
+from .organisation_selection import (
+    ORGANISATION_PARAM,
+    OrganisationSelection,
+    organisation_selection,
+)
 from .quarter_report import report_body_context
 from .selectors import (
     computed_quarters,
@@ -169,9 +173,7 @@ def _page_context(
         # Keyed for the template ("skicka_tillbaka"): a name with "-" cannot be looked up there.
         "action_urls": {
             name.replace("-", "_"): _with_organisation(
-                reverse(
-                    "quarter_report_action", kwargs={"quarter": quarter.code, "action": name}
-                ),
+                reverse("quarter_report_action", kwargs={"quarter": quarter.code, "action": name}),
                 chosen,
             )
             for name in ACTIONS

@@ -345,7 +345,7 @@ def quarter_report_close(
             raise ValidationError(refusal)
         rendered = render_report_body(organisation=organisation, quarter=quarter, today=day)
         report.status = QuarterReport.Status.CLOSED
-        report.closed_by = user if user.is_authenticated else None  # type: ignore[assignment]
+        report.closed_by = user if user.is_authenticated else None
         report.closed_at = timezone.now()
         report.strategist_comment = comment.strip()
         report.content_html = rendered.html
@@ -386,7 +386,7 @@ def quarter_report_approve(
         )
         _require_closed(report)
         report.status = QuarterReport.Status.APPROVED
-        report.approved_by = user if user.is_authenticated else None  # type: ignore[assignment]
+        report.approved_by = user if user.is_authenticated else None
         report.approved_at = timezone.now()
         report.approval_note = note.strip()
         return _report_save(user=user, report=report, version=version)
@@ -407,7 +407,7 @@ def quarter_report_send_back(
             raise ValidationError({"comment": [_(ERROR_REPORT_COMMENT_REQUIRED)]})
         report.status = QuarterReport.Status.DRAFT
         _clear_content(report)
-        report.returned_by = user if user.is_authenticated else None  # type: ignore[assignment]
+        report.returned_by = user if user.is_authenticated else None
         report.returned_at = timezone.now()
         report.return_comment = comment.strip()
         return _report_save(user=user, report=report, version=version)

@@ -8,75 +8,292 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('followup', '0017_observation_indexes'),
-        ('organisation', '0004_unit_search_text'),
+        ("followup", "0017_observation_indexes"),
+        ("organisation", "0004_unit_search_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalQuarterReport',
+            name="HistoricalQuarterReport",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, verbose_name='version')),
-                ('quarter', models.CharField(max_length=6, verbose_name='kvartal')),
-                ('status', models.CharField(choices=[('utkast', 'Utkast'), ('faststalld', 'Fastställd'), ('godkand', 'Godkänd')], default='utkast', max_length=10, verbose_name='status')),
-                ('strategist_comment', models.TextField(blank=True, verbose_name='kommentar från strategen')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='fastställd')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='godkänd')),
-                ('approval_note', models.TextField(blank=True, verbose_name='portföljägarens kommentar')),
-                ('returned_at', models.DateTimeField(blank=True, null=True, verbose_name='tillbakaskickad')),
-                ('return_comment', models.TextField(blank=True, verbose_name='kommentar vid tillbakaskickning')),
-                ('content_sha256', models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256')),
-                ('content_computed_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='underlaget beräknat')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='skapad')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('approved_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='godkänd av')),
-                ('closed_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='fastställd av')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='organisation.unit', verbose_name='organisation')),
-                ('returned_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='tillbakaskickad av')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1, default=1, editable=False, verbose_name="version"
+                    ),
+                ),
+                ("quarter", models.CharField(max_length=6, verbose_name="kvartal")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("utkast", "Utkast"),
+                            ("faststalld", "Fastställd"),
+                            ("godkand", "Godkänd"),
+                        ],
+                        default="utkast",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "strategist_comment",
+                    models.TextField(blank=True, verbose_name="kommentar från strategen"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="fastställd"),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="godkänd"),
+                ),
+                (
+                    "approval_note",
+                    models.TextField(blank=True, verbose_name="portföljägarens kommentar"),
+                ),
+                (
+                    "returned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="tillbakaskickad"),
+                ),
+                (
+                    "return_comment",
+                    models.TextField(blank=True, verbose_name="kommentar vid tillbakaskickning"),
+                ),
+                (
+                    "content_sha256",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, verbose_name="SHA-256"
+                    ),
+                ),
+                (
+                    "content_computed_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="underlaget beräknat"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="skapad"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="godkänd av",
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="fastställd av",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="organisation.unit",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "returned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="tillbakaskickad av",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical kvartalsrapport',
-                'verbose_name_plural': 'historical kvartalsrapporter',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical kvartalsrapport",
+                "verbose_name_plural": "historical kvartalsrapporter",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='QuarterReport',
+            name="QuarterReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(db_default=1, default=1, editable=False, verbose_name='version')),
-                ('quarter', models.CharField(max_length=6, verbose_name='kvartal')),
-                ('status', models.CharField(choices=[('utkast', 'Utkast'), ('faststalld', 'Fastställd'), ('godkand', 'Godkänd')], default='utkast', max_length=10, verbose_name='status')),
-                ('strategist_comment', models.TextField(blank=True, verbose_name='kommentar från strategen')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='fastställd')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='godkänd')),
-                ('approval_note', models.TextField(blank=True, verbose_name='portföljägarens kommentar')),
-                ('returned_at', models.DateTimeField(blank=True, null=True, verbose_name='tillbakaskickad')),
-                ('return_comment', models.TextField(blank=True, verbose_name='kommentar vid tillbakaskickning')),
-                ('content_html', models.TextField(blank=True, editable=False, verbose_name='fastställt innehåll')),
-                ('content_sha256', models.CharField(blank=True, editable=False, max_length=64, verbose_name='SHA-256')),
-                ('content_computed_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='underlaget beräknat')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='skapad')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='godkänd av')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='fastställd av')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='quarter_reports', to='organisation.unit', verbose_name='organisation')),
-                ('returned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='tillbakaskickad av')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        db_default=1, default=1, editable=False, verbose_name="version"
+                    ),
+                ),
+                ("quarter", models.CharField(max_length=6, verbose_name="kvartal")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("utkast", "Utkast"),
+                            ("faststalld", "Fastställd"),
+                            ("godkand", "Godkänd"),
+                        ],
+                        default="utkast",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "strategist_comment",
+                    models.TextField(blank=True, verbose_name="kommentar från strategen"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="fastställd"),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="godkänd"),
+                ),
+                (
+                    "approval_note",
+                    models.TextField(blank=True, verbose_name="portföljägarens kommentar"),
+                ),
+                (
+                    "returned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="tillbakaskickad"),
+                ),
+                (
+                    "return_comment",
+                    models.TextField(blank=True, verbose_name="kommentar vid tillbakaskickning"),
+                ),
+                (
+                    "content_html",
+                    models.TextField(
+                        blank=True, editable=False, verbose_name="fastställt innehåll"
+                    ),
+                ),
+                (
+                    "content_sha256",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, verbose_name="SHA-256"
+                    ),
+                ),
+                (
+                    "content_computed_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="underlaget beräknat"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="skapad"
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="godkänd av",
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="fastställd av",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="quarter_reports",
+                        to="organisation.unit",
+                        verbose_name="organisation",
+                    ),
+                ),
+                (
+                    "returned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="tillbakaskickad av",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kvartalsrapport',
-                'verbose_name_plural': 'kvartalsrapporter',
-                'ordering': ['-quarter', 'organisation__name'],
-                'constraints': [models.UniqueConstraint(fields=('organisation', 'quarter'), name='quarterreport_unique_per_quarter'), models.CheckConstraint(condition=models.Q(('quarter__regex', '^[0-9]{4}Q[1-4]$')), name='quarterreport_quarter_code')],
+                "verbose_name": "kvartalsrapport",
+                "verbose_name_plural": "kvartalsrapporter",
+                "ordering": ["-quarter", "organisation__name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "quarter"), name="quarterreport_unique_per_quarter"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("quarter__regex", "^[0-9]{4}Q[1-4]$")),
+                        name="quarterreport_quarter_code",
+                    ),
+                ],
             },
         ),
     ]

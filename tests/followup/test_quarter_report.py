@@ -271,9 +271,13 @@ def test_closing_an_ongoing_quarter_is_refused(client: Client, data: DashboardDa
     page = client.get(page_url(ongoing)).content.decode()
     response = client.post(action_url("stang", ongoing), {"version": 0})
 
-    message = str(ERROR_REPORT_QUARTER_ONGOING).format(
-        quarter=ongoing.label, end=f"{ongoing.end.day} dec {ongoing.end.year}"
-    ) if ongoing.number == 4 else None
+    message = (
+        str(ERROR_REPORT_QUARTER_ONGOING).format(
+            quarter=ongoing.label, end=f"{ongoing.end.day} dec {ongoing.end.year}"
+        )
+        if ongoing.number == 4
+        else None
+    )
     assert response.status_code == 422
     refusal = _refusal(response)
     assert len(refusal) == 1
@@ -351,7 +355,9 @@ def test_sending_back_needs_a_comment(client: Client, data: DashboardData) -> No
     before = snapshot(data)
     client.force_login(user_with("portfoljagare", data))
 
-    response = client.post(action_url("skicka-tillbaka"), {"version": closed.version, "comment": " "})
+    response = client.post(
+        action_url("skicka-tillbaka"), {"version": closed.version, "comment": " "}
+    )
 
     assert response.status_code == 422
     assert _refusal(response) == [str(ERROR_REPORT_COMMENT_REQUIRED)]
@@ -565,9 +571,7 @@ def test_the_services_refuse_without_a_user_who_may(data: DashboardData) -> None
 
     steering = user_with("styrgrupp", data)
     with pytest.raises(PermissionDenied):
-        services.quarter_report_close(
-            user=steering, organisation=None, quarter=LATEST, version=0
-        )
+        services.quarter_report_close(user=steering, organisation=None, quarter=LATEST, version=0)
     assert report_of(data) is None
 
 
