@@ -249,8 +249,15 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
         context = _page_context(request, shown, chosen, error=_(ERROR_REPORT_STALE))
         return render(request, "followup/quarter_report.html", context, status=409)
     except ValidationError as error:
-        form.add_error("comment" if _is_comment_error(error) else None, error.messages)
-        context = _page_context(request, shown, chosen, form, action)
+        # A missing comment by its field; a refusal of the state above the actions (the form
+        # posted may no longer be on the page, as the state has changed).
+        if _is_comment_error(error):
+            form.add_error("comment", error.messages)
+            context = _page_context(request, shown, chosen, form, action)
+        else:
+            context = _page_context(
+                request, shown, chosen, form, action, error=" ".join(error.messages)
+            )
         return render(request, "followup/quarter_report.html", context, status=422)
     messages.success(request, _(ACTIONS[action]))
     detail = reverse("quarter_report_detail", kwargs={"quarter": shown.code})

@@ -33,7 +33,12 @@ from followup.models import (
 )
 from organisation.models import Role
 from tests.factories import UserFactory
-from tests.followup.dashboard_data import LATEST, DashboardData, dashboard_data_create
+from tests.followup.dashboard_data import (
+    LATEST,
+    DashboardData,
+    SecondOrganisation,
+    dashboard_data_create,
+)
 
 SMALL = {"vos": 1, "hcs_per_vo": 3, "quarters": 2, "measures": 2, "goals": 1}
 LARGE = {"vos": 5, "hcs_per_vo": 6, "quarters": 12, "measures": 5, "goals": 4}
@@ -245,9 +250,12 @@ def test_the_full_round_closed_sent_back_closed_again_approved_with_who_and_when
 
 
 def _refusal(response: object) -> list[str]:
+    """What the page says was refused: above the actions, or by the comment's field."""
     context = response.context  # type: ignore[attr-defined]
+    shown = [context["page_error"]] if context["page_error"] else []
     form = context["form"]
-    return [*form.non_field_errors(), *form.errors.get("comment", [])]
+    assert all(message in response.content.decode() for message in shown)  # type: ignore[attr-defined]
+    return [*shown, *(form.errors.get("comment", []) if form else [])]
 
 
 def test_approving_or_sending_back_a_draft_is_refused_with_nothing_changed(
@@ -585,3 +593,32 @@ def test_a_closed_report_keeps_its_day_for_the_countdowns(data: DashboardData) -
     )
 
     assert "Dagar till måldatum räknas från 15 jan 2026." in closed.content_html
+
+
+# --- several organisations ---------------------------------------------------------------------
+
+
+def test_each_organisation_closes_and_reads_its_own_report(
+    client: Client, testland: DashboardData, bergland: SecondOrganisation
+) -> None:
+    client.force_login(user_with("strateg", testland))
+    berg = "?organisation=BERG"
+
+    closed = client.post(action_url("stang") + berg, {"version": 0})
+    bergland_page = client.get(page_url() + berg).content.decode()
+    testland_page = client.get(page_url() + "?organisation=REG").content.decode()
+    listed = client.get(reverse("quarter_report_list") + berg).content.decode()
+
+    assert closed.status_code == 302
+    assert closed.url == page_url() + berg
+    report = QuarterReport.objects.get()
+    assert report.organisation == bergland.region
+    assert "Bergmål 0" in report.content_html
+    assert "Mål 0" not in report.content_html.replace("Bergmål 0", "")
+    assert "Region Bergland" in bergland_page
+    assert "Fastställd" in bergland_page
+    # Region Testland's report of the same quarter is still its own live draft.
+    assert "Utkast – ändras när underlaget ändras." in testland_page
+    assert "Stäng kvartalet</button>" in testland_page
+    assert "Rapporterna för Region Bergland." in listed
+    assert f'href="{page_url()}{berg}"' in listed
