@@ -208,7 +208,9 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
     chosen = organisation_selection(request)
     form = QuarterReportActionForm(request.POST)
     if not form.is_valid():
-        context = _page_context(request, shown, chosen, form, action)
+        # A version that is no number matches no version of the report: as stale.
+        error = _(ERROR_REPORT_STALE) if "version" in form.errors else ""
+        context = _page_context(request, shown, chosen, form, action, error=error)
         return render(request, "followup/quarter_report.html", context, status=422)
     version: int = form.cleaned_data["version"] or 0
     comment: str = form.cleaned_data["comment"] or ""
