@@ -34,7 +34,7 @@ from organisation.selectors import scope_for
 
 from . import cache as result_cache
 from .compute import goal_status, rollup, series
-from .compute.db import lock_computation, lock_spc, tune_for_batch
+from .compute.db import lock_computation, lock_results_shared, lock_spc, tune_for_batch
 from .compute.scope import goal_measure_ids, scope_roots
 from .models import (
     ERROR_REPORT_ALREADY_CLOSED,
@@ -340,6 +340,9 @@ def quarter_report_close(
         )
         if report.status != QuarterReport.Status.DRAFT:
             raise ValidationError(_(ERROR_REPORT_ALREADY_CLOSED))
+        # No roll-up commits between the check and the render: the frozen body is one
+        # computation's results, and no recompute of the quarter is left waiting.
+        lock_results_shared()
         refusal = quarter_close_refusal(quarter=quarter, today=day)
         if refusal:
             raise ValidationError(refusal)
