@@ -40,6 +40,7 @@ from .organisation_selection import (
 from .quarter_report import report_body_context
 from .selectors import (
     computed_quarters,
+    quarter_changed_since,
     quarter_close_refusal,
     quarter_report_get,
     quarter_reports_of,
@@ -179,7 +180,18 @@ def _page_context(
             for name in ACTIONS
         },
     }
-    if not frozen:
+    if frozen:
+        # Corrections after the close are shown as such, never silently: the frozen body
+        # stays, and the page says a recompute has changed the quarter's results since.
+        frozen_at = report.content_computed_at if report else None
+        context["recomputed_at"] = (
+            quarter_changed_since(quarter=quarter, since=frozen_at) if frozen_at else None
+        )
+        context["portfolio_url"] = (
+            f"{_with_organisation(reverse('home'), chosen)}"
+            f"{'&' if chosen.organisation else '?'}kvartal={quarter.code}"
+        )
+    else:
         context.update(
             report_body_context(organisation=chosen.organisation, quarter=quarter, today=today)
         )

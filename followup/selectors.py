@@ -1156,3 +1156,18 @@ def quarter_report_body(
             phases=portfolio.phases, quarter=quarter, today=today, organisation=organisation
         ),
     }
+
+
+def quarter_changed_since(
+    *, quarter: Quarter, since: datetime.datetime
+) -> datetime.datetime | None:
+    """When a recompute after `since` last changed the quarter's results, None if none did
+    (one query). A recompute writes only changed rows, so a run that wrote none (the nightly
+    run over unchanged data) changed nothing a closed report shows."""
+    return (
+        ComputeRun.objects.filter(quarter=quarter.code, finished_at__gt=since, error="")
+        .filter(Q(measure_rows__gt=0) | Q(period_rows__gt=0) | Q(goal_rows__gt=0))
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )

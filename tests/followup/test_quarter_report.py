@@ -236,6 +236,7 @@ def test_the_full_round_closed_sent_back_closed_again_approved_with_who_and_when
     assert report.closed_at <= report.approved_at <= timezone.now()
     assert (report.strategist_comment, report.approval_note) == ("Nu med PO 2.", "Bra.")
     assert "Godkänd" in approved_page
+    assert "har räknats om sedan rapporten fastställdes" not in approved_page
     assert "Utkast – ändras när underlaget ändras." not in approved_page
     assert "Nu med PO 2." in approved_page
     assert "Portföljägarens kommentar" in approved_page
@@ -429,6 +430,10 @@ def test_the_closed_report_shows_what_was_closed_after_data_changes_and_a_recomp
     assert closed.content_html in frozen_page
     assert "Ett nytt namn på målet" in live_page
     assert "Utkast – ändras när underlaget ändras." in live_page
+    # The recompute after the close is said, not hidden.
+    assert "Underlaget för Kv 4 2025 har räknats om sedan rapporten fastställdes" in frozen_page
+    portfolio_link = f'href="{reverse("home")}?kvartal=2025Q4">Portfölj</a> visar dagens värden'
+    assert portfolio_link in frozen_page
 
 
 def test_the_frozen_body_is_the_live_body_of_the_day_it_was_closed(
@@ -506,8 +511,8 @@ def _page_queries(client: Client, url: str) -> int:
 # and its quarter (region, measures, results, SPC, period results); the session save (three).
 EXPECTED_DRAFT_QUERIES = 24
 # Session, user, roles; the phases' organisations; the region; the report with its people;
-# the session save. The frozen body reads nothing.
-EXPECTED_FROZEN_QUERIES = 9
+# the latest computation (recomputed since?); the session save. The frozen body reads nothing.
+EXPECTED_FROZEN_QUERIES = 10
 # Session, user, roles; the phases' organisations; the region; its reports; the computed
 # quarters (two); the session save.
 EXPECTED_LIST_QUERIES = 11
@@ -633,3 +638,21 @@ def test_a_forged_version_or_an_overlong_comment_changes_nothing(
     assert str(ERROR_REPORT_STALE) in forged.content.decode()
     assert long.context["form"].errors["comment"]
     assert report_of(data) is None
+
+
+def test_a_recompute_that_changed_nothing_is_not_called_a_correction(
+    client: Client, data: DashboardData
+) -> None:
+    close(data, user_with("strateg", data))
+    ComputeRun.objects.create(
+        quarter=LATEST.code,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        trigger="schedule",
+    )
+    client.force_login(user_with("styrgrupp", data))
+
+    page = client.get(page_url()).content.decode()
+
+    assert "Fastställd" in page
+    assert "har räknats om sedan rapporten fastställdes" not in page
