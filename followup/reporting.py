@@ -37,6 +37,7 @@ from base.writes import checked_save
 from organisation.models import Unit
 
 from .formatting import format_value
+from .forms import NumberField
 from .imports.parsing import CellError, parse_period
 from .models import ImportBatch, Measure, Observation
 from .services import ERROR_OBSERVATION_FORBIDDEN
@@ -160,15 +161,10 @@ def period_parse(text: str | None, today: datetime.date | None = None) -> Period
 class ObservationCellForm(forms.Form):
     """One unit's value of one measure for the period."""
 
-    value = forms.DecimalField(
-        label=_("Värde"), required=False, localize=True, max_digits=16, decimal_places=4
-    )
-    numerator = forms.DecimalField(
-        label=_("Täljare"), required=False, localize=True, max_digits=16, decimal_places=4
-    )
-    denominator = forms.DecimalField(
-        label=_("Nämnare"), required=False, localize=True, max_digits=16, decimal_places=4
-    )
+    # Read as the import reads a file ("1 200", "12,5"); a share is entered as its parts.
+    value = NumberField(label=_("Värde"), required=False, max_digits=16, decimal_places=4)
+    numerator = NumberField(label=_("Täljare"), required=False, max_digits=16, decimal_places=4)
+    denominator = NumberField(label=_("Nämnare"), required=False, max_digits=16, decimal_places=4)
     comment = forms.CharField(label=_("Kommentar"), required=False, max_length=2000)
     override = forms.BooleanField(label=_("Ersätt importerat värde"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
@@ -190,9 +186,6 @@ class ObservationCellForm(forms.Form):
             del self.fields["denominator"]
         if not self.imported:
             del self.fields["override"]
-        for f in self.fields.values():
-            if isinstance(f, forms.DecimalField):
-                f.widget.attrs["inputmode"] = "decimal"
 
     @property
     def imported(self) -> bool:
@@ -215,6 +208,8 @@ class ObservationCellForm(forms.Form):
         kind = self.measure.value_type
         if kind == Measure.ValueType.SHARE:
             num, den = data.get("numerator"), data.get("denominator")
+            if self.has_error("numerator") or self.has_error("denominator"):
+                return data  # a part that is not a number is said so, not called missing
             if num is None or den is None:
                 self.add_error("numerator" if num is None else "denominator", ERROR_SHARE_PARTS)
                 return data
@@ -229,6 +224,8 @@ class ObservationCellForm(forms.Form):
                 return data
             data["value"] = (Decimal(100) * num / den).quantize(Decimal("0.0001"))
         value = data.get("value")
+        if self.has_error("value"):
+            return data
         if value is None:
             self.add_error("value" if "value" in self.fields else "numerator", _("Ange ett värde."))
             return data

@@ -79,7 +79,8 @@ def test_the_vc_reports_a_months_values_for_the_health_centres(
     [
         ({"value": "-1"}, "negativt"),
         ({"value": "2,5"}, "heltal"),
-        ({"value": "tio"}, "Fyll i ett tal."),
+        ({"value": "tio"}, "”tio” är inte ett tal"),
+        ({"value": "5 %"}, "Procenttecken passar bara mått som är andelar"),
     ],
 )
 def test_counts_are_whole_and_not_negative(
@@ -111,6 +112,48 @@ def test_shares_need_a_numerator_not_above_a_positive_denominator(
     response = login(vc).post(url(org_tree), data)
     assert response.status_code == 422
     assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["1 200", "1\u00a0200", "1\u202f200", "1200,0", "1 200.00"])
+def test_numbers_are_read_as_the_import_reads_them(
+    vc: User, org_tree: OrgTree, visits: Measure, right_help: Measure, typed: str
+) -> None:
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value=typed),
+        **cell(right_help, org_tree.hc1a.pk, numerator="1 200", denominator="2\u00a0400"),
+    }
+    response = login(vc).post(url(org_tree), data)
+    assert response.status_code == 302
+    assert Observation.objects.get(measure=visits).value == Decimal(1200)
+    assert Observation.objects.get(measure=right_help).value == Decimal(50)
+
+
+@pytest.mark.parametrize(
+    ("measure_name", "values", "field"),
+    [
+        ("visits", {"value": "abc"}, "value"),
+        ("right_help", {"numerator": "abc", "denominator": "40"}, "numerator"),
+        ("right_help", {"numerator": "30", "denominator": "4o"}, "denominator"),
+    ],
+)
+def test_a_cell_that_is_not_a_number_is_said_so_and_not_called_empty(
+    request: pytest.FixtureRequest,
+    vc: User,
+    org_tree: OrgTree,
+    measure_name: str,
+    values: dict[str, str],
+    field: str,
+) -> None:
+    measure = request.getfixturevalue(measure_name)
+    data = {"period": "2025-10", **cell(measure, org_tree.hc1a.pk, **values)}
+    response = login(vc).post(url(org_tree), data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f"”{values[field]}” är inte ett tal" in page
+    assert "Fyll i ett tal" not in page
+    assert "Ange ett värde" not in page
+    assert "Ange täljare och nämnare" not in page
 
 
 def test_a_jump_above_the_setting_needs_a_comment(
