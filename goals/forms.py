@@ -50,6 +50,7 @@ ERROR_BASELINE = _("Ange basperiodens start och slut för en relativ förändrin
 ERROR_DATES = _("Måldatum kan inte vara före startdatum.")
 ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
 ERROR_ACTUAL_NEEDED = _("Ange faktiskt datum när arbetssättet är infört eller utfasat.")
+ERROR_PLANNED_NEEDED = _("Ange planerat datum när arbetssättet är planerat.")
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -219,6 +220,16 @@ class AdoptionCellForm(forms.ModelForm):
             and not actual
         ):
             self.add_error("actual_date", ERROR_ACTUAL_NEEDED)
+        # "Planerad" without a date is what the to-do list flags at once. Asked of a cell set to
+        # Planerad (or whose date is cleared) only: an older row without one, saved before this
+        # check, does not block the grid when the user changes something else.
+        if (
+            status == AdoptionRecord.Status.PLANNED
+            and not data.get("planned_date")
+            and {"status", "planned_date"} & set(self.changed_data)
+            and not self.has_error("planned_date")
+        ):
+            self.add_error("planned_date", ERROR_PLANNED_NEEDED)
         if actual and actual > self.today:
             self.add_error("actual_date", ERROR_ACTUAL_FUTURE)
         return data

@@ -311,6 +311,12 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     table.get_by_label(re.compile("^Faktiskt datum, Hälsocentral Norrby")).fill(today)
     table.get_by_label(re.compile("^Status, Hälsocentral Nordvik")).select_option("planerad")
     page.get_by_role("button", name="Spara ändringar").click()
+    # Planerad without a planned date is asked for by the cell, as "Att göra" would flag it.
+    expect(page.get_by_role("alert")).to_contain_text("Ange planerat datum")
+    assert AdoptionRecord.objects.count() == 0
+    table = page.get_by_role("table", name=re.compile("^Teamrond"))
+    table.get_by_label(re.compile("^Planerat datum, Hälsocentral Nordvik")).fill("2026-06-01")
+    page.get_by_role("button", name="Spara ändringar").click()
     expect(page.locator("#messages")).to_contain_text("2 ändringar är sparade.")
     assert {
         r.unit_id: r.status for r in AdoptionRecord.objects.filter(working_method=teamrond)

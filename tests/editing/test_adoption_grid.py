@@ -80,6 +80,7 @@ def test_the_vc_sees_their_health_centres_and_saves_two_cells_in_one_request(
     [
         ({"status": "infort", "actual_date": ""}, "Ange faktiskt datum"),
         ({"status": "utfasat", "actual_date": ""}, "Ange faktiskt datum"),
+        ({"status": "planerad", "planned_date": ""}, "Ange planerat datum"),
         ({"status": "pagar", "actual_date": "2999-01-01"}, "framtiden"),
         ({"status": "pagar", "planned_date": "inte ett datum"}, "datum"),
         ({"status": "okänd"}, "giltigt"),
@@ -102,6 +103,30 @@ def test_one_invalid_cell_saves_no_cell_and_says_why_by_the_cell(
     assert AdoptionRecord.objects.count() == 0
 
 
+def test_an_older_planned_cell_without_a_date_does_not_block_other_cells(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    legacy = AdoptionRecordFactory(
+        unit=org_tree.hc1a, working_method=teamrond, status="planerad", planned_date=None
+    )
+    data = {
+        **cell(org_tree.hc1a.pk, teamrond.pk, status="planerad", version=legacy.version),
+        **cell(org_tree.hc1b.pk, teamrond.pk, status="pagar"),
+    }
+    response = login(vc).post(grid_url(org_tree), data, **HTMX)
+    assert response.status_code == 200
+    assert "1 ändring är sparad." in response.content.decode()
+
+    commented = cell(
+        org_tree.hc1a.pk, teamrond.pk, status="planerad", comment="Efter sommaren.",
+        version=legacy.version,
+    )
+    response = login(vc).post(grid_url(org_tree), commented, **HTMX)
+    assert response.status_code == 200
+    legacy.refresh_from_db()
+    assert legacy.comment == "Efter sommaren."
+
+
 def test_a_stale_cell_is_a_conflict_and_nothing_is_saved(
     vc: User, strategist: User, org_tree: OrgTree, teamrond: WorkingMethod
 ) -> None:
@@ -111,7 +136,13 @@ def test_a_stale_cell_is_a_conflict_and_nothing_is_saved(
         cell(org_tree.hc1a.pk, teamrond.pk, status="pagar", version=record.version),
     )
     data = {
-        **cell(org_tree.hc1a.pk, teamrond.pk, status="planerad", version=record.version),
+        **cell(
+            org_tree.hc1a.pk,
+            teamrond.pk,
+            status="planerad",
+            planned_date="2026-06-01",
+            version=record.version,
+        ),
         **cell(org_tree.hc1b.pk, teamrond.pk, status="pagar"),
     }
     response = login(vc).post(grid_url(org_tree), data, **HTMX)
@@ -185,7 +216,9 @@ def test_vc_records_adoption_of_another_organisations_method(
         grid_url(org_tree),
         {
             **cell(org_tree.hc1a.pk, two_regions["b"].pk, status="planerad"),
-            **cell(org_tree.hc1b.pk, two_regions["a"].pk, status="planerad"),
+            **cell(
+                org_tree.hc1b.pk, two_regions["a"].pk, status="planerad", planned_date="2026-06-01"
+            ),
             **cell(org_tree.hc1b.pk, two_regions["all"].pk, status="pagar"),
         },
         **HTMX,

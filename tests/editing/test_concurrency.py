@@ -131,7 +131,7 @@ def test_two_parallel_grid_saves_of_one_adoption_cell_one_wins(
         client.force_login(user)
         data = {
             f"{prefix}-status": status,
-            f"{prefix}-planned_date": "",
+            f"{prefix}-planned_date": "2026-06-01",
             f"{prefix}-actual_date": "",
             f"{prefix}-comment": "",
             f"{prefix}-version": record.version,
