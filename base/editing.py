@@ -344,11 +344,14 @@ def history_page(obj: models.Model, page_number: Any) -> tuple[Page[Any], list[H
     return page, history_lines(page.object_list, type(obj))
 
 
-def first_error_target(form: forms.BaseForm) -> str:
-    """The id of the first field with an error, for the error summary's link."""
-    for name in form.errors:
-        if name in form.fields:
-            return form[name].id_for_label
+def first_error_target(form: forms.BaseForm | None) -> str:
+    """The id of the form's first visible field with an error, in the fields' order, for the
+    error summary's link ("" when none has one): following it puts the focus on that input."""
+    if form is None or not form.is_bound:
+        return ""
+    for field in form.visible_fields():
+        if field.errors:
+            return str(field.id_for_label or "")
     return ""
 
 

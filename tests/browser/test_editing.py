@@ -349,6 +349,44 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     assert_only_expected(browser_errors)
 
 
+def test_the_grids_error_summary_links_take_the_keyboard_to_the_input_to_fix(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    tree: OrgTree = plan["tree"]
+    teamrond: WorkingMethod = plan["teamrond"]
+    log_in(page, "vc-norr")
+    page.goto(f"/redigera/inforande/{tree.vo1.pk}/")
+    page.wait_for_function("() => window.htmx !== undefined")
+    table = page.get_by_role("table", name=re.compile("^Teamrond"))
+    table.get_by_label(re.compile("^Status, Hälsocentral Norrby")).select_option("infort")
+    page.get_by_role("button", name="Spara ändringar").click()
+    link = page.get_by_role("alert").get_by_role(
+        "link", name=re.compile("^Teamrond, Hälsocentral Norrby")
+    )
+    link.focus()
+    page.keyboard.press("Enter")
+    focused = f"id_c{tree.hc1a.pk}m{teamrond.pk}-actual_date"
+    page.wait_for_function(f"() => document.activeElement.id === '{focused}'")
+    assert page.evaluate("document.activeElement.tagName") == "INPUT"
+
+    visits = Measure.objects.get(name="Besök")
+    page.goto(f"/redigera/rapportera/{tree.vo1.pk}/?period=2025-10")
+    page.wait_for_function("() => window.htmx !== undefined")
+    table = page.get_by_role("table", name=re.compile("^Besök"))
+    table.get_by_label(re.compile("^Värde, Hälsocentral Nordvik")).fill("abc")
+    page.get_by_role("button", name="Spara värden").click()
+    expect(page.get_by_role("alert")).to_contain_text("”abc” är inte ett tal")
+    link = page.get_by_role("alert").get_by_role(
+        "link", name=re.compile("^Besök, Hälsocentral Nordvik")
+    )
+    link.focus()
+    page.keyboard.press("Enter")
+    focused = f"id_m{visits.pk}u{tree.hc1b.pk}-value"
+    page.wait_for_function(f"() => document.activeElement.id === '{focused}'")
+    assert page.evaluate("document.activeElement.tagName") == "INPUT"
+    assert_only_expected(browser_errors)
+
+
 def test_a_vc_overrides_an_imported_value_with_the_keyboard_and_without_javascript(
     browser: Browser, live_server: LiveServer, plan: dict[str, Any], page: Page,
     browser_errors: BrowserErrors,

@@ -103,6 +103,16 @@ def test_one_invalid_cell_saves_no_cell_and_says_why_by_the_cell(
     assert AdoptionRecord.objects.count() == 0
 
 
+def test_the_error_summary_links_to_the_input_that_needs_fixing(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    prefix = f"c{org_tree.hc1b.pk}m{teamrond.pk}"
+    data = cell(org_tree.hc1b.pk, teamrond.pk, status="infort")
+    body = login(vc).post(grid_url(org_tree), data, **HTMX).content.decode()
+    assert f'<a href="#id_{prefix}-actual_date">Teamrond, Hälsocentral Nordvik:' in body
+    assert f'href="#id_{prefix}-status"' not in body
+
+
 def test_an_older_planned_cell_without_a_date_does_not_block_other_cells(
     vc: User, org_tree: OrgTree, teamrond: WorkingMethod
 ) -> None:
@@ -118,7 +128,10 @@ def test_an_older_planned_cell_without_a_date_does_not_block_other_cells(
     assert "1 ändring är sparad." in response.content.decode()
 
     commented = cell(
-        org_tree.hc1a.pk, teamrond.pk, status="planerad", comment="Efter sommaren.",
+        org_tree.hc1a.pk,
+        teamrond.pk,
+        status="planerad",
+        comment="Efter sommaren.",
         version=legacy.version,
     )
     response = login(vc).post(grid_url(org_tree), commented, **HTMX)

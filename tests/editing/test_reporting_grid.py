@@ -156,6 +156,19 @@ def test_a_cell_that_is_not_a_number_is_said_so_and_not_called_empty(
     assert "Ange täljare och nämnare" not in page
 
 
+def test_the_error_summary_links_to_the_cells_first_invalid_input(
+    vc: User, org_tree: OrgTree, right_help: Measure
+) -> None:
+    key = f"m{right_help.pk}u{org_tree.hc1a.pk}"
+    data = {
+        "period": "2025-10",
+        **cell(right_help, org_tree.hc1a.pk, numerator="5", denominator="0"),
+    }
+    body = login(vc).post(url(org_tree), data).content.decode()
+    assert f'<a href="#id_{key}-denominator">Rätt hjälp på en gång, Hälsocentral Norrby:' in body
+    assert f'href="#{key}-unit"' not in body
+
+
 def test_a_jump_above_the_setting_needs_a_comment(
     vc: User, org_tree: OrgTree, visits: Measure, settings: object
 ) -> None:
