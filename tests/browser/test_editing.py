@@ -387,6 +387,40 @@ def test_the_grids_error_summary_links_take_the_keyboard_to_the_input_to_fix(
     assert_only_expected(browser_errors)
 
 
+SIDEWAYS = """() => ({
+  page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  tables: [...document.querySelectorAll('.table-wrap')]
+    .filter(wrap => wrap.scrollWidth > wrap.clientWidth + 1)
+    .map(wrap => (wrap.querySelector('caption') || wrap).textContent.trim()),
+})"""
+
+
+def test_the_adoption_grid_fits_a_tablet_comment_column_included(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    tree: OrgTree = plan["tree"]
+    log_in(page, "vc-norr")
+    page.set_viewport_size({"width": 768, "height": 1000})
+    page.goto(f"/redigera/inforande/{tree.vo1.pk}/")
+    page.wait_for_function("() => window.htmx !== undefined")
+    table = page.get_by_role("table", name=re.compile("^Teamrond"))
+    table.get_by_label(re.compile("^Status, Hälsocentral Norrby")).select_option("infort")
+    page.get_by_role("button", name="Spara ändringar").click()
+    expect(page.get_by_role("alert")).to_contain_text("Ange faktiskt datum")
+    assert page.evaluate(SIDEWAYS) == {"page": 0, "tables": []}
+    table = page.get_by_role("table", name=re.compile("^Teamrond"))
+    expect(table.get_by_role("columnheader", name="Kommentar")).to_be_visible()
+    for unit in ("Hälsocentral Norrby", "Hälsocentral Nordvik"):
+        comment = table.get_by_label(re.compile(f"^Kommentar, {unit}"))
+        box = comment.bounding_box()
+        assert box is not None, unit
+        assert box["x"] >= 0, unit
+        assert box["x"] + box["width"] <= 768, unit
+    assert_no_axe_violations(page, "adoption grid at 768 px", browser_errors)
+    shoot(page, "adoption-tablet")
+    assert_only_expected(browser_errors)
+
+
 def test_a_vc_overrides_an_imported_value_with_the_keyboard_and_without_javascript(
     browser: Browser, live_server: LiveServer, plan: dict[str, Any], page: Page,
     browser_errors: BrowserErrors,
