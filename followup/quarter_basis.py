@@ -156,6 +156,17 @@ def _months_text(with_values: int, periods: int) -> str:
     }
 
 
+def months_note(measure: Measure, with_values: int, ongoing: bool) -> str:
+    """What a monthly measure's value over part of a quarter covers: "hittills (2 av 3
+    månader)" in the quarter under way, "2 av 3 månader" in an ended one; "" for a whole
+    quarter, no value or a quarterly measure."""
+    periods = len(quarter_periods(Quarter(2000, 1), measure.frequency))
+    if not with_values or with_values >= periods:
+        return ""
+    months = _months_text(with_values, periods)
+    return _("hittills (%(months)s)") % {"months": months} if ongoing else months
+
+
 def _compare_note(
     measure: Measure,
     with_values: int,
@@ -232,10 +243,7 @@ def quarter_basis(
         if _period_end(start, measure.frequency, quarter) < today
     )
     partial = with_values < len(starts)
-    value_note = ""
-    if partial and with_values and measure.frequency == Measure.Frequency.MONTHLY:
-        months = _months_text(with_values, len(starts))
-        value_note = _("hittills (%(months)s)") % {"months": months} if ongoing else months
+    value_note = months_note(measure, with_values, ongoing)
     return QuarterBasis(
         quarter=quarter,
         periods=len(starts),

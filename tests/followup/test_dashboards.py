@@ -632,7 +632,7 @@ def test_unit_page_compares_with_parent_and_region_and_peers(
     assert "Mått för VO 1, Kv 4 2025" in content
     assert '<th scope="col" role="columnheader" class="num">Primärvård</th>' in content
     assert '<th scope="col" role="columnheader" class="num">Region Testland</th>' in content
-    assert "Mått 00 per enhet jämfört med VO 1, Kv 4 2025" in content
+    assert "Mått 00 per enhet jämfört med medelvärdet per enhet i VO 1, Kv 4 2025" in content
     assert "Införandestatus per arbetssätt, VO 1" in content
     for hc in data.hcs[:3]:
         assert hc.name in content
@@ -662,7 +662,7 @@ def test_a_care_unit_compares_with_its_siblings(
 
     content = client.get(unit_url(data.hcs[0].code)).content.decode()
 
-    assert "Mått 00 per enhet jämfört med VO 1, Kv 4 2025" in content
+    assert "Mått 00 per enhet jämfört med medelvärdet per enhet i VO 1, Kv 4 2025" in content
     assert '<tr class="current">' in content
 
 
@@ -768,12 +768,13 @@ EXPECTED_QUERIES = {
     "unit-search": 7,
     # + the unit, its children with their counts.
     "unit-tree-children": 8,
-    # + ancestors, children, adoption, results, SPC, peers, the to-do (units, measures and
+    # + ancestors, children, adoption, results, SPC, peers (their results, SPC and the months
+    # each value covers: a count is compared like with like), the to-do (units, measures and
     # their kinds, observations, adoption, activities, support needs).
-    "unit": 25,
-    "unit-region": 18,
-    "unit-peers": 18,
-    "care-unit": 26,
+    "unit": 26,
+    "unit-region": 19,
+    "unit-peers": 19,
+    "care-unit": 27,
     # + the unit, its ancestors, the to-do's reads; not cached (its page is seldom opened).
     "unit-todo-list": 15,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from followup import services
 from followup.models import Measure
 from followup.quarter_selection import QuarterSelection
 from organisation.models import Unit
-from tests.factories import MeasureFactory, ObservationFactory, OrgTree
+from tests.factories import MeasureFactory, ObservationFactory, OrgTree, UnitFactory
 
 
 def test_the_ongoing_quarter_says_that_its_values_are_so_far() -> None:
@@ -194,3 +195,47 @@ def test_todo_names_the_period_and_lists_imported_values_apart_with_their_source
         in content
     )
     assert f"{org_tree.hc1a.name}: Åtgärder psykisk hälsa" not in content
+
+
+# --- the peer comparison of a count --------------------------------------------------------
+
+
+def _peer_row(content: str, unit: Unit) -> str:
+    """The text of a unit's row in the peer comparison, tags stripped."""
+    section = content[content.index('<section id="peers"') :]
+    start = section.index(f">{unit.name}</a></th>")
+    row = section[start + 1 : section.index("</tr>", start)]
+    return " ".join(re.sub(r"<[^>]+>", " ", row).split())
+
+
+def test_a_count_is_compared_with_the_mean_per_unit_over_the_same_months(
+    client: Client, count_measure: Measure, org_tree: OrgTree, vc: User
+) -> None:
+    """The VO's count is the sum of its units': no unit is "Under" it for being one of them.
+    In the quarter under way a unit that has reported November too is not set against the
+    others' October alone."""
+    hc1c = UnitFactory(code="HC1C", name="HC 1C", kind=org_tree.hc1a.kind, parent=org_tree.vo1)
+    _observe(count_measure, [hc1c], SUMMER, value=Decimal("100"))
+    _observe(count_measure, [hc1c], OCTOBER, value=Decimal("50"))
+    _observe(count_measure, [org_tree.hc1a], [datetime.date(2025, 11, 1)], value=Decimal("100"))
+    _compute()
+    client.force_login(vc)
+    url = reverse("unit_detail", args=[org_tree.vo1.code])
+
+    content = client.get(url, {"kvartal": "2025Q4", "matt": "antal"}).content.decode()
+
+    assert "Antal överenskommelser per enhet jämfört med medelvärdet per enhet i VO Norr" in content
+    assert "Mot medelvärdet per enhet" in content
+    assert _peer_row(content, org_tree.hc1b) == f"{org_tree.hc1b.name} 100 st hittills (1 av 3 månader) Över –"
+    assert _peer_row(content, hc1c) == "HC 1C 50 st hittills (1 av 3 månader) Under –"
+    assert _peer_row(content, org_tree.hc1a) == (
+        f"{org_tree.hc1a.name} 200 st hittills (2 av 3 månader) "
+        "Jämförs inte: värdet gäller andra månader än medelvärdet –"
+    )
+    assert "Medelvärde per enhet 75 st" in " ".join(re.sub(r"<[^>]+>", " ", content).split())
+    assert "1 enhet har värden för andra månader och jämförs inte." in content
+
+    # A whole quarter: every unit against the mean of all three (700 + 300 + 300) / 3.
+    content = client.get(url, {"kvartal": "2025Q3", "matt": "antal"}).content.decode()
+    assert _peer_row(content, org_tree.hc1b) == f"{org_tree.hc1b.name} 300 st Lika –"
+    assert "hittills" not in content[content.index('<section id="peers"') :]
