@@ -84,6 +84,9 @@ class QuarterBasis:
     # (reporting, expected) units of the whole quarter, where the period series is not written
     # yet (the Celery path writes it after the quarter's values): the basis is then unknown.
     quarter_units: tuple[int, int] | None = None
+    # A quarterly measure in its own quarter with no value yet: it is reported after the
+    # quarter's end, so its "–" is no gap (the pages say so and show the latest value).
+    awaiting_report: bool = False
 
     @property
     def partial(self) -> bool:
@@ -251,6 +254,11 @@ def quarter_basis(
         ongoing=ongoing,
         due=due,
         value_note=value_note,
+        awaiting_report=(
+            ongoing
+            and measure.frequency == Measure.Frequency.QUARTERLY
+            and (result is None or result.value is None)
+        ),
         previous_quarter_note=_compare_note(
             measure,
             with_values,

@@ -282,6 +282,12 @@ class MeasureLine:
         return (self.spc or {}).get("assurance")
 
     @property
+    def previous_value(self) -> Decimal | None:
+        """The unit's value the quarter before (a quarterly measure's latest while its own
+        quarter is under way)."""
+        return getattr(self.result, "previous_value", None)
+
+    @property
     def recent_points(self) -> list[list[Any]]:
         """The series' latest 12 points, [period start, value, type, rules], for a sparkline."""
         return list((self.spc or {}).get("points", []))[-SPARKLINE_POINTS:]
@@ -324,7 +330,11 @@ def measure_lines(
     With `measures` None: every measure the unit has a result for in the quarter.
     """
     compare_ids = [u.pk for u in (parent, region) if u is not None and u.pk != unit.pk]
-    rows = MeasureResult.objects.of_quarter(quarter).filter(unit_id__in=[unit.pk, *compare_ids])
+    rows = (
+        MeasureResult.objects.of_quarter(quarter)
+        .with_previous_value(quarter)
+        .filter(unit_id__in=[unit.pk, *compare_ids])
+    )
     if measures is not None:
         rows = rows.filter(measure_id__in=[m.pk for m in measures])
     else:
@@ -404,6 +414,17 @@ class PeerComparison:
     reference_units: int = 0  # the units the mean per unit is taken over
     reference_note: str = ""  # what the mean covers of the quarter: "hittills (1 av 3 månader)"
     left_out: int = 0  # units with a value over other months, not compared
+    # A quarterly measure in its own quarter that no unit has reported yet: it is reported
+    # after the quarter's end; the page says so and links to the quarter before.
+    awaiting_report: bool = False
+
+    @property
+    def previous_quarter(self) -> Quarter | None:
+        """The quarter before, where the parent has a value for it (what to look at instead)."""
+        row = self.parent_result
+        if row is None or getattr(row, "previous_value", None) is None:
+            return None
+        return Quarter.parse(row.quarter).previous()
 
 
 def _against(value: Decimal | None, reference: Decimal | None) -> str:
@@ -420,9 +441,9 @@ def peer_comparison(
     unit_ids = [u.pk for u in units]
     rows = {
         row.unit_id: row
-        for row in MeasureResult.objects.of_quarter(quarter).filter(
-            measure_id=measure.pk, unit_id__in=[parent.pk, *unit_ids]
-        )
+        for row in MeasureResult.objects.of_quarter(quarter)
+        .with_previous_value(quarter)
+        .filter(measure_id=measure.pk, unit_id__in=[parent.pk, *unit_ids])
     }
     variations = {
         unit_id: (summary or {}).get("variation")
@@ -455,9 +476,7 @@ def peer_comparison(
         reference = None
         same = set()
         if groups:
-            key, members = max(
-                groups.items(), key=lambda item: (len(item[1]), len(item[0] or ()))
-            )
+            key, members = max(groups.items(), key=lambda item: (len(item[1]), len(item[0] or ())))
             if len(members) > 1:
                 same = {u.pk for u in members}
                 reference = sum(
@@ -492,6 +511,9 @@ def peer_comparison(
         reference_units=len(same) if per_unit else 0,
         reference_note=reference_note,
         left_out=len(valued) - len(same) if per_unit and reference is not None else 0,
+        awaiting_report=(
+            ongoing and measure.frequency == Measure.Frequency.QUARTERLY and not valued
+        ),
     )
 
 
@@ -886,6 +908,9 @@ class MeasureSeries:
     target: Decimal | None
     goals: list[GoalResult]
     basis: QuarterBasis | None = None
+    # The latest earlier quarter with a value: what a quarterly measure shows while its own
+    # quarter is under way.
+    latest: QuarterRow | None = None
 
 
 def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> MeasureSeries:
@@ -940,8 +965,20 @@ def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> 
         ),
         None,
     )
+    latest = next(
+        (row for row in rows if row.quarter < quarter and row.result.value is not None), None
+    )
     return MeasureSeries(
-        measure, unit, quarter, current, summary, rows, target, goals, basis(quarter, current)
+        measure,
+        unit,
+        quarter,
+        current,
+        summary,
+        rows,
+        target,
+        goals,
+        basis(quarter, current),
+        latest,
     )
 
 

@@ -226,7 +226,10 @@ def test_a_count_is_compared_with_the_mean_per_unit_over_the_same_months(
 
     assert "Antal överenskommelser per enhet jämfört med medelvärdet per enhet i VO Norr" in content
     assert "Mot medelvärdet per enhet" in content
-    assert _peer_row(content, org_tree.hc1b) == f"{org_tree.hc1b.name} 100 st hittills (1 av 3 månader) Över –"
+    assert (
+        _peer_row(content, org_tree.hc1b)
+        == f"{org_tree.hc1b.name} 100 st hittills (1 av 3 månader) Över –"
+    )
     assert _peer_row(content, hc1c) == "HC 1C 50 st hittills (1 av 3 månader) Under –"
     assert _peer_row(content, org_tree.hc1a) == (
         f"{org_tree.hc1a.name} 200 st hittills (2 av 3 månader) "
@@ -239,3 +242,52 @@ def test_a_count_is_compared_with_the_mean_per_unit_over_the_same_months(
     content = client.get(url, {"kvartal": "2025Q3", "matt": "antal"}).content.decode()
     assert _peer_row(content, org_tree.hc1b) == f"{org_tree.hc1b.name} 300 st Lika –"
     assert "hittills" not in content[content.index('<section id="peers"') :]
+
+
+# --- a quarterly measure in its own quarter ------------------------------------------------
+
+
+def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its_latest_value(
+    client: Client, org_tree: OrgTree, vc: User, today: datetime.date
+) -> None:
+    """Kv 4 2025 is under way: a quarterly measure has no value for it yet, which is no gap.
+    The unit's table, the peer comparison and the measure page say so and lead to Kv 3."""
+    measure = MeasureFactory(
+        name="Arbetsmiljö", code="arbetsmiljo", frequency=Measure.Frequency.QUARTERLY
+    )
+    measure.unit_kinds.add(org_tree.hc1a.kind)
+    _observe(
+        measure, [org_tree.hc1a, org_tree.hc1b], [datetime.date(2025, 7, 1)], value=Decimal("30")
+    )
+    _compute()
+    client.force_login(vc)
+
+    content = client.get(
+        reverse("unit_detail", args=[org_tree.vo1.code]), {"matt": "arbetsmiljo"}
+    ).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+
+    assert (
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. Senaste värde: Kv 3 2025 60 st"
+        in text
+    )
+    assert f'href="{reverse("unit_detail", args=[org_tree.vo1.code])}?kvartal=2025Q3"' in content
+    assert (
+        "Arbetsmiljö är ett kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut, så ingen "
+        "enhet har ett värde ännu. Senaste värde för VO Norr: Kv 3 2025 60 st. "
+        "Visa jämförelsen för Kv 3 2025"
+    ) in text
+    assert "?kvartal=2025Q3&amp;matt=arbetsmiljo" in content
+    assert "peer-table" not in content  # no rows of dashes
+
+    content = client.get(
+        reverse("measure_detail", args=[measure.code]), {"enhet": org_tree.vo1.code}
+    ).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+
+    assert "Ingen enhet har rapporterat för Kv 4 2025 ännu" not in text
+    assert (
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut, så ingen enhet har ett "
+        "värde ännu. Senaste värde: Kv 3 2025 60 st."
+    ) in text
+    assert f"?enhet={org_tree.vo1.code}&amp;kvartal=2025Q3" in content
