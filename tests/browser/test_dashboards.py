@@ -262,7 +262,7 @@ def test_vc_opens_the_whole_of_a_long_todo_list(
 
     expect(page).to_have_url(re.compile(rf"/enheter/{data.vos[0].code}/att-gora/missing/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(r"^Saknade värden för den senaste hela perioden: \w+ \d{4}")
+        "Saknade värden"
     )
     assert page.locator(".todo-list li").count() > 2
     check_page(page, "unit-todo-list", browser_errors)

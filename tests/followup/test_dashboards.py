@@ -547,7 +547,7 @@ def test_vc_sees_todo_with_links_on_their_own_vo(
     content = client.get(unit_url(data.vos[0].code)).content.decode()
 
     assert "Att göra" in content
-    assert "Saknade värden för den senaste hela perioden: " in content
+    assert "Saknade värden <span" in content
     assert f'href="{support_need_url(need=need)}"' in content
     assert "Svar: Vi bokar en workshop." in content
     record = data.hcs[0].adoption_records.get()
@@ -1089,7 +1089,7 @@ def test_a_long_todo_list_links_to_the_whole_list_paged(
     assert f"Visa alla {total}" in section
     first = client.get(whole).content.decode()
     second = client.get(f"{whole}?sida=2").content.decode()
-    assert "<h1>Saknade värden för den senaste hela perioden: " in first
+    assert "<h1>Saknade värden</h1>" in first
     assert f"Sida 1 av {-(-total // 3)}" in first
     items = [
         item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 import re
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from base.periods import Quarter
 from followup import services
 from followup.models import Measure
 from followup.quarter_selection import QuarterSelection
+from followup.todo import observation_add_url
 from organisation.models import Unit
 from tests.factories import MeasureFactory, ObservationFactory, OrgTree, UnitFactory
 
@@ -186,15 +188,45 @@ def test_todo_names_the_period_and_lists_imported_values_apart_with_their_source
 
     content = client.get(reverse("unit_detail", args=[org_tree.vo1.code])).content.decode()
 
-    assert "Saknade värden för den senaste hela perioden: nov 2025" in content
+    assert '<h3>Saknade värden <span class="count">(2)</span></h3>' in content
+    assert (
+        "Värden som rapporteras för hand och saknas för den senaste hela perioden: nov 2025 för "
+        "månadsmått, Kv 3 2025 för kvartalsmått."
+    ) in content
     assert f"{org_tree.hc1a.name}: Arbetsmiljö i teamet för nov 2025" in content
     assert f"{org_tree.hc1b.name}: Arbetsmiljö i teamet för nov 2025" in content
-    assert "Väntar på import för den senaste hela perioden: nov 2025" in content
+    # The count counts the lines: one measure, which two units lack.
+    assert '<h3>Väntar på import <span class="count">(1 mått)</span></h3>' in content
+    assert "Kommer de inte, kan du rapportera dem själv." in content
     assert (
         "Åtgärder psykisk hälsa för nov 2025: 2 enheter saknar värde (importeras från Cyklop)"
         in content
     )
     assert f"{org_tree.hc1a.name}: Åtgärder psykisk hälsa" not in content
+    grid = reverse("report_grid", args=[org_tree.vo1.pk])
+    assert (
+        f'<a href="{grid}?period=2025-11">Rapportera själv<span class="visually-hidden">: '
+        "Åtgärder psykisk hälsa för nov 2025</span></a>"
+    ) in content
+
+
+def test_a_vec_may_report_a_value_awaiting_import_from_its_line(
+    client: Client, org_tree: OrgTree, vec: User, today: datetime.date
+) -> None:
+    imported = MeasureFactory(
+        name="Åtgärder psykisk hälsa", code="cyklop", source=Measure.Source.CYKLOP
+    )
+    imported.unit_kinds.add(org_tree.hc1a.kind)
+    client.force_login(vec)
+
+    content = client.get(reverse("unit_detail", args=[org_tree.hc1a.code])).content.decode()
+
+    url = observation_add_url(
+        unit=org_tree.hc1a, measure=imported, period_start=datetime.date(2025, 11, 1)
+    )
+    assert "Åtgärder psykisk hälsa för nov 2025: 1 enhet saknar värde" in content
+    assert f'<a href="{html.escape(url)}">Rapportera själv' in content
+    assert client.get(url).status_code == 200
 
 
 # --- the peer comparison of a count --------------------------------------------------------
