@@ -770,13 +770,13 @@ EXPECTED_QUERIES = {
     "unit-tree-children": 8,
     # + ancestors, children, adoption, results, SPC, peers (their results, SPC and the months
     # each value covers: a count is compared like with like), the to-do (units, measures and
-    # their kinds, observations, adoption, activities, support needs).
-    "unit": 26,
+    # their kinds, observations, adoption, plans sent back, activities, support needs).
+    "unit": 27,
     "unit-region": 19,
     "unit-peers": 19,
-    "care-unit": 27,
+    "care-unit": 28,
     # + the unit, its ancestors, the to-do's reads; not cached (its page is seldom opened).
-    "unit-todo-list": 15,
+    "unit-todo-list": 16,
 }
 
 # Warm: the same request again. Its regions come from the cache (followup.cache): what is left
@@ -799,7 +799,7 @@ EXPECTED_WARM_QUERIES = {
     "unit-region": 7,
     "unit-peers": 7,
     "care-unit": 7,
-    "unit-todo-list": 15,
+    "unit-todo-list": 16,
 }
 
 
