@@ -804,7 +804,10 @@ def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureR
     if unit is None or quarter is None:
         return [MeasureRow(measure, None, None) for measure in measures]
     results = {
-        row.measure_id: row for row in MeasureResult.objects.of_quarter(quarter).filter(unit=unit)
+        row.measure_id: row
+        for row in MeasureResult.objects.of_quarter(quarter)
+        .with_previous_value(quarter)
+        .filter(unit=unit)
     }
     summaries = dict(
         SpcResult.objects.filter(quarter=quarter.code, unit=unit).values_list(

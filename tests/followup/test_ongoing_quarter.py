@@ -323,3 +323,12 @@ def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its
         "värde ännu. Senaste värde: Kv 3 2025 60 st."
     ) in text
     assert f"?enhet={org_tree.vo1.code}&amp;kvartal=2025Q3" in content
+
+    # The Mått list, the region's values: the same note in the measure's row.
+    content = client.get(reverse("measure_list")).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+
+    assert (
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. Senaste värde: Kv 3 2025 60 st"
+    ) in text
+    assert f'href="{reverse("measure_list")}?kvartal=2025Q3"' in content
