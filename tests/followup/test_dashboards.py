@@ -461,7 +461,11 @@ def test_unit_tree_shows_the_units_down_to_the_vos_and_folds_the_units_below(
     children_url = reverse("unit_tree_children", kwargs={"code": vo.code})
     fold = content[content.index(f'<a href="{unit_url(vo.code)}">VO 1</a>') :]
     fold = fold[: fold.index("</details>")]
-    assert f'<details class="unit-fold" hx-get="{children_url}" hx-trigger="toggle once"' in fold
+    # data-print-closed: printing does not open the fold (its units are fetched on opening).
+    assert (
+        f'<details class="unit-fold" data-print-closed hx-get="{children_url}" '
+        'hx-trigger="toggle once"'
+    ) in fold
     summary = fold[fold.index("<summary>") : fold.index("</summary>")]
     assert re.sub(r"<[^>]+>", "", summary) == "3 enheter under VO 1"
     assert "Enheterna under VO 1 finns på enhetens sida" in fold
