@@ -501,6 +501,20 @@ class MeasureResultQuerySet(models.QuerySet["MeasureResult"]):
             change_previous_year=change_against(quarter.year_before()),
         )
 
+    def with_previous_value(self, quarter: Quarter) -> MeasureResultQuerySet:
+        """Each row with `previous_value`, the same unit's and measure's value the quarter
+        before `quarter` (None where it has none): what a quarterly measure shows as its latest
+        value while its own quarter is still under way. A subquery, not another query."""
+        previous = MeasureResult.objects.filter(
+            quarter=quarter.previous().code, measure=OuterRef("measure"), unit=OuterRef("unit")
+        ).values("value")[:1]
+        return self.annotate(
+            previous_value=ExpressionWrapper(
+                Subquery(previous),
+                output_field=models.DecimalField(max_digits=20, decimal_places=6),
+            )
+        )
+
 
 class MeasureResult(models.Model):
     """Precomputed quarterly value of a measure for a unit at any level of the tree.
