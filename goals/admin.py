@@ -139,5 +139,9 @@ class AssessmentAdmin(ScopedChoicesAdmin):
         )
         adopt_saved(obj, created)
 
+    def validate_delete(self, request: HttpRequest, obj: Assessment) -> None:
+        # A closed quarter's assessment cannot be deleted: said before the delete page.
+        services.assessment_check(assessment=obj)
+
     def delete_object(self, request: HttpRequest, obj: Assessment) -> None:
         services.assessment_delete(user=request.user, assessment=obj)

@@ -37,7 +37,7 @@ from goals.models import (
 )
 from goals.status import Status
 from programmes.models import ProgrammeArea
-from tests.admin_forms import admin_form_data, admin_post, admin_save, form_errors
+from tests.admin_forms import admin_delete, admin_form_data, admin_post, admin_save, form_errors
 from tests.factories import (
     ActivityFactory,
     ActivityPlanFactory,
@@ -165,8 +165,96 @@ def test_an_open_quarter_cannot_be_moved_into_a_closed_one_and_is_changed_as_bef
     )
 
 
+def _delete_url(obj: Any) -> str:
+    opts = obj._meta
+    return f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/delete/"
+
+
+def _shown_messages(response: Any) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.mark.parametrize("role", ASSESSORS)
+def test_an_assessment_of_a_closed_quarter_cannot_be_deleted_in_the_admin(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, role: str
+) -> None:
+    goal = GoalFactory(programme_area=programme_area, direction=True)
+    old = AssessmentFactory(goal=goal, quarter=CLOSED, comment="Skrivet då.")
+    current = AssessmentFactory(
+        goal=GoalFactory(programme_area=programme_area, direction=True), quarter=_open_quarter()
+    )
+    client = admin_client_as(role)
+
+    page = client.get(_delete_url(old), follow=True)
+    confirmed = client.post(_delete_url(old), {"post": "yes"}, follow=True)
+    bulk = client.post(
+        "/admin/goals/assessment/",
+        {"action": "delete_selected", "_selected_action": [old.pk, current.pk], "post": "yes"},
+        follow=True,
+    )
+
+    for response in (page, confirmed, bulk):
+        assert response.status_code == 200
+        assert _shown_messages(response) == [str(ERROR_QUARTER_CLOSED)]
+    assert set(Assessment.objects.all()) == {old, current}
+    old.refresh_from_db()
+    assert (old.comment, old.history.count()) == ("Skrivet då.", 1)
+
+
+@pytest.mark.parametrize("role", ASSESSORS)
+def test_an_assessment_of_an_open_quarter_is_deleted_in_the_admin_as_before(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, role: str
+) -> None:
+    current = AssessmentFactory(
+        goal=GoalFactory(programme_area=programme_area, direction=True), quarter=_open_quarter()
+    )
+    client = admin_client_as(role)
+
+    admin_delete(client, _delete_url(current))
+
+    assert not Assessment.objects.exists()
+
+
+@pytest.mark.parametrize("role", NOT_ASSESSORS)
+def test_roles_that_do_not_assess_cannot_delete_an_assessment_in_the_admin(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, role: str
+) -> None:
+    old = AssessmentFactory(
+        goal=GoalFactory(programme_area=programme_area, direction=True), quarter=CLOSED
+    )
+    client = admin_client_as(role)
+
+    single = client.post(_delete_url(old), {"post": "yes"})
+    bulk = client.post(
+        "/admin/goals/assessment/",
+        {"action": "delete_selected", "_selected_action": [old.pk], "post": "yes"},
+    )
+
+    # Readers see the list without the delete action (200), the others not even the list.
+    assert single.status_code == 403
+    assert bulk.status_code in (200, 403)
+    assert Assessment.objects.get() == old
+
+
+@pytest.mark.parametrize("role", ASSESSORS)
+def test_the_service_refuses_to_delete_a_closed_quarters_assessment_for_every_role(
+    programme_area: ProgrammeArea, request: pytest.FixtureRequest, role: str
+) -> None:
+    user = request.getfixturevalue(role)
+    old = AssessmentFactory(
+        goal=GoalFactory(programme_area=programme_area, direction=True), quarter=CLOSED
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        goal_services.assessment_delete(user=user, assessment=old)
+
+    assert refused.value.message_dict == {"quarter": [str(ERROR_QUARTER_CLOSED)]}
+    assert Assessment.objects.get() == old
+
+
+@pytest.mark.parametrize("role", ASSESSORS)
 def test_a_history_revert_cannot_rewrite_a_closed_quarter(
-    admin_client_as: AdminClient, programme_area: ProgrammeArea
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, role: str
 ) -> None:
     old = AssessmentFactory(
         goal=GoalFactory(programme_area=programme_area, direction=True),
@@ -176,7 +264,7 @@ def test_a_history_revert_cannot_rewrite_a_closed_quarter(
     first = old.history.first()
     old.comment = "Andra"
     old.save()
-    client = admin_client_as("strategist")
+    client = admin_client_as(role)
 
     url = _history_url(old, first)
     response = client.post(url, admin_form_data(client.get(url)))
