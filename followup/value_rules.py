@@ -21,6 +21,16 @@ ERROR_UNIT_NOT_ACTIVE = gettext_noop("Enheten ”{unit}” var inte verksam unde
 ERROR_KIND_DOES_NOT_REPORT = gettext_noop(
     "Enheter av typen {kind} rapporterar inte måttet ”{measure}”."
 )
+ERROR_PERIOD_NOT_WHOLE_MONTH = gettext_noop(
+    "Perioden {start} – {end} är inte en hel månad, men måttet ”{measure}” rapporteras per "
+    "månad: perioden ska börja den första och sluta den sista dagen i samma månad, till exempel "
+    "{example}."
+)
+ERROR_PERIOD_NOT_WHOLE_QUARTER = gettext_noop(
+    "Perioden {start} – {end} är inte ett helt kvartal, men måttet ”{measure}” rapporteras per "
+    "kvartal: perioden ska börja den första dagen i kvartalet och sluta den sista, till exempel "
+    "{example}."
+)
 ERROR_SHARE_RANGE = gettext_noop("En andel måste vara mellan 0 och 100 procent, inte {value}.")
 ERROR_INDEX_RANGE = gettext_noop("Ett index måste vara mellan 0 och 100, inte {value}.")
 ERROR_NUMERATOR_ABOVE_DENOMINATOR = gettext_noop(
