@@ -45,6 +45,11 @@ ERROR_BASELINE_NOT_WHOLE_MONTHS = _(
     "Basperioden %(start)s – %(end)s är inte hela månader: den ska börja den första dagen i en "
     "månad och sluta den sista dagen i en månad, till exempel 2026-12-01 – 2026-12-31."
 )
+# The admin offers only the unit's organisation's methods; another posted by hand is this.
+ERROR_METHOD_NOT_OFFERED = _(
+    "Arbetssättet finns inte bland dem som erbjuds här. Välj ett arbetssätt i enhetens "
+    "organisation."
+)
 ERROR_QUARTER = _("Ange ett kvartal som 2025Q4.")
 ERROR_QUARTER_CLOSED = _("Kvartalet går inte längre att bedöma.")
 ERROR_ACTUAL_FUTURE = _("Faktiskt datum kan inte ligga i framtiden.")
