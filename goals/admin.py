@@ -96,15 +96,13 @@ class AdoptionRecordAdmin(ScopedChoicesAdmin):
     ) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
         field = form.base_fields.get("working_method")
-        if field is not None:
+        if isinstance(field, ModelChoiceField):
             field.queryset = self._methods_offered(request, obj, field.queryset)
             field.error_messages["invalid_choice"] = ERROR_METHOD_NOT_OFFERED
         return form
 
     @staticmethod
-    def _methods_offered(
-        request: HttpRequest, obj: AdoptionRecord | None, methods: Any
-    ) -> Any:
+    def _methods_offered(request: HttpRequest, obj: AdoptionRecord | None, methods: Any) -> Any:
         """Only working methods of the record's unit's organisation where it is known (a saved
         record, a history version), else of the organisations of the user's units; the model
         refuses the others (AdoptionRecord.clean), so the form does not offer them. The record's

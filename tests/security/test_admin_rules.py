@@ -636,9 +636,7 @@ def test_an_observation_period_that_is_not_a_whole_month_or_quarter_is_refused_i
     october = "2025-10-01 – 2025-10-31"
     assert mid_month == [NOT_A_MONTH.format(start="2025-10-15", end="2025-10-31", example=october)]
     assert short == [NOT_A_MONTH.format(start="2025-10-01", end="2025-10-30", example=october)]
-    assert two_months == [
-        NOT_A_MONTH.format(start="2025-10-01", end="2025-11-30", example=october)
-    ]
+    assert two_months == [NOT_A_MONTH.format(start="2025-10-01", end="2025-11-30", example=october)]
     assert a_month_of_a_quarterly == [NOT_A_QUARTER.format(start="2025-10-01", end="2025-10-31")]
     assert mid_quarter == [NOT_A_QUARTER.format(start="2025-11-01", end="2026-01-31")]
     assert not Observation.objects.exists()
@@ -716,7 +714,9 @@ def test_a_goal_baseline_that_is_not_whole_months_is_refused_in_the_admin_and_th
     admin_save(client, _change_url(stored), baseline_start="2026-10-01")  # whole months: saved
 
 
-def test_the_service_refuses_a_period_that_is_not_a_whole_month(vc: User, org_tree: OrgTree) -> None:
+def test_the_service_refuses_a_period_that_is_not_a_whole_month(
+    vc: User, org_tree: OrgTree
+) -> None:
     with pytest.raises(ValidationError) as refused:
         followup_services.observation_record(
             user=vc, measure=MeasureFactory(name="Besök"), unit=org_tree.hc1a,
