@@ -194,6 +194,9 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Misslyckades")
         CANCELLED = "cancelled", _("Avbruten")
         EXPIRED = "expired", _("Utgången")
+        # Its check or store made no progress for GONV_IMPORT_STALLED_MINUTES (a lost task or
+        # request): nothing was stored, the file must be uploaded again.
+        INTERRUPTED = "interrupted", _("Avbröts")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -209,7 +212,7 @@ class ImportJob(models.Model):
     sheet = models.CharField(_("blad"), max_length=100, blank=True)
     row_estimate = models.PositiveIntegerField(_("uppskattat antal rader"), default=0)
     state = models.CharField(
-        _("läge"), max_length=10, choices=State.choices, default=State.VALIDATING
+        _("läge"), max_length=12, choices=State.choices, default=State.VALIDATING
     )
     background = models.BooleanField(_("i bakgrunden"), default=False)
     preview = models.JSONField(_("förhandsgranskning"), default=dict)
@@ -223,6 +226,9 @@ class ImportJob(models.Model):
         verbose_name=_("importomgång"),
     )
     created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+    # When its check or store last started or reported progress (the running pass reports to
+    # the cache, outside its transaction; see followup.imports.jobs.last_progress).
+    progressed_at = models.DateTimeField(_("senaste framsteg"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("importjobb")
