@@ -49,12 +49,16 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "make: Chromium is missing at $(CHROMIUM): install Debian's 'chromium' package or set CHROMIUM=/path." >&2; exit 1; fi; }
 
+# The app with demo data, for people trying it: DEBUG off, so they get the Swedish 404 and 500
+# pages, not Django's technical ones (`DJANGO_DEBUG=true make run` gives those back). With DEBUG
+# off runserver serves the static files only with --insecure, which is fine on 127.0.0.1.
 run: messages
 	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py migrate --verbosity 0
 	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py load_demo
 	@echo ""
 	@echo "GONV-uppföljning: open http://127.0.0.1:8000/ and log in with an account above (password: demo)."
-	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV $(PY) manage.py runserver 127.0.0.1:8000
+	env -u DATABASE_URL -u REDIS_URL -u DJANGO_ENV DJANGO_DEBUG="$${DJANGO_DEBUG:-false}" \
+	  $(PY) manage.py runserver --insecure 127.0.0.1:8000
 
 # Style, the layers (import-linter contracts in pyproject.toml) and the type hints (mypy).
 lint: $(DEV_STAMP)

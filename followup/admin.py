@@ -16,6 +16,7 @@ from .models import (
     Measure,
     Observation,
     PeriodResult,
+    QuarterReport,
     RecomputeRequest,
     SpcResult,
 )
@@ -176,3 +177,24 @@ class RecomputeRequestAdmin(ReadOnlyResultAdmin):
     @admin.display(description=_("orsak"), ordering="trigger")
     def trigger_label(self, obj: RecomputeRequest) -> str:
         return trigger_text(obj.trigger)
+
+
+@admin.register(QuarterReport)
+class QuarterReportAdmin(ReadOnlyResultAdmin):
+    """The quarterly reports, to read: they change only through their transitions on the
+    report page (followup.services.quarter_report_*), which check who may close, reopen,
+    approve or send back and in which state. No form here writes them, and with no change
+    permission the history's revert is refused too (gonv.rules denies add/change/delete)."""
+
+    list_display = ["quarter", "organisation", "status", "closed_by", "closed_at", "approved_by"]
+    list_filter = ["quarter", "status"]
+    # The frozen body is long HTML: the page shows it; here its hash identifies it.
+    fields = [
+        "organisation", "quarter", "status", "strategist_comment", "closed_by", "closed_at",
+        "approved_by", "approved_at", "approval_note", "returned_by", "returned_at",
+        "return_comment", "content_sha256", "content_computed_at", "created_at",
+    ]  # fmt: skip
+
+    def get_list_select_related(self, request: HttpRequest) -> list[str]:
+        # The people are nullable: `True` would not follow them (a query per row).
+        return ["organisation", "closed_by", "approved_by"]

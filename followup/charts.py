@@ -12,11 +12,11 @@ import datetime
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any
 
-from base.formatting import format_number, format_share
+from base.formatting import format_number, format_share, quantum
 from base.periods import MONTHS_SV
 
 # The point types of followup.spc, as the summary stores them.
@@ -95,10 +95,12 @@ STATUS_FRAME = Frame(width=520, height=170, left=48, right=64, top=12, bottom=64
 
 @dataclass(frozen=True)
 class Tick:
-    """An axis tick: its position along the axis and its label."""
+    """An axis tick: its position along the axis and its label; a period's tick has the year
+    as a second line where the year begins, or at the first tick ("jan" / "2025")."""
 
     position: float
     label: str
+    year: str = ""
 
 
 @dataclass(frozen=True)
@@ -299,11 +301,36 @@ def period_label(day: datetime.date, *, quarterly: bool = False) -> str:
 
 
 def _short_period(day: datetime.date, *, quarterly: bool) -> str:
-    """An axis label: "okt 25", "Kv4 25"."""
-    year = f"{day.year % 100:02d}"
+    """An axis label's first line, the period within its year: "okt", "Kv 4"."""
     if quarterly:
-        return f"Kv{(day.month - 1) // 3 + 1} {year}"
-    return f"{MONTHS_SV[day.month - 1]} {year}"
+        return f"Kv {(day.month - 1) // 3 + 1}"
+    return MONTHS_SV[day.month - 1]
+
+
+_CENT = Decimal("0.01")
+
+
+def value_decimals(values: Iterable[float | Decimal]) -> int:
+    """The decimals a series' values are written with (format_value: at most two, trailing
+    zeros dropped): 0 for counts, 2 for "70,07". Lines computed from the values (mean, limits,
+    median) are written to the same precision, not to two decimals that the data do not have."""
+    most = 0
+    for value in values:
+        written = Decimal(str(value)).quantize(_CENT, ROUND_HALF_UP).normalize()
+        exponent = written.as_tuple().exponent
+        if isinstance(exponent, int):
+            most = max(most, -exponent)
+    return most
+
+
+def format_level(value: float, unit: str, decimals: int) -> str:
+    """A line computed from the series ("Medel 827 st", "Median 71,55"), to the values'
+    precision; a share as every share is written (format_share)."""
+    if unit.strip() == "%":
+        return format_share(Decimal(str(value)))
+    # Rounded to the values' decimals, then written as the values are (no trailing zeros).
+    rounded = Decimal(str(value)).quantize(quantum(decimals), ROUND_HALF_UP)
+    return format_number(rounded) + unit_suffix(unit)
 
 
 # --- scales -----------------------------------------------------------------------------------
@@ -390,13 +417,14 @@ def _x_ticks(
     step = next((s for s in (1, 2, 3, 6, 12, 24) if span / s <= most), 24)
     if quarterly:
         step = max(step, 3)
-    ticks = [
-        Tick(x, _short_period(day, quarterly=quarterly))
-        for day, x in zip(days, xs, strict=True)
-        if (day.month - 1) % step == 0
-    ]
-    if not ticks:  # a short series that starts mid-step: label its first period
-        ticks = [Tick(xs[0], _short_period(days[0], quarterly=quarterly))]
+    chosen = [(day, x) for day, x in zip(days, xs, strict=True) if (day.month - 1) % step == 0]
+    if not chosen:  # a short series that starts mid-step: label its first period
+        chosen = [(days[0], xs[0])]
+    ticks = []
+    for index, (day, x) in enumerate(chosen):
+        # The year under the first label and where it changes: "jan 2025 … okt, jan 2026".
+        new_year = index == 0 or day.year != chosen[index - 1][0].year
+        ticks.append(Tick(x, _short_period(day, quarterly=quarterly), str(day.year) * new_year))
     return tuple(ticks)
 
 
@@ -491,12 +519,18 @@ def spc_chart(
     )
     ys = [line_y(kind, level) for kind, level in levels]
     label_ys = spread_labels(ys, gap=LABEL_GAP, low=frame.plot_top, high=frame.plot_bottom)
+    decimals = value_decimals(values)
     lines = tuple(
         Line(
             kind=kind,
             value=level,
             y=y,
-            value_label=format_value(level, unit),
+            # The target as it was set; the lines computed from the values to their precision.
+            value_label=(
+                format_value(level, unit)
+                if kind == "target"
+                else format_level(level, unit, decimals)
+            ),
             label_y=label_y,
             off_scale=off_scale if kind == "target" else "",
         )

@@ -1,4 +1,5 @@
-"""Forms that parse the follow-up pages' query parameters (GET: they change nothing)."""
+"""Forms that parse the follow-up pages' query parameters (GET: they change nothing), and the
+quarterly report's action form."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import gettext_lazy as _
 
+from base.editing import VersionField
 from organisation.models import Unit, UnitClosure
 
 ERROR_UNKNOWN_UNIT = _("Det finns ingen enhet med koden ”%(code)s”; sidan visar regionen.")
@@ -53,3 +55,19 @@ class MeasureUnitForm(forms.Form):
                 params={"code": code, "organisation": self.organisation.name},
             )
         return unit
+
+
+REPORT_COMMENT_MAX_LENGTH = 4000
+
+
+class QuarterReportActionForm(forms.Form):
+    """One transition of a quarterly report: the version the page showed and, for closing,
+    approving or sending back, a comment (required to send back: the service says so)."""
+
+    version = VersionField()
+    comment = forms.CharField(
+        label=_("Kommentar"),
+        required=False,
+        max_length=REPORT_COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

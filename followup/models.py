@@ -14,11 +14,11 @@ from django.db import models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat, ExtractQuarter, ExtractYear
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from base.periods import Quarter, month_label, quarter_label
+from base.periods import QUARTER_CODE_PATTERN, Quarter, month_label, quarter_label
 from base.versioning import Versioned, VersionedQuerySet
 from goals.models import Goal
 from goals.status import status_choices
@@ -805,3 +805,127 @@ class DemoAccount(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+# The quarterly report's refusals (followup.services.quarter_report_*, shown on its page).
+ERROR_REPORT_QUARTER_ONGOING = gettext_noop(
+    "{quarter} pågår till och med {end} och kan stängas först när kvartalet är slut."
+)
+ERROR_REPORT_NOT_COMPUTED = gettext_noop(
+    "Uppföljningen för {quarter} är inte beräknad. Kvartalet kan stängas när "
+    "kvartalsberäkningen har körts."
+)
+ERROR_REPORT_RECOMPUTE_PENDING = gettext_noop(
+    "Uppföljningen för {quarter} väntar på en omräkning efter de senaste ändringarna. Stäng "
+    "kvartalet när omräkningen är klar."
+)
+ERROR_REPORT_ALREADY_CLOSED = gettext_noop(
+    "Kvartalet är redan stängt: rapporten är fastställd eller godkänd."
+)
+ERROR_REPORT_NOT_CLOSED = gettext_noop(
+    "Rapporten är inte fastställd. Bara en fastställd rapport kan godkännas, skickas tillbaka "
+    "eller öppnas igen."
+)
+ERROR_REPORT_APPROVED = gettext_noop(
+    "Rapporten är godkänd och kan inte längre öppnas igen eller skickas tillbaka."
+)
+ERROR_REPORT_COMMENT_REQUIRED = gettext_noop(
+    "Skriv en kommentar om vad som behöver ändras innan rapporten skickas tillbaka."
+)
+ERROR_REPORT_CLOSE_FORBIDDEN = gettext_noop(
+    "Bara strategen och administratörer stänger kvartalet eller öppnar rapporten igen."
+)
+ERROR_REPORT_APPROVE_FORBIDDEN = gettext_noop(
+    "Bara portföljägaren och administratörer godkänner kvartalsrapporten eller skickar "
+    "tillbaka den."
+)
+ERROR_REPORT_STALE = gettext_noop(
+    "Någon annan har ändrat rapporten sedan du öppnade sidan. Inget av dina ändringar har "
+    "sparats: sidan visar nu rapporten som den är, gör om ditt val."
+)
+
+
+class QuarterReport(Versioned):
+    """The quarterly report (kvartalsrapport) of one organisation's portfolio for a quarter.
+
+    Utkast → Fastställd (the strategist closes the quarter: the report's body is rendered and
+    frozen here with its SHA-256) → Godkänd (the portfolio owner approves it). The portfolio
+    owner may send a closed report back to Utkast with a comment; the strategist may reopen a
+    closed report that is not approved. Every transition is a service (followup.services), and
+    the approved report shows the frozen body, never the live data.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "utkast", _("Utkast")
+        CLOSED = "faststalld", _("Fastställd")
+        APPROVED = "godkand", _("Godkänd")
+
+    # The unit whose portfolio the report is: a phase's organisation, or the tree's root
+    # where there is one organisation or none.
+    organisation = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="quarter_reports",
+        verbose_name=_("organisation"),
+    )
+    quarter = models.CharField(_("kvartal"), max_length=6)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    strategist_comment = models.TextField(_("kommentar från strategen"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fastställd av"),
+    )
+    closed_at = models.DateTimeField(_("fastställd"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("godkänd av"),
+    )
+    approved_at = models.DateTimeField(_("godkänd"), null=True, blank=True)
+    approval_note = models.TextField(_("portföljägarens kommentar"), blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("tillbakaskickad av"),
+    )
+    returned_at = models.DateTimeField(_("tillbakaskickad"), null=True, blank=True)
+    return_comment = models.TextField(_("kommentar vid tillbakaskickning"), blank=True)
+    # The frozen report: the body as it was rendered when the quarter was closed, its SHA-256
+    # (hex) and when the follow-up it shows was computed. Empty while a draft.
+    content_html = models.TextField(_("fastställt innehåll"), blank=True, editable=False)
+    content_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
+    content_computed_at = models.DateTimeField(
+        _("underlaget beräknat"), null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(_("skapad"), default=timezone.now, editable=False)
+    # The body is large and identified by its hash: the history keeps the hash, not the HTML.
+    history = HistoricalRecords(excluded_fields=["content_html"])
+
+    class Meta:
+        verbose_name = _("kvartalsrapport")
+        verbose_name_plural = _("kvartalsrapporter")
+        ordering = ["-quarter", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "quarter"], name="quarterreport_unique_per_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__regex=QUARTER_CODE_PATTERN),
+                name="quarterreport_quarter_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Kvartalsrapport %(quarter)s") % {"quarter": quarter_label(self.quarter)}

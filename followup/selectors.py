@@ -11,8 +11,9 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from base.periods import Quarter, quarter_range
+from base.periods import Quarter, day_label, quarter_range
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.selectors import adoption_records_of, goal_tree_for_area, portfolio_overview
 from goals.status import Status, overall_status
@@ -28,6 +29,9 @@ from programmes.selectors import activities_of_area
 
 from .cache import cached
 from .models import (
+    ERROR_REPORT_NOT_COMPUTED,
+    ERROR_REPORT_QUARTER_ONGOING,
+    ERROR_REPORT_RECOMPUTE_PENDING,
     ComputeRun,
     GoalResult,
     ImportBatch,
@@ -35,6 +39,8 @@ from .models import (
     MeasureResult,
     Observation,
     PeriodResult,
+    QuarterReport,
+    RecomputeRequest,
     SpcResult,
 )
 from .quarter_basis import PeriodRows, QuarterBasis, quarter_basis
@@ -1086,3 +1092,82 @@ def goal_block_get(*, code: str, quarter: Quarter | None) -> Goal | None:
         results = goal_results_of(quarter=quarter, goals=[goal]) if quarter else {}
         goal.result = results.get(goal.pk)  # type: ignore[attr-defined]
     return goal
+
+
+# --- the quarterly report -----------------------------------------------------------------------
+
+
+def report_organisation_unit_id(organisation: Organisation | None) -> int | None:
+    """The unit a quarterly report belongs to: the chosen organisation's, or with one
+    organisation or none the root of the tree (whose portfolio is then every phase)."""
+    if organisation is not None:
+        return organisation.id
+    root = region_unit()
+    return root.pk if root is not None else None
+
+
+def quarter_report_get(*, organisation_id: int, quarter: Quarter) -> QuarterReport | None:
+    """The report of an organisation and quarter with who closed, approved and returned it
+    (one query); None while nobody has closed it (an unsaved draft)."""
+    return (
+        QuarterReport.objects.select_related("closed_by", "approved_by", "returned_by")
+        .filter(organisation_id=organisation_id, quarter=quarter.code)
+        .first()
+    )
+
+
+def quarter_reports_of(*, organisation_id: int) -> dict[str, QuarterReport]:
+    """Every stored report of an organisation by quarter code (one query)."""
+    rows = QuarterReport.objects.select_related("closed_by", "approved_by").filter(
+        organisation_id=organisation_id
+    )
+    return {row.quarter: row for row in rows.defer("content_html")}
+
+
+def quarter_close_refusal(*, quarter: Quarter, today: datetime.date) -> str:
+    """Why a quarter cannot be closed yet, in Swedish ("" when it can): it has not ended, its
+    follow-up has not been computed, or a recompute of it is still waiting (the report would
+    freeze results the latest changes are not in). At most two queries."""
+    if today <= quarter.end:
+        return gettext(ERROR_REPORT_QUARTER_ONGOING).format(
+            quarter=quarter.label, end=day_label(quarter.end)
+        )
+    computed = ComputeRun.objects.filter(
+        quarter=quarter.code, finished_at__isnull=False, error=""
+    ).exists()
+    if not computed:
+        return gettext(ERROR_REPORT_NOT_COMPUTED).format(quarter=quarter.label)
+    if RecomputeRequest.objects.filter(quarter=quarter.code).exists():
+        return gettext(ERROR_REPORT_RECOMPUTE_PENDING).format(quarter=quarter.label)
+    return ""
+
+
+def quarter_report_body(
+    *, organisation: Organisation | None, quarter: Quarter, today: datetime.date
+) -> dict[str, Any]:
+    """What a quarter's report shows, read as Portfölj reads it (portfolio_with_status and
+    portfolio_quarter: the same rows, a fixed number of queries): the areas with their goals
+    and milestones, the summary paragraph, the deadlines and the region's measures."""
+    portfolio = portfolio_with_status(quarter=quarter, organisation=organisation)
+    return {
+        "phases": portfolio.phases,
+        "computed_at": portfolio.computed_at,
+        **portfolio_quarter(
+            phases=portfolio.phases, quarter=quarter, today=today, organisation=organisation
+        ),
+    }
+
+
+def quarter_changed_since(
+    *, quarter: Quarter, since: datetime.datetime
+) -> datetime.datetime | None:
+    """When a recompute after `since` last changed the quarter's results, None if none did
+    (one query). A recompute writes only changed rows, so a run that wrote none (the nightly
+    run over unchanged data) changed nothing a closed report shows."""
+    return (
+        ComputeRun.objects.filter(quarter=quarter.code, finished_at__gt=since, error="")
+        .filter(Q(measure_rows__gt=0) | Q(period_rows__gt=0) | Q(goal_rows__gt=0))
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )

@@ -20,23 +20,43 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from base.periods import Quarter
-from base.writes import checked_delete, checked_save
+from base.versioning import StaleVersion
+from base.writes import Actor, checked_delete, checked_save
 from organisation.models import Unit
 from organisation.selectors import scope_for
 
 from . import cache as result_cache
 from .compute import goal_status, rollup, series
-from .compute.db import lock_computation, lock_spc, tune_for_batch
+from .compute.db import lock_computation, lock_results_shared, lock_spc, tune_for_batch
 from .compute.scope import goal_measure_ids, scope_roots
-from .models import ComputeRun, ImportBatch, Measure, Observation
-from .selectors import quarters_in_scope
+from .models import (
+    ERROR_REPORT_ALREADY_CLOSED,
+    ERROR_REPORT_APPROVE_FORBIDDEN,
+    ERROR_REPORT_APPROVED,
+    ERROR_REPORT_CLOSE_FORBIDDEN,
+    ERROR_REPORT_COMMENT_REQUIRED,
+    ERROR_REPORT_NOT_CLOSED,
+    ERROR_REPORT_NOT_COMPUTED,
+    ComputeRun,
+    ImportBatch,
+    Measure,
+    Observation,
+    QuarterReport,
+)
+from .quarter_report import render_report_body
+from .selectors import (
+    Organisation,
+    quarter_close_refusal,
+    quarters_in_scope,
+    report_organisation_unit_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -239,3 +259,165 @@ def recompute_all(
     return [
         quarter_compute(quarter=q, trigger=trigger, today=today) for q in quarters_in_scope(today)
     ]
+
+
+# --- the quarterly report: close, reopen, approve, send back ------------------------------------
+#
+# One service per transition. Each checks the permission (gonv.rules: close_quarterreport,
+# approve_quarterreport) before anything else, then locks the report's row and compares its
+# version with the one the page was opened from (StaleVersion: someone else acted meanwhile),
+# then the status, and saves in one transaction with the user in the history. A refusal
+# raises and changes nothing. A draft nobody has closed yet has no row (version 0).
+
+
+def _report_for_update(*, organisation_id: int, quarter: Quarter, version: int) -> QuarterReport:
+    """The report's row, locked, at the version the user saw; an unsaved draft for version 0."""
+    report = (
+        QuarterReport.objects.select_for_update()
+        .filter(organisation_id=organisation_id, quarter=quarter.code)
+        .first()
+    )
+    if report is None:
+        draft = QuarterReport(organisation_id=organisation_id, quarter=quarter.code)
+        if version != 0:
+            raise StaleVersion(draft, version)
+        return draft
+    if report.version != version:
+        raise StaleVersion(report, version)
+    return report
+
+
+def _report_save(*, user: Actor, report: QuarterReport, version: int) -> QuarterReport:
+    if user.is_authenticated:
+        report._history_user = user  # type: ignore[attr-defined]
+    report.full_clean()
+    if report.pk is None:
+        try:
+            # A savepoint: a parallel first close of the same quarter loses on the unique key.
+            with transaction.atomic():
+                report.save()
+        except IntegrityError as error:
+            raise StaleVersion(report, version) from error
+    else:
+        report.save()
+    return report
+
+
+def _require_perm(user: Actor, perm: str, message: str) -> None:
+    # With an object, so gonv.rules answers and not the model backend's permission tables.
+    if not user.has_perm(perm, QuarterReport()):
+        raise PermissionDenied(_(message))
+
+
+def _clear_content(report: QuarterReport) -> None:
+    report.content_html = ""
+    report.content_sha256 = ""
+    report.content_computed_at = None
+    report.closed_by = None
+    report.closed_at = None
+
+
+def quarter_report_close(
+    *,
+    user: Actor,
+    organisation: Organisation | None,
+    quarter: Quarter,
+    version: int,
+    comment: str = "",
+    today: datetime.date | None = None,
+) -> QuarterReport:
+    """Close the quarter ("Stäng kvartalet"): Utkast → Fastställd, freezing the report's body
+    (rendered as the page renders it) with its SHA-256. The strategist and administrators;
+    only a quarter that has ended, whose follow-up is computed with no recompute waiting."""
+    _require_perm(user, "followup.close_quarterreport", ERROR_REPORT_CLOSE_FORBIDDEN)
+    organisation_id = report_organisation_unit_id(organisation)
+    if organisation_id is None:
+        raise ValidationError(_(ERROR_REPORT_NOT_COMPUTED).format(quarter=quarter.label))
+    day = today or timezone.localdate()
+    with transaction.atomic():
+        report = _report_for_update(
+            organisation_id=organisation_id, quarter=quarter, version=version
+        )
+        if report.status != QuarterReport.Status.DRAFT:
+            raise ValidationError(_(ERROR_REPORT_ALREADY_CLOSED))
+        # No roll-up commits between the check and the render: the frozen body is one
+        # computation's results, and no recompute of the quarter is left waiting.
+        lock_results_shared()
+        refusal = quarter_close_refusal(quarter=quarter, today=day)
+        if refusal:
+            raise ValidationError(refusal)
+        rendered = render_report_body(organisation=organisation, quarter=quarter, today=day)
+        report.status = QuarterReport.Status.CLOSED
+        report.closed_by = user if user.is_authenticated else None
+        report.closed_at = timezone.now()
+        report.strategist_comment = comment.strip()
+        report.content_html = rendered.html
+        report.content_sha256 = rendered.sha256
+        report.content_computed_at = rendered.computed_at
+        # A send-back is answered by this close; its comment stays in the history.
+        report.returned_by = None
+        report.returned_at = None
+        report.return_comment = ""
+        return _report_save(user=user, report=report, version=version)
+
+
+def quarter_report_reopen(
+    *, user: Actor, organisation_id: int, quarter: Quarter, version: int
+) -> QuarterReport:
+    """Reopen a closed report that is not approved (Fastställd → Utkast): its frozen body is
+    dropped and the page shows the live draft again. The strategist and administrators."""
+    _require_perm(user, "followup.close_quarterreport", ERROR_REPORT_CLOSE_FORBIDDEN)
+    with transaction.atomic():
+        report = _report_for_update(
+            organisation_id=organisation_id, quarter=quarter, version=version
+        )
+        _require_closed(report)
+        report.status = QuarterReport.Status.DRAFT
+        _clear_content(report)
+        return _report_save(user=user, report=report, version=version)
+
+
+def quarter_report_approve(
+    *, user: Actor, organisation_id: int, quarter: Quarter, version: int, note: str = ""
+) -> QuarterReport:
+    """Approve a closed report ("Godkänn rapporten"): Fastställd → Godkänd, final. The
+    portfolio owner and administrators."""
+    _require_perm(user, "followup.approve_quarterreport", ERROR_REPORT_APPROVE_FORBIDDEN)
+    with transaction.atomic():
+        report = _report_for_update(
+            organisation_id=organisation_id, quarter=quarter, version=version
+        )
+        _require_closed(report)
+        report.status = QuarterReport.Status.APPROVED
+        report.approved_by = user if user.is_authenticated else None
+        report.approved_at = timezone.now()
+        report.approval_note = note.strip()
+        return _report_save(user=user, report=report, version=version)
+
+
+def quarter_report_send_back(
+    *, user: Actor, organisation_id: int, quarter: Quarter, version: int, comment: str
+) -> QuarterReport:
+    """Send a closed report back to the strategist (Fastställd → Utkast) with a comment,
+    which is required. The portfolio owner and administrators."""
+    _require_perm(user, "followup.approve_quarterreport", ERROR_REPORT_APPROVE_FORBIDDEN)
+    with transaction.atomic():
+        report = _report_for_update(
+            organisation_id=organisation_id, quarter=quarter, version=version
+        )
+        _require_closed(report)
+        if not comment.strip():
+            raise ValidationError({"comment": [_(ERROR_REPORT_COMMENT_REQUIRED)]})
+        report.status = QuarterReport.Status.DRAFT
+        _clear_content(report)
+        report.returned_by = user if user.is_authenticated else None
+        report.returned_at = timezone.now()
+        report.return_comment = comment.strip()
+        return _report_save(user=user, report=report, version=version)
+
+
+def _require_closed(report: QuarterReport) -> None:
+    if report.status == QuarterReport.Status.APPROVED:
+        raise ValidationError(_(ERROR_REPORT_APPROVED))
+    if report.status != QuarterReport.Status.CLOSED:
+        raise ValidationError(_(ERROR_REPORT_NOT_CLOSED))

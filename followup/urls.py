@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import quarter_report_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,6 +20,18 @@ urlpatterns = [
     path("enheter/<str:code>/underenheter/", views.unit_tree_children, name="unit_tree_children"),
     path("matt/", views.measure_list, name="measure_list"),
     path("matt/<slug:code>/", views.measure_detail, name="measure_detail"),
+    # The quarterly reports: the list, a quarter's report, and its transitions (POST).
+    path("rapporter/", quarter_report_views.quarter_report_list, name="quarter_report_list"),
+    path(
+        "rapporter/<str:quarter>/",
+        quarter_report_views.quarter_report_detail,
+        name="quarter_report_detail",
+    ),
+    path(
+        "rapporter/<str:quarter>/<slug:action>/",
+        quarter_report_views.quarter_report_action,
+        name="quarter_report_action",
+    ),
     path("mal/<slug:code>/", views.goal_detail, name="goal_detail"),
     # "Redigera" on the dashboards: the goal's form in place of its block, and the block back.
     path("mal/<slug:code>/redigera/", views.goal_inline_edit, name="goal_inline_edit"),

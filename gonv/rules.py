@@ -5,7 +5,7 @@ Autodiscovered by `rules.apps.AutodiscoverRulesConfig`. Views, services and the 
 assignments (organisation.RoleAssignment), loaded once per user object.
 
 - admin, strateg: read and write everything;
-- portföljägare, styrgrupp: read everything;
+- portföljägare, styrgrupp: read everything; the portfolio owner approves the quarterly report;
 - programområdesansvarig: read everything, write their own programme area (its goals, milestones,
   working methods, assessments, answers to support needs, approval of activity plans), but
   not its phase or number (structure);
@@ -54,6 +54,11 @@ def edits_everything(user: User) -> bool:
 def is_admin(user: User) -> bool:
     scope = scope_for(user)
     return scope.is_superuser or Role.ADMIN in scope.roles
+
+
+@rules.predicate
+def is_portfolio_owner(user: User) -> bool:
+    return Role.PORTFOLIO_OWNER in scope_for(user).roles
 
 
 def _unit_id_of(obj: Any) -> int | None:
@@ -183,6 +188,16 @@ for name in (
     "followup.computerun",
 ):
     _crud(name, add=rules.always_deny, change=rules.always_deny, delete=rules.always_deny)
+
+# The quarterly report: the strategist closes the quarter (and reopens a closed report that is
+# not approved), the portfolio owner approves it or sends it back; administrators may do both.
+# Only those transitions write it (followup.services.quarter_report_*): no add, change or
+# delete of the row itself, so neither the admin's forms nor a history revert bypass them.
+rules.add_perm("followup.view_quarterreport", can_read)
+rules.add_perm("followup.close_quarterreport", edits_everything)
+rules.add_perm("followup.approve_quarterreport", is_portfolio_owner | is_admin)
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"followup.{action}_quarterreport", rules.always_deny)
 
 # People and their accounts: administrators only (a role is given by an administrator alone).
 for name in ("auth.user", "auth.group"):

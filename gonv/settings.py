@@ -370,6 +370,25 @@ GONV_WARM_DASHBOARDS = env_bool("GONV_WARM_DASHBOARDS", True)
 # render of its page in the worker after every recompute. Over the limit is logged.
 GONV_WARM_UNIT_PAGES_LIMIT = int(env("GONV_WARM_UNIT_PAGES_LIMIT", "500"))
 
+# The accessibility statement (/tillganglighet/), required by lagen (2018:1937) om tillgänglighet
+# till digital offentlig service: who publishes the service, where to report shortcomings, and
+# the date of the assessment. The e-mail default is a placeholder the page says is one.
+GONV_ORGANISATION_NAME = env("GONV_ORGANISATION_NAME", "Region Gävleborg")
+GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER = "tillganglighet@example.se"
+GONV_ACCESSIBILITY_CONTACT_EMAIL = env(
+    "GONV_ACCESSIBILITY_CONTACT_EMAIL", GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER
+)
+GONV_ACCESSIBILITY_CONTACT_PHONE = env("GONV_ACCESSIBILITY_CONTACT_PHONE")
+try:
+    GONV_ACCESSIBILITY_STATEMENT_DATE = datetime.date.fromisoformat(
+        env("GONV_ACCESSIBILITY_STATEMENT_DATE", "2026-12-01")
+    )
+except ValueError as error:
+    raise ImproperlyConfigured(
+        "GONV_ACCESSIBILITY_STATEMENT_DATE must be a date as YYYY-MM-DD, not "
+        f"{env('GONV_ACCESSIBILITY_STATEMENT_DATE')!r}."
+    ) from error
+
 # Reporting in the browser: a value that differs from the unit's previous period by more than
 # this many per cent needs a comment.
 GONV_REPORT_JUMP_PCT = float(env("GONV_REPORT_JUMP_PCT", "50"))

@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from .health import health
-from .views import LandingLoginView, landing
+from .views import LandingLoginView, accessibility_statement, landing
 
 admin.site.site_header = _("GONV-uppföljning – administration")
 admin.site.site_title = _("GONV-uppföljning")
@@ -25,4 +25,5 @@ urlpatterns = [
     path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("halsa/", health, name="health"),
+    path("tillganglighet/", accessibility_statement, name="accessibility_statement"),
 ]

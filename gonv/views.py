@@ -1,12 +1,13 @@
-"""Views that need the role rules on top of every app: where each role lands after login."""
+"""Views on top of every app: where each role lands after login, and the public pages."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from followup.organisation_selection import programme_area_url
 from organisation.models import Role
@@ -46,3 +47,24 @@ class LandingLoginView(LoginView):
 def landing(request: HttpRequest) -> HttpResponse:
     """The user's own start page (as after login), for a bookmark or a link."""
     return redirect(landing_url(request.user))
+
+
+@require_safe
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (tillgänglighetsredogörelse): public, no login."""
+    email = settings.GONV_ACCESSIBILITY_CONTACT_EMAIL
+    return render(
+        request,
+        "accessibility_statement.html",
+        {
+            "organisation": settings.GONV_ORGANISATION_NAME,
+            "contact_email": email,
+            # Said on the page, so nobody writes to an address that reaches no one.
+            "contact_email_is_placeholder": email == settings.GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER,
+            "contact_phone": settings.GONV_ACCESSIBILITY_CONTACT_PHONE,
+            "statement_date": settings.GONV_ACCESSIBILITY_STATEMENT_DATE,
+            # The session limits, as the shortcoming the statement names (WCAG 2.2.1).
+            "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
+            "absolute_hours": settings.SESSION_ABSOLUTE_SECONDS // 3600,
+        },
+    )

@@ -9,7 +9,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
+import socket
+import subprocess
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from django.conf import settings
@@ -184,6 +189,68 @@ def test_subprocess_embedded_demo_strategist_logs_in_and_sees_teamarbete(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "START PAGE OK" in result.stdout
+
+
+def make_run_server_command(port: int) -> str:
+    """The command `make run` serves the app with, as make would run it, on another port."""
+    dry_run = subprocess.run(
+        ["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.replace("\\\n", " ")
+    [command] = [line for line in dry_run.splitlines() if "manage.py runserver" in line]
+    assert "127.0.0.1:8000" in command
+    return command.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fetch(url: str) -> tuple[int, str]:
+    """Status and body of a GET, errors included."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our own server)
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.mark.subprocess
+def test_subprocess_make_run_shows_the_swedish_404_page_and_serves_static_files(
+    embedded_env: dict[str, str],
+) -> None:
+    port = free_port()
+    # A shell as make's recipe has, and a session of its own: runserver's reloader is a child.
+    server = subprocess.Popen(  # noqa: S602 (make's own recipe line)
+        make_run_server_command(port),
+        shell=True,
+        cwd=ROOT,
+        env=embedded_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                status, _body = fetch(f"{base}/konto/logga-in/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("make run's server did not answer")
+        assert status == 200
+
+        status, body = fetch(f"{base}/felstavad-adress/")
+        assert status == 404
+        assert "Sidan hittades inte" in body
+        assert "Using the URLconf" not in body  # Django's technical 404 page
+        assert fetch(f"{base}/static/css/app.css")[0] == 200
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
 
 
 # --- Content Security Policy (the same in every mode) -----------------------------------------

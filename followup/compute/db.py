@@ -78,6 +78,15 @@ def lock_computation() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(COMPUTE_LOCK))
 
 
+def lock_results_shared() -> None:
+    """Hold off roll-ups while this transaction reads results as one whole (the quarterly
+    close renders the report it freezes): the compute lock taken shared until commit or
+    rollback. A roll-up under way is waited for; SPC runs (shared too) go on."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", list(COMPUTE_LOCK))
+
+
 def lock_spc(measure_ids: list[int] | None) -> None:
     """Lock for an SPC run of some measures: parallel across measures, never within one.
 

@@ -6,16 +6,21 @@ import datetime
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
+from goals.models import Goal
 from organisation.models import Role
+from programmes.models import Phase
 from tests.browser.conftest import BrowserErrors
 from tests.factories import (
     TEST_PASSWORD,
+    AssessmentFactory,
     GoalFactory,
     PhaseFactory,
     ProgrammeAreaFactory,
@@ -238,3 +243,66 @@ def test_print_hides_navigation_but_keeps_the_demo_banner(
     expect(page.get_by_text("Lokalt demoläge – demodata, inte verkliga uppgifter")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOT_DIR}/gonv-start-print.png", full_page=True)
     page.pdf(path=f"{SCREENSHOT_DIR}/gonv-start.pdf", format="A4")
+
+
+def test_accessibility_statement_is_a_footer_link_away_from_login_and_passes_axe(
+    page: Page, axe: Callable[..., Path], browser_errors: BrowserErrors
+) -> None:
+    page.goto("/konto/logga-in/")
+
+    page.get_by_role("contentinfo").get_by_role("link", name="Tillgänglighetsredogörelse").click()
+
+    expect(page).to_have_url(re.compile(r"/tillganglighet/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tillgänglighet för GONV-uppföljning")
+    axe(page, "tillganglighetsredogorelse")
+    page.set_viewport_size({"width": 768, "height": 900})
+    axe(page, "tillganglighetsredogorelse-768")
+    assert not browser_errors.all
+
+
+def test_printing_shows_what_the_closed_details_hold(
+    page: Page, strategist_user: User, portfolio: None, browser_errors: BrowserErrors
+) -> None:
+    Phase.objects.filter(code="fas-2").update(
+        governance="HSL styrgrupp styr och leder GONV-arbetet."
+    )
+    log_in_with_keyboard(page, "strateg")
+    details = page.locator("details.phase-details")
+    governance = page.get_by_text("HSL styrgrupp styr och leder GONV-arbetet.")
+    expect(governance).to_be_hidden()
+
+    # The print stylesheet shows a closed <details>' content (::details-content)...
+    page.emulate_media(media="print")
+    expect(governance).to_be_visible()
+    expect(details).not_to_have_attribute("open", "")
+    page.screenshot(path=f"{SCREENSHOT_DIR}/gonv-start-details-print.png", full_page=True)
+    page.pdf(path=f"{SCREENSHOT_DIR}/gonv-start-details.pdf", format="A4")
+
+    # ...and where it cannot, static/js/print.js opens each before printing and closes it after.
+    page.emulate_media(media="screen")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    expect(details).to_have_attribute("open", "")
+    expect(governance).to_be_visible()
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    expect(details).not_to_have_attribute("open", "")
+    expect(governance).to_be_hidden()
+    assert browser_errors.all == []
+
+
+def test_a_programme_areas_printed_page_shows_its_goals_assessments(
+    page: Page, strategist_user: User, portfolio: None, browser_errors: BrowserErrors
+) -> None:
+    goal = Goal.objects.get(title="Ökat teamarbete i hela vården")
+    AssessmentFactory(goal=goal, author=strategist_user, comment="Teamronden sprids till fler HC.")
+    log_in_with_keyboard(page, "strateg")
+    page.goto("/programomraden/1/")
+    # The latest assessment is shown beside the goal; all of them in its closed "1 bedömning".
+    comment = page.locator("details.assessments").get_by_text("Teamronden sprids till fler HC.")
+    expect(comment).to_be_hidden()
+
+    page.emulate_media(media="print")
+
+    expect(comment).to_be_visible()
+    page.screenshot(path=f"{SCREENSHOT_DIR}/gonv-po1-print.png", full_page=True)
+    page.pdf(path=f"{SCREENSHOT_DIR}/gonv-po1.pdf", format="A4")
+    assert browser_errors.all == []

@@ -231,3 +231,28 @@ def test_two_stale_admin_answer_forms_of_one_support_need_only_one_is_saved(
     assert need.response in {"Svar ett.", "Svar två."}
     assert need.version == 2
     assert need.history.filter(history_type="~").count() == 1
+
+
+def test_two_parallel_first_closes_of_a_quarter_one_wins() -> None:
+    # Imported here: the quarterly report's data set is the dashboards' (followup tests).
+    from followup.models import QuarterReport
+    from tests.followup.dashboard_data import LATEST, dashboard_data_create
+
+    dashboard_data_create(vos=1, hcs_per_vo=2, quarters=2, measures=1, goals=1)
+    users = [
+        UserFactory(username="strateg", role=Role.STRATEGIST),
+        UserFactory(username="administrator", role=Role.ADMIN),
+    ]
+    url = reverse("quarter_report_action", kwargs={"quarter": LATEST.code, "action": "stang"})
+
+    def close_as(user: User) -> int:
+        client = Client()
+        client.force_login(user)
+        return client.post(url, {"version": 0}).status_code
+
+    results = in_parallel(*(lambda u=user: close_as(u) for user in users))
+
+    assert sorted(results) == [302, 409]
+    report = QuarterReport.objects.get()
+    assert report.version == 1
+    assert report.history.count() == 1

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from followup.models import ImportBatch, ImportJob, Observation
+from followup.models import ImportBatch, ImportJob, Observation, QuarterReport
 from goals.models import AdoptionRecord, Goal
 from organisation.models import Role
 from programmes.models import Activity, ProgrammeArea, SupportNeed
@@ -252,6 +252,18 @@ WRITES: dict[str, Row] = {
         post_in=expect(GLOBAL | {"vc", "vec"}, 302),
         post_out=expect(GLOBAL | {"vc", "vec"}, 302),
     ),
+    # The quarterly report (nothing computed here: an allowed transition is refused for its
+    # state, 422). Its rights are global, so "inside" closes the quarter (the strategist's and
+    # the administrator's) and "outside" approves it (the portfolio owner's and the
+    # administrator's); every transition per role is in tests/followup/test_quarter_report.py.
+    "quarter_report_action": Row(
+        args=lambda w, inside: ["2025Q4", "stang" if inside else "godkann"],
+        get_in=None,
+        get_out=None,
+        post_in=expect(GLOBAL, 422),
+        post_out=expect(frozenset({"portfolio_owner", "admin_user"}), 422),
+        post_data={"version": "0"},
+    ),
     "programmes:support_need": Row(
         args=obj("need"),
         get_in=NEED_READ_IN,
@@ -275,6 +287,8 @@ READS: dict[str, tuple[Callable[[World, bool], list[Any]], dict[str, int]]] = {
     "programmes:working_methods": (area, expect(READERS, 200)),
     "programmes:activity_plans": (lambda w, i: [], expect(READERS, 200)),
     "programmes:support_needs": (lambda w, i: [], expect(READERS, 200)),
+    "quarter_report_list": (lambda w, i: [], expect(READERS, 200)),
+    "quarter_report_detail": (lambda w, i: ["2025Q4"], expect(READERS, 200)),
 }
 # Not pages of the application's own: Django's login/logout and the admin (its own checks).
 OUTSIDE = {"login", "logout"}
@@ -331,6 +345,7 @@ def _snapshot() -> tuple[Any, ...]:
         sorted(Observation.objects.values_list("pk", "version")),
         list(ImportBatch.objects.values_list("pk", "undone_at")),
         list(ImportJob.objects.values_list("pk", "state")),
+        list(QuarterReport.objects.values_list("pk", "version")),
     )
 
 

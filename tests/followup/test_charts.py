@@ -117,7 +117,57 @@ def test_quarterly_points_are_labelled_as_quarters() -> None:
 def test_x_axis_labels_stay_few_on_a_long_series() -> None:
     chart = charts.spc_chart(_summary([float(i % 5) for i in range(36)]))
     assert 3 <= len(chart.x_ticks) <= 8
-    assert chart.x_ticks[0].label == "jan 23"
+    assert (chart.x_ticks[0].label, chart.x_ticks[0].year) == ("jan", "2023")
+
+
+def test_x_axis_labels_name_the_period_and_the_year_where_it_begins() -> None:
+    monthly = charts.spc_chart(_summary([float(i % 5) for i in range(24)]))
+    assert [(t.label, t.year) for t in monthly.x_ticks] == [
+        ("jan", "2023"),
+        ("apr", ""),
+        ("jul", ""),
+        ("okt", ""),
+        ("jan", "2024"),
+        ("apr", ""),
+        ("jul", ""),
+        ("okt", ""),
+    ]
+    days = [datetime.date(2025, m, 1) for m in (4, 7, 10)] + [datetime.date(2026, 1, 1)]
+    summary = spc_summary([(d, Decimal(1 + i)) for i, d in enumerate(days)], improvement="higher")
+    quarterly = charts.spc_chart(summary, quarterly=True)
+    assert [(t.label, t.year) for t in quarterly.x_ticks] == [
+        ("Kv 2", "2025"),
+        ("Kv 3", ""),
+        ("Kv 4", ""),
+        ("Kv 1", "2026"),
+    ]
+
+
+def test_the_lines_computed_from_the_values_have_the_values_precision() -> None:
+    counts = charts.spc_chart(_summary([740, 728, 731, 746, 756, 663, 525] * 2), unit="st")
+    labels = {line.kind: line.value_label for line in counts.lines}
+    assert re.fullmatch(r"\d+\u00a0st", labels["mean"]), labels
+    assert re.fullmatch(r"\d[\d ]*\u00a0st", labels["upper_limit"]), labels
+
+    index = charts.spc_chart(_summary([70.07, 70.17, 70.82, 72.2]), unit="index", target=75.5)
+    labels = {line.kind: line.value_label for line in index.lines}
+    assert labels["median"] == "70,5"  # (70,17 + 70,82) / 2 = 70,495, to two decimals: 70,5
+    assert labels["target"] == "75,5"  # the target as it was set
+
+    shares = charts.spc_chart(_summary([50, 51, 52] * 5), unit="%")
+    # A share as every share is written: to one decimal, none when whole.
+    labels = {line.kind: line.value_label for line in shares.lines}
+    assert labels["mean"] == "51 %"
+    assert re.fullmatch(r"\d+,\d %", labels["upper_limit"]), labels
+
+
+def test_value_decimals_counts_what_the_values_are_written_with() -> None:
+    assert charts.value_decimals([1, 2, 3]) == 0
+    assert charts.value_decimals([72.2, 70.07]) == 2
+    assert charts.value_decimals([Decimal("12.50"), 3]) == 1
+    assert charts.value_decimals([0.1 + 0.2]) == 1
+    assert charts.value_decimals([1.23456]) == 2
+    assert charts.value_decimals([]) == 0
 
 
 def test_format_value_is_swedish() -> None:
@@ -193,6 +243,8 @@ def test_spc_chart_tag_renders_an_accessible_svg_with_its_table_and_no_style_att
     # The rule that fired, in a tooltip and in the table.
     assert html.count("Sex punkter i rad på samma sida om medelvärdet") >= 2
     assert "Särskild orsak – förbättring" in html
+    # The x axis: the month, and the year on a second line where it begins.
+    assert re.search(r'>jan<tspan x="[\d.]+" dy="1.15em">2023</tspan></text>', html)
 
 
 def test_spc_chart_tag_with_few_points_says_why_there_are_no_limits() -> None:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("followup", "0017_observation_indexes"),
+        ("followup", "0018_quarter_report"),
     ]
 
     operations = [

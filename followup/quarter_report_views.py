@@ -1,0 +1,282 @@
+"""The quarterly reports (Kvartalsrapporter): the list per organisation, and a quarter's report
+with its transitions (close, reopen, approve, send back), each a service in followup.services.
+
+Every logged-in role reads them; the buttons show only for those gonv.rules lets act, and the
+services refuse everyone else (403, nothing changed). A transition posts the version the page
+showed: a stale one answers 409 with the report as it is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from base.http import HtmxHttpRequest
+from base.periods import InvalidQuarter, Quarter
+from base.versioning import StaleVersion
+from organisation.selectors import region_unit
+
+from . import services
+from .forms import QuarterReportActionForm
+from .models import ERROR_REPORT_STALE, QuarterReport
+from .organisation_selection import (
+    ORGANISATION_PARAM,
+    OrganisationSelection,
+    organisation_selection,
+)
+from .quarter_report import report_body_context
+from .selectors import (
+    computed_quarters,
+    quarter_changed_since,
+    quarter_close_refusal,
+    quarter_report_get,
+    quarter_reports_of,
+)
+
+CLOSED_MESSAGE = gettext_noop("Kvartalet är stängt och rapporten fastställd.")
+REOPENED_MESSAGE = gettext_noop("Rapporten är öppnad igen och är ett utkast.")
+APPROVED_MESSAGE = gettext_noop("Rapporten är godkänd.")
+SENT_BACK_MESSAGE = gettext_noop("Rapporten är tillbakaskickad till strategen.")
+NO_ORGANISATION = gettext_noop("Inga enheter är inlagda ännu.")
+
+# The URL's action → (whose permission shows it, what it says when done).
+ACTIONS = {
+    "stang": CLOSED_MESSAGE,
+    "oppna": REOPENED_MESSAGE,
+    "godkann": APPROVED_MESSAGE,
+    "skicka-tillbaka": SENT_BACK_MESSAGE,
+}
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not _may(request, "followup.view_quarterreport"):
+        raise PermissionDenied
+
+
+def _quarter_or_404(code: str) -> Quarter:
+    try:
+        return Quarter.parse(code)
+    except InvalidQuarter as error:
+        raise Http404(str(error)) from error
+
+
+def _with_organisation(url: str, chosen: OrganisationSelection) -> str:
+    """A URL of the report pages naming the organisation shown (nothing with one)."""
+    if chosen.organisation is None:
+        return url
+    return f"{url}?{urlencode({ORGANISATION_PARAM: chosen.organisation.code})}"
+
+
+def _organisation_of(chosen: OrganisationSelection) -> tuple[int | None, str]:
+    """The unit the reports belong to and its name: the chosen organisation's (no query), or
+    with one organisation or none the root of the tree (one query)."""
+    if chosen.organisation is not None:
+        return chosen.organisation.id, chosen.organisation.name
+    root = region_unit()
+    return (root.pk, root.name) if root is not None else (None, "")
+
+
+def _may(request: HttpRequest, perm: str) -> bool:
+    # Asked with an object, as the services ask: gonv.rules answers, and Django's model
+    # backend (which reads the permission tables for a question without one) stays out.
+    return request.user.has_perm(perm, QuarterReport())
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def quarter_report_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Kvartalsrapporter: every computed quarter (and any with a report) of the organisation
+    shown, newest first, with its report's status and who closed and approved it."""
+    _require_reader(request)
+    chosen = organisation_selection(request)
+    organisation_id, organisation_name = _organisation_of(chosen)
+    reports = quarter_reports_of(organisation_id=organisation_id) if organisation_id else {}
+    quarters = sorted(
+        {*computed_quarters(), *(Quarter.parse(code) for code in reports)}, reverse=True
+    )
+    today = timezone.localdate()
+    rows = [
+        {
+            "quarter": quarter,
+            "report": reports.get(quarter.code),
+            "ongoing": today <= quarter.end,
+            "url": _with_organisation(
+                reverse("quarter_report_detail", kwargs={"quarter": quarter.code}), chosen
+            ),
+        }
+        for quarter in quarters
+    ]
+    context = {
+        "organisation_selection": chosen,
+        "organisation_name": organisation_name,
+        "rows": rows,
+    }
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "followup/quarter_report_list.html#report-list", context)
+    return render(request, "followup/quarter_report_list.html", context)
+
+
+def _page_context(
+    request: HttpRequest,
+    quarter: Quarter,
+    chosen: OrganisationSelection,
+    form: QuarterReportActionForm | None = None,
+    action: str = "",
+    error: str = "",
+) -> dict[str, Any]:
+    """The report page: the stored report (frozen body) or the live draft, and what the user
+    may do with it now."""
+    organisation_id, organisation_name = _organisation_of(chosen)
+    if organisation_id is None:
+        raise Http404(_(NO_ORGANISATION))
+    report = quarter_report_get(organisation_id=organisation_id, quarter=quarter)
+    status = report.status if report else QuarterReport.Status.DRAFT
+    frozen = report is not None and status != QuarterReport.Status.DRAFT
+    today = timezone.localdate()
+    can_close = _may(request, "followup.close_quarterreport")
+    can_approve = _may(request, "followup.approve_quarterreport")
+    context: dict[str, Any] = {
+        "quarter": quarter,
+        "organisation_selection": chosen,
+        "organisation_name": organisation_name,
+        "report": report,
+        "status": status,
+        "status_label": QuarterReport.Status(status).label,
+        "frozen": frozen,
+        "version": report.version if report else 0,
+        "today": today,
+        "can_close": can_close and status == QuarterReport.Status.DRAFT,
+        "can_reopen": can_close and status == QuarterReport.Status.CLOSED,
+        "can_review": can_approve and status == QuarterReport.Status.CLOSED,
+        "close_refusal": (
+            quarter_close_refusal(quarter=quarter, today=today)
+            if can_close and status == QuarterReport.Status.DRAFT
+            else ""
+        ),
+        "form": form,
+        "form_action": action,
+        "page_error": error,
+        "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
+        # Keyed for the template ("skicka_tillbaka"): a name with "-" cannot be looked up there.
+        "action_urls": {
+            name.replace("-", "_"): _with_organisation(
+                reverse("quarter_report_action", kwargs={"quarter": quarter.code, "action": name}),
+                chosen,
+            )
+            for name in ACTIONS
+        },
+    }
+    if frozen:
+        # Corrections after the close are shown as such, never silently: the frozen body
+        # stays, and the page says a recompute has changed the quarter's results since.
+        frozen_at = report.content_computed_at if report else None
+        context["recomputed_at"] = (
+            quarter_changed_since(quarter=quarter, since=frozen_at) if frozen_at else None
+        )
+        context["portfolio_url"] = (
+            f"{_with_organisation(reverse('home'), chosen)}"
+            f"{'&' if chosen.organisation else '?'}kvartal={quarter.code}"
+        )
+    else:
+        context.update(
+            report_body_context(organisation=chosen.organisation, quarter=quarter, today=today)
+        )
+    return context
+
+
+@require_GET
+@login_required
+def quarter_report_detail(request: HtmxHttpRequest, quarter: str) -> HttpResponse:
+    """A quarter's report: frozen once closed, a live draft until then."""
+    _require_reader(request)
+    chosen = organisation_selection(request)
+    context = _page_context(request, _quarter_or_404(quarter), chosen)
+    return render(request, "followup/quarter_report.html", context)
+
+
+@require_POST
+@login_required
+def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -> HttpResponse:
+    """Close, reopen, approve or send back (the services check who, the state and the
+    version); 422 with the reason, 409 when someone else acted first, else back to the page."""
+    _require_reader(request)
+    if action not in ACTIONS:
+        raise Http404
+    shown = _quarter_or_404(quarter)
+    chosen = organisation_selection(request)
+    form = QuarterReportActionForm(request.POST)
+    if not form.is_valid():
+        # A version that is no number matches no version of the report: as stale.
+        error = _(ERROR_REPORT_STALE) if "version" in form.errors else ""
+        context = _page_context(request, shown, chosen, form, action, error=error)
+        return render(request, "followup/quarter_report.html", context, status=422)
+    version: int = form.cleaned_data["version"] or 0
+    comment: str = form.cleaned_data["comment"] or ""
+    organisation_id, _name = _organisation_of(chosen)
+    if organisation_id is None:
+        raise Http404(_(NO_ORGANISATION))
+    transitions: dict[str, Callable[[], QuarterReport]] = {
+        "stang": lambda: services.quarter_report_close(
+            user=request.user,
+            organisation=chosen.organisation,
+            quarter=shown,
+            version=version,
+            comment=comment,
+        ),
+        "oppna": lambda: services.quarter_report_reopen(
+            user=request.user, organisation_id=organisation_id, quarter=shown, version=version
+        ),
+        "godkann": lambda: services.quarter_report_approve(
+            user=request.user,
+            organisation_id=organisation_id,
+            quarter=shown,
+            version=version,
+            note=comment,
+        ),
+        "skicka-tillbaka": lambda: services.quarter_report_send_back(
+            user=request.user,
+            organisation_id=organisation_id,
+            quarter=shown,
+            version=version,
+            comment=comment,
+        ),
+    }
+    try:
+        transitions[action]()
+    except StaleVersion:
+        # The page as it is now, with the new version: the user sees what changed and acts
+        # again if they still want to.
+        context = _page_context(request, shown, chosen, error=_(ERROR_REPORT_STALE))
+        return render(request, "followup/quarter_report.html", context, status=409)
+    except ValidationError as error:
+        # A missing comment by its field; a refusal of the state above the actions (the form
+        # posted may no longer be on the page, as the state has changed).
+        if _is_comment_error(error):
+            form.add_error("comment", error.messages)
+            context = _page_context(request, shown, chosen, form, action)
+        else:
+            context = _page_context(
+                request, shown, chosen, form, action, error=" ".join(error.messages)
+            )
+        return render(request, "followup/quarter_report.html", context, status=422)
+    messages.success(request, _(ACTIONS[action]))
+    detail = reverse("quarter_report_detail", kwargs={"quarter": shown.code})
+    return HttpResponseRedirect(_with_organisation(detail, chosen))
+
+
+def _is_comment_error(error: ValidationError) -> bool:
+    return hasattr(error, "error_dict") and "comment" in error.error_dict

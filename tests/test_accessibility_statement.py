@@ -1,0 +1,102 @@
+"""The accessibility statement (lagen 2018:1937, Digg's template): public, linked from every
+page, and saying what the installation's settings say."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client, RequestFactory
+from django.views.defaults import server_error
+from pytest_django.fixtures import Settings
+
+URL = "/tillganglighet/"
+FOOTER_LINK = f'<a href="{URL}">Tillgänglighetsredogörelse</a>'
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_visitor_reads_the_statement_without_logging_in(client: Client) -> None:
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Tillgänglighet för GONV-uppföljning</h1>" in html
+    assert "delvis förenlig med lagen om tillgänglighet till digital offentlig service" in html
+    assert "WCAG 2.1" in html
+    assert "Myndigheten för digital förvaltning (Digg)" in html
+    assert 'href="https://www.digg.se/tdosanmalan"' in html
+    assert "självskattning" in html
+    assert "axe-core" in html
+
+
+def test_statement_names_the_known_shortcomings_with_the_session_limits_in_force(
+    client: Client, settings: Settings
+) -> None:
+    settings.SESSION_COOKIE_AGE = 20 * 60
+    settings.SESSION_ABSOLUTE_SECONDS = 8 * 60 * 60
+
+    html = client.get(URL).content.decode()
+
+    assert "Du loggas ut efter 20 minuter utan aktivitet och senast 8 timmar" in html
+    assert "2.2.1" in html
+    assert "standardadministrationen i ramverket Django" in html
+
+
+def test_default_contact_is_said_to_be_a_placeholder(client: Client) -> None:
+    html = client.get(URL).content.decode()
+
+    assert "Region Gävleborg står bakom GONV-uppföljning." in html
+    assert 'href="mailto:tillganglighet@example.se"' in html
+    assert "exempeladress" in html
+    assert "Telefon:" not in html
+    assert "Senaste bedömningen gjordes den 1 dec 2026." in html
+
+
+def test_statement_shows_the_configured_publisher_contact_and_date(
+    client: Client, settings: Settings
+) -> None:
+    settings.GONV_ORGANISATION_NAME = "Region Testland"
+    settings.GONV_ACCESSIBILITY_CONTACT_EMAIL = "webb@testland.se"
+    settings.GONV_ACCESSIBILITY_CONTACT_PHONE = "010-123 45 67"
+    settings.GONV_ACCESSIBILITY_STATEMENT_DATE = datetime.date(2027, 3, 15)
+
+    html = client.get(URL).content.decode()
+
+    assert "Region Testland står bakom GONV-uppföljning." in html
+    assert "Region Gävleborg" not in html
+    # Both places Digg's template asks for a contact: needing content, reporting a shortcoming.
+    assert html.count('href="mailto:webb@testland.se"') == 2
+    assert 'href="tel:010-1234567"' in html
+    assert "exempeladress" not in html
+    assert "Senaste bedömningen gjordes den 15 mar 2027." in html
+    assert "Redogörelsen uppdaterades senast den 15 mar 2027." in html
+
+
+def test_login_page_links_to_the_statement_in_its_text_and_footer(client: Client) -> None:
+    html = client.get("/konto/logga-in/").content.decode()
+
+    assert html.count(f'href="{URL}"') == 2
+    assert FOOTER_LINK in html
+
+
+def test_every_page_footer_links_to_the_statement(client: Client, strategist: User) -> None:
+    client.force_login(strategist)
+
+    for path in ("/", "/matt/", "/finns-inte/"):
+        assert FOOTER_LINK in client.get(path).content.decode(), path
+
+
+def test_admin_pages_link_to_the_statement(client: Client, admin_user: User) -> None:
+    client.force_login(admin_user)
+
+    html = client.get("/admin/").content.decode()
+
+    assert FOOTER_LINK in html
+
+
+def test_500_page_links_to_the_statement() -> None:
+    html = server_error(RequestFactory().get("/")).content.decode()
+
+    assert FOOTER_LINK in html
