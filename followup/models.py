@@ -418,7 +418,8 @@ class Observation(Versioned):
             return []
         quarterly = measure.frequency == Measure.Frequency.QUARTERLY
         whole = _whole_period(start, quarterly=quarterly)
-        if (start, end) != whole:
+        # A reversed period is the constraint's to refuse (observation_period_ordered).
+        if start <= end and (start, end) != whole:
             # A period is one whole month or quarter, as the import and the grid write it
             # (the admin's date fields allow any day): the computation counts by periods.
             message = (
