@@ -37,8 +37,12 @@ from .. import triggers
 from ..formatting import format_value_pair
 from ..models import ImportBatch, Measure, Observation
 from ..value_rules import (  # every writer's messages (the tests import them from here)
+    ERROR_COUNT_DECIMALS,
+    ERROR_COUNT_NEGATIVE,
+    ERROR_DENOMINATOR_ZERO,
     ERROR_INDEX_RANGE,
     ERROR_KIND_DOES_NOT_REPORT,
+    ERROR_NEGATIVE,
     ERROR_NUMERATOR_ABOVE_DENOMINATOR,
     ERROR_PAIR_INCOMPLETE,
     ERROR_PERIOD_IN_FUTURE,
@@ -82,11 +86,7 @@ ERROR_QUARTER_FOR_MONTHLY = gettext_noop(
     "2025-12."
 )
 ERROR_VALUE_MISSING = gettext_noop("Värde saknas (ange värde, eller täljare och nämnare).")
-ERROR_COUNT_NEGATIVE = gettext_noop("Ett antal kan inte vara negativt ({value}).")
-ERROR_COUNT_DECIMALS = gettext_noop("Ett antal måste vara ett heltal, inte {value}.")
 ERROR_PERCENT_NOT_SHARE = gettext_noop("Procenttecken passar bara mått som är andelar ({value}).")
-ERROR_NEGATIVE = gettext_noop("Talet kan inte vara negativt ({value}).")
-ERROR_DENOMINATOR_ZERO = gettext_noop("Nämnaren kan inte vara 0.")
 ERROR_TOO_PRECISE = gettext_noop("Talet {value} har fler än fyra decimaler.")
 ERROR_TOO_LARGE = gettext_noop("Talet {value} är för stort.")
 ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på rad {row}.")

@@ -123,6 +123,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "result": result,
         "stored_text": stored_text,
         "max_age_hours": settings.GONV_IMPORT_MAX_AGE_HOURS,
+        "stalled_minutes": settings.GONV_IMPORT_STALLED_MINUTES,
     }
 
 
@@ -133,6 +134,8 @@ def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """The job: a progress bar while it runs, then the preview (or the outcome)."""
     _require_importer(request)
     job = _own_job(request, job_id)
+    if job.state in jobs.RUNNING and jobs.import_jobs_interrupt_stalled(job_id=job.pk):
+        job.refresh_from_db()  # its task or request was lost: said, not waited for forever
     context = _job_context(job)
     if request.htmx:
         response = render(request, "followup/imports/job.html#job-state", context)
