@@ -42,6 +42,7 @@ from ..value_rules import (  # every writer's messages (the tests import them fr
     ERROR_NUMERATOR_ABOVE_DENOMINATOR,
     ERROR_PAIR_INCOMPLETE,
     ERROR_PERIOD_IN_FUTURE,
+    ERROR_SHARE_PARTS_MISSING,
     ERROR_SHARE_RANGE,
     ERROR_UNIT_NOT_ACTIVE,
     ERROR_VALUE_INCONSISTENT,
@@ -631,6 +632,9 @@ class _RowChecker:
         if value_type == Measure.ValueType.INDEX and not 0 <= final <= HUNDRED:
             self._problem(row, "value", _(ERROR_INDEX_RANGE).format(value=_fmt(final)))
             return None
+        if value_type == Measure.ValueType.SHARE and (num is None or den is None):
+            self._problem(row, "numerator", _(ERROR_SHARE_PARTS_MISSING))
+            return None
         if value_type == Measure.ValueType.COUNT:
             if final < 0:
                 self._problem(row, "value", _(ERROR_COUNT_NEGATIVE).format(value=_fmt(final)))
@@ -1125,6 +1129,8 @@ def _sql_messages(
             yield column, _(ERROR_PERCENT_NOT_SHARE).format(value=number(column))
         elif what == "negative":
             yield column, _(ERROR_NEGATIVE).format(value=number(column))
+        elif code == "numerator_parts":
+            yield "numerator", _(ERROR_SHARE_PARTS_MISSING)
         elif code == "denominator_zero":
             yield column, _(ERROR_DENOMINATOR_ZERO)
         elif what == "pair":

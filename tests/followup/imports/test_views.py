@@ -288,7 +288,7 @@ def test_a_change_too_small_for_the_usual_decimals_is_shown_with_more(
         period_start=date(2025, 11, 1), value=Decimal("69.2722"),
     )  # fmt: skip
     client = client_for("strateg")
-    response = upload(client, "enhet;mått;period;värde\nHC1A;andel;2025-11;69,27\n")
+    response = upload(client, "enhet;mått;period;värde;täljare;nämnare\nHC1A;andel;2025-11;69,27;6927;10000\n")
 
     preview = client.get(response["Location"]).content.decode()
 
