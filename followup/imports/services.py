@@ -160,6 +160,17 @@ class ChangeLine:
     period: str
     old: str
     new: str
+    # Where the current value came from (an ImportBatch.Source code); "" for a new value.
+    source: str = ""
+
+    @property
+    def source_label(self) -> str:
+        """The current value's source as the pages name it ("Manuell inrapportering")."""
+        return ImportBatch.Source(self.source).label if self.source else ""
+
+    @property
+    def replaces_manual(self) -> bool:
+        return self.source == ImportBatch.Source.MANUAL
 
 
 @dataclass
@@ -176,6 +187,9 @@ class ImportReport:
     changes: list[ChangeLine] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
+    # Changed values whose current value was reported by hand (source Manuell inrapportering):
+    # the preview warns before an import replaces them.
+    manual_replaced: int = 0
     quarters: list[str] = field(default_factory=list)
     batch_id: int | None = None
     stored: bool = False
@@ -745,7 +759,7 @@ def _orm_pass(
             quarters.add(Quarter.containing(row.end))
             if obs is None:
                 report.created += 1
-                old = None
+                old, old_source = None, ""
                 obs = Observation(
                     measure_id=row.measure.id, unit_id=row.unit.id, period_start=row.start
                 )
@@ -753,6 +767,9 @@ def _orm_pass(
             else:
                 report.changed += 1
                 old = obs.value
+                old_source = obs.source
+                if old_source == ImportBatch.Source.MANUAL:
+                    report.manual_replaced += 1
                 changed.append(obs)
             if len(report.changes) < CHANGE_LIMIT:
                 report.changes.append(
@@ -767,6 +784,7 @@ def _orm_pass(
                             row.start,
                         ),
                         *_change_texts(old, row.value, row.measure),
+                        old_source,
                     )
                 )
             obs.period_end = row.end
@@ -1190,9 +1208,13 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
     observations = Observation._meta.db_table
     state = f"CASE WHEN o.id IS NULL THEN 'new' WHEN {_DIFFERS} THEN 'changed' ELSE 'same' END"
     joined = f"{_STAGING} AS s LEFT JOIN {observations} AS o ON {_SAME_KEY}"
-    cursor.execute(f"SELECT {state}, s.quarter, count(*) FROM {joined} GROUP BY 1, 2")
+    cursor.execute(
+        f"SELECT {state}, s.quarter, count(*), count(*) FILTER (WHERE o.source = %s) "
+        f"FROM {joined} GROUP BY 1, 2",
+        [ImportBatch.Source.MANUAL.value],
+    )
     quarters: set[str] = set()
-    for kind, quarter, count in cursor.fetchall():
+    for kind, quarter, count, manual in cursor.fetchall():
         if kind == "same":
             report.unchanged += count
             continue
@@ -1201,18 +1223,19 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
             report.created += count
         else:
             report.changed += count
+            report.manual_replaced += manual
     report.quarters = sorted(quarters)
     if not quarters:
         return
     cursor.execute(
-        f"SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value, s.value "
-        f"FROM {joined} WHERE {state} <> 'same' ORDER BY s.line LIMIT %s",
+        f"SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value, s.value, "
+        f"coalesce(o.source, '') FROM {joined} WHERE {state} <> 'same' ORDER BY s.line LIMIT %s",
         [CHANGE_LIMIT],
     )
     found = cursor.fetchall()
     units = {info.id: info for info in lookups.all_units()}
     measures = {info.id: info for info in lookups.all_measures()}
-    for line, unit_id, measure_id, start, old, new in found:
+    for line, unit_id, measure_id, start, old, new, old_source in found:
         measure = measures[measure_id]
         kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"
         report.changes.append(
@@ -1222,6 +1245,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
                 measure.name,
                 _period_label(kind, start),
                 *_change_texts(old, new, measure),
+                old_source,
             )
         )
 

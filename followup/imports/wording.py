@@ -66,3 +66,25 @@ def command_counts(rows: int, created: int, changed: int, unchanged: int) -> str
             _counted("%(count)s oförändrad", "%(count)s oförändrade", unchanged),
         ]
     )
+
+
+def manual_replaced_warning(count: int) -> str:
+    """ "Importen ersätter 1 värde som rapporterats för hand …" (above Importera)"""
+    return _counted(
+        "Importen ersätter %(count)s värde som rapporterats för hand (källa Manuell "
+        "inrapportering). Kontrollera att filens värde ska gälla i stället innan du importerar.",
+        "Importen ersätter %(count)s värden som rapporterats för hand (källa Manuell "
+        "inrapportering). Kontrollera att filens värden ska gälla i stället innan du importerar.",
+        count,
+    )
+
+
+def manual_replaced_note(count: int) -> str:
+    """ "Importen ersatte 1 värde som rapporterats för hand." (the batch page)"""
+    return _counted(
+        "Importen ersatte %(count)s värde som rapporterats för hand (källa Manuell "
+        "inrapportering).",
+        "Importen ersatte %(count)s värden som rapporterats för hand (källa Manuell "
+        "inrapportering).",
+        count,
+    )

@@ -54,6 +54,7 @@ def _outcome(report: ImportReport) -> dict[str, Any]:
         "problem_count": report.problem_count,
         "counts": (report.rows, report.created, report.changed, report.unchanged),
         "changes": report.changes,
+        "manual_replaced": report.manual_replaced,
         "quarters": report.quarters,
         "ignored": report.ignored_columns,
     }

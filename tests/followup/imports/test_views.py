@@ -262,9 +262,11 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
 
     preview = client.get(response["Location"]).content.decode()
 
-    assert '<td class="num">69,3 %</td>\n                          <td class="num">70 %</td>' in (
-        preview
-    )  # not "69,2722" → "70"
+    assert (
+        '<td class="num">69,3 %</td>\n'
+        "                          <td><strong>Manuell inrapportering</strong></td>\n"
+        '                          <td class="num">70 %</td>'
+    ) in preview  # not "69,2722" → "70"
     assert '<td class="num">20 %</td>' in preview  # 12 of 60, with its per cent sign
     assert '<td class="num">1 234\u00a0st</td>' in preview  # thousands apart, with the unit
     assert '<td class="num">71,5</td>' in preview
@@ -335,3 +337,65 @@ def test_the_job_page_after_the_store_counts_in_singular_and_plural(
     page = client.get(response["Location"]).content.decode()
 
     assert "1 nytt och 0 ändrade värden sparades." in page
+
+
+# --- values reported by hand ------------------------------------------------------------------
+
+REPLACING = "enhet;mått;period;värde\nHC1A;antal;2025-11;90\nHC1B;antal;2025-11;6\nHC2A;antal;2025-11;3\n"
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [{}, {"GONV_IMPORT_SQL_CHECKS": False}, {"GONV_IMPORT_COPY": False}],
+    ids=["default", "python-checks", "orm"],
+)
+def test_the_preview_names_each_current_values_source_and_warns_before_replacing_manual_ones(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    november = date(2025, 11, 1)
+    tree, count = corpus_world.tree, corpus_world.count
+    ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
+    ObservationFactory(
+        unit=tree.hc1b, measure=count, period_start=november, value=5, source="cyklop"
+    )
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, REPLACING)["Location"]).content.decode()
+
+    assert "<th scope=\"col\">Nuvarande källa</th>" in preview
+    assert "<td><strong>Manuell inrapportering</strong></td>" in preview  # HC1A: 80 → 90
+    assert "<td>Cyklop</td>" in preview  # HC1B: 5 → 6
+    assert "<td>–</td>" in preview  # HC2A: new
+    warning = (
+        "Importen ersätter 1 värde som rapporterats för hand (källa Manuell inrapportering)."
+    )
+    assert warning in preview
+    # A warning, not a refusal: above the button, which still imports.
+    assert preview.index(warning) < preview.index(">Importera</button>")
+    assert 'aria-describedby="manual-warning">Importera</button>' in preview
+
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = client.get(response["Location"]).content.decode()
+
+    assert Observation.objects.get(unit=tree.hc1a, measure=count).value == 90
+    assert "Importen ersatte 1 värde som rapporterats för hand" in batch
+    assert "<td><strong>Manuell inrapportering</strong></td>" in batch
+    assert "<td>Cyklop</td>" in batch
+
+
+def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1b, measure=corpus_world.count, period_start=date(2025, 11, 1),
+        value=5, source="cyklop",
+    )  # fmt: skip
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, REPLACING)["Location"]).content.decode()
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = client.get(response["Location"]).content.decode()
+
+    assert "<td>Cyklop</td>" in preview
+    assert "rapporterats för hand" not in preview
+    assert "rapporterats för hand" not in batch
