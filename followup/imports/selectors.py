@@ -14,7 +14,7 @@ from organisation.models import Unit
 
 from ..formatting import format_value
 from ..models import ImportBatch, Measure, Observation
-from .services import change_reason, unit_writable
+from .services import change_reason, changed_since_import, unit_writable
 
 
 def latest_periods(today: datetime.date | None = None) -> dict[str, str]:
@@ -77,7 +77,8 @@ def _previous_records(history: Any) -> QuerySet[Any]:
 
 def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[str, Any]]:
     """The values the batch wrote, as its history rows tell (new or changed, with the value;
-    a changed one with the value it replaced and where that came from). One query."""
+    a changed one with the value it replaced and where that came from; whether it changed
+    after the import and, if so, its value today). One query."""
     history = Observation.history.model
     previous = _previous_records(history)
     rows = (
@@ -86,9 +87,13 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
         .annotate(
             previous_value=Subquery(previous.values("value")[:1]),
             previous_source=Subquery(previous.values("source")[:1]),
+            changed_since=changed_since_import(history),
+            today_value=Subquery(Observation.objects.filter(pk=OuterRef("id")).values("value")[:1]),
         )
         .order_by("history_id")[:limit]
     )
+    # After an undo every value has a later history row (the undo's own): nothing to mark.
+    undone = batch.undone_at is not None
     return [
         {
             "unit": row.unit.name if row.unit_id else "",
@@ -113,6 +118,13 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
             ),
             "replaced_manual": row.history_type != "+"
             and row.previous_source == ImportBatch.Source.MANUAL,
+            # Changed (or deleted) after the import: what the value is today ("" if deleted).
+            "changed_since": row.changed_since and not undone,
+            "today": (
+                format_value(row.today_value, row.measure.unit if row.measure_id else "")
+                if row.today_value is not None
+                else ""
+            ),
         }
         for row in rows
     ]

@@ -88,3 +88,15 @@ def manual_replaced_note(count: int) -> str:
         "inrapportering).",
         count,
     )
+
+
+def undo_later_change_message(count: int, example: str) -> str:
+    """Why a batch cannot be undone: "1 av dess värden har ändrats …: <the value>." or
+    "3 av dess värden … till exempel <the first>." """
+    return ngettext(
+        "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen "
+        "(%(example)s). Ändra det för hand i stället.",
+        "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen, "
+        "till exempel %(example)s. Ändra dem för hand i stället.",
+        count,
+    ) % {"count": count_text(count), "example": example}

@@ -18,6 +18,7 @@ from pytest_django.fixtures import Settings
 
 from followup.imports.jobs import job_path
 from followup.models import ImportBatch, ImportJob, Observation
+from followup.services import observation_record
 from tests.factories import TEST_PASSWORD, ObservationFactory
 from tests.followup.imports.world import CorpusWorld
 
@@ -399,3 +400,44 @@ def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) 
     assert "<td>Cyklop</td>" in preview
     assert "rapporterats för hand" not in preview
     assert "rapporterats för hand" not in batch
+
+
+# --- the batch page after its values changed --------------------------------------------------
+
+
+def _edit_by_hand(world: CorpusWorld, unit: Any, value: int) -> None:
+    observation_record(
+        user=world.users["strateg"], measure=world.count, unit=unit,
+        period_start=date(2025, 11, 1), period_end=date(2025, 11, 30), value=Decimal(value),
+    )  # fmt: skip
+
+
+def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;44\nHC2A;antal;2025-11;3\n")
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    assert "Ångra import</button>" in client.get(response["Location"]).content.decode()
+    _edit_by_hand(corpus_world, corpus_world.tree.hc1a, 46)
+
+    page = client.get(response["Location"]).content.decode()
+
+    # The explanation instead of a button the undo would refuse; one value: no "till exempel".
+    assert "Ångra import</button>" not in page
+    assert (
+        "Importen kan inte ångras: 1 av dess värden har ändrats efter importen "
+        "(Hälsocentral Norrby, Antal frigjorda tider, nov 2025). Ändra det för hand i stället."
+    ) in page
+    assert "till exempel" not in page
+    # The changed row says so, with today's value; the other is as the import wrote it.
+    assert "<strong>Ja, i dag 46\u00a0st</strong>" in page
+    assert page.count("<td>Nej</td>") == 1
+    assert '<td class="num">44\u00a0st</td>' in page
+
+    _edit_by_hand(corpus_world, corpus_world.tree.hc2a, 4)
+    page = client.get(response["Location"]).content.decode()
+
+    assert "2 av dess värden har ändrats efter importen, till exempel Hälsocentral Norrby" in page
+    assert "Ändra dem för hand i stället." in page
+    assert "<td>Nej</td>" not in page
