@@ -382,8 +382,8 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
 
     assert Observation.objects.get(unit=tree.hc1a, measure=count).value == 90
     assert "Importen ersatte 1 värde som rapporterats för hand" in batch
-    assert "<td><strong>Manuell inrapportering</strong></td>" in batch
-    assert "<td>Cyklop</td>" in batch
+    assert "<td>80\u00a0st<br><strong>Manuell inrapportering</strong></td>" in batch
+    assert "<td>5\u00a0st<br>Cyklop</td>" in batch
 
 
 def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) -> None:
