@@ -112,7 +112,7 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
                 else format_value(row.previous_value, row.measure.unit if row.measure_id else "")
             ),
             "previous_source": (
-                ImportBatch.Source(row.previous_source).label
+                str(ImportBatch.Source(row.previous_source).label)
                 if row.history_type != "+" and row.previous_source
                 else ""
             ),

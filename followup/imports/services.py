@@ -49,7 +49,6 @@ from ..value_rules import (  # every writer's messages (the tests import them fr
     number_text,
 )
 from . import parsing, sqlcheck
-from .wording import undo_later_change_message
 from .parsing import (
     COLUMN_LABELS,
     HUNDRED,
@@ -59,6 +58,7 @@ from .parsing import (
     CellError,
     FileRefused,
 )
+from .wording import undo_later_change_message
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
@@ -163,7 +163,7 @@ class ChangeLine:
     @property
     def source_label(self) -> str:
         """The current value's source as the pages name it ("Manuell inrapportering")."""
-        return ImportBatch.Source(self.source).label if self.source else ""
+        return str(ImportBatch.Source(self.source).label) if self.source else ""
 
     @property
     def replaces_manual(self) -> bool:
@@ -1490,9 +1490,7 @@ def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
 def changed_since_import(history: Any) -> Exists:
     """Whether the outer history row's observation has a later history row: its value was
     changed (by hand, by a later import) or deleted after the row was written."""
-    return Exists(
-        history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
-    )
+    return Exists(history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id")))
 
 
 def _later_change_refusal(batch: ImportBatch) -> str | None:

@@ -174,7 +174,8 @@ def test_a_bad_file_shows_its_problems_and_no_import_button(
         page.set_viewport_size({"width": width, "height": 900})
         cancel = page.get_by_role("button", name="Avbryt").bounding_box()
         retry = page.get_by_role("link", name="Rätta filen och försök igen").bounding_box()
-        assert cancel is not None and retry is not None
+        assert cancel is not None
+        assert retry is not None
         apart = max(
             retry["x"] - (cancel["x"] + cancel["width"]),
             cancel["x"] - (retry["x"] + retry["width"]),

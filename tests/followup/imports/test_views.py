@@ -291,7 +291,9 @@ def test_a_change_too_small_for_the_usual_decimals_is_shown_with_more(
         period_start=date(2025, 11, 1), value=Decimal("69.2722"),
     )  # fmt: skip
     client = client_for("strateg")
-    response = upload(client, "enhet;mått;period;värde;täljare;nämnare\nHC1A;andel;2025-11;69,27;6927;10000\n")
+    response = upload(
+        client, "enhet;mått;period;värde;täljare;nämnare\nHC1A;andel;2025-11;69,27;6927;10000\n"
+    )
 
     preview = client.get(response["Location"]).content.decode()
 
@@ -342,7 +344,9 @@ def test_the_job_page_after_the_store_counts_in_singular_and_plural(
 
 # --- values reported by hand ------------------------------------------------------------------
 
-REPLACING = "enhet;mått;period;värde\nHC1A;antal;2025-11;90\nHC1B;antal;2025-11;6\nHC2A;antal;2025-11;3\n"
+REPLACING = (
+    "enhet;mått;period;värde\nHC1A;antal;2025-11;90\nHC1B;antal;2025-11;6\nHC2A;antal;2025-11;3\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -365,13 +369,11 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
 
     preview = client.get(upload(client, REPLACING)["Location"]).content.decode()
 
-    assert "<th scope=\"col\">Nuvarande källa</th>" in preview
+    assert '<th scope="col">Nuvarande källa</th>' in preview
     assert "<td><strong>Manuell inrapportering</strong></td>" in preview  # HC1A: 80 → 90
     assert "<td>Cyklop</td>" in preview  # HC1B: 5 → 6
     assert "<td>–</td>" in preview  # HC2A: new
-    warning = (
-        "Importen ersätter 1 värde som rapporterats för hand (källa Manuell inrapportering)."
-    )
+    warning = "Importen ersätter 1 värde som rapporterats för hand (källa Manuell inrapportering)."
     assert warning in preview
     # A warning, not a refusal: above the button, which still imports.
     assert preview.index(warning) < preview.index(">Importera</button>")
