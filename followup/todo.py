@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -24,8 +25,8 @@ from goals.models import AdoptionRecord
 from goals.selectors import adoption_records_without_plan
 from organisation.models import Unit
 from organisation.selectors import units_in_subtree
-from programmes.models import Activity, SupportNeed
-from programmes.selectors import activities_overdue, support_needs_open
+from programmes.models import Activity, ActivityPlan, SupportNeed
+from programmes.selectors import activities_overdue, plans_sent_back, support_needs_open
 
 from .formatting import format_day
 from .models import Measure
@@ -35,7 +36,7 @@ from .selectors import missing_observations
 # to the whole list (unit_todo_list, TODO_PAGE_SIZE items a page).
 TODO_LIMIT = 20
 TODO_PAGE_SIZE = 100
-TODO_KEYS = ("missing", "imported", "unplanned", "overdue", "support")
+TODO_KEYS = ("missing", "imported", "unplanned", "returned", "overdue", "support")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,20 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
         )
         for record in adoption_records_without_plan(unit_ids=unit_ids)
     ]
+    returned = [
+        TodoItem(
+            text=_("%(unit)s, PO %(number)s: skickad tillbaka %(date)s – %(comment)s")
+            % {
+                "unit": plan.unit.name,
+                "number": plan.programme_area.number,
+                "date": format_day(timezone.localdate(plan.reviewed_at)),
+                "comment": plan.review_comment,
+            },
+            url=activity_plan_url(plan=plan),
+        )
+        for plan in plans_sent_back(unit_ids=unit_ids)
+        if plan.reviewed_at is not None
+    ]
     overdue = [
         TodoItem(
             text=_("%(unit)s: %(title)s – skulle vara klar %(date)s")
@@ -140,6 +155,7 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
             imported,
         ),
         ("unplanned", _("Införande utan planerat datum"), unplanned),
+        ("returned", _("Aktivitetsplaner att komplettera"), returned),
         ("overdue", _("Försenade aktiviteter"), overdue),
         ("support", _("Öppna stödbehov och svar"), needs),
     ]
@@ -219,7 +235,11 @@ def adoption_record_url(*, record: AdoptionRecord) -> str:
 
 def activity_url(*, activity: Activity) -> str:
     """Update an overdue activity: its VO's activity plan (edit, mark done, reorder)."""
-    plan = activity.plan
+    return activity_plan_url(plan=activity.plan)
+
+
+def activity_plan_url(*, plan: ActivityPlan) -> str:
+    """Complete a plan sent back (the reviewer's comment is on it) and submit it again."""
     return reverse("programmes:activity_plan", args=[plan.programme_area_id, plan.unit_id])
 
 

@@ -163,8 +163,11 @@ for name in (
     _crud(name, add=edits_unit_of, change=edits_unit_of, delete=edits_unit_of)
 
 # An activity plan is written and submitted by its VO; approving it ("Godkänd") or sending it
-# back to draft is the programme area's (its owner, the strategist), never the VO's own.
-rules.add_perm("programmes.approve_activityplan", edits_area_of)
+# back to draft is the programme area's (its owner, the strategist), never the VO's own: an
+# area's owner who is also a manager of the plan's unit (its VC or VEC) does not review it.
+rules.add_perm(
+    "programmes.approve_activityplan", edits_everything | (edits_area_of & ~edits_unit_of)
+)
 
 # A support need is raised for a unit and answered by the programme area: its status and answer
 # are the area's alone, so the VC or VEC who raised it cannot answer or close it themselves.

@@ -137,7 +137,7 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
     list_filter = ["programme_area", "status"]
     inlines = [ActivityInline]
     autocomplete_fields = ["unit"]
-    readonly_fields = ["submitted_at"]
+    readonly_fields = ["submitted_at", "reviewed_by", "reviewed_at"]
     unit_scoped_fields = ("unit",)
 
     # The VO writes its plan and submits it; the programme area (its owner, the strategist)
@@ -162,7 +162,17 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and not self._writes_plan(request, obj):
             readonly += ["unit", "programme_area", "comment"]
+        else:
+            # The review's comment is the reviewer's, written with the decision.
+            readonly += ["review_comment"]
         return readonly
+
+    def validate(self, request: HttpRequest, obj: ActivityPlan) -> None:
+        stored = stored_version(obj)
+        if stored is None or self._writes_plan(request, obj):
+            return
+        if (stored.status, stored.review_comment) != (obj.status, obj.review_comment.strip()):
+            services.check_plan_review(stored=stored, status=obj.status, comment=obj.review_comment)
 
     def authorize(self, request: HttpRequest, obj: ActivityPlan) -> None:
         if obj.pk is not None and not self._writes_plan(request, obj):
@@ -174,7 +184,9 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
 
     def save_object(self, request: HttpRequest, obj: ActivityPlan, change: bool) -> None:
         if change and not self._writes_plan(request, obj):
-            services.activity_plan_review(user=request.user, plan=obj, status=obj.status)
+            services.activity_plan_review(
+                user=request.user, plan=obj, status=obj.status, comment=obj.review_comment
+            )
         elif change:
             services.activity_plan_update(user=request.user, plan=obj)
         else:

@@ -12,7 +12,8 @@ from base.editing import VersionField
 from organisation.models import Unit
 
 from .choices import AreaLabels, areas_for_units
-from .models import Activity, SupportNeed, WorkingMethod
+from .models import Activity, ActivityPlan, SupportNeed, WorkingMethod
+from .services import ERROR_PLAN_SEND_BACK_COMMENT
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ERROR_END_BEFORE_START = _("Slutdatum kan inte vara före startdatum.")
@@ -83,4 +84,42 @@ class SupportAnswerForm(forms.ModelForm):
         data = super().clean() or {}
         if data.get("status") == SupportNeed.Status.ANSWERED and not data.get("response"):
             self.add_error("response", _("Skriv svaret innan behovet markeras som besvarat."))
+        return data
+
+
+class PlanReviewForm(forms.ModelForm):
+    """The programme area's decision on a submitted plan: approve it or send it back to draft,
+    with a comment to the VO (required when sending back).
+
+    The decision is the button pressed (`status`); the conflict box keeps it in a hidden field.
+    """
+
+    version = VersionField()
+    # The plan's activities as the reviewer saw them (views.activities_seen): the VO may change
+    # them without the plan's version moving, and a decision is on what was shown.
+    activities_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = ActivityPlan
+        fields = ("status", "review_comment")
+        widgets = {"review_comment": forms.Textarea(attrs={"rows": 3})}
+        labels = {"review_comment": _("Kommentar till verksamheten")}
+        help_texts = {
+            "review_comment": _("Frivillig när planen godkänns, krävs när den skickas tillbaka.")
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        status = self.fields["status"]
+        status.choices = [  # type: ignore[attr-defined]
+            (ActivityPlan.Status.ACCEPTED, _("Godkänn planen")),
+            (ActivityPlan.Status.DRAFT, _("Skicka tillbaka för komplettering")),
+        ]
+        status.error_messages["required"] = _("Välj att godkänna planen eller skicka tillbaka den.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["review_comment"] = (data.get("review_comment") or "").strip()
+        if data.get("status") == ActivityPlan.Status.DRAFT and not data["review_comment"]:
+            self.add_error("review_comment", _(ERROR_PLAN_SEND_BACK_COMMENT))
         return data

@@ -373,6 +373,23 @@ class ActivityPlan(Versioned):
     )
     submitted_at = models.DateTimeField(_("inlämnad"), null=True, blank=True)
     comment = models.TextField(_("kommentar"), blank=True)
+    # The programme area's last review (services.activity_plan_review): who approved the plan
+    # or sent it back, when, and what they told the VO. Kept when the VO submits again, so the
+    # plan page shows what the previous review asked for; the history keeps every review.
+    review_comment = models.TextField(
+        _("granskarens kommentar"),
+        blank=True,
+        help_text=_("Till verksamheten: vad som behöver kompletteras, eller en kommentar."),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_activity_plans",
+        verbose_name=_("granskad av"),
+    )
+    reviewed_at = models.DateTimeField(_("granskad"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import F, Q
 
 from organisation.models import Role, RoleAssignment, Unit, UnitClosure
+from organisation.selectors import Scope
 
 from .models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
 
@@ -124,10 +125,50 @@ def areas_per_unit(*, units: list[Unit]) -> list[tuple[Unit, list[ProgrammeArea]
     ]
 
 
+# A draft the programme area sent back for completion (a draft with a review), in
+# plan_statuses: the VO's list says so rather than only "Utkast".
+SENT_BACK = "tillbakaskickad"
+
+
 def plan_statuses(*, units: list[Unit]) -> dict[tuple[int, int], str]:
-    """The status of each of these units' activity plans by (unit id, area id), in one query;
-    a pair without a plan is missing (not started)."""
+    """The status of each of these units' activity plans by (unit id, area id), in one query,
+    SENT_BACK for a draft sent back; a pair without a plan is missing (not started)."""
     rows = ActivityPlan.objects.filter(unit__in=units).values_list(
-        "unit_id", "programme_area_id", "status"
+        "unit_id", "programme_area_id", "status", "reviewed_at"
     )
-    return {(unit_id, area_id): status for unit_id, area_id, status in rows}
+    return {
+        (unit_id, area_id): SENT_BACK
+        if status == ActivityPlan.Status.DRAFT and reviewed_at is not None
+        else status
+        for unit_id, area_id, status, reviewed_at in rows
+    }
+
+
+def plans_awaiting_review(*, scope: Scope) -> list[ActivityPlan]:
+    """The submitted plans this user reviews, oldest submission first (one query): every one
+    for those who edit everything, else those of the user's programme areas, except plans of
+    units the user manages (a VC never reviews their own plan, as gonv.rules says)."""
+    plans = ActivityPlan.objects.filter(status=ActivityPlan.Status.SUBMITTED)
+    if not scope.edits_everything:
+        if not scope.area_ids:
+            return []
+        plans = plans.filter(programme_area_id__in=scope.area_ids).exclude(
+            unit_id__in=scope.unit_ids
+        )
+    return list(
+        plans.select_related("unit", "programme_area", "reviewed_by").order_by(
+            "submitted_at", "programme_area__number", "unit__name"
+        )
+    )
+
+
+def plans_sent_back(*, unit_ids: list[int]) -> list[ActivityPlan]:
+    """These units' plans the programme area sent back for completion and the VO has not
+    submitted again (drafts with a review), oldest review first, with the reviewer's words."""
+    return list(
+        ActivityPlan.objects.filter(
+            unit_id__in=unit_ids, status=ActivityPlan.Status.DRAFT, reviewed_at__isnull=False
+        )
+        .select_related("unit", "programme_area")
+        .order_by("reviewed_at", "unit__name")
+    )

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +53,16 @@ ERROR_PLAN_STATUS = gettext_noop(
 )
 ERROR_PLAN_APPROVE_FORBIDDEN = gettext_noop(
     "Du har inte behörighet att godkänna aktivitetsplaner i det här programområdet."
+)
+ERROR_PLAN_NOT_SUBMITTED = gettext_noop(
+    "Bara en inlämnad aktivitetsplan kan godkännas eller skickas tillbaka; den här har status "
+    "”{status}”. Inget har ändrats."
+)
+ERROR_PLAN_REVIEW_STATUS = gettext_noop(
+    "En granskning godkänner planen eller skickar tillbaka den till utkast för komplettering."
+)
+ERROR_PLAN_SEND_BACK_COMMENT = gettext_noop(
+    "Skriv vad verksamheten behöver komplettera innan planen skickas tillbaka."
 )
 ERROR_SUPPORT_ANSWER_BY_RAISER = gettext_noop(
     "Ett stödbehovs status och svar sätts av programområdet, inte av enheten som framförde det."
@@ -192,11 +202,29 @@ def activity_plan_update(
     """Change an activity plan; submitting it stamps the time it was submitted."""
     if plan.pk is None:
         raise ValueError("activity_plan_update takes a saved plan")
-    apply(plan, data, forbidden=frozenset({"submitted_at"}))
+    apply(plan, data, forbidden=_PLAN_SET_BY_SERVICE)
     with transaction.atomic():
         check_plan_status(user=user, plan=plan)
         _stamp_submission(plan)
+        _stamp_status_decision(user=user, plan=plan)
         return checked_save(user=user, obj=plan, message=_plan_message(plan))
+
+
+# The review is the reviewer's (activity_plan_review); the submission time the service's.
+_PLAN_SET_BY_SERVICE = frozenset({"submitted_at", "review_comment", "reviewed_by", "reviewed_at"})
+
+
+def _stamp_status_decision(*, user: Actor, plan: ActivityPlan) -> None:
+    """A status the area sets by editing the plan itself (the strategist in the admin, allowed
+    by check_plan_status) is a decision too: it is theirs and now, and an earlier review's
+    comment no longer speaks for it (the history keeps it)."""
+    before = ActivityPlan.objects.filter(pk=plan.pk).values_list("status", flat=True).first()
+    submitted = (ActivityPlan.Status.DRAFT, ActivityPlan.Status.SUBMITTED)
+    if before is None or before == plan.status or (before, plan.status) == submitted:
+        return
+    plan.reviewed_by = user if isinstance(user, User) else None
+    plan.reviewed_at = timezone.now()
+    plan.review_comment = ""
 
 
 def check_plan_status(*, user: Actor, plan: ActivityPlan) -> None:
@@ -219,24 +247,56 @@ def check_plan_status(*, user: Actor, plan: ActivityPlan) -> None:
     raise PermissionDenied(_(ERROR_PLAN_STATUS))
 
 
-def activity_plan_review(*, user: Actor, plan: ActivityPlan, status: str) -> ActivityPlan:
-    """Approve a plan ("Godkänd") or send it back (the programme area's owner, the strategist).
+def activity_plan_review(
+    *, user: Actor, plan: ActivityPlan, status: str, comment: str = ""
+) -> ActivityPlan:
+    """Approve a submitted plan ("Godkänd") or send it back to draft for completion, with a
+    comment to the VO (required when sending back): the programme area's owner, the strategist.
 
-    Only the status changes; the plan's contents stay the VO's.
+    Decided on the version the reviewer saw (`plan.version`): a plan changed since is refused
+    with StaleVersion (within `deliberate_overwrite` the overwritten version counts). Only the
+    status and the review (comment, reviewer, time) change; the plan's contents stay the VO's.
+    A repeat of the decision already stored writes nothing.
     """
     if plan.pk is None:
         raise ValueError("activity_plan_review takes a saved plan")
+    comment = comment.strip()
     with transaction.atomic():
         stored = ActivityPlan.objects.select_for_update().get(pk=plan.pk)
         if not user.has_perm("programmes.approve_activityplan", stored):
             raise PermissionDenied(_(ERROR_PLAN_APPROVE_FORBIDDEN))
+        if (stored.status, stored.review_comment) == (status, comment):
+            plan.refresh_from_db()
+            return plan
+        check_plan_review(stored=stored, status=status, comment=comment)
+        # Versioned.save compares this with the stored row: a stale decision is refused.
+        stored.version = plan.version
         stored.status = status
+        stored.review_comment = comment
+        stored.reviewed_by = user if isinstance(user, User) else None
+        stored.reviewed_at = timezone.now()
         _stamp_submission(stored)
         stored.full_clean()
         stored._history_user = user  # type: ignore[attr-defined]
         stored.save()
     plan.refresh_from_db()
     return plan
+
+
+def check_plan_review(*, stored: ActivityPlan, status: str, comment: str) -> None:
+    """Refuse a review of a plan not submitted (a draft is the VO's, an approved plan is
+    settled), a status a review does not set, and a send-back without a comment to the VO."""
+    if stored.status != ActivityPlan.Status.SUBMITTED:
+        raise ValidationError(
+            _(ERROR_PLAN_NOT_SUBMITTED).format(status=stored.get_status_display()),
+            code="plan_not_submitted",
+        )
+    if status not in (ActivityPlan.Status.ACCEPTED, ActivityPlan.Status.DRAFT):
+        raise ValidationError(_(ERROR_PLAN_REVIEW_STATUS), code="plan_review_status")
+    if status == ActivityPlan.Status.DRAFT and not comment.strip():
+        raise ValidationError(
+            {"review_comment": ValidationError(_(ERROR_PLAN_SEND_BACK_COMMENT), code="required")}
+        )
 
 
 def activity_plan_delete(*, user: Actor, plan: ActivityPlan) -> None:

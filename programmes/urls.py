@@ -33,6 +33,11 @@ urlpatterns = [
         views.activity_plan_submit,
         name="activity_plan_submit",
     ),
+    path(
+        "aktivitetsplaner/<int:area_id>/<int:unit_id>/granska/",
+        views.activity_plan_review,
+        name="activity_plan_review",
+    ),
     path("aktiviteter/<int:pk>/", views.activity_edit, name="activity_edit"),
     path("aktiviteter/<int:pk>/atgard/", views.activity_action, name="activity_action"),
     path("stodbehov/", views.support_needs, name="support_needs"),

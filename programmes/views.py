@@ -6,6 +6,7 @@ both values side by side (base.editing).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -37,7 +38,13 @@ from organisation.selectors import scope_for
 
 from . import services
 from .choices import AreaLabels
-from .forms import ActivityForm, SupportAnswerForm, SupportNeedForm, WorkingMethodForm
+from .forms import (
+    ActivityForm,
+    PlanReviewForm,
+    SupportAnswerForm,
+    SupportNeedForm,
+    WorkingMethodForm,
+)
 from .models import (
     Activity,
     ActivityPlan,
@@ -47,7 +54,8 @@ from .models import (
     check_area_organisation,
     check_unit_open,
 )
-from .selectors import areas_per_unit, plan_statuses
+from .selectors import SENT_BACK, areas_per_unit, plan_statuses, plans_awaiting_review
+from .services import ERROR_PLAN_NOT_SUBMITTED
 
 DELETED_ELSEWHERE = gettext_noop("Det du redigerade har tagits bort av någon annan.")
 
@@ -77,29 +85,36 @@ def _edit(
     template: str,
     context: dict[str, Any],
     success_url: str,
+    form_name: str = "form",
+    success_message: str = "",
+    page_url: str = "",
 ) -> HttpResponse:
-    """Validate, save from the form's version, answer 422/409 or redirect with a message."""
+    """Validate, save from the form's version, answer 422/409 or redirect with a message.
+
+    The form is in the context as `form_name`; "Ta deras värden" reloads `page_url` (the
+    request's own path when the form posts to the page it is on).
+    """
     if not form.is_valid():
-        return render(request, template, {**context, "form": form}, status=422)
+        return render(request, template, {**context, form_name: form}, status=422)
     try:
         conflict = versioned_save(
             form=form, model=model, pk=pk, save=save, overwrite=keep_mine(request.POST)
         )
     except ValidationError as error:
         form.add_error(None, error)
-        return render(request, template, {**context, "form": form}, status=422)
+        return render(request, template, {**context, form_name: form}, status=422)
     if conflict is not None and conflict.deleted:
         messages.error(request, _(DELETED_ELSEWHERE))
         raise Http404
     if conflict is not None:
         context = {
             **context,
-            "form": form,
+            form_name: form,
             "conflict": conflict,
-            "take_theirs_url": request.path,
+            "take_theirs_url": page_url or request.path,
         }
         return render(request, template, context, status=409)
-    messages.success(request, _(SAVED_MESSAGE))
+    messages.success(request, success_message or _(SAVED_MESSAGE))
     return HttpResponseRedirect(success_url)
 
 
@@ -223,10 +238,17 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
         .exclude(status=ActivityPlan.Status.DRAFT)
         .order_by("programme_area__number", "unit__name")
     )
+    # The programme area's work list: submitted plans waiting for its decision.
+    reviews = scope.edits_everything or bool(scope.area_ids)
     return render(
         request,
         "programmes/activity_plans.html",
-        {"unit_areas": unit_areas, "submitted": plans},
+        {
+            "unit_areas": unit_areas,
+            "submitted": plans,
+            "reviews": reviews,
+            "awaiting": plans_awaiting_review(scope=scope) if reviews else [],
+        },
     )
 
 
@@ -234,6 +256,8 @@ def _plan_status(status: str | None, labels: dict[str, Any]) -> str:
     """A plan's status as the plan page says it; "Ej påbörjad" for a pair without a plan."""
     if status is None:
         return _("Ej påbörjad")
+    if status == SENT_BACK:
+        return _("Utkast – skickad tillbaka för komplettering")
     return str(labels.get(status, status))
 
 
@@ -272,10 +296,7 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
             raise Http404(" ".join(error.messages)) from error
     _require(request, "programmes.view_activityplan")
     url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
-    context: dict[str, Any] = {"area": area, "unit": unit, "plan": plan, "can_edit": can_edit}
-    if plan.pk:
-        context["activities"] = plan.activities.all()
-        context.update(_history(plan, request, "plan"))
+    context = _plan_context(request, area=area, unit=unit, plan=plan, can_edit=can_edit)
     if request.method == "GET":
         context["form"] = ActivityForm(initial={"version": 0})
         context["submit_token"] = uuid.uuid4().hex
@@ -309,6 +330,96 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     once.done(url)
     messages.success(request, _("Aktiviteten är tillagd."))
     return HttpResponseRedirect(url)
+
+
+def _plan_context(
+    request: HtmxHttpRequest, *, area: ProgrammeArea, unit: Unit, plan: ActivityPlan, can_edit: bool
+) -> dict[str, Any]:
+    """What the plan page shows: its activities, history, and the review form to reviewers."""
+    context: dict[str, Any] = {"area": area, "unit": unit, "plan": plan, "can_edit": can_edit}
+    if plan.pk:
+        context["activities"] = plan.activities.all()
+        context.update(_history(plan, request, "plan"))
+        # Only a submitted plan is reviewed, and never by its own VO (gonv.rules).
+        if plan.status == ActivityPlan.Status.SUBMITTED and request.user.has_perm(
+            "programmes.approve_activityplan", plan
+        ):
+            context["review_form"] = PlanReviewForm(
+                instance=plan,
+                initial={
+                    "version": plan.version,
+                    "review_comment": "",
+                    "activities_seen": activities_seen(plan),
+                },
+            )
+    return context
+
+
+def activities_seen(plan: ActivityPlan) -> str:
+    """A fingerprint of the plan's activities (each one's id and version, one query): it
+    changes when the VO adds, edits, reorders or removes one."""
+    rows = plan.activities.order_by("pk").values_list("pk", "version")
+    text = ",".join(f"{pk}:{version}" for pk, version in rows)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@require_POST
+@login_required
+def activity_plan_review(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpResponse:
+    """The programme area's decision on a submitted plan: "Godkänn planen" or "Skicka tillbaka
+    för komplettering", with a comment to the VO; decided on the version the reviewer saw."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    unit = get_object_or_404(Unit, pk=unit_id)
+    plan = get_object_or_404(ActivityPlan, programme_area=area, unit=unit)
+    _require(request, "programmes.approve_activityplan", plan)
+    url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
+    if plan.status != ActivityPlan.Status.SUBMITTED:
+        # Decided already (or a draft, the VO's): the page shows by whom; nothing changes.
+        messages.error(
+            request, _(ERROR_PLAN_NOT_SUBMITTED).format(status=plan.get_status_display())
+        )
+        return HttpResponseRedirect(url)
+    can_edit = request.user.has_perm("programmes.change_activityplan", plan)
+    context = _plan_context(request, area=area, unit=unit, plan=plan, can_edit=can_edit)
+    if can_edit:
+        context.update(form=ActivityForm(initial={"version": 0}), submit_token=uuid.uuid4().hex)
+    # The form's own copy of the plan: the page around it shows the plan as stored.
+    form = PlanReviewForm(request.POST, instance=ActivityPlan.objects.get(pk=plan.pk))
+    seen = request.POST.get("activities_seen")
+    current = activities_seen(plan)
+    if seen and seen != current and form.is_valid():
+        # The VO changed the activities since the page was opened: show them as they are now
+        # and ask again (the form now carries what is shown); nothing is decided.
+        data = request.POST.copy()
+        data["activities_seen"] = current
+        form = PlanReviewForm(data, instance=ActivityPlan.objects.get(pk=plan.pk))
+        form.is_valid()
+        context.update(review_form=form, activities_changed=True)
+        return render(request, "programmes/activity_plan.html", context, status=409)
+    approve = request.POST.get("status") == ActivityPlan.Status.ACCEPTED
+    message = (
+        _("Aktivitetsplanen för {unit} är godkänd.")
+        if approve
+        else _("Aktivitetsplanen är skickad tillbaka till {unit} för komplettering.")
+    )
+    return _edit(
+        request,
+        form=form,
+        model=ActivityPlan,
+        pk=plan.pk,
+        save=lambda: services.activity_plan_review(
+            user=request.user,
+            plan=form.instance,
+            status=form.cleaned_data["status"],
+            comment=form.cleaned_data["review_comment"],
+        ),
+        template="programmes/activity_plan.html",
+        context=context,
+        success_url=url,
+        form_name="review_form",
+        success_message=message.format(unit=unit.name),
+        page_url=url,
+    )
 
 
 def _activity_or_404(pk: int) -> Activity:

@@ -49,6 +49,7 @@ _NAV_SECTIONS = {
     "goals:adoption_grid": "adoption",
     "programmes:activity_plans": "activity_plans",
     "programmes:activity_plan": "activity_plans",
+    "programmes:activity_plan_review": "activity_plans",
     "programmes:activity_edit": "activity_plans",
     "programmes:support_needs": "support_needs",
     "programmes:support_need": "support_needs",

@@ -19,10 +19,12 @@ from pytest_django.live_server_helper import LiveServer
 from followup.models import Measure, Observation
 from goals.models import AdoptionRecord, Goal
 from organisation.models import Role
-from programmes.models import ProgrammeArea, WorkingMethod
+from programmes.models import ActivityPlan, ProgrammeArea, WorkingMethod
 from tests.browser.conftest import BrowserErrors
 from tests.factories import (
     TEST_PASSWORD,
+    ActivityFactory,
+    ActivityPlanFactory,
     GoalFactory,
     ImportBatchFactory,
     MeasureFactory,
@@ -456,3 +458,49 @@ def test_the_other_forms_have_no_axe_violations(page: Page, plan: dict[str, Any]
         page.locator("form.card button[type=submit]").first.click()
         expect(page.get_by_role("alert")).to_be_visible()
         assert_no_axe_violations(page, f"{name} with errors")
+
+
+def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    area: ProgrammeArea = plan["area"]
+    tree: OrgTree = plan["tree"]
+    activity_plan = ActivityPlanFactory(unit=tree.vo1, programme_area=area)
+    ActivityFactory(plan=activity_plan, title="Teamrond på alla hälsocentraler")
+    ActivityPlan.objects.filter(pk=activity_plan.pk).update(
+        status=ActivityPlan.Status.SUBMITTED, submitted_at=timezone.now()
+    )
+    UserFactory(
+        username="poansvarig",
+        first_name="Petra",
+        last_name="Ansvarig",
+        role=Role.PROGRAMME_OWNER,
+        role__programme_area=area,
+    )
+    log_in(page, "poansvarig")
+    page.goto("/redigera/aktivitetsplaner/")
+    awaiting = page.get_by_role("table", name=re.compile("Inskickade planer som du godkänner"))
+    expect(awaiting).to_contain_text(tree.vo1.name)
+    assert_no_axe_violations(page, "plans awaiting review", browser_errors)
+    shoot(page, "plans-awaiting-review")
+
+    awaiting.get_by_role("link").first.click()
+    assert_no_axe_violations(page, "review form", browser_errors)
+    shoot(page, "plan-review")
+    page.get_by_role("button", name="Skicka tillbaka för komplettering").click()
+    expect(page.get_by_role("alert")).to_contain_text("komplettera")
+    assert_no_axe_violations(page, "review form with an error", browser_errors)
+    page.get_by_label("Kommentar till verksamheten").fill("Lägg till en tidplan per hälsocentral.")
+    page.get_by_role("button", name="Skicka tillbaka för komplettering").click()
+    expect(page.get_by_text("Aktivitetsplanen är skickad tillbaka")).to_be_visible()
+
+    page.context.clear_cookies()
+    log_in(page, "vc-norr")
+    page.goto(f"/redigera/aktivitetsplaner/{area.pk}/{tree.vo1.pk}/")
+    outcome = page.get_by_role("region", name="Planen är tillbakaskickad för komplettering")
+    expect(outcome).to_contain_text("Petra Ansvarig")
+    expect(outcome).to_contain_text("Lägg till en tidplan per hälsocentral.")
+    expect(page.get_by_role("button", name="Godkänn planen")).to_have_count(0)
+    assert_no_axe_violations(page, "plan sent back, as the VC reads it", browser_errors)
+    shoot(page, "plan-sent-back")
+    assert_only_expected(browser_errors)

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from followup.models import ImportBatch, ImportJob, Observation, QuarterReport
 from goals.models import AdoptionRecord, Goal
 from organisation.models import Role
-from programmes.models import Activity, ProgrammeArea, SupportNeed
+from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
 from tests.factories import (
     ActivityFactory,
     ActivityPlanFactory,
@@ -205,6 +205,17 @@ WRITES: dict[str, Row] = {
     "report_grid": unit_row(ok_post=302, args=grid_unit),
     "programmes:activity_plan": unit_row(args=plan, get_in=PLAN_READ, get_out=PLAN_READ),
     "programmes:activity_plan_submit": unit_row(ok_post=302, post_only=True, args=plan),
+    # The programme area decides on a plan (its owner, the strategist); these plans are drafts,
+    # so an allowed reviewer is sent back to the plan with "only a submitted plan" and nothing
+    # changes (tests/editing/test_plan_review.py decides on submitted ones).
+    "programmes:activity_plan_review": Row(
+        args=plan,
+        get_in=None,
+        get_out=None,
+        post_in=expect(GLOBAL | {"programme_owner"}, 302),
+        post_out=expect(GLOBAL, 302),
+        post_data={"status": "godkand", "version": "1"},
+    ),
     "programmes:activity_edit": unit_row(args=obj("activity")),
     "programmes:activity_action": unit_row(
         ok_post=302, post_only=True, args=obj("activity"), post_data={"atgard": "klar"}
@@ -342,6 +353,7 @@ def _snapshot() -> tuple[Any, ...]:
         list(AdoptionRecord.objects.values_list("pk", "version")),
         list(Activity.objects.values_list("pk", "version")),
         list(SupportNeed.objects.values_list("pk", "version")),
+        sorted(ActivityPlan.objects.values_list("pk", "version", "status")),
         sorted(Observation.objects.values_list("pk", "version")),
         list(ImportBatch.objects.values_list("pk", "undone_at")),
         list(ImportJob.objects.values_list("pk", "state")),

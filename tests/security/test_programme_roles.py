@@ -367,8 +367,18 @@ def test_only_the_area_approves_a_plan_or_sends_it_back(
         services.activity_plan_review(user=user, plan=plan, status="godkand")
         assert plan.status == "godkand"
         assert plan.history.first().history_user == user
-        services.activity_plan_review(user=user, plan=plan, status="utkast")
-        assert (plan.status, plan.submitted_at) == ("utkast", None)
+        # Sending back takes a submitted plan and a comment to the VO.
+        other = ActivityPlanFactory(
+            unit=org_tree.vo2, programme_area=programme_area, status="inlamnad"
+        )
+        services.activity_plan_review(
+            user=user, plan=other, status="utkast", comment="Komplettera tidplanen."
+        )
+        assert (other.status, other.submitted_at, other.review_comment) == (
+            "utkast",
+            None,
+            "Komplettera tidplanen.",
+        )
     else:
         with pytest.raises(PermissionDenied):
             services.activity_plan_review(user=user, plan=plan, status="godkand")
@@ -423,12 +433,50 @@ def test_the_owner_approves_the_areas_plan_in_the_admin_and_changes_nothing_else
     fields = _fields(client, url)
     response = admin_post(client, url, status="godkand", unit=org_tree.vo2.pk, comment="Ändrad")
 
-    assert fields == {"status", "version"}  # and the hidden version a stale approval is refused by
+    # The decision and its comment to the VO, and the hidden version a stale approval is
+    # refused by.
+    assert fields == {"status", "review_comment", "version"}
     assert response.status_code == 302
     plan.refresh_from_db()
     assert (plan.status, plan.unit, plan.comment) == ("godkand", org_tree.vo1, "")
     assert plan.history.first().history_user == programme_owner
     assert plan.activities.get().title == "Utbilda teamen"
+
+
+def test_the_owner_sends_a_plan_back_in_the_admin_only_with_a_comment_and_only_once_submitted(
+    admin_client_as: AdminClient,
+    programme_owner: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+) -> None:
+    plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=programme_area, status="inlamnad")
+    approved = ActivityPlanFactory(
+        unit=org_tree.vo2, programme_area=programme_area, status="godkand"
+    )
+    client = admin_client_as("programme_owner")
+
+    bare = admin_post(client, _change_url(plan), status="utkast", review_comment="")
+    reopened = admin_post(client, _change_url(approved), status="utkast", review_comment="Gör om.")
+    plan.refresh_from_db()
+    approved.refresh_from_db()
+    assert bare.status_code == 200
+    assert any("komplettera" in message for message in form_errors(bare))
+    assert plan.status == "inlamnad"
+    assert reopened.status_code == 200
+    assert any("Bara en inlämnad" in message for message in form_errors(reopened))
+    assert approved.status == "godkand"
+
+    sent = admin_post(
+        client, _change_url(plan), status="utkast", review_comment="Lägg till tidplan."
+    )
+
+    assert sent.status_code == 302
+    plan.refresh_from_db()
+    assert (plan.status, plan.review_comment, plan.reviewed_by) == (
+        "utkast",
+        "Lägg till tidplan.",
+        programme_owner,
+    )
 
 
 def test_the_owner_cannot_approve_another_areas_plan_in_the_admin(
@@ -460,7 +508,7 @@ def test_the_vo_cannot_revert_its_plan_to_an_approved_version(
     plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=programme_area, status="inlamnad")
     services.activity_plan_review(user=programme_owner, plan=plan, status="godkand")
     approved = plan.history.first()
-    services.activity_plan_review(user=strategist, plan=plan, status="inlamnad")
+    services.activity_plan_update(user=strategist, plan=plan, data={"status": "inlamnad"})
     client = admin_client_as("vc")
 
     response = _revert(client, plan, approved)
