@@ -42,6 +42,9 @@ ERROR_NUMERATOR_ABOVE_DENOMINATOR = gettext_noop(
     "Täljaren ({numerator}) är större än nämnaren ({denominator})."
 )
 ERROR_PAIR_INCOMPLETE = gettext_noop("Täljare och nämnare måste anges tillsammans.")
+# A share is summed as Σ täljare ÷ Σ nämnare: a value alone would count as reported and be left
+# out of every total.
+ERROR_SHARE_PARTS_MISSING = gettext_noop("Ange täljare och nämnare för en andel.")
 ERROR_VALUE_INCONSISTENT = gettext_noop(
     "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst 0,05 ifrån)."
 )

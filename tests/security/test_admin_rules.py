@@ -547,6 +547,7 @@ def test_vc_admin_observation_future_period_closed_unit_and_inconsistent_share(
     inconsistent = post(measure=share.pk, value="99", numerator="1", denominator="100", **october)
     above = post(measure=share.pk, value="100", numerator="3", denominator="2", **october)
     half_pair = post(measure=share.pk, value="50", numerator="1", **october)
+    value_only = post(measure=share.pk, value="50", **october)
     wrong_kind = post(measure=reported_by_others.pk, value="3", **october)
     org_tree.hc1a.valid_to = datetime.date(2025, 1, 31)
     org_tree.hc1a.save()
@@ -559,6 +560,8 @@ def test_vc_admin_observation_future_period_closed_unit_and_inconsistent_share(
     ]
     assert above == ["Täljaren (3) är större än nämnaren (2)."]
     assert half_pair == ["Täljare och nämnare måste anges tillsammans."]
+    # A share is summed from its parts: its value alone would count as reported and be left out.
+    assert value_only == ["Ange täljare och nämnare för en andel."]
     assert wrong_kind == [
         f"Enheter av typen {org_tree.hc1b.kind.name.lower()} rapporterar inte måttet ”Besök”."
     ]
