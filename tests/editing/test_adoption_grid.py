@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from goals import services
-from goals.models import AdoptionRecord
+from goals.models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord
 from programmes.models import WorkingMethod
 from tests.admin_forms import admin_post, form_errors
 from tests.factories import (
@@ -281,10 +282,52 @@ def test_no_entry_pairs_a_unit_with_another_organisations_method(
 
     assert created.value.message_dict == {"working_method": [message]}
     assert moved.value.message_dict == {"working_method": [message]}
-    assert form_errors(added) == [message]
+    # A VC's and VEC's add form does not offer Region B's method at all (posted by hand, it is
+    # not one of the choices); the strategist's offers every organisation's (any unit).
+    refusal = message if role == "strategist" else str(ERROR_METHOD_NOT_OFFERED)
+    assert form_errors(added) == [refusal]
     assert list(AdoptionRecord.objects.values_list("working_method", flat=True)) == [
         two_regions["a"].pk
     ]
+
+
+def _offered_methods(page: Any) -> set[str]:
+    field = page.context["adminform"].form.fields["working_method"]
+    # "Teamrond a (PO 1, Region Testland)": the method's name before its area's label.
+    return {str(label).split(" (")[0] for value, label in field.choices if value}
+
+
+@pytest.mark.parametrize("role", ["strategist", "admin_user", "vc", "vec"])
+def test_the_admin_offers_only_the_units_organisations_working_methods(
+    org_tree: OrgTree,
+    two_regions: dict[str, WorkingMethod],
+    request: pytest.FixtureRequest,
+    role: str,
+) -> None:
+    user = request.getfixturevalue(role)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client = login(user)
+    record = AdoptionRecordFactory(unit=org_tree.hc1a, working_method=two_regions["a"])
+    old_pair = AdoptionRecordFactory(unit=org_tree.hc1a, working_method=two_regions["b"])
+    first = record.history.first()
+    record.comment = "Ändrad"
+    record.save()
+
+    add = client.get("/admin/goals/adoptionrecord/add/")
+    change = client.get(f"/admin/goals/adoptionrecord/{record.pk}/change/")
+    history = client.get(f"/admin/goals/adoptionrecord/{record.pk}/history/{first.history_id}/")
+    kept = client.get(f"/admin/goals/adoptionrecord/{old_pair.pk}/change/")
+
+    # Every organisation's for those who write about every unit (which unit is not yet
+    # known); the own organisation's and everyone's where the unit or the user's units say.
+    every = {"Teamrond a", "Teamrond b", "Teamrond all"}
+    own = {"Teamrond a", "Teamrond all"}
+    assert _offered_methods(add) == (every if role in ("strategist", "admin_user") else own)
+    assert _offered_methods(change) == own
+    assert _offered_methods(history) == own
+    # A pair saved before the organisation check keeps its method on offer.
+    assert _offered_methods(kept) == every
 
 
 def test_a_pair_saved_before_the_check_can_still_be_changed(
