@@ -55,7 +55,11 @@ from .models import (
     check_unit_open,
 )
 from .selectors import SENT_BACK, areas_per_unit, plan_statuses, plans_awaiting_review
-from .services import ERROR_PLAN_NOT_SUBMITTED
+from .services import (
+    ERROR_PLAN_ACCEPTED_LOCKED,
+    ERROR_PLAN_NOT_SUBMITTED,
+    ERROR_PLAN_SUBMITTED_LOCKED,
+)
 
 DELETED_ELSEWHERE = gettext_noop("Det du redigerade har tagits bort av någon annan.")
 
@@ -305,6 +309,11 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     if once.claim() is not None:
         messages.info(request, str(ALREADY_SENT_MESSAGE))
         return HttpResponseRedirect(url)
+    if not context["can_change"]:
+        # Submitted or approved meanwhile (or a forged post): the service would refuse it.
+        once.release()
+        messages.error(request, _locked_message(plan))
+        return HttpResponseRedirect(url)
     form = ActivityForm(request.POST, instance=Activity())
     if not form.is_valid():
         once.release()
@@ -332,11 +341,28 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     return HttpResponseRedirect(url)
 
 
+def _locked_message(plan: ActivityPlan) -> str:
+    """Why a submitted or approved plan cannot be changed, and what to do instead."""
+    if plan.status == ActivityPlan.Status.ACCEPTED:
+        return _(ERROR_PLAN_ACCEPTED_LOCKED)
+    return _(ERROR_PLAN_SUBMITTED_LOCKED)
+
+
 def _plan_context(
     request: HtmxHttpRequest, *, area: ProgrammeArea, unit: Unit, plan: ActivityPlan, can_edit: bool
 ) -> dict[str, Any]:
     """What the plan page shows: its activities, history, and the review form to reviewers."""
-    context: dict[str, Any] = {"area": area, "unit": unit, "plan": plan, "can_edit": can_edit}
+    context: dict[str, Any] = {
+        "area": area,
+        "unit": unit,
+        "plan": plan,
+        "can_edit": can_edit,
+        # A submitted or approved plan is read-only to everyone (services.check_plan_open);
+        # on an approved one its VO still reports each activity's status.
+        "can_change": can_edit and plan.status == ActivityPlan.Status.DRAFT,
+        "can_report": can_edit and plan.status == ActivityPlan.Status.ACCEPTED,
+        "can_withdraw": can_edit and plan.status == ActivityPlan.Status.SUBMITTED,
+    }
     if plan.pk:
         context["activities"] = plan.activities.all()
         context.update(_history(plan, request, "plan"))
@@ -438,12 +464,24 @@ def activity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Change one activity."""
     activity = _activity_or_404(pk)
     _require(request, "programmes.change_activity", activity)
-    context: dict[str, Any] = {"activity": activity, "back": _plan_url(activity.plan)}
+    plan = activity.plan
+    if plan.status == ActivityPlan.Status.SUBMITTED:
+        messages.error(request, _locked_message(plan))
+        return HttpResponseRedirect(_plan_url(plan))
+    # On an approved plan the form reports the activity's status only (the rest is shown).
+    status_only = plan.status == ActivityPlan.Status.ACCEPTED
+    context: dict[str, Any] = {
+        "activity": activity,
+        "back": _plan_url(plan),
+        "status_only": status_only,
+    }
     context.update(_history(activity, request, "activity"))
     if request.method == "GET":
-        form = ActivityForm(instance=activity, initial={"version": activity.version})
+        form = ActivityForm(
+            instance=activity, initial={"version": activity.version}, status_only=status_only
+        )
         return render(request, "programmes/activity_form.html", {**context, "form": form})
-    form = ActivityForm(request.POST, instance=activity)
+    form = ActivityForm(request.POST, instance=activity, status_only=status_only)
     return _edit(
         request,
         form=form,
@@ -463,6 +501,15 @@ def activity_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     activity = _activity_or_404(pk)
     _require(request, "programmes.change_activity", activity)
     action = request.POST.get("atgard")
+    try:
+        _activity_action(request, activity, action)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return HttpResponseRedirect(_plan_url(activity.plan))
+
+
+def _activity_action(request: HtmxHttpRequest, activity: Activity, action: str | None) -> None:
     with transaction.atomic():
         if action == "klar":
             if activity.status != Activity.Status.DONE:
@@ -490,7 +537,6 @@ def activity_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Ordningen är sparad."))
         else:
             raise Http404
-    return HttpResponseRedirect(_plan_url(activity.plan))
 
 
 @require_POST
@@ -511,6 +557,24 @@ def activity_plan_submit(request: HtmxHttpRequest, area_id: int, unit_id: int) -
     else:
         messages.info(request, _("Aktivitetsplanen är redan inskickad."))
     return HttpResponseRedirect(reverse("programmes:activity_plan", args=[area.pk, unit.pk]))
+
+
+@require_POST
+@login_required
+def activity_plan_withdraw(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpResponse:
+    """Take a submitted plan back to draft to change it ("Ta tillbaka för ändring")."""
+    plan = get_object_or_404(ActivityPlan, programme_area_id=area_id, unit_id=unit_id)
+    _require(request, "programmes.change_activityplan", plan)
+    try:
+        services.activity_plan_withdraw(user=request.user, plan=plan)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Planen är tillbakatagen och är ett utkast igen. Skicka in den när du är klar."),
+        )
+    return HttpResponseRedirect(_plan_url(plan))
 
 
 # --- support needs ----------------------------------------------------------------------------

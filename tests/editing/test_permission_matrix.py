@@ -205,6 +205,8 @@ WRITES: dict[str, Row] = {
     "report_grid": unit_row(ok_post=302, args=grid_unit),
     "programmes:activity_plan": unit_row(args=plan, get_in=PLAN_READ, get_out=PLAN_READ),
     "programmes:activity_plan_submit": unit_row(ok_post=302, post_only=True, args=plan),
+    # A draft is not taken back: the writer is sent back to it with why, nothing changes.
+    "programmes:activity_plan_withdraw": unit_row(ok_post=302, post_only=True, args=plan),
     # The programme area decides on a plan (its owner, the strategist); these plans are drafts,
     # so an allowed reviewer is sent back to the plan with "only a submitted plan" and nothing
     # changes (tests/editing/test_plan_review.py decides on submitted ones).
