@@ -412,7 +412,7 @@ def activity_create(*, user: Actor, activity: Activity) -> Activity:
 
 
 # What the VO writes in an activity; its status alone is progress, reported on an approved plan.
-_ACTIVITY_CONTENT_FIELDS = ("plan_id", "title", "responsible", "start_date", "end_date", "order")
+_ACTIVITY_CONTENT_FIELDS = ("plan_id", "title", "responsible", "start_date", "end_date")
 
 
 def activity_update(

@@ -280,7 +280,7 @@ def _ensure_plan(request: HtmxHttpRequest, plan: ActivityPlan) -> ActivityPlan:
 @require_http_methods(["GET", "POST"])
 @login_required
 def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpResponse:
-    """A VO's activity plan for a programme area: activities in order, add one, submit."""
+    """A VO's activity plan for a programme area: activities by date, add one, submit."""
     area = get_object_or_404(ProgrammeArea, pk=area_id)
     unit = get_object_or_404(Unit, pk=unit_id)
     plan = _plan_for(area, unit)
@@ -324,9 +324,6 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
             plan = _ensure_plan(request, plan)
             activity = form.instance
             activity.plan = plan
-            activity.order = (
-                plan.activities.order_by("-order").values_list("order", flat=True).first() or 0
-            ) + 1
             services.activity_create(user=request.user, activity=activity)
     except ValidationError as error:
         # Refused by the model's own checks after the form's (nothing was stored): say why,
@@ -497,7 +494,7 @@ def activity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def activity_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Move an activity up or down, or mark it done."""
+    """Mark an activity done ("Markera klar")."""
     activity = _activity_or_404(pk)
     _require(request, "programmes.change_activity", activity)
     action = request.POST.get("atgard")
@@ -510,33 +507,14 @@ def activity_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _activity_action(request: HtmxHttpRequest, activity: Activity, action: str | None) -> None:
-    with transaction.atomic():
-        if action == "klar":
-            if activity.status != Activity.Status.DONE:
-                services.activity_update(
-                    user=request.user, activity=activity, data={"status": Activity.Status.DONE}
-                )
-            messages.success(
-                request, _("”{title}” är markerad som klar.").format(title=activity.title)
-            )
-        elif action in ("upp", "ned"):
-            siblings = list(
-                Activity.objects.select_for_update()
-                .filter(plan=activity.plan)
-                .order_by("order", "start_date", "title", "id")
-            )
-            index = next(i for i, a in enumerate(siblings) if a.pk == activity.pk)
-            other = index - 1 if action == "upp" else index + 1
-            if 0 <= other < len(siblings):
-                siblings[index], siblings[other] = siblings[other], siblings[index]
-                for position, sibling in enumerate(siblings, start=1):
-                    if sibling.order != position:
-                        services.activity_update(
-                            user=request.user, activity=sibling, data={"order": position}
-                        )
-                messages.success(request, _("Ordningen är sparad."))
-        else:
-            raise Http404
+    # The plan lists its activities by date: there is no order of their own to change.
+    if action != "klar":
+        raise Http404
+    if activity.status != Activity.Status.DONE:
+        services.activity_update(
+            user=request.user, activity=activity, data={"status": Activity.Status.DONE}
+        )
+    messages.success(request, _("”{title}” är markerad som klar.").format(title=activity.title))
 
 
 @require_POST

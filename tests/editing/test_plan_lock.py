@@ -67,7 +67,7 @@ def messages_of(response: Any) -> list[str]:
 
 @pytest.mark.parametrize("status", LOCKED)
 @pytest.mark.parametrize("role", WRITERS)
-def test_a_locked_plans_activities_cannot_be_added_changed_moved_or_deleted_on_its_pages(
+def test_a_locked_plans_activities_cannot_be_added_or_changed_on_its_pages(
     request: pytest.FixtureRequest,
     org_tree: OrgTree,
     programme_area: ProgrammeArea,
@@ -75,8 +75,8 @@ def test_a_locked_plans_activities_cannot_be_added_changed_moved_or_deleted_on_i
     status: str,
 ) -> None:
     plan = plan_with(status, org_tree.vo1, programme_area)
-    ActivityFactory(plan=plan, title="Andra aktiviteten", order=2)
-    activity = plan.activities.order_by("order", "pk").first()
+    ActivityFactory(plan=plan, title="Andra aktiviteten")
+    activity = plan.activities.first()
     assert activity is not None
     client = login(request.getfixturevalue(role))
     before = snapshot(plan)
@@ -90,18 +90,13 @@ def test_a_locked_plans_activities_cannot_be_added_changed_moved_or_deleted_on_i
         reverse("programmes:activity_edit", args=[activity.pk]),
         {"title": "Omdöpt", "status": "planerad", "version": activity.version},
     )
-    moved = client.post(
-        reverse("programmes:activity_action", args=[activity.pk]), {"atgard": "ned"}
-    )
 
     assert "Lägg till aktivitet" not in page
     assert "Extra aktivitet efter inlämning" not in page
     assert ">Redigera<" not in page
-    assert 'value="ned"' not in page
     assert added.status_code == 302
     assert any(SUBMITTED_LOCKED in m or ACCEPTED_LOCKED in m for m in messages_of(added))
     assert edited.status_code in (302, 422)
-    assert moved.status_code == 302
     assert snapshot(plan) == before
     assert not Activity.objects.filter(title="Extra aktivitet efter inlämning").exists()
 
