@@ -60,8 +60,7 @@ ERROR_PLAN_SUBMITTED_LOCKED = gettext_noop(
 )
 ERROR_PLAN_ACCEPTED_LOCKED = gettext_noop(
     "Planen är godkänd, så aktiviteterna och planen kan inte ändras; bara aktiviteternas status "
-    "kan rapporteras. Programområdets ansvariga eller strategen kan öppna planen igen. Inget har "
-    "ändrats."
+    "kan rapporteras. Strategen kan öppna planen igen. Inget har ändrats."
 )
 ERROR_PLAN_NOT_WITHDRAWABLE = gettext_noop(
     "Bara en inlämnad plan som inte har granskats kan tas tillbaka; den här har status "

@@ -213,29 +213,28 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not request.user.has_perm("gonv.view_portfolio"):
         raise PermissionDenied
-    # A closed unit gets no new plan; its existing plans stay listed below once submitted.
-    units = list(
-        Unit.objects.filter(pk__in=scope.root_unit_ids)
-        .exclude(valid_to__lt=timezone.localdate())
-        .order_by("name")
-    )
+    units = _plan_units(request)
     labels = AreaLabels()
     # Each unit's plans are for its own organisation's areas (and those of phases of none).
-    statuses = plan_statuses(units=units)
+    statuses = plan_statuses(units=[unit for unit, _ in units])
     status_labels = dict(ActivityPlan.Status.choices)
+    writes = dict(units)
     unit_areas = [
         (
             unit,
+            writes[unit],
             [
                 (
                     area,
                     labels.area(area),
                     _plan_status(statuses.get((unit.pk, area.pk)), status_labels),
+                    # A reader opens a plan that exists; a writer starts one too.
+                    writes[unit] or (unit.pk, area.pk) in statuses,
                 )
                 for area in areas
             ],
         )
-        for unit, areas in areas_per_unit(units=units)
+        for unit, areas in areas_per_unit(units=[unit for unit, _ in units])
     ]
     plans = (
         ActivityPlan.objects.select_related("unit", "programme_area")
@@ -254,6 +253,28 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
             "awaiting": plans_awaiting_review(scope=scope) if reviews else [],
         },
     )
+
+
+def _plan_units(request: HtmxHttpRequest) -> list[tuple[Unit, bool]]:
+    """The units whose plans the user's list shows, each with whether the user writes them:
+    the units of the user's VO assignments (a VC writes the VO's plans), and for a unit whose
+    plans the user does not write (a VEC's health centre) the VO above it, read-only: a plan
+    is the VO's. A closed unit gets no new plan; its submitted plans stay listed below."""
+    today = timezone.localdate()
+    roots = Unit.objects.filter(pk__in=scope_for(request.user).root_unit_ids).exclude(
+        valid_to__lt=today
+    )
+    writes: dict[int, bool] = {}
+    parents: set[int] = set()
+    for root in roots:
+        if request.user.has_perm("programmes.add_activityplan", ActivityPlan(unit=root)):
+            writes[root.pk] = True
+        elif root.parent_id is not None:
+            parents.add(root.parent_id)
+    for parent_id in parents - set(writes):
+        writes[parent_id] = False
+    units = Unit.objects.filter(pk__in=writes).exclude(valid_to__lt=today).order_by("name")
+    return [(unit, writes[unit.pk]) for unit in units]
 
 
 def _plan_status(status: str | None, labels: dict[str, Any]) -> str:

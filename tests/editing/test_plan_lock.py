@@ -346,3 +346,67 @@ def test_a_history_revert_does_not_change_a_submitted_plan(
     assert response.status_code == 200
     assert any(SUBMITTED_LOCKED in m for m in form_errors(response))
     assert snapshot(plan) == before
+
+
+# --- a VEC reads the VO's plans; the VO's VC writes them ---------------------------------------
+
+
+def test_a_vec_sees_the_plans_of_their_vo_read_only_not_their_own_units_unstarted_plans(
+    vec: User,
+    vc: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+    other_programme_area: ProgrammeArea,
+) -> None:
+    plan = plan_with(SUBMITTED, org_tree.vo1, programme_area)
+    client = login(vec)
+
+    listed = html.unescape(client.get(reverse("programmes:activity_plans")).content.decode())
+    mine = listed.split(f'id="plans-{org_tree.vo1.pk}"')[1].split("</section>")[0]
+    page = html.unescape(client.get(page_url(plan)).content.decode())
+    unstarted = reverse("programmes:activity_plan", args=[other_programme_area.pk, org_tree.vo1.pk])
+
+    # Their VO's plans, not "Ej påbörjad" plans of their own health centre.
+    assert f'id="plans-{org_tree.hc1a.pk}"' not in listed
+    assert f'<a href="{page_url(plan)}">' in mine
+    assert "Inlämnad" in mine
+    assert "verksamhetschefen för VO 1 skriver och skickar in dem" in mine.replace(
+        org_tree.vo1.name, "VO 1"
+    )
+    assert "Ej påbörjad" in mine
+    assert unstarted not in mine  # nothing to read there, and not theirs to start
+    assert client.get(unstarted).status_code == 403
+    # The plan reads, without a way to change it.
+    assert "Teamrond på alla HC" in page
+    assert "Ta tillbaka" not in page
+    assert "Lägg till aktivitet" not in page
+    # The VC's list is unchanged: their VO, each plan a link.
+    vcs = html.unescape(login(vc).get(reverse("programmes:activity_plans")).content.decode())
+    assert unstarted in vcs.split(f'id="plans-{org_tree.vo1.pk}"')[1].split("</section>")[0]
+
+
+def test_a_vec_writes_no_activity_plan_on_any_entry(
+    vec: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    """A plan is the VO's (each VO submits one; its VECs take part): not the VEC's to write,
+    neither the VO's nor one of their own unit."""
+    draft = plan_with(ActivityPlan.Status.DRAFT, org_tree.vo1, programme_area)
+    before = snapshot(draft)
+    client = login(vec, staff=True)
+    own_unit = reverse("programmes:activity_plan", args=[programme_area.pk, org_tree.hc1a.pk])
+
+    assert not vec.has_perm("programmes.add_activityplan")
+    assert not vec.has_perm("programmes.change_activityplan", draft)
+    with pytest.raises(PermissionDenied):
+        services.activity_plan_create(
+            user=vec, plan=ActivityPlan(unit=org_tree.hc1a, programme_area=programme_area)
+        )
+    with pytest.raises(PermissionDenied):
+        services.activity_create(user=vec, activity=Activity(plan=draft, title="VEC:s egen"))
+    assert client.get(own_unit).status_code == 403
+    posted = client.post(page_url(draft), {"title": "VEC:s egen", "status": "planerad"})
+    assert posted.status_code == 403
+    admin_add = client.get("/admin/programmes/activityplan/add/")
+    assert admin_add.status_code == 403
+    assert snapshot(draft) == before
+    assert not ActivityPlan.objects.filter(unit=org_tree.hc1a).exists()

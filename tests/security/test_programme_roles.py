@@ -317,8 +317,8 @@ def test_a_new_need_in_the_admin_is_raised_without_status_or_answer(
 
 # --- 5: the VO submits its activity plan, the area approves it --------------------------------
 
-# (role, its unit the plan is for)
-PLAN_WRITERS = [("vc", "vo1"), ("vec", "hc1a")]
+# (role, its unit the plan is for): the VO's VC (a VEC reads the VO's plan, gonv.rules)
+PLAN_WRITERS = [("vc", "vo1"), ("vc", "hc1a")]
 
 
 @pytest.mark.parametrize(("role", "unit"), PLAN_WRITERS)
@@ -549,8 +549,10 @@ def test_no_service_starts_a_plan_or_raises_a_need_for_a_closed_unit(
     request: pytest.FixtureRequest, closed: OrgTree, programme_area: ProgrammeArea, role: str
 ) -> None:
     user = request.getfixturevalue(role)
+    # A VEC writes no plan at all (a plan is the VO's): refused before the unit is looked at.
+    refusal = PermissionDenied if role == "vec" else ValidationError
 
-    with pytest.raises(ValidationError, match=re.escape(CLOSED)):
+    with pytest.raises(refusal):
         services.activity_plan_create(
             user=user, plan=ActivityPlan(unit=closed.hc1a, programme_area=programme_area)
         )
@@ -580,8 +582,9 @@ def test_the_pages_offer_no_closed_unit_and_refuse_it(
         {"unit": closed.hc1a.pk, "programme_area": programme_area.pk, "text": "Hjälp"},
     )
 
-    assert plan_page.status_code == 404
-    assert plan_post.status_code == 404
+    # A VEC writes no plan (403) whether the unit is open or not.
+    assert plan_page.status_code == (403 if role == "vec" else 404)
+    assert plan_post.status_code == (403 if role == "vec" else 404)
     assert hc1a not in need_form
     assert need_post.status_code == 422
     assert not ActivityPlan.objects.exists()
@@ -612,13 +615,18 @@ def test_the_admin_refuses_a_closed_unit_with_the_reason(
         programme_area=programme_area.pk,
         text="Hjälp",
     )
-    plan = admin_post(
-        client,
-        "/admin/programmes/activityplan/add/",
-        unit=closed.hc1a.pk,
-        programme_area=programme_area.pk,
-        status="utkast",
-    )
+    if role == "vec":
+        # A VEC adds no plan at all (a plan is the VO's).
+        assert client.get("/admin/programmes/activityplan/add/").status_code == 403
+        plan = need
+    else:
+        plan = admin_post(
+            client,
+            "/admin/programmes/activityplan/add/",
+            unit=closed.hc1a.pk,
+            programme_area=programme_area.pk,
+            status="utkast",
+        )
 
     for response in (need, plan):
         assert response.status_code == 200
