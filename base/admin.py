@@ -22,6 +22,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import models, transaction
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
@@ -214,6 +215,55 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self.delete_object(request, obj)
+
+    def validate_delete(self, request: HttpRequest, obj: Any) -> None:
+        """Raise ValidationError for a deletion the service would refuse beyond permission
+        (rules of the day, such as an assessment's closed quarter); asked before a delete
+        page or bulk delete confirmation is shown. The service asks again when it deletes."""
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # Asked by the delete page and the bulk delete's confirmation before they are shown
+        # (and again before deleting): a refusal is said before the user confirms.
+        for obj in objs:
+            self.validate_delete(request, obj)
+        return super().get_deleted_objects(objs, request)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            response: HttpResponse = super().delete_view(request, object_id, extra_context)
+        except ValidationError as refusal:
+            # Refused by the service: the view's transaction rolled the deletion (and its log
+            # entry) back; the user is told why on the object's page.
+            return self._refused(request, refusal, self._change_url(object_id))
+        return response
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if request.method != "POST":
+            response: HttpResponse = super().changelist_view(request, extra_context)
+            return response
+        # An action (the bulk "delete selected") is all or nothing, its log entries included.
+        try:
+            with transaction.atomic():
+                response = super().changelist_view(request, extra_context)
+        except ValidationError as refusal:
+            return self._refused(request, refusal, request.get_full_path())
+        return response
+
+    def _change_url(self, object_id: str) -> str:
+        opts = self.model._meta
+        return reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+            args=[object_id],
+        )
+
+    def _refused(self, request: HttpRequest, refusal: ValidationError, url: str) -> HttpResponse:
+        for message in refusal.messages:
+            messages.error(request, message)
+        return HttpResponseRedirect(url)
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         # One by one through the service, all or nothing: a selection that reaches outside the

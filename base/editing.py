@@ -59,6 +59,64 @@ class VersionField(forms.IntegerField):
         super().__init__(min_value=0, required=False, **kwargs)
 
 
+# A select's empty choice and the message when none is chosen, with the field's label in
+# lower case: "Välj enhet", "Välj enhet." (translated where used).
+CHOOSE_LABEL = gettext_noop("Välj %(field)s")
+ERROR_CHOOSE = gettext_noop("Välj %(field)s.")
+_DJANGO_BLANK = "---------"
+
+
+def _single_select(field: forms.Field) -> bool:
+    return isinstance(field, forms.ChoiceField) and not isinstance(
+        field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
+    )
+
+
+class ChoiceFieldsMixin:
+    """Every select of a page form as people expect it: the empty choice says what to do
+    ("Välj enhet", not "---------"), a required select left empty says "Välj enhet." (not
+    "Detta fält måste fyllas i."), and a required select of objects with one choice only (a
+    VEC's one unit) starts on that choice. Put first among a form's bases."""
+
+    fields: dict[str, forms.Field]
+    is_bound: bool
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if not _single_select(field) or isinstance(field.widget, forms.HiddenInput):
+                continue
+            noun = str(field.label or name).lower()
+            field.error_messages["required"] = _(ERROR_CHOOSE) % {"field": noun}
+            prompt = _(CHOOSE_LABEL) % {"field": noun}
+            if isinstance(field, forms.ModelChoiceField):
+                if field.empty_label is not None:
+                    field.empty_label = prompt
+            elif isinstance(field, forms.ChoiceField):
+                choices: Any = field.choices  # a list by now (normalised by the field)
+                field.choices = [
+                    (value, prompt if value == "" and str(label) == _DJANGO_BLANK else label)
+                    for value, label in choices
+                ]
+
+    def get_initial_for_field(self, field: forms.Field, field_name: str) -> Any:
+        value = super().get_initial_for_field(field, field_name)  # type: ignore[misc]
+        # Read when the form is shown, after the view has narrowed the choices.
+        if (
+            value in (None, "")
+            and not self.is_bound
+            and field.required
+            and isinstance(field, forms.ModelChoiceField)
+            and _single_select(field)
+            and field.queryset is not None
+        ):
+            only = list(field.queryset[:2])
+            if len(only) == 1:
+                field.empty_label = None
+                return only[0].pk
+        return value
+
+
 def versioned_initial(instance: models.Model | None) -> dict[str, Any]:
     """The `version` initial value of a form for an instance (0 for a new one)."""
     return {"version": getattr(instance, "version", 0) if instance is not None else 0}
@@ -353,11 +411,14 @@ def history_page(obj: models.Model, page_number: Any) -> tuple[Page[Any], list[H
     return page, history_lines(page.object_list, type(obj))
 
 
-def first_error_target(form: forms.BaseForm) -> str:
-    """The id of the first field with an error, for the error summary's link."""
-    for name in form.errors:
-        if name in form.fields:
-            return form[name].id_for_label
+def first_error_target(form: forms.BaseForm | None) -> str:
+    """The id of the form's first visible field with an error, in the fields' order, for the
+    error summary's link ("" when none has one): following it puts the focus on that input."""
+    if form is None or not form.is_bound:
+        return ""
+    for field in form.visible_fields():
+        if field.errors:
+            return str(field.id_for_label or "")
     return ""
 
 

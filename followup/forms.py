@@ -3,14 +3,21 @@ quarterly report's action form."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Value
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from base.editing import VersionField
 from organisation.models import Unit, UnitClosure
+
+from .imports.parsing import CellError, parse_number
+from .imports.services import ERROR_PERCENT_NOT_SHARE
+from .value_rules import number_text
 
 ERROR_UNKNOWN_UNIT = _("Det finns ingen enhet med koden ”%(code)s”; sidan visar regionen.")
 ERROR_UNIT_OF_OTHER_ORGANISATION = _(
@@ -55,6 +62,33 @@ class MeasureUnitForm(forms.Form):
                 params={"code": code, "organisation": self.organisation.name},
             )
         return unit
+
+
+class NumberField(forms.DecimalField):
+    """A number typed into a page, read as the import reads a file's cell (parse_number):
+    decimal comma or point, space or no-break space between thousands ("1 200", as the pages
+    show numbers), a trailing % only where `percent` allows it. Anything else is refused with
+    the import's message naming the text, so a filled-in cell is never said to be empty."""
+
+    def __init__(self, *, percent: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+        self.percent = percent
+        self.widget.attrs["inputmode"] = "decimal"
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override] # the stubs' int
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            number = parse_number(value)
+        except CellError as error:
+            raise ValidationError(str(error), code="invalid") from None
+        if number.percent and not self.percent:
+            raise ValidationError(
+                gettext(ERROR_PERCENT_NOT_SHARE).format(value=number_text(number.value)),
+                code="invalid",
+            )
+        return number.value
 
 
 REPORT_COMMENT_MAX_LENGTH = 4000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Collection, Iterable
 from decimal import Decimal
@@ -193,6 +194,9 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Misslyckades")
         CANCELLED = "cancelled", _("Avbruten")
         EXPIRED = "expired", _("Utgången")
+        # Its check or store made no progress for GONV_IMPORT_STALLED_MINUTES (a lost task or
+        # request): nothing was stored, the file must be uploaded again.
+        INTERRUPTED = "interrupted", _("Avbröts")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -208,7 +212,7 @@ class ImportJob(models.Model):
     sheet = models.CharField(_("blad"), max_length=100, blank=True)
     row_estimate = models.PositiveIntegerField(_("uppskattat antal rader"), default=0)
     state = models.CharField(
-        _("läge"), max_length=10, choices=State.choices, default=State.VALIDATING
+        _("läge"), max_length=12, choices=State.choices, default=State.VALIDATING
     )
     background = models.BooleanField(_("i bakgrunden"), default=False)
     preview = models.JSONField(_("förhandsgranskning"), default=dict)
@@ -222,6 +226,9 @@ class ImportJob(models.Model):
         verbose_name=_("importomgång"),
     )
     created_at = models.DateTimeField(_("skapad"), auto_now_add=True)
+    # When its check or store last started or reported progress (the running pass reports to
+    # the cache, outside its transaction; see followup.imports.jobs.last_progress).
+    progressed_at = models.DateTimeField(_("senaste framsteg"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("importjobb")
@@ -409,11 +416,30 @@ class Observation(Versioned):
         start, end = self.period_start, self.period_end
         if start is None or end is None:
             return []
-        label = (
-            Quarter.containing(start).label
-            if measure.frequency == Measure.Frequency.QUARTERLY
-            else month_label(start)
-        )
+        quarterly = measure.frequency == Measure.Frequency.QUARTERLY
+        whole = _whole_period(start, quarterly=quarterly)
+        # A reversed period is the constraint's to refuse (observation_period_ordered).
+        if start <= end and (start, end) != whole:
+            # A period is one whole month or quarter, as the import and the grid write it
+            # (the admin's date fields allow any day): the computation counts by periods.
+            message = (
+                value_rules.ERROR_PERIOD_NOT_WHOLE_QUARTER
+                if quarterly
+                else value_rules.ERROR_PERIOD_NOT_WHOLE_MONTH
+            )
+            example = f"{whole[0].isoformat()} – {whole[1].isoformat()}"
+            return [
+                (
+                    "period_start" if start != whole[0] else "period_end",
+                    gettext(message).format(
+                        start=start.isoformat(),
+                        end=end.isoformat(),
+                        measure=measure.name,
+                        example=example,
+                    ),
+                )
+            ]
+        label = Quarter.containing(start).label if quarterly else month_label(start)
         if start > timezone.localdate():
             return [
                 ("period_start", gettext(value_rules.ERROR_PERIOD_IN_FUTURE).format(period=label))
@@ -471,7 +497,19 @@ class Observation(Versioned):
             return [("value", gettext(value_rules.ERROR_SHARE_RANGE).format(value=text(value)))]
         if kind == Measure.ValueType.INDEX and not 0 <= value <= 100:
             return [("value", gettext(value_rules.ERROR_INDEX_RANGE).format(value=text(value)))]
+        if kind == Measure.ValueType.SHARE and num is None:
+            return [("numerator", gettext(value_rules.ERROR_SHARE_PARTS_MISSING))]
         return []
+
+
+def _whole_period(day: datetime.date, *, quarterly: bool) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of the month (or quarter) containing the day."""
+    if quarterly:
+        quarter = Quarter.containing(day)
+        return quarter.start, quarter.end
+    first = day.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return first, following - datetime.timedelta(days=1)
 
 
 class MeasureResultQuerySet(models.QuerySet["MeasureResult"]):
@@ -499,6 +537,20 @@ class MeasureResultQuerySet(models.QuerySet["MeasureResult"]):
         return self.filter(quarter=quarter.code).annotate(
             change_previous_quarter=change_against(quarter.previous()),
             change_previous_year=change_against(quarter.year_before()),
+        )
+
+    def with_previous_value(self, quarter: Quarter) -> MeasureResultQuerySet:
+        """Each row with `previous_value`, the same unit's and measure's value the quarter
+        before `quarter` (None where it has none): what a quarterly measure shows as its latest
+        value while its own quarter is still under way. A subquery, not another query."""
+        previous = MeasureResult.objects.filter(
+            quarter=quarter.previous().code, measure=OuterRef("measure"), unit=OuterRef("unit")
+        ).values("value")[:1]
+        return self.annotate(
+            previous_value=ExpressionWrapper(
+                Subquery(previous),
+                output_field=models.DecimalField(max_digits=20, decimal_places=6),
+            )
         )
 
 

@@ -84,6 +84,9 @@ class QuarterBasis:
     # (reporting, expected) units of the whole quarter, where the period series is not written
     # yet (the Celery path writes it after the quarter's values): the basis is then unknown.
     quarter_units: tuple[int, int] | None = None
+    # A quarterly measure in its own quarter with no value yet: it is reported after the
+    # quarter's end, so its "–" is no gap (the pages say so and show the latest value).
+    awaiting_report: bool = False
 
     @property
     def partial(self) -> bool:
@@ -154,6 +157,17 @@ def _months_text(with_values: int, periods: int) -> str:
         "count": with_values,
         "total": periods,
     }
+
+
+def months_note(measure: Measure, with_values: int, ongoing: bool) -> str:
+    """What a monthly measure's value over part of a quarter covers: "hittills (2 av 3
+    månader)" in the quarter under way, "2 av 3 månader" in an ended one; "" for a whole
+    quarter, no value or a quarterly measure."""
+    periods = len(quarter_periods(Quarter(2000, 1), measure.frequency))
+    if not with_values or with_values >= periods:
+        return ""
+    months = _months_text(with_values, periods)
+    return _("hittills (%(months)s)") % {"months": months} if ongoing else months
 
 
 def _compare_note(
@@ -232,10 +246,7 @@ def quarter_basis(
         if _period_end(start, measure.frequency, quarter) < today
     )
     partial = with_values < len(starts)
-    value_note = ""
-    if partial and with_values and measure.frequency == Measure.Frequency.MONTHLY:
-        months = _months_text(with_values, len(starts))
-        value_note = _("hittills (%(months)s)") % {"months": months} if ongoing else months
+    value_note = months_note(measure, with_values, ongoing)
     return QuarterBasis(
         quarter=quarter,
         periods=len(starts),
@@ -243,6 +254,11 @@ def quarter_basis(
         ongoing=ongoing,
         due=due,
         value_note=value_note,
+        awaiting_report=(
+            ongoing
+            and measure.frequency == Measure.Frequency.QUARTERLY
+            and (result is None or result.value is None)
+        ),
         previous_quarter_note=_compare_note(
             measure,
             with_values,

@@ -36,17 +36,16 @@ from base.versioning import StaleVersion
 from base.writes import checked_save
 from organisation.models import Unit
 
+from . import value_rules
 from .formatting import format_value
+from .forms import NumberField
 from .imports.parsing import CellError, parse_period
 from .models import ImportBatch, Measure, Observation
 from .services import ERROR_OBSERVATION_FORBIDDEN
 
+# A share's cell left without its parts (a value is required); the checks of what is typed are
+# value_rules', worded as the import and the model word them.
 ERROR_SHARE_PARTS = _("Ange täljare och nämnare för en andel.")
-ERROR_NUMERATOR_ABOVE = _("Täljaren kan inte vara större än nämnaren.")
-ERROR_DENOMINATOR = _("Nämnaren måste vara större än noll.")
-ERROR_NEGATIVE = _("Värdet kan inte vara negativt.")
-ERROR_WHOLE = _("Ett antal måste vara ett heltal.")
-ERROR_0_100 = _("Värdet måste vara mellan 0 och 100.")
 ERROR_JUMP = _(
     "Värdet skiljer sig mer än {pct} % från föregående period ({previous}): skriv en kommentar."
 )
@@ -160,15 +159,10 @@ def period_parse(text: str | None, today: datetime.date | None = None) -> Period
 class ObservationCellForm(forms.Form):
     """One unit's value of one measure for the period."""
 
-    value = forms.DecimalField(
-        label=_("Värde"), required=False, localize=True, max_digits=16, decimal_places=4
-    )
-    numerator = forms.DecimalField(
-        label=_("Täljare"), required=False, localize=True, max_digits=16, decimal_places=4
-    )
-    denominator = forms.DecimalField(
-        label=_("Nämnare"), required=False, localize=True, max_digits=16, decimal_places=4
-    )
+    # Read as the import reads a file ("1 200", "12,5"); a share is entered as its parts.
+    value = NumberField(label=_("Värde"), required=False, max_digits=16, decimal_places=4)
+    numerator = NumberField(label=_("Täljare"), required=False, max_digits=16, decimal_places=4)
+    denominator = NumberField(label=_("Nämnare"), required=False, max_digits=16, decimal_places=4)
     comment = forms.CharField(label=_("Kommentar"), required=False, max_length=2000)
     override = forms.BooleanField(label=_("Ersätt importerat värde"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
@@ -190,9 +184,6 @@ class ObservationCellForm(forms.Form):
             del self.fields["denominator"]
         if not self.imported:
             del self.fields["override"]
-        for f in self.fields.values():
-            if isinstance(f, forms.DecimalField):
-                f.widget.attrs["inputmode"] = "decimal"
 
     @property
     def imported(self) -> bool:
@@ -215,30 +206,30 @@ class ObservationCellForm(forms.Form):
         kind = self.measure.value_type
         if kind == Measure.ValueType.SHARE:
             num, den = data.get("numerator"), data.get("denominator")
-            if num is None or den is None:
-                self.add_error("numerator" if num is None else "denominator", ERROR_SHARE_PARTS)
+            if self.has_error("numerator") or self.has_error("denominator"):
+                return data  # a part that is not a number is said so, not called missing
+            if num is None and den is None:
+                self.add_error("numerator", ERROR_SHARE_PARTS)
                 return data
-            if den <= 0:
-                self.add_error("denominator", ERROR_DENOMINATOR)
-                return data
-            if num < 0:
-                self.add_error("numerator", ERROR_NEGATIVE)
-                return data
-            if num > den:
-                self.add_error("numerator", ERROR_NUMERATOR_ABOVE)
+            problem = value_rules.share_parts_problem(num, den)
+            if problem is not None or num is None or den is None:
+                if problem is not None:
+                    self.add_error(*problem)
                 return data
             data["value"] = (Decimal(100) * num / den).quantize(Decimal("0.0001"))
         value = data.get("value")
+        if self.has_error("value"):
+            return data
         if value is None:
             self.add_error("value" if "value" in self.fields else "numerator", _("Ange ett värde."))
             return data
-        if kind == Measure.ValueType.COUNT:
-            if value < 0:
-                self.add_error("value", ERROR_NEGATIVE)
-            elif value != value.to_integral_value():
-                self.add_error("value", ERROR_WHOLE)
-        if kind == Measure.ValueType.INDEX and not Decimal(0) <= value <= Decimal(100):
-            self.add_error("value", ERROR_0_100)
+        message = (
+            value_rules.count_problem(value)
+            if kind == Measure.ValueType.COUNT
+            else value_rules.range_problem(kind, value)
+        )
+        if message is not None:
+            self.add_error("value", message)
         self._check_jump(data, value)
         return data
 

@@ -43,7 +43,7 @@ from .models import (
     RecomputeRequest,
     SpcResult,
 )
-from .quarter_basis import PeriodRows, QuarterBasis, quarter_basis
+from .quarter_basis import PeriodRows, QuarterBasis, months_note, quarter_basis
 from .spc import RULES
 from .summary import DueGoal, SummaryFacts, quarter_summary
 
@@ -282,6 +282,12 @@ class MeasureLine:
         return (self.spc or {}).get("assurance")
 
     @property
+    def previous_value(self) -> Decimal | None:
+        """The unit's value the quarter before (a quarterly measure's latest while its own
+        quarter is under way)."""
+        return getattr(self.result, "previous_value", None)
+
+    @property
     def recent_points(self) -> list[list[Any]]:
         """The series' latest 12 points, [period start, value, type, rules], for a sparkline."""
         return list((self.spc or {}).get("points", []))[-SPARKLINE_POINTS:]
@@ -324,7 +330,11 @@ def measure_lines(
     With `measures` None: every measure the unit has a result for in the quarter.
     """
     compare_ids = [u.pk for u in (parent, region) if u is not None and u.pk != unit.pk]
-    rows = MeasureResult.objects.of_quarter(quarter).filter(unit_id__in=[unit.pk, *compare_ids])
+    rows = (
+        MeasureResult.objects.of_quarter(quarter)
+        .with_previous_value(quarter)
+        .filter(unit_id__in=[unit.pk, *compare_ids])
+    )
     if measures is not None:
         rows = rows.filter(measure_id__in=[m.pk for m in measures])
     else:
@@ -378,43 +388,133 @@ class Peer:
     unit: Unit
     result: MeasureResult | None
     variation: str | None
-    against_parent: str  # "above", "below", "equal" or "" when either value is missing
+    # "above", "below", "equal", or "" when either value is missing or they are not compared
+    against_parent: str
+    # What the value covers of a quarter not all there: "hittills (2 av 3 månader)".
+    value_note: str = ""
+    # Why a value is not compared: it covers other months than the mean it would be set against.
+    against_note: str = ""
+
+
+@dataclass(frozen=True)
+class PeerComparison:
+    """Units side by side for a measure and quarter, and what each is compared with.
+
+    A summed measure's (a count's) parent value is the sum of its units, so each unit is
+    compared with the mean per unit instead (`per_unit`), over the units whose values cover
+    the same months: in a quarter under way one unit's two months are not set against the
+    others' one.
+    """
+
+    parent_result: MeasureResult | None
+    peers: list[Peer]
+    per_unit: bool = False
+    # The value each compared unit is set against: the parent's, or the mean per unit.
+    reference: Decimal | None = None
+    reference_units: int = 0  # the units the mean per unit is taken over
+    reference_note: str = ""  # what the mean covers of the quarter: "hittills (1 av 3 månader)"
+    left_out: int = 0  # units with a value over other months, not compared
+    # A quarterly measure in its own quarter that no unit has reported yet: it is reported
+    # after the quarter's end; the page says so and links to the quarter before.
+    awaiting_report: bool = False
+
+    @property
+    def previous_quarter(self) -> Quarter | None:
+        """The quarter before, where the parent has a value for it (what to look at instead)."""
+        row = self.parent_result
+        if row is None or getattr(row, "previous_value", None) is None:
+            return None
+        return Quarter.parse(row.quarter).previous()
+
+
+def _against(value: Decimal | None, reference: Decimal | None) -> str:
+    if value is None or reference is None:
+        return ""
+    return "above" if value > reference else "below" if value < reference else "equal"
 
 
 def peer_comparison(
     *, quarter: Quarter, measure: Measure, parent: Unit, units: list[Unit]
-) -> tuple[MeasureResult | None, list[Peer]]:
+) -> PeerComparison:
     """Units of the same kind side by side for a measure and quarter, each against the parent's
-    value (two queries)."""
+    value or, for a summed measure, the mean per unit (three queries)."""
+    unit_ids = [u.pk for u in units]
     rows = {
         row.unit_id: row
-        for row in MeasureResult.objects.of_quarter(quarter).filter(
-            measure_id=measure.pk, unit_id__in=[parent.pk, *[u.pk for u in units]]
-        )
+        for row in MeasureResult.objects.of_quarter(quarter)
+        .with_previous_value(quarter)
+        .filter(measure_id=measure.pk, unit_id__in=[parent.pk, *unit_ids])
     }
     variations = {
         unit_id: (summary or {}).get("variation")
         for unit_id, summary in SpcResult.objects.filter(
-            quarter=quarter.code, measure_id=measure.pk, unit_id__in=[u.pk for u in units]
+            quarter=quarter.code, measure_id=measure.pk, unit_id__in=unit_ids
         ).values_list("unit_id", "summary")
     }
+    # The months each unit's value covers (None: its period series is not written yet).
+    months: dict[int, set[datetime.date]] = {}
+    for unit_id, start in PeriodResult.objects.filter(
+        quarter=quarter.code, measure_id=measure.pk, unit_id__in=unit_ids, value__isnull=False
+    ).values_list("unit_id", "period_start"):
+        months.setdefault(unit_id, set()).add(start)
+    ongoing = quarter.end >= timezone.localdate()
+
+    def covered(unit: Unit) -> frozenset[datetime.date] | None:
+        return frozenset(months[unit.pk]) if unit.pk in months else None
+
+    valued = [u for u in units if (row := rows.get(u.pk)) is not None and row.value is not None]
     parent_row = rows.get(parent.pk)
+    per_unit = measure.aggregation == Measure.Aggregation.SUM
+    reference: Decimal | None = parent_row.value if parent_row else None
+    same: set[int] = {u.pk for u in valued}
+    reference_note = ""
+    if per_unit:
+        # The months most units' values cover (ties: the more months), and the mean over them.
+        groups: dict[frozenset[datetime.date] | None, list[Unit]] = {}
+        for unit in valued:
+            groups.setdefault(covered(unit), []).append(unit)
+        reference = None
+        same = set()
+        if groups:
+            key, members = max(groups.items(), key=lambda item: (len(item[1]), len(item[0] or ())))
+            if len(members) > 1:
+                same = {u.pk for u in members}
+                reference = sum(
+                    (rows[u.pk].value or Decimal(0) for u in members), Decimal(0)
+                ) / len(members)
+                if key is not None:
+                    reference_note = months_note(measure, len(key), ongoing)
     peers = []
     for unit in units:
         row = rows.get(unit.pk)
-        against = ""
-        if row and row.value is not None and parent_row and parent_row.value is not None:
-            against = (
-                "above"
-                if row.value > parent_row.value
-                else "below"
-                if row.value < parent_row.value
-                else "equal"
-            )
+        value = row.value if row else None
+        unit_months = covered(unit)
+        note = months_note(measure, len(unit_months), ongoing) if unit_months else ""
+        against_note = ""
+        if per_unit and value is not None and reference is not None and unit.pk not in same:
+            against_note = gettext("Jämförs inte: värdet gäller andra månader än medelvärdet")
         peers.append(
-            Peer(unit=unit, result=row, variation=variations.get(unit.pk), against_parent=against)
+            Peer(
+                unit=unit,
+                result=row,
+                variation=variations.get(unit.pk),
+                against_parent=_against(value, reference) if unit.pk in same else "",
+                value_note=note,
+                against_note=against_note,
+            )
         )
-    return parent_row, peers
+    return PeerComparison(
+        parent_result=parent_row,
+        peers=peers,
+        per_unit=per_unit,
+        reference=reference,
+        reference_units=len(same) if per_unit else 0,
+        reference_note=reference_note,
+        left_out=len(valued) - len(same) if per_unit and reference is not None else 0,
+        awaiting_report=(
+            ongoing and measure.frequency == Measure.Frequency.QUARTERLY and not valued
+        ),
+    )
 
 
 def latest_compute_run(*, quarter: Quarter) -> ComputeRun | None:
@@ -537,10 +637,10 @@ def unit_dashboard(
         (m for m in peer_measures if m.code == measure_code),
         peer_measures[0] if peer_measures else None,
     )
-    peer_parent_result, peers = (
+    comparison = (
         peer_comparison(quarter=quarter, measure=peer_measure, parent=peer_parent, units=peer_units)
         if quarter and peer_measure and peer_parent and peer_units
-        else (None, [])
+        else PeerComparison(parent_result=None, peers=[])
     )
     return {
         "ancestors": ancestors[:-1],
@@ -553,8 +653,9 @@ def unit_dashboard(
         "peer_parent": peer_parent,
         "peer_measures": peer_measures,
         "peer_measure": peer_measure,
-        "peer_parent_result": peer_parent_result,
-        "peers": peers,
+        "peer_parent_result": comparison.parent_result,
+        "peers": comparison.peers,
+        "peer_comparison": comparison,
         "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
     }
 
@@ -703,7 +804,10 @@ def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureR
     if unit is None or quarter is None:
         return [MeasureRow(measure, None, None) for measure in measures]
     results = {
-        row.measure_id: row for row in MeasureResult.objects.of_quarter(quarter).filter(unit=unit)
+        row.measure_id: row
+        for row in MeasureResult.objects.of_quarter(quarter)
+        .with_previous_value(quarter)
+        .filter(unit=unit)
     }
     summaries = dict(
         SpcResult.objects.filter(quarter=quarter.code, unit=unit).values_list(
@@ -807,6 +911,9 @@ class MeasureSeries:
     target: Decimal | None
     goals: list[GoalResult]
     basis: QuarterBasis | None = None
+    # The latest earlier quarter with a value: what a quarterly measure shows while its own
+    # quarter is under way.
+    latest: QuarterRow | None = None
 
 
 def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> MeasureSeries:
@@ -861,8 +968,20 @@ def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> 
         ),
         None,
     )
+    latest = next(
+        (row for row in rows if row.quarter < quarter and row.result.value is not None), None
+    )
     return MeasureSeries(
-        measure, unit, quarter, current, summary, rows, target, goals, basis(quarter, current)
+        measure,
+        unit,
+        quarter,
+        current,
+        summary,
+        rows,
+        target,
+        goals,
+        basis(quarter, current),
+        latest,
     )
 
 

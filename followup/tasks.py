@@ -31,7 +31,26 @@ TRANSIENT_ERRORS = (
     RedisConnectionError,
     RedisTimeoutError,
 )
+
+
+class RetriedByWorkers(Task):
+    """A task retried with backoff on a worker, but not when run in-process (the embedded mode,
+    CELERY_TASK_ALWAYS_EAGER): there a retry would run it again at once inside the user's
+    request, up to max_retries times (Celery's eager apply ignores the countdown), so the
+    failure is raised instead. The quarter stays marked for recompute (compute_quarter records
+    the failure) and the next change or the nightly run computes it."""
+
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
+        if self.request.is_eager:
+            exc = kwargs.get("exc")
+            if isinstance(exc, BaseException):
+                raise exc
+            raise RuntimeError(f"{self.name} asked for a retry in the embedded mode")
+        return super().retry(*args, **kwargs)
+
+
 RETRY: dict[str, Any] = {
+    "base": RetriedByWorkers,
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 5,
     "retry_backoff_max": 300,

@@ -43,6 +43,11 @@ TODO_KEYS = ("missing", "imported", "unplanned", "returned", "overdue", "support
 class TodoItem:
     text: str
     url: str
+    # A second way to do it: "Rapportera själv" on a value awaiting import (its link's text,
+    # and what it is about for a screen reader).
+    action_url: str = ""
+    action_text: str = ""
+    action_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,14 @@ class TodoList:
     title: str
     items: list[TodoItem]
     total: int
+    # What the heading's count counts, where a bare number would be ambiguous ("5 mått").
+    count_text: str = ""
+    # A sentence under the heading: which periods the list is about, what to do.
+    intro: str = ""
+
+    @property
+    def count_label(self) -> str:
+        return self.count_text or str(self.total)
 
 
 def latest_complete_periods(today: datetime.date) -> dict[str, datetime.date]:
@@ -86,7 +99,7 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
         for missing_unit, measure, start in gaps
         if measure.source == Measure.Source.MANUAL
     ]
-    imported = _awaiting_import(gaps)
+    imported = _awaiting_import(gaps, unit=unit)
     unplanned = [
         TodoItem(
             text=_("%(unit)s: %(method)s (%(status)s) saknar planerat datum")
@@ -145,37 +158,55 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
     lists = [
         (
             "missing",
-            _("Saknade värden för den senaste hela perioden: %(period)s") % {"period": period_text},
+            _("Saknade värden"),
             missing,
+            "",
+            _("Värden som rapporteras för hand och saknas för %(period)s.")
+            % {"period": period_text},
         ),
         (
             "imported",
-            _("Väntar på import för den senaste hela perioden: %(period)s")
-            % {"period": period_text},
+            _("Väntar på import"),
             imported,
+            ngettext("%(count)s mått", "%(count)s mått", len(imported)) % {"count": len(imported)},
+            # Whoever sees "Att göra" may report the unit's values (the same rule as its
+            # adoption: gonv.rules), so each line offers the reporting grid as well.
+            _(
+                "Värden som importeras från källsystemen och saknas för %(period)s. "
+                "Kommer de inte, kan du rapportera dem själv."
+            )
+            % {"period": period_text},
         ),
-        ("unplanned", _("Införande utan planerat datum"), unplanned),
-        ("returned", _("Aktivitetsplaner att komplettera"), returned),
-        ("overdue", _("Försenade aktiviteter"), overdue),
-        ("support", _("Öppna stödbehov och svar"), needs),
+        ("unplanned", _("Införande utan planerat datum"), unplanned, "", ""),
+        ("returned", _("Aktivitetsplaner att komplettera"), returned, "", ""),
+        ("overdue", _("Försenade aktiviteter"), overdue, "", ""),
+        ("support", _("Öppna stödbehov och svar"), needs, "", ""),
     ]
     return [
         TodoList(
-            key=key, title=title, items=items if whole else items[:TODO_LIMIT], total=len(items)
+            key=key,
+            title=title,
+            items=items if whole else items[:TODO_LIMIT],
+            total=len(items),
+            count_text=count_text,
+            intro=intro,
         )
-        for key, title, items in lists
+        for key, title, items, count_text, intro in lists
     ]
 
 
-def _awaiting_import(gaps: list[tuple[Unit, Measure, datetime.date]]) -> list[TodoItem]:
+def _awaiting_import(
+    gaps: list[tuple[Unit, Measure, datetime.date]], *, unit: Unit
+) -> list[TodoItem]:
     """The missing values of imported measures: one item per measure and period, with how
-    many units lack it and the source it is imported from."""
-    counts: dict[tuple[int, datetime.date], tuple[Measure, int]] = {}
-    for _unit, measure, start in gaps:
+    many units lack it and the source it is imported from, and a link to report them by hand
+    in `unit`'s reporting grid (at the row, where one unit lacks it)."""
+    counts: dict[tuple[int, datetime.date], tuple[Measure, int, Unit]] = {}
+    for missing_unit, measure, start in gaps:
         if measure.source == Measure.Source.MANUAL:
             continue
-        _measure, count = counts.get((measure.pk, start), (measure, 0))
-        counts[(measure.pk, start)] = (measure, count + 1)
+        _measure, count, first = counts.get((measure.pk, start), (measure, 0, missing_unit))
+        counts[(measure.pk, start)] = (measure, count + 1, first)
     return [
         TodoItem(
             text=ngettext(
@@ -192,15 +223,23 @@ def _awaiting_import(gaps: list[tuple[Unit, Measure, datetime.date]]) -> list[To
                 "source": measure.get_source_display(),
             },
             url=reverse("import_upload"),
+            action_url=observation_add_url(unit=first, measure=measure, period_start=start)
+            if count == 1
+            else report_period_url(unit=unit, measure=measure, period_start=start),
+            action_text=_("Rapportera själv"),
+            action_label=_("%(measure)s för %(period)s")
+            % {"measure": measure.name, "period": _period_label(measure, start)},
         )
-        for (_id, start), (measure, count) in counts.items()
+        for (_id, start), (measure, count, first) in counts.items()
     ]
 
 
 def _periods_text(periods: dict[str, datetime.date]) -> str:
-    """The latest complete periods, as the lists' headings name them: "nov 2026, för
-    kvartalsmått Kv 3 2026"."""
-    return _("%(month)s, för kvartalsmått %(quarter)s") % {
+    """The latest complete periods, as the lists' sentences name them: "den senaste hela
+    perioden: nov 2026 för månadsmått, Kv 3 2026 för kvartalsmått"."""
+    return _(
+        "den senaste hela perioden: %(month)s för månadsmått, %(quarter)s för kvartalsmått"
+    ) % {
         "month": month_label(periods[Measure.Frequency.MONTHLY]),
         "quarter": Quarter.containing(periods[Measure.Frequency.QUARTERLY]).label,
     }
@@ -215,13 +254,22 @@ def _period_label(measure: Measure, start: datetime.date) -> str:
 # --- links: where each item is done -------------------------------------------------------------
 
 
+def _period_code(measure: Measure, period_start: datetime.date) -> str:
+    if measure.frequency == Measure.Frequency.QUARTERLY:
+        return Quarter.containing(period_start).code
+    return period_start.strftime("%Y-%m")
+
+
+def report_period_url(*, unit: Unit, measure: Measure, period_start: datetime.date) -> str:
+    """Report a measure's values for the units below a unit: its reporting grid for the
+    period."""
+    query = urlencode({"period": _period_code(measure, period_start)})
+    return f"{reverse('report_grid', args=[unit.pk])}?{query}"
+
+
 def observation_add_url(*, unit: Unit, measure: Measure, period_start: datetime.date) -> str:
     """Report a missing value: the unit's reporting grid for the period, at the measure's row."""
-    if measure.frequency == Measure.Frequency.QUARTERLY:
-        period = Quarter.containing(period_start).code
-    else:
-        period = period_start.strftime("%Y-%m")
-    query = urlencode({"period": period})
+    query = urlencode({"period": _period_code(measure, period_start)})
     # The grid's row ids are "m<measure>u<unit>-unit" (followup.reporting.report_grid_cells).
     return f"{reverse('report_grid', args=[unit.pk])}?{query}#m{measure.pk}u{unit.pk}-unit"
 

@@ -1,9 +1,10 @@
 """The rules every stored measure value keeps, in words: one set of messages for every writer.
 
 The import checks a file's rows with them (followup.imports: row by row in Python, set-based in
-SQL) and the model checks every other write with them (`Observation.clean`: the reporting grid,
-the admin and its history revert, the services), so a value the import refuses is refused
-everywhere, in the same Swedish. Imports nothing of followup: the models and the import both
+SQL), the reporting grid its cells (`share_parts_problem`, `count_problem`, `range_problem`,
+before anything is saved) and the model every other write (`Observation.clean`: the admin and
+its history revert, the services), so a value the import refuses is refused everywhere, in the
+same Swedish. Imports nothing of followup: the models and the import both
 stand above it.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 # How far a share's value may be from täljare ÷ nämnare × 100.
 TOLERANCE = Decimal("0.05")
@@ -21,12 +22,29 @@ ERROR_UNIT_NOT_ACTIVE = gettext_noop("Enheten ”{unit}” var inte verksam unde
 ERROR_KIND_DOES_NOT_REPORT = gettext_noop(
     "Enheter av typen {kind} rapporterar inte måttet ”{measure}”."
 )
+ERROR_COUNT_NEGATIVE = gettext_noop("Ett antal kan inte vara negativt ({value}).")
+ERROR_COUNT_DECIMALS = gettext_noop("Ett antal måste vara ett heltal, inte {value}.")
+ERROR_NEGATIVE = gettext_noop("Talet kan inte vara negativt ({value}).")
+ERROR_DENOMINATOR_ZERO = gettext_noop("Nämnaren kan inte vara 0.")
+ERROR_PERIOD_NOT_WHOLE_MONTH = gettext_noop(
+    "Perioden {start} – {end} är inte en hel månad, men måttet ”{measure}” rapporteras per "
+    "månad: perioden ska börja den första och sluta den sista dagen i samma månad, till exempel "
+    "{example}."
+)
+ERROR_PERIOD_NOT_WHOLE_QUARTER = gettext_noop(
+    "Perioden {start} – {end} är inte ett helt kvartal, men måttet ”{measure}” rapporteras per "
+    "kvartal: perioden ska börja den första dagen i kvartalet och sluta den sista, till exempel "
+    "{example}."
+)
 ERROR_SHARE_RANGE = gettext_noop("En andel måste vara mellan 0 och 100 procent, inte {value}.")
 ERROR_INDEX_RANGE = gettext_noop("Ett index måste vara mellan 0 och 100, inte {value}.")
 ERROR_NUMERATOR_ABOVE_DENOMINATOR = gettext_noop(
     "Täljaren ({numerator}) är större än nämnaren ({denominator})."
 )
 ERROR_PAIR_INCOMPLETE = gettext_noop("Täljare och nämnare måste anges tillsammans.")
+# A share is summed as Σ täljare ÷ Σ nämnare: a value alone would count as reported and be left
+# out of every total.
+ERROR_SHARE_PARTS_MISSING = gettext_noop("Ange täljare och nämnare för en andel.")
 ERROR_VALUE_INCONSISTENT = gettext_noop(
     "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst 0,05 ifrån)."
 )
@@ -50,3 +68,50 @@ def share_of(numerator: Decimal, denominator: Decimal) -> Decimal:
 def share_consistent(value: Decimal, numerator: Decimal, denominator: Decimal) -> bool:
     """Whether a share's value is its parts' täljare ÷ nämnare × 100, within TOLERANCE."""
     return abs(value - share_of(numerator, denominator)) <= TOLERANCE
+
+
+# --- the checks of one value, worded (the reporting grid's; the import words them alike) -----
+
+# A value's type as Measure.ValueType holds it (this module imports nothing of followup).
+SHARE, COUNT, INDEX = "share", "count", "index"
+
+
+def share_parts_problem(
+    numerator: Decimal | None, denominator: Decimal | None
+) -> tuple[str, str] | None:
+    """The first problem of a share's parts, as (field, message), or None. Both missing is
+    none: whether a value is required is the caller's to say."""
+    if numerator is None and denominator is None:
+        return None
+    if numerator is None or denominator is None:
+        return ("numerator" if numerator is None else "denominator", gettext(ERROR_PAIR_INCOMPLETE))
+    if denominator < 0:
+        return "denominator", gettext(ERROR_NEGATIVE).format(value=number_text(denominator))
+    if denominator == 0:
+        return "denominator", gettext(ERROR_DENOMINATOR_ZERO)
+    if numerator < 0:
+        return "numerator", gettext(ERROR_NEGATIVE).format(value=number_text(numerator))
+    if numerator > denominator:
+        message = gettext(ERROR_NUMERATOR_ABOVE_DENOMINATOR)
+        return "numerator", message.format(
+            numerator=number_text(numerator), denominator=number_text(denominator)
+        )
+    return None
+
+
+def count_problem(value: Decimal) -> str | None:
+    """Why a count cannot be this value (negative, or not whole), or None."""
+    if value < 0:
+        return gettext(ERROR_COUNT_NEGATIVE).format(value=number_text(value))
+    if value != value.to_integral_value():
+        return gettext(ERROR_COUNT_DECIMALS).format(value=number_text(value))
+    return None
+
+
+def range_problem(value_type: str, value: Decimal) -> str | None:
+    """Why a share or an index cannot be this value (outside 0–100), or None."""
+    if value_type == SHARE and not 0 <= value <= 100:
+        return gettext(ERROR_SHARE_RANGE).format(value=number_text(value))
+    if value_type == INDEX and not 0 <= value <= 100:
+        return gettext(ERROR_INDEX_RANGE).format(value=number_text(value))
+    return None

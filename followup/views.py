@@ -400,6 +400,7 @@ UNIT_DASHBOARD_ITEMS = (
     "peer_measure",
     "peer_parent_result",
     "peers",
+    "peer_comparison",
     "computed_at",
 )
 

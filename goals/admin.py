@@ -4,17 +4,20 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models
+from django.db.models import Q
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from base.admin import HTTPS_URL_FIELDS, LabelledChoices, adopt_saved, register_choice_labels
 from organisation.admin import ScopedChoicesAdmin
-from organisation.selectors import programme_area_ids_in_scope
+from organisation.models import Unit
+from organisation.selectors import programme_area_ids_in_scope, scope_for, units_in_scope
 from programmes.choices import of_area_labels
+from programmes.selectors import working_methods_for_units
 
 from . import services
-from .models import AdoptionRecord, Assessment, Goal
+from .models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord, Assessment, Goal
 
 # Goals' selects and filters name their area and organisation when several organisations' plans
 # are here (every region has its "Teamrond införd"); programmes.choices.
@@ -88,6 +91,32 @@ class AdoptionRecordAdmin(ScopedChoicesAdmin):
     autocomplete_fields = ["unit"]
     unit_scoped_fields = ("unit",)
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("working_method")
+        if isinstance(field, ModelChoiceField):
+            field.queryset = self._methods_offered(request, obj, field.queryset)
+            field.error_messages["invalid_choice"] = ERROR_METHOD_NOT_OFFERED
+        return form
+
+    @staticmethod
+    def _methods_offered(request: HttpRequest, obj: AdoptionRecord | None, methods: Any) -> Any:
+        """Only working methods of the record's unit's organisation where it is known (a saved
+        record, a history version), else of the organisations of the user's units; the model
+        refuses the others (AdoptionRecord.clean), so the form does not offer them. The record's
+        own method stays offered: a pair saved before that check is kept."""
+        if obj is not None and obj.unit_id is not None:
+            units = Unit.objects.filter(pk=obj.unit_id)
+        elif scope_for(request.user).edits_everything:
+            return methods  # every unit: every organisation's methods
+        else:
+            units = units_in_scope(user=request.user)
+        allowed = working_methods_for_units(units=units).values("pk")
+        own = obj.working_method_id if obj is not None else None
+        return methods.filter(Q(pk__in=allowed) | Q(pk=own))
+
     def save_object(self, request: HttpRequest, obj: AdoptionRecord, change: bool) -> None:
         if change:
             services.adoption_record_update(user=request.user, record=obj)
@@ -138,6 +167,10 @@ class AssessmentAdmin(ScopedChoicesAdmin):
             comment=obj.comment,
         )
         adopt_saved(obj, created)
+
+    def validate_delete(self, request: HttpRequest, obj: Assessment) -> None:
+        # A closed quarter's assessment cannot be deleted: said before the delete page.
+        services.assessment_check(assessment=obj)
 
     def delete_object(self, request: HttpRequest, obj: Assessment) -> None:
         services.assessment_delete(user=request.user, assessment=obj)

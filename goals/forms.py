@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from base.editing import VersionField
+from base.editing import ChoiceFieldsMixin, VersionField
 from programmes.choices import AreaLabels
 
 from .models import (
@@ -50,11 +50,12 @@ ERROR_BASELINE = _("Ange basperiodens start och slut för en relativ förändrin
 ERROR_DATES = _("Måldatum kan inte vara före startdatum.")
 ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
 ERROR_ACTUAL_NEEDED = _("Ange faktiskt datum när arbetssättet är infört eller utfasat.")
+ERROR_PLANNED_NEEDED = _("Ange planerat datum när arbetssättet är planerat.")
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class GoalForm(forms.ModelForm):
+class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
     """A goal or milestone: the common fields and those of the chosen kind only."""
 
     version = VersionField()
@@ -126,7 +127,7 @@ class GoalForm(forms.ModelForm):
         if kind == Goal.Kind.ADOPTION:
             for name in KIND_FIELDS[kind]:
                 if data.get(name) in (None, ""):
-                    self.add_error(name, ERROR_REQUIRED)
+                    self.add_error(name, self._required_message(name))
         if kind == Goal.Kind.MEASURE:
             self._clean_measure(data)
         if not data.get("improvement"):
@@ -135,7 +136,7 @@ class GoalForm(forms.ModelForm):
 
     def _clean_measure(self, data: dict[str, Any]) -> None:
         if not data.get("measure"):
-            self.add_error("measure", ERROR_REQUIRED)
+            self.add_error("measure", self._required_message("measure"))
         absolute = data.get("target_value") is not None
         relative = data.get("relative_change_pct") is not None
         if absolute and relative:
@@ -151,6 +152,15 @@ class GoalForm(forms.ModelForm):
         start, end = data.get("baseline_start"), data.get("baseline_end")
         if start and end and end < start:
             self.add_error("baseline_end", ERROR_BASELINE_ORDER)
+
+    def _required_message(self, name: str) -> str:
+        """A select's "Välj arbetssätt." (ChoiceFieldsMixin), another field's "Fyll i fältet."."""
+        field = self.fields[name]
+        return str(
+            field.error_messages["required"]
+            if isinstance(field, forms.ModelChoiceField)
+            else ERROR_REQUIRED
+        )
 
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]
@@ -168,7 +178,7 @@ def unique_goal_code(title: str) -> str:
     return code
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(ChoiceFieldsMixin, forms.ModelForm):
     """The quarter's assessment of a goal: status and a required comment."""
 
     version = VersionField()
@@ -219,6 +229,16 @@ class AdoptionCellForm(forms.ModelForm):
             and not actual
         ):
             self.add_error("actual_date", ERROR_ACTUAL_NEEDED)
+        # "Planerad" without a date is what the to-do list flags at once. Asked of a cell set to
+        # Planerad (or whose date is cleared) only: an older row without one, saved before this
+        # check, does not block the grid when the user changes something else.
+        if (
+            status == AdoptionRecord.Status.PLANNED
+            and not data.get("planned_date")
+            and {"status", "planned_date"} & set(self.changed_data)
+            and not self.has_error("planned_date")
+        ):
+            self.add_error("planned_date", ERROR_PLANNED_NEEDED)
         if actual and actual > self.today:
             self.add_error("actual_date", ERROR_ACTUAL_FUTURE)
         return data

@@ -41,6 +41,15 @@ ERROR_DEADLINE_BEFORE_AREA_START = _(
     "Måldatum kan inte vara före programområdets startdatum (%(start)s); ange ett senare "
     "måldatum eller ett eget startdatum för målet."
 )
+ERROR_BASELINE_NOT_WHOLE_MONTHS = _(
+    "Basperioden %(start)s – %(end)s är inte hela månader: den ska börja den första dagen i en "
+    "månad och sluta den sista dagen i en månad, till exempel 2026-12-01 – 2026-12-31."
+)
+# The admin offers only the unit's organisation's methods; another posted by hand is this.
+ERROR_METHOD_NOT_OFFERED = _(
+    "Arbetssättet finns inte bland dem som erbjuds här. Välj ett arbetssätt i enhetens "
+    "organisation."
+)
 ERROR_QUARTER = _("Ange ett kvartal som 2025Q4.")
 ERROR_QUARTER_CLOSED = _("Kvartalet går inte längre att bedöma.")
 ERROR_ACTUAL_FUTURE = _("Faktiskt datum kan inte ligga i framtiden.")
@@ -274,6 +283,22 @@ class Goal(Versioned):
         ):
             errors.setdefault("deadline", []).append(
                 str(ERROR_DEADLINE_BEFORE_AREA_START % {"start": area.start_date.isoformat()})
+            )
+        start, end = self.baseline_start, self.baseline_end
+        # The baseline is compared with whole reporting periods (their last days): a period
+        # cut inside a month would silently leave that month's value out.
+        if (
+            start is not None
+            and end is not None
+            and start <= end  # a reversed period is the constraint's to refuse
+            and (start.day != 1 or (end + datetime.timedelta(days=1)).day != 1)
+        ):
+            field = "baseline_start" if start.day != 1 else "baseline_end"
+            errors.setdefault(field, []).append(
+                str(
+                    ERROR_BASELINE_NOT_WHOLE_MONTHS
+                    % {"start": start.isoformat(), "end": end.isoformat()}
+                )
             )
         if errors:
             raise ValidationError(errors)

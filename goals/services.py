@@ -21,6 +21,7 @@ from base.periods import InvalidQuarter, Quarter
 from base.writes import (
     Actor,
     apply,
+    authorize_delete,
     authorize_save,
     checked_delete,
     checked_save,
@@ -193,5 +194,13 @@ def assessment_update(
 
 
 def assessment_delete(*, user: Actor, assessment: Assessment) -> None:
-    """Delete an assessment of a goal the user may assess."""
-    checked_delete(user=user, obj=assessment, message=_(ERROR_ASSESSMENT_FORBIDDEN))
+    """Delete an assessment of a goal the user may assess, of a quarter that can still be
+    assessed (assessment_check): a closed quarter's assessment stays as it was written."""
+    with transaction.atomic():
+        # The row as stored, locked: its quarter is what is checked, not a form's copy.
+        stored = Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+        if stored is None:
+            return  # deleted meanwhile: nothing left to delete
+        authorize_delete(user=user, obj=stored, message=_(ERROR_ASSESSMENT_FORBIDDEN))
+        assessment_check(assessment=stored)
+        checked_delete(user=user, obj=stored, message=_(ERROR_ASSESSMENT_FORBIDDEN))

@@ -350,6 +350,9 @@ GONV_IMPORT_DIR = Path(env("GONV_IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
 # How long an uploaded file may wait for "Importera" before the hourly cleanup deletes it
 # (followup.imports.tasks.import_uploads_expire; `manage.py expire_import_uploads` by hand).
 GONV_IMPORT_MAX_AGE_HOURS = int(env("GONV_IMPORT_MAX_AGE_HOURS", "24"))
+# A check or store that reports no progress for this long is shown as interrupted (its task or
+# request was lost; nothing was stored): at least the task time limit, so a live one never is.
+GONV_IMPORT_STALLED_MINUTES = int(env("GONV_IMPORT_STALLED_MINUTES", "30"))
 
 # The dashboards: a programme area's adoption matrix lists its units only up to this many;
 # above it shows each VO with its shares, and a VO's units on choosing it (followup.views).

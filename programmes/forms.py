@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from base.editing import VersionField
+from base.editing import ChoiceFieldsMixin, VersionField
 from organisation.models import Unit
 
 from .choices import AreaLabels, areas_for_units
@@ -19,7 +19,7 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ERROR_END_BEFORE_START = _("Slutdatum kan inte vara före startdatum.")
 
 
-class WorkingMethodForm(forms.ModelForm):
+class WorkingMethodForm(ChoiceFieldsMixin, forms.ModelForm):
     version = VersionField()
 
     class Meta:
@@ -31,7 +31,7 @@ class WorkingMethodForm(forms.ModelForm):
         }
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(ChoiceFieldsMixin, forms.ModelForm):
     version = VersionField()
 
     class Meta:
@@ -56,7 +56,7 @@ class ActivityForm(forms.ModelForm):
         return data
 
 
-class SupportNeedForm(forms.ModelForm):
+class SupportNeedForm(ChoiceFieldsMixin, forms.ModelForm):
     """Raise a support need for one of the user's units.
 
     The areas offered are those of the units' organisations (and of phases of none), each
@@ -79,7 +79,7 @@ class SupportNeedForm(forms.ModelForm):
         self.fields["text"].error_messages["required"] = _("Beskriv vad du behöver.")
 
 
-class SupportAnswerForm(forms.ModelForm):
+class SupportAnswerForm(ChoiceFieldsMixin, forms.ModelForm):
     """The programme area's answer and the need's status."""
 
     version = VersionField()

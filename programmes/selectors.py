@@ -6,12 +6,12 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from organisation.models import Role, RoleAssignment, Unit, UnitClosure
 from organisation.selectors import Scope
 
-from .models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
+from .models import Activity, ActivityPlan, ProgrammeArea, SupportNeed, WorkingMethod
 
 
 def programme_area_owned_by(*, area_ids: Iterable[int]) -> ProgrammeArea | None:
@@ -172,3 +172,12 @@ def plans_sent_back(*, unit_ids: list[int]) -> list[ActivityPlan]:
         .select_related("unit", "programme_area")
         .order_by("reviewed_at", "unit__name")
     )
+
+
+def working_methods_for_units(*, units: QuerySet[Unit]) -> QuerySet[WorkingMethod]:
+    """The working methods any of the units may adopt: those of areas of the units'
+    organisations (a phase's organisation unit above or at a unit) and of phases of no
+    organisation, which are everyone's (as goals.models.AdoptionRecord.clean decides)."""
+    organisation = "programme_area__phase__organisation_unit"
+    reaches = UnitClosure.objects.filter(ancestor=OuterRef(organisation), descendant__in=units)
+    return WorkingMethod.objects.filter(Q(**{f"{organisation}__isnull": True}) | Exists(reaches))

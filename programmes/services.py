@@ -491,7 +491,8 @@ def support_need_update(
 def support_need_answer(
     *, user: Actor, need: SupportNeed, response: str, status: str = SupportNeed.Status.ANSWERED
 ) -> SupportNeed:
-    """Answer a support need (the programme area's owner or the strategist)."""
+    """Answer a support need (the programme area's owner or the strategist), from the version
+    `need` carries (the form's): refused with StaleVersion if the need was saved since."""
     if need.pk is None:
         raise ValueError("support_need_answer takes a saved support need")
     with transaction.atomic():
@@ -501,6 +502,11 @@ def support_need_answer(
             raise PermissionDenied(_(ERROR_SUPPORT_ANSWER_FORBIDDEN))
         stored.response = response
         stored.status = status
+        # Only the answer is written (onto the row as stored, locked), but from the version the
+        # answer was based on: the save compares it with the locked row now, at write time (a
+        # deliberate overwrite, "Spara mina ändringar", is based on the version it overwrites),
+        # so of two answers from one version the second is refused, not written over the first.
+        stored.version = need.version
         checked_save(user=user, obj=stored, message=_(ERROR_SUPPORT_ANSWER_FORBIDDEN))
     need.refresh_from_db()
     return need

@@ -1,4 +1,5 @@
-"""Template filters shared by every page: quarters and numbers as Swedish readers write them.
+"""Template filters shared by every page: quarters and numbers as Swedish readers write them,
+and the input an error summary links to.
 
 The tags about the signed-in user's roles ask gonv.rules and live on top, in gonv_roles.
 """
@@ -7,6 +8,7 @@ from decimal import Decimal
 
 from django import template
 
+from base.editing import first_error_target
 from base.formatting import format_number, format_percent
 from base.periods import quarter_label
 
@@ -25,3 +27,7 @@ def swedish_number(value: Decimal | int | float | None, decimals: int | None = N
 def swedish_percent(value: Decimal | int | float | None, decimals: int | None = None) -> str:
     """ "54 %"; nothing for a missing value."""
     return "" if value is None or value == "" else format_percent(value, decimals)
+
+
+# The input an error summary's link leads to (base.editing.first_error_target).
+register.filter("first_invalid_input_id", first_error_target)

@@ -8,6 +8,7 @@ progress, which the pass reports to the cache as it goes.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -29,6 +31,9 @@ from .parsing import FileRefused
 from .services import ImportRefused, import_preview, import_store
 
 _PROGRESS_KEY = "followup:import-progress:{job}"
+# When the running pass last reported progress (a POSIX time): the pass runs in its store's
+# transaction, so a row update of the job would not be seen before the commit.
+_HEARTBEAT_KEY = "followup:import-heartbeat:{job}"
 _PROGRESS_TIMEOUT = 24 * 60 * 60
 _SUFFIX = ".upload"
 
@@ -50,7 +55,26 @@ def progress_of(job: ImportJob) -> int:
 
 def _progress_setter(job: ImportJob) -> Any:
     key = _PROGRESS_KEY.format(job=job.pk)
-    return lambda rows: cache.set(key, rows, timeout=_PROGRESS_TIMEOUT)
+    heartbeat = _HEARTBEAT_KEY.format(job=job.pk)
+
+    def progress(rows: int) -> None:
+        cache.set_many({key: rows, heartbeat: time.time()}, timeout=_PROGRESS_TIMEOUT)
+
+    return progress
+
+
+def _forget_progress(job_id: Any) -> None:
+    cache.delete_many([_PROGRESS_KEY.format(job=job_id), _HEARTBEAT_KEY.format(job=job_id)])
+
+
+def last_progress(job: ImportJob) -> datetime | None:
+    """When the job's check or store last started or reported progress."""
+    moments = [job.progressed_at]
+    reported = cache.get(_HEARTBEAT_KEY.format(job=job.pk))
+    if reported is not None:
+        moments.append(datetime.fromtimestamp(float(reported), tz=UTC))
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else job.created_at
 
 
 def import_job_create(
@@ -74,6 +98,7 @@ def import_job_create(
     except FileRefused:
         job.row_estimate = 0  # the check will say why
     job.background = job.row_estimate >= settings.GONV_IMPORT_BACKGROUND_ROWS
+    job.progressed_at = timezone.now()  # its check starts now
     job.save()
     return job
 
@@ -129,7 +154,7 @@ def _store(job: ImportJob) -> None:
     """The store itself. The job becomes STORED in the transaction that stores the values, so
     a job is STORED exactly when its values are, whatever happens after the commit (the
     recompute that follows it, a lost request); a refused file makes it FAILED."""
-    cache.delete(_PROGRESS_KEY.format(job=job.pk))
+    _forget_progress(job.pk)
     storing = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.STORING)
     try:
         with transaction.atomic():
@@ -171,9 +196,11 @@ def import_job_start_store(*, job: ImportJob) -> bool:
     """Move a previewed job to STORING; False if it is no longer waiting (stored, cancelled,
     expired, or confirmed twice at once)."""
     moved = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.READY).update(
-        state=ImportJob.State.STORING
+        state=ImportJob.State.STORING, progressed_at=timezone.now()
     )
-    job.refresh_from_db(fields=["state"])
+    if moved:
+        _forget_progress(job.pk)  # the check's count and heartbeat are not the store's
+    job.refresh_from_db(fields=["state", "progressed_at"])
     return bool(moved)
 
 
@@ -187,9 +214,43 @@ def import_job_cancel(*, user: Any, job: ImportJob) -> bool:
     )
     if cancelled:
         job_path(job).unlink(missing_ok=True)
-        cache.delete(_PROGRESS_KEY.format(job=job.pk))
+        _forget_progress(job.pk)
     job.refresh_from_db(fields=["state"])
     return bool(cancelled)
+
+
+RUNNING = (ImportJob.State.VALIDATING, ImportJob.State.STORING)
+
+
+def import_jobs_interrupt_stalled(*, now: datetime | None = None, job_id: Any = None) -> int:
+    """Mark checks and stores that made no progress for GONV_IMPORT_STALLED_MINUTES as
+    INTERRUPTED (their task or request was lost), so their page stops waiting and says to
+    upload again; their files are deleted. The number of jobs marked.
+
+    Nothing was stored by such a job: a store writes its values and STORED in one
+    transaction, and a store still running when marked finds its job no longer STORING at the
+    end and rolls its values back (`_store`); a redelivered task finds nothing to do. Asked by
+    the job's page (`job_id`) and by the hourly cleanup (every job).
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.GONV_IMPORT_STALLED_MINUTES)
+    candidates = ImportJob.objects.filter(state__in=RUNNING, created_at__lt=cutoff).filter(
+        Q(progressed_at__isnull=True) | Q(progressed_at__lt=cutoff)
+    )
+    if job_id is not None:
+        candidates = candidates.filter(pk=job_id)
+    interrupted = 0
+    for job in candidates.only("pk", "state", "progressed_at", "created_at"):
+        last = last_progress(job)
+        if last is not None and last >= cutoff:
+            continue  # the pass reported progress lately: still running
+        if ImportJob.objects.filter(pk=job.pk, state=job.state).update(
+            state=ImportJob.State.INTERRUPTED
+        ):
+            interrupted += 1
+            job_path(job).unlink(missing_ok=True)
+            _forget_progress(job.pk)
+    return interrupted
 
 
 @dataclass(frozen=True)
@@ -198,11 +259,14 @@ class ExpiryResult:
 
     jobs_expired: int
     files_removed: int
+    # Checks and stores that made no progress (import_jobs_interrupt_stalled).
+    jobs_interrupted: int = 0
 
 
 def import_uploads_expire(*, now: datetime | None = None) -> ExpiryResult:
     """Delete uploads that have waited longer than GONV_IMPORT_MAX_AGE_HOURS and mark their
-    jobs EXPIRED, so the job's page says the file must be uploaded again.
+    jobs EXPIRED, so the job's page says the file must be uploaded again (and, first, mark
+    stalled checks and stores INTERRUPTED: import_jobs_interrupt_stalled).
 
     Idempotent, and safe beside the pages: every change of state is conditional, so a job
     confirmed at the same moment is either stored or expired, never both. A store in progress
@@ -210,13 +274,14 @@ def import_uploads_expire(*, now: datetime | None = None) -> ExpiryResult:
     (left by a crash, or by a deleted user's jobs) are removed once as old.
     """
     now = now or timezone.now()
+    jobs_interrupted = import_jobs_interrupt_stalled(now=now)
     cutoff = now - timedelta(hours=settings.GONV_IMPORT_MAX_AGE_HOURS)
     jobs_expired = files_removed = 0
     stale = ImportJob.objects.filter(state__in=WAITING, created_at__lt=cutoff)
     for job in stale.only("pk"):
         if stale.filter(pk=job.pk).update(state=ImportJob.State.EXPIRED):
             jobs_expired += 1
-            cache.delete(_PROGRESS_KEY.format(job=job.pk))
+            _forget_progress(job.pk)
             path = job_path(job)
             if path.exists():
                 path.unlink(missing_ok=True)
@@ -227,7 +292,9 @@ def import_uploads_expire(*, now: datetime | None = None) -> ExpiryResult:
             if _orphan(path, cutoff):
                 path.unlink(missing_ok=True)
                 files_removed += 1
-    return ExpiryResult(jobs_expired=jobs_expired, files_removed=files_removed)
+    return ExpiryResult(
+        jobs_expired=jobs_expired, files_removed=files_removed, jobs_interrupted=jobs_interrupted
+    )
 
 
 def _orphan(path: Path, cutoff: datetime) -> bool:

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from base.periods import Quarter, month_label
@@ -14,7 +14,7 @@ from organisation.models import Unit
 
 from ..formatting import format_value
 from ..models import ImportBatch, Measure, Observation
-from .services import change_reason, unit_writable
+from .services import change_reason, changed_since_import, unit_writable
 
 
 def latest_periods(today: datetime.date | None = None) -> dict[str, str]:
@@ -68,14 +68,32 @@ def import_batches_for(*, user: Any) -> QuerySet[ImportBatch]:
     return batches[:20]
 
 
+def _previous_records(history: Any) -> QuerySet[Any]:
+    """The history row before each outer history row of the same observation (newest first)."""
+    return history.objects.filter(
+        id=OuterRef("id"), history_id__lt=OuterRef("history_id")
+    ).order_by("-history_id")
+
+
 def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[str, Any]]:
-    """The values the batch wrote, as its history rows tell (new or changed, with the value)."""
+    """The values the batch wrote, as its history rows tell (new or changed, with the value;
+    a changed one with the value it replaced and where that came from; whether it changed
+    after the import and, if so, its value today). One query."""
     history = Observation.history.model
+    previous = _previous_records(history)
     rows = (
         history.objects.filter(history_change_reason=change_reason(batch))
         .select_related("unit", "measure")
+        .annotate(
+            previous_value=Subquery(previous.values("value")[:1]),
+            previous_source=Subquery(previous.values("source")[:1]),
+            changed_since=changed_since_import(history),
+            today_value=Subquery(Observation.objects.filter(pk=OuterRef("id")).values("value")[:1]),
+        )
         .order_by("history_id")[:limit]
     )
+    # After an undo every value has a later history row (the undo's own): nothing to mark.
+    undone = batch.undone_at is not None
     return [
         {
             "unit": row.unit.name if row.unit_id else "",
@@ -88,6 +106,39 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
             # As the dashboards write the measure's values: "71,5", "69,3 %", "1 234 st".
             "value": format_value(row.value, row.measure.unit if row.measure_id else ""),
             "created": row.history_type == "+",
+            "previous": (
+                ""
+                if row.history_type == "+" or row.previous_value is None
+                else format_value(row.previous_value, row.measure.unit if row.measure_id else "")
+            ),
+            "previous_source": (
+                str(ImportBatch.Source(row.previous_source).label)
+                if row.history_type != "+" and row.previous_source
+                else ""
+            ),
+            "replaced_manual": row.history_type != "+"
+            and row.previous_source == ImportBatch.Source.MANUAL,
+            # Changed (or deleted) after the import: what the value is today ("" if deleted).
+            "changed_since": row.changed_since and not undone,
+            "today": (
+                format_value(row.today_value, row.measure.unit if row.measure_id else "")
+                if row.today_value is not None
+                else ""
+            ),
         }
         for row in rows
     ]
+
+
+def import_batch_manual_replaced(*, batch: ImportBatch) -> int:
+    """How many of the values the batch changed had been reported by hand before it (one
+    query; none without changed values)."""
+    if not batch.changed_count:
+        return 0
+    history = Observation.history.model
+    return (
+        history.objects.filter(history_change_reason=change_reason(batch), history_type="~")
+        .annotate(previous_source=Subquery(_previous_records(history).values("source")[:1]))
+        .filter(previous_source=ImportBatch.Source.MANUAL)
+        .count()
+    )

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Subquery, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -37,11 +37,16 @@ from .. import triggers
 from ..formatting import format_value_pair
 from ..models import ImportBatch, Measure, Observation
 from ..value_rules import (  # every writer's messages (the tests import them from here)
+    ERROR_COUNT_DECIMALS,
+    ERROR_COUNT_NEGATIVE,
+    ERROR_DENOMINATOR_ZERO,
     ERROR_INDEX_RANGE,
     ERROR_KIND_DOES_NOT_REPORT,
+    ERROR_NEGATIVE,
     ERROR_NUMERATOR_ABOVE_DENOMINATOR,
     ERROR_PAIR_INCOMPLETE,
     ERROR_PERIOD_IN_FUTURE,
+    ERROR_SHARE_PARTS_MISSING,
     ERROR_SHARE_RANGE,
     ERROR_UNIT_NOT_ACTIVE,
     ERROR_VALUE_INCONSISTENT,
@@ -57,6 +62,7 @@ from .parsing import (
     CellError,
     FileRefused,
 )
+from .wording import undo_later_change_message
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
@@ -82,11 +88,7 @@ ERROR_QUARTER_FOR_MONTHLY = gettext_noop(
     "2025-12."
 )
 ERROR_VALUE_MISSING = gettext_noop("Värde saknas (ange värde, eller täljare och nämnare).")
-ERROR_COUNT_NEGATIVE = gettext_noop("Ett antal kan inte vara negativt ({value}).")
-ERROR_COUNT_DECIMALS = gettext_noop("Ett antal måste vara ett heltal, inte {value}.")
 ERROR_PERCENT_NOT_SHARE = gettext_noop("Procenttecken passar bara mått som är andelar ({value}).")
-ERROR_NEGATIVE = gettext_noop("Talet kan inte vara negativt ({value}).")
-ERROR_DENOMINATOR_ZERO = gettext_noop("Nämnaren kan inte vara 0.")
 ERROR_TOO_PRECISE = gettext_noop("Talet {value} har fler än fyra decimaler.")
 ERROR_TOO_LARGE = gettext_noop("Talet {value} är för stort.")
 ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på rad {row}.")
@@ -108,10 +110,6 @@ ERROR_UNDO_DEMO = gettext_noop(
 ERROR_UNDO_UNATTRIBUTED = gettext_noop(
     "Importen kan inte ångras: inga värden i historiken kommer från den, så det går inte att "
     "se vad den skrev."
-)
-ERROR_UNDO_LATER_CHANGE = gettext_noop(
-    "Importen kan inte ångras: {count} av dess värden har ändrats efter importen, "
-    "till exempel {example}. Ändra dem för hand i stället."
 )
 
 PROBLEM_LIMIT = 300
@@ -159,6 +157,17 @@ class ChangeLine:
     period: str
     old: str
     new: str
+    # Where the current value came from (an ImportBatch.Source code); "" for a new value.
+    source: str = ""
+
+    @property
+    def source_label(self) -> str:
+        """The current value's source as the pages name it ("Manuell inrapportering")."""
+        return str(ImportBatch.Source(self.source).label) if self.source else ""
+
+    @property
+    def replaces_manual(self) -> bool:
+        return self.source == ImportBatch.Source.MANUAL
 
 
 @dataclass
@@ -175,6 +184,9 @@ class ImportReport:
     changes: list[ChangeLine] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
+    # Changed values whose current value was reported by hand (source Manuell inrapportering):
+    # the preview warns before an import replaces them.
+    manual_replaced: int = 0
     quarters: list[str] = field(default_factory=list)
     batch_id: int | None = None
     stored: bool = False
@@ -631,6 +643,9 @@ class _RowChecker:
         if value_type == Measure.ValueType.INDEX and not 0 <= final <= HUNDRED:
             self._problem(row, "value", _(ERROR_INDEX_RANGE).format(value=_fmt(final)))
             return None
+        if value_type == Measure.ValueType.SHARE and (num is None or den is None):
+            self._problem(row, "numerator", _(ERROR_SHARE_PARTS_MISSING))
+            return None
         if value_type == Measure.ValueType.COUNT:
             if final < 0:
                 self._problem(row, "value", _(ERROR_COUNT_NEGATIVE).format(value=_fmt(final)))
@@ -741,7 +756,7 @@ def _orm_pass(
             quarters.add(Quarter.containing(row.end))
             if obs is None:
                 report.created += 1
-                old = None
+                old, old_source = None, ""
                 obs = Observation(
                     measure_id=row.measure.id, unit_id=row.unit.id, period_start=row.start
                 )
@@ -749,6 +764,9 @@ def _orm_pass(
             else:
                 report.changed += 1
                 old = obs.value
+                old_source = obs.source
+                if old_source == ImportBatch.Source.MANUAL:
+                    report.manual_replaced += 1
                 changed.append(obs)
             if len(report.changes) < CHANGE_LIMIT:
                 report.changes.append(
@@ -763,6 +781,7 @@ def _orm_pass(
                             row.start,
                         ),
                         *_change_texts(old, row.value, row.measure),
+                        old_source,
                     )
                 )
             obs.period_end = row.end
@@ -1125,6 +1144,8 @@ def _sql_messages(
             yield column, _(ERROR_PERCENT_NOT_SHARE).format(value=number(column))
         elif what == "negative":
             yield column, _(ERROR_NEGATIVE).format(value=number(column))
+        elif code == "numerator_parts":
+            yield "numerator", _(ERROR_SHARE_PARTS_MISSING)
         elif code == "denominator_zero":
             yield column, _(ERROR_DENOMINATOR_ZERO)
         elif what == "pair":
@@ -1184,9 +1205,13 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
     observations = Observation._meta.db_table
     state = f"CASE WHEN o.id IS NULL THEN 'new' WHEN {_DIFFERS} THEN 'changed' ELSE 'same' END"
     joined = f"{_STAGING} AS s LEFT JOIN {observations} AS o ON {_SAME_KEY}"
-    cursor.execute(f"SELECT {state}, s.quarter, count(*) FROM {joined} GROUP BY 1, 2")
+    cursor.execute(
+        f"SELECT {state}, s.quarter, count(*), count(*) FILTER (WHERE o.source = %s) "
+        f"FROM {joined} GROUP BY 1, 2",
+        [ImportBatch.Source.MANUAL.value],
+    )
     quarters: set[str] = set()
-    for kind, quarter, count in cursor.fetchall():
+    for kind, quarter, count, manual in cursor.fetchall():
         if kind == "same":
             report.unchanged += count
             continue
@@ -1195,18 +1220,19 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
             report.created += count
         else:
             report.changed += count
+            report.manual_replaced += manual
     report.quarters = sorted(quarters)
     if not quarters:
         return
     cursor.execute(
-        f"SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value, s.value "
-        f"FROM {joined} WHERE {state} <> 'same' ORDER BY s.line LIMIT %s",
+        f"SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value, s.value, "
+        f"coalesce(o.source, '') FROM {joined} WHERE {state} <> 'same' ORDER BY s.line LIMIT %s",
         [CHANGE_LIMIT],
     )
     found = cursor.fetchall()
     units = {info.id: info for info in lookups.all_units()}
     measures = {info.id: info for info in lookups.all_measures()}
-    for line, unit_id, measure_id, start, old, new in found:
+    for line, unit_id, measure_id, start, old, new, old_source in found:
         measure = measures[measure_id]
         kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"
         report.changes.append(
@@ -1216,6 +1242,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
                 measure.name,
                 _period_label(kind, start),
                 *_change_texts(old, new, measure),
+                old_source,
             )
         )
 
@@ -1355,17 +1382,6 @@ def import_batch_undo(*, user: Any, batch: ImportBatch) -> UndoReport:
         refusal = import_batch_undo_refusal(user=user, batch=batch)
         if refusal is not None:
             raise UndoRefused(refusal)
-        later = history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
-        touched = records.annotate(changed_since=Exists(later)).filter(changed_since=True)
-        count = touched.count()
-        if count:
-            example = touched.select_related("unit", "measure").first()
-            label = (
-                f"{example.unit.name}, {example.measure.name}, {month_label(example.period_start)}"
-                if example is not None
-                else ""
-            )
-            raise UndoRefused(_(ERROR_UNDO_LATER_CHANGE).format(count=count, example=label))
         previous = history.objects.filter(
             id=OuterRef("id"), history_id__lt=OuterRef("history_id")
         ).order_by("-history_id")
@@ -1443,9 +1459,10 @@ def _history_delete(objs: list[Observation], user: Any, reason: str) -> None:
 
 
 def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
-    """Why the user may not undo the batch (a Swedish sentence), or None if they may try.
+    """Why the user may not undo the batch (a Swedish sentence), or None if they may.
 
-    Whether a value changed after the import is left to the undo itself (it reads every value).
+    The batch page shows it instead of "Ångra import"; the undo asks it again under the batch's
+    lock. The last check, whether any of its values changed after it, is one query.
     """
     if batch.undone_at is not None:
         return _(ERROR_UNDO_DONE)
@@ -1467,7 +1484,33 @@ def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
     if outside:
         names = Unit.objects.filter(pk__in=outside).values_list("name", flat=True)
         return _(ERROR_UNDO_FORBIDDEN).format(units=", ".join(sorted(names)[:5]))
-    return None
+    return _later_change_refusal(batch)
+
+
+def changed_since_import(history: Any) -> Exists:
+    """Whether the outer history row's observation has a later history row: its value was
+    changed (by hand, by a later import) or deleted after the row was written."""
+    return Exists(history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id")))
+
+
+def _later_change_refusal(batch: ImportBatch) -> str | None:
+    """Why the batch cannot be undone because values it wrote were changed after it, naming
+    the first and counting them all (one query), or None."""
+    history = Observation.history.model
+    first = (
+        history.objects.filter(history_change_reason=change_reason(batch))
+        .filter(changed_since_import(history))
+        .select_related("unit", "measure")
+        .annotate(total=Window(Count("history_id")))
+        .order_by("history_id")
+        .first()
+    )
+    if first is None:
+        return None
+    quarterly = first.measure.frequency == Measure.Frequency.QUARTERLY
+    period = _period_label("quarter" if quarterly else "month", first.period_start)
+    example = f"{first.unit.name}, {first.measure.name}, {period}"
+    return undo_later_change_message(first.total, example)
 
 
 def import_batch_can_undo(*, user: Any, batch: ImportBatch) -> bool:

@@ -438,6 +438,8 @@ def check_sql(staging: str) -> str:
              WHEN y.share AND NOT y.final BETWEEN 0 AND %(hundred)s THEN 'share_range'
              WHEN y.value_type = %(index)s AND NOT y.final BETWEEN 0 AND %(hundred)s
                  THEN 'index_range'
+             WHEN y.share AND NOT (y.numerator_has AND y.denominator_has)
+                 THEN 'numerator_parts'
              WHEN y.value_type = %(count)s AND y.final < 0 THEN 'count_negative'
              WHEN y.value_type = %(count)s AND y.final <> trunc(y.final)
                  THEN 'count_decimals'

@@ -46,6 +46,11 @@ def import_store(job_id: str) -> None:
 
 @shared_task
 def import_uploads_expire() -> dict[str, int]:
-    """Delete uploads that waited too long for "Importera" (hourly, by beat; idempotent)."""
+    """Delete uploads that waited too long for "Importera" and mark stalled checks and stores
+    interrupted (hourly, by beat; idempotent)."""
     result = jobs.import_uploads_expire()
-    return {"jobs_expired": result.jobs_expired, "files_removed": result.files_removed}
+    return {
+        "jobs_expired": result.jobs_expired,
+        "files_removed": result.files_removed,
+        "jobs_interrupted": result.jobs_interrupted,
+    }

@@ -26,7 +26,14 @@ from ..models import ImportBatch, ImportJob
 from . import jobs, selectors, services, tasks
 from .forms import ImportUploadForm
 from .services import ImportReport
-from .wording import nothing_changed_message, stored_message, stored_summary, undone_message
+from .wording import (
+    manual_replaced_note,
+    manual_replaced_warning,
+    nothing_changed_message,
+    stored_message,
+    stored_summary,
+    undone_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +114,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
     running = job.state in (ImportJob.State.VALIDATING, ImportJob.State.STORING)
     done = jobs.progress_of(job) if running else 0
     result = ImportReport.from_dict(job.result)
+    preview = ImportReport.from_dict(job.preview)
     stored_text = ""
     if job.state == ImportJob.State.STORED:
         stored_text = (
@@ -119,10 +127,17 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "running": running,
         "rows_done": done,
         "rows_total": max(job.row_estimate, done, 1),
-        "preview": ImportReport.from_dict(job.preview),
+        "preview": preview,
+        # Said above Importera: the import would replace values someone reported by hand.
+        "manual_warning": (
+            manual_replaced_warning(preview.manual_replaced)
+            if preview.ok and preview.manual_replaced
+            else ""
+        ),
         "result": result,
         "stored_text": stored_text,
         "max_age_hours": settings.GONV_IMPORT_MAX_AGE_HOURS,
+        "stalled_minutes": settings.GONV_IMPORT_STALLED_MINUTES,
     }
 
 
@@ -133,6 +148,8 @@ def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """The job: a progress bar while it runs, then the preview (or the outcome)."""
     _require_importer(request)
     job = _own_job(request, job_id)
+    if job.state in jobs.RUNNING and jobs.import_jobs_interrupt_stalled(job_id=job.pk):
+        job.refresh_from_db()  # its task or request was lost: said, not waited for forever
     context = _job_context(job)
     if request.htmx:
         response = render(request, "followup/imports/job.html#job-state", context)
@@ -214,6 +231,11 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {
         "batch": batch,
         "values": selectors.import_batch_values(batch=batch),
+        "manual_note": (
+            manual_replaced_note(replaced)
+            if (replaced := selectors.import_batch_manual_replaced(batch=batch))
+            else ""
+        ),
         "can_undo": refusal is None,
         "undo_refusal": refusal,
     }

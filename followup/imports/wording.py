@@ -66,3 +66,37 @@ def command_counts(rows: int, created: int, changed: int, unchanged: int) -> str
             _counted("%(count)s oförändrad", "%(count)s oförändrade", unchanged),
         ]
     )
+
+
+def manual_replaced_warning(count: int) -> str:
+    """ "Importen ersätter 1 värde som rapporterats för hand …" (above Importera)"""
+    return _counted(
+        "Importen ersätter %(count)s värde som rapporterats för hand (källa Manuell "
+        "inrapportering). Kontrollera att filens värde ska gälla i stället innan du importerar.",
+        "Importen ersätter %(count)s värden som rapporterats för hand (källa Manuell "
+        "inrapportering). Kontrollera att filens värden ska gälla i stället innan du importerar.",
+        count,
+    )
+
+
+def manual_replaced_note(count: int) -> str:
+    """ "Importen ersatte 1 värde som rapporterats för hand." (the batch page)"""
+    return _counted(
+        "Importen ersatte %(count)s värde som rapporterats för hand (källa Manuell "
+        "inrapportering).",
+        "Importen ersatte %(count)s värden som rapporterats för hand (källa Manuell "
+        "inrapportering).",
+        count,
+    )
+
+
+def undo_later_change_message(count: int, example: str) -> str:
+    """Why a batch cannot be undone: "1 av dess värden har ändrats …: <the value>." or
+    "3 av dess värden … till exempel <the first>." """
+    return ngettext(
+        "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen "
+        "(%(example)s). Ändra det för hand i stället.",
+        "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen, "
+        "till exempel %(example)s. Ändra dem för hand i stället.",
+        count,
+    ) % {"count": count_text(count), "example": example}

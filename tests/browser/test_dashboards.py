@@ -261,9 +261,7 @@ def test_vc_opens_the_whole_of_a_long_todo_list(
     page.locator(".todo").get_by_role("link", name=re.compile(r"^Visa alla \d+\W+saknade")).click()
 
     expect(page).to_have_url(re.compile(rf"/enheter/{data.vos[0].code}/att-gora/missing/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(r"^Saknade värden för den senaste hela perioden: \w+ \d{4}")
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Saknade värden")
     assert page.locator(".todo-list li").count() > 2
     check_page(page, "unit-todo-list", browser_errors)
     page.get_by_role("link", name="Tillbaka till VO 1").click()

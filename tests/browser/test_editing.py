@@ -311,6 +311,12 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     table.get_by_label(re.compile("^Faktiskt datum, Hälsocentral Norrby")).fill(today)
     table.get_by_label(re.compile("^Status, Hälsocentral Nordvik")).select_option("planerad")
     page.get_by_role("button", name="Spara ändringar").click()
+    # Planerad without a planned date is asked for by the cell, as "Att göra" would flag it.
+    expect(page.get_by_role("alert")).to_contain_text("Ange planerat datum")
+    assert AdoptionRecord.objects.count() == 0
+    table = page.get_by_role("table", name=re.compile("^Teamrond"))
+    table.get_by_label(re.compile("^Planerat datum, Hälsocentral Nordvik")).fill("2026-06-01")
+    page.get_by_role("button", name="Spara ändringar").click()
     expect(page.locator("#messages")).to_contain_text("2 ändringar är sparade.")
     assert {
         r.unit_id: r.status for r in AdoptionRecord.objects.filter(working_method=teamrond)
@@ -340,6 +346,78 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     assert Observation.objects.filter(period_start=datetime.date(2025, 10, 1)).count() == 3
     assert_no_axe_violations(page, "reporting grid", browser_errors)
     shoot(page, "report")
+    assert_only_expected(browser_errors)
+
+
+def test_the_grids_error_summary_links_take_the_keyboard_to_the_input_to_fix(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    tree: OrgTree = plan["tree"]
+    teamrond: WorkingMethod = plan["teamrond"]
+    log_in(page, "vc-norr")
+    page.goto(f"/redigera/inforande/{tree.vo1.pk}/")
+    page.wait_for_function("() => window.htmx !== undefined")
+    table = page.get_by_role("table", name=re.compile("^Teamrond"))
+    table.get_by_label(re.compile("^Status, Hälsocentral Norrby")).select_option("infort")
+    page.get_by_role("button", name="Spara ändringar").click()
+    link = page.get_by_role("alert").get_by_role(
+        "link", name=re.compile("^Teamrond, Hälsocentral Norrby")
+    )
+    link.focus()
+    page.keyboard.press("Enter")
+    focused = f"id_c{tree.hc1a.pk}m{teamrond.pk}-actual_date"
+    page.wait_for_function(f"() => document.activeElement.id === '{focused}'")
+    assert page.evaluate("document.activeElement.tagName") == "INPUT"
+
+    visits = Measure.objects.get(name="Besök")
+    page.goto(f"/redigera/rapportera/{tree.vo1.pk}/?period=2025-10")
+    page.wait_for_function("() => window.htmx !== undefined")
+    table = page.get_by_role("table", name=re.compile("^Besök"))
+    table.get_by_label(re.compile("^Värde, Hälsocentral Nordvik")).fill("abc")
+    page.get_by_role("button", name="Spara värden").click()
+    expect(page.get_by_role("alert")).to_contain_text("”abc” är inte ett tal")
+    link = page.get_by_role("alert").get_by_role(
+        "link", name=re.compile("^Besök, Hälsocentral Nordvik")
+    )
+    link.focus()
+    page.keyboard.press("Enter")
+    focused = f"id_m{visits.pk}u{tree.hc1b.pk}-value"
+    page.wait_for_function(f"() => document.activeElement.id === '{focused}'")
+    assert page.evaluate("document.activeElement.tagName") == "INPUT"
+    assert_only_expected(browser_errors)
+
+
+SIDEWAYS = """() => ({
+  page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  tables: [...document.querySelectorAll('.table-wrap')]
+    .filter(wrap => wrap.scrollWidth > wrap.clientWidth + 1)
+    .map(wrap => (wrap.querySelector('caption') || wrap).textContent.trim()),
+})"""
+
+
+def test_the_adoption_grid_fits_a_tablet_comment_column_included(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    tree: OrgTree = plan["tree"]
+    log_in(page, "vc-norr")
+    page.set_viewport_size({"width": 768, "height": 1000})
+    page.goto(f"/redigera/inforande/{tree.vo1.pk}/")
+    page.wait_for_function("() => window.htmx !== undefined")
+    table = page.get_by_role("table", name=re.compile("^Teamrond"))
+    table.get_by_label(re.compile("^Status, Hälsocentral Norrby")).select_option("infort")
+    page.get_by_role("button", name="Spara ändringar").click()
+    expect(page.get_by_role("alert")).to_contain_text("Ange faktiskt datum")
+    assert page.evaluate(SIDEWAYS) == {"page": 0, "tables": []}
+    table = page.get_by_role("table", name=re.compile("^Teamrond"))
+    expect(table.get_by_role("columnheader", name="Kommentar")).to_be_visible()
+    for unit in ("Hälsocentral Norrby", "Hälsocentral Nordvik"):
+        comment = table.get_by_label(re.compile(f"^Kommentar, {unit}"))
+        box = comment.bounding_box()
+        assert box is not None, unit
+        assert box["x"] >= 0, unit
+        assert box["x"] + box["width"] <= 768, unit
+    assert_no_axe_violations(page, "adoption grid at 768 px", browser_errors)
+    shoot(page, "adoption-tablet")
     assert_only_expected(browser_errors)
 
 

@@ -168,6 +168,21 @@ def test_a_bad_file_shows_its_problems_and_no_import_button(
     expect(summary).to_be_focused()
     expect(page.get_by_role("button", name="Importera")).to_have_count(0)
     assert_accessible(page, "problems")
+    # Avbryt and the way back to the upload neither overlap nor touch (a focus ring would
+    # cover the other) at a desktop's or a tablet's width.
+    for width in (1280, 768):
+        page.set_viewport_size({"width": width, "height": 900})
+        cancel = page.get_by_role("button", name="Avbryt").bounding_box()
+        retry = page.get_by_role("link", name="Rätta filen och försök igen").bounding_box()
+        assert cancel is not None
+        assert retry is not None
+        apart = max(
+            retry["x"] - (cancel["x"] + cancel["width"]),
+            cancel["x"] - (retry["x"] + retry["width"]),
+            retry["y"] - (cancel["y"] + cancel["height"]),
+            cancel["y"] - (retry["y"] + retry["height"]),
+        )
+        assert apart >= 8, (width, cancel, retry)
     assert not ImportBatch.objects.exists()
     assert browser_errors.all == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from goals import services
-from goals.models import AdoptionRecord
+from goals.models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord
 from programmes.models import WorkingMethod
 from tests.admin_forms import admin_post, form_errors
 from tests.factories import (
@@ -80,6 +81,7 @@ def test_the_vc_sees_their_health_centres_and_saves_two_cells_in_one_request(
     [
         ({"status": "infort", "actual_date": ""}, "Ange faktiskt datum"),
         ({"status": "utfasat", "actual_date": ""}, "Ange faktiskt datum"),
+        ({"status": "planerad", "planned_date": ""}, "Ange planerat datum"),
         ({"status": "pagar", "actual_date": "2999-01-01"}, "framtiden"),
         ({"status": "pagar", "planned_date": "inte ett datum"}, "datum"),
         ({"status": "okänd"}, "giltigt"),
@@ -102,6 +104,43 @@ def test_one_invalid_cell_saves_no_cell_and_says_why_by_the_cell(
     assert AdoptionRecord.objects.count() == 0
 
 
+def test_the_error_summary_links_to_the_input_that_needs_fixing(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    prefix = f"c{org_tree.hc1b.pk}m{teamrond.pk}"
+    data = cell(org_tree.hc1b.pk, teamrond.pk, status="infort")
+    body = login(vc).post(grid_url(org_tree), data, **HTMX).content.decode()
+    assert f'<a href="#id_{prefix}-actual_date">Teamrond, Hälsocentral Nordvik:' in body
+    assert f'href="#id_{prefix}-status"' not in body
+
+
+def test_an_older_planned_cell_without_a_date_does_not_block_other_cells(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    legacy = AdoptionRecordFactory(
+        unit=org_tree.hc1a, working_method=teamrond, status="planerad", planned_date=None
+    )
+    data = {
+        **cell(org_tree.hc1a.pk, teamrond.pk, status="planerad", version=legacy.version),
+        **cell(org_tree.hc1b.pk, teamrond.pk, status="pagar"),
+    }
+    response = login(vc).post(grid_url(org_tree), data, **HTMX)
+    assert response.status_code == 200
+    assert "1 ändring är sparad." in response.content.decode()
+
+    commented = cell(
+        org_tree.hc1a.pk,
+        teamrond.pk,
+        status="planerad",
+        comment="Efter sommaren.",
+        version=legacy.version,
+    )
+    response = login(vc).post(grid_url(org_tree), commented, **HTMX)
+    assert response.status_code == 200
+    legacy.refresh_from_db()
+    assert legacy.comment == "Efter sommaren."
+
+
 def test_a_stale_cell_is_a_conflict_and_nothing_is_saved(
     vc: User, strategist: User, org_tree: OrgTree, teamrond: WorkingMethod
 ) -> None:
@@ -111,7 +150,13 @@ def test_a_stale_cell_is_a_conflict_and_nothing_is_saved(
         cell(org_tree.hc1a.pk, teamrond.pk, status="pagar", version=record.version),
     )
     data = {
-        **cell(org_tree.hc1a.pk, teamrond.pk, status="planerad", version=record.version),
+        **cell(
+            org_tree.hc1a.pk,
+            teamrond.pk,
+            status="planerad",
+            planned_date="2026-06-01",
+            version=record.version,
+        ),
         **cell(org_tree.hc1b.pk, teamrond.pk, status="pagar"),
     }
     response = login(vc).post(grid_url(org_tree), data, **HTMX)
@@ -185,7 +230,9 @@ def test_vc_records_adoption_of_another_organisations_method(
         grid_url(org_tree),
         {
             **cell(org_tree.hc1a.pk, two_regions["b"].pk, status="planerad"),
-            **cell(org_tree.hc1b.pk, two_regions["a"].pk, status="planerad"),
+            **cell(
+                org_tree.hc1b.pk, two_regions["a"].pk, status="planerad", planned_date="2026-06-01"
+            ),
             **cell(org_tree.hc1b.pk, two_regions["all"].pk, status="pagar"),
         },
         **HTMX,
@@ -235,10 +282,52 @@ def test_no_entry_pairs_a_unit_with_another_organisations_method(
 
     assert created.value.message_dict == {"working_method": [message]}
     assert moved.value.message_dict == {"working_method": [message]}
-    assert form_errors(added) == [message]
+    # A VC's and VEC's add form does not offer Region B's method at all (posted by hand, it is
+    # not one of the choices); the strategist's offers every organisation's (any unit).
+    refusal = message if role == "strategist" else str(ERROR_METHOD_NOT_OFFERED)
+    assert form_errors(added) == [refusal]
     assert list(AdoptionRecord.objects.values_list("working_method", flat=True)) == [
         two_regions["a"].pk
     ]
+
+
+def _offered_methods(page: Any) -> set[str]:
+    field = page.context["adminform"].form.fields["working_method"]
+    # "Teamrond a (PO 1, Region Testland)": the method's name before its area's label.
+    return {str(label).split(" (")[0] for value, label in field.choices if value}
+
+
+@pytest.mark.parametrize("role", ["strategist", "admin_user", "vc", "vec"])
+def test_the_admin_offers_only_the_units_organisations_working_methods(
+    org_tree: OrgTree,
+    two_regions: dict[str, WorkingMethod],
+    request: pytest.FixtureRequest,
+    role: str,
+) -> None:
+    user = request.getfixturevalue(role)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client = login(user)
+    record = AdoptionRecordFactory(unit=org_tree.hc1a, working_method=two_regions["a"])
+    old_pair = AdoptionRecordFactory(unit=org_tree.hc1a, working_method=two_regions["b"])
+    first = record.history.first()
+    record.comment = "Ändrad"
+    record.save()
+
+    add = client.get("/admin/goals/adoptionrecord/add/")
+    change = client.get(f"/admin/goals/adoptionrecord/{record.pk}/change/")
+    history = client.get(f"/admin/goals/adoptionrecord/{record.pk}/history/{first.history_id}/")
+    kept = client.get(f"/admin/goals/adoptionrecord/{old_pair.pk}/change/")
+
+    # Every organisation's for those who write about every unit (which unit is not yet
+    # known); the own organisation's and everyone's where the unit or the user's units say.
+    every = {"Teamrond a", "Teamrond b", "Teamrond all"}
+    own = {"Teamrond a", "Teamrond all"}
+    assert _offered_methods(add) == (every if role in ("strategist", "admin_user") else own)
+    assert _offered_methods(change) == own
+    assert _offered_methods(history) == own
+    # A pair saved before the organisation check keeps its method on offer.
+    assert _offered_methods(kept) == every
 
 
 def test_a_pair_saved_before_the_check_can_still_be_changed(

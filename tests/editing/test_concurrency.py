@@ -17,7 +17,18 @@ from django.urls import reverse
 from base.versioning import StaleVersion
 from goals import services
 from goals.models import AdoptionRecord, Goal
-from tests.factories import AdoptionRecordFactory, GoalFactory, OrgTree, WorkingMethodFactory
+from organisation.models import Role
+from programmes import services as programme_services
+from programmes.models import ProgrammeArea, SupportNeed
+from tests.admin_forms import admin_form_data
+from tests.factories import (
+    AdoptionRecordFactory,
+    GoalFactory,
+    OrgTree,
+    SupportNeedFactory,
+    UserFactory,
+    WorkingMethodFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -131,7 +142,7 @@ def test_two_parallel_grid_saves_of_one_adoption_cell_one_wins(
         client.force_login(user)
         data = {
             f"{prefix}-status": status,
-            f"{prefix}-planned_date": "",
+            f"{prefix}-planned_date": "2026-06-01",
             f"{prefix}-actual_date": "",
             f"{prefix}-comment": "",
             f"{prefix}-version": record.version,
@@ -146,11 +157,85 @@ def test_two_parallel_grid_saves_of_one_adoption_cell_one_wins(
     assert AdoptionRecord.history.filter(id=record.pk, history_type="~").count() == 1
 
 
+# --- a support need's answer: the version compared at write time, under the row lock ---------
+
+
+def test_two_answers_to_a_support_need_from_stale_copies_the_second_is_refused(
+    programme_owner: User, strategist: User, programme_area: ProgrammeArea
+) -> None:
+    need = SupportNeedFactory(programme_area=programme_area)
+    first_saved = threading.Event()
+
+    def first() -> str:
+        copy = SupportNeed.objects.get(pk=need.pk)
+        with transaction.atomic():
+            programme_services.support_need_answer(
+                user=programme_owner, need=copy, response="Vi ordnar utbildning."
+            )
+            first_saved.set()
+            time.sleep(0.5)  # the second answer now waits on this row's lock
+        return "saved"
+
+    def second() -> str:
+        copy = SupportNeed.objects.get(pk=need.pk)  # read before the first commits
+        first_saved.wait(5)
+        try:
+            programme_services.support_need_answer(
+                user=strategist, need=copy, response="Inte i år.", status="pagar"
+            )
+        except StaleVersion:
+            return "stale"
+        return "saved"
+
+    assert in_parallel(first, second) == ["saved", "stale"]
+    need.refresh_from_db()
+    assert (need.response, need.status, need.version) == ("Vi ordnar utbildning.", "besvarad", 2)
+    assert need.history.filter(history_type="~").count() == 1
+
+
+def test_two_stale_admin_answer_forms_of_one_support_need_only_one_is_saved(
+    programme_owner: User, programme_area: ProgrammeArea, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    need = SupportNeedFactory(programme_area=programme_area)
+    other_owner = UserFactory(
+        username="poansvarig2", role=Role.PROGRAMME_OWNER, role__programme_area=programme_area
+    )
+    url = f"/admin/programmes/supportneed/{need.pk}/change/"
+    clients = []
+    for user in (programme_owner, other_owner):
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    forms = [admin_form_data(client.get(url)) for client in clients]  # both at version 1
+    # Both forms pass the admin's version check before either answer is written: the window
+    # between validating and writing that the write-time comparison closes.
+    both_validated = threading.Barrier(2)
+    answer = programme_services.support_need_answer
+
+    def answer_after_both_validated(**kwargs: Any) -> Any:
+        both_validated.wait(5)
+        return answer(**kwargs)
+
+    monkeypatch.setattr(programme_services, "support_need_answer", answer_after_both_validated)
+
+    def post(i: int, response: str) -> int:
+        data = {**forms[i], "status": "besvarad", "response": response}
+        return clients[i].post(url, data).status_code
+
+    results = in_parallel(lambda: post(0, "Svar ett."), lambda: post(1, "Svar två."))
+
+    assert results == [302, 302]  # the loser is sent back to the form with the conflict message
+    need.refresh_from_db()
+    assert need.response in {"Svar ett.", "Svar två."}
+    assert need.version == 2
+    assert need.history.filter(history_type="~").count() == 1
+
+
 def test_two_parallel_first_closes_of_a_quarter_one_wins() -> None:
     # Imported here: the quarterly report's data set is the dashboards' (followup tests).
     from followup.models import QuarterReport
-    from organisation.models import Role
-    from tests.factories import UserFactory
     from tests.followup.dashboard_data import LATEST, dashboard_data_create
 
     dashboard_data_create(vos=1, hcs_per_vo=2, quarters=2, measures=1, goals=1)

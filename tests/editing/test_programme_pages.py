@@ -202,6 +202,29 @@ def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner
     assert "Spara svaret" not in page  # and cannot answer itself
 
 
+def _options(page: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}".*?</select>', page, re.S)
+    assert select is not None
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(0))
+
+
+def test_the_vecs_one_unit_is_chosen_and_an_empty_select_says_choose(
+    vec: User, vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    url = reverse("programmes:support_need_create")
+    page = login(vec).get(url).content.decode()
+    assert _options(page, "unit") == ["Hälsocentral Norrby (HC1A)"]
+    assert re.search(r'<option value="\d+" selected>Hälsocentral Norrby \(HC1A\)</option>', page)
+    assert "---------" not in page
+    assert _options(login(vc).get(url).content.decode(), "unit")[0] == "Välj enhet"
+
+    data = {"programme_area": programme_area.pk, "text": "Tid.", "submit_token": "s2"}
+    refused = login(vc).post(url, data).content.decode()
+    assert "Välj enhet." in refused
+    assert "måste fyllas i" not in refused
+    assert not SupportNeed.objects.exists()
+
+
 def test_a_vec_cannot_raise_a_need_for_another_unit(
     vec: User, org_tree: OrgTree, programme_area: ProgrammeArea
 ) -> None:

@@ -77,9 +77,12 @@ def test_the_vc_reports_a_months_values_for_the_health_centres(
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"value": "-1"}, "negativt"),
-        ({"value": "2,5"}, "heltal"),
-        ({"value": "tio"}, "Fyll i ett tal."),
+        # In the import's words (followup.value_rules, followup.imports.parsing), as the import
+        # refuses them.
+        ({"value": "-1"}, "Ett antal kan inte vara negativt (−1)."),
+        ({"value": "2,5"}, "Ett antal måste vara ett heltal, inte 2,5."),
+        ({"value": "tio"}, "”tio” är inte ett tal"),
+        ({"value": "5 %"}, "Procenttecken passar bara mått som är andelar"),
     ],
 )
 def test_counts_are_whole_and_not_negative(
@@ -99,9 +102,11 @@ def test_counts_are_whole_and_not_negative(
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"numerator": "50", "denominator": "40"}, "större än nämnaren"),
-        ({"numerator": "5", "denominator": "0"}, "större än noll"),
-        ({"numerator": "5", "denominator": ""}, "täljare och nämnare"),
+        ({"numerator": "50", "denominator": "40"}, "Täljaren (50) är större än nämnaren (40)."),
+        ({"numerator": "5", "denominator": "0"}, "Nämnaren kan inte vara 0."),
+        ({"numerator": "5", "denominator": "-2"}, "Talet kan inte vara negativt (−2)."),
+        ({"numerator": "-5", "denominator": "20"}, "Talet kan inte vara negativt (−5)."),
+        ({"numerator": "5", "denominator": ""}, "Täljare och nämnare måste anges tillsammans."),
     ],
 )
 def test_shares_need_a_numerator_not_above_a_positive_denominator(
@@ -111,6 +116,75 @@ def test_shares_need_a_numerator_not_above_a_positive_denominator(
     response = login(vc).post(url(org_tree), data)
     assert response.status_code == 422
     assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("typed", ["1 200", "1\u00a0200", "1\u202f200", "1200,0", "1 200.00"])
+def test_numbers_are_read_as_the_import_reads_them(
+    vc: User, org_tree: OrgTree, visits: Measure, right_help: Measure, typed: str
+) -> None:
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value=typed),
+        **cell(right_help, org_tree.hc1a.pk, numerator="1 200", denominator="2\u00a0400"),
+    }
+    response = login(vc).post(url(org_tree), data)
+    assert response.status_code == 302
+    assert Observation.objects.get(measure=visits).value == Decimal(1200)
+    assert Observation.objects.get(measure=right_help).value == Decimal(50)
+
+
+@pytest.mark.parametrize(
+    ("measure_name", "values", "field"),
+    [
+        ("visits", {"value": "abc"}, "value"),
+        ("right_help", {"numerator": "abc", "denominator": "40"}, "numerator"),
+        ("right_help", {"numerator": "30", "denominator": "4o"}, "denominator"),
+    ],
+)
+def test_a_cell_that_is_not_a_number_is_said_so_and_not_called_empty(
+    request: pytest.FixtureRequest,
+    vc: User,
+    org_tree: OrgTree,
+    measure_name: str,
+    values: dict[str, str],
+    field: str,
+) -> None:
+    measure = request.getfixturevalue(measure_name)
+    data = {"period": "2025-10", **cell(measure, org_tree.hc1a.pk, **values)}
+    response = login(vc).post(url(org_tree), data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f"”{values[field]}” är inte ett tal" in page
+    assert "Fyll i ett tal" not in page
+    assert "Ange ett värde" not in page
+    assert "Ange täljare och nämnare" not in page
+
+
+def test_the_error_summary_links_to_the_cells_first_invalid_input(
+    vc: User, org_tree: OrgTree, right_help: Measure
+) -> None:
+    key = f"m{right_help.pk}u{org_tree.hc1a.pk}"
+    data = {
+        "period": "2025-10",
+        **cell(right_help, org_tree.hc1a.pk, numerator="5", denominator="0"),
+    }
+    body = login(vc).post(url(org_tree), data).content.decode()
+    assert f'<a href="#id_{key}-denominator">Rätt hjälp på en gång, Hälsocentral Norrby:' in body
+    assert f'href="#{key}-unit"' not in body
+
+
+def test_an_index_outside_0_to_100_is_refused_in_the_imports_words(
+    vc: User, org_tree: OrgTree
+) -> None:
+    index = MeasureFactory(name="Arbetsmiljöindex", value_type=Measure.ValueType.INDEX)
+    index.unit_kinds.set([org_tree.hc1a.kind])
+    data = {"period": "2025-10", **cell(index, org_tree.hc1a.pk, value="101,5")}
+
+    response = login(vc).post(url(org_tree), data)
+
+    assert response.status_code == 422
+    assert "Ett index måste vara mellan 0 och 100, inte 101,5." in response.content.decode()
+    assert not Observation.objects.exists()
 
 
 def test_a_jump_above_the_setting_needs_a_comment(

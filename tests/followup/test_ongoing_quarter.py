@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import html
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -17,8 +19,9 @@ from base.periods import Quarter
 from followup import services
 from followup.models import Measure
 from followup.quarter_selection import QuarterSelection
+from followup.todo import observation_add_url
 from organisation.models import Unit
-from tests.factories import MeasureFactory, ObservationFactory, OrgTree
+from tests.factories import MeasureFactory, ObservationFactory, OrgTree, UnitFactory
 
 
 def test_the_ongoing_quarter_says_that_its_values_are_so_far() -> None:
@@ -185,12 +188,147 @@ def test_todo_names_the_period_and_lists_imported_values_apart_with_their_source
 
     content = client.get(reverse("unit_detail", args=[org_tree.vo1.code])).content.decode()
 
-    assert "Saknade värden för den senaste hela perioden: nov 2025" in content
+    assert '<h3>Saknade värden <span class="count">(2)</span></h3>' in content
+    assert (
+        "Värden som rapporteras för hand och saknas för den senaste hela perioden: nov 2025 för "
+        "månadsmått, Kv 3 2025 för kvartalsmått."
+    ) in content
     assert f"{org_tree.hc1a.name}: Arbetsmiljö i teamet för nov 2025" in content
     assert f"{org_tree.hc1b.name}: Arbetsmiljö i teamet för nov 2025" in content
-    assert "Väntar på import för den senaste hela perioden: nov 2025" in content
+    # The count counts the lines: one measure, which two units lack.
+    assert '<h3>Väntar på import <span class="count">(1 mått)</span></h3>' in content
+    assert "Kommer de inte, kan du rapportera dem själv." in content
     assert (
         "Åtgärder psykisk hälsa för nov 2025: 2 enheter saknar värde (importeras från Cyklop)"
         in content
     )
     assert f"{org_tree.hc1a.name}: Åtgärder psykisk hälsa" not in content
+    grid = reverse("report_grid", args=[org_tree.vo1.pk])
+    assert (
+        f'<a href="{grid}?period=2025-11">Rapportera själv<span class="visually-hidden">: '
+        "Åtgärder psykisk hälsa för nov 2025</span></a>"
+    ) in content
+
+
+def test_a_vec_may_report_a_value_awaiting_import_from_its_line(
+    client: Client, org_tree: OrgTree, vec: User, today: datetime.date
+) -> None:
+    imported = MeasureFactory(
+        name="Åtgärder psykisk hälsa", code="cyklop", source=Measure.Source.CYKLOP
+    )
+    imported.unit_kinds.add(org_tree.hc1a.kind)
+    client.force_login(vec)
+
+    content = client.get(reverse("unit_detail", args=[org_tree.hc1a.code])).content.decode()
+
+    url = observation_add_url(
+        unit=org_tree.hc1a, measure=imported, period_start=datetime.date(2025, 11, 1)
+    )
+    assert "Åtgärder psykisk hälsa för nov 2025: 1 enhet saknar värde" in content
+    assert f'<a href="{html.escape(url)}">Rapportera själv' in content
+    assert client.get(url).status_code == 200
+
+
+# --- the peer comparison of a count --------------------------------------------------------
+
+
+def _peer_row(content: str, unit: Unit) -> str:
+    """The text of a unit's row in the peer comparison, tags stripped."""
+    section = content[content.index('<section id="peers"') :]
+    start = section.index(f">{unit.name}</a></th>")
+    row = section[start + 1 : section.index("</tr>", start)]
+    return " ".join(re.sub(r"<[^>]+>", " ", row).split())
+
+
+def test_a_count_is_compared_with_the_mean_per_unit_over_the_same_months(
+    client: Client, count_measure: Measure, org_tree: OrgTree, vc: User
+) -> None:
+    """The VO's count is the sum of its units': no unit is "Under" it for being one of them.
+    In the quarter under way a unit that has reported November too is not set against the
+    others' October alone."""
+    hc1c = UnitFactory(code="HC1C", name="HC 1C", kind=org_tree.hc1a.kind, parent=org_tree.vo1)
+    _observe(count_measure, [hc1c], SUMMER, value=Decimal("100"))
+    _observe(count_measure, [hc1c], OCTOBER, value=Decimal("50"))
+    _observe(count_measure, [org_tree.hc1a], [datetime.date(2025, 11, 1)], value=Decimal("100"))
+    _compute()
+    client.force_login(vc)
+    url = reverse("unit_detail", args=[org_tree.vo1.code])
+
+    content = client.get(url, {"kvartal": "2025Q4", "matt": "antal"}).content.decode()
+
+    assert "Antal överenskommelser per enhet jämfört med medelvärdet per enhet i VO Norr" in content
+    assert "Mot medelvärdet per enhet" in content
+    assert (
+        _peer_row(content, org_tree.hc1b)
+        == f"{org_tree.hc1b.name} 100 st hittills (1 av 3 månader) Över –"
+    )
+    assert _peer_row(content, hc1c) == "HC 1C 50 st hittills (1 av 3 månader) Under –"
+    assert _peer_row(content, org_tree.hc1a) == (
+        f"{org_tree.hc1a.name} 200 st hittills (2 av 3 månader) "
+        "Jämförs inte: värdet gäller andra månader än medelvärdet –"
+    )
+    assert "Medelvärde per enhet 75 st" in " ".join(re.sub(r"<[^>]+>", " ", content).split())
+    assert "1 enhet har värden för andra månader och jämförs inte." in content
+
+    # A whole quarter: every unit against the mean of all three (700 + 300 + 300) / 3.
+    content = client.get(url, {"kvartal": "2025Q3", "matt": "antal"}).content.decode()
+    assert _peer_row(content, org_tree.hc1b) == f"{org_tree.hc1b.name} 300 st Lika –"
+    assert "hittills" not in content[content.index('<section id="peers"') :]
+
+
+# --- a quarterly measure in its own quarter ------------------------------------------------
+
+
+def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its_latest_value(
+    client: Client, org_tree: OrgTree, vc: User, today: datetime.date
+) -> None:
+    """Kv 4 2025 is under way: a quarterly measure has no value for it yet, which is no gap.
+    The unit's table, the peer comparison and the measure page say so and lead to Kv 3."""
+    measure = MeasureFactory(
+        name="Arbetsmiljö", code="arbetsmiljo", frequency=Measure.Frequency.QUARTERLY
+    )
+    measure.unit_kinds.add(org_tree.hc1a.kind)
+    _observe(
+        measure, [org_tree.hc1a, org_tree.hc1b], [datetime.date(2025, 7, 1)], value=Decimal("30")
+    )
+    _compute()
+    client.force_login(vc)
+
+    content = client.get(
+        reverse("unit_detail", args=[org_tree.vo1.code]), {"matt": "arbetsmiljo"}
+    ).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+
+    assert (
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. Senaste värde: Kv 3 2025 60 st"
+        in text
+    )
+    assert f'href="{reverse("unit_detail", args=[org_tree.vo1.code])}?kvartal=2025Q3"' in content
+    assert (
+        "Arbetsmiljö är ett kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut, så ingen "
+        "enhet har ett värde ännu. Senaste värde för VO Norr: Kv 3 2025 60 st. "
+        "Visa jämförelsen för Kv 3 2025"
+    ) in text
+    assert "?kvartal=2025Q3&amp;matt=arbetsmiljo" in content
+    assert "peer-table" not in content  # no rows of dashes
+
+    content = client.get(
+        reverse("measure_detail", args=[measure.code]), {"enhet": org_tree.vo1.code}
+    ).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+
+    assert "Ingen enhet har rapporterat för Kv 4 2025 ännu" not in text
+    assert (
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut, så ingen enhet har ett "
+        "värde ännu. Senaste värde: Kv 3 2025 60 st."
+    ) in text
+    assert f"?enhet={org_tree.vo1.code}&amp;kvartal=2025Q3" in content
+
+    # The Mått list, the region's values: the same note in the measure's row.
+    content = client.get(reverse("measure_list")).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+
+    assert (
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. Senaste värde: Kv 3 2025 60 st"
+    ) in text
+    assert f'href="{reverse("measure_list")}?kvartal=2025Q3"' in content

@@ -37,7 +37,7 @@ from goals.models import (
 )
 from goals.status import Status
 from programmes.models import ProgrammeArea
-from tests.admin_forms import admin_form_data, admin_post, admin_save, form_errors
+from tests.admin_forms import admin_delete, admin_form_data, admin_post, admin_save, form_errors
 from tests.factories import (
     ActivityFactory,
     ActivityPlanFactory,
@@ -165,8 +165,96 @@ def test_an_open_quarter_cannot_be_moved_into_a_closed_one_and_is_changed_as_bef
     )
 
 
+def _delete_url(obj: Any) -> str:
+    opts = obj._meta
+    return f"/admin/{opts.app_label}/{opts.model_name}/{obj.pk}/delete/"
+
+
+def _shown_messages(response: Any) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.mark.parametrize("role", ASSESSORS)
+def test_an_assessment_of_a_closed_quarter_cannot_be_deleted_in_the_admin(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, role: str
+) -> None:
+    goal = GoalFactory(programme_area=programme_area, direction=True)
+    old = AssessmentFactory(goal=goal, quarter=CLOSED, comment="Skrivet då.")
+    current = AssessmentFactory(
+        goal=GoalFactory(programme_area=programme_area, direction=True), quarter=_open_quarter()
+    )
+    client = admin_client_as(role)
+
+    page = client.get(_delete_url(old), follow=True)
+    confirmed = client.post(_delete_url(old), {"post": "yes"}, follow=True)
+    bulk = client.post(
+        "/admin/goals/assessment/",
+        {"action": "delete_selected", "_selected_action": [old.pk, current.pk], "post": "yes"},
+        follow=True,
+    )
+
+    for response in (page, confirmed, bulk):
+        assert response.status_code == 200
+        assert _shown_messages(response) == [str(ERROR_QUARTER_CLOSED)]
+    assert set(Assessment.objects.all()) == {old, current}
+    old.refresh_from_db()
+    assert (old.comment, old.history.count()) == ("Skrivet då.", 1)
+
+
+@pytest.mark.parametrize("role", ASSESSORS)
+def test_an_assessment_of_an_open_quarter_is_deleted_in_the_admin_as_before(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, role: str
+) -> None:
+    current = AssessmentFactory(
+        goal=GoalFactory(programme_area=programme_area, direction=True), quarter=_open_quarter()
+    )
+    client = admin_client_as(role)
+
+    admin_delete(client, _delete_url(current))
+
+    assert not Assessment.objects.exists()
+
+
+@pytest.mark.parametrize("role", NOT_ASSESSORS)
+def test_roles_that_do_not_assess_cannot_delete_an_assessment_in_the_admin(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, role: str
+) -> None:
+    old = AssessmentFactory(
+        goal=GoalFactory(programme_area=programme_area, direction=True), quarter=CLOSED
+    )
+    client = admin_client_as(role)
+
+    single = client.post(_delete_url(old), {"post": "yes"})
+    bulk = client.post(
+        "/admin/goals/assessment/",
+        {"action": "delete_selected", "_selected_action": [old.pk], "post": "yes"},
+    )
+
+    # Readers see the list without the delete action (200), the others not even the list.
+    assert single.status_code == 403
+    assert bulk.status_code in (200, 403)
+    assert Assessment.objects.get() == old
+
+
+@pytest.mark.parametrize("role", ASSESSORS)
+def test_the_service_refuses_to_delete_a_closed_quarters_assessment_for_every_role(
+    programme_area: ProgrammeArea, request: pytest.FixtureRequest, role: str
+) -> None:
+    user = request.getfixturevalue(role)
+    old = AssessmentFactory(
+        goal=GoalFactory(programme_area=programme_area, direction=True), quarter=CLOSED
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        goal_services.assessment_delete(user=user, assessment=old)
+
+    assert refused.value.message_dict == {"quarter": [str(ERROR_QUARTER_CLOSED)]}
+    assert Assessment.objects.get() == old
+
+
+@pytest.mark.parametrize("role", ASSESSORS)
 def test_a_history_revert_cannot_rewrite_a_closed_quarter(
-    admin_client_as: AdminClient, programme_area: ProgrammeArea
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, role: str
 ) -> None:
     old = AssessmentFactory(
         goal=GoalFactory(programme_area=programme_area, direction=True),
@@ -176,7 +264,7 @@ def test_a_history_revert_cannot_rewrite_a_closed_quarter(
     first = old.history.first()
     old.comment = "Andra"
     old.save()
-    client = admin_client_as("strategist")
+    client = admin_client_as(role)
 
     url = _history_url(old, first)
     response = client.post(url, admin_form_data(client.get(url)))
@@ -459,6 +547,7 @@ def test_vc_admin_observation_future_period_closed_unit_and_inconsistent_share(
     inconsistent = post(measure=share.pk, value="99", numerator="1", denominator="100", **october)
     above = post(measure=share.pk, value="100", numerator="3", denominator="2", **october)
     half_pair = post(measure=share.pk, value="50", numerator="1", **october)
+    value_only = post(measure=share.pk, value="50", **october)
     wrong_kind = post(measure=reported_by_others.pk, value="3", **october)
     org_tree.hc1a.valid_to = datetime.date(2025, 1, 31)
     org_tree.hc1a.save()
@@ -471,6 +560,8 @@ def test_vc_admin_observation_future_period_closed_unit_and_inconsistent_share(
     ]
     assert above == ["Täljaren (3) är större än nämnaren (2)."]
     assert half_pair == ["Täljare och nämnare måste anges tillsammans."]
+    # A share is summed from its parts: its value alone would count as reported and be left out.
+    assert value_only == ["Ange täljare och nämnare för en andel."]
     assert wrong_kind == [
         f"Enheter av typen {org_tree.hc1b.kind.name.lower()} rapporterar inte måttet ”Besök”."
     ]
@@ -509,6 +600,141 @@ def test_a_correction_moving_a_value_into_a_future_period_is_refused_in_the_admi
     assert form_errors(response) == ["Perioden mar 2031 har inte börjat än."]
     observation.refresh_from_db()
     assert (observation.period_start, observation.version) == (datetime.date(2025, 10, 1), 1)
+
+
+NOT_A_MONTH = (
+    "Perioden {start} – {end} är inte en hel månad, men måttet ”Besök” rapporteras per månad: "
+    "perioden ska börja den första och sluta den sista dagen i samma månad, till exempel "
+    "{example}."
+)
+NOT_A_QUARTER = (
+    "Perioden {start} – {end} är inte ett helt kvartal, men måttet ”Besök per kvartal” "
+    "rapporteras per kvartal: perioden ska börja den första dagen i kvartalet och sluta den "
+    "sista, till exempel 2025-10-01 – 2025-12-31."
+)
+
+
+@pytest.mark.parametrize("role", UNIT_WRITERS)
+def test_an_observation_period_that_is_not_a_whole_month_or_quarter_is_refused_in_the_admin(
+    admin_client_as: AdminClient, org_tree: OrgTree, role: str
+) -> None:
+    monthly = MeasureFactory(name="Besök")
+    quarterly = MeasureFactory(name="Besök per kvartal", frequency="quarterly")
+    client = admin_client_as(role)
+
+    def post(measure: Any, start: str, end: str) -> list[str]:
+        response = admin_post(
+            client, ADD_OBSERVATION, source="manual", unit=org_tree.hc1a.pk, measure=measure.pk,
+            period_start=start, period_end=end, value="3",
+        )  # fmt: skip
+        assert response.status_code == 200
+        return form_errors(response)
+
+    mid_month = post(monthly, "2025-10-15", "2025-10-31")
+    short = post(monthly, "2025-10-01", "2025-10-30")
+    two_months = post(monthly, "2025-10-01", "2025-11-30")
+    a_month_of_a_quarterly = post(quarterly, "2025-10-01", "2025-10-31")
+    mid_quarter = post(quarterly, "2025-11-01", "2026-01-31")
+
+    october = "2025-10-01 – 2025-10-31"
+    assert mid_month == [NOT_A_MONTH.format(start="2025-10-15", end="2025-10-31", example=october)]
+    assert short == [NOT_A_MONTH.format(start="2025-10-01", end="2025-10-30", example=october)]
+    assert two_months == [NOT_A_MONTH.format(start="2025-10-01", end="2025-11-30", example=october)]
+    assert a_month_of_a_quarterly == [NOT_A_QUARTER.format(start="2025-10-01", end="2025-10-31")]
+    assert mid_quarter == [NOT_A_QUARTER.format(start="2025-11-01", end="2026-01-31")]
+    assert not Observation.objects.exists()
+
+    whole_quarter = admin_post(
+        client, ADD_OBSERVATION, source="manual", unit=org_tree.hc1a.pk, measure=quarterly.pk,
+        period_start="2025-10-01", period_end="2025-12-31", value="3",
+    )  # fmt: skip
+    assert whole_quarter.status_code == 302, form_errors(whole_quarter)
+
+
+@pytest.mark.parametrize("role", UNIT_WRITERS)
+def test_an_observation_cannot_be_changed_or_reverted_to_part_of_a_month_in_the_admin(
+    admin_client_as: AdminClient, org_tree: OrgTree, role: str
+) -> None:
+    observation = ObservationFactory(
+        unit=org_tree.hc1a, measure=MeasureFactory(name="Besök"), value=Decimal(5)
+    )
+    # A version written before the rule, with half a month: reverting to it is refused too.
+    observation.period_end = datetime.date(2025, 10, 15)
+    observation.save()
+    half = observation.history.first()
+    observation.period_end = datetime.date(2025, 10, 31)
+    observation.save()
+    client = admin_client_as(role)
+
+    changed = admin_post(client, _change_url(observation), period_end="2025-10-20")
+    url = _history_url(observation, half)
+    reverted = client.post(url, admin_form_data(client.get(url)))
+
+    expected = NOT_A_MONTH.format(
+        start="2025-10-01", end="2025-10-20", example="2025-10-01 – 2025-10-31"
+    )
+    assert form_errors(changed) == [expected]
+    assert form_errors(reverted) == [expected.replace("2025-10-20", "2025-10-15")]
+    observation.refresh_from_db()
+    assert (observation.period_end, observation.version) == (datetime.date(2025, 10, 31), 3)
+
+
+@pytest.mark.parametrize("role", ASSESSORS)  # those who write PO 1's goals
+def test_a_goal_baseline_that_is_not_whole_months_is_refused_in_the_admin_and_the_service(
+    admin_client_as: AdminClient,
+    programme_area: ProgrammeArea,
+    request: pytest.FixtureRequest,
+    role: str,
+) -> None:
+    goal = GoalFactory(programme_area=programme_area, measure_relative=True)
+    client = admin_client_as(role)
+
+    cut_end = admin_post(client, _change_url(goal), baseline_end="2026-12-30")
+    cut_start = admin_post(client, _change_url(goal), baseline_start="2026-12-02")
+    with pytest.raises(ValidationError) as refused:
+        goal_services.goal_update(
+            user=request.getfixturevalue(role),
+            goal=goal,
+            data={"baseline_start": datetime.date(2026, 11, 15)},
+        )
+
+    def message(start: str, end: str) -> str:
+        return (
+            f"Basperioden {start} – {end} är inte hela månader: den ska börja den första dagen "
+            "i en månad och sluta den sista dagen i en månad, till exempel 2026-12-01 – "
+            "2026-12-31."
+        )
+
+    assert form_errors(cut_end) == [message("2026-12-01", "2026-12-30")]
+    assert form_errors(cut_start) == [message("2026-12-02", "2026-12-31")]
+    assert refused.value.message_dict == {"baseline_start": [message("2026-11-15", "2026-12-31")]}
+    stored = Goal.objects.get(pk=goal.pk)
+    assert (stored.baseline_start, stored.baseline_end, stored.version) == (
+        datetime.date(2026, 12, 1),
+        datetime.date(2026, 12, 31),
+        1,
+    )
+    admin_save(client, _change_url(stored), baseline_start="2026-10-01")  # whole months: saved
+
+
+def test_the_service_refuses_a_period_that_is_not_a_whole_month(
+    vc: User, org_tree: OrgTree
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        followup_services.observation_record(
+            user=vc, measure=MeasureFactory(name="Besök"), unit=org_tree.hc1a,
+            period_start=datetime.date(2025, 10, 2), period_end=datetime.date(2025, 11, 1),
+            value=Decimal(1),
+        )  # fmt: skip
+
+    assert refused.value.message_dict == {
+        "period_start": [
+            NOT_A_MONTH.format(
+                start="2025-10-02", end="2025-11-01", example="2025-10-01 – 2025-10-31"
+            )
+        ]
+    }
+    assert not Observation.objects.exists()
 
 
 def test_the_service_refuses_what_the_import_refuses(vc: User, org_tree: OrgTree) -> None:

@@ -157,18 +157,18 @@ CASES: tuple[Case, ...] = (
         "good_01_excel_swedish_windows.csv",
         text(
             rows(
-                "Enhet|Mått|Period|Värde|Kommentar",
-                "HC1A|andel|dec 2025|54,2|Bättre än förra månaden",
-                "HC1B|andel|nov 2025|48,0|",
-                "HC1A|index|Kv 4 2025|71,5|Enkät i oktober",
-                "HC2A|antal|dec 2025|1 234|Räknat för hand",
+                "Enhet|Mått|Period|Värde|Täljare|Nämnare|Kommentar",
+                "HC1A|andel|dec 2025|54,2|271|500|Bättre än förra månaden",
+                "HC1B|andel|nov 2025|48,0|12|25|",
+                "HC1A|index|Kv 4 2025|71,5|||Enkät i oktober",
+                "HC2A|antal|dec 2025|1 234|||Räknat för hand",
             ),
             "cp1252",
             "\r\n",
         ),
         stored=(
-            S("HC1A", "andel", "2025-12-01", "54.2", comment="Bättre än förra månaden"),
-            S("HC1B", "andel", "2025-11-01", "48"),
+            S("HC1A", "andel", "2025-12-01", "54.2", "271", "500", "Bättre än förra månaden"),
+            S("HC1B", "andel", "2025-11-01", "48", "12", "25"),
             S("HC1A", "index", "2025-10-01", "71.5", comment="Enkät i oktober"),
             S("HC2A", "antal", "2025-12-01", "1234", comment="Räknat för hand"),
         ),
@@ -184,9 +184,13 @@ CASES: tuple[Case, ...] = (
     Case(
         "good_03_utf8_comma_quoted.csv",
         text(
-            'enhet,mått,period,värde\n"HC1A","andel","2025-12","12,5"\nHC1B,andel,2025-11,"7.5"\n'
+            'enhet,mått,period,värde,täljare,nämnare\n"HC1A","andel","2025-12","12,5","1","8"\n'
+            'HC1B,andel,2025-11,"7.5",3,40\n'
         ),
-        stored=(S("HC1A", "andel", "2025-12-01", "12.5"), S("HC1B", "andel", "2025-11-01", "7.5")),
+        stored=(
+            S("HC1A", "andel", "2025-12-01", "12.5", "1", "8"),
+            S("HC1B", "andel", "2025-11-01", "7.5", "3", "40"),
+        ),
     ),
     Case(
         "good_04_tab_separated.txt",
@@ -247,16 +251,16 @@ CASES: tuple[Case, ...] = (
         "good_11_percent_signs.csv",
         text(
             rows(
-                HEADER,
-                "HC1A|andel|2025-11|54,2 %",
-                "HC1B|andel|2025-11|60%",
-                "HC2A|andel|2025-11|0 %",
+                "enhet|mått|period|värde|täljare|nämnare",
+                "HC1A|andel|2025-11|54,2 %|271|500",
+                "HC1B|andel|2025-11|60%|3|5",
+                "HC2A|andel|2025-11|0 %|0|4",
             )
         ),
         stored=(
-            S("HC1A", "andel", "2025-11-01", "54.2"),
-            S("HC1B", "andel", "2025-11-01", "60"),
-            S("HC2A", "andel", "2025-11-01", "0"),
+            S("HC1A", "andel", "2025-11-01", "54.2", "271", "500"),
+            S("HC1B", "andel", "2025-11-01", "60", "3", "5"),
+            S("HC2A", "andel", "2025-11-01", "0", "0", "4"),
         ),
     ),
     Case(
@@ -355,15 +359,15 @@ CASES: tuple[Case, ...] = (
         xlsx(
             {
                 "Blad1": [
-                    ["Enhet", "Mått", "Period", "Värde"],
-                    ["HC1A", "andel", "2025-12", 54.2],
+                    ["Enhet", "Mått", "Period", "Värde", "Täljare", "Nämnare"],
+                    ["HC1A", "andel", "2025-12", 54.2, 271, 500],
                     ["HC1B", "antal", 202512, 12],
                     ["HC2A", "index", "Kv 4 2025", 70],
                 ]
             }
         ),
         stored=(
-            S("HC1A", "andel", "2025-12-01", "54.2"),
+            S("HC1A", "andel", "2025-12-01", "54.2", "271", "500"),
             S("HC1B", "antal", "2025-12-01", "12"),
             S("HC2A", "index", "2025-10-01", "70"),
         ),
@@ -422,12 +426,19 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "good_22_vc_own_units.csv",
-        text(rows(HEADER, "HC1A|antal|2025-12|1", "HC1B|antal|2025-12|2", "VO1|andel|2025-12|40")),
+        text(
+            rows(
+                "enhet|mått|period|värde|täljare|nämnare",
+                "HC1A|antal|2025-12|1||",
+                "HC1B|antal|2025-12|2||",
+                "VO1|andel|2025-12|40|2|5",
+            )
+        ),
         user="vc1",
         stored=(
             S("HC1A", "antal", "2025-12-01", "1"),
             S("HC1B", "antal", "2025-12-01", "2"),
-            S("VO1", "andel", "2025-12-01", "40"),
+            S("VO1", "andel", "2025-12-01", "40", "2", "5"),
         ),
     ),
     Case(
@@ -680,6 +691,20 @@ CASES: tuple[Case, ...] = (
             'enhet;mått;period;värde;kommentar\nHC1A;antal;2025-12;3;"rad ett\nrad två"\nHC1B;antal;2025-12;x;\n'
         ),
         problem="Rad 4, kolumn ”värde”: ”x” är inte ett tal",
+    ),
+    Case(
+        # A share is summed as Σ täljare ÷ Σ nämnare: its value alone would be left out of every
+        # total while the period counted as reported.
+        "bad_47_share_without_numerator_and_denominator.csv",
+        text(
+            rows(
+                "enhet|mått|period|värde|täljare|nämnare|kommentar",
+                "HC1A|andel|2025-12|54,2|271|500|",
+                "HC1B|andel|2025-11|75,5|||",
+            )
+        ),
+        problem="Rad 3, kolumn ”täljare”: Ange täljare och nämnare för en andel.",
+        problem_count=1,
     ),
 )
 

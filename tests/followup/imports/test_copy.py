@@ -25,7 +25,7 @@ HC1A;antal;2025-11;45;;;
 HC1A;antal;2025-10;12;;;oförändrat
 HC1B;antal;dec 2025;1 234;;;nytt värde
 HC1A;andel;2025-12;;27;54;
-HC1B;andel;2025-12;54,2 %;;;
+HC1B;andel;2025-12;54,2 %;271;500;
 HC1A;index;Kv 4 2025;71,25;;;
 HC1A;medel;202511;3,5;;;med kommentar
 """

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from base.periods import Quarter
 from followup import tasks
@@ -339,3 +341,33 @@ def test_the_command_counts_one_row_in_the_singular_and_writes_values_with_their
         "  rad 2: Hälsocentral Norrby, Antal frigjorda tider, nov 2025: "
         "1 200\u00a0st → 1 234\u00a0st"
     )
+
+
+def test_whether_a_batch_can_be_undone_reads_its_later_changes_with_one_query(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    """The batch page asks it on every render: one query whatever the number of values."""
+    user = corpus_world.users["strateg"]
+    rows = [f"{unit};antal;2025-11;{i}" for i, unit in enumerate(("HC1A", "HC1B", "HC2A"))]
+    batch = ImportBatch.objects.get(
+        pk=import_store(user=user, path=write(tmp_path, *rows), file_name="x.csv").batch_id
+    )
+
+    def queries() -> tuple[int, str | None]:
+        with CaptureQueriesContext(connection) as captured:
+            refusal = services.import_batch_undo_refusal(user=user, batch=batch)
+        return len(captured), refusal
+
+    unchanged, none = queries()
+    for unit in (corpus_world.tree.hc1a, corpus_world.tree.hc1b):
+        observation_record(
+            user=user, measure=corpus_world.count, unit=unit,
+            period_start=datetime.date(2025, 11, 1), period_end=datetime.date(2025, 11, 30),
+            value=Decimal(40),
+        )  # fmt: skip
+    changed, refusal = queries()
+
+    assert none is None
+    assert changed == unchanged
+    assert refusal is not None
+    assert refusal.startswith("Importen kan inte ångras: 2 av dess värden har ändrats")

@@ -54,6 +54,7 @@ def _outcome(report: ImportReport) -> dict[str, Any]:
         "problem_count": report.problem_count,
         "counts": (report.rows, report.created, report.changed, report.unchanged),
         "changes": report.changes,
+        "manual_replaced": report.manual_replaced,
         "quarters": report.quarters,
         "ignored": report.ignored_columns,
     }
@@ -180,7 +181,7 @@ def test_a_good_file_of_computed_and_rounded_values_stores_the_same(
         "HC1A;medel;2025-12;;7;2;",
         "HC1A;medel;2025-11;;1;3;",
         "se0000000000-test1a;ANTAL;dec 2024;7;;;hsa-id och versaler",
-        "HC1A;andel;2024-10;54,2 %;;;",
+        "HC1A;andel;2024-10;54,2 %;271;500;",
         "HC1A;andel;2024-11;50,05;1;2;",
         "HC1A;index;Kv 4 2025;71,25;;;",
         " HC1A\u00a0;\tantal ; 2024-06\u00a0; 1 234 ;;;  kommentar med luft\t",

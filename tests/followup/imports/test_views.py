@@ -18,6 +18,7 @@ from pytest_django.fixtures import Settings
 
 from followup.imports.jobs import job_path
 from followup.models import ImportBatch, ImportJob, Observation
+from followup.services import observation_record
 from tests.factories import TEST_PASSWORD, ObservationFactory
 from tests.followup.imports.world import CorpusWorld
 
@@ -262,9 +263,11 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
 
     preview = client.get(response["Location"]).content.decode()
 
-    assert '<td class="num">69,3 %</td>\n                          <td class="num">70 %</td>' in (
-        preview
-    )  # not "69,2722" → "70"
+    assert (
+        '<td class="num">69,3 %</td>\n'
+        "                          <td><strong>Manuell inrapportering</strong></td>\n"
+        '                          <td class="num">70 %</td>'
+    ) in preview  # not "69,2722" → "70"
     assert '<td class="num">20 %</td>' in preview  # 12 of 60, with its per cent sign
     assert '<td class="num">1 234\u00a0st</td>' in preview  # thousands apart, with the unit
     assert '<td class="num">71,5</td>' in preview
@@ -288,7 +291,9 @@ def test_a_change_too_small_for_the_usual_decimals_is_shown_with_more(
         period_start=date(2025, 11, 1), value=Decimal("69.2722"),
     )  # fmt: skip
     client = client_for("strateg")
-    response = upload(client, "enhet;mått;period;värde\nHC1A;andel;2025-11;69,27\n")
+    response = upload(
+        client, "enhet;mått;period;värde;täljare;nämnare\nHC1A;andel;2025-11;69,27;6927;10000\n"
+    )
 
     preview = client.get(response["Location"]).content.decode()
 
@@ -335,3 +340,106 @@ def test_the_job_page_after_the_store_counts_in_singular_and_plural(
     page = client.get(response["Location"]).content.decode()
 
     assert "1 nytt och 0 ändrade värden sparades." in page
+
+
+# --- values reported by hand ------------------------------------------------------------------
+
+REPLACING = (
+    "enhet;mått;period;värde\nHC1A;antal;2025-11;90\nHC1B;antal;2025-11;6\nHC2A;antal;2025-11;3\n"
+)
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [{}, {"GONV_IMPORT_SQL_CHECKS": False}, {"GONV_IMPORT_COPY": False}],
+    ids=["default", "python-checks", "orm"],
+)
+def test_the_preview_names_each_current_values_source_and_warns_before_replacing_manual_ones(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    november = date(2025, 11, 1)
+    tree, count = corpus_world.tree, corpus_world.count
+    ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
+    ObservationFactory(
+        unit=tree.hc1b, measure=count, period_start=november, value=5, source="cyklop"
+    )
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, REPLACING)["Location"]).content.decode()
+
+    assert '<th scope="col">Nuvarande källa</th>' in preview
+    assert "<td><strong>Manuell inrapportering</strong></td>" in preview  # HC1A: 80 → 90
+    assert "<td>Cyklop</td>" in preview  # HC1B: 5 → 6
+    assert "<td>–</td>" in preview  # HC2A: new
+    warning = "Importen ersätter 1 värde som rapporterats för hand (källa Manuell inrapportering)."
+    assert warning in preview
+    # A warning, not a refusal: above the button, which still imports.
+    assert preview.index(warning) < preview.index(">Importera</button>")
+    assert 'aria-describedby="manual-warning">Importera</button>' in preview
+
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = client.get(response["Location"]).content.decode()
+
+    assert Observation.objects.get(unit=tree.hc1a, measure=count).value == 90
+    assert "Importen ersatte 1 värde som rapporterats för hand" in batch
+    assert "<td>80\u00a0st<br><strong>Manuell inrapportering</strong></td>" in batch
+    assert "<td>5\u00a0st<br>Cyklop</td>" in batch
+
+
+def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1b, measure=corpus_world.count, period_start=date(2025, 11, 1),
+        value=5, source="cyklop",
+    )  # fmt: skip
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, REPLACING)["Location"]).content.decode()
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = client.get(response["Location"]).content.decode()
+
+    assert "<td>Cyklop</td>" in preview
+    assert "rapporterats för hand" not in preview
+    assert "rapporterats för hand" not in batch
+
+
+# --- the batch page after its values changed --------------------------------------------------
+
+
+def _edit_by_hand(world: CorpusWorld, unit: Any, value: int) -> None:
+    observation_record(
+        user=world.users["strateg"], measure=world.count, unit=unit,
+        period_start=date(2025, 11, 1), period_end=date(2025, 11, 30), value=Decimal(value),
+    )  # fmt: skip
+
+
+def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;44\nHC2A;antal;2025-11;3\n")
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    assert "Ångra import</button>" in client.get(response["Location"]).content.decode()
+    _edit_by_hand(corpus_world, corpus_world.tree.hc1a, 46)
+
+    page = client.get(response["Location"]).content.decode()
+
+    # The explanation instead of a button the undo would refuse; one value: no "till exempel".
+    assert "Ångra import</button>" not in page
+    assert (
+        "Importen kan inte ångras: 1 av dess värden har ändrats efter importen "
+        "(Hälsocentral Norrby, Antal frigjorda tider, nov 2025). Ändra det för hand i stället."
+    ) in page
+    assert "till exempel" not in page
+    # The changed row says so, with today's value; the other is as the import wrote it.
+    assert "<strong>Ja, i dag 46\u00a0st</strong>" in page
+    assert page.count("<td>Nej</td>") == 1
+    assert '<td class="num">44\u00a0st</td>' in page
+
+    _edit_by_hand(corpus_world, corpus_world.tree.hc2a, 4)
+    page = client.get(response["Location"]).content.decode()
+
+    assert "2 av dess värden har ändrats efter importen, till exempel Hälsocentral Norrby" in page
+    assert "Ändra dem för hand i stället." in page
+    assert "<td>Nej</td>" not in page

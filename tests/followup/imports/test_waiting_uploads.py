@@ -249,8 +249,12 @@ def test_the_cleanup_is_a_task_that_beat_runs_every_hour(corpus_world: CorpusWor
     upload(client, GOOD)
     age(ImportJob.objects.get(), 25)
     result = tasks.import_uploads_expire.apply().get()
-    assert result == {"jobs_expired": 1, "files_removed": 1}
-    assert tasks.import_uploads_expire.apply().get() == {"jobs_expired": 0, "files_removed": 0}
+    assert result == {"jobs_expired": 1, "files_removed": 1, "jobs_interrupted": 0}
+    assert tasks.import_uploads_expire.apply().get() == {
+        "jobs_expired": 0,
+        "files_removed": 0,
+        "jobs_interrupted": 0,
+    }
 
 
 def test_the_command_runs_the_cleanup_by_hand(
