@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from .formatting import format_number, format_percent
-from .history import author_label
+from .history import DEMO_CHANGE_REASON, author_label
 from .periods import day_label
 from .versioning import StaleVersion, Versioned, deliberate_overwrite
 
@@ -327,6 +327,15 @@ _KIND_LABELS = {
     "~": gettext_lazy("Ändrad"),
     "-": gettext_lazy("Borttagen"),
 }
+# A row the demo data load made: its time is the load's, not the day the row speaks of (a plan
+# "inskickad 30 apr 2025" loaded today), so the line says it was loaded, not created then.
+DEMO_LOADED = gettext_lazy("Inläst som demodata")
+
+
+def _kind_label(record: Any) -> str:
+    if record.history_type == "+" and record.history_change_reason == DEMO_CHANGE_REASON:
+        return str(DEMO_LOADED)
+    return str(_KIND_LABELS.get(record.history_type, record.history_type))
 
 
 def _label(model: type[models.Model], name: str) -> str:
@@ -387,7 +396,7 @@ def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[His
             HistoryLine(
                 user_name=author_label(record.history_user, record.history_change_reason),
                 at=record.history_date,
-                kind=str(_KIND_LABELS.get(record.history_type, record.history_type)),
+                kind=_kind_label(record),
                 changes=changes,
                 is_change=record.history_type == "~",
             )

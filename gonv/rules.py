@@ -12,7 +12,8 @@ assignments (organisation.RoleAssignment), loaded once per user object.
 - verksamhetschef (VC): read everything, write data about the units in their VO subtree
   (adoption status, observations, activity plans up to submitting them, support needs but not
   their status or answer);
-- vårdenhetschef (VEC): the same for their own unit;
+- vårdenhetschef (VEC): the same for their own unit, except activity plans: a plan is the
+  VO's (each VO submits one, its VECs take part), so a VEC reads their VO's plans;
 - a user with no role reads nothing.
 """
 
@@ -96,6 +97,19 @@ def edits_unit_of(user: User, obj: Any) -> bool:
 
 
 @rules.predicate
+def writes_plans_of(user: User, obj: Any) -> bool:
+    """The activity plan (or activity) is about a unit under one of the user's VO
+    assignments (with no object: any such unit)."""
+    scope = scope_for(user)
+    if scope.edits_everything:
+        return True
+    if obj is None:
+        return bool(scope.head_of_area_unit_ids)
+    unit_id = _unit_id_of(obj)
+    return unit_id is not None and unit_id in scope.head_of_area_unit_ids
+
+
+@rules.predicate
 def edits_area_of(user: User, obj: Any) -> bool:
     """The object belongs to a programme area the user owns (with no object: any area)."""
     scope = scope_for(user)
@@ -154,13 +168,11 @@ for name in (
     _crud(name, add=edits_area_of, change=edits_area_of, delete=edits_area_of)
 
 # What a unit reports: its VC (the whole VO) or VEC (the unit), and the strategist.
-for name in (
-    "goals.adoptionrecord",
-    "followup.observation",
-    "programmes.activityplan",
-    "programmes.activity",
-):
+for name in ("goals.adoptionrecord", "followup.observation"):
     _crud(name, add=edits_unit_of, change=edits_unit_of, delete=edits_unit_of)
+# The VO's activity plan: its VC and the strategist (a VEC reads it).
+for name in ("programmes.activityplan", "programmes.activity"):
+    _crud(name, add=writes_plans_of, change=writes_plans_of, delete=writes_plans_of)
 
 # An activity plan is written and submitted by its VO; approving it ("Godkänd") or sending it
 # back to draft is the programme area's (its owner, the strategist), never the VO's own: an

@@ -207,6 +207,9 @@ class Scope:
     area_ids: frozenset[int] = frozenset()
     is_superuser: bool = False
     root_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    # The units in the subtrees of the user's VC (verksamhetschef) assignments: what a VO's
+    # head writes beyond a VEC (the VO's activity plans).
+    head_of_area_unit_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def edits_everything(self) -> bool:
@@ -244,12 +247,24 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         if root_ids
         else frozenset()
     )
+    head_roots = frozenset(
+        unit for role, unit, _ in assignments if unit is not None and role == Role.HEAD_OF_AREA
+    )
+    if head_roots == root_ids:
+        head_unit_ids = unit_ids
+    elif head_roots:
+        head_unit_ids = frozenset(
+            Unit.objects.in_subtree_of_any(head_roots).values_list("id", flat=True)
+        )
+    else:
+        head_unit_ids = frozenset()
     scope = Scope(
         roles=frozenset(role for role, _, _ in assignments),
         unit_ids=unit_ids,
         area_ids=frozenset(area for _, _, area in assignments if area is not None),
         is_superuser=user.is_superuser,
         root_unit_ids=root_ids,
+        head_of_area_unit_ids=head_unit_ids,
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope

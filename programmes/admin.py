@@ -130,6 +130,21 @@ class ActivityInline(AccessibleTabularInline):
     model = Activity
     extra = 0
 
+    # A submitted or approved plan's activities are read-only here (services.check_plan_open);
+    # the VO reports an approved plan's progress on its page.
+    @staticmethod
+    def _open(obj: Any) -> bool:
+        return obj is None or obj.status == ActivityPlan.Status.DRAFT
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._open(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._open(obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(ActivityPlan)
 class ActivityPlanAdmin(ScopedChoicesAdmin):
@@ -169,7 +184,11 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
 
     def validate(self, request: HttpRequest, obj: ActivityPlan) -> None:
         stored = stored_version(obj)
-        if stored is None or self._writes_plan(request, obj):
+        if stored is None:
+            return
+        # A submitted or approved plan's contents stay (a history revert included).
+        services.check_plan_contents(obj)
+        if self._writes_plan(request, obj):
             return
         if (stored.status, stored.review_comment) != (obj.status, obj.review_comment.strip()):
             services.check_plan_review(stored=stored, status=obj.status, comment=obj.review_comment)

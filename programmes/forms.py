@@ -39,6 +39,15 @@ class ActivityForm(ChoiceFieldsMixin, forms.ModelForm):
         fields = ("title", "responsible", "start_date", "end_date", "status")
         widgets = {"start_date": DATE_WIDGET, "end_date": DATE_WIDGET}
 
+    def __init__(self, *args: Any, status_only: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if status_only:
+            # An approved plan's activity: its status is reported, the rest was agreed (a
+            # disabled field keeps its stored value whatever is posted).
+            for name, field in self.fields.items():
+                if name not in ("status", "version"):
+                    field.disabled = True
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start_date"), data.get("end_date")

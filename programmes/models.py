@@ -430,13 +430,19 @@ class Activity(Versioned):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )
-    order = models.PositiveSmallIntegerField(_("ordning"), default=0)
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("aktivitet")
         verbose_name_plural = _("aktiviteter")
-        ordering = ["order", "start_date", "title"]
+        # A plan is a timeline: by date, as the programme area's timeline lists them too; an
+        # activity not yet dated comes last.
+        ordering = [
+            F("start_date").asc(nulls_last=True),
+            F("end_date").asc(nulls_last=True),
+            "title",
+            "id",
+        ]
         constraints = [_dates_ordered("start_date", "end_date", "activity_dates_ordered")]
 
     def __str__(self) -> str:

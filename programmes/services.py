@@ -48,8 +48,23 @@ ERROR_AREA_STRUCTURE = gettext_noop(
     "det ett annat nummer."
 )
 ERROR_PLAN_STATUS = gettext_noop(
-    "En verksamhet kan skicka in sin aktivitetsplan men inte godkänna den eller ta tillbaka den "
-    "till utkast: det gör programområdets ansvariga eller strategen."
+    "En verksamhet kan skicka in sin aktivitetsplan och ta tillbaka en inlämnad plan innan den "
+    "granskats, men inte godkänna den eller öppna en godkänd plan igen: det gör programområdets "
+    "ansvariga eller strategen."
+)
+# A submitted plan is what the reviewer reviews, an approved plan what was agreed: neither
+# changes under them (check_plan_open).
+ERROR_PLAN_SUBMITTED_LOCKED = gettext_noop(
+    "Planen är inlämnad och väntar på granskning, så den kan inte ändras. Ta tillbaka den för "
+    "ändring först. Inget har ändrats."
+)
+ERROR_PLAN_ACCEPTED_LOCKED = gettext_noop(
+    "Planen är godkänd, så aktiviteterna och planen kan inte ändras; bara aktiviteternas status "
+    "kan rapporteras. Strategen kan öppna planen igen. Inget har ändrats."
+)
+ERROR_PLAN_NOT_WITHDRAWABLE = gettext_noop(
+    "Bara en inlämnad plan som inte har granskats kan tas tillbaka; den här har status "
+    "”{status}”. Inget har ändrats."
 )
 ERROR_PLAN_APPROVE_FORBIDDEN = gettext_noop(
     "Du har inte behörighet att godkänna aktivitetsplaner i det här programområdet."
@@ -199,15 +214,81 @@ def activity_plan_create(*, user: Actor, plan: ActivityPlan) -> ActivityPlan:
 def activity_plan_update(
     *, user: Actor, plan: ActivityPlan, data: Mapping[str, Any] | None = None
 ) -> ActivityPlan:
-    """Change an activity plan; submitting it stamps the time it was submitted."""
+    """Change an activity plan; submitting it stamps the time it was submitted. A submitted or
+    approved plan's contents stay as they are (check_plan_contents): only its status moves."""
     if plan.pk is None:
         raise ValueError("activity_plan_update takes a saved plan")
     apply(plan, data, forbidden=_PLAN_SET_BY_SERVICE)
     with transaction.atomic():
+        check_plan_contents(plan)
         check_plan_status(user=user, plan=plan)
         _stamp_submission(plan)
         _stamp_status_decision(user=user, plan=plan)
         return checked_save(user=user, obj=plan, message=_plan_message(plan))
+
+
+# What the VO writes in a plan (beside its activities); fixed while it is submitted or approved.
+_PLAN_CONTENT_FIELDS = ("programme_area_id", "unit_id", "comment")
+LOCKED_STATUSES = (ActivityPlan.Status.SUBMITTED, ActivityPlan.Status.ACCEPTED)
+
+
+def check_plan_open(*, plan_id: int | None, status_only: bool = False) -> None:
+    """Refuse a change to a submitted plan's activities, and to an approved plan's except their
+    status (how the VO reports progress on what was agreed). Locks the plan's row, so a change
+    and a submission or review of the same plan never cross."""
+    if plan_id is None:
+        return
+    status = (
+        ActivityPlan.objects.select_for_update()
+        .filter(pk=plan_id)
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status == ActivityPlan.Status.SUBMITTED:
+        raise ValidationError(_(ERROR_PLAN_SUBMITTED_LOCKED), code="plan_locked")
+    if status == ActivityPlan.Status.ACCEPTED and not status_only:
+        raise ValidationError(_(ERROR_PLAN_ACCEPTED_LOCKED), code="plan_locked")
+
+
+def check_plan_contents(plan: ActivityPlan) -> None:
+    """Refuse a change to a submitted or approved plan's own fields (the page, the admin, a
+    history revert): its status is all that changes, by submitting, taking back or a review."""
+    stored = ActivityPlan.objects.filter(pk=plan.pk).values_list("status", *_PLAN_CONTENT_FIELDS)
+    row = stored.first()
+    if row is None or row[0] not in LOCKED_STATUSES:
+        return
+    if tuple(getattr(plan, name) for name in _PLAN_CONTENT_FIELDS) == row[1:]:
+        return
+    message = (
+        ERROR_PLAN_SUBMITTED_LOCKED
+        if row[0] == ActivityPlan.Status.SUBMITTED
+        else ERROR_PLAN_ACCEPTED_LOCKED
+    )
+    raise ValidationError(_(message), code="plan_locked")
+
+
+def activity_plan_withdraw(*, user: Actor, plan: ActivityPlan) -> ActivityPlan:
+    """Take a submitted plan not yet reviewed back to draft ("Ta tillbaka för ändring"): the VO
+    (or the strategist) who writes it. It leaves the reviewers' queue; the history records it,
+    and an earlier review's comment stays for the VO to complete."""
+    if plan.pk is None:
+        raise ValueError("activity_plan_withdraw takes a saved plan")
+    with transaction.atomic():
+        stored = ActivityPlan.objects.select_for_update().get(pk=plan.pk)
+        if not user.has_perm("programmes.change_activityplan", stored):
+            raise PermissionDenied(_plan_message(stored))
+        if stored.status != ActivityPlan.Status.SUBMITTED:
+            raise ValidationError(
+                _(ERROR_PLAN_NOT_WITHDRAWABLE).format(status=stored.get_status_display()),
+                code="plan_not_submitted",
+            )
+        stored.status = ActivityPlan.Status.DRAFT
+        _stamp_submission(stored)
+        stored.full_clean()
+        stored._history_user = user  # type: ignore[attr-defined]
+        stored.save()
+    plan.refresh_from_db()
+    return plan
 
 
 # The review is the reviewer's (activity_plan_review); the submission time the service's.
@@ -222,9 +303,20 @@ def _stamp_status_decision(*, user: Actor, plan: ActivityPlan) -> None:
     submitted = (ActivityPlan.Status.DRAFT, ActivityPlan.Status.SUBMITTED)
     if before is None or before == plan.status or (before, plan.status) == submitted:
         return
+    if _is_withdrawal(user=user, plan=plan, before=before):
+        return
     plan.reviewed_by = user if isinstance(user, User) else None
     plan.reviewed_at = timezone.now()
     plan.review_comment = ""
+
+
+def _is_withdrawal(*, user: Actor, plan: ActivityPlan, before: str) -> bool:
+    """A submitted plan back to draft by one who writes but does not review it: the VO taking
+    it back (activity_plan_withdraw), not a decision of the programme area."""
+    return (before, plan.status) == (
+        ActivityPlan.Status.SUBMITTED,
+        ActivityPlan.Status.DRAFT,
+    ) and not user.has_perm("programmes.approve_activityplan", plan)
 
 
 def check_plan_status(*, user: Actor, plan: ActivityPlan) -> None:
@@ -239,6 +331,8 @@ def check_plan_status(*, user: Actor, plan: ActivityPlan) -> None:
         return
     if (before, plan.status) == (ActivityPlan.Status.DRAFT, ActivityPlan.Status.SUBMITTED):
         return
+    if _is_withdrawal(user=user, plan=plan, before=before):
+        return  # the change permission (checked_save) decides who may
     approve = "programmes.approve_activityplan"
     if user.has_perm(approve, plan) and user.has_perm(
         approve, ActivityPlan(programme_area_id=area_id)
@@ -300,30 +394,56 @@ def check_plan_review(*, stored: ActivityPlan, status: str, comment: str) -> Non
 
 
 def activity_plan_delete(*, user: Actor, plan: ActivityPlan) -> None:
-    """Delete an activity plan with its activities."""
-    checked_delete(user=user, obj=plan, message=_plan_message(plan))
+    """Delete a draft activity plan with its activities (a submitted or approved one is
+    taken back or reopened first)."""
+    with transaction.atomic():
+        check_plan_open(plan_id=plan.pk)
+        checked_delete(user=user, obj=plan, message=_plan_message(plan))
 
 
 def activity_create(*, user: Actor, activity: Activity) -> Activity:
-    """Add an activity to a plan the user may change."""
+    """Add an activity to a draft plan the user may change."""
     if activity.pk is not None:
         raise ValueError("activity_create takes an unsaved activity")
-    return checked_save(user=user, obj=activity, message=_plan_message(activity.plan))
+    with transaction.atomic():
+        check_plan_open(plan_id=activity.plan_id)
+        return checked_save(user=user, obj=activity, message=_plan_message(activity.plan))
+
+
+# What the VO writes in an activity; its status alone is progress, reported on an approved plan.
+_ACTIVITY_CONTENT_FIELDS = ("plan_id", "title", "responsible", "start_date", "end_date")
 
 
 def activity_update(
     *, user: Actor, activity: Activity, data: Mapping[str, Any] | None = None
 ) -> Activity:
-    """Change an activity; it may not be moved to a plan the user may not change."""
+    """Change an activity of a draft plan, or the status of one of an approved plan; it may not
+    be moved to a plan the user may not change."""
     if activity.pk is None:
         raise ValueError("activity_update takes a saved activity")
     apply(activity, data)
-    return checked_save(user=user, obj=activity, message=_plan_message(activity.plan))
+    with transaction.atomic():
+        stored = (
+            Activity.objects.filter(pk=activity.pk)
+            .values_list("status", *_ACTIVITY_CONTENT_FIELDS)
+            .first()
+        )
+        same = stored is not None and stored[1:] == tuple(
+            getattr(activity, name) for name in _ACTIVITY_CONTENT_FIELDS
+        )
+        if same and stored is not None and stored[0] == activity.status:
+            return activity  # nothing to write (a status form sent as it was)
+        check_plan_open(plan_id=stored[1] if stored else None, status_only=same)
+        if not same:
+            check_plan_open(plan_id=activity.plan_id)
+        return checked_save(user=user, obj=activity, message=_plan_message(activity.plan))
 
 
 def activity_delete(*, user: Actor, activity: Activity) -> None:
-    """Delete an activity of a plan the user may change."""
-    checked_delete(user=user, obj=activity, message=_plan_message(activity.plan))
+    """Delete an activity of a draft plan the user may change."""
+    with transaction.atomic():
+        check_plan_open(plan_id=activity.plan_id)
+        checked_delete(user=user, obj=activity, message=_plan_message(activity.plan))
 
 
 def _plan_message(plan: ActivityPlan) -> str:

@@ -34,6 +34,11 @@ urlpatterns = [
         name="activity_plan_submit",
     ),
     path(
+        "aktivitetsplaner/<int:area_id>/<int:unit_id>/ta-tillbaka/",
+        views.activity_plan_withdraw,
+        name="activity_plan_withdraw",
+    ),
+    path(
         "aktivitetsplaner/<int:area_id>/<int:unit_id>/granska/",
         views.activity_plan_review,
         name="activity_plan_review",

@@ -55,7 +55,11 @@ from .models import (
     check_unit_open,
 )
 from .selectors import SENT_BACK, areas_per_unit, plan_statuses, plans_awaiting_review
-from .services import ERROR_PLAN_NOT_SUBMITTED
+from .services import (
+    ERROR_PLAN_ACCEPTED_LOCKED,
+    ERROR_PLAN_NOT_SUBMITTED,
+    ERROR_PLAN_SUBMITTED_LOCKED,
+)
 
 DELETED_ELSEWHERE = gettext_noop("Det du redigerade har tagits bort av någon annan.")
 
@@ -209,29 +213,28 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if not request.user.has_perm("gonv.view_portfolio"):
         raise PermissionDenied
-    # A closed unit gets no new plan; its existing plans stay listed below once submitted.
-    units = list(
-        Unit.objects.filter(pk__in=scope.root_unit_ids)
-        .exclude(valid_to__lt=timezone.localdate())
-        .order_by("name")
-    )
+    units = _plan_units(request)
     labels = AreaLabels()
     # Each unit's plans are for its own organisation's areas (and those of phases of none).
-    statuses = plan_statuses(units=units)
+    statuses = plan_statuses(units=[unit for unit, _ in units])
     status_labels = dict(ActivityPlan.Status.choices)
+    writes = dict(units)
     unit_areas = [
         (
             unit,
+            writes[unit],
             [
                 (
                     area,
                     labels.area(area),
                     _plan_status(statuses.get((unit.pk, area.pk)), status_labels),
+                    # A reader opens a plan that exists; a writer starts one too.
+                    writes[unit] or (unit.pk, area.pk) in statuses,
                 )
                 for area in areas
             ],
         )
-        for unit, areas in areas_per_unit(units=units)
+        for unit, areas in areas_per_unit(units=[unit for unit, _ in units])
     ]
     plans = (
         ActivityPlan.objects.select_related("unit", "programme_area")
@@ -250,6 +253,28 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
             "awaiting": plans_awaiting_review(scope=scope) if reviews else [],
         },
     )
+
+
+def _plan_units(request: HtmxHttpRequest) -> list[tuple[Unit, bool]]:
+    """The units whose plans the user's list shows, each with whether the user writes them:
+    the units of the user's VO assignments (a VC writes the VO's plans), and for a unit whose
+    plans the user does not write (a VEC's health centre) the VO above it, read-only: a plan
+    is the VO's. A closed unit gets no new plan; its submitted plans stay listed below."""
+    today = timezone.localdate()
+    roots = Unit.objects.filter(pk__in=scope_for(request.user).root_unit_ids).exclude(
+        valid_to__lt=today
+    )
+    writes: dict[int, bool] = {}
+    parents: set[int] = set()
+    for root in roots:
+        if request.user.has_perm("programmes.add_activityplan", ActivityPlan(unit=root)):
+            writes[root.pk] = True
+        elif root.parent_id is not None:
+            parents.add(root.parent_id)
+    for parent_id in parents - set(writes):
+        writes[parent_id] = False
+    units = Unit.objects.filter(pk__in=writes).exclude(valid_to__lt=today).order_by("name")
+    return [(unit, writes[unit.pk]) for unit in units]
 
 
 def _plan_status(status: str | None, labels: dict[str, Any]) -> str:
@@ -276,7 +301,7 @@ def _ensure_plan(request: HtmxHttpRequest, plan: ActivityPlan) -> ActivityPlan:
 @require_http_methods(["GET", "POST"])
 @login_required
 def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpResponse:
-    """A VO's activity plan for a programme area: activities in order, add one, submit."""
+    """A VO's activity plan for a programme area: activities by date, add one, submit."""
     area = get_object_or_404(ProgrammeArea, pk=area_id)
     unit = get_object_or_404(Unit, pk=unit_id)
     plan = _plan_for(area, unit)
@@ -305,6 +330,11 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     if once.claim() is not None:
         messages.info(request, str(ALREADY_SENT_MESSAGE))
         return HttpResponseRedirect(url)
+    if not context["can_change"]:
+        # Submitted or approved meanwhile (or a forged post): the service would refuse it.
+        once.release()
+        messages.error(request, _locked_message(plan))
+        return HttpResponseRedirect(url)
     form = ActivityForm(request.POST, instance=Activity())
     if not form.is_valid():
         once.release()
@@ -315,9 +345,6 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
             plan = _ensure_plan(request, plan)
             activity = form.instance
             activity.plan = plan
-            activity.order = (
-                plan.activities.order_by("-order").values_list("order", flat=True).first() or 0
-            ) + 1
             services.activity_create(user=request.user, activity=activity)
     except ValidationError as error:
         # Refused by the model's own checks after the form's (nothing was stored): say why,
@@ -332,11 +359,28 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     return HttpResponseRedirect(url)
 
 
+def _locked_message(plan: ActivityPlan) -> str:
+    """Why a submitted or approved plan cannot be changed, and what to do instead."""
+    if plan.status == ActivityPlan.Status.ACCEPTED:
+        return _(ERROR_PLAN_ACCEPTED_LOCKED)
+    return _(ERROR_PLAN_SUBMITTED_LOCKED)
+
+
 def _plan_context(
     request: HtmxHttpRequest, *, area: ProgrammeArea, unit: Unit, plan: ActivityPlan, can_edit: bool
 ) -> dict[str, Any]:
     """What the plan page shows: its activities, history, and the review form to reviewers."""
-    context: dict[str, Any] = {"area": area, "unit": unit, "plan": plan, "can_edit": can_edit}
+    context: dict[str, Any] = {
+        "area": area,
+        "unit": unit,
+        "plan": plan,
+        "can_edit": can_edit,
+        # A submitted or approved plan is read-only to everyone (services.check_plan_open);
+        # on an approved one its VO still reports each activity's status.
+        "can_change": can_edit and plan.status == ActivityPlan.Status.DRAFT,
+        "can_report": can_edit and plan.status == ActivityPlan.Status.ACCEPTED,
+        "can_withdraw": can_edit and plan.status == ActivityPlan.Status.SUBMITTED,
+    }
     if plan.pk:
         context["activities"] = plan.activities.all()
         context.update(_history(plan, request, "plan"))
@@ -438,12 +482,24 @@ def activity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Change one activity."""
     activity = _activity_or_404(pk)
     _require(request, "programmes.change_activity", activity)
-    context: dict[str, Any] = {"activity": activity, "back": _plan_url(activity.plan)}
+    plan = activity.plan
+    if plan.status == ActivityPlan.Status.SUBMITTED:
+        messages.error(request, _locked_message(plan))
+        return HttpResponseRedirect(_plan_url(plan))
+    # On an approved plan the form reports the activity's status only (the rest is shown).
+    status_only = plan.status == ActivityPlan.Status.ACCEPTED
+    context: dict[str, Any] = {
+        "activity": activity,
+        "back": _plan_url(plan),
+        "status_only": status_only,
+    }
     context.update(_history(activity, request, "activity"))
     if request.method == "GET":
-        form = ActivityForm(instance=activity, initial={"version": activity.version})
+        form = ActivityForm(
+            instance=activity, initial={"version": activity.version}, status_only=status_only
+        )
         return render(request, "programmes/activity_form.html", {**context, "form": form})
-    form = ActivityForm(request.POST, instance=activity)
+    form = ActivityForm(request.POST, instance=activity, status_only=status_only)
     return _edit(
         request,
         form=form,
@@ -459,38 +515,27 @@ def activity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def activity_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Move an activity up or down, or mark it done."""
+    """Mark an activity done ("Markera klar")."""
     activity = _activity_or_404(pk)
     _require(request, "programmes.change_activity", activity)
     action = request.POST.get("atgard")
-    with transaction.atomic():
-        if action == "klar":
-            if activity.status != Activity.Status.DONE:
-                services.activity_update(
-                    user=request.user, activity=activity, data={"status": Activity.Status.DONE}
-                )
-            messages.success(
-                request, _("”{title}” är markerad som klar.").format(title=activity.title)
-            )
-        elif action in ("upp", "ned"):
-            siblings = list(
-                Activity.objects.select_for_update()
-                .filter(plan=activity.plan)
-                .order_by("order", "start_date", "title", "id")
-            )
-            index = next(i for i, a in enumerate(siblings) if a.pk == activity.pk)
-            other = index - 1 if action == "upp" else index + 1
-            if 0 <= other < len(siblings):
-                siblings[index], siblings[other] = siblings[other], siblings[index]
-                for position, sibling in enumerate(siblings, start=1):
-                    if sibling.order != position:
-                        services.activity_update(
-                            user=request.user, activity=sibling, data={"order": position}
-                        )
-                messages.success(request, _("Ordningen är sparad."))
-        else:
-            raise Http404
+    try:
+        _activity_action(request, activity, action)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
     return HttpResponseRedirect(_plan_url(activity.plan))
+
+
+def _activity_action(request: HtmxHttpRequest, activity: Activity, action: str | None) -> None:
+    # The plan lists its activities by date: there is no order of their own to change.
+    if action != "klar":
+        raise Http404
+    if activity.status != Activity.Status.DONE:
+        services.activity_update(
+            user=request.user, activity=activity, data={"status": Activity.Status.DONE}
+        )
+    messages.success(request, _("”{title}” är markerad som klar.").format(title=activity.title))
 
 
 @require_POST
@@ -511,6 +556,24 @@ def activity_plan_submit(request: HtmxHttpRequest, area_id: int, unit_id: int) -
     else:
         messages.info(request, _("Aktivitetsplanen är redan inskickad."))
     return HttpResponseRedirect(reverse("programmes:activity_plan", args=[area.pk, unit.pk]))
+
+
+@require_POST
+@login_required
+def activity_plan_withdraw(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpResponse:
+    """Take a submitted plan back to draft to change it ("Ta tillbaka för ändring")."""
+    plan = get_object_or_404(ActivityPlan, programme_area_id=area_id, unit_id=unit_id)
+    _require(request, "programmes.change_activityplan", plan)
+    try:
+        services.activity_plan_withdraw(user=request.user, plan=plan)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Planen är tillbakatagen och är ett utkast igen. Skicka in den när du är klar."),
+        )
+    return HttpResponseRedirect(_plan_url(plan))
 
 
 # --- support needs ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ fails it, so a new writing page cannot ship without its row here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -168,6 +168,14 @@ def grid_unit(w: World, inside: bool) -> list[Any]:
     return [(w.tree.hc1a if inside else w.tree.vo2).pk]
 
 
+def plan_row(ok_get: int = 200, ok_post: int = 422, *, post_only: bool = False, **kw: Any) -> Row:
+    """A URL writing a VO's activity plan: the VC inside (the plan in VO 1), the strategist
+    everywhere; a VEC reads the plan but does not write it (gonv.rules)."""
+    kw.setdefault("get_in", None if post_only else expect(GLOBAL | {"vc"}, ok_get))
+    row = unit_row(ok_get, ok_post, post_only=post_only, **kw)
+    return replace(row, post_in=expect(GLOBAL | {"vc"}, ok_post))
+
+
 def obj(name: str) -> Callable[[World, bool], list[Any]]:
     return lambda w, inside: [w.objects[f"{name}_{'in' if inside else 'out'}"].pk]
 
@@ -203,8 +211,10 @@ WRITES: dict[str, Row] = {
     "programmes:working_method_edit": area_row(args=method),
     "goals:adoption_grid": unit_row(ok_post=302, args=grid_unit),
     "report_grid": unit_row(ok_post=302, args=grid_unit),
-    "programmes:activity_plan": unit_row(args=plan, get_in=PLAN_READ, get_out=PLAN_READ),
-    "programmes:activity_plan_submit": unit_row(ok_post=302, post_only=True, args=plan),
+    "programmes:activity_plan": plan_row(args=plan, get_in=PLAN_READ, get_out=PLAN_READ),
+    "programmes:activity_plan_submit": plan_row(ok_post=302, post_only=True, args=plan),
+    # A draft is not taken back: the writer is sent back to it with why, nothing changes.
+    "programmes:activity_plan_withdraw": plan_row(ok_post=302, post_only=True, args=plan),
     # The programme area decides on a plan (its owner, the strategist); these plans are drafts,
     # so an allowed reviewer is sent back to the plan with "only a submitted plan" and nothing
     # changes (tests/editing/test_plan_review.py decides on submitted ones).
@@ -216,8 +226,8 @@ WRITES: dict[str, Row] = {
         post_out=expect(GLOBAL, 302),
         post_data={"status": "godkand", "version": "1"},
     ),
-    "programmes:activity_edit": unit_row(args=obj("activity")),
-    "programmes:activity_action": unit_row(
+    "programmes:activity_edit": plan_row(args=obj("activity")),
+    "programmes:activity_action": plan_row(
         ok_post=302, post_only=True, args=obj("activity"), post_data={"atgard": "klar"}
     ),
     "programmes:support_need_create": Row(

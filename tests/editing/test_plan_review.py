@@ -331,10 +331,10 @@ def test_a_decision_on_activities_changed_since_is_asked_again(
     client.force_login(programme_owner)
     page = client.get(page_url(plan))
     seen = page.context["review_form"]["activities_seen"].value()
-    # Meanwhile the VC adds an activity (the plan's own version does not move).
-    services.activity_create(
-        user=vc, activity=Activity(plan=plan, title="Extra utbildningsdag", order=2)
-    )
+    # Meanwhile the VC takes the plan back, adds an activity and submits it again.
+    services.activity_plan_withdraw(user=vc, plan=plan)
+    services.activity_create(user=vc, activity=Activity(plan=plan, title="Extra utbildningsdag"))
+    services.activity_plan_update(user=vc, plan=plan, data={"status": "inlamnad"})
     before = state(plan)
 
     asked = decide(client, plan, APPROVE, activities_seen=seen)

@@ -95,30 +95,47 @@ def test_the_programme_owner_creates_and_edits_a_working_method(
     assert "Teamrond 2.0" in client.get(edit).content.decode()  # its history
 
 
-def test_the_vc_builds_reorders_completes_and_submits_an_activity_plan(
+def test_the_vc_builds_completes_and_submits_an_activity_plan_listed_by_date(
     vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
 ) -> None:
     client = login(vc)
     url = reverse("programmes:activity_plan", args=[programme_area.pk, org_tree.vo1.pk])
     assert client.get(url).status_code == 200
-    for title, token in (("Utbilda teamen", "t1"), ("Starta teamrond", "t2")):
+    added = (
+        ("Utvärdera teamronden", "2026-12-10", "2026-12-10", "t1"),
+        ("Utan datum ännu", "", "", "t2"),
+        ("Starta teamrond", "2026-10-01", "2026-11-30", "t3"),
+        ("Utbilda teamen", "2026-10-01", "2026-10-15", "t4"),
+    )
+    for title, start, end, token in added:
         data = {
             "title": title,
             "responsible": "VC",
-            "start_date": "2025-04-01",
-            "end_date": "2025-06-30",
+            "start_date": start,
+            "end_date": end,
             "status": "planerad",
             "version": 0,
             "submit_token": token,
         }
         assert client.post(url, data).status_code == 302
-    assert client.post(url, data).status_code == 302  # the same token again: no third row
+    assert client.post(url, data).status_code == 302  # the same token again: no fifth row
     plan = ActivityPlan.objects.get(unit=org_tree.vo1, programme_area=programme_area)
-    assert [a.title for a in plan.activities.all()] == ["Utbilda teamen", "Starta teamrond"]
+    # "Aktiviteter i tidsordning": by start, then end; an activity without dates last.
+    by_date = ["Utbilda teamen", "Starta teamrond", "Utvärdera teamronden", "Utan datum ännu"]
+    assert [a.title for a in plan.activities.all()] == by_date
+    page = html.unescape(client.get(url).content.decode())
+    assert [page.index(f'<th scope="row">{title}</th>') for title in by_date] == sorted(
+        page.index(f'<th scope="row">{title}</th>') for title in by_date
+    )
+    assert "1 okt 2026" in page
+    # No manual order to override the dates.
+    assert 'value="upp"' not in page
+    assert 'value="ned"' not in page
 
     second = plan.activities.get(title="Starta teamrond")
-    client.post(reverse("programmes:activity_action", args=[second.pk]), {"atgard": "upp"})
-    assert [a.title for a in plan.activities.all()] == ["Starta teamrond", "Utbilda teamen"]
+    moved = client.post(reverse("programmes:activity_action", args=[second.pk]), {"atgard": "upp"})
+    assert moved.status_code == 404
+    assert [a.title for a in plan.activities.all()] == by_date
     client.post(reverse("programmes:activity_action", args=[second.pk]), {"atgard": "klar"})
     assert Activity.objects.get(pk=second.pk).status == "klar"
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
+from base.editing import history_page
 from base.periods import Quarter
 from followup.demo import DEMO_IMPORT_NOTE, DEMO_PASSWORD, ERROR_USERS_IN_PRODUCTION
 from followup.imports.services import import_preview
@@ -417,6 +418,34 @@ def test_the_history_names_the_data_set_and_the_demo_data_not_an_unknown_user(
     assert lines == [("Demodata", "ändrad"), ("Datamängden", "skapad")]
     assert "okänd användare" not in page
     assert "systemet" not in page
+
+
+def test_a_demo_plans_history_says_it_was_loaded_not_created_after_its_submission(
+    loaded: str,
+) -> None:
+    """A plan "inskickad 30 apr 2025" was not created on the day the demo was loaded: the
+    history names the load for what it was."""
+    plan = ActivityPlan.objects.filter(status=ActivityPlan.Status.SUBMITTED).first()
+    assert plan is not None
+    assert plan.submitted_at is not None
+    client = Client()
+    client.force_login(User.objects.get(username="strateg"))
+    url = reverse("programmes:activity_plan", args=[plan.programme_area_id, plan.unit_id])
+
+    page = client.get(url).content.decode()
+
+    history = page[page.index('class="history"') :]
+    lines = re.findall(
+        r'<p class="history-meta"><strong>([^<]*)</strong>.*?</time>:\s*([^<]*?)\s*</p>',
+        history,
+        re.S,
+    )
+    assert lines == [("Demodata", "inläst som demodata")]
+    assert "skapad" not in history.split("</section>")[0]
+    # Its activities, loaded in bulk, say the same.
+    activity = plan.activities.first()
+    assert activity is not None
+    assert [line.kind for line in history_page(activity, None)[1]] == ["Inläst som demodata"]
 
 
 def test_demo_accounts_are_printed_with_role_scope_and_password(loaded: str) -> None:

@@ -6,8 +6,9 @@ and its history revert alike):
 1. a programme area's owner moved the area into another phase (another organisation's) or
    renumbered it: phase and number are structure, the strategist's and administrators';
 4. a VC or VEC answered or closed their own support need: only the area answers;
-5. a VC approved ("Godkänd") their own activity plan or pulled it back to draft: the VO drafts
-   and submits, the area (its owner, the strategist) approves or sends back;
+5. a VC approved ("Godkänd") their own activity plan or pulled an approved one back to draft: the
+   VO drafts, submits and may take back a plan not yet reviewed, the area (its owner, the
+   strategist) approves or sends back;
 9. a closed unit still got new activity plans and support needs.
 """
 
@@ -31,6 +32,7 @@ from tests.factories import (
     ActivityPlanFactory,
     OrgTree,
     PhaseFactory,
+    ProgrammeAreaFactory,
     SupportNeedFactory,
 )
 from tests.security.conftest import ROLES, AdminClient
@@ -41,7 +43,7 @@ GLOBAL = {"strategist", "admin_user"}
 AREA = GLOBAL | {"programme_owner"}  # who answers and approves in PO 1
 
 STRUCTURE = "Bara strategen och administratörer flyttar ett programområde"
-PLAN_STATUS = "En verksamhet kan skicka in sin aktivitetsplan men inte godkänna den"
+PLAN_STATUS = "En verksamhet kan skicka in sin aktivitetsplan och ta tillbaka en inlämnad plan"
 ANSWER_BY_RAISER = "Ett stödbehovs status och svar sätts av programområdet"
 CLOSED = (
     "Enheten ”Hälsocentral Norrby” är inte längre verksam (till och med 31 jan 2024). Välj en "
@@ -315,16 +317,17 @@ def test_a_new_need_in_the_admin_is_raised_without_status_or_answer(
 
 # --- 5: the VO submits its activity plan, the area approves it --------------------------------
 
-# (role, its unit the plan is for)
-PLAN_WRITERS = [("vc", "vo1"), ("vec", "hc1a")]
+# (role, its unit the plan is for): the VO's VC (a VEC reads the VO's plan, gonv.rules)
+PLAN_WRITERS = [("vc", "vo1"), ("vc", "hc1a")]
 
 
 @pytest.mark.parametrize(("role", "unit"), PLAN_WRITERS)
-def test_the_vo_submits_its_plan_but_cannot_approve_or_withdraw_it(
+def test_the_vo_submits_its_plan_but_cannot_approve_it_or_reopen_an_approved_one(
     request: pytest.FixtureRequest,
     org_tree: OrgTree,
     programme_area: ProgrammeArea,
     other_programme_area: ProgrammeArea,
+    programme_owner: User,
     role: str,
     unit: str,
 ) -> None:
@@ -332,24 +335,33 @@ def test_the_vo_submits_its_plan_but_cannot_approve_or_withdraw_it(
     plan = ActivityPlanFactory(unit=getattr(org_tree, unit), programme_area=programme_area)
 
     services.activity_plan_update(user=user, plan=plan, data={"status": "inlamnad"})
-    for status in ("godkand", "utkast"):
-        with pytest.raises(PermissionDenied, match=PLAN_STATUS):
-            services.activity_plan_update(user=user, plan=plan, data={"status": status})
-        plan.refresh_from_db()
+    with pytest.raises(PermissionDenied, match=PLAN_STATUS):
+        services.activity_plan_update(user=user, plan=plan, data={"status": "godkand"})
+    plan.refresh_from_db()
+    # Approved by the area, it stays approved: the VO does not reopen it.
+    approved = ActivityPlanFactory(
+        unit=getattr(org_tree, unit), programme_area=other_programme_area, status="godkand"
+    )
+    with pytest.raises(PermissionDenied, match=PLAN_STATUS):
+        services.activity_plan_update(user=user, plan=approved, data={"status": "utkast"})
     with pytest.raises(PermissionDenied):
         services.activity_plan_review(user=user, plan=plan, status="godkand")
     with pytest.raises(PermissionDenied, match=PLAN_STATUS):
         services.activity_plan_create(
             user=user,
             plan=ActivityPlan(
-                unit=getattr(org_tree, unit), programme_area=other_programme_area, status="godkand"
+                unit=getattr(org_tree, unit),
+                programme_area=ProgrammeAreaFactory(),
+                status="godkand",
             ),
         )
 
     plan.refresh_from_db()
+    approved.refresh_from_db()
     assert plan.status == "inlamnad"
     assert plan.submitted_at is not None
-    assert ActivityPlan.objects.count() == 1
+    assert approved.status == "godkand"
+    assert ActivityPlan.objects.count() == 2
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -409,14 +421,16 @@ def test_the_vo_cannot_approve_its_plan_in_the_admin_but_submits_it(
 
     submitted = admin_post(client, url, status="inlamnad")
     approved = admin_post(client, url, status="godkand")
-    withdrawn = admin_post(client, url, status="utkast")
 
     assert submitted.status_code == 302
-    for refused in (approved, withdrawn):
-        assert refused.status_code == 200
-        assert any(PLAN_STATUS in message for message in form_errors(refused))
+    assert approved.status_code == 200
+    assert any(PLAN_STATUS in message for message in form_errors(approved))
     plan.refresh_from_db()
     assert plan.status == "inlamnad"
+    # Not yet reviewed, the VO may take it back to draft (as "Ta tillbaka för ändring").
+    assert admin_post(client, url, status="utkast").status_code == 302
+    plan.refresh_from_db()
+    assert (plan.status, plan.submitted_at, plan.reviewed_by) == ("utkast", None, None)
 
 
 def test_the_owner_approves_the_areas_plan_in_the_admin_and_changes_nothing_else(
@@ -535,8 +549,10 @@ def test_no_service_starts_a_plan_or_raises_a_need_for_a_closed_unit(
     request: pytest.FixtureRequest, closed: OrgTree, programme_area: ProgrammeArea, role: str
 ) -> None:
     user = request.getfixturevalue(role)
+    # A VEC writes no plan at all (a plan is the VO's): refused before the unit is looked at.
+    refusal = PermissionDenied if role == "vec" else ValidationError
 
-    with pytest.raises(ValidationError, match=re.escape(CLOSED)):
+    with pytest.raises(refusal):
         services.activity_plan_create(
             user=user, plan=ActivityPlan(unit=closed.hc1a, programme_area=programme_area)
         )
@@ -566,8 +582,9 @@ def test_the_pages_offer_no_closed_unit_and_refuse_it(
         {"unit": closed.hc1a.pk, "programme_area": programme_area.pk, "text": "Hjälp"},
     )
 
-    assert plan_page.status_code == 404
-    assert plan_post.status_code == 404
+    # A VEC writes no plan (403) whether the unit is open or not.
+    assert plan_page.status_code == (403 if role == "vec" else 404)
+    assert plan_post.status_code == (403 if role == "vec" else 404)
     assert hc1a not in need_form
     assert need_post.status_code == 422
     assert not ActivityPlan.objects.exists()
@@ -598,13 +615,18 @@ def test_the_admin_refuses_a_closed_unit_with_the_reason(
         programme_area=programme_area.pk,
         text="Hjälp",
     )
-    plan = admin_post(
-        client,
-        "/admin/programmes/activityplan/add/",
-        unit=closed.hc1a.pk,
-        programme_area=programme_area.pk,
-        status="utkast",
-    )
+    if role == "vec":
+        # A VEC adds no plan at all (a plan is the VO's).
+        assert client.get("/admin/programmes/activityplan/add/").status_code == 403
+        plan = need
+    else:
+        plan = admin_post(
+            client,
+            "/admin/programmes/activityplan/add/",
+            unit=closed.hc1a.pk,
+            programme_area=programme_area.pk,
+            status="utkast",
+        )
 
     for response in (need, plan):
         assert response.status_code == 200
