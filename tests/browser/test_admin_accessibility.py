@@ -20,6 +20,7 @@ from followup.models import Measure
 from organisation.models import Role
 from programmes.models import PhaseEvent, ProgrammeAreaProcess
 from tests.browser.accessibility import axe_violations
+from tests.browser.session import log_in
 from tests.factories import (
     TEST_PASSWORD,
     ActivityFactory,
@@ -67,14 +68,6 @@ def one_of_everything(transactional_db: None) -> dict[str, Any]:
     UserFactory(username="vc-norr", role=Role.HEAD_OF_AREA, role__unit=tree.vo1)
     get_user_model().objects.create_superuser("admin", "admin@example.se", TEST_PASSWORD)
     return {"area": area}
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/konto/logga-in/")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_every_admin_change_and_add_page_passes_axe(

@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 from organisation.models import Role
 from tests.browser.accessibility import axe_violations, screenshot
 from tests.browser.conftest import BrowserErrors
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.browser.session import log_in
+from tests.factories import UserFactory
 from tests.followup.dashboard_data import (
     DashboardData,
     dashboard_data_create,
@@ -45,13 +46,6 @@ def check_page(page: Page, name: str, errors: BrowserErrors) -> None:
 @pytest.fixture
 def data(transactional_db: None) -> DashboardData:
     return dashboard_data_create(vos=2, hcs_per_vo=3, quarters=5, measures=2, goals=2)
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/konto/logga-in/")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
 
 
 def test_steering_group_opens_the_portfolio_changes_quarter_and_goes_on(

@@ -21,8 +21,8 @@ from goals.models import AdoptionRecord, Goal
 from organisation.models import Role
 from programmes.models import ActivityPlan, ProgrammeArea, WorkingMethod
 from tests.browser.conftest import BrowserErrors
+from tests.browser.session import log_in
 from tests.factories import (
-    TEST_PASSWORD,
     ActivityFactory,
     ActivityPlanFactory,
     GoalFactory,
@@ -76,14 +76,6 @@ def shoot(page: Page, name: str) -> None:
     page.screenshot(path=f"{SCREENSHOT_DIR}/gonv-edit-{name}-768.png", full_page=True)
     if size:
         page.set_viewport_size(size)
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/konto/logga-in/")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 @pytest.fixture

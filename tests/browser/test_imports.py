@@ -17,7 +17,8 @@ from pytest_django.fixtures import Settings
 from followup.imports import tasks
 from followup.models import ImportBatch, ImportJob, MeasureResult, Observation
 from tests.browser.conftest import BrowserErrors
-from tests.factories import TEST_PASSWORD, OrgTree
+from tests.browser.session import log_in
+from tests.factories import OrgTree
 from tests.followup.imports.world import CorpusWorld, corpus_world_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
@@ -41,14 +42,6 @@ def corpus_world(
 def assert_accessible(page: Page, state: str) -> None:
     results = Axe().run(page)
     assert results.violations_count == 0, f"{state}: {results.generate_report()}"
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/konto/logga-in/")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def choose_file(page: Page, tmp_path: Path, name: str, content: bytes) -> None:

@@ -20,8 +20,8 @@ from goals.models import Goal
 from organisation.models import Role
 from tests.browser.accessibility import screenshot
 from tests.browser.conftest import BrowserErrors
+from tests.browser.session import log_in
 from tests.factories import (
-    TEST_PASSWORD,
     AdoptionRecordFactory,
     ComputeRunFactory,
     GoalFactory,
@@ -84,14 +84,6 @@ def goal(org_tree: OrgTree, measure: ComputedMeasure) -> Goal:
     )
     ComputeRunFactory(quarter="2025Q4")
     return goal
-
-
-def log_in(page: Page, username: str) -> None:
-    page.goto("/konto/logga-in/")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Logga in").click()
-    page.wait_for_load_state()
 
 
 def _mark_document(page: Page) -> None:
