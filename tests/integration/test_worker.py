@@ -25,6 +25,8 @@ pytestmark = pytest.mark.integration
 
 QUARTER = Quarter.containing(datetime.date.today())
 MONTH = QUARTER.start
+# The whole first month of the quarter: a value is for a whole month (Observation.clean).
+MONTH_END = (MONTH + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
 
 
 @pytest.fixture
@@ -57,7 +59,7 @@ def _record(data: dict[str, object], unit: Unit, value: int) -> None:
         measure=data["measure"],
         unit=unit,
         period_start=MONTH,
-        period_end=MONTH.replace(day=28),
+        period_end=MONTH_END,
         value=Decimal(value),
     )
 
