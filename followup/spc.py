@@ -379,9 +379,13 @@ def _rule_names(found: set[tuple[str, int]]) -> tuple[str, ...]:
 
 def _sided(found: set[tuple[str, int]]) -> tuple[tuple[str, Side], ...]:
     """The (rule, side) signals of a point, in the order of RULES, high before low."""
+    if not found:
+        return ()
     return tuple(
         (rule, _SIDE_NAMES[direction])
-        for rule, direction in sorted(found, key=lambda f: (_rule_order(f[0]), -f[1]))
+        for rule in RULES
+        for direction in (_HIGH, _LOW)
+        if (rule, direction) in found
     )
 
 
@@ -416,8 +420,14 @@ def _runs(items: list[int]) -> list[tuple[int, int, int]]:
 def _point_type(found: set[tuple[str, int]], improvement: Improvement | None) -> PointType:
     """Classify a point (its colour), letting improvement win a conflict as the Single Chart
     Tool does; `reasons` tells a conflict apart."""
-    verdict = reasons(_sided(found), improvement).verdict
-    return "improvement" if verdict == "conflict" else verdict
+    if not found:
+        return "common_cause"
+    if improvement is None:
+        return "neither"
+    good = _HIGH if improvement == "higher" else _LOW
+    if any(direction == good for _, direction in found):
+        return "improvement"
+    return "concern"
 
 
 def _variation(
