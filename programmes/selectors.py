@@ -163,6 +163,23 @@ def plans_awaiting_review(*, scope: Scope) -> list[ActivityPlan]:
     )
 
 
+def plans_returned_by_review(*, scope: Scope) -> list[ActivityPlan]:
+    """The plans this user reviews (as plans_awaiting_review) that were sent back and are
+    with the VO again, oldest return first (one query): the reviewer's "ball in their court"."""
+    plans = ActivityPlan.objects.filter(status=ActivityPlan.Status.DRAFT, reviewed_at__isnull=False)
+    if not scope.edits_everything:
+        if not scope.area_ids:
+            return []
+        plans = plans.filter(programme_area_id__in=scope.area_ids).exclude(
+            unit_id__in=scope.unit_ids
+        )
+    return list(
+        plans.select_related("unit", "programme_area", "reviewed_by").order_by(
+            "reviewed_at", "programme_area__number", "unit__name"
+        )
+    )
+
+
 def plans_sent_back(*, unit_ids: list[int]) -> list[ActivityPlan]:
     """These units' plans the programme area sent back for completion and the VO has not
     submitted again (drafts with a review), oldest review first, with the reviewer's words."""

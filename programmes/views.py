@@ -60,6 +60,7 @@ from .selectors import (
     areas_per_unit,
     plan_statuses,
     plans_awaiting_review,
+    plans_returned_by_review,
     support_need_answered,
 )
 from .services import (
@@ -244,7 +245,7 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
         for unit, areas in areas_per_unit(units=[unit for unit, _ in units])
     ]
     plans = (
-        ActivityPlan.objects.select_related("unit", "programme_area")
+        ActivityPlan.objects.select_related("unit", "programme_area", "reviewed_by")
         .exclude(status=ActivityPlan.Status.DRAFT)
         .order_by("programme_area__number", "unit__name")
     )
@@ -258,6 +259,7 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
             "submitted": plans,
             "reviews": reviews,
             "awaiting": plans_awaiting_review(scope=scope) if reviews else [],
+            "returned": plans_returned_by_review(scope=scope) if reviews else [],
         },
     )
 
