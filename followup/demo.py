@@ -356,6 +356,16 @@ def _backdate(obj: models.Model, name: str, day: datetime.date | None) -> None:
     setattr(obj, name, moment)
 
 
+def _backdate_latest_record(obj: models.Model, day: datetime.date | None) -> None:
+    """Move the time of an object's latest history record (a later change than its creation,
+    which _backdate moved) to the day the demo change belongs to."""
+    if day is None:
+        return
+    moment = datetime.datetime.combine(day, datetime.time(10), tzinfo=_TZ)
+    latest = obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    obj.history.filter(history_id=latest).update(history_date=moment)
+
+
 def load_assessments(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> None:
     """Quarterly assessments by a demo account, created where missing."""
     tally = ctx.report.tally(Assessment)
@@ -475,7 +485,7 @@ def load_support_needs(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> 
             item,
             where,
             ["raised_by", "unit", "programme_area", "text"],
-            ["status", "response", "raised_on"],
+            ["status", "response", "raised_on", "answered_by", "answered_on"],
         )
         unit = ref(ctx.units, item["unit"], where, "unit")
         area = ref(ctx.areas, item["programme_area"], where, "programme area")
@@ -485,18 +495,34 @@ def load_support_needs(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> 
         raised_by = _needs_user(ctx, item["raised_by"], "stödbehov/support needs", skipped)
         if raised_by is None:
             continue
+        response = item.get("response", "")
+        answered_by = (
+            _needs_user(ctx, item["answered_by"], "stödbehov/support needs", skipped)
+            if response
+            else None
+        )
+        if response and answered_by is None:
+            continue
+        # Raised by the unit's manager, then answered by the area in a second write, so that
+        # the history (and "Besvarat av" on the page) says who answered and when.
         need = SupportNeed(
             raised_by=raised_by,
             unit=unit,
             programme_area=area,
             text=item["text"],
-            status=item.get("status", SupportNeed.Status.OPEN),
-            response=item.get("response", ""),
+            status=SupportNeed.Status.OPEN if response else item.get("status", "oppen"),
         )
         need.full_clean()
         need._history_user = raised_by
         need.save()
         _backdate(need, "created_at", item.get("raised_on"))
+        if response:
+            need.response = response
+            need.status = item.get("status", SupportNeed.Status.ANSWERED)
+            need.full_clean()
+            need._history_user = answered_by
+            need.save()
+            _backdate_latest_record(need, item.get("answered_on"))
         tally.created += 1
     _note_skipped(ctx, skipped)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from base.history import author_label
 from organisation.models import Role, RoleAssignment, Unit, UnitClosure
 from organisation.selectors import Scope
 
@@ -181,3 +182,21 @@ def working_methods_for_units(*, units: QuerySet[Unit]) -> QuerySet[WorkingMetho
     organisation = "programme_area__phase__organisation_unit"
     reaches = UnitClosure.objects.filter(ancestor=OuterRef(organisation), descendant__in=units)
     return WorkingMethod.objects.filter(Q(**{f"{organisation}__isnull": True}) | Exists(reaches))
+
+
+def support_need_answered(need: SupportNeed) -> tuple[str, datetime.datetime] | None:
+    """Who gave the need its current answer and when (one query): the oldest history record
+    of the latest run that carries today's answer. None while it has no answer."""
+    if not need.response:
+        return None
+    answered = None
+    records = need.history.select_related("history_user").order_by("-history_date", "-history_id")
+    for record in records:
+        if record.response != need.response:
+            break
+        answered = record
+    if answered is None:
+        return None
+    return author_label(
+        answered.history_user, answered.history_change_reason
+    ), answered.history_date

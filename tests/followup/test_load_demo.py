@@ -664,6 +664,13 @@ def test_assessments_plans_and_support_needs_are_there(loaded: str) -> None:
     assert plans.count() == 5
     assert all(3 <= plan.activities.count() <= 4 for plan in plans)
     assert SupportNeed.objects.filter(programme_area__number=1).exists()
+    # An answered need was raised by the VC and answered by the area's owner, weeks later.
+    answered = SupportNeed.objects.get(status=SupportNeed.Status.ANSWERED)
+    records = list(answered.history.order_by("history_date"))
+    assert [(r.history_user.username, r.status, r.history_date.date()) for r in records] == [
+        ("vc-syd", SupportNeed.Status.OPEN, datetime.date(2025, 5, 20)),
+        ("poansvarig", SupportNeed.Status.ANSWERED, datetime.date(2025, 6, 4)),
+    ]
 
 
 def test_demo_units_carry_fictitious_hsa_ids_that_an_import_finds(
