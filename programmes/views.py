@@ -52,6 +52,7 @@ from .models import (
     SupportNeed,
     WorkingMethod,
     check_area_organisation,
+    check_plan_unit_is_vo,
     check_unit_open,
 )
 from .selectors import SENT_BACK, areas_per_unit, plan_statuses, plans_awaiting_review
@@ -313,8 +314,9 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     if plan.pk is None:
         # A plan that could never be saved (a unit and another organisation's area: an old
         # bookmark or a typed URL) is no page; its form would only fail on "Lägg till".
-        # Nor is one for a unit that is no longer open.
+        # Nor is one for a unit that is no longer open, or not a VO (a plan is the VO's).
         try:
+            check_plan_unit_is_vo(plan)
             check_area_organisation(plan)
             check_unit_open(plan)
         except ValidationError as error:
