@@ -447,9 +447,9 @@ class ActivityPlan(Versioned):
 
     def clean(self) -> None:
         super().clean()
-        check_plan_unit_is_vo(self)
         check_area_organisation(self)
         check_unit_open(self)
+        check_plan_unit_is_vo(self)
 
 
 class Activity(Versioned):
