@@ -324,10 +324,10 @@ def load_organisation(data: Mapping[str, Any], ctx: LoadContext) -> None:
         check_keys(
             item, f"organisation.toml unit_kinds[{i}]", ["code", "name", "name_plural"], ["is_vo"]
         )
-        values = {"name": item["name"], "name_plural": item["name_plural"]}
+        kind: dict[str, Any] = {"name": item["name"], "name_plural": item["name_plural"]}
         if "is_vo" in item:  # left as it is when the file does not say
-            values["is_vo"] = bool(item["is_vo"])
-        ctx.kinds[item["code"]], _ = sync_row(ctx.report, UnitKind, {"code": item["code"]}, values)
+            kind["is_vo"] = bool(item["is_vo"])
+        ctx.kinds[item["code"]], _ = sync_row(ctx.report, UnitKind, {"code": item["code"]}, kind)
     existing = {unit.code: unit for unit in Unit.objects.all()}
     for i, item in enumerate(data.get("units", [])):
         where = f"organisation.toml units[{i}]"

@@ -32,7 +32,7 @@ def _limit_to_own_areas(field: ModelChoiceField[Any], request: HttpRequest, look
         field.queryset = field.queryset.filter(**{lookup: area_ids})
 
 
-class MilestoneFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class MilestoneFormSet(BaseInlineFormSet):
     """A milestone ticked for deletion keeps its closed quarters' assessments: refused here,
     as a form error, before anything is saved (services.goal_delete_check)."""
 

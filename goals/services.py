@@ -133,7 +133,11 @@ def goal_delete_check(*, goal: Goal, today: datetime.date | None = None) -> None
     )
     if not quarters:
         return
-    message = ERROR_MILESTONE_DELETE_CLOSED_QUARTER if goal.parent_id else ERROR_GOAL_DELETE_CLOSED_QUARTER
+    message = (
+        ERROR_MILESTONE_DELETE_CLOSED_QUARTER
+        if goal.parent_id
+        else ERROR_GOAL_DELETE_CLOSED_QUARTER
+    )
     labels = [quarter_label(code) for code in quarters]
     listed = (
         labels[0]

@@ -156,9 +156,7 @@ def check_plan_unit_is_vo(plan: ActivityPlan) -> None:
     )
     params = {"unit": unit.name, "kind": unit.kind.name.lower(), "vo": above or ""}
     message = ERROR_PLAN_UNIT_NOT_VO if above else ERROR_PLAN_UNIT_NOT_VO_NONE_ABOVE
-    raise ValidationError(
-        {"unit": ValidationError(message, code="unit_not_vo", params=params)}
-    )
+    raise ValidationError({"unit": ValidationError(message, code="unit_not_vo", params=params)})
 
 
 def provenance_field() -> models.CharField:

@@ -171,7 +171,8 @@ class RoleAssignmentFactory(DjangoModelFactory):
 
     class Params:
         vc = factory.Trait(
-            role=Role.HEAD_OF_AREA, unit=factory.SubFactory(UnitFactory, kind__hc=False, kind__vo=True)
+            role=Role.HEAD_OF_AREA,
+            unit=factory.SubFactory(UnitFactory, kind__hc=False, kind__vo=True),
         )
         vec = factory.Trait(role=Role.HEAD_OF_UNIT, unit=factory.SubFactory(UnitFactory))
         programme_owner = factory.Trait(

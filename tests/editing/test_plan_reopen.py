@@ -97,7 +97,10 @@ def test_a_reviewer_reopens_an_approved_plan_with_a_comment_and_the_vc_reads_it(
     page = text_of(client.get(page_url(approved)))
     response = client.post(
         reopen_url(approved),
-        {"review_comment": "  Lägg till hälsocentralernas tidplaner.  ", "version": approved.version},
+        {
+            "review_comment": "  Lägg till hälsocentralernas tidplaner.  ",
+            "version": approved.version,
+        },
     )
 
     assert "Öppna för ändring" in page
@@ -157,7 +160,9 @@ def test_reopening_needs_a_comment(programme_owner: User, approved: ActivityPlan
     client = login(programme_owner)
     before = state(approved)
 
-    response = client.post(reopen_url(approved), {"review_comment": "   ", "version": approved.version})
+    response = client.post(
+        reopen_url(approved), {"review_comment": "   ", "version": approved.version}
+    )
 
     assert response.status_code == 422
     assert COMMENT_REQUIRED in text_of(response)
@@ -275,7 +280,11 @@ def test_the_vc_does_not_reopen_in_the_admin_nor_by_reverting(
 
 
 def test_a_strategists_revert_to_a_draft_version_needs_the_comment_too(
-    strategist: User, vc: User, programme_owner: User, org_tree: OrgTree, programme_area: ProgrammeArea
+    strategist: User,
+    vc: User,
+    programme_owner: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
 ) -> None:
     plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=programme_area)
     ActivityFactory(plan=plan)

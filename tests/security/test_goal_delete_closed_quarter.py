@@ -93,7 +93,9 @@ def test_the_service_keeps_a_goal_with_a_closed_quarters_assessments(
     with pytest.raises(ValidationError) as milestone_refused:
         services.goal_delete(user=user, goal=kept["milestone"])
 
-    assert goal_refused.value.messages == [refused_goal("Ökat teamarbete", "Kv 4 2019 och Kv 1 2020")]
+    assert goal_refused.value.messages == [
+        refused_goal("Ökat teamarbete", "Kv 4 2019 och Kv 1 2020")
+    ]
     assert milestone_refused.value.messages == [
         refused_milestone("Teamrond på 50 %", "Kv 4 2019 och Kv 1 2020")
     ]
