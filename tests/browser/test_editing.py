@@ -11,7 +11,6 @@ import tempfile
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
@@ -20,6 +19,7 @@ from followup.models import Measure, Observation
 from goals.models import AdoptionRecord, Goal
 from organisation.models import Role
 from programmes.models import ActivityPlan, ProgrammeArea, WorkingMethod
+from tests.browser.accessibility import axe_violations
 from tests.browser.conftest import BrowserErrors
 from tests.browser.session import log_in
 from tests.factories import (
@@ -39,19 +39,18 @@ from tests.factories import (
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 SCREENSHOT_DIR = os.environ.get("GONV_SCREENSHOT_DIR", tempfile.gettempdir())
 EMPTY_STYLE_HASH = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 def assert_no_axe_violations(page: Page, what: str, errors: BrowserErrors | None = None) -> None:
-    """Zero WCAG 2.1 A/AA violations; the CSP reports of axe's own injected styles are not
-    the page's and are dropped from `errors`."""
+    """Zero WCAG 2.1 A/AA violations (tests/browser/accessibility.py); the CSP reports of axe's
+    own injected styles are not the page's and are dropped from `errors`."""
     before = len(errors.console) if errors else 0
-    results = Axe().run(page, options=WCAG)
+    violations = axe_violations(page)
     if errors:
         errors.console[before:] = [
             e for e in errors.console[before:] if "Applying inline style" not in e
         ]
-    assert results.violations_count == 0, f"{what}:\n{results.generate_report()}"
+    assert not violations, f"{what}:\n" + "\n".join(f"  - {v}" for v in violations)
 
 
 def assert_only_expected(errors: BrowserErrors) -> None:

@@ -9,13 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 from pytest_django.fixtures import Settings
 
 from followup.imports import tasks
 from followup.models import ImportBatch, ImportJob, MeasureResult, Observation
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import BrowserErrors
 from tests.browser.session import log_in
 from tests.factories import OrgTree
@@ -39,11 +39,6 @@ def corpus_world(
     return corpus_world_create(org_tree, {"strateg": strategist, "vc1": vc, "vec1a": vec})
 
 
-def assert_accessible(page: Page, state: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, f"{state}: {results.generate_report()}"
-
-
 def choose_file(page: Page, tmp_path: Path, name: str, content: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(content)
@@ -58,7 +53,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
         "link", name="Importera mätvärden"
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Importera mätvärden")
-    assert_accessible(page, "upload")
+    assert_accessible(page, "import-upload")
 
     choose_file(page, tmp_path, "cyklop-dec.csv", EXCEL_CSV.encode("cp1252"))
     page.get_by_label("Källa").select_option("cyklop")
@@ -70,7 +65,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     expect(page.get_by_role("cell", name="71,5")).to_be_visible()
     expect(page.get_by_role("cell", name=re.compile(r"^45\s+st$"))).to_be_visible()  # its unit
     assert not Observation.objects.exists()
-    assert_accessible(page, "preview")
+    assert_accessible(page, "import-preview")
 
     page.get_by_role("button", name="Importera").click()
 
@@ -81,7 +76,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     values = page.get_by_role("table", name="Värden som importen skrev")
     expect(values.get_by_role("cell", name="71,5", exact=True)).to_be_visible()  # not 71,5000
     assert Observation.objects.get(measure__code="index").value == Decimal("71.5")
-    assert_accessible(page, "batch")
+    assert_accessible(page, "import-batch")
 
     page.get_by_role("button", name="Ångra import").click()
     expect(page.get_by_role("status")).to_contain_text(
@@ -121,7 +116,7 @@ def test_an_imported_value_reaches_the_measure_page_after_the_recompute(
     row = table.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Kv 4 2025"))
     expect(row.get_by_role("cell").first).to_have_text("63,5")
     expect(page.locator(".headline-value")).to_have_text("63,5")
-    assert_accessible(page, "measure page after import")
+    assert_accessible(page, "import-measure-page-after-import")
     assert browser_errors.all == []
 
 
@@ -142,7 +137,7 @@ def test_avbryt_on_the_preview_deletes_the_upload(
     )
     assert ImportJob.objects.get().state == ImportJob.State.CANCELLED
     assert not Observation.objects.exists()
-    assert_accessible(page, "cancelled")
+    assert_accessible(page, "import-cancelled")
     assert browser_errors.all == []
 
 
@@ -160,7 +155,7 @@ def test_a_bad_file_shows_its_problems_and_no_import_button(
     expect(summary).to_contain_text("Rad 3, kolumn ”värde”: ”sju” är inte ett tal")
     expect(summary).to_be_focused()
     expect(page.get_by_role("button", name="Importera")).to_have_count(0)
-    assert_accessible(page, "problems")
+    assert_accessible(page, "import-problems")
     # Avbryt and the way back to the upload neither overlap nor touch (a focus ring would
     # cover the other) at a desktop's or a tablet's width.
     for width in (1280, 768):
@@ -195,7 +190,7 @@ def test_a_large_file_shows_a_progress_bar_that_stops_when_done(
     progress = page.get_by_role("progressbar")
     expect(progress).to_be_visible()
     expect(page.get_by_text("Filen kontrolleras…")).to_be_visible()
-    assert_accessible(page, "progress")
+    assert_accessible(page, "import-progress")
 
     queued.pop().apply()  # type: ignore[attr-defined]  # the worker checks the file
 
