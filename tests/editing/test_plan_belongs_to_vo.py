@@ -199,3 +199,20 @@ def test_a_kind_marked_as_vo_in_another_tree_holds_plans(
     )
 
     assert plan.pk is not None
+
+
+@pytest.mark.parametrize(
+    "role", ["vec", "programme_owner", "portfolio_owner", "steering_member", "no_role_user"]
+)
+def test_those_who_write_no_plans_are_refused_for_a_health_centre_too(
+    request: pytest.FixtureRequest, hc1a: Any, programme_area: ProgrammeArea, role: str
+) -> None:
+    user = request.getfixturevalue(role)
+    before = plans()
+
+    with pytest.raises(PermissionDenied):
+        services.activity_plan_create(
+            user=user, plan=ActivityPlan(unit=hc1a, programme_area=programme_area)
+        )
+
+    assert plans() == before

@@ -21,7 +21,7 @@ def mark_vo_kinds(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organisation', '0004_unit_search_text'),
+        ('organisation', '0005_portfolio_owner_organisation'),
     ]
 
     operations = [
