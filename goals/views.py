@@ -328,12 +328,24 @@ def goal_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if goal.parent_id
         else reverse("goals:area", args=[goal.programme_area_id])
     )
-    if request.method == "POST":
-        title = goal.title
-        services.goal_delete(user=request.user, goal=goal)
-        messages.success(request, _(DELETED_MESSAGE).format(title=title))
-        return HttpResponseRedirect(back)
-    return render(request, "goals/goal_delete.html", {"goal": goal, "back": back})
+    context = {"goal": goal, "back": back}
+    try:
+        # A goal with a closed quarter's assessments stays: said before the user confirms.
+        services.goal_delete_check(goal=goal)
+        if request.method == "POST":
+            title = goal.title
+            services.goal_delete(user=request.user, goal=goal)
+            messages.success(request, _(DELETED_MESSAGE).format(title=title))
+            return HttpResponseRedirect(back)
+    except ValidationError as refusal:
+        context["refusal"] = " ".join(refusal.messages)
+        return render(
+            request,
+            "goals/goal_delete.html",
+            context,
+            status=422 if request.method == "POST" else 200,
+        )
+    return render(request, "goals/goal_delete.html", context)
 
 
 @require_POST

@@ -121,6 +121,44 @@ def check_unit_open(obj: ActivityPlan | SupportNeed, today: datetime.date | None
     )
 
 
+ERROR_PLAN_UNIT_NOT_VO = _(
+    "En aktivitetsplan hör till ett verksamhetsområde (VO), men ”%(unit)s” är av typen "
+    "%(kind)s. Välj verksamhetsområdet ”%(vo)s” i stället: enhetens arbete ingår i dess plan. "
+    "Inget har sparats."
+)
+ERROR_PLAN_UNIT_NOT_VO_NONE_ABOVE = _(
+    "En aktivitetsplan hör till ett verksamhetsområde (VO), men ”%(unit)s” är av typen "
+    "%(kind)s. Välj ett verksamhetsområde. Inget har sparats."
+)
+
+
+def check_plan_unit_is_vo(plan: ActivityPlan) -> None:
+    """Refuse a plan for a unit that is not a VO (UnitKind.is_vo), such as one of its health
+    centres: each VO submits one plan, its units take part in it.
+
+    Only when the unit is new or changed: a plan saved before the check existed can still be
+    submitted and reviewed (and moved to its VO).
+    """
+    unit_id = plan.unit_id
+    if unit_id is None:
+        return
+    if plan.pk is not None and type(plan).objects.filter(pk=plan.pk, unit_id=unit_id).exists():
+        return
+    unit = Unit.objects.select_related("kind").filter(pk=unit_id).first()
+    if unit is None or unit.kind.is_vo:
+        return
+    # The VO above the unit, nearest first, to name what to choose instead.
+    above = (
+        UnitClosure.objects.filter(descendant_id=unit_id, ancestor__kind__is_vo=True)
+        .order_by("depth")
+        .values_list("ancestor__name", flat=True)
+        .first()
+    )
+    params = {"unit": unit.name, "kind": unit.kind.name.lower(), "vo": above or ""}
+    message = ERROR_PLAN_UNIT_NOT_VO if above else ERROR_PLAN_UNIT_NOT_VO_NONE_ABOVE
+    raise ValidationError({"unit": ValidationError(message, code="unit_not_vo", params=params)})
+
+
 def provenance_field() -> models.CharField:
     """The provenance of a record; rows made in the app are the region's own."""
     return models.CharField(
@@ -409,6 +447,7 @@ class ActivityPlan(Versioned):
         super().clean()
         check_area_organisation(self)
         check_unit_open(self)
+        check_plan_unit_is_vo(self)
 
 
 class Activity(Versioned):

@@ -43,6 +43,11 @@ urlpatterns = [
         views.activity_plan_review,
         name="activity_plan_review",
     ),
+    path(
+        "aktivitetsplaner/<int:area_id>/<int:unit_id>/oppna/",
+        views.activity_plan_reopen,
+        name="activity_plan_reopen",
+    ),
     path("aktiviteter/<int:pk>/", views.activity_edit, name="activity_edit"),
     path("aktiviteter/<int:pk>/atgard/", views.activity_action, name="activity_action"),
     path("stodbehov/", views.support_needs, name="support_needs"),

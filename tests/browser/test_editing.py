@@ -577,3 +577,43 @@ def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(
     assert_no_axe_violations(page, "plan sent back, as the VC reads it", browser_errors)
     shoot(page, "plan-sent-back")
     assert_only_expected(browser_errors)
+
+
+def test_the_programme_owner_reopens_an_approved_plan_and_the_vc_reads_why(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    area: ProgrammeArea = plan["area"]
+    tree: OrgTree = plan["tree"]
+    activity_plan = ActivityPlanFactory(
+        unit=tree.vo1, programme_area=area, status=ActivityPlan.Status.ACCEPTED
+    )
+    ActivityFactory(plan=activity_plan, title="Teamrond på alla hälsocentraler")
+    UserFactory(
+        username="poansvarig",
+        first_name="Petra",
+        last_name="Ansvarig",
+        role=Role.PROGRAMME_OWNER,
+        role__programme_area=area,
+    )
+    url = f"/redigera/aktivitetsplaner/{area.pk}/{tree.vo1.pk}/"
+    log_in(page, "poansvarig")
+    page.goto(url)
+    assert_no_axe_violations(page, "reopen form", browser_errors)
+    page.get_by_role("button", name="Öppna för ändring").click()
+    expect(page.get_by_role("alert")).to_contain_text("Skriv vad verksamheten ska ändra")
+    assert_no_axe_violations(page, "reopen form with an error", browser_errors)
+    page.get_by_label("Vad ska verksamheten ändra?").fill("Lägg till Sandvikens tidplan.")
+    page.get_by_role("button", name="Öppna för ändring").click()
+    expect(page.get_by_text("är öppnad för ändring och är ett utkast igen")).to_be_visible()
+    shoot(page, "plan-reopen")
+
+    page.context.clear_cookies()
+    log_in(page, "vc-norr")
+    page.goto(url)
+    outcome = page.get_by_role("region", name="Planen är öppnad för ändring")
+    expect(outcome).to_contain_text("Petra Ansvarig")
+    expect(outcome).to_contain_text("Lägg till Sandvikens tidplan.")
+    expect(page.get_by_role("heading", name="Lägg till aktivitet")).to_be_visible()
+    assert_no_axe_violations(page, "plan reopened, as the VC reads it", browser_errors)
+    shoot(page, "plan-reopened")
+    assert_only_expected(browser_errors)
