@@ -38,6 +38,8 @@ class MilestoneInline(LabelledChoices, admin.StackedInline):
     formfield_overrides = HTTPS_URL_FIELDS
     verbose_name = _("delmål")
     verbose_name_plural = _("delmål")
+    # Each row is headed "Delmål: <title>" (not "Delmål: Delmål: <title>").
+    template = "admin/goals/milestone_inline.html"
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
