@@ -53,7 +53,9 @@ class MilestoneInline(LabelledChoices, admin.StackedInline):
 
 @admin.register(Goal)
 class GoalAdmin(ScopedChoicesAdmin):
-    list_display = ["title", "programme_area", "kind", "deadline", "parent", "provenance"]
+    # What fits next to the navigation and the filter at 1280 px (a milestone's goal is on its
+    # page and in the goal's inline).
+    list_display = ["title", "programme_area", "kind", "deadline", "provenance"]
     list_filter = ["programme_area", "kind", "provenance"]
     search_fields = ["title", "code"]
     inlines = [MilestoneInline]
