@@ -58,6 +58,8 @@ class MilestoneInline(LabelledChoices, admin.StackedInline):
     formfield_overrides = HTTPS_URL_FIELDS
     verbose_name = _("delmål")
     verbose_name_plural = _("delmål")
+    # Each row is headed "Delmål: <title>" (not "Delmål: Delmål: <title>").
+    template = "admin/goals/milestone_inline.html"
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
@@ -71,7 +73,9 @@ class MilestoneInline(LabelledChoices, admin.StackedInline):
 
 @admin.register(Goal)
 class GoalAdmin(ScopedChoicesAdmin):
-    list_display = ["title", "programme_area", "kind", "deadline", "parent", "provenance"]
+    # What fits next to the navigation and the filter at 1280 px (a milestone's goal is on its
+    # page and in the goal's inline).
+    list_display = ["title", "programme_area", "kind", "deadline", "provenance"]
     list_filter = ["programme_area", "kind", "provenance"]
     search_fields = ["title", "code"]
     inlines = [MilestoneInline]

@@ -125,6 +125,11 @@ class WorkingMethodAdmin(ScopedChoicesAdmin):
     def delete_object(self, request: HttpRequest, obj: WorkingMethod) -> None:
         services.working_method_delete(user=request.user, method=obj)
 
+    def validate_delete(self, request: HttpRequest, obj: WorkingMethod) -> None:
+        # One in use is refused with what uses it, before the confirmation (not Django's list
+        # of protected goals and records, which a user may not all be allowed to see).
+        services.check_working_method_unused(obj)
+
 
 class ActivityInline(AccessibleTabularInline):
     model = Activity

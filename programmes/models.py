@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -89,6 +90,14 @@ def check_area_organisation(obj: ActivityPlan | SupportNeed) -> None:
     )
 
 
+# A working method's name in its programme area (upper and lower case count as the same).
+ERROR_METHOD_NAME_TAKEN = gettext_noop(
+    "Programområdet har redan ett arbetssätt som heter ”%(name)s”. Välj ett annat namn, eller "
+    "ändra det befintliga arbetssättet."
+)
+ERROR_METHOD_NAME_TAKEN_GENERIC = _(
+    "Programområdet har redan ett arbetssätt med det namnet (stora och små bokstäver räknas lika)."
+)
 ERROR_UNIT_CLOSED = _(
     "Enheten ”%(unit)s” är inte längre verksam (till och med %(date)s). Välj en enhet som är "
     "verksam i dag."
@@ -384,9 +393,38 @@ class WorkingMethod(Versioned):
         verbose_name = _("arbetssätt")
         verbose_name_plural = _("arbetssätt")
         ordering = ["programme_area__number", "name"]
+        constraints = [
+            # Goal forms and the admin offer an area's methods by name: two "Teamrond" could not
+            # be told apart. clean() says it first, in the form; this holds for every writer.
+            models.UniqueConstraint(
+                Lower("name"),
+                "programme_area",
+                name="workingmethod_unique_name_per_area",
+                violation_error_message=ERROR_METHOD_NAME_TAKEN_GENERIC,
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A name another method of the same area has (upper or lower case alike) is refused."""
+        super().clean()
+        self.name = " ".join((self.name or "").split())
+        if not self.name or self.programme_area_id is None:
+            return
+        wanted = self.name.casefold()
+        others = WorkingMethod.objects.filter(programme_area_id=self.programme_area_id).exclude(
+            pk=self.pk
+        )
+        taken = next(
+            (n for n in others.values_list("name", flat=True) if n.casefold() == wanted), None
+        )
+        if taken is not None:
+            raise ValidationError(
+                {"name": gettext(ERROR_METHOD_NAME_TAKEN) % {"name": taken}},
+                code="unique_name_per_area",
+            )
 
 
 class ActivityPlan(Versioned):

@@ -15,9 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
-from base.writes import Actor, apply, checked_delete, checked_save
+from base.writes import Actor, apply, authorize_delete, checked_delete, checked_save
 from organisation.models import Unit, UnitKind
 
 from .models import (
@@ -32,6 +32,10 @@ from .models import (
 ERROR_AREA_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra det här programområdet.")
 ERROR_METHOD_FORBIDDEN = gettext_noop(
     "Du har inte behörighet att ändra arbetssätt i det här programområdet."
+)
+ERROR_METHOD_IN_USE = gettext_noop(
+    "”{name}” används och kan inte tas bort: {uses}. Ta bort dem eller byt arbetssätt på dem "
+    "först, eller behåll arbetssättet."
 )
 ERROR_PLAN_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra aktivitetsplaner för {unit}.")
 ERROR_SUPPORT_NEED_FORBIDDEN = gettext_noop(
@@ -214,9 +218,43 @@ def working_method_update(
     return method
 
 
+def working_method_uses(method: WorkingMethod) -> list[str]:
+    """What uses the method, in words ("2 mål", "14 registreringar av införandestatus")."""
+    goals = method.goals.count()
+    records = method.adoption_records.count()
+    uses = []
+    if goals:
+        uses.append(ngettext("%(count)d mål", "%(count)d mål", goals) % {"count": goals})
+    if records:
+        uses.append(
+            ngettext(
+                "%(count)d registrering av införandestatus",
+                "%(count)d registreringar av införandestatus",
+                records,
+            )
+            % {"count": records}
+        )
+    return uses
+
+
+def check_working_method_unused(method: WorkingMethod) -> None:
+    """Refuse to delete a method that goals or adoption records use, saying what uses it."""
+    uses = working_method_uses(method)
+    if uses:
+        raise ValidationError(
+            _(ERROR_METHOD_IN_USE).format(name=method.name, uses=_(" och ").join(uses)),
+            code="in_use",
+        )
+
+
 def working_method_delete(*, user: Actor, method: WorkingMethod) -> None:
-    """Delete a working method (refused by the database while goals or records use it)."""
-    checked_delete(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
+    """Delete a working method nothing uses (no goal, no adoption record), recorded in its
+    history; one in use is refused with what uses it (the database's PROTECT holds too)."""
+    with transaction.atomic():
+        WorkingMethod.objects.select_for_update().filter(pk=method.pk).first()
+        authorize_delete(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
+        check_working_method_unused(method)
+        checked_delete(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
 
 
 # --- activity plans and their activities ------------------------------------------------------

@@ -22,6 +22,11 @@ urlpatterns = [
         views.working_method_edit,
         name="working_method_edit",
     ),
+    path(
+        "programomrade/<int:area_id>/arbetssatt/<int:pk>/ta-bort/",
+        views.working_method_delete,
+        name="working_method_delete",
+    ),
     path("aktivitetsplaner/", views.activity_plans, name="activity_plans"),
     path(
         "aktivitetsplaner/<int:area_id>/<int:unit_id>/",

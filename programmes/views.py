@@ -204,6 +204,32 @@ def working_method_edit(
     )
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def working_method_delete(request: HtmxHttpRequest, area_id: int, pk: int) -> HttpResponse:
+    """Confirm and delete a working method nothing uses; one in use is explained, not deleted."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    method = get_object_or_404(WorkingMethod, pk=pk, programme_area=area)
+    _require(request, "programmes.delete_workingmethod", method)
+    list_url = reverse("programmes:working_methods", args=[area.pk])
+    context: dict[str, Any] = {
+        "area": area,
+        "method": method,
+        "back": list_url,
+        "uses": services.working_method_uses(method),
+    }
+    if request.method == "GET":
+        return render(request, "programmes/working_method_delete.html", context)
+    name = method.name
+    try:
+        services.working_method_delete(user=request.user, method=method)
+    except ValidationError as refusal:
+        context.update(uses=services.working_method_uses(method), errors=refusal.messages)
+        return render(request, "programmes/working_method_delete.html", context, status=409)
+    messages.success(request, _("Arbetssättet ”{name}” är borttaget.").format(name=name))
+    return HttpResponseRedirect(list_url)
+
+
 def _unique_code(name: str) -> str:
     base = (slugify(name) or "arbetssatt")[:50]
     code, n = base, 1

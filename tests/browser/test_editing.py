@@ -506,10 +506,20 @@ def test_a_vcs_browser_cannot_reach_another_vos_grid(page: Page, plan: dict[str,
 def test_the_other_forms_have_no_axe_violations(page: Page, plan: dict[str, Any]) -> None:
     area: ProgrammeArea = plan["area"]
     tree: OrgTree = plan["tree"]
+    unused = WorkingMethodFactory(name="Veckomöte", programme_area=area)
     log_in(page, "strateg")
     for url, name in (
         (f"/redigera/mal/{plan['goal'].pk}/bedom/", "assessment"),
         (f"/redigera/programomrade/{area.pk}/arbetssatt/nytt/", "working-method"),
+        (f"/redigera/programomrade/{area.pk}/arbetssatt/", "working-methods"),
+        (
+            f"/redigera/programomrade/{area.pk}/arbetssatt/{plan['teamrond'].pk}/ta-bort/",
+            "working-method-in-use",
+        ),
+        (
+            f"/redigera/programomrade/{area.pk}/arbetssatt/{unused.pk}/ta-bort/",
+            "working-method-delete",
+        ),
         (f"/redigera/programomrade/{area.pk}/", "area"),
     ):
         page.goto(url)

@@ -209,6 +209,7 @@ WRITES: dict[str, Row] = {
     "goals:goal_assess": area_row(args=goal),
     "programmes:working_method_create": area_row(args=area),
     "programmes:working_method_edit": area_row(args=method),
+    "programmes:working_method_delete": area_row(ok_post=302, args=method),
     "goals:adoption_grid": unit_row(ok_post=302, args=grid_unit),
     "report_grid": unit_row(ok_post=302, args=grid_unit),
     "programmes:activity_plan": plan_row(args=plan, get_in=PLAN_READ, get_out=PLAN_READ),
