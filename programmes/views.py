@@ -175,7 +175,8 @@ def working_method_edit(
     if request.method == "GET":
         form = WorkingMethodForm(instance=method, initial={"version": method.version if pk else 0})
         return render(request, "programmes/working_method_form.html", {**context, "form": form})
-    form = WorkingMethodForm(request.POST, instance=method)
+    # Editing, the form validates onto a copy: a refused name does not become the heading.
+    form = WorkingMethodForm(request.POST, instance=copy.copy(method) if pk else method)
     if not pk:
         if not form.is_valid():
             template = "programmes/working_method_form.html"
