@@ -653,9 +653,9 @@ def activity_plan_submit(request: HtmxHttpRequest, area_id: int, unit_id: int) -
         services.activity_plan_update(
             user=request.user, plan=plan, data={"status": ActivityPlan.Status.SUBMITTED}
         )
-        messages.success(request, _("Aktivitetsplanen är inskickad."))
+        messages.success(request, _("Aktivitetsplanen är inlämnad."))
     else:
-        messages.info(request, _("Aktivitetsplanen är redan inskickad."))
+        messages.info(request, _("Aktivitetsplanen är redan inlämnad."))
     return HttpResponseRedirect(reverse("programmes:activity_plan", args=[area.pk, unit.pk]))
 
 

@@ -562,7 +562,7 @@ def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(
     )
     log_in(page, "poansvarig")
     page.goto("/redigera/aktivitetsplaner/")
-    awaiting = page.get_by_role("table", name=re.compile("Inskickade planer som du godkänner"))
+    awaiting = page.get_by_role("table", name=re.compile("Inlämnade planer som du godkänner"))
     expect(awaiting).to_contain_text(tree.vo1.name)
     assert_no_axe_violations(page, "plans awaiting review", browser_errors)
     shoot(page, "plans-awaiting-review")

@@ -388,7 +388,7 @@ def test_the_vc_reads_what_to_complete_submits_again_and_the_history_keeps_both(
     assert "Status: <strong>Utkast</strong>" in sent_back
     assert ">Skicka in</button>" in sent_back
     assert "Godkänn planen" not in sent_back
-    assert "Planen är inskickad igen och väntar på granskning." in again
+    assert "Planen är inlämnad igen och väntar på granskning." in again
     assert listed_sent_back.count("Utkast – skickad tillbaka för komplettering") == 1
     # The history shows the review: who, the status and the comment.
     assert "Granskarens kommentar" in again
