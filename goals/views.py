@@ -130,7 +130,15 @@ def goal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _require(request, "goals.view_goal", goal)
     context = _detail_context(request, goal)
     if request.htmx and request.GET.get("block"):
-        return render(request, "goals/goal_detail.html#goal-block", {**context, "refocus": True})
+        # "Avbryt" of the inline form: its "Redigera" leads back where the form was opened.
+        next_url = _next_url(
+            request, _htmx_page(request) or reverse("goals:goal_detail", args=[pk])
+        )
+        return render(
+            request,
+            "goals/goal_detail.html#goal-block",
+            {**context, "refocus": True, "next": next_url},
+        )
     return render(request, "goals/goal_detail.html", context)
 
 
@@ -230,8 +238,20 @@ def _goal_saved(request: HtmxHttpRequest, pk: int, next_url: str) -> HttpRespons
     on_detail = (request.htmx.current_url_abs_path or "").split("?")[0] == reverse(
         "goals:goal_detail", args=[pk]
     )
-    context = {**_detail_context(request, goal), "refocus": True, "oob_history": on_detail}
+    # The block's "Redigera" keeps the address the form was opened from (not the form's own,
+    # which the save was posted to), however many times the form was sent back with errors.
+    context = {
+        **_detail_context(request, goal),
+        "refocus": True,
+        "oob_history": on_detail,
+        "next": next_url,
+    }
     return render(request, "goals/goal_detail.html#goal-saved", context)
+
+
+def _htmx_page(request: HtmxHttpRequest) -> str:
+    """The path (and query) of the page an htmx request came from, "" if unknown."""
+    return (request.htmx.current_url_abs_path or "") if request.htmx else ""
 
 
 def _goal_conflict(
