@@ -212,12 +212,21 @@ class AssessmentForm(ChoiceFieldsMixin, forms.ModelForm):
         self.fields["quarter"].choices = [(q.code, q.label) for q in offered]  # type: ignore[attr-defined]
         # Any other quarter is closed (the services say the same to the admin).
         self.fields["quarter"].error_messages["invalid_choice"] = ERROR_QUARTER_CLOSED
+        self.closed = {quarter.code: quarter for quarter in closed or []}
         if closed:
             self.fields["quarter"].help_text = " ".join(quarter.message for quarter in closed)
         self.fields["comment"].required = True
         self.fields["comment"].error_messages["required"] = _(
             "Skriv en kommentar till bedömningen."
         )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # A quarter its report has closed says so, not only that it cannot be assessed.
+        closed = self.closed.get(str(self.data.get(self.add_prefix("quarter")) or ""))
+        if closed is not None and self.has_error("quarter"):
+            self.errors["quarter"] = self.error_class([closed.message])
+        return data
 
 
 class AdoptionCellForm(forms.ModelForm):

@@ -516,7 +516,8 @@ def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         stored = Assessment.objects.select_related("author").filter(goal=goal, quarter=quarter)
         existing = stored.first()
         if existing is None:
-            expected = 0  # nothing stored to overwrite: the user's values are the first
+            # Nothing stored to overwrite: the user's values are the first.
+            expected, overwrite = 0, None
         elif unchanged(existing, submitted):
             messages.info(request, _(UNCHANGED_MESSAGE))
             return HttpResponseRedirect(f"{url}?kvartal={quarter}")
