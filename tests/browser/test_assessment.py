@@ -1,4 +1,4 @@
-""""Bedöm kvartalet" in a real browser: changing the quarter loads that quarter's assessment
+""" "Bedöm kvartalet" in a real browser: changing the quarter loads that quarter's assessment
 (htmx, or "Visa" without JavaScript), so saving it is no false "Någon annan hann före"."""
 
 from __future__ import annotations
