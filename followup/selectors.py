@@ -4,6 +4,7 @@ compute (no computation here)."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from base.periods import Quarter, day_label, quarter_range
-from goals.models import AdoptionRecord, Assessment, Goal
+from goals.models import AdoptionRecord, Assessment, ClosedQuarter, Goal
 from goals.selectors import (
     ADOPTED,
     NOT_STARTED,
@@ -1239,6 +1240,35 @@ def report_organisation_unit_id(organisation: Organisation | None) -> int | None
         return organisation.id
     root = region_unit()
     return root.pk if root is not None else None
+
+
+def report_organisation_unit_id_of_area(area_id: int) -> int | None:
+    """The unit whose quarterly report shows a programme area's goals: with several
+    organisations the area's phase's organisation (None for a phase of none: on no
+    organisation's portfolio), else the root of the tree (report_organisation_unit_id)."""
+    if len(organisations()) < 2:
+        return report_organisation_unit_id(None)
+    phase_id = ProgrammeArea.objects.filter(pk=area_id).values_list("phase_id", flat=True).first()
+    found = phase_organisation(phase_id) if phase_id is not None else None
+    return found.organisation.id if found is not None and found.organisation else None
+
+
+def closed_report_quarters(area_id: int, quarters: Collection[str]) -> dict[str, ClosedQuarter]:
+    """The quarters among `quarters` whose quarterly report showing the programme area's goals
+    is Fastställd or Godkänd (registered with goals.models.register_closed_quarters: the rule
+    that an assessment of such a quarter is not created, changed or deleted)."""
+    unit_id = report_organisation_unit_id_of_area(area_id)
+    if unit_id is None or not quarters:
+        return {}
+    rows = QuarterReport.objects.filter(
+        organisation_id=unit_id,
+        quarter__in=list(quarters),
+        status__in=[QuarterReport.Status.CLOSED, QuarterReport.Status.APPROVED],
+    ).values_list("quarter", "status")
+    return {
+        code: ClosedQuarter(code=code, approved=status == QuarterReport.Status.APPROVED)
+        for code, status in rows
+    }
 
 
 def quarter_report_get(*, organisation_id: int, quarter: Quarter) -> QuarterReport | None:
