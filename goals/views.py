@@ -53,6 +53,7 @@ from .models import (
     assessable_quarters,
     default_assessment_quarter,
 )
+from .selectors import assessments_with_earlier_versions
 
 CREATED_MESSAGE = gettext_noop("”{title}” är skapat.")
 DELETED_MESSAGE = gettext_noop("”{title}” är borttaget.")
@@ -635,7 +636,7 @@ class _AssessPage:
             "goal": self.goal,
             "quarter": quarter,
             "form": form,
-            "assessments": self.goal.assessments.select_related("author").order_by("-quarter"),
+            "assessments": assessments_with_earlier_versions(goal=self.goal),
             **extra,
         }
         template = "goals/goal_assess.html"

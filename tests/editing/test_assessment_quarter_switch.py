@@ -247,3 +247,23 @@ def test_a_next_to_another_site_is_not_carried(
     block = client.get(detail, {"block": "1", "next": "https://evil.example/"}, **HTMX)
 
     assert "evil.example" not in block.content.decode()
+
+
+def test_a_replaced_assessment_stays_readable_under_the_one_that_replaced_it(
+    goal: Goal, programme_owner: User
+) -> None:
+    """Saving the quarter's assessment again replaces it; "Tidigare bedömningar" keeps the
+    earlier wording, who wrote it and when, behind "1 tidigare lydelse"."""
+    client = login(programme_owner)
+    url = reverse("goals:goal_assess", args=[goal.pk])
+    first = {"quarter": ENDED.code, "shown_quarter": ENDED.code, "version": 0}
+    client.post(url, {**first, "status": "risk", "comment": "Sen start."})
+    client.post(url, {**first, "version": 1, "status": "enligt_plan", "comment": "Nu i gång."})
+
+    body = client.get(url).content.decode()
+
+    earlier = body[body.index('id="earlier-title"') :]
+    assert "Nu i gång." in earlier
+    assert "1 tidigare lydelse" in earlier
+    name = programme_owner.get_full_name() or programme_owner.get_username()
+    assert re.search(rf"Risk – Sen start\. <span class=\"caption-meta\">\({name}, <time", earlier)
