@@ -24,7 +24,7 @@ from django.utils import timezone
 from base.periods import Quarter
 from goals.models import Assessment, Goal
 from programmes.models import ProgrammeArea
-from tests.factories import AssessmentFactory, GoalFactory, UserFactory
+from tests.factories import AssessmentFactory, GoalFactory, GoalResultFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +267,25 @@ def test_a_replaced_assessment_stays_readable_under_the_one_that_replaced_it(
     assert "1 tidigare lydelse" in earlier
     name = programme_owner.get_full_name() or programme_owner.get_username()
     assert re.search(rf"Risk – Sen start\. <span class=\"caption-meta\">\({name}, <time", earlier)
+
+
+def test_the_form_shows_the_engines_status_of_the_quarter_with_a_link_to_its_numbers(
+    goal: Goal, programme_owner: User
+) -> None:
+    """One judges a quarter beside what the engine computed for it, not from memory."""
+    GoalResultFactory(
+        goal=goal,
+        quarter=ENDED.code,
+        status="risk",
+        explanation="19 av 26 har infört; med 5 planerade blir prognosen 92,3 %.",
+    )
+    client = login(programme_owner)
+    url = reverse("goals:goal_assess", args=[goal.pk])
+
+    shown = client.get(url).content.decode()
+    other = client.get(url, {"kvartal": CURRENT.code}, **HTMX).content.decode()
+
+    assert f"Beräknad status {ENDED.label}:" in shown
+    assert "19 av 26 har infört; med 5 planerade blir prognosen 92,3 %." in shown
+    assert f'href="{reverse("goal_detail", args=[goal.code])}?kvartal={ENDED.code}"' in shown
+    assert "Beräknad status" not in other  # nothing computed for the running quarter here
