@@ -46,6 +46,17 @@ class QuarterSelection:
     quarter: Quarter | None
     computed: list[Quarter] = field(default_factory=list)  # newest first
     error: str = ""
+    default: Quarter | None = None  # what the page shows without `?kvartal=`
+
+    @property
+    def link_code(self) -> str:
+        """What a link to another quarter-dependent page carries as `?kvartal=`: the selected
+        quarter where it is not the default, else nothing (the target's default is the same).
+        It follows from the quarter, the computed quarters and today, so a region cached on
+        those may hold links with it."""
+        if self.quarter is None or self.quarter == self.default:
+            return ""
+        return self.quarter.code
 
     @property
     def is_computed(self) -> bool:
@@ -86,9 +97,22 @@ def quarter_selection(request: HttpRequest) -> QuarterSelection:
             "text": request.GET.get(QUARTER_PARAM, ""),
             "label": label,
         }
-        return QuarterSelection(quarter=default, computed=computed, error=str(message))
+        return QuarterSelection(
+            quarter=default, computed=computed, error=str(message), default=default
+        )
     chosen: Quarter | None = form.cleaned_data[QUARTER_PARAM]
-    return QuarterSelection(quarter=chosen or default, computed=computed)
+    return QuarterSelection(quarter=chosen or default, computed=computed, default=default)
+
+
+def with_quarter(url: str, selection: QuarterSelection | None) -> str:
+    """`url` with the selection's `kvartal=` where a quarter was chosen (QuarterSelection.
+    link_code), after any query it has and before its #fragment; else `url` as it is."""
+    code = selection.link_code if selection is not None else ""
+    if not code:
+        return url
+    path, hash_mark, fragment = url.partition("#")
+    separator = "&" if "?" in path else "?"
+    return f"{path}{separator}{QUARTER_PARAM}={code}{hash_mark}{fragment}"
 
 
 def default_quarter(computed: list[Quarter]) -> Quarter | None:

@@ -616,10 +616,11 @@ def programme_area_measures(
 
 @dataclass(frozen=True)
 class AdoptionRow:
-    """A unit and its adoption record per working method (None where it has none)."""
+    """A unit and its adoption record per working method as it stood on the dashboard's day
+    (goals.selectors.adoption_on; None where it has none)."""
 
     unit: Unit
-    cells: list[AdoptionRecord | None]
+    cells: list[AdoptionOnDay | None]
 
 
 def unit_dashboard(
@@ -635,8 +636,17 @@ def unit_dashboard(
     records = adoption_records_of(unit_ids=[u.pk for u in rows_units])
     methods = list(dict.fromkeys(record.working_method for record in records))
     by_key = {(r.unit_id, r.working_method_id): r for r in records}
+    # As of the quarter's evaluation day, as the area's matrix and the goals count: its end,
+    # today in the ongoing quarter (or without a quarter).
+    adoption_day = evaluation_day(
+        quarter.end if quarter else None, today=timezone.localdate(), deadline=None
+    )
     adoption = [
-        AdoptionRow(unit=u, cells=[by_key.get((u.pk, m.pk)) for m in methods]) for u in rows_units
+        AdoptionRow(
+            unit=u,
+            cells=[adoption_on(by_key.get((u.pk, m.pk)), day=adoption_day) for m in methods],
+        )
+        for u in rows_units
     ]
 
     lines = (
@@ -663,6 +673,7 @@ def unit_dashboard(
         "children": children,
         "methods": methods,
         "adoption": adoption,
+        "adoption_day": adoption_day,
         "measure_lines": lines,
         "peer_parent": peer_parent,
         "peer_measures": peer_measures,

@@ -362,11 +362,18 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         "keep": [("matt", measure_code)] if measure_code else [],
         "may_write": may_write,
         "todo": lazy(lambda: unit_todo(unit=unit, today=today)) if may_write else None,
-        **_regions(unit=f"{unit.pk}", unit_quarter=quarter_key, todo=f"{unit.pk}"),
+        # The units below and their adoption stand as of the quarter (and link to it).
+        **_regions(
+            unit=f"{unit.pk}:{selection.quarter}", unit_quarter=quarter_key, todo=f"{unit.pk}"
+        ),
     }
     if wants_partial(request):
-        region = "peers" if request.htmx.target == "peers" else "quarter-region"
-        return render(request, f"followup/unit_detail.html#{region}", context)
+        if request.htmx.target == "peers":
+            return render(request, "followup/unit_detail.html#peers", context)
+        # The quarter's region, with the breadcrumbs and the units below out of band.
+        return render(
+            request, "followup/unit_detail.html#quarter-region", {**context, "partial": True}
+        )
     return render(request, "followup/unit_detail.html", context)
 
 
@@ -405,6 +412,7 @@ UNIT_DASHBOARD_ITEMS = (
     "children",
     "methods",
     "adoption",
+    "adoption_day",
     "measure_lines",
     "peer_parent",
     "peer_measures",

@@ -7,12 +7,15 @@ from typing import Any
 
 from django import template
 from django.contrib.auth.models import AnonymousUser, User
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from base.formatting import format_number, format_percent
 from followup.formatting import format_change, format_day, format_value
 from followup.organisation_selection import portfolio_url, programme_area_url
+from followup.quarter_selection import QuarterSelection
+from followup.quarter_selection import with_quarter as url_with_quarter
 from goals.status import Status
 from gonv.rules import scope_for
 from organisation.models import Role
@@ -97,6 +100,20 @@ def area_url(area: Any) -> str:
 def area_portfolio_url(area: Any) -> str:
     """Portfölj of this area's organisation (the plain "/" with one organisation)."""
     return portfolio_url(area.phase_id)
+
+
+@register.filter
+def with_quarter(url: str, selection: QuarterSelection | None) -> str:
+    """A link to another quarter-dependent page with the quarter chosen on this one
+    (`{{ area|area_url|with_quarter:selection }}`): `kvartal=` only where it is not the
+    default (followup.quarter_selection.with_quarter)."""
+    return url_with_quarter(str(url), selection or None)
+
+
+@register.simple_tag
+def unit_url(unit: Any, selection: QuarterSelection | None = None) -> str:
+    """A unit's dashboard at the quarter chosen on this page (`{% unit_url unit selection %}`)."""
+    return url_with_quarter(reverse("unit_detail", kwargs={"code": unit.code}), selection or None)
 
 
 def _none_if_missing(value: Any) -> Any:

@@ -637,7 +637,7 @@ def test_unit_page_compares_with_parent_and_region_and_peers(
     assert '<th scope="col" role="columnheader" class="num">Primärvård</th>' in content
     assert '<th scope="col" role="columnheader" class="num">Region Testland</th>' in content
     assert "Mått 00 per enhet jämfört med medelvärdet per enhet i VO 1, Kv 4 2025" in content
-    assert "Införandestatus per arbetssätt, VO 1" in content
+    assert "Införande per 31 dec 2025: status per arbetssätt, VO 1" in content
     for hc in data.hcs[:3]:
         assert hc.name in content
 
@@ -1300,7 +1300,7 @@ def test_an_adoption_record_saved_without_the_engine_shows_at_once_on_the_unit_p
 
     record.planned_date = datetime.date(2031, 5, 17)
     record.actual_date = None
-    record.status = "planned"
+    record.status = AdoptionRecord.Status.PLANNED
     record.save()
 
     assert 'datetime="2031-05-17"' in client.get(url).content.decode()
@@ -1336,7 +1336,7 @@ def test_a_transaction_publishes_one_new_generation_and_only_when_it_commits(
             record.comment = "Ändrad i samma transaktion"
             record.planned_date = datetime.date(2031, 5, 17)
             record.actual_date = None
-            record.status = "planned"
+            record.status = AdoptionRecord.Status.PLANNED
             record.save()
         assert writes == []  # nothing published before the commit
         assert cache_module.cache.get(cache_module.GENERATION_KEY) == published
@@ -1378,7 +1378,7 @@ def test_an_edit_rolled_back_publishes_nothing_and_the_next_transaction_publishe
             assert cache_module.current_generation() == published
             record.planned_date = datetime.date(2031, 5, 17)
             record.actual_date = None
-            record.status = "planned"
+            record.status = AdoptionRecord.Status.PLANNED
             _edit(record, "Sparad")
             read_under = cache_module.current_generation()
             assert read_under != published
