@@ -253,6 +253,9 @@ class StatusColumn:
     bar_top: float | None
     bar_height: float
     cell_y: float
+    # The status is a manual assessment made in the quarter (a goal the engine gives no status
+    # of its own: a direction goal), not one the engine computed.
+    assessed: bool = False
 
     @property
     def center(self) -> float:
@@ -635,12 +638,22 @@ def status_chart(
 ) -> StatusChart:
     """A goal's results per quarter (objects or mappings with quarter, status, progress,
     target), oldest first: a status cell per quarter and, where progress is a number, a bar
-    up to it with the latest target as a line."""
-    rows = sorted(
+    up to it with the latest target as a line.
+
+    A quarter without a computed status (a goal judged only by assessment) shows the status
+    assessed in that quarter (assessment_status where assessment_quarter is the quarter),
+    marked as assessed; none where nobody assessed it then."""
+    results = list(results)
+    assessed = {
+        str(_field(r, "quarter"))
+        for r in results
+        if not _field(r, "status") and _assessed_in_quarter(r)
+    }
+    rows: list[dict[str, Any]] = sorted(
         (
             {
                 "quarter": str(_field(r, "quarter")),
-                "status": _field(r, "status"),
+                "status": _field(r, "status") or _assessed_in_quarter(r),
                 "progress": _float_or_none(_field(r, "progress")),
                 "target": _float_or_none(_field(r, "target")),
             }
@@ -684,6 +697,7 @@ def status_chart(
                 else 0.0
             ),
             cell_y=round(frame.plot_bottom - cell_height, 2),
+            assessed=r["quarter"] in assessed,
         )
         for i, r in enumerate(rows)
     )
@@ -699,6 +713,14 @@ def status_chart(
         has_progress=has_progress,
         cell_height=cell_height,
     )
+
+
+def _assessed_in_quarter(row: Any) -> str | None:
+    """The status assessed in the row's own quarter (not one carried from an earlier quarter)."""
+    status = _field(row, "assessment_status")
+    if status and _field(row, "assessment_quarter") == _field(row, "quarter"):
+        return str(status)
+    return None
 
 
 def _field(row: Any, name: str) -> Any:

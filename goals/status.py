@@ -270,6 +270,8 @@ RULE_LABELS: dict[str, Promise] = {
     "forecast_below_margin": _("Prognosen missar målet med mer än marginalen"),
     "forecast_meets_target": _("Prognosen når målet"),
     "forecast_within_margin": _("Prognosen missar målet men ligger inom marginalen"),
+    "inconsistent_inputs": _("Målets uppgifter går inte ihop"),
+    "manual_only": _("Bedöms manuellt (ingen mätbar målnivå)"),
     "no_active_units": _("Inga aktiva enheter att följa upp"),
     "no_values": _("Inga värden"),
     "nothing_adopted_or_planned": _("Inget infört eller planerat ännu"),

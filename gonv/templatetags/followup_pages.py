@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base.formatting import format_number, format_percent, format_share
@@ -35,7 +36,8 @@ _BASIS = (
     ("planned_by_deadline", _("Planerar före måldatum"), "int"),
     ("share_pct", _("Andel"), "pct"),
     ("target_pct", _("Målandel"), "pct"),
-    ("expected_share_pct", _("Förväntad andel i dag"), "pct"),
+    # Labelled by its day (basis "evaluated_on"): "Förväntad andel 30 sep 2026" (basis_items).
+    ("expected_share_pct", _("Förväntad andel"), "pct"),
     ("forecast_pct", _("Prognos vid måldatum"), "pct"),
     ("latest_value", _("Senaste värde"), "num"),
     ("latest_period_end", _("Senaste period"), "date"),
@@ -52,6 +54,19 @@ _BASIS = (
 
 def _date(raw: Any) -> str:
     return day_label(datetime.date.fromisoformat(str(raw)))
+
+
+def _expected_share_label(basis: dict[str, Any]) -> str:
+    """The expected share by the day it is expected on: "Förväntad andel i dag" where that is
+    today (the ongoing quarter), else "Förväntad andel 30 sep 2026" (a past quarter, or a
+    goal judged on its deadline)."""
+    raw = basis.get("evaluated_on") or basis.get("as_of")
+    if not raw:
+        return str(_("Förväntad andel"))
+    day = datetime.date.fromisoformat(str(raw))
+    if day == timezone.localdate():
+        return str(_("Förväntad andel i dag"))
+    return str(_("Förväntad andel %(day)s") % {"day": day_label(day)})
 
 
 @register.filter
@@ -78,7 +93,8 @@ def basis_items(basis: dict[str, Any] | None, unit: str = "") -> list[tuple[str,
             value, kind = str(RULE_LABELS[str(raw)]), "text"
         else:
             value = str(raw)
-        rows.append((str(label), value, kind == "code"))
+        text = _expected_share_label(basis or {}) if key == "expected_share_pct" else str(label)
+        rows.append((text, value, kind == "code"))
     return rows
 
 
