@@ -261,7 +261,12 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         )
     )
     if target is not None:
-        return render(request, "followup/programme_area_detail.html#quarter-region", context)
+        # The quarter's region, with the breadcrumbs and the adoption matrix out of band.
+        return render(
+            request,
+            "followup/programme_area_detail.html#quarter-region",
+            {**context, "partial": True},
+        )
     if can_edit:
         # What waits for the user in the area, beside its links; the user's own (one query, not
         # in a cached region, as the links are not).

@@ -246,6 +246,30 @@ def test_vc_lands_on_their_vo_filters_peers_and_follows_a_todo_link(
     assert browser_errors.all == []
 
 
+def test_a_chosen_quarter_follows_the_links_from_the_portfolio_to_a_unit(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    page.get_by_label("Kvartal", exact=True).select_option("2025Q2")
+    expect(page).to_have_url(re.compile(r"\?kvartal=2025Q2$"))
+
+    page.locator("h3 a", has_text="PO 1. Teamarbete").click()
+    expect(page).to_have_url(re.compile(r"/programomraden/1/\?kvartal=2025Q2$"))
+    expect(page.locator(".adoption-matrix caption")).to_contain_text("Införande per 30 jun 2025")
+
+    page.locator(".adoption-matrix").get_by_role("link", name="VO 1", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/enheter/{data.vos[0].code}/\?kvartal=2025Q2$"))
+    expect(page.locator(".adoption-table caption")).to_contain_text("Införande per 30 jun 2025")
+    # A swap of the quarter brings the units below and their adoption along (out of band).
+    page.get_by_label("Kvartal", exact=True).select_option("2025Q3")
+    expect(page.locator(".adoption-table caption")).to_contain_text("Införande per 30 sep 2025")
+    page.locator(".unit-links").get_by_role("link", name="Hälsocentral 1-1").click()
+    expect(page).to_have_url(re.compile(rf"/enheter/{data.hcs[0].code}/\?kvartal=2025Q3$"))
+    expect(page.get_by_label("Kvartal", exact=True)).to_have_value("2025Q3")
+    assert browser_errors.all == []
+
+
 def test_vc_opens_the_whole_of_a_long_todo_list(
     page: Page, data: DashboardData, browser_errors: BrowserErrors, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -171,6 +171,23 @@ def test_the_area_page_links_units_and_portfolio_at_the_chosen_quarter(
     assert f'href="{_unit_url("HC11")}?kvartal=2025Q3"' in opened
 
 
+def test_an_area_quarter_swap_sends_the_matrix_and_the_breadcrumbs_along(
+    client: Client, data: DashboardData
+) -> None:
+    _adopted_in_march(data)
+    response = client.get(
+        reverse("programme_area_detail", kwargs={"number": 1}),
+        {"kvartal": "2025Q3"},
+        headers={**HX, "HX-Target": "quarter-region"},
+    )
+    html = response.content.decode()
+    assert "<html" not in html
+    assert '<div id="area-adoption" hx-swap-oob="true">' in html
+    assert 'id="area-breadcrumbs" hx-swap-oob="true"' in html
+    assert "Införande per 30 sep 2025" in html
+    assert f'href="{reverse("home")}?kvartal=2025Q3"' in html
+
+
 def test_the_goal_breadcrumb_leads_to_portfolio_at_the_chosen_quarter(
     client: Client, data: DashboardData
 ) -> None:
