@@ -40,6 +40,7 @@ from organisation.services import role_assign
 from programmes import services as programme_services
 from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
 
+from . import cache as result_cache
 from . import services, triggers
 from .dataset import (
     DEFAULT_DATASET,
@@ -54,7 +55,6 @@ from .dataset import (
     enum_value,
     ref,
 )
-from . import cache as result_cache
 from .models import ComputeRun, DemoAccount, ImportBatch, Measure, Observation, QuarterReport
 from .selectors import (
     Organisation,
@@ -431,9 +431,7 @@ def _plan_writer(ctx: DemoContext, unit: Unit, fallback: User) -> User:
     """Who writes the VO's plan: its verksamhetschef's demo account, else the strategist (who
     registers a plan a VO sent in)."""
     for user in ctx.users.values():
-        if RoleAssignment.objects.filter(
-            user=user, role=Role.HEAD_OF_AREA, unit=unit
-        ).exists():
+        if RoleAssignment.objects.filter(user=user, role=Role.HEAD_OF_AREA, unit=unit).exists():
             return user
     return fallback
 
@@ -473,7 +471,10 @@ def _plan_steps(
                 sent_back["comment"],
             ),
             _PlanStep(
-                "submit", writer, _plan_moment(sent_back["resubmitted_on"], hour), sent_back["answer"]
+                "submit",
+                writer,
+                _plan_moment(sent_back["resubmitted_on"], hour),
+                sent_back["answer"],
             ),
             _PlanStep("approve", reviewer, _plan_moment(sent_back["approved_on"], review_hour)),
         ]
@@ -952,8 +953,10 @@ def load_demo_data(
 # same services a user's clicks call, as the demo accounts named in demo.toml: so each frozen
 # body and its SHA-256 are real. Every ended quarter without a report is closed; all but the
 # latest are approved, so the list shows Godkänd, Fastställd (awaiting the portfolio owner)
-# and the ongoing quarter's Utkast. The days are the demo's: a few days after each quarter's
-# end (never after today), and the history says the rows were loaded as demo data.
+# and the ongoing quarter's Utkast. The days are the demo's, in the order a region works: the
+# quarter's computations are moved back to the night its data was in, the strategist's
+# assessments (demo.toml) follow, then the close, then the approval (never after today); the
+# history says the rows were loaded as demo data.
 
 _REPORT_KEYS = ["closed_by", "approved_by", "close_after_days", "approve_after_days"]
 _REPORT_OPTIONAL = [
@@ -1055,9 +1058,7 @@ def _demo_report(
             _demo_moment(close_day, 9) - datetime.timedelta(hours=1),
         ),
     )
-    comment = spec.get("strategist_comments", {}).get(
-        quarter.code, spec.get("default_comment", "")
-    )
+    comment = spec.get("strategist_comments", {}).get(quarter.code, spec.get("default_comment", ""))
     report = services.quarter_report_close(
         user=closer,
         organisation=organisation,

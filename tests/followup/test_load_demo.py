@@ -597,9 +597,7 @@ def test_each_report_froze_results_computed_after_the_quarter_and_before_its_clo
     for report in QuarterReport.objects.all():
         quarter = Quarter.parse(report.quarter)
         computed = report.content_computed_at
-        assessed = [
-            a.assessed_at for a in Assessment.objects.filter(quarter=report.quarter)
-        ]
+        assessed = [a.assessed_at for a in Assessment.objects.filter(quarter=report.quarter)]
         assert quarter.end < computed.date()
         assert assessed
         assert all(computed < moment < report.closed_at for moment in assessed)
@@ -608,7 +606,9 @@ def test_each_report_froze_results_computed_after_the_quarter_and_before_its_clo
         stamp = f'datetime="{timezone.localtime(computed).isoformat()}"'
         assert stamp in report.content_html
         assert report.content_sha256 == sha256_of(report.content_html)
-        assert ComputeRun.objects.filter(quarter=report.quarter, finished_at__gt=computed).count() == 0
+        assert (
+            ComputeRun.objects.filter(quarter=report.quarter, finished_at__gt=computed).count() == 0
+        )
     # The ongoing quarter's computation is the load's own: Portfölj says when it really ran.
     ongoing = Quarter.containing(timezone.localdate()).code
     assert ComputeRun.objects.get(quarter=ongoing).finished_at.date() == timezone.localdate()
