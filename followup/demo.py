@@ -39,7 +39,7 @@ from organisation.models import Role, RoleAssignment, Unit
 from organisation.services import role_assign
 from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
 
-from . import triggers
+from . import services, triggers
 from .dataset import (
     DEFAULT_DATASET,
     DEMO_FILE,
@@ -53,10 +53,24 @@ from .dataset import (
     enum_value,
     ref,
 )
-from .models import DemoAccount, ImportBatch, Measure, Observation
-from .selectors import forget_synthetic_data_presence
+from .models import DemoAccount, ImportBatch, Measure, Observation, QuarterReport
+from .selectors import (
+    Organisation,
+    forget_synthetic_data_presence,
+    organisations,
+    quarter_close_refusal,
+    quarters_in_scope,
+    report_organisation_unit_id,
+)
 
-__all__ = ["DEFAULT_DATASET", "DatasetError", "DemoReport", "DemoUsersRefused", "demo_load"]
+__all__ = [
+    "DEFAULT_DATASET",
+    "DatasetError",
+    "DemoReport",
+    "DemoUsersRefused",
+    "demo_load",
+    "demo_quarter_reports",
+]
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - the documented demo password; accounts exist only locally
 DEMO_IMPORT_NOTE = "Demodata – syntetiska värden, inte verkliga uppgifter"
@@ -81,6 +95,11 @@ MESSAGE_FOREIGN_USERS = (
 MESSAGE_NEEDS_USER = (
     "{count} {what} hoppades över: demokontot {username!r} finns inte i denna körning. / "
     "{count} {what} skipped: demo account {username!r} is not part of this run."
+)
+MESSAGE_REPORTS_NEED_USERS = (
+    "Inga kvartalsrapporter stängdes: demokontona {closed_by!r} och {approved_by!r} finns inte. "
+    "/ No quarterly reports were closed: demo accounts {closed_by!r} and {approved_by!r} do "
+    "not exist."
 )
 
 _TZ = ZoneInfo("Europe/Stockholm")
@@ -110,6 +129,8 @@ class DemoReport(LoadReport):
     """The data set's report plus the demo accounts to print."""
 
     accounts: list[DemoAccountLine] = field(default_factory=list)
+    # demo.toml's [quarter_reports], for demo_quarter_reports after the recompute (None: none).
+    quarter_reports: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -335,6 +356,16 @@ def _backdate(obj: models.Model, name: str, day: datetime.date | None) -> None:
     setattr(obj, name, moment)
 
 
+def _backdate_latest_record(obj: models.Model, day: datetime.date | None) -> None:
+    """Move the time of an object's latest history record (a later change than its creation,
+    which _backdate moved) to the day the demo change belongs to."""
+    if day is None:
+        return
+    moment = datetime.datetime.combine(day, datetime.time(10), tzinfo=_TZ)
+    latest = obj.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    obj.history.filter(history_id=latest).update(history_date=moment)
+
+
 def load_assessments(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> None:
     """Quarterly assessments by a demo account, created where missing."""
     tally = ctx.report.tally(Assessment)
@@ -454,7 +485,7 @@ def load_support_needs(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> 
             item,
             where,
             ["raised_by", "unit", "programme_area", "text"],
-            ["status", "response", "raised_on"],
+            ["status", "response", "raised_on", "answered_by", "answered_on"],
         )
         unit = ref(ctx.units, item["unit"], where, "unit")
         area = ref(ctx.areas, item["programme_area"], where, "programme area")
@@ -464,18 +495,34 @@ def load_support_needs(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> 
         raised_by = _needs_user(ctx, item["raised_by"], "stödbehov/support needs", skipped)
         if raised_by is None:
             continue
+        response = item.get("response", "")
+        answered_by = (
+            _needs_user(ctx, item["answered_by"], "stödbehov/support needs", skipped)
+            if response
+            else None
+        )
+        if response and answered_by is None:
+            continue
+        # Raised by the unit's manager, then answered by the area in a second write, so that
+        # the history (and "Besvarat av" on the page) says who answered and when.
         need = SupportNeed(
             raised_by=raised_by,
             unit=unit,
             programme_area=area,
             text=item["text"],
-            status=item.get("status", SupportNeed.Status.OPEN),
-            response=item.get("response", ""),
+            status=SupportNeed.Status.OPEN if response else item.get("status", "oppen"),
         )
         need.full_clean()
         need._history_user = raised_by
         need.save()
         _backdate(need, "created_at", item.get("raised_on"))
+        if response:
+            need.response = response
+            need.status = item.get("status", SupportNeed.Status.ANSWERED)
+            need.full_clean()
+            need._history_user = answered_by
+            need.save()
+            _backdate_latest_record(need, item.get("answered_on"))
         tally.created += 1
     _note_skipped(ctx, skipped)
 
@@ -680,7 +727,7 @@ def _synthetic_batch(ctx: DemoContext, dataset_name: str) -> ImportBatch:
 
 _DEMO_SECTIONS = (
     "demo", "users", "adoption", "completions", "assessments", "activity_plans", "support_needs",
-    "series",
+    "series", "quarter_reports",
 )  # fmt: skip
 
 
@@ -706,6 +753,185 @@ def load_demo_data(
     load_activity_plans(data.get("activity_plans", []), ctx, seed, options["as_of"])
     load_support_needs(data.get("support_needs", []), ctx)
     load_observations(data.get("series", []), ctx, seed, options, dataset_name)
+    if "quarter_reports" in data:
+        reports = data["quarter_reports"]
+        check_keys(reports, "demo.toml [quarter_reports]", _REPORT_KEYS, _REPORT_OPTIONAL)
+        if "sent_back" in reports:
+            check_keys(
+                reports["sent_back"],
+                "demo.toml [quarter_reports] sent_back",
+                ["quarters_before_latest", "comment", "answer"],
+            )
+        assert isinstance(ctx.report, DemoReport)  # noqa: S101 - demo_load made it one
+        ctx.report.quarter_reports = reports
+
+
+# --- quarterly reports -----------------------------------------------------------------------
+#
+# Written after the recompute (a quarter is closed only once its follow-up is computed), by the
+# same services a user's clicks call, as the demo accounts named in demo.toml: so each frozen
+# body and its SHA-256 are real. Every ended quarter without a report is closed; all but the
+# latest are approved, so the list shows Godkänd, Fastställd (awaiting the portfolio owner)
+# and the ongoing quarter's Utkast. The days are the demo's: a few days after each quarter's
+# end (never after today), and the history says the rows were loaded as demo data.
+
+_REPORT_KEYS = ["closed_by", "approved_by", "close_after_days", "approve_after_days"]
+_REPORT_OPTIONAL = ["strategist_comments", "approval_notes", "sent_back"]
+_SEND_BACK_AFTER_DAYS = 3  # the portfolio owner's send-back, after the first close
+_CLOSE_AGAIN_AFTER_DAYS = 2  # the strategist's new close, after the send-back
+
+
+def _demo_moment(day: datetime.date, hour: int) -> datetime.datetime:
+    """A time of a demo day, never later than now (the latest quarter closes today at most)."""
+    return min(datetime.datetime.combine(day, datetime.time(hour), tzinfo=_TZ), timezone.now())
+
+
+def _pick(texts: list[str], index: int) -> str:
+    """The index-th text, round the list (deterministic: by the quarter's place)."""
+    return texts[index % len(texts)] if texts else ""
+
+
+def _demo_report_users(spec: Mapping[str, Any]) -> tuple[User, User] | None:
+    """The demo accounts that close and approve (None: they were not made in this database)."""
+    found = {
+        user.username: user
+        for user in User.objects.filter(
+            username__in=[spec["closed_by"], spec["approved_by"]], demo_account__isnull=False
+        )
+    }
+    closer, approver = found.get(spec["closed_by"]), found.get(spec["approved_by"])
+    return (closer, approver) if closer and approver else None
+
+
+def _backdate_report(report: QuarterReport, steps: list[datetime.datetime]) -> None:
+    """Give the report and its history the demo's days (one a transition, oldest first) and
+    mark the history as loaded demo data ("Inläst som demodata", base.editing)."""
+    records = list(report.history.order_by("history_id"))
+    closed: datetime.datetime | None = None
+    for record, moment in zip(records, steps, strict=True):
+        if record.status == QuarterReport.Status.CLOSED:
+            closed = moment
+        record.history_date = moment
+        record.history_change_reason = DEMO_CHANGE_REASON
+        record.closed_at = closed if record.closed_at is not None else None
+        record.approved_at = moment if record.approved_at is not None else None
+        record.returned_at = moment if record.returned_at is not None else None
+        record.save()
+    # The row as its last record says; its version as it is (nothing else changed).
+    last = records[-1]
+    QuarterReport.objects.filter(pk=report.pk).update(
+        version=report.version,
+        closed_at=last.closed_at,
+        approved_at=last.approved_at,
+        returned_at=last.returned_at,
+    )
+
+
+def _demo_report(
+    *,
+    organisation: Organisation | None,
+    quarter: Quarter,
+    place: int,
+    latest: bool,
+    spec: Mapping[str, Any],
+    closer: User,
+    approver: User,
+    today: datetime.date,
+) -> None:
+    """One quarter's report through its life: closed, (sent back and closed again,) approved."""
+    close_day = min(quarter.end + datetime.timedelta(days=spec["close_after_days"]), today)
+    comment = _pick(spec.get("strategist_comments", []), place)
+    report = services.quarter_report_close(
+        user=closer,
+        organisation=organisation,
+        quarter=quarter,
+        version=0,
+        comment=comment,
+        today=close_day,
+    )
+    steps = [_demo_moment(close_day, 9)]
+    sent_back = spec.get("sent_back")
+    if not latest and sent_back and place == sent_back["quarters_before_latest"]:
+        report = services.quarter_report_send_back(
+            user=approver,
+            organisation_id=report.organisation_id,
+            quarter=quarter,
+            version=report.version,
+            comment=sent_back["comment"],
+        )
+        close_day += datetime.timedelta(days=_SEND_BACK_AFTER_DAYS + _CLOSE_AGAIN_AFTER_DAYS)
+        report = services.quarter_report_close(
+            user=closer,
+            organisation=organisation,
+            quarter=quarter,
+            version=report.version,
+            comment=sent_back["answer"],
+            today=close_day,
+        )
+        steps += [
+            _demo_moment(close_day - datetime.timedelta(days=_CLOSE_AGAIN_AFTER_DAYS), 14),
+            _demo_moment(close_day, 9),
+        ]
+    if not latest:
+        report = services.quarter_report_approve(
+            user=approver,
+            organisation_id=report.organisation_id,
+            quarter=quarter,
+            version=report.version,
+            note=_pick(spec.get("approval_notes", []), place),
+        )
+        approve_day = close_day + datetime.timedelta(days=spec["approve_after_days"])
+        steps.append(_demo_moment(approve_day, 15))
+    _backdate_report(report, steps)
+
+
+def demo_quarter_reports(report: DemoReport, *, today: datetime.date | None = None) -> int:
+    """Close (and approve) every ended, computed quarter of every organisation that has no
+    report yet, as demo.toml's [quarter_reports] says; how many reports were made. Only where
+    missing: a report a user has acted on stays as it is, and a rerun makes none."""
+    spec = report.quarter_reports
+    if spec is None:
+        return 0
+    users = _demo_report_users(spec)
+    if users is None:
+        report.notes.append(
+            MESSAGE_REPORTS_NEED_USERS.format(
+                closed_by=spec["closed_by"], approved_by=spec["approved_by"]
+            )
+        )
+        return 0
+    closer, approver = users
+    day = today or timezone.localdate()
+    ended = [quarter for quarter in quarters_in_scope(day) if quarter.end < day]
+    choices: list[Organisation | None] = [*organisations()] or [None]
+    if len(choices) < 2:
+        choices = [None]  # one organisation or none: the report is the tree's root's
+    made = 0
+    with triggers.suppressed(), transaction.atomic():
+        for organisation in choices:
+            organisation_id = report_organisation_unit_id(organisation)
+            if organisation_id is None:
+                continue
+            existing = set(
+                QuarterReport.objects.filter(organisation_id=organisation_id).values_list(
+                    "quarter", flat=True
+                )
+            )
+            for place, quarter in enumerate(reversed(ended)):
+                if quarter.code in existing or quarter_close_refusal(quarter=quarter, today=day):
+                    continue
+                _demo_report(
+                    organisation=organisation,
+                    quarter=quarter,
+                    place=place,
+                    latest=place == 0,
+                    spec=spec,
+                    closer=closer,
+                    approver=approver,
+                    today=day,
+                )
+                made += 1
+    return made
 
 
 # --- entry points -----------------------------------------------------------------------------

@@ -946,3 +946,10 @@ class QuarterReport(Versioned):
 
     def __str__(self) -> str:
         return gettext("Kvartalsrapport %(quarter)s") % {"quarter": quarter_label(self.quarter)}
+
+    @classmethod
+    def about(cls, organisation_id: int | None) -> QuarterReport:
+        """An unsaved report of an organisation (none: any), to ask gonv.rules about."""
+        if organisation_id is None:
+            return cls()
+        return cls(organisation_id=organisation_id)

@@ -3,7 +3,8 @@
 An installation may hold the plans of several regions or municipalities (a phase's
 `organisation_unit`). Their steering groups each follow their own, so with more than one
 organisation the portfolio shows one at a time: the one in `?organisation=`, else the one the
-user's roles belong to, else the first by name. With one organisation (or none) nothing is
+user's roles belong to (a portfolio owner's own organisation first), else the first by name.
+With one organisation (or none) nothing is
 chosen and the page shows every phase, as it always did.
 
 The programme area pages use the same choice: `/programomraden/<number>/` is the area with
@@ -82,7 +83,9 @@ def organisation_selection(request: HttpRequest) -> OrganisationSelection:
                 phases_without_organisation=phases_without_organisation(),
             )
     scope = scope_for(request.user)
-    own = organisation_of_roles(
+    # A portfolio owner's own organisation first: the reports they approve are its.
+    owned = next((o for o in choices if o.id in scope.owned_organisation_ids), None)
+    own = owned or organisation_of_roles(
         choices=choices, unit_ids=scope.root_unit_ids, area_ids=scope.area_ids
     )
     default = own or choices[0]

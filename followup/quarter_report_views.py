@@ -27,7 +27,8 @@ from django.views.decorators.vary import vary_on_headers
 from base.http import HtmxHttpRequest
 from base.periods import InvalidQuarter, Quarter
 from base.versioning import StaleVersion
-from organisation.selectors import region_unit
+from organisation.models import Role
+from organisation.selectors import region_unit, scope_for
 
 from . import services
 from .forms import QuarterReportActionForm
@@ -89,10 +90,11 @@ def _organisation_of(chosen: OrganisationSelection) -> tuple[int | None, str]:
     return (root.pk, root.name) if root is not None else (None, "")
 
 
-def _may(request: HttpRequest, perm: str) -> bool:
+def _may(request: HttpRequest, perm: str, organisation_id: int | None = None) -> bool:
     # Asked with an object, as the services ask: gonv.rules answers, and Django's model
-    # backend (which reads the permission tables for a question without one) stays out.
-    return request.user.has_perm(perm, QuarterReport())
+    # backend (which reads the permission tables for a question without one) stays out. The
+    # report's organisation decides for a portfolio owner assigned to one.
+    return request.user.has_perm(perm, QuarterReport.about(organisation_id))
 
 
 @require_GET
@@ -148,7 +150,7 @@ def _page_context(
     frozen = report is not None and status != QuarterReport.Status.DRAFT
     today = timezone.localdate()
     can_close = _may(request, "followup.close_quarterreport")
-    can_approve = _may(request, "followup.approve_quarterreport")
+    can_approve = _may(request, "followup.approve_quarterreport", organisation_id)
     context: dict[str, Any] = {
         "quarter": quarter,
         "organisation_selection": chosen,
@@ -162,6 +164,12 @@ def _page_context(
         "can_close": can_close and status == QuarterReport.Status.DRAFT,
         "can_reopen": can_close and status == QuarterReport.Status.CLOSED,
         "can_review": can_approve and status == QuarterReport.Status.CLOSED,
+        # A portfolio owner of another organisation: the page says why there are no buttons.
+        "review_elsewhere": (
+            not can_approve
+            and status == QuarterReport.Status.CLOSED
+            and Role.PORTFOLIO_OWNER in scope_for(request.user).roles
+        ),
         "close_refusal": (
             quarter_close_refusal(quarter=quarter, today=today)
             if can_close and status == QuarterReport.Status.DRAFT

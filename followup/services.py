@@ -308,9 +308,12 @@ def _report_save(*, user: Actor, report: QuarterReport, version: int) -> Quarter
     return report
 
 
-def _require_perm(user: Actor, perm: str, message: str) -> None:
-    # With an object, so gonv.rules answers and not the model backend's permission tables.
-    if not user.has_perm(perm, QuarterReport()):
+def _require_perm(
+    user: Actor, perm: str, message: str, *, organisation_id: int | None = None
+) -> None:
+    # With an object, so gonv.rules answers and not the model backend's permission tables;
+    # naming the report's organisation, which a portfolio owner's assignment may limit.
+    if not user.has_perm(perm, QuarterReport.about(organisation_id)):
         raise PermissionDenied(_(message))
 
 
@@ -386,8 +389,13 @@ def quarter_report_approve(
     *, user: Actor, organisation_id: int, quarter: Quarter, version: int, note: str = ""
 ) -> QuarterReport:
     """Approve a closed report ("Godkänn rapporten"): Fastställd → Godkänd, final. The
-    portfolio owner and administrators."""
-    _require_perm(user, "followup.approve_quarterreport", ERROR_REPORT_APPROVE_FORBIDDEN)
+    portfolio owner of the report's organisation and administrators."""
+    _require_perm(
+        user,
+        "followup.approve_quarterreport",
+        ERROR_REPORT_APPROVE_FORBIDDEN,
+        organisation_id=organisation_id,
+    )
     with transaction.atomic():
         report = _report_for_update(
             organisation_id=organisation_id, quarter=quarter, version=version
@@ -404,8 +412,13 @@ def quarter_report_send_back(
     *, user: Actor, organisation_id: int, quarter: Quarter, version: int, comment: str
 ) -> QuarterReport:
     """Send a closed report back to the strategist (Fastställd → Utkast) with a comment,
-    which is required. The portfolio owner and administrators."""
-    _require_perm(user, "followup.approve_quarterreport", ERROR_REPORT_APPROVE_FORBIDDEN)
+    which is required. The portfolio owner of the report's organisation and administrators."""
+    _require_perm(
+        user,
+        "followup.approve_quarterreport",
+        ERROR_REPORT_APPROVE_FORBIDDEN,
+        organisation_id=organisation_id,
+    )
     with transaction.atomic():
         report = _report_for_update(
             organisation_id=organisation_id, quarter=quarter, version=version

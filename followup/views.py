@@ -20,9 +20,11 @@ from base.http import HtmxHttpRequest
 from goals.models import Goal
 from goals.selectors import MATRIX_SORTS, adoption_matrix, goal_tree_for_area
 from goals.views import goal_form_response
+from organisation.models import Role
 from organisation.selectors import (
     UNIT_SEARCH_MIN_LENGTH,
     region_unit,
+    scope_for,
     unit_ancestors,
     unit_get,
     unit_home_for,
@@ -154,10 +156,14 @@ def _report_notices(
 ) -> list[ReportNotice]:
     """The quarterly reports waiting for the user (followup.selectors.quarter_report_notices):
     one query for the strategist, the portfolio owner and administrators, none for others."""
-    # Asked with an object, as the report's services ask (gonv.rules, not the model backend).
+    # Asked with an object, as the report's services ask (gonv.rules, not the model backend);
+    # a portfolio owner assigned to an organisation is asked about each closed report found.
     may_close = request.user.has_perm("followup.close_quarterreport", QuarterReport())
-    may_approve = request.user.has_perm("followup.approve_quarterreport", QuarterReport())
-    if not (may_close or may_approve):
+    may_approve_some = (
+        request.user.has_perm("followup.approve_quarterreport", QuarterReport())
+        or Role.PORTFOLIO_OWNER in scope_for(request.user).roles
+    )
+    if not (may_close or may_approve_some):
         return []
     notices = quarter_report_notices(
         organisation=chosen.organisation,

@@ -5,7 +5,8 @@ Autodiscovered by `rules.apps.AutodiscoverRulesConfig`. Views, services and the 
 assignments (organisation.RoleAssignment), loaded once per user object.
 
 - admin, strateg: read and write everything;
-- portföljägare, styrgrupp: read everything; the portfolio owner approves the quarterly report;
+- portföljägare, styrgrupp: read everything; the portfolio owner approves the quarterly report
+  (of the organisation their assignment names, or of every organisation with none);
 - programområdesansvarig: read everything, write their own programme area (its goals, milestones,
   working methods, assessments, answers to support needs, approval of activity plans), but
   not its phase or number (structure);
@@ -24,6 +25,7 @@ from typing import Any
 import rules
 from django.contrib.auth.models import User
 
+from followup.selectors import organisations, report_organisation_unit_id
 from organisation.models import Role, Unit
 from organisation.selectors import (
     GLOBAL_EDITORS,
@@ -57,9 +59,34 @@ def is_admin(user: User) -> bool:
     return scope.is_superuser or Role.ADMIN in scope.roles
 
 
+def _owns_the_one_organisation(organisation_id: int, owned: frozenset[int]) -> bool:
+    """With one organisation or none, the report belongs to the root of the tree and covers
+    every phase (followup.selectors.report_organisation_unit_id): the owner of that one
+    organisation approves it even where its unit is not the root."""
+    choices = organisations()
+    if len(choices) >= 2 or organisation_id != report_organisation_unit_id(None):
+        return False
+    return any(choice.id in owned for choice in choices)
+
+
 @rules.predicate
-def is_portfolio_owner(user: User) -> bool:
-    return Role.PORTFOLIO_OWNER in scope_for(user).roles
+def owns_organisation_of(user: User, report: Any) -> bool:
+    """The user is a portfolio owner of the quarterly report's organisation: an assignment
+    naming it (RoleAssignment.unit), or one naming none, which covers every organisation.
+    With no object: the user owns any organisation's portfolio."""
+    scope = scope_for(user)
+    if Role.PORTFOLIO_OWNER not in scope.roles:
+        return False
+    if scope.owns_every_organisation:
+        return True
+    if report is None:
+        return bool(scope.owned_organisation_ids)
+    organisation_id = getattr(report, "organisation_id", None)
+    if organisation_id is None:
+        return False
+    if organisation_id in scope.owned_organisation_ids:
+        return True
+    return _owns_the_one_organisation(organisation_id, scope.owned_organisation_ids)
 
 
 def _unit_id_of(obj: Any) -> int | None:
@@ -206,11 +233,13 @@ for name in (
 
 # The quarterly report: the strategist closes the quarter (and reopens a closed report that is
 # not approved), the portfolio owner approves it or sends it back; administrators may do both.
+# A portfolio owner assigned to an organisation reviews that organisation's reports only
+# (asked with the report, or an unsaved one naming its organisation).
 # Only those transitions write it (followup.services.quarter_report_*): no add, change or
 # delete of the row itself, so neither the admin's forms nor a history revert bypass them.
 rules.add_perm("followup.view_quarterreport", can_read)
 rules.add_perm("followup.close_quarterreport", edits_everything)
-rules.add_perm("followup.approve_quarterreport", is_portfolio_owner | is_admin)
+rules.add_perm("followup.approve_quarterreport", owns_organisation_of | is_admin)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"followup.{action}_quarterreport", rules.always_deny)
 

@@ -199,6 +199,23 @@ class Role(models.TextChoices):
 
 UNIT_SCOPED_ROLES = (Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT)
 AREA_SCOPED_ROLES = (Role.PROGRAMME_OWNER,)
+# Roles that may name the organisation they own (a region or municipality, see
+# `is_organisation`): the portfolio owner approves that organisation's quarterly reports only.
+# Without a unit the role covers every organisation, as it did before organisations existed.
+ORGANISATION_SCOPED_ROLES = (Role.PORTFOLIO_OWNER,)
+
+ERROR_NOT_AN_ORGANISATION = _(
+    "Portföljägarens enhet måste vara en organisation (region eller kommun): en enhet överst "
+    "i enhetsträdet eller en enhet som en fas tillhör."
+)
+
+
+def is_organisation(unit: Unit) -> bool:
+    """Whether a unit is an organisation a quarterly report can belong to: the root of a tree
+    (the report's unit with one organisation or none) or a phase's organisation unit
+    (`programmes.Phase.organisation_unit`, read by its reverse name: organisation sits below
+    programmes)."""
+    return unit.parent_id is None or Unit.objects.filter(pk=unit.pk, phases__isnull=False).exists()
 
 
 class RoleAssignment(models.Model):
@@ -242,15 +259,21 @@ class RoleAssignment(models.Model):
                         programme_area__isnull=False,
                         unit__isnull=True,
                     )
+                    | Q(role__in=ORGANISATION_SCOPED_ROLES, programme_area__isnull=True)
                     | (
-                        ~Q(role__in=UNIT_SCOPED_ROLES + AREA_SCOPED_ROLES)
+                        ~Q(
+                            role__in=UNIT_SCOPED_ROLES
+                            + AREA_SCOPED_ROLES
+                            + ORGANISATION_SCOPED_ROLES
+                        )
                         & Q(unit__isnull=True, programme_area__isnull=True)
                     )
                 ),
                 name="roleassignment_scope_matches_role",
                 violation_error_message=_(
                     "VC och VEC kräver en enhet, programområdesansvarig kräver ett "
-                    "programområde, övriga roller gäller allt."
+                    "programområde, portföljägaren kan ha en organisation, övriga roller "
+                    "gäller allt."
                 ),
             ),
             # Partial constraints rather than nulls_distinct=False, which SQLite lacks.
@@ -277,3 +300,14 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.unit or self.programme_area or _("hela portföljen")
         return f"{self.user} – {self.get_role_display()} – {scope}"
+
+    def clean(self) -> None:
+        """A portfolio owner's unit is an organisation (a region or municipality), never a
+        VO or care unit: the role approves an organisation's quarterly reports."""
+        super().clean()
+        if (
+            self.role in ORGANISATION_SCOPED_ROLES
+            and self.unit is not None
+            and not is_organisation(self.unit)
+        ):
+            raise ValidationError({"unit": [str(ERROR_NOT_AN_ORGANISATION)]})

@@ -20,7 +20,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from .models import Role, RoleAssignment, Unit, UnitClosure, UnitQuerySet, search_form
+from .models import (
+    ORGANISATION_SCOPED_ROLES,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitClosure,
+    UnitQuerySet,
+    search_form,
+)
 
 # A VC's VO before a VEC's unit: the larger scope is the one they came for.
 _HOME_UNIT_ROLES = (Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT)
@@ -210,6 +218,12 @@ class Scope:
     # The units in the subtrees of the user's VC (verksamhetschef) assignments: what a VO's
     # head writes beyond a VEC (the VO's activity plans).
     head_of_area_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    # The organisations (units) the user's portfolio-owner assignments name: the quarterly
+    # reports they approve. Kept apart from unit_ids: owning an organisation's portfolio writes
+    # nothing about its units.
+    owned_organisation_ids: frozenset[int] = field(default_factory=frozenset)
+    # A portfolio-owner assignment without a unit: every organisation's reports.
+    owns_every_organisation: bool = False
 
     @property
     def edits_everything(self) -> bool:
@@ -241,7 +255,13 @@ def scope_for(user: User | AnonymousUser) -> Scope:
             "role", "unit_id", "programme_area_id"
         )
     )
-    root_ids = frozenset(unit for _, unit, _ in assignments if unit is not None)
+    # A portfolio owner's unit is the organisation they own, not a subtree they write about.
+    root_ids = frozenset(
+        unit
+        for role, unit, _ in assignments
+        if unit is not None and role not in ORGANISATION_SCOPED_ROLES
+    )
+    owner_units = [unit for role, unit, _ in assignments if role in ORGANISATION_SCOPED_ROLES]
     unit_ids = (
         frozenset(Unit.objects.in_subtree_of_any(root_ids).values_list("id", flat=True))
         if root_ids
@@ -265,6 +285,8 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         is_superuser=user.is_superuser,
         root_unit_ids=root_ids,
         head_of_area_unit_ids=head_unit_ids,
+        owned_organisation_ids=frozenset(unit for unit in owner_units if unit is not None),
+        owns_every_organisation=None in owner_units,
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope

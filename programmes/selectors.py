@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from base.history import author_label
 from organisation.models import Role, RoleAssignment, Unit, UnitClosure
 from organisation.selectors import Scope
 
@@ -162,6 +163,23 @@ def plans_awaiting_review(*, scope: Scope) -> list[ActivityPlan]:
     )
 
 
+def plans_returned_by_review(*, scope: Scope) -> list[ActivityPlan]:
+    """The plans this user reviews (as plans_awaiting_review) that were sent back and are
+    with the VO again, oldest return first (one query): the reviewer's "ball in their court"."""
+    plans = ActivityPlan.objects.filter(status=ActivityPlan.Status.DRAFT, reviewed_at__isnull=False)
+    if not scope.edits_everything:
+        if not scope.area_ids:
+            return []
+        plans = plans.filter(programme_area_id__in=scope.area_ids).exclude(
+            unit_id__in=scope.unit_ids
+        )
+    return list(
+        plans.select_related("unit", "programme_area", "reviewed_by").order_by(
+            "reviewed_at", "programme_area__number", "unit__name"
+        )
+    )
+
+
 def plans_sent_back(*, unit_ids: list[int]) -> list[ActivityPlan]:
     """These units' plans the programme area sent back for completion and the VO has not
     submitted again (drafts with a review), oldest review first, with the reviewer's words."""
@@ -181,3 +199,21 @@ def working_methods_for_units(*, units: QuerySet[Unit]) -> QuerySet[WorkingMetho
     organisation = "programme_area__phase__organisation_unit"
     reaches = UnitClosure.objects.filter(ancestor=OuterRef(organisation), descendant__in=units)
     return WorkingMethod.objects.filter(Q(**{f"{organisation}__isnull": True}) | Exists(reaches))
+
+
+def support_need_answered(need: SupportNeed) -> tuple[str, datetime.datetime] | None:
+    """Who gave the need its current answer and when (one query): the oldest history record
+    of the latest run that carries today's answer. None while it has no answer."""
+    if not need.response:
+        return None
+    answered = None
+    records = need.history.select_related("history_user").order_by("-history_date", "-history_id")
+    for record in records:
+        if record.response != need.response:
+            break
+        answered = record
+    if answered is None:
+        return None
+    return author_label(
+        answered.history_user, answered.history_change_reason
+    ), answered.history_date

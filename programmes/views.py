@@ -6,6 +6,7 @@ both values side by side (base.editing).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import uuid
 from typing import Any
@@ -54,7 +55,14 @@ from .models import (
     check_area_organisation,
     check_unit_open,
 )
-from .selectors import SENT_BACK, areas_per_unit, plan_statuses, plans_awaiting_review
+from .selectors import (
+    SENT_BACK,
+    areas_per_unit,
+    plan_statuses,
+    plans_awaiting_review,
+    plans_returned_by_review,
+    support_need_answered,
+)
 from .services import (
     ERROR_PLAN_ACCEPTED_LOCKED,
     ERROR_PLAN_NOT_SUBMITTED,
@@ -237,7 +245,7 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
         for unit, areas in areas_per_unit(units=[unit for unit, _ in units])
     ]
     plans = (
-        ActivityPlan.objects.select_related("unit", "programme_area")
+        ActivityPlan.objects.select_related("unit", "programme_area", "reviewed_by")
         .exclude(status=ActivityPlan.Status.DRAFT)
         .order_by("programme_area__number", "unit__name")
     )
@@ -251,6 +259,7 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
             "submitted": plans,
             "reviews": reviews,
             "awaiting": plans_awaiting_review(scope=scope) if reviews else [],
+            "returned": plans_returned_by_review(scope=scope) if reviews else [],
         },
     )
 
@@ -499,7 +508,8 @@ def activity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             instance=activity, initial={"version": activity.version}, status_only=status_only
         )
         return render(request, "programmes/activity_form.html", {**context, "form": form})
-    form = ActivityForm(request.POST, instance=activity, status_only=status_only)
+    # A copy, so that the heading keeps the stored title when the form is refused.
+    form = ActivityForm(request.POST, instance=copy.copy(activity), status_only=status_only)
     return _edit(
         request,
         form=form,
@@ -656,13 +666,19 @@ def support_need(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and not can_answer:
         raise PermissionDenied
     url = reverse("programmes:support_need", args=[need.pk])
-    context: dict[str, Any] = {"need": need, "can_answer": can_answer}
+    context: dict[str, Any] = {
+        "need": need,
+        "can_answer": can_answer,
+        "answered": support_need_answered(need),
+    }
     context.update(_history(need, request, "need"))
     if request.method == "GET":
         if can_answer:
             context["form"] = SupportAnswerForm(instance=need, initial={"version": need.version})
         return render(request, "programmes/support_need.html", context)
-    form = SupportAnswerForm(request.POST, instance=need)
+    # The form validates onto a copy: the page above it shows the need as stored, not the
+    # status a refused answer asked for.
+    form = SupportAnswerForm(request.POST, instance=copy.copy(need))
     return _edit(
         request,
         form=form,
@@ -670,7 +686,7 @@ def support_need(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         pk=need.pk,
         save=lambda: services.support_need_answer(
             user=request.user,
-            need=need,
+            need=form.instance,
             response=form.cleaned_data["response"],
             status=form.cleaned_data["status"],
         ),

@@ -706,11 +706,12 @@ def _differs(obs: Observation, row: _Row) -> bool:
 
 
 def file_size_label(size: int) -> str:
-    """Bytes as people read them: 20 MB, 236 kB, 100 byte."""
+    """Bytes as people read them: 20 MB, 236 kB, 100 byte (with a no-break space, so that a
+    line never breaks between the number and its unit)."""
     for unit, scale in (("MB", 1_000_000), ("kB", 1000)):
         if size >= scale:
-            return f"{_fmt(round(Decimal(size) / scale, 1))} {unit}"
-    return f"{size} byte"
+            return f"{_fmt(round(Decimal(size) / scale, 1))}\u00a0{unit}"
+    return f"{size}\u00a0byte"
 
 
 def _check_size(path: Path) -> None:

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import html
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from base.versioning import StaleVersion
 from followup.todo import unit_todo
@@ -492,3 +494,45 @@ def test_a_status_the_strategist_sets_on_the_plan_itself_is_their_decision(
     assert (plan.status, plan.reviewed_by, plan.review_comment) == (SEND_BACK, strategist, "")
     with pytest.raises(ValueError, match="review_comment"):
         services.activity_plan_update(user=strategist, plan=plan, data={"review_comment": "x"})
+
+
+def test_the_reviewers_list_dates_each_decision_and_keeps_the_plans_sent_back(
+    programme_owner: User, vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    """An approved plan is listed with the day of the approval and who gave it, not the day
+    it was submitted; a plan sent back stays in view, under "Tillbakaskickade", until the VO
+    submits it again."""
+    approved = submitted_plan(org_tree.vo2, programme_area)
+    returned = submitted_plan(org_tree.vo1, programme_area)
+    ActivityPlan.objects.filter(pk=approved.pk).update(
+        submitted_at=timezone.now() - timedelta(days=90)
+    )
+    approved.refresh_from_db()
+    services.activity_plan_review(user=programme_owner, plan=approved, status=APPROVE)
+    services.activity_plan_review(
+        user=programme_owner, plan=returned, status=SEND_BACK, comment="Lägg till datum."
+    )
+    client = Client()
+    client.force_login(programme_owner)
+    name = programme_owner.get_full_name() or programme_owner.get_username()
+    today = date_format(timezone.localdate(), "j b Y")
+
+    listed = html.unescape(client.get(reverse("programmes:activity_plans")).content.decode())
+
+    sent_back = listed.split('id="returned-title"')[1].split("</section>")[0]
+    assert "(1)" in sent_back
+    assert page_url(returned) in sent_back
+    assert f"{today}</time> av {name}" in sent_back
+    assert page_url(approved) not in sent_back
+    submitted = listed.split('id="submitted-title"')[1].split("</section>")[0]
+    assert f"{org_tree.vo2.name}, PO {programme_area.number}</a> – Godkänd" in submitted
+    assert f"{today}</time> av {name}" in submitted
+
+    # Submitted again by its VC, it leaves the list of plans sent back for the queue.
+    returned.refresh_from_db()
+    services.activity_plan_update(
+        user=vc, plan=returned, data={"status": ActivityPlan.Status.SUBMITTED}
+    )
+    listed = client.get(reverse("programmes:activity_plans")).content.decode()
+    assert page_url(returned) not in listed.split('id="returned-title"')[1].split("</section>")[0]
+    assert page_url(returned) in listed.split('id="awaiting-title"')[1].split("</section>")[0]

@@ -153,7 +153,7 @@ def test_an_activity_with_its_end_before_its_start_is_refused(
     response = login(vc).post(
         reverse("programmes:activity_edit", args=[activity.pk]),
         {
-            "title": activity.title,
+            "title": "Ett nytt namn",
             "responsible": "",
             "start_date": "2025-06-01",
             "end_date": "2025-05-01",
@@ -162,7 +162,11 @@ def test_an_activity_with_its_end_before_its_start_is_refused(
         },
     )
     assert response.status_code == 422
-    assert "Slutdatum kan inte vara före startdatum." in response.content.decode()
+    content = response.content.decode()
+    assert "Slutdatum kan inte vara före startdatum." in content
+    # The heading names the activity as stored; what was typed stays in the form.
+    assert f"<h1>Redigera ”{html.escape(activity.title)}”</h1>" in content
+    assert 'value="Ett nytt namn"' in content
 
 
 def test_a_vc_cannot_touch_another_vos_activity_plan(
@@ -193,12 +197,19 @@ def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner
         url, {"status": "besvarad", "response": "", "version": need.version}
     )
     assert empty.status_code == 422
+    # The refused status is not shown as the need's: the facts above the form are as stored.
+    facts = re.search(r'<dl class="goal-facts">.*?</dl>', empty.content.decode(), re.S)
+    assert facts is not None
+    assert "Ny" in facts.group(0)
+    assert "Besvarad" not in facts.group(0)
     answer = {"status": "besvarad", "response": "Vi ordnar en utbildningsdag.", "version": 1}
     assert login(programme_owner).post(url, answer).status_code == 302
     need.refresh_from_db()
     assert need.get_status_display() == "Besvarad"
     page = login(vec).get(url).content.decode()
     assert "Vi ordnar en utbildningsdag." in page  # the unit sees the answer
+    answerer = programme_owner.get_full_name() or programme_owner.get_username()
+    assert re.search(rf"Besvarat av {re.escape(answerer)} \d{{1,2}} \w{{3}} \d{{4}}", page)
     assert "Spara svaret" not in page  # and cannot answer itself
 
 

@@ -24,10 +24,20 @@ from django.utils import timezone
 from pytest_django import DjangoDbBlocker
 
 from base.editing import history_page
+from base.history import DEMO_CHANGE_REASON
 from base.periods import Quarter
 from followup.demo import DEMO_IMPORT_NOTE, DEMO_PASSWORD, ERROR_USERS_IN_PRODUCTION
 from followup.imports.services import import_preview
-from followup.models import ComputeRun, DemoAccount, GoalResult, ImportBatch, Measure, Observation
+from followup.models import (
+    ComputeRun,
+    DemoAccount,
+    GoalResult,
+    ImportBatch,
+    Measure,
+    Observation,
+    QuarterReport,
+)
+from followup.quarter_report import sha256_of
 from followup.selectors import quarters_in_scope
 from goals.models import AdoptionRecord, Assessment, Goal
 from organisation.models import Role, RoleAssignment, Unit
@@ -121,6 +131,8 @@ def test_production_mode_creates_no_users(no_recompute: None) -> None:
     assert not SupportNeed.objects.exists()
     assert ProgrammeArea.objects.count() == 6
     assert Observation.objects.exists()
+    assert not QuarterReport.objects.exists()
+    assert "No quarterly reports were closed" in output
 
 
 @override_settings(LOCAL_MODE=False)
@@ -481,10 +493,79 @@ def test_demo_users_have_their_roles_and_scopes(loaded: str) -> None:
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.get(username="strateg").is_staff
     assert scope("strateg") == [(Role.STRATEGIST, None, None)]
+    assert scope("portfoljagare") == [(Role.PORTFOLIO_OWNER, "REGION-GAVLEBORG", None)]
     assert scope("poansvarig") == [(Role.PROGRAMME_OWNER, None, 1)]
     assert scope("vc-syd") == [(Role.HEAD_OF_AREA, "VO-PV-GASTRIKLAND-SYD", None)]
     assert scope("vec-sandviken") == [(Role.HEAD_OF_UNIT, "HC-SANDVIKEN", None)]
     assert all(u.first_name and u.last_name for u in User.objects.all())
+
+
+# --- the quarterly reports -----------------------------------------------------------------------
+
+
+def test_the_demo_shows_every_state_of_the_quarterly_report(loaded: str) -> None:
+    """Every ended quarter is closed by the strategist and all but the latest approved by the
+    portfolio owner, through the services: real frozen bodies; the ongoing quarter is a draft."""
+    today = timezone.localdate()
+    ended = [quarter.code for quarter in quarters_in_scope() if quarter.end < today]
+    reports = {report.quarter: report for report in QuarterReport.objects.all()}
+    latest = reports[ended[-1]]
+    earlier = [reports[code] for code in ended[:-1]]
+
+    assert f"quarterly reports: {len(ended)} nya/created" in loaded
+    assert sorted(reports) == ended
+    assert Quarter.containing(today).code not in reports
+    assert latest.status == QuarterReport.Status.CLOSED
+    assert latest.closed_by.username == "strateg"
+    assert latest.strategist_comment
+    assert all(r.status == QuarterReport.Status.APPROVED for r in earlier)
+    assert {r.approved_by.username for r in earlier} == {"portfoljagare"}
+    assert any(r.approval_note for r in earlier)
+    assert any(not r.approval_note for r in earlier)
+    for report in reports.values():
+        assert report.content_sha256 == sha256_of(report.content_html)
+        assert "Teamarbete" in report.content_html
+        assert report.closed_at.date() > Quarter.parse(report.quarter).end
+        assert report.closed_at <= timezone.now()
+        if report.approved_at is not None:
+            assert report.approved_at > report.closed_at
+
+
+def test_one_demo_report_was_sent_back_and_closed_again_before_its_approval(
+    loaded: str,
+) -> None:
+    sent_back = QuarterReport.history.exclude(return_comment="")
+
+    assert sent_back.count() == 1
+    record = sent_back.get()
+    report = QuarterReport.objects.get(pk=record.id)
+    kinds = list(report.history.order_by("history_id").values_list("status", flat=True))
+    assert kinds == ["faststalld", "utkast", "faststalld", "godkand"]
+    assert record.history_user.username == "portfoljagare"
+    assert report.strategist_comment.startswith("Kompletterat")
+
+
+def test_the_demo_reports_history_says_it_was_loaded_as_demo_data(loaded: str) -> None:
+    reasons = set(QuarterReport.history.values_list("history_change_reason", flat=True))
+    report = QuarterReport.objects.filter(status=QuarterReport.Status.APPROVED).first()
+
+    assert reasons == {DEMO_CHANGE_REASON}
+    assert [line.kind for line in history_page(report, None)[1]][-1] == "Inläst som demodata"
+
+
+def test_the_demo_portfolio_owner_may_approve_the_latest_ended_quarter(loaded: str) -> None:
+    latest = QuarterReport.objects.get(status=QuarterReport.Status.CLOSED)
+    client = Client()
+    client.force_login(User.objects.get(username="portfoljagare"))
+    url = reverse("quarter_report_detail", kwargs={"quarter": latest.quarter})
+
+    page = client.get(url).content.decode()
+    listed = client.get(reverse("quarter_report_list")).content.decode()
+
+    assert "Godkänn rapporten" in page
+    assert listed.count("Godkänd") >= 6
+    assert "Fastställd" in listed
+    assert "Utkast" in listed
 
 
 # --- the synthetic values ---------------------------------------------------------------------
@@ -583,6 +664,13 @@ def test_assessments_plans_and_support_needs_are_there(loaded: str) -> None:
     assert plans.count() == 5
     assert all(3 <= plan.activities.count() <= 4 for plan in plans)
     assert SupportNeed.objects.filter(programme_area__number=1).exists()
+    # An answered need was raised by the VC and answered by the area's owner, weeks later.
+    answered = SupportNeed.objects.get(status=SupportNeed.Status.ANSWERED)
+    records = list(answered.history.order_by("history_date"))
+    assert [(r.history_user.username, r.status, r.history_date.date()) for r in records] == [
+        ("vc-syd", SupportNeed.Status.OPEN, datetime.date(2025, 5, 20)),
+        ("poansvarig", SupportNeed.Status.ANSWERED, datetime.date(2025, 6, 4)),
+    ]
 
 
 def test_demo_units_carry_fictitious_hsa_ids_that_an_import_finds(

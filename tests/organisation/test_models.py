@@ -9,6 +9,7 @@ import pytest
 from organisation.models import Role, RoleAssignment, Unit
 from tests.factories import (
     OrgTree,
+    PhaseFactory,
     ProgrammeAreaFactory,
     RoleAssignmentFactory,
     UnitFactory,
@@ -88,9 +89,34 @@ def test_role_assignment_scope_must_match_the_role(role: str, scope: dict[str, b
 
     assert clean_errors(assignment) == [
         "VC och VEC kräver en enhet, programområdesansvarig kräver ett programområde, "
-        "övriga roller gäller allt."
+        "portföljägaren kan ha en organisation, övriga roller gäller allt."
     ]
     assert_database_refuses(assignment)
+
+
+def test_a_portfolio_owner_owns_an_organisation_or_every_one(org_tree: OrgTree) -> None:
+    """The portfolio owner's unit is the organisation whose reports they approve: the root of
+    a tree or a phase's organisation unit; none means every organisation."""
+    user = UserFactory()
+    municipality = UnitFactory(code="KOMMUN", name="Kommun", parent=org_tree.region)
+    PhaseFactory(code="fas-kommun", organisation_unit=municipality)
+    assignments = [
+        RoleAssignment(user=user, role=Role.PORTFOLIO_OWNER),
+        RoleAssignment(user=user, role=Role.PORTFOLIO_OWNER, unit=org_tree.region),
+        RoleAssignment(user=user, role=Role.PORTFOLIO_OWNER, unit=municipality),
+    ]
+
+    assert [clean_errors(assignment) for assignment in assignments] == [[], [], []]
+
+
+def test_a_portfolio_owner_of_a_vo_or_a_care_unit_is_refused(org_tree: OrgTree) -> None:
+    for unit in (org_tree.vo1, org_tree.hc1a):
+        assignment = RoleAssignment(user=UserFactory(), role=Role.PORTFOLIO_OWNER, unit=unit)
+
+        assert clean_errors(assignment) == [
+            "Portföljägarens enhet måste vara en organisation (region eller kommun): en enhet "
+            "överst i enhetsträdet eller en enhet som en fas tillhör."
+        ]
 
 
 def test_role_assignment_with_the_right_scope_is_valid(org_tree: OrgTree) -> None:

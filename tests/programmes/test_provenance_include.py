@@ -21,10 +21,18 @@ def test_an_example_is_labelled_with_its_note() -> None:
     assert "Planen definierar inte måttet." in html
 
 
-def test_a_compact_example_is_one_word_with_the_note_as_title_and_no_spaces_around() -> None:
+def test_a_compact_example_is_one_word_that_opens_its_note_with_no_spaces_around() -> None:
+    """A disclosure, not a title tooltip: keyboard and touch users read the note too."""
     html = render("exempel", "Antagande", compact=True)
 
-    assert html == ('<span class="provenance provenance-example" title="Antagande">Exempel</span>')
+    assert html == (
+        '<details class="provenance-toggle"><summary class="provenance provenance-example">'
+        'Exempel</summary><span class="provenance-toggle-note">Antagande</span></details>'
+    )
+    assert "title=" not in html
+    assert render("exempel", compact=True) == (
+        '<span class="provenance provenance-example">Exempel</span>'
+    )
 
 
 def test_a_plan_record_shows_the_plans_wording_and_no_example_label() -> None:

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from followup.dataset import DEFAULT_DATASET, DatasetError, LoadReport, dataset_import
-from followup.demo import DemoReport, DemoUsersRefused, demo_load
+from followup.demo import DemoReport, DemoUsersRefused, demo_load, demo_quarter_reports
 from followup.services import recompute_all
 
 
@@ -96,6 +96,7 @@ class Command(BaseCommand):
             return
         self._recompute(report, force=options["recompute"])
         if isinstance(report, DemoReport):
+            self._quarter_reports(report)
             self._print_accounts(report)
 
     def _print_summary(self, report: LoadReport) -> None:
@@ -145,6 +146,20 @@ class Command(BaseCommand):
                 f"{sum(s.measure_rows for s in summaries)} måttvärden"
             )
         )
+
+    def _quarter_reports(self, report: DemoReport) -> None:
+        """Close and approve the ended quarters' reports (after the recompute: a quarter is
+        closed only once computed), where missing."""
+        notes = len(report.notes)
+        made = demo_quarter_reports(report)
+        for note in report.notes[notes:]:
+            self.stdout.write(self.style.WARNING(note))
+        if made:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Kvartalsrapporter / quarterly reports: {made} nya/created (demodata)"
+                )
+            )
 
     def _print_accounts(self, report: DemoReport) -> None:
         """The demo accounts as a table (`make run` shows it before starting the server)."""

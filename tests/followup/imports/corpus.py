@@ -631,7 +631,7 @@ CASES: tuple[Case, ...] = (
         "bad_36_too_large.csv",
         text(rows(HEADER, *["HC1A|antal|2025-12|3"] * 10)),
         settings={"GONV_IMPORT_MAX_BYTES": 100},
-        problem="Filen är 236 byte; den får vara högst 100 byte.",
+        problem="Filen är 236\u00a0byte; den får vara högst 100\u00a0byte.",
     ),
     Case(
         "bad_37_sheet_missing.xlsx",

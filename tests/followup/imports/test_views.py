@@ -104,7 +104,7 @@ def test_a_file_above_the_size_limit_is_refused_by_the_form(
     settings.GONV_IMPORT_MAX_BYTES = 50
     response = upload(client_for("strateg"), GOOD)
     assert response.status_code == 400
-    assert "Filen är 78 byte; den får vara högst 50 byte." in response.content.decode()
+    assert "Filen är 78\u00a0byte; den får vara högst 50\u00a0byte." in response.content.decode()
     assert not ImportJob.objects.exists()
 
 
