@@ -106,8 +106,9 @@ def test_sending_back_without_a_comment_says_so_by_the_field(
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".field-error")).to_contain_text("Skriv en kommentar")
     check_page(page, "quarter-report-send-back-error", browser_errors)
-    # Reloading the refusal (its URL is the action's) shows the report, not a 405.
-    page.reload()
+    # The refusal's URL is the action's: opened again (the address bar, a shared link, Back
+    # past it) it shows the report, not a 405.
+    page.goto(page.url)
     expect(page).to_have_url(re.compile(r"/rapporter/2025Q4/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Kvartalsrapport Kv 4 2025")
     # The form's answer is a 422 (the browser logs its status), and nothing else went wrong.
@@ -183,4 +184,8 @@ def test_printed_tables_are_readable_and_their_notes_smaller_than_their_values(
     assert sizes["notes"]  # "30 av 30 varje månad", "om 30 dagar", "inga värden"
     for note, value, said in sizes["notes"]:
         assert 7.5 <= note < value, said
-    check_print(page, f"print-sizes-{'report' if 'rapporter' in path else 'portfolio'}")
+    name = f"print-sizes-{'report' if 'rapporter' in path else 'portfolio'}"
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(SCREENSHOT_DIR / f"{name}.pdf"), format="A4")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    screenshot(page, name)
