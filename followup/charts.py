@@ -19,6 +19,8 @@ from typing import Any
 from base.formatting import format_number, format_share, quantum
 from base.periods import MONTHS_SV
 
+from .spc import Reasons, stored_reasons
+
 # The point types of followup.spc, as the summary stores them.
 COMMON_CAUSE = "common_cause"
 IMPROVEMENT = "improvement"
@@ -115,11 +117,20 @@ class ChartPoint:
     y: float
     label: str  # the period, "okt 2025" or "Kv 4 2025"
     value_label: str  # the value as a user reads it, "54,3 %"
+    # Each rule with the side it flags the point on (followup.spc.reasons); None for a chart
+    # stored before the signals had sides, whose text then names the rules only.
+    reasons: Reasons | None = None
 
     @property
     def is_signal(self) -> bool:
         """Whether a special-cause rule flags the point."""
         return self.type != COMMON_CAUSE
+
+    @property
+    def verdict(self) -> str:
+        """What the text says of the point: its type, or "conflict" where rules flag it on
+        both its better and its worse side (its marker shows improvement, as MDC's tool)."""
+        return self.reasons.verdict if self.reasons is not None else self.type
 
     @property
     def shape(self) -> str:
@@ -202,6 +213,12 @@ class SpcChart:
         """The point types present, in a fixed order (the legend shows only these)."""
         present = {point.type for point in self.points}
         return tuple(kind for kind in POINT_TYPES if kind in present)
+
+    @property
+    def has_conflict(self) -> bool:
+        """Whether a point is flagged on both its better and its worse side (its marker shows
+        improvement; the legend says so)."""
+        return any(point.verdict == "conflict" for point in self.points)
 
     @property
     def line_kinds(self) -> tuple[str, ...]:
@@ -514,6 +531,7 @@ def spc_chart(
             y=scale(value) if scale else 0.0,
             label=period_label(day, quarterly=quarterly),
             value_label=format_value(value, unit),
+            reasons=stored_reasons(raw, summary.get("improvement")),
         )
         for raw, day, value, x in zip(raw_points, days, values, xs, strict=True)
     )

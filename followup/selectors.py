@@ -45,7 +45,7 @@ from .models import (
     SpcResult,
 )
 from .quarter_basis import PeriodRows, QuarterBasis, months_note, quarter_basis
-from .spc import RULES
+from .spc import RULES, Reasons, stored_reasons
 from .summary import DueGoal, SummaryFacts, quarter_summary
 
 SYNTHETIC_CACHE_KEY = "followup:synthetic-data-present"
@@ -871,11 +871,14 @@ def unit_choices(unit: Unit) -> UnitChoices:
 
 @dataclass(frozen=True)
 class SignalGroup:
-    """The periods of a quarter that one kind of special cause flags, and the rules that did."""
+    """The periods of a quarter that the same special cause flags, for the same reasons."""
 
-    type: str  # improvement, concern or neither (followup.spc.PointType)
+    type: str  # improvement, concern, conflict or neither (followup.spc.Verdict)
     periods: list[str]  # period starts, ISO dates
     rules: list[str]  # in the order of followup.spc.RULES
+    # Each rule with its side (followup.spc.reasons); None for a chart stored before signals
+    # had sides (SPC format 2), whose periods are then grouped by type alone.
+    reasons: Reasons | None = None
 
 
 @dataclass(frozen=True)
@@ -888,14 +891,21 @@ class QuarterRow:
     basis: QuarterBasis | None = None
 
 
-def _signals_in(points: list[list[Any]], quarter: Quarter) -> list[SignalGroup]:
-    """The quarter's special-cause points, one group per kind, as the stored chart has them."""
+def _signals_in(
+    points: list[list[Any]], quarter: Quarter, improvement: Any = None
+) -> list[SignalGroup]:
+    """The quarter's special-cause points, one group per verdict and reasons, so that each
+    period is listed with exactly the rules that flag it and the side each flags it on (a
+    point below the lower limit is never listed under an improvement it is not)."""
     first, last = quarter.start.isoformat(), quarter.end.isoformat()
-    groups: dict[str, SignalGroup] = {}
-    for start, _value, kind, rules in points:
+    groups: dict[tuple[str, Reasons | None], SignalGroup] = {}
+    for point in points:
+        start, kind, rules = point[0], point[2], point[3]
         if kind == "common_cause" or not first <= start <= last:
             continue
-        group = groups.setdefault(kind, SignalGroup(kind, [], []))
+        why = stored_reasons(point, improvement)
+        verdict = why.verdict if why is not None else kind
+        group = groups.setdefault((verdict, why), SignalGroup(verdict, [], [], why))
         group.periods.append(start)
         group.rules.extend(rule for rule in rules if rule not in group.rules)
     for group in groups.values():
@@ -919,6 +929,9 @@ class MeasureSeries:
     # The latest earlier quarter with a value: what a quarterly measure shows while its own
     # quarter is under way.
     latest: QuarterRow | None = None
+    # What the chart's latest point says (the variation icon's point): a conflict is told
+    # beside the icon, which shows improvement as Making Data Count's tool does.
+    latest_reasons: Reasons | None = None
 
 
 def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> MeasureSeries:
@@ -950,7 +963,7 @@ def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> 
         QuarterRow(
             Quarter.parse(r.quarter),
             r,
-            _signals_in(points, Quarter.parse(r.quarter)),
+            _signals_in(points, Quarter.parse(r.quarter), (summary or {}).get("improvement")),
             basis(Quarter.parse(r.quarter), r),
         )
         for r in sorted(stored, key=lambda r: r.quarter, reverse=True)
@@ -987,6 +1000,7 @@ def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> 
         goals,
         basis(quarter, current),
         latest,
+        stored_reasons(points[-1], (summary or {}).get("improvement")) if points else None,
     )
 
 

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 from statistics import fmean
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 Improvement = Literal["higher", "lower"]
 PointType = Literal["common_cause", "improvement", "concern", "neither"]
+# What a point's signals say, as a reader should be told it: a point that rules flag on both
+# its better and its worse side is a "conflict" (its PointType, its colour, is improvement).
+Verdict = Literal["common_cause", "improvement", "concern", "conflict", "neither"]
+Side = Literal["high", "low"]
 Variation = Literal[
     "common_cause",
     "special_cause_improvement_high",
@@ -40,6 +44,62 @@ RULES = (ASTRONOMICAL, SHIFT, TREND, TWO_OF_THREE)
 
 _HIGH = 1
 _LOW = -1
+_SIDE_NAMES: dict[int, Side] = {_HIGH: "high", _LOW: "low"}
+
+
+@dataclass(frozen=True)
+class Reasons:
+    """A point's verdict and the signals behind it, split by what each says.
+
+    `improvement` and `concern` hold the (rule, side) signals on the better and the worse side;
+    `other` those of a measure with no better side. Each in the order of RULES.
+    """
+
+    verdict: Verdict
+    improvement: tuple[tuple[str, Side], ...] = ()
+    concern: tuple[tuple[str, Side], ...] = ()
+    other: tuple[tuple[str, Side], ...] = ()
+
+
+def reasons(signals: Sequence[Sequence[str]], improvement: Improvement | None) -> Reasons:
+    """Split a point's (rule, side) signals by the side they are on and name its verdict.
+
+    Each rule keeps its own side (a point below the lower limit is a concern when higher is
+    better even while it rises in a trend); a point flagged on both sides is a conflict.
+    """
+    ordered = sorted(
+        ((str(rule), side) for rule, side in signals if side in ("high", "low")),
+        key=lambda signal: (_rule_order(signal[0]), signal[1] != "high"),
+    )
+    typed = [(rule, cast(Side, side)) for rule, side in ordered]
+    if not typed:
+        return Reasons("common_cause")
+    if improvement is None:
+        return Reasons("neither", other=tuple(typed))
+    good: Side = "high" if improvement == "higher" else "low"
+    better = tuple(signal for signal in typed if signal[1] == good)
+    worse = tuple(signal for signal in typed if signal[1] != good)
+    verdict: Verdict = "conflict" if better and worse else "improvement" if better else "concern"
+    return Reasons(verdict, better, worse)
+
+
+def stored_reasons(point: Sequence[Any], improvement: Any) -> Reasons | None:
+    """The Reasons of a point as an SPC summary stores it ([start, value, type, rules,
+    signals]), given the summary's `improvement`; None for a point stored before the signals
+    had sides (SPC format 2, until the recompute rewrites it): its reader has only the type
+    and the rules."""
+    if len(point) < 5 or not isinstance(point[4], list) or improvement not in _DIRECTIONS:
+        return None
+    signals = [s for s in point[4] if isinstance(s, list | tuple) and len(s) == 2]
+    return reasons(signals, cast(Improvement | None, improvement))
+
+
+_DIRECTIONS = ("higher", "lower", None)
+
+
+def _rule_order(rule: str) -> int:
+    """A rule's place in RULES; an unknown one (from an older stored chart) last."""
+    return RULES.index(rule) if rule in RULES else len(RULES)
 
 
 @dataclass(frozen=True)
@@ -54,6 +114,8 @@ class XmrPoint:
     upper_limit: float | None
     rules: tuple[str, ...]
     type: PointType
+    # Each rule that flags the point with the side it flags it on: ("astronomical", "low").
+    signals: tuple[tuple[str, Side], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the point as JSON-serialisable plain data."""
@@ -66,6 +128,7 @@ class XmrPoint:
             "upper_limit": self.upper_limit,
             "rules": list(self.rules),
             "type": self.type,
+            "signals": [list(signal) for signal in self.signals],
         }
 
 
@@ -174,6 +237,7 @@ def xmr(
             upper_limit=_drawn_limits(lines[i], available)[1],
             rules=_rule_names(signals[i]),
             type=_point_type(signals[i], improvement),
+            signals=_sided(signals[i]),
         )
         for i in range(len(xs))
     )
@@ -313,6 +377,18 @@ def _rule_names(found: set[tuple[str, int]]) -> tuple[str, ...]:
     return tuple(rule for rule in RULES if rule in fired)
 
 
+def _sided(found: set[tuple[str, int]]) -> tuple[tuple[str, Side], ...]:
+    """The (rule, side) signals of a point, in the order of RULES, high before low."""
+    if not found:
+        return ()
+    return tuple(
+        (rule, _SIDE_NAMES[direction])
+        for rule in RULES
+        for direction in (_HIGH, _LOW)
+        if (rule, direction) in found
+    )
+
+
 def _side(x: float, reference: float) -> int:
     """Return +1 above, -1 below and 0 exactly on the reference."""
     return (x > reference) - (x < reference)
@@ -342,7 +418,8 @@ def _runs(items: list[int]) -> list[tuple[int, int, int]]:
 
 
 def _point_type(found: set[tuple[str, int]], improvement: Improvement | None) -> PointType:
-    """Classify a point, letting improvement win a conflict as the Single Chart Tool does."""
+    """Classify a point (its colour), letting improvement win a conflict as the Single Chart
+    Tool does; `reasons` tells a conflict apart."""
     if not found:
         return "common_cause"
     if improvement is None:

@@ -67,7 +67,8 @@ def _series_by_unit(
 
 # Bump when the stored SPC summary changes shape or meaning: every series is then recomputed
 # once, since its stored digest no longer matches.
-SPC_FORMAT_VERSION = 2
+# 3: points carry their (rule, side) signals and the summary its direction of improvement.
+SPC_FORMAT_VERSION = 3
 
 
 def spc_summary(
@@ -78,20 +79,30 @@ def spc_summary(
 ) -> dict[str, Any]:
     """SPC of one series in the compact form stored as SpcResult.summary.
 
-    Points are [period start, value, type, rules]; a period without a value (say, a share
-    whose denominator was 0) has no point, as xmr skips missing values.
+    Points are [period start, value, type, rules, signals], signals each [rule, side] ("high"
+    or "low"), and `improvement` is "higher", "lower" or None, so a reader can tell what each
+    signal says (followup.spc.reasons). A period without a value (say, a share whose
+    denominator was 0) has no point, as xmr skips missing values.
     """
+    direction = cast(
+        Literal["higher", "lower"] | None,
+        None if improvement == Measure.Improvement.NONE else improvement,
+    )
     result = xmr(
         [value for _, value in series],
-        improvement=cast(
-            Literal["higher", "lower"] | None,
-            None if improvement == Measure.Improvement.NONE else improvement,
-        ),
+        improvement=direction,
         target=float(target) if target is not None else None,
     )
     data = result.to_dict()
+    data["improvement"] = direction
     data["points"] = [
-        [series[point["index"]][0].isoformat(), point["value"], point["type"], point["rules"]]
+        [
+            series[point["index"]][0].isoformat(),
+            point["value"],
+            point["type"],
+            point["rules"],
+            point["signals"],
+        ]
         for point in data["points"]
     ]
     return data

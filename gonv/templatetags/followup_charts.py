@@ -32,6 +32,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from followup import charts
+from followup.spc import Reasons
 from goals.status import Status
 
 register = template.Library()
@@ -75,10 +76,24 @@ RULE_LABELS = {
     "two_of_three": gettext_lazy("Två av tre punkter bortom 2 sigma på samma sida"),
 }
 
+# Each rule with the side it flags a point on (followup.spc.reasons), as the text names it.
+SIDED_RULE_LABELS = {
+    ("astronomical", "high"): gettext_lazy("Punkt över övre styrgränsen"),
+    ("astronomical", "low"): gettext_lazy("Punkt under undre styrgränsen"),
+    ("shift", "high"): gettext_lazy("Sex punkter i rad över medelvärdet"),
+    ("shift", "low"): gettext_lazy("Sex punkter i rad under medelvärdet"),
+    ("trend", "high"): gettext_lazy("Sex punkter i rad som stiger"),
+    ("trend", "low"): gettext_lazy("Sex punkter i rad som sjunker"),
+    ("two_of_three", "high"): gettext_lazy("Två av tre punkter över övre 2σ-linjen"),
+    ("two_of_three", "low"): gettext_lazy("Två av tre punkter under undre 2σ-linjen"),
+}
+
 POINT_TYPE_LABELS = {
     charts.COMMON_CAUSE: gettext_lazy("Vanlig variation"),
     charts.IMPROVEMENT: gettext_lazy("Särskild orsak – förbättring"),
     charts.CONCERN: gettext_lazy("Särskild orsak – försämring"),
+    # followup.spc.reasons: rules flag the point on both its better and its worse side.
+    "conflict": gettext_lazy("Särskild orsak – både förbättring och försämring"),
     charts.NEITHER: gettext_lazy("Särskild orsak"),
 }
 
@@ -189,6 +204,27 @@ def spc_rule_label(rule: str) -> str:
 def spc_rule_labels(rules: Iterable[str]) -> str:
     """The rules that fired for a point, in Swedish, separated by semicolons."""
     return "; ".join(spc_rule_label(rule) for rule in rules or ())
+
+
+def _sided_labels(signals: Iterable[tuple[str, str]]) -> str:
+    return "; ".join(
+        str(SIDED_RULE_LABELS.get((rule, side), RULE_LABELS.get(rule, rule)))
+        for rule, side in signals
+    )
+
+
+@register.filter
+def spc_reasons(reasons: Reasons | None, rules: Iterable[str] = ()) -> str:
+    """Why a point is special cause, in Swedish, each rule with its side ("Punkt under undre
+    styrgränsen"); a conflict names what speaks for improvement and what for concern. Without
+    reasons (a chart stored before signals had sides), the rules given, without sides."""
+    if reasons is None:
+        return spc_rule_labels(rules)
+    if reasons.verdict == "conflict":
+        return _("Förbättring: {better}. Försämring: {worse}.").format(
+            better=_sided_labels(reasons.improvement), worse=_sided_labels(reasons.concern)
+        )
+    return _sided_labels(reasons.improvement + reasons.concern + reasons.other)
 
 
 @register.filter

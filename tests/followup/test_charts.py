@@ -241,7 +241,7 @@ def test_spc_chart_tag_renders_an_accessible_svg_with_its_table_and_no_style_att
     assert re.search(r'y1="\d+(\.\d+)?"', html)
     assert not re.search(r'(cx|cy|x1|y1)="\d+,\d', html)
     # The rule that fired, in a tooltip and in the table.
-    assert html.count("Sex punkter i rad på samma sida om medelvärdet") >= 2
+    assert html.count("Sex punkter i rad över medelvärdet") >= 2
     assert "Särskild orsak – förbättring" in html
     # The x axis: the month, and the year on a second line where it begins.
     assert re.search(r'>jan<tspan x="[\d.]+" dy="1.15em">2023</tspan></text>', html)
@@ -287,3 +287,23 @@ def test_a_measure_goals_target_is_part_of_what_the_chart_is_drawn_from() -> Non
     low = _render("{% spc_chart s target=t %}", s=_summary(), t=Decimal("55"))
     high = _render("{% spc_chart s target=t %}", s=_summary(), t=Decimal("57"))
     assert low != high
+
+
+def test_a_point_flagged_on_both_sides_is_a_conflict_in_the_text_and_improvement_in_colour() -> (
+    None
+):
+    # A rise that stays below the lower limit and the mean (higher is better).
+    values = [72.0, 71.5, 72.2, 71.8, 72.1, 71.6, 72.0, 71.7, 72.3, 71.9, 72.0, 71.8, 72.1]
+    values += [71.7, 70.2, 70.4, 70.6, 70.8, 71.0, 71.2, 71.3, 71.4]
+    chart = charts.spc_chart(_summary(values), unit="%")
+    point = chart.points[14]
+    assert (point.type, point.verdict, point.shape) == ("improvement", "conflict", "square")
+    assert chart.has_conflict
+    assert not charts.spc_chart(_summary([50, 51, 52] * 5)).has_conflict
+    html = _render("{% spc_chart s unit='%' %}", s=_summary(values))
+    assert (
+        "Särskild orsak – både förbättring och försämring</strong>: Förbättring: Sex punkter i "
+        "rad som stiger. Försämring: Punkt under undre styrgränsen; Sex punkter i rad under "
+        "medelvärdet."
+    ) in html
+    assert "Punkter med både förbättring och försämring visas som förbättring" in html

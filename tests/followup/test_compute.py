@@ -13,6 +13,7 @@ from django.db import transaction
 
 from base.periods import Quarter
 from followup import selectors, services
+from followup.compute import series
 from followup.compute.db import COMPUTE_LOCK, SPC_LOCK_NAMESPACE
 from followup.models import (
     ComputeRun,
@@ -548,6 +549,35 @@ def test_a_rerun_recomputes_spc_only_for_series_whose_inputs_changed(tree):
         assert after[tree[unit].pk] == before[tree[unit].pk]
     assert after[tree["a"].pk]["points"][-1][1] == 90.0
     assert after[tree["region"].pk]["points"][-1][1] == pytest.approx(100 * 19 / 30)
+
+
+def test_charts_stored_in_the_previous_format_are_rewritten_once(tree, monkeypatch):
+    # Charts written before the signals had sides (SPC format 2): points of four fields and no
+    # direction of improvement. The format version is part of every digest, so the next
+    # compute rewrites each of them once, with each rule's side.
+    share = _measure("ratt-hjalp", "share", "ratio")
+    q1_2026 = Quarter(2026, 1)
+    for index, value in enumerate([50, 52, 49, 51, 50, 48, 52, 51, 49, 50, 51, 50, 30]):
+        year, month = 2025 + index // 12, index % 12 + 1
+        _obs(
+            share, tree["a"], month, str(value), year=year, numerator=str(value), denominator="100"
+        )
+    for number in (1, 2, 3, 4):
+        _compute(Quarter(2025, number))
+    monkeypatch.setattr(series, "SPC_FORMAT_VERSION", 2)
+    _compute(q1_2026)
+    for row in SpcResult.objects.filter(quarter=q1_2026.code):
+        old = {k: v for k, v in row.summary.items() if k != "improvement"}
+        old["points"] = [point[:4] for point in old["points"]]
+        SpcResult.objects.filter(pk=row.pk).update(summary=old)
+    assert _compute(q1_2026).spc_series == 0  # still format 2: nothing to do
+    monkeypatch.undo()
+
+    assert _compute(q1_2026).spc_series == 3  # HC A, VO Syd and the region
+    spc = _spc(share, tree["a"], q1_2026)
+    assert spc["improvement"] == "higher"
+    assert spc["points"][-1][2:] == ["concern", ["astronomical"], [["astronomical", "low"]]]
+    assert _compute(q1_2026).spc_series == 0
 
 
 def test_a_month_without_a_value_has_no_spc_point_and_breaks_nothing(tree):

@@ -155,7 +155,7 @@ def test_a_measure_defaults_to_the_region_with_its_spc_chart_and_quarters(
     assert "611" in html
     assert "1 000" in html
     # The signals with their rule, in the table (and in the chart's tooltips).
-    assert "Sex punkter i rad på samma sida om medelvärdet" in html
+    assert "Sex punkter i rad över medelvärdet" in html
     assert "Särskild orsak – förbättring" in html
 
 

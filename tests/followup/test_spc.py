@@ -628,6 +628,7 @@ def test_result_round_trips_through_json() -> None:
         "upper_limit": result.upper_limit,
         "rules": ["astronomical"],
         "type": "concern",
+        "signals": [["astronomical", "low"]],
     }
     assert len(data["points"]) == 30
 
