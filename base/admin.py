@@ -23,10 +23,14 @@ from django.db import models, transaction
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import ModelChange, ModelChangeValue
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from base.editing import VersionField
 from base.periods import quarter_label
@@ -46,6 +50,10 @@ ERROR_SAVED_BY_SOMEONE_ELSE = _(
     "har sparats: öppna formuläret på nytt för att se deras ändringar och gör sedan om dina."
 )
 VERSION_FIELD = "version"
+# The change reason of the historical row a revert writes: which version it went back to.
+REVERT_REASON = gettext_noop("Återställd till versionen från %(date)s")
+# Set on the request while a history revert saves (GonvAdmin.save_model reads it).
+_REVERT_REASON_ATTRIBUTE = "_gonv_revert_reason"
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -184,6 +192,36 @@ def _display(name: str, label: Any, render: Callable[[Any], str]) -> Callable[[A
     return show
 
 
+class SwedishHistoryValues(HistoricalRecordContextHelper):
+    """The history page's changes as the admin's lists show values: 90 and 53,85 (not 90.00 and
+    53.85), labels of choices, quarters as "Kv 4 2026", Ja/Nej, and "–" for nothing."""
+
+    def __init__(self, model: Any, historical_record: Any, quarter_fields: Sequence[str]) -> None:
+        super().__init__(model, historical_record)
+        self.quarter_fields = quarter_fields
+
+    def prepare_delta_change_value(self, change: ModelChange, value: ModelChangeValue) -> Any:
+        prepared = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if prepared is None or prepared == "":
+            return "–"
+        if isinstance(prepared, bool):
+            return gettext("Ja") if prepared else gettext("Nej")
+        if isinstance(prepared, decimal.Decimal):
+            return format_decimal(prepared)
+        if getattr(field, "choices", None) and not isinstance(prepared, list):
+            return dict(field.flatchoices).get(prepared, prepared)
+        if change.field in self.quarter_fields and isinstance(prepared, str):
+            return format_quarter(prepared)
+        return prepared
+
+
+def revert_reason(history_date: Any) -> str:
+    """ "Återställd till versionen från 13 okt 2026 10:00" (in local time)."""
+    when = date_format(timezone.localtime(history_date), "j b Y H:i")
+    return gettext(REVERT_REASON) % {"date": when}
+
+
 class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
     """Admin that asks gonv.rules for every permission, writes through the services and shows
     each object's history."""
@@ -211,6 +249,10 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         checked_delete(user=request.user, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        reason = getattr(request, _REVERT_REASON_ATTRIBUTE, None)
+        if reason:
+            # A history revert: its historical row says so (django-simple-history's reason).
+            obj._change_reason = reason
         self.save_object(request, obj, change)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
@@ -376,6 +418,7 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             current = self.model._default_manager.filter(pk=pk).first()
             if version is None or not self._may_revert(request, current, version.instance):
                 raise PermissionDenied(gettext(ERROR_REVERT_FORBIDDEN))
+            setattr(request, _REVERT_REASON_ATTRIBUTE, revert_reason(version.history_date))
             if isinstance(current, Versioned):
                 # The historical row carries the version it had then; a revert knowingly
                 # overwrites the row as it was when the form was opened (its hidden version,
@@ -404,6 +447,11 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         return response
 
     # --- how values are shown -------------------------------------------------------------
+
+    def get_historical_record_context_helper(
+        self, request: HttpRequest, historical_record: Any
+    ) -> HistoricalRecordContextHelper:
+        return SwedishHistoryValues(self.model, historical_record, self.quarter_fields)
 
     def get_list_display(self, request: HttpRequest) -> Any:
         return [self._readable(name) for name in super().get_list_display(request)]

@@ -328,7 +328,7 @@ _KIND_LABELS = {
     "-": gettext_lazy("Borttagen"),
 }
 # A row the demo data load made: its time is the load's, not the day the row speaks of (a plan
-# "inskickad 30 apr 2025" loaded today), so the line says it was loaded, not created then.
+# "inlämnad 30 apr 2025" loaded today), so the line says it was loaded, not created then.
 DEMO_LOADED = gettext_lazy("Inläst som demodata")
 
 

@@ -24,9 +24,8 @@ from .models import (
 
 @admin.register(Measure)
 class MeasureAdmin(GonvAdmin):
-    list_display = [
-        "name", "code", "value_type", "aggregation", "frequency", "source", "provenance",
-    ]  # fmt: skip
+    # What fits at 1280 px; the source and aggregation are filters and on the measure's page.
+    list_display = ["name", "code", "value_type", "frequency", "provenance"]
     list_filter = ["value_type", "source", "frequency", "provenance"]
     search_fields = ["name", "code"]
     filter_horizontal = ["programme_areas", "unit_kinds"]
@@ -50,7 +49,8 @@ class ImportBatchAdmin(GonvAdmin):
 
 @admin.register(Observation)
 class ObservationAdmin(ScopedChoicesAdmin):
-    list_display = ["measure", "unit", "period_start", "period_end", "value", "source"]
+    # What fits at 1280 px: a value is for the period that starts then (its end on its page).
+    list_display = ["measure", "unit", "period_start", "value", "source"]
     list_filter = ["measure", "source", "quarter"]
     search_fields = ["unit__name", "unit__code"]
     autocomplete_fields = ["unit"]

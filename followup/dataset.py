@@ -321,13 +321,13 @@ def load_organisation(data: Mapping[str, Any], ctx: LoadContext) -> None:
     """Unit kinds and the unit tree, created through the organisation services."""
     check_keys(data, "organisation.toml", [], ["unit_kinds", "units"])
     for i, item in enumerate(data.get("unit_kinds", [])):
-        check_keys(item, f"organisation.toml unit_kinds[{i}]", ["code", "name", "name_plural"])
-        ctx.kinds[item["code"]], _ = sync_row(
-            ctx.report,
-            UnitKind,
-            {"code": item["code"]},
-            {"name": item["name"], "name_plural": item["name_plural"]},
+        check_keys(
+            item, f"organisation.toml unit_kinds[{i}]", ["code", "name", "name_plural"], ["is_vo"]
         )
+        kind: dict[str, Any] = {"name": item["name"], "name_plural": item["name_plural"]}
+        if "is_vo" in item:  # left as it is when the file does not say
+            kind["is_vo"] = bool(item["is_vo"])
+        ctx.kinds[item["code"]], _ = sync_row(ctx.report, UnitKind, {"code": item["code"]}, kind)
     existing = {unit.code: unit for unit in Unit.objects.all()}
     for i, item in enumerate(data.get("units", [])):
         where = f"organisation.toml units[{i}]"

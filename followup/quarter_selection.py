@@ -74,6 +74,15 @@ class QuarterSelection:
         return self.reference_day < (self.on or timezone.localdate())
 
     @property
+    def ongoing_offer(self) -> Quarter | None:
+        """The quarter under way, where it is computed and not the one shown: the page says
+        that its results so far are a choice away."""
+        current = Quarter.containing(timezone.localdate())
+        if self.quarter is None or self.quarter == current or current not in self.computed:
+            return None
+        return current
+
+    @property
     def choices(self) -> list[Quarter]:
         """What the select offers: the computed quarters, plus the selected one if it is not."""
         if self.quarter is None or self.quarter in self.computed:
@@ -98,10 +107,17 @@ def quarter_selection(request: HttpRequest) -> QuarterSelection:
 
 
 def default_quarter(computed: list[Quarter]) -> Quarter | None:
-    """The current quarter if computed, else the latest computed one before it (as the start
-    page always did), else the earliest computed one."""
+    """The latest computed quarter that has ended, else the current one (nothing has ended
+    yet), else the earliest computed one.
+
+    Follow-up is by quarter: the steering group, the programme areas and the VCs review the
+    quarter just ended, so a page opens on whole quarters, not on the first weeks of the one
+    under way; that one is a choice away (QuarterSelection.ongoing_offer links to it).
+    """
     current = Quarter.containing(timezone.localdate())
-    earlier = [quarter for quarter in computed if quarter <= current]
-    if earlier:
-        return earlier[0]
+    ended = [quarter for quarter in computed if quarter < current]
+    if ended:
+        return ended[0]
+    if current in computed:
+        return current
     return computed[-1] if computed else None

@@ -4,7 +4,7 @@ compute (no computation here)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,8 +15,21 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from base.periods import Quarter, day_label, quarter_range
-from goals.models import AdoptionRecord, Assessment, Goal
-from goals.selectors import adoption_records_of, goal_tree_for_area, portfolio_overview
+from goals.models import AdoptionRecord, Assessment, ClosedQuarter, Goal
+from goals.selectors import (
+    ADOPTED,
+    NOT_STARTED,
+    PLANNED,
+    PLANNED_LATE,
+    AdoptionOnDay,
+    adoption_on,
+    adoption_records_of,
+    adoption_standing,
+    done_status,
+    evaluation_day,
+    goal_tree_for_area,
+    portfolio_overview,
+)
 from goals.status import Status, overall_status
 from organisation.models import Unit, UnitClosure
 from organisation.selectors import (
@@ -25,7 +38,7 @@ from organisation.selectors import (
     unit_children,
     units_with_children,
 )
-from programmes.models import Phase, ProgrammeArea, WorkingMethod
+from programmes.models import Phase, ProgrammeArea
 from programmes.selectors import activities_of_area
 
 from .cache import cached
@@ -1016,9 +1029,12 @@ class AdoptionUnit:
 
     unit: Unit
     record: AdoptionRecord | None
-    # As the status engine counts: "adopted" by its evaluation day, "planned" by the deadline;
-    # "planned_late" (a date after the deadline) and "not_started" count as neither.
+    # As the status engine counts (goals.selectors.adoption_standing): "adopted" by its
+    # evaluation day, "planned" by the deadline; "planned_late" (a date after the deadline) and
+    # "not_started" count as neither.
     standing: str
+    # The record's status on the evaluation day, as the area's matrix shows it (adoption_on).
+    on_day: AdoptionOnDay | None = None
 
 
 @dataclass(frozen=True)
@@ -1041,6 +1057,7 @@ class GoalPage:
     adoption: list[AdoptionUnit]
     summary: dict[str, Any] | None  # a measure goal's SPC chart for the unit it is about
     scope_unit: Unit | None
+    adoption_day: datetime.date | None = None  # the day the units' statuses are as of
 
 
 def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
@@ -1068,20 +1085,22 @@ def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
     summary = None
     if goal.kind in (Goal.Kind.ADOPTION, Goal.Kind.MEASURE):
         scope_unit = goal.programme_area.phase.organisation_unit or region_unit()
+    adoption_day = None
     if goal.kind == Goal.Kind.ADOPTION and scope_unit is not None:
-        adoption = _adoption_units(goal, scope_unit, latest, quarter)
+        adoption_day = _evaluated_on(latest, goal, quarter)
+        adoption = _adoption_units(goal, scope_unit, adoption_day)
     if goal.kind == Goal.Kind.MEASURE and scope_unit is not None:
         summary = (
             SpcResult.objects.filter(quarter=quarter.code, unit=scope_unit, measure=goal.measure_id)
             .values_list("summary", flat=True)
             .first()
         )
-    return GoalPage(goal, quarter, results, latest, milestone_rows, adoption, summary, scope_unit)
+    return GoalPage(
+        goal, quarter, results, latest, milestone_rows, adoption, summary, scope_unit, adoption_day
+    )
 
 
-def _adoption_units(
-    goal: Goal, scope: Unit, latest: GoalResult | None, quarter: Quarter
-) -> list[AdoptionUnit]:
+def _adoption_units(goal: Goal, scope: Unit, evaluated_on: datetime.date) -> list[AdoptionUnit]:
     """The units the goal counts, grouped as the engine counted them on its evaluation day.
 
     Adopted: the working method introduced (or phased out) by that day; planned: a planned
@@ -1090,12 +1109,7 @@ def _adoption_units(
     method = goal.working_method
     if method is None:  # an adoption goal always has one (its constraint)
         return []
-    evaluated_on = _evaluated_on(latest, goal, quarter)
-    done = (
-        AdoptionRecord.Status.PHASED_OUT
-        if method.direction == WorkingMethod.Direction.PHASE_OUT
-        else AdoptionRecord.Status.ADOPTED
-    )
+    done = done_status(method)
     records = AdoptionRecord.objects.filter(working_method_id=goal.working_method_id)
     units = (
         Unit.objects.in_subtree(scope)
@@ -1108,22 +1122,11 @@ def _adoption_units(
     out = []
     for unit in units:
         record = unit.records[0] if unit.records else None
-        due = (record.planned_date or record.actual_date) if record else None
-        if (
-            record
-            and record.status == done
-            and record.actual_date
-            and record.actual_date <= evaluated_on
-        ):
-            standing = "adopted"
-        elif due is not None and goal.deadline and due <= goal.deadline:
-            standing = "planned"
-        elif due is not None:
-            standing = "planned_late"
-        else:
-            standing = "not_started"
-        out.append(AdoptionUnit(unit, record, standing))
-    return out
+        standing = adoption_standing(record, day=evaluated_on, deadline=goal.deadline, done=done)
+        out.append(AdoptionUnit(unit, record, standing, adoption_on(record, day=evaluated_on)))
+    # Grouped as the engine counts them (the page's group headings), each group by VO and name.
+    order = [ADOPTED, PLANNED, PLANNED_LATE, NOT_STARTED]
+    return sorted(out, key=lambda row: order.index(row.standing))
 
 
 def _evaluated_on(latest: GoalResult | None, goal: Goal, quarter: Quarter) -> datetime.date:
@@ -1131,8 +1134,7 @@ def _evaluated_on(latest: GoalResult | None, goal: Goal, quarter: Quarter) -> da
     raw = (latest.basis or {}).get("evaluated_on") if latest else None
     if raw:
         return datetime.date.fromisoformat(raw)
-    end = quarter.end
-    return min(end, goal.deadline) if goal.deadline else end
+    return evaluation_day(quarter.end, today=timezone.localdate(), deadline=goal.deadline)
 
 
 @dataclass(frozen=True)
@@ -1313,6 +1315,35 @@ def quarter_report_notices(
         ):
             notices.append(ReportNotice(kind="closable", quarter=latest, report=unclosed))
     return sorted(notices, key=lambda notice: notice.quarter, reverse=True)
+
+
+def report_organisation_unit_id_of_area(area_id: int) -> int | None:
+    """The unit whose quarterly report shows a programme area's goals: with several
+    organisations the area's phase's organisation (None for a phase of none: on no
+    organisation's portfolio), else the root of the tree (report_organisation_unit_id)."""
+    if len(organisations()) < 2:
+        return report_organisation_unit_id(None)
+    phase_id = ProgrammeArea.objects.filter(pk=area_id).values_list("phase_id", flat=True).first()
+    found = phase_organisation(phase_id) if phase_id is not None else None
+    return found.organisation.id if found is not None and found.organisation else None
+
+
+def closed_report_quarters(area_id: int, quarters: Collection[str]) -> dict[str, ClosedQuarter]:
+    """The quarters among `quarters` whose quarterly report showing the programme area's goals
+    is Fastställd or Godkänd (registered with goals.models.register_closed_quarters: the rule
+    that an assessment of such a quarter is not created, changed or deleted)."""
+    unit_id = report_organisation_unit_id_of_area(area_id)
+    if unit_id is None or not quarters:
+        return {}
+    rows = QuarterReport.objects.filter(
+        organisation_id=unit_id,
+        quarter__in=list(quarters),
+        status__in=[QuarterReport.Status.CLOSED, QuarterReport.Status.APPROVED],
+    ).values_list("quarter", "status")
+    return {
+        code: ClosedQuarter(code=code, approved=status == QuarterReport.Status.APPROVED)
+        for code, status in rows
+    }
 
 
 def quarter_report_get(*, organisation_id: int, quarter: Quarter) -> QuarterReport | None:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop
 from base.periods import Quarter
 from base.versioning import StaleVersion
 from base.writes import Actor, checked_delete, checked_save
+from goals.selectors import evaluation_day
 from organisation.models import Unit
 from organisation.selectors import scope_for
 
@@ -218,7 +219,7 @@ def quarter_compute(
     left to spc_compute (the Celery path runs it per measure afterwards).
     """
     today = today or timezone.localdate()
-    as_of = min(quarter.end, today)
+    as_of = evaluation_day(quarter.end, today=today, deadline=None)  # the pages' day too
     started = timezone.now()
     with transaction.atomic():
         lock_computation()

@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from base.http import HtmxHttpRequest
 from goals.models import Goal
-from goals.selectors import MATRIX_SORTS, adoption_matrix, goal_tree_for_area
+from goals.selectors import MATRIX_SORTS, adoption_matrix, evaluation_day, goal_tree_for_area
 from goals.views import goal_form_response
 from organisation.models import Role
 from organisation.selectors import (
@@ -33,7 +33,7 @@ from organisation.selectors import (
     unit_tree_depth,
 )
 from organisation.selectors import unit_tree_children as unit_tree_children_of
-from programmes.selectors import programme_area_get
+from programmes.selectors import area_pending_counts, programme_area_get
 
 from .cache import REGION_TIMEOUT, lazy, lazy_items, region_key
 from .forms import MeasureUnitForm
@@ -257,7 +257,11 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         "matrix": lazy(
             lambda: adoption_matrix(
                 area=area,
-                day=today,
+                # As of the quarter's evaluation day, as its goals are: its end, today in the
+                # ongoing quarter (the quarter is part of the region's key, as is today).
+                day=evaluation_day(
+                    selection.quarter.end if selection.quarter else None, today=today, deadline=None
+                ),
                 vo_code=vo_code,
                 sort=sort if sort in MATRIX_SORTS else "enhet",
                 unit_limit=settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT,
@@ -300,6 +304,12 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
     )
     if target is not None:
         return render(request, "followup/programme_area_detail.html#quarter-region", context)
+    if can_edit:
+        # What waits for the user in the area, beside its links; the user's own (one query, not
+        # in a cached region, as the links are not).
+        context["pending_plans"], context["pending_needs"] = area_pending_counts(
+            area=area, scope=scope_for(request.user)
+        )
     context["timeline"] = lazy(
         lambda: programme_area_timeline(area=area, goals=tree(), today=today)
     )

@@ -6,8 +6,9 @@ for the portfolio or a programme area). The engine's Celery chain ends here inst
 (followup.tasks.warm_dashboards, after the last SPC task of a recompute): the most-read pages
 are requested once, in-process, as the steering group sees them (no edit rights: the regions'
 "read" key variant, shared by every reader who may not write), for the quarter a request
-without `?kvartal=` shows (the latest computed). The pages render through their own views
-(resolved from their URLs), so there is no second renderer to keep in step with the templates.
+without `?kvartal=` shows (the latest computed that has ended). The pages render through
+their own views (resolved from their URLs), so there is no second renderer to keep in step with
+the templates.
 
 Then the pages users land on after login, as their owners see them: every VC's and VEC's unit
 (organisation.selectors.home_units; at most settings.GONV_WARM_UNIT_PAGES_LIMIT units, those

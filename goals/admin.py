@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.forms import ModelChoiceField
+from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -31,13 +32,34 @@ def _limit_to_own_areas(field: ModelChoiceField[Any], request: HttpRequest, look
         field.queryset = field.queryset.filter(**{lookup: area_ids})
 
 
+class MilestoneFormSet(BaseInlineFormSet):
+    """A milestone ticked for deletion keeps its closed quarters' assessments: refused here,
+    as a form error, before anything is saved (services.goal_delete_check)."""
+
+    def clean(self) -> None:
+        super().clean()
+        refusals = []
+        for form in self.deleted_forms:
+            if form.instance.pk is None:
+                continue
+            try:
+                services.goal_delete_check(goal=form.instance)
+            except ValidationError as refusal:
+                refusals.extend(refusal.messages)
+        if refusals:
+            raise ValidationError(refusals)
+
+
 class MilestoneInline(LabelledChoices, admin.StackedInline):
     model = Goal
     fk_name = "parent"
+    formset = MilestoneFormSet
     extra = 0
     formfield_overrides = HTTPS_URL_FIELDS
     verbose_name = _("delmål")
     verbose_name_plural = _("delmål")
+    # Each row is headed "Delmål: <title>" (not "Delmål: Delmål: <title>").
+    template = "admin/goals/milestone_inline.html"
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
@@ -51,7 +73,9 @@ class MilestoneInline(LabelledChoices, admin.StackedInline):
 
 @admin.register(Goal)
 class GoalAdmin(ScopedChoicesAdmin):
-    list_display = ["title", "programme_area", "kind", "deadline", "parent", "provenance"]
+    # What fits next to the navigation and the filter at 1280 px (a milestone's goal is on its
+    # page and in the goal's inline).
+    list_display = ["title", "programme_area", "kind", "deadline", "provenance"]
     list_filter = ["programme_area", "kind", "provenance"]
     search_fields = ["title", "code"]
     inlines = [MilestoneInline]
@@ -73,6 +97,11 @@ class GoalAdmin(ScopedChoicesAdmin):
             services.goal_update(user=request.user, goal=obj)
         else:
             services.goal_create(user=request.user, goal=obj)
+
+    def validate_delete(self, request: HttpRequest, obj: Goal) -> None:
+        # A goal with a closed quarter's assessments stays: said before the delete page and
+        # the bulk delete's confirmation.
+        services.goal_delete_check(goal=obj)
 
     def delete_object(self, request: HttpRequest, obj: Goal) -> None:
         services.goal_delete(user=request.user, goal=obj)

@@ -51,6 +51,50 @@ def portfolio_overview(
     return list(phases.filter(mine).order_by("start_date", "id"))
 
 
+@dataclass(frozen=True)
+class AssessmentVersion:
+    """An earlier wording of a quarter's assessment, replaced since."""
+
+    status: str
+    comment: str
+    author: str
+    at: datetime.datetime
+
+
+def assessments_with_earlier_versions(
+    *, goal: Goal
+) -> list[tuple[Assessment, list[AssessmentVersion]]]:
+    """The goal's assessments, newest quarter first, each with the wordings it had before it
+    was last changed, newest first (two queries): a replaced judgement stays readable."""
+    assessments = list(goal.assessments.select_related("author").order_by("-quarter"))
+    labels = dict(Assessment._meta.get_field("status").choices)  # type: ignore[arg-type]
+    earlier: dict[int, list[AssessmentVersion]] = {}
+    seen: dict[int, tuple[str, str]] = {}
+    records = (
+        Assessment.history.filter(goal_id=goal.pk, history_type__in=("+", "~"))
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    for record in records:
+        wording = (record.status, record.comment)
+        if record.id not in seen:
+            seen[record.id] = wording  # the newest record: the assessment as it stands
+            continue
+        if wording == seen[record.id]:
+            continue  # a save that changed nothing a reader sees (the quarter, a version)
+        seen[record.id] = wording
+        user = record.history_user
+        earlier.setdefault(record.id, []).append(
+            AssessmentVersion(
+                status=str(labels.get(record.status, record.status)),
+                comment=record.comment,
+                author=str(user.get_full_name() or user.get_username()) if user else "",
+                at=record.history_date,
+            )
+        )
+    return [(assessment, earlier.get(assessment.pk, [])) for assessment in assessments]
+
+
 def goal_tree_for_area(*, area: ProgrammeArea) -> list[Goal]:
     """An area's top-level goals with their milestones and both's assessments (newest first)."""
     by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")
@@ -94,18 +138,129 @@ def adoption_records_without_plan(*, unit_ids: list[int]) -> list[AdoptionRecord
     )
 
 
-DONE_STATUSES = (AdoptionRecord.Status.ADOPTED, AdoptionRecord.Status.PHASED_OUT)
 MATRIX_SORTS = ("enhet", "status")
+
+# --- Adoption as of a day ----------------------------------------------------------------------
+# One rule for every page that says where a unit stands with a working method on a day: the
+# rule the status engine counts an adoption goal by (followup.compute.goal_status.
+# _adoption_counts, the same rule in SQL). A record is done on a day if its status is the
+# method's done status (Infört, or Utfasat for a method to phase out) with an actual date by
+# then; the record's history is not read, as the engine does not read it: a record done later
+# was not done yet, and its date (the planned one, else the actual one) is when it was due.
+
+# Standings, as an adoption goal counts a unit: done by the evaluation day, planned by the
+# deadline, planned after it, neither.
+ADOPTED, PLANNED, PLANNED_LATE, NOT_STARTED = "adopted", "planned", "planned_late", "not_started"
+
+# "Status (mest infört först)": the statuses from most to least adopted (done first, then no
+# record at all last).
+STATUS_RANK: dict[str, int] = {
+    AdoptionRecord.Status.ADOPTED: 4,
+    AdoptionRecord.Status.PHASED_OUT: 4,
+    AdoptionRecord.Status.IN_PROGRESS: 3,
+    AdoptionRecord.Status.PLANNED: 2,
+    AdoptionRecord.Status.NOT_STARTED: 1,
+}
+
+
+def done_status(method: WorkingMethod) -> str:
+    """The status that counts as done for the method: Utfasat for one to phase out, else Infört."""
+    if method.direction == WorkingMethod.Direction.PHASE_OUT:
+        return AdoptionRecord.Status.PHASED_OUT
+    return AdoptionRecord.Status.ADOPTED
+
+
+def is_done_on(record: AdoptionRecord | None, *, day: datetime.date, done: str) -> bool:
+    """Whether the record counts as done on the day (its done status and an actual date by then)."""
+    return (
+        record is not None
+        and record.status == done
+        and record.actual_date is not None
+        and record.actual_date <= day
+    )
+
+
+def due_date(record: AdoptionRecord | None) -> datetime.date | None:
+    """When the record was to be done: its planned date, else its actual date."""
+    if record is None:
+        return None
+    return record.planned_date or record.actual_date
+
+
+@dataclass(frozen=True)
+class AdoptionOnDay:
+    """A record as it stood on a day (the adoption rule above), for display."""
+
+    record: AdoptionRecord
+    status: str  # an AdoptionRecord.Status value
+    done_on: datetime.date | None  # the actual date, if done by the day
+    due: datetime.date | None  # when it was to be done, if not done by the day
+
+    @property
+    def status_label(self) -> str:
+        return str(AdoptionRecord.Status(self.status).label)
+
+    @property
+    def rank(self) -> int:
+        return STATUS_RANK.get(self.status, 0)
+
+
+def adoption_on(record: AdoptionRecord | None, *, day: datetime.date) -> AdoptionOnDay | None:
+    """The record's status on the day: one done (or phased out) after the day was not yet, and
+    shows as Planerad, due on its date; any other status is the record's own."""
+    if record is None:
+        return None
+    finished = record.status in (AdoptionRecord.Status.ADOPTED, AdoptionRecord.Status.PHASED_OUT)
+    if not finished:
+        return AdoptionOnDay(record, record.status, None, due_date(record))
+    if record.actual_date is None or record.actual_date > day:
+        return AdoptionOnDay(record, AdoptionRecord.Status.PLANNED, None, due_date(record))
+    return AdoptionOnDay(record, record.status, record.actual_date, None)
+
+
+def adoption_standing(
+    record: AdoptionRecord | None,
+    *,
+    day: datetime.date,
+    deadline: datetime.date | None,
+    done: str,
+) -> str:
+    """How an adoption goal counts the unit on its evaluation day: ADOPTED, PLANNED (due by
+    the deadline), PLANNED_LATE (due after it) or NOT_STARTED (no date)."""
+    if is_done_on(record, day=day, done=done):
+        return ADOPTED
+    due = due_date(record)
+    if due is None:
+        return NOT_STARTED
+    if deadline is not None and due <= deadline:
+        return PLANNED
+    return PLANNED_LATE
+
+
+def evaluation_day(
+    quarter_end: datetime.date | None, *, today: datetime.date, deadline: datetime.date | None
+) -> datetime.date:
+    """The day the engine evaluates a quarter on (followup.services: the quarter's end, or today
+    in the ongoing quarter; today without a quarter), for a goal not after its deadline."""
+    day = today if quarter_end is None else min(quarter_end, today)
+    return min(day, deadline) if deadline is not None else day
 
 
 @dataclass(frozen=True)
 class MatrixRow:
     unit: Unit
-    cells: list[AdoptionRecord | None]  # one per working method, None: nothing recorded
+    cells: list[AdoptionOnDay | None]  # one per working method, None: nothing recorded
+    done: list[bool]  # per working method: done on the matrix's day (as the engine counts)
 
     @property
-    def done(self) -> int:
-        return sum(1 for cell in self.cells if _is_done(cell))
+    def ranks(self) -> tuple[int, ...]:
+        """For "Status (mest infört först)": the counts of cells done, Pågår, Planerad and
+        Ej påbörjad, negated (most adopted first when sorted ascending)."""
+        levels = [
+            4 if done else min(cell.rank, 3) if cell else 0
+            for cell, done in zip(self.cells, self.done, strict=True)
+        ]
+        return tuple(-levels.count(rank) for rank in (4, 3, 2, 1))
 
 
 @dataclass(frozen=True)
@@ -130,26 +285,25 @@ class MatrixGroup:
 class AdoptionMatrix:
     methods: list[WorkingMethod]
     groups: list[MatrixGroup]
-    totals: list[Share]
+    totals: list[Share]  # over every unit of the area, whatever VO is chosen
     vos: list[Unit]  # every VO, for the filter
+    day: datetime.date  # the day the statuses are as of
     # More units than a page can list (settings.GONV_ADOPTION_MATRIX_UNIT_LIMIT) and no VO
     # chosen: the groups carry their shares but no rows; a VO's units are one filter away.
     collapsed: bool = False
     unit_count: int = 0
+    vo_code: str = ""  # the VO chosen, if any
+
+    @property
+    def chosen(self) -> MatrixGroup | None:
+        """The chosen VO's group (its total row below the region's), if a VO is chosen."""
+        return self.groups[0] if self.vo_code and self.groups else None
 
 
-def _is_done(record: AdoptionRecord | None) -> bool:
-    return record is not None and record.status in DONE_STATUSES
-
-
-def _shares(rows: list[MatrixRow], count: int, targets: list[Decimal | None]) -> list[Share]:
+def _shares(rows: list[MatrixRow], targets: list[Decimal | None]) -> list[Share]:
     return [
-        Share(
-            done=sum(1 for row in rows if _is_done(row.cells[i])),
-            total=len(rows),
-            target=targets[i],
-        )
-        for i in range(count)
+        Share(done=sum(1 for row in rows if row.done[i]), total=len(rows), target=target)
+        for i, target in enumerate(targets)
     ]
 
 
@@ -161,8 +315,12 @@ def adoption_matrix(
     sort: str = "enhet",
     unit_limit: int | None = None,
 ) -> AdoptionMatrix:
-    """The area's working methods × the units they target, grouped by VO, with the share done
-    per VO and in all against the adoption goals' targets (four queries).
+    """The area's working methods × the units they target, grouped by VO, each cell as it stood
+    on `day` (adoption_on, the adoption goals' rule), with the share done per VO and in all
+    against the adoption goals' targets (four queries).
+
+    `day` is the selected quarter's end, or today in the ongoing quarter (evaluation_day): the
+    units active then, the records as the goal evaluation counts them then.
 
     The units are those of the area's organisation (`Phase.organisation_unit`: Region B's area
     lists Region B's health centres, not every region's; one join on the closure table), or of
@@ -196,23 +354,28 @@ def adoption_matrix(
     ).order_by("-deadline"):
         targets_by_method[goal.working_method_id] = goal.target_share
     targets = [targets_by_method.get(m.pk) for m in methods]
+    dones = [done_status(m) for m in methods]
+
+    def row(unit: Unit) -> MatrixRow:
+        cells = [records.get((unit.pk, m.pk)) for m in methods]
+        return MatrixRow(
+            unit=unit,
+            cells=[adoption_on(cell, day=day) for cell in cells],
+            done=[is_done_on(cell, day=day, done=d) for cell, d in zip(cells, dones, strict=True)],
+        )
 
     vos = list({u.parent_id: u.parent for u in units if u.parent is not None}.values())
     collapsed = not vo_code and unit_limit is not None and len(units) > unit_limit
     groups = []
     all_rows: list[MatrixRow] = []
     for vo in vos:
-        rows = [
-            MatrixRow(unit=u, cells=[records.get((u.pk, m.pk)) for m in methods])
-            for u in units
-            if u.parent_id == vo.pk
-        ]
+        rows = [row(u) for u in units if u.parent_id == vo.pk]
         all_rows += rows
         if vo_code and vo.code != vo_code:
             continue
         if sort == "status":
-            rows.sort(key=lambda row: (-row.done, row.unit.name))
-        shares = _shares(rows, len(methods), targets)
+            rows.sort(key=lambda r: (r.ranks, r.unit.name))
+        shares = _shares(rows, targets)
         groups.append(MatrixGroup(vo=vo, rows=[] if collapsed else rows, shares=shares))
     if collapsed and sort == "status":
         # No unit rows to sort: the VOs themselves, most adopted first.
@@ -220,8 +383,10 @@ def adoption_matrix(
     return AdoptionMatrix(
         methods=methods,
         groups=groups,
-        totals=_shares(all_rows, len(methods), targets),
+        totals=_shares(all_rows, targets),
         vos=vos,
+        day=day,
         collapsed=collapsed,
         unit_count=len(units),
+        vo_code=vo_code,
     )

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from base.periods import InvalidQuarter, Quarter
+from base.periods import InvalidQuarter, Quarter, quarter_label
 from base.writes import (
     Actor,
     apply,
@@ -30,7 +30,14 @@ from base.writes import (
 from organisation.models import Unit
 from programmes.models import WorkingMethod
 
-from .models import ERROR_QUARTER_CLOSED, AdoptionRecord, Assessment, Goal, editable_quarters
+from .models import (
+    ERROR_QUARTER_CLOSED,
+    AdoptionRecord,
+    Assessment,
+    Goal,
+    closed_quarters,
+    editable_quarters,
+)
 
 ERROR_GOAL_FORBIDDEN = gettext_noop(
     "Du har inte behörighet att ändra mål i det här programområdet."
@@ -43,6 +50,21 @@ ERROR_ADOPTION_FORBIDDEN = gettext_noop(
 )
 ERROR_ASSESSMENT_FORBIDDEN = gettext_noop(
     "Du har inte behörighet att bedöma mål i det här programområdet."
+)
+
+# A closed quarter's assessments are its history (assessment_check): deleting the goal would
+# take them with it (Assessment.goal cascades), so the goal stays.
+ERROR_GOAL_DELETE_CLOSED_QUARTER = gettext_noop(
+    "Målet ”{title}” kan inte tas bort: det eller dess delmål har bedömningar för {quarters}, "
+    "kvartal som är avslutade och inte längre går att ändra, och de ska finnas kvar. Det finns "
+    "inget sätt att avsluta ett mål utan att ta bort det; ska målet inte längre följas upp, "
+    "skriv det i målets beskrivning och kontakta strategen GONV. Inget har tagits bort."
+)
+ERROR_MILESTONE_DELETE_CLOSED_QUARTER = gettext_noop(
+    "Delmålet ”{title}” kan inte tas bort: det har bedömningar för {quarters}, kvartal som är "
+    "avslutade och inte längre går att ändra, och de ska finnas kvar. Det finns inget sätt att "
+    "avsluta ett delmål utan att ta bort det; ska delmålet inte längre följas upp, skriv det i "
+    "delmålets beskrivning och kontakta strategen GONV. Inget har tagits bort."
 )
 
 # Who assessed a goal is the acting user, never a value from a form.
@@ -91,8 +113,57 @@ def goal_update(*, user: Actor, goal: Goal, data: Mapping[str, Any] | None = Non
 
 
 def goal_delete(*, user: Actor, goal: Goal) -> None:
-    """Delete a goal with its milestones and assessments (their history keeps them)."""
-    checked_delete(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
+    """Delete a goal with its milestones and assessments (their history keeps them); refused
+    while it or a milestone has an assessment of a closed quarter (goal_delete_check)."""
+    with transaction.atomic():
+        stored = Goal.objects.select_for_update().filter(pk=goal.pk).first()
+        if stored is None:
+            return  # deleted meanwhile: nothing left to delete
+        authorize_delete(user=user, obj=stored, message=_(ERROR_GOAL_FORBIDDEN))
+        goal_delete_check(goal=stored)
+        checked_delete(user=user, obj=stored, message=_(ERROR_GOAL_FORBIDDEN))
+
+
+def goal_delete_check(*, goal: Goal, today: datetime.date | None = None) -> None:
+    """Raise ValidationError if deleting the goal would delete an assessment of a closed
+    quarter, its own or a milestone's (the same rule as assessment_check: a quarter that can
+    no longer be assessed keeps its assessments as they were written)."""
+    goal_ids = _with_milestones(goal.pk)
+    quarters = sorted(
+        {
+            code
+            for code in Assessment.objects.filter(goal_id__in=goal_ids)
+            .values_list("quarter", flat=True)
+            .distinct()
+            if quarter_closed(code, today=today)
+        }
+    )
+    if not quarters:
+        return
+    message = (
+        ERROR_MILESTONE_DELETE_CLOSED_QUARTER
+        if goal.parent_id
+        else ERROR_GOAL_DELETE_CLOSED_QUARTER
+    )
+    labels = [quarter_label(code) for code in quarters]
+    listed = (
+        labels[0]
+        if len(labels) == 1
+        else _("{first} och {last}").format(first=", ".join(labels[:-1]), last=labels[-1])
+    )
+    raise ValidationError(
+        _(message).format(title=goal.title, quarters=listed), code="closed_quarter_history"
+    )
+
+
+def _with_milestones(goal_id: int) -> set[int]:
+    """The goal and every milestone below it, at any depth (one query a level)."""
+    found = {goal_id}
+    level = {goal_id}
+    while level:
+        level = set(Goal.objects.filter(parent_id__in=level).values_list("pk", flat=True)) - found
+        found |= level
+    return found
 
 
 # --- adoption records -------------------------------------------------------------------------
@@ -146,10 +217,13 @@ def adoption_record_delete(*, user: Actor, record: AdoptionRecord) -> None:
 
 def assessment_check(*, assessment: Assessment, today: datetime.date | None = None) -> None:
     """Raise ValidationError unless the assessment is of a quarter that can still be assessed,
-    as it was and as it will be saved (the current quarter and the previous one, for every
-    role, as on the page): earlier assessments stay as they were written."""
-    open_codes = {quarter.code for quarter in editable_quarters(today)}
+    as it was and as it will be saved: the current quarter and the previous one, for every
+    role, as on the page (quarter_closed), and not one whose quarterly report is Fastställd or
+    Godkänd (closed_quarters: the report shows these assessments). Earlier assessments stay as
+    they were written. The one rule for every entry: the page, the services, the admin's add,
+    change, delete and history revert."""
     stored = stored_version(assessment)
+    codes = []
     for text in (assessment.quarter, stored.quarter if stored is not None else None):
         if text is None:
             continue
@@ -157,8 +231,39 @@ def assessment_check(*, assessment: Assessment, today: datetime.date | None = No
             code = Quarter.parse(text).code
         except InvalidQuarter:
             continue  # not a quarter at all: the model's validation says so
-        if code not in open_codes:
+        if quarter_closed(code, today=today):
             raise ValidationError({"quarter": [str(ERROR_QUARTER_CLOSED)]})
+        codes.append(code)
+    area_ids = {
+        goal.programme_area_id
+        for goal in (
+            _goal_of(assessment),
+            _goal_of(stored) if stored is not None else None,
+        )
+        if goal is not None
+    }
+    for area_id in sorted(area_ids):
+        closed = closed_quarters(area_id=area_id, quarters=codes)
+        for code in codes:
+            if code in closed:
+                raise ValidationError({"quarter": [closed[code].message]}, code="report_closed")
+
+
+def _goal_of(assessment: Assessment) -> Goal | None:
+    """The assessment's goal, or None while it has none (the model's validation says so)."""
+    if assessment.goal_id is None:
+        return None
+    return assessment.goal
+
+
+def quarter_closed(text: str, *, today: datetime.date | None = None) -> bool:
+    """Whether a quarter's assessments are closed: it is no longer one of the quarters that can
+    be assessed (editable_quarters). Text that is no quarter is the model's validation's."""
+    try:
+        code = Quarter.parse(text).code
+    except InvalidQuarter:
+        return False
+    return code not in {quarter.code for quarter in editable_quarters(today)}
 
 
 def assessment_record(

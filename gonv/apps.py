@@ -10,7 +10,7 @@ class GonvConfig(AppConfig):
         from django.apps import apps
         from django_celery_beat.models import PeriodicTask
 
-        from . import security_log
+        from . import checks, security_log  # noqa: F401 (checks registers itself)
 
         security_log.connect()
         # django-celery-beat labels this field with a literal English string, out of reach of

@@ -54,8 +54,10 @@ class UnitKindAdmin(GonvAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(GonvAdmin):
-    list_display = ["name", "code", "hsa_id", "kind", "parent", "valid_from", "valid_to"]
-    list_filter = ["kind"]
+    # What fits at 1280 px; the HSA-id is searched for, an end date is a filter (Har datum), both
+    # are on the unit's page.
+    list_display = ["name", "code", "kind", "parent"]
+    list_filter = ["kind", "valid_to"]
     search_fields = ["name", "code", "hsa_id"]
     autocomplete_fields = ["parent"]
 

@@ -44,6 +44,16 @@ class UnitKind(models.Model):
     code = models.SlugField(_("kod"), max_length=40, unique=True)
     name = models.CharField(_("namn"), max_length=100)
     name_plural = models.CharField(_("namn i plural"), max_length=100)
+    # Which kind is the VO (verksamhetsområde) level of this tree: data, like the tree, since
+    # another region names its levels otherwise. A VO's activity plans are for units of it.
+    is_vo = models.BooleanField(
+        _("verksamhetsområde (VO)"),
+        default=False,
+        help_text=_(
+            "Enheter av den här typen är verksamhetsområden, som var och en leds av en "
+            "verksamhetschef och lämnar aktivitetsplaner."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

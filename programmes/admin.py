@@ -125,6 +125,11 @@ class WorkingMethodAdmin(ScopedChoicesAdmin):
     def delete_object(self, request: HttpRequest, obj: WorkingMethod) -> None:
         services.working_method_delete(user=request.user, method=obj)
 
+    def validate_delete(self, request: HttpRequest, obj: WorkingMethod) -> None:
+        # One in use is refused with what uses it, before the confirmation (not Django's list
+        # of protected goals and records, which a user may not all be allowed to see).
+        services.check_working_method_unused(obj)
+
 
 class ActivityInline(AccessibleTabularInline):
     model = Activity
@@ -132,9 +137,11 @@ class ActivityInline(AccessibleTabularInline):
 
     # A submitted or approved plan's activities are read-only here (services.check_plan_open);
     # the VO reports an approved plan's progress on its page.
+    # Asked of the plan as stored: a form re-shown after a refused reopen carries the posted
+    # status, and the inline must stay as it was rendered.
     @staticmethod
     def _open(obj: Any) -> bool:
-        return obj is None or obj.status == ActivityPlan.Status.DRAFT
+        return obj is None or (stored_version(obj) or obj).status == ActivityPlan.Status.DRAFT
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._open(obj) and super().has_add_permission(request, obj)
@@ -156,8 +163,9 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
     unit_scoped_fields = ("unit",)
 
     # The VO writes its plan and submits it; the programme area (its owner, the strategist)
-    # approves it or sends it back (services.check_plan_status). An area owner who does not
-    # write the VO's plans opens it to set its status only.
+    # approves it or sends it back (services.check_plan_status), and reopens an approved plan
+    # for change with a comment to the VO (services.activity_plan_reopen, as on the plan's
+    # page). An area owner who does not write the VO's plans opens it to set its status only.
 
     # Asked of the plan as stored: the form's instance may already carry the posted values.
     @staticmethod
@@ -173,12 +181,32 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
             return True
         return super().has_change_permission(request, obj)
 
+    @classmethod
+    def _reopens_plan(cls, request: HttpRequest, obj: ActivityPlan | None) -> bool:
+        """An approved plan, opened by one who may reopen it (with a comment to the VO)."""
+        stored = stored_version(obj) if obj is not None else None
+        return (
+            stored is not None
+            and stored.status == ActivityPlan.Status.ACCEPTED
+            and cls._reviews_plan(request, stored)
+        )
+
+    @staticmethod
+    def _reopening(obj: ActivityPlan) -> bool:
+        stored = stored_version(obj)
+        return (
+            stored is not None
+            and stored.status == ActivityPlan.Status.ACCEPTED
+            and obj.status != stored.status
+        )
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and not self._writes_plan(request, obj):
             readonly += ["unit", "programme_area", "comment"]
-        else:
-            # The review's comment is the reviewer's, written with the decision.
+        elif not self._reopens_plan(request, obj):
+            # The review's comment is the reviewer's, written with the decision (reopening an
+            # approved plan is one, for the strategist too).
             readonly += ["review_comment"]
         return readonly
 
@@ -188,6 +216,9 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
             return
         # A submitted or approved plan's contents stay (a history revert included).
         services.check_plan_contents(obj)
+        if self._reopening(obj) and self._reviews_plan(request, obj):
+            services.check_plan_reopen(stored=stored, status=obj.status, comment=obj.review_comment)
+            return
         if self._writes_plan(request, obj):
             return
         if (stored.status, stored.review_comment) != (obj.status, obj.review_comment.strip()):
@@ -202,7 +233,10 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
         services.check_plan_status(user=request.user, plan=obj)
 
     def save_object(self, request: HttpRequest, obj: ActivityPlan, change: bool) -> None:
-        if change and not self._writes_plan(request, obj):
+        if change and self._reopening(obj):
+            # The same service as the page's "Öppna för ändring" (it asks who may).
+            services.activity_plan_reopen(user=request.user, plan=obj, comment=obj.review_comment)
+        elif change and not self._writes_plan(request, obj):
             services.activity_plan_review(
                 user=request.user, plan=obj, status=obj.status, comment=obj.review_comment
             )

@@ -13,7 +13,7 @@ from organisation.models import Unit
 
 from .choices import AreaLabels, areas_for_units
 from .models import Activity, ActivityPlan, SupportNeed, WorkingMethod
-from .services import ERROR_PLAN_SEND_BACK_COMMENT
+from .services import ERROR_PLAN_REOPEN_COMMENT, ERROR_PLAN_SEND_BACK_COMMENT
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ERROR_END_BEFORE_START = _("Slutdatum kan inte vara före startdatum.")
@@ -132,3 +132,29 @@ class PlanReviewForm(forms.ModelForm):
         if data.get("status") == ActivityPlan.Status.DRAFT and not data["review_comment"]:
             self.add_error("review_comment", _(ERROR_PLAN_SEND_BACK_COMMENT))
         return data
+
+
+class PlanReopenForm(forms.ModelForm):
+    """The programme area reopens an approved plan for change ("Öppna för ändring"), with a
+    required comment to the VO on what to change; decided on the version the reviewer saw."""
+
+    version = VersionField()
+
+    class Meta:
+        model = ActivityPlan
+        fields = ("review_comment",)
+        widgets = {"review_comment": forms.Textarea(attrs={"rows": 3})}
+        labels = {"review_comment": _("Vad ska verksamheten ändra?")}
+        help_texts = {
+            "review_comment": _(
+                "Krävs. Verksamhetschefen ser kommentaren på planens sida och under ”Att göra”."
+            )
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["review_comment"].required = True
+        self.fields["review_comment"].error_messages["required"] = _(ERROR_PLAN_REOPEN_COMMENT)
+
+    def clean_review_comment(self) -> str:
+        return (self.cleaned_data.get("review_comment") or "").strip()

@@ -8,8 +8,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -89,6 +90,14 @@ def check_area_organisation(obj: ActivityPlan | SupportNeed) -> None:
     )
 
 
+# A working method's name in its programme area (upper and lower case count as the same).
+ERROR_METHOD_NAME_TAKEN = gettext_noop(
+    "Programområdet har redan ett arbetssätt som heter ”%(name)s”. Välj ett annat namn, eller "
+    "ändra det befintliga arbetssättet."
+)
+ERROR_METHOD_NAME_TAKEN_GENERIC = _(
+    "Programområdet har redan ett arbetssätt med det namnet (stora och små bokstäver räknas lika)."
+)
 ERROR_UNIT_CLOSED = _(
     "Enheten ”%(unit)s” är inte längre verksam (till och med %(date)s). Välj en enhet som är "
     "verksam i dag."
@@ -119,6 +128,44 @@ def check_unit_open(obj: ActivityPlan | SupportNeed, today: datetime.date | None
             )
         }
     )
+
+
+ERROR_PLAN_UNIT_NOT_VO = _(
+    "En aktivitetsplan hör till ett verksamhetsområde (VO), men ”%(unit)s” är av typen "
+    "%(kind)s. Välj verksamhetsområdet ”%(vo)s” i stället: enhetens arbete ingår i dess plan. "
+    "Inget har sparats."
+)
+ERROR_PLAN_UNIT_NOT_VO_NONE_ABOVE = _(
+    "En aktivitetsplan hör till ett verksamhetsområde (VO), men ”%(unit)s” är av typen "
+    "%(kind)s. Välj ett verksamhetsområde. Inget har sparats."
+)
+
+
+def check_plan_unit_is_vo(plan: ActivityPlan) -> None:
+    """Refuse a plan for a unit that is not a VO (UnitKind.is_vo), such as one of its health
+    centres: each VO submits one plan, its units take part in it.
+
+    Only when the unit is new or changed: a plan saved before the check existed can still be
+    submitted and reviewed (and moved to its VO).
+    """
+    unit_id = plan.unit_id
+    if unit_id is None:
+        return
+    if plan.pk is not None and type(plan).objects.filter(pk=plan.pk, unit_id=unit_id).exists():
+        return
+    unit = Unit.objects.select_related("kind").filter(pk=unit_id).first()
+    if unit is None or unit.kind.is_vo:
+        return
+    # The VO above the unit, nearest first, to name what to choose instead.
+    above = (
+        UnitClosure.objects.filter(descendant_id=unit_id, ancestor__kind__is_vo=True)
+        .order_by("depth")
+        .values_list("ancestor__name", flat=True)
+        .first()
+    )
+    params = {"unit": unit.name, "kind": unit.kind.name.lower(), "vo": above or ""}
+    message = ERROR_PLAN_UNIT_NOT_VO if above else ERROR_PLAN_UNIT_NOT_VO_NONE_ABOVE
+    raise ValidationError({"unit": ValidationError(message, code="unit_not_vo", params=params)})
 
 
 def provenance_field() -> models.CharField:
@@ -346,9 +393,38 @@ class WorkingMethod(Versioned):
         verbose_name = _("arbetssätt")
         verbose_name_plural = _("arbetssätt")
         ordering = ["programme_area__number", "name"]
+        constraints = [
+            # Goal forms and the admin offer an area's methods by name: two "Teamrond" could not
+            # be told apart. clean() says it first, in the form; this holds for every writer.
+            models.UniqueConstraint(
+                Lower("name"),
+                "programme_area",
+                name="workingmethod_unique_name_per_area",
+                violation_error_message=ERROR_METHOD_NAME_TAKEN_GENERIC,
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A name another method of the same area has (upper or lower case alike) is refused."""
+        super().clean()
+        self.name = " ".join((self.name or "").split())
+        if not self.name or self.programme_area_id is None:
+            return
+        wanted = self.name.casefold()
+        others = WorkingMethod.objects.filter(programme_area_id=self.programme_area_id).exclude(
+            pk=self.pk
+        )
+        taken = next(
+            (n for n in others.values_list("name", flat=True) if n.casefold() == wanted), None
+        )
+        if taken is not None:
+            raise ValidationError(
+                {"name": gettext(ERROR_METHOD_NAME_TAKEN) % {"name": taken}},
+                code="unique_name_per_area",
+            )
 
 
 class ActivityPlan(Versioned):
@@ -409,6 +485,7 @@ class ActivityPlan(Versioned):
         super().clean()
         check_area_organisation(self)
         check_unit_open(self)
+        check_plan_unit_is_vo(self)
 
 
 class Activity(Versioned):

@@ -6,7 +6,8 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from base.history import author_label
 from organisation.models import Role, RoleAssignment, Unit, UnitClosure
@@ -199,6 +200,37 @@ def working_methods_for_units(*, units: QuerySet[Unit]) -> QuerySet[WorkingMetho
     organisation = "programme_area__phase__organisation_unit"
     reaches = UnitClosure.objects.filter(ancestor=OuterRef(organisation), descendant__in=units)
     return WorkingMethod.objects.filter(Q(**{f"{organisation}__isnull": True}) | Exists(reaches))
+
+
+def area_pending_counts(*, area: ProgrammeArea, scope: Scope) -> tuple[int, int]:
+    """What waits for this user in one programme area (one query): the submitted plans they
+    review (as plans_awaiting_review: not those of units they manage) and the support needs
+    nobody has answered yet (Ny, Pågår)."""
+    plans = ActivityPlan.objects.filter(
+        programme_area=OuterRef("pk"), status=ActivityPlan.Status.SUBMITTED
+    )
+    if not scope.edits_everything:
+        plans = plans.exclude(unit_id__in=scope.unit_ids)
+    needs = SupportNeed.objects.filter(
+        programme_area=OuterRef("pk"),
+        status__in=[SupportNeed.Status.OPEN, SupportNeed.Status.IN_PROGRESS],
+    )
+    row = (
+        ProgrammeArea.objects.filter(pk=area.pk)
+        .annotate(
+            plans=_count_of(plans),
+            needs=_count_of(needs),
+        )
+        .values_list("plans", "needs")
+        .first()
+    )
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _count_of(rows: QuerySet[Any]) -> Any:
+    """A correlated subquery counting the rows (0 for none)."""
+    counted = rows.order_by().values("programme_area").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def support_need_answered(need: SupportNeed) -> tuple[str, datetime.datetime] | None:

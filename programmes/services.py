@@ -15,9 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
-from base.writes import Actor, apply, checked_delete, checked_save
+from base.writes import Actor, apply, authorize_delete, checked_delete, checked_save
 from organisation.models import Unit, UnitKind
 
 from .models import (
@@ -32,6 +32,10 @@ from .models import (
 ERROR_AREA_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra det här programområdet.")
 ERROR_METHOD_FORBIDDEN = gettext_noop(
     "Du har inte behörighet att ändra arbetssätt i det här programområdet."
+)
+ERROR_METHOD_IN_USE = gettext_noop(
+    "”{name}” används och kan inte tas bort: {uses}. Ta bort dem eller byt arbetssätt på dem "
+    "först, eller behåll arbetssättet."
 )
 ERROR_PLAN_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra aktivitetsplaner för {unit}.")
 ERROR_SUPPORT_NEED_FORBIDDEN = gettext_noop(
@@ -60,7 +64,8 @@ ERROR_PLAN_SUBMITTED_LOCKED = gettext_noop(
 )
 ERROR_PLAN_ACCEPTED_LOCKED = gettext_noop(
     "Planen är godkänd, så aktiviteterna och planen kan inte ändras; bara aktiviteternas status "
-    "kan rapporteras. Strategen kan öppna planen igen. Inget har ändrats."
+    "kan rapporteras. Programområdets ansvariga eller strategen kan öppna den för ändring. "
+    "Inget har ändrats."
 )
 ERROR_PLAN_NOT_WITHDRAWABLE = gettext_noop(
     "Bara en inlämnad plan som inte har granskats kan tas tillbaka; den här har status "
@@ -78,6 +83,25 @@ ERROR_PLAN_REVIEW_STATUS = gettext_noop(
 )
 ERROR_PLAN_SEND_BACK_COMMENT = gettext_noop(
     "Skriv vad verksamheten behöver komplettera innan planen skickas tillbaka."
+)
+# Reopening an approved plan for change ("Öppna för ändring") is a review decision too: the
+# programme area's, with a comment to the VO on what to change (activity_plan_reopen).
+ERROR_PLAN_REOPEN_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att öppna aktivitetsplaner i det här programområdet för ändring."
+)
+ERROR_PLAN_NOT_ACCEPTED = gettext_noop(
+    "Bara en godkänd aktivitetsplan kan öppnas för ändring; den här har status ”{status}”. "
+    "Inget har ändrats."
+)
+ERROR_PLAN_REOPEN_STATUS = gettext_noop(
+    "En godkänd plan öppnas för ändring genom att bli ett utkast igen. Inget har ändrats."
+)
+ERROR_PLAN_REOPEN_COMMENT = gettext_noop(
+    "Skriv vad verksamheten ska ändra innan planen öppnas för ändring."
+)
+ERROR_PLAN_REOPEN_WITH_COMMENT = gettext_noop(
+    "En godkänd plan öppnas för ändring med en kommentar till verksamheten: använd ”Öppna för "
+    "ändring” på planens sida. Inget har ändrats."
 )
 ERROR_SUPPORT_ANSWER_BY_RAISER = gettext_noop(
     "Ett stödbehovs status och svar sätts av programområdet, inte av enheten som framförde det."
@@ -194,9 +218,43 @@ def working_method_update(
     return method
 
 
+def working_method_uses(method: WorkingMethod) -> list[str]:
+    """What uses the method, in words ("2 mål", "14 registreringar av införandestatus")."""
+    goals = method.goals.count()
+    records = method.adoption_records.count()
+    uses = []
+    if goals:
+        uses.append(ngettext("%(count)d mål", "%(count)d mål", goals) % {"count": goals})
+    if records:
+        uses.append(
+            ngettext(
+                "%(count)d registrering av införandestatus",
+                "%(count)d registreringar av införandestatus",
+                records,
+            )
+            % {"count": records}
+        )
+    return uses
+
+
+def check_working_method_unused(method: WorkingMethod) -> None:
+    """Refuse to delete a method that goals or adoption records use, saying what uses it."""
+    uses = working_method_uses(method)
+    if uses:
+        raise ValidationError(
+            _(ERROR_METHOD_IN_USE).format(name=method.name, uses=_(" och ").join(uses)),
+            code="in_use",
+        )
+
+
 def working_method_delete(*, user: Actor, method: WorkingMethod) -> None:
-    """Delete a working method (refused by the database while goals or records use it)."""
-    checked_delete(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
+    """Delete a working method nothing uses (no goal, no adoption record), recorded in its
+    history; one in use is refused with what uses it (the database's PROTECT holds too)."""
+    with transaction.atomic():
+        WorkingMethod.objects.select_for_update().filter(pk=method.pk).first()
+        authorize_delete(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
+        check_working_method_unused(method)
+        checked_delete(user=user, obj=method, message=_(ERROR_METHOD_FORBIDDEN))
 
 
 # --- activity plans and their activities ------------------------------------------------------
@@ -222,6 +280,7 @@ def activity_plan_update(
     with transaction.atomic():
         check_plan_contents(plan)
         check_plan_status(user=user, plan=plan)
+        check_not_reopened(plan)
         _stamp_submission(plan)
         _stamp_status_decision(user=user, plan=plan)
         return checked_save(user=user, obj=plan, message=_plan_message(plan))
@@ -390,6 +449,62 @@ def check_plan_review(*, stored: ActivityPlan, status: str, comment: str) -> Non
     if status == ActivityPlan.Status.DRAFT and not comment.strip():
         raise ValidationError(
             {"review_comment": ValidationError(_(ERROR_PLAN_SEND_BACK_COMMENT), code="required")}
+        )
+
+
+def check_not_reopened(plan: ActivityPlan) -> None:
+    """Refuse moving an approved plan's status by editing the plan: reopening it takes a
+    comment to the VO, so it is activity_plan_reopen's (the page's "Öppna för ändring", the
+    admin), never a bare status change."""
+    before = ActivityPlan.objects.filter(pk=plan.pk).values_list("status", flat=True).first()
+    if before == ActivityPlan.Status.ACCEPTED and plan.status != before:
+        raise ValidationError(_(ERROR_PLAN_REOPEN_WITH_COMMENT), code="plan_reopen_comment")
+
+
+def activity_plan_reopen(*, user: Actor, plan: ActivityPlan, comment: str) -> ActivityPlan:
+    """Reopen an approved plan for change ("Öppna för ändring"): back to draft, with a comment
+    to the VO on what to change: the programme area's owner, the strategist (those who approve
+    it; never the VO's own managers).
+
+    Decided on the version the reviewer saw (`plan.version`): a plan changed since is refused
+    with StaleVersion. The VO sees the comment on the plan's page and in "Att göra" as a plan
+    sent back; the history records who reopened it and why.
+    """
+    if plan.pk is None:
+        raise ValueError("activity_plan_reopen takes a saved plan")
+    comment = comment.strip()
+    with transaction.atomic():
+        stored = ActivityPlan.objects.select_for_update().get(pk=plan.pk)
+        if not user.has_perm("programmes.approve_activityplan", stored):
+            raise PermissionDenied(_(ERROR_PLAN_REOPEN_FORBIDDEN))
+        check_plan_reopen(stored=stored, status=ActivityPlan.Status.DRAFT, comment=comment)
+        # Versioned.save compares this with the stored row: a stale decision is refused.
+        stored.version = plan.version
+        stored.status = ActivityPlan.Status.DRAFT
+        stored.review_comment = comment
+        stored.reviewed_by = user if isinstance(user, User) else None
+        stored.reviewed_at = timezone.now()
+        _stamp_submission(stored)
+        stored.full_clean()
+        stored._history_user = user  # type: ignore[attr-defined]
+        stored.save()
+    plan.refresh_from_db()
+    return plan
+
+
+def check_plan_reopen(*, stored: ActivityPlan, status: str, comment: str) -> None:
+    """Refuse reopening a plan that is not approved, to another status than draft, or without
+    a comment to the VO."""
+    if stored.status != ActivityPlan.Status.ACCEPTED:
+        raise ValidationError(
+            _(ERROR_PLAN_NOT_ACCEPTED).format(status=stored.get_status_display()),
+            code="plan_not_accepted",
+        )
+    if status != ActivityPlan.Status.DRAFT:
+        raise ValidationError(_(ERROR_PLAN_REOPEN_STATUS), code="plan_reopen_status")
+    if not comment.strip():
+        raise ValidationError(
+            {"review_comment": ValidationError(_(ERROR_PLAN_REOPEN_COMMENT), code="required")}
         )
 
 

@@ -22,6 +22,11 @@ urlpatterns = [
         views.working_method_edit,
         name="working_method_edit",
     ),
+    path(
+        "programomrade/<int:area_id>/arbetssatt/<int:pk>/ta-bort/",
+        views.working_method_delete,
+        name="working_method_delete",
+    ),
     path("aktivitetsplaner/", views.activity_plans, name="activity_plans"),
     path(
         "aktivitetsplaner/<int:area_id>/<int:unit_id>/",
@@ -42,6 +47,11 @@ urlpatterns = [
         "aktivitetsplaner/<int:area_id>/<int:unit_id>/granska/",
         views.activity_plan_review,
         name="activity_plan_review",
+    ),
+    path(
+        "aktivitetsplaner/<int:area_id>/<int:unit_id>/oppna/",
+        views.activity_plan_reopen,
+        name="activity_plan_reopen",
     ),
     path("aktiviteter/<int:pk>/", views.activity_edit, name="activity_edit"),
     path("aktiviteter/<int:pk>/atgard/", views.activity_action, name="activity_action"),

@@ -41,6 +41,7 @@ from . import services
 from .choices import AreaLabels
 from .forms import (
     ActivityForm,
+    PlanReopenForm,
     PlanReviewForm,
     SupportAnswerForm,
     SupportNeedForm,
@@ -53,6 +54,7 @@ from .models import (
     SupportNeed,
     WorkingMethod,
     check_area_organisation,
+    check_plan_unit_is_vo,
     check_unit_open,
 )
 from .selectors import (
@@ -65,6 +67,7 @@ from .selectors import (
 )
 from .services import (
     ERROR_PLAN_ACCEPTED_LOCKED,
+    ERROR_PLAN_NOT_ACCEPTED,
     ERROR_PLAN_NOT_SUBMITTED,
     ERROR_PLAN_SUBMITTED_LOCKED,
 )
@@ -172,7 +175,8 @@ def working_method_edit(
     if request.method == "GET":
         form = WorkingMethodForm(instance=method, initial={"version": method.version if pk else 0})
         return render(request, "programmes/working_method_form.html", {**context, "form": form})
-    form = WorkingMethodForm(request.POST, instance=method)
+    # Editing, the form validates onto a copy: a refused name does not become the heading.
+    form = WorkingMethodForm(request.POST, instance=copy.copy(method) if pk else method)
     if not pk:
         if not form.is_valid():
             template = "programmes/working_method_form.html"
@@ -199,6 +203,32 @@ def working_method_edit(
         context=context,
         success_url=list_url,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def working_method_delete(request: HtmxHttpRequest, area_id: int, pk: int) -> HttpResponse:
+    """Confirm and delete a working method nothing uses; one in use is explained, not deleted."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    method = get_object_or_404(WorkingMethod, pk=pk, programme_area=area)
+    _require(request, "programmes.delete_workingmethod", method)
+    list_url = reverse("programmes:working_methods", args=[area.pk])
+    context: dict[str, Any] = {
+        "area": area,
+        "method": method,
+        "back": list_url,
+        "uses": services.working_method_uses(method),
+    }
+    if request.method == "GET":
+        return render(request, "programmes/working_method_delete.html", context)
+    name = method.name
+    try:
+        services.working_method_delete(user=request.user, method=method)
+    except ValidationError as refusal:
+        context.update(uses=services.working_method_uses(method), errors=refusal.messages)
+        return render(request, "programmes/working_method_delete.html", context, status=409)
+    messages.success(request, _("Arbetssättet ”{name}” är borttaget.").format(name=name))
+    return HttpResponseRedirect(list_url)
 
 
 def _unique_code(name: str) -> str:
@@ -322,8 +352,9 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     if plan.pk is None:
         # A plan that could never be saved (a unit and another organisation's area: an old
         # bookmark or a typed URL) is no page; its form would only fail on "Lägg till".
-        # Nor is one for a unit that is no longer open.
+        # Nor is one for a unit that is no longer open, or not a VO (a plan is the VO's).
         try:
+            check_plan_unit_is_vo(plan)
             check_area_organisation(plan)
             check_unit_open(plan)
         except ValidationError as error:
@@ -393,6 +424,7 @@ def _plan_context(
     if plan.pk:
         context["activities"] = plan.activities.all()
         context.update(_history(plan, request, "plan"))
+        context["reopened"] = _was_reopened(plan)
         # Only a submitted plan is reviewed, and never by its own VO (gonv.rules).
         if plan.status == ActivityPlan.Status.SUBMITTED and request.user.has_perm(
             "programmes.approve_activityplan", plan
@@ -405,7 +437,28 @@ def _plan_context(
                     "activities_seen": activities_seen(plan),
                 },
             )
+        # An approved plan is reopened for change by those who approve it, with a comment.
+        if plan.status == ActivityPlan.Status.ACCEPTED and request.user.has_perm(
+            "programmes.approve_activityplan", plan
+        ):
+            context["reopen_form"] = PlanReopenForm(
+                instance=plan, initial={"version": plan.version, "review_comment": ""}
+            )
     return context
+
+
+def _was_reopened(plan: ActivityPlan) -> bool:
+    """Whether a draft's last review reopened it from approved (not sent back from submitted):
+    the status of the history record before the one the review wrote."""
+    if plan.status != ActivityPlan.Status.DRAFT or plan.reviewed_at is None:
+        return False
+    reviewed = (
+        plan.history.filter(reviewed_at=plan.reviewed_at).order_by("history_date", "history_id")
+    ).first()
+    if reviewed is None:
+        return False
+    before = reviewed.prev_record
+    return before is not None and before.status == ActivityPlan.Status.ACCEPTED
 
 
 def activities_seen(plan: ActivityPlan) -> str:
@@ -471,6 +524,44 @@ def activity_plan_review(request: HtmxHttpRequest, area_id: int, unit_id: int) -
         success_url=url,
         form_name="review_form",
         success_message=message.format(unit=unit.name),
+        page_url=url,
+    )
+
+
+@require_POST
+@login_required
+def activity_plan_reopen(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpResponse:
+    """The programme area reopens an approved plan for change ("Öppna för ändring"), with a
+    comment to the VO; decided on the version the reviewer saw (a stale form is a 409)."""
+    area = get_object_or_404(ProgrammeArea, pk=area_id)
+    unit = get_object_or_404(Unit, pk=unit_id)
+    plan = get_object_or_404(ActivityPlan, programme_area=area, unit=unit)
+    _require(request, "programmes.approve_activityplan", plan)
+    url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
+    if plan.status != ActivityPlan.Status.ACCEPTED:
+        # Reopened already, or never approved: the page shows the plan as it is.
+        messages.error(request, _(ERROR_PLAN_NOT_ACCEPTED).format(status=plan.get_status_display()))
+        return HttpResponseRedirect(url)
+    can_edit = request.user.has_perm("programmes.change_activityplan", plan)
+    context = _plan_context(request, area=area, unit=unit, plan=plan, can_edit=can_edit)
+    # The form's own copy of the plan: the page around it shows the plan as stored.
+    form = PlanReopenForm(request.POST, instance=ActivityPlan.objects.get(pk=plan.pk))
+    return _edit(
+        request,
+        form=form,
+        model=ActivityPlan,
+        pk=plan.pk,
+        save=lambda: services.activity_plan_reopen(
+            user=request.user, plan=form.instance, comment=form.cleaned_data["review_comment"]
+        ),
+        template="programmes/activity_plan.html",
+        context=context,
+        success_url=url,
+        form_name="reopen_form",
+        success_message=_(
+            "Aktivitetsplanen för {unit} är öppnad för ändring och är ett utkast igen. "
+            "Verksamhetschefen ser din kommentar."
+        ).format(unit=unit.name),
         page_url=url,
     )
 
@@ -562,9 +653,9 @@ def activity_plan_submit(request: HtmxHttpRequest, area_id: int, unit_id: int) -
         services.activity_plan_update(
             user=request.user, plan=plan, data={"status": ActivityPlan.Status.SUBMITTED}
         )
-        messages.success(request, _("Aktivitetsplanen är inskickad."))
+        messages.success(request, _("Aktivitetsplanen är inlämnad."))
     else:
-        messages.info(request, _("Aktivitetsplanen är redan inskickad."))
+        messages.info(request, _("Aktivitetsplanen är redan inlämnad."))
     return HttpResponseRedirect(reverse("programmes:activity_plan", args=[area.pk, unit.pk]))
 
 

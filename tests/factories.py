@@ -68,7 +68,9 @@ class UnitKindFactory(DjangoModelFactory):
     class Params:
         region = factory.Trait(code="region", name="Region", name_plural="Regioner")
         area = factory.Trait(code="omrade", name="Område", name_plural="Områden")
-        vo = factory.Trait(code="vo", name="Verksamhetsområde", name_plural="Verksamhetsområden")
+        vo = factory.Trait(
+            code="vo", name="Verksamhetsområde", name_plural="Verksamhetsområden", is_vo=True
+        )
         hc = factory.Trait(code="halsocentral", name="Hälsocentral", name_plural="Hälsocentraler")
 
 
@@ -169,7 +171,8 @@ class RoleAssignmentFactory(DjangoModelFactory):
 
     class Params:
         vc = factory.Trait(
-            role=Role.HEAD_OF_AREA, unit=factory.SubFactory(UnitFactory, kind__vo=True)
+            role=Role.HEAD_OF_AREA,
+            unit=factory.SubFactory(UnitFactory, kind__hc=False, kind__vo=True),
         )
         vec = factory.Trait(role=Role.HEAD_OF_UNIT, unit=factory.SubFactory(UnitFactory))
         programme_owner = factory.Trait(
@@ -237,7 +240,7 @@ class ActivityPlanFactory(DjangoModelFactory):
         model = ActivityPlan
 
     programme_area = factory.SubFactory(ProgrammeAreaFactory)
-    unit = factory.SubFactory(UnitFactory, kind__vo=True)
+    unit = factory.SubFactory(UnitFactory, kind__hc=False, kind__vo=True)
     status = ActivityPlan.Status.DRAFT
 
 

@@ -41,6 +41,9 @@ from .writes import upsert_quarter_rows
 def _adoption_counts(as_of: datetime.date) -> dict[int, tuple[int, int, int]]:
     """Per adoption goal: (active target units, adopted by the date, planned by the deadline).
 
+    The rule of goals.selectors.adoption_standing, in SQL: the pages (the goal's units, the
+    area's matrix) group and count the units by that function, so keep the two alike.
+
     The units are found by walking the closure table down from the unit the goal's phase is
     about, so each goal touches only its own organisation's units.
     """

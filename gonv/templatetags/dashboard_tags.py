@@ -25,9 +25,10 @@ register = template.Library()
 # adoption, reporting, activity plans and support needs under their own items.
 _NAV_SECTIONS = {
     "home": "portfolio",
-    "goal_detail": "portfolio",
-    "goal_inline_edit": "portfolio",
-    "goal_inline_block": "portfolio",
+    # A goal (and a milestone) belongs to its programme area, wherever it is opened from.
+    "goal_detail": "areas",
+    "goal_inline_edit": "areas",
+    "goal_inline_block": "areas",
     "programme_area_list": "areas",
     "programme_area_detail": "areas",
     "unit_list": "units",

@@ -7,8 +7,10 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from base.periods import Quarter, day_label
 from organisation.models import Role
 from tests.browser.accessibility import axe_violations, screenshot
 from tests.browser.conftest import BrowserErrors
@@ -366,8 +368,17 @@ def test_a_large_adoption_matrix_shows_its_vos_and_opens_one(
 
     expect(matrix).to_contain_text("Hälsocentral 2-1")
     expect(matrix).not_to_contain_text("Hälsocentral 1-1")
-    expect(matrix).to_contain_text("3 av 6 (50 %)")  # the footer over all units
+    # The footer: the VO's own total, then the whole region's, each named as what it counts.
+    footer = matrix.locator("tfoot")
+    expect(footer.get_by_role("row", name="VO 2, alla enheter")).to_contain_text("2 av 3 (67 %)")
+    expect(footer.get_by_role("row", name="Hela regionen, alla VO")).to_contain_text(
+        "3 av 6 (50 %)"
+    )
     expect(page).to_have_url(re.compile(r"\?vo=VO2&kvartal=\w+$"))
+    # As of the shown quarter's end, or today in the ongoing quarter.
+    quarter = Quarter.parse(page.url.rsplit("kvartal=", 1)[1])
+    day = day_label(min(quarter.end, timezone.localdate()))
+    expect(matrix.locator("caption")).to_contain_text(f"Införande per {day}:")
     assert loads == []
     check_page(page, "programme-area-matrix-vo", browser_errors)
     assert browser_errors.all == []

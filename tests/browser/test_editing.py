@@ -506,10 +506,20 @@ def test_a_vcs_browser_cannot_reach_another_vos_grid(page: Page, plan: dict[str,
 def test_the_other_forms_have_no_axe_violations(page: Page, plan: dict[str, Any]) -> None:
     area: ProgrammeArea = plan["area"]
     tree: OrgTree = plan["tree"]
+    unused = WorkingMethodFactory(name="Veckomöte", programme_area=area)
     log_in(page, "strateg")
     for url, name in (
         (f"/redigera/mal/{plan['goal'].pk}/bedom/", "assessment"),
         (f"/redigera/programomrade/{area.pk}/arbetssatt/nytt/", "working-method"),
+        (f"/redigera/programomrade/{area.pk}/arbetssatt/", "working-methods"),
+        (
+            f"/redigera/programomrade/{area.pk}/arbetssatt/{plan['teamrond'].pk}/ta-bort/",
+            "working-method-in-use",
+        ),
+        (
+            f"/redigera/programomrade/{area.pk}/arbetssatt/{unused.pk}/ta-bort/",
+            "working-method-delete",
+        ),
         (f"/redigera/programomrade/{area.pk}/", "area"),
     ):
         page.goto(url)
@@ -552,7 +562,7 @@ def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(
     )
     log_in(page, "poansvarig")
     page.goto("/redigera/aktivitetsplaner/")
-    awaiting = page.get_by_role("table", name=re.compile("Inskickade planer som du godkänner"))
+    awaiting = page.get_by_role("table", name=re.compile("Inlämnade planer som du godkänner"))
     expect(awaiting).to_contain_text(tree.vo1.name)
     assert_no_axe_violations(page, "plans awaiting review", browser_errors)
     shoot(page, "plans-awaiting-review")
@@ -576,4 +586,44 @@ def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(
     expect(page.get_by_role("button", name="Godkänn planen")).to_have_count(0)
     assert_no_axe_violations(page, "plan sent back, as the VC reads it", browser_errors)
     shoot(page, "plan-sent-back")
+    assert_only_expected(browser_errors)
+
+
+def test_the_programme_owner_reopens_an_approved_plan_and_the_vc_reads_why(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    area: ProgrammeArea = plan["area"]
+    tree: OrgTree = plan["tree"]
+    activity_plan = ActivityPlanFactory(
+        unit=tree.vo1, programme_area=area, status=ActivityPlan.Status.ACCEPTED
+    )
+    ActivityFactory(plan=activity_plan, title="Teamrond på alla hälsocentraler")
+    UserFactory(
+        username="poansvarig",
+        first_name="Petra",
+        last_name="Ansvarig",
+        role=Role.PROGRAMME_OWNER,
+        role__programme_area=area,
+    )
+    url = f"/redigera/aktivitetsplaner/{area.pk}/{tree.vo1.pk}/"
+    log_in(page, "poansvarig")
+    page.goto(url)
+    assert_no_axe_violations(page, "reopen form", browser_errors)
+    page.get_by_role("button", name="Öppna för ändring").click()
+    expect(page.get_by_role("alert")).to_contain_text("Skriv vad verksamheten ska ändra")
+    assert_no_axe_violations(page, "reopen form with an error", browser_errors)
+    page.get_by_label("Vad ska verksamheten ändra?").fill("Lägg till Sandvikens tidplan.")
+    page.get_by_role("button", name="Öppna för ändring").click()
+    expect(page.get_by_text("är öppnad för ändring och är ett utkast igen")).to_be_visible()
+    shoot(page, "plan-reopen")
+
+    page.context.clear_cookies()
+    log_in(page, "vc-norr")
+    page.goto(url)
+    outcome = page.get_by_role("region", name="Planen är öppnad för ändring")
+    expect(outcome).to_contain_text("Petra Ansvarig")
+    expect(outcome).to_contain_text("Lägg till Sandvikens tidplan.")
+    expect(page.get_by_role("heading", name="Lägg till aktivitet")).to_be_visible()
+    assert_no_axe_violations(page, "plan reopened, as the VC reads it", browser_errors)
+    shoot(page, "plan-reopened")
     assert_only_expected(browser_errors)

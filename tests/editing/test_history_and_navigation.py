@@ -132,7 +132,10 @@ def test_each_editing_page_marks_its_own_menu_item(
         reverse("report_start"): "Rapportera",
         reverse("report_grid", args=[org_tree.vo1.pk]): "Rapportera",
         reverse("programmes:support_need", args=[need.pk]): "Stödbehov",
-        reverse("goal_detail", args=[goal.code]): "Portfölj",  # the dashboard's goal page
+        # The dashboard's pages: a goal under its area, a measure and a unit under their own.
+        reverse("goal_detail", args=[goal.code]): "Programområden",
+        reverse("unit_detail", args=[org_tree.vo1.code]): "Enheter",
+        reverse("measure_list"): "Mått",
     }
     client = login(strategist)
     for url, item in strategist_pages.items():

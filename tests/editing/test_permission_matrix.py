@@ -209,6 +209,7 @@ WRITES: dict[str, Row] = {
     "goals:goal_assess": area_row(args=goal),
     "programmes:working_method_create": area_row(args=area),
     "programmes:working_method_edit": area_row(args=method),
+    "programmes:working_method_delete": area_row(ok_post=302, args=method),
     "goals:adoption_grid": unit_row(ok_post=302, args=grid_unit),
     "report_grid": unit_row(ok_post=302, args=grid_unit),
     "programmes:activity_plan": plan_row(args=plan, get_in=PLAN_READ, get_out=PLAN_READ),
@@ -225,6 +226,17 @@ WRITES: dict[str, Row] = {
         post_in=expect(GLOBAL | {"programme_owner"}, 302),
         post_out=expect(GLOBAL, 302),
         post_data={"status": "godkand", "version": "1"},
+    ),
+    # Reopening an approved plan is the programme area's too; these plans are drafts, so an
+    # allowed reviewer is sent back to the plan with "only an approved plan" and nothing
+    # changes (tests/editing/test_plan_reopen.py reopens approved ones).
+    "programmes:activity_plan_reopen": Row(
+        args=plan,
+        get_in=None,
+        get_out=None,
+        post_in=expect(GLOBAL | {"programme_owner"}, 302),
+        post_out=expect(GLOBAL, 302),
+        post_data={"review_comment": "Ändra tidplanen.", "version": "1"},
     ),
     "programmes:activity_edit": plan_row(args=obj("activity")),
     "programmes:activity_action": plan_row(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -387,7 +388,7 @@ def test_the_vc_reads_what_to_complete_submits_again_and_the_history_keeps_both(
     assert "Status: <strong>Utkast</strong>" in sent_back
     assert ">Skicka in</button>" in sent_back
     assert "Godkänn planen" not in sent_back
-    assert "Planen är inskickad igen och väntar på granskning." in again
+    assert "Planen är inlämnad igen och väntar på granskning." in again
     assert listed_sent_back.count("Utkast – skickad tillbaka för komplettering") == 1
     # The history shows the review: who, the status and the comment.
     assert "Granskarens kommentar" in again
@@ -487,11 +488,18 @@ def test_a_status_the_strategist_sets_on_the_plan_itself_is_their_decision(
         user=programme_owner, plan=plan, status=APPROVE, comment="Bra plan."
     )
 
-    # Reopened through the plan's own form (the admin's change form for those who write it).
-    services.activity_plan_update(user=strategist, plan=plan, data={"status": SEND_BACK})
+    # Not reopened by editing the plan itself: reopening takes a comment to the VO
+    # (activity_plan_reopen, tests/editing/test_plan_reopen.py).
+    with pytest.raises(ValidationError, match="Öppna för ändring"):
+        services.activity_plan_update(user=strategist, plan=plan, data={"status": SEND_BACK})
+    services.activity_plan_reopen(user=strategist, plan=plan, comment="Ändra tidplanen.")
 
     plan.refresh_from_db()
-    assert (plan.status, plan.reviewed_by, plan.review_comment) == (SEND_BACK, strategist, "")
+    assert (plan.status, plan.reviewed_by, plan.review_comment) == (
+        SEND_BACK,
+        strategist,
+        "Ändra tidplanen.",
+    )
     with pytest.raises(ValueError, match="review_comment"):
         services.activity_plan_update(user=strategist, plan=plan, data={"review_comment": "x"})
 

@@ -166,10 +166,26 @@ def test_an_adoption_goal_lists_the_units_behind_its_share(
             "Hälsocentral Södervik",
         )
     }
+
+    def group_of(name: str) -> str:
+        """The heading of the group (tbody) the unit's row is in."""
+        body = html[: html.index(name)].rsplit("<tbody>", 1)[1]
+        return body[body.index('scope="rowgroup"') : body.index("</th>")]
+
+    # Each unit's status in the model's words (as the area's matrix says it), under the group
+    # the goal counts it in.
     assert "Infört" in rows["Hälsocentral Norrby"]
-    assert "Planerar före måldatum" in rows["Hälsocentral Nordvik"]
-    assert "Planerar efter måldatum" in rows["Hälsocentral Söderby"]
-    assert "Ej påbörjat" in rows["Hälsocentral Södervik"]
+    assert "Räknas som infört (1)" in group_of("Hälsocentral Norrby")
+    assert "Planerad" in rows["Hälsocentral Nordvik"]
+    assert "planerat <time" in rows["Hälsocentral Nordvik"]
+    assert "Räknas som planerat före måldatum (1)" in group_of("Hälsocentral Nordvik")
+    assert "Planerad" in rows["Hälsocentral Söderby"]
+    assert "Räknas som planerat efter måldatum (1)" in group_of("Hälsocentral Söderby")
+    assert "Ingen uppgift" in rows["Hälsocentral Södervik"]
+    assert "Räknas som varken infört eller planerat (1)" in group_of("Hälsocentral Södervik")
+    # The old words for the same statuses are gone.
+    for old in ("Planerar före måldatum", "Planerar efter måldatum", "Ej påbörjat"):
+        assert old not in html[html.index('id="adoption-title"') :]
     assert "VO Norr" in rows["Hälsocentral Norrby"]
 
 

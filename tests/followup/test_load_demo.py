@@ -435,7 +435,7 @@ def test_the_history_names_the_data_set_and_the_demo_data_not_an_unknown_user(
 def test_a_demo_plans_history_says_it_was_loaded_not_created_after_its_submission(
     loaded: str,
 ) -> None:
-    """A plan "inskickad 30 apr 2025" was not created on the day the demo was loaded: the
+    """A plan "inlämnad 30 apr 2025" was not created on the day the demo was loaded: the
     history names the load for what it was."""
     plan = ActivityPlan.objects.filter(status=ActivityPlan.Status.SUBMITTED).first()
     assert plan is not None

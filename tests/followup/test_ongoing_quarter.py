@@ -35,6 +35,27 @@ def test_the_ongoing_quarter_says_that_its_values_are_so_far() -> None:
     assert "resultaten gäller det som har rapporterats hittills" in html
 
 
+def test_pages_open_on_the_quarter_just_ended_and_link_to_the_one_under_way(
+    client: Client, count_measure: Measure, vc: User, today: datetime.date
+) -> None:
+    """Follow-up is by quarter: without ?kvartal= a page shows Kv 3 2025, whole, not the first
+    weeks of Kv 4; Kv 4's results so far are a link away, and there it says it is under way."""
+    _compute()
+    client.force_login(vc)
+
+    for name, says in (
+        ("home", "Status för Kv 3 2025."),
+        ("measure_list", "Resultat för Kv 3 2025."),
+    ):
+        content = client.get(reverse(name)).content.decode()
+        assert says in content, name
+        assert '<a href="?kvartal=2025Q4">Se Kv 4 2025 hittills</a>' in content, name
+
+    ongoing = client.get(reverse("measure_list"), {"kvartal": "2025Q4"}).content.decode()
+    assert "Kv 4 2025 pågår till och med 31 dec 2025" in ongoing
+    assert "hittills</a>" not in ongoing
+
+
 def test_an_ended_quarter_says_nothing_of_the_kind() -> None:
     earlier = Quarter.containing(timezone.localdate()).previous()
     selection = QuarterSelection(quarter=earlier, computed=[earlier])
@@ -105,7 +126,7 @@ def test_a_count_over_part_of_the_quarter_is_not_compared_with_a_whole_quarter(
     content = ended.content.decode()
     assert "600\u00a0st" in content
     assert "2 av 2 varje månad" in content
-    assert "hittills" not in content
+    assert "hittills (" not in content
     assert "Jämförs" not in content
 
 
@@ -295,7 +316,8 @@ def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its
     client.force_login(vc)
 
     content = client.get(
-        reverse("unit_detail", args=[org_tree.vo1.code]), {"matt": "arbetsmiljo"}
+        reverse("unit_detail", args=[org_tree.vo1.code]),
+        {"matt": "arbetsmiljo", "kvartal": "2025Q4"},
     ).content.decode()
     text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
 
@@ -313,7 +335,8 @@ def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its
     assert "peer-table" not in content  # no rows of dashes
 
     content = client.get(
-        reverse("measure_detail", args=[measure.code]), {"enhet": org_tree.vo1.code}
+        reverse("measure_detail", args=[measure.code]),
+        {"enhet": org_tree.vo1.code, "kvartal": "2025Q4"},
     ).content.decode()
     text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
 
@@ -325,7 +348,7 @@ def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its
     assert f"?enhet={org_tree.vo1.code}&amp;kvartal=2025Q3" in content
 
     # The Mått list, the region's values: the same note in the measure's row.
-    content = client.get(reverse("measure_list")).content.decode()
+    content = client.get(reverse("measure_list"), {"kvartal": "2025Q4"}).content.decode()
     text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
 
     assert (

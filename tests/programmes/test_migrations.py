@@ -50,3 +50,39 @@ def test_links_to_supporting_processes_survive_with_a_provenance_and_history(bef
     assert link.provenance == "region"
     history = after.get_model("programmes", "HistoricalProgrammeAreaProcess").objects.get()
     assert (history.id, history.history_type) == (link.pk, "+")
+
+
+def test_names_an_area_has_twice_are_numbered_before_they_become_unique(
+    transactional_db: None,
+) -> None:
+    before = _migrate(("programmes", "0005_activity_by_date"))
+    try:
+        phase = before.get_model("programmes", "Phase").objects.create(
+            code="fas-2",
+            name="Fas 2",
+            start_date=datetime.date(2025, 1, 1),
+            end_date=datetime.date(2027, 12, 31),
+        )
+        areas = before.get_model("programmes", "ProgrammeArea").objects
+        po1 = areas.create(phase=phase, number=1, name="Teamarbete")
+        po2 = areas.create(phase=phase, number=2, name="Prevention")
+        methods = before.get_model("programmes", "WorkingMethod").objects
+        for code, name, area in [
+            ("a", "Teamrond", po1),
+            ("b", "teamrond", po1),
+            ("c", "Teamrond", po1),
+            ("d", "Teamrond", po2),
+        ]:
+            methods.create(code=code, name=name, programme_area=area)
+
+        after = _migrate(("programmes", "0006_workingmethod_unique_name_per_area"))
+
+        names = after.get_model("programmes", "WorkingMethod").objects.order_by("code")
+        assert list(names.values_list("code", "name")) == [
+            ("a", "Teamrond"),
+            ("b", "teamrond (2)"),
+            ("c", "Teamrond (3)"),
+            ("d", "Teamrond"),
+        ]
+    finally:
+        MigrationExecutor(connection).migrate(_latest())

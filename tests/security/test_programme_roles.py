@@ -470,15 +470,20 @@ def test_the_owner_sends_a_plan_back_in_the_admin_only_with_a_comment_and_only_o
     client = admin_client_as("programme_owner")
 
     bare = admin_post(client, _change_url(plan), status="utkast", review_comment="")
+    # An approved plan is reopened for change, with a comment, by the same service as on its
+    # page ("Öppna för ändring"): not a send-back.
     reopened = admin_post(client, _change_url(approved), status="utkast", review_comment="Gör om.")
     plan.refresh_from_db()
     approved.refresh_from_db()
     assert bare.status_code == 200
     assert any("komplettera" in message for message in form_errors(bare))
     assert plan.status == "inlamnad"
-    assert reopened.status_code == 200
-    assert any("Bara en inlämnad" in message for message in form_errors(reopened))
-    assert approved.status == "godkand"
+    assert reopened.status_code == 302
+    assert (approved.status, approved.review_comment, approved.reviewed_by) == (
+        "utkast",
+        "Gör om.",
+        programme_owner,
+    )
 
     sent = admin_post(
         client, _change_url(plan), status="utkast", review_comment="Lägg till tidplan."
@@ -516,13 +521,15 @@ def test_the_vo_cannot_revert_its_plan_to_an_approved_version(
     admin_client_as: AdminClient,
     programme_owner: User,
     strategist: User,
+    vc: User,
     org_tree: OrgTree,
     programme_area: ProgrammeArea,
 ) -> None:
     plan = ActivityPlanFactory(unit=org_tree.vo1, programme_area=programme_area, status="inlamnad")
     services.activity_plan_review(user=programme_owner, plan=plan, status="godkand")
     approved = plan.history.first()
-    services.activity_plan_update(user=strategist, plan=plan, data={"status": "inlamnad"})
+    services.activity_plan_reopen(user=strategist, plan=plan, comment="Ändra tidplanen.")
+    services.activity_plan_update(user=vc, plan=plan, data={"status": "inlamnad"})
     client = admin_client_as("vc")
 
     response = _revert(client, plan, approved)
