@@ -102,11 +102,12 @@ def area_portfolio_url(area: Any) -> str:
     return portfolio_url(area.phase_id)
 
 
-@register.filter
-def with_quarter(url: str, selection: QuarterSelection | None) -> str:
+@register.simple_tag
+def quarter_url(url: str, selection: QuarterSelection | None = None) -> str:
     """A link to another quarter-dependent page with the quarter chosen on this one
-    (`{{ area|area_url|with_quarter:selection }}`): `kvartal=` only where it is not the
-    default (followup.quarter_selection.with_quarter)."""
+    (`{% quarter_url area|area_url selection %}`): `kvartal=` only where it is not the default
+    (followup.quarter_selection.with_quarter); the plain URL where the template has no
+    selection (a partial rendered alone)."""
     return url_with_quarter(str(url), selection or None)
 
 
