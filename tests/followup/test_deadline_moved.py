@@ -181,3 +181,16 @@ def test_portfolio_and_area_page_read_every_move_without_a_query_more(
 
     assert [_cold_queries(client, url) for url in urls] == unchanged
     assert text_of(client, urls[0]).count("Måldatum flyttat") == len(data.goals)
+
+
+def test_a_deadline_changed_past_the_history_is_flagged_from_and_to_only(
+    client: Client, data: DashboardData, steering: User
+) -> None:
+    milestone = milestone_of(data)
+    Goal.objects.filter(pk=milestone.pk).update(deadline=datetime.date(2026, 3, 31))  # the shell
+    client.force_login(steering)
+
+    text = text_of(client, reverse("home"))
+
+    assert "Måldatum flyttat från nov 2025 till mar 2026</p>" in text
+    assert "Måldatum flyttat från nov 2025 till mar 2026 (" not in text
