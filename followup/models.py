@@ -474,8 +474,8 @@ class Observation(Versioned):
         num = None if self.numerator is None else Decimal(self.numerator)
         den = None if self.denominator is None else Decimal(self.denominator)
         text = value_rules.number_text
-        if (num is None) != (den is None):
-            missing = "numerator" if num is None else "denominator"
+        missing = value_rules.pair_missing(measure.aggregation, num, den)
+        if missing is not None:
             return [(missing, gettext(value_rules.ERROR_PAIR_INCOMPLETE))]
         if value is None:
             return []

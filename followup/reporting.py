@@ -177,13 +177,22 @@ class ObservationCellForm(forms.Form):
     ) -> None:
         self.measure, self.existing, self.previous = measure, existing, previous
         super().__init__(*args, **kwargs)
+        # A share is entered as its parts; a weighted mean (an index) as its value and the
+        # nämnare it is weighted by (e.g. respondents); anything else as its value.
         if measure.value_type == Measure.ValueType.SHARE:
             del self.fields["value"]
         else:
             del self.fields["numerator"]
-            del self.fields["denominator"]
+            if not self.weighted:
+                del self.fields["denominator"]
         if not self.imported:
             del self.fields["override"]
+
+    @property
+    def weighted(self) -> bool:
+        return self.measure.value_type != Measure.ValueType.SHARE and (
+            value_rules.weighted_by_denominator(self.measure.aggregation)
+        )
 
     @property
     def imported(self) -> bool:
@@ -220,6 +229,12 @@ class ObservationCellForm(forms.Form):
         value = data.get("value")
         if self.has_error("value"):
             return data
+        if self.weighted and not self.has_error("denominator"):
+            problem = value_rules.share_parts_problem(
+                None, data.get("denominator"), weight_alone=True
+            )
+            if problem is not None:
+                self.add_error(*problem)
         if value is None:
             self.add_error("value" if "value" in self.fields else "numerator", _("Ange ett värde."))
             return data
@@ -362,7 +377,15 @@ def report_grid_cells(
                     if not isinstance(f.widget, forms.HiddenInput):
                         f.widget.attrs["aria-describedby"] = f"{prefix}-source"
             rows.append(row)
-        sections.append({"measure": measure, "name": measure.name, "rows": rows})
+        sections.append(
+            {
+                "measure": measure,
+                "name": measure.name,
+                "rows": rows,
+                "weighted": measure.value_type != Measure.ValueType.SHARE
+                and value_rules.weighted_by_denominator(measure.aggregation),
+            }
+        )
     return sections
 
 
@@ -410,9 +433,17 @@ def _save_cell(
     overridden = existing.source if existing is not None and form.imported else ""
     obs.period_end = period.end
     obs.quarter = Quarter.containing(period.end).code
+    stored = (obs.value, obs.numerator, obs.denominator) if existing is not None else None
     obs.value = data["value"]
     obs.numerator = data.get("numerator")
     obs.denominator = data.get("denominator")
+    if form.weighted and stored is not None:
+        # A weighted mean's weight is kept when its nämnare is left out (value_rules, as the
+        # import does); its täljare, unused by the roll-up, stays while value and weight do.
+        if value_rules.kept_weight(measure.aggregation, None, obs.denominator, stored[2]):
+            obs.denominator = stored[2]
+        if (obs.value, obs.denominator) == (stored[0], stored[2]):
+            obs.numerator = stored[1]
     obs.comment = data.get("comment") or ""
     obs.source = ImportBatch.Source.MANUAL
     if overridden:

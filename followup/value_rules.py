@@ -74,14 +74,61 @@ def share_consistent(value: Decimal, numerator: Decimal, denominator: Decimal) -
 
 # A value's type as Measure.ValueType holds it (this module imports nothing of followup).
 SHARE, COUNT, INDEX = "share", "count", "index"
+# The roll-up rule (Measure.Aggregation) that weights each value by its nämnare alone.
+WEIGHTED_MEAN = "weighted_mean"
+
+
+def weighted_by_denominator(aggregation: str) -> bool:
+    """Whether a measure's values are averaged up the tree weighted by their nämnare alone
+    (the engine's weighted mean, followup.compute.rollup: Σ värde × nämnare ÷ Σ nämnare, an
+    index's nämnare being its number of respondents). Its täljare is not needed, so värde +
+    nämnare is a whole observation; a value given without a nämnare where a nämnare is stored
+    keeps the stored one (`kept_weight`) rather than silently weighing 1."""
+    return aggregation == WEIGHTED_MEAN
+
+
+def pair_missing(
+    aggregation: str, numerator: object | None, denominator: object | None
+) -> str | None:
+    """Which of täljare and nämnare is missing ("numerator", "denominator") when only the
+    other is given, or None. A weighted mean's nämnare needs no täljare (its value is then
+    required, as every value is: the caller says so)."""
+    if (numerator is None) == (denominator is None):
+        return None
+    if numerator is None and weighted_by_denominator(aggregation):
+        return None
+    return "numerator" if numerator is None else "denominator"
+
+
+def kept_weight(
+    aggregation: str,
+    numerator: object | None,
+    denominator: object | None,
+    stored_denominator: object | None,
+) -> bool:
+    """Whether a value given without täljare and nämnare keeps the stored nämnare: a weighted
+    mean's weight is dropped only by writing another, never by leaving the nämnare out."""
+    return (
+        weighted_by_denominator(aggregation)
+        and numerator is None
+        and denominator is None
+        and stored_denominator is not None
+    )
 
 
 def share_parts_problem(
-    numerator: Decimal | None, denominator: Decimal | None
+    numerator: Decimal | None, denominator: Decimal | None, *, weight_alone: bool = False
 ) -> tuple[str, str] | None:
-    """The first problem of a share's parts, as (field, message), or None. Both missing is
-    none: whether a value is required is the caller's to say."""
+    """The first problem of a share's parts (or of a weighted mean's nämnare, with
+    `weight_alone`: a nämnare without a täljare is then whole), as (field, message), or None.
+    Both missing is none: whether a value is required is the caller's to say."""
     if numerator is None and denominator is None:
+        return None
+    if numerator is None and denominator is not None and weight_alone:
+        if denominator < 0:
+            return "denominator", gettext(ERROR_NEGATIVE).format(value=number_text(denominator))
+        if denominator == 0:
+            return "denominator", gettext(ERROR_DENOMINATOR_ZERO)
         return None
     if numerator is None or denominator is None:
         return ("numerator" if numerator is None else "denominator", gettext(ERROR_PAIR_INCOMPLETE))

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from base.editing import ChoiceFieldsMixin, VersionField
+from base.periods import Quarter
 from programmes.choices import AreaLabels
 
 from .models import (
@@ -23,6 +24,7 @@ from .models import (
     ERROR_QUARTER_CLOSED,
     AdoptionRecord,
     Assessment,
+    ClosedQuarter,
     Goal,
     Improvement,
     editable_quarters,
@@ -219,10 +221,17 @@ def unique_goal_code(title: str) -> str:
 
 
 class AssessmentForm(ChoiceFieldsMixin, forms.ModelForm):
-    """The quarter's assessment of a goal: status and a required comment."""
+    """The quarter's assessment of a goal: status and a required comment.
+
+    `quarters` are the quarters it offers (goals.models.assessable_quarters), `closed` those of
+    the date's quarters whose report is closed: left out, and said under the select. The
+    hidden `shown_quarter` is the quarter the form was rendered for, whose assessment the
+    version is of: a save for another quarter (the select changed without loading it) is told
+    apart from a save after someone else's (goals.views.goal_assess)."""
 
     version = VersionField()
     quarter = forms.ChoiceField(label=_("Kvartal"))
+    shown_quarter = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Assessment
@@ -230,17 +239,34 @@ class AssessmentForm(ChoiceFieldsMixin, forms.ModelForm):
         widgets = {"comment": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"comment": _("Motivera bedömningen: vad har hänt och vad händer härnäst?")}
 
-    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        quarters: list[Quarter] | None = None,
+        closed: list[ClosedQuarter] | None = None,
+        today: datetime.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["quarter"].choices = [  # type: ignore[attr-defined]
-            (q.code, q.label) for q in editable_quarters(today)
-        ]
+        offered = quarters if quarters is not None else editable_quarters(today)
+        self.fields["quarter"].choices = [(q.code, q.label) for q in offered]  # type: ignore[attr-defined]
         # Any other quarter is closed (the services say the same to the admin).
         self.fields["quarter"].error_messages["invalid_choice"] = ERROR_QUARTER_CLOSED
+        self.closed = {quarter.code: quarter for quarter in closed or []}
+        if closed:
+            self.fields["quarter"].help_text = " ".join(quarter.message for quarter in closed)
         self.fields["comment"].required = True
         self.fields["comment"].error_messages["required"] = _(
             "Skriv en kommentar till bedömningen."
         )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # A quarter its report has closed says so, not only that it cannot be assessed.
+        closed = self.closed.get(str(self.data.get(self.add_prefix("quarter")) or ""))
+        if closed is not None and self.has_error("quarter"):
+            self.errors["quarter"] = self.error_class([closed.message])
+        return data
 
 
 class AdoptionCellForm(forms.ModelForm):

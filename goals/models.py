@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
@@ -14,7 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -69,11 +69,93 @@ ERROR_METHOD_OF_OTHER_ORGANISATION = _(
 
 
 def editable_quarters(today: datetime.date | None = None) -> list[Quarter]:
-    """Quarters that can still be assessed: the current one and the previous one (a quarter
-    stays editable until its next quarter ends). The page offers these; the services refuse
-    any other (goals.services.assessment_check)."""
+    """Quarters that can still be assessed by date: the current one and the previous one (a
+    quarter stays editable until its next quarter ends), unless its quarterly report is closed
+    (closed_quarters). The page offers these; the services refuse any other
+    (goals.services.assessment_check)."""
     current = Quarter.containing(today or timezone.localdate())
     return [current, current.previous()]
+
+
+# A quarter whose quarterly report (followup.QuarterReport) is Fastställd or Godkänd is closed:
+# its assessments are what the report shows, and stay so.
+ERROR_QUARTER_REPORT_CLOSED = gettext_noop(
+    "{quarter} är stängt: kvartalsrapporten är fastställd. Strategen kan öppna kvartalet igen "
+    "om bedömningen behöver ändras."
+)
+ERROR_QUARTER_REPORT_APPROVED = gettext_noop(
+    "{quarter} är stängt: kvartalsrapporten är godkänd och kan inte öppnas igen. Bedömningarna "
+    "står kvar som i rapporten."
+)
+
+
+@dataclass(frozen=True)
+class ClosedQuarter:
+    """A quarter closed by its quarterly report: Fastställd (the strategist can reopen it) or
+    Godkänd (final)."""
+
+    code: str
+    approved: bool
+
+    @property
+    def label(self) -> str:
+        return quarter_label(self.code)
+
+    @property
+    def message(self) -> str:
+        """Why the quarter's assessments cannot change, in Swedish."""
+        text = ERROR_QUARTER_REPORT_APPROVED if self.approved else ERROR_QUARTER_REPORT_CLOSED
+        return gettext(text).format(quarter=self.label)
+
+
+# (programme area id, quarter codes) -> the closed ones among them by code. The quarterly
+# report is followup's, above goals in the layers: followup registers the lookup when it is
+# ready (followup.apps), so the rule is asked here without goals importing it.
+ClosedQuartersLookup = Callable[[int, Collection[str]], Mapping[str, ClosedQuarter]]
+_closed_quarters_lookups: list[ClosedQuartersLookup] = []
+
+
+def register_closed_quarters(lookup: ClosedQuartersLookup) -> None:
+    """Register how to find the closed quarters of a programme area's goals (once)."""
+    if lookup not in _closed_quarters_lookups:
+        _closed_quarters_lookups.append(lookup)
+
+
+def closed_quarters(*, area_id: int, quarters: Collection[str]) -> dict[str, ClosedQuarter]:
+    """The quarters among `quarters` (codes) whose quarterly report covering the programme
+    area is closed, by code (one query per registered lookup)."""
+    found: dict[str, ClosedQuarter] = {}
+    codes = {code for code in quarters if code}
+    if not codes:
+        return found
+    for lookup in _closed_quarters_lookups:
+        found.update(lookup(area_id, codes))
+    return found
+
+
+def assessable_quarters(
+    *, area_id: int, today: datetime.date | None = None
+) -> tuple[list[Quarter], list[ClosedQuarter]]:
+    """The quarters a goal of the area can be assessed for (newest first) and those of the
+    date's quarters that its quarterly report has closed."""
+    by_date = editable_quarters(today)
+    closed = closed_quarters(area_id=area_id, quarters=[q.code for q in by_date])
+    return (
+        [quarter for quarter in by_date if quarter.code not in closed],
+        [closed[quarter.code] for quarter in by_date if quarter.code in closed],
+    )
+
+
+def default_assessment_quarter(
+    open_quarters: list[Quarter], today: datetime.date | None = None
+) -> Quarter:
+    """The quarter "Bedöm kvartalet" opens on: the latest ended quarter that is still open,
+    else the running one (which no report can have closed)."""
+    current = Quarter.containing(today or timezone.localdate())
+    ended = [quarter for quarter in open_quarters if quarter < current]
+    if ended:
+        return ended[0]
+    return open_quarters[0] if open_quarters else current
 
 
 class Improvement(models.TextChoices):

@@ -54,6 +54,50 @@ def portfolio_overview(
     return list(phases.filter(mine).order_by("start_date", "id"))
 
 
+@dataclass(frozen=True)
+class AssessmentVersion:
+    """An earlier wording of a quarter's assessment, replaced since."""
+
+    status: str
+    comment: str
+    author: str
+    at: datetime.datetime
+
+
+def assessments_with_earlier_versions(
+    *, goal: Goal
+) -> list[tuple[Assessment, list[AssessmentVersion]]]:
+    """The goal's assessments, newest quarter first, each with the wordings it had before it
+    was last changed, newest first (two queries): a replaced judgement stays readable."""
+    assessments = list(goal.assessments.select_related("author").order_by("-quarter"))
+    labels = dict(Assessment._meta.get_field("status").choices)  # type: ignore[arg-type]
+    earlier: dict[int, list[AssessmentVersion]] = {}
+    seen: dict[int, tuple[str, str]] = {}
+    records = (
+        Assessment.history.filter(goal_id=goal.pk, history_type__in=("+", "~"))
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    for record in records:
+        wording = (record.status, record.comment)
+        if record.id not in seen:
+            seen[record.id] = wording  # the newest record: the assessment as it stands
+            continue
+        if wording == seen[record.id]:
+            continue  # a save that changed nothing a reader sees (the quarter, a version)
+        seen[record.id] = wording
+        user = record.history_user
+        earlier.setdefault(record.id, []).append(
+            AssessmentVersion(
+                status=str(labels.get(record.status, record.status)),
+                comment=record.comment,
+                author=str(user.get_full_name() or user.get_username()) if user else "",
+                at=record.history_date,
+            )
+        )
+    return [(assessment, earlier.get(assessment.pk, [])) for assessment in assessments]
+
+
 def goal_tree_for_area(*, area: ProgrammeArea) -> list[Goal]:
     """An area's top-level goals with their milestones and both's assessments (newest first)."""
     by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")

@@ -37,6 +37,7 @@ from .models import (
     AdoptionRecord,
     Assessment,
     Goal,
+    closed_quarters,
     editable_quarters,
 )
 
@@ -250,12 +251,43 @@ def adoption_record_delete(*, user: Actor, record: AdoptionRecord) -> None:
 
 def assessment_check(*, assessment: Assessment, today: datetime.date | None = None) -> None:
     """Raise ValidationError unless the assessment is of a quarter that can still be assessed,
-    as it was and as it will be saved (the current quarter and the previous one, for every
-    role, as on the page): earlier assessments stay as they were written."""
+    as it was and as it will be saved: the current quarter and the previous one, for every
+    role, as on the page (quarter_closed), and not one whose quarterly report is Fastställd or
+    Godkänd (closed_quarters: the report shows these assessments). Earlier assessments stay as
+    they were written. The one rule for every entry: the page, the services, the admin's add,
+    change, delete and history revert."""
     stored = stored_version(assessment)
+    codes = []
     for text in (assessment.quarter, stored.quarter if stored is not None else None):
-        if text is not None and quarter_closed(text, today=today):
+        if text is None:
+            continue
+        try:
+            code = Quarter.parse(text).code
+        except InvalidQuarter:
+            continue  # not a quarter at all: the model's validation says so
+        if quarter_closed(code, today=today):
             raise ValidationError({"quarter": [str(ERROR_QUARTER_CLOSED)]})
+        codes.append(code)
+    area_ids = {
+        goal.programme_area_id
+        for goal in (
+            _goal_of(assessment),
+            _goal_of(stored) if stored is not None else None,
+        )
+        if goal is not None
+    }
+    for area_id in sorted(area_ids):
+        closed = closed_quarters(area_id=area_id, quarters=codes)
+        for code in codes:
+            if code in closed:
+                raise ValidationError({"quarter": [closed[code].message]}, code="report_closed")
+
+
+def _goal_of(assessment: Assessment) -> Goal | None:
+    """The assessment's goal, or None while it has none (the model's validation says so)."""
+    if assessment.goal_id is None:
+        return None
+    return assessment.goal
 
 
 def quarter_closed(text: str, *, today: datetime.date | None = None) -> bool:

@@ -38,6 +38,7 @@ from base.editing import (
 )
 from base.formatting import format_number
 from base.http import HtmxHttpRequest
+from base.periods import InvalidQuarter, Quarter, quarter_label
 from base.versioning import StaleVersion
 from organisation.models import Unit
 from organisation.selectors import scope_for, unit_forest
@@ -45,7 +46,14 @@ from programmes.models import ProgrammeArea
 
 from . import grid_services, services
 from .forms import AdoptionCellForm, AssessmentForm, GoalForm
-from .models import Assessment, Goal, editable_quarters
+from .models import (
+    Assessment,
+    ClosedQuarter,
+    Goal,
+    assessable_quarters,
+    default_assessment_quarter,
+)
+from .selectors import assessments_with_earlier_versions
 
 CREATED_MESSAGE = gettext_noop("”{title}” är skapat.")
 DELETED_MESSAGE = gettext_noop("”{title}” är borttaget.")
@@ -130,7 +138,15 @@ def goal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _require(request, "goals.view_goal", goal)
     context = _detail_context(request, goal)
     if request.htmx and request.GET.get("block"):
-        return render(request, "goals/goal_detail.html#goal-block", {**context, "refocus": True})
+        # "Avbryt" of the inline form: its "Redigera" leads back where the form was opened.
+        next_url = _next_url(
+            request, _htmx_page(request) or reverse("goals:goal_detail", args=[pk])
+        )
+        return render(
+            request,
+            "goals/goal_detail.html#goal-block",
+            {**context, "refocus": True, "next": next_url},
+        )
     return render(request, "goals/goal_detail.html", context)
 
 
@@ -234,8 +250,20 @@ def _goal_saved(request: HtmxHttpRequest, pk: int, next_url: str) -> HttpRespons
     on_detail = (request.htmx.current_url_abs_path or "").split("?")[0] == reverse(
         "goals:goal_detail", args=[pk]
     )
-    context = {**_detail_context(request, goal), "refocus": True, "oob_history": on_detail}
+    # The block's "Redigera" keeps the address the form was opened from (not the form's own,
+    # which the save was posted to), however many times the form was sent back with errors.
+    context = {
+        **_detail_context(request, goal),
+        "refocus": True,
+        "oob_history": on_detail,
+        "next": next_url,
+    }
     return render(request, "goals/goal_detail.html#goal-saved", context)
+
+
+def _htmx_page(request: HtmxHttpRequest) -> str:
+    """The path (and query) of the page an htmx request came from, "" if unknown."""
+    return (request.htmx.current_url_abs_path or "") if request.htmx else ""
 
 
 def _goal_conflict(
@@ -439,36 +467,81 @@ def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
 # --- the quarter's assessment -----------------------------------------------------------------
 
 
+ASSESSMENT_SAVED_MESSAGE = gettext_noop("Bedömningen är sparad.")
+QUARTER_NOT_ASSESSABLE_MESSAGE = gettext_noop(
+    "{quarter} går inte att bedöma här. Formuläret visar i stället {shown}."
+)
+# The no-JavaScript "Visa" of the quarter select: load the chosen quarter's assessment.
+SHOW_QUARTER = "visa"
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
+@vary_on_headers("HX-Request")
 def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """ "Bedöm kvartalet": status and a required comment, one per goal and quarter; a quarter
-    stays editable until its next quarter ends, earlier assessments stay readable."""
+    stays editable until its next quarter ends, unless its quarterly report is closed;
+    earlier assessments stay readable.
+
+    The form shows one quarter's assessment (`?kvartal=`, by default the latest ended quarter
+    still open) with its version. Changing the quarter loads that quarter's: over htmx the
+    select fetches the form again, without JavaScript "Visa" does. A save for a quarter other
+    than the one shown (the select changed, nothing loaded) is not taken for someone else's
+    save: with nothing stored for it, it is saved; else the form says what is stored and
+    saves the user's values only when sent again."""
     goal = _goal_or_404(pk)
     _require(request, "goals.add_assessment", Assessment(goal=goal))
-    quarters = [q.code for q in editable_quarters()]
-    quarter = request.POST.get("quarter") or request.GET.get("kvartal") or quarters[0]
-    if quarter not in quarters:
-        quarter = quarters[0]
-    existing = Assessment.objects.filter(goal=goal, quarter=quarter).first()
+    open_quarters, closed = assessable_quarters(area_id=goal.programme_area_id)
+    codes = [quarter.code for quarter in open_quarters]
+    default = default_assessment_quarter(open_quarters).code
     url = reverse("goals:goal_assess", args=[goal.pk])
-    context: dict[str, Any] = {
-        "goal": goal,
-        "quarter": quarter,
-        "assessments": goal.assessments.select_related("author").order_by("-quarter"),
-    }
+    page = _AssessPage(request, goal, open_quarters, closed, url)
     if request.method == "GET":
-        form = AssessmentForm(
-            instance=existing or Assessment(goal=goal, quarter=quarter),
-            initial={"version": existing.version if existing else 0, "quarter": quarter},
-        )
-        return render(request, "goals/goal_assess.html", {**context, "form": form})
-    form = AssessmentForm(request.POST, instance=existing or Assessment(goal=goal))
+        asked = _quarter_code(request.GET.get("kvartal") or request.GET.get("quarter") or "")
+        quarter = asked if asked in codes else default
+        notice = ""
+        if asked and asked not in codes:
+            closed_by_report = next((c for c in closed if c.code == asked), None)
+            notice = (
+                closed_by_report.message
+                if closed_by_report
+                else _(QUARTER_NOT_ASSESSABLE_MESSAGE).format(
+                    quarter=quarter_label(asked), shown=quarter_label(quarter)
+                )
+            )
+        response = page.render(page.fresh_form(quarter), quarter, notice=notice)
+        if request.htmx:
+            response["HX-Push-Url"] = f"{url}?kvartal={quarter}"
+        return response
+
+    if request.POST.get(SHOW_QUARTER):  # without JavaScript: load the chosen quarter
+        chosen = _quarter_code(request.POST.get("quarter") or "")
+        return HttpResponseRedirect(f"{url}?kvartal={chosen if chosen in codes else default}")
+    data = request.POST.copy()
+    if not data.get("shown_quarter"):  # a form from before the field: its own quarter
+        data["shown_quarter"] = data.get("quarter", "")
+    form = page.form(data)
+    shown_quarter = _quarter_code(data.get("shown_quarter") or "")
     if not form.is_valid():
-        return render(request, "goals/goal_assess.html", {**context, "form": form}, status=422)
+        return page.render(form, shown_quarter or default, status=422)
+    quarter = form.cleaned_data["quarter"]
+    submitted = {k: form.cleaned_data[k] for k in ("status", "comment")}
     overwrite = keep_mine(request.POST)
     expected = (form.cleaned_data.get("version") or 0) if overwrite is None else overwrite
-    submitted = {k: form.cleaned_data[k] for k in ("status", "comment")}
+    if shown_quarter and shown_quarter != quarter:
+        # The version is of the shown quarter's assessment, not of this one's.
+        stored = Assessment.objects.select_related("author").filter(goal=goal, quarter=quarter)
+        existing = stored.first()
+        if existing is None:
+            # Nothing stored to overwrite: the user's values are the first.
+            expected, overwrite = 0, None
+        elif unchanged(existing, submitted):
+            messages.info(request, _(UNCHANGED_MESSAGE))
+            return HttpResponseRedirect(f"{url}?kvartal={quarter}")
+        else:
+            return page.render(
+                page.switched_form(request.POST, existing), quarter, switched=existing
+            )
     try:
         with transaction.atomic():
             current = (
@@ -484,18 +557,107 @@ def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         current = Assessment.objects.filter(goal=goal, quarter=quarter).first()
         if current is None or not unchanged(current, submitted):
             conflict = conflict_for(current, submitted) if current else None
-            form = AssessmentForm(request.POST, instance=current or Assessment(goal=goal))
+            form = page.form(data, instance=current)
             form.is_valid()
-            return render(
-                request,
-                "goals/goal_assess.html",
-                {**context, "form": form, "conflict": conflict, "take_theirs_url": url},
+            return page.render(
+                form,
+                quarter,
                 status=409,
+                conflict=conflict,
+                take_theirs_url=f"{url}?kvartal={quarter}",
             )
         messages.info(request, _(UNCHANGED_MESSAGE))
-        return HttpResponseRedirect(url + f"?kvartal={quarter}")
+        return HttpResponseRedirect(f"{url}?kvartal={quarter}")
     except ValidationError as error:
-        form.add_error(None, error)
-        return render(request, "goals/goal_assess.html", {**context, "form": form}, status=422)
-    messages.success(request, _("Bedömningen är sparad."))
-    return HttpResponseRedirect(url + f"?kvartal={quarter}")
+        form.add_error(None, error.messages)
+        return page.render(form, quarter, status=422)
+    messages.success(request, _(ASSESSMENT_SAVED_MESSAGE))
+    return HttpResponseRedirect(f"{url}?kvartal={quarter}")
+
+
+def _quarter_code(text: str) -> str:
+    """ "2026Q3" from what a URL or form says ("2026-Q3" too); "" for no quarter."""
+    try:
+        return Quarter.parse(text.strip()).code
+    except InvalidQuarter:
+        return ""
+
+
+class _AssessPage:
+    """The assessment page's forms and rendering for one goal."""
+
+    def __init__(
+        self,
+        request: HtmxHttpRequest,
+        goal: Goal,
+        open_quarters: list[Quarter],
+        closed: list[ClosedQuarter],
+        url: str,
+    ) -> None:
+        self.request, self.goal, self.url = request, goal, url
+        self.open_quarters, self.closed = open_quarters, closed
+
+    def form(self, data: Any = None, instance: Assessment | None = None) -> AssessmentForm:
+        return AssessmentForm(
+            data,
+            instance=instance or Assessment(goal=self.goal),
+            quarters=self.open_quarters,
+            closed=self.closed,
+        )
+
+    def fresh_form(self, quarter: str) -> AssessmentForm:
+        """The quarter's stored assessment (or an empty one) at its version."""
+        existing = Assessment.objects.filter(goal=self.goal, quarter=quarter).first()
+        form = AssessmentForm(
+            instance=existing or Assessment(goal=self.goal, quarter=quarter),
+            initial={
+                "version": existing.version if existing else 0,
+                "quarter": quarter,
+                "shown_quarter": quarter,
+            },
+            quarters=self.open_quarters,
+            closed=self.closed,
+        )
+        return form
+
+    def switched_form(self, data: Any, existing: Assessment) -> AssessmentForm:
+        """The user's values, now at the version of the quarter's stored assessment: sent
+        again, they replace it knowingly."""
+        values = data.copy()
+        values["version"] = str(existing.version)
+        values["shown_quarter"] = existing.quarter
+        for name in ("keep_mine", "overwrite_version"):
+            values.pop(name, None)
+        form = self.form(values, instance=existing)
+        form.is_valid()
+        return form
+
+    def render(
+        self, form: AssessmentForm, quarter: str, *, status: int = 200, **extra: Any
+    ) -> HttpResponse:
+        self._wire_quarter_select(form)
+        context = {
+            "goal": self.goal,
+            "quarter": quarter,
+            "form": form,
+            "assessments": assessments_with_earlier_versions(goal=self.goal),
+            **extra,
+        }
+        template = "goals/goal_assess.html"
+        if self.request.htmx and self.request.method == "GET":
+            template += "#assess-form"
+        return render(self.request, template, context, status=status)
+
+    def _wire_quarter_select(self, form: AssessmentForm) -> None:
+        # Changing the quarter fetches the form for it over htmx (the select's value only);
+        # without JavaScript the "Visa" button beside it does.
+        form.fields["quarter"].widget.attrs.update(
+            {
+                "hx-get": self.url,
+                "hx-trigger": "change",
+                "hx-target": "#assess-form",
+                "hx-swap": "outerHTML",
+                "hx-params": "quarter",
+                "hx-indicator": "#assess-form-indicator",
+            }
+        )

@@ -56,6 +56,8 @@ ERROR_PERIOD_OUT_OF_RANGE = gettext_noop("Perioden ”{text}” ligger utanför 
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
+# A two-digit year ("nov-26") is in this century: 2000 + the two digits.
+CENTURY = 2000
 
 
 class FileRefused(Exception):
@@ -227,12 +229,17 @@ _MONTH_BY_NAME = {name: i + 1 for i, name in enumerate(MONTH_NAMES)} | {
 }
 # The spellings of a period, tried in order on the text trimmed, its runs of whitespace made
 # one space and lower-cased (an ASCII text only: nothing else can be a period). Each names the
-# meaning of its groups: y year, m month, d day, n a month's name, q quarter.
+# meaning of its groups: y year, Y a two-digit year (CENTURY + it), m month, d day, n a
+# month's name, q quarter.
+# "nov-26" and "nov-2026" are how Excel on a Swedish Windows saves the text "2026-11" it took
+# for a date (its format mmm-åå). A two-digit year is read only after a month's name and a
+# hyphen, where nothing else can be meant: "nov 26" could be 26 November, and is refused.
 PERIOD_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^([0-9]{4})-([0-9]{2})$", "ym"),
     (r"^([0-9]{4})([0-9]{2})$", "ym"),
     (r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$", "ymd"),
-    (r"^([a-z]+)\.? ([0-9]{4})$", "ny"),
+    (r"^([a-z]+)\.?[ -]([0-9]{4})$", "ny"),
+    (r"^([a-z]+)\.?-([0-9]{2})$", "nY"),
     (r"^([0-9]{4})-?q([1-4])$", "yq"),
     (r"^kv ?([1-4]) ([0-9]{4})$", "qy"),
     (r"^([0-9]{4}) kv ?([1-4])$", "yq"),
@@ -280,8 +287,8 @@ def _quarter(year: int, number: int, text: str) -> Period:
 
 
 def parse_period(raw: Any) -> Period:
-    """A month (2025-12, 202512, 2025-12-01, dec 2025, december 2025, a date cell) or a quarter
-    (2025Q4, 2025-Q4, Kv 4 2025, Kv4 2025, 2025 kv 4)."""
+    """A month (2025-12, 202512, 2025-12-01, dec 2025, december 2025, dec-2025, dec-25, a date
+    cell) or a quarter (2025Q4, 2025-Q4, Kv 4 2025, Kv4 2025, 2025 kv 4)."""
     if isinstance(raw, datetime.datetime | datetime.date):
         return _month(raw.year, raw.month, raw.isoformat()[:10])
     if isinstance(raw, int) and not isinstance(raw, bool):
@@ -293,6 +300,8 @@ def parse_period(raw: Any) -> Period:
         if not match:
             continue
         part = dict(zip(groups, match.groups(), strict=True))
+        if "Y" in part:
+            part["y"] = str(CENTURY + int(part.pop("Y")))
         # A message quotes the text as the user wrote it (trimmed), not as it was matched.
         if "q" in part:
             return _quarter(int(part["y"]), int(part["q"]), original)

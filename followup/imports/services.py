@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
@@ -33,7 +33,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from base.periods import Quarter, month_label
 from organisation.models import Unit
 
-from .. import triggers
+from .. import triggers, value_rules
 from ..formatting import format_value_pair
 from ..models import ImportBatch, Measure, Observation
 from ..value_rules import (  # every writer's messages (the tests import them from here)
@@ -62,7 +62,7 @@ from .parsing import (
     CellError,
     FileRefused,
 )
-from .wording import undo_later_change_message
+from .wording import count_text, undo_later_change_message
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
@@ -95,6 +95,17 @@ ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på ra
 ERROR_OUT_OF_SCOPE = gettext_noop("Du får inte rapportera värden för enheten ”{unit}”.")
 ERROR_MORE_PROBLEMS = gettext_noop("…och {count} problem till.")
 ERROR_NO_ROWS = gettext_noop("Filen har en rubrikrad men inga rader med värden.")
+ERROR_ONLY_EMPTY_ROW = gettext_noop(
+    "Filen har inga ifyllda värden: raden har varken värde, täljare eller nämnare."
+)
+ERROR_ONLY_EMPTY_ROWS = gettext_noop(
+    "Filen har inga ifyllda värden: ingen av de {count} raderna har värde, täljare eller nämnare."
+)
+# A changed value's täljare, nämnare and comment, beside the value in the preview.
+CHANGE_NUMERATOR = gettext_noop("täljare {old} → {new}")
+CHANGE_DENOMINATOR = gettext_noop("nämnare {old} → {new}")
+CHANGE_WEIGHT_KEPT = gettext_noop("nämnaren {value} behålls")
+CHANGE_COMMENT = gettext_noop("ny kommentar")
 ERROR_HAS_PROBLEMS = gettext_noop("Filen har {count} problem och importerades inte.")
 ERROR_UNDO_DONE = gettext_noop("Importen är redan ångrad.")
 ERROR_UNDO_FORBIDDEN = gettext_noop(
@@ -159,6 +170,8 @@ class ChangeLine:
     new: str
     # Where the current value came from (an ImportBatch.Source code); "" for a new value.
     source: str = ""
+    # What else changes with the value ("nämnare 33 → –"), so "71,1 → 71,1" explains itself.
+    details: str = ""
 
     @property
     def source_label(self) -> str:
@@ -187,6 +200,11 @@ class ImportReport:
     # Changed values whose current value was reported by hand (source Manuell inrapportering):
     # the preview warns before an import replaces them.
     manual_replaced: int = 0
+    # Rows of the template left unfilled (unit, measure and period, no värde, täljare,
+    # nämnare or kommentar): skipped, not refused.
+    skipped: int = 0
+    # Weighted means (indices) given without a nämnare that keep their stored one.
+    weights_kept: int = 0
     quarters: list[str] = field(default_factory=list)
     batch_id: int | None = None
     stored: bool = False
@@ -281,6 +299,11 @@ class _MeasureInfo:
     frequency: str
     kind_ids: frozenset[int]
     unit: str = ""  # the measure's unit ("%", "st"), for showing its values
+    aggregation: str = ""  # Measure.Aggregation: a weighted mean's value is weighted by nämnare
+
+    @property
+    def weighted(self) -> bool:
+        return value_rules.weighted_by_denominator(self.aggregation)
 
 
 _Found = TypeVar("_Found", _UnitInfo, _MeasureInfo)
@@ -359,12 +382,13 @@ class _Lookups:
         ):
             kinds.setdefault(measure_id, set()).add(kind_id)
         measures: dict[str, list[tuple[str, _MeasureInfo]]] = {}
-        for pk, code, name, value_type, frequency, unit in Measure.objects.order_by(
+        for pk, code, name, value_type, frequency, unit, aggregation in Measure.objects.order_by(
             "id"
-        ).values_list("id", "code", "name", "value_type", "frequency", "unit"):
+        ).values_list("id", "code", "name", "value_type", "frequency", "unit", "aggregation"):
             measure = _MeasureInfo(
-                pk, code, name, value_type, frequency, frozenset(kinds.get(pk, ())), unit
-            )
+                pk, code, name, value_type, frequency, frozenset(kinds.get(pk, ())), unit,
+                aggregation,
+            )  # fmt: skip
             measures.setdefault(code.lower(), []).append((code, measure))
         return cls(units, measures, user)
 
@@ -422,6 +446,31 @@ def _change_texts(old: Decimal | None, new: Decimal, measure: _MeasureInfo) -> t
 _fmt = number_text
 
 
+def _part_text(number: Decimal | None) -> str:
+    return "–" if number is None else _fmt(number)
+
+
+def _change_details(
+    old: tuple[Decimal | None, Decimal | None, str],
+    new: tuple[Decimal | None, Decimal | None, str],
+    *,
+    kept: bool,
+) -> str:
+    """What changes beside the value, as the preview lists it: "täljare 12 → –; nämnare
+    33 → –", "nämnaren 18 behålls" (a weighted mean given without one), "ny kommentar"."""
+    (old_num, old_den, old_comment), (new_num, new_den, new_comment) = old, new
+    parts = []
+    if old_num != new_num:
+        parts.append(_(CHANGE_NUMERATOR).format(old=_part_text(old_num), new=_part_text(new_num)))
+    if kept:
+        parts.append(_(CHANGE_WEIGHT_KEPT).format(value=_part_text(new_den)))
+    elif old_den != new_den:
+        parts.append(_(CHANGE_DENOMINATOR).format(old=_part_text(old_den), new=_part_text(new_den)))
+    if old_comment != new_comment:
+        parts.append(_(CHANGE_COMMENT))
+    return "; ".join(parts)
+
+
 def _decimals(value: Decimal) -> int:
     """How many decimals the number was written with (12,50 has two)."""
     exponent = value.as_tuple().exponent
@@ -430,6 +479,11 @@ def _decimals(value: Decimal) -> int:
 
 def _period_label(kind: str, start: datetime.date) -> str:
     return Quarter.containing(start).label if kind == "quarter" else month_label(start)
+
+
+# What a template row left unfilled has, and has not (the comment aside).
+UNFILLED_GIVEN = ("unit", "measure", "period")
+UNFILLED_EMPTY = ("value", "numerator", "denominator")
 
 
 class _RowChecker:
@@ -468,8 +522,12 @@ class _RowChecker:
         return number, True
 
     def check(self, row: int, cells: list[Any]) -> _Row | None:
-        """The row as checked values, or None after adding its problems to the report."""
+        """The row as checked values, or None after adding its problems to the report (or
+        counting it as skipped: a template row left unfilled)."""
         positions = self.header.positions
+        if self._unfilled(cells):
+            self.report.skipped += 1
+            return None
         before = self.report.problem_count
         unit_code = str(_cell(cells, positions["unit"]) or "").strip()
         unit = self.lookups.unit(unit_code)
@@ -559,6 +617,16 @@ class _RowChecker:
                 return None
         return checked
 
+    def _unfilled(self, cells: list[Any]) -> bool:
+        """A template row left unfilled: unit, measure and period given, and no värde, täljare,
+        nämnare or kommentar (sqlcheck.unfilled_sql says the same in SQL)."""
+        positions = self.header.positions
+        return (
+            all(_cell(cells, positions.get(key)) is not None for key in UNFILLED_GIVEN)
+            and all(_cell(cells, positions.get(key)) is None for key in UNFILLED_EMPTY)
+            and not str(_cell(cells, positions.get("comment")) or "").strip()
+        )
+
     def _values(
         self,
         row: int,
@@ -578,8 +646,11 @@ class _RowChecker:
                 self._problem(row, key, _(ERROR_NEGATIVE).format(value=_fmt(number.value)))
         if denominator is not None and denominator.value == 0:
             self._problem(row, "denominator", _(ERROR_DENOMINATOR_ZERO))
-        if (numerator is None) != (denominator is None):
-            missing = "numerator" if numerator is None else "denominator"
+        # A weighted mean's (an index's) nämnare beside its value needs no täljare.
+        missing = value_rules.pair_missing(
+            measure.aggregation if measure is not None else "", numerator, denominator
+        )
+        if missing is not None:
             self._problem(row, missing, _(ERROR_PAIR_INCOMPLETE))
         if value is None and (numerator is None or denominator is None):
             if problems == self.report.problem_count:
@@ -751,13 +822,19 @@ def _orm_pass(
         changed: list[Observation] = []
         for row in chunk:
             obs = stored.get(row.key)
+            kept = obs is not None and value_rules.kept_weight(
+                row.measure.aggregation, row.numerator, row.denominator, obs.denominator
+            )
+            if kept:
+                row = replace(row, denominator=obs.denominator)  # type: ignore[union-attr]
+                report.weights_kept += 1
             if obs is not None and not _differs(obs, row):
                 report.unchanged += 1
                 continue
             quarters.add(Quarter.containing(row.end))
             if obs is None:
                 report.created += 1
-                old, old_source = None, ""
+                old, old_source, details = None, "", ""
                 obs = Observation(
                     measure_id=row.measure.id, unit_id=row.unit.id, period_start=row.start
                 )
@@ -766,6 +843,11 @@ def _orm_pass(
                 report.changed += 1
                 old = obs.value
                 old_source = obs.source
+                details = _change_details(
+                    (obs.numerator, obs.denominator, obs.comment),
+                    (row.numerator, row.denominator, row.comment),
+                    kept=kept,
+                )
                 if old_source == ImportBatch.Source.MANUAL:
                     report.manual_replaced += 1
                 changed.append(obs)
@@ -783,6 +865,7 @@ def _orm_pass(
                         ),
                         *_change_texts(old, row.value, row.measure),
                         old_source,
+                        details,
                     )
                 )
             obs.period_end = row.end
@@ -840,6 +923,9 @@ def _run(
         )  # fmt: skip
     if report.rows == 0:
         report.add_problem(Problem(_(ERROR_NO_ROWS)))
+    elif report.rows == report.skipped:
+        only_empty = ERROR_ONLY_EMPTY_ROW if report.rows == 1 else ERROR_ONLY_EMPTY_ROWS
+        report.add_problem(Problem(_(only_empty).format(count=count_text(report.rows))))
     if not report.ok:
         if store:
             raise ImportRefused(report)
@@ -940,13 +1026,15 @@ def _staged_pass(
             f"CREATE TEMPORARY TABLE {_STAGING} (line integer NOT NULL, measure_id bigint NOT "
             "NULL, unit_id bigint NOT NULL, period_start date NOT NULL, period_end date NOT "
             "NULL, quarter varchar(6) NOT NULL, value numeric(16, 4) NOT NULL, numerator "
-            "numeric(16, 4), denominator numeric(16, 4), comment text NOT NULL)"
+            "numeric(16, 4), denominator numeric(16, 4), comment text NOT NULL, "
+            "kept boolean NOT NULL DEFAULT false)"
         )
         if table.kind == "csv" and _sql_checks():
             _stage_checked_in_sql(cursor, table, checker, progress)
         else:
             _stage(cursor, table, checker, progress)
         _staged_duplicates(cursor, checker)
+        _staged_keep_weights(cursor, report)
         _staged_compare(cursor, report, checker.lookups)
         if store and report.ok and (report.created or report.changed):
             batch = ImportBatch.objects.create(
@@ -1034,6 +1122,8 @@ def _stage_checked_in_sql(
         {**sqlcheck.params(today=checker.today, denied=denied), "limit": PROBLEM_LIMIT},
     )
     found = cursor.fetchall()
+    cursor.execute(sqlcheck.unfilled_count_sql(), sqlcheck.params(today=checker.today, denied=[]))
+    report.skipped += int(cursor.fetchone()[0])
     cursor.execute(f"DROP TABLE {sqlcheck.RAW}")
     if not found:
         return
@@ -1201,6 +1291,19 @@ def _staged_duplicates(cursor: Any, checker: _RowChecker) -> None:
     )
 
 
+def _staged_keep_weights(cursor: Any, report: ImportReport) -> None:
+    """A weighted mean (an index) given without täljare and nämnare keeps its stored nämnare,
+    as value_rules.kept_weight says (the ORM path asks it row by row)."""
+    cursor.execute(
+        f"UPDATE {_STAGING} AS s SET denominator = o.denominator, kept = true "
+        f"FROM {Observation._meta.db_table} AS o, {Measure._meta.db_table} AS m "
+        f"WHERE {_SAME_KEY} AND m.id = s.measure_id AND m.aggregation = %s "
+        "AND s.numerator IS NULL AND s.denominator IS NULL AND o.denominator IS NOT NULL",
+        [value_rules.WEIGHTED_MEAN],
+    )
+    report.weights_kept += cursor.rowcount
+
+
 def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> None:
     """Counts of new, changed and unchanged rows, the affected quarters and the first changes."""
     observations = Observation._meta.db_table
@@ -1227,15 +1330,25 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
         return
     cursor.execute(
         f"SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value, s.value, "
-        f"coalesce(o.source, '') FROM {joined} WHERE {state} <> 'same' ORDER BY s.line LIMIT %s",
+        f"coalesce(o.source, ''), o.id IS NOT NULL, o.numerator, o.denominator, o.comment, "
+        f"s.numerator, s.denominator, s.comment, s.kept "
+        f"FROM {joined} WHERE {state} <> 'same' ORDER BY s.line LIMIT %s",
         [CHANGE_LIMIT],
     )
     found = cursor.fetchall()
     units = {info.id: info for info in lookups.all_units()}
     measures = {info.id: info for info in lookups.all_measures()}
-    for line, unit_id, measure_id, start, old, new, old_source in found:
+    for line, unit_id, measure_id, start, old, new, old_source, existed, *parts in found:
         measure = measures[measure_id]
         kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"
+        old_num, old_den, old_comment, new_num, new_den, new_comment, kept = parts
+        details = (
+            _change_details(
+                (old_num, old_den, old_comment), (new_num, new_den, new_comment), kept=kept
+            )
+            if existed
+            else ""
+        )
         report.changes.append(
             ChangeLine(
                 line,
@@ -1244,6 +1357,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
                 _period_label(kind, start),
                 *_change_texts(old, new, measure),
                 old_source,
+                details,
             )
         )
 

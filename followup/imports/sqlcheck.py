@@ -23,6 +23,7 @@ from typing import Any
 
 from organisation.models import Unit, UnitKind
 
+from .. import value_rules
 from ..models import Measure
 from . import parsing
 
@@ -178,7 +179,9 @@ def _periods_parsed(source: str) -> str:
                     WHEN strpos(pm.groups, 'q') > 0 THEN 'quarter' ELSE 'month' END AS kind
     ) AS pk
     CROSS JOIN LATERAL (
-        SELECT (pm.g[strpos(pm.groups, 'y')])::int AS year,
+        SELECT CASE WHEN strpos(pm.groups, 'Y') > 0
+                    THEN %(century)s + (pm.g[strpos(pm.groups, 'Y')])::int
+                    ELSE (pm.g[strpos(pm.groups, 'y')])::int END AS year,
                CASE WHEN strpos(pm.groups, 'q') > 0
                     THEN 3 * (pm.g[strpos(pm.groups, 'q')])::int
                     WHEN strpos(pm.groups, 'n') > 0
@@ -216,6 +219,7 @@ def params(*, today: Any, denied: list[int]) -> dict[str, Any]:
         "month_numbers": [parsing._MONTH_BY_NAME[name] for name in month_names],
         "first_year": parsing.FIRST_YEAR,
         "last_year": parsing.LAST_YEAR,
+        "century": parsing.CENTURY,
         "today": today,
         "denied": denied,
         "monthly": Measure.Frequency.MONTHLY.value,
@@ -223,6 +227,7 @@ def params(*, today: Any, denied: list[int]) -> dict[str, Any]:
         "share": Measure.ValueType.SHARE.value,
         "index": Measure.ValueType.INDEX.value,
         "count": Measure.ValueType.COUNT.value,
+        "weighted_mean": value_rules.WEIGHTED_MEAN,
         "tolerance": parsing.TOLERANCE,
         "max_decimals": parsing.MAX_DECIMALS,
         "hundred": parsing.HUNDRED,
@@ -251,6 +256,7 @@ def _lookups() -> str:
     ),
     measures AS (
         SELECT m.code AS exact, lower(m.code) AS key, m.id, m.name, m.value_type, m.frequency,
+               m.aggregation,
                ARRAY(SELECT t.unitkind_id FROM {through} AS t WHERE t.measure_id = m.id) AS kinds,
                count(*) OVER (PARTITION BY lower(m.code)) AS candidates
         FROM {measures} AS m
@@ -305,6 +311,23 @@ TRIMMED = (
 )
 
 
+def unfilled_sql(alias: str) -> str:
+    """Whether a row of TRIMMED (as `alias`) is a template row left unfilled: unit, measure and
+    period given, no värde, täljare, nämnare or kommentar (services._RowChecker._unfilled)."""
+    given = " AND ".join(
+        f"coalesce({alias}.{key}, '') <> ''" for key in ("unit", "measure", "period")
+    )
+    empty = " AND ".join(
+        f"coalesce({alias}.{key}, '') = ''" for key in ("value", "numerator", "denominator")
+    )
+    return f"({given} AND {empty} AND btrim(coalesce({alias}.comment, ''), %(ws)s) = '')"
+
+
+def unfilled_count_sql() -> str:
+    """How many raw rows are template rows left unfilled (skipped by check_sql)."""
+    return f"SELECT count(*) FROM ({TRIMMED}) AS r WHERE {unfilled_sql('r')}"
+
+
 def check_sql(staging: str) -> str:
     """Check every raw row; write the good ones into `staging`; return the first bad ones.
 
@@ -323,10 +346,12 @@ def check_sql(staging: str) -> str:
         SELECT raw, text, CASE WHEN found THEN id END AS id,
             CASE WHEN found THEN value_type END AS value_type,
             CASE WHEN found THEN frequency END AS frequency,
+            CASE WHEN found THEN aggregation END AS aggregation,
             CASE WHEN found THEN kinds END AS kinds,
             coalesce(NOT found, false) AS ambiguous
         FROM (
-            SELECT DISTINCT ON (d.raw) d.raw, d.text, m.id, m.value_type, m.frequency, m.kinds,
+            SELECT DISTINCT ON (d.raw) d.raw, d.text, m.id, m.value_type, m.frequency,
+                m.aggregation, m.kinds,
                 m.exact = d.text OR m.candidates = 1 AS found
             FROM (SELECT raw, btrim(raw, %(ws)s) AS text FROM ({distinct("measure")}) AS t) AS d
             LEFT JOIN measures AS m ON m.key = lower(d.text)
@@ -338,6 +363,7 @@ def check_sql(staging: str) -> str:
         u.text AS unit_text, m.text AS measure_text,
         u.id AS unit_id, u.ambiguous AS unit_ambiguous, u.kind_id, u.valid_from, u.valid_to,
         m.id AS measure_id, m.ambiguous AS measure_ambiguous, m.value_type, m.frequency, m.kinds,
+        coalesce(m.aggregation = %(weighted_mean)s, false) AS weighted,
         p.original AS period_original, p.kind AS period_kind, p.error AS perr,
         p.start, p.end_, p.quarter,
         r.value AS value_raw, r.value_lit, r.value_pct, r.value_frac, r.value_val,
@@ -351,6 +377,7 @@ def check_sql(staging: str) -> str:
     JOIN unit_of AS u ON u.raw = {c}(r.unit, '')
     JOIN measure_of AS m ON m.raw = {c}(r.measure, '')
     JOIN periods AS p ON p.raw = {c}(r.period, '')
+    WHERE NOT {unfilled_sql("r")}
     ),
     flagged AS (
     SELECT x.*, f.*, g.*, h.*, k.*
@@ -377,7 +404,8 @@ def check_sql(staging: str) -> str:
         f.numbers_ok AND x.denominator_has AND NOT x.denominator_pct AND x.denominator_val < 0
             AS denominator_negative,
         f.numbers_ok AND x.denominator_has AND x.denominator_val = 0 AS denominator_zero,
-        f.numbers_ok AND x.denominator_has AND NOT x.numerator_has AS numerator_pair,
+        f.numbers_ok AND x.denominator_has AND NOT x.numerator_has
+            AND NOT x.weighted AS numerator_pair,
         f.numbers_ok AND x.numerator_has AND NOT x.denominator_has AS denominator_pair,
         f.numbers_ok AND NOT x.value_has AND NOT (x.numerator_has AND x.denominator_has)
             AS no_value

@@ -47,6 +47,26 @@ def nothing_changed_message(unchanged: int) -> str:
     )
 
 
+def skipped_message(skipped: int) -> str:
+    """ "161 tomma rader hoppades över." (template rows left unfilled; the command)"""
+    return _counted(
+        "%(count)s tom rad hoppades över (enhet, mått och period utan värde, täljare, nämnare "
+        "eller kommentar).",
+        "%(count)s tomma rader hoppades över (enhet, mått och period utan värde, täljare, "
+        "nämnare eller kommentar).",
+        skipped,
+    )
+
+
+def weights_kept_message(kept: int) -> str:
+    """ "1 index utan nämnare behåller sin sparade nämnare." (the command)"""
+    return _counted(
+        "%(count)s viktat värde (t.ex. ett index) utan nämnare behåller sin sparade nämnare.",
+        "%(count)s viktade värden (t.ex. index) utan nämnare behåller sina sparade nämnare.",
+        kept,
+    )
+
+
 def undone_message(removed: int, restored: int) -> str:
     """ "Importen är ångrad: 1 värde togs bort och 0 återställdes." """
     return _("Importen är ångrad: %(removed)s och %(restored)s.") % {

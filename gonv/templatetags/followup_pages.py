@@ -80,3 +80,14 @@ def basis_items(basis: dict[str, Any] | None, unit: str = "") -> list[tuple[str,
             value = str(raw)
         rows.append((str(label), value, kind == "code"))
     return rows
+
+
+@register.simple_tag
+def computed_goal_result(goal_id: int, quarter: str | None) -> Any:
+    """The engine's status of a goal for a quarter (one query), or None: the assessment form
+    (goals, below followup in the layers) shows it beside the judgement being made."""
+    from followup.models import GoalResult
+
+    if not quarter:
+        return None
+    return GoalResult.objects.filter(goal_id=goal_id, quarter=quarter).first()

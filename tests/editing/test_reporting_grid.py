@@ -187,6 +187,88 @@ def test_an_index_outside_0_to_100_is_refused_in_the_imports_words(
     assert not Observation.objects.exists()
 
 
+@pytest.fixture
+def work_environment(org_tree: OrgTree) -> Measure:
+    """An index weighted up the tree by its nämnare, the number of respondents."""
+    measure = MeasureFactory(
+        name="Arbetsmiljö", unit="index", value_type=Measure.ValueType.INDEX,
+        aggregation=Measure.Aggregation.WEIGHTED_MEAN, frequency=Measure.Frequency.QUARTERLY,
+    )  # fmt: skip
+    measure.unit_kinds.set([org_tree.hc1a.kind])
+    return measure
+
+
+def _index_value(measure: Measure, unit_id: int) -> tuple[object, ...]:
+    obs = Observation.objects.get(measure=measure, unit_id=unit_id)
+    return (obs.value, obs.numerator, obs.denominator)
+
+
+def test_an_index_is_reported_with_its_value_and_nämnare_and_keeps_a_stored_one(
+    vc: User, org_tree: OrgTree, work_environment: Measure
+) -> None:
+    q4 = datetime.date(2025, 10, 1)
+    ObservationFactory(
+        measure=work_environment, unit=org_tree.hc1b, period_start=q4,
+        period_end=datetime.date(2025, 12, 31), value=Decimal("71.1"), denominator=Decimal(33),
+    )  # fmt: skip
+    client = login(vc)
+    page = client.get(url(org_tree), {"period": "2025Q4"}).content.decode()
+    assert "Nämnare (vikt, t.ex. antal svarande)" in page
+    stored = f"m{work_environment.pk}u{org_tree.hc1b.pk}"
+    assert 'value="33"' in _tag(_row(page, stored), f'name="{stored}-denominator"')
+
+    data = {
+        "period": "2025Q4",
+        **cell(work_environment, org_tree.hc1a.pk, value="72,4", denominator="18"),
+        # The nämnare left out: the stored one stays (as an import keeps it).
+        **cell(work_environment, org_tree.hc1b.pk, value="70", denominator="", version=1),
+    }
+    response = client.post(url(org_tree), data)
+
+    assert response.status_code == 302
+    assert _index_value(work_environment, org_tree.hc1a.pk) == (Decimal("72.4"), None, 18)
+    assert _index_value(work_environment, org_tree.hc1b.pk) == (Decimal(70), None, 33)
+
+
+@pytest.mark.parametrize(
+    ("denominator", "message"),
+    [("0", "Nämnaren kan inte vara 0."), ("-3", "Talet kan inte vara negativt (−3).")],
+)
+def test_an_index_nämnare_is_positive(
+    vc: User, org_tree: OrgTree, work_environment: Measure, denominator: str, message: str
+) -> None:
+    data = {
+        "period": "2025Q4",
+        **cell(work_environment, org_tree.hc1a.pk, value="72,4", denominator=denominator),
+    }
+    response = login(vc).post(url(org_tree), data)
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert not Observation.objects.exists()
+
+
+def test_the_model_takes_an_index_with_value_and_nämnare_and_no_täljare(
+    org_tree: OrgTree, work_environment: Measure, right_help: Measure
+) -> None:
+    """Observation.clean keeps the import's and the grid's rule (value_rules.pair_missing)."""
+    from django.core.exceptions import ValidationError
+
+    index = Observation(
+        measure=work_environment, unit=org_tree.hc1a, period_start=datetime.date(2025, 10, 1),
+        period_end=datetime.date(2025, 12, 31), value=Decimal("72.4"), denominator=Decimal(18),
+    )  # fmt: skip
+    index.full_clean()
+    index.denominator, index.numerator = None, Decimal(1303)
+    with pytest.raises(ValidationError, match="Täljare och nämnare måste anges tillsammans"):
+        index.full_clean()
+    share = Observation(
+        measure=right_help, unit=org_tree.hc1a, period_start=OCT,
+        period_end=datetime.date(2025, 10, 31), value=Decimal(75), denominator=Decimal(4),
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="Täljare och nämnare måste anges tillsammans"):
+        share.full_clean()
+
+
 def test_a_jump_above_the_setting_needs_a_comment(
     vc: User, org_tree: OrgTree, visits: Measure, settings: object
 ) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from base.formatting import format_number
 from followup.imports.services import ImportRefused, ImportReport, import_preview, import_store
-from followup.imports.wording import command_counts
+from followup.imports.wording import command_counts, skipped_message, weights_kept_message
 from followup.models import ImportBatch
 
 SOURCES = [choice for choice in ImportBatch.Source.values if choice != ImportBatch.Source.DEMO]
@@ -78,6 +78,10 @@ class Command(BaseCommand):
     def _counts(self, report: ImportReport, *, dry_run: bool) -> None:
         counts = command_counts(report.rows, report.created, report.changed, report.unchanged)
         self.stdout.write(_("%(file)s: %(counts)s.") % {"file": report.file_name, "counts": counts})
+        if report.skipped:
+            self.stdout.write(skipped_message(report.skipped))
+        if report.weights_kept:
+            self.stdout.write(weights_kept_message(report.weights_kept))
         if report.ignored_columns:
             self.stdout.write(
                 _("Ignorerade kolumner: %(columns)s")
@@ -96,6 +100,7 @@ class Command(BaseCommand):
                         "old": change.old,
                         "new": change.new,
                     }
+                    + (f" ({change.details})" if change.details else "")
                 )
         if not report.ok:
             return

@@ -45,6 +45,13 @@ class Case:
     problem_count: int | None = None
     sheet: str | None = None
     settings: dict[str, object] = field(default_factory=dict)
+    # Values stored before the file is imported (source Manuell inrapportering).
+    before: tuple[Stored, ...] = ()
+    # For a good file: (new, changed, unchanged); by default every stored value is new.
+    counts: tuple[int, int, int] | None = None
+    skipped: int = 0  # template rows left unfilled
+    weights_kept: int = 0  # indices given without a nämnare that keep the stored one
+    details: tuple[str, ...] = ()  # each change's details (täljare, nämnare, comment), in order
 
     @property
     def good(self) -> bool:
@@ -452,6 +459,155 @@ CASES: tuple[Case, ...] = (
         text(rows(HEADER, "hc1a|ANTAL|2025-12|3", f"{HSA_HC1A.lower()}|antal|2025-11|4")),
         stored=(S("HC1A", "antal", "2025-12-01", "3"), S("HC1A", "antal", "2025-11-01", "4")),
     ),
+    Case(
+        # An index (a weighted mean) is weighted by its nämnare, the number of respondents:
+        # värde + nämnare is whole, with no täljare; täljare + nämnare gives the value.
+        "good_25_index_value_and_denominator.csv",
+        text(
+            rows(
+                "enhet|mått|period|värde|täljare|nämnare",
+                "HC1A|index|Kv 4 2025|72,4||18",
+                "HC1B|medel|2025-12|4,5||10",
+                "HC2A|index|Kv 4 2025||1303,2|18",
+            )
+        ),
+        stored=(
+            S("HC1A", "index", "2025-10-01", "72.4", None, "18"),
+            S("HC1B", "medel", "2025-12-01", "4.5", None, "10"),
+            S("HC2A", "index", "2025-10-01", "72.4", "1303.2", "18"),
+        ),
+    ),
+    Case(
+        # Only värde for indices that have a stored nämnare: each keeps it (and the preview
+        # says so); an unchanged value with its kept weight is unchanged; a new nämnare is
+        # shown beside a value that stays.
+        "good_26_index_value_only_keeps_the_stored_weight.csv",
+        text(
+            rows(
+                "enhet|mått|period|värde|nämnare",
+                "HC1A|index|Kv 4 2025|72,4|",
+                "HC1B|index|Kv 4 2025|71,1|",
+                "HC2A|index|Kv 4 2025|61|",
+                "HC2B|index|Kv 4 2025|65|30",
+            )
+        ),
+        before=(
+            S("HC1A", "index", "2025-10-01", "70", None, "18"),
+            S("HC1B", "index", "2025-10-01", "71.1", None, "33"),
+            S("HC2A", "index", "2025-10-01", "60", "1200", "20"),
+            S("HC2B", "index", "2025-10-01", "65", None, "40"),
+        ),
+        stored=(
+            S("HC1A", "index", "2025-10-01", "72.4", None, "18"),
+            S("HC1B", "index", "2025-10-01", "71.1", None, "33"),
+            S("HC2A", "index", "2025-10-01", "61", None, "20"),
+            S("HC2B", "index", "2025-10-01", "65", None, "30"),
+        ),
+        counts=(0, 3, 1),
+        weights_kept=3,
+        details=(
+            "nämnaren 18 behålls",
+            "täljare 1200 → –; nämnaren 20 behålls",
+            "nämnare 40 → 30",
+        ),
+    ),
+    Case(
+        # The downloaded template (csv) with some of its rows filled in.
+        "good_27_template_partly_filled.csv",
+        text(
+            rows(
+                "enhet|enhetsnamn|mått|måttnamn|period|värde|täljare|nämnare|kommentar",
+                "HC1A|Norrby|antal|Antal frigjorda tider|2025-11|5|||",
+                "HC1B|Söderby|antal|Antal frigjorda tider|2025-11||||",
+                "HC2A|Västby|antal|Antal frigjorda tider|2025-11||||",
+                "HC1A|Norrby|andel|Andel rätt hjälp|2025-11||3|4|",
+                "HC1B|Söderby|andel|Andel rätt hjälp|2025-11||||",
+                "HC1A|Norrby|index|Arbetsmiljöindex|Kv 3 2025||||",
+            ),
+            "utf-8-sig",
+            "\r\n",
+        ),
+        stored=(
+            S("HC1A", "antal", "2025-11-01", "5"),
+            S("HC1A", "andel", "2025-11-01", "75", "3", "4"),
+        ),
+        ignored=("enhetsnamn", "måttnamn"),
+        skipped=4,
+    ),
+    Case(
+        # The downloaded template (xlsx) with some of its rows filled in: empty cells are None.
+        "good_28_template_partly_filled.xlsx",
+        xlsx(
+            {
+                "Mätvärden": [
+                    [
+                        "enhet",
+                        "enhetsnamn",
+                        "mått",
+                        "måttnamn",
+                        "period",
+                        "värde",
+                        "täljare",
+                        "nämnare",
+                        "kommentar",
+                    ],
+                    [
+                        "HC1A",
+                        "Norrby",
+                        "index",
+                        "Arbetsmiljöindex",
+                        "Kv 4 2025",
+                        72.4,
+                        None,
+                        18,
+                        None,
+                    ],
+                    [
+                        "HC1B",
+                        "Söderby",
+                        "index",
+                        "Arbetsmiljöindex",
+                        "Kv 4 2025",
+                        None,
+                        None,
+                        None,
+                        None,
+                    ],
+                    ["HC2A", "Västby", "antal", "Antal frigjorda tider", "2025-12", "", "", "", ""],
+                ]
+            }
+        ),
+        stored=(S("HC1A", "index", "2025-10-01", "72.4", None, "18"),),
+        ignored=("enhetsnamn", "måttnamn"),
+        skipped=2,
+    ),
+    Case(
+        # "2025-11" after Excel on a Swedish Windows took it for a date: "nov-25" (its format
+        # mmm-åå; a two-digit year is 20xx) or "nov-2025".
+        "good_29_excel_month_spellings.csv",
+        text(
+            rows(
+                HEADER,
+                "HC1A|antal|nov-25|11",
+                "HC1A|antal|Okt-2025|10",
+                "HC1A|antal|sep.-25|9",
+                "HC1A|antal|augusti-25|8",
+                "HC1A|antal|JUL-25|7",
+            ),
+            "cp1252",
+            "\r\n",
+        ),
+        stored=tuple(
+            S("HC1A", "antal", day, value)
+            for day, value in (
+                ("2025-11-01", "11"),
+                ("2025-10-01", "10"),
+                ("2025-09-01", "9"),
+                ("2025-08-01", "8"),
+                ("2025-07-01", "7"),
+            )  # fmt: skip
+        ),
+    ),
     # --- bad files ----------------------------------------------------------------------------
     Case("bad_01_empty.csv", lambda: b"", problem="Filen är tom."),
     Case(
@@ -669,9 +825,11 @@ CASES: tuple[Case, ...] = (
         problem="Rad 2, kolumn ”värde”: Talet 1,23456 har fler än fyra decimaler.",
     ),
     Case(
+        # A comment and no value is no template row left unfilled: the value was forgotten.
         "bad_43_value_missing.csv",
-        text(rows(HEADER, "HC1A|antal|2025-12|")),
-        problem="Rad 2, kolumn ”värde”: Värde saknas",
+        text(rows(HEADER + "|kommentar", "HC1A|antal|2025-12||Räknat för hand")),
+        problem="Rad 2, kolumn ”värde”: Värde saknas (ange värde, eller täljare och nämnare).",
+        problem_count=1,
     ),
     Case(
         "bad_44_bad_row_after_a_written_chunk.csv",
@@ -704,6 +862,41 @@ CASES: tuple[Case, ...] = (
             )
         ),
         problem="Rad 3, kolumn ”täljare”: Ange täljare och nämnare för en andel.",
+        problem_count=1,
+    ),
+    Case(
+        # Template rows left unfilled are skipped; a file of nothing else has nothing to import.
+        "bad_48_only_unfilled_rows.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|", "HC1B|antal|2025-12| ")),
+        problem="Filen har inga ifyllda värden: ingen av de 2 raderna har värde, täljare eller nämnare.",
+        problem_count=1,
+    ),
+    Case(
+        # An index's nämnare (its respondents) weighs a value: without one there is nothing.
+        "bad_49_index_denominator_without_value.csv",
+        text(rows("enhet|mått|period|värde|täljare|nämnare", "HC1A|index|Kv 4 2025|||18")),
+        problem="Rad 2, kolumn ”värde”: Värde saknas (ange värde, eller täljare och nämnare).",
+        problem_count=1,
+    ),
+    Case(
+        "bad_50_index_denominator_zero.csv",
+        text(rows("enhet|mått|period|värde|nämnare", "HC1A|index|Kv 4 2025|72,4|0")),
+        problem="Rad 2, kolumn ”nämnare”: Nämnaren kan inte vara 0.",
+        problem_count=1,
+    ),
+    Case(
+        # "nov 25" could be 25 November: a two-digit year is read only after a hyphen.
+        "bad_51_two_digit_year_after_a_space.csv",
+        text(rows(HEADER, "HC1A|antal|nov 25|3")),
+        problem="Rad 2, kolumn ”period”: ”nov 25” är ingen period",
+        problem_count=1,
+    ),
+    Case(
+        # A stored weight that would be kept is not written when the file is refused.
+        "bad_52_kept_weight_in_a_refused_file.csv",
+        text(rows(HEADER, "HC1A|index|Kv 4 2025|72,4", "HC1B|index|Kv 4 2025|101")),
+        before=(S("HC1A", "index", "2025-10-01", "70", None, "18"),),
+        problem="Rad 3, kolumn ”värde”: Ett index måste vara mellan 0 och 100, inte 101.",
         problem_count=1,
     ),
 )

@@ -12,7 +12,7 @@ from pytest_django.fixtures import Settings
 from followup.imports.services import ImportRefused, import_store
 from followup.models import ImportBatch, Observation
 from tests.followup.imports.corpus import CASES, CORPUS_DIR, Case
-from tests.followup.imports.world import CorpusWorld
+from tests.followup.imports.world import CorpusWorld, corpus_before_store
 
 GOOD = [case for case in CASES if case.good]
 BAD = [case for case in CASES if not case.good]
@@ -40,6 +40,7 @@ def test_good_file_stores_exactly_its_values(
 ) -> None:
     for name, value in case.settings.items():
         setattr(settings, name, value)
+    corpus_before_store(case)
     user = corpus_world.users[case.user]
 
     report = import_store(
@@ -48,7 +49,10 @@ def test_good_file_stores_exactly_its_values(
     )  # fmt: skip
 
     assert report.problem_lines() == []
-    assert report.created == len(case.stored)
+    counts = case.counts or (len(case.stored), 0, 0)
+    assert (report.created, report.changed, report.unchanged) == counts
+    assert (report.skipped, report.weights_kept) == (case.skipped, case.weights_kept)
+    assert [change.details for change in report.changes if change.details] == list(case.details)
     assert report.ignored_columns == list(case.ignored)
     stored = {
         (o.unit.code, o.measure.code, o.period_start.isoformat()): o
@@ -61,16 +65,19 @@ def test_good_file_stores_exactly_its_values(
         assert obs.numerator == (Decimal(want.numerator) if want.numerator else None), want
         assert obs.denominator == (Decimal(want.denominator) if want.denominator else None)
         assert obs.comment == want.comment
-        assert obs.source == "cyklop"
         assert obs.quarter == f"{obs.period_end.year}Q{(obs.period_end.month - 1) // 3 + 1}"
+        if want in case.before:  # unchanged: as it was
+            assert (obs.source, obs.import_batch_id) == ("manual", None)
+            continue
+        assert obs.source == "cyklop"
         assert obs.import_batch_id == report.batch_id
     batch = ImportBatch.objects.get()
     assert batch.imported_by == user
     assert batch.file_name == case.name
-    assert batch.created_count == len(case.stored)
+    assert (batch.created_count, batch.changed_count, batch.unchanged_count) == counts
     assert len(batch.sha256) == 64
     history = Observation.history.filter(history_change_reason=f"Import #{batch.pk}")
-    assert history.count() == len(case.stored)
+    assert history.count() == counts[0] + counts[1]
     assert set(history.values_list("history_user", flat=True)) == {user.pk}
 
 
@@ -80,6 +87,8 @@ def test_bad_file_is_refused_with_its_message_and_writes_nothing(
 ) -> None:
     for name, value in case.settings.items():
         setattr(settings, name, value)
+    corpus_before_store(case)
+    stored = sorted(Observation.objects.values_list("id", "value", "numerator", "denominator"))
     before = _counts()
 
     with pytest.raises(ImportRefused) as refused:
@@ -93,3 +102,6 @@ def test_bad_file_is_refused_with_its_message_and_writes_nothing(
     if case.problem_count is not None:
         assert refused.value.report.problem_count == case.problem_count
     assert _counts() == before
+    assert sorted(Observation.objects.values_list("id", "value", "numerator", "denominator")) == (
+        stored
+    )

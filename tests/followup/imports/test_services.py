@@ -371,3 +371,24 @@ def test_whether_a_batch_can_be_undone_reads_its_later_changes_with_one_query(
     assert changed == unchanged
     assert refusal is not None
     assert refusal.startswith("Importen kan inte ångras: 2 av dess värden har ändrats")
+
+
+def test_the_command_counts_the_skipped_template_rows_and_writes_a_changes_details(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    from django.core.management import call_command
+
+    ObservationFactory(
+        measure=corpus_world.index, unit=corpus_world.tree.hc1b, value=Decimal("71.1"),
+        denominator=33, period_start=datetime.date(2025, 10, 1),
+        period_end=datetime.date(2025, 12, 31),
+    )  # fmt: skip
+    path = write(tmp_path, "HC1A;antal;2025-11;", "HC2A;antal;2025-11;", "HC1B;index;Kv 4 2025;70")
+    stdout = io.StringIO()
+
+    call_command("import_observations", str(path), "--dry-run", stdout=stdout)
+
+    out = stdout.getvalue()
+    assert "2 tomma rader hoppades över" in out
+    assert "1 viktat värde (t.ex. ett index) utan nämnare behåller sin sparade nämnare." in out
+    assert "71,1 → 70 (nämnaren 33 behålls)" in out

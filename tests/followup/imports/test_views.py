@@ -443,3 +443,69 @@ def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value
     assert "2 av dess värden har ändrats efter importen, till exempel Hälsocentral Norrby" in page
     assert "Ändra dem för hand i stället." in page
     assert "<td>Nej</td>" not in page
+
+
+def test_the_template_returned_partly_filled_skips_its_empty_rows_and_says_how_many(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("vec1a")
+    lines = client.get(reverse("import_template", args=["csv"])).content.decode().splitlines()
+    filled = [lines[0]] + [
+        line.replace(";;;;", ";3;;;") if ";antal;" in line else line for line in lines[1:]
+    ]
+    assert len(filled) == 5  # HC1A × andel, antal, index, medel
+
+    response = upload(client, "\n".join(filled).encode("utf-8"))
+
+    job = ImportJob.objects.get()
+    assert (job.preview["problems"], job.preview["created"]) == ([], 1)
+    assert job.preview["skipped"] == 3
+    page = client.get(response["Location"]).content.decode()
+    assert "3 tomma rader hoppades över" in page
+    client.post(reverse("import_confirm", args=[job.pk]))
+    assert Observation.objects.get().value == Decimal(3)
+
+
+def test_an_index_given_only_its_value_keeps_its_respondents_and_the_preview_says_so(
+    corpus_world: CorpusWorld,
+) -> None:
+    """The reviewer's case: Sandviken's value changed, Storvik's the same, only värde given."""
+    tree, index = corpus_world.tree, corpus_world.index
+    q4 = {"measure": index, "period_start": date(2025, 10, 1), "period_end": date(2025, 12, 31)}
+    ObservationFactory(unit=tree.hc1a, value=Decimal("69.0"), denominator=18, **q4)
+    ObservationFactory(unit=tree.hc1b, value=Decimal("71.1"), denominator=33, **q4)
+    ObservationFactory(unit=tree.hc2a, value=Decimal("65"), denominator=40, **q4)
+    client = client_for("strateg")
+
+    response = upload(
+        client,
+        "enhet;mått;period;värde;nämnare\n"
+        "HC1A;index;Kv 4 2025;72,4;\n"
+        "HC1B;index;Kv 4 2025;71,1;\n"
+        "HC2A;index;Kv 4 2025;65;30\n",
+    )
+
+    job = ImportJob.objects.get()
+    assert (job.preview["changed"], job.preview["unchanged"]) == (2, 1)  # Storvik: unchanged
+    page = client.get(response["Location"]).content.decode()
+    assert "2 rader anger viktade värden (t.ex. index) utan nämnare" in page
+    assert "nämnaren 18 behålls" in page
+    assert "nämnare 40 → 30" in page  # "65 → 65" explains itself
+    client.post(reverse("import_confirm", args=[job.pk]))
+    stored = {
+        o.unit.code: (o.value, o.denominator) for o in Observation.objects.select_related("unit")
+    }
+    assert stored == {
+        "HC1A": (Decimal("72.4"), 18),
+        "HC1B": (Decimal("71.1"), 33),
+        "HC2A": (Decimal(65), 30),
+    }
+
+
+def test_the_upload_page_explains_weights_and_empty_rows_and_recommends_the_xlsx_template(
+    corpus_world: CorpusWorld,
+) -> None:
+    page = client_for("strateg").get(reverse("import_upload")).content.decode()
+    assert "vägs med sin nämnare, t.ex. antalet svarande" in page
+    assert "Rader i mallen som du lämnar tomma" in page
+    assert "Använder du Excel: ta Excel-mallen." in page

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 
-from followup.models import Measure
+from base.periods import Quarter
+from followup.models import ImportBatch, Measure, Observation
 from organisation.models import Unit, UnitKind
 from tests.factories import MeasureFactory, OrgTree, UnitFactory, UnitKindFactory
-from tests.followup.imports.corpus import HSA_HC1A
+from tests.followup.imports.corpus import HSA_HC1A, Case
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,25 @@ def corpus_world_create(org_tree: OrgTree, users: dict[str, User]) -> CorpusWorl
         ),
         users=users,
     )
+
+
+def corpus_before_store(case: Case) -> None:
+    """The values a corpus case has stored before its file is imported (reported by hand)."""
+    for before in case.before:
+        measure = Measure.objects.get(code=before.measure)
+        start = datetime.date.fromisoformat(before.period_start)
+        if measure.frequency == Measure.Frequency.QUARTERLY:
+            end = Quarter.containing(start).end
+        else:
+            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        Observation.objects.create(
+            measure=measure,
+            unit=Unit.objects.get(code=before.unit),
+            period_start=start,
+            period_end=end,
+            value=Decimal(before.value),
+            numerator=None if before.numerator is None else Decimal(before.numerator),
+            denominator=None if before.denominator is None else Decimal(before.denominator),
+            comment=before.comment,
+            source=ImportBatch.Source.MANUAL,
+        )
