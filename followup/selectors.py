@@ -786,7 +786,8 @@ def measure_get(*, code: str) -> Measure | None:
 def goal_get(*, code: str) -> Goal | None:
     """A goal or milestone by its code, with what its page shows of its relations."""
     return (
-        Goal.objects.select_related(
+        Goal.objects.with_deadline_move()
+        .select_related(
             "programme_area__phase__organisation_unit",
             "parent",
             "measure",
@@ -1069,6 +1070,7 @@ def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
     latest = next((r for r in results if r.quarter == quarter.code), None)
     milestones = list(
         Goal.objects.filter(parent=goal)
+        .with_deadline_move()
         .select_related("unit_kind", "measure", "working_method")
         .order_by(F("deadline").asc(nulls_last=True), "order", "id")
     )
@@ -1221,9 +1223,8 @@ def goal_block_get(*, code: str, quarter: Quarter | None) -> Goal | None:
     read, its assessments (newest first) and its result for the quarter as `result`."""
     assessments = Assessment.objects.select_related("author").order_by("-quarter")
     goal = (
-        Goal.objects.select_related(
-            "programme_area", "parent", "measure", "working_method", "unit_kind"
-        )
+        Goal.objects.with_deadline_move()
+        .select_related("programme_area", "parent", "measure", "working_method", "unit_kind")
         .prefetch_related(Prefetch("assessments", queryset=assessments))
         .filter(code=code)
         .first()

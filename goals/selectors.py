@@ -26,11 +26,14 @@ def portfolio_overview(
     """
     # Nulls last on both databases, so goals without a deadline sort alike everywhere.
     by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")
-    milestones = Goal.objects.select_related("unit_kind", "measure", "working_method").order_by(
-        *by_deadline
+    milestones = (
+        Goal.objects.with_deadline_move()
+        .select_related("unit_kind", "measure", "working_method")
+        .order_by(*by_deadline)
     )
     goals = (
         Goal.objects.top_level()
+        .with_deadline_move()
         .select_related("unit_kind", "measure", "working_method")
         .order_by("order", *by_deadline)
         .prefetch_related(Prefetch("milestones", queryset=milestones))
@@ -100,13 +103,15 @@ def goal_tree_for_area(*, area: ProgrammeArea) -> list[Goal]:
     by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")
     assessments = Assessment.objects.select_related("author").order_by("-quarter")
     milestones = (
-        Goal.objects.select_related("unit_kind", "measure", "working_method")
+        Goal.objects.with_deadline_move()
+        .select_related("unit_kind", "measure", "working_method")
         .prefetch_related(Prefetch("assessments", queryset=assessments))
         .order_by(*by_deadline)
     )
     return list(
         Goal.objects.top_level()
         .filter(programme_area=area)
+        .with_deadline_move()
         .select_related("unit_kind", "measure", "working_method")
         .prefetch_related(
             Prefetch("milestones", queryset=milestones),

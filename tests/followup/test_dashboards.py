@@ -1251,7 +1251,7 @@ def test_strateg_changes_a_deadline_from_the_area_page_and_comes_back_to_it(
 
     form = client.get(edit_url).context["form"]  # the goal as it is, version included
     post = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    post.update(deadline="2026-03-31", next=area_url)
+    post.update(deadline="2026-03-31", deadline_reason="Upphandlingen försenad", next=area_url)
     response = client.post(edit_url, post)
 
     assert response.status_code == 302, response.content.decode()[:2000]
