@@ -142,9 +142,7 @@ def period_choice(text: str | None, today: datetime.date | None = None) -> Perio
 
 def _with_following(period: Period, error: str, today: datetime.date) -> PeriodChoice:
     following = period.following()
-    return PeriodChoice(
-        period, error, following if following.open_problem(today) is None else None
-    )
+    return PeriodChoice(period, error, following if following.open_problem(today) is None else None)
 
 
 def period_parse(text: str | None, today: datetime.date | None = None) -> Period:
