@@ -37,8 +37,10 @@ from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
 from organisation.models import Role, RoleAssignment, Unit
 from organisation.services import role_assign
+from programmes import services as programme_services
 from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
 
+from . import cache as result_cache
 from . import services, triggers
 from .dataset import (
     DEFAULT_DATASET,
@@ -53,7 +55,7 @@ from .dataset import (
     enum_value,
     ref,
 )
-from .models import DemoAccount, ImportBatch, Measure, Observation, QuarterReport
+from .models import ComputeRun, DemoAccount, ImportBatch, Measure, Observation, QuarterReport
 from .selectors import (
     Organisation,
     forget_synthetic_data_presence,
@@ -402,22 +404,214 @@ def _activity_status(start: datetime.date, end: datetime.date, today: datetime.d
     return Activity.Status.PLANNED
 
 
+def _weekday(day: datetime.date) -> datetime.date:
+    """The day, or the Monday after when it falls on a weekend (people work on weekdays)."""
+    return day + datetime.timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
+
+
+@dataclass(frozen=True)
+class _PlanStep:
+    """One thing that happened to a demo plan, by whom, when (oldest first)."""
+
+    action: str  # "submit", "approve", "send_back", "reopen", "add_activity"
+    user: User
+    moment: datetime.datetime
+    comment: str = ""
+    activity: Mapping[str, Any] | None = None
+
+
+_PLAN_KEYS = ["programme_area", "unit_kind", "under", "activities", "written_by", "reviewed_by"]
+_PLAN_OPTIONAL = [
+    "submitted_from", "submitted_to", "review_after_days", "comment", "max_shift_days",
+    "sent_back", "reopened",
+]  # fmt: skip
+
+
+def _plan_writer(ctx: DemoContext, unit: Unit, fallback: User) -> User:
+    """Who writes the VO's plan: its verksamhetschef's demo account, else the strategist (who
+    registers a plan a VO sent in)."""
+    for user in ctx.users.values():
+        if RoleAssignment.objects.filter(user=user, role=Role.HEAD_OF_AREA, unit=unit).exists():
+            return user
+    return fallback
+
+
+def _plan_moment(day: datetime.date, hour: int) -> datetime.datetime:
+    return datetime.datetime.combine(_weekday(day), datetime.time(hour), tzinfo=_TZ)
+
+
+def _plan_steps(
+    spec: Mapping[str, Any],
+    unit: Unit,
+    rng: random.Random,
+    writer: User,
+    reviewer: User,
+) -> tuple[datetime.datetime, list[_PlanStep]]:
+    """When the plan was drafted, and what happened to it since, as demo.toml says: submitted,
+    then approved by the area some weeks later; or sent back with a comment, completed and
+    submitted again, then approved; or, approved, reopened for a change and submitted again
+    (awaiting review). Dates are weekdays, drawn with the unit's generator (deterministic)."""
+    sent_back = spec.get("sent_back", {})
+    reopened = spec.get("reopened", {})
+    submitted_day = _random_date(rng, spec.get("submitted_from"), spec.get("submitted_to"))
+    assert submitted_day is not None  # noqa: S101 - required with the life cycle
+    low, high = spec.get("review_after_days", (14, 35))
+    review_after = datetime.timedelta(days=rng.randint(low, high))
+    hour, review_hour = rng.randint(8, 15), rng.randint(9, 16)
+    if sent_back.get("unit") == unit.code:
+        submitted_day = sent_back["submitted_on"]
+    submitted = _plan_moment(submitted_day, hour)
+    steps = [_PlanStep("submit", writer, submitted)]
+    if sent_back.get("unit") == unit.code:
+        steps += [
+            _PlanStep(
+                "send_back",
+                reviewer,
+                _plan_moment(sent_back["sent_back_on"], review_hour),
+                sent_back["comment"],
+            ),
+            _PlanStep(
+                "submit",
+                writer,
+                _plan_moment(sent_back["resubmitted_on"], hour),
+                sent_back["answer"],
+            ),
+            _PlanStep("approve", reviewer, _plan_moment(sent_back["approved_on"], review_hour)),
+        ]
+    else:
+        steps.append(
+            _PlanStep("approve", reviewer, _plan_moment(submitted_day + review_after, review_hour))
+        )
+    if reopened.get("unit") == unit.code:
+        steps += [
+            _PlanStep(
+                "reopen",
+                reviewer,
+                _plan_moment(reopened["reopened_on"], review_hour),
+                reopened["comment"],
+            ),
+            _PlanStep(
+                "add_activity",
+                writer,
+                _plan_moment(reopened["resubmitted_on"], hour - 1),
+                activity=reopened["activity"],
+            ),
+            _PlanStep("submit", writer, _plan_moment(reopened["resubmitted_on"], hour)),
+        ]
+    drafted = submitted - datetime.timedelta(days=rng.randint(3, 10))
+    return drafted, steps
+
+
+def _plan_take_step(
+    plan: ActivityPlan, step: _PlanStep, today: datetime.date
+) -> list[tuple[models.Model, datetime.datetime]]:
+    """Take one step through the service a user's click calls; the rows it wrote a history
+    record for (to date)."""
+    match step.action:
+        case "submit":
+            data: dict[str, Any] = {"status": ActivityPlan.Status.SUBMITTED}
+            if step.comment:
+                data["comment"] = f"{plan.comment} {step.comment}".strip()
+            programme_services.activity_plan_update(user=step.user, plan=plan, data=data)
+        case "approve":
+            programme_services.activity_plan_review(
+                user=step.user, plan=plan, status=ActivityPlan.Status.ACCEPTED
+            )
+        case "send_back":
+            programme_services.activity_plan_review(
+                user=step.user, plan=plan, status=ActivityPlan.Status.DRAFT, comment=step.comment
+            )
+        case "reopen":
+            programme_services.activity_plan_reopen(user=step.user, plan=plan, comment=step.comment)
+        case "add_activity":
+            assert step.activity is not None  # noqa: S101 - _plan_steps gives it one
+            activity = _new_activity(plan, step.activity, datetime.timedelta(0), today)
+            programme_services.activity_create(user=step.user, activity=activity)
+            return [(activity, step.moment)]
+    return [(plan, step.moment)]
+
+
+def _new_activity(
+    plan: ActivityPlan, template: Mapping[str, Any], shift: datetime.timedelta, today: datetime.date
+) -> Activity:
+    start, end = template["start"] + shift, template["end"] + shift
+    return Activity(
+        plan=plan,
+        title=template["title"],
+        responsible=template.get("responsible", ""),
+        start_date=start,
+        end_date=end,
+        status=_activity_status(start, end, today),
+    )
+
+
+def _date_history(obj: models.Model, moments: list[datetime.datetime]) -> None:
+    """Give an object's history records (oldest first) the demo's moments, one each."""
+    records = list(obj.history.order_by("history_id"))
+    for record, moment in zip(records, moments, strict=True):
+        obj.history.filter(history_id=record.history_id).update(history_date=moment)
+
+
+def _date_plan(plan: ActivityPlan, moments: list[datetime.datetime]) -> None:
+    """Date the plan's history as its steps happened; its submission and review times follow
+    (each record's, and the row's as its last record says; its version as it is)."""
+    submitted_at: datetime.datetime | None = None
+    reviewed_at: datetime.datetime | None = None
+    last: Any = None
+    for record, moment in zip(plan.history.order_by("history_id"), moments, strict=True):
+        if record.submitted_at is None:
+            submitted_at = None
+        elif submitted_at is None:
+            submitted_at = moment
+        if record.reviewed_at is not None and (last is None or record.reviewed_at != last[1]):
+            reviewed_at = moment
+        last = (record, record.reviewed_at)
+        plan.history.filter(history_id=record.history_id).update(
+            history_date=moment,
+            submitted_at=submitted_at,
+            reviewed_at=reviewed_at if record.reviewed_at is not None else None,
+        )
+        record.submitted_at = submitted_at
+    ActivityPlan.objects.filter(pk=plan.pk).update(
+        submitted_at=submitted_at,
+        reviewed_at=reviewed_at if plan.reviewed_at is not None else None,
+    )
+
+
 def load_activity_plans(
     specs: Iterable[Mapping[str, Any]], ctx: DemoContext, seed: int, today: datetime.date
 ) -> None:
-    """An activity plan per unit of a kind under a root, with its activities."""
+    """An activity plan per unit of a kind under a root, with its activities, through its life:
+    drafted and submitted by the VO, reviewed by the programme area (the services a user's
+    clicks call), each step dated as demo.toml says. A plan that exists is left as it is."""
     plans = ctx.report.tally(ActivityPlan)
     activities = ctx.report.tally(Activity)
+    skipped: dict[tuple[str, str], int] = {}
+    what = "aktivitetsplaner/activity plans"
     for i, spec in enumerate(specs):
         where = f"demo.toml activity_plans[{i}]"
-        check_keys(
-            spec,
-            where,
-            ["programme_area", "unit_kind", "under", "activities"],
-            ["accepted_share", "submitted_from", "submitted_to", "comment", "max_shift_days"],
-        )
+        check_keys(spec, where, _PLAN_KEYS, _PLAN_OPTIONAL)
+        for j, template in enumerate(spec["activities"]):
+            check_keys(
+                template, f"{where} activities[{j}]", ["title", "start", "end"], ["responsible"]
+            )
+        if "sent_back" in spec:
+            check_keys(
+                spec["sent_back"],
+                f"{where} sent_back",
+                ["unit", "submitted_on", "sent_back_on", "comment", "resubmitted_on", "answer",
+                 "approved_on"],
+            )  # fmt: skip
+        if "reopened" in spec:
+            check_keys(
+                spec["reopened"],
+                f"{where} reopened",
+                ["unit", "reopened_on", "comment", "activity", "resubmitted_on"],
+            )
         area = ref(ctx.areas, spec["programme_area"], where, "programme area")
         root = ref(ctx.units, spec["under"], where, "unit")
+        strategist = _needs_user(ctx, spec["written_by"], what, skipped)
+        reviewer = _needs_user(ctx, spec["reviewed_by"], what, skipped)
         # A closed unit gets no new plan (programmes.models.check_unit_open).
         units = (
             Unit.objects.in_subtree(root)
@@ -427,52 +621,39 @@ def load_activity_plans(
         )
         for unit in units:
             rng = _rng(seed, "activity-plan", area.number, unit.code)
-            accepted = rng.random() < spec.get("accepted_share", 1.0)
-            submitted_day = _random_date(rng, spec.get("submitted_from"), spec.get("submitted_to"))
-            hour = rng.randint(8, 16)
             shift = datetime.timedelta(days=rng.randint(0, spec.get("max_shift_days", 0)))
-            plan = ActivityPlan.objects.filter(programme_area=area, unit=unit).first()
-            if plan is None:
-                plan = ActivityPlan(
-                    programme_area=area,
-                    unit=unit,
-                    status=ActivityPlan.Status.ACCEPTED
-                    if accepted
-                    else ActivityPlan.Status.SUBMITTED,
-                    submitted_at=datetime.datetime.combine(
-                        submitted_day, datetime.time(hour), tzinfo=_TZ
-                    )
-                    if submitted_day
-                    else None,
-                    comment=spec.get("comment", ""),
-                )
-                plan.full_clean()
-                plan.save()
-                plans.created += 1
-            else:
+            existing = ActivityPlan.objects.filter(programme_area=area, unit=unit).first()
+            if existing is not None:
                 plans.unchanged += 1
-            titles = set(plan.activities.values_list("title", flat=True))
-            new: list[Activity] = []
-            for j, template in enumerate(spec["activities"]):
-                check_keys(
-                    template, f"{where} activities[{j}]", ["title", "start", "end"], ["responsible"]
-                )
-                if template["title"] in titles:
-                    activities.unchanged += 1
-                    continue
-                start, end = template["start"] + shift, template["end"] + shift
-                new.append(
-                    Activity(
-                        plan=plan,
-                        title=template["title"],
-                        responsible=template.get("responsible", ""),
-                        start_date=start,
-                        end_date=end,
-                        status=_activity_status(start, end, today),
-                    )
-                )
-            bulk_create_with_history(new, Activity, default_change_reason=DEMO_CHANGE_REASON)
-            activities.created += len(new)
+                activities.unchanged += existing.activities.count()
+                continue
+            if strategist is None or reviewer is None:
+                continue
+            writer = _plan_writer(ctx, unit, strategist)
+            drafted, steps = _plan_steps(spec, unit, rng, writer, reviewer)
+            plan = programme_services.activity_plan_create(
+                user=writer,
+                plan=ActivityPlan(programme_area=area, unit=unit, comment=spec.get("comment", "")),
+            )
+            plan_moments = [drafted]
+            dated: list[tuple[models.Model, datetime.datetime]] = []
+            for template in spec["activities"]:
+                activity = _new_activity(plan, template, shift, today)
+                programme_services.activity_create(user=writer, activity=activity)
+                dated.append((activity, drafted))
+            for step in steps:
+                plan.refresh_from_db()
+                for obj, moment in _plan_take_step(plan, step, today):
+                    if obj is plan:
+                        plan_moments.append(moment)
+                    else:
+                        dated.append((obj, moment))
+            _date_plan(plan, plan_moments)
+            for obj, moment in dated:
+                _date_history(obj, [moment])
+            plans.created += 1
+            activities.created += plan.activities.count()
+    _note_skipped(ctx, skipped)
 
 
 def load_support_needs(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> None:
@@ -760,7 +941,7 @@ def load_demo_data(
             check_keys(
                 reports["sent_back"],
                 "demo.toml [quarter_reports] sent_back",
-                ["quarters_before_latest", "comment", "answer"],
+                ["quarter", "comment", "answer"],
             )
         assert isinstance(ctx.report, DemoReport)  # noqa: S101 - demo_load made it one
         ctx.report.quarter_reports = reports
@@ -772,11 +953,18 @@ def load_demo_data(
 # same services a user's clicks call, as the demo accounts named in demo.toml: so each frozen
 # body and its SHA-256 are real. Every ended quarter without a report is closed; all but the
 # latest are approved, so the list shows Godkänd, Fastställd (awaiting the portfolio owner)
-# and the ongoing quarter's Utkast. The days are the demo's: a few days after each quarter's
-# end (never after today), and the history says the rows were loaded as demo data.
+# and the ongoing quarter's Utkast. The days are the demo's, in the order a region works: the
+# quarter's computations are moved back to the night its data was in, the strategist's
+# assessments (demo.toml) follow, then the close, then the approval (never after today); the
+# history says the rows were loaded as demo data.
 
 _REPORT_KEYS = ["closed_by", "approved_by", "close_after_days", "approve_after_days"]
-_REPORT_OPTIONAL = ["strategist_comments", "approval_notes", "sent_back"]
+_REPORT_OPTIONAL = [
+    "computed_after_days", "strategist_comments", "default_comment", "approval_notes",
+    "sent_back",
+]  # fmt: skip
+_COMPUTED_HOUR = 2  # the nightly recompute after the quarter's last import
+_COMPUTED_AFTER_DAYS = 9
 _SEND_BACK_AFTER_DAYS = 3  # the portfolio owner's send-back, after the first close
 _CLOSE_AGAIN_AFTER_DAYS = 2  # the strategist's new close, after the send-back
 
@@ -786,9 +974,26 @@ def _demo_moment(day: datetime.date, hour: int) -> datetime.datetime:
     return min(datetime.datetime.combine(day, datetime.time(hour), tzinfo=_TZ), timezone.now())
 
 
-def _pick(texts: list[str], index: int) -> str:
-    """The index-th text, round the list (deterministic: by the quarter's place)."""
-    return texts[index % len(texts)] if texts else ""
+def _backdate_compute_runs(quarter: Quarter, moment: datetime.datetime) -> None:
+    """Move the quarter's computations to the night its data was in, before the close.
+
+    The demo computes every quarter on the day it is loaded, but a closed report freezes the
+    time of the computation it shows ("Underlaget beräknat", "Beräknad … " in its body): a
+    report closed in January cannot show results computed in December. Every run of the
+    quarter that finished after `moment` is moved back to it, the latest at `moment` and any
+    earlier one a few minutes before, keeping their order and length; so no run after the
+    close is left to say the results were recomputed since (quarter_changed_since), while a
+    real recompute later is newer and says so."""
+    runs = ComputeRun.objects.filter(quarter=quarter.code, finished_at__gt=moment).order_by(
+        "-finished_at", "-pk"
+    )
+    for place, run in enumerate(runs):
+        finished = moment - datetime.timedelta(minutes=5 * place)
+        length = (run.finished_at or run.started_at) - run.started_at
+        ComputeRun.objects.filter(pk=run.pk).update(
+            started_at=finished - length, finished_at=finished
+        )
+    result_cache.bump_generation_on_change()
 
 
 def _demo_report_users(spec: Mapping[str, Any]) -> tuple[User, User] | None:
@@ -831,16 +1036,29 @@ def _demo_report(
     *,
     organisation: Organisation | None,
     quarter: Quarter,
-    place: int,
     latest: bool,
     spec: Mapping[str, Any],
     closer: User,
     approver: User,
     today: datetime.date,
 ) -> None:
-    """One quarter's report through its life: closed, (sent back and closed again,) approved."""
-    close_day = min(quarter.end + datetime.timedelta(days=spec["close_after_days"]), today)
-    comment = _pick(spec.get("strategist_comments", []), place)
+    """One quarter's report through its life: computed, closed, (sent back and closed again,)
+    approved."""
+    close_day = min(
+        _weekday(quarter.end + datetime.timedelta(days=spec["close_after_days"])), today
+    )
+    computed_day = quarter.end + datetime.timedelta(
+        days=spec.get("computed_after_days", _COMPUTED_AFTER_DAYS)
+    )
+    # The frozen body shows the computation's time: the night the quarter's data was in.
+    _backdate_compute_runs(
+        quarter,
+        min(
+            _demo_moment(computed_day, _COMPUTED_HOUR),
+            _demo_moment(close_day, 9) - datetime.timedelta(hours=1),
+        ),
+    )
+    comment = spec.get("strategist_comments", {}).get(quarter.code, spec.get("default_comment", ""))
     report = services.quarter_report_close(
         user=closer,
         organisation=organisation,
@@ -851,7 +1069,7 @@ def _demo_report(
     )
     steps = [_demo_moment(close_day, 9)]
     sent_back = spec.get("sent_back")
-    if not latest and sent_back and place == sent_back["quarters_before_latest"]:
+    if not latest and sent_back and sent_back["quarter"] == quarter.code:
         report = services.quarter_report_send_back(
             user=approver,
             organisation_id=report.organisation_id,
@@ -859,7 +1077,8 @@ def _demo_report(
             version=report.version,
             comment=sent_back["comment"],
         )
-        close_day += datetime.timedelta(days=_SEND_BACK_AFTER_DAYS + _CLOSE_AGAIN_AFTER_DAYS)
+        sent_back_day = _weekday(close_day + datetime.timedelta(days=_SEND_BACK_AFTER_DAYS))
+        close_day = _weekday(sent_back_day + datetime.timedelta(days=_CLOSE_AGAIN_AFTER_DAYS))
         report = services.quarter_report_close(
             user=closer,
             organisation=organisation,
@@ -868,19 +1087,16 @@ def _demo_report(
             comment=sent_back["answer"],
             today=close_day,
         )
-        steps += [
-            _demo_moment(close_day - datetime.timedelta(days=_CLOSE_AGAIN_AFTER_DAYS), 14),
-            _demo_moment(close_day, 9),
-        ]
+        steps += [_demo_moment(sent_back_day, 14), _demo_moment(close_day, 9)]
     if not latest:
         report = services.quarter_report_approve(
             user=approver,
             organisation_id=report.organisation_id,
             quarter=quarter,
             version=report.version,
-            note=_pick(spec.get("approval_notes", []), place),
+            note=spec.get("approval_notes", {}).get(quarter.code, ""),
         )
-        approve_day = close_day + datetime.timedelta(days=spec["approve_after_days"])
+        approve_day = _weekday(close_day + datetime.timedelta(days=spec["approve_after_days"]))
         steps.append(_demo_moment(approve_day, 15))
     _backdate_report(report, steps)
 
@@ -923,7 +1139,6 @@ def demo_quarter_reports(report: DemoReport, *, today: datetime.date | None = No
                 _demo_report(
                     organisation=organisation,
                     quarter=quarter,
-                    place=place,
                     latest=place == 0,
                     spec=spec,
                     closer=closer,

@@ -4,8 +4,11 @@ The page renders it live while the report is a draft ("Utkast – ändras när u
 ändras"); closing the quarter renders it once more and stores the HTML with its SHA-256
 (followup.services.quarter_report_close), so the approved report shows exactly what was
 approved, whatever data or recomputes change afterwards. The body depends on the organisation,
-the quarter and the day it is rendered (days to each deadline), never on who renders it: it
-holds no edit links or other per-user content.
+the quarter and its reference day, never on who renders it: it holds no edit links or other
+per-user content. The days to each deadline count from the quarter's reference day (the day
+the engine evaluates it at and its status texts count from): an ended quarter's last day, so
+a report closed in December counts from 30 September as its status texts do, or today while
+the quarter is ongoing.
 """
 
 from __future__ import annotations
@@ -38,12 +41,13 @@ def report_body_context(
     *, organisation: Organisation | None, quarter: Quarter, today: datetime.date
 ) -> dict[str, Any]:
     """The body partial's context: the quarter shown as a selection (the links to goals and
-    measures name it), the day the countdowns count from, and the portfolio's reads."""
+    measures name it), the day the countdowns count from (the quarter's reference day, its
+    last day once it has ended) and the portfolio's reads."""
+    day = min(quarter.end, today)
     return {
-        "selection": QuarterSelection(quarter=quarter, computed=[quarter]),
+        "selection": QuarterSelection(quarter=quarter, computed=[quarter], on=today),
         "status_quarter": quarter,
-        "report_day": today,
-        **quarter_report_body(organisation=organisation, quarter=quarter, today=today),
+        **quarter_report_body(organisation=organisation, quarter=quarter, today=day),
     }
 
 

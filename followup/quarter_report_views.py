@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from base.http import HtmxHttpRequest
@@ -216,16 +216,24 @@ def quarter_report_detail(request: HtmxHttpRequest, quarter: str) -> HttpRespons
     return render(request, "followup/quarter_report.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -> HttpResponse:
     """Close, reopen, approve or send back (the services check who, the state and the
-    version); 422 with the reason, 409 when someone else acted first, else back to the page."""
+    version); 422 with the reason, 409 when someone else acted first, else back to the page.
+
+    A refusal is shown at the action's URL; a GET there (a reload, Back or a shared link)
+    goes to the report's page rather than answering 405: it changes nothing."""
     _require_reader(request)
     if action not in ACTIONS:
         raise Http404
     shown = _quarter_or_404(quarter)
     chosen = organisation_selection(request)
+    detail = _with_organisation(
+        reverse("quarter_report_detail", kwargs={"quarter": shown.code}), chosen
+    )
+    if request.method != "POST":
+        return HttpResponseRedirect(detail)
     form = QuarterReportActionForm(request.POST)
     if not form.is_valid():
         # A version that is no number matches no version of the report: as stale.
@@ -282,8 +290,7 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
             )
         return render(request, "followup/quarter_report.html", context, status=422)
     messages.success(request, _(ACTIONS[action]))
-    detail = reverse("quarter_report_detail", kwargs={"quarter": shown.code})
-    return HttpResponseRedirect(_with_organisation(detail, chosen))
+    return HttpResponseRedirect(detail)
 
 
 def _is_comment_error(error: ValidationError) -> bool:

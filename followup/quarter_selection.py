@@ -6,6 +6,7 @@ pushes the URL, so reload and Back give the same state.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django import forms
@@ -46,6 +47,8 @@ class QuarterSelection:
     quarter: Quarter | None
     computed: list[Quarter] = field(default_factory=list)  # newest first
     error: str = ""
+    # The day the page is rendered for: today unless given (a report closed by a command).
+    on: datetime.date | None = None
 
     @property
     def is_computed(self) -> bool:
@@ -57,6 +60,18 @@ class QuarterSelection:
         """Whether the selected quarter has not ended yet: its results cover the periods so far,
         and its changes compare a part of a quarter with whole ones."""
         return self.quarter is not None and self.quarter == Quarter.containing(timezone.localdate())
+
+    @property
+    def reference_day(self) -> datetime.date:
+        """The day the page counts the days to each deadline from, the day the engine
+        evaluates the quarter at: an ended quarter's last day, else today."""
+        today = self.on or timezone.localdate()
+        return min(self.quarter.end, today) if self.quarter is not None else today
+
+    @property
+    def counts_from_quarter_end(self) -> bool:
+        """Whether the reference day is the quarter's last day (the quarter has ended)."""
+        return self.reference_day < (self.on or timezone.localdate())
 
     @property
     def ongoing_offer(self) -> Quarter | None:

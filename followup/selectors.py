@@ -4,13 +4,13 @@ compute (no computation here)."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -697,7 +697,8 @@ def unit_dashboard(
 
 @dataclass(frozen=True)
 class Deadline:
-    """A goal or milestone due soon, with the days left from today (negative: passed)."""
+    """A goal or milestone due soon, with the days left from the quarter's reference day (an
+    ended quarter's last day, else today; negative: passed)."""
 
     goal: Goal
     days_left: int
@@ -723,6 +724,9 @@ def portfolio_quarter(
 ) -> dict[str, Any]:
     """What the portfolio shows for a quarter besides the areas: the region's measures, the
     deadlines of the quarter and the next, and the summary paragraph (five queries).
+
+    `today` is the day the deadlines count from: the quarter's reference day
+    (QuarterSelection.reference_day: an ended quarter's last day, else today).
 
     The region is the organisation's unit when one is chosen, else the root of the tree.
     """
@@ -1261,6 +1265,77 @@ def report_organisation_unit_id(organisation: Organisation | None) -> int | None
         return organisation.id
     root = region_unit()
     return root.pk if root is not None else None
+
+
+@dataclass(frozen=True)
+class ReportNotice:
+    """What Portfölj tells those who can act on a quarterly report: the portfolio owner that
+    one waits for approval ("waiting"), the strategist that one was sent back ("returned") or
+    that an ended quarter can be closed ("closable"). `report` is None for a quarter nobody
+    has closed yet; `url` is the report page's, the view's to fill in."""
+
+    kind: str
+    quarter: Quarter
+    report: QuarterReport | None
+    url: str = ""
+
+
+def quarter_report_notices(
+    *,
+    organisation: Organisation | None,
+    computed: list[Quarter],
+    today: datetime.date,
+    may_close: bool,
+    may_approve: Callable[[QuarterReport], bool],
+) -> list[ReportNotice]:
+    """The reports of the organisation shown on Portfölj (the root's with one organisation or
+    none) that wait for the user, newest quarter first (one query; `may_approve` is asked of
+    each closed report found, and the view asks nothing of a user who may act on none).
+
+    Closed reports wait for approval; reports sent back wait for the strategist, and so does
+    the latest computed quarter that has ended while nobody has closed it."""
+    if organisation is not None:
+        reports = QuarterReport.objects.filter(organisation_id=organisation.id)
+    else:
+        root = Unit.objects.filter(parent__isnull=True).order_by("code").values("pk")[:1]
+        reports = QuarterReport.objects.filter(organisation_id=Subquery(root))
+    ended = [quarter for quarter in computed if quarter.end < today]
+    latest = max(ended) if ended else None
+    # Approved reports ask nothing of anyone, bar the latest ended quarter's: then it is closed.
+    open_or_latest = ~Q(status=QuarterReport.Status.APPROVED)
+    if latest is not None:
+        open_or_latest |= Q(quarter=latest.code)
+    rows = list(
+        reports.filter(open_or_latest)
+        .select_related("returned_by")
+        .only(
+            "organisation_id",
+            "quarter",
+            "status",
+            "version",
+            "returned_at",
+            "return_comment",
+            "returned_by__first_name",
+            "returned_by__last_name",
+            "returned_by__username",
+        )
+        .order_by("-quarter")
+    )
+    notices: list[ReportNotice] = []
+    by_quarter = {row.quarter: row for row in rows}
+    for row in rows:
+        quarter = Quarter.parse(row.quarter)
+        if row.status == QuarterReport.Status.CLOSED and may_approve(row):
+            notices.append(ReportNotice(kind="waiting", quarter=quarter, report=row))
+        elif may_close and row.status == QuarterReport.Status.DRAFT and row.returned_at:
+            notices.append(ReportNotice(kind="returned", quarter=quarter, report=row))
+    if may_close and latest is not None:
+        unclosed = by_quarter.get(latest.code)
+        if unclosed is None or (
+            unclosed.status == QuarterReport.Status.DRAFT and not unclosed.returned_at
+        ):
+            notices.append(ReportNotice(kind="closable", quarter=latest, report=unclosed))
+    return sorted(notices, key=lambda notice: notice.quarter, reverse=True)
 
 
 def report_organisation_unit_id_of_area(area_id: int) -> int | None:

@@ -1,5 +1,6 @@
 """Pages of the follow-up: the landing page per role, the portfolio, programme areas, units."""
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from base.http import HtmxHttpRequest
 from goals.models import Goal
 from goals.selectors import MATRIX_SORTS, adoption_matrix, evaluation_day, goal_tree_for_area
 from goals.views import goal_form_response
+from organisation.models import Role
 from organisation.selectors import (
     UNIT_SEARCH_MIN_LENGTH,
     region_unit,
@@ -35,15 +37,19 @@ from programmes.selectors import area_pending_counts, programme_area_get
 
 from .cache import REGION_TIMEOUT, lazy, lazy_items, region_key
 from .forms import MeasureUnitForm
+from .models import QuarterReport
 from .organisation_selection import (
+    ORGANISATION_PARAM,
     PHASE_PARAM,
+    OrganisationSelection,
     organisation_params,
     organisation_selection,
     portfolio_url,
     programme_area_url,
 )
-from .quarter_selection import quarter_selection
+from .quarter_selection import QuarterSelection, quarter_selection
 from .selectors import (
+    ReportNotice,
     goal_block_get,
     goal_get,
     goal_page,
@@ -57,6 +63,7 @@ from .selectors import (
     programme_area_measures,
     programme_area_quarter,
     programme_area_timeline,
+    quarter_report_notices,
     unit_choices,
     unit_dashboard,
 )
@@ -119,16 +126,20 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         lambda: portfolio_with_status(quarter=selection.quarter, organisation=organisation)
     )
     quarter = selection.quarter if selection.is_computed else None
-    today = timezone.localdate()
     context = {
         "selection": selection,
         "organisation_selection": chosen,
+        # Outside the cached regions: the reports' state is not the engine's generation.
+        "report_notices": lazy(lambda: _report_notices(request, selection, chosen)),
         "phases": lambda: portfolio().phases,
         "status_quarter": quarter,
         "computed_at": lambda: portfolio().computed_at,
         **lazy_items(
             lambda: portfolio_quarter(
-                phases=portfolio().phases, quarter=quarter, today=today, organisation=organisation
+                phases=portfolio().phases,
+                quarter=quarter,
+                today=selection.reference_day,
+                organisation=organisation,
             ),
             ("measure_lines", "deadlines", "summary", "region"),
         ),
@@ -138,6 +149,37 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     if wants_partial(request):
         return render(request, "followup/home.html#quarter-region", context)
     return render(request, "followup/home.html", context)
+
+
+def _report_notices(
+    request: HttpRequest, selection: QuarterSelection, chosen: OrganisationSelection
+) -> list[ReportNotice]:
+    """The quarterly reports waiting for the user (followup.selectors.quarter_report_notices):
+    one query for the strategist, the portfolio owner and administrators, none for others."""
+    # Asked with an object, as the report's services ask (gonv.rules, not the model backend);
+    # a portfolio owner assigned to an organisation is asked about each closed report found.
+    may_close = request.user.has_perm("followup.close_quarterreport", QuarterReport())
+    may_approve_some = (
+        request.user.has_perm("followup.approve_quarterreport", QuarterReport())
+        or Role.PORTFOLIO_OWNER in scope_for(request.user).roles
+    )
+    if not (may_close or may_approve_some):
+        return []
+    notices = quarter_report_notices(
+        organisation=chosen.organisation,
+        computed=selection.computed,
+        today=timezone.localdate(),
+        may_close=may_close,
+        may_approve=lambda report: request.user.has_perm("followup.approve_quarterreport", report),
+    )
+    query = f"?{urlencode({ORGANISATION_PARAM: chosen.code})}" if chosen.organisation else ""
+    return [
+        replace(
+            notice,
+            url=reverse("quarter_report_detail", kwargs={"quarter": notice.quarter.code}) + query,
+        )
+        for notice in notices
+    ]
 
 
 @require_GET

@@ -151,12 +151,14 @@ def is_settled(result: Any) -> bool:
 
 
 @register.simple_tag
-def deadline_countdown(goal: Any, result: Any = None) -> str:
-    """The days from today to a goal's or milestone's deadline, on its line: "om 32 dagar",
-    "i dag", "passerat för 5 dagar sedan". Relative to today whatever quarter is shown (what a
-    steering group plans by); nothing for a goal without a deadline or one its result (the
-    shown quarter's `GoalResult`, or the manual assessment where nothing is computed) says is
-    uppnått or ej uppnått: its date is shown and the status says the rest."""
+def deadline_countdown(goal: Any, result: Any = None, day: Any = None) -> str:
+    """The days from `day` to a goal's or milestone's deadline, on its line: "om 32 dagar",
+    "i dag", "passerat för 5 dagar sedan". `day` is the shown quarter's reference day
+    (QuarterSelection.reference_day: an ended quarter's last day, the day the engine evaluated
+    it and its status text counts from; else today), today without one. Nothing for a goal
+    without a deadline or one its result (the shown quarter's `GoalResult`, or the manual
+    assessment where nothing is computed) says is uppnått or ej uppnått: its date is shown and
+    the status says the rest."""
     deadline = getattr(goal, "deadline", None)
     if not deadline:
         return ""
@@ -164,7 +166,7 @@ def deadline_countdown(goal: Any, result: Any = None) -> str:
         status = getattr(result, "status", "") or getattr(result, "assessment_status", "")
         if status in _SETTLED:
             return ""
-    days = (deadline - timezone.localdate()).days
+    days = (deadline - (day or timezone.localdate())).days
     if days >= 0:
         return days_left_text(days)
     return ngettext(

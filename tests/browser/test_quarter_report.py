@@ -106,5 +106,86 @@ def test_sending_back_without_a_comment_says_so_by_the_field(
     expect(field).to_have_attribute("aria-invalid", "true")
     expect(page.locator(".field-error")).to_contain_text("Skriv en kommentar")
     check_page(page, "quarter-report-send-back-error", browser_errors)
+    # The refusal's URL is the action's: opened again (the address bar, a shared link, Back
+    # past it) it shows the report, not a 405.
+    page.goto(page.url)
+    expect(page).to_have_url(re.compile(r"/rapporter/2025Q4/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kvartalsrapport Kv 4 2025")
     # The form's answer is a 422 (the browser logs its status), and nothing else went wrong.
     assert [e for e in browser_errors.all if "422" not in e] == []
+
+
+def test_portfolio_hands_the_report_over_between_strategist_and_portfolio_owner(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST)
+    UserFactory(
+        username="portfoljagare",
+        first_name="Pia",
+        last_name="Portfölj",
+        role=Role.PORTFOLIO_OWNER,
+    )
+
+    log_in(page, "strateg")
+    page.goto("/")
+    page.get_by_role("link", name="öppna kvartalsrapporten").click()
+    page.get_by_role("button", name="Stäng kvartalet").click()
+    expect(page.locator("#messages")).to_contain_text("Kvartalet är stängt")
+    page.get_by_role("button", name="Logga ut").click()
+
+    log_in(page, "portfoljagare")
+    page.goto("/")
+    waiting = page.get_by_role("link", name="Kvartalsrapporten för Kv 4 2025 väntar på ditt")
+    expect(waiting).to_be_visible()
+    check_page(page, "portfolio-report-waiting-portfoljagare", browser_errors)
+    waiting.click()
+    page.get_by_label("Vad behöver ändras? (obligatoriskt)").fill("Förklara PO 1.")
+    page.get_by_role("button", name="Skicka tillbaka").click()
+    page.get_by_role("button", name="Logga ut").click()
+
+    log_in(page, "strateg")
+    page.goto("/")
+    expect(page.locator(".report-notices")).to_contain_text(
+        "Kvartalsrapporten för Kv 4 2025 skickades tillbaka av Pia Portfölj"
+    )
+    expect(page.locator(".report-notices")).to_contain_text("”Förklara PO 1.”")
+    check_page(page, "portfolio-report-returned-strateg", browser_errors)
+    assert browser_errors.all == []
+
+
+# Printed type, in points (CSS px × 0.75), as Chromium computes it in print media.
+PRINTED_SIZES = """() => {
+  const pt = el => parseFloat(getComputedStyle(el).fontSize) * 0.75;
+  const notes = '.cell-note, .muted, .sparkline-empty, .measure-meta';
+  const cells = [...document.querySelectorAll('.data-table td, .data-table th')];
+  return {
+    body: pt(document.body),
+    cells: cells.map(pt),
+    notes: cells.flatMap(cell => [...cell.querySelectorAll(notes)].map(
+      note => [pt(note), pt(cell), note.textContent.trim()])),
+  };
+}"""
+
+
+@pytest.mark.parametrize("path", ["/rapporter/2025Q4/", "/"], ids=["report", "portfolio"])
+def test_printed_tables_are_readable_and_their_notes_smaller_than_their_values(
+    page: Page, data: DashboardData, path: str
+) -> None:
+    UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST)
+    log_in(page, "strateg")
+    page.goto(path)
+    page.emulate_media(media="print")
+
+    sizes = page.evaluate(PRINTED_SIZES)
+
+    assert 10 <= sizes["body"] <= 11
+    assert sizes["cells"]
+    assert min(sizes["cells"]) >= 9
+    assert sizes["notes"]  # "30 av 30 varje månad", "om 30 dagar", "inga värden"
+    for note, value, said in sizes["notes"]:
+        assert 7.5 <= note < value, said
+    name = f"print-sizes-{'report' if 'rapporter' in path else 'portfolio'}"
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(SCREENSHOT_DIR / f"{name}.pdf"), format="A4")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    screenshot(page, name)

@@ -289,10 +289,11 @@ WRITES: dict[str, Row] = {
     # state, 422). Its rights are global, so "inside" closes the quarter (the strategist's and
     # the administrator's) and "outside" approves it (the portfolio owner's and the
     # administrator's); every transition per role is in tests/followup/test_quarter_report.py.
+    # A GET (a reload of a refusal shown at the action's URL) goes to the report: every reader.
     "quarter_report_action": Row(
         args=lambda w, inside: ["2025Q4", "stang" if inside else "godkann"],
-        get_in=None,
-        get_out=None,
+        get_in=expect(READERS, 302),
+        get_out=expect(READERS, 302),
         post_in=expect(GLOBAL, 422),
         post_out=expect(frozenset({"portfolio_owner", "admin_user"}), 422),
         post_data={"version": "0"},

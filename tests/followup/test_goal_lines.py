@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from base.periods import Quarter
 from followup.models import GoalResult
 from goals.models import Goal
 from goals.status import Status
@@ -65,10 +66,16 @@ def login(user: User) -> Client:
     return client
 
 
-def set_deadline(goal: Goal, days_from_today: int) -> None:
-    """Move a deadline relative to today without the model's checks (a milestone may then
-    fall after its goal: not what these tests are about)."""
-    day = timezone.localdate() + datetime.timedelta(days=days_from_today)
+def reference_day() -> datetime.date:
+    """The day the pages count the days to a deadline from for QUARTER: its last day once it
+    has ended (the day the engine evaluated it at), else today."""
+    return min(Quarter.parse(QUARTER).end, timezone.localdate())
+
+
+def set_deadline(goal: Goal, days_from_reference: int) -> None:
+    """Move a deadline relative to the shown quarter's reference day without the model's
+    checks (a milestone may then fall after its goal: not what these tests are about)."""
+    day = reference_day() + datetime.timedelta(days=days_from_reference)
     Goal.objects.filter(pk=goal.pk).update(deadline=day)
 
 
@@ -85,7 +92,7 @@ def text(response: Any) -> str:
 # --- days to the deadline -----------------------------------------------------------------------
 
 
-def test_every_goal_line_shows_the_days_to_its_deadline_from_today(
+def test_every_goal_line_shows_the_days_to_its_deadline_from_the_quarters_reference_day(
     client: Client, goal: Goal, milestone: Goal, strateg: User
 ) -> None:
     set_deadline(goal, 32)
@@ -131,18 +138,22 @@ def test_an_achieved_or_missed_goal_shows_its_date_and_no_countdown(
     GoalResult.objects.filter(goal=milestone, quarter=QUARTER).update(status=Status.ACHIEVED.value)
     GoalResult.objects.filter(goal=goal, quarter=QUARTER).update(status=Status.MISSED.value)
     client.force_login(strateg)
-    day = (timezone.localdate() - datetime.timedelta(days=5)).isoformat()
+    day = (reference_day() - datetime.timedelta(days=5)).isoformat()
 
     for response in (client.get(reverse("home")), client.get(area_url())):
         page = response.content.decode()
         assert f'<time datetime="{day}">' in page  # the date stays
-        assert "passerat för" not in page
-        assert "om 32 dagar" not in page
+        # No countdown on the goals' lines (the deadline table lists the dates with theirs).
+        assert "(passerat för" not in page
+        assert "(om 32 dagar)" not in page
         assert "Uppnått" in page
-    # An earlier quarter, when both were still open, counts down (from today) again.
+    # An earlier quarter, when both were still open, counts down again: from its own last
+    # day, the day its status texts count from.
     earlier = text(client.get(area_url() + "?kvartal=2025Q3"))
-    assert "(passerat för 5 dagar sedan)" in earlier
-    assert "(om 32 dagar)" in earlier
+    from_then = (reference_day() - Quarter(2025, 3).end).days
+    assert f"(om {from_then - 5} dagar)" in earlier
+    assert f"(om {from_then + 32} dagar)" in earlier
+    assert "Dagar till måldatum räknas från 30 sep 2025, kvartalets sista dag." in earlier
 
 
 def test_days_far_ahead_or_behind_are_grouped_by_thousands(

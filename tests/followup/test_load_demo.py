@@ -39,6 +39,7 @@ from followup.models import (
 )
 from followup.quarter_report import sha256_of
 from followup.selectors import quarters_in_scope
+from followup.services import quarter_compute, recompute_all
 from goals.models import AdoptionRecord, Assessment, Goal
 from organisation.models import Role, RoleAssignment, Unit
 from programmes.models import ActivityPlan, ProgrammeArea, SupportingProcess, SupportNeed
@@ -132,6 +133,7 @@ def test_production_mode_creates_no_users(no_recompute: None) -> None:
     assert ProgrammeArea.objects.count() == 6
     assert Observation.objects.exists()
     assert not QuarterReport.objects.exists()
+    assert not ActivityPlan.objects.exists()
     assert "No quarterly reports were closed" in output
 
 
@@ -432,32 +434,74 @@ def test_the_history_names_the_data_set_and_the_demo_data_not_an_unknown_user(
     assert "systemet" not in page
 
 
-def test_a_demo_plans_history_says_it_was_loaded_not_created_after_its_submission(
+def plan_steps(plan: ActivityPlan) -> list[tuple[str, str, datetime.date]]:
+    """Who did what to a plan, when: (username, status after, day), oldest first."""
+    return [
+        (record.history_user.username, record.status, record.history_date.date())
+        for record in plan.history.order_by("history_id")
+    ]
+
+
+def test_the_demo_plans_went_through_submission_and_review_on_their_own_days(
     loaded: str,
 ) -> None:
-    """A plan "inlämnad 30 apr 2025" was not created on the day the demo was loaded: the
-    history names the load for what it was."""
-    plan = ActivityPlan.objects.filter(status=ActivityPlan.Status.SUBMITTED).first()
-    assert plan is not None
-    assert plan.submitted_at is not None
+    """Plans are submitted by the VO and reviewed weeks later by the area's owner, through the
+    services: most approved, one sent back and completed, one reopened and awaiting review."""
+    plans = {plan.unit.code: plan for plan in ActivityPlan.objects.select_related("unit")}
+    now = timezone.now()
+
+    assert sorted(plan.status for plan in plans.values()) == [
+        *[ActivityPlan.Status.ACCEPTED] * 4,
+        ActivityPlan.Status.SUBMITTED,
+    ]
+    for plan in plans.values():
+        steps = plan_steps(plan)
+        days = [day for _, _, day in steps]
+        assert days == sorted(days)
+        assert plan.history.filter(history_date__gt=now).count() == 0
+        assert steps[0][1] == ActivityPlan.Status.DRAFT
+        assert steps[1][1] == ActivityPlan.Status.SUBMITTED
+        if plan.status == ActivityPlan.Status.ACCEPTED:
+            assert plan.reviewed_by.username == "poansvarig"
+            assert plan.reviewed_at.date() == steps[-1][2]
+            assert datetime.timedelta(days=7) < plan.reviewed_at - plan.submitted_at
+    # The VO with a demo account writes its own plan; the strategist registers the others.
+    assert {user for user, status, _ in plan_steps(plans["VO-PV-GASTRIKLAND-SYD"])} == {
+        "vc-syd",
+        "poansvarig",
+    }
+    # Sent back with a comment in June 2025, completed and approved in the autumn.
+    sent_back = plans["VO-PV-HALSINGLAND-SYD"]
+    assert plan_steps(sent_back) == [
+        ("strateg", "utkast", datetime.date(2025, 5, 9)),
+        ("strateg", "inlamnad", datetime.date(2025, 5, 12)),
+        ("poansvarig", "utkast", datetime.date(2025, 6, 2)),
+        ("strateg", "inlamnad", datetime.date(2025, 8, 25)),
+        ("poansvarig", "godkand", datetime.date(2025, 9, 4)),
+    ]
+    assert sent_back.history.filter(review_comment__startswith="Tidplanen").exists()
+    assert sent_back.submitted_at.date() == datetime.date(2025, 8, 25)
+    # Approved in 2025, reopened for 2027 in October 2026 and submitted again in November.
+    waiting = plans["VO-PV-HALSINGLAND-NORD"]
+    assert waiting.status == ActivityPlan.Status.SUBMITTED
+    assert waiting.submitted_at.date() == datetime.date(2026, 11, 24)
+    assert [status for _, status, _ in plan_steps(waiting)] == [
+        "utkast", "inlamnad", "godkand", "utkast", "inlamnad",
+    ]  # fmt: skip
+    assert waiting.review_comment.startswith("Planen slutar i december 2026")
+    assert waiting.activities.filter(start_date__year=2027).count() == 1
+
+
+def test_the_plan_awaiting_review_is_in_the_area_owners_queue(loaded: str) -> None:
     client = Client()
-    client.force_login(User.objects.get(username="strateg"))
-    url = reverse("programmes:activity_plan", args=[plan.programme_area_id, plan.unit_id])
+    client.force_login(User.objects.get(username="poansvarig"))
 
-    page = client.get(url).content.decode()
+    page = client.get(reverse("programmes:activity_plans")).content.decode()
 
-    history = page[page.index('class="history"') :]
-    lines = re.findall(
-        r'<p class="history-meta"><strong>([^<]*)</strong>.*?</time>:\s*([^<]*?)\s*</p>',
-        history,
-        re.S,
-    )
-    assert lines == [("Demodata", "inläst som demodata")]
-    assert "skapad" not in history.split("</section>")[0]
-    # Its activities, loaded in bulk, say the same.
-    activity = plan.activities.first()
-    assert activity is not None
-    assert [line.kind for line in history_page(activity, None)[1]] == ["Inläst som demodata"]
+    queue = page[page.index("Väntar på granskning") : page.index("Tillbakaskickade")]
+    assert "VO Primärvård Hälsingland Nord" in queue
+    assert "24 nov 2026" in queue
+    assert "VO Primärvård Gästrikland Syd" not in queue
 
 
 def test_demo_accounts_are_printed_with_role_scope_and_password(loaded: str) -> None:
@@ -543,6 +587,70 @@ def test_one_demo_report_was_sent_back_and_closed_again_before_its_approval(
     assert kinds == ["faststalld", "utkast", "faststalld", "godkand"]
     assert record.history_user.username == "portfoljagare"
     assert report.strategist_comment.startswith("Kompletterat")
+
+
+def test_each_report_froze_results_computed_after_the_quarter_and_before_its_close(
+    loaded: str,
+) -> None:
+    """The quarter ends, its data is computed, the strategist assesses, closes, and the
+    portfolio owner approves, in that order: no report claims it was computed on load day."""
+    for report in QuarterReport.objects.all():
+        quarter = Quarter.parse(report.quarter)
+        computed = report.content_computed_at
+        assessed = [a.assessed_at for a in Assessment.objects.filter(quarter=report.quarter)]
+        assert quarter.end < computed.date()
+        assert assessed
+        assert all(computed < moment < report.closed_at for moment in assessed)
+        assert report.approved_at is None or report.closed_at < report.approved_at
+        # The frozen body says the same time as the page's "Underlaget beräknat".
+        stamp = f'datetime="{timezone.localtime(computed).isoformat()}"'
+        assert stamp in report.content_html
+        assert report.content_sha256 == sha256_of(report.content_html)
+        assert (
+            ComputeRun.objects.filter(quarter=report.quarter, finished_at__gt=computed).count() == 0
+        )
+    # The ongoing quarter's computation is the load's own: Portfölj says when it really ran.
+    ongoing = Quarter.containing(timezone.localdate()).code
+    assert ComputeRun.objects.get(quarter=ongoing).finished_at.date() == timezone.localdate()
+
+
+def test_each_report_shows_its_own_quarters_assessments(loaded: str) -> None:
+    """The direction goals are assessed every quarter: a report never offers an older
+    quarter's assessment as the latest."""
+    for report in QuarterReport.objects.all():
+        label = Quarter.parse(report.quarter).label
+        assert report.content_html.count(f"Bedömning {label}") >= 3
+        older = re.findall(r"Bedömning (Kv \d \d{4})", report.content_html)
+        assert set(older) <= {label, "Kv 4 2025"}  # PO 6's deliverable, assessed once
+
+
+def test_a_closed_report_says_nothing_was_recomputed_until_something_changes(
+    loaded: str,
+) -> None:
+    report = QuarterReport.objects.get(quarter="2026Q2")
+    quarter = Quarter.parse(report.quarter)
+    client = Client()
+    client.force_login(User.objects.get(username="portfoljagare"))
+    url = reverse("quarter_report_detail", kwargs={"quarter": report.quarter})
+
+    untouched = client.get(url).content.decode()
+    recompute_all(trigger="nightly")  # the nightly run over unchanged data
+    after_nightly = client.get(url).content.decode()
+    observation = Observation.objects.filter(
+        measure__code="ratt-hjalp-pa-en-gang", period_start=datetime.date(2026, 5, 1)
+    ).first()
+    observation.numerator = observation.denominator  # a correction: everyone got help at once
+    observation.value = Decimal(100)
+    observation.save()
+    quarter_compute(quarter=quarter, trigger="correction")
+    corrected = client.get(url).content.decode()
+
+    assert "Underlaget beräknat" in untouched
+    assert "9 jul 2026 02:00" in untouched
+    assert "report-recomputed" not in untouched
+    assert "report-recomputed" not in after_nightly
+    assert "report-recomputed" in corrected
+    assert "9 jul 2026 02:00" in corrected  # the frozen body stays as it was
 
 
 def test_the_demo_reports_history_says_it_was_loaded_as_demo_data(loaded: str) -> None:
@@ -648,13 +756,9 @@ def test_documented_agreements_rise_over_time(loaded: str) -> None:
 
 
 def test_assessments_plans_and_support_needs_are_there(loaded: str) -> None:
-    assert set(Assessment.objects.values_list("quarter", flat=True)) == {"2025Q4", "2026Q3"}
+    ended = {quarter.code for quarter in quarters_in_scope() if quarter.end < timezone.localdate()}
+    assert set(Assessment.objects.values_list("quarter", flat=True)) == ended
     assert set(Assessment.objects.values_list("author__username", flat=True)) == {"strateg"}
-    # Stamped on the day of the quarterly close, not on the day the demo was loaded.
-    assert {a.assessed_at.date() for a in Assessment.objects.all()} == {
-        datetime.date(2026, 1, 14),
-        datetime.date(2026, 10, 13),
-    }
     assert Assessment.history.count() == Assessment.objects.count()
     assert set(Assessment.objects.values_list("goal__kind", flat=True)) == {
         Goal.Kind.DIRECTION,
@@ -662,7 +766,7 @@ def test_assessments_plans_and_support_needs_are_there(loaded: str) -> None:
     }
     plans = ActivityPlan.objects.filter(programme_area__number=1)
     assert plans.count() == 5
-    assert all(3 <= plan.activities.count() <= 4 for plan in plans)
+    assert all(4 <= plan.activities.count() <= 5 for plan in plans)
     assert SupportNeed.objects.filter(programme_area__number=1).exists()
     # An answered need was raised by the VC and answered by the area's owner, weeks later.
     answered = SupportNeed.objects.get(status=SupportNeed.Status.ANSWERED)

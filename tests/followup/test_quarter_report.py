@@ -580,7 +580,9 @@ def test_the_services_refuse_without_a_user_who_may(data: DashboardData) -> None
     assert report_of(data) is None
 
 
-def test_a_closed_report_keeps_its_day_for_the_countdowns(data: DashboardData) -> None:
+def test_a_closed_report_counts_the_days_from_its_quarters_last_day(data: DashboardData) -> None:
+    # Closed in January: the countdowns count from the day the engine evaluated the quarter,
+    # as its status texts do, not from the day it was closed.
     closed = services.quarter_report_close(
         user=user_with("strateg", data),
         organisation=None,
@@ -589,7 +591,10 @@ def test_a_closed_report_keeps_its_day_for_the_countdowns(data: DashboardData) -
         today=datetime.date(2026, 1, 15),
     )
 
-    assert "Dagar till måldatum räknas från 15 jan 2026." in closed.content_html
+    assert (
+        "Dagar till måldatum räknas från 31 dec 2025, kvartalets sista dag." in closed.content_html
+    )
+    assert "15 jan 2026" not in closed.content_html
 
 
 # --- several organisations ---------------------------------------------------------------------
