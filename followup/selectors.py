@@ -22,6 +22,7 @@ from goals.selectors import (
     PLANNED,
     PLANNED_LATE,
     AdoptionOnDay,
+    adoption_methods_for,
     adoption_on,
     adoption_records_of,
     adoption_standing,
@@ -615,11 +616,20 @@ def programme_area_measures(
 
 
 @dataclass(frozen=True)
+class AdoptionCell:
+    """A unit's adoption of one working method: its record (None where it has none), and
+    whether the method applies to the unit at all (a kind it targets, its organisation)."""
+
+    record: AdoptionRecord | None
+    applies: bool
+
+
+@dataclass(frozen=True)
 class AdoptionRow:
-    """A unit and its adoption record per working method (None where it has none)."""
+    """A unit and its adoption of each working method of the table."""
 
     unit: Unit
-    cells: list[AdoptionRecord | None]
+    cells: list[AdoptionCell]
 
 
 def unit_dashboard(
@@ -632,11 +642,22 @@ def unit_dashboard(
     children = unit_children(unit=unit)
 
     rows_units = children or [unit]
+    # The methods the adoption grid offers for these units (one selector), with or without
+    # records: a method nobody has begun is shown as such, not left out.
+    applied = adoption_methods_for(units=rows_units)
+    methods = [method for method, _units in applied]
+    targets = {(u.pk, method.pk) for method, units in applied for u in units}
     records = adoption_records_of(unit_ids=[u.pk for u in rows_units])
-    methods = list(dict.fromkeys(record.working_method for record in records))
     by_key = {(r.unit_id, r.working_method_id): r for r in records}
     adoption = [
-        AdoptionRow(unit=u, cells=[by_key.get((u.pk, m.pk)) for m in methods]) for u in rows_units
+        AdoptionRow(
+            unit=u,
+            cells=[
+                AdoptionCell(record=by_key.get((u.pk, m.pk)), applies=(u.pk, m.pk) in targets)
+                for m in methods
+            ],
+        )
+        for u in rows_units
     ]
 
     lines = (

@@ -89,6 +89,7 @@ def clean_deadline_reason(form: forms.ModelForm[Any], data: dict[str, Any]) -> N
 
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_FORMAT_HINT = _("ÅÅÅÅ-MM-DD, t.ex. 2026-03-31")
 
 
 class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
@@ -282,6 +283,10 @@ class AdoptionCellForm(forms.ModelForm):
             "actual_date": DATE_WIDGET,
             "comment": forms.TextInput(),
         }
+        # A browser without a date picker, or one showing its own locale's order (mm/dd/yyyy
+        # in en-US), leaves the user to type: the format the server reads is said by each input
+        # (Django links the help text with aria-describedby).
+        help_texts = {"planned_date": DATE_FORMAT_HINT, "actual_date": DATE_FORMAT_HINT}
 
     def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
         self.today = today or timezone.localdate()

@@ -774,13 +774,15 @@ EXPECTED_QUERIES = {
     "unit-search": 7,
     # + the unit, its children with their counts.
     "unit-tree-children": 8,
-    # + ancestors, children, adoption, results, SPC, peers (their results, SPC and the months
-    # each value covers: a count is compared like with like), the to-do (units, measures and
-    # their kinds, observations, adoption, plans sent back, activities, support needs).
-    "unit": 27,
-    "unit-region": 19,
-    "unit-peers": 19,
-    "care-unit": 28,
+    # + ancestors, children, adoption (the methods the grid offers: the units' organisations,
+    # the methods, their unit kinds; then the records), results, SPC, peers (their results, SPC
+    # and the months each value covers: a count is compared like with like), the to-do (units,
+    # measures and their kinds, observations, adoption, plans sent back, activities, support
+    # needs).
+    "unit": 30,
+    "unit-region": 22,
+    "unit-peers": 22,
+    "care-unit": 31,
     # + the unit, its ancestors, the to-do's reads; not cached (its page is seldom opened).
     "unit-todo-list": 16,
 }
