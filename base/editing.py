@@ -320,6 +320,9 @@ class HistoryLine:
     kind: str
     changes: list[FieldChange]
     is_change: bool = False
+    # The reason the person gave (a moved deadline's, a revert's); a loader's source is its
+    # user_name instead.
+    reason: str = ""
 
 
 _KIND_LABELS = {
@@ -399,6 +402,9 @@ def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[His
                 kind=_kind_label(record),
                 changes=changes,
                 is_change=record.history_type == "~",
+                reason=(record.history_change_reason or "")
+                if record.history_user_id is not None
+                else "",
             )
         )
     return lines

@@ -440,10 +440,13 @@ class Observation(Versioned):
                 )
             ]
         label = Quarter.containing(start).label if quarterly else month_label(start)
-        if start > timezone.localdate():
-            return [
-                ("period_start", gettext(value_rules.ERROR_PERIOD_IN_FUTURE).format(period=label))
-            ]
+        # Nothing is reported for a month (quarter) that has not ended, as the import and the
+        # grid refuse it.
+        still_open = value_rules.period_open_problem(
+            start, quarterly=quarterly, today=timezone.localdate()
+        )
+        if still_open is not None:
+            return [("period_start", still_open)]
         if unit is None:
             return []
         problems = []

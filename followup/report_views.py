@@ -74,7 +74,7 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         "followup/report_grid.html#report-form" if request.htmx else "followup/report_grid.html"
     )
     if request.method == "POST" and choice.error:
-        # Values posted for a period that is no period or has not begun: nothing is stored.
+        # Values posted for a period that is no period or has not ended: nothing is stored.
         messages.error(request, _("Inget sparades. %(reason)s") % {"reason": choice.error})
         grid = reverse("report_grid", args=[unit.pk])
         return HttpResponseClientRedirect(grid) if request.htmx else HttpResponseRedirect(grid)

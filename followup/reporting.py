@@ -80,6 +80,13 @@ class Period:
             else Quarter.containing(self.start).previous().code
         )
 
+    def open_problem(self, today: datetime.date) -> str | None:
+        """Why nothing can be reported for this period yet (not begun, or not ended), as
+        value_rules says it for every writer, or None."""
+        return value_rules.period_open_problem(
+            self.start, quarterly=self.frequency == Measure.Frequency.QUARTERLY, today=today
+        )
+
     def following(self) -> Period:
         return period_parse(
             (self.end + datetime.timedelta(days=1)).strftime("%Y-%m")
@@ -91,7 +98,7 @@ class Period:
 @dataclass(frozen=True)
 class PeriodChoice:
     """The period the grid shows, what to tell the user about the text they gave, and the
-    period after it when that one has begun (for a "Nästa" link)."""
+    period after it when that one has ended (for a "Nästa" link)."""
 
     period: Period
     error: str = ""
@@ -102,8 +109,8 @@ def period_choice(text: str | None, today: datetime.date | None = None) -> Perio
     """The period in the text, in any spelling an import accepts ("2025-12", "dec 2025",
     "2025Q4", "Kv 4 2025"...), else the previous month with a Swedish message saying why.
 
-    A period that has not begun is refused as an import refuses it: nothing can be reported
-    for it yet.
+    A month (quarter) that has not ended is refused as an import and the model refuse it
+    (value_rules.period_open_problem): nothing can be reported for it yet.
     """
     today = today or timezone.localdate()
     default = period_parse(None, today)
@@ -123,18 +130,19 @@ def period_choice(text: str | None, today: datetime.date | None = None) -> Perio
         if parsed.kind == "month"
         else Quarter.containing(parsed.start).code
     )
-    if period.start > today:
-        message = _(
-            "Perioden %(period)s har inte börjat än; värden rapporteras när den har börjat. "
-            "Sidan visar i stället %(default)s."
-        ) % {"period": period.label, "default": default.label}
+    still_open = period.open_problem(today)
+    if still_open is not None:
+        message = _("%(problem)s Sidan visar i stället %(default)s.") % {
+            "problem": still_open,
+            "default": default.label,
+        }
         return _with_following(default, message, today)
     return _with_following(period, "", today)
 
 
 def _with_following(period: Period, error: str, today: datetime.date) -> PeriodChoice:
     following = period.following()
-    return PeriodChoice(period, error, following if following.start <= today else None)
+    return PeriodChoice(period, error, following if following.open_problem(today) is None else None)
 
 
 def period_parse(text: str | None, today: datetime.date | None = None) -> Period:

@@ -22,6 +22,7 @@ from goals.selectors import (
     PLANNED,
     PLANNED_LATE,
     AdoptionOnDay,
+    adoption_methods_for,
     adoption_on,
     adoption_records_of,
     adoption_standing,
@@ -615,12 +616,24 @@ def programme_area_measures(
 
 
 @dataclass(frozen=True)
+class AdoptionCell:
+    """A unit's adoption of one working method: its record (None where it has none), and
+    whether the method applies to the unit at all (a kind it targets, its organisation)."""
+
+    record: AdoptionRecord | None
+    applies: bool
+    # The record as it stood on the dashboard's day (goals.selectors.adoption_on): the selected
+    # quarter's end, today in the ongoing quarter.
+    on_day: AdoptionOnDay | None = None
+
+
+@dataclass(frozen=True)
 class AdoptionRow:
-    """A unit and its adoption record per working method as it stood on the dashboard's day
-    (goals.selectors.adoption_on; None where it has none)."""
+    """A unit and its adoption of each working method of the table, as it stood on the
+    dashboard's day."""
 
     unit: Unit
-    cells: list[AdoptionOnDay | None]
+    cells: list[AdoptionCell]
 
 
 def unit_dashboard(
@@ -633,8 +646,12 @@ def unit_dashboard(
     children = unit_children(unit=unit)
 
     rows_units = children or [unit]
+    # The methods the adoption grid offers for these units (one selector), with or without
+    # records: a method nobody has begun is shown as such, not left out.
+    applied = adoption_methods_for(units=rows_units)
+    methods = [method for method, _units in applied]
+    targets = {(u.pk, method.pk) for method, units in applied for u in units}
     records = adoption_records_of(unit_ids=[u.pk for u in rows_units])
-    methods = list(dict.fromkeys(record.working_method for record in records))
     by_key = {(r.unit_id, r.working_method_id): r for r in records}
     # As of the quarter's evaluation day, as the area's matrix and the goals count: its end,
     # today in the ongoing quarter (or without a quarter).
@@ -644,7 +661,14 @@ def unit_dashboard(
     adoption = [
         AdoptionRow(
             unit=u,
-            cells=[adoption_on(by_key.get((u.pk, m.pk)), day=adoption_day) for m in methods],
+            cells=[
+                AdoptionCell(
+                    record=by_key.get((u.pk, m.pk)),
+                    applies=(u.pk, m.pk) in targets,
+                    on_day=adoption_on(by_key.get((u.pk, m.pk)), day=adoption_day),
+                )
+                for m in methods
+            ],
         )
         for u in rows_units
     ]
@@ -797,7 +821,8 @@ def measure_get(*, code: str) -> Measure | None:
 def goal_get(*, code: str) -> Goal | None:
     """A goal or milestone by its code, with what its page shows of its relations."""
     return (
-        Goal.objects.select_related(
+        Goal.objects.with_deadline_move()
+        .select_related(
             "programme_area__phase__organisation_unit",
             "parent",
             "measure",
@@ -1080,6 +1105,7 @@ def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
     latest = next((r for r in results if r.quarter == quarter.code), None)
     milestones = list(
         Goal.objects.filter(parent=goal)
+        .with_deadline_move()
         .select_related("unit_kind", "measure", "working_method")
         .order_by(F("deadline").asc(nulls_last=True), "order", "id")
     )
@@ -1232,9 +1258,8 @@ def goal_block_get(*, code: str, quarter: Quarter | None) -> Goal | None:
     read, its assessments (newest first) and its result for the quarter as `result`."""
     assessments = Assessment.objects.select_related("author").order_by("-quarter")
     goal = (
-        Goal.objects.select_related(
-            "programme_area", "parent", "measure", "working_method", "unit_kind"
-        )
+        Goal.objects.with_deadline_move()
+        .select_related("programme_area", "parent", "measure", "working_method", "unit_kind")
         .prefetch_related(Prefetch("assessments", queryset=assessments))
         .filter(code=code)
         .first()

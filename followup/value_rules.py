@@ -10,14 +10,26 @@ stand above it.
 
 from __future__ import annotations
 
+import calendar
+import datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext, gettext_noop
+
+from base.periods import Quarter, day_label, month_label
 
 # How far a share's value may be from täljare ÷ nämnare × 100.
 TOLERANCE = Decimal("0.05")
 
 ERROR_PERIOD_IN_FUTURE = gettext_noop("Perioden {period} har inte börjat än.")
+# A period that has begun but not ended: its values would be part of a month (or quarter) and
+# be counted as the whole one ("hittills", the control charts).
+ERROR_MONTH_NOT_ENDED = gettext_noop(
+    "{period} pågår till och med {end}; värden rapporteras när månaden är slut."
+)
+ERROR_QUARTER_NOT_ENDED = gettext_noop(
+    "{period} pågår till och med {end}; värden rapporteras när kvartalet är slut."
+)
 ERROR_UNIT_NOT_ACTIVE = gettext_noop("Enheten ”{unit}” var inte verksam under {period}.")
 ERROR_KIND_DOES_NOT_REPORT = gettext_noop(
     "Enheter av typen {kind} rapporterar inte måttet ”{measure}”."
@@ -48,6 +60,51 @@ ERROR_SHARE_PARTS_MISSING = gettext_noop("Ange täljare och nämnare för en and
 ERROR_VALUE_INCONSISTENT = gettext_noop(
     "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst 0,05 ifrån)."
 )
+
+
+MONTH_NAMES_SV = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def period_last_day(start: datetime.date, *, quarterly: bool) -> datetime.date:
+    """The last day of the month (or, `quarterly`, the quarter) that begins on `start`."""
+    if quarterly:
+        return Quarter.containing(start).end
+    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+
+
+def period_not_ended(start: datetime.date, *, quarterly: bool, today: datetime.date) -> bool:
+    """Whether the month (quarter) beginning on `start` has not ended by `today`: values are
+    reported for a period from the day after its last day, never for one still running."""
+    return period_last_day(start, quarterly=quarterly) >= today
+
+
+def period_open_problem(
+    start: datetime.date, *, quarterly: bool, today: datetime.date
+) -> str | None:
+    """Why nothing can be reported yet for the month (quarter) beginning on `start`: it has
+    not begun, or it runs until a day not yet past; None once it has ended. The one rule of
+    every writer (the import, row by row and in SQL, the model and so the admin, the grid)."""
+    if not period_not_ended(start, quarterly=quarterly, today=today):
+        return None
+    if start > today:
+        label = Quarter.containing(start).label if quarterly else month_label(start)
+        return gettext(ERROR_PERIOD_IN_FUTURE).format(period=label)
+    return not_ended_message(start, quarterly=quarterly)
+
+
+def not_ended_message(start: datetime.date, *, quarterly: bool) -> str:
+    """ "December 2026 pågår till och med 31 dec 2026; värden rapporteras när månaden är
+    slut." for the month (quarter) beginning on `start`, which has begun and not ended."""
+    end = period_last_day(start, quarterly=quarterly)
+    if quarterly:
+        label, message = Quarter.containing(start).label, ERROR_QUARTER_NOT_ENDED
+    else:
+        name = MONTH_NAMES_SV[start.month - 1]
+        label, message = f"{name[0].upper()}{name[1:]} {start.year}", ERROR_MONTH_NOT_ENDED
+    return gettext(message).format(period=label, end=day_label(end))
 
 
 def number_text(value: Decimal) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +19,7 @@ from programmes.choices import of_area_labels
 from programmes.selectors import working_methods_for_units
 
 from . import services
+from .forms import DEADLINE_REASON_FIELD, clean_deadline_reason, deadline_reason_field
 from .models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord, Assessment, Goal
 
 # Goals' selects and filters name their area and organisation when several organisations' plans
@@ -30,6 +32,28 @@ def _limit_to_own_areas(field: ModelChoiceField[Any], request: HttpRequest, look
     area_ids = programme_area_ids_in_scope(user=request.user)
     if area_ids is not None and field.queryset is not None:
         field.queryset = field.queryset.filter(**{lookup: area_ids})
+
+
+class GoalAdminForm(forms.ModelForm):
+    """The admin's goal or milestone, with the reason a moved deadline needs (as on the pages);
+    the reason goes with the instance to the service (services.goal_update)."""
+
+    deadline_reason = deadline_reason_field()  # the admin's form factory gives the Meta
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        clean_deadline_reason(self, data)
+        self.instance._deadline_reason = data.get(DEADLINE_REASON_FIELD, "")
+        return data
+
+
+def _reason_after_deadline(fields: list[Any]) -> list[Any]:
+    """The reason field right after the deadline (a form's declared fields come last)."""
+    if DEADLINE_REASON_FIELD not in fields or "deadline" not in fields:
+        return fields
+    fields = [name for name in fields if name != DEADLINE_REASON_FIELD]
+    fields.insert(fields.index("deadline") + 1, DEADLINE_REASON_FIELD)
+    return fields
 
 
 class MilestoneFormSet(BaseInlineFormSet):
@@ -53,6 +77,7 @@ class MilestoneFormSet(BaseInlineFormSet):
 class MilestoneInline(LabelledChoices, admin.StackedInline):
     model = Goal
     fk_name = "parent"
+    form = GoalAdminForm
     formset = MilestoneFormSet
     extra = 0
     formfield_overrides = HTTPS_URL_FIELDS
@@ -70,6 +95,9 @@ class MilestoneInline(LabelledChoices, admin.StackedInline):
             _limit_to_own_areas(field, request, "pk__in")
         return field
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return _reason_after_deadline(list(super().get_fields(request, obj)))
+
 
 @admin.register(Goal)
 class GoalAdmin(ScopedChoicesAdmin):
@@ -80,6 +108,10 @@ class GoalAdmin(ScopedChoicesAdmin):
     search_fields = ["title", "code"]
     inlines = [MilestoneInline]
     area_scoped_fields = ("programme_area",)
+    form = GoalAdminForm
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return _reason_after_deadline(list(super().get_fields(request, obj)))
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
@@ -94,7 +126,11 @@ class GoalAdmin(ScopedChoicesAdmin):
 
     def save_object(self, request: HttpRequest, obj: Goal, change: bool) -> None:
         if change:
-            services.goal_update(user=request.user, goal=obj)
+            services.goal_update(
+                user=request.user,
+                goal=obj,
+                deadline_reason=getattr(obj, "_deadline_reason", ""),
+            )
         else:
             services.goal_create(user=request.user, goal=obj)
 

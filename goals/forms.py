@@ -18,7 +18,9 @@ from base.periods import Quarter
 from programmes.choices import AreaLabels
 
 from .models import (
+    DEADLINE_REASON_MAX_LENGTH,
     ERROR_ACTUAL_FUTURE,
+    ERROR_DEADLINE_REASON,
     ERROR_QUARTER_CLOSED,
     AdoptionRecord,
     Assessment,
@@ -54,13 +56,47 @@ ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
 ERROR_ACTUAL_NEEDED = _("Ange faktiskt datum när arbetssättet är infört eller utfasat.")
 ERROR_PLANNED_NEEDED = _("Ange planerat datum när arbetssättet är planerat.")
 
+# The field the reason for a moved deadline is asked in (this form and the admin's).
+DEADLINE_REASON_FIELD = "deadline_reason"
+
+
+def deadline_reason_field() -> forms.CharField:
+    """ "Skäl till ändrat måldatum": asked only when a saved goal's deadline changes; stored as
+    the reason of the change's history record (services.goal_update), at most its 100
+    characters."""
+    return forms.CharField(
+        label=_("Skäl till ändrat måldatum"),
+        required=False,
+        max_length=DEADLINE_REASON_MAX_LENGTH,
+        help_text=_(
+            "Bara när du ändrar måldatumet: varför det flyttas. Det visas vid målet för "
+            "styrgruppen, med datum och ditt namn."
+        ),
+    )
+
+
+def clean_deadline_reason(form: forms.ModelForm[Any], data: dict[str, Any]) -> None:
+    """A form's check that a saved goal whose deadline changes has a reason (the service asks
+    again when it saves); none is needed when the deadline stays."""
+    instance = form.instance
+    if instance.pk is None or "deadline" not in data:
+        return
+    stored = Goal.objects.filter(pk=instance.pk).values_list("deadline", flat=True).first()
+    reason = (data.get(DEADLINE_REASON_FIELD) or "").strip()
+    data[DEADLINE_REASON_FIELD] = reason
+    if data["deadline"] != stored and not reason:
+        form.add_error(DEADLINE_REASON_FIELD, str(ERROR_DEADLINE_REASON))
+
+
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_FORMAT_HINT = _("ÅÅÅÅ-MM-DD, t.ex. 2026-03-31")
 
 
 class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
     """A goal or milestone: the common fields and those of the chosen kind only."""
 
     version = VersionField()
+    deadline_reason = deadline_reason_field()
     evidence_url = forms.URLField(
         label=Goal._meta.get_field("evidence_url").verbose_name.capitalize(),
         required=False,
@@ -103,7 +139,11 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
         return value if value in KIND_FIELDS else Goal.Kind.DELIVERABLE
 
     def common_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in COMMON_FIELDS]
+        """The common fields; a saved goal's with the reason for a moved deadline after it."""
+        names = list(COMMON_FIELDS)
+        if self.instance.pk is not None:
+            names.insert(names.index("deadline") + 1, DEADLINE_REASON_FIELD)
+        return [self[name] for name in names]
 
     def kind_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in KIND_FIELDS[self.chosen_kind]]
@@ -123,6 +163,7 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
                 )
         if kind != Goal.Kind.DIRECTION and not data.get("deadline"):
             self.add_error("deadline", ERROR_DEADLINE)
+        clean_deadline_reason(self, data)
         start, deadline = data.get("start_date"), data.get("deadline")
         if start and deadline and deadline < start:
             self.add_error("deadline", ERROR_DATES)
@@ -242,6 +283,10 @@ class AdoptionCellForm(forms.ModelForm):
             "actual_date": DATE_WIDGET,
             "comment": forms.TextInput(),
         }
+        # A browser without a date picker, or one showing its own locale's order (mm/dd/yyyy
+        # in en-US), leaves the user to type: the format the server reads is said by each input
+        # (Django links the help text with aria-describedby).
+        help_texts = {"planned_date": DATE_FORMAT_HINT, "actual_date": DATE_FORMAT_HINT}
 
     def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
         self.today = today or timezone.localdate()

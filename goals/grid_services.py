@@ -13,15 +13,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from base.versioning import StaleVersion
-from organisation.models import Unit, UnitClosure
-from programmes.models import WorkingMethod
+from organisation.models import Unit
 
-from . import services
+from . import selectors, services
 from .models import AdoptionRecord
 
 GRID_CONFLICT_MESSAGE = gettext_noop(
@@ -56,38 +54,17 @@ def adoption_grid_cells(
     units = list(
         Unit.objects.in_subtree(unit).active_on(today).select_related("kind").order_by("name")
     )
-    kinds = {u.kind_id for u in units}
-    above: dict[int, set[int]] = {}
-    for descendant_id, ancestor_id in UnitClosure.objects.filter(
-        descendant__in=[u.pk for u in units]
-    ).values_list("descendant_id", "ancestor_id"):
-        above.setdefault(descendant_id, set()).add(ancestor_id)
-    organisations = set().union(*above.values())
-    methods = (
-        WorkingMethod.objects.filter(target_unit_kinds__in=kinds)
-        .filter(
-            Q(programme_area__phase__organisation_unit__isnull=True)
-            | Q(programme_area__phase__organisation_unit__in=organisations)
-        )
-        .distinct()
-        .select_related("programme_area__phase")
-        .prefetch_related("target_unit_kinds")
-        .order_by("programme_area__number", "name")
-    )
+    methods = selectors.adoption_methods_for(units=units)
     records = {
         (r.unit_id, r.working_method_id): r
-        for r in AdoptionRecord.objects.filter(unit__in=units, working_method__in=methods)
+        for r in AdoptionRecord.objects.filter(
+            unit__in=units, working_method__in=[m for m, _units in methods]
+        )
     }
     sections = []
-    for method in methods:
-        targets = {k.pk for k in method.target_unit_kinds.all()}
-        organisation_id = method.programme_area.phase.organisation_unit_id
+    for method, applies in methods:
         rows = []
-        for u in units:
-            if u.kind_id not in targets:
-                continue
-            if organisation_id is not None and organisation_id not in above.get(u.pk, set()):
-                continue
+        for u in applies:
             record = records.get((u.pk, method.pk)) or AdoptionRecord(unit=u, working_method=method)
             prefix = f"c{u.pk}m{method.pk}"
             # A cell the request did not send stays unbound: unchanged, never an error.

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,15 @@ from simple_history.models import HistoricalRecords
 
 from base.editing import UnitSource
 from base.formatting import format_number, format_percent
-from base.periods import QUARTER_CODE_PATTERN, InvalidQuarter, Quarter, month_label, quarter_label
+from base.history import SOURCE_LABELS, author_label
+from base.periods import (
+    QUARTER_CODE_PATTERN,
+    InvalidQuarter,
+    Quarter,
+    day_label,
+    month_label,
+    quarter_label,
+)
 from base.versioning import Versioned, VersionedQuerySet
 from organisation.models import Unit, UnitKind, parent_cycle
 from programmes.models import (
@@ -165,10 +173,69 @@ def _measure_unit(measure_id: int | None) -> str:
     return str(measure.objects.filter(pk=measure_id).values_list("unit", flat=True).first() or "")
 
 
+# A moved deadline's reason is its history record's change reason (services.goal_update), a
+# column of 100 characters.
+DEADLINE_REASON_MAX_LENGTH = 100
+ERROR_DEADLINE_REASON = _("Skriv varför måldatumet ändras: det visas för styrgruppen.")
+
+
 class GoalQuerySet(VersionedQuerySet["Goal"]):
     def top_level(self) -> GoalQuerySet:
         """Goals that are not milestones."""
         return self.filter(parent__isnull=True)
+
+    def with_deadline_move(self) -> GoalQuerySet:
+        """Each goal with what its `deadline_move` reads from its change history, in the same
+        query (correlated subqueries, no query per goal): the deadline its first history record
+        had (as the plan, the data set or its creator set it) and the record that moved the
+        deadline to the one it has now (when, by whom, the reason given)."""
+        history = self.model.history.model
+        first = history.objects.filter(id=OuterRef("pk")).order_by("history_date", "history_id")
+        # A later record of the same goal with another deadline (none, too) than this one's.
+        later_other = history.objects.filter(
+            id=OuterRef("id"), history_date__gt=OuterRef("history_date")
+        ).exclude(deadline=OuterRef("deadline"))
+        # The first record with today's deadline after the last one with another: the move.
+        moved = (
+            history.objects.filter(id=OuterRef("pk"), deadline=OuterRef("deadline"))
+            .filter(~Exists(later_other))
+            .order_by("history_date", "history_id")
+        )
+        return self.annotate(
+            first_deadline=Subquery(first.values("deadline")[:1]),
+            deadline_moved_at=Subquery(moved.values("history_date")[:1]),
+            deadline_moved_reason=Subquery(moved.values("history_change_reason")[:1]),
+            deadline_moved_user_id=Subquery(moved.values("history_user_id")[:1]),
+            deadline_moved_first_name=Subquery(moved.values("history_user__first_name")[:1]),
+            deadline_moved_last_name=Subquery(moved.values("history_user__last_name")[:1]),
+            deadline_moved_username=Subquery(moved.values("history_user__username")[:1]),
+        )
+
+
+@dataclass(frozen=True)
+class DeadlineMove:
+    """A goal's deadline moved away from the one it first had (the plan's): from, to, when, by
+    whom and why, as the dashboards flag it."""
+
+    original: datetime.date
+    current: datetime.date
+    moved_at: datetime.datetime | None
+    author: str
+    reason: str
+
+    @property
+    def original_label(self) -> str:
+        return month_label(self.original)
+
+    @property
+    def current_label(self) -> str:
+        return month_label(self.current)
+
+    @property
+    def moved_on_label(self) -> str:
+        if self.moved_at is None:
+            return ""
+        return day_label(timezone.localtime(self.moved_at).date())
 
 
 class Goal(Versioned):
@@ -400,6 +467,36 @@ class Goal(Versioned):
     def deadline_label(self) -> str:
         """The deadline as the plan writes it, "dec 2025"."""
         return month_label(self.deadline) if self.deadline else ""
+
+    @property
+    def deadline_move(self) -> DeadlineMove | None:
+        """The move of the deadline away from the one the goal first had, None if it has the
+        same (or either is missing, or the goal was not read with_deadline_move: no query)."""
+        original = getattr(self, "first_deadline", None)
+        if original is None or self.deadline is None or original == self.deadline:
+            return None
+        reason = getattr(self, "deadline_moved_reason", None) or ""
+        user_id = getattr(self, "deadline_moved_user_id", None)
+        if user_id is not None:
+            full = " ".join(
+                part
+                for part in (
+                    getattr(self, "deadline_moved_first_name", ""),
+                    getattr(self, "deadline_moved_last_name", ""),
+                )
+                if part
+            )
+            author = full or str(getattr(self, "deadline_moved_username", ""))
+        else:
+            author = author_label(None, reason)
+        return DeadlineMove(
+            original=original,
+            current=self.deadline,
+            moved_at=getattr(self, "deadline_moved_at", None),
+            author=author,
+            # A loader's source is its author, not a reason given.
+            reason="" if reason in SOURCE_LABELS else reason,
+        )
 
     @property
     def target_label(self) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q
 
-from organisation.models import Unit
+from organisation.models import Unit, UnitClosure
 from programmes.models import Phase, ProgrammeArea, ProgrammeAreaProcess, WorkingMethod
 
 from .models import AdoptionRecord, Assessment, Goal
@@ -26,11 +26,14 @@ def portfolio_overview(
     """
     # Nulls last on both databases, so goals without a deadline sort alike everywhere.
     by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")
-    milestones = Goal.objects.select_related("unit_kind", "measure", "working_method").order_by(
-        *by_deadline
+    milestones = (
+        Goal.objects.with_deadline_move()
+        .select_related("unit_kind", "measure", "working_method")
+        .order_by(*by_deadline)
     )
     goals = (
         Goal.objects.top_level()
+        .with_deadline_move()
         .select_related("unit_kind", "measure", "working_method")
         .order_by("order", *by_deadline)
         .prefetch_related(Prefetch("milestones", queryset=milestones))
@@ -100,13 +103,15 @@ def goal_tree_for_area(*, area: ProgrammeArea) -> list[Goal]:
     by_deadline = (F("deadline").asc(nulls_last=True), "order", "id")
     assessments = Assessment.objects.select_related("author").order_by("-quarter")
     milestones = (
-        Goal.objects.select_related("unit_kind", "measure", "working_method")
+        Goal.objects.with_deadline_move()
+        .select_related("unit_kind", "measure", "working_method")
         .prefetch_related(Prefetch("assessments", queryset=assessments))
         .order_by(*by_deadline)
     )
     return list(
         Goal.objects.top_level()
         .filter(programme_area=area)
+        .with_deadline_move()
         .select_related("unit_kind", "measure", "working_method")
         .prefetch_related(
             Prefetch("milestones", queryset=milestones),
@@ -123,6 +128,47 @@ def adoption_records_of(*, unit_ids: list[int]) -> list[AdoptionRecord]:
         .select_related("working_method__programme_area")
         .order_by("working_method__programme_area__number", "working_method__name")
     )
+
+
+def adoption_methods_for(*, units: list[Unit]) -> list[tuple[WorkingMethod, list[Unit]]]:
+    """The working methods these units are to adopt, each with the units (of the list, in its
+    order) it applies to: a unit of a kind the method targets, in the organisation whose plan
+    the method is in (a method of a phase with no organisation is everyone's). Ordered by
+    programme area and name; a method that applies to none of the units is left out.
+
+    The one answer to "which methods for which units": the adoption grid offers these cells
+    and a unit's dashboard shows these columns (three queries)."""
+    kinds = {u.kind_id for u in units}
+    above: dict[int, set[int]] = {}
+    for descendant_id, ancestor_id in UnitClosure.objects.filter(
+        descendant__in=[u.pk for u in units]
+    ).values_list("descendant_id", "ancestor_id"):
+        above.setdefault(descendant_id, set()).add(ancestor_id)
+    organisations = set().union(*above.values())
+    methods = (
+        WorkingMethod.objects.filter(target_unit_kinds__in=kinds)
+        .filter(
+            Q(programme_area__phase__organisation_unit__isnull=True)
+            | Q(programme_area__phase__organisation_unit__in=organisations)
+        )
+        .distinct()
+        .select_related("programme_area__phase")
+        .prefetch_related("target_unit_kinds")
+        .order_by("programme_area__number", "name")
+    )
+    applied = []
+    for method in methods:
+        targets = {k.pk for k in method.target_unit_kinds.all()}
+        organisation_id = method.programme_area.phase.organisation_unit_id
+        applies = [
+            u
+            for u in units
+            if u.kind_id in targets
+            and (organisation_id is None or organisation_id in above.get(u.pk, set()))
+        ]
+        if applies:
+            applied.append((method, applies))
+    return applied
 
 
 def adoption_records_without_plan(*, unit_ids: list[int]) -> list[AdoptionRecord]:

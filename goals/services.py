@@ -31,6 +31,8 @@ from organisation.models import Unit
 from programmes.models import WorkingMethod
 
 from .models import (
+    DEADLINE_REASON_MAX_LENGTH,
+    ERROR_DEADLINE_REASON,
     ERROR_QUARTER_CLOSED,
     AdoptionRecord,
     Assessment,
@@ -102,14 +104,46 @@ def goal_create(*, user: Actor, goal: Goal) -> Goal:
         return checked_save(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
 
 
-def goal_update(*, user: Actor, goal: Goal, data: Mapping[str, Any] | None = None) -> Goal:
-    """Change a goal or milestone: `data` (field → value) on top of what `goal` already holds."""
+def goal_update(
+    *,
+    user: Actor,
+    goal: Goal,
+    data: Mapping[str, Any] | None = None,
+    deadline_reason: str = "",
+) -> Goal:
+    """Change a goal or milestone: `data` (field → value) on top of what `goal` already holds.
+
+    A change of the deadline needs `deadline_reason` (why it moves: the dashboards show it to
+    the steering group next to the plan's wording), stored as the reason of the change's history
+    record; with the deadline unchanged none is needed (and none is stored)."""
     if goal.pk is None:
         raise ValueError("goal_update takes a saved goal; use goal_create")
     apply(goal, data)
     with transaction.atomic():
         _check_parent(user=user, goal=goal)
+        authorize_save(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
+        _record_deadline_reason(goal, deadline_reason)
         return checked_save(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
+
+
+def _record_deadline_reason(goal: Goal, reason: str) -> None:
+    """A moved deadline's reason on the history record the save writes; refused without one."""
+    stored = stored_version(goal)
+    if stored is None or stored.deadline == goal.deadline:
+        return
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"deadline_reason": [str(ERROR_DEADLINE_REASON)]})
+    if len(reason) > DEADLINE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "deadline_reason": [
+                    _("Skriv skälet med högst %(max)s tecken.")
+                    % {"max": DEADLINE_REASON_MAX_LENGTH}
+                ]
+            }
+        )
+    goal._change_reason = reason  # type: ignore[attr-defined]
 
 
 def goal_delete(*, user: Actor, goal: Goal) -> None:

@@ -221,7 +221,11 @@ def goal_form_response(
     goal.version = form.cleaned_data.get("version") or 0
     try:
         with overwriting(goal, keep_mine(request.POST)):
-            services.goal_update(user=request.user, goal=goal)
+            services.goal_update(
+                user=request.user,
+                goal=goal,
+                deadline_reason=form.cleaned_data.get("deadline_reason", ""),
+            )
     except StaleVersion:
         return _goal_conflict(request, form, goal.pk, partial, context, saved)
     except ValidationError as error:

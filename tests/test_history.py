@@ -78,6 +78,7 @@ def test_changing_a_goal_in_the_admin_records_the_user_and_before_and_after(
         f"/admin/goals/goal/{goal.pk}/change/",
         title="Teamrond på hälften av HC",
         deadline=datetime.date(2026, 6, 30),
+        deadline_reason="Beslutet flyttat",
     )
 
     latest = goal.history.first()

@@ -575,8 +575,11 @@ class _RowChecker:
                 period = None
         if period is not None:
             label = _period_label(period.kind, period.start)
-            if period.start > self.today:
-                self._problem(row, "period", _(ERROR_PERIOD_IN_FUTURE).format(period=label))
+            still_open = value_rules.period_open_problem(
+                period.start, quarterly=period.kind == "quarter", today=self.today
+            )
+            if still_open is not None:
+                self._problem(row, "period", still_open)
             elif unit is not None and not (
                 (unit.valid_from is None or unit.valid_from <= period.end)
                 and (unit.valid_to is None or unit.valid_to >= period.start)
@@ -1219,6 +1222,13 @@ def _sql_messages(
             )
         elif code == "period_in_future":
             yield "period", _(ERROR_PERIOD_IN_FUTURE).format(period=period())
+        elif code == "period_not_ended":
+            yield (
+                "period",
+                value_rules.not_ended_message(
+                    facts["period_start"], quarterly=facts["period_kind"] == "quarter"
+                ),
+            )
         elif code == "unit_not_active":
             yield (
                 "period",

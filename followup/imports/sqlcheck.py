@@ -439,6 +439,7 @@ def check_sql(staging: str) -> str:
         CASE WHEN y.month_for_quarterly THEN 'month_for_quarterly'
              WHEN y.quarter_for_monthly THEN 'quarter_for_monthly' END,
         CASE WHEN y.period_ok AND y.start > %(today)s THEN 'period_in_future'
+             WHEN y.period_ok AND y.end_ >= %(today)s THEN 'period_not_ended'
              WHEN y.period_ok AND y.unit_id IS NOT NULL AND NOT (
                  (y.valid_from IS NULL OR y.valid_from <= y.end_)
                  AND (y.valid_to IS NULL OR y.valid_to >= y.start)) THEN 'unit_not_active' END,

@@ -140,14 +140,15 @@ def test_strategist_edits_a_milestone_deadline_inline_and_sees_the_history_line(
     assert_no_axe_violations(page, "inline goal form", browser_errors)
     shoot(page, "inline-form")
 
-    form.get_by_label("Måldatum").fill("")
+    form.get_by_label("Måldatum", exact=True).fill("")
     form.get_by_role("button", name="Spara").click()
     expect(form.get_by_role("alert")).to_contain_text("Ange ett måldatum")
     expect(form.get_by_role("alert")).to_be_focused()  # errors announced and focused
     assert_no_axe_violations(page, "inline goal form with an error", browser_errors)
     shoot(page, "inline-form-error")
 
-    form.get_by_label("Måldatum").fill("2026-03-31")
+    form.get_by_label("Måldatum", exact=True).fill("2026-03-31")
+    form.get_by_label("Skäl till ändrat måldatum").fill("Upphandlingen försenad")
     form.get_by_role("button", name="Spara").click()
 
     saved = page.locator(f"div#goal-{milestone.pk}")
@@ -162,6 +163,7 @@ def test_strategist_edits_a_milestone_deadline_inline_and_sees_the_history_line(
     expect(history).to_contain_text("Stina Strateg")
     expect(history).to_contain_text("Måldatum: 31 dec 2025")
     expect(history).to_contain_text("31 mar 2026")
+    expect(history).to_contain_text("Skäl: Upphandlingen försenad")
     assert_no_axe_violations(page, "goal page with history", browser_errors)
     shoot(page, "goal-page")
     assert_only_expected(browser_errors)
@@ -197,16 +199,21 @@ def test_strategist_edits_a_milestone_deadline_inline_on_the_dashboards_area_pag
 
     page.keyboard.press("Enter")
     expect(form.get_by_label("Rubrik")).to_be_focused()
-    form.get_by_label("Måldatum").fill("")
+    form.get_by_label("Måldatum", exact=True).fill("")
     form.get_by_role("button", name="Spara").click()
     expect(form.get_by_role("alert")).to_contain_text("Ange ett måldatum")
     expect(form.get_by_role("alert")).to_be_focused()  # errors announced and focused
     assert_no_axe_violations(page, "inline goal form on the area page, with an error")
 
-    form.get_by_label("Måldatum").fill("2026-03-31")
-    form.get_by_role("button", name="Spara").press("Enter")  # keyboard only
+    form.get_by_label("Måldatum", exact=True).fill("2026-03-31")
+    form.get_by_role("button", name="Spara").press("Enter")  # keyboard only, no reason yet
+    expect(form.get_by_role("alert")).to_contain_text("Skriv varför måldatumet ändras")
+    form.get_by_label("Skäl till ändrat måldatum").fill("Upphandlingen försenad")
+    form.get_by_role("button", name="Spara").press("Enter")
 
     expect(block.locator('time[datetime="2026-03-31"]')).to_have_text("mar 2026")
+    expect(block).to_contain_text("Måldatum flyttat från")
+    expect(block).to_contain_text("Upphandlingen försenad")
     expect(block.get_by_role("link", name="Redigera")).to_be_focused()  # focus back
     expect(page.locator("#messages")).to_contain_text("Ändringarna är sparade.")
     assert page.url.endswith(area_path)

@@ -339,3 +339,50 @@ def test_a_pair_saved_before_the_check_can_still_be_changed(
 
     old.refresh_from_db()
     assert old.comment == "Sparat före."
+
+
+def _dashboard_methods(page: str) -> list[str]:
+    """The column heads of the unit dashboard's "Införandestatus per arbetssätt" table."""
+    table = page.split("Införandestatus per arbetssätt")[1].split("</thead>")[0]
+    heads = [part.split("</th>")[0] for part in table.split('<th scope="col">')[1:]]
+    return heads[1:]  # after "Enhet"
+
+
+def test_the_dashboard_shows_the_methods_the_grid_offers_with_or_without_records(
+    vc: User, org_tree: OrgTree, two_regions: dict[str, WorkingMethod]
+) -> None:
+    # Only one method has a record; the other one of the region and everyone's have none.
+    AdoptionRecordFactory(unit=org_tree.hc1a, working_method=two_regions["a"], status="pagar")
+    client = login(vc)
+
+    grid = client.get(grid_url(org_tree)).content.decode()
+    dashboard = client.get(reverse("unit_detail", kwargs={"code": org_tree.vo1.code}))
+    page = dashboard.content.decode()
+
+    assert "Teamrond all" in grid
+    assert "Teamrond a" in grid
+    assert _dashboard_methods(page) == ["Teamrond a", "Teamrond all"]
+    assert "Teamrond b" not in page  # Region B's, as in the grid
+    assert page.count("Ingen uppgift") == 3  # the cells without a record, not left out
+
+
+def test_each_date_input_says_the_format_and_a_typed_swedish_date_is_saved(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    client = login(vc)
+    page = client.get(grid_url(org_tree)).content.decode()
+    data = {
+        **cell(org_tree.hc1a.pk, teamrond.pk, status="infort", actual_date="2026-03-31"),
+        **cell(org_tree.hc1b.pk, teamrond.pk, status="planerad", planned_date=" 2027-01-15 "),
+    }
+    response = client.post(grid_url(org_tree), data)
+
+    for unit in (org_tree.hc1a, org_tree.hc1b):
+        for name in ("planned_date", "actual_date"):
+            field_id = f"id_c{unit.pk}m{teamrond.pk}-{name}"
+            assert f'aria-describedby="{field_id}_helptext"' in page
+            assert f'id="{field_id}_helptext">ÅÅÅÅ-MM-DD, t.ex. 2026-03-31<' in page
+    assert response.status_code == 302
+    records = {r.unit_id: r for r in AdoptionRecord.objects.all()}
+    assert records[org_tree.hc1a.pk].actual_date == datetime.date(2026, 3, 31)
+    assert records[org_tree.hc1b.pk].planned_date == datetime.date(2027, 1, 15)

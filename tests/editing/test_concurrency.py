@@ -86,7 +86,8 @@ def test_two_parallel_saves_of_a_milestone_from_one_version_one_wins(
     def save_as(user: User, deadline: str) -> int:
         client = Client()
         client.force_login(user)
-        return client.post(url, form_data(milestone, deadline=deadline)).status_code
+        data = form_data(milestone, deadline=deadline, deadline_reason="Omplanerat")
+        return client.post(url, data).status_code
 
     results = in_parallel(
         lambda: save_as(strategist, "2026-03-31"), lambda: save_as(admin_user, "2026-06-30")

@@ -57,7 +57,11 @@ def test_strategist_changes_a_deadline_inline_and_the_history_shows_it(
     assert f'id="goal-{milestone.pk}"' in form.content.decode()
     assert "<html" not in form.content.decode()  # the form alone, swapped in place
 
-    response = client.post(url, form_data(milestone, deadline="2026-03-31"), **HTMX)
+    response = client.post(
+        url,
+        form_data(milestone, deadline="2026-03-31", deadline_reason="Upphandlingen försenad"),
+        **HTMX,
+    )
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -72,6 +76,7 @@ def test_strategist_changes_a_deadline_inline_and_the_history_shows_it(
     assert "31 dec 2025" in detail  # the history, before → after
     assert "31 mar 2026" in detail
     assert strategist.get_full_name() in detail
+    assert "Skäl: Upphandlingen försenad" in detail  # the reason, in the history
 
 
 def test_without_javascript_the_edit_page_redirects_back_with_a_message(

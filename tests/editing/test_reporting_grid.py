@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from base.formatting import SPACE
-from base.periods import MONTHS_SV
+from base.periods import MONTHS_SV, Quarter
 from followup.models import Measure, Observation
 from tests.factories import ImportBatchFactory, MeasureFactory, ObservationFactory, OrgTree
 
@@ -623,7 +623,7 @@ def test_a_period_not_begun_cannot_be_shown_or_reported(
     assert "Inget sparades. Perioden jan" in response.content.decode()
 
 
-def test_the_picker_leads_to_the_previous_period_and_to_the_next_once_it_has_begun(
+def test_the_picker_leads_to_the_previous_period_and_to_the_next_once_it_has_ended(
     vc: User, org_tree: OrgTree, visits: Measure
 ) -> None:
     client = login(vc)
@@ -634,10 +634,69 @@ def test_the_picker_leads_to_the_previous_period_and_to_the_next_once_it_has_beg
     assert 'href="?period=2025-09">Föregående: sep 2025</a>' in october
     assert 'href="?period=2025-11">Nästa: nov 2025</a>' in october
     this_month = datetime.date.today().strftime("%Y-%m")
-    assert f'href="?period={this_month}">Nästa:' in latest  # this month has begun
-    month_after = (datetime.date.today().replace(day=28) + datetime.timedelta(days=4)).strftime(
-        "%Y-%m"
+    # The default is last month, the latest that has ended: this month is not offered.
+    assert "Nästa:" not in latest
+    assert f"?period={this_month}" not in latest
+
+
+def _this_month() -> tuple[str, str, str]:
+    """This month's code, its name as the refusal says it and its last day ("31 dec 2026")."""
+    today = datetime.date.today()
+    last = (today.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    last -= datetime.timedelta(days=1)
+    names = (
+        "Januari", "Februari", "Mars", "April", "Maj", "Juni",
+        "Juli", "Augusti", "September", "Oktober", "November", "December",
+    )  # fmt: skip
+    name = f"{names[today.month - 1]} {today.year}"
+    return today.strftime("%Y-%m"), name, f"{last.day} {MONTHS_SV[last.month - 1]} {last.year}"
+
+
+def test_a_month_that_has_not_ended_is_refused_by_url_and_by_post(
+    vc: User, org_tree: OrgTree, visits: Measure
+) -> None:
+    client = login(vc)
+    code, name, last_day = _this_month()
+    refusal = f"{name} pågår till och med {last_day}; värden rapporteras när månaden är slut."
+
+    page = client.get(url(org_tree), {"period": code}).content.decode()
+    response = client.post(
+        url(org_tree), {"period": code, **cell(visits, org_tree.hc1a.pk, value="120")}, follow=True
     )
-    current = client.get(url(org_tree), {"period": this_month}).content.decode()
-    assert "Nästa:" not in current
-    assert f"?period={month_after}" not in current
+
+    assert refusal in page
+    assert 'aria-invalid="true"' in page
+    last_month = datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
+    shown = f"{MONTHS_SV[last_month.month - 1]} {last_month.year}"
+    assert f"<h1>Rapportera värden för {shown}:" in page  # last month's grid, not this one's
+    assert f"Inget sparades. {refusal}" in response.content.decode()
+    assert Observation.objects.count() == 0
+    assert Observation.history.count() == 0
+
+
+def test_a_quarter_that_has_not_ended_is_refused_and_not_offered(
+    vc: User, org_tree: OrgTree, visits: Measure
+) -> None:
+    quarterly = MeasureFactory(name="Kvartalsmått", frequency=Measure.Frequency.QUARTERLY)
+    quarterly.unit_kinds.set([org_tree.hc1a.kind])
+    client = login(vc)
+    current = Quarter.containing(datetime.date.today())
+    previous = current.previous()
+    end = current.end
+    refusal = (
+        f"{current.label} pågår till och med {end.day} {MONTHS_SV[end.month - 1]} {end.year}; "
+        "värden rapporteras när kvartalet är slut."
+    )
+
+    before = client.get(url(org_tree), {"period": previous.code}).content.decode()
+    page = client.get(url(org_tree), {"period": current.code}).content.decode()
+    response = client.post(
+        url(org_tree),
+        {"period": current.code, **cell(quarterly, org_tree.hc1a.pk, value="3")},
+        follow=True,
+    )
+
+    assert "Nästa:" not in before
+    assert refusal in page
+    assert f"Inget sparades. {refusal}" in response.content.decode()
+    assert Observation.objects.count() == 0

@@ -776,13 +776,15 @@ EXPECTED_QUERIES = {
     "unit-search": 7,
     # + the unit, its children with their counts.
     "unit-tree-children": 8,
-    # + ancestors, children, adoption, results, SPC, peers (their results, SPC and the months
-    # each value covers: a count is compared like with like), the to-do (units, measures and
-    # their kinds, observations, adoption, plans sent back, activities, support needs).
-    "unit": 27,
-    "unit-region": 19,
-    "unit-peers": 19,
-    "care-unit": 28,
+    # + ancestors, children, adoption (the methods the grid offers: the units' organisations,
+    # the methods, their unit kinds; then the records), results, SPC, peers (their results, SPC
+    # and the months each value covers: a count is compared like with like), the to-do (units,
+    # measures and their kinds, observations, adoption, plans sent back, activities, support
+    # needs).
+    "unit": 30,
+    "unit-region": 22,
+    "unit-peers": 22,
+    "care-unit": 31,
     # + the unit, its ancestors, the to-do's reads; not cached (its page is seldom opened).
     "unit-todo-list": 16,
 }
@@ -1253,7 +1255,7 @@ def test_strateg_changes_a_deadline_from_the_area_page_and_comes_back_to_it(
 
     form = client.get(edit_url).context["form"]  # the goal as it is, version included
     post = {name: form[name].value() for name in form.fields if form[name].value() is not None}
-    post.update(deadline="2026-03-31", next=area_url)
+    post.update(deadline="2026-03-31", deadline_reason="Upphandlingen försenad", next=area_url)
     response = client.post(edit_url, post)
 
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -261,7 +261,9 @@ def test_spara_gives_the_block_back_in_its_dashboard_look_with_the_new_deadline(
     url = inline_url(goal, "omrade")
     before = goal.history.count()
 
-    response = client.post(url, posted(client, url, deadline="2026-03-31"), headers=HX)
+    response = client.post(
+        url, posted(client, url, deadline="2026-03-31", deadline_reason="Försenad"), headers=HX
+    )
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -307,7 +309,9 @@ def test_on_the_goal_page_the_header_and_the_milestone_lines_come_back_in_their_
     assert "<h1>Teamrond överallt</h1>" in body
 
     url = inline_url(milestone, "delmal")
-    line = client.post(url, posted(client, url, deadline="2025-12-15"), headers=HX)
+    line = client.post(
+        url, posted(client, url, deadline="2025-12-15", deadline_reason="Tidigarelagd"), headers=HX
+    )
     assert line.status_code == 200
     body = line.content.decode()
     assert f'<div class="goal-line-block" id="goal-{milestone.pk}">' in body
@@ -349,7 +353,9 @@ def test_without_javascript_the_inline_url_is_the_edit_page_and_leads_back(
     url = inline_url(goal, "omrade")
     assert "<html" in client.get(url).content.decode()
 
-    response = client.post(url, posted(client, url, deadline="2026-03-31"))
+    response = client.post(
+        url, posted(client, url, deadline="2026-03-31", deadline_reason="Försenad")
+    )
 
     assert response.status_code == 302
     assert response["Location"] == f"{area_url()}?kvartal={QUARTER}"

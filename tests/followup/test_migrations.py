@@ -13,11 +13,13 @@ AFTER = ("followup", "0010_measureresult_natural_primary_key")
 
 
 def _migrate(target: tuple[str, str]):
-    """Migrate followup to target; returns the app registry of that state."""
+    """Migrate followup to target; returns the app registry of the database as it then is:
+    every migration still applied, not only target's dependencies (the other apps stay at
+    their latest, e.g. a unit kind's non-null is_vo, which target's own state lacks)."""
     executor = MigrationExecutor(connection)
     executor.migrate([target])
     executor.loader.build_graph()
-    return executor.loader.project_state([target]).apps
+    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
 
 
 def _latest() -> tuple[str, str]:

@@ -23,10 +23,11 @@ from .conftest import Worker, wait_for
 
 pytestmark = pytest.mark.integration
 
-QUARTER = Quarter.containing(datetime.date.today())
-MONTH = QUARTER.start
-# The whole first month of the quarter: a value is for a whole month (Observation.clean).
-MONTH_END = (MONTH + datetime.timedelta(days=31)).replace(day=1) - datetime.timedelta(days=1)
+# The latest month that has ended, whole: a value is for a whole month that is over
+# (Observation.clean), whatever day the suite runs on.
+MONTH_END = datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
+MONTH = MONTH_END.replace(day=1)
+QUARTER = Quarter.containing(MONTH)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from base.admin import ERROR_SAVED_BY_SOMEONE_ELSE
 from followup import services as followup_services
+from followup import value_rules
 from followup.models import ImportBatch, Observation
 from goals import services as goal_services
 from goals.models import (
@@ -735,6 +736,32 @@ def test_the_service_refuses_a_period_that_is_not_a_whole_month(
         ]
     }
     assert not Observation.objects.exists()
+
+
+def test_a_value_for_the_month_not_yet_ended_is_refused_in_the_admin(
+    admin_client_as: AdminClient, org_tree: OrgTree
+) -> None:
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+    this_month = {"period_start": first.isoformat(), "period_end": last.isoformat()}
+    # The same words as the grid's and the import's refusal (tests/editing checks them).
+    refusal = value_rules.not_ended_message(first, quarterly=False)
+    observation = ObservationFactory(unit=org_tree.hc1a, value=Decimal(5))
+    client = admin_client_as("vc")
+
+    added = admin_post(
+        client, ADD_OBSERVATION, source="manual", unit=org_tree.hc1a.pk,
+        measure=observation.measure.pk, value="3", **this_month,
+    )  # fmt: skip
+    moved = admin_post(client, _change_url(observation), **this_month)
+
+    assert f"pågår till och med {last.day} " in refusal
+    assert form_errors(added) == [refusal]
+    assert form_errors(moved) == [refusal]
+    observation.refresh_from_db()
+    assert observation.period_start == datetime.date(2025, 10, 1)
+    assert Observation.objects.count() == 1
 
 
 def test_the_service_refuses_what_the_import_refuses(vc: User, org_tree: OrgTree) -> None:

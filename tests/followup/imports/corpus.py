@@ -690,6 +690,23 @@ CASES: tuple[Case, ...] = (
         text(rows(HEADER, "HC1A|antal|2099-01|3")),
         problem="Rad 2, kolumn ”period”: Perioden jan 2099 har inte börjat än.",
     ),
+    # The tests import on 15 jan 2026: January and Kv 1 2026 have begun but not ended.
+    Case(
+        "bad_17_period_not_ended.csv",
+        text(rows(HEADER, "HC1A|antal|2025-12|3", "HC1A|antal|2026-01|3")),
+        problem=(
+            "Rad 3, kolumn ”period”: Januari 2026 pågår till och med 31 jan 2026; värden "
+            "rapporteras när månaden är slut."
+        ),
+    ),
+    Case(
+        "bad_17_quarter_not_ended.csv",
+        text(rows(HEADER, "HC1A|index|Kv 1 2026|70")),
+        problem=(
+            "Rad 2, kolumn ”period”: Kv 1 2026 pågår till och med 31 mar 2026; värden "
+            "rapporteras när kvartalet är slut."
+        ),
+    ),
     Case(
         "bad_18_day_not_first.csv",
         text(rows(HEADER, "HC1A|antal|2025-12-15|3")),
