@@ -151,6 +151,13 @@ def plans_awaiting_review(*, scope: Scope) -> list[ActivityPlan]:
     for those who edit everything, else those of the user's programme areas, except plans of
     units the user manages (a VC never reviews their own plan, as gonv.rules says)."""
     plans = ActivityPlan.objects.filter(status=ActivityPlan.Status.SUBMITTED)
+    return _reviewed_by(scope, plans, "submitted_at")
+
+
+def _reviewed_by(scope: Scope, plans: QuerySet[ActivityPlan], oldest: str) -> list[ActivityPlan]:
+    """Those of the plans this user reviews (every one for those who edit everything, else
+    those of the user's programme areas except plans of units the user manages), oldest
+    `oldest` first, in one query."""
     if not scope.edits_everything:
         if not scope.area_ids:
             return []
@@ -159,7 +166,7 @@ def plans_awaiting_review(*, scope: Scope) -> list[ActivityPlan]:
         )
     return list(
         plans.select_related("unit", "programme_area", "reviewed_by").order_by(
-            "submitted_at", "programme_area__number", "unit__name"
+            oldest, "programme_area__number", "unit__name"
         )
     )
 
@@ -168,17 +175,7 @@ def plans_returned_by_review(*, scope: Scope) -> list[ActivityPlan]:
     """The plans this user reviews (as plans_awaiting_review) that were sent back and are
     with the VO again, oldest return first (one query): the reviewer's "ball in their court"."""
     plans = ActivityPlan.objects.filter(status=ActivityPlan.Status.DRAFT, reviewed_at__isnull=False)
-    if not scope.edits_everything:
-        if not scope.area_ids:
-            return []
-        plans = plans.filter(programme_area_id__in=scope.area_ids).exclude(
-            unit_id__in=scope.unit_ids
-        )
-    return list(
-        plans.select_related("unit", "programme_area", "reviewed_by").order_by(
-            "reviewed_at", "programme_area__number", "unit__name"
-        )
-    )
+    return _reviewed_by(scope, plans, "reviewed_at")
 
 
 def plans_sent_back(*, unit_ids: list[int]) -> list[ActivityPlan]:

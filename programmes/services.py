@@ -422,18 +422,28 @@ def activity_plan_review(
             plan.refresh_from_db()
             return plan
         check_plan_review(stored=stored, status=status, comment=comment)
-        # Versioned.save compares this with the stored row: a stale decision is refused.
-        stored.version = plan.version
-        stored.status = status
-        stored.review_comment = comment
-        stored.reviewed_by = user if isinstance(user, User) else None
-        stored.reviewed_at = timezone.now()
-        _stamp_submission(stored)
-        stored.full_clean()
-        stored._history_user = user  # type: ignore[attr-defined]
-        stored.save()
+        _write_decision(
+            user=user, stored=stored, version=plan.version, status=status, comment=comment
+        )
     plan.refresh_from_db()
     return plan
+
+
+def _write_decision(
+    *, user: Actor, stored: ActivityPlan, version: int, status: str, comment: str
+) -> None:
+    """Write a reviewer's decision (approve, send back, reopen) onto the locked row, from the
+    version the reviewer saw: Versioned.save compares it with the stored row, so a stale
+    decision is refused."""
+    stored.version = version
+    stored.status = status
+    stored.review_comment = comment
+    stored.reviewed_by = user if isinstance(user, User) else None
+    stored.reviewed_at = timezone.now()
+    _stamp_submission(stored)
+    stored.full_clean()
+    stored._history_user = user  # type: ignore[attr-defined]
+    stored.save()
 
 
 def check_plan_review(*, stored: ActivityPlan, status: str, comment: str) -> None:
@@ -478,16 +488,13 @@ def activity_plan_reopen(*, user: Actor, plan: ActivityPlan, comment: str) -> Ac
         if not user.has_perm("programmes.approve_activityplan", stored):
             raise PermissionDenied(_(ERROR_PLAN_REOPEN_FORBIDDEN))
         check_plan_reopen(stored=stored, status=ActivityPlan.Status.DRAFT, comment=comment)
-        # Versioned.save compares this with the stored row: a stale decision is refused.
-        stored.version = plan.version
-        stored.status = ActivityPlan.Status.DRAFT
-        stored.review_comment = comment
-        stored.reviewed_by = user if isinstance(user, User) else None
-        stored.reviewed_at = timezone.now()
-        _stamp_submission(stored)
-        stored.full_clean()
-        stored._history_user = user  # type: ignore[attr-defined]
-        stored.save()
+        _write_decision(
+            user=user,
+            stored=stored,
+            version=plan.version,
+            status=ActivityPlan.Status.DRAFT,
+            comment=comment,
+        )
     plan.refresh_from_db()
     return plan
 
