@@ -342,8 +342,9 @@ def test_a_pair_saved_before_the_check_can_still_be_changed(
 
 
 def _dashboard_methods(page: str) -> list[str]:
-    """The column heads of the unit dashboard's "Införandestatus per arbetssätt" table."""
-    table = page.split("Införandestatus per arbetssätt")[1].split("</thead>")[0]
+    """The column heads of the unit dashboard's adoption table ("Införande per …: status per
+    arbetssätt, <unit>")."""
+    table = page.split(": status per arbetssätt,")[1].split("</thead>")[0]
     heads = [part.split("</th>")[0] for part in table.split('<th scope="col">')[1:]]
     return heads[1:]  # after "Enhet"
 

@@ -222,7 +222,11 @@ def test_the_inline_forms_redigera_keeps_the_area_page_after_an_error_and_a_save
     assert "Måldatum kan inte vara före startdatum." in error.content.decode()
     assert f'name="next" value="{area_url}"' in error.content.decode()
     saved = client.post(
-        edit_url, {**data, "deadline": "2026-12-31"}, HTTP_HX_CURRENT_URL=area_url, **HTMX
+        edit_url,
+        # A moved deadline takes its reason (shown to the steering group).
+        {**data, "deadline": "2026-12-31", "deadline_reason": "Ny plan."},
+        HTTP_HX_CURRENT_URL=area_url,
+        **HTMX,
     )
     cancelled = client.get(
         reverse("goals:goal_detail", args=[milestone.pk]),
