@@ -11,9 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -26,6 +28,8 @@ from base.periods import MONTHS_SV
 
 from .. import value_rules
 
+logger = logging.getLogger(__name__)
+
 # --- messages (the tests import them) ---------------------------------------------------------
 
 ERROR_EMPTY_FILE = gettext_noop("Filen är tom.")
@@ -33,7 +37,11 @@ ERROR_NOT_CSV_OR_XLSX = gettext_noop(
     "Filen är varken en CSV-fil eller en Excel-fil (XLSX), vad dess namn än säger. "
     "Spara den som CSV eller XLSX och försök igen."
 )
-ERROR_XLSX_UNREADABLE = gettext_noop("Excel-filen kunde inte läsas: {error}")
+# Never with the library's own (English) words: they are logged instead.
+ERROR_XLSX_UNREADABLE = gettext_noop(
+    "Excel-filen kunde inte läsas. Öppna den i Excel, spara den som Excel-arbetsbok (XLSX) och "
+    "försök igen."
+)
 ERROR_SHEET_MISSING = gettext_noop("Bladet ”{sheet}” finns inte i filen. Bladen heter: {sheets}.")
 ERROR_NO_HEADER = gettext_noop("Filen har ingen rubrikrad.")
 ERROR_COLUMN_MISSING = gettext_noop("Kolumnen ”{column}” saknas (godtagbara namn: {names}).")
@@ -439,22 +447,42 @@ def _xlsx_rows(worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
             yield number, cells
 
 
-def open_xlsx(path: Path, sheet: str | None = None) -> Table:
-    """An XLSX workbook in read-only mode: the first (or the named) sheet, cached formula values."""
+def _load_workbook(path: Path, **options: Any) -> tuple[Any, ExitStack]:
+    """The workbook, and what closes it and its file.
+
+    openpyxl is given an open file, never the path: given a path it judges the file by its
+    name's suffix, and an upload waits as `<job id>.upload` (a file is judged by its content).
+    In read-only mode the workbook reads from the file until it is closed.
+    """
     from openpyxl import load_workbook
 
+    closing = ExitStack()
+    handle = closing.enter_context(path.open("rb"))
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle, **options)
+    except BaseException:
+        closing.close()
+        raise
+    closing.callback(workbook.close)  # closed before the file (last in, first out)
+    return workbook, closing
+
+
+def open_xlsx(path: Path, sheet: str | None = None) -> Table:
+    """An XLSX workbook in read-only mode: the first (or the named) sheet, cached formula values."""
+    try:
+        workbook, closing = _load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign zip
+        # The user gets a Swedish sentence; the library's words are for the log.
+        logger.warning("An XLSX file could not be read (%s)", path.name, exc_info=True)
         raise FileRefused(
             _(ERROR_NOT_CSV_OR_XLSX)
             if "zip" in str(error).lower() or isinstance(error, KeyError)
-            else _(ERROR_XLSX_UNREADABLE).format(error=error)
+            else _(ERROR_XLSX_UNREADABLE)
         ) from error
     if sheet:
         if sheet not in workbook.sheetnames:
             names = ", ".join(f"”{name}”" for name in workbook.sheetnames)
-            workbook.close()
+            closing.close()
             raise FileRefused(_(ERROR_SHEET_MISSING).format(sheet=sheet, sheets=names))
         worksheet = workbook[sheet]
     else:
@@ -464,9 +492,9 @@ def open_xlsx(path: Path, sheet: str | None = None) -> Table:
     rows = _xlsx_rows(worksheet)
     header_row = next(rows, None)
     if header_row is None:
-        workbook.close()
+        closing.close()
         raise FileRefused(_(ERROR_EMPTY_FILE))
-    return Table("xlsx", header_row[1], _closing(rows, workbook))
+    return Table("xlsx", header_row[1], _closing(rows, closing))
 
 
 def open_table(path: Path, *, sheet: str | None = None, trim: bool = True) -> Table:
@@ -478,14 +506,12 @@ def open_table(path: Path, *, sheet: str | None = None, trim: bool = True) -> Ta
 def estimate_rows(path: Path) -> int:
     """A cheap upper estimate of the data rows (line breaks; an XLSX sheet's dimension)."""
     if sniff_kind(path) == "xlsx":
-        from openpyxl import load_workbook
-
         try:
-            workbook = load_workbook(path, read_only=True)
+            workbook, closing = _load_workbook(path, read_only=True)
         except Exception:
-            return 0
-        rows = workbook.worksheets[0].max_row or 0
-        workbook.close()
+            return 0  # the check will say why
+        with closing:
+            rows = workbook.worksheets[0].max_row or 0
         return max(rows - 1, 0)
     lines = 0
     with path.open("rb") as handle:
