@@ -105,7 +105,9 @@ ERROR_ONLY_EMPTY_ROWS = gettext_noop(
 CHANGE_NUMERATOR = gettext_noop("täljare {old} → {new}")
 CHANGE_DENOMINATOR = gettext_noop("nämnare {old} → {new}")
 CHANGE_WEIGHT_KEPT = gettext_noop("nämnaren {value} behålls")
-CHANGE_COMMENT = gettext_noop("ny kommentar")
+# A comment cell left empty keeps the stored comment and is not mentioned; a filled-in one
+# replaces it, shown old → new ("–" for none).
+CHANGE_COMMENT = gettext_noop("kommentar {old} → {new}")
 ERROR_HAS_PROBLEMS = gettext_noop("Filen har {count} problem och importerades inte.")
 ERROR_UNDO_DONE = gettext_noop("Importen är redan ångrad.")
 ERROR_UNDO_FORBIDDEN = gettext_noop(
@@ -450,6 +452,22 @@ def _part_text(number: Decimal | None) -> str:
     return "–" if number is None else _fmt(number)
 
 
+COMMENT_SHOWN = 45  # characters of a comment the preview shows
+
+
+def _comment_text(comment: str) -> str:
+    """A comment as the preview quotes it: ”…”, a long one cut at a word; "–" for none."""
+    if not comment:
+        return "–"
+    text = " ".join(comment.split())
+    if len(text) > COMMENT_SHOWN:
+        cut = text[:COMMENT_SHOWN]
+        if text[COMMENT_SHOWN] != " " and " " in cut:
+            cut = cut.rsplit(" ", 1)[0]
+        text = cut.rstrip(" ,;:.") + "…"
+    return f"”{text}”"
+
+
 def _change_details(
     old: tuple[Decimal | None, Decimal | None, str],
     new: tuple[Decimal | None, Decimal | None, str],
@@ -457,7 +475,8 @@ def _change_details(
     kept: bool,
 ) -> str:
     """What changes beside the value, as the preview lists it: "täljare 12 → –; nämnare
-    33 → –", "nämnaren 18 behålls" (a weighted mean given without one), "ny kommentar"."""
+    33 → –", "nämnaren 18 behålls" (a weighted mean given without one), "kommentar ”Räknat
+    för hand” → ”Från Cyklop”" (an empty cell has kept the stored comment: not mentioned)."""
     (old_num, old_den, old_comment), (new_num, new_den, new_comment) = old, new
     parts = []
     if old_num != new_num:
@@ -467,7 +486,9 @@ def _change_details(
     elif old_den != new_den:
         parts.append(_(CHANGE_DENOMINATOR).format(old=_part_text(old_den), new=_part_text(new_den)))
     if old_comment != new_comment:
-        parts.append(_(CHANGE_COMMENT))
+        parts.append(
+            _(CHANGE_COMMENT).format(old=_comment_text(old_comment), new=_comment_text(new_comment))
+        )
     return "; ".join(parts)
 
 
@@ -831,6 +852,8 @@ def _orm_pass(
             if kept:
                 row = replace(row, denominator=obs.denominator)  # type: ignore[union-attr]
                 report.weights_kept += 1
+            if obs is not None and not row.comment and obs.comment:
+                row = replace(row, comment=obs.comment)  # an empty cell keeps it, as on COPY
             if obs is not None and not _differs(obs, row):
                 report.unchanged += 1
                 continue
@@ -1038,6 +1061,7 @@ def _staged_pass(
             _stage(cursor, table, checker, progress)
         _staged_duplicates(cursor, checker)
         _staged_keep_weights(cursor, report)
+        _staged_keep_comments(cursor)
         _staged_compare(cursor, report, checker.lookups)
         if store and report.ok and (report.created or report.changed):
             batch = ImportBatch.objects.create(
@@ -1312,6 +1336,18 @@ def _staged_keep_weights(cursor: Any, report: ImportReport) -> None:
         [value_rules.WEIGHTED_MEAN],
     )
     report.weights_kept += cursor.rowcount
+
+
+def _staged_keep_comments(cursor: Any) -> None:
+    """A row whose comment cell is empty (or that has no kommentar column) keeps the stored
+    comment, as the ORM path does row by row: an export carries no comments, and importing it
+    must not delete the reason someone wrote beside a value by hand. A filled-in cell replaces
+    the comment; a comment is removed in the reporting grid."""
+    cursor.execute(
+        f"UPDATE {_STAGING} AS s SET comment = o.comment "
+        f"FROM {Observation._meta.db_table} AS o "
+        f"WHERE {_SAME_KEY} AND s.comment = '' AND o.comment <> ''"
+    )
 
 
 def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> None:
