@@ -56,7 +56,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     assert_accessible(page, "import-upload")
 
     choose_file(page, tmp_path, "cyklop-dec.csv", EXCEL_CSV.encode("cp1252"))
-    page.get_by_label("Källa").select_option("cyklop")
+    page.get_by_role("radio", name="Cyklop").check()
     page.get_by_role("button", name="Kontrollera filen").click()
 
     expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()

@@ -509,3 +509,36 @@ def test_the_upload_page_explains_weights_and_empty_rows_and_recommends_the_xlsx
     assert "vägs med sin nämnare, t.ex. antalet svarande" in page
     assert "Rader i mallen som du lämnar tomma" in page
     assert "Använder du Excel: ta Excel-mallen." in page
+
+
+def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: CorpusWorld) -> None:
+    client = client_for("vec1a")
+    page = client.get(reverse("import_upload")).content.decode()
+    assert page.count('type="radio" name="source"') == 5
+    assert "checked" not in page  # not Cyklop, not anything: a guess would mislabel the values
+    assert "<legend>Källa</legend>" in page
+
+    response = client.post(
+        reverse("import_upload"), {"file": SimpleUploadedFile("egen.csv", GOOD.encode())}
+    )
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Välj varifrån värdena kommer." in text
+    assert 'href="#id_source_0"' in text  # the error summary leads to the first radio
+    assert not ImportJob.objects.exists()
+
+
+def test_the_chosen_source_is_the_batchs(corpus_world: CorpusWorld) -> None:
+    client = client_for("vec1a")
+    response = client.post(
+        reverse("import_upload"),
+        {"file": SimpleUploadedFile("egen.csv", b"enhet;m\xe5tt;period;v\xe4rde\nHC1A;antal;2025-11;4\n"),
+         "source": "manual"},
+    )  # fmt: skip
+    job = ImportJob.objects.get()
+    assert job.source == ImportBatch.Source.MANUAL
+    client.post(reverse("import_confirm", args=[job.pk]))
+    assert ImportBatch.objects.get().source == ImportBatch.Source.MANUAL
+    assert response.status_code == 302
+
