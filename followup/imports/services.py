@@ -210,10 +210,19 @@ class ImportReport:
     quarters: list[str] = field(default_factory=list)
     batch_id: int | None = None
     stored: bool = False
+    # The file itself could not be read (not CSV or XLSX, empty, a column missing …): no row
+    # was checked, so the pages show no counts and speak of the file, not of its rows.
+    unreadable: bool = False
 
     @property
     def ok(self) -> bool:
         return self.problem_count == 0
+
+    @property
+    def file_level(self) -> bool:
+        """Refused for the file as a whole (no problem names a row): unreadable, no rows, only
+        unfilled rows, or an unexpected error."""
+        return not self.ok and all(problem.row is None for problem in self.problems)
 
     @property
     def more_problems(self) -> int:
@@ -934,6 +943,7 @@ def _run(
         header = parsing.header_match(table.header)
     except FileRefused as error:
         report.add_problem(Problem(str(error)))
+        report.unreadable = True
         return report
     report.ignored_columns = list(header.ignored)
     checker = _RowChecker(header, _Lookups.load(user), report, today or timezone.localdate())
