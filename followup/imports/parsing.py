@@ -24,6 +24,7 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from base.formatting import format_number
 from base.periods import MONTHS_SV
 
 from .. import value_rules
@@ -53,6 +54,14 @@ ERROR_COLUMN_TWICE = gettext_noop(
     "Kolumnen ”{column}” finns två gånger i rubrikraden ({first} och {second})."
 )
 ERROR_NOT_A_NUMBER = gettext_noop("”{text}” är inte ett tal; skriv till exempel 12,5 eller 1 234.")
+# Where only a whole number will do (a count's value): no example the next check refuses.
+ERROR_NOT_A_WHOLE_NUMBER = gettext_noop(
+    "”{text}” är inte ett tal; skriv ett heltal, till exempel 12 eller 1 234."
+)
+# Every writer's limit (a stored value is numeric(16, 4)), in the app's words, not Django's
+# "Säkerställ att det inte är mer än 12 siffror före decimalavskiljaren."
+ERROR_TOO_LARGE = gettext_noop("Talet {value} är för stort: högst {largest}.")
+ERROR_TOO_PRECISE = gettext_noop("Talet {value} har fler än fyra decimaler.")
 ERROR_PERIOD_UNREADABLE = gettext_noop(
     "”{text}” är ingen period; skriv en månad som 2025-12 eller dec 2025, "
     "eller ett kvartal som Kv 4 2025 eller 2025Q4."
@@ -73,7 +82,11 @@ class FileRefused(Exception):
 
 
 class CellError(ValueError):
-    """One cell cannot be read (with a Swedish message)."""
+    """One cell cannot be read (with a Swedish message; `text`, the cell as read)."""
+
+    def __init__(self, message: str, text: object = None) -> None:
+        super().__init__(message)
+        self.text = text
 
 
 # --- header matching --------------------------------------------------------------------------
@@ -181,6 +194,19 @@ MAX_DECIMALS = 4  # what a stored value holds (numeric(16, 4))
 HUNDRED = Decimal(100)  # a share is percent, an index 0–100
 
 
+def not_a_number_message(text: object, *, whole: bool = False) -> str:
+    """That the text is no number, with an example of what would be read (a whole one for
+    a count)."""
+    return _(ERROR_NOT_A_WHOLE_NUMBER if whole else ERROR_NOT_A_NUMBER).format(text=text)
+
+
+def too_large_message(value: Decimal) -> str:
+    """That the number is at or beyond MAX_VALUE, naming the largest whole number read."""
+    return _(ERROR_TOO_LARGE).format(
+        value=value_rules.number_text(value), largest=format_number(MAX_VALUE - 1, 0)
+    )
+
+
 @dataclass(frozen=True)
 class Number:
     """A parsed number, and whether it was written with a trailing %."""
@@ -189,13 +215,19 @@ class Number:
     percent: bool = False
 
 
-def parse_number(raw: Any) -> Number:
+def parse_number(raw: Any, *, whole: bool = False) -> Number:
     """A Swedish-written number: 12,5 · 12.5 · 1 234,5 · −3 · 54,2 % (or an XLSX number).
 
     A negative zero ("-0", "−0,0", an XLSX -0.0) is read as zero, as PostgreSQL's numeric
-    stores it on the COPY path: the report and the pages say "0" on either path.
+    stores it on the COPY path: the report and the pages say "0" on either path. `whole`: a
+    text that is no number is answered with a whole number's example (a count's value).
     """
-    number = _parse_number(raw)
+    try:
+        number = _parse_number(raw)
+    except CellError as error:
+        if whole:
+            raise CellError(not_a_number_message(error.text, whole=True)) from None
+        raise
     if number.value.is_zero() and number.value.is_signed():
         return Number(number.value.copy_abs(), percent=number.percent)
     return number
@@ -203,26 +235,26 @@ def parse_number(raw: Any) -> Number:
 
 def _parse_number(raw: Any) -> Number:
     if isinstance(raw, bool):
-        raise CellError(_(ERROR_NOT_A_NUMBER).format(text=raw))
+        raise CellError(not_a_number_message(raw), raw)
     if isinstance(raw, int):
         return Number(Decimal(raw))
     if isinstance(raw, float):
         if raw != raw or raw in (float("inf"), float("-inf")):
-            raise CellError(_(ERROR_NOT_A_NUMBER).format(text=raw))
+            raise CellError(not_a_number_message(raw), raw)
         return Number(Decimal(repr(raw)))
     if isinstance(raw, Decimal):
         return Number(raw)
     text = str(raw).strip(_SPACES + "\t")
     match = _NUMBER_RE.match(text)
     if not match:
-        raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text))
+        raise CellError(not_a_number_message(text), text)
     sign, integer, fraction, percent = match.groups()
     digits = re.sub(SPACES_PATTERN, "", integer)
     literal = f"{'-' if sign else ''}{digits}" + (f".{fraction}" if fraction else "")
     try:
         value = Decimal(literal)
     except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
-        raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text)) from error
+        raise CellError(not_a_number_message(text), text) from error
     return Number(value, percent=percent is not None)
 
 

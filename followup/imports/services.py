@@ -53,8 +53,10 @@ from ..value_rules import (  # every writer's messages (the tests import them fr
     number_text,
 )
 from . import parsing, sqlcheck
-from .parsing import (
+from .parsing import (  # the limits' messages too (the tests import them from here)
     COLUMN_LABELS,
+    ERROR_TOO_LARGE,
+    ERROR_TOO_PRECISE,
     HUNDRED,
     MAX_DECIMALS,
     MAX_VALUE,
@@ -89,8 +91,6 @@ ERROR_QUARTER_FOR_MONTHLY = gettext_noop(
 )
 ERROR_VALUE_MISSING = gettext_noop("Värde saknas (ange värde, eller täljare och nämnare).")
 ERROR_PERCENT_NOT_SHARE = gettext_noop("Procenttecken passar bara mått som är andelar ({value}).")
-ERROR_TOO_PRECISE = gettext_noop("Talet {value} har fler än fyra decimaler.")
-ERROR_TOO_LARGE = gettext_noop("Talet {value} är för stort.")
 ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på rad {row}.")
 ERROR_OUT_OF_SCOPE = gettext_noop("Du får inte rapportera värden för enheten ”{unit}”.")
 ERROR_MORE_PROBLEMS = gettext_noop("…och {count} problem till.")
@@ -536,18 +536,21 @@ class _RowChecker:
     def _problem(self, row: int, key: str | None, message: str) -> None:
         self.report.add_problem(Problem(message, row, self._label(key) if key else None))
 
-    def _number(self, row: int, cells: list[Any], key: str) -> tuple[parsing.Number | None, bool]:
-        """The column's number (None when blank) and whether it was readable."""
+    def _number(
+        self, row: int, cells: list[Any], key: str, *, whole: bool = False
+    ) -> tuple[parsing.Number | None, bool]:
+        """The column's number (None when blank) and whether it was readable (`whole`: a
+        count's value, whose example in the message is a whole number)."""
         raw = _cell(cells, self.header.positions.get(key))
         if raw is None:
             return None, True
         try:
-            number = parsing.parse_number(raw)
+            number = parsing.parse_number(raw, whole=whole)
         except CellError as error:
             self._problem(row, key, str(error))
             return None, False
         if abs(number.value) >= MAX_VALUE:
-            self._problem(row, key, _(ERROR_TOO_LARGE).format(value=_fmt(number.value)))
+            self._problem(row, key, parsing.too_large_message(number.value))
             return None, False
         return number, True
 
@@ -579,7 +582,8 @@ class _RowChecker:
             period = parsing.parse_period(raw_period)
         except CellError as error:
             self._problem(row, "period", str(error))
-        value, value_ok = self._number(row, cells, "value")
+        count = measure is not None and measure.value_type == Measure.ValueType.COUNT
+        value, value_ok = self._number(row, cells, "value", whole=count)
         numerator, numerator_ok = self._number(row, cells, "numerator")
         denominator, denominator_ok = self._number(row, cells, "denominator")
         comment = str(_cell(cells, positions.get("comment")) or "").strip()
@@ -1234,10 +1238,15 @@ def _sql_messages(
                 ),
             )
         elif what == "nan":
-            text = facts[f"{column}_raw"]
-            yield column, _(parsing.ERROR_NOT_A_NUMBER).format(text=text)
+            measure = lookups.measure(facts["measure_text"] or "")
+            whole = (
+                column == "value"
+                and isinstance(measure, _MeasureInfo)
+                and measure.value_type == Measure.ValueType.COUNT
+            )
+            yield column, parsing.not_a_number_message(facts[f"{column}_raw"], whole=whole)
         elif what == "big":
-            yield column, _(ERROR_TOO_LARGE).format(value=number(column))
+            yield column, parsing.too_large_message(Decimal(facts[f"{column}_lit"]))
         elif code == "out_of_scope":
             yield "unit", _(ERROR_OUT_OF_SCOPE).format(unit=facts["unit_name"])
         elif code == "month_for_quarterly":
