@@ -53,9 +53,8 @@ from ..value_rules import (  # every writer's messages (the tests import them fr
     number_text,
 )
 from . import parsing, sqlcheck
-from .parsing import (  # the limits' messages too (the tests import them from here)
+from .parsing import (
     COLUMN_LABELS,
-    ERROR_TOO_LARGE,
     ERROR_TOO_PRECISE,
     HUNDRED,
     MAX_DECIMALS,

@@ -531,11 +531,11 @@ def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: Corpus
 
 def test_the_chosen_source_is_the_batchs(corpus_world: CorpusWorld) -> None:
     client = client_for("vec1a")
+    content = "enhet;mått;period;värde\nHC1A;antal;2025-11;4\n".encode("cp1252")
     response = client.post(
         reverse("import_upload"),
-        {"file": SimpleUploadedFile("egen.csv", b"enhet;m\xe5tt;period;v\xe4rde\nHC1A;antal;2025-11;4\n"),
-         "source": "manual"},
-    )  # fmt: skip
+        {"file": SimpleUploadedFile("egen.csv", content), "source": "manual"},
+    )
     job = ImportJob.objects.get()
     assert job.source == ImportBatch.Source.MANUAL
     client.post(reverse("import_confirm", args=[job.pk]))
