@@ -114,7 +114,12 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
     ]
     returned = [
         TodoItem(
-            text=_("%(unit)s, PO %(number)s: skickad tillbaka %(date)s – %(comment)s")
+            # A reopened approved plan was not sent back: its VO is asked to change it.
+            text=(
+                _("%(unit)s, PO %(number)s: öppnad för ändring %(date)s – %(comment)s")
+                if plan.reopened
+                else _("%(unit)s, PO %(number)s: skickad tillbaka %(date)s – %(comment)s")
+            )
             % {
                 "unit": plan.unit.name,
                 "number": plan.programme_area.number,
@@ -178,7 +183,7 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
             % {"period": period_text},
         ),
         ("unplanned", _("Införande utan planerat datum"), unplanned, "", ""),
-        ("returned", _("Aktivitetsplaner att komplettera"), returned, "", ""),
+        ("returned", _("Aktivitetsplaner att komplettera eller ändra"), returned, "", ""),
         ("overdue", _("Försenade aktiviteter"), overdue, "", ""),
         ("support", _("Öppna stödbehov och svar"), needs, "", ""),
     ]

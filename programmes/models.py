@@ -466,6 +466,10 @@ class ActivityPlan(Versioned):
         verbose_name=_("granskad av"),
     )
     reviewed_at = models.DateTimeField(_("granskad"), null=True, blank=True)
+    # Whether that review reopened an approved plan for change ("Öppna för ändring") rather
+    # than approving it or sending a submitted plan back: the VO's lists and "Att göra" word the
+    # two apart ("öppnad för ändring", "skickad tillbaka"). Set only by the review services.
+    reopened = models.BooleanField(_("öppnad för ändring"), default=False, editable=False)
     history = HistoricalRecords()
 
     class Meta:
