@@ -236,6 +236,20 @@ def test_the_vecs_one_unit_is_chosen_and_an_empty_select_says_choose(
     assert not SupportNeed.objects.exists()
 
 
+def test_an_empty_need_is_named_in_the_error_summary_without_a_colon_after_its_question(
+    vec: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    url = reverse("programmes:support_need_create")
+    data = {"programme_area": programme_area.pk, "unit": org_tree.hc1a.pk, "text": ""}
+    refused = html.unescape(login(vec).post(url, data).content.decode())
+    assert (
+        "Vad behöver du som chef för att implementera detta i din verksamhet? Beskriv vad du "
+        "behöver.</a>"
+    ) in refused
+    assert "verksamhet?:" not in refused
+    assert not SupportNeed.objects.exists()
+
+
 def test_a_vec_cannot_raise_a_need_for_another_unit(
     vec: User, org_tree: OrgTree, programme_area: ProgrammeArea
 ) -> None:
