@@ -262,9 +262,9 @@ def _period_code(measure: Measure, period_start: datetime.date) -> str:
 
 def report_period_url(*, unit: Unit, measure: Measure, period_start: datetime.date) -> str:
     """Report a measure's values for the units below a unit: its reporting grid for the
-    period."""
+    period, at the measure's table (the grid's ids are "m<measure>")."""
     query = urlencode({"period": _period_code(measure, period_start)})
-    return f"{reverse('report_grid', args=[unit.pk])}?{query}"
+    return f"{reverse('report_grid', args=[unit.pk])}?{query}#m{measure.pk}"
 
 
 def observation_add_url(*, unit: Unit, measure: Measure, period_start: datetime.date) -> str:
