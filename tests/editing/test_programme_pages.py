@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +15,7 @@ from django.urls import reverse
 
 from goals.forms import editable_quarters
 from goals.models import Assessment
+from programmes import services
 from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed, WorkingMethod
 from tests.factories import (
     ActivityFactory,
@@ -193,6 +195,21 @@ def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner
     assert need.get_status_display() == "Ny"
 
     url = reverse("programmes:support_need", args=[need.pk])
+    # Answering a new need starts from "Besvarad": left at "Ny" it would still count as
+    # unanswered everywhere.
+    form_page = login(programme_owner).get(url).content.decode()
+    assert re.search(r'<option value="besvarad" selected>Besvarad</option>', form_page)
+    left_new = login(programme_owner).post(
+        url, {"status": "oppen", "response": "Vi hör av oss.", "version": need.version}
+    )
+    assert left_new.status_code == 422
+    assert "Ett behov med ett svar är inte nytt" in html.unescape(left_new.content.decode())
+    need.refresh_from_db()
+    assert (need.status, need.response) == ("oppen", "")
+    with pytest.raises(ValidationError, match="Ett behov med ett svar är inte nytt"):
+        services.support_need_answer(
+            user=programme_owner, need=need, response="Vi hör av oss.", status="oppen"
+        )
     empty = login(programme_owner).post(
         url, {"status": "besvarad", "response": "", "version": need.version}
     )
