@@ -120,6 +120,25 @@ def test_min_enhet_opens_the_vcs_vo_and_marks_it_current(
     assert 'href="/enheter/min-enhet/" aria-current="page"' in response.content.decode()
 
 
+def test_a_programme_owner_sees_their_area_in_the_header_and_a_link_to_it(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["poansvarig"])
+    content = client.get(reverse("programme_area_list")).content.decode()
+    roles = content[content.index('<p class="user-roles">') :].split("</p>")[0]
+    assert "Programområdesansvarig (PO 1)" in roles
+    assert '<a href="/programomraden/mitt/">Mitt programområde</a>' in content
+
+    response = client.get(reverse("my_area"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("programme_area_detail", kwargs={"number": 1})
+
+    # Nobody else is offered it, and one who follows the address gets the list of areas.
+    client.force_login(users["vc"])
+    assert "Mitt programområde" not in client.get(reverse("home")).content.decode()
+    assert client.get(reverse("my_area"))["Location"] == reverse("programme_area_list")
+
+
 def test_anonymous_users_go_to_login_from_every_page(client: Client, data: DashboardData) -> None:
     for url in (
         reverse("programme_area_list"),
