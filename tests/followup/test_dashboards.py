@@ -579,6 +579,31 @@ def test_vc_sees_todo_with_links_on_their_own_vo(
     assert "/admin/" not in content
 
 
+def test_an_adoption_planned_for_a_day_that_has_passed_is_on_the_todo_list(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+    record = data.hcs[1].adoption_records.select_related("working_method").get()
+    record.status = AdoptionRecord.Status.PLANNED
+    record.planned_date = datetime.date(2020, 1, 1)
+    record.actual_date = None
+    record.save()
+
+    content = html.unescape(client.get(unit_url(data.vos[0].code)).content.decode())
+
+    assert "Införande efter planerat datum <span" in content
+    assert (
+        f"{data.hcs[1].name}: {record.working_method.name} (planerad) planerades till 1 jan 2020"
+    ) in content
+    assert f'href="{adoption_record_url(record=record)}"' in content
+    # Introduced: nothing left to do.
+    record.status = AdoptionRecord.Status.ADOPTED
+    record.actual_date = datetime.date(2020, 2, 1)
+    record.save()
+    content = html.unescape(client.get(unit_url(data.vos[0].code)).content.decode())
+    assert "planerades till 1 jan 2020" not in content
+
+
 def test_vc_on_another_vo_reads_it_without_todo_or_edit_links(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
