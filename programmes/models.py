@@ -488,10 +488,6 @@ class ActivityPlan(Versioned):
         super().clean()
         check_area_organisation(self)
         check_unit_open(self)
-        # "Ny" is what counts as unanswered (the area page's "Obesvarade stödbehov", Att göra):
-        # a need with an answer is not new, whichever entry wrote the answer.
-        if self.status == self.Status.OPEN and self.response.strip():
-            raise ValidationError({"status": ERROR_SUPPORT_NEED_ANSWERED_BUT_NEW})
         check_plan_unit_is_vo(self)
 
 
