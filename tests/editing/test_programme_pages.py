@@ -102,7 +102,10 @@ def test_the_vc_builds_completes_and_submits_an_activity_plan_listed_by_date(
 ) -> None:
     client = login(vc)
     url = reverse("programmes:activity_plan", args=[programme_area.pk, org_tree.vo1.pk])
-    assert client.get(url).status_code == 200
+    empty = client.get(url)
+    assert empty.status_code == 200
+    # Nothing to submit yet: the hand-over is offered once the plan has an activity.
+    assert "Skicka planen för granskning" not in empty.content.decode()
     added = (
         ("Utvärdera teamronden", "2026-12-10", "2026-12-10", "t1"),
         ("Utan datum ännu", "", "", "t2"),
@@ -130,6 +133,7 @@ def test_the_vc_builds_completes_and_submits_an_activity_plan_listed_by_date(
         page.index(f'<th scope="row">{title}</th>') for title in by_date
     )
     assert "1 okt 2026" in page
+    assert "Skicka planen för granskning" in page
     # No manual order to override the dates.
     assert 'value="upp"' not in page
     assert 'value="ned"' not in page
