@@ -98,6 +98,9 @@ ERROR_METHOD_NAME_TAKEN = gettext_noop(
 ERROR_METHOD_NAME_TAKEN_GENERIC = _(
     "Programområdet har redan ett arbetssätt med det namnet (stora och små bokstäver räknas lika)."
 )
+ERROR_SUPPORT_NEED_ANSWERED_BUT_NEW = _(
+    "Ett behov med ett svar är inte nytt: välj status Pågår, Besvarad eller Avslutad."
+)
 ERROR_UNIT_CLOSED = _(
     "Enheten ”%(unit)s” är inte längre verksam (till och med %(date)s). Välj en enhet som är "
     "verksam i dag."
@@ -577,3 +580,7 @@ class SupportNeed(Versioned):
         super().clean()
         check_area_organisation(self)
         check_unit_open(self)
+        # "Ny" is what counts as unanswered (the area page's "Obesvarade stödbehov", Att göra):
+        # a need with an answer is not new, whichever entry wrote the answer.
+        if self.status == self.Status.OPEN and self.response.strip():
+            raise ValidationError({"status": ERROR_SUPPORT_NEED_ANSWERED_BUT_NEW})
