@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("typed", "message"),
     [
-        ("1000000000000", f"Talet 1000000000000 är för stort: högst 999{SPACE}999{SPACE}999{SPACE}999."),
+        ("1000000000000",
+         f"Talet 1000000000000 är för stort: högst 999{SPACE}999{SPACE}999{SPACE}999."),
         ("12,12345", "Talet 12,12345 har fler än fyra decimaler."),
         ("tjugo", "”tjugo” är inte ett tal"),
     ],
