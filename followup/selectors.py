@@ -409,6 +409,9 @@ class Peer:
     value_note: str = ""
     # Why a value is not compared: it covers other months than the mean it would be set against.
     against_note: str = ""
+    # Peers above the care units, for a count: the value per reporting unit, and those units.
+    per_reporting_unit: Decimal | None = None
+    reporting_units: int = 0
 
 
 @dataclass(frozen=True)
@@ -418,7 +421,9 @@ class PeerComparison:
     A summed measure's (a count's) parent value is the sum of its units, so each unit is
     compared with the mean per unit instead (`per_unit`), over the units whose values cover
     the same months: in a quarter under way one unit's two months are not set against the
-    others' one.
+    others' one. Peers above the care units (VOs, areas) hold different numbers of units, so
+    their counts are compared per reporting unit instead (`per_reporting_unit`): each one's
+    value ÷ its reporting units against the compared peers' sum ÷ their reporting units.
     """
 
     parent_result: MeasureResult | None
@@ -429,6 +434,10 @@ class PeerComparison:
     reference_units: int = 0  # the units the mean per unit is taken over
     reference_note: str = ""  # what the mean covers of the quarter: "hittills (1 av 3 månader)"
     left_out: int = 0  # units with a value over other months, not compared
+    # A count of aggregates of different sizes: compared per reporting unit (the reference is
+    # the compared peers' sum ÷ their reporting units, `reference_reporting_units` of them).
+    per_reporting_unit: bool = False
+    reference_reporting_units: int = 0
     # A quarterly measure in its own quarter that no unit has reported yet: it is reported
     # after the quarter's end; the page says so and links to the quarter before.
     awaiting_report: bool = False
@@ -452,7 +461,8 @@ def peer_comparison(
     *, quarter: Quarter, measure: Measure, parent: Unit, units: list[Unit]
 ) -> PeerComparison:
     """Units of the same kind side by side for a measure and quarter, each against the parent's
-    value or, for a summed measure, the mean per unit (three queries)."""
+    value or, for a summed measure, the mean per unit (care units) or the value per reporting
+    unit (units above them) (three queries)."""
     unit_ids = [u.pk for u in units]
     rows = {
         row.unit_id: row
@@ -480,6 +490,19 @@ def peer_comparison(
     valued = [u for u in units if (row := rows.get(u.pk)) is not None and row.value is not None]
     parent_row = rows.get(parent.pk)
     per_unit = measure.aggregation == Measure.Aggregation.SUM
+    # Peers with units below them (a VO's five hälsocentraler against a psychiatric clinic's
+    # one): a sum says how many units there are more than how they do, so compare per unit.
+    aggregates = per_unit and any(
+        max(rows[u.pk].reporting_units, rows[u.pk].expected_units) > 1 for u in valued
+    )
+
+    def per_reporting(unit: Unit) -> Decimal | None:
+        row = rows.get(unit.pk)
+        if not aggregates or row is None or row.value is None or not row.reporting_units:
+            return None
+        return row.value / row.reporting_units
+
+    reference_reporting = 0
     reference: Decimal | None = parent_row.value if parent_row else None
     same: set[int] = {u.pk for u in valued}
     reference_note = ""
@@ -494,9 +517,12 @@ def peer_comparison(
             key, members = max(groups.items(), key=lambda item: (len(item[1]), len(item[0] or ())))
             if len(members) > 1:
                 same = {u.pk for u in members}
-                reference = sum(
-                    (rows[u.pk].value or Decimal(0) for u in members), Decimal(0)
-                ) / len(members)
+                total = sum((rows[u.pk].value or Decimal(0) for u in members), Decimal(0))
+                reference_reporting = sum(rows[u.pk].reporting_units for u in members)
+                if not aggregates:
+                    reference = total / len(members)
+                elif reference_reporting:
+                    reference = total / reference_reporting
                 if key is not None:
                     reference_note = months_note(measure, len(key), ongoing)
     peers = []
@@ -507,15 +533,22 @@ def peer_comparison(
         note = months_note(measure, len(unit_months), ongoing) if unit_months else ""
         against_note = ""
         if per_unit and value is not None and reference is not None and unit.pk not in same:
-            against_note = gettext("Jämförs inte: värdet gäller andra månader än medelvärdet")
+            against_note = (
+                gettext("Jämförs inte: värdet gäller andra månader än jämförelsevärdet")
+                if aggregates
+                else gettext("Jämförs inte: värdet gäller andra månader än medelvärdet")
+            )
+        compared = per_reporting(unit) if aggregates else value
         peers.append(
             Peer(
                 unit=unit,
                 result=row,
                 variation=variations.get(unit.pk),
-                against_parent=_against(value, reference) if unit.pk in same else "",
+                against_parent=_against(compared, reference) if unit.pk in same else "",
                 value_note=note,
                 against_note=against_note,
+                per_reporting_unit=per_reporting(unit),
+                reporting_units=row.reporting_units if aggregates and row else 0,
             )
         )
     return PeerComparison(
@@ -526,6 +559,8 @@ def peer_comparison(
         reference_units=len(same) if per_unit else 0,
         reference_note=reference_note,
         left_out=len(valued) - len(same) if per_unit and reference is not None else 0,
+        per_reporting_unit=aggregates,
+        reference_reporting_units=reference_reporting if aggregates else 0,
         awaiting_report=(
             ongoing and measure.frequency == Measure.Frequency.QUARTERLY and not valued
         ),

@@ -25,7 +25,7 @@ from followup import services
 from followup.models import Measure, MeasureResult
 from followup.quarter_basis import quarter_basis
 from organisation.models import Unit
-from tests.factories import MeasureFactory, ObservationFactory, OrgTree
+from tests.factories import MeasureFactory, ObservationFactory, OrgTree, UnitFactory
 
 TODAY = datetime.date(2025, 12, 1)
 SPRING = [datetime.date(2025, month, 1) for month in (4, 5, 6)]
@@ -166,3 +166,44 @@ def test_the_basis_of_a_care_unit_is_unchanged(
     )
 
     assert basis.previous_quarter_note == "Jämförs inte: kvartalet saknar värden för några månader"
+
+
+# --- peers: counts of aggregates of different sizes -------------------------------------------
+
+
+def _peer_row(content: str, unit: Unit) -> str:
+    section = content[content.index('<section id="peers"') :]
+    start = section.index(f">{unit.name}</a></th>")
+    return _text(section[start + 1 : section.index("</tr>", start)])
+
+
+def test_vos_counts_are_compared_per_reporting_unit(
+    client: Client, org_tree: OrgTree, steering_member: User
+) -> None:
+    """VO Norr's 900 from three units is 300 a unit, VO Söder's 720 from two is 360: VO Norr
+    is under the area's 324 a unit, though its sum is over the mean of the two sums."""
+    hc1c = UnitFactory(code="HC1C", name="HC 1C", kind=org_tree.hc1a.kind, parent=org_tree.vo1)
+    measure = MeasureFactory(name="Antal överenskommelser", code="antal")
+    measure.unit_kinds.add(org_tree.hc1a.kind)
+    _observe(measure, [org_tree.hc1a, org_tree.hc1b, hc1c], SUMMER, value=Decimal("100"))
+    _observe(measure, [org_tree.hc2a, org_tree.hc2b], SUMMER, value=Decimal("120"))
+    _compute()
+    client.force_login(steering_member)
+
+    content = client.get(
+        reverse("unit_detail", args=[org_tree.area.code]), {"kvartal": "2025Q3", "matt": "antal"}
+    ).content.decode()
+
+    assert (
+        "Antal överenskommelser per rapporterande enhet jämfört med Primärvård, Kv 3 2025" in content
+    )
+    assert _peer_row(content, org_tree.vo1) == "VO Norr 900 st 300 st 3 enheter Under –"
+    assert _peer_row(content, org_tree.vo2) == "VO Söder 720 st 360 st 2 enheter Över –"
+    assert "Primärvård (summa) 1 620 st 324 st 5 enheter" in _text(content)
+
+    # Care units are compared as before: each against the mean per unit of its VO.
+    content = client.get(
+        reverse("unit_detail", args=[org_tree.vo1.code]), {"kvartal": "2025Q3", "matt": "antal"}
+    ).content.decode()
+    assert _peer_row(content, hc1c) == "HC 1C 300 st Lika –"
+    assert "Medelvärde per enhet 300 st" in _text(content)
