@@ -187,20 +187,36 @@ def months_note(measure: Measure, with_values: int, ongoing: bool) -> str:
 Gap = tuple[datetime.date, str, int]
 
 
-def _unit_gaps(rows: PeriodRows, measure: Measure, quarter: Quarter, expected: int) -> list[Gap]:
-    """The quarter's periods that have values from some but not all of the units expected (a
-    care unit, expecting itself alone, has none: its period is there or not)."""
+def _period_gaps(
+    periods: Mapping[datetime.date, tuple[int, bool]], measure: Measure, expected: int
+) -> list[Gap]:
+    """The periods that have values from some but not all of the units expected (a care unit,
+    expecting itself alone, has none: its period is there or not)."""
     if expected <= 1:
         return []
     return [
         (start, _period_text(start, measure.frequency), expected - reporting)
-        for start, (reporting, has_value) in sorted(rows.get((measure.pk, quarter.code), {}).items())
+        for start, (reporting, has_value) in sorted(periods.items())
         if has_value and reporting < expected
     ]
 
 
+def _unit_gaps(rows: PeriodRows, measure: Measure, quarter: Quarter, expected: int) -> list[Gap]:
+    """The quarter's periods short of units (_period_gaps)."""
+    return _period_gaps(rows.get((measure.pk, quarter.code), {}), measure, expected)
+
+
+def missing_units_text(
+    periods: Mapping[datetime.date, tuple[int, bool]], measure: Measure, expected: int
+) -> str:
+    """ "1 enhet saknar värden för jul 2026" where the periods ({start: (reporting units, has
+    a value)}) lack some of the units expected; "" where none does."""
+    gaps = _period_gaps(periods, measure, expected)
+    return _gaps_text(gaps) if gaps else ""
+
+
 def _gaps_text(gaps: list[Gap]) -> str:
-    """"1 enhet saknar värden för jul 2026"; "1 enhet saknar värden för maj 2025 och 2 för
+    """ "1 enhet saknar värden för jul 2026"; "1 enhet saknar värden för maj 2025 och 2 för
     jun 2025"."""
     (_start, period, count), *rest = sorted(gaps)
     parts = [

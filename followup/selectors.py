@@ -58,7 +58,7 @@ from .models import (
     RecomputeRequest,
     SpcResult,
 )
-from .quarter_basis import PeriodRows, QuarterBasis, months_note, quarter_basis
+from .quarter_basis import PeriodRows, QuarterBasis, missing_units_text, months_note, quarter_basis
 from .spc import RULES, Reasons, stored_reasons
 from .summary import DueGoal, SummaryFacts, quarter_summary
 
@@ -438,6 +438,8 @@ class PeerComparison:
     # the compared peers' sum ÷ their reporting units, `reference_reporting_units` of them).
     per_reporting_unit: bool = False
     reference_reporting_units: int = 0
+    short_of_units: int = 0  # peers whose months lack some of their units' values, not compared
+    reference_total: Decimal | None = None  # the compared peers' sum (per reporting unit)
     # A quarterly measure in its own quarter that no unit has reported yet: it is reported
     # after the quarter's end; the page says so and links to the quarter before.
     awaiting_report: bool = False
@@ -477,11 +479,11 @@ def peer_comparison(
         ).values_list("unit_id", "summary")
     }
     # The months each unit's value covers (None: its period series is not written yet).
-    months: dict[int, set[datetime.date]] = {}
-    for unit_id, start in PeriodResult.objects.filter(
+    months: dict[int, dict[datetime.date, tuple[int, bool]]] = {}
+    for unit_id, start, reporting in PeriodResult.objects.filter(
         quarter=quarter.code, measure_id=measure.pk, unit_id__in=unit_ids, value__isnull=False
-    ).values_list("unit_id", "period_start"):
-        months.setdefault(unit_id, set()).add(start)
+    ).values_list("unit_id", "period_start", "reporting_units"):
+        months.setdefault(unit_id, {})[start] = (reporting, True)
     ongoing = quarter.end >= timezone.localdate()
 
     def covered(unit: Unit) -> frozenset[datetime.date] | None:
@@ -502,7 +504,21 @@ def peer_comparison(
             return None
         return row.value / row.reporting_units
 
+    # A peer whose months lack some of its units' values holds less than its units' count, as
+    # a quarter does (followup.quarter_basis): it is not compared ("1 enhet saknar värden för
+    # jul 2026"), nor taken into what the others are compared with.
+    short_of_units = {
+        unit.pk: text
+        for unit in valued
+        if aggregates
+        and (
+            text := missing_units_text(
+                months.get(unit.pk, {}), measure, rows[unit.pk].expected_units
+            )
+        )
+    }
     reference_reporting = 0
+    reference_total: Decimal | None = None
     reference: Decimal | None = parent_row.value if parent_row else None
     same: set[int] = {u.pk for u in valued}
     reference_note = ""
@@ -510,7 +526,8 @@ def peer_comparison(
         # The months most units' values cover (ties: the more months), and the mean over them.
         groups: dict[frozenset[datetime.date] | None, list[Unit]] = {}
         for unit in valued:
-            groups.setdefault(covered(unit), []).append(unit)
+            if unit.pk not in short_of_units:
+                groups.setdefault(covered(unit), []).append(unit)
         reference = None
         same = set()
         if groups:
@@ -523,6 +540,7 @@ def peer_comparison(
                     reference = total / len(members)
                 elif reference_reporting:
                     reference = total / reference_reporting
+                    reference_total = total
                 if key is not None:
                     reference_note = months_note(measure, len(key), ongoing)
     peers = []
@@ -532,7 +550,9 @@ def peer_comparison(
         unit_months = covered(unit)
         note = months_note(measure, len(unit_months), ongoing) if unit_months else ""
         against_note = ""
-        if per_unit and value is not None and reference is not None and unit.pk not in same:
+        if unit.pk in short_of_units:
+            against_note = gettext("Jämförs inte: %(gaps)s") % {"gaps": short_of_units[unit.pk]}
+        elif per_unit and value is not None and reference is not None and unit.pk not in same:
             against_note = (
                 gettext("Jämförs inte: värdet gäller andra månader än jämförelsevärdet")
                 if aggregates
@@ -558,7 +578,13 @@ def peer_comparison(
         reference=reference,
         reference_units=len(same) if per_unit else 0,
         reference_note=reference_note,
-        left_out=len(valued) - len(same) if per_unit and reference is not None else 0,
+        left_out=(
+            len(valued) - len(same) - len(short_of_units)
+            if per_unit and reference is not None
+            else 0
+        ),
+        short_of_units=len(short_of_units),
+        reference_total=reference_total,
         per_reporting_unit=aggregates,
         reference_reporting_units=reference_reporting if aggregates else 0,
         awaiting_report=(

@@ -139,15 +139,13 @@ def test_a_share_is_compared_and_says_which_months_lack_units(
         {"kvartal": "2025Q3", "enhet": org_tree.vo1.code},
     ).content.decode()
 
-    assert (
-        "Förändring mot föregående kvartal ±0 1 enhet saknar värden för jul 2025" in _text(content)
+    assert "Förändring mot föregående kvartal ±0 1 enhet saknar värden för jul 2025" in _text(
+        content
     )
     assert "Jämförs inte" not in content
 
 
-def test_the_basis_of_a_care_unit_is_unchanged(
-    count_measure: Measure, org_tree: OrgTree
-) -> None:
+def test_the_basis_of_a_care_unit_is_unchanged(count_measure: Measure, org_tree: OrgTree) -> None:
     """A care unit's missing July is its quarter's gap, said as before."""
     from followup.selectors import period_rows
 
@@ -194,9 +192,8 @@ def test_vos_counts_are_compared_per_reporting_unit(
         reverse("unit_detail", args=[org_tree.area.code]), {"kvartal": "2025Q3", "matt": "antal"}
     ).content.decode()
 
-    assert (
-        "Antal överenskommelser per rapporterande enhet jämfört med Primärvård, Kv 3 2025" in content
-    )
+    caption = "Antal överenskommelser per rapporterande enhet jämfört med Primärvård, Kv 3 2025"
+    assert caption in content
     assert _peer_row(content, org_tree.vo1) == "VO Norr 900 st 300 st 3 enheter Under –"
     assert _peer_row(content, org_tree.vo2) == "VO Söder 720 st 360 st 2 enheter Över –"
     assert "Primärvård (summa) 1 620 st 324 st 5 enheter" in _text(content)
@@ -207,3 +204,31 @@ def test_vos_counts_are_compared_per_reporting_unit(
     ).content.decode()
     assert _peer_row(content, hc1c) == "HC 1C 300 st Lika –"
     assert "Medelvärde per enhet 300 st" in _text(content)
+
+
+def test_a_vo_whose_months_lack_a_unit_is_not_compared_with_its_peers(
+    client: Client, count_measure: Measure, org_tree: OrgTree, steering_member: User
+) -> None:
+    """VO Norr's HC 1A lacks July: 500 from two units is no fall per unit, as it is no fall
+    against another quarter, and it is left out of what the others are compared with."""
+    vo3 = UnitFactory(code="VO3", name="VO Väster", kind=org_tree.vo1.kind, parent=org_tree.area)
+    west = [
+        UnitFactory(code=f"HC3{letter}", name=f"HC 3{letter}", kind=org_tree.hc1a.kind, parent=vo3)
+        for letter in "AB"
+    ]
+    _observe(count_measure, west, SUMMER, value=Decimal("150"))
+    _compute()
+    client.force_login(steering_member)
+
+    content = client.get(
+        reverse("unit_detail", args=[org_tree.area.code]), {"kvartal": "2025Q3", "matt": "antal"}
+    ).content.decode()
+
+    assert _peer_row(content, org_tree.vo1) == (
+        "VO Norr 500 st 250 st 2 enheter Jämförs inte: 1 enhet saknar värden för jul 2025 –"
+    )
+    assert _peer_row(content, org_tree.vo2) == "VO Söder 600 st 300 st 2 enheter Under –"
+    assert _peer_row(content, vo3) == "VO Väster 900 st 450 st 2 enheter Över –"
+    text = _text(content)
+    assert "Primärvård (summa) 2 000 st De jämförda tillsammans 1 500 st 375 st 4 enheter" in text
+    assert "1 av dem saknar värden från någon av sina enheter för någon månad" in content
