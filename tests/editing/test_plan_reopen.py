@@ -121,6 +121,7 @@ def test_a_reviewer_reopens_an_approved_plan_with_a_comment_and_the_vc_reads_it(
     # The VC reads it on the plan's page, and may change the plan again.
     vc_page = text_of(login(vc).get(page_url(approved)))
     assert "Planen är öppnad för ändring" in vc_page
+    assert "Status: <strong>Utkast – öppnad för ändring</strong>" in vc_page
     assert "Lägg till hälsocentralernas tidplaner." in vc_page
     assert "Lägg till aktivitet" in vc_page
     # ... and in their "Att göra", as a plan opened for change (it was never sent back).
