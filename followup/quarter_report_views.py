@@ -44,6 +44,7 @@ from .organisation_selection import (
     organisation_selection,
 )
 from .quarter_report import report_body_context
+from .quarter_selection import quarter_report_start
 from .selectors import (
     computed_quarters,
     quarter_changed_since,
@@ -95,6 +96,15 @@ class Refusal:
     confirmed: bool = False
     field_errors: dict[str, list[str]] = field(default_factory=dict)
     page_error: str = ""
+
+
+class NoReport(Exception):
+    """The quarter has no report: it is before `start`, the follow-up's first computed quarter
+    (None: nothing is computed yet)."""
+
+    def __init__(self, start: Quarter | None) -> None:
+        super().__init__(start)
+        self.start = start
 
 
 def _keep_refusal(request: HttpRequest, refusal: Refusal) -> None:
@@ -200,6 +210,12 @@ def _page_context(
     if organisation_id is None:
         raise Http404(_(NO_ORGANISATION))
     report = quarter_report_get(organisation_id=organisation_id, quarter=quarter)
+    if report is None:
+        # A quarter before the follow-up's first computed one has no report (no list shows it,
+        # its draft would count every goal as without status); a stored one is shown anyway.
+        start = quarter_report_start(computed_quarters())
+        if start is None or quarter < start:
+            raise NoReport(start)
     status = report.status if report else QuarterReport.Status.DRAFT
     frozen = report is not None and status != QuarterReport.Status.DRAFT
     today = timezone.localdate()
@@ -269,8 +285,28 @@ def quarter_report_detail(request: HtmxHttpRequest, quarter: str) -> HttpRespons
     chosen = organisation_selection(request)
     shown = _quarter_or_404(quarter)
     refusal = _take_refusal(request, shown, chosen)
-    context = _page_context(request, shown, chosen, refusal)
+    try:
+        context = _page_context(request, shown, chosen, refusal)
+    except NoReport as missing:
+        return _no_report_page(request, shown, chosen, missing.start)
     return render(request, "followup/quarter_report.html", context)
+
+
+def _no_report_page(
+    request: HttpRequest, quarter: Quarter, chosen: OrganisationSelection, start: Quarter | None
+) -> HttpResponse:
+    """404 for a quarter with no report (NoReport): says why, and where the follow-up starts."""
+    context = {
+        "quarter": quarter,
+        "start": start,
+        "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
+        "start_url": _with_organisation(
+            reverse("quarter_report_detail", kwargs={"quarter": start.code}), chosen
+        )
+        if start is not None
+        else "",
+    }
+    return render(request, "followup/quarter_report_missing.html", context, status=404)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

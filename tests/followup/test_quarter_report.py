@@ -492,6 +492,46 @@ def test_portfolio_and_navigation_link_to_the_reports(client: Client, data: Dash
     assert f'href="{reverse("quarter_report_list")}" aria-current="page"' in listed.content.decode()
 
 
+def test_a_quarter_before_the_follow_up_has_no_report_and_no_link(
+    client: Client, data: DashboardData
+) -> None:
+    first = min(
+        Quarter.parse(code) for code in GoalResult.objects.values_list("quarter", flat=True)
+    )
+    before = Quarter(first.year - 1, 4)
+    client.force_login(user_with("styrgrupp", data))
+
+    home = client.get(reverse("home"), {"kvartal": before.code}).content.decode()
+    first_home = client.get(reverse("home"), {"kvartal": first.code}).content.decode()
+    missing = client.get(page_url(before))
+    first_page = client.get(page_url(first))
+    listed = client.get(reverse("quarter_report_list")).content.decode()
+
+    # No link to a report no list shows.
+    assert f"Kvartalsrapport för {before.label}" not in home
+    assert page_url(before) not in home
+    assert page_url(before) not in listed
+    assert f'href="{page_url(first)}"' in first_home
+    assert missing.status_code == 404
+    page = " ".join(missing.content.decode().split())
+    assert f"Ingen rapport för {before.label}" in page
+    assert (
+        f"Uppföljningen börjar {first.label}, så {before.label} har ingen kvartalsrapport." in page
+    )
+    assert f'href="{page_url(first)}"' in page
+    assert first_page.status_code == 200
+
+
+def test_a_stored_report_of_a_quarter_before_the_follow_up_is_still_shown(
+    client: Client, data: DashboardData
+) -> None:
+    before = Quarter(2020, 1)
+    QuarterReport.objects.create(organisation=data.region, quarter=before.code)
+    client.force_login(user_with("styrgrupp", data))
+
+    assert client.get(page_url(before)).status_code == 200
+
+
 def test_a_quarter_that_is_no_quarter_is_not_found(client: Client, data: DashboardData) -> None:
     client.force_login(user_with("styrgrupp", data))
 
@@ -510,10 +550,11 @@ def _page_queries(client: Client, url: str) -> int:
 
 
 # Cold (a new cache generation). Session, user, roles; the phases' organisations; the region;
-# the report; the close check (a computation of the quarter, a recompute waiting); the
-# portfolio (phases, areas, goals, milestones, processes, timeline, results, computation time)
-# and its quarter (region, measures, results, SPC, period results); the session save (three).
-EXPECTED_DRAFT_QUERIES = 24
+# the report; without one, the computed quarters (two: is the quarter before the follow-up?);
+# the close check (a computation of the quarter, a recompute waiting); the portfolio (phases,
+# areas, goals, milestones, processes, timeline, results, computation time) and its quarter
+# (region, measures, results, SPC, period results); the session save (three).
+EXPECTED_DRAFT_QUERIES = 26
 # Session, user, roles; the phases' organisations; the region; the report with its people;
 # the latest computation (recomputed since?); the session save. The frozen body reads nothing.
 EXPECTED_FROZEN_QUERIES = 10
