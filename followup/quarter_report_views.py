@@ -347,7 +347,10 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
             # A version that is no number matches no version of the report: as stale.
             refusal.page_error = _(ERROR_REPORT_STALE)
             return _refused(request, refusal, detail)
-        refusal.field_errors = {name: list(errors) for name, errors in form.errors.items()}
+        # As text: the session keeps JSON.
+        refusal.field_errors = {
+            name: [str(message) for message in errors] for name, errors in form.errors.items()
+        }
         return _refused(request, refusal, detail)
     version: int = form.cleaned_data["version"] or 0
     comment: str = form.cleaned_data["comment"] or ""

@@ -286,9 +286,10 @@ WRITES: dict[str, Row] = {
         post_out=expect(GLOBAL | {"vc", "vec"}, 302),
     ),
     # The quarterly report (nothing computed here: an allowed transition is refused for its
-    # state, and the refusal goes back to the report's page, 302). Its rights are global, so "inside" closes the quarter (the strategist's and
-    # the administrator's) and "outside" approves it (the portfolio owner's and the
-    # administrator's); every transition per role is in tests/followup/test_quarter_report.py.
+    # state, and the refusal goes back to the report's page, 302). Its rights are global, so
+    # "inside" closes the quarter (the strategist's and the administrator's) and "outside"
+    # approves it (the portfolio owner's and the administrator's); every transition per role
+    # is in tests/followup/test_quarter_report.py.
     # A GET (an old link to an action's URL) goes to the report: every reader.
     "quarter_report_action": Row(
         args=lambda w, inside: ["2025Q4", "stang" if inside else "godkann"],
