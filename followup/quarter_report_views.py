@@ -99,10 +99,9 @@ class Refusal:
 
 
 class NoReport(Exception):
-    """The quarter has no report: it is before `start`, the follow-up's first computed quarter
-    (None: nothing is computed yet)."""
+    """The quarter has no report: it is before `start`, the follow-up's first computed quarter."""
 
-    def __init__(self, start: Quarter | None) -> None:
+    def __init__(self, start: Quarter) -> None:
         super().__init__(start)
         self.start = start
 
@@ -214,7 +213,7 @@ def _page_context(
         # A quarter before the follow-up's first computed one has no report (no list shows it,
         # its draft would count every goal as without status); a stored one is shown anyway.
         start = quarter_report_start(computed_quarters())
-        if start is None or quarter < start:
+        if start is not None and quarter < start:
             raise NoReport(start)
     status = report.status if report else QuarterReport.Status.DRAFT
     frozen = report is not None and status != QuarterReport.Status.DRAFT
@@ -293,7 +292,7 @@ def quarter_report_detail(request: HtmxHttpRequest, quarter: str) -> HttpRespons
 
 
 def _no_report_page(
-    request: HttpRequest, quarter: Quarter, chosen: OrganisationSelection, start: Quarter | None
+    request: HttpRequest, quarter: Quarter, chosen: OrganisationSelection, start: Quarter
 ) -> HttpResponse:
     """404 for a quarter with no report (NoReport): says why, and where the follow-up starts."""
     context = {
@@ -302,9 +301,7 @@ def _no_report_page(
         "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
         "start_url": _with_organisation(
             reverse("quarter_report_detail", kwargs={"quarter": start.code}), chosen
-        )
-        if start is not None
-        else "",
+        ),
     }
     return render(request, "followup/quarter_report_missing.html", context, status=404)
 

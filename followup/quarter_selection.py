@@ -69,10 +69,10 @@ class QuarterSelection:
     @property
     def has_report(self) -> bool:
         """Whether the selected quarter has a quarterly report to link to: not one before the
-        follow-up's first computed quarter (quarter_report_start), nor any with nothing
-        computed (quarter_report_views answers those 404, "Ingen rapport för …")."""
+        follow-up's first computed quarter (quarter_report_start; quarter_report_views answers
+        those 404, "Ingen rapport för …")."""
         start = quarter_report_start(self.computed)
-        return self.quarter is not None and start is not None and self.quarter >= start
+        return self.quarter is not None and (start is None or self.quarter >= start)
 
     @property
     def is_ongoing(self) -> bool:
@@ -158,5 +158,6 @@ def default_quarter(computed: list[Quarter]) -> Quarter | None:
 def quarter_report_start(computed: list[Quarter]) -> Quarter | None:
     """The first quarter with a quarterly report: the earliest computed one (the follow-up
     starts there; a quarter before it has no results, and its report would be an empty draft
-    no list shows), None with nothing computed. A stored report is shown whatever this says."""
+    no list shows). None with nothing computed: no quarter is before the follow-up yet, and a
+    report's draft says nothing is computed. A stored report is shown whatever this says."""
     return min(computed) if computed else None
