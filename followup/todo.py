@@ -26,7 +26,7 @@ from goals.selectors import adoption_records_to_plan
 from organisation.models import Unit
 from organisation.selectors import units_in_subtree
 from programmes.models import Activity, ActivityPlan, SupportNeed
-from programmes.selectors import activities_overdue, plans_sent_back, support_needs_open
+from programmes.selectors import activities_overdue, plans_to_complete, support_needs_open
 
 from .formatting import format_day
 from .models import Measure
@@ -127,6 +127,7 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
         for record in records_late
         if record.planned_date is not None
     ]
+    plans = plans_to_complete(unit_ids=unit_ids)
     returned = [
         TodoItem(
             # A reopened approved plan was not sent back: its VO is asked to change it.
@@ -143,8 +144,20 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
             },
             url=activity_plan_url(plan=plan),
         )
-        for plan in plans_sent_back(unit_ids=unit_ids)
+        for plan in plans
         if plan.reviewed_at is not None
+    ] + [
+        # A draft with activities nobody has reviewed: never submitted, or taken back.
+        TodoItem(
+            text=_("%(unit)s, PO %(number)s: utkast, inte inskickat")
+            % {
+                "unit": plan.unit.name,
+                "number": plan.programme_area.number,
+            },
+            url=activity_plan_url(plan=plan),
+        )
+        for plan in plans
+        if plan.reviewed_at is None
     ]
     overdue = [
         TodoItem(
@@ -208,7 +221,7 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
                 "ange ett nytt datum."
             ),
         ),
-        ("returned", _("Aktivitetsplaner att komplettera eller ändra"), returned, "", ""),
+        ("returned", _("Aktivitetsplaner att komplettera och skicka in"), returned, "", ""),
         ("overdue", _("Försenade aktiviteter"), overdue, "", ""),
         ("support", _("Öppna stödbehov och svar"), needs, "", ""),
     ]

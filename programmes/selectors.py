@@ -182,16 +182,17 @@ def plans_returned_by_review(*, scope: Scope) -> list[ActivityPlan]:
     return _reviewed_by(scope, plans, "reviewed_at")
 
 
-def plans_sent_back(*, unit_ids: list[int]) -> list[ActivityPlan]:
-    """These units' plans the programme area sent back for completion or reopened for change
-    (`reopened`) and the VO has not submitted again (drafts with a review), oldest review
-    first, with the reviewer's words."""
+def plans_to_complete(*, unit_ids: list[int]) -> list[ActivityPlan]:
+    """These units' draft plans the VO has left to submit, in one query: those the programme
+    area sent back for completion or reopened for change (`reopened`; a review on a draft),
+    oldest review first, with the reviewer's words; then drafts with activities that were never
+    submitted or were taken back (no review), by unit and area."""
+    has_activities = Exists(Activity.objects.filter(plan=OuterRef("pk")))
     return list(
-        ActivityPlan.objects.filter(
-            unit_id__in=unit_ids, status=ActivityPlan.Status.DRAFT, reviewed_at__isnull=False
-        )
+        ActivityPlan.objects.filter(unit_id__in=unit_ids, status=ActivityPlan.Status.DRAFT)
+        .filter(Q(reviewed_at__isnull=False) | has_activities)
         .select_related("unit", "programme_area")
-        .order_by("reviewed_at", "unit__name")
+        .order_by(F("reviewed_at").asc(nulls_last=True), "unit__name", "programme_area__number")
     )
 
 

@@ -595,6 +595,14 @@ def test_vc_sees_todo_with_links_on_their_own_vo(
     assert f'href="{adoption_record_url(record=record)}"' in content
     assert "Utbilda team i VO 1" in content  # overdue since Dec 2025
     assert "/admin/" not in content
+    # The VO's draft plan has an activity but was never submitted: left to do.
+    assert f"{data.vos[0].name}, PO 1: utkast, inte inskickat" in content
+    plan = Activity.objects.get(title="Utbilda team i VO 1").plan
+    plan.status = "inlamnad"
+    plan.save()
+    bump_generation()
+    content = client.get(unit_url(data.vos[0].code)).content.decode()
+    assert "utkast, inte inskickat" not in content
 
 
 def test_an_adoption_planned_for_a_day_that_has_passed_is_on_the_todo_list(
