@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
-from base.formatting import format_number, format_percent
+from base.formatting import format_number, format_percent, format_share
 from base.periods import day_label
+from goals.status import Status
 
 from . import charts
 
@@ -74,3 +77,55 @@ def format_change(value: Decimal | float | None, unit: str = "") -> str:
     points = gettext("procentenheter")
     suffix = f" {points}" if percent else charts.unit_suffix(unit)
     return f"{sign}{text}{suffix}"
+
+
+# Why a goal's row has no forecast value, by the engine's basis (goals.status): its kind, or
+# the rule that decided it where that rule leaves no forecast.
+NO_FORECAST_SETTLED = gettext_noop("Ingen prognos: utfallet är avgjort")
+_NO_FORECAST_BY_KIND = {
+    "deliverable": gettext_noop("Ingen prognos: leverans"),
+    "direction": gettext_noop("Ingen prognos: bedöms manuellt"),
+}
+_NO_FORECAST_BY_RULE = {
+    "too_few_points": gettext_noop("Ingen prognos: för få värden"),
+    "no_values": gettext_noop("Ingen prognos: värden saknas"),
+    "too_few_reported": gettext_noop("Ingen prognos: för få enheter har rapporterat"),
+    "baseline_missing": gettext_noop("Ingen prognos: basvärde saknas"),
+    "no_active_units": gettext_noop("Ingen prognos: inga aktiva enheter"),
+    "inconsistent_inputs": gettext_noop("Ingen prognos: målets uppgifter går inte ihop"),
+}
+
+
+@dataclass(frozen=True)
+class ForecastCell:
+    """What the deadline table's Prognos column says of one goal: the forecast value against
+    the target ("92,3 % mot målet 100 %") or why there is none ("Ingen prognos: leverans")."""
+
+    value: str = ""
+    reason: str = ""
+
+
+def forecast_cell(result: Any, unit: str = "") -> ForecastCell:
+    """The Prognos cell of a goal's result (GoalResult; None: nothing computed). The value is
+    the engine's forecast at the deadline against its target: a share of units for an
+    adoption goal, the measure's value in its unit for a measure goal. Reads no database."""
+    if not result:
+        return ForecastCell()
+    if result.status in (Status.ACHIEVED.value, Status.MISSED.value):
+        return ForecastCell(reason=gettext(NO_FORECAST_SETTLED))
+    basis = result.basis if isinstance(result.basis, dict) else {}
+    kind = basis.get("kind", "")
+    if result.forecast is not None and result.target is not None:
+        if kind == "adoption":
+            forecast, target = format_share(result.forecast), format_share(result.target)
+        else:
+            forecast, target = (
+                format_value(result.forecast, unit),
+                format_value(result.target, unit),
+            )
+        return ForecastCell(
+            value=gettext("%(forecast)s mot målet %(target)s")
+            % {"forecast": forecast, "target": target}
+        )
+    reason = _NO_FORECAST_BY_RULE.get(basis.get("rule", "")) or _NO_FORECAST_BY_KIND.get(kind)
+    return ForecastCell(reason=gettext(reason) if reason else "")

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from base.formatting import format_number, format_percent
-from followup.formatting import format_change, format_day, format_value
+from followup.formatting import ForecastCell, format_change, format_day, format_value
+from followup.formatting import forecast_cell as forecast_cell_of
 from followup.organisation_selection import portfolio_url, programme_area_url
 from followup.quarter_selection import QuarterSelection
 from followup.quarter_selection import with_quarter as url_with_quarter
@@ -174,6 +175,14 @@ def is_settled(result: Any) -> bool:
     forecast to show (the status engine gives none; a row stored before it stopped giving one
     is read the same way)."""
     return bool(result) and getattr(result, "status", "") in _SETTLED
+
+
+@register.simple_tag
+def forecast_cell(goal: Any, result: Any = None) -> ForecastCell:
+    """The deadline table's Prognos cell of a goal (followup.formatting.forecast_cell): the
+    forecast against the target in the goal's measure's unit, or why there is none."""
+    measure = getattr(goal, "measure", None)
+    return forecast_cell_of(_none_if_missing(result), getattr(measure, "unit", "") or "")
 
 
 @register.simple_tag

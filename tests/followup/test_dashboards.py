@@ -22,13 +22,15 @@ from followup import cache as cache_module
 from followup import triggers
 from followup.cache import bump_generation
 from followup.forms import ERROR_UNKNOWN_UNIT
+from followup.models import GoalResult
 from followup.quarter_selection import QUARTER_PARAM
 from followup.todo import adoption_record_url, support_need_url
 from goals.models import AdoptionRecord, Goal
+from goals.status import Status
 from organisation.models import Role
 from programmes.models import Activity, SupportNeed
 from tests.factories import TEST_PASSWORD, ProgrammeAreaFactory, UserFactory
-from tests.followup.dashboard_data import DashboardData, dashboard_data_create
+from tests.followup.dashboard_data import LATEST, DashboardData, dashboard_data_create
 
 HX = {"HX-Request": "true"}
 
@@ -280,6 +282,22 @@ def test_programme_area_list_links_every_area(
 
     assert 'href="/programomraden/1/"' in content
     assert "PO 1. Teamarbete" in content
+
+
+def test_programme_area_list_counts_goals_and_milestones_with_their_statuses(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    GoalResult.objects.filter(goal=data.goals[-1], quarter=LATEST.code).update(
+        status=Status.AT_RISK.value
+    )
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("programme_area_list")).content.decode()
+
+    card = " ".join(re.sub(r"<[^>]+>", " ", content.split("PO 1. Teamarbete", 1)[1]).split())
+    # As Portfölj counts them: "Under Kv 4 2025 följs 4 mål och delmål upp".
+    assert "2 mål, 2 delmål" in card
+    assert "Enligt plan 3 Risk 1" in card
 
 
 def test_programme_area_page_shows_goals_with_status_and_its_measures(
