@@ -793,8 +793,13 @@ def portfolio_quarter(
         # Datatäckning counts them (a unit reporting October only is not complete in December).
         reporting_units=sum(line.basis.reports[0] for line in lines if line.basis),
         expected_units=sum(line.basis.reports[1] for line in lines if line.basis),
+        # As Datatäckning: a measure none of whose periods has ended is not yet due, so its
+        # "–" is no gap (a quarterly measure in its own quarter, a month not yet over).
         missing_values=[
-            line.measure.name for line in lines if not line.result or line.result.value is None
+            line.measure.name
+            for line in lines
+            if (not line.result or line.result.value is None)
+            and not (line.basis and line.basis.nothing_due)
         ],
     )
     return {
