@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from base.formatting import format_number, format_percent
+from base.formatting import format_number, format_share
 from followup.formatting import format_change, format_day, format_value
 from followup.organisation_selection import portfolio_url, programme_area_url
 from followup.quarter_selection import QuarterSelection
@@ -136,10 +136,12 @@ def sv_change(value: Decimal | float | None, unit: str = "") -> str:
 
 
 @register.filter
-def sv_percent(value: Decimal | float | None) -> str:
-    """A percentage ("54 %"), or a dash for none."""
+def sv_share(value: Decimal | float | None) -> str:
+    """A share of units or reports ("69,2 %", "50 %"), as goal progress, the status sentences
+    and a share measure's values are written (format_share: one decimal, none when whole), so
+    one share reads the same on every page; a dash for none."""
     value = _none_if_missing(value)
-    return "–" if value is None else format_percent(value)
+    return "–" if value is None else format_share(value)
 
 
 @register.simple_tag

@@ -19,7 +19,7 @@ def test_a_measure_without_a_result_shows_a_dash_not_an_error() -> None:
 
     assert render("{{ line.result.value|sv_value:'%' }}", line=line) == "–"
     assert render("{{ line.result.change_previous_quarter|sv_change:'%' }}", line=line) == "–"
-    assert render("{{ line.result.value|sv_percent }}", line=line) == "–"
+    assert render("{{ line.result.value|sv_share }}", line=line) == "–"
 
 
 def test_values_and_changes_are_written_the_swedish_way() -> None:

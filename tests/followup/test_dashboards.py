@@ -921,8 +921,8 @@ def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_targe
 
     assert "status per enhet och arbetssätt, PO 1" in content
     # Every other health centre has adopted: VO 1 has HC 1-2, VO 2 has HC 2-1 and 2-3.
-    assert "1 av 3 (33 %)" in content
-    assert "2 av 3 (67 %)" in content
+    assert "1 av 3 (33,3 %)" in content
+    assert "2 av 3 (66,7 %)" in content
     assert "3 av 6 (50 %)" in content
     assert "mål 100 %" in content
 
@@ -968,8 +968,8 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
     assert "6 enheter i 2 verksamhetsområden." in section
     assert "Hälsocentral" not in section  # no unit rows
     # Each VO with its own share, the footer over all units.
-    assert "1 av 3 (33 %)" in section
-    assert "2 av 3 (67 %)" in section
+    assert "1 av 3 (33,3 %)" in section
+    assert "2 av 3 (66,7 %)" in section
     assert "3 av 6 (50 %)" in section
     assert "mål 100 %" in section
     # "Visa enheter": the VO filter as a plain link (to the matrix), and over htmx its swap.
