@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from base.formatting import format_number, format_share
-from followup.formatting import format_change, format_day, format_value
+from followup.formatting import format_change, format_day, format_value, unit_and_kind
 from followup.organisation_selection import portfolio_url, programme_area_url
 from followup.quarter_selection import QuarterSelection
 from followup.quarter_selection import with_quarter as url_with_quarter
@@ -124,15 +124,17 @@ def _none_if_missing(value: Any) -> Any:
 
 
 @register.filter
-def sv_value(value: Decimal | float | None, unit: str = "") -> str:
-    """A measure's value the Swedish way, with its unit ("54 %", "1 234,5 st")."""
-    return format_value(_none_if_missing(value), unit or "")
+def sv_value(value: Decimal | float | None, unit: Any = "") -> str:
+    """A measure's value the Swedish way, with its unit ("54 %", "1 234,5 st"); given the
+    Measure (`value|sv_value:measure`), with its kind's fixed decimals ("72,1" of an index)."""
+    return format_value(_none_if_missing(value), *unit_and_kind(unit))
 
 
 @register.filter
-def sv_change(value: Decimal | float | None, unit: str = "") -> str:
-    """A change with its sign ("+2,5 procentenheter", "−3 st")."""
-    return format_change(_none_if_missing(value), unit or "")
+def sv_change(value: Decimal | float | None, unit: Any = "") -> str:
+    """A change with its sign ("+2,5 procentenheter", "−3 st"); given the Measure, to its
+    kind's decimals, as sv_value writes its values."""
+    return format_change(_none_if_missing(value), *unit_and_kind(unit))
 
 
 @register.filter
