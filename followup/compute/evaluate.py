@@ -127,6 +127,7 @@ def _evaluate_goal(
             baseline_label=month_label(goal.baseline_end) if relative else None,
             measure_name=goal.measure.name,
             unit=goal.measure.unit,
+            quarterly=goal.measure.frequency == "quarterly",
             reported=reported,
             assessment=assessment,
             rules=rules,
