@@ -673,8 +673,14 @@ def unit_dashboard(
         for u in rows_units
     ]
 
+    # The measure table's comparison columns: the parent where it is not the region (one
+    # "Region Gävleborg" column, not two), the region where the unit is not the region itself.
+    compare_parent = parent if parent is not None and parent.pk != region.pk else None
+    compare_region = region if region.pk != unit.pk else None
     lines = (
-        measure_lines(quarter=quarter, unit=unit, parent=parent, region=region) if quarter else []
+        measure_lines(quarter=quarter, unit=unit, parent=compare_parent, region=compare_region)
+        if quarter
+        else []
     )
     # Peers: a unit with units below compares those; a unit without compares its siblings.
     peer_parent, peer_units = (unit, children) if children else (parent, [])
@@ -692,8 +698,8 @@ def unit_dashboard(
     )
     return {
         "ancestors": ancestors[:-1],
-        "region": region,
-        "parent": parent,
+        "region": compare_region,
+        "parent": compare_parent,
         "children": children,
         "methods": methods,
         "adoption": adoption,

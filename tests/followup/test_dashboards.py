@@ -642,6 +642,25 @@ def test_unit_page_compares_with_parent_and_region_and_peers(
         assert hc.name in content
 
 
+def test_the_measure_table_compares_with_the_region_once_and_the_region_with_nothing(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    """Primärvård's parent is the region: one column for it, not two alike. The region's own
+    page has nothing above it to compare with."""
+    client.force_login(users["styrgrupp"])
+    header = '<th scope="col" role="columnheader" class="num">{}</th>'
+
+    area = client.get(unit_url(data.area.code)).content.decode()
+    region = client.get(unit_url(data.region.code)).content.decode()
+
+    table = area[area.index('class="data-table measure-table') :].split("</thead>")[0]
+    assert table.count(header.format("Region Testland")) == 1
+    assert "Mått för Primärvård, Kv 4 2025" in area
+    table = region[region.index('class="data-table measure-table') :].split("</thead>")[0]
+    assert header.format("Region Testland") not in table
+    assert header.format("Värde") in table
+
+
 def test_peer_comparison_swaps_alone_for_another_measure(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
