@@ -178,17 +178,24 @@ def deadline_countdown(goal: Any, result: Any = None, day: Any = None) -> str:
     "i dag", "passerat för 5 dagar sedan". `day` is the shown quarter's reference day
     (QuarterSelection.reference_day: an ended quarter's last day, the day the engine evaluated
     it and its status text counts from; else today), today without one. Nothing for a goal
-    without a deadline or one its result (the shown quarter's `GoalResult`, or the manual
-    assessment where nothing is computed) says is uppnått or ej uppnått: its date is shown and
-    the status says the rest."""
+    without a deadline or one its result says is settled (deadline_days_left)."""
     deadline = getattr(goal, "deadline", None)
     if not deadline:
         return ""
+    return deadline_days_left((deadline - (day or timezone.localdate())).days, result)
+
+
+@register.simple_tag
+def deadline_days_left(days: int, result: Any = None) -> str:
+    """ "om 32 dagar", "i dag", "passerat för 5 dagar sedan": a deadline `days` ahead of the
+    day counted from; nothing where its result (the shown quarter's `GoalResult`, or the manual
+    assessment where nothing is computed) says uppnått or ej uppnått: its date is shown and the
+    status says the rest. The one rule of the goal lines, the goal page and the deadline table
+    (a closed quarter's table once said "i dag" beside "Uppnått")."""
     if result:
         status = getattr(result, "status", "") or getattr(result, "assessment_status", "")
         if status in _SETTLED:
             return ""
-    days = (deadline - (day or timezone.localdate())).days
     if days >= 0:
         return days_left_text(days)
     return ngettext(
