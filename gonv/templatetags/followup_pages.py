@@ -39,6 +39,9 @@ _BASIS = (
     ("target_pct", _("Målandel"), "pct"),
     # Labelled by its day (basis "evaluated_on"): "Förväntad andel 30 sep 2026" (basis_items).
     ("expected_share_pct", _("Förväntad andel"), "pct"),
+    # The day the even pace counts from: the goal's start, else its programme area's
+    # (Goal.pace_start; the page's header says which).
+    ("start", _("Jämn takt räknas från"), "date"),
     ("forecast_pct", _("Prognos vid måldatum"), "pct"),
     ("latest_value", _("Senaste värde"), "num"),
     ("latest_period_end", _("Senaste period"), "date"),
