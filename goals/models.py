@@ -516,9 +516,9 @@ class Goal(Versioned):
         start = self.pace_start
         if start is None or self.kind != self.Kind.ADOPTION:
             return ""
-        return gettext(
-            "Målet anger inget startdatum; programområdets start %(day)s används."
-        ) % {"day": day_label(start)}
+        return gettext("Målet anger inget startdatum; programområdets start %(day)s används.") % {
+            "day": day_label(start)
+        }
 
     @property
     def target_label(self) -> str:

@@ -132,7 +132,6 @@ def _measure_options(
     return unit, getattr(measure, "value_type", "") or "", quarterly
 
 
-
 # Rendered charts by the digest of what they are drawn from: the same summary, options and
 # language always give the same HTML, so a page full of sparklines and icons renders each
 # once per process. Content-addressed, so nothing needs invalidating; bounded in size.

@@ -375,8 +375,9 @@ def test_the_portfolio_summary_does_not_call_a_quarterly_measure_not_yet_due_mis
     client.force_login(steering_member)
 
     text = " ".join(
-        re.sub(r"<[^>]+>", " ", client.get(reverse("home"), {"kvartal": "2025Q4"}).content.decode())
-        .split()
+        re.sub(
+            r"<[^>]+>", " ", client.get(reverse("home"), {"kvartal": "2025Q4"}).content.decode()
+        ).split()
     )
 
     assert "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut." in text

@@ -517,7 +517,8 @@ def test_relative_measure_target_is_baseline_raised_by_the_percentage() -> None:
     assert evaluation.target == Decimal(300)
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.explanation == (
-        "Antal dokumenterade överenskommelser var 300 st i maj 2027 (senaste månaden), vilket når målet minst "
+        "Antal dokumenterade överenskommelser var 300 st i maj 2027 (senaste månaden), "
+        "vilket når målet minst "
         "300 st (+50 % jämfört med 200 st i dec 2026) senast 31 dec 2027."
     )
 
@@ -622,7 +623,8 @@ def test_measure_after_deadline_without_meeting_target_is_missed() -> None:
     assert evaluation.status is Status.MISSED
     assert evaluation.forecast is None
     assert evaluation.explanation == (
-        "Antal besök var 106 i mars 2027 (senaste månaden) och nådde inte målet minst 150 senast 31 mar 2027."
+        "Antal besök var 106 i mars 2027 (senaste månaden) och nådde inte målet minst 150 "
+        "senast 31 mar 2027."
     )
 
 
@@ -781,7 +783,8 @@ def test_a_period_one_unit_of_thirty_has_reported_is_not_the_goals_latest_value(
         "2026-10-31",
     ]
     assert evaluation.explanation.startswith(
-        "Andel patienter med samordningsbehov som har DÖ var 18,8 % i oktober 2026 (senaste månaden som räknas) och "
+        "Andel patienter med samordningsbehov som har DÖ var 18,8 % i oktober 2026 "
+        "(senaste månaden som räknas) och "
         "trenden över de senaste 4 värdena (+"
     )
     assert evaluation.explanation.endswith(
