@@ -1375,21 +1375,27 @@ def report_organisation_unit_id_of_area(area_id: int) -> int | None:
     return found.organisation.id if found is not None and found.organisation else None
 
 
-def closed_report_quarters(area_id: int, quarters: Collection[str]) -> dict[str, ClosedQuarter]:
-    """The quarters among `quarters` whose quarterly report showing the programme area's goals
-    is Fastställd or Godkänd (registered with goals.models.register_closed_quarters: the rule
-    that an assessment of such a quarter is not created, changed or deleted)."""
+def closed_report_quarters(
+    area_id: int, quarters: Collection[str] | None
+) -> dict[str, ClosedQuarter]:
+    """The quarters among `quarters` (None: every quarter) whose quarterly report showing the
+    programme area's goals is Fastställd or Godkänd, with when it was closed (registered with
+    goals.models.register_closed_quarters: the rule that an assessment of such a quarter is not
+    created, changed or deleted, nor a goal the report showed)."""
     unit_id = report_organisation_unit_id_of_area(area_id)
-    if unit_id is None or not quarters:
+    if unit_id is None or (quarters is not None and not quarters):
         return {}
     rows = QuarterReport.objects.filter(
         organisation_id=unit_id,
-        quarter__in=list(quarters),
         status__in=[QuarterReport.Status.CLOSED, QuarterReport.Status.APPROVED],
-    ).values_list("quarter", "status")
+    )
+    if quarters is not None:
+        rows = rows.filter(quarter__in=list(quarters))
     return {
-        code: ClosedQuarter(code=code, approved=status == QuarterReport.Status.APPROVED)
-        for code, status in rows
+        code: ClosedQuarter(
+            code=code, approved=status == QuarterReport.Status.APPROVED, closed_at=closed_at
+        )
+        for code, status, closed_at in rows.values_list("quarter", "status", "closed_at")
     }
 
 

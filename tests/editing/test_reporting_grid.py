@@ -335,7 +335,9 @@ def test_an_imported_value_is_read_only_text_with_its_source_and_batch(
     row = _row(page, key)
     batch_url = reverse("import_batch", args=[imported.import_batch_id])
     number = imported.import_batch_id
-    assert f'54\u00a0st (Cyklop, <a href="{batch_url}">import #{number}</a>)' in row
+    # The value under its column, the source and the batch under Källa.
+    assert '<td class="num imported-value">54\u00a0st</td>' in row
+    assert f'Importerat från Cyklop (<a href="{batch_url}">import #{number}</a>)' in row
     assert f'name="{key}-value"' not in row  # no input: nothing to change by accident
     assert f'name="{key}-override"' not in row
     assert "Ersätt värdet" in row

@@ -489,6 +489,7 @@ def test_the_demo_plans_went_through_submission_and_review_on_their_own_days(
         "utkast", "inlamnad", "godkand", "utkast", "inlamnad",
     ]  # fmt: skip
     assert waiting.review_comment.startswith("Planen slutar i december 2026")
+    assert (waiting.reopened, sent_back.reopened) == (True, False)
     assert waiting.activities.filter(start_date__year=2027).count() == 1
 
 
@@ -501,6 +502,7 @@ def test_the_plan_awaiting_review_is_in_the_area_owners_queue(loaded: str) -> No
     queue = page[page.index("Väntar på granskning") : page.index("Tillbakaskickade")]
     assert "VO Primärvård Hälsingland Nord" in queue
     assert "24 nov 2026" in queue
+    assert "Öppnad för ändring" in queue  # its earlier review reopened it, not sent it back
     assert "VO Primärvård Gästrikland Syd" not in queue
 
 
