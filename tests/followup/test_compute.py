@@ -387,7 +387,7 @@ def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(t
     assert result.progress == Decimal(21)  # November's 21 %, not December's one-unit 60 %
     assert result.basis["latest_period_end"] == "2025-11-30"
     assert result.explanation.startswith(
-        "Do-andel var 21 % i november 2025 (senaste månaden) och trenden"
+        "Do-andel var 21 % i november 2025 (senaste månaden som räknas) och trenden"
     )
     assert "procentenheter per månad" in result.explanation
     assert result.explanation.endswith(
