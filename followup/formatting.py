@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
-from base.formatting import format_number, format_percent, format_share
+from base.formatting import format_number, format_percent, format_share, quantum
 from base.periods import day_label
 from goals.status import Status
 
@@ -25,9 +25,21 @@ def format_day(day: datetime.date | None) -> str:
     return day_label(day)
 
 
-def format_value(value: Decimal | float | None, unit: str = "") -> str:
-    """A measure's value with its unit ("54,3 %", "1 234 st"), a dash for none."""
-    return charts.format_value(value, unit) or "–"
+def unit_and_kind(unit_or_measure: Any) -> tuple[str, str]:
+    """A template filter's argument as (unit, value type): a unit ("%", "st"), or the Measure
+    itself, whose value type fixes the decimals (followup.charts.KIND_DECIMALS)."""
+    if unit_or_measure is None or isinstance(unit_or_measure, str):
+        return unit_or_measure or "", ""
+    return (
+        getattr(unit_or_measure, "unit", "") or "",
+        getattr(unit_or_measure, "value_type", "") or "",
+    )
+
+
+def format_value(value: Decimal | float | None, unit: str = "", kind: str = "") -> str:
+    """A measure's value with its unit ("54,3 %", "1 234 st", "72,1" of an index), a dash
+    for none; `kind` is the measure's value type where known (charts.format_value)."""
+    return charts.format_value(value, unit, kind) or "–"
 
 
 def format_value_pair(
@@ -57,21 +69,26 @@ def format_value_pair(
     return old_text, new_text
 
 
-def format_change(value: Decimal | float | None, unit: str = "") -> str:
-    """A change with its sign: "+2,5 procentenheter", "−3 st", "±0"; a dash for none.
+def format_change(value: Decimal | float | None, unit: str = "", kind: str = "") -> str:
+    """A change with its sign: "+2,5 procentenheter", "−3 st", "+0,4" (an index), "±0"; a dash
+    for none.
 
     The one spelling of a change on every page: a change of a share is in percentage points,
-    to one decimal (the share itself is shown to one decimal).
+    to one decimal (the share itself is shown to one decimal); of a kind with fixed decimals
+    (charts.KIND_DECIMALS) to those, as its values are written.
     """
     if value is None or value == "":
         return "–"
     number = Decimal(str(value))
-    percent = unit.strip() == "%"
-    number = number.quantize(Decimal("0.1") if percent else Decimal("0.01"), ROUND_HALF_UP)
+    percent = charts.value_kind(unit, kind) == "share"
+    decimals = 1 if percent else charts.kind_decimals(unit, kind)
+    number = number.quantize(
+        Decimal("0.01") if decimals is None else quantum(decimals), ROUND_HALF_UP
+    )
     if number == 0:
         return "±0"
     sign = "+" if number > 0 else _MINUS
-    text = format_number(abs(number), None)
+    text = format_number(abs(number), None if percent else decimals)
     # A no-break space keeps "3 st" together; "procentenheter" may go to the next line.
     # (gettext outside the f-string: xgettext does not look inside one.)
     points = gettext("procentenheter")

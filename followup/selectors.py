@@ -757,8 +757,14 @@ def unit_dashboard(
         for u in rows_units
     ]
 
+    # The measure table's comparison columns: the parent where it is not the region (one
+    # "Region Gävleborg" column, not two), the region where the unit is not the region itself.
+    compare_parent = parent if parent is not None and parent.pk != region.pk else None
+    compare_region = region if region.pk != unit.pk else None
     lines = (
-        measure_lines(quarter=quarter, unit=unit, parent=parent, region=region) if quarter else []
+        measure_lines(quarter=quarter, unit=unit, parent=compare_parent, region=compare_region)
+        if quarter
+        else []
     )
     # Peers: a unit with units below compares those; a unit without compares its siblings.
     peer_parent, peer_units = (unit, children) if children else (parent, [])
@@ -776,8 +782,8 @@ def unit_dashboard(
     )
     return {
         "ancestors": ancestors[:-1],
-        "region": region,
-        "parent": parent,
+        "region": compare_region,
+        "parent": compare_parent,
         "children": children,
         "methods": methods,
         "adoption": adoption,
@@ -877,8 +883,13 @@ def portfolio_quarter(
         # Datatäckning counts them (a unit reporting October only is not complete in December).
         reporting_units=sum(line.basis.reports[0] for line in lines if line.basis),
         expected_units=sum(line.basis.reports[1] for line in lines if line.basis),
+        # As Datatäckning: a measure none of whose periods has ended is not yet due, so its
+        # "–" is no gap (a quarterly measure in its own quarter, a month not yet over).
         missing_values=[
-            line.measure.name for line in lines if not line.result or line.result.value is None
+            line.measure.name
+            for line in lines
+            if (not line.result or line.result.value is None)
+            and not (line.basis and line.basis.nothing_due)
         ],
     )
     return {

@@ -510,6 +510,28 @@ class Goal(Versioned):
         )
 
     @property
+    def pace_start(self) -> datetime.date | None:
+        """The day an adoption goal's even pace counts from (the expected share, the status
+        rules): its own start date, else its programme area's start (docs/status-rules.md)."""
+        if self.start_date:
+            return self.start_date
+        return self.programme_area.start_date if self.programme_area_id else None
+
+    @property
+    def start_label(self) -> str:
+        """The start date as the goal page shows it: the goal's own, or, where it gives none,
+        which one the status counts from instead ("Målet anger inget startdatum;
+        programområdets start 1 apr 2025 används.")."""
+        if self.start_date:
+            return day_label(self.start_date)
+        start = self.pace_start
+        if start is None or self.kind != self.Kind.ADOPTION:
+            return ""
+        return gettext("Målet anger inget startdatum; programområdets start %(day)s används.") % {
+            "day": day_label(start)
+        }
+
+    @property
     def target_label(self) -> str:
         """The target in words, e.g. "50 % av hälsocentralerna"."""
         if self.kind == self.Kind.ADOPTION and self.target_share is not None:

@@ -712,6 +712,25 @@ def test_unit_page_compares_with_parent_and_region_and_peers(
         assert hc.name in content
 
 
+def test_the_measure_table_compares_with_the_region_once_and_the_region_with_nothing(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    """Primärvård's parent is the region: one column for it, not two alike. The region's own
+    page has nothing above it to compare with."""
+    client.force_login(users["styrgrupp"])
+    header = '<th scope="col" role="columnheader" class="num">{}</th>'
+
+    area = client.get(unit_url(data.area.code)).content.decode()
+    region = client.get(unit_url(data.region.code)).content.decode()
+
+    table = area[area.index('class="data-table measure-table') :].split("</thead>")[0]
+    assert table.count(header.format("Region Testland")) == 1
+    assert "Mått för Primärvård, Kv 4 2025" in area
+    table = region[region.index('class="data-table measure-table') :].split("</thead>")[0]
+    assert header.format("Region Testland") not in table
+    assert header.format("Värde") in table
+
+
 def test_peer_comparison_swaps_alone_for_another_measure(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
@@ -991,8 +1010,8 @@ def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_targe
 
     assert "status per enhet och arbetssätt, PO 1" in content
     # Every other health centre has adopted: VO 1 has HC 1-2, VO 2 has HC 2-1 and 2-3.
-    assert "1 av 3 (33 %)" in content
-    assert "2 av 3 (67 %)" in content
+    assert "1 av 3 (33,3 %)" in content
+    assert "2 av 3 (66,7 %)" in content
     assert "3 av 6 (50 %)" in content
     assert "mål 100 %" in content
 
@@ -1038,8 +1057,8 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
     assert "6 enheter i 2 verksamhetsområden." in section
     assert "Hälsocentral" not in section  # no unit rows
     # Each VO with its own share, the footer over all units.
-    assert "1 av 3 (33 %)" in section
-    assert "2 av 3 (67 %)" in section
+    assert "1 av 3 (33,3 %)" in section
+    assert "2 av 3 (66,7 %)" in section
     assert "3 av 6 (50 %)" in section
     assert "mål 100 %" in section
     # "Visa enheter": the VO filter as a plain link (to the matrix), and over htmx its swap.

@@ -275,6 +275,9 @@ def test_an_achieved_milestone_due_in_the_quarter_shows_no_forecast(
     assert "Uppnått" in row
     assert "Enligt plan" not in row
     assert '<span class="muted">Ingen prognos: utfallet är avgjort</span>' in row
+    # Its date and no countdown, as on its goal line: not "31 dec 2025 / i dag" beside "Uppnått".
+    assert '<time datetime="2025-12-31">' in row
+    assert "i dag" not in row
     goal_page = text(client.get(reverse("goal_detail", kwargs={"code": milestone.code})))
     assert "Prognos: Enligt plan" not in goal_page
 
