@@ -24,7 +24,19 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -1666,10 +1678,35 @@ def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
     return _later_change_refusal(batch)
 
 
-def changed_since_import(history: Any) -> Exists:
-    """Whether the outer history row's observation has a later history row: its value was
-    changed (by hand, by a later import) or deleted after the row was written."""
-    return Exists(history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id")))
+# Stands in for a missing täljare or nämnare when comparing (they are never negative), so that
+# two missing ones compare equal in SQL.
+_NO_PART = Value(Decimal(-1), output_field=DecimalField(max_digits=16, decimal_places=4))
+
+
+def changed_since_import(history: Any) -> ExpressionWrapper:
+    """Whether the outer history row's observation was changed (by hand, by a later import) or
+    deleted after the row was written and is not, today, what the row wrote.
+
+    A later history row alone is not enough: a later import that was undone leaves rows behind
+    but puts back exactly what this row wrote, and that import must stay undoable.
+    """
+    later = Exists(history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id")))
+    same = Exists(
+        Observation.objects.annotate(
+            numerator_or=Coalesce("numerator", _NO_PART),
+            denominator_or=Coalesce("denominator", _NO_PART),
+        ).filter(
+            pk=OuterRef("id"),
+            period_end=OuterRef("period_end"),
+            value=OuterRef("value"),
+            numerator_or=Coalesce(OuterRef("numerator"), _NO_PART),
+            denominator_or=Coalesce(OuterRef("denominator"), _NO_PART),
+            comment=OuterRef("comment"),
+            source=OuterRef("source"),
+            import_batch_id=OuterRef("import_batch_id"),
+        )
+    )
+    return ExpressionWrapper(Q(later) & ~Q(same), output_field=BooleanField())
 
 
 def _later_change_refusal(batch: ImportBatch) -> str | None:
