@@ -119,6 +119,10 @@ CHANGE_WEIGHT_KEPT = gettext_noop("nämnaren {value} behålls")
 # A comment cell left empty keeps the stored comment and is not mentioned; a filled-in one
 # replaces it, shown old → new ("–" for none).
 CHANGE_COMMENT = gettext_noop("kommentar {old} → {new}")
+# A new value's parts, as given: "täljare 40; nämnare 200; kommentar ”Från Cyklop”".
+NEW_NUMERATOR = gettext_noop("täljare {value}")
+NEW_DENOMINATOR = gettext_noop("nämnare {value}")
+NEW_COMMENT = gettext_noop("kommentar {value}")
 ERROR_HAS_PROBLEMS = gettext_noop("Filen har {count} problem och importerades inte.")
 ERROR_UNDO_DONE = gettext_noop("Importen är redan ångrad.")
 ERROR_UNDO_FORBIDDEN = gettext_noop(
@@ -512,6 +516,19 @@ def _change_details(
     return "; ".join(parts)
 
 
+def _new_details(numerator: Decimal | None, denominator: Decimal | None, comment: str) -> str:
+    """What a new value comes with, as the preview lists it: "täljare 40; nämnare 200;
+    kommentar ”Från Cyklop”" (what is not given is not mentioned)."""
+    parts = []
+    if numerator is not None:
+        parts.append(_(NEW_NUMERATOR).format(value=_part_text(numerator)))
+    if denominator is not None:
+        parts.append(_(NEW_DENOMINATOR).format(value=_part_text(denominator)))
+    if comment:
+        parts.append(_(NEW_COMMENT).format(value=_comment_text(comment)))
+    return "; ".join(parts)
+
+
 def _decimals(value: Decimal) -> int:
     """How many decimals the number was written with (12,50 has two)."""
     exponent = value.as_tuple().exponent
@@ -884,7 +901,8 @@ def _orm_pass(
             quarters.add(Quarter.containing(row.end))
             if obs is None:
                 report.created += 1
-                old, old_source, details = None, "", ""
+                old, old_source = None, ""
+                details = _new_details(row.numerator, row.denominator, row.comment)
                 obs = Observation(
                     measure_id=row.measure.id, unit_id=row.unit.id, period_start=row.start
                 )
@@ -1423,7 +1441,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
                 (old_num, old_den, old_comment), (new_num, new_den, new_comment), kept=kept
             )
             if existed
-            else ""
+            else _new_details(new_num, new_den, new_comment or "")
         )
         report.changes.append(
             ChangeLine(

@@ -416,3 +416,18 @@ def test_the_command_counts_the_skipped_template_rows_and_writes_a_changes_detai
     assert "2 tomma rader hoppades över" in out
     assert "1 viktat värde (t.ex. ett index) utan nämnare behåller sin sparade nämnare." in out
     assert "71,1 → 70 (nämnaren 33 behålls)" in out
+
+
+def test_the_preview_lists_a_new_values_numerator_denominator_and_comment(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text(
+        "enhet;mått;period;täljare;nämnare;kommentar\nHC1A;andel;2025-11;40;200;Från Cyklop\n",
+        encoding="utf-8",
+    )
+
+    preview = import_preview(user=corpus_world.users["strateg"], path=path, file_name="new.csv")
+
+    assert preview.created == 1
+    assert preview.changes[0].details == "täljare 40; nämnare 200; kommentar ”Från Cyklop”"
