@@ -30,6 +30,7 @@ from .wording import (
     manual_replaced_note,
     manual_replaced_warning,
     nothing_changed_message,
+    nothing_to_import_message,
     stored_message,
     stored_summary,
     undone_message,
@@ -132,6 +133,12 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "manual_warning": (
             manual_replaced_warning(preview.manual_replaced)
             if preview.ok and preview.manual_replaced
+            else ""
+        ),
+        # Every value in the file is already there: said instead of offering Importera.
+        "nothing_to_import": (
+            nothing_to_import_message(preview.unchanged)
+            if preview.ok and not preview.file_level and not (preview.created or preview.changed)
             else ""
         ),
         "result": result,

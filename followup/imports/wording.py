@@ -53,6 +53,15 @@ def nothing_changed_message(unchanged: int) -> str:
     ) % _count(unchanged)
 
 
+def nothing_to_import_message(unchanged: int) -> str:
+    """ "Filen ändrar inget: alla 4 värden finns redan." (the preview, instead of Importera)"""
+    return ngettext(
+        "Filen ändrar inget: värdet finns redan.",
+        "Filen ändrar inget: alla %(count)s värden finns redan.",
+        unchanged,
+    ) % _count(unchanged)
+
+
 def skipped_message(skipped: int) -> str:
     """ "161 tomma rader hoppades över." (template rows left unfilled; the command)"""
     return ngettext(

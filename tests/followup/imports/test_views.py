@@ -150,8 +150,14 @@ def test_the_same_file_again_says_nothing_changed(corpus_world: CorpusWorld) -> 
     client = client_for("strateg")
     for _ in range(2):
         response = upload(client, GOOD)
+        preview = client.get(response["Location"]).content.decode()
         job = ImportJob.objects.order_by("-created_at").first()
         response = client.post(reverse("import_confirm", args=[job.pk]))
+
+    # The second preview offers no Importera: the file changes nothing.
+    assert "Filen ändrar inget: alla 2 värden finns redan." in preview
+    assert ">Importera</button>" not in preview
+    assert ">Avbryt</button>" in preview
 
     page = client.get(response["Location"]).content.decode()
     assert "Inget ändrades: alla 2 värden i filen fanns redan." in page
