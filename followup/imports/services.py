@@ -92,14 +92,17 @@ ERROR_AMBIGUOUS_MEASURE = gettext_noop(
     "”{code}” kan vara flera mått ({codes}): de skiljer sig bara i stora och små bokstäver. "
     "Skriv koden exakt som måttet har den."
 )
+# Each suggests the period that holds what was typed: "nov 2026" → Kv 4 2026, "2026Q4" → its
+# months (period_suggestion).
 ERROR_MONTH_FOR_QUARTERLY = gettext_noop(
-    "”{text}” är en månad, men måttet ”{measure}” rapporteras per kvartal; skriv till exempel "
-    "Kv 4 2025."
+    "”{text}” är en månad, men måttet ”{measure}” rapporteras per kvartal; skriv kvartalet, "
+    "{quarter}."
 )
 ERROR_QUARTER_FOR_MONTHLY = gettext_noop(
-    "”{text}” är ett kvartal, men måttet ”{measure}” rapporteras per månad; skriv till exempel "
-    "2025-12."
+    "”{text}” är ett kvartal, men måttet ”{measure}” rapporteras per månad; skriv en månad, "
+    "till exempel {months}."
 )
+MONTHS_OR = gettext_noop("{first}, {second} eller {third}")
 ERROR_VALUE_MISSING = gettext_noop("Värde saknas (ange värde, eller täljare och nämnare).")
 ERROR_PERCENT_NOT_SHARE = gettext_noop("Procenttecken passar bara mått som är andelar ({value}).")
 ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på rad {row}.")
@@ -535,6 +538,19 @@ def _decimals(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+def period_kind_message(kind: str, start: datetime.date, *, text: str, measure: str) -> str:
+    """A month given for a quarterly measure, or a quarter for a monthly one, suggesting the
+    period that holds what was typed (both checking paths say the same)."""
+    quarter = Quarter.containing(start)
+    if kind == "month":
+        return _(ERROR_MONTH_FOR_QUARTERLY).format(text=text, measure=measure, quarter=quarter.label)
+    months = [month_label(quarter.start.replace(month=quarter.start.month + i)) for i in range(3)]
+    first, second, third = months
+    return _(ERROR_QUARTER_FOR_MONTHLY).format(
+        text=text, measure=measure, months=_(MONTHS_OR).format(first=first, second=second, third=third)
+    )
+
+
 def _period_label(kind: str, start: datetime.date) -> str:
     return Quarter.containing(start).label if kind == "quarter" else month_label(start)
 
@@ -621,18 +637,15 @@ class _RowChecker:
         if period is not None and measure is not None:
             text = str(raw_period).strip() if not hasattr(raw_period, "year") else ""
             text = text or period.start.isoformat()
-            if period.kind == "month" and measure.frequency == Measure.Frequency.QUARTERLY:
+            if (period.kind == "month" and measure.frequency == Measure.Frequency.QUARTERLY) or (
+                period.kind == "quarter" and measure.frequency == Measure.Frequency.MONTHLY
+            ):
                 self._problem(
                     row,
                     "period",
-                    _(ERROR_MONTH_FOR_QUARTERLY).format(text=text, measure=measure.name),
-                )
-                period = None
-            elif period.kind == "quarter" and measure.frequency == Measure.Frequency.MONTHLY:
-                self._problem(
-                    row,
-                    "period",
-                    _(ERROR_QUARTER_FOR_MONTHLY).format(text=text, measure=measure.name),
+                    period_kind_message(
+                        period.kind, period.start, text=text, measure=measure.name
+                    ),
                 )
                 period = None
         if period is not None:
@@ -1278,18 +1291,14 @@ def _sql_messages(
             yield column, parsing.too_large_message(Decimal(facts[f"{column}_lit"]))
         elif code == "out_of_scope":
             yield "unit", _(ERROR_OUT_OF_SCOPE).format(unit=facts["unit_name"])
-        elif code == "month_for_quarterly":
+        elif code in ("month_for_quarterly", "quarter_for_monthly"):
             yield (
                 "period",
-                _(ERROR_MONTH_FOR_QUARTERLY).format(
-                    text=facts["period_original"], measure=facts["measure_name"]
-                ),
-            )
-        elif code == "quarter_for_monthly":
-            yield (
-                "period",
-                _(ERROR_QUARTER_FOR_MONTHLY).format(
-                    text=facts["period_original"], measure=facts["measure_name"]
+                period_kind_message(
+                    "month" if code == "month_for_quarterly" else "quarter",
+                    facts["period_start"],
+                    text=facts["period_original"],
+                    measure=facts["measure_name"],
                 ),
             )
         elif code == "period_in_future":
