@@ -793,7 +793,11 @@ class _RowChecker:
             self._problem(row, "value", _(ERROR_INDEX_RANGE).format(value=_fmt(final)))
             return None
         if value_type == Measure.ValueType.SHARE and (num is None or den is None):
-            self._problem(row, "numerator", _(ERROR_SHARE_PARTS_MISSING))
+            self._problem(
+                row,
+                "numerator",
+                _(ERROR_SHARE_PARTS_MISSING).format(measure=measure.name if measure else ""),
+            )
             return None
         if value_type == Measure.ValueType.COUNT:
             if final < 0:
@@ -1327,7 +1331,10 @@ def _sql_messages(
         elif what == "negative":
             yield column, _(ERROR_NEGATIVE).format(value=number(column))
         elif code == "numerator_parts":
-            yield "numerator", _(ERROR_SHARE_PARTS_MISSING)
+            yield (
+                "numerator",
+                _(ERROR_SHARE_PARTS_MISSING).format(measure=facts["measure_name"]),
+            )
         elif code == "denominator_zero":
             yield column, _(ERROR_DENOMINATOR_ZERO)
         elif what == "pair":

@@ -878,7 +878,7 @@ CASES: tuple[Case, ...] = (
                 "HC1B|andel|2025-11|75,5|||",
             )
         ),
-        problem="Rad 3, kolumn ”täljare”: Ange täljare och nämnare för en andel.",
+        problem="Rad 3, kolumn ”täljare”: Måttet ”Andel rätt hjälp” är en andel: ange täljare och nämnare (värdet räknas ut).",
         problem_count=1,
     ),
     Case(
