@@ -27,8 +27,29 @@ def latest_periods(today: datetime.date | None = None) -> dict[str, str]:
     }
 
 
-TEMPLATE_HEADER = ["enhet", "enhetsnamn", "mått", "måttnamn", "period", "värde", "täljare",
-                   "nämnare", "kommentar"]  # fmt: skip
+# Like the column names, "fyll i" and what it says are the file format's words (Swedish in
+# every language); the importer lists it among the columns it does not read.
+TEMPLATE_HEADER = ["enhet", "enhetsnamn", "mått", "måttnamn", "period", "fyll i", "värde",
+                   "täljare", "nämnare", "kommentar"]  # fmt: skip
+FILL_PARTS = "täljare och nämnare"
+FILL_WEIGHTED = "värde och nämnare"
+FILL_COUNT = "värde (heltal)"
+FILL_VALUE = "värde"
+
+
+def template_fill_text(measure: Measure) -> str:
+    """What a template row of the measure needs: a share (or any ratio of sums) its parts, so
+    it adds up; a weighted mean its weight; a count a whole number."""
+    if (
+        measure.value_type == Measure.ValueType.SHARE
+        or measure.aggregation == Measure.Aggregation.RATIO
+    ):
+        return FILL_PARTS
+    if measure.aggregation == Measure.Aggregation.WEIGHTED_MEAN:
+        return FILL_WEIGHTED
+    if measure.value_type == Measure.ValueType.COUNT:
+        return FILL_COUNT
+    return FILL_VALUE
 
 
 def import_template_rows(*, user: Any, today: datetime.date | None = None) -> Iterator[list[str]]:
@@ -54,7 +75,7 @@ def import_template_rows(*, user: Any, today: datetime.date | None = None) -> It
             if kinds[measure.pk] and unit.kind_id not in kinds[measure.pk]:
                 continue
             yield [unit.code, unit.name, measure.code, measure.name,
-                   periods[measure.frequency], "", "", "", ""]  # fmt: skip
+                   periods[measure.frequency], template_fill_text(measure), "", "", "", ""]  # fmt: skip
 
 
 def import_batches_for(*, user: Any) -> QuerySet[ImportBatch]:

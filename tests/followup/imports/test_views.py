@@ -221,9 +221,17 @@ def test_the_templates_list_the_vecs_unit_and_its_measures_for_the_latest_period
     xlsx = client.get(reverse("import_template", args=["xlsx"]))
 
     lines = csv_text.lstrip("\ufeff").splitlines()
-    assert lines[0] == "enhet;enhetsnamn;mått;måttnamn;period;värde;täljare;nämnare;kommentar"
+    assert lines[0] == (
+        "enhet;enhetsnamn;mått;måttnamn;period;fyll i;värde;täljare;nämnare;kommentar"
+    )
     assert {line.split(";")[0] for line in lines[1:]} == {"HC1A"}
-    assert sorted(line.split(";")[2] for line in lines[1:]) == ["andel", "antal", "index", "medel"]
+    # Each row says what to fill in for its measure.
+    assert sorted((line.split(";")[2], line.split(";")[5]) for line in lines[1:]) == [
+        ("andel", "täljare och nämnare"),
+        ("antal", "värde (heltal)"),
+        ("index", "värde och nämnare"),
+        ("medel", "värde och nämnare"),
+    ]
     sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
     assert [row[0] for row in sheet.iter_rows(values_only=True)][1:] == ["HC1A"] * 4
 
@@ -236,6 +244,7 @@ def test_the_filled_in_template_imports(corpus_world: CorpusWorld, tmp_path: Pat
     job = ImportJob.objects.get()
     assert job.preview["problems"] == []
     assert job.preview["created"] == 1
+    assert job.preview["ignored_columns"] == ["enhetsnamn", "måttnamn", "fyll i"]
 
 
 def test_the_navigation_links_the_import_page_for_those_who_report(
