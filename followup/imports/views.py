@@ -90,6 +90,9 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("import_job", job_id=job.pk)
     context = {
         "form": form,
+        # A file was chosen but the form was refused for something else: a browser cannot
+        # keep a chosen file when the page comes back, so the page asks for it again.
+        "choose_again": bool(form.errors) and "file" in request.FILES and not form["file"].errors,
         "batches": selectors.import_batches_for(user=request.user),
         "max_size": services.file_size_label(settings.GONV_IMPORT_MAX_BYTES),
     }

@@ -542,6 +542,22 @@ def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: Corpus
     assert "Välj varifrån värdena kommer." in text
     assert 'href="#id_source_0"' in text  # the error summary leads to the first radio
     assert not ImportJob.objects.exists()
+    # Not the file's fault; but the browser has lost it, so the page asks for it again.
+    assert "Filen kunde inte tas emot" not in text
+    assert "Något saknas innan filen kan kontrolleras" in text
+    assert '<p class="field-error" id="file-again">Välj filen igen.' in text
+    assert 'aria-describedby="file-format file-again"' in text
+
+
+def test_a_refused_form_without_a_file_does_not_ask_to_choose_it_again(
+    corpus_world: CorpusWorld,
+) -> None:
+    response = client_for("vec1a").post(reverse("import_upload"), {"source": "manual"})
+
+    text = response.content.decode()
+    assert "Filen kunde inte tas emot" in text
+    assert "Välj en fil att importera." in text
+    assert "Välj filen igen." not in text
 
 
 def test_the_chosen_source_is_the_batchs(corpus_world: CorpusWorld) -> None:
