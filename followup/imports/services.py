@@ -226,6 +226,12 @@ class ImportReport:
     # Weighted means (indices) given without a nämnare that keep their stored one.
     weights_kept: int = 0
     quarters: list[str] = field(default_factory=list)
+    # How many values it writes (new or changed) in each quarter, by code: the preview notes
+    # those of quarters whose report is already approved.
+    quarter_values: dict[str, int] = field(default_factory=dict)
+    # The measures of the values it writes: the preview names those whose own source is not
+    # the one chosen for the file.
+    measures: list[int] = field(default_factory=list)
     batch_id: int | None = None
     stored: bool = False
     # The file itself could not be read (not CSV or XLSX, empty, a column missing …): no row
@@ -543,11 +549,15 @@ def period_kind_message(kind: str, start: datetime.date, *, text: str, measure: 
     period that holds what was typed (both checking paths say the same)."""
     quarter = Quarter.containing(start)
     if kind == "month":
-        return _(ERROR_MONTH_FOR_QUARTERLY).format(text=text, measure=measure, quarter=quarter.label)
+        return _(ERROR_MONTH_FOR_QUARTERLY).format(
+            text=text, measure=measure, quarter=quarter.label
+        )
     months = [month_label(quarter.start.replace(month=quarter.start.month + i)) for i in range(3)]
     first, second, third = months
     return _(ERROR_QUARTER_FOR_MONTHLY).format(
-        text=text, measure=measure, months=_(MONTHS_OR).format(first=first, second=second, third=third)
+        text=text,
+        measure=measure,
+        months=_(MONTHS_OR).format(first=first, second=second, third=third),
     )
 
 
@@ -643,9 +653,7 @@ class _RowChecker:
                 self._problem(
                     row,
                     "period",
-                    period_kind_message(
-                        period.kind, period.start, text=text, measure=measure.name
-                    ),
+                    period_kind_message(period.kind, period.start, text=text, measure=measure.name),
                 )
                 period = None
         if period is not None:
@@ -889,6 +897,7 @@ def _orm_pass(
     """Compare and write by chunks through the ORM (SQLite, the embedded mode)."""
     report = checker.report
     quarters: set[Quarter] = set()
+    measure_ids: set[int] = set()
     batch: ImportBatch | None = None
 
     def checked_rows() -> Iterator[_Row]:
@@ -916,6 +925,9 @@ def _orm_pass(
                 report.unchanged += 1
                 continue
             quarters.add(Quarter.containing(row.end))
+            code = Quarter.containing(row.end).code
+            report.quarter_values[code] = report.quarter_values.get(code, 0) + 1
+            measure_ids.add(row.measure.id)
             if obs is None:
                 report.created += 1
                 old, old_source = None, ""
@@ -969,6 +981,7 @@ def _orm_pass(
         if progress is not None:
             progress(report.rows)
     report.quarters = sorted(q.code for q in quarters)
+    report.measures = sorted(measure_ids)
     return batch
 
 
@@ -1430,6 +1443,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
             report.unchanged += count
             continue
         quarters.add(quarter)
+        report.quarter_values[quarter] = report.quarter_values.get(quarter, 0) + count
         if kind == "new":
             report.created += count
         else:
@@ -1438,6 +1452,8 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
     report.quarters = sorted(quarters)
     if not quarters:
         return
+    cursor.execute(f"SELECT DISTINCT s.measure_id FROM {joined} WHERE {state} <> 'same'")
+    report.measures = sorted(measure_id for (measure_id,) in cursor.fetchall())
     cursor.execute(
         f"SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value, s.value, "
         f"coalesce(o.source, ''), o.id IS NOT NULL, o.numerator, o.denominator, o.comment, "

@@ -51,7 +51,8 @@ class Case:
     counts: tuple[int, int, int] | None = None
     skipped: int = 0  # template rows left unfilled
     weights_kept: int = 0  # indices given without a nämnare that keep the stored one
-    details: tuple[str, ...] = ()  # each changed value's details (täljare, nämnare, comment), in order
+    # Each changed value's details (täljare, nämnare, comment), in order.
+    details: tuple[str, ...] = ()
 
     @property
     def good(self) -> bool:

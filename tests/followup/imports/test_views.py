@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from pytest_django.fixtures import Settings
 
 from followup.imports.jobs import job_path
-from followup.models import ImportBatch, ImportJob, Observation
+from followup.models import ImportBatch, ImportJob, Measure, Observation, QuarterReport
 from followup.services import observation_record
 from tests.factories import TEST_PASSWORD, ObservationFactory
 from tests.followup.imports.world import CorpusWorld
@@ -364,11 +364,15 @@ REPLACING = (
 )
 
 
-@pytest.mark.parametrize(
+# Both checking paths, and the ORM's compare instead of COPY's.
+PATHS = pytest.mark.parametrize(
     "paths",
     [{}, {"GONV_IMPORT_SQL_CHECKS": False}, {"GONV_IMPORT_COPY": False}],
     ids=["default", "python-checks", "orm"],
 )
+
+
+@PATHS
 def test_the_preview_names_each_current_values_source_and_warns_before_replacing_manual_ones(
     corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
 ) -> None:
@@ -376,6 +380,7 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
         setattr(settings, name, value)
     november = date(2025, 11, 1)
     tree, count = corpus_world.tree, corpus_world.count
+    Measure.objects.filter(pk=count.pk).update(source="cyklop")  # the file's own system
     ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
     ObservationFactory(
         unit=tree.hc1b, measure=count, period_start=november, value=5, source="cyklop"
@@ -608,3 +613,54 @@ def test_a_file_with_row_problems_still_counts_its_rows(corpus_world: CorpusWorl
     assert "Filen har 1 problem och kan inte importeras" in page
     assert "Rätta raderna nedan i filen" in page
     assert "Rader i filen" in page
+
+
+@PATHS
+def test_the_preview_warns_when_a_measures_own_source_is_not_the_chosen_one(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    corpus_world.count.source = "cosmic"
+    corpus_world.count.save()
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, GOOD)["Location"]).content.decode()  # as Cyklop
+
+    warning = "Du har valt källan Cyklop, men ”Antal frigjorda tider” (Cosmic) har en annan källa."
+    assert warning in preview
+    # A warning, not a refusal.
+    assert 'aria-describedby="source-warning">Importera</button>' in preview
+
+
+def test_the_preview_says_no_source_warning_when_the_sources_match(
+    corpus_world: CorpusWorld,
+) -> None:
+    corpus_world.count.source = "cyklop"
+    corpus_world.count.save()
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, GOOD)["Location"]).content.decode()
+
+    assert "har en annan källa" not in preview
+    assert ">Importera</button>" in preview
+
+
+@PATHS
+def test_the_preview_notes_values_of_a_quarter_whose_report_is_approved(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    QuarterReport.objects.create(
+        organisation=corpus_world.tree.region, quarter="2025Q4", status="godkand"
+    )
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, GOOD)["Location"]).content.decode()
+
+    assert (
+        "2 värden gäller Kv 4 2025, vars kvartalsrapport är godkänd. Rapporten ändras inte"
+        in preview
+    )
+    assert ">Importera</button>" in preview  # a note, not a refusal
