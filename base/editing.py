@@ -161,6 +161,9 @@ class Conflict:
     version: int
     fields: list[FieldChoice]
     deleted: bool = False
+    # Who saved first (None for a loader or the system): the user themselves, in another tab,
+    # is told so, not that someone else came first.
+    user_id: int | None = None
 
 
 def display_value(field: models.Field[Any, Any] | None, value: Any, unit: str = "") -> str:
@@ -246,6 +249,7 @@ def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflic
         saved_at=getattr(latest, "history_date", None),
         version=current.version,  # type: ignore[attr-defined]
         fields=choices,
+        user_id=getattr(latest, "history_user_id", None),
     )
 
 
