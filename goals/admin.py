@@ -22,6 +22,10 @@ from . import services
 from .forms import DEADLINE_REASON_FIELD, clean_deadline_reason, deadline_reason_field
 from .models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord, Assessment, Goal, phase_warning
 
+ERROR_PARENT_NOT_OFFERED = _(
+    "Välj ett överordnat mål i samma programområde som delmålet (bara de erbjuds här)."
+)
+
 # Goals' selects and filters name their area and organisation when several organisations' plans
 # are here (every region has its "Teamrond införd"); programmes.choices.
 register_choice_labels(Goal, of_area_labels)
@@ -132,14 +136,12 @@ class GoalAdmin(ScopedChoicesAdmin):
             and isinstance(field, ModelChoiceField)
             and field.queryset is not None
         ):
-            # A milestone's goal is in its own area, and not the goal itself or one of its
-            # milestones (the model refuses the others: Goal.clean).
-            below = services.goal_and_milestone_ids(obj.pk) if obj.pk else set()
-            field.queryset = (
-                field.queryset.filter(programme_area_id=obj.programme_area_id)
-                .exclude(pk__in=below)
-                .select_related("programme_area")
-            )
+            # A milestone's goal is in its own area (the model refuses another: Goal.clean,
+            # which also says why the goal itself or one of its milestones cannot be chosen).
+            field.queryset = field.queryset.filter(
+                programme_area_id=obj.programme_area_id
+            ).select_related("programme_area")
+            field.error_messages["invalid_choice"] = ERROR_PARENT_NOT_OFFERED
         return form
 
     def authorize(self, request: HttpRequest, obj: Goal) -> None:

@@ -221,11 +221,6 @@ def goal_delete_check(*, goal: Goal, today: datetime.date | None = None) -> None
     )
 
 
-def goal_and_milestone_ids(goal_id: int) -> set[int]:
-    """The goal and every milestone below it: where it cannot be placed under."""
-    return _with_milestones(goal_id)
-
-
 def _with_milestones(goal_id: int) -> set[int]:
     """The goal and every milestone below it, at any depth (one query a level)."""
     found = {goal_id}

@@ -78,12 +78,14 @@ def test_the_admin_refuses_a_parent_in_another_area_and_does_not_offer_one(
     url = f"/admin/goals/goal/{milestone.pk}/change/"
     offered = client.get(url).context["adminform"].form.fields["parent"].queryset
     assert foreign_goal not in offered
-    assert milestone not in offered  # not its own parent either
     assert milestone.parent in offered
 
     refused = admin_post(client, url, parent=foreign_goal.pk)
 
     assert refused.status_code == 200
+    assert form_errors(refused) == [
+        "Välj ett överordnat mål i samma programområde som delmålet (bara de erbjuds här)."
+    ]
     assert Goal.objects.get(pk=milestone.pk).parent_id == milestone.parent_id
     assert milestone.history.count() == 1
 
