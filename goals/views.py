@@ -307,7 +307,7 @@ def _goal_conflict(
     if unchanged(current, submitted):  # a repeated submit of what is already saved
         messages.info(request, _(UNCHANGED_MESSAGE))
         return saved()
-    conflict = conflict_for(current, submitted)
+    conflict = conflict_for(current, submitted, since_version=form.cleaned_data.get("version"))
     # The form keeps the version it was rendered from: only "Spara mina ändringar" (which
     # sends the version shown as theirs) overwrites, knowingly.
     form = GoalForm(request.POST, instance=current)
@@ -570,7 +570,7 @@ def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except StaleVersion:
         current = Assessment.objects.filter(goal=goal, quarter=quarter).first()
         if current is None or not unchanged(current, submitted):
-            conflict = conflict_for(current, submitted) if current else None
+            conflict = conflict_for(current, submitted, since_version=expected) if current else None
             form = page.form(data, instance=current)
             form.is_valid()
             return page.render(
