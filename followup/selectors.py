@@ -1077,6 +1077,12 @@ class MeasureSeries:
     # beside the icon, which shows improvement as Making Data Count's tool does.
     latest_reasons: Reasons | None = None
 
+    @property
+    def goals_elsewhere(self) -> bool:
+        """Goals follow the measure, but none has a target for this unit: they are about
+        their organisation as a whole, and goal attainment is not judged for the unit."""
+        return bool(self.goals) and self.target is None
+
 
 def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> MeasureSeries:
     """What the measure page shows for a unit and quarter (five queries)."""

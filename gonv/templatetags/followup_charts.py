@@ -69,6 +69,9 @@ ASSURANCE_MEANINGS = {
     ),
 }
 ASSURANCE_UNKNOWN = gettext_lazy("Måluppfyllelse kan inte bedömas – inget mål eller för få punkter")
+ASSURANCE_GOALS_ELSEWHERE = gettext_lazy(
+    "Måluppfyllelse bedöms inte här – målen gäller hela organisationen, inte enheten"
+)
 
 RULE_LABELS = {
     "astronomical": gettext_lazy("Punkt utanför styrgränsen"),
@@ -340,9 +343,18 @@ def variation_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
 
 
 @_rendered_tag("followup/charts/assurance_icon.html", "ass", "icon_id")
-def assurance_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
-    """The Making Data Count assurance icon: P (passing), F (failing), ? (hit and miss)."""
+def assurance_icon(
+    code: str | None, *, label: bool = True, goals_elsewhere: bool = False
+) -> dict[str, Any]:
+    """The Making Data Count assurance icon: P (passing), F (failing), ? (hit and miss).
+
+    `goals_elsewhere`: the measure has goals, but of the organisation as a whole, not of the
+    unit shown; its "–" then says so, rather than that there is no goal."""
     code = code or ""
+    if not code and goals_elsewhere:
+        meaning = str(ASSURANCE_GOALS_ELSEWHERE)
+    else:
+        meaning = assurance_meaning(code)
     letters = {"consistently_passing": "P", "consistently_failing": "F", "hit_and_miss": "?"}
     tones = {
         "consistently_passing": "improvement",
@@ -353,7 +365,7 @@ def assurance_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
         "code": code,
         "letter": letters.get(code, "–"),
         "tone": tones.get(code, "unknown"),
-        "meaning": assurance_meaning(code),
+        "meaning": meaning,
         "label": label,
     }
 

@@ -203,7 +203,7 @@ WRITES: dict[str, Row] = {
     "goal_inline_edit": area_row(args=goal_code),
     "goals:goal_create": area_row(args=area),
     "goals:goal_delete": area_row(ok_post=302, args=goal),
-    "goals:milestone_move": area_row(
+    "goals:goal_move": area_row(
         ok_post=302, post_only=True, args=goal, post_data={"riktning": "upp"}
     ),
     "goals:goal_assess": area_row(args=goal),
