@@ -501,7 +501,8 @@ class Observation(Versioned):
         if kind == Measure.ValueType.INDEX and not 0 <= value <= 100:
             return [("value", gettext(value_rules.ERROR_INDEX_RANGE).format(value=text(value)))]
         if kind == Measure.ValueType.SHARE and num is None:
-            return [("numerator", gettext(value_rules.ERROR_SHARE_PARTS_MISSING))]
+            message = gettext(value_rules.ERROR_SHARE_PARTS_MISSING)
+            return [("numerator", message.format(measure=measure.name))]
         return []
 
 

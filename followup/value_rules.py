@@ -56,7 +56,9 @@ ERROR_NUMERATOR_ABOVE_DENOMINATOR = gettext_noop(
 ERROR_PAIR_INCOMPLETE = gettext_noop("Täljare och nämnare måste anges tillsammans.")
 # A share is summed as Σ täljare ÷ Σ nämnare: a value alone would count as reported and be left
 # out of every total.
-ERROR_SHARE_PARTS_MISSING = gettext_noop("Ange täljare och nämnare för en andel.")
+ERROR_SHARE_PARTS_MISSING = gettext_noop(
+    "Måttet ”{measure}” är en andel: ange täljare och nämnare (värdet räknas ut)."
+)
 ERROR_VALUE_INCONSISTENT = gettext_noop(
     "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst 0,05 ifrån)."
 )

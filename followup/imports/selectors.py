@@ -13,7 +13,7 @@ from base.periods import Quarter, month_label
 from organisation.models import Unit
 
 from ..formatting import format_value, format_value_pair
-from ..models import ImportBatch, Measure, Observation
+from ..models import ImportBatch, Measure, Observation, QuarterReport
 from .services import change_reason, changed_since_import, unit_writable
 
 
@@ -27,8 +27,29 @@ def latest_periods(today: datetime.date | None = None) -> dict[str, str]:
     }
 
 
-TEMPLATE_HEADER = ["enhet", "enhetsnamn", "mått", "måttnamn", "period", "värde", "täljare",
-                   "nämnare", "kommentar"]  # fmt: skip
+# Like the column names, "fyll i" and what it says are the file format's words (Swedish in
+# every language); the importer lists it among the columns it does not read.
+TEMPLATE_HEADER = ["enhet", "enhetsnamn", "mått", "måttnamn", "period", "fyll i", "värde",
+                   "täljare", "nämnare", "kommentar"]  # fmt: skip
+FILL_PARTS = "täljare och nämnare"
+FILL_WEIGHTED = "värde och nämnare"
+FILL_COUNT = "värde (heltal)"
+FILL_VALUE = "värde"
+
+
+def template_fill_text(measure: Measure) -> str:
+    """What a template row of the measure needs: a share (or any ratio of sums) its parts, so
+    it adds up; a weighted mean its weight; a count a whole number."""
+    if (
+        measure.value_type == Measure.ValueType.SHARE
+        or measure.aggregation == Measure.Aggregation.RATIO
+    ):
+        return FILL_PARTS
+    if measure.aggregation == Measure.Aggregation.WEIGHTED_MEAN:
+        return FILL_WEIGHTED
+    if measure.value_type == Measure.ValueType.COUNT:
+        return FILL_COUNT
+    return FILL_VALUE
 
 
 def import_template_rows(*, user: Any, today: datetime.date | None = None) -> Iterator[list[str]]:
@@ -53,8 +74,29 @@ def import_template_rows(*, user: Any, today: datetime.date | None = None) -> It
         for measure in measures:
             if kinds[measure.pk] and unit.kind_id not in kinds[measure.pk]:
                 continue
+            fill = template_fill_text(measure)
             yield [unit.code, unit.name, measure.code, measure.name,
-                   periods[measure.frequency], "", "", "", ""]  # fmt: skip
+                   periods[measure.frequency], fill, "", "", "", ""]  # fmt: skip
+
+
+def measures_of_other_source(*, measure_ids: list[int], source: str) -> list[tuple[str, str]]:
+    """The measures, of those given, whose own source is not `source`: (name, source label),
+    by name (one query)."""
+    measures = Measure.objects.filter(pk__in=measure_ids).exclude(source=source).order_by("name")
+    return [(m.name, str(m.get_source_display())) for m in measures]
+
+
+def closed_quarters(*, codes: list[str]) -> dict[str, str]:
+    """The quarters, of those given, with a closed or approved quarterly report: code → its
+    status as the page writes it ("godkänd" if any organisation's is approved, one query)."""
+    closed = QuarterReport.Status.CLOSED, QuarterReport.Status.APPROVED
+    found: dict[str, str] = {}
+    for code, status in QuarterReport.objects.filter(
+        quarter__in=codes, status__in=closed
+    ).values_list("quarter", "status"):
+        if found.get(code) != QuarterReport.Status.APPROVED:
+            found[code] = status
+    return {code: str(QuarterReport.Status(status).label).lower() for code, status in found.items()}
 
 
 def import_batches_for(*, user: Any) -> QuerySet[ImportBatch]:

@@ -24,7 +24,19 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -80,14 +92,17 @@ ERROR_AMBIGUOUS_MEASURE = gettext_noop(
     "”{code}” kan vara flera mått ({codes}): de skiljer sig bara i stora och små bokstäver. "
     "Skriv koden exakt som måttet har den."
 )
+# Each suggests the period that holds what was typed: "nov 2026" → Kv 4 2026, "2026Q4" → its
+# months (period_suggestion).
 ERROR_MONTH_FOR_QUARTERLY = gettext_noop(
-    "”{text}” är en månad, men måttet ”{measure}” rapporteras per kvartal; skriv till exempel "
-    "Kv 4 2025."
+    "”{text}” är en månad, men måttet ”{measure}” rapporteras per kvartal; skriv kvartalet, "
+    "{quarter}."
 )
 ERROR_QUARTER_FOR_MONTHLY = gettext_noop(
-    "”{text}” är ett kvartal, men måttet ”{measure}” rapporteras per månad; skriv till exempel "
-    "2025-12."
+    "”{text}” är ett kvartal, men måttet ”{measure}” rapporteras per månad; skriv en månad, "
+    "till exempel {months}."
 )
+MONTHS_OR = gettext_noop("{first}, {second} eller {third}")
 ERROR_VALUE_MISSING = gettext_noop("Värde saknas (ange värde, eller täljare och nämnare).")
 ERROR_PERCENT_NOT_SHARE = gettext_noop("Procenttecken passar bara mått som är andelar ({value}).")
 ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på rad {row}.")
@@ -107,6 +122,10 @@ CHANGE_WEIGHT_KEPT = gettext_noop("nämnaren {value} behålls")
 # A comment cell left empty keeps the stored comment and is not mentioned; a filled-in one
 # replaces it, shown old → new ("–" for none).
 CHANGE_COMMENT = gettext_noop("kommentar {old} → {new}")
+# A new value's parts, as given: "täljare 40; nämnare 200; kommentar ”Från Cyklop”".
+NEW_NUMERATOR = gettext_noop("täljare {value}")
+NEW_DENOMINATOR = gettext_noop("nämnare {value}")
+NEW_COMMENT = gettext_noop("kommentar {value}")
 ERROR_HAS_PROBLEMS = gettext_noop("Filen har {count} problem och importerades inte.")
 ERROR_UNDO_DONE = gettext_noop("Importen är redan ångrad.")
 ERROR_UNDO_FORBIDDEN = gettext_noop(
@@ -207,6 +226,12 @@ class ImportReport:
     # Weighted means (indices) given without a nämnare that keep their stored one.
     weights_kept: int = 0
     quarters: list[str] = field(default_factory=list)
+    # How many values it writes (new or changed) in each quarter, by code: the preview notes
+    # those of quarters whose report is already approved.
+    quarter_values: dict[str, int] = field(default_factory=dict)
+    # The measures of the values it writes: the preview names those whose own source is not
+    # the one chosen for the file.
+    measures: list[int] = field(default_factory=list)
     batch_id: int | None = None
     stored: bool = False
     # The file itself could not be read (not CSV or XLSX, empty, a column missing …): no row
@@ -500,10 +525,40 @@ def _change_details(
     return "; ".join(parts)
 
 
+def _new_details(numerator: Decimal | None, denominator: Decimal | None, comment: str) -> str:
+    """What a new value comes with, as the preview lists it: "täljare 40; nämnare 200;
+    kommentar ”Från Cyklop”" (what is not given is not mentioned)."""
+    parts = []
+    if numerator is not None:
+        parts.append(_(NEW_NUMERATOR).format(value=_part_text(numerator)))
+    if denominator is not None:
+        parts.append(_(NEW_DENOMINATOR).format(value=_part_text(denominator)))
+    if comment:
+        parts.append(_(NEW_COMMENT).format(value=_comment_text(comment)))
+    return "; ".join(parts)
+
+
 def _decimals(value: Decimal) -> int:
     """How many decimals the number was written with (12,50 has two)."""
     exponent = value.as_tuple().exponent
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def period_kind_message(kind: str, start: datetime.date, *, text: str, measure: str) -> str:
+    """A month given for a quarterly measure, or a quarter for a monthly one, suggesting the
+    period that holds what was typed (both checking paths say the same)."""
+    quarter = Quarter.containing(start)
+    if kind == "month":
+        return _(ERROR_MONTH_FOR_QUARTERLY).format(
+            text=text, measure=measure, quarter=quarter.label
+        )
+    months = [month_label(quarter.start.replace(month=quarter.start.month + i)) for i in range(3)]
+    first, second, third = months
+    return _(ERROR_QUARTER_FOR_MONTHLY).format(
+        text=text,
+        measure=measure,
+        months=_(MONTHS_OR).format(first=first, second=second, third=third),
+    )
 
 
 def _period_label(kind: str, start: datetime.date) -> str:
@@ -592,18 +647,13 @@ class _RowChecker:
         if period is not None and measure is not None:
             text = str(raw_period).strip() if not hasattr(raw_period, "year") else ""
             text = text or period.start.isoformat()
-            if period.kind == "month" and measure.frequency == Measure.Frequency.QUARTERLY:
+            if (period.kind == "month" and measure.frequency == Measure.Frequency.QUARTERLY) or (
+                period.kind == "quarter" and measure.frequency == Measure.Frequency.MONTHLY
+            ):
                 self._problem(
                     row,
                     "period",
-                    _(ERROR_MONTH_FOR_QUARTERLY).format(text=text, measure=measure.name),
-                )
-                period = None
-            elif period.kind == "quarter" and measure.frequency == Measure.Frequency.MONTHLY:
-                self._problem(
-                    row,
-                    "period",
-                    _(ERROR_QUARTER_FOR_MONTHLY).format(text=text, measure=measure.name),
+                    period_kind_message(period.kind, period.start, text=text, measure=measure.name),
                 )
                 period = None
         if period is not None:
@@ -751,7 +801,11 @@ class _RowChecker:
             self._problem(row, "value", _(ERROR_INDEX_RANGE).format(value=_fmt(final)))
             return None
         if value_type == Measure.ValueType.SHARE and (num is None or den is None):
-            self._problem(row, "numerator", _(ERROR_SHARE_PARTS_MISSING))
+            self._problem(
+                row,
+                "numerator",
+                _(ERROR_SHARE_PARTS_MISSING).format(measure=measure.name if measure else ""),
+            )
             return None
         if value_type == Measure.ValueType.COUNT:
             if final < 0:
@@ -843,6 +897,7 @@ def _orm_pass(
     """Compare and write by chunks through the ORM (SQLite, the embedded mode)."""
     report = checker.report
     quarters: set[Quarter] = set()
+    measure_ids: set[int] = set()
     batch: ImportBatch | None = None
 
     def checked_rows() -> Iterator[_Row]:
@@ -870,9 +925,13 @@ def _orm_pass(
                 report.unchanged += 1
                 continue
             quarters.add(Quarter.containing(row.end))
+            code = Quarter.containing(row.end).code
+            report.quarter_values[code] = report.quarter_values.get(code, 0) + 1
+            measure_ids.add(row.measure.id)
             if obs is None:
                 report.created += 1
-                old, old_source, details = None, "", ""
+                old, old_source = None, ""
+                details = _new_details(row.numerator, row.denominator, row.comment)
                 obs = Observation(
                     measure_id=row.measure.id, unit_id=row.unit.id, period_start=row.start
                 )
@@ -922,6 +981,7 @@ def _orm_pass(
         if progress is not None:
             progress(report.rows)
     report.quarters = sorted(q.code for q in quarters)
+    report.measures = sorted(measure_ids)
     return batch
 
 
@@ -1248,18 +1308,14 @@ def _sql_messages(
             yield column, parsing.too_large_message(Decimal(facts[f"{column}_lit"]))
         elif code == "out_of_scope":
             yield "unit", _(ERROR_OUT_OF_SCOPE).format(unit=facts["unit_name"])
-        elif code == "month_for_quarterly":
+        elif code in ("month_for_quarterly", "quarter_for_monthly"):
             yield (
                 "period",
-                _(ERROR_MONTH_FOR_QUARTERLY).format(
-                    text=facts["period_original"], measure=facts["measure_name"]
-                ),
-            )
-        elif code == "quarter_for_monthly":
-            yield (
-                "period",
-                _(ERROR_QUARTER_FOR_MONTHLY).format(
-                    text=facts["period_original"], measure=facts["measure_name"]
+                period_kind_message(
+                    "month" if code == "month_for_quarterly" else "quarter",
+                    facts["period_start"],
+                    text=facts["period_original"],
+                    measure=facts["measure_name"],
                 ),
             )
         elif code == "period_in_future":
@@ -1288,7 +1344,10 @@ def _sql_messages(
         elif what == "negative":
             yield column, _(ERROR_NEGATIVE).format(value=number(column))
         elif code == "numerator_parts":
-            yield "numerator", _(ERROR_SHARE_PARTS_MISSING)
+            yield (
+                "numerator",
+                _(ERROR_SHARE_PARTS_MISSING).format(measure=facts["measure_name"]),
+            )
         elif code == "denominator_zero":
             yield column, _(ERROR_DENOMINATOR_ZERO)
         elif what == "pair":
@@ -1384,6 +1443,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
             report.unchanged += count
             continue
         quarters.add(quarter)
+        report.quarter_values[quarter] = report.quarter_values.get(quarter, 0) + count
         if kind == "new":
             report.created += count
         else:
@@ -1392,6 +1452,8 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
     report.quarters = sorted(quarters)
     if not quarters:
         return
+    cursor.execute(f"SELECT DISTINCT s.measure_id FROM {joined} WHERE {state} <> 'same'")
+    report.measures = sorted(measure_id for (measure_id,) in cursor.fetchall())
     cursor.execute(
         f"SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value, s.value, "
         f"coalesce(o.source, ''), o.id IS NOT NULL, o.numerator, o.denominator, o.comment, "
@@ -1411,7 +1473,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
                 (old_num, old_den, old_comment), (new_num, new_den, new_comment), kept=kept
             )
             if existed
-            else ""
+            else _new_details(new_num, new_den, new_comment or "")
         )
         report.changes.append(
             ChangeLine(
@@ -1666,10 +1728,35 @@ def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
     return _later_change_refusal(batch)
 
 
-def changed_since_import(history: Any) -> Exists:
-    """Whether the outer history row's observation has a later history row: its value was
-    changed (by hand, by a later import) or deleted after the row was written."""
-    return Exists(history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id")))
+# Stands in for a missing täljare or nämnare when comparing (they are never negative), so that
+# two missing ones compare equal in SQL.
+_NO_PART = Value(Decimal(-1), output_field=DecimalField(max_digits=16, decimal_places=4))
+
+
+def changed_since_import(history: Any) -> ExpressionWrapper:
+    """Whether the outer history row's observation was changed (by hand, by a later import) or
+    deleted after the row was written and is not, today, what the row wrote.
+
+    A later history row alone is not enough: a later import that was undone leaves rows behind
+    but puts back exactly what this row wrote, and that import must stay undoable.
+    """
+    later = Exists(history.objects.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id")))
+    same = Exists(
+        Observation.objects.annotate(
+            numerator_or=Coalesce("numerator", _NO_PART),
+            denominator_or=Coalesce("denominator", _NO_PART),
+        ).filter(
+            pk=OuterRef("id"),
+            period_end=OuterRef("period_end"),
+            value=OuterRef("value"),
+            numerator_or=Coalesce(OuterRef("numerator"), _NO_PART),
+            denominator_or=Coalesce(OuterRef("denominator"), _NO_PART),
+            comment=OuterRef("comment"),
+            source=OuterRef("source"),
+            import_batch_id=OuterRef("import_batch_id"),
+        )
+    )
+    return ExpressionWrapper(Q(later) & ~Q(same), output_field=BooleanField())
 
 
 def _later_change_refusal(batch: ImportBatch) -> str | None:

@@ -21,15 +21,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from base.http import HtmxHttpRequest
+from base.periods import Quarter
 
 from ..models import ImportBatch, ImportJob
 from . import jobs, selectors, services, tasks
 from .forms import ImportUploadForm
 from .services import ImportReport
 from .wording import (
+    closed_quarter_note,
     manual_replaced_note,
     manual_replaced_warning,
     nothing_changed_message,
+    nothing_to_import_message,
+    source_mismatch_warning,
     stored_message,
     stored_summary,
     undone_message,
@@ -89,6 +93,9 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("import_job", job_id=job.pk)
     context = {
         "form": form,
+        # A file was chosen but the form was refused for something else: a browser cannot
+        # keep a chosen file when the page comes back, so the page asks for it again.
+        "choose_again": bool(form.errors) and "file" in request.FILES and not form["file"].errors,
         "batches": selectors.import_batches_for(user=request.user),
         "max_size": services.file_size_label(settings.GONV_IMPORT_MAX_BYTES),
     }
@@ -108,6 +115,27 @@ def _start(job: ImportJob, step: str) -> None:
         jobs.import_job_validate(job_id=str(job.pk))
     else:
         jobs.import_job_store_now(job=job)
+
+
+def _source_warning(job: ImportJob, preview: ImportReport) -> str:
+    """Said above Importera: measures whose own source is not the one chosen for the file."""
+    if not preview.ok or not preview.measures:
+        return ""
+    others = selectors.measures_of_other_source(measure_ids=preview.measures, source=job.source)
+    if not others:
+        return ""
+    return source_mismatch_warning(str(job.get_source_display()), others, len(others))
+
+
+def _closed_notes(preview: ImportReport) -> list[str]:
+    """Said in the preview: values of quarters whose quarterly report is closed or approved."""
+    if not preview.ok or not preview.quarter_values:
+        return []
+    closed = selectors.closed_quarters(codes=list(preview.quarter_values))
+    return [
+        closed_quarter_note(preview.quarter_values[code], Quarter.parse(code).label, status)
+        for code, status in sorted(closed.items())
+    ]
 
 
 def _job_context(job: ImportJob) -> dict[str, object]:
@@ -134,6 +162,14 @@ def _job_context(job: ImportJob) -> dict[str, object]:
             if preview.ok and preview.manual_replaced
             else ""
         ),
+        # Every value in the file is already there: said instead of offering Importera.
+        "nothing_to_import": (
+            nothing_to_import_message(preview.unchanged)
+            if preview.ok and not preview.file_level and not (preview.created or preview.changed)
+            else ""
+        ),
+        "source_warning": _source_warning(job, preview),
+        "closed_notes": _closed_notes(preview),
         "result": result,
         "stored_text": stored_text,
         "max_age_hours": settings.GONV_IMPORT_MAX_AGE_HOURS,

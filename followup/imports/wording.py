@@ -53,6 +53,15 @@ def nothing_changed_message(unchanged: int) -> str:
     ) % _count(unchanged)
 
 
+def nothing_to_import_message(unchanged: int) -> str:
+    """ "Filen ändrar inget: alla 4 värden finns redan." (the preview, instead of Importera)"""
+    return ngettext(
+        "Filen ändrar inget: värdet finns redan.",
+        "Filen ändrar inget: alla %(count)s värden finns redan.",
+        unchanged,
+    ) % _count(unchanged)
+
+
 def skipped_message(skipped: int) -> str:
     """ "161 tomma rader hoppades över." (template rows left unfilled; the command)"""
     return ngettext(
@@ -129,3 +138,32 @@ def undo_later_change_message(count: int, example: str) -> str:
         "till exempel %(example)s. Ändra dem för hand i stället.",
         count,
     ) % {"count": count_text(count), "example": example}
+
+
+def source_mismatch_warning(chosen: str, measures: list[tuple[str, str]], total: int) -> str:
+    """The measures (name, own source) whose own source is not the one chosen for the file,
+    the first five named: "Du har valt källan Cyklop, men ”Besök” (Cosmic) har en annan
+    källa. …" (above Importera; a warning, not a refusal)."""
+    named = ", ".join(f"”{name}” ({source})" for name, source in measures[:5])
+    if total > len(measures[:5]):
+        rest = total - len(measures[:5])
+        named += " " + ngettext("och %(count)s mått till", "och %(count)s mått till", rest) % (
+            _count(rest)
+        )
+    return _(
+        "Du har valt källan %(chosen)s, men %(measures)s har en annan källa. Värdena sparas "
+        "med källan du valt: kontrollera att den stämmer innan du importerar."
+    ) % {"chosen": chosen, "measures": named}
+
+
+def closed_quarter_note(count: int, quarter: str, status: str) -> str:
+    """ "3 värden gäller Kv 4 2025, vars kvartalsrapport är godkänd …" (the preview)"""
+    return ngettext(
+        "%(count)s värde gäller %(quarter)s, vars kvartalsrapport är %(status)s. Rapporten "
+        "ändras inte (den visar det som fastställdes), men sidorna räknas om; ändras kvartalets "
+        "resultat säger rapporten att underlaget har räknats om sedan den fastställdes.",
+        "%(count)s värden gäller %(quarter)s, vars kvartalsrapport är %(status)s. Rapporten "
+        "ändras inte (den visar det som fastställdes), men sidorna räknas om; ändras kvartalets "
+        "resultat säger rapporten att underlaget har räknats om sedan den fastställdes.",
+        count,
+    ) % {**_count(count), "quarter": quarter, "status": status}

@@ -562,7 +562,9 @@ def test_vc_admin_observation_future_period_closed_unit_and_inconsistent_share(
     assert above == ["Täljaren (3) är större än nämnaren (2)."]
     assert half_pair == ["Täljare och nämnare måste anges tillsammans."]
     # A share is summed from its parts: its value alone would count as reported and be left out.
-    assert value_only == ["Ange täljare och nämnare för en andel."]
+    assert value_only == [
+        "Måttet ”Andel med plan” är en andel: ange täljare och nämnare (värdet räknas ut)."
+    ]
     assert wrong_kind == [
         f"Enheter av typen {org_tree.hc1b.kind.name.lower()} rapporterar inte måttet ”Besök”."
     ]

@@ -51,7 +51,8 @@ class Case:
     counts: tuple[int, int, int] | None = None
     skipped: int = 0  # template rows left unfilled
     weights_kept: int = 0  # indices given without a nämnare that keep the stored one
-    details: tuple[str, ...] = ()  # each change's details (täljare, nämnare, comment), in order
+    # Each changed value's details (täljare, nämnare, comment), in order.
+    details: tuple[str, ...] = ()
 
     @property
     def good(self) -> bool:
@@ -779,13 +780,13 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "bad_32_month_for_quarterly_measure.csv",
-        text(rows(HEADER, "HC1A|index|2025-12|70")),
-        problem="Rad 2, kolumn ”period”: ”2025-12” är en månad, men måttet ”Arbetsmiljöindex” rapporteras per kvartal",
+        text(rows(HEADER, "HC1A|index|2024-05|70")),
+        problem="Rad 2, kolumn ”period”: ”2024-05” är en månad, men måttet ”Arbetsmiljöindex” rapporteras per kvartal; skriv kvartalet, Kv 2 2024.",
     ),
     Case(
         "bad_33_quarter_for_monthly_measure.csv",
-        text(rows(HEADER, "HC1A|antal|Kv 4 2025|70")),
-        problem="Rad 2, kolumn ”period”: ”Kv 4 2025” är ett kvartal, men måttet ”Antal frigjorda tider” rapporteras per månad",
+        text(rows(HEADER, "HC1A|antal|Kv 1 2024|70")),
+        problem="Rad 2, kolumn ”period”: ”Kv 1 2024” är ett kvartal, men måttet ”Antal frigjorda tider” rapporteras per månad; skriv en månad, till exempel jan 2024, feb 2024 eller mar 2024.",
     ),
     Case(
         "bad_34_vc_row_for_another_vo.csv",
@@ -878,7 +879,7 @@ CASES: tuple[Case, ...] = (
                 "HC1B|andel|2025-11|75,5|||",
             )
         ),
-        problem="Rad 3, kolumn ”täljare”: Ange täljare och nämnare för en andel.",
+        problem="Rad 3, kolumn ”täljare”: Måttet ”Andel rätt hjälp” är en andel: ange täljare och nämnare (värdet räknas ut).",
         problem_count=1,
     ),
     Case(

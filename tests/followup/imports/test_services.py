@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from base.periods import Quarter
 from followup import tasks
-from followup.imports import services
+from followup.imports import selectors, services
 from followup.imports.services import (
     UndoRefused,
     import_batch_undo,
@@ -194,6 +194,30 @@ def test_undo_is_refused_when_a_later_import_changed_a_value(
 
     with pytest.raises(UndoRefused, match="har ändrats efter importen"):
         import_batch_undo(user=user, batch=ImportBatch.objects.get(pk=first.batch_id))
+
+
+def test_an_import_can_be_undone_after_a_later_import_was_undone(
+    corpus_world: CorpusWorld, existing: Observation, tmp_path: Path
+) -> None:
+    user = corpus_world.users["strateg"]
+    first = import_store(
+        user=user, path=write(tmp_path, "HC1A;antal;2025-11;45", "HC2A;antal;2025-11;3"),
+        file_name="a.csv",
+    )  # fmt: skip
+    second = import_store(
+        user=user,
+        path=write(tmp_path, "HC1A;antal;2025-11;46", "HC2A;antal;2025-11;4", name="b.csv"),
+        file_name="b.csv",
+    )
+    import_batch_undo(user=user, batch=ImportBatch.objects.get(pk=second.batch_id))
+    batch = ImportBatch.objects.get(pk=first.batch_id)
+    assert services.import_batch_undo_refusal(user=user, batch=batch) is None
+    assert not any(row["changed_since"] for row in selectors.import_batch_values(batch=batch))
+
+    import_batch_undo(user=user, batch=batch)
+
+    assert value_of("HC1A", "antal", "2025-11-01") == 40
+    assert value_of("HC2A", "antal", "2025-11-01") is None
 
 
 def test_a_vc_cannot_undo_a_batch_with_units_outside_their_vo(
@@ -392,3 +416,18 @@ def test_the_command_counts_the_skipped_template_rows_and_writes_a_changes_detai
     assert "2 tomma rader hoppades över" in out
     assert "1 viktat värde (t.ex. ett index) utan nämnare behåller sin sparade nämnare." in out
     assert "71,1 → 70 (nämnaren 33 behålls)" in out
+
+
+def test_the_preview_lists_a_new_values_numerator_denominator_and_comment(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text(
+        "enhet;mått;period;täljare;nämnare;kommentar\nHC1A;andel;2025-11;40;200;Från Cyklop\n",
+        encoding="utf-8",
+    )
+
+    preview = import_preview(user=corpus_world.users["strateg"], path=path, file_name="new.csv")
+
+    assert preview.created == 1
+    assert preview.changes[0].details == "täljare 40; nämnare 200; kommentar ”Från Cyklop”"

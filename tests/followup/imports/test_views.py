@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from pytest_django.fixtures import Settings
 
 from followup.imports.jobs import job_path
-from followup.models import ImportBatch, ImportJob, Observation
+from followup.models import ImportBatch, ImportJob, Measure, Observation, QuarterReport
 from followup.services import observation_record
 from tests.factories import TEST_PASSWORD, ObservationFactory
 from tests.followup.imports.world import CorpusWorld
@@ -150,8 +150,14 @@ def test_the_same_file_again_says_nothing_changed(corpus_world: CorpusWorld) -> 
     client = client_for("strateg")
     for _ in range(2):
         response = upload(client, GOOD)
+        preview = client.get(response["Location"]).content.decode()
         job = ImportJob.objects.order_by("-created_at").first()
         response = client.post(reverse("import_confirm", args=[job.pk]))
+
+    # The second preview offers no Importera: the file changes nothing.
+    assert "Filen ändrar inget: alla 2 värden finns redan." in preview
+    assert ">Importera</button>" not in preview
+    assert ">Avbryt</button>" in preview
 
     page = client.get(response["Location"]).content.decode()
     assert "Inget ändrades: alla 2 värden i filen fanns redan." in page
@@ -215,9 +221,17 @@ def test_the_templates_list_the_vecs_unit_and_its_measures_for_the_latest_period
     xlsx = client.get(reverse("import_template", args=["xlsx"]))
 
     lines = csv_text.lstrip("\ufeff").splitlines()
-    assert lines[0] == "enhet;enhetsnamn;mått;måttnamn;period;värde;täljare;nämnare;kommentar"
+    assert lines[0] == (
+        "enhet;enhetsnamn;mått;måttnamn;period;fyll i;värde;täljare;nämnare;kommentar"
+    )
     assert {line.split(";")[0] for line in lines[1:]} == {"HC1A"}
-    assert sorted(line.split(";")[2] for line in lines[1:]) == ["andel", "antal", "index", "medel"]
+    # Each row says what to fill in for its measure.
+    assert sorted((line.split(";")[2], line.split(";")[5]) for line in lines[1:]) == [
+        ("andel", "täljare och nämnare"),
+        ("antal", "värde (heltal)"),
+        ("index", "värde och nämnare"),
+        ("medel", "värde och nämnare"),
+    ]
     sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
     assert [row[0] for row in sheet.iter_rows(values_only=True)][1:] == ["HC1A"] * 4
 
@@ -230,6 +244,7 @@ def test_the_filled_in_template_imports(corpus_world: CorpusWorld, tmp_path: Pat
     job = ImportJob.objects.get()
     assert job.preview["problems"] == []
     assert job.preview["created"] == 1
+    assert job.preview["ignored_columns"] == ["enhetsnamn", "måttnamn", "fyll i"]
 
 
 def test_the_navigation_links_the_import_page_for_those_who_report(
@@ -349,11 +364,15 @@ REPLACING = (
 )
 
 
-@pytest.mark.parametrize(
+# Both checking paths, and the ORM's compare instead of COPY's.
+PATHS = pytest.mark.parametrize(
     "paths",
     [{}, {"GONV_IMPORT_SQL_CHECKS": False}, {"GONV_IMPORT_COPY": False}],
     ids=["default", "python-checks", "orm"],
 )
+
+
+@PATHS
 def test_the_preview_names_each_current_values_source_and_warns_before_replacing_manual_ones(
     corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
 ) -> None:
@@ -361,6 +380,7 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
         setattr(settings, name, value)
     november = date(2025, 11, 1)
     tree, count = corpus_world.tree, corpus_world.count
+    Measure.objects.filter(pk=count.pk).update(source="cyklop")  # the file's own system
     ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
     ObservationFactory(
         unit=tree.hc1b, measure=count, period_start=november, value=5, source="cyklop"
@@ -527,6 +547,22 @@ def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: Corpus
     assert "Välj varifrån värdena kommer." in text
     assert 'href="#id_source_0"' in text  # the error summary leads to the first radio
     assert not ImportJob.objects.exists()
+    # Not the file's fault; but the browser has lost it, so the page asks for it again.
+    assert "Filen kunde inte tas emot" not in text
+    assert "Något saknas innan filen kan kontrolleras" in text
+    assert '<p class="field-error" id="file-again">Välj filen igen.' in text
+    assert 'aria-describedby="file-format file-again"' in text
+
+
+def test_a_refused_form_without_a_file_does_not_ask_to_choose_it_again(
+    corpus_world: CorpusWorld,
+) -> None:
+    response = client_for("vec1a").post(reverse("import_upload"), {"source": "manual"})
+
+    text = response.content.decode()
+    assert "Filen kunde inte tas emot" in text
+    assert "Välj en fil att importera." in text
+    assert "Välj filen igen." not in text
 
 
 def test_the_chosen_source_is_the_batchs(corpus_world: CorpusWorld) -> None:
@@ -577,3 +613,54 @@ def test_a_file_with_row_problems_still_counts_its_rows(corpus_world: CorpusWorl
     assert "Filen har 1 problem och kan inte importeras" in page
     assert "Rätta raderna nedan i filen" in page
     assert "Rader i filen" in page
+
+
+@PATHS
+def test_the_preview_warns_when_a_measures_own_source_is_not_the_chosen_one(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    corpus_world.count.source = "cosmic"
+    corpus_world.count.save()
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, GOOD)["Location"]).content.decode()  # as Cyklop
+
+    warning = "Du har valt källan Cyklop, men ”Antal frigjorda tider” (Cosmic) har en annan källa."
+    assert warning in preview
+    # A warning, not a refusal.
+    assert 'aria-describedby="source-warning">Importera</button>' in preview
+
+
+def test_the_preview_says_no_source_warning_when_the_sources_match(
+    corpus_world: CorpusWorld,
+) -> None:
+    corpus_world.count.source = "cyklop"
+    corpus_world.count.save()
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, GOOD)["Location"]).content.decode()
+
+    assert "har en annan källa" not in preview
+    assert ">Importera</button>" in preview
+
+
+@PATHS
+def test_the_preview_notes_values_of_a_quarter_whose_report_is_approved(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    QuarterReport.objects.create(
+        organisation=corpus_world.tree.region, quarter="2025Q4", status="godkand"
+    )
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, GOOD)["Location"]).content.decode()
+
+    assert (
+        "2 värden gäller Kv 4 2025, vars kvartalsrapport är godkänd. Rapporten ändras inte"
+        in preview
+    )
+    assert ">Importera</button>" in preview  # a note, not a refusal
