@@ -170,7 +170,7 @@ def test_days_far_ahead_or_behind_are_grouped_by_thousands(
         assert "(om 1 491 dagar)" in page
         assert "1491" not in page
     long_ago = SimpleNamespace(deadline=timezone.localdate() - datetime.timedelta(days=1200))
-    assert deadline_countdown(long_ago) == "passerat för 1 200 dagar sedan"
+    assert deadline_countdown(long_ago) == "passerat för 1\u00a0200 dagar sedan"
 
 
 def test_an_achieved_milestone_due_in_the_quarter_shows_no_forecast(
