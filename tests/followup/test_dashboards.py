@@ -249,6 +249,29 @@ def test_portfolio_shows_summary_deadlines_and_region_measures_with_changes(
     assert "Särskild orsak – förbättring" in content
 
 
+@pytest.mark.parametrize("page", ["home", "report"])
+def test_the_quarters_figures_and_the_latest_months_are_told_apart_on_portfolio_and_report(
+    client: Client, data: DashboardData, users: dict[str, User], page: str
+) -> None:
+    client.force_login(users["styrgrupp"])
+    url = (
+        reverse("home")
+        if page == "home"
+        else reverse("quarter_report_detail", kwargs={"quarter": "2025Q4"})
+    )
+
+    content = client.get(url).content.decode()
+
+    # The value and its changes are the quarter's; the sparkline and the icon the months'.
+    assert ">Värde för kvartalet</th>" in content
+    assert ">Styrdiagram (SPC), senaste punkten</th>" in content
+    month = re.search(
+        r'<span class="sparkline-caption">Månadsvärden t\.o\.m\. (\w+ \d{4})</span>', content
+    )
+    assert month
+    assert f'<span class="muted cell-note">Punkten för {month.group(1)}</span>' in content
+
+
 # --- Programområde ------------------------------------------------------------------------------
 
 
@@ -921,10 +944,10 @@ def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_targe
 
     assert "status per enhet och arbetssätt, PO 1" in content
     # Every other health centre has adopted: VO 1 has HC 1-2, VO 2 has HC 2-1 and 2-3.
-    assert "1 av 3 (33 %)" in content
-    assert "2 av 3 (67 %)" in content
-    assert "3 av 6 (50 %)" in content
-    assert "mål 100 %" in content
+    assert "1 av 3 (33\u00a0%)" in content
+    assert "2 av 3 (67\u00a0%)" in content
+    assert "3 av 6 (50\u00a0%)" in content
+    assert "mål 100\u00a0%" in content
 
     response = client.get(
         url, {"vo": "VO2", "sortera": "status"}, headers={**HX, "HX-Target": "adoption"}
@@ -968,10 +991,10 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
     assert "6 enheter i 2 verksamhetsområden." in section
     assert "Hälsocentral" not in section  # no unit rows
     # Each VO with its own share, the footer over all units.
-    assert "1 av 3 (33 %)" in section
-    assert "2 av 3 (67 %)" in section
-    assert "3 av 6 (50 %)" in section
-    assert "mål 100 %" in section
+    assert "1 av 3 (33\u00a0%)" in section
+    assert "2 av 3 (67\u00a0%)" in section
+    assert "3 av 6 (50\u00a0%)" in section
+    assert "mål 100\u00a0%" in section
     # "Visa enheter": the VO filter as a plain link (to the matrix), and over htmx its swap.
     link = f"{url}?vo=VO2&amp;kvartal=2025Q3"
     assert f'href="{link}#adoption"' in section
@@ -985,7 +1008,7 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
         assert "Hälsocentral 2-1" in fragment
         assert "Hälsocentral 1-1" not in fragment
         assert "Visar verksamhetsområden" not in fragment
-        assert "3 av 6 (50 %)" in fragment  # the footer still over all units
+        assert "3 av 6 (50\u00a0%)" in fragment  # the footer still over all units
     assert fragment.lstrip().startswith('<section id="adoption"')
 
 
