@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,7 @@ from organisation.admin import ScopedChoicesAdmin
 from organisation.selectors import scope_for
 
 from . import services
+from .forms import NumberField
 from .models import (
     ComputeRun,
     GoalResult,
@@ -56,6 +58,12 @@ class ObservationAdmin(ScopedChoicesAdmin):
     autocomplete_fields = ["unit"]
     list_select_related = ["measure", "unit"]
     unit_scoped_fields = ("unit",)
+    # Numbers read as the grid and the import read them, refused in their words ("Talet … är
+    # för stort: högst 999 999 999 999."), not Django's "Säkerställ att …".
+    formfield_overrides = {
+        **GonvAdmin.formfield_overrides,
+        models.DecimalField: {"form_class": NumberField},
+    }
 
     # The quarter follows the period (derived by the model); an import batch is set by the
     # import that wrote the value.

@@ -1101,6 +1101,18 @@ def _demo_report(
     _backdate_report(report, steps)
 
 
+def _backdate_goal_creation() -> None:
+    """Date the plan's goals to the start of their area (else phase), as a plan is entered
+    when its phase begins: the demo loads them today, and a goal created after a closed report
+    would seem not to be in it (goals.services.goal_delete_check lets such a goal be deleted)."""
+    for goal in Goal.objects.select_related("programme_area__phase"):
+        area = goal.programme_area
+        moment = _demo_moment(area.start_date or area.phase.start_date, 8)
+        Goal.history.filter(id=goal.pk, history_type="+", history_date__gt=moment).update(
+            history_date=moment
+        )
+
+
 def demo_quarter_reports(report: DemoReport, *, today: datetime.date | None = None) -> int:
     """Close (and approve) every ended, computed quarter of every organisation that has no
     report yet, as demo.toml's [quarter_reports] says; how many reports were made. Only where
@@ -1124,6 +1136,8 @@ def demo_quarter_reports(report: DemoReport, *, today: datetime.date | None = No
         choices = [None]  # one organisation or none: the report is the tree's root's
     made = 0
     with triggers.suppressed(), transaction.atomic():
+        if ended:
+            _backdate_goal_creation()
         for organisation in choices:
             organisation_id = report_organisation_unit_id(organisation)
             if organisation_id is None:

@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from base.editing import VersionField
 from organisation.models import Unit, UnitClosure
 
-from .imports.parsing import CellError, parse_number
+from .imports.parsing import (
+    ERROR_TOO_PRECISE,
+    MAX_DECIMALS,
+    MAX_VALUE,
+    CellError,
+    parse_number,
+    too_large_message,
+)
 from .imports.services import ERROR_PERCENT_NOT_SHARE
 from .value_rules import number_text
 
@@ -68,25 +75,36 @@ class NumberField(forms.DecimalField):
     """A number typed into a page, read as the import reads a file's cell (parse_number):
     decimal comma or point, space or no-break space between thousands ("1 200", as the pages
     show numbers), a trailing % only where `percent` allows it. Anything else is refused with
-    the import's message naming the text, so a filled-in cell is never said to be empty."""
+    the import's message naming the text, so a filled-in cell is never said to be empty.
+    `whole` (a count's value): the message's example is a whole number. A number too large or
+    too precise to store gets the import's words, not Django's ("Säkerställ att …")."""
 
-    def __init__(self, *, percent: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, percent: bool = False, whole: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("localize", True)
         super().__init__(**kwargs)
         self.percent = percent
+        self.whole = whole
         self.widget.attrs["inputmode"] = "decimal"
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override] # the stubs' int
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
             return None
         try:
-            number = parse_number(value)
+            number = parse_number(value, whole=self.whole)
         except CellError as error:
             raise ValidationError(str(error), code="invalid") from None
         if number.percent and not self.percent:
             raise ValidationError(
                 gettext(ERROR_PERCENT_NOT_SHARE).format(value=number_text(number.value)),
                 code="invalid",
+            )
+        if abs(number.value) >= MAX_VALUE:
+            raise ValidationError(too_large_message(number.value), code="max_whole_digits")
+        exponent = number.value.as_tuple().exponent  # the decimals as written, as the import
+        if isinstance(exponent, int) and -exponent > MAX_DECIMALS:
+            raise ValidationError(
+                gettext(ERROR_TOO_PRECISE).format(value=number_text(number.value)),
+                code="max_decimal_places",
             )
         return number.value
 

@@ -519,7 +519,8 @@ class MeasureResultQuerySet(models.QuerySet["MeasureResult"]):
     def of_quarter(self, quarter: Quarter) -> MeasureResultQuerySet:
         """The quarter's results, each with its changes against the previous quarter and the
         same quarter last year: change_previous_quarter and change_previous_year, None where
-        either value is missing.
+        either value is missing; and the units those quarters expected,
+        expected_previous_quarter and expected_previous_year (None where there is no row).
 
         The changes are read, not stored: each is one lookup of the other quarter's row by its
         primary key. Stored, they went stale whenever an earlier quarter was recomputed alone,
@@ -537,9 +538,21 @@ class MeasureResultQuerySet(models.QuerySet["MeasureResult"]):
                 output_field=models.DecimalField(max_digits=21, decimal_places=6),
             )
 
+        def expected_in(other: Quarter) -> Subquery:
+            return Subquery(
+                MeasureResult.objects.filter(
+                    quarter=other.code, measure=OuterRef("measure"), unit=OuterRef("unit")
+                ).values("expected_units")[:1],
+                output_field=models.PositiveIntegerField(),
+            )
+
+        # The units the other quarters expected: a summed value is compared like for like
+        # only where each of its months has them all (followup.quarter_basis).
         return self.filter(quarter=quarter.code).annotate(
             change_previous_quarter=change_against(quarter.previous()),
             change_previous_year=change_against(quarter.year_before()),
+            expected_previous_quarter=expected_in(quarter.previous()),
+            expected_previous_year=expected_in(quarter.year_before()),
         )
 
     def with_previous_value(self, quarter: Quarter) -> MeasureResultQuerySet:

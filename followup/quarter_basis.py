@@ -10,6 +10,15 @@ with the months so far; the value then says "hittills". The SPC chart judges the
 points, each a whole month; where its latest point is not the quarter's last period the table
 says which period it is about.
 
+Above the care units a month may have values from some of the units expected and not all: a
+VO's count for a quarter in which one of five units lacks July holds a fifth of a month less
+than a whole quarter. A count's change is then not shown ("Jämförs inte: 1 enhet saknar
+värden för jul 2026"), in either of the two quarters compared, unless every month of both has
+every unit its quarter expects (the engine's PeriodResult.reporting_units against
+MeasureResult.expected_units). A share, mean or index is a ratio of sums, not a sum: its change
+is shown, and the months short of units are said beside it, since the units that are missing
+still change what it is taken over.
+
 Pure: the selectors read the rows (one query of PeriodResult) and pass them here.
 """
 
@@ -80,6 +89,10 @@ class QuarterBasis:
     value_note: str = ""
     previous_quarter_note: str = ""
     previous_year_note: str = ""
+    # Beside a change that is shown (a share, mean or index): the months of either quarter
+    # that lack some expected units' values, "1 enhet saknar värden för jul 2026".
+    previous_quarter_caveat: str = ""
+    previous_year_caveat: str = ""
     spc_note: str = ""
     # (reporting, expected) units of the whole quarter, where the period series is not written
     # yet (the Celery path writes it after the quarter's values): the basis is then unknown.
@@ -170,14 +183,69 @@ def months_note(measure: Measure, with_values: int, ongoing: bool) -> str:
     return _("hittills (%(months)s)") % {"months": months} if ongoing else months
 
 
+# (period start, period, units expected but without a value for it)
+Gap = tuple[datetime.date, str, int]
+
+
+def _period_gaps(
+    periods: Mapping[datetime.date, tuple[int, bool]], measure: Measure, expected: int
+) -> list[Gap]:
+    """The periods that have values from some but not all of the units expected (a care unit,
+    expecting itself alone, has none: its period is there or not)."""
+    if expected <= 1:
+        return []
+    return [
+        (start, _period_text(start, measure.frequency), expected - reporting)
+        for start, (reporting, has_value) in sorted(periods.items())
+        if has_value and reporting < expected
+    ]
+
+
+def _unit_gaps(rows: PeriodRows, measure: Measure, quarter: Quarter, expected: int) -> list[Gap]:
+    """The quarter's periods short of units (_period_gaps)."""
+    return _period_gaps(rows.get((measure.pk, quarter.code), {}), measure, expected)
+
+
+def missing_units_text(
+    periods: Mapping[datetime.date, tuple[int, bool]], measure: Measure, expected: int
+) -> str:
+    """ "1 enhet saknar värden för jul 2026" where the periods ({start: (reporting units, has
+    a value)}) lack some of the units expected; "" where none does."""
+    gaps = _period_gaps(periods, measure, expected)
+    return _gaps_text(gaps) if gaps else ""
+
+
+def _gaps_text(gaps: list[Gap]) -> str:
+    """ "1 enhet saknar värden för jul 2026"; "1 enhet saknar värden för maj 2025 och 2 för
+    jun 2025"."""
+    (_start, period, count), *rest = sorted(gaps)
+    parts = [
+        ngettext(
+            "%(count)s enhet saknar värden för %(period)s",
+            "%(count)s enheter saknar värden för %(period)s",
+            count,
+        )
+        % {"count": count, "period": period}
+    ]
+    parts += [
+        _("%(count)s för %(period)s") % {"count": count, "period": period}
+        for _start, period, count in rest
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    return _("%(list)s och %(last)s") % {"list": ", ".join(parts[:-1]), "last": parts[-1]}
+
+
 def _compare_note(
     measure: Measure,
     with_values: int,
     ongoing: bool,
     other: Quarter,
     other_values: int,
+    gaps: list[Gap],
 ) -> str:
-    """Why a summed measure's change against `other` is not shown, or "" where it is."""
+    """Why a summed measure's change against `other` is not shown, or "" where it is. gaps:
+    the months of both quarters that lack some expected units' values."""
     if measure.aggregation != Measure.Aggregation.SUM or not with_values:
         return ""
     if with_values < len(quarter_periods(other, measure.frequency)):
@@ -190,7 +258,17 @@ def _compare_note(
             "quarter": other.label,
             "months": _months_text(other_values, periods),
         }
+    if gaps:
+        return _("Jämförs inte: %(gaps)s") % {"gaps": _gaps_text(gaps)}
     return ""
+
+
+def _compare_caveat(measure: Measure, gaps: list[Gap]) -> str:
+    """What a shown change (a share, mean or index) is taken without: the months short of
+    units."""
+    if measure.aggregation == Measure.Aggregation.SUM or not gaps:
+        return ""
+    return _gaps_text(gaps)
 
 
 def _spc_note(
@@ -247,6 +325,18 @@ def quarter_basis(
     )
     partial = with_values < len(starts)
     value_note = months_note(measure, with_values, ongoing)
+    own_gaps = _unit_gaps(rows, measure, quarter, expected)
+
+    def gaps_with(other: Quarter, expected_attr: str) -> list[Gap]:
+        # The units the other quarter expected (read with the result, of_quarter); a row read
+        # without them is taken to expect the same units as this quarter.
+        other_expected = getattr(result, expected_attr, None)
+        if other_expected is None:
+            other_expected = expected
+        return own_gaps + _unit_gaps(rows, measure, other, other_expected)
+
+    previous_gaps = gaps_with(quarter.previous(), "expected_previous_quarter")
+    year_gaps = gaps_with(quarter.year_before(), "expected_previous_year")
     return QuarterBasis(
         quarter=quarter,
         periods=len(starts),
@@ -265,6 +355,7 @@ def quarter_basis(
             ongoing,
             quarter.previous(),
             _with_values(rows, measure.pk, quarter.previous()),
+            previous_gaps,
         ),
         previous_year_note=_compare_note(
             measure,
@@ -272,6 +363,9 @@ def quarter_basis(
             ongoing,
             quarter.year_before(),
             _with_values(rows, measure.pk, quarter.year_before()),
+            year_gaps,
         ),
+        previous_quarter_caveat=_compare_caveat(measure, previous_gaps),
+        previous_year_caveat=_compare_caveat(measure, year_gaps),
         spc_note=_spc_note(summary, measure, starts) if partial else "",
     )

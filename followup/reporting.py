@@ -190,6 +190,8 @@ class ObservationCellForm(forms.Form):
         if measure.value_type == Measure.ValueType.SHARE:
             del self.fields["value"]
         else:
+            # A count is whole: a message's example must not be one the next check refuses.
+            self.fields["value"].whole = measure.value_type == Measure.ValueType.COUNT  # type: ignore[attr-defined]
             del self.fields["numerator"]
             if not self.weighted:
                 del self.fields["denominator"]

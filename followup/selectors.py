@@ -58,7 +58,7 @@ from .models import (
     RecomputeRequest,
     SpcResult,
 )
-from .quarter_basis import PeriodRows, QuarterBasis, months_note, quarter_basis
+from .quarter_basis import PeriodRows, QuarterBasis, missing_units_text, months_note, quarter_basis
 from .spc import RULES, Reasons, stored_reasons
 from .summary import DueGoal, SummaryFacts, quarter_summary
 
@@ -409,6 +409,9 @@ class Peer:
     value_note: str = ""
     # Why a value is not compared: it covers other months than the mean it would be set against.
     against_note: str = ""
+    # Peers above the care units, for a count: the value per reporting unit, and those units.
+    per_reporting_unit: Decimal | None = None
+    reporting_units: int = 0
 
 
 @dataclass(frozen=True)
@@ -418,7 +421,9 @@ class PeerComparison:
     A summed measure's (a count's) parent value is the sum of its units, so each unit is
     compared with the mean per unit instead (`per_unit`), over the units whose values cover
     the same months: in a quarter under way one unit's two months are not set against the
-    others' one.
+    others' one. Peers above the care units (VOs, areas) hold different numbers of units, so
+    their counts are compared per reporting unit instead (`per_reporting_unit`): each one's
+    value ÷ its reporting units against the compared peers' sum ÷ their reporting units.
     """
 
     parent_result: MeasureResult | None
@@ -429,6 +434,12 @@ class PeerComparison:
     reference_units: int = 0  # the units the mean per unit is taken over
     reference_note: str = ""  # what the mean covers of the quarter: "hittills (1 av 3 månader)"
     left_out: int = 0  # units with a value over other months, not compared
+    # A count of aggregates of different sizes: compared per reporting unit (the reference is
+    # the compared peers' sum ÷ their reporting units, `reference_reporting_units` of them).
+    per_reporting_unit: bool = False
+    reference_reporting_units: int = 0
+    short_of_units: int = 0  # peers whose months lack some of their units' values, not compared
+    reference_total: Decimal | None = None  # the compared peers' sum (per reporting unit)
     # A quarterly measure in its own quarter that no unit has reported yet: it is reported
     # after the quarter's end; the page says so and links to the quarter before.
     awaiting_report: bool = False
@@ -452,7 +463,8 @@ def peer_comparison(
     *, quarter: Quarter, measure: Measure, parent: Unit, units: list[Unit]
 ) -> PeerComparison:
     """Units of the same kind side by side for a measure and quarter, each against the parent's
-    value or, for a summed measure, the mean per unit (three queries)."""
+    value or, for a summed measure, the mean per unit (care units) or the value per reporting
+    unit (units above them) (three queries)."""
     unit_ids = [u.pk for u in units]
     rows = {
         row.unit_id: row
@@ -467,11 +479,11 @@ def peer_comparison(
         ).values_list("unit_id", "summary")
     }
     # The months each unit's value covers (None: its period series is not written yet).
-    months: dict[int, set[datetime.date]] = {}
-    for unit_id, start in PeriodResult.objects.filter(
+    months: dict[int, dict[datetime.date, tuple[int, bool]]] = {}
+    for unit_id, start, reporting in PeriodResult.objects.filter(
         quarter=quarter.code, measure_id=measure.pk, unit_id__in=unit_ids, value__isnull=False
-    ).values_list("unit_id", "period_start"):
-        months.setdefault(unit_id, set()).add(start)
+    ).values_list("unit_id", "period_start", "reporting_units"):
+        months.setdefault(unit_id, {})[start] = (reporting, True)
     ongoing = quarter.end >= timezone.localdate()
 
     def covered(unit: Unit) -> frozenset[datetime.date] | None:
@@ -480,6 +492,33 @@ def peer_comparison(
     valued = [u for u in units if (row := rows.get(u.pk)) is not None and row.value is not None]
     parent_row = rows.get(parent.pk)
     per_unit = measure.aggregation == Measure.Aggregation.SUM
+    # Peers with units below them (a VO's five hälsocentraler against a psychiatric clinic's
+    # one): a sum says how many units there are more than how they do, so compare per unit.
+    aggregates = per_unit and any(
+        max(rows[u.pk].reporting_units, rows[u.pk].expected_units) > 1 for u in valued
+    )
+
+    def per_reporting(unit: Unit) -> Decimal | None:
+        row = rows.get(unit.pk)
+        if not aggregates or row is None or row.value is None or not row.reporting_units:
+            return None
+        return row.value / row.reporting_units
+
+    # A peer whose months lack some of its units' values holds less than its units' count, as
+    # a quarter does (followup.quarter_basis): it is not compared ("1 enhet saknar värden för
+    # jul 2026"), nor taken into what the others are compared with.
+    short_of_units = {
+        unit.pk: text
+        for unit in valued
+        if aggregates
+        and (
+            text := missing_units_text(
+                months.get(unit.pk, {}), measure, rows[unit.pk].expected_units
+            )
+        )
+    }
+    reference_reporting = 0
+    reference_total: Decimal | None = None
     reference: Decimal | None = parent_row.value if parent_row else None
     same: set[int] = {u.pk for u in valued}
     reference_note = ""
@@ -487,16 +526,21 @@ def peer_comparison(
         # The months most units' values cover (ties: the more months), and the mean over them.
         groups: dict[frozenset[datetime.date] | None, list[Unit]] = {}
         for unit in valued:
-            groups.setdefault(covered(unit), []).append(unit)
+            if unit.pk not in short_of_units:
+                groups.setdefault(covered(unit), []).append(unit)
         reference = None
         same = set()
         if groups:
             key, members = max(groups.items(), key=lambda item: (len(item[1]), len(item[0] or ())))
             if len(members) > 1:
                 same = {u.pk for u in members}
-                reference = sum(
-                    (rows[u.pk].value or Decimal(0) for u in members), Decimal(0)
-                ) / len(members)
+                total = sum((rows[u.pk].value or Decimal(0) for u in members), Decimal(0))
+                reference_reporting = sum(rows[u.pk].reporting_units for u in members)
+                if not aggregates:
+                    reference = total / len(members)
+                elif reference_reporting:
+                    reference = total / reference_reporting
+                    reference_total = total
                 if key is not None:
                     reference_note = months_note(measure, len(key), ongoing)
     peers = []
@@ -506,16 +550,25 @@ def peer_comparison(
         unit_months = covered(unit)
         note = months_note(measure, len(unit_months), ongoing) if unit_months else ""
         against_note = ""
-        if per_unit and value is not None and reference is not None and unit.pk not in same:
-            against_note = gettext("Jämförs inte: värdet gäller andra månader än medelvärdet")
+        if unit.pk in short_of_units:
+            against_note = gettext("Jämförs inte: %(gaps)s") % {"gaps": short_of_units[unit.pk]}
+        elif per_unit and value is not None and reference is not None and unit.pk not in same:
+            against_note = (
+                gettext("Jämförs inte: värdet gäller andra månader än jämförelsevärdet")
+                if aggregates
+                else gettext("Jämförs inte: värdet gäller andra månader än medelvärdet")
+            )
+        compared = per_reporting(unit) if aggregates else value
         peers.append(
             Peer(
                 unit=unit,
                 result=row,
                 variation=variations.get(unit.pk),
-                against_parent=_against(value, reference) if unit.pk in same else "",
+                against_parent=_against(compared, reference) if unit.pk in same else "",
                 value_note=note,
                 against_note=against_note,
+                per_reporting_unit=per_reporting(unit),
+                reporting_units=row.reporting_units if aggregates and row else 0,
             )
         )
     return PeerComparison(
@@ -525,7 +578,15 @@ def peer_comparison(
         reference=reference,
         reference_units=len(same) if per_unit else 0,
         reference_note=reference_note,
-        left_out=len(valued) - len(same) if per_unit and reference is not None else 0,
+        left_out=(
+            len(valued) - len(same) - len(short_of_units)
+            if per_unit and reference is not None
+            else 0
+        ),
+        short_of_units=len(short_of_units),
+        reference_total=reference_total,
+        per_reporting_unit=aggregates,
+        reference_reporting_units=reference_reporting if aggregates else 0,
         awaiting_report=(
             ongoing and measure.frequency == Measure.Frequency.QUARTERLY and not valued
         ),
@@ -1364,21 +1425,27 @@ def report_organisation_unit_id_of_area(area_id: int) -> int | None:
     return found.organisation.id if found is not None and found.organisation else None
 
 
-def closed_report_quarters(area_id: int, quarters: Collection[str]) -> dict[str, ClosedQuarter]:
-    """The quarters among `quarters` whose quarterly report showing the programme area's goals
-    is Fastställd or Godkänd (registered with goals.models.register_closed_quarters: the rule
-    that an assessment of such a quarter is not created, changed or deleted)."""
+def closed_report_quarters(
+    area_id: int, quarters: Collection[str] | None
+) -> dict[str, ClosedQuarter]:
+    """The quarters among `quarters` (None: every quarter) whose quarterly report showing the
+    programme area's goals is Fastställd or Godkänd, with when it was closed (registered with
+    goals.models.register_closed_quarters: the rule that an assessment of such a quarter is not
+    created, changed or deleted, nor a goal the report showed)."""
     unit_id = report_organisation_unit_id_of_area(area_id)
-    if unit_id is None or not quarters:
+    if unit_id is None or (quarters is not None and not quarters):
         return {}
     rows = QuarterReport.objects.filter(
         organisation_id=unit_id,
-        quarter__in=list(quarters),
         status__in=[QuarterReport.Status.CLOSED, QuarterReport.Status.APPROVED],
-    ).values_list("quarter", "status")
+    )
+    if quarters is not None:
+        rows = rows.filter(quarter__in=list(quarters))
     return {
-        code: ClosedQuarter(code=code, approved=status == QuarterReport.Status.APPROVED)
-        for code, status in rows
+        code: ClosedQuarter(
+            code=code, approved=status == QuarterReport.Status.APPROVED, closed_at=closed_at
+        )
+        for code, status, closed_at in rows.values_list("quarter", "status", "closed_at")
     }
 
 

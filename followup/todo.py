@@ -22,11 +22,11 @@ from django.utils.translation import ngettext
 
 from base.periods import Quarter, month_label
 from goals.models import AdoptionRecord
-from goals.selectors import adoption_records_without_plan
+from goals.selectors import adoption_records_to_plan
 from organisation.models import Unit
 from organisation.selectors import units_in_subtree
 from programmes.models import Activity, ActivityPlan, SupportNeed
-from programmes.selectors import activities_overdue, plans_sent_back, support_needs_open
+from programmes.selectors import activities_overdue, plans_to_complete, support_needs_open
 
 from .formatting import format_day
 from .models import Measure
@@ -36,7 +36,7 @@ from .selectors import missing_observations
 # to the whole list (unit_todo_list, TODO_PAGE_SIZE items a page).
 TODO_LIMIT = 20
 TODO_PAGE_SIZE = 100
-TODO_KEYS = ("missing", "imported", "unplanned", "returned", "overdue", "support")
+TODO_KEYS = ("missing", "imported", "unplanned", "late", "returned", "overdue", "support")
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,7 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
         if measure.source == Measure.Source.MANUAL
     ]
     imported = _awaiting_import(gaps, unit=unit)
+    records_unplanned, records_late = adoption_records_to_plan(unit_ids=unit_ids, today=today)
     unplanned = [
         TodoItem(
             text=_("%(unit)s: %(method)s (%(status)s) saknar planerat datum")
@@ -110,11 +111,31 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
             },
             url=adoption_record_url(record=record),
         )
-        for record in adoption_records_without_plan(unit_ids=unit_ids)
+        for record in records_unplanned
     ]
+    late = [
+        TodoItem(
+            text=_("%(unit)s: %(method)s (%(status)s) planerades till %(date)s")
+            % {
+                "unit": record.unit.name,
+                "method": record.working_method.name,
+                "status": record.get_status_display().lower(),
+                "date": format_day(record.planned_date),
+            },
+            url=adoption_record_url(record=record),
+        )
+        for record in records_late
+        if record.planned_date is not None
+    ]
+    plans = plans_to_complete(unit_ids=unit_ids)
     returned = [
         TodoItem(
-            text=_("%(unit)s, PO %(number)s: skickad tillbaka %(date)s – %(comment)s")
+            # A reopened approved plan was not sent back: its VO is asked to change it.
+            text=(
+                _("%(unit)s, PO %(number)s: öppnad för ändring %(date)s – %(comment)s")
+                if plan.reopened
+                else _("%(unit)s, PO %(number)s: skickad tillbaka %(date)s – %(comment)s")
+            )
             % {
                 "unit": plan.unit.name,
                 "number": plan.programme_area.number,
@@ -123,8 +144,20 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
             },
             url=activity_plan_url(plan=plan),
         )
-        for plan in plans_sent_back(unit_ids=unit_ids)
+        for plan in plans
         if plan.reviewed_at is not None
+    ] + [
+        # A draft with activities nobody has reviewed: never submitted, or taken back.
+        TodoItem(
+            text=_("%(unit)s, PO %(number)s: utkast, inte inskickat")
+            % {
+                "unit": plan.unit.name,
+                "number": plan.programme_area.number,
+            },
+            url=activity_plan_url(plan=plan),
+        )
+        for plan in plans
+        if plan.reviewed_at is None
     ]
     overdue = [
         TodoItem(
@@ -178,7 +211,17 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
             % {"period": period_text},
         ),
         ("unplanned", _("Införande utan planerat datum"), unplanned, "", ""),
-        ("returned", _("Aktivitetsplaner att komplettera"), returned, "", ""),
+        (
+            "late",
+            _("Införande efter planerat datum"),
+            late,
+            "",
+            _(
+                "Det planerade datumet har passerat: rapportera arbetssättet som infört, eller "
+                "ange ett nytt datum."
+            ),
+        ),
+        ("returned", _("Aktivitetsplaner att komplettera och skicka in"), returned, "", ""),
         ("overdue", _("Försenade aktiviteter"), overdue, "", ""),
         ("support", _("Öppna stödbehov och svar"), needs, "", ""),
     ]
@@ -262,9 +305,9 @@ def _period_code(measure: Measure, period_start: datetime.date) -> str:
 
 def report_period_url(*, unit: Unit, measure: Measure, period_start: datetime.date) -> str:
     """Report a measure's values for the units below a unit: its reporting grid for the
-    period."""
+    period, at the measure's table (the grid's ids are "m<measure>")."""
     query = urlencode({"period": _period_code(measure, period_start)})
-    return f"{reverse('report_grid', args=[unit.pk])}?{query}"
+    return f"{reverse('report_grid', args=[unit.pk])}?{query}#m{measure.pk}"
 
 
 def observation_add_url(*, unit: Unit, measure: Measure, period_start: datetime.date) -> str:

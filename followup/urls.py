@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("followup.imports.urls")),
     path("programomraden/", views.programme_area_list, name="programme_area_list"),
+    path("programomraden/mitt/", views.my_area, name="my_area"),
     path(
         "programomraden/<int:number>/",
         views.programme_area_detail,

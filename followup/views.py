@@ -33,7 +33,7 @@ from organisation.selectors import (
     unit_tree_depth,
 )
 from organisation.selectors import unit_tree_children as unit_tree_children_of
-from programmes.selectors import area_pending_counts, programme_area_get
+from programmes.selectors import area_pending_counts, programme_area_get, programme_area_owned_by
 
 from .cache import REGION_TIMEOUT, lazy, lazy_items, region_key
 from .forms import MeasureUnitForm
@@ -109,6 +109,17 @@ def my_unit(request: HttpRequest) -> HttpResponse:
     if unit is None:
         return redirect("unit_list")
     return redirect(reverse("unit_detail", kwargs={"code": unit.code}))
+
+
+@require_GET
+@login_required
+def my_area(request: HttpRequest) -> HttpResponse:
+    """ "Mitt programområde": the page of the area a programme owner is responsible for (the
+    one they land on, where they have several)."""
+    area = programme_area_owned_by(area_ids=scope_for(request.user).area_ids)
+    if area is None:
+        return redirect("programme_area_list")
+    return redirect(programme_area_url(area))
 
 
 @require_GET

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import ClassVar
 
@@ -92,10 +92,11 @@ ERROR_QUARTER_REPORT_APPROVED = gettext_noop(
 @dataclass(frozen=True)
 class ClosedQuarter:
     """A quarter closed by its quarterly report: Fastställd (the strategist can reopen it) or
-    Godkänd (final)."""
+    Godkänd (final), and when the report was closed (its body frozen), where known."""
 
     code: str
     approved: bool
+    closed_at: datetime.datetime | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -108,10 +109,11 @@ class ClosedQuarter:
         return gettext(text).format(quarter=self.label)
 
 
-# (programme area id, quarter codes) -> the closed ones among them by code. The quarterly
-# report is followup's, above goals in the layers: followup registers the lookup when it is
-# ready (followup.apps), so the rule is asked here without goals importing it.
-ClosedQuartersLookup = Callable[[int, Collection[str]], Mapping[str, ClosedQuarter]]
+# (programme area id, quarter codes) -> the closed ones among them by code; codes None: every
+# closed quarter of the area. The quarterly report is followup's, above goals in the layers:
+# followup registers the lookup when it is ready (followup.apps), so the rule is asked here
+# without goals importing it.
+ClosedQuartersLookup = Callable[[int, Collection[str] | None], Mapping[str, ClosedQuarter]]
 _closed_quarters_lookups: list[ClosedQuartersLookup] = []
 
 
@@ -130,6 +132,15 @@ def closed_quarters(*, area_id: int, quarters: Collection[str]) -> dict[str, Clo
         return found
     for lookup in _closed_quarters_lookups:
         found.update(lookup(area_id, codes))
+    return found
+
+
+def closed_reports(*, area_id: int) -> dict[str, ClosedQuarter]:
+    """Every quarter whose quarterly report covering the programme area is closed, by code,
+    with when it was closed (one query per registered lookup)."""
+    found: dict[str, ClosedQuarter] = {}
+    for lookup in _closed_quarters_lookups:
+        found.update(lookup(area_id, None))
     return found
 
 

@@ -171,17 +171,25 @@ def adoption_methods_for(*, units: list[Unit]) -> list[tuple[WorkingMethod, list
     return applied
 
 
-def adoption_records_without_plan(*, unit_ids: list[int]) -> list[AdoptionRecord]:
-    """Adoption not started or planned but without a planned date (the units' to-do)."""
-    return list(
-        AdoptionRecord.objects.filter(
-            unit_id__in=unit_ids,
-            status__in=[AdoptionRecord.Status.NOT_STARTED, AdoptionRecord.Status.PLANNED],
-            planned_date__isnull=True,
-        )
+def adoption_records_to_plan(
+    *, unit_ids: list[int], today: datetime.date
+) -> tuple[list[AdoptionRecord], list[AdoptionRecord]]:
+    """The units' adoption to-do, in one query: records not started or planned without a
+    planned date, and records not yet introduced whose planned date has passed (late)."""
+    unfinished = [
+        AdoptionRecord.Status.NOT_STARTED,
+        AdoptionRecord.Status.PLANNED,
+        AdoptionRecord.Status.IN_PROGRESS,
+    ]
+    records = list(
+        AdoptionRecord.objects.filter(unit_id__in=unit_ids, status__in=unfinished)
+        .filter(Q(planned_date__isnull=True, status__in=unfinished[:2]) | Q(planned_date__lt=today))
         .select_related("unit", "working_method")
         .order_by("unit__name", "working_method__name")
     )
+    unplanned = [record for record in records if record.planned_date is None]
+    late = [record for record in records if record.planned_date is not None]
+    return unplanned, late
 
 
 MATRIX_SORTS = ("enhet", "status")

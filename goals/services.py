@@ -14,8 +14,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from base.periods import InvalidQuarter, Quarter, quarter_label
 from base.writes import (
@@ -36,8 +38,10 @@ from .models import (
     ERROR_QUARTER_CLOSED,
     AdoptionRecord,
     Assessment,
+    ClosedQuarter,
     Goal,
     closed_quarters,
+    closed_reports,
     editable_quarters,
 )
 
@@ -159,35 +163,104 @@ def goal_delete(*, user: Actor, goal: Goal) -> None:
 
 
 def goal_delete_check(*, goal: Goal, today: datetime.date | None = None) -> None:
-    """Raise ValidationError if deleting the goal would delete an assessment of a closed
-    quarter, its own or a milestone's (the same rule as assessment_check: a quarter that can
-    no longer be assessed keeps its assessments as they were written)."""
+    """Raise ValidationError if the goal (with the milestones below it, which go with it) is
+    part of the record of a closed quarter: it has an assessment of a quarter that can no
+    longer be assessed (assessment_check's date rule), or it was in a quarterly report that is
+    Fastställd or Godkänd (closed_reports: it existed when the report was closed, so the frozen
+    report shows it and links to it; an assessment of the report's quarter is in it too). A
+    goal created by mistake since the last report was closed, assessed only in open quarters,
+    is deleted. The one rule for every entry: this service, the goal's delete page, the admin's
+    delete page, its bulk delete and the milestone inline's delete box."""
     goal_ids = _with_milestones(goal.pk)
-    quarters = sorted(
-        {
-            code
-            for code in Assessment.objects.filter(goal_id__in=goal_ids)
-            .values_list("quarter", flat=True)
-            .distinct()
-            if quarter_closed(code, today=today)
-        }
+    assessed = set(
+        Assessment.objects.filter(goal_id__in=goal_ids).values_list("quarter", flat=True)
     )
-    if not quarters:
+    by_date = sorted(code for code in assessed if quarter_closed(code, today=today))
+    if by_date:
+        message = (
+            ERROR_MILESTONE_DELETE_CLOSED_QUARTER
+            if goal.parent_id
+            else ERROR_GOAL_DELETE_CLOSED_QUARTER
+        )
+        raise ValidationError(
+            _(message).format(title=goal.title, quarters=_quarters_text(by_date)),
+            code="closed_quarter_history",
+        )
+    reports = closed_reports(area_id=goal.programme_area_id)
+    if not reports:
         return
-    message = (
-        ERROR_MILESTONE_DELETE_CLOSED_QUARTER
-        if goal.parent_id
-        else ERROR_GOAL_DELETE_CLOSED_QUARTER
+    created = dict(
+        Goal.history.filter(id__in=goal_ids, history_type="+")
+        .order_by()
+        .values("id")
+        .annotate(first=Min("history_date"))
+        .values_list("id", "first")
     )
-    labels = [quarter_label(code) for code in quarters]
-    listed = (
-        labels[0]
-        if len(labels) == 1
-        else _("{first} och {last}").format(first=", ".join(labels[:-1]), last=labels[-1])
+    in_reports = sorted(
+        code
+        for code, report in reports.items()
+        if code in assessed or _existed_when_closed(goal_ids, created, report)
     )
+    if not in_reports:
+        return
+    listed = _quarters_text(in_reports)
+    if goal.parent_id:
+        text = ngettext(
+            "Delmålet ”{title}” kan inte tas bort: det finns med i kvartalsrapporten för "
+            "{quarters}, som är fastställd eller godkänd, och ska finnas kvar som i rapporten. "
+            "Det finns inget sätt att avsluta ett delmål utan att ta bort det; ska delmålet inte "
+            "längre följas upp, skriv det i delmålets beskrivning och kontakta strategen GONV. "
+            "Inget har tagits bort.",
+            "Delmålet ”{title}” kan inte tas bort: det finns med i kvartalsrapporterna för "
+            "{quarters}, som är fastställda eller godkända, och ska finnas kvar som i "
+            "rapporterna. Det finns inget sätt att avsluta ett delmål utan att ta bort det; ska "
+            "delmålet inte längre följas upp, skriv det i delmålets beskrivning och kontakta "
+            "strategen GONV. Inget har tagits bort.",
+            len(in_reports),
+        )
+    else:
+        text = ngettext(
+            "Målet ”{title}” kan inte tas bort: det finns med i kvartalsrapporten för "
+            "{quarters}, som är fastställd eller godkänd, och ska finnas kvar som i rapporten. "
+            "Det finns inget sätt att avsluta ett mål utan att ta bort det; ska målet inte "
+            "längre följas upp, skriv det i målets beskrivning och kontakta strategen GONV. "
+            "Inget har tagits bort.",
+            "Målet ”{title}” kan inte tas bort: det finns med i kvartalsrapporterna för "
+            "{quarters}, som är fastställda eller godkända, och ska finnas kvar som i "
+            "rapporterna. Det finns inget sätt att avsluta ett mål utan att ta bort det; ska "
+            "målet inte längre följas upp, skriv det i målets beskrivning och kontakta "
+            "strategen GONV. Inget har tagits bort.",
+            len(in_reports),
+        )
     raise ValidationError(
-        _(message).format(title=goal.title, quarters=listed), code="closed_quarter_history"
+        text.format(title=goal.title, quarters=listed), code="closed_report_history"
     )
+
+
+def _existed_when_closed(
+    goal_ids: set[int], created: Mapping[int, datetime.datetime], report: ClosedQuarter
+) -> bool:
+    """Whether any of the goals existed when the report was closed (and so is in its frozen
+    body). A goal without a creation record (loaded before its history) counts as older; a
+    report without a closing time as closed after its quarter's last day."""
+    for goal_id in goal_ids:
+        first = created.get(goal_id)
+        if first is None:
+            return True
+        if report.closed_at is not None:
+            if first <= report.closed_at:
+                return True
+        elif timezone.localdate(first) <= Quarter.parse(report.code).end:
+            return True
+    return False
+
+
+def _quarters_text(codes: list[str]) -> str:
+    """Quarter codes as a sentence lists them: "Kv 4 2019 och Kv 1 2020"."""
+    labels = [quarter_label(code) for code in codes]
+    if len(labels) == 1:
+        return labels[0]
+    return _("{first} och {last}").format(first=", ".join(labels[:-1]), last=labels[-1])
 
 
 def _with_milestones(goal_id: int) -> set[int]:

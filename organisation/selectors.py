@@ -224,6 +224,8 @@ class Scope:
     owned_organisation_ids: frozenset[int] = field(default_factory=frozenset)
     # A portfolio-owner assignment without a unit: every organisation's reports.
     owns_every_organisation: bool = False
+    # The numbers of the areas in area_ids ("PO 1"), for the header's role label.
+    area_numbers: tuple[int, ...] = ()
 
     @property
     def edits_everything(self) -> bool:
@@ -250,11 +252,14 @@ def scope_for(user: User | AnonymousUser) -> Scope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    assignments = list(
+    # The area's number comes along in the same query (a join), for the header's "PO 1".
+    rows = list(
         RoleAssignment.objects.filter(user_id=user.pk).values_list(
-            "role", "unit_id", "programme_area_id"
+            "role", "unit_id", "programme_area_id", "programme_area__number"
         )
     )
+    assignments = [(role, unit, area) for role, unit, area, _number in rows]
+    area_numbers = tuple(sorted({number for *_rest, number in rows if number is not None}))
     # A portfolio owner's unit is the organisation they own, not a subtree they write about.
     root_ids = frozenset(
         unit
@@ -287,6 +292,7 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         head_of_area_unit_ids=head_unit_ids,
         owned_organisation_ids=frozenset(unit for unit in owner_units if unit is not None),
         owns_every_organisation=None in owner_units,
+        area_numbers=area_numbers,
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope

@@ -159,7 +159,7 @@ class ActivityPlanAdmin(ScopedChoicesAdmin):
     list_filter = ["programme_area", "status"]
     inlines = [ActivityInline]
     autocomplete_fields = ["unit"]
-    readonly_fields = ["submitted_at", "reviewed_by", "reviewed_at"]
+    readonly_fields = ["submitted_at", "reviewed_by", "reviewed_at", "reopened"]
     unit_scoped_fields = ("unit",)
 
     # The VO writes its plan and submits it; the programme area (its owner, the strategist)

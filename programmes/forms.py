@@ -89,6 +89,13 @@ class SupportAnswerForm(ChoiceFieldsMixin, forms.ModelForm):
         fields = ("status", "response")
         widgets = {"response": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Answering a new need is what the form is for: it offers "Besvarad", not "Ny" (a need
+        # left "Ny" with an answer would still count as unanswered, and is refused).
+        if not self.is_bound and self.instance.status == SupportNeed.Status.OPEN:
+            self.initial["status"] = SupportNeed.Status.ANSWERED
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("status") == SupportNeed.Status.ANSWERED and not data.get("response"):

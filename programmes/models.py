@@ -98,6 +98,9 @@ ERROR_METHOD_NAME_TAKEN = gettext_noop(
 ERROR_METHOD_NAME_TAKEN_GENERIC = _(
     "Programområdet har redan ett arbetssätt med det namnet (stora och små bokstäver räknas lika)."
 )
+ERROR_SUPPORT_NEED_ANSWERED_BUT_NEW = _(
+    "Ett behov med ett svar är inte nytt: välj status Pågår, Besvarad eller Avslutad."
+)
 ERROR_UNIT_CLOSED = _(
     "Enheten ”%(unit)s” är inte längre verksam (till och med %(date)s). Välj en enhet som är "
     "verksam i dag."
@@ -466,6 +469,10 @@ class ActivityPlan(Versioned):
         verbose_name=_("granskad av"),
     )
     reviewed_at = models.DateTimeField(_("granskad"), null=True, blank=True)
+    # Whether that review reopened an approved plan for change ("Öppna för ändring") rather
+    # than approving it or sending a submitted plan back: the VO's lists and "Att göra" word the
+    # two apart ("öppnad för ändring", "skickad tillbaka"). Set only by the review services.
+    reopened = models.BooleanField(_("öppnad för ändring"), default=False, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -573,3 +580,7 @@ class SupportNeed(Versioned):
         super().clean()
         check_area_organisation(self)
         check_unit_open(self)
+        # "Ny" is what counts as unanswered (the area page's "Obesvarade stödbehov", Att göra):
+        # a need with an answer is not new, whichever entry wrote the answer.
+        if self.status == self.Status.OPEN and self.response.strip():
+            raise ValidationError({"status": ERROR_SUPPORT_NEED_ANSWERED_BUT_NEW})

@@ -127,22 +127,25 @@ def areas_per_unit(*, units: list[Unit]) -> list[tuple[Unit, list[ProgrammeArea]
     ]
 
 
-# A draft the programme area sent back for completion (a draft with a review), in
-# plan_statuses: the VO's list says so rather than only "Utkast".
+# A draft the programme area sent back for completion (a draft with a review), and an approved
+# plan it reopened for change (the review's `reopened`), in plan_statuses: the VO's list says
+# so rather than only "Utkast".
 SENT_BACK = "tillbakaskickad"
+REOPENED = "oppnad"
 
 
 def plan_statuses(*, units: list[Unit]) -> dict[tuple[int, int], str]:
     """The status of each of these units' activity plans by (unit id, area id), in one query,
-    SENT_BACK for a draft sent back; a pair without a plan is missing (not started)."""
+    SENT_BACK for a draft sent back and REOPENED for one reopened for change; a pair without a
+    plan is missing (not started)."""
     rows = ActivityPlan.objects.filter(unit__in=units).values_list(
-        "unit_id", "programme_area_id", "status", "reviewed_at"
+        "unit_id", "programme_area_id", "status", "reviewed_at", "reopened"
     )
     return {
-        (unit_id, area_id): SENT_BACK
+        (unit_id, area_id): (REOPENED if reopened else SENT_BACK)
         if status == ActivityPlan.Status.DRAFT and reviewed_at is not None
         else status
-        for unit_id, area_id, status, reviewed_at in rows
+        for unit_id, area_id, status, reviewed_at, reopened in rows
     }
 
 
@@ -172,21 +175,24 @@ def _reviewed_by(scope: Scope, plans: QuerySet[ActivityPlan], oldest: str) -> li
 
 
 def plans_returned_by_review(*, scope: Scope) -> list[ActivityPlan]:
-    """The plans this user reviews (as plans_awaiting_review) that were sent back and are
-    with the VO again, oldest return first (one query): the reviewer's "ball in their court"."""
+    """The plans this user reviews (as plans_awaiting_review) that were sent back or reopened
+    for change and are with the VO again, oldest return first (one query): the reviewer's
+    "ball in their court"."""
     plans = ActivityPlan.objects.filter(status=ActivityPlan.Status.DRAFT, reviewed_at__isnull=False)
     return _reviewed_by(scope, plans, "reviewed_at")
 
 
-def plans_sent_back(*, unit_ids: list[int]) -> list[ActivityPlan]:
-    """These units' plans the programme area sent back for completion and the VO has not
-    submitted again (drafts with a review), oldest review first, with the reviewer's words."""
+def plans_to_complete(*, unit_ids: list[int]) -> list[ActivityPlan]:
+    """These units' draft plans the VO has left to submit, in one query: those the programme
+    area sent back for completion or reopened for change (`reopened`; a review on a draft),
+    oldest review first, with the reviewer's words; then drafts with activities that were never
+    submitted or were taken back (no review), by unit and area."""
+    has_activities = Exists(Activity.objects.filter(plan=OuterRef("pk")))
     return list(
-        ActivityPlan.objects.filter(
-            unit_id__in=unit_ids, status=ActivityPlan.Status.DRAFT, reviewed_at__isnull=False
-        )
+        ActivityPlan.objects.filter(unit_id__in=unit_ids, status=ActivityPlan.Status.DRAFT)
+        .filter(Q(reviewed_at__isnull=False) | has_activities)
         .select_related("unit", "programme_area")
-        .order_by("reviewed_at", "unit__name")
+        .order_by(F("reviewed_at").asc(nulls_last=True), "unit__name", "programme_area__number")
     )
 
 

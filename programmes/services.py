@@ -351,7 +351,9 @@ def activity_plan_withdraw(*, user: Actor, plan: ActivityPlan) -> ActivityPlan:
 
 
 # The review is the reviewer's (activity_plan_review); the submission time the service's.
-_PLAN_SET_BY_SERVICE = frozenset({"submitted_at", "review_comment", "reviewed_by", "reviewed_at"})
+_PLAN_SET_BY_SERVICE = frozenset(
+    {"submitted_at", "review_comment", "reviewed_by", "reviewed_at", "reopened"}
+)
 
 
 def _stamp_status_decision(*, user: Actor, plan: ActivityPlan) -> None:
@@ -367,6 +369,7 @@ def _stamp_status_decision(*, user: Actor, plan: ActivityPlan) -> None:
     plan.reviewed_by = user if isinstance(user, User) else None
     plan.reviewed_at = timezone.now()
     plan.review_comment = ""
+    plan.reopened = False  # an approved plan is reopened only by activity_plan_reopen
 
 
 def _is_withdrawal(*, user: Actor, plan: ActivityPlan, before: str) -> bool:
@@ -423,21 +426,27 @@ def activity_plan_review(
             return plan
         check_plan_review(stored=stored, status=status, comment=comment)
         _write_decision(
-            user=user, stored=stored, version=plan.version, status=status, comment=comment
+            user=user,
+            stored=stored,
+            version=plan.version,
+            status=status,
+            comment=comment,
+            reopened=False,
         )
     plan.refresh_from_db()
     return plan
 
 
 def _write_decision(
-    *, user: Actor, stored: ActivityPlan, version: int, status: str, comment: str
+    *, user: Actor, stored: ActivityPlan, version: int, status: str, comment: str, reopened: bool
 ) -> None:
     """Write a reviewer's decision (approve, send back, reopen) onto the locked row, from the
     version the reviewer saw: Versioned.save compares it with the stored row, so a stale
-    decision is refused."""
+    decision is refused. `reopened` tells a reopened approved plan from one sent back."""
     stored.version = version
     stored.status = status
     stored.review_comment = comment
+    stored.reopened = reopened
     stored.reviewed_by = user if isinstance(user, User) else None
     stored.reviewed_at = timezone.now()
     _stamp_submission(stored)
@@ -478,7 +487,8 @@ def activity_plan_reopen(*, user: Actor, plan: ActivityPlan, comment: str) -> Ac
 
     Decided on the version the reviewer saw (`plan.version`): a plan changed since is refused
     with StaleVersion. The VO sees the comment on the plan's page and in "Att göra" as a plan
-    sent back; the history records who reopened it and why.
+    opened for change (`reopened`, not "skickad tillbaka"); the history records who reopened
+    it and why.
     """
     if plan.pk is None:
         raise ValueError("activity_plan_reopen takes a saved plan")
@@ -494,6 +504,7 @@ def activity_plan_reopen(*, user: Actor, plan: ActivityPlan, comment: str) -> Ac
             version=plan.version,
             status=ActivityPlan.Status.DRAFT,
             comment=comment,
+            reopened=True,
         )
     plan.refresh_from_db()
     return plan

@@ -58,6 +58,7 @@ from .models import (
     check_unit_open,
 )
 from .selectors import (
+    REOPENED,
     SENT_BACK,
     areas_per_unit,
     plan_statuses,
@@ -322,6 +323,8 @@ def _plan_status(status: str | None, labels: dict[str, Any]) -> str:
         return _("Ej påbörjad")
     if status == SENT_BACK:
         return _("Utkast – skickad tillbaka för komplettering")
+    if status == REOPENED:
+        return _("Utkast – öppnad för ändring")
     return str(labels.get(status, status))
 
 
@@ -424,7 +427,6 @@ def _plan_context(
     if plan.pk:
         context["activities"] = plan.activities.all()
         context.update(_history(plan, request, "plan"))
-        context["reopened"] = _was_reopened(plan)
         # Only a submitted plan is reviewed, and never by its own VO (gonv.rules).
         if plan.status == ActivityPlan.Status.SUBMITTED and request.user.has_perm(
             "programmes.approve_activityplan", plan
@@ -445,20 +447,6 @@ def _plan_context(
                 instance=plan, initial={"version": plan.version, "review_comment": ""}
             )
     return context
-
-
-def _was_reopened(plan: ActivityPlan) -> bool:
-    """Whether a draft's last review reopened it from approved (not sent back from submitted):
-    the status of the history record before the one the review wrote."""
-    if plan.status != ActivityPlan.Status.DRAFT or plan.reviewed_at is None:
-        return False
-    reviewed = (
-        plan.history.filter(reviewed_at=plan.reviewed_at).order_by("history_date", "history_id")
-    ).first()
-    if reviewed is None:
-        return False
-    before = reviewed.prev_record
-    return before is not None and before.status == ActivityPlan.Status.ACCEPTED
 
 
 def activities_seen(plan: ActivityPlan) -> str:

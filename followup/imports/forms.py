@@ -18,8 +18,18 @@ class ImportUploadForm(forms.Form):
         error_messages={"required": _("Välj en fil att importera."),
                         "empty": _("Filen är tom.")},
     )  # fmt: skip
+    # Chosen every time, never preselected: a value's source decides whether a system's export
+    # is still awaited ("Väntar på import") and whether a later import warns before replacing a
+    # value reported by hand, so a guessed source would mislabel what the user uploads.
     source = forms.ChoiceField(
-        label=_("Källa"), choices=SOURCE_CHOICES, initial=ImportBatch.Source.CYKLOP
+        label=_("Källa"),
+        choices=SOURCE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Välj varifrån värdena kommer.")},
+        help_text=_(
+            "Välj systemet om filen är en export ur det. Välj Manuell inrapportering för ett "
+            "eget kalkylark eller en ifylld mall."
+        ),
     )
     sheet = forms.CharField(
         label=_("Blad i Excel-filen (frivilligt)"),

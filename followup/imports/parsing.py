@@ -11,9 +11,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,9 +24,12 @@ from typing import IO, Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from base.formatting import format_number
 from base.periods import MONTHS_SV
 
 from .. import value_rules
+
+logger = logging.getLogger(__name__)
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
@@ -33,7 +38,11 @@ ERROR_NOT_CSV_OR_XLSX = gettext_noop(
     "Filen är varken en CSV-fil eller en Excel-fil (XLSX), vad dess namn än säger. "
     "Spara den som CSV eller XLSX och försök igen."
 )
-ERROR_XLSX_UNREADABLE = gettext_noop("Excel-filen kunde inte läsas: {error}")
+# Never with the library's own (English) words: they are logged instead.
+ERROR_XLSX_UNREADABLE = gettext_noop(
+    "Excel-filen kunde inte läsas. Öppna den i Excel, spara den som Excel-arbetsbok (XLSX) och "
+    "försök igen."
+)
 ERROR_SHEET_MISSING = gettext_noop("Bladet ”{sheet}” finns inte i filen. Bladen heter: {sheets}.")
 ERROR_NO_HEADER = gettext_noop("Filen har ingen rubrikrad.")
 ERROR_COLUMN_MISSING = gettext_noop("Kolumnen ”{column}” saknas (godtagbara namn: {names}).")
@@ -45,6 +54,14 @@ ERROR_COLUMN_TWICE = gettext_noop(
     "Kolumnen ”{column}” finns två gånger i rubrikraden ({first} och {second})."
 )
 ERROR_NOT_A_NUMBER = gettext_noop("”{text}” är inte ett tal; skriv till exempel 12,5 eller 1 234.")
+# Where only a whole number will do (a count's value): no example the next check refuses.
+ERROR_NOT_A_WHOLE_NUMBER = gettext_noop(
+    "”{text}” är inte ett tal; skriv ett heltal, till exempel 12 eller 1 234."
+)
+# Every writer's limit (a stored value is numeric(16, 4)), in the app's words, not Django's
+# "Säkerställ att det inte är mer än 12 siffror före decimalavskiljaren."
+ERROR_TOO_LARGE = gettext_noop("Talet {value} är för stort: högst {largest}.")
+ERROR_TOO_PRECISE = gettext_noop("Talet {value} har fler än fyra decimaler.")
 ERROR_PERIOD_UNREADABLE = gettext_noop(
     "”{text}” är ingen period; skriv en månad som 2025-12 eller dec 2025, "
     "eller ett kvartal som Kv 4 2025 eller 2025Q4."
@@ -65,7 +82,11 @@ class FileRefused(Exception):
 
 
 class CellError(ValueError):
-    """One cell cannot be read (with a Swedish message)."""
+    """One cell cannot be read (with a Swedish message; `text`, the cell as read)."""
+
+    def __init__(self, message: str, text: object = None) -> None:
+        super().__init__(message)
+        self.text = text
 
 
 # --- header matching --------------------------------------------------------------------------
@@ -173,6 +194,19 @@ MAX_DECIMALS = 4  # what a stored value holds (numeric(16, 4))
 HUNDRED = Decimal(100)  # a share is percent, an index 0–100
 
 
+def not_a_number_message(text: object, *, whole: bool = False) -> str:
+    """That the text is no number, with an example of what would be read (a whole one for
+    a count)."""
+    return _(ERROR_NOT_A_WHOLE_NUMBER if whole else ERROR_NOT_A_NUMBER).format(text=text)
+
+
+def too_large_message(value: Decimal) -> str:
+    """That the number is at or beyond MAX_VALUE, naming the largest whole number read."""
+    return _(ERROR_TOO_LARGE).format(
+        value=value_rules.number_text(value), largest=format_number(MAX_VALUE - 1, 0)
+    )
+
+
 @dataclass(frozen=True)
 class Number:
     """A parsed number, and whether it was written with a trailing %."""
@@ -181,13 +215,19 @@ class Number:
     percent: bool = False
 
 
-def parse_number(raw: Any) -> Number:
+def parse_number(raw: Any, *, whole: bool = False) -> Number:
     """A Swedish-written number: 12,5 · 12.5 · 1 234,5 · −3 · 54,2 % (or an XLSX number).
 
     A negative zero ("-0", "−0,0", an XLSX -0.0) is read as zero, as PostgreSQL's numeric
-    stores it on the COPY path: the report and the pages say "0" on either path.
+    stores it on the COPY path: the report and the pages say "0" on either path. `whole`: a
+    text that is no number is answered with a whole number's example (a count's value).
     """
-    number = _parse_number(raw)
+    try:
+        number = _parse_number(raw)
+    except CellError as error:
+        if whole:
+            raise CellError(not_a_number_message(error.text, whole=True)) from None
+        raise
     if number.value.is_zero() and number.value.is_signed():
         return Number(number.value.copy_abs(), percent=number.percent)
     return number
@@ -195,26 +235,26 @@ def parse_number(raw: Any) -> Number:
 
 def _parse_number(raw: Any) -> Number:
     if isinstance(raw, bool):
-        raise CellError(_(ERROR_NOT_A_NUMBER).format(text=raw))
+        raise CellError(not_a_number_message(raw), raw)
     if isinstance(raw, int):
         return Number(Decimal(raw))
     if isinstance(raw, float):
         if raw != raw or raw in (float("inf"), float("-inf")):
-            raise CellError(_(ERROR_NOT_A_NUMBER).format(text=raw))
+            raise CellError(not_a_number_message(raw), raw)
         return Number(Decimal(repr(raw)))
     if isinstance(raw, Decimal):
         return Number(raw)
     text = str(raw).strip(_SPACES + "\t")
     match = _NUMBER_RE.match(text)
     if not match:
-        raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text))
+        raise CellError(not_a_number_message(text), text)
     sign, integer, fraction, percent = match.groups()
     digits = re.sub(SPACES_PATTERN, "", integer)
     literal = f"{'-' if sign else ''}{digits}" + (f".{fraction}" if fraction else "")
     try:
         value = Decimal(literal)
     except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
-        raise CellError(_(ERROR_NOT_A_NUMBER).format(text=text)) from error
+        raise CellError(not_a_number_message(text), text) from error
     return Number(value, percent=percent is not None)
 
 
@@ -439,22 +479,42 @@ def _xlsx_rows(worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
             yield number, cells
 
 
-def open_xlsx(path: Path, sheet: str | None = None) -> Table:
-    """An XLSX workbook in read-only mode: the first (or the named) sheet, cached formula values."""
+def _load_workbook(path: Path, **options: Any) -> tuple[Any, ExitStack]:
+    """The workbook, and what closes it and its file.
+
+    openpyxl is given an open file, never the path: given a path it judges the file by its
+    name's suffix, and an upload waits as `<job id>.upload` (a file is judged by its content).
+    In read-only mode the workbook reads from the file until it is closed.
+    """
     from openpyxl import load_workbook
 
+    closing = ExitStack()
+    handle = closing.enter_context(path.open("rb"))
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle, **options)
+    except BaseException:
+        closing.close()
+        raise
+    closing.callback(workbook.close)  # closed before the file (last in, first out)
+    return workbook, closing
+
+
+def open_xlsx(path: Path, sheet: str | None = None) -> Table:
+    """An XLSX workbook in read-only mode: the first (or the named) sheet, cached formula values."""
+    try:
+        workbook, closing = _load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign zip
+        # The user gets a Swedish sentence; the library's words are for the log.
+        logger.warning("An XLSX file could not be read (%s)", path.name, exc_info=True)
         raise FileRefused(
             _(ERROR_NOT_CSV_OR_XLSX)
             if "zip" in str(error).lower() or isinstance(error, KeyError)
-            else _(ERROR_XLSX_UNREADABLE).format(error=error)
+            else _(ERROR_XLSX_UNREADABLE)
         ) from error
     if sheet:
         if sheet not in workbook.sheetnames:
             names = ", ".join(f"”{name}”" for name in workbook.sheetnames)
-            workbook.close()
+            closing.close()
             raise FileRefused(_(ERROR_SHEET_MISSING).format(sheet=sheet, sheets=names))
         worksheet = workbook[sheet]
     else:
@@ -464,9 +524,9 @@ def open_xlsx(path: Path, sheet: str | None = None) -> Table:
     rows = _xlsx_rows(worksheet)
     header_row = next(rows, None)
     if header_row is None:
-        workbook.close()
+        closing.close()
         raise FileRefused(_(ERROR_EMPTY_FILE))
-    return Table("xlsx", header_row[1], _closing(rows, workbook))
+    return Table("xlsx", header_row[1], _closing(rows, closing))
 
 
 def open_table(path: Path, *, sheet: str | None = None, trim: bool = True) -> Table:
@@ -478,14 +538,12 @@ def open_table(path: Path, *, sheet: str | None = None, trim: bool = True) -> Ta
 def estimate_rows(path: Path) -> int:
     """A cheap upper estimate of the data rows (line breaks; an XLSX sheet's dimension)."""
     if sniff_kind(path) == "xlsx":
-        from openpyxl import load_workbook
-
         try:
-            workbook = load_workbook(path, read_only=True)
+            workbook, closing = _load_workbook(path, read_only=True)
         except Exception:
-            return 0
-        rows = workbook.worksheets[0].max_row or 0
-        workbook.close()
+            return 0  # the check will say why
+        with closing:
+            rows = workbook.worksheets[0].max_row or 0
         return max(rows - 1, 0)
     lines = 0
     with path.open("rb") as handle:

@@ -55,6 +55,7 @@ from ..value_rules import (  # every writer's messages (the tests import them fr
 from . import parsing, sqlcheck
 from .parsing import (
     COLUMN_LABELS,
+    ERROR_TOO_PRECISE,
     HUNDRED,
     MAX_DECIMALS,
     MAX_VALUE,
@@ -89,8 +90,6 @@ ERROR_QUARTER_FOR_MONTHLY = gettext_noop(
 )
 ERROR_VALUE_MISSING = gettext_noop("Värde saknas (ange värde, eller täljare och nämnare).")
 ERROR_PERCENT_NOT_SHARE = gettext_noop("Procenttecken passar bara mått som är andelar ({value}).")
-ERROR_TOO_PRECISE = gettext_noop("Talet {value} har fler än fyra decimaler.")
-ERROR_TOO_LARGE = gettext_noop("Talet {value} är för stort.")
 ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på rad {row}.")
 ERROR_OUT_OF_SCOPE = gettext_noop("Du får inte rapportera värden för enheten ”{unit}”.")
 ERROR_MORE_PROBLEMS = gettext_noop("…och {count} problem till.")
@@ -105,7 +104,9 @@ ERROR_ONLY_EMPTY_ROWS = gettext_noop(
 CHANGE_NUMERATOR = gettext_noop("täljare {old} → {new}")
 CHANGE_DENOMINATOR = gettext_noop("nämnare {old} → {new}")
 CHANGE_WEIGHT_KEPT = gettext_noop("nämnaren {value} behålls")
-CHANGE_COMMENT = gettext_noop("ny kommentar")
+# A comment cell left empty keeps the stored comment and is not mentioned; a filled-in one
+# replaces it, shown old → new ("–" for none).
+CHANGE_COMMENT = gettext_noop("kommentar {old} → {new}")
 ERROR_HAS_PROBLEMS = gettext_noop("Filen har {count} problem och importerades inte.")
 ERROR_UNDO_DONE = gettext_noop("Importen är redan ångrad.")
 ERROR_UNDO_FORBIDDEN = gettext_noop(
@@ -208,10 +209,19 @@ class ImportReport:
     quarters: list[str] = field(default_factory=list)
     batch_id: int | None = None
     stored: bool = False
+    # The file itself could not be read (not CSV or XLSX, empty, a column missing …): no row
+    # was checked, so the pages show no counts and speak of the file, not of its rows.
+    unreadable: bool = False
 
     @property
     def ok(self) -> bool:
         return self.problem_count == 0
+
+    @property
+    def file_level(self) -> bool:
+        """Refused for the file as a whole (no problem names a row): unreadable, no rows, only
+        unfilled rows, or an unexpected error."""
+        return not self.ok and all(problem.row is None for problem in self.problems)
 
     @property
     def more_problems(self) -> int:
@@ -450,6 +460,22 @@ def _part_text(number: Decimal | None) -> str:
     return "–" if number is None else _fmt(number)
 
 
+COMMENT_SHOWN = 45  # characters of a comment the preview shows
+
+
+def _comment_text(comment: str) -> str:
+    """A comment as the preview quotes it: ”…”, a long one cut at a word; "–" for none."""
+    if not comment:
+        return "–"
+    text = " ".join(comment.split())
+    if len(text) > COMMENT_SHOWN:
+        cut = text[:COMMENT_SHOWN]
+        if text[COMMENT_SHOWN] != " " and " " in cut:
+            cut = cut.rsplit(" ", 1)[0]
+        text = cut.rstrip(" ,;:.") + "…"
+    return f"”{text}”"
+
+
 def _change_details(
     old: tuple[Decimal | None, Decimal | None, str],
     new: tuple[Decimal | None, Decimal | None, str],
@@ -457,7 +483,8 @@ def _change_details(
     kept: bool,
 ) -> str:
     """What changes beside the value, as the preview lists it: "täljare 12 → –; nämnare
-    33 → –", "nämnaren 18 behålls" (a weighted mean given without one), "ny kommentar"."""
+    33 → –", "nämnaren 18 behålls" (a weighted mean given without one), "kommentar ”Räknat
+    för hand” → ”Från Cyklop”" (an empty cell has kept the stored comment: not mentioned)."""
     (old_num, old_den, old_comment), (new_num, new_den, new_comment) = old, new
     parts = []
     if old_num != new_num:
@@ -467,7 +494,9 @@ def _change_details(
     elif old_den != new_den:
         parts.append(_(CHANGE_DENOMINATOR).format(old=_part_text(old_den), new=_part_text(new_den)))
     if old_comment != new_comment:
-        parts.append(_(CHANGE_COMMENT))
+        parts.append(
+            _(CHANGE_COMMENT).format(old=_comment_text(old_comment), new=_comment_text(new_comment))
+        )
     return "; ".join(parts)
 
 
@@ -506,18 +535,21 @@ class _RowChecker:
     def _problem(self, row: int, key: str | None, message: str) -> None:
         self.report.add_problem(Problem(message, row, self._label(key) if key else None))
 
-    def _number(self, row: int, cells: list[Any], key: str) -> tuple[parsing.Number | None, bool]:
-        """The column's number (None when blank) and whether it was readable."""
+    def _number(
+        self, row: int, cells: list[Any], key: str, *, whole: bool = False
+    ) -> tuple[parsing.Number | None, bool]:
+        """The column's number (None when blank) and whether it was readable (`whole`: a
+        count's value, whose example in the message is a whole number)."""
         raw = _cell(cells, self.header.positions.get(key))
         if raw is None:
             return None, True
         try:
-            number = parsing.parse_number(raw)
+            number = parsing.parse_number(raw, whole=whole)
         except CellError as error:
             self._problem(row, key, str(error))
             return None, False
         if abs(number.value) >= MAX_VALUE:
-            self._problem(row, key, _(ERROR_TOO_LARGE).format(value=_fmt(number.value)))
+            self._problem(row, key, parsing.too_large_message(number.value))
             return None, False
         return number, True
 
@@ -549,7 +581,8 @@ class _RowChecker:
             period = parsing.parse_period(raw_period)
         except CellError as error:
             self._problem(row, "period", str(error))
-        value, value_ok = self._number(row, cells, "value")
+        count = measure is not None and measure.value_type == Measure.ValueType.COUNT
+        value, value_ok = self._number(row, cells, "value", whole=count)
         numerator, numerator_ok = self._number(row, cells, "numerator")
         denominator, denominator_ok = self._number(row, cells, "denominator")
         comment = str(_cell(cells, positions.get("comment")) or "").strip()
@@ -831,6 +864,8 @@ def _orm_pass(
             if kept:
                 row = replace(row, denominator=obs.denominator)  # type: ignore[union-attr]
                 report.weights_kept += 1
+            if obs is not None and not row.comment and obs.comment:
+                row = replace(row, comment=obs.comment)  # an empty cell keeps it, as on COPY
             if obs is not None and not _differs(obs, row):
                 report.unchanged += 1
                 continue
@@ -911,6 +946,7 @@ def _run(
         header = parsing.header_match(table.header)
     except FileRefused as error:
         report.add_problem(Problem(str(error)))
+        report.unreadable = True
         return report
     report.ignored_columns = list(header.ignored)
     checker = _RowChecker(header, _Lookups.load(user), report, today or timezone.localdate())
@@ -1038,6 +1074,7 @@ def _staged_pass(
             _stage(cursor, table, checker, progress)
         _staged_duplicates(cursor, checker)
         _staged_keep_weights(cursor, report)
+        _staged_keep_comments(cursor)
         _staged_compare(cursor, report, checker.lookups)
         if store and report.ok and (report.created or report.changed):
             batch = ImportBatch.objects.create(
@@ -1200,10 +1237,15 @@ def _sql_messages(
                 ),
             )
         elif what == "nan":
-            text = facts[f"{column}_raw"]
-            yield column, _(parsing.ERROR_NOT_A_NUMBER).format(text=text)
+            measure = lookups.measure(facts["measure_text"] or "")
+            whole = (
+                column == "value"
+                and isinstance(measure, _MeasureInfo)
+                and measure.value_type == Measure.ValueType.COUNT
+            )
+            yield column, parsing.not_a_number_message(facts[f"{column}_raw"], whole=whole)
         elif what == "big":
-            yield column, _(ERROR_TOO_LARGE).format(value=number(column))
+            yield column, parsing.too_large_message(Decimal(facts[f"{column}_lit"]))
         elif code == "out_of_scope":
             yield "unit", _(ERROR_OUT_OF_SCOPE).format(unit=facts["unit_name"])
         elif code == "month_for_quarterly":
@@ -1312,6 +1354,18 @@ def _staged_keep_weights(cursor: Any, report: ImportReport) -> None:
         [value_rules.WEIGHTED_MEAN],
     )
     report.weights_kept += cursor.rowcount
+
+
+def _staged_keep_comments(cursor: Any) -> None:
+    """A row whose comment cell is empty (or that has no kommentar column) keeps the stored
+    comment, as the ORM path does row by row: an export carries no comments, and importing it
+    must not delete the reason someone wrote beside a value by hand. A filled-in cell replaces
+    the comment; a comment is removed in the reporting grid."""
+    cursor.execute(
+        f"UPDATE {_STAGING} AS s SET comment = o.comment "
+        f"FROM {Observation._meta.db_table} AS o "
+        f"WHERE {_SAME_KEY} AND s.comment = '' AND o.comment <> ''"
+    )
 
 
 def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> None:

@@ -18,60 +18,68 @@ def count_text(count: int) -> str:
     return format_number(count, 0)
 
 
-def _counted(singular: str, plural: str, count: int) -> str:
-    return ngettext(singular, plural, count) % {"count": count_text(count)}
+def _count(count: int) -> dict[str, str]:
+    """The count to fill into a phrase ngettext has chosen. Each call site calls ngettext
+    with its literal phrases itself: makemessages extracts only literals, so a helper taking
+    the phrases as arguments would leave them out of the catalogue (and English users would
+    read Swedish)."""
+    return {"count": count_text(count)}
 
 
 def stored_message(created: int, changed: int) -> str:
     """ "Importen är klar: 1 nytt och 2 ändrade värden." """
     return _("Importen är klar: %(created)s och %(changed)s.") % {
-        "created": _counted("%(count)s nytt", "%(count)s nya", created),
-        "changed": _counted("%(count)s ändrat värde", "%(count)s ändrade värden", changed),
+        "created": ngettext("%(count)s nytt", "%(count)s nya", created) % _count(created),
+        "changed": ngettext("%(count)s ändrat värde", "%(count)s ändrade värden", changed)
+        % _count(changed),
     }
 
 
 def stored_summary(created: int, changed: int) -> str:
     """ "1 nytt och 2 ändrade värden sparades." (the job's page after the store)"""
     return _("%(created)s och %(changed)s sparades.") % {
-        "created": _counted("%(count)s nytt", "%(count)s nya", created),
-        "changed": _counted("%(count)s ändrat värde", "%(count)s ändrade värden", changed),
+        "created": ngettext("%(count)s nytt", "%(count)s nya", created) % _count(created),
+        "changed": ngettext("%(count)s ändrat värde", "%(count)s ändrade värden", changed)
+        % _count(changed),
     }
 
 
 def nothing_changed_message(unchanged: int) -> str:
     """ "Inget ändrades: alla 2 värden i filen fanns redan." (or "värdet", for one)"""
-    return _counted(
+    return ngettext(
         "Inget ändrades: värdet i filen fanns redan.",
         "Inget ändrades: alla %(count)s värden i filen fanns redan.",
         unchanged,
-    )
+    ) % _count(unchanged)
 
 
 def skipped_message(skipped: int) -> str:
     """ "161 tomma rader hoppades över." (template rows left unfilled; the command)"""
-    return _counted(
+    return ngettext(
         "%(count)s tom rad hoppades över (enhet, mått och period utan värde, täljare, nämnare "
         "eller kommentar).",
         "%(count)s tomma rader hoppades över (enhet, mått och period utan värde, täljare, "
         "nämnare eller kommentar).",
         skipped,
-    )
+    ) % _count(skipped)
 
 
 def weights_kept_message(kept: int) -> str:
     """ "1 index utan nämnare behåller sin sparade nämnare." (the command)"""
-    return _counted(
+    return ngettext(
         "%(count)s viktat värde (t.ex. ett index) utan nämnare behåller sin sparade nämnare.",
         "%(count)s viktade värden (t.ex. index) utan nämnare behåller sina sparade nämnare.",
         kept,
-    )
+    ) % _count(kept)
 
 
 def undone_message(removed: int, restored: int) -> str:
     """ "Importen är ångrad: 1 värde togs bort och 0 återställdes." """
     return _("Importen är ångrad: %(removed)s och %(restored)s.") % {
-        "removed": _counted("%(count)s värde togs bort", "%(count)s värden togs bort", removed),
-        "restored": _counted("%(count)s återställdes", "%(count)s återställdes", restored),
+        "removed": ngettext("%(count)s värde togs bort", "%(count)s värden togs bort", removed)
+        % _count(removed),
+        "restored": ngettext("%(count)s återställdes", "%(count)s återställdes", restored)
+        % _count(restored),
     }
 
 
@@ -79,35 +87,36 @@ def command_counts(rows: int, created: int, changed: int, unchanged: int) -> str
     """The command's line of counts: "1 rad – 1 ny, 0 ändrade, 0 oförändrade"."""
     return ", ".join(
         [
-            _counted("%(count)s rad", "%(count)s rader", rows)
+            ngettext("%(count)s rad", "%(count)s rader", rows) % _count(rows)
             + " – "
-            + _counted("%(count)s ny", "%(count)s nya", created),
-            _counted("%(count)s ändrad", "%(count)s ändrade", changed),
-            _counted("%(count)s oförändrad", "%(count)s oförändrade", unchanged),
+            + ngettext("%(count)s ny", "%(count)s nya", created) % _count(created),
+            ngettext("%(count)s ändrad", "%(count)s ändrade", changed) % _count(changed),
+            ngettext("%(count)s oförändrad", "%(count)s oförändrade", unchanged)
+            % _count(unchanged),
         ]
     )
 
 
 def manual_replaced_warning(count: int) -> str:
     """ "Importen ersätter 1 värde som rapporterats för hand …" (above Importera)"""
-    return _counted(
+    return ngettext(
         "Importen ersätter %(count)s värde som rapporterats för hand (källa Manuell "
         "inrapportering). Kontrollera att filens värde ska gälla i stället innan du importerar.",
         "Importen ersätter %(count)s värden som rapporterats för hand (källa Manuell "
         "inrapportering). Kontrollera att filens värden ska gälla i stället innan du importerar.",
         count,
-    )
+    ) % _count(count)
 
 
 def manual_replaced_note(count: int) -> str:
     """ "Importen ersatte 1 värde som rapporterats för hand." (the batch page)"""
-    return _counted(
+    return ngettext(
         "Importen ersatte %(count)s värde som rapporterats för hand (källa Manuell "
         "inrapportering).",
         "Importen ersatte %(count)s värden som rapporterats för hand (källa Manuell "
         "inrapportering).",
         count,
-    )
+    ) % _count(count)
 
 
 def undo_later_change_message(count: int, example: str) -> str:

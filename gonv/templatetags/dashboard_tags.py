@@ -86,6 +86,14 @@ def leads_a_unit(user: User | AnonymousUser) -> bool:
     return bool(scope_for(user).roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT})
 
 
+@register.simple_tag
+def owns_an_area(user: User | AnonymousUser) -> bool:
+    """Whether the user is a programme owner of an area: the navigation then offers "Mitt
+    programområde" (no query)."""
+    scope = scope_for(user)
+    return Role.PROGRAMME_OWNER in scope.roles and bool(scope.area_ids)
+
+
 register.filter("sv_day", format_day)
 
 

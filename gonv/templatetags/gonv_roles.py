@@ -18,7 +18,12 @@ _ROLE_ORDER = {role.value: index for index, role in enumerate(Role)}
 def user_role_labels(user: User | AnonymousUser) -> list[str]:
     """The user's role names in the order of Role, from the per-request scope (no extra query)."""
     scope = scope_for(user)
-    labels = [str(Role(code).label) for code in sorted(scope.roles, key=_ROLE_ORDER.__getitem__)]
+    labels = [
+        _area_role_label(scope.area_numbers)
+        if code == Role.PROGRAMME_OWNER and scope.area_numbers
+        else str(Role(code).label)
+        for code in sorted(scope.roles, key=_ROLE_ORDER.__getitem__)
+    ]
     if not labels and scope.is_superuser:
         labels = [_("Superanvändare")]
     return labels
@@ -28,3 +33,9 @@ def user_role_labels(user: User | AnonymousUser) -> list[str]:
 def user_has_role(user: User | AnonymousUser) -> bool:
     """Whether the user has any role at all (a user without one sees nothing)."""
     return scope_for(user).reads_anything
+
+
+def _area_role_label(numbers: tuple[int, ...]) -> str:
+    """ "Programområdesansvarig (PO 1)", or "(PO 1, PO 3)": which areas are the user's."""
+    areas = ", ".join(_("PO %(number)s") % {"number": number} for number in numbers)
+    return _("%(role)s (%(areas)s)") % {"role": Role.PROGRAMME_OWNER.label, "areas": areas}

@@ -56,7 +56,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     assert_accessible(page, "import-upload")
 
     choose_file(page, tmp_path, "cyklop-dec.csv", EXCEL_CSV.encode("cp1252"))
-    page.get_by_label("Källa").select_option("cyklop")
+    page.get_by_role("radio", name="Cyklop").check()
     page.get_by_role("button", name="Kontrollera filen").click()
 
     expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
@@ -97,6 +97,7 @@ def test_an_imported_value_reaches_the_measure_page_after_the_recompute(
         "arbetsmiljo.csv",
         "enhet;mått;period;värde\nHC1A;index;Kv 4 2025;63,5\n".encode(),
     )
+    page.get_by_role("radio", name="Cyklop").check()
     page.get_by_role("button", name="Kontrollera filen").click()
     expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
     expect(page.get_by_role("cell", name="63,5")).to_be_visible()
@@ -126,6 +127,7 @@ def test_avbryt_on_the_preview_deletes_the_upload(
     log_in(page, "strateg")
     page.goto("/importera/")
     choose_file(page, tmp_path, "cyklop-dec.csv", EXCEL_CSV.encode("cp1252"))
+    page.get_by_role("radio", name="Cyklop").check()
     page.get_by_role("button", name="Kontrollera filen").click()
     expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
 
@@ -147,6 +149,7 @@ def test_a_bad_file_shows_its_problems_and_no_import_button(
     log_in(page, "vc1")
     page.goto("/importera/")
     choose_file(page, tmp_path, "fel.csv", BAD_CSV.encode())
+    page.get_by_role("radio", name="Cyklop").check()
     page.get_by_role("button", name="Kontrollera filen").click()
 
     summary = page.get_by_role("alert")
@@ -185,6 +188,7 @@ def test_a_large_file_shows_a_progress_bar_that_stops_when_done(
     log_in(page, "strateg")
     page.goto("/importera/")
     choose_file(page, tmp_path, "stor.csv", EXCEL_CSV.encode("cp1252"))
+    page.get_by_role("radio", name="Cyklop").check()
     page.get_by_role("button", name="Kontrollera filen").click()
 
     progress = page.get_by_role("progressbar")

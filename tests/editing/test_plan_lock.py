@@ -174,6 +174,15 @@ def test_an_approved_plans_activity_status_is_still_reported(
         "status",
         "version",
     ]
+    # The page says what it is for, and shows the agreed fields as text, not as inputs that
+    # look editable.
+    form_page = html.unescape(form.content.decode())
+    assert "Rapportera status för ”Teamrond på alla HC”" in form_page
+    assert "Redigera ”" not in form_page
+    assert 'name="title"' not in form_page
+    assert 'name="responsible"' not in form_page
+    assert "<dt>Ansvarig</dt><dd>Verksamhetschef</dd>" in form_page
+    assert 'name="status"' in form_page
     assert reported.status_code == 302
     assert done.status_code == 302
     activity.refresh_from_db()

@@ -14,7 +14,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from base.periods import day_label
 from base.versioning import StaleVersion
 from organisation.models import Role
 from programmes import services
@@ -119,13 +121,63 @@ def test_a_reviewer_reopens_an_approved_plan_with_a_comment_and_the_vc_reads_it(
     # The VC reads it on the plan's page, and may change the plan again.
     vc_page = text_of(login(vc).get(page_url(approved)))
     assert "Planen är öppnad för ändring" in vc_page
+    assert "Status: <strong>Utkast – öppnad för ändring</strong>" in vc_page
     assert "Lägg till hälsocentralernas tidplaner." in vc_page
     assert "Lägg till aktivitet" in vc_page
-    # ... and in their "Att göra", as a plan sent back.
+    # ... and in their "Att göra", as a plan opened for change (it was never sent back).
     unit = text_of(login(vc).get(reverse("unit_detail", kwargs={"code": org_tree.vo1.code})))
     todo = unit[unit.index('<section class="card todo"') :].split("</section>")[0]
-    assert f'<a href="{page_url(approved)}">{org_tree.vo1.name}, PO 1:' in todo
-    assert "Lägg till hälsocentralernas tidplaner." in todo
+    day = day_label(timezone.localdate(approved.reviewed_at))
+    assert (
+        f'<a href="{page_url(approved)}">{org_tree.vo1.name}, PO 1: öppnad för ändring {day} – '
+        "Lägg till hälsocentralernas tidplaner.</a>"
+    ) in todo
+    assert "skickad tillbaka" not in todo
+
+
+def test_a_reopened_plan_is_called_opened_for_change_not_sent_back_wherever_it_is_listed(
+    programme_owner: User,
+    vc: User,
+    approved: ActivityPlan,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+) -> None:
+    sent_back = ActivityPlanFactory(
+        unit=org_tree.vo2, programme_area=programme_area, status=ActivityPlan.Status.SUBMITTED
+    )
+    services.activity_plan_review(
+        user=programme_owner, plan=sent_back, status=DRAFT, comment="Komplettera tidplanen."
+    )
+    services.activity_plan_reopen(user=programme_owner, plan=approved, comment="Lägg till HC 1B.")
+    vo, reviewer = login(vc), login(programme_owner)
+    lists = reverse("programmes:activity_plans")
+
+    vcs_list = text_of(vo.get(lists))
+    reviewers_list = text_of(reviewer.get(lists))
+    waiting = reviewers_list[reviewers_list.index('id="returned-title"') :].split("</section>")[0]
+    plan_page = text_of(vo.get(page_url(approved)))
+
+    # The VC's list of their plans says what happened to each, as does the reviewer's list of
+    # plans waiting for their VOs.
+    assert '<span class="plan-status">Utkast – öppnad för ändring</span>' in vcs_list
+    assert "skickad tillbaka" not in vcs_list.lower().split("inlämnade planer")[0]
+    assert "Tillbakaskickade eller öppnade för ändring – väntar på verksamhetsområdet" in waiting
+    assert waiting.count("Öppnad för ändring <time") == 1
+    assert waiting.count("Skickad tillbaka <time") == 1
+    assert "Den godkända planen öppnades för ändring av" in plan_page
+    # Submitted again, the reviewer's queue and the plan page still say it was reopened.
+    services.activity_plan_update(user=vc, plan=approved, data={"status": "inlamnad"})
+    queue = text_of(reviewer.get(lists))
+    queue = queue[queue.index('id="awaiting-title"') :].split("</section>")[0]
+    submitted_page = text_of(reviewer.get(page_url(approved)))
+    assert "Öppnad för ändring <time" in queue
+    assert "Skickad tillbaka" not in queue
+    assert "Öppnad för ändring av" in submitted_page
+    assert "Skickad tillbaka för komplettering av" not in submitted_page
+    # Approved again, its last review no longer reopened it.
+    services.activity_plan_review(user=programme_owner, plan=approved, status=ACCEPTED)
+    approved.refresh_from_db()
+    assert approved.reopened is False
 
 
 @pytest.mark.parametrize("role", NOT_REVIEWERS)

@@ -385,8 +385,8 @@ def test_the_vc_reads_what_to_complete_submits_again_and_the_history_keeps_both(
     assert "Planen är tillbakaskickad för komplettering" in sent_back
     assert f"Skickad tillbaka av {programme_owner.get_full_name()}" in sent_back
     assert "Beskriv hur VEC:arna involveras." in sent_back
-    assert "Status: <strong>Utkast</strong>" in sent_back
-    assert ">Skicka in</button>" in sent_back
+    assert "Status: <strong>Utkast – skickad tillbaka för komplettering</strong>" in sent_back
+    assert ">Skicka in planen</button>" in sent_back
     assert "Godkänn planen" not in sent_back
     assert "Planen är inlämnad igen och väntar på granskning." in again
     assert listed_sent_back.count("Utkast – skickad tillbaka för komplettering") == 1

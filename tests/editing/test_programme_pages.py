@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +15,7 @@ from django.urls import reverse
 
 from goals.forms import editable_quarters
 from goals.models import Assessment
+from programmes import services
 from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed, WorkingMethod
 from tests.factories import (
     ActivityFactory,
@@ -100,7 +102,10 @@ def test_the_vc_builds_completes_and_submits_an_activity_plan_listed_by_date(
 ) -> None:
     client = login(vc)
     url = reverse("programmes:activity_plan", args=[programme_area.pk, org_tree.vo1.pk])
-    assert client.get(url).status_code == 200
+    empty = client.get(url)
+    assert empty.status_code == 200
+    # Nothing to submit yet: the hand-over is offered once the plan has an activity.
+    assert "Skicka planen för granskning" not in empty.content.decode()
     added = (
         ("Utvärdera teamronden", "2026-12-10", "2026-12-10", "t1"),
         ("Utan datum ännu", "", "", "t2"),
@@ -128,6 +133,7 @@ def test_the_vc_builds_completes_and_submits_an_activity_plan_listed_by_date(
         page.index(f'<th scope="row">{title}</th>') for title in by_date
     )
     assert "1 okt 2026" in page
+    assert "Skicka planen för granskning" in page
     # No manual order to override the dates.
     assert 'value="upp"' not in page
     assert 'value="ned"' not in page
@@ -193,6 +199,21 @@ def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner
     assert need.get_status_display() == "Ny"
 
     url = reverse("programmes:support_need", args=[need.pk])
+    # Answering a new need starts from "Besvarad": left at "Ny" it would still count as
+    # unanswered everywhere.
+    form_page = login(programme_owner).get(url).content.decode()
+    assert re.search(r'<option value="besvarad" selected>Besvarad</option>', form_page)
+    left_new = login(programme_owner).post(
+        url, {"status": "oppen", "response": "Vi hör av oss.", "version": need.version}
+    )
+    assert left_new.status_code == 422
+    assert "Ett behov med ett svar är inte nytt" in html.unescape(left_new.content.decode())
+    need.refresh_from_db()
+    assert (need.status, need.response) == ("oppen", "")
+    with pytest.raises(ValidationError, match="Ett behov med ett svar är inte nytt"):
+        services.support_need_answer(
+            user=programme_owner, need=need, response="Vi hör av oss.", status="oppen"
+        )
     empty = login(programme_owner).post(
         url, {"status": "besvarad", "response": "", "version": need.version}
     )
@@ -233,6 +254,20 @@ def test_the_vecs_one_unit_is_chosen_and_an_empty_select_says_choose(
     refused = login(vc).post(url, data).content.decode()
     assert "Välj enhet." in refused
     assert "måste fyllas i" not in refused
+    assert not SupportNeed.objects.exists()
+
+
+def test_an_empty_need_is_named_in_the_error_summary_without_a_colon_after_its_question(
+    vec: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    url = reverse("programmes:support_need_create")
+    data = {"programme_area": programme_area.pk, "unit": org_tree.hc1a.pk, "text": ""}
+    refused = html.unescape(login(vec).post(url, data).content.decode())
+    assert (
+        "Vad behöver du som chef för att implementera detta i din verksamhet? Beskriv vad du "
+        "behöver.</a>"
+    ) in refused
+    assert "verksamhet?:" not in refused
     assert not SupportNeed.objects.exists()
 
 

@@ -335,7 +335,9 @@ def test_an_imported_value_is_read_only_text_with_its_source_and_batch(
     row = _row(page, key)
     batch_url = reverse("import_batch", args=[imported.import_batch_id])
     number = imported.import_batch_id
-    assert f'54\u00a0st (Cyklop, <a href="{batch_url}">import #{number}</a>)' in row
+    # The value under its column, the source and the batch under Källa.
+    assert '<td class="num imported-value">54\u00a0st</td>' in row
+    assert f'Importerat från Cyklop (<a href="{batch_url}">import #{number}</a>)' in row
     assert f'name="{key}-value"' not in row  # no input: nothing to change by accident
     assert f'name="{key}-override"' not in row
     assert "Ersätt värdet" in row
@@ -700,3 +702,35 @@ def test_a_quarter_that_has_not_ended_is_refused_and_not_offered(
     assert refusal in page
     assert f"Inget sparades. {refusal}" in response.content.decode()
     assert Observation.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("measure_name", "values", "message"),
+    [
+        # A count's example is whole: 12,5 would be refused by the next check.
+        ("visits", {"value": "tjugo"},
+         "”tjugo” är inte ett tal; skriv ett heltal, till exempel 12 eller 1 234."),
+        ("right_help", {"numerator": "tjugo", "denominator": "40"},
+         "”tjugo” är inte ett tal; skriv till exempel 12,5 eller 1 234."),
+        # The app's words for what a value may hold, not Django's "Säkerställ att …".
+        ("visits", {"value": "1000000000000"},
+         f"Talet 1000000000000 är för stort: högst 999{SPACE}999{SPACE}999{SPACE}999."),
+        ("right_help", {"numerator": "1", "denominator": "99999999999999"},
+         f"Talet 99999999999999 är för stort: högst 999{SPACE}999{SPACE}999{SPACE}999."),
+        ("right_help", {"numerator": "1,12345", "denominator": "3"},
+         "Talet 1,12345 har fler än fyra decimaler."),
+    ],
+)  # fmt: skip
+def test_a_number_that_cannot_be_stored_is_said_so_in_the_apps_words(
+    request: pytest.FixtureRequest, vc: User, org_tree: OrgTree, measure_name: str,
+    values: dict[str, str], message: str,
+) -> None:  # fmt: skip
+    measure = request.getfixturevalue(measure_name)
+    data = {"period": "2025-10", **cell(measure, org_tree.hc1a.pk, **values)}
+    response = login(vc).post(url(org_tree), data)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert message in page
+    assert "12,5" not in page or measure_name != "visits"
+    assert "Säkerställ" not in page
+    assert not Observation.objects.exists()

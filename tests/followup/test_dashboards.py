@@ -120,6 +120,25 @@ def test_min_enhet_opens_the_vcs_vo_and_marks_it_current(
     assert 'href="/enheter/min-enhet/" aria-current="page"' in response.content.decode()
 
 
+def test_a_programme_owner_sees_their_area_in_the_header_and_a_link_to_it(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["poansvarig"])
+    content = client.get(reverse("programme_area_list")).content.decode()
+    roles = content[content.index('<p class="user-roles">') :].split("</p>")[0]
+    assert "Programområdesansvarig (PO 1)" in roles
+    assert '<a href="/programomraden/mitt/">Mitt programområde</a>' in content
+
+    response = client.get(reverse("my_area"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("programme_area_detail", kwargs={"number": 1})
+
+    # Nobody else is offered it, and one who follows the address gets the list of areas.
+    client.force_login(users["vc"])
+    assert "Mitt programområde" not in client.get(reverse("home")).content.decode()
+    assert client.get(reverse("my_area"))["Location"] == reverse("programme_area_list")
+
+
 def test_anonymous_users_go_to_login_from_every_page(client: Client, data: DashboardData) -> None:
     for url in (
         reverse("programme_area_list"),
@@ -581,6 +600,39 @@ def test_vc_sees_todo_with_links_on_their_own_vo(
     assert f'href="{adoption_record_url(record=record)}"' in content
     assert "Utbilda team i VO 1" in content  # overdue since Dec 2025
     assert "/admin/" not in content
+    # The VO's draft plan has an activity but was never submitted: left to do.
+    assert f"{data.vos[0].name}, PO 1: utkast, inte inskickat" in content
+    plan = Activity.objects.get(title="Utbilda team i VO 1").plan
+    plan.status = "inlamnad"
+    plan.save()
+    bump_generation()
+    content = client.get(unit_url(data.vos[0].code)).content.decode()
+    assert "utkast, inte inskickat" not in content
+
+
+def test_an_adoption_planned_for_a_day_that_has_passed_is_on_the_todo_list(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["vc"])
+    record = data.hcs[1].adoption_records.select_related("working_method").get()
+    record.status = AdoptionRecord.Status.PLANNED
+    record.planned_date = datetime.date(2020, 1, 1)
+    record.actual_date = None
+    record.save()
+
+    content = html.unescape(client.get(unit_url(data.vos[0].code)).content.decode())
+
+    assert "Införande efter planerat datum <span" in content
+    assert (
+        f"{data.hcs[1].name}: {record.working_method.name} (planerad) planerades till 1 jan 2020"
+    ) in content
+    assert f'href="{adoption_record_url(record=record)}"' in content
+    # Introduced: nothing left to do.
+    record.status = AdoptionRecord.Status.ADOPTED
+    record.actual_date = datetime.date(2020, 2, 1)
+    record.save()
+    content = html.unescape(client.get(unit_url(data.vos[0].code)).content.decode())
+    assert "planerades till 1 jan 2020" not in content
 
 
 def test_vc_on_another_vo_reads_it_without_todo_or_edit_links(

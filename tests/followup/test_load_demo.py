@@ -15,6 +15,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -41,6 +42,7 @@ from followup.quarter_report import sha256_of
 from followup.selectors import quarters_in_scope
 from followup.services import quarter_compute, recompute_all
 from goals.models import AdoptionRecord, Assessment, Goal
+from goals.services import goal_delete_check
 from organisation.models import Role, RoleAssignment, Unit
 from programmes.models import ActivityPlan, ProgrammeArea, SupportingProcess, SupportNeed
 
@@ -489,6 +491,7 @@ def test_the_demo_plans_went_through_submission_and_review_on_their_own_days(
         "utkast", "inlamnad", "godkand", "utkast", "inlamnad",
     ]  # fmt: skip
     assert waiting.review_comment.startswith("Planen slutar i december 2026")
+    assert (waiting.reopened, sent_back.reopened) == (True, False)
     assert waiting.activities.filter(start_date__year=2027).count() == 1
 
 
@@ -501,6 +504,7 @@ def test_the_plan_awaiting_review_is_in_the_area_owners_queue(loaded: str) -> No
     queue = page[page.index("Väntar på granskning") : page.index("Tillbakaskickade")]
     assert "VO Primärvård Hälsingland Nord" in queue
     assert "24 nov 2026" in queue
+    assert "Öppnad för ändring" in queue  # its earlier review reopened it, not sent it back
     assert "VO Primärvård Gästrikland Syd" not in queue
 
 
@@ -573,6 +577,22 @@ def test_the_demo_shows_every_state_of_the_quarterly_report(loaded: str) -> None
         assert report.closed_at <= timezone.now()
         if report.approved_at is not None:
             assert report.approved_at > report.closed_at
+
+
+def test_the_demo_plan_was_entered_before_its_reports_so_none_of_its_goals_is_deleted(
+    loaded: str,
+) -> None:
+    """The demo's goals are dated to their area's start, as a plan entered when its phase
+    began: each is in the closed reports, and the strategist cannot delete it."""
+    closes = list(QuarterReport.objects.values_list("closed_at", flat=True))
+    for goal in Goal.objects.select_related("programme_area__phase"):
+        created = goal.history.filter(history_type="+").get()
+        area = goal.programme_area
+        assert created.history_date.date() == (area.start_date or area.phase.start_date)
+        # In every report closed since, and so kept.
+        assert any(created.history_date < closed for closed in closes), goal.code
+        with pytest.raises(ValidationError, match="kan inte tas bort"):
+            goal_delete_check(goal=goal)
 
 
 def test_one_demo_report_was_sent_back_and_closed_again_before_its_approval(

@@ -288,9 +288,14 @@ def test_a_measure_goal_draws_its_target_on_the_regions_chart(
     assert "Mål 80\u00a0%" in html
     assert "Minst 80 % rätt hjälp" in html
     assert reverse("goal_detail", args=[goal.code]) in html
-    # Not on a health centre's chart: the goal is about the region.
+    assert "gäller hela organisationen" not in html
+    # Not on a health centre's chart: the goal is about the region, and the page says so
+    # rather than seeming to contradict the goal's status listed below it.
     html = steering_client.get(_detail(computed_measure.measure, enhet="HC1A")).content.decode()
     assert "Mål 80\u00a0%" not in html
+    assert "Minst 80 % rätt hjälp" in html
+    assert "Målen som följer måttet gäller hela organisationen, inte Hälsocentral" in html
+    assert "(status för hela organisationen)" in html
 
 
 def test_an_unknown_measure_is_not_found(steering_client: Client, org_tree: OrgTree) -> None:

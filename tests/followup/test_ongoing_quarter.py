@@ -225,10 +225,13 @@ def test_todo_names_the_period_and_lists_imported_values_apart_with_their_source
     )
     assert f"{org_tree.hc1a.name}: Åtgärder psykisk hälsa" not in content
     grid = reverse("report_grid", args=[org_tree.vo1.pk])
+    # The link leads to the measure's table in the VO's grid, not to the top of a long page.
     assert (
-        f'<a href="{grid}?period=2025-11">Rapportera själv<span class="visually-hidden">: '
-        "Åtgärder psykisk hälsa för nov 2025</span></a>"
+        f'<a href="{grid}?period=2025-11#m{imported.pk}">Rapportera själv<span '
+        'class="visually-hidden">: Åtgärder psykisk hälsa för nov 2025</span></a>'
     ) in content
+    grid_page = client.get(f"{grid}?period=2025-11").content.decode()
+    assert f'<div class="table-wrap" id="m{imported.pk}">' in grid_page
 
 
 def test_a_vec_may_report_a_value_awaiting_import_from_its_line(

@@ -81,6 +81,10 @@ def test_the_unit_pages_adoption_stands_as_of_the_selected_quarter(
     ).content.decode()
     assert "Införande per 31 dec 2025" in area
     assert 'datetime="2026-03-08"' in area
+    # Only introductions are dated facts: the pages say that other statuses are today's.
+    note = "Införda och utfasade räknas per 31 dec 2025, från dagen de infördes. Övriga visas"
+    assert note in q4
+    assert note in area
 
     # A quarter after it: adopted, with its date (the page's default opens on 2025Q4 too).
     q1 = client.get(url, {"kvartal": "2026Q1"}).content.decode()
@@ -97,6 +101,7 @@ def test_the_ongoing_quarter_shows_adoption_as_of_today(
     current = Quarter.containing(timezone.localdate())
     html = client.get(_unit_url(data.vos[0].code), {"kvartal": current.code}).content.decode()
     assert f"Införande per {day_label(timezone.localdate())}: status per arbetssätt" in html
+    assert "Övriga visas som de står i dag" not in html
 
 
 def test_a_quarter_swap_sends_the_adoption_and_the_links_along(

@@ -8,6 +8,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from organisation.models import Unit, UnitKind
+
 BEFORE = ("programmes", "0001_initial")
 AFTER = ("programmes", "0002_provenance_timeline_governance")
 
@@ -84,5 +86,78 @@ def test_names_an_area_has_twice_are_numbered_before_they_become_unique(
             ("c", "Teamrond (3)"),
             ("d", "Teamrond"),
         ]
+    finally:
+        MigrationExecutor(connection).migrate(_latest())
+
+
+def test_plans_reopened_before_the_field_are_told_from_plans_sent_back(
+    transactional_db: None,
+) -> None:
+    """0007 fills `reopened` from the history: the VO of a plan reopened before the migration
+    reads "öppnad för ändring", the VO of a plan sent back still "skickad tillbaka"."""
+    before = _migrate(("programmes", "0006_workingmethod_unique_name_per_area"))
+    try:
+        phase = before.get_model("programmes", "Phase").objects.create(
+            code="fas-2",
+            name="Fas 2",
+            start_date=datetime.date(2025, 1, 1),
+            end_date=datetime.date(2027, 12, 31),
+        )
+        area = before.get_model("programmes", "ProgrammeArea").objects.create(
+            phase=phase, number=1, name="Teamarbete"
+        )
+        # The organisation as it is now (its later migrations stay applied).
+        kind = UnitKind.objects.create(code="vo", name="VO", name_plural="VO", is_vo=True)
+        plans = before.get_model("programmes", "ActivityPlan").objects
+        history = before.get_model("programmes", "HistoricalActivityPlan").objects
+        start = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
+
+        def plan_through(code: str, steps: list[tuple[str, int | None]]) -> int:
+            """A plan and its history: each step a status and the day of its review (if any)."""
+            unit = Unit.objects.create(code=code, name=code, kind=kind)
+            plan = plans.create(programme_area=area, unit_id=unit.pk)
+            for number, (status, reviewed) in enumerate(steps):
+                reviewed_at = start + datetime.timedelta(days=reviewed) if reviewed else None
+                history.create(
+                    id=plan.pk,
+                    programme_area=area,
+                    unit_id=unit.pk,
+                    status=status,
+                    reviewed_at=reviewed_at,
+                    version=number + 1,
+                    history_date=start + datetime.timedelta(days=number),
+                    history_type="~" if number else "+",
+                )
+                plans.filter(pk=plan.pk).update(status=status, reviewed_at=reviewed_at)
+            return plan.pk
+
+        reopened = plan_through(
+            "reopened", [("utkast", None), ("inlamnad", None), ("godkand", 2), ("utkast", 3)]
+        )
+        sent_back = plan_through("sent-back", [("utkast", None), ("inlamnad", None), ("utkast", 2)])
+        # Reopened, then submitted again: still waiting on a plan that was reopened.
+        resubmitted = plan_through(
+            "resubmitted",
+            [("inlamnad", None), ("godkand", 1), ("utkast", 2), ("inlamnad", 2)],
+        )
+        # Reopened once, then approved and later sent back: its last review sent it back.
+        later = plan_through(
+            "later",
+            [("inlamnad", None), ("godkand", 1), ("utkast", 2), ("inlamnad", 2), ("utkast", 4)],
+        )
+
+        after = _migrate(("programmes", "0007_activity_plan_reopened"))
+
+        rows = after.get_model("programmes", "ActivityPlan").objects
+        assert dict(rows.values_list("pk", "reopened")) == {
+            reopened: True,
+            sent_back: False,
+            resubmitted: True,
+            later: False,
+        }
+        records = after.get_model("programmes", "HistoricalActivityPlan").objects
+        assert list(
+            records.filter(id=later).order_by("history_date").values_list("reopened", flat=True)
+        ) == [False, False, True, True, False]
     finally:
         MigrationExecutor(connection).migrate(_latest())

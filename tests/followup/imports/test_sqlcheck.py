@@ -142,6 +142,10 @@ MOTT1;antal;2025-12;5;;;fel typ
 HC1A;antal;1999-12;5;;;för tidigt
 HC1A;antal;2025-12-15;5;;;inte första dagen
 HC1A;antal;2024-12;1 000 000 000 000;;;för stort
+HC1A;antal;2024-05;tjugo;;;inget tal, ett antal
+HC1A;andel;2024-05;;tjugo;40;inget tal, en täljare
+HC1A;medel;2024-05;tjugo;;;inget tal, ett medelvärde
+HC1A;andel;2024-04;;1;99999999999999;för stor nämnare
 HC1A;medel;2025-12;;7;2;medel ur täljare och nämnare
 HC1A;medel;2025-11;;1;3;medel, en tredjedel
 HC1A;antal;2024-10;5;;;dubblett

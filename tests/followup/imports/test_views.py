@@ -509,3 +509,71 @@ def test_the_upload_page_explains_weights_and_empty_rows_and_recommends_the_xlsx
     assert "vägs med sin nämnare, t.ex. antalet svarande" in page
     assert "Rader i mallen som du lämnar tomma" in page
     assert "Använder du Excel: ta Excel-mallen." in page
+
+
+def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: CorpusWorld) -> None:
+    client = client_for("vec1a")
+    page = client.get(reverse("import_upload")).content.decode()
+    assert page.count('type="radio" name="source"') == 5
+    assert "checked" not in page  # not Cyklop, not anything: a guess would mislabel the values
+    assert "<legend>Källa</legend>" in page
+
+    response = client.post(
+        reverse("import_upload"), {"file": SimpleUploadedFile("egen.csv", GOOD.encode())}
+    )
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Välj varifrån värdena kommer." in text
+    assert 'href="#id_source_0"' in text  # the error summary leads to the first radio
+    assert not ImportJob.objects.exists()
+
+
+def test_the_chosen_source_is_the_batchs(corpus_world: CorpusWorld) -> None:
+    client = client_for("vec1a")
+    content = "enhet;mått;period;värde\nHC1A;antal;2025-11;4\n".encode("cp1252")
+    response = client.post(
+        reverse("import_upload"),
+        {"file": SimpleUploadedFile("egen.csv", content), "source": "manual"},
+    )
+    job = ImportJob.objects.get()
+    assert job.source == ImportBatch.Source.MANUAL
+    client.post(reverse("import_confirm", args=[job.pk]))
+    assert ImportBatch.objects.get().source == ImportBatch.Source.MANUAL
+    assert response.status_code == 302
+
+
+def test_a_file_that_cannot_be_read_is_said_so_without_rows_or_counts(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    response = upload(client, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", name="varden.csv")
+    page = client.get(response["Location"]).content.decode()
+
+    assert "Filen kan inte importeras" in page
+    assert "Filen kunde inte läsas. Rätta filen och försök igen." in page
+    assert "varken en CSV-fil eller en Excel-fil" in page  # the reason stays listed
+    for row_words in ("Filen har 1 problem", "Rätta raderna nedan", "Rader i filen", "Nya värden"):
+        assert row_words not in page
+
+
+def test_a_file_without_filled_in_values_is_refused_as_a_whole_without_counts(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    response = upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;\n")
+    page = client.get(response["Location"]).content.decode()
+
+    assert "Filen kan inte importeras" in page
+    assert "Filen har inga ifyllda värden" in page
+    assert "Filen kunde inte läsas" not in page  # it was read: it has nothing to import
+    assert "Rader i filen" not in page
+    assert "Rätta raderna nedan" not in page
+
+
+def test_a_file_with_row_problems_still_counts_its_rows(corpus_world: CorpusWorld) -> None:
+    client = client_for("strateg")
+    page = client.get(upload(client, BAD)["Location"]).content.decode()
+    assert "Filen har 1 problem och kan inte importeras" in page
+    assert "Rätta raderna nedan i filen" in page
+    assert "Rader i filen" in page

@@ -1,0 +1,91 @@
+"""The import's counted sentences in English: each phrase is in the catalogue with its
+singular and plural, so an English interface never shows "1 nytt" or "2 ändrade värden"."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import translation
+
+from followup.imports import wording
+
+
+def test_the_stored_message_and_summary_are_english_in_singular_and_plural() -> None:
+    with translation.override("en"):
+        assert wording.stored_message(1, 1) == "The import is done: 1 new and 1 changed value."
+        assert wording.stored_message(2, 1_234) == (
+            "The import is done: 2 new and 1 234 changed values."
+        )
+        assert wording.stored_summary(1, 0) == "1 new and 0 changed values were stored."
+        assert wording.stored_summary(3, 1) == "3 new and 1 changed value were stored."
+
+
+def test_nothing_changed_skipped_and_weights_kept_are_english() -> None:
+    with translation.override("en"):
+        assert wording.nothing_changed_message(1) == (
+            "Nothing changed: the value in the file was already there."
+        )
+        assert wording.nothing_changed_message(2) == (
+            "Nothing changed: all 2 values in the file were already there."
+        )
+        assert wording.skipped_message(1).startswith("1 empty row was skipped (unit, measure")
+        assert wording.skipped_message(161).startswith("161 empty rows were skipped (unit,")
+        assert wording.weights_kept_message(1) == (
+            "1 weighted value (e.g. an index) without a denominator keeps its saved denominator."
+        )
+        assert wording.weights_kept_message(2) == (
+            "2 weighted values (e.g. indexes) without a denominator keep their saved denominators."
+        )
+
+
+def test_undo_command_counts_and_manual_values_are_english() -> None:
+    with translation.override("en"):
+        assert wording.undone_message(1, 1) == (
+            "The import is undone: 1 value was removed and 1 was restored."
+        )
+        assert wording.undone_message(2, 0) == (
+            "The import is undone: 2 values were removed and 0 were restored."
+        )
+        assert wording.command_counts(1, 1, 1, 1) == "1 row – 1 new, 1 changed, 1 unchanged"
+        assert wording.command_counts(3, 2, 0, 1) == "3 rows – 2 new, 0 changed, 1 unchanged"
+        assert wording.manual_replaced_warning(1).startswith(
+            "The import replaces 1 value reported by hand (source Manual reporting)."
+        )
+        assert wording.manual_replaced_warning(2).startswith(
+            "The import replaces 2 values reported by hand"
+        )
+        assert wording.manual_replaced_note(1) == (
+            "The import replaced 1 value reported by hand (source Manual reporting)."
+        )
+        assert wording.manual_replaced_note(5) == (
+            "The import replaced 5 values reported by hand (source Manual reporting)."
+        )
+
+
+def test_the_swedish_is_unchanged() -> None:
+    with translation.override("sv"):
+        assert wording.stored_message(1, 2) == "Importen är klar: 1 nytt och 2 ändrade värden."
+        assert wording.nothing_changed_message(1) == "Inget ändrades: värdet i filen fanns redan."
+        assert wording.command_counts(1, 1, 0, 0) == "1 rad – 1 ny, 0 ändrade, 0 oförändrade"
+
+
+def test_every_ngettext_of_the_apps_passes_its_phrases_as_literals() -> None:
+    """makemessages extracts only literal phrases: a phrase passed in a variable never reaches
+    the catalogue, and English users would read it in Swedish."""
+    offenders = []
+    for app in ("base", "organisation", "programmes", "goals", "followup", "gonv"):
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name in ("ngettext", "ngettext_lazy", "npgettext") and not all(
+                    isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                    for arg in node.args[:2]
+                ):
+                    offenders.append(f"{path.relative_to(settings.BASE_DIR)}:{node.lineno}")
+    assert offenders == []
