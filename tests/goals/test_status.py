@@ -798,7 +798,7 @@ def test_a_share_goals_trend_is_in_percentage_points_and_its_values_to_one_decim
     evaluation = do_share()
 
     assert re.search(r"\(\+0,\d+\u00a0procentenheter per månad\)", evaluation.explanation)
-    assert re.search(r"ger prognosen \d\d,\d % vid 31 dec 2030", evaluation.explanation)
+    assert re.search(r"ger prognosen \d\d,\d\u00a0% vid 31 dec 2030", evaluation.explanation)
     assert "18,81" not in evaluation.explanation
 
 
