@@ -161,6 +161,9 @@ class Conflict:
     version: int
     fields: list[FieldChoice]
     deleted: bool = False
+    # Who saved first (None for a loader or the system): the user themselves, in another tab,
+    # is told so, not that someone else came first.
+    user_id: int | None = None
 
 
 def display_value(field: models.Field[Any, Any] | None, value: Any, unit: str = "") -> str:
@@ -217,8 +220,12 @@ def value_unit(model: type[models.Model], name: str, row: Any) -> str:
     return source if isinstance(source, str) else str(source(row) or "")
 
 
-def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflict:
-    """The conflict between the stored row and the values the user submitted."""
+def conflict_for(
+    current: models.Model, submitted: Mapping[str, Any], *, since_version: int | None = None
+) -> Conflict:
+    """The conflict between the stored row and the values the user submitted; with
+    `since_version` (the version the user's form was opened at) it also says whether every
+    save since was one person's (`Conflict.user_id`: the user's own in another tab?)."""
     history = getattr(current, "history", None)
     latest = history.first() if history is not None else None
     choices = []
@@ -246,7 +253,22 @@ def conflict_for(current: models.Model, submitted: Mapping[str, Any]) -> Conflic
         saved_at=getattr(latest, "history_date", None),
         version=current.version,  # type: ignore[attr-defined]
         fields=choices,
+        user_id=_only_saver_since(history, since_version),
     )
+
+
+def _only_saver_since(history: Any, since_version: int | None) -> int | None:
+    """The one user who made every save after `since_version`, None if several (or none, or a
+    loader) did: only then can the conflict box say the first save was the user's own."""
+    if history is None or since_version is None:
+        return None
+    savers = set(
+        history.filter(version__gt=since_version).values_list("history_user_id", flat=True)
+    )
+    if len(savers) != 1:
+        return None
+    (only,) = savers
+    return int(only) if only is not None else None
 
 
 def _same(stored: Any, submitted: Any) -> bool:
@@ -483,5 +505,5 @@ def versioned_save(
         submitted = {name: form.cleaned_data.get(name) for name in form._meta.fields or ()}
         if unchanged(current, submitted):
             return None
-        return conflict_for(current, submitted)
+        return conflict_for(current, submitted, since_version=expected)
     return None

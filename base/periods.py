@@ -13,6 +13,11 @@ _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*[QqKk](?:v\s*)?([1-4])\s*$")
 MONTHS_SV = (
     "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
 )  # fmt: skip
+# In running text, where a month is a period of its own ("i september 2026").
+MONTH_NAMES_SV = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)  # fmt: skip
 
 
 # Refusals, translated where raised (the command line and forms show them).
@@ -110,6 +115,11 @@ def day_label(day: datetime.date) -> str:
 def month_label(day: datetime.date) -> str:
     """Swedish month label, "dec 2025"."""
     return f"{MONTHS_SV[day.month - 1]} {day.year}"
+
+
+def month_name_label(day: datetime.date) -> str:
+    """A month as running text names it, "september 2026"."""
+    return f"{MONTH_NAMES_SV[day.month - 1]} {day.year}"
 
 
 def quarter_label(code: str) -> str:

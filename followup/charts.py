@@ -327,21 +327,47 @@ class StatusChart:
 # --- formatting -------------------------------------------------------------------------------
 
 
-def format_value(value: float | Decimal | None, unit: str = "") -> str:
-    """A measure value as users read it: "54,3 %", "1 234 st"; an empty string for none."""
+# Units that name a scale rather than a quantity: a value on it is a plain number ("67,3", not
+# "67,3 index"); the heading names the scale, as it does the measure.
+SCALE_UNITS = frozenset({"index"})
+
+# The decimals a value of each kind of measure (Measure.ValueType) is written with, so that one
+# column of one measure never mixes "72,2" and "72,08": an index one decimal, as Swedish survey
+# reports write one (the measure has no decimals of its own to ask); a mean one; a count none.
+# A share is written by format_share (one decimal, none when whole). The one rule for every
+# table, chart and sentence that shows a measure's value.
+KIND_DECIMALS = {"index": 1, "mean": 1, "count": 0}
+
+
+def value_kind(unit: str, kind: str = "") -> str:
+    """The kind a value is written as: the measure's value type where the caller has it, else
+    what the unit says ("%" a share, "index" an index); "" for a unit alone that does not say
+    (a mean per unit of a count, "st", is no count)."""
+    if kind:
+        return kind
+    unit = unit.strip()
+    if unit == "%":
+        return "share"
+    return "index" if unit.lower() in SCALE_UNITS else ""
+
+
+def kind_decimals(unit: str, kind: str = "") -> int | None:
+    """The fixed decimals of a value of the unit and kind; None where neither says (then up to
+    two, trailing zeros dropped)."""
+    return KIND_DECIMALS.get(value_kind(unit, kind))
+
+
+def format_value(value: float | Decimal | None, unit: str = "", kind: str = "") -> str:
+    """A measure value as users read it: "54,3 %", "1 234 st", "72,0" (an index); an empty
+    string for none. `kind` is the measure's value type (Measure.ValueType), where known."""
     # A template hands over "" for a missing result (`line.result.value` of no result).
     if value is None or value == "":
         return ""
     number = Decimal(str(value))
-    if unit.strip() == "%":
+    if value_kind(unit, kind) == "share":
         # One decimal, as the status sentences write shares (base.formatting.format_share).
         return format_share(number)
-    return format_number(number) + unit_suffix(unit)
-
-
-# Units that name a scale rather than a quantity: a value on it is a plain number ("67,3", not
-# "67,3 index"); the heading names the scale, as it does the measure.
-SCALE_UNITS = frozenset({"index"})
+    return format_number(number, kind_decimals(unit, kind)) + unit_suffix(unit)
 
 
 def unit_suffix(unit: str) -> str:
@@ -383,12 +409,12 @@ def value_decimals(values: Iterable[float | Decimal]) -> int:
     return most
 
 
-def format_level(value: float, unit: str, decimals: int) -> str:
-    """A line computed from the series ("Medel 827 st", "Median 71,55"), to the values'
-    precision; a share as every share is written (format_share)."""
-    if unit.strip() == "%":
-        return format_share(Decimal(str(value)))
-    # Rounded to the values' decimals, then written as the values are (no trailing zeros).
+def format_level(value: float, unit: str, decimals: int, kind: str = "") -> str:
+    """A line computed from the series ("Medel 827 st", "Median 71,6"), as the values are
+    written: a share as every share (format_share), a kind with fixed decimals with those,
+    else to the values' precision (`decimals`, no trailing zeros)."""
+    if value_kind(unit, kind) == "share" or kind_decimals(unit, kind) is not None:
+        return format_value(value, unit, kind)
     rounded = Decimal(str(value)).quantize(quantum(decimals), ROUND_HALF_UP)
     return format_number(rounded) + unit_suffix(unit)
 
@@ -508,6 +534,7 @@ def spc_chart(
     summary: Mapping[str, Any] | None,
     *,
     unit: str = "",
+    value_type: str = "",
     target: float | Decimal | None = None,
     two_sigma: bool = False,
     quarterly: bool = False,
@@ -582,7 +609,7 @@ def spc_chart(
             x=x,
             y=scale(value) if scale else 0.0,
             label=period_label(day, quarterly=quarterly),
-            value_label=format_value(value, unit),
+            value_label=format_value(value, unit, value_type),
             reasons=stored_reasons(raw, summary.get("improvement")),
         )
         for raw, day, value, x in zip(raw_points, days, values, xs, strict=True)
@@ -605,9 +632,9 @@ def spc_chart(
             y=y,
             # The target as it was set; the lines computed from the values to their precision.
             value_label=(
-                format_value(level, unit)
+                format_value(level, unit, value_type)
                 if kind == "target"
-                else format_level(level, unit, decimals)
+                else format_level(level, unit, decimals, value_type)
             ),
             label_y=label_y,
             off_scale=off_scale if kind == "target" else "",
@@ -643,6 +670,7 @@ def sparkline(
     *,
     periods: int = SPARKLINE_DEFAULT_PERIODS,
     unit: str = "",
+    value_type: str = "",
     quarterly: bool = False,
     frame: Frame = SPARKLINE_FRAME,
 ) -> Sparkline:
@@ -671,7 +699,7 @@ def sparkline(
             x=x,
             y=scale(value),
             label=period_label(day, quarterly=quarterly),
-            value_label=format_value(value, unit),
+            value_label=format_value(value, unit, value_type),
             # The latest point's marker is drawn as its verdict, as on the chart.
             reasons=stored_reasons(row, improvement),
         )

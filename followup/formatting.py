@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
-from base.formatting import format_number, format_percent
+from base.formatting import format_number, format_percent, format_share, quantum
 from base.periods import day_label
+from goals.status import Status
 
 from . import charts
 
@@ -22,9 +25,21 @@ def format_day(day: datetime.date | None) -> str:
     return day_label(day)
 
 
-def format_value(value: Decimal | float | None, unit: str = "") -> str:
-    """A measure's value with its unit ("54,3 %", "1 234 st"), a dash for none."""
-    return charts.format_value(value, unit) or "–"
+def unit_and_kind(unit_or_measure: Any) -> tuple[str, str]:
+    """A template filter's argument as (unit, value type): a unit ("%", "st"), or the Measure
+    itself, whose value type fixes the decimals (followup.charts.KIND_DECIMALS)."""
+    if unit_or_measure is None or isinstance(unit_or_measure, str):
+        return unit_or_measure or "", ""
+    return (
+        getattr(unit_or_measure, "unit", "") or "",
+        getattr(unit_or_measure, "value_type", "") or "",
+    )
+
+
+def format_value(value: Decimal | float | None, unit: str = "", kind: str = "") -> str:
+    """A measure's value with its unit ("54,3 %", "1 234 st", "72,1" of an index), a dash
+    for none; `kind` is the measure's value type where known (charts.format_value)."""
+    return charts.format_value(value, unit, kind) or "–"
 
 
 def format_value_pair(
@@ -54,23 +69,80 @@ def format_value_pair(
     return old_text, new_text
 
 
-def format_change(value: Decimal | float | None, unit: str = "") -> str:
-    """A change with its sign: "+2,5 procentenheter", "−3 st", "±0"; a dash for none.
+def format_change(value: Decimal | float | None, unit: str = "", kind: str = "") -> str:
+    """A change with its sign: "+2,5 procentenheter", "−3 st", "+0,4" (an index), "±0"; a dash
+    for none.
 
     The one spelling of a change on every page: a change of a share is in percentage points,
-    to one decimal (the share itself is shown to one decimal).
+    to one decimal (the share itself is shown to one decimal); of a kind with fixed decimals
+    (charts.KIND_DECIMALS) to those, as its values are written.
     """
     if value is None or value == "":
         return "–"
     number = Decimal(str(value))
-    percent = unit.strip() == "%"
-    number = number.quantize(Decimal("0.1") if percent else Decimal("0.01"), ROUND_HALF_UP)
+    percent = charts.value_kind(unit, kind) == "share"
+    decimals = 1 if percent else charts.kind_decimals(unit, kind)
+    number = number.quantize(
+        Decimal("0.01") if decimals is None else quantum(decimals), ROUND_HALF_UP
+    )
     if number == 0:
         return "±0"
     sign = "+" if number > 0 else _MINUS
-    text = format_number(abs(number), None)
+    text = format_number(abs(number), None if percent else decimals)
     # A no-break space keeps "3 st" together; "procentenheter" may go to the next line.
     # (gettext outside the f-string: xgettext does not look inside one.)
     points = gettext("procentenheter")
     suffix = f" {points}" if percent else charts.unit_suffix(unit)
     return f"{sign}{text}{suffix}"
+
+
+# Why a goal's row has no forecast value, by the engine's basis (goals.status): its kind, or
+# the rule that decided it where that rule leaves no forecast.
+NO_FORECAST_SETTLED = gettext_noop("Ingen prognos: utfallet är avgjort")
+_NO_FORECAST_BY_KIND = {
+    "deliverable": gettext_noop("Ingen prognos: leverans"),
+    "direction": gettext_noop("Ingen prognos: bedöms manuellt"),
+}
+_NO_FORECAST_BY_RULE = {
+    "too_few_points": gettext_noop("Ingen prognos: för få värden"),
+    "no_values": gettext_noop("Ingen prognos: värden saknas"),
+    "too_few_reported": gettext_noop("Ingen prognos: för få enheter har rapporterat"),
+    "baseline_missing": gettext_noop("Ingen prognos: basvärde saknas"),
+    "no_active_units": gettext_noop("Ingen prognos: inga aktiva enheter"),
+    "inconsistent_inputs": gettext_noop("Ingen prognos: målets uppgifter går inte ihop"),
+}
+
+
+@dataclass(frozen=True)
+class ForecastCell:
+    """What the deadline table's Prognos column says of one goal: the forecast value against
+    the target ("92,3 % mot målet 100 %") or why there is none ("Ingen prognos: leverans")."""
+
+    value: str = ""
+    reason: str = ""
+
+
+def forecast_cell(result: Any, unit: str = "") -> ForecastCell:
+    """The Prognos cell of a goal's result (GoalResult; None: nothing computed). The value is
+    the engine's forecast at the deadline against its target: a share of units for an
+    adoption goal, the measure's value in its unit for a measure goal. Reads no database."""
+    if not result:
+        return ForecastCell()
+    if result.status in (Status.ACHIEVED.value, Status.MISSED.value):
+        return ForecastCell(reason=gettext(NO_FORECAST_SETTLED))
+    basis = result.basis if isinstance(result.basis, dict) else {}
+    kind = basis.get("kind", "")
+    if result.forecast is not None and result.target is not None:
+        if kind == "adoption":
+            forecast, target = format_share(result.forecast), format_share(result.target)
+        else:
+            forecast, target = (
+                format_value(result.forecast, unit),
+                format_value(result.target, unit),
+            )
+        return ForecastCell(
+            value=gettext("%(forecast)s mot målet %(target)s")
+            % {"forecast": forecast, "target": target}
+        )
+    reason = _NO_FORECAST_BY_RULE.get(basis.get("rule", "")) or _NO_FORECAST_BY_KIND.get(kind)
+    return ForecastCell(reason=gettext(reason) if reason else "")

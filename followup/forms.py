@@ -123,3 +123,21 @@ class QuarterReportActionForm(forms.Form):
         max_length=REPORT_COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+ERROR_APPROVAL_NOT_CONFIRMED = _(
+    "Kryssa i att du har läst rapporten och godkänner den; ett godkännande kan inte ångras."
+)
+
+
+class QuarterReportApproveForm(QuarterReportActionForm):
+    """Approving a report: as any transition, and the approver confirms it in a checkbox first.
+
+    An approved report can be neither reopened nor sent back, so one click must not approve it;
+    a required checkbox is a confirmation that works without JavaScript."""
+
+    confirmed = forms.BooleanField(
+        label=_("Jag har läst rapporten och godkänner den"),
+        required=True,
+        error_messages={"required": ERROR_APPROVAL_NOT_CONFIRMED},
+    )

@@ -761,6 +761,29 @@ class GoalResult(models.Model):
     def __str__(self) -> str:
         return f"{self.goal.title} – {quarter_label(self.quarter)}"
 
+    @property
+    def assessment_shown(self) -> str:
+        """Which line the pages give the latest assessment (the engine carries it forward to
+        every later quarter): "current" when it was made in this quarter; "basis" when it is
+        older but the status rests on it (a direction goal, whose status is the assessment; an
+        open deliverable judged by it), said with its quarter; "" otherwise (an older one the
+        status does not rest on is not this quarter's news: it stays on the goal's history)."""
+        if not self.assessment_status:
+            return ""
+        if self.assessment_quarter == self.quarter:
+            return "current"
+        rests_on_it = self.status is None or (self.basis or {}).get("rule") == "open_assessed"
+        return "basis" if rests_on_it else ""
+
+    @property
+    def assessed_on(self) -> datetime.date | None:
+        """The day of the assessment a direction goal's status is (the engine's basis)."""
+        day = (self.basis or {}).get("assessed_on")
+        try:
+            return datetime.date.fromisoformat(day) if isinstance(day, str) else None
+        except ValueError:
+            return None
+
 
 class ComputeRun(models.Model):
     """A log line per recompute: what was written, when, and how long it took."""

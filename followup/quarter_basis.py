@@ -102,6 +102,15 @@ class QuarterBasis:
     awaiting_report: bool = False
 
     @property
+    def nothing_due(self) -> bool:
+        """Whether no value is expected yet: the quarter is under way and none of its periods
+        has ended (a quarterly measure is reported after the quarter's end). Datatäckning
+        counts only ended periods, so such a measure is no gap in it, nor in the summary."""
+        return self.awaiting_report or (
+            self.ongoing and not self.due and self.quarter_units is None
+        )
+
+    @property
     def partial(self) -> bool:
         """Whether some of the quarter's periods have no value (yet)."""
         return self.with_values < self.periods

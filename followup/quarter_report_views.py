@@ -3,12 +3,17 @@ with its transitions (close, reopen, approve, send back), each a service in foll
 
 Every logged-in role reads them; the buttons show only for those gonv.rules lets act, and the
 services refuse everyone else (403, nothing changed). A transition posts the version the page
-showed: a stale one answers 409 with the report as it is now.
+showed: a stale one is refused with the report as it is now.
+
+Post/Redirect/Get, refusals too: a refused transition goes back to the report's own URL, where
+the page shows the reason and the comment typed (kept in the session for that one page view),
+so a reload or Back never posts again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,7 +36,7 @@ from organisation.models import Role
 from organisation.selectors import region_unit, scope_for
 
 from . import services
-from .forms import QuarterReportActionForm
+from .forms import REPORT_COMMENT_MAX_LENGTH, QuarterReportActionForm, QuarterReportApproveForm
 from .models import ERROR_REPORT_STALE, QuarterReport
 from .organisation_selection import (
     ORGANISATION_PARAM,
@@ -39,6 +44,7 @@ from .organisation_selection import (
     organisation_selection,
 )
 from .quarter_report import report_body_context
+from .quarter_selection import quarter_report_start
 from .selectors import (
     computed_quarters,
     quarter_changed_since,
@@ -53,13 +59,72 @@ APPROVED_MESSAGE = gettext_noop("Rapporten är godkänd.")
 SENT_BACK_MESSAGE = gettext_noop("Rapporten är tillbakaskickad till strategen.")
 NO_ORGANISATION = gettext_noop("Inga enheter är inlagda ännu.")
 
-# The URL's action → (whose permission shows it, what it says when done).
+# The URL's action → what it says when done.
 ACTIONS = {
     "stang": CLOSED_MESSAGE,
     "oppna": REOPENED_MESSAGE,
     "godkann": APPROVED_MESSAGE,
     "skicka-tillbaka": SENT_BACK_MESSAGE,
 }
+# The URL's action → the permission it needs (asked with the report's organisation).
+ACTION_PERMISSIONS = {
+    "stang": "followup.close_quarterreport",
+    "oppna": "followup.close_quarterreport",
+    "godkann": "followup.approve_quarterreport",
+    "skicka-tillbaka": "followup.approve_quarterreport",
+}
+
+
+# The session key of a refused transition, shown once by the report page it redirects to.
+REFUSAL_SESSION_KEY = "quarter_report_refusal"
+# The comment kept for the page after a refusal: the form's own limit (a longer one is refused
+# by its field, and shown cut rather than kept whole in the session).
+REPORT_COMMENT_KEPT_LENGTH = REPORT_COMMENT_MAX_LENGTH
+# The id of the page's actions: the "Gå till beslut" link and a refusal of a field go there.
+ACTIONS_ANCHOR = "beslut"
+
+
+@dataclass
+class Refusal:
+    """A refused transition as the report page shows it after the redirect: which action, the
+    comment typed, the errors of its fields and the reason above the actions."""
+
+    quarter: str
+    organisation: str
+    action: str = ""
+    comment: str = ""
+    confirmed: bool = False
+    field_errors: dict[str, list[str]] = field(default_factory=dict)
+    page_error: str = ""
+
+
+class NoReport(Exception):
+    """The quarter has no report: it is before `start`, the follow-up's first computed quarter."""
+
+    def __init__(self, start: Quarter) -> None:
+        super().__init__(start)
+        self.start = start
+
+
+def _keep_refusal(request: HttpRequest, refusal: Refusal) -> None:
+    request.session[REFUSAL_SESSION_KEY] = asdict(refusal)
+
+
+def _take_refusal(
+    request: HttpRequest, quarter: Quarter, chosen: OrganisationSelection
+) -> Refusal | None:
+    """The refusal kept for this report (quarter and organisation), taken out of the session:
+    a reload shows the page without it. Another report's refusal is dropped as well."""
+    kept = request.session.pop(REFUSAL_SESSION_KEY, None)
+    if not isinstance(kept, dict):
+        return None
+    try:
+        refusal = Refusal(**kept)
+    except TypeError:
+        return None
+    if refusal.quarter != quarter.code or refusal.organisation != chosen.code:
+        return None
+    return refusal
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -136,9 +201,7 @@ def _page_context(
     request: HttpRequest,
     quarter: Quarter,
     chosen: OrganisationSelection,
-    form: QuarterReportActionForm | None = None,
-    action: str = "",
-    error: str = "",
+    refusal: Refusal | None = None,
 ) -> dict[str, Any]:
     """The report page: the stored report (frozen body) or the live draft, and what the user
     may do with it now."""
@@ -146,6 +209,12 @@ def _page_context(
     if organisation_id is None:
         raise Http404(_(NO_ORGANISATION))
     report = quarter_report_get(organisation_id=organisation_id, quarter=quarter)
+    if report is None:
+        # A quarter before the follow-up's first computed one has no report (no list shows it,
+        # its draft would count every goal as without status); a stored one is shown anyway.
+        start = quarter_report_start(computed_quarters())
+        if start is not None and quarter < start:
+            raise NoReport(start)
     status = report.status if report else QuarterReport.Status.DRAFT
     frozen = report is not None and status != QuarterReport.Status.DRAFT
     today = timezone.localdate()
@@ -175,9 +244,9 @@ def _page_context(
             if can_close and status == QuarterReport.Status.DRAFT
             else ""
         ),
-        "form": form,
-        "form_action": action,
-        "page_error": error,
+        "refusal": refusal,
+        "page_error": refusal.page_error if refusal else "",
+        "actions_anchor": ACTIONS_ANCHOR,
         "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
         # Keyed for the template ("skicka_tillbaka"): a name with "-" cannot be looked up there.
         "action_urls": {
@@ -209,21 +278,42 @@ def _page_context(
 @require_GET
 @login_required
 def quarter_report_detail(request: HtmxHttpRequest, quarter: str) -> HttpResponse:
-    """A quarter's report: frozen once closed, a live draft until then."""
+    """A quarter's report: frozen once closed, a live draft until then; after a refused
+    transition, with its reason and the comment typed."""
     _require_reader(request)
     chosen = organisation_selection(request)
-    context = _page_context(request, _quarter_or_404(quarter), chosen)
+    shown = _quarter_or_404(quarter)
+    refusal = _take_refusal(request, shown, chosen)
+    try:
+        context = _page_context(request, shown, chosen, refusal)
+    except NoReport as missing:
+        return _no_report_page(request, shown, chosen, missing.start)
     return render(request, "followup/quarter_report.html", context)
+
+
+def _no_report_page(
+    request: HttpRequest, quarter: Quarter, chosen: OrganisationSelection, start: Quarter
+) -> HttpResponse:
+    """404 for a quarter with no report (NoReport): says why, and where the follow-up starts."""
+    context = {
+        "quarter": quarter,
+        "start": start,
+        "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
+        "start_url": _with_organisation(
+            reverse("quarter_report_detail", kwargs={"quarter": start.code}), chosen
+        ),
+    }
+    return render(request, "followup/quarter_report_missing.html", context, status=404)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -> HttpResponse:
-    """Close, reopen, approve or send back (the services check who, the state and the
-    version); 422 with the reason, 409 when someone else acted first, else back to the page.
+    """Close, reopen, approve (confirmed in a checkbox) or send back: the services check who,
+    the state and the version. Done or refused, the answer is a redirect to the report's page
+    (Post/Redirect/Get); a refusal is shown there once (Refusal).
 
-    A refusal is shown at the action's URL; a GET there (a reload, Back or a shared link)
-    goes to the report's page rather than answering 405: it changes nothing."""
+    A GET here (an old link or bookmark) goes to the report's page too: it changes nothing."""
     _require_reader(request)
     if action not in ACTIONS:
         raise Http404
@@ -234,17 +324,33 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
     )
     if request.method != "POST":
         return HttpResponseRedirect(detail)
-    form = QuarterReportActionForm(request.POST)
-    if not form.is_valid():
-        # A version that is no number matches no version of the report: as stale.
-        error = _(ERROR_REPORT_STALE) if "version" in form.errors else ""
-        context = _page_context(request, shown, chosen, form, action, error=error)
-        return render(request, "followup/quarter_report.html", context, status=422)
-    version: int = form.cleaned_data["version"] or 0
-    comment: str = form.cleaned_data["comment"] or ""
     organisation_id, _name = _organisation_of(chosen)
     if organisation_id is None:
         raise Http404(_(NO_ORGANISATION))
+    # Who may act, before anything else is read from the post (the services ask again).
+    if not _may(request, ACTION_PERMISSIONS[action], organisation_id):
+        raise PermissionDenied
+    form_class = QuarterReportApproveForm if action == "godkann" else QuarterReportActionForm
+    form = form_class(request.POST)
+    refusal = Refusal(
+        quarter=shown.code,
+        organisation=chosen.code,
+        action=action,
+        comment=str(request.POST.get("comment", ""))[:REPORT_COMMENT_KEPT_LENGTH],
+        confirmed=bool(request.POST.get("confirmed")),
+    )
+    if not form.is_valid():
+        if "version" in form.errors:
+            # A version that is no number matches no version of the report: as stale.
+            refusal.page_error = _(ERROR_REPORT_STALE)
+            return _refused(request, refusal, detail)
+        # As text: the session keeps JSON.
+        refusal.field_errors = {
+            name: [str(message) for message in errors] for name, errors in form.errors.items()
+        }
+        return _refused(request, refusal, detail)
+    version: int = form.cleaned_data["version"] or 0
+    comment: str = form.cleaned_data["comment"] or ""
     transitions: dict[str, Callable[[], QuarterReport]] = {
         "stang": lambda: services.quarter_report_close(
             user=request.user,
@@ -275,22 +381,27 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
         transitions[action]()
     except StaleVersion:
         # The page as it is now, with the new version: the user sees what changed and acts
-        # again if they still want to.
-        context = _page_context(request, shown, chosen, error=_(ERROR_REPORT_STALE))
-        return render(request, "followup/quarter_report.html", context, status=409)
+        # again if they still want to (the form posted may no longer be on the page).
+        refusal.page_error = _(ERROR_REPORT_STALE)
+        refusal.action = ""
+        return _refused(request, refusal, detail)
     except ValidationError as error:
-        # A missing comment by its field; a refusal of the state above the actions (the form
-        # posted may no longer be on the page, as the state has changed).
+        # A missing comment by its field; a refusal of the state above the actions.
         if _is_comment_error(error):
-            form.add_error("comment", error.messages)
-            context = _page_context(request, shown, chosen, form, action)
+            refusal.field_errors = {"comment": list(error.messages)}
         else:
-            context = _page_context(
-                request, shown, chosen, form, action, error=" ".join(error.messages)
-            )
-        return render(request, "followup/quarter_report.html", context, status=422)
+            refusal.page_error = " ".join(error.messages)
+        return _refused(request, refusal, detail)
     messages.success(request, _(ACTIONS[action]))
     return HttpResponseRedirect(detail)
+
+
+def _refused(request: HttpRequest, refusal: Refusal, detail: str) -> HttpResponse:
+    """Back to the report's page with the refusal kept for it: to the actions when a field
+    was wrong (its error and the comment are there), else to the top, where the reason is."""
+    _keep_refusal(request, refusal)
+    anchor = f"#{ACTIONS_ANCHOR}" if refusal.field_errors else ""
+    return HttpResponseRedirect(detail + anchor)
 
 
 def _is_comment_error(error: ValidationError) -> bool:

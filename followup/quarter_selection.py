@@ -67,6 +67,14 @@ class QuarterSelection:
         return self.quarter is not None and self.quarter in self.computed
 
     @property
+    def has_report(self) -> bool:
+        """Whether the selected quarter has a quarterly report to link to: not one before the
+        follow-up's first computed quarter (quarter_report_start; quarter_report_views answers
+        those 404, "Ingen rapport för …")."""
+        start = quarter_report_start(self.computed)
+        return self.quarter is not None and (start is None or self.quarter >= start)
+
+    @property
     def is_ongoing(self) -> bool:
         """Whether the selected quarter has not ended yet: its results cover the periods so far,
         and its changes compare a part of a quarter with whole ones."""
@@ -145,3 +153,11 @@ def default_quarter(computed: list[Quarter]) -> Quarter | None:
     if current in computed:
         return current
     return computed[-1] if computed else None
+
+
+def quarter_report_start(computed: list[Quarter]) -> Quarter | None:
+    """The first quarter with a quarterly report: the earliest computed one (the follow-up
+    starts there; a quarter before it has no results, and its report would be an empty draft
+    no list shows). None with nothing computed: no quarter is before the follow-up yet, and a
+    report's draft says nothing is computed. A stored report is shown whatever this says."""
+    return min(computed) if computed else None

@@ -4,6 +4,7 @@ compute (no computation here)."""
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
@@ -203,16 +204,17 @@ def portfolio_with_status(
         organisation_id=organisation.id if organisation else None,
         with_unassigned=with_unassigned,
     )
-    if quarter is None:
-        return PortfolioStatus(phases=phases, quarter=None, computed_at=None)
-    rows = GoalResult.objects.filter(quarter=quarter.code)
-    if organisation is not None:
-        # Only the shown goals' results, not every organisation's.
-        rows = rows.filter(goal_id__in=[goal.pk for goal in _goals_of(phases)])
-    results = {row.goal_id: row for row in rows}
+    results: dict[int, GoalResult] = {}
+    if quarter is not None:
+        rows = GoalResult.objects.filter(quarter=quarter.code)
+        if organisation is not None:
+            # Only the shown goals' results, not every organisation's.
+            rows = rows.filter(goal_id__in=[goal.pk for goal in _goals_of(phases)])
+        results = {row.goal_id: row for row in rows}
     for phase in phases:
         for area in phase.programme_areas.all():
             statuses: list[Status | None] = []
+            milestones = 0
             # top_goals: the Prefetch's to_attr (goals.selectors); the results are attached here.
             for goal in area.top_goals:  # type: ignore[attr-defined]
                 goal.result = results.get(goal.pk)
@@ -220,7 +222,12 @@ def portfolio_with_status(
                 for milestone in goal.milestones.all():
                     milestone.result = results.get(milestone.pk)
                     statuses.append(_status_of(milestone.result))
+                    milestones += 1
             area.overall_status = overall_status(statuses)  # type: ignore[attr-defined]
+            area.milestone_count = milestones  # type: ignore[attr-defined]
+            area.status_counts = status_counts(statuses)  # type: ignore[attr-defined]
+    if quarter is None:
+        return PortfolioStatus(phases=phases, quarter=None, computed_at=None)
     computed_at = (
         ComputeRun.objects.filter(quarter=quarter.code, error="")
         .order_by("-finished_at")
@@ -228,6 +235,22 @@ def portfolio_with_status(
         .first()
     )
     return PortfolioStatus(phases=phases, quarter=quarter, computed_at=computed_at)
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    """How many of an area's goals and milestones have one status (None: none yet)."""
+
+    status: Status | None
+    count: int
+
+
+def status_counts(statuses: list[Status | None]) -> list[StatusCount]:
+    """The statuses counted, in the order the pages list statuses (goals.status.Status), those
+    without one last; only the statuses that occur."""
+    counted = Counter(statuses)
+    ordered: list[Status | None] = [*Status, None]
+    return [StatusCount(status, counted[status]) for status in ordered if counted[status]]
 
 
 def _status_of(result: GoalResult | None) -> Status | None:
@@ -734,8 +757,14 @@ def unit_dashboard(
         for u in rows_units
     ]
 
+    # The measure table's comparison columns: the parent where it is not the region (one
+    # "Region Gävleborg" column, not two), the region where the unit is not the region itself.
+    compare_parent = parent if parent is not None and parent.pk != region.pk else None
+    compare_region = region if region.pk != unit.pk else None
     lines = (
-        measure_lines(quarter=quarter, unit=unit, parent=parent, region=region) if quarter else []
+        measure_lines(quarter=quarter, unit=unit, parent=compare_parent, region=compare_region)
+        if quarter
+        else []
     )
     # Peers: a unit with units below compares those; a unit without compares its siblings.
     peer_parent, peer_units = (unit, children) if children else (parent, [])
@@ -753,8 +782,8 @@ def unit_dashboard(
     )
     return {
         "ancestors": ancestors[:-1],
-        "region": region,
-        "parent": parent,
+        "region": compare_region,
+        "parent": compare_parent,
         "children": children,
         "methods": methods,
         "adoption": adoption,
@@ -854,8 +883,13 @@ def portfolio_quarter(
         # Datatäckning counts them (a unit reporting October only is not complete in December).
         reporting_units=sum(line.basis.reports[0] for line in lines if line.basis),
         expected_units=sum(line.basis.reports[1] for line in lines if line.basis),
+        # As Datatäckning: a measure none of whose periods has ended is not yet due, so its
+        # "–" is no gap (a quarterly measure in its own quarter, a month not yet over).
         missing_values=[
-            line.measure.name for line in lines if not line.result or line.result.value is None
+            line.measure.name
+            for line in lines
+            if (not line.result or line.result.value is None)
+            and not (line.basis and line.basis.nothing_due)
         ],
     )
     return {
@@ -1042,6 +1076,12 @@ class MeasureSeries:
     # What the chart's latest point says (the variation icon's point): a conflict is told
     # beside the icon, which shows improvement as Making Data Count's tool does.
     latest_reasons: Reasons | None = None
+
+    @property
+    def goals_elsewhere(self) -> bool:
+        """Goals follow the measure, but none has a target for this unit: they are about
+        their organisation as a whole, and goal attainment is not judged for the unit."""
+        return bool(self.goals) and self.target is None
 
 
 def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> MeasureSeries:

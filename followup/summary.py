@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from base.formatting import format_percent
+from base.formatting import format_share
 from base.periods import Quarter
 from goals.status import Status
 
@@ -178,7 +178,7 @@ def _completeness_sentence(facts: SummaryFacts) -> str:
     text = _(
         "Datatäckning: %(share)s av förväntade inrapporteringar (%(reporting)s av %(expected)s)."
     ) % {
-        "share": format_percent(share),
+        "share": format_share(share),
         "reporting": facts.reporting_units,
         "expected": facts.expected_units,
     }

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -20,7 +20,11 @@ from programmes.selectors import working_methods_for_units
 
 from . import services
 from .forms import DEADLINE_REASON_FIELD, clean_deadline_reason, deadline_reason_field
-from .models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord, Assessment, Goal
+from .models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord, Assessment, Goal, phase_warning
+
+ERROR_PARENT_NOT_OFFERED = _(
+    "Välj ett överordnat mål i samma programområde som delmålet (bara de erbjuds här)."
+)
 
 # Goals' selects and filters name their area and organisation when several organisations' plans
 # are here (every region has its "Teamrond införd"); programmes.choices.
@@ -121,10 +125,30 @@ class GoalAdmin(ScopedChoicesAdmin):
             _limit_to_own_areas(field, request, "programme_area_id__in")
         return field
 
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        field = form.base_fields.get("parent")
+        if (
+            obj is not None
+            and obj.programme_area_id
+            and isinstance(field, ModelChoiceField)
+            and field.queryset is not None
+        ):
+            # A milestone's goal is in its own area (the model refuses another: Goal.clean,
+            # which also says why the goal itself or one of its milestones cannot be chosen).
+            field.queryset = field.queryset.filter(
+                programme_area_id=obj.programme_area_id
+            ).select_related("programme_area")
+            field.error_messages["invalid_choice"] = ERROR_PARENT_NOT_OFFERED
+        return form
+
     def authorize(self, request: HttpRequest, obj: Goal) -> None:
         services.goal_authorize(user=request.user, goal=obj)
 
     def save_object(self, request: HttpRequest, obj: Goal, change: bool) -> None:
+        stored = Goal.objects.filter(pk=obj.pk).values_list("deadline", flat=True).first()
         if change:
             services.goal_update(
                 user=request.user,
@@ -133,6 +157,10 @@ class GoalAdmin(ScopedChoicesAdmin):
             )
         else:
             services.goal_create(user=request.user, goal=obj)
+        # A deadline outside the phase is saved, and said (as on the pages).
+        warning = phase_warning(obj) if obj.deadline != stored else ""
+        if warning:
+            messages.warning(request, warning)
 
     def validate_delete(self, request: HttpRequest, obj: Goal) -> None:
         # A goal with a closed quarter's assessments stays: said before the delete page and

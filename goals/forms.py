@@ -18,7 +18,6 @@ from base.periods import Quarter
 from programmes.choices import AreaLabels
 
 from .models import (
-    DEADLINE_REASON_MAX_LENGTH,
     ERROR_ACTUAL_FUTURE,
     ERROR_DEADLINE_REASON,
     ERROR_QUARTER_CLOSED,
@@ -27,7 +26,10 @@ from .models import (
     ClosedQuarter,
     Goal,
     Improvement,
+    deadline_reason_too_long,
     editable_quarters,
+    normalise_deadline_reason,
+    phase_hint,
 )
 
 COMMON_FIELDS = ("title", "description", "kind", "start_date", "deadline")
@@ -47,6 +49,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
 ALL_KIND_FIELDS = tuple(name for names in KIND_FIELDS.values() for name in names)
 
 ERROR_REQUIRED = _("Fyll i fältet.")
+ERROR_KIND = _("Välj typ av mål.")
 ERROR_DEADLINE = _("Ange ett måldatum (inriktningsmål kan sakna måldatum).")
 ERROR_ONE_TARGET = _("Ange antingen ett målvärde eller en förändring mot en basperiod, inte båda.")
 ERROR_NO_TARGET = _("Ange ett målvärde eller en förändring mot en basperiod.")
@@ -62,30 +65,36 @@ DEADLINE_REASON_FIELD = "deadline_reason"
 
 def deadline_reason_field() -> forms.CharField:
     """ "Skäl till ändrat måldatum": asked only when a saved goal's deadline changes; stored as
-    the reason of the change's history record (services.goal_update), at most its 100
-    characters."""
+    the reason of the change's history record (services.goal_update), a column of 100
+    characters. A longer reason is refused with its length (clean_deadline_reason), never cut:
+    the textarea has no maxlength, which would make the browser cut a pasted reason silently."""
     return forms.CharField(
         label=_("Skäl till ändrat måldatum"),
         required=False,
-        max_length=DEADLINE_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        # The limit is DEADLINE_REASON_MAX_LENGTH, written out for the translators.
         help_text=_(
-            "Bara när du ändrar måldatumet: varför det flyttas. Det visas vid målet för "
-            "styrgruppen, med datum och ditt namn."
+            "Bara när du ändrar måldatumet: varför det flyttas, högst 100 tecken. Det visas "
+            "vid målet för styrgruppen, med datum och ditt namn."
         ),
     )
 
 
 def clean_deadline_reason(form: forms.ModelForm[Any], data: dict[str, Any]) -> None:
-    """A form's check that a saved goal whose deadline changes has a reason (the service asks
-    again when it saves); none is needed when the deadline stays."""
+    """A form's check that a saved goal whose deadline changes has a reason that fits the
+    history (the service asks again when it saves); none is needed when the deadline stays."""
     instance = form.instance
     if instance.pk is None or "deadline" not in data:
         return
     stored = Goal.objects.filter(pk=instance.pk).values_list("deadline", flat=True).first()
-    reason = (data.get(DEADLINE_REASON_FIELD) or "").strip()
+    reason = normalise_deadline_reason(data.get(DEADLINE_REASON_FIELD) or "")
     data[DEADLINE_REASON_FIELD] = reason
-    if data["deadline"] != stored and not reason:
+    if data["deadline"] == stored:
+        return
+    if not reason:
         form.add_error(DEADLINE_REASON_FIELD, str(ERROR_DEADLINE_REASON))
+    elif too_long := deadline_reason_too_long(reason):
+        form.add_error(DEADLINE_REASON_FIELD, too_long)
 
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -123,6 +132,12 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget.attrs["data-kind-switch"] = ""
+        # A new goal starts on "Välj typ": a kind preselected would be saved unnoticed.
+        self.fields["kind"].error_messages["required"] = ERROR_KIND
+        self.fields["kind"].error_messages["invalid_choice"] = ERROR_KIND
+        hint = phase_hint(self.instance.programme_area_id)
+        if hint:
+            self.fields["deadline"].help_text = hint
         # Shown for measure goals only; others keep what they have (or the default).
         self.fields["improvement"].required = False
         # Every region has its "Teamrond": with several organisations the label names the
@@ -135,8 +150,8 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
     def chosen_kind(self) -> str:
         """The kind whose fields the form shows: the submitted one, else the goal's own."""
         value = self.data.get(self.add_prefix("kind")) if self.is_bound else None
-        value = value or self.initial.get("kind") or self.instance.kind or Goal.Kind.DELIVERABLE
-        return value if value in KIND_FIELDS else Goal.Kind.DELIVERABLE
+        value = value or self.initial.get("kind") or self.instance.kind or ""
+        return value if value in KIND_FIELDS else ""
 
     def common_fields(self) -> list[forms.BoundField]:
         """The common fields; a saved goal's with the reason for a moved deadline after it."""
@@ -146,7 +161,7 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
         return [self[name] for name in names]
 
     def kind_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in KIND_FIELDS[self.chosen_kind]]
+        return [self[name] for name in KIND_FIELDS.get(self.chosen_kind, ())]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

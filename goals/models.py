@@ -46,6 +46,40 @@ ERROR_GOAL_OWN_PARENT = _("Ett mål kan inte vara sitt eget överordnade mål.")
 ERROR_GOAL_CYCLE = _(
     "Ett mål kan inte placeras under ett av sina egna delmål (målen skulle bilda en ring)."
 )
+ERROR_PARENT_OTHER_AREA = _(
+    "Det överordnade målet hör till %(parent_area)s, men delmålet till %(area)s. Ett delmål "
+    "ligger alltid under ett mål i samma programområde: välj ett mål i %(area)s."
+)
+ERROR_AREA_OF_GOAL_WITH_MILESTONES = _(
+    "Målet kan inte flyttas till ett annat programområde: dess delmål (%(titles)s) hör till "
+    "%(area)s. Flytta eller ta bort delmålen först."
+)
+ERROR_MILESTONE_AFTER_GOAL = _("Delmålets måldatum kan inte vara efter målets (%(deadline)s).")
+ERROR_GOAL_BEFORE_MILESTONES = _(
+    "Målets måldatum kan inte vara före delmålens: %(milestones)s. Flytta delmålen först, "
+    "eller välj ett senare måldatum."
+)
+# A deadline in a quarter whose quarterly report is closed is what that report says about the
+# goal ("50 % senast dec 2025"): moving it would change a closed report afterwards.
+ERROR_DEADLINE_IN_CLOSED_QUARTER = gettext_noop(
+    "Måldatumet {deadline} kan inte flyttas: det ligger i {quarter}, och kvartalsrapporten för "
+    "{quarter} är fastställd. Rapporten ska visa målet som det var. Skapa i stället ett nytt "
+    "delmål med det nya måldatumet, eller be strategen öppna kvartalet igen."
+)
+ERROR_DEADLINE_IN_APPROVED_QUARTER = gettext_noop(
+    "Måldatumet {deadline} kan inte flyttas: det ligger i {quarter}, och kvartalsrapporten för "
+    "{quarter} är godkänd. Rapporten ska visa målet som det var. Skapa i stället ett nytt "
+    "delmål med det nya måldatumet."
+)
+ERROR_DEADLINE_INTO_CLOSED_QUARTER = gettext_noop(
+    "Måldatumet kan inte flyttas till {deadline}: {quarter} är stängt, kvartalsrapporten är "
+    "fastställd eller godkänd. Välj ett datum i ett kvartal som inte är rapporterat."
+)
+# Outside the phase is allowed (the plan has 2030 targets in Fas 2, 2025–2027): said, not refused.
+WARNING_DEADLINE_OUTSIDE_PHASE = gettext_noop(
+    "Måldatumet {deadline} ligger utanför {phase} ({start} – {end}). Det går att spara, men "
+    "kontrollera att det är rätt."
+)
 ERROR_DEADLINE_BEFORE_AREA_START = _(
     "Måldatum kan inte vara före programområdets startdatum (%(start)s); ange ett senare "
     "måldatum eller ett eget startdatum för målet."
@@ -169,6 +203,67 @@ def default_assessment_quarter(
     return open_quarters[0] if open_quarters else current
 
 
+def deadline_move_refusal(
+    *, area_id: int, old: datetime.date | None, new: datetime.date | None
+) -> str:
+    """Why a goal's deadline cannot move from `old` to `new` ("" if it can): either lies in
+    a quarter whose quarterly report for the area is Fastställd or Godkänd (closed_quarters)."""
+    dates = {d: Quarter.containing(d).code for d in (old, new) if d is not None}
+    closed = closed_quarters(area_id=area_id, quarters=set(dates.values()))
+    if old is not None and dates[old] in closed:
+        quarter = closed[dates[old]]
+        text = (
+            ERROR_DEADLINE_IN_APPROVED_QUARTER
+            if quarter.approved
+            else ERROR_DEADLINE_IN_CLOSED_QUARTER
+        )
+        return gettext(text).format(deadline=day_label(old), quarter=quarter.label)
+    if new is not None and dates[new] in closed:
+        return gettext(ERROR_DEADLINE_INTO_CLOSED_QUARTER).format(
+            deadline=day_label(new), quarter=closed[dates[new]].label
+        )
+    return ""
+
+
+def phase_warning(goal: Goal) -> str:
+    """A note when the goal's deadline lies outside its area's phase ("" otherwise): allowed,
+    as the plan of Fas 2 (2025–2027) has targets for 2030 too, but worth a second look."""
+    if goal.deadline is None or goal.programme_area_id is None:
+        return ""
+    phase = (
+        ProgrammeArea.objects.filter(pk=goal.programme_area_id)
+        .values_list("phase__name", "phase__start_date", "phase__end_date")
+        .first()
+    )
+    if phase is None:
+        return ""
+    name, start, end = phase
+    if start <= goal.deadline <= end:
+        return ""
+    return gettext(WARNING_DEADLINE_OUTSIDE_PHASE).format(
+        deadline=day_label(goal.deadline), phase=name, start=day_label(start), end=day_label(end)
+    )
+
+
+def phase_hint(area_id: int | None) -> str:
+    """What the deadline field says before saving: the dates of the area's phase, and that a
+    deadline outside it is saved with a note ("" for an area without a phase)."""
+    if area_id is None:
+        return ""
+    phase = (
+        ProgrammeArea.objects.filter(pk=area_id)
+        .values_list("phase__name", "phase__start_date", "phase__end_date")
+        .first()
+    )
+    if phase is None:
+        return ""
+    name, start, end = phase
+    return gettext(
+        "{phase} pågår {start} – {end}. Ett måldatum utanför fasen (planen har mål till 2030) "
+        "går att spara, och du får en påminnelse om det."
+    ).format(phase=name, start=day_label(start), end=day_label(end))
+
+
 class Improvement(models.TextChoices):
     HIGHER = "higher", _("Högre är bättre")
     LOWER = "lower", _("Lägre är bättre")
@@ -188,6 +283,24 @@ def _measure_unit(measure_id: int | None) -> str:
 # column of 100 characters.
 DEADLINE_REASON_MAX_LENGTH = 100
 ERROR_DEADLINE_REASON = _("Skriv varför måldatumet ändras: det visas för styrgruppen.")
+ERROR_DEADLINE_REASON_TOO_LONG = gettext_noop(
+    "Skälet är {length} tecken: skriv det med högst {max} tecken. Inget har sparats."
+)
+
+
+def normalise_deadline_reason(reason: str) -> str:
+    """The reason as stored: its words separated by single spaces (line breaks too)."""
+    return " ".join((reason or "").split())
+
+
+def deadline_reason_too_long(reason: str) -> str:
+    """The refusal of a (normalised) reason longer than the history column holds, "" if it
+    fits: it is refused, never cut."""
+    if len(reason) <= DEADLINE_REASON_MAX_LENGTH:
+        return ""
+    return gettext(ERROR_DEADLINE_REASON_TOO_LONG).format(
+        length=len(reason), max=DEADLINE_REASON_MAX_LENGTH
+    )
 
 
 class GoalQuerySet(VersionedQuerySet["Goal"]):
@@ -445,6 +558,8 @@ class Goal(Versioned):
             errors.setdefault("deadline", []).append(
                 str(ERROR_DEADLINE_BEFORE_AREA_START % {"start": area.start_date.isoformat()})
             )
+        self._clean_tree(errors)
+        self._clean_deadline_move(errors)
         start, end = self.baseline_start, self.baseline_end
         # The baseline is compared with whole reporting periods (their last days): a period
         # cut inside a month would silently leave that month's value out.
@@ -463,6 +578,89 @@ class Goal(Versioned):
             )
         if errors:
             raise ValidationError(errors)
+
+    def _stored(self) -> Goal | None:
+        """The goal as it is in the database (None while unsaved), read once per clean."""
+        if self.pk is None:
+            return None
+        return Goal.objects.filter(pk=self.pk).first()
+
+    def _clean_tree(self, errors: dict[str, list[str]]) -> None:
+        """A milestone lies under a goal of its own programme area, due no later than it; a goal
+        keeps its milestones' area and is due no earlier than they are. Asked when the parent,
+        area or deadline is new or changes: a pair saved before these checks stays."""
+        stored = self._stored()
+        changed = stored is None or (
+            stored.parent_id != self.parent_id
+            or stored.programme_area_id != self.programme_area_id
+            or stored.deadline != self.deadline
+        )
+        if not changed:
+            return
+        parent = (
+            Goal.objects.select_related("programme_area").filter(pk=self.parent_id).first()
+            if self.parent_id is not None and self.parent_id != self.pk
+            else None
+        )
+        if parent is not None and self.programme_area_id is not None:
+            if parent.programme_area_id != self.programme_area_id:
+                area = ProgrammeArea.objects.filter(pk=self.programme_area_id).first()
+                # Said at the field that changed: a milestone row of the admin shows its area,
+                # not its goal (the row's hidden link to the goal it is listed under).
+                moved_area = stored is not None and stored.parent_id == self.parent_id
+                errors.setdefault("programme_area" if moved_area else "parent", []).append(
+                    str(
+                        ERROR_PARENT_OTHER_AREA
+                        % {"parent_area": str(parent.programme_area), "area": str(area or "")}
+                    )
+                )
+            elif (
+                parent.deadline is not None
+                and self.deadline is not None
+                and self.deadline > parent.deadline
+            ):
+                errors.setdefault("deadline", []).append(
+                    str(ERROR_MILESTONE_AFTER_GOAL % {"deadline": day_label(parent.deadline)})
+                )
+        if stored is None:
+            return
+        milestones = list(Goal.objects.filter(parent_id=self.pk).order_by("order", "id"))
+        elsewhere = [m for m in milestones if m.programme_area_id != self.programme_area_id]
+        if elsewhere and stored.programme_area_id != self.programme_area_id:
+            errors.setdefault("programme_area", []).append(
+                str(
+                    ERROR_AREA_OF_GOAL_WITH_MILESTONES
+                    % {
+                        "titles": ", ".join(f"”{m.title}”" for m in elsewhere),
+                        "area": str(ProgrammeArea.objects.get(pk=elsewhere[0].programme_area_id)),
+                    }
+                )
+            )
+        if self.deadline is not None and stored.deadline != self.deadline:
+            later = [m for m in milestones if m.deadline and m.deadline > self.deadline]
+            if later:
+                errors.setdefault("deadline", []).append(
+                    str(
+                        ERROR_GOAL_BEFORE_MILESTONES
+                        % {
+                            "milestones": ", ".join(
+                                f"”{m.title}” {day_label(m.deadline)}" for m in later if m.deadline
+                            )
+                        }
+                    )
+                )
+
+    def _clean_deadline_move(self, errors: dict[str, list[str]]) -> None:
+        """A deadline in a quarter whose quarterly report is closed stays (that report says
+        the goal is due then), and none is moved into such a quarter."""
+        stored = self._stored()
+        if stored is None or stored.deadline == self.deadline:
+            return
+        message = deadline_move_refusal(
+            area_id=stored.programme_area_id, old=stored.deadline, new=self.deadline
+        )
+        if message:
+            errors.setdefault("deadline", []).append(message)
 
     @property
     def is_example(self) -> bool:
@@ -508,6 +706,28 @@ class Goal(Versioned):
             # A loader's source is its author, not a reason given.
             reason="" if reason in SOURCE_LABELS else reason,
         )
+
+    @property
+    def pace_start(self) -> datetime.date | None:
+        """The day an adoption goal's even pace counts from (the expected share, the status
+        rules): its own start date, else its programme area's start (docs/status-rules.md)."""
+        if self.start_date:
+            return self.start_date
+        return self.programme_area.start_date if self.programme_area_id else None
+
+    @property
+    def start_label(self) -> str:
+        """The start date as the goal page shows it: the goal's own, or, where it gives none,
+        which one the status counts from instead ("Målet anger inget startdatum;
+        programområdets start 1 apr 2025 används.")."""
+        if self.start_date:
+            return day_label(self.start_date)
+        start = self.pace_start
+        if start is None or self.kind != self.Kind.ADOPTION:
+            return ""
+        return gettext("Målet anger inget startdatum; programområdets start %(day)s används.") % {
+            "day": day_label(start)
+        }
 
     @property
     def target_label(self) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q
 
+from base.history import author_label
 from organisation.models import Unit, UnitClosure
 from programmes.models import Phase, ProgrammeArea, ProgrammeAreaProcess, WorkingMethod
 
@@ -444,3 +445,38 @@ def adoption_matrix(
         unit_count=len(units),
         vo_code=vo_code,
     )
+
+
+@dataclass(frozen=True)
+class RemovedGoal:
+    """A deleted goal or milestone as its history's last record keeps it: what, when, by whom."""
+
+    pk: int
+    title: str
+    removed_at: datetime.datetime
+    author: str
+    milestone: bool
+
+
+def removed_goals(*, area_id: int, parent_id: int | None = None) -> list[RemovedGoal]:
+    """The goals deleted from an area (`parent_id` None) or the milestones deleted from a goal,
+    newest first, read from django-simple-history's deletion records (history_type "-"): the
+    deletion page says the change history keeps them, and this is where they are seen. A
+    goal's milestones deleted with it are said by the goal's own line."""
+    history = Goal.history.model
+    records = history.objects.filter(history_type="-").select_related("history_user")
+    if parent_id is None:
+        records = records.filter(programme_area_id=area_id, parent_id__isnull=True)
+    else:
+        records = records.filter(parent_id=parent_id)
+    records = records.exclude(id__in=Goal.objects.values("pk")).order_by("-history_date")
+    return [
+        RemovedGoal(
+            pk=record.id,
+            title=record.title,
+            removed_at=record.history_date,
+            author=author_label(record.history_user, record.history_change_reason),
+            milestone=record.parent_id is not None,
+        )
+        for record in records
+    ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -33,7 +33,6 @@ from organisation.models import Unit
 from programmes.models import WorkingMethod
 
 from .models import (
-    DEADLINE_REASON_MAX_LENGTH,
     ERROR_DEADLINE_REASON,
     ERROR_QUARTER_CLOSED,
     AdoptionRecord,
@@ -42,7 +41,9 @@ from .models import (
     Goal,
     closed_quarters,
     closed_reports,
+    deadline_reason_too_long,
     editable_quarters,
+    normalise_deadline_reason,
 )
 
 ERROR_GOAL_FORBIDDEN = gettext_noop(
@@ -105,7 +106,42 @@ def goal_create(*, user: Actor, goal: Goal) -> Goal:
         raise ValueError("goal_create takes an unsaved goal; use goal_update")
     with transaction.atomic():
         _check_parent(user=user, goal=goal)
+        if not goal.order:
+            # Last among its siblings, not first: the area's goals (or the goal's milestones)
+            # keep the order they were given; "Flytta upp/ned" moves it from there.
+            goal.order = _next_order(goal)
         return checked_save(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
+
+
+def goal_siblings(goal: Goal) -> QuerySet[Goal]:
+    """The goals a goal is ordered among: its goal's milestones, or its area's goals."""
+    if goal.parent_id is not None:
+        return Goal.objects.filter(parent_id=goal.parent_id)
+    return Goal.objects.filter(programme_area_id=goal.programme_area_id, parent__isnull=True)
+
+
+def _next_order(goal: Goal) -> int:
+    highest = goal_siblings(goal).aggregate(highest=Max("order"))["highest"]
+    return 1 if highest is None else highest + 1
+
+
+def goal_move(*, user: Actor, goal: Goal, up: bool) -> bool:
+    """Move a goal (or milestone) one place up or down among its siblings (goal_siblings),
+    renumbering them through goal_update: permission-checked and in each one's history.
+    False when it is already first (last)."""
+    with transaction.atomic():
+        siblings = list(goal_siblings(goal).select_for_update().order_by("order", "deadline", "id"))
+        index = next((i for i, s in enumerate(siblings) if s.pk == goal.pk), None)
+        if index is None:
+            return False
+        other = index - 1 if up else index + 1
+        if not 0 <= other < len(siblings):
+            return False
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+        for position, sibling in enumerate(siblings):
+            if sibling.order != position:
+                goal_update(user=user, goal=sibling, data={"order": position})
+        return True
 
 
 def goal_update(
@@ -135,18 +171,12 @@ def _record_deadline_reason(goal: Goal, reason: str) -> None:
     stored = stored_version(goal)
     if stored is None or stored.deadline == goal.deadline:
         return
-    reason = " ".join((reason or "").split())
+    reason = normalise_deadline_reason(reason)
     if not reason:
         raise ValidationError({"deadline_reason": [str(ERROR_DEADLINE_REASON)]})
-    if len(reason) > DEADLINE_REASON_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "deadline_reason": [
-                    _("Skriv skälet med högst %(max)s tecken.")
-                    % {"max": DEADLINE_REASON_MAX_LENGTH}
-                ]
-            }
-        )
+    too_long = deadline_reason_too_long(reason)
+    if too_long:  # refused, never cut to the history column's 100 characters
+        raise ValidationError({"deadline_reason": [too_long]})
     goal._change_reason = reason  # type: ignore[attr-defined]
 
 

@@ -22,6 +22,7 @@ from base.formatting import MINUS as _MINUS
 from base.formatting import SPACE as _SPACE
 from base.formatting import as_decimal as _dec
 from base.formatting import format_number, format_percent, format_share, quantum
+from base.periods import Quarter, month_name_label
 from base.periods import day_label as _day
 
 UNKNOWN_RULES_ERROR = "Unknown GONV_STATUS_RULES keys: {names}."
@@ -228,6 +229,17 @@ def _signed(text: str) -> str:
 def _with_unit(text: str, unit: str) -> str:
     """Append a unit after a formatted number."""
     return f"{text}{_SPACE}{unit}" if unit else text
+
+
+def _latest_period(end: date, quarterly: bool, later_left_out: bool) -> str:
+    """The period a measure goal's value is of, by its last day: "i september 2026 (senaste
+    månaden)", "i Kv 3 2026 (senaste kvartalet)"; "… som räknas" where later periods are left
+    out (the sentence then says why)."""
+    if quarterly:
+        period, latest = Quarter.containing(end).label, "senaste kvartalet"
+    else:
+        period, latest = month_name_label(end), "senaste månaden"
+    return f"i {period} ({latest}{' som räknas' if later_left_out else ''})"
 
 
 def _count(n: int, singular: str, plural: str, space: str = " ") -> str:
@@ -623,11 +635,16 @@ def evaluate_measure(
     baseline_label: str | None = None,
     measure_name: str,
     unit: str = "",
+    quarterly: bool = False,
     reported: Mapping[date, tuple[int, int]] | None = None,
     assessment: Assessment | None = None,
     rules: StatusRules = DEFAULT_RULES,
 ) -> GoalEvaluation:
     """Evaluate a goal that a measured value reaches an absolute or baseline-relative target.
+
+    The value judged is the latest period's (a month, or a quarter where `quarterly`), not
+    the quarter's: the sentence names that period ("var 18,4 % i september 2026 (senaste
+    månaden)"), so that it does not read as a second value for the quarter its table shows.
 
     reported: per period end, (units that reported, units expected to); a period where fewer
     than rules.min_reported_pct of the expected units reported is left out (see
@@ -764,7 +781,7 @@ def evaluate_measure(
     latest_on, latest = known[-1]
     basis["latest_period_end"] = latest_on.isoformat()
     reached = latest >= target if higher else latest <= target
-    now = f"{name} var {shown(latest)} per {_day(latest_on)}"
+    now = f"{name} var {shown(latest)} {_latest_period(latest_on, quarterly, bool(left_out))}"
     tail = f" {left_out}" if left_out else ""
 
     used = known[-rules.trend_periods :]

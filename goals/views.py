@@ -52,8 +52,9 @@ from .models import (
     Goal,
     assessable_quarters,
     default_assessment_quarter,
+    phase_warning,
 )
-from .selectors import assessments_with_earlier_versions
+from .selectors import assessments_with_earlier_versions, removed_goals
 
 CREATED_MESSAGE = gettext_noop("”{title}” är skapat.")
 DELETED_MESSAGE = gettext_noop("”{title}” är borttaget.")
@@ -121,6 +122,7 @@ def area_goals(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
         "area": area,
         "goals": goals,
         "can_edit": request.user.has_perm("goals.add_goal", area),
+        "removed_goals": removed_goals(area_id=area.pk),
     }
     return render(request, "goals/area.html", context)
 
@@ -156,6 +158,11 @@ def _detail_context(request: HtmxHttpRequest, goal: Goal) -> dict[str, Any]:
         "can_edit": request.user.has_perm("goals.change_goal", goal),
         "milestones": goal.milestones.select_related("unit_kind", "measure").order_by(
             "order", "deadline", "id"
+        ),
+        "removed_milestones": (
+            []
+            if goal.parent_id
+            else removed_goals(area_id=goal.programme_area_id, parent_id=goal.pk)
         ),
         **_history_context(goal, request, "goal"),
     }
@@ -232,7 +239,25 @@ def goal_form_response(
         form.add_error(None, error)
         return render(request, partial, {**context, "form": form}, status=422)
     messages.success(request, _(SAVED_MESSAGE))
+    # Saved, and said: a deadline outside the phase (the form's hint said so before).
+    warning = phase_warning(goal) if "deadline" in form.changed_data else ""
+    if warning:
+        messages.warning(request, warning)
+    if _on_form_page(request, goal, context):
+        # The full edit page (opened directly, with JavaScript): htmx posted it, but the
+        # user goes where `next` says, as without JavaScript, the messages with them.
+        response = HttpResponse()
+        response["HX-Redirect"] = context["next"]
+        return response
     return saved()
+
+
+def _on_form_page(request: HtmxHttpRequest, goal: Goal, context: dict[str, Any]) -> bool:
+    """Whether an htmx save was posted from the form's own full page, not from a block the
+    form was swapped into."""
+    page = _htmx_page(request).split("?")[0]
+    own = {reverse("goals:goal_edit", args=[goal.pk]), str(context.get("form_url", ""))}
+    return bool(page) and page in {url.split("?")[0] for url in own if url}
 
 
 def _switched(form: GoalForm) -> GoalForm:
@@ -282,7 +307,7 @@ def _goal_conflict(
     if unchanged(current, submitted):  # a repeated submit of what is already saved
         messages.info(request, _(UNCHANGED_MESSAGE))
         return saved()
-    conflict = conflict_for(current, submitted)
+    conflict = conflict_for(current, submitted, since_version=form.cleaned_data.get("version"))
     # The form keeps the version it was rendered from: only "Spara mina ändringar" (which
     # sends the version shown as theirs) overwrites, knowingly.
     form = GoalForm(request.POST, instance=current)
@@ -382,30 +407,19 @@ def goal_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def milestone_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Move a milestone one place up or down among its siblings."""
+def goal_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """ "Flytta upp/ned": a milestone among its goal's milestones, a goal among its area's goals
+    (a plain form post, so it works without JavaScript)."""
     goal = _goal_or_404(pk)
     _require(request, "goals.change_goal", goal)
-    if goal.parent_id is None:
-        raise Http404
-    direction = request.POST.get("riktning")
-    with transaction.atomic():
-        siblings = list(
-            Goal.objects.select_for_update()
-            .filter(parent_id=goal.parent_id)
-            .order_by("order", "deadline", "id")
-        )
-        index = next(i for i, s in enumerate(siblings) if s.pk == goal.pk)
-        other = index - 1 if direction == "upp" else index + 1
-        if 0 <= other < len(siblings):
-            siblings[index], siblings[other] = siblings[other], siblings[index]
-            for position, sibling in enumerate(siblings):
-                if sibling.order != position:
-                    services.goal_update(user=request.user, goal=sibling, data={"order": position})
-            messages.success(request, _("Ordningen är sparad."))
-    return HttpResponseRedirect(
-        _next_url(request, reverse("goals:goal_detail", args=[goal.parent_id]))
+    if services.goal_move(user=request.user, goal=goal, up=request.POST.get("riktning") == "upp"):
+        messages.success(request, _("Ordningen är sparad."))
+    back = (
+        reverse("goals:goal_detail", args=[goal.parent_id])
+        if goal.parent_id
+        else reverse("goals:area", args=[goal.programme_area_id])
     )
+    return HttpResponseRedirect(_next_url(request, back))
 
 
 # --- the adoption grid ------------------------------------------------------------------------
@@ -556,7 +570,7 @@ def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except StaleVersion:
         current = Assessment.objects.filter(goal=goal, quarter=quarter).first()
         if current is None or not unchanged(current, submitted):
-            conflict = conflict_for(current, submitted) if current else None
+            conflict = conflict_for(current, submitted, since_version=expected) if current else None
             form = page.form(data, instance=current)
             form.is_valid()
             return page.render(

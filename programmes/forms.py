@@ -88,6 +88,7 @@ class SupportAnswerForm(ChoiceFieldsMixin, forms.ModelForm):
         model = SupportNeed
         fields = ("status", "response")
         widgets = {"response": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"response": _("Krävs när behovet markeras som besvarat.")}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

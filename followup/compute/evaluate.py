@@ -93,7 +93,7 @@ def _evaluate_goal(
         return engine.evaluate_adoption(
             as_of=as_of,
             deadline=goal.deadline,
-            start=goal.start_date or goal.programme_area.start_date,
+            start=goal.pace_start,
             target_share=goal.target_share,
             method_name=goal.working_method.name,
             unit_kind_plural=goal.unit_kind.name_plural.lower(),
@@ -127,6 +127,7 @@ def _evaluate_goal(
             baseline_label=month_label(goal.baseline_end) if relative else None,
             measure_name=goal.measure.name,
             unit=goal.measure.unit,
+            quarterly=goal.measure.frequency == "quarterly",
             reported=reported,
             assessment=assessment,
             rules=rules,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from base.periods import Quarter, month_label
 from organisation.models import Unit
 
-from ..formatting import format_value
+from ..formatting import format_value, format_value_pair
 from ..models import ImportBatch, Measure, Observation
 from .services import change_reason, changed_since_import, unit_writable
 
@@ -94,6 +94,16 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
     )
     # After an undo every value has a later history row (the undo's own): nothing to mark.
     undone = batch.undone_at is not None
+
+    def value_texts(row: Any) -> tuple[str, str]:
+        """The value it replaced and the imported one, as the dashboards write the measure's
+        values ("71,5", "69,3 %", "1 234 st"), with the decimals it takes for two different
+        values to read differently (an index is written to one decimal)."""
+        unit = row.measure.unit if row.measure_id else ""
+        if row.history_type == "+" or row.previous_value is None:
+            return "", format_value(row.value, unit)
+        return format_value_pair(row.previous_value, row.value, unit)
+
     return [
         {
             "unit": row.unit.name if row.unit_id else "",
@@ -103,14 +113,9 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
                 if row.measure_id and row.measure.frequency == Measure.Frequency.QUARTERLY
                 else month_label(row.period_start)
             ),
-            # As the dashboards write the measure's values: "71,5", "69,3 %", "1 234 st".
-            "value": format_value(row.value, row.measure.unit if row.measure_id else ""),
+            "value": value_texts(row)[1],
             "created": row.history_type == "+",
-            "previous": (
-                ""
-                if row.history_type == "+" or row.previous_value is None
-                else format_value(row.previous_value, row.measure.unit if row.measure_id else "")
-            ),
+            "previous": value_texts(row)[0],
             "previous_source": (
                 str(ImportBatch.Source(row.previous_source).label)
                 if row.history_type != "+" and row.previous_source

@@ -11,8 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from base.formatting import format_number, format_percent
-from followup.formatting import format_change, format_day, format_value
+from base.formatting import format_number, format_share
+from followup.formatting import (
+    ForecastCell,
+    format_change,
+    format_day,
+    format_value,
+    unit_and_kind,
+)
+from followup.formatting import forecast_cell as forecast_cell_of
 from followup.organisation_selection import portfolio_url, programme_area_url
 from followup.quarter_selection import QuarterSelection
 from followup.quarter_selection import with_quarter as url_with_quarter
@@ -132,22 +139,26 @@ def _none_if_missing(value: Any) -> Any:
 
 
 @register.filter
-def sv_value(value: Decimal | float | None, unit: str = "") -> str:
-    """A measure's value the Swedish way, with its unit ("54 %", "1 234,5 st")."""
-    return format_value(_none_if_missing(value), unit or "")
+def sv_value(value: Decimal | float | None, unit: Any = "") -> str:
+    """A measure's value the Swedish way, with its unit ("54 %", "1 234,5 st"); given the
+    Measure (`value|sv_value:measure`), with its kind's fixed decimals ("72,1" of an index)."""
+    return format_value(_none_if_missing(value), *unit_and_kind(unit))
 
 
 @register.filter
-def sv_change(value: Decimal | float | None, unit: str = "") -> str:
-    """A change with its sign ("+2,5 procentenheter", "−3 st")."""
-    return format_change(_none_if_missing(value), unit or "")
+def sv_change(value: Decimal | float | None, unit: Any = "") -> str:
+    """A change with its sign ("+2,5 procentenheter", "−3 st"); given the Measure, to its
+    kind's decimals, as sv_value writes its values."""
+    return format_change(_none_if_missing(value), *unit_and_kind(unit))
 
 
 @register.filter
-def sv_percent(value: Decimal | float | None) -> str:
-    """A percentage ("54 %"), or a dash for none."""
+def sv_share(value: Decimal | float | None) -> str:
+    """A share of units or reports ("69,2 %", "50 %"), as goal progress, the status sentences
+    and a share measure's values are written (format_share: one decimal, none when whole), so
+    one share reads the same on every page; a dash for none."""
     value = _none_if_missing(value)
-    return "–" if value is None else format_percent(value)
+    return "–" if value is None else format_share(value)
 
 
 @register.simple_tag
@@ -177,22 +188,37 @@ def is_settled(result: Any) -> bool:
 
 
 @register.simple_tag
+def forecast_cell(goal: Any, result: Any = None) -> ForecastCell:
+    """The deadline table's Prognos cell of a goal (followup.formatting.forecast_cell): the
+    forecast against the target in the goal's measure's unit, or why there is none."""
+    measure = getattr(goal, "measure", None)
+    return forecast_cell_of(_none_if_missing(result), getattr(measure, "unit", "") or "")
+
+
+@register.simple_tag
 def deadline_countdown(goal: Any, result: Any = None, day: Any = None) -> str:
     """The days from `day` to a goal's or milestone's deadline, on its line: "om 32 dagar",
     "i dag", "passerat för 5 dagar sedan". `day` is the shown quarter's reference day
     (QuarterSelection.reference_day: an ended quarter's last day, the day the engine evaluated
     it and its status text counts from; else today), today without one. Nothing for a goal
-    without a deadline or one its result (the shown quarter's `GoalResult`, or the manual
-    assessment where nothing is computed) says is uppnått or ej uppnått: its date is shown and
-    the status says the rest."""
+    without a deadline or one its result says is settled (deadline_days_left)."""
     deadline = getattr(goal, "deadline", None)
     if not deadline:
         return ""
+    return deadline_days_left((deadline - (day or timezone.localdate())).days, result)
+
+
+@register.simple_tag
+def deadline_days_left(days: int, result: Any = None) -> str:
+    """ "om 32 dagar", "i dag", "passerat för 5 dagar sedan": a deadline `days` ahead of the
+    day counted from; nothing where its result (the shown quarter's `GoalResult`, or the manual
+    assessment where nothing is computed) says uppnått or ej uppnått: its date is shown and the
+    status says the rest. The one rule of the goal lines, the goal page and the deadline table
+    (a closed quarter's table once said "i dag" beside "Uppnått")."""
     if result:
         status = getattr(result, "status", "") or getattr(result, "assessment_status", "")
         if status in _SETTLED:
             return ""
-    days = (deadline - (day or timezone.localdate())).days
     if days >= 0:
         return days_left_text(days)
     return ngettext(

@@ -32,6 +32,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from followup import charts
+from followup.formatting import unit_and_kind
 from followup.spc import Reasons
 from goals.status import Status
 
@@ -68,6 +69,9 @@ ASSURANCE_MEANINGS = {
     ),
 }
 ASSURANCE_UNKNOWN = gettext_lazy("Måluppfyllelse kan inte bedömas – inget mål eller för få punkter")
+ASSURANCE_GOALS_ELSEWHERE = gettext_lazy(
+    "Måluppfyllelse bedöms inte här – målen gäller hela organisationen, inte enheten"
+)
 
 RULE_LABELS = {
     "astronomical": gettext_lazy("Punkt utanför styrgränsen"),
@@ -120,13 +124,15 @@ STATUS_GLYPHS = {
 }
 
 
-def _measure_options(measure: Any, unit: str | None, quarterly: bool | None) -> tuple[str, bool]:
-    """The value unit and period kind from a Measure, unless given explicitly."""
+def _measure_options(
+    measure: Any, unit: str | None, quarterly: bool | None
+) -> tuple[str, str, bool]:
+    """The value unit, value type and period kind from a Measure, unless given explicitly."""
     if unit is None:
         unit = getattr(measure, "unit", "") or ""
     if quarterly is None:
         quarterly = getattr(measure, "frequency", "monthly") == "quarterly"
-    return unit, quarterly
+    return unit, getattr(measure, "value_type", "") or "", quarterly
 
 
 # Rendered charts by the digest of what they are drawn from: the same summary, options and
@@ -139,11 +145,11 @@ _RENDERED_LOCK = threading.Lock()
 
 def _key_part(value: Any) -> Any:
     """A JSON-able stand-in for a value JSON lacks: a model instance's fields a chart reads
-    (a Measure's unit and frequency, a GoalResult's numbers), else its text (Decimal, date,
-    lazy translation)."""
+    (a Measure's unit, value type and frequency, a GoalResult's numbers), else its text
+    (Decimal, date, lazy translation)."""
     if not hasattr(value, "_meta"):
         return str(value)
-    fields = ("quarter", "status", "progress", "target", "unit", "frequency")
+    fields = ("quarter", "status", "progress", "target", "unit", "value_type", "frequency")
     return [type(value).__name__, getattr(value, "pk", None)] + [
         str(getattr(value, name, "")) for name in fields
     ]
@@ -258,14 +264,15 @@ def spc_latest_period(summary: Mapping[str, Any] | None, measure: Any = None) ->
     points = (summary or {}).get("points") or []
     if not points:
         return ""
-    _, quarterly = _measure_options(measure, None, None)
+    *_, quarterly = _measure_options(measure, None, None)
     return period_label(points[-1][0], "quarterly" if quarterly else "monthly")
 
 
 @register.filter
-def measure_value(value: float | Decimal | None, unit: str = "") -> str:
-    """A measure value the Swedish way with its unit: "54,3 %", "1 234 st"."""
-    return charts.format_value(value, unit or "")
+def measure_value(value: float | Decimal | None, unit: Any = "") -> str:
+    """A measure value the Swedish way with its unit: "54,3 %", "1 234 st", "72,1" (of an
+    index: `value|measure_value:measure` writes it as its kind is written)."""
+    return charts.format_value(value, *unit_and_kind(unit))
 
 
 # --- charts -------------------------------------------------------------------------------------
@@ -289,9 +296,14 @@ def spc_chart(
     table: "details" puts the data table in a <details> under the chart, "visible" shows it,
     "none" leaves it to the page (which must then show the same data itself).
     """
-    unit, quarterly = _measure_options(measure, unit, quarterly)
+    unit, value_type, quarterly = _measure_options(measure, unit, quarterly)
     chart = charts.spc_chart(
-        summary, unit=unit, target=target, two_sigma=two_sigma, quarterly=quarterly
+        summary,
+        unit=unit,
+        value_type=value_type,
+        target=target,
+        two_sigma=two_sigma,
+        quarterly=quarterly,
     )
     return {
         "chart": chart,
@@ -313,8 +325,10 @@ def sparkline(
     label: str = "",
 ) -> dict[str, Any]:
     """The last 8–12 periods as a small line; its text alternative names first and last."""
-    unit, quarterly = _measure_options(measure, unit, quarterly)
-    line = charts.sparkline(summary, periods=periods, unit=unit, quarterly=quarterly)
+    unit, value_type, quarterly = _measure_options(measure, unit, quarterly)
+    line = charts.sparkline(
+        summary, periods=periods, unit=unit, value_type=value_type, quarterly=quarterly
+    )
     return {"line": line, "label": label}
 
 
@@ -340,9 +354,18 @@ def variation_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
 
 
 @_rendered_tag("followup/charts/assurance_icon.html", "ass", "icon_id")
-def assurance_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
-    """The Making Data Count assurance icon: P (passing), F (failing), ? (hit and miss)."""
+def assurance_icon(
+    code: str | None, *, label: bool = True, goals_elsewhere: bool = False
+) -> dict[str, Any]:
+    """The Making Data Count assurance icon: P (passing), F (failing), ? (hit and miss).
+
+    `goals_elsewhere`: the measure has goals, but of the organisation as a whole, not of the
+    unit shown; its "–" then says so, rather than that there is no goal."""
     code = code or ""
+    if not code and goals_elsewhere:
+        meaning = str(ASSURANCE_GOALS_ELSEWHERE)
+    else:
+        meaning = assurance_meaning(code)
     letters = {"consistently_passing": "P", "consistently_failing": "F", "hit_and_miss": "?"}
     tones = {
         "consistently_passing": "improvement",
@@ -353,7 +376,7 @@ def assurance_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
         "code": code,
         "letter": letters.get(code, "–"),
         "tone": tones.get(code, "unknown"),
-        "meaning": assurance_meaning(code),
+        "meaning": meaning,
         "label": label,
     }
 

@@ -13,16 +13,17 @@ from django.utils.translation import gettext_lazy as _
 from base.formatting import format_number, format_percent, format_share
 from base.periods import day_label
 from followup.charts import format_value
-from followup.formatting import format_change
+from followup.formatting import format_change, unit_and_kind
 from goals.status import RULE_LABELS
 
 register = template.Library()
 
 
 @register.filter
-def measure_change(value: Decimal | float | None, unit: str = "") -> str:
-    """A change with its sign, "+1,2 procentenheter", "−3 st"; "–" where there is none."""
-    return format_change(value, unit or "")
+def measure_change(value: Decimal | float | None, unit: Any = "") -> str:
+    """A change with its sign, "+1,2 procentenheter", "−3 st"; "–" where there is none. Given
+    the Measure, to its kind's decimals (as dashboard_tags.sv_change)."""
+    return format_change(value, *unit_and_kind(unit))
 
 
 # The keys of GoalResult.basis (goals/status.py) a reader needs, in Swedish, and how to show
@@ -38,6 +39,9 @@ _BASIS = (
     ("target_pct", _("Målandel"), "pct"),
     # Labelled by its day (basis "evaluated_on"): "Förväntad andel 30 sep 2026" (basis_items).
     ("expected_share_pct", _("Förväntad andel"), "pct"),
+    # The day the even pace counts from: the goal's start, else its programme area's
+    # (Goal.pace_start; the page's header says which).
+    ("start", _("Jämn takt räknas från"), "date"),
     ("forecast_pct", _("Prognos vid måldatum"), "pct"),
     ("latest_value", _("Senaste värde"), "num"),
     ("latest_period_end", _("Senaste period"), "date"),

@@ -394,7 +394,7 @@ def test_a_large_adoption_matrix_shows_its_vos_and_opens_one(
     expect(matrix).not_to_contain_text("Hälsocentral 1-1")
     # The footer: the VO's own total, then the whole region's, each named as what it counts.
     footer = matrix.locator("tfoot")
-    expect(footer.get_by_role("row", name="VO 2, alla enheter")).to_contain_text("2 av 3 (67 %)")
+    expect(footer.get_by_role("row", name="VO 2, alla enheter")).to_contain_text("2 av 3 (66,7 %)")
     expect(footer.get_by_role("row", name="Hela regionen, alla VO")).to_contain_text(
         "3 av 6 (50 %)"
     )

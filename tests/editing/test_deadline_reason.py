@@ -145,6 +145,8 @@ def test_the_admins_milestone_row_asks_a_reason_for_its_moved_deadline(
     strategist: User, milestone: Goal
 ) -> None:
     client = login(strategist)
+    # The goal is due later than the milestone's new deadline (Goal.clean refuses otherwise).
+    Goal.objects.filter(pk=milestone.parent_id).update(deadline=datetime.date(2026, 12, 31))
     url = f"/admin/goals/goal/{milestone.parent_id}/change/"
     page = client.get(url)
     prefix = page.context["inline_admin_formsets"][0].formset.prefix

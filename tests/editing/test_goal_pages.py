@@ -284,7 +284,7 @@ def test_milestones_are_reordered(strategist: User, milestone: Goal) -> None:
         parent=milestone.parent, programme_area=milestone.programme_area, title="Andra"
     )
     client = login(strategist)
-    client.post(reverse("goals:milestone_move", args=[second.pk]), {"riktning": "upp"})
+    client.post(reverse("goals:goal_move", args=[second.pk]), {"riktning": "upp"})
     order = list(milestone.parent.milestones.order_by("order", "deadline", "id"))
     assert order == [second, milestone]
 

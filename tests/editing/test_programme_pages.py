@@ -227,6 +227,9 @@ def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner
     assert login(programme_owner).post(url, answer).status_code == 302
     need.refresh_from_db()
     assert need.get_status_display() == "Besvarad"
+    answered_form = login(programme_owner).get(url).content.decode()
+    assert "Ändra svaret eller statusen" in answered_form  # no longer "Besvara"
+    assert "Krävs när behovet markeras som besvarat." in answered_form
     page = login(vec).get(url).content.decode()
     assert "Vi ordnar en utbildningsdag." in page  # the unit sees the answer
     answerer = programme_owner.get_full_name() or programme_owner.get_username()

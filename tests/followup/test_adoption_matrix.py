@@ -92,7 +92,7 @@ def test_the_matrix_shows_each_unit_as_of_the_quarters_end_as_the_goal_page_does
     assert f"planerat {day_label(today)}" in row
     assert "Infört" not in row
     assert _text(_row(section, "Hälsocentral 1-2")) == "Hälsocentral 1-2 Infört infört 1 sep 2025"
-    assert "VO 1, alla enheter 1 av 3 (33 %)" in _text(section)
+    assert "VO 1, alla enheter 1 av 3 (33,3 %)" in _text(section)
     goal_page = client.get(reverse("goal_detail", args=[goal.code]), {"kvartal": past.code})
     goal_html = goal_page.content.decode()
     body = goal_html[: goal_html.index("Hälsocentral 1-1")].rsplit("<tbody>", 1)[1]
@@ -106,7 +106,7 @@ def test_the_matrix_shows_each_unit_as_of_the_quarters_end_as_the_goal_page_does
     )
     assert f"Införande per {day_label(today)}: status per enhet och arbetssätt" in section
     assert f"Infört infört {day_label(today)}" in _text(_row(section, "Hälsocentral 1-1"))
-    assert "VO 1, alla enheter 2 av 3 (67 %)" in _text(section)
+    assert "VO 1, alla enheter 2 av 3 (66,7 %)" in _text(section)
     # Each quarter is cached apart: the past one again is still as of its end (also over htmx).
     again = client.get(
         _area_url(),
@@ -114,7 +114,7 @@ def test_the_matrix_shows_each_unit_as_of_the_quarters_end_as_the_goal_page_does
         headers={**HX, "HX-Target": "adoption"},
     ).content.decode()
     assert f"Införande per {day_label(past.end)}" in again
-    assert "VO 1, alla enheter 1 av 3 (33 %)" in _text(again)
+    assert "VO 1, alla enheter 1 av 3 (33,3 %)" in _text(again)
 
 
 def test_a_unit_opened_after_the_quarter_is_not_in_its_matrix(data: DashboardData) -> None:
@@ -134,7 +134,7 @@ def test_a_unit_opened_after_the_quarter_is_not_in_its_matrix(data: DashboardDat
     assert "Hälsocentral 1-4" not in past_matrix
     assert "Alla enheter 3 av 6 (50 %)" in _text(past_matrix)
     assert "Hälsocentral 1-4" in today_matrix
-    assert "Alla enheter 3 av 7 (43 %)" in _text(today_matrix)
+    assert "Alla enheter 3 av 7 (42,9 %)" in _text(today_matrix)
 
 
 def test_under_a_vo_filter_the_footer_shows_the_vos_total_and_names_the_whole_regions(
@@ -145,7 +145,7 @@ def test_under_a_vo_filter_the_footer_shows_the_vos_total_and_names_the_whole_re
     filtered = _text(_matrix(client.get(_area_url(), {"vo": "VO2"}).content.decode()))
     unfiltered = _text(_matrix(client.get(_area_url()).content.decode()))
 
-    assert "VO 2, alla enheter 2 av 3 (67 %)" in filtered
+    assert "VO 2, alla enheter 2 av 3 (66,7 %)" in filtered
     assert "Hela regionen, alla VO 3 av 6 (50 %) mål 100 %" in filtered
     assert "Alla enheter 3 av 6" not in filtered
     assert "Alla enheter 3 av 6 (50 %) mål 100 %" in unfiltered

@@ -389,3 +389,27 @@ def test_a_sparkline_says_whether_it_shows_months_or_quarters_and_up_to_when() -
     assert '<span class="sparkline-caption">Kvartalsvärden t.o.m. Kv 1 2024</span>' in html
     assert _render("{{ s|spc_latest_period }}", s=_summary(LOW_SHARES)) == "feb 2024"
     assert _render("{{ s|spc_latest_period }}", s={}) == ""
+
+
+def test_a_measures_values_have_its_kinds_decimals_whatever_their_trailing_zeros() -> None:
+    # /matt/arbetsmiljo/ once wrote one column as "72,67", "72,2", "72,08": an index is
+    # written to one decimal, a count to none, a mean to one, a share as every share.
+    assert [charts.format_value(v, "index") for v in (72.67, 72.2, 72.08, 70)] == [
+        "72,7",
+        "72,2",
+        "72,1",
+        "70,0",
+    ]
+    assert charts.format_value(Decimal("67.3"), "", "index") == "67,3"
+    assert charts.format_value(Decimal("70.43"), "", "index") == "70,4"
+    assert charts.format_value(Decimal("12"), "st", "count") == "12\u00a0st"
+    assert charts.format_value(Decimal("12.25"), "dagar", "mean") == "12,3\u00a0dagar"
+    assert charts.format_value(Decimal("54.25"), "%", "share") == "54,3\u00a0%"
+    # A unit alone that says nothing of the kind keeps up to two decimals (a mean per unit).
+    assert charts.format_value(Decimal("2.67"), "st") == "2,67\u00a0st"
+
+    index = charts.spc_chart(_summary([72.67, 72.2, 72.08, 70.0]), unit="index")
+    assert [p.value_label for p in index.points] == ["72,7", "72,2", "72,1", "70,0"]
+    assert {line.kind: line.value_label for line in index.lines}["median"] == "72,1"
+    spark = charts.sparkline(_summary([72.67, 72.2]), unit="", value_type="index")
+    assert [p.value_label for p in spark.points] == ["72,7", "72,2"]

@@ -387,7 +387,9 @@ def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(t
     result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
     assert result.progress == Decimal(21)  # November's 21 %, not December's one-unit 60 %
     assert result.basis["latest_period_end"] == "2025-11-30"
-    assert result.explanation.startswith("Do-andel var 21\u00a0% per 30 nov 2025 och trenden")
+    assert result.explanation.startswith(
+        "Do-andel var 21\u00a0% i november 2025 (senaste månaden som räknas) och trenden"
+    )
     assert "procentenheter per månad" in result.explanation
     assert result.explanation.endswith(
         "Perioden till 31 dec 2025 räknas inte: 1 av 3 enheter har rapporterat "

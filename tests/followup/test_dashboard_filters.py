@@ -19,7 +19,7 @@ def test_a_measure_without_a_result_shows_a_dash_not_an_error() -> None:
 
     assert render("{{ line.result.value|sv_value:'%' }}", line=line) == "–"
     assert render("{{ line.result.change_previous_quarter|sv_change:'%' }}", line=line) == "–"
-    assert render("{{ line.result.value|sv_percent }}", line=line) == "–"
+    assert render("{{ line.result.value|sv_share }}", line=line) == "–"
 
 
 def test_values_and_changes_are_written_the_swedish_way() -> None:
@@ -51,3 +51,16 @@ def test_a_negative_zero_or_a_value_rounding_to_zero_is_written_without_a_minus(
         assert render("{{ v|sv_value:'%' }}", v=value) == f"0{SPACE}%", value
         assert render("{{ v|sv_change:'st' }}", v=value) == "±0", value
     assert format_decimal(Decimal("-0.0000")) == "0"  # the admin's lists
+
+
+def test_given_the_measure_a_value_and_its_change_have_the_kinds_decimals() -> None:
+    from followup.models import Measure
+
+    index = Measure(code="i", name="Index", unit="index", value_type=Measure.ValueType.INDEX)
+    mean = Measure(code="m", name="Väntetid", unit="dagar", value_type=Measure.ValueType.MEAN)
+
+    values = [render("{{ v|sv_value:m }}", v=Decimal(v), m=index) for v in ("72.2", "72.08")]
+    assert values == ["72,2", "72,1"]
+    assert render("{{ v|sv_change:m }}", v=Decimal("0.47"), m=index) == "+0,5"
+    assert render("{{ v|sv_value:m }}", v=Decimal("12"), m=mean) == "12,0\u00a0dagar"
+    assert render("{{ v|sv_change:m }}", v=Decimal("-1.04"), m=mean) == "\u22121,0\u00a0dagar"

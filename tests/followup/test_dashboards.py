@@ -22,13 +22,15 @@ from followup import cache as cache_module
 from followup import triggers
 from followup.cache import bump_generation
 from followup.forms import ERROR_UNKNOWN_UNIT
+from followup.models import GoalResult
 from followup.quarter_selection import QUARTER_PARAM
 from followup.todo import adoption_record_url, support_need_url
 from goals.models import AdoptionRecord, Goal
+from goals.status import Status
 from organisation.models import Role
 from programmes.models import Activity, SupportNeed
 from tests.factories import TEST_PASSWORD, ProgrammeAreaFactory, UserFactory
-from tests.followup.dashboard_data import DashboardData, dashboard_data_create
+from tests.followup.dashboard_data import LATEST, DashboardData, dashboard_data_create
 
 HX = {"HX-Request": "true"}
 
@@ -303,6 +305,22 @@ def test_programme_area_list_links_every_area(
 
     assert 'href="/programomraden/1/"' in content
     assert "PO 1. Teamarbete" in content
+
+
+def test_programme_area_list_counts_goals_and_milestones_with_their_statuses(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    GoalResult.objects.filter(goal=data.goals[-1], quarter=LATEST.code).update(
+        status=Status.AT_RISK.value
+    )
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("programme_area_list")).content.decode()
+
+    card = " ".join(re.sub(r"<[^>]+>", " ", content.split("PO 1. Teamarbete", 1)[1]).split())
+    # As Portfölj counts them: "Under Kv 4 2025 följs 4 mål och delmål upp".
+    assert "2 mål, 2 delmål" in card
+    assert "Enligt plan 3 Risk 1" in card
 
 
 def test_programme_area_page_shows_goals_with_status_and_its_measures(
@@ -717,6 +735,25 @@ def test_unit_page_compares_with_parent_and_region_and_peers(
         assert hc.name in content
 
 
+def test_the_measure_table_compares_with_the_region_once_and_the_region_with_nothing(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    """Primärvård's parent is the region: one column for it, not two alike. The region's own
+    page has nothing above it to compare with."""
+    client.force_login(users["styrgrupp"])
+    header = '<th scope="col" role="columnheader" class="num">{}</th>'
+
+    area = client.get(unit_url(data.area.code)).content.decode()
+    region = client.get(unit_url(data.region.code)).content.decode()
+
+    table = area[area.index('class="data-table measure-table') :].split("</thead>")[0]
+    assert table.count(header.format("Region Testland")) == 1
+    assert "Mått för Primärvård, Kv 4 2025" in area
+    table = region[region.index('class="data-table measure-table') :].split("</thead>")[0]
+    assert header.format("Region Testland") not in table
+    assert header.format("Värde för kvartalet") in table
+
+
 def test_peer_comparison_swaps_alone_for_another_measure(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
@@ -996,8 +1033,8 @@ def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_targe
 
     assert "status per enhet och arbetssätt, PO 1" in content
     # Every other health centre has adopted: VO 1 has HC 1-2, VO 2 has HC 2-1 and 2-3.
-    assert "1 av 3 (33\u00a0%)" in content
-    assert "2 av 3 (67\u00a0%)" in content
+    assert "1 av 3 (33,3\u00a0%)" in content
+    assert "2 av 3 (66,7\u00a0%)" in content
     assert "3 av 6 (50\u00a0%)" in content
     assert "mål 100\u00a0%" in content
 
@@ -1043,8 +1080,8 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
     assert "6 enheter i 2 verksamhetsområden." in section
     assert "Hälsocentral" not in section  # no unit rows
     # Each VO with its own share, the footer over all units.
-    assert "1 av 3 (33\u00a0%)" in section
-    assert "2 av 3 (67\u00a0%)" in section
+    assert "1 av 3 (33,3\u00a0%)" in section
+    assert "2 av 3 (66,7\u00a0%)" in section
     assert "3 av 6 (50\u00a0%)" in section
     assert "mål 100\u00a0%" in section
     # "Visa enheter": the VO filter as a plain link (to the matrix), and over htmx its swap.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from base.periods import Quarter
+from followup.formatting import forecast_cell
 from followup.models import GoalResult
 from goals.models import Goal
 from goals.status import Status
@@ -30,7 +32,8 @@ from tests.followup.dashboard_data import DashboardData, dashboard_data_create
 
 HX = {"HX-Request": "true"}
 QUARTER = "2025Q4"  # the data's latest computed quarter, the pages' default
-BLOCK_QUERIES = {"block": 9, "form": 7}  # the same at any size
+# The same at any size; the form reads its area's phase once for the deadline's hint.
+BLOCK_QUERIES = {"block": 9, "form": 8}
 
 
 @pytest.fixture
@@ -173,6 +176,89 @@ def test_days_far_ahead_or_behind_are_grouped_by_thousands(
     assert deadline_countdown(long_ago) == "passerat för 1\u00a0200 dagar sedan"
 
 
+def _deadline_rows(client: Client) -> dict[str, list[str]]:
+    """Portfölj's deadline table by title: each row's cells as a reader gets them."""
+    page = client.get(reverse("home"), {"kvartal": QUARTER}).content.decode()
+    table = page.split('id="deadlines-title"')[1].split("</table>")[0]
+    rows = {}
+    for row in table.split("<tr>")[2:]:
+        cells = [
+            " ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+            for cell in re.findall(r"<td>(.*?)</td>", row, re.S)
+        ]
+        title = re.sub(r"^(Mål|Delmål): ", "", cells[1])
+        rows[title] = cells
+    return rows
+
+
+def test_the_forecast_column_shows_the_forecast_against_the_target_not_the_status_again(
+    client: Client, goal: Goal, milestone: Goal, strateg: User
+) -> None:
+    Goal.objects.filter(pk__in=[goal.pk, milestone.pk]).update(deadline=datetime.date(2026, 3, 31))
+    GoalResult.objects.filter(goal=goal, quarter=QUARTER).update(
+        status=Status.AT_RISK.value,
+        forecast_status=Status.AT_RISK.value,
+        forecast="92.307692",
+        target="100",
+        basis={"kind": "adoption", "rule": "forecast_within_margin"},
+    )
+    GoalResult.objects.filter(goal=milestone, quarter=QUARTER).update(
+        status=Status.AT_RISK.value,
+        forecast_status=Status.ON_TRACK.value,
+        forecast="84.6",
+        target="80",
+        basis={"kind": "adoption", "rule": "behind_pace"},
+    )
+    client.force_login(strateg)
+
+    rows = _deadline_rows(client)
+
+    assert rows[goal.title][2:] == ["Risk", "92,3 % mot målet 100 %"]
+    # A forecast judged otherwise than the status (behind an even pace) says how.
+    assert rows[milestone.title][2:] == ["Risk", "84,6 % mot målet 80 % Enligt plan"]
+
+
+@pytest.mark.parametrize(
+    ("basis", "status", "reason"),
+    [
+        ({"kind": "deliverable", "rule": "open_before_deadline"}, "enligt_plan", "leverans"),
+        ({"kind": "direction", "rule": "manual_only"}, None, "bedöms manuellt"),
+        ({"kind": "measure", "rule": "too_few_points"}, "underlag_saknas", "för få värden"),
+        ({"kind": "measure", "rule": "no_values"}, "underlag_saknas", "värden saknas"),
+    ],
+)
+def test_a_goal_without_a_forecast_says_why(
+    client: Client,
+    goal: Goal,
+    milestone: Goal,
+    strateg: User,
+    basis: dict[str, str],
+    status: str | None,
+    reason: str,
+) -> None:
+    Goal.objects.filter(pk=goal.pk).update(deadline=datetime.date(2026, 3, 31))
+    GoalResult.objects.filter(goal=goal, quarter=QUARTER).update(
+        status=status, forecast=None, forecast_status=None, basis=basis
+    )
+    client.force_login(strateg)
+
+    assert _deadline_rows(client)[goal.title][3] == f"Ingen prognos: {reason}"
+
+
+def test_a_measure_goals_forecast_is_in_the_measures_unit() -> None:
+    def cell(forecast: str, target: str, unit: str) -> str:
+        result = SimpleNamespace(
+            status="risk",
+            forecast=Decimal(forecast),
+            target=Decimal(target),
+            basis={"kind": "measure"},
+        )
+        return forecast_cell(result, unit).value
+
+    assert cell("74.25", "75", "%") == "74,3\u00a0% mot målet 75\u00a0%"
+    assert cell("2310.4", "2500", "st") == "2\u00a0310,4\u00a0st mot målet 2\u00a0500\u00a0st"
+
+
 def test_an_achieved_milestone_due_in_the_quarter_shows_no_forecast(
     client: Client, goal: Goal, milestone: Goal, strateg: User
 ) -> None:
@@ -189,8 +275,10 @@ def test_an_achieved_milestone_due_in_the_quarter_shows_no_forecast(
 
     assert "Uppnått" in row
     assert "Enligt plan" not in row
-    assert '<span aria-hidden="true">–</span>' in row
-    assert "Ingen prognos: utfallet är avgjort" in row
+    assert '<span class="muted">Ingen prognos: utfallet är avgjort</span>' in row
+    # Its date and no countdown, as on its goal line: not "31 dec 2025 / i dag" beside "Uppnått".
+    assert '<time datetime="2025-12-31">' in row
+    assert "i dag" not in row
     goal_page = text(client.get(reverse("goal_detail", kwargs={"code": milestone.code})))
     assert "Prognos: Enligt plan" not in goal_page
 

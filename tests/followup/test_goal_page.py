@@ -351,3 +351,30 @@ def test_the_goal_page_runs_the_same_queries_at_any_size(
             assert client.get(url, **extra).status_code == 200
         with django_assert_num_queries(warm):
             assert client.get(url, **extra).status_code == 200
+
+
+def test_an_adoption_goal_without_a_start_date_says_its_pace_counts_from_the_areas_start(
+    steering_member: User, adoption_goal: Goal
+) -> None:
+    """The expected share counts an even pace from a start: the goal's, else its programme
+    area's (the engine's rule). The page says which, not only "Förväntad andel"."""
+    area = adoption_goal.programme_area
+    area.start_date = datetime.date(2025, 4, 1)
+    area.save()
+    Goal.objects.filter(pk=adoption_goal.pk).update(start_date=None)
+    GoalResult.objects.filter(goal=adoption_goal, quarter="2025Q4").update(
+        basis={**_adoption_basis(1, 1, 4), "start": "2025-04-01", "expected_share_pct": 100.0}
+    )
+    bump_generation()
+
+    html = _client_for(steering_member).get(_url(adoption_goal)).content.decode()
+
+    assert "Målet anger inget startdatum; programområdets start 1 apr 2025 används." in html
+    assert "<dt>Jämn takt räknas från</dt><dd>1 apr 2025</dd>" in html
+
+    Goal.objects.filter(pk=adoption_goal.pk).update(start_date=datetime.date(2025, 3, 1))
+    bump_generation()
+    html = _client_for(steering_member).get(_url(adoption_goal)).content.decode()
+
+    assert '<dt>Startdatum</dt><dd><time datetime="2025-03-01">1 mar 2025</time></dd>' in html
+    assert "anger inget startdatum" not in html

@@ -288,13 +288,15 @@ def test_a_measure_goal_draws_its_target_on_the_regions_chart(
     assert "Mål 80\u00a0%" in html
     assert "Minst 80 % rätt hjälp" in html
     assert reverse("goal_detail", args=[goal.code]) in html
-    assert "gäller hela organisationen" not in html
+    assert "målen gäller hela organisationen" not in html
     # Not on a health centre's chart: the goal is about the region, and the page says so
     # rather than seeming to contradict the goal's status listed below it.
     html = steering_client.get(_detail(computed_measure.measure, enhet="HC1A")).content.decode()
     assert "Mål 80\u00a0%" not in html
     assert "Minst 80 % rätt hjälp" in html
-    assert "Målen som följer måttet gäller hela organisationen, inte Hälsocentral" in html
+    # The icon says why goal attainment is not judged, not that there is no goal.
+    assert "Måluppfyllelse bedöms inte här – målen gäller hela organisationen" in html
+    assert "inget mål eller för få punkter" not in html
     assert "(status för hela organisationen)" in html
 
 

@@ -358,3 +358,32 @@ def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its
         "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. Senaste värde: Kv 3 2025 60 st"
     ) in text
     assert f'href="{reverse("measure_list")}?kvartal=2025Q3"' in content
+
+
+def test_the_portfolio_summary_does_not_call_a_quarterly_measure_not_yet_due_missing(
+    client: Client, count_measure: Measure, org_tree: OrgTree, steering_member: User
+) -> None:
+    """Its table row says Kv 4 is reported after the quarter's end and Datatäckning leaves it
+    out: the summary paragraph must not call it missing either. A monthly measure whose ended
+    month has no value is missing."""
+    quarterly = MeasureFactory(
+        name="Arbetsmiljö", code="arbetsmiljo", frequency=Measure.Frequency.QUARTERLY
+    )
+    quarterly.unit_kinds.add(org_tree.hc1a.kind)
+    _observe(quarterly, [org_tree.hc1a], [datetime.date(2025, 7, 1)], value=Decimal("30"))
+    silent = MeasureFactory(name="Frigjorda tider", code="frigjorda")
+    silent.unit_kinds.add(org_tree.hc1a.kind)
+    _observe(silent, [org_tree.hc1a], SUMMER, value=Decimal("5"))
+    _compute()
+    client.force_login(steering_member)
+
+    text = " ".join(
+        re.sub(
+            r"<[^>]+>", " ", client.get(reverse("home"), {"kvartal": "2025Q4"}).content.decode()
+        ).split()
+    )
+
+    assert "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut." in text
+    assert "Värden saknas för Frigjorda tider." in text
+    assert "Arbetsmiljö." not in text
+    assert "Värden saknas för Arbetsmiljö" not in text

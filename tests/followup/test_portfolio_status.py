@@ -93,3 +93,110 @@ def test_before_any_computation_the_page_says_so(client, strategist, area_goals)
     content = client.get("/").content.decode()
 
     assert "Ingen uppföljning är beräknad ännu" in content
+
+
+# --- the latest assessment, once ----------------------------------------------------------------
+
+
+def _previous(quarter: Quarter) -> Quarter:
+    return (
+        Quarter(quarter.year, quarter.number - 1)
+        if quarter.number > 1
+        else Quarter(quarter.year - 1, 4)
+    )
+
+
+def _start_page(client, strategist, code: str) -> str:
+    ComputeRunFactory(quarter=code)
+    client.force_login(strategist)
+    body = client.get("/").content.decode()
+    return " ".join(body.split())
+
+
+def test_a_direction_goals_assessment_of_the_quarter_is_one_line(
+    client, strategist, programme_area
+):
+    code = Quarter.containing(timezone.localdate()).code
+    goal = GoalFactory(direction=True, programme_area=programme_area, title="Ökat teamarbete")
+    GoalResultFactory(
+        goal=goal,
+        quarter=code,
+        status=None,
+        explanation="Sara Provberg bedömde 9 okt 2026 läget som risk.",
+        basis={"kind": "direction", "rule": "manual_only", "assessed_on": "2026-10-09"},
+        assessment_status=Status.AT_RISK,
+        assessment_comment="Två hälsocentraler har inte startat.",
+        assessment_author="Sara Provberg",
+        assessment_quarter=code,
+    )
+
+    page = _start_page(client, strategist, code)
+
+    label = Quarter.parse(code).label
+    assert f"Bedömning {label} av Sara Provberg" in page
+    assert "Två hälsocentraler har inte startat." in page
+    # Not the engine's sentence and then the same assessment again.
+    assert "bedömde 9 okt 2026 läget som risk" not in page
+    assert page.count("Sara Provberg") == 1
+
+
+def test_an_older_assessment_the_status_does_not_rest_on_is_not_repeated(
+    client, strategist, area_goals
+):
+    goal, _ = area_goals
+    current = Quarter.containing(timezone.localdate())
+    older = _previous(current)
+    GoalResultFactory(
+        goal=goal,
+        quarter=current.code,
+        status=Status.ACHIEVED,
+        explanation="26 av 26 hälsocentraler har infört Teamrond.",
+        basis={"kind": "adoption", "rule": "achieved"},
+        assessment_status=Status.ACHIEVED,
+        assessment_author="Sara Provberg",
+        assessment_comment="Klart.",
+        assessment_quarter=older.code,
+    )
+
+    page = _start_page(client, strategist, current.code)
+
+    assert "26 av 26 hälsocentraler har infört Teamrond." in page
+    assert f"Bedömning {older.label}" not in page
+    assert "Klart." not in page
+
+
+def test_an_older_assessment_the_status_rests_on_says_its_quarter(
+    client, strategist, programme_area
+):
+    current = Quarter.containing(timezone.localdate())
+    older = _previous(current)
+    direction = GoalFactory(direction=True, programme_area=programme_area, title="Inriktning")
+    deliverable = GoalFactory(programme_area=programme_area, title="Modul i Cosmic")
+    GoalResultFactory(
+        goal=direction,
+        quarter=current.code,
+        status=None,
+        explanation="Sara Provberg bedömde 2 dec 2025 läget som uppnått.",
+        basis={"kind": "direction", "rule": "manual_only"},
+        assessment_status=Status.ACHIEVED,
+        assessment_author="Sara Provberg",
+        assessment_quarter=older.code,
+    )
+    GoalResultFactory(
+        goal=deliverable,
+        quarter=current.code,
+        status=Status.AT_RISK,
+        explanation="”Modul i Cosmic” har inte slutförts ännu.",
+        basis={"kind": "deliverable", "rule": "open_assessed"},
+        assessment_status=Status.AT_RISK,
+        assessment_author="Per Provare",
+        assessment_quarter=older.code,
+    )
+
+    page = _start_page(client, strategist, current.code)
+
+    assert (
+        f"Senaste bedömningen är från {older.label}, av Sara Provberg; "
+        f"ingen ny bedömning under {current.label}."
+    ) in page
+    assert f"Statusen bygger på bedömningen {older.label} av Per Provare:" in page

@@ -109,7 +109,7 @@ def test_the_strategists_comment_survives_a_reopen_and_a_send_back(data: Dashboa
     owner.post(action_url("skicka-tillbaka"), {"version": 3, "comment": "Förklara PO 1."})
     returned = strategist.get(page_url())
     strategist.post(action_url("stang"), {"version": 4, "comment": textarea(returned, "stang")})
-    owner.post(action_url("godkann"), {"version": 5, "comment": "Bra."})
+    owner.post(action_url("godkann"), {"confirmed": "1", "version": 5, "comment": "Bra."})
 
     assert textarea(reopened, "stang") == "Läget i PO 1 är oklart."
     assert "Kommentaren från förra stängningen står kvar" in text(reopened)
@@ -169,17 +169,110 @@ def test_a_get_on_an_action_url_goes_to_the_report_and_changes_nothing(
     assert report_of(data) is None
 
 
-def test_reloading_a_refused_send_back_shows_the_report(data: DashboardData) -> None:
+def test_a_refused_send_back_goes_back_to_the_reports_url_with_the_error_and_the_comment(
+    data: DashboardData,
+) -> None:
     login(user_with("strateg", data)).post(action_url("stang"), {"version": 0})
     owner = login(user_with("portfoljagare", data))
 
-    refused = owner.post(action_url("skicka-tillbaka"), {"version": 1, "comment": ""})
-    reloaded = owner.get(action_url("skicka-tillbaka"), follow=True)
+    refused = owner.post(action_url("skicka-tillbaka"), {"version": 1, "comment": "  "})
+    shown = owner.get(refused.url)
+    reloaded = owner.get(refused.url)
 
-    assert refused.status_code == 422
-    assert reloaded.status_code == 200
-    assert reloaded.redirect_chain == [(page_url(), 302)]
-    assert "Skicka tillbaka" in text(reloaded)
+    # Post/Redirect/Get: the page the refusal shows is the report's URL, so a reload (or Back)
+    # asks for the page again and posts nothing.
+    assert refused.status_code == 302
+    assert refused.url == page_url() + "#beslut"
+    assert "Skriv en kommentar om vad som behöver ändras" in text(shown)
+    assert 'aria-invalid="true"' in shown.content.decode()
+    # Shown once: the reload is the plain page.
+    assert "Skriv en kommentar om vad som behöver ändras" not in text(reloaded)
+    assert 'aria-invalid="true"' not in reloaded.content.decode()
+    report = report_of(data)
+    assert report is not None
+    assert report.status == QuarterReport.Status.CLOSED
+
+
+def test_the_comment_typed_comes_back_with_the_refusal(data: DashboardData) -> None:
+    login(user_with("strateg", data)).post(action_url("stang"), {"version": 0})
+    owner = login(user_with("portfoljagare", data))
+
+    refused = owner.post(
+        action_url("godkann"), {"version": 1, "comment": "Bra, men förklara PO 1."}, follow=True
+    )
+
+    assert textarea(refused, "godkann") == "Bra, men förklara PO 1."
+    # The other action's field is as it was.
+    assert textarea(refused, "skicka-tillbaka") == ""
+
+
+def test_a_refusal_is_shown_on_its_own_report_only(data: DashboardData) -> None:
+    login(user_with("strateg", data)).post(action_url("stang"), {"version": 0})
+    owner = login(user_with("portfoljagare", data))
+
+    owner.post(action_url("skicka-tillbaka"), {"version": 1, "comment": ""})
+    other = owner.get(page_url(Quarter(2025, 3)))
+
+    assert "Skriv en kommentar om vad som behöver ändras" not in text(other)
+
+
+# --- approving: read first, then confirm --------------------------------------------------------
+
+
+def test_approval_needs_the_confirmation_and_without_it_changes_nothing(
+    data: DashboardData,
+) -> None:
+    login(user_with("strateg", data)).post(action_url("stang"), {"version": 0})
+    owner = login(user_with("portfoljagare", data))
+
+    unconfirmed = owner.post(action_url("godkann"), {"version": 1, "comment": "Bra."}, follow=True)
+    report = report_of(data)
+    assert report is not None
+    assert report.status == QuarterReport.Status.CLOSED
+    assert report.version == 1
+    confirmed = owner.post(
+        action_url("godkann"), {"version": 1, "comment": "Bra.", "confirmed": "1"}, follow=True
+    )
+
+    assert unconfirmed.redirect_chain == [(page_url() + "#beslut", 302)]
+    assert (
+        "Kryssa i att du har läst rapporten och godkänner den; ett godkännande kan inte ångras."
+        in text(unconfirmed)
+    )
+    assert 'id="report-godkann-confirm"' in unconfirmed.content.decode()
+    assert "Ett godkännande kan inte ångras" in text(unconfirmed)
+    assert "Rapporten är godkänd." in text(confirmed)
+    report.refresh_from_db()
+    assert report.status == QuarterReport.Status.APPROVED
+
+
+def test_the_decision_comes_after_the_report_with_a_link_to_it_at_the_top(
+    data: DashboardData,
+) -> None:
+    login(user_with("strateg", data)).post(action_url("stang"), {"version": 0})
+
+    owner_page = login(user_with("portfoljagare", data)).get(page_url()).content.decode()
+    reader_page = login(user_with("styrgrupp", data)).get(page_url()).content.decode()
+
+    skip = owner_page.index('href="#beslut"')
+    body = owner_page.index('class="report-body"')
+    decision = owner_page.index('id="beslut"')
+    assert skip < body < decision
+    assert "Gå till beslut" in owner_page
+    assert "Godkänn rapporten</button>" in owner_page[decision:]
+    # Those who may not act get neither the decision nor the link to it.
+    assert "Gå till beslut" not in reader_page
+    assert 'id="beslut"' not in reader_page
+
+
+def test_the_strategists_close_comes_after_the_draft_too(data: DashboardData) -> None:
+    page = login(user_with("strateg", data)).get(page_url()).content.decode()
+
+    assert (
+        page.index('href="#beslut"')
+        < page.index('class="report-body"')
+        < page.index("Stäng kvartalet</button>")
+    )
 
 
 def test_a_get_on_an_action_url_still_needs_a_login_and_a_role(data: DashboardData) -> None:
@@ -223,7 +316,7 @@ def test_portfolio_tells_each_role_when_the_report_is_theirs_to_act_on(
     clients["portfoljagare"].post(action_url("skicka-tillbaka"), {"version": 1, "comment": comment})
     returned = {role: notices(client) for role, client in clients.items()}
     clients["strateg"].post(action_url("stang"), {"version": 2})
-    clients["portfoljagare"].post(action_url("godkann"), {"version": 3})
+    clients["portfoljagare"].post(action_url("godkann"), {"confirmed": "1", "version": 3})
     approved = {role: notices(client) for role, client in clients.items()}
 
     # The quarter has ended and nobody has closed it: the strategist and admin may.

@@ -81,7 +81,9 @@ def test_the_owner_of_region_a_sees_no_buttons_on_region_bs_report_and_a_forged_
     client.force_login(owner_of(region_a))
 
     page = client.get(page_url(BERGLAND)).content.decode()
-    approved = client.post(action_url("godkann", BERGLAND), {"version": report.version})
+    approved = client.post(
+        action_url("godkann", BERGLAND), {"confirmed": "1", "version": report.version}
+    )
     returned = client.post(
         action_url("skicka-tillbaka", BERGLAND),
         {"version": report.version, "comment": "Skickas tillbaka av fel portföljägare"},
@@ -104,7 +106,9 @@ def test_the_owner_of_region_a_approves_region_as_report_on_the_page(
     client.force_login(owner)
 
     page = client.get(page_url(TESTLAND)).content.decode()
-    approved = client.post(action_url("godkann", TESTLAND), {"version": report.version})
+    approved = client.post(
+        action_url("godkann", TESTLAND), {"confirmed": "1", "version": report.version}
+    )
 
     assert "Godkänn rapporten" in page
     assert approved.status_code == 302
@@ -183,7 +187,9 @@ def test_an_administrator_approves_any_organisations_report(
     client.force_login(admin)
 
     page = client.get(page_url(BERGLAND)).content.decode()
-    approved = client.post(action_url("godkann", BERGLAND), {"version": report.version})
+    approved = client.post(
+        action_url("godkann", BERGLAND), {"confirmed": "1", "version": report.version}
+    )
 
     assert "Godkänn rapporten" in page
     assert approved.status_code == 302

@@ -168,7 +168,7 @@ def test_completeness_gives_share_counts_and_measures_without_values() -> None:
     )[3]
 
     assert sentence == (
-        "Datatäckning: 87\u00a0% av förväntade inrapporteringar (412 av 474). "
+        "Datatäckning: 86,9\u00a0% av förväntade inrapporteringar (412 av 474). "
         "Värden saknas för Arbetsmiljö."
     )
 

@@ -520,9 +520,9 @@ def test_relative_measure_target_is_baseline_raised_by_the_percentage() -> None:
     assert evaluation.target == Decimal(300)
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.explanation == (
-        "Antal dokumenterade överenskommelser var 300\u00a0st per 1 maj 2027, "
-        "vilket når målet minst 300\u00a0st (+50\u00a0% jämfört med 200\u00a0st i dec 2026) "
-        "senast 31 dec 2027."
+        "Antal dokumenterade överenskommelser var 300\u00a0st i maj 2027 (senaste månaden), "
+        "vilket når målet minst "
+        "300\u00a0st (+50\u00a0% jämfört med 200\u00a0st i dec 2026) senast 31 dec 2027."
     )
 
 
@@ -545,7 +545,7 @@ def test_measure_forecast_extrapolates_the_linear_trend_to_the_deadline() -> Non
     assert evaluation.basis["slope_per_month"] == pytest.approx(3.04375)
     assert len(evaluation.basis["trend_points"]) == 4
     assert evaluation.explanation == (
-        "Antal besök var 109 per 1 apr 2027 och trenden över de senaste 4 värdena "
+        "Antal besök var 109 i april 2027 (senaste månaden) och trenden över de senaste 4 värdena "
         "(+3,04 per månad) ger prognosen 136,4 vid 31 dec 2027; målet är minst 136."
     )
 
@@ -626,7 +626,8 @@ def test_measure_after_deadline_without_meeting_target_is_missed() -> None:
     assert evaluation.status is Status.MISSED
     assert evaluation.forecast is None
     assert evaluation.explanation == (
-        "Antal besök var 106 per 2 mar 2027 och nådde inte målet minst 150 senast 31 mar 2027."
+        "Antal besök var 106 i mars 2027 (senaste månaden) och nådde inte målet minst 150 "
+        "senast 31 mar 2027."
     )
 
 
@@ -785,7 +786,8 @@ def test_a_period_one_unit_of_thirty_has_reported_is_not_the_goals_latest_value(
         "2026-10-31",
     ]
     assert evaluation.explanation.startswith(
-        "Andel patienter med samordningsbehov som har DÖ var 18,8\u00a0% per 31 okt 2026 och "
+        "Andel patienter med samordningsbehov som har DÖ var 18,8\u00a0% i oktober 2026 "
+        "(senaste månaden som räknas) och "
         "trenden över de senaste 4 värdena (+"
     )
     assert evaluation.explanation.endswith(
@@ -808,7 +810,7 @@ def test_a_period_counts_once_enough_units_have_reported_it() -> None:
 
     assert evaluation.basis["latest_period_end"] == "2026-11-30"
     assert evaluation.basis["incomplete_periods"] == []
-    assert "var 20\u00a0% per 30 nov 2026" in evaluation.explanation
+    assert "var 20\u00a0% i november 2026 (senaste månaden)" in evaluation.explanation
     assert "räknas inte" not in evaluation.explanation
 
 
@@ -848,3 +850,22 @@ def test_a_share_that_rounds_onto_the_target_keeps_the_decimals_that_tell_it_sho
     # 999 of 1999 is 49.975 %: to one decimal it would read as the target, 50 %.
     evaluation = teamrond(active_units=1999, adopted=999, planned_by_deadline=0)
     assert "(49,97\u00a0%)" in evaluation.explanation
+
+
+def test_a_measure_goals_sentence_names_the_period_its_value_is_of() -> None:
+    # Portfölj showed "DÖ-andel 17,7 %" for Kv 3 2026 beside "var 18,4 % per 30 sep 2026": the
+    # goal reads the latest month, the table the quarter. The sentence says which it is.
+    monthly = do_share(as_of=date(2026, 10, 1), reported={})
+    assert "var 18,4\u00a0% i september 2026 (senaste månaden) och" in monthly.explanation
+    assert "per 30 sep 2026" not in monthly.explanation
+
+    quarterly = evaluate_measure(
+        as_of=date(2026, 10, 1),
+        deadline=date(2027, 12, 31),
+        series=[(date(2026, 3, 31), Decimal(70)), (date(2026, 9, 30), Decimal("72.2"))],
+        improvement="higher",
+        target_value=Decimal(72),
+        measure_name="Arbetsmiljö",
+        quarterly=True,
+    )
+    assert quarterly.explanation.startswith("Arbetsmiljö var 72,2 i Kv 3 2026 (senaste kvartalet)")
