@@ -6,10 +6,11 @@ base.periods writes days in text ("31 dec 2025"), quarters ("Kv 4 2025") and mon
 
 from decimal import ROUND_HALF_UP, Decimal
 
-# One ordinary space everywhere (thousands, before %, before units) so that exports, tests and
-# screen readers agree; templates may swap it for a no-break space when rendering. The minus
-# is U+2212, as Swedish typography wants and as the rest of the app writes it.
-SPACE = " "
+# One no-break space (U+00A0) everywhere (thousands, before %, before units), so that a line
+# never breaks inside "1 234" or between "52,2" and "%"; the same character as the units'
+# (followup.charts.unit_suffix). The import parsers accept it, the narrow one and the ordinary
+# one alike. The minus is U+2212, as Swedish typography wants and as the rest of the app writes it.
+SPACE = "\u00a0"
 MINUS = "\u2212"
 _CENT = Decimal("0.01")
 
@@ -25,7 +26,7 @@ def quantum(decimals: int) -> Decimal:
 
 
 def _group_thousands(whole: str) -> str:
-    """Insert a space between groups of three digits."""
+    """Insert a no-break space between groups of three digits."""
     groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])

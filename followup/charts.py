@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any
@@ -27,10 +27,16 @@ IMPROVEMENT = "improvement"
 CONCERN = "concern"
 NEITHER = "neither"
 POINT_TYPES = (COMMON_CAUSE, IMPROVEMENT, CONCERN, NEITHER)
+# How a point is drawn: its type, except that a point flagged on both its better and its worse
+# side is drawn as a conflict (its stored type is improvement, as in MDC's Excel tool).
+CONFLICT = "conflict"
+POINT_KINDS = (COMMON_CAUSE, IMPROVEMENT, CONCERN, CONFLICT, NEITHER)
 
 SPARKLINE_DEFAULT_PERIODS = 12
-# A target further off the data than this many times the data's range is drawn at the edge.
+# A target further off the data than this many times the data's range is drawn off the scale.
 TARGET_REACH = 1.0
+# The margin added above or below the plot for an off-scale target's marker and name.
+OFF_SCALE_ROOM = 18.0
 # The least distance between two lines' names (the labels are 11 units high).
 LABEL_GAP = 13.0
 
@@ -82,6 +88,15 @@ class Frame:
         return self.plot_right + 4
 
     @property
+    def marker_end(self) -> float:
+        """Where an off-scale target's short line ends and (a little after) its name starts."""
+        return self.plot_left + 28
+
+    @property
+    def marker_label_x(self) -> float:
+        return self.plot_left + 34
+
+    @property
     def plot_width(self) -> float:
         return self.plot_right - self.plot_left
 
@@ -129,8 +144,15 @@ class ChartPoint:
     @property
     def verdict(self) -> str:
         """What the text says of the point: its type, or "conflict" where rules flag it on
-        both its better and its worse side (its marker shows improvement, as MDC's tool)."""
+        both its better and its worse side."""
         return self.reasons.verdict if self.reasons is not None else self.type
+
+    @property
+    def kind(self) -> str:
+        """How the point is drawn: its verdict. A conflict gets a marker of its own rather than
+        the Excel tool's improvement, so that a point below the lower limit of a measure where
+        higher is better never looks like an improvement."""
+        return self.verdict if self.verdict in POINT_KINDS else self.type
 
     @property
     def shape(self) -> str:
@@ -139,8 +161,9 @@ class ChartPoint:
             COMMON_CAUSE: "circle",
             IMPROVEMENT: "square",
             CONCERN: "triangle",
+            CONFLICT: "hourglass",
             NEITHER: "diamond",
-        }.get(self.type, "circle")
+        }.get(self.kind, "circle")
 
     @property
     def marker_points(self) -> str:
@@ -155,9 +178,24 @@ class ChartPoint:
         elif self.shape == "diamond":
             h = r * 1.25
             corners = [(x, y - h), (x + h, y), (x, y + h), (x - h, y)]
-        else:
+        else:  # a circle, or a conflict's hourglass (conflict_halves)
             return ""
         return " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in corners)
+
+    @property
+    def conflict_halves(self) -> tuple[str, str]:
+        """A conflict's hourglass as two triangles meeting at (x, y): the upper one in the
+        colour of improvement, the lower one in that of concern."""
+        r = 6.5
+        x, y = self.x, self.y
+
+        def polygon(corners: list[tuple[float, float]]) -> str:
+            return " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in corners)
+
+        return (
+            polygon([(x - r, y - r), (x + r, y - r), (x, y)]),
+            polygon([(x, y), (x + r, y + r), (x - r, y + r)]),
+        )
 
     @property
     def radius(self) -> float:
@@ -175,7 +213,8 @@ class Line:
     # Where the line's name sits: moved apart from its neighbours' so that none overlap.
     label_y: float = 0.0
     # "above" or "below" when the value lies so far off the data that drawing it to scale
-    # would flatten the series; the line then runs along that edge, marked as off the scale.
+    # would flatten the series; it is then a marker in a margin outside the plot (at y), named
+    # as off the scale, never a line at a height that would read as another value.
     off_scale: str = ""
 
 
@@ -209,16 +248,15 @@ class SpcChart:
         return tuple(point for point in self.points if point.is_signal)
 
     @property
-    def point_types(self) -> tuple[str, ...]:
-        """The point types present, in a fixed order (the legend shows only these)."""
-        present = {point.type for point in self.points}
-        return tuple(kind for kind in POINT_TYPES if kind in present)
+    def point_kinds(self) -> tuple[str, ...]:
+        """The kinds of marker drawn, in a fixed order (the legend shows only these)."""
+        present = {point.kind for point in self.points}
+        return tuple(kind for kind in POINT_KINDS if kind in present)
 
     @property
     def has_conflict(self) -> bool:
-        """Whether a point is flagged on both its better and its worse side (its marker shows
-        improvement; the legend says so)."""
-        return any(point.verdict == "conflict" for point in self.points)
+        """Whether a point is flagged on both its better and its worse side."""
+        return CONFLICT in self.point_kinds
 
     @property
     def line_kinds(self) -> tuple[str, ...]:
@@ -233,6 +271,8 @@ class Sparkline:
     path: str
     points: tuple[ChartPoint, ...]
     last: ChartPoint | None
+    # Quarters rather than months: the caption says which ("Kvartalsvärden t.o.m. Kv 3 2026").
+    quarterly: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -528,7 +568,8 @@ def spc_chart(
         levels.append(("target", target_value))
 
     # A target far off the data (say 100 % for a series around 12 %) would squash the series
-    # into a flat line: it is drawn at the edge instead, marked as off the scale.
+    # into a flat line: it is not drawn on the axis (where any height would be a wrong value)
+    # but as a marker in a margin added above or below the plot, named as off the scale.
     scaled = values + [level for kind, level in levels if kind != "target"]
     off_scale = ""
     if target_value is not None and scaled:
@@ -536,8 +577,14 @@ def spc_chart(
         reach = max(high - low, abs(high) * 0.05, 1e-9) * TARGET_REACH
         if target_value > high + reach:
             off_scale = "above"
+            frame = replace(
+                frame, height=frame.height + OFF_SCALE_ROOM, top=frame.top + OFF_SCALE_ROOM
+            )
         elif target_value < low - reach:
             off_scale = "below"
+            frame = replace(
+                frame, height=frame.height + OFF_SCALE_ROOM, bottom=frame.bottom + OFF_SCALE_ROOM
+            )
         else:
             scaled.append(target_value)
     ticks = nice_ticks(min(scaled), max(scaled)) if scaled else []
@@ -547,8 +594,10 @@ def spc_chart(
     def line_y(kind: str, level: float) -> float:
         if scale is None:
             return 0.0
-        if kind == "target" and off_scale:
-            return frame.plot_top if off_scale == "above" else frame.plot_bottom
+        if kind == "target" and off_scale == "above":
+            return frame.plot_top - OFF_SCALE_ROOM + 2
+        if kind == "target" and off_scale == "below":
+            return frame.height - OFF_SCALE_ROOM / 2 + 2
         return scale(level)
 
     points = tuple(
@@ -566,7 +615,15 @@ def spc_chart(
         for raw, day, value, x in zip(raw_points, days, values, xs, strict=True)
     )
     ys = [line_y(kind, level) for kind, level in levels]
-    label_ys = spread_labels(ys, gap=LABEL_GAP, low=frame.plot_top, high=frame.plot_bottom)
+    # An off-scale target's marker carries its own name, in its margin: the other lines' names
+    # are spread among themselves.
+    on_scale = [i for i, (kind, _) in enumerate(levels) if not (kind == "target" and off_scale)]
+    spread = spread_labels(
+        [ys[i] for i in on_scale], gap=LABEL_GAP, low=frame.plot_top, high=frame.plot_bottom
+    )
+    label_ys = list(ys)
+    for index, label_y in zip(on_scale, spread, strict=True):
+        label_ys[index] = label_y
     decimals = value_decimals(values)
     lines = tuple(
         Line(
@@ -623,10 +680,11 @@ def sparkline(
         raise ValueError("a sparkline shows 2 to 36 periods")
     rows = series.get("points") or [] if isinstance(series, Mapping) else list(series or [])
     rows = [row for row in rows if row[1] is not None][-periods:]
+    improvement = series.get("improvement") if isinstance(series, Mapping) else None
     days = [_parse_day(row[0]) for row in rows]
     values = [float(row[1]) for row in rows]
     if not values:
-        return Sparkline(frame=frame, path="", points=(), last=None)
+        return Sparkline(frame=frame, path="", points=(), last=None, quarterly=quarterly)
     low, high = min(values), max(values)
     if low == high:
         low, high = low - 1, high + 1
@@ -642,11 +700,13 @@ def sparkline(
             y=scale(value),
             label=period_label(day, quarterly=quarterly),
             value_label=format_value(value, unit, value_type),
+            # The latest point's marker is drawn as its verdict, as on the chart.
+            reasons=stored_reasons(row, improvement),
         )
         for row, day, value, x in zip(rows, days, values, xs, strict=True)
     )
     path = " ".join(f"{p.x:.1f},{p.y:.1f}" for p in points)
-    return Sparkline(frame=frame, path=path, points=points, last=points[-1])
+    return Sparkline(frame=frame, path=path, points=points, last=points[-1], quarterly=quarterly)
 
 
 # --- goal status per quarter ------------------------------------------------------------------

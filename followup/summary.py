@@ -143,10 +143,13 @@ def _due_sentence(facts: SummaryFacts) -> str:
 
 def _spc_sentence(facts: SummaryFacts) -> str:
     if not facts.measures_with_spc:
+        # The limits are computed on each series up to the quarter's end, so a later quarter's
+        # measure page can show signals for these same periods: the sentence says which.
         return _(
-            "Inget av regionens mått har styrgränser detta kvartal "
-            "(för få perioder eller inget styrdiagram)."
-        )
+            "Inget av regionens mått har styrgränser med värdena t.o.m. %(quarter)s "
+            "(för få perioder eller inget styrdiagram). Med ett senare kvartal valt kan samma "
+            "perioder få signaler, bedömda med styrgränser beräknade på fler värden."
+        ) % {"quarter": facts.quarter.label}
     parts = []
     if facts.improvements:
         parts.append(

@@ -242,9 +242,14 @@ def _latest_period(end: date, quarterly: bool, later_left_out: bool) -> str:
     return f"i {period} ({latest}{' som räknas' if later_left_out else ''})"
 
 
-def _count(n: int, singular: str, plural: str) -> str:
+def _count(n: int, singular: str, plural: str, space: str = " ") -> str:
     """Return "1 dag" or "1 491 dagar" (thousands grouped, as every number in a sentence)."""
-    return f"{format_number(n)} {singular if n == 1 else plural}"
+    return f"{format_number(n)}{space}{singular if n == 1 else plural}"
+
+
+def _days(n: int) -> str:
+    """ "1 dag", "1 491 dagar", with a no-break space: a line never ends on the bare number."""
+    return _count(n, "dag", "dagar", _SPACE)
 
 
 def _capitalise(text: str) -> str:
@@ -516,7 +521,7 @@ def evaluate_deliverable(
         status, rule = Status.MISSED, "completed_late"
         text = (
             f"{quoted} slutfördes {_day(done_on)}, "
-            f"{_count(days_late, 'dag', 'dagar')} efter måldatumet {_day(deadline)}."
+            f"{_days(days_late)} efter måldatumet {_day(deadline)}."
         )
     elif as_of > deadline:
         status, rule = Status.MISSED, "deadline_passed"
@@ -524,10 +529,7 @@ def evaluate_deliverable(
     else:
         days_left = (deadline - as_of).days
         basis["days_left"] = days_left
-        text = (
-            f"{quoted} har inte slutförts ännu; "
-            f"{_count(days_left, 'dag', 'dagar')} kvar till {_day(deadline)}"
-        )
+        text = f"{quoted} har inte slutförts ännu; {_days(days_left)} kvar till {_day(deadline)}"
         # An assessment dated after as_of was not known on the evaluated date.
         derived = None
         if assessment is not None and assessment.assessed_on <= as_of:

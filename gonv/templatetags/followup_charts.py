@@ -258,6 +258,17 @@ def period_label(day: str | datetime.date, frequency: str = "monthly") -> str:
 
 
 @register.filter
+def spc_latest_period(summary: Mapping[str, Any] | None, measure: Any = None) -> str:
+    """The period of a chart's latest point ("sep 2026", "Kv 3 2026"), the one its variation
+    icon speaks of; empty for a chart without points."""
+    points = (summary or {}).get("points") or []
+    if not points:
+        return ""
+    *_, quarterly = _measure_options(measure, None, None)
+    return period_label(points[-1][0], "quarterly" if quarterly else "monthly")
+
+
+@register.filter
 def measure_value(value: float | Decimal | None, unit: Any = "") -> str:
     """A measure value the Swedish way with its unit: "54,3 %", "1 234 st", "72,1" (of an
     index: `value|measure_value:measure` writes it as its kind is written)."""

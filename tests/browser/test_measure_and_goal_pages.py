@@ -156,7 +156,8 @@ def test_the_measure_page_at_tablet_width_and_in_print(
     expect(page.locator(".legend-level-upper_two_sigma")).to_contain_text("Övre 2σ")
     # Datatäckning's share and the reports behind it read as separate lines, not "100 %4 av 4".
     coverage = page.locator(".headline div", has_text="Datatäckning").locator("dd")
-    assert re.fullmatch(r"\d+ %\n.+", coverage.inner_text().strip(), re.S), coverage.inner_text()
+    shown = coverage.inner_text().strip()
+    assert re.fullmatch(r"\d+\u00a0%\n.+", shown, re.S), shown
     # No horizontal scrolling at 1280 px.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
     page.set_viewport_size({"width": 768, "height": 1000})

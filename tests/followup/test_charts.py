@@ -58,7 +58,7 @@ def test_spc_chart_puts_higher_values_higher_and_every_line_inside_the_plot() ->
     lines = {line.kind: line for line in chart.lines}
     assert lines["upper_limit"].y < lines["mean"].y < lines["lower_limit"].y
     assert lines["target"].y < lines["upper_limit"].y  # 62 is above the upper limit
-    assert lines["target"].value_label == "62 %"
+    assert lines["target"].value_label == "62\u00a0%"
 
 
 def test_spc_chart_spaces_points_by_month_so_a_missing_period_leaves_a_gap() -> None:
@@ -75,11 +75,11 @@ def test_special_cause_points_differ_in_shape_not_only_colour() -> None:
     chart = charts.spc_chart(_summary())
     signals = chart.signals
     assert signals, "the jump is a special cause"
-    assert {p.type for p in signals} <= {"improvement", "concern"}
-    shapes = {p.type: p.shape for p in chart.points}
+    assert {p.kind for p in signals} <= {"improvement", "concern", "conflict"}
+    shapes = {p.kind: p.shape for p in chart.points}
     assert shapes["improvement"] == "square"
     assert shapes["concern"] == "triangle"
-    improvement = next(p for p in signals if p.type == "improvement")
+    improvement = next(p for p in signals if p.kind == "improvement")
     assert "shift" in improvement.rules
     assert improvement.marker_points.count(",") == 4  # a square's four corners
 
@@ -157,8 +157,8 @@ def test_the_lines_computed_from_the_values_have_the_values_precision() -> None:
     shares = charts.spc_chart(_summary([50, 51, 52] * 5), unit="%")
     # A share as every share is written: to one decimal, none when whole.
     labels = {line.kind: line.value_label for line in shares.lines}
-    assert labels["mean"] == "51 %"
-    assert re.fullmatch(r"\d+,\d %", labels["upper_limit"]), labels
+    assert labels["mean"] == "51\u00a0%"
+    assert re.fullmatch(r"\d+,\d\u00a0%", labels["upper_limit"]), labels
 
 
 def test_value_decimals_counts_what_the_values_are_written_with() -> None:
@@ -171,8 +171,8 @@ def test_value_decimals_counts_what_the_values_are_written_with() -> None:
 
 
 def test_format_value_is_swedish() -> None:
-    assert charts.format_value(54.25, "%") == "54,3 %"
-    assert charts.format_value(Decimal("1234.5"), "st") == "1 234,5\u00a0st"
+    assert charts.format_value(54.25, "%") == "54,3\u00a0%"
+    assert charts.format_value(Decimal("1234.5"), "st") == "1\u00a0234,5\u00a0st"
     assert charts.format_value(None, "st") == ""
 
 
@@ -207,7 +207,7 @@ def test_status_chart_has_a_column_per_quarter_oldest_first_and_the_latest_targe
     assert third.bar_top is None
     assert third.bar_height == 0
     assert chart.target is not None
-    assert chart.target.value_label == "50 %"
+    assert chart.target.value_label == "50\u00a0%"
     assert chart.target.y < second.bar_top  # the target is above the bars
     assert first.x < second.x < third.x
 
@@ -270,7 +270,7 @@ def test_goal_status_chart_tag_lists_each_quarter_in_its_table() -> None:
     html = _render("{% goal_status_chart rows percent=True %}", rows=rows)
     assert "Kv 3 2025" in html
     assert "Risk" in html
-    assert "30 %" in html
+    assert "30\u00a0%" in html
 
 
 def test_a_chart_renders_once_per_content_and_its_id_follows_the_content() -> None:
@@ -289,24 +289,106 @@ def test_a_measure_goals_target_is_part_of_what_the_chart_is_drawn_from() -> Non
     assert low != high
 
 
-def test_a_point_flagged_on_both_sides_is_a_conflict_in_the_text_and_improvement_in_colour() -> (
-    None
-):
+def test_a_point_flagged_on_both_sides_is_drawn_as_a_conflict_never_as_improvement() -> None:
     # A rise that stays below the lower limit and the mean (higher is better).
     values = [72.0, 71.5, 72.2, 71.8, 72.1, 71.6, 72.0, 71.7, 72.3, 71.9, 72.0, 71.8, 72.1]
     values += [71.7, 70.2, 70.4, 70.6, 70.8, 71.0, 71.2, 71.3, 71.4]
     chart = charts.spc_chart(_summary(values), unit="%")
     point = chart.points[14]
-    assert (point.type, point.verdict, point.shape) == ("improvement", "conflict", "square")
+    # The engine keeps MDC's type; the chart draws the verdict, with a marker of its own.
+    assert (point.type, point.verdict) == ("improvement", "conflict")
+    assert (point.kind, point.shape) == ("conflict", "hourglass")
+    assert point.marker_points == ""  # drawn as two halves, not as improvement's square
+    upper, lower = point.conflict_halves
+    assert upper.count(",") == lower.count(",") == 3
     assert chart.has_conflict
+    assert "conflict" in chart.point_kinds
     assert not charts.spc_chart(_summary([50, 51, 52] * 5)).has_conflict
+    # No point below the lower limit of a measure where higher is better looks like improvement.
+    below = [p for p in chart.points if p.value < chart_line(chart, "lower_limit")]
+    assert below
+    assert all(p.kind in ("concern", "conflict") and p.shape != "square" for p in below)
     html = _render("{% spc_chart s unit='%' %}", s=_summary(values))
     assert (
         "Särskild orsak – både förbättring och försämring</strong>: Förbättring: Sex punkter i "
         "rad som stiger. Försämring: Punkt under undre styrgränsen; Sex punkter i rad under "
         "medelvärdet."
     ) in html
-    assert "Punkter med både förbättring och försämring visas som förbättring" in html
+    assert '<g class="point point-conflict">' in html
+    assert 'class="legend-item legend-point-conflict"' in html
+    assert "visas som förbättring" not in html
+
+
+def chart_line(chart: charts.SpcChart, kind: str) -> float:
+    return next(line.value for line in chart.lines if line.kind == kind)
+
+
+def test_a_sparklines_latest_point_is_drawn_as_its_verdict() -> None:
+    values = [72.0, 71.5, 72.2, 71.8, 72.1, 71.6, 72.0, 71.7, 72.3, 71.9, 72.0, 71.8, 72.1]
+    values += [71.7, 70.2, 70.4, 70.6, 70.8, 71.0, 71.2]
+    line = charts.sparkline(_summary(values))
+    assert line.last is not None
+    assert (line.last.type, line.last.kind) == ("improvement", "conflict")
+    assert "sparkline-last point-conflict" in _render("{% sparkline s %}", s=_summary(values))
+
+
+# A target far above or below the data (DÖ: 100 % for a series around 10–18 %).
+LOW_SHARES = [9.6, 10.2, 10.8, 11.1, 11.5, 12.0, 12.4, 13.1, 13.8, 14.2, 15.0, 15.6, 16.3, 17.7]
+
+
+@pytest.mark.parametrize(
+    ("target", "side", "arrow"), [(100, "above", "↑"), (Decimal("-80"), "below", "↓")]
+)
+def test_a_target_off_the_scale_is_a_marker_outside_the_plot_never_a_line_at_a_wrong_value(
+    target: float, side: str, arrow: str
+) -> None:
+    chart = charts.spc_chart(_summary(LOW_SHARES), unit="%", target=target)
+    line = next(line for line in chart.lines if line.kind == "target")
+    assert line.off_scale == side
+    frame = chart.frame
+    # Outside the plot, in a margin of its own: no gridline's value can be read off it.
+    if side == "above":
+        assert line.y < frame.plot_top
+        assert frame.top == charts.SPC_FRAME.top + charts.OFF_SCALE_ROOM
+    else:
+        assert line.y > frame.plot_bottom
+        assert frame.bottom == charts.SPC_FRAME.bottom + charts.OFF_SCALE_ROOM
+    assert all(line.y != tick.position for tick in chart.y_ticks)
+    # The data keep their own scale: every point inside the plot.
+    assert all(frame.plot_top <= p.y <= frame.plot_bottom for p in chart.points)
+    html = _render("{% spc_chart s unit='%' target=t %}", s=_summary(LOW_SHARES), t=target)
+    label = f"{arrow} Mål {charts.format_value(target, '%')} (utanför skalan)"
+    assert label in html
+    # No target line across the plot (the old one lay on the top gridline, 20 %).
+    assert not re.search(
+        rf'<line class="level level-target" x1="{frame.plot_left:g}" x2="{frame.plot_right:g}"',
+        html,
+    )
+
+
+def test_a_target_near_the_data_extends_the_axis_and_is_drawn_at_its_value() -> None:
+    chart = charts.spc_chart(_summary(LOW_SHARES), unit="%", target=25)
+    line = next(line for line in chart.lines if line.kind == "target")
+    assert not line.off_scale
+    assert chart.frame == charts.SPC_FRAME
+    top = chart.y_ticks[-1]
+    assert float(top.label.split("\u00a0")[0].replace(",", ".")) >= 25
+    low, high = chart.y_ticks[0], chart.y_ticks[-1]
+    low_value = float(low.label.split("\u00a0")[0].replace(",", "."))
+    high_value = float(high.label.split("\u00a0")[0].replace(",", "."))
+    expected = low.position - (25 - low_value) / (high_value - low_value) * (
+        low.position - high.position
+    )
+    assert line.y == pytest.approx(expected, abs=0.01)
+
+
+def test_a_sparkline_says_whether_it_shows_months_or_quarters_and_up_to_when() -> None:
+    html = _render("{% sparkline s %}", s=_summary(LOW_SHARES))
+    assert '<span class="sparkline-caption">Månadsvärden t.o.m. feb 2024</span>' in html
+    html = _render("{% sparkline s quarterly=True %}", s=_summary(LOW_SHARES))
+    assert '<span class="sparkline-caption">Kvartalsvärden t.o.m. Kv 1 2024</span>' in html
+    assert _render("{{ s|spc_latest_period }}", s=_summary(LOW_SHARES)) == "feb 2024"
+    assert _render("{{ s|spc_latest_period }}", s={}) == ""
 
 
 def test_a_measures_values_have_its_kinds_decimals_whatever_their_trailing_zeros() -> None:
@@ -322,7 +404,7 @@ def test_a_measures_values_have_its_kinds_decimals_whatever_their_trailing_zeros
     assert charts.format_value(Decimal("70.43"), "", "index") == "70,4"
     assert charts.format_value(Decimal("12"), "st", "count") == "12\u00a0st"
     assert charts.format_value(Decimal("12.25"), "dagar", "mean") == "12,3\u00a0dagar"
-    assert charts.format_value(Decimal("54.25"), "%", "share") == "54,3 %"
+    assert charts.format_value(Decimal("54.25"), "%", "share") == "54,3\u00a0%"
     # A unit alone that says nothing of the kind keeps up to two decimals (a mean per unit).
     assert charts.format_value(Decimal("2.67"), "st") == "2,67\u00a0st"
 

@@ -330,7 +330,8 @@ def test_adoption_goal_counts_active_health_centres_that_introduced_the_method(t
     assert result.status == Status.ACHIEVED
     assert result.progress == pytest.approx(Decimal("66.666667"), abs=Decimal("1e-5"))
     assert result.explanation == (
-        "2 av 3 hälsocentraler (66,7 %) har infört Teamrond; målet är 50 % senast 31 dec 2025."
+        "2 av 3 hälsocentraler (66,7\u00a0%) har infört Teamrond; "
+        "målet är 50\u00a0% senast 31 dec 2025."
     )
     earlier = services.quarter_compute(quarter=Quarter(2025, 3), today=TODAY)
     assert earlier.goal_rows == 2
@@ -387,11 +388,12 @@ def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(t
     assert result.progress == Decimal(21)  # November's 21 %, not December's one-unit 60 %
     assert result.basis["latest_period_end"] == "2025-11-30"
     assert result.explanation.startswith(
-        "Do-andel var 21 % i november 2025 (senaste månaden som räknas) och trenden"
+        "Do-andel var 21\u00a0% i november 2025 (senaste månaden som räknas) och trenden"
     )
     assert "procentenheter per månad" in result.explanation
     assert result.explanation.endswith(
-        "Perioden till 31 dec 2025 räknas inte: 1 av 3 enheter har rapporterat (minst 80 % behövs)."
+        "Perioden till 31 dec 2025 räknas inte: 1 av 3 enheter har rapporterat "
+        "(minst 80\u00a0% behövs)."
     )
 
     # Once enough have reported, December counts.

@@ -23,7 +23,7 @@ def test_a_measure_without_a_result_shows_a_dash_not_an_error() -> None:
 
 
 def test_values_and_changes_are_written_the_swedish_way() -> None:
-    assert render("{{ v|sv_value:'%' }}", v=Decimal("54.25")) == "54,3 %"
+    assert render("{{ v|sv_value:'%' }}", v=Decimal("54.25")) == "54,3\u00a0%"
     assert render("{{ v|sv_change:'st' }}", v=Decimal("-3")) == "\u22123\u00a0st"
 
 

@@ -270,6 +270,29 @@ def test_portfolio_shows_summary_deadlines_and_region_measures_with_changes(
     assert "Särskild orsak – förbättring" in content
 
 
+@pytest.mark.parametrize("page", ["home", "report"])
+def test_the_quarters_figures_and_the_latest_months_are_told_apart_on_portfolio_and_report(
+    client: Client, data: DashboardData, users: dict[str, User], page: str
+) -> None:
+    client.force_login(users["styrgrupp"])
+    url = (
+        reverse("home")
+        if page == "home"
+        else reverse("quarter_report_detail", kwargs={"quarter": "2025Q4"})
+    )
+
+    content = client.get(url).content.decode()
+
+    # The value and its changes are the quarter's; the sparkline and the icon the months'.
+    assert ">Värde för kvartalet</th>" in content
+    assert ">Styrdiagram (SPC), senaste punkten</th>" in content
+    month = re.search(
+        r'<span class="sparkline-caption">Månadsvärden t\.o\.m\. (\w+ \d{4})</span>', content
+    )
+    assert month
+    assert f'<span class="muted cell-note">Punkten för {month.group(1)}</span>' in content
+
+
 # --- Programområde ------------------------------------------------------------------------------
 
 
@@ -728,7 +751,7 @@ def test_the_measure_table_compares_with_the_region_once_and_the_region_with_not
     assert "Mått för Primärvård, Kv 4 2025" in area
     table = region[region.index('class="data-table measure-table') :].split("</thead>")[0]
     assert header.format("Region Testland") not in table
-    assert header.format("Värde") in table
+    assert header.format("Värde för kvartalet") in table
 
 
 def test_peer_comparison_swaps_alone_for_another_measure(
@@ -1010,10 +1033,10 @@ def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_targe
 
     assert "status per enhet och arbetssätt, PO 1" in content
     # Every other health centre has adopted: VO 1 has HC 1-2, VO 2 has HC 2-1 and 2-3.
-    assert "1 av 3 (33,3 %)" in content
-    assert "2 av 3 (66,7 %)" in content
-    assert "3 av 6 (50 %)" in content
-    assert "mål 100 %" in content
+    assert "1 av 3 (33,3\u00a0%)" in content
+    assert "2 av 3 (66,7\u00a0%)" in content
+    assert "3 av 6 (50\u00a0%)" in content
+    assert "mål 100\u00a0%" in content
 
     response = client.get(
         url, {"vo": "VO2", "sortera": "status"}, headers={**HX, "HX-Target": "adoption"}
@@ -1057,10 +1080,10 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
     assert "6 enheter i 2 verksamhetsområden." in section
     assert "Hälsocentral" not in section  # no unit rows
     # Each VO with its own share, the footer over all units.
-    assert "1 av 3 (33,3 %)" in section
-    assert "2 av 3 (66,7 %)" in section
-    assert "3 av 6 (50 %)" in section
-    assert "mål 100 %" in section
+    assert "1 av 3 (33,3\u00a0%)" in section
+    assert "2 av 3 (66,7\u00a0%)" in section
+    assert "3 av 6 (50\u00a0%)" in section
+    assert "mål 100\u00a0%" in section
     # "Visa enheter": the VO filter as a plain link (to the matrix), and over htmx its swap.
     link = f"{url}?vo=VO2&amp;kvartal=2025Q3"
     assert f'href="{link}#adoption"' in section
@@ -1074,7 +1097,7 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
         assert "Hälsocentral 2-1" in fragment
         assert "Hälsocentral 1-1" not in fragment
         assert "Visar verksamhetsområden" not in fragment
-        assert "3 av 6 (50 %)" in fragment  # the footer still over all units
+        assert "3 av 6 (50\u00a0%)" in fragment  # the footer still over all units
     assert fragment.lstrip().startswith('<section id="adoption"')
 
 

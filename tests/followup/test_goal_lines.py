@@ -173,7 +173,7 @@ def test_days_far_ahead_or_behind_are_grouped_by_thousands(
         assert "(om 1 491 dagar)" in page
         assert "1491" not in page
     long_ago = SimpleNamespace(deadline=timezone.localdate() - datetime.timedelta(days=1200))
-    assert deadline_countdown(long_ago) == "passerat för 1 200 dagar sedan"
+    assert deadline_countdown(long_ago) == "passerat för 1\u00a0200 dagar sedan"
 
 
 def _deadline_rows(client: Client) -> dict[str, list[str]]:
@@ -255,8 +255,8 @@ def test_a_measure_goals_forecast_is_in_the_measures_unit() -> None:
         )
         return forecast_cell(result, unit).value
 
-    assert cell("74.25", "75", "%") == "74,3 % mot målet 75 %"
-    assert cell("2310.4", "2500", "st") == "2 310,4\u00a0st mot målet 2 500\u00a0st"
+    assert cell("74.25", "75", "%") == "74,3\u00a0% mot målet 75\u00a0%"
+    assert cell("2310.4", "2500", "st") == "2\u00a0310,4\u00a0st mot målet 2\u00a0500\u00a0st"
 
 
 def test_an_achieved_milestone_due_in_the_quarter_shows_no_forecast(

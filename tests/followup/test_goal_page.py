@@ -290,7 +290,7 @@ def test_a_measure_goal_shows_its_spc_chart_with_the_target_line(
     )
     html = _client_for(steering_member).get(_url(goal)).content.decode()
     assert "Styrdiagram (XmR)" in html
-    assert "Mål 60 %" in html
+    assert "Mål 60\u00a0%" in html
     assert reverse("measure_detail", args=[computed.measure.code]) in html
 
 

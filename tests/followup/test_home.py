@@ -22,7 +22,7 @@ from followup.cache import bump_generation
 from followup.services import quarter_compute
 from goals.models import Goal
 from goals.selectors import portfolio_overview
-from programmes.models import ProgrammeArea
+from programmes.models import ProgrammeArea, ProgrammeAreaProcess
 from tests.factories import (
     TEST_PASSWORD,
     GoalFactory,
@@ -180,8 +180,8 @@ def test_start_page_lists_goals_and_milestones_with_kind_deadline_and_target(
     assert "Teamrond införd på 50 % av hälsocentralerna" in content
     assert '<time datetime="2025-12-31">dec 2025</time>' in content
     assert '<time datetime="2026-12-31">dec 2026</time>' in content
-    assert "Målnivå: 50 % av hälsocentralerna" in content
-    assert "Målnivå: 100 % av hälsocentralerna" in content
+    assert "Målnivå: 50\u00a0% av hälsocentralerna" in content
+    assert "Målnivå: 100\u00a0% av hälsocentralerna" in content
     for kind in ("Införande", "Inriktning", "Leverans", "Mått"):
         assert f'<span class="goal-kind">{kind}</span>' in content
     assert '<span class="goal-tag goal-tag-milestone">Delmål</span>' in content
@@ -193,6 +193,32 @@ def test_start_page_lists_goals_and_milestones_with_kind_deadline_and_target(
     assert '<time datetime="2025-03-01">mar 2025</time>' in content
     # PO 5 has no goals yet.
     assert content.count(EMPTY_AREA_TEXT) == 1
+
+
+def test_supporting_processes_are_a_list_whose_example_badge_stays_with_its_process(
+    client: Client, strategist: User, portfolio: dict[str, Goal]
+) -> None:
+    po1 = portfolio["po1_teamrond"].programme_area
+    link = ProgrammeAreaProcess.objects.create(
+        programme_area=po1,
+        supporting_process=SupportingProcessFactory(name="Ledarskap"),
+        provenance="exempel",
+        provenance_note="Exempel på stödjande process.",
+    )
+    client.force_login(strategist)
+
+    content = client.get(HOME).content.decode()
+
+    processes = content[content.index(f'id="po-{po1.pk}-processes"') :]
+    processes = processes[: processes.index("</ul>")]
+    # One process a line: no run-on text whose next name follows an opened note (", Digit…").
+    assert f'<ul class="area-process-list" aria-labelledby="po-{po1.pk}-processes">' in processes
+    assert "<li>Ledarskap<details" in processes
+    assert "<li>Personcentrering</li>" in processes
+    assert ", " not in processes
+    # On paper the badge stays a closed label: its note does not land between the names.
+    assert '<details class="provenance-toggle" data-print-closed>' in processes
+    assert link.provenance_note in processes
 
 
 def test_milestone_is_listed_under_its_goal(

@@ -99,13 +99,40 @@ def test_the_list_shows_the_regions_value_changes_sparkline_and_icons(
 ) -> None:
     html = steering_client.get(reverse("measure_list")).content.decode()
     assert "Region Testland, Kv 4 2025" in html
-    assert "71 %" in html  # 60 + 11 in the 12th quarter
+    assert "71\u00a0%" in html  # 60 + 11 in the 12th quarter
     assert "+1 procentenheter" in html  # against the previous quarter
     assert "+4 procentenheter" in html  # against the same quarter a year before
     assert 'class="sparkline-svg"' in html
     assert "Särskild orsak – förbättring (högre är bättre)" in html  # the icon's name
     assert "3 av 4" in html
     assert reverse("measure_detail", args=[computed_measure.measure.code]) in html
+
+
+def test_the_list_says_which_columns_are_the_quarter_and_which_the_latest_months(
+    steering_client: Client, computed_measure: ComputedMeasure
+) -> None:
+    html = steering_client.get(reverse("measure_list")).content.decode()
+    # The value and its changes are the quarter's; the sparkline and the SPC icon its months.
+    assert ">Värde för kvartalet</th>" in html
+    assert ">Styrdiagram (SPC), senaste punkten</th>" in html
+    assert '<span class="sparkline-caption">Månadsvärden t.o.m. dec 2025</span>' in html
+    assert "Punkten för dec 2025" in html
+
+
+def test_the_lists_icons_carry_their_meaning_as_text_not_only_in_a_tooltip(
+    steering_client: Client, computed_measure: ComputedMeasure
+) -> None:
+    html = steering_client.get(reverse("measure_list")).content.decode()
+    table = html[html.index("<table") : html.index("</table>")]
+    # Touch screens show no <title>: the meaning stands beside the icon, as on Portfölj.
+    assert '<span class="mdc-label">Särskild orsak – förbättring (högre är bättre)</span>' in table
+    assert '<span class="mdc-label">Måluppfyllelse kan inte bedömas' in table
+    MeasureFactory(name="Utan värden")
+    bump_generation()
+    html = steering_client.get(reverse("measure_list")).content.decode()
+    row = html[html.index("Utan värden") :]
+    row = row[: row.index("</tr>")]
+    assert row.count("Inget styrdiagram") == 2  # the SPC and the target columns, in words
 
 
 def test_the_list_changes_quarter_over_htmx_with_only_its_region(
@@ -119,7 +146,7 @@ def test_the_list_changes_quarter_over_htmx_with_only_its_region(
     assert html.lstrip().startswith("<title>Mått – Kv 3 2025")
     assert '<div id="quarter-region"' in html
     assert "Region Testland, Kv 3 2025" in html
-    assert "70 %" in html
+    assert "70\u00a0%" in html
 
 
 def test_the_list_says_when_nothing_is_computed(steering_client: Client, org_tree: OrgTree) -> None:
@@ -153,10 +180,25 @@ def test_a_measure_defaults_to_the_region_with_its_spc_chart_and_quarters(
     for quarter in computed_measure.quarters:
         assert f'<th scope="row">{quarter.label}</th>' in html
     assert "611" in html
-    assert "1 000" in html
+    assert "1\u00a0000" in html
     # The signals with their rule, in the table (and in the chart's tooltips).
     assert "Sex punkter i rad över medelvärdet" in html
     assert "Särskild orsak – förbättring" in html
+
+
+def test_a_measure_page_says_up_to_which_quarter_its_limits_are_computed(
+    steering_client: Client, computed_measure: ComputedMeasure
+) -> None:
+    # The engine computes the limits on the series up to the selected quarter: an earlier
+    # quarter's row is judged with later limits here, and the page says so.
+    html = steering_client.get(_detail(computed_measure.measure)).content.decode()
+    assert "Per kvartal, signaler bedömda med styrgränser beräknade t.o.m. Kv 4 2025" in html
+    assert "Styrgränser och signaler är beräknade på värdena t.o.m. Kv 4 2025." in html
+    early = computed_measure.quarters[3]
+    html = steering_client.get(_detail(computed_measure.measure, kvartal=early.code)).content
+    html = html.decode()
+    assert f"Per kvartal, signaler bedöms inte: för få punkter t.o.m. {early.label}" in html
+    assert "Bedöms inte (för få punkter)" in html
 
 
 def test_the_two_sigma_lines_show_when_asked(
@@ -243,14 +285,14 @@ def test_a_measure_goal_draws_its_target_on_the_regions_chart(
     )
     GoalResultFactory(goal=goal, quarter="2025Q4", target=Decimal("80"), status="risk")
     html = steering_client.get(_detail(computed_measure.measure)).content.decode()
-    assert "Mål 80 %" in html
+    assert "Mål 80\u00a0%" in html
     assert "Minst 80 % rätt hjälp" in html
     assert reverse("goal_detail", args=[goal.code]) in html
     assert "målen gäller hela organisationen" not in html
     # Not on a health centre's chart: the goal is about the region, and the page says so
     # rather than seeming to contradict the goal's status listed below it.
     html = steering_client.get(_detail(computed_measure.measure, enhet="HC1A")).content.decode()
-    assert "Mål 80 %" not in html
+    assert "Mål 80\u00a0%" not in html
     assert "Minst 80 % rätt hjälp" in html
     # The icon says why goal attainment is not judged, not that there is no goal.
     assert "Måluppfyllelse bedöms inte här – målen gäller hela organisationen" in html

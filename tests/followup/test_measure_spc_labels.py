@@ -67,7 +67,7 @@ def _page(user: User, measure: Measure) -> str:
 
 def _row(html: str, label: str) -> str:
     """The text of the "Per kvartal" table's row for a quarter, tags removed."""
-    table = html[html.index("<caption>Per kvartal</caption>") :]
+    table = html[html.index("<caption>Per kvartal") :]
     start = table.index(f'<th scope="row">{label}</th>')
     row = table[start : table.index("</tr>", start)]
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
@@ -132,13 +132,18 @@ def test_the_chart_table_and_the_icon_agree_with_the_rows(
     html = _page(steering_member, gavleborg)
     # The chart's own table of points: May 2025 names both sides too.
     assert re.search(
-        r'<th scope="row">maj 2025</th>\s*<td class="num">69,1 %</td>\s*'
+        r'<th scope="row">maj 2025</th>\s*<td class="num">69,1\u00a0%</td>\s*'
         rf"<td><strong>{BOTH}</strong>: Förbättring: Sex punkter i rad som stiger\. "
         r"Försämring: Punkt under undre styrgränsen; Sex punkter i rad under medelvärdet\.",
         html,
     )
-    # Its marker is the improvement square, as in the Single Chart Tool; the legend says so.
-    assert "Punkter med både förbättring och försämring visas som förbättring" in html
+    # Its marker is the conflict's own (not the Single Chart Tool's improvement square): a
+    # point below the lower limit never looks like an improvement.
+    assert re.search(
+        r'<g class="point point-conflict">\s*<title>maj 2025: 69,1\u00a0% – ' + BOTH, html
+    )
+    assert 'class="legend-item legend-point-conflict"' in html
+    assert "visas som förbättring" not in html
     # The latest point (okt 2026) is above the upper limit: the icon says improvement, and
     # no note of a conflict is needed.
     assert "Särskild orsak – förbättring (högre är bättre)" in html
@@ -163,8 +168,9 @@ def test_a_conflict_at_the_latest_point_is_told_beside_the_icon(
     assert "Särskild orsak – förbättring (högre är bättre)" in html
     assert (
         "Den senaste punkten signalerar både förbättring och försämring; ikonen visar "
-        "förbättring, som Making Data Counts verktyg gör. Förbättring: Sex punkter i rad som "
-        "stiger. Försämring: Sex punkter i rad under medelvärdet."
+        "förbättring, som Making Data Counts verktyg gör, men diagrammet ritar punkten som båda. "
+        "Förbättring: Sex punkter i rad som stiger. Försämring: Sex punkter i rad under "
+        "medelvärdet."
     ) in html
 
 

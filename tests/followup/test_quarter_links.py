@@ -209,7 +209,7 @@ def test_the_goal_breadcrumb_leads_to_portfolio_at_the_chosen_quarter(
 def test_the_expected_share_is_labelled_by_its_day() -> None:
     today = timezone.localdate()
     past = {"evaluated_on": "2026-09-30", "expected_share_pct": "86.3"}
-    assert ("Förväntad andel 30 sep 2026", "86,3 %", False) in basis_items(past)
+    assert ("Förväntad andel 30 sep 2026", "86,3\u00a0%", False) in basis_items(past)
     ongoing = {"evaluated_on": today.isoformat(), "expected_share_pct": "50"}
     assert basis_items(ongoing)[-1][0] == "Förväntad andel i dag"
 
@@ -229,7 +229,7 @@ def test_the_goal_page_of_a_past_quarter_says_the_expected_share_of_its_end(
     result.save()
     html = client.get(reverse("goal_detail", args=[goal.code]), {"kvartal": "2025Q3"})
     content = html.content.decode()
-    assert "<dt>Förväntad andel 30 sep 2025</dt><dd>86,3 %</dd>" in content
+    assert "<dt>Förväntad andel 30 sep 2025</dt><dd>86,3\u00a0%</dd>" in content
     assert "i dag" not in content.split("Underlag", 1)[1].split("</dl>", 1)[0]
 
 

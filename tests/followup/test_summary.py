@@ -153,9 +153,12 @@ def test_only_common_cause_variation_says_no_special_cause() -> None:
 def test_no_spc_at_all_says_there_are_no_limits_rather_than_no_signal() -> None:
     sentence = quarter_summary(facts(measures_with_spc=0))[2]
 
+    # It names the quarter the limits would be computed up to: a later quarter's measure page
+    # judges these periods with limits computed on more values and may show signals.
     assert sentence == (
-        "Inget av regionens mått har styrgränser detta kvartal "
-        "(för få perioder eller inget styrdiagram)."
+        "Inget av regionens mått har styrgränser med värdena t.o.m. Kv 4 2025 "
+        "(för få perioder eller inget styrdiagram). Med ett senare kvartal valt kan samma "
+        "perioder få signaler, bedömda med styrgränser beräknade på fler värden."
     )
 
 
@@ -165,7 +168,7 @@ def test_completeness_gives_share_counts_and_measures_without_values() -> None:
     )[3]
 
     assert sentence == (
-        "Datatäckning: 86,9 % av förväntade inrapporteringar (412 av 474). "
+        "Datatäckning: 86,9\u00a0% av förväntade inrapporteringar (412 av 474). "
         "Värden saknas för Arbetsmiljö."
     )
 

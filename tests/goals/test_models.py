@@ -273,8 +273,8 @@ def test_the_target_label_is_worded_in_the_interface_language() -> None:
     )
     relative = GoalFactory(measure_relative=True)
 
-    assert adoption.target_label == "50 % av hälsocentralerna"
-    assert relative.target_label == "+50 % jämfört med dec 2026"
+    assert adoption.target_label == "50\u00a0% av hälsocentralerna"
+    assert relative.target_label == "+50\u00a0% jämfört med dec 2026"
     with translation.override("en"):
-        assert adoption.target_label == "50 % of the hälsocentraler"
-        assert relative.target_label == "+50 % compared with dec 2026"
+        assert adoption.target_label == "50\u00a0% of the hälsocentraler"
+        assert relative.target_label == "+50\u00a0% compared with dec 2026"

@@ -175,7 +175,8 @@ def test_adoption_reaching_half_of_health_centres_before_deadline_is_achieved() 
 
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.explanation == (
-        "14 av 26 hälsocentraler (53,8 %) har infört Teamrond; målet är 50 % senast 31 dec 2025."
+        "14 av 26 hälsocentraler (53,8\u00a0%) har infört Teamrond; "
+        "målet är 50\u00a0% senast 31 dec 2025."
     )
     assert evaluation.progress == Decimal("53.846154")
     assert evaluation.target == Decimal(50)
@@ -196,8 +197,9 @@ def test_adoption_forecast_counts_units_planned_by_deadline() -> None:
     assert evaluation.forecast == Decimal("53.846154")
     assert evaluation.forecast_status is Status.ON_TRACK
     assert evaluation.explanation == (
-        "10 av 26 hälsocentraler (38,5 %) har infört Teamrond; med 4 planerade införanden blir "
-        "prognosen 53,8 % mot målet 50 % senast 31 dec 2025."
+        "10 av 26 hälsocentraler (38,5\u00a0%) har infört Teamrond; "
+        "med 4 planerade införanden blir prognosen 53,8\u00a0% "
+        "mot målet 50\u00a0% senast 31 dec 2025."
     )
 
 
@@ -207,7 +209,7 @@ def test_adoption_forecast_within_margin_below_target_is_at_risk() -> None:
     assert evaluation.status is Status.AT_RISK
     assert evaluation.forecast == Decimal("42.307692")
     assert evaluation.basis["rule"] == "forecast_within_margin"
-    assert "med 1 planerat införande blir prognosen 42,3 %" in evaluation.explanation
+    assert "med 1 planerat införande blir prognosen 42,3\u00a0%" in evaluation.explanation
 
 
 def test_adoption_forecast_far_below_target_is_off_track() -> None:
@@ -233,7 +235,7 @@ def test_adoption_whose_plans_add_up_but_lag_far_behind_even_pace_is_at_risk() -
     assert evaluation.basis["rule"] == "behind_pace"
     assert evaluation.basis["expected_share_pct"] == pytest.approx(34.92, abs=0.005)
     assert evaluation.explanation.endswith(
-        "men införandet ligger efter jämn takt (34,9 % förväntat 30 sep 2025)."
+        "men införandet ligger efter jämn takt (34,9\u00a0% förväntat 30 sep 2025)."
     )
 
 
@@ -249,8 +251,8 @@ def test_adoption_after_deadline_without_reaching_target_is_missed() -> None:
     assert evaluation.forecast is None
     assert evaluation.forecast_status is None
     assert evaluation.explanation == (
-        "11 av 26 hälsocentraler (42,3 %) hade infört Teamrond vid måldatumet 31 dec 2025; "
-        "målet var 50 %."
+        "11 av 26 hälsocentraler (42,3\u00a0%) hade infört Teamrond vid måldatumet 31 dec 2025; "
+        "målet var 50\u00a0%."
     )
 
 
@@ -276,7 +278,7 @@ def test_adoption_before_start_date_is_not_started_but_keeps_its_forecast() -> N
     assert evaluation.forecast_status is Status.OFF_TRACK
     assert evaluation.explanation == (
         "Införandet av Teamrond startar 1 mar 2025 och 5 av 26 hälsocentraler har planerat det; "
-        "målet är 50 % senast 31 dec 2025."
+        "målet är 50\u00a0% senast 31 dec 2025."
     )
 
 
@@ -293,7 +295,7 @@ def test_adoption_with_nothing_adopted_or_planned_is_not_started_during_grace() 
     assert evaluation.basis["grace_ends"] == "2025-06-01"
     assert evaluation.explanation == (
         "Ingen av 26 hälsocentraler har infört eller planerat att införa Teamrond ännu; "
-        "målet är 50 % senast 31 dec 2025."
+        "målet är 50\u00a0% senast 31 dec 2025."
     )
 
 
@@ -302,8 +304,9 @@ def test_adoption_with_nothing_adopted_or_planned_after_grace_is_off_track() -> 
 
     assert evaluation.status is Status.OFF_TRACK
     assert evaluation.explanation == (
-        "0 av 26 hälsocentraler (0 %) har infört Teamrond; utan fler planerade införanden blir "
-        "prognosen 0 % mot målet 50 % senast 31 dec 2025."
+        "0 av 26 hälsocentraler (0\u00a0%) har infört Teamrond; "
+        "utan fler planerade införanden blir prognosen 0\u00a0% "
+        "mot målet 50\u00a0% senast 31 dec 2025."
     )
 
 
@@ -327,7 +330,7 @@ def test_adoption_without_active_units_has_no_data() -> None:
     assert evaluation.progress is None
     assert evaluation.explanation == (
         "Det finns inga aktiva hälsocentraler att följa upp införandet av Teamrond på; "
-        "målet är 50 % senast 31 dec 2025."
+        "målet är 50\u00a0% senast 31 dec 2025."
     )
 
 
@@ -335,7 +338,7 @@ def test_adoption_share_just_below_target_is_not_rounded_up_to_the_target() -> N
     evaluation = teamrond(active_units=199, adopted=99, planned_by_deadline=0)
 
     assert evaluation.status is not Status.ACHIEVED
-    assert "99 av 199 hälsocentraler (49,7 %)" in evaluation.explanation
+    assert "99 av 199 hälsocentraler (49,7\u00a0%)" in evaluation.explanation
 
 
 def test_adoption_rejects_counts_that_do_not_add_up() -> None:
@@ -398,7 +401,7 @@ def test_deliverable_completed_after_deadline_is_missed_and_says_how_late() -> N
     assert evaluation.basis["days_late"] == 15
     assert evaluation.explanation == (
         "”Enhetligt riskbedömningsinstrument beslutat” slutfördes 15 jan 2026, "
-        "15 dagar efter måldatumet 31 dec 2025."
+        "15\u00a0dagar efter måldatumet 31 dec 2025."
     )
 
 
@@ -427,7 +430,7 @@ def test_open_deliverable_without_assessment_is_on_track_with_days_left() -> Non
     assert evaluation.basis["days_left"] == 38
     assert evaluation.explanation == (
         "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts ännu; "
-        "38 dagar kvar till 31 dec 2025."
+        "38\u00a0dagar kvar till 31 dec 2025."
     )
 
 
@@ -443,7 +446,7 @@ def test_open_deliverable_takes_its_status_from_the_latest_assessment() -> None:
     assert evaluation.status is Status.AT_RISK
     assert evaluation.basis["rule"] == "open_assessed"
     assert evaluation.explanation == (
-        "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts ännu; 38 dagar kvar "
+        "”Enhetligt riskbedömningsinstrument beslutat” har inte slutförts ännu; 38\u00a0dagar kvar "
         "till 31 dec 2025 och Anna Berg bedömde 1 nov 2025 läget som risk."
     )
 
@@ -517,9 +520,9 @@ def test_relative_measure_target_is_baseline_raised_by_the_percentage() -> None:
     assert evaluation.target == Decimal(300)
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.explanation == (
-        "Antal dokumenterade överenskommelser var 300 st i maj 2027 (senaste månaden), "
+        "Antal dokumenterade överenskommelser var 300\u00a0st i maj 2027 (senaste månaden), "
         "vilket når målet minst "
-        "300 st (+50 % jämfört med 200 st i dec 2026) senast 31 dec 2027."
+        "300\u00a0st (+50\u00a0% jämfört med 200\u00a0st i dec 2026) senast 31 dec 2027."
     )
 
 
@@ -592,7 +595,7 @@ def test_lower_is_better_measure_at_or_below_target_is_achieved() -> None:
     )
 
     assert evaluation.status is Status.ACHIEVED
-    assert "målet högst 20 dagar" in evaluation.explanation
+    assert "målet högst 20\u00a0dagar" in evaluation.explanation
 
 
 def test_lower_is_better_measure_with_a_rising_trend_is_off_track() -> None:
@@ -783,21 +786,21 @@ def test_a_period_one_unit_of_thirty_has_reported_is_not_the_goals_latest_value(
         "2026-10-31",
     ]
     assert evaluation.explanation.startswith(
-        "Andel patienter med samordningsbehov som har DÖ var 18,8 % i oktober 2026 "
+        "Andel patienter med samordningsbehov som har DÖ var 18,8\u00a0% i oktober 2026 "
         "(senaste månaden som räknas) och "
         "trenden över de senaste 4 värdena (+"
     )
     assert evaluation.explanation.endswith(
-        "; målet är minst 100 %. Perioden till 30 nov 2026 räknas inte: 1 av 30 enheter har "
-        "rapporterat (minst 80 % behövs)."
+        "; målet är minst 100\u00a0%. Perioden till 30 nov 2026 räknas inte: 1 av 30 enheter har "
+        "rapporterat (minst 80\u00a0% behövs)."
     )
 
 
 def test_a_share_goals_trend_is_in_percentage_points_and_its_values_to_one_decimal() -> None:
     evaluation = do_share()
 
-    assert re.search(r"\(\+0,\d+ procentenheter per månad\)", evaluation.explanation)
-    assert re.search(r"ger prognosen \d\d,\d % vid 31 dec 2030", evaluation.explanation)
+    assert re.search(r"\(\+0,\d+\u00a0procentenheter per månad\)", evaluation.explanation)
+    assert re.search(r"ger prognosen \d\d,\d\u00a0% vid 31 dec 2030", evaluation.explanation)
     assert "18,81" not in evaluation.explanation
 
 
@@ -807,7 +810,7 @@ def test_a_period_counts_once_enough_units_have_reported_it() -> None:
 
     assert evaluation.basis["latest_period_end"] == "2026-11-30"
     assert evaluation.basis["incomplete_periods"] == []
-    assert "var 20 % i november 2026 (senaste månaden)" in evaluation.explanation
+    assert "var 20\u00a0% i november 2026 (senaste månaden)" in evaluation.explanation
     assert "räknas inte" not in evaluation.explanation
 
 
@@ -840,20 +843,20 @@ def test_days_left_of_a_deliverable_are_grouped_by_thousands() -> None:
     evaluation = evaluate_deliverable(
         as_of=date(2026, 12, 1), deadline=date(2030, 12, 31), completed_on=None, title="X"
     )
-    assert "1 491 dagar kvar till 31 dec 2030" in evaluation.explanation
+    assert "1\u00a0491\u00a0dagar kvar till 31 dec 2030" in evaluation.explanation
 
 
 def test_a_share_that_rounds_onto_the_target_keeps_the_decimals_that_tell_it_short() -> None:
     # 999 of 1999 is 49.975 %: to one decimal it would read as the target, 50 %.
     evaluation = teamrond(active_units=1999, adopted=999, planned_by_deadline=0)
-    assert "(49,97 %)" in evaluation.explanation
+    assert "(49,97\u00a0%)" in evaluation.explanation
 
 
 def test_a_measure_goals_sentence_names_the_period_its_value_is_of() -> None:
     # Portfölj showed "DÖ-andel 17,7 %" for Kv 3 2026 beside "var 18,4 % per 30 sep 2026": the
     # goal reads the latest month, the table the quarter. The sentence says which it is.
     monthly = do_share(as_of=date(2026, 10, 1), reported={})
-    assert "var 18,4 % i september 2026 (senaste månaden) och" in monthly.explanation
+    assert "var 18,4\u00a0% i september 2026 (senaste månaden) och" in monthly.explanation
     assert "per 30 sep 2026" not in monthly.explanation
 
     quarterly = evaluate_measure(

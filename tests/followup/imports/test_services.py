@@ -338,10 +338,12 @@ def test_the_command_writes_its_counts_as_the_pages_do(
     stdout, stderr = io.StringIO(), io.StringIO()
     with pytest.raises(SystemExit):
         call_command("import_observations", str(big), "--dry-run", stdout=stdout, stderr=stderr)
-    assert stdout.getvalue().startswith("big.csv: 1 234 rader – 0 nya, 0 ändrade, 0 oförändrade.")
+    assert stdout.getvalue().startswith(
+        "big.csv: 1\u00a0234 rader – 0 nya, 0 ändrade, 0 oförändrade."
+    )
     # (An unknown unit on each row, and too old a period on some: over a thousand problems.)
     assert re.fullmatch(
-        r"Filen har \d \d{3} problem; inget sparades.", stderr.getvalue().splitlines()[-1]
+        r"Filen har \d\u00a0\d{3} problem; inget sparades.", stderr.getvalue().splitlines()[-1]
     )
 
 
@@ -363,7 +365,7 @@ def test_the_command_counts_one_row_in_the_singular_and_writes_values_with_their
     assert lines[0] == "one.csv: 1 rad – 0 nya, 1 ändrad, 0 oförändrade."
     assert lines[1] == (
         "  rad 2: Hälsocentral Norrby, Antal frigjorda tider, nov 2025: "
-        "1 200\u00a0st → 1 234\u00a0st"
+        "1\u00a0200\u00a0st → 1\u00a0234\u00a0st"
     )
 
 

@@ -279,12 +279,12 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
     preview = client.get(response["Location"]).content.decode()
 
     assert (
-        '<td class="num">69,3 %</td>\n'
+        '<td class="num">69,3\u00a0%</td>\n'
         "                          <td><strong>Manuell inrapportering</strong></td>\n"
-        '                          <td class="num">70 %</td>'
+        '                          <td class="num">70\u00a0%</td>'
     ) in preview  # not "69,2722" → "70"
-    assert '<td class="num">20 %</td>' in preview  # 12 of 60, with its per cent sign
-    assert '<td class="num">1 234\u00a0st</td>' in preview  # thousands apart, with the unit
+    assert '<td class="num">20\u00a0%</td>' in preview  # 12 of 60, with its per cent sign
+    assert '<td class="num">1\u00a0234\u00a0st</td>' in preview  # thousands apart, with the unit
     assert '<td class="num">71,5</td>' in preview
     assert "69,2722" not in preview
 
@@ -292,7 +292,7 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
     batch = client.get(response["Location"]).content.decode()
 
     assert "Importen är klar: 3 nya och 1 ändrat värde." in batch
-    for shown in ("70 %", "20 %", "1 234\u00a0st", ">71,5<"):
+    for shown in ("70\u00a0%", "20\u00a0%", "1\u00a0234\u00a0st", ">71,5<"):
         assert shown in batch, shown
     assert "71,5000" not in batch
     assert ">1234<" not in batch
@@ -313,8 +313,8 @@ def test_a_change_too_small_for_the_usual_decimals_is_shown_with_more(
     preview = client.get(response["Location"]).content.decode()
 
     # Not "69,3 %" → "69,3 %".
-    assert '<td class="num">69,272 %</td>' in preview
-    assert '<td class="num">69,270 %</td>' in preview
+    assert '<td class="num">69,272\u00a0%</td>' in preview
+    assert '<td class="num">69,270\u00a0%</td>' in preview
 
 
 def test_one_value_is_written_in_the_singular_on_every_import_page(

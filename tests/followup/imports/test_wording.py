@@ -16,7 +16,7 @@ def test_the_stored_message_and_summary_are_english_in_singular_and_plural() -> 
     with translation.override("en"):
         assert wording.stored_message(1, 1) == "The import is done: 1 new and 1 changed value."
         assert wording.stored_message(2, 1_234) == (
-            "The import is done: 2 new and 1 234 changed values."
+            "The import is done: 2 new and 1\u00a0234 changed values."
         )
         assert wording.stored_summary(1, 0) == "1 new and 0 changed values were stored."
         assert wording.stored_summary(3, 1) == "3 new and 1 changed value were stored."
