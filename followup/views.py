@@ -35,7 +35,7 @@ from organisation.selectors import (
 from organisation.selectors import unit_tree_children as unit_tree_children_of
 from programmes.selectors import area_pending_counts, programme_area_get, programme_area_owned_by
 
-from .cache import REGION_TIMEOUT, lazy, lazy_items, region_key
+from .cache import REGION_TIMEOUT, cached, lazy, lazy_items, region_key
 from .forms import MeasureUnitForm
 from .models import QuarterReport
 from .organisation_selection import (
@@ -564,7 +564,10 @@ def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     """A goal or milestone: status per quarter, the basis of the latest, milestones, and the
     units (adoption) or SPC chart (measure) behind it."""
     _require_reader(request)
-    goal = goal_get(code=code)
+    # Read-only here, so from the generation's cache: the goal's query (its deadline move read
+    # from the history in correlated subqueries) cost the page more than the rest of it, and
+    # every goal save bumps the generation (followup.signals).
+    goal = cached(f"goal-page:{code}", lambda: goal_get(code=code))
     if goal is None:
         raise Http404(_("Målet finns inte."))
     selection = quarter_selection(request)
