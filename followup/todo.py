@@ -102,30 +102,12 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
     imported = _awaiting_import(gaps, unit=unit)
     records_unplanned, records_late = adoption_records_to_plan(unit_ids=unit_ids, today=today)
     unplanned = [
-        TodoItem(
-            text=_("%(unit)s: %(method)s (%(status)s) saknar planerat datum")
-            % {
-                "unit": record.unit.name,
-                "method": record.working_method.name,
-                "status": record.get_status_display().lower(),
-            },
-            url=adoption_record_url(record=record),
-        )
+        _adoption_item(record, _("%(unit)s: %(method)s (%(status)s) saknar planerat datum"))
         for record in records_unplanned
     ]
     late = [
-        TodoItem(
-            text=_("%(unit)s: %(method)s (%(status)s) planerades till %(date)s")
-            % {
-                "unit": record.unit.name,
-                "method": record.working_method.name,
-                "status": record.get_status_display().lower(),
-                "date": format_day(record.planned_date),
-            },
-            url=adoption_record_url(record=record),
-        )
+        _adoption_item(record, _("%(unit)s: %(method)s (%(status)s) planerades till %(date)s"))
         for record in records_late
-        if record.planned_date is not None
     ]
     plans = plans_to_complete(unit_ids=unit_ids)
     returned = [
@@ -236,6 +218,21 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
         )
         for key, title, items, count_text, intro in lists
     ]
+
+
+def _adoption_item(record: AdoptionRecord, text: str) -> TodoItem:
+    """An adoption record to plan: the sentence filled in with its unit, method, status and
+    planned date, linking to its cell in the adoption grid."""
+    return TodoItem(
+        text=text
+        % {
+            "unit": record.unit.name,
+            "method": record.working_method.name,
+            "status": record.get_status_display().lower(),
+            "date": format_day(record.planned_date) if record.planned_date else "",
+        },
+        url=adoption_record_url(record=record),
+    )
 
 
 def _awaiting_import(
