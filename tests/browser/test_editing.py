@@ -208,7 +208,12 @@ def test_strategist_edits_a_milestone_deadline_inline_on_the_dashboards_area_pag
     form.get_by_label("Måldatum", exact=True).fill("2026-03-31")
     form.get_by_role("button", name="Spara").press("Enter")  # keyboard only, no reason yet
     expect(form.get_by_role("alert")).to_contain_text("Skriv varför måldatumet ändras")
-    form.get_by_label("Skäl till ändrat måldatum").fill("Upphandlingen försenad")
+    # htmx focuses the swapped-in summary (autofocus) just after the swap: wait for it, as a
+    # user's next key would, before typing the reason, so the swap has settled first.
+    expect(form.get_by_role("alert")).to_be_focused()
+    reason = form.get_by_label("Skäl till ändrat måldatum")
+    reason.fill("Upphandlingen försenad")
+    expect(reason).to_have_value("Upphandlingen försenad")
     form.get_by_role("button", name="Spara").press("Enter")
 
     expect(block.locator('time[datetime="2026-03-31"]')).to_have_text("mar 2026")
