@@ -2,7 +2,11 @@
  * - marks the document as scripted, so the no-JS fallbacks (e.g. "Visa fälten för vald typ")
  *   hide;
  * - a form marked data-submit-once disables its submit buttons once sent (a second click
- *   would be harmless anyway: the server recognises the form's one-time token).
+ *   would be harmless anyway: the server recognises the form's one-time token);
+ * - a link of an error summary puts the focus on the input it names, as GOV.UK's error
+ *   summary does: browsers do not all focus a fragment's target, and a summary swapped in
+ *   by htmx takes the focus itself just after the swap (autofocus), so the link's target
+ *   is focused here, after that, rather than left to the fragment navigation.
  */
 document.documentElement.classList.add("js");
 document.addEventListener("submit", function (event) {
@@ -14,4 +18,14 @@ document.addEventListener("submit", function (event) {
   }
   form.dataset.sent = "yes";
   form.setAttribute("aria-busy", "true");
+});
+document.addEventListener("click", function (event) {
+  var link = event.target instanceof Element ? event.target.closest(".error-summary a[href^='#']") : null;
+  if (!link) return;
+  var target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+  if (!target) return;
+  event.preventDefault();
+  target.scrollIntoView({ block: "center" });
+  target.focus();
+  if (history.replaceState) history.replaceState(null, "", link.getAttribute("href"));
 });
