@@ -225,16 +225,23 @@ def deadline_move_refusal(
     return ""
 
 
-def phase_warning(goal: Goal) -> str:
-    """A note when the goal's deadline lies outside its area's phase ("" otherwise): allowed,
-    as the plan of Fas 2 (2025–2027) has targets for 2030 too, but worth a second look."""
-    if goal.deadline is None or goal.programme_area_id is None:
-        return ""
-    phase = (
-        ProgrammeArea.objects.filter(pk=goal.programme_area_id)
+def _phase_of(area_id: int | None) -> tuple[str, datetime.date, datetime.date] | None:
+    """The name, start and end of the area's phase (one query; None without an area)."""
+    if area_id is None:
+        return None
+    return (
+        ProgrammeArea.objects.filter(pk=area_id)
         .values_list("phase__name", "phase__start_date", "phase__end_date")
         .first()
     )
+
+
+def phase_warning(goal: Goal) -> str:
+    """A note when the goal's deadline lies outside its area's phase ("" otherwise): allowed,
+    as the plan of Fas 2 (2025–2027) has targets for 2030 too, but worth a second look."""
+    if goal.deadline is None:
+        return ""
+    phase = _phase_of(goal.programme_area_id)
     if phase is None:
         return ""
     name, start, end = phase
@@ -248,13 +255,7 @@ def phase_warning(goal: Goal) -> str:
 def phase_hint(area_id: int | None) -> str:
     """What the deadline field says before saving: the dates of the area's phase, and that a
     deadline outside it is saved with a note ("" for an area without a phase)."""
-    if area_id is None:
-        return ""
-    phase = (
-        ProgrammeArea.objects.filter(pk=area_id)
-        .values_list("phase__name", "phase__start_date", "phase__end_date")
-        .first()
-    )
+    phase = _phase_of(area_id)
     if phase is None:
         return ""
     name, start, end = phase
@@ -558,8 +559,10 @@ class Goal(Versioned):
             errors.setdefault("deadline", []).append(
                 str(ERROR_DEADLINE_BEFORE_AREA_START % {"start": area.start_date.isoformat()})
             )
-        self._clean_tree(errors)
-        self._clean_deadline_move(errors)
+        # The goal as stored (None while unsaved), read once for both checks below.
+        stored = Goal.objects.filter(pk=self.pk).first() if self.pk is not None else None
+        self._clean_tree(errors, stored)
+        self._clean_deadline_move(errors, stored)
         start, end = self.baseline_start, self.baseline_end
         # The baseline is compared with whole reporting periods (their last days): a period
         # cut inside a month would silently leave that month's value out.
@@ -579,17 +582,10 @@ class Goal(Versioned):
         if errors:
             raise ValidationError(errors)
 
-    def _stored(self) -> Goal | None:
-        """The goal as it is in the database (None while unsaved), read once per clean."""
-        if self.pk is None:
-            return None
-        return Goal.objects.filter(pk=self.pk).first()
-
-    def _clean_tree(self, errors: dict[str, list[str]]) -> None:
+    def _clean_tree(self, errors: dict[str, list[str]], stored: Goal | None) -> None:
         """A milestone lies under a goal of its own programme area, due no later than it; a goal
         keeps its milestones' area and is due no earlier than they are. Asked when the parent,
         area or deadline is new or changes: a pair saved before these checks stays."""
-        stored = self._stored()
         changed = stored is None or (
             stored.parent_id != self.parent_id
             or stored.programme_area_id != self.programme_area_id
@@ -650,10 +646,9 @@ class Goal(Versioned):
                     )
                 )
 
-    def _clean_deadline_move(self, errors: dict[str, list[str]]) -> None:
+    def _clean_deadline_move(self, errors: dict[str, list[str]], stored: Goal | None) -> None:
         """A deadline in a quarter whose quarterly report is closed stays (that report says
         the goal is due then), and none is moved into such a quarter."""
-        stored = self._stored()
         if stored is None or stored.deadline == self.deadline:
             return
         message = deadline_move_refusal(
