@@ -68,8 +68,8 @@ class OrganisationSelection:
 
 def organisation_selection(request: HttpRequest) -> OrganisationSelection:
     """The organisation from `?organisation=`, else the user's, else the first by name (no
-    query with one organisation, or a valid choice from a cached list; at most one more for
-    the user's default)."""
+    query with one organisation, or a valid choice from a cached list; the user's default
+    comes with their scope)."""
     choices = organisations()
     if len(choices) < 2:
         return OrganisationSelection()
@@ -85,9 +85,7 @@ def organisation_selection(request: HttpRequest) -> OrganisationSelection:
     scope = scope_for(request.user)
     # A portfolio owner's own organisation first: the reports they approve are its.
     owned = next((o for o in choices if o.id in scope.owned_organisation_ids), None)
-    own = owned or organisation_of_roles(
-        choices=choices, unit_ids=scope.root_unit_ids, area_ids=scope.area_ids
-    )
+    own = owned or organisation_of_roles(choices=choices, scope=scope)
     default = own or choices[0]
     error = ""
     if text:

@@ -35,6 +35,7 @@ from goals.selectors import (
 from goals.status import Status, overall_status
 from organisation.models import Unit, UnitClosure
 from organisation.selectors import (
+    Scope,
     region_unit,
     unit_ancestors,
     unit_children,
@@ -162,31 +163,26 @@ def phase_organisation(phase_id: int) -> PhaseOrganisation | None:
     return None
 
 
-def organisation_of_roles(
-    *,
-    choices: list[Organisation],
-    unit_ids: frozenset[int],
-    area_ids: frozenset[int],
-) -> Organisation | None:
+def organisation_of_roles(*, choices: list[Organisation], scope: Scope) -> Organisation | None:
     """The organisation of a user's roles: the nearest one above (or at) a role's unit, else the
-    organisation of a role's programme area; None for roles of neither (one query at most)."""
+    organisation of a role's programme area; None for roles of neither. No query: the scope
+    read the roles' organisations along with the roles (Scope.unit_organisations)."""
     by_id = {organisation.id: organisation for organisation in choices}
-    found: int | None = None
-    if unit_ids:
-        found = (
-            UnitClosure.objects.filter(descendant_id__in=unit_ids, ancestor_id__in=by_id)
-            .order_by("depth", "ancestor__name", "ancestor_id")
-            .values_list("ancestor_id", flat=True)
-            .first()
+    if scope.root_unit_ids:
+        found = sorted(
+            (depth, by_id[unit_id].name, unit_id)
+            for depth, unit_id in scope.unit_organisations
+            if unit_id in by_id
         )
-    elif area_ids:
-        found = (
-            ProgrammeArea.objects.filter(pk__in=area_ids, phase__organisation_unit_id__in=by_id)
-            .order_by("phase__organisation_unit__name", "phase__organisation_unit_id")
-            .values_list("phase__organisation_unit_id", flat=True)
-            .first()
+        return by_id[found[0][2]] if found else None
+    if scope.area_ids:
+        areas = sorted(
+            (by_id[unit_id].name, unit_id)
+            for unit_id in scope.area_organisations
+            if unit_id in by_id
         )
-    return by_id.get(found) if found is not None else None
+        return by_id[areas[0][1]] if areas else None
+    return None
 
 
 def portfolio_with_status(

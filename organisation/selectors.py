@@ -226,6 +226,12 @@ class Scope:
     owns_every_organisation: bool = False
     # The numbers of the areas in area_ids ("PO 1"), for the header's role label.
     area_numbers: tuple[int, ...] = ()
+    # The organisations (units that phases belong to) nearest above or at each role's unit, as
+    # (depth, unit id), and those of the role's programme areas' phases: read in the same query
+    # as the roles, so a user's default organisation (followup.selectors.organisation_of_roles)
+    # costs no query of its own with several organisations.
+    unit_organisations: tuple[tuple[int, int], ...] = ()
+    area_organisations: tuple[int, ...] = ()
 
     @property
     def edits_everything(self) -> bool:
@@ -252,14 +258,29 @@ def scope_for(user: User | AnonymousUser) -> Scope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    # The area's number comes along in the same query (a join), for the header's "PO 1".
+    # The area's number comes along in the same query (a join), for the header's "PO 1", and so
+    # do the organisations the roles belong to (Scope.unit_organisations).
+    nearest = UnitClosure.objects.filter(
+        descendant_id=OuterRef("unit_id"), ancestor__phases__isnull=False
+    ).order_by("depth", "ancestor__name", "ancestor_id")
     rows = list(
-        RoleAssignment.objects.filter(user_id=user.pk).values_list(
-            "role", "unit_id", "programme_area_id", "programme_area__number"
+        RoleAssignment.objects.filter(user_id=user.pk)
+        .annotate(
+            organisation_id=Subquery(nearest.values("ancestor_id")[:1]),
+            organisation_depth=Subquery(nearest.values("depth")[:1]),
+        )
+        .values_list(
+            "role",
+            "unit_id",
+            "programme_area_id",
+            "programme_area__number",
+            "organisation_id",
+            "organisation_depth",
+            "programme_area__phase__organisation_unit_id",
         )
     )
-    assignments = [(role, unit, area) for role, unit, area, _number in rows]
-    area_numbers = tuple(sorted({number for *_rest, number in rows if number is not None}))
+    assignments = [(role, unit, area) for role, unit, area, *_rest in rows]
+    area_numbers = tuple(sorted({row[3] for row in rows if row[3] is not None}))
     # A portfolio owner's unit is the organisation they own, not a subtree they write about.
     root_ids = frozenset(
         unit
@@ -293,6 +314,19 @@ def scope_for(user: User | AnonymousUser) -> Scope:
         owned_organisation_ids=frozenset(unit for unit in owner_units if unit is not None),
         owns_every_organisation=None in owner_units,
         area_numbers=area_numbers,
+        # Of the roles whose unit is a subtree (root_unit_ids), as organisation_of_roles reads.
+        unit_organisations=tuple(
+            sorted(
+                {
+                    (row[5], row[4])
+                    for row in rows
+                    if row[4] is not None
+                    and row[1] is not None
+                    and row[0] not in ORGANISATION_SCOPED_ROLES
+                }
+            )
+        ),
+        area_organisations=tuple(sorted({row[6] for row in rows if row[6] is not None})),
     )
     setattr(user, _CACHE_ATTR, scope)
     return scope
