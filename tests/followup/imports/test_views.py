@@ -664,3 +664,54 @@ def test_the_preview_notes_values_of_a_quarter_whose_report_is_approved(
         in preview
     )
     assert ">Importera</button>" in preview  # a note, not a refusal
+
+
+JUMP_FILE = (
+    "enhet;mått;period;värde;kommentar\nHC1A;antal;2025-11;40;\nHC1B;antal;2025-11;40;Ny läkare\n"
+)
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["copy", "orm"])
+def test_the_preview_warns_of_a_jump_without_a_comment_and_still_imports_it(
+    corpus_world: CorpusWorld, settings: Settings, copy: bool
+) -> None:
+    # The grid refuses 22 → 40 without a comment (GONV_REPORT_JUMP_PCT); a one-row file must
+    # not pass it unseen: the preview lists it above Importera, on both write paths.
+    settings.GONV_IMPORT_COPY = copy
+    for unit in (corpus_world.tree.hc1a, corpus_world.tree.hc1b):
+        ObservationFactory(
+            unit=unit, measure=corpus_world.count, value=22,
+            period_start=date(2025, 10, 1), period_end=date(2025, 10, 31),
+        )  # fmt: skip
+    client = client_for("strateg")
+
+    page = client.get(upload(client, JUMP_FILE)["Location"]).content.decode()
+
+    assert 'id="jump-warning"' in page
+    assert "1 värde skiljer sig mer än 50 % från föregående period och har ingen kommentar." in page
+    assert (
+        "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): Värdet skiljer sig mer "
+        "än 50 % från föregående period (22\u00a0st): nytt värde 40\u00a0st, utan kommentar."
+    ) in page
+    assert "Rad 3 (" not in page  # the row with a comment is fine
+    assert 'aria-describedby="jump-warning' in page  # Importera is described by it
+    job = ImportJob.objects.get()
+    response = client.post(reverse("import_confirm", args=[job.pk]))
+    assert response.status_code == 302
+    assert Observation.objects.get(unit__code="HC1A", period_start="2025-11-01").value == 40
+
+
+def test_the_preview_has_no_jump_warning_within_the_limit(
+    corpus_world: CorpusWorld, settings: Settings
+) -> None:
+    settings.GONV_REPORT_JUMP_PCT = 100
+    ObservationFactory(
+        unit=corpus_world.tree.hc1a, measure=corpus_world.count, value=22,
+        period_start=date(2025, 10, 1), period_end=date(2025, 10, 31),
+    )  # fmt: skip
+    client = client_for("strateg")
+
+    page = client.get(upload(client, JUMP_FILE)["Location"]).content.decode()
+
+    assert "Förhandsgranskning" in page
+    assert "jump-warning" not in page
