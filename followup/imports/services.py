@@ -1249,7 +1249,7 @@ def _staged_pass(
         _staged_keep_weights(cursor, report)
         _staged_keep_comments(cursor)
         _staged_compare(cursor, report, checker.lookups)
-        if report.ok:
+        if report.ok and (report.created or report.changed):
             _staged_jumps(cursor, report, checker.lookups)
         if store and report.ok and (report.created or report.changed):
             batch = ImportBatch.objects.create(
