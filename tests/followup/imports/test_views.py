@@ -279,13 +279,17 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
     preview = client.get(response["Location"]).content.decode()
 
     assert (
-        '<td class="num">69,3\u00a0%</td>\n'
-        "                          <td><strong>Manuell inrapportering</strong></td>\n"
-        '                          <td class="num">70\u00a0%</td>'
+        '<td role="cell" class="num">69,3\u00a0%</td>\n'
+        '                          <td role="cell"><strong>Manuell inrapportering</strong></td>\n'
+        '                          <td role="cell" class="num">70\u00a0%</td>'
     ) in preview  # not "69,2722" → "70"
-    assert '<td class="num">20\u00a0%</td>' in preview  # 12 of 60, with its per cent sign
-    assert '<td class="num">1\u00a0234\u00a0st</td>' in preview  # thousands apart, with the unit
-    assert '<td class="num">71,5</td>' in preview
+    assert (
+        '<td role="cell" class="num">20\u00a0%</td>' in preview
+    )  # 12 of 60, with its per cent sign
+    assert (
+        '<td role="cell" class="num">1\u00a0234\u00a0st</td>' in preview
+    )  # thousands apart, with the unit
+    assert '<td role="cell" class="num">71,5</td>' in preview
     assert "69,2722" not in preview
 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
@@ -313,8 +317,8 @@ def test_a_change_too_small_for_the_usual_decimals_is_shown_with_more(
     preview = client.get(response["Location"]).content.decode()
 
     # Not "69,3 %" → "69,3 %".
-    assert '<td class="num">69,272\u00a0%</td>' in preview
-    assert '<td class="num">69,270\u00a0%</td>' in preview
+    assert '<td role="cell" class="num">69,272\u00a0%</td>' in preview
+    assert '<td role="cell" class="num">69,270\u00a0%</td>' in preview
 
 
 def test_one_value_is_written_in_the_singular_on_every_import_page(
@@ -389,10 +393,12 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
 
     preview = client.get(upload(client, REPLACING)["Location"]).content.decode()
 
-    assert '<th scope="col">Nuvarande källa</th>' in preview
-    assert "<td><strong>Manuell inrapportering</strong></td>" in preview  # HC1A: 80 → 90
-    assert "<td>Cyklop</td>" in preview  # HC1B: 5 → 6
-    assert "<td>–</td>" in preview  # HC2A: new
+    assert '<th scope="col" role="columnheader">Nuvarande källa</th>' in preview
+    assert (
+        '<td role="cell"><strong>Manuell inrapportering</strong></td>' in preview
+    )  # HC1A: 80 → 90
+    assert '<td role="cell">Cyklop</td>' in preview  # HC1B: 5 → 6
+    assert '<td role="cell">–</td>' in preview  # HC2A: new
     warning = "Importen ersätter 1 värde som rapporterats för hand (källa Manuell inrapportering)."
     assert warning in preview
     # A warning, not a refusal: above the button, which still imports.
@@ -419,7 +425,7 @@ def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
     batch = client.get(response["Location"]).content.decode()
 
-    assert "<td>Cyklop</td>" in preview
+    assert '<td role="cell">Cyklop</td>' in preview
     assert "rapporterats för hand" not in preview
     assert "rapporterats för hand" not in batch
 
