@@ -379,7 +379,10 @@ def unit_list(request: HtmxHttpRequest) -> HttpResponse:
         **_regions(tree=f"{depth}:{max_nodes}"),
     }
     if wants_partial(request) and request.htmx.target == "unit-search-results":
-        return render(request, "followup/unit_list.html#unit-search-results", context)
+        # With the count for the page's live region, out of band (the template).
+        return render(
+            request, "followup/unit_list.html#unit-search-results", {**context, "partial": True}
+        )
     return render(request, "followup/unit_list.html", context)
 
 
