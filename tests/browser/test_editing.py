@@ -335,9 +335,8 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     page.get_by_role("button", name="Spara ändringar").click()
     # Said beside the button the user pressed, and focused: not 1,500 px above at the top.
     saved = page.locator("#adoption-saved")
-    expect(saved).to_contain_text("2 ändringar är sparade.")
-    settled(page)
-    assert page.evaluate("document.activeElement.id") == "adoption-saved"
+    expect(saved).to_contain_text("2 ändringar är sparade.", timeout=15000)
+    expect(saved).to_be_focused()
     expect(page.locator("#messages")).to_be_empty()
     assert {
         r.unit_id: r.status for r in AdoptionRecord.objects.filter(working_method=teamrond)
@@ -363,9 +362,9 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     share.get_by_label(re.compile("^Täljare, Hälsocentral Norrby")).fill("30")
     share.get_by_label(re.compile("^Nämnare, Hälsocentral Norrby")).fill("40")
     page.get_by_role("button", name="Spara värden").click()
-    expect(page.locator("#report-saved")).to_contain_text("3 värden är sparade.")
-    settled(page)
-    assert page.evaluate("document.activeElement.id") == "report-saved"
+    saved = page.locator("#report-saved")
+    expect(saved).to_contain_text("3 värden är sparade.", timeout=15000)
+    expect(saved).to_be_focused()
     # The share its täljare and nämnare give, so a typo (3/40 for 30/40) would be seen.
     share = page.get_by_role("table", name=re.compile("^Rätt hjälp"))
     expect(share.get_by_role("row", name=re.compile("Hälsocentral Norrby"))).to_contain_text(
