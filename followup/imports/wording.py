@@ -156,8 +156,17 @@ def source_mismatch_warning(chosen: str, measures: list[tuple[str, str]], total:
     ) % {"chosen": chosen, "measures": named}
 
 
-def closed_quarter_note(count: int, quarter: str, status: str) -> str:
-    """ "3 värden gäller Kv 4 2025, vars kvartalsrapport är godkänd …" (the preview)"""
+def closed_quarter_note(count: int | None, quarter: str, status: str) -> str:
+    """ "3 värden gäller Kv 4 2025, vars kvartalsrapport är godkänd …" (the preview, and the
+    reporting grid's confirmation); with no count, the reporting grid before saving:
+    "Perioden ligger i Kv 4 2025, vars kvartalsrapport är godkänd …"."""
+    if count is None:
+        return _(
+            "Perioden ligger i %(quarter)s, vars kvartalsrapport är %(status)s. Rapporten "
+            "ändras inte (den visar det som fastställdes), men sidorna räknas om; ändras "
+            "kvartalets resultat säger rapporten att underlaget har räknats om sedan den "
+            "fastställdes."
+        ) % {"quarter": quarter, "status": status}
     return ngettext(
         "%(count)s värde gäller %(quarter)s, vars kvartalsrapport är %(status)s. Rapporten "
         "ändras inte (den visar det som fastställdes), men sidorna räknas om; ändras kvartalets "

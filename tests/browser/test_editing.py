@@ -338,7 +338,11 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     table = page.get_by_role("table", name=re.compile("^Teamrond"))
     table.get_by_label(re.compile("^Planerat datum, Hälsocentral Nordvik")).fill("2026-06-01")
     page.get_by_role("button", name="Spara ändringar").click()
-    expect(page.locator("#messages")).to_contain_text("2 ändringar är sparade.")
+    # Said beside the button the user pressed, and focused: not 1,500 px above at the top.
+    saved = page.locator("#adoption-saved")
+    expect(saved).to_contain_text("2 ändringar är sparade.", timeout=15000)
+    expect(saved).to_be_focused()
+    expect(page.locator("#messages")).to_be_empty()
     assert {
         r.unit_id: r.status for r in AdoptionRecord.objects.filter(working_method=teamrond)
     } == {
@@ -363,7 +367,14 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     share.get_by_label(re.compile("^Täljare, Hälsocentral Norrby")).fill("30")
     share.get_by_label(re.compile("^Nämnare, Hälsocentral Norrby")).fill("40")
     page.get_by_role("button", name="Spara värden").click()
-    expect(page.locator("#messages")).to_contain_text("3 värden är sparade.")
+    saved = page.locator("#report-saved")
+    expect(saved).to_contain_text("3 värden är sparade.", timeout=15000)
+    expect(saved).to_be_focused()
+    # The share its täljare and nämnare give, so a typo (3/40 for 30/40) would be seen.
+    share = page.get_by_role("table", name=re.compile("^Rätt hjälp"))
+    expect(share.get_by_role("row", name=re.compile("Hälsocentral Norrby"))).to_contain_text(
+        "Andel: 75"
+    )
     assert Observation.objects.filter(period_start=datetime.date(2025, 10, 1)).count() == 3
     assert_no_axe_violations(page, "reporting grid", browser_errors)
     shoot(page, "report")
