@@ -61,7 +61,7 @@ from .models import (
     SpcResult,
 )
 from .quarter_basis import PeriodRows, QuarterBasis, missing_units_text, months_note, quarter_basis
-from .spc import RULES, Reasons, stored_reasons
+from .spc import RULES, Reasons, latest_judged, stored_reasons
 from .summary import DueGoal, SummaryFacts, quarter_summary
 
 SYNTHETIC_CACHE_KEY = "followup:synthetic-data-present"
@@ -1271,7 +1271,9 @@ def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> 
         goals,
         basis(quarter, current),
         latest,
-        stored_reasons(points[-1], (summary or {}).get("improvement")) if points else None,
+        stored_reasons(judged, (summary or {}).get("improvement"))
+        if (judged := latest_judged(points)) is not None
+        else None,
     )
 
 
