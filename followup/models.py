@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.formatting import format_number
 from base.periods import QUARTER_CODE_PATTERN, Quarter, month_label, quarter_label
 from base.versioning import Versioned, VersionedQuerySet
 from goals.models import Goal
@@ -341,6 +342,9 @@ class Observation(Versioned):
             models.UniqueConstraint(
                 fields=["measure", "unit", "period_start"],
                 name="observation_unique_measure_unit_period",
+                violation_error_message=_(
+                    "Det finns redan ett värde för det här måttet, enheten och perioden."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
@@ -369,7 +373,15 @@ class Observation(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.measure.name} – {self.unit.name} – {self.period_start:%Y-%m}: {self.value}"
+        # The admin's titles and history name a value by this: the Swedish period and number.
+        quarterly = self.measure.frequency == Measure.Frequency.QUARTERLY
+        period = (
+            Quarter.containing(self.period_start).label
+            if quarterly
+            else month_label(self.period_start)
+        )
+        value = format_number(self.value) if self.value is not None else "–"
+        return f"{self.measure.name} – {self.unit.name} – {period}: {value}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.derive_quarter()
@@ -868,6 +880,9 @@ class DemoAccount(models.Model):
 ERROR_REPORT_QUARTER_ONGOING = gettext_noop(
     "{quarter} pågår till och med {end} och kan stängas först när kvartalet är slut."
 )
+ERROR_REPORT_NOT_STARTED = gettext_noop(
+    "{quarter} har inte börjat (det börjar {start}), så det har ingen kvartalsrapport än."
+)
 ERROR_REPORT_NOT_COMPUTED = gettext_noop(
     "Uppföljningen för {quarter} är inte beräknad. Kvartalet kan stängas när "
     "kvartalsberäkningen har körts."
@@ -897,8 +912,14 @@ ERROR_REPORT_APPROVE_FORBIDDEN = gettext_noop(
     "tillbaka den."
 )
 ERROR_REPORT_STALE = gettext_noop(
-    "Någon annan har ändrat rapporten sedan du öppnade sidan. Inget av dina ändringar har "
+    "Någon annan har ändrat rapporten sedan du öppnade sidan. Ingen av dina ändringar har "
     "sparats: sidan visar nu rapporten som den är, gör om ditt val."
+)
+# The same when every change since was the user's own (another tab or window).
+ERROR_REPORT_STALE_OWN = gettext_noop(
+    "Du har själv ändrat rapporten (t.ex. i en annan flik) sedan du öppnade sidan. Det du "
+    "valde här har inte sparats: sidan visar nu rapporten som den är, gör om ditt val om det "
+    "behövs."
 )
 
 

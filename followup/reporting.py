@@ -24,7 +24,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -169,8 +168,12 @@ class ObservationCellForm(forms.Form):
 
     # Read as the import reads a file ("1 200", "12,5"); a share is entered as its parts.
     value = NumberField(label=_("Värde"), required=False, max_digits=16, decimal_places=4)
-    numerator = NumberField(label=_("Täljare"), required=False, max_digits=16, decimal_places=4)
-    denominator = NumberField(label=_("Nämnare"), required=False, max_digits=16, decimal_places=4)
+    numerator = NumberField(
+        label=_("Täljare"), required=False, max_digits=16, decimal_places=4, part="numerator"
+    )
+    denominator = NumberField(
+        label=_("Nämnare"), required=False, max_digits=16, decimal_places=4, part="denominator"
+    )
     comment = forms.CharField(label=_("Kommentar"), required=False, max_length=2000)
     override = forms.BooleanField(label=_("Ersätt importerat värde"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
@@ -259,17 +262,15 @@ class ObservationCellForm(forms.Form):
         return data
 
     def _check_jump(self, data: dict[str, Any], value: Decimal) -> None:
-        limit = Decimal(str(settings.GONV_REPORT_JUMP_PCT))
+        limit = value_rules.jump_limit()
         previous = self.previous
         if previous is None or data.get("comment") or self.errors:
             return
-        base = abs(previous) if previous else None
-        jumped = (abs(value - previous) * 100 / base > limit) if base else value != previous
-        if jumped:
+        if value_rules.jumped(value, previous, limit):
             shown = format(previous.normalize(), "f").replace(".", ",")
             self.add_error(
                 "comment",
-                str(ERROR_JUMP).format(pct=format(limit.normalize(), "f"), previous=shown),
+                str(ERROR_JUMP).format(pct=value_rules.jump_limit_text(limit), previous=shown),
             )
 
 

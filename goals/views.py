@@ -665,11 +665,14 @@ class _AssessPage:
 
     def _wire_quarter_select(self, form: AssessmentForm) -> None:
         # Changing the quarter fetches the form for it over htmx (the select's value only);
-        # without JavaScript the "Visa" button beside it does.
+        # without JavaScript the "Visa" button beside it does. Once the choice has settled: a
+        # keyboard user's arrow keys change the select at each press (Windows), and a newer
+        # request replaces one still under way.
         form.fields["quarter"].widget.attrs.update(
             {
                 "hx-get": self.url,
-                "hx-trigger": "change",
+                "hx-trigger": "change delay:500ms",
+                "hx-sync": "this:replace",
                 "hx-target": "#assess-form",
                 "hx-swap": "outerHTML",
                 "hx-params": "quarter",

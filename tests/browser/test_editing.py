@@ -162,12 +162,17 @@ def test_strategist_edits_a_milestone_deadline_inline_and_sees_the_history_line(
 
     form.get_by_label("Måldatum", exact=True).fill("2026-03-31")
     form.get_by_label("Skäl till ändrat måldatum").fill("Upphandlingen försenad")
+    # The message goes into the page's one live region, which stays: a region swapped in
+    # whole would be new, and screen readers often do not announce a new one.
+    page.evaluate("window.__messages = document.getElementById('messages')")
     form.get_by_role("button", name="Spara").click()
 
     saved = page.locator(f"div#goal-{milestone.pk}")
     expect(saved).to_contain_text("31 mar 2026")
     expect(saved.get_by_role("link", name="Redigera")).to_be_focused()  # focus back
     expect(page.locator("#messages")).to_contain_text("Ändringarna är sparade.")
+    assert page.evaluate("document.getElementById('messages') === window.__messages")
+    expect(page.locator("#messages")).to_have_attribute("role", "status")
     milestone.refresh_from_db()
     assert milestone.deadline == datetime.date(2026, 3, 31)
 

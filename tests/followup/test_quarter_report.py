@@ -26,6 +26,7 @@ from followup.models import (
     ERROR_REPORT_QUARTER_ONGOING,
     ERROR_REPORT_RECOMPUTE_PENDING,
     ERROR_REPORT_STALE,
+    ERROR_REPORT_STALE_OWN,
     ComputeRun,
     GoalResult,
     QuarterReport,
@@ -392,7 +393,8 @@ def test_a_transition_from_a_stale_page_is_a_conflict_and_changes_nothing(
     second_close = client.post(action_url("stang"), {"version": 0}, follow=True)
 
     assert _refusal(approve) == [str(ERROR_REPORT_STALE)]
-    assert _refusal(second_close) == [str(ERROR_REPORT_STALE)]
+    # Every change since the strategist's page (version 0) was their own: not "someone else".
+    assert _refusal(second_close) == [str(ERROR_REPORT_STALE_OWN)]
     # The page comes back as the report is now, with its new version to act on.
     assert 'name="version" value="3"' in approve.content.decode()
     assert snapshot(data) == before
@@ -537,6 +539,13 @@ def test_a_quarter_that_is_no_quarter_is_not_found(client: Client, data: Dashboa
 
     assert client.get("/rapporter/2025Q9/").status_code == 404
     assert client.get("/rapporter/inget/").status_code == 404
+    # A year the calendar cannot hold, or out of the follow-up's span: not a 500.
+    for code in ("9999Q4", "0000Q1"):
+        assert client.get(f"/rapporter/{code}/").status_code == 404
+    client.force_login(user_with("strateg", data))
+    for code in ("9999Q4", "0000Q1"):
+        assert client.post(f"/rapporter/{code}/stang/", {"version": 0}).status_code == 404
+    assert not QuarterReport.objects.exists()
     assert client.post("/rapporter/2025Q4/radera/", {"version": 0}).status_code == 404
 
 
