@@ -123,6 +123,7 @@ def area_goals(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
         "area": area,
         "goals": goals,
         "can_edit": request.user.has_perm("goals.add_goal", area),
+        "can_edit_area": request.user.has_perm("programmes.change_programmearea", area),
         "removed_goals": removed_goals(area_id=area.pk),
     }
     return render(request, "goals/area.html", context)
