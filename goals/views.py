@@ -331,9 +331,9 @@ def _goal_conflict(
         raise Http404
     # The form keeps the version it was rendered from: only "Spara mina ändringar" (which
     # sends the version shown as theirs) overwrites, knowingly.
+    context = {**context, "heading_title": current.title}  # before the form sets the user's
     form = GoalForm(request.POST, instance=current)
     form.is_valid()
-    context = {**context, "heading_title": current.title}
     take_theirs = (
         reverse("goals:goal_edit", args=[goal.pk]) + "?" + urlencode({"next": context["next"]})
     )
