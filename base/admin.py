@@ -46,7 +46,7 @@ ERROR_REVERT_FORBIDDEN = gettext_noop("Du har inte behörighet att återställa 
 # The editing pages' conflict message (base.editing) without their "jämför och välj": the admin
 # has no comparison, the user reloads the form and sees the other person's values.
 ERROR_SAVED_BY_SOMEONE_ELSE = _(
-    "Någon annan har sparat ändringar sedan du öppnade formuläret. Inget av dina ändringar "
+    "Någon annan har sparat ändringar sedan du öppnade formuläret. Ingen av dina ändringar "
     "har sparats: öppna formuläret på nytt för att se deras ändringar och gör sedan om dina."
 )
 VERSION_FIELD = "version"

@@ -32,7 +32,7 @@ from .versioning import StaleVersion, Versioned, deliberate_overwrite
 M = TypeVar("M", bound=models.Model)
 
 CONFLICT_MESSAGE = gettext_lazy(
-    "Någon annan har sparat ändringar sedan du öppnade formuläret. Inget av dina ändringar "
+    "Någon annan har sparat ändringar sedan du öppnade formuläret. Ingen av dina ändringar "
     "har sparats: jämför och välj."
 )
 ALREADY_SENT_MESSAGE = gettext_lazy("Formuläret har redan skickats; det sparades en gång.")

@@ -267,6 +267,10 @@ def _compare_note(
             "quarter": other.label,
             "months": _months_text(other_values, periods),
         }
+    if not other_values:
+        # Nothing to compare with (the data start later): the change is "–", as for any
+        # measure without a value that quarter, not a gap of this quarter's units.
+        return ""
     if gaps:
         return _("Jämförs inte: %(gaps)s") % {"gaps": _gaps_text(gaps)}
     return ""
