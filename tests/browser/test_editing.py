@@ -684,21 +684,3 @@ def test_enter_in_a_field_saves_the_goal_inline_and_on_its_own_page(
     milestone.refresh_from_db()
     assert milestone.title == "Teamrond på varannan hälsocentral"
     assert_only_expected(browser_errors)
-
-
-def test_a_moved_goal_keeps_the_keyboard_focus(
-    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
-) -> None:
-    area: ProgrammeArea = plan["area"]
-    goal: Goal = plan["goal"]
-    GoalFactory(programme_area=area, title="Ett andra mål")
-    log_in(page, "strateg")
-    page.goto(f"/redigera/programomrade/{area.pk}/")
-    move = page.get_by_role("button", name=f"Flytta ned: {goal.title}")
-    move.focus()
-    page.keyboard.press("Enter")
-
-    expect(page.locator("#messages")).to_contain_text("Ordningen är sparad.")
-    assert page.url.endswith(f"#goal-{goal.pk}")
-    expect(page.get_by_role("button", name=f"Flytta upp: {goal.title}")).to_be_focused()
-    assert_only_expected(browser_errors)
