@@ -40,6 +40,11 @@ ALREADY_SENT_MESSAGE = gettext_lazy("Formuläret har redan skickats; det sparade
 # The editing pages' outcomes, translated where shown (`_(SAVED_MESSAGE)`).
 SAVED_MESSAGE = gettext_noop("Ändringarna är sparade.")
 UNCHANGED_MESSAGE = gettext_noop("Inget ändrades: värdena var redan sparade.")
+NOTHING_TO_SAVE_MESSAGE = gettext_noop("Inga ändringar att spara.")
+# A save merged with someone else's meanwhile: the fields they changed (and the user did not).
+KEPT_MESSAGE = gettext_noop(
+    "%(name)s hade under tiden ändrat %(fields)s. Deras ändringar finns kvar; dina är sparade."
+)
 HISTORY_PAGE_SIZE = 10
 
 # A model may name the unit of a number field (`display_units`): a fixed unit ("%") or a
@@ -221,30 +226,108 @@ def value_unit(model: type[models.Model], name: str, row: Any) -> str:
     return source if isinstance(source, str) else str(source(row) or "")
 
 
-def conflict_for(
-    current: models.Model, submitted: Mapping[str, Any], *, since_version: int | None = None
-) -> Conflict:
-    """The conflict between the stored row and the values the user submitted; with
-    `since_version` (the version the user's form was opened at) it also says whether every
-    save since was one person's (`Conflict.user_id`: the user's own in another tab?)."""
+def version_record(current: models.Model, version: int | None) -> Any:
+    """The row as it was at `version`: the row itself if it still is at it, else the
+    historical record of the save that made it (None if there is none: a bulk write without
+    history, or a row from before versions were recorded)."""
+    if version is None:
+        return None
+    if getattr(current, "version", None) == version:
+        return current
     history = getattr(current, "history", None)
-    latest = history.first() if history is not None else None
-    choices = []
-    for name, mine in submitted.items():
+    if history is None:
+        return None
+    return history.filter(version=version).order_by("-history_date", "-history_id").first()
+
+
+def _stored_value(row: Any, field: Any) -> Any:
+    """A field's value on a row or a historical row: a related row's pk, a many-to-many
+    field's set of pks (of a current row only; None for a historical one)."""
+    if field.many_to_many:
+        if not isinstance(row, models.Model) or getattr(row, "history_id", None) is not None:
+            return None
+        if row.pk is None:
+            return set()
+        return set(getattr(row, field.name).values_list("pk", flat=True))
+    return getattr(row, field.attname)
+
+
+def _submitted_value(field: Any, value: Any) -> Any:
+    if field.many_to_many and value is not None:
+        return {getattr(item, "pk", item) for item in value}
+    return value
+
+
+@dataclass(frozen=True)
+class Merge:
+    """The user's submitted values against the stored row and the version the form was
+    opened at (a three-way comparison).
+
+    `theirs`: fields only someone else changed since (field name -> stored value; the save
+    keeps it). `clashes`: fields both changed, differently (or the original is unknown): the
+    only ones the user has to decide. `changed`: whether saving would change the stored row.
+    """
+
+    theirs: dict[str, Any]
+    clashes: list[str]
+    changed: bool
+
+
+def merge(current: models.Model, submitted: Mapping[str, Any], *, base: Any) -> Merge:
+    """Compare `submitted` with the stored row `current` and with `base`, the row as the form
+    showed it (version_record; None when unknown: every difference is then a clash)."""
+    theirs: dict[str, Any] = {}
+    clashes: list[str] = []
+    changed = False
+    for name, value in submitted.items():
         try:
             field = current._meta.get_field(name)
         except FieldDoesNotExist:  # a form-only field has no stored value to compare
             continue
-        theirs = getattr(current, name)
-        if _same(theirs, mine):
+        mine = _submitted_value(field, value)
+        stored = _stored_value(current, field)
+        if _same(stored, mine):
             continue
+        original = _stored_value(base, field) if base is not None else None
+        if base is not None and not (field.many_to_many and base is not current):
+            if _same(original, mine):  # only the other changed it: theirs stays
+                theirs[name] = getattr(current, name) if not field.many_to_many else stored
+                continue
+            if _same(original, stored):  # only the user changed it
+                changed = True
+                continue
+        clashes.append(name)
+        changed = True
+    return Merge(theirs=theirs, clashes=clashes, changed=changed)
+
+
+def conflict_for(
+    current: models.Model, submitted: Mapping[str, Any], *, since_version: int | None = None
+) -> Conflict:
+    """The conflict between the stored row and the values the user submitted; with
+    `since_version` (the version the user's form was opened at) only the fields both the user
+    and the other saves changed, differently, are in it (a field only one side changed is not
+    a question), and it says whether every save since was one person's (`Conflict.user_id`:
+    the user's own in another tab?)."""
+    history = getattr(current, "history", None)
+    latest = history.first() if history is not None else None
+    clashes = merge(current, submitted, base=version_record(current, since_version)).clashes
+    choices = []
+    for name in clashes:
+        field = current._meta.get_field(name)
         model_field = field if isinstance(field, models.Field) else None
+        mine = submitted[name]
+        theirs: Any = getattr(current, name)
+        if field.many_to_many:
+            mine = _joined(mine)
+            theirs = _joined(theirs.all())
+        unit = value_unit(type(current), name, current)
         choices.append(
             FieldChoice(
                 name=name,
                 label=field_label(field, name),
-                mine=display_value(model_field, mine, value_unit(type(current), name, current)),
-                theirs=display_value(model_field, theirs, value_unit(type(current), name, current)),
+                mine=display_value(model_field, mine, unit),
+                theirs=display_value(model_field, theirs, unit),
             )
         )
     return Conflict(
@@ -256,6 +339,10 @@ def conflict_for(
         fields=choices,
         user_id=_only_saver_since(history, since_version),
     )
+
+
+def _joined(rows: Iterable[Any] | None) -> str:
+    return ", ".join(sorted(str(row) for row in rows or ()))
 
 
 def _only_saver_since(history: Any, since_version: int | None) -> int | None:
@@ -289,7 +376,7 @@ def _same(stored: Any, submitted: Any) -> bool:
 
 def unchanged(current: models.Model, submitted: Mapping[str, Any]) -> bool:
     """Whether the stored row already holds every submitted value (a repeated save)."""
-    return not conflict_for(current, submitted).fields
+    return not merge(current, submitted, base=None).changed
 
 
 # --- double submits of new objects -----------------------------------------------------------
@@ -489,6 +576,45 @@ def overwriting(instance: models.Model, version: int | None) -> Iterator[None]:
         yield
 
 
+@dataclass(frozen=True)
+class Saved:
+    """A versioned save that went through: `unchanged` when there was nothing to write (the
+    form sent what is stored: nothing was saved, no version, no history), `repeated` when that
+    is because the same change was saved already (a double submit, another tab); `kept` the
+    labels of fields someone else changed meanwhile, which the save left as they saved them,
+    and `kept_from` who that was."""
+
+    unchanged: bool = False
+    repeated: bool = False
+    kept: tuple[str, ...] = ()
+    kept_from: str = ""
+
+    @property
+    def message(self) -> str:
+        """What the page says (translated)."""
+        if self.repeated:
+            return _(UNCHANGED_MESSAGE)
+        if self.unchanged:
+            return _(NOTHING_TO_SAVE_MESSAGE)
+        return _(SAVED_MESSAGE)
+
+    @property
+    def kept_message(self) -> str:
+        """ "Sara Provberg hade under tiden ändrat Beskrivning; den ändringen finns kvar." """
+        if not self.kept:
+            return ""
+        return _(KEPT_MESSAGE) % {"name": self.kept_from, "fields": ", ".join(self.kept)}
+
+
+def submitted_values(form: forms.ModelForm) -> dict[str, Any]:
+    """The form's model fields as cleaned (what a save would write)."""
+    return {
+        name: form.cleaned_data.get(name)
+        for name in form._meta.fields or ()
+        if name in form.cleaned_data
+    }
+
+
 def versioned_save(
     *,
     form: forms.ModelForm,
@@ -496,27 +622,48 @@ def versioned_save(
     pk: Any,
     save: Callable[[], Any],
     overwrite: int | None = None,
-) -> Conflict | None:
-    """Run `save` from the version the form was rendered from; a Conflict if it is stale.
+) -> Conflict | Saved:
+    """Run `save` from the version the form was rendered from, merged with what others saved
+    since; a Conflict if a field both changed differently is left to the user.
 
-    `save` calls the service with the form's instance. With `overwrite` (`keep_mine`) the
-    save is a deliberate overwrite of that version instead. A repeated submit of what is
-    already stored is not a conflict: nothing is written and None is returned.
+    `save` calls the service with the form's instance. The row is locked and compared three
+    ways (merge): with the stored row and with the row as the form showed it (the version's
+    historical record). Fields only someone else changed since keep their value (set on the
+    instance and in cleaned_data before `save`); fields only the user changed take the user's;
+    fields both changed differently are a Conflict, unless `overwrite` (`keep_mine`, the
+    version the conflict showed) is the stored version: then the user's values win there.
+    Nothing to change (an unchanged form, a repeated submit) writes nothing: no version, no
+    history, no recompute.
     """
     expected = form.cleaned_data.get("version") or 0
-    form.instance.version = expected
-    try:
-        with (
-            at_version(model, pk, expected if overwrite is None else overwrite),
-            overwriting(form.instance, overwrite),
-        ):
-            save()
-    except StaleVersion:
-        current = model._default_manager.filter(pk=pk).first()
+    submitted = submitted_values(form)
+    with transaction.atomic():
+        current = model._default_manager.select_for_update().filter(pk=pk).first()
         if current is None:
             return Conflict(user_name="", saved_at=None, version=0, fields=[], deleted=True)
-        submitted = {name: form.cleaned_data.get(name) for name in form._meta.fields or ()}
-        if unchanged(current, submitted):
-            return None
-        return conflict_for(current, submitted, since_version=expected)
-    return None
+        stored_version = current.version  # type: ignore[attr-defined]
+        result = merge(current, submitted, base=version_record(current, expected))
+        if not result.changed:
+            return Saved(unchanged=True, repeated=stored_version != expected)
+        if result.clashes and overwrite != stored_version:
+            return conflict_for(current, submitted, since_version=expected)
+        for name, value in result.theirs.items():
+            field = current._meta.get_field(name)
+            if not field.many_to_many:
+                setattr(form.instance, name, value)
+            form.cleaned_data[name] = (
+                value if not field.many_to_many else getattr(current, name).all()
+            )
+        # Who saved what is kept: the latest save before this one.
+        latest = current.history.first() if result.theirs and hasattr(current, "history") else None
+        form.instance.version = expected
+        with overwriting(form.instance, stored_version if stored_version != expected else None):
+            save()
+    if not result.theirs:
+        return Saved()
+    return Saved(
+        kept=tuple(f"”{_label(model, name)}”" for name in result.theirs),
+        kept_from=author_label(
+            getattr(latest, "history_user", None), getattr(latest, "history_change_reason", None)
+        ),
+    )

@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from base.editing import ChoiceFieldsMixin, VersionField
-from base.periods import Quarter
+from base.periods import Quarter, day_label
 from programmes.choices import AreaLabels
 
 from .models import (
@@ -86,16 +86,35 @@ def clean_deadline_reason(form: forms.ModelForm[Any], data: dict[str, Any]) -> N
     instance = form.instance
     if instance.pk is None or "deadline" not in data:
         return
-    stored = Goal.objects.filter(pk=instance.pk).values_list("deadline", flat=True).first()
+    stored, version = Goal.objects.filter(pk=instance.pk).values_list(
+        "deadline", "version"
+    ).first() or (None, None)
     reason = normalise_deadline_reason(data.get(DEADLINE_REASON_FIELD) or "")
     data[DEADLINE_REASON_FIELD] = reason
     if data["deadline"] == stored:
         return
+    opened = data.get("version")
+    if opened and opened != version:
+        # Saved by someone else since the form was opened: a deadline the user left as it was
+        # then is not moved by them (the save keeps the other's, base.editing.merge).
+        shown = (
+            Goal.history.filter(id=instance.pk, version=opened)
+            .order_by("-history_date", "-history_id")
+            .values_list("deadline", flat=True)
+        )
+        if shown.exists() and data["deadline"] == shown.first():
+            return
     if not reason:
         form.add_error(DEADLINE_REASON_FIELD, str(ERROR_DEADLINE_REASON))
     elif too_long := deadline_reason_too_long(reason):
         form.add_error(DEADLINE_REASON_FIELD, too_long)
 
+
+START_EMPTY_HELP = _("Lämnas det tomt räknas den förväntade takten från programområdets start.")
+START_EMPTY_HELP_AREA = _(
+    "Lämnas det tomt räknas den förväntade takten från programområdets start (%(start)s)."
+)
+OWN_AREA_GROUP = _("%(area)s – målets programområde")
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATE_FORMAT_HINT = _("ÅÅÅÅ-MM-DD, t.ex. 2026-03-31")
@@ -140,11 +159,40 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
             self.fields["deadline"].help_text = hint
         # Shown for measure goals only; others keep what they have (or the default).
         self.fields["improvement"].required = False
-        # Every region has its "Teamrond": with several organisations the label names the
-        # method's area and organisation (one query when the select is rendered).
-        self.fields["working_method"].label_from_instance = AreaLabels().of_area  # type: ignore[attr-defined]
-        for name in ("working_method", "unit_kind", "measure"):
+        self.fields["start_date"].help_text = self._start_help()
+        for name in ("unit_kind", "measure"):
             self.fields[name].widget.choices = self.fields[name].choices  # type: ignore[attr-defined]
+        # The working methods grouped by programme area, the goal's own first (read when the
+        # select is rendered): which area's "Teamrond" is which is said, not guessed.
+        self.fields["working_method"].widget.choices = self._working_method_groups
+
+    def _start_help(self) -> str:
+        """What an empty start date means for the expected pace (Goal.pace_start)."""
+        area = self.instance.programme_area if self.instance.programme_area_id else None
+        if area is not None and area.start_date is not None:
+            return str(START_EMPTY_HELP_AREA) % {"start": day_label(area.start_date)}
+        return str(START_EMPTY_HELP)
+
+    def _working_method_groups(self) -> list[tuple[Any, Any]]:
+        field = self.fields["working_method"]
+        own = self.instance.programme_area_id
+        labels = AreaLabels()
+        groups: dict[int, list[tuple[Any, str]]] = {}
+        areas: dict[int, Any] = {}
+        queryset = field.queryset.select_related("programme_area")  # type: ignore[attr-defined]
+        for method in queryset.order_by("programme_area__number", "name", "pk"):
+            groups.setdefault(method.programme_area_id, []).append((method.pk, method.name))
+            areas[method.programme_area_id] = method.programme_area
+        choices: list[tuple[Any, Any]] = []
+        empty = getattr(field, "empty_label", None)
+        if empty is not None:
+            choices.append(("", empty))
+        for area_id in sorted(groups, key=lambda pk: pk != own):
+            label = labels.area(areas[area_id])
+            if area_id == own:
+                label = str(OWN_AREA_GROUP) % {"area": label}
+            choices.append((label, groups[area_id]))
+        return choices
 
     @property
     def chosen_kind(self) -> str:

@@ -236,6 +236,31 @@ def _phase_of(area_id: int | None) -> tuple[str, datetime.date, datetime.date] |
     )
 
 
+# A start date in (or before) a quarter whose report is closed: the dashboards count the goal
+# from its start, so those quarters' statuses change there; the frozen report stays as it was.
+WARNING_START_IN_CLOSED_QUARTER = gettext_noop(
+    "Startdatumet ligger i eller före {quarters}, vars kvartalsrapport är stängd. Målet räknas "
+    "från startdatumet, så statusen för de kvartalen ändras i översikterna (t.ex. Portfölj). "
+    "Den stängda kvartalsrapporten visar dem som när den stängdes."
+)
+
+
+def closed_start_warning(goal: Goal) -> str:
+    """A note when the goal's start date lies in or before a quarter whose quarterly report is
+    closed (Fastställd or Godkänd), "" otherwise."""
+    if goal.start_date is None:
+        return ""
+    first = Quarter.containing(goal.start_date).code
+    affected = sorted(
+        code for code in closed_reports(area_id=goal.programme_area_id) if code >= first
+    )
+    if not affected:
+        return ""
+    return gettext(WARNING_START_IN_CLOSED_QUARTER).format(
+        quarters=", ".join(quarter_label(code) for code in affected)
+    )
+
+
 def phase_warning(goal: Goal) -> str:
     """A note when the goal's deadline lies outside its area's phase ("" otherwise): allowed,
     as the plan of Fas 2 (2025–2027) has targets for 2030 too, but worth a second look."""

@@ -28,14 +28,18 @@ from django.views.decorators.vary import vary_on_headers
 
 from base.editing import (
     ALREADY_SENT_MESSAGE,
-    SAVED_MESSAGE,
+    NOTHING_TO_SAVE_MESSAGE,
     UNCHANGED_MESSAGE,
+    Conflict,
     SubmitOnce,
     conflict_for,
     history_page,
     keep_mine,
+    merge,
     overwriting,
     unchanged,
+    version_record,
+    versioned_save,
 )
 from base.formatting import format_number
 from base.http import HtmxHttpRequest
@@ -52,6 +56,7 @@ from .models import (
     ClosedQuarter,
     Goal,
     assessable_quarters,
+    closed_start_warning,
     default_assessment_quarter,
     phase_warning,
 )
@@ -125,6 +130,7 @@ def area_goals(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
         "can_edit": request.user.has_perm("goals.add_goal", area),
         "can_edit_area": request.user.has_perm("programmes.change_programmearea", area),
         "removed_goals": removed_goals(area_id=area.pk),
+        **_moved(request),
     }
     return render(request, "goals/area.html", context)
 
@@ -167,6 +173,7 @@ def _detail_context(request: HtmxHttpRequest, goal: Goal) -> dict[str, Any]:
             else removed_goals(area_id=goal.programme_area_id, parent_id=goal.pk)
         ),
         **_history_context(goal, request, "goal"),
+        **_moved(request),
     }
 
 
@@ -215,7 +222,14 @@ def goal_form_response(
     page) and `cancel_url` (what "Avbryt" fetches over htmx, default the editing block); the
     dashboards' inline editing (followup.views.goal_inline_edit) passes its own."""
     partial = "goals/goal_edit.html#goal-form" if request.htmx else "goals/goal_edit.html"
-    context = {"goal": goal, **context}
+    # The heading names the goal as stored, not a refused title; on the edit page itself the
+    # form has no heading of its own beside the page's.
+    context = {
+        "goal": goal,
+        "heading_title": goal.title,
+        "full_page": not request.htmx or _on_form_page(request, goal, context),
+        **context,
+    }
     if request.method == "GET":
         form = GoalForm(instance=goal, initial={"version": goal.version})
         if request.htmx:  # the form replaces the block: focus moves into it
@@ -227,24 +241,36 @@ def goal_form_response(
         return render(request, partial, {**context, "form": _switched(form)})
     if not form.is_valid():
         return render(request, partial, {**context, "form": form}, status=422)
-    goal.version = form.cleaned_data.get("version") or 0
     try:
-        with overwriting(goal, keep_mine(request.POST)):
-            services.goal_update(
+        outcome = versioned_save(
+            form=form,
+            model=Goal,
+            pk=goal.pk,
+            save=lambda: services.goal_update(
                 user=request.user,
                 goal=goal,
                 deadline_reason=form.cleaned_data.get("deadline_reason", ""),
-            )
-    except StaleVersion:
-        return _goal_conflict(request, form, goal.pk, partial, context, saved)
+            ),
+            overwrite=keep_mine(request.POST),
+        )
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, partial, {**context, "form": form}, status=422)
-    messages.success(request, _(SAVED_MESSAGE))
-    # Saved, and said: a deadline outside the phase (the form's hint said so before).
-    warning = phase_warning(goal) if "deadline" in form.changed_data else ""
-    if warning:
-        messages.warning(request, warning)
+    if isinstance(outcome, Conflict):
+        return _goal_conflict(request, form, outcome, partial, context)
+    if outcome.unchanged:  # nothing written: no version, no history, no recompute
+        messages.info(request, outcome.message)
+    else:
+        messages.success(request, outcome.message)
+    if outcome.kept_message:
+        messages.info(request, outcome.kept_message)
+    if not outcome.unchanged:
+        # Saved, and said: a deadline outside the phase (the form's hint said so before).
+        warning = phase_warning(goal) if "deadline" in form.changed_data else ""
+        if warning:
+            messages.warning(request, warning)
+        if "start_date" in form.changed_data and (closed := closed_start_warning(goal)):
+            messages.warning(request, closed)
     if _on_form_page(request, goal, context):
         # The full edit page (opened directly, with JavaScript): htmx posted it, but the
         # user goes where `next` says, as without JavaScript, the messages with them.
@@ -296,25 +322,23 @@ def _htmx_page(request: HtmxHttpRequest) -> str:
 def _goal_conflict(
     request: HtmxHttpRequest,
     form: GoalForm,
-    pk: int,
+    conflict: Conflict,
     partial: str,
     context: dict[str, Any],
-    saved: Callable[[], HttpResponse],
 ) -> HttpResponse:
-    current = Goal.objects.filter(pk=pk).first()
+    goal = form.instance
+    current = Goal.objects.filter(pk=goal.pk).first() if not conflict.deleted else None
     if current is None:
         messages.error(request, _("Målet har tagits bort av någon annan."))
         raise Http404
-    submitted = {name: form.cleaned_data.get(name) for name in form._meta.fields or ()}
-    if unchanged(current, submitted):  # a repeated submit of what is already saved
-        messages.info(request, _(UNCHANGED_MESSAGE))
-        return saved()
-    conflict = conflict_for(current, submitted, since_version=form.cleaned_data.get("version"))
     # The form keeps the version it was rendered from: only "Spara mina ändringar" (which
     # sends the version shown as theirs) overwrites, knowingly.
+    context = {**context, "heading_title": current.title}  # before the form sets the user's
     form = GoalForm(request.POST, instance=current)
     form.is_valid()
-    take_theirs = reverse("goals:goal_edit", args=[pk]) + "?" + urlencode({"next": context["next"]})
+    take_theirs = (
+        reverse("goals:goal_edit", args=[goal.pk]) + "?" + urlencode({"next": context["next"]})
+    )
     return render(
         request,
         partial,
@@ -349,7 +373,11 @@ def goal_create(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
     instance = Goal(programme_area=area, parent=parent)
     context: dict[str, Any] = {"area": area, "parent": parent}
     if request.method == "GET":
-        form = GoalForm(instance=instance, initial={"version": 0})
+        initial: dict[str, Any] = {"version": 0}
+        if parent is not None and parent.start_date is not None:
+            # A milestone starts with its goal unless the user says otherwise.
+            initial["start_date"] = parent.start_date
+        form = GoalForm(instance=instance, initial=initial)
         context["submit_token"] = uuid.uuid4().hex
         return render(request, "goals/goal_create.html", {**context, "form": form})
     context["submit_token"] = request.POST.get("submit_token", "")
@@ -371,6 +399,8 @@ def goal_create(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
             url = reverse("goals:goal_detail", args=[goal.pk])
             once.done(url)
             messages.success(request, _(CREATED_MESSAGE).format(title=goal.title))
+            if warning := closed_start_warning(goal):
+                messages.warning(request, warning)
             return HttpResponseRedirect(url)
     once.release()
     return render(request, "goals/goal_create.html", {**context, "form": form}, status=422)
@@ -421,7 +451,23 @@ def goal_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if goal.parent_id
         else reverse("goals:area", args=[goal.programme_area_id])
     )
-    return HttpResponseRedirect(_next_url(request, back))
+    # Back to the moved goal, its move button focused (the page says which: `flyttad`), so a
+    # keyboard user moving it again stays where they were.
+    direction = "upp" if request.POST.get("riktning") == "upp" else "ned"
+    url = _next_url(request, back).split("#")[0]
+    query = urlencode({MOVED_PARAM: goal.pk, "riktning": direction})
+    return HttpResponseRedirect(f"{url}{'&' if '?' in url else '?'}{query}#goal-{goal.pk}")
+
+
+MOVED_PARAM = "flyttad"
+
+
+def _moved(request: HtmxHttpRequest) -> dict[str, Any]:
+    """The goal just moved (goal_move's redirect), whose move button takes the focus."""
+    text = request.GET.get(MOVED_PARAM, "")
+    if not text.isdigit():
+        return {}
+    return {"moved_id": int(text), "moved_dir": request.GET.get("riktning", "")}
 
 
 # --- the adoption grid ------------------------------------------------------------------------
@@ -602,6 +648,19 @@ def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             current = (
                 Assessment.objects.select_for_update().filter(goal=goal, quarter=quarter).first()
             )
+            if current is not None and unchanged(current, submitted):
+                # Nothing to change (an unchanged form, a repeated submit): nothing written.
+                stale = current.version != expected
+                messages.info(request, _(UNCHANGED_MESSAGE if stale else NOTHING_TO_SAVE_MESSAGE))
+                return HttpResponseRedirect(f"{url}?kvartal={quarter}")
+            if current is not None and current.version != expected and overwrite is None:
+                # Saved by someone else since the form was opened: a field only they changed
+                # keeps their value, one only the user changed takes the user's (base.editing).
+                result = merge(current, submitted, base=version_record(current, expected))
+                if result.clashes:
+                    raise StaleVersion(current, expected)
+                submitted.update(result.theirs)
+                expected = overwrite = current.version
             if (current.version if current else 0) != expected:
                 raise StaleVersion(current or Assessment(goal=goal), expected)
             with overwriting(current or Assessment(goal=goal), overwrite):

@@ -30,6 +30,7 @@ from base.editing import (
     ALREADY_SENT_MESSAGE,
     SAVED_MESSAGE,
     UNCHANGED_MESSAGE,
+    Conflict,
     FieldChoice,
     SubmitOnce,
     at_version,
@@ -122,24 +123,29 @@ def _edit(
     if not form.is_valid():
         return render(request, template, {**context, form_name: form}, status=422)
     try:
-        conflict = versioned_save(
+        outcome = versioned_save(
             form=form, model=model, pk=pk, save=save, overwrite=keep_mine(request.POST)
         )
     except ValidationError as error:
         form.add_error(None, error)
         return render(request, template, {**context, form_name: form}, status=422)
-    if conflict is not None and conflict.deleted:
+    if isinstance(outcome, Conflict) and outcome.deleted:
         messages.error(request, _(DELETED_ELSEWHERE))
         raise Http404
-    if conflict is not None:
+    if isinstance(outcome, Conflict):
         context = {
             **context,
             form_name: form,
-            "conflict": conflict,
+            "conflict": outcome,
             "take_theirs_url": page_url or request.path,
         }
         return render(request, template, context, status=409)
-    messages.success(request, success_message or _(SAVED_MESSAGE))
+    if outcome.unchanged:
+        messages.info(request, outcome.message)
+    else:
+        messages.success(request, success_message or _(SAVED_MESSAGE))
+    if outcome.kept_message:
+        messages.info(request, outcome.kept_message)
     return HttpResponseRedirect(success_url)
 
 

@@ -669,3 +669,34 @@ def test_the_programme_owner_reopens_an_approved_plan_and_the_vc_reads_why(
     assert_no_axe_violations(page, "plan reopened, as the VC reads it", browser_errors)
     shoot(page, "plan-reopened")
     assert_only_expected(browser_errors)
+
+
+def test_enter_in_a_field_saves_the_goal_inline_and_on_its_own_page(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    """Enter submits with the form's first submit button: the one that saves, not the no-JS
+    "Visa fälten för vald typ" (which re-renders the form without saving)."""
+    area: ProgrammeArea = plan["area"]
+    milestone: Goal = plan["milestone"]
+    log_in(page, "strateg")
+    page.goto(f"/redigera/programomrade/{area.pk}/")
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.locator(f"#goal-{milestone.pk}").get_by_role("link", name="Redigera").click()
+    title = page.locator(f"form#goal-{milestone.pk}").get_by_label("Rubrik")
+    expect(title).to_be_focused()
+    title.fill("Teamrond på hälften av hälsocentralerna")
+    title.press("Enter")
+
+    expect(page.locator("#messages")).to_contain_text("Ändringarna är sparade.")
+    expect(page.locator(f"div#goal-{milestone.pk}")).to_contain_text("på hälften")
+
+    page.goto(f"/redigera/mal/{milestone.pk}/andra/")
+    page.wait_for_function("() => window.htmx !== undefined")
+    title = page.get_by_label("Rubrik")
+    title.fill("Teamrond på varannan hälsocentral")
+    title.press("Enter")
+
+    expect(page.locator("#messages")).to_contain_text("Ändringarna är sparade.")
+    milestone.refresh_from_db()
+    assert milestone.title == "Teamrond på varannan hälsocentral"
+    assert_only_expected(browser_errors)

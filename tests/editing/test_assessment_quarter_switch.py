@@ -293,3 +293,47 @@ def test_the_form_shows_the_engines_status_of_the_quarter_with_a_link_to_its_num
     assert "19 av 26 har infört; med 5 planerade blir prognosen 92,3 %." in shown
     assert f'href="{reverse("goal_detail", args=[goal.code])}?kvartal={ENDED.code}"' in shown
     assert "Beräknad status" not in other  # nothing computed for the running quarter here
+
+
+def test_a_direction_goals_older_assessment_is_said_with_its_own_quarter(
+    goal: Goal, programme_owner: User
+) -> None:
+    """The form says what the goal page says: the latest assessment is from an earlier
+    quarter, and none was made in the quarter shown (not "Beräknad status <quarter>: …")."""
+    earlier = ENDED.previous()
+    GoalResultFactory(
+        goal=goal,
+        quarter=ENDED.code,
+        status=None,
+        explanation="Sara Provberg bedömde läget som enligt plan.",
+        assessment_status="enligt_plan",
+        assessment_quarter=earlier.code,
+        assessment_author="Sara Provberg",
+    )
+
+    page = login(programme_owner).get(reverse("goals:goal_assess", args=[goal.pk]))
+
+    body = page.content.decode()
+    assert f"Beräknad status {ENDED.label}" not in body
+    assert (
+        f"Senaste bedömningen är från {earlier.label}, av Sara Provberg; ingen ny bedömning "
+        f"under {ENDED.label}."
+    ) in body
+
+
+def test_an_unchanged_assessment_is_not_saved_again(goal: Goal, programme_owner: User) -> None:
+    client = login(programme_owner)
+    url = reverse("goals:goal_assess", args=[goal.pk])
+    first = {"quarter": ENDED.code, "shown_quarter": ENDED.code, "version": 0}
+    client.post(url, {**first, "status": "risk", "comment": "Sen start."})
+    saved = Assessment.objects.get(goal=goal, quarter=ENDED.code)
+
+    again = client.post(
+        url,
+        {**first, "version": saved.version, "status": "risk", "comment": "Sen start."},
+        follow=True,
+    )
+
+    assert "Inga ändringar att spara." in again.content.decode()
+    assert Assessment.objects.get(pk=saved.pk).version == saved.version
+    assert saved.history.count() == 1

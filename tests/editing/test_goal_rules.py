@@ -445,7 +445,11 @@ def test_goals_are_moved_up_and_down_in_their_area_with_history(
         reverse("goals:goal_move", args=[second.pk]), {"riktning": "upp"}, follow=True
     )
 
-    assert response.redirect_chain[0][0] == area_url
+    # Back at the moved goal, whose button keeps the focus.
+    assert (
+        response.redirect_chain[0][0]
+        == f"{area_url}?flyttad={second.pk}&riktning=upp#goal-{second.pk}"
+    )
     assert "Ordningen är sparad." in response.content.decode()
     top = list(Goal.objects.top_level().filter(programme_area=goal.programme_area))
     assert top == [second, goal]
