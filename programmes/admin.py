@@ -140,9 +140,15 @@ class PhaseEventAdmin(GonvAdmin):
 class WorkingMethodAdmin(ScopedChoicesAdmin):
     list_display = ["name", "programme_area", "direction", "provenance"]
     list_filter = ["programme_area", "direction", "provenance"]
-    filter_horizontal = ["target_unit_kinds"]
     search_fields = ["name", "code"]
     area_scoped_fields = ("programme_area",)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # A handful of unit kinds: checkboxes, not the two lists whose Django labels read
+        # "Välj vald målgrupp" in Swedish.
+        if db_field.name == "target_unit_kinds":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_object(self, request: HttpRequest, obj: WorkingMethod, change: bool) -> None:
         if change:

@@ -19,7 +19,13 @@ from django.urls import reverse
 from programmes import services
 from programmes.models import ProgrammeArea, WorkingMethod
 from tests.admin_forms import admin_post, form_errors
-from tests.factories import AdoptionRecordFactory, GoalFactory, OrgTree, WorkingMethodFactory
+from tests.factories import (
+    AdoptionRecordFactory,
+    GoalFactory,
+    OrgTree,
+    UnitKindFactory,
+    WorkingMethodFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +271,18 @@ def test_the_admin_refuses_to_delete_a_method_in_use_saying_why(
 
     assert "”Teamrond” används och kan inte tas bort: 1 mål." in response.content.decode()
     assert WorkingMethod.objects.filter(pk=teamrond.pk).exists()
+
+
+def test_the_admin_offers_target_unit_kinds_as_checkboxes_in_plain_swedish(
+    strategist: User, teamrond: WorkingMethod
+) -> None:
+    UnitKindFactory(code="hc", name="Hälsocentral")
+    content = (
+        login(strategist)
+        .get(f"/admin/programmes/workingmethod/{teamrond.pk}/change/")
+        .content.decode()
+    )
+
+    assert 'type="checkbox" name="target_unit_kinds"' in content
+    assert "Hälsocentral</label>" in content
+    assert "Välj vald" not in content  # Django's two-list widget's labels
