@@ -124,6 +124,7 @@ def unit_todo(
         if measure.source == Measure.Source.MANUAL
     ]
     imported = _awaiting_import(gaps, unit=unit, name_units=quarter is not None)
+    imported_measures = len({m.pk for _u, m, _s in gaps if m.source != Measure.Source.MANUAL})
     records_unplanned, records_late = adoption_records_to_plan(unit_ids=unit_ids, today=today)
     unplanned = [
         _adoption_item(record, _("%(unit)s: %(method)s (%(status)s) saknar planerat datum"))
@@ -209,7 +210,9 @@ def unit_todo(
             "imported",
             _("Väntar på import"),
             imported,
-            ngettext("%(count)s mått", "%(count)s mått", len(imported)) % {"count": len(imported)},
+            # Measures, not items: a chosen quarter lists a monthly measure once a month.
+            ngettext("%(count)s mått", "%(count)s mått", imported_measures)
+            % {"count": imported_measures},
             # Whoever sees "Att göra" may report the unit's values (the same rule as its
             # adoption: gonv.rules), so each line offers the reporting grid as well.
             _(
