@@ -814,6 +814,17 @@ def support_need_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if context["can_answer"]:
         context["form"] = SupportAnswerForm(instance=need, initial={"version": need.version})
     form = SupportNeedCloseForm(request.POST, instance=copy.copy(need), prefix=CLOSE_PREFIX)
+    if need.status != SupportNeed.Status.ANSWERED:
+        # Not (or no longer) answered: say so rather than compare versions (the service
+        # refuses it too).
+        form.is_valid()
+        form.add_error(
+            None,
+            _(services.ERROR_SUPPORT_CLOSE_NOT_ANSWERED).format(status=need.get_status_display()),
+        )
+        return render(
+            request, "programmes/support_need.html", {**context, "close_form": form}, status=422
+        )
     return _edit(
         request,
         form=form,

@@ -310,6 +310,9 @@ WRITES: dict[str, Row] = {
         post_in=expect(GLOBAL | {"programme_owner"}, 422),
         post_out=expect(GLOBAL, 422),
     ),
+    # "Avsluta – svaret räcker": the unit's VC and VEC (HC 1A's need), the strategist; the
+    # needs here are not answered, so those allowed are told so (422).
+    "programmes:support_need_close": unit_row(post_only=True, args=obj("need")),
 }
 
 # Pages that only read (GET; a POST answers 405): who may see them.
