@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext, gettext_noop
 
 _QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*[QqKk](?:v\s*)?([1-4])\s*$")
+# Text shaped as a quarter, whatever its year (telling "9999Q4" apart from "förra året").
+QUARTER_SHAPE = _QUARTER_RE
 
 MONTHS_SV = (
     "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
@@ -23,6 +25,13 @@ MONTH_NAMES_SV = (
 # Refusals, translated where raised (the command line and forms show them).
 ERROR_QUARTER_NUMBER = gettext_noop("Kvartal måste vara 1–4, inte {number}.")
 ERROR_NOT_A_QUARTER = gettext_noop("”{text}” är inte ett kvartal; skriv till exempel 2025Q4.")
+
+ERROR_QUARTER_YEAR = gettext_noop("”{text}” ligger utanför åren {first}–{last}.")
+
+# The years a period may name, on every entry (a quarter in a URL, an imported period): the
+# follow-up's and the calendar's (datetime stops at 9999) sensible span.
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
 
 # A stored quarter code, as the database checks it ("2025Q4").
 QUARTER_CODE_PATTERN = r"^[0-9]{4}Q[1-4]$"
@@ -45,11 +54,19 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        """Parse "2025Q4", "2025-Q4" or "2025K4"."""
+        """Parse "2025Q4", "2025-Q4" or "2025K4", of a year FIRST_YEAR–LAST_YEAR."""
         match = _QUARTER_RE.match(text or "")
         if not match:
             raise InvalidQuarter(gettext(ERROR_NOT_A_QUARTER).format(text=text))
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            # Year 0 or 9999 would pass the pattern and fail later, in date arithmetic.
+            raise InvalidQuarter(
+                gettext(ERROR_QUARTER_YEAR).format(
+                    text=text.strip(), first=FIRST_YEAR, last=LAST_YEAR
+                )
+            )
+        return cls(year, int(match.group(2)))
 
     @classmethod
     def containing(cls, day: datetime.date) -> Quarter:

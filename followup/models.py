@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.formatting import format_number
 from base.periods import QUARTER_CODE_PATTERN, Quarter, month_label, quarter_label
 from base.versioning import Versioned, VersionedQuerySet
 from goals.models import Goal
@@ -341,6 +342,9 @@ class Observation(Versioned):
             models.UniqueConstraint(
                 fields=["measure", "unit", "period_start"],
                 name="observation_unique_measure_unit_period",
+                violation_error_message=_(
+                    "Det finns redan ett värde för det här måttet, enheten och perioden."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
@@ -369,7 +373,15 @@ class Observation(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.measure.name} – {self.unit.name} – {self.period_start:%Y-%m}: {self.value}"
+        # The admin's titles and history name a value by this: the Swedish period and number.
+        quarterly = self.measure.frequency == Measure.Frequency.QUARTERLY
+        period = (
+            Quarter.containing(self.period_start).label
+            if quarterly
+            else month_label(self.period_start)
+        )
+        value = format_number(self.value) if self.value is not None else "–"
+        return f"{self.measure.name} – {self.unit.name} – {period}: {value}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.derive_quarter()

@@ -15,11 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from base.periods import InvalidQuarter, Quarter
+from base.periods import FIRST_YEAR, LAST_YEAR, QUARTER_SHAPE, InvalidQuarter, Quarter
 
 from .selectors import computed_quarters
 
 QUARTER_PARAM = "kvartal"
+YEAR_OUT_OF_RANGE_MESSAGE = gettext_lazy(
+    "”%(text)s” ligger utanför åren %(first)s–%(last)s. Sidan visar i stället %(label)s."
+)
 INVALID_QUARTER_MESSAGE = gettext_lazy(
     "”%(text)s” är inget kvartal; skriv till exempel 2025Q4. Sidan visar i stället %(label)s."
 )
@@ -37,7 +40,9 @@ class QuarterForm(forms.Form):
         try:
             return Quarter.parse(text)
         except InvalidQuarter as error:
-            raise forms.ValidationError(str(error)) from error
+            # A quarter of a year out of range ("9999Q4") is told apart from text that is none.
+            code = "year" if QUARTER_SHAPE.match(text) else "invalid"
+            raise forms.ValidationError(str(error), code=code) from error
 
 
 @dataclass(frozen=True)
@@ -116,10 +121,16 @@ def quarter_selection(request: HttpRequest) -> QuarterSelection:
     form = QuarterForm(data={QUARTER_PARAM: request.GET.get(QUARTER_PARAM, "")})
     if not form.is_valid():
         label = default.label if default else _("inget beräknat kvartal")
-        message = INVALID_QUARTER_MESSAGE % {
-            "text": request.GET.get(QUARTER_PARAM, ""),
-            "label": label,
-        }
+        text = request.GET.get(QUARTER_PARAM, "")
+        if form.has_error(QUARTER_PARAM, code="year"):
+            message = YEAR_OUT_OF_RANGE_MESSAGE % {
+                "text": text.strip(),
+                "first": FIRST_YEAR,
+                "last": LAST_YEAR,
+                "label": label,
+            }
+        else:
+            message = INVALID_QUARTER_MESSAGE % {"text": text, "label": label}
         return QuarterSelection(
             quarter=default, computed=computed, error=str(message), default=default
         )

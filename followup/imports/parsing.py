@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from base.formatting import format_number
-from base.periods import MONTHS_SV
+from base.periods import FIRST_YEAR, LAST_YEAR, MONTHS_SV
 
 from .. import value_rules
 
@@ -71,8 +71,6 @@ ERROR_PERIOD_NOT_FIRST = gettext_noop(
 )
 ERROR_PERIOD_OUT_OF_RANGE = gettext_noop("Perioden ”{text}” ligger utanför åren {first}–{last}.")
 
-FIRST_YEAR = 2000
-LAST_YEAR = 2100
 # A two-digit year ("nov-26") is in this century: 2000 + the two digits.
 CENTURY = 2000
 

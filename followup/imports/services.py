@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from base import periods
 from base.periods import Quarter, month_label
 from organisation.models import Unit
 
@@ -1292,8 +1293,8 @@ def _sql_messages(
                 "period",
                 _(parsing.ERROR_PERIOD_OUT_OF_RANGE).format(
                     text=facts["period_original"],
-                    first=parsing.FIRST_YEAR,
-                    last=parsing.LAST_YEAR,
+                    first=periods.FIRST_YEAR,
+                    last=periods.LAST_YEAR,
                 ),
             )
         elif what == "nan":

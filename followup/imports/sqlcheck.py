@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
+from base import periods
 from organisation.models import Unit, UnitKind
 
 from .. import value_rules
@@ -217,8 +218,8 @@ def params(*, today: Any, denied: list[int]) -> dict[str, Any]:
         "period_groups": [groups for _pattern, groups in parsing.PERIOD_PATTERNS],
         "month_names": month_names,
         "month_numbers": [parsing._MONTH_BY_NAME[name] for name in month_names],
-        "first_year": parsing.FIRST_YEAR,
-        "last_year": parsing.LAST_YEAR,
+        "first_year": periods.FIRST_YEAR,
+        "last_year": periods.LAST_YEAR,
         "century": parsing.CENTURY,
         "today": today,
         "denied": denied,

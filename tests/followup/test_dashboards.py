@@ -235,6 +235,31 @@ def test_text_that_is_no_quarter_gets_a_swedish_message_and_the_default(
     assert "Status för Kv 4 2025." in content
 
 
+@pytest.mark.parametrize("text", ["9999Q4", "0000Q1", "1999Q4", "2101Q1"])
+def test_a_quarter_of_a_year_out_of_range_gets_a_swedish_message_on_every_page(
+    client: Client, data: DashboardData, users: dict[str, User], text: str
+) -> None:
+    # Year 0 and 9999 once passed the pattern and failed in date arithmetic: a 500.
+    client.force_login(users["vc"])
+    goal = data.programme_area.goals.first()
+    assert goal is not None
+    pages = [
+        reverse("home"),
+        reverse("programme_area_detail", kwargs={"number": 1}),
+        unit_url(data.vos[0].code),
+        unit_url(data.hcs[0].code),
+        reverse("goal_detail", args=[goal.code]),
+        reverse("measure_detail", args=[data.measures[0].code]),
+    ]
+    for url in pages:
+        response = client.get(url, {QUARTER_PARAM: text})
+        content = response.content.decode()
+        assert response.status_code == 200, url
+        assert f"”{text}” ligger utanför åren 2000–2100. Sidan visar i stället Kv 4 2025." in (
+            content
+        ), url
+
+
 def test_nothing_computed_says_so(client: Client, users: dict[str, User]) -> None:
     from followup.models import ComputeRun, GoalResult
 

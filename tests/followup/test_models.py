@@ -57,8 +57,10 @@ def test_one_observation_per_measure_unit_and_period(org_tree: OrgTree) -> None:
         measure=existing.measure, unit=org_tree.hc1a, period_start=datetime.date(2025, 11, 1)
     )
 
+    # The project's own Swedish, not Django's "Observation med samma Mått, Enhet och Period
+    # från finns redan." (shown in the admin).
     assert clean_errors(duplicate) == [
-        "Observation med samma Mått, Enhet och Period från finns redan."
+        "Det finns redan ett värde för det här måttet, enheten och perioden."
     ]
     assert_database_refuses(duplicate)
     assert clean_errors(other_unit) == []
@@ -130,7 +132,18 @@ def test_observation_str_shows_measure_unit_and_month(org_tree: OrgTree) -> None
         value=Decimal("12"),
     )
 
-    assert str(observation) == "Frigjorda läkartider – Hälsocentral Norrby – 2025-10: 12"
+    assert str(observation) == "Frigjorda läkartider – Hälsocentral Norrby – okt 2025: 12"
+
+
+def test_observation_str_shows_a_decimal_comma(org_tree: OrgTree) -> None:
+    observation = ObservationFactory(
+        measure=MeasureFactory(name="Rätt hjälp på en gång"),
+        unit=org_tree.hc1a,
+        period_start=datetime.date(2026, 10, 1),
+        value=Decimal("74.2726"),
+    )
+
+    assert str(observation) == "Rätt hjälp på en gång – Hälsocentral Norrby – okt 2026: 74,27"
 
 
 def test_observation_quarter_is_stored_as_a_code(org_tree: OrgTree) -> None:
@@ -163,3 +176,4 @@ def test_large_result_tables_leave_room_on_each_page_for_rows_rewritten_in_place
     assert options["followup_measureresult"] == ["fillfactor=50"]
     assert options["followup_periodresult"] == ["fillfactor=70"]
     assert options["followup_goalresult"] is None  # small: the default is right
+

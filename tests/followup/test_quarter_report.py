@@ -537,6 +537,13 @@ def test_a_quarter_that_is_no_quarter_is_not_found(client: Client, data: Dashboa
 
     assert client.get("/rapporter/2025Q9/").status_code == 404
     assert client.get("/rapporter/inget/").status_code == 404
+    # A year the calendar cannot hold, or out of the follow-up's span: not a 500.
+    for code in ("9999Q4", "0000Q1"):
+        assert client.get(f"/rapporter/{code}/").status_code == 404
+    client.force_login(user_with("strateg", data))
+    for code in ("9999Q4", "0000Q1"):
+        assert client.post(f"/rapporter/{code}/stang/", {"version": 0}).status_code == 404
+    assert not QuarterReport.objects.exists()
     assert client.post("/rapporter/2025Q4/radera/", {"version": 0}).status_code == 404
 
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from base import periods
 from followup.imports import parsing
 from followup.imports.parsing import CellError, FileRefused, parse_number, parse_period
 
@@ -97,7 +98,7 @@ MONTHS = (
     "juli", "augusti", "september", "oktober", "november", "december",
 )  # fmt: skip
 SHORT = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-years = st.integers(min_value=parsing.FIRST_YEAR, max_value=parsing.LAST_YEAR)
+years = st.integers(min_value=periods.FIRST_YEAR, max_value=periods.LAST_YEAR)
 
 
 def month_spellings(year: int, month: int) -> list[str]:
