@@ -11,11 +11,14 @@ version they were rendered from: a save based on an older one is refused like on
 
 from __future__ import annotations
 
+import datetime
 import decimal
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
@@ -25,14 +28,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import ModelChange, ModelChangeValue
+from simple_history.models import DeletedObject, ModelChange, ModelChangeValue
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from base.editing import VersionField
+from base.editing import VersionField, display_value
 from base.periods import quarter_label
 from base.versioning import StaleVersion, Versioned, deliberate_overwrite
 from base.writes import authorize_save, checked_delete, checked_save
@@ -46,7 +50,7 @@ ERROR_REVERT_FORBIDDEN = gettext_noop("Du har inte behörighet att återställa 
 # The editing pages' conflict message (base.editing) without their "jämför och välj": the admin
 # has no comparison, the user reloads the form and sees the other person's values.
 ERROR_SAVED_BY_SOMEONE_ELSE = _(
-    "Någon annan har sparat ändringar sedan du öppnade formuläret. Inget av dina ändringar "
+    "Någon annan har sparat ändringar sedan du öppnade formuläret. Ingen av dina ändringar "
     "har sparats: öppna formuläret på nytt för att se deras ändringar och gör sedan om dina."
 )
 VERSION_FIELD = "version"
@@ -194,7 +198,10 @@ def _display(name: str, label: Any, render: Callable[[Any], str]) -> Callable[[A
 
 class SwedishHistoryValues(HistoricalRecordContextHelper):
     """The history page's changes as the admin's lists show values: 90 and 53,85 (not 90.00 and
-    53.85), labels of choices, quarters as "Kv 4 2026", Ja/Nej, and "–" for nothing."""
+    53.85), labels of choices, quarters as "Kv 4 2026", Ja/Nej, dates "31 dec 2026", times in
+    local time "1 dec 2026 20:34", people by full name, and "–" for nothing (an emptied foreign
+    key too, not django-simple-history's "Deleted user (pk=None)"). Texts are shown whole: the
+    package shortens both sides to 80 characters ("Mer a[29 chars]ete.")."""
 
     def __init__(self, model: Any, historical_record: Any, quarter_fields: Sequence[str]) -> None:
         super().__init__(model, historical_record)
@@ -203,23 +210,55 @@ class SwedishHistoryValues(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change: ModelChange, value: ModelChangeValue) -> Any:
         prepared = super().prepare_delta_change_value(change, value)
         field = self.model._meta.get_field(change.field)
+        if isinstance(prepared, list):
+            return ", ".join(_history_value(item) for item in prepared) or "–"
         if prepared is None or prepared == "":
             return "–"
         if isinstance(prepared, bool):
             return gettext("Ja") if prepared else gettext("Nej")
         if isinstance(prepared, decimal.Decimal):
             return format_decimal(prepared)
-        if getattr(field, "choices", None) and not isinstance(prepared, list):
+        if getattr(field, "choices", None):
             return dict(field.flatchoices).get(prepared, prepared)
         if change.field in self.quarter_fields and isinstance(prepared, str):
             return format_quarter(prepared)
-        return prepared
+        return _history_value(prepared)
+
+    def stringify_delta_change_values(self, change: ModelChange, old: Any, new: Any) -> Any:
+        # Whole, escaped: the template wraps them (not the package's shortened reprs).
+        return conditional_escape(str(old)), conditional_escape(str(new))
+
+
+def _history_value(value: Any) -> str:
+    """A related object, person, date or time of the admin's history as the pages show it."""
+    if isinstance(value, DeletedObject):
+        if value.pk is None:
+            return "–"
+        return gettext("Borttagen %(kind)s (id %(id)s)") % {
+            "kind": value.model._meta.verbose_name,
+            "id": value.pk,
+        }
+    if isinstance(value, (datetime.date, models.Model)) or value is None:
+        return display_value(None, value)
+    return str(value)
 
 
 def revert_reason(history_date: Any) -> str:
     """ "Återställd till versionen från 13 okt 2026 10:00" (in local time)."""
     when = date_format(timezone.localtime(history_date), "j b Y H:i")
     return gettext(REVERT_REASON) % {"date": when}
+
+
+class _LowerCaseAddText(helpers.InlineAdminFormSet):
+    """An inline whose add link names the row in running text: "Lägg till ytterligare
+    stödjande process" (Django writes the noun with a capital letter)."""
+
+    def inline_formset_data(self) -> str:
+        data = json.loads(super().inline_formset_data())
+        data["options"]["addText"] = gettext("Add another %(verbose_name)s") % {
+            "verbose_name": self.opts.verbose_name
+        }
+        return json.dumps(data)
 
 
 class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin):
@@ -230,6 +269,8 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
     formfield_overrides = HTTPS_URL_FIELDS
     # Fields holding a quarter code ("2026Q4"), shown as "Kv 4 2026" in lists.
     quarter_fields: Sequence[str] = ("quarter",)
+    # Fields no form edits (editable=False) whose changes the history page still shows.
+    history_extra_fields: Sequence[str] = ()
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         return _safe_autocomplete(super().formfield_for_foreignkey(db_field, request, **kwargs))
@@ -357,6 +398,16 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             _checks_version(obj) and self.has_change_permission(request, obj),
         )
 
+    def get_inline_formsets(
+        self, request: HttpRequest, formsets: Any, inline_instances: Any, obj: Any = None
+    ) -> list[Any]:
+        # Each inline's "Lägg till ytterligare stödjande process": Django capitalises the noun
+        # in the middle of the sentence ("… ytterligare Stödjande process").
+        wrapped = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in wrapped:
+            inline_formset.__class__ = _LowerCaseAddText
+        return wrapped
+
     def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         # Every inline of versioned rows (milestones, activities) checks each row's version.
         return [_versioned_inline(inline) for inline in super().get_inline_instances(request, obj)]
@@ -452,6 +503,28 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         self, request: HttpRequest, historical_record: Any
     ) -> HistoricalRecordContextHelper:
         return SwedishHistoryValues(self.model, historical_record, self.quarter_fields)
+
+    def set_history_delta_changes(
+        self,
+        request: HttpRequest,
+        historical_records: Sequence[Any],
+        foreign_keys_are_objs: bool = True,
+    ) -> None:
+        # django-simple-history diffs the editable fields only; `history_extra_fields` names
+        # those written by the services alone that the history still shows (a report's hash).
+        previous = None
+        for current in historical_records:
+            if previous is None:
+                previous = current
+                continue
+            delta = previous.diff_against(current, foreign_keys_are_objs=foreign_keys_are_objs)
+            for name in self.history_extra_fields:
+                old, new = getattr(current, name), getattr(previous, name)
+                if old != new:
+                    delta.changes.append(ModelChange(name, old, new))
+            helper = self.get_historical_record_context_helper(request, previous)
+            previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
     def get_list_display(self, request: HttpRequest) -> Any:
         return [self._readable(name) for name in super().get_list_display(request)]

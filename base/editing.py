@@ -23,6 +23,7 @@ from django.utils import dateformat, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
+from simple_history.utils import get_m2m_reverse_field_name
 
 from .formatting import format_number, format_percent
 from .history import DEMO_CHANGE_REASON, author_label
@@ -32,7 +33,7 @@ from .versioning import StaleVersion, Versioned, deliberate_overwrite
 M = TypeVar("M", bound=models.Model)
 
 CONFLICT_MESSAGE = gettext_lazy(
-    "Någon annan har sparat ändringar sedan du öppnade formuläret. Inget av dina ändringar "
+    "Någon annan har sparat ändringar sedan du öppnade formuläret. Ingen av dina ändringar "
     "har sparats: jämför och välj."
 )
 ALREADY_SENT_MESSAGE = gettext_lazy("Formuläret har redan skickats; det sparades en gång.")
@@ -377,11 +378,23 @@ def _value(model: type[models.Model], name: str, value: Any, row: Any) -> str:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         field = None
+    if isinstance(field, models.ManyToManyField) and isinstance(value, list):
+        return _m2m_value(field, value)
     if isinstance(field, models.ForeignKey) and value is not None:
         related = field.related_model._default_manager.filter(pk=value).first()
         return _object_label(related) if related is not None else f"#{value}"
     model_field = field if isinstance(field, models.Field) else None
     return display_value(model_field, value, value_unit(model, name, row))
+
+
+def _m2m_value(field: models.ManyToManyField[Any, Any], rows: list[Any]) -> str:
+    """A tracked many-to-many value (django-simple-history's rows of the through table) as the
+    related objects' names: "Sara Provberg, Olle Ek", "–" for none."""
+    name = get_m2m_reverse_field_name(field)
+    pks = [row.get(name) for row in rows if isinstance(row, dict)]
+    related = field.related_model._default_manager.in_bulk([pk for pk in pks if pk is not None])
+    labels = [_object_label(related[pk]) if pk in related else f"#{pk}" for pk in pks]
+    return ", ".join(sorted(labels)) or "–"
 
 
 def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[HistoryLine]:

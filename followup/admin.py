@@ -202,6 +202,8 @@ class QuarterReportAdmin(ReadOnlyResultAdmin):
         "approved_by", "approved_at", "approval_note", "returned_by", "returned_at",
         "return_comment", "content_sha256", "content_computed_at", "created_at",
     ]  # fmt: skip
+    # Closing stores the frozen body's hash: its history shows each transition's hash.
+    history_extra_fields = ("content_sha256", "content_computed_at")
 
     def get_list_select_related(self, request: HttpRequest) -> list[str]:
         # The people are nullable: `True` would not follow them (a query per row).

@@ -19,7 +19,7 @@ from typing import Any
 from base.formatting import format_number, format_share, quantum
 from base.periods import MONTHS_SV
 
-from .spc import Reasons, stored_reasons
+from .spc import Reasons, stored_incomplete, stored_reasons
 
 # The point types of followup.spc, as the summary stores them.
 COMMON_CAUSE = "common_cause"
@@ -30,7 +30,9 @@ POINT_TYPES = (COMMON_CAUSE, IMPROVEMENT, CONCERN, NEITHER)
 # How a point is drawn: its type, except that a point flagged on both its better and its worse
 # side is drawn as a conflict (its stored type is improvement, as in MDC's Excel tool).
 CONFLICT = "conflict"
-POINT_KINDS = (COMMON_CAUSE, IMPROVEMENT, CONCERN, CONFLICT, NEITHER)
+# A period only some of the expected units have reported: drawn as a hollow ring, not judged.
+INCOMPLETE = "incomplete"
+POINT_KINDS = (COMMON_CAUSE, IMPROVEMENT, CONCERN, CONFLICT, NEITHER, INCOMPLETE)
 
 SPARKLINE_DEFAULT_PERIODS = 12
 # A target further off the data than this many times the data's range is drawn off the scale.
@@ -135,6 +137,8 @@ class ChartPoint:
     # Each rule with the side it flags the point on (followup.spc.reasons); None for a chart
     # stored before the signals had sides, whose text then names the rules only.
     reasons: Reasons | None = None
+    # (reporting, expected) units of a period only some of them reported: not judged.
+    incomplete: tuple[int, int] | None = None
 
     @property
     def is_signal(self) -> bool:
@@ -151,7 +155,10 @@ class ChartPoint:
     def kind(self) -> str:
         """How the point is drawn: its verdict. A conflict gets a marker of its own rather than
         the Excel tool's improvement, so that a point below the lower limit of a measure where
-        higher is better never looks like an improvement."""
+        higher is better never looks like an improvement. A point over only some of the units
+        is drawn as incomplete, whatever its type."""
+        if self.incomplete is not None:
+            return INCOMPLETE
         return self.verdict if self.verdict in POINT_KINDS else self.type
 
     @property
@@ -163,6 +170,7 @@ class ChartPoint:
             CONCERN: "triangle",
             CONFLICT: "hourglass",
             NEITHER: "diamond",
+            INCOMPLETE: "ring",
         }.get(self.kind, "circle")
 
     @property
@@ -199,6 +207,8 @@ class ChartPoint:
 
     @property
     def radius(self) -> float:
+        if self.incomplete is not None:
+            return 4.5
         return 6.0 if self.is_signal else 3.5
 
 
@@ -252,6 +262,11 @@ class SpcChart:
         """The kinds of marker drawn, in a fixed order (the legend shows only these)."""
         present = {point.kind for point in self.points}
         return tuple(kind for kind in POINT_KINDS if kind in present)
+
+    @property
+    def incomplete_points(self) -> tuple[ChartPoint, ...]:
+        """The points over only some of the units expected, which the rules do not judge."""
+        return tuple(point for point in self.points if point.incomplete is not None)
 
     @property
     def has_conflict(self) -> bool:
@@ -563,7 +578,11 @@ def spc_chart(
             if level is not None:
                 levels.append((kind, level))
     elif values:
-        levels.append(("median", median(values)))
+        # The run chart's centre: the periods judged, not those over only some of the units.
+        judged = [
+            v for p, v in zip(raw_points, values, strict=True) if stored_incomplete(p) is None
+        ]
+        levels.append(("median", median(judged or values)))
     if target_value is not None and raw_points:
         levels.append(("target", target_value))
 
@@ -611,6 +630,7 @@ def spc_chart(
             label=period_label(day, quarterly=quarterly),
             value_label=format_value(value, unit, value_type),
             reasons=stored_reasons(raw, summary.get("improvement")),
+            incomplete=stored_incomplete(raw),
         )
         for raw, day, value, x in zip(raw_points, days, values, xs, strict=True)
     )
@@ -702,6 +722,7 @@ def sparkline(
             value_label=format_value(value, unit, value_type),
             # The latest point's marker is drawn as its verdict, as on the chart.
             reasons=stored_reasons(row, improvement),
+            incomplete=stored_incomplete(row),
         )
         for row, day, value, x in zip(rows, days, values, xs, strict=True)
     )

@@ -23,7 +23,7 @@ from .imports.parsing import (
     parse_number,
     too_large_message,
 )
-from .imports.services import ERROR_PERCENT_NOT_SHARE
+from .imports.services import percent_message
 from .value_rules import number_text
 
 ERROR_UNKNOWN_UNIT = _("Det finns ingen enhet med koden ”%(code)s”; sidan visar regionen.")
@@ -76,14 +76,19 @@ class NumberField(forms.DecimalField):
     decimal comma or point, space or no-break space between thousands ("1 200", as the pages
     show numbers), a trailing % only where `percent` allows it. Anything else is refused with
     the import's message naming the text, so a filled-in cell is never said to be empty.
-    `whole` (a count's value): the message's example is a whole number. A number too large or
-    too precise to store gets the import's words, not Django's ("Säkerställ att …")."""
+    `whole` (a count's value): the message's example is a whole number. `part` ("numerator",
+    "denominator"): a percent sign there is told that täljare and nämnare are counts, as the
+    import tells it. A number too large or too precise to store gets the import's words, not
+    Django's ("Säkerställ att …")."""
 
-    def __init__(self, *, percent: bool = False, whole: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *, percent: bool = False, whole: bool = False, part: str = "value", **kwargs: Any
+    ) -> None:
         kwargs.setdefault("localize", True)
         super().__init__(**kwargs)
         self.percent = percent
         self.whole = whole
+        self.part = part
         self.widget.attrs["inputmode"] = "decimal"
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override] # the stubs' int
@@ -94,10 +99,7 @@ class NumberField(forms.DecimalField):
         except CellError as error:
             raise ValidationError(str(error), code="invalid") from None
         if number.percent and not self.percent:
-            raise ValidationError(
-                gettext(ERROR_PERCENT_NOT_SHARE).format(value=number_text(number.value)),
-                code="invalid",
-            )
+            raise ValidationError(percent_message(self.part, number.value), code="invalid")
         if abs(number.value) >= MAX_VALUE:
             raise ValidationError(too_large_message(number.value), code="max_whole_digits")
         exponent = number.value.as_tuple().exponent  # the decimals as written, as the import

@@ -880,6 +880,9 @@ class DemoAccount(models.Model):
 ERROR_REPORT_QUARTER_ONGOING = gettext_noop(
     "{quarter} pågår till och med {end} och kan stängas först när kvartalet är slut."
 )
+ERROR_REPORT_NOT_STARTED = gettext_noop(
+    "{quarter} har inte börjat (det börjar {start}), så det har ingen kvartalsrapport än."
+)
 ERROR_REPORT_NOT_COMPUTED = gettext_noop(
     "Uppföljningen för {quarter} är inte beräknad. Kvartalet kan stängas när "
     "kvartalsberäkningen har körts."
@@ -909,8 +912,14 @@ ERROR_REPORT_APPROVE_FORBIDDEN = gettext_noop(
     "tillbaka den."
 )
 ERROR_REPORT_STALE = gettext_noop(
-    "Någon annan har ändrat rapporten sedan du öppnade sidan. Inget av dina ändringar har "
+    "Någon annan har ändrat rapporten sedan du öppnade sidan. Ingen av dina ändringar har "
     "sparats: sidan visar nu rapporten som den är, gör om ditt val."
+)
+# The same when every change since was the user's own (another tab or window).
+ERROR_REPORT_STALE_OWN = gettext_noop(
+    "Du har själv ändrat rapporten (t.ex. i en annan flik) sedan du öppnade sidan. Det du "
+    "valde här har inte sparats: sidan visar nu rapporten som den är, gör om ditt val om det "
+    "behövs."
 )
 
 

@@ -7,8 +7,10 @@ in progress, or one whose last month has not arrived) holds a third of a whole q
 against a whole quarter that is no fall. Such a change is not shown ("Jämförs när kvartalet är
 komplett"). A share, mean or index is a ratio over the months there are, so it may be compared
 with the months so far; the value then says "hittills". The SPC chart judges the monthly
-points, each a whole month; where its latest point is not the quarter's last period the table
-says which period it is about.
+points; where its latest point is not the quarter's last period the table says which period it
+is about. A point that only some of the expected units have reported is drawn but not judged
+(followup.compute.series.is_incomplete); where it is the latest, the note says so and which
+period the icons are about.
 
 Above the care units a month may have values from some of the units expected and not all: a
 VO's count for a quarter in which one of five units lacks July holds a fifth of a month less
@@ -35,6 +37,7 @@ from django.utils.translation import ngettext
 from base.periods import MONTHS_SV, Quarter, month_label
 
 from .models import Measure, MeasureResult
+from .spc import latest_judged, stored_incomplete
 
 # (measure id, quarter code) → {period start: (reporting units, has a value)}
 PeriodRows = Mapping[tuple[int, str], Mapping[datetime.date, tuple[int, bool]]]
@@ -267,6 +270,10 @@ def _compare_note(
             "quarter": other.label,
             "months": _months_text(other_values, periods),
         }
+    if not other_values:
+        # Nothing to compare with (the data start later): the change is "–", as for any
+        # measure without a value that quarter, not a gap of this quarter's units.
+        return ""
     if gaps:
         return _("Jämförs inte: %(gaps)s") % {"gaps": _gaps_text(gaps)}
     return ""
@@ -281,14 +288,36 @@ def _compare_caveat(measure: Measure, gaps: list[Gap]) -> str:
 
 
 def _spc_note(
-    summary: Mapping[str, Any] | None, measure: Measure, periods: list[datetime.date]
+    summary: Mapping[str, Any] | None,
+    measure: Measure,
+    periods: list[datetime.date],
+    *,
+    partial: bool,
 ) -> str:
-    """Which period the SPC icons judge, where it is not the quarter's last."""
+    """Which period the SPC icons judge, where it is not the quarter's last; and, where the
+    chart's latest point rests on only some of the units expected, that it is not judged."""
     points = (summary or {}).get("points") or []
     if not points:
         return ""
+    judged = latest_judged(points)
+    units = stored_incomplete(points[-1])
+    if units is not None:
+        last = datetime.date.fromisoformat(str(points[-1][0]))
+        note = _(
+            "Senaste punkten, %(period)s, är ofullständig (%(reporting)s av %(expected)s "
+            "enheter) och bedöms inte."
+        ) % {
+            "period": _period_text(last, measure.frequency),
+            "reporting": units[0],
+            "expected": units[1],
+        }
+        if judged is None:
+            return note
+        day = datetime.date.fromisoformat(str(judged[0]))
+        icons = _("Ikonerna gäller %(period)s.") % {"period": _period_text(day, measure.frequency)}
+        return f"{note} {icons}"
     latest = datetime.date.fromisoformat(str(points[-1][0]))
-    if latest == periods[-1]:
+    if not partial or latest == periods[-1]:
         return ""
     return _("Senaste punkten: %(period)s") % {"period": _period_text(latest, measure.frequency)}
 
@@ -376,5 +405,5 @@ def quarter_basis(
         ),
         previous_quarter_caveat=_compare_caveat(measure, previous_gaps),
         previous_year_caveat=_compare_caveat(measure, year_gaps),
-        spc_note=_spc_note(summary, measure, starts) if partial else "",
+        spc_note=_spc_note(summary, measure, starts, partial=partial),
     )

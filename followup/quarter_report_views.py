@@ -30,14 +30,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from base.http import HtmxHttpRequest
-from base.periods import InvalidQuarter, Quarter
+from base.periods import InvalidQuarter, Quarter, day_label
 from base.versioning import StaleVersion
 from organisation.models import Role
 from organisation.selectors import region_unit, scope_for
 
 from . import services
 from .forms import REPORT_COMMENT_MAX_LENGTH, QuarterReportActionForm, QuarterReportApproveForm
-from .models import ERROR_REPORT_STALE, QuarterReport
+from .models import (
+    ERROR_REPORT_NOT_STARTED,
+    ERROR_REPORT_STALE,
+    ERROR_REPORT_STALE_OWN,
+    QuarterReport,
+)
 from .organisation_selection import (
     ORGANISATION_PARAM,
     OrganisationSelection,
@@ -50,6 +55,8 @@ from .selectors import (
     quarter_changed_since,
     quarter_close_refusal,
     quarter_report_get,
+    quarter_report_only_saver_since,
+    quarter_report_send_backs,
     quarter_reports_of,
 )
 
@@ -99,9 +106,10 @@ class Refusal:
 
 
 class NoReport(Exception):
-    """The quarter has no report: it is before `start`, the follow-up's first computed quarter."""
+    """The quarter has no report: it is before `start`, the follow-up's first computed quarter,
+    or it has not started (`start` None)."""
 
-    def __init__(self, start: Quarter) -> None:
+    def __init__(self, start: Quarter | None) -> None:
         super().__init__(start)
         self.start = start
 
@@ -209,15 +217,18 @@ def _page_context(
     if organisation_id is None:
         raise Http404(_(NO_ORGANISATION))
     report = quarter_report_get(organisation_id=organisation_id, quarter=quarter)
+    today = timezone.localdate()
     if report is None:
-        # A quarter before the follow-up's first computed one has no report (no list shows it,
-        # its draft would count every goal as without status); a stored one is shown anyway.
+        # A quarter that has not started has nothing to report (its draft would be all
+        # "pågår"); nor has one before the follow-up's first computed one (no list shows it,
+        # its draft would count every goal as without status). A stored one is shown anyway.
+        if quarter.start > today:
+            raise NoReport(None)
         start = quarter_report_start(computed_quarters())
         if start is not None and quarter < start:
             raise NoReport(start)
     status = report.status if report else QuarterReport.Status.DRAFT
     frozen = report is not None and status != QuarterReport.Status.DRAFT
-    today = timezone.localdate()
     can_close = _may(request, "followup.close_quarterreport")
     can_approve = _may(request, "followup.approve_quarterreport", organisation_id)
     context: dict[str, Any] = {
@@ -245,6 +256,9 @@ def _page_context(
             else ""
         ),
         "refusal": refusal,
+        # Each send-back and its comment, for every reader and in print: the strategist's
+        # comment on the closed report answers them (followup.services clears the fields).
+        "send_backs": quarter_report_send_backs(report=report) if report else [],
         "page_error": refusal.page_error if refusal else "",
         "actions_anchor": ACTIONS_ANCHOR,
         "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
@@ -292,17 +306,23 @@ def quarter_report_detail(request: HtmxHttpRequest, quarter: str) -> HttpRespons
 
 
 def _no_report_page(
-    request: HttpRequest, quarter: Quarter, chosen: OrganisationSelection, start: Quarter
+    request: HttpRequest, quarter: Quarter, chosen: OrganisationSelection, start: Quarter | None
 ) -> HttpResponse:
-    """404 for a quarter with no report (NoReport): says why, and where the follow-up starts."""
-    context = {
+    """404 for a quarter with no report (NoReport): says why, and where the follow-up starts
+    (or that the quarter has not started)."""
+    context: dict[str, Any] = {
         "quarter": quarter,
         "start": start,
         "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
-        "start_url": _with_organisation(
-            reverse("quarter_report_detail", kwargs={"quarter": start.code}), chosen
-        ),
     }
+    if start is None:
+        context["not_started"] = _(ERROR_REPORT_NOT_STARTED).format(
+            quarter=quarter.label, start=day_label(quarter.start)
+        )
+    else:
+        context["start_url"] = _with_organisation(
+            reverse("quarter_report_detail", kwargs={"quarter": start.code}), chosen
+        )
     return render(request, "followup/quarter_report_missing.html", context, status=404)
 
 
@@ -382,7 +402,11 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
     except StaleVersion:
         # The page as it is now, with the new version: the user sees what changed and acts
         # again if they still want to (the form posted may no longer be on the page).
-        refusal.page_error = _(ERROR_REPORT_STALE)
+        # Every change since by the user themselves (another tab): not "someone else".
+        own = quarter_report_only_saver_since(
+            organisation_id=organisation_id, quarter=shown, version=version
+        ) == getattr(request.user, "pk", None)
+        refusal.page_error = _(ERROR_REPORT_STALE_OWN if own else ERROR_REPORT_STALE)
         refusal.action = ""
         return _refused(request, refusal, detail)
     except ValidationError as error:

@@ -75,9 +75,14 @@ class QuarterSelection:
     def has_report(self) -> bool:
         """Whether the selected quarter has a quarterly report to link to: not one before the
         follow-up's first computed quarter (quarter_report_start; quarter_report_views answers
-        those 404, "Ingen rapport för …")."""
+        those 404, "Ingen rapport för …"), nor one that has not started."""
         start = quarter_report_start(self.computed)
-        return self.quarter is not None and (start is None or self.quarter >= start)
+        return (
+            self.quarter is not None
+            and (start is None or self.quarter >= start)
+            # A quarter that has not started has no report yet (404, "… har inte börjat").
+            and self.quarter.start <= timezone.localdate()
+        )
 
     @property
     def is_ongoing(self) -> bool:

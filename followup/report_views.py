@@ -25,14 +25,17 @@ from organisation.selectors import scope_for, unit_forest
 from .models import Observation
 from .reporting import (
     CONFLICT_MESSAGE,
+    OWN_CONFLICT_MESSAGE,
     cell_keys,
+    closed_period_note,
     period_choice,
     report_grid_cells,
     report_grid_save,
 )
 
-# The names of the grid's "Ersätt värdet" and "Behåll importerat värde" buttons.
-OPEN, CLOSE = "ersatt", "behall"
+# The names of the grid's "Ersätt värdet", "Behåll importerat värde" and, beside a cell
+# someone saved first, "Ta det sparade värdet" buttons.
+OPEN, CLOSE, TAKE = "ersatt", "behall", "ta"
 
 
 @require_GET
@@ -85,6 +88,8 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         "following": choice.following,
         "period_error": choice.error,
         "period_text": request.GET.get("period", "") if choice.error else period.label,
+        # Said above the grid: the import's note on a quarter whose report is closed.
+        "closed_note": closed_period_note(period),
     }
     if request.method == "GET":
         overriding = cell_keys(request.GET.getlist(OPEN))
@@ -109,32 +114,54 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
                     if row["key"] == overriding[-1] and row["imported"]:
                         _focus(row)
         return render(request, template, context)
-    if OPEN in request.POST or CLOSE in request.POST:
+    if OPEN in request.POST or CLOSE in request.POST or TAKE in request.POST:
         return _redisplay(request, template, context)
-    sections = report_grid_cells(unit=unit, period=period, data=request.POST)
+    sections = report_grid_cells(unit=unit, period=period, data=request.POST, user=request.user)
     result = report_grid_save(user=request.user, period=period, sections=sections)
     context.update(sections=sections, result=result)
     _link_rows(request.path, period.code, sections)
     if result.conflicts:
-        messages.error(request, str(CONFLICT_MESSAGE))
+        conflicts = [r["conflict"] for s in sections for r in s["rows"] if r.get("conflict")]
+        yours = bool(conflicts) and all(c.yours for c in conflicts)
+        messages.error(request, str(OWN_CONFLICT_MESSAGE if yours else CONFLICT_MESSAGE))
+        context["conflict_title"] = (
+            _("Du har redan sparat ändringar") if yours else _("Någon annan hann före")
+        )
         return render(request, template, context, status=409)
     if result.errors:
         messages.error(request, _("Inget sparades: rätta de markerade värdena och spara igen."))
         return render(request, template, context, status=422)
     if result.saved:
-        messages.success(
-            request,
-            ngettext("%(count)s värde är sparat.", "%(count)s värden är sparade.", result.saved)
-            % {"count": format_number(result.saved, 0)},
-        )
+        saved = ngettext(
+            "%(count)s värde är sparat.", "%(count)s värden är sparade.", result.saved
+        ) % {"count": format_number(result.saved, 0)}
+        closed = closed_period_note(period, result.saved) if context["closed_note"] else ""
     else:
-        messages.info(request, _("Inga ändringar att spara."))
+        saved, closed = _("Inga ändringar att spara."), ""
     url = reverse("report_grid", args=[unit.pk]) + f"?period={period.code}"
     if not request.htmx:
+        # The page after the redirect is read from the top: the message region says it.
+        messages.add_message(request, messages.SUCCESS if result.saved else messages.INFO, saved)
+        if closed:
+            messages.warning(request, closed)
         return HttpResponseRedirect(url)
+    # With htmx the form is swapped where the user pressed "Spara värden": the confirmation is
+    # said there, beside the button, and focused (the message region above is emptied, so
+    # the page says one thing).
     sections = report_grid_cells(unit=unit, period=period)
     _link_rows(request.path, period.code, sections)
-    return render(request, template, {**context, "sections": sections, "result": None})
+    return render(
+        request,
+        template,
+        {
+            **context,
+            "sections": sections,
+            "result": None,
+            "saved_text": saved,
+            "saved_ok": bool(result.saved),
+            "saved_closed": closed,
+        },
+    )
 
 
 def _redisplay(request: HtmxHttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -143,9 +170,11 @@ def _redisplay(request: HtmxHttpRequest, template: str, context: dict[str, Any])
     data = request.POST.copy()
     opened = next(iter(cell_keys(request.POST.getlist(OPEN))), "")
     closed = next(iter(cell_keys(request.POST.getlist(CLOSE))), "")
-    if closed:
-        # Back to the imported value: the cell's typed values and override flag are dropped.
-        for name in [name for name in data if name.startswith(f"{closed}-")]:
+    taken = next(iter(cell_keys(request.POST.getlist(TAKE))), "")
+    for dropped in (closed, taken):
+        # Back to the stored value (an imported one, or one saved first by someone else): the
+        # cell's typed values, override flag and the version it was to overwrite are dropped.
+        for name in [name for name in data if dropped and name.startswith(f"{dropped}-")]:
             del data[name]
     sections = report_grid_cells(
         unit=context["unit"],
@@ -153,11 +182,12 @@ def _redisplay(request: HtmxHttpRequest, template: str, context: dict[str, Any])
         data=data,
         overriding=[opened] if opened else [],
         redisplay=True,
+        user=request.user,
     )
     _link_rows(request.path, context["period"].code, sections)
     for section in sections:
         for row in section["rows"]:
-            if row["key"] in (opened, closed) and row["imported"]:
+            if (row["key"] in (opened, closed) and row["imported"]) or row["key"] == taken:
                 _focus(row)
     return render(request, template, {**context, "sections": sections})
 

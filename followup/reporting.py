@@ -24,13 +24,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from base.editing import conflict_for
 from base.periods import Quarter, month_label
 from base.versioning import StaleVersion
 from base.writes import checked_save
@@ -40,6 +40,8 @@ from . import value_rules
 from .formatting import format_value
 from .forms import NumberField
 from .imports.parsing import CellError, parse_period
+from .imports.selectors import closed_quarters
+from .imports.wording import closed_quarter_note
 from .models import ImportBatch, Measure, Observation
 from .services import ERROR_OBSERVATION_FORBIDDEN
 
@@ -51,7 +53,12 @@ ERROR_JUMP = _(
 )
 ERROR_IMPORTED = _("Värdet är importerat från {source}; välj ”Ersätt värdet” för att ändra det.")
 CONFLICT_MESSAGE = _(
-    "Inget sparades: någon annan har ändrat markerade värden sedan du öppnade sidan."
+    "Inget sparades: någon annan har sparat markerade värden sedan du öppnade sidan. Spara "
+    "igen för att ersätta dem med dina värden, eller ta de sparade värdena."
+)
+OWN_CONFLICT_MESSAGE = _(
+    "Inget sparades: du har själv sparat markerade värden i en annan flik sedan du öppnade "
+    "sidan. Spara igen för att ersätta dem med dina värden, eller ta de sparade värdena."
 )
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -169,11 +176,18 @@ class ObservationCellForm(forms.Form):
 
     # Read as the import reads a file ("1 200", "12,5"); a share is entered as its parts.
     value = NumberField(label=_("Värde"), required=False, max_digits=16, decimal_places=4)
-    numerator = NumberField(label=_("Täljare"), required=False, max_digits=16, decimal_places=4)
-    denominator = NumberField(label=_("Nämnare"), required=False, max_digits=16, decimal_places=4)
+    numerator = NumberField(
+        label=_("Täljare"), required=False, max_digits=16, decimal_places=4, part="numerator"
+    )
+    denominator = NumberField(
+        label=_("Nämnare"), required=False, max_digits=16, decimal_places=4, part="denominator"
+    )
     comment = forms.CharField(label=_("Kommentar"), required=False, max_length=2000)
     override = forms.BooleanField(label=_("Ersätt importerat värde"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    # After a conflict: the stored version the user has seen beside the cell; the next save
+    # writes over that version (and only that one), knowingly.
+    overwrite = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(
         self,
@@ -259,17 +273,15 @@ class ObservationCellForm(forms.Form):
         return data
 
     def _check_jump(self, data: dict[str, Any], value: Decimal) -> None:
-        limit = Decimal(str(settings.GONV_REPORT_JUMP_PCT))
+        limit = value_rules.jump_limit()
         previous = self.previous
         if previous is None or data.get("comment") or self.errors:
             return
-        base = abs(previous) if previous else None
-        jumped = (abs(value - previous) * 100 / base > limit) if base else value != previous
-        if jumped:
+        if value_rules.jumped(value, previous, limit):
             shown = format(previous.normalize(), "f").replace(".", ",")
             self.add_error(
                 "comment",
-                str(ERROR_JUMP).format(pct=format(limit.normalize(), "f"), previous=shown),
+                str(ERROR_JUMP).format(pct=value_rules.jump_limit_text(limit), previous=shown),
             )
 
 
@@ -293,7 +305,58 @@ def _trimmed(value: Decimal | None) -> Decimal | None:
 
 
 # What a cell posts, shown again as typed when the grid is redisplayed without saving.
-CELL_FIELDS = ("value", "numerator", "denominator", "comment", "version")
+CELL_FIELDS = ("value", "numerator", "denominator", "comment", "version", "overwrite")
+
+
+@dataclass(frozen=True)
+class CellConflict:
+    """A cell saved by someone (or the user in another tab) since the grid was opened: who,
+    what and when, in one sentence, and the stored version the next save writes over."""
+
+    text: str
+    version: int
+    yours: bool
+
+
+def _stored_text(obs: Observation, measure: Measure) -> str:
+    value = format_value(obs.value, measure.unit)
+    if measure.value_type == Measure.ValueType.SHARE and obs.denominator:
+        parts = f"{format_value(_trimmed(obs.numerator))}/{format_value(_trimmed(obs.denominator))}"
+        return f"{value} ({parts})"
+    return value
+
+
+def cell_conflict(
+    *, current: Observation | None, since: int, user: Any, measure: Measure
+) -> CellConflict:
+    """What the grid says beside a cell stored since version `since` (the user's grid's)."""
+    if current is None:
+        return CellConflict(
+            gettext("Värdet har tagits bort sedan du öppnade sidan."), version=0, yours=False
+        )
+    info = conflict_for(current, {}, since_version=since)
+    when = (
+        dateformat.format(timezone.localtime(info.saved_at), "j b Y H:i") if info.saved_at else ""
+    )
+    yours = info.user_id is not None and info.user_id == getattr(user, "pk", None)
+    words = {"value": _stored_text(current, measure), "name": info.user_name, "when": when}
+    text = (
+        gettext("Du har själv sparat %(value)s i en annan flik %(when)s.")
+        if yours
+        else gettext("%(name)s sparade %(value)s %(when)s.")
+    ) % words
+    return CellConflict(text.replace(" .", "."), version=current.version, yours=yours)
+
+
+def closed_period_note(period: Period, count: int | None = None) -> str:
+    """The import's note when the period lies in a quarter whose quarterly report is
+    Fastställd or Godkänd ("" otherwise): before saving (`count` None) and with the save's
+    confirmation (the values saved)."""
+    quarter = Quarter.containing(period.end)
+    status = closed_quarters(codes=[quarter.code]).get(quarter.code)
+    if status is None:
+        return ""
+    return closed_quarter_note(count, quarter.label, status)
 
 
 def report_grid_cells(
@@ -303,6 +366,7 @@ def report_grid_cells(
     data: Any = None,
     overriding: Collection[str] = (),
     redisplay: bool = False,
+    user: Any = None,
 ) -> list[dict[str, Any]]:
     """Per measure of the period's frequency, a cell form for each active unit below `unit`
     of a kind the measure expects to report.
@@ -310,7 +374,8 @@ def report_grid_cells(
     An imported value's cell is read-only (`editable` false) unless its key is in
     `overriding` or its override flag was posted with `data`. With `redisplay`, the posted
     values are shown again as typed (the version included), unvalidated: the grid after
-    "Ersätt värdet" without JavaScript, which stores nothing.
+    "Ersätt värdet" without JavaScript, which stores nothing. A posted cell that carries the
+    stored version it is to overwrite (after a conflict) says again who saved what.
     """
     units = list(
         Unit.objects.in_subtree(unit).active_on(period.end).select_related("kind").order_by("name")
@@ -374,6 +439,14 @@ def report_grid_cells(
                 "imported": form.imported,
                 "editable": True,
             }
+            seen = data.get(f"{prefix}-overwrite", "") if sent else ""
+            if str(seen).isdigit():
+                since = str(data.get(f"{prefix}-version", "") or "0")
+                since_version = int(since) if since.isdigit() else 0
+                if (obs.version if obs is not None else 0) != since_version:
+                    row["conflict"] = cell_conflict(
+                        current=obs, since=since_version, user=user, measure=measure
+                    )
             if obs is not None and form.imported:
                 posted = sent and bool(data.get(f"{prefix}-override"))
                 row.update(
@@ -438,7 +511,9 @@ def _save_cell(
 ) -> None:
     form, unit, existing = row["form"], row["unit"], row["existing"]
     data = form.cleaned_data
-    expected = data.get("version") or 0
+    # Saved again after a conflict: over the stored version shown beside the cell, knowingly.
+    overwrite = data.get("overwrite")
+    expected = overwrite if overwrite is not None else (data.get("version") or 0)
     obs = existing or Observation(measure=measure, unit=unit, period_start=period.start)
     overridden = existing.source if existing is not None and form.imported else ""
     obs.period_end = period.end
@@ -458,7 +533,10 @@ def _save_cell(
     obs.source = ImportBatch.Source.MANUAL
     if overridden:
         obs.overrides_source = overridden
-    obs.version = expected
+    if existing is not None:
+        obs.version = expected
+    # A new value is stored at version 1 (the default), never 0: 0 is what a cell that had no
+    # value when the grid was opened posts, so a second tab's save of it is seen as stale.
     try:
         with transaction.atomic():
             if (
@@ -474,10 +552,15 @@ def _save_cell(
                 message=gettext(ERROR_OBSERVATION_FORBIDDEN).format(unit=unit.name),
             )
     except StaleVersion:
-        result.conflicts[row["key"]] = Observation.objects.filter(
+        current = Observation.objects.filter(
             measure=measure, unit=unit, period_start=period.start
         ).first()
-        row["conflict"] = result.conflicts[row["key"]]
+        result.conflicts[row["key"]] = current
+        row["conflict"] = cell_conflict(current=current, since=expected, user=user, measure=measure)
+        # The cell is shown again as typed, with the stored version beside it: saving again
+        # writes over that version; nothing of this request is stored.
+        form.data = form.data.copy()
+        form.data[form.add_prefix("overwrite")] = str(row["conflict"].version)
     except ValidationError as error:
         result.errors[row["key"]] = error.messages
         for message in error.messages:

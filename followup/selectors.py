@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import F, Prefetch, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -61,12 +61,35 @@ from .models import (
     SpcResult,
 )
 from .quarter_basis import PeriodRows, QuarterBasis, missing_units_text, months_note, quarter_basis
-from .spc import RULES, Reasons, stored_reasons
+from .spc import RULES, Reasons, latest_judged, stored_reasons
 from .summary import DueGoal, SummaryFacts, quarter_summary
 
 SYNTHETIC_CACHE_KEY = "followup:synthetic-data-present"
 # A write that no receiver sees (a bulk update, a raw delete) shows within this many seconds.
 SYNTHETIC_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class ReportChange:
+    """The quarter's quarterly report is Fastställd or Godkänd (`decided_at`: when it was closed,
+    or approved) and a recompute has changed the quarter's results since its body was frozen
+    (`changed_at`): the dashboards say their values may differ from the report's.
+    `organisation_code` names the report's organisation in its link ("" with one)."""
+
+    quarter: Quarter
+    approved: bool
+    decided_at: datetime.datetime | None
+    changed_at: datetime.datetime
+    organisation_code: str = ""
+
+
+@dataclass(frozen=True)
+class ReportOf:
+    """Whose quarterly report a dashboard compares with: the unit the report belongs to (an id,
+    or the tree's root as a subquery) and the organisation code its link names ("" with one)."""
+
+    unit: Any
+    organisation_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,7 @@ class PortfolioStatus:
     phases: list[Phase]
     quarter: Quarter | None
     computed_at: datetime.datetime | None
+    report_change: ReportChange | None = None
 
 
 def status_quarter(today: datetime.date | None = None) -> Quarter | None:
@@ -190,11 +214,14 @@ def portfolio_with_status(
     quarter: Quarter | None,
     organisation: Organisation | None = None,
     with_unassigned: bool = False,
+    with_report: bool = False,
 ) -> PortfolioStatus:
     """Phases → areas → goals and milestones, each with its computed result for the quarter.
 
     With `organisation`: only its phases, and with `with_unassigned` those of no organisation
-    too (goals.selectors.portfolio_overview).
+    too (goals.selectors.portfolio_overview). With `with_report`: whether the organisation's
+    quarterly report of the quarter is closed and recomputed since (`report_change`, read in
+    the query of the computation time).
     """
     phases = portfolio_overview(
         organisation_id=organisation.id if organisation else None,
@@ -224,13 +251,93 @@ def portfolio_with_status(
             area.status_counts = status_counts(statuses)  # type: ignore[attr-defined]
     if quarter is None:
         return PortfolioStatus(phases=phases, quarter=None, computed_at=None)
-    computed_at = (
+    report_of = (
+        (ReportOf(organisation.id, organisation.code) if organisation else _root_report())
+        if with_report
+        else None
+    )
+    latest = (
         ComputeRun.objects.filter(quarter=quarter.code, error="")
+        .annotate(**_report_change_annotations(quarter, report_of))
         .order_by("-finished_at")
-        .values_list("finished_at", flat=True)
         .first()
     )
-    return PortfolioStatus(phases=phases, quarter=quarter, computed_at=computed_at)
+    return PortfolioStatus(
+        phases=phases,
+        quarter=quarter,
+        computed_at=latest.finished_at if latest else None,
+        report_change=_report_change_of(latest, quarter, report_of),
+    )
+
+
+def _root_report() -> ReportOf:
+    """The report of the tree's root (with one organisation or none), by a subquery."""
+    root = Unit.objects.filter(parent__isnull=True).order_by("code").values("pk")[:1]
+    return ReportOf(Subquery(root))
+
+
+def _area_report_unit(area: ProgrammeArea) -> ReportOf | None:
+    """Whose report shows the area's goals (report_organisation_unit_id_of_area, from the cached
+    phases' organisations: no query): its phase's organisation with several, else the root."""
+    found = phase_organisation(area.phase_id)
+    if found is None or not found.several:
+        return _root_report()
+    if found.organisation is None:
+        return None
+    return ReportOf(found.organisation.id, found.organisation.code)
+
+
+def measure_report_unit(unit: Unit) -> ReportOf | None:
+    """Whose report the measure page's unit compares with: the root's with one organisation
+    (or none); with several, the organisation's when the unit shown is one, else none."""
+    several = organisations()
+    if len(several) < 2:
+        return _root_report()
+    found = next((o for o in several if o.id == unit.pk), None)
+    return ReportOf(found.id, found.code) if found is not None else None
+
+
+def _report_change_annotations(quarter: Quarter, report_of: ReportOf | None) -> dict[str, Any]:
+    """What a ComputeRun row of the quarter carries along of the quarter's closed report (in
+    the same query: subqueries of no outer row): its status, when it was closed and approved,
+    and the latest recompute that changed results after its body was frozen."""
+    if report_of is None:
+        return {}
+    report = QuarterReport.objects.filter(
+        organisation_id=report_of.unit,
+        quarter=quarter.code,
+        status__in=[QuarterReport.Status.CLOSED, QuarterReport.Status.APPROVED],
+    )
+    frozen_at = Subquery(report.values("content_computed_at")[:1])
+    # As quarter_changed_since: a run that wrote no rows changed nothing the report shows.
+    changed = (
+        ComputeRun.objects.filter(quarter=quarter.code, error="", finished_at__gt=frozen_at)
+        .filter(Q(measure_rows__gt=0) | Q(period_rows__gt=0) | Q(goal_rows__gt=0))
+        .order_by("-finished_at")
+        .values("finished_at")[:1]
+    )
+    return {
+        "report_status": Subquery(report.values("status")[:1]),
+        "report_closed_at": Subquery(report.values("closed_at")[:1]),
+        "report_approved_at": Subquery(report.values("approved_at")[:1]),
+        "report_changed_at": Subquery(changed),
+    }
+
+
+def _report_change_of(
+    run: ComputeRun | None, quarter: Quarter, report_of: ReportOf | None
+) -> ReportChange | None:
+    changed_at = getattr(run, "report_changed_at", None)
+    if run is None or report_of is None or changed_at is None:
+        return None
+    approved = getattr(run, "report_status", "") == QuarterReport.Status.APPROVED
+    return ReportChange(
+        quarter=quarter,
+        approved=approved,
+        decided_at=getattr(run, "report_approved_at" if approved else "report_closed_at", None),
+        changed_at=changed_at,
+        organisation_code=report_of.organisation_code,
+    )
 
 
 @dataclass(frozen=True)
@@ -612,13 +719,22 @@ def peer_comparison(
     )
 
 
-def latest_compute_run(*, quarter: Quarter) -> ComputeRun | None:
-    """The latest finished computation of the quarter (pages say when results were computed)."""
-    return (
+def latest_compute_run(
+    *, quarter: Quarter, report_unit: ReportOf | None = None
+) -> ComputeRun | None:
+    """The latest finished computation of the quarter (pages say when results were computed).
+
+    With `report_unit`: its `report_change` says whether that unit's quarterly report of the
+    quarter is closed and recomputed since (in the same query, ReportChange)."""
+    run = (
         ComputeRun.objects.filter(quarter=quarter.code, finished_at__isnull=False)
+        .annotate(**_report_change_annotations(quarter, report_unit))
         .order_by("-finished_at")
         .first()
     )
+    if run is not None:
+        run.report_change = _report_change_of(run, quarter, report_unit)  # type: ignore[attr-defined]
+    return run
 
 
 def missing_observations(
@@ -666,10 +782,19 @@ def programme_area_quarter(
     results = goal_results_of(quarter=quarter, goals=everything) if quarter else {}
     for goal in everything:
         goal.result = results.get(goal.pk)
+    # The area's overall status as Portfölj and the report roll it up (portfolio_with_status):
+    # from the same goals' and milestones' results, no query of its own.
+    statuses = [_status_of(results.get(goal.pk)) for goal in everything]
     return {
         "goals": goals,
+        "overall_status": overall_status(statuses) if quarter else None,
+        "status_counts": status_counts(statuses) if quarter else [],
         **programme_area_measures(area=area, unit=unit, quarter=quarter),
-        "computed_at": latest_compute_run(quarter=quarter) if quarter else None,
+        "computed_at": (
+            latest_compute_run(quarter=quarter, report_unit=_area_report_unit(area))
+            if quarter
+            else None
+        ),
     }
 
 
@@ -1151,7 +1276,9 @@ def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> 
         goals,
         basis(quarter, current),
         latest,
-        stored_reasons(points[-1], (summary or {}).get("improvement")) if points else None,
+        stored_reasons(judged, (summary or {}).get("improvement"))
+        if (judged := latest_judged(points)) is not None
+        else None,
     )
 
 
@@ -1493,11 +1620,63 @@ def closed_report_quarters(
 def quarter_report_get(*, organisation_id: int, quarter: Quarter) -> QuarterReport | None:
     """The report of an organisation and quarter with who closed, approved and returned it
     (one query); None while nobody has closed it (an unsaved draft)."""
+    # Whether it was ever sent back (its history says): only then are the send-backs read.
+    sent_back = QuarterReport.history.model.objects.filter(
+        id=OuterRef("pk"), returned_at__isnull=False
+    )
     return (
         QuarterReport.objects.select_related("closed_by", "approved_by", "returned_by")
+        .annotate(was_sent_back=Exists(sent_back))
         .filter(organisation_id=organisation_id, quarter=quarter.code)
         .first()
     )
+
+
+def quarter_report_only_saver_since(
+    *, organisation_id: int, quarter: Quarter, version: int
+) -> int | None:
+    """The one user who made every change of the report after `version`, None if several (or
+    none, or a loader) did (one query): a stale page's conflict says when it was the user's
+    own change in another tab (as base.editing.Conflict.user_id does for the forms)."""
+    savers = set(
+        QuarterReport.history.filter(
+            organisation_id=organisation_id, quarter=quarter.code, version__gt=version
+        ).values_list("history_user_id", flat=True)
+    )
+    if len(savers) != 1:
+        return None
+    (only,) = savers
+    return int(only) if only is not None else None
+
+
+@dataclass(frozen=True)
+class SendBack:
+    """A send-back of a quarterly report: who, when, and the comment the strategist answers."""
+
+    name: str
+    returned_at: datetime.datetime
+    comment: str
+
+
+def quarter_report_send_backs(*, report: QuarterReport) -> list[SendBack]:
+    """Every send-back of the report, oldest first, read from its history (one query): the
+    close that answers one clears the report's fields, the history keeps each one. No query
+    for a report read by quarter_report_get that was never sent back."""
+    if getattr(report, "was_sent_back", True) is False:
+        return []
+    rows = (
+        report.history.filter(returned_at__isnull=False)
+        .select_related("returned_by")
+        .order_by("returned_at", "history_id")
+    )
+    found: dict[datetime.datetime, SendBack] = {}
+    for row in rows:
+        if row.returned_at in found:
+            continue
+        user = row.returned_by
+        name = (user.get_full_name() or user.get_username()) if user is not None else ""
+        found[row.returned_at] = SendBack(name, row.returned_at, row.return_comment)
+    return list(found.values())
 
 
 def quarter_reports_of(*, organisation_id: int) -> dict[str, QuarterReport]:

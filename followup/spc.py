@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
@@ -97,6 +97,21 @@ def stored_reasons(point: Sequence[Any], improvement: Any) -> Reasons | None:
 _DIRECTIONS = ("higher", "lower", None)
 
 
+def stored_incomplete(point: Sequence[Any]) -> tuple[int, int] | None:
+    """(reporting, expected) units of a stored point over only some of its units (SPC format
+    4: a sixth field), which the rules do not judge; None for a point over all of them."""
+    if len(point) < 6 or not isinstance(point[5], list | tuple) or len(point[5]) != 2:
+        return None
+    reporting, expected = point[5]
+    return int(reporting), int(expected)
+
+
+def latest_judged(points: Sequence[Sequence[Any]]) -> Sequence[Any] | None:
+    """The latest stored point the rules judged (the one the variation icon speaks of): the
+    latest point not over only some of its units; None if there is none."""
+    return next((point for point in reversed(points) if stored_incomplete(point) is None), None)
+
+
 def _rule_order(rule: str) -> int:
     """A rule's place in RULES; an unknown one (from an older stored chart) last."""
     return RULES.index(rule) if rule in RULES else len(RULES)
@@ -116,6 +131,9 @@ class XmrPoint:
     type: PointType
     # Each rule that flags the point with the side it flags it on: ("astronomical", "low").
     signals: tuple[tuple[str, Side], ...] = ()
+    # Drawn but not judged: no rule looks at it and it is not in the limits (xmr's
+    # `incomplete`, a period only some of the units have reported).
+    incomplete: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return the point as JSON-serialisable plain data."""
@@ -129,6 +147,7 @@ class XmrPoint:
             "rules": list(self.rules),
             "type": self.type,
             "signals": [list(signal) for signal in self.signals],
+            "incomplete": self.incomplete,
         }
 
 
@@ -201,11 +220,20 @@ def xmr(
     screen_outliers: bool = False,
     min_points: int = 13,
     recalculate_at: Sequence[int] = (),
+    incomplete: Collection[int] = (),
 ) -> XmrResult:
-    """Compute an XmR chart with Making Data Count special-cause rules and summary icons."""
+    """Compute an XmR chart with Making Data Count special-cause rules and summary icons.
+
+    `incomplete` holds indices into `values` of points that are drawn but not judged (MDC's
+    "ghosted" points): no rule flags them, they are not in the mean, the limits or the moving
+    ranges, they do not count towards `min_points`, and the icons speak of the latest point
+    that is judged.
+    """
     _check_options(improvement, baseline, run_length, min_points)
     starts = _segment_starts(len(values), recalculate_at)
-    observed = [(index, x) for index, raw in enumerate(values) if (x := _as_float(raw)) is not None]
+    ghosts = _ghost_indices(len(values), incomplete)
+    drawn = [(index, x) for index, raw in enumerate(values) if (x := _as_float(raw)) is not None]
+    observed = [(index, x) for index, x in drawn if index not in ghosts]
     target_value = _as_float(target)
     indices = [index for index, _ in observed]
     xs = [x for _, x in observed]
@@ -241,6 +269,8 @@ def xmr(
         )
         for i in range(len(xs))
     )
+    if ghosts:
+        points = _with_ghosts(points, drawn, ghosts, starts, fitted, available)
 
     if not available:
         return XmrResult(
@@ -266,7 +296,7 @@ def xmr(
         upper_two_sigma=sigma.upper_two_sigma if sigma else None,
         mean_moving_range=sigma.mean_moving_range if sigma else None,
         points=points,
-        variation=_variation(points[-1].type, signals[-1], improvement),
+        variation=_variation(_point_type(signals[-1], improvement), signals[-1], improvement),
         assurance=_assurance(target_value, latest, improvement),
         limits_available=True,
         message=None if sigma else "Senaste segmentet har för få datapunkter för styrgränser.",
@@ -295,6 +325,54 @@ def _segment_starts(length: int, recalculate_at: Sequence[int]) -> list[int]:
             raise ValueError(f"recalculate_at index {index!r} is outside 0..{length - 1}")
         starts.add(index)
     return sorted(starts)
+
+
+def _ghost_indices(length: int, incomplete: Collection[int]) -> frozenset[int]:
+    """The indices of the points drawn but not judged, checked against the series."""
+    for index in incomplete:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < length:
+            raise ValueError(f"incomplete index {index!r} is outside 0..{length - 1}")
+    return frozenset(incomplete)
+
+
+def _with_ghosts(
+    judged: tuple[XmrPoint, ...],
+    drawn: list[tuple[int, float]],
+    ghosts: frozenset[int],
+    starts: list[int],
+    fitted: dict[int, _Limits],
+    available: bool,
+) -> tuple[XmrPoint, ...]:
+    """The judged points with the unjudged ones among them, in the series' order.
+
+    An unjudged point gets its segment's lines (or, in a segment of unjudged points only, the
+    nearest earlier segment's; the first one's before any), no moving range and no rule.
+    """
+    by_index = {point.index: point for point in judged}
+    merged: list[XmrPoint] = []
+    for index, x in drawn:
+        if index not in ghosts:
+            merged.append(by_index[index])
+            continue
+        segment = bisect_right(starts, index) - 1
+        earlier = [s for s in fitted if s <= segment]
+        nearest = max(earlier) if earlier else min(fitted, default=None)
+        line = fitted[nearest] if nearest is not None else _Limits(x, None)
+        lower, upper = _drawn_limits(line, available)
+        merged.append(
+            XmrPoint(
+                index=index,
+                value=x,
+                moving_range=None,
+                mean=line.mean,
+                lower_limit=lower,
+                upper_limit=upper,
+                rules=(),
+                type="common_cause",
+                incomplete=True,
+            )
+        )
+    return tuple(merged)
 
 
 def _as_float(raw: float | Decimal | None) -> float | None:

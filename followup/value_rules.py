@@ -14,6 +14,7 @@ import calendar
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
 
 from base.periods import Quarter, day_label, month_label
@@ -61,6 +62,14 @@ ERROR_SHARE_PARTS_MISSING = gettext_noop(
 )
 ERROR_VALUE_INCONSISTENT = gettext_noop(
     "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst 0,05 ifrån)."
+)
+# A percent sign in täljare or nämnare: they are counts (a share's value is computed from them),
+# so the message says what to write there, not that percent fits only shares.
+ERROR_NUMERATOR_PERCENT = gettext_noop(
+    "Täljaren är ett antal, inte en procentsats: skriv antalet, t.ex. 212."
+)
+ERROR_DENOMINATOR_PERCENT = gettext_noop(
+    "Nämnaren är ett antal, inte en procentsats: skriv antalet, t.ex. 400."
 )
 
 
@@ -127,6 +136,28 @@ def share_of(numerator: Decimal, denominator: Decimal) -> Decimal:
 def share_consistent(value: Decimal, numerator: Decimal, denominator: Decimal) -> bool:
     """Whether a share's value is its parts' täljare ÷ nämnare × 100, within TOLERANCE."""
     return abs(value - share_of(numerator, denominator)) <= TOLERANCE
+
+
+def jump_limit() -> Decimal:
+    """How many per cent a value may move from the previous period without a comment
+    (GONV_REPORT_JUMP_PCT)."""
+    return Decimal(str(settings.GONV_REPORT_JUMP_PCT))
+
+
+def jump_limit_text(limit: Decimal) -> str:
+    """The limit as the messages write it: 50, 12,5."""
+    return format(limit.normalize(), "f").replace(".", ",")
+
+
+def jumped(value: Decimal, previous: Decimal | None, limit: Decimal) -> bool:
+    """Whether a value differs more than `limit` per cent from the previous period's (any
+    change from 0 counts): the reporting grid then asks for a comment, the import warns. Without
+    a division, so that PostgreSQL (services._staged_jumps) decides every case alike."""
+    if previous is None:
+        return False
+    if previous == 0:
+        return value != 0
+    return abs(value - previous) * 100 > limit * abs(previous)
 
 
 # --- the checks of one value, worded (the reporting grid's; the import words them alike) -----

@@ -56,6 +56,7 @@ from .selectors import (
     goal_results_of,
     latest_compute_run,
     measure_get,
+    measure_report_unit,
     measure_rows,
     measure_series,
     portfolio_quarter,
@@ -134,7 +135,9 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     chosen = organisation_selection(request)
     organisation = chosen.organisation
     portfolio = lazy(
-        lambda: portfolio_with_status(quarter=selection.quarter, organisation=organisation)
+        lambda: portfolio_with_status(
+            quarter=selection.quarter, organisation=organisation, with_report=True
+        )
     )
     quarter = selection.quarter if selection.is_computed else None
     context = {
@@ -145,6 +148,8 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         "phases": lambda: portfolio().phases,
         "status_quarter": quarter,
         "computed_at": lambda: portfolio().computed_at,
+        # The quarter's report closed and recomputed since (in the same query, same region).
+        "report_change": lambda: portfolio().report_change,
         **lazy_items(
             lambda: portfolio_quarter(
                 phases=portfolio().phases,
@@ -310,7 +315,16 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
     context.update(
         lazy_items(
             quarter_data,
-            ("goals", "region", "chart_unit", "unit_choices", "measure_lines", "computed_at"),
+            (
+                "goals",
+                "overall_status",
+                "status_counts",
+                "region",
+                "chart_unit",
+                "unit_choices",
+                "measure_lines",
+                "computed_at",
+            ),
         )
     )
     if target is not None:
@@ -365,7 +379,10 @@ def unit_list(request: HtmxHttpRequest) -> HttpResponse:
         **_regions(tree=f"{depth}:{max_nodes}"),
     }
     if wants_partial(request) and request.htmx.target == "unit-search-results":
-        return render(request, "followup/unit_list.html#unit-search-results", context)
+        # With the count for the page's live region, out of band (the template).
+        return render(
+            request, "followup/unit_list.html#unit-search-results", {**context, "partial": True}
+        )
     return render(request, "followup/unit_list.html", context)
 
 
@@ -549,7 +566,13 @@ def measure_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     show_two_sigma = bool(form.cleaned_data.get("sigma"))
     context = {
         "selection": selection,
-        "computed_at": lazy(lambda: latest_compute_run(quarter=quarter) if quarter else None),
+        "computed_at": lazy(
+            lambda: (
+                latest_compute_run(quarter=quarter, report_unit=measure_report_unit(unit))
+                if quarter
+                else None
+            )
+        ),
         "form": form,
         "measure": measure,
         "unit": unit,

@@ -289,6 +289,9 @@ class AdoptionCellForm(forms.ModelForm):
     """One cell of the adoption grid: a unit's status with one working method."""
 
     version = VersionField()
+    # After a conflict: the stored version the user has seen beside the cell; the next save
+    # writes over that version (and only that one), knowingly.
+    overwrite = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     class Meta:
         model = AdoptionRecord

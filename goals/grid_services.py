@@ -13,9 +13,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, gettext_noop
 
+from base.editing import conflict_for
 from base.versioning import StaleVersion
 from organisation.models import Unit
 
@@ -23,8 +24,49 @@ from . import selectors, services
 from .models import AdoptionRecord
 
 GRID_CONFLICT_MESSAGE = gettext_noop(
-    "Inget sparades: någon annan har ändrat markerade celler sedan du öppnade sidan."
+    "Inget sparades: någon annan har sparat markerade celler sedan du öppnade sidan. Spara "
+    "igen för att ersätta dem med dina värden, eller ta de sparade värdena."
 )
+GRID_OWN_CONFLICT_MESSAGE = gettext_noop(
+    "Inget sparades: du har själv sparat markerade celler i en annan flik sedan du öppnade "
+    "sidan. Spara igen för att ersätta dem med dina värden, eller ta de sparade värdena."
+)
+
+
+@dataclass(frozen=True)
+class CellConflict:
+    """A cell saved by someone (or the user in another tab) since the grid was opened: who,
+    when and the stored value of each field that differs from the user's, and the stored
+    version the next save writes over."""
+
+    text: str
+    version: int
+    yours: bool
+
+
+def cell_conflict(
+    *, current: AdoptionRecord | None, submitted: dict[str, Any], since: int, user: Any
+) -> CellConflict:
+    """What the grid says beside a cell stored since version `since` (the user's grid's)."""
+    if current is None:
+        return CellConflict(
+            gettext("Cellen har tagits bort sedan du öppnade sidan."), version=0, yours=False
+        )
+    info = conflict_for(current, submitted, since_version=since)
+    when = (
+        dateformat.format(timezone.localtime(info.saved_at), "j b Y H:i") if info.saved_at else ""
+    )
+    yours = info.user_id is not None and info.user_id == getattr(user, "pk", None)
+    text = (
+        gettext("Du har själv sparat ändringar i en annan flik %(when)s.")
+        if yours
+        else gettext("%(name)s sparade ändringar %(when)s.")
+    ) % {"name": info.user_name, "when": when}
+    if info.fields:
+        # The fields that differ from the user's, with their stored values.
+        stored = "; ".join(f"{f.label}: {f.theirs}" for f in info.fields)
+        text += " " + gettext("Sparat: %(fields)s.") % {"fields": stored}
+    return CellConflict(text.replace(" .", "."), version=current.version, yours=yours)
 
 
 @dataclass
@@ -41,7 +83,7 @@ class _Rollback(Exception):  # noqa: N818 - control flow inside the transaction 
 
 
 def adoption_grid_cells(
-    *, unit: Unit, data: Any = None, form_class: type[Any]
+    *, unit: Unit, data: Any = None, form_class: type[Any], user: Any = None
 ) -> list[dict[str, Any]]:
     """The grid below a unit: per working method, a cell form for each active unit of a kind
     the method targets and of the organisation whose plan the method is in (a method of a phase
@@ -49,6 +91,8 @@ def adoption_grid_cells(
 
     A cell the grid does not offer is never saved: a posted key for Region B's method at
     Region A's health centre is ignored (and the model refuses the pair on every path).
+    A posted cell that carries the stored version it is to overwrite (after a conflict) says
+    again who saved what.
     """
     today = timezone.localdate()
     units = list(
@@ -76,7 +120,19 @@ def adoption_grid_cells(
                 initial={"version": record.version if record.pk else 0},
                 today=today,
             )
-            rows.append({"unit": u, "form": form, "record": record, "key": prefix})
+            row: dict[str, Any] = {"unit": u, "form": form, "record": record, "key": prefix}
+            seen = str(data.get(f"{prefix}-overwrite", "") if sent else "")
+            since = str(data.get(f"{prefix}-version", "") if sent else "") or "0"
+            stored = record.version if record.pk else 0
+            if seen.isdigit() and since.isdigit() and stored != int(since):
+                submitted = {n: data.get(f"{prefix}-{n}") for n in ("status", "comment")}
+                row["conflict"] = cell_conflict(
+                    current=record if record.pk else None,
+                    submitted=submitted,
+                    since=int(since),
+                    user=user,
+                )
+            rows.append(row)
         if rows:
             sections.append({"method": method, "name": method.name, "rows": rows})
     return sections
@@ -110,7 +166,9 @@ def adoption_grid_save(*, user: Any, sections: list[dict[str, Any]]) -> GridResu
 
 def _save_cell(*, user: Any, row: dict[str, Any], result: GridResult) -> None:
     form, record = row["form"], row["form"].instance
-    expected = form.cleaned_data.get("version") or 0
+    # Saved again after a conflict: over the stored version shown beside the cell, knowingly.
+    overwrite = form.cleaned_data.get("overwrite")
+    expected = overwrite if overwrite is not None else (form.cleaned_data.get("version") or 0)
     data = {name: form.cleaned_data[name] for name in form._meta.fields}
     try:
         with transaction.atomic():
@@ -124,18 +182,10 @@ def _save_cell(*, user: Any, row: dict[str, Any], result: GridResult) -> None:
                 record.version = expected
                 services.adoption_record_update(user=user, record=record, data=data)
     except StaleVersion:
-        current = AdoptionRecord.objects.filter(
-            unit=record.unit, working_method=record.working_method
-        ).first()
-        result.conflicts[row["key"]] = current
-        row["conflict"] = current
+        _conflict(user=user, row=row, result=result, since=expected, data=data)
     except ValidationError as error:
         if "adoptionrecord_unique_unit_method" in str(error) or "finns redan" in str(error):
-            current = AdoptionRecord.objects.filter(
-                unit=record.unit, working_method=record.working_method
-            ).first()
-            result.conflicts[row["key"]] = current
-            row["conflict"] = current
+            _conflict(user=user, row=row, result=result, since=expected, data=data)
             return
         messages = error.messages
         result.errors[row["key"]] = messages
@@ -143,3 +193,18 @@ def _save_cell(*, user: Any, row: dict[str, Any], result: GridResult) -> None:
             form.add_error(None, message)
     else:
         result.saved += 1
+
+
+def _conflict(
+    *, user: Any, row: dict[str, Any], result: GridResult, since: int, data: dict[str, Any]
+) -> None:
+    """A cell saved first by someone: said beside it; the cell is shown again as typed with the
+    stored version, so saving again writes over it. Nothing of this request is stored."""
+    record, form = row["form"].instance, row["form"]
+    current = AdoptionRecord.objects.filter(
+        unit=record.unit, working_method=record.working_method
+    ).first()
+    result.conflicts[row["key"]] = current
+    row["conflict"] = cell_conflict(current=current, submitted=data, since=since, user=user)
+    form.data = form.data.copy()
+    form.data[form.add_prefix("overwrite")] = str(row["conflict"].version)

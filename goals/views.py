@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.forms.utils import ErrorDict
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -122,6 +123,7 @@ def area_goals(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
         "area": area,
         "goals": goals,
         "can_edit": request.user.has_perm("goals.add_goal", area),
+        "can_edit_area": request.user.has_perm("programmes.change_programmearea", area),
         "removed_goals": removed_goals(area_id=area.pk),
     }
     return render(request, "goals/area.html", context)
@@ -445,7 +447,13 @@ def adoption_start(request: HtmxHttpRequest) -> HttpResponse:
 
 def _grid_forms(request: HtmxHttpRequest, unit: Unit, data: Any = None) -> list[dict[str, Any]]:
     """The grid's sections: one per working method, a row (cell form) per target unit."""
-    return grid_services.adoption_grid_cells(unit=unit, data=data, form_class=AdoptionCellForm)
+    return grid_services.adoption_grid_cells(
+        unit=unit, data=data, form_class=AdoptionCellForm, user=request.user
+    )
+
+
+# The name of "Ta det sparade värdet", beside a cell someone saved first.
+TAKE = "ta"
 
 
 @require_http_methods(["GET", "POST"])
@@ -459,23 +467,56 @@ def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     if request.method == "GET":
         sections = _grid_forms(request, unit)
         return render(request, template, {"unit": unit, "sections": sections})
+    taken = request.POST.get(TAKE, "")
+    if taken:
+        # "Ta det sparade värdet": the grid again with that cell as stored, every other typed
+        # value kept; nothing is validated or stored.
+        data = request.POST.copy()
+        for name in [name for name in data if name.startswith(f"{taken}-")]:
+            del data[name]
+        sections = _grid_forms(request, unit, data=data)
+        for section in sections:
+            for row in section["rows"]:
+                form = row["form"]
+                if not form.is_bound or not form.has_changed():
+                    form.is_bound = False
+                elif row["key"] != taken:
+                    form._errors = ErrorDict()  # typed, checked when saved
+                if row["key"] == taken:
+                    form.fields["status"].widget.attrs["autofocus"] = True
+        return render(request, template, {"unit": unit, "sections": sections})
     sections = _grid_forms(request, unit, data=request.POST)
     result = grid_services.adoption_grid_save(user=request.user, sections=sections)
     context = {"unit": unit, "sections": sections, "result": result}
     if result.conflicts:
-        messages.error(request, _(grid_services.GRID_CONFLICT_MESSAGE))
+        conflicts = [r["conflict"] for s in sections for r in s["rows"] if r.get("conflict")]
+        yours = bool(conflicts) and all(c.yours for c in conflicts)
+        message = (
+            grid_services.GRID_OWN_CONFLICT_MESSAGE
+            if yours
+            else grid_services.GRID_CONFLICT_MESSAGE
+        )
+        messages.error(request, _(message))
+        context["conflict_title"] = (
+            _("Du har redan sparat ändringar") if yours else _("Någon annan hann före")
+        )
         return render(request, template, context, status=409)
     if result.errors:
         messages.error(request, _(GRID_ERRORS_MESSAGE))
         return render(request, template, context, status=422)
-    if result.saved:
-        messages.success(request, grid_saved_message(result.saved))
-    else:
-        messages.info(request, _("Inga ändringar att spara."))
+    saved = grid_saved_message(result.saved) if result.saved else _("Inga ändringar att spara.")
     if not request.htmx:
+        # The page after the redirect is read from the top: the message region says it.
+        messages.add_message(request, messages.SUCCESS if result.saved else messages.INFO, saved)
         return HttpResponseRedirect(reverse("goals:adoption_grid", args=[unit.pk]))
+    # With htmx the form is swapped where the user pressed "Spara ändringar": the confirmation
+    # is said there, beside the button, and focused (the message region above is emptied).
     sections = _grid_forms(request, unit)
-    return render(request, template, {"unit": unit, "sections": sections})
+    return render(
+        request,
+        template,
+        {"unit": unit, "sections": sections, "saved_text": saved, "saved_ok": bool(result.saved)},
+    )
 
 
 # --- the quarter's assessment -----------------------------------------------------------------
@@ -664,11 +705,14 @@ class _AssessPage:
 
     def _wire_quarter_select(self, form: AssessmentForm) -> None:
         # Changing the quarter fetches the form for it over htmx (the select's value only);
-        # without JavaScript the "Visa" button beside it does.
+        # without JavaScript the "Visa" button beside it does. Once the choice has settled: a
+        # keyboard user's arrow keys change the select at each press (Windows), and a newer
+        # request replaces one still under way.
         form.fields["quarter"].widget.attrs.update(
             {
                 "hx-get": self.url,
-                "hx-trigger": "change",
+                "hx-trigger": "change delay:500ms",
+                "hx-sync": "this:replace",
                 "hx-target": "#assess-form",
                 "hx-swap": "outerHTML",
                 "hx-params": "quarter",

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from base.admin import (
     AccessibleTabularInline,
@@ -17,6 +20,7 @@ from organisation.admin import ScopedChoicesAdmin
 
 from . import services
 from .choices import area_labels, of_area_labels
+from .forms import PersonChoiceField
 from .models import (
     Activity,
     ActivityPlan,
@@ -28,6 +32,7 @@ from .models import (
     SupportNeed,
     WorkingMethod,
 )
+from .selectors import delivery_owner_choices
 
 # Every select and list filter of areas and working methods names the organisation when several
 # organisations' plans are here (programmes.choices); the demo's single region sees no change.
@@ -60,15 +65,38 @@ class ProgrammeAreaProcessInline(AccessibleTabularInline):
     model = ProgrammeAreaProcess
     extra = 0
     fields = ["supporting_process", "provenance", "provenance_note"]
+    # "Lägg till ytterligare stödjande process" (not "… ytterligare Koppling till stödjande
+    # process"): the link is a supporting process of the area.
+    verbose_name = _("stödjande process")
+    verbose_name_plural = _("stödjande processer")
 
 
 @admin.register(ProgrammeArea)
 class ProgrammeAreaAdmin(GonvAdmin):
     list_display = ["number", "name", "phase", "start_date"]
     list_filter = ["phase"]
-    filter_horizontal = ["delivery_owners"]
     search_fields = ["name"]
     inlines = [ProgrammeAreaProcessInline]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm[Any]]:
+        # Delivery owners as people by name, the steering group's (and whoever the area has):
+        # checkboxes, not the two-list widget with its "Välj vald leveransansvariga", and not
+        # every account (VECs and administrators included) by bare username.
+        form = super().get_form(request, obj, change, **kwargs)
+        if "delivery_owners" in form.base_fields:
+            field = form.base_fields["delivery_owners"]
+            form.base_fields["delivery_owners"] = PersonChoiceField(
+                queryset=delivery_owner_choices(obj),
+                required=False,
+                label=field.label,
+                help_text=_(
+                    "Medlemmar i HSL styrgrupp som delar leveransansvaret för programområdet."
+                ),
+                widget=forms.CheckboxSelectMultiple,
+            )
+        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # The phase (and with it the organisation) and the number are structure: an area's

@@ -12,7 +12,15 @@ from base.editing import ChoiceFieldsMixin, VersionField
 from organisation.models import Unit
 
 from .choices import AreaLabels, areas_for_units
-from .models import Activity, ActivityPlan, SupportNeed, WorkingMethod
+from .models import (
+    Activity,
+    ActivityPlan,
+    ProgrammeArea,
+    SupportingProcess,
+    SupportNeed,
+    WorkingMethod,
+)
+from .selectors import delivery_owner_choices, person_label
 from .services import ERROR_PLAN_REOPEN_COMMENT, ERROR_PLAN_SEND_BACK_COMMENT
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -29,6 +37,49 @@ class WorkingMethodForm(ChoiceFieldsMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "target_unit_kinds": forms.CheckboxSelectMultiple,
         }
+
+
+class PersonChoiceField(forms.ModelMultipleChoiceField):
+    """People by full name and username ("Sara Provberg (styrgrupp)")."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person_label(obj)
+
+
+class ProgrammeAreaForm(forms.ModelForm):
+    """What an area's programme owner and the strategist edit on the area's page: its
+    description, delivery owners and supporting processes (not its phase, number or name)."""
+
+    version = VersionField()
+    delivery_owners = PersonChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Leveransansvariga"),
+        help_text=_("Medlemmar i HSL styrgrupp som delar leveransansvaret för programområdet."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    supporting_processes = forms.ModelMultipleChoiceField(
+        queryset=SupportingProcess.objects.all(),
+        required=False,
+        label=_("Stödjande processer"),
+        help_text=_("Processer som programområdets arbete hänger ihop med."),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ProgrammeArea
+        fields = ("description",)
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+        labels = {"description": _("Beskrivning")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        area = self.instance
+        owners: Any = self.fields["delivery_owners"]
+        owners.queryset = delivery_owner_choices(area)
+        if not self.is_bound and area.pk is not None:
+            self.initial.setdefault("delivery_owners", list(area.delivery_owners.all()))
+            self.initial.setdefault("supporting_processes", list(area.supporting_processes.all()))
 
 
 class ActivityForm(ChoiceFieldsMixin, forms.ModelForm):

@@ -249,8 +249,12 @@ class SupportingProcess(models.Model):
         return self.name
 
 
-class ProgrammeArea(models.Model):
-    """A programme area (programområde, PO) of a phase."""
+class ProgrammeArea(Versioned):
+    """A programme area (programområde, PO) of a phase.
+
+    Versioned: its page (programmes.views.programme_area_edit) and the admin refuse a save
+    based on an older version, so one person's description or owners never silently replace
+    another's."""
 
     phase = models.ForeignKey(
         Phase, on_delete=models.PROTECT, related_name="programme_areas", verbose_name=_("fas")

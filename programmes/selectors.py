@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -258,3 +259,25 @@ def support_need_answered(need: SupportNeed) -> tuple[str, datetime.datetime] | 
     return author_label(
         answered.history_user, answered.history_change_reason
     ), answered.history_date
+
+
+# Who may be an area's delivery owner (leveransansvarig): the HSL steering group's members share
+# the delivery responsibility for the programme areas (DOMAIN.md), with the portfolio owner and
+# the areas' programme owners; not unit managers or administrators.
+DELIVERY_OWNER_ROLES = (Role.STEERING_GROUP, Role.PORTFOLIO_OWNER, Role.PROGRAMME_OWNER)
+
+
+def delivery_owner_choices(area: ProgrammeArea | None = None) -> QuerySet[User]:
+    """The people offered as an area's delivery owners, by name: active users with a steering
+    role, and whoever the area has now (kept, whatever their role)."""
+    offered = Q(is_active=True, role_assignments__role__in=DELIVERY_OWNER_ROLES)
+    if area is not None and area.pk is not None:
+        offered |= Q(owned_programme_areas=area)
+    ids = User.objects.filter(offered).values("pk")
+    return User.objects.filter(pk__in=ids).order_by("first_name", "last_name", "username")
+
+
+def person_label(user: User) -> str:
+    """A person as a choice: "Sara Provberg (styrgrupp)", the username alone with no name."""
+    name = user.get_full_name()
+    return f"{name} ({user.get_username()})" if name else user.get_username()

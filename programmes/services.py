@@ -24,6 +24,7 @@ from .models import (
     Activity,
     ActivityPlan,
     ProgrammeArea,
+    ProgrammeAreaProcess,
     SupportingProcess,
     SupportNeed,
     WorkingMethod,
@@ -168,6 +169,47 @@ def programme_area_update(
         check_area_structure(user=user, area=area)
         checked_save(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
         _set_m2m(area, _area_m2m(delivery_owners, supporting_processes))
+    return area
+
+
+def programme_area_edit(
+    *,
+    user: Actor,
+    area: ProgrammeArea,
+    description: str,
+    delivery_owners: Iterable[User],
+    supporting_processes: Iterable[SupportingProcess],
+) -> ProgrammeArea:
+    """The area's own page ("Redigera programområdet"): its description, delivery owners and
+    supporting processes, by its programme owner or the strategist.
+
+    The area is saved from the version on the instance (a stale one raises StaleVersion), its
+    delivery owners are in its history; each supporting process linked or unlinked is a
+    `ProgrammeAreaProcess` row written through the checked path, with its own history (a new
+    link is the region's own, `Provenance.REGION`; a kept link keeps its provenance).
+    """
+    if area.pk is None:
+        raise ValueError("programme_area_edit takes a saved area")
+    area.description = description.strip()
+    wanted = {process.pk: process for process in supporting_processes}
+    with transaction.atomic():
+        checked_save(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
+        owners = list(delivery_owners)
+        if {owner.pk for owner in owners} != set(area.delivery_owners.values_list("pk", flat=True)):
+            area.delivery_owners.set(owners)
+        links = list(
+            ProgrammeAreaProcess.objects.filter(programme_area=area).select_related(
+                "supporting_process", "programme_area"
+            )
+        )
+        for link in links:
+            if link.supporting_process_id not in wanted:
+                checked_delete(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
+        linked = {link.supporting_process_id for link in links}
+        for pk, process in wanted.items():
+            if pk not in linked:
+                link = ProgrammeAreaProcess(programme_area=area, supporting_process=process)
+                checked_save(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
     return area
 
 

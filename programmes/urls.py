@@ -7,6 +7,7 @@ from . import views
 app_name = "programmes"
 
 urlpatterns = [
+    path("programomrade/<int:area_id>/uppgifter/", views.programme_area_edit, name="area_edit"),
     path(
         "programomrade/<int:area_id>/arbetssatt/",
         views.working_methods,

@@ -6,7 +6,7 @@ import datetime
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Literal, cast
 
@@ -32,13 +32,21 @@ def period_end(start: datetime.date, frequency: str) -> datetime.date:
     return next_month - datetime.timedelta(days=1)
 
 
+# One period of a series: its start, value, and the units that reported for it and were
+# expected to (the expected units of its quarter's MeasureResult; None where there is none).
+SeriesPoint = tuple[datetime.date, Decimal | None, int, int | None]
+
+
 def _series_by_unit(
     measure_id: int, quarter: Quarter, *, only_aggregates: bool
-) -> Iterator[tuple[int, list[tuple[datetime.date, Decimal | None]]]]:
+) -> Iterator[tuple[int, list[SeriesPoint]]]:
     """Stream (unit, series up to the quarter's end) for one measure, one unit at a time.
 
     Only units with a result this quarter (a closed unit's old series gets no new chart),
     and with only_aggregates only units that have units below them; filtered in the query.
+    Each period carries its reporting units and its quarter's expected units, read by one
+    more query per measure (the units' results of the quarters so far), so that a period
+    only some of the units have reported is drawn but not judged.
     """
     with_result = MeasureResult.objects.filter(measure_id=measure_id, quarter=quarter.code).values(
         "unit_id"
@@ -46,33 +54,52 @@ def _series_by_unit(
     rows = PeriodResult.objects.filter(
         measure_id=measure_id, period_start__lte=quarter.end, unit_id__in=with_result
     )
-    if only_aggregates:
-        rows = rows.filter(
-            unit_id__in=Unit.objects.filter(parent__isnull=False).values("parent_id")
-        )
-    current: int | None = None
-    series: list[tuple[datetime.date, Decimal | None]] = []
-    ordered = rows.order_by("unit_id", "period_start").values_list(
-        "unit_id", "period_start", "value"
+    results = MeasureResult.objects.filter(
+        measure_id=measure_id, quarter__lte=quarter.code, unit_id__in=with_result
     )
-    for unit_id, start, value in ordered.iterator(chunk_size=5000):
+    if only_aggregates:
+        parents = Unit.objects.filter(parent__isnull=False).values("parent_id")
+        rows = rows.filter(unit_id__in=parents)
+        results = results.filter(unit_id__in=parents)
+    expected: dict[tuple[int, str], int] = {
+        (unit_id, code): units
+        for unit_id, code, units in results.values_list("unit_id", "quarter", "expected_units")
+    }
+    current: int | None = None
+    series: list[SeriesPoint] = []
+    ordered = rows.order_by("unit_id", "period_start").values_list(
+        "unit_id", "period_start", "value", "reporting_units", "quarter"
+    )
+    for unit_id, start, value, reporting, code in ordered.iterator(chunk_size=5000):
         if unit_id != current:
             if current is not None:
                 yield current, series
             current, series = unit_id, []
-        series.append((start, value))
+        series.append((start, value, reporting, expected.get((unit_id, code))))
     if current is not None:
         yield current, series
+
+
+def is_incomplete(reporting: int, expected: int | None) -> bool:
+    """Whether a period rests on only some of the units expected to report for it.
+
+    Complete means every expected unit reported (a care unit's own period: it reported). A
+    period with no expected count (no result for its quarter) or none expected is complete:
+    there is nothing it falls short of.
+    """
+    return bool(expected) and reporting < cast(int, expected)
 
 
 # Bump when the stored SPC summary changes shape or meaning: every series is then recomputed
 # once, since its stored digest no longer matches.
 # 3: points carry their (rule, side) signals and the summary its direction of improvement.
-SPC_FORMAT_VERSION = 3
+# 4: a period only some of the expected units have reported is not judged (a sixth field,
+#    [reporting, expected]), and the digest covers the units.
+SPC_FORMAT_VERSION = 4
 
 
 def spc_summary(
-    series: list[tuple[datetime.date, Decimal | None]],
+    series: Sequence[SeriesPoint] | Sequence[tuple[datetime.date, Decimal | None]],
     *,
     improvement: str,
     target: Decimal | None = None,
@@ -82,16 +109,27 @@ def spc_summary(
     Points are [period start, value, type, rules, signals], signals each [rule, side] ("high"
     or "low"), and `improvement` is "higher", "lower" or None, so a reader can tell what each
     signal says (followup.spc.reasons). A period without a value (say, a share whose
-    denominator was 0) has no point, as xmr skips missing values.
+    denominator was 0) has no point, as xmr skips missing values. A period that fewer units
+    reported than were expected (series items (start, value, reporting, expected)) is drawn
+    but not judged: its point has a sixth field, [reporting, expected], and no rule.
     """
     direction = cast(
         Literal["higher", "lower"] | None,
         None if improvement == Measure.Improvement.NONE else improvement,
     )
+    units: dict[int, tuple[int, int | None]] = {}
+    for i, item in enumerate(series):
+        if len(item) == 4:
+            full = cast(SeriesPoint, item)
+            units[i] = (full[2], full[3])
+    partial = [
+        i for i, (reporting, expected) in units.items() if is_incomplete(reporting, expected)
+    ]
     result = xmr(
-        [value for _, value in series],
+        [item[1] for item in series],
         improvement=direction,
         target=float(target) if target is not None else None,
+        incomplete=partial,
     )
     data = result.to_dict()
     data["improvement"] = direction
@@ -103,13 +141,14 @@ def spc_summary(
             point["rules"],
             point["signals"],
         ]
+        + ([list(units[point["index"]])] if point["incomplete"] else [])
         for point in data["points"]
     ]
     return data
 
 
 def spc_digest(
-    series: list[tuple[datetime.date, Decimal | None]],
+    series: Sequence[SeriesPoint],
     *,
     improvement: str,
     target: Decimal | None,

@@ -52,11 +52,13 @@ from ..models import ImportBatch, Measure, Observation
 from ..value_rules import (  # every writer's messages (the tests import them from here)
     ERROR_COUNT_DECIMALS,
     ERROR_COUNT_NEGATIVE,
+    ERROR_DENOMINATOR_PERCENT,
     ERROR_DENOMINATOR_ZERO,
     ERROR_INDEX_RANGE,
     ERROR_KIND_DOES_NOT_REPORT,
     ERROR_NEGATIVE,
     ERROR_NUMERATOR_ABOVE_DENOMINATOR,
+    ERROR_NUMERATOR_PERCENT,
     ERROR_PAIR_INCOMPLETE,
     ERROR_PERIOD_IN_FUTURE,
     ERROR_SHARE_PARTS_MISSING,
@@ -127,6 +129,13 @@ CHANGE_COMMENT = gettext_noop("kommentar {old} → {new}")
 NEW_NUMERATOR = gettext_noop("täljare {value}")
 NEW_DENOMINATOR = gettext_noop("nämnare {value}")
 NEW_COMMENT = gettext_noop("kommentar {value}")
+# A value the import writes that moved more than GONV_REPORT_JUMP_PCT % from the previous
+# period, without a comment: the reporting grid refuses it so (reporting.ERROR_JUMP), the import
+# only warns (a system's export carries real jumps, and nobody writes comments into it).
+WARNING_JUMP = gettext_noop(
+    "Värdet skiljer sig mer än {pct} % från föregående period ({previous}): nytt värde {new}, "
+    "utan kommentar."
+)
 ERROR_HAS_PROBLEMS = gettext_noop("Filen har {count} problem och importerades inte.")
 ERROR_UNDO_DONE = gettext_noop("Importen är redan ångrad.")
 ERROR_UNDO_FORBIDDEN = gettext_noop(
@@ -146,6 +155,7 @@ ERROR_UNDO_UNATTRIBUTED = gettext_noop(
 
 PROBLEM_LIMIT = 300
 CHANGE_LIMIT = 200
+JUMP_LIMIT = 200
 CHUNK_ROWS = 2000
 FOUR_PLACES = Decimal(1).scaleb(-parsing.MAX_DECIMALS)
 
@@ -204,6 +214,28 @@ class ChangeLine:
         return self.source == ImportBatch.Source.MANUAL
 
 
+@dataclass(frozen=True)
+class JumpLine:
+    """A value the import writes, without a comment, that differs more than the limit
+    (GONV_REPORT_JUMP_PCT) from the same unit's and measure's previous period: a warning."""
+
+    row: int
+    unit: str
+    measure: str
+    period: str
+    previous: str  # the previous period's value after the import (the file's, else stored)
+    new: str
+    pct: str  # the limit as written in the message ("50")
+
+    @property
+    def message(self) -> str:
+        return _(WARNING_JUMP).format(pct=self.pct, previous=self.previous, new=self.new)
+
+    def __str__(self) -> str:
+        where = _("Rad {row}").format(row=self.row)
+        return f"{where} ({self.unit}, {self.measure}, {self.period}): {self.message}"
+
+
 @dataclass
 class ImportReport:
     """What an import will do (preview) or did (stored): counts, changes and problems."""
@@ -233,6 +265,10 @@ class ImportReport:
     # The measures of the values it writes: the preview names those whose own source is not
     # the one chosen for the file.
     measures: list[int] = field(default_factory=list)
+    # Values written without a comment that differ more than GONV_REPORT_JUMP_PCT % from the
+    # previous period (the first JUMP_LIMIT of them, in row order; jump_count counts all).
+    jumps: list[JumpLine] = field(default_factory=list)
+    jump_count: int = 0
     batch_id: int | None = None
     stored: bool = False
     # The file itself could not be read (not CSV or XLSX, empty, a column missing …): no row
@@ -278,6 +314,7 @@ class ImportReport:
                 **data,
                 "changes": [ChangeLine(**c) for c in data.get("changes", [])],
                 "problems": [Problem(**p) for p in data.get("problems", [])],
+                "jumps": [JumpLine(**j) for j in data.get("jumps", [])],
             }
         )
 
@@ -480,6 +517,18 @@ def _change_texts(old: Decimal | None, new: Decimal, measure: _MeasureInfo) -> t
 
 # A decimal as Swedes write it: 12,5 (no trailing zeros); a zero never as "−0".
 _fmt = number_text
+
+
+def percent_message(column: str, value: Decimal) -> str:
+    """A number written with a percent sign where none fits: täljare and nämnare are counts
+    whatever the measure ("Täljaren är ett antal, inte en procentsats …"), a value is a
+    percentage only for a share. Every path says it so: the Python checker, the SQL checks'
+    messages and the reporting grid (followup.forms.NumberField)."""
+    if column == "numerator":
+        return _(ERROR_NUMERATOR_PERCENT)
+    if column == "denominator":
+        return _(ERROR_DENOMINATOR_PERCENT)
+    return _(ERROR_PERCENT_NOT_SHARE).format(value=_fmt(value))
 
 
 def _part_text(number: Decimal | None) -> str:
@@ -728,7 +777,7 @@ class _RowChecker:
             if number is None:
                 continue
             if number.percent:
-                self._problem(row, key, _(ERROR_PERCENT_NOT_SHARE).format(value=_fmt(number.value)))
+                self._problem(row, key, percent_message(key, number.value))
             elif number.value < 0:
                 self._problem(row, key, _(ERROR_NEGATIVE).format(value=_fmt(number.value)))
         if denominator is not None and denominator.value == 0:
@@ -747,7 +796,7 @@ class _RowChecker:
             return None
         value_type = measure.value_type
         if value is not None and value.percent and value_type != Measure.ValueType.SHARE:
-            self._problem(row, "value", _(ERROR_PERCENT_NOT_SHARE).format(value=_fmt(value.value)))
+            self._problem(row, "value", percent_message("value", value.value))
             return None
         num = numerator.value if numerator else None
         den = denominator.value if denominator else None
@@ -900,6 +949,11 @@ def _orm_pass(
     quarters: set[Quarter] = set()
     measure_ids: set[int] = set()
     batch: ImportBatch | None = None
+    # For the jump warnings: every value written, by key (a previous period's value may come
+    # later in the file), and each new or changed value without a comment with the previous
+    # period's stored value.
+    written: dict[tuple[int, int, datetime.date], Decimal] = {}
+    candidates: list[tuple[_Row, Decimal | None]] = []
 
     def checked_rows() -> Iterator[_Row]:
         for number, cells in table.rows:
@@ -912,6 +966,7 @@ def _orm_pass(
         stored = _stored(chunk)
         new: list[Observation] = []
         changed: list[Observation] = []
+        unexplained: list[_Row] = []
         for row in chunk:
             obs = stored.get(row.key)
             kept = obs is not None and value_rules.kept_weight(
@@ -925,6 +980,9 @@ def _orm_pass(
             if obs is not None and not _differs(obs, row):
                 report.unchanged += 1
                 continue
+            written[row.key] = row.value
+            if not row.comment and (obs is None or obs.value != row.value):
+                unexplained.append(row)
             quarters.add(Quarter.containing(row.end))
             code = Quarter.containing(row.end).code
             report.quarter_values[code] = report.quarter_values.get(code, 0) + 1
@@ -973,6 +1031,8 @@ def _orm_pass(
             obs.denominator = row.denominator
             obs.comment = row.comment
             obs.source = source
+        previous = _stored_previous(unexplained)
+        candidates.extend((row, previous.get(_previous_key(row))) for row in unexplained)
         if store and report.ok and (new or changed):
             if batch is None:
                 batch = ImportBatch.objects.create(
@@ -983,7 +1043,60 @@ def _orm_pass(
             progress(report.rows)
     report.quarters = sorted(q.code for q in quarters)
     report.measures = sorted(measure_ids)
+    if report.ok:
+        limit = value_rules.jump_limit()
+        for row, stored_previous in candidates:
+            before = written.get(_previous_key(row), stored_previous)
+            if before is not None and value_rules.jumped(row.value, before, limit):
+                _add_jump(
+                    report, row.number, row.unit.name, row.measure, row.start, before, row.value
+                )
     return batch
+
+
+def _previous_start(start: datetime.date, frequency: str) -> datetime.date:
+    """The first day of the period before the one beginning on `start` (month or quarter)."""
+    if frequency == Measure.Frequency.QUARTERLY:
+        return Quarter.containing(start).previous().start
+    return (start - datetime.timedelta(days=1)).replace(day=1)
+
+
+def _previous_key(row: _Row) -> tuple[int, int, datetime.date]:
+    return (row.measure.id, row.unit.id, _previous_start(row.start, row.measure.frequency))
+
+
+def _stored_previous(rows: list[_Row]) -> dict[tuple[int, int, datetime.date], Decimal]:
+    """The stored values of the rows' previous periods, by key (one query)."""
+    keys = {_previous_key(row) for row in rows}
+    if not keys:
+        return {}
+    found = Observation.objects.filter(
+        measure_id__in={k[0] for k in keys},
+        unit_id__in={k[1] for k in keys},
+        period_start__in={k[2] for k in keys},
+    ).values_list("measure_id", "unit_id", "period_start", "value")
+    return {(m, u, start): value for m, u, start, value in found if (m, u, start) in keys}
+
+
+def _add_jump(
+    report: ImportReport,
+    line: int,
+    unit: str,
+    measure: _MeasureInfo,
+    start: datetime.date,
+    previous: Decimal,
+    value: Decimal,
+) -> None:
+    """Count a jump without a comment, and list it while fewer than JUMP_LIMIT are."""
+    report.jump_count += 1
+    if len(report.jumps) >= JUMP_LIMIT:
+        return
+    kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"
+    before, after = _change_texts(previous, value, measure)
+    pct = value_rules.jump_limit_text(value_rules.jump_limit())
+    report.jumps.append(
+        JumpLine(line, unit, measure.name, _period_label(kind, start), before, after, pct)
+    )
 
 
 def _run(
@@ -1137,6 +1250,8 @@ def _staged_pass(
         _staged_keep_weights(cursor, report)
         _staged_keep_comments(cursor)
         _staged_compare(cursor, report, checker.lookups)
+        if report.ok and (report.created or report.changed):
+            _staged_jumps(cursor, report, checker.lookups)
         if store and report.ok and (report.created or report.changed):
             batch = ImportBatch.objects.create(
                 source=source, file_name=file_name, imported_by=user, sha256=report.sha256
@@ -1341,7 +1456,7 @@ def _sql_messages(
                 ),
             )
         elif what == "percent":
-            yield column, _(ERROR_PERCENT_NOT_SHARE).format(value=number(column))
+            yield column, percent_message(column, Decimal(facts[f"{column}_lit"]))
         elif what == "negative":
             yield column, _(ERROR_NEGATIVE).format(value=number(column))
         elif code == "numerator_parts":
@@ -1487,6 +1602,44 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
                 details,
             )
         )
+
+
+def _staged_jumps(cursor: Any, report: ImportReport, lookups: _Lookups) -> None:
+    """The values written (new, or a changed value) without a comment that differ more than
+    GONV_REPORT_JUMP_PCT % from the previous period: the file's own row for that period if it
+    has one (it is stored with this one), else the stored value; value_rules.jumped in SQL. The
+    ORM path asks the same row by row; both list the first JUMP_LIMIT in row order."""
+    observations = Observation._meta.db_table
+    cursor.execute(
+        f"SELECT count(*) OVER (), s.line, s.unit_id, s.measure_id, s.period_start, "
+        f"b.value, s.value FROM {_STAGING} AS s "
+        f"JOIN {Measure._meta.db_table} AS m ON m.id = s.measure_id "
+        f"LEFT JOIN {observations} AS o ON {_SAME_KEY} "
+        "CROSS JOIN LATERAL (SELECT (s.period_start - CASE WHEN m.frequency = %(quarterly)s "
+        "THEN interval '3 months' ELSE interval '1 month' END)::date AS start) AS p "
+        f"LEFT JOIN {_STAGING} AS f ON f.measure_id = s.measure_id AND f.unit_id = s.unit_id "
+        "AND f.period_start = p.start "
+        f"LEFT JOIN {observations} AS q ON q.measure_id = s.measure_id "
+        "AND q.unit_id = s.unit_id AND q.period_start = p.start "
+        "CROSS JOIN LATERAL (SELECT coalesce(f.value, q.value) AS value) AS b "
+        "WHERE s.comment = '' AND (o.id IS NULL OR o.value <> s.value) "
+        "AND b.value IS NOT NULL AND CASE WHEN b.value = 0 THEN s.value <> 0 "
+        "ELSE abs(s.value - b.value) * 100 > %(limit)s * abs(b.value) END "
+        "ORDER BY s.line LIMIT %(rows)s",
+        {
+            "quarterly": Measure.Frequency.QUARTERLY.value,
+            "limit": value_rules.jump_limit(),
+            "rows": JUMP_LIMIT,
+        },
+    )
+    found = cursor.fetchall()
+    if not found:
+        return
+    units = {info.id: info for info in lookups.all_units()}
+    measures = {info.id: info for info in lookups.all_measures()}
+    for _total, line, unit_id, measure_id, start, previous, value in found:
+        _add_jump(report, line, units[unit_id].name, measures[measure_id], start, previous, value)
+    report.jump_count = int(found[0][0])
 
 
 def _staged_write(

@@ -29,8 +29,10 @@ from .forms import ImportUploadForm
 from .services import ImportReport
 from .wording import (
     closed_quarter_note,
+    jump_warning,
     manual_replaced_note,
     manual_replaced_warning,
+    more_jumps_text,
     nothing_changed_message,
     nothing_to_import_message,
     source_mismatch_warning,
@@ -150,7 +152,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
             if job.batch_id
             else nothing_changed_message(result.unchanged)
         )
-    return {
+    context: dict[str, object] = {
         "job": job,
         "running": running,
         "rows_done": done,
@@ -168,6 +170,17 @@ def _job_context(job: ImportJob) -> dict[str, object]:
             if preview.ok and not preview.file_level and not (preview.created or preview.changed)
             else ""
         ),
+        # Said above Importera: values that moved more than the grid allows without a comment.
+        "jump_warning": (
+            jump_warning(preview.jump_count, preview.jumps[0].pct)
+            if preview.ok and preview.jumps
+            else ""
+        ),
+        "more_jumps": (
+            more_jumps_text(preview.jump_count - len(preview.jumps))
+            if preview.jump_count > len(preview.jumps)
+            else ""
+        ),
         "source_warning": _source_warning(job, preview),
         "closed_notes": _closed_notes(preview),
         "result": result,
@@ -175,6 +188,17 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "max_age_hours": settings.GONV_IMPORT_MAX_AGE_HOURS,
         "stalled_minutes": settings.GONV_IMPORT_STALLED_MINUTES,
     }
+    # Importera is described by every warning above it.
+    context["described_by"] = " ".join(
+        name
+        for name, key in (
+            ("jump-warning", "jump_warning"),
+            ("source-warning", "source_warning"),
+            ("manual-warning", "manual_warning"),
+        )
+        if context[key]
+    )
+    return context
 
 
 @require_GET

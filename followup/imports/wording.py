@@ -156,8 +156,17 @@ def source_mismatch_warning(chosen: str, measures: list[tuple[str, str]], total:
     ) % {"chosen": chosen, "measures": named}
 
 
-def closed_quarter_note(count: int, quarter: str, status: str) -> str:
-    """ "3 värden gäller Kv 4 2025, vars kvartalsrapport är godkänd …" (the preview)"""
+def closed_quarter_note(count: int | None, quarter: str, status: str) -> str:
+    """ "3 värden gäller Kv 4 2025, vars kvartalsrapport är godkänd …" (the preview, and the
+    reporting grid's confirmation); with no count, the reporting grid before saving:
+    "Perioden ligger i Kv 4 2025, vars kvartalsrapport är godkänd …"."""
+    if count is None:
+        return _(
+            "Perioden ligger i %(quarter)s, vars kvartalsrapport är %(status)s. Rapporten "
+            "ändras inte (den visar det som fastställdes), men sidorna räknas om; ändras "
+            "kvartalets resultat säger rapporten att underlaget har räknats om sedan den "
+            "fastställdes."
+        ) % {"quarter": quarter, "status": status}
     return ngettext(
         "%(count)s värde gäller %(quarter)s, vars kvartalsrapport är %(status)s. Rapporten "
         "ändras inte (den visar det som fastställdes), men sidorna räknas om; ändras kvartalets "
@@ -167,3 +176,26 @@ def closed_quarter_note(count: int, quarter: str, status: str) -> str:
         "resultat säger rapporten att underlaget har räknats om sedan den fastställdes.",
         count,
     ) % {**_count(count), "quarter": quarter, "status": status}
+
+
+def jump_warning(count: int, pct: str) -> str:
+    """ "2 värden skiljer sig mer än 50 % från föregående period och har ingen kommentar. …"
+    (above Importera and in the command's output; a warning, not a refusal)."""
+    return ngettext(
+        "%(count)s värde skiljer sig mer än %(pct)s %% från föregående period och har ingen "
+        "kommentar. I rapporteringen krävs då en kommentar; importen sparar värdet ändå. "
+        "Kontrollera det innan du importerar, och skriv gärna en förklaring i filens kolumn "
+        "kommentar.",
+        "%(count)s värden skiljer sig mer än %(pct)s %% från föregående period och har ingen "
+        "kommentar. I rapporteringen krävs då en kommentar; importen sparar värdena ändå. "
+        "Kontrollera dem innan du importerar, och skriv gärna en förklaring i filens kolumn "
+        "kommentar.",
+        count,
+    ) % {**_count(count), "pct": pct}
+
+
+def more_jumps_text(count: int) -> str:
+    """ "…och 3 värden till." (the jumps not listed)"""
+    return ngettext("…och %(count)s värde till.", "…och %(count)s värden till.", count) % (
+        _count(count)
+    )

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from followup import charts
 from followup.formatting import unit_and_kind
-from followup.spc import Reasons
+from followup.spc import Reasons, latest_judged
 from goals.status import Status
 
 register = template.Library()
@@ -99,6 +99,9 @@ POINT_TYPE_LABELS = {
     # followup.spc.reasons: rules flag the point on both its better and its worse side.
     "conflict": gettext_lazy("Särskild orsak – både förbättring och försämring"),
     charts.NEITHER: gettext_lazy("Särskild orsak"),
+    charts.INCOMPLETE: gettext_lazy(
+        "Ofullständig – alla enheter har inte rapporterat, bedöms inte"
+    ),
 }
 
 LINE_LABELS = {
@@ -259,13 +262,14 @@ def period_label(day: str | datetime.date, frequency: str = "monthly") -> str:
 
 @register.filter
 def spc_latest_period(summary: Mapping[str, Any] | None, measure: Any = None) -> str:
-    """The period of a chart's latest point ("sep 2026", "Kv 3 2026"), the one its variation
-    icon speaks of; empty for a chart without points."""
-    points = (summary or {}).get("points") or []
-    if not points:
+    """The period of a chart's latest judged point ("sep 2026", "Kv 3 2026"), the one its
+    variation icon speaks of (a later point over only some of the units is not judged); empty
+    for a chart without one."""
+    judged = latest_judged((summary or {}).get("points") or [])
+    if judged is None:
         return ""
     *_, quarterly = _measure_options(measure, None, None)
-    return period_label(points[-1][0], "quarterly" if quarterly else "monthly")
+    return period_label(judged[0], "quarterly" if quarterly else "monthly")
 
 
 @register.filter

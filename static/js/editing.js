@@ -2,7 +2,10 @@
  * - marks the document as scripted, so the no-JS fallbacks (e.g. "Visa fälten för vald typ")
  *   hide;
  * - a form marked data-submit-once disables its submit buttons once sent (a second click
- *   would be harmless anyway: the server recognises the form's one-time token);
+ *   would be harmless anyway: the server recognises the form's one-time token) and shows its
+ *   "Sparar …" (includes/saving_indicator.html) until the next page comes; a button marked
+ *   data-no-saving (such as "Visa") only shows something, so it says nothing of saving. A page
+ *   the browser brings back from its back-forward cache gets its forms ready to send again;
  * - a link of an error summary puts the focus on the input it names, as GOV.UK's error
  *   summary does: browsers do not all focus a fragment's target, and a summary swapped in
  *   by htmx takes the focus itself just after the swap (autofocus), so the link's target
@@ -18,6 +21,17 @@ document.addEventListener("submit", function (event) {
   }
   form.dataset.sent = "yes";
   form.setAttribute("aria-busy", "true");
+  if (!(event.submitter && event.submitter.hasAttribute("data-no-saving"))) {
+    form.classList.add("is-saving");
+  }
+});
+window.addEventListener("pageshow", function (event) {
+  if (!event.persisted) return;
+  document.querySelectorAll("form[data-submit-once]").forEach(function (form) {
+    delete form.dataset.sent;
+    form.removeAttribute("aria-busy");
+    form.classList.remove("is-saving");
+  });
 });
 document.addEventListener("click", function (event) {
   var link = event.target instanceof Element ? event.target.closest(".error-summary a[href^='#']") : null;

@@ -58,11 +58,31 @@ def test_changing_the_quarter_loads_its_assessment_and_saves_without_a_conflict(
     expect(comment).to_have_value("Sen start.")  # that quarter's assessment, loaded
     expect(page).to_have_url(f"{page.url.split('?')[0]}?kvartal={ENDED.code}")
     expect(page.get_by_label("Kvartal")).to_be_focused()  # the keyboard stays where it was
+    expect(page.locator("#swap-status")).to_have_text(f"Visar bedömningen för {ENDED.label}")
     assert not axe_violations(page)
     comment.fill("Nu i gång.")
-    page.get_by_role("button", name="Spara bedömningen").click()
+
+    # A save that takes a while says so, in a status region, from the moment it is sent (read
+    # in the same task as the submit: the locators would wait for the navigation it starts).
+    saving = page.get_by_role("status").get_by_text("Sparar …")
+    expect(saving).to_be_hidden()
+    shown = page.evaluate(
+        """() => {
+            const button = [...document.querySelectorAll("button[type=submit]")]
+                .find(b => b.textContent.trim() === "Spara bedömningen");
+            button.form.requestSubmit(button);
+            const text = button.form.querySelector(".saving-indicator-text");
+            return {
+                shown: getComputedStyle(text).display !== "none",
+                text: text.textContent,
+                role: text.closest("[role]").getAttribute("role"),
+            };
+        }"""
+    )
+    assert shown == {"shown": True, "text": "Sparar …", "role": "status"}
 
     expect(page.locator("#messages")).to_contain_text("Bedömningen är sparad.")
+    expect(saving).to_be_hidden()
     expect(page.get_by_text("Någon annan hann före")).to_have_count(0)
     assert Assessment.objects.get(quarter=ENDED.code).comment == "Nu i gång."
     assert browser_errors.all == []

@@ -191,6 +191,62 @@ def test_steering_group_changes_organisation_on_programme_areas_and_opens_its_po
     assert browser_errors.all == []
 
 
+def htmx_idle(page: Page) -> None:
+    """Wait until no htmx request, swap or settle is under way (and none waits out its delay
+    in a way that shows: the request's class comes when it is sent)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+
+
+def test_arrowing_through_quarters_sends_one_request_and_leaves_one_history_entry(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    """A keyboard user's arrow keys change the select at each press (Chrome and Edge on
+    Windows): the selector waits for the choice to settle, so three quick changes are one
+    request and one history entry, Back returns to the quarter before them, and the new
+    quarter is announced in the page's live region."""
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+    log_in(page, "styrgrupp")
+    page.wait_for_function("() => window.htmx !== undefined")
+    start = page.url
+    entries = page.evaluate("history.length")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "kvartal=" in r.url else None)
+    status = page.locator("#swap-status")
+    expect(status).to_have_attribute("role", "status")
+    page.evaluate("window.__swapStatus = document.getElementById('swap-status')")
+
+    quarter = page.get_by_label("Kvartal", exact=True)
+    quarter.focus()
+    for code in ("2025Q3", "2025Q2", "2025Q1"):  # each a change event, as an arrow key is
+        quarter.select_option(code)
+
+    region = page.locator("#quarter-region")
+    expect(region).to_contain_text("Status för Kv 1 2025.")
+    expect(page).to_have_url(re.compile(r"\?kvartal=2025Q1$"))
+    expect(status).to_have_text("Visar Kv 1 2025")
+    htmx_idle(page)
+    assert len(sent) == 1, sent
+    assert page.evaluate("history.length") == entries + 1
+    assert page.evaluate("document.getElementById('swap-status') === window.__swapStatus")
+    expect(quarter).to_be_focused()
+
+    # A second settled choice is a second entry; Back goes through them one by one.
+    quarter.select_option("2025Q3")
+    expect(region).to_contain_text("Status för Kv 3 2025.")
+    expect(status).to_have_text("Visar Kv 3 2025")
+    htmx_idle(page)
+    assert page.evaluate("history.length") == entries + 2
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"\?kvartal=2025Q1$"))
+    expect(region).to_contain_text("Status för Kv 1 2025.")
+    page.go_back()
+    expect(page).to_have_url(start)
+    expect(region).to_contain_text("Status för Kv 4 2025.")
+    assert browser_errors.all == []
+
+
 def test_quarter_selector_works_without_javascript(
     browser: object, live_server: object, data: DashboardData
 ) -> None:
@@ -321,15 +377,30 @@ def test_the_unit_search_shows_its_hits_as_one_types_and_passes_axe(
     UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
     log_in(page, "styrgrupp")
     page.goto("/enheter/")
+    page.wait_for_function("() => window.htmx !== undefined")
     loads: list[str] = []
     page.on("load", lambda p: loads.append(p.url))
+    # One live region for the whole search, there before the first key and kept: the results
+    # are swapped below it, and a short count goes into it.
+    status = page.get_by_role("status").and_(page.locator("#unit-search-status"))
+    expect(status).to_have_text("")
+    page.evaluate("window.__searchStatus = document.getElementById('unit-search-status')")
 
     page.get_by_label("Sök enhet").press_sequentially("centRal 1-", delay=30)
 
     hits = page.locator("#unit-search-results .search-hits a")
     expect(hits).to_have_count(3)
     expect(hits.first).to_have_text("Hälsocentral 1-1")
+    expect(status).to_have_text("3 enheter hittades")
     expect(page).to_have_url(re.compile(r"\?sok=centRal(\+|%20)1-$"))
+    assert page.locator("#unit-search-results[aria-live]").count() == 0
+    page.get_by_label("Sök enhet").press_sequentially("x", delay=30)
+    expect(status).to_have_text("Inga enheter hittades")
+    expect(hits).to_have_count(0)
+    assert page.evaluate("document.getElementById('unit-search-status') === window.__searchStatus")
+    page.get_by_label("Sök enhet").press("Backspace")
+    expect(hits).to_have_count(3)
+    expect(status).to_have_text("3 enheter hittades")
     assert loads == []
     check_page(page, "unit-search", browser_errors)
     hits.first.click()

@@ -162,12 +162,17 @@ def test_strategist_edits_a_milestone_deadline_inline_and_sees_the_history_line(
 
     form.get_by_label("Måldatum", exact=True).fill("2026-03-31")
     form.get_by_label("Skäl till ändrat måldatum").fill("Upphandlingen försenad")
+    # The message goes into the page's one live region, which stays: a region swapped in
+    # whole would be new, and screen readers often do not announce a new one.
+    page.evaluate("window.__messages = document.getElementById('messages')")
     form.get_by_role("button", name="Spara").click()
 
     saved = page.locator(f"div#goal-{milestone.pk}")
     expect(saved).to_contain_text("31 mar 2026")
     expect(saved.get_by_role("link", name="Redigera")).to_be_focused()  # focus back
     expect(page.locator("#messages")).to_contain_text("Ändringarna är sparade.")
+    assert page.evaluate("document.getElementById('messages') === window.__messages")
+    expect(page.locator("#messages")).to_have_attribute("role", "status")
     milestone.refresh_from_db()
     assert milestone.deadline == datetime.date(2026, 3, 31)
 
@@ -333,7 +338,11 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     table = page.get_by_role("table", name=re.compile("^Teamrond"))
     table.get_by_label(re.compile("^Planerat datum, Hälsocentral Nordvik")).fill("2026-06-01")
     page.get_by_role("button", name="Spara ändringar").click()
-    expect(page.locator("#messages")).to_contain_text("2 ändringar är sparade.")
+    # Said beside the button the user pressed, and focused: not 1,500 px above at the top.
+    saved = page.locator("#adoption-saved")
+    expect(saved).to_contain_text("2 ändringar är sparade.", timeout=15000)
+    expect(saved).to_be_focused()
+    expect(page.locator("#messages")).to_be_empty()
     assert {
         r.unit_id: r.status for r in AdoptionRecord.objects.filter(working_method=teamrond)
     } == {
@@ -358,7 +367,14 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     share.get_by_label(re.compile("^Täljare, Hälsocentral Norrby")).fill("30")
     share.get_by_label(re.compile("^Nämnare, Hälsocentral Norrby")).fill("40")
     page.get_by_role("button", name="Spara värden").click()
-    expect(page.locator("#messages")).to_contain_text("3 värden är sparade.")
+    saved = page.locator("#report-saved")
+    expect(saved).to_contain_text("3 värden är sparade.", timeout=15000)
+    expect(saved).to_be_focused()
+    # The share its täljare and nämnare give, so a typo (3/40 for 30/40) would be seen.
+    share = page.get_by_role("table", name=re.compile("^Rätt hjälp"))
+    expect(share.get_by_role("row", name=re.compile("Hälsocentral Norrby"))).to_contain_text(
+        "Andel: 75"
+    )
     assert Observation.objects.filter(period_start=datetime.date(2025, 10, 1)).count() == 3
     assert_no_axe_violations(page, "reporting grid", browser_errors)
     shoot(page, "report")

@@ -162,7 +162,12 @@ def test_a_stale_cell_is_a_conflict_and_nothing_is_saved(
     response = login(vc).post(grid_url(org_tree), data, **HTMX)
 
     assert response.status_code == 409
-    assert "Ändrad av någon annan" in response.content.decode()
+    page = response.content.decode()
+    # Who saved first, and the stored value of the field that differs from the user's.
+    name = strategist.get_full_name() or strategist.get_username()
+    assert f"{name} sparade ändringar" in page
+    assert "Status: Pågår" in page
+    assert "Ladda om sidan" not in page
     record.refresh_from_db()
     assert record.status == "pagar"
     assert not AdoptionRecord.objects.filter(unit=org_tree.hc1b).exists()

@@ -24,6 +24,7 @@ from tests.factories import (
     OrgTree,
     SupportNeedFactory,
     UnitKindFactory,
+    WorkingMethodFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -317,3 +318,40 @@ def test_the_vcs_list_of_plans_says_where_each_plan_stands(
         page = client.get(url).content.decode()
     assert "PO 2. Prevention – Utkast" in " ".join(re.sub(r"<[^>]+>", " ", page).split())
     assert len(two_plans) == len(one_plan)  # one query for every plan's status
+
+
+def _title(page: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert found is not None
+    return html.unescape(" ".join(found.group(1).split()))
+
+
+def test_each_edit_page_is_titled_by_its_heading_not_by_its_list(
+    programme_owner: User, vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    """WCAG 2.4.2: a support need's page is not titled "Stödbehov" like the list, nor are all
+    activities "Redigera aktivitet" and all working methods "Redigera arbetssätt"."""
+    need = SupportNeedFactory(unit=org_tree.hc1a, programme_area=programme_area)
+    method = WorkingMethodFactory(name="Teamrond", programme_area=programme_area)
+    activity = ActivityFactory(
+        plan=ActivityPlanFactory(programme_area=programme_area, unit=org_tree.vo1),
+        title="Utbilda teamen",
+    )
+    owner, head = login(programme_owner), login(vc)
+
+    need_page = owner.get(reverse("programmes:support_need", args=[need.pk])).content.decode()
+    needs_page = owner.get(reverse("programmes:support_needs")).content.decode()
+    method_page = owner.get(
+        reverse("programmes:working_method_edit", args=[programme_area.pk, method.pk])
+    ).content.decode()
+    activity_page = head.get(
+        reverse("programmes:activity_edit", args=[activity.pk])
+    ).content.decode()
+    new_goal_page = owner.get(reverse("goals:goal_create", args=[programme_area.pk])).content
+
+    need_title = f"Stödbehov från {org_tree.hc1a.name} (PO 1) – GONV-uppföljning"
+    assert _title(need_page) == need_title
+    assert _title(needs_page) == "Stödbehov – GONV-uppföljning"
+    assert _title(method_page) == "Redigera ”Teamrond” – GONV-uppföljning"
+    assert _title(activity_page) == "Redigera ”Utbilda teamen” – GONV-uppföljning"
+    assert _title(new_goal_page.decode()) == "Nytt mål i PO 1. Teamarbete – GONV-uppföljning"

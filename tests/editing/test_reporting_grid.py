@@ -107,6 +107,15 @@ def test_counts_are_whole_and_not_negative(
         ({"numerator": "5", "denominator": "-2"}, "Talet kan inte vara negativt (−2)."),
         ({"numerator": "-5", "denominator": "20"}, "Talet kan inte vara negativt (−5)."),
         ({"numerator": "5", "denominator": ""}, "Täljare och nämnare måste anges tillsammans."),
+        # Täljare and nämnare are counts, of a share too: not "percent fits only shares".
+        (
+            {"numerator": "12,5 %", "denominator": "400"},
+            "Täljaren är ett antal, inte en procentsats: skriv antalet, t.ex. 212.",
+        ),
+        (
+            {"numerator": "212", "denominator": "80 %"},
+            "Nämnaren är ett antal, inte en procentsats: skriv antalet, t.ex. 400.",
+        ),
     ],
 )
 def test_shares_need_a_numerator_not_above_a_positive_denominator(

@@ -413,3 +413,51 @@ def test_a_measures_values_have_its_kinds_decimals_whatever_their_trailing_zeros
     assert {line.kind: line.value_label for line in index.lines}["median"] == "72,1"
     spark = charts.sparkline(_summary([72.67, 72.2]), unit="", value_type="index")
     assert [p.value_label for p in spark.points] == ["72,7", "72,2"]
+
+
+# --- a period only some of the units have reported ----------------------------------------------
+
+
+def _with_units(values: list[float], partial_last: tuple[int, int]) -> list[tuple]:
+    """A series of (start, value, reporting, expected), whole but for its last period."""
+    rows = [(day, value, 3, 3) for day, value in _series(values)]
+    day, value, _, _ = rows[-1]
+    return [*rows[:-1], (day, value, *partial_last)]
+
+
+def test_an_incomplete_point_is_a_hollow_ring_named_in_its_tooltip_and_table() -> None:
+    values = [50, 51, 52] * 5 + [80]
+    whole = charts.spc_chart(_summary(values))
+    assert whole.points[-1].kind == "improvement"
+    assert whole.points[-1].shape == "square"
+
+    summary = spc_summary(_with_units(values, (1, 3)), improvement="higher")
+    assert summary["points"][-1][2:] == ["common_cause", [], [], [1, 3]]
+    chart = charts.spc_chart(summary, unit="%")
+    last = chart.points[-1]
+    assert (last.kind, last.shape, last.incomplete, last.is_signal) == (
+        "incomplete",
+        "ring",
+        (1, 3),
+        False,
+    )
+    assert chart.incomplete_points == (last,)
+    assert "incomplete" in chart.point_kinds
+    html = (
+        engines["django"]
+        .from_string("{% load followup_charts %}{% spc_chart summary unit='%' %}")
+        .render({"summary": summary})
+    )
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert re.search(r'<g class="point point-incomplete">\s*<title>', html)
+    assert "apr 2024: 80 % – ofullständig: 1 av 3 enheter, bedöms inte" in text
+    assert "Ofullständig: 1 av 3 enheter, bedöms inte" in text
+    assert "Ofullständig – alla enheter har inte rapporterat, bedöms inte" in text  # legend
+    # The sparkline's latest point is the ring too.
+    assert charts.sparkline(summary).last.kind == "incomplete"
+
+
+def test_a_run_charts_median_leaves_an_incomplete_point_out() -> None:
+    summary = spc_summary(_with_units([10, 10, 12, 12, 40], (1, 3)), improvement="higher")
+    chart = charts.spc_chart(summary)
+    assert [line.value for line in chart.lines if line.kind == "median"] == [11.0]

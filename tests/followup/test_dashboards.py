@@ -504,6 +504,18 @@ def test_the_unit_search_says_what_it_could_not_do(
     many = client.get(reverse("unit_list"), {"sok": "Hälsocentral"}).content.decode()
 
     assert "Skriv minst 2 tecken." in short
+    # Over htmx the page's live region gets the same in short.
+    swap = {**HX, "HX-Target": "unit-search-results"}
+    for text, said in (
+        ("H", "Skriv minst 2 tecken."),
+        ("Finns inte", "Inga enheter hittades"),
+        ("Hälsocentral", "Fler än 2 enheter hittades; de första 2 visas."),
+        ("", ""),
+    ):
+        answer = client.get(reverse("unit_list"), {"sok": text}, headers=swap).content.decode()
+        assert f'<p id="unit-search-status" hx-swap-oob="innerHTML">{said}</p>' in answer
+    page = client.get(reverse("unit_list")).content.decode()
+    assert '<p id="unit-search-status" class="visually-hidden" role="status"></p>' in page
     assert "Enheter som matchar" not in short  # no heading over results that are not there
     assert "Ingen enhet har ”Finns inte” i namnet eller koden, eller som HSA-id." in nothing
     assert "Visar de första 2; skriv mer för att hitta färre." in many
@@ -522,6 +534,9 @@ def test_the_unit_search_swaps_only_its_results_over_htmx(
 
     content = response.content.decode()
     assert content.lstrip().startswith('<section id="unit-search-results"')
+    assert "aria-live" not in content  # the results are no live region of their own...
+    # ...the count goes into the page's one, which stays (out of band, its content only).
+    assert '<p id="unit-search-status" hx-swap-oob="innerHTML">1 enhet hittades</p>' in content
     assert "<h1>" not in content
     assert 'class="unit-tree"' not in content
     assert f'href="{unit_url(data.vos[1].code)}"' in content

@@ -362,7 +362,7 @@ def test_spara_gives_the_block_back_in_its_dashboard_look_with_the_new_deadline(
     assert "Enligt plan" in body  # the quarter's status, as on the page
     assert re.search(r'hx-get="[^"]*vy=omrade[^"]*"[^>]*autofocus', body)  # focus back
     assert "Ändringarna är sparade." in body
-    assert 'hx-swap-oob="true"' in body
+    assert '<div id="messages" hx-swap-oob="innerHTML">' in body  # into the page's live region
     goal.refresh_from_db()
     assert goal.deadline == datetime.date(2026, 3, 31)
     assert goal.history.count() == before + 1

@@ -120,6 +120,34 @@ def test_a_count_is_not_compared_with_a_quarter_that_lacks_units_months(
     assert "+300" not in content
 
 
+def test_a_count_whose_comparison_quarters_have_no_values_shows_a_dash_not_a_gap(
+    client: Client, org_tree: OrgTree, steering_member: User
+) -> None:
+    """The data start in Kv 3 2025, with HC 1A's July missing: Kv 2 2025 and Kv 3 2024 have no
+    values at all, so there is nothing to compare with ("–"), not "1 enhet saknar värden"."""
+    measure = MeasureFactory(name="Frigjorda läkartider", code="lakartider")
+    measure.unit_kinds.add(org_tree.hc1a.kind)
+    _observe(measure, org_tree.hcs, SUMMER[1:], value=Decimal("100"))
+    _observe(measure, org_tree.hcs[1:], [JULY], value=Decimal("100"))
+    services.quarter_compute(quarter=Quarter(2025, 3), today=TODAY)
+    client.force_login(steering_member)
+
+    for url, params in (
+        (reverse("measure_list"), {"kvartal": "2025Q3"}),
+        (reverse("home"), {"kvartal": "2025Q3"}),
+        (
+            reverse("measure_detail", args=[measure.code]),
+            {"kvartal": "2025Q3", "enhet": org_tree.region.code},
+        ),
+    ):
+        content = client.get(url, params).content.decode()
+
+        assert "Jämförs inte" not in content, url
+    detail = _text(content)
+    assert "Förändring mot föregående kvartal – " in detail
+    assert "Förändring mot samma kvartal året före – " in detail
+
+
 def test_a_share_is_compared_and_says_which_months_lack_units(
     client: Client, org_tree: OrgTree, steering_member: User
 ) -> None:

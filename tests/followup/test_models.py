@@ -176,4 +176,3 @@ def test_large_result_tables_leave_room_on_each_page_for_rows_rewritten_in_place
     assert options["followup_measureresult"] == ["fillfactor=50"]
     assert options["followup_periodresult"] == ["fillfactor=70"]
     assert options["followup_goalresult"] is None  # small: the default is right
-

@@ -599,6 +599,7 @@ def test_decimal_input_gives_the_same_result_as_float() -> None:
         {"min_points": 1},
         {"recalculate_at": [30]},
         {"recalculate_at": [-1]},
+        {"incomplete": [30]},
     ],
 )
 def test_meaningless_options_are_rejected(options: dict[str, Any]) -> None:
@@ -629,6 +630,7 @@ def test_result_round_trips_through_json() -> None:
         "rules": ["astronomical"],
         "type": "concern",
         "signals": [["astronomical", "low"]],
+        "incomplete": False,
     }
     assert len(data["points"]) == 30
 
@@ -644,3 +646,39 @@ def test_results_are_frozen() -> None:
 def fmean_of(values: list[float]) -> float:
     """Return the arithmetic mean used as an independent check."""
     return sum(values) / len(values)
+
+
+# --- Incomplete points (a period only some of the expected units have reported) ---------------
+
+STEADY = [10.0, 11, 9, 10, 12, 10, 11, 9, 10, 11, 10, 9, 10, 11]
+
+
+def test_a_complete_last_point_far_above_the_limit_is_a_signal() -> None:
+    result = xmr([*STEADY, 30.0])
+    assert result.points[-1].rules == ("astronomical",)
+    assert result.variation == "special_cause_improvement_high"
+
+
+def test_an_incomplete_last_point_is_drawn_but_neither_judged_nor_in_the_limits() -> None:
+    complete = xmr(STEADY)
+    result = xmr([*STEADY, 30.0], incomplete=[len(STEADY)])
+    last = result.points[-1]
+    assert (last.value, last.incomplete, last.rules, last.signals) == (30.0, True, (), ())
+    assert last.type == "common_cause"
+    assert last.moving_range is None
+    # The limits and the icon are those of the judged points alone.
+    assert (result.mean, result.upper_limit) == (complete.mean, complete.upper_limit)
+    assert result.variation == complete.variation == "common_cause"
+
+
+def test_incomplete_points_do_not_count_towards_the_minimum_or_the_runs() -> None:
+    # Twelve judged points and a thirteenth over some units only: still too few for limits.
+    result = xmr([*STEADY[:12], 10.0], incomplete=[12])
+    assert not result.limits_available
+    assert result.message == "För få datapunkter (12 av 13) för styrgränser."
+    # A sixth rising point over some units only does not complete a trend.
+    rising = [*STEADY, 9.5, 10.0, 10.5, 11.0, 11.5, 12.0]
+    assert "trend" in xmr(rising).points[-1].rules
+    partial = xmr(rising, incomplete=[len(rising) - 1])
+    assert all(point.rules == () for point in partial.points)
+    assert partial.variation == "common_cause"

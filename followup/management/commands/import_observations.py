@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 
 from base.formatting import format_number
 from followup.imports.services import ImportRefused, ImportReport, import_preview, import_store
-from followup.imports.wording import command_counts, skipped_message, weights_kept_message
+from followup.imports.wording import (
+    command_counts,
+    jump_warning,
+    more_jumps_text,
+    skipped_message,
+    weights_kept_message,
+)
 from followup.models import ImportBatch
 
 SOURCES = [choice for choice in ImportBatch.Source.values if choice != ImportBatch.Source.DEMO]
@@ -104,6 +110,18 @@ class Command(BaseCommand):
                 )
         if not report.ok:
             return
+        if report.jumps:
+            # A warning, not a refusal (the reporting grid asks for a comment; an export has none).
+            self.stdout.write(
+                jump_warning(report.jump_count, report.jumps[0].pct), self.style.WARNING
+            )
+            for jump in report.jumps:
+                self.stdout.write("  " + str(jump), self.style.WARNING)
+            if report.jump_count > len(report.jumps):
+                self.stdout.write(
+                    "  " + more_jumps_text(report.jump_count - len(report.jumps)),
+                    self.style.WARNING,
+                )
         if dry_run:
             self.stdout.write(_("Provkörning (--dry-run): inget sparades."))
         elif report.batch_id is not None:

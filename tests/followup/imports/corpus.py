@@ -53,6 +53,9 @@ class Case:
     weights_kept: int = 0  # indices given without a nämnare that keep the stored one
     # Each changed value's details (täljare, nämnare, comment), in order.
     details: tuple[str, ...] = ()
+    # The warnings of values that moved more than GONV_REPORT_JUMP_PCT % without a comment
+    # (None: not asserted here; test_sqlcheck holds every path to the same ones).
+    jumps: tuple[str, ...] | None = None
 
     @property
     def good(self) -> bool:
@@ -908,6 +911,80 @@ CASES: tuple[Case, ...] = (
         text(rows(HEADER, "HC1A|antal|nov 25|3")),
         problem="Rad 2, kolumn ”period”: ”nov 25” är ingen period",
         problem_count=1,
+    ),
+    Case(
+        # A percent sign in täljare or nämnare: they are counts, whatever the measure.
+        "bad_53_percent_in_numerator_and_denominator.csv",
+        text(
+            rows(
+                "enhet|mått|period|täljare|nämnare",
+                "HC1A|andel|2025-12|12,5 %|400",
+                "HC1B|andel|2025-12|212|80 %",
+            )
+        ),
+        problem="Rad 2, kolumn ”täljare”: Täljaren är ett antal, inte en procentsats: skriv "
+        "antalet, t.ex. 212.",
+        problem_count=2,
+    ),
+    Case(
+        # Values that moved more than 50 % from the previous period without a comment are
+        # stored, with a warning each: the previous period's value is the file's own row when
+        # it has one, else the stored one; a comment (given or kept), exactly 50 % or an
+        # unchanged value warns of nothing.
+        "good_30_jumps_without_a_comment_warn.csv",
+        text(
+            rows(
+                "enhet|mått|period|värde|kommentar",
+                "HC1A|antal|2025-11|40|",
+                "HC1A|antal|2025-12|41|",
+                "HC1B|antal|2025-12|100|Ny mottagning öppnade",
+                "HC2A|antal|2025-12|0|",
+                "HC2B|antal|2025-12|12|",
+                "HC1B|antal|2025-10|90|",
+                "HC2A|antal|2025-10|5|",
+                "HC2B|antal|2025-10|9|",
+            )
+        ),
+        before=(
+            S("HC1A", "antal", "2025-10-01", "22"),
+            S("HC1B", "antal", "2025-11-01", "20"),
+            S("HC2A", "antal", "2025-11-01", "10"),
+            S("HC2B", "antal", "2025-11-01", "8"),
+            S("HC1B", "antal", "2025-09-01", "10"),
+            S("HC1B", "antal", "2025-10-01", "90"),
+            S("HC2A", "antal", "2025-09-01", "1", comment="Nästan inga"),
+            S("HC2B", "antal", "2025-09-01", "1"),
+            S("HC2B", "antal", "2025-10-01", "3", comment="Räknat för hand"),
+        ),
+        stored=(
+            S("HC1A", "antal", "2025-10-01", "22"),
+            S("HC1B", "antal", "2025-11-01", "20"),
+            S("HC2A", "antal", "2025-11-01", "10"),
+            S("HC2B", "antal", "2025-11-01", "8"),
+            S("HC1B", "antal", "2025-09-01", "10"),
+            S("HC1B", "antal", "2025-10-01", "90"),
+            S("HC2A", "antal", "2025-09-01", "1", comment="Nästan inga"),
+            S("HC1A", "antal", "2025-11-01", "40"),
+            S("HC1A", "antal", "2025-12-01", "41"),
+            S("HC1B", "antal", "2025-12-01", "100", comment="Ny mottagning öppnade"),
+            S("HC2A", "antal", "2025-12-01", "0"),
+            S("HC2B", "antal", "2025-12-01", "12"),
+            S("HC2A", "antal", "2025-10-01", "5"),
+            S("HC2B", "antal", "2025-09-01", "1"),
+            S("HC2B", "antal", "2025-10-01", "9", comment="Räknat för hand"),
+        ),
+        counts=(6, 1, 1),
+        jumps=(
+            "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): Värdet skiljer sig "
+            "mer än 50 % från föregående period (22\u00a0st): nytt värde 40\u00a0st, utan "
+            "kommentar.",
+            "Rad 5 (Hälsocentral Söderby, Antal frigjorda tider, dec 2025): Värdet skiljer sig "
+            "mer än 50 % från föregående period (10\u00a0st): nytt värde 0\u00a0st, utan "
+            "kommentar.",
+            "Rad 8 (Hälsocentral Söderby, Antal frigjorda tider, okt 2025): Värdet skiljer sig "
+            "mer än 50 % från föregående period (1\u00a0st): nytt värde 5\u00a0st, utan "
+            "kommentar.",
+        ),
     ),
     Case(
         # A stored weight that would be kept is not written when the file is refused.

@@ -55,6 +55,9 @@ def test_good_file_stores_exactly_its_values(
     # A changed value's details (a new one's are its parts as given: test_services).
     changed = [change.details for change in report.changes if change.source and change.details]
     assert changed == list(case.details)
+    if case.jumps is not None:
+        assert [str(jump) for jump in report.jumps] == list(case.jumps)
+        assert report.jump_count == len(case.jumps)
     assert report.ignored_columns == list(case.ignored)
     stored = {
         (o.unit.code, o.measure.code, o.period_start.isoformat()): o

@@ -433,3 +433,49 @@ def test_the_preview_lists_a_new_values_numerator_denominator_and_comment(
 
     assert preview.created == 1
     assert preview.changes[0].details == "täljare 40; nämnare 200; kommentar ”Från Cyklop”"
+
+
+def test_the_command_warns_of_a_jump_without_a_comment_and_stores_the_file(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    from django.core.management import call_command
+
+    ObservationFactory(
+        unit=corpus_world.tree.hc1a, measure=corpus_world.count, value=22,
+        period_start=datetime.date(2025, 10, 1), period_end=datetime.date(2025, 10, 31),
+    )  # fmt: skip
+    path = write(tmp_path, "HC1A;antal;2025-11;40")
+    stdout = io.StringIO()
+
+    call_command("import_observations", str(path), stdout=stdout)
+
+    out = stdout.getvalue()
+    assert "1 värde skiljer sig mer än 50 % från föregående period och har ingen kommentar." in out
+    assert (
+        "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): Värdet skiljer sig mer "
+        "än 50 % från föregående period (22\u00a0st): nytt värde 40\u00a0st, utan kommentar."
+    ) in out
+    assert "Sparat som importomgång" in out
+    assert value_of("HC1A", "antal", "2025-11-01") == Decimal(40)
+
+
+def test_a_percent_sign_in_numerator_or_denominator_says_they_are_counts(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    path = tmp_path / "andel.csv"
+    path.write_text(
+        "enhet;mått;period;täljare;nämnare\nHC1A;andel;2025-12;12,5 %;400\n"
+        "HC1B;andel;2025-12;212;80 %\nHC2A;antal;2025-12;5 %;10\n",
+        encoding="utf-8",
+    )
+
+    report = import_preview(user=None, path=path, file_name="andel.csv")
+
+    assert report.problem_lines() == [
+        "Rad 2, kolumn ”täljare”: Täljaren är ett antal, inte en procentsats: skriv antalet, "
+        "t.ex. 212.",
+        "Rad 3, kolumn ”nämnare”: Nämnaren är ett antal, inte en procentsats: skriv antalet, "
+        "t.ex. 400.",
+        "Rad 4, kolumn ”täljare”: Täljaren är ett antal, inte en procentsats: skriv antalet, "
+        "t.ex. 212.",
+    ]

@@ -55,6 +55,7 @@ def _outcome(report: ImportReport) -> dict[str, Any]:
         "counts": (report.rows, report.created, report.changed, report.unchanged),
         "skipped": (report.skipped, report.weights_kept),
         "changes": report.changes,
+        "jumps": (report.jump_count, report.jumps),
         "manual_replaced": report.manual_replaced,
         "quarters": report.quarters,
         "ignored": report.ignored_columns,

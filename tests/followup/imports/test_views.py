@@ -279,13 +279,17 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
     preview = client.get(response["Location"]).content.decode()
 
     assert (
-        '<td class="num">69,3\u00a0%</td>\n'
-        "                          <td><strong>Manuell inrapportering</strong></td>\n"
-        '                          <td class="num">70\u00a0%</td>'
+        '<td role="cell" class="num">69,3\u00a0%</td>\n'
+        '                          <td role="cell"><strong>Manuell inrapportering</strong></td>\n'
+        '                          <td role="cell" class="num">70\u00a0%</td>'
     ) in preview  # not "69,2722" → "70"
-    assert '<td class="num">20\u00a0%</td>' in preview  # 12 of 60, with its per cent sign
-    assert '<td class="num">1\u00a0234\u00a0st</td>' in preview  # thousands apart, with the unit
-    assert '<td class="num">71,5</td>' in preview
+    assert (
+        '<td role="cell" class="num">20\u00a0%</td>' in preview
+    )  # 12 of 60, with its per cent sign
+    assert (
+        '<td role="cell" class="num">1\u00a0234\u00a0st</td>' in preview
+    )  # thousands apart, with the unit
+    assert '<td role="cell" class="num">71,5</td>' in preview
     assert "69,2722" not in preview
 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
@@ -313,8 +317,8 @@ def test_a_change_too_small_for_the_usual_decimals_is_shown_with_more(
     preview = client.get(response["Location"]).content.decode()
 
     # Not "69,3 %" → "69,3 %".
-    assert '<td class="num">69,272\u00a0%</td>' in preview
-    assert '<td class="num">69,270\u00a0%</td>' in preview
+    assert '<td role="cell" class="num">69,272\u00a0%</td>' in preview
+    assert '<td role="cell" class="num">69,270\u00a0%</td>' in preview
 
 
 def test_one_value_is_written_in_the_singular_on_every_import_page(
@@ -389,10 +393,12 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
 
     preview = client.get(upload(client, REPLACING)["Location"]).content.decode()
 
-    assert '<th scope="col">Nuvarande källa</th>' in preview
-    assert "<td><strong>Manuell inrapportering</strong></td>" in preview  # HC1A: 80 → 90
-    assert "<td>Cyklop</td>" in preview  # HC1B: 5 → 6
-    assert "<td>–</td>" in preview  # HC2A: new
+    assert '<th scope="col" role="columnheader">Nuvarande källa</th>' in preview
+    assert (
+        '<td role="cell"><strong>Manuell inrapportering</strong></td>' in preview
+    )  # HC1A: 80 → 90
+    assert '<td role="cell">Cyklop</td>' in preview  # HC1B: 5 → 6
+    assert '<td role="cell">–</td>' in preview  # HC2A: new
     warning = "Importen ersätter 1 värde som rapporterats för hand (källa Manuell inrapportering)."
     assert warning in preview
     # A warning, not a refusal: above the button, which still imports.
@@ -419,7 +425,7 @@ def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
     batch = client.get(response["Location"]).content.decode()
 
-    assert "<td>Cyklop</td>" in preview
+    assert '<td role="cell">Cyklop</td>' in preview
     assert "rapporterats för hand" not in preview
     assert "rapporterats för hand" not in batch
 
@@ -664,3 +670,54 @@ def test_the_preview_notes_values_of_a_quarter_whose_report_is_approved(
         in preview
     )
     assert ">Importera</button>" in preview  # a note, not a refusal
+
+
+JUMP_FILE = (
+    "enhet;mått;period;värde;kommentar\nHC1A;antal;2025-11;40;\nHC1B;antal;2025-11;40;Ny läkare\n"
+)
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["copy", "orm"])
+def test_the_preview_warns_of_a_jump_without_a_comment_and_still_imports_it(
+    corpus_world: CorpusWorld, settings: Settings, copy: bool
+) -> None:
+    # The grid refuses 22 → 40 without a comment (GONV_REPORT_JUMP_PCT); a one-row file must
+    # not pass it unseen: the preview lists it above Importera, on both write paths.
+    settings.GONV_IMPORT_COPY = copy
+    for unit in (corpus_world.tree.hc1a, corpus_world.tree.hc1b):
+        ObservationFactory(
+            unit=unit, measure=corpus_world.count, value=22,
+            period_start=date(2025, 10, 1), period_end=date(2025, 10, 31),
+        )  # fmt: skip
+    client = client_for("strateg")
+
+    page = client.get(upload(client, JUMP_FILE)["Location"]).content.decode()
+
+    assert 'id="jump-warning"' in page
+    assert "1 värde skiljer sig mer än 50 % från föregående period och har ingen kommentar." in page
+    assert (
+        "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): Värdet skiljer sig mer "
+        "än 50 % från föregående period (22\u00a0st): nytt värde 40\u00a0st, utan kommentar."
+    ) in page
+    assert "Rad 3 (" not in page  # the row with a comment is fine
+    assert 'aria-describedby="jump-warning' in page  # Importera is described by it
+    job = ImportJob.objects.get()
+    response = client.post(reverse("import_confirm", args=[job.pk]))
+    assert response.status_code == 302
+    assert Observation.objects.get(unit__code="HC1A", period_start="2025-11-01").value == 40
+
+
+def test_the_preview_has_no_jump_warning_within_the_limit(
+    corpus_world: CorpusWorld, settings: Settings
+) -> None:
+    settings.GONV_REPORT_JUMP_PCT = 100
+    ObservationFactory(
+        unit=corpus_world.tree.hc1a, measure=corpus_world.count, value=22,
+        period_start=date(2025, 10, 1), period_end=date(2025, 10, 31),
+    )  # fmt: skip
+    client = client_for("strateg")
+
+    page = client.get(upload(client, JUMP_FILE)["Location"]).content.decode()
+
+    assert "Förhandsgranskning" in page
+    assert "jump-warning" not in page
