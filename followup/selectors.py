@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -738,12 +738,17 @@ def latest_compute_run(
 
 
 def missing_observations(
-    *, units: list[Unit], period_for: dict[str, datetime.date]
+    *, units: list[Unit], period_for: Mapping[str, datetime.date | list[datetime.date]]
 ) -> list[tuple[Unit, Measure, datetime.date]]:
-    """(unit, measure, period start) for each measure a unit is expected to report for its
-    latest complete period but has not (three queries)."""
+    """(unit, measure, period start) for each measure a unit is expected to report for the
+    period(s) of its frequency (its latest complete one, or each month of a quarter) but has
+    not, period by period (three queries)."""
     measures = list(Measure.objects.prefetch_related("unit_kinds").order_by("name"))
-    starts = sorted(set(period_for.values()))
+    periods = {
+        frequency: value if isinstance(value, list) else [value]
+        for frequency, value in period_for.items()
+    }
+    starts = sorted({start for values in periods.values() for start in values})
     reported = set(
         Observation.objects.filter(
             unit_id__in=[u.pk for u in units], period_start__in=starts
@@ -752,10 +757,10 @@ def missing_observations(
     missing = []
     for measure in measures:
         kinds = {kind.pk for kind in measure.unit_kinds.all()}
-        start = period_for[measure.frequency]
-        for unit in units:
-            if unit.kind_id in kinds and (unit.pk, measure.pk, start) not in reported:
-                missing.append((unit, measure, start))
+        for start in periods.get(measure.frequency, []):
+            for unit in units:
+                if unit.kind_id in kinds and (unit.pk, measure.pk, start) not in reported:
+                    missing.append((unit, measure, start))
     return missing
 
 

@@ -12,7 +12,7 @@ plan, the support need), which the VC and VEC may open for their own units.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -79,12 +79,36 @@ def latest_complete_periods(today: datetime.date) -> dict[str, datetime.date]:
     }
 
 
-def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[TodoList]:
+def quarter_periods(quarter: Quarter, today: datetime.date) -> dict[str, list[datetime.date]]:
+    """The periods of a quarter that have ended by `today`, per measure frequency: its months
+    for monthly measures, the quarter itself for quarterly ones."""
+    months = [
+        datetime.date(quarter.start.year, quarter.start.month + offset, 1) for offset in range(3)
+    ]
+    return {
+        Measure.Frequency.MONTHLY: [month for month in months if _month_end(month) < today],
+        Measure.Frequency.QUARTERLY: [quarter.start] if quarter.end < today else [],
+    }
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def unit_todo(
+    *, unit: Unit, today: datetime.date, whole: bool = False, quarter: Quarter | None = None
+) -> list[TodoList]:
     """What is left to do for a unit and the units below it (a fixed number of queries), each
-    list cut at TODO_LIMIT items unless `whole`."""
+    list cut at TODO_LIMIT items unless `whole`. The missing values are those of the latest
+    complete periods, or with `quarter` (the page's chosen quarter) those of that quarter's
+    ended months and the quarter itself."""
     units = units_in_subtree(unit=unit, day=today)
     unit_ids = [u.pk for u in units]
-    periods = latest_complete_periods(today)
+    latest = latest_complete_periods(today)
+    periods: dict[str, datetime.date | list[datetime.date]] = (
+        dict(quarter_periods(quarter, today)) if quarter is not None else dict(latest)
+    )
     gaps = missing_observations(units=units, period_for=periods)
     missing = [
         TodoItem(
@@ -99,7 +123,8 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
         for missing_unit, measure, start in gaps
         if measure.source == Measure.Source.MANUAL
     ]
-    imported = _awaiting_import(gaps, unit=unit)
+    imported = _awaiting_import(gaps, unit=unit, name_units=quarter is not None)
+    imported_measures = len({m.pk for _u, m, _s in gaps if m.source != Measure.Source.MANUAL})
     records_unplanned, records_late = adoption_records_to_plan(unit_ids=unit_ids, today=today)
     unplanned = [
         _adoption_item(record, _("%(unit)s: %(method)s (%(status)s) saknar planerat datum"))
@@ -169,11 +194,13 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
         )
         for need in support_needs_open(unit_ids=unit_ids)
     ]
-    period_text = _periods_text(periods)
+    period_text = _quarter_text(quarter, today) if quarter is not None else _periods_text(latest)
     lists = [
         (
             "missing",
-            _("Saknade värden"),
+            _("Saknade värden för %(quarter)s") % {"quarter": quarter.label}
+            if quarter is not None
+            else _("Saknade värden"),
             missing,
             "",
             _("Värden som rapporteras för hand och saknas för %(period)s.")
@@ -183,7 +210,9 @@ def unit_todo(*, unit: Unit, today: datetime.date, whole: bool = False) -> list[
             "imported",
             _("Väntar på import"),
             imported,
-            ngettext("%(count)s mått", "%(count)s mått", len(imported)) % {"count": len(imported)},
+            # Measures, not items: a chosen quarter lists a monthly measure once a month.
+            ngettext("%(count)s mått", "%(count)s mått", imported_measures)
+            % {"count": imported_measures},
             # Whoever sees "Att göra" may report the unit's values (the same rule as its
             # adoption: gonv.rules), so each line offers the reporting grid as well.
             _(
@@ -235,18 +264,41 @@ def _adoption_item(record: AdoptionRecord, text: str) -> TodoItem:
     )
 
 
+# A chosen quarter's imported gaps name this many units (then "med flera").
+NAMED_UNITS = 5
+
+
 def _awaiting_import(
-    gaps: list[tuple[Unit, Measure, datetime.date]], *, unit: Unit
+    gaps: list[tuple[Unit, Measure, datetime.date]], *, unit: Unit, name_units: bool = False
 ) -> list[TodoItem]:
     """The missing values of imported measures: one item per measure and period, with how
     many units lack it and the source it is imported from, and a link to report them by hand
-    in `unit`'s reporting grid (at the row, where one unit lacks it)."""
+    in `unit`'s reporting grid (at the row, where one unit lacks it). With `name_units` (a
+    chosen quarter: which units lack it) the first NAMED_UNITS units are named too."""
     counts: dict[tuple[int, datetime.date], tuple[Measure, int, Unit]] = {}
+    names: dict[tuple[int, datetime.date], list[str]] = {}
     for missing_unit, measure, start in gaps:
         if measure.source == Measure.Source.MANUAL:
             continue
         _measure, count, first = counts.get((measure.pk, start), (measure, 0, missing_unit))
         counts[(measure.pk, start)] = (measure, count + 1, first)
+        names.setdefault((measure.pk, start), []).append(missing_unit.name)
+    return [
+        replace(item, text=f"{item.text}: {_unit_names(names[key])}") if name_units else item
+        for key, item in zip(counts, _import_items(counts, unit=unit), strict=True)
+    ]
+
+
+def _unit_names(names: list[str]) -> str:
+    shown = ", ".join(names[:NAMED_UNITS])
+    if len(names) > NAMED_UNITS:
+        return _("%(units)s med flera") % {"units": shown}
+    return shown
+
+
+def _import_items(
+    counts: dict[tuple[int, datetime.date], tuple[Measure, int, Unit]], *, unit: Unit
+) -> list[TodoItem]:
     return [
         TodoItem(
             text=ngettext(
@@ -282,6 +334,21 @@ def _periods_text(periods: dict[str, datetime.date]) -> str:
     ) % {
         "month": month_label(periods[Measure.Frequency.MONTHLY]),
         "quarter": Quarter.containing(periods[Measure.Frequency.QUARTERLY]).label,
+    }
+
+
+def _quarter_text(quarter: Quarter, today: datetime.date) -> str:
+    """A chosen quarter, as the lists' sentences name it: "Kv 3 2026 (jul 2026–sep 2026 för
+    månadsmått)", or only the months that have ended in a quarter under way."""
+    months = quarter_periods(quarter, today)[Measure.Frequency.MONTHLY]
+    if not months:
+        return _("%(quarter)s (inga hela månader ännu)") % {"quarter": quarter.label}
+    span = month_label(months[0])
+    if len(months) > 1:
+        span = f"{span}–{month_label(months[-1])}"
+    return _("%(quarter)s (%(months)s för månadsmått)") % {
+        "quarter": quarter.label,
+        "months": span,
     }
 
 

@@ -47,7 +47,7 @@ from .organisation_selection import (
     portfolio_url,
     programme_area_url,
 )
-from .quarter_selection import QuarterSelection, quarter_selection
+from .quarter_selection import QUARTER_PARAM, QuarterForm, QuarterSelection, quarter_selection
 from .selectors import (
     ReportNotice,
     goal_block_get,
@@ -423,6 +423,7 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     # is the same for everyone who may, so its cached region is keyed on the unit alone.
     may_write = request.user.has_perm("goals.change_adoptionrecord", unit)
     today = timezone.localdate()
+    todo_quarter = selection.quarter if selection.link_code else None
     quarter_key = f"{unit.pk}:{selection.quarter}:{selection.is_computed}:{measure_code}"
     context: dict[str, Any] = {
         "unit": unit,
@@ -436,10 +437,17 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
         # Without JavaScript the quarter form keeps the peer comparison's measure along.
         "keep": [("matt", measure_code)] if measure_code else [],
         "may_write": may_write,
-        "todo": lazy(lambda: unit_todo(unit=unit, today=today)) if may_write else None,
+        # A quarter chosen (`?kvartal=`, not the default) is what "Saknade värden" covers:
+        # which units lack that quarter's values before it is closed.
+        "todo": lazy(lambda: unit_todo(unit=unit, today=today, quarter=todo_quarter))
+        if may_write
+        else None,
+        "todo_quarter": todo_quarter,
         # The units below and their adoption stand as of the quarter (and link to it).
         **_regions(
-            unit=f"{unit.pk}:{selection.quarter}", unit_quarter=quarter_key, todo=f"{unit.pk}"
+            unit=f"{unit.pk}:{selection.quarter}",
+            unit_quarter=quarter_key,
+            todo=f"{unit.pk}:{todo_quarter or ''}",
         ),
     }
     if wants_partial(request):
@@ -467,8 +475,13 @@ def unit_todo_list(request: HttpRequest, code: str, key: str) -> HttpResponse:
     # The same check as the dashboard's "Att göra" (unit_detail's may_write).
     if not request.user.has_perm("goals.change_adoptionrecord", unit):
         raise PermissionDenied(_("Att göra visas bara för den som får ändra enhetens uppgifter."))
+    # The dashboard's chosen quarter goes along (`?kvartal=`): the same missing values.
+    quarter = QuarterForm(data={QUARTER_PARAM: request.GET.get(QUARTER_PARAM, "")})
+    chosen = quarter.cleaned_data[QUARTER_PARAM] if quarter.is_valid() else None
     todo = next(
-        t for t in unit_todo(unit=unit, today=timezone.localdate(), whole=True) if t.key == key
+        t
+        for t in unit_todo(unit=unit, today=timezone.localdate(), whole=True, quarter=chosen)
+        if t.key == key
     )
     page = Paginator(todo.items, TODO_PAGE_SIZE).get_page(request.GET.get("sida"))
     context = {
@@ -476,6 +489,7 @@ def unit_todo_list(request: HttpRequest, code: str, key: str) -> HttpResponse:
         "ancestors": unit_ancestors(unit=unit),  # the unit itself last
         "todo": todo,
         "page": page,
+        "todo_quarter": chosen,
     }
     return render(request, "followup/unit_todo_list.html", context)
 

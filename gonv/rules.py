@@ -5,14 +5,16 @@ Autodiscovered by `rules.apps.AutodiscoverRulesConfig`. Views, services and the 
 assignments (organisation.RoleAssignment), loaded once per user object.
 
 - admin, strateg: read and write everything;
-- portföljägare, styrgrupp: read everything; the portfolio owner approves the quarterly report
-  (of the organisation their assignment names, or of every organisation with none);
-- programområdesansvarig: read everything, write their own programme area (its goals, milestones,
-  working methods, assessments, answers to support needs, approval of activity plans), but
-  not its phase or number (structure);
-- verksamhetschef (VC): read everything, write data about the units in their VO subtree
-  (adoption status, observations, activity plans up to submitting them, support needs but not
-  their status or answer);
+- portföljägare, styrgrupp: read everything but draft activity plans (a VO's draft is read by
+  the VO, the area's owner and the strategist: reads_plan_of); the portfolio owner approves
+  the quarterly report (of the organisation their assignment names, or of every organisation
+  with none);
+- programområdesansvarig: read everything but other areas' draft activity plans, write their
+  own programme area (its goals, milestones, working methods, assessments, answers to support
+  needs, approval of activity plans), but not its phase or number (structure);
+- verksamhetschef (VC): read everything but other VOs' draft activity plans, write data about
+  the units in their VO subtree (adoption status, observations, activity plans up to
+  submitting them, support needs but not their answer; an answered need they close);
 - vårdenhetschef (VEC): the same for their own unit, except activity plans: a plan is the
   VO's (each VO submits one, its VECs take part), so a VEC reads their VO's plans;
 - a user with no role reads nothing.
@@ -26,7 +28,7 @@ import rules
 from django.contrib.auth.models import User
 
 from followup.selectors import organisations, report_organisation_unit_id
-from organisation.models import Role, Unit
+from organisation.models import Role, Unit, UnitClosure
 from organisation.selectors import (
     GLOBAL_EDITORS,
     GLOBAL_READERS,
@@ -137,6 +139,29 @@ def writes_plans_of(user: User, obj: Any) -> bool:
 
 
 @rules.predicate
+def reads_plan_of(user: User, obj: Any) -> bool:
+    """The activity plan (or an activity of it) is one the user reads: a submitted or approved
+    plan is every reader's; a draft only its VO's (its VC and the VECs of units under it), the
+    programme area's owner and those who edit everything (with no object: any reader)."""
+    from programmes.models import ActivityPlan
+
+    scope = scope_for(user)
+    if not scope.reads_anything:
+        return False
+    plan = obj if isinstance(obj, ActivityPlan) or obj is None else getattr(obj, "plan", None)
+    if plan is None or plan.status != ActivityPlan.Status.DRAFT or scope.edits_everything:
+        return True
+    if plan.programme_area_id in scope.area_ids or plan.unit_id in scope.unit_ids:
+        return True
+    # A VEC's unit lies under the VO whose plan it is (one query).
+    return bool(scope.root_unit_ids) and (
+        UnitClosure.objects.filter(
+            ancestor_id=plan.unit_id, descendant_id__in=scope.root_unit_ids
+        ).exists()
+    )
+
+
+@rules.predicate
 def edits_area_of(user: User, obj: Any) -> bool:
     """The object belongs to a programme area the user owns (with no object: any area)."""
     scope = scope_for(user)
@@ -197,9 +222,12 @@ for name in (
 # What a unit reports: its VC (the whole VO) or VEC (the unit), and the strategist.
 for name in ("goals.adoptionrecord", "followup.observation"):
     _crud(name, add=edits_unit_of, change=edits_unit_of, delete=edits_unit_of)
-# The VO's activity plan: its VC and the strategist (a VEC reads it).
+# The VO's activity plan: its VC and the strategist (a VEC reads it). A draft is the VO's own
+# work in progress: read by the VO (its VC, its units' VECs), the area's owner and the
+# strategist; every reader reads a submitted or approved plan.
 for name in ("programmes.activityplan", "programmes.activity"):
     _crud(name, add=writes_plans_of, change=writes_plans_of, delete=writes_plans_of)
+    rules.set_perm(name.replace(".", ".view_"), reads_plan_of)
 
 # An activity plan is written and submitted by its VO; approving it ("Godkänd") or sending it
 # back to draft is the programme area's (its owner, the strategist), never the VO's own: an
@@ -217,6 +245,9 @@ _crud(
     delete=edits_everything,
 )
 rules.add_perm("programmes.answer_supportneed", edits_area_of)
+# Once answered, the unit's managers who may raise it (its VC or VEC, the strategist) close it
+# when the answer is enough ("Avsluta – svaret räcker"); they never write the answer.
+rules.add_perm("programmes.close_supportneed", edits_unit_of)
 
 # A waiting upload (followup.ImportJob) is cancelled by whoever uploaded it, or the strategist.
 rules.add_perm("followup.delete_importjob", uploaded | edits_everything)

@@ -155,6 +155,26 @@ class SupportAnswerForm(ChoiceFieldsMixin, forms.ModelForm):
         return data
 
 
+class SupportNeedCloseForm(forms.ModelForm):
+    """ "Avsluta – svaret räcker": the unit closes its answered need, from the version it read
+    (the status is the button's, kept in a hidden field for the conflict box)."""
+
+    version = VersionField()
+
+    class Meta:
+        model = SupportNeed
+        fields = ("status",)
+        widgets = {"status": forms.HiddenInput}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].required = False
+
+    def clean_status(self) -> str:
+        # Closing is all this form does, whatever is posted.
+        return SupportNeed.Status.CLOSED
+
+
 class PlanReviewForm(forms.ModelForm):
     """The programme area's decision on a submitted plan: approve it or send it back to draft,
     with a comment to the VO (required when sending back).

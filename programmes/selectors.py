@@ -95,8 +95,14 @@ def support_needs_open(*, unit_ids: list[int]) -> list[SupportNeed]:
 
 def activities_of_area(*, area: ProgrammeArea) -> list[Activity]:
     """The VOs' activity-plan activities for a programme area, by start date (one query): of
-    the area's organisation's units only, when its phase has one (the area's phase loaded)."""
-    activities = Activity.objects.filter(plan__programme_area=area)
+    the area's organisation's units only, when its phase has one (the area's phase loaded).
+
+    Only submitted and approved plans': a draft is its VO's work in progress, read on the
+    plan's own page by those gonv.rules lets (reads_plan_of), not on the area's page that every
+    reader sees (its timeline is one cached region for all)."""
+    activities = Activity.objects.filter(plan__programme_area=area).exclude(
+        plan__status=ActivityPlan.Status.DRAFT
+    )
     organisation_id = area.phase.organisation_unit_id
     if organisation_id is not None:
         activities = activities.filter(plan__unit__ancestor_links__ancestor_id=organisation_id)

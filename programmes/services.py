@@ -107,6 +107,12 @@ ERROR_PLAN_REOPEN_WITH_COMMENT = gettext_noop(
 ERROR_SUPPORT_ANSWER_BY_RAISER = gettext_noop(
     "Ett stödbehovs status och svar sätts av programområdet, inte av enheten som framförde det."
 )
+ERROR_SUPPORT_CLOSE_FORBIDDEN = gettext_noop(
+    "Du har inte behörighet att avsluta det här stödbehovet: det gör enhetens chefer."
+)
+ERROR_SUPPORT_CLOSE_NOT_ANSWERED = gettext_noop(
+    "Bara ett besvarat stödbehov kan avslutas; det här har status ”{status}”. Inget har ändrats."
+)
 
 # Who raised a support need is the acting user, never a value from a form.
 _SUPPORT_NEED_SET_BY_SERVICE = frozenset({"raised_by", "created_at"})
@@ -687,14 +693,50 @@ def support_need_answer(
     return need
 
 
+def support_need_close(*, user: Actor, need: SupportNeed) -> SupportNeed:
+    """Close an answered support need ("Avsluta – svaret räcker"): the unit's managers who may
+    raise it (its VC or VEC) or the strategist, from the version `need` carries (the page's):
+    refused with StaleVersion if the need was saved since, so a newer answer is read first."""
+    if need.pk is None:
+        raise ValueError("support_need_close takes a saved support need")
+    with transaction.atomic():
+        stored = SupportNeed.objects.select_for_update().get(pk=need.pk)
+        if not user.has_perm("programmes.close_supportneed", stored):
+            raise PermissionDenied(_(ERROR_SUPPORT_CLOSE_FORBIDDEN))
+        if stored.status != SupportNeed.Status.ANSWERED:
+            raise ValidationError(
+                _(ERROR_SUPPORT_CLOSE_NOT_ANSWERED).format(status=stored.get_status_display())
+            )
+        stored.status = SupportNeed.Status.CLOSED
+        # As support_need_answer: only the status is written, onto the locked row, from the
+        # version the closing was based on (compared at write time).
+        stored.version = need.version
+        checked_save(user=user, obj=stored, message=_(ERROR_SUPPORT_CLOSE_FORBIDDEN))
+    need.refresh_from_db()
+    return need
+
+
+def _is_closing(*, user: Actor, need: SupportNeed, stored: tuple[str, str]) -> bool:
+    """An answered need closed by one who may close it, its answer as it was."""
+    return (
+        stored[0] == SupportNeed.Status.ANSWERED
+        and need.status == SupportNeed.Status.CLOSED
+        and stored[1] == need.response
+        and user.has_perm("programmes.close_supportneed", need)
+    )
+
+
 def check_support_need_answer(*, user: Actor, need: SupportNeed) -> None:
-    """Refuse a changed status or answer unless the user answers for the need's area.
+    """Refuse a changed status or answer unless the user answers for the need's area, or
+    closes an answered need of a unit they manage (support_need_close).
 
     Compared with the stored row: the admin's form and a history revert hand over the whole
     need, status and answer included.
     """
     stored = SupportNeed.objects.filter(pk=need.pk).values_list("status", "response").first()
     if stored is None or stored == (need.status, need.response):
+        return
+    if _is_closing(user=user, need=need, stored=stored):
         return
     if not user.has_perm("programmes.answer_supportneed", need):
         raise PermissionDenied(_(ERROR_SUPPORT_ANSWER_BY_RAISER))

@@ -59,4 +59,5 @@ urlpatterns = [
     path("stodbehov/", views.support_needs, name="support_needs"),
     path("stodbehov/nytt/", views.support_need_create, name="support_need_create"),
     path("stodbehov/<int:pk>/", views.support_need, name="support_need"),
+    path("stodbehov/<int:pk>/avsluta/", views.support_need_close, name="support_need_close"),
 ]

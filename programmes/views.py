@@ -53,6 +53,7 @@ from .forms import (
     PlanReviewForm,
     ProgrammeAreaForm,
     SupportAnswerForm,
+    SupportNeedCloseForm,
     SupportNeedForm,
     WorkingMethodForm,
 )
@@ -498,7 +499,8 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
             check_unit_open(plan)
         except ValidationError as error:
             raise Http404(" ".join(error.messages)) from error
-    _require(request, "programmes.view_activityplan")
+    # A draft is read by its VO, the area's owner and the strategist only (gonv.rules).
+    _require(request, "programmes.view_activityplan", plan)
     url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
     context = _plan_context(request, area=area, unit=unit, plan=plan, can_edit=can_edit)
     if request.method == "GET":
@@ -881,12 +883,7 @@ def support_need(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and not can_answer:
         raise PermissionDenied
     url = reverse("programmes:support_need", args=[need.pk])
-    context: dict[str, Any] = {
-        "need": need,
-        "can_answer": can_answer,
-        "answered": support_need_answered(need),
-    }
-    context.update(_history(need, request, "need"))
+    context = _need_context(request, need, can_answer=can_answer)
     if request.method == "GET":
         if can_answer:
             context["form"] = SupportAnswerForm(instance=need, initial={"version": need.version})
@@ -908,4 +905,74 @@ def support_need(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         template="programmes/support_need.html",
         context=context,
         success_url=url,
+    )
+
+
+# The closing form's fields beside the answer form's on one page (their ids apart).
+CLOSE_PREFIX = "avsluta"
+
+
+def _need_context(
+    request: HtmxHttpRequest, need: SupportNeed, *, can_answer: bool
+) -> dict[str, Any]:
+    """What the support need's page shows: the need, its answer, history, and to the unit's
+    managers of an answered need the closing form ("Avsluta – svaret räcker")."""
+    context: dict[str, Any] = {
+        "need": need,
+        "can_answer": can_answer,
+        "answered": support_need_answered(need),
+    }
+    if need.status == SupportNeed.Status.ANSWERED and request.user.has_perm(
+        "programmes.close_supportneed", need
+    ):
+        context["close_form"] = SupportNeedCloseForm(
+            instance=need,
+            initial={"version": need.version, "status": SupportNeed.Status.CLOSED},
+            prefix=CLOSE_PREFIX,
+        )
+    context.update(_history(need, request, "need"))
+    return context
+
+
+@require_POST
+@login_required
+def support_need_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """ "Avsluta – svaret räcker": the unit's VC or VEC closes an answered need (the service
+    asks who may, and that it is answered); from the version the page showed."""
+    need = get_object_or_404(
+        SupportNeed.objects.select_related("unit", "programme_area", "raised_by"), pk=pk
+    )
+    _require(request, "programmes.close_supportneed", need)
+    url = reverse("programmes:support_need", args=[need.pk])
+    context = _need_context(
+        request, need, can_answer=request.user.has_perm("programmes.answer_supportneed", need)
+    )
+    if context["can_answer"]:
+        context["form"] = SupportAnswerForm(instance=need, initial={"version": need.version})
+    form = SupportNeedCloseForm(request.POST, instance=copy.copy(need), prefix=CLOSE_PREFIX)
+    if need.status != SupportNeed.Status.ANSWERED:
+        # Not (or no longer) answered: say so rather than compare versions (the service
+        # refuses it too).
+        form.is_valid()
+        form.add_error(
+            None,
+            _(services.ERROR_SUPPORT_CLOSE_NOT_ANSWERED).format(status=need.get_status_display()),
+        )
+        return render(
+            request, "programmes/support_need.html", {**context, "close_form": form}, status=422
+        )
+    return _edit(
+        request,
+        form=form,
+        model=SupportNeed,
+        pk=need.pk,
+        save=lambda: services.support_need_close(user=request.user, need=form.instance),
+        template="programmes/support_need.html",
+        context=context,
+        success_url=url,
+        form_name="close_form",
+        success_message=_(
+            "Stödbehovet är avslutat. Det finns kvar i listan över stödbehov men inte i Att göra."
+        ),
+        page_url=url,
     )

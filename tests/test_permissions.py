@@ -59,6 +59,9 @@ class Case:
     make: Any  # (org_tree, own_area, other_area) -> object
     editors: frozenset[str]
     deleters: frozenset[str] | None = None  # None: the editors
+    # None: every reader. A draft activity plan (and its activities) is read by its VO (its VC,
+    # the VECs of its units), the area's owner and those who edit everything.
+    readers: frozenset[str] | None = None
 
     @property
     def may_delete(self) -> frozenset[str]:
@@ -178,21 +181,25 @@ CASES: dict[str, Case] = {
         "programmes.change_activityplan",
         lambda t, a, b: ActivityPlanFactory(unit=t.vo1, programme_area=a),
         EVERYTHING | VC,
+        readers=EVERYTHING | PO | VC_AND_VEC,
     ),
     "activity plan VO 2": Case(
         "programmes.change_activityplan",
         lambda t, a, b: ActivityPlanFactory(unit=t.vo2, programme_area=a),
         EVERYTHING,
+        readers=EVERYTHING | PO,
     ),
     "activity VO 1": Case(
         "programmes.change_activity",
         lambda t, a, b: ActivityFactory(plan__unit=t.vo1, plan__programme_area=a),
         EVERYTHING | VC,
+        readers=EVERYTHING | PO | VC_AND_VEC,
     ),
     "activity VO 2": Case(
         "programmes.change_activity",
         lambda t, a, b: ActivityFactory(plan__unit=t.vo2, plan__programme_area=a),
         EVERYTHING,
+        readers=EVERYTHING | PO,
     ),
     "support need HC 1A, PO 2": Case(
         "programmes.change_supportneed",
@@ -264,7 +271,12 @@ def test_each_role_reads_changes_and_deletes_exactly_what_its_scope_allows(
 
     # Each role: (reads, changes, deletes). A user with no role reads nothing.
     assert actual == {
-        role: (role in READERS, role in case.editors, role in case.may_delete) for role in ROLES
+        role: (
+            role in (READERS if case.readers is None else case.readers),
+            role in case.editors,
+            role in case.may_delete,
+        )
+        for role in ROLES
     }
 
 

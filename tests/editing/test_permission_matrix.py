@@ -190,8 +190,12 @@ def method(w: World, inside: bool) -> list[Any]:
     return [m.programme_area_id, m.pk]
 
 
-# Readers may see a plan and a support need of their scope; only some may write to them.
-PLAN_READ = expect(READERS, 200)
+# Readers may see a support need of their scope; only some may write to it. A plan's draft
+# (both plans here are drafts) is read by its VO (VC 1, and the VEC of HC 1A, the unit of
+# plan_in), the area's owner and the strategist (gonv.rules.reads_plan_of); every reader reads
+# a submitted or approved plan (tests/editing/test_support_need_close_and_draft_plans.py).
+PLAN_READ_IN = expect(GLOBAL | {"programme_owner", "vc", "vec"}, 200)
+PLAN_READ_OUT = expect(GLOBAL, 200)
 NEED_READ_IN = expect(
     GLOBAL | {"portfolio_owner", "steering_member", "programme_owner", "vc", "vec"}, 200
 )
@@ -212,7 +216,7 @@ WRITES: dict[str, Row] = {
     "programmes:working_method_delete": area_row(ok_post=302, args=method),
     "goals:adoption_grid": unit_row(ok_post=302, args=grid_unit),
     "report_grid": unit_row(ok_post=302, args=grid_unit),
-    "programmes:activity_plan": plan_row(args=plan, get_in=PLAN_READ, get_out=PLAN_READ),
+    "programmes:activity_plan": plan_row(args=plan, get_in=PLAN_READ_IN, get_out=PLAN_READ_OUT),
     "programmes:activity_plan_submit": plan_row(ok_post=302, post_only=True, args=plan),
     # A draft is not taken back: the writer is sent back to it with why, nothing changes.
     "programmes:activity_plan_withdraw": plan_row(ok_post=302, post_only=True, args=plan),
@@ -306,6 +310,9 @@ WRITES: dict[str, Row] = {
         post_in=expect(GLOBAL | {"programme_owner"}, 422),
         post_out=expect(GLOBAL, 422),
     ),
+    # "Avsluta – svaret räcker": the unit's VC and VEC (HC 1A's need), the strategist; the
+    # needs here are not answered, so those allowed are told so (422).
+    "programmes:support_need_close": unit_row(post_only=True, args=obj("need")),
 }
 
 # Pages that only read (GET; a POST answers 405): who may see them.

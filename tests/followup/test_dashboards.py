@@ -28,7 +28,7 @@ from followup.todo import adoption_record_url, support_need_url
 from goals.models import AdoptionRecord, Goal
 from goals.status import Status
 from organisation.models import Role
-from programmes.models import Activity, SupportNeed
+from programmes.models import Activity, ActivityPlan, SupportNeed
 from tests.factories import TEST_PASSWORD, ProgrammeAreaFactory, UserFactory
 from tests.followup.dashboard_data import LATEST, DashboardData, dashboard_data_create
 
@@ -1197,11 +1197,16 @@ def test_programme_area_timeline_has_deadlines_activities_and_today(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:
     client.force_login(users["styrgrupp"])
+    # A submitted plan's activities are on the timeline; a draft's (VO 2's) are its VO's own.
+    ActivityPlan.objects.filter(activities__title="Utbilda team i VO 1").update(
+        status=ActivityPlan.Status.SUBMITTED
+    )
 
     content = client.get(reverse("programme_area_detail", kwargs={"number": 1})).content.decode()
 
     assert "Tidslinje, Fas 2: göra, lära, bredda (2025–2027)" in content
     assert "Aktivitet (VO 1): Utbilda team i VO 1" in content
+    assert "Utbilda team i VO 2" not in content
     assert "Delmål: <a" in content
     assert "<strong>I dag</strong>" in content
     timeline = content[content.index("Tidslinje") :]

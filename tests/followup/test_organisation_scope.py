@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from organisation.models import Role
+from programmes.models import ActivityPlan
 from tests.factories import (
     ActivityFactory,
     ActivityPlanFactory,
@@ -145,6 +146,8 @@ def test_the_timeline_shows_only_the_organisations_vos_activities(
     # A plan of Bergland's VO for Testland's area (entered before the check refused it).
     stray = ActivityPlanFactory(programme_area=testland.programme_area, unit=bergland.vo)
     ActivityFactory(plan=stray, title="Fel regions aktivitet")
+    # The timeline lists submitted and approved plans' activities (a draft is its VO's).
+    ActivityPlan.objects.update(status=ActivityPlan.Status.SUBMITTED)
 
     testland_timeline = _section(_get(client, reader, TESTLAND_PAGE), 'id="timeline-title"')
     bergland_timeline = _section(_get(client, reader, BERGLAND_PAGE), 'id="timeline-title"')
