@@ -211,6 +211,9 @@ WRITES: dict[str, Row] = {
         ok_post=302, post_only=True, args=goal, post_data={"riktning": "upp"}
     ),
     "goals:goal_assess": area_row(args=goal),
+    # "Redigera programområdet": the description, delivery owners and supporting processes.
+    # An empty form is a valid one (every field may be empty): saved, 302.
+    "programmes:area_edit": area_row(ok_post=302, args=area),
     "programmes:working_method_create": area_row(args=area),
     "programmes:working_method_edit": area_row(args=method),
     "programmes:working_method_delete": area_row(ok_post=302, args=method),
