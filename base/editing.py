@@ -622,9 +622,14 @@ def versioned_save(
     pk: Any,
     save: Callable[[], Any],
     overwrite: int | None = None,
+    merge_others: bool = True,
 ) -> Conflict | Saved:
     """Run `save` from the version the form was rendered from, merged with what others saved
     since; a Conflict if a field both changed differently is left to the user.
+
+    `merge_others=False` for a decision taken on what the page showed (a plan reviewed or
+    reopened, a support need closed on its answer): any save by someone else since is a
+    Conflict, whatever fields it touched, so the user decides again on what is stored.
 
     `save` calls the service with the form's instance. The row is locked and compared three
     ways (merge): with the stored row and with the row as the form showed it (the version's
@@ -645,7 +650,8 @@ def versioned_save(
         result = merge(current, submitted, base=version_record(current, expected))
         if not result.changed:
             return Saved(unchanged=True, repeated=stored_version != expected)
-        if result.clashes and overwrite != stored_version:
+        stale = result.clashes or (not merge_others and stored_version != expected)
+        if stale and overwrite != stored_version:
             return conflict_for(current, submitted, since_version=expected)
         for name, value in result.theirs.items():
             field = current._meta.get_field(name)

@@ -115,8 +115,10 @@ def _edit(
     form_name: str = "form",
     success_message: str = "",
     page_url: str = "",
+    merge_others: bool = True,
 ) -> HttpResponse:
-    """Validate, save from the form's version, answer 422/409 or redirect with a message.
+    """Validate, save from the form's version, answer 422/409 or redirect with a message
+    (`merge_others`: base.editing.versioned_save's; False for a decision on what was shown).
 
     The form is in the context as `form_name`; "Ta deras värden" reloads `page_url` (the
     request's own path when the form posts to the page it is on).
@@ -125,7 +127,12 @@ def _edit(
         return render(request, template, {**context, form_name: form}, status=422)
     try:
         outcome = versioned_save(
-            form=form, model=model, pk=pk, save=save, overwrite=keep_mine(request.POST)
+            form=form,
+            model=model,
+            pk=pk,
+            save=save,
+            overwrite=keep_mine(request.POST),
+            merge_others=merge_others,
         )
     except ValidationError as error:
         form.add_error(None, error)
@@ -651,6 +658,7 @@ def activity_plan_review(request: HtmxHttpRequest, area_id: int, unit_id: int) -
         form_name="review_form",
         success_message=message.format(unit=unit.name),
         page_url=url,
+        merge_others=False,  # a verdict on the plan as the reviewer saw it
     )
 
 
@@ -684,6 +692,7 @@ def activity_plan_reopen(request: HtmxHttpRequest, area_id: int, unit_id: int) -
         context=context,
         success_url=url,
         form_name="reopen_form",
+        merge_others=False,  # decided on the plan as the reviewer saw it
         success_message=_(
             "Aktivitetsplanen för {unit} är öppnad för ändring och är ett utkast igen. "
             "Verksamhetschefen ser din kommentar."
@@ -971,6 +980,7 @@ def support_need_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         context=context,
         success_url=url,
         form_name="close_form",
+        merge_others=False,  # closed on the answer the user read
         success_message=_(
             "Stödbehovet är avslutat. Det finns kvar i listan över stödbehov men inte i Att göra."
         ),

@@ -228,10 +228,14 @@ def test_the_goal_forms_working_methods_name_their_area_and_organisation(
     )
     url = reverse("goals:goal_edit", args=[goal.pk])
 
-    options = _options(_get(client, strateg, url), "working_method")
+    select = _get(client, strateg, url).split('name="working_method"')[1].split("</select>")[0]
 
-    assert "Teamrond (PO 1, Region Testland)" in options
-    assert "Bergrond (PO 1, Region Bergland)" in options
+    # Grouped by programme area, the goal's own first; each group names its organisation.
+    own = r'<optgroup label="PO 1\. [^"]*\(Region Testland\) – målets programområde">'
+    other = r'<optgroup label="PO 1\. [^"]*\(Region Bergland\)">'
+    assert re.search(own + r'\s*<option value="\d+"[^>]*>Teamrond</option>', select)
+    assert re.search(other + r'\s*<option value="\d+"[^>]*>Bergrond</option>', select)
+    assert select.index("Region Testland") < select.index("Region Bergland")
 
 
 def test_the_admins_list_filters_name_the_organisation(
