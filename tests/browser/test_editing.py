@@ -497,7 +497,8 @@ def test_a_vc_overrides_an_imported_value_with_the_keyboard_and_without_javascri
     # Enter saves the grid (its first submit button is a hidden "Spara värden", not a cell's
     # "Ersätt värdet").
     page.keyboard.press("Enter")
-    expect(page.locator("#messages")).to_contain_text("1 värde är sparat.")
+    # With htmx the confirmation stands beside the save button (#messages is emptied).
+    expect(page.locator("#report-saved")).to_contain_text("1 värde är sparat.")
     imported.refresh_from_db()
     assert (imported.value, imported.source, imported.overrides_source) == (60, "manual", "cyklop")
     assert_only_expected(browser_errors)
