@@ -69,7 +69,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
 
     page.get_by_role("button", name="Importera").click()
 
-    expect(page.get_by_role("status")).to_contain_text(
+    expect(page.locator("#messages")).to_contain_text(
         "Importen är klar: 2 nya och 0 ändrade värden."
     )
     expect(page.get_by_role("button", name="Ångra import")).to_be_visible()
@@ -79,7 +79,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     assert_accessible(page, "import-batch")
 
     page.get_by_role("button", name="Ångra import").click()
-    expect(page.get_by_role("status")).to_contain_text(
+    expect(page.locator("#messages")).to_contain_text(
         "Importen är ångrad: 2 värden togs bort och 0 återställdes."
     )
     assert not Observation.objects.exists()
@@ -104,7 +104,7 @@ def test_an_imported_value_reaches_the_measure_page_after_the_recompute(
 
     page.get_by_role("button", name="Importera").click()
     # The recompute runs on commit (eager Celery, as in the embedded mode), before the answer.
-    expect(page.get_by_role("status")).to_contain_text("Importen är klar: 1 nytt och 0 ändrade")
+    expect(page.locator("#messages")).to_contain_text("Importen är klar: 1 nytt och 0 ändrade")
     assert MeasureResult.objects.filter(
         measure__code="index", unit__code="HC1A", quarter="2025Q4"
     ).exists()
@@ -134,7 +134,7 @@ def test_avbryt_on_the_preview_deletes_the_upload(
     page.get_by_role("button", name="Avbryt").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Importera mätvärden")
-    expect(page.get_by_role("status")).to_contain_text(
+    expect(page.locator("#messages")).to_contain_text(
         "Importen avbröts och den uppladdade filen ”cyklop-dec.csv” togs bort."
     )
     assert ImportJob.objects.get().state == ImportJob.State.CANCELLED

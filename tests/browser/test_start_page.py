@@ -228,7 +228,7 @@ def test_logout_button_returns_to_login_with_a_swedish_message(
     page.get_by_role("button", name="Logga ut").click()
 
     expect(page).to_have_url(re.compile(r"/konto/logga-in/$"))
-    expect(page.get_by_role("status")).to_have_text("Du är nu utloggad.")
+    expect(page.locator("#messages")).to_have_text("Du är nu utloggad.")
 
 
 def test_print_hides_navigation_but_keeps_the_demo_banner(
