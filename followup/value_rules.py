@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
 
-from base.periods import Quarter, day_label, month_label
+from base.periods import MONTH_NAMES_SV, Quarter, day_label, month_label
 
 # How far a share's value may be from täljare ÷ nämnare × 100.
 TOLERANCE = Decimal("0.05")
@@ -75,12 +75,6 @@ ERROR_NUMERATOR_PERCENT = gettext_noop(
 ERROR_DENOMINATOR_PERCENT = gettext_noop(
     "Nämnaren är ett antal, inte en procentsats: skriv antalet, t.ex. 400."
 )
-
-
-MONTH_NAMES_SV = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)  # fmt: skip
 
 
 def period_last_day(start: datetime.date, *, quarterly: bool) -> datetime.date:

@@ -104,8 +104,8 @@ def import_batches_for(*, user: Any) -> QuerySet[ImportBatch]:
     batches = ImportBatch.objects.select_related("imported_by").exclude(
         source=ImportBatch.Source.DEMO
     )
-    # Who may change any batch (a global editor) sees everyone's.
-    if not user.has_perm("followup.change_importbatch"):
+    # A global editor (who may delete batches: no one changes one) sees everyone's.
+    if not user.has_perm("followup.delete_importbatch"):
         batches = batches.filter(imported_by=user)
     return batches[:20]
 

@@ -1896,6 +1896,72 @@ def _history_delete(objs: list[Observation], user: Any, reason: str) -> None:
     )
 
 
+ERROR_BATCH_DELETE_FORBIDDEN = gettext_noop("Du får inte ta bort importomgångar.")
+ERROR_BATCH_DELETE_NOT_SYNTHETIC = gettext_noop(
+    "Importomgången kan inte tas bort: bara demodatans omgång tas bort med sina värden. En "
+    "import tas tillbaka med ”Ångra import” på importens sida: dess nya värden tas bort och de "
+    "ändrade får tillbaka sina tidigare värden, med historik."
+)
+# The history's change reason of each demo value removed with its batch (stored, not shown
+# translated: like the import's reasons it is the record of what happened).
+DEMO_DELETE_REASON = "Demodata borttagen"
+
+
+def import_batch_delete(*, user: Any, batch: ImportBatch) -> int:
+    """Delete the demo data's batch (`synthetic`) and its values in one step; returns how many.
+
+    Each value removed gets its history row (DEMO_DELETE_REASON, the user); a value a person
+    has written over since (no longer of source "demo") is theirs and stays, only unlinked from
+    the batch. The affected quarters are recomputed on commit, as after an undo, and the banner
+    "Demodata – syntetiska värden" goes with the batch. A real import is never deleted (its
+    values would lose where they came from and what they replaced): ValidationError, pointing
+    to its undo.
+    """
+    # Imported here, as `_recompute_from` imports the selectors.
+    from django.core.exceptions import ValidationError
+
+    from ..selectors import forget_synthetic_data_presence
+
+    if user is None or not user.has_perm("followup.delete_importbatch", batch):
+        raise PermissionDenied(_(ERROR_BATCH_DELETE_FORBIDDEN))
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not batch.synthetic:
+            raise ValidationError(_(ERROR_BATCH_DELETE_NOT_SYNTHETIC), code="not_synthetic")
+        values = Observation.objects.filter(import_batch=batch)
+        removed = 0
+        first: Quarter | None = None
+        with triggers.suppressed():
+            kept = list(values.exclude(source=ImportBatch.Source.DEMO))
+            for obs in kept:
+                obs.import_batch = None
+            bulk_update_with_history(
+                kept,
+                Observation,
+                fields=["import_batch"],
+                batch_size=CHUNK_ROWS,
+                default_user=user,
+                default_change_reason=DEMO_DELETE_REASON,
+            )
+            ids = list(values.values_list("pk", flat=True))
+            for start in range(0, len(ids), CHUNK_ROWS):
+                chunk = ids[start : start + CHUNK_ROWS]
+                doomed = list(Observation.objects.filter(pk__in=chunk))
+                _history_delete(doomed, user, DEMO_DELETE_REASON)
+                for obs in doomed:
+                    q = Quarter.parse(obs.quarter)
+                    first = q if first is None or q < first else first
+                # A raw delete, as the undo's: the history rows are written just above.
+                Observation.objects.filter(pk__in=chunk)._raw_delete(Observation.objects.db)
+                removed += len(doomed)
+        batch._history_user = user  # type: ignore[attr-defined]
+        batch.delete()
+        if first is not None:
+            _recompute_from(first)
+        transaction.on_commit(forget_synthetic_data_presence)
+    return removed
+
+
 def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
     """Why the user may not undo the batch (a Swedish sentence), or None if they may.
 
