@@ -268,7 +268,8 @@ def test_a_programme_owner_preview_refuses_every_unit(
         user=programme_owner, path=write(tmp_path, "HC1A;antal;2025-11;45"), file_name="x"
     )
     assert report.problem_lines() == [
-        "Rad 2, kolumn ”enhet”: Du får inte rapportera värden för enheten ”Hälsocentral Norrby”."
+        "Rad 2, kolumn ”enhet”: Du får inte rapportera värden för enheten ”Hälsocentral Norrby”. "
+        "Den hör till VO Norr; ta bort raden eller be strategen importera den."
     ]
 
 
