@@ -797,8 +797,9 @@ def test_a_column_given_twice_says_what_to_do_in_a_workbook_too(
     client = client_for("strateg")
 
     page = html.unescape(
-        client.get(upload(client, path.read_bytes(), name="export.xlsx")["Location"])
-        .content.decode()
+        client.get(
+            upload(client, path.read_bytes(), name="export.xlsx")["Location"]
+        ).content.decode()
     )
 
     assert "Filen kunde inte läsas" not in page
@@ -837,7 +838,8 @@ def test_undo_refused_after_a_later_import_names_and_links_it(corpus_world: Corp
 
     page = html.unescape(strateg.get(first["Location"]).content.decode())
 
-    link = f'<a href="{reverse("import_batch", args=[later.pk])}">import #{later.pk} ”andra.csv”</a>'
+    url = reverse("import_batch", args=[later.pk])
+    link = f'<a href="{url}">import #{later.pk} ”andra.csv”</a>'
     assert (
         "Importen kan inte ångras: 1 av dess värden har ändrats efter importen "
         f"(Hälsocentral Norrby, Antal frigjorda tider, nov 2025) av {link} ({vc_name}, {when}). "
@@ -884,8 +886,8 @@ def test_the_list_of_imports_names_the_source_and_the_units_without_a_query_a_ro
 
     page = client.get(reverse("import_upload")).content.decode()
 
-    assert "<th scope=\"col\">Källa</th>" in page
-    assert "<th scope=\"col\">Enheter</th>" in page
+    assert '<th scope="col">Källa</th>' in page
+    assert '<th scope="col">Enheter</th>' in page
     assert page.count("<td>Manuell inrapportering</td>") == 3
     assert "<td>Hälsocentral Norrby</td>" in page  # one unit: its name
     assert "<td>VO Norr (2 enheter)</td>" in page  # one VO: its name
