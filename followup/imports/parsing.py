@@ -53,6 +53,19 @@ ERROR_VALUE_COLUMN_MISSING = gettext_noop(
 ERROR_COLUMN_TWICE = gettext_noop(
     "Kolumnen ”{column}” finns två gånger i rubrikraden ({first} och {second})."
 )
+# After a missing column: what the file's header row does have, so the user sees which of
+# their columns was meant ("År/mån" for the period) and can rename it.
+ERROR_COLUMNS_PRESENT = gettext_noop("Filen har kolumnerna: {columns}.")
+# After a column given twice: the remedy. A column whose name the importer does not know is
+# skipped, so renaming the one not meant (the unit's name beside its HSA-id) is enough.
+REMEDY_COLUMN_TWICE = gettext_noop(
+    "Byt namn på den ena (t.ex. {example}: kolumner med namn som importen inte känner igen "
+    "hoppas över) eller ta bort den."
+)
+REMEDY_COLUMN_TWICE_PLAIN = gettext_noop(
+    "Byt namn på den ena (kolumner med namn som importen inte känner igen hoppas över) eller "
+    "ta bort den."
+)
 ERROR_NOT_A_NUMBER = gettext_noop("”{text}” är inte ett tal; skriv till exempel 12,5 eller 1 234.")
 # Where only a whole number will do (a count's value): no example the next check refuses.
 ERROR_NOT_A_WHOLE_NUMBER = gettext_noop(
@@ -129,6 +142,19 @@ class Header:
     ignored: tuple[str, ...]
 
 
+# What to rename the second of two unit (or measure) columns to: the template's own name for
+# the column it does not read.
+_RENAME_EXAMPLES = {"unit": "Enhetsnamn", "measure": "Måttnamn"}
+_COLUMNS_SHOWN = 20
+
+
+def _columns_text(cells: list[Any]) -> str:
+    """The header row's columns as written ("Enhet, Mått, År/mån"), the first 20."""
+    texts = [str(cell).strip() for cell in cells if cell is not None and str(cell).strip()]
+    shown = ", ".join(texts[:_COLUMNS_SHOWN])
+    return shown + (", …" if len(texts) > _COLUMNS_SHOWN else "")
+
+
 def header_match(cells: list[Any]) -> Header:
     """Match the first row's cells to the known columns; FileRefused when one is missing."""
     positions: dict[str, int] = {}
@@ -143,22 +169,34 @@ def header_match(cells: list[Any]) -> Header:
             ignored.append(text)
             continue
         if column.key in positions:
+            example = _RENAME_EXAMPLES.get(column.key)
+            remedy = (
+                _(REMEDY_COLUMN_TWICE).format(example=example)
+                if example
+                else _(REMEDY_COLUMN_TWICE_PLAIN)
+            )
             raise FileRefused(
                 _(ERROR_COLUMN_TWICE).format(
                     column=column.label, first=names[column.key], second=text
                 )
+                + " "
+                + remedy
             )
         positions[column.key] = index
         names[column.key] = text
     if not positions and not ignored:
         raise FileRefused(_(ERROR_NO_HEADER))
+    present = " " + _(ERROR_COLUMNS_PRESENT).format(columns=_columns_text(cells))
     for column in COLUMNS:
         if column.required and column.key not in positions:
             raise FileRefused(
                 _(ERROR_COLUMN_MISSING).format(column=column.label, names=", ".join(column.names))
+                + present
             )
     if "value" not in positions and not {"numerator", "denominator"} <= positions.keys():
-        raise FileRefused(_(ERROR_VALUE_COLUMN_MISSING).format(names=", ".join(COLUMNS[3].names)))
+        raise FileRefused(
+            _(ERROR_VALUE_COLUMN_MISSING).format(names=", ".join(COLUMNS[3].names)) + present
+        )
     return Header(positions=positions, names=names, ignored=tuple(ignored))
 
 

@@ -37,14 +37,15 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from base import periods
 from base.periods import Quarter, month_label
-from organisation.models import Unit
+from organisation.models import Unit, UnitClosure
 
 from .. import triggers, value_rules
 from ..formatting import format_value_pair
@@ -77,7 +78,7 @@ from .parsing import (
     CellError,
     FileRefused,
 )
-from .wording import count_text, undo_later_change_message
+from .wording import LaterChange, count_text, undo_later_change_message
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
@@ -115,7 +116,15 @@ MONTHS_OR = gettext_noop("{first}, {second} eller {third}")
 ERROR_VALUE_MISSING = gettext_noop("Värde saknas (ange värde, eller täljare och nämnare).")
 ERROR_PERCENT_NOT_SHARE = gettext_noop("Procenttecken passar bara mått som är andelar ({value}).")
 ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på rad {row}.")
-ERROR_OUT_OF_SCOPE = gettext_noop("Du får inte rapportera värden för enheten ”{unit}”.")
+# With where the unit belongs and what to do: the row is someone else's to import.
+ERROR_OUT_OF_SCOPE = gettext_noop(
+    "Du får inte rapportera värden för enheten ”{unit}”. Ta bort raden eller be strategen "
+    "importera den."
+)
+ERROR_OUT_OF_SCOPE_VO = gettext_noop(
+    "Du får inte rapportera värden för enheten ”{unit}”. Den hör till {vo}; ta bort raden "
+    "eller be strategen importera den."
+)
 ERROR_MORE_PROBLEMS = gettext_noop("…och {count} problem till.")
 ERROR_NO_ROWS = gettext_noop("Filen har en rubrikrad men inga rader med värden.")
 ERROR_ONLY_EMPTY_ROW = gettext_noop(
@@ -277,8 +286,9 @@ class ImportReport:
     jump_count: int = 0
     batch_id: int | None = None
     stored: bool = False
-    # The file itself could not be read (not CSV or XLSX, empty, a column missing …): no row
-    # was checked, so the pages show no counts and speak of the file, not of its rows.
+    # The file itself could not be opened or decoded (not CSV or XLSX, empty, a damaged
+    # workbook): the pages say "Filen kunde inte läsas". A header problem (a column missing or
+    # given twice) is a file that was read, refused as a whole (file_level) without it.
     unreadable: bool = False
 
     @property
@@ -415,6 +425,7 @@ class _Lookups:
     # Names ignoring case and surrounding spaces, and what has each (made when first asked:
     # only a file that names an unknown unit or measure needs them).
     names: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    vos: dict[int, str] = field(default_factory=dict)
 
     def may_write(self, unit_id: int) -> bool:
         """Whether the user may report for the unit (the rules, asked once per unit)."""
@@ -423,6 +434,29 @@ class _Lookups:
         if unit_id not in self.allowed:
             self.allowed[unit_id] = unit_writable(self.user, unit_id)
         return self.allowed[unit_id]
+
+    def vo_name(self, unit_id: int) -> str:
+        """The name of the VO above the unit ("" if none): asked only for a refused unit, once
+        per unit."""
+        if unit_id not in self.vos:
+            self.vos[unit_id] = (
+                UnitClosure.objects.filter(
+                    descendant_id=unit_id, depth__gt=0, ancestor__kind__is_vo=True
+                )
+                .order_by("depth")
+                .values_list("ancestor__name", flat=True)
+                .first()
+                or ""
+            )
+        return self.vos[unit_id]
+
+    def out_of_scope_message(self, unit_id: int | None, name: str) -> str:
+        """That the user may not report for the unit, where it belongs and what to do (both
+        checking paths write it so)."""
+        vo = self.vo_name(unit_id) if unit_id is not None else ""
+        if vo:
+            return _(ERROR_OUT_OF_SCOPE_VO).format(unit=name, vo=vo)
+        return _(ERROR_OUT_OF_SCOPE).format(unit=name)
 
     def unit(self, text: str) -> _UnitInfo | list[_UnitInfo] | None:
         """The unit a file names: by code, else by HSA-id, ignoring case. At the first of the
@@ -742,7 +776,7 @@ class _RowChecker:
         comment = str(_cell(cells, positions.get("comment")) or "").strip()
 
         if unit is not None and not self.lookups.may_write(unit.id):
-            self._problem(row, "unit", _(ERROR_OUT_OF_SCOPE).format(unit=unit.name))
+            self._problem(row, "unit", self.lookups.out_of_scope_message(unit.id, unit.name))
         if period is not None and measure is not None:
             text = str(raw_period).strip() if not hasattr(raw_period, "year") else ""
             text = text or period.start.isoformat()
@@ -1160,12 +1194,15 @@ def _run(
     try:
         _check_size(path)
         report.sha256 = file_sha256(path)
-        # The SQL checks trim a CSV's cells themselves (one Python step less per row).
-        table = parsing.open_table(path, sheet=sheet or None, trim=not _sql_checks())
+        try:
+            # The SQL checks trim a CSV's cells themselves (one Python step less per row).
+            table = parsing.open_table(path, sheet=sheet or None, trim=not _sql_checks())
+        except FileRefused:
+            report.unreadable = True  # not decoded or opened: a header problem is read fine
+            raise
         header = parsing.header_match(table.header)
     except FileRefused as error:
         report.add_problem(Problem(str(error)))
-        report.unreadable = True
         return report
     report.ignored_columns = list(header.ignored)
     checker = _RowChecker(header, _Lookups.load(user), report, today or timezone.localdate())
@@ -1468,7 +1505,9 @@ def _sql_messages(
         elif what == "big":
             yield column, parsing.too_large_message(Decimal(facts[f"{column}_lit"]))
         elif code == "out_of_scope":
-            yield "unit", _(ERROR_OUT_OF_SCOPE).format(unit=facts["unit_name"])
+            found = lookups.unit(facts["unit_text"] or "")
+            unit_id = found.id if isinstance(found, _UnitInfo) else None
+            yield "unit", lookups.out_of_scope_message(unit_id, facts["unit_name"])
         elif code in ("month_for_quarterly", "quarter_for_monthly"):
             yield (
                 "period",
@@ -2024,13 +2063,29 @@ def changed_since_import(history: Any) -> ExpressionWrapper:
 
 def _later_change_refusal(batch: ImportBatch) -> str | None:
     """Why the batch cannot be undone because values it wrote were changed after it, naming
-    the first and counting them all (one query), or None."""
+    the first, who changed it last and how (a later import, linked, or a person), and counting
+    them all (one query, whether or not anything changed), or None."""
     history = Observation.history.model
+    # The value's latest history row: what it is today came from there.
+    latest = history.objects.filter(id=OuterRef("id")).order_by("-history_id")
+
+    def last(field_name: str) -> Subquery:
+        return Subquery(latest.values(field_name)[:1])
+
     first = (
         history.objects.filter(history_change_reason=change_reason(batch))
         .filter(changed_since_import(history))
         .select_related("unit", "measure")
-        .annotate(total=Window(Count("history_id")))
+        .annotate(
+            total=Window(Count("history_id")),
+            later_reason=last("history_change_reason"),
+            later_date=last("history_date"),
+            later_first_name=last("history_user__first_name"),
+            later_last_name=last("history_user__last_name"),
+            later_username=last("history_user__username"),
+            later_batch=last("import_batch_id"),
+            later_file=last("import_batch__file_name"),
+        )
         .order_by("history_id")
         .first()
     )
@@ -2039,7 +2094,18 @@ def _later_change_refusal(batch: ImportBatch) -> str | None:
     quarterly = first.measure.frequency == Measure.Frequency.QUARTERLY
     period = _period_label("quarter" if quarterly else "month", first.period_start)
     example = f"{first.unit.name}, {first.measure.name}, {period}"
-    return undo_later_change_message(first.total, example)
+    name = f"{first.later_first_name or ''} {first.later_last_name or ''}".strip()
+    when = dateformat.format(timezone.localtime(first.later_date), "j b Y H:i")
+    change = LaterChange(who=name or first.later_username or "", when=when)
+    # Written by a later import ("Import #4", as change_reason writes it): name and link it.
+    if first.later_batch is not None and first.later_reason == f"Import #{first.later_batch}":
+        change = replace(
+            change,
+            batch_id=first.later_batch,
+            file_name=first.later_file or "",
+            url=reverse("import_batch", args=[first.later_batch]),
+        )
+    return undo_later_change_message(first.total, example, change)
 
 
 def import_batch_can_undo(*, user: Any, batch: ImportBatch) -> bool:
