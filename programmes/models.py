@@ -305,7 +305,7 @@ class ProgrammeArea(Versioned):
             "delivery_owners": tracked_m2m_pks(record, "delivery_owners")
         }
         later = (
-            cls.history.filter(id=record.id, version__gt=record.version)  # type: ignore[attr-defined]
+            cls.history.filter(id=record.id, version__gt=record.version)
             .order_by("history_date", "history_id")
             .values_list("history_date", flat=True)
             .first()
@@ -320,7 +320,7 @@ def _processes_linked_before(area_id: int, moment: datetime.datetime) -> set[int
     history; a link without history from before (an older table's row) was there already."""
     state: dict[int, int | None] = {}
     records = (
-        ProgrammeAreaProcess.history.filter(programme_area_id=area_id)  # type: ignore[attr-defined]
+        ProgrammeAreaProcess.history.filter(programme_area_id=area_id)
         .order_by("history_date", "history_id")
         .values_list("id", "supporting_process_id", "history_type", "history_date")
     )
