@@ -202,6 +202,26 @@ def test_every_role_reads_the_list_and_the_report_and_sees_only_its_own_buttons(
     assert "Stäng kvartalet</button>" not in closed
 
 
+def test_each_decision_on_a_closed_report_has_its_own_heading_naming_its_form(
+    client: Client, data: DashboardData
+) -> None:
+    """A screen reader's list of headings names the portfolio owner's two decisions side by
+    side under "Beslut om rapporten", and each form is announced by its heading."""
+    close(data, UserFactory(username="stratega", role=Role.STRATEGIST))
+    client.force_login(user_with("portfoljagare", data))
+    page = client.get(page_url()).content.decode()
+
+    assert '<h2 id="report-actions-title">Beslut om rapporten</h2>' in page
+    for name, heading in (
+        ("godkann", "Godkänn"),
+        ("skicka-tillbaka", "Skicka tillbaka till strategen"),
+    ):
+        assert f'aria-labelledby="report-{name}-title"' in page
+        assert f'<h3 class="report-action-title" id="report-{name}-title">{heading}</h3>' in page
+    assert page.index("Beslut om rapporten") < page.index(">Godkänn</h3>")
+    assert page.index(">Godkänn</h3>") < page.index(">Skicka tillbaka till strategen</h3>")
+
+
 # --- states ------------------------------------------------------------------------------------
 
 
