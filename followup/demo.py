@@ -542,6 +542,7 @@ def _new_activity(
         start_date=start,
         end_date=end,
         status=_activity_status(start, end, today),
+        status_note=template.get("status_note", ""),
     )
 
 
@@ -593,7 +594,10 @@ def load_activity_plans(
         check_keys(spec, where, _PLAN_KEYS, _PLAN_OPTIONAL)
         for j, template in enumerate(spec["activities"]):
             check_keys(
-                template, f"{where} activities[{j}]", ["title", "start", "end"], ["responsible"]
+                template,
+                f"{where} activities[{j}]",
+                ["title", "start", "end"],
+                ["responsible", "status_note"],
             )
         if "sent_back" in spec:
             check_keys(

@@ -60,8 +60,12 @@ ERROR_PAIR_INCOMPLETE = gettext_noop("Täljare och nämnare måste anges tillsam
 ERROR_SHARE_PARTS_MISSING = gettext_noop(
     "Måttet ”{measure}” är en andel: ange täljare och nämnare (värdet räknas ut)."
 )
+# {tolerance}: TOLERANCE for a stored value; an import's cell may be as far as half of its last
+# written decimal ("72" ± 0,5: followup.imports.parsing.value_tolerance), since the value
+# stored is then computed from täljare and nämnare.
 ERROR_VALUE_INCONSISTENT = gettext_noop(
-    "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst 0,05 ifrån)."
+    "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst {tolerance} "
+    "ifrån)."
 )
 # A percent sign in täljare or nämnare: they are counts (a share's value is computed from them),
 # so the message says what to write there, not that percent fits only shares.

@@ -186,10 +186,28 @@ _NUMBER_RE = re.compile(NUMBER_PATTERN)
 PLAIN_NUMBER_PATTERN = "^[0-9]+(?:[.,][0-9]+)?$"
 SPACES_PATTERN = f"[{_SPACES}]"
 MAX_VALUE = Decimal("1e12")  # no number this large is read
-# How far a share's value may be from täljare ÷ nämnare × 100 (every writer's rule).
+# How far a share's value may be from täljare ÷ nämnare × 100 (every writer's rule) at least;
+# a value written with fewer decimals may be as far as half of its last decimal
+# (value_tolerance).
 TOLERANCE = value_rules.TOLERANCE
+HALF = Decimal("0.5")  # of a unit of the last decimal written
 MAX_DECIMALS = 4  # what a stored value holds (numeric(16, 4))
 HUNDRED = Decimal(100)  # a share is percent, an index 0–100
+
+
+def decimals_written(value: Decimal) -> int:
+    """How many decimals the number was written with (12,50 has two, 12 none)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def value_tolerance(value: Decimal) -> Decimal:
+    """How far a share's value, given beside its täljare and nämnare, may be from täljare ÷
+    nämnare × 100: half a unit of its last written decimal, at least TOLERANCE ("72" ± 0,5,
+    "72,4" and "72,41" ± 0,05). An export rounds the value it shows (Cyklop to one decimal,
+    a report to whole percent); the value stored is computed from the parts, so the cell is
+    only a check that it belongs to them. sqlcheck computes the same from the decimals."""
+    return max(TOLERANCE, HALF.scaleb(-decimals_written(value)))
 
 
 def not_a_number_message(text: object, *, whole: bool = False) -> str:
@@ -279,8 +297,9 @@ PERIOD_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^([a-z]+)\.?[ -]([0-9]{4})$", "ny"),
     (r"^([a-z]+)\.?-([0-9]{2})$", "nY"),
     (r"^([0-9]{4})-?q([1-4])$", "yq"),
-    (r"^kv ?([1-4]) ([0-9]{4})$", "qy"),
-    (r"^([0-9]{4}) kv ?([1-4])$", "yq"),
+    # K, Kv or Kvartal: "Kv 4 2025", "K4 2025", "Kvartal 4 2025", "2025 kv 4", "2025-K4".
+    (r"^k(?:v|vartal)? ?([1-4]) ([0-9]{4})$", "qy"),
+    (r"^([0-9]{4})[ -]k(?:v|vartal)? ?([1-4])$", "yq"),
 )
 _PERIOD_RES = tuple((re.compile(pattern), groups) for pattern, groups in PERIOD_PATTERNS)
 _WHITESPACE_RUN = re.compile(f"[{WHITESPACE}]+")
@@ -326,7 +345,8 @@ def _quarter(year: int, number: int, text: str) -> Period:
 
 def parse_period(raw: Any) -> Period:
     """A month (2025-12, 202512, 2025-12-01, dec 2025, december 2025, dec-2025, dec-25, a date
-    cell) or a quarter (2025Q4, 2025-Q4, Kv 4 2025, Kv4 2025, 2025 kv 4)."""
+    cell) or a quarter (2025Q4, 2025-Q4, Kv 4 2025, Kv4 2025, K4 2025, Kvartal 4 2025,
+    2025 kv 4, 2025 K4, 2025-K4)."""
     if isinstance(raw, datetime.datetime | datetime.date):
         return _month(raw.year, raw.month, raw.isoformat()[:10])
     if isinstance(raw, int) and not isinstance(raw, bool):
@@ -468,9 +488,40 @@ def _is_blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+# What a number format says literally: quoted text and a character after a backslash.
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.')
+
+
+def _percent_format(number_format: str | None) -> bool:
+    """Whether a cell's number format shows its number as percent ("0,0 %", "0%"): a % that
+    is not quoted or escaped."""
+    return bool(number_format) and "%" in _FORMAT_LITERALS.sub("", str(number_format))
+
+
+def _xlsx_cell(cell: Any) -> Any:
+    """A cell's value as the importer reads it: text trimmed; a number in a percent format as
+    the percentage Excel shows, written as a CSV would have it ("72.4 %" for a cell that
+    holds 0.724 and shows 72,4 %): a share column formatted "0,0 %" holds fractions."""
+    value = cell.value
+    if isinstance(value, str):
+        return value.strip()
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value == value
+        and value not in (float("inf"), float("-inf"))
+        and _percent_format(getattr(cell, "number_format", None))
+    ):
+        # Shifted in decimal, not multiplied in floats: 0.724 is 72.4, never 72.39999999999999.
+        shifted = Decimal(repr(value) if isinstance(value, float) else value).scaleb(2)
+        return f"{format(shifted, 'f')} %"
+    return value
+
+
 def _xlsx_rows(worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
-    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        cells = [value.strip() if isinstance(value, str) else value for value in values]
+    # Cells, not values_only: a read-only worksheet's cells carry their number_format.
+    for number, row in enumerate(worksheet.iter_rows(), start=1):
+        cells = [_xlsx_cell(cell) for cell in row]
         while cells and _is_blank(cells[-1]):  # the empty trailing area
             cells.pop()
         if cells and not all(_is_blank(cell) for cell in cells):

@@ -74,7 +74,6 @@ from .parsing import (
     HUNDRED,
     MAX_DECIMALS,
     MAX_VALUE,
-    TOLERANCE,
     CellError,
     FileRefused,
 )
@@ -91,6 +90,13 @@ ERROR_AMBIGUOUS_UNIT = gettext_noop(
     "bokstäver. Skriv koden exakt som enheten har den."
 )
 ERROR_UNKNOWN_MEASURE = gettext_noop("Måttet ”{code}” finns inte.")
+# A unit or measure written by its name (what every page shows, and what BI exports carry):
+# never matched by it (names can repeat; a wrong match is worse than a refusal), but when
+# exactly one has that name the message gives its code.
+ERROR_UNIT_NAME = gettext_noop(
+    "”{text}” är en enhets namn; skriv dess kod {code} eller HSA-id (se mallen)."
+)
+ERROR_MEASURE_NAME = gettext_noop("”{text}” är ett måtts namn; skriv dess kod {code} (se mallen).")
 ERROR_AMBIGUOUS_MEASURE = gettext_noop(
     "”{code}” kan vara flera mått ({codes}): de skiljer sig bara i stora och små bokstäver. "
     "Skriv koden exakt som måttet har den."
@@ -406,6 +412,9 @@ class _Lookups:
     measures: dict[str, list[tuple[str, _MeasureInfo]]]
     user: Any  # None: the command line's operator, who may import for every unit
     allowed: dict[int, bool] = field(default_factory=dict)
+    # Names ignoring case and surrounding spaces, and what has each (made when first asked:
+    # only a file that names an unknown unit or measure needs them).
+    names: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
     def may_write(self, unit_id: int) -> bool:
         """Whether the user may report for the unit (the rules, asked once per unit)."""
@@ -429,6 +438,19 @@ class _Lookups:
     def measure(self, text: str) -> _MeasureInfo | list[_MeasureInfo] | None:
         """The measure a file names by code, as `unit` finds a unit by code."""
         return _pick(self.measures, text)
+
+    def named(self, what: str, text: str) -> _UnitInfo | _MeasureInfo | None:
+        """The one unit (`what` "unit") or measure ("measure") whose name is `text`, ignoring
+        case and surrounding spaces; None when none or several have it. Only for a message:
+        a text is never taken for a name."""
+        if what not in self.names:
+            found = self.all_units() if what == "unit" else self.all_measures()
+            by_name: dict[str, list[Any]] = {}
+            for item in found:
+                by_name.setdefault(_name_key(item.name), []).append(item)
+            self.names[what] = by_name
+        items = self.names[what].get(_name_key(text), [])
+        return items[0] if len(items) == 1 else None
 
     def all_measures(self) -> list[_MeasureInfo]:
         return [measure for measures in self.measures.values() for _, measure in measures]
@@ -464,6 +486,26 @@ class _Lookups:
             )  # fmt: skip
             measures.setdefault(code.lower(), []).append((code, measure))
         return cls(units, measures, user)
+
+
+def _name_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def unknown_unit_message(lookups: _Lookups, text: str) -> str:
+    """That no unit has the code or HSA-id; if exactly one has it as its name, its code."""
+    unit = lookups.named("unit", text)
+    if unit is not None:
+        return _(ERROR_UNIT_NAME).format(text=text, code=unit.code)
+    return _(ERROR_UNKNOWN_UNIT).format(code=text)
+
+
+def unknown_measure_message(lookups: _Lookups, text: str) -> str:
+    """That no measure has the code; if exactly one has it as its name, its code."""
+    measure = lookups.named("measure", text)
+    if measure is not None:
+        return _(ERROR_MEASURE_NAME).format(text=text, code=measure.code)
+    return _(ERROR_UNKNOWN_MEASURE).format(code=text)
 
 
 def unit_writable(user: Any, unit_id: int) -> bool:
@@ -588,10 +630,17 @@ def _new_details(numerator: Decimal | None, denominator: Decimal | None, comment
     return "; ".join(parts)
 
 
-def _decimals(value: Decimal) -> int:
-    """How many decimals the number was written with (12,50 has two)."""
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+_decimals = parsing.decimals_written
+
+
+def inconsistent_message(value: Decimal, computed: Decimal, tolerance: Decimal) -> str:
+    """That a share's value is further from täljare ÷ nämnare × 100 than its tolerance (both
+    checking paths say the same)."""
+    return _(ERROR_VALUE_INCONSISTENT).format(
+        value=_fmt(value),
+        computed=_fmt(computed.quantize(Decimal("0.01"))),
+        tolerance=_fmt(tolerance),
+    )
 
 
 def period_kind_message(kind: str, start: datetime.date, *, text: str, measure: str) -> str:
@@ -672,14 +721,14 @@ class _RowChecker:
             self._problem(row, "unit", _ambiguous_unit(self.lookups, unit_code))
             unit = None
         elif unit is None:
-            self._problem(row, "unit", _(ERROR_UNKNOWN_UNIT).format(code=unit_code))
+            self._problem(row, "unit", unknown_unit_message(self.lookups, unit_code))
         measure_code = str(_cell(cells, positions["measure"]) or "").strip()
         measure = self.lookups.measure(measure_code)
         if isinstance(measure, list):
             self._problem(row, "measure", _ambiguous_measure(self.lookups, measure_code))
             measure = None
         elif measure is None:
-            self._problem(row, "measure", _(ERROR_UNKNOWN_MEASURE).format(code=measure_code))
+            self._problem(row, "measure", unknown_measure_message(self.lookups, measure_code))
         period: parsing.Period | None = None
         raw_period = _cell(cells, positions["period"])
         try:
@@ -818,27 +867,23 @@ class _RowChecker:
         if num is not None and den is not None:
             ratio = num / den
             computed = ratio * HUNDRED if value_type == Measure.ValueType.SHARE else ratio
-        if value is None:
+        # A share's value beside its täljare and nämnare is only a check: the value stored is
+        # computed from them, as the reporting grid computes it, so that a rounded export
+        # ("69,0" for 68,999) neither changes the stored value nor moves it off its parts.
+        checked = computed is not None and value_type == Measure.ValueType.SHARE
+        if value is None or checked:
             if computed is None:  # pragma: no cover - a missing pair was refused above
                 return None
             final = computed.quantize(FOUR_PLACES)
         else:
             final = value.value
-            if _decimals(final) > MAX_DECIMALS:
-                self._problem(row, "value", _(ERROR_TOO_PRECISE).format(value=_fmt(final)))
-                return None
-            if (
-                computed is not None
-                and value_type == Measure.ValueType.SHARE
-                and abs(final - computed) > TOLERANCE
-            ):
-                self._problem(
-                    row,
-                    "value",
-                    _(ERROR_VALUE_INCONSISTENT).format(
-                        value=_fmt(final), computed=_fmt(computed.quantize(Decimal("0.01")))
-                    ),
-                )
+        if value is not None and not checked and _decimals(final) > MAX_DECIMALS:
+            self._problem(row, "value", _(ERROR_TOO_PRECISE).format(value=_fmt(final)))
+            return None
+        if value is not None and computed is not None and checked:
+            tolerance = parsing.value_tolerance(value.value)
+            if abs(value.value - computed) > tolerance:
+                self._problem(row, "value", inconsistent_message(value.value, computed, tolerance))
                 return None
         for key, part in (("numerator", num), ("denominator", den)):
             if part is not None and _decimals(part) > MAX_DECIMALS:
@@ -1390,13 +1435,13 @@ def _sql_messages(
         if code in ranges:
             yield "value", _(ranges[code]).format(value=_fmt(Decimal(facts["final"])))
         elif code == "unit_unknown":
-            yield "unit", _(ERROR_UNKNOWN_UNIT).format(code=facts["unit_text"])
+            yield "unit", unknown_unit_message(lookups, facts["unit_text"])
         elif code == "unit_ambiguous":
             yield "unit", _ambiguous_unit(lookups, facts["unit_text"])
         elif code == "measure_ambiguous":
             yield "measure", _ambiguous_measure(lookups, facts["measure_text"])
         elif code == "measure_unknown":
-            yield "measure", _(ERROR_UNKNOWN_MEASURE).format(code=facts["measure_text"])
+            yield "measure", unknown_measure_message(lookups, facts["measure_text"])
         elif code in ("period_unreadable", "period_month"):
             text = facts["period_original"]
             yield "period", _(parsing.ERROR_PERIOD_UNREADABLE).format(text=text)
@@ -1480,11 +1525,9 @@ def _sql_messages(
         elif what == "precise":
             yield column, _(ERROR_TOO_PRECISE).format(value=number(column))
         elif code == "value_inconsistent":
-            computed = Decimal(facts["computed"]).quantize(Decimal("0.01"))
-            yield (
-                column,
-                _(ERROR_VALUE_INCONSISTENT).format(value=number("value"), computed=_fmt(computed)),
-            )
+            value = Decimal(facts["value_lit"])  # as written: its decimals give the tolerance
+            tolerance = parsing.value_tolerance(value)
+            yield column, inconsistent_message(value, Decimal(facts["computed"]), tolerance)
         else:  # pragma: no cover - a code sqlcheck does not write
             raise ValueError(code)
 
