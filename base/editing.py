@@ -268,12 +268,33 @@ class Merge:
     changed: bool
 
 
+def tracked_m2m_pks(record: Any, name: str) -> set[Any]:
+    """The pks a many-to-many field held at a historical record, from django-simple-history's
+    snapshot (a field the model's history tracks, `m2m_fields`)."""
+    field = record.instance_type._meta.get_field(name)
+    return set(getattr(record, name).values_list(get_m2m_reverse_field_name(field), flat=True))
+
+
+def _base_sets(current: models.Model, base: Any) -> Mapping[str, set[Any]]:
+    """The many-to-many values of a historical `base`, for the fields its model can tell
+    (`merge_base_m2m`, a classmethod taking the historical record); a model without it merges
+    none of its many-to-many fields: a difference since an older version is a clash."""
+    if base is None or base is current:
+        return {}
+    reader = getattr(type(current), "merge_base_m2m", None)
+    return reader(base) if reader is not None else {}
+
+
 def merge(current: models.Model, submitted: Mapping[str, Any], *, base: Any) -> Merge:
     """Compare `submitted` with the stored row `current` and with `base`, the row as the form
-    showed it (version_record; None when unknown: every difference is then a clash)."""
+    showed it (version_record; None when unknown: every difference is then a clash).
+
+    A many-to-many field is compared as a whole value (its set of pks); against an older
+    version only where the model gives that version's value (`_base_sets`)."""
     theirs: dict[str, Any] = {}
     clashes: list[str] = []
     changed = False
+    base_sets = _base_sets(current, base)
     for name, value in submitted.items():
         try:
             field = current._meta.get_field(name)
@@ -283,8 +304,13 @@ def merge(current: models.Model, submitted: Mapping[str, Any], *, base: Any) -> 
         stored = _stored_value(current, field)
         if _same(stored, mine):
             continue
-        original = _stored_value(base, field) if base is not None else None
-        if base is not None and not (field.many_to_many and base is not current):
+        known = base is not None
+        if known and field.many_to_many and base is not current:
+            known = name in base_sets
+            original = base_sets.get(name)
+        else:
+            original = _stored_value(base, field) if base is not None else None
+        if known:
             if _same(original, mine):  # only the other changed it: theirs stays
                 theirs[name] = getattr(current, name) if not field.many_to_many else stored
                 continue
@@ -337,7 +363,8 @@ def conflict_for(
 
 
 def _joined(rows: Iterable[Any] | None) -> str:
-    return ", ".join(sorted(str(row) for row in rows or ()))
+    """Related rows by name, people by full name (as the history shows them)."""
+    return ", ".join(sorted(_object_label(row) for row in rows or ()))
 
 
 def _only_saver_since(history: Any, since_version: int | None) -> int | None:

@@ -70,7 +70,9 @@ class ProgrammeAreaForm(forms.ModelForm):
 
     class Meta:
         model = ProgrammeArea
-        fields = ("description",)
+        # The many-to-many fields too, so the save merges each (a whole set) with what
+        # others saved since (base.editing.submitted_values); the service writes them.
+        fields = ("description", "delivery_owners", "supporting_processes")
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
         labels = {"description": _("Beskrivning")}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.editing import tracked_m2m_pks
 from base.periods import day_label
 from base.versioning import Versioned
 from organisation.models import Unit, UnitClosure, UnitKind
@@ -290,6 +292,48 @@ class ProgrammeArea(Versioned):
 
     def __str__(self) -> str:
         return f"PO {self.number}. {self.name}"
+
+    @classmethod
+    def merge_base_m2m(cls, record: Any) -> dict[str, set[Any]]:
+        """The delivery owners and supporting processes as they were at a historical record of
+        the area, so that "Redigera programområdet" merges each as a whole value with what
+        others saved since (base.editing.merge). The owners are in the area's history; the
+        processes are read from their links' own history, as they stood when the area was
+        next saved (the page writes its links right after the area); unknown (no later save
+        recorded, so the links may have moved without one) leaves them out: a clash."""
+        values: dict[str, set[Any]] = {
+            "delivery_owners": tracked_m2m_pks(record, "delivery_owners")
+        }
+        later = (
+            cls.history.filter(id=record.id, version__gt=record.version)
+            .order_by("history_date", "history_id")
+            .values_list("history_date", flat=True)
+            .first()
+        )
+        if later is not None:
+            values["supporting_processes"] = _processes_linked_before(record.id, later)
+        return values
+
+
+def _processes_linked_before(area_id: int, moment: datetime.datetime) -> set[int]:
+    """The supporting processes an area was linked to just before `moment`, from the links'
+    history; a link without history from before (an older table's row) was there already."""
+    state: dict[int, int | None] = {}
+    records = (
+        ProgrammeAreaProcess.history.filter(programme_area_id=area_id)
+        .order_by("history_date", "history_id")
+        .values_list("id", "supporting_process_id", "history_type", "history_date")
+    )
+    for link_id, process_id, kind, at in records:
+        if at < moment:
+            state[link_id] = None if kind == "-" else process_id
+        elif link_id not in state:  # first recorded after: it existed before unless created then
+            state[link_id] = None if kind == "+" else process_id
+    for link_id, process_id in ProgrammeAreaProcess.objects.filter(
+        programme_area_id=area_id
+    ).values_list("id", "supporting_process_id"):
+        state.setdefault(link_id, process_id)  # never recorded: there all along
+    return {process_id for process_id in state.values() if process_id is not None}
 
 
 class ProgrammeAreaProcess(models.Model):

@@ -29,19 +29,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from base.editing import (
     ALREADY_SENT_MESSAGE,
     SAVED_MESSAGE,
-    UNCHANGED_MESSAGE,
     Conflict,
-    FieldChoice,
     SubmitOnce,
-    at_version,
-    conflict_for,
     history_page,
     keep_mine,
-    overwriting,
     versioned_save,
 )
 from base.http import HtmxHttpRequest
-from base.versioning import StaleVersion
 from organisation.models import Unit
 from organisation.selectors import scope_for
 
@@ -71,7 +65,6 @@ from .selectors import (
     REOPENED,
     SENT_BACK,
     areas_per_unit,
-    person_label,
     plan_statuses,
     plans_awaiting_review,
     plans_returned_by_review,
@@ -174,35 +167,30 @@ def programme_area_edit(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
         form = ProgrammeAreaForm(instance=area, initial={"version": area.version})
         return render(request, template, {**context, "form": form})
     form = ProgrammeAreaForm(request.POST, instance=copy.copy(area))
-    if not form.is_valid():
-        return render(request, template, {**context, "form": form}, status=422)
-    data = form.cleaned_data
-    if _area_differences(area, data) == [] and (data.get("version") or 0) == area.version:
-        messages.info(request, _(UNCHANGED_MESSAGE))
-        return HttpResponseRedirect(back)
-    expected = data.get("version") or 0
-    overwrite = keep_mine(request.POST)
-    instance = form.instance
-    instance.version = expected
-    try:
-        with (
-            at_version(ProgrammeArea, area.pk, expected if overwrite is None else overwrite),
-            overwriting(instance, overwrite),
-        ):
-            services.programme_area_edit(
-                user=request.user,
-                area=instance,
-                description=data.get("description") or "",
-                delivery_owners=data["delivery_owners"],
-                supporting_processes=data["supporting_processes"],
-            )
-    except StaleVersion:
-        return _area_conflict(request, area.pk, form, template, context, back)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return render(request, template, {**context, "form": form}, status=422)
-    messages.success(request, _(SAVED_MESSAGE))
-    return HttpResponseRedirect(back)
+
+    def save() -> None:
+        data = form.cleaned_data
+        services.programme_area_edit(
+            user=request.user,
+            area=form.instance,
+            description=data.get("description") or "",
+            delivery_owners=data["delivery_owners"],
+            supporting_processes=data["supporting_processes"],
+        )
+
+    # Merged like every editing page (base.editing.versioned_save): a field only someone
+    # else changed since keeps their value, the owners and the processes each as a whole.
+    return _edit(
+        request,
+        form=form,
+        model=ProgrammeArea,
+        pk=area.pk,
+        save=save,
+        template=template,
+        context=context,
+        success_url=back,
+        page_url=f"{request.path}?{urlencode({'next': back})}",
+    )
 
 
 def _area_back_url(request: HtmxHttpRequest, area: ProgrammeArea) -> str:
@@ -214,68 +202,6 @@ def _area_back_url(request: HtmxHttpRequest, area: ProgrammeArea) -> str:
     ):
         return wanted
     return reverse("programme_area_detail", args=[area.number])
-
-
-def _people(users: Any) -> str:
-    return ", ".join(sorted(person_label(user) for user in users)) or "–"
-
-
-def _area_differences(current: ProgrammeArea, data: dict[str, Any]) -> list[FieldChoice]:
-    """The posted owners and processes that differ from the stored area's, as conflict rows."""
-    rows = []
-    owners = list(current.delivery_owners.all())
-    if {user.pk for user in owners} != {user.pk for user in data["delivery_owners"]}:
-        rows.append(
-            FieldChoice(
-                name="delivery_owners",
-                label=_("Leveransansvariga"),
-                mine=_people(data["delivery_owners"]),
-                theirs=_people(owners),
-            )
-        )
-    processes = list(current.supporting_processes.all())
-    if {p.pk for p in processes} != {p.pk for p in data["supporting_processes"]}:
-        rows.append(
-            FieldChoice(
-                name="supporting_processes",
-                label=_("Stödjande processer"),
-                mine=", ".join(sorted(p.name for p in data["supporting_processes"])) or "–",
-                theirs=", ".join(sorted(p.name for p in processes)) or "–",
-            )
-        )
-    if (current.description or "").strip() != (data.get("description") or "").strip():
-        rows[:0] = conflict_for(current, {"description": data.get("description")}).fields
-    return rows
-
-
-def _area_conflict(
-    request: HtmxHttpRequest,
-    pk: int,
-    form: ProgrammeAreaForm,
-    template: str,
-    context: dict[str, Any],
-    back: str,
-) -> HttpResponse:
-    """Saved by someone else since the form was opened: both values side by side (409), or,
-    when the stored area already holds what was posted, nothing to do."""
-    current = ProgrammeArea.objects.filter(pk=pk).first()
-    if current is None:
-        messages.error(request, _(DELETED_ELSEWHERE))
-        raise Http404
-    differences = _area_differences(current, form.cleaned_data)
-    if not differences:
-        messages.info(request, _(UNCHANGED_MESSAGE))
-        return HttpResponseRedirect(back)
-    since = form.cleaned_data.get("version")
-    conflict = conflict_for(current, {}, since_version=since)
-    conflict.fields.extend(differences)
-    take_theirs = f"{request.path}?{urlencode({'next': back})}"
-    return render(
-        request,
-        template,
-        {**context, "form": form, "conflict": conflict, "take_theirs_url": take_theirs},
-        status=409,
-    )
 
 
 # --- working methods --------------------------------------------------------------------------

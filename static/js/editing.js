@@ -9,9 +9,31 @@
  * - a link of an error summary puts the focus on the input it names, as GOV.UK's error
  *   summary does: browsers do not all focus a fragment's target, and a summary swapped in
  *   by htmx takes the focus itself just after the swap (autofocus), so the link's target
- *   is focused here, after that, rather than left to the fragment navigation.
+ *   is focused here, after that, rather than left to the fragment navigation;
+ * - after "Flytta upp/ned" the page opens at the moved goal or milestone (#goal-…), and a
+ *   browser skips autofocus on a page opened at a fragment (HTML's autofocus rules), so the
+ *   moved one's move button (data-moved) takes the focus here: a keyboard user moving it
+ *   again goes on from where they were.
  */
 document.documentElement.classList.add("js");
+(function () {
+  var moved = document.querySelector("button[data-moved]");
+  if (!moved) return;
+  // Opening at the fragment focuses its target, or the page when the target cannot take the
+  // focus (HTML's "scroll to the fragment"), once the page has loaded: the button takes it
+  // back then, unless the user has moved on.
+  function focusMoved() {
+    var active = document.activeElement;
+    if (!active || active === document.body || active === moved) moved.focus();
+  }
+  focusMoved();
+  window.addEventListener("load", function () {
+    focusMoved();
+    requestAnimationFrame(function () {
+      requestAnimationFrame(focusMoved);
+    });
+  });
+})();
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-submit-once")) return;
