@@ -232,6 +232,8 @@ SESSION_ABSOLUTE_SECONDS = int(env("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# An expired form (a stale tab) gets a Swedish page that leads back, not Django's bare one.
+CSRF_FAILURE_VIEW = "gonv.error_views.csrf_failure"
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

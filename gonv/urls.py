@@ -1,12 +1,11 @@
 """Root URLs."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from .health import health
-from .views import LandingLoginView, accessibility_statement, landing
+from .views import ConfirmLogoutView, LandingLoginView, accessibility_statement, landing
 
 admin.site.site_header = _("GONV-uppföljning – administration")
 admin.site.site_title = _("GONV-uppföljning")
@@ -22,7 +21,7 @@ urlpatterns = [
         LandingLoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/logga-ut/", ConfirmLogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("halsa/", health, name="health"),
     path("tillganglighet/", accessibility_statement, name="accessibility_statement"),

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +14,7 @@ from organisation.models import Role
 from organisation.selectors import unit_home_for
 from programmes.selectors import programme_area_owned_by
 
+from .error_views import same_site_url
 from .rules import GLOBAL_READERS, scope_for
 
 
@@ -40,6 +41,22 @@ class LandingLoginView(LoginView):
 
     def get_default_redirect_url(self) -> str:
         return landing_url(self.request.user)
+
+
+class ConfirmLogoutView(LogoutView):
+    """Logging out is a POST; a GET (a bookmark, a typed address) asks "Logga ut?" with the
+    button, rather than Django's empty 405 that the browser shows in English."""
+
+    http_method_names = ["get", "head", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGIN_URL)
+        home = reverse("home")
+        back = same_site_url(request, request.META.get("HTTP_REFERER"), home)
+        if back.split("?")[0].endswith(request.path):
+            back = home
+        return render(request, "registration/logout_confirm.html", {"back": back})
 
 
 @require_GET

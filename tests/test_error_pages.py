@@ -1,0 +1,193 @@
+"""What a user sees when a request cannot be served as asked: an expired form, a GET of the
+logout, a bad request, a refusal, the admin for a non-staff user."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.test import Client, RequestFactory
+from django.views.defaults import permission_denied
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/konto/logga-in/"
+LOGOUT = "/konto/logga-ut/"
+FOOTER_LINK = '<a href="/tillganglighet/">Tillgänglighetsredogörelse</a>'
+
+
+@pytest.fixture
+def csrf_client() -> Client:
+    """A browser that sends a stale token (the test client skips the check otherwise)."""
+    return Client(enforce_csrf_checks=True)
+
+
+# --- an expired form (CSRF) -------------------------------------------------------------------
+
+
+def test_an_expired_form_shows_a_swedish_page_leading_back_to_where_the_user_was(
+    csrf_client: Client, strategist: User
+) -> None:
+    csrf_client.force_login(strategist)
+
+    response = csrf_client.post(
+        "/redigera/inforande/", {"x": "1"}, HTTP_REFERER="http://testserver/redigera/inforande/"
+    )
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert '<html lang="sv">' in html
+    assert html.count("<h1") == 1
+    assert "<h1>Formuläret har gått ut</h1>" in html
+    assert "Ladda om sidan och försök igen. Det du skrev sparades inte." in html
+    back = '<a href="http://testserver/redigera/inforande/">Tillbaka till sidan du kom från</a>'
+    assert back in html
+    assert FOOTER_LINK in html
+    assert "CSRF-verifikation" not in html
+
+
+def test_an_expired_form_from_another_site_leads_to_the_start_page(
+    csrf_client: Client, strategist: User
+) -> None:
+    csrf_client.force_login(strategist)
+
+    response = csrf_client.post("/redigera/inforande/", HTTP_REFERER="https://evil.example/x")
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "evil.example" not in html
+    assert '<a href="/">Gå till startsidan</a>' in html
+
+
+def test_a_stale_login_tab_of_a_user_logged_in_elsewhere_sends_them_on(
+    csrf_client: Client, strategist: User
+) -> None:
+    csrf_client.force_login(strategist)  # logged in in tab B; tab A's token is stale
+
+    response = csrf_client.post(
+        LOGIN, {"username": "strateg", "password": "x", "next": "/matt/"}, follow=True
+    )
+
+    assert response.redirect_chain[0] == (f"{LOGIN}?next=%2Fmatt%2F", 302)
+    assert response.redirect_chain[-1][0] == "/matt/"
+    assert response.status_code == 200
+    assert "Du är redan inloggad." in response.content.decode()
+
+
+def test_a_stale_login_form_asks_a_logged_out_user_to_log_in_again(csrf_client: Client) -> None:
+    form = {"username": "strateg", "password": "x", "next": "https://evil.example/"}
+
+    response = csrf_client.post(LOGIN, form, follow=True)
+
+    assert response.redirect_chain == [(LOGIN, 302)]
+    html = response.content.decode()
+    assert "Försök logga in igen." in html
+    assert "<h1>Logga in</h1>" in html
+
+
+def test_logging_out_from_a_stale_tab_asks_again_with_a_fresh_form(
+    csrf_client: Client, strategist: User
+) -> None:
+    csrf_client.force_login(strategist)
+
+    response = csrf_client.post(LOGOUT, follow=True)
+
+    assert response.redirect_chain == [(LOGOUT, 302)]
+    assert "<h1>Logga ut?</h1>" in response.content.decode()
+
+
+# --- GET of the logout ------------------------------------------------------------------------
+
+
+def test_opening_the_logout_address_asks_with_the_button_and_a_way_back(
+    client: Client, strategist: User
+) -> None:
+    client.force_login(strategist)
+
+    response = client.get(LOGOUT, HTTP_REFERER="http://testserver/matt/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="sv">' in html
+    assert "<h1>Logga ut?</h1>" in html
+    assert f'<form method="post" action="{LOGOUT}">' in html
+    assert 'href="http://testserver/matt/">Avbryt</a>' in html
+    # Still logged in: a GET changes nothing.
+    assert client.get("/matt/").status_code == 200
+
+
+def test_opening_the_logout_address_when_logged_out_goes_to_the_login_page(
+    client: Client,
+) -> None:
+    response = client.get(LOGOUT)
+
+    assert response.status_code == 302
+    assert response["Location"] == LOGIN
+
+
+# --- a bad request (400) ----------------------------------------------------------------------
+
+
+def test_a_request_for_an_unknown_host_gets_the_swedish_400_page(client: Client) -> None:
+    response = client.get("/", HTTP_HOST="okand.example")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<html lang="sv">' in html
+    assert html.count("<h1") == 1
+    assert "<h1>Felaktig förfrågan</h1>" in html
+    assert "Gå till startsidan och försök igen därifrån." in html
+    assert '<a href="/">Gå till startsidan</a>' in html
+    assert FOOTER_LINK in html
+    assert "Bad Request" not in html
+
+
+# --- a refusal (403) --------------------------------------------------------------------------
+
+
+def test_the_403_page_says_what_each_role_may_do_and_to_ask_the_strategist(
+    vc: User, vec: User, steering_member: User, programme_owner: User
+) -> None:
+    expected = {
+        vc: "Du kan se uppföljningen för alla enheter. Du kan rapportera för enheterna i ditt "
+        "verksamhetsområde. Behöver du mer behörighet, kontakta strategen.",
+        vec: "Du kan se uppföljningen för alla enheter. Du kan rapportera för din egen enhet.",
+        steering_member: "Du kan se uppföljningen för alla enheter, men inte ändra den.",
+        programme_owner: "Du kan ändra ditt eget programområde (PO 1).",
+    }
+    for user, sentence in expected.items():
+        request = RequestFactory().get("/")
+        request.user = user
+        html = permission_denied(request, PermissionDenied()).content.decode()
+        assert "Du har inte behörighet att se eller ändra det här." in html, user
+        assert sentence in html, user
+
+
+def test_the_strategist_is_not_told_to_ask_the_strategist(strategist: User) -> None:
+    request = RequestFactory().get("/")
+    request.user = strategist
+    html = permission_denied(request, PermissionDenied()).content.decode()
+
+    assert "Du har inte behörighet att se eller ändra det här." in html
+    assert "kontakta strategen" not in html
+
+
+# --- the login page after a timeout or for a deep link -----------------------------------------
+
+
+def test_a_deep_link_or_ended_session_says_why_the_login_page_is_shown(client: Client) -> None:
+    response = client.get("/matt/", follow=True)
+
+    assert response.redirect_chain == [(f"{LOGIN}?next=/matt/", 302)]
+    html = response.content.decode()
+    assert "Du behöver logga in för att se sidan." in html
+    assert "Om du var inloggad har du blivit utloggad" in html
+    assert "Logga in för att fortsätta." in html
+
+
+def test_the_login_page_opened_directly_does_not_say_the_user_was_logged_out(
+    client: Client,
+) -> None:
+    html = client.get(LOGIN).content.decode()
+
+    assert "blivit utloggad" not in html
