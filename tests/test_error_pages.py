@@ -191,3 +191,74 @@ def test_the_login_page_opened_directly_does_not_say_the_user_was_logged_out(
     html = client.get(LOGIN).content.decode()
 
     assert "blivit utloggad" not in html
+
+
+# --- the user's own password ------------------------------------------------------------------
+
+PASSWORD_PAGE = "/konto/losenord/"
+
+
+def test_every_user_finds_byt_losenord_in_the_header(client: Client, vec: User) -> None:
+    client.force_login(vec)
+
+    html = client.get("/matt/").content.decode()
+
+    assert f'<a href="{PASSWORD_PAGE}">Byt lösenord</a>' in html
+
+
+def test_a_vec_changes_their_password_and_it_is_recorded(
+    client: Client, vec: User, admin_user: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    vec.set_password("gammalt-losen-1")
+    vec.save()
+    client.force_login(vec)
+
+    page = client.get(PASSWORD_PAGE).content.decode()
+    assert "<h1>Byt lösenord</h1>" in page
+    assert "Ditt lösenord måste innehålla minst 8 tecken." in page
+    assert "<ul><li>" not in page  # Django's HTML help list inside a <p>
+    form = {
+        "old_password": "gammalt-losen-1",
+        "new_password1": "Vintergata-Norrsken-42",
+        "new_password2": "Vintergata-Norrsken-42",
+    }
+    with caplog.at_level("INFO", logger="gonv.security"):
+        response = client.post(PASSWORD_PAGE, form, follow=True)
+
+    assert response.redirect_chain == [("/konto/losenord/klart/", 302)]
+    assert "<h1>Lösenordet är bytt</h1>" in response.content.decode()
+    vec.refresh_from_db()
+    assert vec.check_password("Vintergata-Norrsken-42")
+    # Still logged in (the session hash was updated).
+    assert client.get("/matt/").status_code == 200
+    assert any('"event": "password_changed"' in line for line in caplog.messages)
+    # In the user's history in the admin, as the admin's own password change records it.
+    client.force_login(admin_user)
+    history = client.get(f"/admin/auth/user/{vec.pk}/history/").content.decode()
+    assert "Ändrade lösenord." in history
+
+
+def test_a_weak_or_mistyped_password_is_refused_in_swedish(client: Client, vec: User) -> None:
+    vec.set_password("gammalt-losen-1")
+    vec.save()
+    client.force_login(vec)
+
+    response = client.post(
+        PASSWORD_PAGE,
+        {"old_password": "fel", "new_password1": "12345", "new_password2": "12345"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Formuläret innehåller fel" in html
+    assert "Ditt gamla lösenord var felaktigt ifyllt." in html
+    assert "Det här lösenordet är för kort." in html
+    vec.refresh_from_db()
+    assert vec.check_password("gammalt-losen-1")
+
+
+def test_the_password_page_needs_a_login(client: Client) -> None:
+    response = client.get(PASSWORD_PAGE)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN}?next={PASSWORD_PAGE}"
