@@ -262,3 +262,26 @@ def test_the_password_page_needs_a_login(client: Client) -> None:
 
     assert response.status_code == 302
     assert response["Location"] == f"{LOGIN}?next={PASSWORD_PAGE}"
+
+
+# --- the admin for a user who is not staff ----------------------------------------------------
+
+
+def test_a_vc_opening_the_admin_gets_a_heading_and_a_way_back(client: Client, vc: User) -> None:
+    client.force_login(vc)
+
+    response = client.get("/admin/", follow=True)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert "<h1>Ingen tillgång till administrationen</h1>" in html
+    assert '<a href="/">Tillbaka till GONV-uppföljning</a>' in html
+    assert FOOTER_LINK in html
+
+
+def test_the_admin_login_has_a_heading_and_a_way_back(client: Client) -> None:
+    html = client.get("/admin/login/").content.decode()
+
+    assert "<h1>Logga in till administrationen</h1>" in html
+    assert '<a href="/">Tillbaka till GONV-uppföljning</a>' in html
