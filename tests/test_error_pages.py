@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
 from django.views.defaults import permission_denied
 
+from tests.factories import MeasureFactory
+
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/konto/logga-in/"
@@ -285,3 +287,73 @@ def test_the_admin_login_has_a_heading_and_a_way_back(client: Client) -> None:
 
     assert "<h1>Logga in till administrationen</h1>" in html
     assert '<a href="/">Tillbaka till GONV-uppföljning</a>' in html
+
+
+# --- a fresh installation: empty pages say who fills them and where ---------------------------
+
+NO_UNITS = (
+    "Inga enheter är inlagda ännu. Strategen eller administratören lägger in organisationen "
+    "under Administration."
+)
+ADMIN_LINK = '<a href="/admin/">Gå till Administration</a>'
+
+
+@pytest.mark.parametrize("path", ["/redigera/rapportera/", "/redigera/inforande/"])
+def test_the_reporting_start_pages_without_units_say_who_enters_them(
+    client: Client, strategist: User, path: str
+) -> None:
+    client.force_login(strategist)
+
+    html = client.get(path).content.decode()
+
+    assert NO_UNITS in html
+    assert ADMIN_LINK in html
+    assert "Välj verksamhetsområde eller enhet." not in html
+    assert "Inga enheter.<" not in html
+
+
+@pytest.mark.parametrize("path", ["/", "/programomraden/"])
+def test_the_portfolio_pages_without_phases_say_who_enters_them(
+    client: Client, strategist: User, path: str
+) -> None:
+    client.force_login(strategist)
+
+    html = client.get(path).content.decode()
+
+    assert (
+        "Inga faser är inlagda ännu. Strategen lägger in faser och programområden under "
+        "Administration." in html
+    )
+
+
+def test_the_measure_page_without_measures_offers_no_import_or_reporting(
+    client: Client, strategist: User
+) -> None:
+    client.force_login(strategist)
+
+    html = client.get("/matt/").content.decode()
+
+    assert "Inga mått är inlagda ännu. Strategen lägger in mått under Administration." in html
+    assert 'class="action-links"' not in html
+
+
+def test_the_import_page_without_measures_says_so_instead_of_the_upload_form(
+    client: Client, strategist: User
+) -> None:
+    client.force_login(strategist)
+
+    html = client.get("/importera/").content.decode()
+
+    assert "Inga mått är inlagda ännu. Strategen lägger in mått under Administration." in html
+    assert ADMIN_LINK in html
+    assert 'type="file"' not in html
+
+
+def test_the_measure_and_import_pages_offer_the_upload_once_a_measure_exists(
+    client: Client, strategist: User
+) -> None:
+    MeasureFactory()
+    client.force_login(strategist)
+
+    assert 'class="action-links"' in client.get("/matt/").content.decode()
+    assert 'type="file"' in client.get("/importera/").content.decode()
