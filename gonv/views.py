@@ -116,6 +116,7 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
             "contact_email_is_placeholder": email == settings.GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER,
             "contact_phone": settings.GONV_ACCESSIBILITY_CONTACT_PHONE,
             "statement_date": settings.GONV_ACCESSIBILITY_STATEMENT_DATE,
+            "assessment_date": settings.GONV_ACCESSIBILITY_ASSESSMENT_DATE,
             # The session limits, as the shortcoming the statement names (WCAG 2.2.1).
             "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
             "absolute_hours": settings.SESSION_ABSOLUTE_SECONDS // 3600,
