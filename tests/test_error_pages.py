@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
+from django.utils import translation
 from django.views.defaults import permission_denied
 
 from tests.factories import MeasureFactory
@@ -357,3 +358,23 @@ def test_the_measure_and_import_pages_offer_the_upload_once_a_measure_exists(
 
     assert 'class="action-links"' in client.get("/matt/").content.decode()
     assert 'type="file"' in client.get("/importera/").content.decode()
+
+
+# --- English: the measure list is "Measures" ----------------------------------------------------
+
+
+def test_in_english_the_measure_list_is_measures_and_a_column_is_measure(
+    client: Client, strategist: User
+) -> None:
+    MeasureFactory()
+    client.force_login(strategist)
+
+    with translation.override("en"):
+        html = client.get("/matt/").content.decode()
+        assert translation.pgettext("plural", "Mått") == "Measures"
+        assert translation.gettext("Mått") == "Measure"
+
+    assert "<title>Measures – GONV follow-up</title>" in html
+    assert "<h1>Measures</h1>" in html
+    assert 'aria-current="page">Measures</a>' in html
+    assert '<th scope="col" role="columnheader">Measure</th>' in html
