@@ -1034,6 +1034,11 @@ def portfolio_quarter(
 SERIES_QUARTERS = 12  # the quarters a measure's table and a goal's status chart go back
 
 
+def measures_exist() -> bool:
+    """Whether any measure is defined (a fresh installation has none): no query per page."""
+    return cached("measures-exist", lambda: Measure.objects.exists())
+
+
 def measure_get(*, code: str) -> Measure | None:
     """A measure by its code."""
     return Measure.objects.filter(code=code).first()

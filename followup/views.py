@@ -59,6 +59,7 @@ from .selectors import (
     measure_report_unit,
     measure_rows,
     measure_series,
+    measures_exist,
     portfolio_quarter,
     portfolio_with_status,
     programme_area_measures,
@@ -531,6 +532,8 @@ def measure_list(request: HtmxHttpRequest) -> HttpResponse:
         "quarter": quarter,
         "unit": unit,
         "rows": lazy(lambda: measure_rows(unit=unit, quarter=quarter)),
+        # Read only for a user offered the import and reporting links (none on a fresh install).
+        "measures_exist": lazy(measures_exist),
         **_regions(
             measures=f"{selection.quarter}:{selection.is_computed}",
             measure_facts=f"{selection.quarter}:{selection.is_computed}",

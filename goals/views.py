@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -186,8 +186,11 @@ def goal_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _require(request, "goals.view_goal", goal)
     context = {"goal": goal, **_history_context(goal, request, "goal")}
     if request.htmx:
+        # Paging on this page itself: its h1 names the history, so the section has no h2.
+        on_this_page = urlsplit(request.htmx.current_url_abs_path or "").path == request.path
+        context["history_in_title"] = on_this_page
         return render(request, "includes/history.html", context)
-    return render(request, "goals/goal_history.html", context)
+    return render(request, "goals/goal_history.html", {**context, "history_in_title": True})
 
 
 @require_http_methods(["GET", "POST"])

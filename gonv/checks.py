@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 
 @register()
@@ -30,4 +30,40 @@ def compiled_catalogues(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                         id="gonv.W001",
                     )
                 )
+    return problems
+
+
+@register()
+def accessibility_statement_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """In production, the accessibility statement must name a real contact and real dates.
+
+    The law (2018:1937) requires a way to report shortcomings: the placeholder address reaches
+    no one, so production refuses it (an Error stops `migrate`). A date left at the built-in
+    default is probably not the date of this installation's assessment: a Warning. The local
+    demo mode (`make run`, the tests) keeps the defaults, which the page says are examples.
+    """
+    if not settings.PRODUCTION:
+        return []
+    problems: list[CheckMessage] = []
+    if settings.GONV_ACCESSIBILITY_CONTACT_EMAIL == settings.GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER:
+        problems.append(
+            Error(
+                "GONV_ACCESSIBILITY_CONTACT_EMAIL is the placeholder "
+                f"{settings.GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER}: the accessibility statement "
+                "(/tillganglighet/) must name an address that reaches the organisation.",
+                hint="Set GONV_ACCESSIBILITY_CONTACT_EMAIL (README, Configuration).",
+                id="gonv.E001",
+            )
+        )
+    for name in ("GONV_ACCESSIBILITY_STATEMENT_DATE", "GONV_ACCESSIBILITY_ASSESSMENT_DATE"):
+        if getattr(settings, name) == settings.GONV_ACCESSIBILITY_DEFAULT_DATE:
+            problems.append(
+                Warning(
+                    f"{name} is the built-in default "
+                    f"{settings.GONV_ACCESSIBILITY_DEFAULT_DATE.isoformat()}: the accessibility "
+                    "statement gives a date that is not this installation's.",
+                    hint=f"Set {name} to the date as YYYY-MM-DD (README, Configuration).",
+                    id="gonv.W002",
+                )
+            )
     return problems

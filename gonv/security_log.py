@@ -2,8 +2,8 @@
 
 Every line has `time`, `event`, `user`, `address`, `path` and `outcome`, then the event's own
 fields. Events: `login`, `login_failed`, `lockout`, `permission_denied`, `role_changed`,
-`role_removed`, `history_revert`. Other code logs through `security_event`; the receivers
-below wire Django's, django-axes' and django-simple-history's signals to it.
+`role_removed`, `history_revert`, `password_changed`. Other code logs through `security_event`;
+the receivers below wire Django's, django-axes' and django-simple-history's signals to it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ PERMISSION_DENIED = "permission_denied"
 ROLE_CHANGED = "role_changed"
 ROLE_REMOVED = "role_removed"
 HISTORY_REVERT = "history_revert"
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event name, not a password)
 
 
 def client_address(request: HttpRequest | None) -> str | None:

@@ -232,6 +232,8 @@ SESSION_ABSOLUTE_SECONDS = int(env("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# An expired form (a stale tab) gets a Swedish page that leads back, not Django's bare one.
+CSRF_FAILURE_VIEW = "gonv.error_views.csrf_failure"
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
@@ -371,23 +373,37 @@ GONV_WARM_DASHBOARDS = env_bool("GONV_WARM_DASHBOARDS", True)
 GONV_WARM_UNIT_PAGES_LIMIT = int(env("GONV_WARM_UNIT_PAGES_LIMIT", "500"))
 
 # The accessibility statement (/tillganglighet/), required by lagen (2018:1937) om tillgänglighet
-# till digital offentlig service: who publishes the service, where to report shortcomings, and
-# the date of the assessment. The e-mail default is a placeholder the page says is one.
+# till digital offentlig service: who publishes the service, where to report shortcomings, the
+# date of the latest assessment and of the statement's latest update. The e-mail default is a
+# placeholder the page says is one; in production it is an error (gonv.checks), and a date left
+# at the built-in default a warning.
 GONV_ORGANISATION_NAME = env("GONV_ORGANISATION_NAME", "Region Gävleborg")
 GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER = "tillganglighet@example.se"
 GONV_ACCESSIBILITY_CONTACT_EMAIL = env(
     "GONV_ACCESSIBILITY_CONTACT_EMAIL", GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER
 )
 GONV_ACCESSIBILITY_CONTACT_PHONE = env("GONV_ACCESSIBILITY_CONTACT_PHONE")
-try:
-    GONV_ACCESSIBILITY_STATEMENT_DATE = datetime.date.fromisoformat(
-        env("GONV_ACCESSIBILITY_STATEMENT_DATE", "2026-12-01")
-    )
-except ValueError as error:
-    raise ImproperlyConfigured(
-        "GONV_ACCESSIBILITY_STATEMENT_DATE must be a date as YYYY-MM-DD, not "
-        f"{env('GONV_ACCESSIBILITY_STATEMENT_DATE')!r}."
-    ) from error
+GONV_ACCESSIBILITY_DEFAULT_DATE = datetime.date(2026, 12, 1)
+
+
+def env_date(name: str, default: datetime.date) -> datetime.date:
+    """Read a date (YYYY-MM-DD) from the environment; anything else stops start-up."""
+    raw = env(name)
+    try:
+        return datetime.date.fromisoformat(raw) if raw else default
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a date as YYYY-MM-DD, not {raw!r}.") from error
+
+
+# When the statement was last updated ("Redogörelsen uppdaterades senast den …").
+GONV_ACCESSIBILITY_STATEMENT_DATE = env_date(
+    "GONV_ACCESSIBILITY_STATEMENT_DATE", GONV_ACCESSIBILITY_DEFAULT_DATE
+)
+# When the service was last assessed ("Senaste bedömningen gjordes den …"): by default the
+# update's date, as when both are done together.
+GONV_ACCESSIBILITY_ASSESSMENT_DATE = env_date(
+    "GONV_ACCESSIBILITY_ASSESSMENT_DATE", GONV_ACCESSIBILITY_STATEMENT_DATE
+)
 
 # Reporting in the browser: a value that differs from the unit's previous period by more than
 # this many per cent needs a comment.

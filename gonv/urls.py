@@ -6,7 +6,13 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from .health import health
-from .views import LandingLoginView, accessibility_statement, landing
+from .views import (
+    ConfirmLogoutView,
+    LandingLoginView,
+    OwnPasswordChangeView,
+    accessibility_statement,
+    landing,
+)
 
 admin.site.site_header = _("GONV-uppföljning – administration")
 admin.site.site_title = _("GONV-uppföljning")
@@ -22,7 +28,15 @@ urlpatterns = [
         LandingLoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("konto/logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("konto/logga-ut/", ConfirmLogoutView.as_view(), name="logout"),
+    path("konto/losenord/", OwnPasswordChangeView.as_view(), name="password_change"),
+    path(
+        "konto/losenord/klart/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
     path("admin/", admin.site.urls),
     path("halsa/", health, name="health"),
     path("tillganglighet/", accessibility_statement, name="accessibility_statement"),

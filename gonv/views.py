@@ -1,12 +1,15 @@
 """Views on top of every app: where each role lands after login, and the public pages."""
 
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.auth import password_validation
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView, PasswordChangeView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_safe
 
 from followup.organisation_selection import programme_area_url
@@ -14,7 +17,9 @@ from organisation.models import Role
 from organisation.selectors import unit_home_for
 from programmes.selectors import programme_area_owned_by
 
+from .error_views import same_site_url
 from .rules import GLOBAL_READERS, scope_for
+from .security_log import PASSWORD_CHANGED, security_event
 
 
 def landing_url(user: User | AnonymousUser) -> str:
@@ -42,6 +47,54 @@ class LandingLoginView(LoginView):
         return landing_url(self.request.user)
 
 
+class ConfirmLogoutView(LogoutView):
+    """Logging out is a POST; a GET (a bookmark, a typed address) asks "Logga ut?" with the
+    button, rather than Django's empty 405 that the browser shows in English."""
+
+    http_method_names = ["get", "head", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGIN_URL)
+        home = reverse("home")
+        back = same_site_url(request, request.META.get("HTTP_REFERER"), home)
+        if back.split("?")[0].endswith(request.path):
+            back = home
+        return render(request, "registration/logout_confirm.html", {"back": back})
+
+
+class OwnPasswordChangeView(PasswordChangeView):
+    """/konto/losenord/: every user changes the password an administrator gave them.
+
+    Recorded as the admin records its own password change of a user (a LogEntry on the user,
+    listed in the user's history in the admin) and in the security log.
+    """
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("password_change_done")
+
+    def get_form(self, form_class: type | None = None) -> PasswordChangeForm:
+        form: PasswordChangeForm = super().get_form(form_class)
+        # Django's help is an HTML list; the field template shows plain text under the label.
+        form.fields["new_password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+        return form
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.user
+        LogEntry.objects.log_actions(
+            user_id=user.pk,
+            queryset=[user],
+            action_flag=CHANGE,
+            change_message=[{"changed": {"fields": ["password"]}}],
+            single_object=True,
+        )
+        security_event(PASSWORD_CHANGED, request=self.request, user=user, subject=user.username)
+        return response
+
+
 @require_GET
 @login_required
 def landing(request: HttpRequest) -> HttpResponse:
@@ -63,6 +116,7 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
             "contact_email_is_placeholder": email == settings.GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER,
             "contact_phone": settings.GONV_ACCESSIBILITY_CONTACT_PHONE,
             "statement_date": settings.GONV_ACCESSIBILITY_STATEMENT_DATE,
+            "assessment_date": settings.GONV_ACCESSIBILITY_ASSESSMENT_DATE,
             # The session limits, as the shortcoming the statement names (WCAG 2.2.1).
             "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
             "absolute_hours": settings.SESSION_ABSOLUTE_SECONDS // 3600,

@@ -7,9 +7,12 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.checks import ERROR, WARNING
 from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 from pytest_django.fixtures import Settings
+
+from gonv.checks import accessibility_statement_settings
 
 URL = "/tillganglighet/"
 FOOTER_LINK = f'<a href="{URL}">Tillgänglighetsredogörelse</a>'
@@ -61,6 +64,7 @@ def test_statement_shows_the_configured_publisher_contact_and_date(
     settings.GONV_ACCESSIBILITY_CONTACT_EMAIL = "webb@testland.se"
     settings.GONV_ACCESSIBILITY_CONTACT_PHONE = "010-123 45 67"
     settings.GONV_ACCESSIBILITY_STATEMENT_DATE = datetime.date(2027, 3, 15)
+    settings.GONV_ACCESSIBILITY_ASSESSMENT_DATE = datetime.date(2027, 3, 15)
 
     html = client.get(URL).content.decode()
 
@@ -100,3 +104,58 @@ def test_500_page_links_to_the_statement() -> None:
     html = server_error(RequestFactory().get("/")).content.decode()
 
     assert FOOTER_LINK in html
+
+
+def test_the_assessment_and_the_update_have_their_own_dates(
+    client: Client, settings: Settings
+) -> None:
+    settings.GONV_ACCESSIBILITY_ASSESSMENT_DATE = datetime.date(2027, 2, 1)
+    settings.GONV_ACCESSIBILITY_STATEMENT_DATE = datetime.date(2027, 3, 15)
+
+    html = client.get(URL).content.decode()
+
+    assert "Senaste bedömningen gjordes den 1 feb 2027." in html
+    assert "Redogörelsen uppdaterades senast den 15 mar 2027." in html
+
+
+# --- the system check: production names a real contact and real dates -------------------------
+
+
+def test_production_with_the_placeholder_address_is_an_error(settings: Settings) -> None:
+    settings.PRODUCTION = True
+
+    problems = accessibility_statement_settings()
+
+    errors = [p for p in problems if p.level == ERROR]
+    assert [e.id for e in errors] == ["gonv.E001"]
+    assert "tillganglighet@example.se" in errors[0].msg
+    # Both dates are the built-in default too.
+    assert [p.id for p in problems if p.level == WARNING] == ["gonv.W002", "gonv.W002"]
+
+
+def test_production_with_its_own_contact_and_dates_passes(settings: Settings) -> None:
+    settings.PRODUCTION = True
+    settings.GONV_ACCESSIBILITY_CONTACT_EMAIL = "webb@testland.se"
+    settings.GONV_ACCESSIBILITY_STATEMENT_DATE = datetime.date(2027, 3, 15)
+    settings.GONV_ACCESSIBILITY_ASSESSMENT_DATE = datetime.date(2027, 2, 1)
+
+    assert accessibility_statement_settings() == []
+
+
+def test_production_with_a_default_date_is_a_warning(settings: Settings) -> None:
+    settings.PRODUCTION = True
+    settings.GONV_ACCESSIBILITY_CONTACT_EMAIL = "webb@testland.se"
+    settings.GONV_ACCESSIBILITY_ASSESSMENT_DATE = datetime.date(2027, 2, 1)
+
+    problems = accessibility_statement_settings()
+
+    assert [(p.level, p.id) for p in problems] == [(WARNING, "gonv.W002")]
+    assert "GONV_ACCESSIBILITY_STATEMENT_DATE" in problems[0].msg
+
+
+def test_the_local_demo_mode_keeps_the_placeholders_without_a_check_message(
+    settings: Settings,
+) -> None:
+    settings.PRODUCTION = False
+
+    assert accessibility_statement_settings() == []

@@ -29,6 +29,13 @@ TEST_REDIS_URL = os.environ.get("REDIS_URL", "redis://localhost:6379/0")
 LOGIN_PAGE = "/konto/logga-in/"
 
 
+# What production requires of the accessibility statement (gonv.checks).
+PRODUCTION_STATEMENT = {
+    "GONV_ACCESSIBILITY_CONTACT_EMAIL": "tillganglighet@region.example.se",
+    "GONV_ACCESSIBILITY_STATEMENT_DATE": "2027-01-15",
+}
+
+
 def production_env(**variables: str) -> dict[str, str]:
     """The production profile with every required variable set, then `variables` on top."""
     return base_env(
@@ -37,7 +44,7 @@ def production_env(**variables: str) -> dict[str, str]:
         ALLOWED_HOSTS="gonv.example.se",
         DATABASE_URL=TEST_DATABASE_URL,
         REDIS_URL=TEST_REDIS_URL,
-        **variables,
+        **(PRODUCTION_STATEMENT | variables),
     )
 
 
@@ -59,6 +66,20 @@ def test_subprocess_production_deploy_check_reports_no_issues() -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.subprocess
+def test_subprocess_production_refuses_the_placeholder_accessibility_contact() -> None:
+    env = production_env()
+    del env["GONV_ACCESSIBILITY_CONTACT_EMAIL"]
+    del env["GONV_ACCESSIBILITY_STATEMENT_DATE"]
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "gonv.E001" in result.stderr
+    assert "GONV_ACCESSIBILITY_CONTACT_EMAIL is the placeholder" in result.stderr
+    assert "gonv.W002" in result.stderr
 
 
 @pytest.mark.subprocess

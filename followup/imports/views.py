@@ -24,6 +24,7 @@ from base.http import HtmxHttpRequest
 from base.periods import Quarter
 
 from ..models import ImportBatch, ImportJob
+from ..selectors import measures_exist
 from . import jobs, selectors, services, tasks
 from .forms import ImportUploadForm
 from .services import ImportReport
@@ -100,6 +101,8 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
         "choose_again": bool(form.errors) and "file" in request.FILES and not form["file"].errors,
         "batches": selectors.import_batches_for(user=request.user),
         "max_size": services.file_size_label(settings.GONV_IMPORT_MAX_BYTES),
+        # A fresh installation has no measures: no file could be imported yet.
+        "measures_exist": measures_exist(),
     }
     return render(
         request, "followup/imports/upload.html", context, status=400 if form.errors else 200

@@ -35,6 +35,31 @@ def user_has_role(user: User | AnonymousUser) -> bool:
     return scope_for(user).reads_anything
 
 
+@register.simple_tag
+def user_rights(user: User | AnonymousUser) -> list[str]:
+    """What the user may do, one sentence a right, as gonv.rules grants it (for the 403 page).
+
+    Empty for those who may change everything (the strategist, administrators) and for a user
+    without a role (the page says that instead).
+    """
+    scope = scope_for(user)
+    if scope.edits_everything or not scope.reads_anything:
+        return []
+    rights = []
+    if Role.HEAD_OF_AREA in scope.roles:
+        rights.append(_("Du kan rapportera för enheterna i ditt verksamhetsområde."))
+    if Role.HEAD_OF_UNIT in scope.roles:
+        rights.append(_("Du kan rapportera för din egen enhet."))
+    if Role.PROGRAMME_OWNER in scope.roles and scope.area_numbers:
+        areas = ", ".join(_("PO %(number)s") % {"number": n} for n in scope.area_numbers)
+        rights.append(_("Du kan ändra ditt eget programområde (%(areas)s).") % {"areas": areas})
+    if Role.PORTFOLIO_OWNER in scope.roles:
+        rights.append(_("Du kan godkänna kvartalsrapporten."))
+    if not rights:
+        return [_("Du kan se uppföljningen för alla enheter, men inte ändra den.")]
+    return [_("Du kan se uppföljningen för alla enheter."), *rights]
+
+
 def _area_role_label(numbers: tuple[int, ...]) -> str:
     """ "Programområdesansvarig (PO 1)", or "(PO 1, PO 3)": which areas are the user's."""
     areas = ", ".join(_("PO %(number)s") % {"number": number} for number in numbers)

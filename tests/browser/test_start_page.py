@@ -160,8 +160,10 @@ def test_focus_is_visible_with_a_thick_outline(
     log_in_with_keyboard(page, "strateg")
     page.reload()
 
-    for _ in range(3):  # the skip link, the site name, the logout button
+    for _ in range(3):  # the skip link, the site name, "Byt lösenord"
         page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Byt lösenord"
+    page.keyboard.press("Tab")
     assert focused(page)["text"] == "Logga ut"
     outline = page.evaluate(
         "() => { const s = getComputedStyle(document.activeElement);"
@@ -306,3 +308,20 @@ def test_a_programme_areas_printed_page_shows_its_goals_assessments(
     page.screenshot(path=f"{SCREENSHOT_DIR}/gonv-po1-print.png", full_page=True)
     page.pdf(path=f"{SCREENSHOT_DIR}/gonv-po1.pdf", format="A4")
     assert browser_errors.all == []
+
+
+def test_the_account_pages_pass_axe(
+    page: Page, strategist_user: User, axe: Callable[..., Path], browser_errors: BrowserErrors
+) -> None:
+    log_in_with_keyboard(page, "strateg")
+
+    page.get_by_role("link", name="Byt lösenord").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Byt lösenord")
+    page.get_by_role("button", name="Byt lösenord").click()  # empty: the error summary
+    expect(page.get_by_role("alert")).to_contain_text("Formuläret innehåller fel")
+    axe(page, "byt-losenord-fel")
+    page.goto("/konto/logga-ut/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logga ut?")
+    axe(page, "logga-ut-fraga")
+    page.get_by_role("link", name="Avbryt").click()
+    assert not browser_errors.all

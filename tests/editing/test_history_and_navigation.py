@@ -193,3 +193,32 @@ def test_the_strategist_chooses_a_unit_in_tree_order_region_first(
         # Nested: the VOs are in a list inside the area's item, inside the region's.
         region_item = main[main.index("Region Testland") :]
         assert region_item.index("<ul") < region_item.index("Primärvård"), url
+
+
+def test_the_goal_history_page_has_one_h1_naming_the_goal_like_its_title(
+    strategist: User, programme_area: ProgrammeArea
+) -> None:
+    goal = GoalFactory(programme_area=programme_area, title="Teamrond på alla HC")
+    url = reverse("goals:goal_history", args=[goal.pk])
+    client = login(strategist)
+
+    page = client.get(url).content.decode()
+
+    assert "<title>Ändringshistorik: Teamrond på alla HC – GONV-uppföljning</title>" in page
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", page) == ["Ändringshistorik: Teamrond på alla HC"]
+    assert (
+        f'<section class="history" id="history-goal-{goal.pk}" aria-labelledby="page-title">'
+        in page
+    )
+    assert "<h2" not in history_of(page)
+    # Paging on the page itself keeps the h1 alone; on the goal's page the section has its h2.
+    on_page = client.get(
+        url, HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=f"http://testserver{url}?sida=1"
+    ).content.decode()
+    assert "<h2" not in on_page
+    on_goal = client.get(
+        url,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL=f"http://testserver{reverse('goals:goal_detail', args=[goal.pk])}",
+    ).content.decode()
+    assert "<h2" in on_goal

@@ -335,8 +335,9 @@ READS: dict[str, tuple[Callable[[World, bool], list[Any]], dict[str, int]]] = {
     "quarter_report_list": (lambda w, i: [], expect(READERS, 200)),
     "quarter_report_detail": (lambda w, i: ["2025Q4"], expect(READERS, 200)),
 }
-# Not pages of the application's own: Django's login/logout and the admin (its own checks).
-OUTSIDE = {"login", "logout"}
+# Not pages of the application's own: Django's login/logout and the admin (its own checks), and
+# the user's own password (every logged-in user, no object of the domain; tests/test_error_pages).
+OUTSIDE = {"login", "logout", "password_change"}
 
 
 def client_for(role: str, request: pytest.FixtureRequest) -> Client:

@@ -22,6 +22,9 @@ def production(**variables: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(60),
         "ALLOWED_HOSTS": "gonv.example.se",
         "DATABASE_URL": TEST_DATABASE_URL,
+        # The accessibility statement's contact and date (gonv.checks: an error in production).
+        "GONV_ACCESSIBILITY_CONTACT_EMAIL": "tillganglighet@region.example.se",
+        "GONV_ACCESSIBILITY_STATEMENT_DATE": "2027-01-15",
     }
     return base_env(**(defaults | variables))
 
