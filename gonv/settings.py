@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After the user and request.htmx are known: a login redirect becomes one htmx can use.
+    "gonv.middleware.HtmxLoginRedirectMiddleware",
     # One read of the dashboards' cache generation and of each cached list per request.
     "followup.cache.RequestMemoMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -232,6 +234,8 @@ SESSION_ABSOLUTE_SECONDS = int(env("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# For htmx: the reason as text and a current token, so a page older than a login can save.
+CSRF_FAILURE_VIEW = "gonv.views.csrf_failure"
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
