@@ -40,6 +40,9 @@ def test_statement_names_the_known_shortcomings_with_the_session_limits_in_force
     html = client.get(URL).content.decode()
 
     assert "Du loggas ut efter 20 minuter utan aktivitet och senast 8 timmar" in html
+    # The grids and the goal form keep what was typed (static/js/htmx-errors.js); the rest lose it.
+    assert "När du rapporterar värden, ändrar införandet av arbetssätt eller redigerar" in html
+    assert "I övriga formulär går det du har skrivit men inte sparat förlorat." in html
     assert "2.2.1" in html
     assert "standardadministrationen i ramverket Django" in html
 
