@@ -6,11 +6,12 @@ A count is summed over the quarter's months, so a quarter with one month of thre
 in progress, or one whose last month has not arrived) holds a third of a whole quarter's count:
 against a whole quarter that is no fall. Such a change is not shown ("Jämförs när kvartalet är
 komplett"). A share, mean or index is a ratio over the months there are, so it may be compared
-with the months so far; the value then says "hittills". The SPC chart judges the monthly
-points; where its latest point is not the quarter's last period the table says which period it
-is about. A point that only some of the expected units have reported is drawn but not judged
-(followup.compute.series.is_incomplete); where it is the latest, the note says so and which
-period the icons are about.
+with the months so far; the value then says "hittills", and its change what it is against
+("jämfört med hela Kv 4 2025": not the same months of that quarter). The SPC chart judges the
+monthly points; where its latest point is not the quarter's last period the table says which
+period it is about. A point that only some of the expected units have reported is drawn but
+not judged (followup.compute.series.is_incomplete); where it is the latest, the note says so
+and which period the icons are about.
 
 Above the care units a month may have values from some of the units expected and not all: a
 VO's count for a quarter in which one of five units lacks July holds a fifth of a month less
@@ -96,6 +97,12 @@ class QuarterBasis:
     # that lack some expected units' values, "1 enhet saknar värden för jul 2026".
     previous_quarter_caveat: str = ""
     previous_year_caveat: str = ""
+    # Beside a change that is shown of a value over part of its quarter (hittills, or an ended
+    # quarter short of months): what it is compared with, "jämfört med hela Kv 4 2025". A share
+    # is compared with the months there are, and the other quarter may be whole: without this
+    # a reader takes "+2,3 procentenheter" for the same months against the same months.
+    previous_quarter_against: str = ""
+    previous_year_against: str = ""
     spc_note: str = ""
     # (reporting, expected) units of the whole quarter, where the period series is not written
     # yet (the Celery path writes it after the quarter's values): the basis is then unknown.
@@ -279,6 +286,26 @@ def _compare_note(
     return ""
 
 
+def _against_note(
+    measure: Measure, with_values: int, periods: int, other: Quarter, other_values: int
+) -> str:
+    """What a shown change (a share, mean or index) of a value over part of its quarter is
+    compared with: "jämfört med hela Kv 4 2025", or "jämfört med Kv 4 2025, 2 av 3 månader"
+    where that one is partial too; "" for a whole quarter, a count (its change over part of a
+    quarter is not shown: _compare_note) or another quarter whose months are not read."""
+    if measure.aggregation == Measure.Aggregation.SUM or not 0 < with_values < periods:
+        return ""
+    if not other_values:
+        return ""
+    other_periods = len(quarter_periods(other, measure.frequency))
+    if other_values >= other_periods:
+        return _("jämfört med hela %(quarter)s") % {"quarter": other.label}
+    return _("jämfört med %(quarter)s, %(months)s") % {
+        "quarter": other.label,
+        "months": _months_text(other_values, other_periods),
+    }
+
+
 def _compare_caveat(measure: Measure, gaps: list[Gap]) -> str:
     """What a shown change (a share, mean or index) is taken without: the months short of
     units."""
@@ -405,5 +432,19 @@ def quarter_basis(
         ),
         previous_quarter_caveat=_compare_caveat(measure, previous_gaps),
         previous_year_caveat=_compare_caveat(measure, year_gaps),
+        previous_quarter_against=_against_note(
+            measure,
+            with_values,
+            len(starts),
+            quarter.previous(),
+            _with_values(rows, measure.pk, quarter.previous()),
+        ),
+        previous_year_against=_against_note(
+            measure,
+            with_values,
+            len(starts),
+            quarter.year_before(),
+            _with_values(rows, measure.pk, quarter.year_before()),
+        ),
         spc_note=_spc_note(summary, measure, starts, partial=partial),
     )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from base.formatting import format_number, format_share
+from base.formatting import SPACE, format_number, format_share
 from followup.formatting import (
     ForecastCell,
     format_change,
@@ -161,18 +161,29 @@ def sv_share(value: Decimal | float | None) -> str:
     return "–" if value is None else format_share(value)
 
 
+def _with_days(text: str, days: int) -> str:
+    """A countdown's translated text with its number of days in, held to the words on either
+    side by a no-break space (base.formatting.SPACE, as between its thousands): "om 1 491
+    dagar" never breaks inside the number nor between it and "om" or "dagar"."""
+    before, mark, after = text.partition("%(days)s")
+    if not mark:
+        return text
+    if before.endswith(" "):
+        before = before[:-1] + SPACE
+    if after.startswith(" "):
+        after = SPACE + after[1:]
+    return f"{before}{format_number(days)}{after}"
+
+
 @register.simple_tag
 def days_left_text(days: int) -> str:
-    """ "om 1 491 dagar", "i dag", "för 3 dagar sedan" (thousands grouped, as every number)."""
+    """ "om 1 491 dagar", "i dag", "för 3 dagar sedan" (thousands grouped, as every number; no-break
+    spaces around the number, _with_days)."""
     if days == 0:
         return gettext("i dag")
     if days > 0:
-        return ngettext("om %(days)s dag", "om %(days)s dagar", days) % {
-            "days": format_number(days)
-        }
-    return ngettext("för %(days)s dag sedan", "för %(days)s dagar sedan", -days) % {
-        "days": format_number(-days)
-    }
+        return _with_days(ngettext("om %(days)s dag", "om %(days)s dagar", days), days)
+    return _with_days(ngettext("för %(days)s dag sedan", "för %(days)s dagar sedan", -days), -days)
 
 
 # A goal whose quarter says it is settled needs no countdown: its deadline is history.
@@ -221,6 +232,7 @@ def deadline_days_left(days: int, result: Any = None) -> str:
             return ""
     if days >= 0:
         return days_left_text(days)
-    return ngettext(
-        "passerat för %(days)s dag sedan", "passerat för %(days)s dagar sedan", -days
-    ) % {"days": format_number(-days)}
+    return _with_days(
+        ngettext("passerat för %(days)s dag sedan", "passerat för %(days)s dagar sedan", -days),
+        -days,
+    )

@@ -173,7 +173,47 @@ def test_days_far_ahead_or_behind_are_grouped_by_thousands(
         assert "(om 1 491 dagar)" in page
         assert "1491" not in page
     long_ago = SimpleNamespace(deadline=timezone.localdate() - datetime.timedelta(days=1200))
-    assert deadline_countdown(long_ago) == "passerat för 1\u00a0200 dagar sedan"
+    assert deadline_countdown(long_ago) == "passerat för\u00a01\u00a0200\u00a0dagar sedan"
+
+
+def test_a_countdown_never_breaks_inside_its_number_or_beside_it(
+    client: Client, goal: Goal, milestone: Goal, strateg: User
+) -> None:
+    """No-break spaces (U+00A0) around the days and between their thousands, as in every figure:
+    a narrow goal card never leaves "om" or "dagar" on a line of its own."""
+    set_deadline(goal, 1491)
+    set_deadline(milestone, -5)
+    client.force_login(strateg)
+
+    for url in (reverse("home"), area_url(), reverse("goal_detail", kwargs={"code": goal.code})):
+        page = client.get(url).content.decode()
+        assert "(om\u00a01\u00a0491\u00a0dagar)" in page, url
+        assert "om 1" not in page, url
+    # The milestone's line on Portfölj, and the deadline table's countdown.
+    page = client.get(reverse("home")).content.decode()
+    assert "(passerat för\u00a05\u00a0dagar sedan)" in page
+    assert "passerat för 5" not in page
+
+
+def test_goal_titles_carry_the_quarter_only_where_it_is_not_the_default(
+    client: Client, goal: Goal, milestone: Goal, strateg: User
+) -> None:
+    """The pages open on QUARTER: a goal's link is bare there (the goal page opens on the same
+    quarter), and carries an earlier quarter chosen."""
+    client.force_login(strateg)
+    links = {
+        code: reverse("goal_detail", kwargs={"code": code}) for code in (goal.code, milestone.code)
+    }
+
+    for url in (reverse("home"), area_url()):
+        default = client.get(url).content.decode()
+        chosen = client.get(url, {"kvartal": "2025Q3"}).content.decode()
+        for link in links.values():
+            assert f'href="{link}"' in default, url
+            assert f'href="{link}?kvartal=' not in default, url
+            assert f'href="{link}?kvartal=2025Q3"' in chosen, url
+    goal_page = client.get(links[goal.code]).content.decode()
+    assert f'href="{links[milestone.code]}"' in goal_page
 
 
 def _deadline_rows(client: Client) -> dict[str, list[str]]:
@@ -289,8 +329,8 @@ def test_the_countdown_follows_the_manual_assessment_where_nothing_is_computed()
     on_plan = SimpleNamespace(status=Status.ON_TRACK.value, assessment_status="")
 
     assert deadline_countdown(soon, assessed) == ""
-    assert deadline_countdown(soon, on_plan) == "om 3 dagar"
-    assert deadline_countdown(soon) == "om 3 dagar"
+    assert deadline_countdown(soon, on_plan) == "om\u00a03\u00a0dagar"
+    assert deadline_countdown(soon) == "om\u00a03\u00a0dagar"
     assert deadline_countdown(SimpleNamespace(deadline=None)) == ""
 
 

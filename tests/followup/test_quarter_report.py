@@ -212,7 +212,10 @@ def test_each_decision_on_a_closed_report_has_its_own_heading_naming_its_form(
     page = client.get(page_url()).content.decode()
 
     assert '<h2 id="report-actions-title">Beslut om rapporten</h2>' in page
-    for name, heading in (("godkann", "Godkänn"), ("skicka-tillbaka", "Skicka tillbaka till strategen")):
+    for name, heading in (
+        ("godkann", "Godkänn"),
+        ("skicka-tillbaka", "Skicka tillbaka till strategen"),
+    ):
         assert f'aria-labelledby="report-{name}-title"' in page
         assert f'<h3 class="report-action-title" id="report-{name}-title">{heading}</h3>' in page
     assert page.index("Beslut om rapporten") < page.index(">Godkänn</h3>")
