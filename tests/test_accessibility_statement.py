@@ -54,7 +54,7 @@ def test_default_contact_is_said_to_be_a_placeholder(client: Client) -> None:
     assert 'href="mailto:tillganglighet@example.se"' in html
     assert "exempeladress" in html
     assert "Telefon:" not in html
-    assert "Senaste bedömningen gjordes den 1 dec 2026." in html
+    assert "Senaste bedömningen gjordes den 2 dec 2026." in html
 
 
 def test_statement_shows_the_configured_publisher_contact_and_date(
