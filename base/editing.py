@@ -123,11 +123,6 @@ class ChoiceFieldsMixin:
         return value
 
 
-def versioned_initial(instance: models.Model | None) -> dict[str, Any]:
-    """The `version` initial value of a form for an instance (0 for a new one)."""
-    return {"version": getattr(instance, "version", 0) if instance is not None else 0}
-
-
 @contextmanager
 def at_version(model: type[M], pk: Any, expected: int | None) -> Iterator[M]:
     """Lock the row and yield it, or raise StaleVersion if its version is not `expected`.

@@ -78,7 +78,7 @@ def checked_save(*, user: Actor, obj: M, message: str = "") -> M:
     with transaction.atomic():
         authorize_save(user=user, obj=obj, message=message)
         obj.full_clean()
-        _set_history_user(obj, user)
+        set_history_user(obj, user)
         obj.save()
     return obj
 
@@ -87,11 +87,12 @@ def checked_delete(*, user: Actor, obj: models.Model, message: str = "") -> None
     """Check permission and delete in a transaction, recording the user in the history."""
     with transaction.atomic():
         authorize_delete(user=user, obj=obj, message=message)
-        _set_history_user(obj, user)
+        set_history_user(obj, user)
         obj.delete()
 
 
-def _set_history_user(obj: models.Model, user: Actor) -> None:
+def set_history_user(obj: models.Model, user: Actor) -> None:
+    """Name the user in the historical row the next save or delete of `obj` writes."""
     # django-simple-history reads `_history_user` before the request's user (which scripts,
     # tasks and the importer do not have).
     if user.is_authenticated:

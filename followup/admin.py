@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from base.admin import GonvAdmin, adopt_saved
@@ -11,6 +15,7 @@ from organisation.selectors import scope_for
 
 from . import services
 from .forms import NumberField
+from .imports import services as import_services
 from .models import (
     ComputeRun,
     GoalResult,
@@ -35,18 +40,40 @@ class MeasureAdmin(GonvAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(GonvAdmin):
+    """Import batches, read-only: the import writes them and "Ångra import" reverts one.
+
+    No one adds or changes a batch here (superusers neither), so its counts, "ångrad" and flag
+    "syntetiska värden" say what happened, and no history revert rewrites them. Deleting is the
+    demo data's batch only, with its values (`import_batch_delete`); a real import's delete is
+    refused, pointing to its undo.
+    """
+
     list_display = [
         "created_at", "source", "file_name", "row_count", "created_count", "changed_count",
         "imported_by", "undone_at", "synthetic",
     ]  # fmt: skip
     list_filter = ["source", "synthetic"]
-    # Who imported is the user who saves, never a form value.
-    readonly_fields = ["imported_by"]
 
-    def save_object(self, request: HttpRequest, obj: ImportBatch, change: bool) -> None:
-        if not change:
-            obj.imported_by = request.user  # type: ignore[assignment]
-        super().save_object(request, obj, change)
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def validate_delete(self, request: HttpRequest, obj: ImportBatch) -> None:
+        # Said before the delete page and the bulk delete's confirmation, with the way to undo.
+        if not obj.synthetic:
+            raise ValidationError(
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    gettext(import_services.ERROR_BATCH_DELETE_NOT_SYNTHETIC),
+                    reverse("import_batch", args=[obj.pk]),
+                    gettext("Till importens sida"),
+                )
+            )
+
+    def delete_object(self, request: HttpRequest, obj: ImportBatch) -> None:
+        import_services.import_batch_delete(user=request.user, batch=obj)
 
 
 @admin.register(Observation)

@@ -17,7 +17,7 @@ from statistics import median
 from typing import Any
 
 from base.formatting import format_number, format_share, quantum
-from base.periods import MONTHS_SV
+from base.periods import MONTHS_SV, Quarter, month_label, quarter_label
 
 from .spc import Reasons, stored_incomplete, stored_reasons
 
@@ -396,15 +396,13 @@ def unit_suffix(unit: str) -> str:
 
 def period_label(day: datetime.date, *, quarterly: bool = False) -> str:
     """A period's label: "okt 2025" for a month, "Kv 4 2025" for a quarter."""
-    if quarterly:
-        return f"Kv {(day.month - 1) // 3 + 1} {day.year}"
-    return f"{MONTHS_SV[day.month - 1]} {day.year}"
+    return Quarter.containing(day).label if quarterly else month_label(day)
 
 
 def _short_period(day: datetime.date, *, quarterly: bool) -> str:
     """An axis label's first line, the period within its year: "okt", "Kv 4"."""
     if quarterly:
-        return f"Kv {(day.month - 1) // 3 + 1}"
+        return f"Kv {Quarter.containing(day).number}"
     return MONTHS_SV[day.month - 1]
 
 
@@ -733,11 +731,6 @@ def sparkline(
 # --- goal status per quarter ------------------------------------------------------------------
 
 
-def _quarter_label(code: str) -> str:
-    year, _, number = code.partition("Q")
-    return f"Kv {number} {year}" if number else code
-
-
 def status_chart(
     results: Iterable[Any],
     *,
@@ -793,7 +786,7 @@ def status_chart(
     columns = tuple(
         StatusColumn(
             quarter=r["quarter"],
-            label=_quarter_label(r["quarter"]),
+            label=quarter_label(r["quarter"]),
             status=r["status"] or None,
             progress=r["progress"],
             progress_label=fmt(r["progress"]) if r["progress"] is not None else "",

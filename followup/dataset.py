@@ -24,7 +24,7 @@ from django.db import models, transaction
 from base.history import DATASET_CHANGE_REASON, changes_by
 from goals.models import Goal
 from organisation.models import Unit, UnitClosure, UnitKind
-from organisation.services import unit_create, unit_save, unit_tree_rebuild
+from organisation.services import unit_create_trusted, unit_save_trusted, unit_tree_rebuild
 from programmes.models import (
     Phase,
     PhaseEvent,
@@ -346,12 +346,12 @@ def load_organisation(data: Mapping[str, Any], ctx: LoadContext) -> None:
         unit = existing.get(item["code"])
         key = f"code={item['code']}"
         if unit is None:
-            unit = unit_create(code=item["code"], **values)
+            unit = unit_create_trusted(code=item["code"], **values)
             ctx.report.record(Unit, key, "created")
         elif changed := [name for name, value in values.items() if _differs(unit, name, value)]:
             for name, value in values.items():
                 setattr(unit, name, value)
-            unit = unit_save(unit=unit)
+            unit = unit_save_trusted(unit=unit)
             ctx.report.record(Unit, key, "updated", changed)
         else:
             ctx.report.record(Unit, key, "unchanged")

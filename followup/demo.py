@@ -36,7 +36,7 @@ from base.versioning import Versioned
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
 from organisation.models import Role, RoleAssignment, Unit
-from organisation.services import role_assign
+from organisation.services import role_assign_trusted
 from programmes import services as programme_services
 from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
 
@@ -218,7 +218,7 @@ def load_users(items: Iterable[Mapping[str, Any]], ctx: DemoContext) -> None:
         ).exists():
             roles.unchanged += 1
         else:
-            role_assign(user=user, role=role, unit=unit, programme_area=area)
+            role_assign_trusted(user=user, role=role, unit=unit, programme_area=area)
             roles.created += 1
 
         for number in item.get("delivery_owner_of", []):
@@ -542,6 +542,7 @@ def _new_activity(
         start_date=start,
         end_date=end,
         status=_activity_status(start, end, today),
+        status_note=template.get("status_note", ""),
     )
 
 
@@ -593,7 +594,10 @@ def load_activity_plans(
         check_keys(spec, where, _PLAN_KEYS, _PLAN_OPTIONAL)
         for j, template in enumerate(spec["activities"]):
             check_keys(
-                template, f"{where} activities[{j}]", ["title", "start", "end"], ["responsible"]
+                template,
+                f"{where} activities[{j}]",
+                ["title", "start", "end"],
+                ["responsible", "status_note"],
             )
         if "sent_back" in spec:
             check_keys(

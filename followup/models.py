@@ -506,8 +506,12 @@ class Observation(Versioned):
                 return [("numerator", message.format(numerator=text(num), denominator=text(den)))]
             if not value_rules.share_consistent(value, num, den):
                 computed = value_rules.share_of(num, den).quantize(Decimal("0.01"))
-                message = gettext(value_rules.ERROR_VALUE_INCONSISTENT)
-                return [("value", message.format(value=text(value), computed=text(computed)))]
+                message = gettext(value_rules.ERROR_VALUE_INCONSISTENT).format(
+                    value=text(value),
+                    computed=text(computed),
+                    tolerance=text(value_rules.TOLERANCE),
+                )
+                return [("value", message)]
         if kind == Measure.ValueType.SHARE and not 0 <= value <= 100:
             return [("value", gettext(value_rules.ERROR_SHARE_RANGE).format(value=text(value)))]
         if kind == Measure.ValueType.INDEX and not 0 <= value <= 100:

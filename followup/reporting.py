@@ -16,6 +16,7 @@ the flag, whatever the form contains.
 from __future__ import annotations
 
 import calendar
+import copy
 import datetime
 import re
 from collections.abc import Collection, Iterable
@@ -43,7 +44,7 @@ from .imports.parsing import CellError, parse_period
 from .imports.selectors import closed_quarters
 from .imports.wording import closed_quarter_note
 from .models import ImportBatch, Measure, Observation
-from .services import ERROR_OBSERVATION_FORBIDDEN
+from .services import ERROR_OBSERVATION_FORBIDDEN, observation_source_settle
 
 # A share's cell left without its parts (a value is required); the checks of what is typed are
 # value_rules', worded as the import and the model word them.
@@ -515,7 +516,7 @@ def _save_cell(
     overwrite = data.get("overwrite")
     expected = overwrite if overwrite is not None else (data.get("version") or 0)
     obs = existing or Observation(measure=measure, unit=unit, period_start=period.start)
-    overridden = existing.source if existing is not None and form.imported else ""
+    before = copy.copy(existing)
     obs.period_end = period.end
     obs.quarter = Quarter.containing(period.end).code
     stored = (obs.value, obs.numerator, obs.denominator) if existing is not None else None
@@ -530,9 +531,9 @@ def _save_cell(
         if (obs.value, obs.denominator) == (stored[0], stored[2]):
             obs.numerator = stored[1]
     obs.comment = data.get("comment") or ""
-    obs.source = ImportBatch.Source.MANUAL
-    if overridden:
-        obs.overrides_source = overridden
+    # A person's value is manual; one that replaces an imported value says which (the rule the
+    # admin and observation_record follow too).
+    observation_source_settle(user=user, observation=obs, stored=before)
     if existing is not None:
         obs.version = expected
     # A new value is stored at version 1 (the default), never 0: 0 is what a cell that had no

@@ -1413,6 +1413,9 @@ class TimelineEntry:
     end: datetime.date | None = None
     unit_name: str = ""
     goal: Goal | None = None
+    # An activity's status as its VO reported it, and the status description that explains it.
+    status: str = ""
+    note: str = ""
 
 
 def programme_area_timeline(
@@ -1442,6 +1445,8 @@ def programme_area_timeline(
                     title=activity.title,
                     end=activity.end_date,
                     unit_name=activity.plan.unit.name,
+                    status=activity.get_status_display(),
+                    note=activity.status_note,
                 )
             )
     if start <= today <= end:

@@ -109,7 +109,8 @@ _VALUE_FIELDS = (
 def observation_source_settle(
     *, user: Any, observation: Observation, stored: Observation | None
 ) -> None:
-    """Say where the value comes from, as the reporting grid does: not a form's to choose.
+    """Say where the value comes from (the reporting grid, the admin, observation_record): not
+    a form's to choose.
 
     A value a person writes is manual; one that replaces an imported value (any of
     `_VALUE_FIELDS` changed) records the source it overrides (`overrides_source`), as "Ersätt

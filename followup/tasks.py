@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from celery import Signature, Task, chain, group, shared_task
+from celery import Task, chain, group, shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
@@ -17,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from base.periods import Quarter
+from base.tasks import send_or_run
 
 from . import recompute_marks, selectors, services, warm
 from .models import ComputeRun, Measure
@@ -166,9 +167,9 @@ def fan_out_spc(quarters: list[str]) -> list[int]:
         except Exception:  # no cache: the SPC runs, the pages stay cold
             logger.warning("Could not count the SPC tasks of %s", quarters, exc_info=True)
             batch = ""
-    _send(group(compute_spc.si(quarters, measure_id, batch) for measure_id in measure_ids))
+    send_or_run(group(compute_spc.si(quarters, measure_id, batch) for measure_id in measure_ids))
     if not measure_ids:
-        _send(warm_dashboards.si())
+        send_or_run(warm_dashboards.si())
     return measure_ids
 
 
@@ -187,7 +188,7 @@ def _spc_task_done(batch: str) -> None:
         return
     if left <= 0:
         cache.delete(_SPC_BATCH_KEY.format(batch=batch))
-        _send(warm_dashboards.si())
+        send_or_run(warm_dashboards.si())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -208,19 +209,12 @@ def warm_dashboards() -> dict[str, Any]:
     return {**summary, "rendered": len(rendered)} if isinstance(rendered, list) else summary
 
 
-def _send(signature: Signature) -> None:
-    """Enqueue, or in the embedded mode run in-process (read from Django's settings, so a test
-    or the local mode switching it is obeyed even after Celery has been configured)."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        signature.apply()
-    else:
-        signature.apply_async()
-
-
 def recompute_in_order(quarters: Iterable[Quarter], trigger: str) -> None:
     """The roll-ups of the quarters oldest first, then the SPC fan-out over them."""
     codes = [q.code for q in sorted(quarters)]
-    _send(chain(*(compute_quarter.si(code, trigger) for code in codes), fan_out_spc.si(codes)))
+    send_or_run(
+        chain(*(compute_quarter.si(code, trigger) for code in codes), fan_out_spc.si(codes))
+    )
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **RETRY)

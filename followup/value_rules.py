@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
 
-from base.periods import Quarter, day_label, month_label
+from base.periods import MONTH_NAMES_SV, Quarter, day_label, month_label
 
 # How far a share's value may be from täljare ÷ nämnare × 100.
 TOLERANCE = Decimal("0.05")
@@ -60,8 +60,12 @@ ERROR_PAIR_INCOMPLETE = gettext_noop("Täljare och nämnare måste anges tillsam
 ERROR_SHARE_PARTS_MISSING = gettext_noop(
     "Måttet ”{measure}” är en andel: ange täljare och nämnare (värdet räknas ut)."
 )
+# {tolerance}: TOLERANCE for a stored value; an import's cell may be as far as half of its last
+# written decimal ("72" ± 0,5: followup.imports.parsing.value_tolerance), since the value
+# stored is then computed from täljare and nämnare.
 ERROR_VALUE_INCONSISTENT = gettext_noop(
-    "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst 0,05 ifrån)."
+    "Värdet {value} stämmer inte med täljare ÷ nämnare × 100 = {computed} (högst {tolerance} "
+    "ifrån)."
 )
 # A percent sign in täljare or nämnare: they are counts (a share's value is computed from them),
 # so the message says what to write there, not that percent fits only shares.
@@ -71,12 +75,6 @@ ERROR_NUMERATOR_PERCENT = gettext_noop(
 ERROR_DENOMINATOR_PERCENT = gettext_noop(
     "Nämnaren är ett antal, inte en procentsats: skriv antalet, t.ex. 400."
 )
-
-
-MONTH_NAMES_SV = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)  # fmt: skip
 
 
 def period_last_day(start: datetime.date, *, quarterly: bool) -> datetime.date:

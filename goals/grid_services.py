@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext, gettext_noop
@@ -184,7 +184,7 @@ def _save_cell(*, user: Any, row: dict[str, Any], result: GridResult) -> None:
     except StaleVersion:
         _conflict(user=user, row=row, result=result, since=expected, data=data)
     except ValidationError as error:
-        if "adoptionrecord_unique_unit_method" in str(error) or "finns redan" in str(error):
+        if _unique_clash(error):
             _conflict(user=user, row=row, result=result, since=expected, data=data)
             return
         messages = error.messages
@@ -193,6 +193,14 @@ def _save_cell(*, user: Any, row: dict[str, Any], result: GridResult) -> None:
             form.add_error(None, message)
     else:
         result.saved += 1
+
+
+def _unique_clash(error: ValidationError) -> bool:
+    """Whether the cell was refused because the unit's record of the method exists: saved by
+    someone since the grid was read. Asked by the error's code (Django's for a unique
+    constraint on fields), never its text, which is in the user's language."""
+    errors = getattr(error, "error_dict", {}).get(NON_FIELD_ERRORS, [])
+    return any(item.code in ("unique", "unique_together") for item in errors)
 
 
 def _conflict(

@@ -911,12 +911,3 @@ def overall_status(statuses: Iterable[Status | None]) -> Status | None:
     worst = max(considered, key=lambda s: s.severity)
     # A mix of achieved and not-yet-started parts is work in progress, not done and not idle.
     return worst if worst.severity > Status.ON_TRACK.severity else Status.ON_TRACK
-
-
-def effective_status(evaluation: GoalEvaluation) -> Status:
-    """Status for display ordering: the computed one, else the assessment's, else "not assessed"."""
-    if evaluation.status is not None:
-        return evaluation.status
-    if evaluation.assessment is not None:
-        return evaluation.assessment.status
-    return Status.NOT_ASSESSED

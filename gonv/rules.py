@@ -201,9 +201,15 @@ for name in (
     "programmes.phaseevent",
     "programmes.supportingprocess",
     "followup.measure",
-    "followup.importbatch",
 ):
     _crud(name, add=edits_everything, change=edits_everything, delete=edits_everything)
+# An import batch is written by the import alone and reverted by its undo ("Ångra import"):
+# no add or change of the row (its counts, its "ångrad", its flag "syntetiska värden"), so
+# neither the admin's forms nor a history revert bypass them. The demo data's batch is deleted
+# with its values (followup.imports.services.import_batch_delete); a real one is refused there.
+_crud(
+    "followup.importbatch", add=rules.always_deny, change=rules.always_deny, delete=edits_everything
+)
 _crud("organisation.roleassignment", add=is_admin, change=is_admin, delete=is_admin)
 rules.add_perm("organisation.view_unitclosure", can_read)
 

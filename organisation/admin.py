@@ -15,7 +15,7 @@ from .services import (
     role_assignment_create,
     role_assignment_delete,
     role_assignment_update,
-    unit_create_checked,
+    unit_create,
     unit_delete,
     unit_update,
 )
@@ -66,7 +66,7 @@ class UnitAdmin(GonvAdmin):
         if change:
             unit_update(user=request.user, unit=obj)
         else:
-            unit_create_checked(user=request.user, unit=obj)
+            unit_create(user=request.user, unit=obj)
 
     def delete_object(self, request: HttpRequest, obj: Unit) -> None:
         unit_delete(user=request.user, unit=obj)

@@ -1,7 +1,8 @@
 """Writes to the organisation: units, the closure table, role assignments.
 
-`unit_save`, `unit_create` and `role_assign` are the trusted writes of the data-set loader (no
-acting user); everything a person does goes through the checked services below them.
+`unit_save_trusted`, `unit_create_trusted` and `role_assign_trusted` are the trusted writes of
+the data-set loader (no acting user, no permission check: the name says so at every call);
+everything a person does goes through the checked services below them (`unit_create`, …).
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from base.writes import Actor, authorize_delete, authorize_save, checked_delete, checked_save
+from base.writes import (
+    Actor,
+    authorize_delete,
+    authorize_save,
+    checked_delete,
+    checked_save,
+    set_history_user,
+)
 
 from .models import Role, RoleAssignment, Unit, UnitClosure, UnitKind
 
@@ -64,7 +72,7 @@ def _check_no_cycle(unit: Unit, parent: Unit | None) -> None:
 
 
 @transaction.atomic
-def unit_save(*, unit: Unit) -> Unit:
+def unit_save_trusted(*, unit: Unit) -> Unit:
     """Create or update a unit and keep the closure table in step."""
     if unit.pk is not None:
         _check_no_cycle(unit, unit.parent)
@@ -74,7 +82,7 @@ def unit_save(*, unit: Unit) -> Unit:
     return unit
 
 
-def unit_create(
+def unit_create_trusted(
     *,
     code: str,
     name: str,
@@ -85,7 +93,7 @@ def unit_create(
     hsa_id: str | None = None,
 ) -> Unit:
     """Create a unit under a parent."""
-    return unit_save(
+    return unit_save_trusted(
         unit=Unit(
             code=code,
             hsa_id=hsa_id,
@@ -99,7 +107,7 @@ def unit_create(
 
 
 @transaction.atomic
-def role_assign(
+def role_assign_trusted(
     *,
     user: User,
     role: Role | str,
@@ -120,14 +128,14 @@ def role_assign(
 # --- what a person does (permission-checked) -------------------------------------------------
 
 
-def unit_create_checked(*, user: Actor, unit: Unit) -> Unit:
+def unit_create(*, user: Actor, unit: Unit) -> Unit:
     """Create a unit from an unsaved instance (the strategist and administrators)."""
     if unit.pk is not None:
-        raise ValueError("unit_create_checked takes an unsaved unit")
+        raise ValueError("unit_create takes an unsaved unit")
     with transaction.atomic():
         authorize_save(user=user, obj=unit, message=_(ERROR_UNIT_FORBIDDEN))
-        _set_history_user(unit, user)
-        return unit_save(unit=unit)
+        set_history_user(unit, user)
+        return unit_save_trusted(unit=unit)
 
 
 def unit_update(*, user: Actor, unit: Unit) -> Unit:
@@ -136,15 +144,15 @@ def unit_update(*, user: Actor, unit: Unit) -> Unit:
         raise ValueError("unit_update takes a saved unit")
     with transaction.atomic():
         authorize_save(user=user, obj=unit, message=_(ERROR_UNIT_FORBIDDEN))
-        _set_history_user(unit, user)
-        return unit_save(unit=unit)
+        set_history_user(unit, user)
+        return unit_save_trusted(unit=unit)
 
 
 def unit_delete(*, user: Actor, unit: Unit) -> None:
     """Delete a unit and rebuild the closure table."""
     with transaction.atomic():
         authorize_delete(user=user, obj=unit, message=_(ERROR_UNIT_FORBIDDEN))
-        _set_history_user(unit, user)
+        set_history_user(unit, user)
         unit.delete()
         unit_tree_rebuild()
 
@@ -170,8 +178,3 @@ def role_assignment_delete(*, user: Actor, assignment: RoleAssignment) -> None:
 
 def _role_assignment_save(*, user: Actor, assignment: RoleAssignment) -> RoleAssignment:
     return checked_save(user=user, obj=assignment, message=_(ERROR_ROLE_FORBIDDEN))
-
-
-def _set_history_user(unit: Unit, user: Actor) -> None:
-    if user.is_authenticated:
-        unit._history_user = user  # type: ignore[attr-defined]

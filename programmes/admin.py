@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -168,6 +169,10 @@ class WorkingMethodAdmin(ScopedChoicesAdmin):
 class ActivityInline(AccessibleTabularInline):
     model = Activity
     extra = 0
+    # The status description in a row of the table: a few lines, not the admin's tall box.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 40})},
+    }
 
     # A submitted or approved plan's activities are read-only here (services.check_plan_open);
     # the VO reports an approved plan's progress on its page.

@@ -25,6 +25,8 @@ from .services import ERROR_PLAN_REOPEN_COMMENT, ERROR_PLAN_SEND_BACK_COMMENT
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ERROR_END_BEFORE_START = _("Slutdatum kan inte vara före startdatum.")
+# What the VO reports on an approved plan's activity (services.activity_update: progress).
+REPORTED_FIELDS = ("status", "status_note", "version")
 
 
 class WorkingMethodForm(ChoiceFieldsMixin, forms.ModelForm):
@@ -87,16 +89,23 @@ class ActivityForm(ChoiceFieldsMixin, forms.ModelForm):
 
     class Meta:
         model = Activity
-        fields = ("title", "responsible", "start_date", "end_date", "status")
-        widgets = {"start_date": DATE_WIDGET, "end_date": DATE_WIDGET}
+        fields = ("title", "responsible", "start_date", "end_date", "status", "status_note")
+        # No maxlength on the textarea: a browser would cut a pasted text short without a
+        # word; the model's check says how long it is instead (check_status_note_length).
+        widgets = {
+            "start_date": DATE_WIDGET,
+            "end_date": DATE_WIDGET,
+            "status_note": forms.Textarea(attrs={"rows": 4}),
+        }
 
     def __init__(self, *args: Any, status_only: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if status_only:
-            # An approved plan's activity: its status is reported, the rest was agreed (a
-            # disabled field keeps its stored value whatever is posted).
+            # An approved plan's activity: its status and the status description that explains
+            # it are reported, the rest was agreed (a disabled field keeps its stored value
+            # whatever is posted).
             for name, field in self.fields.items():
-                if name not in ("status", "version"):
+                if name not in REPORTED_FIELDS:
                     field.disabled = True
 
     def clean(self) -> dict[str, Any]:

@@ -499,6 +499,24 @@ class ActivityPlan(Versioned):
         check_plan_unit_is_vo(self)
 
 
+# An activity's status description ("Lägesbeskrivning") is a short account beside its status,
+# read on the plan, the area's timeline and by the steering group: a few sentences, not a
+# report. The limit is the model's, so the pages, the admin and the services refuse alike.
+STATUS_NOTE_MAX_LENGTH = 1000
+ERROR_STATUS_NOTE_TOO_LONG = _(
+    "Lägesbeskrivningen får vara högst 1 000 tecken, den har %(length)s. Korta den så att det "
+    "viktigaste står kvar."
+)
+
+
+def check_status_note_length(value: str) -> None:
+    """Refuse a status description longer than STATUS_NOTE_MAX_LENGTH, saying how long it is."""
+    if len(value) > STATUS_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            ERROR_STATUS_NOTE_TOO_LONG, code="max_length", params={"length": len(value)}
+        )
+
+
 class Activity(Versioned):
     """One activity in a VO's activity plan, with its timeline."""
 
@@ -517,6 +535,16 @@ class Activity(Versioned):
     end_date = models.DateField(_("slut"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    # Reported with the status (on an approved plan too): why it is what it is.
+    status_note = models.TextField(
+        _("lägesbeskrivning"),
+        blank=True,
+        validators=[check_status_note_length],
+        help_text=_(
+            "Hur går det? Skriv kort vad som är gjort, vad som hindrar och vad som händer "
+            "härnäst. Högst 1 000 tecken."
+        ),
     )
     history = HistoricalRecords()
 

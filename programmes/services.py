@@ -591,30 +591,34 @@ def activity_create(*, user: Actor, activity: Activity) -> Activity:
         return checked_save(user=user, obj=activity, message=_plan_message(activity.plan))
 
 
-# What the VO writes in an activity; its status alone is progress, reported on an approved plan.
+# What the VO writes in an activity; its status and status description are progress, reported
+# on an approved plan too (_ACTIVITY_PROGRESS_FIELDS).
 _ACTIVITY_CONTENT_FIELDS = ("plan_id", "title", "responsible", "start_date", "end_date")
+_ACTIVITY_PROGRESS_FIELDS = ("status", "status_note")
 
 
 def activity_update(
     *, user: Actor, activity: Activity, data: Mapping[str, Any] | None = None
 ) -> Activity:
-    """Change an activity of a draft plan, or the status of one of an approved plan; it may not
-    be moved to a plan the user may not change."""
+    """Change an activity of a draft plan, or the status and status description of one of an
+    approved plan; it may not be moved to a plan the user may not change."""
     if activity.pk is None:
         raise ValueError("activity_update takes a saved activity")
     apply(activity, data)
     with transaction.atomic():
         stored = (
             Activity.objects.filter(pk=activity.pk)
-            .values_list("status", *_ACTIVITY_CONTENT_FIELDS)
+            .values(*_ACTIVITY_PROGRESS_FIELDS, *_ACTIVITY_CONTENT_FIELDS)
             .first()
         )
-        same = stored is not None and stored[1:] == tuple(
-            getattr(activity, name) for name in _ACTIVITY_CONTENT_FIELDS
-        )
-        if same and stored is not None and stored[0] == activity.status:
+
+        def unchanged(names: tuple[str, ...]) -> bool:
+            return stored is not None and all(stored[n] == getattr(activity, n) for n in names)
+
+        same = unchanged(_ACTIVITY_CONTENT_FIELDS)
+        if same and unchanged(_ACTIVITY_PROGRESS_FIELDS):
             return activity  # nothing to write (a status form sent as it was)
-        check_plan_open(plan_id=stored[1] if stored else None, status_only=same)
+        check_plan_open(plan_id=stored["plan_id"] if stored else None, status_only=same)
         if not same:
             check_plan_open(plan_id=activity.plan_id)
         return checked_save(user=user, obj=activity, message=_plan_message(activity.plan))

@@ -90,7 +90,7 @@ class UnitFactory(DjangoModelFactory):
 
     @factory.post_generation
     def closure(obj: Unit, create: bool, extracted: Any, **kwargs: Any) -> None:
-        # The closure table follows the tree, as after organisation.services.unit_create
+        # The closure table follows the tree, as after organisation.services.unit_create_trusted
         # (which also runs full_clean; factories skip that, it is a third of a tree's cost).
         if create:
             unit_tree_rebuild()

@@ -96,8 +96,10 @@ CASES: dict[str, Case] = {
         EVERYTHING,
     ),
     "measure": Case("followup.change_measure", lambda t, a, b: MeasureFactory(), EVERYTHING),
+    # an import batch: written by the import, reverted by its undo; only the demo data's is
+    # deleted (with its values, by the strategist or an administrator: import_batch_delete)
     "import batch": Case(
-        "followup.change_importbatch", lambda t, a, b: ImportBatchFactory(), EVERYTHING
+        "followup.change_importbatch", lambda t, a, b: ImportBatchFactory(), NOBODY, EVERYTHING
     ),
     # a programme area and what hangs off it: its owner too
     "programme area PO 1": Case(

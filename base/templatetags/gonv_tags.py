@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import template
 
 from base.editing import first_error_target
-from base.formatting import format_number, format_percent
+from base.formatting import format_number
 from base.periods import quarter_label
 
 register = template.Library()
@@ -21,12 +21,6 @@ register.filter("quarter_label", quarter_label)
 def swedish_number(value: Decimal | int | float | None, decimals: int | None = None) -> str:
     """ "1 234,5"; nothing for a missing value."""
     return "" if value is None or value == "" else format_number(value, decimals)
-
-
-@register.filter
-def swedish_percent(value: Decimal | int | float | None, decimals: int | None = None) -> str:
-    """ "54 %"; nothing for a missing value."""
-    return "" if value is None or value == "" else format_percent(value, decimals)
 
 
 # The input an error summary's link leads to (base.editing.first_error_target).

@@ -116,6 +116,11 @@ def import_job_validate(*, job_id: str) -> None:
     ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.VALIDATING).update(
         preview=report.as_dict(), state=ImportJob.State.READY
     )
+    if not report.ok:
+        # Nothing can be imported from a refused file: it does not wait on disk for the
+        # cleanup. The job keeps its preview, so its page still lists the problems.
+        job_path(job).unlink(missing_ok=True)
+        _forget_progress(job.pk)
 
 
 def import_job_store(*, job_id: str) -> None:
@@ -277,7 +282,11 @@ def import_uploads_expire(*, now: datetime | None = None) -> ExpiryResult:
     jobs_interrupted = import_jobs_interrupt_stalled(now=now)
     cutoff = now - timedelta(hours=settings.GONV_IMPORT_MAX_AGE_HOURS)
     jobs_expired = files_removed = 0
-    stale = ImportJob.objects.filter(state__in=WAITING, created_at__lt=cutoff)
+    # A refused check's file is gone already (import_job_validate) and its page lists the
+    # problems: it is not marked as an upload that waited too long.
+    stale = ImportJob.objects.filter(state__in=WAITING, created_at__lt=cutoff).exclude(
+        state=ImportJob.State.READY, preview__problem_count__gt=0
+    )
     for job in stale.only("pk"):
         if stale.filter(pk=job.pk).update(state=ImportJob.State.EXPIRED):
             jobs_expired += 1

@@ -53,6 +53,19 @@ ERROR_VALUE_COLUMN_MISSING = gettext_noop(
 ERROR_COLUMN_TWICE = gettext_noop(
     "Kolumnen ”{column}” finns två gånger i rubrikraden ({first} och {second})."
 )
+# After a missing column: what the file's header row does have, so the user sees which of
+# their columns was meant ("År/mån" for the period) and can rename it.
+ERROR_COLUMNS_PRESENT = gettext_noop("Filen har kolumnerna: {columns}.")
+# After a column given twice: the remedy. A column whose name the importer does not know is
+# skipped, so renaming the one not meant (the unit's name beside its HSA-id) is enough.
+REMEDY_COLUMN_TWICE = gettext_noop(
+    "Byt namn på den ena (t.ex. {example}: kolumner med namn som importen inte känner igen "
+    "hoppas över) eller ta bort den."
+)
+REMEDY_COLUMN_TWICE_PLAIN = gettext_noop(
+    "Byt namn på den ena (kolumner med namn som importen inte känner igen hoppas över) eller "
+    "ta bort den."
+)
 ERROR_NOT_A_NUMBER = gettext_noop("”{text}” är inte ett tal; skriv till exempel 12,5 eller 1 234.")
 # Where only a whole number will do (a count's value): no example the next check refuses.
 ERROR_NOT_A_WHOLE_NUMBER = gettext_noop(
@@ -129,6 +142,19 @@ class Header:
     ignored: tuple[str, ...]
 
 
+# What to rename the second of two unit (or measure) columns to: the template's own name for
+# the column it does not read.
+_RENAME_EXAMPLES = {"unit": "Enhetsnamn", "measure": "Måttnamn"}
+_COLUMNS_SHOWN = 20
+
+
+def _columns_text(cells: list[Any]) -> str:
+    """The header row's columns as written ("Enhet, Mått, År/mån"), the first 20."""
+    texts = [str(cell).strip() for cell in cells if cell is not None and str(cell).strip()]
+    shown = ", ".join(texts[:_COLUMNS_SHOWN])
+    return shown + (", …" if len(texts) > _COLUMNS_SHOWN else "")
+
+
 def header_match(cells: list[Any]) -> Header:
     """Match the first row's cells to the known columns; FileRefused when one is missing."""
     positions: dict[str, int] = {}
@@ -143,22 +169,34 @@ def header_match(cells: list[Any]) -> Header:
             ignored.append(text)
             continue
         if column.key in positions:
+            example = _RENAME_EXAMPLES.get(column.key)
+            remedy = (
+                _(REMEDY_COLUMN_TWICE).format(example=example)
+                if example
+                else _(REMEDY_COLUMN_TWICE_PLAIN)
+            )
             raise FileRefused(
                 _(ERROR_COLUMN_TWICE).format(
                     column=column.label, first=names[column.key], second=text
                 )
+                + " "
+                + remedy
             )
         positions[column.key] = index
         names[column.key] = text
     if not positions and not ignored:
         raise FileRefused(_(ERROR_NO_HEADER))
+    present = " " + _(ERROR_COLUMNS_PRESENT).format(columns=_columns_text(cells))
     for column in COLUMNS:
         if column.required and column.key not in positions:
             raise FileRefused(
                 _(ERROR_COLUMN_MISSING).format(column=column.label, names=", ".join(column.names))
+                + present
             )
     if "value" not in positions and not {"numerator", "denominator"} <= positions.keys():
-        raise FileRefused(_(ERROR_VALUE_COLUMN_MISSING).format(names=", ".join(COLUMNS[3].names)))
+        raise FileRefused(
+            _(ERROR_VALUE_COLUMN_MISSING).format(names=", ".join(COLUMNS[3].names)) + present
+        )
     return Header(positions=positions, names=names, ignored=tuple(ignored))
 
 
@@ -186,10 +224,28 @@ _NUMBER_RE = re.compile(NUMBER_PATTERN)
 PLAIN_NUMBER_PATTERN = "^[0-9]+(?:[.,][0-9]+)?$"
 SPACES_PATTERN = f"[{_SPACES}]"
 MAX_VALUE = Decimal("1e12")  # no number this large is read
-# How far a share's value may be from täljare ÷ nämnare × 100 (every writer's rule).
+# How far a share's value may be from täljare ÷ nämnare × 100 (every writer's rule) at least;
+# a value written with fewer decimals may be as far as half of its last decimal
+# (value_tolerance).
 TOLERANCE = value_rules.TOLERANCE
+HALF = Decimal("0.5")  # of a unit of the last decimal written
 MAX_DECIMALS = 4  # what a stored value holds (numeric(16, 4))
 HUNDRED = Decimal(100)  # a share is percent, an index 0–100
+
+
+def decimals_written(value: Decimal) -> int:
+    """How many decimals the number was written with (12,50 has two, 12 none)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def value_tolerance(value: Decimal) -> Decimal:
+    """How far a share's value, given beside its täljare and nämnare, may be from täljare ÷
+    nämnare × 100: half a unit of its last written decimal, at least TOLERANCE ("72" ± 0,5,
+    "72,4" and "72,41" ± 0,05). An export rounds the value it shows (Cyklop to one decimal,
+    a report to whole percent); the value stored is computed from the parts, so the cell is
+    only a check that it belongs to them. sqlcheck computes the same from the decimals."""
+    return max(TOLERANCE, HALF.scaleb(-decimals_written(value)))
 
 
 def not_a_number_message(text: object, *, whole: bool = False) -> str:
@@ -279,8 +335,9 @@ PERIOD_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^([a-z]+)\.?[ -]([0-9]{4})$", "ny"),
     (r"^([a-z]+)\.?-([0-9]{2})$", "nY"),
     (r"^([0-9]{4})-?q([1-4])$", "yq"),
-    (r"^kv ?([1-4]) ([0-9]{4})$", "qy"),
-    (r"^([0-9]{4}) kv ?([1-4])$", "yq"),
+    # K, Kv or Kvartal: "Kv 4 2025", "K4 2025", "Kvartal 4 2025", "2025 kv 4", "2025-K4".
+    (r"^k(?:v|vartal)? ?([1-4]) ([0-9]{4})$", "qy"),
+    (r"^([0-9]{4})[ -]k(?:v|vartal)? ?([1-4])$", "yq"),
 )
 _PERIOD_RES = tuple((re.compile(pattern), groups) for pattern, groups in PERIOD_PATTERNS)
 _WHITESPACE_RUN = re.compile(f"[{WHITESPACE}]+")
@@ -326,7 +383,8 @@ def _quarter(year: int, number: int, text: str) -> Period:
 
 def parse_period(raw: Any) -> Period:
     """A month (2025-12, 202512, 2025-12-01, dec 2025, december 2025, dec-2025, dec-25, a date
-    cell) or a quarter (2025Q4, 2025-Q4, Kv 4 2025, Kv4 2025, 2025 kv 4)."""
+    cell) or a quarter (2025Q4, 2025-Q4, Kv 4 2025, Kv4 2025, K4 2025, Kvartal 4 2025,
+    2025 kv 4, 2025 K4, 2025-K4)."""
     if isinstance(raw, datetime.datetime | datetime.date):
         return _month(raw.year, raw.month, raw.isoformat()[:10])
     if isinstance(raw, int) and not isinstance(raw, bool):
@@ -468,9 +526,40 @@ def _is_blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+# What a number format says literally: quoted text and a character after a backslash.
+_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.')
+
+
+def _percent_format(number_format: str | None) -> bool:
+    """Whether a cell's number format shows its number as percent ("0,0 %", "0%"): a % that
+    is not quoted or escaped."""
+    return bool(number_format) and "%" in _FORMAT_LITERALS.sub("", str(number_format))
+
+
+def _xlsx_cell(cell: Any) -> Any:
+    """A cell's value as the importer reads it: text trimmed; a number in a percent format as
+    the percentage Excel shows, written as a CSV would have it ("72.4 %" for a cell that
+    holds 0.724 and shows 72,4 %): a share column formatted "0,0 %" holds fractions."""
+    value = cell.value
+    if isinstance(value, str):
+        return value.strip()
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and value == value
+        and value not in (float("inf"), float("-inf"))
+        and _percent_format(getattr(cell, "number_format", None))
+    ):
+        # Shifted in decimal, not multiplied in floats: 0.724 is 72.4, never 72.39999999999999.
+        shifted = Decimal(repr(value) if isinstance(value, float) else value).scaleb(2)
+        return f"{format(shifted, 'f')} %"
+    return value
+
+
 def _xlsx_rows(worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
-    for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-        cells = [value.strip() if isinstance(value, str) else value for value in values]
+    # Cells, not values_only: a read-only worksheet's cells carry their number_format.
+    for number, row in enumerate(worksheet.iter_rows(), start=1):
+        cells = [_xlsx_cell(cell) for cell in row]
         while cells and _is_blank(cells[-1]):  # the empty trailing area
             cells.pop()
         if cells and not all(_is_blank(cell) for cell in cells):

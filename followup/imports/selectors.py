@@ -10,11 +10,12 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from base.periods import Quarter, month_label
-from organisation.models import Unit
+from organisation.models import Unit, UnitClosure
 
 from ..formatting import format_value, format_value_pair
 from ..models import ImportBatch, Measure, Observation, QuarterReport
 from .services import change_reason, changed_since_import, unit_writable
+from .wording import units_text
 
 
 def latest_periods(today: datetime.date | None = None) -> dict[str, str]:
@@ -99,15 +100,44 @@ def closed_quarters(*, codes: list[str]) -> dict[str, str]:
     return {code: str(QuarterReport.Status(status).label).lower() for code, status in found.items()}
 
 
-def import_batches_for(*, user: Any) -> QuerySet[ImportBatch]:
-    """The latest batches the user can see: everyone's for a global editor, else their own."""
+def import_batches_for(*, user: Any) -> list[ImportBatch]:
+    """The latest batches the user can see: everyone's for a global editor, else their own;
+    each with `units_text`, the units it wrote ("Hälsocentral Norrby", "VO Norr (3 enheter)",
+    "12 enheter"). Three queries, however many batches."""
     batches = ImportBatch.objects.select_related("imported_by").exclude(
         source=ImportBatch.Source.DEMO
     )
-    # Who may change any batch (a global editor) sees everyone's.
-    if not user.has_perm("followup.change_importbatch"):
+    # A global editor (who may delete batches: no one changes one) sees everyone's.
+    if not user.has_perm("followup.delete_importbatch"):
         batches = batches.filter(imported_by=user)
-    return batches[:20]
+    listed = list(batches[:20])
+    _add_units_text(listed)
+    return listed
+
+
+def _add_units_text(batches: list[ImportBatch]) -> None:
+    """Each batch's units as its history rows name them (an undone batch's too), and the VO
+    they all belong to when there is one: one query for the units, one for their VOs."""
+    reasons = {change_reason(batch): batch for batch in batches}
+    units: dict[int, dict[int, str]] = {batch.pk: {} for batch in batches}
+    rows = (
+        Observation.history.model.objects.filter(history_change_reason__in=list(reasons))
+        .values_list("history_change_reason", "unit_id", "unit__name")
+        .distinct()
+    )
+    for reason, unit_id, name in rows:
+        units[reasons[reason].pk][unit_id] = name or ""
+    touched = {unit_id for named in units.values() for unit_id in named}
+    vos: dict[int, set[str]] = {}
+    for unit_id, vo in UnitClosure.objects.filter(
+        descendant_id__in=touched, ancestor__kind__is_vo=True
+    ).values_list("descendant_id", "ancestor__name"):
+        vos.setdefault(unit_id, set()).add(vo)
+    for batch in batches:
+        named = units[batch.pk]
+        their_vos = {vo for unit_id in named for vo in vos.get(unit_id, {""})}
+        vo = next(iter(their_vos)) if len(their_vos) == 1 else ""
+        batch.units_text = units_text(list(named.values()), vo)  # type: ignore[attr-defined]
 
 
 def _previous_records(history: Any) -> QuerySet[Any]:

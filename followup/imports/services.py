@@ -37,14 +37,15 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from base import periods
 from base.periods import Quarter, month_label
-from organisation.models import Unit
+from organisation.models import Unit, UnitClosure
 
 from .. import triggers, value_rules
 from ..formatting import format_value_pair
@@ -74,11 +75,10 @@ from .parsing import (
     HUNDRED,
     MAX_DECIMALS,
     MAX_VALUE,
-    TOLERANCE,
     CellError,
     FileRefused,
 )
-from .wording import count_text, undo_later_change_message
+from .wording import LaterChange, count_text, undo_later_change_message
 
 # --- messages (the tests import them) ---------------------------------------------------------
 
@@ -91,6 +91,13 @@ ERROR_AMBIGUOUS_UNIT = gettext_noop(
     "bokstäver. Skriv koden exakt som enheten har den."
 )
 ERROR_UNKNOWN_MEASURE = gettext_noop("Måttet ”{code}” finns inte.")
+# A unit or measure written by its name (what every page shows, and what BI exports carry):
+# never matched by it (names can repeat; a wrong match is worse than a refusal), but when
+# exactly one has that name the message gives its code.
+ERROR_UNIT_NAME = gettext_noop(
+    "”{text}” är en enhets namn; skriv dess kod {code} eller HSA-id (se mallen)."
+)
+ERROR_MEASURE_NAME = gettext_noop("”{text}” är ett måtts namn; skriv dess kod {code} (se mallen).")
 ERROR_AMBIGUOUS_MEASURE = gettext_noop(
     "”{code}” kan vara flera mått ({codes}): de skiljer sig bara i stora och små bokstäver. "
     "Skriv koden exakt som måttet har den."
@@ -109,7 +116,15 @@ MONTHS_OR = gettext_noop("{first}, {second} eller {third}")
 ERROR_VALUE_MISSING = gettext_noop("Värde saknas (ange värde, eller täljare och nämnare).")
 ERROR_PERCENT_NOT_SHARE = gettext_noop("Procenttecken passar bara mått som är andelar ({value}).")
 ERROR_DUPLICATE = gettext_noop("Samma enhet, mått och period finns redan på rad {row}.")
-ERROR_OUT_OF_SCOPE = gettext_noop("Du får inte rapportera värden för enheten ”{unit}”.")
+# With where the unit belongs and what to do: the row is someone else's to import.
+ERROR_OUT_OF_SCOPE = gettext_noop(
+    "Du får inte rapportera värden för enheten ”{unit}”. Ta bort raden eller be strategen "
+    "importera den."
+)
+ERROR_OUT_OF_SCOPE_VO = gettext_noop(
+    "Du får inte rapportera värden för enheten ”{unit}”. Den hör till {vo}; ta bort raden "
+    "eller be strategen importera den."
+)
 ERROR_MORE_PROBLEMS = gettext_noop("…och {count} problem till.")
 ERROR_NO_ROWS = gettext_noop("Filen har en rubrikrad men inga rader med värden.")
 ERROR_ONLY_EMPTY_ROW = gettext_noop(
@@ -271,8 +286,9 @@ class ImportReport:
     jump_count: int = 0
     batch_id: int | None = None
     stored: bool = False
-    # The file itself could not be read (not CSV or XLSX, empty, a column missing …): no row
-    # was checked, so the pages show no counts and speak of the file, not of its rows.
+    # The file itself could not be opened or decoded (not CSV or XLSX, empty, a damaged
+    # workbook): the pages say "Filen kunde inte läsas". A header problem (a column missing or
+    # given twice) is a file that was read, refused as a whole (file_level) without it.
     unreadable: bool = False
 
     @property
@@ -406,6 +422,10 @@ class _Lookups:
     measures: dict[str, list[tuple[str, _MeasureInfo]]]
     user: Any  # None: the command line's operator, who may import for every unit
     allowed: dict[int, bool] = field(default_factory=dict)
+    # Names ignoring case and surrounding spaces, and what has each (made when first asked:
+    # only a file that names an unknown unit or measure needs them).
+    names: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+    vos: dict[int, str] = field(default_factory=dict)
 
     def may_write(self, unit_id: int) -> bool:
         """Whether the user may report for the unit (the rules, asked once per unit)."""
@@ -414,6 +434,29 @@ class _Lookups:
         if unit_id not in self.allowed:
             self.allowed[unit_id] = unit_writable(self.user, unit_id)
         return self.allowed[unit_id]
+
+    def vo_name(self, unit_id: int) -> str:
+        """The name of the VO above the unit ("" if none): asked only for a refused unit, once
+        per unit."""
+        if unit_id not in self.vos:
+            self.vos[unit_id] = (
+                UnitClosure.objects.filter(
+                    descendant_id=unit_id, depth__gt=0, ancestor__kind__is_vo=True
+                )
+                .order_by("depth")
+                .values_list("ancestor__name", flat=True)
+                .first()
+                or ""
+            )
+        return self.vos[unit_id]
+
+    def out_of_scope_message(self, unit_id: int | None, name: str) -> str:
+        """That the user may not report for the unit, where it belongs and what to do (both
+        checking paths write it so)."""
+        vo = self.vo_name(unit_id) if unit_id is not None else ""
+        if vo:
+            return _(ERROR_OUT_OF_SCOPE_VO).format(unit=name, vo=vo)
+        return _(ERROR_OUT_OF_SCOPE).format(unit=name)
 
     def unit(self, text: str) -> _UnitInfo | list[_UnitInfo] | None:
         """The unit a file names: by code, else by HSA-id, ignoring case. At the first of the
@@ -429,6 +472,19 @@ class _Lookups:
     def measure(self, text: str) -> _MeasureInfo | list[_MeasureInfo] | None:
         """The measure a file names by code, as `unit` finds a unit by code."""
         return _pick(self.measures, text)
+
+    def named(self, what: str, text: str) -> _UnitInfo | _MeasureInfo | None:
+        """The one unit (`what` "unit") or measure ("measure") whose name is `text`, ignoring
+        case and surrounding spaces; None when none or several have it. Only for a message:
+        a text is never taken for a name."""
+        if what not in self.names:
+            found = self.all_units() if what == "unit" else self.all_measures()
+            by_name: dict[str, list[Any]] = {}
+            for item in found:
+                by_name.setdefault(_name_key(item.name), []).append(item)
+            self.names[what] = by_name
+        items = self.names[what].get(_name_key(text), [])
+        return items[0] if len(items) == 1 else None
 
     def all_measures(self) -> list[_MeasureInfo]:
         return [measure for measures in self.measures.values() for _, measure in measures]
@@ -464,6 +520,26 @@ class _Lookups:
             )  # fmt: skip
             measures.setdefault(code.lower(), []).append((code, measure))
         return cls(units, measures, user)
+
+
+def _name_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def unknown_unit_message(lookups: _Lookups, text: str) -> str:
+    """That no unit has the code or HSA-id; if exactly one has it as its name, its code."""
+    unit = lookups.named("unit", text)
+    if unit is not None:
+        return _(ERROR_UNIT_NAME).format(text=text, code=unit.code)
+    return _(ERROR_UNKNOWN_UNIT).format(code=text)
+
+
+def unknown_measure_message(lookups: _Lookups, text: str) -> str:
+    """That no measure has the code; if exactly one has it as its name, its code."""
+    measure = lookups.named("measure", text)
+    if measure is not None:
+        return _(ERROR_MEASURE_NAME).format(text=text, code=measure.code)
+    return _(ERROR_UNKNOWN_MEASURE).format(code=text)
 
 
 def unit_writable(user: Any, unit_id: int) -> bool:
@@ -588,10 +664,17 @@ def _new_details(numerator: Decimal | None, denominator: Decimal | None, comment
     return "; ".join(parts)
 
 
-def _decimals(value: Decimal) -> int:
-    """How many decimals the number was written with (12,50 has two)."""
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+_decimals = parsing.decimals_written
+
+
+def inconsistent_message(value: Decimal, computed: Decimal, tolerance: Decimal) -> str:
+    """That a share's value is further from täljare ÷ nämnare × 100 than its tolerance (both
+    checking paths say the same)."""
+    return _(ERROR_VALUE_INCONSISTENT).format(
+        value=_fmt(value),
+        computed=_fmt(computed.quantize(Decimal("0.01"))),
+        tolerance=_fmt(tolerance),
+    )
 
 
 def period_kind_message(kind: str, start: datetime.date, *, text: str, measure: str) -> str:
@@ -672,14 +755,14 @@ class _RowChecker:
             self._problem(row, "unit", _ambiguous_unit(self.lookups, unit_code))
             unit = None
         elif unit is None:
-            self._problem(row, "unit", _(ERROR_UNKNOWN_UNIT).format(code=unit_code))
+            self._problem(row, "unit", unknown_unit_message(self.lookups, unit_code))
         measure_code = str(_cell(cells, positions["measure"]) or "").strip()
         measure = self.lookups.measure(measure_code)
         if isinstance(measure, list):
             self._problem(row, "measure", _ambiguous_measure(self.lookups, measure_code))
             measure = None
         elif measure is None:
-            self._problem(row, "measure", _(ERROR_UNKNOWN_MEASURE).format(code=measure_code))
+            self._problem(row, "measure", unknown_measure_message(self.lookups, measure_code))
         period: parsing.Period | None = None
         raw_period = _cell(cells, positions["period"])
         try:
@@ -693,7 +776,7 @@ class _RowChecker:
         comment = str(_cell(cells, positions.get("comment")) or "").strip()
 
         if unit is not None and not self.lookups.may_write(unit.id):
-            self._problem(row, "unit", _(ERROR_OUT_OF_SCOPE).format(unit=unit.name))
+            self._problem(row, "unit", self.lookups.out_of_scope_message(unit.id, unit.name))
         if period is not None and measure is not None:
             text = str(raw_period).strip() if not hasattr(raw_period, "year") else ""
             text = text or period.start.isoformat()
@@ -818,27 +901,23 @@ class _RowChecker:
         if num is not None and den is not None:
             ratio = num / den
             computed = ratio * HUNDRED if value_type == Measure.ValueType.SHARE else ratio
-        if value is None:
+        # A share's value beside its täljare and nämnare is only a check: the value stored is
+        # computed from them, as the reporting grid computes it, so that a rounded export
+        # ("69,0" for 68,999) neither changes the stored value nor moves it off its parts.
+        checked = computed is not None and value_type == Measure.ValueType.SHARE
+        if value is None or checked:
             if computed is None:  # pragma: no cover - a missing pair was refused above
                 return None
             final = computed.quantize(FOUR_PLACES)
         else:
             final = value.value
-            if _decimals(final) > MAX_DECIMALS:
-                self._problem(row, "value", _(ERROR_TOO_PRECISE).format(value=_fmt(final)))
-                return None
-            if (
-                computed is not None
-                and value_type == Measure.ValueType.SHARE
-                and abs(final - computed) > TOLERANCE
-            ):
-                self._problem(
-                    row,
-                    "value",
-                    _(ERROR_VALUE_INCONSISTENT).format(
-                        value=_fmt(final), computed=_fmt(computed.quantize(Decimal("0.01")))
-                    ),
-                )
+        if value is not None and not checked and _decimals(final) > MAX_DECIMALS:
+            self._problem(row, "value", _(ERROR_TOO_PRECISE).format(value=_fmt(final)))
+            return None
+        if value is not None and computed is not None and checked:
+            tolerance = parsing.value_tolerance(value.value)
+            if abs(value.value - computed) > tolerance:
+                self._problem(row, "value", inconsistent_message(value.value, computed, tolerance))
                 return None
         for key, part in (("numerator", num), ("denominator", den)):
             if part is not None and _decimals(part) > MAX_DECIMALS:
@@ -1115,12 +1194,15 @@ def _run(
     try:
         _check_size(path)
         report.sha256 = file_sha256(path)
-        # The SQL checks trim a CSV's cells themselves (one Python step less per row).
-        table = parsing.open_table(path, sheet=sheet or None, trim=not _sql_checks())
+        try:
+            # The SQL checks trim a CSV's cells themselves (one Python step less per row).
+            table = parsing.open_table(path, sheet=sheet or None, trim=not _sql_checks())
+        except FileRefused:
+            report.unreadable = True  # not decoded or opened: a header problem is read fine
+            raise
         header = parsing.header_match(table.header)
     except FileRefused as error:
         report.add_problem(Problem(str(error)))
-        report.unreadable = True
         return report
     report.ignored_columns = list(header.ignored)
     checker = _RowChecker(header, _Lookups.load(user), report, today or timezone.localdate())
@@ -1390,13 +1472,13 @@ def _sql_messages(
         if code in ranges:
             yield "value", _(ranges[code]).format(value=_fmt(Decimal(facts["final"])))
         elif code == "unit_unknown":
-            yield "unit", _(ERROR_UNKNOWN_UNIT).format(code=facts["unit_text"])
+            yield "unit", unknown_unit_message(lookups, facts["unit_text"])
         elif code == "unit_ambiguous":
             yield "unit", _ambiguous_unit(lookups, facts["unit_text"])
         elif code == "measure_ambiguous":
             yield "measure", _ambiguous_measure(lookups, facts["measure_text"])
         elif code == "measure_unknown":
-            yield "measure", _(ERROR_UNKNOWN_MEASURE).format(code=facts["measure_text"])
+            yield "measure", unknown_measure_message(lookups, facts["measure_text"])
         elif code in ("period_unreadable", "period_month"):
             text = facts["period_original"]
             yield "period", _(parsing.ERROR_PERIOD_UNREADABLE).format(text=text)
@@ -1423,7 +1505,9 @@ def _sql_messages(
         elif what == "big":
             yield column, parsing.too_large_message(Decimal(facts[f"{column}_lit"]))
         elif code == "out_of_scope":
-            yield "unit", _(ERROR_OUT_OF_SCOPE).format(unit=facts["unit_name"])
+            found = lookups.unit(facts["unit_text"] or "")
+            unit_id = found.id if isinstance(found, _UnitInfo) else None
+            yield "unit", lookups.out_of_scope_message(unit_id, facts["unit_name"])
         elif code in ("month_for_quarterly", "quarter_for_monthly"):
             yield (
                 "period",
@@ -1480,11 +1564,9 @@ def _sql_messages(
         elif what == "precise":
             yield column, _(ERROR_TOO_PRECISE).format(value=number(column))
         elif code == "value_inconsistent":
-            computed = Decimal(facts["computed"]).quantize(Decimal("0.01"))
-            yield (
-                column,
-                _(ERROR_VALUE_INCONSISTENT).format(value=number("value"), computed=_fmt(computed)),
-            )
+            value = Decimal(facts["value_lit"])  # as written: its decimals give the tolerance
+            tolerance = parsing.value_tolerance(value)
+            yield column, inconsistent_message(value, Decimal(facts["computed"]), tolerance)
         else:  # pragma: no cover - a code sqlcheck does not write
             raise ValueError(code)
 
@@ -1853,6 +1935,72 @@ def _history_delete(objs: list[Observation], user: Any, reason: str) -> None:
     )
 
 
+ERROR_BATCH_DELETE_FORBIDDEN = gettext_noop("Du får inte ta bort importomgångar.")
+ERROR_BATCH_DELETE_NOT_SYNTHETIC = gettext_noop(
+    "Importomgången kan inte tas bort: bara demodatans omgång tas bort med sina värden. En "
+    "import tas tillbaka med ”Ångra import” på importens sida: dess nya värden tas bort och de "
+    "ändrade får tillbaka sina tidigare värden, med historik."
+)
+# The history's change reason of each demo value removed with its batch (stored, not shown
+# translated: like the import's reasons it is the record of what happened).
+DEMO_DELETE_REASON = "Demodata borttagen"
+
+
+def import_batch_delete(*, user: Any, batch: ImportBatch) -> int:
+    """Delete the demo data's batch (`synthetic`) and its values in one step; returns how many.
+
+    Each value removed gets its history row (DEMO_DELETE_REASON, the user); a value a person
+    has written over since (no longer of source "demo") is theirs and stays, only unlinked from
+    the batch. The affected quarters are recomputed on commit, as after an undo, and the banner
+    "Demodata – syntetiska värden" goes with the batch. A real import is never deleted (its
+    values would lose where they came from and what they replaced): ValidationError, pointing
+    to its undo.
+    """
+    # Imported here, as `_recompute_from` imports the selectors.
+    from django.core.exceptions import ValidationError
+
+    from ..selectors import forget_synthetic_data_presence
+
+    if user is None or not user.has_perm("followup.delete_importbatch", batch):
+        raise PermissionDenied(_(ERROR_BATCH_DELETE_FORBIDDEN))
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if not batch.synthetic:
+            raise ValidationError(_(ERROR_BATCH_DELETE_NOT_SYNTHETIC), code="not_synthetic")
+        values = Observation.objects.filter(import_batch=batch)
+        removed = 0
+        first: Quarter | None = None
+        with triggers.suppressed():
+            kept = list(values.exclude(source=ImportBatch.Source.DEMO))
+            for obs in kept:
+                obs.import_batch = None
+            bulk_update_with_history(
+                kept,
+                Observation,
+                fields=["import_batch"],
+                batch_size=CHUNK_ROWS,
+                default_user=user,
+                default_change_reason=DEMO_DELETE_REASON,
+            )
+            ids = list(values.values_list("pk", flat=True))
+            for start in range(0, len(ids), CHUNK_ROWS):
+                chunk = ids[start : start + CHUNK_ROWS]
+                doomed = list(Observation.objects.filter(pk__in=chunk))
+                _history_delete(doomed, user, DEMO_DELETE_REASON)
+                for obs in doomed:
+                    q = Quarter.parse(obs.quarter)
+                    first = q if first is None or q < first else first
+                # A raw delete, as the undo's: the history rows are written just above.
+                Observation.objects.filter(pk__in=chunk)._raw_delete(Observation.objects.db)
+                removed += len(doomed)
+        batch._history_user = user  # type: ignore[attr-defined]
+        batch.delete()
+        if first is not None:
+            _recompute_from(first)
+        transaction.on_commit(forget_synthetic_data_presence)
+    return removed
+
+
 def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
     """Why the user may not undo the batch (a Swedish sentence), or None if they may.
 
@@ -1915,13 +2063,29 @@ def changed_since_import(history: Any) -> ExpressionWrapper:
 
 def _later_change_refusal(batch: ImportBatch) -> str | None:
     """Why the batch cannot be undone because values it wrote were changed after it, naming
-    the first and counting them all (one query), or None."""
+    the first, who changed it last and how (a later import, linked, or a person), and counting
+    them all (one query, whether or not anything changed), or None."""
     history = Observation.history.model
+    # The value's latest history row: what it is today came from there.
+    latest = history.objects.filter(id=OuterRef("id")).order_by("-history_id")
+
+    def last(field_name: str) -> Subquery:
+        return Subquery(latest.values(field_name)[:1])
+
     first = (
         history.objects.filter(history_change_reason=change_reason(batch))
         .filter(changed_since_import(history))
         .select_related("unit", "measure")
-        .annotate(total=Window(Count("history_id")))
+        .annotate(
+            total=Window(Count("history_id")),
+            later_reason=last("history_change_reason"),
+            later_date=last("history_date"),
+            later_first_name=last("history_user__first_name"),
+            later_last_name=last("history_user__last_name"),
+            later_username=last("history_user__username"),
+            later_batch=last("import_batch_id"),
+            later_file=last("import_batch__file_name"),
+        )
         .order_by("history_id")
         .first()
     )
@@ -1930,7 +2094,18 @@ def _later_change_refusal(batch: ImportBatch) -> str | None:
     quarterly = first.measure.frequency == Measure.Frequency.QUARTERLY
     period = _period_label("quarter" if quarterly else "month", first.period_start)
     example = f"{first.unit.name}, {first.measure.name}, {period}"
-    return undo_later_change_message(first.total, example)
+    name = f"{first.later_first_name or ''} {first.later_last_name or ''}".strip()
+    when = dateformat.format(timezone.localtime(first.later_date), "j b Y H:i")
+    change = LaterChange(who=name or first.later_username or "", when=when)
+    # Written by a later import ("Import #4", as change_reason writes it): name and link it.
+    if first.later_batch is not None and first.later_reason == f"Import #{first.later_batch}":
+        change = replace(
+            change,
+            batch_id=first.later_batch,
+            file_name=first.later_file or "",
+            url=reverse("import_batch", args=[first.later_batch]),
+        )
+    return undo_later_change_message(first.total, example, change)
 
 
 def import_batch_can_undo(*, user: Any, batch: ImportBatch) -> bool:

@@ -230,6 +230,7 @@ def params(*, today: Any, denied: list[int]) -> dict[str, Any]:
         "count": Measure.ValueType.COUNT.value,
         "weighted_mean": value_rules.WEIGHTED_MEAN,
         "tolerance": parsing.TOLERANCE,
+        "half": parsing.HALF,
         "max_decimals": parsing.MAX_DECIMALS,
         "hundred": parsing.HUNDRED,
         "limit": 0,
@@ -393,7 +394,13 @@ def check_sql(staging: str) -> str:
         x.value_type = %(share)s AS share,
         CASE WHEN x.numerator_has AND x.denominator_has AND x.denominator_val <> 0 THEN
             round(x.numerator_val, 30) / x.denominator_val
-            * CASE WHEN x.value_type = %(share)s THEN %(hundred)s ELSE 1 END END AS computed
+            * CASE WHEN x.value_type = %(share)s THEN %(hundred)s ELSE 1 END END AS computed,
+        -- A share value beside both parts is only a check (the value stored is computed from
+        -- them), within half of its last written decimal, at least the tolerance
+        -- (parsing.value_tolerance).
+        coalesce(x.value_type = %(share)s AND x.numerator_has AND x.denominator_has, false)
+            AS checked,
+        greatest(%(tolerance)s, %(half)s / power(10::numeric, x.value_frac)) AS tolerance
         OFFSET 0
     ) AS f
     CROSS JOIN LATERAL (SELECT
@@ -416,7 +423,8 @@ def check_sql(staging: str) -> str:
         g.numerator_percent OR g.numerator_negative OR g.denominator_percent
             OR g.denominator_negative OR g.denominator_zero OR g.numerator_pair
             OR g.denominator_pair AS early,
-        CASE WHEN x.value_has THEN x.value_val ELSE {_half_even("f.computed")} END AS final
+        CASE WHEN x.value_has AND NOT f.checked THEN x.value_val
+            ELSE {_half_even("f.computed")} END AS final
         OFFSET 0
     ) AS h
     CROSS JOIN LATERAL (SELECT
@@ -459,9 +467,10 @@ def check_sql(staging: str) -> str:
              WHEN y.value_has AND y.value_pct AND NOT y.share THEN 'value_percent'
              WHEN y.share AND y.numerator_has AND y.denominator_has
                   AND y.numerator_val > y.denominator_val THEN 'numerator_above'
-             WHEN y.value_has AND y.value_frac > %(max_decimals)s THEN 'value_precise'
-             WHEN y.value_has AND y.computed IS NOT NULL AND y.share
-                  AND abs(y.value_val - y.computed) > %(tolerance)s THEN 'value_inconsistent'
+             WHEN y.value_has AND NOT y.checked AND y.value_frac > %(max_decimals)s
+                 THEN 'value_precise'
+             WHEN y.value_has AND y.checked AND y.computed IS NOT NULL
+                  AND abs(y.value_val - y.computed) > y.tolerance THEN 'value_inconsistent'
              WHEN y.numerator_has AND y.numerator_frac > %(max_decimals)s THEN 'numerator_precise'
              WHEN y.denominator_has AND y.denominator_frac > %(max_decimals)s
                  THEN 'denominator_precise'

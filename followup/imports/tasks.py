@@ -6,20 +6,15 @@ followup.tasks).
 
 from __future__ import annotations
 
-from celery import Signature, shared_task
-from django.conf import settings
+from celery import shared_task
+
+from base.tasks import send_or_run
 
 from . import jobs
 from .jobs import import_job_fail, import_job_store, import_job_validate
 
-
-def send(signature: Signature) -> None:
-    """Enqueue, or in the embedded mode run in-process (read from Django's settings, so a test
-    or the local mode switching it is obeyed even after Celery has been configured)."""
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        signature.apply()
-    else:
-        signature.apply_async()
+# The import's views send its tasks through this name (tests replace it with a stopped worker).
+send = send_or_run
 
 
 # A file is checked or stored once: a redelivery after a lost worker would only repeat the

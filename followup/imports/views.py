@@ -120,8 +120,12 @@ def _start(job: ImportJob, step: str) -> None:
 
 
 def _source_warning(job: ImportJob, preview: ImportReport) -> str:
-    """Said above Importera: measures whose own source is not the one chosen for the file."""
-    if not preview.ok or not preview.measures:
+    """Said above Importera: measures whose own source is not the system chosen for the file.
+
+    Nothing when the chosen source is Manuell inrapportering: reporting any measure's value by
+    hand is legitimate (the grid does it too), and the upload page offers that source for a
+    filled-in template, so a warning there would contradict its own help."""
+    if not preview.ok or not preview.measures or job.source == ImportBatch.Source.MANUAL:
         return ""
     others = selectors.measures_of_other_source(measure_ids=preview.measures, source=job.source)
     if not others:

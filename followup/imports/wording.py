@@ -7,6 +7,10 @@ ngettext, so a sentence with two counts gets each right ("1 nytt och 2 ändrade 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -128,16 +132,51 @@ def manual_replaced_note(count: int) -> str:
     ) % _count(count)
 
 
-def undo_later_change_message(count: int, example: str) -> str:
-    """Why a batch cannot be undone: "1 av dess värden har ändrats …: <the value>." or
-    "3 av dess värden … till exempel <the first>." """
-    return ngettext(
-        "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen "
-        "(%(example)s). Ändra det för hand i stället.",
-        "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen, "
-        "till exempel %(example)s. Ändra dem för hand i stället.",
-        count,
-    ) % {"count": count_text(count), "example": example}
+@dataclass(frozen=True)
+class LaterChange:
+    """Who changed a batch's value after it, and how: a later import (its number, file name
+    and page) or a person (by hand in the grid or the admin, or by undoing another import)."""
+
+    who: str  # the person's name ("" if the history has none)
+    when: str  # "1 dec 2026 14:03"
+    batch_id: int | None = None  # the later import's, if an import changed it
+    file_name: str = ""
+    url: str = ""  # the later import's page
+
+
+def undo_later_change_message(count: int, example: str, change: LaterChange) -> SafeString:
+    """Why a batch cannot be undone, saying who changed the (first) value after it and what to
+    do: a later import is named and linked ("… av import #4 ”fil.csv” (Namn Namnsson, 1 dec
+    2026 14:03). Ångra den först."), a change by a person names them ("… ändrat av Namn
+    Namnsson, 1 dec 2026 14:03). Ändra det för hand i stället."). HTML: the link; every text
+    from the data is escaped."""
+    who = change.who or _("okänd användare")
+    facts: dict[str, str] = {
+        "count": count_text(count), "example": escape(example), "who": escape(who),
+        "when": escape(change.when),
+    }  # fmt: skip
+    if change.batch_id is not None:
+        name = _("import #%(number)s") % {"number": change.batch_id}
+        if change.file_name:
+            name += f" ”{change.file_name}”"
+        facts["later"] = format_html('<a href="{}">{}</a>', change.url, name)
+        template = ngettext(
+            "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen "
+            "(%(example)s) av %(later)s (%(who)s, %(when)s). Ångra den först.",
+            "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen, "
+            "till exempel %(example)s av %(later)s (%(who)s, %(when)s). Ångra den först.",
+            count,
+        )
+    else:
+        template = ngettext(
+            "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen "
+            "(%(example)s; ändrat av %(who)s, %(when)s). Ändra det för hand i stället.",
+            "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen, "
+            "till exempel %(example)s (ändrat av %(who)s, %(when)s). Ändra dem för hand i "
+            "stället.",
+            count,
+        )
+    return mark_safe(template % facts)  # noqa: S308 - the catalogue's text, the facts escaped
 
 
 def source_mismatch_warning(chosen: str, measures: list[tuple[str, str]], total: int) -> str:
@@ -199,3 +238,15 @@ def more_jumps_text(count: int) -> str:
     return ngettext("…och %(count)s värde till.", "…och %(count)s värden till.", count) % (
         _count(count)
     )
+
+
+def units_text(names: list[str], vo: str) -> str:
+    """The units a batch wrote, for the list of imports: the unit's name when one, the VO when
+    they all belong to one ("VO Norr (3 enheter)"), else how many ("12 enheter"); "–" for
+    none (a batch that wrote nothing the history attributes to it)."""
+    if not names:
+        return "–"
+    if len(names) == 1:
+        return names[0]
+    count = ngettext("%(count)s enhet", "%(count)s enheter", len(names)) % _count(len(names))
+    return _("%(vo)s (%(count)s)") % {"vo": vo, "count": count} if vo else count

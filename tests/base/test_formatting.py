@@ -38,10 +38,7 @@ def test_format_percent_never_rounds_a_partial_share_to_none_or_all() -> None:
 def test_template_filters_write_quarters_and_numbers_the_swedish_way_or_nothing() -> None:
     template = Template(
         "{% load gonv_tags %}{{ q|quarter_label }}|{{ n|swedish_number }}|"
-        "{{ n|swedish_number:1 }}|{{ p|swedish_percent }}|{{ none|swedish_number }}|"
-        "{{ none|swedish_percent }}"
+        "{{ n|swedish_number:1 }}|{{ none|swedish_number }}"
     )
-    rendered = template.render(
-        Context({"q": "2026Q4", "n": Decimal("53.850000"), "p": Decimal("12.5"), "none": None})
-    )
-    assert rendered == "Kv 4 2026|53,85|53,9|12,5\u00a0%||"
+    rendered = template.render(Context({"q": "2026Q4", "n": Decimal("53.850000"), "none": None}))
+    assert rendered == "Kv 4 2026|53,85|53,9|"

@@ -60,6 +60,8 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     page.get_by_role("button", name="Kontrollera filen").click()
 
     expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
+    # Focus on the result of the check (not left on the body), as for a refused file.
+    expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_focused()
     expect(page.locator(".import-counts")).to_contain_text("Nya värden")
     expect(page.get_by_role("cell", name="Arbetsmiljöindex")).to_be_visible()
     expect(page.get_by_role("cell", name="71,5")).to_be_visible()
@@ -73,6 +75,13 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
         "Importen är klar: 2 nya och 0 ändrade värden."
     )
     expect(page.get_by_role("button", name="Ångra import")).to_be_visible()
+    # The status region was already in the page: the heading takes the focus, described by it.
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_be_focused()
+    expect(heading).to_have_accessible_description(
+        re.compile("Importen är klar: 2 nya och 0 ändrade värden.")
+    )
+    assert page.evaluate("document.activeElement.id") == "batch-title"
     values = page.get_by_role("table", name="Värden som importen skrev")
     expect(values.get_by_role("cell", name="71,5", exact=True)).to_be_visible()  # not 71,5000
     assert Observation.objects.get(measure__code="index").value == Decimal("71.5")
@@ -82,7 +91,10 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     expect(page.locator("#messages")).to_contain_text(
         "Importen är ångrad: 2 värden togs bort och 0 återställdes."
     )
+    expect(heading).to_be_focused()
+    expect(heading).to_have_accessible_description(re.compile("Importen är ångrad"))
     assert not Observation.objects.exists()
+    assert_accessible(page, "import-undone")
     assert browser_errors.all == []
 
 
@@ -204,4 +216,27 @@ def test_a_large_file_shows_a_progress_bar_that_stops_when_done(
     page.on("request", lambda request: polls.append(request.url))
     page.wait_for_timeout(2500)
     assert polls == []  # polling stopped with the 286 response
+    assert browser_errors.all == []
+
+
+def test_the_batch_page_fits_a_tablet_without_cutting_off_a_column(
+    page: Page, corpus_world: CorpusWorld, tmp_path: Path, browser_errors: BrowserErrors
+) -> None:
+    log_in(page, "strateg")
+    page.goto("/importera/")
+    content = "enhet;mått;period;värde\nHC1A;antal;2025-11;44\nHC2A;antal;2025-11;3\n"
+    choose_file(page, tmp_path, "sandviken-rätt-hjälp-på-en-gång.csv", content.encode())
+    page.get_by_role("radio", name="Cyklop").check()
+    page.get_by_role("button", name="Kontrollera filen").click()
+    page.get_by_role("button", name="Importera").click()
+    expect(page.get_by_role("button", name="Ångra import")).to_be_visible()
+
+    for width in (1280, 768):
+        page.set_viewport_size({"width": width, "height": 900})
+        wrap = page.get_by_role("region", name="Värden som importen skrev")
+        # No column behind the scroll shadow: the table is no wider than its wrapper.
+        assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth"), width
+        expect(wrap.get_by_role("columnheader", name="Ändrat efter importen")).to_be_in_viewport()
+        page.screenshot(path=str(tmp_path / f"batch-{width}.png"), full_page=True)
+    assert_accessible(page, "import-batch-768")
     assert browser_errors.all == []

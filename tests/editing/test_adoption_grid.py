@@ -10,9 +10,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from goals import services
+from goals import grid_services, services
+from goals.forms import AdoptionCellForm
 from goals.models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord
 from programmes.models import WorkingMethod
 from tests.admin_forms import admin_post, form_errors
@@ -171,6 +172,27 @@ def test_a_stale_cell_is_a_conflict_and_nothing_is_saved(
     record.refresh_from_db()
     assert record.status == "pagar"
     assert not AdoptionRecord.objects.filter(unit=org_tree.hc1b).exists()
+
+
+def test_a_cell_saved_first_by_someone_else_is_a_conflict_in_english_too(
+    vc: User, strategist: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    # The grid is read while the cell is empty; the strategist saves it before the VC does.
+    data = cell(org_tree.hc1a.pk, teamrond.pk, status="pagar")
+    sections = grid_services.adoption_grid_cells(
+        unit=org_tree.vo1, data=data, form_class=AdoptionCellForm, user=vc
+    )
+    first = services.adoption_record_create(
+        user=strategist, unit=org_tree.hc1a, working_method=teamrond, status="planerad"
+    )
+
+    with translation.override("en"):
+        result = grid_services.adoption_grid_save(user=vc, sections=sections)
+
+    key = f"c{org_tree.hc1a.pk}m{teamrond.pk}"
+    assert (result.saved, result.errors) == (0, {})
+    assert result.conflicts == {key: first}
+    assert AdoptionRecord.objects.get().status == "planerad"
 
 
 def test_a_repeated_grid_post_changes_nothing_twice(

@@ -172,6 +172,7 @@ def test_an_approved_plans_activity_status_is_still_reported(
     assert form.status_code == 200
     assert [name for name, field in form.context["form"].fields.items() if not field.disabled] == [
         "status",
+        "status_note",
         "version",
     ]
     # The page says what it is for, and shows the agreed fields as text, not as inputs that

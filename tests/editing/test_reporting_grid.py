@@ -462,6 +462,36 @@ def test_ersatt_without_a_new_value_writes_nothing(
     assert (imported.source, imported.version, imported.overrides_source) == ("cyklop", 1, "")
 
 
+def test_a_comment_on_an_imported_value_keeps_its_source(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    # The value is still Cyklop's: only a changed value is a person's (observation_source_settle,
+    # the rule the admin and observation_record follow too).
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="54", version=1, override="on", comment="Stämmer."),
+    }
+    assert login(vc).post(url(org_tree), data).status_code == 302
+    imported.refresh_from_db()
+    assert (imported.comment, imported.source, imported.overrides_source) == (
+        "Stämmer.",
+        "cyklop",
+        "",
+    )
+
+
+def test_the_strategists_override_in_the_grid_is_recorded_as_one(
+    strategist: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    data = {
+        "period": "2025-10",
+        **cell(visits, org_tree.hc1a.pk, value="61", version=1, override="on"),
+    }
+    assert login(strategist).post(url(org_tree), data).status_code == 302
+    imported.refresh_from_db()
+    assert (imported.value, imported.source, imported.overrides_source) == (61, "manual", "cyklop")
+
+
 def test_an_override_is_all_or_nothing_with_the_other_cells(
     vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
 ) -> None:

@@ -28,7 +28,7 @@ from followup.tasks import compute_quarter, recompute_in_order
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
 from organisation.models import Unit, UnitKind
-from organisation.services import unit_create
+from organisation.services import unit_create_trusted
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
 
 Q4 = Quarter(2025, 4)
@@ -46,17 +46,17 @@ def tree(db: None) -> dict[str, Unit]:
             ("hc", "Hälsocentral", "Hälsocentraler"),
         ]
     }
-    region = unit_create(code="R", name="Region Test", kind=kinds["region"])
-    syd = unit_create(code="VO-SYD", name="VO Syd", kind=kinds["vo"], parent=region)
-    nord = unit_create(code="VO-NORD", name="VO Nord", kind=kinds["vo"], parent=region)
+    region = unit_create_trusted(code="R", name="Region Test", kind=kinds["region"])
+    syd = unit_create_trusted(code="VO-SYD", name="VO Syd", kind=kinds["vo"], parent=region)
+    nord = unit_create_trusted(code="VO-NORD", name="VO Nord", kind=kinds["vo"], parent=region)
     return {
         "region": region,
         "syd": syd,
         "nord": nord,
-        "a": unit_create(code="HC-A", name="HC A", kind=kinds["hc"], parent=syd),
-        "b": unit_create(code="HC-B", name="HC B", kind=kinds["hc"], parent=syd),
-        "c": unit_create(code="HC-C", name="HC C", kind=kinds["hc"], parent=nord),
-        "d": unit_create(
+        "a": unit_create_trusted(code="HC-A", name="HC A", kind=kinds["hc"], parent=syd),
+        "b": unit_create_trusted(code="HC-B", name="HC B", kind=kinds["hc"], parent=syd),
+        "c": unit_create_trusted(code="HC-C", name="HC C", kind=kinds["hc"], parent=nord),
+        "d": unit_create_trusted(
             code="HC-D",
             name="HC D (stängd)",
             kind=kinds["hc"],
@@ -662,7 +662,7 @@ def test_a_recompute_that_changes_every_row_rewrites_them_in_place(tree):
     count = _measure("do-antal", "count", "sum")
     hc = UnitKind.objects.get(code="hc")
     for i in range(80):  # more rows than half a page holds
-        unit = unit_create(code=f"HC-{i}", name=f"HC {i}", kind=hc, parent=tree["syd"])
+        unit = unit_create_trusted(code=f"HC-{i}", name=f"HC {i}", kind=hc, parent=tree["syd"])
         _obs(count, unit, 10, str(i))
     _compute()
 

@@ -493,6 +493,18 @@ def test_the_demo_plans_went_through_submission_and_review_on_their_own_days(
     assert waiting.review_comment.startswith("Planen slutar i december 2026")
     assert (waiting.reopened, sent_back.reopened) == (True, False)
     assert waiting.activities.filter(start_date__year=2027).count() == 1
+    # Each VO's follow-up activity carries the VC's lägesbeskrivning beside its status.
+    noted = [
+        activity
+        for plan in plans.values()
+        for activity in plan.activities.all()
+        if activity.status_note
+    ]
+    assert len(noted) == len(plans)
+    assert {a.title for a in noted} == {
+        "Uppföljning av införandet i VEC-gruppen med dialogmodellen"
+    }
+    assert all(a.status_note.startswith("Följs upp varannan vecka") for a in noted)
 
 
 def test_the_plan_awaiting_review_is_in_the_area_owners_queue(loaded: str) -> None:

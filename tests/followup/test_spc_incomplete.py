@@ -23,7 +23,7 @@ from base.periods import Quarter
 from followup import services
 from followup.models import Measure, Observation, SpcResult
 from organisation.models import Unit, UnitKind
-from organisation.services import unit_create
+from organisation.services import unit_create_trusted
 
 Q1_2026 = Quarter(2026, 1)
 TODAY = datetime.date(2026, 3, 20)
@@ -41,15 +41,15 @@ def tree(db: None) -> dict[str, Unit]:
             ("hc", "Hälsocentral", "Hälsocentraler"),
         ]
     }
-    region = unit_create(code="R", name="Region Test", kind=kinds["region"])
-    syd = unit_create(code="VO-SYD", name="VO Syd", kind=kinds["vo"], parent=region)
-    nord = unit_create(code="VO-NORD", name="VO Nord", kind=kinds["vo"], parent=region)
+    region = unit_create_trusted(code="R", name="Region Test", kind=kinds["region"])
+    syd = unit_create_trusted(code="VO-SYD", name="VO Syd", kind=kinds["vo"], parent=region)
+    nord = unit_create_trusted(code="VO-NORD", name="VO Nord", kind=kinds["vo"], parent=region)
     return {
         "region": region,
         "syd": syd,
-        "a": unit_create(code="HC-A", name="HC A", kind=kinds["hc"], parent=syd),
-        "b": unit_create(code="HC-B", name="HC B", kind=kinds["hc"], parent=syd),
-        "c": unit_create(code="HC-C", name="HC C", kind=kinds["hc"], parent=nord),
+        "a": unit_create_trusted(code="HC-A", name="HC A", kind=kinds["hc"], parent=syd),
+        "b": unit_create_trusted(code="HC-B", name="HC B", kind=kinds["hc"], parent=syd),
+        "c": unit_create_trusted(code="HC-C", name="HC C", kind=kinds["hc"], parent=nord),
     }
 
 

@@ -17,7 +17,7 @@ from followup.compute.db import COMPUTE_LOCK
 from followup.models import ComputeRun, GoalResult, Measure, MeasureResult, PeriodResult
 from followup.tasks import compute_quarter
 from organisation.models import Role, Unit, UnitKind
-from organisation.services import role_assign, unit_create
+from organisation.services import role_assign_trusted, unit_create_trusted
 
 from .conftest import Worker, wait_for
 
@@ -35,11 +35,13 @@ def setup_data(worker: Worker) -> dict[str, object]:
     """A VO with two health centres, a count measure and a VC; initial recomputes drained."""
     kind_vo = UnitKind.objects.create(code="vo", name="VO", name_plural="VO")
     kind_hc = UnitKind.objects.create(code="hc", name="Hälsocentral", name_plural="Hälsocentraler")
-    vo = unit_create(code="VO-1", name="VO Ett", kind=kind_vo)
-    hcs = [unit_create(code=f"HC-{i}", name=f"HC {i}", kind=kind_hc, parent=vo) for i in (1, 2)]
+    vo = unit_create_trusted(code="VO-1", name="VO Ett", kind=kind_vo)
+    hcs = [
+        unit_create_trusted(code=f"HC-{i}", name=f"HC {i}", kind=kind_hc, parent=vo) for i in (1, 2)
+    ]
     measure = Measure.objects.create(code="do", name="DÖ", value_type="count", aggregation="sum")
     vc = User.objects.create(username="vc")
-    role_assign(user=vc, role=Role.HEAD_OF_AREA, unit=vo)
+    role_assign_trusted(user=vc, role=Role.HEAD_OF_AREA, unit=vo)
     # Unit creation schedules recomputes; let them finish so the counts below start clean.
     wait_for(lambda: ComputeRun.objects.exists(), what="the initial recompute")
     wait_for(_queue_idle, what="the queue to drain")

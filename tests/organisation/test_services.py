@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from organisation.models import Role, RoleAssignment, Unit, UnitClosure
 from organisation.services import (
     ERROR_CYCLE,
-    role_assign,
-    unit_create,
-    unit_save,
+    role_assign_trusted,
+    unit_create_trusted,
+    unit_save_trusted,
     unit_tree_rebuild,
 )
 from tests.factories import (
@@ -47,10 +47,10 @@ def test_a_leaf_subtree_is_the_leaf_alone(org_tree: OrgTree) -> None:
 
 
 def test_a_unit_created_deep_below_a_vo_is_in_its_subtree(org_tree: OrgTree) -> None:
-    team = unit_create(
+    team = unit_create_trusted(
         code="HC1A-T1", name="Team 1", kind=UnitKindFactory(code="team"), parent=org_tree.hc1a
     )
-    sub_team = unit_create(code="HC1A-T1-S", name="Delteam", kind=team.kind, parent=team)
+    sub_team = unit_create_trusted(code="HC1A-T1-S", name="Delteam", kind=team.kind, parent=team)
 
     assert codes(Unit.objects.in_subtree(org_tree.vo1)) == {
         "VO1",
@@ -97,7 +97,7 @@ def test_moving_a_health_centre_to_another_vo_moves_its_subtree(org_tree: OrgTre
     team = UnitFactory(code="HC1A-T1", parent=org_tree.hc1a)
 
     org_tree.hc1a.parent = org_tree.vo2
-    unit_save(unit=org_tree.hc1a)
+    unit_save_trusted(unit=org_tree.hc1a)
 
     assert codes(Unit.objects.in_subtree(org_tree.vo1)) == {"VO1", "HC1B"}
     assert codes(Unit.objects.in_subtree(org_tree.vo2)) == {
@@ -114,7 +114,7 @@ def test_a_moved_vcs_health_centre_leaves_the_vcs_reach(org_tree: OrgTree) -> No
     assert vc.has_perm("followup.change_observation", org_tree.hc1a)
 
     org_tree.hc1a.parent = org_tree.vo2
-    unit_save(unit=org_tree.hc1a)
+    unit_save_trusted(unit=org_tree.hc1a)
 
     vc_next_request = type(vc).objects.get(pk=vc.pk)
     assert not vc_next_request.has_perm("followup.change_observation", org_tree.hc1a)
@@ -124,7 +124,7 @@ def test_a_unit_cannot_be_moved_under_its_own_descendant(org_tree: OrgTree) -> N
     org_tree.vo1.parent = org_tree.hc1a
 
     with pytest.raises(ValidationError) as exc:
-        unit_save(unit=org_tree.vo1)
+        unit_save_trusted(unit=org_tree.vo1)
 
     assert exc.value.messages == [ERROR_CYCLE]
     assert Unit.objects.get(pk=org_tree.vo1.pk).parent == org_tree.area
@@ -135,14 +135,16 @@ def test_a_unit_cannot_be_moved_under_itself(org_tree: OrgTree) -> None:
     org_tree.vo1.parent = org_tree.vo1
 
     with pytest.raises(ValidationError) as exc:
-        unit_save(unit=org_tree.vo1)
+        unit_save_trusted(unit=org_tree.vo1)
 
     assert exc.value.messages == [ERROR_CYCLE]
 
 
 def test_unit_create_refuses_an_invalid_unit(org_tree: OrgTree) -> None:
     with pytest.raises(ValidationError):
-        unit_create(code="HC1A", name="Dubblett", kind=org_tree.hc1a.kind, parent=org_tree.vo1)
+        unit_create_trusted(
+            code="HC1A", name="Dubblett", kind=org_tree.hc1a.kind, parent=org_tree.vo1
+        )
 
     assert Unit.objects.filter(code="HC1A").count() == 1
 
@@ -169,10 +171,10 @@ def test_role_assign_is_idempotent(org_tree: OrgTree) -> None:
     user = UserFactory()
     area = ProgrammeAreaFactory()
 
-    first = role_assign(user=user, role=Role.HEAD_OF_AREA, unit=org_tree.vo1)
-    again = role_assign(user=user, role=Role.HEAD_OF_AREA, unit=org_tree.vo1)
-    role_assign(user=user, role=Role.PROGRAMME_OWNER, programme_area=area)
-    role_assign(user=user, role=Role.PROGRAMME_OWNER, programme_area=area)
+    first = role_assign_trusted(user=user, role=Role.HEAD_OF_AREA, unit=org_tree.vo1)
+    again = role_assign_trusted(user=user, role=Role.HEAD_OF_AREA, unit=org_tree.vo1)
+    role_assign_trusted(user=user, role=Role.PROGRAMME_OWNER, programme_area=area)
+    role_assign_trusted(user=user, role=Role.PROGRAMME_OWNER, programme_area=area)
 
     assert first == again
     assert RoleAssignment.objects.filter(user=user).count() == 2

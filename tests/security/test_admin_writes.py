@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from followup.models import Observation
 from goals.models import AdoptionRecord, Assessment, Goal, editable_quarters
@@ -27,6 +28,7 @@ from tests.admin_forms import admin_form_data, admin_post, form_errors
 from tests.factories import (
     AdoptionRecordFactory,
     GoalFactory,
+    ImportBatchFactory,
     MeasureFactory,
     ObservationFactory,
     OrgTree,
@@ -191,6 +193,31 @@ def test_the_strategist_reverts_a_goal_and_the_revert_is_recorded(
     goal.refresh_from_db()
     assert goal.title == "Teamrond på hälften"
     assert goal.history.first().history_user == strategist
+
+
+@pytest.mark.parametrize("role", ["strategist", "admin_user"])
+def test_no_one_reverts_an_import_batch_through_the_history_form(
+    admin_client_as: AdminClient, role: str
+) -> None:
+    # An undone import reverted to before its undo would claim values it no longer holds.
+    batch = ImportBatchFactory(created_count=2)
+    first = batch.history.first()
+    batch.undone_at = timezone.now()
+    batch.save()
+    client = admin_client_as(role)
+
+    url = _history_url(batch, first)
+    page = client.get(url)
+    response = client.post(url, {"undone_at_0": "", "undone_at_1": "", "created_count": "9"})
+
+    assert page.context["revert_disabled"] is True
+    assert response.status_code == 403
+    batch.refresh_from_db()
+    assert (batch.undone_at is not None, batch.created_count, batch.history.count()) == (
+        True,
+        2,
+        2,
+    )
 
 
 def test_a_vc_reverts_an_own_record_to_an_earlier_version_in_the_vo(

@@ -16,7 +16,7 @@ from django.test import Client
 
 from gonv.security_log import security_event
 from organisation.models import Role, RoleAssignment
-from organisation.services import role_assign
+from organisation.services import role_assign_trusted
 from tests.factories import TEST_PASSWORD
 from tests.helpers import base_env, manage
 
@@ -97,7 +97,7 @@ def test_a_permission_denial_is_logged_with_user_and_address(
 def test_role_changes_and_removals_are_logged(strategist: User, security_lines: Any) -> None:
     user = User.objects.create_user("ny-person")
 
-    assignment = role_assign(user=user, role=Role.PORTFOLIO_OWNER)
+    assignment = role_assign_trusted(user=user, role=Role.PORTFOLIO_OWNER)
     assignment.role = Role.ADMIN
     assignment.save()
     assignment.delete()

@@ -80,8 +80,11 @@ def xlsx(
     formulas: dict[str, str] | None = None,
     hidden_rows: tuple[int, ...] = (),
     styled_tail: bool = False,
+    number_formats: dict[str, str] | None = None,
 ) -> Callable[[], bytes]:
-    """A workbook with the sheets' rows; formulas: cell -> formula kept beside its cached value."""
+    """A workbook with the sheets' rows; formulas: cell -> formula kept beside its cached value;
+    number_formats: cell -> its number format (as the file stores it: "0.0%" is what a
+    Swedish Excel shows as "0,0 %")."""
 
     def make() -> bytes:
         from openpyxl import Workbook
@@ -100,6 +103,8 @@ def xlsx(
                     sheet[ref].font = Font(bold=True)
                     sheet[ref].value = None
                 sheet["B41"] = ""
+            for ref, number_format in (number_formats or {}).items():
+                sheet[ref].number_format = number_format
         buffer = io.BytesIO()
         workbook.save(buffer)
         if not formulas:
@@ -254,7 +259,7 @@ CASES: tuple[Case, ...] = (
             )
         ),
         stored=(
-            S("HC1A", "andel", "2025-12-01", "33.3", "1", "3"),
+            S("HC1A", "andel", "2025-12-01", "33.3333", "1", "3"),
             S("HC1B", "andel", "2025-12-01", "54.2", "271", "500"),
         ),
     ),
@@ -330,6 +335,11 @@ CASES: tuple[Case, ...] = (
                 "HC1A|index|Kv4 2024|54",
                 "HC1A|index|kv 3 2024|53",
                 "HC1A|index|2024 kv 2|52",
+                "HC1A|index|K4 2023|44",
+                "HC1A|index|Kvartal 3 2023|43",
+                "HC1A|index|kvartal 2 2023|42",
+                "HC1A|index|2023-K1|41",
+                "HC1A|index|2022 K4|34",
             )
         ),
         stored=tuple(
@@ -341,6 +351,11 @@ CASES: tuple[Case, ...] = (
                 ("2024-10-01", "54"),
                 ("2024-07-01", "53"),
                 ("2024-04-01", "52"),
+                ("2023-10-01", "44"),
+                ("2023-07-01", "43"),
+                ("2023-04-01", "42"),
+                ("2023-01-01", "41"),
+                ("2022-10-01", "34"),
             )  # fmt: skip
         ),
     ),
@@ -610,6 +625,62 @@ CASES: tuple[Case, ...] = (
                 ("2025-08-01", "8"),
                 ("2025-07-01", "7"),
             )  # fmt: skip
+        ),
+    ),
+    Case(
+        # A share's value beside täljare and nämnare is a check, within half of its last written
+        # decimal (at least 0,05): the value stored is täljare ÷ nämnare × 100. A Cyklop export
+        # (values rounded to one decimal) of stored values is unchanged; a whole percent "72"
+        # for 412/569 = 72,41 is read; a value stored rounded before is corrected.
+        "good_31_share_value_is_a_check_of_its_parts.csv",
+        text(
+            rows(
+                "enhet|mått|period|värde|täljare|nämnare",
+                "HC1A|andel|2025-12|69,0|68999|100000",
+                "HC1B|andel|2025-12|66,7|2|3",
+                "HC2A|andel|2025-12|72|412|569",
+                "HC2B|andel|2025-12|72,41 %|412|569",
+                "HC1A|andel|2025-11|33,3|1|3",
+                "HC1B|andel|2025-11|54,23456|271|500",
+            )
+        ),
+        before=(
+            S("HC1A", "andel", "2025-12-01", "68.999", "68999", "100000"),
+            S("HC1B", "andel", "2025-12-01", "66.6667", "2", "3"),
+            S("HC1A", "andel", "2025-11-01", "33.3", "1", "3"),
+        ),
+        stored=(
+            S("HC1A", "andel", "2025-12-01", "68.999", "68999", "100000"),
+            S("HC1B", "andel", "2025-12-01", "66.6667", "2", "3"),
+            S("HC2A", "andel", "2025-12-01", "72.4077", "412", "569"),
+            S("HC2B", "andel", "2025-12-01", "72.4077", "412", "569"),
+            S("HC1A", "andel", "2025-11-01", "33.3333", "1", "3"),
+            S("HC1B", "andel", "2025-11-01", "54.2", "271", "500"),
+        ),
+        counts=(3, 1, 2),
+    ),
+    Case(
+        # A share column formatted as percent ("0,0 %" in a Swedish Excel) holds fractions:
+        # 0,724 shows as 72,4 % and is read so; a formula's full-precision result too.
+        "good_32_percent_formatted_shares.xlsx",
+        xlsx(
+            {
+                "Blad1": [
+                    ["enhet", "mått", "period", "täljare", "nämnare", "värde"],
+                    ["HC1A", "andel", "2025-12", 412, 569, 0.724],
+                    ["HC1B", "andel", "2025-12", 412, 569, 412 / 569],
+                    ["HC2A", "andel", "2025-12", 412, 569, 0.72],
+                    ["HC2B", "andel", "2025-12", 1, 1, 1],
+                ]
+            },
+            formulas={"F3": "D3/E3"},
+            number_formats={"F2": "0.0%", "F3": "0.0%", "F4": "0 %", "F5": "0%"},
+        ),
+        stored=(
+            S("HC1A", "andel", "2025-12-01", "72.4077", "412", "569"),
+            S("HC1B", "andel", "2025-12-01", "72.4077", "412", "569"),
+            S("HC2A", "andel", "2025-12-01", "72.4077", "412", "569"),
+            S("HC2B", "andel", "2025-12-01", "100", "1", "1"),
         ),
     ),
     # --- bad files ----------------------------------------------------------------------------
@@ -993,6 +1064,49 @@ CASES: tuple[Case, ...] = (
         before=(S("HC1A", "index", "2025-10-01", "70", None, "18"),),
         problem="Rad 3, kolumn ”värde”: Ett index måste vara mellan 0 och 100, inte 101.",
         problem_count=1,
+    ),
+    Case(
+        # The value beside täljare and nämnare may be off by half of its last written decimal
+        # (at least 0,05), no more: 71 for 72,41, or 72,3.
+        "bad_54_share_value_off_by_more_than_half_its_last_decimal.csv",
+        text(
+            rows(
+                "enhet|mått|period|värde|täljare|nämnare",
+                "HC1A|andel|2025-12|71|412|569",
+                "HC1B|andel|2025-12|72,3|412|569",
+            )
+        ),
+        problem="Rad 2, kolumn ”värde”: Värdet 71 stämmer inte med täljare ÷ nämnare × 100 = 72,41 (högst 0,5 ifrån).",
+        problem_count=2,
+    ),
+    Case(
+        # A percent-formatted cell is a percentage, which fits only a share.
+        "bad_55_percent_formatted_index.xlsx",
+        xlsx(
+            {
+                "Blad1": [
+                    ["enhet", "mått", "period", "värde"],
+                    ["HC1A", "index", "Kv 4 2025", 0.724],
+                ]
+            },
+            number_formats={"D2": "0.0%"},
+        ),
+        problem="Rad 2, kolumn ”värde”: Procenttecken passar bara mått som är andelar (72,4).",
+        problem_count=1,
+    ),
+    Case(
+        # A unit or measure by its name is not matched (names can repeat), but the message
+        # gives the code of the one that has it.
+        "bad_56_unit_and_measure_by_name.csv",
+        text(
+            rows(
+                HEADER,
+                "hälsocentral norrby|antal|2025-12|3",
+                "HC1A|Antal frigjorda tider|2025-12|3",
+            )
+        ),
+        problem="Rad 2, kolumn ”enhet”: ”hälsocentral norrby” är en enhets namn; skriv dess kod HC1A eller HSA-id (se mallen).",
+        problem_count=2,
     ),
 )
 

@@ -144,7 +144,28 @@ def quarter_spellings(year: int, number: int) -> list[str]:
         f"kv {number} {year}",
         f"{year} kv {number}",
         f"{year} Kv{number}",
+        # The common Swedish spellings of BI exports and reports.
+        f"K{number} {year}",
+        f"Kvartal {number} {year}",
+        f"kvartal {number} {year}",
+        f"{year}-K{number}",
+        f"{year} K{number}",
     ]
+
+
+QUARTER_WORDS = ("k", "kv", "kvartal")
+
+
+def quarter_spellings_promised(year: int, number: int) -> set[str]:
+    """Every spelling the parser promises for the quarter, in lower case: 2025q4 and 2025-q4;
+    k, kv or kvartal, maybe a space, the number, a space and the year; or the year, a space or
+    a hyphen, k, kv or kvartal, maybe a space, and the number."""
+    promised = {f"{year}q{number}", f"{year}-q{number}"}
+    for word in QUARTER_WORDS:
+        for space in ("", " "):
+            promised.add(f"{word}{space}{number} {year}")
+            promised |= {f"{year}{sep}{word}{space}{number}" for sep in (" ", "-")}
+    return promised
 
 
 @given(years, st.integers(min_value=1, max_value=12))
@@ -172,9 +193,23 @@ def test_every_spelling_of_a_quarter_reads_as_that_quarter(year: int, number: in
         assert period.kind == "quarter", spelling
         assert period.start == datetime.date(year, 3 * number - 2, 1)
         assert period.end.month == 3 * number
+        assert spelling.casefold() in quarter_spellings_promised(year, number)
 
 
-@given(st.text(alphabet="0123456789 -QqKkv/.decjanmrsoktu", max_size=14))
+QUARTER_NEAR_MISSES = [
+    "K5 2025", "K0 2025", "Kvartal 0 2025", "Kvartal 5 2025", "kvart 4 2025", "kvartalet 4 2025",
+    "2025K4", "2025kvartal4", "2025-K5", "K4-2025", "K42025", "Kvartal 4 25", "K4 25",
+    "4 K 2025", "K 4  2025x", "Q4 2025", "2025 - K4", "K4 2025 K4", "KK4 2025", "2025--K4",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", QUARTER_NEAR_MISSES)
+def test_a_near_miss_of_a_quarter_is_refused(text: str) -> None:
+    with pytest.raises(CellError, match="är ingen period"):
+        parse_period(text)
+
+
+@given(st.text(alphabet="0123456789 -QqKkvl/.decjanmrsoktu", max_size=14))
 @example("2025-13")
 @example("2025Q5")
 @example("Kv 0 2025")
@@ -190,6 +225,10 @@ def test_every_spelling_of_a_quarter_reads_as_that_quarter(year: int, number: in
 @example("sep.-25")
 @example("25-nov")
 @example("nov-2025-01")
+@example("kvartal 4 2025")
+@example("2025 kvartal4")
+@example("2025k4")
+@example("k 4 2025")
 def test_a_period_is_accepted_only_in_a_promised_spelling(text: str) -> None:
     try:
         period = parse_period(text)
@@ -200,10 +239,7 @@ def test_a_period_is_accepted_only_in_a_promised_spelling(text: str) -> None:
     if period.kind == "month":
         promised = month_spellings_promised(year, period.start.month)
     else:
-        promised = {
-            spelling.casefold()
-            for spelling in quarter_spellings(year, (period.start.month + 2) // 3)
-        }
+        promised = quarter_spellings_promised(year, (period.start.month + 2) // 3)
     assert normal in promised
 
 

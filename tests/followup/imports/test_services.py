@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 import io
 import re
 from decimal import Decimal
@@ -188,12 +189,45 @@ def test_undo_is_refused_when_a_later_import_changed_a_value(
     first = import_store(
         user=user, path=write(tmp_path, "HC1A;antal;2025-11;45"), file_name="a.csv"
     )
-    import_store(
+    second = import_store(
         user=user, path=write(tmp_path, "HC1A;antal;2025-11;46", name="b.csv"), file_name="b.csv"
     )
 
-    with pytest.raises(UndoRefused, match="har ändrats efter importen"):
+    with pytest.raises(UndoRefused, match="har ändrats efter importen") as refused:
         import_batch_undo(user=user, batch=ImportBatch.objects.get(pk=first.batch_id))
+
+    # Who changed it and how: the later import, named and linked, to be undone first.
+    later = f'<a href="/importer/{second.batch_id}/">import #{second.batch_id} ”b.csv”</a>'
+    message = html.unescape(str(refused.value))
+    assert f"(Hälsocentral Norrby, Antal frigjorda tider, nov 2025) av {later} (" in message
+    assert f"({user.get_full_name()}, " in message
+    assert message.endswith(". Ångra den först.")
+
+
+def test_undo_refused_after_a_change_by_hand_names_who_and_escapes_the_names(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    user = corpus_world.users["strateg"]
+    corpus_world.users["vc1"].first_name = "<b>Vera</b>"
+    corpus_world.users["vc1"].save()
+    first = import_store(
+        user=user, path=write(tmp_path, "HC1A;antal;2025-11;45"), file_name="a.csv"
+    )
+    observation_record(
+        user=corpus_world.users["vc1"], measure=corpus_world.count, unit=corpus_world.tree.hc1a,
+        period_start=datetime.date(2025, 11, 1), period_end=datetime.date(2025, 11, 30),
+        value=Decimal(4),
+    )  # fmt: skip
+
+    refusal = services.import_batch_undo_refusal(
+        user=user, batch=ImportBatch.objects.get(pk=first.batch_id)
+    )
+
+    assert refusal is not None
+    assert "&lt;b&gt;Vera&lt;/b&gt;" in refusal  # the page shows the name, never its markup
+    assert "<a " not in refusal
+    assert "; ändrat av &lt;b&gt;Vera&lt;/b&gt; " in refusal
+    assert refusal.endswith("). Ändra det för hand i stället.")
 
 
 def test_an_import_can_be_undone_after_a_later_import_was_undone(
@@ -268,7 +302,8 @@ def test_a_programme_owner_preview_refuses_every_unit(
         user=programme_owner, path=write(tmp_path, "HC1A;antal;2025-11;45"), file_name="x"
     )
     assert report.problem_lines() == [
-        "Rad 2, kolumn ”enhet”: Du får inte rapportera värden för enheten ”Hälsocentral Norrby”."
+        "Rad 2, kolumn ”enhet”: Du får inte rapportera värden för enheten ”Hälsocentral Norrby”. "
+        "Den hör till VO Norr; ta bort raden eller be strategen importera den."
     ]
 
 

@@ -164,6 +164,14 @@ HC1A;antal;2024-07;1
  HC1A\u00a0;\tantal ; 2024-06\u202f; 1 234 ;;;  kommentar med luft\t
 ;  ;\t;;;;
 \u00a0HC1B;antal;2024-06;\u00a012,5\u00a0;;;
+HC1A;andel;2023-12;71;412;569;en hel procent för långt ifrån
+HC1A;andel;2023-11;72,3;412;569;en decimal för långt ifrån
+HC1A;andel;2023-10;72;412;569;hel procent, räknas ut
+HC1A;andel;2023-09;54,23456;271;500;en kontroll med många decimaler
+ hälsocentral NORDVIK ;antal;2023-12;1;;;enhetens namn
+HC1A;antal frigjorda tider;2023-11;1;;;måttets namn
+HC1A;index;K4 2023;70;;;kvartal som K4
+HC1A;index;Kvartal 3 2023;70;;;kvartal utskrivet
 """
 
 
@@ -175,6 +183,28 @@ def test_a_file_of_many_problems_gives_the_same_problems_in_sql_and_in_python(
     path.write_text(MANY, encoding="utf-8")
     outcome = _parity(Case(name="many", make=bytes, user=user), corpus_world, path, settings)
     assert outcome["store"]["problem_count"] > 30
+    lines = MANY.splitlines()
+    # The new rows' problems, by their comment (the last cell).
+    by_comment = {
+        lines[row - 1].split(";")[-1]: message for row, _, message in outcome["store"]["problems"]
+    }
+    assert by_comment["en hel procent för långt ifrån"] == (
+        "Värdet 71 stämmer inte med täljare ÷ nämnare × 100 = 72,41 (högst 0,5 ifrån)."
+    )
+    assert by_comment["en decimal för långt ifrån"] == (
+        "Värdet 72,3 stämmer inte med täljare ÷ nämnare × 100 = 72,41 (högst 0,05 ifrån)."
+    )
+    assert by_comment["enhetens namn"] == (
+        "”hälsocentral NORDVIK” är en enhets namn; skriv dess kod HC1B eller HSA-id (se mallen)."
+    )
+    assert by_comment["måttets namn"] == (
+        "”antal frigjorda tider” är ett måtts namn; skriv dess kod antal (se mallen)."
+    )
+    for accepted in (
+        "hel procent, räknas ut", "en kontroll med många decimaler", "kvartal som K4",
+        "kvartal utskrivet",
+    ):  # fmt: skip
+        assert accepted not in by_comment, accepted
 
 
 def test_a_good_file_of_computed_and_rounded_values_stores_the_same(
@@ -201,6 +231,43 @@ def test_a_good_file_of_computed_and_rounded_values_stores_the_same(
     values = {row[5] for row in outcome["stored"]}
     assert Decimal("0.0312") in values  # 0.03125 rounded to even, as Decimal.quantize does
     assert Decimal("33.3333") in values
+
+
+def test_a_unit_or_measure_by_its_name_is_refused_with_its_code_in_sql_and_in_python(
+    corpus_world: CorpusWorld, settings: Settings, tmp_path: Path
+) -> None:
+    """Names are never matched (they can repeat), but where exactly one unit or measure has
+    the name, ignoring case and surrounding spaces, the message gives its code."""
+    UnitFactory(code="HC-TVA", name="Hälsocentral Tvilling", parent=corpus_world.tree.vo1)
+    UnitFactory(code="HC-TVA2", name="hälsocentral tvilling", parent=corpus_world.tree.vo2)
+    rows = [
+        "enhet;mått;period;värde",
+        " Hälsocentral Norrby ;antal;2025-12;1",
+        "HC1A;ANTAL FRIGJORDA TIDER;2025-12;1",
+        "Hälsocentral Tvilling;antal;2025-12;1",
+        "HC1A;Antal frigjorda;2025-12;1",
+    ]
+    path = tmp_path / "names.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    outcome = _parity(Case(name="names", make=bytes), corpus_world, path, settings)
+
+    assert outcome["store"]["problems"] == [
+        (
+            2,
+            "enhet",
+            "”Hälsocentral Norrby” är en enhets namn; skriv dess kod HC1A eller HSA-id (se "
+            "mallen).",
+        ),
+        (3, "mått", "”ANTAL FRIGJORDA TIDER” är ett måtts namn; skriv dess kod antal (se mallen)."),
+        (
+            4,
+            "enhet",
+            "Enheten ”Hälsocentral Tvilling” finns inte (varken som enhetskod eller HSA-id).",
+        ),
+        (5, "mått", "Måttet ”Antal frigjorda” finns inte."),
+    ]
+    assert Observation.objects.count() == 0
 
 
 def _case_units(world: CorpusWorld) -> dict[str, int]:
@@ -400,7 +467,9 @@ NEAR_MISSES = [
     "Dec\u00a02025", "Kv\u20034 2025", "\u212av 4 2025", "déc 2025", "2025-q4", "2025 Q4",
     "kv4  2025", "2025kv4", "maj 1999", "MARS 2101", "  2025-12  ", "2025-1", "２０２５-12",
     "nov 25", "nov-5", "nov-025", "25-nov", "nov--25", "nov/25", "nov-99", "nov-00", "dec-2101",
-    "mars.-26", "Sep.-2026",
+    "mars.-26", "Sep.-2026", "K4 2025", "k 4 2025", "Kvartal 4 2025", "kvartal4 2025",
+    "2025-K4", "2025 K4", "2025 kvartal 4", "2025-kv4", "K5 2025", "Kvartal 0 2025",
+    "kvart 4 2025", "2025K4", "K4-2025", "K4 25", "Q4 2025", "2025 - K4", "Kvartal\u00a04 2025",
 ]  # fmt: skip
 
 
@@ -438,7 +507,7 @@ def test_a_refused_period_is_quoted_as_written_in_sql_and_in_python(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    st.lists(st.text(alphabet="0123456789 -QqKkv/.decjanmrsoktu\u00a0", max_size=14), max_size=30)
+    st.lists(st.text(alphabet="0123456789 -QqKkvl/.decjanmrsoktu\u00a0", max_size=14), max_size=30)
 )
 def test_the_sql_period_parser_agrees_on_any_text(texts: list[str]) -> None:
     _assert_periods_agree(texts)

@@ -3,6 +3,7 @@ polled progress bar, the batch page with its undo, the templates, and who may us
 
 from __future__ import annotations
 
+import html
 import io
 from datetime import date
 from decimal import Decimal
@@ -11,8 +12,11 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from openpyxl import load_workbook
 from pytest_django.fixtures import Settings
 
@@ -410,8 +414,8 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
 
     assert Observation.objects.get(unit=tree.hc1a, measure=count).value == 90
     assert "Importen ersatte 1 värde som rapporterats för hand" in batch
-    assert "<td>80\u00a0st<br><strong>Manuell inrapportering</strong></td>" in batch
-    assert "<td>5\u00a0st<br>Cyklop</td>" in batch
+    assert '<td role="cell">80\u00a0st<br><strong>Manuell inrapportering</strong></td>' in batch
+    assert '<td role="cell">5\u00a0st<br>Cyklop</td>' in batch
 
 
 def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) -> None:
@@ -433,6 +437,13 @@ def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) 
 # --- the batch page after its values changed --------------------------------------------------
 
 
+def _last_change_time(unit: Any) -> str:
+    """When the unit's November value last changed, as the pages write a time."""
+    record = Observation.history.filter(unit=unit).order_by("-history_id").first()
+    assert record is not None
+    return dateformat.format(timezone.localtime(record.history_date), "j b Y H:i")
+
+
 def _edit_by_hand(world: CorpusWorld, unit: Any, value: int) -> None:
     observation_record(
         user=world.users["strateg"], measure=world.count, unit=unit,
@@ -451,24 +462,28 @@ def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value
 
     page = client.get(response["Location"]).content.decode()
 
-    # The explanation instead of a button the undo would refuse; one value: no "till exempel".
+    # The explanation instead of a button the undo would refuse, naming who changed the value
+    # and when; one value: no "till exempel".
+    strateg = corpus_world.users["strateg"].get_full_name()
+    when = _last_change_time(corpus_world.tree.hc1a)
     assert "Ångra import</button>" not in page
     assert (
         "Importen kan inte ångras: 1 av dess värden har ändrats efter importen "
-        "(Hälsocentral Norrby, Antal frigjorda tider, nov 2025). Ändra det för hand i stället."
-    ) in page
+        f"(Hälsocentral Norrby, Antal frigjorda tider, nov 2025; ändrat av {strateg}, {when}). "
+        "Ändra det för hand i stället."
+    ) in html.unescape(page)
     assert "till exempel" not in page
     # The changed row says so, with today's value; the other is as the import wrote it.
     assert "<strong>Ja, i dag 46\u00a0st</strong>" in page
-    assert page.count("<td>Nej</td>") == 1
-    assert '<td class="num">44\u00a0st</td>' in page
+    assert page.count('<td role="cell">Nej</td>') == 1
+    assert '<td role="cell" class="num">44\u00a0st</td>' in page
 
     _edit_by_hand(corpus_world, corpus_world.tree.hc2a, 4)
     page = client.get(response["Location"]).content.decode()
 
     assert "2 av dess värden har ändrats efter importen, till exempel Hälsocentral Norrby" in page
     assert "Ändra dem för hand i stället." in page
-    assert "<td>Nej</td>" not in page
+    assert '<td role="cell">Nej</td>' not in page
 
 
 def test_the_template_returned_partly_filled_skips_its_empty_rows_and_says_how_many(
@@ -613,12 +628,17 @@ def test_a_file_without_filled_in_values_is_refused_as_a_whole_without_counts(
     assert "Rätta raderna nedan" not in page
 
 
-def test_a_file_with_row_problems_still_counts_its_rows(corpus_world: CorpusWorld) -> None:
+def test_a_file_with_row_problems_shows_no_counts_or_changes_as_if_they_would_be_saved(
+    corpus_world: CorpusWorld,
+) -> None:
     client = client_for("strateg")
     page = client.get(upload(client, BAD)["Location"]).content.decode()
     assert "Filen har 1 problem och kan inte importeras" in page
     assert "Rätta raderna nedan i filen" in page
-    assert "Rader i filen" in page
+    # Its good row (HC1A, 45) would be new: neither counted nor listed beside the refusal.
+    for saved_words in ("Rader i filen", "Nya värden", "Ändrade värden", "Nya och ändrade värden"):
+        assert saved_words not in page
+    assert "Hälsocentral Norrby" not in page
 
 
 @PATHS
@@ -721,3 +741,170 @@ def test_the_preview_has_no_jump_warning_within_the_limit(
 
     assert "Förhandsgranskning" in page
     assert "jump-warning" not in page
+
+
+# --- the review of the import journeys ----------------------------------------------------------
+
+
+@PATHS
+def test_a_template_reported_by_hand_gets_no_source_warning_but_a_wrong_system_does(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    corpus_world.count.source = "cosmic"
+    corpus_world.count.save()
+    client = client_for("strateg")
+
+    # As the upload page's help says: Manuell inrapportering for a filled-in template.
+    manual = client.get(upload(client, GOOD, source="manual")["Location"]).content.decode()
+    cyklop = client.get(upload(client, GOOD, source="cyklop")["Location"]).content.decode()
+
+    assert "har en annan källa" not in manual
+    assert ">Importera</button>" in manual
+    assert "Du har valt källan Cyklop, men ”Antal frigjorda tider” (Cosmic)" in cyklop
+
+
+def test_a_missing_column_is_no_unreadable_file_and_names_the_files_columns(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    content = "Enhet;Mått;År/mån;Värde\nHC1A;antal;2025-11;45\n"
+
+    page = html.unescape(client.get(upload(client, content)["Location"]).content.decode())
+
+    assert "Filen kan inte importeras" in page
+    assert "Inget har sparats." in page
+    assert "Filen kunde inte läsas" not in page  # it was read: its header is the problem
+    assert (
+        "Kolumnen ”period” saknas (godtagbara namn: period, månad, kvartal). "
+        "Filen har kolumnerna: Enhet, Mått, År/mån, Värde."
+    ) in page
+
+
+def test_a_column_given_twice_says_what_to_do_in_a_workbook_too(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["HSA-id", "Enhet", "Mått", "Period", "Värde"])
+    sheet.append(["SE0000000000-E001", "Hälsocentral Norrby", "antal", "2025-11", 45])
+    path = tmp_path / "export.xlsx"
+    workbook.save(path)
+    client = client_for("strateg")
+
+    page = html.unescape(
+        client.get(
+            upload(client, path.read_bytes(), name="export.xlsx")["Location"]
+        ).content.decode()
+    )
+
+    assert "Filen kunde inte läsas" not in page
+    assert (
+        "Kolumnen ”enhet” finns två gånger i rubrikraden (HSA-id och Enhet). Byt namn på den "
+        "ena (t.ex. Enhetsnamn: kolumner med namn som importen inte känner igen hoppas över) "
+        "eller ta bort den."
+    ) in page
+
+
+def test_a_refused_upload_is_deleted_at_once_and_its_page_still_lists_the_problems(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    upload(client, BAD)
+    job = ImportJob.objects.get()
+
+    assert not job_path(job).exists()  # nothing can be imported from it
+    assert job.state == ImportJob.State.READY
+    page = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert "Rad 3, kolumn ”värde”: ”sju” är inte ett tal" in page
+    client.post(reverse("import_confirm", args=[job.pk]))
+    assert not ImportBatch.objects.exists()
+
+
+def test_undo_refused_after_a_later_import_names_and_links_it(corpus_world: CorpusWorld) -> None:
+    strateg = client_for("strateg")
+    upload(strateg, "enhet;mått;period;värde\nHC1A;antal;2025-11;44\n", name="forsta.csv")
+    first = strateg.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    vc = client_for("vc1")
+    upload(vc, "enhet;mått;period;värde\nHC1A;antal;2025-11;47\n", name="andra.csv")
+    vc.post(reverse("import_confirm", args=[ImportJob.objects.get(user__username="vc1").pk]))
+    later = ImportBatch.objects.get(file_name="andra.csv")
+    vc_name = later.imported_by.get_full_name()  # type: ignore[union-attr]
+    when = _last_change_time(corpus_world.tree.hc1a)
+
+    page = html.unescape(strateg.get(first["Location"]).content.decode())
+
+    url = reverse("import_batch", args=[later.pk])
+    link = f'<a href="{url}">import #{later.pk} ”andra.csv”</a>'
+    assert (
+        "Importen kan inte ångras: 1 av dess värden har ändrats efter importen "
+        f"(Hälsocentral Norrby, Antal frigjorda tider, nov 2025) av {link} ({vc_name}, {when}). "
+        "Ångra den först."
+    ) in page
+    # The undo itself says the same.
+    response = strateg.post(reverse("import_batch_undo", args=[first["Location"].split("/")[-2]]))
+    page = html.unescape(strateg.get(response["Location"]).content.decode())
+    assert f"av {link} ({vc_name}, {when}). Ångra den först." in page
+
+
+@PATHS
+def test_a_row_outside_the_users_scope_says_where_the_unit_belongs_and_what_to_do(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    client = client_for("vc1")
+
+    page = client.get(
+        upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;4\nHC2A;antal;2025-11;5\n")[
+            "Location"
+        ]
+    ).content.decode()
+
+    assert (
+        "Rad 3, kolumn ”enhet”: Du får inte rapportera värden för enheten ”Hälsocentral "
+        "Söderby”. Den hör till VO Söder; ta bort raden eller be strategen importera den."
+    ) in html.unescape(page)
+
+
+def test_the_list_of_imports_names_the_source_and_the_units_without_a_query_a_row(
+    corpus_world: CorpusWorld, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for("strateg")
+    files = {
+        "en.csv": "enhet;mått;period;värde\nHC1A;antal;2025-11;4\n",
+        "vo.csv": "enhet;mått;period;värde\nHC1A;antal;2025-10;4\nHC1B;antal;2025-10;5\n",
+        "alla.csv": "enhet;mått;period;värde\nHC1A;antal;2025-09;4\nHC2A;antal;2025-09;5\n",
+    }
+    for name, content in files.items():
+        upload(client, content, name=name, source="manual")
+        client.post(reverse("import_confirm", args=[ImportJob.objects.get(file_name=name).pk]))
+
+    page = client.get(reverse("import_upload")).content.decode()
+
+    assert '<th scope="col">Källa</th>' in page
+    assert '<th scope="col">Enheter</th>' in page
+    assert page.count("<td>Manuell inrapportering</td>") == 3
+    assert "<td>Hälsocentral Norrby</td>" in page  # one unit: its name
+    assert "<td>VO Norr (2 enheter)</td>" in page  # one VO: its name
+    assert "<td>2 enheter</td>" in page  # two VOs
+    # As many queries for 3 batches as for 6.
+    connection.queries_log.clear()  # a full log (it keeps 9,000) would count nothing
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("import_upload"))
+    three = len(captured)  # now: the context reads the connection's log when asked
+    assert three > 0
+    for name, content in files.items():
+        upload(client, content.replace("2025-", "2024-"), name=f"x-{name}", source="manual")
+        client.post(
+            reverse("import_confirm", args=[ImportJob.objects.get(file_name=f"x-{name}").pk])
+        )
+    client.get(reverse("import_upload"))  # shows (and clears) the last import's message
+    connection.queries_log.clear()
+    with django_assert_max_num_queries(three):
+        page = client.get(reverse("import_upload")).content.decode()
+    assert page.count("<td>Manuell inrapportering</td>") == 6

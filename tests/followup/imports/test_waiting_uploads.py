@@ -169,7 +169,7 @@ def test_younger_uploads_stored_jobs_and_stores_in_progress_are_left_alone(
     stored = ImportJob.objects.exclude(pk=young.pk).get()
     client.post(reverse("import_confirm", args=[stored.pk]))
     age(stored, 3)
-    upload(client, BAD)
+    upload(client, GOOD)
     storing = ImportJob.objects.exclude(pk__in=[young.pk, stored.pk]).get()
     ImportJob.objects.filter(pk=storing.pk).update(state=ImportJob.State.STORING)
     age(storing, 3)
@@ -188,6 +188,24 @@ def test_younger_uploads_stored_jobs_and_stores_in_progress_are_left_alone(
     age(young, 2.5)  # now past the limit
     assert import_uploads_expire() == ExpiryResult(jobs_expired=1, files_removed=1)
     assert ImportJob.objects.get(pk=young.pk).state == ImportJob.State.EXPIRED
+
+
+def test_a_refused_upload_has_no_file_to_wait_and_does_not_expire(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    upload(client, BAD)
+    job = ImportJob.objects.get()
+    assert not job_path(job).exists()  # deleted when its check failed
+    age(job, 25)
+
+    assert import_uploads_expire() == ExpiryResult(jobs_expired=0, files_removed=0)
+
+    # Its page still lists the problems, not "Uppladdningen har gått ut".
+    page = preview_page(client, job)
+    assert ImportJob.objects.get().state == ImportJob.State.READY
+    assert "Filen har 1 problem och kan inte importeras" in page
+    assert "Uppladdningen har gått ut" not in page
 
 
 def test_old_upload_files_without_a_waiting_job_are_removed_and_nothing_else(
