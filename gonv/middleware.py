@@ -3,10 +3,18 @@
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext_lazy as _
+from django_htmx.http import HttpResponseClientRedirect
+
+from base.http import HtmxHttpRequest
 
 from .security_log import PERMISSION_DENIED, security_event
 
@@ -32,6 +40,59 @@ class AbsoluteSessionTimeoutMiddleware:
             if now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
         return self.get_response(request)
+
+
+LOGGED_OUT_UNSAVED_MESSAGE = _(
+    "Du har blivit utloggad, så det du skrev är inte sparat. Logga in igen i en ny flik och "
+    "tryck sedan Spara igen."
+)
+# An htmx request sends this (hx-headers on an editing form) when the page holds typing that a
+# trip to the login page would throw away, even for a GET such as the grid's "Ersätt värdet".
+KEEP_PAGE_HEADER = "X-Keep-Page"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class HtmxLoginRedirectMiddleware:
+    """An htmx request that finds the session ended gets what htmx can use, not the login page.
+
+    login_required answers with a redirect to the login page, which the XMLHttpRequest follows:
+    htmx would swap the whole login page into the region (and push its address). Instead a
+    GET sends the whole window to the login page with `next` the page the user is on; a
+    request that would lose what the user typed (a POST, or a GET marked with KEEP_PAGE_HEADER)
+    gets a 401 with the reason as plain text, which htmx does not swap and
+    static/js/htmx-errors.js shows in #messages: the typed values stay on the page.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.htmx or not self._redirects_to_login(response):
+            return response
+        if request.method in SAFE_METHODS and not request.headers.get(KEEP_PAGE_HEADER):
+            # The page the user is on (HX-Current-URL, only if on this host): the request's own
+            # path may be a fragment's. The login view validates `next` once more.
+            here = request.htmx.current_url_abs_path or request.get_full_path()
+            login_url = resolve_url(settings.LOGIN_URL)
+            response = HttpResponseClientRedirect(redirect_to_login(here, login_url).url)
+        else:
+            response = HttpResponse(
+                LOGGED_OUT_UNSAVED_MESSAGE,
+                status=401,
+                content_type="text/plain; charset=utf-8",
+            )
+        # Neither answer is a page: no cache may keep it or serve it for a plain request.
+        add_never_cache_headers(response)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
+
+    @staticmethod
+    def _redirects_to_login(response: HttpResponse) -> bool:
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return False
+        location = urlsplit(response.get("Location", ""))
+        return location.path == resolve_url(settings.LOGIN_URL)
 
 
 class SecurityHeadersMiddleware:

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After the user and request.htmx are known: a login redirect becomes one htmx can use.
+    "gonv.middleware.HtmxLoginRedirectMiddleware",
     # One read of the dashboards' cache generation and of each cached list per request.
     "followup.cache.RequestMemoMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -232,8 +234,10 @@ SESSION_ABSOLUTE_SECONDS = int(env("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-# An expired form (a stale tab) gets a Swedish page that leads back, not Django's bare one.
-CSRF_FAILURE_VIEW = "gonv.error_views.csrf_failure"
+# An expired form (a stale tab) gets a Swedish page that leads back, not Django's bare one
+# (gonv.error_views); for htmx the reason as text and a current token, so a page older than a
+# login can save (gonv.views.csrf_failure, which hands the others to the page).
+CSRF_FAILURE_VIEW = "gonv.views.csrf_failure"
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
@@ -383,7 +387,7 @@ GONV_ACCESSIBILITY_CONTACT_EMAIL = env(
     "GONV_ACCESSIBILITY_CONTACT_EMAIL", GONV_ACCESSIBILITY_EMAIL_PLACEHOLDER
 )
 GONV_ACCESSIBILITY_CONTACT_PHONE = env("GONV_ACCESSIBILITY_CONTACT_PHONE")
-GONV_ACCESSIBILITY_DEFAULT_DATE = datetime.date(2026, 12, 1)
+GONV_ACCESSIBILITY_DEFAULT_DATE = datetime.date(2026, 12, 2)
 
 
 def env_date(name: str, default: datetime.date) -> datetime.date:

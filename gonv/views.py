@@ -8,8 +8,11 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import LoginView, LogoutView, PasswordChangeView
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_safe
 
 from followup.organisation_selection import programme_area_url
@@ -17,9 +20,36 @@ from organisation.models import Role
 from organisation.selectors import unit_home_for
 from programmes.selectors import programme_area_owned_by
 
+from . import error_views
 from .error_views import same_site_url
 from .rules import GLOBAL_READERS, scope_for
 from .security_log import PASSWORD_CHANGED, security_event
+
+CSRF_REJECTED_MESSAGE = _(
+    "Inget sparades, eftersom sidans säkerhetskod inte godtogs. Försök igen. Hjälper det inte, "
+    "ladda om sidan."
+)
+# The response header that carries a current CSRF token to the page (static/js/htmx-errors.js).
+CSRF_RENEWED_HEADER = "X-CSRFToken"
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A CSRF rejection: our Swedish page (gonv.error_views), or for htmx the reason as text
+    plus a current token.
+
+    A login in another tab rotates the token, so a page opened before it (a grid with typed
+    values, after "Du har blivit utloggad") posts a stale one. static/js/htmx-errors.js puts
+    the token from this answer in the page and sends the request once more, so the user's
+    one press of Spara saves; the token is only readable by the page's own origin.
+    """
+    if request.headers.get("HX-Request") != "true":
+        return error_views.csrf_failure(request, reason)
+    response = HttpResponse(
+        CSRF_REJECTED_MESSAGE, status=403, content_type="text/plain; charset=utf-8"
+    )
+    response[CSRF_RENEWED_HEADER] = get_token(request)
+    add_never_cache_headers(response)
+    return response
 
 
 def landing_url(user: User | AnonymousUser) -> str:

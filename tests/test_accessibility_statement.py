@@ -43,6 +43,9 @@ def test_statement_names_the_known_shortcomings_with_the_session_limits_in_force
     html = client.get(URL).content.decode()
 
     assert "Du loggas ut efter 20 minuter utan aktivitet och senast 8 timmar" in html
+    # The grids and the goal form keep what was typed (static/js/htmx-errors.js); the rest lose it.
+    assert "När du rapporterar värden, ändrar införandet av arbetssätt eller redigerar" in html
+    assert "I övriga formulär går det du har skrivit men inte sparat förlorat." in html
     assert "2.2.1" in html
     assert "standardadministrationen i ramverket Django" in html
 
@@ -54,7 +57,7 @@ def test_default_contact_is_said_to_be_a_placeholder(client: Client) -> None:
     assert 'href="mailto:tillganglighet@example.se"' in html
     assert "exempeladress" in html
     assert "Telefon:" not in html
-    assert "Senaste bedömningen gjordes den 1 dec 2026." in html
+    assert "Senaste bedömningen gjordes den 2 dec 2026." in html
 
 
 def test_statement_shows_the_configured_publisher_contact_and_date(
