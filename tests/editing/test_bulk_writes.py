@@ -17,7 +17,7 @@ from base.versioning import StaleVersion, deliberate_overwrite
 from followup.models import Measure, Observation
 from goals.models import Goal
 from programmes.models import ProgrammeArea
-from tests.factories import GoalFactory, MeasureFactory, ObservationFactory, OrgTree
+from tests.factories import GoalFactory, ObservationFactory, OrgTree
 
 pytestmark = pytest.mark.django_db
 OCT = datetime.date(2025, 10, 1)
@@ -32,13 +32,6 @@ def login(user: User) -> Client:
 @pytest.fixture
 def goal(programme_area: ProgrammeArea) -> Goal:
     return GoalFactory(programme_area=programme_area, title="Teamrond på hälften")
-
-
-@pytest.fixture
-def visits(org_tree: OrgTree) -> Measure:
-    measure = MeasureFactory(name="Besök", value_type=Measure.ValueType.COUNT)
-    measure.unit_kinds.set([org_tree.hc1a.kind])
-    return measure
 
 
 def goal_form(goal: Goal, **changes: object) -> dict[str, object]:

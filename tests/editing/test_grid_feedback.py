@@ -17,27 +17,12 @@ from followup.models import Measure, Observation, QuarterReport
 from goals.models import AdoptionRecord, WorkingMethod
 from tests.factories import (
     AdoptionRecordFactory,
-    MeasureFactory,
     OrgTree,
     WorkingMethodFactory,
 )
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def visits(org_tree: OrgTree) -> Measure:
-    measure = MeasureFactory(name="Besök", value_type=Measure.ValueType.COUNT, unit="st")
-    measure.unit_kinds.set([org_tree.hc1a.kind])
-    return measure
-
-
-@pytest.fixture
-def right_help(org_tree: OrgTree) -> Measure:
-    measure = MeasureFactory(name="Rätt hjälp på en gång", share=True)
-    measure.unit_kinds.set([org_tree.hc1a.kind])
-    return measure
 
 
 def login(user: User) -> Client:
