@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from base.formatting import format_number
 from base.http import HtmxHttpRequest
 from organisation.models import Unit
-from organisation.selectors import scope_for, unit_forest
+from organisation.selectors import scope_for, unit_forest, units_reported_by
 
 from .models import Observation
 from .reporting import (
@@ -42,13 +42,9 @@ OPEN, CLOSE, TAKE = "ersatt", "behall", "ta"
 @login_required
 def report_start(request: HtmxHttpRequest) -> HttpResponse:
     """Where the user reports: one grid per unit they report for."""
-    scope = scope_for(request.user)
-    if request.user.has_perm("organisation.change_unit"):
-        units = list(Unit.objects.filter(children__isnull=False).distinct().order_by("name"))
-    else:
-        units = list(Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name"))
-        if not units:
-            raise PermissionDenied
+    units = units_reported_by(user=request.user)
+    if not units and not scope_for(request.user).edits_everything:
+        raise PermissionDenied
     if len(units) == 1:
         return HttpResponseRedirect(reverse("report_grid", args=[units[0].pk]))
     # In tree order (region, areas, their VOs), not one alphabetical list.

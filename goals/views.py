@@ -46,7 +46,7 @@ from base.http import HtmxHttpRequest
 from base.periods import InvalidQuarter, Quarter, quarter_label
 from base.versioning import StaleVersion
 from organisation.models import Unit
-from organisation.selectors import scope_for, unit_forest
+from organisation.selectors import scope_for, unit_forest, units_reported_by
 from programmes.models import ProgrammeArea
 
 from . import grid_services, services
@@ -480,17 +480,13 @@ def _moved(request: HtmxHttpRequest) -> dict[str, Any]:
 @login_required
 def adoption_start(request: HtmxHttpRequest) -> HttpResponse:
     """Where the user's adoption grids are: one per unit they report for."""
-    scope = scope_for(request.user)
-    if request.user.has_perm("organisation.change_unit"):
-        units = Unit.objects.filter(children__isnull=False).distinct().order_by("name")
-    else:
-        units = Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name")
-    if not units and not request.user.has_perm("organisation.change_unit"):
+    units = units_reported_by(user=request.user)
+    if not units and not scope_for(request.user).edits_everything:
         raise PermissionDenied
     if len(units) == 1:
         return HttpResponseRedirect(reverse("goals:adoption_grid", args=[units[0].pk]))
     # In tree order (region, areas, their VOs), not one alphabetical list.
-    tree = unit_forest(units=list(units))
+    tree = unit_forest(units=units)
     return render(request, "goals/adoption_start.html", {"units": units, "tree": tree})
 
 

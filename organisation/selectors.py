@@ -349,6 +349,15 @@ def units_in_scope(*, user: User | AnonymousUser) -> UnitQuerySet:
     return Unit.objects.in_subtree_of_any(scope.root_unit_ids)
 
 
+def units_reported_by(*, user: User | AnonymousUser) -> list[Unit]:
+    """The units a user reports for (the reporting and adoption grids' start pages), by name:
+    every unit with units below it for those who edit everything, else the user's own units."""
+    scope = scope_for(user)
+    if scope.edits_everything:
+        return list(Unit.objects.filter(children__isnull=False).distinct().order_by("name"))
+    return list(Unit.objects.filter(pk__in=scope.root_unit_ids).order_by("name"))
+
+
 def programme_area_ids_in_scope(*, user: User | AnonymousUser) -> list[int] | None:
     """The programme areas a user owns (None: every area, for those who edit everything)."""
     scope = scope_for(user)
