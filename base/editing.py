@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models, transaction
+from django.http import HttpRequest
 from django.utils import dateformat, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -559,6 +560,20 @@ def history_page(obj: models.Model, page_number: Any) -> tuple[Page[Any], list[H
     records = obj.history.select_related("history_user").order_by("-history_date", "-history_id")  # type: ignore[attr-defined]
     page = Paginator(records, HISTORY_PAGE_SIZE).get_page(page_number)
     return page, history_lines(page.object_list, type(obj))
+
+
+def history_context(
+    obj: models.Model, request: HttpRequest, prefix: str, *, url: str | None = None
+) -> dict[str, Any]:
+    """The context of an object's history block: the page `?sida=` asks for, its lines, the
+    block's element id and the URL its pages load from (`url`, else the request's own path)."""
+    page, lines = history_page(obj, request.GET.get("sida"))
+    return {
+        "history_page": page,
+        "history_lines": lines,
+        "history_id": f"history-{prefix}-{obj.pk}",
+        "history_url": request.path if url is None else url,
+    }
 
 
 def first_error_target(form: forms.BaseForm | None) -> str:

@@ -1,8 +1,10 @@
-"""Web plumbing every app's pages share: the typed HTMX request, the logout message."""
+"""Web plumbing every app's pages share: the typed HTMX request, the permission check, the
+logout message."""
 
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_htmx.middleware import HtmxDetails
@@ -14,6 +16,12 @@ class HtmxHttpRequest(HttpRequest):
     """A request that has passed django-htmx's middleware."""
 
     htmx: HtmxDetails
+
+
+def require_perm(request: HttpRequest, perm: str, obj: Any = None) -> None:
+    """Refuse the request (403) unless the user has `perm`, on `obj` when one is given."""
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
 
 
 def logged_out_message(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:

@@ -33,7 +33,7 @@ from base.editing import (
     Conflict,
     SubmitOnce,
     conflict_for,
-    history_page,
+    history_context,
     keep_mine,
     merge,
     overwriting,
@@ -42,7 +42,7 @@ from base.editing import (
     versioned_save,
 )
 from base.formatting import format_number
-from base.http import HtmxHttpRequest
+from base.http import HtmxHttpRequest, require_perm
 from base.periods import InvalidQuarter, Quarter, quarter_label
 from base.versioning import StaleVersion
 from organisation.models import Unit
@@ -93,19 +93,9 @@ def _goal_or_404(pk: int) -> Goal:
     )
 
 
-def _require(request: HtmxHttpRequest, perm: str, obj: Any = None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
-def _history_context(obj: Any, request: HtmxHttpRequest, prefix: str) -> dict[str, Any]:
-    page, lines = history_page(obj, request.GET.get("sida"))
-    return {
-        "history_page": page,
-        "history_lines": lines,
-        "history_id": f"history-{prefix}-{obj.pk}",
-        "history_url": reverse("goals:goal_history", args=[obj.pk]),
-    }
+def _goal_history(goal: Goal, request: HtmxHttpRequest) -> dict[str, Any]:
+    # The goal page and its history fragment both page through goal_history's URL.
+    return history_context(goal, request, "goal", url=reverse("goals:goal_history", args=[goal.pk]))
 
 
 # --- the programme area's goals --------------------------------------------------------------
@@ -117,7 +107,7 @@ def _history_context(obj: Any, request: HtmxHttpRequest, prefix: str) -> dict[st
 def area_goals(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
     """A programme area's goals and milestones, each editable in place."""
     area = get_object_or_404(ProgrammeArea, pk=area_id)
-    _require(request, "goals.view_goal")
+    require_perm(request, "goals.view_goal")
     goals = (
         Goal.objects.top_level()
         .filter(programme_area=area)
@@ -145,7 +135,7 @@ def goal_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """A goal or milestone with its milestones and change history; `?block=1` (htmx) gives
     the goal's block alone, as "Avbryt" swaps it back in."""
     goal = _goal_or_404(pk)
-    _require(request, "goals.view_goal", goal)
+    require_perm(request, "goals.view_goal", goal)
     context = _detail_context(request, goal)
     if request.htmx and request.GET.get("block"):
         # "Avbryt" of the inline form: its "Redigera" leads back where the form was opened.
@@ -172,7 +162,7 @@ def _detail_context(request: HtmxHttpRequest, goal: Goal) -> dict[str, Any]:
             if goal.parent_id
             else removed_goals(area_id=goal.programme_area_id, parent_id=goal.pk)
         ),
-        **_history_context(goal, request, "goal"),
+        **_goal_history(goal, request),
         **_moved(request),
     }
 
@@ -183,8 +173,8 @@ def _detail_context(request: HtmxHttpRequest, goal: Goal) -> dict[str, Any]:
 def goal_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One page of a goal's change history (the paging links of the history section)."""
     goal = _goal_or_404(pk)
-    _require(request, "goals.view_goal", goal)
-    context = {"goal": goal, **_history_context(goal, request, "goal")}
+    require_perm(request, "goals.view_goal", goal)
+    context = {"goal": goal, **_goal_history(goal, request)}
     if request.htmx:
         # Paging on this page itself: its h1 names the history, so the section has no h2.
         on_this_page = urlsplit(request.htmx.current_url_abs_path or "").path == request.path
@@ -199,7 +189,7 @@ def goal_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def goal_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Edit a goal or milestone: in place over htmx, or as a full page without JavaScript."""
     goal = _goal_or_404(pk)
-    _require(request, "goals.change_goal", goal)
+    require_perm(request, "goals.change_goal", goal)
     detail_url = reverse("goals:goal_detail", args=[goal.pk])
     next_url = _next_url(request, detail_url)
     return goal_form_response(
@@ -354,7 +344,7 @@ def _goal_conflict(
 @login_required
 def goal_kind_fields(request: HtmxHttpRequest) -> HttpResponse:
     """The fields of the chosen kind (the kind switch swaps them in over htmx)."""
-    _require(request, "goals.view_goal")
+    require_perm(request, "goals.view_goal")
     pk = request.GET.get("goal")
     instance = Goal.objects.filter(pk=pk).first() if pk and pk.isdigit() else None
     form = GoalForm(instance=instance, initial={"kind": request.GET.get("kind", "")})
@@ -372,7 +362,7 @@ def goal_create(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
     parent = _goal_or_404(int(parent_id)) if parent_id and parent_id.isdigit() else None
     if parent is not None and parent.programme_area_id != area.pk:
         raise Http404
-    _require(request, "goals.add_goal", area)
+    require_perm(request, "goals.add_goal", area)
     instance = Goal(programme_area=area, parent=parent)
     context: dict[str, Any] = {"area": area, "parent": parent}
     if request.method == "GET":
@@ -414,7 +404,7 @@ def goal_create(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
 def goal_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Confirm and delete a goal with its milestones."""
     goal = _goal_or_404(pk)
-    _require(request, "goals.delete_goal", goal)
+    require_perm(request, "goals.delete_goal", goal)
     back = (
         reverse("goals:goal_detail", args=[goal.parent_id])
         if goal.parent_id
@@ -446,7 +436,7 @@ def goal_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """ "Flytta upp/ned": a milestone among its goal's milestones, a goal among its area's goals
     (a plain form post, so it works without JavaScript)."""
     goal = _goal_or_404(pk)
-    _require(request, "goals.change_goal", goal)
+    require_perm(request, "goals.change_goal", goal)
     if services.goal_move(user=request.user, goal=goal, up=request.POST.get("riktning") == "upp"):
         messages.success(request, _("Ordningen är sparad."))
     back = (
@@ -507,7 +497,7 @@ TAKE = "ta"
 def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     """The VC's (or VEC's) units × working methods: change several cells, save them at once."""
     unit = get_object_or_404(Unit, pk=unit_id)
-    _require(request, "goals.change_adoptionrecord", unit)
+    require_perm(request, "goals.change_adoptionrecord", unit)
     template = "goals/adoption_grid.html#grid-form" if request.htmx else "goals/adoption_grid.html"
     if request.method == "GET":
         sections = _grid_forms(request, unit)
@@ -590,7 +580,7 @@ def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     save: with nothing stored for it, it is saved; else the form says what is stored and
     saves the user's values only when sent again."""
     goal = _goal_or_404(pk)
-    _require(request, "goals.add_assessment", Assessment(goal=goal))
+    require_perm(request, "goals.add_assessment", Assessment(goal=goal))
     open_quarters, closed = assessable_quarters(area_id=goal.programme_area_id)
     codes = [quarter.code for quarter in open_quarters]
     default = default_assessment_quarter(open_quarters).code

@@ -31,11 +31,11 @@ from base.editing import (
     SAVED_MESSAGE,
     Conflict,
     SubmitOnce,
-    history_page,
+    history_context,
     keep_mine,
     versioned_save,
 )
-from base.http import HtmxHttpRequest
+from base.http import HtmxHttpRequest, require_perm
 from organisation.models import Unit
 from organisation.selectors import scope_for
 
@@ -78,21 +78,6 @@ from .services import (
 )
 
 DELETED_ELSEWHERE = gettext_noop("Det du redigerade har tagits bort av någon annan.")
-
-
-def _require(request: HtmxHttpRequest, perm: str, obj: Any = None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
-def _history(obj: Any, request: HtmxHttpRequest, name: str) -> dict[str, Any]:
-    page, lines = history_page(obj, request.GET.get("sida"))
-    return {
-        "history_page": page,
-        "history_lines": lines,
-        "history_id": f"history-{name}-{obj.pk}",
-        "history_url": request.path,
-    }
 
 
 def _edit(
@@ -159,10 +144,10 @@ def programme_area_edit(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
     """ "Redigera programområdet": the area's description, delivery owners and supporting
     processes, for its programme owner and the strategist (the admin is not needed)."""
     area = get_object_or_404(ProgrammeArea.objects.select_related("phase"), pk=area_id)
-    _require(request, "programmes.change_programmearea", area)
+    require_perm(request, "programmes.change_programmearea", area)
     back = _area_back_url(request, area)
     template = "programmes/programme_area_form.html"
-    context: dict[str, Any] = {"area": area, "back": back, **_history(area, request, "area")}
+    context: dict[str, Any] = {"area": area, "back": back, **history_context(area, request, "area")}
     if request.method == "GET":
         form = ProgrammeAreaForm(instance=area, initial={"version": area.version})
         return render(request, template, {**context, "form": form})
@@ -212,7 +197,7 @@ def _area_back_url(request: HtmxHttpRequest, area: ProgrammeArea) -> str:
 def working_methods(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
     """A programme area's working methods with their target unit kinds."""
     area = get_object_or_404(ProgrammeArea, pk=area_id)
-    _require(request, "programmes.view_workingmethod")
+    require_perm(request, "programmes.view_workingmethod")
     methods = area.working_methods.prefetch_related("target_unit_kinds")
     can_edit = request.user.has_perm("programmes.add_workingmethod", area)
     return render(
@@ -234,7 +219,7 @@ def working_method_edit(
         if pk
         else WorkingMethod(programme_area=area)
     )
-    _require(
+    require_perm(
         request,
         "programmes.change_workingmethod" if pk else "programmes.add_workingmethod",
         method if pk else area,
@@ -242,7 +227,7 @@ def working_method_edit(
     list_url = reverse("programmes:working_methods", args=[area.pk])
     context: dict[str, Any] = {"area": area, "method": method, "back": list_url}
     if pk:
-        context.update(_history(method, request, "method"))
+        context.update(history_context(method, request, "method"))
     if request.method == "GET":
         form = WorkingMethodForm(instance=method, initial={"version": method.version if pk else 0})
         return render(request, "programmes/working_method_form.html", {**context, "form": form})
@@ -282,7 +267,7 @@ def working_method_delete(request: HtmxHttpRequest, area_id: int, pk: int) -> Ht
     """Confirm and delete a working method nothing uses; one in use is explained, not deleted."""
     area = get_object_or_404(ProgrammeArea, pk=area_id)
     method = get_object_or_404(WorkingMethod, pk=pk, programme_area=area)
-    _require(request, "programmes.delete_workingmethod", method)
+    require_perm(request, "programmes.delete_workingmethod", method)
     list_url = reverse("programmes:working_methods", args=[area.pk])
     context: dict[str, Any] = {
         "area": area,
@@ -320,8 +305,7 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     """The user's VOs × programme areas, each a link to its activity plan; submitted plans
     for those who read them all."""
     scope = scope_for(request.user)
-    if not request.user.has_perm("gonv.view_portfolio"):
-        raise PermissionDenied
+    require_perm(request, "gonv.view_portfolio")
     units = _plan_units(request)
     labels = AreaLabels()
     # Each unit's plans are for its own organisation's areas (and those of phases of none).
@@ -433,7 +417,7 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
         except ValidationError as error:
             raise Http404(" ".join(error.messages)) from error
     # A draft is read by its VO, the area's owner and the strategist only (gonv.rules).
-    _require(request, "programmes.view_activityplan", plan)
+    require_perm(request, "programmes.view_activityplan", plan)
     url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
     context = _plan_context(request, area=area, unit=unit, plan=plan, can_edit=can_edit)
     if request.method == "GET":
@@ -497,7 +481,7 @@ def _plan_context(
     }
     if plan.pk:
         context["activities"] = plan.activities.all()
-        context.update(_history(plan, request, "plan"))
+        context.update(history_context(plan, request, "plan"))
         # Only a submitted plan is reviewed, and never by its own VO (gonv.rules).
         if plan.status == ActivityPlan.Status.SUBMITTED and request.user.has_perm(
             "programmes.approve_activityplan", plan
@@ -536,7 +520,7 @@ def activity_plan_review(request: HtmxHttpRequest, area_id: int, unit_id: int) -
     area = get_object_or_404(ProgrammeArea, pk=area_id)
     unit = get_object_or_404(Unit, pk=unit_id)
     plan = get_object_or_404(ActivityPlan, programme_area=area, unit=unit)
-    _require(request, "programmes.approve_activityplan", plan)
+    require_perm(request, "programmes.approve_activityplan", plan)
     url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
     if plan.status != ActivityPlan.Status.SUBMITTED:
         # Decided already (or a draft, the VO's): the page shows by whom; nothing changes.
@@ -596,7 +580,7 @@ def activity_plan_reopen(request: HtmxHttpRequest, area_id: int, unit_id: int) -
     area = get_object_or_404(ProgrammeArea, pk=area_id)
     unit = get_object_or_404(Unit, pk=unit_id)
     plan = get_object_or_404(ActivityPlan, programme_area=area, unit=unit)
-    _require(request, "programmes.approve_activityplan", plan)
+    require_perm(request, "programmes.approve_activityplan", plan)
     url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
     if plan.status != ActivityPlan.Status.ACCEPTED:
         # Reopened already, or never approved: the page shows the plan as it is.
@@ -642,7 +626,7 @@ def _plan_url(plan: ActivityPlan) -> str:
 def activity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Change one activity."""
     activity = _activity_or_404(pk)
-    _require(request, "programmes.change_activity", activity)
+    require_perm(request, "programmes.change_activity", activity)
     plan = activity.plan
     if plan.status == ActivityPlan.Status.SUBMITTED:
         messages.error(request, _locked_message(plan))
@@ -654,7 +638,7 @@ def activity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "back": _plan_url(plan),
         "status_only": status_only,
     }
-    context.update(_history(activity, request, "activity"))
+    context.update(history_context(activity, request, "activity"))
     if request.method == "GET":
         form = ActivityForm(
             instance=activity, initial={"version": activity.version}, status_only=status_only
@@ -679,7 +663,7 @@ def activity_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def activity_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Mark an activity done ("Markera klar")."""
     activity = _activity_or_404(pk)
-    _require(request, "programmes.change_activity", activity)
+    require_perm(request, "programmes.change_activity", activity)
     action = request.POST.get("atgard")
     try:
         _activity_action(request, activity, action)
@@ -707,7 +691,7 @@ def activity_plan_submit(request: HtmxHttpRequest, area_id: int, unit_id: int) -
     area = get_object_or_404(ProgrammeArea, pk=area_id)
     unit = get_object_or_404(Unit, pk=unit_id)
     plan = _plan_for(area, unit)
-    _require(request, "programmes.change_activityplan", plan)
+    require_perm(request, "programmes.change_activityplan", plan)
     if plan.pk is None or not plan.activities.exists():
         messages.error(request, _("Lägg till minst en aktivitet innan planen skickas in."))
     elif plan.status == ActivityPlan.Status.DRAFT:
@@ -725,7 +709,7 @@ def activity_plan_submit(request: HtmxHttpRequest, area_id: int, unit_id: int) -
 def activity_plan_withdraw(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpResponse:
     """Take a submitted plan back to draft to change it ("Ta tillbaka för ändring")."""
     plan = get_object_or_404(ActivityPlan, programme_area_id=area_id, unit_id=unit_id)
-    _require(request, "programmes.change_activityplan", plan)
+    require_perm(request, "programmes.change_activityplan", plan)
     try:
         services.activity_plan_withdraw(user=request.user, plan=plan)
     except ValidationError as error:
@@ -753,7 +737,7 @@ def _visible_needs(request: HtmxHttpRequest) -> Any:
 @login_required
 def support_needs(request: HtmxHttpRequest) -> HttpResponse:
     """The support needs the user raised for their units or answers for their areas."""
-    _require(request, "programmes.view_supportneed")
+    require_perm(request, "programmes.view_supportneed")
     scope = scope_for(request.user)
     return render(
         request,
@@ -865,7 +849,7 @@ def _need_context(
             initial={"version": need.version, "status": SupportNeed.Status.CLOSED},
             prefix=CLOSE_PREFIX,
         )
-    context.update(_history(need, request, "need"))
+    context.update(history_context(need, request, "need"))
     return context
 
 
@@ -877,7 +861,7 @@ def support_need_close(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     need = get_object_or_404(
         SupportNeed.objects.select_related("unit", "programme_area", "raised_by"), pk=pk
     )
-    _require(request, "programmes.close_supportneed", need)
+    require_perm(request, "programmes.close_supportneed", need)
     url = reverse("programmes:support_need", args=[need.pk])
     context = _need_context(
         request, need, can_answer=request.user.has_perm("programmes.answer_supportneed", need)
