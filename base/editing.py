@@ -21,7 +21,7 @@ from django.core.paginator import Page, Paginator
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import dateformat, timezone
-from django.utils.text import capfirst
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from simple_history.utils import get_m2m_reverse_field_name
@@ -574,6 +574,17 @@ def history_context(
         "history_id": f"history-{prefix}-{obj.pk}",
         "history_url": request.path if url is None else url,
     }
+
+
+def unique_slug(model: type[models.Model], text: str, fallback: str) -> str:
+    """A code for a new row of `model` from `text` (its slug, or `fallback` when it has none),
+    unique in the model's `code` column: "-2", "-3", … appended until it is free."""
+    base = (slugify(text) or fallback)[:50]
+    code, n = base, 1
+    while model._default_manager.filter(code=code).exists():
+        n += 1
+        code = f"{base}-{n}"
+    return code
 
 
 def first_error_target(form: forms.BaseForm | None) -> str:

@@ -10,10 +10,9 @@ from typing import Any
 from django import forms
 from django.forms.models import construct_instance
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from base.editing import ChoiceFieldsMixin, VersionField
+from base.editing import ChoiceFieldsMixin, VersionField, unique_slug
 from base.periods import Quarter, day_label
 from programmes.choices import AreaLabels
 
@@ -271,17 +270,7 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]
         if self.instance.pk is None and not self.instance.code:
-            self.instance.code = unique_goal_code(self.instance.title)
-
-
-def unique_goal_code(title: str) -> str:
-    """A slug for a new goal's code from its title, unique among goals."""
-    base = (slugify(title) or "mal")[:50]
-    code, n = base, 1
-    while Goal.objects.filter(code=code).exists():
-        n += 1
-        code = f"{base}-{n}"
-    return code
+            self.instance.code = unique_slug(Goal, self.instance.title, "mal")
 
 
 class AssessmentForm(ChoiceFieldsMixin, forms.ModelForm):

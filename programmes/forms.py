@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from base.editing import ChoiceFieldsMixin, VersionField
+from base.editing import ChoiceFieldsMixin, VersionField, unique_slug
 from organisation.models import Unit
 
 from .choices import AreaLabels, areas_for_units
@@ -39,6 +39,12 @@ class WorkingMethodForm(ChoiceFieldsMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
             "target_unit_kinds": forms.CheckboxSelectMultiple,
         }
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        # A new method's code is made from its name (the form does not ask for one).
+        if self.instance.pk is None and not self.instance.code:
+            self.instance.code = unique_slug(WorkingMethod, self.instance.name, "arbetssatt")
 
 
 class PersonChoiceField(forms.ModelMultipleChoiceField):

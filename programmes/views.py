@@ -21,7 +21,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -237,7 +236,6 @@ def working_method_edit(
         if not form.is_valid():
             template = "programmes/working_method_form.html"
             return render(request, template, {**context, "form": form}, status=422)
-        method.code = _unique_code(method.name)
         services.working_method_create(
             user=request.user,
             method=method,
@@ -285,15 +283,6 @@ def working_method_delete(request: HtmxHttpRequest, area_id: int, pk: int) -> Ht
         return render(request, "programmes/working_method_delete.html", context, status=409)
     messages.success(request, _("Arbetssättet ”{name}” är borttaget.").format(name=name))
     return HttpResponseRedirect(list_url)
-
-
-def _unique_code(name: str) -> str:
-    base = (slugify(name) or "arbetssatt")[:50]
-    code, n = base, 1
-    while WorkingMethod.objects.filter(code=code).exists():
-        n += 1
-        code = f"{base}-{n}"
-    return code
 
 
 # --- activity plans ---------------------------------------------------------------------------
