@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from base.editing import (
     ALREADY_SENT_MESSAGE,
@@ -267,9 +268,7 @@ def goal_form_response(
     if _on_form_page(request, goal, context):
         # The full edit page (opened directly, with JavaScript): htmx posted it, but the
         # user goes where `next` says, as without JavaScript, the messages with them.
-        response = HttpResponse()
-        response["HX-Redirect"] = context["next"]
-        return response
+        return HttpResponseClientRedirect(context["next"])
     return saved()
 
 
@@ -601,7 +600,7 @@ def goal_assess(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             )
         response = page.render(page.fresh_form(quarter), quarter, notice=notice)
         if request.htmx:
-            response["HX-Push-Url"] = f"{url}?kvartal={quarter}"
+            push_url(response, f"{url}?kvartal={quarter}")
         return response
 
     if request.POST.get(SHOW_QUARTER):  # without JavaScript: load the chosen quarter
