@@ -6,13 +6,14 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from base.history import author_label
 from organisation.models import Role, RoleAssignment, Unit, UnitClosure
-from organisation.selectors import Scope
+from organisation.selectors import Scope, scope_for
 
 from .models import Activity, ActivityPlan, ProgrammeArea, SupportNeed, WorkingMethod
 
@@ -93,6 +94,16 @@ def support_needs_open(*, unit_ids: list[int]) -> list[SupportNeed]:
     )
 
 
+def support_needs_visible_to(*, user: User | AnonymousUser) -> QuerySet[SupportNeed]:
+    """The support needs a user reads: every one for those who read everything, else those
+    raised for the user's units and those of the user's programme areas."""
+    scope = scope_for(user)
+    needs = SupportNeed.objects.select_related("unit", "programme_area", "raised_by")
+    if scope.reads_everything:
+        return needs
+    return needs.filter(Q(unit_id__in=scope.unit_ids) | Q(programme_area_id__in=scope.area_ids))
+
+
 def activities_of_area(*, area: ProgrammeArea) -> list[Activity]:
     """The VOs' activity-plan activities for a programme area, by start date (one query): of
     the area's organisation's units only, when its phase has one (the area's phase loaded).
@@ -154,6 +165,35 @@ def plan_statuses(*, units: list[Unit]) -> dict[tuple[int, int], str]:
         else status
         for unit_id, area_id, status, reviewed_at, reopened in rows
     }
+
+
+def plan_units_for(*, user: User | AnonymousUser) -> list[tuple[Unit, bool]]:
+    """The units whose plans the user's list shows, by name, each with whether the user writes
+    them: the units of the user's roles whose plans they write (a VC's VO; every unit for those
+    who edit everything, as gonv.rules.writes_plans_of), and for a unit whose plans the user
+    does not write (a VEC's health centre) the VO above it, read-only: a plan is the VO's. A
+    closed unit gets no new plan; its submitted plans stay listed below."""
+    scope = scope_for(user)
+    today = timezone.localdate()
+    roots = Unit.objects.filter(pk__in=scope.root_unit_ids).exclude(valid_to__lt=today)
+    writes: dict[int, bool] = {}
+    parents: set[int] = set()
+    for root in roots:
+        if scope.edits_everything or root.pk in scope.head_of_area_unit_ids:
+            writes[root.pk] = True
+        elif root.parent_id is not None:
+            parents.add(root.parent_id)
+    for parent_id in parents - set(writes):
+        writes[parent_id] = False
+    units = Unit.objects.filter(pk__in=writes).exclude(valid_to__lt=today).order_by("name")
+    return [(unit, writes[unit.pk]) for unit in units]
+
+
+def activity_plan_for(*, area: ProgrammeArea, unit: Unit) -> ActivityPlan:
+    """The unit's activity plan for the area, or a new unsaved one when it has none."""
+    return ActivityPlan.objects.filter(programme_area=area, unit=unit).first() or ActivityPlan(
+        programme_area=area, unit=unit
+    )
 
 
 def plans_awaiting_review(*, scope: Scope) -> list[ActivityPlan]:

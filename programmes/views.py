@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -63,11 +62,14 @@ from .models import (
 from .selectors import (
     REOPENED,
     SENT_BACK,
+    activity_plan_for,
     areas_per_unit,
     plan_statuses,
+    plan_units_for,
     plans_awaiting_review,
     plans_returned_by_review,
     support_need_answered,
+    support_needs_visible_to,
 )
 from .services import (
     ERROR_PLAN_ACCEPTED_LOCKED,
@@ -295,7 +297,7 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     for those who read them all."""
     scope = scope_for(request.user)
     require_perm(request, "gonv.view_portfolio")
-    units = _plan_units(request)
+    units = plan_units_for(user=request.user)
     labels = AreaLabels()
     # Each unit's plans are for its own organisation's areas (and those of phases of none).
     statuses = plan_statuses(units=[unit for unit, _ in units])
@@ -338,28 +340,6 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-def _plan_units(request: HtmxHttpRequest) -> list[tuple[Unit, bool]]:
-    """The units whose plans the user's list shows, each with whether the user writes them:
-    the units of the user's VO assignments (a VC writes the VO's plans), and for a unit whose
-    plans the user does not write (a VEC's health centre) the VO above it, read-only: a plan
-    is the VO's. A closed unit gets no new plan; its submitted plans stay listed below."""
-    today = timezone.localdate()
-    roots = Unit.objects.filter(pk__in=scope_for(request.user).root_unit_ids).exclude(
-        valid_to__lt=today
-    )
-    writes: dict[int, bool] = {}
-    parents: set[int] = set()
-    for root in roots:
-        if request.user.has_perm("programmes.add_activityplan", ActivityPlan(unit=root)):
-            writes[root.pk] = True
-        elif root.parent_id is not None:
-            parents.add(root.parent_id)
-    for parent_id in parents - set(writes):
-        writes[parent_id] = False
-    units = Unit.objects.filter(pk__in=writes).exclude(valid_to__lt=today).order_by("name")
-    return [(unit, writes[unit.pk]) for unit in units]
-
-
 def _plan_status(status: str | None, labels: dict[str, Any]) -> str:
     """A plan's status as the plan page says it; "Ej påbörjad" for a pair without a plan."""
     if status is None:
@@ -369,12 +349,6 @@ def _plan_status(status: str | None, labels: dict[str, Any]) -> str:
     if status == REOPENED:
         return _("Utkast – öppnad för ändring")
     return str(labels.get(status, status))
-
-
-def _plan_for(area: ProgrammeArea, unit: Unit) -> ActivityPlan:
-    return ActivityPlan.objects.filter(programme_area=area, unit=unit).first() or ActivityPlan(
-        programme_area=area, unit=unit
-    )
 
 
 def _ensure_plan(request: HtmxHttpRequest, plan: ActivityPlan) -> ActivityPlan:
@@ -389,7 +363,7 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     """A VO's activity plan for a programme area: activities by date, add one, submit."""
     area = get_object_or_404(ProgrammeArea, pk=area_id)
     unit = get_object_or_404(Unit, pk=unit_id)
-    plan = _plan_for(area, unit)
+    plan = activity_plan_for(area=area, unit=unit)
     can_edit = request.user.has_perm("programmes.change_activityplan", plan)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
@@ -679,7 +653,7 @@ def activity_plan_submit(request: HtmxHttpRequest, area_id: int, unit_id: int) -
     """Submit the plan ("Skicka in"); the strategist sees submitted plans."""
     area = get_object_or_404(ProgrammeArea, pk=area_id)
     unit = get_object_or_404(Unit, pk=unit_id)
-    plan = _plan_for(area, unit)
+    plan = activity_plan_for(area=area, unit=unit)
     require_perm(request, "programmes.change_activityplan", plan)
     if plan.pk is None or not plan.activities.exists():
         messages.error(request, _("Lägg till minst en aktivitet innan planen skickas in."))
@@ -714,14 +688,6 @@ def activity_plan_withdraw(request: HtmxHttpRequest, area_id: int, unit_id: int)
 # --- support needs ----------------------------------------------------------------------------
 
 
-def _visible_needs(request: HtmxHttpRequest) -> Any:
-    scope = scope_for(request.user)
-    needs = SupportNeed.objects.select_related("unit", "programme_area", "raised_by")
-    if scope.reads_everything or request.user.is_superuser:
-        return needs
-    return needs.filter(Q(unit_id__in=scope.unit_ids) | Q(programme_area_id__in=scope.area_ids))
-
-
 @require_GET
 @login_required
 def support_needs(request: HtmxHttpRequest) -> HttpResponse:
@@ -731,7 +697,7 @@ def support_needs(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "programmes/support_needs.html",
-        {"needs": _visible_needs(request), "can_raise": bool(scope.unit_ids)},
+        {"needs": support_needs_visible_to(user=request.user), "can_raise": bool(scope.unit_ids)},
     )
 
 
@@ -784,7 +750,7 @@ def support_need(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     need = get_object_or_404(
         SupportNeed.objects.select_related("unit", "programme_area", "raised_by"), pk=pk
     )
-    if not _visible_needs(request).filter(pk=need.pk).exists():
+    if not support_needs_visible_to(user=request.user).filter(pk=need.pk).exists():
         raise PermissionDenied
     # The programme area answers (its owner, the strategist), never the unit that raised it.
     can_answer = request.user.has_perm("programmes.answer_supportneed", need)
