@@ -372,7 +372,7 @@ def kind_decimals(unit: str, kind: str = "") -> int | None:
     return KIND_DECIMALS.get(value_kind(unit, kind))
 
 
-def format_value(value: float | Decimal | None, unit: str = "", kind: str = "") -> str:
+def chart_value_text(value: float | Decimal | None, unit: str = "", kind: str = "") -> str:
     """A measure value as users read it: "54,3 %", "1 234 st", "72,0" (an index); an empty
     string for none. `kind` is the measure's value type (Measure.ValueType), where known."""
     # A template hands over "" for a missing result (`line.result.value` of no result).
@@ -410,7 +410,7 @@ _CENT = Decimal("0.01")
 
 
 def value_decimals(values: Iterable[float | Decimal]) -> int:
-    """The decimals a series' values are written with (format_value: at most two, trailing
+    """The decimals a series' values are written with (chart_value_text: at most two, trailing
     zeros dropped): 0 for counts, 2 for "70,07". Lines computed from the values (mean, limits,
     median) are written to the same precision, not to two decimals that the data do not have."""
     most = 0
@@ -427,7 +427,7 @@ def format_level(value: float, unit: str, decimals: int, kind: str = "") -> str:
     written: a share as every share (format_share), a kind with fixed decimals with those,
     else to the values' precision (`decimals`, no trailing zeros)."""
     if value_kind(unit, kind) == "share" or kind_decimals(unit, kind) is not None:
-        return format_value(value, unit, kind)
+        return chart_value_text(value, unit, kind)
     rounded = Decimal(str(value)).quantize(quantum(decimals), ROUND_HALF_UP)
     return format_number(rounded) + unit_suffix(unit)
 
@@ -626,7 +626,7 @@ def spc_chart(
             x=x,
             y=scale(value) if scale else 0.0,
             label=period_label(day, quarterly=quarterly),
-            value_label=format_value(value, unit, value_type),
+            value_label=chart_value_text(value, unit, value_type),
             reasons=stored_reasons(raw, summary.get("improvement")),
             incomplete=stored_incomplete(raw),
         )
@@ -650,7 +650,7 @@ def spc_chart(
             y=y,
             # The target as it was set; the lines computed from the values to their precision.
             value_label=(
-                format_value(level, unit, value_type)
+                chart_value_text(level, unit, value_type)
                 if kind == "target"
                 else format_level(level, unit, decimals, value_type)
             ),
@@ -663,7 +663,7 @@ def spc_chart(
     # Only a percent sign on the axis: "st" or "index" on every tick is noise (the caption and
     # the table carry the unit).
     tick_unit = unit if unit.strip() == "%" else ""
-    y_ticks = tuple(Tick(scale(t), format_value(t, tick_unit)) for t in ticks) if scale else ()
+    y_ticks = tuple(Tick(scale(t), chart_value_text(t, tick_unit)) for t in ticks) if scale else ()
     message = summary.get("message") if raw_points else None
     return SpcChart(
         frame=frame,
@@ -717,7 +717,7 @@ def sparkline(
             x=x,
             y=scale(value),
             label=period_label(day, quarterly=quarterly),
-            value_label=format_value(value, unit, value_type),
+            value_label=chart_value_text(value, unit, value_type),
             # The latest point's marker is drawn as its verdict, as on the chart.
             reasons=stored_reasons(row, improvement),
             incomplete=stored_incomplete(row),
@@ -781,7 +781,7 @@ def status_chart(
     width = min(slot * 0.7, 48.0)
 
     def fmt(value: float) -> str:
-        return format_value(value, "%" if percent else unit)
+        return chart_value_text(value, "%" if percent else unit)
 
     columns = tuple(
         StatusColumn(

@@ -38,8 +38,8 @@ def unit_and_kind(unit_or_measure: Any) -> tuple[str, str]:
 
 def format_value(value: Decimal | float | None, unit: str = "", kind: str = "") -> str:
     """A measure's value with its unit ("54,3 %", "1 234 st", "72,1" of an index), a dash
-    for none; `kind` is the measure's value type where known (charts.format_value)."""
-    return charts.format_value(value, unit, kind) or "–"
+    for none; `kind` is the measure's value type where known (charts.chart_value_text)."""
+    return charts.chart_value_text(value, unit, kind) or "–"
 
 
 def format_value_pair(

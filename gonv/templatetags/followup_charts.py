@@ -276,7 +276,7 @@ def spc_latest_period(summary: Mapping[str, Any] | None, measure: Any = None) ->
 def measure_value(value: float | Decimal | None, unit: Any = "") -> str:
     """A measure value the Swedish way with its unit: "54,3 %", "1 234 st", "72,1" (of an
     index: `value|measure_value:measure` writes it as its kind is written)."""
-    return charts.format_value(value, *unit_and_kind(unit))
+    return charts.chart_value_text(value, *unit_and_kind(unit))
 
 
 # --- charts -------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from base.formatting import format_number, format_percent, format_share
 from base.periods import day_label
-from followup.charts import format_value
+from followup.charts import chart_value_text
 from followup.formatting import format_change, unit_and_kind
 from goals.status import RULE_LABELS
 
@@ -92,7 +92,7 @@ def basis_items(basis: dict[str, Any] | None, unit: str = "") -> list[tuple[str,
         elif kind == "int":
             value = format_number(int(raw))
         elif kind == "num":
-            value = format_value(Decimal(str(raw)), unit or "")
+            value = chart_value_text(Decimal(str(raw)), unit or "")
         elif kind == "code" and str(raw) in RULE_LABELS:
             value, kind = str(RULE_LABELS[str(raw)]), "text"
         else:

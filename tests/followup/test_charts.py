@@ -170,10 +170,10 @@ def test_value_decimals_counts_what_the_values_are_written_with() -> None:
     assert charts.value_decimals([]) == 0
 
 
-def test_format_value_is_swedish() -> None:
-    assert charts.format_value(54.25, "%") == "54,3\u00a0%"
-    assert charts.format_value(Decimal("1234.5"), "st") == "1\u00a0234,5\u00a0st"
-    assert charts.format_value(None, "st") == ""
+def test_chart_value_text_is_swedish() -> None:
+    assert charts.chart_value_text(54.25, "%") == "54,3\u00a0%"
+    assert charts.chart_value_text(Decimal("1234.5"), "st") == "1\u00a0234,5\u00a0st"
+    assert charts.chart_value_text(None, "st") == ""
 
 
 def test_sparkline_keeps_the_last_periods_and_marks_the_latest() -> None:
@@ -357,7 +357,7 @@ def test_a_target_off_the_scale_is_a_marker_outside_the_plot_never_a_line_at_a_w
     # The data keep their own scale: every point inside the plot.
     assert all(frame.plot_top <= p.y <= frame.plot_bottom for p in chart.points)
     html = _render("{% spc_chart s unit='%' target=t %}", s=_summary(LOW_SHARES), t=target)
-    label = f"{arrow} Mål {charts.format_value(target, '%')} (utanför skalan)"
+    label = f"{arrow} Mål {charts.chart_value_text(target, '%')} (utanför skalan)"
     assert label in html
     # No target line across the plot (the old one lay on the top gridline, 20 %).
     assert not re.search(
@@ -394,19 +394,19 @@ def test_a_sparkline_says_whether_it_shows_months_or_quarters_and_up_to_when() -
 def test_a_measures_values_have_its_kinds_decimals_whatever_their_trailing_zeros() -> None:
     # /matt/arbetsmiljo/ once wrote one column as "72,67", "72,2", "72,08": an index is
     # written to one decimal, a count to none, a mean to one, a share as every share.
-    assert [charts.format_value(v, "index") for v in (72.67, 72.2, 72.08, 70)] == [
+    assert [charts.chart_value_text(v, "index") for v in (72.67, 72.2, 72.08, 70)] == [
         "72,7",
         "72,2",
         "72,1",
         "70,0",
     ]
-    assert charts.format_value(Decimal("67.3"), "", "index") == "67,3"
-    assert charts.format_value(Decimal("70.43"), "", "index") == "70,4"
-    assert charts.format_value(Decimal("12"), "st", "count") == "12\u00a0st"
-    assert charts.format_value(Decimal("12.25"), "dagar", "mean") == "12,3\u00a0dagar"
-    assert charts.format_value(Decimal("54.25"), "%", "share") == "54,3\u00a0%"
+    assert charts.chart_value_text(Decimal("67.3"), "", "index") == "67,3"
+    assert charts.chart_value_text(Decimal("70.43"), "", "index") == "70,4"
+    assert charts.chart_value_text(Decimal("12"), "st", "count") == "12\u00a0st"
+    assert charts.chart_value_text(Decimal("12.25"), "dagar", "mean") == "12,3\u00a0dagar"
+    assert charts.chart_value_text(Decimal("54.25"), "%", "share") == "54,3\u00a0%"
     # A unit alone that says nothing of the kind keeps up to two decimals (a mean per unit).
-    assert charts.format_value(Decimal("2.67"), "st") == "2,67\u00a0st"
+    assert charts.chart_value_text(Decimal("2.67"), "st") == "2,67\u00a0st"
 
     index = charts.spc_chart(_summary([72.67, 72.2, 72.08, 70.0]), unit="index")
     assert [p.value_label for p in index.points] == ["72,7", "72,2", "72,1", "70,0"]
