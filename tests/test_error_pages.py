@@ -3,11 +3,14 @@ logout, a bad request, a refusal, the admin for a non-staff user."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
 from django.utils import translation
+from django.utils.html import escape
 from django.views.defaults import permission_denied
 
 from tests.factories import MeasureFactory
@@ -378,3 +381,62 @@ def test_in_english_the_measure_list_is_measures_and_a_column_is_measure(
     assert "<h1>Measures</h1>" in html
     assert 'aria-current="page">Measures</a>' in html
     assert '<th scope="col" role="columnheader">Measure</th>' in html
+
+
+# --- not found (404) --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "sentence"),
+    [
+        ("/enheter/FINNSINTE/", "Det finns ingen enhet med koden ”FINNSINTE”."),
+        ("/enheter/FINNSINTE/underenheter/", "Det finns ingen enhet med koden ”FINNSINTE”."),
+        ("/matt/finns-inte/", "Det finns inget mått med koden ”finns-inte”."),
+        ("/mal/finns-inte/", "Det finns inget mål eller delmål med koden ”finns-inte”."),
+        ("/programomraden/99/", "Det finns inget programområde med nummer 99."),
+        ("/rapporter/2025Q9/", "”2025Q9” är inte ett kvartal; skriv till exempel 2025Q4."),
+        ("/rapporter/finns-inte/", "”finns-inte” är inte ett kvartal; skriv till exempel 2025Q4."),
+    ],
+)
+def test_an_address_naming_what_does_not_exist_says_what_was_not_found(
+    client: Client, strategist: User, settings: Any, url: str, sentence: str
+) -> None:
+    settings.DEBUG = False
+    client.force_login(strategist)
+
+    response = client.get(url)
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert '<html lang="sv">' in html
+    assert "<h1>Sidan hittades inte</h1>" in html
+    assert f"<p>{escape(sentence)}</p>" in html
+    assert FOOTER_LINK in html
+
+
+def test_the_code_of_the_address_is_shown_escaped(client: Client, strategist: User) -> None:
+    client.force_login(strategist)
+
+    html = client.get("/enheter/%3Cb%3E/").content.decode()
+
+    assert "<p>Det finns ingen enhet med koden ”&lt;b&gt;”.</p>" in html
+    assert "<b>" not in html
+
+
+def test_other_404s_show_the_generic_page_without_djangos_english_text(
+    client: Client, strategist: User, org_tree: Any
+) -> None:
+    client.force_login(strategist)
+
+    for url in ["/finns-inte-alls/", f"/enheter/{org_tree.hc1a.code}/att-gora/finns-inte/"]:
+        response = client.get(url)
+
+        assert response.status_code == 404, url
+        html = response.content.decode()
+        assert "<h1>Sidan hittades inte</h1>" in html
+        assert "Kontrollera att adressen är rätt stavad." in html
+        assert "Det finns ingen" not in html
+        assert "Listan finns inte" not in html  # a plain Http404's text is not shown
+        assert "Page not found" not in html
+        assert "Tried" not in html
+        assert "resolver" not in html.lower()
