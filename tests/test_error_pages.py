@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
@@ -261,6 +263,37 @@ def test_a_weak_or_mistyped_password_is_refused_in_swedish(client: Client, vec: 
     assert "Det här lösenordet är för kort." in html
     vec.refresh_from_db()
     assert vec.check_password("gammalt-losen-1")
+
+
+def test_guessing_the_current_password_counts_towards_the_lockout(
+    client: Client, vec: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A session left open must not let anyone guess the password (which outlives it): each
+    wrong current password is a failed login for django-axes and the security log."""
+    vec.set_password("gammalt-losen-1")
+    vec.save()
+    client.force_login(vec)
+    guess = {
+        "new_password1": "Vintergata-Norrsken-42",
+        "new_password2": "Vintergata-Norrsken-42",
+    }
+
+    with caplog.at_level("INFO", logger="gonv.security"):
+        for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+            response = client.post(PASSWORD_PAGE, {"old_password": f"gissning-{attempt}", **guess})
+            assert "Ditt gamla lösenord var felaktigt ifyllt." in response.content.decode()
+        locked = client.post(PASSWORD_PAGE, {"old_password": "gissning-sista", **guess})
+        right = client.post(PASSWORD_PAGE, {"old_password": "gammalt-losen-1", **guess})
+
+    failures = AccessAttempt.objects.get(username=vec.username).failures_since_start
+    assert failures == settings.AXES_FAILURE_LIMIT
+    assert locked.status_code == 429
+    # Locked out: not even the right password changes it now.
+    assert right.status_code == 429
+    vec.refresh_from_db()
+    assert vec.check_password("gammalt-losen-1")
+    logged = [line for line in caplog.messages if '"event": "login_failed"' in line]
+    assert len(logged) >= settings.AXES_FAILURE_LIMIT - 1
 
 
 def test_the_password_page_needs_a_login(client: Client) -> None:
