@@ -1,15 +1,27 @@
 """Web plumbing every app's pages share: the typed HTMX request, the permission check, the
-logout message."""
+logout message, the 404 that says what was not found."""
 
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_htmx.middleware import HtmxDetails
 
 LOGGED_OUT_MESSAGE = _("Du är nu utloggad.")
+
+
+class NotFound(Http404):
+    """A 404 whose message the 404 page shows: our own Swedish sentence (translated), saying
+    what the address asked for that does not exist ("Det finns ingen enhet med koden ”X”.").
+
+    Only this class's message is shown: Django's own Http404 texts are English and technical.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = str(message)
 
 
 class HtmxHttpRequest(HttpRequest):

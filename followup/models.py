@@ -168,6 +168,27 @@ class ImportBatch(models.Model):
         related_name="+",
         verbose_name=_("ångrad av"),
     )
+    # The units the batch wrote, recorded when it is stored (an undo keeps them): the list of
+    # imports reads these instead of the observations' history, which has no index on the
+    # change reason (imports stay fast). The one unit when it wrote one, the one VO when all
+    # its units belong to one; by key, so a renamed unit shows its name of today.
+    unit_count = models.PositiveIntegerField(_("antal enheter"), default=0)
+    only_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enda enhet"),
+    )
+    only_vo = models.ForeignKey(
+        Unit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("enda VO"),
+    )
     history = HistoricalRecords()
 
     class Meta:

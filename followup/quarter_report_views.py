@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from base.http import HtmxHttpRequest
+from base.http import HtmxHttpRequest, NotFound
 from base.periods import InvalidQuarter, Quarter, day_label
 from base.versioning import StaleVersion
 from organisation.models import Role
@@ -144,7 +144,8 @@ def _quarter_or_404(code: str) -> Quarter:
     try:
         return Quarter.parse(code)
     except InvalidQuarter as error:
-        raise Http404(str(error)) from error
+        # Our own Swedish sentence ("”x” är inte ett kvartal; skriv till exempel 2025Q4.").
+        raise NotFound(str(error)) from error
 
 
 def _with_organisation(url: str, chosen: OrganisationSelection) -> str:
@@ -215,7 +216,7 @@ def _page_context(
     may do with it now."""
     organisation_id, organisation_name = _organisation_of(chosen)
     if organisation_id is None:
-        raise Http404(_(NO_ORGANISATION))
+        raise NotFound(_(NO_ORGANISATION))
     report = quarter_report_get(organisation_id=organisation_id, quarter=quarter)
     today = timezone.localdate()
     if report is None:
@@ -346,7 +347,7 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
         return HttpResponseRedirect(detail)
     organisation_id, _name = _organisation_of(chosen)
     if organisation_id is None:
-        raise Http404(_(NO_ORGANISATION))
+        raise NotFound(_(NO_ORGANISATION))
     # Who may act, before anything else is read from the post (the services ask again).
     if not _may(request, ACTION_PERMISSIONS[action], organisation_id):
         raise PermissionDenied

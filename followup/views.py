@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from base.http import HtmxHttpRequest
+from base.http import HtmxHttpRequest, NotFound
 from goals.models import Goal
 from goals.selectors import MATRIX_SORTS, adoption_matrix, evaluation_day, goal_tree_for_area
 from goals.views import goal_form_response
@@ -72,6 +72,13 @@ from .selectors import (
 from .todo import TODO_KEYS, TODO_PAGE_SIZE, unit_todo
 
 NO_UNITS = _("Inga enheter är inlagda ännu.")
+# What the 404 page says when the address names something that does not exist (NotFound); the
+# code is the address's own text (the page escapes it).
+NOT_FOUND_UNIT = _("Det finns ingen enhet med koden ”%(code)s”.")
+NOT_FOUND_MEASURE = _("Det finns inget mått med koden ”%(code)s”.")
+NOT_FOUND_GOAL = _("Det finns inget mål eller delmål med koden ”%(code)s”.")
+NOT_FOUND_AREA = _("Det finns inget programområde med nummer %(number)s.")
+NOT_FOUND_AREA_IN = _("Det finns inget programområde med nummer %(number)s i %(organisation)s.")
 
 
 def wants_partial(request: HtmxHttpRequest) -> bool:
@@ -241,7 +248,11 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
         phase_code=request.GET.get(PHASE_PARAM, "").strip() if chosen.organisation else "",
     )
     if area is None:
-        raise Http404(_("Programområdet finns inte."))
+        if chosen.organisation:
+            raise NotFound(
+                NOT_FOUND_AREA_IN % {"number": number, "organisation": chosen.organisation.name}
+            )
+        raise NotFound(NOT_FOUND_AREA % {"number": number})
     # The area's organisation goes along in every form and link of the page, so a swap or a
     # plain GET reaches this area again (nothing with one organisation).
     area_params = list(organisation_params(area.phase_id).items())
@@ -398,7 +409,7 @@ def unit_tree_children(request: HtmxHttpRequest, code: str) -> HttpResponse:
     _require_reader(request)
     unit = unit_get(code=code)
     if unit is None:
-        raise Http404(_("Enheten finns inte."))
+        raise NotFound(NOT_FOUND_UNIT % {"code": code})
     if not request.htmx:
         return redirect(reverse("unit_detail", kwargs={"code": unit.code}))
     context = {
@@ -417,7 +428,7 @@ def unit_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     _require_reader(request)
     unit = unit_get(code=code)
     if unit is None:
-        raise Http404(_("Enheten finns inte."))
+        raise NotFound(NOT_FOUND_UNIT % {"code": code})
     selection = quarter_selection(request)
     measure_code = request.GET.get("matt") or ""
     # "Att göra" only for a unit the user may write (it sits outside the swapped regions); it
@@ -470,7 +481,7 @@ def unit_todo_list(request: HttpRequest, code: str, key: str) -> HttpResponse:
     _require_reader(request)
     unit = unit_get(code=code)
     if unit is None:
-        raise Http404(_("Enheten finns inte."))
+        raise NotFound(NOT_FOUND_UNIT % {"code": code})
     if key not in TODO_KEYS:
         raise Http404(_("Listan finns inte."))
     # The same check as the dashboard's "Att göra" (unit_detail's may_write).
@@ -558,13 +569,13 @@ def measure_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     _require_reader(request)
     measure = measure_get(code=code)
     if measure is None:
-        raise Http404(_("Måttet finns inte."))
+        raise NotFound(NOT_FOUND_MEASURE % {"code": code})
     selection = quarter_selection(request)
     form = MeasureUnitForm(request.GET)
     form.is_valid()
     unit = form.cleaned_data.get("enhet") or region_unit()
     if unit is None:
-        raise Http404(NO_UNITS)
+        raise NotFound(str(NO_UNITS))
     quarter = selection.quarter if selection.is_computed else None
     show_two_sigma = bool(form.cleaned_data.get("sigma"))
     context = {
@@ -609,7 +620,7 @@ def goal_detail(request: HtmxHttpRequest, code: str) -> HttpResponse:
     # every goal save bumps the generation (followup.signals).
     goal = cached(f"goal-page:{code}", lambda: goal_get(code=code))
     if goal is None:
-        raise Http404(_("Målet finns inte."))
+        raise NotFound(NOT_FOUND_GOAL % {"code": code})
     selection = quarter_selection(request)
     quarter = selection.quarter if selection.is_computed else None
     # The permission the editing pages ask (goals.views); milestones share the goal's area.
@@ -677,7 +688,7 @@ def _goal_block(request: HtmxHttpRequest, code: str, *, saved: bool = False) -> 
     selection = quarter_selection(request)
     goal = goal_block_get(code=code, quarter=selection.quarter)
     if goal is None:
-        raise Http404(_("Målet finns inte."))
+        raise NotFound(NOT_FOUND_GOAL % {"code": code})
     quarter_code = selection.quarter.code if selection.quarter else ""
     context: dict[str, Any] = {
         "goal": goal,
@@ -720,7 +731,7 @@ def goal_inline_edit(request: HtmxHttpRequest, code: str) -> HttpResponse:
     the block in its dashboard look with the saved values."""
     goal = goal_get(code=code)
     if goal is None:
-        raise Http404(_("Målet finns inte."))
+        raise NotFound(NOT_FOUND_GOAL % {"code": code})
     if not request.user.has_perm("goals.change_goal", goal):
         raise PermissionDenied
     look = _inline_look(request)

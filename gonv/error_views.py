@@ -1,4 +1,5 @@
-"""What a user sees when a request cannot be served as asked: an expired form (CSRF)."""
+"""What a user sees when a request cannot be served as asked: an expired form (CSRF), a page
+that is not found (404)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
+
+from base.http import NotFound
 
 LOGIN_AGAIN = _("Försök logga in igen.")
 ALREADY_LOGGED_IN = _("Du är redan inloggad.")
@@ -46,3 +49,11 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     back = same_site_url(request, request.META.get("HTTP_REFERER"), home)
     context = {"back": back, "back_is_home": back == home}
     return render(request, "403_csrf.html", context, status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the Swedish 404 page, with what was not found when one of our views said so
+    (NotFound: "Det finns ingen enhet med koden ”X”."). Any other 404's text (Django's own,
+    English, from the URL resolver or get_object_or_404) is not shown: the page is generic."""
+    message = exception.message if isinstance(exception, NotFound) else ""
+    return render(request, "404.html", {"message": message}, status=404)

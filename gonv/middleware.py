@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from base.http import HtmxHttpRequest
 
+from .error_views import same_site_url
 from .security_log import PERMISSION_DENIED, security_event
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,12 @@ LOGGED_OUT_UNSAVED_MESSAGE = _(
     "Du har blivit utloggad, så det du skrev är inte sparat. Logga in igen i en ny flik och "
     "tryck sedan Spara igen."
 )
+OTHER_USER_MESSAGE = _(
+    "Du är nu inloggad som en annan användare än när sidan öppnades, så inget sparades. Ladda "
+    "om sidan."
+)
+# Every page's htmx requests carry the user the page was rendered for (hx-headers on <body>).
+PAGE_USER_HEADER = "X-Page-User"
 # An htmx request sends this (hx-headers on an editing form) when the page holds typing that a
 # trip to the login page would throw away, even for a GET such as the grid's "Ersätt värdet".
 KEEP_PAGE_HEADER = "X-Keep-Page"
@@ -67,13 +74,25 @@ class HtmxLoginRedirectMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HtmxHttpRequest) -> HttpResponse:
+        if request.htmx and self._other_user(request):
+            # A page opened by one user, sent after another logged in in the same browser (a
+            # shared workstation): the CSRF token is the browser's, not the user's, so only
+            # this stops the first user's typing being saved in the second one's name. Asked
+            # before the view and its CSRF check (whose htmx answer renews the token).
+            response = HttpResponse(
+                OTHER_USER_MESSAGE, status=409, content_type="text/plain; charset=utf-8"
+            )
+            add_never_cache_headers(response)
+            patch_vary_headers(response, ("HX-Request",))
+            return response
         response = self.get_response(request)
         if not request.htmx or not self._redirects_to_login(response):
             return response
         if request.method in SAFE_METHODS and not request.headers.get(KEEP_PAGE_HEADER):
             # The page the user is on (HX-Current-URL, only if on this host): the request's own
             # path may be a fragment's. The login view validates `next` once more.
-            here = request.htmx.current_url_abs_path or request.get_full_path()
+            fallback = request.get_full_path()
+            here = same_site_url(request, request.htmx.current_url_abs_path, fallback)
             login_url = resolve_url(settings.LOGIN_URL)
             response = HttpResponseClientRedirect(redirect_to_login(here, login_url).url)
         else:
@@ -86,6 +105,15 @@ class HtmxLoginRedirectMiddleware:
         add_never_cache_headers(response)
         patch_vary_headers(response, ("HX-Request",))
         return response
+
+    @staticmethod
+    def _other_user(request: HttpRequest) -> bool:
+        """An unsafe request from a page rendered for another user than the one logged in now
+        (an ended session, anonymous now, is the login redirect's case below)."""
+        if request.method in SAFE_METHODS or not request.user.is_authenticated:
+            return False
+        page_user = request.headers.get(PAGE_USER_HEADER)
+        return page_user is not None and page_user != str(request.user.pk)
 
     @staticmethod
     def _redirects_to_login(response: HttpResponse) -> bool:

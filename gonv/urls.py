@@ -14,6 +14,9 @@ from .views import (
     landing,
 )
 
+# Says what was not found when our view knows (base.http.NotFound), else the generic page.
+handler404 = "gonv.error_views.page_not_found"
+
 admin.site.site_header = _("GONV-uppföljning – administration")
 admin.site.site_title = _("GONV-uppföljning")
 

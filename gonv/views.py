@@ -1,12 +1,15 @@
 """Views on top of every app: where each role lands after login, and the public pages."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import LoginView, LogoutView, PasswordChangeView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -93,6 +96,23 @@ class ConfirmLogoutView(LogoutView):
         return render(request, "registration/logout_confirm.html", {"back": back})
 
 
+class OwnPasswordChangeForm(PasswordChangeForm):
+    """The current password is checked as a login is (`authenticate`), not by Django's bare
+    `check_password`: a wrong guess counts towards django-axes' lockout and is in the security
+    log (user_login_failed), so a session left open cannot be used to guess the password, which
+    outlives the session."""
+
+    def __init__(self, user: User, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old_password: str = self.cleaned_data["old_password"]
+        if authenticate(self.request, username=self.user.get_username(), password=old_password):
+            return old_password
+        raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+
+
 class OwnPasswordChangeView(PasswordChangeView):
     """/konto/losenord/: every user changes the password an administrator gave them.
 
@@ -102,6 +122,10 @@ class OwnPasswordChangeView(PasswordChangeView):
 
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("password_change_done")
+    form_class = OwnPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def get_form(self, form_class: type | None = None) -> PasswordChangeForm:
         form: PasswordChangeForm = super().get_form(form_class)

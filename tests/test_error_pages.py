@@ -3,11 +3,16 @@ logout, a bad request, a refusal, the admin for a non-staff user."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
 from django.utils import translation
+from django.utils.html import escape
 from django.views.defaults import permission_denied
 
 from tests.factories import MeasureFactory
@@ -260,6 +265,37 @@ def test_a_weak_or_mistyped_password_is_refused_in_swedish(client: Client, vec: 
     assert vec.check_password("gammalt-losen-1")
 
 
+def test_guessing_the_current_password_counts_towards_the_lockout(
+    client: Client, vec: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A session left open must not let anyone guess the password (which outlives it): each
+    wrong current password is a failed login for django-axes and the security log."""
+    vec.set_password("gammalt-losen-1")
+    vec.save()
+    client.force_login(vec)
+    guess = {
+        "new_password1": "Vintergata-Norrsken-42",
+        "new_password2": "Vintergata-Norrsken-42",
+    }
+
+    with caplog.at_level("INFO", logger="gonv.security"):
+        for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+            response = client.post(PASSWORD_PAGE, {"old_password": f"gissning-{attempt}", **guess})
+            assert "Ditt gamla lösenord var felaktigt ifyllt." in response.content.decode()
+        locked = client.post(PASSWORD_PAGE, {"old_password": "gissning-sista", **guess})
+        right = client.post(PASSWORD_PAGE, {"old_password": "gammalt-losen-1", **guess})
+
+    failures = AccessAttempt.objects.get(username=vec.username).failures_since_start
+    assert failures == settings.AXES_FAILURE_LIMIT
+    assert locked.status_code == 429
+    # Locked out: not even the right password changes it now.
+    assert right.status_code == 429
+    vec.refresh_from_db()
+    assert vec.check_password("gammalt-losen-1")
+    logged = [line for line in caplog.messages if '"event": "login_failed"' in line]
+    assert len(logged) >= settings.AXES_FAILURE_LIMIT - 1
+
+
 def test_the_password_page_needs_a_login(client: Client) -> None:
     response = client.get(PASSWORD_PAGE)
 
@@ -378,3 +414,62 @@ def test_in_english_the_measure_list_is_measures_and_a_column_is_measure(
     assert "<h1>Measures</h1>" in html
     assert 'aria-current="page">Measures</a>' in html
     assert '<th scope="col" role="columnheader">Measure</th>' in html
+
+
+# --- not found (404) --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "sentence"),
+    [
+        ("/enheter/FINNSINTE/", "Det finns ingen enhet med koden ”FINNSINTE”."),
+        ("/enheter/FINNSINTE/underenheter/", "Det finns ingen enhet med koden ”FINNSINTE”."),
+        ("/matt/finns-inte/", "Det finns inget mått med koden ”finns-inte”."),
+        ("/mal/finns-inte/", "Det finns inget mål eller delmål med koden ”finns-inte”."),
+        ("/programomraden/99/", "Det finns inget programområde med nummer 99."),
+        ("/rapporter/2025Q9/", "”2025Q9” är inte ett kvartal; skriv till exempel 2025Q4."),
+        ("/rapporter/finns-inte/", "”finns-inte” är inte ett kvartal; skriv till exempel 2025Q4."),
+    ],
+)
+def test_an_address_naming_what_does_not_exist_says_what_was_not_found(
+    client: Client, strategist: User, settings: Any, url: str, sentence: str
+) -> None:
+    settings.DEBUG = False
+    client.force_login(strategist)
+
+    response = client.get(url)
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert '<html lang="sv">' in html
+    assert "<h1>Sidan hittades inte</h1>" in html
+    assert f"<p>{escape(sentence)}</p>" in html
+    assert FOOTER_LINK in html
+
+
+def test_the_code_of_the_address_is_shown_escaped(client: Client, strategist: User) -> None:
+    client.force_login(strategist)
+
+    html = client.get("/enheter/%3Cb%3E/").content.decode()
+
+    assert "<p>Det finns ingen enhet med koden ”&lt;b&gt;”.</p>" in html
+    assert "<b>" not in html
+
+
+def test_other_404s_show_the_generic_page_without_djangos_english_text(
+    client: Client, strategist: User, org_tree: Any
+) -> None:
+    client.force_login(strategist)
+
+    for url in ["/finns-inte-alls/", f"/enheter/{org_tree.hc1a.code}/att-gora/finns-inte/"]:
+        response = client.get(url)
+
+        assert response.status_code == 404, url
+        html = response.content.decode()
+        assert "<h1>Sidan hittades inte</h1>" in html
+        assert "Kontrollera att adressen är rätt stavad." in html
+        assert "Det finns ingen" not in html
+        assert "Listan finns inte" not in html  # a plain Http404's text is not shown
+        assert "Page not found" not in html
+        assert "Tried" not in html
+        assert "resolver" not in html.lower()

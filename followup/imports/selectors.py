@@ -10,7 +10,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from base.periods import Quarter, month_label
-from organisation.models import Unit, UnitClosure
+from organisation.models import Unit
 
 from ..formatting import format_value, format_value_pair
 from ..models import ImportBatch, Measure, Observation, QuarterReport
@@ -103,41 +103,22 @@ def closed_quarters(*, codes: list[str]) -> dict[str, str]:
 def import_batches_for(*, user: Any) -> list[ImportBatch]:
     """The latest batches the user can see: everyone's for a global editor, else their own;
     each with `units_text`, the units it wrote ("Hälsocentral Norrby", "VO Norr (3 enheter)",
-    "12 enheter"). Three queries, however many batches."""
-    batches = ImportBatch.objects.select_related("imported_by").exclude(
+    "12 enheter"), as recorded on the batch when it was stored. One query, however many
+    batches; no history is read."""
+    batches = ImportBatch.objects.select_related("imported_by", "only_unit", "only_vo").exclude(
         source=ImportBatch.Source.DEMO
     )
     # A global editor (who may delete batches: no one changes one) sees everyone's.
     if not user.has_perm("followup.delete_importbatch"):
         batches = batches.filter(imported_by=user)
     listed = list(batches[:20])
-    _add_units_text(listed)
+    for batch in listed:
+        batch.units_text = units_text(  # type: ignore[attr-defined]
+            batch.unit_count,
+            batch.only_unit.name if batch.only_unit else "",
+            batch.only_vo.name if batch.only_vo else "",
+        )
     return listed
-
-
-def _add_units_text(batches: list[ImportBatch]) -> None:
-    """Each batch's units as its history rows name them (an undone batch's too), and the VO
-    they all belong to when there is one: one query for the units, one for their VOs."""
-    reasons = {change_reason(batch): batch for batch in batches}
-    units: dict[int, dict[int, str]] = {batch.pk: {} for batch in batches}
-    rows = (
-        Observation.history.model.objects.filter(history_change_reason__in=list(reasons))
-        .values_list("history_change_reason", "unit_id", "unit__name")
-        .distinct()
-    )
-    for reason, unit_id, name in rows:
-        units[reasons[reason].pk][unit_id] = name or ""
-    touched = {unit_id for named in units.values() for unit_id in named}
-    vos: dict[int, set[str]] = {}
-    for unit_id, vo in UnitClosure.objects.filter(
-        descendant_id__in=touched, ancestor__kind__is_vo=True
-    ).values_list("descendant_id", "ancestor__name"):
-        vos.setdefault(unit_id, set()).add(vo)
-    for batch in batches:
-        named = units[batch.pk]
-        their_vos = {vo for unit_id in named for vo in vos.get(unit_id, {""})}
-        vo = next(iter(their_vos)) if len(their_vos) == 1 else ""
-        batch.units_text = units_text(list(named.values()), vo)  # type: ignore[attr-defined]
 
 
 def _previous_records(history: Any) -> QuerySet[Any]:

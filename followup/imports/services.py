@@ -30,6 +30,8 @@ from django.db.models import (
     DecimalField,
     Exists,
     ExpressionWrapper,
+    Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -1230,10 +1232,41 @@ def _run(
         batch.created_count = report.created
         batch.changed_count = report.changed
         batch.unchanged_count = report.unchanged
-        batch.save(update_fields=["row_count", "created_count", "changed_count", "unchanged_count"])
+        _record_units(batch)
+        batch.save(
+            update_fields=[
+                "row_count", "created_count", "changed_count", "unchanged_count", "unit_count",
+                "only_unit", "only_vo",
+            ]
+        )  # fmt: skip
         report.batch_id = batch.pk
         report.stored = True
     return report
+
+
+def _record_units(batch: ImportBatch) -> None:
+    """Set on the batch the units it wrote, for the list of imports: how many, the one unit
+    when one, the one VO when all belong to one (`units_text`).
+
+    One query on either write path, once every chunk is written: the values the batch wrote
+    are the observations that now name it (found by the observations' index on their batch,
+    inside the store's transaction), their units joined to their VOs and counted in SQL.
+    """
+    in_vo = Q(ancestor_links__ancestor__kind__is_vo=True)
+    facts = Unit.objects.filter(
+        pk__in=Observation.objects.filter(import_batch=batch).values("unit_id")
+    ).aggregate(
+        units=Count("pk", distinct=True),
+        unit=Max("pk"),
+        in_vo=Count("pk", distinct=True, filter=in_vo),
+        first_vo=Min("ancestor_links__ancestor", filter=in_vo),
+        last_vo=Max("ancestor_links__ancestor", filter=in_vo),
+    )
+    batch.unit_count = facts["units"]
+    batch.only_unit_id = facts["unit"] if facts["units"] == 1 else None
+    # Every unit in a VO, and one VO for them all (a unit under two VOs names none).
+    one_vo = facts["in_vo"] == facts["units"] and facts["first_vo"] == facts["last_vo"]
+    batch.only_vo_id = facts["first_vo"] if one_vo else None
 
 
 def _write(

@@ -240,13 +240,13 @@ def more_jumps_text(count: int) -> str:
     )
 
 
-def units_text(names: list[str], vo: str) -> str:
+def units_text(count: int, unit: str, vo: str) -> str:
     """The units a batch wrote, for the list of imports: the unit's name when one, the VO when
     they all belong to one ("VO Norr (3 enheter)"), else how many ("12 enheter"); "–" for
-    none (a batch that wrote nothing the history attributes to it)."""
-    if not names:
+    none (a batch stored before its units were recorded whose history names none)."""
+    if not count:
         return "–"
-    if len(names) == 1:
-        return names[0]
-    count = ngettext("%(count)s enhet", "%(count)s enheter", len(names)) % _count(len(names))
-    return _("%(vo)s (%(count)s)") % {"vo": vo, "count": count} if vo else count
+    if count == 1 and unit:
+        return unit
+    text = ngettext("%(count)s enhet", "%(count)s enheter", count) % _count(count)
+    return _("%(vo)s (%(count)s)") % {"vo": vo, "count": text} if vo else text

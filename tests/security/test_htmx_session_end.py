@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from followup.models import Observation
-from gonv.middleware import LOGGED_OUT_UNSAVED_MESSAGE
+from gonv.middleware import LOGGED_OUT_UNSAVED_MESSAGE, OTHER_USER_MESSAGE
 from gonv.views import CSRF_REJECTED_MESSAGE, CSRF_RENEWED_HEADER
 from tests.factories import OrgTree
 
@@ -160,3 +160,66 @@ def test_a_plain_post_with_a_stale_csrf_token_gets_djangos_page_and_no_token(
     assert response.status_code == 403
     assert response["Content-Type"].startswith("text/html")
     assert CSRF_RENEWED_HEADER not in response
+
+
+# --- a page of one user, sent after another logged in in the same browser ----------------------
+
+
+def test_every_page_tells_its_htmx_requests_whose_page_it_is(vc: User) -> None:
+    client = Client()
+    client.force_login(vc)
+
+    page = client.get("/").content.decode()
+
+    assert f'"X-Page-User": "{vc.pk}"' in page
+
+
+@pytest.mark.parametrize("stale_token", [True, False])
+def test_a_save_from_another_users_page_is_refused_and_renews_no_token(
+    vc: User, vec: User, org_tree: OrgTree, stale_token: bool
+) -> None:
+    """A VEC's grid left open on a shared workstation, a VC logged in in another tab since:
+    the browser's CSRF token is the VC's now, and the VEC's typing must not be saved in the
+    VC's name (nor get the token that would let the page send it again)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(vc)
+    client.get(f"/redigera/rapportera/{org_tree.vo1.pk}/")  # sets the CSRF cookie
+    token = "x" * 64 if stale_token else client.cookies["csrftoken"].value
+
+    response = client.post(
+        f"/redigera/rapportera/{org_tree.vo1.pk}/",
+        {"period": "2025-10", "csrfmiddlewaretoken": token},
+        headers={"HX-Request": "true", "X-Page-User": str(vec.pk)},
+    )
+
+    assert response.status_code == 409
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == str(OTHER_USER_MESSAGE)
+    assert CSRF_RENEWED_HEADER not in response
+    assert "no-store" in response["Cache-Control"]
+    assert Observation.objects.count() == 0
+
+
+def test_a_save_from_the_users_own_page_passes_the_check(vc: User, org_tree: OrgTree) -> None:
+    client = Client()
+    client.force_login(vc)
+
+    response = client.post(
+        f"/redigera/rapportera/{org_tree.vo1.pk}/",
+        {"period": "2025-10"},
+        headers={"HX-Request": "true", "X-Page-User": str(vc.pk)},
+    )
+
+    assert response.status_code != 409
+    assert str(OTHER_USER_MESSAGE) not in response.content.decode()
+
+
+def test_reading_is_not_refused_for_another_users_page(vc: User, vec: User) -> None:
+    """A quarter swap from a page opened by someone else changes nothing: it gets the region
+    (for the user logged in now), not the refusal."""
+    client = Client()
+    client.force_login(vc)
+
+    response = client.get("/", headers={"HX-Request": "true", "X-Page-User": str(vec.pk)})
+
+    assert response.status_code == 200

@@ -172,3 +172,39 @@ def test_a_negative_zero_is_stored_and_reported_as_0_on_both_paths(
     assert [str(value) for _, _, _, value, *_ in orm_stored] == ["0.0000"] * 3
     assert copied_stored == orm_stored
     assert copied == orm
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["copy", "orm"])
+def test_both_paths_record_on_the_batch_the_units_it_wrote(
+    corpus_world: CorpusWorld, tmp_path: Path, settings: Settings, copy: bool
+) -> None:
+    settings.GONV_IMPORT_COPY = copy
+    assert services.copy_available() is copy
+    tree = corpus_world.tree
+    # Unchanged: HC2A's value is in the file but not written, so the batch is VO Norr's alone.
+    ObservationFactory(
+        unit=tree.hc2a, measure=corpus_world.count, period_start=datetime.date(2025, 11, 1),
+        value=Decimal(7),
+    )  # fmt: skip
+    files = {
+        "one.csv": "enhet;mått;period;värde\nHC1A;antal;2025-10;1\nHC1A;antal;2025-09;2\n",
+        "vo.csv": "enhet;mått;period;värde\nHC1A;antal;2025-08;1\nHC1B;antal;2025-08;2\n"
+        "HC2A;antal;2025-11;7\n",
+        "two.csv": "enhet;mått;period;värde\nHC1A;antal;2025-07;1\nHC2A;antal;2025-07;2\n",
+    }
+    batches = {}
+    for name, content in files.items():
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        report = import_store(user=corpus_world.users["strateg"], path=path, file_name=name)
+        batches[name] = ImportBatch.objects.get(pk=report.batch_id)
+
+    facts = {
+        name: (batch.unit_count, batch.only_unit_id, batch.only_vo_id)
+        for name, batch in batches.items()
+    }
+    assert facts == {
+        "one.csv": (1, tree.hc1a.pk, tree.vo1.pk),
+        "vo.csv": (2, None, tree.vo1.pk),
+        "two.csv": (2, None, None),
+    }

@@ -4,6 +4,7 @@ polled progress bar, the batch page with its undo, the templates, and who may us
 from __future__ import annotations
 
 import html
+import importlib
 import io
 from datetime import date
 from decimal import Decimal
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -905,6 +907,50 @@ def test_the_list_of_imports_names_the_source_and_the_units_without_a_query_a_ro
         )
     client.get(reverse("import_upload"))  # shows (and clears) the last import's message
     connection.queries_log.clear()
-    with django_assert_max_num_queries(three):
+    with django_assert_max_num_queries(three) as listed:
         page = client.get(reverse("import_upload")).content.decode()
     assert page.count("<td>Manuell inrapportering</td>") == 6
+    # The units are the batch's own facts: the history (no index on the reason) is not read.
+    history_table = Observation.history.model._meta.db_table
+    assert not [q for q in listed.captured_queries if history_table in q["sql"]]
+
+
+def test_an_undone_import_still_lists_its_units(corpus_world: CorpusWorld) -> None:
+    client = client_for("strateg")
+    upload(client, GOOD, source="manual")
+    client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = ImportBatch.objects.get()
+
+    client.post(reverse("import_batch_undo", args=[batch.pk]))
+
+    assert not Observation.objects.exists()
+    page = client.get(reverse("import_upload")).content.decode()
+    assert "<td>VO Norr (2 enheter)</td>" in page
+
+
+def test_imports_stored_before_their_units_were_recorded_list_them_after_the_migration(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+    files = {
+        "en.csv": "enhet;mått;period;värde\nHC1A;antal;2025-11;4\n",
+        "vo.csv": "enhet;mått;period;värde\nHC1A;antal;2025-10;4\nHC1B;antal;2025-10;5\n",
+        "alla.csv": "enhet;mått;period;värde\nHC1A;antal;2025-09;4\nHC2A;antal;2025-09;5\n",
+    }
+    for name, content in files.items():
+        upload(client, content, name=name, source="manual")
+        client.post(reverse("import_confirm", args=[ImportJob.objects.get(file_name=name).pk]))
+    client.post(reverse("import_batch_undo", args=[ImportBatch.objects.get(file_name="vo.csv").pk]))
+    client.get(reverse("import_upload"))  # shows (and clears) the last message
+    # As a batch stored before the fields were added: nothing recorded.
+    ImportBatch.objects.update(unit_count=0, only_unit=None, only_vo=None)
+    before = client.get(reverse("import_upload")).content.decode()
+    assert "<td>Hälsocentral Norrby</td>" not in before
+
+    migration = importlib.import_module("followup.migrations.0021_import_batch_units")
+    migration.record_units(django_apps, None)
+
+    page = client.get(reverse("import_upload")).content.decode()
+    assert "<td>Hälsocentral Norrby</td>" in page
+    assert "<td>VO Norr (2 enheter)</td>" in page  # undone, as its history still names them
+    assert "<td>2 enheter</td>" in page
