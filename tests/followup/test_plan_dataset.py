@@ -343,7 +343,7 @@ def test_start_page_labels_each_example_goal_with_its_note(
     assert "Planen sätter inget mål för PO 4" in po4
     # A plan goal shows the plan's wording, without the example label.
     teamrond = content[content.index("Teamrond infört på samtliga hälsocentraler") :]
-    assert "Planen: ”Arbetssättet ”Teamrond”" in teamrond
+    assert "Planen: ”Arbetssättet ’Teamrond’ ska" in teamrond
     assert teamrond.index("Planen: ”Arbetssättet") < teamrond.index(EXAMPLE_LABEL)
     assert "Styrning, ledning och uppdrag" in content
     assert "Sätta inriktning 2025–2027" in content
