@@ -3,12 +3,31 @@
 // content through ::details-content where the browser has it (app.css); this covers browsers
 // without it, and the print dialog's preview. The unit tree's folds (data-print-closed) fetch
 // their units on opening, so they are left as they are.
+//
+// Each printed page names its document in its top margin (app.css, @page): the margin box can
+// show only static content, so the page's <title> is handed to it as the custom property
+// --print-title, on load, after an htmx swap (which may bring a new title: another quarter)
+// and before printing. Set through the CSSOM, which the CSP's style-src allows.
 (function () {
   "use strict";
 
   var opened = [];
 
+  function cssString(text) {
+    return '"' + text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\s+/g, " ") + '"';
+  }
+
+  function namePrintedPages() {
+    if (document.title) {
+      document.documentElement.style.setProperty("--print-title", cssString(document.title));
+    }
+  }
+
+  namePrintedPages();
+  document.addEventListener("htmx:afterSettle", namePrintedPages);
+
   window.addEventListener("beforeprint", function () {
+    namePrintedPages();
     document
       .querySelectorAll("details:not([open]):not([data-print-closed])")
       .forEach(function (details) {
