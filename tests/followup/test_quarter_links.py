@@ -81,8 +81,13 @@ def test_the_unit_pages_adoption_stands_as_of_the_selected_quarter(
     ).content.decode()
     assert "Införande per 31 dec 2025" in area
     assert 'datetime="2026-03-08"' in area
-    # Only introductions are dated facts: the pages say that other statuses are today's.
-    note = "Införda och utfasade räknas per 31 dec 2025, från dagen de infördes. Övriga visas"
+    # Only introductions are dated facts: the pages say that one made after the day shows as
+    # planned (as HC 1-2 does), and that other statuses are today's.
+    note = (
+        "Införda och utfasade räknas per 31 dec 2025, från dagen det skedde. Enheter som har "
+        "infört eller fasat ut efter 31 dec 2025 visas som Planerad, med sitt planerade datum. "
+        "Övriga visas som de står i dag"
+    )
     assert note in q4
     assert note in area
 
