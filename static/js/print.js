@@ -7,19 +7,30 @@
 // Each printed page names its document in its top margin (app.css, @page): the margin box can
 // show only static content, so the page's <title> is handed to it as the custom property
 // --print-title, on load, after an htmx swap (which may bring a new title: another quarter)
-// and before printing. Set through the CSSOM, which the CSP's style-src allows.
+// and before printing. In a constructed stylesheet of its own: no style attribute, which the
+// CSP forbids (the CSSOM is not an inline style).
 (function () {
   "use strict";
 
   var opened = [];
+  var sheet = null;
 
   function cssString(text) {
     return '"' + text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\s+/g, " ") + '"';
   }
 
   function namePrintedPages() {
-    if (document.title) {
-      document.documentElement.style.setProperty("--print-title", cssString(document.title));
+    if (!document.title || typeof CSSStyleSheet === "undefined" || !document.adoptedStyleSheets) {
+      return;
+    }
+    try {
+      if (sheet === null) {
+        sheet = new CSSStyleSheet();
+        document.adoptedStyleSheets = document.adoptedStyleSheets.concat([sheet]);
+      }
+      sheet.replaceSync(":root { --print-title: " + cssString(document.title) + "; }");
+    } catch (error) {
+      sheet = null; // an older browser: the pages keep the application's name
     }
   }
 
