@@ -69,17 +69,21 @@ def format_percent(value: Decimal | int | float, decimals: int | None = None) ->
 _TENTH = Decimal("0.1")
 
 
-def format_share(value: Decimal | int | float) -> str:
-    """Format a share as the pages' tables show it: one decimal, none when whole ("73,1 %",
-    "50 %"), two where one would turn a partial share into 0 % or 100 % ("99,96 %").
+def format_share(value: Decimal | int | float, *, fixed: bool = False) -> str:
+    """Format a share to one decimal, none when whole ("73,1 %", "50 %"), two where one would
+    turn a partial share into 0 % or 100 % ("99,96 %").
 
     The status sentences write their shares this way too, so that a goal's page gives one
     number for one share (its table of quarters says "73,1 %", so its sentence must not say
     "73 %").
+
+    fixed: one decimal when whole too ("17,0 %"), as a measure's values are written
+    (followup.charts.chart_value_text): a column of them reads "17,0 %" above "17,6 %", not
+    "17 %". A target or an axis tick, a level as it was set, stays "100 %".
     """
     number = as_decimal(value)
     rounded = number.quantize(_TENTH, ROUND_HALF_UP)
     # Only a share strictly between none and all: a −0.001 of rounding noise is 0 %.
     if rounded in (0, 100) and 0 < number < 100:
         return format_percent(number, 2)
-    return format_percent(rounded)
+    return format_percent(rounded, 1 if fixed else None)

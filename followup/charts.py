@@ -311,6 +311,18 @@ class StatusColumn:
     # The status is a manual assessment made in the quarter (a goal the engine gives no status
     # of its own: a direction goal), not one the engine computed.
     assessed: bool = False
+    # The period the progress is the value of, where that is not the quarter: a monthly
+    # measure's goal is judged on its latest month ("sep 2026"), a quarterly one's on an
+    # earlier quarter while its own has no value.
+    period_label: str = ""
+
+    @property
+    def progress_text(self) -> str:
+        """The progress with its period, "sep 2026: 18,4 %"; the value alone for the quarter's
+        own ("92,3 %"); "" for none."""
+        if not self.progress_label or not self.period_label:
+            return self.progress_label
+        return f"{self.period_label}: {self.progress_label}"
 
     @property
     def center(self) -> float:
@@ -333,6 +345,9 @@ class StatusChart:
     y_ticks: tuple[Tick, ...]
     has_progress: bool
     cell_height: float
+    # "month": the progress is a monthly measure's latest month in the quarter, not the
+    # quarter's value (the measure tables' "Värde för kvartalet"): the table says so.
+    period: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -349,8 +364,9 @@ SCALE_UNITS = frozenset({"index"})
 # The decimals a value of each kind of measure (Measure.ValueType) is written with, so that one
 # column of one measure never mixes "72,2" and "72,08": an index one decimal, as Swedish survey
 # reports write one (the measure has no decimals of its own to ask); a mean one; a count none.
-# A share is written by format_share (one decimal, none when whole). The one rule for every
-# table, chart and sentence that shows a measure's value.
+# A share is written by format_share to one decimal, "17,0 %" too (fixed), so that a column
+# never mixes "17 %" and "17,6 %"; a target or an axis tick as it was set ("100 %", target_text).
+# The one rule for every table and chart that shows a measure's value.
 KIND_DECIMALS = {"index": 1, "mean": 1, "count": 0}
 
 
@@ -380,9 +396,20 @@ def chart_value_text(value: float | Decimal | None, unit: str = "", kind: str = 
         return ""
     number = Decimal(str(value))
     if value_kind(unit, kind) == "share":
-        # One decimal, as the status sentences write shares (base.formatting.format_share).
-        return format_share(number)
+        # One decimal, as the status sentences write shares (base.formatting.format_share),
+        # kept when it is 0: "17,0 %" in a column with "17,6 %".
+        return format_share(number, fixed=True)
     return format_number(number, kind_decimals(unit, kind)) + unit_suffix(unit)
+
+
+def target_text(value: float | Decimal | None, unit: str = "", kind: str = "") -> str:
+    """A level as it was set, a target or an axis tick: as chart_value_text writes a value,
+    but a share without a trailing ",0" ("Mål 100 %", "50 %" on the axis); "" for none."""
+    if value is None or value == "":
+        return ""
+    if value_kind(unit, kind) == "share":
+        return format_share(Decimal(str(value)))
+    return chart_value_text(value, unit, kind)
 
 
 def unit_suffix(unit: str) -> str:
@@ -650,7 +677,7 @@ def spc_chart(
             y=y,
             # The target as it was set; the lines computed from the values to their precision.
             value_label=(
-                chart_value_text(level, unit, value_type)
+                target_text(level, unit, value_type)
                 if kind == "target"
                 else format_level(level, unit, decimals, value_type)
             ),
@@ -663,7 +690,7 @@ def spc_chart(
     # Only a percent sign on the axis: "st" or "index" on every tick is noise (the caption and
     # the table carry the unit).
     tick_unit = unit if unit.strip() == "%" else ""
-    y_ticks = tuple(Tick(scale(t), chart_value_text(t, tick_unit)) for t in ticks) if scale else ()
+    y_ticks = tuple(Tick(scale(t), target_text(t, tick_unit)) for t in ticks) if scale else ()
     message = summary.get("message") if raw_points else None
     return SpcChart(
         frame=frame,
@@ -736,11 +763,18 @@ def status_chart(
     *,
     percent: bool = False,
     unit: str = "",
+    kind: str = "",
+    period: str = "",
     frame: Frame = STATUS_FRAME,
 ) -> StatusChart:
     """A goal's results per quarter (objects or mappings with quarter, status, progress,
     target), oldest first: a status cell per quarter and, where progress is a number, a bar
     up to it with the latest target as a line.
+
+    period: "month" for a goal of a monthly measure, "quarter" of a quarterly one: the engine
+    judges it on the latest period that counts (basis "latest_period_end"), so each value is
+    named by its month ("sep 2026: 18,4 %"), or by its quarter where that is an earlier one.
+    kind: the measure's value type (Measure.ValueType), for its values' decimals.
 
     A quarter without a computed status (a goal judged only by assessment) shows the status
     assessed in that quarter (assessment_status where assessment_quarter is the quarter),
@@ -758,6 +792,7 @@ def status_chart(
                 "status": _field(r, "status") or _assessed_in_quarter(r),
                 "progress": _float_or_none(_field(r, "progress")),
                 "target": _float_or_none(_field(r, "target")),
+                "period_end": _period_end(r),
             }
             for r in results
         ),
@@ -765,6 +800,8 @@ def status_chart(
     )
     if not rows:
         return StatusChart(frame, (), None, (), has_progress=False, cell_height=0)
+    if not any(r["period_end"] for r in rows):
+        period = ""  # no value of a period: an adoption goal's share, a goal not yet judged
     cell_height = 22.0
     has_progress = any(r["progress"] is not None for r in rows)
     target = next((r["target"] for r in reversed(rows) if r["target"] is not None), None)
@@ -781,7 +818,20 @@ def status_chart(
     width = min(slot * 0.7, 48.0)
 
     def fmt(value: float) -> str:
-        return chart_value_text(value, "%" if percent else unit)
+        return chart_value_text(value, "%" if percent else unit, kind)
+
+    def level(value: float) -> str:
+        return target_text(value, "%" if percent else unit, kind)
+
+    def named(row: dict[str, Any]) -> str:
+        end = row["period_end"]
+        if end is None or row["progress"] is None:
+            return ""
+        if period == "month":
+            return month_label(end)
+        if period == "quarter" and Quarter.containing(end).code != row["quarter"]:
+            return Quarter.containing(end).label
+        return ""
 
     columns = tuple(
         StatusColumn(
@@ -800,13 +850,16 @@ def status_chart(
             ),
             cell_y=round(frame.plot_bottom - cell_height, 2),
             assessed=r["quarter"] in assessed,
+            period_label=named(r),
         )
         for i, r in enumerate(rows)
     )
     target_line = (
-        Line("target", target, scale(target), fmt(target)) if scale and target is not None else None
+        Line("target", target, scale(target), level(target))
+        if scale and target is not None
+        else None
     )
-    y_ticks = tuple(Tick(scale(t), fmt(t)) for t in ticks) if scale else ()
+    y_ticks = tuple(Tick(scale(t), level(t)) for t in ticks) if scale else ()
     return StatusChart(
         frame=frame,
         columns=columns,
@@ -814,7 +867,18 @@ def status_chart(
         y_ticks=y_ticks,
         has_progress=has_progress,
         cell_height=cell_height,
+        period=period,
     )
+
+
+def _period_end(row: Any) -> datetime.date | None:
+    """The last day of the period a result's progress is the value of (its basis)."""
+    basis = _field(row, "basis")
+    raw = basis.get("latest_period_end") if isinstance(basis, Mapping) else None
+    try:
+        return datetime.date.fromisoformat(str(raw)) if raw else None
+    except ValueError:
+        return None
 
 
 def _assessed_in_quarter(row: Any) -> str | None:

@@ -88,7 +88,9 @@ def format_change(value: Decimal | float | None, unit: str = "", kind: str = "")
     if number == 0:
         return "±0"
     sign = "+" if number > 0 else _MINUS
-    text = format_number(abs(number), None if percent else decimals)
+    # A share's change to one decimal, ",0" too ("+2,0 procentenheter" above "+2,1"), as its
+    # values are written (charts.chart_value_text).
+    text = format_number(abs(number), 1 if percent else decimals)
     # A no-break space keeps "3 st" together; "procentenheter" may go to the next line.
     # (gettext outside the f-string: xgettext does not look inside one.)
     points = gettext("procentenheter")
@@ -136,9 +138,10 @@ def forecast_cell(result: Any, unit: str = "") -> ForecastCell:
         if kind == "adoption":
             forecast, target = format_share(result.forecast), format_share(result.target)
         else:
+            # The target as it was set ("100 %"), the forecast as a value ("52,2 %").
             forecast, target = (
                 format_value(result.forecast, unit),
-                format_value(result.target, unit),
+                charts.target_text(result.target, unit) or "–",
             )
         return ForecastCell(
             value=gettext("%(forecast)s mot målet %(target)s")

@@ -171,7 +171,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         **_regions(portfolio=f"{chosen.code}:{selection.quarter}:{selection.is_computed}"),
     }
     if wants_partial(request):
-        return render(request, "followup/home.html#quarter-region", context)
+        return render(request, "followup/home.html#quarter-region", {**context, "partial": True})
     return render(request, "followup/home.html", context)
 
 
@@ -228,7 +228,11 @@ def programme_area_list(request: HtmxHttpRequest) -> HttpResponse:
         **_regions(areas=f"{chosen.code}:{selection.quarter}:{selection.is_computed}"),
     }
     if wants_partial(request):
-        return render(request, "followup/programme_area_list.html#quarter-region", context)
+        return render(
+            request,
+            "followup/programme_area_list.html#quarter-region",
+            {**context, "partial": True},
+        )
     return render(request, "followup/programme_area_list.html", context)
 
 
@@ -314,7 +318,7 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
                 lambda: programme_area_measures(
                     area=area, unit=chart_unit, quarter=selection.quarter
                 ),
-                ("region", "chart_unit", "unit_choices", "measure_lines"),
+                ("region", "chart_unit", "unit_choices", "measure_lines", "has_measures"),
             )
         )
         return render(request, "followup/programme_area_detail.html#area-charts", context)
@@ -335,6 +339,7 @@ def programme_area_detail(request: HtmxHttpRequest, number: int) -> HttpResponse
                 "chart_unit",
                 "unit_choices",
                 "measure_lines",
+                "has_measures",
                 "computed_at",
             ),
         )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from base.periods import Quarter
@@ -86,6 +86,8 @@ class MeasureRow:
     result: MeasureResult | None
     summary: dict[str, Any] | None
     basis: QuarterBasis | None = None
+    # Why the chart has no assurance icon, where it has none (assurance_reason).
+    assurance_reason: AssuranceReason | None = None
 
 
 def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureRow]:
@@ -107,6 +109,11 @@ def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureR
     rows_by_period = period_rows(
         unit_id=unit.pk, measure_ids=[m.pk for m in measures], quarters=_compared_quarters(quarter)
     )
+    # Why a chart has no assurance icon: the goals that follow its measure (one query).
+    goals: dict[int, list[GoalResult]] = {}
+    if any(summary and not summary.get("assurance") for summary in summaries.values()):
+        for goal_result in measure_goal_results(quarter).filter(goal__measure__in=measures):
+            goals.setdefault(goal_result.goal.measure_id or 0, []).append(goal_result)
     today = timezone.localdate()
     return [
         MeasureRow(
@@ -121,9 +128,25 @@ def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureR
                 today=today,
                 summary=summaries.get(measure.pk),
             ),
+            assurance_reason(
+                measure=measure,
+                summary=summaries.get(measure.pk),
+                goals=goals.get(measure.pk, []),
+                unit=unit,
+            ),
         )
         for measure in measures
     ]
+
+
+def measure_goal_results(quarter: Quarter) -> QuerySet[GoalResult]:
+    """The quarter's results of measure goals, with their goals' areas and phases, in the
+    order the pages list them."""
+    return (
+        GoalResult.objects.filter(quarter=quarter.code, goal__kind=Goal.Kind.MEASURE)
+        .select_related("goal__programme_area__phase")
+        .order_by("goal__programme_area__number", "goal__order", "goal_id")
+    )
 
 
 @dataclass(frozen=True)
@@ -220,9 +243,16 @@ class MeasureSeries:
 
     @property
     def goals_elsewhere(self) -> bool:
-        """Goals follow the measure, but none has a target for this unit: they are about
-        their organisation as a whole, and goal attainment is not judged for the unit."""
-        return bool(self.goals) and self.target is None
+        """Goals follow the measure, but none is about this unit: they are about their
+        organisation as a whole, and goal attainment is not judged for the unit."""
+        return bool(self.goals) and not any(_is_about(r.goal, self.unit) for r in self.goals)
+
+    @property
+    def assurance_reason(self) -> AssuranceReason | None:
+        """Why the chart has no assurance icon (assurance_reason)."""
+        return assurance_reason(
+            measure=self.measure, summary=self.summary, goals=self.goals, unit=self.unit
+        )
 
 
 def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> MeasureSeries:
@@ -261,13 +291,7 @@ def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> 
     ]
     # The goals that follow the measure, with their status this quarter; the target line is
     # theirs for the unit the goals are about (the region), as the engine's assurance icon.
-    goals = list(
-        GoalResult.objects.filter(
-            quarter=quarter.code, goal__kind=Goal.Kind.MEASURE, goal__measure=measure
-        )
-        .select_related("goal__programme_area__phase")
-        .order_by("goal__programme_area__number", "goal__order", "goal_id")
-    )
+    goals = list(measure_goal_results(quarter).filter(goal__measure=measure))
     target = next(
         (
             r.target
@@ -295,6 +319,55 @@ def measure_series(*, measure: Measure, unit: Unit, quarter: Quarter | None) -> 
         if (judged := latest_judged(points)) is not None
         else None,
     )
+
+
+def _is_about(goal: Goal, unit: Unit) -> bool:
+    """Whether a goal is about the unit: its phase's organisation, else the tree's root (the
+    unit the engine judges it on, and whose SPC chart has its target)."""
+    return (goal.programme_area.phase.organisation_unit_id or _root_id(unit)) == unit.pk
+
+
+# Why a measure's chart shows no assurance icon (Making Data Count's "Måluppfyllelse"), told
+# apart: "inget mål eller för få punkter" under a measure that a goal follows read as if it had
+# none. Their words: gonv.templatetags.followup_charts.ASSURANCE_REASONS.
+NO_GOAL = "no_goal"  # no goal follows the measure
+GOALS_ELSEWHERE = "goals_elsewhere"  # goals follow it, about their organisation, not the unit
+NO_DIRECTION = "no_direction"  # neither higher nor lower is better: nothing to pass or fail
+TOO_FEW_POINTS = "too_few_points"  # a target, but no process limits to hold it against yet
+GOAL_NOT_YET = "goal_not_yet"  # the goal has no target yet (a baseline without values)
+RELATIVE_GOAL = "relative_goal"  # a change from a baseline: the chart has no fixed level
+
+
+@dataclass(frozen=True)
+class AssuranceReason:
+    code: str
+    rule: str = ""  # GOAL_NOT_YET: the engine's rule (goals.status.RULE_LABELS), why not yet
+
+
+def assurance_reason(
+    *, measure: Measure, summary: dict[str, Any] | None, goals: list[GoalResult], unit: Unit
+) -> AssuranceReason | None:
+    """Why the measure's SPC chart for the unit has no assurance icon; None where it has one,
+    or has no chart. goals: the quarter's results of the measure goals that follow the measure,
+    with their goals' phases (measure_series). The chart's target is an absolute target of a
+    goal about the unit (followup.compute.series); a goal of a change from a baseline gives it
+    none."""
+    if not summary or summary.get("assurance"):
+        return None
+    here = [r for r in goals if _is_about(r.goal, unit)]
+    if not here:
+        return AssuranceReason(GOALS_ELSEWHERE if goals else NO_GOAL)
+    if measure.improvement == Measure.Improvement.NONE:
+        return AssuranceReason(NO_DIRECTION)
+    if any(r.goal.target_value is not None for r in here):
+        # The chart has its target; without an icon its limits are missing (too few points
+        # for them, or in its latest segment). Else the chart predates the target: no reason.
+        too_few = not summary.get("limits_available") or summary.get("message")
+        return AssuranceReason(TOO_FEW_POINTS) if too_few else None
+    pending = next((r for r in here if r.target is None), None)
+    if pending is not None:
+        return AssuranceReason(GOAL_NOT_YET, str((pending.basis or {}).get("rule", "")))
+    return AssuranceReason(RELATIVE_GOAL)
 
 
 def _root_id(unit: Unit) -> int | None:
@@ -338,6 +411,21 @@ class GoalPage:
     summary: dict[str, Any] | None  # a measure goal's SPC chart for the unit it is about
     scope_unit: Unit | None
     adoption_day: datetime.date | None = None  # the day the units' statuses are as of
+    # A measure goal's: the quarter's results of the goals that follow its measure (this one
+    # among them), which give its chart a target or not.
+    measure_goals: tuple[GoalResult, ...] = ()
+
+    @property
+    def assurance_reason(self) -> AssuranceReason | None:
+        """Why the measure goal's chart has no assurance icon (assurance_reason)."""
+        if self.goal.measure is None or self.scope_unit is None:
+            return None
+        return assurance_reason(
+            measure=self.goal.measure,
+            summary=self.summary,
+            goals=list(self.measure_goals),
+            unit=self.scope_unit,
+        )
 
 
 def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
@@ -370,14 +458,29 @@ def goal_page(*, goal: Goal, quarter: Quarter | None) -> GoalPage:
     if goal.kind == Goal.Kind.ADOPTION and scope_unit is not None:
         adoption_day = _evaluated_on(latest, goal, quarter)
         adoption = _adoption_units(goal, scope_unit, adoption_day)
+    measure_goals: tuple[GoalResult, ...] = ()
     if goal.kind == Goal.Kind.MEASURE and scope_unit is not None:
         summary = (
             SpcResult.objects.filter(quarter=quarter.code, unit=scope_unit, measure=goal.measure_id)
             .values_list("summary", flat=True)
             .first()
         )
+        if summary and not summary.get("assurance"):
+            # Why the chart has no assurance icon: the goals that follow the measure.
+            measure_goals = tuple(
+                measure_goal_results(quarter).filter(goal__measure=goal.measure_id)
+            )
     return GoalPage(
-        goal, quarter, results, latest, milestone_rows, adoption, summary, scope_unit, adoption_day
+        goal,
+        quarter,
+        results,
+        latest,
+        milestone_rows,
+        adoption,
+        summary,
+        scope_unit,
+        adoption_day,
+        measure_goals,
     )
 
 

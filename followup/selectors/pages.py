@@ -5,7 +5,7 @@ the portfolio's quarter, each from the reads of portfolio.py and values.py.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils import timezone
@@ -27,6 +27,7 @@ from programmes.models import Phase, ProgrammeArea
 
 from ..models import Measure
 from ..summary import DueGoal, SummaryFacts, quarter_summary
+from .measures import assurance_reason, measure_goal_results
 from .portfolio import Organisation, _area_report_unit, _goals_of, _status_of, status_counts
 from .values import (
     PeerComparison,
@@ -94,7 +95,32 @@ def programme_area_measures(
         if quarter and chosen and measures
         else []
     )
-    return {"region": region, "chart_unit": chosen, "unit_choices": choices, "measure_lines": lines}
+    if quarter and chosen and any(line.spc and not line.assurance for line in lines):
+        # Why a chart has no assurance icon: the goals that follow its measure (one query).
+        goals: dict[int, list[Any]] = {}
+        for result in measure_goal_results(quarter).filter(goal__measure__in=measures):
+            goals.setdefault(result.goal.measure_id or 0, []).append(result)
+        lines = [
+            replace(
+                line,
+                assurance_reason=assurance_reason(
+                    measure=line.measure,
+                    summary=line.spc,
+                    goals=goals.get(line.measure.pk, []),
+                    unit=chosen,
+                ),
+            )
+            for line in lines
+        ]
+    return {
+        "region": region,
+        "chart_unit": chosen,
+        "unit_choices": choices,
+        "measure_lines": lines,
+        # None at all (PO 4 and PO 5 of the plan): no unit to choose, and the page says so
+        # rather than that none is computed.
+        "has_measures": bool(measures),
+    }
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ class MeasureLine:
     region_result: MeasureResult | None = None
     # What the unit's value covers of the quarter and what it may be compared with.
     basis: QuarterBasis | None = None
+    # Why the chart has no assurance icon, where a page asked (selectors.assurance_reason).
+    assurance_reason: Any = None
 
     @property
     def variation(self) -> str | None:

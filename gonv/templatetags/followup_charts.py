@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from followup import charts
 from followup.formatting import unit_and_kind
 from followup.spc import Reasons, latest_judged
+from goals.status import RULE_LABELS as RULE_LABELS_OF_GOALS
 from goals.status import Status
 
 register = template.Library()
@@ -72,6 +73,20 @@ ASSURANCE_UNKNOWN = gettext_lazy("Måluppfyllelse kan inte bedömas – inget m�
 ASSURANCE_GOALS_ELSEWHERE = gettext_lazy(
     "Måluppfyllelse bedöms inte här – målen gäller hela organisationen, inte enheten"
 )
+# Why a chart has no assurance icon, where the page knows (followup.selectors.assurance_reason):
+# the generic ASSURANCE_UNKNOWN is for the icons' legend.
+ASSURANCE_REASONS = {
+    "no_goal": gettext_lazy("Måluppfyllelse bedöms inte – inget mål följer måttet"),
+    "goals_elsewhere": ASSURANCE_GOALS_ELSEWHERE,
+    "no_direction": gettext_lazy("Måluppfyllelse bedöms inte – måttet har ingen önskad riktning"),
+    "too_few_points": gettext_lazy(
+        "Måluppfyllelse kan inte bedömas ännu – för få punkter för styrgränser"
+    ),
+    "goal_not_yet": gettext_lazy("Målet kan ännu inte bedömas"),
+    "relative_goal": gettext_lazy(
+        "Måluppfyllelse bedöms inte – målet är en förändring mot ett basvärde, ingen fast nivå"
+    ),
+}
 
 RULE_LABELS = {
     "astronomical": gettext_lazy("Punkt utanför styrgränsen"),
@@ -153,7 +168,10 @@ def _key_part(value: Any) -> Any:
     if not hasattr(value, "_meta"):
         return str(value)
     fields = ("quarter", "status", "progress", "target", "unit", "value_type", "frequency")
-    return [type(value).__name__, getattr(value, "pk", None)] + [
+    basis = getattr(value, "basis", None)
+    # A goal's status chart names the period its value is of (followup.charts.status_chart).
+    period = basis.get("latest_period_end", "") if isinstance(basis, dict) else ""
+    return [type(value).__name__, getattr(value, "pk", None), period] + [
         str(getattr(value, name, "")) for name in fields
     ]
 
@@ -358,16 +376,18 @@ def variation_icon(code: str | None, *, label: bool = True) -> dict[str, Any]:
 
 
 @_rendered_tag("followup/charts/assurance_icon.html", "ass", "icon_id")
-def assurance_icon(
-    code: str | None, *, label: bool = True, goals_elsewhere: bool = False
-) -> dict[str, Any]:
+def assurance_icon(code: str | None, *, label: bool = True, reason: Any = None) -> dict[str, Any]:
     """The Making Data Count assurance icon: P (passing), F (failing), ? (hit and miss).
 
-    `goals_elsewhere`: the measure has goals, but of the organisation as a whole, not of the
-    unit shown; its "–" then says so, rather than that there is no goal."""
+    `reason` (followup.selectors.AssuranceReason): why there is no icon, where the page knows;
+    its "–" then says which (no goal, goals about the organisation and not the unit, a goal
+    not yet judged and why, too few points), rather than "inget mål eller för få punkter"."""
     code = code or ""
-    if not code and goals_elsewhere:
-        meaning = str(ASSURANCE_GOALS_ELSEWHERE)
+    if not code and reason is not None and reason.code in ASSURANCE_REASONS:
+        meaning = str(ASSURANCE_REASONS[reason.code])
+        why = RULE_LABELS_OF_GOALS.get(reason.rule) if reason.code == "goal_not_yet" else None
+        if why:
+            meaning = f"{meaning} – {str(why)[:1].lower()}{str(why)[1:]}"
     else:
         meaning = assurance_meaning(code)
     letters = {"consistently_passing": "P", "consistently_failing": "F", "hit_and_miss": "?"}
@@ -391,11 +411,20 @@ def goal_status_chart(
     *,
     percent: bool = False,
     unit: str = "",
+    measure: Any = None,
     caption: str = "",
     table: str = "details",
 ) -> dict[str, Any]:
-    """A goal's status per quarter (GoalResult rows) as cells and progress bars, with a table."""
-    chart = charts.status_chart(results, percent=percent, unit=unit)
+    """A goal's status per quarter (GoalResult rows) as cells and progress bars, with a table.
+
+    measure: a measure goal's Measure: its values' unit and decimals, and its frequency, since
+    the engine judges the goal on the measure's latest month (or quarter), and the chart names
+    it ("sep 2026: 18,4 %") rather than pass it off as the quarter's value."""
+    kind, period = "", ""
+    if measure is not None:
+        unit, kind, quarterly = _measure_options(measure, unit or None, None)
+        period = "quarter" if quarterly else "month"
+    chart = charts.status_chart(results, percent=percent, unit=unit, kind=kind, period=period)
     return {
         "chart": chart,
         "caption": caption or _("Status per kvartal"),

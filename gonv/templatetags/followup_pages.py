@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from base.formatting import format_number, format_percent, format_share
 from base.periods import day_label
-from followup.charts import chart_value_text
+from followup.charts import chart_value_text, period_label, target_text
 from followup.formatting import format_change, unit_and_kind
 from goals.status import RULE_LABELS
 
@@ -44,8 +44,8 @@ _BASIS = (
     ("start", _("Jämn takt räknas från"), "date"),
     ("forecast_pct", _("Prognos vid måldatum"), "pct"),
     ("latest_value", _("Senaste värde"), "num"),
-    ("latest_period_end", _("Senaste period"), "date"),
-    ("target", _("Målvärde"), "num"),
+    ("latest_period_end", _("Senaste period"), "period"),
+    ("target", _("Målvärde"), "level"),
     ("baseline_value", _("Basvärde"), "num"),
     ("baseline_label", _("Basperiod"), "text"),
     ("relative_change_pct", _("Förändring mot basperioden"), "signed_pct"),
@@ -74,9 +74,13 @@ def _expected_share_label(basis: dict[str, Any]) -> str:
 
 
 @register.filter
-def basis_items(basis: dict[str, Any] | None, unit: str = "") -> list[tuple[str, str, bool]]:
+def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str, str, bool]]:
     """The basis of a goal's status as (label, value, is_code) rows, in a fixed order; the
-    measure's unit goes with its values."""
+    measure's unit goes with its values. Given the Measure (`basis|basis_items:goal.measure`),
+    its values have its kind's decimals, and the latest period is named as a period ("sep
+    2026", "Kv 3 2026"), not by its last day: the value is the month's, not the quarter's."""
+    measure = None if unit is None or isinstance(unit, str) else unit
+    unit, value_type = unit_and_kind(unit)
     rows = []
     for key, label, kind in _BASIS:
         raw = (basis or {}).get(key)
@@ -92,7 +96,14 @@ def basis_items(basis: dict[str, Any] | None, unit: str = "") -> list[tuple[str,
         elif kind == "int":
             value = format_number(int(raw))
         elif kind == "num":
-            value = chart_value_text(Decimal(str(raw)), unit or "")
+            value = chart_value_text(Decimal(str(raw)), unit or "", value_type)
+        elif kind == "level":
+            value = target_text(Decimal(str(raw)), unit or "", value_type)
+        elif kind == "period" and measure is not None:
+            quarterly = getattr(measure, "frequency", "") == "quarterly"
+            value = period_label(datetime.date.fromisoformat(str(raw)), quarterly=quarterly)
+        elif kind == "period":
+            value = _date(raw)
         elif kind == "code" and str(raw) in RULE_LABELS:
             value, kind = str(RULE_LABELS[str(raw)]), "text"
         else:

@@ -67,12 +67,15 @@ def test_steering_group_opens_the_portfolio_changes_quarter_and_goes_on(
     region = page.locator("#quarter-region")
     expect(region).to_contain_text("Status för Kv 2 2025.")
     expect(page).to_have_url(re.compile(r"\?kvartal=2025Q2$"))
+    # The document's title names the quarter swapped in (a tab, a bookmark, a printed page).
+    expect(page).to_have_title("Portfölj Kv 2 2025 – GONV-uppföljning")
     assert loads == []
     assert page.evaluate("window.gonvStillHere") is True
 
     page.go_back()
     expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
     expect(region).to_contain_text("Status för Kv 4 2025.")
+    expect(page).to_have_title("Portfölj Kv 4 2025 – GONV-uppföljning")
     check_page(page, "portfolio", browser_errors)
 
     page.locator("h3 a", has_text="PO 1. Teamarbete").click()
@@ -263,6 +266,11 @@ def test_quarter_selector_works_without_javascript(
 
     expect(page).to_have_url(re.compile(r"\?kvartal=2025Q2$"))
     expect(page.locator("#quarter-region")).to_contain_text("Status för Kv 2 2025.")
+    # Back shows the quarter before in the select too, not the one chosen since (the
+    # browser's restored form state, which autocomplete="off" declines).
+    page.go_back()
+    expect(page.locator("#quarter-region")).to_contain_text("Status för Kv 4 2025.")
+    expect(page.get_by_label("Kvartal", exact=True)).to_have_value("2025Q4")
 
     # With several organisations the same form sends the organisation along.
     second_organisation_create(data, goals=1)

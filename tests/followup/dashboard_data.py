@@ -211,8 +211,9 @@ def second_organisation_create(
     organisation, and "Region Bergland" (first by name) its own tree (a VO with a health
     centre), phase, area "Nära vård Bergland" of the given number (1: each region's plan
     numbers from 1, so both have a "PO 1") with a working method for health centres that its
-    health centre has adopted and its VO's activity plan, goals with results and its region's
-    measure values. `goals` scales it as dashboard_data_create's does."""
+    health centre has adopted and its VO's activity plan, goals with results, and the first
+    organisation's measures with its region's values. `goals` scales it as
+    dashboard_data_create's does."""
     with triggers.suppressed():
         return _second(data, goals=goals, number=number)
 
@@ -232,6 +233,8 @@ def _second(data: DashboardData, *, goals: int, number: int) -> SecondOrganisati
     programme_area = ProgrammeAreaFactory(
         phase=other_phase, number=number, name="Nära vård Bergland"
     )
+    # The same measures as the first organisation's area: its page charts them for its units.
+    programme_area.measures.add(*data.measures)
     method = WorkingMethodFactory(
         programme_area=programme_area, name="Bergrond", target_unit_kinds=[hc_kind]
     )

@@ -122,19 +122,20 @@ def test_a_value_so_far_says_its_change_is_against_the_whole_other_quarter(
             {"enhet": org_tree.hc1a.code, "kvartal": "2025Q4"},
         ).content.decode()
     )
-    assert "60 % hittills (1 av 3 månader)" in detail
+    assert "60,0 % hittills (1 av 3 månader)" in detail
     assert (
-        "Förändring mot föregående kvartal +10 procentenheter jämfört med hela Kv 3 2025" in detail
+        "Förändring mot föregående kvartal +10,0 procentenheter jämfört med hela Kv 3 2025"
+        in detail
     )
     assert (
-        "Förändring mot samma kvartal året före +5 procentenheter "
+        "Förändring mot samma kvartal året före +5,0 procentenheter "
         "jämfört med Kv 4 2024, 2 av 3 månader" in detail
     )
     for url in (reverse("home"), reverse("measure_list")):
         table = _text(client.get(url, {"kvartal": "2025Q4"}).content.decode())
         assert (
-            "60 % hittills (1 av 3 månader) +10 procentenheter jämfört med hela Kv 3 2025 "
-            "+5 procentenheter jämfört med Kv 4 2024, 2 av 3 månader"
+            "60,0 % hittills (1 av 3 månader) +10,0 procentenheter jämfört med hela Kv 3 2025 "
+            "+5,0 procentenheter jämfört med Kv 4 2024, 2 av 3 månader"
         ) in table, url
 
     # A whole quarter is compared with a whole quarter: nothing to say.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.template import engines
@@ -155,9 +156,10 @@ def test_the_lines_computed_from_the_values_have_the_values_precision() -> None:
     assert labels["target"] == "75,5"  # the target as it was set
 
     shares = charts.spc_chart(_summary([50, 51, 52] * 5), unit="%")
-    # A share as every share is written: to one decimal, none when whole.
+    # A share as every value of a share measure is written: to one decimal, ",0" too, so
+    # that "51,0 %" stands beside "51,6 %", not "51 %".
     labels = {line.kind: line.value_label for line in shares.lines}
-    assert labels["mean"] == "51\u00a0%"
+    assert labels["mean"] == "51,0\u00a0%"
     assert re.fullmatch(r"\d+,\d\u00a0%", labels["upper_limit"]), labels
 
 
@@ -220,6 +222,50 @@ def test_status_chart_without_numbers_shows_cells_only() -> None:
     assert charts.status_chart([]).is_empty
 
 
+def test_a_measure_goals_status_chart_names_the_period_its_value_is_of() -> None:
+    """The engine judges a measure goal on the measure's latest month, not on the quarter's
+    value the measure tables show (18,4 % in September beside 17,7 % for Kv 3 2026): each
+    value says its month, and a quarterly measure's its quarter only where that is another."""
+    rows = [
+        {
+            "quarter": "2026Q2",
+            "status": "ej_enligt_plan",
+            "progress": Decimal("17"),
+            "target": 100,
+            "basis": {"latest_period_end": "2026-06-30"},
+        },
+        {
+            "quarter": "2026Q3",
+            "status": "ej_enligt_plan",
+            "progress": Decimal("18.4"),
+            "target": 100,
+            "basis": {"latest_period_end": "2026-09-30"},
+        },
+    ]
+    monthly = charts.status_chart(rows, unit="%", period="month")
+    assert [c.progress_text for c in monthly.columns] == [
+        "jun 2026: 17,0\u00a0%",
+        "sep 2026: 18,4\u00a0%",
+    ]
+    assert monthly.target is not None
+    assert monthly.target.value_label == "100\u00a0%"  # the target as it was set
+    html = _render(
+        "{% goal_status_chart rows unit='%' measure=measure table='visible' %}",
+        rows=rows,
+        measure=SimpleNamespace(unit="%", value_type="share", frequency="monthly"),
+    )
+    assert ">Utfall (senaste månaden)</th>" in html
+    assert "sep 2026: 18,4\u00a0%" in html
+
+    rows[1]["basis"] = {"latest_period_end": "2026-06-30"}  # Kv 3 has no value yet
+    quarterly = charts.status_chart(rows, unit="%", period="quarter")
+    assert [c.progress_text for c in quarterly.columns] == [
+        "17,0\u00a0%",
+        "Kv 2 2026: 18,4\u00a0%",
+    ]
+    assert quarterly.period == "quarter"
+
+
 # --- the template tags ------------------------------------------------------------------------
 
 
@@ -270,7 +316,8 @@ def test_goal_status_chart_tag_lists_each_quarter_in_its_table() -> None:
     html = _render("{% goal_status_chart rows percent=True %}", rows=rows)
     assert "Kv 3 2025" in html
     assert "Risk" in html
-    assert "30\u00a0%" in html
+    assert "30,0\u00a0%" in html
+    assert ">Utfall</th>" in html  # an adoption goal's share: no period to name
 
 
 def test_a_chart_renders_once_per_content_and_its_id_follows_the_content() -> None:
@@ -357,7 +404,9 @@ def test_a_target_off_the_scale_is_a_marker_outside_the_plot_never_a_line_at_a_w
     # The data keep their own scale: every point inside the plot.
     assert all(frame.plot_top <= p.y <= frame.plot_bottom for p in chart.points)
     html = _render("{% spc_chart s unit='%' target=t %}", s=_summary(LOW_SHARES), t=target)
-    label = f"{arrow} Mål {charts.chart_value_text(target, '%')} (utanför skalan)"
+    # The target as it was set ("100 %"), not written as a value ("100,0 %").
+    label = f"{arrow} Mål {charts.target_text(target, '%')} (utanför skalan)"
+    assert ",0\u00a0% (utanför skalan)" not in html
     assert label in html
     # No target line across the plot (the old one lay on the top gridline, 20 %).
     assert not re.search(
@@ -450,7 +499,7 @@ def test_an_incomplete_point_is_a_hollow_ring_named_in_its_tooltip_and_table() -
     )
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     assert re.search(r'<g class="point point-incomplete">\s*<title>', html)
-    assert "apr 2024: 80 % – ofullständig: 1 av 3 enheter, bedöms inte" in text
+    assert "apr 2024: 80,0 % – ofullständig: 1 av 3 enheter, bedöms inte" in text
     assert "Ofullständig: 1 av 3 enheter, bedöms inte" in text
     assert "Ofullständig – alla enheter har inte rapporterat, bedöms inte" in text  # legend
     # The sparkline's latest point is the ring too.

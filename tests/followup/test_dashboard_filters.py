@@ -48,7 +48,7 @@ def test_a_negative_zero_or_a_value_rounding_to_zero_is_written_without_a_minus(
 
     for value in (Decimal("-0"), Decimal("-0.0000"), Decimal("-0.001")):
         assert render("{{ v|sv_value }}", v=value) == "0", value
-        assert render("{{ v|sv_value:'%' }}", v=value) == f"0{SPACE}%", value
+        assert render("{{ v|sv_value:'%' }}", v=value) == f"0,0{SPACE}%", value
         assert render("{{ v|sv_change:'st' }}", v=value) == "±0", value
     assert format_decimal(Decimal("-0.0000")) == "0"  # the admin's lists
 

@@ -191,7 +191,10 @@ def test_choosing_a_quarter_over_htmx_gives_only_the_region(
     response = client.get(reverse("home"), {QUARTER_PARAM: "2025Q2"}, headers=HX)
 
     content = response.content.decode()
-    assert content.lstrip().startswith('<div id="quarter-region"')
+    # The region, after the document's new title: htmx takes it from a <title> at the top.
+    title, region = content.lstrip().split("\n", 1)
+    assert title == "<title>Portfölj Kv 2 2025 – GONV-uppföljning</title>"
+    assert region.lstrip().startswith('<div id="quarter-region"')
     assert "<html" not in content
     assert "Status för Kv 2 2025." in content
     assert "HX-Request" in response["Vary"]
@@ -438,6 +441,61 @@ def test_changing_quarter_keeps_the_charts_unit(
     assert '<input type="hidden" name="enhet" value="VO1">' in content  # without JS
     assert 'hx-include="#area-enhet"' in content  # with htmx, the current select
     assert "Programområdets mått för VO 1, Kv 3 2025" in region
+
+
+def test_the_area_pages_title_names_the_quarter_and_a_swap_sends_the_new_one(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(area_url(), {"kvartal": "2025Q4"}).content.decode()
+    region = client.get(
+        area_url(), {"kvartal": "2025Q3"}, headers={**HX, "HX-Target": "quarter-region"}
+    ).content.decode()
+
+    area = data.programme_area
+    assert f"<title>PO 1. {area.name}, Kv 4 2025 – GONV-uppföljning</title>" in content
+    # htmx takes the document's title from a <title> at the top of the swapped region.
+    assert region.lstrip().startswith(f"<title>PO 1. {area.name}, Kv 3 2025 – GONV-uppföljning")
+
+
+def test_the_get_filters_selects_keep_no_form_state_of_their_own(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    """Without JavaScript, Back restored a select's last choice over the page it came back to
+    (a quarter shown in the select, another on the page): the selects ask for no restoring."""
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(area_url()).content.decode()
+
+    for select in ("quarter-region-kvartal", "area-enhet", "adoption-vo", "adoption-sort"):
+        tag = re.search(rf'<select id="{select}"[^>]*>', content)
+        assert tag, select
+        assert 'autocomplete="off"' in tag.group(0), select
+
+
+def test_an_area_without_measures_or_dates_says_so(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    """PO 4 and PO 5 of the plan follow no measure: no unit to chart them for, and the page
+    says there are none, not that none is computed; nor a timeline of today alone."""
+    client.force_login(users["styrgrupp"])
+    ProgrammeAreaFactory(phase=data.programme_area.phase, number=4, name="Digitala arbetssätt")
+
+    # A day within the phase (2025–2027): the timeline would have today, and nothing else.
+    with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 6, 1)):
+        content = client.get(
+            reverse("programme_area_detail", kwargs={"number": 4})
+        ).content.decode()
+
+    charts = content.split('id="area-charts"')[1].split("</section>")[0]
+    assert "Programområdet har inga uppföljningsmått." in charts
+    assert "Inga beräknade mått" not in charts
+    assert 'id="area-enhet"' not in content
+    timeline = content.split('id="timeline-title"')[1].split("</section>")[0]
+    assert "Inga mål, delmål eller aktiviteter har datum i fasen." in timeline
+    assert "I dag" not in timeline
+    assert 'id="area-enhet"' in client.get(area_url()).content.decode()  # PO 1 has measures
 
 
 def test_an_unknown_unit_shows_the_region_with_a_swedish_message(
@@ -909,19 +967,21 @@ EXPECTED_QUERIES = {
     # links name one (followup.organisation_selection).
     "area-list": 17,
     "area-list-region": 17,
-    # + the area, owners, processes, goals, milestones and assessments, measures, results, SPC;
-    # on the full page also the adoption matrix (methods, their unit kinds, units, records,
+    # + the area, owners, processes, goals, milestones and assessments, measures, results, SPC,
+    # and the goals that follow the measures (why a chart has no assurance icon); on the full
+    # page also the adoption matrix (methods, their unit kinds, units, records,
     # adoption goals) and the timeline's activities. (The units and records: the data's
     # working method targets the health centres; before it targeted none, so those two
     # queries never ran here and the counts were 26 and 15.)
-    "area": 29,
+    "area": 30,
     # A quarter swap renders the adoption matrix too (out of band: it stands as of the quarter),
     # the full page's five matrix queries.
-    "area-region": 28,
+    "area-region": 29,
     "area-adoption": 17,
     # + the area (owners, processes), the chosen unit, the units with units below, measures,
-    # their results and SPC (one query for the area's measures and the unit).
-    "area-charts": 18,
+    # their results and SPC (one query for the area's measures and the unit), the goals that
+    # follow the measures.
+    "area-charts": 19,
     # + the units per level (how deep to render), the tree down to it with each unit's count.
     "unit-list": 8,
     # The session's queries and one for the units found (not cached).
@@ -1190,7 +1250,7 @@ def test_the_adoption_matrix_reads_the_same_queries_collapsed_or_full_at_any_siz
     # The same in both modes and at both sizes (more than EXPECTED_QUERIES' "area" and
     # "area-adoption": the adoption goal's target and status are read too; like them, one for
     # the phases' organisations).
-    assert (full, partial, opened) == (31, 17, 17)
+    assert (full, partial, opened) == (32, 17, 17)
 
 
 def test_programme_area_timeline_has_deadlines_activities_and_today(

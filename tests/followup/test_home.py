@@ -309,7 +309,10 @@ def test_htmx_request_gets_only_the_quarter_region(
 
     content = response.content.decode()
     assert response.status_code == 200
-    assert content.lstrip().startswith('<div id="quarter-region"')
+    # The document's title first (nothing is computed: no quarter to name), then the region.
+    assert content.lstrip().startswith(
+        '<title>Portfölj – GONV-uppföljning</title>\n  <div id="quarter-region"'
+    )
     assert '<div id="portfolio"' in content
     assert "<html" not in content
     assert "PO 1. Teamarbete" in content

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from base.periods import Quarter
 from followup.cache import bump_generation
-from followup.models import Measure
+from followup.models import GoalResult, Measure
 from tests.factories import (
     GoalFactory,
     GoalResultFactory,
@@ -99,9 +99,9 @@ def test_the_list_shows_the_regions_value_changes_sparkline_and_icons(
 ) -> None:
     html = steering_client.get(reverse("measure_list")).content.decode()
     assert "Region Testland, Kv 4 2025" in html
-    assert "71\u00a0%" in html  # 60 + 11 in the 12th quarter
-    assert "+1 procentenheter" in html  # against the previous quarter
-    assert "+4 procentenheter" in html  # against the same quarter a year before
+    assert "71,0\u00a0%" in html  # 60 + 11 in the 12th quarter, to the decimal of its column
+    assert "+1,0 procentenheter" in html  # against the previous quarter
+    assert "+4,0 procentenheter" in html  # against the same quarter a year before
     assert 'class="sparkline-svg"' in html
     assert "Särskild orsak – förbättring (högre är bättre)" in html  # the icon's name
     assert "3 av 4" in html
@@ -126,7 +126,8 @@ def test_the_lists_icons_carry_their_meaning_as_text_not_only_in_a_tooltip(
     table = html[html.index("<table") : html.index("</table>")]
     # Touch screens show no <title>: the meaning stands beside the icon, as on Portfölj.
     assert '<span class="mdc-label">Särskild orsak – förbättring (högre är bättre)</span>' in table
-    assert '<span class="mdc-label">Måluppfyllelse kan inte bedömas' in table
+    # No goal follows the measure: the column says that, not "inget mål eller för få punkter".
+    assert '<span class="mdc-label">Måluppfyllelse bedöms inte – inget mål följer måttet' in table
     MeasureFactory(name="Utan värden")
     bump_generation()
     html = steering_client.get(reverse("measure_list")).content.decode()
@@ -143,10 +144,10 @@ def test_the_list_changes_quarter_over_htmx_with_only_its_region(
     assert response.status_code == 200
     assert "HX-Request" in response["Vary"]
     assert "<html" not in html
-    assert html.lstrip().startswith("<title>Mått – Kv 3 2025")
+    assert html.lstrip().startswith("<title>Mått Kv 3 2025 – GONV-uppföljning</title>")
     assert '<div id="quarter-region"' in html
     assert "Region Testland, Kv 3 2025" in html
-    assert "70\u00a0%" in html
+    assert "70,0\u00a0%" in html
 
 
 def test_the_list_says_when_nothing_is_computed(steering_client: Client, org_tree: OrgTree) -> None:
@@ -300,6 +301,40 @@ def test_a_measure_goal_draws_its_target_on_the_regions_chart(
     assert "(status för hela organisationen)" in html
 
 
+def test_goal_attainment_says_whether_a_goal_follows_the_measure_and_why_it_is_not_judged(
+    steering_client: Client, computed_measure: ComputedMeasure
+) -> None:
+    """ "Inget mål eller för få punkter" beside a measure that a goal follows read as if it had
+    none: the Mått list, the measure's page and the goal's page say which it is."""
+    measure = computed_measure.measure
+    goal = GoalFactory(measure_relative=True, measure=measure, title="Rätt hjälp har ökat med 50 %")
+    GoalResultFactory(
+        goal=goal,
+        quarter="2025Q4",
+        target=None,
+        status="underlag_saknas",
+        basis={"kind": "measure", "rule": "baseline_missing"},
+    )
+    bump_generation()
+    not_yet = "Målet kan ännu inte bedömas – basvärde saknas"
+    for url in (
+        reverse("measure_list"),
+        _detail(measure),
+        reverse("goal_detail", args=[goal.code]),
+    ):
+        html = steering_client.get(url).content.decode()
+        assert f'<span class="mdc-label">{not_yet}</span>' in html, url
+        page = html.split('<details class="icon-legend">')[0]  # the legend lists every icon
+        assert "inget mål" not in page, url
+        assert "målen gäller hela organisationen" not in html, url
+
+    # Its target set: the chart is compared with a fixed level only, never with a change.
+    GoalResult.objects.filter(goal=goal).update(target=Decimal("90"), basis={"rule": "x"})
+    bump_generation()
+    html = steering_client.get(reverse("measure_list")).content.decode()
+    assert "målet är en förändring mot ett basvärde, ingen fast nivå" in html
+
+
 def test_an_unknown_measure_is_not_found(steering_client: Client, org_tree: OrgTree) -> None:
     assert steering_client.get(reverse("measure_detail", args=["finns-inte"])).status_code == 404
 
@@ -335,8 +370,10 @@ def _count(
 # once per request (cached on the user), whatever the data.
 # Cold, + 2: the computed quarters, read again after a recompute (followup.cache).
 # + 1 for the period results: what each value covers of the quarter (followup.quarter_basis).
-LIST_QUERIES = 17
-LIST_PARTIAL_QUERIES = 15
+# + 1 for the goals that follow the measures, where a chart has no assurance icon: why not
+# (followup.selectors.assurance_reason).
+LIST_QUERIES = 18
+LIST_PARTIAL_QUERIES = 16
 # + 1 on the detail page and its partial, cold: the phases' organisations (cached per
 # generation, shared with Portfölj), for whose quarterly report the page says it may differ
 # from (selectors.measure_report_unit).

@@ -179,7 +179,7 @@ def test_a_share_over_part_of_the_quarter_is_compared_with_the_months_so_far(
     ).content.decode()
 
     assert "hittills (1 av 3 månader)" in content
-    assert "+10 procentenheter" in content
+    assert "+10,0 procentenheter" in content
     assert "Jämförs" not in content
 
 

@@ -93,6 +93,7 @@ def test_a_phase_of_no_organisation_keeps_the_whole_tree(
 ) -> None:
     shared = PhaseFactory(code="fas-gemensam", name="Gemensam fas")
     area = ProgrammeAreaFactory(phase=shared, number=1, name="Gemensamma arbetssätt")
+    area.measures.add(*testland.measures)  # without measures, no unit select for their charts
     method = WorkingMethodFactory(
         programme_area=area, name="Gemensam rond", target_unit_kinds=[bergland.hc.kind]
     )

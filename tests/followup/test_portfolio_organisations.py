@@ -142,7 +142,11 @@ def test_choosing_an_organisation_over_htmx_gives_only_the_region(
 
     assert "<html" not in content
     assert SELECT not in content  # the form stays; only its region is swapped
-    assert content.lstrip().startswith('<div id="quarter-region"')
+    # The title names the organisation chosen, as the quarterly report's does.
+    title, region = content.lstrip().split("</title>", 1)
+    assert title.startswith("<title>Portfölj")
+    assert title.endswith(", Region Testland – GONV-uppföljning")
+    assert region.lstrip().startswith('<div id="quarter-region"')
     assert TESTLAND_GOAL in content
     assert BERGLAND_GOAL not in content
     assert "Sidan visar portföljen för Region Testland." in content

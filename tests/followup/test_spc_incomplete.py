@@ -149,7 +149,7 @@ def test_the_measure_page_says_the_latest_month_is_incomplete_and_lists_no_signa
     assert "Särskild orsak – förbättring" not in text
     # The chart draws February hollow, says why in its tooltip and in its table.
     assert 'class="point point-incomplete"' in html
-    assert "feb 2026: 95 % – ofullständig: 1 av 3 enheter, bedöms inte" in text
+    assert "feb 2026: 95,0 % – ofullständig: 1 av 3 enheter, bedöms inte" in text
     assert "Ofullständig: 1 av 3 enheter, bedöms inte" in text
     assert "legend-point-incomplete" in html
 

@@ -287,10 +287,10 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
     assert (
         '<td role="cell" class="num">69,3\u00a0%</td>\n'
         '                          <td role="cell"><strong>Manuell inrapportering</strong></td>\n'
-        '                          <td role="cell" class="num">70\u00a0%</td>'
-    ) in preview  # not "69,2722" → "70"
+        '                          <td role="cell" class="num">70,0\u00a0%</td>'
+    ) in preview  # not "69,2722" → "70"; a share to one decimal, ",0" too
     assert (
-        '<td role="cell" class="num">20\u00a0%</td>' in preview
+        '<td role="cell" class="num">20,0\u00a0%</td>' in preview
     )  # 12 of 60, with its per cent sign
     assert (
         '<td role="cell" class="num">1\u00a0234\u00a0st</td>' in preview
@@ -302,7 +302,7 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
     batch = client.get(response["Location"]).content.decode()
 
     assert "Importen är klar: 3 nya och 1 ändrat värde." in batch
-    for shown in ("70\u00a0%", "20\u00a0%", "1\u00a0234\u00a0st", ">71,5<"):
+    for shown in ("70,0\u00a0%", "20,0\u00a0%", "1\u00a0234\u00a0st", ">71,5<"):
         assert shown in batch, shown
     assert "71,5000" not in batch
     assert ">1234<" not in batch
