@@ -633,6 +633,7 @@ def evaluate_measure(
     relative_change_pct: Decimal | None = None,
     baseline_value: Decimal | None = None,
     baseline_label: str | None = None,
+    baseline_periods: int = 1,
     measure_name: str,
     unit: str = "",
     quarterly: bool = False,
@@ -674,6 +675,7 @@ def evaluate_measure(
         ),
         "baseline_value": _json(None if baseline_value is None else _dec(baseline_value)),
         "baseline_label": baseline_label,
+        "baseline_periods": baseline_periods,
         "trend_periods": rules.trend_periods,
         "min_trend_points": rules.min_trend_points,
         "measure_at_risk_margin_pct": rules.measure_at_risk_margin_pct,
@@ -727,11 +729,15 @@ def evaluate_measure(
         baseline = _dec(baseline_value)
         target = baseline * (1 + change / _HUNDRED)
         baseline_text = _with_unit(format_number(baseline), unit)
-        compared = (
-            f"{baseline_text} i {baseline_label}"
-            if baseline_label
-            else f"basvärdet {baseline_text}"
-        )
+        # A baseline of several periods is their mean per period ("i snitt 195 st per månad
+        # jan–dec 2025"): the value it is compared with is one period's.
+        per = "kvartal" if quarterly else "månad"
+        if baseline_label and baseline_periods > 1:
+            compared = f"i snitt {baseline_text} per {per} {baseline_label}"
+        elif baseline_label:
+            compared = f"{baseline_text} i {baseline_label}"
+        else:
+            compared = f"basvärdet {baseline_text}"
         detail = f" ({_signed(format_percent(change))} jämfört med {compared})"
     else:
         raise ValueError(MEASURE_TARGET_ERROR)

@@ -216,7 +216,10 @@ def test_a_start_date_in_a_closed_quarter_is_warned_about(
     response = client.post(url, form_data(goal, start_date="2025-10-01"), follow=True)
 
     body = response.content.decode()
-    assert "Startdatumet ligger i eller före Kv 4 2025, vars kvartalsrapport är stängd." in body
+    assert (
+        "Startdatumet 1 okt 2025 ligger i eller före Kv 4 2025, vars kvartalsrapport är stängd."
+        in body
+    )
     later = client.post(url, form_data(Goal.objects.get(pk=goal.pk), title="X"), follow=True)
     assert "vars kvartalsrapport är stängd" not in later.content.decode()
 

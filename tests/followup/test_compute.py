@@ -364,6 +364,33 @@ def test_relative_goal_waits_for_its_baseline_then_targets_one_and_a_half_times_
     assert result.target == Decimal(135)  # 1.5 × (40 + 20 + 30) in dec 2026
 
 
+def test_a_year_long_baseline_of_a_count_is_its_mean_per_month_not_its_sum(tree, plan):
+    count = Measure.objects.get(code="do-antal")
+    count.unit = "st"
+    count.save()
+    goal = Goal.objects.create(
+        programme_area=plan["area"],
+        code="do-plus-20-ar",
+        title="+20 % mot snittet 2025",
+        kind=Goal.Kind.MEASURE,
+        deadline=datetime.date(2026, 12, 31),
+        measure=count,
+        relative_change_pct=Decimal(20),
+        baseline_start=datetime.date(2025, 1, 1),
+        baseline_end=datetime.date(2025, 12, 31),
+    )
+    for month in range(1, 13):
+        for unit, value in (("a", "10"), ("b", "20"), ("c", "30")):
+            _obs(count, tree[unit], month, value)  # 60 a month in the region, 720 in the year
+
+    _compute()
+
+    result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
+    assert result.target == Decimal(72)  # 1.2 × 60 a month, not 1.2 × 720
+    assert result.basis["baseline_value"] == 60.0
+    assert "jämfört med i snitt 60\u00a0st per månad jan–dec 2025" in result.explanation
+
+
 def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):
     share = _measure("do-andel", "share", "ratio", unit="%")
     goal = Goal.objects.create(
