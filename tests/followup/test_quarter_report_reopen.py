@@ -139,7 +139,7 @@ def test_the_first_close_the_reopening_and_its_reason_stay_on_the_report(
     ]
     assert f"av Stina Strateg (kontrollsumma {first.content_sha256[:12]}…" in listed[0]
     assert listed[1].endswith(f"av Stina Strateg: {REASON}")
-    assert listed[3].endswith("av portfoljagare")
+    assert listed[3].endswith(f"av {owner.get_full_name() or owner.username}")
     # Also on the draft the reopening left, and its reason there.
     assert [kind(item) for item in events(reopened)] == ["Fastställd", "Öppnad igen"]
     assert REASON in text(reopened)
