@@ -179,7 +179,7 @@ class ImportBatch(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("enda enhet"),
+        verbose_name=_("enhet (om importen gällde en enda)"),
     )
     only_vo = models.ForeignKey(
         Unit,
@@ -187,7 +187,7 @@ class ImportBatch(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("enda VO"),
+        verbose_name=_("verksamhetsområde (om alla enheter hör till ett)"),
     )
     history = HistoricalRecords()
 
