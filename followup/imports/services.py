@@ -34,6 +34,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
     Window,
@@ -180,6 +181,40 @@ FOUR_PLACES = Decimal(1).scaleb(-parsing.MAX_DECIMALS)
 def change_reason(batch: ImportBatch) -> str:
     """The history's change reason of every value a batch wrote (undo finds them by it)."""
     return f"Import #{batch.pk}"
+
+
+def batch_history(batch: ImportBatch) -> QuerySet[Any]:
+    """The observations' history rows the batch wrote: those with its change reason, looked for
+    only in the range of history ids the store recorded on the batch when it has one.
+
+    The change reason has no index (every import would write it); the range is a range of the
+    history's primary key, so the batch page and the undo read the batch's rows, not the whole
+    history. A batch without a range (not stored by the import) is found by its reason alone.
+    """
+    rows = Observation.history.model.objects.filter(history_change_reason=change_reason(batch))
+    if batch.history_from is not None and batch.history_to is not None:
+        rows = rows.filter(history_id__gt=batch.history_from, history_id__lte=batch.history_to)
+    return rows
+
+
+def _last_history_id() -> int:
+    """The highest id in the observations' history this transaction sees (the primary key's
+    last entry). Taken when a batch is made, every row the batch then writes has a higher id
+    (ids come from the history's identity sequence, handed out in order); taken after its last
+    write, none has a higher one."""
+    last = Observation.history.model.objects.aggregate(last=Max("history_id"))["last"]
+    return last or 0
+
+
+def _new_batch(*, source: str, file_name: str, user: Any, sha256: str) -> ImportBatch:
+    """The batch a store writes its values under, before it writes any (`history_from`)."""
+    return ImportBatch.objects.create(
+        source=source,
+        file_name=file_name,
+        imported_by=user,
+        sha256=sha256,
+        history_from=_last_history_id(),
+    )
 
 
 def undo_reason(batch: ImportBatch) -> str:
@@ -1116,8 +1151,8 @@ def _orm_pass(
         candidates.extend((row, previous.get(_previous_key(row))) for row in unexplained)
         if store and report.ok and (new or changed):
             if batch is None:
-                batch = ImportBatch.objects.create(
-                    source=source, file_name=file_name, imported_by=user, sha256=report.sha256
+                batch = _new_batch(
+                    source=source, file_name=file_name, user=user, sha256=report.sha256
                 )
             _write(batch, user, new, changed)
         if progress is not None:
@@ -1233,10 +1268,11 @@ def _run(
         batch.changed_count = report.changed
         batch.unchanged_count = report.unchanged
         _record_units(batch)
+        batch.history_to = _last_history_id()  # every chunk written: the range's end
         batch.save(
             update_fields=[
                 "row_count", "created_count", "changed_count", "unchanged_count", "unit_count",
-                "only_unit", "only_vo",
+                "only_unit", "only_vo", "history_to",
             ]
         )  # fmt: skip
         report.batch_id = batch.pk
@@ -1368,9 +1404,7 @@ def _staged_pass(
         if report.ok and (report.created or report.changed):
             _staged_jumps(cursor, report, checker.lookups)
         if store and report.ok and (report.created or report.changed):
-            batch = ImportBatch.objects.create(
-                source=source, file_name=file_name, imported_by=user, sha256=report.sha256
-            )
+            batch = _new_batch(source=source, file_name=file_name, user=user, sha256=report.sha256)
             _staged_write(cursor, batch, user, source, report)
         cursor.execute(f"DROP TABLE {_STAGING}")
     return batch
@@ -1888,7 +1922,7 @@ def import_batch_undo(*, user: Any, batch: ImportBatch) -> UndoReport:
     history = Observation.history.model
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        records = history.objects.filter(history_change_reason=change_reason(batch))
+        records = batch_history(batch)
         refusal = import_batch_undo_refusal(user=user, batch=batch)
         if refusal is not None:
             raise UndoRefused(refusal)
@@ -2046,12 +2080,7 @@ def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
         return _(ERROR_UNDO_DEMO)
     if user is None or not user.has_perm("followup.add_observation"):
         return _(ERROR_UNDO_NOT_IMPORTER)
-    history = Observation.history.model
-    unit_ids = set(
-        history.objects.filter(history_change_reason=change_reason(batch))
-        .values_list("unit_id", flat=True)
-        .distinct()
-    )
+    unit_ids = set(batch_history(batch).values_list("unit_id", flat=True).distinct())
     if not unit_ids:
         # A batch made by hand in the admin wrote nothing: an empty set of units would refuse
         # nobody, and marking it undone would claim an undo that never happened.
@@ -2106,7 +2135,7 @@ def _later_change_refusal(batch: ImportBatch) -> str | None:
         return Subquery(latest.values(field_name)[:1])
 
     first = (
-        history.objects.filter(history_change_reason=change_reason(batch))
+        batch_history(batch)
         .filter(changed_since_import(history))
         .select_related("unit", "measure")
         .annotate(
