@@ -190,7 +190,7 @@ class ImportBatch(models.Model):
         verbose_name=_("verksamhetsområde (om alla enheter hör till ett)"),
     )
     # Where the batch's rows lie in the observations' history: history_id in (history_from,
-    # history_to], recorded by the store (followup.imports.services.batch_history). The primary
+    # history_to], recorded by the store (followup.imports.history.batch_history). The primary
     # key finds the range cheaply; the change reason "Import #<pk>", which has no index (imports
     # stay fast), picks the batch's rows out of it. None: not recorded (a batch not stored by
     # the import), the reason alone finds them.

@@ -14,7 +14,9 @@ from organisation.models import Unit
 
 from ..formatting import format_value, format_value_pair
 from ..models import ImportBatch, Measure, Observation, QuarterReport
-from .services import batch_history, changed_since_import, unit_writable
+from .history import batch_history
+from .lookups import unit_writable
+from .undo import changed_since_import
 from .wording import units_text
 
 

@@ -24,9 +24,9 @@ from base.periods import Quarter
 
 from ..models import ImportBatch, ImportJob
 from ..selectors import measures_exist
-from . import jobs, selectors, services, tasks
+from . import jobs, selectors, services, tasks, undo
 from .forms import ImportUploadForm
-from .services import ImportReport
+from .report import ImportReport, UndoRefused
 from .wording import (
     closed_quarter_note,
     jump_warning,
@@ -291,7 +291,7 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """An import batch: who, when, which file, the counts, its values, and "Ångra import"."""
     batch = get_object_or_404(ImportBatch.objects.select_related("imported_by", "undone_by"), pk=pk)
     require_perm(request, "followup.view_importbatch", batch)
-    refusal = services.import_batch_undo_refusal(user=request.user, batch=batch)
+    refusal = undo.import_batch_undo_refusal(user=request.user, batch=batch)
     context = {
         "batch": batch,
         "values": selectors.import_batch_values(batch=batch),
@@ -313,8 +313,8 @@ def import_batch_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _require_importer(request)
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:
-        result = services.import_batch_undo(user=request.user, batch=batch)
-    except services.UndoRefused as refused:
+        result = undo.import_batch_undo(user=request.user, batch=batch)
+    except UndoRefused as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, undone_message(result.removed, result.restored))

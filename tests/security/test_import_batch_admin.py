@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django.fixtures import Settings
 
-from followup.imports import services as import_services
-from followup.imports.services import (
+from followup.imports import undo as import_undo
+from followup.imports.undo import (
     DEMO_DELETE_REASON,
     ERROR_BATCH_DELETE_NOT_SYNTHETIC,
     import_batch_delete,
@@ -67,7 +67,7 @@ def recomputes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     def record(quarters: Any, trigger: str = "change") -> None:
         calls.append(sorted(q.code for q in quarters))
 
-    monkeypatch.setattr(import_services.triggers, "request_recompute", record)
+    monkeypatch.setattr(import_undo.triggers, "request_recompute", record)
     return calls
 
 

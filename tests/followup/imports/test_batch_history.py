@@ -11,8 +11,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from pytest_django.fixtures import Settings
 
-from followup.imports import selectors, services
-from followup.imports.services import batch_history, import_batch_undo, import_store
+from followup.imports import messages, selectors
+from followup.imports.history import batch_history
+from followup.imports.services import import_store
+from followup.imports.undo import import_batch_undo
 from followup.models import ImportBatch, Observation
 from tests.factories import ImportBatchFactory, ObservationFactory
 from tests.followup.imports.world import CorpusWorld
@@ -27,7 +29,7 @@ def _write(tmp_path: Path, name: str, *lines: str) -> Path:
 
 
 def _by_reason(batch: ImportBatch) -> list[int]:
-    rows = Observation.history.filter(history_change_reason=services.change_reason(batch))
+    rows = Observation.history.filter(history_change_reason=messages.change_reason(batch))
     return sorted(rows.values_list("history_id", flat=True))
 
 
@@ -74,7 +76,7 @@ def test_a_batch_without_a_range_is_found_by_its_reason_alone(corpus_world: Corp
     batch = ImportBatchFactory()
     obs = ObservationFactory(unit=corpus_world.tree.hc1a, measure=corpus_world.count)
     record = obs.history.first()
-    record.history_change_reason = services.change_reason(batch)
+    record.history_change_reason = messages.change_reason(batch)
     record.save()
 
     assert (batch.history_from, batch.history_to) == (None, None)
@@ -85,7 +87,7 @@ def test_an_empty_range_finds_nothing(corpus_world: CorpusWorld) -> None:
     batch = ImportBatchFactory(history_from=0, history_to=0)
     obs = ObservationFactory(unit=corpus_world.tree.hc1a, measure=corpus_world.count)
     record = obs.history.first()
-    record.history_change_reason = services.change_reason(batch)
+    record.history_change_reason = messages.change_reason(batch)
     record.save()
 
     assert _found(batch) == []
