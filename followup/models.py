@@ -179,7 +179,7 @@ class ImportBatch(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("enda enhet"),
+        verbose_name=_("enhet (om importen gällde en enda)"),
     )
     only_vo = models.ForeignKey(
         Unit,
@@ -187,9 +187,20 @@ class ImportBatch(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("enda VO"),
+        verbose_name=_("verksamhetsområde (om alla enheter hör till ett)"),
     )
-    history = HistoricalRecords()
+    # Where the batch's rows lie in the observations' history: history_id in (history_from,
+    # history_to], recorded by the store (followup.imports.history.batch_history). The primary
+    # key finds the range cheaply; the change reason "Import #<pk>", which has no index (imports
+    # stay fast), picks the batch's rows out of it. None: not recorded (a batch not stored by
+    # the import), the reason alone finds them.
+    history_from = models.IntegerField(
+        _("historikens id före importen"), null=True, blank=True, editable=False
+    )
+    history_to = models.IntegerField(
+        _("historikens id efter importen"), null=True, blank=True, editable=False
+    )
+    history = HistoricalRecords(excluded_fields=["history_from", "history_to"])
 
     class Meta:
         verbose_name = _("importomgång")
