@@ -33,10 +33,15 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import DeletedObject, ModelChange, ModelChangeValue
+from simple_history.models import (
+    SIMPLE_HISTORY_REVERSE_ATTR_NAME,
+    DeletedObject,
+    ModelChange,
+    ModelChangeValue,
+)
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from base.editing import VersionField, display_value
+from base.editing import VersionField, display_value, tracked_m2m_pks
 from base.periods import quarter_label
 from base.versioning import StaleVersion, Versioned, deliberate_overwrite
 from base.writes import authorize_save, checked_delete, checked_save
@@ -58,6 +63,37 @@ VERSION_FIELD = "version"
 REVERT_REASON = gettext_noop("Återställd till versionen från %(date)s")
 # Set on the request while a history revert saves (GonvAdmin.save_model reads it).
 _REVERT_REASON_ATTRIBUTE = "_gonv_revert_reason"
+# The historical record a revert goes back to (`reverted_record`).
+_REVERT_RECORD_ATTRIBUTE = "_gonv_revert_record"
+
+
+def reverted_record(request: HttpRequest) -> Any:
+    """The historical record a history revert being saved goes back to (None otherwise): an
+    app restores what the form does not hold from it (a programme area's process links)."""
+    return getattr(request, _REVERT_RECORD_ATTRIBUTE, None)
+
+
+def _with_tracked_m2m(form: type[ModelForm[Any]], obj: Any) -> type[ModelForm[Any]]:
+    """The history form of a version showing the version's many-to-many values (those its
+    history tracks, `m2m_fields`), so the revert saves them, not today's: the form would
+    read the relation of the row as it is now."""
+    record = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+    tracked = [
+        field.name
+        for field in getattr(record, "_history_m2m_fields", ())
+        if field.name in form.base_fields
+    ]
+    if not tracked:
+        return form
+
+    class VersionRelationsForm(form):  # type: ignore[valid-type, misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            for name in tracked:
+                self.initial[name] = sorted(tracked_m2m_pks(record, name))
+
+    VersionRelationsForm.__name__ = form.__name__
+    return VersionRelationsForm
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -381,7 +417,7 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         if "fields" not in kwargs:
             kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
         kwargs["fields"] = _without_version(kwargs["fields"])
-        form = super().get_form(request, obj, change, **kwargs)
+        form = _with_tracked_m2m(super().get_form(request, obj, change, **kwargs), obj)
         form = _with_permission_check(
             form,
             lambda instance: self.authorize(request, instance),
@@ -470,6 +506,7 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             if version is None or not self._may_revert(request, current, version.instance):
                 raise PermissionDenied(gettext(ERROR_REVERT_FORBIDDEN))
             setattr(request, _REVERT_REASON_ATTRIBUTE, revert_reason(version.history_date))
+            setattr(request, _REVERT_RECORD_ATTRIBUTE, version)
             if isinstance(current, Versioned):
                 # The historical row carries the version it had then; a revert knowingly
                 # overwrites the row as it was when the form was opened (its hidden version,
@@ -738,4 +775,5 @@ __all__ = [
     "adopt_saved",
     "format_decimal",
     "format_quarter",
+    "reverted_record",
 ]
