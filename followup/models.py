@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.editing import COMMENT_ERRORS, COMMENT_MAX_LENGTH, COMMENT_VALIDATORS
 from base.formatting import format_number
 from base.periods import QUARTER_CODE_PATTERN, Quarter, month_label, quarter_label
 from base.versioning import Versioned, VersionedQuerySet
@@ -975,7 +976,13 @@ class QuarterReport(Versioned):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
-    strategist_comment = models.TextField(_("kommentar från strategen"), blank=True)
+    strategist_comment = models.TextField(
+        _("kommentar från strategen"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -994,7 +1001,13 @@ class QuarterReport(Versioned):
         verbose_name=_("godkänd av"),
     )
     approved_at = models.DateTimeField(_("godkänd"), null=True, blank=True)
-    approval_note = models.TextField(_("portföljägarens kommentar"), blank=True)
+    approval_note = models.TextField(
+        _("portföljägarens kommentar"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
     returned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -1004,7 +1017,13 @@ class QuarterReport(Versioned):
         verbose_name=_("tillbakaskickad av"),
     )
     returned_at = models.DateTimeField(_("tillbakaskickad"), null=True, blank=True)
-    return_comment = models.TextField(_("kommentar vid tillbakaskickning"), blank=True)
+    return_comment = models.TextField(
+        _("kommentar vid tillbakaskickning"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
     # The frozen report: the body as it was rendered when the quarter was closed, its SHA-256
     # (hex) and when the follow-up it shows was computed. Empty while a draft.
     content_html = models.TextField(_("fastställt innehåll"), blank=True, editable=False)

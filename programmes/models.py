@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from base.editing import tracked_m2m_pks
+from base.editing import COMMENT_ERRORS, COMMENT_MAX_LENGTH, COMMENT_VALIDATORS, tracked_m2m_pks
 from base.periods import day_label
 from base.versioning import Versioned
 from organisation.models import Unit, UnitClosure, UnitKind
@@ -377,7 +377,7 @@ def record_process_links(area: ProgrammeArea) -> bool:
             "supporting_process_id", flat=True
         )
     )
-    latest = area.history.order_by("-history_date", "-history_id").first()  # type: ignore[attr-defined]
+    latest = area.history.order_by("-history_date", "-history_id").first()
     if latest is not None and tracked_m2m_pks(latest, "supporting_processes") == current:
         return False
     # What Django sends when a relation without a through model changes: the area's history
@@ -547,6 +547,9 @@ class ActivityPlan(Versioned):
     review_comment = models.TextField(
         _("granskarens kommentar"),
         blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
         help_text=_("Till verksamheten: vad som behöver kompletteras, eller en kommentar."),
     )
     reviewed_by = models.ForeignKey(
