@@ -366,20 +366,36 @@ class ProgrammeArea(Versioned):
         return values
 
 
-def record_process_links(area: ProgrammeArea) -> bool:
-    """Write a history record of the area ("~") if its supporting processes differ from its
-    latest record's snapshot: the links are rows written one by one (with their provenance and
-    their own history), which django-simple-history does not see as a change of the relation.
-    The record names the acting user (the request's, via its middleware) or the source of a
-    load (base.history). True if a record was written."""
-    current = set(
-        ProgrammeAreaProcess.objects.filter(programme_area=area).values_list(
-            "supporting_process_id", flat=True
-        )
-    )
+def record_process_links(area: ProgrammeArea, *, saved_now: bool = False) -> bool:
+    """Record the area's supporting processes in its history if they differ from its latest
+    record's snapshot: the links are rows written one by one (with their provenance and their
+    own history), which django-simple-history does not see as a change of the relation.
+
+    `saved_now`: the area was saved in this transaction just before its links were written
+    (the area's page), so its latest record is that save's and takes the links: one change,
+    one record. Otherwise a new record ("~") is written. Either names the acting user (the
+    request's, via its middleware) or the source of a load (base.history). True if the
+    history changed."""
+    links = list(ProgrammeAreaProcess.objects.filter(programme_area=area))
     latest = area.history.order_by("-history_date", "-history_id").first()
+    current = {link.supporting_process_id for link in links}
     if latest is not None and tracked_m2m_pks(latest, "supporting_processes") == current:
         return False
+    if saved_now and latest is not None:
+        snapshot = latest.supporting_processes
+        snapshot.all().delete()
+        snapshot.model.objects.bulk_create(
+            snapshot.model(
+                history=latest,
+                id=link.pk,
+                programme_area_id=area.pk,
+                supporting_process_id=link.supporting_process_id,
+                provenance=link.provenance,
+                provenance_note=link.provenance_note,
+            )
+            for link in links
+        )
+        return True
     # What Django sends when a relation without a through model changes: the area's history
     # takes a new record with the snapshot of both relations.
     m2m_changed.send(

@@ -211,7 +211,7 @@ def programme_area_edit(
             if pk not in linked:
                 link = ProgrammeAreaProcess(programme_area=area, supporting_process=process)
                 checked_save(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
-        record_process_links(area)
+        record_process_links(area, saved_now=True)
     return area
 
 

@@ -62,6 +62,8 @@ def test_ticking_a_process_is_in_the_page_and_admin_history_with_who(
     assert response.status_code == 302
     latest = programme_area.history.latest()
     assert latest.history_user == strategist
+    # One change, one record: the area's save took the links (no empty row before it).
+    assert programme_area.history.count() == 2
     page = text_of(strategist_client.get(page_url(programme_area)).content.decode())
     # (the arrow is read out as "ändrat till")
     assert "Stödjande processer: – → ändrat till Cosmic" in page
