@@ -19,7 +19,12 @@ from programmes.choices import of_area_labels
 from programmes.selectors import working_methods_for_units
 
 from . import services
-from .forms import DEADLINE_REASON_FIELD, clean_deadline_reason, deadline_reason_field
+from .forms import (
+    DEADLINE_REASON_FIELD,
+    clean_deadline_reason,
+    deadline_reason_field,
+    use_number_rules,
+)
 from .models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord, Assessment, Goal, phase_warning
 
 ERROR_PARENT_NOT_OFFERED = _(
@@ -43,6 +48,10 @@ class GoalAdminForm(forms.ModelForm):
     the reason goes with the instance to the service (services.goal_update)."""
 
     deadline_reason = deadline_reason_field()  # the admin's form factory gives the Meta
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_number_rules(self)  # "Målandelen ska vara 0–100 %.", as on the pages
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
