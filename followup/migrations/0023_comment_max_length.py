@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0021_import_batch_units'),
+        ('followup', '0022_quarterreport_reopened'),
     ]
 
     operations = [
