@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.editing import COMMENT_ERRORS, COMMENT_MAX_LENGTH, COMMENT_VALIDATORS
 from base.formatting import format_number
 from base.periods import QUARTER_CODE_PATTERN, Quarter, month_label, quarter_label
 from base.versioning import Versioned, VersionedQuerySet
@@ -989,7 +990,13 @@ class QuarterReport(Versioned):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
-    strategist_comment = models.TextField(_("kommentar från strategen"), blank=True)
+    strategist_comment = models.TextField(
+        _("kommentar från strategen"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -1008,7 +1015,13 @@ class QuarterReport(Versioned):
         verbose_name=_("godkänd av"),
     )
     approved_at = models.DateTimeField(_("godkänd"), null=True, blank=True)
-    approval_note = models.TextField(_("portföljägarens kommentar"), blank=True)
+    approval_note = models.TextField(
+        _("portföljägarens kommentar"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
     returned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -1018,7 +1031,13 @@ class QuarterReport(Versioned):
         verbose_name=_("tillbakaskickad av"),
     )
     returned_at = models.DateTimeField(_("tillbakaskickad"), null=True, blank=True)
-    return_comment = models.TextField(_("kommentar vid tillbakaskickning"), blank=True)
+    return_comment = models.TextField(
+        _("kommentar vid tillbakaskickning"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
     # The strategist's last reopening (followup.services.quarter_report_reopen) and why: kept
     # through the next close, each one in the history (the report page lists them).
     reopened_by = models.ForeignKey(
