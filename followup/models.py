@@ -929,6 +929,9 @@ ERROR_REPORT_APPROVED = gettext_noop(
 ERROR_REPORT_COMMENT_REQUIRED = gettext_noop(
     "Skriv en kommentar om vad som behöver ändras innan rapporten skickas tillbaka."
 )
+ERROR_REPORT_REOPEN_REASON_REQUIRED = gettext_noop(
+    "Skriv varför rapporten öppnas igen; skälet visas i rapportens händelser. Inget har ändrats."
+)
 ERROR_REPORT_CLOSE_FORBIDDEN = gettext_noop(
     "Bara strategen och administratörer stänger kvartalet eller öppnar rapporten igen."
 )
@@ -1005,6 +1008,18 @@ class QuarterReport(Versioned):
     )
     returned_at = models.DateTimeField(_("tillbakaskickad"), null=True, blank=True)
     return_comment = models.TextField(_("kommentar vid tillbakaskickning"), blank=True)
+    # The strategist's last reopening (followup.services.quarter_report_reopen) and why: kept
+    # through the next close, each one in the history (the report page lists them).
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("öppnad igen av"),
+    )
+    reopened_at = models.DateTimeField(_("öppnad igen"), null=True, blank=True)
+    reopen_reason = models.TextField(_("skäl till att rapporten öppnades igen"), blank=True)
     # The frozen report: the body as it was rendered when the quarter was closed, its SHA-256
     # (hex) and when the follow-up it shows was computed. Empty while a draft.
     content_html = models.TextField(_("fastställt innehåll"), blank=True, editable=False)
