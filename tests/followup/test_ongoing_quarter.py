@@ -392,9 +392,9 @@ def test_the_portfolio_summary_does_not_call_a_quarterly_measure_not_yet_due_mis
 def test_a_measure_table_names_the_period_its_icons_judge_once(
     client: Client, org_tree: OrgTree, steering_member: User, today: datetime.date
 ) -> None:
-    """In the quarter under way the basis says "Senaste punkten: okt 2025"; the table's own
-    "Punkten för okt 2025" would say it again just above. An ended quarter has no such note,
-    and the table says which point the icons judge."""
+    """In the quarter under way the basis's note "Senaste punkten: okt 2025" would say again
+    what "Punkten för okt 2025" beside the icon says: the table shows the latter only, as for
+    an ended quarter. (The measure's own page, with no "Punkten för", keeps the note.)"""
     measure = MeasureFactory(name="Antal samtal", code="samtal")
     measure.unit_kinds.add(org_tree.hc1a.kind)
     months = [datetime.date(year, month, 1) for year in (2024, 2025) for month in range(1, 13)]
@@ -411,7 +411,12 @@ def test_a_measure_table_names_the_period_its_icons_judge_once(
     ongoing = client.get(url, {"kvartal": "2025Q4"}).content.decode()
     ended = client.get(url, {"kvartal": "2025Q3"}).content.decode()
 
-    assert ongoing.count("Senaste punkten: okt 2025") == 1
-    assert "Punkten för okt 2025" not in ongoing
-    assert "Punkten för sep 2025" in ended
+    assert ongoing.count("Punkten för okt 2025") == 1
+    assert "Senaste punkten" not in ongoing
+    assert ended.count("Punkten för sep 2025") == 1
     assert "Senaste punkten" not in ended
+    detail = client.get(
+        reverse("measure_detail", args=[measure.code]),
+        {"enhet": org_tree.hc1a.code, "kvartal": "2025Q4"},
+    ).content.decode()
+    assert "Senaste punkten: okt 2025" in detail
