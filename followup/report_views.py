@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from base.formatting import format_number
-from base.http import HtmxHttpRequest
+from base.http import HtmxHttpRequest, require_perm
 from organisation.models import Unit
 from organisation.selectors import scope_for, unit_forest, units_reported_by
 
@@ -29,6 +29,7 @@ from .reporting import (
     cell_keys,
     closed_period_note,
     period_choice,
+    period_examples,
     report_grid_cells,
     report_grid_save,
 )
@@ -65,8 +66,7 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     to swap in place. `?ersatt=<cell>` (repeatable) on a GET opens cells as well.
     """
     unit = get_object_or_404(Unit, pk=unit_id)
-    if not request.user.has_perm("followup.change_observation", Observation(unit=unit)):
-        raise PermissionDenied
+    require_perm(request, "followup.change_observation", Observation(unit=unit))
     choice = period_choice(request.POST.get("period") or request.GET.get("period"))
     period = choice.period
     template = (
@@ -83,7 +83,7 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         "previous": period.previous(),
         "following": choice.following,
         "period_error": choice.error,
-        "period_text": request.GET.get("period", "") if choice.error else period.label,
+        "examples": period_examples(),
         # Said above the grid: the import's note on a quarter whose report is closed.
         "closed_note": closed_period_note(period),
     }
@@ -189,12 +189,15 @@ def _redisplay(request: HtmxHttpRequest, template: str, context: dict[str, Any])
 
 
 def _focus(row: dict[str, Any]) -> None:
-    """Where the focus goes when a cell is swapped: its first input, or its "Ersätt värdet"."""
+    """Where the focus goes when a cell is swapped: its first input, or its "Ersätt värdet".
+    The input's value is selected as it takes the focus (static/js/editing.js), so what the user
+    types replaces the old value instead of being put in front of it."""
     row["focus"] = True
     if row["editable"]:
         for field in row["form"].visible_fields():
             if field.name != "override":
                 field.field.widget.attrs["autofocus"] = True
+                field.field.widget.attrs["data-select-on-focus"] = True
                 return
 
 

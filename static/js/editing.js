@@ -13,9 +13,26 @@
  * - after "Flytta upp/ned" the page opens at the moved goal or milestone (#goal-…), and a
  *   browser skips autofocus on a page opened at a fragment (HTML's autofocus rules), so the
  *   moved one's move button (data-moved) takes the focus here: a keyboard user moving it
- *   again goes on from where they were.
+ *   again goes on from where they were;
+ * - an input marked data-select-on-focus (the reporting grid's value after "Ersätt värdet")
+ *   has its whole value selected when it first takes the focus: focus() leaves the caret
+ *   before the old value, so typed digits would be put in front of it ("15" + "12" = 1512).
+ *   Once only: a later click places the caret where the user clicks.
  */
 document.documentElement.classList.add("js");
+(function () {
+  function selectOnce(input) {
+    if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-select-on-focus")) return;
+    input.removeAttribute("data-select-on-focus");
+    input.select();
+  }
+  document.addEventListener("focusin", function (event) {
+    selectOnce(event.target);
+  });
+  // A page loaded with the input autofocused (the grid without htmx) may focus it before this
+  // file runs.
+  selectOnce(document.activeElement);
+})();
 (function () {
   var moved = document.querySelector("button[data-moved]");
   if (!moved) return;
