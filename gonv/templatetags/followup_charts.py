@@ -386,7 +386,9 @@ def assurance_icon(code: str | None, *, label: bool = True, reason: Any = None) 
     if not code and reason is not None and reason.code in ASSURANCE_REASONS:
         meaning = str(ASSURANCE_REASONS[reason.code])
         why = RULE_LABELS_OF_GOALS.get(reason.rule) if reason.code == "goal_not_yet" else None
-        if why:
+        if reason.rule == "before_start":
+            meaning = str(why)  # "Målet har inte startat ännu" says it all
+        elif why:
             meaning = f"{meaning} – {str(why)[:1].lower()}{str(why)[1:]}"
     else:
         meaning = assurance_meaning(code)

@@ -311,6 +311,21 @@ def test_icons_carry_their_swedish_meaning() -> None:
     assert "Variation kan inte bedömas" in _render("{% variation_icon None %}")
 
 
+def test_the_assurance_dash_says_why_where_the_page_knows() -> None:
+    def meaning(code: str, rule: str = "") -> str:
+        html = _render(
+            "{% assurance_icon None reason=r %}", r=SimpleNamespace(code=code, rule=rule)
+        )
+        return re.search(r'<span class="mdc-label">([^<]*)</span>', html).group(1)
+
+    assert meaning("no_goal") == "Måluppfyllelse bedöms inte – inget mål följer måttet"
+    assert meaning("goal_not_yet", "baseline_missing") == (
+        "Målet kan ännu inte bedömas – basvärde saknas"
+    )
+    assert meaning("goal_not_yet", "before_start") == "Målet har inte startat ännu"
+    assert "inget mål eller för få punkter" in _render("{% assurance_icon None %}")  # the legend
+
+
 def test_goal_status_chart_tag_lists_each_quarter_in_its_table() -> None:
     rows = [{"quarter": "2025Q3", "status": "risk", "progress": Decimal("30"), "target": 50}]
     html = _render("{% goal_status_chart rows percent=True %}", rows=rows)
