@@ -100,15 +100,16 @@ class ProgrammeAreaAdmin(GonvAdmin):
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # The phase (and with it the organisation) and the number are structure: an area's
-        # owner edits its contents, the strategist and administrators place it.
+        # The phase (and with it the organisation), number, name and start date are structure
+        # (services.check_area_structure): an area's owner edits its contents, the strategist
+        # and administrators place it.
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and not request.user.has_perm("programmes.add_programmearea"):
-            readonly += ["phase", "number"]
+            readonly += services.AREA_STRUCTURE_FIELDS
         return readonly
 
     def authorize(self, request: HttpRequest, obj: ProgrammeArea) -> None:
-        # A history revert hands over the version's phase and number: a form error, not a 403.
+        # A history revert hands over the version's structure: a form error, not a 403.
         super().authorize(request, obj)
         services.check_area_structure(user=request.user, area=obj)
 
