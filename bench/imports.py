@@ -154,7 +154,7 @@ def _copy_floor(path: Path) -> float:
 def run_size(rows: int) -> dict[str, Any]:
     """One size, in this (fresh) process: file, floor, cold import, unchanged import."""
     from followup import triggers
-    from followup.imports import services
+    from followup.imports import report, services
 
     scheduled: list[Any] = []
     # The recompute is not the import's cost (make bench times it); count it, don't run it.
@@ -167,7 +167,7 @@ def run_size(rows: int) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         cold = services.import_store(user=None, path=path, file_name=path.name, today=TODAY)
-    except services.ImportRefused as refused:
+    except report.ImportRefused as refused:
         raise SystemExit("\n".join(refused.report.problem_lines()[:10])) from refused
     cold_s = time.perf_counter() - started
     started = time.perf_counter()

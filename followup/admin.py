@@ -15,7 +15,7 @@ from organisation.selectors import scope_for
 
 from . import services
 from .forms import NumberField
-from .imports import services as import_services
+from .imports import undo as import_undo
 from .models import (
     ComputeRun,
     GoalResult,
@@ -66,14 +66,14 @@ class ImportBatchAdmin(GonvAdmin):
             raise ValidationError(
                 format_html(
                     '{} <a href="{}">{}</a>',
-                    gettext(import_services.ERROR_BATCH_DELETE_NOT_SYNTHETIC),
+                    gettext(import_undo.ERROR_BATCH_DELETE_NOT_SYNTHETIC),
                     reverse("import_batch", args=[obj.pk]),
                     gettext("Till importens sida"),
                 )
             )
 
     def delete_object(self, request: HttpRequest, obj: ImportBatch) -> None:
-        import_services.import_batch_delete(user=request.user, batch=obj)
+        import_undo.import_batch_delete(user=request.user, batch=obj)
 
 
 @admin.register(Observation)

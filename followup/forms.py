@@ -23,7 +23,7 @@ from .imports.parsing import (
     parse_number,
     too_large_message,
 )
-from .imports.services import percent_message
+from .imports.rows import percent_message
 from .value_rules import number_text
 
 ERROR_UNKNOWN_UNIT = _("Det finns ingen enhet med koden ”%(code)s”; sidan visar regionen.")

@@ -206,7 +206,7 @@ for name in (
 # An import batch is written by the import alone and reverted by its undo ("Ångra import"):
 # no add or change of the row (its counts, its "ångrad", its flag "syntetiska värden"), so
 # neither the admin's forms nor a history revert bypass them. The demo data's batch is deleted
-# with its values (followup.imports.services.import_batch_delete); a real one is refused there.
+# with its values (followup.imports.undo.import_batch_delete); a real one is refused there.
 _crud(
     "followup.importbatch", add=rules.always_deny, change=rules.always_deny, delete=edits_everything
 )

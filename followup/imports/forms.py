@@ -7,7 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ImportBatch
-from .services import ERROR_FILE_TOO_LARGE, file_size_label
+from .messages import ERROR_FILE_TOO_LARGE
+from .services import file_size_label
 
 SOURCE_CHOICES = [c for c in ImportBatch.Source.choices if c[0] != ImportBatch.Source.DEMO]
 

@@ -28,7 +28,8 @@ from django.utils.translation import gettext_noop
 from ..models import ImportJob
 from . import parsing
 from .parsing import FileRefused
-from .services import ImportRefused, import_preview, import_store
+from .report import ImportRefused
+from .services import import_preview, import_store
 
 _PROGRESS_KEY = "followup:import-progress:{job}"
 # When the running pass last reported progress (a POSIX time): the pass runs in its store's
@@ -187,7 +188,7 @@ ERROR_UNEXPECTED = gettext_noop(
 def import_job_fail(*, job_id: str) -> None:
     """Mark a job whose step crashed as failed, so its page stops waiting (a job whose values
     were stored is STORED already and stays so)."""
-    from .services import ImportReport, Problem
+    from .report import ImportReport, Problem
 
     report = ImportReport()
     report.add_problem(Problem(_(ERROR_UNEXPECTED)))

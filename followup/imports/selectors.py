@@ -14,7 +14,9 @@ from organisation.models import Unit
 
 from ..formatting import format_value, format_value_pair
 from ..models import ImportBatch, Measure, Observation, QuarterReport
-from .services import change_reason, changed_since_import, unit_writable
+from .lookups import unit_writable
+from .messages import change_reason
+from .undo import changed_since_import
 from .wording import units_text
 
 

@@ -5,11 +5,11 @@ parsing.open_csv(trim=False)) and sends the raw text of the cells the header nam
 file's row number, to a temporary table with COPY. Then one statement trims the cells, parses
 the numbers and periods (with the patterns and limits parsing.py uses, passed as parameters:
 one source), looks up the units and measures by join (each distinct text once), runs every row
-check the Python checker runs (services._RowChecker, in the same order, with the same early
+check the Python checker runs (rows._RowChecker, in the same order, with the same early
 stops), writes the rows without problems into the staging table of the staged pass, and
 returns the first rows with problems: each with the codes of its problems in order and the
 facts their messages need. The messages themselves are written in Python
-(services._sql_messages) from the same templates the Python checker uses.
+(staged._sql_messages) from the same templates the Python checker uses.
 
 The parity of the two paths is tested file by file over the whole corpus and cell by cell for
 the parsers (tests/followup/imports/test_sqlcheck.py).
@@ -272,7 +272,7 @@ def _distinct(column: str) -> str:
 
 def _unit_of(texts: str) -> str:
     """The unit each distinct cell of `texts` (a query of `raw`) names, as
-    services._Lookups.unit finds it: by code, else by HSA-id, ignoring case; at that level the
+    lookups._Lookups.unit finds it: by code, else by HSA-id, ignoring case; at that level the
     one written exactly so wins, else the only one; several that differ only by case and none
     written exactly so: `ambiguous`, and no unit."""
     return f"""
@@ -298,7 +298,7 @@ def unit_ids_sql() -> str:
     )
 
 
-# The facts a problem's message may need, after the codes (services._sql_problems reads them).
+# The facts a problem's message may need, after the codes (staged._stage_checked_in_sql reads them).
 FACTS = (
     "unit_text", "measure_text", "period_original", "period_kind", "period_start",
     "unit_name", "kind_name", "measure_name", "value_raw", "value_lit", "numerator_raw",
@@ -315,7 +315,7 @@ TRIMMED = (
 
 def unfilled_sql(alias: str) -> str:
     """Whether a row of TRIMMED (as `alias`) is a template row left unfilled: unit, measure and
-    period given, no värde, täljare, nämnare or kommentar (services._RowChecker._unfilled)."""
+    period given, no värde, täljare, nämnare or kommentar (rows._RowChecker._unfilled)."""
     given = " AND ".join(
         f"coalesce({alias}.{key}, '') <> ''" for key in ("unit", "measure", "period")
     )
@@ -333,7 +333,7 @@ def unfilled_count_sql() -> str:
 def check_sql(staging: str) -> str:
     """Check every raw row; write the good ones into `staging`; return the first bad ones.
 
-    The problem codes of a row come in the order services._RowChecker finds them, with its
+    The problem codes of a row come in the order rows._RowChecker finds them, with its
     early stops (its _values returns at the first problem from the percent sign on).
     """
     c = "coalesce"

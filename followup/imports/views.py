@@ -25,9 +25,9 @@ from base.periods import Quarter
 
 from ..models import ImportBatch, ImportJob
 from ..selectors import measures_exist
-from . import jobs, selectors, services, tasks
+from . import jobs, selectors, services, tasks, undo
 from .forms import ImportUploadForm
-from .services import ImportReport
+from .report import ImportReport, UndoRefused
 from .wording import (
     closed_quarter_note,
     jump_warning,
@@ -294,7 +294,7 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("imported_by", "undone_by"), pk=pk)
     if not request.user.has_perm("followup.view_importbatch", batch):
         raise PermissionDenied
-    refusal = services.import_batch_undo_refusal(user=request.user, batch=batch)
+    refusal = undo.import_batch_undo_refusal(user=request.user, batch=batch)
     context = {
         "batch": batch,
         "values": selectors.import_batch_values(batch=batch),
@@ -316,8 +316,8 @@ def import_batch_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     _require_importer(request)
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:
-        result = services.import_batch_undo(user=request.user, batch=batch)
-    except services.UndoRefused as refused:
+        result = undo.import_batch_undo(user=request.user, batch=batch)
+    except UndoRefused as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, undone_message(result.removed, result.restored))

@@ -431,11 +431,11 @@ def test_the_english_catalogue_has_every_import_problem() -> None:
     """The import's messages are constants translated where shown (gettext_noop marks them
     for makemessages): each must have its English, or an English interface would mix in
     Swedish problems."""
-    from followup.imports import parsing, services
+    from followup.imports import messages, parsing, rows, staged, undo
 
     constants = [
         value
-        for module in (parsing, services)
+        for module in (parsing, messages, rows, staged, undo)
         for name, value in vars(module).items()
         if name.startswith("ERROR_") and isinstance(value, str)
     ]

@@ -18,8 +18,8 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.fixtures import Settings
 
-from followup.imports import services as import_services
-from followup.imports.services import (
+from followup.imports import undo as import_undo
+from followup.imports.undo import (
     DEMO_DELETE_REASON,
     ERROR_BATCH_DELETE_NOT_SYNTHETIC,
     import_batch_delete,
@@ -66,7 +66,7 @@ def recomputes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     def record(quarters: Any, trigger: str = "change") -> None:
         calls.append(sorted(q.code for q in quarters))
 
-    monkeypatch.setattr(import_services.triggers, "request_recompute", record)
+    monkeypatch.setattr(import_undo.triggers, "request_recompute", record)
     return calls
 
 

@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from base.formatting import format_number
-from followup.imports.services import ImportRefused, ImportReport, import_preview, import_store
+from followup.imports.report import ImportRefused, ImportReport
+from followup.imports.services import import_preview, import_store
 from followup.imports.wording import (
     command_counts,
     jump_warning,

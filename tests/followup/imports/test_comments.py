@@ -14,7 +14,8 @@ from django.db import connection
 from openpyxl import Workbook
 from pytest_django.fixtures import Settings
 
-from followup.imports.services import import_batch_undo, import_preview, import_store
+from followup.imports.services import import_preview, import_store
+from followup.imports.undo import import_batch_undo
 from followup.models import ImportBatch, Observation
 from tests.followup.imports.world import CorpusWorld
 

@@ -12,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from followup.imports import services
-from followup.imports.services import ImportRefused, import_preview, import_store
+from followup.imports import messages, staged
+from followup.imports.report import ImportRefused
+from followup.imports.services import import_preview, import_store
 from followup.models import ImportBatch, Observation
 from tests.factories import ObservationFactory
 from tests.followup.imports.world import CorpusWorld
@@ -94,10 +95,10 @@ def test_copy_and_orm_paths_write_the_same_values_and_history(
     path = tmp_path / "export.csv"
     path.write_text(FILE, encoding="utf-8")
 
-    assert services.copy_available()
+    assert staged.copy_available()
     copied, copied_stored, copied_report = _import_and_read(corpus_world, path)
     settings.GONV_IMPORT_COPY = False
-    assert not services.copy_available()
+    assert not staged.copy_available()
     orm, orm_stored, orm_report = _import_and_read(corpus_world, path)
 
     assert (copied_report.created, copied_report.changed, copied_report.unchanged) == (5, 1, 1)
@@ -116,7 +117,7 @@ def test_copy_and_orm_paths_report_the_same_problems_in_row_order(
     # Duplicates (found by the database on the COPY path) between rows with their own problems,
     # more than the listed limit in all.
     lines = ["enhet;mått;period;värde"]
-    for i in range(services.PROBLEM_LIMIT):
+    for i in range(messages.PROBLEM_LIMIT):
         lines.append(f"HC1A;antal;2025-{i % 12 + 1:02d};{i}")  # from row 14 on: given twice
         lines.append(f"HC1A;antal;2025-11;x{i}")  # not a number
     path = tmp_path / "bad.csv"
@@ -129,9 +130,9 @@ def test_copy_and_orm_paths_report_the_same_problems_in_row_order(
     settings.GONV_IMPORT_COPY = False
     orm = import_preview(user=corpus_world.users["strateg"], path=path, file_name="x")
 
-    assert copied.problem_count == orm.problem_count == 2 * services.PROBLEM_LIMIT - 12
+    assert copied.problem_count == orm.problem_count == 2 * messages.PROBLEM_LIMIT - 12
     assert copied.problems == orm.problems
-    assert len(copied.problems) == services.PROBLEM_LIMIT
+    assert len(copied.problems) == messages.PROBLEM_LIMIT
     assert str(next(p for p in copied.problems if p.row == 28)) == (
         "Rad 28, kolumn ”enhet”: Samma enhet, mått och period finns redan på rad 4."
     )
@@ -179,7 +180,7 @@ def test_both_paths_record_on_the_batch_the_units_it_wrote(
     corpus_world: CorpusWorld, tmp_path: Path, settings: Settings, copy: bool
 ) -> None:
     settings.GONV_IMPORT_COPY = copy
-    assert services.copy_available() is copy
+    assert staged.copy_available() is copy
     tree = corpus_world.tree
     # Unchanged: HC2A's value is in the file but not written, so the batch is VO Norr's alone.
     ObservationFactory(

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from pytest_django.fixtures import Settings
 
-from followup.imports.services import ImportRefused, import_store
+from followup.imports.report import ImportRefused
+from followup.imports.services import import_store
 from followup.models import ImportBatch, Observation
 from tests.followup.imports.corpus import CASES, CORPUS_DIR, Case
 from tests.followup.imports.world import CorpusWorld, corpus_before_store

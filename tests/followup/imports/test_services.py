@@ -17,13 +17,10 @@ from django.test.utils import CaptureQueriesContext
 
 from base.periods import Quarter
 from followup import tasks
-from followup.imports import selectors, services
-from followup.imports.services import (
-    UndoRefused,
-    import_batch_undo,
-    import_preview,
-    import_store,
-)
+from followup.imports import messages, selectors, undo
+from followup.imports.report import UndoRefused
+from followup.imports.services import import_preview, import_store
+from followup.imports.undo import import_batch_undo
 from followup.models import ImportBatch, Observation
 from followup.services import observation_record
 from tests.factories import ObservationFactory
@@ -219,7 +216,7 @@ def test_undo_refused_after_a_change_by_hand_names_who_and_escapes_the_names(
         value=Decimal(4),
     )  # fmt: skip
 
-    refusal = services.import_batch_undo_refusal(
+    refusal = undo.import_batch_undo_refusal(
         user=user, batch=ImportBatch.objects.get(pk=first.batch_id)
     )
 
@@ -245,7 +242,7 @@ def test_an_import_can_be_undone_after_a_later_import_was_undone(
     )
     import_batch_undo(user=user, batch=ImportBatch.objects.get(pk=second.batch_id))
     batch = ImportBatch.objects.get(pk=first.batch_id)
-    assert services.import_batch_undo_refusal(user=user, batch=batch) is None
+    assert undo.import_batch_undo_refusal(user=user, batch=batch) is None
     assert not any(row["changed_since"] for row in selectors.import_batch_values(batch=batch))
 
     import_batch_undo(user=user, batch=batch)
@@ -265,7 +262,7 @@ def test_a_vc_cannot_undo_a_batch_with_units_outside_their_vo(
     batch = ImportBatch.objects.get(pk=report.batch_id)
     vc = corpus_world.users["vc1"]
 
-    assert services.import_batch_can_undo(user=vc, batch=batch) is False
+    assert undo.import_batch_can_undo(user=vc, batch=batch) is False
     with pytest.raises(UndoRefused, match="Hälsocentral Söderby"):
         import_batch_undo(user=vc, batch=batch)
 
@@ -277,7 +274,7 @@ def test_a_vc_may_undo_their_own_batch(corpus_world: CorpusWorld, tmp_path: Path
     report = import_store(user=vc, path=write(tmp_path, "HC1A;antal;2025-11;45"), file_name="x.csv")
     batch = ImportBatch.objects.get(pk=report.batch_id)
 
-    assert services.import_batch_can_undo(user=vc, batch=batch) is True
+    assert undo.import_batch_can_undo(user=vc, batch=batch) is True
     import_batch_undo(user=vc, batch=batch)
 
     assert value_of("HC1A", "antal", "2025-11-01") is None
@@ -310,10 +307,10 @@ def test_a_programme_owner_preview_refuses_every_unit(
 def test_problems_are_listed_up_to_the_limit_then_counted(
     corpus_world: CorpusWorld, tmp_path: Path
 ) -> None:
-    path = write(tmp_path, *[f"HC1A;antal;2025-11;x{i}" for i in range(services.PROBLEM_LIMIT + 5)])
+    path = write(tmp_path, *[f"HC1A;antal;2025-11;x{i}" for i in range(messages.PROBLEM_LIMIT + 5)])
     report = import_preview(user=corpus_world.users["strateg"], path=path, file_name="x")
     lines = report.problem_lines()
-    assert len(lines) == services.PROBLEM_LIMIT + 1
+    assert len(lines) == messages.PROBLEM_LIMIT + 1
     assert lines[-1] == "…och 5 problem till."
 
 
@@ -416,7 +413,7 @@ def test_whether_a_batch_can_be_undone_reads_its_later_changes_with_one_query(
 
     def queries() -> tuple[int, str | None]:
         with CaptureQueriesContext(connection) as captured:
-            refusal = services.import_batch_undo_refusal(user=user, batch=batch)
+            refusal = undo.import_batch_undo_refusal(user=user, batch=batch)
         return len(captured), refusal
 
     unchanged, none = queries()

@@ -18,15 +18,11 @@ from pytest_django.fixtures import Settings
 
 from base.periods import Quarter
 from followup.imports import parsing, sqlcheck
+from followup.imports.lookups import _Lookups
 from followup.imports.parsing import CellError, parse_number, parse_period
-from followup.imports.services import (
-    ImportRefused,
-    ImportReport,
-    _Lookups,
-    _sql_messages,
-    import_preview,
-    import_store,
-)
+from followup.imports.report import ImportRefused, ImportReport
+from followup.imports.services import import_preview, import_store
+from followup.imports.staged import _sql_messages
 from followup.models import Observation
 from organisation.models import UnitKind
 from tests.factories import MeasureFactory, UnitFactory

@@ -18,8 +18,10 @@ from django.test import Client
 from django.urls import reverse
 
 from base.history import DEMO_CHANGE_REASON, changes_by
-from followup.imports import services
-from followup.imports.services import UndoRefused, import_batch_undo, import_store
+from followup.imports import undo
+from followup.imports.report import UndoRefused
+from followup.imports.services import import_store
+from followup.imports.undo import import_batch_undo
 from followup.models import ImportBatch, Observation
 from tests.factories import ObservationFactory
 from tests.followup.imports.world import CorpusWorld
@@ -137,7 +139,7 @@ def test_nobody_undoes_the_demo_data_or_a_batch_made_in_the_admin(
     assert "Ångra import</button>" not in page
     assert reason in page
     assert reason in response.content.decode()
-    assert services.import_batch_can_undo(user=user, batch=batch) is False
+    assert undo.import_batch_can_undo(user=user, batch=batch) is False
     batch.refresh_from_db()
     assert (batch.undone_at, batch.undone_by) == (None, None)
     assert Observation.objects.count() == values
