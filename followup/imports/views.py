@@ -77,9 +77,9 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
     _require_importer(request)
     # Bound on every POST, an empty one too: "choose a file" is an error to show, not a new form.
     form = (
-        ImportUploadForm(request.POST, request.FILES)
+        ImportUploadForm(request.POST, request.FILES, user=request.user)
         if request.method == "POST"
-        else ImportUploadForm()
+        else ImportUploadForm(user=request.user)
     )
     if request.method == "POST" and form.is_valid():
         job = jobs.import_job_create(

@@ -109,7 +109,9 @@ def test_an_imported_value_reaches_the_measure_page_after_the_recompute(
         "arbetsmiljo.csv",
         "enhet;mått;period;värde\nHC1A;index;Kv 4 2025;63,5\n".encode(),
     )
-    page.get_by_role("radio", name="Cyklop").check()
+    # A VEC's values are their own report: no system to choose (only the strategist names one).
+    expect(page.get_by_role("radio")).to_have_count(0)
+    expect(page.get_by_text("Värdena sparas som egen rapportering")).to_be_visible()
     page.get_by_role("button", name="Kontrollera filen").click()
     expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
     expect(page.get_by_role("cell", name="63,5")).to_be_visible()
@@ -161,7 +163,6 @@ def test_a_bad_file_shows_its_problems_and_no_import_button(
     log_in(page, "vc1")
     page.goto("/importera/")
     choose_file(page, tmp_path, "fel.csv", BAD_CSV.encode())
-    page.get_by_role("radio", name="Cyklop").check()
     page.get_by_role("button", name="Kontrollera filen").click()
 
     summary = page.get_by_role("alert")

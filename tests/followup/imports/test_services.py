@@ -317,6 +317,64 @@ def test_problems_are_listed_up_to_the_limit_then_counted(
 # --- the command ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_the_command_refuses_a_system_as_the_source_for_a_vc(
+    corpus_world: CorpusWorld, tmp_path: Path, dry_run: bool
+) -> None:
+    from django.core.management import call_command
+
+    good = write(tmp_path, "HC1A;antal;2025-11;45", name="good.csv")
+    stderr = io.StringIO()
+    dry = ["--dry-run"] if dry_run else []
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(
+            "import_observations", str(good), "--source", "cyklop", "--user", "vc1", *dry,
+            stderr=stderr,
+        )  # fmt: skip
+
+    assert exit_info.value.code == 1
+    assert stderr.getvalue().splitlines() == [
+        "Bara strategen och administratörer anger ett system (Cyklop, Cosmic, Min vård "
+        "Gävleborg, Vården i siffror) som källa. Dina värden importeras som Manuell "
+        "inrapportering; inget har sparats."
+    ]
+    assert not Observation.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.parametrize("username", [None, "strateg"])
+def test_the_command_imports_a_systems_export_for_the_strategist_and_the_operator(
+    corpus_world: CorpusWorld, tmp_path: Path, username: str | None
+) -> None:
+    from django.core.management import call_command
+
+    good = write(tmp_path, "HC1A;antal;2025-11;45", name="good.csv")
+    user = ["--user", username] if username else []
+
+    call_command(
+        "import_observations", str(good), "--source", "cyklop", *user, stdout=io.StringIO()
+    )
+
+    assert ImportBatch.objects.get().source == "cyklop"
+    assert Observation.objects.get().source == "cyklop"
+
+
+@pytest.mark.parametrize("username", ["vc1", "vec1a"])
+def test_import_store_refuses_a_system_as_the_source_for_a_vc(
+    corpus_world: CorpusWorld, tmp_path: Path, username: str
+) -> None:
+    path = write(tmp_path, "HC1A;antal;2025-11;45")
+
+    with pytest.raises(PermissionDenied, match="Bara strategen och administratörer anger"):
+        import_store(
+            user=corpus_world.users[username], path=path, file_name="x.csv", source="cyklop"
+        )
+
+    assert not Observation.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_command_exits_0_and_stores_and_1_with_problems_on_stderr(
     corpus_world: CorpusWorld, tmp_path: Path, settings: Any
@@ -329,7 +387,7 @@ def test_command_exits_0_and_stores_and_1_with_problems_on_stderr(
     call_command("import_observations", str(good), "--dry-run", "--user", "strateg")
     assert not Observation.objects.exists()
 
-    call_command("import_observations", str(good), "--source", "cyklop", "--user", "vc1")
+    call_command("import_observations", str(good), "--user", "vc1")
     assert value_of("HC1A", "antal", "2025-11-01") == 45
     assert ImportBatch.objects.get().imported_by == corpus_world.users["vc1"]
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -23,6 +24,7 @@ from openpyxl import load_workbook
 from pytest_django.fixtures import Settings
 
 from followup.imports.jobs import job_path
+from followup.imports.services import import_sources_for
 from followup.models import ImportBatch, ImportJob, Measure, Observation, QuarterReport
 from followup.services import observation_record
 from tests.factories import TEST_PASSWORD, ObservationFactory
@@ -40,11 +42,18 @@ def client_for(username: str) -> Client:
     return client
 
 
+def _page_source(client: Client) -> str:
+    """The source the upload page posts when a test names none: a system's export for those it
+    offers the systems to (the strategist), else its hidden Manuell inrapportering."""
+    user = get_user_model().objects.get(pk=client.session["_auth_user_id"])
+    return "cyklop" if "cyklop" in import_sources_for(user) else "manual"
+
+
 def upload(client: Client, content: str | bytes, name: str = "export.csv", **data: str):
     raw = content.encode("cp1252") if isinstance(content, str) else content
     return client.post(
         reverse("import_upload"),
-        {"file": SimpleUploadedFile(name, raw), "source": "cyklop", **data},
+        {"file": SimpleUploadedFile(name, raw), "source": _page_source(client), **data},
     )
 
 
@@ -555,7 +564,7 @@ def test_the_upload_page_explains_weights_and_empty_rows_and_recommends_the_xlsx
 
 
 def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: CorpusWorld) -> None:
-    client = client_for("vec1a")
+    client = client_for("strateg")  # who may name a system (a VC's values are their own)
     page = client.get(reverse("import_upload")).content.decode()
     assert page.count('type="radio" name="source"') == 5
     assert "checked" not in page  # not Cyklop, not anything: a guess would mislabel the values
@@ -575,6 +584,66 @@ def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: Corpus
     assert "Något saknas innan filen kan kontrolleras" in text
     assert '<p class="field-error" id="file-again">Välj filen igen.' in text
     assert 'aria-describedby="file-format file-again"' in text
+
+
+# --- a system as the source is the strategist's ------------------------------------------------
+
+SYSTEM_ONLY = "Bara strategen och administratörer anger ett system ("
+OWN_REPORT = "Värdena sparas som egen rapportering (Manuell inrapportering)."
+
+
+@pytest.mark.parametrize("username", ["vc1", "vec1a"])
+def test_a_vc_is_offered_no_system_and_imports_as_their_own_report(
+    corpus_world: CorpusWorld, username: str
+) -> None:
+    client = client_for(username)
+    page = client.get(reverse("import_upload")).content.decode()
+
+    assert 'type="radio" name="source"' not in page
+    assert '<input type="hidden" name="source" value="manual"' in page
+    assert OWN_REPORT in page
+    # A browser posts the hidden "manual"; nothing at all is Manuell inrapportering too.
+    upload(client, GOOD, name="med.csv")
+    client.post(reverse("import_upload"), {"file": SimpleUploadedFile("utan.csv", GOOD.encode())})
+    assert dict(ImportJob.objects.values_list("file_name", "source")) == {
+        "med.csv": "manual",
+        "utan.csv": "manual",
+    }
+
+
+@pytest.mark.parametrize("username", ["vc1", "vec1a"])
+@pytest.mark.parametrize("source", ["cyklop", "cosmic", "mvg", "vis", "demo"])
+def test_a_vc_posting_a_system_as_the_source_is_refused_and_nothing_is_kept(
+    corpus_world: CorpusWorld, username: str, source: str
+) -> None:
+    client = client_for(username)
+
+    response = upload(client, GOOD, source=source)
+
+    assert response.status_code == 400
+    text = html.unescape(response.content.decode())
+    assert "Något saknas innan filen kan kontrolleras" in text
+    assert 'href="#id_source_fixed"' in text  # the summary leads to the Källa shown
+    if source != "demo":  # not a choice for anyone: Django's "Välj ett giltigt alternativ"
+        assert (
+            "Källa: Bara strategen och administratörer anger ett system (Cyklop, Cosmic, Min vård "
+            "Gävleborg, Vården i siffror) som källa. Dina värden importeras som Manuell "
+            "inrapportering; inget har sparats."
+        ) in text
+    assert not ImportJob.objects.exists()
+    assert not ImportBatch.objects.exists()
+    assert not Observation.objects.exists()
+
+
+@pytest.mark.parametrize("source", ["cyklop", "vis"])
+def test_the_strategist_imports_a_systems_export(corpus_world: CorpusWorld, source: str) -> None:
+    client = client_for("strateg")
+
+    upload(client, GOOD, source=source)
+    client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+
+    assert ImportBatch.objects.get().source == source
+    assert set(Observation.objects.values_list("source", flat=True)) == {source}
 
 
 def test_a_refused_form_without_a_file_does_not_ask_to_choose_it_again(
