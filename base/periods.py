@@ -134,6 +134,16 @@ def month_label(day: datetime.date) -> str:
     return f"{MONTHS_SV[day.month - 1]} {day.year}"
 
 
+def months_label(start: datetime.date, end: datetime.date) -> str:
+    """The months from `start` to `end` as one label: "dec 2025" for one month, "jan–dec
+    2025" within a year, "nov 2025 – feb 2026" across a new year (a goal's baseline period)."""
+    if (start.year, start.month) == (end.year, end.month):
+        return month_label(end)
+    if start.year == end.year:
+        return f"{MONTHS_SV[start.month - 1]}–{month_label(end)}"
+    return f"{month_label(start)} – {month_label(end)}"
+
+
 def month_name_label(day: datetime.date) -> str:
     """A month as running text names it, "september 2026"."""
     return f"{MONTH_NAMES_SV[day.month - 1]} {day.year}"

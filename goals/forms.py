@@ -5,9 +5,12 @@ adoption grid cell. They validate as the model does, with a Swedish message next
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.forms.models import construct_instance
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +21,7 @@ from programmes.choices import AreaLabels
 
 from .models import (
     ERROR_ACTUAL_FUTURE,
+    ERROR_CHANGE_BELOW_ALL,
     ERROR_DEADLINE_REASON,
     ERROR_QUARTER_CLOSED,
     AdoptionRecord,
@@ -54,9 +58,104 @@ ERROR_ONE_TARGET = _("Ange antingen ett målvärde eller en förändring mot en 
 ERROR_NO_TARGET = _("Ange ett målvärde eller en förändring mot en basperiod.")
 ERROR_BASELINE = _("Ange basperiodens start och slut för en relativ förändring.")
 ERROR_DATES = _("Måldatum kan inte vara före startdatum.")
-ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
 ERROR_ACTUAL_NEEDED = _("Ange faktiskt datum när arbetssättet är infört eller utfasat.")
 ERROR_PLANNED_NEEDED = _("Ange planerat datum när arbetssättet är planerat.")
+
+# A number field's digits and range in the app's words, instead of Django's "Säkerställ att det
+# inte är mer än 5 siffror totalt." (the column's digits) or "Kontrollera att detta värde är
+# mindre än eller lika med 100." (the model's validators).
+ERROR_SHARE_RANGE = _("Målandelen ska vara 0–100 %.")
+ERROR_SHARE_DECIMALS = _("Målandelen får ha högst 2 decimaler.")
+ERROR_TARGET_TOO_LARGE = _("Målvärdet är för stort: högst 10 siffror före decimaltecknet.")
+ERROR_TARGET_DECIMALS = _("Målvärdet får ha högst 4 decimaler.")
+ERROR_CHANGE_TOO_LARGE = _("Förändringen är för stor: högst 6 siffror före decimaltecknet.")
+ERROR_CHANGE_DECIMALS = _("Förändringen får ha högst 2 decimaler.")
+
+
+class NumberRule:
+    """One validator for a decimal field, which says the first thing wrong only: too many
+    decimals, below `minimum` or above `maximum`, or too large for the column (max_digits,
+    decimal_places). In place of the field's DecimalValidator (and the model's min and max,
+    which then never fail): Django runs every validator and would show each of their messages,
+    "mer än 5 siffror totalt" beside "mindre än eller lika med 100"."""
+
+    def __init__(
+        self,
+        *,
+        max_digits: int,
+        decimal_places: int,
+        too_large: Any,
+        decimals: Any,
+        minimum: Decimal | None = None,
+        below: Any = None,
+        maximum: Decimal | None = None,
+        above: Any = None,
+    ) -> None:
+        self.whole_limit = Decimal(10) ** (max_digits - decimal_places)
+        self.decimal_places = decimal_places
+        self.too_large, self.decimals = too_large, decimals
+        self.minimum, self.below = minimum, below
+        self.maximum, self.above = maximum, above
+
+    def __call__(self, value: Decimal) -> None:
+        if not isinstance(value, Decimal) or not value.is_finite():
+            return  # the field's to_python refuses what is no number
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > self.decimal_places:
+            raise ValidationError(str(self.decimals), code="max_decimal_places")
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(str(self.below), code="min_value")
+        if self.maximum is not None and value > self.maximum:
+            raise ValidationError(str(self.above), code="max_value")
+        if abs(value) >= self.whole_limit:
+            raise ValidationError(str(self.too_large), code="max_whole_digits")
+
+
+def use_number_rules(form: forms.BaseForm) -> None:
+    """Give a goal form's number fields (this one's and the admin's) the app's messages."""
+    rules = {
+        "target_share": NumberRule(
+            max_digits=5,
+            decimal_places=2,
+            too_large=ERROR_SHARE_RANGE,
+            decimals=ERROR_SHARE_DECIMALS,
+            minimum=Decimal(0),
+            below=ERROR_SHARE_RANGE,
+            maximum=Decimal(100),
+            above=ERROR_SHARE_RANGE,
+        ),
+        "target_value": NumberRule(
+            max_digits=14,
+            decimal_places=4,
+            too_large=ERROR_TARGET_TOO_LARGE,
+            decimals=ERROR_TARGET_DECIMALS,
+        ),
+        "relative_change_pct": NumberRule(
+            max_digits=8,
+            decimal_places=2,
+            too_large=ERROR_CHANGE_TOO_LARGE,
+            decimals=ERROR_CHANGE_DECIMALS,
+            minimum=Decimal(-100),
+            below=ERROR_CHANGE_BELOW_ALL,
+        ),
+    }
+    for name, rule in rules.items():
+        field = form.fields.get(name)
+        if field is None:
+            continue
+        field.validators = [v for v in field.validators if not isinstance(v, DecimalValidator)]
+        field.validators.append(rule)
+        # The model's validators (0–100 for a share) run only on what this rule let through.
+        for code, message in (
+            ("min_value", rule.below),
+            ("max_value", rule.above),
+            ("max_digits", rule.too_large),
+            ("max_whole_digits", rule.too_large),
+            ("max_decimal_places", rule.decimals),
+        ):
+            if message is not None:
+                field.error_messages[code] = message
+
 
 # The field the reason for a moved deadline is asked in (this form and the admin's).
 DEADLINE_REASON_FIELD = "deadline_reason"
@@ -109,10 +208,15 @@ def clean_deadline_reason(form: forms.ModelForm[Any], data: dict[str, Any]) -> N
         form.add_error(DEADLINE_REASON_FIELD, too_long)
 
 
-START_EMPTY_HELP = _("Lämnas det tomt räknas den förväntade takten från programområdets start.")
-START_EMPTY_HELP_AREA = _(
-    "Lämnas det tomt räknas den förväntade takten från programområdets start (%(start)s)."
+START_EMPTY_HELP = _(
+    "Före startdatumet är statusen Ej påbörjat. Lämnas det tomt räknas målet, och den "
+    "förväntade takten, från programområdets start."
 )
+START_EMPTY_HELP_AREA = _(
+    "Före startdatumet är statusen Ej påbörjat. Lämnas det tomt räknas målet, och den "
+    "förväntade takten, från programområdets start (%(start)s)."
+)
+START_FROM_GOAL_HELP = _("Ifyllt med det överordnade målets startdatum (%(start)s).")
 OWN_AREA_GROUP = _("%(area)s – målets programområde")
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -159,6 +263,14 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
         # Shown for measure goals only; others keep what they have (or the default).
         self.fields["improvement"].required = False
         self.fields["start_date"].help_text = self._start_help()
+        # Each date field says how a date is written, as the adoption grid's do (the help is
+        # the widget's aria-describedby): a browser without a date picker takes typed text.
+        for name in ("start_date", "deadline", "completed_on", "baseline_start", "baseline_end"):
+            field = self.fields[name]
+            field.help_text = " ".join(
+                str(part) for part in (f"{DATE_FORMAT_HINT}.", field.help_text) if part
+            )
+        use_number_rules(self)
         for name in ("unit_kind", "measure"):
             self.fields[name].widget.choices = self.fields[name].choices  # type: ignore[attr-defined]
         # The working methods grouped by programme area, the goal's own first (read when the
@@ -166,11 +278,24 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
         self.fields["working_method"].widget.choices = self._working_method_groups
 
     def _start_help(self) -> str:
-        """What an empty start date means for the expected pace (Goal.pace_start)."""
+        """What the start date means for the status, and an empty one (Goal.pace_start), after
+        where a new milestone's start comes from when it is its goal's (views.goal_create)."""
         area = self.instance.programme_area if self.instance.programme_area_id else None
         if area is not None and area.start_date is not None:
-            return str(START_EMPTY_HELP_AREA) % {"start": day_label(area.start_date)}
-        return str(START_EMPTY_HELP)
+            empty = str(START_EMPTY_HELP_AREA) % {"start": day_label(area.start_date)}
+        else:
+            empty = str(START_EMPTY_HELP)
+        parent = self.instance.parent if self.instance.parent_id else None
+        prefilled = self.initial.get("start_date")
+        if (
+            self.instance.pk is None
+            and parent is not None
+            and parent.start_date is not None
+            and prefilled == parent.start_date
+        ):
+            goal = str(START_FROM_GOAL_HELP) % {"start": day_label(parent.start_date)}
+            return f"{goal} {empty}"
+        return empty
 
     def _working_method_groups(self) -> list[tuple[Any, Any]]:
         field = self.fields["working_method"]
@@ -232,7 +357,7 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
         if kind == Goal.Kind.ADOPTION:
             for name in KIND_FIELDS[kind]:
                 if data.get(name) in (None, ""):
-                    self.add_error(name, self._required_message(name))
+                    self._add_unless_refused(name, self._required_message(name))
         if kind == Goal.Kind.MEASURE:
             self._clean_measure(data)
         if not data.get("improvement"):
@@ -240,23 +365,31 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
         return data
 
     def _clean_measure(self, data: dict[str, Any]) -> None:
+        """A measure and one target. A number its field refused (too large, say) was given: it
+        is not asked for again ("Ange ett målvärde …" under "Målvärdet är för stort"). The
+        target's range for the measure, the baseline's order and its end before the deadline
+        are Goal.clean's, which the form runs after this (so the admin says the same)."""
         if not data.get("measure"):
-            self.add_error("measure", self._required_message("measure"))
-        absolute = data.get("target_value") is not None
-        relative = data.get("relative_change_pct") is not None
+            self._add_unless_refused("measure", self._required_message("measure"))
+        absolute = data.get("target_value") is not None or self.has_error("target_value")
+        relative = data.get("relative_change_pct") is not None or self.has_error(
+            "relative_change_pct"
+        )
         if absolute and relative:
-            self.add_error("target_value", ERROR_ONE_TARGET)
+            self._add_unless_refused("target_value", ERROR_ONE_TARGET)
         elif not absolute and not relative:
-            self.add_error("target_value", ERROR_NO_TARGET)
+            self._add_unless_refused("target_value", ERROR_NO_TARGET)
         if relative:
             for name in ("baseline_start", "baseline_end"):
                 if not data.get(name):
-                    self.add_error(name, ERROR_BASELINE)
+                    self._add_unless_refused(name, ERROR_BASELINE)
         else:
             data["baseline_start"] = data["baseline_end"] = None
-        start, end = data.get("baseline_start"), data.get("baseline_end")
-        if start and end and end < start:
-            self.add_error("baseline_end", ERROR_BASELINE_ORDER)
+
+    def _add_unless_refused(self, name: str, message: Any) -> None:
+        """An error for a field that has none yet: one refused already is not also missing."""
+        if not self.has_error(name):
+            self.add_error(name, message)
 
     def _required_message(self, name: str) -> str:
         """A select's "Välj arbetssätt." (ChoiceFieldsMixin), another field's "Fyll i fältet."."""

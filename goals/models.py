@@ -6,10 +6,10 @@ import datetime
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, Subquery
@@ -27,6 +27,7 @@ from base.periods import (
     Quarter,
     day_label,
     month_label,
+    months_label,
     quarter_label,
 )
 from base.versioning import Versioned, VersionedQuerySet
@@ -87,6 +88,23 @@ ERROR_DEADLINE_BEFORE_AREA_START = _(
 ERROR_BASELINE_NOT_WHOLE_MONTHS = _(
     "Basperioden %(start)s – %(end)s är inte hela månader: den ska börja den första dagen i en "
     "månad och sluta den sista dagen i en månad, till exempel 2026-12-01 – 2026-12-31."
+)
+ERROR_BASELINE_NOT_WHOLE_QUARTERS = _(
+    "Måttet rapporteras per kvartal: basperioden %(start)s – %(end)s ska vara hela kvartal, "
+    "från den första dagen i ett kvartal till den sista, till exempel 2025-10-01 – 2025-12-31."
+)
+ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
+ERROR_BASELINE_AFTER_DEADLINE = _(
+    "Basperioden ska sluta före måldatumet (%(deadline)s): målet jämförs med den."
+)
+# A measure goal's target by its measure's value type: the same ranges a stored value keeps
+# (followup.value_rules.range_problem and count_problem, which this layer cannot import).
+ERROR_TARGET_SHARE_RANGE = _("Målvärdet för en andel ska vara 0–100 %.")
+ERROR_TARGET_INDEX_RANGE = _("Målvärdet för ett index ska vara 0–100.")
+ERROR_TARGET_COUNT_NEGATIVE = _("Målvärdet för ett antal kan inte vara negativt.")
+ERROR_TARGET_COUNT_DECIMALS = _("Målvärdet för ett antal ska vara ett heltal.")
+ERROR_CHANGE_BELOW_ALL = _(
+    "Förändringen kan inte vara mindre än −100 %: ett värde kan inte minska med mer än allt."
 )
 # The admin offers only the unit's organisation's methods; another posted by hand is this.
 ERROR_METHOD_NOT_OFFERED = _(
@@ -239,9 +257,17 @@ def _phase_of(area_id: int | None) -> tuple[str, datetime.date, datetime.date] |
 # A start date in (or before) a quarter whose report is closed: the dashboards count the goal
 # from its start, so those quarters' statuses change there; the frozen report stays as it was.
 WARNING_START_IN_CLOSED_QUARTER = gettext_noop(
-    "Startdatumet ligger i eller före {quarters}, vars kvartalsrapport är stängd. Målet räknas "
-    "från startdatumet, så statusen för de kvartalen ändras i översikterna (t.ex. Portfölj). "
-    "Den stängda kvartalsrapporten visar dem som när den stängdes."
+    "Startdatumet {start} ligger i eller före {quarter}, vars kvartalsrapport är stängd. Målet "
+    "räknas från startdatumet, så statusen för kvartalet ändras i översikterna (t.ex. "
+    "Portfölj). Den stängda kvartalsrapporten visar statusen som den var när rapporten "
+    "stängdes."
+)
+# Several quarters by their number and the first and last: seven listed one by one were a wall.
+WARNING_START_IN_CLOSED_QUARTERS = gettext_noop(
+    "Startdatumet {start} ligger i eller före {count} kvartal ({first} – {last}) vars "
+    "kvartalsrapporter är stängda. Målet räknas från startdatumet, så statusen för de kvartalen "
+    "ändras i översikterna (t.ex. Portfölj). De stängda kvartalsrapporterna visar statusen som "
+    "den var när de stängdes."
 )
 
 
@@ -256,8 +282,16 @@ def closed_start_warning(goal: Goal) -> str:
     )
     if not affected:
         return ""
-    return gettext(WARNING_START_IN_CLOSED_QUARTER).format(
-        quarters=", ".join(quarter_label(code) for code in affected)
+    start = day_label(goal.start_date)
+    if len(affected) == 1:
+        return gettext(WARNING_START_IN_CLOSED_QUARTER).format(
+            start=start, quarter=quarter_label(affected[0])
+        )
+    return gettext(WARNING_START_IN_CLOSED_QUARTERS).format(
+        start=start,
+        count=len(affected),
+        first=quarter_label(affected[0]),
+        last=quarter_label(affected[-1]),
     )
 
 
@@ -588,15 +622,24 @@ class Goal(Versioned):
         stored = Goal.objects.filter(pk=self.pk).first() if self.pk is not None else None
         self._clean_tree(errors, stored)
         self._clean_deadline_move(errors, stored)
+        self._clean_baseline(errors)
+        if self.kind == self.Kind.MEASURE:
+            self._clean_measure_target(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_baseline(self, errors: dict[str, list[str]]) -> None:
+        """The baseline is whole reporting periods (their last days are what it is compared
+        with: a period cut inside a month would silently leave that month's value out), in
+        order, and ends before the deadline (a baseline still running when the goal is due
+        would leave it without a status for good)."""
         start, end = self.baseline_start, self.baseline_end
-        # The baseline is compared with whole reporting periods (their last days): a period
-        # cut inside a month would silently leave that month's value out.
-        if (
-            start is not None
-            and end is not None
-            and start <= end  # a reversed period is the constraint's to refuse
-            and (start.day != 1 or (end + datetime.timedelta(days=1)).day != 1)
-        ):
+        if start is None or end is None:
+            return
+        if end < start:
+            errors.setdefault("baseline_end", []).append(str(ERROR_BASELINE_ORDER))
+            return
+        if start.day != 1 or (end + datetime.timedelta(days=1)).day != 1:
             field = "baseline_start" if start.day != 1 else "baseline_end"
             errors.setdefault(field, []).append(
                 str(
@@ -604,8 +647,59 @@ class Goal(Versioned):
                     % {"start": start.isoformat(), "end": end.isoformat()}
                 )
             )
-        if errors:
-            raise ValidationError(errors)
+        elif (
+            self.kind == self.Kind.MEASURE
+            and (measure := self._measure_or_none()) is not None
+            and measure.frequency == "quarterly"
+            and (start.month % 3 != 1 or end.month % 3 != 0)
+        ):
+            field = "baseline_start" if start.month % 3 != 1 else "baseline_end"
+            errors.setdefault(field, []).append(
+                str(
+                    ERROR_BASELINE_NOT_WHOLE_QUARTERS
+                    % {"start": start.isoformat(), "end": end.isoformat()}
+                )
+            )
+        if self.deadline is not None and end >= self.deadline:
+            errors.setdefault("baseline_end", []).append(
+                str(ERROR_BASELINE_AFTER_DEADLINE % {"deadline": day_label(self.deadline)})
+            )
+
+    def _clean_measure_target(self, errors: dict[str, list[str]]) -> None:
+        """A target its measure's values can reach: a share or an index 0–100, a count not
+        negative (and whole where it is summed, as every region's value then is); a change
+        not below −100 % (less than nothing)."""
+        if self.relative_change_pct is not None and self.relative_change_pct < -100:
+            errors.setdefault("relative_change_pct", []).append(str(ERROR_CHANGE_BELOW_ALL))
+        measure = self._measure_or_none()
+        if self.target_value is None or measure is None:
+            return
+        value = self.target_value
+        message = None
+        if measure.value_type == "share" and not 0 <= value <= 100:
+            message = ERROR_TARGET_SHARE_RANGE
+        elif measure.value_type == "index" and not 0 <= value <= 100:
+            message = ERROR_TARGET_INDEX_RANGE
+        elif measure.value_type == "count" and value < 0:
+            message = ERROR_TARGET_COUNT_NEGATIVE
+        elif (
+            measure.value_type == "count"
+            and measure.aggregation == "sum"
+            and value != value.to_integral_value()
+        ):
+            message = ERROR_TARGET_COUNT_DECIMALS
+        if message is not None:
+            errors.setdefault("target_value", []).append(str(message))
+
+    def _measure_or_none(self) -> Any:
+        """The goal's measure, None without one (or with an id that names none: the field's
+        own check says so)."""
+        if self.measure_id is None:
+            return None
+        try:
+            return self.measure
+        except ObjectDoesNotExist:
+            return None
 
     def _clean_tree(self, errors: dict[str, list[str]], stored: Goal | None) -> None:
         """A milestone lies under a goal of its own programme area, due no later than it; a goal
@@ -729,8 +823,9 @@ class Goal(Versioned):
 
     @property
     def pace_start(self) -> datetime.date | None:
-        """The day an adoption goal's even pace counts from (the expected share, the status
-        rules): its own start date, else its programme area's start (docs/status-rules.md)."""
+        """The day a goal counts from: its own start date, else its programme area's start.
+        Before it the status engine calls the goal "Ej påbörjat"; an adoption goal's even pace
+        (the expected share) counts from it (docs/status-rules.md)."""
         if self.start_date:
             return self.start_date
         return self.programme_area.start_date if self.programme_area_id else None
@@ -743,7 +838,8 @@ class Goal(Versioned):
         if self.start_date:
             return day_label(self.start_date)
         start = self.pace_start
-        if start is None or self.kind != self.Kind.ADOPTION:
+        # A direction goal has no computed status, so no start counts for it.
+        if start is None or self.kind == self.Kind.DIRECTION:
             return ""
         return gettext("Målet anger inget startdatum; programområdets start %(day)s används.") % {
             "day": day_label(start)
@@ -764,9 +860,12 @@ class Goal(Versioned):
         if self.kind == self.Kind.MEASURE:
             if self.relative_change_pct is not None and self.baseline_end:
                 sign = "+" if self.relative_change_pct >= 0 else "−"
+                # The whole baseline period, "jan–dec 2025" (one month: "dec 2025").
                 return gettext("%(change)s jämfört med %(month)s") % {
                     "change": f"{sign}{format_percent(abs(self.relative_change_pct))}",
-                    "month": month_label(self.baseline_end),
+                    "month": months_label(
+                        self.baseline_start or self.baseline_end, self.baseline_end
+                    ),
                 }
             if self.target_value is not None:
                 unit = self.measure.unit if self.measure else ""

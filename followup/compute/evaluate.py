@@ -13,7 +13,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from base.periods import month_label
+from base.periods import months_label
 from goals import status as engine
 from goals.models import Goal
 
@@ -31,9 +31,12 @@ def _baseline(
 ) -> Decimal | None:
     """The baseline value of a relative goal, once its whole baseline period has data.
 
-    Several periods in the baseline add up for counts and average otherwise. A baseline
-    period that too few units have reported is not there yet (engine.reported_enough), as a
-    later period's value is not.
+    The mean of the baseline's periods, whatever the measure's roll-up: it is compared with
+    one period's value (the latest month's, or quarter's), so a year of a count is its mean per
+    month, not its sum (twelve months against one). A share's months weigh alike: the series
+    holds each period's value, not its täljare and nämnare. A baseline period that too few
+    units have reported is not there yet (engine.reported_enough), as a later period's value
+    is not.
     """
     if goal.baseline_start is None or goal.baseline_end is None or goal.baseline_end > as_of:
         return None
@@ -41,10 +44,20 @@ def _baseline(
     if not inside or not all(engine.reported_enough(end, reported, rules) for end, _ in inside):
         return None
     values = [v for _, v in inside]
-    total = sum(values, Decimal(0))
-    if goal.measure.aggregation == Measure.Aggregation.SUM:
-        return total
-    return total / len(values)
+    return sum(values, Decimal(0)) / len(values)
+
+
+def _baseline_periods(goal: Goal) -> int:
+    """How many of the measure's periods (months, or quarters) end in the baseline period: more
+    than one makes its value a mean per period, and the sentence says so."""
+    if goal.baseline_start is None or goal.baseline_end is None:
+        return 1
+    # Months counted from year 0: a quarter ends in the month whose index is 2 modulo 3.
+    first = goal.baseline_start.year * 12 + goal.baseline_start.month - 1
+    last = goal.baseline_end.year * 12 + goal.baseline_end.month - 1
+    if goal.measure.frequency == Measure.Frequency.QUARTERLY:
+        return max(1, sum(1 for month in range(first, last + 1) if month % 3 == 2))
+    return max(1, last - first + 1)
 
 
 def evaluate_goal(
@@ -103,6 +116,9 @@ def _evaluate_goal(
             assessment=assessment,
             rules=rules,
         )
+    # Before the day a goal counts from (Goal.pace_start: its own start, else its area's) it is
+    # "Ej påbörjat" (goals.status._before_start); the sentence says which start it is.
+    start, milestone, start_from_area = goal.pace_start, goal.is_milestone, goal.start_date is None
     if goal.kind == Goal.Kind.DELIVERABLE:
         return engine.evaluate_deliverable(
             as_of=as_of,
@@ -111,6 +127,9 @@ def _evaluate_goal(
             title=goal.title,
             assessment=assessment,
             rules=rules,
+            start=start,
+            milestone=milestone,
+            start_from_area=start_from_area,
         )
     if goal.kind == Goal.Kind.MEASURE:
         points = series or []
@@ -124,13 +143,21 @@ def _evaluate_goal(
             target_value=goal.target_value,
             relative_change_pct=goal.relative_change_pct,
             baseline_value=_baseline(points, goal, as_of, reported, rules) if relative else None,
-            baseline_label=month_label(goal.baseline_end) if relative else None,
+            baseline_label=(
+                months_label(goal.baseline_start, goal.baseline_end)
+                if relative and goal.baseline_start and goal.baseline_end
+                else None
+            ),
+            baseline_periods=_baseline_periods(goal) if relative else 1,
             measure_name=goal.measure.name,
             unit=goal.measure.unit,
             quarterly=goal.measure.frequency == "quarterly",
             reported=reported,
             assessment=assessment,
             rules=rules,
+            start=start,
+            milestone=milestone,
+            start_from_area=start_from_area,
         )
     return engine.evaluate_direction(assessment=assessment)
 

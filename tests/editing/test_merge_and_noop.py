@@ -181,7 +181,8 @@ def test_a_new_milestone_starts_with_its_goals_start_date(
     )
 
     assert re.search(r'name="start_date" value="2025-04-01"', page)
-    assert "Lämnas det tomt räknas den förväntade takten från programområdets start" in page
+    assert "Före startdatumet är statusen Ej påbörjat." in page
+    assert "Lämnas det tomt räknas målet, och den förväntade takten, från programområdets" in page
 
 
 def test_working_methods_are_grouped_by_area_the_goals_own_first(
@@ -216,7 +217,10 @@ def test_a_start_date_in_a_closed_quarter_is_warned_about(
     response = client.post(url, form_data(goal, start_date="2025-10-01"), follow=True)
 
     body = response.content.decode()
-    assert "Startdatumet ligger i eller före Kv 4 2025, vars kvartalsrapport är stängd." in body
+    assert (
+        "Startdatumet 1 okt 2025 ligger i eller före Kv 4 2025, vars kvartalsrapport är stängd."
+        in body
+    )
     later = client.post(url, form_data(Goal.objects.get(pk=goal.pk), title="X"), follow=True)
     assert "vars kvartalsrapport är stängd" not in later.content.decode()
 

@@ -1,0 +1,143 @@
+"""A relative goal's baseline compared like with like: a baseline of several periods is its
+mean per period (a year of a count summed was set against one month: "jämfört med 2 345 st i
+dec 2025", the whole year's sum), and the sentence names the whole period."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from base.periods import months_label
+from followup.compute.evaluate import evaluate_goal
+from followup.models import Measure
+from goals import status as engine
+from goals.models import Goal
+
+AS_OF = datetime.date(2026, 6, 30)
+
+
+def _month_end(year: int, month: int) -> datetime.date:
+    first_next = datetime.date(year + month // 12, month % 12 + 1, 1)
+    return first_next - datetime.timedelta(days=1)
+
+
+def _goal(measure: Measure, start: datetime.date, end: datetime.date, change: str) -> Goal:
+    return Goal(
+        code="g",
+        title="Mål",
+        kind=Goal.Kind.MEASURE,
+        deadline=datetime.date(2026, 12, 31),
+        measure=measure,
+        relative_change_pct=Decimal(change),
+        baseline_start=start,
+        baseline_end=end,
+        improvement="higher",
+    )
+
+
+def _evaluate(goal: Goal, series: list[tuple[datetime.date, Decimal]]) -> engine.GoalEvaluation:
+    return evaluate_goal(
+        goal,
+        as_of=AS_OF,
+        assessment=None,
+        adoption=None,
+        series=series,
+        rules=engine.DEFAULT_RULES,
+    )
+
+
+COUNT = Measure(name="Besök", unit="st", value_type="count", aggregation="sum")
+SHARE = Measure(name="Andel med DÖ", unit="%", value_type="share", aggregation="ratio")
+# 2025: 100, 110, …, 210 a month (a sum of 1 860, a mean of 155); 2026: 200 a month.
+YEAR = [(_month_end(2025, m), Decimal(90 + 10 * m)) for m in range(1, 13)]
+LATER = [(_month_end(2026, m), Decimal(200)) for m in range(1, 7)]
+
+
+def test_a_twelve_month_baseline_of_a_count_is_its_mean_per_month() -> None:
+    goal = _goal(COUNT, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), "20")
+
+    evaluation = _evaluate(goal, YEAR + LATER)
+
+    assert evaluation.basis["baseline_value"] == pytest.approx(155)
+    assert evaluation.target == Decimal(186)  # 1.2 × 155, not 1.2 × 1 860
+    assert evaluation.status == engine.Status.ACHIEVED  # June's 200 ≥ 186
+    assert "(+20\u00a0% jämfört med i snitt 155\u00a0st per månad jan–dec 2025)" in (
+        evaluation.explanation
+    )
+    assert evaluation.basis["baseline_label"] == "jan–dec 2025"
+    assert evaluation.basis["baseline_periods"] == 12
+
+
+def test_a_one_month_baseline_of_a_count_is_that_months_value() -> None:
+    goal = _goal(COUNT, datetime.date(2025, 12, 1), datetime.date(2025, 12, 31), "20")
+
+    evaluation = _evaluate(goal, YEAR + LATER)
+
+    assert evaluation.target == Decimal("252")  # 1.2 × December's 210
+    assert "(+20\u00a0% jämfört med 210\u00a0st i dec 2025)" in evaluation.explanation
+    assert "i snitt" not in evaluation.explanation
+
+
+def test_a_twelve_month_baseline_of_a_share_is_its_mean_and_says_so() -> None:
+    shares = [(_month_end(2025, m), Decimal(40 + m)) for m in range(1, 13)]  # 41–52 %: 46,5
+    goal = _goal(SHARE, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), "10")
+
+    evaluation = _evaluate(goal, shares)
+
+    assert evaluation.basis["baseline_value"] == pytest.approx(46.5)
+    assert evaluation.target == pytest.approx(Decimal("51.15"))
+    assert "jämfört med i snitt 46,5\u00a0% per månad jan–dec 2025" in evaluation.explanation
+
+
+def test_a_one_month_baseline_of_a_share_is_that_months_value() -> None:
+    shares = [(_month_end(2025, m), Decimal(40 + m)) for m in range(1, 13)]
+    goal = _goal(SHARE, datetime.date(2025, 12, 1), datetime.date(2025, 12, 31), "10")
+
+    evaluation = _evaluate(goal, shares)
+
+    assert evaluation.basis["baseline_value"] == pytest.approx(52)
+    assert "jämfört med 52\u00a0% i dec 2025" in evaluation.explanation
+
+
+def test_a_quarterly_count_is_compared_per_quarter() -> None:
+    quarterly = Measure(
+        name="Utbildningar", unit="st", value_type="count", aggregation="sum", frequency="quarterly"
+    )
+    series = [
+        (datetime.date(2025, 3, 31), Decimal(10)),
+        (datetime.date(2025, 6, 30), Decimal(20)),
+        (datetime.date(2025, 9, 30), Decimal(30)),
+        (datetime.date(2025, 12, 31), Decimal(40)),
+        (datetime.date(2026, 3, 31), Decimal(30)),
+    ]
+    goal = _goal(quarterly, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), "50")
+
+    evaluation = _evaluate(goal, series)
+
+    assert evaluation.target == Decimal("37.5")  # 1.5 × 25 a quarter
+    assert "jämfört med i snitt 25\u00a0st per kvartal jan–dec 2025" in evaluation.explanation
+    assert evaluation.basis["baseline_periods"] == 4
+
+
+def test_a_baseline_not_yet_reported_names_the_whole_period() -> None:
+    goal = _goal(COUNT, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), "20")
+
+    evaluation = _evaluate(goal, [])
+
+    assert evaluation.explanation.startswith("Basperioden jan–dec 2025 har ännu inga värden")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "label"),
+    [
+        (datetime.date(2025, 12, 1), datetime.date(2025, 12, 31), "dec 2025"),
+        (datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), "jan–dec 2025"),
+        (datetime.date(2025, 11, 1), datetime.date(2026, 2, 28), "nov 2025 – feb 2026"),
+    ],
+)
+def test_the_baseline_is_labelled_as_the_whole_period(
+    start: datetime.date, end: datetime.date, label: str
+) -> None:
+    assert months_label(start, end) == label
