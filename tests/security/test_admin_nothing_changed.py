@@ -16,13 +16,21 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.test import Client
 
-from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
+from programmes import services
+from programmes.models import (
+    Activity,
+    ActivityPlan,
+    ProgrammeArea,
+    ProgrammeAreaProcess,
+    SupportNeed,
+)
 from tests.admin_forms import admin_form_data
 from tests.factories import (
     ActivityFactory,
     ActivityPlanFactory,
     GoalFactory,
     OrgTree,
+    SupportingProcessFactory,
     SupportNeedFactory,
 )
 from tests.security.conftest import AdminClient
@@ -195,3 +203,42 @@ def test_reverting_to_an_older_version_still_restores_it(
     need.refresh_from_db()
     assert need.text == "Hjälp"
     assert _written(need)[:2] == (version + 1, records + 1)
+
+
+def test_a_revert_that_only_restores_an_areas_links_is_saved_and_said_so(
+    admin_client_as: AdminClient, strategist: Any, programme_area: ProgrammeArea
+) -> None:
+    """The area's fields and owners are as stored; only its supporting processes differ from
+    the version (the revert restores them beside the form): that is a change."""
+    before = programme_area.history.first()
+    services.programme_area_edit(
+        user=strategist,
+        area=programme_area,
+        description=programme_area.description,
+        delivery_owners=[],
+        supporting_processes=[SupportingProcessFactory(name="Cosmic")],
+    )
+
+    response = _post(admin_client_as("strategist"), _history_url(programme_area, before))
+
+    assert NOTHING not in _said(response)
+    assert any("har återställts" in message for message in _said(response))
+    assert not ProgrammeAreaProcess.objects.filter(programme_area=programme_area).exists()
+
+
+def test_a_revert_that_only_restores_an_areas_owners_is_saved(
+    admin_client_as: AdminClient, strategist: Any, programme_area: ProgrammeArea
+) -> None:
+    before = programme_area.history.first()
+    services.programme_area_edit(
+        user=strategist,
+        area=programme_area,
+        description=programme_area.description,
+        delivery_owners=[strategist],
+        supporting_processes=[],
+    )
+
+    response = _post(admin_client_as("strategist"), _history_url(programme_area, before))
+
+    assert NOTHING not in _said(response)
+    assert not programme_area.delivery_owners.exists()
