@@ -39,6 +39,7 @@ from .wording import (
     source_mismatch_warning,
     stored_message,
     stored_summary,
+    system_replaced_warning,
     undone_message,
 )
 
@@ -136,6 +137,23 @@ def _source_warning(job: ImportJob, preview: ImportReport) -> str:
     return source_mismatch_warning(str(job.get_source_display()), others, len(others))
 
 
+def _system_warning(job: ImportJob, preview: ImportReport) -> str:
+    """Said above Importera when a file imported as Manuell inrapportering replaces values a
+    system's import wrote (Cyklop, Cosmic …), as the opposite direction is said: the reporting
+    grid, too, asks before a system's value is replaced by hand."""
+    if not preview.ok or job.source != ImportBatch.Source.MANUAL:
+        return ""
+    replaced = {
+        source: count
+        for source, count in preview.replaced_sources.items()
+        if source != ImportBatch.Source.MANUAL and source in ImportBatch.Source.values
+    }
+    if not replaced:
+        return ""
+    names = [str(source.label) for source in ImportBatch.Source if source in replaced]
+    return system_replaced_warning(sum(replaced.values()), names)
+
+
 def _closed_notes(preview: ImportReport) -> list[str]:
     """Said in the preview: values of quarters whose quarterly report is closed or approved."""
     if not preview.ok or not preview.quarter_values:
@@ -189,6 +207,8 @@ def _job_context(job: ImportJob) -> dict[str, object]:
             else ""
         ),
         "source_warning": _source_warning(job, preview),
+        # Said above Importera: a manual import would replace values a system imported.
+        "system_warning": _system_warning(job, preview),
         "closed_notes": _closed_notes(preview),
         "result": result,
         "stored_text": stored_text,
@@ -202,6 +222,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
             ("jump-warning", "jump_warning"),
             ("source-warning", "source_warning"),
             ("manual-warning", "manual_warning"),
+            ("system-warning", "system_warning"),
         )
         if context[key]
     )

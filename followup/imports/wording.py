@@ -121,6 +121,28 @@ def manual_replaced_warning(count: int) -> str:
     ) % _count(count)
 
 
+def names_text(names: list[str]) -> str:
+    """ "Cyklop", "Cyklop och Cosmic", "Cyklop, Cosmic och Vården i siffror"."""
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(first)s och %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def system_replaced_warning(count: int, sources: list[str]) -> str:
+    """ "Importen ersätter 2 värden som importerats från Cyklop och Cosmic …" (above Importera,
+    for a file imported as Manuell inrapportering: the reporting grid asks for "Ersätt värdet"
+    before a system's value is replaced by hand)."""
+    return ngettext(
+        "Importen ersätter %(count)s värde som importerats från %(sources)s med ett värde som "
+        "rapporteras för hand (källa Manuell inrapportering). Kontrollera att filens värde ska "
+        "gälla i stället innan du importerar.",
+        "Importen ersätter %(count)s värden som importerats från %(sources)s med värden som "
+        "rapporteras för hand (källa Manuell inrapportering). Kontrollera att filens värden ska "
+        "gälla i stället innan du importerar.",
+        count,
+    ) % {**_count(count), "sources": names_text(sources)}
+
+
 def manual_replaced_note(count: int) -> str:
     """ "Importen ersatte 1 värde som rapporterats för hand." (the batch page)"""
     return ngettext(

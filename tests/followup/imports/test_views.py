@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import re
 import io
 from datetime import date
 from decimal import Decimal
@@ -434,6 +435,51 @@ def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) 
     assert '<td role="cell">Cyklop</td>' in preview
     assert "rapporterats för hand" not in preview
     assert "rapporterats för hand" not in batch
+
+
+@PATHS
+def test_a_manual_import_warns_before_replacing_values_a_system_imported(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    november = date(2025, 11, 1)
+    tree, count = corpus_world.tree, corpus_world.count
+    ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
+    ObservationFactory(
+        unit=tree.hc1b, measure=count, period_start=november, value=5, source="cosmic"
+    )
+    ObservationFactory(
+        unit=tree.hc2a, measure=count, period_start=november, value=2, source="cyklop"
+    )
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, REPLACING, source="manual")["Location"]).content.decode()
+
+    # The sources in their order of choice (Cyklop before Cosmic); the manual value not counted.
+    warning = (
+        "Importen ersätter 2 värden som importerats från Cyklop och Cosmic med värden som "
+        "rapporteras för hand (källa Manuell inrapportering)."
+    )
+    assert warning in preview
+    assert preview.index(warning) < preview.index(">Importera</button>")
+    assert re.search(r'aria-describedby="[^"]*system-warning[^"]*">Importera</button>', preview)
+
+
+def test_a_manual_import_replacing_one_system_value_says_so_in_the_singular(
+    corpus_world: CorpusWorld,
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1b, measure=corpus_world.count, period_start=date(2025, 11, 1),
+        value=5, source="cyklop",
+    )  # fmt: skip
+    client = client_for("strateg")
+
+    manual = client.get(upload(client, REPLACING, source="manual")["Location"]).content.decode()
+    system = client.get(upload(client, REPLACING)["Location"]).content.decode()
+
+    assert "Importen ersätter 1 värde som importerats från Cyklop med ett värde som" in manual
+    assert "importerats från" not in system  # a system's file replacing its own values
 
 
 # --- the batch page after its values changed --------------------------------------------------
