@@ -515,12 +515,15 @@ def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value
     strateg = corpus_world.users["strateg"].get_full_name()
     when = _last_change_time(corpus_world.tree.hc1a)
     assert "Ångra import</button>" not in page
+    hc1a, hc2a, count = corpus_world.tree.hc1a, corpus_world.tree.hc2a, corpus_world.count
+    grid = f"/redigera/rapportera/{hc1a.pk}/?period=2025-11#m{count.pk}u{hc1a.pk}-row"
     assert (
-        "Importen kan inte ångras: 1 av dess värden har ändrats efter importen "
-        f"(Hälsocentral Norrby, Antal frigjorda tider, nov 2025; ändrat av {strateg}, {when}). "
-        "Ändra det för hand i stället."
+        "Importen kan inte ångras: 1 av dess värden har ändrats efter importen: "
+        f'<a href="{grid}">Hälsocentral Norrby, Antal frigjorda tider, nov 2025</a> '
+        f"(ändrat av {strateg}, {when}). Ändra värdet för hand under Rapportera i stället."
     ) in html.unescape(page)
     assert "till exempel" not in page
+    assert client.get(grid.split("#")[0]).status_code == 200  # a grid the importer may write
     # The changed row says so, with today's value; the other is as the import wrote it.
     assert "<strong>Ja, i dag 46\u00a0st</strong>" in page
     assert page.count('<td role="cell">Nej</td>') == 1
@@ -529,8 +532,12 @@ def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value
     _edit_by_hand(corpus_world, corpus_world.tree.hc2a, 4)
     page = client.get(response["Location"]).content.decode()
 
-    assert "2 av dess värden har ändrats efter importen, till exempel Hälsocentral Norrby" in page
-    assert "Ändra dem för hand i stället." in page
+    # Each changed value named and linked to its cell, the first changed first.
+    second = f"/redigera/rapportera/{hc2a.pk}/?period=2025-11#m{count.pk}u{hc2a.pk}-row"
+    text = html.unescape(page)
+    assert "2 av dess värden har ändrats efter importen: " in text
+    assert text.index(f'<a href="{grid}">') < text.index(f'<a href="{second}">Hälsocentral')
+    assert "Ändra värdena för hand under Rapportera i stället." in page
     assert '<td role="cell">Nej</td>' not in page
 
 
