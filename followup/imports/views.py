@@ -40,6 +40,8 @@ from .wording import (
     stored_message,
     stored_summary,
     system_replaced_warning,
+    undo_removes_text,
+    undo_restores_text,
     undone_message,
 )
 
@@ -56,6 +58,8 @@ MESSAGE_CANCELLED = gettext_noop("Importen avbröts och den uppladdade filen ”
 MESSAGE_NOT_CANCELLED = gettext_noop(
     "Importen kunde inte avbrytas: den är redan importerad, avbruten eller utgången."
 )
+# The batch page's query parameter that asks "Ångra importen?" before the undo's POST.
+UNDO_CONFIRM = "angra"
 STATUS_STOP_POLLING = 286  # htmx stops polling on this status and still swaps the content
 
 
@@ -316,6 +320,16 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("followup.view_importbatch", batch):
         raise PermissionDenied
     refusal = undo.import_batch_undo_refusal(user=request.user, batch=batch)
+    # "Ångra import" asks first (?angra, a GET: no JavaScript, nothing written): how many
+    # values the undo would remove and restore, with "Ångra importen" (the POST) and Avbryt.
+    confirming = UNDO_CONFIRM in request.GET and refusal is None
+    confirm_lines: list[str] = []
+    if confirming:
+        removed, restored = selectors.import_batch_undo_counts(batch=batch)
+        confirm_lines = [
+            *([undo_removes_text(removed)] if removed else []),
+            *([undo_restores_text(restored)] if restored else []),
+        ]
     context = {
         "batch": batch,
         "values": selectors.import_batch_values(batch=batch),
@@ -326,6 +340,9 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         ),
         "can_undo": refusal is None,
         "undo_refusal": refusal,
+        "confirming": confirming,
+        "confirm_lines": confirm_lines,
+        "confirm_param": UNDO_CONFIRM,
     }
     return render(request, "followup/imports/batch.html", context)
 
@@ -333,7 +350,8 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def import_batch_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Ångra import: revert the batch as a whole, or say why not (to those who may import)."""
+    """Ångra importen (after the batch page's confirmation, ?angra): revert the batch as a
+    whole, or say why not (to those who may import)."""
     _require_importer(request)
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:

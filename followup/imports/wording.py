@@ -96,6 +96,24 @@ def undone_message(removed: int, restored: int) -> str:
     }
 
 
+def undo_removes_text(count: int) -> str:
+    """ "2 värden som importen lade till tas bort." (the undo's confirmation)"""
+    return ngettext(
+        "%(count)s värde som importen lade till tas bort.",
+        "%(count)s värden som importen lade till tas bort.",
+        count,
+    ) % _count(count)
+
+
+def undo_restores_text(count: int) -> str:
+    """ "1 värde som importen ändrade får tillbaka sitt tidigare värde." (the confirmation)"""
+    return ngettext(
+        "%(count)s värde som importen ändrade får tillbaka sitt tidigare värde.",
+        "%(count)s värden som importen ändrade får tillbaka sina tidigare värden.",
+        count,
+    ) % _count(count)
+
+
 def command_counts(rows: int, created: int, changed: int, unchanged: int) -> str:
     """The command's line of counts: "1 rad – 1 ny, 0 ändrade, 0 oförändrade"."""
     return ", ".join(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import html
 import importlib
-import re
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -171,11 +171,56 @@ def test_the_same_file_again_says_nothing_changed(corpus_world: CorpusWorld) -> 
     assert ImportBatch.objects.count() == 1
 
 
-def test_undo_from_the_batch_page(corpus_world: CorpusWorld) -> None:
+def test_undo_from_the_batch_page_asks_first_saying_what_it_will_do(
+    corpus_world: CorpusWorld,
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1b, measure=corpus_world.count, period_start=date(2025, 12, 1),
+        value=5, source="cyklop",
+    )  # fmt: skip
     client = client_for("strateg")
     upload(client, GOOD)
     client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
     batch = ImportBatch.objects.get()
+    url = reverse("import_batch", args=[batch.pk])
+
+    page = client.get(url).content.decode()
+
+    # "Ångra import" only asks (a GET to the page itself), it writes nothing.
+    assert f'<form method="get" action="{url}" class="undo-form">' in page
+    assert '<input type="hidden" name="angra" value="1">' in page
+    assert "Ångra importen?" not in page
+
+    page = client.get(url, {"angra": "1"}).content.decode()
+
+    assert "Ångra importen?</h2>" in page
+    assert "<li>1 värde som importen lade till tas bort.</li>" in page
+    assert "<li>1 värde som importen ändrade får tillbaka sitt tidigare värde.</li>" in page
+    assert f'action="{reverse("import_batch_undo", args=[batch.pk])}"' in page
+    assert ">Ångra importen</button>" in page
+    assert f'<a class="button button-secondary" href="{url}">Avbryt</a>' in page
+    assert ">Ångra import</button>" not in page
+    assert Observation.objects.count() == 2  # nothing undone by asking
+
+    response = client.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
+
+    assert "Importen är ångrad: 1 värde togs bort och 1 återställdes." in response.content.decode()
+    assert Observation.objects.get().value == 5
+    # Undone: neither the button nor the confirmation, whatever the address asks.
+    page = client.get(url, {"angra": "1"}).content.decode()
+    assert "Ångra importen?" not in page
+    assert ">Ångra import</button>" not in page
+
+
+def test_undo_counts_in_the_plural(corpus_world: CorpusWorld) -> None:
+    client = client_for("strateg")
+    upload(client, GOOD)
+    client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = ImportBatch.objects.get()
+
+    page = client.get(reverse("import_batch", args=[batch.pk]), {"angra": ""}).content.decode()
+    assert "<li>2 värden som importen lade till tas bort.</li>" in page
+    assert "får tillbaka" not in page  # nothing changed: nothing to restore
 
     response = client.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
 
@@ -194,6 +239,8 @@ def test_a_vc_sees_no_undo_button_for_a_batch_with_other_vos_units(
 
     page = vc.get(reverse("import_batch", args=[batch.pk])).content.decode()
     assert "Ångra import</button>" not in page
+    page = vc.get(reverse("import_batch", args=[batch.pk]), {"angra": "1"}).content.decode()
+    assert "Ångra importen" not in page  # no confirmation of an undo that would be refused
     response = vc.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
     assert "Du kan inte ångra importen" in response.content.decode()
     assert Observation.objects.count() == 2
