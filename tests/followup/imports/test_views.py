@@ -298,7 +298,23 @@ def test_the_filled_in_template_imports(corpus_world: CorpusWorld, tmp_path: Pat
     job = ImportJob.objects.get()
     assert job.preview["problems"] == []
     assert job.preview["created"] == 1
-    assert job.preview["ignored_columns"] == ["enhetsnamn", "måttnamn", "fyll i"]
+    # The template's own helper columns are not read, nor listed as if the user had added them.
+    assert job.preview["ignored_columns"] == []
+    preview = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert "Kolumner som inte läses" not in preview
+
+
+def test_the_recent_imports_say_whether_undone_beside_the_file(corpus_world: CorpusWorld) -> None:
+    client = client_for("strateg")
+    upload(client, GOOD)
+    client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+
+    page = client.get(reverse("import_upload")).content.decode()
+
+    # Läge next to Fil: on a tablet the columns at the right are behind the scroll.
+    headings = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page)
+    assert headings[:3] == ["Fil", "Läge", "Importerad"]
+    assert re.search(r"export\.csv</a></td>\s*<td>Importerad</td>", page)
 
 
 def test_the_navigation_links_the_import_page_for_those_who_report(
@@ -332,18 +348,18 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
 
     preview = client.get(response["Location"]).content.decode()
 
+    # The value now and the new one in one cell (together on a tablet too), then the source.
     assert (
-        '<td role="cell" class="num">69,3\u00a0%</td>\n'
-        '                          <td role="cell"><strong>Manuell inrapportering</strong></td>\n'
-        '                          <td role="cell" class="num">70\u00a0%</td>'
+        '<td role="cell" class="num">69,3\u00a0% → 70\u00a0%</td>\n'
+        '                          <td role="cell"><strong>Manuell inrapportering</strong></td>'
     ) in preview  # not "69,2722" → "70"
     assert (
-        '<td role="cell" class="num">20\u00a0%</td>' in preview
+        '<td role="cell" class="num">– → 20\u00a0%</td>' in preview
     )  # 12 of 60, with its per cent sign
     assert (
-        '<td role="cell" class="num">1\u00a0234\u00a0st</td>' in preview
+        '<td role="cell" class="num">– → 1\u00a0234\u00a0st</td>' in preview
     )  # thousands apart, with the unit
-    assert '<td role="cell" class="num">71,5</td>' in preview
+    assert '<td role="cell" class="num">– → 71,5</td>' in preview
     assert "69,2722" not in preview
 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
@@ -371,8 +387,7 @@ def test_a_change_too_small_for_the_usual_decimals_is_shown_with_more(
     preview = client.get(response["Location"]).content.decode()
 
     # Not "69,3 %" → "69,3 %".
-    assert '<td role="cell" class="num">69,272\u00a0%</td>' in preview
-    assert '<td role="cell" class="num">69,270\u00a0%</td>' in preview
+    assert '<td role="cell" class="num">69,272\u00a0% → 69,270\u00a0%</td>' in preview
 
 
 def test_one_value_is_written_in_the_singular_on_every_import_page(
@@ -464,8 +479,10 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
 
     assert Observation.objects.get(unit=tree.hc1a, measure=count).value == 90
     assert "Importen ersatte 1 värde som rapporterats för hand" in batch
-    assert '<td role="cell">80\u00a0st<br><strong>Manuell inrapportering</strong></td>' in batch
-    assert '<td role="cell">5\u00a0st<br>Cyklop</td>' in batch
+    assert '<td role="cell" class="num">80\u00a0st → 90\u00a0st</td>' in batch
+    assert '<td role="cell"><strong>Manuell inrapportering</strong></td>' in batch
+    assert '<td role="cell" class="num">5\u00a0st → 6\u00a0st</td>' in batch
+    assert '<td role="cell">Cyklop</td>' in batch
 
 
 def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) -> None:
