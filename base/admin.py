@@ -28,15 +28,22 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from rules.contrib.admin import ObjectPermissionsModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import DeletedObject, ModelChange, ModelChangeValue
+from simple_history.models import (
+    SIMPLE_HISTORY_REVERSE_ATTR_NAME,
+    DeletedObject,
+    ModelChange,
+    ModelChangeValue,
+)
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from base.editing import VersionField, display_value
+from base.editing import VersionField, display_value, tracked_m2m_pks
+from base.history import author_label
 from base.periods import quarter_label
 from base.versioning import StaleVersion, Versioned, deliberate_overwrite
 from base.writes import authorize_save, checked_delete, checked_save
@@ -53,11 +60,55 @@ ERROR_SAVED_BY_SOMEONE_ELSE = _(
     "Någon annan har sparat ändringar sedan du öppnade formuläret. Ingen av dina ändringar "
     "har sparats: öppna formuläret på nytt för att se deras ändringar och gör sedan om dina."
 )
+# The same, naming who saved last and when (from the history), with a link to the form as
+# it is now; on a revert page: reload the history and revert again.
+SAVED_BY_SOMEONE_ELSE = gettext_noop(
+    "{name} sparade ändringar {date} kl. {time}, efter att du öppnade formuläret. Ingen av "
+    'dina ändringar har sparats: <a href="{url}">öppna formuläret på nytt</a> för att se '
+    "ändringarna och gör sedan om dina."
+)
+REVERT_SAVED_BY_SOMEONE_ELSE = gettext_noop(
+    "{name} sparade ändringar {date} kl. {time}, efter att du öppnade den här versionen. "
+    'Inget har återställts: <a href="{url}">ladda om historiken och återställ igen</a>.'
+)
+# After a revert (not Django's "Ändrade mål “Mål: …”."): what went back to which version.
+REVERTED_MESSAGE = gettext_noop("{kind} ”{name}” har återställts till versionen från {date}.")
 VERSION_FIELD = "version"
 # The change reason of the historical row a revert writes: which version it went back to.
 REVERT_REASON = gettext_noop("Återställd till versionen från %(date)s")
 # Set on the request while a history revert saves (GonvAdmin.save_model reads it).
 _REVERT_REASON_ATTRIBUTE = "_gonv_revert_reason"
+# The historical record a revert goes back to (`reverted_record`).
+_REVERT_RECORD_ATTRIBUTE = "_gonv_revert_record"
+
+
+def reverted_record(request: HttpRequest) -> Any:
+    """The historical record a history revert being saved goes back to (None otherwise): an
+    app restores what the form does not hold from it (a programme area's process links)."""
+    return getattr(request, _REVERT_RECORD_ATTRIBUTE, None)
+
+
+def _with_tracked_m2m(form: type[ModelForm[Any]], obj: Any) -> type[ModelForm[Any]]:
+    """The history form of a version showing the version's many-to-many values (those its
+    history tracks, `m2m_fields`), so the revert saves them, not today's: the form would
+    read the relation of the row as it is now."""
+    record = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+    tracked = [
+        field.name
+        for field in getattr(record, "_history_m2m_fields", ())
+        if field.name in form.base_fields
+    ]
+    if not tracked:
+        return form
+
+    class VersionRelationsForm(form):  # type: ignore[valid-type, misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            for name in tracked:
+                self.initial[name] = sorted(tracked_m2m_pks(record, name))
+
+    VersionRelationsForm.__name__ = form.__name__
+    return VersionRelationsForm
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -381,7 +432,7 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         if "fields" not in kwargs:
             kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
         kwargs["fields"] = _without_version(kwargs["fields"])
-        form = super().get_form(request, obj, change, **kwargs)
+        form = _with_tracked_m2m(super().get_form(request, obj, change, **kwargs), obj)
         form = _with_permission_check(
             form,
             lambda instance: self.authorize(request, instance),
@@ -389,7 +440,9 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         )
         if _checks_version(obj) and self.has_change_permission(request, obj):
             # The stored row's version: in the history form `obj` is the old version.
-            form = _with_version_check(form, _stored_version(obj))
+            form = _with_version_check(
+                form, _stored_version(obj), lambda: self.conflict_message(request, obj)
+            )
         return form
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -423,11 +476,60 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             response: HttpResponse = super().changeform_view(
                 request, object_id, form_url, extra_context
             )
-        except StaleVersion:
+        except StaleVersion as stale:
             # Saved by someone else between the form's check and the save: the transaction
             # of the admin's view rolled everything back.
-            return _saved_by_someone_else(request)
+            return _saved_by_someone_else(request, self.conflict_message(request, stale.instance))
         return response
+
+    def conflict_message(self, request: HttpRequest, obj: Any) -> Any:
+        """A save refused as stale: who saved last and when (the object's latest history
+        record), with a link to the change form as it is now; on a revert page (`obj` a
+        historical version) to the history, to revert again from it."""
+        opts = self.model._meta
+        manager = getattr(opts, "simple_history_manager_attribute", None)
+        latest = (
+            getattr(self.model, manager)
+            .filter(**{opts.pk.attname: obj.pk})
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")
+            .first()
+            if manager and obj is not None and obj.pk is not None
+            else None
+        )
+        if latest is None:
+            return ERROR_SAVED_BY_SOMEONE_ELSE
+        revert = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None) is not None
+        view = "history" if revert else "change"
+        url = reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk]
+        )
+        when = timezone.localtime(latest.history_date)
+        return format_html(
+            gettext(REVERT_SAVED_BY_SOMEONE_ELSE if revert else SAVED_BY_SOMEONE_ELSE),
+            name=author_label(latest.history_user, latest.history_change_reason),
+            date=date_format(when, "j b Y"),
+            time=date_format(when, "H:i"),
+            url=url,
+        )
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        record = reverted_record(request)
+        if record is None:
+            response: HttpResponse = super().response_change(request, obj)
+            return response
+        # A history revert: say what went back to which version (Django's message would read
+        # "Ändrade mål “Mål: …”.").
+        self.message_user(
+            request,
+            gettext(REVERTED_MESSAGE).format(
+                kind=capfirst(obj._meta.verbose_name),
+                name=_object_name(obj),
+                date=date_format(timezone.localtime(record.history_date), "j b Y H:i"),
+            ),
+            messages.SUCCESS,
+        )
+        return self.response_post_save_change(request, obj)
 
     # --- history revert ("återställ") -----------------------------------------------------
 
@@ -470,6 +572,7 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             if version is None or not self._may_revert(request, current, version.instance):
                 raise PermissionDenied(gettext(ERROR_REVERT_FORBIDDEN))
             setattr(request, _REVERT_REASON_ATTRIBUTE, revert_reason(version.history_date))
+            setattr(request, _REVERT_RECORD_ATTRIBUTE, version)
             if isinstance(current, Versioned):
                 # The historical row carries the version it had then; a revert knowingly
                 # overwrites the row as it was when the form was opened (its hidden version,
@@ -482,7 +585,9 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
                             request, object_id, version_id, extra_context
                         )
                 except StaleVersion:
-                    return _saved_by_someone_else(request)
+                    return _saved_by_someone_else(
+                        request, self.conflict_message(request, version.instance)
+                    )
         return self._history_form_view(request, object_id, version_id, extra_context)
 
     def _history_form_view(
@@ -608,13 +713,24 @@ def _with_version_fieldset(fieldsets: Any, versioned: bool) -> Any:
     return [*fieldsets, (None, {"fields": [VERSION_FIELD]})]
 
 
-def _saved_by_someone_else(request: HttpRequest) -> HttpResponse:
-    messages.error(request, ERROR_SAVED_BY_SOMEONE_ELSE)
+def _saved_by_someone_else(request: HttpRequest, message: Any) -> HttpResponse:
+    messages.error(request, message)
     return HttpResponseRedirect(request.get_full_path())
 
 
+def _object_name(obj: Any) -> str:
+    """The object's own name, without the kind its __str__ may start with ("Mål: …")."""
+    for attribute in ("title", "name"):
+        value = getattr(obj, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return str(obj)
+
+
 def _with_version_check(
-    form: type[ModelForm[Any]], stored: int | None = None
+    form: type[ModelForm[Any]],
+    stored: int | None = None,
+    conflict: Callable[[], Any] = lambda: ERROR_SAVED_BY_SOMEONE_ELSE,
 ) -> type[ModelForm[Any]]:
     """The admin form of a saved versioned row, refusing a save based on an older version.
 
@@ -639,7 +755,7 @@ def _with_version_check(
             if instance.pk is not None and not self._errors.get(VERSION_FIELD):
                 posted = self.cleaned_data.get(VERSION_FIELD)
                 if posted is None or posted != _stored_version(instance):
-                    self.add_error(None, ERROR_SAVED_BY_SOMEONE_ELSE)
+                    self.add_error(None, conflict())
                     return
                 instance.version = posted
             super()._post_clean()
@@ -738,4 +854,5 @@ __all__ = [
     "adopt_saved",
     "format_decimal",
     "format_quarter",
+    "reverted_record",
 ]

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
+from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import dateformat, timezone
@@ -47,6 +48,14 @@ KEPT_MESSAGE = gettext_noop(
     "%(name)s hade under tiden ändrat %(fields)s. Deras ändringar finns kvar; dina är sparade."
 )
 HISTORY_PAGE_SIZE = 10
+
+# A comment to someone (a report's, a plan review's): long enough for what needs saying, short
+# enough to read on the page; the pages' forms, the admin and the services all refuse longer.
+COMMENT_MAX_LENGTH = 2000
+ERROR_COMMENT_TOO_LONG = gettext_lazy("Kommentaren får vara högst 2 000 tecken.")
+COMMENT_ERRORS = {"max_length": ERROR_COMMENT_TOO_LONG}
+# A TextField's max_length limits its form field only; the model's validation checks it too.
+COMMENT_VALIDATORS = [MaxLengthValidator(COMMENT_MAX_LENGTH)]
 
 # A model may name the unit of a number field (`display_units`): a fixed unit ("%") or a
 # function of the row (or historical row) that gives it, as a goal's target value takes its

@@ -6,8 +6,11 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_htmx.middleware import HtmxDetails
+
+StrOrPromise = str | Promise
 
 LOGGED_OUT_MESSAGE = _("Du är nu utloggad.")
 
@@ -30,10 +33,18 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def require_perm(request: HttpRequest, perm: str, obj: Any = None) -> None:
-    """Refuse the request (403) unless the user has `perm`, on `obj` when one is given."""
-    if not request.user.has_perm(perm, obj):
+def require_perm(
+    request: HttpRequest, perm: str, obj: Any = None, message: StrOrPromise | None = None
+) -> None:
+    """Refuse the request (403) unless the user has `perm`, on `obj` when one is given.
+
+    `message` (Swedish, translated) goes with the refusal when the page has something to say.
+    """
+    if request.user.has_perm(perm, obj):
+        return
+    if message is None:
         raise PermissionDenied
+    raise PermissionDenied(message)
 
 
 def logged_out_message(sender: Any, request: HttpRequest | None, **kwargs: Any) -> None:

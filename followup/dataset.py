@@ -33,6 +33,7 @@ from programmes.models import (
     Provenance,
     SupportingProcess,
     WorkingMethod,
+    record_process_links,
 )
 
 from . import triggers
@@ -495,6 +496,8 @@ def load_process_links(items: Iterable[Mapping[str, Any]], ctx: LoadContext) -> 
                 ),
                 "deleted",
             )
+    for area in ctx.areas.values():
+        record_process_links(area)  # the area's history shows its links as loaded
 
 
 _EVENT_OPTIONAL = (

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from base.editing import VersionField
+from base.editing import COMMENT_MAX_LENGTH, ERROR_COMMENT_TOO_LONG, VersionField
 from organisation.models import Unit, UnitClosure
 
 from .imports.parsing import (
@@ -111,7 +111,7 @@ class NumberField(forms.DecimalField):
         return number.value
 
 
-REPORT_COMMENT_MAX_LENGTH = 4000
+REPORT_COMMENT_MAX_LENGTH = COMMENT_MAX_LENGTH
 
 
 class QuarterReportActionForm(forms.Form):
@@ -123,6 +123,7 @@ class QuarterReportActionForm(forms.Form):
         label=_("Kommentar"),
         required=False,
         max_length=REPORT_COMMENT_MAX_LENGTH,
+        error_messages={"max_length": ERROR_COMMENT_TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from base.editing import COMMENT_ERRORS, COMMENT_MAX_LENGTH, COMMENT_VALIDATORS
 from base.formatting import format_number
 from base.periods import QUARTER_CODE_PATTERN, Quarter, month_label, quarter_label
 from base.versioning import Versioned, VersionedQuerySet
@@ -179,7 +180,7 @@ class ImportBatch(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("enda enhet"),
+        verbose_name=_("enhet (om importen gällde en enda)"),
     )
     only_vo = models.ForeignKey(
         Unit,
@@ -187,9 +188,20 @@ class ImportBatch(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("enda VO"),
+        verbose_name=_("verksamhetsområde (om alla enheter hör till ett)"),
     )
-    history = HistoricalRecords()
+    # Where the batch's rows lie in the observations' history: history_id in (history_from,
+    # history_to], recorded by the store (followup.imports.history.batch_history). The primary
+    # key finds the range cheaply; the change reason "Import #<pk>", which has no index (imports
+    # stay fast), picks the batch's rows out of it. None: not recorded (a batch not stored by
+    # the import), the reason alone finds them.
+    history_from = models.IntegerField(
+        _("historikens id före importen"), null=True, blank=True, editable=False
+    )
+    history_to = models.IntegerField(
+        _("historikens id efter importen"), null=True, blank=True, editable=False
+    )
+    history = HistoricalRecords(excluded_fields=["history_from", "history_to"])
 
     class Meta:
         verbose_name = _("importomgång")
@@ -929,6 +941,9 @@ ERROR_REPORT_APPROVED = gettext_noop(
 ERROR_REPORT_COMMENT_REQUIRED = gettext_noop(
     "Skriv en kommentar om vad som behöver ändras innan rapporten skickas tillbaka."
 )
+ERROR_REPORT_REOPEN_REASON_REQUIRED = gettext_noop(
+    "Skriv varför rapporten öppnas igen; skälet visas i rapportens händelser. Inget har ändrats."
+)
 ERROR_REPORT_CLOSE_FORBIDDEN = gettext_noop(
     "Bara strategen och administratörer stänger kvartalet eller öppnar rapporten igen."
 )
@@ -975,7 +990,13 @@ class QuarterReport(Versioned):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
-    strategist_comment = models.TextField(_("kommentar från strategen"), blank=True)
+    strategist_comment = models.TextField(
+        _("kommentar från strategen"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -994,7 +1015,13 @@ class QuarterReport(Versioned):
         verbose_name=_("godkänd av"),
     )
     approved_at = models.DateTimeField(_("godkänd"), null=True, blank=True)
-    approval_note = models.TextField(_("portföljägarens kommentar"), blank=True)
+    approval_note = models.TextField(
+        _("portföljägarens kommentar"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
     returned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -1004,7 +1031,25 @@ class QuarterReport(Versioned):
         verbose_name=_("tillbakaskickad av"),
     )
     returned_at = models.DateTimeField(_("tillbakaskickad"), null=True, blank=True)
-    return_comment = models.TextField(_("kommentar vid tillbakaskickning"), blank=True)
+    return_comment = models.TextField(
+        _("kommentar vid tillbakaskickning"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
+    # The strategist's last reopening (followup.services.quarter_report_reopen) and why: kept
+    # through the next close, each one in the history (the report page lists them).
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("öppnad igen av"),
+    )
+    reopened_at = models.DateTimeField(_("öppnad igen"), null=True, blank=True)
+    reopen_reason = models.TextField(_("skäl till att rapporten öppnades igen"), blank=True)
     # The frozen report: the body as it was rendered when the quarter was closed, its SHA-256
     # (hex) and when the follow-up it shows was computed. Empty while a draft.
     content_html = models.TextField(_("fastställt innehåll"), blank=True, editable=False)

@@ -55,8 +55,8 @@ from .selectors import (
     quarter_changed_since,
     quarter_close_refusal,
     quarter_report_get,
+    quarter_report_history,
     quarter_report_only_saver_since,
-    quarter_report_send_backs,
     quarter_reports_of,
 )
 
@@ -232,6 +232,7 @@ def _page_context(
     frozen = report is not None and status != QuarterReport.Status.DRAFT
     can_close = _may(request, "followup.close_quarterreport")
     can_approve = _may(request, "followup.approve_quarterreport", organisation_id)
+    history = quarter_report_history(report=report) if report else None
     context: dict[str, Any] = {
         "quarter": quarter,
         "organisation_selection": chosen,
@@ -258,8 +259,10 @@ def _page_context(
         ),
         "refusal": refusal,
         # Each send-back and its comment, for every reader and in print: the strategist's
-        # comment on the closed report answers them (followup.services clears the fields).
-        "send_backs": quarter_report_send_backs(report=report) if report else [],
+        # comment on the closed report answers them (followup.services clears the fields);
+        # and every close, reopening (with its reason), send-back and approval, in order.
+        "send_backs": history.send_backs if history else [],
+        "events": history.events if history else [],
         "page_error": refusal.page_error if refusal else "",
         "actions_anchor": ACTIONS_ANCHOR,
         "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
@@ -272,6 +275,7 @@ def _page_context(
             for name in ACTIONS
         },
     }
+    context["unsaved_text"] = _unsaved_text(refusal, context)
     if frozen:
         # Corrections after the close are shown as such, never silently: the frozen body
         # stays, and the page says a recompute has changed the quarter's results since.
@@ -288,6 +292,21 @@ def _page_context(
             report_body_context(organisation=chosen.organisation, quarter=quarter, today=today)
         )
     return context
+
+
+def _unsaved_text(refusal: Refusal | None, context: dict[str, Any]) -> str:
+    """The text typed into a refused transition that no form on the page shows again: the
+    report changed meanwhile (a stale page), or the refused action's form is gone from it
+    (closed by someone else). Shown under the reason, read-only, to be copied."""
+    if refusal is None or not refusal.page_error or not refusal.comment.strip():
+        return ""
+    shown = {
+        "stang": context["can_close"] and not context["close_refusal"],
+        "oppna": context["can_reopen"],
+        "godkann": context["can_review"],
+        "skicka-tillbaka": context["can_review"],
+    }
+    return "" if shown.get(refusal.action) else refusal.comment
 
 
 @require_GET
@@ -381,7 +400,11 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
             comment=comment,
         ),
         "oppna": lambda: services.quarter_report_reopen(
-            user=request.user, organisation_id=organisation_id, quarter=shown, version=version
+            user=request.user,
+            organisation_id=organisation_id,
+            quarter=shown,
+            version=version,
+            reason=comment,
         ),
         "godkann": lambda: services.quarter_report_approve(
             user=request.user,

@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from base.formatting import format_number
-from base.http import HtmxHttpRequest
+from base.http import HtmxHttpRequest, require_perm
 from organisation.models import Unit
 from organisation.selectors import scope_for, unit_forest, units_reported_by
 
@@ -65,8 +65,7 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     to swap in place. `?ersatt=<cell>` (repeatable) on a GET opens cells as well.
     """
     unit = get_object_or_404(Unit, pk=unit_id)
-    if not request.user.has_perm("followup.change_observation", Observation(unit=unit)):
-        raise PermissionDenied
+    require_perm(request, "followup.change_observation", Observation(unit=unit))
     choice = period_choice(request.POST.get("period") or request.GET.get("period"))
     period = choice.period
     template = (

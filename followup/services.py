@@ -45,6 +45,7 @@ from .models import (
     ERROR_REPORT_COMMENT_REQUIRED,
     ERROR_REPORT_NOT_CLOSED,
     ERROR_REPORT_NOT_COMPUTED,
+    ERROR_REPORT_REOPEN_REASON_REQUIRED,
     ComputeRun,
     ImportBatch,
     Measure,
@@ -372,18 +373,26 @@ def quarter_report_close(
 
 
 def quarter_report_reopen(
-    *, user: Actor, organisation_id: int, quarter: Quarter, version: int
+    *, user: Actor, organisation_id: int, quarter: Quarter, version: int, reason: str
 ) -> QuarterReport:
-    """Reopen a closed report that is not approved (Fastställd → Utkast): its frozen body is
-    dropped and the page shows the live draft again. The strategist and administrators."""
+    """Reopen a closed report that is not approved (Fastställd → Utkast) with a reason, which
+    is required: its frozen body is dropped and the page shows the live draft again. Who
+    reopened it, when and why stay on the report (and each reopening in its history, with the
+    close before it: the page lists them, followup.selectors.quarter_report_events). The
+    strategist and administrators."""
     _require_perm(user, "followup.close_quarterreport", ERROR_REPORT_CLOSE_FORBIDDEN)
     with transaction.atomic():
         report = _report_for_update(
             organisation_id=organisation_id, quarter=quarter, version=version
         )
         _require_closed(report)
+        if not reason.strip():
+            raise ValidationError({"comment": [_(ERROR_REPORT_REOPEN_REASON_REQUIRED)]})
         report.status = QuarterReport.Status.DRAFT
         _clear_content(report)
+        report.reopened_by = user if user.is_authenticated else None
+        report.reopened_at = timezone.now()
+        report.reopen_reason = reason.strip()
         return _report_save(user=user, report=report, version=version)
 
 

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from base.http import HtmxHttpRequest, NotFound
+from base.http import HtmxHttpRequest, NotFound, require_perm
 from goals.models import Goal
 from goals.selectors import MATRIX_SORTS, adoption_matrix, evaluation_day, goal_tree_for_area
 from goals.views import goal_form_response
@@ -88,8 +87,7 @@ def wants_partial(request: HtmxHttpRequest) -> bool:
 
 
 def _require_reader(request: HttpRequest) -> None:
-    if not request.user.has_perm("gonv.view_portfolio"):
-        raise PermissionDenied
+    require_perm(request, "gonv.view_portfolio")
 
 
 def _regions(**keys: object) -> dict[str, object]:
@@ -485,8 +483,12 @@ def unit_todo_list(request: HttpRequest, code: str, key: str) -> HttpResponse:
     if key not in TODO_KEYS:
         raise Http404(_("Listan finns inte."))
     # The same check as the dashboard's "Att göra" (unit_detail's may_write).
-    if not request.user.has_perm("goals.change_adoptionrecord", unit):
-        raise PermissionDenied(_("Att göra visas bara för den som får ändra enhetens uppgifter."))
+    require_perm(
+        request,
+        "goals.change_adoptionrecord",
+        unit,
+        message=_("Att göra visas bara för den som får ändra enhetens uppgifter."),
+    )
     # The dashboard's chosen quarter goes along (`?kvartal=`): the same missing values.
     quarter = QuarterForm(data={QUARTER_PARAM: request.GET.get(QUARTER_PARAM, "")})
     chosen = quarter.cleaned_data[QUARTER_PARAM] if quarter.is_valid() else None
@@ -732,8 +734,7 @@ def goal_inline_edit(request: HtmxHttpRequest, code: str) -> HttpResponse:
     goal = goal_get(code=code)
     if goal is None:
         raise NotFound(NOT_FOUND_GOAL % {"code": code})
-    if not request.user.has_perm("goals.change_goal", goal):
-        raise PermissionDenied
+    require_perm(request, "goals.change_goal", goal)
     look = _inline_look(request)
     quarter_code = request.GET.get("kvartal", "")
     query = "?" + urlencode({"vy": look, **({"kvartal": quarter_code} if quarter_code else {})})

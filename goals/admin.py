@@ -73,6 +73,9 @@ class MilestoneFormSet(BaseInlineFormSet):
     """A milestone ticked for deletion keeps its closed quarters' assessments: refused here,
     as a form error, before anything is saved (services.goal_delete_check)."""
 
+    # The user deleting (MilestoneInline.get_formset): the refusal says what they can do.
+    user: Any = None
+
     def clean(self) -> None:
         super().clean()
         refusals = []
@@ -80,7 +83,7 @@ class MilestoneFormSet(BaseInlineFormSet):
             if form.instance.pk is None:
                 continue
             try:
-                services.goal_delete_check(goal=form.instance)
+                services.goal_delete_check(goal=form.instance, user=self.user)
             except ValidationError as refusal:
                 refusals.extend(refusal.messages)
         if refusals:
@@ -93,6 +96,13 @@ class MilestoneInline(LabelledChoices, admin.StackedInline):
     form = GoalAdminForm
     formset = MilestoneFormSet
     extra = 0
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # A class made for this request (inlineformset_factory): the user is this one's.
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.user = request.user  # type: ignore[attr-defined]
+        return formset
+
     formfield_overrides = HTTPS_URL_FIELDS
     verbose_name = _("delmål")
     verbose_name_plural = _("delmål")
@@ -174,7 +184,7 @@ class GoalAdmin(ScopedChoicesAdmin):
     def validate_delete(self, request: HttpRequest, obj: Goal) -> None:
         # A goal with a closed quarter's assessments stays: said before the delete page and
         # the bulk delete's confirmation.
-        services.goal_delete_check(goal=obj)
+        services.goal_delete_check(goal=obj, user=request.user)
 
     def delete_object(self, request: HttpRequest, obj: Goal) -> None:
         services.goal_delete(user=request.user, goal=obj)

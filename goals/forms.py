@@ -208,9 +208,13 @@ def clean_deadline_reason(form: forms.ModelForm[Any], data: dict[str, Any]) -> N
         form.add_error(DEADLINE_REASON_FIELD, too_long)
 
 
-START_EMPTY_HELP = _("Lämnas det tomt räknas den förväntade takten från programområdets start.")
+START_EMPTY_HELP = _(
+    "Före startdatumet är statusen Ej påbörjat. Lämnas det tomt räknas målet, och den "
+    "förväntade takten, från programområdets start."
+)
 START_EMPTY_HELP_AREA = _(
-    "Lämnas det tomt räknas den förväntade takten från programområdets start (%(start)s)."
+    "Före startdatumet är statusen Ej påbörjat. Lämnas det tomt räknas målet, och den "
+    "förväntade takten, från programområdets start (%(start)s)."
 )
 START_FROM_GOAL_HELP = _("Ifyllt med det överordnade målets startdatum (%(start)s).")
 OWN_AREA_GROUP = _("%(area)s – målets programområde")
@@ -274,7 +278,7 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
         self.fields["working_method"].widget.choices = self._working_method_groups
 
     def _start_help(self) -> str:
-        """What an empty start date means for the expected pace (Goal.pace_start), after
+        """What the start date means for the status, and an empty one (Goal.pace_start), after
         where a new milestone's start comes from when it is its goal's (views.goal_create)."""
         area = self.instance.programme_area if self.instance.programme_area_id else None
         if area is not None and area.start_date is not None:

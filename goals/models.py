@@ -823,8 +823,9 @@ class Goal(Versioned):
 
     @property
     def pace_start(self) -> datetime.date | None:
-        """The day an adoption goal's even pace counts from (the expected share, the status
-        rules): its own start date, else its programme area's start (docs/status-rules.md)."""
+        """The day a goal counts from: its own start date, else its programme area's start.
+        Before it the status engine calls the goal "Ej påbörjat"; an adoption goal's even pace
+        (the expected share) counts from it (docs/status-rules.md)."""
         if self.start_date:
             return self.start_date
         return self.programme_area.start_date if self.programme_area_id else None
@@ -837,7 +838,8 @@ class Goal(Versioned):
         if self.start_date:
             return day_label(self.start_date)
         start = self.pace_start
-        if start is None or self.kind != self.Kind.ADOPTION:
+        # A direction goal has no computed status, so no start counts for it.
+        if start is None or self.kind == self.Kind.DIRECTION:
             return ""
         return gettext("Målet anger inget startdatum; programområdets start %(day)s används.") % {
             "day": day_label(start)

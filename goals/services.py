@@ -30,6 +30,7 @@ from base.writes import (
     stored_version,
 )
 from organisation.models import Unit
+from organisation.selectors import scope_for
 from programmes.models import WorkingMethod
 
 from .models import (
@@ -60,18 +61,34 @@ ERROR_ASSESSMENT_FORBIDDEN = gettext_noop(
 )
 
 # A closed quarter's assessments are its history (assessment_check): deleting the goal would
-# take them with it (Assessment.goal cascades), so the goal stays.
+# take them with it (Assessment.goal cascades), so the goal stays. Each refusal is its reason
+# and then what the user can do (_delete_advice): the strategist, who can reopen a quarterly
+# report that is not approved, is not told to contact the strategist.
 ERROR_GOAL_DELETE_CLOSED_QUARTER = gettext_noop(
     "Målet ”{title}” kan inte tas bort: det eller dess delmål har bedömningar för {quarters}, "
-    "kvartal som är avslutade och inte längre går att ändra, och de ska finnas kvar. Det finns "
-    "inget sätt att avsluta ett mål utan att ta bort det; ska målet inte längre följas upp, "
-    "skriv det i målets beskrivning och kontakta strategen GONV. Inget har tagits bort."
+    "kvartal som är avslutade och inte längre går att ändra, och de ska finnas kvar."
 )
 ERROR_MILESTONE_DELETE_CLOSED_QUARTER = gettext_noop(
     "Delmålet ”{title}” kan inte tas bort: det har bedömningar för {quarters}, kvartal som är "
-    "avslutade och inte längre går att ändra, och de ska finnas kvar. Det finns inget sätt att "
-    "avsluta ett delmål utan att ta bort det; ska delmålet inte längre följas upp, skriv det i "
-    "delmålets beskrivning och kontakta strategen GONV. Inget har tagits bort."
+    "avslutade och inte längre går att ändra, och de ska finnas kvar."
+)
+ADVICE_GOAL_CONTACT = gettext_noop(
+    "Det finns inget sätt att avsluta ett mål utan att ta bort det; ska målet inte längre "
+    "följas upp, skriv det i målets beskrivning och kontakta strategen GONV. Inget har tagits "
+    "bort."
+)
+ADVICE_MILESTONE_CONTACT = gettext_noop(
+    "Det finns inget sätt att avsluta ett delmål utan att ta bort det; ska delmålet inte längre "
+    "följas upp, skriv det i delmålets beskrivning och kontakta strategen GONV. Inget har "
+    "tagits bort."
+)
+ADVICE_GOAL_DESCRIBE = gettext_noop(
+    "Det finns inget sätt att avsluta ett mål utan att ta bort det; ska målet inte längre "
+    "följas upp, skriv det i målets beskrivning. Inget har tagits bort."
+)
+ADVICE_MILESTONE_DESCRIBE = gettext_noop(
+    "Det finns inget sätt att avsluta ett delmål utan att ta bort det; ska delmålet inte längre "
+    "följas upp, skriv det i delmålets beskrivning. Inget har tagits bort."
 )
 
 # Who assessed a goal is the acting user, never a value from a form.
@@ -188,11 +205,13 @@ def goal_delete(*, user: Actor, goal: Goal) -> None:
         if stored is None:
             return  # deleted meanwhile: nothing left to delete
         authorize_delete(user=user, obj=stored, message=_(ERROR_GOAL_FORBIDDEN))
-        goal_delete_check(goal=stored)
+        goal_delete_check(goal=stored, user=user)
         checked_delete(user=user, obj=stored, message=_(ERROR_GOAL_FORBIDDEN))
 
 
-def goal_delete_check(*, goal: Goal, today: datetime.date | None = None) -> None:
+def goal_delete_check(
+    *, goal: Goal, today: datetime.date | None = None, user: Actor | None = None
+) -> None:
     """Raise ValidationError if the goal (with the milestones below it, which go with it) is
     part of the record of a closed quarter: it has an assessment of a quarter that can no
     longer be assessed (assessment_check's date rule), or it was in a quarterly report that is
@@ -200,7 +219,11 @@ def goal_delete_check(*, goal: Goal, today: datetime.date | None = None) -> None
     report shows it and links to it; an assessment of the report's quarter is in it too). A
     goal created by mistake since the last report was closed, assessed only in open quarters,
     is deleted. The one rule for every entry: this service, the goal's delete page, the admin's
-    delete page, its bulk delete and the milestone inline's delete box."""
+    delete page, its bulk delete and the milestone inline's delete box.
+
+    The refusal ends with what `user` can do (_delete_advice): without a user, the advice to
+    everyone but the strategist."""
+    reopens = _reopens_reports(user)
     goal_ids = _with_milestones(goal.pk)
     assessed = set(
         Assessment.objects.filter(goal_id__in=goal_ids).values_list("quarter", flat=True)
@@ -212,8 +235,10 @@ def goal_delete_check(*, goal: Goal, today: datetime.date | None = None) -> None
             if goal.parent_id
             else ERROR_GOAL_DELETE_CLOSED_QUARTER
         )
+        # Reopening a report does not reopen a quarter closed by its date.
+        advice = _delete_advice(goal, reopens=reopens)
         raise ValidationError(
-            _(message).format(title=goal.title, quarters=_quarters_text(by_date)),
+            f"{_(message).format(title=goal.title, quarters=_quarters_text(by_date))} {advice}",
             code="closed_quarter_history",
         )
     reports = closed_reports(area_id=goal.programme_area_id)
@@ -237,34 +262,69 @@ def goal_delete_check(*, goal: Goal, today: datetime.date | None = None) -> None
     if goal.parent_id:
         text = ngettext(
             "Delmålet ”{title}” kan inte tas bort: det finns med i kvartalsrapporten för "
-            "{quarters}, som är fastställd eller godkänd, och ska finnas kvar som i rapporten. "
-            "Det finns inget sätt att avsluta ett delmål utan att ta bort det; ska delmålet inte "
-            "längre följas upp, skriv det i delmålets beskrivning och kontakta strategen GONV. "
-            "Inget har tagits bort.",
+            "{quarters}, som är fastställd eller godkänd, och ska finnas kvar som i rapporten.",
             "Delmålet ”{title}” kan inte tas bort: det finns med i kvartalsrapporterna för "
             "{quarters}, som är fastställda eller godkända, och ska finnas kvar som i "
-            "rapporterna. Det finns inget sätt att avsluta ett delmål utan att ta bort det; ska "
-            "delmålet inte längre följas upp, skriv det i delmålets beskrivning och kontakta "
-            "strategen GONV. Inget har tagits bort.",
+            "rapporterna.",
             len(in_reports),
         )
     else:
         text = ngettext(
             "Målet ”{title}” kan inte tas bort: det finns med i kvartalsrapporten för "
-            "{quarters}, som är fastställd eller godkänd, och ska finnas kvar som i rapporten. "
-            "Det finns inget sätt att avsluta ett mål utan att ta bort det; ska målet inte "
-            "längre följas upp, skriv det i målets beskrivning och kontakta strategen GONV. "
-            "Inget har tagits bort.",
+            "{quarters}, som är fastställd eller godkänd, och ska finnas kvar som i rapporten.",
             "Målet ”{title}” kan inte tas bort: det finns med i kvartalsrapporterna för "
             "{quarters}, som är fastställda eller godkända, och ska finnas kvar som i "
-            "rapporterna. Det finns inget sätt att avsluta ett mål utan att ta bort det; ska "
-            "målet inte längre följas upp, skriv det i målets beskrivning och kontakta "
-            "strategen GONV. Inget har tagits bort.",
+            "rapporterna.",
             len(in_reports),
         )
+    # Reports that are only Fastställd, with no assessment of a quarter closed by its date
+    # (refused above): once reopened, the goal is in none of them and can be deleted.
+    reopenable = not any(reports[code].approved for code in in_reports)
+    advice = _delete_advice(goal, reopens=reopens, reports=in_reports if reopenable else None)
     raise ValidationError(
-        text.format(title=goal.title, quarters=listed), code="closed_report_history"
+        f"{text.format(title=goal.title, quarters=listed)} {advice}",
+        code="closed_report_history",
     )
+
+
+def _reopens_reports(user: Actor | None) -> bool:
+    """Whether the user may reopen a quarterly report (gonv.rules' close_quarterreport: the
+    strategist and administrators); goals do not import followup, so its rule's predicate."""
+    if user is None or not user.is_authenticated:
+        return False
+    return scope_for(user).edits_everything
+
+
+def _delete_advice(goal: Goal, *, reopens: bool, reports: list[str] | None = None) -> str:
+    """What to do about a goal that cannot be deleted: reopen the quarterly reports first
+    (`reports`, for one who may), or write in its description that it is no longer followed
+    up; one who cannot reopen reports is told to contact the strategist."""
+    milestone = goal.parent_id is not None
+    if reopens and reports:
+        if milestone:
+            text = ngettext(
+                "Ska delmålet tas bort, öppna kvartalsrapporten för {quarters} igen först "
+                "(Kvartalsrapporter); då kan det tas bort, och det finns inte med när rapporten "
+                "fastställs igen. Inget har tagits bort.",
+                "Ska delmålet tas bort, öppna kvartalsrapporterna för {quarters} igen först "
+                "(Kvartalsrapporter); då kan det tas bort, och det finns inte med när "
+                "rapporterna fastställs igen. Inget har tagits bort.",
+                len(reports),
+            )
+        else:
+            text = ngettext(
+                "Ska målet tas bort, öppna kvartalsrapporten för {quarters} igen först "
+                "(Kvartalsrapporter); då kan det tas bort, och det finns inte med när rapporten "
+                "fastställs igen. Inget har tagits bort.",
+                "Ska målet tas bort, öppna kvartalsrapporterna för {quarters} igen först "
+                "(Kvartalsrapporter); då kan det tas bort, och det finns inte med när "
+                "rapporterna fastställs igen. Inget har tagits bort.",
+                len(reports),
+            )
+        return text.format(quarters=_quarters_text(reports))
+    if reopens:
+        return _(ADVICE_MILESTONE_DESCRIBE if milestone else ADVICE_GOAL_DESCRIBE)
+    return _(ADVICE_MILESTONE_CONTACT if milestone else ADVICE_GOAL_CONTACT)
 
 
 def _existed_when_closed(

@@ -278,7 +278,7 @@ def _reported(value: Decimal) -> Decimal:
 # stored basis (stable, for the admin and tests); readers get these words.
 RULE_LABELS: dict[str, Promise] = {
     "achieved": _("Målet är nått"),
-    "before_start": _("Införandet har inte startat ännu"),
+    "before_start": _("Målet har inte startat ännu"),
     "behind_pace": _("Prognosen når målet, men införandet ligger efter jämn takt"),
     "baseline_missing": _("Basvärde saknas"),
     "completed_by_deadline": _("Klart senast måldatum"),
@@ -306,6 +306,47 @@ def _forecast_judgement(shortfall: Decimal, tolerance: Decimal) -> tuple[Status,
     if shortfall <= tolerance:
         return Status.AT_RISK, "forecast_within_margin"
     return Status.OFF_TRACK, "forecast_below_margin"
+
+
+def _start_sentence(start: date, *, milestone: bool, start_from_area: bool) -> str:
+    """ "Målet startar 1 maj 2025.", "Delmålet startar …", or, for a goal without a start date
+    of its own, "Målet räknas från programområdets start 1 apr 2025." """
+    subject = "Delmålet" if milestone else "Målet"
+    if start_from_area:
+        return f"{subject} räknas från programområdets start {_day(start)}."
+    return f"{subject} startar {_day(start)}."
+
+
+def _before_start(
+    evaluation: GoalEvaluation,
+    *,
+    as_of: date,
+    start: date | None,
+    milestone: bool,
+    start_from_area: bool,
+) -> GoalEvaluation:
+    """A goal evaluated on a day before its start is "Ej påbörjat", unless it is settled.
+
+    A quarter that ends before the work is due to start has no plan to be behind, so neither a
+    trend, nor missing values, nor an assessment makes it red (or green): the status says the
+    goal has not started, the sentence says when it starts and then what the numbers show. What
+    the numbers would say stays in `forecast_status`, as for an adoption goal. A settled status
+    (the target already reached, a deadline passed) is a fact and is kept.
+    """
+    if (
+        start is None
+        or as_of >= start
+        or evaluation.status in (None, Status.ACHIEVED, Status.MISSED)
+    ):
+        return evaluation
+    basis = {**evaluation.basis, "rule": "before_start"}
+    lead = _start_sentence(start, milestone=milestone, start_from_area=start_from_area)
+    return replace(
+        evaluation,
+        status=Status.NOT_STARTED,
+        explanation=f"{lead} {evaluation.explanation}",
+        basis=basis,
+    )
 
 
 def evaluate_adoption(
@@ -424,16 +465,23 @@ def evaluate_adoption(
         expected = target * elapsed / (deadline - start).days
         basis["expected_share_pct"] = _json(_reported(expected))
 
-    if adopted == 0 and start is not None and as_of < start:
-        planned_clause = (
-            f"ingen av {active_units} {unit_kind_plural} har infört eller planerat det ännu"
-            if planned_by_deadline == 0
-            else f"{planned_by_deadline} av {active_units} {unit_kind_plural} har planerat det"
-        )
+    # Before the start there is no plan to be behind: units that adopted early are told, and
+    # the forecast's judgement stays in forecast_status, but the goal has not started.
+    if start is not None and as_of < start:
+        if adopted == 0 and planned_by_deadline == 0:
+            so_far = (
+                f"ingen av {active_units} {unit_kind_plural} har infört eller planerat det ännu"
+            )
+        elif adopted == 0:
+            so_far = f"{planned_by_deadline} av {active_units} {unit_kind_plural} har planerat det"
+        else:
+            so_far = f"{counted} har redan infört det"
+            if planned_by_deadline:
+                so_far += f" och {planned_by_deadline} har planerat det"
         return result(
             Status.NOT_STARTED,
             "before_start",
-            f"Införandet av {method_name} startar {_day(start)} och {planned_clause}; "
+            f"Införandet av {method_name} startar {_day(start)} och {so_far}; "
             f"målet är {target_text} senast {_day(deadline)}.",
             share,
             forecast,
@@ -499,8 +547,15 @@ def evaluate_deliverable(
     title: str,
     assessment: Assessment | None = None,
     rules: StatusRules = DEFAULT_RULES,
+    start: date | None = None,
+    milestone: bool = False,
+    start_from_area: bool = False,
 ) -> GoalEvaluation:
-    """Evaluate a goal that something is decided or done by a deadline."""
+    """Evaluate a goal that something is decided or done by a deadline.
+
+    start: the day the goal counts from (its own start, else its programme area's:
+    start_from_area); before it an open deliverable is "Ej påbörjat" (_before_start).
+    """
     # rules is accepted so that every evaluator is called alike; no threshold applies here.
     quoted = f"”{title}”"
     # A completion after as_of had not happened yet on the evaluated date (recomputed quarters).
@@ -509,6 +564,7 @@ def evaluate_deliverable(
         "kind": "deliverable",
         "as_of": as_of.isoformat(),
         "deadline": deadline.isoformat(),
+        "starts_on": start.isoformat() if start else None,
         "completed_on": done_on.isoformat() if done_on else None,
     }
 
@@ -545,7 +601,7 @@ def evaluate_deliverable(
             status, rule = Status.ON_TRACK, "open_before_deadline"
             text += "."
     basis["rule"] = rule
-    return GoalEvaluation(
+    evaluation = GoalEvaluation(
         status=status,
         progress=None,
         target=None,
@@ -554,6 +610,13 @@ def evaluate_deliverable(
         explanation=text,
         basis=basis,
         assessment=assessment,
+    )
+    return _before_start(
+        evaluation,
+        as_of=as_of,
+        start=start,
+        milestone=milestone,
+        start_from_area=start_from_area,
     )
 
 
@@ -640,6 +703,9 @@ def evaluate_measure(
     reported: Mapping[date, tuple[int, int]] | None = None,
     assessment: Assessment | None = None,
     rules: StatusRules = DEFAULT_RULES,
+    start: date | None = None,
+    milestone: bool = False,
+    start_from_area: bool = False,
 ) -> GoalEvaluation:
     """Evaluate a goal that a measured value reaches an absolute or baseline-relative target.
 
@@ -650,6 +716,10 @@ def evaluate_measure(
     reported: per period end, (units that reported, units expected to); a period where fewer
     than rules.min_reported_pct of the expected units reported is left out (see
     reported_enough). A period not in it, or expecting no units, counts.
+
+    start: the day the goal counts from (its own start, else its programme area's:
+    start_from_area); before it the goal is "Ej påbörjat" unless its value already meets the
+    target (_before_start).
     """
     if target_value is not None and relative_change_pct is not None:
         raise ValueError(MEASURE_TARGET_ERROR)
@@ -668,6 +738,7 @@ def evaluate_measure(
         "as_of": as_of.isoformat(),
         "evaluated_on": evaluated_on.isoformat(),
         "deadline": deadline.isoformat(),
+        "starts_on": start.isoformat() if start else None,
         "improvement": improvement,
         "target_kind": "absolute" if target_value is not None else "relative",
         "relative_change_pct": _json(
@@ -702,7 +773,7 @@ def evaluate_measure(
                 slope_per_month=float(trend.slope_per_day * _DAYS_PER_MONTH),
                 forecast=_json(forecast),
             )
-        return GoalEvaluation(
+        evaluation = GoalEvaluation(
             status=status,
             progress=latest,
             target=target,
@@ -711,6 +782,13 @@ def evaluate_measure(
             explanation=explanation,
             basis=basis,
             assessment=assessment,
+        )
+        return _before_start(
+            evaluation,
+            as_of=as_of,
+            start=start,
+            milestone=milestone,
+            start_from_area=start_from_area,
         )
 
     if target_value is not None:

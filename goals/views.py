@@ -412,7 +412,7 @@ def goal_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {"goal": goal, "back": back}
     try:
         # A goal with a closed quarter's assessments stays: said before the user confirms.
-        services.goal_delete_check(goal=goal)
+        services.goal_delete_check(goal=goal, user=request.user)
         if request.method == "POST":
             title = goal.title
             services.goal_delete(user=request.user, goal=goal)

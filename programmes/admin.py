@@ -15,6 +15,7 @@ from base.admin import (
     LabelledChoices,
     adopt_saved,
     register_choice_labels,
+    reverted_record,
 )
 from base.writes import authorize_save, stored_version
 from organisation.admin import ScopedChoicesAdmin
@@ -32,6 +33,7 @@ from .models import (
     SupportingProcess,
     SupportNeed,
     WorkingMethod,
+    record_process_links,
 )
 from .selectors import delivery_owner_choices
 
@@ -111,6 +113,18 @@ class ProgrammeAreaAdmin(GonvAdmin):
         # A history revert hands over the version's phase and number: a form error, not a 403.
         super().authorize(request, obj)
         services.check_area_structure(user=request.user, area=obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        record = reverted_record(request)
+        if record is not None:
+            # A history revert: the history form holds no links, the version's are restored.
+            services.restore_process_links(user=request.user, area=obj, record=record)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The inline writes the links one by one: the area's history records them.
+        record_process_links(form.instance)
 
     # The many-to-many fields follow in save_related, inside the same transaction.
     def save_object(self, request: HttpRequest, obj: ProgrammeArea, change: bool) -> None:

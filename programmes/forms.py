@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from base.editing import ChoiceFieldsMixin, VersionField, unique_slug
+from base.editing import ERROR_COMMENT_TOO_LONG, ChoiceFieldsMixin, VersionField, unique_slug
 from organisation.models import Unit
 
 from .choices import AreaLabels, areas_for_units
@@ -209,6 +209,7 @@ class PlanReviewForm(forms.ModelForm):
         fields = ("status", "review_comment")
         widgets = {"review_comment": forms.Textarea(attrs={"rows": 3})}
         labels = {"review_comment": _("Kommentar till verksamheten")}
+        error_messages = {"review_comment": {"max_length": ERROR_COMMENT_TOO_LONG}}
         help_texts = {
             "review_comment": _("Frivillig när planen godkänns, krävs när den skickas tillbaka.")
         }
@@ -241,6 +242,7 @@ class PlanReopenForm(forms.ModelForm):
         fields = ("review_comment",)
         widgets = {"review_comment": forms.Textarea(attrs={"rows": 3})}
         labels = {"review_comment": _("Vad ska verksamheten ändra?")}
+        error_messages = {"review_comment": {"max_length": ERROR_COMMENT_TOO_LONG}}
         help_texts = {
             "review_comment": _(
                 "Krävs. Verksamhetschefen ser kommentaren på planens sida och under ”Att göra”."

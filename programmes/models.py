@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.db.models.signals import m2m_changed
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from base.editing import tracked_m2m_pks
+from base.editing import COMMENT_ERRORS, COMMENT_MAX_LENGTH, COMMENT_VALIDATORS, tracked_m2m_pks
 from base.periods import day_label
 from base.versioning import Versioned
 from organisation.models import Unit, UnitClosure, UnitKind
@@ -251,6 +252,45 @@ class SupportingProcess(models.Model):
         return self.name
 
 
+# Before the area: the area's history snapshots these links, which needs their model.
+class ProgrammeAreaProcess(models.Model):
+    """A supporting process linked to a programme area, with where the link comes from."""
+
+    programme_area = models.ForeignKey(
+        "ProgrammeArea",
+        on_delete=models.CASCADE,
+        related_name="process_links",
+        verbose_name=_("programområde"),
+        db_column="programmearea_id",
+    )
+    supporting_process = models.ForeignKey(
+        SupportingProcess,
+        on_delete=models.CASCADE,
+        related_name="area_links",
+        verbose_name=_("stödjande process"),
+        db_column="supportingprocess_id",
+    )
+    provenance = provenance_field()
+    provenance_note = provenance_note_field()
+    history = HistoricalRecords()
+
+    class Meta:
+        # The table Django made for the plain many-to-many field: its rows are kept.
+        db_table = "programmes_programmearea_supporting_processes"
+        verbose_name = _("koppling till stödjande process")
+        verbose_name_plural = _("kopplingar till stödjande processer")
+        ordering = ["programme_area__number", "supporting_process__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme_area", "supporting_process"],
+                name="programmeareaprocess_unique_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"PO {self.programme_area.number} – {self.supporting_process.name}"
+
+
 class ProgrammeArea(Versioned):
     """A programme area (programområde, PO) of a phase.
 
@@ -273,14 +313,25 @@ class ProgrammeArea(Versioned):
     )
     supporting_processes = models.ManyToManyField(
         SupportingProcess,
-        through="ProgrammeAreaProcess",
+        through=ProgrammeAreaProcess,
         blank=True,
         related_name="programme_areas",
         verbose_name=_("stödjande processer"),
     )
-    # A link to a supporting process keeps its own history (ProgrammeAreaProcess), provenance
-    # included, which an m2m snapshot of the area would not show.
-    history = HistoricalRecords(m2m_fields=[delivery_owners])
+    # Both many-to-many values are in the area's history (django-simple-history's snapshot
+    # of the links with each record), so its pages show and the admin's revert restores
+    # them. A link to a supporting process also keeps its own history (ProgrammeAreaProcess,
+    # provenance included); its links are written as rows, not through the relation's
+    # manager, so the services record them on the area (`record_process_links`).
+    history = HistoricalRecords(
+        m2m_fields=[delivery_owners, supporting_processes],
+        # The links' snapshot model may not take the links' own history model's name.
+        custom_model_name=lambda name: (
+            "HistoricalProgrammeAreaProcessSnapshot"
+            if name == "ProgrammeAreaProcess"
+            else f"Historical{name}"
+        ),
+    )
 
     class Meta:
         verbose_name = _("programområde")
@@ -315,6 +366,50 @@ class ProgrammeArea(Versioned):
         return values
 
 
+def record_process_links(area: ProgrammeArea, *, saved_now: bool = False) -> bool:
+    """Record the area's supporting processes in its history if they differ from its latest
+    record's snapshot: the links are rows written one by one (with their provenance and their
+    own history), which django-simple-history does not see as a change of the relation.
+
+    `saved_now`: the area was saved in this transaction just before its links were written
+    (the area's page), so its latest record is that save's and takes the links: one change,
+    one record. Otherwise a new record ("~") is written. Either names the acting user (the
+    request's, via its middleware) or the source of a load (base.history). True if the
+    history changed."""
+    links = list(ProgrammeAreaProcess.objects.filter(programme_area=area))
+    latest = area.history.order_by("-history_date", "-history_id").first()
+    current = {link.supporting_process_id for link in links}
+    if latest is not None and tracked_m2m_pks(latest, "supporting_processes") == current:
+        return False
+    if saved_now and latest is not None:
+        snapshot = latest.supporting_processes
+        snapshot.all().delete()
+        snapshot.model.objects.bulk_create(
+            snapshot.model(
+                history=latest,
+                id=link.pk,
+                programme_area_id=area.pk,
+                supporting_process_id=link.supporting_process_id,
+                provenance=link.provenance,
+                provenance_note=link.provenance_note,
+            )
+            for link in links
+        )
+        return True
+    # What Django sends when a relation without a through model changes: the area's history
+    # takes a new record with the snapshot of both relations.
+    m2m_changed.send(
+        sender=ProgrammeAreaProcess,
+        instance=area,
+        action="post_add",
+        reverse=False,
+        model=SupportingProcess,
+        pk_set=set(),
+        using=area._state.db or "default",
+    )
+    return True
+
+
 def _processes_linked_before(area_id: int, moment: datetime.datetime) -> set[int]:
     """The supporting processes an area was linked to just before `moment`, from the links'
     history; a link without history from before (an older table's row) was there already."""
@@ -334,44 +429,6 @@ def _processes_linked_before(area_id: int, moment: datetime.datetime) -> set[int
     ).values_list("id", "supporting_process_id"):
         state.setdefault(link_id, process_id)  # never recorded: there all along
     return {process_id for process_id in state.values() if process_id is not None}
-
-
-class ProgrammeAreaProcess(models.Model):
-    """A supporting process linked to a programme area, with where the link comes from."""
-
-    programme_area = models.ForeignKey(
-        ProgrammeArea,
-        on_delete=models.CASCADE,
-        related_name="process_links",
-        verbose_name=_("programområde"),
-        db_column="programmearea_id",
-    )
-    supporting_process = models.ForeignKey(
-        SupportingProcess,
-        on_delete=models.CASCADE,
-        related_name="area_links",
-        verbose_name=_("stödjande process"),
-        db_column="supportingprocess_id",
-    )
-    provenance = provenance_field()
-    provenance_note = provenance_note_field()
-    history = HistoricalRecords()
-
-    class Meta:
-        # The table Django made for the plain many-to-many field: its rows are kept.
-        db_table = "programmes_programmearea_supporting_processes"
-        verbose_name = _("koppling till stödjande process")
-        verbose_name_plural = _("kopplingar till stödjande processer")
-        ordering = ["programme_area__number", "supporting_process__name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["programme_area", "supporting_process"],
-                name="programmeareaprocess_unique_link",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"PO {self.programme_area.number} – {self.supporting_process.name}"
 
 
 class PhaseEvent(models.Model):
@@ -506,6 +563,9 @@ class ActivityPlan(Versioned):
     review_comment = models.TextField(
         _("granskarens kommentar"),
         blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
         help_text=_("Till verksamheten: vad som behöver kompletteras, eller en kommentar."),
     )
     reviewed_by = models.ForeignKey(

@@ -28,6 +28,7 @@ from .models import (
     SupportingProcess,
     SupportNeed,
     WorkingMethod,
+    record_process_links,
 )
 
 ERROR_AREA_FORBIDDEN = gettext_noop("Du har inte behörighet att ändra det här programområdet.")
@@ -210,7 +211,36 @@ def programme_area_edit(
             if pk not in linked:
                 link = ProgrammeAreaProcess(programme_area=area, supporting_process=process)
                 checked_save(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
+        record_process_links(area, saved_now=True)
     return area
+
+
+def restore_process_links(*, user: Actor, area: ProgrammeArea, record: Any) -> None:
+    """The area's supporting processes as at its historical `record` (an admin revert): links
+    not in the record's snapshot are removed, missing ones made again with the provenance they
+    had, each through the checked path with its own history; the area's history records it."""
+    wanted = {row.supporting_process_id: row for row in record.supporting_processes.all()}
+    with transaction.atomic():
+        links = list(
+            ProgrammeAreaProcess.objects.filter(programme_area=area).select_related(
+                "supporting_process", "programme_area"
+            )
+        )
+        for link in links:
+            if link.supporting_process_id not in wanted:
+                checked_delete(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
+        linked = {link.supporting_process_id for link in links}
+        existing = set(SupportingProcess.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        for pk, row in wanted.items():
+            if pk not in linked and pk in existing:  # a process deleted since stays away
+                link = ProgrammeAreaProcess(
+                    programme_area=area,
+                    supporting_process_id=pk,
+                    provenance=row.provenance,
+                    provenance_note=row.provenance_note,
+                )
+                checked_save(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
+        record_process_links(area)
 
 
 def check_area_structure(*, user: Actor, area: ProgrammeArea) -> None:

@@ -34,6 +34,7 @@ from base.editing import (
     versioned_save,
 )
 from base.http import HtmxHttpRequest, require_perm
+from base.unsaved import keep_unsaved_text, take_unsaved_text
 from organisation.models import Unit
 from organisation.selectors import scope_for
 
@@ -386,6 +387,8 @@ def activity_plan(request: HtmxHttpRequest, area_id: int, unit_id: int) -> HttpR
     if request.method == "GET":
         context["form"] = ActivityForm(initial={"version": 0})
         context["submit_token"] = uuid.uuid4().hex
+        # A refused review's or reopening's comment, once (activity_plan_review).
+        context["unsaved_text"] = take_unsaved_text(request, url=url)
         return render(request, "programmes/activity_plan.html", context)
     once = SubmitOnce(request.POST.get("submit_token", ""))
     if once.claim() is not None:
@@ -487,9 +490,11 @@ def activity_plan_review(request: HtmxHttpRequest, area_id: int, unit_id: int) -
     url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
     if plan.status != ActivityPlan.Status.SUBMITTED:
         # Decided already (or a draft, the VO's): the page shows by whom; nothing changes.
+        # The comment typed is shown there once, to be copied.
         messages.error(
             request, _(ERROR_PLAN_NOT_SUBMITTED).format(status=plan.get_status_display())
         )
+        keep_unsaved_text(request, url=url, text=str(request.POST.get("review_comment", "")))
         return HttpResponseRedirect(url)
     can_edit = request.user.has_perm("programmes.change_activityplan", plan)
     context = _plan_context(request, area=area, unit=unit, plan=plan, can_edit=can_edit)
@@ -546,8 +551,10 @@ def activity_plan_reopen(request: HtmxHttpRequest, area_id: int, unit_id: int) -
     require_perm(request, "programmes.approve_activityplan", plan)
     url = reverse("programmes:activity_plan", args=[area.pk, unit.pk])
     if plan.status != ActivityPlan.Status.ACCEPTED:
-        # Reopened already, or never approved: the page shows the plan as it is.
+        # Reopened already, or never approved: the page shows the plan as it is, and the
+        # comment typed once, to be copied.
         messages.error(request, _(ERROR_PLAN_NOT_ACCEPTED).format(status=plan.get_status_display()))
+        keep_unsaved_text(request, url=url, text=str(request.POST.get("review_comment", "")))
         return HttpResponseRedirect(url)
     can_edit = request.user.has_perm("programmes.change_activityplan", plan)
     context = _plan_context(request, area=area, unit=unit, plan=plan, can_edit=can_edit)

@@ -126,6 +126,13 @@ def test_a_revert_is_recorded_with_the_version_it_went_back_to(
     response = strategist_client.post(url, admin_form_data(strategist_client.get(url)))
 
     assert response.status_code == 302
+    # What went back to which version (not Django's "Ändrade mål “Mål: …”.").
+    after = visible_text(strategist_client.get(response["Location"]).content.decode())
+    assert (
+        "Mål ”Teamrond infört på samtliga hälsocentraler” har återställts till versionen från "
+        "13 okt 2026 10:00." in after
+    )
+    assert "Ändrade" not in after
     goal.refresh_from_db()
     assert goal.target_share == Decimal("100")
     revert = goal.history.latest()
@@ -176,3 +183,17 @@ def test_a_missing_or_stale_compiled_catalogue_is_reported(tmp_path: Path) -> No
 
     assert "gonv.W001" in missing
     assert "gonv.W001" not in compiled
+
+
+def test_a_long_value_in_the_history_starts_shortened_with_the_whole_behind_details(
+    strategist_client: Client, goal: Goal
+) -> None:
+    long_text = "Beskrivning " + "x" * 8000
+    admin_save(strategist_client, f"/admin/goals/goal/{goal.pk}/change/", description=long_text)
+
+    html = strategist_client.get(f"/admin/goals/goal/{goal.pk}/history/").content.decode()
+
+    assert html.count(long_text) == 1  # once, inside <details>, not in the row's first view
+    assert '<details class="history-long"><summary>' in html
+    assert "Visa hela texten" in html
+    assert "Beskrivning xxxx" in html.split('<details class="history-long">')[1][:300]

@@ -116,6 +116,9 @@ def _evaluate_goal(
             assessment=assessment,
             rules=rules,
         )
+    # Before the day a goal counts from (Goal.pace_start: its own start, else its area's) it is
+    # "Ej påbörjat" (goals.status._before_start); the sentence says which start it is.
+    start, milestone, start_from_area = goal.pace_start, goal.is_milestone, goal.start_date is None
     if goal.kind == Goal.Kind.DELIVERABLE:
         return engine.evaluate_deliverable(
             as_of=as_of,
@@ -124,6 +127,9 @@ def _evaluate_goal(
             title=goal.title,
             assessment=assessment,
             rules=rules,
+            start=start,
+            milestone=milestone,
+            start_from_area=start_from_area,
         )
     if goal.kind == Goal.Kind.MEASURE:
         points = series or []
@@ -149,6 +155,9 @@ def _evaluate_goal(
             reported=reported,
             assessment=assessment,
             rules=rules,
+            start=start,
+            milestone=milestone,
+            start_from_area=start_from_area,
         )
     return engine.evaluate_direction(assessment=assessment)
 

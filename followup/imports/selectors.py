@@ -14,8 +14,8 @@ from organisation.models import Unit
 
 from ..formatting import format_value, format_value_pair
 from ..models import ImportBatch, Measure, Observation, QuarterReport
+from .history import batch_history
 from .lookups import unit_writable
-from .messages import change_reason
 from .undo import changed_since_import
 from .wording import units_text
 
@@ -137,7 +137,7 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
     history = Observation.history.model
     previous = _previous_records(history)
     rows = (
-        history.objects.filter(history_change_reason=change_reason(batch))
+        batch_history(batch)
         .select_related("unit", "measure")
         .annotate(
             previous_value=Subquery(previous.values("value")[:1]),
@@ -197,7 +197,8 @@ def import_batch_manual_replaced(*, batch: ImportBatch) -> int:
         return 0
     history = Observation.history.model
     return (
-        history.objects.filter(history_change_reason=change_reason(batch), history_type="~")
+        batch_history(batch)
+        .filter(history_type="~")
         .annotate(previous_source=Subquery(_previous_records(history).values("source")[:1]))
         .filter(previous_source=ImportBatch.Source.MANUAL)
         .count()
@@ -208,7 +209,7 @@ def import_batch_undo_counts(*, batch: ImportBatch) -> tuple[int, int]:
     """What undoing the batch would do, as its history tells: how many values it would remove
     (those the batch added) and how many it would give back their previous values (those it
     changed). One query."""
-    counts = Observation.history.filter(history_change_reason=change_reason(batch)).aggregate(
+    counts = batch_history(batch).aggregate(
         removed=Count("history_id", filter=Q(history_type="+")),
         restored=Count("history_id", filter=Q(history_type="~")),
     )

@@ -46,6 +46,7 @@ from organisation.models import Unit
 from .. import triggers, value_rules
 from ..models import ImportBatch, Measure, Observation
 from . import parsing
+from .history import last_history_id, new_batch
 from .lookups import _Lookups
 from .messages import (
     CHANGE_LIMIT,
@@ -243,8 +244,8 @@ def _orm_pass(
         candidates.extend((row, previous.get(_previous_key(row))) for row in unexplained)
         if store and report.ok and (new or changed):
             if batch is None:
-                batch = ImportBatch.objects.create(
-                    source=source, file_name=file_name, imported_by=user, sha256=report.sha256
+                batch = new_batch(
+                    source=source, file_name=file_name, user=user, sha256=report.sha256
                 )
             _write(batch, user, new, changed)
         if progress is not None:
@@ -339,10 +340,11 @@ def _run(
         batch.changed_count = report.changed
         batch.unchanged_count = report.unchanged
         _record_units(batch)
+        batch.history_to = last_history_id()  # every chunk written: the range's end
         batch.save(
             update_fields=[
                 "row_count", "created_count", "changed_count", "unchanged_count", "unit_count",
-                "only_unit", "only_vo",
+                "only_unit", "only_vo", "history_to",
             ]
         )  # fmt: skip
         report.batch_id = batch.pk

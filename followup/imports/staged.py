@@ -37,6 +37,7 @@ from ..value_rules import (  # every writer's messages (the tests import them fr
     ERROR_UNIT_NOT_ACTIVE,
 )
 from . import parsing, sqlcheck
+from .history import new_batch
 from .lookups import (
     _ambiguous_measure,
     _ambiguous_unit,
@@ -143,9 +144,7 @@ def _staged_pass(
         if report.ok and (report.created or report.changed):
             _staged_jumps(cursor, report, checker.lookups)
         if store and report.ok and (report.created or report.changed):
-            batch = ImportBatch.objects.create(
-                source=source, file_name=file_name, imported_by=user, sha256=report.sha256
-            )
+            batch = new_batch(source=source, file_name=file_name, user=user, sha256=report.sha256)
             _staged_write(cursor, batch, user, source, report)
         cursor.execute(f"DROP TABLE {_STAGING}")
     return batch

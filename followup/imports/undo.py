@@ -34,6 +34,7 @@ from organisation.models import Unit
 
 from .. import triggers
 from ..models import ImportBatch, Measure, Observation
+from .history import batch_history
 from .lookups import unit_writable
 from .messages import (
     CHUNK_ROWS,
@@ -42,7 +43,6 @@ from .messages import (
     ERROR_UNDO_FORBIDDEN,
     ERROR_UNDO_NOT_IMPORTER,
     ERROR_UNDO_UNATTRIBUTED,
-    change_reason,
     undo_reason,
 )
 from .report import UndoRefused
@@ -70,7 +70,7 @@ def import_batch_undo(*, user: Any, batch: ImportBatch) -> UndoReport:
     history = Observation.history.model
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        records = history.objects.filter(history_change_reason=change_reason(batch))
+        records = batch_history(batch)
         refusal = import_batch_undo_refusal(user=user, batch=batch)
         if refusal is not None:
             raise UndoRefused(refusal)
@@ -228,12 +228,7 @@ def import_batch_undo_refusal(*, user: Any, batch: ImportBatch) -> str | None:
         return _(ERROR_UNDO_DEMO)
     if user is None or not user.has_perm("followup.add_observation"):
         return _(ERROR_UNDO_NOT_IMPORTER)
-    history = Observation.history.model
-    unit_ids = set(
-        history.objects.filter(history_change_reason=change_reason(batch))
-        .values_list("unit_id", flat=True)
-        .distinct()
-    )
+    unit_ids = set(batch_history(batch).values_list("unit_id", flat=True).distinct())
     if not unit_ids:
         # A batch made by hand in the admin wrote nothing: an empty set of units would refuse
         # nobody, and marking it undone would claim an undo that never happened.
@@ -296,7 +291,7 @@ def _later_change_refusal(batch: ImportBatch) -> str | None:
         return Subquery(latest.values(field_name)[:1])
 
     found = list(
-        history.objects.filter(history_change_reason=change_reason(batch))
+        batch_history(batch)
         .filter(changed_since_import(history))
         .select_related("unit", "measure")
         .annotate(

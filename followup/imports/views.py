@@ -11,7 +11,6 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +19,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from base.http import HtmxHttpRequest
+from base.http import HtmxHttpRequest, require_perm
 from base.periods import Quarter
 
 from ..models import ImportBatch, ImportJob
@@ -64,8 +63,7 @@ STATUS_STOP_POLLING = 286  # htmx stops polling on this status and still swaps t
 
 
 def _require_importer(request: HtmxHttpRequest) -> None:
-    if not request.user.has_perm("followup.add_observation"):
-        raise PermissionDenied
+    require_perm(request, "followup.add_observation")
 
 
 def _own_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> ImportJob:
@@ -317,8 +315,7 @@ def import_cancel(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
 def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """An import batch: who, when, which file, the counts, its values, and "Ångra import"."""
     batch = get_object_or_404(ImportBatch.objects.select_related("imported_by", "undone_by"), pk=pk)
-    if not request.user.has_perm("followup.view_importbatch", batch):
-        raise PermissionDenied
+    require_perm(request, "followup.view_importbatch", batch)
     refusal = undo.import_batch_undo_refusal(user=request.user, batch=batch)
     # "Ångra import" asks first (?angra, a GET: no JavaScript, nothing written): how many
     # values the undo would remove and restore, with "Ångra importen" (the POST) and Avbryt.

@@ -65,6 +65,8 @@ from .portfolio import (
 )
 from .quarters import goal_block_get, quarters_affected_from, quarters_in_scope
 from .reports import (
+    ReportEvent,
+    ReportHistory,
     ReportNotice,
     SendBack,
     closed_report_quarters,
@@ -72,6 +74,7 @@ from .reports import (
     quarter_close_refusal,
     quarter_report_body,
     quarter_report_get,
+    quarter_report_history,
     quarter_report_notices,
     quarter_report_only_saver_since,
     quarter_report_send_backs,
@@ -115,6 +118,8 @@ __all__ = [
     "SPARKLINE_POINTS",
     "SYNTHETIC_CACHE_KEY",
     "SYNTHETIC_CACHE_SECONDS",
+    "ReportEvent",
+    "ReportHistory",
     "SendBack",
     "SignalGroup",
     "StatusCount",
@@ -152,6 +157,7 @@ __all__ = [
     "quarter_report_get",
     "quarter_report_notices",
     "quarter_report_only_saver_since",
+    "quarter_report_history",
     "quarter_report_send_backs",
     "quarter_reports_of",
     "quarters_affected_from",

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Q, Subquery
 from django.utils.translation import gettext
 
 from base.periods import Quarter, day_label
@@ -148,15 +148,12 @@ def closed_report_quarters(
 
 
 def quarter_report_get(*, organisation_id: int, quarter: Quarter) -> QuarterReport | None:
-    """The report of an organisation and quarter with who closed, approved and returned it
-    (one query); None while nobody has closed it (an unsaved draft)."""
-    # Whether it was ever sent back (its history says): only then are the send-backs read.
-    sent_back = QuarterReport.history.model.objects.filter(
-        id=OuterRef("pk"), returned_at__isnull=False
-    )
+    """The report of an organisation and quarter with who closed, approved, returned and
+    reopened it (one query); None while nobody has closed it (an unsaved draft)."""
     return (
-        QuarterReport.objects.select_related("closed_by", "approved_by", "returned_by")
-        .annotate(was_sent_back=Exists(sent_back))
+        QuarterReport.objects.select_related(
+            "closed_by", "approved_by", "returned_by", "reopened_by"
+        )
         .filter(organisation_id=organisation_id, quarter=quarter.code)
         .first()
     )
@@ -188,25 +185,94 @@ class SendBack:
     comment: str
 
 
-def quarter_report_send_backs(*, report: QuarterReport) -> list[SendBack]:
-    """Every send-back of the report, oldest first, read from its history (one query): the
-    close that answers one clears the report's fields, the history keeps each one. No query
-    for a report read by quarter_report_get that was never sent back."""
-    if getattr(report, "was_sent_back", True) is False:
-        return []
-    rows = (
-        report.history.filter(returned_at__isnull=False)
-        .select_related("returned_by")
-        .order_by("returned_at", "history_id")
+@dataclass(frozen=True)
+class ReportEvent:
+    """One transition of a quarterly report as its page lists it: `kind` is "closed",
+    "closed_again" (a close after a reopening or a send-back), "reopened" (with the reason
+    as `text`), "sent_back" (its comment is in the report's send-backs) or "approved";
+    `sha256` is the body a close froze (a reopening drops the body, the history keeps its
+    hash)."""
+
+    kind: str
+    at: datetime.datetime
+    name: str
+    text: str = ""
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class ReportHistory:
+    """What a stored report's history shows on its page: its send-backs (each with its
+    comment, oldest first) and every transition (ReportEvent, oldest first)."""
+
+    send_backs: list[SendBack]
+    events: list[ReportEvent]
+
+
+def _name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def quarter_report_history(*, report: QuarterReport) -> ReportHistory:
+    """The report's send-backs and transitions, read from its history (one query): a close
+    clears the send-back's fields and a reopening the close's, the history keeps each one.
+    The report as it is now counts too (a report loaded without history records)."""
+    rows = list(
+        report.history.select_related("closed_by", "reopened_by", "returned_by", "approved_by")
+        .order_by("history_date", "history_id")
+        .only(
+            "history_id",
+            "history_date",
+            "closed_at",
+            "content_sha256",
+            "reopened_at",
+            "reopen_reason",
+            "returned_at",
+            "return_comment",
+            "approved_at",
+            "closed_by",
+            "reopened_by",
+            "returned_by",
+            "approved_by",
+        )
     )
-    found: dict[datetime.datetime, SendBack] = {}
-    for row in rows:
-        if row.returned_at in found:
-            continue
-        user = row.returned_by
-        name = (user.get_full_name() or user.get_username()) if user is not None else ""
-        found[row.returned_at] = SendBack(name, row.returned_at, row.return_comment)
-    return list(found.values())
+    send_backs: dict[datetime.datetime, SendBack] = {}
+    events: dict[tuple[str, datetime.datetime], ReportEvent] = {}
+    for row in [*rows, report]:
+        if row.closed_at and ("close", row.closed_at) not in events:
+            events[("close", row.closed_at)] = ReportEvent(
+                "closed", row.closed_at, _name(row.closed_by), sha256=row.content_sha256
+            )
+        if row.reopened_at and ("reopen", row.reopened_at) not in events:
+            events[("reopen", row.reopened_at)] = ReportEvent(
+                "reopened", row.reopened_at, _name(row.reopened_by), text=row.reopen_reason
+            )
+        if row.returned_at and row.returned_at not in send_backs:
+            send_backs[row.returned_at] = SendBack(
+                _name(row.returned_by), row.returned_at, row.return_comment
+            )
+            events[("return", row.returned_at)] = ReportEvent(
+                "sent_back", row.returned_at, _name(row.returned_by)
+            )
+        if row.approved_at and ("approve", row.approved_at) not in events:
+            events[("approve", row.approved_at)] = ReportEvent(
+                "approved", row.approved_at, _name(row.approved_by)
+            )
+    ordered = sorted(events.values(), key=lambda event: event.at)
+    closes = 0
+    listed: list[ReportEvent] = []
+    for event in ordered:
+        if event.kind == "closed":
+            closes += 1
+            if closes > 1:
+                event = ReportEvent("closed_again", event.at, event.name, event.text, event.sha256)
+        listed.append(event)
+    return ReportHistory(sorted(send_backs.values(), key=lambda sent: sent.returned_at), listed)
+
+
+def quarter_report_send_backs(*, report: QuarterReport) -> list[SendBack]:
+    """Every send-back of the report, oldest first (quarter_report_history, one query)."""
+    return quarter_report_history(report=report).send_backs
 
 
 def quarter_reports_of(*, organisation_id: int) -> dict[str, QuarterReport]:

@@ -42,6 +42,8 @@ _BASIS = (
     # The day the even pace counts from: the goal's start, else its programme area's
     # (Goal.pace_start; the page's header says which).
     ("start", _("Jämn takt räknas från"), "date"),
+    # A measure or deliverable goal's start, the same day (before it: "Ej påbörjat").
+    ("starts_on", _("Startdatum"), "date"),
     ("forecast_pct", _("Prognos vid måldatum"), "pct"),
     ("latest_value", _("Senaste värde"), "num"),
     ("latest_period_end", _("Senaste period"), "date"),

@@ -181,7 +181,8 @@ def test_a_new_milestone_starts_with_its_goals_start_date(
     )
 
     assert re.search(r'name="start_date" value="2025-04-01"', page)
-    assert "Lämnas det tomt räknas den förväntade takten från programområdets start" in page
+    assert "Före startdatumet är statusen Ej påbörjat." in page
+    assert "Lämnas det tomt räknas målet, och den förväntade takten, från programområdets" in page
 
 
 def test_working_methods_are_grouped_by_area_the_goals_own_first(

@@ -552,3 +552,71 @@ def test_the_reviewers_list_dates_each_decision_and_keeps_the_plans_sent_back(
     listed = client.get(reverse("programmes:activity_plans")).content.decode()
     assert page_url(returned) not in listed.split('id="returned-title"')[1].split("</section>")[0]
     assert page_url(returned) in listed.split('id="awaiting-title"')[1].split("</section>")[0]
+
+
+UNSAVED = "Din text, som inte sparades:"
+
+
+def test_a_review_refused_because_the_plan_was_decided_meanwhile_shows_the_comment_typed(
+    programme_owner: User, strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    plan = submitted_plan(org_tree.vo1, programme_area)
+    owner, second = Client(), Client()
+    owner.force_login(programme_owner)
+    second.force_login(strategist)
+    comment = "Beskriv hur VEC:arna involveras,\noch när varje HC börjar."
+
+    approved = decide(owner, plan, APPROVE)
+    refused = second.post(
+        review_url(plan),
+        {"status": SEND_BACK, "review_comment": comment, "version": plan.version},
+        follow=True,
+    )
+    reloaded = second.get(page_url(plan)).content.decode()
+
+    assert approved.status_code == 302
+    assert state(plan)[0] == ActivityPlan.Status.ACCEPTED
+    page = refused.content.decode()
+    assert "Bara en inlämnad aktivitetsplan kan godkännas" in html.unescape(page)
+    assert UNSAVED in page
+    assert f"readonly>{html.escape(comment)}</textarea>" in page
+    # Once, and only on this plan's page: a reload shows the plan without it.
+    assert UNSAVED not in reloaded
+
+
+def test_a_refused_review_without_a_comment_shows_no_copy(
+    programme_owner: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    plan = ActivityPlanFactory(
+        unit=org_tree.vo1, programme_area=programme_area, status=ActivityPlan.Status.ACCEPTED
+    )
+    client = Client()
+    client.force_login(programme_owner)
+
+    refused = client.post(
+        review_url(plan),
+        {"status": APPROVE, "review_comment": " ", "version": plan.version},
+        follow=True,
+    )
+
+    assert UNSAVED not in refused.content.decode()
+
+
+def test_a_reopening_refused_because_the_plan_was_reopened_meanwhile_keeps_the_comment(
+    programme_owner: User, strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    plan = ActivityPlanFactory(
+        unit=org_tree.vo1, programme_area=programme_area, status=ActivityPlan.Status.ACCEPTED
+    )
+    services.activity_plan_reopen(user=strategist, plan=plan, comment="Ändra tidplanen.")
+    client = Client()
+    client.force_login(programme_owner)
+
+    refused = client.post(
+        reverse("programmes:activity_plan_reopen", args=[programme_area.pk, org_tree.vo1.pk]),
+        {"review_comment": "Lägg till HC Norr.", "version": plan.version},
+        follow=True,
+    )
+
+    assert UNSAVED in refused.content.decode()
+    assert "Lägg till HC Norr." in refused.content.decode()

@@ -486,6 +486,92 @@ def test_manual_assessment_is_shown_beside_the_computed_status(tree, plan):
     assert result.assessment_quarter == Q4.code
 
 
+def test_goals_are_not_started_in_quarters_ending_before_their_start(tree, plan):
+    """PO 3 starts in May 2025: in Kv 1 2025 its goal, milestone and a goal without a start of
+    its own are "Ej påbörjat", and so is the area; from Kv 2 2025 they are judged."""
+    from followup.selectors import portfolio_with_status
+
+    area = ProgrammeArea.objects.create(
+        phase=plan["area"].phase,
+        number=3,
+        name="Dokumenterad överenskommelse",
+        start_date=datetime.date(2025, 5, 1),
+    )
+    share = _measure("do-andel", "share", "ratio", unit="%")
+    goal = Goal.objects.create(
+        programme_area=area,
+        code="do-alla",
+        title="Alla med samordningsbehov har en DÖ",
+        kind=Goal.Kind.MEASURE,
+        start_date=datetime.date(2025, 5, 1),
+        deadline=datetime.date(2030, 12, 31),
+        measure=share,
+        target_value=Decimal(100),
+    )
+    module = Goal.objects.create(
+        programme_area=area,
+        parent=goal,
+        code="do-cosmic",
+        title="Modulen för DÖ fungerar i Cosmic",
+        kind=Goal.Kind.DELIVERABLE,
+        start_date=datetime.date(2025, 5, 1),
+        deadline=datetime.date(2026, 12, 31),
+    )
+    routine = Goal.objects.create(
+        programme_area=area,
+        code="do-rutin",
+        title="Rutin för DÖ beslutad",
+        kind=Goal.Kind.DELIVERABLE,
+        deadline=datetime.date(2025, 12, 31),
+    )
+    # A share that grows far too slowly to reach 100 % by 2030: "Ej enligt plan" once judged.
+    for month in range(1, 7):
+        for unit in ("a", "b", "c", "d"):  # HC D closes at the end of June
+            _obs(share, tree[unit], month, "0", numerator=str(5 + month), denominator="100")
+    assessment = Assessment.objects.create(
+        goal=module,
+        quarter="2025Q1",
+        status=Status.OFF_TRACK,
+        comment="Ingen mall ännu.",
+        author=User.objects.create(username="strateg"),
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(
+        assessed_at=datetime.datetime(2025, 3, 20, 12, tzinfo=datetime.UTC)
+    )
+
+    _compute(Quarter(2025, 1))
+
+    results = {r.goal_id: r for r in GoalResult.objects.filter(quarter="2025Q1")}
+    measured, milestone, own_start_less = results[goal.pk], results[module.pk], results[routine.pk]
+    assert measured.status == Status.NOT_STARTED
+    assert measured.basis["rule"] == "before_start"
+    assert measured.forecast_status == Status.OFF_TRACK  # what the numbers say, beside it
+    assert measured.explanation.startswith(
+        "Målet startar 1 maj 2025. Do-andel var 8\u00a0% i mars 2025 (senaste månaden)"
+    )
+    assert milestone.status == Status.NOT_STARTED
+    assert milestone.assessment_status == Status.OFF_TRACK  # the assessment stays beside it
+    assert milestone.explanation.startswith(
+        "Delmålet startar 1 maj 2025. ”Modulen för DÖ fungerar i Cosmic” har inte slutförts"
+    )
+    assert own_start_less.status == Status.NOT_STARTED
+    assert own_start_less.explanation.startswith(
+        "Målet räknas från programområdets start 1 maj 2025."
+    )
+    portfolio = portfolio_with_status(quarter=Quarter(2025, 1))
+    po3 = next(a for p in portfolio.phases for a in p.programme_areas.all() if a.pk == area.pk)
+    assert po3.overall_status == Status.NOT_STARTED
+
+    # Kv 2 2025 contains the start: judged as usual.
+    _compute(Quarter(2025, 2))
+
+    results = {r.goal_id: r for r in GoalResult.objects.filter(quarter="2025Q2")}
+    assert results[goal.pk].status == Status.OFF_TRACK
+    assert results[module.pk].status == Status.OFF_TRACK  # open, judged by its assessment
+    assert results[routine.pk].status == Status.ON_TRACK
+    assert not results[goal.pk].explanation.startswith("Målet startar")
+
+
 @pytest.fixture
 def eager(settings, transactional_db) -> None:
     """Real commits, with the recompute running in-process as in the embedded mode."""

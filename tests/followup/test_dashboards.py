@@ -1307,6 +1307,20 @@ def test_the_whole_todo_list_is_only_for_who_may_write_the_unit(
     assert response.status_code == status
 
 
+def test_a_refused_todo_list_says_why(data: DashboardData, users: dict[str, User]) -> None:
+    from django.core.exceptions import PermissionDenied
+    from django.test import RequestFactory
+
+    from followup.views import unit_todo_list
+
+    code = data.vos[1].code
+    request = RequestFactory().get(reverse("unit_todo_list", kwargs={"code": code, "key": "x"}))
+    request.user = users["vc"]
+
+    with pytest.raises(PermissionDenied, match="Att göra visas bara för den som får ändra"):
+        unit_todo_list(request, code=code, key="support")
+
+
 def test_an_unknown_todo_list_or_unit_is_404(
     client: Client, data: DashboardData, users: dict[str, User]
 ) -> None:

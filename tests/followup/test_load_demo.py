@@ -563,6 +563,34 @@ def test_demo_users_have_their_roles_and_scopes(loaded: str) -> None:
 # --- the quarterly reports -----------------------------------------------------------------------
 
 
+def test_goals_are_not_started_in_the_quarters_before_their_start(loaded: str) -> None:
+    """PO 3 starts in May 2025 and PO 2 in April: in Kv 1 2025 their goals and milestones are
+    "Ej påbörjat", and the approved Kv 1 2025 report says so instead of a red PO 3."""
+    q1 = {
+        r.goal.code: r for r in GoalResult.objects.filter(quarter="2025Q1").select_related("goal")
+    }
+    for code in (
+        "po3-do-2030",
+        "po3-do-modul-cosmic-2026",
+        "po3-do-okning-2027",
+        "po2-instrument-beslutat-2025",
+        "po2-instrument-implementerat-2026",
+    ):
+        assert q1[code].status == "ej_paborjat", code
+        assert q1[code].basis["rule"] == "before_start", code
+    assert q1["po3-do-2030"].explanation.startswith("Målet startar 1 maj 2025. ")
+    assert q1["po3-do-modul-cosmic-2026"].explanation.startswith("Delmålet startar 1 maj 2025. ")
+    # The quarter containing the start is judged as usual.
+    q2 = GoalResult.objects.get(goal__code="po3-do-2030", quarter="2025Q2")
+    assert q2.basis["rule"] != "before_start"
+
+    report = QuarterReport.objects.get(quarter="2025Q1").content_html
+    area = report[report.index(">PO 3. Dokumenterad överenskommelse</h3>") :]
+    status = re.search(r"Samlad status:\s*(?:<[^>]+>\s*)*([^<]+?)\s*<", area)
+    assert status is not None
+    assert status.group(1) == "Ej påbörjat"
+
+
 def test_the_demo_shows_every_state_of_the_quarterly_report(loaded: str) -> None:
     """Every ended quarter is closed by the strategist and all but the latest approved by the
     portfolio owner, through the services: real frozen bodies; the ongoing quarter is a draft."""

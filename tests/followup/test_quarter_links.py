@@ -214,6 +214,14 @@ def test_the_expected_share_is_labelled_by_its_day() -> None:
     assert basis_items(ongoing)[-1][0] == "Förväntad andel i dag"
 
 
+def test_a_goal_before_its_start_shows_the_start_and_the_rule_in_words() -> None:
+    basis = {"kind": "measure", "starts_on": "2025-05-01", "rule": "before_start"}
+    assert basis_items(basis) == [
+        ("Startdatum", "1 maj 2025", False),
+        ("Regel som avgjorde", "Målet har inte startat ännu", False),
+    ]
+
+
 def test_the_goal_page_of_a_past_quarter_says_the_expected_share_of_its_end(
     client: Client, data: DashboardData
 ) -> None:

@@ -402,7 +402,11 @@ def test_a_transition_from_a_stale_page_is_a_conflict_and_changes_nothing(
     owner = user_with("portfoljagare", data)
     close(data, strategist)  # version 1; the owner's page shows it
     services.quarter_report_reopen(
-        user=strategist, organisation_id=data.region.pk, quarter=LATEST, version=1
+        user=strategist,
+        organisation_id=data.region.pk,
+        quarter=LATEST,
+        version=1,
+        reason="Fel i PO 2.",
     )
     close(data, strategist)  # version 3, with another body
     before = snapshot(data)
@@ -488,7 +492,7 @@ def test_reopening_drops_the_frozen_body_and_the_page_is_a_live_draft_again(
     close(data, strategist)
     client.force_login(strategist)
 
-    response = client.post(action_url("oppna"), {"version": 1})
+    response = client.post(action_url("oppna"), {"version": 1, "comment": "Fel i PO 2."})
 
     report = report_of(data)
     assert response.status_code == 302
@@ -585,8 +589,9 @@ def _page_queries(client: Client, url: str) -> int:
 # (region, measures, results, SPC, period results); the session save (three).
 EXPECTED_DRAFT_QUERIES = 26
 # Session, user, roles; the phases' organisations; the region; the report with its people;
-# the latest computation (recomputed since?); the session save. The frozen body reads nothing.
-EXPECTED_FROZEN_QUERIES = 10
+# its history (closes, reopenings, send-backs); the latest computation (recomputed since?);
+# the session save. The frozen body reads nothing.
+EXPECTED_FROZEN_QUERIES = 11
 # Session, user, roles; the phases' organisations; the region; its reports; the computed
 # quarters (two); the session save.
 EXPECTED_LIST_QUERIES = 11
@@ -622,7 +627,11 @@ def test_the_admin_shows_reports_but_writes_none_not_even_by_a_history_revert(
     closed = close(data, admin)
     first = closed.history.order_by("history_date").first()
     services.quarter_report_reopen(
-        user=admin, organisation_id=data.region.pk, quarter=LATEST, version=closed.version
+        user=admin,
+        organisation_id=data.region.pk,
+        quarter=LATEST,
+        version=closed.version,
+        reason="Fel i PO 2.",
     )
     before = snapshot(data)
     client.force_login(admin)

@@ -102,7 +102,7 @@ def test_the_strategists_comment_survives_a_reopen_and_a_send_back(data: Dashboa
     owner = login(user_with("portfoljagare", data))
 
     strategist.post(action_url("stang"), {"version": 0, "comment": "Läget i PO 1 är oklart."})
-    strategist.post(action_url("oppna"), {"version": 1})
+    strategist.post(action_url("oppna"), {"version": 1, "comment": "Fel i PO 2."})
     reopened = strategist.get(page_url())
     # As the page posts it: the field as it was filled in.
     strategist.post(action_url("stang"), {"version": 2, "comment": textarea(reopened, "stang")})
@@ -135,9 +135,9 @@ def test_the_strategists_comment_survives_a_reopen_and_a_send_back(data: Dashboa
 def test_a_strategist_may_change_or_clear_the_kept_comment(data: DashboardData) -> None:
     strategist = login(user_with("strateg", data))
     strategist.post(action_url("stang"), {"version": 0, "comment": "Första."})
-    strategist.post(action_url("oppna"), {"version": 1})
+    strategist.post(action_url("oppna"), {"version": 1, "comment": "Fel i PO 2."})
     strategist.post(action_url("stang"), {"version": 2, "comment": ""})
-    strategist.post(action_url("oppna"), {"version": 3})
+    strategist.post(action_url("oppna"), {"version": 3, "comment": "Fel i PO 2."})
 
     page = strategist.get(page_url())
 

@@ -17,6 +17,7 @@ from tests.factories import (
     AssessmentFactory,
     GoalFactory,
     OrgTree,
+    ProgrammeAreaFactory,
     UnitKindFactory,
     UserFactory,
     WorkingMethodFactory,
@@ -278,3 +279,21 @@ def test_the_target_label_is_worded_in_the_interface_language() -> None:
     with translation.override("en"):
         assert adoption.target_label == "50\u00a0% of the hälsocentraler"
         assert relative.target_label == "+50\u00a0% compared with dec 2026"
+
+
+@pytest.mark.parametrize("kind", ["adoption", "deliverable", "measure_absolute"])
+def test_every_goal_with_a_computed_status_names_the_start_it_counts_from(kind: str) -> None:
+    """Before its start a goal is "Ej påbörjat" whatever its kind, so the page says which start
+    counts where the goal gives none (Goal.pace_start)."""
+    area = ProgrammeAreaFactory(start_date=datetime.date(2025, 5, 1))
+    goal = GoalFactory(programme_area=area, start_date=None, **{kind: True})
+
+    assert goal.pace_start == datetime.date(2025, 5, 1)
+    assert goal.start_label == (
+        "Målet anger inget startdatum; programområdets start 1 maj 2025 används."
+    )
+
+
+def test_a_direction_goal_names_no_start() -> None:
+    area = ProgrammeAreaFactory(start_date=datetime.date(2025, 5, 1))
+    assert GoalFactory(programme_area=area, start_date=None, direction=True).start_label == ""

@@ -281,9 +281,33 @@ def test_adoption_before_start_date_is_not_started_but_keeps_its_forecast() -> N
     )
 
 
-def test_adoption_that_started_before_its_start_date_is_evaluated_normally() -> None:
-    evaluation = teamrond(as_of=date(2025, 2, 15), adopted=2, planned_by_deadline=12)
-    assert evaluation.status is Status.ON_TRACK
+def test_adoption_with_early_adopters_before_its_start_is_not_started_and_says_so() -> None:
+    # Units that adopted before the start are told, but no plan can be behind yet: the
+    # forecast's judgement stays in forecast_status.
+    evaluation = teamrond(as_of=date(2025, 2, 15), adopted=2, planned_by_deadline=1)
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.basis["rule"] == "before_start"
+    assert evaluation.progress == Decimal("7.692308")
+    assert evaluation.forecast_status is Status.OFF_TRACK
+    assert evaluation.explanation == (
+        "Införandet av Teamrond startar 1 mar 2025 och 2 av 26 hälsocentraler (7,7\u00a0%) har "
+        "redan infört det och 1 har planerat det; målet är 50\u00a0% senast 31 dec 2025."
+    )
+
+
+def test_adoption_that_reached_its_target_before_its_start_is_achieved() -> None:
+    evaluation = teamrond(as_of=date(2025, 2, 15), adopted=13, planned_by_deadline=0)
+    assert evaluation.status is Status.ACHIEVED
+
+
+def test_adoption_in_the_quarter_of_its_start_is_judged_normally() -> None:
+    # Start 1 May: the quarter ending 30 June contains it and is judged by the forecast.
+    evaluation = teamrond(
+        start=date(2025, 5, 1), as_of=date(2025, 6, 30), adopted=2, planned_by_deadline=1
+    )
+    assert evaluation.status is Status.OFF_TRACK
+    assert evaluation.basis["rule"] == "forecast_below_margin"
 
 
 def test_adoption_with_nothing_adopted_or_planned_is_not_started_during_grace() -> None:
@@ -683,6 +707,156 @@ def test_measure_rejects_a_series_out_of_order() -> None:
 def test_measure_basis_is_json_serialisable() -> None:
     basis = agreements(series=steady_series(date(2027, 1, 31), [200, 205, 210, 215])).basis
     assert json.loads(json.dumps(basis)) == basis
+
+
+# --- Before the start (every kind) -------------------------------------------------------------
+
+DO_START = date(2025, 5, 1)
+COSMIC_MODULE = "Modulen för DÖ fungerar i Cosmic"
+
+
+def cosmic_module(**overrides: Any) -> GoalEvaluation:
+    """Evaluate the PO 3 milestone "the DÖ module works in Cosmic by Dec 2026", start May 2025."""
+    arguments: dict[str, Any] = {
+        "as_of": date(2025, 3, 31),
+        "deadline": date(2026, 12, 31),
+        "completed_on": None,
+        "title": COSMIC_MODULE,
+        "start": DO_START,
+        "milestone": True,
+    }
+    arguments.update(overrides)
+    return evaluate_deliverable(**arguments)
+
+
+def test_deliverable_in_a_quarter_ending_before_its_start_is_not_started() -> None:
+    evaluation = cosmic_module()
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.basis["rule"] == "before_start"
+    assert evaluation.basis["starts_on"] == "2025-05-01"
+    assert evaluation.explanation == (
+        "Delmålet startar 1 maj 2025. ”Modulen för DÖ fungerar i Cosmic” har inte slutförts "
+        "ännu; 640\u00a0dagar kvar till 31 dec 2026."
+    )
+
+
+def test_deliverable_before_its_start_is_not_started_whatever_the_assessment() -> None:
+    evaluation = cosmic_module(assessment=assessed(Status.OFF_TRACK, on=date(2025, 3, 20)))
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.assessment is not None
+    assert evaluation.assessment.status is Status.OFF_TRACK
+
+
+def test_deliverable_completed_before_its_start_is_achieved() -> None:
+    assert cosmic_module(completed_on=date(2025, 2, 1)).status is Status.ACHIEVED
+
+
+def test_deliverable_in_the_quarter_of_its_start_is_judged_normally() -> None:
+    evaluation = cosmic_module(as_of=date(2025, 6, 30))
+
+    assert evaluation.status is Status.ON_TRACK
+    assert evaluation.basis["rule"] == "open_before_deadline"
+
+
+def test_deliverable_on_its_start_day_is_judged_normally() -> None:
+    assert cosmic_module(as_of=DO_START).status is Status.ON_TRACK
+
+
+def test_deliverable_without_a_start_of_its_own_names_the_areas_start() -> None:
+    evaluation = cosmic_module(milestone=False, start_from_area=True)
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.explanation.startswith(
+        "Målet räknas från programområdets start 1 maj 2025. ”Modulen"
+    )
+
+
+def test_deliverable_without_any_start_is_judged_as_before() -> None:
+    assert cosmic_module(start=None).status is Status.ON_TRACK
+
+
+def do_share_from_may(**overrides: Any) -> GoalEvaluation:
+    """Evaluate the PO 3 goal "all patients in need of coordination have a DÖ", start May 2025."""
+    arguments: dict[str, Any] = {
+        "as_of": date(2025, 3, 31),
+        "deadline": date(2030, 12, 31),
+        "series": [
+            (date(2025, 1, 31), Decimal("5.0")),
+            (date(2025, 2, 28), Decimal("5.5")),
+            (date(2025, 3, 31), Decimal("6.1")),
+        ],
+        "improvement": "higher",
+        "target_value": Decimal(100),
+        "measure_name": "andel patienter med samordningsbehov som har DÖ",
+        "unit": "%",
+        "start": DO_START,
+    }
+    arguments.update(overrides)
+    return evaluate_measure(**arguments)
+
+
+def test_measure_in_a_quarter_ending_before_its_start_is_not_started_keeping_the_numbers() -> None:
+    evaluation = do_share_from_may()
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.basis["rule"] == "before_start"
+    # What the trend says stays beside the status, as for an adoption goal.
+    assert evaluation.forecast_status is Status.OFF_TRACK
+    assert evaluation.progress == Decimal("6.1")
+    assert evaluation.forecast is not None
+    assert evaluation.explanation.startswith(
+        "Målet startar 1 maj 2025. Andel patienter med samordningsbehov som har DÖ var "
+        "6,1\u00a0% i mars 2025 (senaste månaden) och trenden"
+    )
+
+
+def test_measure_in_the_quarter_of_its_start_is_judged_normally() -> None:
+    series = steady_series(date(2025, 1, 31), [5, 6, 6, 7, 7, 8], step_days=30)
+    evaluation = do_share_from_may(as_of=date(2025, 6, 30), series=series)
+
+    assert evaluation.status is Status.OFF_TRACK
+    assert evaluation.basis["rule"] == "forecast_below_margin"
+    assert not evaluation.explanation.startswith("Målet startar")
+
+
+def test_measure_without_values_before_its_start_is_not_started_not_missing_data() -> None:
+    evaluation = do_share_from_may(series=[])
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.explanation == (
+        "Målet startar 1 maj 2025. Andel patienter med samordningsbehov som har DÖ har inga "
+        "värden till och med 31 mar 2025; målet är minst 100\u00a0% senast 31 dec 2030."
+    )
+
+
+def test_relative_measure_before_its_start_without_a_baseline_is_not_started() -> None:
+    # PO 3's "+50 % Dec 2027 against Dec 2026" starts 2027: before that its missing baseline
+    # is no missing data.
+    evaluation = agreements(
+        as_of=date(2026, 12, 31), baseline_value=None, start=date(2027, 1, 1), milestone=True
+    )
+
+    assert evaluation.status is Status.NOT_STARTED
+    assert evaluation.explanation == (
+        "Delmålet startar 1 jan 2027. Basperioden dec 2026 har ännu inga värden; målet beräknas "
+        "när de finns."
+    )
+    after = agreements(as_of=date(2027, 3, 31), baseline_value=None, start=date(2027, 1, 1))
+    assert after.status is Status.NO_DATA
+
+
+def test_measure_that_meets_its_target_before_its_start_is_achieved() -> None:
+    assert do_share_from_may(target_value=Decimal(6)).status is Status.ACHIEVED
+
+
+def test_not_started_parts_never_make_their_area_worse_than_on_plan() -> None:
+    # PO 3 in Kv 1 2025: every part before its start rolls up to "Ej påbörjat", and beside a
+    # part on plan to "Enligt plan", never to red.
+    before = [do_share_from_may().status, cosmic_module().status]
+    assert overall_status([*before, None]) is Status.NOT_STARTED
+    assert overall_status([*before, Status.ON_TRACK]) is Status.ON_TRACK
 
 
 # --- Direction, roll-up, display --------------------------------------------------------------

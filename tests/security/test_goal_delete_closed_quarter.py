@@ -29,27 +29,32 @@ pytestmark = pytest.mark.django_db
 CLOSED, OLDER = "2020Q1", "2019Q4"
 ASSESSORS = ["strategist", "admin_user", "programme_owner"]
 NOT_ASSESSORS = ["portfolio_owner", "steering_member", "vc", "vec", "no_role_user"]
-ENDING = (
-    "Det finns inget sätt att avsluta ett mål utan att ta bort det; ska målet inte längre "
-    "följas upp, skriv det i målets beskrivning och kontakta strategen GONV. Inget har tagits "
-    "bort."
-)
+# Those who reopen quarterly reports (the strategist, administrators) are not told to contact
+# the strategist; reopening a report does not reopen a quarter closed by its date.
+REOPENERS = {"strategist", "admin_user"}
 
 
-def refused_goal(title: str, quarters: str) -> str:
+def ending(role: str, noun: str = "mål") -> str:
+    contact = "" if role in REOPENERS else " och kontakta strategen GONV"
     return (
-        f"Målet ”{title}” kan inte tas bort: det eller dess delmål har bedömningar för "
-        f"{quarters}, kvartal som är avslutade och inte längre går att ändra, och de ska finnas "
-        f"kvar. {ENDING}"
+        f"Det finns inget sätt att avsluta ett {noun} utan att ta bort det; ska {noun}et inte "
+        f"längre följas upp, skriv det i {noun}ets beskrivning{contact}. Inget har tagits bort."
     )
 
 
-def refused_milestone(title: str, quarters: str) -> str:
+def refused_goal(title: str, quarters: str, role: str = "programme_owner") -> str:
+    return (
+        f"Målet ”{title}” kan inte tas bort: det eller dess delmål har bedömningar för "
+        f"{quarters}, kvartal som är avslutade och inte längre går att ändra, och de ska finnas "
+        f"kvar. {ending(role)}"
+    )
+
+
+def refused_milestone(title: str, quarters: str, role: str = "programme_owner") -> str:
     return (
         f"Delmålet ”{title}” kan inte tas bort: det har bedömningar för {quarters}, kvartal som "
-        "är avslutade och inte längre går att ändra, och de ska finnas kvar. Det finns inget "
-        "sätt att avsluta ett delmål utan att ta bort det; ska delmålet inte längre följas upp, "
-        "skriv det i delmålets beskrivning och kontakta strategen GONV. Inget har tagits bort."
+        f"är avslutade och inte längre går att ändra, och de ska finnas kvar. "
+        f"{ending(role, 'delmål')}"
     )
 
 
@@ -94,10 +99,10 @@ def test_the_service_keeps_a_goal_with_a_closed_quarters_assessments(
         services.goal_delete(user=user, goal=kept["milestone"])
 
     assert goal_refused.value.messages == [
-        refused_goal("Ökat teamarbete", "Kv 4 2019 och Kv 1 2020")
+        refused_goal("Ökat teamarbete", "Kv 4 2019 och Kv 1 2020", role)
     ]
     assert milestone_refused.value.messages == [
-        refused_milestone("Teamrond på 50 %", "Kv 4 2019 och Kv 1 2020")
+        refused_milestone("Teamrond på 50 %", "Kv 4 2019 och Kv 1 2020", role)
     ]
     assert state() == before
 
@@ -139,7 +144,8 @@ def test_the_goal_page_says_why_and_offers_no_delete(
     page = client.get(url)
     posted = client.post(url)
 
-    text = refused_milestone("Teamrond på 50 %", "Kv 4 2019 och Kv 1 2020")
+    text = refused_milestone("Teamrond på 50 %", "Kv 4 2019 och Kv 1 2020", "strategist")
+    assert "kontakta strategen" not in text
     assert page.status_code == 200
     assert page.context["refusal"] == text
     assert f'action="{url}"' not in page.content.decode()
@@ -169,7 +175,7 @@ def test_the_admins_delete_page_and_bulk_delete_keep_the_goal(
         follow=True,
     )
 
-    text = refused_goal("Ökat teamarbete", "Kv 4 2019 och Kv 1 2020")
+    text = refused_goal("Ökat teamarbete", "Kv 4 2019 och Kv 1 2020", role)
     for response in (page, confirmed, bulk):
         assert response.status_code == 200
         assert messages_of(response) == [text]
@@ -195,7 +201,7 @@ def test_the_admins_milestone_delete_box_keeps_the_milestone(
         for inline in response.context["inline_admin_formsets"]
         for error in inline.formset.non_form_errors()
     ]
-    assert errors == [refused_milestone("Teamrond på 50 %", "Kv 4 2019 och Kv 1 2020")]
+    assert errors == [refused_milestone("Teamrond på 50 %", "Kv 4 2019 och Kv 1 2020", role)]
     assert state() == before
 
 

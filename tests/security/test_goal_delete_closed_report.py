@@ -32,23 +32,48 @@ CURRENT = Quarter.containing(timezone.localdate())
 ENDED = CURRENT.previous()  # still open by date: only its report closes it
 
 
-def refused_goal(title: str) -> str:
+CONTACT_GOAL = (
+    "Det finns inget sätt att avsluta ett mål utan att ta bort det; ska målet inte längre "
+    "följas upp, skriv det i målets beskrivning och kontakta strategen GONV. Inget har "
+    "tagits bort."
+)
+CONTACT_MILESTONE = (
+    "Det finns inget sätt att avsluta ett delmål utan att ta bort det; ska delmålet inte "
+    "längre följas upp, skriv det i delmålets beskrivning och kontakta strategen GONV. "
+    "Inget har tagits bort."
+)
+
+
+def strategist_advice(status: str, milestone: bool = False) -> str:
+    """What the strategist, who reopens quarterly reports, is told instead of contacting
+    themselves: reopen a report that is only Fastställd; an approved one cannot be."""
+    noun = "delmålet" if milestone else "målet"
+    if status == QuarterReport.Status.CLOSED:
+        return (
+            f"Ska {noun} tas bort, öppna kvartalsrapporten för {ENDED.label} igen först "
+            "(Kvartalsrapporter); då kan det tas bort, och det finns inte med när rapporten "
+            "fastställs igen. Inget har tagits bort."
+        )
+    kind = "ett delmål" if milestone else "ett mål"
     return (
-        f"Målet ”{title}” kan inte tas bort: det finns med i kvartalsrapporten för "
-        f"{ENDED.label}, som är fastställd eller godkänd, och ska finnas kvar som i rapporten. "
-        "Det finns inget sätt att avsluta ett mål utan att ta bort det; ska målet inte längre "
-        "följas upp, skriv det i målets beskrivning och kontakta strategen GONV. Inget har "
-        "tagits bort."
+        f"Det finns inget sätt att avsluta {kind} utan att ta bort det; ska {noun} inte "
+        f"längre följas upp, skriv det i {noun}s beskrivning. Inget har tagits bort."
     )
 
 
-def refused_milestone(title: str) -> str:
+def refused_goal(title: str, advice: str = CONTACT_GOAL) -> str:
+    return (
+        f"Målet ”{title}” kan inte tas bort: det finns med i kvartalsrapporten för "
+        f"{ENDED.label}, som är fastställd eller godkänd, och ska finnas kvar som i rapporten. "
+        f"{advice}"
+    )
+
+
+def refused_milestone(title: str, advice: str = CONTACT_MILESTONE) -> str:
     return (
         f"Delmålet ”{title}” kan inte tas bort: det finns med i kvartalsrapporten för "
         f"{ENDED.label}, som är fastställd eller godkänd, och ska finnas kvar som i rapporten. "
-        "Det finns inget sätt att avsluta ett delmål utan att ta bort det; ska delmålet inte "
-        "längre följas upp, skriv det i delmålets beskrivning och kontakta strategen GONV. "
-        "Inget har tagits bort."
+        f"{advice}"
     )
 
 
@@ -103,9 +128,28 @@ def test_the_service_keeps_a_goal_of_a_closed_report(
     with pytest.raises(ValidationError) as milestone_refused:
         services.goal_delete(user=strategist, goal=reported["milestone"])
 
-    assert goal_refused.value.messages == [refused_goal("Ökat teamarbete")]
-    assert milestone_refused.value.messages == [refused_milestone("Teamrond på 50 %")]
+    status = reported["report"].status
+    assert goal_refused.value.messages == [
+        refused_goal("Ökat teamarbete", strategist_advice(status))
+    ]
+    assert milestone_refused.value.messages == [
+        refused_milestone("Teamrond på 50 %", strategist_advice(status, milestone=True))
+    ]
     assert state() == before
+
+
+@pytest.mark.parametrize("role", ["programme_owner", "admin_user"])
+def test_only_those_who_cannot_reopen_reports_are_told_to_contact_the_strategist(
+    request: pytest.FixtureRequest, reported: dict[str, Any], role: str
+) -> None:
+    user = request.getfixturevalue(role)
+    client = login(user)
+
+    page = client.get(reverse("goals:goal_delete", args=[reported["goal"].pk]))
+
+    status = reported["report"].status
+    expected = CONTACT_GOAL if role == "programme_owner" else strategist_advice(status)
+    assert page.context["refusal"] == refused_goal("Ökat teamarbete", expected)
 
 
 def test_the_goal_page_says_why_and_offers_no_delete(
@@ -118,11 +162,12 @@ def test_the_goal_page_says_why_and_offers_no_delete(
     page = client.get(url)
     posted = client.post(url)
 
+    refused = refused_goal("Ökat teamarbete", strategist_advice(reported["report"].status))
     assert page.status_code == 200
-    assert page.context["refusal"] == refused_goal("Ökat teamarbete")
+    assert page.context["refusal"] == refused
     assert f'action="{url}"' not in page.content.decode()
     assert posted.status_code == 422
-    assert posted.context["refusal"] == refused_goal("Ökat teamarbete")
+    assert posted.context["refusal"] == refused
     assert state() == before
 
 
@@ -148,7 +193,9 @@ def test_the_admins_delete_page_and_bulk_delete_keep_the_goal(
 
     for response in (page, confirmed, bulk):
         assert response.status_code == 200
-        assert messages_of(response) == [refused_goal("Ökat teamarbete")]
+        assert messages_of(response) == [
+            refused_goal("Ökat teamarbete", strategist_advice(reported["report"].status))
+        ]
     assert state() == before  # all or nothing: the deletable goal stays too
 
 
@@ -170,7 +217,11 @@ def test_the_admins_milestone_delete_box_keeps_the_milestone(
         for inline in response.context["inline_admin_formsets"]
         for error in inline.formset.non_form_errors()
     ]
-    assert errors == [refused_milestone("Teamrond på 50 %")]
+    assert errors == [
+        refused_milestone(
+            "Teamrond på 50 %", strategist_advice(reported["report"].status, milestone=True)
+        )
+    ]
     assert state() == before
 
 
@@ -191,7 +242,9 @@ def test_a_goal_the_report_showed_is_kept_without_assessments_too(
     response = login(strategist).post(url)
 
     assert response.status_code == 422
-    assert response.context["refusal"] == refused_goal("Fler hembesök")
+    assert response.context["refusal"] == refused_goal(
+        "Fler hembesök", strategist_advice(QuarterReport.Status.APPROVED)
+    )
     assert state() == before
 
 

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from pytest_django.fixtures import Settings
 
 from followup.imports import undo as import_undo
@@ -212,6 +213,31 @@ def test_the_batchs_admin_page_is_read_only_and_its_form_posts_nothing(
         False,
         None,
     )
+
+
+def test_the_batchs_admin_page_says_what_its_one_unit_and_vo_are(
+    admin_client_as: AdminClient, org_tree: OrgTree
+) -> None:
+    # Once "Enda enhet" / "Enda VO": read as the only unit there is, not the one the batch wrote.
+    batch = ImportBatchFactory(unit_count=1, only_unit=org_tree.hc1a, only_vo=org_tree.vo1)
+
+    content = admin_client_as("strategist").get(_url(batch, "change")).content.decode()
+
+    assert "Enhet (om importen gällde en enda):" in content
+    assert "Verksamhetsområde (om alla enheter hör till ett):" in content
+    assert org_tree.hc1a.name in content
+    assert org_tree.vo1.name in content
+    assert "Enda enhet" not in content
+    assert "Enda VO" not in content
+    assert "Historikens id" not in content  # where its history rows lie: not for the admin
+    with translation.override("en"):
+        labels = [
+            str(ImportBatch._meta.get_field(f).verbose_name) for f in ("only_unit", "only_vo")
+        ]
+    assert labels == [
+        "unit (if the import was for one only)",
+        "operational area (if all its units belong to one)",
+    ]
 
 
 def test_nobody_may_add_or_change_a_batch_not_even_a_superuser(client: Client) -> None:

@@ -1,0 +1,121 @@
+"""A programme area's supporting processes in its history: shown on the page and in the
+admin, and restored by the admin's revert (with the delivery owners).
+
+Before, ticking "Cosmic" on the area's page left no history line, the admin's history had a
+row with nothing under "Ändringar", and reverting to the version before left Cosmic ticked.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from organisation.models import Role
+from programmes.models import ProgrammeArea, ProgrammeAreaProcess, record_process_links
+from tests.admin_forms import admin_form_data
+from tests.factories import SupportingProcessFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def page_url(area: ProgrammeArea) -> str:
+    return f"/redigera/programomrade/{area.pk}/uppgifter/"
+
+
+def text_of(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", html).replace("&rarr;", "→")
+    return re.sub(r"\s+", " ", text)
+
+
+def edit(client: Client, area: ProgrammeArea, **data: object) -> object:
+    area.refresh_from_db()
+    values: dict[str, object] = {
+        "version": area.version,
+        "description": area.description,
+        "delivery_owners": [str(u.pk) for u in area.delivery_owners.all()],
+        "supporting_processes": [str(p.pk) for p in area.supporting_processes.all()],
+    }
+    values.update(data)
+    return client.post(page_url(area), values)
+
+
+@pytest.fixture
+def strategist_client(client: Client, strategist: User) -> Client:
+    client.force_login(strategist)
+    return client
+
+
+def test_ticking_a_process_is_in_the_page_and_admin_history_with_who(
+    strategist_client: Client, strategist: User, programme_area: ProgrammeArea
+) -> None:
+    strategist.first_name, strategist.last_name = "Stina", "Strateg"
+    strategist.save()
+    SupportingProcessFactory(name="Personcentrering")
+    cosmic = SupportingProcessFactory(name="Cosmic")
+
+    response = edit(strategist_client, programme_area, supporting_processes=[str(cosmic.pk)])
+
+    assert response.status_code == 302
+    latest = programme_area.history.latest()
+    assert latest.history_user == strategist
+    # One change, one record: the area's save took the links (no empty row before it).
+    assert programme_area.history.count() == 2
+    page = text_of(strategist_client.get(page_url(programme_area)).content.decode())
+    # (the arrow is read out as "ändrat till")
+    assert "Stödjande processer: – → ändrat till Cosmic" in page
+    assert "Stina Strateg" in page
+    admin = text_of(
+        strategist_client.get(
+            f"/admin/programmes/programmearea/{programme_area.pk}/history/"
+        ).content.decode()
+    )
+    assert "Stödjande processer: – → Cosmic" in admin
+
+
+def test_an_unchanged_set_of_links_writes_no_record(programme_area: ProgrammeArea) -> None:
+    before = programme_area.history.count()
+
+    assert record_process_links(programme_area) is False
+    assert programme_area.history.count() == before
+
+
+def test_the_admin_revert_restores_the_processes_and_the_owners(
+    strategist_client: Client, strategist: User, programme_area: ProgrammeArea
+) -> None:
+    sara = UserFactory(username="sara", role=Role.STEERING_GROUP)
+    olle = UserFactory(username="olle", role=Role.STEERING_GROUP)
+    person = SupportingProcessFactory(name="Personcentrering")
+    cosmic = SupportingProcessFactory(name="Cosmic")
+    edit(
+        strategist_client,
+        programme_area,
+        supporting_processes=[str(person.pk)],
+        delivery_owners=[str(sara.pk)],
+    )
+    before = programme_area.history.latest()
+    edit(
+        strategist_client,
+        programme_area,
+        supporting_processes=[str(person.pk), str(cosmic.pk)],
+        delivery_owners=[str(olle.pk)],
+    )
+    url = f"/admin/programmes/programmearea/{programme_area.pk}/history/{before.history_id}/"
+    form = strategist_client.get(url)
+    assert form.status_code == 200
+
+    response = strategist_client.post(url, admin_form_data(form))
+
+    assert response.status_code == 302, text_of(response.content.decode())[:2000]
+    processes = ProgrammeAreaProcess.objects.filter(programme_area=programme_area)
+    assert [link.supporting_process.name for link in processes] == ["Personcentrering"]
+    assert list(programme_area.delivery_owners.all()) == [sara]
+    admin = text_of(
+        strategist_client.get(
+            f"/admin/programmes/programmearea/{programme_area.pk}/history/"
+        ).content.decode()
+    )
+    assert "Stödjande processer: Cosmic, Personcentrering → Personcentrering" in admin
