@@ -18,9 +18,26 @@
  *   ("Aktiviteten är tillagd.") focused, as the reporting grid focuses its "sparad": the
  *   message region (includes/messages.html, marked data-focus-after-action only when a GET
  *   brings messages) takes the focus once the page has loaded, unless the page's own
- *   autofocus (an error summary, a heading the message describes) or the user took it first.
+ *   autofocus (an error summary, a heading the message describes) or the user took it first;
+ * - an input marked data-select-on-focus (the reporting grid's value after "Ersätt värdet")
+ *   has its whole value selected when it first takes the focus: focus() leaves the caret
+ *   before the old value, so typed digits would be put in front of it ("15" + "12" = 1512).
+ *   Once only: a later click places the caret where the user clicks.
  */
 document.documentElement.classList.add("js");
+(function () {
+  function selectOnce(input) {
+    if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-select-on-focus")) return;
+    input.removeAttribute("data-select-on-focus");
+    input.select();
+  }
+  document.addEventListener("focusin", function (event) {
+    selectOnce(event.target);
+  });
+  // A page loaded with the input autofocused (the grid without htmx) may focus it before this
+  // file runs.
+  selectOnce(document.activeElement);
+})();
 (function () {
   var moved = document.querySelector("button[data-moved]");
   if (!moved) return;

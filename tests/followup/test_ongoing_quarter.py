@@ -395,3 +395,36 @@ def test_the_portfolio_summary_does_not_call_a_quarterly_measure_not_yet_due_mis
     assert "Värden saknas för Frigjorda tider." in text
     assert "Arbetsmiljö." not in text
     assert "Värden saknas för Arbetsmiljö" not in text
+
+
+def test_a_measure_table_names_the_period_its_icons_judge_once(
+    client: Client, org_tree: OrgTree, steering_member: User, today: datetime.date
+) -> None:
+    """In the quarter under way the basis's note "Senaste punkten: okt 2025" would say again
+    what "Punkten för okt 2025" beside the icon says: the table shows the latter only, as for
+    an ended quarter. (The measure's own page, with no "Punkten för", keeps the note.)"""
+    measure = MeasureFactory(name="Antal samtal", code="samtal")
+    measure.unit_kinds.add(org_tree.hc1a.kind)
+    months = [datetime.date(year, month, 1) for year in (2024, 2025) for month in range(1, 13)]
+    months = [m for m in months if m <= OCTOBER[0]]
+    for i, start in enumerate(months):
+        ObservationFactory(
+            measure=measure, unit=org_tree.hc1a, period_start=start, value=Decimal(100 + i % 3)
+        )
+    for year, number in [(2024, n) for n in range(1, 5)] + [(2025, n) for n in range(1, 5)]:
+        services.quarter_compute(quarter=Quarter(year, number), today=TODAY)
+    client.force_login(steering_member)
+    url = reverse("unit_detail", args=[org_tree.hc1a.code])
+
+    ongoing = client.get(url, {"kvartal": "2025Q4"}).content.decode()
+    ended = client.get(url, {"kvartal": "2025Q3"}).content.decode()
+
+    assert ongoing.count("Punkten för okt 2025") == 1
+    assert "Senaste punkten" not in ongoing
+    assert ended.count("Punkten för sep 2025") == 1
+    assert "Senaste punkten" not in ended
+    detail = client.get(
+        reverse("measure_detail", args=[measure.code]),
+        {"enhet": org_tree.hc1a.code, "kvartal": "2025Q4"},
+    ).content.decode()
+    assert "Senaste punkten: okt 2025" in detail

@@ -32,13 +32,14 @@ def grouped(digits: str, separator: str) -> str:
 
 def spellings_of(value: Decimal) -> list[str]:
     """Every way the importer promises to read the number."""
-    sign = "-" if value < 0 else ""
+    signs = ["-", "\u2212"] if value < 0 else ["", "+"]  # "+40", as a change is written
     integer, _, fraction = format(abs(value), "f").partition(".")
     out = []
-    for decimal_mark in (",", "."):
-        tail = f"{decimal_mark}{fraction}" if fraction else ""
-        out.append(f"{sign}{integer}{tail}")
-        out.extend(f"{sign}{grouped(integer, sep)}{tail}" for sep in GROUP_SEPARATORS)
+    for sign in signs:
+        for decimal_mark in (",", "."):
+            tail = f"{decimal_mark}{fraction}" if fraction else ""
+            out.append(f"{sign}{integer}{tail}")
+            out.extend(f"{sign}{grouped(integer, sep)}{tail}" for sep in GROUP_SEPARATORS)
     return out
 
 
@@ -70,6 +71,10 @@ def test_xlsx_float_cells_are_read_as_their_shortest_decimal(value: float) -> No
 @example("--1")
 @example("1e5")
 @example("+5")
+@example("+-5")
+@example("-+5")
+@example("++5")
+@example("+ 5")
 @example("1 234 5")
 @example("%")
 def test_a_number_is_accepted_only_in_a_promised_spelling(text: str) -> None:
@@ -82,10 +87,26 @@ def test_a_number_is_accepted_only_in_a_promised_spelling(text: str) -> None:
     # Written out again from its digits, the accepted text is the number it was read as.
     plain = re.sub(r"[ \u00a0\u202f]", "", body).replace(",", ".")
     assert Decimal(plain) == number.value
-    assert re.fullmatch(r"-?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?", body), body
+    assert re.fullmatch(r"[-+]?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?", body), body
 
 
-@pytest.mark.parametrize("text", ["tolv", "", "12 %%", "1.234,5", "1,234.5", "1 23", "1e5"])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("+40", Decimal(40)),
+        ("+12,5", Decimal("12.5")),
+        ("+1 234", Decimal(1234)),
+        ("+0", Decimal(0)),
+    ],
+)
+def test_a_leading_plus_is_read_as_the_number(text: str, value: Decimal) -> None:
+    assert parse_number(text) == parsing.Number(value)
+    assert parse_number(f"{text} %") == parsing.Number(value, percent=True)
+
+
+@pytest.mark.parametrize(
+    "text", ["tolv", "", "12 %%", "1.234,5", "1,234.5", "1 23", "1e5", "+-5", "++5", "+ 5", "+"]
+)
 def test_text_that_is_no_number_is_refused(text: str) -> None:
     with pytest.raises(CellError, match="är inte ett tal"):
         parse_number(text)
