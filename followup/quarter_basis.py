@@ -103,7 +103,11 @@ class QuarterBasis:
     # a reader takes "+2,3 procentenheter" for the same months against the same months.
     previous_quarter_against: str = ""
     previous_year_against: str = ""
+    # Which period the SPC icons judge, where that needs saying (below, _spc_note).
     spc_note: str = ""
+    # The note only names the latest point ("Senaste punkten: okt 2026"): a measure table,
+    # which names the judged point beside the icon ("Punkten för okt 2026"), leaves it out.
+    spc_note_names_latest: bool = False
     # (reporting, expected) units of the whole quarter, where the period series is not written
     # yet (the Celery path writes it after the quarter's values): the basis is then unknown.
     quarter_units: tuple[int, int] | None = None
@@ -349,6 +353,12 @@ def _spc_note(
     return _("Senaste punkten: %(period)s") % {"period": _period_text(latest, measure.frequency)}
 
 
+def _spc_note_names_latest(summary: Mapping[str, Any] | None) -> bool:
+    """Whether _spc_note is the plain "Senaste punkten: …" (the latest point is whole)."""
+    points = (summary or {}).get("points") or []
+    return bool(points) and stored_incomplete(points[-1]) is None
+
+
 def quarter_basis(
     *,
     measure: Measure,
@@ -447,4 +457,5 @@ def quarter_basis(
             _with_values(rows, measure.pk, quarter.year_before()),
         ),
         spc_note=_spc_note(summary, measure, starts, partial=partial),
+        spc_note_names_latest=_spc_note_names_latest(summary),
     )

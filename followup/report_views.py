@@ -29,6 +29,7 @@ from .reporting import (
     cell_keys,
     closed_period_note,
     period_choice,
+    period_examples,
     report_grid_cells,
     report_grid_save,
 )
@@ -82,7 +83,7 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         "previous": period.previous(),
         "following": choice.following,
         "period_error": choice.error,
-        "period_text": request.GET.get("period", "") if choice.error else period.label,
+        "examples": period_examples(),
         # Said above the grid: the import's note on a quarter whose report is closed.
         "closed_note": closed_period_note(period),
     }
@@ -188,12 +189,15 @@ def _redisplay(request: HtmxHttpRequest, template: str, context: dict[str, Any])
 
 
 def _focus(row: dict[str, Any]) -> None:
-    """Where the focus goes when a cell is swapped: its first input, or its "Ersätt värdet"."""
+    """Where the focus goes when a cell is swapped: its first input, or its "Ersätt värdet".
+    The input's value is selected as it takes the focus (static/js/editing.js), so what the user
+    types replaces the old value instead of being put in front of it."""
     row["focus"] = True
     if row["editable"]:
         for field in row["form"].visible_fields():
             if field.name != "override":
                 field.field.widget.attrs["autofocus"] = True
+                field.field.widget.attrs["data-select-on-focus"] = True
                 return
 
 

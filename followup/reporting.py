@@ -52,6 +52,16 @@ ERROR_SHARE_PARTS = _("Ange täljare och nämnare för en andel.")
 ERROR_JUMP = _(
     "Värdet skiljer sig mer än {pct} % från föregående period ({previous}): skriv en kommentar."
 )
+# An imported value replaced ("Ersätt värdet"): the new value is compared with the one it
+# replaces as well, so a slip (12 typed in front of 15: 1512) is caught when the previous
+# period has no value.
+ERROR_JUMP_REPLACED = _(
+    "Värdet skiljer sig mer än {pct} % från det värde som ersätts ({replaced}): skriv en kommentar."
+)
+ERROR_JUMP_BOTH = _(
+    "Värdet skiljer sig mer än {pct} % från föregående period ({previous}) och från det värde "
+    "som ersätts ({replaced}): skriv en kommentar."
+)
 ERROR_IMPORTED = _("Värdet är importerat från {source}; välj ”Ersätt värdet” för att ändra det.")
 CONFLICT_MESSAGE = _(
     "Inget sparades: någon annan har sparat markerade värden sedan du öppnade sidan. Spara "
@@ -113,9 +123,27 @@ class PeriodChoice:
     following: Period | None = None
 
 
+@dataclass(frozen=True)
+class PeriodExamples:
+    """The period field's examples: the latest month that can be reported (the grid's default),
+    written both ways, and the latest quarter that has ended."""
+
+    month: str
+    month_code: str
+    quarter: str
+
+
+def period_examples(today: datetime.date | None = None) -> PeriodExamples:
+    today = today or timezone.localdate()
+    month = period_parse(None, today)
+    quarter = Quarter.containing(today).previous()
+    return PeriodExamples(month=month.label, month_code=month.code, quarter=quarter.label)
+
+
 def period_choice(text: str | None, today: datetime.date | None = None) -> PeriodChoice:
     """The period in the text, in any spelling an import accepts ("2025-12", "dec 2025",
-    "2025Q4", "Kv 4 2025"...), else the previous month with a Swedish message saying why.
+    "2025Q4", "Kv 4 2025"...), else the previous month with a Swedish message saying why: the
+    message quotes the text, the period field then shows the period the page shows.
 
     A month (quarter) that has not ended is refused as an import and the model refuse it
     (value_rules.period_open_problem): nothing can be reported for it yet.
@@ -140,7 +168,10 @@ def period_choice(text: str | None, today: datetime.date | None = None) -> Perio
     )
     still_open = period.open_problem(today)
     if still_open is not None:
-        message = _("%(problem)s Sidan visar i stället %(default)s.") % {
+        message = _(
+            "”%(text)s” kan inte rapporteras ännu: %(problem)s Sidan visar i stället %(default)s."
+        ) % {
+            "text": text,
             "problem": still_open,
             "default": default.label,
         }
@@ -274,16 +305,39 @@ class ObservationCellForm(forms.Form):
         return data
 
     def _check_jump(self, data: dict[str, Any], value: Decimal) -> None:
-        limit = value_rules.jump_limit()
-        previous = self.previous
-        if previous is None or data.get("comment") or self.errors:
+        """A value more than GONV_REPORT_JUMP_PCT % from the previous period's, or (replacing
+        an imported value) from the value it replaces, needs a comment. The imported value's
+        own comment, left in the input, explains that value, not the new one."""
+        if self.errors:
             return
-        if value_rules.jumped(value, previous, limit):
-            shown = format(previous.normalize(), "f").replace(".", ",")
-            self.add_error(
-                "comment",
-                str(ERROR_JUMP).format(pct=value_rules.jump_limit_text(limit), previous=shown),
-            )
+        comment = data.get("comment") or ""
+        replaced = self.existing.value if self.imported and self.existing is not None else None
+        if replaced is not None and comment == (self.existing.comment or ""):  # type: ignore[union-attr]
+            comment = ""
+        if comment:
+            return
+        limit = value_rules.jump_limit()
+        from_previous = value_rules.jumped(value, self.previous, limit)
+        from_replaced = value_rules.jumped(value, replaced, limit)
+        if not (from_previous or from_replaced):
+            return
+        words = {"pct": value_rules.jump_limit_text(limit)}
+        if from_previous:
+            words["previous"] = self._value_text(self.previous)
+        if from_replaced:
+            words["replaced"] = self._value_text(replaced)
+        message = (
+            ERROR_JUMP_BOTH
+            if from_previous and from_replaced
+            else ERROR_JUMP
+            if from_previous
+            else ERROR_JUMP_REPLACED
+        )
+        self.add_error("comment", str(message).format(**words))
+
+    def _value_text(self, value: Decimal | None) -> str:
+        """A stored value in a message as the pages write the measure's values: "12 st"."""
+        return format_value(value, self.measure.unit, self.measure.value_type)
 
 
 @dataclass

@@ -60,6 +60,12 @@ ERROR_BASELINE = _("Ange basperiodens start och slut för en relativ förändrin
 ERROR_DATES = _("Måldatum kan inte vara före startdatum.")
 ERROR_ACTUAL_NEEDED = _("Ange faktiskt datum när arbetssättet är infört eller utfasat.")
 ERROR_PLANNED_NEEDED = _("Ange planerat datum när arbetssättet är planerat.")
+# The adoption grid's first status where a unit has no record with a method: the dashboards'
+# words for it. Left so, the cell stores nothing.
+NO_RECORD_LABEL = _("– Ingen uppgift –")
+ERROR_STATUS_NEEDED = _("Välj en status för att spara uppgifterna i cellen.")
+# A record once stored is kept (its history with it): the grid has no "Ingen uppgift" for it.
+ERROR_STATUS_KEPT = _("En sparad status kan inte tas bort här; välj en status.")
 
 # A number field's digits and range in the app's words, instead of Django's "Säkerställ att det
 # inte är mer än 5 siffror totalt." (the column's digits) or "Kontrollera att detta värde är
@@ -469,16 +475,37 @@ class AdoptionCellForm(forms.ModelForm):
         widgets = {
             "planned_date": DATE_WIDGET,
             "actual_date": DATE_WIDGET,
-            "comment": forms.TextInput(),
+            # Two lines that wrap: a tablet's narrow column shows a comment, not its first word.
+            "comment": forms.Textarea(attrs={"rows": 2, "class": "grid-comment"}),
         }
         # A browser without a date picker, or one showing its own locale's order (mm/dd/yyyy
         # in en-US), leaves the user to type: the format the server reads is said by each input
         # (Django links the help text with aria-describedby).
         help_texts = {"planned_date": DATE_FORMAT_HINT, "actual_date": DATE_FORMAT_HINT}
 
-    def __init__(self, *args: Any, today: datetime.date | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        today: datetime.date | None = None,
+        unrecorded: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`unrecorded`: the cell had no record when the user's grid was shown (by default:
+        it has none now). It then starts on "– Ingen uppgift –" with empty fields, and is
+        unchanged, so stores nothing, while left so; a record stored since is the user's
+        conflict only when they set something."""
         self.today = today or timezone.localdate()
         super().__init__(*args, **kwargs)
+        self.unrecorded = self.instance.pk is None if unrecorded is None else unrecorded
+        status = self.fields["status"]
+        if self.unrecorded:
+            status.choices = [("", NO_RECORD_LABEL), *AdoptionRecord.Status.choices]  # type: ignore[attr-defined]
+            self.initial.update(
+                status="", planned_date=None, actual_date=None, comment="", version=0
+            )
+        status.error_messages["required"] = (
+            ERROR_STATUS_NEEDED if self.unrecorded else ERROR_STATUS_KEPT
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -113,12 +113,15 @@ def adoption_grid_cells(
             prefix = f"c{u.pk}m{method.pk}"
             # A cell the request did not send stays unbound: unchanged, never an error.
             sent = data is not None and f"{prefix}-status" in data
+            # Version 0: the user's grid showed no record (one may have been stored since).
+            posted = str(data.get(f"{prefix}-version", "") if sent else "") or "0"
             form = form_class(
                 data if sent else None,
                 instance=record,
                 prefix=prefix,
                 initial={"version": record.version if record.pk else 0},
                 today=today,
+                unrecorded=record.pk is None or (sent and posted == "0"),
             )
             row: dict[str, Any] = {"unit": u, "form": form, "record": record, "key": prefix}
             seen = str(data.get(f"{prefix}-overwrite", "") if sent else "")

@@ -66,10 +66,14 @@ REMEDY_COLUMN_TWICE_PLAIN = gettext_noop(
     "Byt namn på den ena (kolumner med namn som importen inte känner igen hoppas över) eller "
     "ta bort den."
 )
-ERROR_NOT_A_NUMBER = gettext_noop("”{text}” är inte ett tal; skriv till exempel 12,5 eller 1 234.")
+# {thousands}: "1 234" as the pages write it, with a no-break space, so the example never
+# breaks over two lines ("1" / "234") in a narrow cell (not_a_number_message).
+ERROR_NOT_A_NUMBER = gettext_noop(
+    "”{text}” är inte ett tal; skriv till exempel 12,5 eller {thousands}."
+)
 # Where only a whole number will do (a count's value): no example the next check refuses.
 ERROR_NOT_A_WHOLE_NUMBER = gettext_noop(
-    "”{text}” är inte ett tal; skriv ett heltal, till exempel 12 eller 1 234."
+    "”{text}” är inte ett tal; skriv ett heltal, till exempel 12 eller {thousands}."
 )
 # Every writer's limit (a stored value is numeric(16, 4)), in the app's words, not Django's
 # "Säkerställ att det inte är mer än 12 siffror före decimalavskiljaren."
@@ -142,6 +146,12 @@ class Header:
     ignored: tuple[str, ...]
 
 
+# The downloaded template's own helper columns (selectors.TEMPLATE_HEADER): not read, and not
+# listed among the "Kolumner som inte läses" either: the user did not add them.
+TEMPLATE_HELPER_COLUMNS = frozenset(
+    normalise_header(name) for name in ("enhetsnamn", "måttnamn", "fyll i")
+)
+
 # What to rename the second of two unit (or measure) columns to: the template's own name for
 # the column it does not read.
 _RENAME_EXAMPLES = {"unit": "Enhetsnamn", "measure": "Måttnamn"}
@@ -160,13 +170,17 @@ def header_match(cells: list[Any]) -> Header:
     positions: dict[str, int] = {}
     names: dict[str, str] = {}
     ignored: list[str] = []
+    helpers = False
     for index, cell in enumerate(cells):
         text = "" if cell is None else str(cell).strip()
         if not text:
             continue
         column = _BY_NAME.get(normalise_header(text))
         if column is None:
-            ignored.append(text)
+            if normalise_header(text) in TEMPLATE_HELPER_COLUMNS:
+                helpers = True
+            else:
+                ignored.append(text)
             continue
         if column.key in positions:
             example = _RENAME_EXAMPLES.get(column.key)
@@ -184,7 +198,7 @@ def header_match(cells: list[Any]) -> Header:
             )
         positions[column.key] = index
         names[column.key] = text
-    if not positions and not ignored:
+    if not positions and not ignored and not helpers:
         raise FileRefused(_(ERROR_NO_HEADER))
     present = " " + _(ERROR_COLUMNS_PRESENT).format(columns=_columns_text(cells))
     for column in COLUMNS:
@@ -213,9 +227,10 @@ WHITESPACE = (
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _SPACES = " \u00a0\u202f"
-# Groups: sign, integer part (thousands maybe separated), fraction, trailing percent.
+# Groups: sign (a minus, or a plus that changes nothing: "+40" as a change is written),
+# integer part (thousands maybe separated), fraction, trailing percent.
 NUMBER_PATTERN = (
-    f"^([-\u2212]?)([0-9]{{1,3}}(?:[{_SPACES}][0-9]{{3}})+|[0-9]+)"
+    f"^([-\u2212+]?)([0-9]{{1,3}}(?:[{_SPACES}][0-9]{{3}})+|[0-9]+)"
     f"(?:[.,]([0-9]+))?([{_SPACES}]?%)?$"
 )
 _NUMBER_RE = re.compile(NUMBER_PATTERN)
@@ -251,7 +266,9 @@ def value_tolerance(value: Decimal) -> Decimal:
 def not_a_number_message(text: object, *, whole: bool = False) -> str:
     """That the text is no number, with an example of what would be read (a whole one for
     a count)."""
-    return _(ERROR_NOT_A_WHOLE_NUMBER if whole else ERROR_NOT_A_NUMBER).format(text=text)
+    return _(ERROR_NOT_A_WHOLE_NUMBER if whole else ERROR_NOT_A_NUMBER).format(
+        text=text, thousands=format_number(1234, 0)
+    )
 
 
 def too_large_message(value: Decimal) -> str:
@@ -270,7 +287,7 @@ class Number:
 
 
 def parse_number(raw: Any, *, whole: bool = False) -> Number:
-    """A Swedish-written number: 12,5 · 12.5 · 1 234,5 · −3 · 54,2 % (or an XLSX number).
+    """A Swedish-written number: 12,5 · 12.5 · 1 234,5 · −3 · +40 · 54,2 % (or an XLSX number).
 
     A negative zero ("-0", "−0,0", an XLSX -0.0) is read as zero, as PostgreSQL's numeric
     stores it on the COPY path: the report and the pages say "0" on either path. `whole`: a
@@ -304,7 +321,8 @@ def _parse_number(raw: Any) -> Number:
         raise CellError(not_a_number_message(text), text)
     sign, integer, fraction, percent = match.groups()
     digits = re.sub(SPACES_PATTERN, "", integer)
-    literal = f"{'-' if sign else ''}{digits}" + (f".{fraction}" if fraction else "")
+    negative = sign in ("-", "\u2212")  # a plus changes nothing
+    literal = f"{'-' if negative else ''}{digits}" + (f".{fraction}" if fraction else "")
     try:
         value = Decimal(literal)
     except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits

@@ -213,6 +213,10 @@ def _orm_pass(
                 )
                 if old_source == ImportBatch.Source.MANUAL:
                     report.manual_replaced += 1
+                if old_source:
+                    report.replaced_sources[old_source] = (
+                        report.replaced_sources.get(old_source, 0) + 1
+                    )
                 changed.append(obs)
             if len(report.changes) < CHANGE_LIMIT:
                 report.changes.append(

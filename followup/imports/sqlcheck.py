@@ -78,7 +78,7 @@ def numbers_sql(source: str) -> str:
     """The rows of `source` with their number cells (value, numerator, denominator) read.
 
     For each cell c: c_lit (the plain literal: sign, digits, point, fraction; no sign on a zero,
-    as parsing.parse_number reads "−0"), c_pct (a trailing
+    as parsing.parse_number reads "−0", nor for a plus), c_pct (a trailing
     %), c_frac (decimals as written), c_val, c_nan (a cell that is no number), c_big (at or
     above the limit) and c_has (a number to use). Each level is its own subquery (OFFSET 0), so
     that a pattern is matched once per cell, not once for every expression that reads it.
@@ -94,8 +94,8 @@ def numbers_sql(source: str) -> str:
     parts = ", ".join(
         f"""CASE WHEN m.{c}_plain THEN replace(m.{c}, ',', '.')
             WHEN m.{c}_g IS NOT NULL THEN
-            CASE WHEN m.{c}_g[1] <> '' AND m.{c}_g[2] || coalesce(m.{c}_g[3], '') ~ '[1-9]'
-                THEN '-' ELSE '' END
+            CASE WHEN m.{c}_g[1] NOT IN ('', '+')
+                AND m.{c}_g[2] || coalesce(m.{c}_g[3], '') ~ '[1-9]' THEN '-' ELSE '' END
             || regexp_replace(m.{c}_g[2], %(spaces)s, '', 'g')
             || coalesce('.' || m.{c}_g[3], '') END AS {c}_lit,
         m.{c}_g[4] IS NOT NULL AS {c}_pct,

@@ -423,6 +423,7 @@ def test_the_grids_error_summary_links_take_the_keyboard_to_the_input_to_fix(
     assert_only_expected(browser_errors)
 
 
+LONG_COMMENT = "Teamen utbildade i februari, teamrond startar före årsskiftet på båda enheterna."
 SIDEWAYS = """() => ({
   page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
   tables: [...document.querySelectorAll('.table-wrap')]
@@ -452,6 +453,15 @@ def test_the_adoption_grid_fits_a_tablet_comment_column_included(
         assert box is not None, unit
         assert box["x"] >= 0, unit
         assert box["x"] + box["width"] <= 768, unit
+        # A line of its own across the table, not the ~135 px left beside the dates.
+        assert box["width"] >= 600, unit
+    # A comment stored before is read whole: it wraps, nothing is cut off.
+    nordvik = table.get_by_label(re.compile("^Kommentar, Hälsocentral Nordvik"))
+    nordvik.fill(LONG_COMMENT)
+    assert nordvik.evaluate("e => e.tagName") == "TEXTAREA"
+    assert nordvik.evaluate(
+        "e => e.scrollHeight <= e.clientHeight + 1 && e.scrollWidth <= e.clientWidth"
+    )
     assert_no_axe_violations(page, "adoption grid at 768 px", browser_errors)
     shoot(page, "adoption-tablet")
     assert_only_expected(browser_errors)
@@ -533,6 +543,91 @@ def test_a_vc_overrides_an_imported_value_with_the_keyboard_and_without_javascri
     imported.refresh_from_db()
     assert (other.value, other.overrides_source, imported.value) == (8, "cosmic", 61)
     context.close()
+
+
+def test_ersatt_vardet_selects_the_old_value_so_typing_replaces_it(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    """The reviewer's 12 → 1512: the focus came with the caret before the old value, and no
+    previous month to compare with. The value is selected as it takes the focus, so "15" +
+    Enter saves 15; and a slip that does slip through is asked about against the value it
+    replaces."""
+    tree: OrgTree = plan["tree"]
+    visits = Measure.objects.get(name="Besök")
+    imported = ObservationFactory(
+        measure=visits,
+        unit=tree.hc1a,
+        period_start=datetime.date(2025, 10, 1),
+        value=12,
+        source="cyklop",
+        import_batch=ImportBatchFactory(source="cyklop"),
+    )
+    log_in(page, "vc-norr")
+    page.goto(f"/redigera/rapportera/{tree.vo1.pk}/?period=2025-10")
+    page.wait_for_function("() => window.htmx !== undefined")
+    table = page.get_by_role("table", name=re.compile("^Besök"))
+    table.get_by_role("button", name=re.compile("^Ersätt värdet Hälsocentral Norrby")).click()
+    value = table.get_by_label(re.compile("^Värde, Hälsocentral Norrby"))
+    expect(value).to_be_focused()
+    page.wait_for_function("() => !document.querySelector('.htmx-swapping, .htmx-settling')")
+    assert value.evaluate("e => [e.selectionStart, e.selectionEnd]") == [0, 2]
+    page.keyboard.type("15")
+    expect(value).to_have_value("15")
+    page.keyboard.press("Enter")
+    expect(page.locator("#report-saved")).to_contain_text("1 värde är sparat.")
+    imported.refresh_from_db()
+    assert (imported.value, imported.overrides_source) == (15, "cyklop")
+
+    # Opened by its link (a page load, the input autofocused): selected as well.
+    imported.source, imported.value = "cyklop", 12
+    imported.save()
+    key = f"m{visits.pk}u{tree.hc1a.pk}"
+    page.goto(f"/redigera/rapportera/{tree.vo1.pk}/?period=2025-10&ersatt={key}")
+    value = page.get_by_role("table", name=re.compile("^Besök")).get_by_label(
+        re.compile("^Värde, Hälsocentral Norrby")
+    )
+    expect(value).to_be_focused()
+    page.wait_for_function(
+        "() => document.activeElement.selectionEnd === document.activeElement.value.length"
+    )
+    assert value.evaluate("e => e.selectionStart") == 0
+    # A typed slip (the caret put before 12 by a click) is asked about, not saved.
+    value.click(position={"x": 3, "y": 10})
+    page.keyboard.press("Home")
+    page.keyboard.type("15")
+    expect(value).to_have_value("1512")
+    page.get_by_role("button", name="Spara värden").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Värdet skiljer sig mer än 50 % från det värde som ersätts (12\u00a0st)"
+    )
+    imported.refresh_from_db()
+    assert imported.value == 12
+    assert_only_expected(browser_errors)
+
+
+def test_a_period_that_cannot_be_shown_leaves_the_field_on_the_period_shown(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    """After "dec 2026" (not ended) the grid shows the latest month: the field says that month,
+    the text typed is in the message, and the focus is on the message, not left on the page."""
+    tree: OrgTree = plan["tree"]
+    today = timezone.localdate()
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    months = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+    shown = f"{months[last.month - 1]} {last.year}"
+    typed = f"{months[today.month - 1]} {today.year}"
+    log_in(page, "vc-norr")
+    page.goto(f"/redigera/rapportera/{tree.vo1.pk}/")
+    page.get_by_label("Period").fill(typed)
+    page.get_by_role("button", name="Visa period").click()
+    message = page.get_by_role("alert")
+    expect(message).to_contain_text(f"”{typed}” kan inte rapporteras ännu")
+    expect(message).to_contain_text(f"Sidan visar i stället {shown}.")
+    expect(message).to_be_focused()
+    expect(page.get_by_label("Period")).to_have_value(shown)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"för {shown}:")
+    assert_no_axe_violations(page, "reporting grid after a refused period", browser_errors)
+    assert_only_expected(browser_errors)
 
 
 def test_a_vcs_browser_cannot_reach_another_vos_grid(page: Page, plan: dict[str, Any]) -> None:
@@ -619,10 +714,16 @@ def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(
     page.get_by_label("Kommentar till verksamheten").fill("Lägg till en tidplan per hälsocentral.")
     page.get_by_role("button", name="Skicka tillbaka för komplettering").click()
     expect(page.get_by_text("Aktivitetsplanen är skickad tillbaka")).to_be_visible()
+    # After the redirect the message has the focus, as the grid's "sparad" has.
+    expect(page.locator("#messages")).to_be_focused()
+    expect(page.locator("#messages")).to_contain_text("Aktivitetsplanen är skickad tillbaka")
 
     page.context.clear_cookies()
     log_in(page, "vc-norr")
     page.goto(f"/redigera/aktivitetsplaner/{area.pk}/{tree.vo1.pk}/")
+    # A plain page load has no message and nothing takes the focus.
+    expect(page.locator("#messages")).not_to_have_attribute("tabindex", "-1")
+    assert page.evaluate("document.activeElement === document.body")
     outcome = page.get_by_role("region", name="Planen är tillbakaskickad för komplettering")
     expect(outcome).to_contain_text("Petra Ansvarig")
     expect(outcome).to_contain_text("Lägg till en tidplan per hälsocentral.")

@@ -65,7 +65,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     expect(page.locator(".import-counts")).to_contain_text("Nya värden")
     expect(page.get_by_role("cell", name="Arbetsmiljöindex")).to_be_visible()
     expect(page.get_by_role("cell", name="71,5")).to_be_visible()
-    expect(page.get_by_role("cell", name=re.compile(r"^45\s+st$"))).to_be_visible()  # its unit
+    expect(page.get_by_role("cell", name=re.compile(r"^– → 45\s+st$"))).to_be_visible()  # its unit
     assert not Observation.objects.exists()
     assert_accessible(page, "import-preview")
 
@@ -87,7 +87,16 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     assert Observation.objects.get(measure__code="index").value == Decimal("71.5")
     assert_accessible(page, "import-batch")
 
-    page.get_by_role("button", name="Ångra import").click()
+    # "Ångra import" asks first, without JavaScript: the confirmation takes the focus and
+    # says what the undo will do; nothing is undone until "Ångra importen".
+    page.get_by_role("button", name="Ångra import", exact=True).click()
+    confirm = page.get_by_role("heading", name="Ångra importen?")
+    expect(confirm).to_be_focused()
+    expect(confirm).to_have_accessible_description("2 värden som importen lade till tas bort.")
+    expect(page.get_by_role("link", name="Avbryt")).to_be_visible()
+    assert Observation.objects.count() == 2
+    assert_accessible(page, "import-undo-confirm")
+    page.get_by_role("button", name="Ångra importen", exact=True).click()
     expect(page.locator("#messages")).to_contain_text(
         "Importen är ångrad: 2 värden togs bort och 0 återställdes."
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -43,7 +44,7 @@ def login(user: User) -> Client:
 
 def cell(unit_id: int, method_id: int, **values: object) -> dict[str, object]:
     prefix = f"c{unit_id}m{method_id}"
-    data = {"status": "ej_paborjad", "planned_date": "", "actual_date": "", "comment": ""}
+    data = {"status": "", "planned_date": "", "actual_date": "", "comment": ""}
     data.update(values)
     data.setdefault("version", 0)
     return {f"{prefix}-{k}": v for k, v in data.items()}
@@ -414,3 +415,116 @@ def test_each_date_input_says_the_format_and_a_typed_swedish_date_is_saved(
     records = {r.unit_id: r for r in AdoptionRecord.objects.all()}
     assert records[org_tree.hc1a.pk].actual_date == datetime.date(2026, 3, 31)
     assert records[org_tree.hc1b.pk].planned_date == datetime.date(2027, 1, 15)
+
+
+# --- a cell without a record: "– Ingen uppgift –" ---------------------------------------------
+
+
+def _status_select(page: str, key: str) -> str:
+    return page.split(f'id="id_{key}-status"')[1].split("</select>")[0]
+
+
+def test_a_cell_without_a_record_starts_on_ingen_uppgift_and_a_record_has_no_such_choice(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    AdoptionRecordFactory(unit=org_tree.hc1a, working_method=teamrond, status="pagar")
+
+    page = login(vc).get(grid_url(org_tree)).content.decode()
+
+    empty = _status_select(page, f"c{org_tree.hc1b.pk}m{teamrond.pk}")
+    assert re.search(
+        r'<option value="" selected>– Ingen uppgift –</option>\s*<option value="ej_paborjad">',
+        empty,
+    )
+    stored = _status_select(page, f"c{org_tree.hc1a.pk}m{teamrond.pk}")
+    assert "Ingen uppgift" not in stored
+    assert '<option value="pagar" selected>' in stored
+
+
+def test_a_cell_left_on_ingen_uppgift_stores_no_record_and_no_history(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    data = {
+        **cell(org_tree.hc1a.pk, teamrond.pk, status="pagar"),
+        **cell(org_tree.hc1b.pk, teamrond.pk),  # "– Ingen uppgift –", nothing typed
+    }
+    response = login(vc).post(grid_url(org_tree), data, **HTMX)
+
+    assert response.status_code == 200
+    assert "1 ändring är sparad." in response.content.decode()
+    assert list(AdoptionRecord.objects.values_list("unit_id", flat=True)) == [org_tree.hc1a.pk]
+    assert AdoptionRecord.history.count() == 1
+
+
+def test_ej_paborjad_chosen_for_a_cell_without_a_record_is_saved(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    data = cell(org_tree.hc1b.pk, teamrond.pk, status="ej_paborjad")
+    response = login(vc).post(grid_url(org_tree), data, **HTMX)
+
+    assert "1 ändring är sparad." in response.content.decode()
+    assert AdoptionRecord.objects.get().status == "ej_paborjad"
+
+
+def test_a_comment_without_a_status_is_refused_and_nothing_is_saved(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    data = {
+        **cell(org_tree.hc1a.pk, teamrond.pk, status="pagar"),
+        **cell(org_tree.hc1b.pk, teamrond.pk, comment="Startar i vår."),
+    }
+    response = login(vc).post(grid_url(org_tree), data, **HTMX)
+
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Välj en status för att spara uppgifterna i cellen." in body
+    assert f'href="#id_c{org_tree.hc1b.pk}m{teamrond.pk}-status"' in body
+    assert not AdoptionRecord.objects.exists()
+
+
+def test_ingen_uppgift_is_refused_for_a_stored_record(
+    vc: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    record = AdoptionRecordFactory(unit=org_tree.hc1a, working_method=teamrond, status="pagar")
+    data = {
+        **cell(org_tree.hc1a.pk, teamrond.pk, status="", version=record.version),
+        **cell(org_tree.hc1b.pk, teamrond.pk, status="pagar"),
+    }
+    response = login(vc).post(grid_url(org_tree), data, **HTMX)
+
+    assert response.status_code == 422
+    assert "En sparad status kan inte tas bort här; välj en status." in response.content.decode()
+    record.refresh_from_db()
+    assert (record.status, record.version) == ("pagar", 1)
+    assert AdoptionRecord.objects.count() == 1
+
+
+def test_a_record_stored_since_is_kept_when_the_users_cell_was_left_empty(
+    vc: User, strategist: User, org_tree: OrgTree, teamrond: WorkingMethod
+) -> None:
+    """The user's grid showed no record (version 0); the strategist stores one meanwhile. Left
+    on "– Ingen uppgift –" the cell is no change of the user's: the other cells are saved, the
+    record stays. A status set there is the user's conflict, saved when sent again."""
+    first = services.adoption_record_create(
+        user=strategist, unit=org_tree.hc1a, working_method=teamrond, status="planerad"
+    )
+    client = login(vc)
+    data = {
+        **cell(org_tree.hc1a.pk, teamrond.pk),
+        **cell(org_tree.hc1b.pk, teamrond.pk, status="pagar"),
+    }
+    response = client.post(grid_url(org_tree), data, **HTMX)
+    assert response.status_code == 200
+    assert "1 ändring är sparad." in response.content.decode()
+    first.refresh_from_db()
+    assert (first.status, first.version) == ("planerad", 1)
+
+    mine = cell(org_tree.hc1a.pk, teamrond.pk, status="pagar")
+    conflict = client.post(grid_url(org_tree), mine, **HTMX)
+    assert conflict.status_code == 409
+    first.refresh_from_db()
+    assert first.status == "planerad"
+    again = {**mine, f"c{org_tree.hc1a.pk}m{teamrond.pk}-overwrite": first.version}
+    assert client.post(grid_url(org_tree), again, **HTMX).status_code == 200
+    first.refresh_from_db()
+    assert first.status == "pagar"

@@ -5,6 +5,7 @@ way on without losing the typed values, a closed quarter's note, and a share's r
 from __future__ import annotations
 
 import datetime
+import html
 import re
 from decimal import Decimal
 
@@ -41,6 +42,10 @@ def cell(measure: Measure, unit_id: int, **values: object) -> dict[str, object]:
 
 
 def _input_value(page: str, name: str) -> str:
+    """What an input (or a textarea: the adoption grid's comment) shows."""
+    area = re.search(rf'<textarea[^>]*name="{re.escape(name)}"[^>]*>\n?([^<]*)</textarea>', page)
+    if area:
+        return html.unescape(area.group(1))
     match = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*>', page)
     assert match, name
     value = re.search(r'value="([^"]*)"', match.group(0))

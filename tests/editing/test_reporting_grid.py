@@ -369,6 +369,9 @@ def test_ersatt_vardet_shows_the_cell_as_inputs_with_a_hidden_override_flag(
     assert "<form" not in swapped
     assert f'<input type="hidden" name="{key}-override" value="on">' in swapped
     assert "autofocus" in _tag(swapped, f'name="{key}-value"')
+    # Selected as it takes the focus (static/js/editing.js): typing replaces 54, not 1554.
+    assert "data-select-on-focus" in _tag(swapped, f'name="{key}-value"')
+    assert "data-select-on-focus" in _tag(row, f'name="{key}-value"')
     # "Behåll importerat värde" swaps it back, the focus on "Ersätt värdet".
     back = client.get(
         url(org_tree), {"period": "2025-10", "rad": key}, HTTP_HX_REQUEST="true"
@@ -623,7 +626,15 @@ def test_text_that_is_no_period_says_so_and_shows_the_previous_month(
     assert "”2025-13” är ingen period" in page
     assert f"Sidan visar i stället {expected}." in page
     assert f"<h1>Rapportera värden för {expected}:" in page
-    assert 'aria-invalid="true"' in page
+    # The field reads the period shown (values typed next are saved to it); the text typed is
+    # quoted in the message, which takes the focus.
+    assert f'name="period" value="{expected}"' in page
+    assert 'value="2025-13"' not in page
+    assert 'aria-invalid="true"' not in page
+    assert re.search(
+        r'<p class="form-error" id="id_period_pick_error" role="alert" tabindex="-1" autofocus>',
+        page,
+    )
 
 
 def test_a_period_out_of_range_is_quoted_as_typed(
@@ -650,7 +661,8 @@ def test_a_period_not_begun_cannot_be_shown_or_reported(
     assert f"Perioden jan {next_year} har inte börjat än" in page
     assert Observation.objects.count() == 0
     assert Observation.history.count() == 0
-    assert "Inget sparades. Perioden jan" in response.content.decode()
+    assert "Inget sparades. ”" in response.content.decode()
+    assert "kan inte rapporteras ännu: Perioden jan" in response.content.decode()
 
 
 def test_the_picker_leads_to_the_previous_period_and_to_the_next_once_it_has_ended(
@@ -688,18 +700,22 @@ def test_a_month_that_has_not_ended_is_refused_by_url_and_by_post(
     client = login(vc)
     code, name, last_day = _this_month()
     refusal = f"{name} pågår till och med {last_day}; värden rapporteras när månaden är slut."
+    typed = f"{MONTHS_SV[datetime.date.today().month - 1]} {datetime.date.today().year}"
 
-    page = client.get(url(org_tree), {"period": code}).content.decode()
+    page = client.get(url(org_tree), {"period": f" {typed} "}).content.decode()
     response = client.post(
         url(org_tree), {"period": code, **cell(visits, org_tree.hc1a.pk, value="120")}, follow=True
     )
 
-    assert refusal in page
-    assert 'aria-invalid="true"' in page
     last_month = datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
     shown = f"{MONTHS_SV[last_month.month - 1]} {last_month.year}"
+    assert f"”{typed}” kan inte rapporteras ännu: {refusal} Sidan visar i stället {shown}." in page
+    assert f'name="period" value="{shown}"' in page  # not the month refused
+    assert 'aria-invalid="true"' not in page
     assert f"<h1>Rapportera värden för {shown}:" in page  # last month's grid, not this one's
-    assert f"Inget sparades. {refusal}" in response.content.decode()
+    assert f"Inget sparades. ”{code}” kan inte rapporteras ännu: {refusal}" in (
+        response.content.decode()
+    )
     assert Observation.objects.count() == 0
     assert Observation.history.count() == 0
 
@@ -719,7 +735,7 @@ def test_a_quarter_that_has_not_ended_is_refused_and_not_offered(
     )
 
     before = client.get(url(org_tree), {"period": previous.code}).content.decode()
-    page = client.get(url(org_tree), {"period": current.code}).content.decode()
+    page = client.get(url(org_tree), {"period": current.label}).content.decode()
     response = client.post(
         url(org_tree),
         {"period": current.code, **cell(quarterly, org_tree.hc1a.pk, value="3")},
@@ -727,8 +743,11 @@ def test_a_quarter_that_has_not_ended_is_refused_and_not_offered(
     )
 
     assert "Nästa:" not in before
-    assert refusal in page
-    assert f"Inget sparades. {refusal}" in response.content.decode()
+    assert f"”{current.label}” kan inte rapporteras ännu: {refusal}" in page
+    assert f'value="{current.label}"' not in page
+    assert f"Inget sparades. ”{current.code}” kan inte rapporteras ännu: {refusal}" in (
+        response.content.decode()
+    )
     assert Observation.objects.count() == 0
 
 
@@ -737,9 +756,9 @@ def test_a_quarter_that_has_not_ended_is_refused_and_not_offered(
     [
         # A count's example is whole: 12,5 would be refused by the next check.
         ("visits", {"value": "tjugo"},
-         "”tjugo” är inte ett tal; skriv ett heltal, till exempel 12 eller 1 234."),
+         f"”tjugo” är inte ett tal; skriv ett heltal, till exempel 12 eller 1{SPACE}234."),
         ("right_help", {"numerator": "tjugo", "denominator": "40"},
-         "”tjugo” är inte ett tal; skriv till exempel 12,5 eller 1 234."),
+         f"”tjugo” är inte ett tal; skriv till exempel 12,5 eller 1{SPACE}234."),
         # The app's words for what a value may hold, not Django's "Säkerställ att …".
         ("visits", {"value": "1000000000000"},
          f"Talet 1000000000000 är för stort: högst 999{SPACE}999{SPACE}999{SPACE}999."),
@@ -762,3 +781,94 @@ def test_a_number_that_cannot_be_stored_is_said_so_in_the_apps_words(
     assert "12,5" not in page or measure_name != "visits"
     assert "Säkerställ" not in page
     assert not Observation.objects.exists()
+
+
+# --- replacing an imported value: a jump from the value replaced --------------------------------
+
+
+def _override(visits: Measure, org_tree: OrgTree, **values: object) -> dict[str, object]:
+    values.setdefault("version", 1)
+    return {"period": "2025-10", **cell(visits, org_tree.hc1a.pk, override="on", **values)}
+
+
+def test_a_replacement_far_from_the_value_it_replaces_needs_a_comment(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    """No previous period to compare with; 54 typed after the cursor left before it (5460)
+    is asked about, in words that say what it is compared with."""
+    client = login(vc)
+
+    refused = client.post(url(org_tree), _override(visits, org_tree, value="5460"))
+    explained = client.post(
+        url(org_tree), _override(visits, org_tree, value="5460", comment="Ny räknemetod.")
+    )
+
+    assert refused.status_code == 422
+    assert (
+        "Värdet skiljer sig mer än 50 % från det värde som ersätts (54\u00a0st): skriv en "
+        "kommentar." in refused.content.decode()
+    )
+    assert "föregående period" not in refused.content.decode().split("skiljer sig")[1][:60]
+    assert explained.status_code == 302
+    imported.refresh_from_db()
+    assert (imported.value, imported.overrides_source) == (5460, "cyklop")
+
+
+def test_a_replacement_near_the_value_it_replaces_needs_no_comment(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    response = login(vc).post(url(org_tree), _override(visits, org_tree, value="60"))
+    assert response.status_code == 302
+    imported.refresh_from_db()
+    assert imported.value == 60
+
+
+def test_the_imported_comment_left_in_the_input_does_not_explain_a_replacement(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    imported.comment = "Från Cyklop."
+    imported.save()
+    response = login(vc).post(
+        url(org_tree), _override(visits, org_tree, value="5460", comment="Från Cyklop.", version=2)
+    )
+    assert response.status_code == 422
+    assert "från det värde som ersätts" in response.content.decode()
+
+
+def test_a_replacement_far_from_both_says_both(
+    vc: User, org_tree: OrgTree, visits: Measure, imported: Observation
+) -> None:
+    ObservationFactory(
+        measure=visits, unit=org_tree.hc1a, period_start=datetime.date(2025, 9, 1), value=50
+    )
+    response = login(vc).post(url(org_tree), _override(visits, org_tree, value="5460"))
+    assert response.status_code == 422
+    assert (
+        "Värdet skiljer sig mer än 50 % från föregående period (50\u00a0st) och från det värde "
+        "som ersätts (54\u00a0st): skriv en kommentar." in response.content.decode()
+    )
+
+
+def test_a_leading_plus_is_read_as_the_number(vc: User, org_tree: OrgTree, visits: Measure) -> None:
+    data = {"period": "2025-10", **cell(visits, org_tree.hc1a.pk, value="+40")}
+    assert login(vc).post(url(org_tree), data).status_code == 302
+    assert Observation.objects.get().value == 40
+
+
+def test_the_period_hint_gives_the_latest_month_and_quarter_that_can_be_reported(
+    vc: User, org_tree: OrgTree, visits: Measure
+) -> None:
+    page = login(vc).get(url(org_tree)).content.decode()
+
+    last_month = datetime.date.today().replace(day=1) - datetime.timedelta(days=1)
+    month = f"{MONTHS_SV[last_month.month - 1]} {last_month.year}"
+    quarter = Quarter.containing(datetime.date.today()).previous()
+    assert (
+        f"En månad, t.ex. {month} eller {last_month:%Y-%m}, eller ett kvartal för kvartalsmått, "
+        f"t.ex. {quarter.label}." in page
+    )
+    # Each example is a period the grid shows.
+    client = login(vc)
+    for example in (month, f"{last_month:%Y-%m}", quarter.label):
+        shown = client.get(url(org_tree), {"period": example}).content.decode()
+        assert 'role="alert"' not in shown, example

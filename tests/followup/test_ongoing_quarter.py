@@ -219,10 +219,16 @@ def test_todo_names_the_period_and_lists_imported_values_apart_with_their_source
     # The count counts the lines: one measure, which two units lack.
     assert '<h3>Väntar på import <span class="count">(1 mått)</span></h3>' in content
     assert "Kommer de inte, kan du rapportera dem själv." in content
-    assert (
-        "Åtgärder psykisk hälsa för nov 2025: 2 enheter saknar värde (importeras från Cyklop)"
-        in content
+    # The units named in the latest period too, not only in a chosen quarter.
+    named = re.search(
+        r"Åtgärder psykisk hälsa för nov 2025: 2 enheter saknar värde \(importeras från "
+        r"Cyklop\): ([^<]*)<",
+        content,
     )
+    assert named is not None
+    assert sorted(named.group(1).strip().split(", ")) == sorted(
+        [org_tree.hc1a.name, org_tree.hc1b.name]
+    ), named.group(1)
     assert f"{org_tree.hc1a.name}: Åtgärder psykisk hälsa" not in content
     grid = reverse("report_grid", args=[org_tree.vo1.pk])
     # The link leads to the measure's table in the VO's grid, not to the top of a long page.
@@ -248,7 +254,9 @@ def test_a_vec_may_report_a_value_awaiting_import_from_its_line(
     url = observation_add_url(
         unit=org_tree.hc1a, measure=imported, period_start=datetime.date(2025, 11, 1)
     )
-    assert "Åtgärder psykisk hälsa för nov 2025: 1 enhet saknar värde" in content
+    # On the unit's own page: its own value is missing, not "1 enhet … : <the unit>".
+    assert "Åtgärder psykisk hälsa för nov 2025: värde saknas (importeras från Cyklop)" in content
+    assert "1 enhet saknar värde" not in content
     assert f'<a href="{html.escape(url)}">Rapportera själv' in content
     assert client.get(url).status_code == 200
 
@@ -387,3 +395,36 @@ def test_the_portfolio_summary_does_not_call_a_quarterly_measure_not_yet_due_mis
     assert "Värden saknas för Frigjorda tider." in text
     assert "Arbetsmiljö." not in text
     assert "Värden saknas för Arbetsmiljö" not in text
+
+
+def test_a_measure_table_names_the_period_its_icons_judge_once(
+    client: Client, org_tree: OrgTree, steering_member: User, today: datetime.date
+) -> None:
+    """In the quarter under way the basis's note "Senaste punkten: okt 2025" would say again
+    what "Punkten för okt 2025" beside the icon says: the table shows the latter only, as for
+    an ended quarter. (The measure's own page, with no "Punkten för", keeps the note.)"""
+    measure = MeasureFactory(name="Antal samtal", code="samtal")
+    measure.unit_kinds.add(org_tree.hc1a.kind)
+    months = [datetime.date(year, month, 1) for year in (2024, 2025) for month in range(1, 13)]
+    months = [m for m in months if m <= OCTOBER[0]]
+    for i, start in enumerate(months):
+        ObservationFactory(
+            measure=measure, unit=org_tree.hc1a, period_start=start, value=Decimal(100 + i % 3)
+        )
+    for year, number in [(2024, n) for n in range(1, 5)] + [(2025, n) for n in range(1, 5)]:
+        services.quarter_compute(quarter=Quarter(year, number), today=TODAY)
+    client.force_login(steering_member)
+    url = reverse("unit_detail", args=[org_tree.hc1a.code])
+
+    ongoing = client.get(url, {"kvartal": "2025Q4"}).content.decode()
+    ended = client.get(url, {"kvartal": "2025Q3"}).content.decode()
+
+    assert ongoing.count("Punkten för okt 2025") == 1
+    assert "Senaste punkten" not in ongoing
+    assert ended.count("Punkten för sep 2025") == 1
+    assert "Senaste punkten" not in ended
+    detail = client.get(
+        reverse("measure_detail", args=[measure.code]),
+        {"enhet": org_tree.hc1a.code, "kvartal": "2025Q4"},
+    ).content.decode()
+    assert "Senaste punkten: okt 2025" in detail

@@ -48,9 +48,11 @@ def test_the_messages_of_numbers_on_every_path(
 
     largest = format_number(999_999_999_999, 0)
     assert [str(problem) for problem in report.problems] == [
+        # The example's thousands with a no-break space: never "1" / "234" over two lines.
         "Rad 2, kolumn ”värde”: ”tjugo” är inte ett tal; skriv ett heltal, till exempel 12 "
-        "eller 1 234.",
-        "Rad 3, kolumn ”täljare”: ”tjugo” är inte ett tal; skriv till exempel 12,5 eller 1 234.",
-        "Rad 4, kolumn ”värde”: ”tjugo” är inte ett tal; skriv till exempel 12,5 eller 1 234.",
+        "eller 1\u00a0234.",
+        "Rad 3, kolumn ”täljare”: ”tjugo” är inte ett tal; skriv till exempel 12,5 eller "
+        "1\u00a0234.",
+        "Rad 4, kolumn ”värde”: ”tjugo” är inte ett tal; skriv till exempel 12,5 eller 1\u00a0234.",
         f"Rad 5, kolumn ”värde”: Talet 1000000000000 är för stort: högst {largest}.",
     ]

@@ -32,13 +32,14 @@ def grouped(digits: str, separator: str) -> str:
 
 def spellings_of(value: Decimal) -> list[str]:
     """Every way the importer promises to read the number."""
-    sign = "-" if value < 0 else ""
+    signs = ["-", "\u2212"] if value < 0 else ["", "+"]  # "+40", as a change is written
     integer, _, fraction = format(abs(value), "f").partition(".")
     out = []
-    for decimal_mark in (",", "."):
-        tail = f"{decimal_mark}{fraction}" if fraction else ""
-        out.append(f"{sign}{integer}{tail}")
-        out.extend(f"{sign}{grouped(integer, sep)}{tail}" for sep in GROUP_SEPARATORS)
+    for sign in signs:
+        for decimal_mark in (",", "."):
+            tail = f"{decimal_mark}{fraction}" if fraction else ""
+            out.append(f"{sign}{integer}{tail}")
+            out.extend(f"{sign}{grouped(integer, sep)}{tail}" for sep in GROUP_SEPARATORS)
     return out
 
 
@@ -70,6 +71,10 @@ def test_xlsx_float_cells_are_read_as_their_shortest_decimal(value: float) -> No
 @example("--1")
 @example("1e5")
 @example("+5")
+@example("+-5")
+@example("-+5")
+@example("++5")
+@example("+ 5")
 @example("1 234 5")
 @example("%")
 def test_a_number_is_accepted_only_in_a_promised_spelling(text: str) -> None:
@@ -82,10 +87,26 @@ def test_a_number_is_accepted_only_in_a_promised_spelling(text: str) -> None:
     # Written out again from its digits, the accepted text is the number it was read as.
     plain = re.sub(r"[ \u00a0\u202f]", "", body).replace(",", ".")
     assert Decimal(plain) == number.value
-    assert re.fullmatch(r"-?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?", body), body
+    assert re.fullmatch(r"[-+]?(\d{1,3}([ \u00a0\u202f]\d{3})+|\d+)([.,]\d+)?", body), body
 
 
-@pytest.mark.parametrize("text", ["tolv", "", "12 %%", "1.234,5", "1,234.5", "1 23", "1e5"])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("+40", Decimal(40)),
+        ("+12,5", Decimal("12.5")),
+        ("+1 234", Decimal(1234)),
+        ("+0", Decimal(0)),
+    ],
+)
+def test_a_leading_plus_is_read_as_the_number(text: str, value: Decimal) -> None:
+    assert parse_number(text) == parsing.Number(value)
+    assert parse_number(f"{text} %") == parsing.Number(value, percent=True)
+
+
+@pytest.mark.parametrize(
+    "text", ["tolv", "", "12 %%", "1.234,5", "1,234.5", "1 23", "1e5", "+-5", "++5", "+ 5", "+"]
+)
 def test_text_that_is_no_number_is_refused(text: str) -> None:
     with pytest.raises(CellError, match="är inte ett tal"):
         parse_number(text)
@@ -303,8 +324,21 @@ def test_header_names_match_whatever_their_case_accents_and_separators(name: str
 
 
 def test_unknown_header_names_are_ignored_and_listed() -> None:
-    header = parsing.header_match(["Enhetsnamn", "enhet", "mått", "period", "värde", ""])
-    assert header.ignored == ("Enhetsnamn",)
+    header = parsing.header_match(["Anteckning", "enhet", "mått", "period", "värde", ""])
+    assert header.ignored == ("Anteckning",)
+
+
+def test_the_templates_own_helper_columns_are_ignored_but_not_listed() -> None:
+    from followup.imports.selectors import TEMPLATE_HEADER
+
+    header = parsing.header_match([*TEMPLATE_HEADER, "Egen"])
+    assert header.ignored == ("Egen",)
+    assert "enhetsnamn" not in header.positions.values()
+    assert sorted(header.positions) == sorted(
+        ["unit", "measure", "period", "value", "numerator", "denominator", "comment"]
+    )
+    # Written otherwise (as Excel may capitalise them), they are still the template's.
+    assert parsing.header_match(["Enhet", "Enhetsnamn", "Mått", "Period", "Värde"]).ignored == ()
 
 
 @pytest.mark.parametrize(
