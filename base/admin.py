@@ -7,6 +7,8 @@ same question while validating, so a refusal is a form error in Swedish, not a b
 does an app's `validate` (the service's rules of the day, such as an assessment's open
 quarters). The change and history forms of a versioned row, and its inline rows, carry the
 version they were rendered from: a save based on an older one is refused like on the pages.
+A save that would change nothing (every editable field as stored) writes nothing and says
+"Inga ändringar att spara." as the pages do: no new version, history row or log entry.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from simple_history.models import (
 )
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from base.editing import VersionField, display_value, tracked_m2m_pks
+from base.editing import NOTHING_TO_SAVE_MESSAGE, VersionField, display_value, tracked_m2m_pks
 from base.history import author_label
 from base.periods import quarter_label
 from base.versioning import StaleVersion, Versioned, deliberate_overwrite
@@ -78,6 +80,9 @@ VERSION_FIELD = "version"
 REVERT_REASON = gettext_noop("Återställd till versionen från %(date)s")
 # Set on the request while a history revert saves (GonvAdmin.save_model reads it).
 _REVERT_REASON_ATTRIBUTE = "_gonv_revert_reason"
+# Set on the request by a change or revert that writes nothing (GonvAdmin.save_model): no log
+# entry, and "Inga ändringar att spara." instead of "… ändrades".
+_NOTHING_SAVED_ATTRIBUTE = "_gonv_nothing_saved"
 # The historical record a revert goes back to (`reverted_record`).
 _REVERT_RECORD_ATTRIBUTE = "_gonv_revert_record"
 
@@ -341,11 +346,39 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         checked_delete(user=request.user, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and unchanged(obj, form):
+            # Nothing to write (every field as stored, a read-only one posted by hand
+            # included): no new version (which would refuse others' forms as stale) and no
+            # empty history row. Changed inline rows are still saved (save_formset).
+            setattr(request, _NOTHING_SAVED_ATTRIBUTE, True)
+            return
+        setattr(request, _NOTHING_SAVED_ATTRIBUTE, False)
         reason = getattr(request, _REVERT_REASON_ATTRIBUTE, None)
         if reason:
             # A history revert: its historical row says so (django-simple-history's reason).
             obj._change_reason = reason
         self.save_object(request, obj, change)
+
+    def note_written(self, request: HttpRequest) -> None:
+        """Say that this save wrote something beyond the object's form (an app's related rows,
+        such as a revert's restored links): it is logged and said as saved."""
+        setattr(request, _NOTHING_SAVED_ATTRIBUTE, False)
+
+    def _nothing_saved(self, request: HttpRequest) -> bool:
+        return bool(getattr(request, _NOTHING_SAVED_ATTRIBUTE, False))
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if self._nothing_saved(request):
+            return None  # no "Inga fält ändrade." entry in the admin's log either
+        return super().log_change(request, obj, message)
+
+    def message_user(self, request: HttpRequest, message: Any, *args: Any, **kwargs: Any) -> None:
+        if self._nothing_saved(request):
+            # The change form's "… ändrades." after a save that wrote nothing: said as the
+            # pages say an unchanged form. Where the user goes next stays Django's.
+            message, kwargs["level"] = gettext(NOTHING_TO_SAVE_MESSAGE), messages.INFO
+            args = ()
+        super().message_user(request, message, *args, **kwargs)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         self.delete_object(request, obj)
@@ -407,12 +440,19 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
                 self.delete_object(request, obj)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        # Inline rows (milestones, activities) go through the services like the parent.
+        # Inline rows (milestones, activities) go through the services like the parent; a
+        # row whose form changed nothing stored is not written (as the parent is not).
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             self.delete_inline(request, obj)
+            self.note_written(request)
+        forms_of = {id(row_form.instance): row_form for row_form in formset.forms}
         for obj in instances:
+            row_form = forms_of.get(id(obj))
+            if obj.pk is not None and row_form is not None and unchanged(obj, row_form):
+                continue
             self.save_inline(request, obj)
+            self.note_written(request)
         formset.save_m2m()
 
     def save_inline(self, request: HttpRequest, obj: Any) -> None:
@@ -688,6 +728,33 @@ def adopt_saved(obj: models.Model, saved: models.Model) -> None:
     )
     obj._state.adding = False
     obj._state.db = saved._state.db
+
+
+def unchanged(obj: models.Model, form: Any) -> bool:
+    """Whether saving `obj` from its admin form would write nothing: a saved row whose every
+    editable field, and every many-to-many field its form holds, is as stored.
+
+    Asked of the instance and the stored row, not of the form's initial values: a history
+    revert's form is unchanged against the old version it shows (its relations too), yet the
+    version may differ from the row as stored."""
+    if obj.pk is None:
+        return False
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+    if stored is None:
+        return False
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or not field.editable:
+            continue  # the version, timestamps and values the model derives follow a save
+        if field.value_from_object(obj) != field.value_from_object(stored):
+            return False
+    cleaned = getattr(form, "cleaned_data", {})
+    for many in obj._meta.many_to_many:
+        if many.name not in cleaned:
+            continue
+        wanted = {item.pk for item in cleaned[many.name] or ()}
+        if wanted != {item.pk for item in many.value_from_object(stored)}:
+            return False
+    return True
 
 
 def _checks_version(obj: Any) -> bool:

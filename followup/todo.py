@@ -123,7 +123,7 @@ def unit_todo(
         for missing_unit, measure, start in gaps
         if measure.source == Measure.Source.MANUAL
     ]
-    imported = _awaiting_import(gaps, unit=unit, name_units=quarter is not None)
+    imported = _awaiting_import(gaps, unit=unit)
     imported_measures = len({m.pk for _u, m, _s in gaps if m.source != Measure.Source.MANUAL})
     records_unplanned, records_late = adoption_records_to_plan(unit_ids=unit_ids, today=today)
     unplanned = [
@@ -264,17 +264,17 @@ def _adoption_item(record: AdoptionRecord, text: str) -> TodoItem:
     )
 
 
-# A chosen quarter's imported gaps name this many units (then "med flera").
+# The imported gaps name this many units (then "och 3 till").
 NAMED_UNITS = 5
 
 
 def _awaiting_import(
-    gaps: list[tuple[Unit, Measure, datetime.date]], *, unit: Unit, name_units: bool = False
+    gaps: list[tuple[Unit, Measure, datetime.date]], *, unit: Unit
 ) -> list[TodoItem]:
     """The missing values of imported measures: one item per measure and period, with how
-    many units lack it and the source it is imported from, and a link to report them by hand
-    in `unit`'s reporting grid (at the row, where one unit lacks it). With `name_units` (a
-    chosen quarter: which units lack it) the first NAMED_UNITS units are named too."""
+    many units lack it, which (the first NAMED_UNITS) and the source it is imported from, and
+    a link to report them by hand in `unit`'s reporting grid (at the row, where one unit lacks
+    it). On a unit's own page, where it is the one lacking the value: "värde saknas"."""
     counts: dict[tuple[int, datetime.date], tuple[Measure, int, Unit]] = {}
     names: dict[tuple[int, datetime.date], list[str]] = {}
     for missing_unit, measure, start in gaps:
@@ -284,15 +284,27 @@ def _awaiting_import(
         counts[(measure.pk, start)] = (measure, count + 1, first)
         names.setdefault((measure.pk, start), []).append(missing_unit.name)
     return [
-        replace(item, text=f"{item.text}: {_unit_names(names[key])}") if name_units else item
+        item
+        if _own_gap(counts[key], unit)
+        else replace(item, text=f"{item.text}: {_unit_names(names[key])}")
         for key, item in zip(counts, _import_items(counts, unit=unit), strict=True)
     ]
+
+
+def _own_gap(found: tuple[Measure, int, Unit], unit: Unit) -> bool:
+    """Whether the only unit lacking the value is the page's own."""
+    _measure, count, first = found
+    return count == 1 and first.pk == unit.pk
 
 
 def _unit_names(names: list[str]) -> str:
     shown = ", ".join(names[:NAMED_UNITS])
     if len(names) > NAMED_UNITS:
-        return _("%(units)s med flera") % {"units": shown}
+        rest = len(names) - NAMED_UNITS
+        return ngettext("%(units)s och %(count)s till", "%(units)s och %(count)s till", rest) % {
+            "units": shown,
+            "count": rest,
+        }
     return shown
 
 
@@ -301,12 +313,16 @@ def _import_items(
 ) -> list[TodoItem]:
     return [
         TodoItem(
-            text=ngettext(
-                "%(measure)s för %(period)s: %(count)s enhet saknar värde (importeras från "
-                "%(source)s)",
-                "%(measure)s för %(period)s: %(count)s enheter saknar värde (importeras från "
-                "%(source)s)",
-                count,
+            text=(
+                _("%(measure)s för %(period)s: värde saknas (importeras från %(source)s)")
+                if _own_gap((measure, count, first), unit)
+                else ngettext(
+                    "%(measure)s för %(period)s: %(count)s enhet saknar värde (importeras från "
+                    "%(source)s)",
+                    "%(measure)s för %(period)s: %(count)s enheter saknar värde (importeras från "
+                    "%(source)s)",
+                    count,
+                )
             )
             % {
                 "measure": measure.name,

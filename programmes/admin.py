@@ -102,24 +102,27 @@ class ProgrammeAreaAdmin(GonvAdmin):
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # The phase (and with it the organisation) and the number are structure: an area's
-        # owner edits its contents, the strategist and administrators place it.
+        # The phase (and with it the organisation), number, name and start date are structure
+        # (services.check_area_structure): an area's owner edits its contents, the strategist
+        # and administrators place it.
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and not request.user.has_perm("programmes.add_programmearea"):
-            readonly += ["phase", "number"]
+            readonly += services.AREA_STRUCTURE_FIELDS
         return readonly
 
     def authorize(self, request: HttpRequest, obj: ProgrammeArea) -> None:
-        # A history revert hands over the version's phase and number: a form error, not a 403.
+        # A history revert hands over the version's structure: a form error, not a 403.
         super().authorize(request, obj)
         services.check_area_structure(user=request.user, area=obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         record = reverted_record(request)
-        if record is not None:
-            # A history revert: the history form holds no links, the version's are restored.
-            services.restore_process_links(user=request.user, area=obj, record=record)
+        # A history revert: the history form holds no links, the version's are restored.
+        if record is not None and services.restore_process_links(
+            user=request.user, area=obj, record=record
+        ):
+            self.note_written(request)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

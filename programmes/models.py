@@ -104,6 +104,9 @@ ERROR_METHOD_NAME_TAKEN_GENERIC = _(
 ERROR_SUPPORT_NEED_ANSWERED_BUT_NEW = _(
     "Ett behov med ett svar är inte nytt: välj status Pågår, Besvarad eller Avslutad."
 )
+ERROR_AREA_START_OUTSIDE_PHASE = _(
+    "Programområdets startdatum måste ligga inom fasen ”%(phase)s” (%(start)s–%(end)s)."
+)
 ERROR_UNIT_CLOSED = _(
     "Enheten ”%(unit)s” är inte längre verksam (till och med %(date)s). Välj en enhet som är "
     "verksam i dag."
@@ -343,6 +346,36 @@ class ProgrammeArea(Versioned):
 
     def __str__(self) -> str:
         return f"PO {self.number}. {self.name}"
+
+    def clean(self) -> None:
+        """A start date (where goals' pacing starts) lies within the area's phase. Asked when
+        the date or the phase is set or changed, so a row stored before keeps its other edits."""
+        super().clean()
+        if self.start_date is None or self.phase_id is None:
+            return
+        stored = (
+            ProgrammeArea.objects.filter(pk=self.pk).values_list("phase_id", "start_date").first()
+            if self.pk is not None
+            else None
+        )
+        if stored == (self.phase_id, self.start_date):
+            return
+        phase = Phase.objects.filter(pk=self.phase_id).first()
+        if phase is None or phase.start_date <= self.start_date <= phase.end_date:
+            return
+        raise ValidationError(
+            {
+                "start_date": ValidationError(
+                    ERROR_AREA_START_OUTSIDE_PHASE,
+                    code="outside_phase",
+                    params={
+                        "phase": phase.name,
+                        "start": day_label(phase.start_date),
+                        "end": day_label(phase.end_date),
+                    },
+                )
+            }
+        )
 
     @classmethod
     def merge_base_m2m(cls, record: Any) -> dict[str, set[Any]]:

@@ -50,8 +50,8 @@ ERROR_SUPPORT_ANSWER_FORBIDDEN = gettext_noop(
 # Structure, rules and answers that belong to another role than the one writing the record
 # (gonv.rules: add_programmearea, approve_activityplan, answer_supportneed).
 ERROR_AREA_STRUCTURE = gettext_noop(
-    "Bara strategen och administratörer flyttar ett programområde till en annan fas eller ger "
-    "det ett annat nummer."
+    "Bara strategen och administratörer flyttar ett programområde till en annan fas eller ändrar "
+    "dess nummer, namn eller startdatum."
 )
 ERROR_PLAN_STATUS = gettext_noop(
     "En verksamhet kan skicka in sin aktivitetsplan och ta tillbaka en inlämnad plan innan den "
@@ -215,10 +215,12 @@ def programme_area_edit(
     return area
 
 
-def restore_process_links(*, user: Actor, area: ProgrammeArea, record: Any) -> None:
+def restore_process_links(*, user: Actor, area: ProgrammeArea, record: Any) -> bool:
     """The area's supporting processes as at its historical `record` (an admin revert): links
     not in the record's snapshot are removed, missing ones made again with the provenance they
-    had, each through the checked path with its own history; the area's history records it."""
+    had, each through the checked path with its own history; the area's history records it.
+    True if a link was removed or made."""
+    written = False
     wanted = {row.supporting_process_id: row for row in record.supporting_processes.all()}
     with transaction.atomic():
         links = list(
@@ -229,6 +231,7 @@ def restore_process_links(*, user: Actor, area: ProgrammeArea, record: Any) -> N
         for link in links:
             if link.supporting_process_id not in wanted:
                 checked_delete(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
+                written = True
         linked = {link.supporting_process_id for link in links}
         existing = set(SupportingProcess.objects.filter(pk__in=wanted).values_list("pk", flat=True))
         for pk, row in wanted.items():
@@ -240,18 +243,32 @@ def restore_process_links(*, user: Actor, area: ProgrammeArea, record: Any) -> N
                     provenance_note=row.provenance_note,
                 )
                 checked_save(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
+                written = True
         record_process_links(area)
+    return written
+
+
+# What places an area in the portfolio (check_area_structure): not its owner's to change.
+AREA_STRUCTURE_FIELDS = ("phase", "number", "name", "start_date")
 
 
 def check_area_structure(*, user: Actor, area: ProgrammeArea) -> None:
-    """Refuse a changed phase or number unless the user shapes the portfolio.
+    """Refuse a changed phase, number, name or start date unless the user shapes the portfolio.
 
-    An area's owner edits its contents; which phase (and so which organisation) it belongs to
-    and its number are structure, the strategist's and administrators' (those who may add an
-    area). Asked with the stored row, so a history revert to an older phase is refused too.
+    An area's owner edits its contents; which phase (and so which organisation) it belongs to,
+    its number, its name and its start date (which goals' pacing starts from) are structure,
+    the strategist's and administrators' (those who may add an area). Asked with the stored
+    row, so a history revert to an older phase or name is refused too.
     """
-    stored = ProgrammeArea.objects.filter(pk=area.pk).values_list("phase_id", "number").first()
-    if stored is None or stored == (area.phase_id, area.number):
+    fields = [f for f in ProgrammeArea._meta.concrete_fields if f.name in AREA_STRUCTURE_FIELDS]
+    stored = (
+        ProgrammeArea.objects.filter(pk=area.pk)
+        .values_list(*(field.attname for field in fields))
+        .first()
+    )
+    if stored is None or stored == tuple(
+        field.to_python(getattr(area, field.attname)) for field in fields
+    ):
         return
     if not user.has_perm("programmes.add_programmearea"):
         raise PermissionDenied(_(ERROR_AREA_STRUCTURE))

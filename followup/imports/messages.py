@@ -56,6 +56,17 @@ ERROR_OUT_OF_SCOPE_VO = gettext_noop(
     "Du får inte rapportera värden för enheten ”{unit}”. Den hör till {vo}; ta bort raden "
     "eller be strategen importera den."
 )
+# A value's source decides where it comes from for every page (a system's export awaited,
+# a warning before an import replaces a value reported by hand): only those who edit everything
+# name a system (services.check_import_source); everyone else's values are their own report.
+ERROR_SOURCE_SYSTEM = gettext_noop(
+    "Bara strategen och administratörer anger ett system ({systems}) som källa. Dina värden "
+    "importeras som Manuell inrapportering; inget har sparats."
+)
+SOURCE_MANUAL_ONLY = gettext_noop(
+    "Värdena sparas som egen rapportering (Manuell inrapportering). Exporter ur Cyklop, "
+    "Cosmic och andra system importeras av strategen."
+)
 ERROR_MORE_PROBLEMS = gettext_noop("…och {count} problem till.")
 ERROR_NO_ROWS = gettext_noop("Filen har en rubrikrad men inga rader med värden.")
 ERROR_ONLY_EMPTY_ROW = gettext_noop(

@@ -146,6 +146,12 @@ class Header:
     ignored: tuple[str, ...]
 
 
+# The downloaded template's own helper columns (selectors.TEMPLATE_HEADER): not read, and not
+# listed among the "Kolumner som inte läses" either: the user did not add them.
+TEMPLATE_HELPER_COLUMNS = frozenset(
+    normalise_header(name) for name in ("enhetsnamn", "måttnamn", "fyll i")
+)
+
 # What to rename the second of two unit (or measure) columns to: the template's own name for
 # the column it does not read.
 _RENAME_EXAMPLES = {"unit": "Enhetsnamn", "measure": "Måttnamn"}
@@ -164,13 +170,17 @@ def header_match(cells: list[Any]) -> Header:
     positions: dict[str, int] = {}
     names: dict[str, str] = {}
     ignored: list[str] = []
+    helpers = False
     for index, cell in enumerate(cells):
         text = "" if cell is None else str(cell).strip()
         if not text:
             continue
         column = _BY_NAME.get(normalise_header(text))
         if column is None:
-            ignored.append(text)
+            if normalise_header(text) in TEMPLATE_HELPER_COLUMNS:
+                helpers = True
+            else:
+                ignored.append(text)
             continue
         if column.key in positions:
             example = _RENAME_EXAMPLES.get(column.key)
@@ -188,7 +198,7 @@ def header_match(cells: list[Any]) -> Header:
             )
         positions[column.key] = index
         names[column.key] = text
-    if not positions and not ignored:
+    if not positions and not ignored and not helpers:
         raise FileRefused(_(ERROR_NO_HEADER))
     present = " " + _(ERROR_COLUMNS_PRESENT).format(columns=_columns_text(cells))
     for column in COLUMNS:

@@ -97,6 +97,9 @@ class ImportReport:
     # Changed values whose current value was reported by hand (source Manuell inrapportering):
     # the preview warns before an import replaces them.
     manual_replaced: int = 0
+    # Changed values by their current value's source (an ImportBatch.Source code → count): a
+    # file imported as Manuell inrapportering warns before it replaces a system's values.
+    replaced_sources: dict[str, int] = field(default_factory=dict)
     # Rows of the template left unfilled (unit, measure and period, no värde, täljare,
     # nämnare or kommentar): skipped, not refused.
     skipped: int = 0

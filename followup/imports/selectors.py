@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from base.periods import Quarter, month_label
@@ -203,3 +203,14 @@ def import_batch_manual_replaced(*, batch: ImportBatch) -> int:
         .filter(previous_source=ImportBatch.Source.MANUAL)
         .count()
     )
+
+
+def import_batch_undo_counts(*, batch: ImportBatch) -> tuple[int, int]:
+    """What undoing the batch would do, as its history tells: how many values it would remove
+    (those the batch added) and how many it would give back their previous values (those it
+    changed). One query."""
+    counts = batch_history(batch).aggregate(
+        removed=Count("history_id", filter=Q(history_type="+")),
+        restored=Count("history_id", filter=Q(history_type="~")),
+    )
+    return counts["removed"], counts["restored"]

@@ -42,6 +42,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from base.periods import Quarter
 from organisation.models import Unit
+from organisation.selectors import scope_for
 
 from .. import triggers, value_rules
 from ..models import ImportBatch, Measure, Observation
@@ -55,6 +56,7 @@ from .messages import (
     ERROR_NO_ROWS,
     ERROR_ONLY_EMPTY_ROW,
     ERROR_ONLY_EMPTY_ROWS,
+    ERROR_SOURCE_SYSTEM,
     change_reason,
 )
 from .parsing import FileRefused
@@ -211,6 +213,10 @@ def _orm_pass(
                 )
                 if old_source == ImportBatch.Source.MANUAL:
                     report.manual_replaced += 1
+                if old_source:
+                    report.replaced_sources[old_source] = (
+                        report.replaced_sources.get(old_source, 0) + 1
+                    )
                 changed.append(obs)
             if len(report.changes) < CHANGE_LIMIT:
                 report.changes.append(
@@ -406,6 +412,32 @@ def _recompute_from(first: Quarter) -> None:
     triggers.request_recompute(quarters_affected_from(first), trigger="import")
 
 
+# The sources a file can be imported as (a demo batch is load_demo's, never a file's).
+IMPORT_SOURCES = [value for value in ImportBatch.Source.values if value != ImportBatch.Source.DEMO]
+
+
+def import_sources_for(user: Any) -> list[str]:
+    """The sources `user` may import values as: a system's (Cyklop, Cosmic …) only for those
+    who edit everything, and the command line's operator (no user); everyone else's values are
+    their own report, Manuell inrapportering (as ObservationAdmin keeps `source` theirs)."""
+    if user is None or scope_for(user).edits_everything:
+        return list(IMPORT_SOURCES)
+    return [ImportBatch.Source.MANUAL]
+
+
+def check_import_source(*, user: Any, source: str) -> None:
+    """Refuse (PermissionDenied, in Swedish) a source `user` may not import as: the upload
+    form, the command and import_store ask it."""
+    if source in import_sources_for(user):
+        return
+    systems = ", ".join(
+        str(label)
+        for value, label in ImportBatch.Source.choices
+        if value in IMPORT_SOURCES and value != ImportBatch.Source.MANUAL
+    )
+    raise PermissionDenied(_(ERROR_SOURCE_SYSTEM).format(systems=systems))
+
+
 def import_preview(
     *,
     user: Any,
@@ -441,6 +473,7 @@ def import_store(
     """
     if user is not None and not user.has_perm("followup.add_observation"):
         raise PermissionDenied(_("Du får inte importera mätvärden."))
+    check_import_source(user=user, source=source)
     with transaction.atomic():
         with triggers.suppressed():
             report = _run(

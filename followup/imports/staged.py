@@ -422,12 +422,11 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
     state = f"CASE WHEN o.id IS NULL THEN 'new' WHEN {_DIFFERS} THEN 'changed' ELSE 'same' END"
     joined = f"{_STAGING} AS s LEFT JOIN {observations} AS o ON {_SAME_KEY}"
     cursor.execute(
-        f"SELECT {state}, s.quarter, count(*), count(*) FILTER (WHERE o.source = %s) "
-        f"FROM {joined} GROUP BY 1, 2",
-        [ImportBatch.Source.MANUAL.value],
+        f"SELECT {state}, s.quarter, coalesce(o.source, ''), count(*) "
+        f"FROM {joined} GROUP BY 1, 2, 3"
     )
     quarters: set[str] = set()
-    for kind, quarter, count, manual in cursor.fetchall():
+    for kind, quarter, source, count in cursor.fetchall():
         if kind == "same":
             report.unchanged += count
             continue
@@ -437,7 +436,10 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
             report.created += count
         else:
             report.changed += count
-            report.manual_replaced += manual
+            if source == ImportBatch.Source.MANUAL:
+                report.manual_replaced += count
+            if source:
+                report.replaced_sources[source] = report.replaced_sources.get(source, 0) + count
     report.quarters = sorted(quarters)
     if not quarters:
         return

@@ -48,7 +48,7 @@ from .messages import (
 from .report import UndoRefused
 from .rows import _period_label
 from .services import _COMPARED, _recompute_from
-from .wording import LaterChange, undo_later_change_message
+from .wording import ChangedValue, LaterChange, undo_later_change_message
 
 # --- undo -------------------------------------------------------------------------------------
 
@@ -271,10 +271,18 @@ def changed_since_import(history: Any) -> ExpressionWrapper:
     return ExpressionWrapper(Q(later) & ~Q(same), output_field=BooleanField())
 
 
+# How many of the values changed after a batch its refusal names (and links), the rest counted.
+LATER_CHANGES_NAMED = 3
+
+
 def _later_change_refusal(batch: ImportBatch) -> str | None:
     """Why the batch cannot be undone because values it wrote were changed after it, naming
-    the first, who changed it last and how (a later import, linked, or a person), and counting
-    them all (one query, whether or not anything changed), or None."""
+    the first few, who changed each last and how (a later import, linked, or a person), each
+    linked to its cell in the reporting grid, and counting them all (one query, whether or not
+    anything changed), or None.
+
+    Asked after the user was found to write every unit the batch touched: the grid the links
+    open is one they may write in."""
     history = Observation.history.model
     # The value's latest history row: what it is today came from there.
     latest = history.objects.filter(id=OuterRef("id")).order_by("-history_id")
@@ -282,7 +290,7 @@ def _later_change_refusal(batch: ImportBatch) -> str | None:
     def last(field_name: str) -> Subquery:
         return Subquery(latest.values(field_name)[:1])
 
-    first = (
+    found = list(
         batch_history(batch)
         .filter(changed_since_import(history))
         .select_related("unit", "measure")
@@ -296,26 +304,40 @@ def _later_change_refusal(batch: ImportBatch) -> str | None:
             later_batch=last("import_batch_id"),
             later_file=last("import_batch__file_name"),
         )
-        .order_by("history_id")
-        .first()
+        .order_by("history_id")[:LATER_CHANGES_NAMED]
     )
-    if first is None:
+    if not found:
         return None
-    quarterly = first.measure.frequency == Measure.Frequency.QUARTERLY
-    period = _period_label("quarter" if quarterly else "month", first.period_start)
-    example = f"{first.unit.name}, {first.measure.name}, {period}"
-    name = f"{first.later_first_name or ''} {first.later_last_name or ''}".strip()
-    when = dateformat.format(timezone.localtime(first.later_date), "j b Y H:i")
-    change = LaterChange(who=name or first.later_username or "", when=when)
+    return undo_later_change_message(found[0].total, [_changed_value(record) for record in found])
+
+
+def _changed_value(record: Any) -> ChangedValue:
+    """A value changed after the batch (its history row, annotated by _later_change_refusal):
+    where it is, its cell in the reporting grid, and who changed it last and how."""
+    quarterly = record.measure.frequency == Measure.Frequency.QUARTERLY
+    period = _period_label("quarter" if quarterly else "month", record.period_start)
+    code = (
+        Quarter.containing(record.period_start).code
+        if quarterly
+        else f"{record.period_start:%Y-%m}"
+    )
+    grid = reverse("report_grid", args=[record.unit_id])
+    name = f"{record.later_first_name or ''} {record.later_last_name or ''}".strip()
+    when = dateformat.format(timezone.localtime(record.later_date), "j b Y H:i")
+    change = LaterChange(who=name or record.later_username or "", when=when)
     # Written by a later import ("Import #4", as change_reason writes it): name and link it.
-    if first.later_batch is not None and first.later_reason == f"Import #{first.later_batch}":
+    if record.later_batch is not None and record.later_reason == f"Import #{record.later_batch}":
         change = replace(
             change,
-            batch_id=first.later_batch,
-            file_name=first.later_file or "",
-            url=reverse("import_batch", args=[first.later_batch]),
+            batch_id=record.later_batch,
+            file_name=record.later_file or "",
+            url=reverse("import_batch", args=[record.later_batch]),
         )
-    return undo_later_change_message(first.total, example, change)
+    return ChangedValue(
+        text=f"{record.unit.name}, {record.measure.name}, {period}",
+        url=f"{grid}?period={code}#m{record.measure_id}u{record.unit_id}-row",
+        change=change,
+    )
 
 
 def import_batch_can_undo(*, user: Any, batch: ImportBatch) -> bool:

@@ -38,6 +38,9 @@ from .wording import (
     source_mismatch_warning,
     stored_message,
     stored_summary,
+    system_replaced_warning,
+    undo_removes_text,
+    undo_restores_text,
     undone_message,
 )
 
@@ -54,6 +57,8 @@ MESSAGE_CANCELLED = gettext_noop("Importen avbröts och den uppladdade filen ”
 MESSAGE_NOT_CANCELLED = gettext_noop(
     "Importen kunde inte avbrytas: den är redan importerad, avbruten eller utgången."
 )
+# The batch page's query parameter that asks "Ångra importen?" before the undo's POST.
+UNDO_CONFIRM = "angra"
 STATUS_STOP_POLLING = 286  # htmx stops polling on this status and still swaps the content
 
 
@@ -75,9 +80,9 @@ def import_upload(request: HtmxHttpRequest) -> HttpResponse:
     _require_importer(request)
     # Bound on every POST, an empty one too: "choose a file" is an error to show, not a new form.
     form = (
-        ImportUploadForm(request.POST, request.FILES)
+        ImportUploadForm(request.POST, request.FILES, user=request.user)
         if request.method == "POST"
-        else ImportUploadForm()
+        else ImportUploadForm(user=request.user)
     )
     if request.method == "POST" and form.is_valid():
         job = jobs.import_job_create(
@@ -134,6 +139,23 @@ def _source_warning(job: ImportJob, preview: ImportReport) -> str:
     return source_mismatch_warning(str(job.get_source_display()), others, len(others))
 
 
+def _system_warning(job: ImportJob, preview: ImportReport) -> str:
+    """Said above Importera when a file imported as Manuell inrapportering replaces values a
+    system's import wrote (Cyklop, Cosmic …), as the opposite direction is said: the reporting
+    grid, too, asks before a system's value is replaced by hand."""
+    if not preview.ok or job.source != ImportBatch.Source.MANUAL:
+        return ""
+    replaced = {
+        source: count
+        for source, count in preview.replaced_sources.items()
+        if source != ImportBatch.Source.MANUAL and source in ImportBatch.Source.values
+    }
+    if not replaced:
+        return ""
+    names = [str(source.label) for source in ImportBatch.Source if source in replaced]
+    return system_replaced_warning(sum(replaced.values()), names)
+
+
 def _closed_notes(preview: ImportReport) -> list[str]:
     """Said in the preview: values of quarters whose quarterly report is closed or approved."""
     if not preview.ok or not preview.quarter_values:
@@ -187,6 +209,8 @@ def _job_context(job: ImportJob) -> dict[str, object]:
             else ""
         ),
         "source_warning": _source_warning(job, preview),
+        # Said above Importera: a manual import would replace values a system imported.
+        "system_warning": _system_warning(job, preview),
         "closed_notes": _closed_notes(preview),
         "result": result,
         "stored_text": stored_text,
@@ -200,6 +224,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
             ("jump-warning", "jump_warning"),
             ("source-warning", "source_warning"),
             ("manual-warning", "manual_warning"),
+            ("system-warning", "system_warning"),
         )
         if context[key]
     )
@@ -292,6 +317,16 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("imported_by", "undone_by"), pk=pk)
     require_perm(request, "followup.view_importbatch", batch)
     refusal = undo.import_batch_undo_refusal(user=request.user, batch=batch)
+    # "Ångra import" asks first (?angra, a GET: no JavaScript, nothing written): how many
+    # values the undo would remove and restore, with "Ångra importen" (the POST) and Avbryt.
+    confirming = UNDO_CONFIRM in request.GET and refusal is None
+    confirm_lines: list[str] = []
+    if confirming:
+        removed, restored = selectors.import_batch_undo_counts(batch=batch)
+        confirm_lines = [
+            *([undo_removes_text(removed)] if removed else []),
+            *([undo_restores_text(restored)] if restored else []),
+        ]
     context = {
         "batch": batch,
         "values": selectors.import_batch_values(batch=batch),
@@ -302,6 +337,9 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         ),
         "can_undo": refusal is None,
         "undo_refusal": refusal,
+        "confirming": confirming,
+        "confirm_lines": confirm_lines,
+        "confirm_param": UNDO_CONFIRM,
     }
     return render(request, "followup/imports/batch.html", context)
 
@@ -309,7 +347,8 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def import_batch_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Ångra import: revert the batch as a whole, or say why not (to those who may import)."""
+    """Ångra importen (after the batch page's confirmation, ?angra): revert the batch as a
+    whole, or say why not (to those who may import)."""
     _require_importer(request)
     batch = get_object_or_404(ImportBatch, pk=pk)
     try:

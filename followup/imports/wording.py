@@ -96,6 +96,24 @@ def undone_message(removed: int, restored: int) -> str:
     }
 
 
+def undo_removes_text(count: int) -> str:
+    """ "2 värden som importen lade till tas bort." (the undo's confirmation)"""
+    return ngettext(
+        "%(count)s värde som importen lade till tas bort.",
+        "%(count)s värden som importen lade till tas bort.",
+        count,
+    ) % _count(count)
+
+
+def undo_restores_text(count: int) -> str:
+    """ "1 värde som importen ändrade får tillbaka sitt tidigare värde." (the confirmation)"""
+    return ngettext(
+        "%(count)s värde som importen ändrade får tillbaka sitt tidigare värde.",
+        "%(count)s värden som importen ändrade får tillbaka sina tidigare värden.",
+        count,
+    ) % _count(count)
+
+
 def command_counts(rows: int, created: int, changed: int, unchanged: int) -> str:
     """The command's line of counts: "1 rad – 1 ny, 0 ändrade, 0 oförändrade"."""
     return ", ".join(
@@ -121,6 +139,28 @@ def manual_replaced_warning(count: int) -> str:
     ) % _count(count)
 
 
+def names_text(names: list[str]) -> str:
+    """ "Cyklop", "Cyklop och Cosmic", "Cyklop, Cosmic och Vården i siffror"."""
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(first)s och %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def system_replaced_warning(count: int, sources: list[str]) -> str:
+    """ "Importen ersätter 2 värden som importerats från Cyklop och Cosmic …" (above Importera,
+    for a file imported as Manuell inrapportering: the reporting grid asks for "Ersätt värdet"
+    before a system's value is replaced by hand)."""
+    return ngettext(
+        "Importen ersätter %(count)s värde som importerats från %(sources)s med ett värde som "
+        "rapporteras för hand (källa Manuell inrapportering). Kontrollera att filens värde ska "
+        "gälla i stället innan du importerar.",
+        "Importen ersätter %(count)s värden som importerats från %(sources)s med värden som "
+        "rapporteras för hand (källa Manuell inrapportering). Kontrollera att filens värden ska "
+        "gälla i stället innan du importerar.",
+        count,
+    ) % {**_count(count), "sources": names_text(sources)}
+
+
 def manual_replaced_note(count: int) -> str:
     """ "Importen ersatte 1 värde som rapporterats för hand." (the batch page)"""
     return ngettext(
@@ -144,22 +184,52 @@ class LaterChange:
     url: str = ""  # the later import's page
 
 
-def undo_later_change_message(count: int, example: str, change: LaterChange) -> SafeString:
-    """Why a batch cannot be undone, saying who changed the (first) value after it and what to
-    do: a later import is named and linked ("… av import #4 ”fil.csv” (Namn Namnsson, 1 dec
-    2026 14:03). Ångra den först."), a change by a person names them ("… ändrat av Namn
-    Namnsson, 1 dec 2026 14:03). Ändra det för hand i stället."). HTML: the link; every text
-    from the data is escaped."""
-    who = change.who or _("okänd användare")
-    facts: dict[str, str] = {
-        "count": count_text(count), "example": escape(example), "who": escape(who),
-        "when": escape(change.when),
-    }  # fmt: skip
+@dataclass(frozen=True)
+class ChangedValue:
+    """A value a batch wrote that changed after it: "Enhet, Mått, nov 2025", its cell in the
+    reporting grid, and who changed it."""
+
+    text: str
+    url: str  # the reporting grid's cell: /redigera/rapportera/<unit>/?period=2025-11#…
+    change: LaterChange
+
+
+def _later_import(change: LaterChange) -> str:
+    """The later import, linked: <a href="/importer/4/">import #4 ”fil.csv”</a>."""
+    name = _("import #%(number)s") % {"number": change.batch_id}
+    if change.file_name:
+        name += f" ”{change.file_name}”"
+    return format_html('<a href="{}">{}</a>', change.url, name)
+
+
+def _changed_value_text(value: ChangedValue) -> str:
+    """ "<a href=grid>Enhet, Mått, nov 2025</a> (ändrat av Namn Namnsson, 1 dec 2026 14:03)",
+    or "(ändrat av <a>import #4 ”fil.csv”</a>, Namn Namnsson, 1 dec 2026 14:03)"."""
+    change = value.change
+    facts = {"who": change.who or _("okänd användare"), "when": change.when}
     if change.batch_id is not None:
-        name = _("import #%(number)s") % {"number": change.batch_id}
-        if change.file_name:
-            name += f" ”{change.file_name}”"
-        facts["later"] = format_html('<a href="{}">{}</a>', change.url, name)
+        how = format_html(
+            _("ändrat av {later}, {who}, {when}"), later=_later_import(change), **facts
+        )
+    else:
+        how = format_html(_("ändrat av {who}, {when}"), **facts)
+    return format_html('<a href="{}">{}</a> ({})', value.url, value.text, how)
+
+
+def undo_later_change_message(count: int, values: list[ChangedValue]) -> SafeString:
+    """Why a batch cannot be undone: `count` of its values changed after it; the first of
+    `values` decides what to do. A later import is named and linked ("… av import #4 ”fil.csv”
+    (Namn Namnsson, 1 dec 2026 14:03). Ångra den först."); after a change by a person the
+    values given are listed, each linked to its cell in the reporting grid, with who changed
+    it and when ("… Ändra värdena för hand under Rapportera i stället."). HTML: the links;
+    every text from the data is escaped."""
+    first = values[0]
+    if first.change.batch_id is not None:
+        facts: dict[str, str] = {
+            "count": count_text(count), "example": escape(first.text),
+            "who": escape(first.change.who or _("okänd användare")),
+            "when": escape(first.change.when), "later": _later_import(first.change),
+        }  # fmt: skip
         template = ngettext(
             "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen "
             "(%(example)s) av %(later)s (%(who)s, %(when)s). Ångra den först.",
@@ -167,16 +237,21 @@ def undo_later_change_message(count: int, example: str, change: LaterChange) -> 
             "till exempel %(example)s av %(later)s (%(who)s, %(when)s). Ångra den först.",
             count,
         )
-    else:
-        template = ngettext(
-            "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen "
-            "(%(example)s; ändrat av %(who)s, %(when)s). Ändra det för hand i stället.",
-            "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen, "
-            "till exempel %(example)s (ändrat av %(who)s, %(when)s). Ändra dem för hand i "
-            "stället.",
-            count,
-        )
-    return mark_safe(template % facts)  # noqa: S308 - the catalogue's text, the facts escaped
+        return mark_safe(template % facts)  # noqa: S308 - the catalogue's text, facts escaped
+    named = "; ".join(_changed_value_text(value) for value in values)
+    if count > len(values):
+        rest = count - len(values)
+        named += "; " + ngettext(
+            "och %(count)s värde till", "och %(count)s värden till", rest
+        ) % _count(rest)
+    template = ngettext(
+        "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen: "
+        "%(values)s. Ändra värdet för hand under Rapportera i stället.",
+        "Importen kan inte ångras: %(count)s av dess värden har ändrats efter importen: "
+        "%(values)s. Ändra värdena för hand under Rapportera i stället.",
+        count,
+    )
+    return mark_safe(template % {"count": count_text(count), "values": named})  # noqa: S308
 
 
 def source_mismatch_warning(chosen: str, measures: list[tuple[str, str]], total: int) -> str:

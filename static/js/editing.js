@@ -14,6 +14,11 @@
  *   browser skips autofocus on a page opened at a fragment (HTML's autofocus rules), so the
  *   moved one's move button (data-moved) takes the focus here: a keyboard user moving it
  *   again goes on from where they were;
+ * - the page after an action's redirect (Spara, Lägg till, Skicka in …) opens with its message
+ *   ("Aktiviteten är tillagd.") focused, as the reporting grid focuses its "sparad": the
+ *   message region (includes/messages.html, marked data-focus-after-action only when a GET
+ *   brings messages) takes the focus once the page has loaded, unless the page's own
+ *   autofocus (an error summary, a heading the message describes) or the user took it first;
  * - an input marked data-select-on-focus (the reporting grid's value after "Ersätt värdet")
  *   has its whole value selected when it first takes the focus: focus() leaves the caret
  *   before the old value, so typed digits would be put in front of it ("15" + "12" = 1512).
@@ -48,6 +53,20 @@ document.documentElement.classList.add("js");
     focusMoved();
     requestAnimationFrame(function () {
       requestAnimationFrame(focusMoved);
+    });
+  });
+})();
+(function () {
+  var region = document.querySelector("#messages[data-focus-after-action]");
+  if (!region || !region.querySelector(".message")) return;
+  function focusMessage() {
+    var active = document.activeElement;
+    if (!active || active === document.body) region.focus();
+  }
+  // After autofocus has had its turn (it runs at the page's first rendering updates).
+  window.addEventListener("load", function () {
+    requestAnimationFrame(function () {
+      requestAnimationFrame(focusMessage);
     });
   });
 })();

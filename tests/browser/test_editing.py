@@ -714,10 +714,16 @@ def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(
     page.get_by_label("Kommentar till verksamheten").fill("Lägg till en tidplan per hälsocentral.")
     page.get_by_role("button", name="Skicka tillbaka för komplettering").click()
     expect(page.get_by_text("Aktivitetsplanen är skickad tillbaka")).to_be_visible()
+    # After the redirect the message has the focus, as the grid's "sparad" has.
+    expect(page.locator("#messages")).to_be_focused()
+    expect(page.locator("#messages")).to_contain_text("Aktivitetsplanen är skickad tillbaka")
 
     page.context.clear_cookies()
     log_in(page, "vc-norr")
     page.goto(f"/redigera/aktivitetsplaner/{area.pk}/{tree.vo1.pk}/")
+    # A plain page load has no message and nothing takes the focus.
+    expect(page.locator("#messages")).not_to_have_attribute("tabindex", "-1")
+    assert page.evaluate("document.activeElement === document.body")
     outcome = page.get_by_role("region", name="Planen är tillbakaskickad för komplettering")
     expect(outcome).to_contain_text("Petra Ansvarig")
     expect(outcome).to_contain_text("Lägg till en tidplan per hälsocentral.")

@@ -65,7 +65,7 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     expect(page.locator(".import-counts")).to_contain_text("Nya värden")
     expect(page.get_by_role("cell", name="Arbetsmiljöindex")).to_be_visible()
     expect(page.get_by_role("cell", name="71,5")).to_be_visible()
-    expect(page.get_by_role("cell", name=re.compile(r"^45\s+st$"))).to_be_visible()  # its unit
+    expect(page.get_by_role("cell", name=re.compile(r"^– → 45\s+st$"))).to_be_visible()  # its unit
     assert not Observation.objects.exists()
     assert_accessible(page, "import-preview")
 
@@ -87,7 +87,16 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     assert Observation.objects.get(measure__code="index").value == Decimal("71.5")
     assert_accessible(page, "import-batch")
 
-    page.get_by_role("button", name="Ångra import").click()
+    # "Ångra import" asks first, without JavaScript: the confirmation takes the focus and
+    # says what the undo will do; nothing is undone until "Ångra importen".
+    page.get_by_role("button", name="Ångra import", exact=True).click()
+    confirm = page.get_by_role("heading", name="Ångra importen?")
+    expect(confirm).to_be_focused()
+    expect(confirm).to_have_accessible_description("2 värden som importen lade till tas bort.")
+    expect(page.get_by_role("link", name="Avbryt")).to_be_visible()
+    assert Observation.objects.count() == 2
+    assert_accessible(page, "import-undo-confirm")
+    page.get_by_role("button", name="Ångra importen", exact=True).click()
     expect(page.locator("#messages")).to_contain_text(
         "Importen är ångrad: 2 värden togs bort och 0 återställdes."
     )
@@ -109,7 +118,9 @@ def test_an_imported_value_reaches_the_measure_page_after_the_recompute(
         "arbetsmiljo.csv",
         "enhet;mått;period;värde\nHC1A;index;Kv 4 2025;63,5\n".encode(),
     )
-    page.get_by_role("radio", name="Cyklop").check()
+    # A VEC's values are their own report: no system to choose (only the strategist names one).
+    expect(page.get_by_role("radio")).to_have_count(0)
+    expect(page.get_by_text("Värdena sparas som egen rapportering")).to_be_visible()
     page.get_by_role("button", name="Kontrollera filen").click()
     expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
     expect(page.get_by_role("cell", name="63,5")).to_be_visible()
@@ -161,7 +172,6 @@ def test_a_bad_file_shows_its_problems_and_no_import_button(
     log_in(page, "vc1")
     page.goto("/importera/")
     choose_file(page, tmp_path, "fel.csv", BAD_CSV.encode())
-    page.get_by_role("radio", name="Cyklop").check()
     page.get_by_role("button", name="Kontrollera filen").click()
 
     summary = page.get_by_role("alert")

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.formats import date_format
 
 from base.versioning import StaleVersion
@@ -276,6 +276,14 @@ def test_approving_with_a_comment_keeps_it_for_the_vo(
     assert "Planen är godkänd" in content
     assert f"Godkänd av {programme_owner.get_full_name()}" in content
     assert "Bra plan." in content
+    # The status line says the approval too (when and by whom), as the list of plans does.
+    plan.refresh_from_db()
+    assert plan.reviewed_at is not None
+    day = dateformat.format(timezone.localtime(plan.reviewed_at), "j b Y")
+    status = content[content.index("Status:") : content.index("</p>", content.index("Status:"))]
+    assert "<strong>Godkänd</strong>" in status
+    assert f">{day}</time> av {programme_owner.get_full_name()}" in status
+    assert status.index(day) < status.index("inlämnad")
 
 
 def test_a_stale_review_is_a_conflict_and_only_the_explicit_choice_overwrites(

@@ -219,10 +219,16 @@ def test_todo_names_the_period_and_lists_imported_values_apart_with_their_source
     # The count counts the lines: one measure, which two units lack.
     assert '<h3>Väntar på import <span class="count">(1 mått)</span></h3>' in content
     assert "Kommer de inte, kan du rapportera dem själv." in content
-    assert (
-        "Åtgärder psykisk hälsa för nov 2025: 2 enheter saknar värde (importeras från Cyklop)"
-        in content
+    # The units named in the latest period too, not only in a chosen quarter.
+    named = re.search(
+        r"Åtgärder psykisk hälsa för nov 2025: 2 enheter saknar värde \(importeras från "
+        r"Cyklop\): ([^<]*)<",
+        content,
     )
+    assert named is not None
+    assert sorted(named.group(1).strip().split(", ")) == sorted(
+        [org_tree.hc1a.name, org_tree.hc1b.name]
+    ), named.group(1)
     assert f"{org_tree.hc1a.name}: Åtgärder psykisk hälsa" not in content
     grid = reverse("report_grid", args=[org_tree.vo1.pk])
     # The link leads to the measure's table in the VO's grid, not to the top of a long page.
@@ -248,7 +254,9 @@ def test_a_vec_may_report_a_value_awaiting_import_from_its_line(
     url = observation_add_url(
         unit=org_tree.hc1a, measure=imported, period_start=datetime.date(2025, 11, 1)
     )
-    assert "Åtgärder psykisk hälsa för nov 2025: 1 enhet saknar värde" in content
+    # On the unit's own page: its own value is missing, not "1 enhet … : <the unit>".
+    assert "Åtgärder psykisk hälsa för nov 2025: värde saknas (importeras från Cyklop)" in content
+    assert "1 enhet saknar värde" not in content
     assert f'<a href="{html.escape(url)}">Rapportera själv' in content
     assert client.get(url).status_code == 200
 

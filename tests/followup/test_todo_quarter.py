@@ -130,3 +130,11 @@ def test_readers_get_no_att_gora(
     ).content.decode()
 
     assert "Saknade värden" not in content
+
+
+def test_more_units_than_named_are_counted() -> None:
+    from followup.todo import NAMED_UNITS, _unit_names
+
+    names = [f"Hälsocentral {number}" for number in range(NAMED_UNITS + 2)]
+    assert _unit_names(names[:NAMED_UNITS]) == ", ".join(names[:NAMED_UNITS])
+    assert _unit_names(names) == ", ".join(names[:NAMED_UNITS]) + " och 2 till"

@@ -386,7 +386,7 @@ VERSIONED: list[tuple[str, str, Any, dict[str, Any]]] = [
         "activity plan",
         "vc",
         lambda t, a: ActivityPlanFactory(unit=t.vo1, programme_area=a),
-        {},
+        {"comment": "Ny kommentar"},  # a save that changes nothing writes nothing
     ),
     (
         "support need",

@@ -3,8 +3,9 @@
 A security review found four ways round the roles of programmes/ (pages, services, the admin
 and its history revert alike):
 
-1. a programme area's owner moved the area into another phase (another organisation's) or
-   renumbered it: phase and number are structure, the strategist's and administrators';
+1. a programme area's owner moved the area into another phase (another organisation's),
+   renumbered, renamed it or moved its start date (where goals' pacing starts): phase, number,
+   name and start date are structure, the strategist's and administrators';
 4. a VC or VEC answered or closed their own support need: only the area answers;
 5. a VC approved ("Godkänd") their own activity plan or pulled an approved one back to draft: the
    VO drafts, submits and may take back a plan not yet reviewed, the area (its owner, the
@@ -183,6 +184,117 @@ def test_the_strategist_moves_an_area_back_through_the_history(
     assert response.status_code == 302
     programme_area.refresh_from_db()
     assert (programme_area.phase, programme_area.number) == (home, 1)
+
+
+RENAMED = {"name": "Omdöpt av ägaren", "start_date": datetime.date(2025, 1, 2)}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "change", [{"name": RENAMED["name"]}, {"start_date": RENAMED["start_date"]}]
+)
+def test_only_the_strategist_and_administrators_rename_an_area_or_move_its_start(
+    request: pytest.FixtureRequest,
+    programme_area: ProgrammeArea,
+    programme_owner: User,
+    role: str,
+    change: dict[str, Any],
+) -> None:
+    user = request.getfixturevalue(role)
+    before = (programme_area.name, programme_area.start_date)
+
+    area = ProgrammeArea.objects.get(pk=programme_area.pk)
+    if role in GLOBAL:
+        services.programme_area_update(user=user, area=area, data=change)
+    else:
+        with pytest.raises(PermissionDenied, match=STRUCTURE):
+            services.programme_area_update(user=user, area=area, data=change)
+
+    programme_area.refresh_from_db()
+    after = (programme_area.name, programme_area.start_date)
+    [(field, value)] = change.items()
+    assert getattr(programme_area, field) == value if role in GLOBAL else after == before
+
+
+def test_the_owner_sees_name_and_start_date_read_only_and_a_forged_post_changes_neither(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea
+) -> None:
+    client = admin_client_as("programme_owner")
+    url = _change_url(programme_area)
+    before = (programme_area.name, programme_area.start_date)
+
+    fields = _fields(client, url)
+    response = admin_post(client, url, **RENAMED, description="Ny text")
+
+    assert {"name", "start_date"}.isdisjoint(fields)
+    assert response.status_code == 302
+    programme_area.refresh_from_db()
+    assert (programme_area.name, programme_area.start_date) == before
+    assert programme_area.description == "Ny text"
+    assert {(record.name, record.start_date) for record in programme_area.history.all()} == {before}
+
+
+@pytest.mark.parametrize("role", sorted(GLOBAL))
+def test_the_strategist_and_administrators_rename_an_area_in_the_admin(
+    admin_client_as: AdminClient, programme_area: ProgrammeArea, role: str
+) -> None:
+    client = admin_client_as(role)
+
+    response = admin_post(client, _change_url(programme_area), **RENAMED)
+
+    assert response.status_code == 302
+    programme_area.refresh_from_db()
+    assert (programme_area.name, programme_area.start_date) == tuple(RENAMED.values())
+
+
+@pytest.mark.parametrize(
+    "change", [{"name": RENAMED["name"]}, {"start_date": RENAMED["start_date"]}]
+)
+def test_the_owner_cannot_rename_an_area_back_through_the_history(
+    admin_client_as: AdminClient,
+    strategist: User,
+    programme_area: ProgrammeArea,
+    change: dict[str, Any],
+) -> None:
+    first = programme_area.history.first()
+    services.programme_area_update(user=strategist, area=programme_area, data=change)
+    client = admin_client_as("programme_owner")
+
+    response = _revert(client, programme_area, first)
+
+    assert response.status_code == 200
+    assert any(STRUCTURE in message for message in form_errors(response))
+    programme_area.refresh_from_db()
+    [(field, value)] = change.items()
+    assert getattr(programme_area, field) == value
+    assert programme_area.history.count() == 2
+
+
+@pytest.mark.parametrize("start", [datetime.date(2024, 12, 31), datetime.date(2028, 1, 1)])
+def test_an_area_starts_within_its_phase(
+    admin_client_as: AdminClient,
+    strategist: User,
+    programme_area: ProgrammeArea,
+    start: datetime.date,
+) -> None:
+    outside = "Programområdets startdatum måste ligga inom fasen ”Fas 2: göra, lära, bredda”"
+
+    with pytest.raises(ValidationError, match=outside):
+        services.programme_area_update(
+            user=strategist,
+            area=ProgrammeArea.objects.get(pk=programme_area.pk),
+            data={"start_date": start},
+        )
+    response = admin_post(
+        admin_client_as("strategist"), _change_url(programme_area), start_date=start
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["start_date"] == [
+        f"{outside} (1 jan 2025–31 dec 2027)."
+    ]
+    programme_area.refresh_from_db()
+    assert programme_area.start_date == datetime.date(2025, 3, 1)
 
 
 # --- 4: only the programme area answers a support need ----------------------------------------

@@ -11,12 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from base.formatting import format_number
 from followup.imports.report import ImportRefused, ImportReport
-from followup.imports.services import import_preview, import_store
+from followup.imports.services import (
+    IMPORT_SOURCES,
+    check_import_source,
+    import_preview,
+    import_store,
+)
 from followup.imports.wording import (
     command_counts,
     jump_warning,
@@ -24,9 +30,6 @@ from followup.imports.wording import (
     skipped_message,
     weights_kept_message,
 )
-from followup.models import ImportBatch
-
-SOURCES = [choice for choice in ImportBatch.Source.values if choice != ImportBatch.Source.DEMO]
 
 
 def _count(number: int) -> str:
@@ -40,7 +43,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="CSV- eller XLSX-fil, en rad per värde")
         parser.add_argument("--dry-run", action="store_true", help="kontrollera men spara inget")
-        parser.add_argument("--source", choices=SOURCES, default="manual", help="källsystem")
+        parser.add_argument("--source", choices=IMPORT_SOURCES, default="manual", help="källsystem")
         parser.add_argument("--sheet", help="blad i XLSX-filen (annars det första)")
         parser.add_argument(
             "--user", help="användarnamn; importen görs med användarens behörighet och i dess namn"
@@ -58,6 +61,12 @@ class Command(BaseCommand):
                 raise CommandError(
                     _("Användaren ”%(username)s” finns inte.") % {"username": options["user"]}
                 ) from error
+        try:
+            # A system as the source is the strategist's (a VC's values are their own report).
+            check_import_source(user=user, source=options["source"])
+        except PermissionDenied as refusal:
+            self.stderr.write(str(refusal))
+            sys.exit(1)
         arguments = {
             "user": user,
             "path": path,

@@ -324,8 +324,21 @@ def test_header_names_match_whatever_their_case_accents_and_separators(name: str
 
 
 def test_unknown_header_names_are_ignored_and_listed() -> None:
-    header = parsing.header_match(["Enhetsnamn", "enhet", "mått", "period", "värde", ""])
-    assert header.ignored == ("Enhetsnamn",)
+    header = parsing.header_match(["Anteckning", "enhet", "mått", "period", "värde", ""])
+    assert header.ignored == ("Anteckning",)
+
+
+def test_the_templates_own_helper_columns_are_ignored_but_not_listed() -> None:
+    from followup.imports.selectors import TEMPLATE_HEADER
+
+    header = parsing.header_match([*TEMPLATE_HEADER, "Egen"])
+    assert header.ignored == ("Egen",)
+    assert "enhetsnamn" not in header.positions.values()
+    assert sorted(header.positions) == sorted(
+        ["unit", "measure", "period", "value", "numerator", "denominator", "comment"]
+    )
+    # Written otherwise (as Excel may capitalise them), they are still the template's.
+    assert parsing.header_match(["Enhet", "Enhetsnamn", "Mått", "Period", "Värde"]).ignored == ()
 
 
 @pytest.mark.parametrize(

@@ -222,9 +222,40 @@ def test_undo_refused_after_a_change_by_hand_names_who_and_escapes_the_names(
 
     assert refusal is not None
     assert "&lt;b&gt;Vera&lt;/b&gt;" in refusal  # the page shows the name, never its markup
-    assert "<a " not in refusal
-    assert "; ändrat av &lt;b&gt;Vera&lt;/b&gt; " in refusal
-    assert refusal.endswith("). Ändra det för hand i stället.")
+    assert refusal.count("<a ") == 1  # the grid's cell, no later import
+    grid = f"/redigera/rapportera/{corpus_world.tree.hc1a.pk}/?period=2025-11"
+    link = f'<a href="{grid}#m{corpus_world.count.pk}u{corpus_world.tree.hc1a.pk}-row">'
+    assert f"{link}Hälsocentral Norrby, Antal frigjorda tider, nov 2025</a>" in refusal
+    assert "</a> (ändrat av &lt;b&gt;Vera&lt;/b&gt; " in refusal
+    assert refusal.endswith("). Ändra värdet för hand under Rapportera i stället.")
+
+
+def test_undo_refused_after_changes_by_hand_names_the_first_three_and_counts_the_rest(
+    corpus_world: CorpusWorld, tmp_path: Path
+) -> None:
+    user = corpus_world.users["strateg"]
+    months = range(6, 12)
+    rows = [f"HC1A;antal;2025-{month:02};{month}" for month in months]
+    first = import_store(user=user, path=write(tmp_path, *rows), file_name="a.csv")
+    for month in (*months[1:], months[0]):  # the first value changed last: still named first
+        observation_record(
+            user=user, measure=corpus_world.count, unit=corpus_world.tree.hc1a,
+            period_start=datetime.date(2025, month, 1),
+            period_end=datetime.date(2025, month, 30 if month in (6, 9, 11) else 31),
+            value=Decimal(40),
+        )  # fmt: skip
+
+    refusal = undo.import_batch_undo_refusal(
+        user=user, batch=ImportBatch.objects.get(pk=first.batch_id)
+    )
+
+    assert refusal is not None
+    assert refusal.startswith("Importen kan inte ångras: 6 av dess värden har ändrats efter")
+    assert refusal.count('<a href="/redigera/rapportera/') == 3
+    assert [f"?period=2025-{month:02}#" in refusal for month in months] == [True] * 3 + [False] * 3
+    assert refusal.endswith(
+        "; och 3 värden till. Ändra värdena för hand under Rapportera i stället."
+    )
 
 
 def test_an_import_can_be_undone_after_a_later_import_was_undone(
@@ -317,6 +348,64 @@ def test_problems_are_listed_up_to_the_limit_then_counted(
 # --- the command ------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_the_command_refuses_a_system_as_the_source_for_a_vc(
+    corpus_world: CorpusWorld, tmp_path: Path, dry_run: bool
+) -> None:
+    from django.core.management import call_command
+
+    good = write(tmp_path, "HC1A;antal;2025-11;45", name="good.csv")
+    stderr = io.StringIO()
+    dry = ["--dry-run"] if dry_run else []
+
+    with pytest.raises(SystemExit) as exit_info:
+        call_command(
+            "import_observations", str(good), "--source", "cyklop", "--user", "vc1", *dry,
+            stderr=stderr,
+        )  # fmt: skip
+
+    assert exit_info.value.code == 1
+    assert stderr.getvalue().splitlines() == [
+        "Bara strategen och administratörer anger ett system (Cyklop, Cosmic, Min vård "
+        "Gävleborg, Vården i siffror) som källa. Dina värden importeras som Manuell "
+        "inrapportering; inget har sparats."
+    ]
+    assert not Observation.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.parametrize("username", [None, "strateg"])
+def test_the_command_imports_a_systems_export_for_the_strategist_and_the_operator(
+    corpus_world: CorpusWorld, tmp_path: Path, username: str | None
+) -> None:
+    from django.core.management import call_command
+
+    good = write(tmp_path, "HC1A;antal;2025-11;45", name="good.csv")
+    user = ["--user", username] if username else []
+
+    call_command(
+        "import_observations", str(good), "--source", "cyklop", *user, stdout=io.StringIO()
+    )
+
+    assert ImportBatch.objects.get().source == "cyklop"
+    assert Observation.objects.get().source == "cyklop"
+
+
+@pytest.mark.parametrize("username", ["vc1", "vec1a"])
+def test_import_store_refuses_a_system_as_the_source_for_a_vc(
+    corpus_world: CorpusWorld, tmp_path: Path, username: str
+) -> None:
+    path = write(tmp_path, "HC1A;antal;2025-11;45")
+
+    with pytest.raises(PermissionDenied, match="Bara strategen och administratörer anger"):
+        import_store(
+            user=corpus_world.users[username], path=path, file_name="x.csv", source="cyklop"
+        )
+
+    assert not Observation.objects.exists()
+    assert not ImportBatch.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_command_exits_0_and_stores_and_1_with_problems_on_stderr(
     corpus_world: CorpusWorld, tmp_path: Path, settings: Any
@@ -329,7 +418,7 @@ def test_command_exits_0_and_stores_and_1_with_problems_on_stderr(
     call_command("import_observations", str(good), "--dry-run", "--user", "strateg")
     assert not Observation.objects.exists()
 
-    call_command("import_observations", str(good), "--source", "cyklop", "--user", "vc1")
+    call_command("import_observations", str(good), "--user", "vc1")
     assert value_of("HC1A", "antal", "2025-11-01") == 45
     assert ImportBatch.objects.get().imported_by == corpus_world.users["vc1"]
 

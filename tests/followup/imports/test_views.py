@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import importlib
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -23,6 +25,7 @@ from openpyxl import load_workbook
 from pytest_django.fixtures import Settings
 
 from followup.imports.jobs import job_path
+from followup.imports.services import import_sources_for
 from followup.models import ImportBatch, ImportJob, Measure, Observation, QuarterReport
 from followup.services import observation_record
 from tests.factories import TEST_PASSWORD, ObservationFactory
@@ -40,11 +43,18 @@ def client_for(username: str) -> Client:
     return client
 
 
+def _page_source(client: Client) -> str:
+    """The source the upload page posts when a test names none: a system's export for those it
+    offers the systems to (the strategist), else its hidden Manuell inrapportering."""
+    user = get_user_model().objects.get(pk=client.session["_auth_user_id"])
+    return "cyklop" if "cyklop" in import_sources_for(user) else "manual"
+
+
 def upload(client: Client, content: str | bytes, name: str = "export.csv", **data: str):
     raw = content.encode("cp1252") if isinstance(content, str) else content
     return client.post(
         reverse("import_upload"),
-        {"file": SimpleUploadedFile(name, raw), "source": "cyklop", **data},
+        {"file": SimpleUploadedFile(name, raw), "source": _page_source(client), **data},
     )
 
 
@@ -170,11 +180,56 @@ def test_the_same_file_again_says_nothing_changed(corpus_world: CorpusWorld) -> 
     assert ImportBatch.objects.count() == 1
 
 
-def test_undo_from_the_batch_page(corpus_world: CorpusWorld) -> None:
+def test_undo_from_the_batch_page_asks_first_saying_what_it_will_do(
+    corpus_world: CorpusWorld,
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1b, measure=corpus_world.count, period_start=date(2025, 12, 1),
+        value=5, source="cyklop",
+    )  # fmt: skip
     client = client_for("strateg")
     upload(client, GOOD)
     client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
     batch = ImportBatch.objects.get()
+    url = reverse("import_batch", args=[batch.pk])
+
+    page = client.get(url).content.decode()
+
+    # "Ångra import" only asks (a GET to the page itself), it writes nothing.
+    assert f'<form method="get" action="{url}" class="undo-form">' in page
+    assert '<input type="hidden" name="angra" value="1">' in page
+    assert "Ångra importen?" not in page
+
+    page = client.get(url, {"angra": "1"}).content.decode()
+
+    assert "Ångra importen?</h2>" in page
+    assert "<li>1 värde som importen lade till tas bort.</li>" in page
+    assert "<li>1 värde som importen ändrade får tillbaka sitt tidigare värde.</li>" in page
+    assert f'action="{reverse("import_batch_undo", args=[batch.pk])}"' in page
+    assert ">Ångra importen</button>" in page
+    assert f'<a class="button button-secondary" href="{url}">Avbryt</a>' in page
+    assert ">Ångra import</button>" not in page
+    assert Observation.objects.count() == 2  # nothing undone by asking
+
+    response = client.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
+
+    assert "Importen är ångrad: 1 värde togs bort och 1 återställdes." in response.content.decode()
+    assert Observation.objects.get().value == 5
+    # Undone: neither the button nor the confirmation, whatever the address asks.
+    page = client.get(url, {"angra": "1"}).content.decode()
+    assert "Ångra importen?" not in page
+    assert ">Ångra import</button>" not in page
+
+
+def test_undo_counts_in_the_plural(corpus_world: CorpusWorld) -> None:
+    client = client_for("strateg")
+    upload(client, GOOD)
+    client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = ImportBatch.objects.get()
+
+    page = client.get(reverse("import_batch", args=[batch.pk]), {"angra": ""}).content.decode()
+    assert "<li>2 värden som importen lade till tas bort.</li>" in page
+    assert "får tillbaka" not in page  # nothing changed: nothing to restore
 
     response = client.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
 
@@ -193,6 +248,8 @@ def test_a_vc_sees_no_undo_button_for_a_batch_with_other_vos_units(
 
     page = vc.get(reverse("import_batch", args=[batch.pk])).content.decode()
     assert "Ångra import</button>" not in page
+    page = vc.get(reverse("import_batch", args=[batch.pk]), {"angra": "1"}).content.decode()
+    assert "Ångra importen" not in page  # no confirmation of an undo that would be refused
     response = vc.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
     assert "Du kan inte ångra importen" in response.content.decode()
     assert Observation.objects.count() == 2
@@ -250,7 +307,23 @@ def test_the_filled_in_template_imports(corpus_world: CorpusWorld, tmp_path: Pat
     job = ImportJob.objects.get()
     assert job.preview["problems"] == []
     assert job.preview["created"] == 1
-    assert job.preview["ignored_columns"] == ["enhetsnamn", "måttnamn", "fyll i"]
+    # The template's own helper columns are not read, nor listed as if the user had added them.
+    assert job.preview["ignored_columns"] == []
+    preview = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert "Kolumner som inte läses" not in preview
+
+
+def test_the_recent_imports_say_whether_undone_beside_the_file(corpus_world: CorpusWorld) -> None:
+    client = client_for("strateg")
+    upload(client, GOOD)
+    client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+
+    page = client.get(reverse("import_upload")).content.decode()
+
+    # Läge next to Fil: on a tablet the columns at the right are behind the scroll.
+    headings = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page)
+    assert headings[:3] == ["Fil", "Läge", "Importerad"]
+    assert re.search(r"export\.csv</a></td>\s*<td>Importerad</td>", page)
 
 
 def test_the_navigation_links_the_import_page_for_those_who_report(
@@ -284,18 +357,18 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
 
     preview = client.get(response["Location"]).content.decode()
 
+    # The value now and the new one in one cell (together on a tablet too), then the source.
     assert (
-        '<td role="cell" class="num">69,3\u00a0%</td>\n'
-        '                          <td role="cell"><strong>Manuell inrapportering</strong></td>\n'
-        '                          <td role="cell" class="num">70,0\u00a0%</td>'
+        '<td role="cell" class="num">69,3\u00a0% → 70,0\u00a0%</td>\n'
+        '                          <td role="cell"><strong>Manuell inrapportering</strong></td>'
     ) in preview  # not "69,2722" → "70"; a share to one decimal, ",0" too
     assert (
-        '<td role="cell" class="num">20,0\u00a0%</td>' in preview
+        '<td role="cell" class="num">– → 20,0\u00a0%</td>' in preview
     )  # 12 of 60, with its per cent sign
     assert (
-        '<td role="cell" class="num">1\u00a0234\u00a0st</td>' in preview
+        '<td role="cell" class="num">– → 1\u00a0234\u00a0st</td>' in preview
     )  # thousands apart, with the unit
-    assert '<td role="cell" class="num">71,5</td>' in preview
+    assert '<td role="cell" class="num">– → 71,5</td>' in preview
     assert "69,2722" not in preview
 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
@@ -323,8 +396,7 @@ def test_a_change_too_small_for_the_usual_decimals_is_shown_with_more(
     preview = client.get(response["Location"]).content.decode()
 
     # Not "69,3 %" → "69,3 %".
-    assert '<td role="cell" class="num">69,272\u00a0%</td>' in preview
-    assert '<td role="cell" class="num">69,270\u00a0%</td>' in preview
+    assert '<td role="cell" class="num">69,272\u00a0% → 69,270\u00a0%</td>' in preview
 
 
 def test_one_value_is_written_in_the_singular_on_every_import_page(
@@ -416,8 +488,10 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
 
     assert Observation.objects.get(unit=tree.hc1a, measure=count).value == 90
     assert "Importen ersatte 1 värde som rapporterats för hand" in batch
-    assert '<td role="cell">80\u00a0st<br><strong>Manuell inrapportering</strong></td>' in batch
-    assert '<td role="cell">5\u00a0st<br>Cyklop</td>' in batch
+    assert '<td role="cell" class="num">80\u00a0st → 90\u00a0st</td>' in batch
+    assert '<td role="cell"><strong>Manuell inrapportering</strong></td>' in batch
+    assert '<td role="cell" class="num">5\u00a0st → 6\u00a0st</td>' in batch
+    assert '<td role="cell">Cyklop</td>' in batch
 
 
 def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) -> None:
@@ -434,6 +508,51 @@ def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) 
     assert '<td role="cell">Cyklop</td>' in preview
     assert "rapporterats för hand" not in preview
     assert "rapporterats för hand" not in batch
+
+
+@PATHS
+def test_a_manual_import_warns_before_replacing_values_a_system_imported(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    november = date(2025, 11, 1)
+    tree, count = corpus_world.tree, corpus_world.count
+    ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
+    ObservationFactory(
+        unit=tree.hc1b, measure=count, period_start=november, value=5, source="cosmic"
+    )
+    ObservationFactory(
+        unit=tree.hc2a, measure=count, period_start=november, value=2, source="cyklop"
+    )
+    client = client_for("strateg")
+
+    preview = client.get(upload(client, REPLACING, source="manual")["Location"]).content.decode()
+
+    # The sources in their order of choice (Cyklop before Cosmic); the manual value not counted.
+    warning = (
+        "Importen ersätter 2 värden som importerats från Cyklop och Cosmic med värden som "
+        "rapporteras för hand (källa Manuell inrapportering)."
+    )
+    assert warning in preview
+    assert preview.index(warning) < preview.index(">Importera</button>")
+    assert re.search(r'aria-describedby="[^"]*system-warning[^"]*">Importera</button>', preview)
+
+
+def test_a_manual_import_replacing_one_system_value_says_so_in_the_singular(
+    corpus_world: CorpusWorld,
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1b, measure=corpus_world.count, period_start=date(2025, 11, 1),
+        value=5, source="cyklop",
+    )  # fmt: skip
+    client = client_for("strateg")
+
+    manual = client.get(upload(client, REPLACING, source="manual")["Location"]).content.decode()
+    system = client.get(upload(client, REPLACING)["Location"]).content.decode()
+
+    assert "Importen ersätter 1 värde som importerats från Cyklop med ett värde som" in manual
+    assert "importerats från" not in system  # a system's file replacing its own values
 
 
 # --- the batch page after its values changed --------------------------------------------------
@@ -469,12 +588,15 @@ def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value
     strateg = corpus_world.users["strateg"].get_full_name()
     when = _last_change_time(corpus_world.tree.hc1a)
     assert "Ångra import</button>" not in page
+    hc1a, hc2a, count = corpus_world.tree.hc1a, corpus_world.tree.hc2a, corpus_world.count
+    grid = f"/redigera/rapportera/{hc1a.pk}/?period=2025-11#m{count.pk}u{hc1a.pk}-row"
     assert (
-        "Importen kan inte ångras: 1 av dess värden har ändrats efter importen "
-        f"(Hälsocentral Norrby, Antal frigjorda tider, nov 2025; ändrat av {strateg}, {when}). "
-        "Ändra det för hand i stället."
+        "Importen kan inte ångras: 1 av dess värden har ändrats efter importen: "
+        f'<a href="{grid}">Hälsocentral Norrby, Antal frigjorda tider, nov 2025</a> '
+        f"(ändrat av {strateg}, {when}). Ändra värdet för hand under Rapportera i stället."
     ) in html.unescape(page)
     assert "till exempel" not in page
+    assert client.get(grid.split("#")[0]).status_code == 200  # a grid the importer may write
     # The changed row says so, with today's value; the other is as the import wrote it.
     assert "<strong>Ja, i dag 46\u00a0st</strong>" in page
     assert page.count('<td role="cell">Nej</td>') == 1
@@ -483,8 +605,12 @@ def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value
     _edit_by_hand(corpus_world, corpus_world.tree.hc2a, 4)
     page = client.get(response["Location"]).content.decode()
 
-    assert "2 av dess värden har ändrats efter importen, till exempel Hälsocentral Norrby" in page
-    assert "Ändra dem för hand i stället." in page
+    # Each changed value named and linked to its cell, the first changed first.
+    second = f"/redigera/rapportera/{hc2a.pk}/?period=2025-11#m{count.pk}u{hc2a.pk}-row"
+    text = html.unescape(page)
+    assert "2 av dess värden har ändrats efter importen: " in text
+    assert text.index(f'<a href="{grid}">') < text.index(f'<a href="{second}">Hälsocentral')
+    assert "Ändra värdena för hand under Rapportera i stället." in page
     assert '<td role="cell">Nej</td>' not in page
 
 
@@ -555,7 +681,7 @@ def test_the_upload_page_explains_weights_and_empty_rows_and_recommends_the_xlsx
 
 
 def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: CorpusWorld) -> None:
-    client = client_for("vec1a")
+    client = client_for("strateg")  # who may name a system (a VC's values are their own)
     page = client.get(reverse("import_upload")).content.decode()
     assert page.count('type="radio" name="source"') == 5
     assert "checked" not in page  # not Cyklop, not anything: a guess would mislabel the values
@@ -575,6 +701,66 @@ def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: Corpus
     assert "Något saknas innan filen kan kontrolleras" in text
     assert '<p class="field-error" id="file-again">Välj filen igen.' in text
     assert 'aria-describedby="file-format file-again"' in text
+
+
+# --- a system as the source is the strategist's ------------------------------------------------
+
+SYSTEM_ONLY = "Bara strategen och administratörer anger ett system ("
+OWN_REPORT = "Värdena sparas som egen rapportering (Manuell inrapportering)."
+
+
+@pytest.mark.parametrize("username", ["vc1", "vec1a"])
+def test_a_vc_is_offered_no_system_and_imports_as_their_own_report(
+    corpus_world: CorpusWorld, username: str
+) -> None:
+    client = client_for(username)
+    page = client.get(reverse("import_upload")).content.decode()
+
+    assert 'type="radio" name="source"' not in page
+    assert '<input type="hidden" name="source" value="manual"' in page
+    assert OWN_REPORT in page
+    # A browser posts the hidden "manual"; nothing at all is Manuell inrapportering too.
+    upload(client, GOOD, name="med.csv")
+    client.post(reverse("import_upload"), {"file": SimpleUploadedFile("utan.csv", GOOD.encode())})
+    assert dict(ImportJob.objects.values_list("file_name", "source")) == {
+        "med.csv": "manual",
+        "utan.csv": "manual",
+    }
+
+
+@pytest.mark.parametrize("username", ["vc1", "vec1a"])
+@pytest.mark.parametrize("source", ["cyklop", "cosmic", "mvg", "vis", "demo"])
+def test_a_vc_posting_a_system_as_the_source_is_refused_and_nothing_is_kept(
+    corpus_world: CorpusWorld, username: str, source: str
+) -> None:
+    client = client_for(username)
+
+    response = upload(client, GOOD, source=source)
+
+    assert response.status_code == 400
+    text = html.unescape(response.content.decode())
+    assert "Något saknas innan filen kan kontrolleras" in text
+    assert 'href="#id_source_fixed"' in text  # the summary leads to the Källa shown
+    if source != "demo":  # not a choice for anyone: Django's "Välj ett giltigt alternativ"
+        assert (
+            "Källa: Bara strategen och administratörer anger ett system (Cyklop, Cosmic, Min vård "
+            "Gävleborg, Vården i siffror) som källa. Dina värden importeras som Manuell "
+            "inrapportering; inget har sparats."
+        ) in text
+    assert not ImportJob.objects.exists()
+    assert not ImportBatch.objects.exists()
+    assert not Observation.objects.exists()
+
+
+@pytest.mark.parametrize("source", ["cyklop", "vis"])
+def test_the_strategist_imports_a_systems_export(corpus_world: CorpusWorld, source: str) -> None:
+    client = client_for("strateg")
+
+    upload(client, GOOD, source=source)
+    client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+
+    assert ImportBatch.objects.get().source == source
+    assert set(Observation.objects.values_list("source", flat=True)) == {source}
 
 
 def test_a_refused_form_without_a_file_does_not_ask_to_choose_it_again(
