@@ -1049,7 +1049,13 @@ class QuarterReport(Versioned):
         verbose_name=_("öppnad igen av"),
     )
     reopened_at = models.DateTimeField(_("öppnad igen"), null=True, blank=True)
-    reopen_reason = models.TextField(_("skäl till att rapporten öppnades igen"), blank=True)
+    reopen_reason = models.TextField(
+        _("skäl till att rapporten öppnades igen"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+    )
     # The frozen report: the body as it was rendered when the quarter was closed, its SHA-256
     # (hex) and when the follow-up it shows was computed. Empty while a draft.
     content_html = models.TextField(_("fastställt innehåll"), blank=True, editable=False)

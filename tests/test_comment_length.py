@@ -33,6 +33,7 @@ def test_the_models_limit_the_comments_too() -> None:
         (QuarterReport, "strategist_comment"),
         (QuarterReport, "approval_note"),
         (QuarterReport, "return_comment"),
+        (QuarterReport, "reopen_reason"),
         (ActivityPlan, "review_comment"),
     ]:
         field = model._meta.get_field(name)

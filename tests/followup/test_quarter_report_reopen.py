@@ -94,6 +94,25 @@ def test_the_reason_is_required_by_the_service_too(data: DashboardData) -> None:
     assert report_of(data).status == "faststalld"  # type: ignore[union-attr]
 
 
+def test_a_reason_past_2000_characters_is_refused_by_the_service_too(
+    data: DashboardData,
+) -> None:
+    strategist = user_with("strateg", data)
+    closed = close(data, strategist)
+
+    with pytest.raises(ValidationError, match="högst 2 000 tecken"):
+        services.quarter_report_reopen(
+            user=strategist,
+            organisation_id=data.region.pk,
+            quarter=LATEST,
+            version=closed.version,
+            reason="x" * 2001,
+        )
+    report = report_of(data)
+    assert report.status == "faststalld"  # type: ignore[union-attr]
+    assert report.reopen_reason == ""  # type: ignore[union-attr]
+
+
 def test_the_portfolio_owner_still_cannot_reopen_even_with_a_reason(
     client: Client, data: DashboardData
 ) -> None:
