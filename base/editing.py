@@ -57,6 +57,19 @@ COMMENT_ERRORS = {"max_length": ERROR_COMMENT_TOO_LONG}
 # A TextField's max_length limits its form field only; the model's validation checks it too.
 COMMENT_VALIDATORS = [MaxLengthValidator(COMMENT_MAX_LENGTH)]
 
+
+def comment_field(verbose_name: Any, **options: Any) -> models.TextField:
+    """An optional comment to someone, limited to COMMENT_MAX_LENGTH in forms and models alike."""
+    return models.TextField(
+        verbose_name,
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        error_messages=COMMENT_ERRORS,
+        validators=COMMENT_VALIDATORS,
+        **options,
+    )
+
+
 # A model may name the unit of a number field (`display_units`): a fixed unit ("%") or a
 # function of the row (or historical row) that gives it, as a goal's target value takes its
 # measure's unit. Shown as the pages show numbers: "100 %", "1 234,5 st", "−5".

@@ -18,7 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from base.editing import COMMENT_ERRORS, COMMENT_MAX_LENGTH, COMMENT_VALIDATORS
+from base.editing import comment_field
 from base.formatting import format_number
 from base.periods import QUARTER_CODE_PATTERN, Quarter, month_label, quarter_label
 from base.versioning import Versioned, VersionedQuerySet
@@ -990,12 +990,8 @@ class QuarterReport(Versioned):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
-    strategist_comment = models.TextField(
+    strategist_comment = comment_field(
         _("kommentar från strategen"),
-        blank=True,
-        max_length=COMMENT_MAX_LENGTH,
-        error_messages=COMMENT_ERRORS,
-        validators=COMMENT_VALIDATORS,
     )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1015,12 +1011,8 @@ class QuarterReport(Versioned):
         verbose_name=_("godkänd av"),
     )
     approved_at = models.DateTimeField(_("godkänd"), null=True, blank=True)
-    approval_note = models.TextField(
+    approval_note = comment_field(
         _("portföljägarens kommentar"),
-        blank=True,
-        max_length=COMMENT_MAX_LENGTH,
-        error_messages=COMMENT_ERRORS,
-        validators=COMMENT_VALIDATORS,
     )
     returned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -1031,12 +1023,8 @@ class QuarterReport(Versioned):
         verbose_name=_("tillbakaskickad av"),
     )
     returned_at = models.DateTimeField(_("tillbakaskickad"), null=True, blank=True)
-    return_comment = models.TextField(
+    return_comment = comment_field(
         _("kommentar vid tillbakaskickning"),
-        blank=True,
-        max_length=COMMENT_MAX_LENGTH,
-        error_messages=COMMENT_ERRORS,
-        validators=COMMENT_VALIDATORS,
     )
     # The strategist's last reopening (followup.services.quarter_report_reopen) and why: kept
     # through the next close, each one in the history (the report page lists them).
@@ -1049,12 +1037,8 @@ class QuarterReport(Versioned):
         verbose_name=_("öppnad igen av"),
     )
     reopened_at = models.DateTimeField(_("öppnad igen"), null=True, blank=True)
-    reopen_reason = models.TextField(
+    reopen_reason = comment_field(
         _("skäl till att rapporten öppnades igen"),
-        blank=True,
-        max_length=COMMENT_MAX_LENGTH,
-        error_messages=COMMENT_ERRORS,
-        validators=COMMENT_VALIDATORS,
     )
     # The frozen report: the body as it was rendered when the quarter was closed, its SHA-256
     # (hex) and when the follow-up it shows was computed. Empty while a draft.

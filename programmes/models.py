@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from base.editing import COMMENT_ERRORS, COMMENT_MAX_LENGTH, COMMENT_VALIDATORS, tracked_m2m_pks
+from base.editing import comment_field, tracked_m2m_pks
 from base.periods import day_label
 from base.versioning import Versioned
 from organisation.models import Unit, UnitClosure, UnitKind
@@ -593,12 +593,8 @@ class ActivityPlan(Versioned):
     # The programme area's last review (services.activity_plan_review): who approved the plan
     # or sent it back, when, and what they told the VO. Kept when the VO submits again, so the
     # plan page shows what the previous review asked for; the history keeps every review.
-    review_comment = models.TextField(
+    review_comment = comment_field(
         _("granskarens kommentar"),
-        blank=True,
-        max_length=COMMENT_MAX_LENGTH,
-        error_messages=COMMENT_ERRORS,
-        validators=COMMENT_VALIDATORS,
         help_text=_("Till verksamheten: vad som behöver kompletteras, eller en kommentar."),
     )
     reviewed_by = models.ForeignKey(
