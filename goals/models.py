@@ -21,6 +21,7 @@ from simple_history.models import HistoricalRecords
 from base.editing import UnitSource
 from base.formatting import format_number, format_percent
 from base.history import SOURCE_LABELS, author_label
+from base.measure_values import ValueProblem, value_problem
 from base.periods import (
     QUARTER_CODE_PATTERN,
     InvalidQuarter,
@@ -97,12 +98,19 @@ ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
 ERROR_BASELINE_AFTER_DEADLINE = _(
     "Basperioden ska sluta före måldatumet (%(deadline)s): målet jämförs med den."
 )
-# A measure goal's target by its measure's value type: the same ranges a stored value keeps
-# (followup.value_rules.range_problem and count_problem, which this layer cannot import).
+# A measure goal's target by its measure's value type: what the one rule of a measure's values
+# (base.measure_values, which the import, the grid and Observation.clean keep too) finds wrong,
+# worded by the goal's field and the range it allows.
 ERROR_TARGET_SHARE_RANGE = _("Målvärdet för en andel ska vara 0–100 %.")
 ERROR_TARGET_INDEX_RANGE = _("Målvärdet för ett index ska vara 0–100.")
 ERROR_TARGET_COUNT_NEGATIVE = _("Målvärdet för ett antal kan inte vara negativt.")
 ERROR_TARGET_COUNT_DECIMALS = _("Målvärdet för ett antal ska vara ett heltal.")
+TARGET_MESSAGES = {
+    ValueProblem.SHARE_RANGE: ERROR_TARGET_SHARE_RANGE,
+    ValueProblem.INDEX_RANGE: ERROR_TARGET_INDEX_RANGE,
+    ValueProblem.COUNT_NEGATIVE: ERROR_TARGET_COUNT_NEGATIVE,
+    ValueProblem.COUNT_DECIMALS: ERROR_TARGET_COUNT_DECIMALS,
+}
 ERROR_CHANGE_BELOW_ALL = _(
     "Förändringen kan inte vara mindre än −100 %: ett värde kan inte minska med mer än allt."
 )
@@ -666,30 +674,20 @@ class Goal(Versioned):
             )
 
     def _clean_measure_target(self, errors: dict[str, list[str]]) -> None:
-        """A target its measure's values can reach: a share or an index 0–100, a count not
-        negative (and whole where it is summed, as every region's value then is); a change
-        not below −100 % (less than nothing)."""
+        """A target its measure's values can reach, by the rule every stored value keeps
+        (base.measure_values): a share or an index 0–100, a count not negative (and whole where
+        it is summed: the target is compared with the roll-up's value, and only a sum of whole
+        counts is whole); a change not below −100 % (less than nothing)."""
         if self.relative_change_pct is not None and self.relative_change_pct < -100:
             errors.setdefault("relative_change_pct", []).append(str(ERROR_CHANGE_BELOW_ALL))
         measure = self._measure_or_none()
-        if self.target_value is None or measure is None:
-            return
         value = self.target_value
-        message = None
-        if measure.value_type == "share" and not 0 <= value <= 100:
-            message = ERROR_TARGET_SHARE_RANGE
-        elif measure.value_type == "index" and not 0 <= value <= 100:
-            message = ERROR_TARGET_INDEX_RANGE
-        elif measure.value_type == "count" and value < 0:
-            message = ERROR_TARGET_COUNT_NEGATIVE
-        elif (
-            measure.value_type == "count"
-            and measure.aggregation == "sum"
-            and value != value.to_integral_value()
-        ):
-            message = ERROR_TARGET_COUNT_DECIMALS
-        if message is not None:
-            errors.setdefault("target_value", []).append(str(message))
+        # Not a number (the field's own check says so) or no measure: nothing to judge.
+        if not isinstance(value, Decimal | int) or measure is None:
+            return
+        problem = value_problem(measure.value_type, Decimal(value), aggregation=measure.aggregation)
+        if problem is not None:
+            errors.setdefault("target_value", []).append(str(TARGET_MESSAGES[problem]))
 
     def _measure_or_none(self) -> Any:
         """The goal's measure, None without one (or with an id that names none: the field's

@@ -16,10 +16,10 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from followup import value_rules
-from followup.models import Measure, QuarterReport
+from followup.models import Measure, Observation, QuarterReport
 from goals.forms import GoalForm
 from goals.models import Goal, closed_start_warning
+from organisation.models import Unit
 from programmes.models import ProgrammeArea
 from tests.admin_forms import admin_post, form_errors
 from tests.factories import GoalFactory, MeasureFactory, OrgTree
@@ -101,19 +101,71 @@ def test_a_target_its_measure_can_reach_is_saved(kind: str, value: str) -> None:
     assert _errors(goal) == {}
 
 
-@pytest.mark.parametrize("value", ["-1", "0", "50", "100", "100.01", "250", "12.5"])
-@pytest.mark.parametrize("kind", ["share", "index", "count"])
-def test_the_target_rules_agree_with_the_rules_of_a_stored_value(kind: str, value: str) -> None:
-    """The same ranges the grid and the import keep (followup.value_rules)."""
-    goal = GoalFactory(measure_absolute=True, measure=_measure(kind))
-    goal.target_value = Decimal(value)
-    rule = (
-        value_rules.count_problem(Decimal(value))
-        if kind == "count"
-        else value_rules.range_problem(kind, Decimal(value))
+def _observation_errors(measure: Measure, unit: Unit, value: str) -> dict[str, list[str]]:
+    """What Observation.clean (the admin, the services; the import and the grid in the same
+    words) says of one unit's value of the measure, given alone (a share without its parts is
+    judged on its value first)."""
+    observation = Observation(
+        measure=measure,
+        unit=unit,
+        period_start=datetime.date(2025, 10, 1),
+        period_end=datetime.date(2025, 10, 31),
+        value=Decimal(value),
     )
+    try:
+        observation.full_clean()
+    except ValidationError as error:
+        return error.message_dict
+    return {}
 
-    assert ("target_value" in _errors(goal)) == (rule is not None)
+
+TARGET_WORDS = {"share": SHARE, "index": INDEX}
+VALUE_WORDS = {
+    "share": "En andel måste vara mellan 0 och 100 procent, inte {}.",
+    "index": "Ett index måste vara mellan 0 och 100, inte {}.",
+}
+
+
+@pytest.mark.parametrize(
+    "value", ["-1", "-0.5", "0", "0.5", "12.5", "50", "100", "100.01", "150", "250"]
+)
+@pytest.mark.parametrize("kind", ["share", "index", "count"])
+def test_a_goal_refuses_the_targets_an_observation_of_its_measure_refuses(
+    org_tree: OrgTree, kind: str, value: str
+) -> None:
+    """One rule (base.measure_values) for a stored value and a goal's target: a share of 150 %,
+    an index of −0,5 or a count of 12,5 is refused by both, each in words that name its field
+    and the range."""
+    measure = _measure(kind)
+    goal = GoalFactory(measure_absolute=True, measure=measure)
+    goal.target_value = Decimal(value)
+
+    observation_refused = "value" in _observation_errors(measure, org_tree.hc1a, value)
+    goal_errors = _errors(goal)
+
+    assert ("target_value" in goal_errors) == observation_refused
+    if kind in TARGET_WORDS and observation_refused:
+        shown = value.replace(".", ",").replace("-", "−")
+        assert goal_errors == {"target_value": [TARGET_WORDS[kind]]}
+        assert _observation_errors(measure, org_tree.hc1a, value)["value"] == [
+            VALUE_WORDS[kind].format(shown)
+        ]
+
+
+def test_a_count_rolled_up_as_a_mean_may_have_a_target_with_decimals(org_tree: OrgTree) -> None:
+    """A count is whole where one unit reports it, and the roll-up of whole counts is whole
+    where it sums them; a weighted mean of counts is not, so its target may be 12,5, but never
+    negative."""
+    mean_of_counts = MeasureFactory(aggregation=Measure.Aggregation.WEIGHTED_MEAN)
+    goal = GoalFactory(measure_absolute=True, measure=mean_of_counts)
+
+    goal.target_value = Decimal("12.5")
+    assert _errors(goal) == {}
+    goal.target_value = Decimal("-1")
+    assert _errors(goal) == {"target_value": [NEGATIVE]}
+    assert _observation_errors(mean_of_counts, org_tree.hc1a, "12.5") == {
+        "value": ["Ett antal måste vara ett heltal, inte 12,5."]
+    }
 
 
 @pytest.mark.parametrize(
@@ -352,6 +404,31 @@ def test_the_admin_refuses_a_share_target_of_250_and_a_share_of_150_in_its_words
     adoption = GoalFactory(adoption=True, programme_area=programme_area)
     refused = admin_post(client, f"/admin/goals/goal/{adoption.pk}/change/", target_share="150")
     assert form_errors(refused) == ["Målandelen ska vara 0–100 %."]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [("index", "100.5", INDEX), ("count", "-2", NEGATIVE), ("count", "2.5", WHOLE)],
+)
+def test_the_admin_refuses_the_targets_an_observation_refuses_and_saves_nothing(
+    strategist: User, programme_area: ProgrammeArea, kind: str, value: str, message: str
+) -> None:
+    client = Client()
+    client.force_login(strategist)
+    goal = GoalFactory(
+        measure_absolute=True,
+        measure=_measure(kind),
+        programme_area=programme_area,
+        deadline=datetime.date(2027, 12, 31),
+    )
+    before = goal.target_value
+
+    refused = admin_post(client, f"/admin/goals/goal/{goal.pk}/change/", target_value=value)
+
+    assert refused.status_code == 200
+    assert form_errors(refused) == [message]
+    goal.refresh_from_db()
+    assert goal.target_value == before
 
 
 # --- 5. a new milestone's start date, and the warning of closed quarters ----------------------
