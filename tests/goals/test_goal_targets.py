@@ -479,6 +479,170 @@ def test_the_closed_quarters_warning_names_the_first_and_last_of_many(
     )
 
 
+def _close(org_tree: OrgTree, *codes: str) -> None:
+    for code in codes:
+        QuarterReport.objects.create(
+            organisation=org_tree.region, quarter=code, status=QuarterReport.Status.APPROVED
+        )
+
+
+CLOSED_2025 = ("2025Q1", "2025Q2", "2025Q3", "2025Q4")
+
+
+def _create_milestone(
+    client: Client, parent: Goal, start: str | None = None
+) -> tuple[str, Goal | None]:
+    """Open "Nytt delmål" under the goal, keep or change the start it fills in, and save: the
+    page the user lands on, and the milestone created."""
+    url = reverse("goals:goal_create", args=[parent.programme_area_id])
+    page = client.get(url, {"overordnat": parent.pk})
+    prefilled = page.context["form"]["start_date"].value()
+    posted = {
+        "title": "Utbildning genomförd",
+        "kind": "deliverable",
+        "start_date": start if start is not None else prefilled.isoformat(),
+        "deadline": "2026-12-31",
+        "version": "0",
+        "submit_token": page.context["submit_token"],
+        "overordnat": str(parent.pk),
+    }
+    response = client.post(url, posted, follow=True)
+    return response.content.decode(), Goal.objects.filter(parent=parent).first()
+
+
+def test_a_new_milestone_left_with_its_goals_start_is_created_without_a_warning(
+    strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    """The start filled in is its goal's: the milestone counts in no closed quarter its goal
+    (and an empty start) would not, so nothing is said about closed quarters."""
+    _close(org_tree, *CLOSED_2025)
+    parent = GoalFactory(
+        programme_area=programme_area,
+        start_date=datetime.date(2025, 3, 1),
+        deadline=datetime.date(2027, 12, 31),
+    )
+    client = Client()
+    client.force_login(strategist)
+
+    body, milestone = _create_milestone(client, parent)
+
+    assert milestone is not None
+    assert milestone.start_date == datetime.date(2025, 3, 1)
+    assert "”Utbildning genomförd” är skapat." in body
+    assert "kvartalsrapport" not in body
+
+
+def test_a_new_milestone_starting_before_its_goal_names_only_the_closed_quarters_it_adds(
+    strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    _close(org_tree, *CLOSED_2025)
+    parent = GoalFactory(
+        programme_area=programme_area,
+        start_date=datetime.date(2025, 7, 1),
+        deadline=datetime.date(2027, 12, 31),
+    )
+    client = Client()
+    client.force_login(strategist)
+
+    body, milestone = _create_milestone(client, parent, start="2025-03-01")
+
+    assert milestone is not None
+    assert (
+        "Startdatumet 1 mar 2025 ligger i eller före 2 kvartal (Kv 1 2025 – Kv 2 2025) vars "
+        "kvartalsrapporter är stängda." in body
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "warning"),
+    [
+        # Within the quarter it started in: that quarter is judged as usual either way.
+        ("2025-02-01", None),
+        # Later, past three closed quarters: the goal is "Ej påbörjat" in them now.
+        (
+            "2025-10-01",
+            "Startdatumet 1 okt 2025 ligger efter 3 kvartal (Kv 1 2025 – Kv 3 2025) vars "
+            "kvartalsrapporter är stängda. Målet räknas från startdatumet, så i översikterna "
+            "(t.ex. Portfölj) är det nu Ej påbörjat för de kvartalen.",
+        ),
+        # Earlier, into a closed quarter it did not count in.
+        (
+            "2024-12-01",
+            "Startdatumet 1 dec 2024 ligger i eller före Kv 4 2024, vars kvartalsrapport är "
+            "stängd.",
+        ),
+    ],
+)
+def test_a_moved_start_warns_only_of_the_closed_quarters_it_moves_the_goal_into_or_out_of(
+    strategist: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+    start: str,
+    warning: str | None,
+) -> None:
+    _close(org_tree, "2024Q4", *CLOSED_2025)
+    goal = GoalFactory(
+        programme_area=programme_area,
+        start_date=datetime.date(2025, 3, 1),
+        deadline=datetime.date(2027, 12, 31),
+    )
+    client = Client()
+    client.force_login(strategist)
+    posted = {
+        "title": goal.title,
+        "kind": goal.kind,
+        "start_date": start,
+        "deadline": goal.deadline.isoformat(),
+        "version": str(goal.version),
+    }
+
+    response = client.post(reverse("goals:goal_edit", args=[goal.pk]), posted, follow=True)
+
+    body = response.content.decode()
+    goal.refresh_from_db()
+    assert goal.start_date == datetime.date.fromisoformat(start)
+    if warning is None:
+        assert "kvartalsrapport" not in body
+    else:
+        assert warning in body
+
+
+def test_the_admin_warns_of_a_milestones_start_only_where_it_changes_closed_quarters(
+    strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    """As on the pages: a new milestone with its goal's start saves without a word about
+    closed quarters; one that starts earlier than its goal is saved with the warning."""
+    _close(org_tree, *CLOSED_2025)
+    parent = GoalFactory(
+        programme_area=programme_area,
+        start_date=datetime.date(2025, 7, 1),
+        deadline=datetime.date(2027, 12, 31),
+    )
+    client = Client()
+    client.force_login(strategist)
+    add = f"/admin/goals/goal/add/?parent={parent.pk}&programme_area={programme_area.pk}"
+
+    def create(code: str, start: str) -> str:
+        response = admin_post(
+            client,
+            add,
+            code=code,
+            title=f"Delmål {code}",
+            kind="deliverable",
+            start_date=start,
+            deadline="2026-12-31",
+        )
+        assert response.status_code == 302, form_errors(response)
+        return client.get(response["Location"]).content.decode()
+
+    assert "kvartalsrapport" not in create("samma-start", "2025-07-01")
+    assert (
+        "Startdatumet 1 mar 2025 ligger i eller före 2 kvartal (Kv 1 2025 – Kv 2 2025) vars "
+        "kvartalsrapporter är stängda." in create("tidigare-start", "2025-03-01")
+    )
+    assert Goal.objects.filter(parent=parent).count() == 2
+
+
 # --- 6. the date fields say how a date is written ------------------------------------------
 
 
