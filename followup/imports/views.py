@@ -24,7 +24,7 @@ from base.periods import Quarter
 
 from ..models import ImportBatch, ImportJob
 from ..selectors import measures_exist
-from . import jobs, selectors, services, tasks, undo
+from . import jobs, parsing, selectors, services, tasks, undo
 from .forms import ImportUploadForm
 from .report import ImportReport, UndoRefused
 from .wording import (
@@ -368,7 +368,7 @@ def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     if kind not in ("csv", "xlsx"):
         raise Http404
     rows = selectors.import_template_rows(user=request.user)
-    header = selectors.TEMPLATE_HEADER
+    header = parsing.TEMPLATE_HEADER
     if kind == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")

@@ -299,18 +299,69 @@ def test_the_templates_list_the_vecs_unit_and_its_measures_for_the_latest_period
     assert [row[0] for row in sheet.iter_rows(values_only=True)][1:] == ["HC1A"] * 4
 
 
-def test_the_filled_in_template_imports(corpus_world: CorpusWorld, tmp_path: Path) -> None:
+def _template(client: Client, kind: str, *, fill: bool) -> bytes:
+    """The template as downloaded, its columns untouched; with `fill`, the count's row given a
+    value (as a user fills it in, in Excel or a text editor)."""
+    response = client.get(reverse("import_template", args=[kind]))
+    assert response.status_code == 200
+    if kind == "csv":
+        text = response.content.decode("utf-8")
+        if fill:
+            text = "\r\n".join(
+                line.replace("värde (heltal);;", "värde (heltal);3;") for line in text.split("\r\n")
+            )
+        return text.encode("utf-8")
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    if fill:
+        for row in sheet.iter_rows(min_row=2):
+            if row[header.index("mått")].value == "antal":
+                row[header.index("värde")].value = 3
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_downloaded_template_imports_without_ignored_columns_or_problems(
+    corpus_world: CorpusWorld, kind: str
+) -> None:
     client = client_for("vec1a")
-    lines = client.get(reverse("import_template", args=["csv"])).content.decode().splitlines()
-    filled = [lines[0]] + [line.replace(";;;;", ";3;;;") for line in lines[1:] if ";antal;" in line]
-    upload(client, "\n".join(filled).encode("utf-8"))
+
+    upload(client, _template(client, kind, fill=True), name=f"matvarden-mall.{kind}")
+
     job = ImportJob.objects.get()
     assert job.preview["problems"] == []
     assert job.preview["created"] == 1
-    # The template's own helper columns are not read, nor listed as if the user had added them.
+    assert job.preview["skipped"] == 3  # the rows left unfilled
+    # The template's own helper columns (parsing.TEMPLATE_HELPERS) are not read, nor listed as
+    # if the user had added them.
+    assert job.preview["ignored_columns"] == []
+    preview = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert "Förhandsgranskning" in preview
+    assert "Kolumner som inte läses" not in preview
+    assert "enhetsnamn" not in preview
+    assert "fyll i" not in preview
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_template_sent_back_unfilled_says_only_that_nothing_is_filled_in(
+    corpus_world: CorpusWorld, kind: str
+) -> None:
+    client = client_for("vec1a")
+
+    upload(client, _template(client, kind, fill=False), name=f"matvarden-mall.{kind}")
+
+    job = ImportJob.objects.get()
+    # Not a problem of any row or column: the file as a whole has nothing to import.
+    assert [problem["message"] for problem in job.preview["problems"]] == [
+        "Filen har inga ifyllda värden: ingen av de 4 raderna har värde, täljare eller nämnare."
+    ]
     assert job.preview["ignored_columns"] == []
     preview = client.get(reverse("import_job", args=[job.pk])).content.decode()
     assert "Kolumner som inte läses" not in preview
+    assert "Rad " not in preview
 
 
 def test_the_recent_imports_say_whether_undone_beside_the_file(corpus_world: CorpusWorld) -> None:
