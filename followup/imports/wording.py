@@ -161,6 +161,35 @@ def system_replaced_warning(count: int, sources: list[str]) -> str:
     ) % {**_count(count), "sources": names_text(sources)}
 
 
+def mixed_replaced_warning(manual: int, system: int, sources: list[str]) -> str:
+    """ "Importen ersätter 2 värden: 1 som rapporterats för hand och 1 som importerats från
+    Cyklop. …" (above Importera, for a file imported as Manuell inrapportering that replaces
+    both kinds: one warning, not manual_replaced_warning and system_replaced_warning in a row,
+    which said the same thing twice)."""
+    total = manual + system
+    return ngettext(
+        "Importen ersätter %(count)s värde: %(manual)s och %(system)s. Filens värde sparas som "
+        "rapporterat för hand (källa Manuell inrapportering). Kontrollera att det ska gälla i "
+        "stället innan du importerar.",
+        "Importen ersätter %(count)s värden: %(manual)s och %(system)s. Filens värden sparas som "
+        "rapporterade för hand (källa Manuell inrapportering). Kontrollera att de ska gälla i "
+        "stället innan du importerar.",
+        total,
+    ) % {
+        **_count(total),
+        "manual": ngettext(
+            "%(count)s som rapporterats för hand", "%(count)s som rapporterats för hand", manual
+        )
+        % _count(manual),
+        "system": ngettext(
+            "%(count)s som importerats från %(sources)s",
+            "%(count)s som importerats från %(sources)s",
+            system,
+        )
+        % {**_count(system), "sources": names_text(sources)},
+    }
+
+
 def manual_replaced_note(count: int) -> str:
     """ "Importen ersatte 1 värde som rapporterats för hand." (the batch page)"""
     return ngettext(

@@ -532,7 +532,8 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
     assert warning in preview
     # A warning, not a refusal: above the button, which still imports.
     assert preview.index(warning) < preview.index(">Importera</button>")
-    assert 'aria-describedby="manual-warning">Importera</button>' in preview
+    assert 'aria-describedby="replace-warning">Importera</button>' in preview
+    assert preview.count("<strong>Obs!</strong>") == 1
 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
     batch = client.get(response["Location"]).content.decode()
@@ -580,14 +581,67 @@ def test_a_manual_import_warns_before_replacing_values_a_system_imported(
 
     preview = client.get(upload(client, REPLACING, source="manual")["Location"]).content.decode()
 
-    # The sources in their order of choice (Cyklop before Cosmic); the manual value not counted.
+    # The sources in their order of choice (Cyklop before Cosmic), and the value reported by
+    # hand (HC1A) in the same warning.
     warning = (
-        "Importen ersätter 2 värden som importerats från Cyklop och Cosmic med värden som "
-        "rapporteras för hand (källa Manuell inrapportering)."
+        "Importen ersätter 3 värden: 1 som rapporterats för hand och 2 som importerats från "
+        "Cyklop och Cosmic. Filens värden sparas som rapporterade för hand (källa Manuell "
+        "inrapportering)."
     )
     assert warning in preview
+    assert preview.count('class="message message-warning"') == 1
     assert preview.index(warning) < preview.index(">Importera</button>")
-    assert re.search(r'aria-describedby="[^"]*system-warning[^"]*">Importera</button>', preview)
+    assert 'aria-describedby="replace-warning">Importera</button>' in preview
+
+
+@PATHS
+def test_a_manual_import_over_values_reported_by_hand_and_by_a_system_warns_once(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    november = date(2025, 11, 1)
+    tree, count = corpus_world.tree, corpus_world.count
+    ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
+    ObservationFactory(
+        unit=tree.hc1b, measure=count, period_start=november, value=5, source="cyklop"
+    )
+    client = client_for("vc1")
+    own = "enhet;mått;period;värde\nHC1A;antal;2025-11;90\nHC1B;antal;2025-11;6\n"
+
+    preview = client.get(upload(client, own)["Location"]).content.decode()
+
+    # One warning naming both kinds, not one for each that said the same thing twice.
+    assert preview.count('class="message message-warning"') == 1
+    assert preview.count("Importen ersätter") == 1
+    assert (
+        "<strong>Obs!</strong> Importen ersätter 2 värden: 1 som rapporterats för hand och 1 som "
+        "importerats från Cyklop. Filens värden sparas som rapporterade för hand (källa Manuell "
+        "inrapportering). Kontrollera att de ska gälla i stället innan du importerar.</p>"
+    ) in preview
+    assert preview.index("Importen ersätter") < preview.index(">Importera</button>")
+    assert 'aria-describedby="replace-warning">Importera</button>' in preview
+
+
+def test_a_manual_import_over_values_reported_by_hand_only_warns_once(
+    corpus_world: CorpusWorld,
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1a, measure=corpus_world.count, period_start=date(2025, 11, 1),
+        value=80,
+    )  # fmt: skip
+    client = client_for("vc1")
+
+    preview = client.get(
+        upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;90\n")["Location"]
+    ).content.decode()
+
+    assert preview.count('class="message message-warning"') == 1
+    assert (
+        "<strong>Obs!</strong> Importen ersätter 1 värde som rapporterats för hand (källa Manuell "
+        "inrapportering)."
+    ) in preview
+    assert "importerats från" not in preview
 
 
 def test_a_manual_import_replacing_one_system_value_says_so_in_the_singular(
