@@ -120,14 +120,14 @@ def test_an_imported_value_reaches_the_measure_page_after_the_recompute(
     )
     # A VEC's values are their own report: no system to choose (only the strategist names one).
     expect(page.get_by_role("radio")).to_have_count(0)
-    expect(page.get_by_text("Värdena sparas som egen rapportering")).to_be_visible()
+    expect(page.get_by_text("Värdena sparas som din egen rapportering")).to_be_visible()
     page.get_by_role("button", name="Kontrollera filen").click()
     expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
     expect(page.get_by_role("cell", name="63,5")).to_be_visible()
 
     page.get_by_role("button", name="Importera").click()
     # The recompute runs on commit (eager Celery, as in the embedded mode), before the answer.
-    expect(page.locator("#messages")).to_contain_text("Importen är klar: 1 nytt och 0 ändrade")
+    expect(page.locator("#messages")).to_contain_text("Importen är klar: 1 nytt värde.")
     assert MeasureResult.objects.filter(
         measure__code="index", unit__code="HC1A", quarter="2025Q4"
     ).exists()

@@ -811,7 +811,10 @@ def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: Corpus
 # --- a system as the source is the strategist's ------------------------------------------------
 
 SYSTEM_ONLY = "Bara strategen och administratörer anger ett system ("
-OWN_REPORT = "Värdena sparas som egen rapportering (Manuell inrapportering)."
+OWN_REPORT = (
+    "Värdena sparas som din egen rapportering. Exporter ur Cyklop, Cosmic och andra system "
+    "importeras av strategen."
+)
 
 
 @pytest.mark.parametrize("username", ["vc1", "vec1a"])
@@ -824,6 +827,12 @@ def test_a_vc_is_offered_no_system_and_imports_as_their_own_report(
     assert 'type="radio" name="source"' not in page
     assert '<input type="hidden" name="source" value="manual"' in page
     assert OWN_REPORT in page
+    # The source is named once ("Källa: Manuell inrapportering"), not again in its hint.
+    assert "<strong>Källa:</strong> Manuell inrapportering" in page
+    assert page.count("Manuell inrapportering") == 1
+    # No system's export is offered where none can be imported.
+    assert "Läs in värden från ett eget kalkylark eller en ifylld mall." in page
+    assert "en export ur Cyklop" not in page
     # A browser posts the hidden "manual"; nothing at all is Manuell inrapportering too.
     upload(client, GOOD, name="med.csv")
     client.post(reverse("import_upload"), {"file": SimpleUploadedFile("utan.csv", GOOD.encode())})
