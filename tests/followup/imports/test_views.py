@@ -375,6 +375,11 @@ def test_the_recent_imports_say_whether_undone_beside_the_file(corpus_world: Cor
     headings = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page)
     assert headings[:3] == ["Fil", "Läge", "Importerad"]
     assert re.search(r"export\.csv</a></td>\s*<td>Importerad</td>", page)
+    # One heading a column (Läge once), as many as each row has cells.
+    assert headings.count("Läge") == 1
+    row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", page, re.DOTALL)
+    assert row is not None
+    assert row.group(1).count("<td") == len(headings)
 
 
 def test_the_navigation_links_the_import_page_for_those_who_report(
@@ -540,6 +545,8 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
 
     assert Observation.objects.get(unit=tree.hc1a, measure=count).value == 90
     assert "Importen ersatte 1 värde som rapporterats för hand" in batch
+    # Beside the batch's facts, before its undo, not under the button.
+    assert batch.index("Importen ersatte") < batch.index("Ångra import</button>")
     assert '<td role="cell" class="num">80\u00a0st → 90\u00a0st</td>' in batch
     assert '<td role="cell"><strong>Manuell inrapportering</strong></td>' in batch
     assert '<td role="cell" class="num">5\u00a0st → 6\u00a0st</td>' in batch
