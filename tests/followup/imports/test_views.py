@@ -362,6 +362,8 @@ def test_the_template_sent_back_unfilled_says_only_that_nothing_is_filled_in(
     preview = client.get(reverse("import_job", args=[job.pk])).content.decode()
     assert "Kolumner som inte läses" not in preview
     assert "Rad " not in preview
+    # Said once: not again as "4 tomma rader hoppades över" under the refusal.
+    assert "hoppades över" not in preview
 
 
 def test_the_recent_imports_say_whether_undone_beside_the_file(corpus_world: CorpusWorld) -> None:
