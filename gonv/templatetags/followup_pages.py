@@ -64,14 +64,11 @@ _BASIS = (
 # and a share that could not be pooled says why (its periods' täljare and nämnare are missing).
 _BASELINE_METHODS = {
     BaselineMethod.POOLED: _(
-        "andelen för hela basperioden: summan av täljarna ÷ summan av nämnarna (en liten "
-        "period väger inte lika mycket som en stor)"
+        "andelen för hela basperioden (summan av täljarna ÷ summan av nämnarna)"
     ),
-    BaselineMethod.MEAN: _("medelvärdet av periodernas värden (ett värde per period)"),
+    BaselineMethod.MEAN: _("medelvärdet av periodernas värden"),
     BaselineMethod.MEAN_WITHOUT_PARTS: _(
-        "medelvärdet av periodernas andelar, eftersom täljare och nämnare saknas för någon av "
-        "perioderna; när de finns räknas andelen för hela basperioden (summan av täljarna ÷ "
-        "summan av nämnarna)"
+        "medelvärdet av periodernas andelar (täljare och nämnare saknas för någon period)"
     ),
 }
 

@@ -384,15 +384,10 @@ def test_an_adoption_goal_without_a_start_date_says_its_pace_counts_from_the_are
 @pytest.mark.parametrize(
     ("method", "words"),
     [
-        (
-            "pooled",
-            "andelen för hela basperioden: summan av täljarna ÷ summan av nämnarna (en liten "
-            "period väger inte lika mycket som en stor)",
-        ),
+        ("pooled", "andelen för hela basperioden (summan av täljarna ÷ summan av nämnarna)"),
         (
             "mean_without_parts",
-            "medelvärdet av periodernas andelar, eftersom täljare och nämnare saknas för någon "
-            "av perioderna",
+            "medelvärdet av periodernas andelar (täljare och nämnare saknas för någon period)",
         ),
     ],
 )
