@@ -14,6 +14,7 @@ A save that would change nothing (every editable field as stored) writes nothing
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import json
@@ -51,7 +52,13 @@ from simple_history.models import (
 )
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from base.editing import NOTHING_TO_SAVE_MESSAGE, VersionField, display_value, tracked_m2m_pks
+from base.editing import (
+    NOTHING_TO_SAVE_MESSAGE,
+    VersionField,
+    display_value,
+    m2m_change_labels,
+    tracked_m2m_pks,
+)
 from base.history import author_label
 from base.periods import quarter_label
 from base.versioning import StaleVersion, Versioned, deliberate_overwrite
@@ -279,11 +286,24 @@ class SwedishHistoryValues(HistoricalRecordContextHelper):
         super().__init__(model, historical_record)
         self.quarter_fields = quarter_fields
 
+    def format_delta_change(self, change: ModelChange) -> ModelChange:
+        field = self.model._meta.get_field(change.field)
+        if not isinstance(field, models.ManyToManyField):
+            return super().format_delta_change(change)
+        # The related names as the page's history has them, a link changed in its own fields
+        # (a process's provenance) with what changed, not "Cosmic → Cosmic" (the package
+        # would list the names alone).
+        old, new = m2m_change_labels(field, change.old, change.new, _history_value)
+        return dataclasses.replace(
+            change,
+            field=capfirst(field.verbose_name),
+            old=conditional_escape(old),
+            new=conditional_escape(new),
+        )
+
     def prepare_delta_change_value(self, change: ModelChange, value: ModelChangeValue) -> Any:
         prepared = super().prepare_delta_change_value(change, value)
         field = self.model._meta.get_field(change.field)
-        if isinstance(prepared, list):
-            return ", ".join(_history_value(item) for item in prepared) or "–"
         if prepared is None or prepared == "":
             return "–"
         if isinstance(prepared, bool):
