@@ -1,5 +1,6 @@
-"""The quarterly reports (Kvartalsrapporter): the list per organisation, and a quarter's report
-with its transitions (close, reopen, approve, send back), each a service in followup.services.
+"""The quarterly reports (Kvartalsrapporter): the list per organisation, a quarter's report
+with its transitions (close, reopen, approve, send back), each a service in followup.services,
+and the earlier versions of a report (each close a reopening or send-back ended), read-only.
 
 Every logged-in role reads them; the buttons show only for those gonv.rules lets act, and the
 services refuse everyone else (403, nothing changed). A transition posts the version the page
@@ -13,7 +14,7 @@ so a reload or Back never posts again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -42,6 +43,7 @@ from .models import (
     ERROR_REPORT_STALE,
     ERROR_REPORT_STALE_OWN,
     QuarterReport,
+    QuarterReportVersion,
 )
 from .organisation_selection import (
     ORGANISATION_PARAM,
@@ -54,9 +56,11 @@ from .selectors import (
     computed_quarters,
     quarter_changed_since,
     quarter_close_refusal,
+    quarter_report_earlier_versions,
     quarter_report_get,
     quarter_report_history,
     quarter_report_only_saver_since,
+    quarter_report_version_get,
     quarter_reports_of,
 )
 
@@ -65,6 +69,7 @@ REOPENED_MESSAGE = gettext_noop("Rapporten är öppnad igen och är ett utkast."
 APPROVED_MESSAGE = gettext_noop("Rapporten är godkänd.")
 SENT_BACK_MESSAGE = gettext_noop("Rapporten är tillbakaskickad till strategen.")
 NO_ORGANISATION = gettext_noop("Inga enheter är inlagda ännu.")
+ERROR_NO_VERSION = gettext_noop("Kvartalsrapporten för {quarter} har ingen version {number}.")
 
 # The URL's action → what it says when done.
 ACTIONS = {
@@ -148,6 +153,13 @@ def _quarter_or_404(code: str) -> Quarter:
         raise NotFound(str(error)) from error
 
 
+def _detail_url(quarter: Quarter, chosen: OrganisationSelection) -> str:
+    """The report's page: where its transitions and the current version's URL redirect."""
+    return _with_organisation(
+        reverse("quarter_report_detail", kwargs={"quarter": quarter.code}), chosen
+    )
+
+
 def _with_organisation(url: str, chosen: OrganisationSelection) -> str:
     """A URL of the report pages naming the organisation shown (nothing with one)."""
     if chosen.organisation is None:
@@ -176,11 +188,15 @@ def _may(request: HttpRequest, perm: str, organisation_id: int | None = None) ->
 @vary_on_headers("HX-Request")
 def quarter_report_list(request: HtmxHttpRequest) -> HttpResponse:
     """Kvartalsrapporter: every computed quarter (and any with a report) of the organisation
-    shown, newest first, with its report's status and who closed and approved it."""
+    shown, newest first, with its report's status and who closed and approved it, and under it
+    its earlier versions (each close a reopening or a send-back ended), newest first."""
     _require_reader(request)
     chosen = organisation_selection(request)
     organisation_id, organisation_name = _organisation_of(chosen)
     reports = quarter_reports_of(organisation_id=organisation_id) if organisation_id else {}
+    earlier = (
+        quarter_report_earlier_versions(organisation_id=organisation_id) if organisation_id else {}
+    )
     quarters = sorted(
         {*computed_quarters(), *(Quarter.parse(code) for code in reports)}, reverse=True
     )
@@ -190,9 +206,11 @@ def quarter_report_list(request: HtmxHttpRequest) -> HttpResponse:
             "quarter": quarter,
             "report": reports.get(quarter.code),
             "ongoing": today <= quarter.end,
-            "url": _with_organisation(
-                reverse("quarter_report_detail", kwargs={"quarter": quarter.code}), chosen
-            ),
+            "url": _detail_url(quarter, chosen),
+            "earlier": [
+                {"version": version, "url": _version_url(quarter, version.number, chosen)}
+                for version in earlier.get(quarter.code, [])
+            ],
         }
         for quarter in quarters
     ]
@@ -262,7 +280,13 @@ def _page_context(
         # comment on the closed report answers them (followup.services clears the fields);
         # and every close, reopening (with its reason), send-back and approval, in order.
         "send_backs": history.send_backs if history else [],
-        "events": history.events if history else [],
+        # A close whose version a reopening or send-back ended links to that version's page.
+        "events": [
+            replace(event, url=_version_url(quarter, event.version, chosen))
+            if event.ended and event.version
+            else event
+            for event in (history.events if history else [])
+        ],
         "page_error": refusal.page_error if refusal else "",
         "actions_anchor": ACTIONS_ANCHOR,
         "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
@@ -325,6 +349,51 @@ def quarter_report_detail(request: HtmxHttpRequest, quarter: str) -> HttpRespons
     return render(request, "followup/quarter_report.html", context)
 
 
+def _version_url(quarter: Quarter, number: int, chosen: OrganisationSelection) -> str:
+    """An earlier version's page (the organisation named as on the report's own page)."""
+    return _with_organisation(
+        reverse("quarter_report_version", kwargs={"quarter": quarter.code, "number": number}),
+        chosen,
+    )
+
+
+@require_GET
+@login_required
+def quarter_report_version(request: HtmxHttpRequest, quarter: str, number: int) -> HttpResponse:
+    """An earlier version of a quarter's report: the body one close froze, exactly as it was
+    (whatever changed since), marked "Tidigare version – ersatt …" with who closed it, who
+    reopened it or sent it back and why, and a link to the report as it is now. Read by all who
+    read the reports, written by nobody: no form, and anything but a GET is refused (405).
+    The version still current (not ended) is the report itself: its page."""
+    _require_reader(request)
+    chosen = organisation_selection(request)
+    shown = _quarter_or_404(quarter)
+    organisation_id, organisation_name = _organisation_of(chosen)
+    if organisation_id is None:
+        raise NotFound(_(NO_ORGANISATION))
+    version = quarter_report_version_get(
+        organisation_id=organisation_id, quarter=shown, number=number
+    )
+    if version is None:
+        raise NotFound(_(ERROR_NO_VERSION).format(quarter=shown.label, number=number))
+    detail = _detail_url(shown, chosen)
+    if not version.ended:
+        return HttpResponseRedirect(detail)
+    report = version.report
+    context = {
+        "quarter": shown,
+        "organisation_selection": chosen,
+        "organisation_name": organisation_name,
+        "version": version,
+        "ended_label": QuarterReportVersion.Ending(version.ended_as).label,
+        "report": report,
+        "current_label": QuarterReport.Status(report.status).label,
+        "detail_url": detail,
+        "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
+    }
+    return render(request, "followup/quarter_report_version.html", context)
+
+
 def _no_report_page(
     request: HttpRequest, quarter: Quarter, chosen: OrganisationSelection, start: Quarter | None
 ) -> HttpResponse:
@@ -359,9 +428,7 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
         raise Http404
     shown = _quarter_or_404(quarter)
     chosen = organisation_selection(request)
-    detail = _with_organisation(
-        reverse("quarter_report_detail", kwargs={"quarter": shown.code}), chosen
-    )
+    detail = _detail_url(shown, chosen)
     if request.method != "POST":
         return HttpResponseRedirect(detail)
     organisation_id, _name = _organisation_of(chosen)
