@@ -262,13 +262,13 @@ class QuarterReportAdmin(ReadOnlyResultAdmin):
             closed = gettext("Version %(number)s, fastställd %(when)s av %(name)s") % {
                 "number": version.number,
                 "when": date_format(version.closed_at, "j b Y H:i"),
-                "name": _person(version.closed_by),
+                "name": version.closed_by_name,
             }
             if version.ended_at is not None:
                 ended = gettext("%(how)s %(when)s av %(name)s: %(comment)s") % {
                     "how": version.get_ended_as_display(),
                     "when": date_format(version.ended_at, "j b Y H:i"),
-                    "name": _person(version.ended_by),
+                    "name": version.ended_by_name,
                     "comment": version.end_comment,
                 }
             else:
@@ -278,9 +278,3 @@ class QuarterReportAdmin(ReadOnlyResultAdmin):
             "<ul>{}</ul>",
             format_html_join("", '<li><a href="{}">{}</a> ({})</li>', rows),
         )
-
-
-def _person(user: object) -> str:
-    if user is None:
-        return gettext("okänd")
-    return user.get_full_name() or user.get_username()  # type: ignore[attr-defined]

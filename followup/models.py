@@ -1162,3 +1162,19 @@ class QuarterReportVersion(models.Model):
     def ended(self) -> bool:
         """Replaced: the report was reopened or sent back after this close."""
         return self.ended_at is not None
+
+    @property
+    def closed_by_name(self) -> str:
+        """Who closed it, as the pages name people ("okänd" for a close without a user)."""
+        return _person_name(self.closed_by)
+
+    @property
+    def ended_by_name(self) -> str:
+        """Who reopened it or sent it back ("okänd" without a user)."""
+        return _person_name(self.ended_by)
+
+
+def _person_name(user: Any) -> str:
+    if user is None:
+        return gettext("okänd")
+    return str(user.get_full_name() or user.get_username())
