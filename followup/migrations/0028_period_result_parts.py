@@ -26,7 +26,7 @@ def mark_quarters_for_recompute(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('followup', '0026_reopen_reason_max_length'),
+        ('followup', '0027_quarter_report_versions'),
     ]
 
     operations = [
