@@ -123,5 +123,10 @@ def change_reason(batch: ImportBatch) -> str:
     return f"Import #{batch.pk}"
 
 
+# How an undo's history rows begin: they put back what someone else entered, so they never say
+# who entered a value (history.manual_entries looks past them).
+UNDO_REASON_PREFIX = "Ångrad import #"
+
+
 def undo_reason(batch: ImportBatch) -> str:
-    return f"Ångrad import #{batch.pk}"
+    return f"{UNDO_REASON_PREFIX}{batch.pk}"

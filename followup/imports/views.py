@@ -29,6 +29,7 @@ from .forms import ImportUploadForm
 from .report import ImportReport, UndoRefused
 from .wording import (
     closed_quarter_note,
+    entered_by_names,
     jump_warning,
     manual_replaced_note,
     manual_replaced_warning,
@@ -147,9 +148,12 @@ def _replace_warning(job: ImportJob, preview: ImportReport) -> str:
     that replaces both kinds gets one warning naming both, not two that say the same."""
     if not preview.ok:
         return ""
+    # Only values someone else reported by hand, naming who: the user's own earlier values
+    # are only changed values (a VC correcting what they typed in the grid).
     manual = preview.manual_replaced
+    people = entered_by_names(preview.manual_replaced_by)
     if job.source != ImportBatch.Source.MANUAL:
-        return manual_replaced_warning(manual) if manual else ""
+        return manual_replaced_warning(manual, people) if manual else ""
     replaced = {
         source: count
         for source, count in preview.replaced_sources.items()
@@ -158,10 +162,10 @@ def _replace_warning(job: ImportJob, preview: ImportReport) -> str:
     names = [str(source.label) for source in ImportBatch.Source if source in replaced]
     system = sum(replaced.values())
     if manual and system:
-        return mixed_replaced_warning(manual, system, names)
+        return mixed_replaced_warning(manual, system, names, people)
     if system:
         return system_replaced_warning(system, names)
-    return manual_replaced_warning(manual) if manual else ""
+    return manual_replaced_warning(manual, people) if manual else ""
 
 
 def _closed_notes(preview: ImportReport) -> list[str]:

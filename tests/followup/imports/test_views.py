@@ -665,6 +665,105 @@ def test_a_manual_import_replacing_one_system_value_says_so_in_the_singular(
     assert "importerats från" not in system  # a system's file replacing its own values
 
 
+def _report_by_hand(world: CorpusWorld, user: str, unit: Any, value: int) -> None:
+    """`user` reports the unit's November value in the reporting grid (history names them)."""
+    observation_record(
+        user=world.users[user], measure=world.count, unit=unit,
+        period_start=date(2025, 11, 1), period_end=date(2025, 11, 30), value=Decimal(value),
+    )  # fmt: skip
+
+
+@PATHS
+def test_a_vc_correcting_their_own_values_reported_by_hand_is_not_warned(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    _report_by_hand(corpus_world, "vc1", corpus_world.tree.hc1a, 80)
+    client = client_for("vc1")
+
+    preview = client.get(
+        upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;90\n")["Location"]
+    ).content.decode()
+
+    # Their own earlier value is only a changed row, said to be theirs, in no warning.
+    assert "rapporterats för hand" not in preview
+    assert 'id="replace-warning"' not in preview
+    assert "<strong>Obs!</strong>" not in preview
+    assert '<td role="cell" class="num">80\u00a0st → 90\u00a0st</td>' in preview
+    assert '<td role="cell">Manuell inrapportering av dig</td>' in preview
+    assert "aria-describedby" not in preview.split(">Importera</button>")[0].rsplit("<button", 1)[1]
+
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = client.get(response["Location"]).content.decode()
+
+    assert Observation.objects.get(unit=corpus_world.tree.hc1a).value == 90
+    assert "rapporterats för hand" not in batch
+    assert '<td role="cell">Manuell inrapportering</td>' in batch  # not marked
+
+
+@PATHS
+def test_a_colleagues_value_reported_by_hand_is_warned_of_naming_who_entered_it(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    tree = corpus_world.tree
+    _report_by_hand(corpus_world, "vec1a", tree.hc1a, 80)  # the unit's head, in the grid
+    _report_by_hand(corpus_world, "vc1", tree.hc1b, 5)  # the VC's own
+    colleague = corpus_world.users["vec1a"].get_full_name()
+    client = client_for("vc1")
+    own = "enhet;mått;period;värde\nHC1A;antal;2025-11;90\nHC1B;antal;2025-11;6\n"
+
+    preview = client.get(upload(client, own)["Location"]).content.decode()
+
+    # One value someone else entered, named with who; the VC's own is not counted.
+    warning = (
+        f"<strong>Obs!</strong> Importen ersätter 1 värde som rapporterats för hand av "
+        f"{colleague} (källa Manuell inrapportering). Kontrollera att filens värde ska gälla i "
+        "stället innan du importerar.</p>"
+    )
+    assert warning in html.unescape(preview)
+    assert preview.count("<strong>Obs!</strong>") == 1
+    assert (
+        f'<td role="cell"><strong>Manuell inrapportering av {colleague}</strong></td>'
+    ) in html.unescape(preview)
+    assert '<td role="cell">Manuell inrapportering av dig</td>' in preview
+    assert 'aria-describedby="replace-warning">Importera</button>' in preview
+
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = client.get(response["Location"]).content.decode()
+
+    assert "Importen ersatte 1 värde som rapporterats för hand" in batch
+    assert batch.count("<strong>Manuell inrapportering</strong>") == 1  # HC1A's, not HC1B's
+
+
+@PATHS
+def test_an_undo_does_not_make_the_undoer_the_one_who_entered_the_value(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    _report_by_hand(corpus_world, "vec1a", corpus_world.tree.hc1a, 80)
+    colleague = corpus_world.users["vec1a"].get_full_name()
+    client = client_for("strateg")
+    upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;90\n")
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = ImportBatch.objects.get()
+    client.post(reverse("import_batch_undo", args=[batch.pk]))
+    assert Observation.objects.get(unit=corpus_world.tree.hc1a).value == 80  # put back
+
+    preview = client.get(
+        upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;91\n")["Location"]
+    ).content.decode()
+
+    # The strategist's undo put the head's value back: it is still theirs.
+    assert (
+        f"Importen ersätter 1 värde som rapporterats för hand av {colleague}"
+    ) in html.unescape(preview)
+    assert response.status_code == 302
+
+
 # --- the batch page after its values changed --------------------------------------------------
 
 

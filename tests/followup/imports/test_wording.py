@@ -60,6 +60,14 @@ def test_undo_command_counts_and_manual_values_are_english() -> None:
         assert wording.manual_replaced_warning(2).startswith(
             "The import replaces 2 values reported by hand"
         )
+        assert wording.manual_replaced_warning(1, ["Anna Berg"]).startswith(
+            "The import replaces 1 value reported by hand by Anna Berg (source Manual reporting)."
+        )
+        assert wording.people_text(["A", "B", "C", "D", "E"]) == "A, B, C and 2 more"
+        assert wording.mixed_replaced_warning(1, 1, ["Cyklop"], ["Anna Berg"]).startswith(
+            "The import replaces 2 values: 1 reported by hand by Anna Berg and 1 imported from "
+            "Cyklop."
+        )
         assert wording.manual_replaced_note(1) == (
             "The import replaced 1 value reported by hand (source Manual reporting)."
         )
