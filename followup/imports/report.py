@@ -11,7 +11,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ..models import ImportBatch
-from .messages import ERROR_HAS_PROBLEMS, ERROR_MORE_PROBLEMS, PROBLEM_LIMIT, WARNING_JUMP
+from .messages import (
+    ERROR_HAS_PROBLEMS,
+    ERROR_MORE_PROBLEMS,
+    JUMP_LINE,
+    JUMP_LINE_FROM_ZERO,
+    PROBLEM_LIMIT,
+    WARNING_JUMP,
+)
 
 # --- results ----------------------------------------------------------------------------------
 
@@ -87,14 +94,31 @@ class JumpLine:
     previous: str  # the previous period's value after the import (the file's, else stored)
     new: str
     pct: str  # the limit as written in the message ("50")
+    # How much it moved ("+82 %", "−100 %"; "" from 0) and the previous period ("okt 2025"):
+    # the line under the summary says only these. A preview saved before they were kept has
+    # neither and is listed with the whole sentence.
+    change: str = ""
+    previous_period: str = ""
 
     @property
     def message(self) -> str:
+        """The whole rule, for a jump listed alone."""
         return _(WARNING_JUMP).format(pct=self.pct, previous=self.previous, new=self.new)
+
+    @property
+    def short(self) -> str:
+        """The jump as a line under the summary, which says the rule once: "+82 % mot okt 2025
+        (22 st → 40 st)", "från 0 st i okt 2025 till 5 st"."""
+        if not self.previous_period:
+            return self.message
+        facts = {"period": self.previous_period, "previous": self.previous, "new": self.new}
+        if not self.change:
+            return _(JUMP_LINE_FROM_ZERO).format(**facts)
+        return _(JUMP_LINE).format(change=self.change, **facts)
 
     def __str__(self) -> str:
         where = _("Rad {row}").format(row=self.row)
-        return f"{where} ({self.unit}, {self.measure}, {self.period}): {self.message}"
+        return f"{where} ({self.unit}, {self.measure}, {self.period}): {self.short}"
 
 
 @dataclass

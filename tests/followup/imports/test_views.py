@@ -758,9 +758,8 @@ def test_an_undo_does_not_make_the_undoer_the_one_who_entered_the_value(
     ).content.decode()
 
     # The strategist's undo put the head's value back: it is still theirs.
-    assert (
-        f"Importen ersätter 1 värde som rapporterats för hand av {colleague}"
-    ) in html.unescape(preview)
+    warning = f"Importen ersätter 1 värde som rapporterats för hand av {colleague}"
+    assert warning in html.unescape(preview)
     assert response.status_code == 302
 
 
@@ -1122,8 +1121,8 @@ def test_the_preview_warns_of_a_jump_without_a_comment_and_still_imports_it(
     assert 'id="jump-warning"' in page
     assert "1 värde skiljer sig mer än 50 % från föregående period och har ingen kommentar." in page
     assert (
-        "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): Värdet skiljer sig mer "
-        "än 50 % från föregående period (22\u00a0st): nytt värde 40\u00a0st, utan kommentar."
+        "<li>Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): +82\u00a0% mot okt "
+        "2025 (22\u00a0st → 40\u00a0st)</li>"
     ) in page
     assert "Rad 3 (" not in page  # the row with a comment is fine
     assert 'aria-describedby="jump-warning' in page  # Importera is described by it
@@ -1131,6 +1130,43 @@ def test_the_preview_warns_of_a_jump_without_a_comment_and_still_imports_it(
     response = client.post(reverse("import_confirm", args=[job.pk]))
     assert response.status_code == 302
     assert Observation.objects.get(unit__code="HC1A", period_start="2025-11-01").value == 40
+
+
+def test_the_preview_says_the_jump_rule_once_and_each_jump_in_short(
+    corpus_world: CorpusWorld,
+) -> None:
+    tree, count = corpus_world.tree, corpus_world.count
+    for unit, value in ((tree.hc1a, 12), (tree.hc1b, 40), (tree.hc2a, 0), (tree.hc2b, 500)):
+        ObservationFactory(
+            unit=unit, measure=count, value=value,
+            period_start=date(2025, 10, 1), period_end=date(2025, 10, 31),
+        )  # fmt: skip
+    file = (
+        "enhet;mått;period;värde\nHC1A;antal;2025-11;20\nHC1B;antal;2025-11;10\n"
+        "HC2A;antal;2025-11;3\nHC2B;antal;2025-11;752\n"
+    )
+    client = client_for("strateg")
+
+    page = client.get(upload(client, file)["Location"]).content.decode()
+    warning = page[page.index('id="jump-warning"') : page.index("</ul>", page.index("jump-list"))]
+
+    # The rule in the summary, once; each row says only where, how much and against what.
+    assert warning.count("skiljer sig mer än 50 %") == 1
+    assert "4 värden skiljer sig mer än 50 % från föregående period" in warning
+    assert "Värdet skiljer sig" not in page
+    assert "utan kommentar." not in page
+    items = re.findall(r"<li>(.*?)</li>", warning)
+    assert items == [
+        "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): +67\u00a0% mot okt 2025 "
+        "(12\u00a0st → 20\u00a0st)",
+        "Rad 3 (Hälsocentral Nordvik, Antal frigjorda tider, nov 2025): \u221275\u00a0% mot okt "
+        "2025 (40\u00a0st → 10\u00a0st)",
+        "Rad 4 (Hälsocentral Söderby, Antal frigjorda tider, nov 2025): från 0\u00a0st i okt 2025 "
+        "till 3\u00a0st",
+        # Whole per cent would read as within the limit ("+50 %"): one decimal.
+        "Rad 5 (Hälsocentral Södervik, Antal frigjorda tider, nov 2025): +50,4\u00a0% mot okt "
+        "2025 (500\u00a0st → 752\u00a0st)",
+    ]
 
 
 def test_the_preview_has_no_jump_warning_within_the_limit(
