@@ -248,7 +248,10 @@ def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
         job.refresh_from_db()  # its task or request was lost: said, not waited for forever
     context = _job_context(job)
     if request.htmx:
-        response = render(request, "followup/imports/job.html#job-state", context)
+        # With the page's <title>, which follows the state (htmx sets it from the response).
+        response = render(
+            request, "followup/imports/job.html#job-state", {**context, "partial": True}
+        )
         if not context["running"]:
             response.status_code = STATUS_STOP_POLLING
         return response

@@ -143,9 +143,13 @@ def test_a_large_file_runs_in_the_background_with_a_polled_progress_bar(
     assert "Filen kontrolleras…" in page
     assert 'hx-trigger="every 1s"' in page
     assert "<progress" in page
+    assert _title(page) == "Filen kontrolleras: export.csv – GONV-uppföljning"
     polled = client.get(response["Location"], headers={"HX-Request": "true"})
     assert polled.status_code == 200
     assert "<progress" in polled.content.decode()
+    # Each poll carries the title (htmx sets it from a <title> at the top of the response).
+    title = "<title>Filen kontrolleras: export.csv – GONV-uppföljning</title>"
+    assert polled.content.decode().lstrip().startswith(title)
 
     sent.pop().apply()  # the worker runs the check
 
@@ -153,6 +157,7 @@ def test_a_large_file_runs_in_the_background_with_a_polled_progress_bar(
     assert done.status_code == 286  # htmx stops polling
     assert "Förhandsgranskning" in done.content.decode()
     assert "<main" not in done.content.decode()
+    assert _title(done.content.decode()) == "Förhandsgranska import: export.csv – GONV-uppföljning"
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("import_confirm", args=[job.pk]))
@@ -160,6 +165,48 @@ def test_a_large_file_runs_in_the_background_with_a_polled_progress_bar(
     sent.pop().apply()
     assert Observation.objects.count() == 2
     assert ImportJob.objects.get().state == ImportJob.State.STORED
+
+
+def _title(page: str) -> str:
+    """The page's <title>, as a browser tab shows it."""
+    found = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+    assert found is not None
+    return html.unescape(" ".join(found.group(1).split()))
+
+
+def test_the_tab_title_follows_the_jobs_state_as_its_heading_does(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+
+    def job_page(content: str, name: str = "export.csv") -> tuple[ImportJob, str]:
+        location = upload(client, content, name=name)["Location"]
+        return ImportJob.objects.get(file_name=name), location
+
+    job, preview_url = job_page(GOOD)
+    preview = client.get(preview_url).content.decode()
+    client.post(reverse("import_confirm", args=[job.pk]))
+    stored = client.get(preview_url).content.decode()
+    cancelled_job, cancelled_url = job_page(GOOD, "avbruten.csv")
+    client.post(reverse("import_cancel", args=[cancelled_job.pk]))
+    cancelled = client.get(cancelled_url).content.decode()
+    expired_job, expired_url = job_page(GOOD, "gammal.csv")
+    ImportJob.objects.filter(pk=expired_job.pk).update(state=ImportJob.State.EXPIRED)
+    expired = client.get(expired_url).content.decode()
+    refused = client.get(job_page(BAD, "fel.csv")[1]).content.decode()
+
+    suffix = " – GONV-uppföljning"
+    assert _title(preview) == "Förhandsgranska import: export.csv" + suffix
+    assert _title(stored) == "Importen är klar: export.csv" + suffix
+    assert ">Importen är klar</h2>" in stored
+    assert _title(cancelled) == "Importen avbröts: avbruten.csv" + suffix
+    assert "<h2>Importen avbröts</h2>" in cancelled
+    assert _title(expired) == "Uppladdningen har gått ut: gammal.csv" + suffix
+    assert "<h2>Uppladdningen har gått ut</h2>" in expired
+    assert _title(refused) == "Filen kan inte importeras: fel.csv" + suffix
+    assert "Filen har 1 problem och kan inte importeras</h2>" in refused
+    for page in (stored, cancelled, expired, refused):
+        assert "Förhandsgranska" not in _title(page)
 
 
 def test_the_same_file_again_says_nothing_changed(corpus_world: CorpusWorld) -> None:
