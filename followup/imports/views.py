@@ -369,6 +369,31 @@ def import_batch_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect("import_batch", pk=batch.pk)
 
 
+# The XLSX template's column widths (Excel's unit: about one character of its default font).
+TEMPLATE_WIDTH_PADDING = 2
+TEMPLATE_WIDTH_MAX = 60  # a very long name wraps in its cell rather than widen the sheet
+# Columns the user fills in are empty in the template: wide enough to type into, the comment
+# for a sentence.
+TEMPLATE_WIDTH_MIN = {
+    parsing.COLUMN_LABELS["value"]: 12,
+    parsing.COLUMN_LABELS["numerator"]: 12,
+    parsing.COLUMN_LABELS["denominator"]: 12,
+    parsing.COLUMN_LABELS["comment"]: 40,
+}
+
+
+def template_column_widths(header: tuple[str, ...], rows: list[list[str]]) -> list[float]:
+    """Each column as wide as its longest text (the header's too) and a little more, so that
+    no unit's or measure's name is cut off in Excel (whose default, 13, cut most of them), at
+    most TEMPLATE_WIDTH_MAX."""
+    widths = []
+    for index, name in enumerate(header):
+        longest = max([len(name), *(len(str(row[index])) for row in rows)])
+        width = max(longest + TEMPLATE_WIDTH_PADDING, TEMPLATE_WIDTH_MIN.get(name, 0))
+        widths.append(float(min(width, TEMPLATE_WIDTH_MAX)))
+    return widths
+
+
 @require_GET
 @login_required
 def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
@@ -376,7 +401,7 @@ def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     _require_importer(request)
     if kind not in ("csv", "xlsx"):
         raise Http404
-    rows = selectors.import_template_rows(user=request.user)
+    rows = list(selectors.import_template_rows(user=request.user))
     header = parsing.TEMPLATE_HEADER
     if kind == "csv":
         buffer = io.StringIO()
@@ -389,9 +414,16 @@ def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
         )
     else:
         from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Mätvärden"))
+        # Set before the first row (a write-only sheet writes its columns first): every name
+        # readable without widening a column in Excel, and the header kept in view while the
+        # user scrolls down hundreds of rows.
+        for index, width in enumerate(template_column_widths(header, rows), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
         sheet.append(header)
         for row in rows:
             sheet.append(row)

@@ -346,6 +346,36 @@ def test_the_templates_list_the_vecs_unit_and_its_measures_for_the_latest_period
     assert [row[0] for row in sheet.iter_rows(values_only=True)][1:] == ["HC1A"] * 4
 
 
+def test_the_xlsx_template_fits_its_names_and_keeps_its_header_in_view(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+
+    response = client.get(reverse("import_template", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+
+    # The header row stays in view while scrolling (Excel's Frys översta raden).
+    assert sheet.freeze_panes == "A2"
+    rows = [[str(cell.value or "") for cell in row] for row in sheet.iter_rows()]
+    header = rows[0]
+    widths = {
+        name: sheet.column_dimensions[column.column_letter].width
+        for name, column in zip(header, sheet[1], strict=True)
+    }
+    # Every name whole: each column at least as wide as its longest text (Excel's default
+    # width, 13, cut "Hälsocentral Norrby" and "Antal frigjorda tider").
+    for index, name in enumerate(header):
+        longest = max(len(row[index]) for row in rows)
+        assert widths[name] >= longest, name
+    assert widths["enhetsnamn"] >= len("Hälsocentral Norrby") > 13
+    assert widths["måttnamn"] >= len("Antal frigjorda tider") > 13
+    assert widths["fyll i"] >= len("täljare och nämnare")
+    # The columns to fill in are wide enough to type into, the comment for a sentence.
+    assert widths["värde"] >= 12
+    assert widths["kommentar"] >= 40
+    assert max(widths.values()) <= 60
+
+
 def _template(client: Client, kind: str, *, fill: bool) -> bytes:
     """The template as downloaded, its columns untouched; with `fill`, the count's row given a
     value (as a user fills it in, in Excel or a text editor)."""
