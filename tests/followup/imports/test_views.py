@@ -881,6 +881,16 @@ def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value
         f"(ändrat av {strateg}, {when}). Ändra värdet för hand under Rapportera i stället."
     ) in html.unescape(page)
     assert "till exempel" not in page
+    # Shown where the button would be, as the app's notices are (.message), a static note named
+    # by the button's words, not an alert.
+    notice = re.search(
+        r'<p class="([^"]*)" id="undo-refusal" role="note" aria-label="([^"]*)">', page
+    )
+    assert notice is not None
+    assert notice.groups() == ("message message-info undo-refusal", "Ångra import")
+    assert page.index('id="undo-refusal"') < page.index("Importen kan inte ångras")
+    assert 'role="alert"' not in page
+    assert _title(page) == "Import: export.csv – GONV-uppföljning"  # as its h1
     assert client.get(grid.split("#")[0]).status_code == 200  # a grid the importer may write
     # The changed row says so, with today's value; the other is as the import wrote it.
     assert "<strong>Ja, i dag 46\u00a0st</strong>" in page
