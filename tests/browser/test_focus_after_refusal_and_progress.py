@@ -1,24 +1,32 @@
 """Where the keyboard's focus lands, in Chromium: after a refused decision on a quarterly
 report (the page opens at #beslut, where the browser skips autofocus) the field in error has
 it, with its error as its description, so the error is read and what is typed goes into the
-field; a refusal of the state (a stale page) focuses its reason. axe-core on each state."""
+field; a refusal of the state (a stale page) focuses its reason. On a large import's progress
+page a focused link keeps the focus through the polls, and only a new quarter of the rows is
+said. axe-core on each state."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
+from pytest_django.fixtures import Settings
 
 from base.periods import Quarter
 from followup import services
+from followup.imports import jobs, tasks
+from followup.models import ImportJob
 from organisation.models import Role
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import BrowserErrors
 from tests.browser.session import log_in
-from tests.factories import UserFactory
+from tests.factories import OrgTree, UserFactory
 from tests.followup.dashboard_data import DashboardData, dashboard_data_create
+from tests.followup.imports.world import CorpusWorld, corpus_world_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -138,4 +146,80 @@ def test_a_decision_refused_on_a_stale_page_focuses_the_reason(
     assert state["role"] == "alert"
     assert state["text"].startswith("Du har själv ändrat rapporten (t.ex. i en annan flik)")
     assert_accessible(page, "quarter-report-stale-refused")
+    assert browser_errors.all == []
+
+
+# --- the import's progress ------------------------------------------------------------------
+
+EXCEL_CSV = (
+    "Enhet;Mått;Period;Värde;Kommentar\r\n"
+    "HC1A;antal;dec 2025;45;Räknat\r\n"
+    "HC1A;index;Kv 4 2025;71,5;\r\n"
+)
+
+
+@pytest.fixture
+def corpus_world(
+    org_tree: OrgTree, strategist: User, vc: User, vec: User, settings: Settings, tmp_path: Path
+) -> CorpusWorld:
+    settings.GONV_IMPORT_DIR = tmp_path
+    return corpus_world_create(org_tree, {"strateg": strategist, "vc1": vc, "vec1a": vec})
+
+
+def test_a_focused_link_keeps_the_focus_while_the_progress_is_polled(
+    page: Page, corpus_world: CorpusWorld, tmp_path: Path, settings: Settings,
+    monkeypatch: pytest.MonkeyPatch, browser_errors: BrowserErrors,
+) -> None:  # fmt: skip
+    settings.GONV_IMPORT_BACKGROUND_ROWS = 2
+    queued: list[Any] = []
+    monkeypatch.setattr(tasks, "send", queued.append)  # a worker that has not started yet
+    log_in(page, "strateg")
+    page.goto("/importera/")
+    path = tmp_path / "stor.csv"
+    path.write_bytes(EXCEL_CSV.encode("cp1252"))
+    page.get_by_label("Fil (CSV eller XLSX)").set_input_files(str(path))
+    page.get_by_role("radio", name="Cyklop").check()
+    page.get_by_role("button", name="Kontrollera filen").click()
+    job = ImportJob.objects.get()
+
+    progress = page.get_by_role("progressbar", name="Filen kontrolleras…")
+    expect(progress).to_have_attribute("value", "0")
+    expect(progress).to_have_attribute("max", "3")
+    announce = page.locator("#job-announce")
+    expect(announce).to_have_attribute("role", "status")
+    assert page.locator("[aria-live]").count() == 0  # the count is no live region
+    refresh = page.get_by_role("link", name="Uppdatera sidan")
+    refresh.focus()
+
+    def polls(count: int) -> list[str]:
+        """The bodies of the next `count` polls."""
+        bodies = []
+        for _ in range(count):
+            with page.expect_response(
+                lambda response: f"/importera/{job.pk}/?sagt=" in response.url
+            ) as polled:
+                pass
+            bodies.append(polled.value.text())
+        return bodies
+
+    polls(2)
+    assert focused(page)["text"] == "Uppdatera sidan"
+    expect(announce).to_be_empty()  # nothing new to say at 0 %
+
+    jobs._progress_setter(job)(2)  # 2 of about 3 rows: a new quarter reached
+    said = polls(3)
+    expect(announce).to_have_text("Filen kontrolleras: ungefär 50 % klart.")
+    assert sum("job-announce" in body for body in said) == 1  # said once, not every second
+    expect(page.locator("#job-progress")).to_contain_text("2 av ungefär 3 rader.")
+    expect(progress).to_have_attribute("value", "2")
+    assert focused(page)["text"] == "Uppdatera sidan"
+    assert_accessible(page, "import-progress-polled")
+
+    queued.pop().apply()  # the worker checks the file
+
+    preview = page.get_by_role("heading", name="Förhandsgranskning")
+    expect(preview).to_be_focused()  # the outcome takes the focus from the link it replaced
+    expect(page.get_by_role("progressbar")).to_have_count(0)
+    expect(page.get_by_role("link", name="Uppdatera sidan")).to_have_count(0)
+    assert_accessible(page, "import-progress-done")
     assert browser_errors.all == []
