@@ -62,6 +62,11 @@ MESSAGE_NOT_CANCELLED = gettext_noop(
 # The batch page's query parameter that asks "Ångra importen?" before the undo's POST.
 UNDO_CONFIRM = "angra"
 STATUS_STOP_POLLING = 286  # htmx stops polling on this status and still swaps the content
+# A running job's page says how far it has come in steps of this share of the rows (a screen
+# reader told every second says nothing new); each poll names the step the page has said
+# (?sagt=25), and the answer says the next one only when the job has reached it.
+PROGRESS_STEP_PERCENT = 25
+PROGRESS_SAID_PARAM = "sagt"
 
 
 def _require_importer(request: HtmxHttpRequest) -> None:
@@ -179,6 +184,21 @@ def _closed_notes(preview: ImportReport) -> list[str]:
     ]
 
 
+def _progress_step(done: int, total: int) -> int:
+    """The share of the rows done, down to a step (0, 25, 50, 75): 100 % is said by the
+    outcome, and the total is an estimate the count may pass before the job ends."""
+    step = done * 100 // total // PROGRESS_STEP_PERCENT * PROGRESS_STEP_PERCENT
+    return min(step, 100 - PROGRESS_STEP_PERCENT)
+
+
+def _said_step(request: HtmxHttpRequest) -> int | None:
+    """The step the polling page has said (None: not a poll of this page, or no number)."""
+    try:
+        return int(request.GET.get(PROGRESS_SAID_PARAM, ""))
+    except ValueError:
+        return None
+
+
 def _job_context(job: ImportJob) -> dict[str, object]:
     running = job.state in (ImportJob.State.VALIDATING, ImportJob.State.STORING)
     done = jobs.progress_of(job) if running else 0
@@ -196,6 +216,8 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "running": running,
         "rows_done": done,
         "rows_total": max(job.row_estimate, done, 1),
+        "progress_step": _progress_step(done, max(job.row_estimate, done, 1)),
+        "said_param": PROGRESS_SAID_PARAM,
         "preview": preview,
         # Said above Importera: the import would replace values someone reported by hand, or
         # (a manual file) values a system imported.
@@ -241,19 +263,30 @@ def _job_context(job: ImportJob) -> dict[str, object]:
 @login_required
 @vary_on_headers("HX-Request")
 def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
-    """The job: a progress bar while it runs, then the preview (or the outcome)."""
+    """The job: a progress bar while it runs, then the preview (or the outcome).
+
+    Polled by htmx while it runs: the answer is the count and the bar alone (#job-progress,
+    the page's controls stay as they are, and in focus), with the step reached said out of band
+    when the page has not said it yet; once the job is done, the whole state (#job-state), and
+    the polling stops."""
     _require_importer(request)
     job = _own_job(request, job_id)
     if job.state in jobs.RUNNING and jobs.import_jobs_interrupt_stalled(job_id=job.pk):
         job.refresh_from_db()  # its task or request was lost: said, not waited for forever
     context = _job_context(job)
     if request.htmx:
+        if context["running"]:
+            said = _said_step(request)
+            context["announce"] = said is not None and said != context["progress_step"]
+            return render(request, "followup/imports/job.html#job-progress", context)
         # With the page's <title>, which follows the state (htmx sets it from the response).
         response = render(
             request, "followup/imports/job.html#job-state", {**context, "partial": True}
         )
-        if not context["running"]:
-            response.status_code = STATUS_STOP_POLLING
+        response.status_code = STATUS_STOP_POLLING
+        # The poll came from #job-progress; the outcome replaces what was around it too.
+        response["HX-Retarget"] = "#job-state"
+        response["HX-Reswap"] = "outerHTML"
         return response
     return render(request, "followup/imports/job.html", context)
 
