@@ -110,7 +110,9 @@ def test_once_checked_the_poll_replaces_the_whole_state_and_stops(
     assert done.status_code == 286  # htmx stops polling
     assert done["HX-Retarget"] == "#job-state"
     assert done["HX-Reswap"] == "outerHTML"
-    assert body.lstrip().startswith('<div id="job-state">')
+    # The new state's tab title first (htmx sets the document's title from it), then the state.
+    assert body.lstrip().startswith("<title>Förhandsgranska import:")
+    assert '<div id="job-state">' in body
     assert '<h2 id="preview-title" tabindex="-1" autofocus' in body
     assert "<progress" not in body
     assert "Uppdatera sidan" not in body
