@@ -29,6 +29,7 @@ from .forms import ImportUploadForm
 from .report import ImportReport, UndoRefused
 from .wording import (
     closed_quarter_note,
+    entered_by_names,
     jump_warning,
     manual_replaced_note,
     manual_replaced_warning,
@@ -147,9 +148,12 @@ def _replace_warning(job: ImportJob, preview: ImportReport) -> str:
     that replaces both kinds gets one warning naming both, not two that say the same."""
     if not preview.ok:
         return ""
+    # Only values someone else reported by hand, naming who: the user's own earlier values
+    # are only changed values (a VC correcting what they typed in the grid).
     manual = preview.manual_replaced
+    people = entered_by_names(preview.manual_replaced_by)
     if job.source != ImportBatch.Source.MANUAL:
-        return manual_replaced_warning(manual) if manual else ""
+        return manual_replaced_warning(manual, people) if manual else ""
     replaced = {
         source: count
         for source, count in preview.replaced_sources.items()
@@ -158,10 +162,10 @@ def _replace_warning(job: ImportJob, preview: ImportReport) -> str:
     names = [str(source.label) for source in ImportBatch.Source if source in replaced]
     system = sum(replaced.values())
     if manual and system:
-        return mixed_replaced_warning(manual, system, names)
+        return mixed_replaced_warning(manual, system, names, people)
     if system:
         return system_replaced_warning(system, names)
-    return manual_replaced_warning(manual) if manual else ""
+    return manual_replaced_warning(manual, people) if manual else ""
 
 
 def _closed_notes(preview: ImportReport) -> list[str]:
@@ -244,7 +248,10 @@ def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
         job.refresh_from_db()  # its task or request was lost: said, not waited for forever
     context = _job_context(job)
     if request.htmx:
-        response = render(request, "followup/imports/job.html#job-state", context)
+        # With the page's <title>, which follows the state (htmx sets it from the response).
+        response = render(
+            request, "followup/imports/job.html#job-state", {**context, "partial": True}
+        )
         if not context["running"]:
             response.status_code = STATUS_STOP_POLLING
         return response
@@ -362,6 +369,31 @@ def import_batch_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect("import_batch", pk=batch.pk)
 
 
+# The XLSX template's column widths (Excel's unit: about one character of its default font).
+TEMPLATE_WIDTH_PADDING = 2
+TEMPLATE_WIDTH_MAX = 60  # a very long name wraps in its cell rather than widen the sheet
+# Columns the user fills in are empty in the template: wide enough to type into, the comment
+# for a sentence.
+TEMPLATE_WIDTH_MIN = {
+    parsing.COLUMN_LABELS["value"]: 12,
+    parsing.COLUMN_LABELS["numerator"]: 12,
+    parsing.COLUMN_LABELS["denominator"]: 12,
+    parsing.COLUMN_LABELS["comment"]: 40,
+}
+
+
+def template_column_widths(header: tuple[str, ...], rows: list[list[str]]) -> list[float]:
+    """Each column as wide as its longest text (the header's too) and a little more, so that
+    no unit's or measure's name is cut off in Excel (whose default, 13, cut most of them), at
+    most TEMPLATE_WIDTH_MAX."""
+    widths = []
+    for index, name in enumerate(header):
+        longest = max([len(name), *(len(str(row[index])) for row in rows)])
+        width = max(longest + TEMPLATE_WIDTH_PADDING, TEMPLATE_WIDTH_MIN.get(name, 0))
+        widths.append(float(min(width, TEMPLATE_WIDTH_MAX)))
+    return widths
+
+
 @require_GET
 @login_required
 def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
@@ -369,7 +401,7 @@ def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     _require_importer(request)
     if kind not in ("csv", "xlsx"):
         raise Http404
-    rows = selectors.import_template_rows(user=request.user)
+    rows = list(selectors.import_template_rows(user=request.user))
     header = parsing.TEMPLATE_HEADER
     if kind == "csv":
         buffer = io.StringIO()
@@ -382,9 +414,16 @@ def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
         )
     else:
         from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Mätvärden"))
+        # Set before the first row (a write-only sheet writes its columns first): every name
+        # readable without widening a column in Excel, and the header kept in view while the
+        # user scrolls down hundreds of rows.
+        for index, width in enumerate(template_column_widths(header, rows), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
         sheet.append(header)
         for row in rows:
             sheet.append(row)
