@@ -286,7 +286,7 @@ def test_portfolio_shows_summary_deadlines_and_region_measures_with_changes(
 
     content = client.get(reverse("home")).content.decode()
 
-    assert "Under Kv 4 2025 följs 4 mål och delmål upp: 4 enligt plan." in content
+    assert "Under Kv 4 2025 följs 4 mål och delmål upp. Enligt plan: 4." in content
     assert "2 mål och 2 delmål hade måldatum under kvartalet." in content
     assert "Förändring mot föregående kvartal" in content
     assert "Förändring mot samma kvartal året före" in content
