@@ -176,7 +176,7 @@ def test_a_measure_defaults_to_the_region_with_its_spc_chart_and_quarters(
     assert "Region Testland, Kv 4 2025" in html
     assert 'id="measure-chart"' in html
     assert "Övre gräns" in html
-    assert "Övre 2σ" not in html  # two-sigma lines only when asked
+    assert "Övre 2-sigmalinje" not in html  # two-sigma lines only when asked
     # The table: every quarter with value, numerator, denominator and reporting units.
     for quarter in computed_measure.quarters:
         assert f'<th scope="row">{quarter.label}</th>' in html
@@ -198,15 +198,20 @@ def test_a_measure_page_says_up_to_which_quarter_its_limits_are_computed(
     early = computed_measure.quarters[3]
     html = steering_client.get(_detail(computed_measure.measure, kvartal=early.code)).content
     html = html.decode()
-    assert f"Per kvartal, signaler bedöms inte: för få punkter t.o.m. {early.label}" in html
-    assert "Bedöms inte (för få punkter)" in html
+    assert (
+        f"Per kvartal; signaler bedöms inte – för få punkter för styrgränser t.o.m. {early.label}"
+    ) in html
+    assert "Bedöms inte – för få punkter för styrgränser" in html
 
 
 def test_the_two_sigma_lines_show_when_asked(
     steering_client: Client, computed_measure: ComputedMeasure
 ) -> None:
     html = steering_client.get(_detail(computed_measure.measure, sigma="1")).content.decode()
-    assert "Övre 2σ" in html
+    # "2-sigmalinje" as the checkbox says it, not "2σ" or "2 sigma".
+    assert "Övre 2-sigmalinje" in html
+    assert "Undre 2-sigmalinje" in html
+    assert "2σ" not in html
     assert 'name="sigma" value="1" checked' in html
 
 
@@ -269,10 +274,13 @@ def test_fewer_than_13_points_give_a_run_chart_and_the_engines_sentence(
         units=[org_tree.region], quarters=quarters_up_to(Quarter(2025, 4), 4)
     )
     html = steering_client.get(_detail(computed.measure)).content.decode()
-    assert "Körschema (för få punkter för styrgränser)" in html
-    assert "För få datapunkter (12 av 13) för styrgränser." in html
+    # One wording for too few points: the chart's kind, its message, the table's rows.
+    assert "Seriediagram (för få punkter för styrgränser)" in html
+    assert "För få punkter för styrgränser (12 av minst 13)." in html
     assert "Övre gräns" not in html
-    assert "Bedöms inte (för få punkter)" in html
+    assert "Bedöms inte – för få punkter för styrgränser" in html
+    assert "datapunkter" not in html
+    assert "Körschema" not in html
 
 
 def test_a_measure_goal_draws_its_target_on_the_regions_chart(
