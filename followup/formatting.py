@@ -119,7 +119,8 @@ _NO_FORECAST_BY_RULE = {
 @dataclass(frozen=True)
 class ForecastCell:
     """What the deadline table's Prognos column says of one goal: the forecast value against
-    the target ("92,3 % mot målet 100 %") or why there is none ("Ingen prognos (bedöms manuellt)")."""
+    the target ("92,3 % mot målet 100 %") or why there is none ("Ingen prognos (bedöms
+    manuellt)")."""
 
     value: str = ""
     reason: str = ""

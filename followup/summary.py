@@ -163,7 +163,7 @@ def _spc_sentence(facts: SummaryFacts) -> str:
         # measure page can show signals for these same periods: the sentence says which.
         return _(
             "Inget av regionens mått har styrgränser med värdena t.o.m. %(quarter)s "
-            "(för få perioder eller inget styrdiagram). Med ett senare kvartal valt kan samma "
+            "(för få punkter eller inget styrdiagram). Med ett senare kvartal valt kan samma "
             "perioder få signaler, bedömda med styrgränser beräknade på fler värden."
         ) % {"quarter": facts.quarter.label}
     parts = []

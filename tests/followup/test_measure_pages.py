@@ -16,6 +16,7 @@ from tests.factories import (
     GoalFactory,
     GoalResultFactory,
     MeasureFactory,
+    MeasureResultFactory,
     OrgTree,
     UnitFactory,
 )
@@ -133,7 +134,25 @@ def test_the_lists_icons_carry_their_meaning_as_text_not_only_in_a_tooltip(
     html = steering_client.get(reverse("measure_list")).content.decode()
     row = html[html.index("Utan värden") :]
     row = row[: row.index("</tr>")]
-    assert row.count("Inget styrdiagram") == 2  # the SPC and the target columns, in words
+    # The SPC column says there is no chart; the target column why attainment is not judged.
+    assert row.count("Inget styrdiagram") == 1
+    assert "Bedöms inte – inget mål följer måttet" in row
+
+
+def test_a_measure_without_a_chart_that_a_goal_follows_says_so_in_the_target_column(
+    steering_client: Client, computed_measure: ComputedMeasure
+) -> None:
+    measure = MeasureFactory(name="Utan värden")
+    goal = GoalFactory(measure_absolute=True, measure=measure, target_value=Decimal("80"))
+    GoalResultFactory(goal=goal, quarter="2025Q4", target=Decimal("80"), status="underlag_saknas")
+    bump_generation()
+
+    html = steering_client.get(reverse("measure_list")).content.decode()
+
+    row = html[html.index("Utan värden") :]
+    row = row[: row.index("</tr>")]
+    assert "Bedöms inte – inget styrdiagram" in row
+    assert "inget mål följer måttet" not in row
 
 
 def test_the_list_changes_quarter_over_htmx_with_only_its_region(
@@ -265,6 +284,36 @@ def test_a_unit_with_no_data_says_so(
     html = steering_client.get(_detail(computed_measure.measure, enhet="HC2A")).content.decode()
     assert "Hälsocentral Söderby har inga värden för måttet till och med Kv 4 2025." in html
     assert 'id="measure-chart"' not in html
+
+
+def test_a_measure_without_any_value_says_so_not_that_a_chart_shows_earlier_periods(
+    steering_client: Client, computed_measure: ComputedMeasure, org_tree: OrgTree
+) -> None:
+    # Results for every quarter, none with a value (a Cyklop measure nobody has imported yet).
+    measure = MeasureFactory(name="Åtgärder (Cyklop)")
+    for quarter in computed_measure.quarters:
+        MeasureResultFactory(
+            measure=measure,
+            unit=org_tree.region,
+            quarter=quarter.code,
+            value=None,
+            reporting_units=0,
+            expected_units=4,
+        )
+    bump_generation()
+
+    html = steering_client.get(_detail(measure)).content.decode()
+
+    assert (
+        "Måttet har inga värden ännu, i något kvartal t.o.m. Kv 4 2025, så inget diagram visas."
+    ) in html
+    assert "diagrammet visar perioderna fram till dess" not in html
+    assert "oavrundade värdena" not in html  # no change to explain
+    assert 'id="measure-chart"' not in html
+    table = html[html.index("<table") : html.index("</table>")]
+    body = " ".join(table[table.index("<tbody>") :].split())
+    assert body.count("<td> Inga värden </td>") == len(computed_measure.quarters)
+    assert "för få punkter" not in table
 
 
 def test_fewer_than_13_points_give_a_run_chart_and_the_engines_sentence(

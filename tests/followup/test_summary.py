@@ -183,7 +183,7 @@ def test_no_spc_at_all_says_there_are_no_limits_rather_than_no_signal() -> None:
     # judges these periods with limits computed on more values and may show signals.
     assert sentence == (
         "Inget av regionens mått har styrgränser med värdena t.o.m. Kv 4 2025 "
-        "(för få perioder eller inget styrdiagram). Med ett senare kvartal valt kan samma "
+        "(för få punkter eller inget styrdiagram). Med ett senare kvartal valt kan samma "
         "perioder få signaler, bedömda med styrgränser beräknade på fler värden."
     )
 
