@@ -441,10 +441,7 @@ def evaluate_adoption(
                 f"målet var {target_text}."
             )
         else:
-            text = (
-                f"{counted} har infört {method}; "
-                f"målet är {target_text} senast {_day(deadline)}."
-            )
+            text = f"{counted} har infört {method}; målet är {target_text} senast {_day(deadline)}."
         # Reached is final: no forecast (it could only repeat "Enligt plan" beside "Uppnått").
         return result(status, rule, text, share)
 

@@ -302,7 +302,7 @@ def chart_line_label(kind: str) -> str:
 @register.filter
 def chart_line_plot_label(kind: str) -> str:
     """A line's name beside it on the plot (PLOT_LINE_LABELS), else as in the legend."""
-    return str(PLOT_LINE_LABELS.get(kind) or LINE_LABELS.get(kind, kind))
+    return str(PLOT_LINE_LABELS.get(kind) or chart_line_label(kind))
 
 
 @register.filter

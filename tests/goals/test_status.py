@@ -250,8 +250,8 @@ def test_adoption_after_deadline_without_reaching_target_is_missed() -> None:
     assert evaluation.forecast is None
     assert evaluation.forecast_status is None
     assert evaluation.explanation == (
-        "11 av 26 hälsocentraler (42,3\u00a0%) hade infört arbetssättet ”Teamrond” vid måldatumet 31 dec 2025; "
-        "målet var 50\u00a0%."
+        "11 av 26 hälsocentraler (42,3\u00a0%) hade infört arbetssättet ”Teamrond” vid "
+        "måldatumet 31 dec 2025; målet var 50\u00a0%."
     )
 
 
@@ -278,8 +278,8 @@ def test_adoption_before_start_date_is_not_started_but_keeps_its_forecast() -> N
     assert evaluation.basis["rule"] == "before_start"
     assert evaluation.forecast_status is Status.OFF_TRACK
     assert evaluation.explanation == (
-        "Införandet av arbetssättet ”Teamrond” startar 1 mar 2025 och 5 av 26 hälsocentraler har planerat det; "
-        "målet är 50\u00a0% senast 31 dec 2025."
+        "Införandet av arbetssättet ”Teamrond” startar 1 mar 2025 och 5 av 26 hälsocentraler "
+        "har planerat det; målet är 50\u00a0% senast 31 dec 2025."
     )
 
 
@@ -293,8 +293,9 @@ def test_adoption_with_early_adopters_before_its_start_is_not_started_and_says_s
     assert evaluation.progress == Decimal("7.692308")
     assert evaluation.forecast_status is Status.OFF_TRACK
     assert evaluation.explanation == (
-        "Införandet av arbetssättet ”Teamrond” startar 1 mar 2025 och 2 av 26 hälsocentraler (7,7\u00a0%) har "
-        "redan infört det och 1 har planerat det; målet är 50\u00a0% senast 31 dec 2025."
+        "Införandet av arbetssättet ”Teamrond” startar 1 mar 2025 och 2 av 26 hälsocentraler "
+        "(7,7\u00a0%) har redan infört det och 1 har planerat det; målet är 50\u00a0% senast "
+        "31 dec 2025."
     )
 
 
@@ -319,8 +320,8 @@ def test_adoption_with_nothing_adopted_or_planned_is_not_started_during_grace() 
     assert evaluation.basis["rule"] == "nothing_adopted_or_planned"
     assert evaluation.basis["grace_ends"] == "2025-06-01"
     assert evaluation.explanation == (
-        "Ingen av 26 hälsocentraler har infört eller planerat att införa arbetssättet ”Teamrond” ännu; "
-        "målet är 50\u00a0% senast 31 dec 2025."
+        "Ingen av 26 hälsocentraler har infört eller planerat att införa arbetssättet "
+        "”Teamrond” ännu; målet är 50\u00a0% senast 31 dec 2025."
     )
 
 
@@ -354,8 +355,8 @@ def test_adoption_without_active_units_has_no_data() -> None:
     assert evaluation.status is Status.NO_DATA
     assert evaluation.progress is None
     assert evaluation.explanation == (
-        "Det finns inga aktiva hälsocentraler att följa upp införandet av arbetssättet ”Teamrond” på; "
-        "målet är 50\u00a0% senast 31 dec 2025."
+        "Det finns inga aktiva hälsocentraler att följa upp införandet av arbetssättet "
+        "”Teamrond” på; målet är 50\u00a0% senast 31 dec 2025."
     )
 
 
