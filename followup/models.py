@@ -286,12 +286,7 @@ class ImportJob(models.Model):
         return f"{self.file_name} ({self.get_state_display()})"
 
 
-ERROR_COUNT_NOT_WHOLE = _("Ett antal måste vara ett heltal som är noll eller större.")
 ERROR_OBSERVATION_QUARTER = _("Kvartalet måste vara det kvartal som perioden slutar i.")
-
-
-def _whole_and_not_negative(value: Decimal) -> bool:
-    return value.is_finite() and value >= 0 and value == value.to_integral_value()
 
 
 def quarter_of_date(field: str) -> Concat:
@@ -541,8 +536,10 @@ class Observation(Versioned):
         if value is None:
             return []
         kind = measure.value_type
-        if kind == Measure.ValueType.COUNT and not _whole_and_not_negative(value):
-            return [("value", str(ERROR_COUNT_NOT_WHOLE))]
+        # What a value of the kind may be is one rule (base.measure_values), in the import's
+        # words: "Ett antal kan inte vara negativt (−3).", as the grid and the import say it.
+        if kind == Measure.ValueType.COUNT and (problem := value_rules.count_problem(value)):
+            return [("value", problem)]
         # A negative numerator or a zero denominator is the constraints' to refuse.
         if kind == Measure.ValueType.SHARE and num is not None and den is not None:
             if num < 0 or den <= 0:
@@ -558,10 +555,8 @@ class Observation(Versioned):
                     tolerance=text(value_rules.TOLERANCE),
                 )
                 return [("value", message)]
-        if kind == Measure.ValueType.SHARE and not 0 <= value <= 100:
-            return [("value", gettext(value_rules.ERROR_SHARE_RANGE).format(value=text(value)))]
-        if kind == Measure.ValueType.INDEX and not 0 <= value <= 100:
-            return [("value", gettext(value_rules.ERROR_INDEX_RANGE).format(value=text(value)))]
+        if problem := value_rules.range_problem(kind, value):
+            return [("value", problem)]
         if kind == Measure.ValueType.SHARE and num is None:
             message = gettext(value_rules.ERROR_SHARE_PARTS_MISSING)
             return [("numerator", message.format(measure=measure.name))]
@@ -769,6 +764,11 @@ class PeriodResult(models.Model):
     period_start = models.DateField(_("period från"))
     quarter = models.CharField(_("kvartal"), max_length=6)
     value = models.DecimalField(_("värde"), max_digits=20, decimal_places=6, null=True)
+    # As MeasureResult's: a share's (a ratio's) summed täljare and nämnare, a mean's total
+    # weight. A goal's baseline of several periods pools a share's from them (Σ täljare ÷
+    # Σ nämnare), so a small month does not weigh as much as a big one.
+    numerator = models.DecimalField(_("täljare"), max_digits=20, decimal_places=6, null=True)
+    denominator = models.DecimalField(_("nämnare"), max_digits=20, decimal_places=6, null=True)
     reporting_units = models.PositiveIntegerField(_("rapporterande enheter"), default=0)
 
     class Meta:
@@ -1087,3 +1087,107 @@ class QuarterReport(Versioned):
         if organisation_id is None:
             return cls()
         return cls(organisation_id=organisation_id)
+
+
+class QuarterReportVersion(models.Model):
+    """One close of a quarterly report, kept for good: the body frozen then (with its SHA-256
+    and when the follow-up it shows was computed), who closed it and when, the strategist's
+    comment of that close, and how it ended, if it did: reopened by the strategist or sent back
+    by the portfolio owner, by whom, when and why.
+
+    The steering group must be able to see what it was shown: a reopening or a send-back drops
+    the report's own frozen body (the page is a live draft again), never its version. Written
+    only inside the report's transitions (followup.services.quarter_report_*), which are in the
+    report's history; nobody adds, changes or deletes one (gonv.rules), and a report with
+    versions cannot be deleted (PROTECT). The current close's body is on the report too (the
+    page's one read); its version is the same body, ended when the report leaves Fastställd.
+    """
+
+    class Ending(models.TextChoices):
+        REOPENED = "oppnad_igen", _("Öppnad igen")
+        SENT_BACK = "tillbakaskickad", _("Skickad tillbaka")
+
+    report = models.ForeignKey(
+        QuarterReport,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("kvartalsrapport"),
+    )
+    # 1, 2, … in the order of the closes kept (closes before versions were kept are in the
+    # report's history with their hash only: their bodies were dropped then).
+    number = models.PositiveIntegerField(_("version"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fastställd av"),
+    )
+    closed_at = models.DateTimeField(_("fastställd"))
+    strategist_comment = comment_field(_("kommentar från strategen"))
+    content_html = models.TextField(_("fastställt innehåll"), editable=False)
+    content_sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    content_computed_at = models.DateTimeField(
+        _("underlaget beräknat"), null=True, blank=True, editable=False
+    )
+    ended_as = models.CharField(
+        _("avslutad genom"), max_length=20, choices=Ending.choices, blank=True
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("avslutad av"),
+    )
+    ended_at = models.DateTimeField(_("avslutad"), null=True, blank=True)
+    # The reopening's reason or the send-back's comment.
+    end_comment = comment_field(_("skäl"))
+
+    class Meta:
+        verbose_name = _("version av kvartalsrapport")
+        verbose_name_plural = _("versioner av kvartalsrapporter")
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "number"], name="quarterreportversion_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="quarterreportversion_number_positive"
+            ),
+            # Ended means how and when, together.
+            models.CheckConstraint(
+                condition=(Q(ended_as="") & Q(ended_at__isnull=True))
+                | (~Q(ended_as="") & Q(ended_at__isnull=False)),
+                name="quarterreportversion_ended_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Kvartalsrapport %(quarter)s, version %(number)s") % {
+            "quarter": quarter_label(self.report.quarter),
+            "number": self.number,
+        }
+
+    @property
+    def ended(self) -> bool:
+        """Replaced: the report was reopened or sent back after this close."""
+        return self.ended_at is not None
+
+    @property
+    def closed_by_name(self) -> str:
+        """Who closed it, as the pages name people ("okänd" for a close without a user)."""
+        return _person_name(self.closed_by)
+
+    @property
+    def ended_by_name(self) -> str:
+        """Who reopened it or sent it back ("okänd" without a user)."""
+        return _person_name(self.ended_by)
+
+
+def _person_name(user: Any) -> str:
+    if user is None:
+        return gettext("okänd")
+    return str(user.get_full_name() or user.get_username())

@@ -62,6 +62,17 @@ class Status(StrEnum):
         return _SEVERITY[self]
 
 
+class BaselineMethod(StrEnum):
+    """How a baseline of several periods was reckoned from them (stored in the basis)."""
+
+    # A share (a ratio): Σ täljare ÷ Σ nämnare over the periods, as the roll-up pools units.
+    POOLED = "pooled"
+    # A count, a mean or an index: the mean of the periods' values (a value per period).
+    MEAN = "mean"
+    # A share some of whose periods lack their täljare and nämnare: the mean of their values.
+    MEAN_WITHOUT_PARTS = "mean_without_parts"
+
+
 _LABELS: dict[Status, Promise] = {
     Status.ACHIEVED: _("Uppnått"),
     Status.ON_TRACK: _("Enligt plan"),
@@ -698,6 +709,7 @@ def evaluate_measure(
     baseline_value: Decimal | None = None,
     baseline_label: str | None = None,
     baseline_periods: int = 1,
+    baseline_method: BaselineMethod | None = None,
     measure_name: str,
     unit: str = "",
     quarterly: bool = False,
@@ -721,6 +733,10 @@ def evaluate_measure(
     start: the day the goal counts from (its own start, else its programme area's:
     start_from_area); before it the goal is "Ej påbörjat" unless its value already meets the
     target (_before_start).
+
+    baseline_method: how a baseline of several periods was reckoned (BaselineMethod; None for
+    one period): a share's pooled over them is the share of the whole period ("62,3 % för
+    jan–dec 2025 som helhet"), any other the mean per period ("i snitt 195 st per månad …").
     """
     if target_value is not None and relative_change_pct is not None:
         raise ValueError(MEASURE_TARGET_ERROR)
@@ -748,6 +764,7 @@ def evaluate_measure(
         "baseline_value": _json(None if baseline_value is None else _dec(baseline_value)),
         "baseline_label": baseline_label,
         "baseline_periods": baseline_periods,
+        "baseline_method": None if baseline_method is None else str(baseline_method),
         "trend_periods": rules.trend_periods,
         "min_trend_points": rules.min_trend_points,
         "measure_at_risk_margin_pct": rules.measure_at_risk_margin_pct,
@@ -807,11 +824,20 @@ def evaluate_measure(
             )
         baseline = _dec(baseline_value)
         target = baseline * (1 + change / _HUNDRED)
-        baseline_text = _with_unit(format_number(baseline), unit)
-        # A baseline of several periods is their mean per period ("i snitt 195 st per månad
-        # jan–dec 2025"): the value it is compared with is one period's.
+        # A share as the target beside it and the tables write one ("58,3 %", not "58,33 %").
+        baseline_text = (
+            format_share(baseline)
+            if unit.strip() == "%"
+            else _with_unit(format_number(baseline), unit)
+        )
+        # A baseline of several periods is a value per period, as the value it is compared
+        # with is one period's: a share's pooled over them is the share of the whole period
+        # ("62,3 % för jan–dec 2025 som helhet"), any other value their mean per period ("i
+        # snitt 195 st per månad jan–dec 2025").
         per = "kvartal" if quarterly else "månad"
-        if baseline_label and baseline_periods > 1:
+        if baseline_label and baseline_periods > 1 and baseline_method == BaselineMethod.POOLED:
+            compared = f"{baseline_text} för {baseline_label} som helhet"
+        elif baseline_label and baseline_periods > 1:
             compared = f"i snitt {baseline_text} per {per} {baseline_label}"
         elif baseline_label:
             compared = f"{baseline_text} i {baseline_label}"

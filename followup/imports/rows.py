@@ -17,18 +17,14 @@ from .. import value_rules
 from ..formatting import format_value_pair
 from ..models import Measure
 from ..value_rules import (  # every writer's messages (the tests import them from here)
-    ERROR_COUNT_DECIMALS,
-    ERROR_COUNT_NEGATIVE,
     ERROR_DENOMINATOR_PERCENT,
     ERROR_DENOMINATOR_ZERO,
-    ERROR_INDEX_RANGE,
     ERROR_KIND_DOES_NOT_REPORT,
     ERROR_NEGATIVE,
     ERROR_NUMERATOR_ABOVE_DENOMINATOR,
     ERROR_NUMERATOR_PERCENT,
     ERROR_PAIR_INCOMPLETE,
     ERROR_SHARE_PARTS_MISSING,
-    ERROR_SHARE_RANGE,
     ERROR_UNIT_NOT_ACTIVE,
     ERROR_VALUE_INCONSISTENT,
     number_text,
@@ -435,11 +431,15 @@ class _RowChecker:
             if part is not None and _decimals(part) > MAX_DECIMALS:
                 self._problem(row, key, _(ERROR_TOO_PRECISE).format(value=_fmt(part)))
                 return None
-        if value_type == Measure.ValueType.SHARE and not 0 <= final <= HUNDRED:
-            self._problem(row, "value", _(ERROR_SHARE_RANGE).format(value=_fmt(final)))
-            return None
-        if value_type == Measure.ValueType.INDEX and not 0 <= final <= HUNDRED:
-            self._problem(row, "value", _(ERROR_INDEX_RANGE).format(value=_fmt(final)))
+        # A share or an index 0–100, a count not negative and whole: the one rule of every
+        # value of a measure (base.measure_values, through value_rules), in its words.
+        problem = (
+            value_rules.count_problem(final)
+            if value_type == Measure.ValueType.COUNT
+            else value_rules.range_problem(value_type, final)
+        )
+        if problem is not None:
+            self._problem(row, "value", problem)
             return None
         if value_type == Measure.ValueType.SHARE and (num is None or den is None):
             self._problem(
@@ -448,13 +448,6 @@ class _RowChecker:
                 _(ERROR_SHARE_PARTS_MISSING).format(measure=measure.name if measure else ""),
             )
             return None
-        if value_type == Measure.ValueType.COUNT:
-            if final < 0:
-                self._problem(row, "value", _(ERROR_COUNT_NEGATIVE).format(value=_fmt(final)))
-                return None
-            if final != final.to_integral_value():
-                self._problem(row, "value", _(ERROR_COUNT_DECIMALS).format(value=_fmt(final)))
-                return None
         return final, num, den
 
 

@@ -14,7 +14,7 @@ from base.formatting import format_number, format_percent, format_share
 from base.periods import day_label
 from followup.charts import chart_value_text, period_label, target_text
 from followup.formatting import format_change, unit_and_kind
-from goals.status import RULE_LABELS
+from goals.status import RULE_LABELS, BaselineMethod
 
 register = template.Library()
 
@@ -50,12 +50,27 @@ _BASIS = (
     ("target", _("Målvärde"), "level"),
     ("baseline_value", _("Basvärde"), "num"),
     ("baseline_label", _("Basperiod"), "text"),
+    # How a baseline of several periods was reckoned (goals.status.BaselineMethod).
+    ("baseline_method", _("Basvärdet räknas som"), "baseline_method"),
     ("relative_change_pct", _("Förändring mot basperioden"), "signed_pct"),
     ("forecast", _("Prognos vid måldatum"), "num"),
     ("days_left", _("Dagar kvar"), "int"),
     ("days_late", _("Dagar försenat"), "int"),
     ("rule", _("Regel som avgjorde"), "code"),
 )
+
+
+# A baseline of several periods, in words: a share pooled over them, else the mean per period,
+# and a share that could not be pooled says why (its periods' täljare and nämnare are missing).
+_BASELINE_METHODS = {
+    BaselineMethod.POOLED: _(
+        "andelen för hela basperioden (summan av täljarna ÷ summan av nämnarna)"
+    ),
+    BaselineMethod.MEAN: _("medelvärdet av periodernas värden"),
+    BaselineMethod.MEAN_WITHOUT_PARTS: _(
+        "medelvärdet av periodernas andelar (täljare och nämnare saknas för någon period)"
+    ),
+}
 
 
 def _date(raw: Any) -> str:
@@ -106,6 +121,8 @@ def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str,
             value = period_label(datetime.date.fromisoformat(str(raw)), quarterly=quarterly)
         elif kind == "period":
             value = _date(raw)
+        elif kind == "baseline_method" and str(raw) in _BASELINE_METHODS:
+            value, kind = str(_BASELINE_METHODS[BaselineMethod(str(raw))]), "text"
         elif kind == "code" and str(raw) in RULE_LABELS:
             value, kind = str(RULE_LABELS[str(raw)]), "text"
         else:

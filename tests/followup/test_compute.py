@@ -391,6 +391,44 @@ def test_a_year_long_baseline_of_a_count_is_its_mean_per_month_not_its_sum(tree,
     assert "jämfört med i snitt 60\u00a0st per månad jan–dec 2025" in result.explanation
 
 
+def test_a_baseline_of_several_months_of_a_share_is_pooled_not_their_mean(tree, plan):
+    """A small month must not weigh as much as a big one: okt–dec 2025 is 350 of 500 (70 %),
+    not the mean of 50 %, 75 % and 50 % (58,3 %)."""
+    share = _measure("do-andel", "share", "ratio", unit="%")
+    goal = Goal.objects.create(
+        programme_area=plan["area"],
+        code="do-andel-plus-10",
+        title="+10 % mot hösten 2025",
+        kind=Goal.Kind.MEASURE,
+        deadline=datetime.date(2026, 12, 31),
+        measure=share,
+        relative_change_pct=Decimal(10),
+        baseline_start=datetime.date(2025, 10, 1),
+        baseline_end=datetime.date(2025, 12, 31),
+    )
+    months = {
+        10: (("4", "8"), ("3", "6"), ("3", "6")),  # 10 of 20: 50 %
+        11: (("100", "150"), ("100", "150"), ("100", "100")),  # 300 of 400: 75 %
+        12: (("20", "40"), ("10", "20"), ("10", "20")),  # 40 of 80: 50 %
+    }
+    for month, parts in months.items():
+        for unit, (num, den) in zip(("a", "b", "c"), parts, strict=True):
+            value = str(Decimal(num) * 100 / Decimal(den))
+            _obs(share, tree[unit], month, value, numerator=num, denominator=den)
+
+    _compute()
+
+    november = PeriodResult.objects.get(
+        measure=share, unit=tree["region"], period_start=datetime.date(2025, 11, 1)
+    )
+    assert (november.numerator, november.denominator) == (Decimal(300), Decimal(400))
+    result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
+    assert result.basis["baseline_value"] == pytest.approx(70.0)
+    assert result.basis["baseline_method"] == "pooled"
+    assert result.target == pytest.approx(Decimal(77))  # 1.1 × 70, not 1.1 × 58,3
+    assert "(+10\u00a0% jämfört med 70\u00a0% för okt–dec 2025 som helhet)" in result.explanation
+
+
 def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):
     share = _measure("do-andel", "share", "ratio", unit="%")
     goal = Goal.objects.create(
