@@ -99,26 +99,28 @@ def format_change(value: Decimal | float | None, unit: str = "", kind: str = "")
 
 
 # Why a goal's row has no forecast value, by the engine's basis (goals.status): its kind, or
-# the rule that decided it where that rule leaves no forecast.
-NO_FORECAST_SETTLED = gettext_noop("Ingen prognos: utfallet är avgjort")
+# the rule that decided it where that rule leaves no forecast. The reason in brackets, worded
+# for a reader who does not know the kinds: "Ingen prognos: leverans" said nothing to one.
+NO_FORECAST_SETTLED = gettext_noop("Ingen prognos (utfallet är avgjort)")
 _NO_FORECAST_BY_KIND = {
-    "deliverable": gettext_noop("Ingen prognos: leverans"),
-    "direction": gettext_noop("Ingen prognos: bedöms manuellt"),
+    "deliverable": gettext_noop("Ingen prognos (leveransmål: klart eller inte klart)"),
+    "direction": gettext_noop("Ingen prognos (bedöms manuellt)"),
 }
 _NO_FORECAST_BY_RULE = {
-    "too_few_points": gettext_noop("Ingen prognos: för få värden"),
-    "no_values": gettext_noop("Ingen prognos: värden saknas"),
-    "too_few_reported": gettext_noop("Ingen prognos: för få enheter har rapporterat"),
-    "baseline_missing": gettext_noop("Ingen prognos: basvärde saknas"),
-    "no_active_units": gettext_noop("Ingen prognos: inga aktiva enheter"),
-    "inconsistent_inputs": gettext_noop("Ingen prognos: målets uppgifter går inte ihop"),
+    "too_few_points": gettext_noop("Ingen prognos (för få värden)"),
+    "no_values": gettext_noop("Ingen prognos (värden saknas)"),
+    "too_few_reported": gettext_noop("Ingen prognos (för få enheter har rapporterat)"),
+    "baseline_missing": gettext_noop("Ingen prognos (basvärde saknas)"),
+    "no_active_units": gettext_noop("Ingen prognos (inga aktiva enheter)"),
+    "inconsistent_inputs": gettext_noop("Ingen prognos (målets uppgifter går inte ihop)"),
 }
 
 
 @dataclass(frozen=True)
 class ForecastCell:
     """What the deadline table's Prognos column says of one goal: the forecast value against
-    the target ("92,3 % mot målet 100 %") or why there is none ("Ingen prognos: leverans")."""
+    the target ("92,3 % mot målet 100 %") or why there is none ("Ingen prognos (bedöms
+    manuellt)")."""
 
     value: str = ""
     reason: str = ""

@@ -122,6 +122,19 @@ class Measure(models.Model):
             return ""
         return unit
 
+    @property
+    def kind_label(self) -> str:
+        """The kind of value with its unit in words, as a heading says it after the measure's
+        name: "andel i procent", "antal", "medelvärde i minuter", "index" ("(andel, %)" read
+        as notation). "st" says nothing "antal" does not."""
+        kind = str(self.get_value_type_display()).lower()
+        unit = self.unit_label
+        if not unit or unit == "st":
+            return kind
+        if unit == "%":
+            return gettext("%(kind)s i procent") % {"kind": kind}
+        return gettext("%(kind)s i %(unit)s") % {"kind": kind, "unit": unit}
+
 
 class ImportBatch(models.Model):
     """One import of a BI export file; observations point back to the batch that wrote them."""

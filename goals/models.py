@@ -27,7 +27,6 @@ from base.periods import (
     InvalidQuarter,
     Quarter,
     day_label,
-    month_label,
     months_label,
     quarter_label,
 )
@@ -463,13 +462,14 @@ class DeadlineMove:
     author: str
     reason: str
 
+    # Days, as the deadline is written beside the flag: two days of one month must differ.
     @property
     def original_label(self) -> str:
-        return month_label(self.original)
+        return day_label(self.original)
 
     @property
     def current_label(self) -> str:
-        return month_label(self.current)
+        return day_label(self.current)
 
     @property
     def moved_on_label(self) -> str:
@@ -834,8 +834,10 @@ class Goal(Versioned):
 
     @property
     def deadline_label(self) -> str:
-        """The deadline as the plan writes it, "dec 2025"."""
-        return month_label(self.deadline) if self.deadline else ""
+        """The deadline as every date in text is written, "31 dec 2025": as the status sentence
+        and the goal's "Underlag" beside it say it (the plan's own "dec 2025" stays in the
+        plan's wording, "Planen: ”…”")."""
+        return day_label(self.deadline) if self.deadline else ""
 
     @property
     def deadline_move(self) -> DeadlineMove | None:

@@ -17,12 +17,13 @@ from typing import Any, Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from base.formatting import MINUS as _MINUS
 from base.formatting import SPACE as _SPACE
 from base.formatting import as_decimal as _dec
 from base.formatting import format_number, format_percent, format_share, quantum
-from base.periods import Quarter, month_name_label
+from base.periods import Quarter, month_label
 from base.periods import day_label as _day
 
 UNKNOWN_RULES_ERROR = "Unknown GONV_STATUS_RULES keys: {names}."
@@ -243,13 +244,13 @@ def _with_unit(text: str, unit: str) -> str:
 
 
 def _latest_period(end: date, quarterly: bool, later_left_out: bool) -> str:
-    """The period a measure goal's value is of, by its last day: "i september 2026 (senaste
+    """The period a measure goal's value is of, by its last day: "i sep 2026 (senaste
     månaden)", "i Kv 3 2026 (senaste kvartalet)"; "… som räknas" where later periods are left
-    out (the sentence then says why)."""
+    out (the sentence then says why). The month as the tables beside the sentence name it."""
     if quarterly:
         period, latest = Quarter.containing(end).label, "senaste kvartalet"
     else:
-        period, latest = month_name_label(end), "senaste månaden"
+        period, latest = month_label(end), "senaste månaden"
     return f"i {period} ({latest}{' som räknas' if later_left_out else ''})"
 
 
@@ -388,6 +389,9 @@ def evaluate_adoption(
     evaluated_on = min(as_of, deadline)
     deadline_passed = as_of > deadline
     target_text = format_share(target)
+    # The name quoted, as a deliverable's title is: a name is a proper noun mid-sentence
+    # ("har infört arbetssättet ”Riskbedömning av sköra personer”"), not the start of a clause.
+    method = f"arbetssättet ”{method_name}”"
     basis: dict[str, Any] = {
         "kind": "adoption",
         "as_of": as_of.isoformat(),
@@ -433,7 +437,7 @@ def evaluate_adoption(
             Status.NO_DATA,
             "no_active_units",
             f"Det finns inga aktiva {unit_kind_plural} att följa upp införandet av "
-            f"{method_name} på; målet är {target_text} senast {_day(deadline)}.",
+            f"{method} på; målet är {target_text} senast {_day(deadline)}.",
         )
 
     share = _HUNDRED * adopted / active_units
@@ -444,14 +448,11 @@ def evaluate_adoption(
         status, rule = Status.ACHIEVED, "achieved"
         if deadline_passed:
             text = (
-                f"{counted} hade infört {method_name} vid måldatumet {_day(deadline)}; "
+                f"{counted} hade infört {method} vid måldatumet {_day(deadline)}; "
                 f"målet var {target_text}."
             )
         else:
-            text = (
-                f"{counted} har infört {method_name}; "
-                f"målet är {target_text} senast {_day(deadline)}."
-            )
+            text = f"{counted} har infört {method}; målet är {target_text} senast {_day(deadline)}."
         # Reached is final: no forecast (it could only repeat "Enligt plan" beside "Uppnått").
         return result(status, rule, text, share)
 
@@ -459,7 +460,7 @@ def evaluate_adoption(
         return result(
             Status.MISSED,
             "deadline_passed",
-            f"{counted} hade infört {method_name} vid måldatumet {_day(deadline)}; "
+            f"{counted} hade infört {method} vid måldatumet {_day(deadline)}; "
             f"målet var {target_text}.",
             share,
         )
@@ -492,7 +493,7 @@ def evaluate_adoption(
         return result(
             Status.NOT_STARTED,
             "before_start",
-            f"Införandet av {method_name} startar {_day(start)} och {so_far}; "
+            f"Införandet av {method} startar {_day(start)} och {so_far}; "
             f"målet är {target_text} senast {_day(deadline)}.",
             share,
             forecast,
@@ -507,7 +508,7 @@ def evaluate_adoption(
                 Status.NOT_STARTED,
                 "nothing_adopted_or_planned",
                 f"Ingen av {active_units} {unit_kind_plural} har infört eller planerat att "
-                f"införa {method_name} ännu; målet är {target_text} senast {_day(deadline)}.",
+                f"införa {method} ännu; målet är {target_text} senast {_day(deadline)}.",
                 share,
                 forecast,
                 forecast_status,
@@ -519,7 +520,7 @@ def evaluate_adoption(
     else:
         plans = "med " + _count(planned_by_deadline, "planerat införande", "planerade införanden")
     text = (
-        f"{counted} har infört {method_name}; {plans} blir prognosen {forecast_text} "
+        f"{counted} har infört {method}; {plans} blir prognosen {forecast_text} "
         f"mot målet {target_text} senast {_day(deadline)}"
     )
     # Plans that all fall due at the end are a risk even when they add up: lower "on plan" when
@@ -722,7 +723,7 @@ def evaluate_measure(
     """Evaluate a goal that a measured value reaches an absolute or baseline-relative target.
 
     The value judged is the latest period's (a month, or a quarter where `quarterly`), not
-    the quarter's: the sentence names that period ("var 18,4 % i september 2026 (senaste
+    the quarter's: the sentence names that period ("var 18,4 % i sep 2026 (senaste
     månaden)"), so that it does not read as a second value for the quarter its table shows.
 
     reported: per period end, (units that reported, units expected to); a period where fewer
@@ -953,11 +954,17 @@ def evaluate_measure(
 # --- Direction, roll-up and display -----------------------------------------------------------
 
 
+# A direction goal nobody has assessed: stored in Swedish as every explanation is, and marked
+# for the catalogue because the goal line shows it translated, in the words of the status
+# "Ej bedömt" (templates/includes/goal_result_lines.html), whatever an older row stored.
+NOT_ASSESSED_YET = gettext_noop("Ej bedömt ännu.")
+
+
 def evaluate_direction(*, assessment: Assessment | None) -> GoalEvaluation:
     """Describe a qualitative goal: no computed status, only the latest manual assessment."""
     basis: dict[str, Any] = {"kind": "direction", "rule": "manual_only"}
     if assessment is None:
-        text = "Ej bedömd ännu."
+        text = NOT_ASSESSED_YET
     else:
         basis.update(
             assessment_status=assessment.status.value,

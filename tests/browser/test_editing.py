@@ -234,7 +234,7 @@ def test_strategist_edits_a_milestone_deadline_inline_on_the_dashboards_area_pag
     expect(reason).to_have_value("Upphandlingen försenad")
     form.get_by_role("button", name="Spara").press("Enter")
 
-    expect(block.locator('time[datetime="2026-03-31"]')).to_have_text("mar 2026")
+    expect(block.locator('time[datetime="2026-03-31"]')).to_have_text("31 mar 2026")
     expect(block).to_contain_text("Måldatum flyttat från")
     expect(block).to_contain_text("Upphandlingen försenad")
     expect(block.get_by_role("link", name="Redigera")).to_be_focused()  # focus back

@@ -153,7 +153,7 @@ def test_the_measure_page_at_tablet_width_and_in_print(
 ) -> None:
     log_in(page, "styrgrupp")
     page.goto(f"/matt/{measure.measure.code}/?sigma=1")
-    expect(page.locator(".legend-level-upper_two_sigma")).to_contain_text("Övre 2σ")
+    expect(page.locator(".legend-level-upper_two_sigma")).to_contain_text("Övre 2-sigmalinje")
     # Datatäckning's share and the reports behind it read as separate lines, not "100 %4 av 4".
     coverage = page.locator(".headline div", has_text="Datatäckning").locator("dd")
     shown = coverage.inner_text().strip()

@@ -330,7 +330,7 @@ def test_adoption_goal_counts_active_health_centres_that_introduced_the_method(t
     assert result.status == Status.ACHIEVED
     assert result.progress == pytest.approx(Decimal("66.666667"), abs=Decimal("1e-5"))
     assert result.explanation == (
-        "2 av 3 hälsocentraler (66,7\u00a0%) har infört Teamrond; "
+        "2 av 3 hälsocentraler (66,7\u00a0%) har infört arbetssättet ”Teamrond”; "
         "målet är 50\u00a0% senast 31 dec 2025."
     )
     earlier = services.quarter_compute(quarter=Quarter(2025, 3), today=TODAY)
@@ -453,7 +453,7 @@ def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(t
     assert result.progress == Decimal(21)  # November's 21 %, not December's one-unit 60 %
     assert result.basis["latest_period_end"] == "2025-11-30"
     assert result.explanation.startswith(
-        "Do-andel var 21\u00a0% i november 2025 (senaste månaden som räknas) och trenden"
+        "Do-andel var 21\u00a0% i nov 2025 (senaste månaden som räknas) och trenden"
     )
     assert "procentenheter per månad" in result.explanation
     assert result.explanation.endswith(
@@ -495,7 +495,7 @@ def test_a_recompute_evaluates_only_goals_whose_inputs_changed(tree, plan, setti
     # A renamed working method changes the sentence, though no number changed.
     WorkingMethod.objects.filter(pk=plan["method"].pk).update(name="Teamrond med patient")
     assert _compute().goal_rows == 1
-    assert "har infört Teamrond med patient;" in (
+    assert "har infört arbetssättet ”Teamrond med patient”;" in (
         GoalResult.objects.get(goal=plan["adoption"], quarter=Q4.code).explanation
     )
 
@@ -585,7 +585,7 @@ def test_goals_are_not_started_in_quarters_ending_before_their_start(tree, plan)
     assert measured.basis["rule"] == "before_start"
     assert measured.forecast_status == Status.OFF_TRACK  # what the numbers say, beside it
     assert measured.explanation.startswith(
-        "Målet startar 1 maj 2025. Do-andel var 8\u00a0% i mars 2025 (senaste månaden)"
+        "Målet startar 1 maj 2025. Do-andel var 8\u00a0% i mar 2025 (senaste månaden)"
     )
     assert milestone.status == Status.NOT_STARTED
     assert milestone.assessment_status == Status.OFF_TRACK  # the assessment stays beside it

@@ -226,7 +226,7 @@ def test_todo_names_the_period_and_lists_imported_values_apart_with_their_source
         content,
     )
     assert named is not None
-    assert sorted(named.group(1).strip().split(", ")) == sorted(
+    assert sorted(named.group(1).strip().split("; ")) == sorted(
         [org_tree.hc1a.name, org_tree.hc1b.name]
     ), named.group(1)
     assert f"{org_tree.hc1a.name}: Åtgärder psykisk hälsa" not in content
@@ -392,9 +392,10 @@ def test_the_portfolio_summary_does_not_call_a_quarterly_measure_not_yet_due_mis
     )
 
     assert "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut." in text
-    assert "Värden saknas för Frigjorda tider." in text
+    assert "Värden saknas för ”Frigjorda tider”." in text
     assert "Arbetsmiljö." not in text
-    assert "Värden saknas för Arbetsmiljö" not in text
+    assert "Arbetsmiljö”." not in text
+    assert "Värden saknas för ”Arbetsmiljö”" not in text
 
 
 def test_a_measure_table_names_the_period_its_icons_judge_once(
