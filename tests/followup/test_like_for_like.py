@@ -95,7 +95,7 @@ def test_a_count_is_not_compared_where_a_unit_lacks_a_month(
         {"kvartal": "2025Q3", "enhet": org_tree.vo2.code},
     ).content.decode()
     assert "Jämförs inte" not in content
-    assert "Förändring mot föregående kvartal ±0 " in _text(content)
+    assert "Förändring mot föregående kvartal ±0 st " in _text(content)
 
 
 def test_a_count_is_not_compared_with_a_quarter_that_lacks_units_months(
@@ -167,9 +167,10 @@ def test_a_share_is_compared_and_says_which_months_lack_units(
         {"kvartal": "2025Q3", "enhet": org_tree.vo1.code},
     ).content.decode()
 
-    assert "Förändring mot föregående kvartal ±0 1 enhet saknar värden för jul 2025" in _text(
-        content
-    )
+    # No change is written as one, in percentage points to the share's decimal.
+    assert (
+        "Förändring mot föregående kvartal ±0,0 procentenheter 1 enhet saknar värden för jul 2025"
+    ) in _text(content)
     assert "Jämförs inte" not in content
 
 
