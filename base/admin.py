@@ -6,13 +6,15 @@ user needs the permission on the object as it was and as it will be saved. The f
 same question while validating, so a refusal is a form error in Swedish, not a bare 403; so
 does an app's `validate` (the service's rules of the day, such as an assessment's open
 quarters). The change and history forms of a versioned row, and its inline rows, carry the
-version they were rendered from: a save based on an older one is refused like on the pages.
+version they were rendered from: a save based on an older one is refused like on the pages,
+said by one message (`conflict_message`: who saved since and when) above the form.
 A save that would change nothing (every editable field as stored) writes nothing and says
 "Inga ändringar att spara." as the pages do: no new version, history row or log entry.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import json
@@ -23,9 +25,15 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import models, transaction
 from django.forms import ModelForm
+from django.forms.utils import ErrorList
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -44,7 +52,13 @@ from simple_history.models import (
 )
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from base.editing import NOTHING_TO_SAVE_MESSAGE, VersionField, display_value, tracked_m2m_pks
+from base.editing import (
+    NOTHING_TO_SAVE_MESSAGE,
+    VersionField,
+    display_value,
+    m2m_change_labels,
+    tracked_m2m_pks,
+)
 from base.history import author_label
 from base.periods import quarter_label
 from base.versioning import StaleVersion, Versioned, deliberate_overwrite
@@ -56,14 +70,17 @@ HTTPS_URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 }
 
 ERROR_REVERT_FORBIDDEN = gettext_noop("Du har inte behörighet att återställa den här versionen.")
-# The editing pages' conflict message (base.editing) without their "jämför och välj": the admin
-# has no comparison, the user reloads the form and sees the other person's values.
+# A save refused as stale, said by `conflict_message` alone (the change form, each inline row,
+# the revert form, and a save refused between the form's check and the write). The editing
+# pages' conflict message (base.editing) without their "jämför och välj": the admin has no
+# comparison, the user reloads the form and sees the other person's values. Without a history
+# record (none to name) the general one:
 ERROR_SAVED_BY_SOMEONE_ELSE = _(
     "Någon annan har sparat ändringar sedan du öppnade formuläret. Ingen av dina ändringar "
     "har sparats: öppna formuläret på nytt för att se deras ändringar och gör sedan om dina."
 )
-# The same, naming who saved last and when (from the history), with a link to the form as
-# it is now; on a revert page: reload the history and revert again.
+# Else naming who saved last and when (from the history), with a link to the form as it is
+# now; on a revert page: reload the history and revert again.
 SAVED_BY_SOMEONE_ELSE = gettext_noop(
     "{name} sparade ändringar {date} kl. {time}, efter att du öppnade formuläret. Ingen av "
     'dina ändringar har sparats: <a href="{url}">öppna formuläret på nytt</a> för att se '
@@ -73,6 +90,12 @@ REVERT_SAVED_BY_SOMEONE_ELSE = gettext_noop(
     "{name} sparade ändringar {date} kl. {time}, efter att du öppnade den här versionen. "
     'Inget har återställts: <a href="{url}">ladda om historiken och återställ igen</a>.'
 )
+# An inline row's (a milestone's, an activity's): which row, then the same. Shown at the row
+# and at the top of the form, where the row's name says which one.
+ROW_SAVED_BY_SOMEONE_ELSE = gettext_noop("{kind} ”{object}”: {message}")
+# The code of a conflict's form error: shown above the form instead of Django's "Var god rätta
+# felet nedan." (`show_conflicts`), which asks for a correction the user cannot make.
+CONFLICT_CODE = "saved_by_someone_else"
 # After a revert (not Django's "Ändrade mål “Mål: …”."): what went back to which version.
 REVERTED_MESSAGE = gettext_noop("{kind} ”{name}” har återställts till versionen från {date}.")
 VERSION_FIELD = "version"
@@ -263,11 +286,24 @@ class SwedishHistoryValues(HistoricalRecordContextHelper):
         super().__init__(model, historical_record)
         self.quarter_fields = quarter_fields
 
+    def format_delta_change(self, change: ModelChange) -> ModelChange:
+        field = self.model._meta.get_field(change.field)
+        if not isinstance(field, models.ManyToManyField):
+            return super().format_delta_change(change)
+        # The related names as the page's history has them, a link changed in its own fields
+        # (a process's provenance) with what changed, not "Cosmic → Cosmic" (the package
+        # would list the names alone).
+        old, new = m2m_change_labels(field, change.old, change.new, _history_value)
+        return dataclasses.replace(
+            change,
+            field=capfirst(field.verbose_name),
+            old=conditional_escape(old),
+            new=conditional_escape(new),
+        )
+
     def prepare_delta_change_value(self, change: ModelChange, value: ModelChangeValue) -> Any:
         prepared = super().prepare_delta_change_value(change, value)
         field = self.model._meta.get_field(change.field)
-        if isinstance(prepared, list):
-            return ", ".join(_history_value(item) for item in prepared) or "–"
         if prepared is None or prepared == "":
             return "–"
         if isinstance(prepared, bool):
@@ -481,7 +517,7 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         if _checks_version(obj) and self.has_change_permission(request, obj):
             # The stored row's version: in the history form `obj` is the old version.
             form = _with_version_check(
-                form, _stored_version(obj), lambda: self.conflict_message(request, obj)
+                form, lambda instance: self.conflict_message(request, obj), _stored_version(obj)
             )
         return form
 
@@ -518,40 +554,56 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             )
         except StaleVersion as stale:
             # Saved by someone else between the form's check and the save: the transaction
-            # of the admin's view rolled everything back.
-            return _saved_by_someone_else(request, self.conflict_message(request, stale.instance))
+            # of the admin's view rolled everything back. An inline row is named as at the row.
+            row = self._inline_row_kind(stale.instance, object_id)
+            message = (
+                self.conflict_message(request, stale.instance)
+                if row is None
+                else conflict_message(stale.instance, url=request.get_full_path(), row=row)
+            )
+            return _saved_by_someone_else(request, message)
         return response
 
     def conflict_message(self, request: HttpRequest, obj: Any) -> Any:
-        """A save refused as stale: who saved last and when (the object's latest history
-        record), with a link to the change form as it is now; on a revert page (`obj` a
-        historical version) to the history, to revert again from it."""
+        """A save of `obj` refused as stale (`conflict_message`), linking to its change form as
+        it is now; on a revert page (`obj` a historical version) to the history, to revert again
+        from it."""
         opts = self.model._meta
-        manager = getattr(opts, "simple_history_manager_attribute", None)
-        latest = (
-            getattr(self.model, manager)
-            .filter(**{opts.pk.attname: obj.pk})
-            .select_related("history_user")
-            .order_by("-history_date", "-history_id")
-            .first()
-            if manager and obj is not None and obj.pk is not None
-            else None
-        )
-        if latest is None:
-            return ERROR_SAVED_BY_SOMEONE_ELSE
         revert = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None) is not None
         view = "history" if revert else "change"
         url = reverse(
             f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{view}", args=[obj.pk]
         )
-        when = timezone.localtime(latest.history_date)
-        return format_html(
-            gettext(REVERT_SAVED_BY_SOMEONE_ELSE if revert else SAVED_BY_SOMEONE_ELSE),
-            name=author_label(latest.history_user, latest.history_change_reason),
-            date=date_format(when, "j b Y"),
-            time=date_format(when, "H:i"),
-            url=url,
-        )
+        return conflict_message(obj, url=url)
+
+    def _inline_row_kind(self, obj: Any, object_id: str | None) -> str | None:
+        """The inline's name of `obj` when it is one of the change form's inline rows (a
+        milestone of the goal), None when it is the object of the form itself."""
+        if type(obj) is self.model and object_id is not None and str(obj.pk) == unquote(object_id):
+            return None
+        for inline in self.inlines:
+            if inline.model is type(obj):
+                return str(inline.verbose_name or obj._meta.verbose_name)
+        return str(obj._meta.verbose_name)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        show_conflicts(context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def render_history_view(
+        self, request: HttpRequest, template: str, context: dict[str, Any], **kwargs: Any
+    ) -> HttpResponse:
+        show_conflicts(context)  # the revert form's (the history list has no form)
+        response: HttpResponse = super().render_history_view(request, template, context, **kwargs)
+        return response
 
     def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
         record = reverted_record(request)
@@ -794,18 +846,114 @@ def _object_name(obj: Any) -> str:
     return str(obj)
 
 
+def _latest_record(obj: Any) -> Any:
+    """The latest historical record of `obj`'s row (None if its model keeps no history)."""
+    model = type(obj)
+    manager = getattr(model._meta, "simple_history_manager_attribute", None)
+    if manager is None or obj.pk is None:
+        return None
+    return (
+        getattr(model, manager)
+        .filter(**{model._meta.pk.attname: obj.pk})
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+
+
+def conflict_message(obj: Any, *, url: str, row: str | None = None) -> Any:
+    """The one message of a save refused as stale, for every admin form: who saved `obj` last
+    and when (its latest history record), that nothing was saved, and a link to `url` (the form
+    as it is now) to see their values and redo the user's own; for a history revert (`obj` a
+    historical version) to reload the history and revert again. `row`, an inline's name of the
+    row ("delmål"), puts the row first: "Delmål ”Teamrond införd”: Sara Provberg sparade …"."""
+    latest = _latest_record(obj)
+    if latest is None:
+        message = conditional_escape(ERROR_SAVED_BY_SOMEONE_ELSE)
+    else:
+        revert = getattr(obj, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None) is not None
+        when = timezone.localtime(latest.history_date)
+        message = format_html(
+            gettext(REVERT_SAVED_BY_SOMEONE_ELSE if revert else SAVED_BY_SOMEONE_ELSE),
+            name=author_label(latest.history_user, latest.history_change_reason),
+            date=date_format(when, "j b Y"),
+            time=date_format(when, "H:i"),
+            url=url,
+        )
+    if row is None:
+        return message
+    return format_html(
+        gettext(ROW_SAVED_BY_SOMEONE_ELSE),
+        kind=capfirst(row),
+        object=_object_name(obj),
+        message=message,
+    )
+
+
+def _conflicts_in(errors: ErrorList | None) -> list[Any]:
+    """The conflict messages among a form's non-field errors (safe HTML, with their link)."""
+    if not errors:
+        return []
+    return [
+        message
+        for error in errors.as_data()
+        if error.code == CONFLICT_CODE
+        for message in error.messages
+    ]
+
+
+def _is_conflict(errors: Any) -> bool:
+    """Whether an entry of the admin's error list is conflict messages only."""
+    if not isinstance(errors, ErrorList) or not errors:
+        return False
+    return all(error.code == CONFLICT_CODE for error in errors.as_data())
+
+
+def show_conflicts(context: dict[str, Any]) -> None:
+    """A change or revert form refused as stale: its conflict messages (the object's, each
+    inline row's) go above the form as `conflicts` (templates/admin/change_form.html), and
+    Django's "Var god rätta felet nedan." counts only the real errors beside them. There is
+    nothing to correct in a conflict: the user reloads the form. The object's own message is
+    shown there once (not again in the form's error list); a row's stays at its row too."""
+    adminform = context.get("adminform")
+    form = getattr(adminform, "form", None)
+    if form is None or not form.is_bound:
+        return
+    conflicts: list[Any] = []
+    own = form.errors.get(NON_FIELD_ERRORS)
+    if own:
+        kept = [error for error in own.as_data() if error.code != CONFLICT_CODE]
+        conflicts += _conflicts_in(own)
+        if kept:
+            form.errors[NON_FIELD_ERRORS] = form.error_class(
+                kept, error_class="nonfield", renderer=form.renderer
+            )
+        else:
+            del form.errors[NON_FIELD_ERRORS]
+    for inline in context.get("inline_admin_formsets", ()):
+        for row_form in inline.formset.forms:
+            conflicts += _conflicts_in(row_form.errors.get(NON_FIELD_ERRORS))
+    if not conflicts:
+        return
+    context["conflicts"] = conflicts
+    context["errors"] = ErrorList(
+        [errors for errors in context.get("errors") or () if errors and not _is_conflict(errors)]
+    )
+
+
 def _with_version_check(
     form: type[ModelForm[Any]],
+    conflict: Callable[[Any], Any],
     stored: int | None = None,
-    conflict: Callable[[], Any] = lambda: ERROR_SAVED_BY_SOMEONE_ELSE,
 ) -> type[ModelForm[Any]]:
     """The admin form of a saved versioned row, refusing a save based on an older version.
 
     The form carries the version it was rendered from, hidden (the stored row's, or for an
     inline row its own); on POST the admin reloads the object, so without it the save would
     always match and silently write over a save made since (on a page, by an import). A stale
-    version is a form error and nothing is saved; the save itself is then based on the posted
-    version, so a save between this check and the write is refused too (StaleVersion).
+    version is a form error (`conflict`, given the form's instance) and nothing is saved; the
+    save itself is then based on the posted version, so a save between this check and the
+    write is refused too (StaleVersion).
     """
 
     class VersionCheckedForm(form):  # type: ignore[valid-type, misc]
@@ -822,7 +970,7 @@ def _with_version_check(
             if instance.pk is not None and not self._errors.get(VERSION_FIELD):
                 posted = self.cleaned_data.get(VERSION_FIELD)
                 if posted is None or posted != _stored_version(instance):
-                    self.add_error(None, conflict())
+                    self.add_error(None, ValidationError(conflict(instance), code=CONFLICT_CODE))
                     return
                 instance.version = posted
             super()._post_clean()
@@ -842,7 +990,13 @@ class VersionedInline:
             # The form the formset is made from, so that what the inline does to the made
             # form's fields afterwards (AccessibleTabularInline's names) stays on them.
             form: type[ModelForm[Any]] = kwargs.get("form") or self.form  # type: ignore[attr-defined]
-            kwargs["form"] = _with_version_check(form)
+            # Named as the row is on the page, linking to the parent's form as it is now
+            # (the row is reloaded with it).
+            row = str(self.verbose_name)  # type: ignore[attr-defined]
+            kwargs["form"] = _with_version_check(
+                form,
+                lambda instance: conflict_message(instance, url=request.get_full_path(), row=row),
+            )
         return super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -919,6 +1073,7 @@ __all__ = [
     "GonvAdmin",
     "VersionedInline",
     "adopt_saved",
+    "conflict_message",
     "format_decimal",
     "format_quarter",
     "reverted_record",

@@ -25,7 +25,7 @@ from django.utils import dateformat, timezone
 from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
-from simple_history.utils import get_m2m_reverse_field_name
+from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
 from .formatting import format_number, format_set_level
 from .history import DEMO_CHANGE_REASON, author_label
@@ -501,6 +501,13 @@ def _kind_label(record: Any) -> str:
     return str(_KIND_LABELS.get(record.history_type, record.history_type))
 
 
+def _model_field(model: type[models.Model], name: str) -> Any:
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:  # a field removed since
+        return None
+
+
 def _label(model: type[models.Model], name: str) -> str:
     try:
         return field_label(model._meta.get_field(name), name)
@@ -515,8 +522,6 @@ def _value(model: type[models.Model], name: str, value: Any, row: Any) -> str:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         field = None
-    if isinstance(field, models.ManyToManyField) and isinstance(value, list):
-        return _m2m_value(field, value)
     if isinstance(field, models.ForeignKey) and value is not None:
         related = field.related_model._default_manager.filter(pk=value).first()
         return _object_label(related) if related is not None else f"#{value}"
@@ -524,14 +529,72 @@ def _value(model: type[models.Model], name: str, value: Any, row: Any) -> str:
     return display_value(model_field, value, value_unit(model, name, row))
 
 
-def _m2m_value(field: models.ManyToManyField[Any, Any], rows: list[Any]) -> str:
-    """A tracked many-to-many value (django-simple-history's rows of the through table) as the
-    related objects' names: "Sara Provberg, Olle Ek", "–" for none."""
-    name = get_m2m_reverse_field_name(field)
-    pks = [row.get(name) for row in rows if isinstance(row, dict)]
+def _m2m_change(field: models.ManyToManyField[Any, Any], old: Any, new: Any) -> tuple[str, str]:
+    """A tracked many-to-many change of the pages' history (rows holding the related pks) as
+    names, "#<pk>" for a related row deleted since (`m2m_change_labels`)."""
+    target = get_m2m_reverse_field_name(field)
+    pks = {row.get(target) for row in [*old, *new] if isinstance(row, dict)}
     related = field.related_model._default_manager.in_bulk([pk for pk in pks if pk is not None])
-    labels = [_object_label(related[pk]) if pk in related else f"#{pk}" for pk in pks]
-    return ", ".join(sorted(labels)) or "–"
+    return m2m_change_labels(
+        field,
+        old,
+        new,
+        lambda pk: _object_label(related[pk]) if pk in related else f"#{pk}",
+    )
+
+
+def m2m_change_labels(
+    field: models.ManyToManyField[Any, Any],
+    old: Iterable[Any],
+    new: Iterable[Any],
+    label: Callable[[Any], str],
+) -> tuple[str, str]:
+    """A tracked many-to-many field before and after a change, as the page and the admin's
+    history show it: the related objects' names (`label` of each row's related pk or object),
+    "Cosmic, Personcentrering", "–" for none.
+
+    django-simple-history's rows are the through table's: a link with fields of its own (a
+    supporting process's provenance) may change while the related object stays linked, and
+    names alone would read "Cosmic → Cosmic". Such a link is named with what changed in it,
+    on each side: "Cosmic (ursprung: Exempel – fastställs av regionen)" → "Cosmic (ursprung:
+    Fastställd av regionen)"; a link that did not change is its name alone."""
+    target = get_m2m_reverse_field_name(field)
+    source = get_m2m_field_name(field)
+    through: Any = field.remote_field.through
+
+    def by_related(rows: Iterable[Any]) -> dict[Any, dict[str, Any]]:
+        keyed = {}
+        for row in rows:
+            if isinstance(row, dict):
+                related = row.get(target)
+                keyed[getattr(related, "pk", related)] = row
+        return keyed
+
+    def described(rows: dict[Any, dict[str, Any]], others: dict[Any, dict[str, Any]]) -> str:
+        labels = []
+        for key, row in rows.items():
+            text = label(row.get(target))
+            other = others.get(key, row)  # linked on one side only: named, nothing to compare
+            changed = [
+                name
+                for name in row
+                if name not in (source, target) and other.get(name) != row[name]
+            ]
+            if changed:
+                parts = []
+                for name in changed:
+                    try:
+                        link_field: Any = through._meta.get_field(name)
+                    except FieldDoesNotExist:  # a field removed since: its name
+                        link_field = None
+                    caption = getattr(link_field, "verbose_name", name)
+                    parts.append(f"{caption}: {display_value(link_field, row[name])}")
+                text = f"{text} ({'; '.join(parts)})"
+            labels.append(text)
+        return ", ".join(sorted(labels)) or "–"
+
+    before, after = by_related(old), by_related(new)
+    return described(before, after), described(after, before)
 
 
 def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[HistoryLine]:
@@ -544,13 +607,13 @@ def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[His
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous, excluded_fields=list(_HIDDEN_FIELDS))
             for change in delta.changes:
-                changes.append(
-                    FieldChange(
-                        label=_label(model, change.field),
-                        old=_value(model, change.field, change.old, previous),
-                        new=_value(model, change.field, change.new, record),
-                    )
-                )
+                field = _model_field(model, change.field)
+                if isinstance(field, models.ManyToManyField):
+                    old, new = _m2m_change(field, change.old, change.new)
+                else:
+                    old = _value(model, change.field, change.old, previous)
+                    new = _value(model, change.field, change.new, record)
+                changes.append(FieldChange(label=_label(model, change.field), old=old, new=new))
         elif record.history_type == "+":
             for field in model._meta.concrete_fields:
                 if field.name in _HIDDEN_FIELDS or not field.editable:

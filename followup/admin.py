@@ -5,7 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +29,7 @@ from .models import (
     RecomputeRequest,
     SpcResult,
 )
+from .selectors import organisations
 
 
 @admin.register(Measure)
@@ -227,11 +230,51 @@ class QuarterReportAdmin(ReadOnlyResultAdmin):
     fields = [
         "organisation", "quarter", "status", "strategist_comment", "closed_by", "closed_at",
         "approved_by", "approved_at", "approval_note", "returned_by", "returned_at",
-        "return_comment", "content_sha256", "content_computed_at", "created_at",
+        "return_comment", "reopened_by", "reopened_at", "reopen_reason", "content_sha256",
+        "content_computed_at", "created_at", "versions_kept",
     ]  # fmt: skip
+    readonly_fields = ["versions_kept"]
     # Closing stores the frozen body's hash: its history shows each transition's hash.
     history_extra_fields = ("content_sha256", "content_computed_at")
 
     def get_list_select_related(self, request: HttpRequest) -> list[str]:
         # The people are nullable: `True` would not follow them (a query per row).
         return ["organisation", "closed_by", "approved_by"]
+
+    @admin.display(description=_("versioner"))
+    def versions_kept(self, obj: QuarterReport) -> SafeString | str:
+        """Every close's kept body, each linked to the page that shows it (an earlier one on
+        its own read-only page, the current one on the report's)."""
+        versions = (
+            obj.versions.select_related("closed_by", "ended_by")
+            .defer("content_html")
+            .order_by("number")
+        )
+        if not versions:
+            return "–"
+        query = f"?organisation={obj.organisation.code}" if len(organisations()) > 1 else ""
+        rows = []
+        for version in versions:
+            name = "quarter_report_version" if version.ended else "quarter_report_detail"
+            kwargs: dict[str, str | int] = {"quarter": obj.quarter}
+            if version.ended:
+                kwargs["number"] = version.number
+            closed = gettext("Version %(number)s, fastställd %(when)s av %(name)s") % {
+                "number": version.number,
+                "when": date_format(version.closed_at, "j b Y H:i"),
+                "name": version.closed_by_name,
+            }
+            if version.ended_at is not None:
+                ended = gettext("%(how)s %(when)s av %(name)s: %(comment)s") % {
+                    "how": version.get_ended_as_display(),
+                    "when": date_format(version.ended_at, "j b Y H:i"),
+                    "name": version.ended_by_name,
+                    "comment": version.end_comment,
+                }
+            else:
+                ended = gettext("gällande")
+            rows.append((reverse(name, kwargs=kwargs) + query, closed, ended))
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join("", '<li><a href="{}">{}</a> ({})</li>', rows),
+        )

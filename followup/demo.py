@@ -1017,9 +1017,15 @@ def _backdate_report(report: QuarterReport, steps: list[datetime.datetime]) -> N
     mark the history as loaded demo data ("Inläst som demodata", base.editing)."""
     records = list(report.history.order_by("history_id"))
     closed: datetime.datetime | None = None
+    # Each close's moment, and each send-back's or reopening's after it: its version's.
+    closes: list[datetime.datetime] = []
+    ends: list[datetime.datetime] = []
     for record, moment in zip(records, steps, strict=True):
         if record.status == QuarterReport.Status.CLOSED:
             closed = moment
+            closes.append(moment)
+        elif record.status == QuarterReport.Status.DRAFT and closes:
+            ends.append(moment)
         record.history_date = moment
         record.history_change_reason = DEMO_CHANGE_REASON
         record.closed_at = closed if record.closed_at is not None else None
@@ -1034,6 +1040,11 @@ def _backdate_report(report: QuarterReport, steps: list[datetime.datetime]) -> N
         approved_at=last.approved_at,
         returned_at=last.returned_at,
     )
+    # The versions carry the same days: a close's version is matched to it by its moment.
+    for number, version in enumerate(report.versions.order_by("number")):
+        version.closed_at = closes[number]
+        version.ended_at = ends[number] if version.ended_at is not None else None
+        version.save(update_fields=["closed_at", "ended_at"])
 
 
 def _demo_report(

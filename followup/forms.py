@@ -111,9 +111,6 @@ class NumberField(forms.DecimalField):
         return number.value
 
 
-REPORT_COMMENT_MAX_LENGTH = COMMENT_MAX_LENGTH
-
-
 class QuarterReportActionForm(forms.Form):
     """One transition of a quarterly report: the version the page showed and, for closing,
     approving or sending back, a comment (required to send back: the service says so)."""
@@ -122,7 +119,7 @@ class QuarterReportActionForm(forms.Form):
     comment = forms.CharField(
         label=_("Kommentar"),
         required=False,
-        max_length=REPORT_COMMENT_MAX_LENGTH,
+        max_length=COMMENT_MAX_LENGTH,
         error_messages={"max_length": ERROR_COMMENT_TOO_LONG},
         widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -1074,3 +1074,107 @@ class QuarterReport(Versioned):
         if organisation_id is None:
             return cls()
         return cls(organisation_id=organisation_id)
+
+
+class QuarterReportVersion(models.Model):
+    """One close of a quarterly report, kept for good: the body frozen then (with its SHA-256
+    and when the follow-up it shows was computed), who closed it and when, the strategist's
+    comment of that close, and how it ended, if it did: reopened by the strategist or sent back
+    by the portfolio owner, by whom, when and why.
+
+    The steering group must be able to see what it was shown: a reopening or a send-back drops
+    the report's own frozen body (the page is a live draft again), never its version. Written
+    only inside the report's transitions (followup.services.quarter_report_*), which are in the
+    report's history; nobody adds, changes or deletes one (gonv.rules), and a report with
+    versions cannot be deleted (PROTECT). The current close's body is on the report too (the
+    page's one read); its version is the same body, ended when the report leaves Fastställd.
+    """
+
+    class Ending(models.TextChoices):
+        REOPENED = "oppnad_igen", _("Öppnad igen")
+        SENT_BACK = "tillbakaskickad", _("Skickad tillbaka")
+
+    report = models.ForeignKey(
+        QuarterReport,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        verbose_name=_("kvartalsrapport"),
+    )
+    # 1, 2, … in the order of the closes kept (closes before versions were kept are in the
+    # report's history with their hash only: their bodies were dropped then).
+    number = models.PositiveIntegerField(_("version"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fastställd av"),
+    )
+    closed_at = models.DateTimeField(_("fastställd"))
+    strategist_comment = comment_field(_("kommentar från strategen"))
+    content_html = models.TextField(_("fastställt innehåll"), editable=False)
+    content_sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False)
+    content_computed_at = models.DateTimeField(
+        _("underlaget beräknat"), null=True, blank=True, editable=False
+    )
+    ended_as = models.CharField(
+        _("avslutad genom"), max_length=20, choices=Ending.choices, blank=True
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("avslutad av"),
+    )
+    ended_at = models.DateTimeField(_("avslutad"), null=True, blank=True)
+    # The reopening's reason or the send-back's comment.
+    end_comment = comment_field(_("skäl"))
+
+    class Meta:
+        verbose_name = _("version av kvartalsrapport")
+        verbose_name_plural = _("versioner av kvartalsrapporter")
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "number"], name="quarterreportversion_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="quarterreportversion_number_positive"
+            ),
+            # Ended means how and when, together.
+            models.CheckConstraint(
+                condition=(Q(ended_as="") & Q(ended_at__isnull=True))
+                | (~Q(ended_as="") & Q(ended_at__isnull=False)),
+                name="quarterreportversion_ended_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Kvartalsrapport %(quarter)s, version %(number)s") % {
+            "quarter": quarter_label(self.report.quarter),
+            "number": self.number,
+        }
+
+    @property
+    def ended(self) -> bool:
+        """Replaced: the report was reopened or sent back after this close."""
+        return self.ended_at is not None
+
+    @property
+    def closed_by_name(self) -> str:
+        """Who closed it, as the pages name people ("okänd" for a close without a user)."""
+        return _person_name(self.closed_by)
+
+    @property
+    def ended_by_name(self) -> str:
+        """Who reopened it or sent it back ("okänd" without a user)."""
+        return _person_name(self.ended_by)
+
+
+def _person_name(user: Any) -> str:
+    if user is None:
+        return gettext("okänd")
+    return str(user.get_full_name() or user.get_username())

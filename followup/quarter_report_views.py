@@ -1,19 +1,21 @@
-"""The quarterly reports (Kvartalsrapporter): the list per organisation, and a quarter's report
-with its transitions (close, reopen, approve, send back), each a service in followup.services.
+"""The quarterly reports (Kvartalsrapporter): the list per organisation, a quarter's report
+with its transitions (close, reopen, approve, send back), each a service in followup.services,
+and the earlier versions of a report (each close a reopening or send-back ended), read-only.
 
 Every logged-in role reads them; the buttons show only for those gonv.rules lets act, and the
 services refuse everyone else (403, nothing changed). A transition posts the version the page
 showed: a stale one is refused with the report as it is now.
 
 Post/Redirect/Get, refusals too: a refused transition goes back to the report's own URL, where
-the page shows the reason and the comment typed (kept in the session for that one page view),
-so a reload or Back never posts again.
+the page shows the reason (Refusal) and the comment typed (base.unsaved, as the activity plan's
+page does), each kept in the session for that one page view, so a reload or Back never posts
+again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,19 +31,22 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from base.editing import COMMENT_MAX_LENGTH
 from base.http import HtmxHttpRequest, NotFound
 from base.periods import InvalidQuarter, Quarter, day_label
+from base.unsaved import keep_unsaved_text, take_unsaved_text
 from base.versioning import StaleVersion
 from organisation.models import Role
 from organisation.selectors import region_unit, scope_for
 
 from . import services
-from .forms import REPORT_COMMENT_MAX_LENGTH, QuarterReportActionForm, QuarterReportApproveForm
+from .forms import QuarterReportActionForm, QuarterReportApproveForm
 from .models import (
     ERROR_REPORT_NOT_STARTED,
     ERROR_REPORT_STALE,
     ERROR_REPORT_STALE_OWN,
     QuarterReport,
+    QuarterReportVersion,
 )
 from .organisation_selection import (
     ORGANISATION_PARAM,
@@ -54,9 +59,11 @@ from .selectors import (
     computed_quarters,
     quarter_changed_since,
     quarter_close_refusal,
+    quarter_report_earlier_versions,
     quarter_report_get,
     quarter_report_history,
     quarter_report_only_saver_since,
+    quarter_report_version_get,
     quarter_reports_of,
 )
 
@@ -65,6 +72,7 @@ REOPENED_MESSAGE = gettext_noop("Rapporten är öppnad igen och är ett utkast."
 APPROVED_MESSAGE = gettext_noop("Rapporten är godkänd.")
 SENT_BACK_MESSAGE = gettext_noop("Rapporten är tillbakaskickad till strategen.")
 NO_ORGANISATION = gettext_noop("Inga enheter är inlagda ännu.")
+ERROR_NO_VERSION = gettext_noop("Kvartalsrapporten för {quarter} har ingen version {number}.")
 
 # The URL's action → what it says when done.
 ACTIONS = {
@@ -82,11 +90,9 @@ ACTION_PERMISSIONS = {
 }
 
 
-# The session key of a refused transition, shown once by the report page it redirects to.
+# The session key of a refused transition, shown once by the report page it redirects to (the
+# comment typed is kept apart, by base.unsaved).
 REFUSAL_SESSION_KEY = "quarter_report_refusal"
-# The comment kept for the page after a refusal: the form's own limit (a longer one is refused
-# by its field, and shown cut rather than kept whole in the session).
-REPORT_COMMENT_KEPT_LENGTH = REPORT_COMMENT_MAX_LENGTH
 # The id of the page's actions: the "Gå till beslut" link and a refusal of a field go there.
 ACTIONS_ANCHOR = "beslut"
 
@@ -94,12 +100,12 @@ ACTIONS_ANCHOR = "beslut"
 @dataclass
 class Refusal:
     """A refused transition as the report page shows it after the redirect: which action, the
-    comment typed, the errors of its fields and the reason above the actions."""
+    errors of its fields and the reason above the actions. The comment typed is kept by
+    base.unsaved for the same page view."""
 
     quarter: str
     organisation: str
     action: str = ""
-    comment: str = ""
     confirmed: bool = False
     field_errors: dict[str, list[str]] = field(default_factory=dict)
     page_error: str = ""
@@ -148,6 +154,14 @@ def _quarter_or_404(code: str) -> Quarter:
         raise NotFound(str(error)) from error
 
 
+def _detail_url(quarter: Quarter, chosen: OrganisationSelection) -> str:
+    """The report's page: where its transitions and the current version's URL redirect, and
+    the URL base.unsaved keeps a refused comment for."""
+    return _with_organisation(
+        reverse("quarter_report_detail", kwargs={"quarter": quarter.code}), chosen
+    )
+
+
 def _with_organisation(url: str, chosen: OrganisationSelection) -> str:
     """A URL of the report pages naming the organisation shown (nothing with one)."""
     if chosen.organisation is None:
@@ -176,11 +190,15 @@ def _may(request: HttpRequest, perm: str, organisation_id: int | None = None) ->
 @vary_on_headers("HX-Request")
 def quarter_report_list(request: HtmxHttpRequest) -> HttpResponse:
     """Kvartalsrapporter: every computed quarter (and any with a report) of the organisation
-    shown, newest first, with its report's status and who closed and approved it."""
+    shown, newest first, with its report's status and who closed and approved it, and under it
+    its earlier versions (each close a reopening or a send-back ended), newest first."""
     _require_reader(request)
     chosen = organisation_selection(request)
     organisation_id, organisation_name = _organisation_of(chosen)
     reports = quarter_reports_of(organisation_id=organisation_id) if organisation_id else {}
+    earlier = (
+        quarter_report_earlier_versions(organisation_id=organisation_id) if organisation_id else {}
+    )
     quarters = sorted(
         {*computed_quarters(), *(Quarter.parse(code) for code in reports)}, reverse=True
     )
@@ -190,9 +208,11 @@ def quarter_report_list(request: HtmxHttpRequest) -> HttpResponse:
             "quarter": quarter,
             "report": reports.get(quarter.code),
             "ongoing": today <= quarter.end,
-            "url": _with_organisation(
-                reverse("quarter_report_detail", kwargs={"quarter": quarter.code}), chosen
-            ),
+            "url": _detail_url(quarter, chosen),
+            "earlier": [
+                {"version": version, "url": _version_url(quarter, version.number, chosen)}
+                for version in earlier.get(quarter.code, [])
+            ],
         }
         for quarter in quarters
     ]
@@ -211,9 +231,10 @@ def _page_context(
     quarter: Quarter,
     chosen: OrganisationSelection,
     refusal: Refusal | None = None,
+    typed: str = "",
 ) -> dict[str, Any]:
     """The report page: the stored report (frozen body) or the live draft, and what the user
-    may do with it now."""
+    may do with it now; after a refusal, its reason and the comment `typed`."""
     organisation_id, organisation_name = _organisation_of(chosen)
     if organisation_id is None:
         raise NotFound(_(NO_ORGANISATION))
@@ -258,11 +279,20 @@ def _page_context(
             else ""
         ),
         "refusal": refusal,
+        # The refused action's comment, back in its form (base.unsaved kept it).
+        "refused_comment": typed if refusal else "",
+        "comment_max_length": COMMENT_MAX_LENGTH,
         # Each send-back and its comment, for every reader and in print: the strategist's
         # comment on the closed report answers them (followup.services clears the fields);
         # and every close, reopening (with its reason), send-back and approval, in order.
         "send_backs": history.send_backs if history else [],
-        "events": history.events if history else [],
+        # A close whose version a reopening or send-back ended links to that version's page.
+        "events": [
+            replace(event, url=_version_url(quarter, event.version, chosen))
+            if event.ended and event.version
+            else event
+            for event in (history.events if history else [])
+        ],
         "page_error": refusal.page_error if refusal else "",
         "actions_anchor": ACTIONS_ANCHOR,
         "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
@@ -275,7 +305,7 @@ def _page_context(
             for name in ACTIONS
         },
     }
-    context["unsaved_text"] = _unsaved_text(refusal, context)
+    context["unsaved_text"] = _unsaved_text(refusal, typed, context)
     if frozen:
         # Corrections after the close are shown as such, never silently: the frozen body
         # stays, and the page says a recompute has changed the quarter's results since.
@@ -294,11 +324,11 @@ def _page_context(
     return context
 
 
-def _unsaved_text(refusal: Refusal | None, context: dict[str, Any]) -> str:
+def _unsaved_text(refusal: Refusal | None, typed: str, context: dict[str, Any]) -> str:
     """The text typed into a refused transition that no form on the page shows again: the
     report changed meanwhile (a stale page), or the refused action's form is gone from it
     (closed by someone else). Shown under the reason, read-only, to be copied."""
-    if refusal is None or not refusal.page_error or not refusal.comment.strip():
+    if refusal is None or not refusal.page_error or not typed.strip():
         return ""
     shown = {
         "stang": context["can_close"] and not context["close_refusal"],
@@ -306,7 +336,7 @@ def _unsaved_text(refusal: Refusal | None, context: dict[str, Any]) -> str:
         "godkann": context["can_review"],
         "skicka-tillbaka": context["can_review"],
     }
-    return "" if shown.get(refusal.action) else refusal.comment
+    return "" if shown.get(refusal.action) else typed
 
 
 @require_GET
@@ -318,11 +348,57 @@ def quarter_report_detail(request: HtmxHttpRequest, quarter: str) -> HttpRespons
     chosen = organisation_selection(request)
     shown = _quarter_or_404(quarter)
     refusal = _take_refusal(request, shown, chosen)
+    typed = take_unsaved_text(request, url=_detail_url(shown, chosen))
     try:
-        context = _page_context(request, shown, chosen, refusal)
+        context = _page_context(request, shown, chosen, refusal, typed)
     except NoReport as missing:
         return _no_report_page(request, shown, chosen, missing.start)
     return render(request, "followup/quarter_report.html", context)
+
+
+def _version_url(quarter: Quarter, number: int, chosen: OrganisationSelection) -> str:
+    """An earlier version's page (the organisation named as on the report's own page)."""
+    return _with_organisation(
+        reverse("quarter_report_version", kwargs={"quarter": quarter.code, "number": number}),
+        chosen,
+    )
+
+
+@require_GET
+@login_required
+def quarter_report_version(request: HtmxHttpRequest, quarter: str, number: int) -> HttpResponse:
+    """An earlier version of a quarter's report: the body one close froze, exactly as it was
+    (whatever changed since), marked "Tidigare version – ersatt …" with who closed it, who
+    reopened it or sent it back and why, and a link to the report as it is now. Read by all who
+    read the reports, written by nobody: no form, and anything but a GET is refused (405).
+    The version still current (not ended) is the report itself: its page."""
+    _require_reader(request)
+    chosen = organisation_selection(request)
+    shown = _quarter_or_404(quarter)
+    organisation_id, organisation_name = _organisation_of(chosen)
+    if organisation_id is None:
+        raise NotFound(_(NO_ORGANISATION))
+    version = quarter_report_version_get(
+        organisation_id=organisation_id, quarter=shown, number=number
+    )
+    if version is None:
+        raise NotFound(_(ERROR_NO_VERSION).format(quarter=shown.label, number=number))
+    detail = _detail_url(shown, chosen)
+    if not version.ended:
+        return HttpResponseRedirect(detail)
+    report = version.report
+    context = {
+        "quarter": shown,
+        "organisation_selection": chosen,
+        "organisation_name": organisation_name,
+        "version": version,
+        "ended_label": QuarterReportVersion.Ending(version.ended_as).label,
+        "report": report,
+        "current_label": QuarterReport.Status(report.status).label,
+        "detail_url": detail,
+        "list_url": _with_organisation(reverse("quarter_report_list"), chosen),
+    }
+    return render(request, "followup/quarter_report_version.html", context)
 
 
 def _no_report_page(
@@ -359,9 +435,7 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
         raise Http404
     shown = _quarter_or_404(quarter)
     chosen = organisation_selection(request)
-    detail = _with_organisation(
-        reverse("quarter_report_detail", kwargs={"quarter": shown.code}), chosen
-    )
+    detail = _detail_url(shown, chosen)
     if request.method != "POST":
         return HttpResponseRedirect(detail)
     organisation_id, _name = _organisation_of(chosen)
@@ -376,19 +450,19 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
         quarter=shown.code,
         organisation=chosen.code,
         action=action,
-        comment=str(request.POST.get("comment", ""))[:REPORT_COMMENT_KEPT_LENGTH],
         confirmed=bool(request.POST.get("confirmed")),
     )
+    typed = str(request.POST.get("comment", ""))
     if not form.is_valid():
         if "version" in form.errors:
             # A version that is no number matches no version of the report: as stale.
             refusal.page_error = _(ERROR_REPORT_STALE)
-            return _refused(request, refusal, detail)
+            return _refused(request, refusal, detail, typed)
         # As text: the session keeps JSON.
         refusal.field_errors = {
             name: [str(message) for message in errors] for name, errors in form.errors.items()
         }
-        return _refused(request, refusal, detail)
+        return _refused(request, refusal, detail, typed)
     version: int = form.cleaned_data["version"] or 0
     comment: str = form.cleaned_data["comment"] or ""
     transitions: dict[str, Callable[[], QuarterReport]] = {
@@ -432,22 +506,24 @@ def quarter_report_action(request: HtmxHttpRequest, quarter: str, action: str) -
         ) == getattr(request.user, "pk", None)
         refusal.page_error = _(ERROR_REPORT_STALE_OWN if own else ERROR_REPORT_STALE)
         refusal.action = ""
-        return _refused(request, refusal, detail)
+        return _refused(request, refusal, detail, typed)
     except ValidationError as error:
         # A missing comment by its field; a refusal of the state above the actions.
         if _is_comment_error(error):
             refusal.field_errors = {"comment": list(error.messages)}
         else:
             refusal.page_error = " ".join(error.messages)
-        return _refused(request, refusal, detail)
+        return _refused(request, refusal, detail, typed)
     messages.success(request, _(ACTIONS[action]))
     return HttpResponseRedirect(detail)
 
 
-def _refused(request: HttpRequest, refusal: Refusal, detail: str) -> HttpResponse:
-    """Back to the report's page with the refusal kept for it: to the actions when a field
-    was wrong (its error and the comment are there), else to the top, where the reason is."""
+def _refused(request: HttpRequest, refusal: Refusal, detail: str, typed: str) -> HttpResponse:
+    """Back to the report's page with the refusal and the comment typed kept for it: to the
+    actions when a field was wrong (its error and the comment are there), else to the top,
+    where the reason is."""
     _keep_refusal(request, refusal)
+    keep_unsaved_text(request, url=detail, text=typed)
     anchor = f"#{ACTIONS_ANCHOR}" if refusal.field_errors else ""
     return HttpResponseRedirect(detail + anchor)
 

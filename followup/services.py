@@ -51,6 +51,7 @@ from .models import (
     Measure,
     Observation,
     QuarterReport,
+    QuarterReportVersion,
 )
 from .quarter_report import render_report_body
 from .selectors import (
@@ -320,6 +321,45 @@ def _require_perm(
         raise PermissionDenied(_(message))
 
 
+def _version_add(*, report: QuarterReport) -> QuarterReportVersion:
+    """Keep the close just saved as the report's next version (inside its transaction, whose
+    row lock orders the numbers): the body the steering group is shown, for good."""
+    # Called after the close is saved: it has its moment (a version is always of a close).
+    assert report.closed_at is not None  # noqa: S101
+    latest = report.versions.order_by("-number").values_list("number", flat=True).first()
+    version = QuarterReportVersion(
+        report=report,
+        number=(latest or 0) + 1,
+        closed_by=report.closed_by,
+        closed_at=report.closed_at,
+        strategist_comment=report.strategist_comment,
+        content_html=report.content_html,
+        content_sha256=report.content_sha256,
+        content_computed_at=report.content_computed_at,
+    )
+    version.full_clean(validate_constraints=False)
+    version.save()
+    return version
+
+
+def _version_end(
+    *, report: QuarterReport, user: Actor, how: QuarterReportVersion.Ending, comment: str
+) -> None:
+    """Mark the close being undone as ended, by whom, when and why, before the report's body is
+    cleared: the version keeps the body. A close from before versions were kept (none open)
+    becomes one here, so its body is not lost either."""
+    # The report's row is locked (_report_for_update): no other transition writes its versions.
+    version = report.versions.filter(ended_at__isnull=True).order_by("-number").first()
+    if version is None:
+        version = _version_add(report=report)
+    version.ended_as = how
+    version.ended_by = user if user.is_authenticated else None
+    version.ended_at = timezone.now()
+    version.end_comment = comment
+    version.full_clean(validate_constraints=False)
+    version.save(update_fields=["ended_as", "ended_by", "ended_at", "end_comment"])
+
+
 def _clear_content(report: QuarterReport) -> None:
     report.content_html = ""
     report.content_sha256 = ""
@@ -369,16 +409,19 @@ def quarter_report_close(
         report.returned_by = None
         report.returned_at = None
         report.return_comment = ""
-        return _report_save(user=user, report=report, version=version)
+        saved = _report_save(user=user, report=report, version=version)
+        _version_add(report=saved)
+        return saved
 
 
 def quarter_report_reopen(
     *, user: Actor, organisation_id: int, quarter: Quarter, version: int, reason: str
 ) -> QuarterReport:
     """Reopen a closed report that is not approved (Fastställd → Utkast) with a reason, which
-    is required: its frozen body is dropped and the page shows the live draft again. Who
-    reopened it, when and why stay on the report (and each reopening in its history, with the
-    close before it: the page lists them, followup.selectors.quarter_report_events). The
+    is required: the page shows the live draft again, and the close's frozen body stays as an
+    earlier version (QuarterReportVersion), ended with who reopened it, when and why. Who
+    reopened it, when and why stay on the report too (and each reopening in its history, with
+    the close before it: the page lists them, followup.selectors.quarter_report_history). The
     strategist and administrators."""
     _require_perm(user, "followup.close_quarterreport", ERROR_REPORT_CLOSE_FORBIDDEN)
     with transaction.atomic():
@@ -389,6 +432,12 @@ def quarter_report_reopen(
         if not reason.strip():
             raise ValidationError({"comment": [_(ERROR_REPORT_REOPEN_REASON_REQUIRED)]})
         report.status = QuarterReport.Status.DRAFT
+        _version_end(
+            report=report,
+            user=user,
+            how=QuarterReportVersion.Ending.REOPENED,
+            comment=reason.strip(),
+        )
         _clear_content(report)
         report.reopened_by = user if user.is_authenticated else None
         report.reopened_at = timezone.now()
@@ -423,7 +472,8 @@ def quarter_report_send_back(
     *, user: Actor, organisation_id: int, quarter: Quarter, version: int, comment: str
 ) -> QuarterReport:
     """Send a closed report back to the strategist (Fastställd → Utkast) with a comment,
-    which is required. The portfolio owner of the report's organisation and administrators."""
+    which is required: the close's frozen body stays as an earlier version, ended with the
+    send-back. The portfolio owner of the report's organisation and administrators."""
     _require_perm(
         user,
         "followup.approve_quarterreport",
@@ -438,6 +488,12 @@ def quarter_report_send_back(
         if not comment.strip():
             raise ValidationError({"comment": [_(ERROR_REPORT_COMMENT_REQUIRED)]})
         report.status = QuarterReport.Status.DRAFT
+        _version_end(
+            report=report,
+            user=user,
+            how=QuarterReportVersion.Ending.SENT_BACK,
+            comment=comment.strip(),
+        )
         _clear_content(report)
         report.returned_by = user if user.is_authenticated else None
         report.returned_at = timezone.now()

@@ -21,12 +21,19 @@ urlpatterns = [
     path("enheter/<str:code>/underenheter/", views.unit_tree_children, name="unit_tree_children"),
     path("matt/", views.measure_list, name="measure_list"),
     path("matt/<slug:code>/", views.measure_detail, name="measure_detail"),
-    # The quarterly reports: the list, a quarter's report, and its transitions (POST).
+    # The quarterly reports: the list, a quarter's report, its earlier versions and its
+    # transitions (POST).
     path("rapporter/", quarter_report_views.quarter_report_list, name="quarter_report_list"),
     path(
         "rapporter/<str:quarter>/",
         quarter_report_views.quarter_report_detail,
         name="quarter_report_detail",
+    ),
+    # An earlier version of a report, read-only (each close a reopening or send-back ended).
+    path(
+        "rapporter/<str:quarter>/versioner/<int:number>/",
+        quarter_report_views.quarter_report_version,
+        name="quarter_report_version",
     ),
     path(
         "rapporter/<str:quarter>/<slug:action>/",

@@ -279,6 +279,11 @@ rules.add_perm("followup.close_quarterreport", edits_everything)
 rules.add_perm("followup.approve_quarterreport", owns_organisation_of | is_admin)
 for action in ("add", "change", "delete"):
     rules.add_perm(f"followup.{action}_quarterreport", rules.always_deny)
+# A report's earlier versions (each close's frozen body, kept through a reopening or a
+# send-back): read by whoever reads the reports; written only by those same transitions.
+rules.add_perm("followup.view_quarterreportversion", can_read)
+for action in ("add", "change", "delete"):
+    rules.add_perm(f"followup.{action}_quarterreportversion", rules.always_deny)
 
 # People and their accounts: administrators only (a role is given by an administrator alone).
 for name in ("auth.user", "auth.group"):

@@ -401,8 +401,9 @@ class ProgrammeArea(Versioned):
 
 def record_process_links(area: ProgrammeArea, *, saved_now: bool = False) -> bool:
     """Record the area's supporting processes in its history if they differ from its latest
-    record's snapshot: the links are rows written one by one (with their provenance and their
-    own history), which django-simple-history does not see as a change of the relation.
+    record's snapshot (a link's provenance and its note too): the links are rows written one by
+    one (with their provenance and their own history), which django-simple-history does not
+    see as a change of the relation.
 
     `saved_now`: the area was saved in this transaction just before its links were written
     (the area's page), so its latest record is that save's and takes the links: one change,
@@ -411,8 +412,12 @@ def record_process_links(area: ProgrammeArea, *, saved_now: bool = False) -> boo
     history changed."""
     links = list(ProgrammeAreaProcess.objects.filter(programme_area=area))
     latest = area.history.order_by("-history_date", "-history_id").first()
-    current = {link.supporting_process_id for link in links}
-    if latest is not None and tracked_m2m_pks(latest, "supporting_processes") == current:
+    # Each link whole: a changed provenance is a change of the area's processes too, recorded
+    # now by whoever made it (not found later, in the next save's record, as someone else's).
+    current = {
+        (link.supporting_process_id, link.provenance, link.provenance_note) for link in links
+    }
+    if latest is not None and _linked_as(latest) == current:
         return False
     if saved_now and latest is not None:
         snapshot = latest.supporting_processes
@@ -441,6 +446,15 @@ def record_process_links(area: ProgrammeArea, *, saved_now: bool = False) -> boo
         using=area._state.db or "default",
     )
     return True
+
+
+def _linked_as(record: Any) -> set[tuple[int, str, str]]:
+    """The links of an area's historical record (its snapshot): process, provenance, note."""
+    return set(
+        record.supporting_processes.values_list(
+            "supporting_process_id", "provenance", "provenance_note"
+        )
+    )
 
 
 def _processes_linked_before(area_id: int, moment: datetime.datetime) -> set[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
@@ -71,3 +72,17 @@ def form_errors(response: HttpResponse) -> list[str]:
     """Every error message of a re-rendered admin form (empty if there is none)."""
     adminform = response.context["adminform"]
     return [str(message) for errors in adminform.form.errors.values() for message in errors]
+
+
+def conflict_messages(response: HttpResponse) -> list[str]:
+    """The conflict messages shown above an admin form (each as HTML, its link kept), in order;
+    empty if the page shows none."""
+    html = response.content.decode()
+    note = re.search(r'<div class="errornote conflict-note">(.*?)</div>', html, re.S)
+    return [m.strip() for m in re.findall(r"<p>(.*?)</p>", note.group(1), re.S)] if note else []
+
+
+def error_note(response: HttpResponse) -> str:
+    """Django's line above a form with errors ("Var god rätta felet nedan."), "" if none."""
+    note = re.search(r'<p class="errornote">\s*(.*?)\s*</p>', response.content.decode(), re.S)
+    return note.group(1) if note else ""

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
+from base.editing import COMMENT_MAX_LENGTH
+from base.unsaved import KEPT_LENGTH
 from followup.forms import QuarterReportActionForm
 from followup.models import QuarterReport
 from programmes.forms import PlanReopenForm, PlanReviewForm
@@ -40,3 +42,9 @@ def test_the_models_limit_the_comments_too() -> None:
         assert field.max_length == 2000
         with pytest.raises(ValidationError, match=MESSAGE):
             field.clean("x" * 2001, None)
+
+
+def test_text_kept_after_a_refusal_is_kept_up_to_the_same_limit() -> None:
+    assert KEPT_LENGTH == COMMENT_MAX_LENGTH == 2000
+    for model, name in [(QuarterReport, "reopen_reason"), (ActivityPlan, "review_comment")]:
+        assert model._meta.get_field(name).max_length == KEPT_LENGTH

@@ -63,9 +63,10 @@ ERROR_SOURCE_SYSTEM = gettext_noop(
     "Bara strategen och administratörer anger ett system ({systems}) som källa. Dina värden "
     "importeras som Manuell inrapportering; inget har sparats."
 )
+# The hint under "Källa: Manuell inrapportering" (upload.html), which names the source once.
 SOURCE_MANUAL_ONLY = gettext_noop(
-    "Värdena sparas som egen rapportering (Manuell inrapportering). Exporter ur Cyklop, "
-    "Cosmic och andra system importeras av strategen."
+    "Värdena sparas som din egen rapportering. Exporter ur Cyklop, Cosmic och andra system "
+    "importeras av strategen."
 )
 ERROR_MORE_PROBLEMS = gettext_noop("…och {count} problem till.")
 ERROR_NO_ROWS = gettext_noop("Filen har en rubrikrad men inga rader med värden.")

@@ -146,15 +146,29 @@ class Header:
     ignored: tuple[str, ...]
 
 
-# The downloaded template's own helper columns (selectors.TEMPLATE_HEADER): not read, and not
-# listed among the "Kolumner som inte läses" either: the user did not add them.
-TEMPLATE_HELPER_COLUMNS = frozenset(
-    normalise_header(name) for name in ("enhetsnamn", "måttnamn", "fyll i")
-)
+# The downloaded template's columns, defined here once: the template writes this header
+# (selectors.import_template_rows, views.import_template) and the importer knows its helper
+# columns by it. The helpers are for the reader (the unit's and the measure's names, what to
+# fill in); they are not read, and not listed among the "Kolumner som inte läses" either: the
+# user did not add them. Like the column names, they are the file format's words (Swedish in
+# every language).
+TEMPLATE_UNIT_NAME = "enhetsnamn"
+TEMPLATE_MEASURE_NAME = "måttnamn"
+TEMPLATE_FILL = "fyll i"
+TEMPLATE_HELPERS = (TEMPLATE_UNIT_NAME, TEMPLATE_MEASURE_NAME, TEMPLATE_FILL)
+TEMPLATE_HEADER = (
+    COLUMN_LABELS["unit"], TEMPLATE_UNIT_NAME, COLUMN_LABELS["measure"], TEMPLATE_MEASURE_NAME,
+    COLUMN_LABELS["period"], TEMPLATE_FILL, COLUMN_LABELS["value"], COLUMN_LABELS["numerator"],
+    COLUMN_LABELS["denominator"], COLUMN_LABELS["comment"],
+)  # fmt: skip
+TEMPLATE_HELPER_COLUMNS = frozenset(normalise_header(name) for name in TEMPLATE_HELPERS)
 
 # What to rename the second of two unit (or measure) columns to: the template's own name for
 # the column it does not read.
-_RENAME_EXAMPLES = {"unit": "Enhetsnamn", "measure": "Måttnamn"}
+_RENAME_EXAMPLES = {
+    "unit": TEMPLATE_UNIT_NAME.capitalize(),
+    "measure": TEMPLATE_MEASURE_NAME.capitalize(),
+}
 _COLUMNS_SHOWN = 20
 
 

@@ -14,6 +14,7 @@ from organisation.models import Unit
 
 from ..formatting import format_value, format_value_pair
 from ..models import ImportBatch, Measure, Observation, QuarterReport
+from . import parsing
 from .history import batch_history
 from .lookups import unit_writable
 from .undo import changed_since_import
@@ -30,10 +31,9 @@ def latest_periods(today: datetime.date | None = None) -> dict[str, str]:
     }
 
 
-# Like the column names, "fyll i" and what it says are the file format's words (Swedish in
-# every language); the importer lists it among the columns it does not read.
-TEMPLATE_HEADER = ["enhet", "enhetsnamn", "mått", "måttnamn", "period", "fyll i", "värde",
-                   "täljare", "nämnare", "kommentar"]  # fmt: skip
+# What "fyll i" says is, like the column names, the file format's words (Swedish in every
+# language). The template's header is parsing.TEMPLATE_HEADER: the importer knows by it the
+# columns the template adds for the reader.
 FILL_PARTS = "täljare och nämnare"
 FILL_WEIGHTED = "värde och nämnare"
 FILL_COUNT = "värde (heltal)"
@@ -77,9 +77,16 @@ def import_template_rows(*, user: Any, today: datetime.date | None = None) -> It
         for measure in measures:
             if kinds[measure.pk] and unit.kind_id not in kinds[measure.pk]:
                 continue
-            fill = template_fill_text(measure)
-            yield [unit.code, unit.name, measure.code, measure.name,
-                   periods[measure.frequency], fill, "", "", "", ""]  # fmt: skip
+            cells = {
+                parsing.COLUMN_LABELS["unit"]: unit.code,
+                parsing.TEMPLATE_UNIT_NAME: unit.name,
+                parsing.COLUMN_LABELS["measure"]: measure.code,
+                parsing.TEMPLATE_MEASURE_NAME: measure.name,
+                parsing.COLUMN_LABELS["period"]: periods[measure.frequency],
+                parsing.TEMPLATE_FILL: template_fill_text(measure),
+            }
+            # In the header's order, whatever it is; the columns to fill in left empty.
+            yield [cells.get(name, "") for name in parsing.TEMPLATE_HEADER]
 
 
 def measures_of_other_source(*, measure_ids: list[int], source: str) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ from base.periods import Quarter
 
 from ..models import ImportBatch, ImportJob
 from ..selectors import measures_exist
-from . import jobs, selectors, services, tasks, undo
+from . import jobs, parsing, selectors, services, tasks, undo
 from .forms import ImportUploadForm
 from .report import ImportReport, UndoRefused
 from .wording import (
@@ -32,6 +32,7 @@ from .wording import (
     jump_warning,
     manual_replaced_note,
     manual_replaced_warning,
+    mixed_replaced_warning,
     more_jumps_text,
     nothing_changed_message,
     nothing_to_import_message,
@@ -139,21 +140,28 @@ def _source_warning(job: ImportJob, preview: ImportReport) -> str:
     return source_mismatch_warning(str(job.get_source_display()), others, len(others))
 
 
-def _system_warning(job: ImportJob, preview: ImportReport) -> str:
-    """Said above Importera when a file imported as Manuell inrapportering replaces values a
-    system's import wrote (Cyklop, Cosmic …), as the opposite direction is said: the reporting
-    grid, too, asks before a system's value is replaced by hand."""
-    if not preview.ok or job.source != ImportBatch.Source.MANUAL:
+def _replace_warning(job: ImportJob, preview: ImportReport) -> str:
+    """Said above Importera, once, when the import replaces values reported by hand or, for a
+    file imported as Manuell inrapportering, values a system's import wrote (Cyklop, Cosmic …):
+    the reporting grid, too, asks before a system's value is replaced by hand. A manual file
+    that replaces both kinds gets one warning naming both, not two that say the same."""
+    if not preview.ok:
         return ""
+    manual = preview.manual_replaced
+    if job.source != ImportBatch.Source.MANUAL:
+        return manual_replaced_warning(manual) if manual else ""
     replaced = {
         source: count
         for source, count in preview.replaced_sources.items()
         if source != ImportBatch.Source.MANUAL and source in ImportBatch.Source.values
     }
-    if not replaced:
-        return ""
     names = [str(source.label) for source in ImportBatch.Source if source in replaced]
-    return system_replaced_warning(sum(replaced.values()), names)
+    system = sum(replaced.values())
+    if manual and system:
+        return mixed_replaced_warning(manual, system, names)
+    if system:
+        return system_replaced_warning(system, names)
+    return manual_replaced_warning(manual) if manual else ""
 
 
 def _closed_notes(preview: ImportReport) -> list[str]:
@@ -185,12 +193,9 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "rows_done": done,
         "rows_total": max(job.row_estimate, done, 1),
         "preview": preview,
-        # Said above Importera: the import would replace values someone reported by hand.
-        "manual_warning": (
-            manual_replaced_warning(preview.manual_replaced)
-            if preview.ok and preview.manual_replaced
-            else ""
-        ),
+        # Said above Importera: the import would replace values someone reported by hand, or
+        # (a manual file) values a system imported.
+        "replace_warning": _replace_warning(job, preview),
         # Every value in the file is already there: said instead of offering Importera.
         "nothing_to_import": (
             nothing_to_import_message(preview.unchanged)
@@ -209,8 +214,6 @@ def _job_context(job: ImportJob) -> dict[str, object]:
             else ""
         ),
         "source_warning": _source_warning(job, preview),
-        # Said above Importera: a manual import would replace values a system imported.
-        "system_warning": _system_warning(job, preview),
         "closed_notes": _closed_notes(preview),
         "result": result,
         "stored_text": stored_text,
@@ -223,8 +226,7 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         for name, key in (
             ("jump-warning", "jump_warning"),
             ("source-warning", "source_warning"),
-            ("manual-warning", "manual_warning"),
-            ("system-warning", "system_warning"),
+            ("replace-warning", "replace_warning"),
         )
         if context[key]
     )
@@ -368,7 +370,7 @@ def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     if kind not in ("csv", "xlsx"):
         raise Http404
     rows = selectors.import_template_rows(user=request.user)
-    header = selectors.TEMPLATE_HEADER
+    header = parsing.TEMPLATE_HEADER
     if kind == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")

@@ -30,22 +30,30 @@ def _count(count: int) -> dict[str, str]:
     return {"count": count_text(count)}
 
 
-def stored_message(created: int, changed: int) -> str:
-    """ "Importen är klar: 1 nytt och 2 ändrade värden." """
-    return _("Importen är klar: %(created)s och %(changed)s.") % {
+def _stored_values(created: int, changed: int) -> str:
+    """ "1 nytt och 2 ändrade värden", "2 nya värden" or "1 ändrat värde": a count of none is
+    left out ("0 nya och 2 ändrade värden" read as if something were missing)."""
+    if created and not changed:
+        return ngettext("%(count)s nytt värde", "%(count)s nya värden", created) % _count(created)
+    if changed and not created:
+        return ngettext("%(count)s ändrat värde", "%(count)s ändrade värden", changed) % _count(
+            changed
+        )
+    return _("%(created)s och %(changed)s") % {
         "created": ngettext("%(count)s nytt", "%(count)s nya", created) % _count(created),
         "changed": ngettext("%(count)s ändrat värde", "%(count)s ändrade värden", changed)
         % _count(changed),
     }
+
+
+def stored_message(created: int, changed: int) -> str:
+    """ "Importen är klar: 1 nytt och 2 ändrade värden." (or "… 2 nya värden.")"""
+    return _("Importen är klar: %(values)s.") % {"values": _stored_values(created, changed)}
 
 
 def stored_summary(created: int, changed: int) -> str:
     """ "1 nytt och 2 ändrade värden sparades." (the job's page after the store)"""
-    return _("%(created)s och %(changed)s sparades.") % {
-        "created": ngettext("%(count)s nytt", "%(count)s nya", created) % _count(created),
-        "changed": ngettext("%(count)s ändrat värde", "%(count)s ändrade värden", changed)
-        % _count(changed),
-    }
+    return _("%(values)s sparades.") % {"values": _stored_values(created, changed)}
 
 
 def nothing_changed_message(unchanged: int) -> str:
@@ -87,13 +95,24 @@ def weights_kept_message(kept: int) -> str:
 
 
 def undone_message(removed: int, restored: int) -> str:
-    """ "Importen är ångrad: 1 värde togs bort och 0 återställdes." """
-    return _("Importen är ångrad: %(removed)s och %(restored)s.") % {
-        "removed": ngettext("%(count)s värde togs bort", "%(count)s värden togs bort", removed)
-        % _count(removed),
-        "restored": ngettext("%(count)s återställdes", "%(count)s återställdes", restored)
-        % _count(restored),
-    }
+    """ "Importen är ångrad: 1 värde togs bort och 2 återställdes." (a count of none left out:
+    "Importen är ångrad: 1 värde återställdes.")"""
+    removed_text = ngettext(
+        "%(count)s värde togs bort", "%(count)s värden togs bort", removed
+    ) % _count(removed)
+    if removed and not restored:
+        values = removed_text
+    elif restored and not removed:
+        values = ngettext(
+            "%(count)s värde återställdes", "%(count)s värden återställdes", restored
+        ) % _count(restored)
+    else:
+        values = _("%(removed)s och %(restored)s") % {
+            "removed": removed_text,
+            "restored": ngettext("%(count)s återställdes", "%(count)s återställdes", restored)
+            % _count(restored),
+        }
+    return _("Importen är ångrad: %(values)s.") % {"values": values}
 
 
 def undo_removes_text(count: int) -> str:
@@ -159,6 +178,35 @@ def system_replaced_warning(count: int, sources: list[str]) -> str:
         "gälla i stället innan du importerar.",
         count,
     ) % {**_count(count), "sources": names_text(sources)}
+
+
+def mixed_replaced_warning(manual: int, system: int, sources: list[str]) -> str:
+    """ "Importen ersätter 2 värden: 1 som rapporterats för hand och 1 som importerats från
+    Cyklop. …" (above Importera, for a file imported as Manuell inrapportering that replaces
+    both kinds: one warning, not manual_replaced_warning and system_replaced_warning in a row,
+    which said the same thing twice)."""
+    total = manual + system
+    return ngettext(
+        "Importen ersätter %(count)s värde: %(manual)s och %(system)s. Filens värde sparas som "
+        "rapporterat för hand (källa Manuell inrapportering). Kontrollera att det ska gälla i "
+        "stället innan du importerar.",
+        "Importen ersätter %(count)s värden: %(manual)s och %(system)s. Filens värden sparas som "
+        "rapporterade för hand (källa Manuell inrapportering). Kontrollera att de ska gälla i "
+        "stället innan du importerar.",
+        total,
+    ) % {
+        **_count(total),
+        "manual": ngettext(
+            "%(count)s som rapporterats för hand", "%(count)s som rapporterats för hand", manual
+        )
+        % _count(manual),
+        "system": ngettext(
+            "%(count)s som importerats från %(sources)s",
+            "%(count)s som importerats från %(sources)s",
+            system,
+        )
+        % {**_count(system), "sources": names_text(sources)},
+    }
 
 
 def manual_replaced_note(count: int) -> str:

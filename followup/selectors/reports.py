@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.db.models import Q, Subquery
 from django.utils.translation import gettext
 
@@ -24,6 +25,7 @@ from ..models import (
     ERROR_REPORT_RECOMPUTE_PENDING,
     ComputeRun,
     QuarterReport,
+    QuarterReportVersion,
     RecomputeRequest,
 )
 from .pages import portfolio_quarter
@@ -190,23 +192,30 @@ class ReportEvent:
     """One transition of a quarterly report as its page lists it: `kind` is "closed",
     "closed_again" (a close after a reopening or a send-back), "reopened" (with the reason
     as `text`), "sent_back" (its comment is in the report's send-backs) or "approved";
-    `sha256` is the body a close froze (a reopening drops the body, the history keeps its
-    hash)."""
+    `sha256` is the body a close froze, and `version` the number of the QuarterReportVersion
+    that keeps it (None for a close from before versions were kept: its hash only); `ended`
+    says that version is an earlier one, to be opened on its own page (`url`, the view's to
+    fill in)."""
 
     kind: str
     at: datetime.datetime
     name: str
     text: str = ""
     sha256: str = ""
+    version: int | None = None
+    ended: bool = False
+    url: str = ""
 
 
 @dataclass(frozen=True)
 class ReportHistory:
     """What a stored report's history shows on its page: its send-backs (each with its
-    comment, oldest first) and every transition (ReportEvent, oldest first)."""
+    comment, oldest first), every transition (ReportEvent, oldest first) and its kept
+    versions (oldest first, without their bodies)."""
 
     send_backs: list[SendBack]
     events: list[ReportEvent]
+    versions: list[QuarterReportVersion]
 
 
 def _name(user: Any) -> str:
@@ -214,8 +223,9 @@ def _name(user: Any) -> str:
 
 
 def quarter_report_history(*, report: QuarterReport) -> ReportHistory:
-    """The report's send-backs and transitions, read from its history (one query): a close
-    clears the send-back's fields and a reopening the close's, the history keeps each one.
+    """The report's send-backs and transitions, read from its history (one query), and its
+    versions (one query): a close clears the send-back's fields and a reopening the close's,
+    the history keeps each one, and each close names the version that keeps its body.
     The report as it is now counts too (a report loaded without history records)."""
     rows = list(
         report.history.select_related("closed_by", "reopened_by", "returned_by", "approved_by")
@@ -258,16 +268,71 @@ def quarter_report_history(*, report: QuarterReport) -> ReportHistory:
             events[("approve", row.approved_at)] = ReportEvent(
                 "approved", row.approved_at, _name(row.approved_by)
             )
+    versions = list(
+        _versions_listed(QuarterReportVersion.objects.filter(report=report)).order_by("number")
+    )
+    # A close and its version share the moment of the close (followup.services).
+    kept = {version.closed_at: version for version in versions}
     ordered = sorted(events.values(), key=lambda event: event.at)
     closes = 0
     listed: list[ReportEvent] = []
     for event in ordered:
         if event.kind == "closed":
             closes += 1
-            if closes > 1:
-                event = ReportEvent("closed_again", event.at, event.name, event.text, event.sha256)
+            version = kept.get(event.at)
+            event = ReportEvent(
+                "closed_again" if closes > 1 else "closed",
+                event.at,
+                event.name,
+                event.text,
+                event.sha256,
+                version=version.number if version else None,
+                ended=version.ended if version else False,
+            )
         listed.append(event)
-    return ReportHistory(sorted(send_backs.values(), key=lambda sent: sent.returned_at), listed)
+    return ReportHistory(
+        sorted(send_backs.values(), key=lambda sent: sent.returned_at), listed, versions
+    )
+
+
+def _versions_listed(
+    versions: models.QuerySet[QuarterReportVersion],
+) -> models.QuerySet[QuarterReportVersion]:
+    """Versions as lists show them: with who closed and who ended them, without their bodies."""
+    return versions.select_related("closed_by", "ended_by").defer("content_html")
+
+
+def quarter_report_earlier_versions(
+    *, organisation_id: int
+) -> dict[str, list[QuarterReportVersion]]:
+    """The earlier versions of an organisation's reports by quarter code, newest first: each
+    close a reopening or a send-back ended, its body kept (one query). The current close of a
+    quarter is its report, not an earlier version."""
+    rows = _versions_listed(
+        QuarterReportVersion.objects.filter(
+            report__organisation_id=organisation_id, ended_at__isnull=False
+        )
+    ).annotate(quarter=models.F("report__quarter"))
+    found: dict[str, list[QuarterReportVersion]] = {}
+    for row in rows.order_by("-number"):
+        found.setdefault(row.quarter, []).append(row)
+    return found
+
+
+def quarter_report_version_get(
+    *, organisation_id: int, quarter: Quarter, number: int
+) -> QuarterReportVersion | None:
+    """One version of an organisation's report for a quarter, with its report and who closed
+    and ended it (one query); None if there is no such version."""
+    return (
+        QuarterReportVersion.objects.select_related(
+            "report", "closed_by", "ended_by", "report__closed_by"
+        )
+        .filter(
+            report__organisation_id=organisation_id, report__quarter=quarter.code, number=number
+        )
+        .first()
+    )
 
 
 def quarter_report_send_backs(*, report: QuarterReport) -> list[SendBack]:

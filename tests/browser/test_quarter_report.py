@@ -195,3 +195,46 @@ def test_printed_tables_are_readable_and_their_notes_smaller_than_their_values(
     page.pdf(path=str(SCREENSHOT_DIR / f"{name}.pdf"), format="A4")
     page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     screenshot(page, name)
+
+
+def test_a_reopened_reports_earlier_version_is_listed_and_opens_read_only(
+    page: Page, data: DashboardData, browser_errors: BrowserErrors
+) -> None:
+    """The strategist reopens a closed report: the steering group finds the version it was
+    shown under the quarter in the list, opens it (marked as an earlier version, on screen and
+    in print) and goes from it to the report as it is now."""
+    UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST)
+    UserFactory(username="styrgrupp", role=Role.STEERING_GROUP)
+
+    log_in(page, "strateg")
+    page.goto("/rapporter/2025Q4/")
+    page.get_by_role("button", name="Stäng kvartalet").click()
+    page.get_by_label("Varför öppnas rapporten igen? (obligatoriskt)").fill("Fel i PO 2.")
+    page.get_by_role("button", name="Öppna rapporten igen").click()
+    expect(page.locator("#messages")).to_contain_text("Rapporten är öppnad igen")
+    expect(page.get_by_role("link", name="Visa version 1 som den fastställdes")).to_be_visible()
+    page.get_by_role("button", name="Logga ut").click()
+
+    log_in(page, "styrgrupp")
+    page.goto("/rapporter/")
+    earlier = page.get_by_role("row", name=re.compile("Tidigare version 1"))
+    expect(earlier).to_contain_text("öppnad igen")
+    expect(earlier).to_contain_text("Fel i PO 2.")
+    check_page(page, "quarter-report-list-versions-styrgrupp", browser_errors)
+    earlier.get_by_role("link").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Kvartalsrapport Kv 4 2025, tidigare version 1"
+    )
+    expect(page.locator(".report-superseded-notice")).to_contain_text(
+        "Tidigare version – ersatt när rapporten öppnades igen"
+    )
+    expect(page.get_by_role("button")).to_have_count(1)  # "Logga ut"
+    check_page(page, "quarter-report-version-styrgrupp", browser_errors)
+    check_print(page, "quarter-report-version-styrgrupp")
+    page.emulate_media(media="print")
+    expect(page.locator(".report-superseded-notice")).to_be_visible()
+    page.emulate_media(media="screen")
+    page.get_by_role("link", name="Gå till den gällande kvartalsrapporten").click()
+    expect(page.locator(".report-draft-notice")).to_contain_text("Utkast")
+    assert browser_errors.all == []

@@ -16,8 +16,9 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from followup.models import ImportBatch, ImportJob, Observation, QuarterReport
+from followup.models import ImportBatch, ImportJob, Observation, QuarterReport, QuarterReportVersion
 from goals.models import AdoptionRecord, Goal
 from organisation.models import Role
 from programmes.models import Activity, ActivityPlan, ProgrammeArea, SupportNeed
@@ -318,6 +319,18 @@ WRITES: dict[str, Row] = {
     "programmes:support_need_close": unit_row(post_only=True, args=obj("need")),
 }
 
+
+def earlier_version(w: World, inside: bool) -> list[Any]:
+    """The region's report of 2025Q4 with an earlier version (a close a reopening ended)."""
+    report, _new = QuarterReport.objects.get_or_create(organisation=w.tree.region, quarter="2025Q4")
+    if not report.versions.exists():
+        QuarterReportVersion.objects.create(
+            report=report, number=1, closed_at=timezone.now(), content_html="<p>Rapport</p>",
+            content_sha256="0" * 64, ended_as="oppnad_igen", ended_at=timezone.now(),
+        )  # fmt: skip
+    return ["2025Q4", 1]
+
+
 # Pages that only read (GET; a POST answers 405): who may see them.
 SCOPED_START = {**expect(GLOBAL, 200), "vc": 302, "vec": 302}
 READS: dict[str, tuple[Callable[[World, bool], list[Any]], dict[str, int]]] = {
@@ -334,6 +347,8 @@ READS: dict[str, tuple[Callable[[World, bool], list[Any]], dict[str, int]]] = {
     "programmes:support_needs": (lambda w, i: [], expect(READERS, 200)),
     "quarter_report_list": (lambda w, i: [], expect(READERS, 200)),
     "quarter_report_detail": (lambda w, i: ["2025Q4"], expect(READERS, 200)),
+    # A report's earlier version: read by every reader, written by nobody.
+    "quarter_report_version": (earlier_version, expect(READERS, 200)),
 }
 # Not pages of the application's own: Django's login/logout and the admin (its own checks), and
 # the user's own password (every logged-in user, no object of the domain; tests/test_error_pages).

@@ -39,7 +39,7 @@ from followup.models import (
     QuarterReport,
 )
 from followup.quarter_report import sha256_of
-from followup.selectors import quarters_in_scope
+from followup.selectors import quarter_report_history, quarters_in_scope
 from followup.services import quarter_compute, recompute_all
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.services import goal_delete_check
@@ -647,6 +647,17 @@ def test_one_demo_report_was_sent_back_and_closed_again_before_its_approval(
     assert kinds == ["faststalld", "utkast", "faststalld", "godkand"]
     assert record.history_user.username == "portfoljagare"
     assert report.strategist_comment.startswith("Kompletterat")
+    # The first close is kept as an earlier version, on the demo's days as its events are.
+    first, second = report.versions.order_by("number")
+    assert (first.ended_as, first.ended_by.username) == ("tillbakaskickad", "portfoljagare")
+    assert first.ended_at == record.returned_at
+    assert (second.closed_at, second.ended_at) == (report.closed_at, None)
+    closes = [
+        event.version
+        for event in quarter_report_history(report=report).events
+        if event.kind in ("closed", "closed_again")
+    ]
+    assert closes == [1, 2]
 
 
 def test_each_report_froze_results_computed_after_the_quarter_and_before_its_close(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -69,3 +70,46 @@ def test_measure_results_keep_their_rows_under_the_natural_primary_key(at_0009) 
     assert _rows(Restored) == rows
     # Each row has its surrogate id again, one of its own.
     assert len(set(Restored.objects.values_list("id", flat=True))) == len(rows)
+
+
+def test_a_closed_report_becomes_its_first_version(transactional_db) -> None:
+    """0027 keeps each closed or approved report's frozen body as its version 1; a draft (its
+    body dropped by a reopening before versions were kept) has none."""
+    apps = _migrate(("followup", "0026_reopen_reason_max_length"))
+    try:
+        UnitKind = apps.get_model("organisation", "UnitKind")
+        Unit = apps.get_model("organisation", "Unit")
+        User = apps.get_model("auth", "User")
+        Report = apps.get_model("followup", "QuarterReport")
+        kind = UnitKind.objects.create(code="region", name="Region", name_plural="Regioner")
+        region = Unit.objects.create(name="Region Testland", code="REG", kind=kind)
+        strategist = User.objects.create(username="strateg", first_name="Stina")
+        closed_at = datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC)
+        approved = Report.objects.create(
+            organisation=region,
+            quarter="2025Q4",
+            status="godkand",
+            closed_by=strategist,
+            closed_at=closed_at,
+            strategist_comment="Klart.",
+            content_html="<p>Rapporten</p>",
+            content_sha256="a" * 64,
+            content_computed_at=closed_at,
+        )
+        Report.objects.create(
+            organisation=region, quarter="2025Q3", status="utkast", reopen_reason="Fel."
+        )
+
+        after = _migrate(("followup", "0027_quarter_report_versions"))
+
+        (version,) = after.get_model("followup", "QuarterReportVersion").objects.all()
+        assert (version.report_id, version.number) == (approved.pk, 1)
+        assert (version.closed_by_id, version.closed_at) == (strategist.pk, closed_at)
+        assert (version.content_html, version.content_sha256) == ("<p>Rapporten</p>", "a" * 64)
+        assert (version.strategist_comment, version.ended_as, version.ended_at) == (
+            "Klart.",
+            "",
+            None,
+        )
+    finally:
+        _migrate(_latest())

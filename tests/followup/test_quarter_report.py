@@ -589,12 +589,12 @@ def _page_queries(client: Client, url: str) -> int:
 # (region, measures, results, SPC, period results); the session save (three).
 EXPECTED_DRAFT_QUERIES = 26
 # Session, user, roles; the phases' organisations; the region; the report with its people;
-# its history (closes, reopenings, send-backs); the latest computation (recomputed since?);
-# the session save. The frozen body reads nothing.
-EXPECTED_FROZEN_QUERIES = 11
-# Session, user, roles; the phases' organisations; the region; its reports; the computed
-# quarters (two); the session save.
-EXPECTED_LIST_QUERIES = 11
+# its history (closes, reopenings, send-backs); its versions (the links to earlier ones); the
+# latest computation (recomputed since?); the session save. The frozen body reads nothing.
+EXPECTED_FROZEN_QUERIES = 12
+# Session, user, roles; the phases' organisations; the region; its reports; their earlier
+# versions; the computed quarters (two); the session save.
+EXPECTED_LIST_QUERIES = 12
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["small", "large"])

@@ -229,3 +229,50 @@ def test_a_refusal_whose_form_keeps_the_text_shows_no_copy(data: DashboardData) 
     )
 
     assert UNSAVED not in refused.content.decode()
+
+
+def test_a_refused_comment_comes_back_in_its_form_whole_up_to_the_fields_limit(
+    data: DashboardData,
+) -> None:
+    closed = close(data, user_with("strateg", data))
+    owner = Client()
+    owner.force_login(user_with("portfoljagare", data))
+    comment = "Bra, men förklara PO 2.\n" + "x" * (2000 - 24)
+
+    # Approval without its confirmation: refused by its field, the comment back in its form.
+    refused = owner.post(
+        action_url("godkann"), {"version": closed.version, "comment": comment}, follow=True
+    )
+    reloaded = owner.get(page_url())
+
+    shown = re.search(
+        r'<textarea id="report-godkann-comment"[^>]*>(.*?)</textarea>',
+        refused.content.decode(),
+        re.S,
+    )
+    assert shown is not None
+    assert html.unescape(shown.group(1)) == comment
+    again = re.search(
+        r'<textarea id="report-godkann-comment"[^>]*>(.*?)</textarea>',
+        reloaded.content.decode(),
+        re.S,
+    )
+    assert again is not None
+    assert again.group(1) == ""  # once: a reload starts afresh
+
+
+def test_the_report_keeps_typed_text_as_the_plans_do(client: Client, data: DashboardData) -> None:
+    """One mechanism (base.unsaved) for a refused post's text: kept for the report's own page,
+    and a page viewed in between (another report) takes it away, as on the plan's page."""
+    strategist = user_with("strateg", data)
+    closed = close(data, strategist)
+    client.force_login(strategist)
+
+    client.post(action_url("oppna"), {"version": closed.version + 5, "comment": REASON})
+    kept = client.session.get("unsaved_text")
+    client.get(page_url(LATEST.previous()))
+    after_other = client.get(page_url()).content.decode()
+
+    assert kept == {"url": page_url(), "text": REASON}
+    assert REASON not in after_other
+    assert UNSAVED not in after_other

@@ -119,3 +119,49 @@ def test_the_admin_revert_restores_the_processes_and_the_owners(
         ).content.decode()
     )
     assert "Stödjande processer: Cosmic, Personcentrering → Personcentrering" in admin
+
+
+def test_a_links_changed_provenance_says_what_changed_and_who_changed_it(
+    strategist_client: Client,
+    strategist: User,
+    programme_owner: User,
+    programme_area: ProgrammeArea,
+) -> None:
+    # Before, the history read "Stödjande processer: Cosmic → Cosmic", and only on the area's
+    # next save (someone else's, here the programme owner's description).
+    strategist.first_name, strategist.last_name = "Stina", "Strateg"
+    strategist.save()
+    cosmic = SupportingProcessFactory(name="Cosmic")
+    ProgrammeAreaProcess.objects.create(
+        programme_area=programme_area, supporting_process=cosmic, provenance="exempel"
+    )
+    record_process_links(programme_area)
+    url = f"/admin/programmes/programmearea/{programme_area.pk}/change/"
+
+    changed = strategist_client.post(
+        url, admin_form_data(strategist_client.get(url), **{"process_links-0-provenance": "region"})
+    )
+    owner = Client()
+    owner.force_login(programme_owner)
+    assert edit(owner, programme_area, description="Ägarens beskrivning").status_code == 302
+
+    assert changed.status_code == 302
+    admin = text_of(strategist_client.get(url.replace("change", "history")).content.decode())
+    page = text_of(strategist_client.get(page_url(programme_area)).content.decode())
+    before = "Cosmic (ursprung: Exempel – fastställs av regionen)"
+    after = "Cosmic (ursprung: Fastställd av regionen)"
+    assert f"Stödjande processer: {before} → {after}" in admin
+    assert f"Stödjande processer: {before} → ändrat till {after}" in page
+    assert "Cosmic → Cosmic" not in admin
+    assert "Cosmic → ändrat till Cosmic" not in page
+    # Once, in the strategist's own line; the owner's later save changed the description only.
+    assert page.count("Stödjande processer:") == 2  # this change, and the link's first record
+    [record] = [
+        r
+        for r in programme_area.history.all()
+        if r.history_user == strategist and r.history_type == "~"
+    ]
+    assert record.supporting_processes.get().provenance == "region"
+    latest = programme_area.history.latest()
+    assert (latest.history_user, latest.description) == (programme_owner, "Ägarens beskrivning")
+    assert "Stina Strateg" in page

@@ -23,7 +23,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from base.admin import ERROR_SAVED_BY_SOMEONE_ELSE
 from followup import services as followup_services
 from followup import value_rules
 from followup.models import ImportBatch, Observation
@@ -38,7 +37,14 @@ from goals.models import (
 )
 from goals.status import Status
 from programmes.models import ProgrammeArea
-from tests.admin_forms import admin_delete, admin_form_data, admin_post, admin_save, form_errors
+from tests.admin_forms import (
+    admin_delete,
+    admin_form_data,
+    admin_post,
+    admin_save,
+    conflict_messages,
+    form_errors,
+)
 from tests.factories import (
     ActivityFactory,
     ActivityPlanFactory,
@@ -338,7 +344,7 @@ def test_admin_change_form_loses_a_page_save(
 
     assert saved_on_page.status_code == 302
     assert response.status_code == 200
-    [error] = form_errors(response)
+    [error] = conflict_messages(response)  # above the form (test_admin_conflict_messages)
     # Who saved and when, and a link to the form as it is now.
     name = programme_owner.get_full_name() or programme_owner.username
     assert error.startswith(f"{name} sparade ändringar ")
@@ -419,7 +425,7 @@ def test_every_versioned_admin_form_refuses_a_save_from_an_old_version(
     fresh = client.post(_change_url(obj), admin_form_data(client.get(_change_url(obj)), **change))
 
     assert stale.status_code == 200
-    assert any("Ingen av dina ändringar har sparats" in error for error in form_errors(stale))
+    assert any("Ingen av dina ändringar har sparats" in m for m in conflict_messages(stale))
     assert before["version"] == obj.version + 1
     assert fresh.status_code == 302, form_errors(fresh)
     assert type(obj).objects.get(pk=obj.pk).version == obj.version + 2
@@ -436,7 +442,7 @@ def test_an_admin_post_without_a_version_saves_nothing(
     response = client.post(_change_url(goal), data)
 
     assert response.status_code == 200
-    [error] = form_errors(response)
+    [error] = conflict_messages(response)
     assert "Ingen av dina ändringar har sparats" in error
     goal.refresh_from_db()
     assert goal.title == "Före"
@@ -460,7 +466,9 @@ def test_a_milestone_saved_since_the_goal_form_was_opened_is_not_overwritten_inl
 
     assert stale.status_code == 200
     inline_errors = stale.context["inline_admin_formsets"][0].formset.forms[0].non_field_errors()
-    assert list(inline_errors) == [str(ERROR_SAVED_BY_SOMEONE_ELSE)]
+    [error] = inline_errors
+    assert error.startswith("Delmål ”Sparat på sidan”: systemet sparade ändringar ")
+    assert conflict_messages(stale) == [error]
     assert fresh.status_code == 302
     milestone.refresh_from_db()
     assert (milestone.title, milestone.version) == ("Inline", 3)
@@ -481,7 +489,9 @@ def test_an_activity_saved_since_the_plan_form_was_opened_is_not_overwritten_inl
 
     assert stale.status_code == 200
     inline_errors = stale.context["inline_admin_formsets"][0].formset.forms[0].non_field_errors()
-    assert list(inline_errors) == [str(ERROR_SAVED_BY_SOMEONE_ELSE)]
+    [error] = inline_errors
+    assert error.startswith("Aktivitet ”Sparat på sidan”: systemet sparade ändringar ")
+    assert conflict_messages(stale) == [error]
     assert fresh.status_code == 302, form_errors(fresh)
     activity.refresh_from_db()
     assert (activity.title, activity.version) == ("I admin", 3)
@@ -504,7 +514,7 @@ def test_a_history_revert_still_reverts_and_is_refused_if_saved_since_it_was_ope
     reverted = client.post(url, admin_form_data(client.get(url)))
 
     assert stale.status_code == 200
-    [error] = form_errors(stale)
+    [error] = conflict_messages(stale)
     assert error.startswith("systemet sparade ändringar ")
     assert error.endswith(
         "efter att du öppnade den här versionen. Inget har återställts: "

@@ -329,9 +329,7 @@ def test_unknown_header_names_are_ignored_and_listed() -> None:
 
 
 def test_the_templates_own_helper_columns_are_ignored_but_not_listed() -> None:
-    from followup.imports.selectors import TEMPLATE_HEADER
-
-    header = parsing.header_match([*TEMPLATE_HEADER, "Egen"])
+    header = parsing.header_match([*parsing.TEMPLATE_HEADER, "Egen"])
     assert header.ignored == ("Egen",)
     assert "enhetsnamn" not in header.positions.values()
     assert sorted(header.positions) == sorted(

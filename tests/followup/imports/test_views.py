@@ -83,7 +83,7 @@ def test_upload_shows_a_preview_and_stores_nothing_until_importera(
     assert response["Location"] == reverse("import_batch", args=[batch.pk])
     assert Observation.objects.get(unit__code="HC1A").value == Decimal(45)
     batch_page = client.get(response["Location"]).content.decode()
-    assert "Importen är klar: 2 nya och 0 ändrade värden." in batch_page
+    assert "Importen är klar: 2 nya värden." in batch_page
     assert "Ångra import" in batch_page
     assert not job_path(ImportJob.objects.get()).exists()  # the waiting file is gone
 
@@ -233,7 +233,7 @@ def test_undo_counts_in_the_plural(corpus_world: CorpusWorld) -> None:
 
     response = client.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
 
-    assert "Importen är ångrad: 2 värden togs bort och 0 återställdes." in response.content.decode()
+    assert "Importen är ångrad: 2 värden togs bort." in response.content.decode()
     assert not Observation.objects.exists()
 
 
@@ -299,18 +299,71 @@ def test_the_templates_list_the_vecs_unit_and_its_measures_for_the_latest_period
     assert [row[0] for row in sheet.iter_rows(values_only=True)][1:] == ["HC1A"] * 4
 
 
-def test_the_filled_in_template_imports(corpus_world: CorpusWorld, tmp_path: Path) -> None:
+def _template(client: Client, kind: str, *, fill: bool) -> bytes:
+    """The template as downloaded, its columns untouched; with `fill`, the count's row given a
+    value (as a user fills it in, in Excel or a text editor)."""
+    response = client.get(reverse("import_template", args=[kind]))
+    assert response.status_code == 200
+    if kind == "csv":
+        text = response.content.decode("utf-8")
+        if fill:
+            text = "\r\n".join(
+                line.replace("värde (heltal);;", "värde (heltal);3;") for line in text.split("\r\n")
+            )
+        return text.encode("utf-8")
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    if fill:
+        for row in sheet.iter_rows(min_row=2):
+            if row[header.index("mått")].value == "antal":
+                row[header.index("värde")].value = 3
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_downloaded_template_imports_without_ignored_columns_or_problems(
+    corpus_world: CorpusWorld, kind: str
+) -> None:
     client = client_for("vec1a")
-    lines = client.get(reverse("import_template", args=["csv"])).content.decode().splitlines()
-    filled = [lines[0]] + [line.replace(";;;;", ";3;;;") for line in lines[1:] if ";antal;" in line]
-    upload(client, "\n".join(filled).encode("utf-8"))
+
+    upload(client, _template(client, kind, fill=True), name=f"matvarden-mall.{kind}")
+
     job = ImportJob.objects.get()
     assert job.preview["problems"] == []
     assert job.preview["created"] == 1
-    # The template's own helper columns are not read, nor listed as if the user had added them.
+    assert job.preview["skipped"] == 3  # the rows left unfilled
+    # The template's own helper columns (parsing.TEMPLATE_HELPERS) are not read, nor listed as
+    # if the user had added them.
+    assert job.preview["ignored_columns"] == []
+    preview = client.get(reverse("import_job", args=[job.pk])).content.decode()
+    assert "Förhandsgranskning" in preview
+    assert "Kolumner som inte läses" not in preview
+    assert "enhetsnamn" not in preview
+    assert "fyll i" not in preview
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_the_template_sent_back_unfilled_says_only_that_nothing_is_filled_in(
+    corpus_world: CorpusWorld, kind: str
+) -> None:
+    client = client_for("vec1a")
+
+    upload(client, _template(client, kind, fill=False), name=f"matvarden-mall.{kind}")
+
+    job = ImportJob.objects.get()
+    # Not a problem of any row or column: the file as a whole has nothing to import.
+    assert [problem["message"] for problem in job.preview["problems"]] == [
+        "Filen har inga ifyllda värden: ingen av de 4 raderna har värde, täljare eller nämnare."
+    ]
     assert job.preview["ignored_columns"] == []
     preview = client.get(reverse("import_job", args=[job.pk])).content.decode()
     assert "Kolumner som inte läses" not in preview
+    assert "Rad " not in preview
+    # Said once: not again as "4 tomma rader hoppades över" under the refusal.
+    assert "hoppades över" not in preview
 
 
 def test_the_recent_imports_say_whether_undone_beside_the_file(corpus_world: CorpusWorld) -> None:
@@ -324,6 +377,11 @@ def test_the_recent_imports_say_whether_undone_beside_the_file(corpus_world: Cor
     headings = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', page)
     assert headings[:3] == ["Fil", "Läge", "Importerad"]
     assert re.search(r"export\.csv</a></td>\s*<td>Importerad</td>", page)
+    # One heading a column (Läge once), as many as each row has cells.
+    assert headings.count("Läge") == 1
+    row = re.search(r"<tbody>\s*<tr>(.*?)</tr>", page, re.DOTALL)
+    assert row is not None
+    assert row.group(1).count("<td") == len(headings)
 
 
 def test_the_navigation_links_the_import_page_for_those_who_report(
@@ -406,9 +464,7 @@ def test_one_value_is_written_in_the_singular_on_every_import_page(
     one = "enhet;mått;period;värde\nHC1A;antal;2025-11;45\n"
     upload(client, one)
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
-    assert "Importen är klar: 1 nytt och 0 ändrade värden." in (
-        client.get(response["Location"]).content.decode()
-    )
+    assert "Importen är klar: 1 nytt värde." in client.get(response["Location"]).content.decode()
 
     upload(client, one)
     again = ImportJob.objects.order_by("-created_at").first()
@@ -417,9 +473,7 @@ def test_one_value_is_written_in_the_singular_on_every_import_page(
 
     batch = ImportBatch.objects.get()
     response = client.post(reverse("import_batch_undo", args=[batch.pk]), follow=True)
-    assert "Importen är ångrad: 1 värde togs bort och 0 återställdes." in (
-        response.content.decode()
-    )
+    assert "Importen är ångrad: 1 värde togs bort." in response.content.decode()
 
 
 def test_the_job_page_after_the_store_counts_in_singular_and_plural(
@@ -436,7 +490,7 @@ def test_the_job_page_after_the_store_counts_in_singular_and_plural(
 
     page = client.get(response["Location"]).content.decode()
 
-    assert "1 nytt och 0 ändrade värden sparades." in page
+    assert "1 nytt värde sparades." in page
 
 
 # --- values reported by hand ------------------------------------------------------------------
@@ -481,13 +535,16 @@ def test_the_preview_names_each_current_values_source_and_warns_before_replacing
     assert warning in preview
     # A warning, not a refusal: above the button, which still imports.
     assert preview.index(warning) < preview.index(">Importera</button>")
-    assert 'aria-describedby="manual-warning">Importera</button>' in preview
+    assert 'aria-describedby="replace-warning">Importera</button>' in preview
+    assert preview.count("<strong>Obs!</strong>") == 1
 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
     batch = client.get(response["Location"]).content.decode()
 
     assert Observation.objects.get(unit=tree.hc1a, measure=count).value == 90
     assert "Importen ersatte 1 värde som rapporterats för hand" in batch
+    # Beside the batch's facts, before its undo, not under the button.
+    assert batch.index("Importen ersatte") < batch.index("Ångra import</button>")
     assert '<td role="cell" class="num">80\u00a0st → 90\u00a0st</td>' in batch
     assert '<td role="cell"><strong>Manuell inrapportering</strong></td>' in batch
     assert '<td role="cell" class="num">5\u00a0st → 6\u00a0st</td>' in batch
@@ -529,14 +586,67 @@ def test_a_manual_import_warns_before_replacing_values_a_system_imported(
 
     preview = client.get(upload(client, REPLACING, source="manual")["Location"]).content.decode()
 
-    # The sources in their order of choice (Cyklop before Cosmic); the manual value not counted.
+    # The sources in their order of choice (Cyklop before Cosmic), and the value reported by
+    # hand (HC1A) in the same warning.
     warning = (
-        "Importen ersätter 2 värden som importerats från Cyklop och Cosmic med värden som "
-        "rapporteras för hand (källa Manuell inrapportering)."
+        "Importen ersätter 3 värden: 1 som rapporterats för hand och 2 som importerats från "
+        "Cyklop och Cosmic. Filens värden sparas som rapporterade för hand (källa Manuell "
+        "inrapportering)."
     )
     assert warning in preview
+    assert preview.count('class="message message-warning"') == 1
     assert preview.index(warning) < preview.index(">Importera</button>")
-    assert re.search(r'aria-describedby="[^"]*system-warning[^"]*">Importera</button>', preview)
+    assert 'aria-describedby="replace-warning">Importera</button>' in preview
+
+
+@PATHS
+def test_a_manual_import_over_values_reported_by_hand_and_by_a_system_warns_once(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    november = date(2025, 11, 1)
+    tree, count = corpus_world.tree, corpus_world.count
+    ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
+    ObservationFactory(
+        unit=tree.hc1b, measure=count, period_start=november, value=5, source="cyklop"
+    )
+    client = client_for("vc1")
+    own = "enhet;mått;period;värde\nHC1A;antal;2025-11;90\nHC1B;antal;2025-11;6\n"
+
+    preview = client.get(upload(client, own)["Location"]).content.decode()
+
+    # One warning naming both kinds, not one for each that said the same thing twice.
+    assert preview.count('class="message message-warning"') == 1
+    assert preview.count("Importen ersätter") == 1
+    assert (
+        "<strong>Obs!</strong> Importen ersätter 2 värden: 1 som rapporterats för hand och 1 som "
+        "importerats från Cyklop. Filens värden sparas som rapporterade för hand (källa Manuell "
+        "inrapportering). Kontrollera att de ska gälla i stället innan du importerar.</p>"
+    ) in preview
+    assert preview.index("Importen ersätter") < preview.index(">Importera</button>")
+    assert 'aria-describedby="replace-warning">Importera</button>' in preview
+
+
+def test_a_manual_import_over_values_reported_by_hand_only_warns_once(
+    corpus_world: CorpusWorld,
+) -> None:
+    ObservationFactory(
+        unit=corpus_world.tree.hc1a, measure=corpus_world.count, period_start=date(2025, 11, 1),
+        value=80,
+    )  # fmt: skip
+    client = client_for("vc1")
+
+    preview = client.get(
+        upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;90\n")["Location"]
+    ).content.decode()
+
+    assert preview.count('class="message message-warning"') == 1
+    assert (
+        "<strong>Obs!</strong> Importen ersätter 1 värde som rapporterats för hand (källa Manuell "
+        "inrapportering)."
+    ) in preview
+    assert "importerats från" not in preview
 
 
 def test_a_manual_import_replacing_one_system_value_says_so_in_the_singular(
@@ -706,7 +816,10 @@ def test_the_source_is_chosen_by_the_user_never_preselected(corpus_world: Corpus
 # --- a system as the source is the strategist's ------------------------------------------------
 
 SYSTEM_ONLY = "Bara strategen och administratörer anger ett system ("
-OWN_REPORT = "Värdena sparas som egen rapportering (Manuell inrapportering)."
+OWN_REPORT = (
+    "Värdena sparas som din egen rapportering. Exporter ur Cyklop, Cosmic och andra system "
+    "importeras av strategen."
+)
 
 
 @pytest.mark.parametrize("username", ["vc1", "vec1a"])
@@ -719,6 +832,12 @@ def test_a_vc_is_offered_no_system_and_imports_as_their_own_report(
     assert 'type="radio" name="source"' not in page
     assert '<input type="hidden" name="source" value="manual"' in page
     assert OWN_REPORT in page
+    # The source is named once ("Källa: Manuell inrapportering"), not again in its hint.
+    assert "<strong>Källa:</strong> Manuell inrapportering" in page
+    assert page.count("Manuell inrapportering") == 1
+    # No system's export is offered where none can be imported.
+    assert "Läs in värden från ett eget kalkylark eller en ifylld mall." in page
+    assert "en export ur Cyklop" not in page
     # A browser posts the hidden "manual"; nothing at all is Manuell inrapportering too.
     upload(client, GOOD, name="med.csv")
     client.post(reverse("import_upload"), {"file": SimpleUploadedFile("utan.csv", GOOD.encode())})

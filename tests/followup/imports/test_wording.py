@@ -18,8 +18,9 @@ def test_the_stored_message_and_summary_are_english_in_singular_and_plural() -> 
         assert wording.stored_message(2, 1_234) == (
             "The import is done: 2 new and 1\u00a0234 changed values."
         )
-        assert wording.stored_summary(1, 0) == "1 new and 0 changed values were stored."
-        assert wording.stored_summary(3, 1) == "3 new and 1 changed value were stored."
+        assert wording.stored_summary(1, 0) == "Stored: 1 new value."
+        assert wording.stored_summary(0, 2) == "Stored: 2 changed values."
+        assert wording.stored_summary(3, 1) == "Stored: 3 new and 1 changed value."
 
 
 def test_nothing_changed_skipped_and_weights_kept_are_english() -> None:
@@ -45,8 +46,11 @@ def test_undo_command_counts_and_manual_values_are_english() -> None:
         assert wording.undone_message(1, 1) == (
             "The import is undone: 1 value was removed and 1 was restored."
         )
-        assert wording.undone_message(2, 0) == (
-            "The import is undone: 2 values were removed and 0 were restored."
+        assert wording.undone_message(2, 0) == "The import is undone: 2 values were removed."
+        assert wording.undone_message(0, 1) == "The import is undone: 1 value was restored."
+        assert wording.mixed_replaced_warning(1, 2, ["Cyklop", "Cosmic"]).startswith(
+            "The import replaces 3 values: 1 reported by hand and 2 imported from Cyklop and "
+            "Cosmic. The file's values are saved as reported by hand (source Manual reporting)."
         )
         assert wording.command_counts(1, 1, 1, 1) == "1 row – 1 new, 1 changed, 1 unchanged"
         assert wording.command_counts(3, 2, 0, 1) == "3 rows – 2 new, 0 changed, 1 unchanged"
@@ -64,9 +68,18 @@ def test_undo_command_counts_and_manual_values_are_english() -> None:
         )
 
 
-def test_the_swedish_is_unchanged() -> None:
+def test_the_swedish_leaves_out_a_count_of_none() -> None:
     with translation.override("sv"):
         assert wording.stored_message(1, 2) == "Importen är klar: 1 nytt och 2 ändrade värden."
+        # A count of none is left out, not written as "0 nya och 2 ändrade värden".
+        assert wording.stored_message(0, 2) == "Importen är klar: 2 ändrade värden."
+        assert wording.stored_message(1, 0) == "Importen är klar: 1 nytt värde."
+        assert wording.stored_summary(2, 0) == "2 nya värden sparades."
+        assert wording.undone_message(0, 1) == "Importen är ångrad: 1 värde återställdes."
+        assert wording.undone_message(2, 0) == "Importen är ångrad: 2 värden togs bort."
+        assert wording.undone_message(1, 3) == (
+            "Importen är ångrad: 1 värde togs bort och 3 återställdes."
+        )
         assert wording.nothing_changed_message(1) == "Inget ändrades: värdet i filen fanns redan."
         assert wording.command_counts(1, 1, 0, 0) == "1 rad – 1 ny, 0 ändrade, 0 oförändrade"
 
