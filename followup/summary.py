@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from base.formatting import format_share
+from base.formatting import format_count, format_share
 from base.periods import Quarter
 from goals.status import Status
 
@@ -196,8 +196,8 @@ def _completeness_sentence(facts: SummaryFacts) -> str:
         "Datatäckning: %(share)s av förväntade inrapporteringar (%(reporting)s av %(expected)s)."
     ) % {
         "share": format_share(share),
-        "reporting": facts.reporting_units,
-        "expected": facts.expected_units,
+        "reporting": format_count(facts.reporting_units),
+        "expected": format_count(facts.expected_units),
     }
     if facts.missing_values:
         text += " " + _("Värden saknas för %(names)s.") % {

@@ -18,8 +18,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from base.editing import UnitSource
-from base.formatting import format_number, format_percent
+from base.editing import CHANGE_PERCENT, UnitSource
+from base.formatting import format_number, format_set_level
 from base.history import SOURCE_LABELS, author_label
 from base.measure_values import ValueProblem, value_problem
 from base.periods import (
@@ -571,7 +571,7 @@ class Goal(Versioned):
     # a target value is in its measure's unit, the shares and changes in percent.
     display_units: ClassVar[dict[str, UnitSource]] = {
         "target_share": "%",
-        "relative_change_pct": "%",
+        "relative_change_pct": CHANGE_PERCENT,
         "target_value": lambda row: _measure_unit(getattr(row, "measure_id", None)),
     }
 
@@ -897,7 +897,7 @@ class Goal(Versioned):
     def target_label(self) -> str:
         """The target in words, e.g. "50 % av hälsocentralerna"."""
         if self.kind == self.Kind.ADOPTION and self.target_share is not None:
-            percent = format_percent(self.target_share)
+            percent = format_set_level(self.target_share)
             if not self.unit_kind:
                 return percent
             # The kind's plural made definite the Swedish way: "hälsocentraler" + "na".
@@ -907,10 +907,9 @@ class Goal(Versioned):
             }
         if self.kind == self.Kind.MEASURE:
             if self.relative_change_pct is not None and self.baseline_end:
-                sign = "+" if self.relative_change_pct >= 0 else "−"
                 # The whole baseline period, "jan–dec 2025" (one month: "dec 2025").
                 return gettext("%(change)s jämfört med %(month)s") % {
-                    "change": f"{sign}{format_percent(abs(self.relative_change_pct))}",
+                    "change": format_set_level(self.relative_change_pct, signed=True),
                     "month": months_label(
                         self.baseline_start or self.baseline_end, self.baseline_end
                     ),

@@ -22,7 +22,14 @@ from django.utils.translation import gettext_noop
 from base.formatting import MINUS as _MINUS
 from base.formatting import SPACE as _SPACE
 from base.formatting import as_decimal as _dec
-from base.formatting import format_number, format_percent, format_share, quantum
+from base.formatting import (
+    format_number,
+    format_percent,
+    format_set_level,
+    format_share,
+    format_share_change,
+    quantum,
+)
 from base.periods import Quarter, month_label
 from base.periods import day_label as _day
 
@@ -212,10 +219,10 @@ def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: b
     """Format value so that rounding never flips whether it looks as if it reaches target.
 
     A share is written as the tables beside the sentence show it (format_share: one decimal,
-    "73,1 %"), other values with up to two decimals; more only where that rounding would flip
-    the comparison. (The examples of the plan write whole percent, "14 av 26 (54 %)"; one page
-    showing "54 %" in its sentence and "53,8 %" in its table reads as two different numbers, so
-    the tables' precision wins.)
+    ",0" too: "73,1 %", "48,0 %"), other values with up to two decimals; more only where that
+    rounding would flip the comparison. (The examples of the plan write whole percent, "14 av 26
+    (54 %)"; one page showing "54 %" in its sentence and "53,8 %" in its table reads as two
+    different numbers, so the tables' precision wins.)
     """
 
     def reaches(number: Decimal) -> bool:
@@ -234,8 +241,11 @@ def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: b
 
 
 def _signed(text: str) -> str:
-    """Prefix a plus sign to a formatted number that is above zero."""
-    return text if text.startswith(_MINUS) or text.split(_SPACE)[0] == "0" else "+" + text
+    """Prefix a plus sign to a formatted number above zero, "±" to a zero: a change always
+    shows its sign ("±0 st", as the measure tables write one)."""
+    if text.startswith(_MINUS):
+        return text
+    return ("±" if text.split(_SPACE)[0] == "0" else "+") + text
 
 
 def _with_unit(text: str, unit: str) -> str:
@@ -388,7 +398,8 @@ def evaluate_adoption(
 
     evaluated_on = min(as_of, deadline)
     deadline_passed = as_of > deadline
-    target_text = format_share(target)
+    # The target share as it was set ("50 %"), the shares computed to one decimal.
+    target_text = format_set_level(target)
     # The name quoted, as a deliverable's title is: a name is a proper noun mid-sentence
     # ("har infört arbetssättet ”Riskbedömning av sköra personer”"), not the start of a clause.
     method = f"arbetssättet ”{method_name}”"
@@ -681,7 +692,7 @@ def _left_out_sentence(
     behövs)." for the periods left out after the latest that counts; "" for none."""
     if not days:
         return ""
-    needed = format_share(_dec(rules.min_reported_pct))
+    needed = format_set_level(_dec(rules.min_reported_pct))
     if len(days) == 1:
         reporting, expected = reported[days[0]]
         return (
@@ -843,7 +854,7 @@ def evaluate_measure(
             compared = f"{baseline_text} i {baseline_label}"
         else:
             compared = f"basvärdet {baseline_text}"
-        detail = f" ({_signed(format_percent(change))} jämfört med {compared})"
+        detail = f" ({format_set_level(change, signed=True)} jämfört med {compared})"
     else:
         raise ValueError(MEASURE_TARGET_ERROR)
     basis["target"] = _json(target)
@@ -856,7 +867,8 @@ def evaluate_measure(
             return _format_against(value, target, higher=higher, percent=True)
         return _with_unit(_format_against(value, target, higher=higher, percent=False), unit)
 
-    goal_value = format_share(target) if share else _with_unit(format_number(target), unit)
+    # The target as a level ("minst 50 %"), as the goal's table and chart write it.
+    goal_value = format_set_level(target) if share else _with_unit(format_number(target), unit)
     goal = f"{bound} {goal_value}{detail}"
 
     dated = [(day, value) for day, value in points if day <= evaluated_on]
@@ -937,8 +949,12 @@ def evaluate_measure(
         )
 
     # A share changes by percentage points, as the measure tables write its changes.
-    slope = _signed(format_number(trend.slope_per_day * _DAYS_PER_MONTH))
-    slope_text = f"{slope}{_SPACE}procentenheter" if share else _with_unit(slope, unit)
+    slope_per_month = trend.slope_per_day * _DAYS_PER_MONTH
+    slope_text = (
+        format_share_change(slope_per_month)
+        if share
+        else _with_unit(_signed(format_number(slope_per_month)), unit)
+    )
     return result(
         forecast_status,
         forecast_rule,

@@ -10,7 +10,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from base.formatting import format_number, format_percent, format_share
+from base.formatting import format_count, format_set_level, format_share
 from base.periods import day_label
 from followup.charts import chart_value_text, period_label, target_text
 from followup.formatting import format_change, unit_and_kind
@@ -36,7 +36,7 @@ _BASIS = (
     ("adopted", _("Har infört"), "int"),
     ("planned_by_deadline", _("Planerar före måldatum"), "int"),
     ("share_pct", _("Andel"), "pct"),
-    ("target_pct", _("Målandel"), "pct"),
+    ("target_pct", _("Målandel"), "set_pct"),
     # Labelled by its day (basis "evaluated_on"): "Förväntad andel 30 sep 2026" (basis_items).
     ("expected_share_pct", _("Förväntad andel"), "pct"),
     # The day the even pace counts from: the goal's start, else its programme area's
@@ -52,7 +52,8 @@ _BASIS = (
     ("baseline_label", _("Basperiod"), "text"),
     # How a baseline of several periods was reckoned (goals.status.BaselineMethod).
     ("baseline_method", _("Basvärdet räknas som"), "baseline_method"),
-    ("relative_change_pct", _("Förändring mot basperioden"), "signed_pct"),
+    # The change the goal sets, not one measured: "Målförändring mot basperioden +50 %".
+    ("relative_change_pct", _("Målförändring mot basperioden"), "set_change_pct"),
     ("forecast", _("Prognos vid måldatum"), "num"),
     ("days_left", _("Dagar kvar"), "int"),
     ("days_late", _("Dagar försenat"), "int"),
@@ -106,12 +107,16 @@ def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str,
         if kind == "date":
             value = _date(raw)
         elif kind == "pct":
-            # A share as the page's tables and its status sentence write it ("73,1 %").
+            # A share computed, as the page's tables and its status sentence write it ("73,1 %",
+            # "48,0 %").
             value = format_share(Decimal(str(raw)))
-        elif kind == "signed_pct":
-            value = format_percent(Decimal(str(raw)))
+        elif kind == "set_pct":
+            # A share someone set, as set ("50 %").
+            value = format_set_level(Decimal(str(raw)))
+        elif kind == "set_change_pct":
+            value = format_set_level(Decimal(str(raw)), signed=True)
         elif kind == "int":
-            value = format_number(int(raw))
+            value = format_count(int(raw))
         elif kind == "num":
             value = chart_value_text(Decimal(str(raw)), unit or "", value_type)
         elif kind == "level":

@@ -215,6 +215,20 @@ def test_status_chart_has_a_column_per_quarter_oldest_first_and_the_latest_targe
     assert first.x < second.x < third.x
 
 
+def test_status_chart_writes_its_values_to_one_decimal_and_its_target_and_ticks_as_set() -> None:
+    results = [
+        {"quarter": "2025Q1", "status": "risk", "progress": 17, "target": 100},
+        {"quarter": "2025Q2", "status": "risk", "progress": 60, "target": 100},
+    ]
+    chart = charts.status_chart(results, percent=True)
+
+    # Measured: "17,0 %" beside "60,0 %"; set: "Mål 100 %" and the axis "50 %", no ",0".
+    assert [c.progress_text for c in chart.columns] == ["17,0\u00a0%", "60,0\u00a0%"]
+    assert chart.target is not None
+    assert chart.target.value_label == "100\u00a0%"
+    assert [t.label for t in chart.y_ticks] == ["0\u00a0%", "50\u00a0%", "100\u00a0%"]
+
+
 def test_status_chart_without_numbers_shows_cells_only() -> None:
     chart = charts.status_chart([{"quarter": "2025Q4", "status": "uppnatt"}])
     assert not chart.has_progress

@@ -453,7 +453,7 @@ def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(t
     assert result.progress == Decimal(21)  # November's 21 %, not December's one-unit 60 %
     assert result.basis["latest_period_end"] == "2025-11-30"
     assert result.explanation.startswith(
-        "Do-andel var 21\u00a0% i nov 2025 (senaste månaden som räknas) och trenden"
+        "Do-andel var 21,0\u00a0% i nov 2025 (senaste månaden som räknas) och trenden"
     )
     assert "procentenheter per månad" in result.explanation
     assert result.explanation.endswith(
@@ -585,7 +585,7 @@ def test_goals_are_not_started_in_quarters_ending_before_their_start(tree, plan)
     assert measured.basis["rule"] == "before_start"
     assert measured.forecast_status == Status.OFF_TRACK  # what the numbers say, beside it
     assert measured.explanation.startswith(
-        "Målet startar 1 maj 2025. Do-andel var 8\u00a0% i mar 2025 (senaste månaden)"
+        "Målet startar 1 maj 2025. Do-andel var 8,0\u00a0% i mar 2025 (senaste månaden)"
     )
     assert milestone.status == Status.NOT_STARTED
     assert milestone.assessment_status == Status.OFF_TRACK  # the assessment stays beside it

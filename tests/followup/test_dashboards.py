@@ -1157,7 +1157,7 @@ def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_targe
     # Every other health centre has adopted: VO 1 has HC 1-2, VO 2 has HC 2-1 and 2-3.
     assert "1 av 3 (33,3\u00a0%)" in content
     assert "2 av 3 (66,7\u00a0%)" in content
-    assert "3 av 6 (50\u00a0%)" in content
+    assert "3 av 6 (50,0\u00a0%)" in content
     assert "mål 100\u00a0%" in content
 
     response = client.get(
@@ -1204,7 +1204,7 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
     # Each VO with its own share, the footer over all units.
     assert "1 av 3 (33,3\u00a0%)" in section
     assert "2 av 3 (66,7\u00a0%)" in section
-    assert "3 av 6 (50\u00a0%)" in section
+    assert "3 av 6 (50,0\u00a0%)" in section
     assert "mål 100\u00a0%" in section
     # "Visa enheter": the VO filter as a plain link (to the matrix), and over htmx its swap.
     link = f"{url}?vo=VO2&amp;kvartal=2025Q3"
@@ -1219,7 +1219,7 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
         assert "Hälsocentral 2-1" in fragment
         assert "Hälsocentral 1-1" not in fragment
         assert "Visar verksamhetsområden" not in fragment
-        assert "3 av 6 (50\u00a0%)" in fragment  # the footer still over all units
+        assert "3 av 6 (50,0\u00a0%)" in fragment  # the footer still over all units
     assert fragment.lstrip().startswith('<section id="adoption"')
 
 

@@ -149,7 +149,7 @@ def test_a_one_month_baseline_of_a_share_is_that_months_value() -> None:
     evaluation = _evaluate(goal, shares)
 
     assert evaluation.basis["baseline_value"] == pytest.approx(52)
-    assert "jämfört med 52\u00a0% i dec 2025" in evaluation.explanation
+    assert "jämfört med 52,0\u00a0% i dec 2025" in evaluation.explanation
 
 
 def test_a_quarterly_count_is_compared_per_quarter() -> None:

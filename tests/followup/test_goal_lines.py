@@ -301,7 +301,17 @@ def test_a_measure_goals_forecast_is_in_the_measures_unit() -> None:
         return forecast_cell(result, unit).value
 
     assert cell("74.25", "75", "%") == "74,3\u00a0% mot målet 75\u00a0%"
+    assert cell("48", "50", "%") == "48,0\u00a0% mot målet 50\u00a0%"
     assert cell("2310.4", "2500", "st") == "2\u00a0310,4\u00a0st mot målet 2\u00a0500\u00a0st"
+
+
+def test_an_adoption_goals_forecast_has_one_decimal_and_its_target_is_as_set() -> None:
+    result = SimpleNamespace(
+        status="risk", forecast=Decimal("48"), target=Decimal("50.00"), basis={"kind": "adoption"}
+    )
+
+    # The same "48,0 %" as the goal's sentence and its Underlag; the target as it was set.
+    assert forecast_cell(result).value == "48,0\u00a0% mot målet 50\u00a0%"
 
 
 def test_an_achieved_milestone_due_in_the_quarter_shows_no_forecast(

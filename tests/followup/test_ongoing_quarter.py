@@ -330,16 +330,17 @@ def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its
         reverse("unit_detail", args=[org_tree.vo1.code]),
         {"matt": "arbetsmiljo", "kvartal": "2025Q4"},
     ).content.decode()
-    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+    # Tags dropped without a space: the link's brackets hug it, "60 st (Kv 3 2025)".
+    text = " ".join(re.sub(r"<[^>]+>", "", content).split())
 
     assert (
-        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. Senaste värde: Kv 3 2025 60 st"
-        in text
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. "
+        "Senaste värde: 60 st (Kv 3 2025)" in text
     )
     assert f'href="{reverse("unit_detail", args=[org_tree.vo1.code])}?kvartal=2025Q3"' in content
     assert (
         "Arbetsmiljö är ett kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut, så ingen "
-        "enhet har ett värde ännu. Senaste värde för VO Norr: Kv 3 2025 60 st. "
+        "enhet har ett värde ännu. Senaste värde för VO Norr: 60 st (Kv 3 2025). "
         "Visa jämförelsen för Kv 3 2025"
     ) in text
     assert "?kvartal=2025Q3&amp;matt=arbetsmiljo" in content
@@ -349,21 +350,24 @@ def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its
         reverse("measure_detail", args=[measure.code]),
         {"enhet": org_tree.vo1.code, "kvartal": "2025Q4"},
     ).content.decode()
-    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+    # Tags dropped without a space: the link's brackets hug it, "60 st (Kv 3 2025)".
+    text = " ".join(re.sub(r"<[^>]+>", "", content).split())
 
     assert "Ingen enhet har rapporterat för Kv 4 2025 ännu" not in text
     assert (
         "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut, så ingen enhet har ett "
-        "värde ännu. Senaste värde: Kv 3 2025 60 st."
+        "värde ännu. Senaste värde: 60 st (Kv 3 2025)."
     ) in text
     assert f"?enhet={org_tree.vo1.code}&amp;kvartal=2025Q3" in content
 
     # The Mått list, the region's values: the same note in the measure's row.
     content = client.get(reverse("measure_list"), {"kvartal": "2025Q4"}).content.decode()
-    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+    # Tags dropped without a space: the link's brackets hug it, "60 st (Kv 3 2025)".
+    text = " ".join(re.sub(r"<[^>]+>", "", content).split())
 
     assert (
-        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. Senaste värde: Kv 3 2025 60 st"
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. "
+        "Senaste värde: 60 st (Kv 3 2025)"
     ) in text
     assert f'href="{reverse("measure_list")}?kvartal=2025Q3"' in content
 

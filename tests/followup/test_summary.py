@@ -199,6 +199,15 @@ def test_completeness_gives_share_counts_and_measures_without_values() -> None:
     )
 
 
+def test_a_whole_coverage_has_its_decimal_and_counts_their_thousands() -> None:
+    # The same "100,0 %" as the table's Datatäckning column, "1 006" as every count.
+    sentence = quarter_summary(facts(reporting_units=1006, expected_units=1006))[3]
+
+    assert sentence == (
+        "Datatäckning: 100,0\u00a0% av förväntade inrapporteringar (1\u00a0006 av 1\u00a0006)."
+    )
+
+
 def test_nothing_expected_says_so() -> None:
     assert quarter_summary(facts())[3] == ("Inga inrapporteringar förväntades för kvartalets mått.")
 

@@ -202,6 +202,17 @@ def test_adoption_forecast_counts_units_planned_by_deadline() -> None:
     )
 
 
+def test_adoption_shares_have_one_decimal_and_the_target_share_is_as_set() -> None:
+    # 10 of 25 and 12 of 25: "40,0 %" and "48,0 %", as the goal's tables write them.
+    evaluation = teamrond(active_units=25, adopted=10, planned_by_deadline=2)
+
+    assert evaluation.explanation == (
+        "10 av 25 hälsocentraler (40,0\u00a0%) har infört Teamrond; "
+        "med 2 planerade införanden blir prognosen 48,0\u00a0% "
+        "mot målet 50\u00a0% senast 31 dec 2025."
+    )
+
+
 def test_adoption_forecast_within_margin_below_target_is_at_risk() -> None:
     evaluation = teamrond(adopted=10, planned_by_deadline=1)
 
@@ -330,8 +341,8 @@ def test_adoption_with_nothing_adopted_or_planned_after_grace_is_off_track() -> 
 
     assert evaluation.status is Status.OFF_TRACK
     assert evaluation.explanation == (
-        "0 av 26 hälsocentraler (0\u00a0%) har infört arbetssättet ”Teamrond”; "
-        "utan fler planerade införanden blir prognosen 0\u00a0% "
+        "0 av 26 hälsocentraler (0,0\u00a0%) har infört arbetssättet ”Teamrond”; "
+        "utan fler planerade införanden blir prognosen 0,0\u00a0% "
         "mot målet 50\u00a0% senast 31 dec 2025."
     )
 
@@ -994,9 +1005,32 @@ def test_a_period_one_unit_of_thirty_has_reported_is_not_the_goals_latest_value(
 def test_a_share_goals_trend_is_in_percentage_points_and_its_values_to_one_decimal() -> None:
     evaluation = do_share()
 
-    assert re.search(r"\(\+0,\d+\u00a0procentenheter per månad\)", evaluation.explanation)
+    # One decimal, as the measure tables write a share's change: +0,60 a month is "+0,6".
+    assert "(+0,6 procentenheter per månad)" in evaluation.explanation
     assert re.search(r"ger prognosen \d\d,\d\u00a0% vid 31 dec 2030", evaluation.explanation)
     assert "18,81" not in evaluation.explanation
+
+
+def test_a_flat_share_trend_is_no_change_in_percentage_points() -> None:
+    flat = [(day, Decimal(17)) for day, _ in DO_SHARE[:-1]]
+    evaluation = do_share(series=flat, reported={})
+
+    assert "var 17,0\u00a0% i oktober 2026" in evaluation.explanation
+    assert "(±0,0 procentenheter per månad)" in evaluation.explanation
+    assert "ger prognosen 17,0\u00a0% vid 31 dec 2030" in evaluation.explanation
+
+
+def test_a_relative_share_goal_writes_its_planned_change_signed_and_its_baseline_measured() -> None:
+    evaluation = do_share(
+        target_value=None,
+        relative_change_pct=Decimal("50.00"),
+        baseline_value=Decimal(12),
+        baseline_label="jun 2026",
+    )
+
+    assert "minst 18\u00a0% (+50\u00a0% jämfört med 12,0\u00a0% i jun 2026)" in (
+        evaluation.explanation
+    )
 
 
 def test_a_period_counts_once_enough_units_have_reported_it() -> None:
@@ -1005,7 +1039,7 @@ def test_a_period_counts_once_enough_units_have_reported_it() -> None:
 
     assert evaluation.basis["latest_period_end"] == "2026-11-30"
     assert evaluation.basis["incomplete_periods"] == []
-    assert "var 20\u00a0% i nov 2026 (senaste månaden)" in evaluation.explanation
+    assert "var 20,0\u00a0% i nov 2026 (senaste månaden)" in evaluation.explanation
     assert "räknas inte" not in evaluation.explanation
 
 
