@@ -260,7 +260,23 @@ def test_the_kind_switch_swaps_the_fields(page: Page, plan: dict[str, Any]) -> N
     page.get_by_label("Typ").select_option("measure")
     expect(page.get_by_label("Målvärde")).to_be_visible()
     expect(page.get_by_label("Beslut/referens")).to_have_count(0)
-    page.get_by_label("Typ").select_option("deliverable")
+    # The swap is said once in the page's lasting live region (the fieldset is none itself),
+    # and what the kind asks for is marked: the label and the input's required state.
+    expect(page.locator("#kind-fields")).not_to_have_attribute("aria-live", "polite")
+    expect(page.locator("#swap-status")).to_have_text("Visar fälten för typen Mått")
+    expect(page.locator("label[for='id_measure']")).to_contain_text("(obligatoriskt)")
+    page.locator("#id_kind").select_option("adoption")
+    expect(page.locator("#swap-status")).to_have_text("Visar fälten för typen Införande")
+    for name in ("working_method", "unit_kind", "target_share"):
+        expect(page.locator(f"label[for='id_{name}']")).to_contain_text("(obligatoriskt)")
+        expect(page.locator(f"#id_{name}")).to_have_attribute("required", "")
+    expect(page.locator("label[for='id_kind']")).to_contain_text("(obligatoriskt)")
+    expect(page.locator("label[for='id_deadline']")).to_contain_text("(obligatoriskt)")
+    page.locator("#id_kind").select_option("direction")
+    expect(page.locator("label[for='id_deadline']")).not_to_contain_text("(obligatoriskt)")
+    expect(page.locator("#id_deadline")).not_to_have_attribute("required", "")
+    page.locator("#id_kind").select_option("deliverable")
+    expect(page.locator("label[for='id_deadline']")).to_contain_text("(obligatoriskt)")
     expect(page.get_by_label("Beslut/referens")).to_be_visible()
     page.get_by_role("button", name="Skapa").click()
     expect(page.get_by_role("alert")).to_contain_text("Rubrik")
@@ -802,3 +818,30 @@ def test_enter_in_a_field_saves_the_goal_inline_and_on_its_own_page(
     milestone.refresh_from_db()
     assert milestone.title == "Teamrond på varannan hälsocentral"
     assert_only_expected(browser_errors)
+
+
+def test_paging_the_history_keeps_the_keyboard_in_it_and_says_the_page(
+    page: Page, plan: dict[str, Any]
+) -> None:
+    """"Äldre ändringar" swaps the history section: the focus goes to its heading (not the
+    page's body), "Ändringshistorik, sida 2 av 2" is said, and an earlier save's message goes."""
+    milestone = plan["milestone"]
+    for n in range(11):
+        milestone.title = f"Teamrond på {n + 40} % av hälsocentralerna"
+        milestone.save()
+    log_in(page, "strateg")
+    page.goto(f"/redigera/mal/{milestone.pk}/")
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.evaluate("() => { document.getElementById('messages').textContent = 'Ändringarna är sparade.'; }")
+    older = page.get_by_role("link", name="Äldre ändringar")
+    older.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Nyare ändringar")).to_be_visible()
+    expect(page.locator(f"#history-goal-{milestone.pk}-title")).to_be_focused()
+    expect(page.locator("#swap-status")).to_have_text("Ändringshistorik, sida 2 av 2")
+    expect(page.locator("#messages")).to_have_text("")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Nyare ändringar")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#history-goal-{milestone.pk}-title")).to_be_focused()
+    expect(page.locator("#swap-status")).to_have_text("Ändringshistorik, sida 1 av 2")
