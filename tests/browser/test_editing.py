@@ -153,14 +153,14 @@ def test_strategist_edits_a_milestone_deadline_inline_and_sees_the_history_line(
     assert_no_axe_violations(page, "inline goal form", browser_errors)
     shoot(page, "inline-form")
 
-    form.get_by_label("Måldatum", exact=True).fill("")
+    form.get_by_label("Måldatum (obligatoriskt)", exact=True).fill("")
     form.get_by_role("button", name="Spara").click()
     expect(form.get_by_role("alert")).to_contain_text("Ange ett måldatum")
     expect(form.get_by_role("alert")).to_be_focused()  # errors announced and focused
     assert_no_axe_violations(page, "inline goal form with an error", browser_errors)
     shoot(page, "inline-form-error")
 
-    form.get_by_label("Måldatum", exact=True).fill("2026-03-31")
+    form.get_by_label("Måldatum (obligatoriskt)", exact=True).fill("2026-03-31")
     form.get_by_label("Skäl till ändrat måldatum").fill("Upphandlingen försenad")
     # The message goes into the page's one live region, which stays: a region swapped in
     # whole would be new, and screen readers often do not announce a new one.
@@ -217,13 +217,13 @@ def test_strategist_edits_a_milestone_deadline_inline_on_the_dashboards_area_pag
 
     page.keyboard.press("Enter")
     expect(form.get_by_label("Rubrik")).to_be_focused()
-    form.get_by_label("Måldatum", exact=True).fill("")
+    form.get_by_label("Måldatum (obligatoriskt)", exact=True).fill("")
     form.get_by_role("button", name="Spara").click()
     expect(form.get_by_role("alert")).to_contain_text("Ange ett måldatum")
     expect(form.get_by_role("alert")).to_be_focused()  # errors announced and focused
     assert_no_axe_violations(page, "inline goal form on the area page, with an error")
 
-    form.get_by_label("Måldatum", exact=True).fill("2026-03-31")
+    form.get_by_label("Måldatum (obligatoriskt)", exact=True).fill("2026-03-31")
     form.get_by_role("button", name="Spara").press("Enter")  # keyboard only, no reason yet
     expect(form.get_by_role("alert")).to_contain_text("Skriv varför måldatumet ändras")
     # The summary takes the focus as the swap settles: wait for it, as a user's next key
@@ -232,7 +232,26 @@ def test_strategist_edits_a_milestone_deadline_inline_on_the_dashboards_area_pag
     reason = form.get_by_label("Skäl till ändrat måldatum")
     reason.fill("Upphandlingen försenad")
     expect(reason).to_have_value("Upphandlingen försenad")
+    # While the save is sent: "Spara" keeps the focus (not disabled, which would drop it to the
+    # page's body) and "Sparar …" shows in the form's status region.
+    page.evaluate(
+        """() => document.addEventListener("htmx:beforeSend", (event) => {
+            const active = document.activeElement;
+            const text = event.target.querySelector(".saving-indicator-text");
+            window.duringSave = {
+                active: active ? active.textContent.trim() : "",
+                disabled: !!(active && active.disabled),
+                saying: text && getComputedStyle(text).display !== "none" ? text.textContent : "",
+            };
+        }, { once: true })"""
+    )
     form.get_by_role("button", name="Spara").press("Enter")
+    page.wait_for_function("() => window.duringSave !== undefined")
+    assert page.evaluate("() => window.duringSave") == {
+        "active": "Spara",
+        "disabled": False,
+        "saying": "Sparar …",
+    }
 
     expect(block.locator('time[datetime="2026-03-31"]')).to_have_text("mar 2026")
     expect(block).to_contain_text("Måldatum flyttat från")
