@@ -842,7 +842,7 @@ def test_enter_in_a_field_saves_the_goal_inline_and_on_its_own_page(
 def test_paging_the_history_keeps_the_keyboard_in_it_and_says_the_page(
     page: Page, plan: dict[str, Any]
 ) -> None:
-    """"Äldre ändringar" swaps the history section: the focus goes to its heading (not the
+    """ "Äldre ändringar" swaps the history section: the focus goes to its heading (not the
     page's body), "Ändringshistorik, sida 2 av 2" is said, and an earlier save's message goes."""
     milestone = plan["milestone"]
     for n in range(11):
@@ -851,7 +851,9 @@ def test_paging_the_history_keeps_the_keyboard_in_it_and_says_the_page(
     log_in(page, "strateg")
     page.goto(f"/redigera/mal/{milestone.pk}/")
     page.wait_for_function("() => window.htmx !== undefined")
-    page.evaluate("() => { document.getElementById('messages').textContent = 'Ändringarna är sparade.'; }")
+    page.evaluate(
+        "() => { document.getElementById('messages').textContent = 'Ändringarna är sparade.'; }"
+    )
     older = page.get_by_role("link", name="Äldre ändringar")
     older.focus()
     page.keyboard.press("Enter")

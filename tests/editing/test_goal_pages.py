@@ -3,9 +3,8 @@ double submits, history."""
 
 from __future__ import annotations
 
-import re
-
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
