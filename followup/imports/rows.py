@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from base.formatting import MINUS, format_number
 from base.periods import Quarter, month_label
 
 from .. import value_rules
@@ -464,9 +465,41 @@ def _add_jump(
     report.jump_count += 1
     if len(report.jumps) >= JUMP_LIMIT:
         return
-    kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"
+    quarterly = measure.frequency == Measure.Frequency.QUARTERLY
+    kind = "quarter" if quarterly else "month"
     before, after = _change_texts(previous, value, measure)
-    pct = value_rules.jump_limit_text(value_rules.jump_limit())
-    report.jumps.append(
-        JumpLine(line, unit, measure.name, _period_label(kind, start), before, after, pct)
+    limit = value_rules.jump_limit()
+    previous_start = (
+        Quarter.containing(start).previous().start
+        if quarterly
+        else (start - datetime.timedelta(days=1)).replace(day=1)
     )
+    report.jumps.append(
+        JumpLine(
+            line,
+            unit,
+            measure.name,
+            _period_label(kind, start),
+            before,
+            after,
+            value_rules.jump_limit_text(limit),
+            change=jump_change_text(previous, value, limit),
+            previous_period=_period_label(kind, previous_start),
+        )
+    )
+
+
+def jump_change_text(previous: Decimal, value: Decimal, limit: Decimal) -> str:
+    """How much a value moved from the previous period, in per cent of it, signed: "+82 %",
+    "−100 %" (whole per cent; one decimal, rounded away from zero, where whole per cent would
+    read as within the limit: "+50,4 %", not "+50 %" beside "mer än 50 %"). "" from 0, which
+    has no percentage."""
+    if previous == 0:
+        return ""
+    pct = (value - previous) * 100 / abs(previous)
+    shown = pct.quantize(Decimal(1), ROUND_HALF_UP)
+    decimals = 0
+    if abs(shown) <= limit:
+        shown, decimals = pct.quantize(Decimal("0.1"), ROUND_UP), 1
+    sign = "+" if shown > 0 else MINUS
+    return f"{sign}{format_number(abs(shown), decimals)}\u00a0%"

@@ -13,7 +13,10 @@
  * - after "Flytta upp/ned" the page opens at the moved goal or milestone (#goal-…), and a
  *   browser skips autofocus on a page opened at a fragment (HTML's autofocus rules), so the
  *   moved one's move button (data-moved) takes the focus here: a keyboard user moving it
- *   again goes on from where they were;
+ *   again goes on from where they were. A refused decision on the quarterly report opens at
+ *   its decisions (#beslut) the same way, so the field in error (data-focus-on-open, also
+ *   autofocus) takes the focus here too: its error is read with it (aria-describedby) and
+ *   what the user types goes into it;
  * - the page after an action's redirect (Spara, Lägg till, Skicka in …) opens with its message
  *   ("Aktiviteten är tillagd.") focused, as the reporting grid focuses its "sparad": the
  *   message region (includes/messages.html, marked data-focus-after-action only when a GET
@@ -39,10 +42,10 @@ document.documentElement.classList.add("js");
   selectOnce(document.activeElement);
 })();
 (function () {
-  var moved = document.querySelector("button[data-moved]");
+  var moved = document.querySelector("button[data-moved], [data-focus-on-open]");
   if (!moved) return;
   // Opening at the fragment focuses its target, or the page when the target cannot take the
-  // focus (HTML's "scroll to the fragment"), once the page has loaded: the button takes it
+  // focus (HTML's "scroll to the fragment"), once the page has loaded: the control takes it
   // back then, unless the user has moved on.
   function focusMoved() {
     var active = document.activeElement;
