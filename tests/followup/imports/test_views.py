@@ -158,8 +158,10 @@ def test_a_large_file_runs_in_the_background_with_a_polled_progress_bar(
     assert done.status_code == 286  # htmx stops polling
     assert "Förhandsgranskning" in done.content.decode()
     assert "<main" not in done.content.decode()
-    assert done.content.decode().lstrip().startswith(
-        "<title>Förhandsgranska import: export.csv – GONV-uppföljning</title>"
+    assert (
+        done.content.decode()
+        .lstrip()
+        .startswith("<title>Förhandsgranska import: export.csv – GONV-uppföljning</title>")
     )
 
     with django_capture_on_commit_callbacks(execute=True):
