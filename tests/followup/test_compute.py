@@ -426,7 +426,7 @@ def test_a_baseline_of_several_months_of_a_share_is_pooled_not_their_mean(tree, 
     assert result.basis["baseline_value"] == pytest.approx(70.0)
     assert result.basis["baseline_method"] == "pooled"
     assert result.target == pytest.approx(Decimal(77))  # 1.1 × 70, not 1.1 × 58,3
-    assert "(+10\u00a0% jämfört med 70\u00a0% för okt–dec 2025 som helhet)" in result.explanation
+    assert "(+10\u00a0% jämfört med 70,0\u00a0% för okt–dec 2025 som helhet)" in result.explanation
 
 
 def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):
