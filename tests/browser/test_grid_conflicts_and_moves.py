@@ -181,9 +181,33 @@ def test_an_adoption_cell_saved_by_someone_else_can_be_taken_or_overwritten(
     assert_no_axe_violations(page, "adoption grid with a conflict", browser_errors)
     shoot(page, "adoption-conflict")
 
+    # The summary's link leads to the row header, where the explanation and "Ta det sparade
+    # värdet" are; the cell's status and comment are read with the explanation.
+    header = page.locator(f"#{key}-unit")
+    link = page.locator(".error-summary a")
+    expect(link).to_have_attribute("href", f"#{key}-unit")
+    for field in (
+        grid(page).get_by_label(re.compile("^Status, Hälsocentral Norrby")),
+        grid(page).get_by_label(label),
+    ):
+        expect(field).to_have_attribute("aria-describedby", re.compile(rf"\b{key}-conflict\b"))
+        expect(field).to_have_attribute("aria-invalid", "true")
+    expect(grid(page).get_by_label(label)).to_have_accessible_description(
+        re.compile("^Stina Strateg sparade ändringar")
+    )
+    link.click()
+    expect(header).to_be_focused()
+
     page.get_by_role("button", name=re.compile("^Ta det sparade värdet")).click()
     expect(page.locator(f"#{key}-conflict")).to_have_count(0)
     expect(grid(page).get_by_label(label)).to_have_value("Alla team")
+    # The focus on the row header (the whole cell changed, not only its status), and what was
+    # taken said in the page's polite live region.
+    expect(header).to_be_focused()
+    expect(page.locator("#swap-status")).to_have_text(
+        "Det sparade värdet visas för Hälsocentral Norrby, Teamrond. "
+        "Status: Infört; Faktiskt datum: " + today.isoformat() + "; Kommentar: Alla team"
+    )
 
     someone_saves("Tre team")
     conflict_after_saving("Fyra team", "Tre team")
