@@ -547,14 +547,16 @@ def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
             if yours
             else grid_services.GRID_CONFLICT_MESSAGE
         )
-        messages.error(request, _(message))
+        # Said once: in the error summary, which is an alert and takes the focus, not also in
+        # the page's live message region (a screen reader would read both).
+        context["summary_text"] = _(message)
         context["conflict_title"] = (
             _("Du har redan sparat ändringar") if yours else _("Någon annan hann före")
         )
         _describe_conflicts(sections)
         return render(request, template, context, status=409)
     if result.errors:
-        messages.error(request, _(GRID_ERRORS_MESSAGE))
+        context["summary_text"] = _(GRID_ERRORS_MESSAGE)  # in the summary only, as above
         return render(request, template, context, status=422)
     saved = grid_saved_message(result.saved) if result.saved else _("Inga ändringar att spara.")
     if not request.htmx:
