@@ -127,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gonv.context_processors.site",
+                "gonv.context_processors.session_limits",
             ],
         },
     },
@@ -231,6 +232,9 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_SECONDS = int(env("SESSION_ABSOLUTE_SECONDS", str(12 * 60 * 60)))
+# How long before either limit every page warns, offering to stay logged in (WCAG 2.2.1:
+# warned, and at least 20 seconds to extend with one action; static/js/session.js).
+SESSION_WARNING_SECONDS = int(env("SESSION_WARNING_SECONDS", "120"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -12,6 +12,7 @@ from .views import (
     OwnPasswordChangeView,
     accessibility_statement,
     landing,
+    session_keepalive,
 )
 
 # Says what was not found when our view knows (base.http.NotFound), else the generic page.
@@ -32,6 +33,7 @@ urlpatterns = [
         name="login",
     ),
     path("konto/logga-ut/", ConfirmLogoutView.as_view(), name="logout"),
+    path("konto/fortsatt-inloggad/", session_keepalive, name="session_keepalive"),
     path("konto/losenord/", OwnPasswordChangeView.as_view(), name="password_change"),
     path(
         "konto/losenord/klart/",

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from followup.organisation_selection import programme_area_url
 from organisation.models import Role
@@ -174,5 +174,20 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
             # The session limits, as the shortcoming the statement names (WCAG 2.2.1).
             "idle_minutes": settings.SESSION_COOKIE_AGE // 60,
             "absolute_hours": settings.SESSION_ABSOLUTE_SECONDS // 3600,
+            "warning_minutes": settings.SESSION_WARNING_SECONDS // 60,
         },
     )
+
+
+@require_POST
+def session_keepalive(request: HttpRequest) -> HttpResponse:
+    """The session warning's "Fortsätt vara inloggad" (static/js/session.js): a request, so the
+    idle limit starts again (SESSION_SAVE_EVERY_REQUEST). Writes no data. 401 when the session
+    has already ended (idle, or logged out by the absolute limit in this very request), so the
+    page says so instead of pretending."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    request.session.modified = True
+    response = HttpResponse(status=204)
+    add_never_cache_headers(response)
+    return response

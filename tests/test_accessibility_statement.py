@@ -39,10 +39,13 @@ def test_statement_names_the_known_shortcomings_with_the_session_limits_in_force
 ) -> None:
     settings.SESSION_COOKIE_AGE = 20 * 60
     settings.SESSION_ABSOLUTE_SECONDS = 8 * 60 * 60
+    settings.SESSION_WARNING_SECONDS = 3 * 60
 
     html = client.get(URL).content.decode()
 
-    assert "Du loggas ut efter 20 minuter utan aktivitet och senast 8 timmar" in html
+    assert "Du loggas ut efter 20 minuter utan aktivitet. 3 minuter innan visas en varning" in html
+    assert "loggas alla dessutom ut senast 8 timmar efter inloggningen" in html
+    assert "Den tiden går inte att förlänga; du varnas 3 minuter innan." in html
     # The grids and the goal form keep what was typed (static/js/htmx-errors.js); the rest lose it.
     assert "När du rapporterar värden, ändrar införandet av arbetssätt eller redigerar" in html
     assert "I övriga formulär går det du har skrivit men inte sparat förlorat." in html
