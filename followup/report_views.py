@@ -119,13 +119,16 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
     if result.conflicts:
         conflicts = [r["conflict"] for s in sections for r in s["rows"] if r.get("conflict")]
         yours = bool(conflicts) and all(c.yours for c in conflicts)
-        messages.error(request, str(OWN_CONFLICT_MESSAGE if yours else CONFLICT_MESSAGE))
+        # Said once: in the error summary, which is an alert and takes the focus, not also in
+        # the page's live message region (a screen reader would read both).
+        context["summary_text"] = str(OWN_CONFLICT_MESSAGE if yours else CONFLICT_MESSAGE)
         context["conflict_title"] = (
             _("Du har redan sparat ändringar") if yours else _("Någon annan hann före")
         )
         return render(request, template, context, status=409)
     if result.errors:
-        messages.error(request, _("Inget sparades: rätta de markerade värdena och spara igen."))
+        # In the summary only, as above.
+        context["summary_text"] = _("Inget sparades: rätta de markerade värdena och spara igen.")
         return render(request, template, context, status=422)
     if result.saved:
         saved = ngettext(

@@ -7,6 +7,7 @@ be saved, history with the user); a save from a stale version answers 409 with b
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -518,6 +519,7 @@ def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         for name in [name for name in data if name.startswith(f"{taken}-")]:
             del data[name]
         sections = _grid_forms(request, unit, data=data)
+        summary = ""
         for section in sections:
             for row in section["rows"]:
                 form = row["form"]
@@ -526,8 +528,14 @@ def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
                 elif row["key"] != taken:
                     form._errors = ErrorDict()  # typed, checked when saved
                 if row["key"] == taken:
-                    form.fields["status"].widget.attrs["autofocus"] = True
-        return render(request, template, {"unit": unit, "sections": sections})
+                    # The row header takes the focus (the cell's fields all changed, not only
+                    # its status), and what was taken is said in #swap-status.
+                    row["taken"] = True
+                    summary = _taken_summary(section, row)
+        _describe_conflicts(sections)  # other cells' conflicts stay
+        return render(
+            request, template, {"unit": unit, "sections": sections, "taken_summary": summary}
+        )
     sections = _grid_forms(request, unit, data=request.POST)
     result = grid_services.adoption_grid_save(user=request.user, sections=sections)
     context = {"unit": unit, "sections": sections, "result": result}
@@ -539,13 +547,16 @@ def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
             if yours
             else grid_services.GRID_CONFLICT_MESSAGE
         )
-        messages.error(request, _(message))
+        # Said once: in the error summary, which is an alert and takes the focus, not also in
+        # the page's live message region (a screen reader would read both).
+        context["summary_text"] = _(message)
         context["conflict_title"] = (
             _("Du har redan sparat ändringar") if yours else _("Någon annan hann före")
         )
+        _describe_conflicts(sections)
         return render(request, template, context, status=409)
     if result.errors:
-        messages.error(request, _(GRID_ERRORS_MESSAGE))
+        context["summary_text"] = _(GRID_ERRORS_MESSAGE)  # in the summary only, as above
         return render(request, template, context, status=422)
     saved = grid_saved_message(result.saved) if result.saved else _("Inga ändringar att spara.")
     if not request.htmx:
@@ -560,6 +571,44 @@ def adoption_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         template,
         {"unit": unit, "sections": sections, "saved_text": saved, "saved_ok": bool(result.saved)},
     )
+
+
+def _describe_conflicts(sections: list[dict[str, Any]]) -> None:
+    """A conflicting cell's status and comment are read with who saved what first (the
+    row header's `<key>-conflict`), and marked invalid: a screen reader user in the cell hears
+    why it was refused, not only the field's name."""
+    for section in sections:
+        for row in section["rows"]:
+            if not row.get("conflict"):
+                continue
+            form = row["form"]
+            for name in ("status", "comment"):
+                bound = form[name]
+                own = bound.aria_describedby or ""  # its help text and error, if any
+                widget = form.fields[name].widget
+                widget.attrs["aria-describedby"] = f"{row['key']}-conflict {own}".strip()
+                widget.attrs["aria-invalid"] = "true"
+
+
+def _taken_summary(section: dict[str, Any], row: dict[str, Any]) -> str:
+    """What "Ta det sparade värdet" put in the cell, said in #swap-status: the unit, the
+    working method and each stored value ("Status: Infört; Kommentar: Alla team")."""
+    record, form = row["record"], row["form"]
+    values = []
+    if record.pk:
+        for name in ("status", "planned_date", "actual_date", "comment"):
+            value = getattr(record, name)
+            if name == "status":
+                value = record.get_status_display()
+            elif isinstance(value, datetime.date):
+                value = value.isoformat()
+            if value:
+                values.append(f"{form[name].label}: {value}")
+    return _("Det sparade värdet visas för %(unit)s, %(method)s. %(values)s") % {
+        "unit": row["unit"].name,
+        "method": section["name"],
+        "values": "; ".join(values) if values else _("Ingen uppgift."),
+    }
 
 
 # --- the quarter's assessment -----------------------------------------------------------------

@@ -13,7 +13,8 @@
  * - after "Flytta upp/ned" the page opens at the moved goal or milestone (#goal-…), and a
  *   browser skips autofocus on a page opened at a fragment (HTML's autofocus rules), so the
  *   moved one's move button (data-moved) takes the focus here: a keyboard user moving it
- *   again goes on from where they were. A refused decision on the quarterly report opens at
+ *   again goes on from where they were (the button is described by the message region, so
+ *   "Ordningen är sparad.", there at load and so never announced, is read with it). A refused decision on the quarterly report opens at
  *   its decisions (#beslut) the same way, so the field in error (data-focus-on-open, also
  *   autofocus) takes the focus here too: its error is read with it (aria-describedby) and
  *   what the user types goes into it;

@@ -76,6 +76,17 @@ def _spaced(text: str) -> str:
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
 
+def _said_once(page: Page, message: str) -> None:
+    """A refused grid save is said once: in the error summary, an alert that has the focus,
+    not also in the page's live message region (a screen reader would read both)."""
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    expect(summary).to_contain_text(message)
+    expect(page.locator("#messages")).to_have_text("")
+    expect(page.get_by_text("Inget sparades:")).to_have_count(1)
+
+
 def test_a_reporting_cell_saved_by_someone_else_can_be_taken_or_overwritten(
     page: Page, other: Page, setup: dict[str, Any], browser_errors: BrowserErrors
 ) -> None:
@@ -113,6 +124,7 @@ def test_a_reporting_cell_saved_by_someone_else_can_be_taken_or_overwritten(
 
     conflict_after_saving("50", "45")
     assert Observation.objects.get(unit=tree.hc1a, measure=visits).value == 45
+    _said_once(page, "Inget sparades: någon annan har sparat markerade värden")
     assert_no_axe_violations(page, "reporting grid with a conflict", browser_errors)
     shoot(page, "report-conflict")
 
@@ -181,9 +193,34 @@ def test_an_adoption_cell_saved_by_someone_else_can_be_taken_or_overwritten(
     assert_no_axe_violations(page, "adoption grid with a conflict", browser_errors)
     shoot(page, "adoption-conflict")
 
+    # The summary's link leads to the row header, where the explanation and "Ta det sparade
+    # värdet" are; the cell's status and comment are read with the explanation.
+    header = page.locator(f"#{key}-unit")
+    _said_once(page, "Inget sparades: någon annan har sparat markerade celler")
+    link = page.locator(".error-summary a")
+    expect(link).to_have_attribute("href", f"#{key}-unit")
+    for field in (
+        grid(page).get_by_label(re.compile("^Status, Hälsocentral Norrby")),
+        grid(page).get_by_label(label),
+    ):
+        expect(field).to_have_attribute("aria-describedby", re.compile(rf"\b{key}-conflict\b"))
+        expect(field).to_have_attribute("aria-invalid", "true")
+    expect(grid(page).get_by_label(label)).to_have_accessible_description(
+        re.compile("^Stina Strateg sparade ändringar")
+    )
+    link.click()
+    expect(header).to_be_focused()
+
     page.get_by_role("button", name=re.compile("^Ta det sparade värdet")).click()
     expect(page.locator(f"#{key}-conflict")).to_have_count(0)
     expect(grid(page).get_by_label(label)).to_have_value("Alla team")
+    # The focus on the row header (the whole cell changed, not only its status), and what was
+    # taken said in the page's polite live region.
+    expect(header).to_be_focused()
+    expect(page.locator("#swap-status")).to_have_text(
+        "Det sparade värdet visas för Hälsocentral Norrby, Teamrond. "
+        "Status: Infört; Faktiskt datum: " + today.isoformat() + "; Kommentar: Alla team"
+    )
 
     someone_saves("Tre team")
     conflict_after_saving("Fyra team", "Tre team")
@@ -241,6 +278,11 @@ def test_a_moved_goal_and_milestone_keep_the_focus_in_their_new_place(
     expect(titles).to_have_text(["Mål B", "Mål A", "Mål C"])
     expect(_move_button(page, "ned", "Mål A")).to_be_focused()
     assert _focused_text(page) == "Flytta ned: Mål A"
+    # The confirmation, in the page at load (so not announced by its live region), is read
+    # with the focused button.
+    expect(_move_button(page, "ned", "Mål A")).to_have_accessible_description(
+        "Ordningen är sparad."
+    )
     # The keyboard user moves it again from where they are.
     page.keyboard.press("Enter")
     expect(titles).to_have_text(["Mål B", "Mål C", "Mål A"])
@@ -263,5 +305,8 @@ def test_a_moved_goal_and_milestone_keep_the_focus_in_their_new_place(
     )
     expect(_move_button(page, "upp", "Delmål 3")).to_be_focused()
     assert _focused_text(page) == "Flytta upp: Delmål 3"
+    expect(_move_button(page, "upp", "Delmål 3")).to_have_accessible_description(
+        "Ordningen är sparad."
+    )
     assert_no_axe_violations(page, "milestones after a move", browser_errors)
     assert_only_expected(browser_errors)
