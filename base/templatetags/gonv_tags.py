@@ -7,8 +7,7 @@ The tags about the signed-in user's roles ask gonv.rules and live on top, in gon
 from decimal import Decimal
 
 from django import template
-from django.template.base import FilterExpression, Parser, Token
-from django.template.defaulttags import token_kwargs
+from django.template.base import FilterExpression, Parser, Token, token_kwargs
 from django.utils.html import format_html
 
 from base.editing import first_error_target
