@@ -382,6 +382,12 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         checked_delete(user=request.user, obj=obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        reason = getattr(request, _REVERT_REASON_ATTRIBUTE, None)
+        if reason:
+            # A history revert: its historical rows say so (django-simple-history's reason),
+            # the one of a revert that restores only what the form does not hold (an area's
+            # process links, recorded on the object after this) too.
+            obj._change_reason = reason
         if change and unchanged(obj, form):
             # Nothing to write (every field as stored, a read-only one posted by hand
             # included): no new version (which would refuse others' forms as stale) and no
@@ -389,10 +395,6 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             setattr(request, _NOTHING_SAVED_ATTRIBUTE, True)
             return
         setattr(request, _NOTHING_SAVED_ATTRIBUTE, False)
-        reason = getattr(request, _REVERT_REASON_ATTRIBUTE, None)
-        if reason:
-            # A history revert: its historical row says so (django-simple-history's reason).
-            obj._change_reason = reason
         self.save_object(request, obj, change)
 
     def note_written(self, request: HttpRequest) -> None:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
-from .formatting import format_number, format_percent
+from .formatting import format_number, format_set_level
 from .history import DEMO_CHANGE_REASON, author_label
 from .periods import day_label
 from .versioning import StaleVersion, Versioned, deliberate_overwrite
@@ -72,8 +72,11 @@ def comment_field(verbose_name: Any, **options: Any) -> models.TextField:
 
 # A model may name the unit of a number field (`display_units`): a fixed unit ("%") or a
 # function of the row (or historical row) that gives it, as a goal's target value takes its
-# measure's unit. Shown as the pages show numbers: "100 %", "1 234,5 st", "−5".
+# measure's unit. Shown as the pages show numbers: "100 %", "1 234,5 st", "−5". The fields
+# with a unit are levels someone set (a target share, a target value): "%" writes one as set
+# (base.formatting.format_set_level), CHANGE_PERCENT a planned change with its sign ("+50 %").
 UnitSource = str | Callable[[Any], str]
+CHANGE_PERCENT = "+%"
 
 # Bookkeeping columns no history line is about.
 _HIDDEN_FIELDS = frozenset({"version", "updated_at", "assessed_at", "created_at", "id"})
@@ -218,8 +221,10 @@ def display_value(field: models.Field[Any, Any] | None, value: Any, unit: str = 
 
 
 def _number(value: Decimal | int | float, unit: str) -> str:
+    if unit == CHANGE_PERCENT:
+        return format_set_level(value, signed=True)
     if unit.strip() == "%":
-        return format_percent(value)
+        return format_set_level(value)
     text = format_number(value)
     return f"{text} {unit}" if unit else text
 

@@ -1,4 +1,4 @@
-"""Numbers the Swedish way ("1 234,5", "54 %", "−3"): plain functions, no Django, no I/O.
+"""Numbers the Swedish way ("1 234,5", "54,0 %", "−3"): plain functions, no Django, no I/O.
 
 Dates: Django's format modules in base/formats write form values as 2025-12-31, and
 base.periods writes days in text ("31 dec 2025"), quarters ("Kv 4 2025") and months ("dec 2025").
@@ -46,44 +46,70 @@ def format_number(value: Decimal | int | float, decimals: int | None = None) -> 
     return sign + _group_thousands(whole) + ("," + fraction if fraction else "")
 
 
-def percent_decimals(number: Decimal) -> int:
-    """Choose decimals for a percentage: whole percent, one decimal if exact or needed."""
-    if number == number.quantize(Decimal("0.1")):
-        return 0 if number == number.to_integral_value() else 1
-    for decimals in (0, 1):
-        rounded = number.quantize(quantum(decimals), ROUND_HALF_UP)
-        # A share just above 0 or just below 100 must not read as "none" or "all".
-        if rounded not in (0, 100):
-            return decimals
-    return 2
+def format_percent(value: Decimal | int | float, decimals: int) -> str:
+    """A percentage to exactly the given decimals ("54,0 %"): the writer under the rules below,
+    for a caller that needs more decimals than they give (two values that must read apart)."""
+    return f"{format_number(value, decimals)}{SPACE}%"
 
 
-def format_percent(value: Decimal | int | float, decimals: int | None = None) -> str:
-    """Format a percentage the Swedish way ("54 %", "12,5 %")."""
-    number = as_decimal(value)
-    if decimals is None:
-        decimals = percent_decimals(number)
-    return f"{format_number(number, decimals)}{SPACE}%"
-
-
+# Shares and percentages are written by one rule per case, so that one number reads the same
+# in a table, a sentence, a chart and an "Underlag" box:
+#   format_share         a share measured or computed: one decimal, ",0" too ("17,0 %");
+#   format_set_level     a level someone set (a target, an axis tick): as set ("50 %");
+#   format_share_change  a share's change: percentage points to one decimal ("+0,7
+#                        procentenheter", "±0,0 procentenheter");
+#   format_count         a count: an integer, thousands grouped ("1 006").
 _TENTH = Decimal("0.1")
 
 
-def format_share(value: Decimal | int | float, *, fixed: bool = False) -> str:
-    """Format a share to one decimal, none when whole ("73,1 %", "50 %"), two where one would
-    turn a partial share into 0 % or 100 % ("99,96 %").
+def format_share(value: Decimal | int | float) -> str:
+    """A share measured or computed (a measure's value, an adoption share, a forecast, a
+    coverage) to one decimal, ",0" too: "17,0 %", "60,0 %", "0,0 %", "100,0 %".
 
-    The status sentences write their shares this way too, so that a goal's page gives one
-    number for one share (its table of quarters says "73,1 %", so its sentence must not say
-    "73 %").
-
-    fixed: one decimal when whole too ("17,0 %"), as a measure's values are written
-    (followup.charts.chart_value_text): a column of them reads "17,0 %" above "17,6 %", not
-    "17 %". A target or an axis tick, a level as it was set, stays "100 %".
+    A column of them never mixes "17 %" and "17,6 %", and a sentence says "48,0 %" where the
+    table beside it does. Two decimals only where one would turn a share strictly between none
+    and all into 0 % or 100 % ("99,96 %", "0,04 %").
     """
     number = as_decimal(value)
     rounded = number.quantize(_TENTH, ROUND_HALF_UP)
-    # Only a share strictly between none and all: a −0.001 of rounding noise is 0 %.
+    # Only a share strictly between none and all: a −0.001 of rounding noise is 0,0 %.
     if rounded in (0, 100) and 0 < number < 100:
         return format_percent(number, 2)
-    return format_percent(rounded, 1 if fixed else None)
+    return format_percent(rounded, 1)
+
+
+def format_set_level(value: Decimal | int | float, *, signed: bool = False) -> str:
+    """A level someone set, as it was set (a target share, a target level, an axis tick, the
+    planned change against a base period): "50 %", "72,5 %", no ",0" that nobody typed; up to
+    two decimals, as a target is stored.
+
+    signed: a change, with its sign always shown: "+50 %", "−10 %", "±0 %".
+    """
+    number = as_decimal(value).quantize(_CENT, ROUND_HALF_UP)
+    text = format_number(number)
+    if signed and number >= 0:
+        text = ("+" if number > 0 else "±") + text
+    return f"{text}{SPACE}%"
+
+
+def format_share_change(value: Decimal | int | float, points: str = "procentenheter") -> str:
+    """A change of a share (a difference, a trend's slope) in percentage points, to one decimal
+    as the share itself, ",0" and the sign too: "+0,7 procentenheter", "−2,0 procentenheter",
+    "±0,0 procentenheter"; two decimals only where one would read "0,0" for a change that is
+    there ("+0,04 procentenheter").
+
+    points: the word for the unit, translated by a caller that has a language ("percentage
+    points"); an ordinary space before it, so that a narrow cell may break before the word.
+    """
+    number = as_decimal(value)
+    decimals = 1
+    rounded = number.quantize(_TENTH, ROUND_HALF_UP)
+    if rounded == 0 and number.quantize(_CENT, ROUND_HALF_UP) != 0:
+        decimals, rounded = 2, number.quantize(_CENT, ROUND_HALF_UP)
+    sign = "±" if rounded == 0 else "+" if rounded > 0 else MINUS
+    return f"{sign}{format_number(abs(rounded), decimals)} {points}"
+
+
+def format_count(value: int) -> str:
+    """A count: an integer with its thousands grouped by a no-break space ("1 006")."""
+    return format_number(value, 0)

@@ -144,11 +144,6 @@ def months_label(start: datetime.date, end: datetime.date) -> str:
     return f"{month_label(start)} – {month_label(end)}"
 
 
-def month_name_label(day: datetime.date) -> str:
-    """A month as running text names it, "september 2026"."""
-    return f"{MONTH_NAMES_SV[day.month - 1]} {day.year}"
-
-
 def quarter_label(code: str) -> str:
     """ "2025Q4" as users read it, "Kv 4 2025"; text that is no quarter is returned as it is."""
     try:

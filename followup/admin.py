@@ -175,6 +175,8 @@ TRIGGER_LABELS = {
     "load_demo": _("Inläsning av data"),
     "schedule": _("Nattlig omräkning"),
     "quarter-start": _("Kvartalsstart"),
+    # A migration that adds a computed column marks the quarters whose rows need it.
+    "migration": _("Uppdatering av programmet"),
 }
 
 

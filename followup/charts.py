@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any
 
-from base.formatting import format_number, format_share, quantum
+from base.formatting import format_number, format_set_level, format_share, quantum
 from base.periods import MONTHS_SV, Quarter, month_label, quarter_label
 
 from .spc import Reasons, stored_incomplete, stored_reasons
@@ -364,8 +364,8 @@ SCALE_UNITS = frozenset({"index"})
 # The decimals a value of each kind of measure (Measure.ValueType) is written with, so that one
 # column of one measure never mixes "72,2" and "72,08": an index one decimal, as Swedish survey
 # reports write one (the measure has no decimals of its own to ask); a mean one; a count none.
-# A share is written by format_share to one decimal, "17,0 %" too (fixed), so that a column
-# never mixes "17 %" and "17,6 %"; a target or an axis tick as it was set ("100 %", target_text).
+# A share is written by format_share to one decimal, "17,0 %" too, so that a column never
+# mixes "17 %" and "17,6 %"; a target or an axis tick as it was set ("100 %", target_text).
 # The one rule for every table and chart that shows a measure's value.
 KIND_DECIMALS = {"index": 1, "mean": 1, "count": 0}
 
@@ -398,17 +398,18 @@ def chart_value_text(value: float | Decimal | None, unit: str = "", kind: str = 
     if value_kind(unit, kind) == "share":
         # One decimal, as the status sentences write shares (base.formatting.format_share),
         # kept when it is 0: "17,0 %" in a column with "17,6 %".
-        return format_share(number, fixed=True)
+        return format_share(number)
     return format_number(number, kind_decimals(unit, kind)) + unit_suffix(unit)
 
 
 def target_text(value: float | Decimal | None, unit: str = "", kind: str = "") -> str:
     """A level as it was set, a target or an axis tick: as chart_value_text writes a value,
-    but a share without a trailing ",0" ("Mål 100 %", "50 %" on the axis); "" for none."""
+    but a share as it was set, without a ",0" nobody typed ("Mål 100 %", "50 %" on the axis;
+    base.formatting.format_set_level); "" for none."""
     if value is None or value == "":
         return ""
     if value_kind(unit, kind) == "share":
-        return format_share(Decimal(str(value)))
+        return format_set_level(Decimal(str(value)))
     return chart_value_text(value, unit, kind)
 
 

@@ -1,4 +1,4 @@
-"""Swedish display of the dashboards' values: "1 234,5", "54 %", "31 dec 2025", "+2,5"."""
+"""Swedish display of the dashboards' values: "1 234,5", "54,0 %", "31 dec 2025", "+2,5"."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
-from base.formatting import format_number, format_percent, format_share, quantum
+from base.formatting import (
+    format_number,
+    format_percent,
+    format_set_level,
+    format_share,
+    format_share_change,
+    quantum,
+)
 from base.periods import day_label
 from goals.status import Status
 
@@ -45,7 +52,7 @@ def format_value(value: Decimal | float | None, unit: str = "", kind: str = "") 
 def format_value_pair(
     old: Decimal | float | None, new: Decimal | float | None, unit: str = ""
 ) -> tuple[str, str]:
-    """Two values of one measure, before and after ("69,3 %" → "70 %"), as format_value writes
+    """Two values of one measure, before and after ("69,3 %" → "70,0 %"), as format_value writes
     them, but with as many more decimals as it takes for two different values to read
     differently ("69,272 %" → "69,270 %", never "69,3 %" → "69,3 %")."""
     old_text, new_text = format_value(old, unit), format_value(new, unit)
@@ -70,55 +77,52 @@ def format_value_pair(
 
 
 def format_change(value: Decimal | float | None, unit: str = "", kind: str = "") -> str:
-    """A change with its sign: "+2,5 procentenheter", "−3 st", "+0,4" (an index), "±0"; a dash
-    for none.
+    """A change with its sign and unit: "+2,5 procentenheter", "±0,0 procentenheter", "−3 st",
+    "±0 st", "+0,4" (an index); a dash for none.
 
-    The one spelling of a change on every page: a change of a share is in percentage points,
-    to one decimal (the share itself is shown to one decimal); of a kind with fixed decimals
-    (charts.KIND_DECIMALS) to those, as its values are written.
+    The one spelling of a change on every page: a change of a share is in percentage points
+    (base.formatting.format_share_change: one decimal, as the share itself); of a kind with
+    fixed decimals (charts.KIND_DECIMALS) to those, as its values are written. No change is
+    "±0" with the unit, so that it reads as a change of that measure.
     """
     if value is None or value == "":
         return "–"
     number = Decimal(str(value))
-    percent = charts.value_kind(unit, kind) == "share"
-    decimals = 1 if percent else charts.kind_decimals(unit, kind)
+    if charts.value_kind(unit, kind) == "share":
+        # (gettext outside the f-string: xgettext does not look inside one.)
+        return format_share_change(number, gettext("procentenheter"))
+    decimals = charts.kind_decimals(unit, kind)
     number = number.quantize(
         Decimal("0.01") if decimals is None else quantum(decimals), ROUND_HALF_UP
     )
-    if number == 0:
-        return "±0"
-    sign = "+" if number > 0 else _MINUS
-    # A share's change to one decimal, ",0" too ("+2,0 procentenheter" above "+2,1"), as its
-    # values are written (charts.chart_value_text).
-    text = format_number(abs(number), 1 if percent else decimals)
-    # A no-break space keeps "3 st" together; "procentenheter" may go to the next line.
-    # (gettext outside the f-string: xgettext does not look inside one.)
-    points = gettext("procentenheter")
-    suffix = f" {points}" if percent else charts.unit_suffix(unit)
-    return f"{sign}{text}{suffix}"
+    sign = "±" if number == 0 else "+" if number > 0 else _MINUS
+    # A no-break space keeps "3 st" together (charts.unit_suffix).
+    return f"{sign}{format_number(abs(number), decimals)}{charts.unit_suffix(unit)}"
 
 
 # Why a goal's row has no forecast value, by the engine's basis (goals.status): its kind, or
-# the rule that decided it where that rule leaves no forecast.
-NO_FORECAST_SETTLED = gettext_noop("Ingen prognos: utfallet är avgjort")
+# the rule that decided it where that rule leaves no forecast. The reason in brackets, worded
+# for a reader who does not know the kinds: "Ingen prognos: leverans" said nothing to one.
+NO_FORECAST_SETTLED = gettext_noop("Ingen prognos (utfallet är avgjort)")
 _NO_FORECAST_BY_KIND = {
-    "deliverable": gettext_noop("Ingen prognos: leverans"),
-    "direction": gettext_noop("Ingen prognos: bedöms manuellt"),
+    "deliverable": gettext_noop("Ingen prognos (leveransmål: klart eller inte klart)"),
+    "direction": gettext_noop("Ingen prognos (bedöms manuellt)"),
 }
 _NO_FORECAST_BY_RULE = {
-    "too_few_points": gettext_noop("Ingen prognos: för få värden"),
-    "no_values": gettext_noop("Ingen prognos: värden saknas"),
-    "too_few_reported": gettext_noop("Ingen prognos: för få enheter har rapporterat"),
-    "baseline_missing": gettext_noop("Ingen prognos: basvärde saknas"),
-    "no_active_units": gettext_noop("Ingen prognos: inga aktiva enheter"),
-    "inconsistent_inputs": gettext_noop("Ingen prognos: målets uppgifter går inte ihop"),
+    "too_few_points": gettext_noop("Ingen prognos (för få värden)"),
+    "no_values": gettext_noop("Ingen prognos (värden saknas)"),
+    "too_few_reported": gettext_noop("Ingen prognos (för få enheter har rapporterat)"),
+    "baseline_missing": gettext_noop("Ingen prognos (basvärde saknas)"),
+    "no_active_units": gettext_noop("Ingen prognos (inga aktiva enheter)"),
+    "inconsistent_inputs": gettext_noop("Ingen prognos (målets uppgifter går inte ihop)"),
 }
 
 
 @dataclass(frozen=True)
 class ForecastCell:
     """What the deadline table's Prognos column says of one goal: the forecast value against
-    the target ("92,3 % mot målet 100 %") or why there is none ("Ingen prognos: leverans")."""
+    the target ("92,3 % mot målet 100 %") or why there is none ("Ingen prognos (bedöms
+    manuellt)")."""
 
     value: str = ""
     reason: str = ""
@@ -136,7 +140,8 @@ def forecast_cell(result: Any, unit: str = "") -> ForecastCell:
     kind = basis.get("kind", "")
     if result.forecast is not None and result.target is not None:
         if kind == "adoption":
-            forecast, target = format_share(result.forecast), format_share(result.target)
+            # The forecast computed ("48,0 %"), the target share as it was set ("50 %").
+            forecast, target = format_share(result.forecast), format_set_level(result.target)
         else:
             # The target as it was set ("100 %"), the forecast as a value ("52,2 %").
             forecast, target = (

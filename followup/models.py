@@ -122,6 +122,19 @@ class Measure(models.Model):
             return ""
         return unit
 
+    @property
+    def kind_label(self) -> str:
+        """The kind of value with its unit in words, as a heading says it after the measure's
+        name: "andel i procent", "antal", "medelvärde i minuter", "index" ("(andel, %)" read
+        as notation). "st" says nothing "antal" does not."""
+        kind = str(self.get_value_type_display()).lower()
+        unit = self.unit_label
+        if not unit or unit == "st":
+            return kind
+        if unit == "%":
+            return gettext("%(kind)s i procent") % {"kind": kind}
+        return gettext("%(kind)s i %(unit)s") % {"kind": kind, "unit": unit}
+
 
 class ImportBatch(models.Model):
     """One import of a BI export file; observations point back to the batch that wrote them."""
@@ -273,12 +286,7 @@ class ImportJob(models.Model):
         return f"{self.file_name} ({self.get_state_display()})"
 
 
-ERROR_COUNT_NOT_WHOLE = _("Ett antal måste vara ett heltal som är noll eller större.")
 ERROR_OBSERVATION_QUARTER = _("Kvartalet måste vara det kvartal som perioden slutar i.")
-
-
-def _whole_and_not_negative(value: Decimal) -> bool:
-    return value.is_finite() and value >= 0 and value == value.to_integral_value()
 
 
 def quarter_of_date(field: str) -> Concat:
@@ -528,8 +536,10 @@ class Observation(Versioned):
         if value is None:
             return []
         kind = measure.value_type
-        if kind == Measure.ValueType.COUNT and not _whole_and_not_negative(value):
-            return [("value", str(ERROR_COUNT_NOT_WHOLE))]
+        # What a value of the kind may be is one rule (base.measure_values), in the import's
+        # words: "Ett antal kan inte vara negativt (−3).", as the grid and the import say it.
+        if kind == Measure.ValueType.COUNT and (problem := value_rules.count_problem(value)):
+            return [("value", problem)]
         # A negative numerator or a zero denominator is the constraints' to refuse.
         if kind == Measure.ValueType.SHARE and num is not None and den is not None:
             if num < 0 or den <= 0:
@@ -545,10 +555,8 @@ class Observation(Versioned):
                     tolerance=text(value_rules.TOLERANCE),
                 )
                 return [("value", message)]
-        if kind == Measure.ValueType.SHARE and not 0 <= value <= 100:
-            return [("value", gettext(value_rules.ERROR_SHARE_RANGE).format(value=text(value)))]
-        if kind == Measure.ValueType.INDEX and not 0 <= value <= 100:
-            return [("value", gettext(value_rules.ERROR_INDEX_RANGE).format(value=text(value)))]
+        if problem := value_rules.range_problem(kind, value):
+            return [("value", problem)]
         if kind == Measure.ValueType.SHARE and num is None:
             message = gettext(value_rules.ERROR_SHARE_PARTS_MISSING)
             return [("numerator", message.format(measure=measure.name))]
@@ -756,6 +764,11 @@ class PeriodResult(models.Model):
     period_start = models.DateField(_("period från"))
     quarter = models.CharField(_("kvartal"), max_length=6)
     value = models.DecimalField(_("värde"), max_digits=20, decimal_places=6, null=True)
+    # As MeasureResult's: a share's (a ratio's) summed täljare and nämnare, a mean's total
+    # weight. A goal's baseline of several periods pools a share's from them (Σ täljare ÷
+    # Σ nämnare), so a small month does not weigh as much as a big one.
+    numerator = models.DecimalField(_("täljare"), max_digits=20, decimal_places=6, null=True)
+    denominator = models.DecimalField(_("nämnare"), max_digits=20, decimal_places=6, null=True)
     reporting_units = models.PositiveIntegerField(_("rapporterande enheter"), default=0)
 
     class Meta:

@@ -35,6 +35,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from base.formatting import format_count
 from base.periods import MONTHS_SV, Quarter, month_label
 
 from .models import Measure, MeasureResult
@@ -148,13 +149,15 @@ class QuarterBasis:
     @property
     def coverage_lines(self) -> list[str]:
         """The units that reported, period by period: "okt: 5 av 5", "nov: 0 av 5"; one line
-        where every period's count is the same ("30 av 30 varje månad")."""
+        where every period's count is the same ("30 av 30 varje månad"); thousands grouped
+        ("1 006 av 1 020")."""
         if self.quarter_units is not None:
             reporting, expected = self.quarter_units
             if not expected:
                 return []
             return [
-                _("%(reporting)s av %(expected)s") % {"reporting": reporting, "expected": expected}
+                _("%(reporting)s av %(expected)s")
+                % {"reporting": format_count(reporting), "expected": format_count(expected)}
             ]
         if not self.due or not self.due[0].expected:
             return []
@@ -164,20 +167,28 @@ class QuarterBasis:
             if len(self.due) == 1 and self.periods > 1:
                 return [
                     _("%(reporting)s av %(expected)s för %(period)s")
-                    % {"reporting": reporting, "expected": expected, "period": self.due[0].label}
+                    % {
+                        "reporting": format_count(reporting),
+                        "expected": format_count(expected),
+                        "period": self.due[0].label,
+                    }
                 ]
             if len(self.due) == 1:
                 return [
                     _("%(reporting)s av %(expected)s")
-                    % {"reporting": reporting, "expected": expected}
+                    % {"reporting": format_count(reporting), "expected": format_count(expected)}
                 ]
             return [
                 _("%(reporting)s av %(expected)s varje månad")
-                % {"reporting": reporting, "expected": expected}
+                % {"reporting": format_count(reporting), "expected": format_count(expected)}
             ]
         return [
             _("%(period)s: %(reporting)s av %(expected)s")
-            % {"period": period.label, "reporting": period.reporting, "expected": period.expected}
+            % {
+                "period": period.label,
+                "reporting": format_count(period.reporting),
+                "expected": format_count(period.expected),
+            }
             for period in self.due
         ]
 

@@ -210,6 +210,11 @@ def _drawn_limits(line: _Limits, available: bool) -> tuple[float | None, float |
     return line.sigma.lower_limit, line.sigma.upper_limit
 
 
+# The fewest judged points that get limits, signals and icons (xmr's min_points; the quarterly
+# job uses it as it is). The pages name it: "För få punkter för styrgränser (4 av minst 13)".
+MIN_POINTS = 13
+
+
 def xmr(
     values: Sequence[float | Decimal | None],
     *,
@@ -218,7 +223,7 @@ def xmr(
     baseline: int | None = None,
     run_length: int = 6,
     screen_outliers: bool = False,
-    min_points: int = 13,
+    min_points: int = MIN_POINTS,
     recalculate_at: Sequence[int] = (),
     incomplete: Collection[int] = (),
 ) -> XmrResult:
@@ -284,7 +289,9 @@ def xmr(
             variation=None,
             assurance=None,
             limits_available=False,
-            message=f"För få datapunkter ({len(xs)} av {min_points}) för styrgränser.",
+            # Stored for readers of the JSON; the pages say it translated, from the points
+            # (gonv.templatetags.followup_charts.limits_message).
+            message=f"För få punkter för styrgränser ({len(xs)} av minst {min_points}).",
         )
     latest = lines[-1]
     sigma = latest.sigma
@@ -299,7 +306,7 @@ def xmr(
         variation=_variation(_point_type(signals[-1], improvement), signals[-1], improvement),
         assurance=_assurance(target_value, latest, improvement),
         limits_available=True,
-        message=None if sigma else "Senaste segmentet har för få datapunkter för styrgränser.",
+        message=None if sigma else "Senaste segmentet har för få punkter för styrgränser.",
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from base.formatting import format_share
+from base.formatting import format_count, format_share
 from base.periods import Quarter
 from goals.status import Status
 
@@ -60,6 +60,18 @@ def join_words(items: Sequence[str]) -> str:
     return _("%(first)s och %(last)s") % {"first": ", ".join(items[:-1]), "last": items[-1]}
 
 
+def quoted(name: str) -> str:
+    """A name as running text quotes it, ”Frigjorda läkartider”: a measure's name or a goal's
+    title starts with a capital letter and may hold commas of its own, so unquoted in a list it
+    reads as the start of a new sentence, or as two names."""
+    return _("”%(name)s”") % {"name": name}
+
+
+def join_names(names: Sequence[str]) -> str:
+    """Names quoted and listed the Swedish way: "”a”, ”b” och ”c”"."""
+    return join_words([quoted(name) for name in names])
+
+
 def quarter_summary(facts: SummaryFacts) -> list[str]:
     """The paragraph's sentences."""
     return [
@@ -81,22 +93,26 @@ def _status_sentence(facts: SummaryFacts) -> str:
             "quarter": facts.quarter.label
         }
     counts = [(status, sum(1 for s in facts.statuses if s == status)) for status in COUNTED]
-    named = [f"{count} {status.label.lower()}" for status, count in counts if count]
+    # Each status as a label with its count ("Uppnått: 4", "risk: 1"): "4 uppnått, 2 risk" is
+    # no Swedish, and the label form reads alike for any count.
+    named = [
+        _("%(status)s: %(count)s") % {"status": status.label.lower(), "count": count}
+        for status, count in counts
+        if count
+    ]
     rest = total - sum(count for _status, count in counts)
+    if rest:
+        named.append(
+            _("annan status (ej påbörjat, underlag saknas eller ej bedömt): %(count)s")
+            % {"count": rest}
+        )
     text = ngettext(
-        "Under %(quarter)s följs %(total)s mål eller delmål upp",
-        "Under %(quarter)s följs %(total)s mål och delmål upp",
+        "Under %(quarter)s följs %(total)s mål eller delmål upp.",
+        "Under %(quarter)s följs %(total)s mål och delmål upp.",
         total,
     ) % {"quarter": facts.quarter.label, "total": total}
-    if named:
-        text += _(": %(counts)s") % {"counts": join_words(named)}
-    if rest:
-        text += ngettext(
-            "; %(rest)s har ännu ingen sådan status (ej påbörjat, underlag saknas eller ej bedömt)",
-            "; %(rest)s har ännu ingen sådan status (ej påbörjat, underlag saknas eller ej bedömt)",
-            rest,
-        ) % {"rest": rest}
-    return text + "."
+    counted = ", ".join(named)
+    return f"{text} {counted[:1].upper()}{counted[1:]}."
 
 
 def _due_count(due: Sequence[DueGoal]) -> str:
@@ -117,11 +133,11 @@ def _due_sentence(facts: SummaryFacts) -> str:
     due = list(facts.due)
     if not due:
         return _("Inga mål eller delmål hade måldatum under kvartalet.")
-    met = [d.title for d in due if d.status == Status.ACHIEVED]
+    met = [quoted(d.title) for d in due if d.status == Status.ACHIEVED]
 
     def with_status(d: DueGoal) -> str:
         status = d.status.label.lower() if d.status else _("status saknas")
-        return _("%(title)s (%(status)s)") % {"title": d.title, "status": status}
+        return _("%(title)s (%(status)s)") % {"title": quoted(d.title), "status": status}
 
     pending = [with_status(d) for d in due if d.status != Status.ACHIEVED and d.pending]
     not_met = [with_status(d) for d in due if d.status != Status.ACHIEVED and not d.pending]
@@ -147,19 +163,19 @@ def _spc_sentence(facts: SummaryFacts) -> str:
         # measure page can show signals for these same periods: the sentence says which.
         return _(
             "Inget av regionens mått har styrgränser med värdena t.o.m. %(quarter)s "
-            "(för få perioder eller inget styrdiagram). Med ett senare kvartal valt kan samma "
+            "(för få punkter eller inget styrdiagram). Med ett senare kvartal valt kan samma "
             "perioder få signaler, bedömda med styrgränser beräknade på fler värden."
         ) % {"quarter": facts.quarter.label}
     parts = []
     if facts.improvements:
         parts.append(
             _("särskild orsak – förbättring för %(names)s")
-            % {"names": join_words(sorted(facts.improvements))}
+            % {"names": join_names(sorted(facts.improvements))}
         )
     if facts.concerns:
         parts.append(
             _("särskild orsak – försämring för %(names)s")
-            % {"names": join_words(sorted(facts.concerns))}
+            % {"names": join_names(sorted(facts.concerns))}
         )
     if not parts:
         return ngettext(
@@ -167,7 +183,8 @@ def _spc_sentence(facts: SummaryFacts) -> str:
             "Regionens styrdiagram visar ingen särskild orsak till variation (%(count)s mått).",
             facts.measures_with_spc,
         ) % {"count": facts.measures_with_spc}
-    text = _("Regionens styrdiagram visar %(parts)s.") % {"parts": join_words(parts)}
+    # The kinds apart by a semicolon: each list of names ends in "och" already.
+    text = _("Regionens styrdiagram visar %(parts)s.") % {"parts": "; ".join(parts)}
     return text[0].upper() + text[1:]
 
 
@@ -179,11 +196,11 @@ def _completeness_sentence(facts: SummaryFacts) -> str:
         "Datatäckning: %(share)s av förväntade inrapporteringar (%(reporting)s av %(expected)s)."
     ) % {
         "share": format_share(share),
-        "reporting": facts.reporting_units,
-        "expected": facts.expected_units,
+        "reporting": format_count(facts.reporting_units),
+        "expected": format_count(facts.expected_units),
     }
     if facts.missing_values:
         text += " " + _("Värden saknas för %(names)s.") % {
-            "names": join_words(sorted(facts.missing_values))
+            "names": join_names(sorted(facts.missing_values))
         }
     return text

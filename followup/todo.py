@@ -298,7 +298,9 @@ def _own_gap(found: tuple[Measure, int, Unit], unit: Unit) -> bool:
 
 
 def _unit_names(names: list[str]) -> str:
-    shown = ", ".join(names[:NAMED_UNITS])
+    """The first NAMED_UNITS names apart by semicolons: a unit's name may hold a comma of its
+    own ("Geriatrisk avdelning 31, Gävle sjukhus"), which a comma-separated list splits."""
+    shown = "; ".join(names[:NAMED_UNITS])
     if len(names) > NAMED_UNITS:
         rest = len(names) - NAMED_UNITS
         return ngettext("%(units)s och %(count)s till", "%(units)s och %(count)s till", rest) % {

@@ -5,7 +5,9 @@ SQL), the reporting grid its cells (`share_parts_problem`, `count_problem`, `ran
 before anything is saved) and the model every other write (`Observation.clean`: the admin and
 its history revert, the services), so a value the import refuses is refused everywhere, in the
 same Swedish. Imports nothing of followup: the models and the import both
-stand above it.
+stand above it. What a value of a measure's kind may be (0–100, not negative, whole) is
+base.measure_values', which a goal's target keeps too (goals cannot import followup); its
+messages and checks are re-exported here, where every writer of a value finds them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
 
+from base.measure_values import COUNT as COUNT
+from base.measure_values import ERROR_COUNT_DECIMALS as ERROR_COUNT_DECIMALS
+from base.measure_values import ERROR_COUNT_NEGATIVE as ERROR_COUNT_NEGATIVE
+from base.measure_values import ERROR_INDEX_RANGE as ERROR_INDEX_RANGE
+from base.measure_values import ERROR_SHARE_RANGE as ERROR_SHARE_RANGE
+from base.measure_values import INDEX as INDEX
+from base.measure_values import SHARE as SHARE
+from base.measure_values import ValueProblem, value_message, value_problem
+from base.measure_values import number_text as number_text
 from base.periods import MONTH_NAMES_SV, Quarter, day_label, month_label
 
 # How far a share's value may be from täljare ÷ nämnare × 100.
@@ -35,8 +46,6 @@ ERROR_UNIT_NOT_ACTIVE = gettext_noop("Enheten ”{unit}” var inte verksam unde
 ERROR_KIND_DOES_NOT_REPORT = gettext_noop(
     "Enheter av typen {kind} rapporterar inte måttet ”{measure}”."
 )
-ERROR_COUNT_NEGATIVE = gettext_noop("Ett antal kan inte vara negativt ({value}).")
-ERROR_COUNT_DECIMALS = gettext_noop("Ett antal måste vara ett heltal, inte {value}.")
 ERROR_NEGATIVE = gettext_noop("Talet kan inte vara negativt ({value}).")
 ERROR_DENOMINATOR_ZERO = gettext_noop("Nämnaren kan inte vara 0.")
 ERROR_PERIOD_NOT_WHOLE_MONTH = gettext_noop(
@@ -49,8 +58,6 @@ ERROR_PERIOD_NOT_WHOLE_QUARTER = gettext_noop(
     "kvartal: perioden ska börja den första dagen i kvartalet och sluta den sista, till exempel "
     "{example}."
 )
-ERROR_SHARE_RANGE = gettext_noop("En andel måste vara mellan 0 och 100 procent, inte {value}.")
-ERROR_INDEX_RANGE = gettext_noop("Ett index måste vara mellan 0 och 100, inte {value}.")
 ERROR_NUMERATOR_ABOVE_DENOMINATOR = gettext_noop(
     "Täljaren ({numerator}) är större än nämnaren ({denominator})."
 )
@@ -116,16 +123,6 @@ def not_ended_message(start: datetime.date, *, quarterly: bool) -> str:
     return gettext(message).format(period=label, end=day_label(end))
 
 
-def number_text(value: Decimal) -> str:
-    """A decimal as Swedes write it in these messages: 12,5 (no trailing zeros), never "−0"."""
-    if value.is_zero():
-        value = value.copy_abs()
-    text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",").replace("-", "−")
-
-
 def share_of(numerator: Decimal, denominator: Decimal) -> Decimal:
     """A share in percent from its parts (the denominator above zero)."""
     return numerator / denominator * Decimal(100)
@@ -160,8 +157,6 @@ def jumped(value: Decimal, previous: Decimal | None, limit: Decimal) -> bool:
 
 # --- the checks of one value, worded (the reporting grid's; the import words them alike) -----
 
-# A value's type as Measure.ValueType holds it (this module imports nothing of followup).
-SHARE, COUNT, INDEX = "share", "count", "index"
 # The roll-up rule (Measure.Aggregation) that weights each value by its nämnare alone.
 WEIGHTED_MEAN = "weighted_mean"
 
@@ -236,17 +231,15 @@ def share_parts_problem(
 
 def count_problem(value: Decimal) -> str | None:
     """Why a count cannot be this value (negative, or not whole), or None."""
-    if value < 0:
-        return gettext(ERROR_COUNT_NEGATIVE).format(value=number_text(value))
-    if value != value.to_integral_value():
-        return gettext(ERROR_COUNT_DECIMALS).format(value=number_text(value))
-    return None
+    return _worded(value_problem(COUNT, value), value)
 
 
 def range_problem(value_type: str, value: Decimal) -> str | None:
     """Why a share or an index cannot be this value (outside 0–100), or None."""
-    if value_type == SHARE and not 0 <= value <= 100:
-        return gettext(ERROR_SHARE_RANGE).format(value=number_text(value))
-    if value_type == INDEX and not 0 <= value <= 100:
-        return gettext(ERROR_INDEX_RANGE).format(value=number_text(value))
-    return None
+    if value_type not in (SHARE, INDEX):
+        return None
+    return _worded(value_problem(value_type, value), value)
+
+
+def _worded(problem: ValueProblem | None, value: Decimal) -> str | None:
+    return None if problem is None else value_message(problem, value)

@@ -25,7 +25,15 @@ from .forms import (
     deadline_reason_field,
     use_number_rules,
 )
-from .models import ERROR_METHOD_NOT_OFFERED, AdoptionRecord, Assessment, Goal, phase_warning
+from .models import (
+    ERROR_METHOD_NOT_OFFERED,
+    AdoptionRecord,
+    Assessment,
+    Goal,
+    closed_start_warning,
+    phase_warning,
+    start_counted_from,
+)
 
 ERROR_PARENT_NOT_OFFERED = _(
     "Välj ett överordnat mål i samma programområde som delmålet (bara de erbjuds här)."
@@ -167,7 +175,15 @@ class GoalAdmin(ScopedChoicesAdmin):
         services.goal_authorize(user=request.user, goal=obj)
 
     def save_object(self, request: HttpRequest, obj: Goal, change: bool) -> None:
-        stored = Goal.objects.filter(pk=obj.pk).values_list("deadline", flat=True).first()
+        before = (
+            Goal.objects.select_related("programme_area").filter(pk=obj.pk).first()
+            if obj.pk is not None
+            else None
+        )
+        stored = before.deadline if before is not None else None
+        # The day it counted from before this save (a new one: the start it gets unless given
+        # another, a milestone its goal's), read before the service saves it.
+        counted_from = start_counted_from(obj, stored=before)
         if change:
             services.goal_update(
                 user=request.user,
@@ -180,6 +196,10 @@ class GoalAdmin(ScopedChoicesAdmin):
         warning = phase_warning(obj) if obj.deadline != stored else ""
         if warning:
             messages.warning(request, warning)
+        # So is a start date that changes closed quarters' statuses on the dashboards (as on
+        # the pages): only where it moves the goal into or out of them.
+        if closed := closed_start_warning(obj, counted_from=counted_from):
+            messages.warning(request, closed)
 
     def validate_delete(self, request: HttpRequest, obj: Goal) -> None:
         # A goal with a closed quarter's assessments stays: said before the delete page and

@@ -50,6 +50,13 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     Goal.Kind.DIRECTION: (),
 }
 ALL_KIND_FIELDS = tuple(name for names in KIND_FIELDS.values() for name in names)
+# What clean() asks for with each kind, though the fields are not required in Django's sense
+# (the kinds share one form): marked so in the label and to assistive technology. A measure
+# goal's target is one of two (a value or a change), so neither is marked.
+REQUIRED_FOR_KIND: dict[str, tuple[str, ...]] = {
+    Goal.Kind.ADOPTION: ("working_method", "unit_kind", "target_share"),
+    Goal.Kind.MEASURE: ("measure",),
+}
 
 ERROR_REQUIRED = _("Fyll i fältet.")
 ERROR_KIND = _("Välj typ av mål.")
@@ -282,6 +289,20 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
         # The working methods grouped by programme area, the goal's own first (read when the
         # select is rendered): which area's "Teamrond" is which is said, not guessed.
         self.fields["working_method"].widget.choices = self._working_method_groups
+        self._mark_required_for_kind()
+
+    def _mark_required_for_kind(self) -> None:
+        """The chosen kind's fields that clean() asks for, and the deadline (every kind but a
+        direction goal has one), get the attribute `required`: includes/field.html then adds
+        "(obligatoriskt)" to the label and a screen reader says "obligatoriskt". The form is
+        novalidate, so the browser does not stop a send: the server's message says what is
+        missing, as for the other fields."""
+        kind = self.chosen_kind
+        names = list(REQUIRED_FOR_KIND.get(kind, ()))
+        if kind != Goal.Kind.DIRECTION:
+            names.append("deadline")
+        for name in names:
+            self.fields[name].widget.attrs["required"] = True
 
     def _start_help(self) -> str:
         """What the start date means for the status, and an empty one (Goal.pace_start), after
@@ -330,6 +351,15 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
         value = self.data.get(self.add_prefix("kind")) if self.is_bound else None
         value = value or self.initial.get("kind") or self.instance.kind or ""
         return value if value in KIND_FIELDS else ""
+
+    @property
+    def deadline_required(self) -> bool:
+        """Whether the chosen kind needs a deadline (not a direction goal)."""
+        return self.chosen_kind != Goal.Kind.DIRECTION
+
+    @property
+    def chosen_kind_label(self) -> str:
+        return str(dict(Goal.Kind.choices).get(self.chosen_kind, "")) if self.chosen_kind else ""
 
     def common_fields(self) -> list[forms.BoundField]:
         """The common fields; a saved goal's with the reason for a moved deadline after it."""

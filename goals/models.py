@@ -18,15 +18,15 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from base.editing import UnitSource
-from base.formatting import format_number, format_percent
+from base.editing import CHANGE_PERCENT, UnitSource
+from base.formatting import format_number, format_set_level
 from base.history import SOURCE_LABELS, author_label
+from base.measure_values import ValueProblem, value_problem
 from base.periods import (
     QUARTER_CODE_PATTERN,
     InvalidQuarter,
     Quarter,
     day_label,
-    month_label,
     months_label,
     quarter_label,
 )
@@ -97,12 +97,19 @@ ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
 ERROR_BASELINE_AFTER_DEADLINE = _(
     "Basperioden ska sluta före måldatumet (%(deadline)s): målet jämförs med den."
 )
-# A measure goal's target by its measure's value type: the same ranges a stored value keeps
-# (followup.value_rules.range_problem and count_problem, which this layer cannot import).
+# A measure goal's target by its measure's value type: what the one rule of a measure's values
+# (base.measure_values, which the import, the grid and Observation.clean keep too) finds wrong,
+# worded by the goal's field and the range it allows.
 ERROR_TARGET_SHARE_RANGE = _("Målvärdet för en andel ska vara 0–100 %.")
 ERROR_TARGET_INDEX_RANGE = _("Målvärdet för ett index ska vara 0–100.")
 ERROR_TARGET_COUNT_NEGATIVE = _("Målvärdet för ett antal kan inte vara negativt.")
 ERROR_TARGET_COUNT_DECIMALS = _("Målvärdet för ett antal ska vara ett heltal.")
+TARGET_MESSAGES = {
+    ValueProblem.SHARE_RANGE: ERROR_TARGET_SHARE_RANGE,
+    ValueProblem.INDEX_RANGE: ERROR_TARGET_INDEX_RANGE,
+    ValueProblem.COUNT_NEGATIVE: ERROR_TARGET_COUNT_NEGATIVE,
+    ValueProblem.COUNT_DECIMALS: ERROR_TARGET_COUNT_DECIMALS,
+}
 ERROR_CHANGE_BELOW_ALL = _(
     "Förändringen kan inte vara mindre än −100 %: ett värde kan inte minska med mer än allt."
 )
@@ -254,8 +261,9 @@ def _phase_of(area_id: int | None) -> tuple[str, datetime.date, datetime.date] |
     )
 
 
-# A start date in (or before) a quarter whose report is closed: the dashboards count the goal
-# from its start, so those quarters' statuses change there; the frozen report stays as it was.
+# A start date that moves a goal into a quarter whose report is closed (in or before it): the
+# dashboards count the goal from its start, so those quarters' statuses change there; the
+# frozen report stays as it was.
 WARNING_START_IN_CLOSED_QUARTER = gettext_noop(
     "Startdatumet {start} ligger i eller före {quarter}, vars kvartalsrapport är stängd. Målet "
     "räknas från startdatumet, så statusen för kvartalet ändras i översikterna (t.ex. "
@@ -269,26 +277,73 @@ WARNING_START_IN_CLOSED_QUARTERS = gettext_noop(
     "ändras i översikterna (t.ex. Portfölj). De stängda kvartalsrapporterna visar statusen som "
     "den var när de stängdes."
 )
+# A start date moved later, past quarters whose report is closed: the goal counted in them and
+# is now "Ej påbörjat" there on the dashboards.
+WARNING_START_AFTER_CLOSED_QUARTER = gettext_noop(
+    "Startdatumet {start} ligger efter {quarter}, vars kvartalsrapport är stängd. Målet räknas "
+    "från startdatumet, så i översikterna (t.ex. Portfölj) är det nu Ej påbörjat för kvartalet. "
+    "Den stängda kvartalsrapporten visar statusen som den var när rapporten stängdes."
+)
+WARNING_START_AFTER_CLOSED_QUARTERS = gettext_noop(
+    "Startdatumet {start} ligger efter {count} kvartal ({first} – {last}) vars "
+    "kvartalsrapporter är stängda. Målet räknas från startdatumet, så i översikterna (t.ex. "
+    "Portfölj) är det nu Ej påbörjat för de kvartalen. De stängda kvartalsrapporterna visar "
+    "statusen som den var när de stängdes."
+)
 
 
-def closed_start_warning(goal: Goal) -> str:
-    """A note when the goal's start date lies in or before a quarter whose quarterly report is
-    closed (Fastställd or Godkänd), "" otherwise."""
-    if goal.start_date is None:
+def start_counted_from(goal: Goal, *, stored: Goal | None = None) -> datetime.date:
+    """The day the goal counts from without the start date being saved (Goal.pace_start):
+    `stored`, the goal as saved before, from its start, else its area's; a new milestone from
+    its goal's start (the form fills a new one's in: views.goal_create; left empty, it is its
+    area's, as its goal's is); a new goal from its programme area's (what an empty start means).
+    A goal without any start counts in every quarter (date.min)."""
+    parent = goal.parent if goal.parent_id is not None else None
+    if stored is not None:
+        day = stored.pace_start
+    elif parent is not None:
+        day = parent.pace_start
+    else:
+        day = goal.programme_area.start_date if goal.programme_area_id is not None else None
+    return day or datetime.date.min
+
+
+def closed_start_warning(goal: Goal, *, counted_from: datetime.date | None = None) -> str:
+    """A note when the goal's start date changes its status in quarters whose quarterly report
+    is closed (Fastställd or Godkänd), "" otherwise.
+
+    A quarter counts a goal when it ends on or after the goal's start (before it the goal is
+    "Ej påbörjat"). `counted_from` is the day the goal counted from without this start date:
+    as stored, for a goal saved again (its start, else its area's); for a new one,
+    start_counted_from. Only the closed quarters that the new start puts in or takes out are
+    named: a milestone created with its goal's start changes nothing its goal does not. None:
+    every closed quarter the goal counts in."""
+    if goal.start_date is None or goal.start_date == counted_from:
         return ""
-    first = Quarter.containing(goal.start_date).code
-    affected = sorted(
-        code for code in closed_reports(area_id=goal.programme_area_id) if code >= first
-    )
-    if not affected:
+    start = goal.start_date
+    closed = closed_reports(area_id=goal.programme_area_id)
+
+    def counts(code: str, day: datetime.date) -> bool:
+        return Quarter.parse(code).end >= day
+
+    if counted_from is None:
+        now_in = sorted(code for code in closed if counts(code, start))
+        now_out: list[str] = []
+    else:
+        now_in = sorted(c for c in closed if counts(c, start) and not counts(c, counted_from))
+        now_out = sorted(c for c in closed if counts(c, counted_from) and not counts(c, start))
+    if now_in:
+        one, many = WARNING_START_IN_CLOSED_QUARTER, WARNING_START_IN_CLOSED_QUARTERS
+        affected = now_in
+    elif now_out:
+        one, many = WARNING_START_AFTER_CLOSED_QUARTER, WARNING_START_AFTER_CLOSED_QUARTERS
+        affected = now_out
+    else:
         return ""
-    start = day_label(goal.start_date)
     if len(affected) == 1:
-        return gettext(WARNING_START_IN_CLOSED_QUARTER).format(
-            start=start, quarter=quarter_label(affected[0])
-        )
-    return gettext(WARNING_START_IN_CLOSED_QUARTERS).format(
-        start=start,
+        return gettext(one).format(start=day_label(start), quarter=quarter_label(affected[0]))
+    return gettext(many).format(
+        start=day_label(start),
         count=len(affected),
         first=quarter_label(affected[0]),
         last=quarter_label(affected[-1]),
@@ -407,13 +462,14 @@ class DeadlineMove:
     author: str
     reason: str
 
+    # Days, as the deadline is written beside the flag: two days of one month must differ.
     @property
     def original_label(self) -> str:
-        return month_label(self.original)
+        return day_label(self.original)
 
     @property
     def current_label(self) -> str:
-        return month_label(self.current)
+        return day_label(self.current)
 
     @property
     def moved_on_label(self) -> str:
@@ -515,7 +571,7 @@ class Goal(Versioned):
     # a target value is in its measure's unit, the shares and changes in percent.
     display_units: ClassVar[dict[str, UnitSource]] = {
         "target_share": "%",
-        "relative_change_pct": "%",
+        "relative_change_pct": CHANGE_PERCENT,
         "target_value": lambda row: _measure_unit(getattr(row, "measure_id", None)),
     }
 
@@ -666,30 +722,20 @@ class Goal(Versioned):
             )
 
     def _clean_measure_target(self, errors: dict[str, list[str]]) -> None:
-        """A target its measure's values can reach: a share or an index 0–100, a count not
-        negative (and whole where it is summed, as every region's value then is); a change
-        not below −100 % (less than nothing)."""
+        """A target its measure's values can reach, by the rule every stored value keeps
+        (base.measure_values): a share or an index 0–100, a count not negative (and whole where
+        it is summed: the target is compared with the roll-up's value, and only a sum of whole
+        counts is whole); a change not below −100 % (less than nothing)."""
         if self.relative_change_pct is not None and self.relative_change_pct < -100:
             errors.setdefault("relative_change_pct", []).append(str(ERROR_CHANGE_BELOW_ALL))
         measure = self._measure_or_none()
-        if self.target_value is None or measure is None:
-            return
         value = self.target_value
-        message = None
-        if measure.value_type == "share" and not 0 <= value <= 100:
-            message = ERROR_TARGET_SHARE_RANGE
-        elif measure.value_type == "index" and not 0 <= value <= 100:
-            message = ERROR_TARGET_INDEX_RANGE
-        elif measure.value_type == "count" and value < 0:
-            message = ERROR_TARGET_COUNT_NEGATIVE
-        elif (
-            measure.value_type == "count"
-            and measure.aggregation == "sum"
-            and value != value.to_integral_value()
-        ):
-            message = ERROR_TARGET_COUNT_DECIMALS
-        if message is not None:
-            errors.setdefault("target_value", []).append(str(message))
+        # Not a number (the field's own check says so) or no measure: nothing to judge.
+        if not isinstance(value, Decimal | int) or measure is None:
+            return
+        problem = value_problem(measure.value_type, Decimal(value), aggregation=measure.aggregation)
+        if problem is not None:
+            errors.setdefault("target_value", []).append(str(TARGET_MESSAGES[problem]))
 
     def _measure_or_none(self) -> Any:
         """The goal's measure, None without one (or with an id that names none: the field's
@@ -788,8 +834,10 @@ class Goal(Versioned):
 
     @property
     def deadline_label(self) -> str:
-        """The deadline as the plan writes it, "dec 2025"."""
-        return month_label(self.deadline) if self.deadline else ""
+        """The deadline as every date in text is written, "31 dec 2025": as the status sentence
+        and the goal's "Underlag" beside it say it (the plan's own "dec 2025" stays in the
+        plan's wording, "Planen: ”…”")."""
+        return day_label(self.deadline) if self.deadline else ""
 
     @property
     def deadline_move(self) -> DeadlineMove | None:
@@ -849,7 +897,7 @@ class Goal(Versioned):
     def target_label(self) -> str:
         """The target in words, e.g. "50 % av hälsocentralerna"."""
         if self.kind == self.Kind.ADOPTION and self.target_share is not None:
-            percent = format_percent(self.target_share)
+            percent = format_set_level(self.target_share)
             if not self.unit_kind:
                 return percent
             # The kind's plural made definite the Swedish way: "hälsocentraler" + "na".
@@ -859,10 +907,9 @@ class Goal(Versioned):
             }
         if self.kind == self.Kind.MEASURE:
             if self.relative_change_pct is not None and self.baseline_end:
-                sign = "+" if self.relative_change_pct >= 0 else "−"
                 # The whole baseline period, "jan–dec 2025" (one month: "dec 2025").
                 return gettext("%(change)s jämfört med %(month)s") % {
-                    "change": f"{sign}{format_percent(abs(self.relative_change_pct))}",
+                    "change": format_set_level(self.relative_change_pct, signed=True),
                     "month": months_label(
                         self.baseline_start or self.baseline_end, self.baseline_end
                     ),

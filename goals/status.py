@@ -17,12 +17,20 @@ from typing import Any, Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from base.formatting import MINUS as _MINUS
 from base.formatting import SPACE as _SPACE
 from base.formatting import as_decimal as _dec
-from base.formatting import format_number, format_percent, format_share, quantum
-from base.periods import Quarter, month_name_label
+from base.formatting import (
+    format_number,
+    format_percent,
+    format_set_level,
+    format_share,
+    format_share_change,
+    quantum,
+)
+from base.periods import Quarter, month_label
 from base.periods import day_label as _day
 
 UNKNOWN_RULES_ERROR = "Unknown GONV_STATUS_RULES keys: {names}."
@@ -59,6 +67,17 @@ class Status(StrEnum):
     def severity(self) -> int:
         """Rank for ordering and roll-up: higher is worse."""
         return _SEVERITY[self]
+
+
+class BaselineMethod(StrEnum):
+    """How a baseline of several periods was reckoned from them (stored in the basis)."""
+
+    # A share (a ratio): Σ täljare ÷ Σ nämnare over the periods, as the roll-up pools units.
+    POOLED = "pooled"
+    # A count, a mean or an index: the mean of the periods' values (a value per period).
+    MEAN = "mean"
+    # A share some of whose periods lack their täljare and nämnare: the mean of their values.
+    MEAN_WITHOUT_PARTS = "mean_without_parts"
 
 
 _LABELS: dict[Status, Promise] = {
@@ -200,10 +219,10 @@ def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: b
     """Format value so that rounding never flips whether it looks as if it reaches target.
 
     A share is written as the tables beside the sentence show it (format_share: one decimal,
-    "73,1 %"), other values with up to two decimals; more only where that rounding would flip
-    the comparison. (The examples of the plan write whole percent, "14 av 26 (54 %)"; one page
-    showing "54 %" in its sentence and "53,8 %" in its table reads as two different numbers, so
-    the tables' precision wins.)
+    ",0" too: "73,1 %", "48,0 %"), other values with up to two decimals; more only where that
+    rounding would flip the comparison. (The examples of the plan write whole percent, "14 av 26
+    (54 %)"; one page showing "54 %" in its sentence and "53,8 %" in its table reads as two
+    different numbers, so the tables' precision wins.)
     """
 
     def reaches(number: Decimal) -> bool:
@@ -222,8 +241,11 @@ def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: b
 
 
 def _signed(text: str) -> str:
-    """Prefix a plus sign to a formatted number that is above zero."""
-    return text if text.startswith(_MINUS) or text.split(_SPACE)[0] == "0" else "+" + text
+    """Prefix a plus sign to a formatted number above zero, "±" to a zero: a change always
+    shows its sign ("±0 st", as the measure tables write one)."""
+    if text.startswith(_MINUS):
+        return text
+    return ("±" if text.split(_SPACE)[0] == "0" else "+") + text
 
 
 def _with_unit(text: str, unit: str) -> str:
@@ -232,13 +254,13 @@ def _with_unit(text: str, unit: str) -> str:
 
 
 def _latest_period(end: date, quarterly: bool, later_left_out: bool) -> str:
-    """The period a measure goal's value is of, by its last day: "i september 2026 (senaste
+    """The period a measure goal's value is of, by its last day: "i sep 2026 (senaste
     månaden)", "i Kv 3 2026 (senaste kvartalet)"; "… som räknas" where later periods are left
-    out (the sentence then says why)."""
+    out (the sentence then says why). The month as the tables beside the sentence name it."""
     if quarterly:
         period, latest = Quarter.containing(end).label, "senaste kvartalet"
     else:
-        period, latest = month_name_label(end), "senaste månaden"
+        period, latest = month_label(end), "senaste månaden"
     return f"i {period} ({latest}{' som räknas' if later_left_out else ''})"
 
 
@@ -376,7 +398,11 @@ def evaluate_adoption(
 
     evaluated_on = min(as_of, deadline)
     deadline_passed = as_of > deadline
-    target_text = format_share(target)
+    # The target share as it was set ("50 %"), the shares computed to one decimal.
+    target_text = format_set_level(target)
+    # The name quoted, as a deliverable's title is: a name is a proper noun mid-sentence
+    # ("har infört arbetssättet ”Riskbedömning av sköra personer”"), not the start of a clause.
+    method = f"arbetssättet ”{method_name}”"
     basis: dict[str, Any] = {
         "kind": "adoption",
         "as_of": as_of.isoformat(),
@@ -422,7 +448,7 @@ def evaluate_adoption(
             Status.NO_DATA,
             "no_active_units",
             f"Det finns inga aktiva {unit_kind_plural} att följa upp införandet av "
-            f"{method_name} på; målet är {target_text} senast {_day(deadline)}.",
+            f"{method} på; målet är {target_text} senast {_day(deadline)}.",
         )
 
     share = _HUNDRED * adopted / active_units
@@ -433,14 +459,11 @@ def evaluate_adoption(
         status, rule = Status.ACHIEVED, "achieved"
         if deadline_passed:
             text = (
-                f"{counted} hade infört {method_name} vid måldatumet {_day(deadline)}; "
+                f"{counted} hade infört {method} vid måldatumet {_day(deadline)}; "
                 f"målet var {target_text}."
             )
         else:
-            text = (
-                f"{counted} har infört {method_name}; "
-                f"målet är {target_text} senast {_day(deadline)}."
-            )
+            text = f"{counted} har infört {method}; målet är {target_text} senast {_day(deadline)}."
         # Reached is final: no forecast (it could only repeat "Enligt plan" beside "Uppnått").
         return result(status, rule, text, share)
 
@@ -448,7 +471,7 @@ def evaluate_adoption(
         return result(
             Status.MISSED,
             "deadline_passed",
-            f"{counted} hade infört {method_name} vid måldatumet {_day(deadline)}; "
+            f"{counted} hade infört {method} vid måldatumet {_day(deadline)}; "
             f"målet var {target_text}.",
             share,
         )
@@ -481,7 +504,7 @@ def evaluate_adoption(
         return result(
             Status.NOT_STARTED,
             "before_start",
-            f"Införandet av {method_name} startar {_day(start)} och {so_far}; "
+            f"Införandet av {method} startar {_day(start)} och {so_far}; "
             f"målet är {target_text} senast {_day(deadline)}.",
             share,
             forecast,
@@ -496,7 +519,7 @@ def evaluate_adoption(
                 Status.NOT_STARTED,
                 "nothing_adopted_or_planned",
                 f"Ingen av {active_units} {unit_kind_plural} har infört eller planerat att "
-                f"införa {method_name} ännu; målet är {target_text} senast {_day(deadline)}.",
+                f"införa {method} ännu; målet är {target_text} senast {_day(deadline)}.",
                 share,
                 forecast,
                 forecast_status,
@@ -508,7 +531,7 @@ def evaluate_adoption(
     else:
         plans = "med " + _count(planned_by_deadline, "planerat införande", "planerade införanden")
     text = (
-        f"{counted} har infört {method_name}; {plans} blir prognosen {forecast_text} "
+        f"{counted} har infört {method}; {plans} blir prognosen {forecast_text} "
         f"mot målet {target_text} senast {_day(deadline)}"
     )
     # Plans that all fall due at the end are a risk even when they add up: lower "on plan" when
@@ -669,7 +692,7 @@ def _left_out_sentence(
     behövs)." for the periods left out after the latest that counts; "" for none."""
     if not days:
         return ""
-    needed = format_share(_dec(rules.min_reported_pct))
+    needed = format_set_level(_dec(rules.min_reported_pct))
     if len(days) == 1:
         reporting, expected = reported[days[0]]
         return (
@@ -697,6 +720,7 @@ def evaluate_measure(
     baseline_value: Decimal | None = None,
     baseline_label: str | None = None,
     baseline_periods: int = 1,
+    baseline_method: BaselineMethod | None = None,
     measure_name: str,
     unit: str = "",
     quarterly: bool = False,
@@ -710,7 +734,7 @@ def evaluate_measure(
     """Evaluate a goal that a measured value reaches an absolute or baseline-relative target.
 
     The value judged is the latest period's (a month, or a quarter where `quarterly`), not
-    the quarter's: the sentence names that period ("var 18,4 % i september 2026 (senaste
+    the quarter's: the sentence names that period ("var 18,4 % i sep 2026 (senaste
     månaden)"), so that it does not read as a second value for the quarter its table shows.
 
     reported: per period end, (units that reported, units expected to); a period where fewer
@@ -720,6 +744,10 @@ def evaluate_measure(
     start: the day the goal counts from (its own start, else its programme area's:
     start_from_area); before it the goal is "Ej påbörjat" unless its value already meets the
     target (_before_start).
+
+    baseline_method: how a baseline of several periods was reckoned (BaselineMethod; None for
+    one period): a share's pooled over them is the share of the whole period ("62,3 % för
+    jan–dec 2025 som helhet"), any other the mean per period ("i snitt 195 st per månad …").
     """
     if target_value is not None and relative_change_pct is not None:
         raise ValueError(MEASURE_TARGET_ERROR)
@@ -747,6 +775,7 @@ def evaluate_measure(
         "baseline_value": _json(None if baseline_value is None else _dec(baseline_value)),
         "baseline_label": baseline_label,
         "baseline_periods": baseline_periods,
+        "baseline_method": None if baseline_method is None else str(baseline_method),
         "trend_periods": rules.trend_periods,
         "min_trend_points": rules.min_trend_points,
         "measure_at_risk_margin_pct": rules.measure_at_risk_margin_pct,
@@ -806,17 +835,26 @@ def evaluate_measure(
             )
         baseline = _dec(baseline_value)
         target = baseline * (1 + change / _HUNDRED)
-        baseline_text = _with_unit(format_number(baseline), unit)
-        # A baseline of several periods is their mean per period ("i snitt 195 st per månad
-        # jan–dec 2025"): the value it is compared with is one period's.
+        # A share as the target beside it and the tables write one ("58,3 %", not "58,33 %").
+        baseline_text = (
+            format_share(baseline)
+            if unit.strip() == "%"
+            else _with_unit(format_number(baseline), unit)
+        )
+        # A baseline of several periods is a value per period, as the value it is compared
+        # with is one period's: a share's pooled over them is the share of the whole period
+        # ("62,3 % för jan–dec 2025 som helhet"), any other value their mean per period ("i
+        # snitt 195 st per månad jan–dec 2025").
         per = "kvartal" if quarterly else "månad"
-        if baseline_label and baseline_periods > 1:
+        if baseline_label and baseline_periods > 1 and baseline_method == BaselineMethod.POOLED:
+            compared = f"{baseline_text} för {baseline_label} som helhet"
+        elif baseline_label and baseline_periods > 1:
             compared = f"i snitt {baseline_text} per {per} {baseline_label}"
         elif baseline_label:
             compared = f"{baseline_text} i {baseline_label}"
         else:
             compared = f"basvärdet {baseline_text}"
-        detail = f" ({_signed(format_percent(change))} jämfört med {compared})"
+        detail = f" ({format_set_level(change, signed=True)} jämfört med {compared})"
     else:
         raise ValueError(MEASURE_TARGET_ERROR)
     basis["target"] = _json(target)
@@ -829,7 +867,8 @@ def evaluate_measure(
             return _format_against(value, target, higher=higher, percent=True)
         return _with_unit(_format_against(value, target, higher=higher, percent=False), unit)
 
-    goal_value = format_share(target) if share else _with_unit(format_number(target), unit)
+    # The target as a level ("minst 50 %"), as the goal's table and chart write it.
+    goal_value = format_set_level(target) if share else _with_unit(format_number(target), unit)
     goal = f"{bound} {goal_value}{detail}"
 
     dated = [(day, value) for day, value in points if day <= evaluated_on]
@@ -910,8 +949,12 @@ def evaluate_measure(
         )
 
     # A share changes by percentage points, as the measure tables write its changes.
-    slope = _signed(format_number(trend.slope_per_day * _DAYS_PER_MONTH))
-    slope_text = f"{slope}{_SPACE}procentenheter" if share else _with_unit(slope, unit)
+    slope_per_month = trend.slope_per_day * _DAYS_PER_MONTH
+    slope_text = (
+        format_share_change(slope_per_month)
+        if share
+        else _with_unit(_signed(format_number(slope_per_month)), unit)
+    )
     return result(
         forecast_status,
         forecast_rule,
@@ -927,11 +970,17 @@ def evaluate_measure(
 # --- Direction, roll-up and display -----------------------------------------------------------
 
 
+# A direction goal nobody has assessed: stored in Swedish as every explanation is, and marked
+# for the catalogue because the goal line shows it translated, in the words of the status
+# "Ej bedömt" (templates/includes/goal_result_lines.html), whatever an older row stored.
+NOT_ASSESSED_YET = gettext_noop("Ej bedömt ännu.")
+
+
 def evaluate_direction(*, assessment: Assessment | None) -> GoalEvaluation:
     """Describe a qualitative goal: no computed status, only the latest manual assessment."""
     basis: dict[str, Any] = {"kind": "direction", "rule": "manual_only"}
     if assessment is None:
-        text = "Ej bedömd ännu."
+        text = NOT_ASSESSED_YET
     else:
         basis.update(
             assessment_status=assessment.status.value,

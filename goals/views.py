@@ -60,6 +60,7 @@ from .models import (
     closed_start_warning,
     default_assessment_quarter,
     phase_warning,
+    start_counted_from,
 )
 from .selectors import assessments_with_earlier_versions, removed_goals
 
@@ -230,6 +231,9 @@ def goal_form_response(
             form.fields["title"].widget.attrs["autofocus"] = ""
         return render(request, partial, {**context, "form": form})
 
+    # The day the goal counted from as stored, before the form writes the user's values on it:
+    # a moved start warns only of the closed quarters it moves the goal into or out of.
+    counted_from = start_counted_from(goal, stored=goal)
     form = GoalForm(request.POST, instance=goal)
     if request.POST.get("byt_typ"):  # without JavaScript: show the chosen kind's fields
         return render(request, partial, {**context, "form": _switched(form)})
@@ -263,7 +267,9 @@ def goal_form_response(
         warning = phase_warning(goal) if "deadline" in form.changed_data else ""
         if warning:
             messages.warning(request, warning)
-        if "start_date" in form.changed_data and (closed := closed_start_warning(goal)):
+        if "start_date" in form.changed_data and (
+            closed := closed_start_warning(goal, counted_from=counted_from)
+        ):
             messages.warning(request, closed)
     if _on_form_page(request, goal, context):
         # The full edit page (opened directly, with JavaScript): htmx posted it, but the
@@ -391,7 +397,10 @@ def goal_create(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
             url = reverse("goals:goal_detail", args=[goal.pk])
             once.done(url)
             messages.success(request, _(CREATED_MESSAGE).format(title=goal.title))
-            if warning := closed_start_warning(goal):
+            # Compared with the start it gets unless the user gives another: a milestone left
+            # with its goal's start (filled in above) changes no closed quarter its goal does not.
+            counted_from = start_counted_from(goal)
+            if warning := closed_start_warning(goal, counted_from=counted_from):
                 messages.warning(request, warning)
             return HttpResponseRedirect(url)
     once.release()

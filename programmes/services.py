@@ -217,11 +217,13 @@ def programme_area_edit(
 
 def restore_process_links(*, user: Actor, area: ProgrammeArea, record: Any) -> bool:
     """The area's supporting processes as at its historical `record` (an admin revert): links
-    not in the record's snapshot are removed, missing ones made again with the provenance they
-    had, each through the checked path with its own history; the area's history records it.
-    True if a link was removed or made."""
+    not in the record's snapshot are removed, missing ones made again and kept ones given back
+    the provenance and note they had then, each through the checked path with its own history;
+    the area's history records it. True if a link was removed, made or changed."""
     written = False
     wanted = {row.supporting_process_id: row for row in record.supporting_processes.all()}
+    # The links' own history says which version they went back to, as the area's does.
+    reason = getattr(area, "_change_reason", None)
     with transaction.atomic():
         links = list(
             ProgrammeAreaProcess.objects.filter(programme_area=area).select_related(
@@ -229,8 +231,16 @@ def restore_process_links(*, user: Actor, area: ProgrammeArea, record: Any) -> b
             )
         )
         for link in links:
-            if link.supporting_process_id not in wanted:
+            link._change_reason = reason  # type: ignore[attr-defined]
+            row = wanted.get(link.supporting_process_id)
+            if row is None:
                 checked_delete(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
+                written = True
+            elif (link.provenance, link.provenance_note) != (row.provenance, row.provenance_note):
+                # A link kept since the version is part of it too: "Exempel" with its note
+                # again, not left as the region's later decision.
+                link.provenance, link.provenance_note = row.provenance, row.provenance_note
+                checked_save(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
                 written = True
         linked = {link.supporting_process_id for link in links}
         existing = set(SupportingProcess.objects.filter(pk__in=wanted).values_list("pk", flat=True))
@@ -242,6 +252,7 @@ def restore_process_links(*, user: Actor, area: ProgrammeArea, record: Any) -> b
                     provenance=row.provenance,
                     provenance_note=row.provenance_note,
                 )
+                link._change_reason = reason  # type: ignore[attr-defined]
                 checked_save(user=user, obj=link, message=_(ERROR_AREA_FORBIDDEN))
                 written = True
         record_process_links(area)

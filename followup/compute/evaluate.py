@@ -28,23 +28,39 @@ def _baseline(
     as_of: datetime.date,
     reported: dict[datetime.date, tuple[int, int]],
     rules: engine.StatusRules,
-) -> Decimal | None:
-    """The baseline value of a relative goal, once its whole baseline period has data.
+    parts: dict[datetime.date, tuple[Decimal, Decimal]],
+) -> tuple[Decimal | None, engine.BaselineMethod | None]:
+    """The baseline value of a relative goal, once its whole baseline period has data, and how
+    it was reckoned from its periods (None for one period: its value).
 
-    The mean of the baseline's periods, whatever the measure's roll-up: it is compared with
-    one period's value (the latest month's, or quarter's), so a year of a count is its mean per
-    month, not its sum (twelve months against one). A share's months weigh alike: the series
-    holds each period's value, not its täljare and nämnare. A baseline period that too few
-    units have reported is not there yet (engine.reported_enough), as a later period's value
-    is not.
+    It is compared with one period's value (the latest month's, or quarter's), so it is a value
+    per period. A share (a ratio of summed täljare and nämnare) is pooled over the periods,
+    Σ täljare ÷ Σ nämnare, as the roll-up pools units: a small month does not weigh as much as
+    a big one. A period without its parts (results computed before they were stored) leaves
+    the mean of the periods' values, and the goal's basis says so. Any other measure is the
+    mean of its periods: a year of a count is its mean per month, not its sum (twelve months
+    against one). A baseline period that too few units have reported is not there yet
+    (engine.reported_enough), as a later period's value is not.
     """
     if goal.baseline_start is None or goal.baseline_end is None or goal.baseline_end > as_of:
-        return None
+        return None, None
     inside = [(end, v) for end, v in points if goal.baseline_start <= end <= goal.baseline_end]
     if not inside or not all(engine.reported_enough(end, reported, rules) for end, _ in inside):
-        return None
+        return None, None
     values = [v for _, v in inside]
-    return sum(values, Decimal(0)) / len(values)
+    mean = sum(values, Decimal(0)) / len(values)
+    if len(inside) == 1:
+        return values[0], None
+    if goal.measure.aggregation != Measure.Aggregation.RATIO:
+        return mean, engine.BaselineMethod.MEAN
+    pooled = [parts.get(end) for end, _ in inside]
+    numerators = [part[0] for part in pooled if part is not None]
+    denominators = [part[1] for part in pooled if part is not None]
+    if len(numerators) < len(inside) or sum(denominators, Decimal(0)) <= 0:
+        return mean, engine.BaselineMethod.MEAN_WITHOUT_PARTS
+    scale = Decimal(100) if goal.measure.value_type == Measure.ValueType.SHARE else Decimal(1)
+    total = sum(numerators, Decimal(0)) * scale / sum(denominators, Decimal(0))
+    return total, engine.BaselineMethod.POOLED
 
 
 def _baseline_periods(goal: Goal) -> int:
@@ -69,8 +85,12 @@ def evaluate_goal(
     series: list[tuple[datetime.date, Decimal]] | None,
     rules: engine.StatusRules,
     reported: dict[datetime.date, tuple[int, int]] | None = None,
+    parts: dict[datetime.date, tuple[Decimal, Decimal]] | None = None,
 ) -> engine.GoalEvaluation:
     """Call the status engine for one goal with the inputs gathered for it.
+
+    parts: a ratio measure's (a share's) summed täljare and nämnare per period end, where
+    known: they pool a baseline of several periods.
 
     Each goal is evaluated in isolation: a goal whose data contradict each other (a deadline
     before its area's start, say) gets "underlag saknas" with the reason, and the quarter's
@@ -85,6 +105,7 @@ def evaluate_goal(
             series=series,
             rules=rules,
             reported=reported or {},
+            parts=parts or {},
         )
     except (ValueError, TypeError, AttributeError, ArithmeticError, KeyError) as error:
         logger.warning("Goal %s (%s) has inconsistent inputs: %s", goal.pk, goal.code, error)
@@ -100,6 +121,7 @@ def _evaluate_goal(
     series: list[tuple[datetime.date, Decimal]] | None,
     rules: engine.StatusRules,
     reported: dict[datetime.date, tuple[int, int]] | None = None,
+    parts: dict[datetime.date, tuple[Decimal, Decimal]] | None = None,
 ) -> engine.GoalEvaluation:
     if goal.kind == Goal.Kind.ADOPTION:
         active, adopted, planned = adoption or (0, 0, 0)
@@ -135,6 +157,11 @@ def _evaluate_goal(
         points = series or []
         reported = reported or {}
         relative = goal.relative_change_pct is not None
+        baseline, method = (
+            _baseline(points, goal, as_of, reported, rules, parts or {})
+            if relative
+            else (None, None)
+        )
         return engine.evaluate_measure(
             as_of=as_of,
             deadline=goal.deadline,
@@ -142,7 +169,8 @@ def _evaluate_goal(
             improvement="lower" if goal.improvement == "lower" else "higher",
             target_value=goal.target_value,
             relative_change_pct=goal.relative_change_pct,
-            baseline_value=_baseline(points, goal, as_of, reported, rules) if relative else None,
+            baseline_value=baseline,
+            baseline_method=method,
             baseline_label=(
                 months_label(goal.baseline_start, goal.baseline_end)
                 if relative and goal.baseline_start and goal.baseline_end

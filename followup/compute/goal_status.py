@@ -127,17 +127,20 @@ def _latest_assessments(quarter: Quarter) -> dict[int, tuple[engine.Assessment, 
 
 Series = dict[tuple[int, int], list[tuple[datetime.date, Decimal]]]
 Reported = dict[tuple[int, int], dict[datetime.date, tuple[int, int]]]
+Parts = dict[tuple[int, int], dict[datetime.date, tuple[Decimal, Decimal]]]
 
 
 def _measure_series(
     goals: list[Goal], roots: dict[int, int], quarter: Quarter
-) -> tuple[Series, Reported]:
+) -> tuple[Series, Reported, Parts]:
     """Per (measure, scope unit): the period series up to the quarter's end, chronological,
-    and per period end (units that reported, units expected to) (two queries).
+    per period end (units that reported, units expected to), and a ratio's (a share's) summed
+    täljare and nämnare per period end where both are known (two queries).
 
     The units expected are those of the quarter's result (MeasureResult.expected_units: the
     units of the measure's kinds under the scope unit); the status engine leaves out a period
-    too few of them have reported (goals.status.reported_enough).
+    too few of them have reported (goals.status.reported_enough). The parts pool a baseline of
+    several periods (compute.evaluate._baseline).
     """
     keys = {
         (g.measure_id, roots[g.programme_area.phase_id])
@@ -145,7 +148,7 @@ def _measure_series(
         if g.kind == Goal.Kind.MEASURE and g.programme_area.phase_id in roots
     }
     if not keys:
-        return {}, {}
+        return {}, {}, {}
     measure_ids = {m for m, _ in keys if m is not None}
     unit_ids = {u for _, u in keys}
     expected = {
@@ -156,6 +159,7 @@ def _measure_series(
     }
     series: Series = defaultdict(list)
     reported: Reported = defaultdict(dict)
+    parts: Parts = defaultdict(dict)
     rows = (
         PeriodResult.objects.filter(
             measure_id__in=measure_ids,
@@ -170,17 +174,24 @@ def _measure_series(
             "period_start",
             "value",
             "measure__frequency",
+            "measure__aggregation",
             "quarter",
             "reporting_units",
+            "numerator",
+            "denominator",
         )
     )
-    for measure_id, unit_id, start, value, frequency, code, reporting in rows:
+    for row in rows:
+        measure_id, unit_id, start, value, frequency, aggregation, code, reporting, num, den = row
         key = (measure_id, unit_id)
         if key in keys and value is not None:
             end = period_end(start, frequency)
             series[key].append((end, value))
             reported[key][end] = (reporting, expected.get((measure_id, unit_id, code), 0))
-    return series, reported
+            # Only a ratio's parts are a täljare and a nämnare (a mean's nämnare is a weight).
+            if aggregation == Measure.Aggregation.RATIO and num is not None and den is not None:
+                parts[key][end] = (num, den)
+    return series, reported, parts
 
 
 def _goals_for_status() -> list[Goal]:
@@ -273,7 +284,7 @@ def write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
     roots = scope_roots()
     adoption = _adoption_counts(as_of)
     assessments = _latest_assessments(quarter)
-    series, reported = _measure_series(goals, roots, quarter)
+    series, reported, parts = _measure_series(goals, roots, quarter)
     # Results of goals deleted meanwhile (a subquery: a list of every goal id as parameters
     # cost more to send than the whole evaluation's SQL).
     GoalResult.objects.filter(quarter=quarter.code).exclude(
@@ -290,10 +301,11 @@ def write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
         root = roots.get(goal.programme_area.phase_id, -1)
         goal_series = None if goal.measure_id is None else series.get((goal.measure_id, root))
         goal_reported = None if goal.measure_id is None else reported.get((goal.measure_id, root))
+        goal_parts = None if goal.measure_id is None else parts.get((goal.measure_id, root))
         digest = _goal_inputs_digest(
             goal,
             context,
-            (goal_adoption, goal_series, goal_reported, assessment, assessment_quarter),
+            (goal_adoption, goal_series, goal_reported, goal_parts, assessment, assessment_quarter),
             related_texts,
         )
         if stored.get(goal.pk) == digest:
@@ -306,6 +318,7 @@ def write_goal_results(quarter: Quarter, as_of: datetime.date) -> int:
             series=goal_series,
             rules=rules,
             reported=goal_reported,
+            parts=goal_parts,
         )
         changed.append(
             (goal.pk, {**result_row(evaluation, assessment_quarter), "inputs_digest": digest})

@@ -54,8 +54,9 @@ _VALUE_EXPR = """
 
 # Values are rounded to the 6 decimals the result tables store, so comparing a computed row
 # with its stored counterpart finds real changes only (see _against_stored).
-# What MeasureResult stores as numerator and denominator: for shares and ratios the summed
-# numerator and denominator, for means and indices the total weight (e.g. respondents).
+# What MeasureResult and PeriodResult store as numerator and denominator: for shares and ratios
+# the summed numerator and denominator, for means and indices the total weight (e.g.
+# respondents).
 _NUMERATOR_EXPR = "CASE WHEN m.aggregation = 'ratio' THEN g.primary_sum END"
 
 
@@ -203,6 +204,7 @@ def _period_sql(measure_ids: Iterable[int] | None, unit_ids: Iterable[int] | Non
     ),
     r AS (
         SELECT g.measure_id, g.unit_id, g.period_start, ROUND({_VALUE_EXPR}, 6) AS value,
+               {_NUMERATOR_EXPR} AS numerator, {_DENOMINATOR_EXPR} AS denominator,
                g.reporting_units
         FROM grouped g
         JOIN {table_name(Measure)} m ON m.id = g.measure_id
@@ -241,7 +243,8 @@ MEASURE_COLUMNS = [
 ]
 
 
-PERIOD_COLUMNS = ["value", "reporting_units"]
+# The parts too: a goal's baseline of several periods pools a share's (Σ täljare ÷ Σ nämnare).
+PERIOD_COLUMNS = ["value", "numerator", "denominator", "reporting_units"]
 
 
 _MEASURE_RESULTS = RollUpTable(

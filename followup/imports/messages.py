@@ -94,6 +94,11 @@ WARNING_JUMP = gettext_noop(
     "Värdet skiljer sig mer än {pct} % från föregående period ({previous}): nytt värde {new}, "
     "utan kommentar."
 )
+# The same jump as one line of the list under the summary (wording.jump_warning, which says
+# the rule once): how much and against which period, "+82 % mot okt 2025 (22 st → 40 st)"; a
+# change from 0 has no percentage.
+JUMP_LINE = gettext_noop("{change} mot {period} ({previous} → {new})")
+JUMP_LINE_FROM_ZERO = gettext_noop("från {previous} i {period} till {new}")
 ERROR_HAS_PROBLEMS = gettext_noop("Filen har {count} problem och importerades inte.")
 ERROR_UNDO_DONE = gettext_noop("Importen är redan ångrad.")
 ERROR_UNDO_FORBIDDEN = gettext_noop(
@@ -123,5 +128,10 @@ def change_reason(batch: ImportBatch) -> str:
     return f"Import #{batch.pk}"
 
 
+# How an undo's history rows begin: they put back what someone else entered, so they never say
+# who entered a value (history.manual_entries looks past them).
+UNDO_REASON_PREFIX = "Ångrad import #"
+
+
 def undo_reason(batch: ImportBatch) -> str:
-    return f"Ångrad import #{batch.pk}"
+    return f"{UNDO_REASON_PREFIX}{batch.pk}"

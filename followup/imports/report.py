@@ -11,7 +11,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from ..models import ImportBatch
-from .messages import ERROR_HAS_PROBLEMS, ERROR_MORE_PROBLEMS, PROBLEM_LIMIT, WARNING_JUMP
+from .messages import (
+    ERROR_HAS_PROBLEMS,
+    ERROR_MORE_PROBLEMS,
+    JUMP_LINE,
+    JUMP_LINE_FROM_ZERO,
+    PROBLEM_LIMIT,
+    WARNING_JUMP,
+)
 
 # --- results ----------------------------------------------------------------------------------
 
@@ -47,15 +54,32 @@ class ChangeLine:
     source: str = ""
     # What else changes with the value ("nämnare 33 → –"), so "71,1 → 71,1" explains itself.
     details: str = ""
+    # A current value reported by hand: entered by the importing user themself (own), else by
+    # whom ("" when the history names no one).
+    own: bool = False
+    entered_by: str = ""
 
     @property
     def source_label(self) -> str:
-        """The current value's source as the pages name it ("Manuell inrapportering")."""
-        return str(ImportBatch.Source(self.source).label) if self.source else ""
+        """The current value's source as the pages name it ("Manuell inrapportering"), with
+        who entered a value reported by hand ("Manuell inrapportering av Anna Berg", "… av
+        dig")."""
+        if not self.source:
+            return ""
+        label = str(ImportBatch.Source(self.source).label)
+        if self.source != ImportBatch.Source.MANUAL:
+            return label
+        if self.own:
+            return _("{source} av dig").format(source=label)
+        if self.entered_by:
+            return _("{source} av {name}").format(source=label, name=self.entered_by)
+        return label
 
     @property
     def replaces_manual(self) -> bool:
-        return self.source == ImportBatch.Source.MANUAL
+        """Whether it replaces a value someone else reported by hand (the preview warns; the
+        user's own earlier value is only a changed value)."""
+        return self.source == ImportBatch.Source.MANUAL and not self.own
 
 
 @dataclass(frozen=True)
@@ -70,14 +94,31 @@ class JumpLine:
     previous: str  # the previous period's value after the import (the file's, else stored)
     new: str
     pct: str  # the limit as written in the message ("50")
+    # How much it moved ("+82 %", "−100 %"; "" from 0) and the previous period ("okt 2025"):
+    # the line under the summary says only these. A preview saved before they were kept has
+    # neither and is listed with the whole sentence.
+    change: str = ""
+    previous_period: str = ""
 
     @property
     def message(self) -> str:
+        """The whole rule, for a jump listed alone."""
         return _(WARNING_JUMP).format(pct=self.pct, previous=self.previous, new=self.new)
+
+    @property
+    def short(self) -> str:
+        """The jump as a line under the summary, which says the rule once: "+82 % mot okt 2025
+        (22 st → 40 st)", "från 0 st i okt 2025 till 5 st"."""
+        if not self.previous_period:
+            return self.message
+        facts = {"period": self.previous_period, "previous": self.previous, "new": self.new}
+        if not self.change:
+            return _(JUMP_LINE_FROM_ZERO).format(**facts)
+        return _(JUMP_LINE).format(change=self.change, **facts)
 
     def __str__(self) -> str:
         where = _("Rad {row}").format(row=self.row)
-        return f"{where} ({self.unit}, {self.measure}, {self.period}): {self.message}"
+        return f"{where} ({self.unit}, {self.measure}, {self.period}): {self.short}"
 
 
 @dataclass
@@ -94,9 +135,13 @@ class ImportReport:
     changes: list[ChangeLine] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
-    # Changed values whose current value was reported by hand (source Manuell inrapportering):
-    # the preview warns before an import replaces them.
+    # Changed values whose current value someone else reported by hand (source Manuell
+    # inrapportering, entered by another user than the one importing, or by no one the history
+    # names): the preview warns before an import replaces them. The user's own earlier values
+    # are only changed values.
     manual_replaced: int = 0
+    # Those values by who entered them (their name → count; "" when the history names no one).
+    manual_replaced_by: dict[str, int] = field(default_factory=dict)
     # Changed values by their current value's source (an ImportBatch.Source code → count): a
     # file imported as Manuell inrapportering warns before it replaces a system's values.
     replaced_sources: dict[str, int] = field(default_factory=dict)

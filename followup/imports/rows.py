@@ -6,29 +6,26 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from base.formatting import MINUS, format_number
 from base.periods import Quarter, month_label
 
 from .. import value_rules
 from ..formatting import format_value_pair
 from ..models import Measure
 from ..value_rules import (  # every writer's messages (the tests import them from here)
-    ERROR_COUNT_DECIMALS,
-    ERROR_COUNT_NEGATIVE,
     ERROR_DENOMINATOR_PERCENT,
     ERROR_DENOMINATOR_ZERO,
-    ERROR_INDEX_RANGE,
     ERROR_KIND_DOES_NOT_REPORT,
     ERROR_NEGATIVE,
     ERROR_NUMERATOR_ABOVE_DENOMINATOR,
     ERROR_NUMERATOR_PERCENT,
     ERROR_PAIR_INCOMPLETE,
     ERROR_SHARE_PARTS_MISSING,
-    ERROR_SHARE_RANGE,
     ERROR_UNIT_NOT_ACTIVE,
     ERROR_VALUE_INCONSISTENT,
     number_text,
@@ -435,11 +432,15 @@ class _RowChecker:
             if part is not None and _decimals(part) > MAX_DECIMALS:
                 self._problem(row, key, _(ERROR_TOO_PRECISE).format(value=_fmt(part)))
                 return None
-        if value_type == Measure.ValueType.SHARE and not 0 <= final <= HUNDRED:
-            self._problem(row, "value", _(ERROR_SHARE_RANGE).format(value=_fmt(final)))
-            return None
-        if value_type == Measure.ValueType.INDEX and not 0 <= final <= HUNDRED:
-            self._problem(row, "value", _(ERROR_INDEX_RANGE).format(value=_fmt(final)))
+        # A share or an index 0–100, a count not negative and whole: the one rule of every
+        # value of a measure (base.measure_values, through value_rules), in its words.
+        problem = (
+            value_rules.count_problem(final)
+            if value_type == Measure.ValueType.COUNT
+            else value_rules.range_problem(value_type, final)
+        )
+        if problem is not None:
+            self._problem(row, "value", problem)
             return None
         if value_type == Measure.ValueType.SHARE and (num is None or den is None):
             self._problem(
@@ -448,13 +449,6 @@ class _RowChecker:
                 _(ERROR_SHARE_PARTS_MISSING).format(measure=measure.name if measure else ""),
             )
             return None
-        if value_type == Measure.ValueType.COUNT:
-            if final < 0:
-                self._problem(row, "value", _(ERROR_COUNT_NEGATIVE).format(value=_fmt(final)))
-                return None
-            if final != final.to_integral_value():
-                self._problem(row, "value", _(ERROR_COUNT_DECIMALS).format(value=_fmt(final)))
-                return None
         return final, num, den
 
 
@@ -471,9 +465,41 @@ def _add_jump(
     report.jump_count += 1
     if len(report.jumps) >= JUMP_LIMIT:
         return
-    kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"
+    quarterly = measure.frequency == Measure.Frequency.QUARTERLY
+    kind = "quarter" if quarterly else "month"
     before, after = _change_texts(previous, value, measure)
-    pct = value_rules.jump_limit_text(value_rules.jump_limit())
-    report.jumps.append(
-        JumpLine(line, unit, measure.name, _period_label(kind, start), before, after, pct)
+    limit = value_rules.jump_limit()
+    previous_start = (
+        Quarter.containing(start).previous().start
+        if quarterly
+        else (start - datetime.timedelta(days=1)).replace(day=1)
     )
+    report.jumps.append(
+        JumpLine(
+            line,
+            unit,
+            measure.name,
+            _period_label(kind, start),
+            before,
+            after,
+            value_rules.jump_limit_text(limit),
+            change=jump_change_text(previous, value, limit),
+            previous_period=_period_label(kind, previous_start),
+        )
+    )
+
+
+def jump_change_text(previous: Decimal, value: Decimal, limit: Decimal) -> str:
+    """How much a value moved from the previous period, in per cent of it, signed: "+82 %",
+    "−100 %" (whole per cent; one decimal, rounded away from zero, where whole per cent would
+    read as within the limit: "+50,4 %", not "+50 %" beside "mer än 50 %"). "" from 0, which
+    has no percentage."""
+    if previous == 0:
+        return ""
+    pct = (value - previous) * 100 / abs(previous)
+    shown = pct.quantize(Decimal(1), ROUND_HALF_UP)
+    decimals = 0
+    if abs(shown) <= limit:
+        shown, decimals = pct.quantize(Decimal("0.1"), ROUND_UP), 1
+    sign = "+" if shown > 0 else MINUS
+    return f"{sign}{format_number(abs(shown), decimals)}\u00a0%"

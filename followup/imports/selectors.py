@@ -15,7 +15,7 @@ from organisation.models import Unit
 from ..formatting import format_value, format_value_pair
 from ..models import ImportBatch, Measure, Observation, QuarterReport
 from . import parsing
-from .history import batch_history
+from .history import batch_history, manual_records
 from .lookups import unit_writable
 from .undo import changed_since_import
 from .wording import units_text
@@ -137,6 +137,34 @@ def _previous_records(history: Any) -> QuerySet[Any]:
     ).order_by("-history_id")
 
 
+def _previous_entered_by(history: Any) -> Subquery:
+    """Who had entered the value reported by hand that the outer history row replaced (as
+    history.manual_records says; None if no one is named)."""
+    return Subquery(
+        manual_records(history)
+        .filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+        .order_by("-history_id")
+        .values("history_user_id")[:1]
+    )
+
+
+def _own(entered_by: int | None, batch: ImportBatch) -> bool:
+    """Whether the value was entered by the batch's own importer."""
+    return entered_by is not None and entered_by == batch.imported_by_id
+
+
+def _replaced_someone_elses(batch: ImportBatch) -> Q:
+    """The batch's changed values whose previous value someone other than its importer had
+    reported by hand (annotated previous_source and previous_entered_by): the importer's own
+    earlier values are only changed values."""
+    manual = Q(history_type="~", previous_source=ImportBatch.Source.MANUAL)
+    if batch.imported_by_id is None:  # the command without --user: no one's own
+        return manual
+    return manual & (
+        Q(previous_entered_by__isnull=True) | ~Q(previous_entered_by=batch.imported_by_id)
+    )
+
+
 def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[str, Any]]:
     """The values the batch wrote, as its history rows tell (new or changed, with the value;
     a changed one with the value it replaced and where that came from; whether it changed
@@ -149,6 +177,7 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
         .annotate(
             previous_value=Subquery(previous.values("value")[:1]),
             previous_source=Subquery(previous.values("source")[:1]),
+            previous_entered_by=_previous_entered_by(history),
             changed_since=changed_since_import(history),
             today_value=Subquery(Observation.objects.filter(pk=OuterRef("id")).values("value")[:1]),
         )
@@ -183,8 +212,10 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
                 if row.history_type != "+" and row.previous_source
                 else ""
             ),
+            # Someone else's value reported by hand (not the importer's own earlier one).
             "replaced_manual": row.history_type != "+"
-            and row.previous_source == ImportBatch.Source.MANUAL,
+            and row.previous_source == ImportBatch.Source.MANUAL
+            and not _own(row.previous_entered_by, batch),
             # Changed (or deleted) after the import: what the value is today ("" if deleted).
             "changed_since": row.changed_since and not undone,
             "today": (
@@ -198,16 +229,19 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
 
 
 def import_batch_manual_replaced(*, batch: ImportBatch) -> int:
-    """How many of the values the batch changed had been reported by hand before it (one
-    query; none without changed values)."""
+    """How many of the values the batch changed someone other than its importer had reported
+    by hand before it (one query; none without changed values)."""
     if not batch.changed_count:
         return 0
     history = Observation.history.model
     return (
         batch_history(batch)
         .filter(history_type="~")
-        .annotate(previous_source=Subquery(_previous_records(history).values("source")[:1]))
-        .filter(previous_source=ImportBatch.Source.MANUAL)
+        .annotate(
+            previous_source=Subquery(_previous_records(history).values("source")[:1]),
+            previous_entered_by=_previous_entered_by(history),
+        )
+        .filter(_replaced_someone_elses(batch))
         .count()
     )
 

@@ -47,7 +47,7 @@ from organisation.selectors import scope_for
 from .. import triggers, value_rules
 from ..models import ImportBatch, Measure, Observation
 from . import parsing
-from .history import last_history_id, new_batch
+from .history import last_history_id, manual_entries, new_batch, record_manual_replaced
 from .lookups import _Lookups
 from .messages import (
     CHANGE_LIMIT,
@@ -161,6 +161,10 @@ def _orm_pass(
     # period's stored value.
     written: dict[tuple[int, int, datetime.date], Decimal] = {}
     candidates: list[tuple[_Row, Decimal | None]] = []
+    # Changed values reported by hand, by who entered them, and the listed ones' lines: the
+    # preview warns only of someone else's (history.record_manual_replaced).
+    manual_counts: dict[int | None, int] = {}
+    manual_lines: dict[int, int | None] = {}
 
     def checked_rows() -> Iterator[_Row]:
         for number, cells in table.rows:
@@ -174,6 +178,8 @@ def _orm_pass(
         new: list[Observation] = []
         changed: list[Observation] = []
         unexplained: list[_Row] = []
+        # Changed values reported by hand: (observation, its line in report.changes or None).
+        by_hand: list[tuple[int, int | None]] = []
         for row in chunk:
             obs = stored.get(row.key)
             kept = obs is not None and value_rules.kept_weight(
@@ -212,7 +218,9 @@ def _orm_pass(
                     kept=kept,
                 )
                 if old_source == ImportBatch.Source.MANUAL:
-                    report.manual_replaced += 1
+                    # Whose it is is asked below, for the chunk at once.
+                    listed = len(report.changes) < CHANGE_LIMIT
+                    by_hand.append((obs.pk, len(report.changes) if listed else None))
                 if old_source:
                     report.replaced_sources[old_source] = (
                         report.replaced_sources.get(old_source, 0) + 1
@@ -242,6 +250,13 @@ def _orm_pass(
             obs.denominator = row.denominator
             obs.comment = row.comment
             obs.source = source
+        if by_hand:  # before the write: who entered them, not this import
+            entered = manual_entries(obs_id for obs_id, _line in by_hand)
+            for obs_id, line in by_hand:
+                entered_by = entered.get(obs_id)
+                manual_counts[entered_by] = manual_counts.get(entered_by, 0) + 1
+                if line is not None:
+                    manual_lines[line] = entered_by
         previous = _stored_previous(unexplained)
         candidates.extend((row, previous.get(_previous_key(row))) for row in unexplained)
         if store and report.ok and (new or changed):
@@ -254,6 +269,8 @@ def _orm_pass(
             progress(report.rows)
     report.quarters = sorted(q.code for q in quarters)
     report.measures = sorted(measure_ids)
+    if manual_counts:
+        record_manual_replaced(report, user=user, counts=manual_counts, lines=manual_lines)
     if report.ok:
         limit = value_rules.jump_limit()
         for row, stored_previous in candidates:

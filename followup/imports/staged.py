@@ -37,7 +37,7 @@ from ..value_rules import (  # every writer's messages (the tests import them fr
     ERROR_UNIT_NOT_ACTIVE,
 )
 from . import parsing, sqlcheck
-from .history import new_batch
+from .history import entered_by_params, entered_by_sql, new_batch, record_manual_replaced
 from .lookups import (
     _ambiguous_measure,
     _ambiguous_unit,
@@ -140,7 +140,7 @@ def _staged_pass(
         _staged_duplicates(cursor, checker)
         _staged_keep_weights(cursor, report)
         _staged_keep_comments(cursor)
-        _staged_compare(cursor, report, checker.lookups)
+        _staged_compare(cursor, report, checker.lookups, user)
         if report.ok and (report.created or report.changed):
             _staged_jumps(cursor, report, checker.lookups)
         if store and report.ok and (report.created or report.changed):
@@ -416,8 +416,9 @@ def _staged_keep_comments(cursor: Any) -> None:
     )
 
 
-def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> None:
-    """Counts of new, changed and unchanged rows, the affected quarters and the first changes."""
+def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups, user: Any) -> None:
+    """Counts of new, changed and unchanged rows, the affected quarters and the first changes,
+    and who entered the changed values reported by hand (`user`'s own are not warned of)."""
     observations = Observation._meta.db_table
     state = f"CASE WHEN o.id IS NULL THEN 'new' WHEN {_DIFFERS} THEN 'changed' ELSE 'same' END"
     joined = f"{_STAGING} AS s LEFT JOIN {observations} AS o ON {_SAME_KEY}"
@@ -426,6 +427,7 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
         f"FROM {joined} GROUP BY 1, 2, 3"
     )
     quarters: set[str] = set()
+    by_hand = 0
     for kind, quarter, source, count in cursor.fetchall():
         if kind == "same":
             report.unchanged += count
@@ -437,25 +439,44 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
         else:
             report.changed += count
             if source == ImportBatch.Source.MANUAL:
-                report.manual_replaced += count
+                by_hand += count
             if source:
                 report.replaced_sources[source] = report.replaced_sources.get(source, 0) + count
     report.quarters = sorted(quarters)
     if not quarters:
         return
+    manual_counts: dict[int | None, int] = {}
+    params = {**entered_by_params(), "limit": CHANGE_LIMIT}
+    if by_hand:
+        # Who entered the changed values reported by hand: the preview warns only of someone
+        # else's. Asked only when there are some (an export over a system's values never is).
+        cursor.execute(
+            f"SELECT {entered_by_sql('o.id')}, count(*) FROM {joined} "
+            f"WHERE {state} = 'changed' AND o.source = %(manual)s GROUP BY 1",
+            params,
+        )
+        manual_counts = dict(cursor.fetchall())
     cursor.execute(f"SELECT DISTINCT s.measure_id FROM {joined} WHERE {state} <> 'same'")
     report.measures = sorted(measure_id for (measure_id,) in cursor.fetchall())
+    # Who entered a listed value reported by hand, asked of the listed rows only.
     cursor.execute(
-        f"SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value, s.value, "
-        f"coalesce(o.source, ''), o.id IS NOT NULL, o.numerator, o.denominator, o.comment, "
-        f"s.numerator, s.denominator, s.comment, s.kept "
-        f"FROM {joined} WHERE {state} <> 'same' ORDER BY s.line LIMIT %s",
-        [CHANGE_LIMIT],
+        f"SELECT c.*, CASE WHEN c.old_source = %(manual)s THEN {entered_by_sql('c.obs_id')} END "
+        f"FROM (SELECT s.line, s.unit_id, s.measure_id, s.period_start, o.value AS old_value, "
+        f"s.value, coalesce(o.source, '') AS old_source, o.id IS NOT NULL, o.numerator, "
+        f"o.denominator, o.comment, s.numerator AS new_numerator, "
+        f"s.denominator AS new_denominator, s.comment AS new_comment, s.kept, o.id AS obs_id "
+        f"FROM {joined} WHERE {state} <> 'same' ORDER BY s.line LIMIT %(limit)s) AS c "
+        "ORDER BY c.line",
+        params,
     )
     found = cursor.fetchall()
     units = {info.id: info for info in lookups.all_units()}
     measures = {info.id: info for info in lookups.all_measures()}
+    manual_lines: dict[int, int | None] = {}
     for line, unit_id, measure_id, start, old, new, old_source, existed, *parts in found:
+        *parts, _obs_id, entered_by = parts
+        if old_source == ImportBatch.Source.MANUAL:
+            manual_lines[len(report.changes)] = entered_by
         measure = measures[measure_id]
         kind = "quarter" if measure.frequency == Measure.Frequency.QUARTERLY else "month"
         old_num, old_den, old_comment, new_num, new_den, new_comment, kept = parts
@@ -477,6 +498,8 @@ def _staged_compare(cursor: Any, report: ImportReport, lookups: _Lookups) -> Non
                 details,
             )
         )
+    if manual_counts:
+        record_manual_replaced(report, user=user, counts=manual_counts, lines=manual_lines)
 
 
 def _staged_jumps(cursor: Any, report: ImportReport, lookups: _Lookups) -> None:

@@ -29,6 +29,7 @@ from .forms import ImportUploadForm
 from .report import ImportReport, UndoRefused
 from .wording import (
     closed_quarter_note,
+    entered_by_names,
     jump_warning,
     manual_replaced_note,
     manual_replaced_warning,
@@ -61,6 +62,11 @@ MESSAGE_NOT_CANCELLED = gettext_noop(
 # The batch page's query parameter that asks "Ångra importen?" before the undo's POST.
 UNDO_CONFIRM = "angra"
 STATUS_STOP_POLLING = 286  # htmx stops polling on this status and still swaps the content
+# A running job's page says how far it has come in steps of this share of the rows (a screen
+# reader told every second says nothing new); each poll names the step the page has said
+# (?sagt=25), and the answer says the next one only when the job has reached it.
+PROGRESS_STEP_PERCENT = 25
+PROGRESS_SAID_PARAM = "sagt"
 
 
 def _require_importer(request: HtmxHttpRequest) -> None:
@@ -147,9 +153,12 @@ def _replace_warning(job: ImportJob, preview: ImportReport) -> str:
     that replaces both kinds gets one warning naming both, not two that say the same."""
     if not preview.ok:
         return ""
+    # Only values someone else reported by hand, naming who: the user's own earlier values
+    # are only changed values (a VC correcting what they typed in the grid).
     manual = preview.manual_replaced
+    people = entered_by_names(preview.manual_replaced_by)
     if job.source != ImportBatch.Source.MANUAL:
-        return manual_replaced_warning(manual) if manual else ""
+        return manual_replaced_warning(manual, people) if manual else ""
     replaced = {
         source: count
         for source, count in preview.replaced_sources.items()
@@ -158,10 +167,10 @@ def _replace_warning(job: ImportJob, preview: ImportReport) -> str:
     names = [str(source.label) for source in ImportBatch.Source if source in replaced]
     system = sum(replaced.values())
     if manual and system:
-        return mixed_replaced_warning(manual, system, names)
+        return mixed_replaced_warning(manual, system, names, people)
     if system:
         return system_replaced_warning(system, names)
-    return manual_replaced_warning(manual) if manual else ""
+    return manual_replaced_warning(manual, people) if manual else ""
 
 
 def _closed_notes(preview: ImportReport) -> list[str]:
@@ -173,6 +182,21 @@ def _closed_notes(preview: ImportReport) -> list[str]:
         closed_quarter_note(preview.quarter_values[code], Quarter.parse(code).label, status)
         for code, status in sorted(closed.items())
     ]
+
+
+def _progress_step(done: int, total: int) -> int:
+    """The share of the rows done, down to a step (0, 25, 50, 75): 100 % is said by the
+    outcome, and the total is an estimate the count may pass before the job ends."""
+    step = done * 100 // total // PROGRESS_STEP_PERCENT * PROGRESS_STEP_PERCENT
+    return min(step, 100 - PROGRESS_STEP_PERCENT)
+
+
+def _said_step(request: HtmxHttpRequest) -> int | None:
+    """The step the polling page has said (None: not a poll of this page, or no number)."""
+    try:
+        return int(request.GET.get(PROGRESS_SAID_PARAM, ""))
+    except ValueError:
+        return None
 
 
 def _job_context(job: ImportJob) -> dict[str, object]:
@@ -192,6 +216,8 @@ def _job_context(job: ImportJob) -> dict[str, object]:
         "running": running,
         "rows_done": done,
         "rows_total": max(job.row_estimate, done, 1),
+        "progress_step": _progress_step(done, max(job.row_estimate, done, 1)),
+        "said_param": PROGRESS_SAID_PARAM,
         "preview": preview,
         # Said above Importera: the import would replace values someone reported by hand, or
         # (a manual file) values a system imported.
@@ -237,16 +263,30 @@ def _job_context(job: ImportJob) -> dict[str, object]:
 @login_required
 @vary_on_headers("HX-Request")
 def import_job(request: HtmxHttpRequest, job_id: uuid.UUID) -> HttpResponse:
-    """The job: a progress bar while it runs, then the preview (or the outcome)."""
+    """The job: a progress bar while it runs, then the preview (or the outcome).
+
+    Polled by htmx while it runs: the answer is the count and the bar alone (#job-progress,
+    the page's controls stay as they are, and in focus), with the step reached said out of band
+    when the page has not said it yet; once the job is done, the whole state (#job-state), and
+    the polling stops."""
     _require_importer(request)
     job = _own_job(request, job_id)
     if job.state in jobs.RUNNING and jobs.import_jobs_interrupt_stalled(job_id=job.pk):
         job.refresh_from_db()  # its task or request was lost: said, not waited for forever
     context = _job_context(job)
     if request.htmx:
-        response = render(request, "followup/imports/job.html#job-state", context)
-        if not context["running"]:
-            response.status_code = STATUS_STOP_POLLING
+        if context["running"]:
+            said = _said_step(request)
+            context["announce"] = said is not None and said != context["progress_step"]
+            return render(request, "followup/imports/job.html#job-progress", context)
+        # With the page's <title>, which follows the state (htmx sets it from the response).
+        response = render(
+            request, "followup/imports/job.html#job-state", {**context, "partial": True}
+        )
+        response.status_code = STATUS_STOP_POLLING
+        # The poll came from #job-progress; the outcome replaces what was around it too.
+        response["HX-Retarget"] = "#job-state"
+        response["HX-Reswap"] = "outerHTML"
         return response
     return render(request, "followup/imports/job.html", context)
 
@@ -362,6 +402,31 @@ def import_batch_undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect("import_batch", pk=batch.pk)
 
 
+# The XLSX template's column widths (Excel's unit: about one character of its default font).
+TEMPLATE_WIDTH_PADDING = 2
+TEMPLATE_WIDTH_MAX = 60  # a very long name wraps in its cell rather than widen the sheet
+# Columns the user fills in are empty in the template: wide enough to type into, the comment
+# for a sentence.
+TEMPLATE_WIDTH_MIN = {
+    parsing.COLUMN_LABELS["value"]: 12,
+    parsing.COLUMN_LABELS["numerator"]: 12,
+    parsing.COLUMN_LABELS["denominator"]: 12,
+    parsing.COLUMN_LABELS["comment"]: 40,
+}
+
+
+def template_column_widths(header: tuple[str, ...], rows: list[list[str]]) -> list[float]:
+    """Each column as wide as its longest text (the header's too) and a little more, so that
+    no unit's or measure's name is cut off in Excel (whose default, 13, cut most of them), at
+    most TEMPLATE_WIDTH_MAX."""
+    widths = []
+    for index, name in enumerate(header):
+        longest = max([len(name), *(len(str(row[index])) for row in rows)])
+        width = max(longest + TEMPLATE_WIDTH_PADDING, TEMPLATE_WIDTH_MIN.get(name, 0))
+        widths.append(float(min(width, TEMPLATE_WIDTH_MAX)))
+    return widths
+
+
 @require_GET
 @login_required
 def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
@@ -369,7 +434,7 @@ def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     _require_importer(request)
     if kind not in ("csv", "xlsx"):
         raise Http404
-    rows = selectors.import_template_rows(user=request.user)
+    rows = list(selectors.import_template_rows(user=request.user))
     header = parsing.TEMPLATE_HEADER
     if kind == "csv":
         buffer = io.StringIO()
@@ -382,9 +447,16 @@ def import_template(request: HtmxHttpRequest, kind: str) -> HttpResponse:
         )
     else:
         from openpyxl import Workbook
+        from openpyxl.utils import get_column_letter
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Mätvärden"))
+        # Set before the first row (a write-only sheet writes its columns first): every name
+        # readable without widening a column in Excel, and the header kept in view while the
+        # user scrolls down hundreds of rows.
+        for index, width in enumerate(template_column_widths(header, rows), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
         sheet.append(header)
         for row in rows:
             sheet.append(row)

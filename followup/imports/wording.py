@@ -147,8 +147,20 @@ def command_counts(rows: int, created: int, changed: int, unchanged: int) -> str
     )
 
 
-def manual_replaced_warning(count: int) -> str:
-    """ "Importen ersätter 1 värde som rapporterats för hand …" (above Importera)"""
+def manual_replaced_warning(count: int, names: list[str] | None = None) -> str:
+    """ "Importen ersätter 1 värde som rapporterats för hand av Anna Berg …" (above Importera):
+    values someone else reported by hand, `names` who (none when the history names no one for
+    some of them: the sentence then names no one rather than only some)."""
+    if names:
+        return ngettext(
+            "Importen ersätter %(count)s värde som rapporterats för hand av %(names)s (källa "
+            "Manuell inrapportering). Kontrollera att filens värde ska gälla i stället innan du "
+            "importerar.",
+            "Importen ersätter %(count)s värden som rapporterats för hand av %(names)s (källa "
+            "Manuell inrapportering). Kontrollera att filens värden ska gälla i stället innan du "
+            "importerar.",
+            count,
+        ) % {**_count(count), "names": people_text(names)}
     return ngettext(
         "Importen ersätter %(count)s värde som rapporterats för hand (källa Manuell "
         "inrapportering). Kontrollera att filens värde ska gälla i stället innan du importerar.",
@@ -156,6 +168,28 @@ def manual_replaced_warning(count: int) -> str:
         "inrapportering). Kontrollera att filens värden ska gälla i stället innan du importerar.",
         count,
     ) % _count(count)
+
+
+# How many people a warning names before it counts the rest ("… och 2 till").
+PEOPLE_NAMED = 3
+
+
+def people_text(names: list[str]) -> str:
+    """ "Anna Berg", "Anna Berg och Bo Ek", "Anna Berg, Bo Ek, Cia Fors och 2 till"."""
+    if len(names) <= PEOPLE_NAMED:
+        return names_text(names)
+    rest = len(names) - PEOPLE_NAMED
+    return names_text(
+        [*names[:PEOPLE_NAMED], ngettext("%(count)s till", "%(count)s till", rest) % _count(rest)]
+    )
+
+
+def entered_by_names(by: dict[str, int]) -> list[str]:
+    """Who entered the values someone else reported by hand (ImportReport.manual_replaced_by),
+    most values first; none if the history names no one for some of them."""
+    if not by or "" in by:
+        return []
+    return sorted(by, key=lambda name: (-by[name], name))
 
 
 def names_text(names: list[str]) -> str:
@@ -180,7 +214,9 @@ def system_replaced_warning(count: int, sources: list[str]) -> str:
     ) % {**_count(count), "sources": names_text(sources)}
 
 
-def mixed_replaced_warning(manual: int, system: int, sources: list[str]) -> str:
+def mixed_replaced_warning(
+    manual: int, system: int, sources: list[str], names: list[str] | None = None
+) -> str:
     """ "Importen ersätter 2 värden: 1 som rapporterats för hand och 1 som importerats från
     Cyklop. …" (above Importera, for a file imported as Manuell inrapportering that replaces
     both kinds: one warning, not manual_replaced_warning and system_replaced_warning in a row,
@@ -196,10 +232,19 @@ def mixed_replaced_warning(manual: int, system: int, sources: list[str]) -> str:
         total,
     ) % {
         **_count(total),
-        "manual": ngettext(
-            "%(count)s som rapporterats för hand", "%(count)s som rapporterats för hand", manual
-        )
-        % _count(manual),
+        "manual": (
+            ngettext(
+                "%(count)s som rapporterats för hand av %(names)s",
+                "%(count)s som rapporterats för hand av %(names)s",
+                manual,
+            )
+            % {**_count(manual), "names": people_text(names)}
+            if names
+            else ngettext(
+                "%(count)s som rapporterats för hand", "%(count)s som rapporterats för hand", manual
+            )
+            % _count(manual)
+        ),
         "system": ngettext(
             "%(count)s som importerats från %(sources)s",
             "%(count)s som importerats från %(sources)s",

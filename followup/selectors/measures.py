@@ -109,9 +109,12 @@ def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureR
     rows_by_period = period_rows(
         unit_id=unit.pk, measure_ids=[m.pk for m in measures], quarters=_compared_quarters(quarter)
     )
-    # Why a chart has no assurance icon: the goals that follow its measure (one query).
+    # Why a chart has no assurance icon, or a measure no chart to judge goal attainment on:
+    # the goals that follow its measure (one query).
     goals: dict[int, list[GoalResult]] = {}
-    if any(summary and not summary.get("assurance") for summary in summaries.values()):
+    if len(summaries) < len(measures) or any(
+        summary and not summary.get("assurance") for summary in summaries.values()
+    ):
         for goal_result in measure_goal_results(quarter).filter(goal__measure__in=measures):
             goals.setdefault(goal_result.goal.measure_id or 0, []).append(goal_result)
     today = timezone.localdate()
@@ -133,7 +136,11 @@ def measure_rows(*, unit: Unit | None, quarter: Quarter | None) -> list[MeasureR
                 summary=summaries.get(measure.pk),
                 goals=goals.get(measure.pk, []),
                 unit=unit,
-            ),
+            )
+            if summaries.get(measure.pk)
+            # No chart: goal attainment is not judged, and where no goal follows the measure
+            # that is the reason to give, not the chart's absence (the column beside says it).
+            else (None if goals.get(measure.pk) else AssuranceReason(NO_GOAL)),
         )
         for measure in measures
     ]
@@ -240,6 +247,13 @@ class MeasureSeries:
     # What the chart's latest point says (the variation icon's point): a conflict is told
     # beside the icon, which shows improvement as Making Data Count's tool does.
     latest_reasons: Reasons | None = None
+
+    @property
+    def has_values(self) -> bool:
+        """Whether the unit has any value of the measure up to the quarter: a point of the
+        chart (the whole series) or a value in the quarters the table lists."""
+        points = (self.summary or {}).get("points") or []
+        return bool(points) or any(row.result.value is not None for row in self.rows)
 
     @property
     def goals_elsewhere(self) -> bool:

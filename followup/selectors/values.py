@@ -6,7 +6,7 @@ missing observations.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -18,6 +18,7 @@ from base.periods import Quarter
 from goals.models import Goal
 from organisation.models import Unit
 
+from ..charts import chart_value_text
 from ..models import (
     ComputeRun,
     GoalResult,
@@ -215,10 +216,19 @@ class PeerComparison:
         return Quarter.parse(row.quarter).previous()
 
 
-def _against(value: Decimal | None, reference: Decimal | None) -> str:
+def _against(
+    value: Decimal | None,
+    reference: Decimal | None,
+    shown: tuple[Callable[[Decimal], str], Callable[[Decimal], str]],
+) -> str:
+    """ "above", "below" or "equal" as the page shows the two values (`shown`: how the value
+    and the reference are written): two values that read the same, "16,8 %" beside "16,8 %",
+    are "Lika", not one "Över" and the other "Under" by a difference nobody can see."""
     if value is None or reference is None:
         return ""
-    return "above" if value > reference else "below" if value < reference else "equal"
+    if shown[0](value) == shown[1](reference):
+        return "equal"
+    return "above" if value > reference else "below"
 
 
 def peer_comparison(
@@ -305,6 +315,13 @@ def peer_comparison(
                     reference_total = total
                 if key is not None:
                     reference_note = months_note(measure, len(key), ongoing)
+
+    def measure_text(number: Decimal) -> str:
+        return chart_value_text(number, measure.unit, measure.value_type)
+
+    def value_text(number: Decimal) -> str:
+        return chart_value_text(number, measure.unit)
+
     peers = []
     for unit in units:
         row = rows.get(unit.pk)
@@ -321,12 +338,18 @@ def peer_comparison(
                 else gettext("Jämförs inte: värdet gäller andra månader än medelvärdet")
             )
         compared = per_reporting(unit) if aggregates else value
+        # Written as the page writes them (followup/unit_detail.html): a value with its
+        # measure's kind, a mean or a value per reporting unit with the unit alone.
+        shown = (
+            value_text if aggregates else measure_text,
+            value_text if per_unit else measure_text,
+        )
         peers.append(
             Peer(
                 unit=unit,
                 result=row,
                 variation=variations.get(unit.pk),
-                against_parent=_against(compared, reference) if unit.pk in same else "",
+                against_parent=_against(compared, reference, shown) if unit.pk in same else "",
                 value_note=note,
                 against_note=against_note,
                 per_reporting_unit=per_reporting(unit),

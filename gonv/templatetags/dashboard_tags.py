@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from base.formatting import SPACE, format_number, format_share
+from base.formatting import SPACE, format_number, format_set_level, format_share
 from followup.formatting import (
     ForecastCell,
     format_change,
@@ -140,7 +140,7 @@ def _none_if_missing(value: Any) -> Any:
 
 @register.filter
 def sv_value(value: Decimal | float | None, unit: Any = "") -> str:
-    """A measure's value the Swedish way, with its unit ("54 %", "1 234,5 st"); given the
+    """A measure's value the Swedish way, with its unit ("54,0 %", "1 234,5 st"); given the
     Measure (`value|sv_value:measure`), with its kind's fixed decimals ("72,1" of an index)."""
     return format_value(_none_if_missing(value), *unit_and_kind(unit))
 
@@ -154,11 +154,19 @@ def sv_change(value: Decimal | float | None, unit: Any = "") -> str:
 
 @register.filter
 def sv_share(value: Decimal | float | None) -> str:
-    """A share of units or reports ("69,2 %", "50 %"), as goal progress, the status sentences
-    and a share measure's values are written (format_share: one decimal, none when whole), so
-    one share reads the same on every page; a dash for none."""
+    """A share of units or reports ("69,2 %", "60,0 %"), as goal progress, the status sentences
+    and a share measure's values are written (format_share: one decimal, ",0" too), so one
+    share reads the same on every page; a dash for none."""
     value = _none_if_missing(value)
     return "–" if value is None else format_share(value)
+
+
+@register.filter
+def sv_set_level(value: Decimal | float | None) -> str:
+    """A share someone set, a target ("mål 50 %"), as it was set (format_set_level: no ",0"
+    that nobody typed); a dash for none."""
+    value = _none_if_missing(value)
+    return "–" if value is None else format_set_level(value)
 
 
 def _with_days(text: str, days: int) -> str:

@@ -22,6 +22,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from followup import charts
 from followup.formatting import unit_and_kind
-from followup.spc import Reasons, latest_judged
+from followup.spc import MIN_POINTS, Reasons, latest_judged, stored_incomplete
 from goals.status import RULE_LABELS as RULE_LABELS_OF_GOALS
 from goals.status import Status
 
@@ -55,7 +56,9 @@ VARIATION_MEANINGS = {
         "Särskild orsak – lägre värden (ingen önskad riktning)"
     ),
 }
-VARIATION_UNKNOWN = gettext_lazy("Variation kan inte bedömas – för få datapunkter")
+# "För få punkter för styrgränser" wherever a chart has too few points, one family of words
+# (limits_message, the run chart's caption, the measure page's table).
+VARIATION_UNKNOWN = gettext_lazy("Variation bedöms inte – för få punkter för styrgränser")
 
 # Making Data Count assurance icons (followup.spc.Assurance), in Swedish.
 ASSURANCE_MEANINGS = {
@@ -69,7 +72,9 @@ ASSURANCE_MEANINGS = {
         "Målet nås ibland och missas ibland – målet ligger mellan styrgränserna"
     ),
 }
-ASSURANCE_UNKNOWN = gettext_lazy("Måluppfyllelse kan inte bedömas – inget mål eller för få punkter")
+ASSURANCE_UNKNOWN = gettext_lazy(
+    "Måluppfyllelse bedöms inte – inget mål eller för få punkter för styrgränser"
+)
 ASSURANCE_GOALS_ELSEWHERE = gettext_lazy(
     "Måluppfyllelse bedöms inte här – målen gäller hela organisationen, inte enheten"
 )
@@ -80,7 +85,7 @@ ASSURANCE_REASONS = {
     "goals_elsewhere": ASSURANCE_GOALS_ELSEWHERE,
     "no_direction": gettext_lazy("Måluppfyllelse bedöms inte – måttet har ingen önskad riktning"),
     "too_few_points": gettext_lazy(
-        "Måluppfyllelse kan inte bedömas ännu – för få punkter för styrgränser"
+        "Måluppfyllelse bedöms inte ännu – för få punkter för styrgränser"
     ),
     "goal_not_yet": gettext_lazy("Målet kan ännu inte bedömas"),
     "relative_goal": gettext_lazy(
@@ -92,7 +97,7 @@ RULE_LABELS = {
     "astronomical": gettext_lazy("Punkt utanför styrgränsen"),
     "shift": gettext_lazy("Sex punkter i rad på samma sida om medelvärdet"),
     "trend": gettext_lazy("Sex punkter i rad som stiger eller sjunker"),
-    "two_of_three": gettext_lazy("Två av tre punkter bortom 2 sigma på samma sida"),
+    "two_of_three": gettext_lazy("Två av tre punkter bortom 2-sigmalinjen på samma sida"),
 }
 
 # Each rule with the side it flags a point on (followup.spc.reasons), as the text names it.
@@ -103,8 +108,8 @@ SIDED_RULE_LABELS = {
     ("shift", "low"): gettext_lazy("Sex punkter i rad under medelvärdet"),
     ("trend", "high"): gettext_lazy("Sex punkter i rad som stiger"),
     ("trend", "low"): gettext_lazy("Sex punkter i rad som sjunker"),
-    ("two_of_three", "high"): gettext_lazy("Två av tre punkter över övre 2σ-linjen"),
-    ("two_of_three", "low"): gettext_lazy("Två av tre punkter under undre 2σ-linjen"),
+    ("two_of_three", "high"): gettext_lazy("Två av tre punkter över den övre 2-sigmalinjen"),
+    ("two_of_three", "low"): gettext_lazy("Två av tre punkter under den undre 2-sigmalinjen"),
 }
 
 POINT_TYPE_LABELS = {
@@ -124,9 +129,15 @@ LINE_LABELS = {
     "median": gettext_lazy("Median"),
     "upper_limit": gettext_lazy("Övre gräns"),
     "lower_limit": gettext_lazy("Undre gräns"),
-    "upper_two_sigma": gettext_lazy("Övre 2σ"),
-    "lower_two_sigma": gettext_lazy("Undre 2σ"),
+    "upper_two_sigma": gettext_lazy("Övre 2-sigmalinje"),
+    "lower_two_sigma": gettext_lazy("Undre 2-sigmalinje"),
     "target": gettext_lazy("Mål"),
+}
+# A line's name beside it on the plot, where it differs from the legend's: the right margin
+# holds "Undre gräns" but not "Undre 2-sigmalinje", and beside the line its side is plain.
+PLOT_LINE_LABELS = {
+    "upper_two_sigma": gettext_lazy("2-sigmalinje"),
+    "lower_two_sigma": gettext_lazy("2-sigmalinje"),
 }
 
 # The glyph each goal status shows in the status chart, as on the status badges (app.css).
@@ -222,6 +233,29 @@ def assurance_meaning(code: str | None) -> str:
 
 
 @register.filter
+def limits_message(summary: Mapping[str, Any] | None) -> str:
+    """Why a chart has no process limits, in the reader's language: "För få punkter för
+    styrgränser (4 av minst 13)."; "" for a chart with limits, or without points.
+
+    Said from the stored points, not the summary's stored `message`: that was written in
+    Swedish when computed, in words since changed ("För få datapunkter (4 av 13) för
+    styrgränser."), and stays so until its series changes. The points counted are those the
+    rules judge (followup.spc.xmr: a period only some units reported does not count)."""
+    points = (summary or {}).get("points") or []
+    if not points:
+        return ""
+    if not summary or not summary.get("limits_available"):
+        judged = sum(1 for point in points if stored_incomplete(point) is None)
+        return _("För få punkter för styrgränser (%(count)s av minst %(needed)s).") % {
+            "count": judged,
+            "needed": MIN_POINTS,
+        }
+    if summary.get("message"):
+        return _("Senaste segmentet har för få punkter för styrgränser.")
+    return ""
+
+
+@register.filter
 def spc_rule_label(rule: str) -> str:
     """A special-cause rule in Swedish ("Punkt utanför styrgränsen")."""
     return str(RULE_LABELS.get(rule, rule))
@@ -263,6 +297,12 @@ def point_type_label(point_type: str) -> str:
 @register.filter
 def chart_line_label(kind: str) -> str:
     return str(LINE_LABELS.get(kind, kind))
+
+
+@register.filter
+def chart_line_plot_label(kind: str) -> str:
+    """A line's name beside it on the plot (PLOT_LINE_LABELS), else as in the legend."""
+    return str(PLOT_LINE_LABELS.get(kind) or chart_line_label(kind))
 
 
 @register.filter
@@ -327,6 +367,7 @@ def spc_chart(
         two_sigma=two_sigma,
         quarterly=quarterly,
     )
+    chart = replace(chart, message=limits_message(summary) or None)
     return {
         "chart": chart,
         "caption": caption,

@@ -10,11 +10,11 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from base.formatting import format_number, format_percent, format_share
+from base.formatting import format_count, format_set_level, format_share
 from base.periods import day_label
 from followup.charts import chart_value_text, period_label, target_text
 from followup.formatting import format_change, unit_and_kind
-from goals.status import RULE_LABELS
+from goals.status import RULE_LABELS, BaselineMethod
 
 register = template.Library()
 
@@ -36,7 +36,7 @@ _BASIS = (
     ("adopted", _("Har infört"), "int"),
     ("planned_by_deadline", _("Planerar före måldatum"), "int"),
     ("share_pct", _("Andel"), "pct"),
-    ("target_pct", _("Målandel"), "pct"),
+    ("target_pct", _("Målandel"), "set_pct"),
     # Labelled by its day (basis "evaluated_on"): "Förväntad andel 30 sep 2026" (basis_items).
     ("expected_share_pct", _("Förväntad andel"), "pct"),
     # The day the even pace counts from: the goal's start, else its programme area's
@@ -50,12 +50,28 @@ _BASIS = (
     ("target", _("Målvärde"), "level"),
     ("baseline_value", _("Basvärde"), "num"),
     ("baseline_label", _("Basperiod"), "text"),
-    ("relative_change_pct", _("Förändring mot basperioden"), "signed_pct"),
+    # How a baseline of several periods was reckoned (goals.status.BaselineMethod).
+    ("baseline_method", _("Basvärdet räknas som"), "baseline_method"),
+    # The change the goal sets, not one measured: "Målförändring mot basperioden +50 %".
+    ("relative_change_pct", _("Målförändring mot basperioden"), "set_change_pct"),
     ("forecast", _("Prognos vid måldatum"), "num"),
     ("days_left", _("Dagar kvar"), "int"),
     ("days_late", _("Dagar försenat"), "int"),
     ("rule", _("Regel som avgjorde"), "code"),
 )
+
+
+# A baseline of several periods, in words: a share pooled over them, else the mean per period,
+# and a share that could not be pooled says why (its periods' täljare and nämnare are missing).
+_BASELINE_METHODS = {
+    BaselineMethod.POOLED: _(
+        "andelen för hela basperioden (summan av täljarna ÷ summan av nämnarna)"
+    ),
+    BaselineMethod.MEAN: _("medelvärdet av periodernas värden"),
+    BaselineMethod.MEAN_WITHOUT_PARTS: _(
+        "medelvärdet av periodernas andelar (täljare och nämnare saknas för någon period)"
+    ),
+}
 
 
 def _date(raw: Any) -> str:
@@ -91,12 +107,16 @@ def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str,
         if kind == "date":
             value = _date(raw)
         elif kind == "pct":
-            # A share as the page's tables and its status sentence write it ("73,1 %").
+            # A share computed, as the page's tables and its status sentence write it ("73,1 %",
+            # "48,0 %").
             value = format_share(Decimal(str(raw)))
-        elif kind == "signed_pct":
-            value = format_percent(Decimal(str(raw)))
+        elif kind == "set_pct":
+            # A share someone set, as set ("50 %").
+            value = format_set_level(Decimal(str(raw)))
+        elif kind == "set_change_pct":
+            value = format_set_level(Decimal(str(raw)), signed=True)
         elif kind == "int":
-            value = format_number(int(raw))
+            value = format_count(int(raw))
         elif kind == "num":
             value = chart_value_text(Decimal(str(raw)), unit or "", value_type)
         elif kind == "level":
@@ -106,6 +126,8 @@ def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str,
             value = period_label(datetime.date.fromisoformat(str(raw)), quarterly=quarterly)
         elif kind == "period":
             value = _date(raw)
+        elif kind == "baseline_method" and str(raw) in _BASELINE_METHODS:
+            value, kind = str(_BASELINE_METHODS[BaselineMethod(str(raw))]), "text"
         elif kind == "code" and str(raw) in RULE_LABELS:
             value, kind = str(RULE_LABELS[str(raw)]), "text"
         else:

@@ -7,8 +7,12 @@
 //   role, where ARIA does not allow one; as an image the label becomes the filter box's name.
 // - The split date and time inputs of a date-time field (AdminSplitDateTime) have no label of
 //   their own; each is named by its field's label and its own caption ("Datum:", "Tid:").
-// Both widgets build their markup after the page has loaded, and again for each inline row
-// added, so the names are set whenever the document changes.
+// Both widgets build their markup after the page has loaded (select2 in a jQuery "ready"
+// callback, which may run after the load event), and again for each inline row added, so the
+// names are set whenever the document changes: in the mutation observer's own callback, a
+// microtask run as soon as the widget's script has built its markup, so nothing (a screen
+// reader, axe-core) finds a combobox without a name in between. Naming it at the next
+// animation frame instead left it unnamed for a moment, and for as long as the tab was hidden.
 (function () {
   "use strict";
 
@@ -82,21 +86,10 @@
     roleFilterIcons();
   }
 
-  var pending = false;
-  function schedule() {
-    if (pending) {
-      return;
-    }
-    pending = true;
-    window.requestAnimationFrame(function () {
-      pending = false;
-      mend();
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     mend();
-    new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true });
+    // Only added and removed nodes: the attributes mend() sets do not call it again.
+    new MutationObserver(mend).observe(document.body, { childList: true, subtree: true });
   });
   window.addEventListener("load", mend);
 })();

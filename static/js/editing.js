@@ -13,7 +13,10 @@
  * - after "Flytta upp/ned" the page opens at the moved goal or milestone (#goal-…), and a
  *   browser skips autofocus on a page opened at a fragment (HTML's autofocus rules), so the
  *   moved one's move button (data-moved) takes the focus here: a keyboard user moving it
- *   again goes on from where they were;
+ *   again goes on from where they were. A refused decision on the quarterly report opens at
+ *   its decisions (#beslut) the same way, so the field in error (data-focus-on-open, also
+ *   autofocus) takes the focus here too: its error is read with it (aria-describedby) and
+ *   what the user types goes into it;
  * - the page after an action's redirect (Spara, Lägg till, Skicka in …) opens with its message
  *   ("Aktiviteten är tillagd.") focused, as the reporting grid focuses its "sparad": the
  *   message region (includes/messages.html, marked data-focus-after-action only when a GET
@@ -39,10 +42,10 @@ document.documentElement.classList.add("js");
   selectOnce(document.activeElement);
 })();
 (function () {
-  var moved = document.querySelector("button[data-moved]");
+  var moved = document.querySelector("button[data-moved], [data-focus-on-open]");
   if (!moved) return;
   // Opening at the fragment focuses its target, or the page when the target cannot take the
-  // focus (HTML's "scroll to the fragment"), once the page has loaded: the button takes it
+  // focus (HTML's "scroll to the fragment"), once the page has loaded: the control takes it
   // back then, unless the user has moved on.
   function focusMoved() {
     var active = document.activeElement;
@@ -100,4 +103,49 @@ document.addEventListener("click", function (event) {
   target.scrollIntoView({ block: "center" });
   target.focus();
   if (history.replaceState) history.replaceState(null, "", link.getAttribute("href"));
+});
+// A goal's kind switch (goals/goal_edit.html) swaps in the kind's fields: "Måldatum", outside
+// them, is required for every kind but a direction goal, so its label's "(obligatoriskt)" and
+// the input's `required` follow the kind the swapped fieldset says (data-deadline-required).
+document.addEventListener("htmx:afterSettle", function (event) {
+  var region = event.target;
+  if (!(region instanceof Element) || !region.hasAttribute("data-deadline-required")) return;
+  var form = region.closest("form");
+  var input = form ? form.querySelector("input[name='deadline']") : null;
+  if (!input) return;
+  var required = region.getAttribute("data-deadline-required") === "true";
+  input.required = required;
+  var label = input.id ? form.querySelector("label[for='" + input.id + "']") : null;
+  if (!label) return;
+  var mark = label.querySelector(".required-mark");
+  if (required && !mark) {
+    mark = document.createElement("span");
+    mark.className = "required-mark";
+    mark.textContent = region.getAttribute("data-required-text");
+    label.append(" ", mark);
+  } else if (!required && mark) {
+    mark.remove();
+  }
+});
+// "Äldre ändringar" / "Nyare ändringar" (includes/history.html) swap the history section whole:
+// the link that had the focus is gone, so the focus goes to the section's heading (the page's
+// h1 where it names the history), the page shown is said in #swap-status, and a message of an
+// earlier action ("Ändringarna är sparade.") is cleared, as a new page would have none.
+document.addEventListener("htmx:afterSettle", function (event) {
+  var section = event.target;
+  if (!(section instanceof Element) || !section.matches("section.history")) return;
+  var config = event.detail && event.detail.requestConfig;
+  var link = config ? config.elt : null;
+  if (!(link instanceof Element) || !link.hasAttribute("data-history-pager")) return;
+  var heading = document.getElementById(section.id + "-title") || document.getElementById("page-title");
+  if (heading) {
+    if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+  var messages = document.getElementById("messages");
+  if (messages) messages.textContent = "";
+  var status = document.getElementById("swap-status");
+  if (status && section.hasAttribute("data-page-summary")) {
+    status.textContent = section.getAttribute("data-page-summary");
+  }
 });

@@ -43,6 +43,40 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
+# select2 (`autocomplete_fields`) builds its combobox in a jQuery "ready" callback, which may run
+# after the load event: axe-core is to check the widget a user meets, not the plain select it
+# replaces (which the label names). Waited for as built, not as named: the name is what is
+# checked (static/js/admin-a11y.js sets it as the widget is built).
+WIDGETS_BUILT = """() => [...document.querySelectorAll("select.admin-autocomplete")]
+    .filter((select) => !select.name.includes("__prefix__"))
+    .every((select) => select.nextElementSibling?.classList.contains("select2"))"""
+
+# Whether select2's first combobox is named by its label once the task that built it is done
+# (checked in a microtask queued by an observer made before the page's own: it runs after that
+# observer's callback, before any other task): no moment in which axe-core, or a screen reader,
+# finds it without a name. Null until the box is built.
+NAMED_WHEN_BUILT = """
+window.gonvNamedWhenBuilt = null;
+new MutationObserver((records, observer) => {
+    const box = document.querySelector(".select2-selection[role=combobox]");
+    if (!box) return;
+    observer.disconnect();
+    queueMicrotask(() => {
+        const ids = (box.getAttribute("aria-labelledby") || "").split(" ");
+        window.gonvNamedWhenBuilt = ids.some(
+            (id) => document.getElementById(id)?.tagName === "LABEL"
+        );
+    });
+}).observe(document, { childList: true, subtree: true });
+"""
+
+
+def open_admin_page(page: Page, url: str) -> None:
+    """Go to an admin page and wait until its widgets are built."""
+    page.goto(url)
+    page.wait_for_load_state("load")
+    page.wait_for_function(WIDGETS_BUILT)
+
 
 @pytest.fixture
 def one_of_everything(transactional_db: None) -> dict[str, Any]:
@@ -114,8 +148,7 @@ def test_every_admin_change_and_add_page_passes_axe(
 
     failures = []
     for url in urls:
-        page.goto(url)
-        page.wait_for_load_state("load")
+        open_admin_page(page, url)
         failures += [f"{url}: {violation}" for violation in axe_violations(page)]
     # The confirmation of "Ta bort markerade": the same list, reached from a change list.
     page.goto("/admin/programmes/supportingprocess/")
@@ -125,6 +158,9 @@ def test_every_admin_change_and_add_page_passes_axe(
     expect(page.locator("body.delete-selected-confirmation")).to_be_visible()
     failures += [f"delete selected: {violation}" for violation in axe_violations(page)]
     assert not failures, "\n".join(failures)
-    # The widgets the admin builds in the browser were there to be checked, and are named.
-    page.goto("/admin/programmes/activityplan/add/")
-    assert page.locator(".select2-selection[role=combobox]").first.get_attribute("aria-labelledby")
+    # The widgets the admin builds in the browser were there to be checked, and are named
+    # from the moment they are built (axe-core once found the adoption record's unit unnamed).
+    page.add_init_script(NAMED_WHEN_BUILT)
+    for url in ("/admin/programmes/activityplan/add/", "/admin/goals/adoptionrecord/add/"):
+        open_admin_page(page, url)
+        assert page.evaluate("() => window.gonvNamedWhenBuilt") is True, url

@@ -475,7 +475,7 @@ def test_a_large_adoption_matrix_shows_its_vos_and_opens_one(
     footer = matrix.locator("tfoot")
     expect(footer.get_by_role("row", name="VO 2, alla enheter")).to_contain_text("2 av 3 (66,7 %)")
     expect(footer.get_by_role("row", name="Hela regionen, alla VO")).to_contain_text(
-        "3 av 6 (50 %)"
+        "3 av 6 (50,0 %)"
     )
     expect(page).to_have_url(re.compile(r"\?vo=VO2&kvartal=\w+$"))
     # As of the shown quarter's end, or today in the ongoing quarter.

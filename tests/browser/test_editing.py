@@ -153,14 +153,14 @@ def test_strategist_edits_a_milestone_deadline_inline_and_sees_the_history_line(
     assert_no_axe_violations(page, "inline goal form", browser_errors)
     shoot(page, "inline-form")
 
-    form.get_by_label("Måldatum", exact=True).fill("")
+    form.get_by_label("Måldatum (obligatoriskt)", exact=True).fill("")
     form.get_by_role("button", name="Spara").click()
     expect(form.get_by_role("alert")).to_contain_text("Ange ett måldatum")
     expect(form.get_by_role("alert")).to_be_focused()  # errors announced and focused
     assert_no_axe_violations(page, "inline goal form with an error", browser_errors)
     shoot(page, "inline-form-error")
 
-    form.get_by_label("Måldatum", exact=True).fill("2026-03-31")
+    form.get_by_label("Måldatum (obligatoriskt)", exact=True).fill("2026-03-31")
     form.get_by_label("Skäl till ändrat måldatum").fill("Upphandlingen försenad")
     # The message goes into the page's one live region, which stays: a region swapped in
     # whole would be new, and screen readers often do not announce a new one.
@@ -217,13 +217,13 @@ def test_strategist_edits_a_milestone_deadline_inline_on_the_dashboards_area_pag
 
     page.keyboard.press("Enter")
     expect(form.get_by_label("Rubrik")).to_be_focused()
-    form.get_by_label("Måldatum", exact=True).fill("")
+    form.get_by_label("Måldatum (obligatoriskt)", exact=True).fill("")
     form.get_by_role("button", name="Spara").click()
     expect(form.get_by_role("alert")).to_contain_text("Ange ett måldatum")
     expect(form.get_by_role("alert")).to_be_focused()  # errors announced and focused
     assert_no_axe_violations(page, "inline goal form on the area page, with an error")
 
-    form.get_by_label("Måldatum", exact=True).fill("2026-03-31")
+    form.get_by_label("Måldatum (obligatoriskt)", exact=True).fill("2026-03-31")
     form.get_by_role("button", name="Spara").press("Enter")  # keyboard only, no reason yet
     expect(form.get_by_role("alert")).to_contain_text("Skriv varför måldatumet ändras")
     # The summary takes the focus as the swap settles: wait for it, as a user's next key
@@ -232,9 +232,28 @@ def test_strategist_edits_a_milestone_deadline_inline_on_the_dashboards_area_pag
     reason = form.get_by_label("Skäl till ändrat måldatum")
     reason.fill("Upphandlingen försenad")
     expect(reason).to_have_value("Upphandlingen försenad")
+    # While the save is sent: "Spara" keeps the focus (not disabled, which would drop it to the
+    # page's body) and "Sparar …" shows in the form's status region.
+    page.evaluate(
+        """() => document.addEventListener("htmx:beforeSend", (event) => {
+            const active = document.activeElement;
+            const text = event.target.querySelector(".saving-indicator-text");
+            window.duringSave = {
+                active: active ? active.textContent.trim() : "",
+                disabled: !!(active && active.disabled),
+                saying: text && getComputedStyle(text).display !== "none" ? text.textContent : "",
+            };
+        }, { once: true })"""
+    )
     form.get_by_role("button", name="Spara").press("Enter")
+    page.wait_for_function("() => window.duringSave !== undefined")
+    assert page.evaluate("() => window.duringSave") == {
+        "active": "Spara",
+        "disabled": False,
+        "saying": "Sparar …",
+    }
 
-    expect(block.locator('time[datetime="2026-03-31"]')).to_have_text("mar 2026")
+    expect(block.locator('time[datetime="2026-03-31"]')).to_have_text("31 mar 2026")
     expect(block).to_contain_text("Måldatum flyttat från")
     expect(block).to_contain_text("Upphandlingen försenad")
     expect(block.get_by_role("link", name="Redigera")).to_be_focused()  # focus back
@@ -260,7 +279,23 @@ def test_the_kind_switch_swaps_the_fields(page: Page, plan: dict[str, Any]) -> N
     page.get_by_label("Typ").select_option("measure")
     expect(page.get_by_label("Målvärde")).to_be_visible()
     expect(page.get_by_label("Beslut/referens")).to_have_count(0)
-    page.get_by_label("Typ").select_option("deliverable")
+    # The swap is said once in the page's lasting live region (the fieldset is none itself),
+    # and what the kind asks for is marked: the label and the input's required state.
+    expect(page.locator("#kind-fields")).not_to_have_attribute("aria-live", "polite")
+    expect(page.locator("#swap-status")).to_have_text("Visar fälten för typen Mått")
+    expect(page.locator("label[for='id_measure']")).to_contain_text("(obligatoriskt)")
+    page.locator("#id_kind").select_option("adoption")
+    expect(page.locator("#swap-status")).to_have_text("Visar fälten för typen Införande")
+    for name in ("working_method", "unit_kind", "target_share"):
+        expect(page.locator(f"label[for='id_{name}']")).to_contain_text("(obligatoriskt)")
+        expect(page.locator(f"#id_{name}")).to_have_attribute("required", "")
+    expect(page.locator("label[for='id_kind']")).to_contain_text("(obligatoriskt)")
+    expect(page.locator("label[for='id_deadline']")).to_contain_text("(obligatoriskt)")
+    page.locator("#id_kind").select_option("direction")
+    expect(page.locator("label[for='id_deadline']")).not_to_contain_text("(obligatoriskt)")
+    expect(page.locator("#id_deadline")).not_to_have_attribute("required", "")
+    page.locator("#id_kind").select_option("deliverable")
+    expect(page.locator("label[for='id_deadline']")).to_contain_text("(obligatoriskt)")
     expect(page.get_by_label("Beslut/referens")).to_be_visible()
     page.get_by_role("button", name="Skapa").click()
     expect(page.get_by_role("alert")).to_contain_text("Rubrik")
@@ -802,3 +837,32 @@ def test_enter_in_a_field_saves_the_goal_inline_and_on_its_own_page(
     milestone.refresh_from_db()
     assert milestone.title == "Teamrond på varannan hälsocentral"
     assert_only_expected(browser_errors)
+
+
+def test_paging_the_history_keeps_the_keyboard_in_it_and_says_the_page(
+    page: Page, plan: dict[str, Any]
+) -> None:
+    """ "Äldre ändringar" swaps the history section: the focus goes to its heading (not the
+    page's body), "Ändringshistorik, sida 2 av 2" is said, and an earlier save's message goes."""
+    milestone = plan["milestone"]
+    for n in range(11):
+        milestone.title = f"Teamrond på {n + 40} % av hälsocentralerna"
+        milestone.save()
+    log_in(page, "strateg")
+    page.goto(f"/redigera/mal/{milestone.pk}/")
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.evaluate(
+        "() => { document.getElementById('messages').textContent = 'Ändringarna är sparade.'; }"
+    )
+    older = page.get_by_role("link", name="Äldre ändringar")
+    older.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Nyare ändringar")).to_be_visible()
+    expect(page.locator(f"#history-goal-{milestone.pk}-title")).to_be_focused()
+    expect(page.locator("#swap-status")).to_have_text("Ändringshistorik, sida 2 av 2")
+    expect(page.locator("#messages")).to_have_text("")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Nyare ändringar")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#history-goal-{milestone.pk}-title")).to_be_focused()
+    expect(page.locator("#swap-status")).to_have_text("Ändringshistorik, sida 1 av 2")

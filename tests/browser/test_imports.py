@@ -250,3 +250,36 @@ def test_the_batch_page_fits_a_tablet_without_cutting_off_a_column(
         page.screenshot(path=str(tmp_path / f"batch-{width}.png"), full_page=True)
     assert_accessible(page, "import-batch-768")
     assert browser_errors.all == []
+
+
+def test_the_undo_refusal_is_a_notice_where_the_button_would_be(
+    page: Page, corpus_world: CorpusWorld, tmp_path: Path, browser_errors: BrowserErrors
+) -> None:
+    log_in(page, "vc1")
+    for value in (44, 46):  # the second import changes the first's value: it cannot be undone
+        page.goto("/importera/")
+        content = f"enhet;mått;period;värde\nHC1A;antal;2025-11;{value}\n"
+        choose_file(page, tmp_path, f"fil-{value}.csv", content.encode())
+        page.get_by_role("button", name="Kontrollera filen").click()
+        page.get_by_role("button", name="Importera").click()
+        expect(page.get_by_role("button", name="Ångra import")).to_be_visible()
+    first = ImportBatch.objects.order_by("pk").first()
+    assert first is not None
+    page.set_viewport_size({"width": 820, "height": 1000})
+    page.goto(f"/importer/{first.pk}/")
+
+    # Where the button would be, as the app's notices are: a box with a coloured edge, not a
+    # plain paragraph among the facts; a static note, not an alert.
+    note = page.get_by_role("note", name="Ångra import")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Importen kan inte ångras: 1 av dess värden har ändrats")
+    expect(page.get_by_role("button", name="Ångra import")).to_have_count(0)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    style = note.evaluate(
+        "el => { const s = getComputedStyle(el), b = getComputedStyle(document.body);"
+        " return [s.borderLeftWidth, s.backgroundColor !== b.backgroundColor]; }"
+    )
+    assert style == ["5px", True]
+    page.screenshot(path=str(tmp_path / "batch-refused-820.png"), full_page=True)
+    assert_accessible(page, "import-batch-refused-820")
+    assert browser_errors.all == []

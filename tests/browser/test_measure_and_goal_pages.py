@@ -153,11 +153,11 @@ def test_the_measure_page_at_tablet_width_and_in_print(
 ) -> None:
     log_in(page, "styrgrupp")
     page.goto(f"/matt/{measure.measure.code}/?sigma=1")
-    expect(page.locator(".legend-level-upper_two_sigma")).to_contain_text("Övre 2σ")
-    # Datatäckning's share and the reports behind it read as separate lines, not "100 %4 av 4".
+    expect(page.locator(".legend-level-upper_two_sigma")).to_contain_text("Övre 2-sigmalinje")
+    # Datatäckning's share and the reports behind it read as separate lines, not "100,0 %4 av 4".
     coverage = page.locator(".headline div", has_text="Datatäckning").locator("dd")
     shown = coverage.inner_text().strip()
-    assert re.fullmatch(r"\d+\u00a0%\n.+", shown, re.S), shown
+    assert re.fullmatch(r"\d+,\d\u00a0%\n.+", shown, re.S), shown
     # No horizontal scrolling at 1280 px.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
     page.set_viewport_size({"width": 768, "height": 1000})

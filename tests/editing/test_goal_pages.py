@@ -4,6 +4,7 @@ double submits, history."""
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -176,6 +177,30 @@ def test_the_form_shows_only_the_fields_of_the_chosen_kind(
     assert 'name="working_method"' in body
     assert 'name="evidence_reference"' not in body
     assert 'name="measure"' not in body
+
+
+def test_the_fields_a_kind_asks_for_are_marked_required(strategist: User, milestone: Goal) -> None:
+    """What clean() asks for with the chosen kind ("Målandel (%)" for an adoption goal) is
+    marked as the required fields are: "(obligatoriskt)" and the input's required state."""
+    client = login(strategist)
+    body = client.get(
+        reverse("goals:goal_kind_fields"), {"kind": "adoption", "goal": milestone.pk}, **HTMX
+    ).content.decode()
+    for name in ("target_share", "working_method", "unit_kind"):
+        assert re.search(rf'<label for="id_{name}">[^<]*<span class="required-mark">', body)
+        assert re.search(rf'<(?:input|select)\b(?=[^>]*id="id_{name}")[^>]*\brequired\b', body)
+    assert 'data-deadline-required="true"' in body
+    assert "Visar fälten för typen Införande" in body
+    assert "aria-live" not in body
+
+    page = client.get(reverse("goals:goal_edit", args=[milestone.pk])).content.decode()
+    assert re.search(r'<label for="id_kind">Typ <span class="required-mark">', page)
+    assert re.search(r'<label for="id_deadline">[^<]*<span class="required-mark">', page)
+
+    direction = client.get(
+        reverse("goals:goal_kind_fields"), {"kind": "direction", "goal": milestone.pk}, **HTMX
+    ).content.decode()
+    assert 'data-deadline-required="false"' in direction
 
 
 @pytest.mark.parametrize(

@@ -275,5 +275,5 @@ def test_a_share_shows_its_result_after_saving_so_a_typo_is_seen(
     }
     page = client.post(report_url(org_tree), data, **HTMX).content.decode()
     assert Observation.objects.get(unit=org_tree.hc1a).value == Decimal(75)
-    assert "Andel: 75 %" in _spaced(page)
+    assert "Andel: 75,0 %" in _spaced(page)
     assert "Andel: 7,5 %" in _spaced(page)

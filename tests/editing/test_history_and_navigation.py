@@ -108,7 +108,7 @@ def test_the_history_shows_numbers_with_their_unit_and_a_minus_sign(
     assert "Målvärde: 100 %" in history(share)
     assert "Målvärde: 1 234,5 st" in history(count)
     changed = history(relative)
-    assert "Förändring mot basperiod (%): 50 % → ändrat till −5 %" in changed
+    assert "Förändring mot basperiod (%): +50 % → ändrat till −5 %" in changed
     assert "-5 %" not in changed  # the minus sign, not a hyphen
 
 

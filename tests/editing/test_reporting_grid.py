@@ -583,12 +583,13 @@ def test_an_index_is_named_once_in_its_heading_and_its_values_are_plain_numbers(
 
     page = login(vc).get(url(org_tree), {"period": "2025Q4"}).content.decode()
 
-    assert '<span class="caption-meta">(index)</span>' in page  # not "(index, index)"
+    assert '<span class="caption-meta">– index</span>' in page  # not "index i index"
     assert ">67,3</td>" in page  # the heading names the scale, not every value
     assert "67,3\u00a0index" not in page
     month = login(vc).get(url(org_tree), {"period": "2025-10"}).content.decode()
-    assert '<span class="caption-meta">(andel, %)</span>' in month
-    assert '<span class="caption-meta">(antal, st)</span>' in month
+    # The kind and unit in words after the name, not as notation: "(andel, %)", "(antal, st)".
+    assert '<span class="caption-meta">– andel i procent</span>' in month
+    assert '<span class="caption-meta">– antal</span>' in month
 
 
 # --- the period picker ------------------------------------------------------------------------

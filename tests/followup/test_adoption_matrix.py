@@ -132,7 +132,7 @@ def test_a_unit_opened_after_the_quarter_is_not_in_its_matrix(data: DashboardDat
     today_matrix = _matrix(client.get(_area_url(), {"kvartal": past.next().code}).content.decode())
 
     assert "Hälsocentral 1-4" not in past_matrix
-    assert "Alla enheter 3 av 6 (50 %)" in _text(past_matrix)
+    assert "Alla enheter 3 av 6 (50,0 %)" in _text(past_matrix)
     assert "Hälsocentral 1-4" in today_matrix
     assert "Alla enheter 3 av 7 (42,9 %)" in _text(today_matrix)
 
@@ -146,9 +146,9 @@ def test_under_a_vo_filter_the_footer_shows_the_vos_total_and_names_the_whole_re
     unfiltered = _text(_matrix(client.get(_area_url()).content.decode()))
 
     assert "VO 2, alla enheter 2 av 3 (66,7 %)" in filtered
-    assert "Hela regionen, alla VO 3 av 6 (50 %) mål 100 %" in filtered
+    assert "Hela regionen, alla VO 3 av 6 (50,0 %) mål 100 %" in filtered
     assert "Alla enheter 3 av 6" not in filtered
-    assert "Alla enheter 3 av 6 (50 %) mål 100 %" in unfiltered
+    assert "Alla enheter 3 av 6 (50,0 %) mål 100 %" in unfiltered
     assert "Hela regionen" not in unfiltered
 
 

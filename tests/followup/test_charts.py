@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.template import engines
+from django.utils import translation
 
 from followup import charts
 from followup.compute.series import spc_summary
@@ -92,7 +93,7 @@ def test_two_sigma_lines_only_when_asked() -> None:
 def test_fewer_than_13_points_give_a_run_chart_with_the_engines_sentence_and_no_limits() -> None:
     chart = charts.spc_chart(_summary(STEP[:8]), target=55)
     assert chart.is_run_chart
-    assert chart.message == "För få datapunkter (8 av 13) för styrgränser."
+    assert chart.message == "För få punkter för styrgränser (8 av minst 13)."
     assert chart.line_kinds == ("median", "target")
     assert chart.variation is None
     assert chart.assurance is None
@@ -214,6 +215,20 @@ def test_status_chart_has_a_column_per_quarter_oldest_first_and_the_latest_targe
     assert first.x < second.x < third.x
 
 
+def test_status_chart_writes_its_values_to_one_decimal_and_its_target_and_ticks_as_set() -> None:
+    results = [
+        {"quarter": "2025Q1", "status": "risk", "progress": 17, "target": 100},
+        {"quarter": "2025Q2", "status": "risk", "progress": 60, "target": 100},
+    ]
+    chart = charts.status_chart(results, percent=True)
+
+    # Measured: "17,0 %" beside "60,0 %"; set: "Mål 100 %" and the axis "50 %", no ",0".
+    assert [c.progress_text for c in chart.columns] == ["17,0\u00a0%", "60,0\u00a0%"]
+    assert chart.target is not None
+    assert chart.target.value_label == "100\u00a0%"
+    assert [t.label for t in chart.y_ticks] == ["0\u00a0%", "50\u00a0%", "100\u00a0%"]
+
+
 def test_status_chart_without_numbers_shows_cells_only() -> None:
     chart = charts.status_chart([{"quarter": "2025Q4", "status": "uppnatt"}])
     assert not chart.has_progress
@@ -295,9 +310,25 @@ def test_spc_chart_tag_renders_an_accessible_svg_with_its_table_and_no_style_att
 
 def test_spc_chart_tag_with_few_points_says_why_there_are_no_limits() -> None:
     html = _render("{% spc_chart s %}", s=_summary(STEP[:5]))
-    assert "Körschema" in html
-    assert "För få datapunkter (5 av 13) för styrgränser." in html
+    assert "Seriediagram (för få punkter för styrgränser)" in html
+    assert "För få punkter för styrgränser (5 av minst 13)." in html
     assert "Övre gräns" not in html
+
+
+def test_a_stored_summarys_message_is_said_in_todays_words_and_the_readers_language() -> None:
+    # A summary computed before the wording changed keeps its Swedish text until its series
+    # changes: the page says it from the points instead, those the rules judge.
+    stored = _summary(STEP[:5])
+    stored["message"] = "För få datapunkter (5 av 13) för styrgränser."
+    stored["points"][0] = [*stored["points"][0][:5], [20, 26]]  # reported by only some units
+
+    html = _render("{% spc_chart s %}", s=stored)
+    assert "För få punkter för styrgränser (4 av minst 13)." in html
+    assert "datapunkter" not in html
+    with translation.override("en"):
+        english = _render("{% spc_chart s %}", s=stored)
+    assert "Too few points for control limits (4 of at least 13)." in english
+    assert "Run chart (too few points for control limits)" in english
 
 
 def test_icons_carry_their_swedish_meaning() -> None:
@@ -308,7 +339,9 @@ def test_icons_carry_their_swedish_meaning() -> None:
     assert 'role="img"' in html
     assert "Målet missas konsekvent" in html
     assert ">F</text>" in html
-    assert "Variation kan inte bedömas" in _render("{% variation_icon None %}")
+    assert "Variation bedöms inte – för få punkter för styrgränser" in _render(
+        "{% variation_icon None %}"
+    )
 
 
 def test_the_assurance_dash_says_why_where_the_page_knows() -> None:
@@ -323,7 +356,9 @@ def test_the_assurance_dash_says_why_where_the_page_knows() -> None:
         "Målet kan ännu inte bedömas – basvärde saknas"
     )
     assert meaning("goal_not_yet", "before_start") == "Målet har inte startat ännu"
-    assert "inget mål eller för få punkter" in _render("{% assurance_icon None %}")  # the legend
+    assert "inget mål eller för få punkter för styrgränser" in _render(
+        "{% assurance_icon None %}"
+    )  # the legend
 
 
 def test_goal_status_chart_tag_lists_each_quarter_in_its_table() -> None:

@@ -330,7 +330,7 @@ def test_adoption_goal_counts_active_health_centres_that_introduced_the_method(t
     assert result.status == Status.ACHIEVED
     assert result.progress == pytest.approx(Decimal("66.666667"), abs=Decimal("1e-5"))
     assert result.explanation == (
-        "2 av 3 hälsocentraler (66,7\u00a0%) har infört Teamrond; "
+        "2 av 3 hälsocentraler (66,7\u00a0%) har infört arbetssättet ”Teamrond”; "
         "målet är 50\u00a0% senast 31 dec 2025."
     )
     earlier = services.quarter_compute(quarter=Quarter(2025, 3), today=TODAY)
@@ -391,6 +391,44 @@ def test_a_year_long_baseline_of_a_count_is_its_mean_per_month_not_its_sum(tree,
     assert "jämfört med i snitt 60\u00a0st per månad jan–dec 2025" in result.explanation
 
 
+def test_a_baseline_of_several_months_of_a_share_is_pooled_not_their_mean(tree, plan):
+    """A small month must not weigh as much as a big one: okt–dec 2025 is 350 of 500 (70 %),
+    not the mean of 50 %, 75 % and 50 % (58,3 %)."""
+    share = _measure("do-andel", "share", "ratio", unit="%")
+    goal = Goal.objects.create(
+        programme_area=plan["area"],
+        code="do-andel-plus-10",
+        title="+10 % mot hösten 2025",
+        kind=Goal.Kind.MEASURE,
+        deadline=datetime.date(2026, 12, 31),
+        measure=share,
+        relative_change_pct=Decimal(10),
+        baseline_start=datetime.date(2025, 10, 1),
+        baseline_end=datetime.date(2025, 12, 31),
+    )
+    months = {
+        10: (("4", "8"), ("3", "6"), ("3", "6")),  # 10 of 20: 50 %
+        11: (("100", "150"), ("100", "150"), ("100", "100")),  # 300 of 400: 75 %
+        12: (("20", "40"), ("10", "20"), ("10", "20")),  # 40 of 80: 50 %
+    }
+    for month, parts in months.items():
+        for unit, (num, den) in zip(("a", "b", "c"), parts, strict=True):
+            value = str(Decimal(num) * 100 / Decimal(den))
+            _obs(share, tree[unit], month, value, numerator=num, denominator=den)
+
+    _compute()
+
+    november = PeriodResult.objects.get(
+        measure=share, unit=tree["region"], period_start=datetime.date(2025, 11, 1)
+    )
+    assert (november.numerator, november.denominator) == (Decimal(300), Decimal(400))
+    result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
+    assert result.basis["baseline_value"] == pytest.approx(70.0)
+    assert result.basis["baseline_method"] == "pooled"
+    assert result.target == pytest.approx(Decimal(77))  # 1.1 × 70, not 1.1 × 58,3
+    assert "(+10\u00a0% jämfört med 70\u00a0% för okt–dec 2025 som helhet)" in result.explanation
+
+
 def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):
     share = _measure("do-andel", "share", "ratio", unit="%")
     goal = Goal.objects.create(
@@ -415,7 +453,7 @@ def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(t
     assert result.progress == Decimal(21)  # November's 21 %, not December's one-unit 60 %
     assert result.basis["latest_period_end"] == "2025-11-30"
     assert result.explanation.startswith(
-        "Do-andel var 21\u00a0% i november 2025 (senaste månaden som räknas) och trenden"
+        "Do-andel var 21,0\u00a0% i nov 2025 (senaste månaden som räknas) och trenden"
     )
     assert "procentenheter per månad" in result.explanation
     assert result.explanation.endswith(
@@ -457,7 +495,7 @@ def test_a_recompute_evaluates_only_goals_whose_inputs_changed(tree, plan, setti
     # A renamed working method changes the sentence, though no number changed.
     WorkingMethod.objects.filter(pk=plan["method"].pk).update(name="Teamrond med patient")
     assert _compute().goal_rows == 1
-    assert "har infört Teamrond med patient;" in (
+    assert "har infört arbetssättet ”Teamrond med patient”;" in (
         GoalResult.objects.get(goal=plan["adoption"], quarter=Q4.code).explanation
     )
 
@@ -547,7 +585,7 @@ def test_goals_are_not_started_in_quarters_ending_before_their_start(tree, plan)
     assert measured.basis["rule"] == "before_start"
     assert measured.forecast_status == Status.OFF_TRACK  # what the numbers say, beside it
     assert measured.explanation.startswith(
-        "Målet startar 1 maj 2025. Do-andel var 8\u00a0% i mars 2025 (senaste månaden)"
+        "Målet startar 1 maj 2025. Do-andel var 8,0\u00a0% i mar 2025 (senaste månaden)"
     )
     assert milestone.status == Status.NOT_STARTED
     assert milestone.assessment_status == Status.OFF_TRACK  # the assessment stays beside it

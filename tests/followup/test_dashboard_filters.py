@@ -37,8 +37,10 @@ def test_a_change_is_spelled_the_same_on_the_unit_page_and_the_measure_pages() -
         template = Template(source)
         assert template.render(Context({"v": Decimal("1.14")})) == "+1,1 procentenheter"
         assert template.render(Context({"v": Decimal("-0.26")})) == "\u22120,3 procentenheter"
-        # A change that rounds to nothing at the shown precision is no change.
-        assert template.render(Context({"v": Decimal("0.04")})) == "±0"
+        # No change, with its unit; two decimals where one would hide a change that is there.
+        assert template.render(Context({"v": Decimal("0")})) == "±0,0 procentenheter"
+        assert template.render(Context({"v": Decimal("0.04")})) == "+0,04 procentenheter"
+        assert template.render(Context({"v": Decimal("0.004")})) == "±0,0 procentenheter"
     counts = Template("{% load followup_pages %}{{ v|measure_change:'st' }}")
     assert counts.render(Context({"v": Decimal("-1234.5")})) == f"\u22121{SPACE}234,5\u00a0st"
 
@@ -49,7 +51,8 @@ def test_a_negative_zero_or_a_value_rounding_to_zero_is_written_without_a_minus(
     for value in (Decimal("-0"), Decimal("-0.0000"), Decimal("-0.001")):
         assert render("{{ v|sv_value }}", v=value) == "0", value
         assert render("{{ v|sv_value:'%' }}", v=value) == f"0,0{SPACE}%", value
-        assert render("{{ v|sv_change:'st' }}", v=value) == "±0", value
+        assert render("{{ v|sv_change:'st' }}", v=value) == "±0\u00a0st", value
+        assert render("{{ v|sv_change:'%' }}", v=value) == "±0,0 procentenheter", value
     assert format_decimal(Decimal("-0.0000")) == "0"  # the admin's lists
 
 
@@ -64,3 +67,23 @@ def test_given_the_measure_a_value_and_its_change_have_the_kinds_decimals() -> N
     assert render("{{ v|sv_change:m }}", v=Decimal("0.47"), m=index) == "+0,5"
     assert render("{{ v|sv_value:m }}", v=Decimal("12"), m=mean) == "12,0\u00a0dagar"
     assert render("{{ v|sv_change:m }}", v=Decimal("-1.04"), m=mean) == "\u22121,0\u00a0dagar"
+
+
+def test_a_whole_coverage_reads_with_its_decimal_as_the_others_in_its_column() -> None:
+    # "100,0 %" above "98,7 %" in the Datatäckning column, not "100 %".
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    def cell(pct: float) -> str:
+        basis = SimpleNamespace(coverage_lines=["30 av 30 varje månad"], coverage_pct=pct)
+        return render_to_string("includes/coverage.html", {"basis": basis})
+
+    assert cell(100.0).startswith("100,0\u00a0%<span")
+    assert cell(296 / 300 * 100).startswith("98,7\u00a0%<span")
+
+
+def test_a_target_share_is_written_as_set_and_a_share_of_units_to_one_decimal() -> None:
+    assert render("{{ v|sv_share }}", v=Decimal(60)) == "60,0\u00a0%"
+    assert render("{{ v|sv_share }}", v=Decimal(500) / 6) == "83,3\u00a0%"
+    assert render("{{ v|sv_set_level }}", v=Decimal("100.00")) == "100\u00a0%"

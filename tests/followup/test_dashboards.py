@@ -22,7 +22,7 @@ from followup import cache as cache_module
 from followup import triggers
 from followup.cache import bump_generation
 from followup.forms import ERROR_UNKNOWN_UNIT
-from followup.models import GoalResult
+from followup.models import GoalResult, SpcResult
 from followup.quarter_selection import QUARTER_PARAM
 from followup.todo import adoption_record_url, support_need_url
 from goals.models import AdoptionRecord, Goal
@@ -30,7 +30,12 @@ from goals.status import Status
 from organisation.models import Role
 from programmes.models import Activity, ActivityPlan, SupportNeed
 from tests.factories import TEST_PASSWORD, ProgrammeAreaFactory, UserFactory
-from tests.followup.dashboard_data import LATEST, DashboardData, dashboard_data_create
+from tests.followup.dashboard_data import (
+    LATEST,
+    DashboardData,
+    dashboard_data_create,
+    spc_summary,
+)
 
 HX = {"HX-Request": "true"}
 
@@ -286,7 +291,7 @@ def test_portfolio_shows_summary_deadlines_and_region_measures_with_changes(
 
     content = client.get(reverse("home")).content.decode()
 
-    assert "Under Kv 4 2025 följs 4 mål och delmål upp: 4 enligt plan." in content
+    assert "Under Kv 4 2025 följs 4 mål och delmål upp. Enligt plan: 4." in content
     assert "2 mål och 2 delmål hade måldatum under kvartalet." in content
     assert "Förändring mot föregående kvartal" in content
     assert "Förändring mot samma kvartal året före" in content
@@ -296,6 +301,23 @@ def test_portfolio_shows_summary_deadlines_and_region_measures_with_changes(
     assert "30 nov 2025" in content
     assert 'class="sparkline"' in content
     assert "Särskild orsak – förbättring" in content
+
+
+def test_portfolio_says_a_chart_without_limits_has_too_few_points_in_todays_words(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    # A chart stored with the engine's older sentence ("För få datapunkter (10 av 13) för
+    # styrgränser."): the table says it as the charts do, from the points.
+    SpcResult.objects.filter(
+        quarter=LATEST.code, unit=data.region, measure=data.measures[0]
+    ).update(summary=spc_summary([40.0 + i % 5 for i in range(10)], None))
+    bump_generation()
+    client.force_login(users["styrgrupp"])
+
+    content = client.get(reverse("home")).content.decode()
+
+    assert "För få punkter för styrgränser (10 av minst 13)." in content
+    assert "datapunkter" not in content
 
 
 @pytest.mark.parametrize("page", ["home", "report"])
@@ -1135,7 +1157,7 @@ def test_programme_area_adoption_matrix_groups_units_by_vo_with_shares_and_targe
     # Every other health centre has adopted: VO 1 has HC 1-2, VO 2 has HC 2-1 and 2-3.
     assert "1 av 3 (33,3\u00a0%)" in content
     assert "2 av 3 (66,7\u00a0%)" in content
-    assert "3 av 6 (50\u00a0%)" in content
+    assert "3 av 6 (50,0\u00a0%)" in content
     assert "mål 100\u00a0%" in content
 
     response = client.get(
@@ -1182,7 +1204,7 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
     # Each VO with its own share, the footer over all units.
     assert "1 av 3 (33,3\u00a0%)" in section
     assert "2 av 3 (66,7\u00a0%)" in section
-    assert "3 av 6 (50\u00a0%)" in section
+    assert "3 av 6 (50,0\u00a0%)" in section
     assert "mål 100\u00a0%" in section
     # "Visa enheter": the VO filter as a plain link (to the matrix), and over htmx its swap.
     link = f"{url}?vo=VO2&amp;kvartal=2025Q3"
@@ -1197,7 +1219,7 @@ def test_a_matrix_of_more_units_than_the_limit_shows_the_vos_and_opens_one_on_re
         assert "Hälsocentral 2-1" in fragment
         assert "Hälsocentral 1-1" not in fragment
         assert "Visar verksamhetsområden" not in fragment
-        assert "3 av 6 (50\u00a0%)" in fragment  # the footer still over all units
+        assert "3 av 6 (50,0\u00a0%)" in fragment  # the footer still over all units
     assert fragment.lstrip().startswith('<section id="adoption"')
 
 

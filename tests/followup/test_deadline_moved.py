@@ -67,7 +67,7 @@ def move(goal: Goal, by: User, deadline: datetime.date, reason: str = REASON) ->
 
 def flag(reason: str = REASON) -> str:
     today = day_label(timezone.localdate())
-    return f"Måldatum flyttat från nov 2025 till mar 2026 ({today}, Sara Provberg: {reason})"
+    return f"Måldatum flyttat från 30 nov 2025 till 31 mar 2026 ({today}, Sara Provberg: {reason})"
 
 
 def pages(data: DashboardData, goal: Goal) -> dict[str, str]:
@@ -198,5 +198,18 @@ def test_a_deadline_changed_past_the_history_is_flagged_from_and_to_only(
 
     text = text_of(client, reverse("home"))
 
-    assert "Måldatum flyttat från nov 2025 till mar 2026</p>" in text
-    assert "Måldatum flyttat från nov 2025 till mar 2026 (" not in text
+    assert "Måldatum flyttat från 30 nov 2025 till 31 mar 2026</p>" in text
+    assert "Måldatum flyttat från 30 nov 2025 till 31 mar 2026 (" not in text
+
+
+def test_a_deadline_moved_within_its_month_reads_as_a_move_by_its_days(
+    client: Client, data: DashboardData, strategist: User, steering: User
+) -> None:
+    # Months alone read "flyttat från nov 2025 till nov 2025"; the goal line writes the day.
+    milestone = milestone_of(data)
+    move(milestone, strategist, datetime.date(2025, 11, 15))
+    client.force_login(steering)
+
+    text = text_of(client, reverse("home"))
+    assert "Måldatum flyttat från 30 nov 2025 till 15 nov 2025 (" in text
+    assert '<time datetime="2025-11-15">15 nov 2025</time>' in text

@@ -1,6 +1,8 @@
-"""A relative goal's baseline compared like with like: a baseline of several periods is its
-mean per period (a year of a count summed was set against one month: "jämfört med 2 345 st i
-dec 2025", the whole year's sum), and the sentence names the whole period."""
+"""A relative goal's baseline compared like with like: a baseline of several periods is a value
+per period (a year of a count summed was set against one month: "jämfört med 2 345 st i dec
+2025", the whole year's sum): a count's mean per period, a share's Σ täljare ÷ Σ nämnare over
+the periods (a small month's 50 % weighed as much as a big month's 75 %), and the sentence
+names the whole period."""
 
 from __future__ import annotations
 
@@ -37,7 +39,11 @@ def _goal(measure: Measure, start: datetime.date, end: datetime.date, change: st
     )
 
 
-def _evaluate(goal: Goal, series: list[tuple[datetime.date, Decimal]]) -> engine.GoalEvaluation:
+def _evaluate(
+    goal: Goal,
+    series: list[tuple[datetime.date, Decimal]],
+    parts: dict[datetime.date, tuple[Decimal, Decimal]] | None = None,
+) -> engine.GoalEvaluation:
     return evaluate_goal(
         goal,
         as_of=AS_OF,
@@ -45,6 +51,7 @@ def _evaluate(goal: Goal, series: list[tuple[datetime.date, Decimal]]) -> engine
         adoption=None,
         series=series,
         rules=engine.DEFAULT_RULES,
+        parts=parts,
     )
 
 
@@ -68,6 +75,7 @@ def test_a_twelve_month_baseline_of_a_count_is_its_mean_per_month() -> None:
     )
     assert evaluation.basis["baseline_label"] == "jan–dec 2025"
     assert evaluation.basis["baseline_periods"] == 12
+    assert evaluation.basis["baseline_method"] == "mean"
 
 
 def test_a_one_month_baseline_of_a_count_is_that_months_value() -> None:
@@ -76,17 +84,60 @@ def test_a_one_month_baseline_of_a_count_is_that_months_value() -> None:
     evaluation = _evaluate(goal, YEAR + LATER)
 
     assert evaluation.target == Decimal("252")  # 1.2 × December's 210
+    assert evaluation.basis["baseline_method"] is None  # one period: its value
     assert "(+20\u00a0% jämfört med 210\u00a0st i dec 2025)" in evaluation.explanation
     assert "i snitt" not in evaluation.explanation
 
 
-def test_a_twelve_month_baseline_of_a_share_is_its_mean_and_says_so() -> None:
+# Jan–mar 2025: 10 of 20 (50 %), 300 of 400 (75 %), 40 of 80 (50 %). Pooled 350 of 500 is 70 %;
+# the mean of the months, 58,3 %, weighs January's 20 as much as February's 400.
+SHARE_PARTS = {
+    _month_end(2025, 1): (Decimal(10), Decimal(20)),
+    _month_end(2025, 2): (Decimal(300), Decimal(400)),
+    _month_end(2025, 3): (Decimal(40), Decimal(80)),
+}
+SHARE_SERIES = [(end, num * 100 / den) for end, (num, den) in SHARE_PARTS.items()] + [
+    (_month_end(2026, 5), Decimal(70)),
+    (_month_end(2026, 6), Decimal(72)),
+]
+
+
+def test_a_baseline_of_several_months_of_a_share_is_pooled_from_its_parts() -> None:
+    goal = _goal(SHARE, datetime.date(2025, 1, 1), datetime.date(2025, 3, 31), "10")
+
+    evaluation = _evaluate(goal, SHARE_SERIES, SHARE_PARTS)
+
+    assert evaluation.basis["baseline_value"] == pytest.approx(70)
+    assert evaluation.basis["baseline_method"] == "pooled"
+    assert evaluation.target == pytest.approx(Decimal(77))  # 1.1 × 70
+    # June's 72 % is short of 77 %: the mean's target (1.1 × 58,3 = 64,2 %) called it reached.
+    assert evaluation.status != engine.Status.ACHIEVED
+    sentence = "(+10\u00a0% jämfört med 70\u00a0% för jan–mar 2025 som helhet)"
+    assert sentence in evaluation.explanation
+    assert "i snitt" not in evaluation.explanation
+
+
+def test_a_shares_baseline_without_the_parts_of_a_month_is_the_mean_and_says_so() -> None:
+    """Results computed before the parts were stored: the mean, named as such in the basis."""
+    goal = _goal(SHARE, datetime.date(2025, 1, 1), datetime.date(2025, 3, 31), "10")
+    without_march = {end: part for end, part in SHARE_PARTS.items() if end.month != 3}
+
+    evaluation = _evaluate(goal, SHARE_SERIES, without_march)
+
+    assert float(evaluation.basis["baseline_value"]) == pytest.approx(58.3333, abs=1e-3)
+    assert evaluation.basis["baseline_method"] == "mean_without_parts"
+    assert evaluation.status == engine.Status.ACHIEVED  # 72 % ≥ 1.1 × 58,3 %
+    assert "jämfört med i snitt 58,3\u00a0% per månad jan–mar 2025" in evaluation.explanation
+
+
+def test_a_twelve_month_baseline_of_a_share_without_parts_is_its_mean() -> None:
     shares = [(_month_end(2025, m), Decimal(40 + m)) for m in range(1, 13)]  # 41–52 %: 46,5
     goal = _goal(SHARE, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), "10")
 
     evaluation = _evaluate(goal, shares)
 
     assert evaluation.basis["baseline_value"] == pytest.approx(46.5)
+    assert evaluation.basis["baseline_method"] == "mean_without_parts"
     assert evaluation.target == pytest.approx(Decimal("51.15"))
     assert "jämfört med i snitt 46,5\u00a0% per månad jan–dec 2025" in evaluation.explanation
 
@@ -98,7 +149,7 @@ def test_a_one_month_baseline_of_a_share_is_that_months_value() -> None:
     evaluation = _evaluate(goal, shares)
 
     assert evaluation.basis["baseline_value"] == pytest.approx(52)
-    assert "jämfört med 52\u00a0% i dec 2025" in evaluation.explanation
+    assert "jämfört med 52,0\u00a0% i dec 2025" in evaluation.explanation
 
 
 def test_a_quarterly_count_is_compared_per_quarter() -> None:

@@ -261,7 +261,11 @@ def test_the_forecast_column_shows_the_forecast_against_the_target_not_the_statu
 @pytest.mark.parametrize(
     ("basis", "status", "reason"),
     [
-        ({"kind": "deliverable", "rule": "open_before_deadline"}, "enligt_plan", "leverans"),
+        (
+            {"kind": "deliverable", "rule": "open_before_deadline"},
+            "enligt_plan",
+            "leveransmål: klart eller inte klart",
+        ),
         ({"kind": "direction", "rule": "manual_only"}, None, "bedöms manuellt"),
         ({"kind": "measure", "rule": "too_few_points"}, "underlag_saknas", "för få värden"),
         ({"kind": "measure", "rule": "no_values"}, "underlag_saknas", "värden saknas"),
@@ -282,7 +286,8 @@ def test_a_goal_without_a_forecast_says_why(
     )
     client.force_login(strateg)
 
-    assert _deadline_rows(client)[goal.title][3] == f"Ingen prognos: {reason}"
+    # The reason in brackets, in words a reader knows: not "Ingen prognos: leverans".
+    assert _deadline_rows(client)[goal.title][3] == f"Ingen prognos ({reason})"
 
 
 def test_a_measure_goals_forecast_is_in_the_measures_unit() -> None:
@@ -296,7 +301,17 @@ def test_a_measure_goals_forecast_is_in_the_measures_unit() -> None:
         return forecast_cell(result, unit).value
 
     assert cell("74.25", "75", "%") == "74,3\u00a0% mot målet 75\u00a0%"
+    assert cell("48", "50", "%") == "48,0\u00a0% mot målet 50\u00a0%"
     assert cell("2310.4", "2500", "st") == "2\u00a0310,4\u00a0st mot målet 2\u00a0500\u00a0st"
+
+
+def test_an_adoption_goals_forecast_has_one_decimal_and_its_target_is_as_set() -> None:
+    result = SimpleNamespace(
+        status="risk", forecast=Decimal("48"), target=Decimal("50.00"), basis={"kind": "adoption"}
+    )
+
+    # The same "48,0 %" as the goal's sentence and its Underlag; the target as it was set.
+    assert forecast_cell(result).value == "48,0\u00a0% mot målet 50\u00a0%"
 
 
 def test_an_achieved_milestone_due_in_the_quarter_shows_no_forecast(
@@ -315,7 +330,7 @@ def test_an_achieved_milestone_due_in_the_quarter_shows_no_forecast(
 
     assert "Uppnått" in row
     assert "Enligt plan" not in row
-    assert '<span class="muted">Ingen prognos: utfallet är avgjort</span>' in row
+    assert '<span class="muted">Ingen prognos (utfallet är avgjort)</span>' in row
     # Its date and no countdown, as on its goal line: not "31 dec 2025 / i dag" beside "Uppnått".
     assert '<time datetime="2025-12-31">' in row
     assert "i dag" not in row
@@ -398,7 +413,7 @@ def test_spara_gives_the_block_back_in_its_dashboard_look_with_the_new_deadline(
     assert "<html" not in body
     assert "<form" not in body
     assert f'<div class="goal-line-block" id="goal-{goal.pk}">' in body
-    assert '<time datetime="2026-03-31">mar 2026</time>' in body
+    assert '<time datetime="2026-03-31">31 mar 2026</time>' in body
     assert "Enligt plan" in body  # the quarter's status, as on the page
     assert re.search(r'hx-get="[^"]*vy=omrade[^"]*"[^>]*autofocus', body)  # focus back
     assert "Ändringarna är sparade." in body

@@ -379,3 +379,42 @@ def test_an_adoption_goal_without_a_start_date_says_its_pace_counts_from_the_are
 
     assert '<dt>Startdatum</dt><dd><time datetime="2025-03-01">1 mar 2025</time></dd>' in html
     assert "anger inget startdatum" not in html
+
+
+@pytest.mark.parametrize(
+    ("method", "words"),
+    [
+        ("pooled", "andelen för hela basperioden (summan av täljarna ÷ summan av nämnarna)"),
+        (
+            "mean_without_parts",
+            "medelvärdet av periodernas andelar (täljare och nämnare saknas för någon period)",
+        ),
+    ],
+)
+def test_a_share_goals_basis_says_how_its_baseline_of_several_months_was_reckoned(
+    steering_member: User, org_tree: OrgTree, method: str, words: str
+) -> None:
+    goal = GoalFactory(measure_relative=True, code="andel-plus-10")
+    GoalResultFactory(
+        goal=goal,
+        quarter="2025Q4",
+        status="risk",
+        target=Decimal("77"),
+        progress=Decimal("50"),
+        basis={
+            "kind": "measure",
+            "as_of": "2025-12-31",
+            "baseline_value": 70.0,
+            "baseline_label": "jan–mar 2025",
+            "baseline_periods": 3,
+            "baseline_method": method,
+            "relative_change_pct": 10.0,
+            "rule": "forecast_below_margin",
+        },
+    )
+
+    html = _client_for(steering_member).get(_url(goal)).content.decode()
+
+    assert "<dt>Basvärdet räknas som</dt><dd>" in html
+    assert words in html
+    assert method not in html

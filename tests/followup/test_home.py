@@ -175,11 +175,11 @@ def test_start_page_lists_goals_and_milestones_with_kind_deadline_and_target(
 
     content = response.content.decode()
     assert ">Fas 2: göra, lära, bredda (2025–2027)</h2>" in content
-    # PO 1: the goal, its milestone (visibly marked), deadlines as "dec 2025" in <time>.
+    # PO 1: the goal, its milestone (visibly marked), deadlines as "31 dec 2025" in <time>.
     assert "Teamrond införd på alla hälsocentraler" in content
     assert "Teamrond införd på 50 % av hälsocentralerna" in content
-    assert '<time datetime="2025-12-31">dec 2025</time>' in content
-    assert '<time datetime="2026-12-31">dec 2026</time>' in content
+    assert '<time datetime="2025-12-31">31 dec 2025</time>' in content
+    assert '<time datetime="2026-12-31">31 dec 2026</time>' in content
     assert "Målnivå: 50\u00a0% av hälsocentralerna" in content
     assert "Målnivå: 100\u00a0% av hälsocentralerna" in content
     for kind in ("Införande", "Inriktning", "Leverans", "Mått"):

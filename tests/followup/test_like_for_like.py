@@ -95,7 +95,7 @@ def test_a_count_is_not_compared_where_a_unit_lacks_a_month(
         {"kvartal": "2025Q3", "enhet": org_tree.vo2.code},
     ).content.decode()
     assert "Jämförs inte" not in content
-    assert "Förändring mot föregående kvartal ±0 " in _text(content)
+    assert "Förändring mot föregående kvartal ±0 st " in _text(content)
 
 
 def test_a_count_is_not_compared_with_a_quarter_that_lacks_units_months(
@@ -167,9 +167,10 @@ def test_a_share_is_compared_and_says_which_months_lack_units(
         {"kvartal": "2025Q3", "enhet": org_tree.vo1.code},
     ).content.decode()
 
-    assert "Förändring mot föregående kvartal ±0 1 enhet saknar värden för jul 2025" in _text(
-        content
-    )
+    # No change is written as one, in percentage points to the share's decimal.
+    assert (
+        "Förändring mot föregående kvartal ±0,0 procentenheter 1 enhet saknar värden för jul 2025"
+    ) in _text(content)
     assert "Jämförs inte" not in content
 
 
@@ -232,6 +233,48 @@ def test_vos_counts_are_compared_per_reporting_unit(
     ).content.decode()
     assert _peer_row(content, hc1c) == "HC 1C 300 st Lika –"
     assert "Medelvärde per enhet 300 st" in _text(content)
+
+
+def test_peers_whose_shares_read_the_same_as_the_parents_are_said_to_be_equal(
+    client: Client, org_tree: OrgTree, steering_member: User
+) -> None:
+    """VO Norr's 16,84 % and VO Söder's 16,78 % both read "16,8 %", as the area's 16,81 %
+    does: a difference below the shown decimal is not "Över" or "Under" a value that reads the
+    same; one that shows is."""
+    north, south = org_tree.hcs[:2], org_tree.hcs[2:]
+    same = MeasureFactory(share=True, name="Andel med DÖ", code="andel")
+    apart = MeasureFactory(share=True, name="Andel med plan", code="plan")
+    for measure, north_parts in ((same, 1684), (apart, 1700)):
+        measure.unit_kinds.add(org_tree.hc1a.kind)
+        _observe(
+            measure,
+            north,
+            SUMMER,
+            numerator=north_parts,
+            denominator=10000,
+            value=Decimal(north_parts) / 100,
+        )
+        _observe(measure, south, SUMMER, numerator=1678, denominator=10000, value=Decimal("16.78"))
+    _compute()
+    client.force_login(steering_member)
+
+    def rows(code: str) -> tuple[str, str, str]:
+        content = client.get(
+            reverse("unit_detail", args=[org_tree.area.code]), {"kvartal": "2025Q3", "matt": code}
+        ).content.decode()
+        footer = content[content.index("<tfoot>") : content.index("</tfoot>")]
+        return _peer_row(content, org_tree.vo1), _peer_row(content, org_tree.vo2), _text(footer)
+
+    north_row, south_row, parent_row = rows("andel")
+    assert parent_row == "Primärvård 16,8 %"
+    assert north_row.startswith("VO Norr 16,8 % Lika")
+    assert south_row.startswith("VO Söder 16,8 % Lika")
+
+    # 17,0 % and 16,78 % against the area's 16,89 %: they read apart, "Över" and "Under".
+    north_row, south_row, parent_row = rows("plan")
+    assert parent_row == "Primärvård 16,9 %"
+    assert north_row.startswith("VO Norr 17,0 % Över")
+    assert south_row.startswith("VO Söder 16,8 % Under")
 
 
 def test_a_vo_whose_months_lack_a_unit_is_not_compared_with_its_peers(

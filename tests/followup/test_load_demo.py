@@ -390,7 +390,7 @@ def test_first_run_computes_a_status_with_an_explanation_for_every_goal(loaded: 
     assert results.count() == Goal.objects.count() == 14
     assert all(result.explanation for result in results)
     assert results.get(goal__code="po1-teamrond-2025").explanation.startswith(
-        "14 av 26 hälsocentraler (53,8\u00a0%) hade infört Teamrond"
+        "14 av 26 hälsocentraler (53,8\u00a0%) hade infört arbetssättet ”Teamrond”"
     )
 
 

@@ -16,6 +16,7 @@ from tests.factories import (
     GoalFactory,
     GoalResultFactory,
     MeasureFactory,
+    MeasureResultFactory,
     OrgTree,
     UnitFactory,
 )
@@ -133,7 +134,25 @@ def test_the_lists_icons_carry_their_meaning_as_text_not_only_in_a_tooltip(
     html = steering_client.get(reverse("measure_list")).content.decode()
     row = html[html.index("Utan värden") :]
     row = row[: row.index("</tr>")]
-    assert row.count("Inget styrdiagram") == 2  # the SPC and the target columns, in words
+    # The SPC column says there is no chart; the target column why attainment is not judged.
+    assert row.count("Inget styrdiagram") == 1
+    assert "Bedöms inte – inget mål följer måttet" in row
+
+
+def test_a_measure_without_a_chart_that_a_goal_follows_says_so_in_the_target_column(
+    steering_client: Client, computed_measure: ComputedMeasure
+) -> None:
+    measure = MeasureFactory(name="Utan värden")
+    goal = GoalFactory(measure_absolute=True, measure=measure, target_value=Decimal("80"))
+    GoalResultFactory(goal=goal, quarter="2025Q4", target=Decimal("80"), status="underlag_saknas")
+    bump_generation()
+
+    html = steering_client.get(reverse("measure_list")).content.decode()
+
+    row = html[html.index("Utan värden") :]
+    row = row[: row.index("</tr>")]
+    assert "Bedöms inte – inget styrdiagram" in row
+    assert "inget mål följer måttet" not in row
 
 
 def test_the_list_changes_quarter_over_htmx_with_only_its_region(
@@ -176,7 +195,7 @@ def test_a_measure_defaults_to_the_region_with_its_spc_chart_and_quarters(
     assert "Region Testland, Kv 4 2025" in html
     assert 'id="measure-chart"' in html
     assert "Övre gräns" in html
-    assert "Övre 2σ" not in html  # two-sigma lines only when asked
+    assert "Övre 2-sigmalinje" not in html  # two-sigma lines only when asked
     # The table: every quarter with value, numerator, denominator and reporting units.
     for quarter in computed_measure.quarters:
         assert f'<th scope="row">{quarter.label}</th>' in html
@@ -198,15 +217,20 @@ def test_a_measure_page_says_up_to_which_quarter_its_limits_are_computed(
     early = computed_measure.quarters[3]
     html = steering_client.get(_detail(computed_measure.measure, kvartal=early.code)).content
     html = html.decode()
-    assert f"Per kvartal, signaler bedöms inte: för få punkter t.o.m. {early.label}" in html
-    assert "Bedöms inte (för få punkter)" in html
+    assert (
+        f"Per kvartal; signaler bedöms inte – för få punkter för styrgränser t.o.m. {early.label}"
+    ) in html
+    assert "Bedöms inte – för få punkter för styrgränser" in html
 
 
 def test_the_two_sigma_lines_show_when_asked(
     steering_client: Client, computed_measure: ComputedMeasure
 ) -> None:
     html = steering_client.get(_detail(computed_measure.measure, sigma="1")).content.decode()
-    assert "Övre 2σ" in html
+    # "2-sigmalinje" as the checkbox says it, not "2σ" or "2 sigma".
+    assert "Övre 2-sigmalinje" in html
+    assert "Undre 2-sigmalinje" in html
+    assert "2σ" not in html
     assert 'name="sigma" value="1" checked' in html
 
 
@@ -262,6 +286,36 @@ def test_a_unit_with_no_data_says_so(
     assert 'id="measure-chart"' not in html
 
 
+def test_a_measure_without_any_value_says_so_not_that_a_chart_shows_earlier_periods(
+    steering_client: Client, computed_measure: ComputedMeasure, org_tree: OrgTree
+) -> None:
+    # Results for every quarter, none with a value (a Cyklop measure nobody has imported yet).
+    measure = MeasureFactory(name="Åtgärder (Cyklop)")
+    for quarter in computed_measure.quarters:
+        MeasureResultFactory(
+            measure=measure,
+            unit=org_tree.region,
+            quarter=quarter.code,
+            value=None,
+            reporting_units=0,
+            expected_units=4,
+        )
+    bump_generation()
+
+    html = steering_client.get(_detail(measure)).content.decode()
+
+    assert (
+        "Måttet har inga värden ännu, i något kvartal t.o.m. Kv 4 2025, så inget diagram visas."
+    ) in html
+    assert "diagrammet visar perioderna fram till dess" not in html
+    assert "oavrundade värdena" not in html  # no change to explain
+    assert 'id="measure-chart"' not in html
+    table = html[html.index("<table") : html.index("</table>")]
+    body = " ".join(table[table.index("<tbody>") :].split())
+    assert body.count("<td> Inga värden </td>") == len(computed_measure.quarters)
+    assert "för få punkter" not in table
+
+
 def test_fewer_than_13_points_give_a_run_chart_and_the_engines_sentence(
     steering_client: Client, org_tree: OrgTree
 ) -> None:
@@ -269,10 +323,13 @@ def test_fewer_than_13_points_give_a_run_chart_and_the_engines_sentence(
         units=[org_tree.region], quarters=quarters_up_to(Quarter(2025, 4), 4)
     )
     html = steering_client.get(_detail(computed.measure)).content.decode()
-    assert "Körschema (för få punkter för styrgränser)" in html
-    assert "För få datapunkter (12 av 13) för styrgränser." in html
+    # One wording for too few points: the chart's kind, its message, the table's rows.
+    assert "Seriediagram (för få punkter för styrgränser)" in html
+    assert "För få punkter för styrgränser (12 av minst 13)." in html
     assert "Övre gräns" not in html
-    assert "Bedöms inte (för få punkter)" in html
+    assert "Bedöms inte – för få punkter för styrgränser" in html
+    assert "datapunkter" not in html
+    assert "Körschema" not in html
 
 
 def test_a_measure_goal_draws_its_target_on_the_regions_chart(

@@ -113,3 +113,47 @@ def test_a_closed_report_becomes_its_first_version(transactional_db) -> None:
         )
     finally:
         _migrate(_latest())
+
+
+def test_every_computed_quarter_is_marked_for_the_recompute_that_fills_its_parts(
+    transactional_db,
+) -> None:
+    """0028 adds each period's täljare and nämnare: the quarters whose period results lack them
+    are marked for recompute (the outbox the nightly run claims), one mark each, and a quarter
+    already marked keeps its mark."""
+    apps = _migrate(("followup", "0027_quarter_report_versions"))
+    try:
+        UnitKind = apps.get_model("organisation", "UnitKind")
+        Unit = apps.get_model("organisation", "Unit")
+        Measure = apps.get_model("followup", "Measure")
+        PeriodResult = apps.get_model("followup", "PeriodResult")
+        Request = apps.get_model("followup", "RecomputeRequest")
+        kind = UnitKind.objects.create(code="hc", name="Hälsocentral", name_plural="Hälsocentraler")
+        unit = Unit.objects.create(name="HC", code="hc", kind=kind)
+        share = Measure.objects.create(
+            code="andel", name="Andel", unit="%", value_type="share", aggregation="ratio"
+        )
+        for start, quarter in (
+            (datetime.date(2025, 11, 1), "2025Q4"),
+            (datetime.date(2025, 12, 1), "2025Q4"),
+            (datetime.date(2026, 1, 1), "2026Q1"),
+        ):
+            PeriodResult.objects.create(
+                measure=share, unit=unit, period_start=start, quarter=quarter, value=Decimal(50)
+            )
+        earlier = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
+        Request.objects.create(quarter="2026Q1", trigger="observation", requested_at=earlier)
+
+        after = _migrate(("followup", "0028_period_result_parts"))
+
+        marks = after.get_model("followup", "RecomputeRequest").objects.order_by("quarter")
+        assert list(marks.values_list("quarter", "trigger")) == [
+            ("2025Q4", "migration"),
+            ("2026Q1", "observation"),
+        ]
+        stored = after.get_model("followup", "PeriodResult").objects.values_list(
+            "numerator", "denominator"
+        )
+        assert set(stored) == {(None, None)}
+    finally:
+        _migrate(_latest())

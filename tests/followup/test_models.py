@@ -176,3 +176,20 @@ def test_large_result_tables_leave_room_on_each_page_for_rows_rewritten_in_place
     assert options["followup_measureresult"] == ["fillfactor=50"]
     assert options["followup_periodresult"] == ["fillfactor=70"]
     assert options["followup_goalresult"] is None  # small: the default is right
+
+
+@pytest.mark.parametrize(
+    ("value_type", "unit", "label"),
+    [
+        (Measure.ValueType.SHARE, "%", "andel i procent"),
+        (Measure.ValueType.COUNT, "st", "antal"),
+        (Measure.ValueType.INDEX, "index", "index"),
+        (Measure.ValueType.MEAN, "minuter", "medelvärde i minuter"),
+        (Measure.ValueType.MEAN, "", "medelvärde"),
+    ],
+)
+def test_a_measures_kind_is_named_in_words_after_its_name(
+    value_type: str, unit: str, label: str
+) -> None:
+    # As the reporting grid heads a measure's table: "… – andel i procent", not "(andel, %)".
+    assert Measure(value_type=value_type, unit=unit).kind_label == label

@@ -226,7 +226,7 @@ def test_todo_names_the_period_and_lists_imported_values_apart_with_their_source
         content,
     )
     assert named is not None
-    assert sorted(named.group(1).strip().split(", ")) == sorted(
+    assert sorted(named.group(1).strip().split("; ")) == sorted(
         [org_tree.hc1a.name, org_tree.hc1b.name]
     ), named.group(1)
     assert f"{org_tree.hc1a.name}: Åtgärder psykisk hälsa" not in content
@@ -330,16 +330,17 @@ def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its
         reverse("unit_detail", args=[org_tree.vo1.code]),
         {"matt": "arbetsmiljo", "kvartal": "2025Q4"},
     ).content.decode()
-    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+    # Tags dropped without a space: the link's brackets hug it, "60 st (Kv 3 2025)".
+    text = " ".join(re.sub(r"<[^>]+>", "", content).split())
 
     assert (
-        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. Senaste värde: Kv 3 2025 60 st"
-        in text
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. "
+        "Senaste värde: 60 st (Kv 3 2025)" in text
     )
     assert f'href="{reverse("unit_detail", args=[org_tree.vo1.code])}?kvartal=2025Q3"' in content
     assert (
         "Arbetsmiljö är ett kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut, så ingen "
-        "enhet har ett värde ännu. Senaste värde för VO Norr: Kv 3 2025 60 st. "
+        "enhet har ett värde ännu. Senaste värde för VO Norr: 60 st (Kv 3 2025). "
         "Visa jämförelsen för Kv 3 2025"
     ) in text
     assert "?kvartal=2025Q3&amp;matt=arbetsmiljo" in content
@@ -349,21 +350,24 @@ def test_a_quarterly_measure_in_its_own_quarter_says_when_it_is_reported_and_its
         reverse("measure_detail", args=[measure.code]),
         {"enhet": org_tree.vo1.code, "kvartal": "2025Q4"},
     ).content.decode()
-    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+    # Tags dropped without a space: the link's brackets hug it, "60 st (Kv 3 2025)".
+    text = " ".join(re.sub(r"<[^>]+>", "", content).split())
 
     assert "Ingen enhet har rapporterat för Kv 4 2025 ännu" not in text
     assert (
         "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut, så ingen enhet har ett "
-        "värde ännu. Senaste värde: Kv 3 2025 60 st."
+        "värde ännu. Senaste värde: 60 st (Kv 3 2025)."
     ) in text
     assert f"?enhet={org_tree.vo1.code}&amp;kvartal=2025Q3" in content
 
     # The Mått list, the region's values: the same note in the measure's row.
     content = client.get(reverse("measure_list"), {"kvartal": "2025Q4"}).content.decode()
-    text = " ".join(re.sub(r"<[^>]+>", " ", content).split())
+    # Tags dropped without a space: the link's brackets hug it, "60 st (Kv 3 2025)".
+    text = " ".join(re.sub(r"<[^>]+>", "", content).split())
 
     assert (
-        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. Senaste värde: Kv 3 2025 60 st"
+        "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut. "
+        "Senaste värde: 60 st (Kv 3 2025)"
     ) in text
     assert f'href="{reverse("measure_list")}?kvartal=2025Q3"' in content
 
@@ -392,9 +396,10 @@ def test_the_portfolio_summary_does_not_call_a_quarterly_measure_not_yet_due_mis
     )
 
     assert "Kvartalsmått: Kv 4 2025 rapporteras efter kvartalets slut." in text
-    assert "Värden saknas för Frigjorda tider." in text
+    assert "Värden saknas för ”Frigjorda tider”." in text
     assert "Arbetsmiljö." not in text
-    assert "Värden saknas för Arbetsmiljö" not in text
+    assert "Arbetsmiljö”." not in text
+    assert "Värden saknas för ”Arbetsmiljö”" not in text
 
 
 def test_a_measure_table_names_the_period_its_icons_judge_once(

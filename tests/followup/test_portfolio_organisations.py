@@ -190,8 +190,8 @@ def test_the_summary_and_deadlines_follow_the_organisation(
     summary_berg = berg.split('class="summary"')[1].split("</section>")[0]
     summary_testland = testland_page.split('class="summary"')[1].split("</section>")[0]
     # Bergland's four goals and milestones are at risk, Testland's four on track.
-    assert "Under Kv 4 2025 följs 4 mål och delmål upp: 4 risk." in summary_berg
-    assert "Under Kv 4 2025 följs 4 mål och delmål upp: 4 enligt plan." in summary_testland
+    assert "Under Kv 4 2025 följs 4 mål och delmål upp. Risk: 4." in summary_berg
+    assert "Under Kv 4 2025 följs 4 mål och delmål upp. Enligt plan: 4." in summary_testland
     deadlines_berg = berg.split('id="deadlines-title"')[1].split("</section>")[0]
     assert "Bergdelmål 0" in deadlines_berg
     assert "Delmål 0<" not in deadlines_berg

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from base.periods import Quarter
 from followup.selectors import portfolio_with_status, status_quarter
@@ -200,3 +200,27 @@ def test_an_older_assessment_the_status_rests_on_says_its_quarter(
         f"ingen ny bedömning under {current.label}."
     ) in page
     assert f"Statusen bygger på bedömningen {older.label} av Per Provare:" in page
+
+
+def test_an_unassessed_direction_goal_says_so_in_the_words_of_its_status(
+    client, strategist, programme_area
+):
+    # The status is "Ej bedömt"; the line once said "Ej bedömd ännu." (a row stored then still
+    # does) and was never translated.
+    code = Quarter.containing(timezone.localdate()).code
+    goal = GoalFactory(direction=True, programme_area=programme_area, title="Inriktning")
+    GoalResultFactory(
+        goal=goal,
+        quarter=code,
+        status=None,
+        explanation="Ej bedömd ännu.",
+        basis={"kind": "direction", "rule": "manual_only"},
+    )
+
+    page = _start_page(client, strategist, code)
+
+    assert '<span class="goal-explanation">Ej bedömt ännu.</span>' in page
+    assert "Ej bedömd" not in page
+    with translation.override("en"):
+        english = " ".join(client.get("/").content.decode().split())
+    assert '<span class="goal-explanation">Not assessed yet.</span>' in english

@@ -219,6 +219,30 @@ def test_the_expected_share_is_labelled_by_its_day() -> None:
     assert basis_items(ongoing)[-1][0] == "Förväntad andel i dag"
 
 
+def test_the_underlag_writes_computed_shares_to_one_decimal_and_set_levels_as_set() -> None:
+    adoption = {
+        "share_pct": 0.0,
+        "target_pct": 50.0,
+        "forecast_pct": 48.0,
+        "evaluated_on": "2026-09-30",
+        "expected_share_pct": 60.0,
+    }
+    assert basis_items(adoption) == [
+        ("Bedömd per", "30 sep 2026", False),
+        ("Andel", "0,0\u00a0%", False),
+        ("Målandel", "50\u00a0%", False),
+        ("Förväntad andel 30 sep 2026", "60,0\u00a0%", False),
+        ("Prognos vid måldatum", "48,0\u00a0%", False),
+    ]
+    # A relative goal: the change is the one it sets, with its sign; the baseline measured.
+    relative = {"baseline_value": 52.0, "relative_change_pct": 50.0, "target": 78.0}
+    assert basis_items(relative, "%") == [
+        ("Målvärde", "78\u00a0%", False),
+        ("Basvärde", "52,0\u00a0%", False),
+        ("Målförändring mot basperioden", "+50\u00a0%", False),
+    ]
+
+
 def test_a_goal_before_its_start_shows_the_start_and_the_rule_in_words() -> None:
     basis = {"kind": "measure", "starts_on": "2025-05-01", "rule": "before_start"}
     assert basis_items(basis) == [

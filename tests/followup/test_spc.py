@@ -160,7 +160,7 @@ def test_twelve_points_give_no_limits_and_no_icons() -> None:
     assert result.limits_available is False
     assert (result.lower_limit, result.upper_limit, result.mean_moving_range) == (None, None, None)
     assert (result.variation, result.assurance) == (None, None)
-    assert result.message == "För få datapunkter (12 av 13) för styrgränser."
+    assert result.message == "För få punkter för styrgränser (12 av minst 13)."
     assert result.mean == pytest.approx(26.5)
     assert all(p.lower_limit is None and p.upper_limit is None for p in result.points)
     assert colours(result) == "G" * 12
@@ -194,7 +194,7 @@ def test_missing_values_do_not_count_toward_the_minimum() -> None:
     values = [30, 31, 25, 35, 34, 15, 21, None, 23, 30, 26, 26, 22]
     result = xmr(values)
     assert result.limits_available is False
-    assert result.message == "För få datapunkter (12 av 13) för styrgränser."
+    assert result.message == "För få punkter för styrgränser (12 av minst 13)."
 
 
 def test_an_empty_series_has_nothing_to_report() -> None:
@@ -202,7 +202,7 @@ def test_an_empty_series_has_nothing_to_report() -> None:
     assert result.points == ()
     assert result.mean is None
     assert result.limits_available is False
-    assert result.message == "För få datapunkter (0 av 13) för styrgränser."
+    assert result.message == "För få punkter för styrgränser (0 av minst 13)."
 
 
 # --- Special-cause rules against the Single Chart Tool checklist --------------------------------
@@ -562,7 +562,7 @@ def test_a_latest_segment_of_one_point_has_a_mean_but_no_limits() -> None:
     assert result.limits_available is True
     assert result.mean == 50
     assert (result.upper_limit, result.assurance) == (None, None)
-    assert result.message == "Senaste segmentet har för få datapunkter för styrgränser."
+    assert result.message == "Senaste segmentet har för få punkter för styrgränser."
     assert result.points[-1].upper_limit is None
 
 
@@ -675,7 +675,7 @@ def test_incomplete_points_do_not_count_towards_the_minimum_or_the_runs() -> Non
     # Twelve judged points and a thirteenth over some units only: still too few for limits.
     result = xmr([*STEADY[:12], 10.0], incomplete=[12])
     assert not result.limits_available
-    assert result.message == "För få datapunkter (12 av 13) för styrgränser."
+    assert result.message == "För få punkter för styrgränser (12 av minst 13)."
     # A sixth rising point over some units only does not complete a trend.
     rising = [*STEADY, 9.5, 10.0, 10.5, 11.0, 11.5, 12.0]
     assert "trend" in xmr(rising).points[-1].rules

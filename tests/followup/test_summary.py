@@ -44,9 +44,10 @@ def test_status_counts_name_only_the_statuses_that_occur_in_a_fixed_order() -> N
 
     first = quarter_summary(facts(statuses=statuses))[0]
 
+    # A label with its count, not "1 uppnått, 2 enligt plan, 1 risk och 1 ej uppnått".
     assert first == (
-        "Under Kv 4 2025 följs 5 mål och delmål upp: 1 uppnått, 2 enligt plan, 1 risk och "
-        "1 ej uppnått."
+        "Under Kv 4 2025 följs 5 mål och delmål upp. Uppnått: 1, enligt plan: 2, risk: 1, "
+        "ej uppnått: 1."
     )
 
 
@@ -56,8 +57,17 @@ def test_goals_without_a_counted_status_are_said_to_have_none_not_guessed() -> N
     first = quarter_summary(facts(statuses=statuses))[0]
 
     assert first == (
-        "Under Kv 4 2025 följs 4 mål och delmål upp: 1 ej enligt plan; 3 har ännu ingen sådan "
-        "status (ej påbörjat, underlag saknas eller ej bedömt)."
+        "Under Kv 4 2025 följs 4 mål och delmål upp. Ej enligt plan: 1, annan status "
+        "(ej påbörjat, underlag saknas eller ej bedömt): 3."
+    )
+
+
+def test_one_goal_without_a_counted_status_reads_alike() -> None:
+    first = quarter_summary(facts(statuses=[Status.NOT_STARTED]))[0]
+
+    assert first == (
+        "Under Kv 4 2025 följs 1 mål eller delmål upp. Annan status "
+        "(ej påbörjat, underlag saknas eller ej bedömt): 1."
     )
 
 
@@ -77,8 +87,8 @@ def test_milestones_due_in_the_quarter_are_named_met_or_not_with_their_status() 
     sentence = quarter_summary(facts(due=due))[1]
 
     assert sentence == (
-        "3 delmål hade måldatum under kvartalet. Uppnått: Teamrond på 50 % av HC. "
-        "Inte uppnått: Riskinstrument beslutat (ej uppnått) och Arbetssätt klarlagda "
+        "3 delmål hade måldatum under kvartalet. Uppnått: ”Teamrond på 50 % av HC”. "
+        "Inte uppnått: ”Riskinstrument beslutat” (ej uppnått) och ”Arbetssätt klarlagda” "
         "(status saknas)."
     )
 
@@ -93,8 +103,8 @@ def test_a_milestone_whose_deadline_is_still_ahead_is_not_called_missed() -> Non
     sentence = quarter_summary(facts(due=due))[1]
 
     assert sentence == (
-        "2 delmål har måldatum under kvartalet. Inte uppnått: Riskinstrument beslutat "
-        "(ej uppnått). Måldatum ännu inte passerat: Modulen fungerar i Cosmic (enligt plan)."
+        "2 delmål har måldatum under kvartalet. Inte uppnått: ”Riskinstrument beslutat” "
+        "(ej uppnått). Måldatum ännu inte passerat: ”Modulen fungerar i Cosmic” (enligt plan)."
     )
 
 
@@ -111,8 +121,8 @@ def test_goals_due_in_the_quarter_are_counted_beside_its_milestones() -> None:
 
     assert sentence == (
         "3 mål och 1 delmål har måldatum under kvartalet. Måldatum ännu inte passerat: "
-        "Modulen fungerar i Cosmic (enligt plan), Teamrond på alla HC (risk), "
-        "Nära vård-arbetssätt på alla HC (ej enligt plan) och Instrumentet implementerat "
+        "”Modulen fungerar i Cosmic” (enligt plan), ”Teamrond på alla HC” (risk), "
+        "”Nära vård-arbetssätt på alla HC” (ej enligt plan) och ”Instrumentet implementerat” "
         "(enligt plan)."
     )
 
@@ -121,7 +131,7 @@ def test_a_goal_due_alone_is_counted_as_a_goal() -> None:
     due = [DueGoal("Teamrond på alla HC", Status.ACHIEVED, milestone=False)]
 
     assert quarter_summary(facts(due=due))[1] == (
-        "1 mål hade måldatum under kvartalet. Uppnått: Teamrond på alla HC."
+        "1 mål hade måldatum under kvartalet. Uppnått: ”Teamrond på alla HC”."
     )
 
 
@@ -138,9 +148,25 @@ def test_special_cause_variation_is_listed_by_kind_in_name_order() -> None:
         )
     )[2]
 
+    # Each name quoted: capitalised and run into the sentence, a list of names read as
+    # several sentences.
     assert sentence == (
-        "Regionens styrdiagram visar särskild orsak – förbättring för Frigjorda läkartider "
-        "och Rätt hjälp på en gång och särskild orsak – försämring för Arbetsmiljö."
+        "Regionens styrdiagram visar särskild orsak – förbättring för ”Frigjorda läkartider” "
+        "och ”Rätt hjälp på en gång”; särskild orsak – försämring för ”Arbetsmiljö”."
+    )
+
+
+def test_a_name_with_a_comma_stays_one_name_in_the_list() -> None:
+    sentence = quarter_summary(
+        facts(
+            improvements=["Antal besök, fysiska", "Andel patienter med DÖ", "Frigjorda läkartider"],
+            measures_with_spc=3,
+        )
+    )[2]
+
+    assert sentence == (
+        "Regionens styrdiagram visar särskild orsak – förbättring för ”Andel patienter med DÖ”, "
+        "”Antal besök, fysiska” och ”Frigjorda läkartider”."
     )
 
 
@@ -157,7 +183,7 @@ def test_no_spc_at_all_says_there_are_no_limits_rather_than_no_signal() -> None:
     # judges these periods with limits computed on more values and may show signals.
     assert sentence == (
         "Inget av regionens mått har styrgränser med värdena t.o.m. Kv 4 2025 "
-        "(för få perioder eller inget styrdiagram). Med ett senare kvartal valt kan samma "
+        "(för få punkter eller inget styrdiagram). Med ett senare kvartal valt kan samma "
         "perioder få signaler, bedömda med styrgränser beräknade på fler värden."
     )
 
@@ -169,7 +195,16 @@ def test_completeness_gives_share_counts_and_measures_without_values() -> None:
 
     assert sentence == (
         "Datatäckning: 86,9\u00a0% av förväntade inrapporteringar (412 av 474). "
-        "Värden saknas för Arbetsmiljö."
+        "Värden saknas för ”Arbetsmiljö”."
+    )
+
+
+def test_a_whole_coverage_has_its_decimal_and_counts_their_thousands() -> None:
+    # The same "100,0 %" as the table's Datatäckning column, "1 006" as every count.
+    sentence = quarter_summary(facts(reporting_units=1006, expected_units=1006))[3]
+
+    assert sentence == (
+        "Datatäckning: 100,0\u00a0% av förväntade inrapporteringar (1\u00a0006 av 1\u00a0006)."
     )
 
 

@@ -136,5 +136,17 @@ def test_more_units_than_named_are_counted() -> None:
     from followup.todo import NAMED_UNITS, _unit_names
 
     names = [f"Hälsocentral {number}" for number in range(NAMED_UNITS + 2)]
-    assert _unit_names(names[:NAMED_UNITS]) == ", ".join(names[:NAMED_UNITS])
-    assert _unit_names(names) == ", ".join(names[:NAMED_UNITS]) + " och 2 till"
+    assert _unit_names(names[:NAMED_UNITS]) == "; ".join(names[:NAMED_UNITS])
+    assert _unit_names(names) == "; ".join(names[:NAMED_UNITS]) + " och 2 till"
+
+
+def test_a_units_name_with_a_comma_stays_one_name_in_the_list() -> None:
+    from followup.todo import _unit_names
+
+    names = ["BUP-mottagning Gävle", "Geriatrisk avdelning 31, Gävle sjukhus", "Hälsocentral Alfta"]
+
+    # Not "BUP-mottagning Gävle, Geriatrisk avdelning 31, Gävle sjukhus, Hälsocentral Alfta":
+    # four units to a reader.
+    assert _unit_names(names) == (
+        "BUP-mottagning Gävle; Geriatrisk avdelning 31, Gävle sjukhus; Hälsocentral Alfta"
+    )

@@ -16,10 +16,10 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from followup import value_rules
-from followup.models import Measure, QuarterReport
+from followup.models import Measure, Observation, QuarterReport
 from goals.forms import GoalForm
 from goals.models import Goal, closed_start_warning
+from organisation.models import Unit
 from programmes.models import ProgrammeArea
 from tests.admin_forms import admin_post, form_errors
 from tests.factories import GoalFactory, MeasureFactory, OrgTree
@@ -101,19 +101,71 @@ def test_a_target_its_measure_can_reach_is_saved(kind: str, value: str) -> None:
     assert _errors(goal) == {}
 
 
-@pytest.mark.parametrize("value", ["-1", "0", "50", "100", "100.01", "250", "12.5"])
-@pytest.mark.parametrize("kind", ["share", "index", "count"])
-def test_the_target_rules_agree_with_the_rules_of_a_stored_value(kind: str, value: str) -> None:
-    """The same ranges the grid and the import keep (followup.value_rules)."""
-    goal = GoalFactory(measure_absolute=True, measure=_measure(kind))
-    goal.target_value = Decimal(value)
-    rule = (
-        value_rules.count_problem(Decimal(value))
-        if kind == "count"
-        else value_rules.range_problem(kind, Decimal(value))
+def _observation_errors(measure: Measure, unit: Unit, value: str) -> dict[str, list[str]]:
+    """What Observation.clean (the admin, the services; the import and the grid in the same
+    words) says of one unit's value of the measure, given alone (a share without its parts is
+    judged on its value first)."""
+    observation = Observation(
+        measure=measure,
+        unit=unit,
+        period_start=datetime.date(2025, 10, 1),
+        period_end=datetime.date(2025, 10, 31),
+        value=Decimal(value),
     )
+    try:
+        observation.full_clean()
+    except ValidationError as error:
+        return error.message_dict
+    return {}
 
-    assert ("target_value" in _errors(goal)) == (rule is not None)
+
+TARGET_WORDS = {"share": SHARE, "index": INDEX}
+VALUE_WORDS = {
+    "share": "En andel måste vara mellan 0 och 100 procent, inte {}.",
+    "index": "Ett index måste vara mellan 0 och 100, inte {}.",
+}
+
+
+@pytest.mark.parametrize(
+    "value", ["-1", "-0.5", "0", "0.5", "12.5", "50", "100", "100.01", "150", "250"]
+)
+@pytest.mark.parametrize("kind", ["share", "index", "count"])
+def test_a_goal_refuses_the_targets_an_observation_of_its_measure_refuses(
+    org_tree: OrgTree, kind: str, value: str
+) -> None:
+    """One rule (base.measure_values) for a stored value and a goal's target: a share of 150 %,
+    an index of −0,5 or a count of 12,5 is refused by both, each in words that name its field
+    and the range."""
+    measure = _measure(kind)
+    goal = GoalFactory(measure_absolute=True, measure=measure)
+    goal.target_value = Decimal(value)
+
+    observation_refused = "value" in _observation_errors(measure, org_tree.hc1a, value)
+    goal_errors = _errors(goal)
+
+    assert ("target_value" in goal_errors) == observation_refused
+    if kind in TARGET_WORDS and observation_refused:
+        shown = value.replace(".", ",").replace("-", "−")
+        assert goal_errors == {"target_value": [TARGET_WORDS[kind]]}
+        assert _observation_errors(measure, org_tree.hc1a, value)["value"] == [
+            VALUE_WORDS[kind].format(shown)
+        ]
+
+
+def test_a_count_rolled_up_as_a_mean_may_have_a_target_with_decimals(org_tree: OrgTree) -> None:
+    """A count is whole where one unit reports it, and the roll-up of whole counts is whole
+    where it sums them; a weighted mean of counts is not, so its target may be 12,5, but never
+    negative."""
+    mean_of_counts = MeasureFactory(aggregation=Measure.Aggregation.WEIGHTED_MEAN)
+    goal = GoalFactory(measure_absolute=True, measure=mean_of_counts)
+
+    goal.target_value = Decimal("12.5")
+    assert _errors(goal) == {}
+    goal.target_value = Decimal("-1")
+    assert _errors(goal) == {"target_value": [NEGATIVE]}
+    assert _observation_errors(mean_of_counts, org_tree.hc1a, "12.5") == {
+        "value": ["Ett antal måste vara ett heltal, inte 12,5."]
+    }
 
 
 @pytest.mark.parametrize(
@@ -354,6 +406,31 @@ def test_the_admin_refuses_a_share_target_of_250_and_a_share_of_150_in_its_words
     assert form_errors(refused) == ["Målandelen ska vara 0–100 %."]
 
 
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [("index", "100.5", INDEX), ("count", "-2", NEGATIVE), ("count", "2.5", WHOLE)],
+)
+def test_the_admin_refuses_the_targets_an_observation_refuses_and_saves_nothing(
+    strategist: User, programme_area: ProgrammeArea, kind: str, value: str, message: str
+) -> None:
+    client = Client()
+    client.force_login(strategist)
+    goal = GoalFactory(
+        measure_absolute=True,
+        measure=_measure(kind),
+        programme_area=programme_area,
+        deadline=datetime.date(2027, 12, 31),
+    )
+    before = goal.target_value
+
+    refused = admin_post(client, f"/admin/goals/goal/{goal.pk}/change/", target_value=value)
+
+    assert refused.status_code == 200
+    assert form_errors(refused) == [message]
+    goal.refresh_from_db()
+    assert goal.target_value == before
+
+
 # --- 5. a new milestone's start date, and the warning of closed quarters ----------------------
 
 
@@ -400,6 +477,170 @@ def test_the_closed_quarters_warning_names_the_first_and_last_of_many(
     assert closed_start_warning(goal).startswith(
         "Startdatumet 1 aug 2026 ligger i eller före Kv 3 2026, vars kvartalsrapport är stängd."
     )
+
+
+def _close(org_tree: OrgTree, *codes: str) -> None:
+    for code in codes:
+        QuarterReport.objects.create(
+            organisation=org_tree.region, quarter=code, status=QuarterReport.Status.APPROVED
+        )
+
+
+CLOSED_2025 = ("2025Q1", "2025Q2", "2025Q3", "2025Q4")
+
+
+def _create_milestone(
+    client: Client, parent: Goal, start: str | None = None
+) -> tuple[str, Goal | None]:
+    """Open "Nytt delmål" under the goal, keep or change the start it fills in, and save: the
+    page the user lands on, and the milestone created."""
+    url = reverse("goals:goal_create", args=[parent.programme_area_id])
+    page = client.get(url, {"overordnat": parent.pk})
+    prefilled = page.context["form"]["start_date"].value()
+    posted = {
+        "title": "Utbildning genomförd",
+        "kind": "deliverable",
+        "start_date": start if start is not None else prefilled.isoformat(),
+        "deadline": "2026-12-31",
+        "version": "0",
+        "submit_token": page.context["submit_token"],
+        "overordnat": str(parent.pk),
+    }
+    response = client.post(url, posted, follow=True)
+    return response.content.decode(), Goal.objects.filter(parent=parent).first()
+
+
+def test_a_new_milestone_left_with_its_goals_start_is_created_without_a_warning(
+    strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    """The start filled in is its goal's: the milestone counts in no closed quarter its goal
+    (and an empty start) would not, so nothing is said about closed quarters."""
+    _close(org_tree, *CLOSED_2025)
+    parent = GoalFactory(
+        programme_area=programme_area,
+        start_date=datetime.date(2025, 3, 1),
+        deadline=datetime.date(2027, 12, 31),
+    )
+    client = Client()
+    client.force_login(strategist)
+
+    body, milestone = _create_milestone(client, parent)
+
+    assert milestone is not None
+    assert milestone.start_date == datetime.date(2025, 3, 1)
+    assert "”Utbildning genomförd” är skapat." in body
+    assert "kvartalsrapport" not in body
+
+
+def test_a_new_milestone_starting_before_its_goal_names_only_the_closed_quarters_it_adds(
+    strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    _close(org_tree, *CLOSED_2025)
+    parent = GoalFactory(
+        programme_area=programme_area,
+        start_date=datetime.date(2025, 7, 1),
+        deadline=datetime.date(2027, 12, 31),
+    )
+    client = Client()
+    client.force_login(strategist)
+
+    body, milestone = _create_milestone(client, parent, start="2025-03-01")
+
+    assert milestone is not None
+    assert (
+        "Startdatumet 1 mar 2025 ligger i eller före 2 kvartal (Kv 1 2025 – Kv 2 2025) vars "
+        "kvartalsrapporter är stängda." in body
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "warning"),
+    [
+        # Within the quarter it started in: that quarter is judged as usual either way.
+        ("2025-02-01", None),
+        # Later, past three closed quarters: the goal is "Ej påbörjat" in them now.
+        (
+            "2025-10-01",
+            "Startdatumet 1 okt 2025 ligger efter 3 kvartal (Kv 1 2025 – Kv 3 2025) vars "
+            "kvartalsrapporter är stängda. Målet räknas från startdatumet, så i översikterna "
+            "(t.ex. Portfölj) är det nu Ej påbörjat för de kvartalen.",
+        ),
+        # Earlier, into a closed quarter it did not count in.
+        (
+            "2024-12-01",
+            "Startdatumet 1 dec 2024 ligger i eller före Kv 4 2024, vars kvartalsrapport är "
+            "stängd.",
+        ),
+    ],
+)
+def test_a_moved_start_warns_only_of_the_closed_quarters_it_moves_the_goal_into_or_out_of(
+    strategist: User,
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+    start: str,
+    warning: str | None,
+) -> None:
+    _close(org_tree, "2024Q4", *CLOSED_2025)
+    goal = GoalFactory(
+        programme_area=programme_area,
+        start_date=datetime.date(2025, 3, 1),
+        deadline=datetime.date(2027, 12, 31),
+    )
+    client = Client()
+    client.force_login(strategist)
+    posted = {
+        "title": goal.title,
+        "kind": goal.kind,
+        "start_date": start,
+        "deadline": goal.deadline.isoformat(),
+        "version": str(goal.version),
+    }
+
+    response = client.post(reverse("goals:goal_edit", args=[goal.pk]), posted, follow=True)
+
+    body = response.content.decode()
+    goal.refresh_from_db()
+    assert goal.start_date == datetime.date.fromisoformat(start)
+    if warning is None:
+        assert "kvartalsrapport" not in body
+    else:
+        assert warning in body
+
+
+def test_the_admin_warns_of_a_milestones_start_only_where_it_changes_closed_quarters(
+    strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    """As on the pages: a new milestone with its goal's start saves without a word about
+    closed quarters; one that starts earlier than its goal is saved with the warning."""
+    _close(org_tree, *CLOSED_2025)
+    parent = GoalFactory(
+        programme_area=programme_area,
+        start_date=datetime.date(2025, 7, 1),
+        deadline=datetime.date(2027, 12, 31),
+    )
+    client = Client()
+    client.force_login(strategist)
+    add = f"/admin/goals/goal/add/?parent={parent.pk}&programme_area={programme_area.pk}"
+
+    def create(code: str, start: str) -> str:
+        response = admin_post(
+            client,
+            add,
+            code=code,
+            title=f"Delmål {code}",
+            kind="deliverable",
+            start_date=start,
+            deadline="2026-12-31",
+        )
+        assert response.status_code == 302, form_errors(response)
+        return client.get(response["Location"]).content.decode()
+
+    assert "kvartalsrapport" not in create("samma-start", "2025-07-01")
+    assert (
+        "Startdatumet 1 mar 2025 ligger i eller före 2 kvartal (Kv 1 2025 – Kv 2 2025) vars "
+        "kvartalsrapporter är stängda." in create("tidigare-start", "2025-03-01")
+    )
+    assert Goal.objects.filter(parent=parent).count() == 2
 
 
 # --- 6. the date fields say how a date is written ------------------------------------------

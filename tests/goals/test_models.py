@@ -265,7 +265,8 @@ def test_adoption_goal_target_label_in_swedish() -> None:
     )
 
     assert goal.target_label.endswith("av hälsocentralerna")
-    assert goal.deadline_label == "dec 2026"
+    # As every date in text and the status sentence beside it: the day, not the plan's month.
+    assert goal.deadline_label == "31 dec 2026"
 
 
 def test_the_target_label_is_worded_in_the_interface_language() -> None:

@@ -174,7 +174,7 @@ def test_adoption_reaching_half_of_health_centres_before_deadline_is_achieved() 
 
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.explanation == (
-        "14 av 26 hälsocentraler (53,8\u00a0%) har infört Teamrond; "
+        "14 av 26 hälsocentraler (53,8\u00a0%) har infört arbetssättet ”Teamrond”; "
         "målet är 50\u00a0% senast 31 dec 2025."
     )
     assert evaluation.progress == Decimal("53.846154")
@@ -196,8 +196,19 @@ def test_adoption_forecast_counts_units_planned_by_deadline() -> None:
     assert evaluation.forecast == Decimal("53.846154")
     assert evaluation.forecast_status is Status.ON_TRACK
     assert evaluation.explanation == (
-        "10 av 26 hälsocentraler (38,5\u00a0%) har infört Teamrond; "
+        "10 av 26 hälsocentraler (38,5\u00a0%) har infört arbetssättet ”Teamrond”; "
         "med 4 planerade införanden blir prognosen 53,8\u00a0% "
+        "mot målet 50\u00a0% senast 31 dec 2025."
+    )
+
+
+def test_adoption_shares_have_one_decimal_and_the_target_share_is_as_set() -> None:
+    # 10 of 25 and 12 of 25: "40,0 %" and "48,0 %", as the goal's tables write them.
+    evaluation = teamrond(active_units=25, adopted=10, planned_by_deadline=2)
+
+    assert evaluation.explanation == (
+        "10 av 25 hälsocentraler (40,0\u00a0%) har infört Teamrond; "
+        "med 2 planerade införanden blir prognosen 48,0\u00a0% "
         "mot målet 50\u00a0% senast 31 dec 2025."
     )
 
@@ -250,8 +261,8 @@ def test_adoption_after_deadline_without_reaching_target_is_missed() -> None:
     assert evaluation.forecast is None
     assert evaluation.forecast_status is None
     assert evaluation.explanation == (
-        "11 av 26 hälsocentraler (42,3\u00a0%) hade infört Teamrond vid måldatumet 31 dec 2025; "
-        "målet var 50\u00a0%."
+        "11 av 26 hälsocentraler (42,3\u00a0%) hade infört arbetssättet ”Teamrond” vid "
+        "måldatumet 31 dec 2025; målet var 50\u00a0%."
     )
 
 
@@ -260,7 +271,9 @@ def test_adoption_reached_by_deadline_stays_achieved_after_deadline() -> None:
 
     assert evaluation.status is Status.ACHIEVED
     assert evaluation.basis["evaluated_on"] == "2025-12-31"
-    assert "hade infört Teamrond vid måldatumet 31 dec 2025" in evaluation.explanation
+    assert (
+        "hade infört arbetssättet ”Teamrond” vid måldatumet 31 dec 2025" in evaluation.explanation
+    )
 
 
 def test_adoption_on_the_deadline_day_is_not_yet_missed() -> None:
@@ -276,8 +289,8 @@ def test_adoption_before_start_date_is_not_started_but_keeps_its_forecast() -> N
     assert evaluation.basis["rule"] == "before_start"
     assert evaluation.forecast_status is Status.OFF_TRACK
     assert evaluation.explanation == (
-        "Införandet av Teamrond startar 1 mar 2025 och 5 av 26 hälsocentraler har planerat det; "
-        "målet är 50\u00a0% senast 31 dec 2025."
+        "Införandet av arbetssättet ”Teamrond” startar 1 mar 2025 och 5 av 26 hälsocentraler "
+        "har planerat det; målet är 50\u00a0% senast 31 dec 2025."
     )
 
 
@@ -291,8 +304,9 @@ def test_adoption_with_early_adopters_before_its_start_is_not_started_and_says_s
     assert evaluation.progress == Decimal("7.692308")
     assert evaluation.forecast_status is Status.OFF_TRACK
     assert evaluation.explanation == (
-        "Införandet av Teamrond startar 1 mar 2025 och 2 av 26 hälsocentraler (7,7\u00a0%) har "
-        "redan infört det och 1 har planerat det; målet är 50\u00a0% senast 31 dec 2025."
+        "Införandet av arbetssättet ”Teamrond” startar 1 mar 2025 och 2 av 26 hälsocentraler "
+        "(7,7\u00a0%) har redan infört det och 1 har planerat det; målet är 50\u00a0% senast "
+        "31 dec 2025."
     )
 
 
@@ -317,8 +331,8 @@ def test_adoption_with_nothing_adopted_or_planned_is_not_started_during_grace() 
     assert evaluation.basis["rule"] == "nothing_adopted_or_planned"
     assert evaluation.basis["grace_ends"] == "2025-06-01"
     assert evaluation.explanation == (
-        "Ingen av 26 hälsocentraler har infört eller planerat att införa Teamrond ännu; "
-        "målet är 50\u00a0% senast 31 dec 2025."
+        "Ingen av 26 hälsocentraler har infört eller planerat att införa arbetssättet "
+        "”Teamrond” ännu; målet är 50\u00a0% senast 31 dec 2025."
     )
 
 
@@ -327,8 +341,8 @@ def test_adoption_with_nothing_adopted_or_planned_after_grace_is_off_track() -> 
 
     assert evaluation.status is Status.OFF_TRACK
     assert evaluation.explanation == (
-        "0 av 26 hälsocentraler (0\u00a0%) har infört Teamrond; "
-        "utan fler planerade införanden blir prognosen 0\u00a0% "
+        "0 av 26 hälsocentraler (0,0\u00a0%) har infört arbetssättet ”Teamrond”; "
+        "utan fler planerade införanden blir prognosen 0,0\u00a0% "
         "mot målet 50\u00a0% senast 31 dec 2025."
     )
 
@@ -352,9 +366,31 @@ def test_adoption_without_active_units_has_no_data() -> None:
     assert evaluation.status is Status.NO_DATA
     assert evaluation.progress is None
     assert evaluation.explanation == (
-        "Det finns inga aktiva hälsocentraler att följa upp införandet av Teamrond på; "
-        "målet är 50\u00a0% senast 31 dec 2025."
+        "Det finns inga aktiva hälsocentraler att följa upp införandet av arbetssättet "
+        "”Teamrond” på; målet är 50\u00a0% senast 31 dec 2025."
     )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"active_units": 0, "adopted": 0, "planned_by_deadline": 0},  # no units
+        {"adopted": 14},  # achieved before the deadline
+        {"as_of": date(2026, 1, 15)},  # the deadline has passed
+        {"as_of": date(2025, 2, 1)},  # before the start
+        {"start": None, "adopted": 0, "planned_by_deadline": 0},  # nothing adopted or planned
+        {},  # a forecast
+    ],
+)
+def test_a_working_methods_name_is_quoted_mid_sentence_not_run_into_it(
+    overrides: dict[str, Any],
+) -> None:
+    # A name starting with a capital letter read as the start of a new sentence: "0 av 26
+    # hälsocentraler har infört Riskbedömning av sköra personer".
+    evaluation = teamrond(method_name="Riskbedömning av sköra personer", **overrides)
+
+    assert "arbetssättet ”Riskbedömning av sköra personer”" in evaluation.explanation
+    assert evaluation.explanation.count("Riskbedömning") == 1
 
 
 def test_adoption_share_just_below_target_is_not_rounded_up_to_the_target() -> None:
@@ -567,7 +603,7 @@ def test_measure_forecast_extrapolates_the_linear_trend_to_the_deadline() -> Non
     assert evaluation.basis["slope_per_month"] == pytest.approx(3.04375)
     assert len(evaluation.basis["trend_points"]) == 4
     assert evaluation.explanation == (
-        "Antal besök var 109 i april 2027 (senaste månaden) och trenden över de senaste 4 värdena "
+        "Antal besök var 109 i apr 2027 (senaste månaden) och trenden över de senaste 4 värdena "
         "(+3,04 per månad) ger prognosen 136,4 vid 31 dec 2027; målet är minst 136."
     )
 
@@ -648,7 +684,7 @@ def test_measure_after_deadline_without_meeting_target_is_missed() -> None:
     assert evaluation.status is Status.MISSED
     assert evaluation.forecast is None
     assert evaluation.explanation == (
-        "Antal besök var 106 i mars 2027 (senaste månaden) och nådde inte målet minst 150 "
+        "Antal besök var 106 i mar 2027 (senaste månaden) och nådde inte målet minst 150 "
         "senast 31 mar 2027."
     )
 
@@ -808,7 +844,7 @@ def test_measure_in_a_quarter_ending_before_its_start_is_not_started_keeping_the
     assert evaluation.forecast is not None
     assert evaluation.explanation.startswith(
         "Målet startar 1 maj 2025. Andel patienter med samordningsbehov som har DÖ var "
-        "6,1\u00a0% i mars 2025 (senaste månaden) och trenden"
+        "6,1\u00a0% i mar 2025 (senaste månaden) och trenden"
     )
 
 
@@ -866,7 +902,7 @@ def test_direction_goal_without_assessment_is_not_assessed_yet() -> None:
     evaluation = evaluate_direction(assessment=None)
 
     assert evaluation.status is None
-    assert evaluation.explanation == "Ej bedömd ännu."
+    assert evaluation.explanation == "Ej bedömt ännu."
 
 
 def test_direction_goal_shows_who_assessed_it_and_when_but_computes_nothing() -> None:
@@ -956,7 +992,7 @@ def test_a_period_one_unit_of_thirty_has_reported_is_not_the_goals_latest_value(
         "2026-10-31",
     ]
     assert evaluation.explanation.startswith(
-        "Andel patienter med samordningsbehov som har DÖ var 18,8\u00a0% i oktober 2026 "
+        "Andel patienter med samordningsbehov som har DÖ var 18,8\u00a0% i okt 2026 "
         "(senaste månaden som räknas) och "
         "trenden över de senaste 4 värdena (+"
     )
@@ -969,9 +1005,32 @@ def test_a_period_one_unit_of_thirty_has_reported_is_not_the_goals_latest_value(
 def test_a_share_goals_trend_is_in_percentage_points_and_its_values_to_one_decimal() -> None:
     evaluation = do_share()
 
-    assert re.search(r"\(\+0,\d+\u00a0procentenheter per månad\)", evaluation.explanation)
+    # One decimal, as the measure tables write a share's change: +0,60 a month is "+0,6".
+    assert "(+0,6 procentenheter per månad)" in evaluation.explanation
     assert re.search(r"ger prognosen \d\d,\d\u00a0% vid 31 dec 2030", evaluation.explanation)
     assert "18,81" not in evaluation.explanation
+
+
+def test_a_flat_share_trend_is_no_change_in_percentage_points() -> None:
+    flat = [(day, Decimal(17)) for day, _ in DO_SHARE[:-1]]
+    evaluation = do_share(series=flat, reported={})
+
+    assert "var 17,0\u00a0% i oktober 2026" in evaluation.explanation
+    assert "(±0,0 procentenheter per månad)" in evaluation.explanation
+    assert "ger prognosen 17,0\u00a0% vid 31 dec 2030" in evaluation.explanation
+
+
+def test_a_relative_share_goal_writes_its_planned_change_signed_and_its_baseline_measured() -> None:
+    evaluation = do_share(
+        target_value=None,
+        relative_change_pct=Decimal("50.00"),
+        baseline_value=Decimal(12),
+        baseline_label="jun 2026",
+    )
+
+    assert "minst 18\u00a0% (+50\u00a0% jämfört med 12,0\u00a0% i jun 2026)" in (
+        evaluation.explanation
+    )
 
 
 def test_a_period_counts_once_enough_units_have_reported_it() -> None:
@@ -980,7 +1039,7 @@ def test_a_period_counts_once_enough_units_have_reported_it() -> None:
 
     assert evaluation.basis["latest_period_end"] == "2026-11-30"
     assert evaluation.basis["incomplete_periods"] == []
-    assert "var 20\u00a0% i november 2026 (senaste månaden)" in evaluation.explanation
+    assert "var 20,0\u00a0% i nov 2026 (senaste månaden)" in evaluation.explanation
     assert "räknas inte" not in evaluation.explanation
 
 
@@ -1026,7 +1085,7 @@ def test_a_measure_goals_sentence_names_the_period_its_value_is_of() -> None:
     # Portfölj showed "DÖ-andel 17,7 %" for Kv 3 2026 beside "var 18,4 % per 30 sep 2026": the
     # goal reads the latest month, the table the quarter. The sentence says which it is.
     monthly = do_share(as_of=date(2026, 10, 1), reported={})
-    assert "var 18,4\u00a0% i september 2026 (senaste månaden) och" in monthly.explanation
+    assert "var 18,4\u00a0% i sep 2026 (senaste månaden) och" in monthly.explanation
     assert "per 30 sep 2026" not in monthly.explanation
 
     quarterly = evaluate_measure(

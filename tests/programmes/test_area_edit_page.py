@@ -151,3 +151,26 @@ def test_the_area_page_and_the_goals_page_link_to_it_for_those_who_may_edit(
 
     client.force_login(steering_member)
     assert "Redigera programområdet" not in client.get("/programomraden/1/").content.decode()
+
+
+def test_the_checkbox_groups_are_fieldsets_named_by_a_legend_and_errors_lead_to_the_first_box(
+    client: Client, strategist: User, programme_area: ProgrammeArea, sara: User
+) -> None:
+    """A group of checkboxes has no one input for a <label for> (Django's id_for_label is
+    empty): "Leveransansvariga" is the group's legend, its help and error are the fieldset's
+    description, and the error summary's link leads to the first box, not to "#"."""
+    client.force_login(strategist)
+    html = client.get(url(programme_area)).content.decode()
+    assert 'for=""' not in html
+    assert "<legend>Leveransansvariga" in html
+    assert "<legend>Stödjande processer" in html
+
+    response = post(client, programme_area, delivery_owners=["999999"])
+    assert response.status_code in (200, 422)
+    html = response.content.decode()
+    assert 'href="#"' not in html
+    assert 'href="#id_delivery_owners_0"' in html
+    assert 'id="id_delivery_owners_0"' in html
+    assert 'aria-describedby="id_delivery_owners_error"' in html or (
+        'id_delivery_owners_helptext id_delivery_owners_error"' in html
+    )

@@ -165,3 +165,126 @@ def test_a_links_changed_provenance_says_what_changed_and_who_changed_it(
     latest = programme_area.history.latest()
     assert (latest.history_user, latest.description) == (programme_owner, "Ägarens beskrivning")
     assert "Stina Strateg" in page
+
+
+EXAMPLE_NOTE = "Exemplet antar att Cosmic används i hela vårdvalet."
+DECIDED_NOTE = "Fastställd av styrgruppen i mars."
+
+
+def _links(area: ProgrammeArea) -> list[tuple[str, str, str]]:
+    return [
+        (link.supporting_process.name, link.provenance, link.provenance_note)
+        for link in ProgrammeAreaProcess.objects.filter(programme_area=area)
+    ]
+
+
+def _area_with_a_decided_link(
+    client: Client, area: ProgrammeArea
+) -> tuple[object, list[tuple[str, str, str]]]:
+    """Cosmic linked as an example with its note (the version to go back to), then decided by
+    the region with another note in the admin, and Personcentrering linked on the area's page.
+    Returns the version and its links."""
+    cosmic = SupportingProcessFactory(name="Cosmic")
+    person = SupportingProcessFactory(name="Personcentrering")
+    ProgrammeAreaProcess.objects.create(
+        programme_area=area,
+        supporting_process=cosmic,
+        provenance="exempel",
+        provenance_note=EXAMPLE_NOTE,
+    )
+    record_process_links(area)
+    version = area.history.latest()
+    url = f"/admin/programmes/programmearea/{area.pk}/change/"
+    decided = client.post(
+        url,
+        admin_form_data(
+            client.get(url),
+            **{
+                "process_links-0-provenance": "region",
+                "process_links-0-provenance_note": DECIDED_NOTE,
+            },
+        ),
+    )
+    assert decided.status_code == 302
+    assert edit(client, area, supporting_processes=[str(cosmic.pk), str(person.pk)]).status_code
+    assert _links(area) == [
+        ("Cosmic", "region", DECIDED_NOTE),
+        ("Personcentrering", "region", ""),
+    ]
+    return version, [("Cosmic", "exempel", EXAMPLE_NOTE)]
+
+
+def test_the_admin_revert_restores_a_kept_links_provenance_and_note(
+    strategist_client: Client, strategist: User, programme_area: ProgrammeArea
+) -> None:
+    # Before, the revert removed Personcentrering but left Cosmic "Fastställd av regionen"
+    # with the later note: the area was not as in the version chosen.
+    strategist.first_name, strategist.last_name = "Stina", "Strateg"
+    strategist.save()
+    version, links_then = _area_with_a_decided_link(strategist_client, programme_area)
+    url = f"/admin/programmes/programmearea/{programme_area.pk}/history/{version.history_id}/"
+    form = strategist_client.get(url)
+    assert form.context["revert_disabled"] is False
+
+    response = strategist_client.post(url, admin_form_data(form), follow=True)
+
+    assert response.redirect_chain, text_of(response.content.decode())[:2000]
+    page = text_of(response.content.decode())
+    assert "har återställts till versionen från" in page
+    assert _links(programme_area) == links_then
+    # In the area's history, under the strategist, as a revert; the link's own history too.
+    latest = programme_area.history.latest()
+    assert latest.history_user == strategist
+    assert latest.history_change_reason.startswith("Återställd till versionen från")
+    assert [
+        (row.supporting_process.name, row.provenance, row.provenance_note)
+        for row in latest.supporting_processes.all()
+    ] == links_then
+    cosmic = ProgrammeAreaProcess.objects.get(programme_area=programme_area)
+    link_record = cosmic.history.latest()
+    assert (link_record.history_user, link_record.history_change_reason) == (
+        strategist,
+        latest.history_change_reason,
+    )
+    admin = text_of(
+        strategist_client.get(
+            f"/admin/programmes/programmearea/{programme_area.pk}/history/"
+        ).content.decode()
+    )
+    before = (
+        "Cosmic (ursprung: Fastställd av regionen; kommentar om ursprunget: "
+        f"{DECIDED_NOTE}), Personcentrering"
+    )
+    after = (
+        "Cosmic (ursprung: Exempel – fastställs av regionen; kommentar om ursprunget: "
+        f"{EXAMPLE_NOTE})"
+    )
+    assert f"Stödjande processer: {before} → {after}" in admin
+    assert "Stina Strateg" in admin
+
+
+@pytest.mark.parametrize("role", ["steering_member", "vc"])
+def test_a_role_that_may_not_change_the_area_cannot_revert_its_links(
+    request: pytest.FixtureRequest,
+    strategist_client: Client,
+    programme_area: ProgrammeArea,
+    role: str,
+) -> None:
+    version, _ = _area_with_a_decided_link(strategist_client, programme_area)
+    links_now, records = _links(programme_area), programme_area.history.count()
+    user = request.getfixturevalue(role)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client = Client()
+    client.force_login(user)
+    url = f"/admin/programmes/programmearea/{programme_area.pk}/history/{version.history_id}/"
+    # What the history form would post (the strategist's, as the other role may not open it).
+    data = admin_form_data(strategist_client.get(url))
+
+    page = client.get(url)
+    response = client.post(url, data)
+
+    assert page.status_code == 403 or page.context["revert_disabled"] is True
+    assert response.status_code == 403
+    assert _links(programme_area) == links_now
+    assert programme_area.history.count() == records

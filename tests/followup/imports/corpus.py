@@ -1046,15 +1046,14 @@ CASES: tuple[Case, ...] = (
         ),
         counts=(6, 1, 1),
         jumps=(
-            "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): Värdet skiljer sig "
-            "mer än 50 % från föregående period (22\u00a0st): nytt värde 40\u00a0st, utan "
-            "kommentar.",
-            "Rad 5 (Hälsocentral Söderby, Antal frigjorda tider, dec 2025): Värdet skiljer sig "
-            "mer än 50 % från föregående period (10\u00a0st): nytt värde 0\u00a0st, utan "
-            "kommentar.",
-            "Rad 8 (Hälsocentral Söderby, Antal frigjorda tider, okt 2025): Värdet skiljer sig "
-            "mer än 50 % från föregående period (1\u00a0st): nytt värde 5\u00a0st, utan "
-            "kommentar.",
+            # The rule is said once above the list (wording.jump_warning); each line says
+            # how much, against which period, from what to what.
+            "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): +82\u00a0% mot okt "
+            "2025 (22\u00a0st → 40\u00a0st)",
+            "Rad 5 (Hälsocentral Söderby, Antal frigjorda tider, dec 2025): \u2212100\u00a0% mot "
+            "nov 2025 (10\u00a0st → 0\u00a0st)",
+            "Rad 8 (Hälsocentral Söderby, Antal frigjorda tider, okt 2025): +400\u00a0% mot sep "
+            "2025 (1\u00a0st → 5\u00a0st)",
         ),
     ),
     Case(

@@ -573,9 +573,10 @@ def test_the_command_warns_of_a_jump_without_a_comment_and_stores_the_file(
     out = stdout.getvalue()
     assert "1 värde skiljer sig mer än 50 % från föregående period och har ingen kommentar." in out
     assert (
-        "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): Värdet skiljer sig mer "
-        "än 50 % från föregående period (22\u00a0st): nytt värde 40\u00a0st, utan kommentar."
+        "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): +82\u00a0% mot okt 2025 "
+        "(22\u00a0st → 40\u00a0st)"
     ) in out
+    assert out.count("skiljer sig mer än 50 %") == 1  # the rule once, above its rows
     assert "Sparat som importomgång" in out
     assert value_of("HC1A", "antal", "2025-11-01") == Decimal(40)
 

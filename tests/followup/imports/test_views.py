@@ -143,9 +143,14 @@ def test_a_large_file_runs_in_the_background_with_a_polled_progress_bar(
     assert "Filen kontrolleras…" in page
     assert 'hx-trigger="every 1s"' in page
     assert "<progress" in page
+    assert _title(page) == "Filen kontrolleras: export.csv – GONV-uppföljning"
     polled = client.get(response["Location"], headers={"HX-Request": "true"})
     assert polled.status_code == 200
     assert "<progress" in polled.content.decode()
+    # A running poll swaps only the count and the bar (the state, and so the title, stays);
+    # the poll that ends it carries the new title, which htmx sets from its <title>.
+    assert 'id="job-progress"' in polled.content.decode()
+    assert "<title>" not in polled.content.decode()
 
     sent.pop().apply()  # the worker runs the check
 
@@ -153,6 +158,11 @@ def test_a_large_file_runs_in_the_background_with_a_polled_progress_bar(
     assert done.status_code == 286  # htmx stops polling
     assert "Förhandsgranskning" in done.content.decode()
     assert "<main" not in done.content.decode()
+    assert (
+        done.content.decode()
+        .lstrip()
+        .startswith("<title>Förhandsgranska import: export.csv – GONV-uppföljning</title>")
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("import_confirm", args=[job.pk]))
@@ -160,6 +170,48 @@ def test_a_large_file_runs_in_the_background_with_a_polled_progress_bar(
     sent.pop().apply()
     assert Observation.objects.count() == 2
     assert ImportJob.objects.get().state == ImportJob.State.STORED
+
+
+def _title(page: str) -> str:
+    """The page's <title>, as a browser tab shows it."""
+    found = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+    assert found is not None
+    return html.unescape(" ".join(found.group(1).split()))
+
+
+def test_the_tab_title_follows_the_jobs_state_as_its_heading_does(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+
+    def job_page(content: str, name: str = "export.csv") -> tuple[ImportJob, str]:
+        location = upload(client, content, name=name)["Location"]
+        return ImportJob.objects.get(file_name=name), location
+
+    job, preview_url = job_page(GOOD)
+    preview = client.get(preview_url).content.decode()
+    client.post(reverse("import_confirm", args=[job.pk]))
+    stored = client.get(preview_url).content.decode()
+    cancelled_job, cancelled_url = job_page(GOOD, "avbruten.csv")
+    client.post(reverse("import_cancel", args=[cancelled_job.pk]))
+    cancelled = client.get(cancelled_url).content.decode()
+    expired_job, expired_url = job_page(GOOD, "gammal.csv")
+    ImportJob.objects.filter(pk=expired_job.pk).update(state=ImportJob.State.EXPIRED)
+    expired = client.get(expired_url).content.decode()
+    refused = client.get(job_page(BAD, "fel.csv")[1]).content.decode()
+
+    suffix = " – GONV-uppföljning"
+    assert _title(preview) == "Förhandsgranska import: export.csv" + suffix
+    assert _title(stored) == "Importen är klar: export.csv" + suffix
+    assert ">Importen är klar</h2>" in stored
+    assert _title(cancelled) == "Importen avbröts: avbruten.csv" + suffix
+    assert ">Importen avbröts</h2>" in cancelled
+    assert _title(expired) == "Uppladdningen har gått ut: gammal.csv" + suffix
+    assert ">Uppladdningen har gått ut</h2>" in expired
+    assert _title(refused) == "Filen kan inte importeras: fel.csv" + suffix
+    assert "Filen har 1 problem och kan inte importeras</h2>" in refused
+    for page in (stored, cancelled, expired, refused):
+        assert "Förhandsgranska" not in _title(page)
 
 
 def test_the_same_file_again_says_nothing_changed(corpus_world: CorpusWorld) -> None:
@@ -297,6 +349,36 @@ def test_the_templates_list_the_vecs_unit_and_its_measures_for_the_latest_period
     ]
     sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).worksheets[0]
     assert [row[0] for row in sheet.iter_rows(values_only=True)][1:] == ["HC1A"] * 4
+
+
+def test_the_xlsx_template_fits_its_names_and_keeps_its_header_in_view(
+    corpus_world: CorpusWorld,
+) -> None:
+    client = client_for("strateg")
+
+    response = client.get(reverse("import_template", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+
+    # The header row stays in view while scrolling (Excel's Frys översta raden).
+    assert sheet.freeze_panes == "A2"
+    rows = [[str(cell.value or "") for cell in row] for row in sheet.iter_rows()]
+    header = rows[0]
+    widths = {
+        name: sheet.column_dimensions[column.column_letter].width
+        for name, column in zip(header, sheet[1], strict=True)
+    }
+    # Every name whole: each column at least as wide as its longest text (Excel's default
+    # width, 13, cut "Hälsocentral Norrby" and "Antal frigjorda tider").
+    for index, name in enumerate(header):
+        longest = max(len(row[index]) for row in rows)
+        assert widths[name] >= longest, name
+    assert widths["enhetsnamn"] >= len("Hälsocentral Norrby") > 13
+    assert widths["måttnamn"] >= len("Antal frigjorda tider") > 13
+    assert widths["fyll i"] >= len("täljare och nämnare")
+    # The columns to fill in are wide enough to type into, the comment for a sentence.
+    assert widths["värde"] >= 12
+    assert widths["kommentar"] >= 40
+    assert max(widths.values()) <= 60
 
 
 def _template(client: Client, kind: str, *, fill: bool) -> bytes:
@@ -665,6 +747,104 @@ def test_a_manual_import_replacing_one_system_value_says_so_in_the_singular(
     assert "importerats från" not in system  # a system's file replacing its own values
 
 
+def _report_by_hand(world: CorpusWorld, user: str, unit: Any, value: int) -> None:
+    """`user` reports the unit's November value in the reporting grid (history names them)."""
+    observation_record(
+        user=world.users[user], measure=world.count, unit=unit,
+        period_start=date(2025, 11, 1), period_end=date(2025, 11, 30), value=Decimal(value),
+    )  # fmt: skip
+
+
+@PATHS
+def test_a_vc_correcting_their_own_values_reported_by_hand_is_not_warned(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    _report_by_hand(corpus_world, "vc1", corpus_world.tree.hc1a, 80)
+    client = client_for("vc1")
+
+    preview = client.get(
+        upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;90\n")["Location"]
+    ).content.decode()
+
+    # Their own earlier value is only a changed row, said to be theirs, in no warning.
+    assert "rapporterats för hand" not in preview
+    assert 'id="replace-warning"' not in preview
+    assert "<strong>Obs!</strong>" not in preview
+    assert '<td role="cell" class="num">80\u00a0st → 90\u00a0st</td>' in preview
+    assert '<td role="cell">Manuell inrapportering av dig</td>' in preview
+    assert "aria-describedby" not in preview.split(">Importera</button>")[0].rsplit("<button", 1)[1]
+
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = client.get(response["Location"]).content.decode()
+
+    assert Observation.objects.get(unit=corpus_world.tree.hc1a).value == 90
+    assert "rapporterats för hand" not in batch
+    assert '<td role="cell">Manuell inrapportering</td>' in batch  # not marked
+
+
+@PATHS
+def test_a_colleagues_value_reported_by_hand_is_warned_of_naming_who_entered_it(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    tree = corpus_world.tree
+    _report_by_hand(corpus_world, "vec1a", tree.hc1a, 80)  # the unit's head, in the grid
+    _report_by_hand(corpus_world, "vc1", tree.hc1b, 5)  # the VC's own
+    colleague = corpus_world.users["vec1a"].get_full_name()
+    client = client_for("vc1")
+    own = "enhet;mått;period;värde\nHC1A;antal;2025-11;90\nHC1B;antal;2025-11;6\n"
+
+    preview = client.get(upload(client, own)["Location"]).content.decode()
+
+    # One value someone else entered, named with who; the VC's own is not counted.
+    warning = (
+        f"<strong>Obs!</strong> Importen ersätter 1 värde som rapporterats för hand av "
+        f"{colleague} (källa Manuell inrapportering). Kontrollera att filens värde ska gälla i "
+        "stället innan du importerar.</p>"
+    )
+    assert warning in html.unescape(preview)
+    assert preview.count("<strong>Obs!</strong>") == 1
+    assert (
+        f'<td role="cell"><strong>Manuell inrapportering av {colleague}</strong></td>'
+    ) in html.unescape(preview)
+    assert '<td role="cell">Manuell inrapportering av dig</td>' in preview
+    assert 'aria-describedby="replace-warning">Importera</button>' in preview
+
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = client.get(response["Location"]).content.decode()
+
+    assert "Importen ersatte 1 värde som rapporterats för hand" in batch
+    assert batch.count("<strong>Manuell inrapportering</strong>") == 1  # HC1A's, not HC1B's
+
+
+@PATHS
+def test_an_undo_does_not_make_the_undoer_the_one_who_entered_the_value(
+    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+) -> None:
+    for name, value in paths.items():
+        setattr(settings, name, value)
+    _report_by_hand(corpus_world, "vec1a", corpus_world.tree.hc1a, 80)
+    colleague = corpus_world.users["vec1a"].get_full_name()
+    client = client_for("strateg")
+    upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;90\n")
+    response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
+    batch = ImportBatch.objects.get()
+    client.post(reverse("import_batch_undo", args=[batch.pk]))
+    assert Observation.objects.get(unit=corpus_world.tree.hc1a).value == 80  # put back
+
+    preview = client.get(
+        upload(client, "enhet;mått;period;värde\nHC1A;antal;2025-11;91\n")["Location"]
+    ).content.decode()
+
+    # The strategist's undo put the head's value back: it is still theirs.
+    warning = f"Importen ersätter 1 värde som rapporterats för hand av {colleague}"
+    assert warning in html.unescape(preview)
+    assert response.status_code == 302
+
+
 # --- the batch page after its values changed --------------------------------------------------
 
 
@@ -706,6 +886,16 @@ def test_the_batch_page_offers_no_undo_once_a_value_changed_and_marks_that_value
         f"(ändrat av {strateg}, {when}). Ändra värdet för hand under Rapportera i stället."
     ) in html.unescape(page)
     assert "till exempel" not in page
+    # Shown where the button would be, as the app's notices are (.message), a static note named
+    # by the button's words, not an alert.
+    notice = re.search(
+        r'<p class="([^"]*)" id="undo-refusal" role="note" aria-label="([^"]*)">', page
+    )
+    assert notice is not None
+    assert notice.groups() == ("message message-info undo-refusal", "Ångra import")
+    assert page.index('id="undo-refusal"') < page.index("Importen kan inte ångras")
+    assert 'role="alert"' not in page
+    assert _title(page) == "Import: export.csv – GONV-uppföljning"  # as its h1
     assert client.get(grid.split("#")[0]).status_code == 200  # a grid the importer may write
     # The changed row says so, with today's value; the other is as the import wrote it.
     assert "<strong>Ja, i dag 46\u00a0st</strong>" in page
@@ -1023,8 +1213,8 @@ def test_the_preview_warns_of_a_jump_without_a_comment_and_still_imports_it(
     assert 'id="jump-warning"' in page
     assert "1 värde skiljer sig mer än 50 % från föregående period och har ingen kommentar." in page
     assert (
-        "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): Värdet skiljer sig mer "
-        "än 50 % från föregående period (22\u00a0st): nytt värde 40\u00a0st, utan kommentar."
+        "<li>Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): +82\u00a0% mot okt "
+        "2025 (22\u00a0st → 40\u00a0st)</li>"
     ) in page
     assert "Rad 3 (" not in page  # the row with a comment is fine
     assert 'aria-describedby="jump-warning' in page  # Importera is described by it
@@ -1032,6 +1222,43 @@ def test_the_preview_warns_of_a_jump_without_a_comment_and_still_imports_it(
     response = client.post(reverse("import_confirm", args=[job.pk]))
     assert response.status_code == 302
     assert Observation.objects.get(unit__code="HC1A", period_start="2025-11-01").value == 40
+
+
+def test_the_preview_says_the_jump_rule_once_and_each_jump_in_short(
+    corpus_world: CorpusWorld,
+) -> None:
+    tree, count = corpus_world.tree, corpus_world.count
+    for unit, value in ((tree.hc1a, 12), (tree.hc1b, 40), (tree.hc2a, 0), (tree.hc2b, 500)):
+        ObservationFactory(
+            unit=unit, measure=count, value=value,
+            period_start=date(2025, 10, 1), period_end=date(2025, 10, 31),
+        )  # fmt: skip
+    file = (
+        "enhet;mått;period;värde\nHC1A;antal;2025-11;20\nHC1B;antal;2025-11;10\n"
+        "HC2A;antal;2025-11;3\nHC2B;antal;2025-11;752\n"
+    )
+    client = client_for("strateg")
+
+    page = client.get(upload(client, file)["Location"]).content.decode()
+    warning = page[page.index('id="jump-warning"') : page.index("</ul>", page.index("jump-list"))]
+
+    # The rule in the summary, once; each row says only where, how much and against what.
+    assert warning.count("skiljer sig mer än 50 %") == 1
+    assert "4 värden skiljer sig mer än 50 % från föregående period" in warning
+    assert "Värdet skiljer sig" not in page
+    assert "utan kommentar." not in page
+    items = re.findall(r"<li>(.*?)</li>", warning)
+    assert items == [
+        "Rad 2 (Hälsocentral Norrby, Antal frigjorda tider, nov 2025): +67\u00a0% mot okt 2025 "
+        "(12\u00a0st → 20\u00a0st)",
+        "Rad 3 (Hälsocentral Nordvik, Antal frigjorda tider, nov 2025): \u221275\u00a0% mot okt "
+        "2025 (40\u00a0st → 10\u00a0st)",
+        "Rad 4 (Hälsocentral Söderby, Antal frigjorda tider, nov 2025): från 0\u00a0st i okt 2025 "
+        "till 3\u00a0st",
+        # Whole per cent would read as within the limit ("+50 %"): one decimal.
+        "Rad 5 (Hälsocentral Södervik, Antal frigjorda tider, nov 2025): +50,4\u00a0% mot okt "
+        "2025 (500\u00a0st → 752\u00a0st)",
+    ]
 
 
 def test_the_preview_has_no_jump_warning_within_the_limit(

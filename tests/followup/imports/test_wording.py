@@ -60,6 +60,14 @@ def test_undo_command_counts_and_manual_values_are_english() -> None:
         assert wording.manual_replaced_warning(2).startswith(
             "The import replaces 2 values reported by hand"
         )
+        assert wording.manual_replaced_warning(1, ["Anna Berg"]).startswith(
+            "The import replaces 1 value reported by hand by Anna Berg (source Manual reporting)."
+        )
+        assert wording.people_text(["A", "B", "C", "D", "E"]) == "A, B, C and 2 more"
+        assert wording.mixed_replaced_warning(1, 1, ["Cyklop"], ["Anna Berg"]).startswith(
+            "The import replaces 2 values: 1 reported by hand by Anna Berg and 1 imported from "
+            "Cyklop."
+        )
         assert wording.manual_replaced_note(1) == (
             "The import replaced 1 value reported by hand (source Manual reporting)."
         )
@@ -102,3 +110,25 @@ def test_every_ngettext_of_the_apps_passes_its_phrases_as_literals() -> None:
                 ):
                     offenders.append(f"{path.relative_to(settings.BASE_DIR)}:{node.lineno}")
     assert offenders == []
+
+
+def test_a_jump_is_listed_in_short_and_one_saved_before_with_the_whole_sentence() -> None:
+    from followup.imports.report import ImportReport, JumpLine
+
+    jump = JumpLine(2, "U", "M", "nov 2025", "22 st", "40 st", "50", "+82 %", "okt 2025")
+    from_zero = JumpLine(3, "U", "M", "nov 2025", "0 st", "5 st", "50", "", "okt 2025")
+    # A preview stored before the lines kept their percentage and previous period.
+    saved = ImportReport.from_dict(
+        {"jumps": [{"row": 2, "unit": "U", "measure": "M", "period": "nov 2025",
+                    "previous": "22 st", "new": "40 st", "pct": "50"}]}
+    ).jumps[0]  # fmt: skip
+    with translation.override("sv"):
+        assert str(jump) == "Rad 2 (U, M, nov 2025): +82 % mot okt 2025 (22 st → 40 st)"
+        assert from_zero.short == "från 0 st i okt 2025 till 5 st"
+        assert str(saved) == (
+            "Rad 2 (U, M, nov 2025): Värdet skiljer sig mer än 50 % från föregående period "
+            "(22 st): nytt värde 40 st, utan kommentar."
+        )
+    with translation.override("en"):
+        assert jump.short == "+82 % against okt 2025 (22 st → 40 st)"
+        assert from_zero.short == "from 0 st in okt 2025 to 5 st"
