@@ -39,8 +39,8 @@ SPARKLINE_DEFAULT_PERIODS = 12
 TARGET_REACH = 1.0
 # The margin added above or below the plot for an off-scale target's marker and name.
 OFF_SCALE_ROOM = 18.0
-# The least distance between two lines' names (the labels are 11 units high).
-LABEL_GAP = 13.0
+# The least distance between two lines' names (the labels are 12 units high).
+LABEL_GAP = 14.0
 
 
 @dataclass(frozen=True)

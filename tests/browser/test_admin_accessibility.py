@@ -1,11 +1,13 @@
 """The admin is the strategist's editing tool for what the pages do not edit: axe-core on every
-model's change and add page, as the administrator sees them (every model, every field).
+model's change and add page, as the administrator sees them (every model, every field), and on
+the delete confirmations.
 
-Django's admin falls short of WCAG 2.1 AA in places of its own (breadcrumb links told apart by
-colour only, tabular inlines' and split date-time inputs without names, select2's unnamed
-combobox, SelectFilter2's icon); templates/admin/base_site.html, static/css/admin.css,
-static/js/admin-a11y.js and base.admin.AccessibleTabularInline mend them. This test keeps it so,
-also for a model admin added later."""
+Django's admin falls short of WCAG 2.1 AA in places of its own (breadcrumb links and the links
+in a delete confirmation's list told apart by colour only, tabular inlines' and split date-time
+inputs without names, select2's unnamed combobox, SelectFilter2's icon);
+templates/admin/base_site.html, static/css/admin.css, static/js/admin-a11y.js and
+base.admin.AccessibleTabularInline mend them. This test keeps it so, also for a model admin
+added later."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from followup.models import Measure
 from organisation.models import Role
@@ -101,7 +103,7 @@ def one_of_everything(transactional_db: None) -> dict[str, Any]:
     SupportNeedFactory(unit=tree.hc1a, programme_area=area)
     UserFactory(username="vc-norr", role=Role.HEAD_OF_AREA, role__unit=tree.vo1)
     get_user_model().objects.create_superuser("admin", "admin@example.se", TEST_PASSWORD)
-    return {"area": area}
+    return {"area": area, "process": process}
 
 
 def test_every_admin_change_and_add_page_passes_axe(
@@ -139,10 +141,22 @@ def test_every_admin_change_and_add_page_passes_axe(
         if page.locator("a.addlink").count():
             urls.append(f"{changelist}add/")
 
+    # A delete confirmation lists the objects that go with the one deleted, as links in the
+    # list's text (the process's links to its programme areas).
+    process = one_of_everything["process"]
+    urls.append(f"/admin/programmes/supportingprocess/{process.pk}/delete/")
+
     failures = []
     for url in urls:
         open_admin_page(page, url)
         failures += [f"{url}: {violation}" for violation in axe_violations(page)]
+    # The confirmation of "Ta bort markerade": the same list, reached from a change list.
+    page.goto("/admin/programmes/supportingprocess/")
+    page.locator("#result_list tbody input.action-select").first.check()
+    page.locator("select[name=action]").select_option("delete_selected")
+    page.locator("button[name=index]").click()
+    expect(page.locator("body.delete-selected-confirmation")).to_be_visible()
+    failures += [f"delete selected: {violation}" for violation in axe_violations(page)]
     assert not failures, "\n".join(failures)
     # The widgets the admin builds in the browser were there to be checked, and are named
     # from the moment they are built (axe-core once found the adoption record's unit unnamed).
