@@ -112,7 +112,7 @@ def test_a_baseline_of_several_months_of_a_share_is_pooled_from_its_parts() -> N
     assert evaluation.target == pytest.approx(Decimal(77))  # 1.1 × 70
     # June's 72 % is short of 77 %: the mean's target (1.1 × 58,3 = 64,2 %) called it reached.
     assert evaluation.status != engine.Status.ACHIEVED
-    sentence = "(+10\u00a0% jämfört med 70\u00a0% för jan–mar 2025 som helhet)"
+    sentence = "(+10\u00a0% jämfört med 70,0\u00a0% för jan–mar 2025 som helhet)"
     assert sentence in evaluation.explanation
     assert "i snitt" not in evaluation.explanation
 

@@ -207,7 +207,7 @@ def test_adoption_shares_have_one_decimal_and_the_target_share_is_as_set() -> No
     evaluation = teamrond(active_units=25, adopted=10, planned_by_deadline=2)
 
     assert evaluation.explanation == (
-        "10 av 25 hälsocentraler (40,0\u00a0%) har infört Teamrond; "
+        "10 av 25 hälsocentraler (40,0\u00a0%) har infört arbetssättet ”Teamrond”; "
         "med 2 planerade införanden blir prognosen 48,0\u00a0% "
         "mot målet 50\u00a0% senast 31 dec 2025."
     )
@@ -1015,7 +1015,7 @@ def test_a_flat_share_trend_is_no_change_in_percentage_points() -> None:
     flat = [(day, Decimal(17)) for day, _ in DO_SHARE[:-1]]
     evaluation = do_share(series=flat, reported={})
 
-    assert "var 17,0\u00a0% i oktober 2026" in evaluation.explanation
+    assert "var 17,0\u00a0% i okt 2026" in evaluation.explanation
     assert "(±0,0 procentenheter per månad)" in evaluation.explanation
     assert "ger prognosen 17,0\u00a0% vid 31 dec 2030" in evaluation.explanation
 
