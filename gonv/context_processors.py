@@ -23,10 +23,12 @@ def site(request: HttpRequest) -> dict[str, object]:
 def session_limits(request: HttpRequest) -> dict[str, object]:
     """The seconds left of a logged-in session, for the warning every page gives before either
     limit (static/js/session.js): idle, renewed by each request, and absolute since login."""
+    # Error pages and the cache warming render without a session (or a user).
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    session = getattr(request, "session", None)
+    if user is None or session is None or not user.is_authenticated:
         return {}
-    started = int(request.session.get(SESSION_STARTED_KEY, time.time()))
+    started = int(session.get(SESSION_STARTED_KEY, time.time()))
     return {
         "SESSION_LIMITS": {
             "idle": settings.SESSION_COOKIE_AGE,

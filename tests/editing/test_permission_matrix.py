@@ -350,9 +350,10 @@ READS: dict[str, tuple[Callable[[World, bool], list[Any]], dict[str, int]]] = {
     # A report's earlier version: read by every reader, written by nobody.
     "quarter_report_version": (earlier_version, expect(READERS, 200)),
 }
-# Not pages of the application's own: Django's login/logout and the admin (its own checks), and
-# the user's own password (every logged-in user, no object of the domain; tests/test_error_pages).
-OUTSIDE = {"login", "logout", "password_change"}
+# Not pages of the application's own: Django's login/logout and the admin (its own checks), the
+# user's own password (every logged-in user, no object of the domain; tests/test_error_pages),
+# and staying logged in (every logged-in user, writes no data; tests/security/test_session_warning).
+OUTSIDE = {"login", "logout", "password_change", "session_keepalive"}
 
 
 def client_for(role: str, request: pytest.FixtureRequest) -> Client:

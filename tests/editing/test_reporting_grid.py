@@ -332,7 +332,10 @@ def test_an_imported_value_is_read_only_text_with_its_source_and_batch(
     batch_url = reverse("import_batch", args=[imported.import_batch_id])
     number = imported.import_batch_id
     # The value under its column, the source and the batch under Källa.
-    assert '<td class="num imported-value">54\u00a0st</td>' in row
+    assert re.search(
+        r'<td role="cell" class="num imported-value">(<span [^>]*>Värde</span>)?54\u00a0st</td>',
+        row,
+    )
     assert f'Importerat från Cyklop (<a href="{batch_url}">import #{number}</a>)' in row
     assert f'name="{key}-value"' not in row  # no input: nothing to change by accident
     assert f'name="{key}-override"' not in row
@@ -365,7 +368,7 @@ def test_ersatt_vardet_shows_the_cell_as_inputs_with_a_hidden_override_flag(
     swapped = client.get(
         url(org_tree), {"period": "2025-10", "ersatt": key, "rad": key}, HTTP_HX_REQUEST="true"
     ).content.decode()
-    assert swapped.lstrip().startswith(f'<tr id="{key}-row"')
+    assert swapped.lstrip().startswith(f'<tr role="row" id="{key}-row"')
     assert "<form" not in swapped
     assert f'<input type="hidden" name="{key}-override" value="on">' in swapped
     assert "autofocus" in _tag(swapped, f'name="{key}-value"')
@@ -522,7 +525,7 @@ def test_a_stale_override_is_a_conflict_and_changes_nothing(
 
 
 def _row(page: str, key: str) -> str:
-    start = page.index(f'<tr id="{key}-row"')
+    start = page.index(f'<tr role="row" id="{key}-row"')
     return page[start : page.index("</tr>", start)]
 
 
