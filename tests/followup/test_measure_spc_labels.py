@@ -67,7 +67,7 @@ def _page(user: User, measure: Measure) -> str:
 
 def _row(html: str, label: str) -> str:
     """The text of the "Per kvartal" table's row for a quarter, tags removed."""
-    table = html[html.index("<caption>Per kvartal") :]
+    table = html[html.index(">Per kvartal") :]
     start = table.index(f'<th scope="row">{label}</th>')
     row = table[start : table.index("</tr>", start)]
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
