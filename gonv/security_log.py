@@ -193,8 +193,20 @@ def _historical_record_created(
         request=request,
         model=instance._meta.label,
         object_id=instance.pk,
-        reverted_to=match.kwargs.get("history_id"),
+        reverted_to=_reverted_to(match),
     )
+
+
+def _reverted_to(match: Any) -> int | str | None:
+    """The history id a revert goes back to: django-simple-history's revert URL
+    (`<object_id>/history/<history_id>/`) passes it as the second positional argument."""
+    history_id = match.kwargs.get("history_id")
+    if history_id is None and len(match.args) > 1:
+        history_id = match.args[1]
+    if history_id is None:
+        return None
+    history_id = str(history_id)
+    return int(history_id) if history_id.isdigit() else history_id
 
 
 def connect() -> None:

@@ -153,6 +153,7 @@ def test_a_history_revert_in_the_admin_is_logged(strategist: User, security_line
     assert (line["user"], line["address"]) == ("huvudadmin", ADDRESS)
     assert line["model"] == "organisation.RoleAssignment"
     assert line["object_id"] == assignment.pk
+    assert line["reverted_to"] == old_version.history_id
 
 
 def test_security_event_is_there_for_other_code_to_log_through(security_lines: Any) -> None:
