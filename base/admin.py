@@ -59,7 +59,7 @@ from base.editing import (
     m2m_change_labels,
     tracked_m2m_pks,
 )
-from base.history import author_label
+from base.history import author_label, one_history_record
 from base.periods import quarter_label
 from base.versioning import StaleVersion, Versioned, deliberate_overwrite
 from base.writes import authorize_save, checked_delete, checked_save
@@ -551,9 +551,15 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         try:
-            response: HttpResponse = super().changeform_view(
-                request, object_id, form_url, extra_context
-            )
+            # One save, one history entry: the object's fields and the relations saved after
+            # them (many-to-many values, links an app records on it).
+            with (
+                transaction.atomic(),
+                one_history_record(self.model, self._saved_pk(request, object_id)),
+            ):
+                response: HttpResponse = super().changeform_view(
+                    request, object_id, form_url, extra_context
+                )
         except StaleVersion as stale:
             # Saved by someone else between the form's check and the save: the transaction
             # of the admin's view rolled everything back. An inline row is named as at the row.
@@ -565,6 +571,16 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             )
             return _saved_by_someone_else(request, message)
         return response
+
+    def _saved_pk(self, request: HttpRequest, object_id: str | None) -> Any:
+        """The primary key a change form's POST saves (None for a form that saves nothing yet
+        known: an add, a GET, an id that is no key)."""
+        if request.method != "POST" or object_id is None:
+            return None
+        try:
+            return self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            return None
 
     def conflict_message(self, request: HttpRequest, obj: Any) -> Any:
         """A save of `obj` refused as stale (`conflict_message`), linking to its change form as
@@ -674,7 +690,11 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
                 posted = str(request.POST.get(VERSION_FIELD) or "")
                 base = int(posted) if posted.isdigit() else current.version
                 try:
-                    with transaction.atomic(), deliberate_overwrite(current, of_version=base):
+                    with (
+                        transaction.atomic(),
+                        deliberate_overwrite(current, of_version=base),
+                        one_history_record(self.model, pk),
+                    ):
                         return self._history_form_view(
                             request, object_id, version_id, extra_context
                         )
@@ -682,6 +702,9 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
                     return _saved_by_someone_else(
                         request, self.conflict_message(request, version.instance)
                     )
+            # One revert, one history entry: its fields and its relations (owners, links).
+            with transaction.atomic(), one_history_record(self.model, pk):
+                return self._history_form_view(request, object_id, version_id, extra_context)
         return self._history_form_view(request, object_id, version_id, extra_context)
 
     def _history_form_view(

@@ -50,6 +50,40 @@ def fill_change_reason(sender: type, history_instance: Any, **kwargs: Any) -> No
         history_instance.history_change_reason = reason
 
 
+@contextmanager
+def one_history_record(model: Any, pk: Any) -> Iterator[None]:
+    """The history records the `model` row `pk` takes in the block become one: a save
+    followed by its many-to-many changes (each of which django-simple-history records on its
+    own, as it does the links an app records on the row) is one action, one "who and when".
+
+    The last record holds the object's final fields and the snapshot of every relation its
+    history tracks; it keeps the first record's type ("+" for a creation) and reason (a
+    revert's "Återställd till …"), and the earlier records go. Use inside a transaction."""
+    manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
+    if manager_name is None or pk is None:
+        yield
+        return
+    records = getattr(model, manager_name).filter(**{model._meta.pk.attname: pk})
+    before = records.order_by("-history_id").values_list("history_id", flat=True).first()
+    yield
+    written = list(
+        (records if before is None else records.filter(history_id__gt=before)).order_by(
+            "history_id"
+        )
+    )
+    if len(written) < 2:
+        return
+    first, last = written[0], written[-1]
+    last.history_type = first.history_type
+    last.history_change_reason = first.history_change_reason or last.history_change_reason
+    last.save(update_fields=["history_type", "history_change_reason"])
+    for record in written[:-1]:
+        # The snapshots of the relations point at their record without a constraint.
+        for field in getattr(record, "_history_m2m_fields", ()):
+            getattr(record, field.name).all().delete()
+        record.delete()
+
+
 def author_label(user: Any, reason: str | None = None) -> str:
     """Who made a change, as the pages show it: the person's name, or the source of a change
     no person made (the data set, the demo data, else "systemet")."""

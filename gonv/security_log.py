@@ -179,6 +179,10 @@ def _role_deleted(sender: type, instance: Any, **kwargs: Any) -> None:
     )
 
 
+# Set on the request once its history revert is logged.
+_REVERT_LOGGED = "_gonv_revert_logged"
+
+
 def _historical_record_created(
     sender: Any, instance: Any, history_instance: Any, **kwargs: Any
 ) -> None:
@@ -186,8 +190,16 @@ def _historical_record_created(
     # that request is the only thing that tells a revert from an ordinary save.
     request = _current_request()
     match = getattr(request, "resolver_match", None)
-    if match is None or not str(match.url_name or "").endswith("_simple_history"):
+    opts = instance._meta
+    # The reverted object's own record (not its links' records the revert writes too), once a
+    # revert: its relations may be recorded after its fields (base.history.one_history_record).
+    if (
+        match is None
+        or match.url_name != f"{opts.app_label}_{opts.model_name}_simple_history"
+        or getattr(request, _REVERT_LOGGED, False)
+    ):
         return
+    setattr(request, _REVERT_LOGGED, True)
     security_event(
         HISTORY_REVERT,
         request=request,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from base.history import one_history_record
 from base.writes import Actor, apply, authorize_delete, checked_delete, checked_save
 from organisation.models import Unit, UnitKind
 
@@ -193,7 +194,8 @@ def programme_area_edit(
         raise ValueError("programme_area_edit takes a saved area")
     area.description = description.strip()
     wanted = {process.pk: process for process in supporting_processes}
-    with transaction.atomic():
+    # One edit, one history entry: the owners' changes are recorded on their own otherwise.
+    with transaction.atomic(), one_history_record(ProgrammeArea, area.pk):
         checked_save(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
         owners = list(delivery_owners)
         if {owner.pk for owner in owners} != set(area.delivery_owners.values_list("pk", flat=True)):

@@ -288,3 +288,69 @@ def test_a_role_that_may_not_change_the_area_cannot_revert_its_links(
     assert response.status_code == 403
     assert _links(programme_area) == links_now
     assert programme_area.history.count() == records
+
+
+def test_an_admin_revert_of_fields_owners_and_links_is_one_history_entry(
+    strategist_client: Client, strategist: User, programme_area: ProgrammeArea
+) -> None:
+    # Before, the revert wrote one record for the area's fields and another for its links
+    # (and one more per change of its owners): the history said the user acted two or three
+    # times, the first line showing the old links as if they had been kept.
+    strategist.first_name, strategist.last_name = "Stina", "Strateg"
+    strategist.save()
+    sara = UserFactory(username="sara", first_name="Sara", role=Role.STEERING_GROUP)
+    olle = UserFactory(username="olle", first_name="Olle", role=Role.STEERING_GROUP)
+    person = SupportingProcessFactory(name="Personcentrering")
+    cosmic = SupportingProcessFactory(name="Cosmic")
+    edit(
+        strategist_client,
+        programme_area,
+        description="Förra beskrivningen",
+        supporting_processes=[str(person.pk)],
+        delivery_owners=[str(sara.pk)],
+    )
+    version = programme_area.history.latest()
+    records = programme_area.history.count()
+    edit(
+        strategist_client,
+        programme_area,
+        description="Senare beskrivningen",
+        supporting_processes=[str(cosmic.pk)],
+        delivery_owners=[str(olle.pk)],
+    )
+    # The page's edit of all three is one entry too.
+    assert programme_area.history.count() == records + 1
+    before = set(programme_area.history.values_list("history_id", flat=True))
+    url = f"/admin/programmes/programmearea/{programme_area.pk}/history/{version.history_id}/"
+
+    response = strategist_client.post(url, admin_form_data(strategist_client.get(url)))
+
+    assert response.status_code == 302, text_of(response.content.decode())[:2000]
+    [record] = programme_area.history.exclude(history_id__in=before)
+    assert record.history_user == strategist
+    assert record.history_change_reason.startswith("Återställd till versionen från")
+    assert record.description == "Förra beskrivningen"
+    assert [owner.user for owner in record.delivery_owners.all()] == [sara]
+    assert [row.supporting_process for row in record.supporting_processes.all()] == [person]
+    admin = text_of(
+        strategist_client.get(
+            f"/admin/programmes/programmearea/{programme_area.pk}/history/"
+        ).content.decode()
+    )
+    # One line of the history table, naming every change of the revert.
+    [line] = [
+        row
+        for row in re.findall(
+            r"<tr\b.*?</tr>",
+            strategist_client.get(
+                f"/admin/programmes/programmearea/{programme_area.pk}/history/"
+            ).content.decode(),
+            flags=re.S,
+        )
+        if "Återställd till versionen från" in row
+    ]
+    line = text_of(line)
+    assert "Beskrivning: Senare beskrivningen → Förra beskrivningen" in line
+    assert "Stödjande processer: Cosmic → Personcentrering" in line
+    assert "Leveransansvariga:" in line
+    assert "Stina Strateg" in admin
