@@ -113,6 +113,20 @@ def user_names(user_ids: Iterable[int | None]) -> dict[int, str]:
     return {user.pk: author_label(user) for user in get_user_model().objects.filter(pk__in=ids)}
 
 
+def counts_by_name(
+    counts: dict[int | None, int], names: dict[int, str] | None = None
+) -> dict[str, int]:
+    """Values reported by hand counted by who entered them (a user id, None for no one
+    named) → by name ("" for no one named), as ImportReport.manual_replaced_by holds them;
+    `names` from user_names (read here when not given)."""
+    names = user_names(counts) if names is None else names
+    by_name: dict[str, int] = {}
+    for user_id, count in counts.items():
+        name = names.get(user_id, "") if user_id is not None else ""
+        by_name[name] = by_name.get(name, 0) + count
+    return by_name
+
+
 def record_manual_replaced(
     report: ImportReport,
     *,
@@ -128,11 +142,9 @@ def record_manual_replaced(
     own values are only changed values: not counted, and their lines marked as their own."""
     me = getattr(user, "pk", None)
     names = user_names([*counts, *lines.values()])
-    for user_id, count in counts.items():
-        if me is not None and user_id == me:
-            continue
+    others = {user_id: count for user_id, count in counts.items() if me is None or user_id != me}
+    for name, count in counts_by_name(others, names).items():
         report.manual_replaced += count
-        name = names.get(user_id, "") if user_id is not None else ""
         report.manual_replaced_by[name] = report.manual_replaced_by.get(name, 0) + count
     for index, user_id in lines.items():
         own = me is not None and user_id == me

@@ -40,6 +40,21 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def source_label(source: str, *, own: bool = False, entered_by: str = "") -> str:
+    """A value's source as the pages name it ("Manuell inrapportering"), with who entered a
+    value reported by hand ("Manuell inrapportering av Anna Berg", "… av dig"); "" for none."""
+    if not source:
+        return ""
+    label = str(ImportBatch.Source(source).label)
+    if source != ImportBatch.Source.MANUAL:
+        return label
+    if own:
+        return _("{source} av dig").format(source=label)
+    if entered_by:
+        return _("{source} av {name}").format(source=label, name=entered_by)
+    return label
+
+
 @dataclass(frozen=True)
 class ChangeLine:
     """One value the import changes, as the preview shows it."""
@@ -64,16 +79,7 @@ class ChangeLine:
         """The current value's source as the pages name it ("Manuell inrapportering"), with
         who entered a value reported by hand ("Manuell inrapportering av Anna Berg", "… av
         dig")."""
-        if not self.source:
-            return ""
-        label = str(ImportBatch.Source(self.source).label)
-        if self.source != ImportBatch.Source.MANUAL:
-            return label
-        if self.own:
-            return _("{source} av dig").format(source=label)
-        if self.entered_by:
-            return _("{source} av {name}").format(source=label, name=self.entered_by)
-        return label
+        return source_label(self.source, own=self.own, entered_by=self.entered_by)
 
     @property
     def replaces_manual(self) -> bool:

@@ -15,8 +15,9 @@ from organisation.models import Unit
 from ..formatting import format_value, format_value_pair
 from ..models import ImportBatch, Measure, Observation, QuarterReport
 from . import parsing
-from .history import batch_history, manual_records
+from .history import batch_history, counts_by_name, manual_records, user_names
 from .lookups import unit_writable
+from .report import source_label
 from .undo import changed_since_import
 from .wording import units_text
 
@@ -185,6 +186,18 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
     )
     # After an undo every value has a later history row (the undo's own): nothing to mark.
     undone = batch.undone_at is not None
+    rows = list(rows)
+
+    def replaced_manual(row: Any) -> bool:
+        """Someone else's value reported by hand (not the importer's own earlier one)."""
+        return (
+            row.history_type != "+"
+            and row.previous_source == ImportBatch.Source.MANUAL
+            and not _own(row.previous_entered_by, batch)
+        )
+
+    # Who entered them, named as in the upload preview (one query, none without such values).
+    names = user_names(row.previous_entered_by for row in rows if replaced_manual(row))
 
     def value_texts(row: Any) -> tuple[str, str]:
         """The value it replaced and the imported one, as the dashboards write the measure's
@@ -208,14 +221,16 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
             "created": row.history_type == "+",
             "previous": value_texts(row)[0],
             "previous_source": (
-                str(ImportBatch.Source(row.previous_source).label)
-                if row.history_type != "+" and row.previous_source
+                source_label(
+                    row.previous_source,
+                    entered_by=(
+                        names.get(row.previous_entered_by, "") if replaced_manual(row) else ""
+                    ),
+                )
+                if row.history_type != "+"
                 else ""
             ),
-            # Someone else's value reported by hand (not the importer's own earlier one).
-            "replaced_manual": row.history_type != "+"
-            and row.previous_source == ImportBatch.Source.MANUAL
-            and not _own(row.previous_entered_by, batch),
+            "replaced_manual": replaced_manual(row),
             # Changed (or deleted) after the import: what the value is today ("" if deleted).
             "changed_since": row.changed_since and not undone,
             "today": (
@@ -228,13 +243,14 @@ def import_batch_values(*, batch: ImportBatch, limit: int = 200) -> list[dict[st
     ]
 
 
-def import_batch_manual_replaced(*, batch: ImportBatch) -> int:
-    """How many of the values the batch changed someone other than its importer had reported
-    by hand before it (one query; none without changed values)."""
+def import_batch_manual_replaced(*, batch: ImportBatch) -> dict[str, int]:
+    """Who had reported by hand the values the batch changed, other than its importer: name
+    → how many, "" for values whose history names no one (as the upload preview counts them,
+    ImportReport.manual_replaced_by). Empty without such values; two queries at most."""
     if not batch.changed_count:
-        return 0
+        return {}
     history = Observation.history.model
-    return (
+    counts = (
         batch_history(batch)
         .filter(history_type="~")
         .annotate(
@@ -242,8 +258,11 @@ def import_batch_manual_replaced(*, batch: ImportBatch) -> int:
             previous_entered_by=_previous_entered_by(history),
         )
         .filter(_replaced_someone_elses(batch))
-        .count()
+        .order_by()
+        .values("previous_entered_by")
+        .annotate(count=Count("history_id"))
     )
+    return counts_by_name({row["previous_entered_by"]: row["count"] for row in counts})
 
 
 def import_batch_undo_counts(*, batch: ImportBatch) -> tuple[int, int]:

@@ -372,8 +372,9 @@ def import_batch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {
         "batch": batch,
         "values": selectors.import_batch_values(batch=batch),
+        # Who had reported by hand the values it replaced, named as the upload preview does.
         "manual_note": (
-            manual_replaced_note(replaced)
+            manual_replaced_note(sum(replaced.values()), entered_by_names(replaced))
             if (replaced := selectors.import_batch_manual_replaced(batch=batch))
             else ""
         ),

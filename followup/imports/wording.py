@@ -254,8 +254,18 @@ def mixed_replaced_warning(
     }
 
 
-def manual_replaced_note(count: int) -> str:
-    """ "Importen ersatte 1 värde som rapporterats för hand." (the batch page)"""
+def manual_replaced_note(count: int, names: list[str] | None = None) -> str:
+    """ "Importen ersatte 1 värde som rapporterats för hand av Anna Berg …" (the batch page):
+    values someone else reported by hand, `names` who, as the upload preview's warning names
+    them (none when the history names no one for some of them)."""
+    if names:
+        return ngettext(
+            "Importen ersatte %(count)s värde som rapporterats för hand av %(names)s (källa "
+            "Manuell inrapportering).",
+            "Importen ersatte %(count)s värden som rapporterats för hand av %(names)s (källa "
+            "Manuell inrapportering).",
+            count,
+        ) % {**_count(count), "names": people_text(names)}
     return ngettext(
         "Importen ersatte %(count)s värde som rapporterats för hand (källa Manuell "
         "inrapportering).",

@@ -816,8 +816,16 @@ def test_a_colleagues_value_reported_by_hand_is_warned_of_naming_who_entered_it(
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
     batch = client.get(response["Location"]).content.decode()
 
-    assert "Importen ersatte 1 värde som rapporterats för hand" in batch
-    assert batch.count("<strong>Manuell inrapportering</strong>") == 1  # HC1A's, not HC1B's
+    # Named as the preview names them (before, the batch page only counted them).
+    assert (
+        f"<strong>Obs!</strong> Importen ersatte 1 värde som rapporterats för hand av "
+        f"{colleague} (källa Manuell inrapportering).</p>"
+    ) in html.unescape(batch)
+    # HC1A's, not HC1B's (the VC's own earlier value)
+    assert (
+        html.unescape(batch).count(f"<strong>Manuell inrapportering av {colleague}</strong>") == 1
+    )
+    assert batch.count("<strong>Manuell inrapportering") == 1
 
 
 @PATHS

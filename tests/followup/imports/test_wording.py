@@ -74,6 +74,10 @@ def test_undo_command_counts_and_manual_values_are_english() -> None:
         assert wording.manual_replaced_note(5) == (
             "The import replaced 5 values reported by hand (source Manual reporting)."
         )
+        assert wording.manual_replaced_note(5, ["Anna Berg", "Bo Ek", "C", "D", "E"]) == (
+            "The import replaced 5 values reported by hand by Anna Berg, Bo Ek, C and 2 more "
+            "(source Manual reporting)."
+        )
 
 
 def test_the_swedish_leaves_out_a_count_of_none() -> None:
