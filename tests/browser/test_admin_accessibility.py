@@ -164,3 +164,29 @@ def test_every_admin_change_and_add_page_passes_axe(
     for url in ("/admin/programmes/activityplan/add/", "/admin/goals/adoptionrecord/add/"):
         open_admin_page(page, url)
         assert page.evaluate("() => window.gonvNamedWhenBuilt") is True, url
+
+
+def test_the_history_revert_confirmation_passes_axe(
+    page: Page, one_of_everything: dict[str, Any]
+) -> None:
+    # The page "Återställ" opens from an object's history: the version's form with its values
+    # and the revert button (django-simple-history's template, with our changes).
+    area = one_of_everything["area"]
+    version = area.history.earliest()
+    area.description = "En senare beskrivning"
+    area.save()
+    goal = GoalFactory(title="Öka teamarbetet")
+    goal_version = goal.history.earliest()
+    goal.title = "Öka teamarbetet i hela regionen"
+    goal.save()
+    log_in(page, "admin")
+
+    failures = []
+    for url in (
+        f"/admin/programmes/programmearea/{area.pk}/history/{version.history_id}/",
+        f"/admin/goals/goal/{goal.pk}/history/{goal_version.history_id}/",
+    ):
+        open_admin_page(page, url)
+        expect(page.get_by_role("button", name=re.compile("Återställ"))).to_be_visible()
+        failures += [f"{url}: {violation}" for violation in axe_violations(page)]
+    assert not failures, "\n".join(failures)

@@ -4,7 +4,9 @@ The two editing grids stack into one card per unit, each field under its column'
 nothing of them is beside the screen; the admin's change history does the same. A data table
 may still scroll sideways there (two-dimensional content is the criterion's exception), but
 then its wrapper is in the tab order, so the keyboard scrolls it, and named by the table's
-caption, so a screen reader says what it holds (gonv_tags.table_wrap).
+caption, so a screen reader says what it holds (gonv_tags.table_wrap). One page of every kind
+the app has, the admin's included, is opened at 320 px: none scrolls sideways, and what scrolls
+inside it is such a wrapper.
 """
 
 from __future__ import annotations
@@ -339,3 +341,141 @@ def test_every_table_that_scrolls_at_320_px_is_reached_with_the_keyboard_and_nam
     page.wait_for_function("e => e.scrollLeft > 0", arg=region.element_handle(), timeout=2000)
     violations = axe_violations(page)
     assert not violations, "\n".join(str(v) for v in violations)
+
+
+# --- Every kind of page at 320 px ------------------------------------------------------------
+
+# How far the page scrolls sideways, and each element that scrolls sideways inside itself (the
+# wrappers of data tables and charts may: two-dimensional content is the criterion's exception,
+# but only in a wrapper the keyboard reaches, which the test above names), and, when the page
+# scrolls, the elements reaching past the screen's right edge (to say what to fix).
+SIDEWAYS = """() => {
+  const width = document.documentElement.clientWidth;
+  const describe = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+    + (typeof e.className === 'string' && e.className
+      ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+  const all = [...document.body.querySelectorAll('*')];
+  const scrolling = all.filter(e => {
+    const overflow = getComputedStyle(e).overflowX;
+    return (overflow === 'auto' || overflow === 'scroll') && e.scrollWidth > e.clientWidth + 1;
+  });
+  const page = document.documentElement.scrollWidth - width;
+  return {
+    page,
+    body: document.body.scrollWidth - document.body.clientWidth,
+    scrolling: scrolling.map(e => ({
+      what: describe(e), tabindex: e.getAttribute('tabindex'), role: e.getAttribute('role'),
+      controls: e.querySelector('input:not([type=hidden]), select, textarea, button') !== null,
+    })),
+    beyond: page > 0 ? all.filter(e => {
+      const box = e.getBoundingClientRect();
+      return box.width > 0 && box.right > width + 1
+        && !scrolling.some(wrap => wrap !== e && wrap.contains(e));
+    }).slice(0, 8).map(describe) : [],
+  };
+}"""
+
+
+def test_every_kind_of_page_reflows_at_320_px(
+    page: Page, dashboards: DashboardData, tmp_path: Any
+) -> None:
+    from base.periods import Quarter
+    from followup import services
+    from followup.models import QuarterReport
+
+    data = dashboards
+    area, vo, hc = data.programme_area, data.vos[0], data.hcs[0]
+    goal, measure = data.goals[0], data.measures[0]
+    strategist = get_user_model().objects.get(username="strateg")
+    strategist.is_staff = True
+    strategist.save(update_fields=["is_staff"])
+    # A report with an earlier version (closed, then reopened) and an import batch.
+    quarter = Quarter(2025, 4)
+    report = services.quarter_report_close(
+        user=strategist, organisation=None, quarter=quarter, version=0
+    )
+    services.quarter_report_reopen(
+        user=strategist,
+        organisation_id=report.organisation_id,
+        quarter=quarter,
+        version=report.version,
+        reason="Fel underlag för PO 1",
+    )
+    assert QuarterReport.objects.get(pk=report.pk).versions.exists()
+    batch = ImportBatchFactory(file_name="cyklop-export-med-ett-mycket-langt-filnamn-2025.csv")
+    ObservationFactory(measure=measure, unit=hc, import_batch=batch, source="cyklop")
+    # A second version of the goal, for its history pages.
+    goal.title = "Mål 0 med en ny och längre formulering efter styrgruppens möte"
+    goal.save()
+    goal_version = goal.history.earliest()
+
+    log_in(page, "strateg")
+    page.set_viewport_size(PHONE)
+    pages = [
+        "/",
+        "/programomraden/",
+        f"/programomraden/{area.number}/",
+        "/enheter/",
+        "/enheter/?q=Hälso",
+        f"/enheter/{vo.code}/",
+        f"/enheter/{hc.code}/",
+        "/matt/",
+        f"/matt/{measure.code}/",
+        f"/mal/{goal.code}/",
+        "/rapporter/",
+        f"/rapporter/{quarter.code}/",
+        f"/rapporter/{quarter.code}/versioner/1/",
+        "/importera/",
+        f"/importer/{batch.pk}/",
+        f"/redigera/rapportera/{vo.pk}/",
+        f"/redigera/inforande/{vo.pk}/",
+        f"/redigera/aktivitetsplaner/{area.pk}/{vo.pk}/",
+        f"/redigera/programomrade/{area.pk}/",
+        f"/redigera/programomrade/{area.pk}/uppgifter/",
+        f"/redigera/mal/{goal.pk}/historik/",
+        "/redigera/stodbehov/",
+        "/konto/losenord/",
+        "/tillganglighet/",
+        "/admin/goals/goal/",
+        f"/admin/goals/goal/{goal.pk}/change/",
+        f"/admin/goals/goal/{goal.pk}/history/",
+        f"/admin/goals/goal/{goal.pk}/history/{goal_version.history_id}/",
+        f"/admin/programmes/programmearea/{area.pk}/change/",
+    ]
+    failures: list[str] = []
+    scrolled: dict[str, list[str]] = {}
+
+    def check(url: str) -> None:
+        sideways = page.evaluate(SIDEWAYS)
+        scrolled[url] = [wrap["what"] for wrap in sideways["scrolling"]]
+        if sideways["page"] > 0 or sideways["body"] > 0:
+            failures.append(f"{url}: the page scrolls sideways: {sideways}")
+        for wrap in sideways["scrolling"]:
+            # Only a data table's or a chart's own wrapper, a named region the keyboard reaches
+            # and scrolls, or a table of form rows (the admin's tabular inline), which the
+            # keyboard scrolls by tabbing through its fields.
+            reached = wrap["tabindex"] == "0" and wrap["role"] == "region"
+            if not reached and not wrap["controls"]:
+                failures.append(
+                    f"{url}: {wrap['what']} scrolls sideways out of the keyboard's reach"
+                )
+
+    for url in pages:
+        response = page.goto(url)
+        assert response is not None
+        assert response.ok, url
+        check(url)
+
+    # The upload's preview: a file checked, not yet imported.
+    page.goto("/importera/")
+    path = tmp_path / "en-fil-med-ett-langt-namn-fran-cyklop-for-december-2025.csv"
+    path.write_text(f"enhet;mått;period;värde\n{hc.code};{measure.code};2025-12;57\n")
+    page.get_by_label("Fil (CSV eller XLSX)").set_input_files(str(path))
+    page.get_by_role("radio", name="Cyklop").check()
+    page.get_by_role("button", name="Kontrollera filen").click()
+    expect(page.get_by_role("heading", name="Förhandsgranskning")).to_be_visible()
+    check("the upload's preview")
+    assert not failures, "\n".join(failures)
+    # Wide tables were there: they scrolled in their regions while the page did not.
+    assert "div.results-region" in scrolled["/admin/goals/goal/"]
+    assert sum(len(wraps) for wraps in scrolled.values()) >= 10
