@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from base.formatting import SPACE, format_number, format_set_level, format_share
-from base.periods import days_label
+from base.periods import days_label, months_label
 from followup.formatting import (
     ForecastCell,
     format_change,
@@ -112,6 +112,13 @@ def owns_an_area(user: User | AnonymousUser) -> bool:
 
 
 register.filter("sv_day", format_day)
+
+
+@register.filter
+def sv_months(start: datetime.date, end: datetime.date | None) -> str:
+    """A range of months as Swedish text writes it: `{{ start|sv_months:end }}` gives "feb–mar
+    2025" (base.periods.months_label), one month once."""
+    return months_label(start, end or start)
 
 
 @register.filter

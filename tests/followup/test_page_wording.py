@@ -17,7 +17,7 @@ from followup.compute.evaluate import evaluate_goal
 from followup.models import Measure
 from goals.status import DEFAULT_RULES
 from organisation.models import Role
-from programmes.models import WorkingMethod
+from programmes.models import PhaseEvent, WorkingMethod
 from tests.factories import GoalFactory, UserFactory
 from tests.followup.dashboard_data import DashboardData, dashboard_data_create
 
@@ -164,11 +164,22 @@ def test_delivery_owners_are_named_with_their_role(strategist: Client, data: Das
 def test_goal_lines_and_start_dates_read_as_swedish_text(
     strategist: Client, data: DashboardData
 ) -> None:
+    phase = data.programme_area.phase
+    PhaseEvent.objects.create(
+        phase=phase,
+        code="dialog",
+        title="Dialogmodellen presenteras",
+        start_date=datetime.date(2025, 2, 1),
+        end_date=datetime.date(2025, 3, 31),
+    )
+    bump_generation()
+
     page = strategist.get(reverse("home")).content.decode()
 
     assert "—" not in page  # no em dash: a spaced en dash between a title and its deadline
     assert '<span class="goal-deadline"><span aria-hidden="true">–</span>' in page
     assert re.search(r'Start:\s*<time datetime="2025-03-01">1 mar 2025</time>', page)
+    assert re.search(r"feb–mar 2025:\s*</span>\s*Dialogmodellen presenteras", page)
 
 
 # --- a measure ----------------------------------------------------------------------------------
