@@ -297,11 +297,12 @@ def _reported(value: Decimal) -> Decimal:
 
 
 # What each rule code in `basis["rule"]` means, as the Mål page says it. The codes stay in the
-# stored basis (stable, for the admin and tests); readers get these words.
+# stored basis (stable, for the admin and tests); readers get these words, which hold for a
+# method introduced and one phased out alike.
 RULE_LABELS: dict[str, Promise] = {
     "achieved": _("Målet är nått"),
     "before_start": _("Målet har inte startat ännu"),
-    "behind_pace": _("Prognosen når målet, men införandet ligger efter jämn takt"),
+    "behind_pace": _("Prognosen når målet, men enheterna ligger efter jämn takt"),
     "baseline_missing": _("Basvärde saknas"),
     "completed_by_deadline": _("Klart senast måldatum"),
     "completed_late": _("Klart först efter måldatum"),
@@ -313,7 +314,7 @@ RULE_LABELS: dict[str, Promise] = {
     "manual_only": _("Bedöms manuellt (ingen mätbar målnivå)"),
     "no_active_units": _("Inga aktiva enheter att följa upp"),
     "no_values": _("Inga värden"),
-    "nothing_adopted_or_planned": _("Inget infört eller planerat ännu"),
+    "nothing_adopted_or_planned": _("Inget infört, utfasat eller planerat ännu"),
     "open_assessed": _("Inte klart; status enligt den senaste bedömningen"),
     "open_before_deadline": _("Inte klart; måldatum har inte passerat"),
     "too_few_points": _("För få värden för en prognos"),
