@@ -160,8 +160,8 @@ class SupportAnswerForm(ChoiceFieldsMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Answering a new need is what the form is for: it offers "Besvarad", not "Ny" (a need
-        # left "Ny" with an answer would still count as unanswered, and is refused).
+        # Answering a new need is what the form is for: it offers "Besvarat", not "Nytt" (a need
+        # left "Nytt" with an answer would still count as unanswered, and is refused).
         if not self.is_bound and self.instance.status == SupportNeed.Status.OPEN:
             self.initial["status"] = SupportNeed.Status.ANSWERED
 

@@ -312,7 +312,7 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
                 (
                     area,
                     labels.area(area),
-                    _plan_status(statuses.get((unit.pk, area.pk)), status_labels),
+                    _plan_status(statuses.get((unit.pk, area.pk)), status_labels, area),
                     # A reader opens a plan that exists; a writer starts one too.
                     writes[unit] or (unit.pk, area.pk) in statuses,
                 )
@@ -341,10 +341,11 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-def _plan_status(status: str | None, labels: dict[str, Any]) -> str:
-    """A plan's status as the plan page says it; "Ej påbörjad" for a pair without a plan."""
+def _plan_status(status: str | None, labels: dict[str, Any], area: ProgrammeArea) -> str:
+    """A plan's status as the plan page says it; for a pair without a plan "Ej påbörjad" where
+    the area asks for plans, else "Ingen plan begärd" (nothing is missing)."""
     if status is None:
-        return _("Ej påbörjad")
+        return _("Ej påbörjad") if area.requests_activity_plans else _("Ingen plan begärd")
     if status == SENT_BACK:
         return _("Utkast – skickad tillbaka för komplettering")
     if status == REOPENED:
