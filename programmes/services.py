@@ -182,7 +182,8 @@ def programme_area_edit(
     supporting_processes: Iterable[SupportingProcess],
 ) -> ProgrammeArea:
     """The area's own page ("Redigera programområdet"): its description, delivery owners and
-    supporting processes, by its programme owner or the strategist.
+    supporting processes, by its programme owner or the strategist (and, the strategist only,
+    whether it asks for activity plans: set on the instance by the form).
 
     The area is saved from the version on the instance (a stale one raises StaleVersion), its
     delivery owners are in its history; each supporting process linked or unlinked is a
@@ -194,6 +195,8 @@ def programme_area_edit(
     area.description = description.strip()
     wanted = {process.pk: process for process in supporting_processes}
     with transaction.atomic():
+        # The strategist's form sets whether the area asks for activity plans (structure).
+        check_area_structure(user=user, area=area)
         checked_save(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
         owners = list(delivery_owners)
         if {owner.pk for owner in owners} != set(area.delivery_owners.values_list("pk", flat=True)):

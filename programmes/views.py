@@ -144,16 +144,21 @@ def _edit(
 @login_required
 def programme_area_edit(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
     """ "Redigera programområdet": the area's description, delivery owners and supporting
-    processes, for its programme owner and the strategist (the admin is not needed)."""
+    processes, for its programme owner and the strategist (the admin is not needed), and for
+    the strategist whether the area asks the VOs for activity plans."""
     area = get_object_or_404(ProgrammeArea.objects.select_related("phase"), pk=area_id)
     require_perm(request, "programmes.change_programmearea", area)
     back = _area_back_url(request, area)
     template = "programmes/programme_area_form.html"
     context: dict[str, Any] = {"area": area, "back": back, **history_context(area, request, "area")}
+    # Whether it asks for activity plans is structure: on the form for the strategist only.
+    structure = request.user.has_perm("programmes.add_programmearea")
     if request.method == "GET":
-        form = ProgrammeAreaForm(instance=area, initial={"version": area.version})
+        form = ProgrammeAreaForm(
+            instance=area, initial={"version": area.version}, structure=structure
+        )
         return render(request, template, {**context, "form": form})
-    form = ProgrammeAreaForm(request.POST, instance=copy.copy(area))
+    form = ProgrammeAreaForm(request.POST, instance=copy.copy(area), structure=structure)
 
     def save() -> None:
         data = form.cleaned_data

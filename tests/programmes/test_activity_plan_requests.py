@@ -168,3 +168,45 @@ def test_the_migration_sets_po_1_to_ask(transactional_db: None) -> None:
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _page_values(area: ProgrammeArea, **data: object) -> dict[str, object]:
+    area.refresh_from_db()
+    return {
+        "version": area.version,
+        "description": area.description,
+        "delivery_owners": [str(u.pk) for u in area.delivery_owners.all()],
+        "supporting_processes": [str(p.pk) for p in area.supporting_processes.all()],
+        **data,
+    }
+
+
+def test_the_strategist_sets_it_on_the_areas_page_and_the_owner_does_not(
+    strategist: User,
+    programme_owner: User,
+    programme_area: ProgrammeArea,
+    other_programme_area: ProgrammeArea,
+) -> None:
+    url = f"/redigera/programomrade/{other_programme_area.pk}/uppgifter/"
+    client = Client()
+    client.force_login(strategist)
+    assert 'name="requests_activity_plans"' in client.get(url).content.decode()
+
+    response = client.post(url, _page_values(other_programme_area, requests_activity_plans="on"))
+
+    assert response.status_code == 302
+    other_programme_area.refresh_from_db()
+    assert other_programme_area.requests_activity_plans
+    assert other_programme_area.history.first().history_user == strategist
+    page = _text(client.get(url).content.decode())
+    assert "Begär aktivitetsplaner: Nej → ändrat till Ja" in page
+
+    # The owner's form has no such box; a forged one changes nothing.
+    owner_url = f"/redigera/programomrade/{programme_area.pk}/uppgifter/"
+    owner = Client()
+    owner.force_login(programme_owner)
+    assert 'name="requests_activity_plans"' not in owner.get(owner_url).content.decode()
+    owner.post(owner_url, _page_values(programme_area, description="Ny text"))
+    programme_area.refresh_from_db()
+    assert programme_area.requests_activity_plans  # unticked box not on the form: unchanged
+    assert programme_area.description == "Ny text"
