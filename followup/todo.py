@@ -26,7 +26,12 @@ from goals.selectors import adoption_records_to_plan
 from organisation.models import Unit
 from organisation.selectors import units_in_subtree
 from programmes.models import Activity, ActivityPlan, SupportNeed
-from programmes.selectors import activities_overdue, plans_to_complete, support_needs_open
+from programmes.selectors import (
+    activities_overdue,
+    plans_not_started,
+    plans_to_complete,
+    support_needs_open,
+)
 
 from .formatting import format_day
 from .models import Measure
@@ -36,7 +41,16 @@ from .selectors import missing_observations
 # to the whole list (unit_todo_list, TODO_PAGE_SIZE items a page).
 TODO_LIMIT = 20
 TODO_PAGE_SIZE = 100
-TODO_KEYS = ("missing", "imported", "unplanned", "late", "returned", "overdue", "support")
+TODO_KEYS = (
+    "missing",
+    "imported",
+    "unplanned",
+    "late",
+    "requested",
+    "returned",
+    "overdue",
+    "support",
+)
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,16 @@ def unit_todo(
     late = [
         _adoption_item(record, _("%(unit)s: %(method)s (%(status)s) planerades till %(date)s"))
         for record in records_late
+    ]
+    # Only an area that asks for activity plans (PO 1, Teamrond) has one missing; the VO's
+    # plan list says "Ingen plan begärd" for the others.
+    requested = [
+        TodoItem(
+            text=_("%(unit)s, PO %(number)s: aktivitetsplan begärd, inte påbörjad")
+            % {"unit": vo.name, "number": area.number},
+            url=reverse("programmes:activity_plan", args=[area.pk, vo.pk]),
+        )
+        for vo, area in plans_not_started(units=units)
     ]
     plans = plans_to_complete(unit_ids=unit_ids)
     returned = [
@@ -231,6 +255,13 @@ def unit_todo(
                 "Det planerade datumet har passerat: rapportera arbetssättet som infört, eller "
                 "ange ett nytt datum."
             ),
+        ),
+        (
+            "requested",
+            _("Aktivitetsplaner att lämna in"),
+            requested,
+            "",
+            _("Programområdet begär en aktivitetsplan med tidplan av verksamhetsområdet."),
         ),
         ("returned", _("Aktivitetsplaner att komplettera och skicka in"), returned, "", ""),
         ("overdue", _("Försenade aktiviteter"), overdue, "", ""),

@@ -367,7 +367,7 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     table.get_by_label(re.compile("^Faktiskt datum, Hälsocentral Norrby")).fill(today)
     table.get_by_label(re.compile("^Status, Hälsocentral Nordvik")).select_option("planerad")
     page.get_by_role("button", name="Spara ändringar").click()
-    # Planerad without a planned date is asked for by the cell, as "Att göra" would flag it.
+    # Planerat without a planned date is asked for by the cell, as "Att göra" would flag it.
     expect(page.get_by_role("alert")).to_contain_text("Ange planerat datum")
     assert AdoptionRecord.objects.count() == 0
     table = page.get_by_role("table", name=re.compile("^Teamrond"))

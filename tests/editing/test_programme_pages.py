@@ -197,13 +197,13 @@ def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner
     assert login(vec).post(raise_url, data).status_code == 302
     need = SupportNeed.objects.get()
     assert need.raised_by == vec
-    assert need.get_status_display() == "Ny"
+    assert need.get_status_display() == "Nytt"
 
     url = reverse("programmes:support_need", args=[need.pk])
-    # Answering a new need starts from "Besvarad": left at "Ny" it would still count as
+    # Answering a new need starts from "Besvarat": left at "Nytt" it would still count as
     # unanswered everywhere.
     form_page = login(programme_owner).get(url).content.decode()
-    assert re.search(r'<option value="besvarad" selected>Besvarad</option>', form_page)
+    assert re.search(r'<option value="besvarad" selected>Besvarat</option>', form_page)
     left_new = login(programme_owner).post(
         url, {"status": "oppen", "response": "Vi hör av oss.", "version": need.version}
     )
@@ -222,12 +222,12 @@ def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner
     # The refused status is not shown as the need's: the facts above the form are as stored.
     facts = re.search(r'<dl class="goal-facts">.*?</dl>', empty.content.decode(), re.S)
     assert facts is not None
-    assert "Ny" in facts.group(0)
-    assert "Besvarad" not in facts.group(0)
+    assert "Nytt" in facts.group(0)
+    assert "Besvarat" not in facts.group(0)
     answer = {"status": "besvarad", "response": "Vi ordnar en utbildningsdag.", "version": 1}
     assert login(programme_owner).post(url, answer).status_code == 302
     need.refresh_from_db()
-    assert need.get_status_display() == "Besvarad"
+    assert need.get_status_display() == "Besvarat"
     answered_form = login(programme_owner).get(url).content.decode()
     assert "Ändra svaret eller statusen" in answered_form  # no longer "Besvara"
     assert "Krävs när behovet markeras som besvarat." in answered_form
@@ -309,7 +309,8 @@ def test_the_vcs_list_of_plans_says_where_each_plan_stands(
     mine = page[page.index(f'id="plans-{org_tree.vo1.pk}"') :].split("</section>")[0]
     text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(mine)).split())
     assert "PO 1. Teamarbete – Inlämnad" in text
-    assert "PO 2. Prevention – Ej påbörjad" in text
+    # PO 2 asks no VO for a plan: none is missing there.
+    assert "PO 2. Prevention – Ingen plan begärd" in text
 
     ActivityPlanFactory(
         unit=org_tree.vo1, programme_area=other_programme_area, status=ActivityPlan.Status.DRAFT

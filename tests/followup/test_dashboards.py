@@ -780,7 +780,7 @@ def test_an_adoption_planned_for_a_day_that_has_passed_is_on_the_todo_list(
 
     assert "Införande efter planerat datum <span" in content
     assert (
-        f"{data.hcs[1].name}: {record.working_method.name} (planerad) planerades till 1 jan 2020"
+        f"{data.hcs[1].name}: {record.working_method.name} (planerat) planerades till 1 jan 2020"
     ) in content
     assert f'href="{adoption_record_url(record=record)}"' in content
     # Introduced: nothing left to do.
