@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.sessions.models import Session
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 
 from tests.browser.accessibility import assert_accessible
@@ -19,16 +19,21 @@ from tests.factories import UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
 
-def test_the_warning_keeps_the_session_alive_or_says_it_has_ended(
-    page: Page, settings: Settings
-) -> None:
-    # Idle limit 12 s, warned 9 s before: the dialog opens some 3 s after a request.
+@pytest.fixture
+def dialog(page: Page, settings: Settings) -> Locator:
+    """A logged-in user's page with an idle limit of 12 s, warned 9 s before: the dialog opens
+    some 3 s after the last request."""
     settings.SESSION_COOKIE_AGE = 12
     settings.SESSION_WARNING_SECONDS = 9
     user = UserFactory()
     log_in(page, user.username)
     page.goto("/tillganglighet/")
-    dialog = page.locator("#session-warning")
+    return page.locator("#session-warning")
+
+
+def test_the_warning_keeps_the_session_alive_or_says_it_has_ended(
+    page: Page, dialog: Locator
+) -> None:
     extend = dialog.get_by_role("button", name="Fortsätt vara inloggad")
 
     expect(dialog).to_be_visible(timeout=8_000)
@@ -64,17 +69,7 @@ def test_the_warning_keeps_the_session_alive_or_says_it_has_ended(
     assert "/tillganglighet/" in page.url
 
 
-def test_a_scripts_requests_count_until_the_session_has_ended(
-    page: Page, settings: Settings
-) -> None:
-    # Idle limit 12 s, warned 9 s before: the dialog opens some 3 s after the last request.
-    settings.SESSION_COOKIE_AGE = 12
-    settings.SESSION_WARNING_SECONDS = 9
-    user = UserFactory()
-    log_in(page, user.username)
-    page.goto("/tillganglighet/")
-    dialog = page.locator("#session-warning")
-
+def test_a_scripts_requests_count_until_the_session_has_ended(page: Page, dialog: Locator) -> None:
     # fetch() from the page keeps the session alive on the server, so it puts the warning off.
     for _ in range(5):
         page.wait_for_timeout(1_000)

@@ -72,17 +72,22 @@ def test_measure_results_keep_their_rows_under_the_natural_primary_key(at_0009) 
     assert len(set(Restored.objects.values_list("id", flat=True))) == len(rows)
 
 
+def _region(apps):
+    UnitKind = apps.get_model("organisation", "UnitKind")
+    kind = UnitKind.objects.create(code="region", name="Region", name_plural="Regioner")
+    return apps.get_model("organisation", "Unit").objects.create(
+        name="Region Testland", code="REG", kind=kind
+    )
+
+
 def test_a_closed_report_becomes_its_first_version(transactional_db) -> None:
     """0027 keeps each closed or approved report's frozen body as its version 1; a draft (its
     body dropped by a reopening before versions were kept) has none."""
     apps = _migrate(("followup", "0026_reopen_reason_max_length"))
     try:
-        UnitKind = apps.get_model("organisation", "UnitKind")
-        Unit = apps.get_model("organisation", "Unit")
         User = apps.get_model("auth", "User")
         Report = apps.get_model("followup", "QuarterReport")
-        kind = UnitKind.objects.create(code="region", name="Region", name_plural="Regioner")
-        region = Unit.objects.create(name="Region Testland", code="REG", kind=kind)
+        region = _region(apps)
         strategist = User.objects.create(username="strateg", first_name="Stina")
         closed_at = datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC)
         approved = Report.objects.create(
@@ -165,12 +170,9 @@ def test_the_reports_body_moves_to_its_current_version_and_back(transactional_db
     closed report has its body again."""
     apps = _migrate(("followup", "0028_period_result_parts"))
     try:
-        UnitKind = apps.get_model("organisation", "UnitKind")
-        Unit = apps.get_model("organisation", "Unit")
         Report = apps.get_model("followup", "QuarterReport")
         Version = apps.get_model("followup", "QuarterReportVersion")
-        kind = UnitKind.objects.create(code="region", name="Region", name_plural="Regioner")
-        region = Unit.objects.create(name="Region Testland", code="REG", kind=kind)
+        region = _region(apps)
         closed_at = datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC)
         frozen = {"closed_at": closed_at, "content_sha256": "a" * 64}
         kept = Report.objects.create(
