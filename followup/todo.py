@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from base.periods import Quarter, month_label
+from base.periods import Quarter, month_label, months_label
 from goals.models import AdoptionRecord
 from goals.selectors import adoption_records_to_plan
 from organisation.models import Unit
@@ -356,14 +356,12 @@ def _periods_text(periods: dict[str, datetime.date]) -> str:
 
 
 def _quarter_text(quarter: Quarter, today: datetime.date) -> str:
-    """A chosen quarter, as the lists' sentences name it: "Kv 3 2026 (jul 2026–sep 2026 för
+    """A chosen quarter, as the lists' sentences name it: "Kv 3 2026 (jul–sep 2026 för
     månadsmått)", or only the months that have ended in a quarter under way."""
     months = quarter_periods(quarter, today)[Measure.Frequency.MONTHLY]
     if not months:
         return _("%(quarter)s (inga hela månader ännu)") % {"quarter": quarter.label}
-    span = month_label(months[0])
-    if len(months) > 1:
-        span = f"{span}–{month_label(months[-1])}"
+    span = months_label(months[0], months[-1])
     return _("%(quarter)s (%(months)s för månadsmått)") % {
         "quarter": quarter.label,
         "months": span,

@@ -759,7 +759,7 @@ def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(
     # A plain page load has no message and nothing takes the focus.
     expect(page.locator("#messages")).not_to_have_attribute("tabindex", "-1")
     assert page.evaluate("document.activeElement === document.body")
-    outcome = page.get_by_role("region", name="Planen är tillbakaskickad för komplettering")
+    outcome = page.get_by_role("region", name="Planen är skickad tillbaka för komplettering")
     expect(outcome).to_contain_text("Petra Ansvarig")
     expect(outcome).to_contain_text("Lägg till en tidplan per hälsocentral.")
     expect(page.get_by_role("button", name="Godkänn planen")).to_have_count(0)

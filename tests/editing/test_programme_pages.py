@@ -172,7 +172,7 @@ def test_an_activity_with_its_end_before_its_start_is_refused(
     content = response.content.decode()
     assert "Slutdatum kan inte vara före startdatum." in content
     # The heading names the activity as stored; what was typed stays in the form.
-    assert f"<h1>Redigera ”{html.escape(activity.title)}”</h1>" in content
+    assert f"<h1>Redigera aktivitet: {html.escape(activity.title)}</h1>" in content
     assert 'value="Ett nytt namn"' in content
 
 
@@ -330,7 +330,8 @@ def test_each_edit_page_is_titled_by_its_heading_not_by_its_list(
     programme_owner: User, vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
 ) -> None:
     """WCAG 2.4.2: a support need's page is not titled "Stödbehov" like the list, nor are all
-    activities "Redigera aktivitet" and all working methods "Redigera arbetssätt"."""
+    activities "Redigera aktivitet" and all working methods "Redigera arbetssätt": each names
+    what it edits after a colon."""
     need = SupportNeedFactory(unit=org_tree.hc1a, programme_area=programme_area)
     method = WorkingMethodFactory(name="Teamrond", programme_area=programme_area)
     activity = ActivityFactory(
@@ -352,6 +353,6 @@ def test_each_edit_page_is_titled_by_its_heading_not_by_its_list(
     need_title = f"Stödbehov från {org_tree.hc1a.name} (PO 1) – GONV-uppföljning"
     assert _title(need_page) == need_title
     assert _title(needs_page) == "Stödbehov – GONV-uppföljning"
-    assert _title(method_page) == "Redigera ”Teamrond” – GONV-uppföljning"
-    assert _title(activity_page) == "Redigera ”Utbilda teamen” – GONV-uppföljning"
+    assert _title(method_page) == "Redigera arbetssätt: Teamrond – GONV-uppföljning"
+    assert _title(activity_page) == "Redigera aktivitet: Utbilda teamen – GONV-uppföljning"
     assert _title(new_goal_page.decode()) == "Nytt mål i PO 1. Teamarbete – GONV-uppföljning"

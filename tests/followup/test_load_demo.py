@@ -513,7 +513,7 @@ def test_the_plan_awaiting_review_is_in_the_area_owners_queue(loaded: str) -> No
 
     page = client.get(reverse("programmes:activity_plans")).content.decode()
 
-    queue = page[page.index("Väntar på granskning") : page.index("Tillbakaskickade")]
+    queue = page[page.index("Väntar på granskning") : page.index("Skickade tillbaka eller")]
     assert "VO Primärvård Hälsingland Nord" in queue
     assert "24 nov 2026" in queue
     assert "Öppnad för ändring" in queue  # its earlier review reopened it, not sent it back
