@@ -67,12 +67,6 @@ def goal(strategist: User, programme_area: ProgrammeArea) -> Goal:
     return goal
 
 
-@pytest.fixture
-def strategist_client(client: Client, strategist: User) -> Client:
-    client.force_login(strategist)
-    return client
-
-
 def test_the_history_page_is_swedish_with_swedish_numbers_and_no_none(
     strategist_client: Client, goal: Goal
 ) -> None:

@@ -97,6 +97,24 @@ def close(data: DashboardData, by: User, quarter: Quarter = LATEST) -> QuarterRe
     )
 
 
+def reopen(data: DashboardData, by: User, reason: str) -> QuarterReport:
+    report = report_of(data)
+    assert report is not None
+    return services.quarter_report_reopen(
+        user=by, organisation_id=data.region.pk, quarter=LATEST, version=report.version,
+        reason=reason,
+    )  # fmt: skip
+
+
+def send_back(data: DashboardData, by: User, comment: str = "Saknar PO 2.") -> QuarterReport:
+    report = report_of(data)
+    assert report is not None
+    return services.quarter_report_send_back(
+        user=by, organisation_id=data.region.pk, quarter=LATEST, version=report.version,
+        comment=comment,
+    )  # fmt: skip
+
+
 def snapshot(data: DashboardData) -> tuple[object, ...]:
     """What a refused request must leave as it was: the row and its history."""
     report = report_of(data)
@@ -649,13 +667,7 @@ def test_the_admin_shows_reports_but_writes_none_not_even_by_a_history_revert(
     admin = user_with("admin", data)
     closed = close(data, admin)
     first = closed.history.order_by("history_date").first()
-    services.quarter_report_reopen(
-        user=admin,
-        organisation_id=data.region.pk,
-        quarter=LATEST,
-        version=closed.version,
-        reason="Fel i PO 2.",
-    )
+    reopen(data, admin, "Fel i PO 2.")
     before = snapshot(data)
     client.force_login(admin)
     change_url = reverse("admin:followup_quarterreport_change", args=[closed.pk])
