@@ -65,7 +65,9 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     expect(page.locator(".import-counts")).to_contain_text("Nya värden")
     expect(page.get_by_role("cell", name="Arbetsmiljöindex")).to_be_visible()
     expect(page.get_by_role("cell", name="71,5")).to_be_visible()
-    expect(page.get_by_role("cell", name=re.compile(r"^– → 45\s+st$"))).to_be_visible()  # its unit
+    expect(
+        page.get_by_role("cell", name=re.compile(r"^Nytt värde: 45\s+st$"))
+    ).to_be_visible()  # its unit
     assert not Observation.objects.exists()
     assert_accessible(page, "import-preview")
 

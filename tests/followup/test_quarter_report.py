@@ -272,6 +272,29 @@ def test_the_full_round_closed_sent_back_closed_again_approved_with_who_and_when
     ]
 
 
+def test_the_report_names_its_days_and_a_report_sent_back_says_skickad_tillbaka(
+    client: Client, data: DashboardData
+) -> None:
+    strategist = user_with("strateg", data)
+    owner = user_with("portfoljagare", data)
+    client.force_login(strategist)
+    client.post(action_url("stang"), {"version": 0, "comment": "Första försöket."})
+    client.force_login(owner)
+    sent = client.post(
+        action_url("skicka-tillbaka"), {"version": 1, "comment": "Saknar PO 2."}, follow=True
+    )
+    client.force_login(strategist)
+
+    page = client.get(page_url()).content.decode()
+    listed = client.get(reverse("quarter_report_list")).content.decode()
+
+    assert "Rapporten är skickad tillbaka till strategen." in sent.content.decode()
+    assert f"{LATEST.label} (1 okt–31 dec 2025)" in page  # the year once, an unspaced en dash
+    assert ">Skickad tillbaka</h2>" in page
+    assert "(skickad tillbaka)" in listed
+    assert "illbakaskickad" not in page + listed
+
+
 def _refusal(response: object, quarter: Quarter = LATEST) -> list[str]:
     """What the report's page says was refused, after the refusal's redirect back to it (a
     reload there posts nothing): above the actions, or by the comment's field."""

@@ -503,12 +503,13 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
         '                          <td role="cell"><strong>Manuell inrapportering</strong></td>'
     ) in preview  # not "69,2722" → "70"; a share to one decimal, ",0" too
     assert (
-        '<td role="cell" class="num">– → 20,0\u00a0%</td>' in preview
-    )  # 12 of 60, with its per cent sign
+        '<td role="cell" class="num">Nytt värde: 20,0\u00a0%</td>' in preview
+    )  # 12 of 60, with its per cent sign; new, so no "– →" before it
     assert (
-        '<td role="cell" class="num">– → 1\u00a0234\u00a0st</td>' in preview
+        '<td role="cell" class="num">Nytt värde: 1\u00a0234\u00a0st</td>' in preview
     )  # thousands apart, with the unit
-    assert '<td role="cell" class="num">– → 71,5</td>' in preview
+    assert '<td role="cell" class="num">Nytt värde: 71,5</td>' in preview
+    assert 'class="num">– →' not in preview
     assert "69,2722" not in preview
 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
