@@ -58,6 +58,7 @@ from base.editing import (
     display_value,
     m2m_change_labels,
     tracked_m2m_pks,
+    value_unit,
 )
 from base.history import author_label, one_history_record
 from base.periods import quarter_label
@@ -309,7 +310,9 @@ class SwedishHistoryValues(HistoricalRecordContextHelper):
         if isinstance(prepared, bool):
             return gettext("Ja") if prepared else gettext("Nej")
         if isinstance(prepared, decimal.Decimal):
-            return format_decimal(prepared)
+            # With its unit where the model names one ("90 %"), as the pages' history has it.
+            unit = value_unit(self.model, change.field, self.record)
+            return display_value(field, prepared, unit) if unit else format_decimal(prepared)
         if getattr(field, "choices", None):
             return dict(field.flatchoices).get(prepared, prepared)
         if change.field in self.quarter_fields and isinstance(prepared, str):

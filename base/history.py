@@ -2,8 +2,9 @@
 
 Every write by a person goes through a permission-checked service or the admin and records the
 user. Rows the data set loader or the demo data write have no user; they carry a change reason
-instead (`changes_by` around the load), and the history pages name that source ("Datamängden",
-"Demodata"). Any other change without a user (a data migration, the shell) reads "systemet".
+instead (`changes_by` around the load), and the history pages name that source ("Inläst från
+planen" for the region's plan, "Demodata"). Any other change without a user (a data migration,
+the shell) reads "systemet".
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ DATASET_CHANGE_REASON = "Datamängden (load_demo)"
 DEMO_CHANGE_REASON = "Demodata (load_demo)"
 
 SOURCE_LABELS: dict[str, Promise] = {
-    DATASET_CHANGE_REASON: _("Datamängden"),
+    DATASET_CHANGE_REASON: _("Inläst från planen"),
     DEMO_CHANGE_REASON: _("Demodata"),
 }
 

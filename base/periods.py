@@ -129,6 +129,19 @@ def day_label(day: datetime.date) -> str:
     return f"{day.day} {MONTHS_SV[day.month - 1]} {day.year}"
 
 
+def days_label(start: datetime.date, end: datetime.date) -> str:
+    """The days from `start` to `end` as one label: "1 jul–30 sep 2026" within a year (the
+    year once), "1–15 jul 2026" within a month, "1 dec 2025 – 31 jan 2026" across a new year
+    (spaced, as months_label), "31 dec 2025" for one day."""
+    if start == end:
+        return day_label(end)
+    if start.year != end.year:
+        return f"{day_label(start)} – {day_label(end)}"
+    if start.month == end.month:
+        return f"{start.day}–{day_label(end)}"
+    return f"{start.day} {MONTHS_SV[start.month - 1]}–{day_label(end)}"
+
+
 def month_label(day: datetime.date) -> str:
     """Swedish month label, "dec 2025"."""
     return f"{MONTHS_SV[day.month - 1]} {day.year}"

@@ -406,7 +406,8 @@ def load_plan(data: Mapping[str, Any], ctx: LoadContext) -> None:
 
     for i, item in enumerate(data["programme_areas"]):
         where = f"plan.toml programme_areas[{i}]"
-        check_keys(item, where, ["number", "name"], ["description", "start_date"])
+        optional = ["description", "start_date", "requests_activity_plans"]
+        check_keys(item, where, ["number", "name"], optional)
         ctx.areas[item["number"]], _ = sync_row(
             ctx.report,
             ProgrammeArea,
@@ -415,6 +416,8 @@ def load_plan(data: Mapping[str, Any], ctx: LoadContext) -> None:
                 "name": item["name"],
                 "description": item.get("description", ""),
                 "start_date": item.get("start_date"),
+                # Only PO 1 (Teamrond) asks each VO for an activity plan in the plan.
+                "requests_activity_plans": bool(item.get("requests_activity_plans", False)),
             },
         )
     load_process_links(data.get("supporting_process_links", []), ctx)

@@ -1053,16 +1053,16 @@ class QuarterReport(Versioned):
     reopen_reason = comment_field(
         _("skäl till att rapporten öppnades igen"),
     )
-    # The frozen report: the body as it was rendered when the quarter was closed, its SHA-256
-    # (hex) and when the follow-up it shows was computed. Empty while a draft.
-    content_html = models.TextField(_("fastställt innehåll"), blank=True, editable=False)
+    # The frozen report's SHA-256 (hex) and when the follow-up it shows was computed, as in
+    # the history; empty while a draft. The body itself is stored once, in the close's
+    # QuarterReportVersion (content_html below reads it).
     content_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
     content_computed_at = models.DateTimeField(
         _("underlaget beräknat"), null=True, blank=True, editable=False
     )
     created_at = models.DateTimeField(_("skapad"), default=timezone.now, editable=False)
     # The body is large and identified by its hash: the history keeps the hash, not the HTML.
-    history = HistoricalRecords(excluded_fields=["content_html"])
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("kvartalsrapport")
@@ -1088,6 +1088,22 @@ class QuarterReport(Versioned):
             return cls()
         return cls(organisation_id=organisation_id)
 
+    @property
+    def content_html(self) -> str:
+        """The frozen body, as rendered at the close, stored in the close's version (the one
+        not ended); empty while a draft. Annotated as `current_body` by the report page's
+        query (followup.selectors.quarter_report_get), else read here (one query)."""
+        if "current_body" in self.__dict__:
+            return self.__dict__["current_body"] or ""
+        if self.closed_at is None or self.pk is None:
+            return ""
+        return next(iter(QuarterReportVersion.current_body_of(self.pk)), "")
+
+    def body_known(self, html: str) -> None:
+        """The body this instance's content_html gives without asking, as the page's query
+        annotates it: a transition knows it (a close's, or none after a reopening)."""
+        self.__dict__["current_body"] = html
+
 
 class QuarterReportVersion(models.Model):
     """One close of a quarterly report, kept for good: the body frozen then (with its SHA-256
@@ -1099,8 +1115,8 @@ class QuarterReportVersion(models.Model):
     the report's own frozen body (the page is a live draft again), never its version. Written
     only inside the report's transitions (followup.services.quarter_report_*), which are in the
     report's history; nobody adds, changes or deletes one (gonv.rules), and a report with
-    versions cannot be deleted (PROTECT). The current close's body is on the report too (the
-    page's one read); its version is the same body, ended when the report leaves Fastställd.
+    versions cannot be deleted (PROTECT). The current close's body is stored here only: the
+    report reads it from its version that has not ended (QuarterReport.content_html).
     """
 
     class Ending(models.TextChoices):
@@ -1170,6 +1186,13 @@ class QuarterReportVersion(models.Model):
             "quarter": quarter_label(self.report.quarter),
             "number": self.number,
         }
+
+    @classmethod
+    def current_body_of(cls, report: Any) -> models.QuerySet[QuarterReportVersion, str]:
+        """The frozen body of a report (a pk or an OuterRef): its version that has not ended
+        (one at the most; none while a draft)."""
+        current = cls.objects.filter(report=report, ended_at__isnull=True).order_by("-number")
+        return current.values_list("content_html", flat=True)[:1]
 
     @property
     def ended(self) -> bool:

@@ -70,7 +70,7 @@ from .selectors import (
 CLOSED_MESSAGE = gettext_noop("Kvartalet är stängt och rapporten fastställd.")
 REOPENED_MESSAGE = gettext_noop("Rapporten är öppnad igen och är ett utkast.")
 APPROVED_MESSAGE = gettext_noop("Rapporten är godkänd.")
-SENT_BACK_MESSAGE = gettext_noop("Rapporten är tillbakaskickad till strategen.")
+SENT_BACK_MESSAGE = gettext_noop("Rapporten är skickad tillbaka till strategen.")
 NO_ORGANISATION = gettext_noop("Inga enheter är inlagda ännu.")
 ERROR_NO_VERSION = gettext_noop("Kvartalsrapporten för {quarter} har ingen version {number}.")
 

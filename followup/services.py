@@ -321,9 +321,10 @@ def _require_perm(
         raise PermissionDenied(_(message))
 
 
-def _version_add(*, report: QuarterReport) -> QuarterReportVersion:
+def _version_add(*, report: QuarterReport, content_html: str) -> QuarterReportVersion:
     """Keep the close just saved as the report's next version (inside its transaction, whose
-    row lock orders the numbers): the body the steering group is shown, for good."""
+    row lock orders the numbers): the body the steering group is shown, for good, stored only
+    here (the report reads it from here)."""
     # Called after the close is saved: it has its moment (a version is always of a close).
     assert report.closed_at is not None  # noqa: S101
     latest = report.versions.order_by("-number").values_list("number", flat=True).first()
@@ -333,7 +334,7 @@ def _version_add(*, report: QuarterReport) -> QuarterReportVersion:
         closed_by=report.closed_by,
         closed_at=report.closed_at,
         strategist_comment=report.strategist_comment,
-        content_html=report.content_html,
+        content_html=content_html,
         content_sha256=report.content_sha256,
         content_computed_at=report.content_computed_at,
     )
@@ -345,13 +346,12 @@ def _version_add(*, report: QuarterReport) -> QuarterReportVersion:
 def _version_end(
     *, report: QuarterReport, user: Actor, how: QuarterReportVersion.Ending, comment: str
 ) -> None:
-    """Mark the close being undone as ended, by whom, when and why, before the report's body is
-    cleared: the version keeps the body. A close from before versions were kept (none open)
-    becomes one here, so its body is not lost either."""
+    """Mark the close being undone as ended, by whom, when and why: the version keeps the body
+    (every close has one: migration 0029 gave one to those from before versions were kept)."""
     # The report's row is locked (_report_for_update): no other transition writes its versions.
     version = report.versions.filter(ended_at__isnull=True).order_by("-number").first()
     if version is None:
-        version = _version_add(report=report)
+        return
     version.ended_as = how
     version.ended_by = user if user.is_authenticated else None
     version.ended_at = timezone.now()
@@ -361,7 +361,7 @@ def _version_end(
 
 
 def _clear_content(report: QuarterReport) -> None:
-    report.content_html = ""
+    report.body_known("")  # a draft has none
     report.content_sha256 = ""
     report.content_computed_at = None
     report.closed_by = None
@@ -402,7 +402,6 @@ def quarter_report_close(
         report.closed_by = user if user.is_authenticated else None
         report.closed_at = timezone.now()
         report.strategist_comment = comment.strip()
-        report.content_html = rendered.html
         report.content_sha256 = rendered.sha256
         report.content_computed_at = rendered.computed_at
         # A send-back is answered by this close; its comment stays in the history.
@@ -410,7 +409,8 @@ def quarter_report_close(
         report.returned_at = None
         report.return_comment = ""
         saved = _report_save(user=user, report=report, version=version)
-        _version_add(report=saved)
+        _version_add(report=saved, content_html=rendered.html)
+        saved.body_known(rendered.html)
         return saved
 
 

@@ -20,13 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from base.periods import Quarter, month_label
+from base.periods import Quarter, month_label, months_label
 from goals.models import AdoptionRecord
 from goals.selectors import adoption_records_to_plan
 from organisation.models import Unit
 from organisation.selectors import units_in_subtree
 from programmes.models import Activity, ActivityPlan, SupportNeed
-from programmes.selectors import activities_overdue, plans_to_complete, support_needs_open
+from programmes.selectors import (
+    activities_overdue,
+    plans_not_started,
+    plans_to_complete,
+    support_needs_open,
+)
 
 from .formatting import format_day
 from .models import Measure
@@ -36,7 +41,16 @@ from .selectors import missing_observations
 # to the whole list (unit_todo_list, TODO_PAGE_SIZE items a page).
 TODO_LIMIT = 20
 TODO_PAGE_SIZE = 100
-TODO_KEYS = ("missing", "imported", "unplanned", "late", "returned", "overdue", "support")
+TODO_KEYS = (
+    "missing",
+    "imported",
+    "unplanned",
+    "late",
+    "requested",
+    "returned",
+    "overdue",
+    "support",
+)
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,16 @@ def unit_todo(
     late = [
         _adoption_item(record, _("%(unit)s: %(method)s (%(status)s) planerades till %(date)s"))
         for record in records_late
+    ]
+    # Only an area that asks for activity plans (PO 1, Teamrond) has one missing; the VO's
+    # plan list says "Ingen plan begärd" for the others.
+    requested = [
+        TodoItem(
+            text=_("%(unit)s, PO %(number)s: aktivitetsplan begärd, inte påbörjad")
+            % {"unit": vo.name, "number": area.number},
+            url=reverse("programmes:activity_plan", args=[area.pk, vo.pk]),
+        )
+        for vo, area in plans_not_started(units=units)
     ]
     plans = plans_to_complete(unit_ids=unit_ids)
     returned = [
@@ -231,6 +255,13 @@ def unit_todo(
                 "Det planerade datumet har passerat: rapportera arbetssättet som infört, eller "
                 "ange ett nytt datum."
             ),
+        ),
+        (
+            "requested",
+            _("Aktivitetsplaner att lämna in"),
+            requested,
+            "",
+            _("Programområdet begär en aktivitetsplan med tidplan av verksamhetsområdet."),
         ),
         ("returned", _("Aktivitetsplaner att komplettera och skicka in"), returned, "", ""),
         ("overdue", _("Försenade aktiviteter"), overdue, "", ""),
@@ -356,14 +387,12 @@ def _periods_text(periods: dict[str, datetime.date]) -> str:
 
 
 def _quarter_text(quarter: Quarter, today: datetime.date) -> str:
-    """A chosen quarter, as the lists' sentences name it: "Kv 3 2026 (jul 2026–sep 2026 för
+    """A chosen quarter, as the lists' sentences name it: "Kv 3 2026 (jul–sep 2026 för
     månadsmått)", or only the months that have ended in a quarter under way."""
     months = quarter_periods(quarter, today)[Measure.Frequency.MONTHLY]
     if not months:
         return _("%(quarter)s (inga hela månader ännu)") % {"quarter": quarter.label}
-    span = month_label(months[0])
-    if len(months) > 1:
-        span = f"{span}–{month_label(months[-1])}"
+    span = months_label(months[0], months[-1])
     return _("%(quarter)s (%(months)s för månadsmått)") % {
         "quarter": quarter.label,
         "months": span,

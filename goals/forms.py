@@ -260,7 +260,7 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
-            "target_share": _("Andel av målgruppens enheter, 0–100."),
+            "target_share": _("Andel av målgruppens enheter i procent, 0–100."),
             "relative_change_pct": _("T.ex. 50 för en ökning med 50 %."),
         }
 

@@ -527,7 +527,7 @@ class Goal(Versioned):
         verbose_name=_("målgrupp (enhetstyp)"),
     )
     target_share = models.DecimalField(
-        _("målandel (%)"),
+        _("målandel"),
         max_digits=5,
         decimal_places=2,
         null=True,
@@ -535,7 +535,7 @@ class Goal(Versioned):
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
     # deliverable
-    completed_on = models.DateField(_("klart datum"), null=True, blank=True)
+    completed_on = models.DateField(_("klardatum"), null=True, blank=True)
     evidence_reference = models.CharField(_("beslut/referens"), max_length=300, blank=True)
     evidence_url = models.URLField(_("länk till underlag"), blank=True)
     # measure (by string: followup sits above goals in the dependency order)
@@ -926,8 +926,8 @@ class AdoptionRecord(Versioned):
     """Where one unit stands with one working method."""
 
     class Status(models.TextChoices):
-        NOT_STARTED = "ej_paborjad", _("Ej påbörjad")
-        PLANNED = "planerad", _("Planerad")
+        NOT_STARTED = "ej_paborjad", _("Ej påbörjat")
+        PLANNED = "planerad", _("Planerat")
         IN_PROGRESS = "pagar", _("Pågår")
         ADOPTED = "infort", _("Infört")
         PHASED_OUT = "utfasat", _("Utfasat")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import F, Prefetch, Q
+from django.utils.translation import gettext_lazy as _
 
 from base.history import author_label
 from organisation.models import Unit, UnitClosure
@@ -250,9 +251,19 @@ class AdoptionOnDay:
     status: str  # an AdoptionRecord.Status value
     done_on: datetime.date | None  # the actual date, if done by the day
     due: datetime.date | None  # when it was to be done, if not done by the day
+    # The actual date, if done after the day with no planned date: not yet done on the day,
+    # and no plan to show ("Ej infört – infört senare", not "Planerat" on the later date).
+    done_later: datetime.date | None = None
+
+    @property
+    def phased_out(self) -> bool:
+        """Whether the record phases the method out (Utfasat) rather than introduces it."""
+        return self.record.status == AdoptionRecord.Status.PHASED_OUT
 
     @property
     def status_label(self) -> str:
+        if self.done_later is not None:
+            return str(_("Ej utfasat") if self.phased_out else _("Ej infört"))
         return str(AdoptionRecord.Status(self.status).label)
 
     @property
@@ -261,13 +272,19 @@ class AdoptionOnDay:
 
 
 def adoption_on(record: AdoptionRecord | None, *, day: datetime.date) -> AdoptionOnDay | None:
-    """The record's status on the day: one done (or phased out) after the day was not yet, and
-    shows as Planerad, due on its date; any other status is the record's own."""
+    """The record's status on the day: one done (or phased out) after the day was not yet; it
+    shows as Planerat, due on its planned date, or without a planned date as not done then and
+    done later (Ej infört, with the day it was); any other status is the record's own."""
     if record is None:
         return None
     finished = record.status in (AdoptionRecord.Status.ADOPTED, AdoptionRecord.Status.PHASED_OUT)
     if not finished:
         return AdoptionOnDay(record, record.status, None, due_date(record))
+    if record.actual_date is not None and record.actual_date > day and record.planned_date is None:
+        # Its only date is the day it was done: no plan to show as of the day.
+        return AdoptionOnDay(
+            record, AdoptionRecord.Status.NOT_STARTED, None, None, done_later=record.actual_date
+        )
     if record.actual_date is None or record.actual_date > day:
         return AdoptionOnDay(record, AdoptionRecord.Status.PLANNED, None, due_date(record))
     return AdoptionOnDay(record, record.status, record.actual_date, None)
@@ -309,8 +326,8 @@ class MatrixRow:
 
     @property
     def ranks(self) -> tuple[int, ...]:
-        """For "Status (mest infört först)": the counts of cells done, Pågår, Planerad and
-        Ej påbörjad, negated (most adopted first when sorted ascending)."""
+        """For "Status (mest infört först)": the counts of cells done, Pågår, Planerat and
+        Ej påbörjat (or done only later), negated (most adopted first when sorted ascending)."""
         levels = [
             4 if done else min(cell.rank, 3) if cell else 0
             for cell, done in zip(self.cells, self.done, strict=True)

@@ -297,11 +297,12 @@ def _reported(value: Decimal) -> Decimal:
 
 
 # What each rule code in `basis["rule"]` means, as the Mål page says it. The codes stay in the
-# stored basis (stable, for the admin and tests); readers get these words.
+# stored basis (stable, for the admin and tests); readers get these words, which hold for a
+# method introduced and one phased out alike.
 RULE_LABELS: dict[str, Promise] = {
     "achieved": _("Målet är nått"),
     "before_start": _("Målet har inte startat ännu"),
-    "behind_pace": _("Prognosen når målet, men införandet ligger efter jämn takt"),
+    "behind_pace": _("Prognosen når målet, men enheterna ligger efter jämn takt"),
     "baseline_missing": _("Basvärde saknas"),
     "completed_by_deadline": _("Klart senast måldatum"),
     "completed_late": _("Klart först efter måldatum"),
@@ -313,7 +314,7 @@ RULE_LABELS: dict[str, Promise] = {
     "manual_only": _("Bedöms manuellt (ingen mätbar målnivå)"),
     "no_active_units": _("Inga aktiva enheter att följa upp"),
     "no_values": _("Inga värden"),
-    "nothing_adopted_or_planned": _("Inget infört eller planerat ännu"),
+    "nothing_adopted_or_planned": _("Inget infört, utfasat eller planerat ännu"),
     "open_assessed": _("Inte klart; status enligt den senaste bedömningen"),
     "open_before_deadline": _("Inte klart; måldatum har inte passerat"),
     "too_few_points": _("För få värden för en prognos"),
@@ -384,8 +385,10 @@ def evaluate_adoption(
     planned_by_deadline: int,
     assessment: Assessment | None = None,
     rules: StatusRules = DEFAULT_RULES,
+    phase_out: bool = False,
 ) -> GoalEvaluation:
-    """Evaluate a goal that a share of units has introduced a working method by a deadline."""
+    """Evaluate a goal that a share of units has introduced a working method by a deadline
+    (phase_out: has phased it out, the sentences then say "har fasat ut")."""
     target = _dec(target_share)
     if not 0 <= target <= _HUNDRED:
         raise ValueError(TARGET_SHARE_ERROR)
@@ -403,6 +406,26 @@ def evaluate_adoption(
     # The name quoted, as a deliverable's title is: a name is a proper noun mid-sentence
     # ("har infört arbetssättet ”Riskbedömning av sköra personer”"), not the start of a clause.
     method = f"arbetssättet ”{method_name}”"
+    # What the units do with the method, in each form the sentences need.
+    done, do, doing, doing_lower, one_plan, plans_of = (
+        (
+            "fasat ut",
+            "fasa ut",
+            "Utfasningen",
+            "utfasningen",
+            "planerad utfasning",
+            "planerade utfasningar",
+        )
+        if phase_out
+        else (
+            "infört",
+            "införa",
+            "Införandet",
+            "införandet",
+            "planerat införande",
+            "planerade införanden",
+        )
+    )
     basis: dict[str, Any] = {
         "kind": "adoption",
         "as_of": as_of.isoformat(),
@@ -447,7 +470,7 @@ def evaluate_adoption(
         return result(
             Status.NO_DATA,
             "no_active_units",
-            f"Det finns inga aktiva {unit_kind_plural} att följa upp införandet av "
+            f"Det finns inga aktiva {unit_kind_plural} att följa upp {doing_lower} av "
             f"{method} på; målet är {target_text} senast {_day(deadline)}.",
         )
 
@@ -459,11 +482,11 @@ def evaluate_adoption(
         status, rule = Status.ACHIEVED, "achieved"
         if deadline_passed:
             text = (
-                f"{counted} hade infört {method} vid måldatumet {_day(deadline)}; "
+                f"{counted} hade {done} {method} vid måldatumet {_day(deadline)}; "
                 f"målet var {target_text}."
             )
         else:
-            text = f"{counted} har infört {method}; målet är {target_text} senast {_day(deadline)}."
+            text = f"{counted} har {done} {method}; målet är {target_text} senast {_day(deadline)}."
         # Reached is final: no forecast (it could only repeat "Enligt plan" beside "Uppnått").
         return result(status, rule, text, share)
 
@@ -471,7 +494,7 @@ def evaluate_adoption(
         return result(
             Status.MISSED,
             "deadline_passed",
-            f"{counted} hade infört {method} vid måldatumet {_day(deadline)}; "
+            f"{counted} hade {done} {method} vid måldatumet {_day(deadline)}; "
             f"målet var {target_text}.",
             share,
         )
@@ -493,18 +516,18 @@ def evaluate_adoption(
     if start is not None and as_of < start:
         if adopted == 0 and planned_by_deadline == 0:
             so_far = (
-                f"ingen av {active_units} {unit_kind_plural} har infört eller planerat det ännu"
+                f"ingen av {active_units} {unit_kind_plural} har {done} eller planerat det ännu"
             )
         elif adopted == 0:
             so_far = f"{planned_by_deadline} av {active_units} {unit_kind_plural} har planerat det"
         else:
-            so_far = f"{counted} har redan infört det"
+            so_far = f"{counted} har redan {done} det"
             if planned_by_deadline:
                 so_far += f" och {planned_by_deadline} har planerat det"
         return result(
             Status.NOT_STARTED,
             "before_start",
-            f"Införandet av {method} startar {_day(start)} och {so_far}; "
+            f"{doing} av {method} startar {_day(start)} och {so_far}; "
             f"målet är {target_text} senast {_day(deadline)}.",
             share,
             forecast,
@@ -518,8 +541,8 @@ def evaluate_adoption(
             return result(
                 Status.NOT_STARTED,
                 "nothing_adopted_or_planned",
-                f"Ingen av {active_units} {unit_kind_plural} har infört eller planerat att "
-                f"införa {method} ännu; målet är {target_text} senast {_day(deadline)}.",
+                f"Ingen av {active_units} {unit_kind_plural} har {done} eller planerat att "
+                f"{do} {method} ännu; målet är {target_text} senast {_day(deadline)}.",
                 share,
                 forecast,
                 forecast_status,
@@ -527,11 +550,11 @@ def evaluate_adoption(
 
     status, rule = forecast_status, forecast_rule
     if planned_by_deadline == 0:
-        plans = "utan fler planerade införanden"
+        plans = f"utan fler {plans_of}"
     else:
-        plans = "med " + _count(planned_by_deadline, "planerat införande", "planerade införanden")
+        plans = "med " + _count(planned_by_deadline, one_plan, plans_of)
     text = (
-        f"{counted} har infört {method}; {plans} blir prognosen {forecast_text} "
+        f"{counted} har {done} {method}; {plans} blir prognosen {forecast_text} "
         f"mot målet {target_text} senast {_day(deadline)}"
     )
     # Plans that all fall due at the end are a risk even when they add up: lower "on plan" when
@@ -543,7 +566,7 @@ def evaluate_adoption(
     ):
         status, rule = Status.AT_RISK, "behind_pace"
         text += (
-            f", men införandet ligger efter jämn takt ({format_share(expected)} "
+            f", men {doing_lower} ligger efter jämn takt ({format_share(expected)} "
             f"förväntat {_day(evaluated_on)})"
         )
     return result(status, rule, text + ".", share, forecast, forecast_status)

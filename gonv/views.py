@@ -96,15 +96,26 @@ class ConfirmLogoutView(LogoutView):
         return render(request, "registration/logout_confirm.html", {"back": back})
 
 
+LABEL_CURRENT_PASSWORD = _("Nuvarande lösenord")
+ERROR_CURRENT_PASSWORD = _("Det nuvarande lösenordet är fel. Skriv det igen.")
+
+
 class OwnPasswordChangeForm(PasswordChangeForm):
     """The current password is checked as a login is (`authenticate`), not by Django's bare
     `check_password`: a wrong guess counts towards django-axes' lockout and is in the security
     log (user_login_failed), so a session left open cannot be used to guess the password, which
     outlives the session."""
 
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": ERROR_CURRENT_PASSWORD,
+    }
+
     def __init__(self, user: User, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(user, *args, **kwargs)
         self.request = request
+        # Django's Swedish "Gammalt lösenord" reads as an earlier password, not the one in use.
+        self.fields["old_password"].label = LABEL_CURRENT_PASSWORD
 
     def clean_old_password(self) -> str:
         old_password: str = self.cleaned_data["old_password"]

@@ -76,8 +76,8 @@ class ProgrammeAreaProcessInline(AccessibleTabularInline):
 
 @admin.register(ProgrammeArea)
 class ProgrammeAreaAdmin(GonvAdmin):
-    list_display = ["number", "name", "phase", "start_date"]
-    list_filter = ["phase"]
+    list_display = ["number", "name", "phase", "start_date", "requests_activity_plans"]
+    list_filter = ["phase", "requests_activity_plans"]
     search_fields = ["name"]
     inlines = [ProgrammeAreaProcessInline]
 
@@ -102,7 +102,8 @@ class ProgrammeAreaAdmin(GonvAdmin):
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # The phase (and with it the organisation), number, name and start date are structure
+        # The phase (and with it the organisation), number, name, start date and whether it asks
+        # for activity plans are structure
         # (services.check_area_structure): an area's owner edits its contents, the strategist
         # and administrators place it.
         readonly = list(super().get_readonly_fields(request, obj))
@@ -324,7 +325,7 @@ class SupportNeedAdmin(ScopedChoicesAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Who raised the need is the user who raised it; the programme area only answers, and
         # only the area answers: the unit that raised it cannot answer or close it itself. A
-        # new need is "Ny" with no answer.
+        # new need is "Nytt" with no answer.
         readonly = ["raised_by", "created_at"]
         if obj is not None and not self._raises_for(request, obj):
             readonly += ["unit", "programme_area", "text"]

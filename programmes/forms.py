@@ -56,7 +56,8 @@ class PersonChoiceField(forms.ModelMultipleChoiceField):
 
 class ProgrammeAreaForm(forms.ModelForm):
     """What an area's programme owner and the strategist edit on the area's page: its
-    description, delivery owners and supporting processes (not its phase, number or name)."""
+    description, delivery owners and supporting processes (not its phase, number or name), and
+    for those who shape the portfolio (`structure`) whether it asks for activity plans."""
 
     version = VersionField()
     delivery_owners = PersonChoiceField(
@@ -78,12 +79,23 @@ class ProgrammeAreaForm(forms.ModelForm):
         model = ProgrammeArea
         # The many-to-many fields too, so the save merges each (a whole set) with what
         # others saved since (base.editing.submitted_values); the service writes them.
-        fields = ("description", "delivery_owners", "supporting_processes")
+        fields = (
+            "description",
+            "delivery_owners",
+            "supporting_processes",
+            "requests_activity_plans",
+        )
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
-        labels = {"description": _("Beskrivning")}
+        labels = {
+            "description": _("Beskrivning"),
+            "requests_activity_plans": _("Begär aktivitetsplaner"),
+        }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, structure: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if not structure:
+            # Structure (services.AREA_STRUCTURE_FIELDS): the strategist's, not the owner's.
+            del self.fields["requests_activity_plans"]
         area = self.instance
         owners: Any = self.fields["delivery_owners"]
         owners.queryset = delivery_owner_choices(area)
@@ -160,8 +172,8 @@ class SupportAnswerForm(ChoiceFieldsMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Answering a new need is what the form is for: it offers "Besvarad", not "Ny" (a need
-        # left "Ny" with an answer would still count as unanswered, and is refused).
+        # Answering a new need is what the form is for: it offers "Besvarat", not "Nytt" (a need
+        # left "Nytt" with an answer would still count as unanswered, and is refused).
         if not self.is_bound and self.instance.status == SupportNeed.Status.OPEN:
             self.initial["status"] = SupportNeed.Status.ANSWERED
 

@@ -102,7 +102,7 @@ ERROR_METHOD_NAME_TAKEN_GENERIC = _(
     "Programområdet har redan ett arbetssätt med det namnet (stora och små bokstäver räknas lika)."
 )
 ERROR_SUPPORT_NEED_ANSWERED_BUT_NEW = _(
-    "Ett behov med ett svar är inte nytt: välj status Pågår, Besvarad eller Avslutad."
+    "Ett behov med ett svar är inte nytt: välj status Pågår, Besvarat eller Avslutat."
 )
 ERROR_AREA_START_OUTSIDE_PHASE = _(
     "Programområdets startdatum måste ligga inom fasen ”%(phase)s” (%(start)s–%(end)s)."
@@ -308,6 +308,16 @@ class ProgrammeArea(Versioned):
     name = models.CharField(_("namn"), max_length=200)
     description = models.TextField(_("beskrivning"), blank=True)
     start_date = models.DateField(_("startdatum"), null=True, blank=True)
+    # Phase 2's plan asks only PO 1 (Teamrond) for each VO's activity plan and timeline: an area
+    # that does not ask shows "Ingen plan begärd" to the VOs, not a plan missing from their lists.
+    requests_activity_plans = models.BooleanField(
+        _("begär aktivitetsplaner"),
+        default=False,
+        help_text=_(
+            "Varje verksamhetsområde lämnar då in en aktivitetsplan med tidplan för "
+            "programområdet. Annars visas ”Ingen plan begärd” i stället för en saknad plan."
+        ),
+    )
     delivery_owners = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -716,10 +726,10 @@ class SupportNeed(Versioned):
     """A need for support raised by a manager through the dialogue model (Dialogmodellen)."""
 
     class Status(models.TextChoices):
-        OPEN = "oppen", _("Ny")
+        OPEN = "oppen", _("Nytt")
         IN_PROGRESS = "pagar", _("Pågår")
-        ANSWERED = "besvarad", _("Besvarad")
-        CLOSED = "stangd", _("Avslutad")
+        ANSWERED = "besvarad", _("Besvarat")
+        CLOSED = "stangd", _("Avslutat")
 
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -759,7 +769,7 @@ class SupportNeed(Versioned):
         super().clean()
         check_area_organisation(self)
         check_unit_open(self)
-        # "Ny" is what counts as unanswered (the area page's "Obesvarade stödbehov", Att göra):
+        # "Nytt" is what counts as unanswered (the area page's "Obesvarade stödbehov", Att göra):
         # a need with an answer is not new, whichever entry wrote the answer.
         if self.status == self.Status.OPEN and self.response.strip():
             raise ValidationError({"status": ERROR_SUPPORT_NEED_ANSWERED_BUT_NEW})

@@ -68,7 +68,9 @@ def programme_area_get(
         order.insert(0, F("phase__organisation_unit_id").asc(nulls_last=True))
     return (
         areas.select_related("phase__organisation_unit")
-        .prefetch_related("delivery_owners", "supporting_processes")
+        # The owners' roles name them on the page ("Anna Berg, HSL styrgrupp"): one query more
+        # where the area has owners, none where it has none.
+        .prefetch_related("delivery_owners__role_assignments", "supporting_processes")
         .order_by(*order)
         .first()
     )
@@ -243,6 +245,48 @@ def plans_to_complete(*, unit_ids: list[int]) -> list[ActivityPlan]:
     )
 
 
+def plans_not_started(*, units: list[Unit]) -> list[tuple[Unit, ProgrammeArea]]:
+    """The activity plans asked of these units and not started: each VO among them
+    (`UnitKind.is_vo`, the kind loaded) with each programme area of its organisation that asks
+    for plans (`requests_activity_plans`), where it has no plan or only an empty draft nobody
+    has reviewed (a draft with activities or a review is plans_to_complete's). By VO name and
+    area; no query without a VO, else at most three."""
+    vos = sorted((unit for unit in units if unit.kind.is_vo), key=lambda unit: unit.name)
+    if not vos:
+        return []
+    areas = list(
+        ProgrammeArea.objects.filter(requests_activity_plans=True)
+        .select_related("phase")
+        .order_by("phase__start_date", "number", "pk")
+    )
+    if not areas:
+        return []
+    above: dict[int, set[int]] = {}
+    if any(area.phase.organisation_unit_id is not None for area in areas):
+        for descendant_id, ancestor_id in UnitClosure.objects.filter(
+            descendant__in=[vo.pk for vo in vos]
+        ).values_list("descendant_id", "ancestor_id"):
+            above.setdefault(descendant_id, set()).add(ancestor_id)
+    has_activities = Exists(Activity.objects.filter(plan=OuterRef("pk")))
+    started = set(
+        ActivityPlan.objects.filter(unit__in=vos, programme_area__in=areas)
+        .filter(
+            ~Q(status=ActivityPlan.Status.DRAFT) | Q(reviewed_at__isnull=False) | has_activities
+        )
+        .values_list("unit_id", "programme_area_id")
+    )
+    return [
+        (vo, area)
+        for vo in vos
+        for area in areas
+        if (
+            area.phase.organisation_unit_id is None
+            or area.phase.organisation_unit_id in above.get(vo.pk, set())
+        )
+        and (vo.pk, area.pk) not in started
+    ]
+
+
 def working_methods_for_units(*, units: QuerySet[Unit]) -> QuerySet[WorkingMethod]:
     """The working methods any of the units may adopt: those of areas of the units'
     organisations (a phase's organisation unit above or at a unit) and of phases of no
@@ -255,7 +299,7 @@ def working_methods_for_units(*, units: QuerySet[Unit]) -> QuerySet[WorkingMetho
 def area_pending_counts(*, area: ProgrammeArea, scope: Scope) -> tuple[int, int]:
     """What waits for this user in one programme area (one query): the submitted plans they
     review (as plans_awaiting_review: not those of units they manage) and the support needs
-    nobody has answered yet (Ny, Pågår)."""
+    nobody has answered yet (Nytt, Pågår)."""
     plans = ActivityPlan.objects.filter(
         programme_area=OuterRef("pk"), status=ActivityPlan.Status.SUBMITTED
     )

@@ -52,7 +52,7 @@ ERROR_SUPPORT_ANSWER_FORBIDDEN = gettext_noop(
 # (gonv.rules: add_programmearea, approve_activityplan, answer_supportneed).
 ERROR_AREA_STRUCTURE = gettext_noop(
     "Bara strategen och administratörer flyttar ett programområde till en annan fas eller ändrar "
-    "dess nummer, namn eller startdatum."
+    "dess nummer, namn, startdatum eller om det begär aktivitetsplaner."
 )
 ERROR_PLAN_STATUS = gettext_noop(
     "En verksamhet kan skicka in sin aktivitetsplan och ta tillbaka en inlämnad plan innan den "
@@ -183,7 +183,8 @@ def programme_area_edit(
     supporting_processes: Iterable[SupportingProcess],
 ) -> ProgrammeArea:
     """The area's own page ("Redigera programområdet"): its description, delivery owners and
-    supporting processes, by its programme owner or the strategist.
+    supporting processes, by its programme owner or the strategist (and, the strategist only,
+    whether it asks for activity plans: set on the instance by the form).
 
     The area is saved from the version on the instance (a stale one raises StaleVersion), its
     delivery owners are in its history; each supporting process linked or unlinked is a
@@ -196,6 +197,8 @@ def programme_area_edit(
     wanted = {process.pk: process for process in supporting_processes}
     # One edit, one history entry: the owners' changes are recorded on their own otherwise.
     with transaction.atomic(), one_history_record(ProgrammeArea, area.pk):
+        # The strategist's form sets whether the area asks for activity plans (structure).
+        check_area_structure(user=user, area=area)
         checked_save(user=user, obj=area, message=_(ERROR_AREA_FORBIDDEN))
         owners = list(delivery_owners)
         if {owner.pk for owner in owners} != set(area.delivery_owners.values_list("pk", flat=True)):
@@ -262,14 +265,16 @@ def restore_process_links(*, user: Actor, area: ProgrammeArea, record: Any) -> b
 
 
 # What places an area in the portfolio (check_area_structure): not its owner's to change.
-AREA_STRUCTURE_FIELDS = ("phase", "number", "name", "start_date")
+AREA_STRUCTURE_FIELDS = ("phase", "number", "name", "start_date", "requests_activity_plans")
 
 
 def check_area_structure(*, user: Actor, area: ProgrammeArea) -> None:
-    """Refuse a changed phase, number, name or start date unless the user shapes the portfolio.
+    """Refuse a changed phase, number, name, start date or request for activity plans unless the
+    user shapes the portfolio.
 
     An area's owner edits its contents; which phase (and so which organisation) it belongs to,
-    its number, its name and its start date (which goals' pacing starts from) are structure,
+    its number, its name, its start date (which goals' pacing starts from) and whether it asks
+    the VOs for activity plans are structure,
     the strategist's and administrators' (those who may add an area). Asked with the stored
     row, so a history revert to an older phase or name is refused too.
     """

@@ -144,16 +144,21 @@ def _edit(
 @login_required
 def programme_area_edit(request: HtmxHttpRequest, area_id: int) -> HttpResponse:
     """ "Redigera programområdet": the area's description, delivery owners and supporting
-    processes, for its programme owner and the strategist (the admin is not needed)."""
+    processes, for its programme owner and the strategist (the admin is not needed), and for
+    the strategist whether the area asks the VOs for activity plans."""
     area = get_object_or_404(ProgrammeArea.objects.select_related("phase"), pk=area_id)
     require_perm(request, "programmes.change_programmearea", area)
     back = _area_back_url(request, area)
     template = "programmes/programme_area_form.html"
     context: dict[str, Any] = {"area": area, "back": back, **history_context(area, request, "area")}
+    # Whether it asks for activity plans is structure: on the form for the strategist only.
+    structure = request.user.has_perm("programmes.add_programmearea")
     if request.method == "GET":
-        form = ProgrammeAreaForm(instance=area, initial={"version": area.version})
+        form = ProgrammeAreaForm(
+            instance=area, initial={"version": area.version}, structure=structure
+        )
         return render(request, template, {**context, "form": form})
-    form = ProgrammeAreaForm(request.POST, instance=copy.copy(area))
+    form = ProgrammeAreaForm(request.POST, instance=copy.copy(area), structure=structure)
 
     def save() -> None:
         data = form.cleaned_data
@@ -312,7 +317,7 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
                 (
                     area,
                     labels.area(area),
-                    _plan_status(statuses.get((unit.pk, area.pk)), status_labels),
+                    _plan_status(statuses.get((unit.pk, area.pk)), status_labels, area),
                     # A reader opens a plan that exists; a writer starts one too.
                     writes[unit] or (unit.pk, area.pk) in statuses,
                 )
@@ -341,10 +346,11 @@ def activity_plans(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-def _plan_status(status: str | None, labels: dict[str, Any]) -> str:
-    """A plan's status as the plan page says it; "Ej påbörjad" for a pair without a plan."""
+def _plan_status(status: str | None, labels: dict[str, Any], area: ProgrammeArea) -> str:
+    """A plan's status as the plan page says it; for a pair without a plan "Ej påbörjad" where
+    the area asks for plans, else "Ingen plan begärd" (nothing is missing)."""
     if status is None:
-        return _("Ej påbörjad")
+        return _("Ej påbörjad") if area.requests_activity_plans else _("Ingen plan begärd")
     if status == SENT_BACK:
         return _("Utkast – skickad tillbaka för komplettering")
     if status == REOPENED:

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.test import override_settings
+from django.test import Client, override_settings
 from pytest_django.fixtures import Settings
 
 from organisation.models import Role
 from programmes.models import ProgrammeArea
 from tests.factories import OrgTree, ProgrammeAreaFactory, UserFactory, org_tree_create
+from tests.followup.imports.world import CorpusWorld, corpus_world_create
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -164,3 +166,22 @@ def vec(org_tree: OrgTree) -> User:
 @pytest.fixture
 def no_role_user(db: None) -> User:
     return UserFactory(username="utanroll")
+
+
+@pytest.fixture
+def strategist_client(client: Client, strategist: User) -> Client:
+    """The test client, logged in as the strategist."""
+    client.force_login(strategist)
+    return client
+
+
+# --- the import corpus's world (the import tests and the browser's) ---------------------------
+
+
+@pytest.fixture
+def corpus_world(
+    org_tree: OrgTree, strategist: User, vc: User, vec: User, settings: Settings, tmp_path: Path
+) -> CorpusWorld:
+    """The org tree, four measures, a closed unit, a clinic; uploads wait in tmp_path."""
+    settings.GONV_IMPORT_DIR = tmp_path
+    return corpus_world_create(org_tree, {"strateg": strategist, "vc1": vc, "vec1a": vec})

@@ -217,6 +217,8 @@ class ProgrammeAreaFactory(DjangoModelFactory):
     number = factory.Sequence(lambda n: n + 10)
     name = factory.Sequence(lambda n: f"Programområde {n + 10}")
     start_date = datetime.date(2025, 3, 1)
+    # As the plan: only PO 1 (Teamrond) asks each VO for an activity plan.
+    requests_activity_plans = factory.LazyAttribute(lambda area: area.number == 1)
 
 
 class WorkingMethodFactory(DjangoModelFactory):

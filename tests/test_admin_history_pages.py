@@ -67,12 +67,6 @@ def goal(strategist: User, programme_area: ProgrammeArea) -> Goal:
     return goal
 
 
-@pytest.fixture
-def strategist_client(client: Client, strategist: User) -> Client:
-    client.force_login(strategist)
-    return client
-
-
 def test_the_history_page_is_swedish_with_swedish_numbers_and_no_none(
     strategist_client: Client, goal: Goal
 ) -> None:
@@ -88,7 +82,7 @@ def test_the_history_page_is_swedish_with_swedish_numbers_and_no_none(
         assert heading in text
     assert "Skapad" in text
     assert "Ändrad" in text
-    assert "Målandel (%): 100 → 90" in text
+    assert "Målandel: 100 % → 90 %" in text
     assert "100.00" not in text
 
 
@@ -143,7 +137,7 @@ def test_a_revert_is_recorded_with_the_version_it_went_back_to(
         strategist_client.get(f"/admin/goals/goal/{goal.pk}/history/").content.decode()
     )
     assert "Återställd till versionen från 13 okt 2026 10:00" in text
-    assert "Målandel (%): 90 → 100" in text
+    assert "Målandel: 90 % → 100 %" in text
     assert english_in(text) == []
 
 

@@ -3,6 +3,7 @@ logout, a bad request, a refusal, the admin for a non-staff user."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -225,6 +226,9 @@ def test_a_vec_changes_their_password_and_it_is_recorded(
     assert "<h1>Byt lösenord</h1>" in page
     assert "Ditt lösenord måste innehålla minst 8 tecken." in page
     assert "<ul><li>" not in page  # Django's HTML help list inside a <p>
+    # The password in use is "Nuvarande", not Django's "Gammalt lösenord".
+    assert re.search(r'<label for="id_old_password"[^>]*>\s*Nuvarande lösenord', page)
+    assert "Gammalt lösenord" not in page
     form = {
         "old_password": "gammalt-losen-1",
         "new_password1": "Vintergata-Norrsken-42",
@@ -259,7 +263,7 @@ def test_a_weak_or_mistyped_password_is_refused_in_swedish(client: Client, vec: 
     html = response.content.decode()
     assert response.status_code == 200
     assert "Formuläret innehåller fel" in html
-    assert "Ditt gamla lösenord var felaktigt ifyllt." in html
+    assert "Det nuvarande lösenordet är fel. Skriv det igen." in html
     assert "Det här lösenordet är för kort." in html
     vec.refresh_from_db()
     assert vec.check_password("gammalt-losen-1")
@@ -281,7 +285,7 @@ def test_guessing_the_current_password_counts_towards_the_lockout(
     with caplog.at_level("INFO", logger="gonv.security"):
         for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
             response = client.post(PASSWORD_PAGE, {"old_password": f"gissning-{attempt}", **guess})
-            assert "Ditt gamla lösenord var felaktigt ifyllt." in response.content.decode()
+            assert "Det nuvarande lösenordet är fel. Skriv det igen." in response.content.decode()
         locked = client.post(PASSWORD_PAGE, {"old_password": "gissning-sista", **guess})
         right = client.post(PASSWORD_PAGE, {"old_password": "gammalt-losen-1", **guess})
 

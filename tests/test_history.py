@@ -33,12 +33,6 @@ def changes_of(record: Any) -> dict[str, tuple[Any, Any]]:
     return {change.field: (change.old, change.new) for change in delta.changes}
 
 
-@pytest.fixture
-def strategist_client(client: Client, strategist: User) -> Client:
-    client.force_login(strategist)
-    return client
-
-
 # --- goals ------------------------------------------------------------------------------------
 
 

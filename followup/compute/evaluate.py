@@ -16,6 +16,7 @@ from typing import Any
 from base.periods import months_label
 from goals import status as engine
 from goals.models import Goal
+from programmes.models import WorkingMethod
 
 from ..models import Measure
 
@@ -137,6 +138,7 @@ def _evaluate_goal(
             planned_by_deadline=planned,
             assessment=assessment,
             rules=rules,
+            phase_out=goal.working_method.direction == WorkingMethod.Direction.PHASE_OUT,
         )
     # Before the day a goal counts from (Goal.pace_start: its own start, else its area's) it is
     # "Ej påbörjat" (goals.status._before_start); the sentence says which start it is.

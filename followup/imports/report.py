@@ -75,6 +75,12 @@ class ChangeLine:
     entered_by: str = ""
 
     @property
+    def is_new(self) -> bool:
+        """Whether the file adds the value (none stored before): the preview says "Nytt värde:
+        11 st", not "– → 11 st"."""
+        return not self.source and self.old == "–"
+
+    @property
     def source_label(self) -> str:
         """The current value's source as the pages name it ("Manuell inrapportering"), with
         who entered a value reported by hand ("Manuell inrapportering av Anna Berg", "… av

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Q, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.translation import gettext
 
 from base.periods import Quarter, day_label
@@ -151,11 +151,13 @@ def closed_report_quarters(
 
 def quarter_report_get(*, organisation_id: int, quarter: Quarter) -> QuarterReport | None:
     """The report of an organisation and quarter with who closed, approved, returned and
-    reopened it (one query); None while nobody has closed it (an unsaved draft)."""
+    reopened it, and its frozen body (stored in its current version), in one query; None
+    while nobody has closed it (an unsaved draft)."""
     return (
         QuarterReport.objects.select_related(
             "closed_by", "approved_by", "returned_by", "reopened_by"
         )
+        .annotate(current_body=Subquery(QuarterReportVersion.current_body_of(OuterRef("pk"))))
         .filter(organisation_id=organisation_id, quarter=quarter.code)
         .first()
     )
@@ -345,7 +347,7 @@ def quarter_reports_of(*, organisation_id: int) -> dict[str, QuarterReport]:
     rows = QuarterReport.objects.select_related("closed_by", "approved_by").filter(
         organisation_id=organisation_id
     )
-    return {row.quarter: row for row in rows.defer("content_html")}
+    return {row.quarter: row for row in rows}
 
 
 def quarter_close_refusal(*, quarter: Quarter, today: datetime.date) -> str:

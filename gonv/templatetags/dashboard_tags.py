@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
 from base.formatting import SPACE, format_number, format_set_level, format_share
+from base.periods import days_label, months_label
 from followup.formatting import (
     ForecastCell,
     format_change,
@@ -88,6 +90,14 @@ def is_home_unit(user: User | AnonymousUser, unit: object) -> bool:
 
 
 @register.simple_tag
+def is_own_area(user: User | AnonymousUser, area: object) -> bool:
+    """Whether the programme area is one the user owns as programme owner ("Mitt
+    programområde" is then the current page; no query)."""
+    scope = scope_for(user)
+    return Role.PROGRAMME_OWNER in scope.roles and getattr(area, "pk", None) in scope.area_ids
+
+
+@register.simple_tag
 def leads_a_unit(user: User | AnonymousUser) -> bool:
     """Whether the user is a VC or VEC: the navigation then offers "Min enhet" (no query)."""
     return bool(scope_for(user).roles & {Role.HEAD_OF_AREA, Role.HEAD_OF_UNIT})
@@ -102,6 +112,20 @@ def owns_an_area(user: User | AnonymousUser) -> bool:
 
 
 register.filter("sv_day", format_day)
+
+
+@register.filter
+def sv_months(start: datetime.date, end: datetime.date | None) -> str:
+    """A range of months as Swedish text writes it: `{{ start|sv_months:end }}` gives "feb–mar
+    2025" (base.periods.months_label), one month once."""
+    return months_label(start, end or start)
+
+
+@register.filter
+def sv_days(start: datetime.date, end: datetime.date | None) -> str:
+    """A range of days as Swedish text writes it: `{{ start|sv_days:end }}` gives "1 jul–30 sep
+    2026" (base.periods.days_label); only the start's day without an end."""
+    return days_label(start, end or start)
 
 
 @register.filter

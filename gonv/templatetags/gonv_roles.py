@@ -29,6 +29,38 @@ def user_role_labels(user: User | AnonymousUser) -> list[str]:
     return labels
 
 
+@register.filter
+def person_with_roles(person: User) -> str:
+    """A person named among others on a page, by name and role: "Anna Berg, HSL styrgrupp"
+    (the full name, else the username; the roles in the order of Role, from the person's
+    role_assignments, which the page's selector prefetches)."""
+    name = person.get_full_name() or person.get_username()
+    codes = sorted(
+        {assignment.role for assignment in person.role_assignments.all()},
+        key=_ROLE_ORDER.__getitem__,
+    )
+    roles = [_lower_first(str(Role(code).label)) for code in codes]
+    if not roles:
+        return name
+    said = (
+        roles[0]
+        if len(roles) == 1
+        else _("%(roles)s och %(last)s")
+        % {
+            "roles": ", ".join(roles[:-1]),
+            "last": roles[-1],
+        }
+    )
+    return f"{name}, {said}"
+
+
+def _lower_first(label: str) -> str:
+    """A role's label mid-sentence: "programområdesansvarig", but "HSL styrgrupp" as it is."""
+    if len(label) > 1 and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 @register.simple_tag
 def user_has_role(user: User | AnonymousUser) -> bool:
     """Whether the user has any role at all (a user without one sees nothing)."""

@@ -130,8 +130,9 @@ document.addEventListener("htmx:afterSettle", function (event) {
 });
 // "Äldre ändringar" / "Nyare ändringar" (includes/history.html) swap the history section whole:
 // the link that had the focus is gone, so the focus goes to the section's heading (the page's
-// h1 where it names the history), the page shown is said in #swap-status, and a message of an
-// earlier action ("Ändringarna är sparade.") is cleared, as a new page would have none.
+// h1 where it names the history), the page shown is said in #swap-status (GONV.announce,
+// swap-status.js), and a message of an earlier action ("Ändringarna är sparade.") is cleared,
+// as a new page would have none.
 document.addEventListener("htmx:afterSettle", function (event) {
   var section = event.target;
   if (!(section instanceof Element) || !section.matches("section.history")) return;
@@ -145,8 +146,7 @@ document.addEventListener("htmx:afterSettle", function (event) {
   }
   var messages = document.getElementById("messages");
   if (messages) messages.textContent = "";
-  var status = document.getElementById("swap-status");
-  if (status && section.hasAttribute("data-page-summary")) {
-    status.textContent = section.getAttribute("data-page-summary");
+  if (section.hasAttribute("data-page-summary")) {
+    window.GONV.announce(section.getAttribute("data-page-summary"));
   }
 });

@@ -51,11 +51,6 @@
     return new Date(ms).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
   }
 
-  function announce(message) {
-    var status = document.getElementById("swap-status");
-    if (status) status.textContent = message;
-  }
-
   function show(state, end) {
     title.textContent = data[state + "Title"];
     text.textContent = data[state + "Text"].replace("{time}", clock(end));
@@ -104,7 +99,7 @@
         if (response.status === 204) {
           markActivity();
           hide();
-          announce(data.extendedText);
+          window.GONV.announce(data.extendedText);
         } else {
           show("ended", Date.now());
         }
@@ -127,8 +122,36 @@
     else if (shown === "absolute") controls.absolute.click();
     else hide();
   });
-  // Every request to the server starts the idle limit again (SESSION_SAVE_EVERY_REQUEST).
-  document.addEventListener("htmx:afterRequest", markActivity);
+  // Every request this host answers starts the idle limit again (SESSION_SAVE_EVERY_REQUEST):
+  // htmx's and any fetch() of the page's. Not one that got no answer (status 0), a 5xx (Django
+  // saves no session with it), or one that found the session ended: a 401, or a fetch
+  // redirected to the login page (its path is that of the ended state's link).
+  var loginPath = new URL(controls.ended.href, location.href).pathname;
+
+  function noteResponse(status, url) {
+    if (!status || status === 401 || status >= 500) return;
+    var address = url ? new URL(url, location.href) : null;
+    if (address && (address.origin !== location.origin || address.pathname === loginPath)) return;
+    markActivity();
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (xhr) noteResponse(xhr.status, xhr.responseURL);
+  });
+  var pageFetch = window.fetch;
+  if (pageFetch) {
+    window.fetch = function () {
+      var answer = pageFetch.apply(this, arguments);
+      answer.then(
+        function (response) {
+          noteResponse(response.status, response.url);
+        },
+        function () {} // no answer: the caller handles the rejection
+      );
+      return answer;
+    };
+  }
   markActivity();
   window.setInterval(check, 1000);
 })();

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from base.periods import InvalidQuarter, Quarter, month_label, quarter_range
+from base.periods import InvalidQuarter, Quarter, days_label, month_label, quarter_range
 
 
 @pytest.mark.parametrize("text", ["2025Q4", "2025-Q4", "2025q4", "2025K4", " 2025 Kv 4 "])
@@ -40,3 +40,18 @@ def test_a_range_of_quarters_is_inclusive_and_ordered():
 def test_months_are_labelled_as_the_plan_writes_them():
     assert month_label(datetime.date(2025, 12, 31)) == "dec 2025"
     assert month_label(datetime.date(2027, 5, 1)) == "maj 2027"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "label"),
+    [
+        (datetime.date(2026, 7, 1), datetime.date(2026, 9, 30), "1 jul–30 sep 2026"),
+        (datetime.date(2026, 7, 1), datetime.date(2026, 7, 15), "1–15 jul 2026"),
+        (datetime.date(2025, 12, 1), datetime.date(2026, 1, 31), "1 dec 2025 – 31 jan 2026"),
+        (datetime.date(2025, 12, 31), datetime.date(2025, 12, 31), "31 dec 2025"),
+    ],
+)
+def test_a_range_of_days_names_the_year_once_and_the_month_once_where_they_are_the_same(
+    start: datetime.date, end: datetime.date, label: str
+) -> None:
+    assert days_label(start, end) == label

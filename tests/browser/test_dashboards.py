@@ -68,14 +68,14 @@ def test_steering_group_opens_the_portfolio_changes_quarter_and_goes_on(
     expect(region).to_contain_text("Status för Kv 2 2025.")
     expect(page).to_have_url(re.compile(r"\?kvartal=2025Q2$"))
     # The document's title names the quarter swapped in (a tab, a bookmark, a printed page).
-    expect(page).to_have_title("Portfölj Kv 2 2025 – GONV-uppföljning")
+    expect(page).to_have_title("Portfölj, Kv 2 2025 – GONV-uppföljning")
     assert loads == []
     assert page.evaluate("window.gonvStillHere") is True
 
     page.go_back()
     expect(page).to_have_url(re.compile(r"^http://[^/]+/$"))
     expect(region).to_contain_text("Status för Kv 4 2025.")
-    expect(page).to_have_title("Portfölj Kv 4 2025 – GONV-uppföljning")
+    expect(page).to_have_title("Portfölj, Kv 4 2025 – GONV-uppföljning")
     check_page(page, "portfolio", browser_errors)
 
     page.locator("h3 a", has_text="PO 1. Teamarbete").click()

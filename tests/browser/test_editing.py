@@ -367,7 +367,7 @@ def test_a_vc_saves_several_adoption_cells_and_reports_a_months_values(
     table.get_by_label(re.compile("^Faktiskt datum, Hälsocentral Norrby")).fill(today)
     table.get_by_label(re.compile("^Status, Hälsocentral Nordvik")).select_option("planerad")
     page.get_by_role("button", name="Spara ändringar").click()
-    # Planerad without a planned date is asked for by the cell, as "Att göra" would flag it.
+    # Planerat without a planned date is asked for by the cell, as "Att göra" would flag it.
     expect(page.get_by_role("alert")).to_contain_text("Ange planerat datum")
     assert AdoptionRecord.objects.count() == 0
     table = page.get_by_role("table", name=re.compile("^Teamrond"))
@@ -759,7 +759,7 @@ def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(
     # A plain page load has no message and nothing takes the focus.
     expect(page.locator("#messages")).not_to_have_attribute("tabindex", "-1")
     assert page.evaluate("document.activeElement === document.body")
-    outcome = page.get_by_role("region", name="Planen är tillbakaskickad för komplettering")
+    outcome = page.get_by_role("region", name="Planen är skickad tillbaka för komplettering")
     expect(outcome).to_contain_text("Petra Ansvarig")
     expect(outcome).to_contain_text("Lägg till en tidplan per hälsocentral.")
     expect(page.get_by_role("button", name="Godkänn planen")).to_have_count(0)

@@ -20,13 +20,11 @@ from base.periods import Quarter
 from followup import services
 from followup.imports import jobs, tasks
 from followup.models import ImportJob
-from organisation.models import Role
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import BrowserErrors
 from tests.browser.session import log_in
-from tests.factories import OrgTree, UserFactory
 from tests.followup.dashboard_data import DashboardData, dashboard_data_create
-from tests.followup.imports.world import CorpusWorld, corpus_world_create
+from tests.followup.imports.world import EXCEL_CSV, CorpusWorld
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -61,22 +59,28 @@ def wait_for_focus_on(page: Page, element_id: str) -> None:
     assert focused(page)["id"] == element_id
 
 
+def refused_at(page: Page, field_id: str, error: str) -> dict[str, Any]:
+    """A refused decision: the page opened at its decisions with the field in error focused,
+    marked invalid and described by its error (read with it); what is focused, as focused()."""
+    expect(page).to_have_url(re.compile(r"/rapporter/2025Q4/#beslut$"))
+    wait_for_focus_on(page, field_id)
+    state = focused(page)
+    assert state["invalid"] == "true"
+    assert state["described"].startswith(error)
+    return state
+
+
 def test_a_refused_reopening_focuses_its_reason_with_the_error_as_description(
-    page: Page, data: DashboardData, browser_errors: BrowserErrors
+    page: Page, data: DashboardData, strategist: User, browser_errors: BrowserErrors
 ) -> None:
-    strategist = UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST)
     services.quarter_report_close(user=strategist, organisation=None, quarter=QUARTER, version=0)
 
     log_in(page, "strateg")
     page.goto(REPORT)
     page.get_by_role("button", name="Öppna rapporten igen").click()
 
-    expect(page).to_have_url(re.compile(r"/rapporter/2025Q4/#beslut$"))
-    wait_for_focus_on(page, "report-oppna-comment")
-    state = focused(page)
+    state = refused_at(page, "report-oppna-comment", "Fel: Skriv varför rapporten öppnas igen")
     assert state["tag"] == "textarea"
-    assert state["invalid"] == "true"
-    assert state["described"].startswith("Fel: Skriv varför rapporten öppnas igen")
     reason = page.get_by_label("Varför öppnas rapporten igen? (obligatoriskt)")
     expect(reason).to_have_accessible_description(re.compile("Skriv varför rapporten öppnas"))
     # Typed keys go into the field, not nowhere.
@@ -87,21 +91,16 @@ def test_a_refused_reopening_focuses_its_reason_with_the_error_as_description(
 
 
 def test_a_refused_approval_and_send_back_focus_the_box_and_the_comment(
-    page: Page, data: DashboardData, browser_errors: BrowserErrors
-) -> None:
-    strategist = UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST)
-    UserFactory(username="portfoljagare", role=Role.PORTFOLIO_OWNER)
+    page: Page, data: DashboardData, strategist: User, portfolio_owner: User,
+    browser_errors: BrowserErrors,
+) -> None:  # fmt: skip
     services.quarter_report_close(user=strategist, organisation=None, quarter=QUARTER, version=0)
 
     log_in(page, "portfoljagare")
     page.goto(REPORT)
     page.get_by_role("button", name="Godkänn rapporten").click()
 
-    expect(page).to_have_url(re.compile(r"/rapporter/2025Q4/#beslut$"))
-    wait_for_focus_on(page, "report-godkann-confirm")
-    state = focused(page)
-    assert state["invalid"] == "true"
-    assert state["described"].startswith("Fel: Kryssa i att du har läst rapporten")
+    refused_at(page, "report-godkann-confirm", "Fel: Kryssa i att du har läst rapporten")
     assert_accessible(page, "quarter-report-approve-refused")
     page.keyboard.press("Space")  # the key reaches the box
     expect(page.get_by_label("Jag har läst rapporten och godkänner den")).to_be_checked()
@@ -109,11 +108,9 @@ def test_a_refused_approval_and_send_back_focus_the_box_and_the_comment(
     page.goto(REPORT)
     page.get_by_role("button", name="Skicka tillbaka").click()
 
-    expect(page).to_have_url(re.compile(r"/rapporter/2025Q4/#beslut$"))
-    wait_for_focus_on(page, "report-skicka-tillbaka-comment")
-    state = focused(page)
-    assert state["invalid"] == "true"
-    assert state["described"].startswith("Fel: Skriv en kommentar om vad som behöver ändras")
+    refused_at(
+        page, "report-skicka-tillbaka-comment", "Fel: Skriv en kommentar om vad som behöver ändras"
+    )
     page.keyboard.type("Lägg till PO 3")
     expect(page.get_by_label("Vad behöver ändras? (obligatoriskt)")).to_have_value("Lägg till PO 3")
     assert_accessible(page, "quarter-report-send-back-refused")
@@ -121,10 +118,8 @@ def test_a_refused_approval_and_send_back_focus_the_box_and_the_comment(
 
 
 def test_a_decision_refused_on_a_stale_page_focuses_the_reason(
-    page: Page, data: DashboardData, browser_errors: BrowserErrors
+    page: Page, data: DashboardData, strategist: User, browser_errors: BrowserErrors
 ) -> None:
-    strategist = UserFactory(username="strateg", is_staff=True, role=Role.STRATEGIST)
-
     log_in(page, "strateg")
     page.goto(REPORT)
     # Meanwhile, in another tab, the strategist closes the quarter and opens it again.
@@ -150,20 +145,6 @@ def test_a_decision_refused_on_a_stale_page_focuses_the_reason(
 
 
 # --- the import's progress ------------------------------------------------------------------
-
-EXCEL_CSV = (
-    "Enhet;Mått;Period;Värde;Kommentar\r\n"
-    "HC1A;antal;dec 2025;45;Räknat\r\n"
-    "HC1A;index;Kv 4 2025;71,5;\r\n"
-)
-
-
-@pytest.fixture
-def corpus_world(
-    org_tree: OrgTree, strategist: User, vc: User, vec: User, settings: Settings, tmp_path: Path
-) -> CorpusWorld:
-    settings.GONV_IMPORT_DIR = tmp_path
-    return corpus_world_create(org_tree, {"strateg": strategist, "vc1": vc, "vec1a": vec})
 
 
 def test_a_focused_link_keeps_the_focus_while_the_progress_is_polled(

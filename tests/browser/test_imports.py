@@ -9,34 +9,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
-from pytest_django.fixtures import Settings
 
 from followup.imports import tasks
 from followup.models import ImportBatch, ImportJob, MeasureResult, Observation
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import BrowserErrors
 from tests.browser.session import log_in
-from tests.factories import OrgTree
-from tests.followup.imports.world import CorpusWorld, corpus_world_create
+from tests.followup.imports.world import EXCEL_CSV, CorpusWorld
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
-EXCEL_CSV = (
-    "Enhet;Mått;Period;Värde;Kommentar\r\n"
-    "HC1A;antal;dec 2025;45;Räknat\r\n"
-    "HC1A;index;Kv 4 2025;71,5;\r\n"
-)
 BAD_CSV = "enhet;mått;period;värde\nHC1A;antal;2025-11;45\nHC9;antal;2025-11;sju\n"
-
-
-@pytest.fixture
-def corpus_world(
-    org_tree: OrgTree, strategist: User, vc: User, vec: User, settings: Settings, tmp_path: Path
-) -> CorpusWorld:
-    settings.GONV_IMPORT_DIR = tmp_path
-    return corpus_world_create(org_tree, {"strateg": strategist, "vc1": vc, "vec1a": vec})
 
 
 def choose_file(page: Page, tmp_path: Path, name: str, content: bytes) -> None:
@@ -65,7 +49,9 @@ def test_upload_preview_and_import_a_swedish_excel_csv(
     expect(page.locator(".import-counts")).to_contain_text("Nya värden")
     expect(page.get_by_role("cell", name="Arbetsmiljöindex")).to_be_visible()
     expect(page.get_by_role("cell", name="71,5")).to_be_visible()
-    expect(page.get_by_role("cell", name=re.compile(r"^– → 45\s+st$"))).to_be_visible()  # its unit
+    expect(
+        page.get_by_role("cell", name=re.compile(r"^Nytt värde: 45\s+st$"))
+    ).to_be_visible()  # its unit
     assert not Observation.objects.exists()
     assert_accessible(page, "import-preview")
 

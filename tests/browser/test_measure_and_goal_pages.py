@@ -121,7 +121,7 @@ def test_the_unit_select_swaps_the_chart_and_back_restores_it(
     expect(page.get_by_role("heading", name="Primärvård, Kv 4 2025")).to_be_visible()
     assert _same_document(page), "the chart was swapped in, not the page reloaded"
     expect(page).to_have_url(re.compile(r"[?&]enhet=PV"))
-    expect(page).to_have_title(re.compile(r"^Rätt hjälp på en gång – Primärvård"))
+    expect(page).to_have_title(re.compile(r"^Rätt hjälp på en gång: Primärvård"))
     # Focus stays on the select that was changed, and it now offers the units below.
     assert page.evaluate("() => document.activeElement.id") == "enhet"
     # The select was swapped too: change it only once htmx has settled the new one (a change

@@ -180,7 +180,7 @@ def test_the_form_shows_only_the_fields_of_the_chosen_kind(
 
 
 def test_the_fields_a_kind_asks_for_are_marked_required(strategist: User, milestone: Goal) -> None:
-    """What clean() asks for with the chosen kind ("Målandel (%)" for an adoption goal) is
+    """What clean() asks for with the chosen kind ("Målandel" for an adoption goal) is
     marked as the required fields are: "(obligatoriskt)" and the input's required state."""
     client = login(strategist)
     body = client.get(

@@ -140,14 +140,14 @@ def test_the_edit_page_has_one_heading_with_the_stored_title(strategist: User, g
 
     refused = client.post(url, form_data(goal, title="Ny rubrik", kind="")).content.decode()
 
-    assert re.findall(r"<h1[^>]*>([^<]*)</h1>", refused) == ["Redigera: Beslut om instrument"]
+    assert re.findall(r"<h1[^>]*>([^<]*)</h1>", refused) == ["Redigera mål: Beslut om instrument"]
     assert 'class="form-title"' not in refused
     stale = form_data(goal, title="Min rubrik")
     assert login(strategist).post(url, form_data(goal, title="Deras rubrik")).status_code == 302
     conflict = client.post(url, stale)
     assert conflict.status_code == 409
     headings = re.findall(r"<h1[^>]*>([^<]*)</h1>", conflict.content.decode())
-    assert headings == ["Redigera: Deras rubrik"]
+    assert headings == ["Redigera mål: Deras rubrik"]
 
 
 def test_a_moved_goal_is_where_the_page_opens_with_its_button_focused(

@@ -161,7 +161,7 @@ def test_a_reopened_plan_is_called_opened_for_change_not_sent_back_wherever_it_i
     # plans waiting for their VOs.
     assert '<span class="plan-status">Utkast – öppnad för ändring</span>' in vcs_list
     assert "skickad tillbaka" not in vcs_list.lower().split("inlämnade planer")[0]
-    assert "Tillbakaskickade eller öppnade för ändring – väntar på verksamhetsområdet" in waiting
+    assert "Skickade tillbaka eller öppnade för ändring – väntar på verksamhetsområdet" in waiting
     assert waiting.count("Öppnad för ändring <time") == 1
     assert waiting.count("Skickad tillbaka <time") == 1
     assert "Den godkända planen öppnades för ändring av" in plan_page

@@ -390,7 +390,7 @@ def test_the_vc_reads_what_to_complete_submits_again_and_the_history_keeps_both(
     vo.post(submit)
     again = html.unescape(vo.get(page_url(plan)).content.decode())
 
-    assert "Planen är tillbakaskickad för komplettering" in sent_back
+    assert "Planen är skickad tillbaka för komplettering" in sent_back
     assert f"Skickad tillbaka av {programme_owner.get_full_name()}" in sent_back
     assert "Beskriv hur VEC:arna involveras." in sent_back
     assert "Status: <strong>Utkast – skickad tillbaka för komplettering</strong>" in sent_back
@@ -516,7 +516,7 @@ def test_the_reviewers_list_dates_each_decision_and_keeps_the_plans_sent_back(
     programme_owner: User, vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
 ) -> None:
     """An approved plan is listed with the day of the approval and who gave it, not the day
-    it was submitted; a plan sent back stays in view, under "Tillbakaskickade", until the VO
+    it was submitted; a plan sent back stays in view, under "Skickade tillbaka", until the VO
     submits it again."""
     approved = submitted_plan(org_tree.vo2, programme_area)
     returned = submitted_plan(org_tree.vo1, programme_area)

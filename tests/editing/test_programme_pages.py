@@ -172,7 +172,7 @@ def test_an_activity_with_its_end_before_its_start_is_refused(
     content = response.content.decode()
     assert "Slutdatum kan inte vara före startdatum." in content
     # The heading names the activity as stored; what was typed stays in the form.
-    assert f"<h1>Redigera ”{html.escape(activity.title)}”</h1>" in content
+    assert f"<h1>Redigera aktivitet: {html.escape(activity.title)}</h1>" in content
     assert 'value="Ett nytt namn"' in content
 
 
@@ -197,13 +197,13 @@ def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner
     assert login(vec).post(raise_url, data).status_code == 302
     need = SupportNeed.objects.get()
     assert need.raised_by == vec
-    assert need.get_status_display() == "Ny"
+    assert need.get_status_display() == "Nytt"
 
     url = reverse("programmes:support_need", args=[need.pk])
-    # Answering a new need starts from "Besvarad": left at "Ny" it would still count as
+    # Answering a new need starts from "Besvarat": left at "Nytt" it would still count as
     # unanswered everywhere.
     form_page = login(programme_owner).get(url).content.decode()
-    assert re.search(r'<option value="besvarad" selected>Besvarad</option>', form_page)
+    assert re.search(r'<option value="besvarad" selected>Besvarat</option>', form_page)
     left_new = login(programme_owner).post(
         url, {"status": "oppen", "response": "Vi hör av oss.", "version": need.version}
     )
@@ -222,12 +222,12 @@ def test_a_support_need_is_raised_by_the_vec_and_answered_by_the_programme_owner
     # The refused status is not shown as the need's: the facts above the form are as stored.
     facts = re.search(r'<dl class="goal-facts">.*?</dl>', empty.content.decode(), re.S)
     assert facts is not None
-    assert "Ny" in facts.group(0)
-    assert "Besvarad" not in facts.group(0)
+    assert "Nytt" in facts.group(0)
+    assert "Besvarat" not in facts.group(0)
     answer = {"status": "besvarad", "response": "Vi ordnar en utbildningsdag.", "version": 1}
     assert login(programme_owner).post(url, answer).status_code == 302
     need.refresh_from_db()
-    assert need.get_status_display() == "Besvarad"
+    assert need.get_status_display() == "Besvarat"
     answered_form = login(programme_owner).get(url).content.decode()
     assert "Ändra svaret eller statusen" in answered_form  # no longer "Besvara"
     assert "Krävs när behovet markeras som besvarat." in answered_form
@@ -309,7 +309,8 @@ def test_the_vcs_list_of_plans_says_where_each_plan_stands(
     mine = page[page.index(f'id="plans-{org_tree.vo1.pk}"') :].split("</section>")[0]
     text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(mine)).split())
     assert "PO 1. Teamarbete – Inlämnad" in text
-    assert "PO 2. Prevention – Ej påbörjad" in text
+    # PO 2 asks no VO for a plan: none is missing there.
+    assert "PO 2. Prevention – Ingen plan begärd" in text
 
     ActivityPlanFactory(
         unit=org_tree.vo1, programme_area=other_programme_area, status=ActivityPlan.Status.DRAFT
@@ -330,7 +331,8 @@ def test_each_edit_page_is_titled_by_its_heading_not_by_its_list(
     programme_owner: User, vc: User, org_tree: OrgTree, programme_area: ProgrammeArea
 ) -> None:
     """WCAG 2.4.2: a support need's page is not titled "Stödbehov" like the list, nor are all
-    activities "Redigera aktivitet" and all working methods "Redigera arbetssätt"."""
+    activities "Redigera aktivitet" and all working methods "Redigera arbetssätt": each names
+    what it edits after a colon."""
     need = SupportNeedFactory(unit=org_tree.hc1a, programme_area=programme_area)
     method = WorkingMethodFactory(name="Teamrond", programme_area=programme_area)
     activity = ActivityFactory(
@@ -352,6 +354,6 @@ def test_each_edit_page_is_titled_by_its_heading_not_by_its_list(
     need_title = f"Stödbehov från {org_tree.hc1a.name} (PO 1) – GONV-uppföljning"
     assert _title(need_page) == need_title
     assert _title(needs_page) == "Stödbehov – GONV-uppföljning"
-    assert _title(method_page) == "Redigera ”Teamrond” – GONV-uppföljning"
-    assert _title(activity_page) == "Redigera ”Utbilda teamen” – GONV-uppföljning"
+    assert _title(method_page) == "Redigera arbetssätt: Teamrond – GONV-uppföljning"
+    assert _title(activity_page) == "Redigera aktivitet: Utbilda teamen – GONV-uppföljning"
     assert _title(new_goal_page.decode()) == "Nytt mål i PO 1. Teamarbete – GONV-uppföljning"

@@ -100,7 +100,7 @@ def test_the_units_managers_close_an_answered_need_and_no_one_else(
         assert need.status == SupportNeed.Status.CLOSED
         assert need.response == "Vi ordnar en utbildningsdag."  # the answer stays
         assert need.history.first().history_user == user
-        assert need.history.first().get_status_display() == "Avslutad"
+        assert need.history.first().get_status_display() == "Avslutat"
     else:
         assert response.status_code == 403
         assert "Ingen behörighet" in response.content.decode()
@@ -129,7 +129,7 @@ def test_the_vec_closes_the_answer_it_read_and_the_need_leaves_att_gora(
     # Still on the list of support needs, as closed.
     listing = client.get(reverse("programmes:support_needs")).content.decode()
     assert "Tid för utbildning av teamet." in listing
-    assert "<td>Avslutad</td>" in listing
+    assert "<td>Avslutat</td>" in listing
     # And closed, no form offers it again.
     page = client.get(reverse("programmes:support_need", args=[need.pk])).content.decode()
     assert "Avsluta – svaret räcker" not in page

@@ -84,13 +84,13 @@ def test_the_matrix_shows_each_unit_as_of_the_quarters_end_as_the_goal_page_does
     client = _client(UserFactory(username="styrgrupp", role=Role.STEERING_GROUP))
     goal = Goal.objects.get(code="teamrond-alla")
 
-    # The past quarter: as of its last day, Hälsocentral 1-1 had only planned it.
+    # The past quarter: as of its last day, Hälsocentral 1-1 had not introduced it; with no
+    # planned date it was introduced later, not "planned" on the day it was introduced.
     section = _matrix(client.get(_area_url(), {"kvartal": past.code, "vo": "VO1"}).content.decode())
     assert f"Införande per {day_label(past.end)}: status per enhet och arbetssätt" in section
     row = _text(_row(section, "Hälsocentral 1-1"))
-    assert "Planerad" in row
-    assert f"planerat {day_label(today)}" in row
-    assert "Infört" not in row
+    assert row == f"Hälsocentral 1-1 Ej infört infört senare, {day_label(today)}"
+    assert "Planera" not in row
     assert _text(_row(section, "Hälsocentral 1-2")) == "Hälsocentral 1-2 Infört infört 1 sep 2025"
     assert "VO 1, alla enheter 1 av 3 (33,3 %)" in _text(section)
     goal_page = client.get(reverse("goal_detail", args=[goal.code]), {"kvartal": past.code})
@@ -98,7 +98,9 @@ def test_the_matrix_shows_each_unit_as_of_the_quarters_end_as_the_goal_page_does
     body = goal_html[: goal_html.index("Hälsocentral 1-1")].rsplit("<tbody>", 1)[1]
     assert "Räknas som planerat före måldatum" in body
     assert f"Införande per {day_label(past.end)}, grupperat som målet räknar det" in goal_html
-    assert "Planerad" in goal_html[goal_html.index("Hälsocentral 1-1") :].split("</tr>")[0]
+    goal_row = _text(goal_html[goal_html.index("Hälsocentral 1-1") :].split("</tr>")[0])
+    assert f"Ej infört infört senare, {day_label(today)}" in goal_row
+    assert "Planera" not in goal_row
 
     # The ongoing quarter: as of today, adopted.
     section = _matrix(
@@ -176,7 +178,7 @@ def test_sorting_by_status_puts_adopted_then_in_progress_then_planned_then_not_s
     names = re.findall(r">(Hälsocentral 1-\d)</a>", fragment)
     assert names == ["Hälsocentral 1-2", "Hälsocentral 1-3", "Hälsocentral 1-1", "Hälsocentral 1-0"]
     statuses = re.findall(r'<span class="adoption adoption-\w+">([^<]+)</span>', fragment)
-    assert statuses == ["Infört", "Pågår", "Planerad", "Ej påbörjad"]  # the model's words
+    assert statuses == ["Infört", "Pågår", "Planerat", "Ej påbörjat"]  # the model's words
 
 
 def _pending_links(content: str) -> list[str]:

@@ -100,6 +100,18 @@ def _spc(measure: Measure, unit: Unit, quarter: Quarter = Q4) -> dict[str, Any]:
     return SpcResult.objects.get(measure=measure, unit=unit, quarter=quarter.code).summary
 
 
+def _measure_goal(
+    area: object, code: str, title: str, measure: Measure, *,
+    deadline: datetime.date = datetime.date(2026, 12, 31), **target: object,
+) -> Goal:  # fmt: skip
+    """A measure goal of the programme area; `target` is its target value or its relative
+    change (with the baseline)."""
+    return Goal.objects.create(
+        programme_area=area, code=code, title=title, kind=Goal.Kind.MEASURE,
+        deadline=deadline, measure=measure, **target,
+    )  # fmt: skip
+
+
 def _compute(quarter: Quarter = Q4) -> services.QuarterSummary:
     return services.quarter_compute(quarter=quarter, today=TODAY)
 
@@ -295,13 +307,12 @@ def plan(tree: dict[str, Unit]) -> dict[str, object]:
         target_share=Decimal(50),
     )
     do_count = _measure("do-antal", "count", "sum")
-    relative = Goal.objects.create(
-        programme_area=area,
-        code="do-plus-50",
-        title="+50 % dokumenterade överenskommelser",
-        kind=Goal.Kind.MEASURE,
+    relative = _measure_goal(
+        area,
+        "do-plus-50",
+        "+50 % dokumenterade överenskommelser",
+        do_count,
         deadline=datetime.date(2027, 12, 31),
-        measure=do_count,
         relative_change_pct=Decimal(50),
         baseline_start=datetime.date(2026, 12, 1),
         baseline_end=datetime.date(2026, 12, 31),
@@ -368,13 +379,11 @@ def test_a_year_long_baseline_of_a_count_is_its_mean_per_month_not_its_sum(tree,
     count = Measure.objects.get(code="do-antal")
     count.unit = "st"
     count.save()
-    goal = Goal.objects.create(
-        programme_area=plan["area"],
-        code="do-plus-20-ar",
-        title="+20 % mot snittet 2025",
-        kind=Goal.Kind.MEASURE,
-        deadline=datetime.date(2026, 12, 31),
-        measure=count,
+    goal = _measure_goal(
+        plan["area"],
+        "do-plus-20-ar",
+        "+20 % mot snittet 2025",
+        count,
         relative_change_pct=Decimal(20),
         baseline_start=datetime.date(2025, 1, 1),
         baseline_end=datetime.date(2025, 12, 31),
@@ -395,13 +404,11 @@ def test_a_baseline_of_several_months_of_a_share_is_pooled_not_their_mean(tree, 
     """A small month must not weigh as much as a big one: okt–dec 2025 is 350 of 500 (70 %),
     not the mean of 50 %, 75 % and 50 % (58,3 %)."""
     share = _measure("do-andel", "share", "ratio", unit="%")
-    goal = Goal.objects.create(
-        programme_area=plan["area"],
-        code="do-andel-plus-10",
-        title="+10 % mot hösten 2025",
-        kind=Goal.Kind.MEASURE,
-        deadline=datetime.date(2026, 12, 31),
-        measure=share,
+    goal = _measure_goal(
+        plan["area"],
+        "do-andel-plus-10",
+        "+10 % mot hösten 2025",
+        share,
         relative_change_pct=Decimal(10),
         baseline_start=datetime.date(2025, 10, 1),
         baseline_end=datetime.date(2025, 12, 31),
@@ -431,13 +438,12 @@ def test_a_baseline_of_several_months_of_a_share_is_pooled_not_their_mean(tree, 
 
 def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):
     share = _measure("do-andel", "share", "ratio", unit="%")
-    goal = Goal.objects.create(
-        programme_area=plan["area"],
-        code="do-alla",
-        title="Alla med samordningsbehov har en DÖ",
-        kind=Goal.Kind.MEASURE,
+    goal = _measure_goal(
+        plan["area"],
+        "do-alla",
+        "Alla med samordningsbehov har en DÖ",
+        share,
         deadline=datetime.date(2027, 12, 31),
-        measure=share,
         target_value=Decimal(100),
     )
     for month in range(7, 12):

@@ -146,6 +146,24 @@ def test_a_programme_owner_sees_their_area_in_the_header_and_a_link_to_it(
     assert client.get(reverse("my_area"))["Location"] == reverse("programme_area_list")
 
 
+def test_mitt_programomrade_is_the_current_menu_item_on_the_owners_own_area_only(
+    client: Client, data: DashboardData, users: dict[str, User]
+) -> None:
+    other = ProgrammeAreaFactory(
+        phase=data.programme_area.phase, number=data.programme_area.number + 1
+    )
+    client.force_login(users["poansvarig"])
+
+    own = client.get(reverse("my_area"), follow=True).content.decode()
+    elsewhere = client.get(reverse("programme_area_detail", kwargs={"number": other.number}))
+
+    assert '<a href="/programomraden/mitt/" aria-current="page">Mitt programområde</a>' in own
+    assert '<a href="/programomraden/">Programområden</a>' in own  # one current item
+    page = elsewhere.content.decode()
+    assert '<a href="/programomraden/mitt/">Mitt programområde</a>' in page
+    assert '<a href="/programomraden/" aria-current="page">Programområden</a>' in page
+
+
 def test_anonymous_users_go_to_login_from_every_page(client: Client, data: DashboardData) -> None:
     for url in (
         reverse("programme_area_list"),
@@ -198,7 +216,7 @@ def test_choosing_a_quarter_over_htmx_gives_only_the_region(
     content = response.content.decode()
     # The region, after the document's new title: htmx takes it from a <title> at the top.
     title, region = content.lstrip().split("\n", 1)
-    assert title == "<title>Portfölj Kv 2 2025 – GONV-uppföljning</title>"
+    assert title == "<title>Portfölj, Kv 2 2025 – GONV-uppföljning</title>"
     assert region.lstrip().startswith('<div id="quarter-region"')
     assert "<html" not in content
     assert "Status för Kv 2 2025." in content
@@ -556,7 +574,7 @@ def test_the_unit_search_finds_units_by_part_of_name_code_or_hsa_id(
     by_code = client.get(reverse("unit_list"), {"sok": "vo1"}).content.decode()
 
     hits = by_name[by_name.index('id="unit-search-results"') :].split("</section>")[0]
-    assert "Enheter som matchar ”centRAL 2-”" in hits
+    assert "Sökträffar för ”centRAL 2-”" in hits
     assert [
         html.unescape(t) for t in re.findall(r'<a href="/enheter/[^"]+/">([^<]+)</a>', hits)
     ] == [
@@ -596,7 +614,7 @@ def test_the_unit_search_says_what_it_could_not_do(
         assert f'<p id="unit-search-status" hx-swap-oob="innerHTML">{said}</p>' in answer
     page = client.get(reverse("unit_list")).content.decode()
     assert '<p id="unit-search-status" class="visually-hidden" role="status"></p>' in page
-    assert "Enheter som matchar" not in short  # no heading over results that are not there
+    assert "Sökträffar för" not in short  # no heading over results that are not there
     assert "Ingen enhet har ”Finns inte” i namnet eller koden, eller som HSA-id." in nothing
     assert "Visar de första 2; skriv mer för att hitta färre." in many
 
@@ -762,7 +780,7 @@ def test_an_adoption_planned_for_a_day_that_has_passed_is_on_the_todo_list(
 
     assert "Införande efter planerat datum <span" in content
     assert (
-        f"{data.hcs[1].name}: {record.working_method.name} (planerad) planerades till 1 jan 2020"
+        f"{data.hcs[1].name}: {record.working_method.name} (planerat) planerades till 1 jan 2020"
     ) in content
     assert f'href="{adoption_record_url(record=record)}"' in content
     # Introduced: nothing left to do.

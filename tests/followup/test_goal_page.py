@@ -176,15 +176,15 @@ def test_an_adoption_goal_lists_the_units_behind_its_share(
     # the goal counts it in.
     assert "Infört" in rows["Hälsocentral Norrby"]
     assert "Räknas som infört (1)" in group_of("Hälsocentral Norrby")
-    assert "Planerad" in rows["Hälsocentral Nordvik"]
+    assert "Planerat" in rows["Hälsocentral Nordvik"]
     assert "planerat <time" in rows["Hälsocentral Nordvik"]
     assert "Räknas som planerat före måldatum (1)" in group_of("Hälsocentral Nordvik")
-    assert "Planerad" in rows["Hälsocentral Söderby"]
+    assert "Planerat" in rows["Hälsocentral Söderby"]
     assert "Räknas som planerat efter måldatum (1)" in group_of("Hälsocentral Söderby")
     assert "Ingen uppgift" in rows["Hälsocentral Södervik"]
     assert "Räknas som varken infört eller planerat (1)" in group_of("Hälsocentral Södervik")
     # The old words for the same statuses are gone.
-    for old in ("Planerar före måldatum", "Planerar efter måldatum", "Ej påbörjat"):
+    for old in ("Planerar före måldatum", "Planerar efter måldatum", "Planerad", "Ej påbörjad"):
         assert old not in html[html.index('id="adoption-title"') :]
     assert "VO Norr" in rows["Hälsocentral Norrby"]
 

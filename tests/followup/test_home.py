@@ -190,7 +190,7 @@ def test_start_page_lists_goals_and_milestones_with_kind_deadline_and_target(
     assert "Målnivå: 100 %" in content
     assert "inget måldatum" in content
     assert "Personcentrering" in content
-    assert '<time datetime="2025-03-01">mar 2025</time>' in content
+    assert '<time datetime="2025-03-01">1 mar 2025</time>' in content
     # PO 5 has no goals yet.
     assert content.count(EMPTY_AREA_TEXT) == 1
 

@@ -248,6 +248,8 @@ def test_plan_has_the_six_programme_areas_of_phase_2(loaded: str) -> None:
     assert {a.phase.code for a in areas} == {"fas-2"}
     assert areas.get(number=1).start_date == datetime.date(2025, 3, 1)
     assert areas.get(number=2).start_date == datetime.date(2025, 4, 1)
+    # Only PO 1 (Teamrond) asks each VO for an activity plan and timeline.
+    assert [a.number for a in areas if a.requests_activity_plans] == [1]
     assert SupportingProcess.objects.count() == 12
     assert all(area.supporting_processes.exists() for area in areas)
 
@@ -431,7 +433,7 @@ def test_the_history_names_the_data_set_and_the_demo_data_not_an_unknown_user(
     lines = re.findall(
         r'<p class="history-meta"><strong>([^<]*)</strong>.*?:\s*(\w+)</p>', page, re.S
     )
-    assert lines == [("Demodata", "ändrad"), ("Datamängden", "skapad")]
+    assert lines == [("Demodata", "ändrad"), ("Inläst från planen", "skapad")]
     assert "okänd användare" not in page
     assert "systemet" not in page
 
@@ -513,7 +515,7 @@ def test_the_plan_awaiting_review_is_in_the_area_owners_queue(loaded: str) -> No
 
     page = client.get(reverse("programmes:activity_plans")).content.decode()
 
-    queue = page[page.index("Väntar på granskning") : page.index("Tillbakaskickade")]
+    queue = page[page.index("Väntar på granskning") : page.index("Skickade tillbaka eller")]
     assert "VO Primärvård Hälsingland Nord" in queue
     assert "24 nov 2026" in queue
     assert "Öppnad för ändring" in queue  # its earlier review reopened it, not sent it back

@@ -163,7 +163,7 @@ def test_the_list_changes_quarter_over_htmx_with_only_its_region(
     assert response.status_code == 200
     assert "HX-Request" in response["Vary"]
     assert "<html" not in html
-    assert html.lstrip().startswith("<title>Mått Kv 3 2025 – GONV-uppföljning</title>")
+    assert html.lstrip().startswith("<title>Mått, Kv 3 2025 – GONV-uppföljning</title>")
     assert '<div id="quarter-region"' in html
     assert "Region Testland, Kv 3 2025" in html
     assert "70,0\u00a0%" in html
@@ -243,7 +243,7 @@ def test_choosing_a_unit_swaps_only_the_chart_region_over_htmx(
     assert "HX-Request" in response["Vary"]
     assert "<html" not in html
     # htmx sets the document's title from a <title> at the top of the response.
-    assert html.lstrip().startswith("<title>Rätt hjälp på en gång – Hälsocentral Norrby")
+    assert html.lstrip().startswith("<title>Rätt hjälp på en gång: Hälsocentral Norrby")
     assert '<section id="measure-unit"' in html
     assert "Hälsocentral Norrby, Kv 4 2025" in html
     # The select offers the path to the region and the unit's siblings.

@@ -72,17 +72,22 @@ def test_measure_results_keep_their_rows_under_the_natural_primary_key(at_0009) 
     assert len(set(Restored.objects.values_list("id", flat=True))) == len(rows)
 
 
+def _region(apps):
+    UnitKind = apps.get_model("organisation", "UnitKind")
+    kind = UnitKind.objects.create(code="region", name="Region", name_plural="Regioner")
+    return apps.get_model("organisation", "Unit").objects.create(
+        name="Region Testland", code="REG", kind=kind
+    )
+
+
 def test_a_closed_report_becomes_its_first_version(transactional_db) -> None:
     """0027 keeps each closed or approved report's frozen body as its version 1; a draft (its
     body dropped by a reopening before versions were kept) has none."""
     apps = _migrate(("followup", "0026_reopen_reason_max_length"))
     try:
-        UnitKind = apps.get_model("organisation", "UnitKind")
-        Unit = apps.get_model("organisation", "Unit")
         User = apps.get_model("auth", "User")
         Report = apps.get_model("followup", "QuarterReport")
-        kind = UnitKind.objects.create(code="region", name="Region", name_plural="Regioner")
-        region = Unit.objects.create(name="Region Testland", code="REG", kind=kind)
+        region = _region(apps)
         strategist = User.objects.create(username="strateg", first_name="Stina")
         closed_at = datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC)
         approved = Report.objects.create(
@@ -155,5 +160,55 @@ def test_every_computed_quarter_is_marked_for_the_recompute_that_fills_its_parts
             "numerator", "denominator"
         )
         assert set(stored) == {(None, None)}
+    finally:
+        _migrate(_latest())
+
+
+def test_the_reports_body_moves_to_its_current_version_and_back(transactional_db) -> None:
+    """0029 stores a closed report's body once, in its current version: one already kept is
+    left as it is, a close without one (ended versions only) gets the next; backwards, each
+    closed report has its body again."""
+    apps = _migrate(("followup", "0028_period_result_parts"))
+    try:
+        Report = apps.get_model("followup", "QuarterReport")
+        Version = apps.get_model("followup", "QuarterReportVersion")
+        region = _region(apps)
+        closed_at = datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC)
+        frozen = {"closed_at": closed_at, "content_sha256": "a" * 64}
+        kept = Report.objects.create(
+            organisation=region, quarter="2025Q4", status="faststalld",
+            content_html="<p>Kv 4</p>", **frozen,
+        )  # fmt: skip
+        Version.objects.create(report=kept, number=1, content_html="<p>Kv 4</p>", **frozen)
+        unkept = Report.objects.create(
+            organisation=region, quarter="2025Q3", status="godkand",
+            content_html="<p>Kv 3, igen</p>", **frozen,
+        )  # fmt: skip
+        Version.objects.create(
+            report=unkept, number=1, content_html="<p>Kv 3</p>", ended_as="oppnad_igen",
+            ended_at=closed_at, **frozen,
+        )  # fmt: skip
+        Report.objects.create(organisation=region, quarter="2025Q2", status="utkast")
+
+        after = _migrate(("followup", "0029_quarter_report_body_in_its_version"))
+
+        versions = after.get_model("followup", "QuarterReportVersion").objects
+        rows = versions.order_by("report__quarter", "number").values_list(
+            "report__quarter", "number", "content_html", "ended_as"
+        )
+        assert list(rows) == [
+            ("2025Q3", 1, "<p>Kv 3</p>", "oppnad_igen"),
+            ("2025Q3", 2, "<p>Kv 3, igen</p>", ""),
+            ("2025Q4", 1, "<p>Kv 4</p>", ""),
+        ]
+
+        before = _migrate(("followup", "0028_period_result_parts"))
+
+        reports = before.get_model("followup", "QuarterReport").objects.order_by("quarter")
+        assert list(reports.values_list("quarter", "content_html")) == [
+            ("2025Q2", ""),
+            ("2025Q3", "<p>Kv 3, igen</p>"),
+            ("2025Q4", "<p>Kv 4</p>"),
+        ]
     finally:
         _migrate(_latest())

@@ -144,7 +144,7 @@ def test_a_need_saved_before_the_check_can_still_be_answered(
 
     answered = services.support_need_answer(user=strateg, need=need, response="Vi hjälper till.")
 
-    assert answered.get_status_display() == "Besvarad"
+    assert answered.get_status_display() == "Besvarat"
 
 
 # --- the activity plans page -----------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_the_unit_pages_adoption_stands_as_of_the_selected_quarter(
     assert "Införande per 31 dec 2025: status per arbetssätt, VO 1" in q4
     # Adopted after the quarter: as of its end it was planned, as on the area's page.
     row = _row(q4, "Hälsocentral 1-2")
-    assert "Planerad" in row
+    assert "Planerat" in row
     assert "planerat" in row
     assert 'datetime="2026-03-08"' in row
     assert "Infört" not in row
@@ -85,7 +85,8 @@ def test_the_unit_pages_adoption_stands_as_of_the_selected_quarter(
     # planned (as HC 1-2 does), and that other statuses are today's.
     note = (
         "Införda och utfasade räknas per 31 dec 2025, från dagen det skedde. Enheter som har "
-        "infört eller fasat ut efter 31 dec 2025 visas som Planerad, med sitt planerade datum. "
+        "infört eller fasat ut efter 31 dec 2025 visas som Planerat, med sitt planerade datum, "
+        "eller utan planerat datum som Ej infört (Ej utfasat), med dagen det skedde. "
         "Övriga visas som de står i dag"
     )
     assert note in q4
@@ -98,6 +99,23 @@ def test_the_unit_pages_adoption_stands_as_of_the_selected_quarter(
     assert "Infört" in row
     assert 'datetime="2026-03-18"' in row
     assert "Införande per 31 dec 2025" in client.get(url).content.decode()
+
+
+def test_a_unit_introduced_later_without_a_plan_shows_as_not_introduced_then(
+    client: Client, data: DashboardData
+) -> None:
+    """Introduced on 21 May 2026 with no planned date: as of Kv 4 2025 it had not introduced
+    the method, and it was never planned for the day it was done."""
+    record = data.hcs[1].adoption_records.get()
+    record.status = AdoptionRecord.Status.ADOPTED
+    record.planned_date = None
+    record.actual_date = datetime.date(2026, 5, 21)
+    record.save()
+
+    q4 = client.get(_unit_url(data.vos[0].code), {"kvartal": "2025Q4"}).content.decode()
+    row = " ".join(re.sub(r"<[^>]+>", " ", _row(q4, "Hälsocentral 1-2")).split())
+    assert row == "Ej infört infört senare, 21 maj 2026"
+    assert 'datetime="2026-05-21"' in _row(q4, "Hälsocentral 1-2")
 
 
 def test_the_ongoing_quarter_shows_adoption_as_of_today(

@@ -97,6 +97,24 @@ def close(data: DashboardData, by: User, quarter: Quarter = LATEST) -> QuarterRe
     )
 
 
+def reopen(data: DashboardData, by: User, reason: str) -> QuarterReport:
+    report = report_of(data)
+    assert report is not None
+    return services.quarter_report_reopen(
+        user=by, organisation_id=data.region.pk, quarter=LATEST, version=report.version,
+        reason=reason,
+    )  # fmt: skip
+
+
+def send_back(data: DashboardData, by: User, comment: str = "Saknar PO 2.") -> QuarterReport:
+    report = report_of(data)
+    assert report is not None
+    return services.quarter_report_send_back(
+        user=by, organisation_id=data.region.pk, quarter=LATEST, version=report.version,
+        comment=comment,
+    )  # fmt: skip
+
+
 def snapshot(data: DashboardData) -> tuple[object, ...]:
     """What a refused request must leave as it was: the row and its history."""
     report = report_of(data)
@@ -270,6 +288,29 @@ def test_the_full_round_closed_sent_back_closed_again_approved_with_who_and_when
         ("faststalld", strategist),
         ("godkand", owner),
     ]
+
+
+def test_the_report_names_its_days_and_a_report_sent_back_says_skickad_tillbaka(
+    client: Client, data: DashboardData
+) -> None:
+    strategist = user_with("strateg", data)
+    owner = user_with("portfoljagare", data)
+    client.force_login(strategist)
+    client.post(action_url("stang"), {"version": 0, "comment": "Första försöket."})
+    client.force_login(owner)
+    sent = client.post(
+        action_url("skicka-tillbaka"), {"version": 1, "comment": "Saknar PO 2."}, follow=True
+    )
+    client.force_login(strategist)
+
+    page = client.get(page_url()).content.decode()
+    listed = client.get(reverse("quarter_report_list")).content.decode()
+
+    assert "Rapporten är skickad tillbaka till strategen." in sent.content.decode()
+    assert f"{LATEST.label} (1 okt–31 dec 2025)" in page  # the year once, an unspaced en dash
+    assert ">Skickad tillbaka</h2>" in page
+    assert "(skickad tillbaka)" in listed
+    assert "illbakaskickad" not in page + listed
 
 
 def _refusal(response: object, quarter: Quarter = LATEST) -> list[str]:
@@ -626,13 +667,7 @@ def test_the_admin_shows_reports_but_writes_none_not_even_by_a_history_revert(
     admin = user_with("admin", data)
     closed = close(data, admin)
     first = closed.history.order_by("history_date").first()
-    services.quarter_report_reopen(
-        user=admin,
-        organisation_id=data.region.pk,
-        quarter=LATEST,
-        version=closed.version,
-        reason="Fel i PO 2.",
-    )
+    reopen(data, admin, "Fel i PO 2.")
     before = snapshot(data)
     client.force_login(admin)
     change_url = reverse("admin:followup_quarterreport_change", args=[closed.pk])

@@ -21,6 +21,7 @@ from tests.followup.test_quarter_report import (
     action_url,
     close,
     page_url,
+    reopen,
     report_of,
     snapshot,
     user_with,
@@ -81,16 +82,10 @@ def test_reopening_without_a_reason_is_refused_and_changes_nothing(
 
 def test_the_reason_is_required_by_the_service_too(data: DashboardData) -> None:
     strategist = user_with("strateg", data)
-    closed = close(data, strategist)
+    close(data, strategist)
 
     with pytest.raises(ValidationError):
-        services.quarter_report_reopen(
-            user=strategist,
-            organisation_id=data.region.pk,
-            quarter=LATEST,
-            version=closed.version,
-            reason=" ",
-        )
+        reopen(data, strategist, " ")
     assert report_of(data).status == "faststalld"  # type: ignore[union-attr]
 
 
@@ -98,16 +93,10 @@ def test_a_reason_past_2000_characters_is_refused_by_the_service_too(
     data: DashboardData,
 ) -> None:
     strategist = user_with("strateg", data)
-    closed = close(data, strategist)
+    close(data, strategist)
 
     with pytest.raises(ValidationError, match="högst 2 000 tecken"):
-        services.quarter_report_reopen(
-            user=strategist,
-            organisation_id=data.region.pk,
-            quarter=LATEST,
-            version=closed.version,
-            reason="x" * 2001,
-        )
+        reopen(data, strategist, "x" * 2001)
     report = report_of(data)
     assert report.status == "faststalld"  # type: ignore[union-attr]
     assert report.reopen_reason == ""  # type: ignore[union-attr]

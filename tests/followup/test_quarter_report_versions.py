@@ -17,7 +17,7 @@ from django.urls import reverse
 from base.periods import Quarter
 from followup import services
 from followup.cache import bump_generation
-from followup.models import QuarterReport, QuarterReportVersion
+from followup.models import QuarterReportVersion
 from organisation.models import Role
 from tests.factories import UserFactory
 from tests.followup.dashboard_data import (
@@ -32,7 +32,9 @@ from tests.followup.test_quarter_report import (
     action_url,
     close,
     page_url,
+    reopen,
     report_of,
+    send_back,
     user_with,
 )
 
@@ -58,18 +60,6 @@ def named(user: User, first: str, last: str) -> User:
     user.first_name, user.last_name = first, last
     user.save()
     return user
-
-
-def reopen(data: DashboardData, by: User, reason: str = REASON) -> QuarterReport:
-    report = report_of(data)
-    assert report is not None
-    return services.quarter_report_reopen(
-        user=by,
-        organisation_id=data.region.pk,
-        quarter=LATEST,
-        version=report.version,
-        reason=reason,
-    )
 
 
 def versions(data: DashboardData) -> list[QuarterReportVersion]:
@@ -112,13 +102,7 @@ def test_a_send_back_keeps_the_frozen_body_as_a_version_too(data: DashboardData)
     closed = close(data, user_with("strateg", data))
     owner = named(user_with("portfoljagare", data), "Pia", "Portföljägare")
 
-    services.quarter_report_send_back(
-        user=owner,
-        organisation_id=data.region.pk,
-        quarter=LATEST,
-        version=closed.version,
-        comment="Saknar PO 2.",
-    )
+    send_back(data, owner)
 
     (kept,) = versions(data)
     assert kept.content_html == closed.content_html
@@ -158,25 +142,10 @@ def test_a_refused_reopening_ends_no_version(client: Client, data: DashboardData
     assert current.ended_at is None
 
 
-def test_a_close_from_before_versions_were_kept_becomes_one_when_reopened(
-    data: DashboardData,
-) -> None:
-    # A report closed before migration 0027 ran on it (none kept): its body is not lost.
-    strategist = user_with("strateg", data)
-    closed = close(data, strategist)
-    QuarterReportVersion.objects.all().delete()
-
-    reopen(data, strategist)
-
-    (kept,) = versions(data)
-    assert (kept.number, kept.content_html) == (1, closed.content_html)
-    assert kept.ended_as == QuarterReportVersion.Ending.REOPENED
-
-
 def test_a_report_with_versions_cannot_be_deleted(data: DashboardData) -> None:
     strategist = user_with("strateg", data)
     close(data, strategist)
-    reopen(data, strategist)
+    reopen(data, strategist, REASON)
 
     with pytest.raises(ProtectedError):
         report_of(data).delete()  # type: ignore[union-attr]
@@ -191,16 +160,10 @@ def test_the_list_shows_earlier_versions_under_their_quarter_with_who_and_why(
 ) -> None:
     strategist = named(user_with("strateg", data), "Stina", "Strateg")
     owner = named(user_with("portfoljagare", data), "Pia", "Portföljägare")
-    closed = close(data, strategist)
-    services.quarter_report_send_back(
-        user=owner,
-        organisation_id=data.region.pk,
-        quarter=LATEST,
-        version=closed.version,
-        comment="Saknar PO 2.",
-    )
     close(data, strategist)
-    reopen(data, strategist)
+    send_back(data, owner)
+    close(data, strategist)
+    reopen(data, strategist, REASON)
     close(data, strategist)
     client.force_login(user_with("styrgrupp", data))
 
@@ -238,7 +201,7 @@ def test_the_version_page_shows_what_was_frozen_even_after_data_changes(
 ) -> None:
     strategist = named(user_with("strateg", data), "Stina", "Strateg")
     first = close(data, strategist)
-    reopen(data, strategist)
+    reopen(data, strategist, REASON)
     goal = data.goals[0]
     old_title = goal.title
     goal.title = "Ett nytt namn på målet"
@@ -270,15 +233,42 @@ def test_the_version_page_shows_what_was_frozen_even_after_data_changes(
     assert "Gå till den gällande kvartalsrapporten för Kv 4 2025 (Fastställd)" in shown
 
 
+def test_the_report_shows_its_current_versions_body_which_its_version_page_shows_later(
+    client: Client, data: DashboardData
+) -> None:
+    """The body is stored once, in the close's version: the report page (also what is printed)
+    shows the current version's, and once that close ends its own page shows the same."""
+    strategist = user_with("strateg", data)
+    close(data, strategist)
+    client.force_login(user_with("styrgrupp", data))
+
+    (one,) = versions(data)
+    assert "Sammanfattning" in one.content_html
+    assert one.content_html in client.get(page_url()).content.decode()
+    assert report_of(data).content_html == one.content_html  # type: ignore[union-attr]
+    assert client.get(version_url(1))["Location"] == page_url()  # current: the report itself
+
+    reopen(data, strategist, REASON)
+    goal = data.goals[0]
+    goal.title = "Ett nytt namn på målet"
+    goal.save()
+    services.quarter_compute(quarter=LATEST, spc=False)
+    bump_generation()
+    close(data, strategist)
+
+    one, two = versions(data)
+    assert (one.ended_as, two.ended_as) == ("oppnad_igen", "")
+    assert "Ett nytt namn på målet" in two.content_html
+    report_page = client.get(page_url()).content.decode()
+    version_page = client.get(version_url(1)).content.decode()
+    assert two.content_html in report_page
+    assert one.content_html not in report_page
+    assert one.content_html in version_page
+
+
 def test_the_version_page_marks_a_send_back_as_such(client: Client, data: DashboardData) -> None:
-    closed = close(data, user_with("strateg", data))
-    services.quarter_report_send_back(
-        user=user_with("portfoljagare", data),
-        organisation_id=data.region.pk,
-        quarter=LATEST,
-        version=closed.version,
-        comment="Saknar PO 2.",
-    )
+    close(data, user_with("strateg", data))
+    send_back(data, user_with("portfoljagare", data))
     client.force_login(user_with("vc", data))
 
     shown = text(client.get(version_url(1)))
@@ -295,7 +285,7 @@ def test_every_role_reads_a_version_and_none_can_post_to_it(
 ) -> None:
     strategist = UserFactory(username="stratega", is_staff=True, role=Role.STRATEGIST)
     closed = close(data, strategist)
-    reopen(data, strategist)
+    reopen(data, strategist, REASON)
     kept = versions(data)[0]
     before = (kept.content_sha256, kept.ended_at, QuarterReportVersion.objects.count())
     client.force_login(user_with(role, data))
@@ -321,7 +311,7 @@ def test_a_version_is_not_for_users_without_a_role_nor_anonymous(
 ) -> None:
     strategist = user_with("strateg", data)
     close(data, strategist)
-    reopen(data, strategist)
+    reopen(data, strategist, REASON)
 
     anonymous = client.get(version_url(1))
     client.force_login(UserFactory(username="utanroll"))
@@ -353,7 +343,7 @@ def test_the_report_page_links_each_ended_close_in_its_events(
 ) -> None:
     strategist = user_with("strateg", data)
     close(data, strategist)
-    reopen(data, strategist)
+    reopen(data, strategist, REASON)
     client.force_login(user_with("styrgrupp", data))
 
     draft = client.get(page_url()).content.decode()
@@ -370,7 +360,7 @@ def test_the_report_page_links_each_ended_close_in_its_events(
 def test_the_admin_lists_a_reports_versions_with_links(client: Client, data: DashboardData) -> None:
     admin = user_with("admin", data)
     close(data, admin)
-    report = reopen(data, admin)
+    report = reopen(data, admin, REASON)
     close(data, admin)
     client.force_login(admin)
 

@@ -82,8 +82,7 @@ def test_a_quarter_under_way_counts_its_ended_months_only(
     assert missing.title == "Saknade värden för Kv 4 2025"
     assert missing.items == []
     assert missing.intro == (
-        "Värden som rapporteras för hand och saknas för Kv 4 2025 "
-        "(okt 2025–nov 2025 för månadsmått)."
+        "Värden som rapporteras för hand och saknas för Kv 4 2025 (okt–nov 2025 för månadsmått)."
     )
 
 

@@ -226,7 +226,8 @@ def test_a_warmed_unit_page_is_read_by_the_steering_group_without_todo(
 
     assert cold - warmed >= 5, (cold, warmed)
     assert "Att göra" not in content
-    assert "Rapportera mätvärden" not in content
+    # The unit's own write links ("Rapportera värden" under its heading), not the menu's.
+    assert f'href="{reverse("report_grid", args=[data.vos[0].pk])}"' not in content
     assert "Hälsocentral 1-1" in content
 
 
@@ -249,7 +250,8 @@ def test_the_warming_gives_no_vc_another_units_todo_or_the_write_variant_outside
     assert "Utbilda team i VO 1" in own
     assert "Utbilda team i VO 2" not in own
     assert "Att göra" not in other
-    assert "Rapportera mätvärden" not in other
+    assert f'href="{reverse("report_grid", args=[data.vos[0].pk])}"' in own
+    assert f'href="{reverse("report_grid", args=[data.vos[1].pk])}"' not in other
     theirs = vc2.get(_unit_url(data.vos[1])).content.decode()
     assert "Utbilda team i VO 2" in theirs
     assert "Utbilda team i VO 1" not in theirs

@@ -11,7 +11,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -355,10 +354,8 @@ def test_an_adoption_share_out_of_range_gets_the_apps_one_message(
 
 
 def test_the_page_shows_the_message_by_the_field_and_saves_nothing(
-    strategist: User, programme_area: ProgrammeArea
+    strategist_client: Client, programme_area: ProgrammeArea
 ) -> None:
-    client = Client()
-    client.force_login(strategist)
     share = MeasureFactory(share=True)
     url = reverse("goals:goal_create", args=[programme_area.pk])
     posted = {
@@ -375,7 +372,7 @@ def test_the_page_shows_the_message_by_the_field_and_saves_nothing(
         "submit_token": "t1",
     }
 
-    response = client.post(url, posted)
+    response = strategist_client.post(url, posted)
 
     assert response.status_code == 422
     body = response.content.decode()
@@ -385,10 +382,8 @@ def test_the_page_shows_the_message_by_the_field_and_saves_nothing(
 
 
 def test_the_admin_refuses_a_share_target_of_250_and_a_share_of_150_in_its_words(
-    strategist: User, programme_area: ProgrammeArea
+    strategist_client: Client, programme_area: ProgrammeArea
 ) -> None:
-    client = Client()
-    client.force_login(strategist)
     goal = GoalFactory(
         measure_absolute=True,
         measure=MeasureFactory(share=True),
@@ -397,12 +392,14 @@ def test_the_admin_refuses_a_share_target_of_250_and_a_share_of_150_in_its_words
     )
     url = f"/admin/goals/goal/{goal.pk}/change/"
 
-    refused = admin_post(client, url, target_value="250")
+    refused = admin_post(strategist_client, url, target_value="250")
 
     assert refused.status_code == 200
     assert form_errors(refused) == [SHARE]
     adoption = GoalFactory(adoption=True, programme_area=programme_area)
-    refused = admin_post(client, f"/admin/goals/goal/{adoption.pk}/change/", target_share="150")
+    refused = admin_post(
+        strategist_client, f"/admin/goals/goal/{adoption.pk}/change/", target_share="150"
+    )
     assert form_errors(refused) == ["Målandelen ska vara 0–100 %."]
 
 
@@ -411,10 +408,8 @@ def test_the_admin_refuses_a_share_target_of_250_and_a_share_of_150_in_its_words
     [("index", "100.5", INDEX), ("count", "-2", NEGATIVE), ("count", "2.5", WHOLE)],
 )
 def test_the_admin_refuses_the_targets_an_observation_refuses_and_saves_nothing(
-    strategist: User, programme_area: ProgrammeArea, kind: str, value: str, message: str
+    strategist_client: Client, programme_area: ProgrammeArea, kind: str, value: str, message: str
 ) -> None:
-    client = Client()
-    client.force_login(strategist)
     goal = GoalFactory(
         measure_absolute=True,
         measure=_measure(kind),
@@ -423,7 +418,9 @@ def test_the_admin_refuses_the_targets_an_observation_refuses_and_saves_nothing(
     )
     before = goal.target_value
 
-    refused = admin_post(client, f"/admin/goals/goal/{goal.pk}/change/", target_value=value)
+    refused = admin_post(
+        strategist_client, f"/admin/goals/goal/{goal.pk}/change/", target_value=value
+    )
 
     assert refused.status_code == 200
     assert form_errors(refused) == [message]
@@ -435,13 +432,11 @@ def test_the_admin_refuses_the_targets_an_observation_refuses_and_saves_nothing(
 
 
 def test_a_new_milestones_start_says_it_is_its_goals(
-    strategist: User, programme_area: ProgrammeArea
+    strategist_client: Client, programme_area: ProgrammeArea
 ) -> None:
     parent = GoalFactory(programme_area=programme_area, start_date=datetime.date(2025, 3, 1))
-    client = Client()
-    client.force_login(strategist)
 
-    page = client.get(
+    page = strategist_client.get(
         reverse("goals:goal_create", args=[programme_area.pk]), {"overordnat": parent.pk}
     )
 
@@ -511,7 +506,7 @@ def _create_milestone(
 
 
 def test_a_new_milestone_left_with_its_goals_start_is_created_without_a_warning(
-    strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+    strategist_client: Client, org_tree: OrgTree, programme_area: ProgrammeArea
 ) -> None:
     """The start filled in is its goal's: the milestone counts in no closed quarter its goal
     (and an empty start) would not, so nothing is said about closed quarters."""
@@ -521,10 +516,8 @@ def test_a_new_milestone_left_with_its_goals_start_is_created_without_a_warning(
         start_date=datetime.date(2025, 3, 1),
         deadline=datetime.date(2027, 12, 31),
     )
-    client = Client()
-    client.force_login(strategist)
 
-    body, milestone = _create_milestone(client, parent)
+    body, milestone = _create_milestone(strategist_client, parent)
 
     assert milestone is not None
     assert milestone.start_date == datetime.date(2025, 3, 1)
@@ -533,7 +526,7 @@ def test_a_new_milestone_left_with_its_goals_start_is_created_without_a_warning(
 
 
 def test_a_new_milestone_starting_before_its_goal_names_only_the_closed_quarters_it_adds(
-    strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+    strategist_client: Client, org_tree: OrgTree, programme_area: ProgrammeArea
 ) -> None:
     _close(org_tree, *CLOSED_2025)
     parent = GoalFactory(
@@ -541,10 +534,8 @@ def test_a_new_milestone_starting_before_its_goal_names_only_the_closed_quarters
         start_date=datetime.date(2025, 7, 1),
         deadline=datetime.date(2027, 12, 31),
     )
-    client = Client()
-    client.force_login(strategist)
 
-    body, milestone = _create_milestone(client, parent, start="2025-03-01")
+    body, milestone = _create_milestone(strategist_client, parent, start="2025-03-01")
 
     assert milestone is not None
     assert (
@@ -574,7 +565,7 @@ def test_a_new_milestone_starting_before_its_goal_names_only_the_closed_quarters
     ],
 )
 def test_a_moved_start_warns_only_of_the_closed_quarters_it_moves_the_goal_into_or_out_of(
-    strategist: User,
+    strategist_client: Client,
     org_tree: OrgTree,
     programme_area: ProgrammeArea,
     start: str,
@@ -586,8 +577,6 @@ def test_a_moved_start_warns_only_of_the_closed_quarters_it_moves_the_goal_into_
         start_date=datetime.date(2025, 3, 1),
         deadline=datetime.date(2027, 12, 31),
     )
-    client = Client()
-    client.force_login(strategist)
     posted = {
         "title": goal.title,
         "kind": goal.kind,
@@ -596,7 +585,9 @@ def test_a_moved_start_warns_only_of_the_closed_quarters_it_moves_the_goal_into_
         "version": str(goal.version),
     }
 
-    response = client.post(reverse("goals:goal_edit", args=[goal.pk]), posted, follow=True)
+    response = strategist_client.post(
+        reverse("goals:goal_edit", args=[goal.pk]), posted, follow=True
+    )
 
     body = response.content.decode()
     goal.refresh_from_db()
@@ -608,7 +599,7 @@ def test_a_moved_start_warns_only_of_the_closed_quarters_it_moves_the_goal_into_
 
 
 def test_the_admin_warns_of_a_milestones_start_only_where_it_changes_closed_quarters(
-    strategist: User, org_tree: OrgTree, programme_area: ProgrammeArea
+    strategist_client: Client, org_tree: OrgTree, programme_area: ProgrammeArea
 ) -> None:
     """As on the pages: a new milestone with its goal's start saves without a word about
     closed quarters; one that starts earlier than its goal is saved with the warning."""
@@ -618,13 +609,11 @@ def test_the_admin_warns_of_a_milestones_start_only_where_it_changes_closed_quar
         start_date=datetime.date(2025, 7, 1),
         deadline=datetime.date(2027, 12, 31),
     )
-    client = Client()
-    client.force_login(strategist)
     add = f"/admin/goals/goal/add/?parent={parent.pk}&programme_area={programme_area.pk}"
 
     def create(code: str, start: str) -> str:
         response = admin_post(
-            client,
+            strategist_client,
             add,
             code=code,
             title=f"Delmål {code}",
@@ -633,7 +622,7 @@ def test_the_admin_warns_of_a_milestones_start_only_where_it_changes_closed_quar
             deadline="2026-12-31",
         )
         assert response.status_code == 302, form_errors(response)
-        return client.get(response["Location"]).content.decode()
+        return strategist_client.get(response["Location"]).content.decode()
 
     assert "kvartalsrapport" not in create("samma-start", "2025-07-01")
     assert (

@@ -185,6 +185,29 @@ def test_adoption_reaching_half_of_health_centres_before_deadline_is_achieved() 
     assert evaluation.basis["rule"] == "achieved"
 
 
+def test_a_phase_out_goal_says_the_units_have_phased_the_method_out() -> None:
+    achieved = teamrond(as_of=date(2025, 11, 23), adopted=14, phase_out=True)
+    forecast = teamrond(adopted=10, planned_by_deadline=1, phase_out=True)
+    missed = teamrond(as_of=date(2026, 1, 15), adopted=3, phase_out=True)
+    none_yet = teamrond(start=None, adopted=0, planned_by_deadline=0, phase_out=True)
+
+    assert achieved.explanation == (
+        "14 av 26 hälsocentraler (53,8\u00a0%) har fasat ut arbetssättet ”Teamrond”; "
+        "målet är 50\u00a0% senast 31 dec 2025."
+    )
+    assert forecast.explanation.startswith(
+        "10 av 26 hälsocentraler (38,5\u00a0%) har fasat ut arbetssättet ”Teamrond”; "
+        "med 1 planerad utfasning blir prognosen"
+    )
+    assert "hade fasat ut arbetssättet ”Teamrond” vid måldatumet" in missed.explanation
+    assert none_yet.explanation.startswith(
+        "Ingen av 26 hälsocentraler har fasat ut eller planerat att fasa ut arbetssättet"
+    )
+    for evaluation in (achieved, forecast, missed, none_yet):
+        assert "infört" not in evaluation.explanation
+        assert "införa" not in evaluation.explanation
+
+
 def test_adoption_exactly_at_target_share_is_achieved() -> None:
     assert teamrond(adopted=13, planned_by_deadline=0).status is Status.ACHIEVED
 

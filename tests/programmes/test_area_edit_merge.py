@@ -30,12 +30,15 @@ def url(area: ProgrammeArea) -> str:
 def opened(area: ProgrammeArea) -> dict[str, Any]:
     """The form as a person opens it: the stored values and version."""
     area.refresh_from_db()
-    return {
+    values: dict[str, Any] = {
         "version": area.version,
         "description": area.description,
         "delivery_owners": [str(u.pk) for u in area.delivery_owners.all()],
         "supporting_processes": [str(p.pk) for p in area.supporting_processes.all()],
     }
+    if area.requests_activity_plans:  # as the strategist's form sends its ticked box
+        values["requests_activity_plans"] = "on"
+    return values
 
 
 def login(user: User) -> Client:

@@ -38,6 +38,8 @@ def post(client: Client, area: ProgrammeArea, **data: object) -> object:
         "delivery_owners": [str(u.pk) for u in area.delivery_owners.all()],
         "supporting_processes": [str(p.pk) for p in area.supporting_processes.all()],
     }
+    if area.requests_activity_plans:  # as the strategist's form sends its ticked box
+        values["requests_activity_plans"] = "on"
     values.update(data)
     return client.post(url(area), values)
 

@@ -503,12 +503,13 @@ def test_the_preview_and_the_batch_write_values_by_their_measures_unit(
         '                          <td role="cell"><strong>Manuell inrapportering</strong></td>'
     ) in preview  # not "69,2722" → "70"; a share to one decimal, ",0" too
     assert (
-        '<td role="cell" class="num">– → 20,0\u00a0%</td>' in preview
-    )  # 12 of 60, with its per cent sign
+        '<td role="cell" class="num">Nytt värde: 20,0\u00a0%</td>' in preview
+    )  # 12 of 60, with its per cent sign; new, so no "– →" before it
     assert (
-        '<td role="cell" class="num">– → 1\u00a0234\u00a0st</td>' in preview
+        '<td role="cell" class="num">Nytt värde: 1\u00a0234\u00a0st</td>' in preview
     )  # thousands apart, with the unit
-    assert '<td role="cell" class="num">– → 71,5</td>' in preview
+    assert '<td role="cell" class="num">Nytt värde: 71,5</td>' in preview
+    assert 'class="num">– →' not in preview
     assert "69,2722" not in preview
 
     response = client.post(reverse("import_confirm", args=[ImportJob.objects.get().pk]))
@@ -582,20 +583,20 @@ REPLACING = (
 )
 
 
-# Both checking paths, and the ORM's compare instead of COPY's.
-PATHS = pytest.mark.parametrize(
-    "paths",
-    [{}, {"GONV_IMPORT_SQL_CHECKS": False}, {"GONV_IMPORT_COPY": False}],
+@pytest.fixture(
+    params=[{}, {"GONV_IMPORT_SQL_CHECKS": False}, {"GONV_IMPORT_COPY": False}],
     ids=["default", "python-checks", "orm"],
 )
-
-
-@PATHS
-def test_the_preview_names_each_current_values_source_and_warns_before_replacing_manual_ones(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
-) -> None:
-    for name, value in paths.items():
+def write_path(request: pytest.FixtureRequest, settings: Settings) -> None:
+    """Each test taking it runs on both checking paths, and with the ORM's compare instead of
+    COPY's."""
+    for name, value in request.param.items():
         setattr(settings, name, value)
+
+
+def test_the_preview_names_each_current_values_source_and_warns_before_replacing_manual_ones(
+    corpus_world: CorpusWorld, write_path: None
+) -> None:
     november = date(2025, 11, 1)
     tree, count = corpus_world.tree, corpus_world.count
     Measure.objects.filter(pk=count.pk).update(source="cyklop")  # the file's own system
@@ -649,12 +650,9 @@ def test_no_warning_when_no_manual_value_is_replaced(corpus_world: CorpusWorld) 
     assert "rapporterats för hand" not in batch
 
 
-@PATHS
 def test_a_manual_import_warns_before_replacing_values_a_system_imported(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+    corpus_world: CorpusWorld, write_path: None
 ) -> None:
-    for name, value in paths.items():
-        setattr(settings, name, value)
     november = date(2025, 11, 1)
     tree, count = corpus_world.tree, corpus_world.count
     ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
@@ -681,12 +679,9 @@ def test_a_manual_import_warns_before_replacing_values_a_system_imported(
     assert 'aria-describedby="replace-warning">Importera</button>' in preview
 
 
-@PATHS
 def test_a_manual_import_over_values_reported_by_hand_and_by_a_system_warns_once(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+    corpus_world: CorpusWorld, write_path: None
 ) -> None:
-    for name, value in paths.items():
-        setattr(settings, name, value)
     november = date(2025, 11, 1)
     tree, count = corpus_world.tree, corpus_world.count
     ObservationFactory(unit=tree.hc1a, measure=count, period_start=november, value=80)
@@ -755,12 +750,9 @@ def _report_by_hand(world: CorpusWorld, user: str, unit: Any, value: int) -> Non
     )  # fmt: skip
 
 
-@PATHS
 def test_a_vc_correcting_their_own_values_reported_by_hand_is_not_warned(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+    corpus_world: CorpusWorld, write_path: None
 ) -> None:
-    for name, value in paths.items():
-        setattr(settings, name, value)
     _report_by_hand(corpus_world, "vc1", corpus_world.tree.hc1a, 80)
     client = client_for("vc1")
 
@@ -784,12 +776,9 @@ def test_a_vc_correcting_their_own_values_reported_by_hand_is_not_warned(
     assert '<td role="cell">Manuell inrapportering</td>' in batch  # not marked
 
 
-@PATHS
 def test_a_colleagues_value_reported_by_hand_is_warned_of_naming_who_entered_it(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+    corpus_world: CorpusWorld, write_path: None
 ) -> None:
-    for name, value in paths.items():
-        setattr(settings, name, value)
     tree = corpus_world.tree
     _report_by_hand(corpus_world, "vec1a", tree.hc1a, 80)  # the unit's head, in the grid
     _report_by_hand(corpus_world, "vc1", tree.hc1b, 5)  # the VC's own
@@ -828,12 +817,9 @@ def test_a_colleagues_value_reported_by_hand_is_warned_of_naming_who_entered_it(
     assert batch.count("<strong>Manuell inrapportering") == 1
 
 
-@PATHS
 def test_an_undo_does_not_make_the_undoer_the_one_who_entered_the_value(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+    corpus_world: CorpusWorld, write_path: None
 ) -> None:
-    for name, value in paths.items():
-        setattr(settings, name, value)
     _report_by_hand(corpus_world, "vec1a", corpus_world.tree.hc1a, 80)
     colleague = corpus_world.users["vec1a"].get_full_name()
     client = client_for("strateg")
@@ -1146,12 +1132,9 @@ def test_a_file_with_row_problems_shows_no_counts_or_changes_as_if_they_would_be
     assert "Hälsocentral Norrby" not in page
 
 
-@PATHS
 def test_the_preview_warns_when_a_measures_own_source_is_not_the_chosen_one(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+    corpus_world: CorpusWorld, write_path: None
 ) -> None:
-    for name, value in paths.items():
-        setattr(settings, name, value)
     corpus_world.count.source = "cosmic"
     corpus_world.count.save()
     client = client_for("strateg")
@@ -1177,12 +1160,9 @@ def test_the_preview_says_no_source_warning_when_the_sources_match(
     assert ">Importera</button>" in preview
 
 
-@PATHS
 def test_the_preview_notes_values_of_a_quarter_whose_report_is_approved(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+    corpus_world: CorpusWorld, write_path: None
 ) -> None:
-    for name, value in paths.items():
-        setattr(settings, name, value)
     QuarterReport.objects.create(
         organisation=corpus_world.tree.region, quarter="2025Q4", status="godkand"
     )
@@ -1288,12 +1268,9 @@ def test_the_preview_has_no_jump_warning_within_the_limit(
 # --- the review of the import journeys ----------------------------------------------------------
 
 
-@PATHS
 def test_a_template_reported_by_hand_gets_no_source_warning_but_a_wrong_system_does(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+    corpus_world: CorpusWorld, write_path: None
 ) -> None:
-    for name, value in paths.items():
-        setattr(settings, name, value)
     corpus_world.count.source = "cosmic"
     corpus_world.count.save()
     client = client_for("strateg")
@@ -1393,12 +1370,9 @@ def test_undo_refused_after_a_later_import_names_and_links_it(corpus_world: Corp
     assert f"av {link} ({vc_name}, {when}). Ångra den först." in page
 
 
-@PATHS
 def test_a_row_outside_the_users_scope_says_where_the_unit_belongs_and_what_to_do(
-    corpus_world: CorpusWorld, settings: Settings, paths: dict[str, bool]
+    corpus_world: CorpusWorld, write_path: None
 ) -> None:
-    for name, value in paths.items():
-        setattr(settings, name, value)
     client = client_for("vc1")
 
     page = client.get(

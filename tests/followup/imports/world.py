@@ -15,6 +15,13 @@ from organisation.models import Unit, UnitKind
 from tests.factories import MeasureFactory, OrgTree, UnitFactory, UnitKindFactory
 from tests.followup.imports.corpus import HSA_HC1A, Case
 
+# A file as Excel saves a CSV (cp1252, semicolons, CRLF, Swedish periods and decimal commas).
+EXCEL_CSV = (
+    "Enhet;Mått;Period;Värde;Kommentar\r\n"
+    "HC1A;antal;dec 2025;45;Räknat\r\n"
+    "HC1A;index;Kv 4 2025;71,5;\r\n"
+)
+
 
 @dataclass(frozen=True)
 class CorpusWorld:
