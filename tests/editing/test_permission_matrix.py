@@ -71,6 +71,14 @@ def world(
     strategist: User,
 ) -> World:
     hc = org_tree.hc1a.kind
+    # The matrix posts an empty form: the strategist's "Begär aktivitetsplaner" box then reads
+    # unchecked, a change only if the area asks for plans (PO 1 in the factories), which a form
+    # without its version would answer with a conflict. Neither area asks here.
+    ProgrammeArea.objects.filter(pk__in=[programme_area.pk, other_programme_area.pk]).update(
+        requests_activity_plans=False
+    )
+    programme_area.refresh_from_db()
+    other_programme_area.refresh_from_db()
     w = World(
         tree=org_tree,
         area_in=programme_area,
