@@ -83,7 +83,7 @@ def test_renaming_a_method_to_a_name_the_area_has_is_refused_but_its_own_case_ma
     assert refused.status_code == 422
     assert TAKEN in refused.content.decode()
     # The heading names the method as it is stored, not the refused name.
-    assert "<h1>Redigera ”Veckomöte”</h1>" in refused.content.decode()
+    assert "<h1>Redigera arbetssätt: Veckomöte</h1>" in refused.content.decode()
     other.refresh_from_db()
     assert other.name == "Veckomöte"
     assert renamed.status_code == 302
