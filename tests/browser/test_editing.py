@@ -660,7 +660,7 @@ def test_a_period_that_cannot_be_shown_leaves_the_field_on_the_period_shown(
     expect(message).to_contain_text(f"Sidan visar i stället {shown}.")
     expect(message).to_be_focused()
     expect(page.get_by_label("Period")).to_have_value(shown)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(f"för {shown}:")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f", {shown}")
     assert_no_axe_violations(page, "reporting grid after a refused period", browser_errors)
     assert_only_expected(browser_errors)
 
