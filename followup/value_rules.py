@@ -49,12 +49,12 @@ ERROR_KIND_DOES_NOT_REPORT = gettext_noop(
 ERROR_NEGATIVE = gettext_noop("Talet kan inte vara negativt ({value}).")
 ERROR_DENOMINATOR_ZERO = gettext_noop("Nämnaren kan inte vara 0.")
 ERROR_PERIOD_NOT_WHOLE_MONTH = gettext_noop(
-    "Perioden {start} – {end} är inte en hel månad, men måttet ”{measure}” rapporteras per "
+    "Perioden {period} är inte en hel månad, men måttet ”{measure}” rapporteras per "
     "månad: perioden ska börja den första och sluta den sista dagen i samma månad, till exempel "
     "{example}."
 )
 ERROR_PERIOD_NOT_WHOLE_QUARTER = gettext_noop(
-    "Perioden {start} – {end} är inte ett helt kvartal, men måttet ”{measure}” rapporteras per "
+    "Perioden {period} är inte ett helt kvartal, men måttet ”{measure}” rapporteras per "
     "kvartal: perioden ska börja den första dagen i kvartalet och sluta den sista, till exempel "
     "{example}."
 )
