@@ -20,6 +20,9 @@ from django.utils.translation import gettext_lazy as _
 # Stored in the history tables (history_change_reason): never reword without a migration.
 DATASET_CHANGE_REASON = "Datamängden (load_demo)"
 DEMO_CHANGE_REASON = "Demodata (load_demo)"
+# The creation record of a deleted row brought back from its history (goals.services.goal_restore):
+# the history pages say "Återställd" for it, not "Skapad".
+RESTORE_CHANGE_REASON = "Återställd efter borttagning"
 
 SOURCE_LABELS: dict[str, Promise] = {
     DATASET_CHANGE_REASON: _("Inläst från planen"),
