@@ -67,7 +67,7 @@ def test_a_range_of_days_names_the_year_once_and_the_month_once_where_they_are_t
 @pytest.mark.parametrize(
     ("first", "last", "label"),
     [
-        ("2025Q1", "2025Q3", "Kv 1–Kv 3 2025"),
+        ("2025Q1", "2025Q3", "Kv 1–3 2025"),
         ("2025Q4", "2026Q2", "Kv 4 2025 – Kv 2 2026"),
         ("2025Q4", "2025Q4", "Kv 4 2025"),
     ],

@@ -160,7 +160,7 @@ INDEX = Measure(
     aggregation="weighted_mean",
     frequency="quarterly",
 )
-# Kv 1–Kv 4 2025: an index of 60 from 20 respondents, 80 from 1 000, 60 from 20, 60 from 20.
+# Kv 1–4 2025: an index of 60 from 20 respondents, 80 from 1 000, 60 from 20, 60 from 20.
 # Weighted: (60 × 60 + 80 × 1 000) ÷ 1 060 = 78,87; the mean of the quarters, 65, weighs 20
 # respondents as much as 1 000. The parts are as the goal status reads them: value × weight.
 INDEX_WEIGHTS = {
