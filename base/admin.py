@@ -109,6 +109,9 @@ _REVERT_REASON_ATTRIBUTE = "_gonv_revert_reason"
 _NOTHING_SAVED_ATTRIBUTE = "_gonv_nothing_saved"
 # The historical record a revert goes back to (`reverted_record`).
 _REVERT_RECORD_ATTRIBUTE = "_gonv_revert_record"
+# Set on the request by an add form's save (GonvAdmin.save_model): the new object's key, whose
+# history records the add view makes one (changeform_view).
+_ADDED_PK_ATTRIBUTE = "_gonv_added_pk"
 
 
 def reverted_record(request: HttpRequest) -> Any:
@@ -399,6 +402,8 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
             return
         setattr(request, _NOTHING_SAVED_ATTRIBUTE, False)
         self.save_object(request, obj, change)
+        if not change:
+            setattr(request, _ADDED_PK_ATTRIBUTE, obj.pk)
 
     def note_written(self, request: HttpRequest) -> None:
         """Say that this save wrote something beyond the object's form (an app's related rows,
@@ -555,7 +560,7 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
     ) -> HttpResponse:
         try:
             # One save, one history entry: the object's fields and the relations saved after
-            # them (many-to-many values, links an app records on it).
+            # them (many-to-many values, links an app records on it); an add's too, one "+".
             with (
                 transaction.atomic(),
                 one_history_record(self.model, self._saved_pk(request, object_id)),
@@ -576,10 +581,13 @@ class GonvAdmin(LabelledChoices, ObjectPermissionsModelAdmin, SimpleHistoryAdmin
         return response
 
     def _saved_pk(self, request: HttpRequest, object_id: str | None) -> Any:
-        """The primary key a change form's POST saves (None for a form that saves nothing yet
-        known: an add, a GET, an id that is no key)."""
-        if request.method != "POST" or object_id is None:
+        """The primary key a change form's POST saves, for one_history_record: for an add, a
+        function returning the key the save gave the new object (None if it saved none); None
+        for a GET or an id that is no key."""
+        if request.method != "POST":
             return None
+        if object_id is None:
+            return lambda: getattr(request, _ADDED_PK_ATTRIBUTE, None)
         try:
             return self.model._meta.pk.to_python(unquote(object_id))
         except ValidationError:

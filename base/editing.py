@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
 from .formatting import format_number, format_set_level
-from .history import DEMO_CHANGE_REASON, author_label
+from .history import DEMO_CHANGE_REASON, RESTORE_CHANGE_REASON, author_label
 from .periods import day_label
 from .versioning import StaleVersion, Versioned, deliberate_overwrite
 
@@ -490,6 +490,7 @@ _KIND_LABELS = {
     "~": gettext_lazy("Ändrad"),
     "-": gettext_lazy("Borttagen"),
 }
+RESTORED = gettext_lazy("Återställd")
 # A row the demo data load made: its time is the load's, not the day the row speaks of (a plan
 # "inlämnad 30 apr 2025" loaded today), so the line says it was loaded, not created then.
 DEMO_LOADED = gettext_lazy("Inläst som demodata")
@@ -498,6 +499,8 @@ DEMO_LOADED = gettext_lazy("Inläst som demodata")
 def _kind_label(record: Any) -> str:
     if record.history_type == "+" and record.history_change_reason == DEMO_CHANGE_REASON:
         return str(DEMO_LOADED)
+    if record.history_type == "+" and record.history_change_reason == RESTORE_CHANGE_REASON:
+        return str(RESTORED)
     return str(_KIND_LABELS.get(record.history_type, record.history_type))
 
 
@@ -637,8 +640,10 @@ def history_lines(records: Iterable[Any], model: type[models.Model]) -> list[His
                 kind=_kind_label(record),
                 changes=changes,
                 is_change=record.history_type == "~",
+                # A restore says so as its kind ("Återställd"), not again as a reason.
                 reason=(record.history_change_reason or "")
                 if record.history_user_id is not None
+                and record.history_change_reason != RESTORE_CHANGE_REASON
                 else "",
             )
         )

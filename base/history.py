@@ -20,6 +20,9 @@ from django.utils.translation import gettext_lazy as _
 # Stored in the history tables (history_change_reason): never reword without a migration.
 DATASET_CHANGE_REASON = "Datamängden (load_demo)"
 DEMO_CHANGE_REASON = "Demodata (load_demo)"
+# The creation record of a deleted row brought back from its history (goals.services.goal_restore):
+# the history pages say "Återställd" for it, not "Skapad".
+RESTORE_CHANGE_REASON = "Återställd efter borttagning"
 
 SOURCE_LABELS: dict[str, Promise] = {
     DATASET_CHANGE_REASON: _("Inläst från planen"),
@@ -59,14 +62,27 @@ def one_history_record(model: Any, pk: Any) -> Iterator[None]:
 
     The last record holds the object's final fields and the snapshot of every relation its
     history tracks; it keeps the first record's type ("+" for a creation) and reason (a
-    revert's "Återställd till …"), and the earlier records go. Use inside a transaction."""
+    revert's "Återställd till …"), and the earlier records go. For an object the block
+    creates, whose key is known only after it, pass `pk` as a function returning that key
+    (None when nothing was created: a refused form). Use inside a transaction."""
     manager_name = getattr(model._meta, "simple_history_manager_attribute", None)
     if manager_name is None or pk is None:
         yield
         return
-    records = getattr(model, manager_name).filter(**{model._meta.pk.attname: pk})
-    before = records.order_by("-history_id").values_list("history_id", flat=True).first()
-    yield
+    history = getattr(model, manager_name)
+    if callable(pk):
+        # Every record of the new row comes after the table's last one now (a key given by
+        # hand may be one a deleted row had: its history stays its own).
+        before = history.order_by("-history_id").values_list("history_id", flat=True).first()
+        yield
+        pk = pk()
+        if pk is None:
+            return
+        records = history.filter(**{model._meta.pk.attname: pk})
+    else:
+        records = history.filter(**{model._meta.pk.attname: pk})
+        before = records.order_by("-history_id").values_list("history_id", flat=True).first()
+        yield
     written = list(
         (records if before is None else records.filter(history_id__gt=before)).order_by(
             "history_id"

@@ -766,7 +766,8 @@ class PeriodResult(models.Model):
     value = models.DecimalField(_("värde"), max_digits=20, decimal_places=6, null=True)
     # As MeasureResult's: a share's (a ratio's) summed täljare and nämnare, a mean's total
     # weight. A goal's baseline of several periods pools a share's from them (Σ täljare ÷
-    # Σ nämnare), so a small month does not weigh as much as a big one.
+    # Σ nämnare), and a mean's by its weight (Σ värde × nämnare ÷ Σ nämnare), so a small month
+    # does not weigh as much as a big one.
     numerator = models.DecimalField(_("täljare"), max_digits=20, decimal_places=6, null=True)
     denominator = models.DecimalField(_("nämnare"), max_digits=20, decimal_places=6, null=True)
     reporting_units = models.PositiveIntegerField(_("rapporterande enheter"), default=0)

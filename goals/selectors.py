@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from base.history import author_label
@@ -481,7 +482,13 @@ def removed_goals(*, area_id: int, parent_id: int | None = None) -> list[Removed
     deletion page says the change history keeps them, and this is where they are seen. A
     goal's milestones deleted with it are said by the goal's own line."""
     history = Goal.history.model
-    records = history.objects.filter(history_type="-").select_related("history_user")
+    # A goal's latest record only: one deleted, restored and deleted again is one line.
+    latest = history.objects.filter(id=OuterRef("id")).order_by("-history_date", "-history_id")
+    records = (
+        history.objects.filter(history_type="-")
+        .filter(history_id=Subquery(latest.values("history_id")[:1]))
+        .select_related("history_user")
+    )
     if parent_id is None:
         records = records.filter(programme_area_id=area_id, parent_id__isnull=True)
     else:
@@ -497,3 +504,13 @@ def removed_goals(*, area_id: int, parent_id: int | None = None) -> list[Removed
         )
         for record in records
     ]
+
+
+def deleted_goal(*, goal_id: int) -> Any | None:
+    """The history record that deleted a goal or milestone (its last one, of type "-"), or
+    None if the goal exists or has no such record: what goals.services.goal_restore brings
+    back."""
+    if Goal.objects.filter(pk=goal_id).exists():
+        return None
+    record = Goal.history.filter(id=goal_id).order_by("-history_date", "-history_id").first()
+    return record if record is not None and record.history_type == "-" else None

@@ -14,11 +14,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Min, QuerySet
+from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from base.history import RESTORE_CHANGE_REASON
 from base.periods import InvalidQuarter, Quarter, quarter_label
 from base.writes import (
     Actor,
@@ -31,7 +32,7 @@ from base.writes import (
 )
 from organisation.models import Unit
 from organisation.selectors import scope_for
-from programmes.models import WorkingMethod
+from programmes.models import ProgrammeArea, WorkingMethod
 
 from .models import (
     ERROR_DEADLINE_REASON,
@@ -90,6 +91,31 @@ ADVICE_MILESTONE_DESCRIBE = gettext_noop(
     "Det finns inget sätt att avsluta ett delmål utan att ta bort det; ska delmålet inte längre "
     "följas upp, skriv det i delmålets beskrivning. Inget har tagits bort."
 )
+
+# Restoring a deleted goal ("Återställ" under Borttagna mål/delmål): each refusal says why and
+# that nothing was written.
+ERROR_RESTORE_EXISTS = gettext_noop(
+    "”{title}” finns redan (det har återställts av någon annan). Inget har ändrats."
+)
+ERROR_RESTORE_AREA_GONE = gettext_noop(
+    "”{title}” kan inte återställas: programområdet det hörde till finns inte längre. "
+    "Inget har återställts."
+)
+ERROR_RESTORE_PARENT_GONE = gettext_noop(
+    "Delmålet ”{title}” kan inte återställas: målet det hörde till finns inte längre. "
+    "Återställ det målet först. Inget har återställts."
+)
+ERROR_RESTORE_CODE_TAKEN = gettext_noop(
+    "”{title}” kan inte återställas: dess kod ”{code}” används nu av ”{other}”. "
+    "Inget har återställts."
+)
+ERROR_RESTORE_INVALID = gettext_noop(
+    "”{title}” kan inte återställas: {reasons} Inget har återställts."
+)
+# A goal's deletion takes its milestones with it (Goal.parent cascades): their deletion
+# records are written by the same delete, moments apart. A milestone deleted on its own, in
+# an earlier request, is restored from the goal's page after the goal.
+DELETED_TOGETHER = datetime.timedelta(seconds=5)
 
 # Who assessed a goal is the acting user, never a value from a form.
 _ASSESSMENT_SET_BY_SERVICE = frozenset({"author", "assessed_at"})
@@ -207,6 +233,81 @@ def goal_delete(*, user: Actor, goal: Goal) -> None:
         authorize_delete(user=user, obj=stored, message=_(ERROR_GOAL_FORBIDDEN))
         goal_delete_check(goal=stored, user=user)
         checked_delete(user=user, obj=stored, message=_(ERROR_GOAL_FORBIDDEN))
+
+
+def goal_restore(*, user: Actor, goal_id: int) -> list[Goal]:
+    """Recreate a deleted goal or milestone (same id and code) from its last history record,
+    with the milestones its deletion took with it: the restored goals, the goal first.
+
+    The same permission as adding it to its area (and changing its goal, for a milestone),
+    checked for each; the history records each as "+" with RESTORE_CHANGE_REASON and the user;
+    the saves mark the recompute and the dashboards' cache like any goal's save (followup's
+    signals). Refused (ValidationError, nothing written) when its area or goal is gone, its
+    code or a milestone's is another goal's now, or it is no longer valid as it was."""
+    history = Goal.history.model
+    with transaction.atomic():
+        # Locked: a second restore of the same goal waits, then finds it restored.
+        latest = (
+            history.objects.select_for_update()
+            .filter(id=goal_id)
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+        if latest is None or latest.history_type != "-":
+            raise Goal.DoesNotExist(f"goal {goal_id} has no deletion to restore")
+        top = latest.instance
+        if Goal.objects.filter(pk=goal_id).exists():
+            raise ValidationError(_(ERROR_RESTORE_EXISTS).format(title=top.title))
+        restored = [top, *_deleted_with(latest)]
+        for goal in restored:
+            goal_authorize(user=user, goal=goal)
+        if not ProgrammeArea.objects.filter(pk=top.programme_area_id).exists():
+            raise ValidationError(_(ERROR_RESTORE_AREA_GONE).format(title=top.title))
+        if top.parent_id is not None and not Goal.objects.filter(pk=top.parent_id).exists():
+            raise ValidationError(_(ERROR_RESTORE_PARENT_GONE).format(title=top.title))
+        for goal in restored:
+            other = Goal.objects.filter(code=goal.code).exclude(pk=goal.pk).first()
+            if other is not None:
+                raise ValidationError(
+                    _(ERROR_RESTORE_CODE_TAKEN).format(
+                        title=goal.title, code=goal.code, other=other.title
+                    )
+                )
+        for goal in restored:  # the goal before its milestones: they point at it
+            goal._change_reason = RESTORE_CHANGE_REASON
+            try:
+                checked_save(user=user, obj=goal, message=_(ERROR_GOAL_FORBIDDEN))
+            except ValidationError as invalid:
+                reasons = " ".join(invalid.messages)
+                raise ValidationError(
+                    _(ERROR_RESTORE_INVALID).format(title=goal.title, reasons=reasons)
+                ) from invalid
+        return restored
+
+
+def _deleted_with(deletion: Any) -> list[Goal]:
+    """The milestones (at any depth) deleted by the same delete as `deletion`'s goal, as
+    their deletion records keep them, level by level (a goal before its milestones)."""
+    history = Goal.history.model
+    window = (deletion.history_date - DELETED_TOGETHER, deletion.history_date + DELETED_TOGETHER)
+    latest = history.objects.filter(id=OuterRef("id")).order_by("-history_date", "-history_id")
+    found: list[Goal] = []
+    seen = {deletion.id}
+    level = {deletion.id}
+    while level:
+        records = list(
+            history.objects.filter(
+                history_type="-", parent_id__in=level, history_date__range=window
+            )
+            .filter(history_id=Subquery(latest.values("history_id")[:1]))
+            .exclude(id__in=seen)
+            .exclude(id__in=Goal.objects.values("pk"))
+            .order_by("order", "id")
+        )
+        found += [record.instance for record in records]
+        level = {record.id for record in records}
+        seen |= level
+    return found
 
 
 def goal_delete_check(

@@ -74,10 +74,16 @@ class BaselineMethod(StrEnum):
 
     # A share (a ratio): Σ täljare ÷ Σ nämnare over the periods, as the roll-up pools units.
     POOLED = "pooled"
-    # A count, a mean or an index: the mean of the periods' values (a value per period).
+    # A count (any measure rolled up as a sum): the mean of the periods' values (a value per
+    # period).
     MEAN = "mean"
     # A share some of whose periods lack their täljare and nämnare: the mean of their values.
     MEAN_WITHOUT_PARTS = "mean_without_parts"
+    # A weighted mean (an index weighted by respondents): Σ (värde × nämnare) ÷ Σ nämnare over
+    # the periods, as the roll-up weights units.
+    WEIGHTED = "weighted"
+    # A weighted mean some of whose periods lack their nämnare: the mean of their values.
+    MEAN_WITHOUT_WEIGHTS = "mean_without_weights"
 
 
 _LABELS: dict[Status, Promise] = {
@@ -769,8 +775,9 @@ def evaluate_measure(
     target (_before_start).
 
     baseline_method: how a baseline of several periods was reckoned (BaselineMethod; None for
-    one period): a share's pooled over them is the share of the whole period ("62,3 % för
-    jan–dec 2025 som helhet"), any other the mean per period ("i snitt 195 st per månad …").
+    one period): a share's pooled over them (or a weighted mean's weighted by its nämnare over
+    them) is the value of the whole period ("62,3 % för jan–dec 2025 som helhet"), any other
+    the mean per period ("i snitt 195 st per månad …").
     """
     if target_value is not None and relative_change_pct is not None:
         raise ValueError(MEASURE_TARGET_ERROR)
@@ -866,10 +873,12 @@ def evaluate_measure(
         )
         # A baseline of several periods is a value per period, as the value it is compared
         # with is one period's: a share's pooled over them is the share of the whole period
-        # ("62,3 % för jan–dec 2025 som helhet"), any other value their mean per period ("i
-        # snitt 195 st per månad jan–dec 2025").
+        # ("62,3 % för jan–dec 2025 som helhet"), as a weighted mean's weighted over them is
+        # the whole period's ("74,2 för jan–dec 2025 som helhet"), any other value their mean
+        # per period ("i snitt 195 st per månad jan–dec 2025").
         per = "kvartal" if quarterly else "månad"
-        if baseline_label and baseline_periods > 1 and baseline_method == BaselineMethod.POOLED:
+        whole = baseline_method in (BaselineMethod.POOLED, BaselineMethod.WEIGHTED)
+        if baseline_label and baseline_periods > 1 and whole:
             compared = f"{baseline_text} för {baseline_label} som helhet"
         elif baseline_label and baseline_periods > 1:
             compared = f"i snitt {baseline_text} per {per} {baseline_label}"

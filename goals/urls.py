@@ -14,6 +14,7 @@ urlpatterns = [
     path("mal/<int:pk>/historik/", views.goal_history, name="goal_history"),
     path("mal/<int:pk>/andra/", views.goal_edit, name="goal_edit"),
     path("mal/<int:pk>/ta-bort/", views.goal_delete, name="goal_delete"),
+    path("mal/<int:pk>/aterstall/", views.goal_restore, name="goal_restore"),
     path("mal/<int:pk>/flytta/", views.goal_move, name="goal_move"),
     path("mal/<int:pk>/bedom/", views.goal_assess, name="goal_assess"),
     path("inforande/", views.adoption_start, name="adoption_start"),

@@ -63,10 +63,11 @@ from .models import (
     phase_warning,
     start_counted_from,
 )
-from .selectors import assessments_with_earlier_versions, removed_goals
+from .selectors import assessments_with_earlier_versions, deleted_goal, removed_goals
 
 CREATED_MESSAGE = gettext_noop("”{title}” är skapat.")
 DELETED_MESSAGE = gettext_noop("”{title}” är borttaget.")
+RESTORED_MESSAGE = gettext_noop("”{title}” är återställt.")
 # Under the summary's heading "Inget sparades", which says what was refused: this says what to do.
 GRID_ERRORS_MESSAGE = gettext_noop("Rätta de markerade cellerna och spara igen.")
 
@@ -438,6 +439,30 @@ def goal_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             status=422 if request.method == "POST" else 200,
         )
     return render(request, "goals/goal_delete.html", context)
+
+
+@require_POST
+@login_required
+def goal_restore(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """ "Återställ" under Borttagna mål/delmål: bring back a deleted goal with the milestones
+    deleted with it (goals.services.goal_restore); a refusal is said on the list it came from."""
+    record = deleted_goal(goal_id=pk)
+    if record is None:
+        raise Http404
+    back = (
+        reverse("goals:goal_detail", args=[record.parent_id])
+        if record.parent_id
+        else reverse("goals:area", args=[record.programme_area_id])
+    )
+    try:
+        restored = services.goal_restore(user=request.user, goal_id=pk)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+        return HttpResponseRedirect(back)
+    except Goal.DoesNotExist as gone:  # restored (or not deleted) since the lookup above
+        raise Http404 from gone
+    messages.success(request, _(RESTORED_MESSAGE).format(title=restored[0].title))
+    return HttpResponseRedirect(reverse("goals:goal_detail", args=[pk]))
 
 
 @require_POST

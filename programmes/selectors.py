@@ -250,41 +250,30 @@ def plans_not_started(*, units: list[Unit]) -> list[tuple[Unit, ProgrammeArea]]:
     (`UnitKind.is_vo`, the kind loaded) with each programme area of its organisation that asks
     for plans (`requests_activity_plans`), where it has no plan or only an empty draft nobody
     has reviewed (a draft with activities or a review is plans_to_complete's). By VO name and
-    area; no query without a VO, else at most three."""
+    area (areas_per_unit's order); no query without a VO, else at most three."""
     vos = sorted((unit for unit in units if unit.kind.is_vo), key=lambda unit: unit.name)
     if not vos:
         return []
-    areas = list(
-        ProgrammeArea.objects.filter(requests_activity_plans=True)
-        .select_related("phase")
-        .order_by("phase__start_date", "number", "pk")
-    )
-    if not areas:
+    # Which areas a VO's plans may be for is areas_per_unit's rule; of those, the ones asking.
+    asked = [
+        (vo, area)
+        for vo, areas in areas_per_unit(units=vos)
+        for area in areas
+        if area.requests_activity_plans
+    ]
+    if not asked:
         return []
-    above: dict[int, set[int]] = {}
-    if any(area.phase.organisation_unit_id is not None for area in areas):
-        for descendant_id, ancestor_id in UnitClosure.objects.filter(
-            descendant__in=[vo.pk for vo in vos]
-        ).values_list("descendant_id", "ancestor_id"):
-            above.setdefault(descendant_id, set()).add(ancestor_id)
     has_activities = Exists(Activity.objects.filter(plan=OuterRef("pk")))
     started = set(
-        ActivityPlan.objects.filter(unit__in=vos, programme_area__in=areas)
+        ActivityPlan.objects.filter(
+            unit__in=vos, programme_area__in={area.pk for _vo, area in asked}
+        )
         .filter(
             ~Q(status=ActivityPlan.Status.DRAFT) | Q(reviewed_at__isnull=False) | has_activities
         )
         .values_list("unit_id", "programme_area_id")
     )
-    return [
-        (vo, area)
-        for vo in vos
-        for area in areas
-        if (
-            area.phase.organisation_unit_id is None
-            or area.phase.organisation_unit_id in above.get(vo.pk, set())
-        )
-        and (vo.pk, area.pk) not in started
-    ]
+    return [(vo, area) for vo, area in asked if (vo.pk, area.pk) not in started]
 
 
 def working_methods_for_units(*, units: QuerySet[Unit]) -> QuerySet[WorkingMethod]:

@@ -46,6 +46,25 @@ def admin_form_data(page: HttpResponse, **changes: Any) -> dict[str, Any]:
     return data
 
 
+def admin_new_inline_row(page: HttpResponse, **values: Any) -> dict[str, Any]:
+    """What the page's one inline posts with one new row ("Lägg till ytterligare …") holding
+    `values` over the row's defaults."""
+    (inline,) = page.context["inline_admin_formsets"]
+    formset = inline.formset
+    row = {
+        key.replace("__prefix__", "0"): value
+        for key, value in _form_data(formset.empty_form).items()
+    }
+    return (
+        row
+        | {
+            formset.add_prefix(f"0-{name}"): _post_value(forms.Field(), v)
+            for name, v in values.items()
+        }
+        | {formset.add_prefix("TOTAL_FORMS"): "1"}
+    )
+
+
 def admin_save(client: Client, url: str, **changes: Any) -> HttpResponse:
     """Open an admin add/change page, change some fields and save."""
     page = client.get(url)

@@ -11,7 +11,7 @@ from django.template.base import FilterExpression, Parser, Token, token_kwargs
 from django.utils.html import format_html
 
 from base.editing import first_error_target
-from base.formatting import format_number
+from base.formatting import SPACE, format_number
 from base.periods import quarter_label
 
 register = template.Library()
@@ -23,6 +23,13 @@ register.filter("quarter_label", quarter_label)
 def swedish_number(value: Decimal | int | float | None, decimals: int | None = None) -> str:
     """ "1 234,5"; nothing for a missing value."""
     return "" if value is None or value == "" else format_number(value, decimals)
+
+
+@register.filter
+def nobreak(value: object) -> str:
+    """The text with no-break spaces, so that a line never breaks inside it ("Kv 4 2026" on
+    one line where a narrow column would break it as "Kv / 4 2026")."""
+    return str(value).replace(" ", SPACE)
 
 
 # The input an error summary's link leads to (base.editing.first_error_target).

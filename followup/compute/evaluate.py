@@ -37,10 +37,14 @@ def _baseline(
     It is compared with one period's value (the latest month's, or quarter's), so it is a value
     per period. A share (a ratio of summed täljare and nämnare) is pooled over the periods,
     Σ täljare ÷ Σ nämnare, as the roll-up pools units: a small month does not weigh as much as
-    a big one. A period without its parts (results computed before they were stored) leaves
-    the mean of the periods' values, and the goal's basis says so. Any other measure is the
-    mean of its periods: a year of a count is its mean per month, not its sum (twelve months
-    against one). A baseline period that too few units have reported is not there yet
+    a big one. A weighted mean (an index weighted by its respondents) likewise: Σ (värde ×
+    nämnare) ÷ Σ nämnare, from each period's value and total weight (parts: (value × weight,
+    weight)); a unit's report without a nämnare weighs 1 in its period's weight, as in the
+    roll-up, so the baseline is what the roll-up gives the whole baseline period. A period
+    without its parts (results computed before they were stored) leaves the mean of the
+    periods' values, and the goal's basis says so. Any other measure is the mean of its
+    periods: a year of a count is its mean per month, not its sum (twelve months against one).
+    A baseline period that too few units have reported is not there yet
     (engine.reported_enough), as a later period's value is not.
     """
     if goal.baseline_start is None or goal.baseline_end is None or goal.baseline_end > as_of:
@@ -52,16 +56,22 @@ def _baseline(
     mean = sum(values, Decimal(0)) / len(values)
     if len(inside) == 1:
         return values[0], None
-    if goal.measure.aggregation != Measure.Aggregation.RATIO:
+    weighted = goal.measure.aggregation == Measure.Aggregation.WEIGHTED_MEAN
+    if goal.measure.aggregation != Measure.Aggregation.RATIO and not weighted:
         return mean, engine.BaselineMethod.MEAN
     pooled = [parts.get(end) for end, _ in inside]
     numerators = [part[0] for part in pooled if part is not None]
     denominators = [part[1] for part in pooled if part is not None]
     if len(numerators) < len(inside) or sum(denominators, Decimal(0)) <= 0:
+        if weighted:
+            return mean, engine.BaselineMethod.MEAN_WITHOUT_WEIGHTS
         return mean, engine.BaselineMethod.MEAN_WITHOUT_PARTS
+    total = sum(numerators, Decimal(0)) / sum(denominators, Decimal(0))
+    if weighted:
+        # Its parts are value × weight: already in the value's own scale.
+        return total, engine.BaselineMethod.WEIGHTED
     scale = Decimal(100) if goal.measure.value_type == Measure.ValueType.SHARE else Decimal(1)
-    total = sum(numerators, Decimal(0)) * scale / sum(denominators, Decimal(0))
-    return total, engine.BaselineMethod.POOLED
+    return total * scale, engine.BaselineMethod.POOLED
 
 
 def _baseline_periods(goal: Goal) -> int:
@@ -91,7 +101,8 @@ def evaluate_goal(
     """Call the status engine for one goal with the inputs gathered for it.
 
     parts: a ratio measure's (a share's) summed täljare and nämnare per period end, where
-    known: they pool a baseline of several periods.
+    known, or a weighted mean's value × total weight and total weight (its nämnare, e.g.
+    respondents): they pool a baseline of several periods.
 
     Each goal is evaluated in isolation: a goal whose data contradict each other (a deadline
     before its area's start, say) gets "underlag saknas" with the reason, and the quarter's

@@ -135,7 +135,8 @@ def _measure_series(
 ) -> tuple[Series, Reported, Parts]:
     """Per (measure, scope unit): the period series up to the quarter's end, chronological,
     per period end (units that reported, units expected to), and a ratio's (a share's) summed
-    täljare and nämnare per period end where both are known (two queries).
+    täljare and nämnare per period end where both are known, or a weighted mean's Σ värde ×
+    nämnare and Σ nämnare where its weight is known (two queries).
 
     The units expected are those of the quarter's result (MeasureResult.expected_units: the
     units of the measure's kinds under the scope unit); the status engine leaves out a period
@@ -188,9 +189,13 @@ def _measure_series(
             end = period_end(start, frequency)
             series[key].append((end, value))
             reported[key][end] = (reporting, expected.get((measure_id, unit_id, code), 0))
-            # Only a ratio's parts are a täljare and a nämnare (a mean's nämnare is a weight).
+            # A ratio's parts are its täljare and nämnare. A weighted mean's nämnare is its total
+            # weight (a report without one weighs 1, as in the roll-up) and stores no täljare:
+            # value × weight is its Σ värde × nämnare, to the value's 6 decimals.
             if aggregation == Measure.Aggregation.RATIO and num is not None and den is not None:
                 parts[key][end] = (num, den)
+            elif aggregation == Measure.Aggregation.WEIGHTED_MEAN and den is not None:
+                parts[key][end] = (value * den, den)
     return series, reported, parts
 
 

@@ -243,7 +243,8 @@ MEASURE_COLUMNS = [
 ]
 
 
-# The parts too: a goal's baseline of several periods pools a share's (Σ täljare ÷ Σ nämnare).
+# The parts too: a goal's baseline of several periods pools a share's (Σ täljare ÷ Σ nämnare)
+# and weights a weighted mean's by its periods' total weights (Σ värde × nämnare ÷ Σ nämnare).
 PERIOD_COLUMNS = ["value", "numerator", "denominator", "reporting_units"]
 
 

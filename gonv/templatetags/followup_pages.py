@@ -61,8 +61,9 @@ _BASIS = (
 )
 
 
-# A baseline of several periods, in words: a share pooled over them, else the mean per period,
-# and a share that could not be pooled says why (its periods' täljare and nämnare are missing).
+# A baseline of several periods, in words: a share pooled over them, a weighted mean weighted
+# by its nämnare over them, else the mean per period; a share or a weighted mean that could not
+# be pooled says why (its periods' täljare and nämnare, or nämnare, are missing).
 _BASELINE_METHODS = {
     BaselineMethod.POOLED: _(
         "andelen för hela basperioden (summan av täljarna ÷ summan av nämnarna)"
@@ -70,6 +71,13 @@ _BASELINE_METHODS = {
     BaselineMethod.MEAN: _("medelvärdet av periodernas värden"),
     BaselineMethod.MEAN_WITHOUT_PARTS: _(
         "medelvärdet av periodernas andelar (täljare och nämnare saknas för någon period)"
+    ),
+    BaselineMethod.WEIGHTED: _(
+        "medelvärdet för hela basperioden viktat med nämnarna (summan av värde × nämnare ÷ "
+        "summan av nämnarna)"
+    ),
+    BaselineMethod.MEAN_WITHOUT_WEIGHTS: _(
+        "medelvärdet av periodernas värden (nämnare saknas för någon period)"
     ),
 }
 

@@ -11,11 +11,13 @@ import tempfile
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from followup.models import Measure, Observation
+from goals import services
 from goals.models import AdoptionRecord, Goal
 from organisation.models import Role
 from programmes.models import ActivityPlan, ProgrammeArea, WorkingMethod
@@ -680,6 +682,11 @@ def test_the_other_forms_have_no_axe_violations(page: Page, plan: dict[str, Any]
     area: ProgrammeArea = plan["area"]
     tree: OrgTree = plan["tree"]
     unused = WorkingMethodFactory(name="Veckomöte", programme_area=area)
+    # The area's page with a deleted goal: its line under "Borttagna mål" with "Återställ".
+    services.goal_delete(
+        user=User.objects.get(username="strateg"),
+        goal=GoalFactory(programme_area=area, title="Hälsosamtal på alla HC"),
+    )
     log_in(page, "strateg")
     for url, name in (
         (f"/redigera/mal/{plan['goal'].pk}/bedom/", "assessment"),
@@ -714,6 +721,35 @@ def test_the_other_forms_have_no_axe_violations(page: Page, plan: dict[str, Any]
         page.locator("form.card button[type=submit]").first.click()
         expect(page.get_by_role("alert")).to_be_visible()
         assert_no_axe_violations(page, f"{name} with errors")
+
+
+def test_the_strategist_restores_a_deleted_goal_with_its_milestone(
+    page: Page, plan: dict[str, Any], browser_errors: BrowserErrors
+) -> None:
+    area: ProgrammeArea = plan["area"]
+    goal: Goal = plan["goal"]
+    services.goal_delete(user=User.objects.get(username="strateg"), goal=goal)
+    log_in(page, "strateg")
+    page.goto(f"/redigera/programomrade/{area.pk}/")
+    removed = page.get_by_role("region", name="Borttagna mål")
+    expect(removed).to_contain_text(f"Målet ”{goal.title}” togs bort")
+    expect(removed).to_contain_text("av Stina Strateg")
+    button = removed.get_by_role(
+        "button", name=re.compile(rf"^Återställ\W+{re.escape(goal.title)}$")
+    )
+    expect(button).to_be_visible()
+    assert_no_axe_violations(page, "area with a deleted goal", browser_errors)
+    shoot(page, "area-deleted-goal")
+
+    button.click()
+
+    expect(page.locator("#messages")).to_contain_text(f"”{goal.title}” är återställt.")
+    expect(page.get_by_role("heading", name=goal.title)).to_be_visible()
+    expect(page.get_by_text(plan["milestone"].title).first).to_be_visible()
+    assert Goal.objects.filter(pk__in=[goal.pk, plan["milestone"].pk]).count() == 2
+    page.goto(f"/redigera/programomrade/{area.pk}/")
+    expect(page.get_by_role("region", name="Borttagna mål")).to_have_count(0)
+    assert_only_expected(browser_errors)
 
 
 def test_the_programme_owner_sends_a_plan_back_and_the_vc_reads_why(

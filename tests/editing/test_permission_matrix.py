@@ -169,6 +169,14 @@ def goal_code(w: World, inside: bool) -> list[Any]:
     return [(w.goal_in if inside else w.goal_out).code]
 
 
+def deleted_goal(w: World, inside: bool) -> list[Any]:
+    """A goal deleted from the area (its history keeps it): what "Återställ" brings back."""
+    removed = GoalFactory(programme_area=w.area_in if inside else w.area_out)
+    pk = removed.pk
+    removed.delete()
+    return [pk]
+
+
 def area(w: World, inside: bool) -> list[Any]:
     return [(w.area_in if inside else w.area_out).pk]
 
@@ -220,6 +228,8 @@ WRITES: dict[str, Row] = {
         ok_post=302, post_only=True, args=goal, post_data={"riktning": "upp"}
     ),
     "goals:goal_assess": area_row(args=goal),
+    # "Återställ" on a deleted goal: restored (each role's POST is rolled back), then the goal.
+    "goals:goal_restore": area_row(ok_post=302, post_only=True, args=deleted_goal),
     # "Redigera programområdet": the description, delivery owners and supporting processes.
     # An empty form is a valid one (every field may be empty): saved, 302.
     "programmes:area_edit": area_row(ok_post=302, args=area),

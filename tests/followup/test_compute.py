@@ -436,6 +436,74 @@ def test_a_baseline_of_several_months_of_a_share_is_pooled_not_their_mean(tree, 
     assert "(+10\u00a0% jämfört med 70,0\u00a0% för okt–dec 2025 som helhet)" in result.explanation
 
 
+def test_a_baseline_of_several_months_of_a_weighted_mean_is_weighted_by_its_nämnare(tree, plan):
+    """A month of 20 respondents must not weigh as much as one of 1 000: okt–dec 2025 is
+    (60 × 20 + 80 × 1 000 + 60 × 20) ÷ 1 040 = 79,23, not the mean of 60, 80 and 60 (66,67).
+    A report without a nämnare weighs 1, as in the roll-up (December's HC C)."""
+    index = _measure("patientenkat", "index", "weighted_mean")
+    goal = _measure_goal(
+        plan["area"],
+        "patientenkat-plus-5",
+        "+5 % mot hösten 2025",
+        index,
+        relative_change_pct=Decimal(5),
+        baseline_start=datetime.date(2025, 10, 1),
+        baseline_end=datetime.date(2025, 12, 31),
+    )
+    months = {
+        10: (("60", "5"), ("60", "5"), ("60", "10")),  # 20 respondents
+        11: (("80", "400"), ("80", "300"), ("80", "300")),  # 1 000 respondents
+        12: (("60", "10"), ("60", "9"), ("60", None)),  # 19 respondents and a report without
+    }
+    for month, reports in months.items():
+        for unit, (value, respondents) in zip(("a", "b", "c"), reports, strict=True):
+            weight = {} if respondents is None else {"denominator": respondents}
+            _obs(index, tree[unit], month, value, **weight)
+
+    _compute()
+
+    december = PeriodResult.objects.get(
+        measure=index, unit=tree["region"], period_start=datetime.date(2025, 12, 1)
+    )
+    assert (december.value, december.denominator) == (Decimal(60), Decimal(20))
+    result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
+    baseline = Decimal(82400) / Decimal(1040)
+    assert result.basis["baseline_value"] == pytest.approx(float(baseline), abs=1e-6)
+    assert result.basis["baseline_method"] == "weighted"
+    assert result.target == pytest.approx(baseline * Decimal("1.05"), abs=Decimal("1e-6"))
+    assert "målet är minst 83,19 (+5\u00a0% jämfört med 79,23 för okt–dec 2025 som helhet)" in (
+        result.explanation
+    )
+
+
+def test_a_baseline_of_several_months_of_a_count_stays_their_mean(tree, plan):
+    """Only shares and weighted means are pooled: a count's months weigh alike."""
+    count = _measure("besok", "count", "sum", unit="st")
+    goal = _measure_goal(
+        plan["area"],
+        "besok-plus-10",
+        "+10 % mot hösten 2025",
+        count,
+        relative_change_pct=Decimal(10),
+        baseline_start=datetime.date(2025, 10, 1),
+        baseline_end=datetime.date(2025, 12, 31),
+    )
+    for month, values in {
+        10: ("5", "5", "10"),
+        11: ("400", "300", "300"),
+        12: ("10", "5", "5"),
+    }.items():
+        for unit, value in zip(("a", "b", "c"), values, strict=True):
+            _obs(count, tree[unit], month, value)
+
+    _compute()
+
+    result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
+    assert result.basis["baseline_value"] == pytest.approx(1040 / 3, abs=1e-5)  # 20, 1 000, 20
+    assert result.basis["baseline_method"] == "mean"
+    assert "jämfört med i snitt 346,67\u00a0st per månad okt–dec 2025" in result.explanation
+
+
 def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):
     share = _measure("do-andel", "share", "ratio", unit="%")
     goal = _measure_goal(

@@ -2,7 +2,8 @@
 per period (a year of a count summed was set against one month: "jämfört med 2 345 st i dec
 2025", the whole year's sum): a count's mean per period, a share's Σ täljare ÷ Σ nämnare over
 the periods (a small month's 50 % weighed as much as a big month's 75 %), and the sentence
-names the whole period."""
+names the whole period. A weighted mean (an index weighted by its respondents) is weighted
+over the periods as over units: Σ (värde × nämnare) ÷ Σ nämnare."""
 
 from __future__ import annotations
 
@@ -150,6 +151,74 @@ def test_a_one_month_baseline_of_a_share_is_that_months_value() -> None:
 
     assert evaluation.basis["baseline_value"] == pytest.approx(52)
     assert "jämfört med 52,0\u00a0% i dec 2025" in evaluation.explanation
+
+
+INDEX = Measure(
+    name="Patientupplevt helhetsintryck",
+    unit="",
+    value_type="index",
+    aggregation="weighted_mean",
+    frequency="quarterly",
+)
+# Kv 1–Kv 4 2025: an index of 60 from 20 respondents, 80 from 1 000, 60 from 20, 60 from 20.
+# Weighted: (60 × 60 + 80 × 1 000) ÷ 1 060 = 78,87; the mean of the quarters, 65, weighs 20
+# respondents as much as 1 000. The parts are as the goal status reads them: value × weight.
+INDEX_WEIGHTS = {
+    datetime.date(2025, 3, 31): (Decimal(60), Decimal(20)),
+    datetime.date(2025, 6, 30): (Decimal(80), Decimal(1000)),
+    datetime.date(2025, 9, 30): (Decimal(60), Decimal(20)),
+    datetime.date(2025, 12, 31): (Decimal(60), Decimal(20)),
+}
+INDEX_PARTS = {end: (value * weight, weight) for end, (value, weight) in INDEX_WEIGHTS.items()}
+INDEX_SERIES = [(end, value) for end, (value, _) in INDEX_WEIGHTS.items()] + [
+    (datetime.date(2026, 3, 31), Decimal(72)),
+]
+
+
+def test_a_baseline_of_several_quarters_of_a_weighted_mean_is_weighted_by_its_nämnare() -> None:
+    goal = _goal(INDEX, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), "5")
+
+    evaluation = _evaluate(goal, INDEX_SERIES, INDEX_PARTS)
+
+    weighted = Decimal(83600) / Decimal(1060)  # 78,87
+    assert evaluation.basis["baseline_value"] == pytest.approx(float(weighted))
+    assert evaluation.basis["baseline_method"] == "weighted"
+    assert evaluation.target == pytest.approx(weighted * Decimal("1.05"))  # 82,81
+    # Kv 1 2026's 72 is short of 82,81: the mean's target (1.05 × 65 = 68,25) called it reached.
+    assert evaluation.status != engine.Status.ACHIEVED
+    sentence = "målet är minst 82,81 (+5\u00a0% jämfört med 78,87 för jan–dec 2025 som helhet)"
+    assert sentence in evaluation.explanation
+    assert "i snitt" not in evaluation.explanation
+
+
+def test_a_weighted_means_baseline_without_the_nämnare_of_a_period_is_the_mean_and_says_so() -> (
+    None
+):
+    """Results computed before the weights were stored: the mean, named as such in the basis."""
+    goal = _goal(INDEX, datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), "5")
+    without_q4 = {end: part for end, part in INDEX_PARTS.items() if end.month != 12}
+
+    evaluation = _evaluate(goal, INDEX_SERIES, without_q4)
+
+    assert evaluation.basis["baseline_value"] == pytest.approx(65)
+    assert evaluation.basis["baseline_method"] == "mean_without_weights"
+    assert evaluation.status == engine.Status.ACHIEVED  # 72 ≥ 1.05 × 65
+    assert "jämfört med i snitt 65 per kvartal jan–dec 2025" in evaluation.explanation
+
+
+def test_a_counts_baseline_is_its_mean_per_period_whatever_parts_are_given() -> None:
+    """Only a share and a weighted mean are pooled: a count's parts, if any, change nothing."""
+    goal = _goal(COUNT, datetime.date(2025, 1, 1), datetime.date(2025, 3, 31), "20")
+    parts = {end: (value * 1000, Decimal(1000)) for end, value in YEAR[:2]}
+    parts[YEAR[2][0]] = (YEAR[2][1], Decimal(1))
+
+    evaluation = _evaluate(goal, YEAR + LATER, parts)
+
+    assert evaluation.basis["baseline_value"] == pytest.approx(110)  # (100 + 110 + 120) ÷ 3
+    assert evaluation.basis["baseline_method"] == "mean"
+    assert "(+20\u00a0% jämfört med i snitt 110\u00a0st per månad jan–mar 2025)" in (
+        evaluation.explanation
+    )
 
 
 def test_a_quarterly_count_is_compared_per_quarter() -> None:

@@ -12,13 +12,16 @@ from django.urls import reverse
 
 from base.periods import Quarter
 from followup.cache import bump_generation
-from followup.models import GoalResult
+from followup.compute.evaluate import evaluate_goal, result_row
+from followup.models import GoalResult, Measure
 from goals.models import AdoptionRecord, Goal
+from goals.status import DEFAULT_RULES, Status
 from tests.factories import (
     AdoptionRecordFactory,
     ComputeRunFactory,
     GoalFactory,
     GoalResultFactory,
+    MeasureFactory,
     OrgTree,
     UnitFactory,
 )
@@ -389,6 +392,15 @@ def test_an_adoption_goal_without_a_start_date_says_its_pace_counts_from_the_are
             "mean_without_parts",
             "medelvärdet av periodernas andelar (täljare och nämnare saknas för någon period)",
         ),
+        (
+            "weighted",
+            "medelvärdet för hela basperioden viktat med nämnarna (summan av värde × nämnare ÷ "
+            "summan av nämnarna)",
+        ),
+        (
+            "mean_without_weights",
+            "medelvärdet av periodernas värden (nämnare saknas för någon period)",
+        ),
     ],
 )
 def test_a_share_goals_basis_says_how_its_baseline_of_several_months_was_reckoned(
@@ -418,3 +430,56 @@ def test_a_share_goals_basis_says_how_its_baseline_of_several_months_was_reckone
     assert "<dt>Basvärdet räknas som</dt><dd>" in html
     assert words in html
     assert method not in html
+
+
+def test_a_weighted_mean_goals_page_states_its_baseline_weighted_by_respondents(
+    steering_member: User, org_tree: OrgTree
+) -> None:
+    """An index weighted by its respondents: a baseline of quarters of 20 and 1 000
+    respondents is weighted as the roll-up weights units, and the page says so, in the
+    sentence and in the basis."""
+    index = MeasureFactory(
+        name="Patientupplevt helhetsintryck",
+        unit="",
+        value_type=Measure.ValueType.INDEX,
+        aggregation=Measure.Aggregation.WEIGHTED_MEAN,
+        frequency=Measure.Frequency.QUARTERLY,
+    )
+    goal = GoalFactory(
+        measure_relative=True,
+        code="helhetsintryck-plus-5",
+        measure=index,
+        relative_change_pct=Decimal("5"),
+        baseline_start=datetime.date(2025, 1, 1),
+        baseline_end=datetime.date(2025, 6, 30),
+        deadline=datetime.date(2026, 12, 31),
+    )
+    # Kv 1 2025: 60 from 20 respondents; Kv 2 2025: 80 from 1 000. Weighted 79,61; their mean,
+    # 70, would call Kv 4 2025's 74 reached (1.05 × 70 = 73,5).
+    weights = {
+        datetime.date(2025, 3, 31): (Decimal(60), Decimal(20)),
+        datetime.date(2025, 6, 30): (Decimal(80), Decimal(1000)),
+    }
+    evaluation = evaluate_goal(
+        goal,
+        as_of=datetime.date(2025, 12, 31),
+        assessment=None,
+        adoption=None,
+        series=[(end, value) for end, (value, _) in weights.items()]
+        + [(datetime.date(2025, 9, 30), Decimal(76)), (datetime.date(2025, 12, 31), Decimal(74))],
+        rules=DEFAULT_RULES,
+        parts={end: (value * weight, weight) for end, (value, weight) in weights.items()},
+    )
+    # Kv 4's 74 is short of 83,59 (the mean's 73,5 called it reached); the trend gets there.
+    assert evaluation.status == Status.ON_TRACK
+    GoalResultFactory(goal=goal, quarter="2025Q4", **result_row(evaluation, ""))
+
+    html = _client_for(steering_member).get(_url(goal)).content.decode()
+
+    assert "målet är minst 83,59 (+5\u00a0% jämfört med 79,61 för jan–jun 2025 som helhet)" in (
+        html
+    )
+    # The basis writes an index with its one decimal, as the measure's tables do.
+    assert "<dt>Basvärde</dt><dd>79,6</dd>" in html
+    assert "medelvärdet för hela basperioden viktat med nämnarna" in html
+    assert "i snitt" not in html

@@ -9,6 +9,10 @@ import pytest
 from django.db import IntegrityError, connection
 from django.db.migrations.executor import MigrationExecutor
 
+from followup import triggers
+from followup.models import Measure
+from tests.factories import GoalFactory, GoalResultFactory, MeasureFactory
+
 BEFORE = ("followup", "0009_swedish_labels_of_computed_rows")
 AFTER = ("followup", "0010_measureresult_natural_primary_key")
 
@@ -209,6 +213,47 @@ def test_the_reports_body_moves_to_its_current_version_and_back(transactional_db
             ("2025Q2", ""),
             ("2025Q3", "<p>Kv 3, igen</p>"),
             ("2025Q4", "<p>Kv 4</p>"),
+        ]
+    finally:
+        _migrate(_latest())
+
+
+def test_the_quarters_of_weighted_mean_goals_are_marked_for_the_recompute_that_weights_them(
+    transactional_db,
+) -> None:
+    """0030 changes no column (0028 stored each period's weight): the quarters with a result of
+    a relative goal on a weighted mean are marked for recompute, so their baselines are
+    weighted by the periods' nämnare; other goals' quarters are not, and a mark is kept."""
+    apps = _migrate(("followup", "0029_quarter_report_body_in_its_version"))
+    try:
+        # The schema is the latest one (0030 only marks quarters): the factories fit it. Their
+        # writes schedule no recompute, which would compute the quarters and clear the marks.
+        with triggers.suppressed():
+            index = MeasureFactory(
+                unit="", value_type="index", aggregation=Measure.Aggregation.WEIGHTED_MEAN
+            )
+            weighted = GoalFactory(measure_relative=True, measure=index)
+            absolute = GoalFactory(measure_absolute=True, measure=index)
+            count = GoalFactory(measure_relative=True)
+            for goal, quarter in (
+                (weighted, "2025Q3"),
+                (weighted, "2025Q4"),
+                (weighted, "2026Q1"),
+                (absolute, "2025Q2"),
+                (count, "2025Q1"),
+            ):
+                GoalResultFactory(goal=goal, quarter=quarter)
+        earlier = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
+        Request = apps.get_model("followup", "RecomputeRequest")
+        Request.objects.create(quarter="2026Q1", trigger="observation", requested_at=earlier)
+
+        after = _migrate(("followup", "0030_weighted_mean_baselines_recompute"))
+
+        marks = after.get_model("followup", "RecomputeRequest").objects.order_by("quarter")
+        assert list(marks.values_list("quarter", "trigger")) == [
+            ("2025Q3", "migration"),
+            ("2025Q4", "migration"),
+            ("2026Q1", "observation"),
         ]
     finally:
         _migrate(_latest())

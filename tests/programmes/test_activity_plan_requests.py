@@ -17,12 +17,21 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import DjangoAssertNumQueries
 
 from followup.todo import unit_todo
 from programmes import services
 from programmes.models import ActivityPlan, ProgrammeArea
+from programmes.selectors import plans_not_started
 from tests.admin_forms import admin_post
-from tests.factories import ActivityFactory, ActivityPlanFactory, OrgTree
+from tests.factories import (
+    ActivityFactory,
+    ActivityPlanFactory,
+    OrgTree,
+    PhaseFactory,
+    ProgrammeAreaFactory,
+    UnitFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +109,46 @@ def test_an_area_set_to_ask_asks_every_vo_of_its_organisation(
         "VO Norr, PO 2: aktivitetsplan begärd, inte påbörjad",
         f"{org_tree.vo2.name}, PO 2: aktivitetsplan begärd, inte påbörjad",
     ]
+
+
+def test_an_area_of_another_organisation_asks_no_vo_of_this_one(
+    org_tree: OrgTree, programme_area: ProgrammeArea
+) -> None:
+    # A phase of the VO's own organisation asks it; another region's phase does not (the
+    # plan list's rule, programmes.selectors.areas_per_unit).
+    own = PhaseFactory(code="fas-norr", name="Fas Norr", organisation_unit=org_tree.area)
+    ProgrammeAreaFactory(phase=own, number=3, name="Nära vård Norr", requests_activity_plans=True)
+    other_region = UnitFactory(code="BERG", name="Region Bergland", kind=org_tree.region.kind)
+    other = PhaseFactory(code="fas-berg", name="Fas Bergland", organisation_unit=other_region)
+    ProgrammeAreaFactory(phase=other, number=4, name="Bergland", requests_activity_plans=True)
+
+    assert _requested(org_tree.vo1) == [
+        "VO Norr, PO 1: aktivitetsplan begärd, inte påbörjad",
+        "VO Norr, PO 3: aktivitetsplan begärd, inte påbörjad",
+    ]
+
+
+def test_the_plans_asked_for_are_read_in_three_queries_however_many_vos_and_areas(
+    org_tree: OrgTree,
+    programme_area: ProgrammeArea,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    units = [org_tree.vo1]
+    with django_assert_num_queries(3):  # the units' ancestors, the areas, the plans begun
+        assert len(plans_not_started(units=units)) == 1
+
+    phase = PhaseFactory(code="fas-norr", name="Fas Norr", organisation_unit=org_tree.area)
+    for number in (3, 4, 5):
+        ProgrammeAreaFactory(phase=phase, number=number, requests_activity_plans=True)
+    more = [
+        UnitFactory(code=f"VO{n}", name=f"VO {n}", kind=org_tree.vo1.kind, parent=org_tree.area)
+        for n in range(3, 8)
+    ]
+    units = [org_tree.vo1, org_tree.vo2, *more, *org_tree.hcs]
+    with django_assert_num_queries(3):
+        assert len(plans_not_started(units=units)) == 7 * 4
+    with django_assert_num_queries(0):  # nothing asked below the VO level
+        assert plans_not_started(units=org_tree.hcs) == []
 
 
 def test_the_strategist_sets_it_in_the_admin_and_it_is_in_the_history(
