@@ -59,7 +59,8 @@ ERROR_PERIOD_NOT_WHOLE_QUARTER = gettext_noop(
     "{example}."
 )
 ERROR_NUMERATOR_ABOVE_DENOMINATOR = gettext_noop(
-    "Täljaren ({numerator}) är större än nämnaren ({denominator})."
+    "Täljaren ({numerator}) är större än nämnaren ({denominator}), men en andel kan inte vara "
+    "över 100 procent. Kontrollera talen: har de bytt plats?"
 )
 ERROR_PAIR_INCOMPLETE = gettext_noop("Täljare och nämnare måste anges tillsammans.")
 # A share is summed as Σ täljare ÷ Σ nämnare: a value alone would count as reported and be left

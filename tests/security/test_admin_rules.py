@@ -581,7 +581,10 @@ def test_vc_admin_observation_future_period_closed_unit_and_inconsistent_share(
     assert inconsistent == [
         "Värdet 99 stämmer inte med täljare ÷ nämnare × 100 = 1 (högst 0,05 ifrån)."
     ]
-    assert above == ["Täljaren (3) är större än nämnaren (2)."]
+    assert above == [
+        "Täljaren (3) är större än nämnaren (2), men en andel kan inte vara över 100 procent. "
+        "Kontrollera talen: har de bytt plats?"
+    ]
     assert half_pair == ["Täljare och nämnare måste anges tillsammans."]
     # A share is summed from its parts: its value alone would count as reported and be left out.
     assert value_only == [
