@@ -830,6 +830,8 @@ def test_a_unit_page_leads_to_reporting_import_and_adoption_only_for_who_may_wri
         f'href="{reverse("import_upload")}"',
     ]
     assert [link in actions for link in links] == [offered] * 3
+    if offered:  # in the main menu's order: införande, värden, import
+        assert actions.index(links[1]) < actions.index(links[0]) < actions.index(links[2])
     if offered:  # and the links lead to pages that user may use
         for url in (reverse("report_grid", args=[unit.pk]), reverse("import_upload")):
             assert client.get(url).status_code == 200
