@@ -770,7 +770,8 @@ def status_chart(
 ) -> StatusChart:
     """A goal's results per quarter (objects or mappings with quarter, status, progress,
     target), oldest first: a status cell per quarter and, where progress is a number, a bar
-    up to it with the latest target as a line.
+    up to it with the latest target as a line. Without any progress the frame loses the bars'
+    room: the chart is as high as its cells and their labels.
 
     period: "month" for a goal of a monthly measure, "quarter" of a quarterly one: the engine
     judges it on the latest period that counts (basis "latest_period_end"), so each value is
@@ -805,6 +806,10 @@ def status_chart(
         period = ""  # no value of a period: an adoption goal's share, a goal not yet judged
     cell_height = 22.0
     has_progress = any(r["progress"] is not None for r in rows)
+    if not has_progress:
+        # No bars (a direction goal, a goal not yet measured): no room above the cells for
+        # them, the chart as high as its row of cells and their labels.
+        frame = replace(frame, height=frame.top + cell_height + frame.bottom)
     target = next((r["target"] for r in reversed(rows) if r["target"] is not None), None)
     bar_bottom = frame.plot_bottom - cell_height - 6
     scale = None

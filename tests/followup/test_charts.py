@@ -237,6 +237,33 @@ def test_status_chart_without_numbers_shows_cells_only() -> None:
     assert charts.status_chart([]).is_empty
 
 
+def test_a_status_chart_without_bars_is_as_high_as_its_cells_and_their_labels() -> None:
+    # A direction goal: statuses, no progress. No empty room for bars above the cells.
+    cells = charts.status_chart(
+        [{"quarter": "2026Q2", "status": "risk"}, {"quarter": "2026Q3", "status": "uppnatt"}]
+    )
+    frame = charts.STATUS_FRAME
+    assert cells.frame.height == frame.top + cells.cell_height + frame.bottom
+    assert [c.cell_y for c in cells.columns] == [frame.top, frame.top]
+    # A measured goal keeps the bars' room above its cells, as before.
+    bars = charts.status_chart([{"quarter": "2026Q3", "status": "risk", "progress": 30}])
+    assert bars.frame == frame
+    assert bars.columns[0].cell_y == frame.plot_bottom - bars.cell_height
+    assert bars.columns[0].bar_top is not None and bars.columns[0].bar_top >= frame.top
+
+
+def test_a_direction_goals_status_chart_svg_has_no_room_for_bars() -> None:
+    rows = [{"quarter": "2026Q3", "status": "enligt_plan"}]
+    html = _render("{% goal_status_chart rows %}", rows=rows)
+    view_box = re.search(r'viewBox="0 0 (\S+) (\S+)"', html)
+    assert view_box is not None
+    # 12 above the cells, the cells' 22, 64 for their labels: not 170 with 72 empty on top.
+    assert float(view_box.group(2)) == 98
+    assert 'class="progress-bar"' not in html
+    cell = re.search(r'class="status-cell" x="\S+" y="(\S+)"', html)
+    assert cell is not None and float(cell.group(1)) == 12
+
+
 def test_a_measure_goals_status_chart_names_the_period_its_value_is_of() -> None:
     """The engine judges a measure goal on the measure's latest month, not on the quarter's
     value the measure tables show (18,4 % in September beside 17,7 % for Kv 3 2026): each
