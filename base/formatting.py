@@ -113,3 +113,11 @@ def format_share_change(value: Decimal | int | float, points: str = "procentenhe
 def format_count(value: int) -> str:
     """A count: an integer with its thousands grouped by a no-break space ("1 006")."""
     return format_number(value, 0)
+
+
+def format_count_mean(value: Decimal | int | float) -> str:
+    """A mean of counts (a count's baseline of several periods, "i snitt 195,5 st per månad"):
+    one decimal where it is not whole ("195,5"), none where it is ("195"). A mean of counts is
+    no count, so it is not rounded to one; the goal's sentence and its "Underlag" both write it
+    so."""
+    return format_number(as_decimal(value).quantize(_TENTH, ROUND_HALF_UP).normalize())

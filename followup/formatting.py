@@ -128,10 +128,12 @@ class ForecastCell:
     reason: str = ""
 
 
-def forecast_cell(result: Any, unit: str = "") -> ForecastCell:
+def forecast_cell(result: Any, unit: str = "", value_type: str = "") -> ForecastCell:
     """The Prognos cell of a goal's result (GoalResult; None: nothing computed). The value is
     the engine's forecast at the deadline against its target: a share of units for an
-    adoption goal, the measure's value in its unit for a measure goal. Reads no database."""
+    adoption goal, the measure's value in its unit for a measure goal. An index's or a mean's
+    (`value_type`, Measure.ValueType) to its one decimal, as the sentence and the "Underlag"
+    write it ("83,6", not "83,59"). Reads no database."""
     if not result:
         return ForecastCell()
     if result.status in (Status.ACHIEVED.value, Status.MISSED.value):
@@ -143,10 +145,13 @@ def forecast_cell(result: Any, unit: str = "") -> ForecastCell:
             # The forecast computed ("48,0 %"), the target share as it was set ("50 %").
             forecast, target = format_share(result.forecast), format_set_level(result.target)
         else:
-            # The target as it was set ("100 %"), the forecast as a value ("52,2 %").
+            # The target as it was set ("100 %"), the forecast as a value ("52,2 %"). An index's
+            # or a mean's to its one decimal, as the sentence writes them (evaluate_measure's
+            # decimals); a count's forecast is a projection, no count: up to two, as there.
+            fixed = value_type if value_type in ("index", "mean") else ""
             forecast, target = (
-                format_value(result.forecast, unit),
-                charts.target_text(result.target, unit) or "–",
+                format_value(result.forecast, unit, fixed),
+                charts.target_text(result.target, unit, fixed) or "–",
             )
         return ForecastCell(
             value=gettext("%(forecast)s mot målet %(target)s")

@@ -23,6 +23,7 @@ from base.formatting import MINUS as _MINUS
 from base.formatting import SPACE as _SPACE
 from base.formatting import as_decimal as _dec
 from base.formatting import (
+    format_count_mean,
     format_number,
     format_percent,
     format_set_level,
@@ -251,10 +252,11 @@ def _format_against(
 
 def _signed(text: str) -> str:
     """Prefix a plus sign to a formatted number above zero, "±" to a zero: a change always
-    shows its sign ("±0 st", as the measure tables write one)."""
+    shows its sign ("±0 st", "±0,0", as the measure tables write one)."""
     if text.startswith(_MINUS):
         return text
-    return ("±" if text.split(_SPACE)[0] == "0" else "+") + text
+    number = text.split(_SPACE)[0]
+    return ("±" if number.strip("0,") == "" else "+") + text
 
 
 def _with_unit(text: str, unit: str) -> str:
@@ -756,6 +758,7 @@ def evaluate_measure(
     measure_name: str,
     unit: str = "",
     decimals: int | None = None,
+    counts: bool = False,
     quarterly: bool = False,
     reported: Mapping[date, tuple[int, int]] | None = None,
     assessment: Assessment | None = None,
@@ -788,7 +791,11 @@ def evaluate_measure(
     tables write an index). decimals: the decimals the measure's values are written with where
     its kind fixes them (followup.charts.KIND_DECIMALS: an index or a mean one, "79,6"), so that
     the sentence writes its baseline, target and values as the goal's "Underlag", tables and
-    chart do; None: up to two ("195,5 st"). A share is written as every share (format_share).
+    chart do, and its monthly trend ("+1,3 per månad", as the measure pages write a change of
+    one); None: up to two ("195,25 st"). A share is written as every share (format_share).
+    counts: the measure's values are counts (value type count): a baseline that is the mean of
+    several periods is no count and is written to one decimal where it is not whole ("i snitt
+    195,5 st"; base.formatting.format_count_mean), as the "Underlag" writes it.
     """
     if target_value is not None and relative_change_pct is not None:
         raise ValueError(MEASURE_TARGET_ERROR)
@@ -877,10 +884,15 @@ def evaluate_measure(
         baseline = _dec(baseline_value)
         target = baseline * (1 + change / _HUNDRED)
         # A share as the target beside it and the tables write one ("58,3 %", not "58,33 %").
+        # A mean of several periods' counts to one decimal where it is not whole ("195,5 st").
+        count_mean = counts and baseline_periods > 1 and baseline_method is not None
         baseline_text = (
             format_share(baseline)
             if unit.strip() == "%"
-            else _with_unit(format_number(baseline, decimals), unit)
+            else _with_unit(
+                format_count_mean(baseline) if count_mean else format_number(baseline, decimals),
+                unit,
+            )
         )
         # A baseline of several periods is a value per period, as the value it is compared
         # with is one period's: a share's pooled over them is the share of the whole period
@@ -996,12 +1008,13 @@ def evaluate_measure(
             latest=latest,
         )
 
-    # A share changes by percentage points, as the measure tables write its changes.
+    # A share changes by percentage points, as the measure tables write its changes; an index
+    # or a mean by its values' one decimal, as the measure pages write its change ("+1,3").
     slope_per_month = trend.slope_per_day * _DAYS_PER_MONTH
     slope_text = (
         format_share_change(slope_per_month)
         if share
-        else _with_unit(_signed(format_number(slope_per_month)), unit)
+        else _with_unit(_signed(format_number(slope_per_month, decimals)), unit)
     )
     return result(
         forecast_status,

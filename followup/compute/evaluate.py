@@ -196,6 +196,9 @@ def _evaluate_goal(
             # after a scale ("79,6", not "79,6 index"), an index or a mean to its one decimal.
             unit=charts.unit_suffix(goal.measure.unit).strip(),
             decimals=sentence_decimals(goal.measure),
+            # A count's baseline of several periods is their mean, written as no count ("i snitt
+            # 195,5 st"), as its "Underlag" writes it (followup_pages.basis_items).
+            counts=goal.measure.value_type == Measure.ValueType.COUNT,
             quarterly=goal.measure.frequency == "quarterly",
             reported=reported,
             assessment=assessment,

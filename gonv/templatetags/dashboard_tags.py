@@ -233,9 +233,14 @@ def is_settled(result: Any) -> bool:
 @register.simple_tag
 def forecast_cell(goal: Any, result: Any = None) -> ForecastCell:
     """The deadline table's Prognos cell of a goal (followup.formatting.forecast_cell): the
-    forecast against the target in the goal's measure's unit, or why there is none."""
+    forecast against the target in the goal's measure's unit and to its value type's decimals,
+    or why there is none."""
     measure = getattr(goal, "measure", None)
-    return forecast_cell_of(_none_if_missing(result), getattr(measure, "unit", "") or "")
+    return forecast_cell_of(
+        _none_if_missing(result),
+        getattr(measure, "unit", "") or "",
+        getattr(measure, "value_type", "") or "",
+    )
 
 
 @register.simple_tag

@@ -10,9 +10,9 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from base.formatting import format_count, format_set_level, format_share
+from base.formatting import format_count, format_count_mean, format_set_level, format_share
 from base.periods import day_label
-from followup.charts import chart_value_text, period_label, target_text
+from followup.charts import chart_value_text, period_label, target_text, unit_suffix
 from followup.formatting import format_change, unit_and_kind
 from goals.status import RULE_LABELS, BaselineMethod
 
@@ -125,6 +125,10 @@ def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str,
             value = format_set_level(Decimal(str(raw)), signed=True)
         elif kind == "int":
             value = format_count(int(raw))
+        elif key == "baseline_value" and value_type == "count" and basis.get("baseline_method"):
+            # A mean of several periods' counts is no count: "195,5 st", as the status
+            # sentence writes it ("i snitt 195,5 st per månad"), not rounded to "196 st".
+            value = format_count_mean(Decimal(str(raw))) + unit_suffix(unit or "")
         elif kind == "num":
             value = chart_value_text(Decimal(str(raw)), unit or "", value_type)
         elif kind == "level":

@@ -249,7 +249,8 @@ def test_a_status_chart_without_bars_is_as_high_as_its_cells_and_their_labels() 
     bars = charts.status_chart([{"quarter": "2026Q3", "status": "risk", "progress": 30}])
     assert bars.frame == frame
     assert bars.columns[0].cell_y == frame.plot_bottom - bars.cell_height
-    assert bars.columns[0].bar_top is not None and bars.columns[0].bar_top >= frame.top
+    assert bars.columns[0].bar_top is not None
+    assert bars.columns[0].bar_top >= frame.top
 
 
 def test_a_direction_goals_status_chart_svg_has_no_room_for_bars() -> None:
@@ -261,7 +262,8 @@ def test_a_direction_goals_status_chart_svg_has_no_room_for_bars() -> None:
     assert float(view_box.group(2)) == 98
     assert 'class="progress-bar"' not in html
     cell = re.search(r'class="status-cell" x="\S+" y="(\S+)"', html)
-    assert cell is not None and float(cell.group(1)) == 12
+    assert cell is not None
+    assert float(cell.group(1)) == 12
 
 
 def test_a_measure_goals_status_chart_names_the_period_its_value_is_of() -> None:

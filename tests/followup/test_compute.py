@@ -27,6 +27,7 @@ from followup.models import (
 from followup.tasks import compute_quarter, recompute_in_order
 from goals.models import AdoptionRecord, Assessment, Goal
 from goals.status import Status
+from gonv.templatetags.followup_pages import basis_items
 from organisation.models import Unit, UnitKind
 from organisation.services import unit_create_trusted
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
@@ -502,7 +503,10 @@ def test_a_baseline_of_several_months_of_a_count_stays_their_mean(tree, plan):
     result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
     assert result.basis["baseline_value"] == pytest.approx(1040 / 3, abs=1e-5)  # 20, 1 000, 20
     assert result.basis["baseline_method"] == "mean"
-    assert "jämfört med i snitt 346,67\u00a0st per månad okt–dec 2025" in result.explanation
+    # A mean of counts is no count: one decimal in the sentence and in the goal's "Underlag"
+    # alike ("346,7 st"), neither "346,67" nor "347".
+    assert "jämfört med i snitt 346,7\u00a0st per månad okt–dec 2025" in result.explanation
+    assert ("Basvärde", "346,7\u00a0st", False) in basis_items(result.basis, count)
 
 
 def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):

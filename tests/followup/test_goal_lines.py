@@ -305,6 +305,20 @@ def test_a_measure_goals_forecast_is_in_the_measures_unit() -> None:
     assert cell("2310.4", "2500", "st") == "2\u00a0310,4\u00a0st mot målet 2\u00a0500\u00a0st"
 
 
+def test_an_index_goals_forecast_has_the_indexs_one_decimal() -> None:
+    # "83,6" as the goal's sentence and its Underlag write it, not "83,59".
+    result = SimpleNamespace(
+        status="risk", forecast=Decimal("83.59"), target=Decimal("85"), basis={"kind": "measure"}
+    )
+    assert forecast_cell(result, "", "index").value == "83,6 mot målet 85,0"
+    assert forecast_cell(result, "", "mean").value == "83,6 mot målet 85,0"
+    # A count's forecast is a projection, no count: as its sentence writes it.
+    counted = SimpleNamespace(
+        status="risk", forecast=Decimal("215.05"), target=Decimal("230"), basis={"kind": "measure"}
+    )
+    assert forecast_cell(counted, "st", "count").value == "215,05\u00a0st mot målet 230\u00a0st"
+
+
 def test_an_adoption_goals_forecast_has_one_decimal_and_its_target_is_as_set() -> None:
     result = SimpleNamespace(
         status="risk", forecast=Decimal("48"), target=Decimal("50.00"), basis={"kind": "adoption"}

@@ -15,6 +15,7 @@ from goals.status import (
     UNIT_COUNT_ERROR,
     UNKNOWN_RULES_ERROR,
     Assessment,
+    BaselineMethod,
     GoalEvaluation,
     Status,
     StatusRules,
@@ -629,6 +630,35 @@ def test_measure_forecast_extrapolates_the_linear_trend_to_the_deadline() -> Non
         "Antal besök var 109 i apr 2027 (senaste månaden) och trenden över de senaste 4 värdena "
         "(+3,04 per månad) ger prognosen 136,4 vid 31 dec 2027; målet är minst 136."
     )
+
+
+def test_an_index_goals_trend_is_written_to_the_indexs_one_decimal() -> None:
+    # As the measure pages write an index's change ("+3,0"), not "+3,04 per månad".
+    evaluation = visits(target_value=Decimal(136), decimals=1)
+
+    assert evaluation.explanation == (
+        "Antal besök var 109,0 i apr 2027 (senaste månaden) och trenden över de senaste 4 "
+        "värdena (+3,0 per månad) ger prognosen 136,4 vid 31 dec 2027; målet är minst 136,0."
+    )
+    flat = visits(series=steady_series(date(2027, 1, 1), [100, 100, 100, 100]), decimals=1)
+    assert "(±0,0 per månad)" in flat.explanation
+
+
+def test_a_count_goals_baseline_of_several_periods_is_written_as_a_mean() -> None:
+    # The mean of 195 and 196 is no count: "195,5 st" (one decimal), not "196 st"; a whole
+    # mean without ",0"; the counts themselves stay whole.
+    def sentence(baseline: str) -> str:
+        return agreements(
+            baseline_value=Decimal(baseline),
+            baseline_label="jan–dec 2026",
+            baseline_periods=12,
+            baseline_method=BaselineMethod.MEAN,
+            counts=True,
+        ).explanation
+
+    assert "jämfört med i snitt 195,5 st per månad jan–dec 2026" in sentence("195.5")
+    assert "jämfört med i snitt 195,4 st per månad jan–dec 2026" in sentence("195.41667")
+    assert "jämfört med i snitt 195 st per månad jan–dec 2026" in sentence("195")
 
 
 def test_measure_forecast_within_margin_below_target_is_at_risk() -> None:
