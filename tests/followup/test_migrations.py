@@ -301,3 +301,44 @@ def test_the_quarters_of_index_and_mean_goals_are_marked_for_the_recompute_that_
         ]
     finally:
         _migrate(_latest())
+
+
+def test_the_quarters_of_trend_and_count_mean_sentences_are_marked_for_the_recompute(
+    transactional_db,
+) -> None:
+    """0032 changes no column: the quarters with a result whose stored sentence writes an index's
+    or a mean's trend (a forecast) or a count's baseline (a relative goal on a count) are marked
+    for recompute, so the sentence reads as the goal's "Underlag"; an index goal's quarter
+    without a forecast and a share's are not, and a mark is kept."""
+    apps = _migrate(("followup", "0031_index_mean_sentences_recompute"))
+    try:
+        # The schema is the latest one (0032 only marks quarters): the factories fit it. Their
+        # writes schedule no recompute, which would compute the quarters and clear the marks.
+        with triggers.suppressed():
+            index = MeasureFactory(unit="", value_type="index")
+            mean = MeasureFactory(unit="min", value_type="mean")
+            count = MeasureFactory(unit="st", value_type="count")
+            share = MeasureFactory(share=True)
+            for goal, quarter, forecast in (
+                (GoalFactory(measure_absolute=True, measure=index), "2025Q3", Decimal("83.59")),
+                (GoalFactory(measure_absolute=True, measure=index), "2025Q1", None),
+                (GoalFactory(measure_absolute=True, measure=mean), "2026Q1", Decimal(12)),
+                (GoalFactory(measure_relative=True, measure=count), "2025Q4", None),
+                (GoalFactory(measure_absolute=True, measure=count), "2025Q2", Decimal(200)),
+                (GoalFactory(measure_relative=True, measure=share), "2024Q4", Decimal(50)),
+            ):
+                GoalResultFactory(goal=goal, quarter=quarter, forecast=forecast)
+        earlier = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
+        Request = apps.get_model("followup", "RecomputeRequest")
+        Request.objects.create(quarter="2026Q1", trigger="observation", requested_at=earlier)
+
+        after = _migrate(("followup", "0032_trend_and_count_mean_sentences_recompute"))
+
+        marks = after.get_model("followup", "RecomputeRequest").objects.order_by("quarter")
+        assert list(marks.values_list("quarter", "trigger")) == [
+            ("2025Q3", "migration"),
+            ("2025Q4", "migration"),
+            ("2026Q1", "observation"),
+        ]
+    finally:
+        _migrate(_latest())
