@@ -343,6 +343,10 @@ def test_a_direction_goal_says_its_rule_in_words_and_its_assessed_history(
     }
     assert 'class="status-column status-cell-risk"' in html
     assert "Bedöms manuellt</td>" not in html
+    # No bars, so no room for them: the chart is as high as its row of cells and their labels.
+    chart = html.split('class="chart-svg status-chart-svg"', 1)[1].split("</svg>", 1)[0]
+    assert re.match(r' viewBox="0 0 520 98(\.0)?"', chart)
+    assert 'class="progress-bar"' not in chart
 
 
 def test_the_direction_goal_page_runs_the_same_queries_with_assessments(
