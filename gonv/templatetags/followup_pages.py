@@ -107,6 +107,8 @@ def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str,
     2026", "Kv 3 2026"), not by its last day: the value is the month's, not the quarter's."""
     measure = None if unit is None or isinstance(unit, str) else unit
     unit, value_type = unit_and_kind(unit)
+    # A count's baseline of several periods (a baseline method is stored) is their mean.
+    count_mean = value_type == "count" and bool((basis or {}).get("baseline_method"))
     rows = []
     for key, label, kind in _BASIS:
         raw = (basis or {}).get(key)
@@ -125,7 +127,7 @@ def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str,
             value = format_set_level(Decimal(str(raw)), signed=True)
         elif kind == "int":
             value = format_count(int(raw))
-        elif key == "baseline_value" and value_type == "count" and basis.get("baseline_method"):
+        elif key == "baseline_value" and count_mean:
             # A mean of several periods' counts is no count: "195,5 st", as the status
             # sentence writes it ("i snitt 195,5 st per månad"), not rounded to "196 st".
             value = format_count_mean(Decimal(str(raw))) + unit_suffix(unit or "")
