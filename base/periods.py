@@ -157,6 +157,19 @@ def months_label(start: datetime.date, end: datetime.date) -> str:
     return f"{month_label(start)} – {month_label(end)}"
 
 
+def quarters_label(first: str, last: str) -> str:
+    """The quarters from `first` to `last` (codes, "2025Q1") as one label, as days_label and
+    months_label write a range: "Kv 1–3 2025" within a year ("Kv" and the year once, as
+    Swedish writes it), "Kv 4 2025 – Kv 2 2026" across a new year (spaced), "Kv 4 2025" for
+    one quarter."""
+    start, end = Quarter.parse(first), Quarter.parse(last)
+    if start == end:
+        return end.label
+    if start.year == end.year:
+        return f"Kv {start.number}–{end.number} {end.year}"
+    return f"{start.label} – {end.label}"
+
+
 def quarter_label(code: str) -> str:
     """ "2025Q4" as users read it, "Kv 4 2025"; text that is no quarter is returned as it is."""
     try:

@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from base.editing import comment_field
 from base.formatting import format_number
-from base.periods import QUARTER_CODE_PATTERN, Quarter, month_label, quarter_label
+from base.periods import QUARTER_CODE_PATTERN, Quarter, days_label, month_label, quarter_label
 from base.versioning import Versioned, VersionedQuerySet
 from goals.models import Goal
 from goals.status import status_choices
@@ -480,15 +480,14 @@ class Observation(Versioned):
                 if quarterly
                 else value_rules.ERROR_PERIOD_NOT_WHOLE_MONTH
             )
-            example = f"{whole[0].isoformat()} – {whole[1].isoformat()}"
+            # Ranges as every range is written ("2–31 dec 2025", "1 okt–31 dec 2025").
             return [
                 (
                     "period_start" if start != whole[0] else "period_end",
                     gettext(message).format(
-                        start=start.isoformat(),
-                        end=end.isoformat(),
+                        period=days_label(start, end),
                         measure=measure.name,
-                        example=example,
+                        example=days_label(*whole),
                     ),
                 )
             ]

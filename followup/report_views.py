@@ -128,7 +128,7 @@ def report_grid(request: HtmxHttpRequest, unit_id: int) -> HttpResponse:
         return render(request, template, context, status=409)
     if result.errors:
         # In the summary only, as above.
-        context["summary_text"] = _("Inget sparades: rätta de markerade värdena och spara igen.")
+        context["summary_text"] = _("Rätta de markerade värdena och spara igen.")
         return render(request, template, context, status=422)
     if result.saved:
         saved = ngettext(

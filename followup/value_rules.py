@@ -49,17 +49,18 @@ ERROR_KIND_DOES_NOT_REPORT = gettext_noop(
 ERROR_NEGATIVE = gettext_noop("Talet kan inte vara negativt ({value}).")
 ERROR_DENOMINATOR_ZERO = gettext_noop("Nämnaren kan inte vara 0.")
 ERROR_PERIOD_NOT_WHOLE_MONTH = gettext_noop(
-    "Perioden {start} – {end} är inte en hel månad, men måttet ”{measure}” rapporteras per "
+    "Perioden {period} är inte en hel månad, men måttet ”{measure}” rapporteras per "
     "månad: perioden ska börja den första och sluta den sista dagen i samma månad, till exempel "
     "{example}."
 )
 ERROR_PERIOD_NOT_WHOLE_QUARTER = gettext_noop(
-    "Perioden {start} – {end} är inte ett helt kvartal, men måttet ”{measure}” rapporteras per "
+    "Perioden {period} är inte ett helt kvartal, men måttet ”{measure}” rapporteras per "
     "kvartal: perioden ska börja den första dagen i kvartalet och sluta den sista, till exempel "
     "{example}."
 )
 ERROR_NUMERATOR_ABOVE_DENOMINATOR = gettext_noop(
-    "Täljaren ({numerator}) är större än nämnaren ({denominator})."
+    "Täljaren ({numerator}) är större än nämnaren ({denominator}), men en andel kan inte vara "
+    "över 100 procent. Kontrollera talen: har de bytt plats?"
 )
 ERROR_PAIR_INCOMPLETE = gettext_noop("Täljare och nämnare måste anges tillsammans.")
 # A share is summed as Σ täljare ÷ Σ nämnare: a value alone would count as reported and be left

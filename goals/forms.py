@@ -124,6 +124,14 @@ class NumberRule:
             raise ValidationError(str(self.too_large), code="max_whole_digits")
 
 
+def plain_number(value: Decimal) -> str:
+    """A decimal as a number input takes it, without trailing zeros: "90", "12.5", "-10"."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
 def use_number_rules(form: forms.BaseForm) -> None:
     """Give a goal form's number fields (this one's and the admin's) the app's messages."""
     rules = {
@@ -284,6 +292,11 @@ class GoalForm(ChoiceFieldsMixin, forms.ModelForm):
                 str(part) for part in (f"{DATE_FORMAT_HINT}.", field.help_text) if part
             )
         use_number_rules(self)
+        # A stored 90.00 is shown as typed, 90: the number input would say "90.00" (or "90,00").
+        for name in ("target_share", "target_value", "relative_change_pct"):
+            stored = self.initial.get(name)
+            if isinstance(stored, Decimal) and stored.is_finite():
+                self.initial[name] = plain_number(stored)
         for name in ("unit_kind", "measure"):
             self.fields[name].widget.choices = self.fields[name].choices  # type: ignore[attr-defined]
         # The working methods grouped by programme area, the goal's own first (read when the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -27,8 +28,10 @@ from base.periods import (
     InvalidQuarter,
     Quarter,
     day_label,
+    days_label,
     months_label,
     quarter_label,
+    quarters_label,
 )
 from base.versioning import Versioned, VersionedQuerySet
 from organisation.models import Unit, UnitKind, parent_cycle
@@ -78,20 +81,22 @@ ERROR_DEADLINE_INTO_CLOSED_QUARTER = gettext_noop(
 )
 # Outside the phase is allowed (the plan has 2030 targets in Fas 2, 2025–2027): said, not refused.
 WARNING_DEADLINE_OUTSIDE_PHASE = gettext_noop(
-    "Måldatumet {deadline} ligger utanför {phase} ({start} – {end}). Det går att spara, men "
+    "Måldatumet {deadline} ligger utanför {phase} ({period}). Det går att spara, men "
     "kontrollera att det är rätt."
 )
 ERROR_DEADLINE_BEFORE_AREA_START = _(
     "Måldatum kan inte vara före programområdets startdatum (%(start)s); ange ett senare "
     "måldatum eller ett eget startdatum för målet."
 )
+# The periods as every range is written (base.periods.days_label: "2–31 dec 2026"); the example
+# is the whole months (quarters) the period lies in.
 ERROR_BASELINE_NOT_WHOLE_MONTHS = _(
-    "Basperioden %(start)s – %(end)s är inte hela månader: den ska börja den första dagen i en "
-    "månad och sluta den sista dagen i en månad, till exempel 2026-12-01 – 2026-12-31."
+    "Basperioden %(period)s är inte hela månader: den ska börja den första dagen i en månad och "
+    "sluta den sista dagen i en månad, till exempel %(example)s."
 )
 ERROR_BASELINE_NOT_WHOLE_QUARTERS = _(
-    "Måttet rapporteras per kvartal: basperioden %(start)s – %(end)s ska vara hela kvartal, "
-    "från den första dagen i ett kvartal till den sista, till exempel 2025-10-01 – 2025-12-31."
+    "Måttet rapporteras per kvartal: basperioden %(period)s ska vara hela kvartal, från den "
+    "första dagen i ett kvartal till den sista, till exempel %(example)s."
 )
 ERROR_BASELINE_ORDER = _("Basperiodens slut kan inte vara före dess start.")
 ERROR_BASELINE_AFTER_DEADLINE = _(
@@ -272,7 +277,7 @@ WARNING_START_IN_CLOSED_QUARTER = gettext_noop(
 )
 # Several quarters by their number and the first and last: seven listed one by one were a wall.
 WARNING_START_IN_CLOSED_QUARTERS = gettext_noop(
-    "Startdatumet {start} ligger i eller före {count} kvartal ({first} – {last}) vars "
+    "Startdatumet {start} ligger i eller före {count} kvartal ({quarters}) vars "
     "kvartalsrapporter är stängda. Målet räknas från startdatumet, så statusen för de kvartalen "
     "ändras i översikterna (t.ex. Portfölj). De stängda kvartalsrapporterna visar statusen som "
     "den var när de stängdes."
@@ -285,7 +290,7 @@ WARNING_START_AFTER_CLOSED_QUARTER = gettext_noop(
     "Den stängda kvartalsrapporten visar statusen som den var när rapporten stängdes."
 )
 WARNING_START_AFTER_CLOSED_QUARTERS = gettext_noop(
-    "Startdatumet {start} ligger efter {count} kvartal ({first} – {last}) vars "
+    "Startdatumet {start} ligger efter {count} kvartal ({quarters}) vars "
     "kvartalsrapporter är stängda. Målet räknas från startdatumet, så i översikterna (t.ex. "
     "Portfölj) är det nu Ej påbörjat för de kvartalen. De stängda kvartalsrapporterna visar "
     "statusen som den var när de stängdes."
@@ -345,8 +350,7 @@ def closed_start_warning(goal: Goal, *, counted_from: datetime.date | None = Non
     return gettext(many).format(
         start=day_label(start),
         count=len(affected),
-        first=quarter_label(affected[0]),
-        last=quarter_label(affected[-1]),
+        quarters=quarters_label(affected[0], affected[-1]),
     )
 
 
@@ -362,7 +366,7 @@ def phase_warning(goal: Goal) -> str:
     if start <= goal.deadline <= end:
         return ""
     return gettext(WARNING_DEADLINE_OUTSIDE_PHASE).format(
-        deadline=day_label(goal.deadline), phase=name, start=day_label(start), end=day_label(end)
+        deadline=day_label(goal.deadline), phase=name, period=days_label(start, end)
     )
 
 
@@ -374,9 +378,9 @@ def phase_hint(area_id: int | None) -> str:
         return ""
     name, start, end = phase
     return gettext(
-        "{phase} pågår {start} – {end}. Ett måldatum utanför fasen (planen har mål till 2030) "
-        "går att spara, och du får en påminnelse om det."
-    ).format(phase=name, start=day_label(start), end=day_label(end))
+        "{phase} pågår {period}. Ett måldatum utanför fasen (planen har mål till 2030) går att "
+        "spara, och du får en påminnelse om det."
+    ).format(phase=name, period=days_label(start, end))
 
 
 class Improvement(models.TextChoices):
@@ -697,10 +701,12 @@ class Goal(Versioned):
             return
         if start.day != 1 or (end + datetime.timedelta(days=1)).day != 1:
             field = "baseline_start" if start.day != 1 else "baseline_end"
+            last_day = calendar.monthrange(end.year, end.month)[1]
+            whole_months = (start.replace(day=1), end.replace(day=last_day))
             errors.setdefault(field, []).append(
                 str(
                     ERROR_BASELINE_NOT_WHOLE_MONTHS
-                    % {"start": start.isoformat(), "end": end.isoformat()}
+                    % {"period": days_label(start, end), "example": days_label(*whole_months)}
                 )
             )
         elif (
@@ -710,10 +716,11 @@ class Goal(Versioned):
             and (start.month % 3 != 1 or end.month % 3 != 0)
         ):
             field = "baseline_start" if start.month % 3 != 1 else "baseline_end"
+            whole_quarters = (Quarter.containing(start).start, Quarter.containing(end).end)
             errors.setdefault(field, []).append(
                 str(
                     ERROR_BASELINE_NOT_WHOLE_QUARTERS
-                    % {"start": start.isoformat(), "end": end.isoformat()}
+                    % {"period": days_label(start, end), "example": days_label(*whole_quarters)}
                 )
             )
         if self.deadline is not None and end >= self.deadline:

@@ -221,14 +221,17 @@ _MICRO = Decimal("0.000001")
 _DAYS_PER_MONTH = Decimal("30.4375")
 
 
-def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: bool) -> str:
+def _format_against(
+    value: Decimal, target: Decimal, *, higher: bool, percent: bool, decimals: int | None = None
+) -> str:
     """Format value so that rounding never flips whether it looks as if it reaches target.
 
     A share is written as the tables beside the sentence show it (format_share: one decimal,
-    ",0" too: "73,1 %", "48,0 %"), other values with up to two decimals; more only where that
-    rounding would flip the comparison. (The examples of the plan write whole percent, "14 av 26
-    (54 %)"; one page showing "54 %" in its sentence and "53,8 %" in its table reads as two
-    different numbers, so the tables' precision wins.)
+    ",0" too: "73,1 %", "48,0 %"), a value of a kind with fixed decimals (`decimals`: an index
+    or a mean one, "72,0") with those, as its tables and "Underlag" write it, other values with
+    up to two decimals; more only where that rounding would flip the comparison. (The examples
+    of the plan write whole percent, "14 av 26 (54 %)"; one page showing "54 %" in its sentence
+    and "53,8 %" in its table reads as two different numbers, so the tables' precision wins.)
     """
 
     def reaches(number: Decimal) -> bool:
@@ -236,12 +239,12 @@ def _format_against(value: Decimal, target: Decimal, *, higher: bool, percent: b
         return number >= target if higher else number <= target
 
     formatter: Callable[..., str] = format_percent if percent else format_number
-    first = 1 if percent else 2
-    for decimals in range(first, 3):
-        if reaches(value.quantize(quantum(decimals), ROUND_HALF_UP)) == reaches(value):
-            if decimals == first:
-                return format_share(value) if percent else format_number(value)
-            return formatter(value, decimals)
+    first = 1 if percent else 2 if decimals is None else decimals
+    for places in range(first, max(first, 2) + 1):
+        if reaches(value.quantize(quantum(places), ROUND_HALF_UP)) == reaches(value):
+            if places == first:
+                return format_share(value) if percent else format_number(value, decimals)
+            return formatter(value, places)
     toward_target = ROUND_FLOOR if reaches(value) != higher else ROUND_CEILING
     return formatter(value.quantize(_CENT, toward_target), 2)
 
@@ -752,6 +755,7 @@ def evaluate_measure(
     baseline_method: BaselineMethod | None = None,
     measure_name: str,
     unit: str = "",
+    decimals: int | None = None,
     quarterly: bool = False,
     reported: Mapping[date, tuple[int, int]] | None = None,
     assessment: Assessment | None = None,
@@ -778,6 +782,13 @@ def evaluate_measure(
     one period): a share's pooled over them (or a weighted mean's weighted by its nämnare over
     them) is the value of the whole period ("62,3 % för jan–dec 2025 som helhet"), any other
     the mean per period ("i snitt 195 st per månad …").
+
+
+    unit: the unit written after a value ("st", "%"; none for a scale such as "index", as the
+    tables write an index). decimals: the decimals the measure's values are written with where
+    its kind fixes them (followup.charts.KIND_DECIMALS: an index or a mean one, "79,6"), so that
+    the sentence writes its baseline, target and values as the goal's "Underlag", tables and
+    chart do; None: up to two ("195,5 st"). A share is written as every share (format_share).
     """
     if target_value is not None and relative_change_pct is not None:
         raise ValueError(MEASURE_TARGET_ERROR)
@@ -869,7 +880,7 @@ def evaluate_measure(
         baseline_text = (
             format_share(baseline)
             if unit.strip() == "%"
-            else _with_unit(format_number(baseline), unit)
+            else _with_unit(format_number(baseline, decimals), unit)
         )
         # A baseline of several periods is a value per period, as the value it is compared
         # with is one period's: a share's pooled over them is the share of the whole period
@@ -897,10 +908,15 @@ def evaluate_measure(
         """A value of the measure against the target, a share as the tables show one."""
         if share:
             return _format_against(value, target, higher=higher, percent=True)
-        return _with_unit(_format_against(value, target, higher=higher, percent=False), unit)
+        return _with_unit(
+            _format_against(value, target, higher=higher, percent=False, decimals=decimals), unit
+        )
 
-    # The target as a level ("minst 50 %"), as the goal's table and chart write it.
-    goal_value = format_set_level(target) if share else _with_unit(format_number(target), unit)
+    # The target as a level ("minst 50 %", "minst 83,6" of an index), as the goal's "Underlag",
+    # table and chart write it.
+    goal_value = (
+        format_set_level(target) if share else _with_unit(format_number(target, decimals), unit)
+    )
     goal = f"{bound} {goal_value}{detail}"
 
     dated = [(day, value) for day, value in points if day <= evaluated_on]

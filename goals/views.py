@@ -68,7 +68,8 @@ from .selectors import assessments_with_earlier_versions, deleted_goal, removed_
 CREATED_MESSAGE = gettext_noop("”{title}” är skapat.")
 DELETED_MESSAGE = gettext_noop("”{title}” är borttaget.")
 RESTORED_MESSAGE = gettext_noop("”{title}” är återställt.")
-GRID_ERRORS_MESSAGE = gettext_noop("Inget sparades: rätta de markerade cellerna och spara igen.")
+# Under the summary's heading "Inget sparades", which says what was refused: this says what to do.
+GRID_ERRORS_MESSAGE = gettext_noop("Rätta de markerade cellerna och spara igen.")
 
 
 def grid_saved_message(count: int) -> str:

@@ -18,6 +18,7 @@ from goals import status as engine
 from goals.models import Goal
 from programmes.models import WorkingMethod
 
+from .. import charts
 from ..models import Measure
 
 logger = logging.getLogger(__name__)
@@ -191,7 +192,10 @@ def _evaluate_goal(
             ),
             baseline_periods=_baseline_periods(goal) if relative else 1,
             measure_name=goal.measure.name,
-            unit=goal.measure.unit,
+            # Written as the goal's "Underlag" and tables write the measure's values: no unit
+            # after a scale ("79,6", not "79,6 index"), an index or a mean to its one decimal.
+            unit=charts.unit_suffix(goal.measure.unit).strip(),
+            decimals=sentence_decimals(goal.measure),
             quarterly=goal.measure.frequency == "quarterly",
             reported=reported,
             assessment=assessment,
@@ -201,6 +205,16 @@ def _evaluate_goal(
             start_from_area=start_from_area,
         )
     return engine.evaluate_direction(assessment=assessment)
+
+
+def sentence_decimals(measure: Measure) -> int | None:
+    """The decimals a measure goal's status sentence writes the measure's values with: an
+    index's or a mean's fixed ones (charts.KIND_DECIMALS, one), as the goal's "Underlag", its
+    tables and its chart write them; None (up to two) for the other kinds, whose sentences
+    keep their own rules (a share: base.formatting.format_share)."""
+    if measure.value_type in (Measure.ValueType.INDEX, Measure.ValueType.MEAN):
+        return charts.kind_decimals(measure.unit, measure.value_type)
+    return None
 
 
 def _decimal_or_none(value: Decimal | None) -> Decimal | None:

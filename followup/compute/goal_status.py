@@ -29,6 +29,7 @@ from goals.models import AdoptionRecord, Assessment, Goal
 from organisation.models import Unit, UnitClosure, UnitKind
 from programmes.models import Phase, ProgrammeArea, WorkingMethod
 
+from .. import charts
 from ..models import GoalResult, Measure, MeasureResult, PeriodResult
 from . import evaluate
 from .db import sql_date, table_name
@@ -223,9 +224,16 @@ def _goals_for_status() -> list[Goal]:
 
 
 # The modules that turn a goal's inputs into its result row: the status engine, the numbers and
-# months its sentences write, and the glue that calls it (compute.evaluate). Not this module:
-# what it gathers enters the digest as values, so a change here changes no status by itself.
-STATUS_MODULES: tuple[ModuleType, ...] = (engine, base.formatting, base.periods, evaluate)
+# months its sentences write (charts: a measure's decimals by its kind, the unit after a value),
+# and the glue that calls it (compute.evaluate). Not this module: what it gathers enters the
+# digest as values, so a change here changes no status by itself.
+STATUS_MODULES: tuple[ModuleType, ...] = (
+    engine,
+    base.formatting,
+    base.periods,
+    charts,
+    evaluate,
+)
 
 
 @functools.lru_cache(maxsize=1)

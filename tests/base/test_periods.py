@@ -4,7 +4,14 @@ import datetime
 
 import pytest
 
-from base.periods import InvalidQuarter, Quarter, days_label, month_label, quarter_range
+from base.periods import (
+    InvalidQuarter,
+    Quarter,
+    days_label,
+    month_label,
+    quarter_range,
+    quarters_label,
+)
 
 
 @pytest.mark.parametrize("text", ["2025Q4", "2025-Q4", "2025q4", "2025K4", " 2025 Kv 4 "])
@@ -55,3 +62,17 @@ def test_a_range_of_days_names_the_year_once_and_the_month_once_where_they_are_t
     start: datetime.date, end: datetime.date, label: str
 ) -> None:
     assert days_label(start, end) == label
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "label"),
+    [
+        ("2025Q1", "2025Q3", "Kv 1–3 2025"),
+        ("2025Q4", "2026Q2", "Kv 4 2025 – Kv 2 2026"),
+        ("2025Q4", "2025Q4", "Kv 4 2025"),
+    ],
+)
+def test_a_range_of_quarters_names_the_year_once_where_it_is_the_same(
+    first: str, last: str, label: str
+) -> None:
+    assert quarters_label(first, last) == label

@@ -237,11 +237,15 @@ def test_print_hides_navigation_but_keeps_the_demo_banner(
     page: Page, strategist_user: User, portfolio: None
 ) -> None:
     log_in_with_keyboard(page, "strateg")
+    ongoing = page.get_by_role("link", name=re.compile(r"^Se Kv \d 20\d\d hittills$"))
+    expect(ongoing).to_be_visible()
 
     page.emulate_media(media="print")
 
     expect(page.get_by_role("navigation", name="Huvudmeny")).to_be_hidden()
     expect(page.get_by_role("button", name="Logga ut")).to_be_hidden()
+    # The link to the quarter under way is the screen's: on paper it leads nowhere.
+    expect(ongoing).to_be_hidden()
     expect(page.get_by_text("Lokalt demoläge – demodata, inte verkliga uppgifter")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOT_DIR}/gonv-start-print.png", full_page=True)
     page.pdf(path=f"{SCREENSHOT_DIR}/gonv-start.pdf", format="A4")

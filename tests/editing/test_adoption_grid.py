@@ -101,7 +101,12 @@ def test_one_invalid_cell_saves_no_cell_and_says_why_by_the_cell(
     assert response.status_code == 422
     body = response.content.decode()
     assert message in body
-    assert "Inget sparades" in body
+    # The summary's heading says what was refused, its text what to do (not "Inget sparades"
+    # twice in a row).
+    assert re.search(
+        r'<h2 id="[^"]*">Inget sparades</h2>\s*<p>Rätta de markerade cellerna och spara igen.</p>',
+        body,
+    )
     assert f'id="id_c{org_tree.hc1b.pk}m{teamrond.pk}-' in body
     assert AdoptionRecord.objects.count() == 0
 

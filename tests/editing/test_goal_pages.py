@@ -179,6 +179,21 @@ def test_the_form_shows_only_the_fields_of_the_chosen_kind(
     assert 'name="measure"' not in body
 
 
+def test_a_stored_target_is_shown_without_trailing_zeros(
+    strategist: User, programme_area: ProgrammeArea
+) -> None:
+    """Målandel 90 is stored as 90.00; the edit form shows 90, not "90.00" (nor "90,00")."""
+    goal = GoalFactory(adoption=True, programme_area=programme_area, target_share=Decimal("90"))
+    goal.refresh_from_db()
+    assert goal.target_share == Decimal("90.00")
+
+    body = login(strategist).get(reverse("goals:goal_edit", args=[goal.pk]), **HTMX)
+
+    field = re.search(r'<input type="number" name="target_share"[^>]*>', body.content.decode())
+    assert field is not None
+    assert 'value="90"' in field.group(0)
+
+
 def test_the_fields_a_kind_asks_for_are_marked_required(strategist: User, milestone: Goal) -> None:
     """What clean() asks for with the chosen kind ("Målandel" for an adoption goal) is
     marked as the required fields are: "(obligatoriskt)" and the input's required state."""

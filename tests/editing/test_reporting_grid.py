@@ -82,14 +82,26 @@ def test_counts_are_whole_and_not_negative(
     }
     response = login(vc).post(url(org_tree), data)
     assert response.status_code == 422
-    assert message in response.content.decode()
+    page = response.content.decode()
+    assert message in page
+    # The summary's heading says what was refused, its text what to do: not "Inget sparades"
+    # twice in a row.
+    assert re.search(
+        r'<h2 id="[^"]*">Inget sparades</h2>\s*<p>Rätta de markerade värdena och spara igen.</p>',
+        page,
+    )
+    assert re.sub(r'\sdata-error-[a-z-]+="[^"]*"', "", page).count("Inget sparades") == 1
     assert not Observation.objects.exists()  # the valid cell was not saved either
 
 
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"numerator": "50", "denominator": "40"}, "Täljaren (50) är större än nämnaren (40)."),
+        (
+            {"numerator": "50", "denominator": "40"},
+            "Täljaren (50) är större än nämnaren (40), men en andel kan inte vara över "
+            "100 procent. Kontrollera talen: har de bytt plats?",
+        ),
         ({"numerator": "5", "denominator": "0"}, "Nämnaren kan inte vara 0."),
         ({"numerator": "5", "denominator": "-2"}, "Talet kan inte vara negativt (−2)."),
         ({"numerator": "-5", "denominator": "20"}, "Talet kan inte vara negativt (−5)."),

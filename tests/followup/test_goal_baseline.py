@@ -160,7 +160,7 @@ INDEX = Measure(
     aggregation="weighted_mean",
     frequency="quarterly",
 )
-# Kv 1–Kv 4 2025: an index of 60 from 20 respondents, 80 from 1 000, 60 from 20, 60 from 20.
+# Kv 1–4 2025: an index of 60 from 20 respondents, 80 from 1 000, 60 from 20, 60 from 20.
 # Weighted: (60 × 60 + 80 × 1 000) ÷ 1 060 = 78,87; the mean of the quarters, 65, weighs 20
 # respondents as much as 1 000. The parts are as the goal status reads them: value × weight.
 INDEX_WEIGHTS = {
@@ -186,7 +186,8 @@ def test_a_baseline_of_several_quarters_of_a_weighted_mean_is_weighted_by_its_n�
     assert evaluation.target == pytest.approx(weighted * Decimal("1.05"))  # 82,81
     # Kv 1 2026's 72 is short of 82,81: the mean's target (1.05 × 65 = 68,25) called it reached.
     assert evaluation.status != engine.Status.ACHIEVED
-    sentence = "målet är minst 82,81 (+5\u00a0% jämfört med 78,87 för jan–dec 2025 som helhet)"
+    # Written to the index's one decimal, as the goal's "Underlag" writes them (82,81; 78,87).
+    sentence = "målet är minst 82,8 (+5\u00a0% jämfört med 78,9 för jan–dec 2025 som helhet)"
     assert sentence in evaluation.explanation
     assert "i snitt" not in evaluation.explanation
 
@@ -203,7 +204,7 @@ def test_a_weighted_means_baseline_without_the_nämnare_of_a_period_is_the_mean_
     assert evaluation.basis["baseline_value"] == pytest.approx(65)
     assert evaluation.basis["baseline_method"] == "mean_without_weights"
     assert evaluation.status == engine.Status.ACHIEVED  # 72 ≥ 1.05 × 65
-    assert "jämfört med i snitt 65 per kvartal jan–dec 2025" in evaluation.explanation
+    assert "jämfört med i snitt 65,0 per kvartal jan–dec 2025" in evaluation.explanation
 
 
 def test_a_counts_baseline_is_its_mean_per_period_whatever_parts_are_given() -> None:

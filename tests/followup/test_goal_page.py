@@ -454,8 +454,8 @@ def test_a_weighted_mean_goals_page_states_its_baseline_weighted_by_respondents(
         baseline_end=datetime.date(2025, 6, 30),
         deadline=datetime.date(2026, 12, 31),
     )
-    # Kv 1 2025: 60 from 20 respondents; Kv 2 2025: 80 from 1 000. Weighted 79,61; their mean,
-    # 70, would call Kv 4 2025's 74 reached (1.05 × 70 = 73,5).
+    # Kv 1 2025: 60 from 20 respondents; Kv 2 2025: 80 from 1 000. Weighted 79,6 (79,608); their
+    # mean, 70, would call Kv 4 2025's 74 reached (1.05 × 70 = 73,5).
     weights = {
         datetime.date(2025, 3, 31): (Decimal(60), Decimal(20)),
         datetime.date(2025, 6, 30): (Decimal(80), Decimal(1000)),
@@ -470,16 +470,78 @@ def test_a_weighted_mean_goals_page_states_its_baseline_weighted_by_respondents(
         rules=DEFAULT_RULES,
         parts={end: (value * weight, weight) for end, (value, weight) in weights.items()},
     )
-    # Kv 4's 74 is short of 83,59 (the mean's 73,5 called it reached); the trend gets there.
+    # Kv 4's 74 is short of 83,6 (83,588; the mean's 73,5 called it reached); the trend gets
+    # there.
     assert evaluation.status == Status.ON_TRACK
     GoalResultFactory(goal=goal, quarter="2025Q4", **result_row(evaluation, ""))
 
     html = _client_for(steering_member).get(_url(goal)).content.decode()
 
-    assert "målet är minst 83,59 (+5\u00a0% jämfört med 79,61 för jan–jun 2025 som helhet)" in (
-        html
-    )
-    # The basis writes an index with its one decimal, as the measure's tables do.
+    # The sentence and the basis write the index with its one decimal, as the measure's tables do.
+    assert "målet är minst 83,6 (+5\u00a0% jämfört med 79,6 för jan–jun 2025 som helhet)" in html
     assert "<dt>Basvärde</dt><dd>79,6</dd>" in html
+    assert "<dt>Målvärde</dt><dd>83,6</dd>" in html
     assert "medelvärdet för hela basperioden viktat med nämnarna" in html
     assert "i snitt" not in html
+
+
+@pytest.mark.parametrize(
+    ("value_type", "unit", "suffix"),
+    [
+        # An index whose unit names its scale: a plain number, as the tables write an index.
+        (Measure.ValueType.INDEX, "index", ""),
+        (Measure.ValueType.MEAN, "min", "\u00a0min"),
+    ],
+)
+def test_an_index_or_mean_goals_sentence_writes_its_numbers_as_its_basis_does(
+    steering_member: User, org_tree: OrgTree, value_type: str, unit: str, suffix: str
+) -> None:
+    """The status sentence and the "Underlag" beside it write the baseline, the target and the
+    latest value of an index or a mean alike, to the kind's one decimal: never "83,59" in the
+    sentence beside "83,6" in the basis, nor "79,6 index" beside "79,6"."""
+    measure = MeasureFactory(
+        name="Patientupplevt helhetsintryck",
+        unit=unit,
+        value_type=value_type,
+        aggregation=Measure.Aggregation.WEIGHTED_MEAN,
+        frequency=Measure.Frequency.QUARTERLY,
+    )
+    goal = GoalFactory(
+        measure_relative=True,
+        code="helhetsintryck-plus-5",
+        measure=measure,
+        relative_change_pct=Decimal("5"),
+        baseline_start=datetime.date(2025, 1, 1),
+        baseline_end=datetime.date(2025, 6, 30),
+        deadline=datetime.date(2026, 12, 31),
+    )
+    weights = {
+        datetime.date(2025, 3, 31): (Decimal(60), Decimal(20)),
+        datetime.date(2025, 6, 30): (Decimal(80), Decimal(1000)),
+    }
+    evaluation = evaluate_goal(
+        goal,
+        as_of=datetime.date(2025, 12, 31),
+        assessment=None,
+        adoption=None,
+        series=[(end, value) for end, (value, _) in weights.items()]
+        + [
+            (datetime.date(2025, 9, 30), Decimal("76.2")),
+            (datetime.date(2025, 12, 31), Decimal("74.04")),
+        ],
+        rules=DEFAULT_RULES,
+        parts={end: (value * weight, weight) for end, (value, weight) in weights.items()},
+    )
+    GoalResultFactory(goal=goal, quarter="2025Q4", **result_row(evaluation, ""))
+
+    html = _client_for(steering_member).get(_url(goal)).content.decode()
+
+    # Baseline 79,608, target 83,588, latest 74,04: one decimal in both places.
+    for label, number in (("Basvärde", "79,6"), ("Målvärde", "83,6"), ("Senaste värde", "74,0")):
+        assert f"<dt>{label}</dt><dd>{number}{suffix}</dd>" in html
+    sentence = evaluation.explanation
+    assert f"var 74,0{suffix} i Kv 4 2025" in sentence
+    assert f"målet är minst 83,6{suffix} (+5\u00a0% jämfört med 79,6{suffix} för " in sentence
+    assert sentence in html
+    for two_decimals in ("79,61", "83,59", "74,04", "index"):
+        assert two_decimals not in sentence

@@ -257,3 +257,47 @@ def test_the_quarters_of_weighted_mean_goals_are_marked_for_the_recompute_that_w
         ]
     finally:
         _migrate(_latest())
+
+
+def test_the_quarters_of_index_and_mean_goals_are_marked_for_the_recompute_that_rewrites_them(
+    transactional_db,
+) -> None:
+    """0031 changes no column: the quarters with a result of a goal on an index or a mean (or a
+    measure whose unit is the scale "index") are marked for recompute, so their stored sentences
+    write the values to one decimal, as the goal's "Underlag" does; a share's and a count's
+    quarters are not, and a mark is kept."""
+    apps = _migrate(("followup", "0030_weighted_mean_baselines_recompute"))
+    try:
+        # The schema is the latest one (0031 only marks quarters): the factories fit it. Their
+        # writes schedule no recompute, which would compute the quarters and clear the marks.
+        with triggers.suppressed():
+            index = MeasureFactory(
+                unit="", value_type="index", aggregation=Measure.Aggregation.WEIGHTED_MEAN
+            )
+            mean = MeasureFactory(unit="min", value_type="mean")
+            scale = MeasureFactory(unit="Index", value_type="count")
+            share = MeasureFactory(share=True)
+            for goal, quarter in (
+                (GoalFactory(measure_relative=True, measure=index), "2025Q3"),
+                (GoalFactory(measure_absolute=True, measure=index), "2026Q1"),
+                (GoalFactory(measure_absolute=True, measure=mean), "2025Q4"),
+                (GoalFactory(measure_absolute=True, measure=scale), "2025Q2"),
+                (GoalFactory(measure_relative=True, measure=share), "2025Q1"),
+                (GoalFactory(measure_relative=True), "2024Q4"),
+            ):
+                GoalResultFactory(goal=goal, quarter=quarter)
+        earlier = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
+        Request = apps.get_model("followup", "RecomputeRequest")
+        Request.objects.create(quarter="2026Q1", trigger="observation", requested_at=earlier)
+
+        after = _migrate(("followup", "0031_index_mean_sentences_recompute"))
+
+        marks = after.get_model("followup", "RecomputeRequest").objects.order_by("quarter")
+        assert list(marks.values_list("quarter", "trigger")) == [
+            ("2025Q2", "migration"),
+            ("2025Q3", "migration"),
+            ("2025Q4", "migration"),
+            ("2026Q1", "observation"),
+        ]
+    finally:
+        _migrate(_latest())

@@ -50,6 +50,11 @@ def test_pages_open_on_the_quarter_just_ended_and_link_to_the_one_under_way(
         content = client.get(reverse(name)).content.decode()
         assert says in content, name
         assert '<a href="?kvartal=2025Q4">Se Kv 4 2025 hittills</a>' in content, name
+        # In a span the print stylesheet hides: on paper the link leads nowhere.
+        assert (
+            '<span class="ongoing-offer">'
+            '<a href="?kvartal=2025Q4">Se Kv 4 2025 hittills</a>.</span>' in content
+        ), name
 
     ongoing = client.get(reverse("measure_list"), {"kvartal": "2025Q4"}).content.decode()
     assert "Kv 4 2025 pågår till och med 31 dec 2025" in ongoing

@@ -219,9 +219,10 @@ def test_a_quarterly_measures_baseline_is_whole_quarters() -> None:
     errors = _errors(goal)
 
     assert list(errors) == ["baseline_start"]
-    assert errors["baseline_start"][0].startswith(
-        "Måttet rapporteras per kvartal: basperioden 2026-12-01 – 2026-12-31 ska vara hela kvartal"
-    )
+    assert errors["baseline_start"] == [
+        "Måttet rapporteras per kvartal: basperioden 1–31 dec 2026 ska vara hela kvartal, från "
+        "den första dagen i ett kvartal till den sista, till exempel 1 okt–31 dec 2026."
+    ]
     goal.baseline_start = datetime.date(2026, 10, 1)
     assert _errors(goal) == {}
 
@@ -539,7 +540,7 @@ def test_a_new_milestone_starting_before_its_goal_names_only_the_closed_quarters
 
     assert milestone is not None
     assert (
-        "Startdatumet 1 mar 2025 ligger i eller före 2 kvartal (Kv 1 2025 – Kv 2 2025) vars "
+        "Startdatumet 1 mar 2025 ligger i eller före 2 kvartal (Kv 1–2 2025) vars "
         "kvartalsrapporter är stängda." in body
     )
 
@@ -552,7 +553,7 @@ def test_a_new_milestone_starting_before_its_goal_names_only_the_closed_quarters
         # Later, past three closed quarters: the goal is "Ej påbörjat" in them now.
         (
             "2025-10-01",
-            "Startdatumet 1 okt 2025 ligger efter 3 kvartal (Kv 1 2025 – Kv 3 2025) vars "
+            "Startdatumet 1 okt 2025 ligger efter 3 kvartal (Kv 1–3 2025) vars "
             "kvartalsrapporter är stängda. Målet räknas från startdatumet, så i översikterna "
             "(t.ex. Portfölj) är det nu Ej påbörjat för de kvartalen.",
         ),
@@ -626,7 +627,7 @@ def test_the_admin_warns_of_a_milestones_start_only_where_it_changes_closed_quar
 
     assert "kvartalsrapport" not in create("samma-start", "2025-07-01")
     assert (
-        "Startdatumet 1 mar 2025 ligger i eller före 2 kvartal (Kv 1 2025 – Kv 2 2025) vars "
+        "Startdatumet 1 mar 2025 ligger i eller före 2 kvartal (Kv 1–2 2025) vars "
         "kvartalsrapporter är stängda." in create("tidigare-start", "2025-03-01")
     )
     assert Goal.objects.filter(parent=parent).count() == 2

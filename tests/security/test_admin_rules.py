@@ -581,7 +581,10 @@ def test_vc_admin_observation_future_period_closed_unit_and_inconsistent_share(
     assert inconsistent == [
         "Värdet 99 stämmer inte med täljare ÷ nämnare × 100 = 1 (högst 0,05 ifrån)."
     ]
-    assert above == ["Täljaren (3) är större än nämnaren (2)."]
+    assert above == [
+        "Täljaren (3) är större än nämnaren (2), men en andel kan inte vara över 100 procent. "
+        "Kontrollera talen: har de bytt plats?"
+    ]
     assert half_pair == ["Täljare och nämnare måste anges tillsammans."]
     # A share is summed from its parts: its value alone would count as reported and be left out.
     assert value_only == [
@@ -627,15 +630,16 @@ def test_a_correction_moving_a_value_into_a_future_period_is_refused_in_the_admi
     assert (observation.period_start, observation.version) == (datetime.date(2025, 10, 1), 1)
 
 
+# The periods as every range is written (base.periods.days_label), the example too.
 NOT_A_MONTH = (
-    "Perioden {start} – {end} är inte en hel månad, men måttet ”Besök” rapporteras per månad: "
+    "Perioden {period} är inte en hel månad, men måttet ”Besök” rapporteras per månad: "
     "perioden ska börja den första och sluta den sista dagen i samma månad, till exempel "
     "{example}."
 )
 NOT_A_QUARTER = (
-    "Perioden {start} – {end} är inte ett helt kvartal, men måttet ”Besök per kvartal” "
+    "Perioden {period} är inte ett helt kvartal, men måttet ”Besök per kvartal” "
     "rapporteras per kvartal: perioden ska börja den första dagen i kvartalet och sluta den "
-    "sista, till exempel 2025-10-01 – 2025-12-31."
+    "sista, till exempel 1 okt–31 dec 2025."
 )
 
 
@@ -661,12 +665,13 @@ def test_an_observation_period_that_is_not_a_whole_month_or_quarter_is_refused_i
     a_month_of_a_quarterly = post(quarterly, "2025-10-01", "2025-10-31")
     mid_quarter = post(quarterly, "2025-11-01", "2026-01-31")
 
-    october = "2025-10-01 – 2025-10-31"
-    assert mid_month == [NOT_A_MONTH.format(start="2025-10-15", end="2025-10-31", example=october)]
-    assert short == [NOT_A_MONTH.format(start="2025-10-01", end="2025-10-30", example=october)]
-    assert two_months == [NOT_A_MONTH.format(start="2025-10-01", end="2025-11-30", example=october)]
-    assert a_month_of_a_quarterly == [NOT_A_QUARTER.format(start="2025-10-01", end="2025-10-31")]
-    assert mid_quarter == [NOT_A_QUARTER.format(start="2025-11-01", end="2026-01-31")]
+    october = "1–31 okt 2025"
+    assert mid_month == [NOT_A_MONTH.format(period="15–31 okt 2025", example=october)]
+    assert short == [NOT_A_MONTH.format(period="1–30 okt 2025", example=october)]
+    assert two_months == [NOT_A_MONTH.format(period="1 okt–30 nov 2025", example=october)]
+    assert a_month_of_a_quarterly == [NOT_A_QUARTER.format(period="1–31 okt 2025")]
+    # Across a new year the dash is spaced, as days_label writes such a range.
+    assert mid_quarter == [NOT_A_QUARTER.format(period="1 nov 2025 – 31 jan 2026")]
     assert not Observation.objects.exists()
 
     whole_quarter = admin_post(
@@ -695,11 +700,9 @@ def test_an_observation_cannot_be_changed_or_reverted_to_part_of_a_month_in_the_
     url = _history_url(observation, half)
     reverted = client.post(url, admin_form_data(client.get(url)))
 
-    expected = NOT_A_MONTH.format(
-        start="2025-10-01", end="2025-10-20", example="2025-10-01 – 2025-10-31"
-    )
+    expected = NOT_A_MONTH.format(period="1–20 okt 2025", example="1–31 okt 2025")
     assert form_errors(changed) == [expected]
-    assert form_errors(reverted) == [expected.replace("2025-10-20", "2025-10-15")]
+    assert form_errors(reverted) == [expected.replace("1–20 okt", "1–15 okt")]
     observation.refresh_from_db()
     assert (observation.period_end, observation.version) == (datetime.date(2025, 10, 31), 3)
 
@@ -723,16 +726,17 @@ def test_a_goal_baseline_that_is_not_whole_months_is_refused_in_the_admin_and_th
             data={"baseline_start": datetime.date(2026, 11, 15)},
         )
 
-    def message(start: str, end: str) -> str:
+    def message(period: str, example: str = "1–31 dec 2026") -> str:
         return (
-            f"Basperioden {start} – {end} är inte hela månader: den ska börja den första dagen "
-            "i en månad och sluta den sista dagen i en månad, till exempel 2026-12-01 – "
-            "2026-12-31."
+            f"Basperioden {period} är inte hela månader: den ska börja den första dagen i en "
+            f"månad och sluta den sista dagen i en månad, till exempel {example}."
         )
 
-    assert form_errors(cut_end) == [message("2026-12-01", "2026-12-30")]
-    assert form_errors(cut_start) == [message("2026-12-02", "2026-12-31")]
-    assert refused.value.message_dict == {"baseline_start": [message("2026-11-15", "2026-12-31")]}
+    assert form_errors(cut_end) == [message("1–30 dec 2026")]
+    assert form_errors(cut_start) == [message("2–31 dec 2026")]
+    assert refused.value.message_dict == {
+        "baseline_start": [message("15 nov–31 dec 2026", "1 nov–31 dec 2026")]
+    }
     stored = Goal.objects.get(pk=goal.pk)
     assert (stored.baseline_start, stored.baseline_end, stored.version) == (
         datetime.date(2026, 12, 1),
@@ -753,11 +757,7 @@ def test_the_service_refuses_a_period_that_is_not_a_whole_month(
         )  # fmt: skip
 
     assert refused.value.message_dict == {
-        "period_start": [
-            NOT_A_MONTH.format(
-                start="2025-10-02", end="2025-11-01", example="2025-10-01 – 2025-10-31"
-            )
-        ]
+        "period_start": [NOT_A_MONTH.format(period="2 okt–1 nov 2025", example="1–31 okt 2025")]
     }
     assert not Observation.objects.exists()
 

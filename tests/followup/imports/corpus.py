@@ -820,7 +820,10 @@ CASES: tuple[Case, ...] = (
     Case(
         "bad_25_numerator_above_denominator.csv",
         text(rows("enhet|mått|period|täljare|nämnare", "HC1A|andel|2025-12|501|500")),
-        problem="Rad 2, kolumn ”täljare”: Täljaren (501) är större än nämnaren (500).",
+        problem=(
+            "Rad 2, kolumn ”täljare”: Täljaren (501) är större än nämnaren (500), men en andel "
+            "kan inte vara över 100 procent. Kontrollera talen: har de bytt plats?"
+        ),
     ),
     Case(
         "bad_26_denominator_zero.csv",
