@@ -57,7 +57,8 @@ def _saved_sentence(info: Conflict, when: str, yours: bool) -> str:
     ) % {"name": info.user_name, "when": when}
     if info.fields:
         # The fields that differ from the user's, with their stored values.
-        stored = "; ".join(f"{f.label}: {f.theirs}" for f in info.fields)
+        # A stored comment's own full stop is not doubled by the sentence's ("Alla team..").
+        stored = "; ".join(f"{f.label}: {f.theirs}" for f in info.fields).rstrip(".")
         text += " " + gettext("Sparat: %(fields)s.") % {"fields": stored}
     return text
 

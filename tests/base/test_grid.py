@@ -54,6 +54,14 @@ def test_who_saved_since_when_in_local_time_and_whether_it_was_the_users_own(
     )
     assert adoption.text.endswith(f"sparade ändringar {when}. Sparat: Kommentar: Alla team.")
 
+    # A stored comment that ends with its own full stop is not given a second one.
+    services.adoption_record_update(user=vc, record=record, data={"comment": "Tre team."})
+    record.refresh_from_db()
+    again = grid_services.cell_conflict(
+        current=record, submitted={"comment": "Två team"}, since=opened, user=strategist
+    )
+    assert again.text.endswith("Sparat: Kommentar: Tre team.")
+
 
 def test_a_space_left_before_a_full_stop_is_dropped(vc: User, org_tree: OrgTree) -> None:
     method = WorkingMethodFactory(target_unit_kinds=[org_tree.hc1a.kind])
