@@ -20,18 +20,20 @@ import copy
 import datetime
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from base.editing import conflict_for
+from base import grid
+from base.editing import Conflict
+from base.grid import CellConflict, GridResult
 from base.periods import Quarter, month_label
 from base.versioning import StaleVersion
 from base.writes import checked_save
@@ -340,17 +342,6 @@ class ObservationCellForm(forms.Form):
         return format_value(value, self.measure.unit, self.measure.value_type)
 
 
-@dataclass
-class ReportResult:
-    saved: int = 0
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    conflicts: dict[str, Observation | None] = field(default_factory=dict)
-
-
-class _Rollback(Exception):  # noqa: N818 - control flow inside the transaction only
-    pass
-
-
 def _trimmed(value: Decimal | None) -> Decimal | None:
     """A stored value without its trailing zeros, as a person typed it: 54, not 54,0000."""
     if value is None:
@@ -361,16 +352,6 @@ def _trimmed(value: Decimal | None) -> Decimal | None:
 
 # What a cell posts, shown again as typed when the grid is redisplayed without saving.
 CELL_FIELDS = ("value", "numerator", "denominator", "comment", "version", "overwrite")
-
-
-@dataclass(frozen=True)
-class CellConflict:
-    """A cell saved by someone (or the user in another tab) since the grid was opened: who,
-    what and when, in one sentence, and the stored version the next save writes over."""
-
-    text: str
-    version: int
-    yours: bool
 
 
 def _stored_text(obs: Observation, measure: Measure) -> str:
@@ -384,23 +365,25 @@ def _stored_text(obs: Observation, measure: Measure) -> str:
 def cell_conflict(
     *, current: Observation | None, since: int, user: Any, measure: Measure
 ) -> CellConflict:
-    """What the grid says beside a cell stored since version `since` (the user's grid's)."""
-    if current is None:
-        return CellConflict(
-            gettext("Värdet har tagits bort sedan du öppnade sidan."), version=0, yours=False
-        )
-    info = conflict_for(current, {}, since_version=since)
-    when = (
-        dateformat.format(timezone.localtime(info.saved_at), "j b Y H:i") if info.saved_at else ""
+    """What the grid says beside a cell stored since version `since` (the user's grid's): who
+    saved which value, and when."""
+    value = _stored_text(current, measure) if current is not None else ""
+
+    def sentence(info: Conflict, when: str, yours: bool) -> str:
+        words = {"value": value, "name": info.user_name, "when": when}
+        return (
+            gettext("Du har själv sparat %(value)s i en annan flik %(when)s.")
+            if yours
+            else gettext("%(name)s sparade %(value)s %(when)s.")
+        ) % words
+
+    return grid.cell_conflict(
+        current,
+        since=since,
+        user=user,
+        removed=_("Värdet har tagits bort sedan du öppnade sidan."),
+        sentence=sentence,
     )
-    yours = info.user_id is not None and info.user_id == getattr(user, "pk", None)
-    words = {"value": _stored_text(current, measure), "name": info.user_name, "when": when}
-    text = (
-        gettext("Du har själv sparat %(value)s i en annan flik %(when)s.")
-        if yours
-        else gettext("%(name)s sparade %(value)s %(when)s.")
-    ) % words
-    return CellConflict(text.replace(" .", "."), version=current.version, yours=yours)
 
 
 def closed_period_note(period: Period, count: int | None = None) -> str:
@@ -527,9 +510,11 @@ def report_grid_cells(
     return sections
 
 
-def report_grid_save(*, user: Any, period: Period, sections: list[dict[str, Any]]) -> ReportResult:
+def report_grid_save(
+    *, user: Any, period: Period, sections: list[dict[str, Any]]
+) -> GridResult[Observation]:
     """Save every changed value of a bound reporting grid in one transaction, or none."""
-    result = ReportResult()
+    result: GridResult[Observation] = GridResult()
     changed = []
     for section in sections:
         for row in section["rows"]:
@@ -550,25 +535,28 @@ def report_grid_save(*, user: Any, period: Period, sections: list[dict[str, Any]
                 result.errors[row["key"]] = [e for errs in form.errors.values() for e in errs]
     if result.errors:
         return result
-    try:
-        with transaction.atomic():
-            for measure, row in changed:
-                _save_cell(user=user, period=period, measure=measure, row=row, result=result)
-            if result.errors or result.conflicts:
-                raise _Rollback
-    except _Rollback:
-        result.saved = 0
+    grid.save_all_or_nothing(
+        result,
+        changed,
+        lambda cell: _save_cell(
+            user=user, period=period, measure=cell[0], row=cell[1], result=result
+        ),
+    )
     return result
 
 
 def _save_cell(
-    *, user: Any, period: Period, measure: Measure, row: dict[str, Any], result: ReportResult
+    *,
+    user: Any,
+    period: Period,
+    measure: Measure,
+    row: dict[str, Any],
+    result: GridResult[Observation],
 ) -> None:
     form, unit, existing = row["form"], row["unit"], row["existing"]
     data = form.cleaned_data
     # Saved again after a conflict: over the stored version shown beside the cell, knowingly.
-    overwrite = data.get("overwrite")
-    expected = overwrite if overwrite is not None else (data.get("version") or 0)
+    expected = grid.expected_version(data)
     obs = existing or Observation(measure=measure, unit=unit, period_start=period.start)
     before = copy.copy(existing)
     obs.period_end = period.end
@@ -614,8 +602,7 @@ def _save_cell(
         row["conflict"] = cell_conflict(current=current, since=expected, user=user, measure=measure)
         # The cell is shown again as typed, with the stored version beside it: saving again
         # writes over that version; nothing of this request is stored.
-        form.data = form.data.copy()
-        form.data[form.add_prefix("overwrite")] = str(row["conflict"].version)
+        grid.offer_overwrite(form, row["conflict"])
     except ValidationError as error:
         result.errors[row["key"]] = error.messages
         for message in error.messages:

@@ -8,15 +8,16 @@ rolled back entirely when any cell is invalid, forbidden or stale.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.utils import dateformat, timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
-from base.editing import conflict_for
+from base import grid
+from base.editing import Conflict
+from base.grid import CellConflict, GridResult
 from base.versioning import StaleVersion
 from organisation.models import Unit
 
@@ -33,30 +34,22 @@ GRID_OWN_CONFLICT_MESSAGE = gettext_noop(
 )
 
 
-@dataclass(frozen=True)
-class CellConflict:
-    """A cell saved by someone (or the user in another tab) since the grid was opened: who,
-    when and the stored value of each field that differs from the user's, and the stored
-    version the next save writes over."""
-
-    text: str
-    version: int
-    yours: bool
-
-
 def cell_conflict(
     *, current: AdoptionRecord | None, submitted: dict[str, Any], since: int, user: Any
 ) -> CellConflict:
-    """What the grid says beside a cell stored since version `since` (the user's grid's)."""
-    if current is None:
-        return CellConflict(
-            gettext("Cellen har tagits bort sedan du öppnade sidan."), version=0, yours=False
-        )
-    info = conflict_for(current, submitted, since_version=since)
-    when = (
-        dateformat.format(timezone.localtime(info.saved_at), "j b Y H:i") if info.saved_at else ""
+    """What the grid says beside a cell stored since version `since` (the user's grid's): who
+    saved it and when, and the stored value of each field that differs from the user's."""
+    return grid.cell_conflict(
+        current,
+        since=since,
+        user=user,
+        removed=gettext_lazy("Cellen har tagits bort sedan du öppnade sidan."),
+        sentence=_saved_sentence,
+        submitted=submitted,
     )
-    yours = info.user_id is not None and info.user_id == getattr(user, "pk", None)
+
+
+def _saved_sentence(info: Conflict, when: str, yours: bool) -> str:
     text = (
         gettext("Du har själv sparat ändringar i en annan flik %(when)s.")
         if yours
@@ -64,22 +57,10 @@ def cell_conflict(
     ) % {"name": info.user_name, "when": when}
     if info.fields:
         # The fields that differ from the user's, with their stored values.
-        stored = "; ".join(f"{f.label}: {f.theirs}" for f in info.fields)
+        # A stored comment's own full stop is not doubled by the sentence's ("Alla team..").
+        stored = "; ".join(f"{f.label}: {f.theirs}" for f in info.fields).rstrip(".")
         text += " " + gettext("Sparat: %(fields)s.") % {"fields": stored}
-    return CellConflict(text.replace(" .", "."), version=current.version, yours=yours)
-
-
-@dataclass
-class GridResult:
-    """What a grid save did: cells saved, or per-cell errors and conflicts (then none saved)."""
-
-    saved: int = 0
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    conflicts: dict[str, AdoptionRecord | None] = field(default_factory=dict)
-
-
-class _Rollback(Exception):  # noqa: N818 - control flow inside the transaction only
-    pass
+    return text
 
 
 def adoption_grid_cells(
@@ -141,9 +122,9 @@ def adoption_grid_cells(
     return sections
 
 
-def adoption_grid_save(*, user: Any, sections: list[dict[str, Any]]) -> GridResult:
+def adoption_grid_save(*, user: Any, sections: list[dict[str, Any]]) -> GridResult[AdoptionRecord]:
     """Save every changed cell of a bound grid in one transaction, or none of them."""
-    result = GridResult()
+    result: GridResult[AdoptionRecord] = GridResult()
     changed = []
     for section in sections:
         for row in section["rows"]:
@@ -156,22 +137,16 @@ def adoption_grid_save(*, user: Any, sections: list[dict[str, Any]]) -> GridResu
             result.errors[row["key"]] = [e for errs in row["form"].errors.values() for e in errs]
     if result.errors:
         return result
-    try:
-        with transaction.atomic():
-            for row in changed:
-                _save_cell(user=user, row=row, result=result)
-            if result.errors or result.conflicts:
-                raise _Rollback
-    except _Rollback:
-        result.saved = 0
+    grid.save_all_or_nothing(
+        result, changed, lambda row: _save_cell(user=user, row=row, result=result)
+    )
     return result
 
 
-def _save_cell(*, user: Any, row: dict[str, Any], result: GridResult) -> None:
+def _save_cell(*, user: Any, row: dict[str, Any], result: GridResult[AdoptionRecord]) -> None:
     form, record = row["form"], row["form"].instance
     # Saved again after a conflict: over the stored version shown beside the cell, knowingly.
-    overwrite = form.cleaned_data.get("overwrite")
-    expected = overwrite if overwrite is not None else (form.cleaned_data.get("version") or 0)
+    expected = grid.expected_version(form.cleaned_data)
     data = {name: form.cleaned_data[name] for name in form._meta.fields}
     try:
         with transaction.atomic():
@@ -207,7 +182,12 @@ def _unique_clash(error: ValidationError) -> bool:
 
 
 def _conflict(
-    *, user: Any, row: dict[str, Any], result: GridResult, since: int, data: dict[str, Any]
+    *,
+    user: Any,
+    row: dict[str, Any],
+    result: GridResult[AdoptionRecord],
+    since: int,
+    data: dict[str, Any],
 ) -> None:
     """A cell saved first by someone: said beside it; the cell is shown again as typed with the
     stored version, so saving again writes over it. Nothing of this request is stored."""
@@ -217,5 +197,4 @@ def _conflict(
     ).first()
     result.conflicts[row["key"]] = current
     row["conflict"] = cell_conflict(current=current, submitted=data, since=since, user=user)
-    form.data = form.data.copy()
-    form.data[form.add_prefix("overwrite")] = str(row["conflict"].version)
+    grid.offer_overwrite(form, row["conflict"])
