@@ -4,6 +4,7 @@ Dates: Django's format modules in base/formats write form values as 2025-12-31, 
 base.periods writes days in text ("31 dec 2025"), quarters ("Kv 4 2025") and months ("dec 2025").
 """
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 # One no-break space (U+00A0) everywhere (thousands, before %, before units), so that a line
@@ -121,3 +122,45 @@ def format_count_mean(value: Decimal | int | float) -> str:
     no count, so it is not rounded to one; the goal's sentence and its "Underlag" both write it
     so."""
     return format_number(as_decimal(value).quantize(_TENTH, ROUND_HALF_UP).normalize())
+
+
+# A count goal's computed target and forecast (a relative target, "+10 % jämfört med
+# basvärdet", a trend's projection) are no counts: like a mean of counts they are written to
+# one decimal where they are not whole ("minst 215,1 st"), in the status sentence, the goal's
+# "Underlag" and the deadline table's Prognos cell alike. More decimals, the target's and the
+# values' together, only where that rounding would make a value look as if it reached the
+# target while it does not ("215 st" against "minst 215,04 st", not "minst 215 st").
+_COUNT_MAX_DECIMALS = 6  # GoalResult stores six
+
+
+def count_decimals(
+    target: Decimal | int | float,
+    values: Iterable[Decimal | int | float | None],
+    *,
+    higher: bool,
+) -> int:
+    """The decimals a count goal's target and the values read against it (its latest value,
+    its forecast) are written with: one, or as many more as it takes for every value to read
+    as reaching the target as written exactly where it reaches the target."""
+    goal = as_decimal(target)
+    numbers = [as_decimal(value) for value in values if value is not None]
+
+    def reaches(number: Decimal, level: Decimal) -> bool:
+        return number >= level if higher else number <= level
+
+    for places in range(1, _COUNT_MAX_DECIMALS + 1):
+        level = goal.quantize(quantum(places), ROUND_HALF_UP)
+        if all(
+            reaches(number.quantize(quantum(places), ROUND_HALF_UP), level) == reaches(number, goal)
+            for number in numbers
+        ):
+            return places
+    return _COUNT_MAX_DECIMALS
+
+
+def format_count_level(value: Decimal | int | float, decimals: int = 1) -> str:
+    """A count goal's target or forecast to `decimals` (count_decimals), trailing zeros dropped:
+    "215,1", "215", "214,96"."""
+    rounded = as_decimal(value).quantize(quantum(decimals), ROUND_HALF_UP)
+    exponent = rounded.normalize().as_tuple().exponent
+    return format_number(rounded, max(0, -exponent) if isinstance(exponent, int) else 0)

@@ -23,6 +23,8 @@ from base.formatting import MINUS as _MINUS
 from base.formatting import SPACE as _SPACE
 from base.formatting import as_decimal as _dec
 from base.formatting import (
+    count_decimals,
+    format_count_level,
     format_count_mean,
     format_number,
     format_percent,
@@ -795,7 +797,10 @@ def evaluate_measure(
     one); None: up to two ("195,25 st"). A share is written as every share (format_share).
     counts: the measure's values are counts (value type count): a baseline that is the mean of
     several periods is no count and is written to one decimal where it is not whole ("i snitt
-    195,5 st"; base.formatting.format_count_mean), as the "Underlag" writes it.
+    195,5 st"; base.formatting.format_count_mean), as the "Underlag" writes it; so are a
+    target computed from it, the forecast and the trend per month ("minst 215,1 st",
+    "+2,4 st per månad"; more decimals only where rounding would make a value look as if it
+    reached the target, base.formatting.format_count_target and format_count_against).
     """
     if target_value is not None and relative_change_pct is not None:
         raise ValueError(MEASURE_TARGET_ERROR)
@@ -916,20 +921,38 @@ def evaluate_measure(
     bound = "minst" if higher else "högst"
     share = unit.strip() == "%"
 
-    def shown(value: Decimal) -> str:
-        """A value of the measure against the target, a share as the tables show one."""
+    # A count's target computed from its baseline and its forecast are no counts: one decimal
+    # where not whole ("minst 215,1 st"), the target's and the values' more together only where
+    # that would make a value look as if it reached the target (base.formatting.count_decimals:
+    # "215 st" against "minst 215,04 st"), as the "Underlag" and the Prognos column write them.
+    def places(*values: Decimal) -> int:
+        """The decimals of a count goal's target and of the values written against it."""
+        return count_decimals(target, values, higher=higher)
+
+    def shown(value: Decimal, *against: Decimal) -> str:
+        """A value of the measure against the target, a share as the tables show one; a
+        count's as the target is written beside the values `against` (value among them)."""
         if share:
             return _format_against(value, target, higher=higher, percent=True)
+        if counts:
+            return _with_unit(format_count_level(value, places(value, *against)), unit)
         return _with_unit(
             _format_against(value, target, higher=higher, percent=False, decimals=decimals), unit
         )
 
-    # The target as a level ("minst 50 %", "minst 83,6" of an index), as the goal's "Underlag",
-    # table and chart write it.
-    goal_value = (
-        format_set_level(target) if share else _with_unit(format_number(target, decimals), unit)
-    )
-    goal = f"{bound} {goal_value}{detail}"
+    def goal_against(*values: Decimal) -> str:
+        """The target as a level ("minst 50 %", "minst 83,6" of an index, "minst 215,1 st" of a
+        count), as the goal's "Underlag", table and chart write it: a count's to the decimals
+        of the values written beside it."""
+        if share:
+            level = format_set_level(target)
+        elif counts:
+            level = _with_unit(format_count_level(target, places(*values)), unit)
+        else:
+            level = _with_unit(format_number(target, decimals), unit)
+        return f"{bound} {level}{detail}"
+
+    goal = goal_against()
 
     dated = [(day, value) for day, value in points if day <= evaluated_on]
     known = [(day, value) for day, value in dated if reported_enough(day, reported or {}, rules)]
@@ -965,6 +988,7 @@ def evaluate_measure(
     basis["latest_period_end"] = latest_on.isoformat()
     reached = latest >= target if higher else latest <= target
     now = f"{name} var {shown(latest)} {_latest_period(latest_on, quarterly, bool(left_out))}"
+    goal = goal_against(latest)
     tail = f" {left_out}" if left_out else ""
 
     used = known[-rules.trend_periods :]
@@ -1014,13 +1038,27 @@ def evaluate_measure(
     slope_text = (
         format_share_change(slope_per_month)
         if share
-        else _with_unit(_signed(format_number(slope_per_month, decimals)), unit)
+        else _with_unit(
+            _signed(
+                format_count_mean(slope_per_month)
+                if counts
+                else format_number(slope_per_month, decimals)
+            ),
+            unit,
+        )
     )
+    # The latest value, the forecast and the target read against each other.
+    now = (
+        f"{name} var {shown(latest, trend.forecast)} "
+        f"{_latest_period(latest_on, quarterly, bool(left_out))}"
+    )
+    goal = goal_against(latest, trend.forecast)
+    forecast_text = shown(trend.forecast, latest)
     return result(
         forecast_status,
         forecast_rule,
         f"{now} och trenden över de senaste {len(used)} värdena ({slope_text} per månad) "
-        f"ger prognosen {shown(trend.forecast)} vid {_day(deadline)}; målet är {goal}.{tail}",
+        f"ger prognosen {forecast_text} vid {_day(deadline)}; målet är {goal}.{tail}",
         target=target,
         latest=latest,
         trend=trend,

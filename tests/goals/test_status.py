@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from base.formatting import count_decimals, format_count_level
 from goals.status import (
     DEFAULT_RULES,
     MEASURE_TARGET_ERROR,
@@ -659,6 +660,76 @@ def test_a_count_goals_baseline_of_several_periods_is_written_as_a_mean() -> Non
     assert "jämfört med i snitt 195,5 st per månad jan–dec 2026" in sentence("195.5")
     assert "jämfört med i snitt 195,4 st per månad jan–dec 2026" in sentence("195.41667")
     assert "jämfört med i snitt 195 st per månad jan–dec 2026" in sentence("195")
+
+
+def test_a_count_goals_computed_target_forecast_and_trend_have_one_decimal() -> None:
+    # +10 % on 195,5 is 215,05: no count, so "215,1 st" (one decimal), as the "Underlag" and
+    # the Prognos column write it, not "215,05 st"; the forecast and the trend per month so too.
+    series = steady_series(date(2027, 1, 1), [200, 203, 205, 208])
+    evaluation = agreements(
+        series=series,
+        as_of=date(2027, 4, 15),
+        relative_change_pct=Decimal(10),
+        baseline_value=Decimal("195.5"),
+        baseline_label="jan–dec 2026",
+        baseline_periods=12,
+        baseline_method=BaselineMethod.MEAN,
+        counts=True,
+    )
+
+    # Before: "(+2,64 st per månad) ger prognosen 231,65 st …; målet är minst 215,05 st".
+    assert evaluation.explanation == (
+        "Antal dokumenterade överenskommelser var 208\u00a0st i apr 2027 (senaste månaden) och "
+        "trenden över de senaste 4 värdena (+2,6\u00a0st per månad) ger prognosen "
+        "231,6\u00a0st vid 31 dec 2027; målet är minst 215,1\u00a0st (+10\u00a0% jämfört med "
+        "i snitt 195,5\u00a0st per månad jan–dec 2026)."
+    )
+    assert evaluation.forecast == Decimal("231.646667")
+
+
+def test_a_count_target_is_not_rounded_to_look_reached() -> None:
+    # 215,04 to one decimal is "215", which a count of 215 would look as if it reached: the
+    # target keeps the decimals it takes ("minst 215,04 st"); a "högst" target rounded down
+    # is harder to keep, so it has its one decimal.
+    def sentence(**overrides: Any) -> str:
+        arguments: dict[str, Any] = {
+            "series": steady_series(date(2027, 1, 1), [210, 212, 213, 215]),
+            "as_of": date(2027, 4, 15),
+            "relative_change_pct": Decimal(10),
+            "baseline_value": Decimal("195.4909"),
+            "counts": True,
+        }
+        return agreements(**(arguments | overrides)).explanation
+
+    # 215 against 215,04: the target keeps the decimals that show 215 short of it.
+    assert "var 215\u00a0st i apr 2027" in sentence()
+    assert "målet är minst 215,04\u00a0st" in sentence()
+    # Below a "högst" target 215 reaches it, and reads so with one decimal.
+    assert "vilket når målet högst 215\u00a0st" in sentence(improvement="lower")
+    # Without a value that could read as reaching it, one decimal: 200 against "minst 215";
+    # a forecast just short of it keeps its decimals, and the target its.
+    assert "målet är minst 215\u00a0st" in sentence(
+        series=steady_series(date(2027, 1, 1), [197, 198, 199, 200])
+    )
+    assert "ger prognosen 215\u00a0st vid 31 maj 2027; målet är minst 215,04\u00a0st" in (
+        sentence(
+            series=steady_series(date(2027, 1, 1), [210, 211, 212, 213]),
+            deadline=date(2027, 5, 31),
+        )
+    )
+
+
+def test_a_count_forecast_just_short_of_its_target_keeps_the_decimals_that_show_it() -> None:
+    # The existing safeguard, for a count's forecast and target written together: never one
+    # decimal where "381,3 st" would read as reaching "minst 381,3 st".
+    assert count_decimals(Decimal("381.333333"), [Decimal(381)], higher=True) == 1
+    assert count_decimals(Decimal("381.333333"), [Decimal("381.32")], higher=True) == 2
+    assert count_decimals(Decimal(215), [Decimal("214.96")], higher=True) == 2
+    assert count_decimals(Decimal(215), [Decimal("215.04")], higher=False) == 2
+    assert count_decimals(Decimal("215.05"), [Decimal("231.646667")], higher=True) == 1
+    assert format_count_level(Decimal("214.96"), 2) == "214,96"
+    assert format_count_level(Decimal(215), 2) == "215"
+    assert format_count_level(Decimal("215.1"), 2) == "215,1"
 
 
 def test_measure_forecast_within_margin_below_target_is_at_risk() -> None:
