@@ -10,6 +10,8 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop
 
 from base.formatting import (
+    count_decimals,
+    format_count_level,
     format_number,
     format_percent,
     format_set_level,
@@ -147,12 +149,27 @@ def forecast_cell(result: Any, unit: str = "", value_type: str = "") -> Forecast
         else:
             # The target as it was set ("100 %"), the forecast as a value ("52,2 %"). An index's
             # or a mean's to its one decimal, as the sentence writes them (evaluate_measure's
-            # decimals); a count's forecast is a projection, no count: up to two, as there.
+            # decimals); a count's forecast and target are computed, no counts: one decimal
+            # where not whole, more only where rounding would make the forecast look as if
+            # it reached the target ("215 st mot målet 215,04 st"), as there (the latest value
+            # is in the basis).
             fixed = value_type if value_type in ("index", "mean") else ""
-            forecast, target = (
-                format_value(result.forecast, unit, fixed),
-                charts.target_text(result.target, unit, fixed) or "–",
-            )
+            if value_type == "count":
+                goal = Decimal(str(result.target))
+                values = [Decimal(str(result.forecast))]
+                if basis.get("latest_value") is not None:
+                    values.append(Decimal(str(basis["latest_value"])))
+                places = count_decimals(goal, values, higher=basis.get("improvement") != "lower")
+                suffix = charts.unit_suffix(unit)
+                forecast, target = (
+                    format_count_level(values[0], places) + suffix,
+                    format_count_level(goal, places) + suffix,
+                )
+            else:
+                forecast, target = (
+                    format_value(result.forecast, unit, fixed),
+                    charts.target_text(result.target, unit, fixed) or "–",
+                )
         return ForecastCell(
             value=gettext("%(forecast)s mot målet %(target)s")
             % {"forecast": forecast, "target": target}

@@ -10,7 +10,14 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from base.formatting import format_count, format_count_mean, format_set_level, format_share
+from base.formatting import (
+    count_decimals,
+    format_count,
+    format_count_level,
+    format_count_mean,
+    format_set_level,
+    format_share,
+)
 from base.periods import day_label
 from followup.charts import chart_value_text, period_label, target_text, unit_suffix
 from followup.formatting import format_change, unit_and_kind
@@ -99,6 +106,23 @@ def _expected_share_label(basis: dict[str, Any]) -> str:
     return str(_("Förväntad andel %(day)s") % {"day": day_label(day)})
 
 
+def _count_level(basis: dict[str, Any], key: str) -> str:
+    """A count goal's target or forecast from its basis, as its status sentence writes them:
+    one decimal where not whole, more only where that would make the latest value or the
+    forecast look as if it reached the target (base.formatting.count_decimals)."""
+    higher = basis.get("improvement") != "lower"
+    values = [
+        Decimal(str(basis[name]))
+        for name in ("latest_value", "forecast")
+        if basis.get(name) not in (None, "")
+    ]
+    target = basis.get("target")
+    places = 1
+    if target not in (None, ""):
+        places = count_decimals(Decimal(str(target)), values, higher=higher)
+    return format_count_level(Decimal(str(basis[key])), places)
+
+
 @register.filter
 def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str, str, bool]]:
     """The basis of a goal's status as (label, value, is_code) rows, in a fixed order; the
@@ -131,6 +155,11 @@ def basis_items(basis: dict[str, Any] | None, unit: Any = "") -> list[tuple[str,
             # A mean of several periods' counts is no count: "195,5 st", as the status
             # sentence writes it ("i snitt 195,5 st per månad"), not rounded to "196 st".
             value = format_count_mean(Decimal(str(raw))) + unit_suffix(unit or "")
+        elif key in ("target", "forecast") and value_type == "count":
+            # A count goal's target and forecast are computed, no counts: one decimal where
+            # not whole ("215,1 st"), more only where rounding would make the forecast look
+            # as if it reached the target, as the status sentence writes them.
+            value = _count_level(basis or {}, key) + unit_suffix(unit or "")
         elif kind == "num":
             value = chart_value_text(Decimal(str(raw)), unit or "", value_type)
         elif kind == "level":

@@ -15,6 +15,7 @@ from base.periods import Quarter
 from followup import selectors, services
 from followup.compute import series
 from followup.compute.db import COMPUTE_LOCK, SPC_LOCK_NAMESPACE
+from followup.formatting import forecast_cell
 from followup.models import (
     ComputeRun,
     GoalResult,
@@ -507,6 +508,17 @@ def test_a_baseline_of_several_months_of_a_count_stays_their_mean(tree, plan):
     # alike ("346,7 st"), neither "346,67" nor "347".
     assert "jämfört med i snitt 346,7\u00a0st per månad okt–dec 2025" in result.explanation
     assert ("Basvärde", "346,7\u00a0st", False) in basis_items(result.basis, count)
+    # The target computed from it (381,33…) and the trend's forecast (277,23…) are no counts
+    # either: one decimal in the sentence, the "Underlag" and the deadline table's Prognos
+    # column alike, and the trend per month so too (not "381,33", "277,23", "−5,28").
+    assert "(−5,3\u00a0st per månad) ger prognosen 277,2\u00a0st vid 31 dec 2026" in (
+        result.explanation
+    )
+    assert "målet är minst 381,3\u00a0st (+10\u00a0%" in result.explanation
+    items = basis_items(result.basis, count)
+    assert ("Målvärde", "381,3\u00a0st", False) in items
+    assert ("Prognos vid måldatum", "277,2\u00a0st", False) in items
+    assert forecast_cell(result, "st", "count").value == "277,2\u00a0st mot målet 381,3\u00a0st"
 
 
 def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):

@@ -312,11 +312,31 @@ def test_an_index_goals_forecast_has_the_indexs_one_decimal() -> None:
     )
     assert forecast_cell(result, "", "index").value == "83,6 mot målet 85,0"
     assert forecast_cell(result, "", "mean").value == "83,6 mot målet 85,0"
-    # A count's forecast is a projection, no count: as its sentence writes it.
-    counted = SimpleNamespace(
-        status="risk", forecast=Decimal("215.05"), target=Decimal("230"), basis={"kind": "measure"}
-    )
-    assert forecast_cell(counted, "st", "count").value == "215,05\u00a0st mot målet 230\u00a0st"
+
+
+def test_a_count_goals_forecast_and_target_have_one_decimal_where_not_whole() -> None:
+    # A count's forecast and a target computed from its baseline are no counts: one decimal
+    # where not whole, as its sentence and Underlag write them ("215,1", not "215,05" or "215").
+    def cell(forecast: str, target: str, improvement: str = "higher", latest: int = 200) -> str:
+        result = SimpleNamespace(
+            status="risk",
+            forecast=Decimal(forecast),
+            target=Decimal(target),
+            basis={"kind": "measure", "improvement": improvement, "latest_value": latest},
+        )
+        return forecast_cell(result, "st", "count").value
+
+    assert cell("231.646667", "215.05") == "231,6\u00a0st mot målet 215,1\u00a0st"
+    assert cell("215.05", "230") == "215,1\u00a0st mot målet 230\u00a0st"
+    assert cell("210", "230") == "210\u00a0st mot målet 230\u00a0st"
+    # Never rounded to look as if it reached the target: a forecast just short keeps the
+    # decimals that show it, and so does the target beside a latest value just short of it
+    # (the sentence: "var 215 st … målet är minst 215,04 st").
+    assert cell("214.96", "215") == "214,96\u00a0st mot målet 215\u00a0st"
+    assert cell("214.5", "215.04") == "214,5\u00a0st mot målet 215\u00a0st"
+    assert cell("214.5", "215.04", latest=215) == "214,5\u00a0st mot målet 215,04\u00a0st"
+    assert cell("215.32", "215.34") == "215,32\u00a0st mot målet 215,34\u00a0st"
+    assert cell("215.3", "215.04", "lower") == "215,3\u00a0st mot målet 215\u00a0st"
 
 
 def test_an_adoption_goals_forecast_has_one_decimal_and_its_target_is_as_set() -> None:
