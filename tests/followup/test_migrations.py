@@ -336,6 +336,7 @@ def test_the_quarters_of_trend_and_count_mean_sentences_are_marked_for_the_recom
 
         marks = after.get_model("followup", "RecomputeRequest").objects.order_by("quarter")
         assert list(marks.values_list("quarter", "trigger")) == [
+            ("2025Q2", "migration"),
             ("2025Q3", "migration"),
             ("2025Q4", "migration"),
             ("2026Q1", "observation"),
