@@ -925,9 +925,13 @@ def evaluate_measure(
     # where not whole ("minst 215,1 st"), the target's and the values' more together only where
     # that would make a value look as if it reached the target (base.formatting.count_decimals:
     # "215 st" against "minst 215,04 st"), as the "Underlag" and the Prognos column write them.
+    # (Of the numbers as GoalResult stores them, six decimals, as the "Underlag" and the
+    # Prognos column read them: 339,949999… is "339,9", the stored 339,95 "340".)
     def places(*values: Decimal) -> int:
         """The decimals of a count goal's target and of the values written against it."""
-        return count_decimals(target, values, higher=higher)
+        return count_decimals(
+            _reported(target), [_reported(value) for value in values], higher=higher
+        )
 
     def shown(value: Decimal, *against: Decimal) -> str:
         """A value of the measure against the target, a share as the tables show one; a
@@ -935,7 +939,7 @@ def evaluate_measure(
         if share:
             return _format_against(value, target, higher=higher, percent=True)
         if counts:
-            return _with_unit(format_count_level(value, places(value, *against)), unit)
+            return _with_unit(format_count_level(_reported(value), places(value, *against)), unit)
         return _with_unit(
             _format_against(value, target, higher=higher, percent=False, decimals=decimals), unit
         )
@@ -947,7 +951,7 @@ def evaluate_measure(
         if share:
             level = format_set_level(target)
         elif counts:
-            level = _with_unit(format_count_level(target, places(*values)), unit)
+            level = _with_unit(format_count_level(_reported(target), places(*values)), unit)
         else:
             level = _with_unit(format_number(target, decimals), unit)
         return f"{bound} {level}{detail}"

@@ -719,6 +719,20 @@ def test_a_count_target_is_not_rounded_to_look_reached() -> None:
     )
 
 
+def test_a_count_target_is_written_from_the_number_as_stored() -> None:
+    # +95 % on 523/3 is 339,9499…, stored (six decimals) as 339,95: "340 st", as the
+    # "Underlag" and the Prognos column write the stored target, not "339,9 st".
+    evaluation = agreements(
+        relative_change_pct=Decimal(95),
+        baseline_value=Decimal(523) / Decimal(3),
+        baseline_label="jul–sep 2025",
+        baseline_periods=3,
+        baseline_method=BaselineMethod.MEAN,
+        counts=True,
+    )
+    assert "målet är minst 340\u00a0st (+95\u00a0%" in evaluation.explanation
+
+
 def test_a_count_forecast_just_short_of_its_target_keeps_the_decimals_that_show_it() -> None:
     # The existing safeguard, for a count's forecast and target written together: never one
     # decimal where "381,3 st" would read as reaching "minst 381,3 st".
