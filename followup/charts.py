@@ -16,7 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import Any
 
-from base.formatting import format_number, format_set_level, format_share, quantum
+from base.formatting import (
+    format_count_level,
+    format_number,
+    format_set_level,
+    format_share,
+    quantum,
+)
 from base.periods import MONTHS_SV, Quarter, month_label, quarter_label
 
 from .spc import Reasons, stored_incomplete, stored_reasons
@@ -410,6 +416,11 @@ def target_text(value: float | Decimal | None, unit: str = "", kind: str = "") -
         return ""
     if value_kind(unit, kind) == "share":
         return format_set_level(Decimal(str(value)))
+    if value_kind(unit, kind) == "count":
+        # A count goal's target computed from its baseline is no count: "Mål 191,8 st", as
+        # its status sentence and "Underlag" write it (base.formatting.count_decimals' one
+        # decimal; the more a value just short of it needs are theirs), not "Mål 192 st".
+        return format_count_level(Decimal(str(value))) + unit_suffix(unit)
     return chart_value_text(value, unit, kind)
 
 

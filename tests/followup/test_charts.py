@@ -589,3 +589,10 @@ def test_a_run_charts_median_leaves_an_incomplete_point_out() -> None:
     summary = spc_summary(_with_units([10, 10, 12, 12, 40], (1, 3)), improvement="higher")
     chart = charts.spc_chart(summary)
     assert [line.value for line in chart.lines if line.kind == "median"] == [11.0]
+
+
+def test_a_count_goals_computed_target_is_labelled_with_one_decimal_where_not_whole() -> None:
+    # "Mål 191,8 st" in the charts, as the goal's status sentence and "Underlag" write it.
+    assert charts.target_text(Decimal("191.766667"), "st", "count") == "191,8\u00a0st"
+    assert charts.target_text(Decimal(200), "st", "count") == "200\u00a0st"
+    assert charts.target_text(Decimal("1234.5"), "st", "count") == "1\u00a0234,5\u00a0st"
