@@ -115,7 +115,12 @@ class Frame:
 
 SPC_FRAME = Frame()
 SPARKLINE_FRAME = Frame(width=120, height=32, left=4, right=8, top=4, bottom=4)
-STATUS_FRAME = Frame(width=520, height=170, left=48, right=64, top=12, bottom=64)
+# A chart label's character at 12 px, generously (0.6 em, the chart font's average): what the
+# margins are sized by.
+LABEL_CHAR_WIDTH = 7.2
+# Room right of the plot for the target line's name: "Mål 1 234,5 st" at 12 px (64 cut
+# "Mål 340 st" to "Mål 340 s").
+STATUS_FRAME = Frame(width=520, height=170, left=48, right=108, top=12, bottom=64)
 
 
 @dataclass(frozen=True)
@@ -831,14 +836,19 @@ def status_chart(
             extent.append(target)
         ticks = nice_ticks(min(0.0, *extent), max(extent), count=3)
         scale = _Scale(ticks[0], ticks[-1], frame.plot_top, bar_bottom)
-    slot = frame.plot_width / len(rows)
-    width = min(slot * 0.7, 48.0)
 
     def fmt(value: float) -> str:
         return chart_value_text(value, "%" if percent else unit, kind)
 
     def level(value: float) -> str:
         return target_text(value, "%" if percent else unit, kind)
+
+    if ticks:
+        # The y axis' longest label left of the plot in full ("2 000 st" needs more than 48).
+        widest = max(len(level(t)) for t in ticks) * LABEL_CHAR_WIDTH + 8
+        frame = replace(frame, left=max(frame.left, math.ceil(widest)))
+    slot = frame.plot_width / len(rows)
+    width = min(slot * 0.7, 48.0)
 
     def named(row: dict[str, Any]) -> str:
         end = row["period_end"]

@@ -253,6 +253,23 @@ def test_a_status_chart_without_bars_is_as_high_as_its_cells_and_their_labels() 
     assert bars.columns[0].bar_top >= frame.top
 
 
+def test_a_status_charts_target_line_is_named_in_full_within_the_chart() -> None:
+    # "Mål 1 234,5 st" at 12 px: some 7.2 px a character (0.6 em, the chart font's average).
+    chart = charts.status_chart(
+        [{"quarter": "2026Q3", "status": "risk", "progress": 900, "target": 1234.5}],
+        unit="st",
+    )
+    assert chart.target is not None
+    label = f"Mål {chart.target.value_label}"
+    assert label == "Mål 1\u00a0234,5\u00a0st"
+    assert chart.frame.line_label_x + len(label) * charts.LABEL_CHAR_WIDTH <= chart.frame.width
+    # And the y axis' labels ("1 500 st") in full left of the plot, where 48 px cut them.
+    widest = max(len(tick.label) for tick in chart.y_ticks)
+    assert widest == len("1\u00a0500\u00a0st")
+    assert chart.frame.y_label_x - widest * charts.LABEL_CHAR_WIDTH >= 0
+    assert [c.x for c in chart.columns][0] >= chart.frame.plot_left
+
+
 def test_a_direction_goals_status_chart_svg_has_no_room_for_bars() -> None:
     rows = [{"quarter": "2026Q3", "status": "enligt_plan"}]
     html = _render("{% goal_status_chart rows %}", rows=rows)
