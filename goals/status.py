@@ -921,17 +921,19 @@ def evaluate_measure(
     bound = "minst" if higher else "högst"
     share = unit.strip() == "%"
 
+    # A count's or an index's or a mean's target is written as GoalResult stores it, six
+    # decimals, as the "Underlag" and the Prognos column read it: +95 % on 523/3 is
+    # 339,949999… computed, "339,9", but 339,95 stored, "340" (an index's 160,3/3 + 50 %
+    # "80,1" against the stored 80,15's "80,2").
+    stated = _reported(target)
+
     # A count's target computed from its baseline and its forecast are no counts: one decimal
     # where not whole ("minst 215,1 st"), the target's and the values' more together only where
     # that would make a value look as if it reached the target (base.formatting.count_decimals:
     # "215 st" against "minst 215,04 st"), as the "Underlag" and the Prognos column write them.
-    # (Of the numbers as GoalResult stores them, six decimals, as the "Underlag" and the
-    # Prognos column read them: 339,949999… is "339,9", the stored 339,95 "340".)
     def places(*values: Decimal) -> int:
         """The decimals of a count goal's target and of the values written against it."""
-        return count_decimals(
-            _reported(target), [_reported(value) for value in values], higher=higher
-        )
+        return count_decimals(stated, [_reported(value) for value in values], higher=higher)
 
     def shown(value: Decimal, *against: Decimal) -> str:
         """A value of the measure against the target, a share as the tables show one; a
@@ -941,7 +943,7 @@ def evaluate_measure(
         if counts:
             return _with_unit(format_count_level(_reported(value), places(value, *against)), unit)
         return _with_unit(
-            _format_against(value, target, higher=higher, percent=False, decimals=decimals), unit
+            _format_against(value, stated, higher=higher, percent=False, decimals=decimals), unit
         )
 
     def goal_against(*values: Decimal) -> str:
@@ -951,9 +953,9 @@ def evaluate_measure(
         if share:
             level = format_set_level(target)
         elif counts:
-            level = _with_unit(format_count_level(_reported(target), places(*values)), unit)
+            level = _with_unit(format_count_level(stated, places(*values)), unit)
         else:
-            level = _with_unit(format_number(target, decimals), unit)
+            level = _with_unit(format_number(stated, decimals), unit)
         return f"{bound} {level}{detail}"
 
     goal = goal_against()

@@ -521,6 +521,32 @@ def test_a_baseline_of_several_months_of_a_count_stays_their_mean(tree, plan):
     assert forecast_cell(result, "st", "count").value == "277,2\u00a0st mot målet 381,3\u00a0st"
 
 
+def test_an_index_target_is_written_as_stored_in_the_sentence_and_the_underlag(tree, plan):
+    """+95 % on okt–dec 2025's 50,33… (151 / 3) is 98,15, computed as 98,1499…: rounded to the
+    index's one decimal that would be "98,1", the target as GoalResult stores it (six
+    decimals, 98,15) "98,2". The sentence writes the stored one, as the "Underlag" does."""
+    index = _measure("patientenkat", "index", "weighted_mean")
+    goal = _measure_goal(
+        plan["area"],
+        "patientenkat-plus-95",
+        "+95 % mot hösten 2025",
+        index,
+        relative_change_pct=Decimal(95),
+        baseline_start=datetime.date(2025, 10, 1),
+        baseline_end=datetime.date(2025, 12, 31),
+    )
+    for month, value in {10: "50", 11: "50", 12: "51"}.items():
+        for unit in ("a", "b", "c"):
+            _obs(index, tree[unit], month, value, denominator="10")
+
+    _compute()
+
+    result = GoalResult.objects.get(goal=goal, quarter=Q4.code)
+    assert result.target == Decimal("98.15")
+    assert "målet är minst 98,2 (+95\u00a0%" in result.explanation
+    assert ("Målvärde", "98,2", False) in basis_items(result.basis, index)
+
+
 def test_a_share_goal_is_judged_on_the_latest_month_enough_units_have_reported(tree, plan):
     share = _measure("do-andel", "share", "ratio", unit="%")
     goal = _measure_goal(
