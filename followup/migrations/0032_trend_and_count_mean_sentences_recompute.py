@@ -3,7 +3,8 @@
 decimal where it is not whole ("i snitt 195,5 st"), as the goal's "Underlag" now writes it too;
 so are a count goal's target computed from it ("minst 215,1 st", not "215,05"), its forecast and
 its trend per month ("+2,4 st per månad", not "+2,35"), as the "Underlag" and the Prognos column
-write them.
+write them; and a count's, an index's or a mean's target as GoalResult stores it (six decimals,
+"98,2" of 98,15, not the "98,1" of the computed 98,1499…), as the "Underlag" writes it.
 No column changes: the stored sentences are rewritten when their quarters are computed again."""
 
 from django.db import migrations
@@ -16,7 +17,8 @@ def mark_trend_and_count_mean_goal_quarters(apps, schema_editor):
     recompute (the RecomputeRequest outbox the nightly run claims), as 0031 marked the index
     and mean goals': an index or a mean goal's with a forecast (its sentence writes the trend),
     a relative goal's on a count (its baseline may be a mean, its target is computed), a count
-    goal's with a forecast (its sentence writes the forecast and the trend). The engine's code is part of
+    goal's with a forecast (its sentence writes the forecast and the trend), a relative goal's
+    on an index or a mean (its target is computed, written as stored). The engine's code is part of
     each goal's digest, but the nightly run computes only the latest two quarters; a quarter
     already marked keeps its mark; a closed report keeps the body it was closed with."""
     GoalResult = apps.get_model("followup", "GoalResult")
@@ -24,7 +26,10 @@ def mark_trend_and_count_mean_goal_quarters(apps, schema_editor):
     quarters = set(
         GoalResult.objects.filter(
             Q(goal__measure__value_type__in=("index", "mean"), forecast__isnull=False)
-            | Q(goal__measure__value_type="count", goal__relative_change_pct__isnull=False)
+            | Q(
+                goal__measure__value_type__in=("count", "index", "mean"),
+                goal__relative_change_pct__isnull=False,
+            )
             | Q(goal__measure__value_type="count", forecast__isnull=False)
         )
         .values_list("quarter", flat=True)

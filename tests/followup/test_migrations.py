@@ -307,9 +307,10 @@ def test_the_quarters_of_trend_and_count_mean_sentences_are_marked_for_the_recom
     transactional_db,
 ) -> None:
     """0032 changes no column: the quarters with a result whose stored sentence writes an index's
-    or a mean's trend (a forecast) or a count's baseline (a relative goal on a count) are marked
-    for recompute, so the sentence reads as the goal's "Underlag"; an index goal's quarter
-    without a forecast and a share's are not, and a mark is kept."""
+    or a mean's trend (a forecast), a count's baseline (a relative goal on a count) or a target
+    computed from a baseline (a relative goal on a count, an index or a mean) are marked
+    for recompute, so the sentence reads as the goal's "Underlag"; an absolute index goal's
+    quarter without a forecast and a share's are not, and a mark is kept."""
     apps = _migrate(("followup", "0031_index_mean_sentences_recompute"))
     try:
         # The schema is the latest one (0032 only marks quarters): the factories fit it. Their
@@ -324,6 +325,7 @@ def test_the_quarters_of_trend_and_count_mean_sentences_are_marked_for_the_recom
                 (GoalFactory(measure_absolute=True, measure=index), "2025Q1", None),
                 (GoalFactory(measure_absolute=True, measure=mean), "2026Q1", Decimal(12)),
                 (GoalFactory(measure_relative=True, measure=count), "2025Q4", None),
+                (GoalFactory(measure_relative=True, measure=mean), "2024Q2", None),
                 (GoalFactory(measure_absolute=True, measure=count), "2025Q2", Decimal(200)),
                 (GoalFactory(measure_relative=True, measure=share), "2024Q4", Decimal(50)),
             ):
@@ -336,6 +338,7 @@ def test_the_quarters_of_trend_and_count_mean_sentences_are_marked_for_the_recom
 
         marks = after.get_model("followup", "RecomputeRequest").objects.order_by("quarter")
         assert list(marks.values_list("quarter", "trigger")) == [
+            ("2024Q2", "migration"),
             ("2025Q2", "migration"),
             ("2025Q3", "migration"),
             ("2025Q4", "migration"),
