@@ -788,7 +788,6 @@ def evaluate_measure(
     them) is the value of the whole period ("62,3 % för jan–dec 2025 som helhet"), any other
     the mean per period ("i snitt 195 st per månad …").
 
-
     unit: the unit written after a value ("st", "%"; none for a scale such as "index", as the
     tables write an index). decimals: the decimals the measure's values are written with where
     its kind fixes them (followup.charts.KIND_DECIMALS: an index or a mean one, "79,6"), so that
